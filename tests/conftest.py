@@ -1,0 +1,121 @@
+"""Shared fixtures: a real PostgreSQL with pgvector for the whole session.
+
+Without ``DATABASE_URL`` the embedded pgserver is started in a temporary home;
+with it, the tests create (and drop) their own databases on that server, so a
+developer's data is never touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from store import migrate
+from store.db import DatabaseTarget, resolve_database
+from store.settings import Settings
+
+# A fixed "today" for the demo data set in tests: the manifest (and every
+# expected value derived from it) does not move with the calendar.
+DEMO_ANCHOR = dt.date(2026, 11, 20)
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class PgServer:
+    admin: DatabaseTarget  # a database we may CREATE DATABASE from
+    home: Path  # OPSGRAPH_HOME used by the tests
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    home = Path(tempfile.mkdtemp(prefix="opsgraph-test-"))
+    url = os.environ.get("DATABASE_URL")
+    settings = Settings(DATABASE_URL=url or None, OPSGRAPH_HOME=str(home))
+    admin = resolve_database(settings)
+    yield PgServer(admin=admin, home=home)
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def _create_database(server: PgServer, prefix: str) -> DatabaseTarget:
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server.admin.conninfo, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return server.admin.with_database(name)
+
+
+def _drop_database(server: PgServer, target: DatabaseTarget) -> None:
+    with psycopg.connect(server.admin.conninfo, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def db(pg_server: PgServer) -> Iterator[DatabaseTarget]:
+    """A migrated database shared by the session (tests use their own orgs or the demo org read-only)."""
+    target = _create_database(pg_server, "opsgraph_test")
+    migrate.upgrade(target)
+    yield target
+    _drop_database(pg_server, target)
+
+
+@pytest.fixture
+def fresh_db(pg_server: PgServer) -> Iterator[Callable[..., DatabaseTarget]]:
+    """Factory for empty databases (migrated unless ``migrated=False``), dropped after the test."""
+    made: list[DatabaseTarget] = []
+
+    def make(*, migrated: bool = True) -> DatabaseTarget:
+        target = _create_database(pg_server, "opsgraph_scratch")
+        made.append(target)
+        if migrated:
+            migrate.upgrade(target)
+        return target
+
+    yield make
+    for target in made:
+        _drop_database(pg_server, target)
+
+
+def settings_for(target: DatabaseTarget, home: Path, **extra: Any) -> Settings:
+    return Settings(DATABASE_URL=target.sqlalchemy_url, OPSGRAPH_HOME=str(home), OPSGRAPH_LLM="offline",
+                    OPSGRAPH_EMBEDDINGS="hash", **extra)
+
+
+@dataclass
+class Demo:
+    target: DatabaseTarget
+    settings: Settings
+    org_id: int
+    manifest: dict[str, Any]
+
+
+@pytest.fixture(scope="session")
+def demo(db: DatabaseTarget, pg_server: PgServer) -> Demo:
+    """The demo data set, loaded once into the session database (treat as read-only)."""
+    from store.demo import generate_demo
+    from store.seed import load_demo
+    from tools.embeddings import embed_missing, make_embedder
+
+    settings = settings_for(db, pg_server.home)
+    data = generate_demo(seed=7, anchor=DEMO_ANCHOR)
+    with psycopg.connect(db.conninfo, autocommit=True) as conn:
+        result = load_demo(conn, data, reset=False)
+        embed_missing(conn, make_embedder(settings), result.org_id)
+    return Demo(target=db, settings=settings, org_id=result.org_id, manifest=data.manifest)
+
+
+def count_rows(target: DatabaseTarget, tables: list[str], org_id: int | None = None) -> dict[str, int]:
+    out = {}
+    with psycopg.connect(target.conninfo) as conn:
+        for t in tables:
+            q = f"SELECT count(*) FROM {t}" + (" WHERE org_id = %s" if org_id is not None else "")
+            out[t] = conn.execute(q, (org_id,) if org_id is not None else ()).fetchone()[0]
+    return out
