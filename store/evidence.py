@@ -1,0 +1,79 @@
+"""Evidence: what a tool found and how to reproduce it.
+
+Tools produce :class:`EvidenceDraft` objects (no id yet); the runtime stores
+them with :func:`insert_evidence`, which links each to its run, step and tool
+call and returns :class:`EvidenceRecord` read models whose ``id`` is what
+answers and reports cite as ``[E:<id>]``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.models import Evidence
+
+
+class EvidenceDraft(BaseModel):
+    """A tool's finding before it is stored."""
+
+    kind: str = Field(description="what it is: kpi_series, control_chart, signal, change, hypothesis, ticket, runbook…")
+    source: str = Field(description="the tool that produced it, e.g. tools.kpis.kpi_series")
+    ref: dict[str, Any] = Field(description="how to reproduce it: the query or call and its parameters")
+    payload: dict[str, Any] = Field(default_factory=dict, description="the data itself (JSON)")
+    summary: str = Field(description="one line a person can read")
+    incident_id: int | None = None
+    investigation_id: int | None = None
+
+
+class EvidenceRecord(EvidenceDraft):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    org_id: int
+    run_id: uuid.UUID | None = None
+    step_id: int | None = None
+    tool_call_id: int | None = None
+    created_at: dt.datetime | None = None
+
+
+async def insert_evidence(
+    session: AsyncSession,
+    org_id: int,
+    drafts: Sequence[EvidenceDraft],
+    embeddings: np.ndarray | None = None,
+    *,
+    run_id: uuid.UUID | None = None,
+    step_id: int | None = None,
+    tool_call_id: int | None = None,
+) -> list[EvidenceRecord]:
+    """Store drafts (with their embeddings) and return them with ids, in order."""
+    if not drafts:
+        return []
+    rows = []
+    for i, d in enumerate(drafts):
+        row = d.model_dump()
+        row.update(org_id=org_id, run_id=run_id, step_id=step_id, tool_call_id=tool_call_id)
+        row["embedding"] = None if embeddings is None else embeddings[i]
+        rows.append(row)
+    result = await session.execute(insert(Evidence).returning(Evidence), rows)
+    stored = result.scalars().all()
+    return [EvidenceRecord.model_validate(e) for e in stored]
+
+
+async def get_evidence(session: AsyncSession, org_id: int, ids: Sequence[int]) -> list[EvidenceRecord]:
+    """Evidence by id, scoped to the organisation (other orgs' ids are simply absent)."""
+    if not ids:
+        return []
+    rows = (
+        await session.execute(select(Evidence).where(Evidence.org_id == org_id, Evidence.id.in_(list(ids))))
+    ).scalars()
+    by_id = {e.id: EvidenceRecord.model_validate(e) for e in rows}
+    return [by_id[i] for i in ids if i in by_id]
