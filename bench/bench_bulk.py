@@ -58,7 +58,7 @@ def main() -> None:
         with psycopg.connect(target.conninfo, autocommit=True) as conn:
             org = conn.execute("INSERT INTO orgs (slug, name) VALUES ('bench', 'bench') RETURNING id").fetchone()[0]
             for s in services:
-                conn.execute("INSERT INTO services (org_id, name) VALUES (%s, %s)", (org, s))
+                conn.execute("INSERT INTO services (org_id, name, tier) VALUES (%s, %s, 2)", (org, s))
             ids = dict(conn.execute("SELECT name, id FROM services WHERE org_id = %s", (org,)).fetchall())
 
             t0 = time.perf_counter()

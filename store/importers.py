@@ -377,7 +377,7 @@ def import_metrics(conn: psycopg.Connection, org_id: int, path: Path) -> ImportR
     if errors:
         raise ImportRejected("metrics", path, sorted(errors))
     out["service_id"] = out["service_id"].astype(int)
-    out["ts"] = out["ts"].dt.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    out["ts"] = frame["ts"].str.strip()  # validated ISO 8601 with a zone: Postgres parses it as is (faster than strftime)
     with conn.transaction(), conn.cursor() as cur:
         n = upsert_frame(cur, "metric_points", out, list(out.columns), ["service_id", "metric", "ts"], ["value"])
     return ImportResult("metrics", n)

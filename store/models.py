@@ -40,6 +40,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -183,9 +184,9 @@ class UsageRecord(Base):
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
     provider: Mapped[str] = mapped_column(String(32))
     model: Mapped[str | None] = mapped_column(String(100))
-    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     created_at: Mapped[dt.datetime] = _created()
 
 
@@ -225,7 +226,7 @@ class KpiDefinition(Base):
     goal: Mapped[float | None] = mapped_column(Float)
     upper_limit: Mapped[float | None] = mapped_column(Float)
     lower_limit: Mapped[float | None] = mapped_column(Float)
-    decimals: Mapped[int] = mapped_column(SmallInteger, default=2)
+    decimals: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="2")
     higher_is_better: Mapped[bool] = mapped_column(Boolean)
     # Services whose changes can move this KPI (what the change correlator searches).
     related_services: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
@@ -260,9 +261,9 @@ class Investigation(Base):
     kpi_id: Mapped[int | None] = mapped_column(ForeignKey("kpi_definitions.id", ondelete="SET NULL"))
     station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id", ondelete="SET NULL"))
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id", ondelete="SET NULL"))
-    summary_level: Mapped[str] = mapped_column(String(16), default="station")
+    summary_level: Mapped[str] = mapped_column(String(16), default="station", server_default="station")
     thread_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("threads.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
     root_cause: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = _created()
@@ -283,7 +284,7 @@ class InvestigationStep(Base):
         ForeignKey("investigations.id", ondelete="CASCADE"), index=True
     )
     iteration: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(32), default="question")
+    kind: Mapped[str] = mapped_column(String(32), default="question", server_default="question")
     content: Mapped[str] = mapped_column(Text)
     run_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = _created()
@@ -300,7 +301,7 @@ class InvestigationAction(Base):
     description: Mapped[str] = mapped_column(Text)
     owner: Mapped[str | None] = mapped_column(String(200))
     due_date: Mapped[dt.date | None]
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
     created_at: Mapped[dt.datetime] = _created()
 
 
@@ -325,7 +326,7 @@ class Service(Base):
     org_id: Mapped[int] = _org()
     name: Mapped[str] = mapped_column(String(100))
     team: Mapped[str | None] = mapped_column(String(100))
-    tier: Mapped[int] = mapped_column(SmallInteger, default=2)
+    tier: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="2")
     description: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (UniqueConstraint("org_id", "name"),)
 
@@ -377,8 +378,8 @@ class CommitFile(Base):
     commit_id: Mapped[int] = mapped_column(ForeignKey("commits.id", ondelete="CASCADE"), index=True)
     path: Mapped[str] = mapped_column(Text)
     change_type: Mapped[str] = mapped_column(String(16))
-    additions: Mapped[int] = mapped_column(Integer, default=0)
-    deletions: Mapped[int] = mapped_column(Integer, default=0)
+    additions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    deletions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     __table_args__ = (
         UniqueConstraint("commit_id", "path"),
         CheckConstraint(_in("change_type", CHANGE_TYPES), name="change_type"),
@@ -392,14 +393,14 @@ class Deployment(Base):
     external_id: Mapped[str] = mapped_column(String(100))
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
     version: Mapped[str] = mapped_column(String(100))
-    environment: Mapped[str] = mapped_column(String(32), default="production")
-    status: Mapped[str] = mapped_column(String(16), default="succeeded")
+    environment: Mapped[str] = mapped_column(String(32), default="production", server_default="production")
+    status: Mapped[str] = mapped_column(String(16), default="succeeded", server_default="succeeded")
     started_at: Mapped[dt.datetime]
     finished_at: Mapped[dt.datetime | None]
     deployed_by: Mapped[str | None] = mapped_column(String(200))
     commit_from_sha: Mapped[str | None] = mapped_column(String(64))
     commit_to_sha: Mapped[str | None] = mapped_column(String(64))
-    is_rollback: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_rollback: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     rollback_of_id: Mapped[int | None] = mapped_column(ForeignKey("deployments.id", ondelete="SET NULL"))
     __table_args__ = (
         UniqueConstraint("org_id", "external_id"),
@@ -429,7 +430,7 @@ class ConfigChange(Base):
     key: Mapped[str] = mapped_column(String(200))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
-    is_secret: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_secret: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     changed_at: Mapped[dt.datetime]
     changed_by: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
@@ -446,8 +447,8 @@ class Incident(Base):
     external_id: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(300))
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="SET NULL"))
-    severity: Mapped[str] = mapped_column(String(8), default="sev3")
-    status: Mapped[str] = mapped_column(String(16), default="resolved")
+    severity: Mapped[str] = mapped_column(String(8), default="sev3", server_default="sev3")
+    status: Mapped[str] = mapped_column(String(16), default="resolved", server_default="resolved")
     started_at: Mapped[dt.datetime]
     detected_at: Mapped[dt.datetime | None]
     resolved_at: Mapped[dt.datetime | None]
@@ -504,7 +505,7 @@ class Report(Base):
         ForeignKey("investigations.id", ondelete="CASCADE"), index=True
     )
     run_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(32), default="incident")
+    kind: Mapped[str] = mapped_column(String(32), default="incident", server_default="incident")
     title: Mapped[str] = mapped_column(String(300))
     markdown: Mapped[str] = mapped_column(Text)
     evidence_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), server_default="{}")
@@ -542,10 +543,10 @@ class Ticket(Base):
     content: Mapped[str] = mapped_column(Text)
     product: Mapped[str | None] = mapped_column(String(16))  # the label, when known
     urgency: Mapped[str | None] = mapped_column(String(16))
-    priority: Mapped[str] = mapped_column(String(16), default="medium")
+    priority: Mapped[str] = mapped_column(String(16), default="medium", server_default="medium")
     customer: Mapped[str | None] = mapped_column(String(200))
-    customer_tier: Mapped[str] = mapped_column(String(16), default="standard")
-    status: Mapped[str] = mapped_column(String(16), default="new")
+    customer_tier: Mapped[str] = mapped_column(String(16), default="standard", server_default="standard")
+    status: Mapped[str] = mapped_column(String(16), default="new", server_default="new")
     created_at: Mapped[dt.datetime]
     first_response_at: Mapped[dt.datetime | None]
     resolved_at: Mapped[dt.datetime | None]
@@ -582,8 +583,8 @@ class SlaAlert(Base):
     alert_type: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(16))
     deadline: Mapped[dt.datetime]
-    escalation_level: Mapped[int] = mapped_column(SmallInteger, default=0)
-    notification_sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    escalation_level: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    notification_sent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     notified_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = _created()
     __table_args__ = (
@@ -606,8 +607,8 @@ class TicketClassification(Base):
     reasoning: Mapped[str] = mapped_column(Text)
     model: Mapped[str] = mapped_column(String(100))
     latency_ms: Mapped[float] = mapped_column(Float)
-    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = _created()
     __table_args__ = (
         CheckConstraint(_in("product", PRODUCTS), name="product"),
@@ -691,7 +692,7 @@ class Run(Base):
     thread_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), index=True)
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
     trigger: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default="queued", server_default="queued")
     question: Mapped[str] = mapped_column(Text)
     answer: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
@@ -701,10 +702,12 @@ class Run(Base):
     created_at: Mapped[dt.datetime] = _created()
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
-    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
-    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    last_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # host:pid of the process executing the run (crash recovery marks dead owners' runs failed).
+    worker: Mapped[str | None] = mapped_column(String(128))
     __table_args__ = (
         CheckConstraint(_in("trigger", RUN_TRIGGERS), name="trigger"),
         CheckConstraint(_in("status", RUN_STATUSES), name="status"),
@@ -722,15 +725,15 @@ class RunStep(Base):
     run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     agent: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    status: Mapped[str] = mapped_column(String(16), default="running", server_default="running")
     input: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     output: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     started_at: Mapped[dt.datetime] = _created()
     finished_at: Mapped[dt.datetime | None]
     latency_ms: Mapped[float | None] = mapped_column(Float)
-    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     __table_args__ = (UniqueConstraint("run_id", "position"),)
 
 
@@ -742,7 +745,7 @@ class ToolCall(Base):
     step_id: Mapped[int | None] = mapped_column(ForeignKey("run_steps.id", ondelete="CASCADE"), index=True)
     tool: Mapped[str] = mapped_column(String(64))
     arguments: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    status: Mapped[str] = mapped_column(String(16), default="running", server_default="running")
     result_summary: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
     evidence_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), server_default="{}")
@@ -818,14 +821,14 @@ class EvalRun(Base):
     provider: Mapped[str] = mapped_column(String(32))
     model: Mapped[str | None] = mapped_column(String(100))
     code_version: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="running")
-    n_cases: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="running", server_default="running")
+    n_cases: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     pass_rate: Mapped[float | None] = mapped_column(Float)
     p50_latency_ms: Mapped[float | None] = mapped_column(Float)
     p95_latency_ms: Mapped[float | None] = mapped_column(Float)
-    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     report_markdown: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[dt.datetime] = _created()
     finished_at: Mapped[dt.datetime | None]
@@ -838,7 +841,7 @@ class EvalResult(Base):
     org_id: Mapped[int] = _org()
     eval_run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("eval_runs.id", ondelete="CASCADE"), index=True)
     case_id: Mapped[str] = mapped_column(String(200))
-    variant: Mapped[int] = mapped_column(SmallInteger, default=0)
+    variant: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     run_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
     evaluator: Mapped[str] = mapped_column(String(64))
     score: Mapped[float] = mapped_column(Float)

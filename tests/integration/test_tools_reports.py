@@ -86,3 +86,11 @@ async def test_xmr_chart_has_limits_quartiles_signals_and_boundaries(ctx):
     assert s.chart["layout"]["shapes"], "a stage boundary is drawn inside the window"
     if s.signals:
         assert any(n.endswith("signal") for n in names)
+
+
+async def test_chart_is_a_valid_plotly_figure(ctx):
+    import plotly.graph_objects as go
+
+    s = (await kpi_series(ctx, kpi="OTP_MX_RATE", station="DAL")).result
+    fig = go.Figure(s.chart)  # raises on any property plotly does not know
+    assert len(fig.data) >= 6

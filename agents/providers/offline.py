@@ -1,0 +1,56 @@
+"""The offline provider: deterministic routing and an answer assembled from the findings.
+
+Every sentence of the answer is a finding line produced by a specialist from a
+tool result, followed by the evidence ids it rests on, so nothing is said that
+a tool did not compute.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents.deps import RunDeps
+from agents.router import RoutePlan, route
+
+TITLES = {
+    "kpi_analyst": "KPI analysis",
+    "change_correlator": "What changed",
+    "ticket_triager": "Ticket triage",
+    "report_writer": "Report",
+}
+
+
+def cited(line: dict[str, Any]) -> str:
+    ids = line.get("evidence_ids") or []
+    if line.get("markdown"):
+        return line["text"]
+    return line["text"] + ("".join(f" [E:{i}]" for i in dict.fromkeys(ids)) if ids else "")
+
+
+def assemble(state: dict[str, Any]) -> str:
+    parts: list[str] = []
+    for notice in state.get("notices", []):
+        parts.append(notice)
+    for f in state.get("findings", []):
+        if not f["lines"]:
+            continue
+        if any(line.get("markdown") for line in f["lines"]):
+            parts.extend(cited(line) for line in f["lines"])
+            continue
+        parts.append(f"**{TITLES.get(f['agent'], f['agent'])}**\n" + "\n".join(f"- {cited(line)}" for line in f["lines"]))
+    return "\n\n".join(parts).strip() or "I found nothing to report for that question."
+
+
+class OfflineProvider:
+    name = "offline"
+    model: str | None = None
+
+    async def route(self, question: str, context: dict[str, Any], deps: RunDeps) -> RoutePlan:
+        return route(question, context, deps.catalog, deps.now.date())
+
+    async def compose(self, state: dict[str, Any], deps: RunDeps) -> str:
+        answer = assemble(state)
+        # Stream it the way a model would, one line at a time (each token event is committed first).
+        for chunk in answer.splitlines(keepends=True):
+            await deps.recorder.emit("token", {"text": chunk})
+        return answer

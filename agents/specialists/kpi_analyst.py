@@ -1,0 +1,91 @@
+"""KPI analyst: series, stage limits, signals, YoY for a KPI at a station, region or the company."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from agents.deps import RunDeps
+from agents.specialists.common import first, step, update
+from tools.kpis import active_signals, kpi_series
+
+NAME = "kpi_analyst"
+
+
+def _fmt(x: float | None, decimals: int, unit: str) -> str:
+    if x is None:
+        return "n/a"
+    u = "" if unit in ("", "count") else unit
+    return f"{x:.{decimals}f}{'' if u == '%' or not u else ' '}{u}"
+
+
+def _window(context: dict[str, Any], today: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """Show the 30 days around the asked period (or the asked period when longer)."""
+    time = context.get("time")
+    if not time:
+        return None, None
+    start, end = dt.date.fromisoformat(time["start"]), dt.date.fromisoformat(time["end"])
+    if (end - start).days >= 29:
+        return start, end
+    shown_end = min(end + dt.timedelta(days=7), today - dt.timedelta(days=1))
+    return shown_end - dt.timedelta(days=29), shown_end
+
+
+async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
+    ctx = dict(state.get("context", {}))
+    level = "station" if ctx.get("station") else "region" if ctx.get("region") else "company"
+    code = ctx.get("station") or ctx.get("region")
+    task = {"kpi": ctx.get("kpi"), "summary_level": level, "code": code, "time": ctx.get("time")}
+    async with step(deps, NAME, task) as s:
+        if not ctx.get("kpi"):
+            got = await s.tool("active_signals", active_signals, station=ctx.get("station"), region=ctx.get("region"),
+                               summary_level=level)
+            if got:
+                result, records = got
+                if not result.signals:
+                    s.say(f"No KPI at {result.scope.label} is in a warning or critical state on its latest point.",
+                          *records[:1])
+                for sig, rec in zip(result.signals, records, strict=False):
+                    s.say(f"{sig.kpi_name} at {result.scope.label} is {sig.state} on {sig.date} ({sig.rule}, "
+                          f"value {sig.value:.4g}, limits {sig.lcl:.4g}–{sig.ucl:.4g}).", rec)
+                if len(result.signals) == 1:
+                    ctx["kpi"] = result.signals[0].kpi
+            return update(state, s, ctx)
+
+        start, end = _window(ctx, deps.now.date())
+        got = await s.tool("kpi_series", kpi_series, kpi=ctx["kpi"], station=ctx.get("station"), region=ctx.get("region"),
+                           summary_level=level, start=start, end=end)
+        if got is None:
+            return update(state, s, ctx)
+        series, records = got
+        k, sm = series.kpi, series.summary
+        f = lambda x: _fmt(x, k.decimals, k.unit)  # noqa: E731
+        ev_series, ev_shift, ev_signals = first(records, "kpi_series"), first(records, "stage_change"), first(records, "signals")
+        s.say(
+            f"{k.name} at {series.scope.label} was {f(sm.latest_value)} on {sm.latest_date}; the current stage's centre "
+            f"is {f(sm.cl)} with natural process limits {f(sm.lcl)}–{f(sm.ucl)} (state: {sm.state}).", ev_series,
+        )
+        if series.shift is not None:
+            sh = series.shift
+            s.say(
+                f"It shifted {sh.direction} from {f(sh.before_cl)} to {f(sh.after_cl)} starting {sh.onset} "
+                f"({'a change for the worse' if sh.bad else 'an improvement'}; confirmed by {sh.confirmed_by or 'the change-point search'}).",
+                ev_shift,
+            )
+            ctx["onset"] = sh.onset.isoformat()
+        elif len(series.stages) <= 1:
+            s.say(f"No stage change in the window: the process is stable around {f(sm.cl)}.", ev_series)
+        if sm.past_value is not None and sm.delta is not None:
+            s.say(f"A year earlier it was {f(sm.past_value)} ({sm.delta:+.{k.decimals}f} year over year).", ev_series)
+        if series.signals:
+            bad = [x for x in series.signals if x.state in ("warning", "critical")]
+            if bad:
+                last = bad[-1]
+                s.say(f"{len(bad)} warning/critical signal(s) in the window; the latest on {last.date} "
+                      f"({last.rule}, {last.state}).", ev_signals)
+        if series.chart is not None:
+            await deps.recorder.emit("chart", {"title": f"{k.name} — {series.scope.label}",
+                                               "evidence_id": ev_series.id if ev_series else None,
+                                               "figure": series.chart})
+        s.data = {"kpi": k.code, "scope": series.scope.code, "shift": series.shift.model_dump(mode="json") if series.shift else None}
+        return update(state, s, ctx)

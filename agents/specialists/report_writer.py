@@ -1,0 +1,60 @@
+"""Report writer: an incident or investigation report built only from this run's evidence."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import text
+
+from agents.deps import RunDeps
+from agents.specialists.common import step, update
+from tools.changes import correlate_changes
+from tools.incidents import get_incident
+from tools.kpis import kpi_series
+from tools.reports import compose_report
+from tools.retrieval import search
+
+NAME = "report_writer"
+
+
+async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
+    ctx = dict(state.get("context", {}))
+    async with step(deps, NAME, {"incident": ctx.get("incident"), "kpi": ctx.get("kpi")}) as s:
+        incident_id = None
+        if ctx.get("incident"):
+            got = await s.tool("get_incident", get_incident, incident=ctx["incident"])
+            if got is None:
+                return update(state, s, ctx)
+            inc, _ = got
+            incident_id = inc.id
+            title = f"Incident report: {inc.external_id} — {inc.title}"
+            await s.tool("correlate_changes", correlate_changes, incident=inc.external_id)
+            await s.tool("search", search, query=f"{inc.title} {inc.service or ''}", k=3, kinds=("runbook", "incident_summary"))
+        else:
+            got = await s.tool("kpi_series", kpi_series, kpi=ctx["kpi"], station=ctx.get("station"), region=ctx.get("region"))
+            if got is None:
+                return update(state, s, ctx)
+            series, _ = got
+            title = f"Investigation report: {series.kpi.name} at {series.scope.label}"
+            if series.shift is not None:
+                await s.tool("correlate_changes", correlate_changes, kpi=series.kpi.code, station=ctx.get("station"),
+                             onset=series.shift.onset)
+            await s.tool("search", search, query=f"{series.kpi.name} degradation", k=3, kinds=("runbook",))
+        report = compose_report(kind="incident" if incident_id else "investigation", title=title,
+                                evidence=s.evidence, question=state.get("question"), now=deps.now)
+        async with deps.recorder.sessions() as session, session.begin():
+            report_id = (
+                await session.execute(
+                    text(
+                        """INSERT INTO reports (org_id, incident_id, run_id, kind, title, markdown, evidence_ids)
+                           VALUES (:org, :inc, :run, :kind, :title, :md, :ev) RETURNING id"""
+                    ),
+                    {"org": deps.tools.org_id, "inc": incident_id, "run": deps.recorder.run_id, "kind": report.kind,
+                     "title": report.title, "md": report.markdown, "ev": report.evidence_ids},
+                )
+            ).scalar_one()
+        s.data = {"report_id": report_id, "markdown": report.markdown, "title": report.title,
+                  "drafted_at": dt.datetime.now(dt.UTC).isoformat()}
+        s.lines.append({"text": report.markdown, "evidence_ids": report.evidence_ids, "markdown": True})
+        return update(state, s, ctx)

@@ -1,0 +1,95 @@
+"""Ticket triager: classify, SLA state, similar resolved tickets and a suggested response.
+
+Ticket text is untrusted data: it is passed to the tools as a value and never
+read as instructions (a ticket that says "ignore previous instructions…" is
+classified on its content like any other).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from agents.deps import RunDeps
+from agents.specialists.common import first, step, update
+from tools.tickets import classify_ticket, classify_ticket_by_id, sla_overview, suggest_response, ticket_sla
+
+NAME = "ticket_triager"
+_LEAD = re.compile(
+    r"^\s*(?:please\s+)?(?:classify|triage|categori[sz]e)\b[^:\n]*[:\n]\s*", re.I
+)
+
+
+def ticket_text(question: str) -> tuple[str, str]:
+    """Split "classify this ticket: <subject>. <content>" into subject and content."""
+    body = _LEAD.sub("", question, count=1).strip().strip("\"'“”")
+    m = re.match(r"(?is)\s*subject:\s*(.+?)\s*(?:\n|content:|body:)\s*(.*)", body)
+    if m:
+        return m.group(1).strip(), m.group(2).strip() or m.group(1).strip()
+    first_sentence = re.split(r"(?<=[.!?])\s+|\n", body, maxsplit=1)[0]
+    return first_sentence[:200], body
+
+
+def _clock(c: Any) -> str:
+    when = f"{c.deadline:%Y-%m-%d %H:%M} UTC"
+    if c.state == "met":
+        return f"met (deadline {when})"
+    if c.state == "breached":
+        return f"breached by {c.overdue_minutes:.0f} min (deadline {when})"
+    return f"{c.state.replace('_', ' ')}, {c.remaining_minutes:.0f} min left (deadline {when})"
+
+
+async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
+    ctx = dict(state.get("context", {}))
+    question = state.get("question", "")
+    async with step(deps, NAME, {"ticket": ctx.get("ticket"), "intent": ctx.get("intent")}) as s:
+        if ctx.get("intent") == "sla" and not ctx.get("ticket"):
+            got = await s.tool("sla_overview", sla_overview)
+            if got:
+                ov, records = got
+                s.say(f"{len(ov.items)} open ticket(s) are at risk or breached out of {ov.open_tickets} open.", *records[:1])
+                for item, rec in zip(ov.items[:5], records[1:6] or [records[0]] * 5, strict=False):
+                    s.say(f"{item.external_id} ({getattr(item, 'priority', '')}, {getattr(item, 'customer_tier', '')}): "
+                          f"{item.state.replace('_', ' ')}, deadline {item.deadline:%Y-%m-%d %H:%M} UTC.", rec)
+            return update(state, s, ctx)
+
+        if ctx.get("ticket"):
+            got = await s.tool("classify_ticket_by_id", classify_ticket_by_id, external_id=ctx["ticket"])
+            if got is None:
+                return update(state, s, ctx)
+            cls, records = got
+            subject = cls.subject
+            content = subject
+            sla = await s.tool("ticket_sla", ticket_sla, external_id=ctx["ticket"])
+        else:
+            subject, content = ticket_text(question)
+            if len(content) < 8:
+                s.notices.append("Paste the ticket's text after “classify this ticket:” so I can triage it.")
+                return update(state, s, ctx)
+            got = await s.tool("classify_ticket", classify_ticket, subject=subject, content=content)
+            if got is None:
+                return update(state, s, ctx)
+            cls, records = got
+            sla = None
+        s.say(
+            f"Classified as {cls.product}, urgency {cls.urgency} (confidence {cls.confidence:.2f}): {cls.reasoning}",
+            first(records, "classification"), first(records, "similar_tickets"),
+        )
+        if cls.ignored_instructions:
+            s.say(f"The ticket contains {cls.ignored_instructions} instruction-like sentence(s); they were treated as "
+                  "text, not followed.", first(records, "classification"))
+        if sla:
+            t, sla_records = sla
+            s.say(f"SLA for {t.external_id} ({t.priority} priority, {t.customer_tier} tier): response {_clock(t.response)}; "
+                  f"resolution {_clock(t.resolution)}; escalation level {t.escalation_level}.", *sla_records[:1])
+        got = await s.tool("suggest_response", suggest_response, subject=subject, content=content)
+        if got:
+            sug, sug_records = got
+            if sug.similar_tickets:
+                names = ", ".join(t.external_id for t in sug.similar_tickets[:3])
+                s.say(f"Similar resolved tickets: {names}.", *sug_records[:1])
+            if sug.runbooks:
+                s.say(f"Matching runbook: {sug.runbooks[0].title}.", *sug_records[1:2] or sug_records[:1])
+            s.data["draft_reply"] = sug.draft
+        s.data.update({"product": cls.product, "urgency": cls.urgency, "confidence": cls.confidence})
+        return update(state, s, ctx)
