@@ -16,7 +16,10 @@ from agents.entities import Catalog, Entities, TimeRange, extract
 
 SPECIALISTS = ("kpi_analyst", "change_correlator", "ticket_triager", "report_writer")
 
-_REPORT = re.compile(r"\b(report|post-?mortem|write[- ]?up|pir|incident summary)\b", re.I)
+_REPORT = re.compile(
+    r"\b(draft|write|generate|prepare|produce|create)\b.*\b(report|post-?mortem|write[- ]?up|summary)\b"
+    r"|\b(post-?mortem|incident report|investigation report)\b", re.I)
+_TICKET_LEAD = re.compile(r"^\s*(please\s+)?(classify|triage|categori[sz]e)\b", re.I)
 _TICKET = re.compile(r"\b(ticket|classify|triage|sla|customer|support case)\b", re.I)
 _WHY = re.compile(r"\b(why|cause[sd]?|root cause|what changed|changed|explain|behind|due to|deploy\w*)\b", re.I)
 _KPI_WORDS = re.compile(r"\b(kpi|kpis|signals?|dashboard|metric|trend|drop(?:ped)?|rose|spike|performance)\b", re.I)
@@ -55,7 +58,9 @@ def route(question: str, context: dict[str, Any], catalog: Catalog, today: dt.da
     notices = [_unknown_notice(u) for u in ents.unknown]
 
     # Intent from the words of this question.
-    if _REPORT.search(question):
+    if _TICKET_LEAD.search(question):
+        intent = "ticket"
+    elif _REPORT.search(question):
         intent = "report"
     elif ents.ticket or _TICKET.search(question):
         intent = "sla" if re.search(r"\bsla\b|at risk|breach", question, re.I) and not re.search(r"classif|triage", question, re.I) and not ents.ticket else "ticket"
@@ -98,8 +103,9 @@ def route(question: str, context: dict[str, Any], catalog: Catalog, today: dt.da
         ctx.pop("time", None)
     ctx.pop("onset", None)
 
-    if ents.unknown and not any(k in found for k in ("kpi", "station", "region", "service", "incident", "ticket")):
-        return RoutePlan("unknown", [], ctx | {"intent": prior.get("intent")} if prior else {}, notices)
+    if ents.unknown:
+        # Never answer about something else than what was asked: say what is unknown, keep the thread as it was.
+        return RoutePlan("unknown", [], prior, notices)
 
     plans = {
         "kpi": ["kpi_analyst"],

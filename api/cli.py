@@ -212,6 +212,70 @@ def analyze(
     console.print(signals)
 
 
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, e.g. \"why did OTP MX rate at DAL drop last week?\"")],
+    thread: Annotated[str | None, typer.Option(help="Continue this thread (id printed by an earlier ask).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run record as JSON.")] = False,
+    org: Annotated[str, typer.Option(help="Organisation to ask in.")] = "demo",
+) -> None:
+    """One chat turn: stream the steps as they happen, then the answer with its evidence ids."""
+    import asyncio
+    import uuid
+
+    from agents.runtime import RunEventOut
+    from agents.service import Assistant
+
+    try:
+        thread_id = uuid.UUID(thread) if thread else None
+    except ValueError:
+        raise _fail(f"--thread {thread!r} is not a thread id") from None
+    if not question.strip():
+        raise _fail("the question is empty")
+    settings = _settings()
+    target = _database(settings)
+    with psycopg.connect(target.conninfo) as conn:
+        row = conn.execute("SELECT id FROM orgs WHERE slug = %s", (org,)).fetchone()
+    if row is None:
+        raise _fail(f"organisation {org!r} does not exist (run `opsgraph seed` for the demo)")
+    quiet = as_json
+
+    async def show(event: RunEventOut) -> None:
+        if quiet:
+            return
+        p = event.payload
+        if event.type == "agent.started" and p["agent"] != "composer":
+            err.print(f"[bold cyan]▶ {p['agent']}[/]")
+        elif event.type == "tool.completed":
+            mark = "[green]✓[/]" if p["status"] == "completed" else "[red]✗[/]"
+            err.print(f"  {mark} {p['tool']} [dim]({p['latency_ms']:.0f} ms)[/] {p['summary'][:110]}", highlight=False)
+        elif event.type == "evidence":
+            err.print(f"    [dim][E:{p['id']}] {p['kind']}[/]")
+
+    async def run():  # noqa: ANN202
+        assistant = await Assistant.open(settings, target)
+        try:
+            return await assistant.ask(org_id=row[0], question=question, thread_id=thread_id, trigger="api", publish=show)
+        except LookupError as exc:
+            raise _fail(str(exc)) from None
+        finally:
+            await assistant.close()
+
+    record = asyncio.run(run())
+    if as_json:
+        sys.stdout.write(record.model_dump_json(indent=2) + "\n")
+    else:
+        from rich.markdown import Markdown
+
+        console.print()
+        console.print(Markdown(record.answer or record.error or ""))
+        ids = [e.id for e in record.evidence]
+        console.print(f"\n[dim]run {record.id} · thread {record.thread_id} · {record.status} · evidence "
+                      f"{', '.join(f'E:{i}' for i in ids) or 'none'}[/]", highlight=False)
+    if record.status != "completed":
+        raise typer.Exit(1)
+
+
 @keys_app.command("create")
 def keys_create(
     org: Annotated[str, typer.Option(help="Organisation slug (created when new).")],

@@ -1,0 +1,275 @@
+"""Change-correlation scoring: pure python/numpy, no database.
+
+Every candidate change (a deployment or a config change before the onset) is
+described by a few features, each mapped to a component in [0, 1]:
+
+``time``       temporal proximity, ``2 ** (-minutes_before_onset / half_life)``:
+               1 at the onset, 0.5 one half-life earlier (:data:`SERVICE_HALF_LIFE_MIN`
+               = 90 min for service incidents, :data:`KPI_HALF_LIFE_MIN` = 2 days for
+               daily KPIs).
+``distance``   dependency distance from the service under investigation,
+               ``HOP_DECAY ** hops`` (1 for the service itself, 0.6 one hop down…).
+``risk``       what changed: the riskiest file change type a deployment ships
+               (:data:`CHANGE_TYPE_RISK`), or the config key's risk
+               (:func:`config_risk`).
+``comovement`` whether the changed service's own metrics (error rate, p99) left
+               their XmR limits in the hour after the change
+               (:func:`comovement_score`).
+``rollback``   a rollback / revert of the change that was followed by recovery
+               (:data:`ROLLBACK_RECOVERED` = 1), a rollback without visible
+               recovery (:data:`ROLLBACK_ONLY` = 0.6), none (0).
+
+They combine as (:func:`score_candidate`)::
+
+    reach   = distance + (1 - distance) * 0.5 * comovement       # a change whose own service visibly
+                                                                 # moved wins back half the hop penalty
+    base    = time * reach                                       # could it be?
+    support = 1 - (1 - 0.6 risk)(1 - 0.6 comovement)(1 - 0.7 rollback)   # noisy-OR: does anything say so?
+    raw     = base * (0.25 + 0.75 support) * (0.3 if reverted before the onset else 1)
+
+and the confidences of a ranking (:func:`confidences`) temper each raw score by
+the strongest competitor (two equally good explanations cannot both be sure)::
+
+    confidence_i = 0.95 * raw_i * (1 - 0.3 * max_{j != i} raw_j)
+
+which keeps the order of ``raw``. A clear single cause (minutes before the
+onset, on the service, risky, its metrics moved) lands around 0.7–0.9; a
+docs-only release two hours earlier around 0.1. Below :data:`PLAUSIBLE_FLOOR`
+(0.25) a candidate is not a plausible explanation.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from tools.control_limits import xmr_limits
+
+# ------------------------------------------------------------------ parameters
+
+SERVICE_HALF_LIFE_MIN = 90.0
+KPI_HALF_LIFE_MIN = 2 * 24 * 60.0  # daily KPIs: a detected stage start can lag the true onset by a day
+HOP_DECAY = 0.6
+HOP_RECOVERY = 0.5  # share of the hop penalty that co-movement on the changed service wins back
+W_RISK = 0.6
+W_COMOVEMENT = 0.6
+W_ROLLBACK = 0.7
+SUPPORT_FLOOR = 0.25  # share of the base a change gets with no supporting evidence at all
+REVERTED_BEFORE_ONSET_FACTOR = 0.3  # the change was undone before the onset: it was not live
+COMPETITION = 0.3
+CONFIDENCE_CAP = 0.95
+PLAUSIBLE_FLOOR = 0.25
+
+ROLLBACK_RECOVERED = 1.0
+ROLLBACK_ONLY = 0.6
+
+HIGH, MEDIUM, LOW = 1.0, 0.5, 0.1
+#: Risk of a commit file change type (store.models.CHANGE_TYPES).
+CHANGE_TYPE_RISK: dict[str, float] = {
+    "db_migration": HIGH,
+    "timeout_retry": HIGH,
+    "http_client": HIGH,
+    "dependency": HIGH,
+    "auth": HIGH,
+    "config": HIGH,
+    "shared_util": MEDIUM,
+    "other": 0.3,
+    "test": LOW,
+    "docs": LOW,
+}
+RISKY_CHANGE_TYPES = frozenset(k for k, v in CHANGE_TYPE_RISK.items() if v >= HIGH)
+#: A deployment whose contents are unknown (no commits recorded) and a rollback to a known version.
+UNKNOWN_DEPLOYMENT_RISK = 0.4
+ROLLBACK_DEPLOYMENT_RISK = 0.2
+
+#: Config keys that change capacity, timing or behaviour (high risk) …
+RISKY_KEY = re.compile(
+    r"pool|timeout|retr(y|ies)|backoff|max[_.-]?conn|connections|circuit|breaker|feature|flag|toggle|"
+    r"rate[_.-]?limit|throttl|concurren|threads?|workers?|replicas?|memory|heap|cpu|cache|ttl|"
+    r"endpoint|url|host|dns|tls|ssl|cert|route|routing|queue|batch|limit",
+    re.I,
+)
+#: … and keys that only change presentation or telemetry (low risk).
+BENIGN_KEY = re.compile(
+    r"(^|[._-])log(ging)?([._-]|$)|log[_.-]?level|banner|^ui\.|support[_.-]?email|tracing|sample|"
+    r"metrics?\.export|export[_.-]?interval|alerts?\.|slack|theme|copy|label|description",
+    re.I,
+)
+UNKNOWN_KEY_RISK = 0.4
+SECRET_ROTATION_RISK = 0.4
+
+#: Metrics whose rise is bad and that co-movement and recovery look at.
+COMOVEMENT_METRICS: tuple[str, ...] = ("error_rate", "p99_latency_ms")
+COMOVEMENT_MIN_SHARE = 0.25  # share of points above the limits that noise (and drift) alone can produce
+COMOVEMENT_FULL_SHARE = 0.65  # share at which co-movement counts fully
+MOVED = 0.3  # a metric with at least this co-movement "moved"
+RECOVERED_MAX_SHARE = 0.2
+
+
+# ------------------------------------------------------------------ components
+
+
+def time_score(minutes_before: float, half_life_minutes: float) -> float:
+    """Exponential decay with the time between the change and the onset (0 if after the onset)."""
+    if minutes_before < 0 or half_life_minutes <= 0:
+        return 0.0
+    return float(2.0 ** (-minutes_before / half_life_minutes))
+
+
+def distance_score(distance: int, decay: float = HOP_DECAY) -> float:
+    """``decay ** hops``: 1 for the service itself, less for each dependency hop."""
+    return float(decay ** max(0, distance))
+
+
+def deployment_risk(change_types: Iterable[str], *, is_rollback: bool = False) -> tuple[float, list[str]]:
+    """Risk of a deployment from its files' change types; returns (risk, the riskiest types, riskiest first)."""
+    if is_rollback:
+        return ROLLBACK_DEPLOYMENT_RISK, []
+    types = sorted(set(change_types), key=lambda t: (-CHANGE_TYPE_RISK.get(t, 0.3), t))
+    if not types:
+        return UNKNOWN_DEPLOYMENT_RISK, []
+    risk = max(CHANGE_TYPE_RISK.get(t, 0.3) for t in types)
+    return risk, [t for t in types if CHANGE_TYPE_RISK.get(t, 0.3) == risk]
+
+
+def config_risk(key: str, *, is_secret: bool = False) -> tuple[float, str]:
+    """Risk of a config change from its key; returns (risk, a short reason)."""
+    if is_secret:
+        return SECRET_ROTATION_RISK, "a secret rotation"
+    m = RISKY_KEY.search(key)
+    if m:
+        return HIGH, f"a risky key ({m.group(0).lower()})"
+    if BENIGN_KEY.search(key):
+        return LOW, "a cosmetic/telemetry key"
+    return UNKNOWN_KEY_RISK, "a key of unknown risk"
+
+
+def _finite(x: Sequence[float] | np.ndarray) -> np.ndarray:
+    a = np.asarray(x, dtype=np.float64)
+    return a[np.isfinite(a)]
+
+
+def share_above(baseline: Sequence[float] | np.ndarray, after: Sequence[float] | np.ndarray) -> float | None:
+    """Share of ``after`` points above the baseline's upper XmR limit (None without enough data)."""
+    base, post = _finite(baseline), _finite(after)
+    if base.size < 6 or post.size == 0:
+        return None
+    ucl = xmr_limits(base).ucl
+    if not math.isfinite(ucl):
+        return None
+    return float(np.mean(post > ucl))
+
+
+def comovement_score(baseline: Sequence[float] | np.ndarray, after: Sequence[float] | np.ndarray) -> float | None:
+    """How clearly a (bad-when-rising) metric left its baseline limits after a change, in [0, 1].
+
+    The share of points above the baseline UCL, minus what noise gives, scaled so
+    that :data:`COMOVEMENT_FULL_SHARE` or more counts fully. None without data.
+    """
+    share = share_above(baseline, after)
+    if share is None:
+        return None
+    span = COMOVEMENT_FULL_SHARE - COMOVEMENT_MIN_SHARE
+    return float(min(1.0, max(0.0, (share - COMOVEMENT_MIN_SHARE) / span)))
+
+
+def recovered(baseline: Sequence[float] | np.ndarray, after_fix: Sequence[float] | np.ndarray) -> bool | None:
+    """Whether a metric is back inside its pre-change limits after a rollback (None without data)."""
+    share = share_above(baseline, after_fix)
+    return None if share is None else share <= RECOVERED_MAX_SHARE
+
+
+def rollback_score(rolled_back: bool, recovery: bool | None) -> float:
+    """1 for a rollback/revert followed by recovery, 0.6 for one without visible recovery, 0 for none."""
+    if not rolled_back:
+        return 0.0
+    return ROLLBACK_RECOVERED if recovery else ROLLBACK_ONLY
+
+
+# ------------------------------------------------------------------ combination
+
+
+@dataclass(frozen=True)
+class Features:
+    """What scoring needs to know about one candidate change."""
+
+    minutes_before: float
+    distance: int
+    risk: float
+    comovement: float | None = None
+    rollback: float = 0.0
+    reverted_before_onset: bool = False
+
+
+@dataclass(frozen=True)
+class Components:
+    """The score components and the combined raw plausibility, all in [0, 1]."""
+
+    time: float
+    distance: float
+    risk: float
+    comovement: float
+    rollback: float
+    reach: float
+    base: float
+    support: float
+    raw: float
+
+
+def score_candidate(f: Features, *, half_life_minutes: float = SERVICE_HALF_LIFE_MIN) -> Components:
+    """Combine a candidate's features into its components and raw plausibility (see the module docstring)."""
+    t = time_score(f.minutes_before, half_life_minutes)
+    d = distance_score(f.distance)
+    r = min(1.0, max(0.0, f.risk))
+    c = min(1.0, max(0.0, f.comovement or 0.0))
+    b = min(1.0, max(0.0, f.rollback))
+    reach = d + (1.0 - d) * HOP_RECOVERY * c
+    base = t * reach
+    support = 1.0 - (1.0 - W_RISK * r) * (1.0 - W_COMOVEMENT * c) * (1.0 - W_ROLLBACK * b)
+    raw = base * (SUPPORT_FLOOR + (1.0 - SUPPORT_FLOOR) * support)
+    if f.reverted_before_onset:
+        raw *= REVERTED_BEFORE_ONSET_FACTOR
+    return Components(time=t, distance=d, risk=r, comovement=c, rollback=b, reach=reach, base=base, support=support,
+                      raw=raw)
+
+
+def confidences(raws: Sequence[float]) -> list[float]:
+    """Confidence per candidate: its raw score tempered by the strongest competitor, capped at 0.95."""
+    out = []
+    for i, raw in enumerate(raws):
+        rival = max((r for j, r in enumerate(raws) if j != i), default=0.0)
+        out.append(float(min(1.0, max(0.0, CONFIDENCE_CAP * raw * (1.0 - COMPETITION * rival)))))
+    return out
+
+
+def rank(raws: Sequence[float]) -> list[int]:
+    """Indexes of the candidates, best first (ties: the earlier index first)."""
+    return sorted(range(len(raws)), key=lambda i: (-raws[i], i))
+
+
+def is_plausible(confidence: float) -> bool:
+    return confidence >= PLAUSIBLE_FLOOR
+
+
+# ------------------------------------------------------------------ wording
+
+
+def ago(minutes: float) -> str:
+    """'18 min', '2.5 h', '1.4 days'."""
+    if minutes < 90:
+        return f"{minutes:.0f} min"
+    if minutes < 48 * 60:
+        return f"{minutes / 60:.1f} h"
+    return f"{minutes / 1440:.1f} days"
+
+
+def hops_phrase(distance: int, focus: str, via: Sequence[str] = ()) -> str:
+    """'on checkout-api itself', '1 hop downstream of checkout-api', '2 hops downstream of x (via y)'."""
+    if distance <= 0:
+        return f"on {focus} itself"
+    tail = f" (via {' → '.join(via)})" if len(via) > 0 else ""
+    return f"{distance} hop{'s' if distance > 1 else ''} downstream of {focus}{tail}"
