@@ -8,7 +8,7 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 
 from agents.deps import deps_of
-from agents.specialists import SPECIALISTS
+from agents.specialists import SPECIALISTS, llm
 
 
 async def coordinator(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
@@ -34,7 +34,10 @@ def specialist_node(name: str):  # noqa: ANN201 - a LangGraph node
 
     async def node(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
         deps = deps_of(config)
-        update = await module.run(state, deps)
+        if getattr(deps.provider, "tool_calling", False) and name in llm.SPECS:
+            update = await llm.run(name, state, deps, fallback=module)
+        else:
+            update = await module.run(state, deps)
         update["plan"] = [p for p in (state.get("plan") or []) if p != name]
         return update
 

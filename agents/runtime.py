@@ -126,6 +126,15 @@ class RunRecorder:
     started: float = field(default_factory=time.monotonic)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _position: int = 0
+    _step_usage: dict[int, Usage] = field(default_factory=dict)
+    current_step: int | None = None
+
+    def record_usage(self, prompt_tokens: int, completion_tokens: int, cost_usd: float) -> None:
+        """Count a model call's tokens and cost on the run and the current step, then enforce the limits."""
+        self.usage.add(prompt_tokens, completion_tokens, cost_usd)
+        if self.current_step is not None:
+            self._step_usage.setdefault(self.current_step, Usage()).add(prompt_tokens, completion_tokens, cost_usd)
+        self.check_limits()
 
     # -- events -------------------------------------------------------------
 
@@ -255,14 +264,16 @@ class RunRecorder:
                     {"org": self.org_id, "run": self.run_id, "pos": position, "agent": agent, "input": _json(payload)},
                 )
             ).scalar_one()
+        self.current_step = step_id
         await self.emit("agent.started", {"agent": agent, "step_id": step_id, "input": payload})
         return step_id
 
     async def finish_step(
         self, step_id: int, agent: str, output: dict[str, Any], started: float, *, status: str = "completed",
-        usage: tuple[int, int, float] = (0, 0, 0.0),
     ) -> None:
         latency = round((time.monotonic() - started) * 1000, 2)
+        used = self._step_usage.get(step_id, Usage())
+        usage = (used.prompt_tokens, used.completion_tokens, used.cost_usd)
         async with self.sessions() as s, s.begin():
             await s.execute(
                 text(
@@ -273,7 +284,9 @@ class RunRecorder:
                  "cost": usage[2]},
             )
         await self.emit("agent.completed", {"agent": agent, "step_id": step_id, "latency_ms": latency,
-                                            "status": status, "summary": output.get("summary")})
+                                            "status": status, "summary": output.get("summary"),
+                                            "prompt_tokens": usage[0], "completion_tokens": usage[1],
+                                            "cost_usd": round(usage[2], 6)})
 
     async def call_tool(
         self,

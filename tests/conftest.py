@@ -85,8 +85,9 @@ def fresh_db(pg_server: PgServer) -> Iterator[Callable[..., DatabaseTarget]]:
 
 
 def settings_for(target: DatabaseTarget, home: Path, **extra: Any) -> Settings:
-    return Settings(DATABASE_URL=target.sqlalchemy_url, OPSGRAPH_HOME=str(home), OPSGRAPH_LLM="offline",
-                    OPSGRAPH_EMBEDDINGS="hash", **extra)
+    values = {"DATABASE_URL": target.sqlalchemy_url, "OPSGRAPH_HOME": str(home), "OPSGRAPH_LLM": "offline",
+              "OPSGRAPH_EMBEDDINGS": "hash"} | extra
+    return Settings(**values)
 
 
 @dataclass

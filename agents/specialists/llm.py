@@ -1,0 +1,125 @@
+"""Specialists driven by a model's tool calls (OpenAI provider).
+
+The model sees the specialist's read-only tools, calls them (each call is
+recorded like any other, with its evidence), and writes short findings citing
+the evidence ids the tools returned. If the model calls no tool, the
+deterministic specialist runs instead: numbers always come from tools.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
+from langchain_core.tools import StructuredTool
+from pydantic import ValidationError, create_model
+
+from agents.deps import RunDeps
+from agents.specialists.common import StepScope, step, update
+from prompts import render
+from tools.changes import correlate_changes, metric_onset, service_changes
+from tools.kpis import active_signals, kpi_series
+from tools.tickets import classify_ticket, classify_ticket_by_id, sla_overview, suggest_response, ticket_sla
+
+MAX_ROUNDS = 4
+
+SPECS: dict[str, tuple[str, dict[str, Callable[..., Awaitable[Any]]]]] = {
+    "kpi_analyst": (
+        "You analyse Tech Ops KPI series: values, stage limits, shifts, signals and year-over-year change.",
+        {"kpi_series": kpi_series, "active_signals": active_signals},
+    ),
+    "change_correlator": (
+        "You find what changed (deployments, config changes) before an onset and rank the hypotheses.",
+        {"correlate_changes": correlate_changes, "metric_onset": metric_onset, "service_changes": service_changes},
+    ),
+    "ticket_triager": (
+        "You triage support tickets: product, urgency, SLA state, similar tickets and a suggested response.",
+        {"classify_ticket": classify_ticket, "classify_ticket_by_id": classify_ticket_by_id, "ticket_sla": ticket_sla,
+         "sla_overview": sla_overview, "suggest_response": suggest_response},
+    ),
+}
+
+
+def _args_model(name: str, fn: Callable[..., Any]) -> type:
+    fields: dict[str, Any] = {}
+    for p in inspect.signature(fn).parameters.values():
+        if p.kind is not inspect.Parameter.KEYWORD_ONLY or p.name in ("chart", "charts"):
+            continue
+        ann = p.annotation if p.annotation is not inspect.Parameter.empty else Any
+        if isinstance(ann, str):
+            ann = eval(ann, fn.__globals__ | {"dt": dt})  # noqa: S307 - annotations of our own functions
+        fields[p.name] = (ann, ... if p.default is inspect.Parameter.empty else p.default)
+    return create_model(f"{name}_args", **fields)
+
+
+def _hooks(ctx: dict[str, Any], name: str, result: Any) -> None:
+    """Carry what a tool established into the thread context (as the deterministic specialists do)."""
+    shift = getattr(result, "shift", None)
+    if name == "kpi_series" and shift is not None:
+        ctx["onset"] = shift.onset.isoformat()
+    if name == "metric_onset" and getattr(result, "onset", None) is not None:
+        ctx["onset"] = result.onset.isoformat()
+    if name == "correlate_changes" and getattr(result, "hypotheses", None):
+        ctx["top_hypothesis"] = result.hypotheses[0].subject
+
+
+def _tool(scope: StepScope, ctx: dict[str, Any], name: str, fn: Callable[..., Awaitable[Any]]) -> StructuredTool:
+    from agents.providers.openai import tool_result_json
+
+    model = _args_model(name, fn)
+
+    async def call(**kwargs: Any) -> str:
+        try:
+            args = model(**kwargs).model_dump(exclude_unset=True)
+        except ValidationError as exc:
+            return f"invalid arguments: {exc.errors()[:3]}"
+        got = await scope.tool(name, fn, **args)
+        if got is None:
+            return f"error: {scope.notices[-1] if scope.notices else 'the tool failed'}"
+        result, records = got
+        _hooks(ctx, name, result)
+        return tool_result_json(result, records)
+
+    doc = (inspect.getdoc(fn) or name).split("\n\n")[0]
+    return StructuredTool.from_function(coroutine=call, name=name, description=doc, args_schema=model)
+
+
+async def run(name: str, state: dict[str, Any], deps: RunDeps, fallback: Any) -> dict[str, Any]:
+    description, fns = SPECS[name]
+    ctx = dict(state.get("context", {}))
+    provider: Any = deps.provider
+    async with step(deps, name, {"mode": "tool_calling", "context": ctx}) as s:
+        tools = {n: _tool(s, ctx, n, fn) for n, fn in fns.items()}
+        llm = provider.chat.bind_tools(list(tools.values()))
+        messages: list[Any] = [
+            SystemMessage(render("specialist", name=name, description=description, context=ctx,
+                                 question=state.get("question", ""))),
+            HumanMessage("Investigate with your tools, then state your findings with citations."),
+        ]
+        reply = None
+        for _ in range(MAX_ROUNDS):
+            reply = await llm.ainvoke(messages)
+            provider.count(reply, deps)
+            messages.append(reply)
+            if not reply.tool_calls:
+                break
+            for call in reply.tool_calls:
+                tool = tools.get(call["name"])
+                content = await tool.coroutine(**call["args"]) if tool else f"unknown tool {call['name']}"
+                messages.append(ToolMessage(content=content, tool_call_id=call["id"]))
+        if not s.evidence:
+            used_model = False
+        else:
+            used_model = True
+            text = reply.content if reply is not None and isinstance(reply.content, str) else ""
+            from agents.providers.openai import strip_unknown_citations
+
+            text = strip_unknown_citations(text.strip(), {r.id for r in deps.recorder.evidence})
+            if text:
+                s.lines.append({"text": text, "evidence_ids": []})
+    if not used_model:
+        return await fallback.run(state, deps)
+    return update(state, s, ctx)
