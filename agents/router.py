@@ -117,6 +117,10 @@ def route(question: str, context: dict[str, Any], catalog: Catalog, today: dt.da
         "sla": ["ticket_triager"],
         "report": ["report_writer"],
     }
+    if intent == "report" and ctx.get("kpi") and not ctx.get("incident"):
+        # An investigation report: analyse, correlate, then write from this run's evidence.
+        ctx["intent"] = intent
+        return RoutePlan(intent, ["kpi_analyst", "change_correlator", "report_writer"], ctx, notices)
     if intent == "report" and not (ctx.get("incident") or ctx.get("kpi")):
         notices.append("Which incident should the report cover? Name it like INC-2041.")
         return RoutePlan("report", [], ctx, notices)

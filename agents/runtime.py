@@ -3,9 +3,10 @@
 :class:`RunRecorder` owns one run. ``emit`` allocates the next sequence number
 and inserts the event in one transaction (``UPDATE runs SET last_seq =
 last_seq + 1 … RETURNING`` then ``INSERT run_events``), so sequence numbers are
-gapless and an event exists in Postgres before any subscriber sees it. Every
-non-token event also sends ``NOTIFY opsgraph_runs, '<run_id>:<seq>'`` in the
-same transaction (once per step, never per token: NOTIFY serialises commits).
+gapless and an event exists in Postgres before any subscriber sees it. A batch
+holding any non-token event sends ``NOTIFY opsgraph_runs, '<run_id>:<last seq>'`` in the
+same transaction, once per batch of writes (≈ once per step, never per token:
+NOTIFY serialises commits); followers catch up on every event up to that seq.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,92 +140,98 @@ class RunRecorder:
 
     # -- events -------------------------------------------------------------
 
-    async def emit(self, type_: str, payload: dict[str, Any], *, session: AsyncSession | None = None) -> RunEventOut:
-        """Commit the event (next seq), then publish it."""
+    @asynccontextmanager
+    async def batch(self) -> AsyncIterator[_Batch]:
+        """One transaction for several writes and events; the events are published after it commits."""
         async with self._lock:
-            if session is None:
-                async with self.sessions() as s, s.begin():
-                    event = await self._insert_event(s, type_, payload)
-            else:
-                event = await self._insert_event(session, type_, payload)
-        if self.publish is not None and session is None:
-            await self.publish(event)
-        return event
+            async with self.sessions() as s, s.begin():
+                b = _Batch(self, s)
+                yield b
+                notify = [e for e in b.events if e.type != "token"]
+                if notify:  # once per batch (≈ per step), never per token: NOTIFY serialises commits
+                    await s.execute(text("SELECT pg_notify(:ch, :msg)"),
+                                    {"ch": NOTIFY_CHANNEL, "msg": f"{self.run_id}:{notify[-1].seq}"})
+        if self.publish is not None:
+            for event in b.events:
+                await self.publish(event)
+
+    async def emit(self, type_: str, payload: dict[str, Any]) -> RunEventOut:
+        """Commit the event (next seq), then publish it."""
+        async with self.batch() as b:
+            return await b.event(type_, payload)
+
+    async def emit_many(self, type_: str, payloads: list[dict[str, Any]]) -> None:
+        """Several events of one kind in one commit (e.g. the token stream of an answer known in full)."""
+        async with self.batch() as b:
+            for p in payloads:
+                await b.event(type_, p)
 
     async def _insert_event(self, s: AsyncSession, type_: str, payload: dict[str, Any]) -> RunEventOut:
-        seq = (
-            await s.execute(
-                text("UPDATE runs SET last_seq = last_seq + 1 WHERE id = :id AND org_id = :org RETURNING last_seq"),
-                {"id": self.run_id, "org": self.org_id},
-            )
-        ).scalar_one()
-        created = (
+        # One round trip: allocate the next seq and insert the event.
+        seq, created = (
             await s.execute(
                 text(
-                    """INSERT INTO run_events (org_id, run_id, seq, type, payload)
-                       VALUES (:org, :run, :seq, :type, CAST(:payload AS jsonb)) RETURNING created_at"""
+                    """WITH next AS (
+                           UPDATE runs SET last_seq = last_seq + 1 WHERE id = :run AND org_id = :org RETURNING last_seq
+                       )
+                       INSERT INTO run_events (org_id, run_id, seq, type, payload)
+                       SELECT :org, :run, last_seq, :type, CAST(:payload AS jsonb) FROM next
+                       RETURNING seq, created_at"""
                 ),
-                {"org": self.org_id, "run": self.run_id, "seq": seq, "type": type_,
-                 "payload": _json(payload)},
+                {"org": self.org_id, "run": self.run_id, "type": type_, "payload": _json(payload)},
             )
-        ).scalar_one()
-        if type_ != "token":
-            await s.execute(text("SELECT pg_notify(:ch, :msg)"), {"ch": NOTIFY_CHANNEL, "msg": f"{self.run_id}:{seq}"})
+        ).one()
         return RunEventOut(run_id=self.run_id, seq=seq, type=type_, payload=payload, created_at=created)
 
     # -- run lifecycle ---------------------------------------------------------
 
     async def start(self, thread_id: uuid.UUID) -> None:
-        async with self.sessions() as s, s.begin():
-            await s.execute(
+        async with self.batch() as b:
+            await b.s.execute(
                 text("UPDATE runs SET status = 'running', started_at = now(), worker = :w WHERE id = :id"),
                 {"id": self.run_id, "w": WORKER},
             )
-        await self.emit("run.started", {"run_id": str(self.run_id), "thread_id": str(thread_id)})
+            await b.event("run.started", {"run_id": str(self.run_id), "thread_id": str(thread_id)})
 
     async def complete(self, thread_id: uuid.UUID, answer: str, evidence_ids: Sequence[int], route: list[str]) -> None:
-        async with self._lock:
-            async with self.sessions() as s, s.begin():
-                await s.execute(
-                    text(
-                        """UPDATE runs SET status = 'completed', finished_at = now(), answer = :a, route = CAST(:route AS jsonb),
-                               prompt_tokens = :pt, completion_tokens = :ct, cost_usd = :cost WHERE id = :id"""
-                    ),
-                    {"id": self.run_id, "a": answer, "route": _json(route), "pt": self.usage.prompt_tokens,
-                     "ct": self.usage.completion_tokens, "cost": self.usage.cost_usd},
-                )
-                await s.execute(
-                    text(
-                        """INSERT INTO messages (org_id, thread_id, run_id, role, content, evidence_ids)
-                           VALUES (:org, :t, :r, 'assistant', :c, :ev)"""
-                    ),
-                    {"org": self.org_id, "t": thread_id, "r": self.run_id, "c": answer, "ev": list(evidence_ids)},
-                )
-                await self._usage_row(s)
-                event = await self._insert_event(
-                    s, "run.completed",
-                    {"run_id": str(self.run_id), "evidence_ids": list(evidence_ids), "route": route,
-                     "prompt_tokens": self.usage.prompt_tokens, "completion_tokens": self.usage.completion_tokens,
-                     "cost_usd": round(self.usage.cost_usd, 6), "elapsed_ms": self.elapsed_ms()},
-                )
-        if self.publish:
-            await self.publish(event)
+        async with self.batch() as b:
+            s = b.s
+            await s.execute(
+                text(
+                    """UPDATE runs SET status = 'completed', finished_at = now(), answer = :a, route = CAST(:route AS jsonb),
+                           prompt_tokens = :pt, completion_tokens = :ct, cost_usd = :cost WHERE id = :id"""
+                ),
+                {"id": self.run_id, "a": answer, "route": _json(route), "pt": self.usage.prompt_tokens,
+                 "ct": self.usage.completion_tokens, "cost": self.usage.cost_usd},
+            )
+            await s.execute(
+                text(
+                    """INSERT INTO messages (org_id, thread_id, run_id, role, content, evidence_ids)
+                       VALUES (:org, :t, :r, 'assistant', :c, :ev)"""
+                ),
+                {"org": self.org_id, "t": thread_id, "r": self.run_id, "c": answer, "ev": list(evidence_ids)},
+            )
+            await self._usage_row(s)
+            await b.event(
+                "run.completed",
+                {"run_id": str(self.run_id), "evidence_ids": list(evidence_ids), "route": route,
+                 "prompt_tokens": self.usage.prompt_tokens, "completion_tokens": self.usage.completion_tokens,
+                 "cost_usd": round(self.usage.cost_usd, 6), "elapsed_ms": self.elapsed_ms()},
+            )
 
     async def fail(self, error: str) -> None:
-        async with self._lock:
-            async with self.sessions() as s, s.begin():
-                await s.execute(
-                    text(
-                        """UPDATE runs SET status = 'failed', finished_at = now(), error = :e,
-                               prompt_tokens = :pt, completion_tokens = :ct, cost_usd = :cost WHERE id = :id"""
-                    ),
-                    {"id": self.run_id, "e": error, "pt": self.usage.prompt_tokens, "ct": self.usage.completion_tokens,
-                     "cost": self.usage.cost_usd},
-                )
-                await self._usage_row(s)
-                event = await self._insert_event(s, "run.failed", {"run_id": str(self.run_id), "error": error})
-        if self.publish:
-            await self.publish(event)
+        async with self.batch() as b:
+            s = b.s
+            await s.execute(
+                text(
+                    """UPDATE runs SET status = 'failed', finished_at = now(), error = :e,
+                           prompt_tokens = :pt, completion_tokens = :ct, cost_usd = :cost WHERE id = :id"""
+                ),
+                {"id": self.run_id, "e": error, "pt": self.usage.prompt_tokens, "ct": self.usage.completion_tokens,
+                 "cost": self.usage.cost_usd},
+            )
+            await self._usage_row(s)
+            await b.event("run.failed", {"run_id": str(self.run_id), "error": error})
 
     async def _usage_row(self, s: AsyncSession) -> None:
         if self.usage.prompt_tokens or self.usage.completion_tokens:
@@ -251,21 +259,20 @@ class RunRecorder:
 
     async def start_step(self, agent: str, payload: dict[str, Any]) -> int:
         self.check_limits()
-        async with self._lock:
+        async with self.batch() as b:
             self._position += 1
-            position = self._position
-        async with self.sessions() as s, s.begin():
             step_id = (
-                await s.execute(
+                await b.s.execute(
                     text(
                         """INSERT INTO run_steps (org_id, run_id, position, agent, status, input)
                            VALUES (:org, :run, :pos, :agent, 'running', CAST(:input AS jsonb)) RETURNING id"""
                     ),
-                    {"org": self.org_id, "run": self.run_id, "pos": position, "agent": agent, "input": _json(payload)},
+                    {"org": self.org_id, "run": self.run_id, "pos": self._position, "agent": agent,
+                     "input": _json(payload)},
                 )
             ).scalar_one()
-        self.current_step = step_id
-        await self.emit("agent.started", {"agent": agent, "step_id": step_id, "input": payload})
+            self.current_step = step_id
+            await b.event("agent.started", {"agent": agent, "step_id": step_id, "input": payload})
         return step_id
 
     async def finish_step(
@@ -274,8 +281,8 @@ class RunRecorder:
         latency = round((time.monotonic() - started) * 1000, 2)
         used = self._step_usage.get(step_id, Usage())
         usage = (used.prompt_tokens, used.completion_tokens, used.cost_usd)
-        async with self.sessions() as s, s.begin():
-            await s.execute(
+        async with self.batch() as b:
+            await b.s.execute(
                 text(
                     """UPDATE run_steps SET status = :st, output = CAST(:out AS jsonb), finished_at = now(), latency_ms = :lat,
                            prompt_tokens = :pt, completion_tokens = :ct, cost_usd = :cost WHERE id = :id"""
@@ -283,10 +290,10 @@ class RunRecorder:
                 {"id": step_id, "st": status, "out": _json(output), "lat": latency, "pt": usage[0], "ct": usage[1],
                  "cost": usage[2]},
             )
-        await self.emit("agent.completed", {"agent": agent, "step_id": step_id, "latency_ms": latency,
-                                            "status": status, "summary": output.get("summary"),
-                                            "prompt_tokens": usage[0], "completion_tokens": usage[1],
-                                            "cost_usd": round(usage[2], 6)})
+            await b.event("agent.completed", {"agent": agent, "step_id": step_id, "latency_ms": latency,
+                                              "status": status, "summary": output.get("summary"),
+                                              "prompt_tokens": usage[0], "completion_tokens": usage[1],
+                                              "cost_usd": round(usage[2], 6)})
 
     async def call_tool(
         self,
@@ -299,9 +306,9 @@ class RunRecorder:
         """Run a tool: record the call, store its evidence (embedded), emit the events. ToolError propagates."""
         self.check_limits()
         args = {k: _plain(v) for k, v in kwargs.items()}
-        async with self.sessions() as s, s.begin():
+        async with self.batch() as b:
             call_id = (
-                await s.execute(
+                await b.s.execute(
                     text(
                         """INSERT INTO tool_calls (org_id, run_id, step_id, tool, arguments, status)
                            VALUES (:org, :run, :step, :tool, CAST(:args AS jsonb), 'running') RETURNING id"""
@@ -309,54 +316,78 @@ class RunRecorder:
                     {"org": self.org_id, "run": self.run_id, "step": step_id, "tool": name, "args": _json(args)},
                 )
             ).scalar_one()
-        await self.emit("tool.started", {"tool": name, "tool_call_id": call_id, "step_id": step_id, "arguments": args})
+            await b.event("tool.started", {"tool": name, "tool_call_id": call_id, "step_id": step_id, "arguments": args})
         t0 = time.monotonic()
         try:
             out = await fn(ctx, **kwargs)
-        except ToolError as exc:
-            await self._finish_call(call_id, name, step_id, t0, status="error", summary=str(exc), evidence=[])
-            raise
         except Exception as exc:
-            await self._finish_call(call_id, name, step_id, t0, status="error", summary=f"{type(exc).__name__}: {exc}", evidence=[])
+            summary = str(exc) if isinstance(exc, ToolError) else f"{type(exc).__name__}: {exc}"
+            async with self.batch() as b:
+                await self._finish_call(b, call_id, name, step_id, t0, status="error", summary=summary, evidence=[])
             raise
-        records = await self.store_evidence(out.evidence, step_id=step_id, tool_call_id=call_id)
-        summary = records[0].summary if records else "no evidence"
-        await self._finish_call(call_id, name, step_id, t0, status="completed", summary=summary, evidence=records)
+        vectors = await self._embed(out.evidence)
+        async with self.batch() as b:
+            records = await self._store(b, out.evidence, vectors, step_id=step_id, tool_call_id=call_id)
+            summary = records[0].summary if records else "no evidence"
+            await self._finish_call(b, call_id, name, step_id, t0, status="completed", summary=summary, evidence=records)
         return out.result, records
 
     async def store_evidence(
         self, drafts: Sequence[EvidenceDraft], *, step_id: int | None, tool_call_id: int | None = None
     ) -> list[EvidenceRecord]:
+        vectors = await self._embed(drafts)
+        async with self.batch() as b:
+            return await self._store(b, drafts, vectors, step_id=step_id, tool_call_id=tool_call_id)
+
+    async def _embed(self, drafts: Sequence[EvidenceDraft]) -> Any:
+        if not drafts:
+            return None
+        return await asyncio.to_thread(self.embedder.embed, [f"{d.kind}: {d.summary}" for d in drafts])
+
+    async def _store(
+        self, b: _Batch, drafts: Sequence[EvidenceDraft], vectors: Any, *, step_id: int | None, tool_call_id: int | None
+    ) -> list[EvidenceRecord]:
         if not drafts:
             return []
-        vectors = await asyncio.to_thread(self.embedder.embed, [f"{d.kind}: {d.summary}" for d in drafts])
-        async with self.sessions() as s, s.begin():
-            records = await insert_evidence(
-                s, self.org_id, drafts, vectors, run_id=self.run_id, step_id=step_id, tool_call_id=tool_call_id
-            )
+        records = await insert_evidence(
+            b.s, self.org_id, drafts, vectors, run_id=self.run_id, step_id=step_id, tool_call_id=tool_call_id
+        )
         self.evidence.extend(records)
         for r in records:
-            await self.emit("evidence", {"id": r.id, "kind": r.kind, "source": r.source, "summary": r.summary,
-                                         "step_id": step_id, "tool_call_id": tool_call_id})
+            await b.event("evidence", {"id": r.id, "kind": r.kind, "source": r.source, "summary": r.summary,
+                                       "step_id": step_id, "tool_call_id": tool_call_id})
         return records
 
     async def _finish_call(
-        self, call_id: int, name: str, step_id: int, t0: float, *, status: str, summary: str,
+        self, b: _Batch, call_id: int, name: str, step_id: int, t0: float, *, status: str, summary: str,
         evidence: list[EvidenceRecord],
     ) -> None:
         latency = round((time.monotonic() - t0) * 1000, 2)
         ids = [r.id for r in evidence]
-        async with self.sessions() as s, s.begin():
-            await s.execute(
-                text(
-                    """UPDATE tool_calls SET status = :st, result_summary = :sum, error = :err, evidence_ids = :ev,
-                           finished_at = now(), latency_ms = :lat WHERE id = :id"""
-                ),
-                {"id": call_id, "st": status, "sum": summary[:2000], "err": summary if status == "error" else None,
-                 "ev": ids, "lat": latency},
-            )
-        await self.emit("tool.completed", {"tool": name, "tool_call_id": call_id, "step_id": step_id, "status": status,
-                                           "latency_ms": latency, "summary": summary[:500], "evidence_ids": ids})
+        await b.s.execute(
+            text(
+                """UPDATE tool_calls SET status = :st, result_summary = :sum, error = :err, evidence_ids = :ev,
+                       finished_at = now(), latency_ms = :lat WHERE id = :id"""
+            ),
+            {"id": call_id, "st": status, "sum": summary[:2000], "err": summary if status == "error" else None,
+             "ev": ids, "lat": latency},
+        )
+        await b.event("tool.completed", {"tool": name, "tool_call_id": call_id, "step_id": step_id, "status": status,
+                                         "latency_ms": latency, "summary": summary[:500], "evidence_ids": ids})
+
+
+@dataclass
+class _Batch:
+    """Writes inside one run transaction; ``event`` allocates the next seq and queues it for publishing."""
+
+    recorder: RunRecorder
+    s: AsyncSession
+    events: list[RunEventOut] = field(default_factory=list)
+
+    async def event(self, type_: str, payload: dict[str, Any]) -> RunEventOut:
+        e = await self.recorder._insert_event(self.s, type_, payload)
+        self.events.append(e)
+        return e
 
 
 async def fail_orphaned_runs(sessions: async_sessionmaker[AsyncSession]) -> int:

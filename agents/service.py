@@ -146,7 +146,11 @@ class Assistant:
             tools = ToolContext(sessions=self.sessions, org_id=org_id, embedder=self.embedder, now=self.clock())
             deps = RunDeps(recorder=recorder, tools=tools, catalog=catalog, provider=self.provider)
             config = {"configurable": {"thread_id": str(thread_id), "deps": deps}, "recursion_limit": limits.max_steps}
-            final = await asyncio.wait_for(self.graph.ainvoke({"question": question}, config), timeout=limits.max_seconds)
+            # Checkpoint once, when the turn ends: thread memory needs the final state only, and an
+            # interrupted run is marked failed rather than resumed.
+            final = await asyncio.wait_for(
+                self.graph.ainvoke({"question": question}, config, durability="exit"), timeout=limits.max_seconds
+            )
             answer = final.get("answer", "")
             ids = list(dict.fromkeys(final.get("evidence_ids", [])))
             await recorder.emit("message", {"role": "assistant", "content": answer, "evidence_ids": ids})

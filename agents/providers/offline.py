@@ -50,7 +50,6 @@ class OfflineProvider:
 
     async def compose(self, state: dict[str, Any], deps: RunDeps) -> str:
         answer = assemble(state)
-        # Stream it the way a model would, one line at a time (each token event is committed first).
-        for chunk in answer.splitlines(keepends=True):
-            await deps.recorder.emit("token", {"text": chunk})
+        # Stream it line by line like a model would; the whole answer is known, so one commit holds all the tokens.
+        await deps.recorder.emit_many("token", [{"text": chunk} for chunk in answer.splitlines(keepends=True)])
         return answer

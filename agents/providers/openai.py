@@ -134,8 +134,7 @@ def strip_unknown_citations(text: str, known: set[int]) -> str:
 
 
 async def _stream_text(text: str, deps: RunDeps) -> str:
-    for line in text.splitlines(keepends=True):
-        await deps.recorder.emit("token", {"text": line})
+    await deps.recorder.emit_many("token", [{"text": line} for line in text.splitlines(keepends=True)])
     return text
 
 

@@ -32,17 +32,27 @@ async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
             await s.tool("correlate_changes", correlate_changes, incident=inc.external_id)
             await s.tool("search", search, query=f"{inc.title} {inc.service or ''}", k=3, kinds=("runbook", "incident_summary"))
         else:
-            got = await s.tool("kpi_series", kpi_series, kpi=ctx["kpi"], station=ctx.get("station"), region=ctx.get("region"))
-            if got is None:
-                return update(state, s, ctx)
-            series, _ = got
-            title = f"Investigation report: {series.kpi.name} at {series.scope.label}"
-            if series.shift is not None:
-                await s.tool("correlate_changes", correlate_changes, kpi=series.kpi.code, station=ctx.get("station"),
-                             onset=series.shift.onset)
-            await s.tool("search", search, query=f"{series.kpi.name} degradation", k=3, kinds=("runbook",))
+            gathered = [r for r in deps.recorder.evidence if r.kind in ("kpi_series", "stage_change", "signals", "change",
+                                                                       "hypotheses")]
+            scope_label = ctx.get("station") or ctx.get("region") or "company"
+            if not any(r.kind == "kpi_series" for r in gathered):  # nothing analysed yet in this run: do it now
+                got = await s.tool("kpi_series", kpi_series, kpi=ctx["kpi"], station=ctx.get("station"),
+                                   region=ctx.get("region"))
+                if got is None:
+                    return update(state, s, ctx)
+                series, _ = got
+                scope_label = series.scope.label
+                if series.shift is not None:
+                    await s.tool("correlate_changes", correlate_changes, kpi=series.kpi.code, station=ctx.get("station"),
+                                 onset=series.shift.onset)
+            title = f"Investigation report: {ctx['kpi']} at {scope_label}"
+            await s.tool("search", search, query=f"{ctx['kpi'].replace('_', ' ').lower()} degradation", k=3,
+                         kinds=("runbook",))
+        # An investigation report draws on everything this run found; an incident report on what it gathered here.
+        pool = [*deps.recorder.evidence, *s.evidence] if not incident_id else s.evidence
+        evidence = list({r.id: r for r in pool}.values())
         report = compose_report(kind="incident" if incident_id else "investigation", title=title,
-                                evidence=s.evidence, question=state.get("question"), now=deps.now)
+                                evidence=evidence, question=state.get("question"), now=deps.now)
         async with deps.recorder.sessions() as session, session.begin():
             report_id = (
                 await session.execute(

@@ -205,3 +205,12 @@ def test_killed_process_leaves_a_failed_run_with_its_events(demo, tmp_path):
     with psycopg.connect(demo.target.conninfo) as conn:
         status, error = conn.execute("SELECT status, error FROM runs WHERE id = %s", (run_id,)).fetchone()
     assert status == "failed" and "stopped before it finished" in error
+
+
+async def test_investigation_report_uses_three_specialists_and_cites_the_run(assistant, demo):
+    head = demo.manifest["headline"]
+    r = await ask(assistant, demo, "Why did OTP MX rate at DAL drop last week? Draft the investigation report.")
+    assert r.route == ["kpi_analyst", "change_correlator", "report_writer"]
+    assert [c.tool for c in r.tool_calls] == ["kpi_series", "correlate_changes", "search"]
+    assert "# Investigation report: OTP_MX_RATE" in r.answer and head["cause"]["external_id"] in r.answer
+    _check_citations(demo, r)
