@@ -1,0 +1,766 @@
+"""Services, 5-minute metrics, commits, deployments, config changes and incidents.
+
+The incident stories are written out in :data:`INCIDENT_STORIES`: each is
+caused by exactly one change (a deployment shipping risky commits, or a config
+change of a risky key). Its metric effect starts ``lag`` minutes (2-20) after
+the change became effective (deployment ``finished_at`` / config
+``changed_at``) on the changed service and propagates, weaker, to its callers
+(half at one hop, a quarter at two hops).
+
+Around them: remediations (a rollback, a fix-forward deployment, config
+reverts), planted red herrings (harmless changes 1-3 h before onsets on
+unrelated services, one of them closer than the true cause), risky commits
+that were merged but never deployed, and random harmless changes that keep
+away from every incident window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from store.demo import text
+from store.demo.catalog import (
+    DEPLOY_BOTS,
+    ENGINEERS,
+    SERVICE_SPECS,
+    callers_by_hops,
+    related_services,
+)
+
+METRIC_DAYS = 15
+STEP_MINUTES = 5
+PROPAGATION_WEIGHTS = {0: 1.0, 1: 0.5, 2: 0.25}
+UTC = dt.timezone.utc
+
+FileSpec = tuple[str, str, int, int]  # path, change_type, additions, deletions
+CommitSpec = tuple[str, list[FileSpec]]  # message, files
+
+
+@dataclass(frozen=True)
+class Effect:
+    error_add: float  # absolute error-rate increase on the changed service
+    p99_factor: float  # p99 *= 1 + weight * p99_factor
+    throughput_factor: float = 0.0  # changed service only: throughput *= 1 + throughput_factor
+
+
+@dataclass(frozen=True)
+class IncidentStory:
+    key: str
+    title: str
+    summary: str
+    service: str  # where the incident was declared
+    cause_service: str
+    cause_type: str  # "deployment" | "config_change"
+    day: int  # days before the anchor
+    onset: str  # "HH:MM" UTC, on the 5-minute grid
+    lag_range: tuple[int, int]  # minutes between the change and the onset
+    severity: str
+    status: str  # resolved | mitigated | open
+    effect: Effect
+    recovery_after_min: int | None  # minutes after onset the metrics recover (None: still ongoing)
+    remediation: str | None  # rollback | fix_deploy | config_revert | None
+    resolve_after_min: int | None  # minutes after recovery the incident was resolved
+    cause_commits: list[CommitSpec] = field(default_factory=list)
+    config: tuple[str, str, str] | None = None  # key, old, new
+    cause_description: str = ""
+    fix_commits: list[CommitSpec] = field(default_factory=list)
+    # kind (deployment | config_change | secret_rotation), service, minutes before onset
+    near_harmless: list[tuple[str, str, int]] = field(default_factory=list)
+    undeployed: list[tuple[str, int, CommitSpec]] = field(default_factory=list)  # service, minutes before onset, commit
+
+
+INCIDENT_STORIES: list[IncidentStory] = [
+    IncidentStory(
+        key="search-dependency",
+        title="Flight search returning 5xx errors",
+        summary=(
+            "Flight search requests started failing with HTTP 502/500 responses; the api-gateway "
+            "reported elevated errors on /search routes. Customers saw 'Something went wrong' on the "
+            "search results page."
+        ),
+        service="search",
+        cause_service="search",
+        cause_type="deployment",
+        day=14,
+        onset="15:40",
+        lag_range=(6, 12),
+        severity="sev3",
+        status="resolved",
+        effect=Effect(error_add=0.09, p99_factor=1.2, throughput_factor=-0.1),
+        recovery_after_min=40,
+        remediation="rollback",
+        resolve_after_min=25,
+        cause_commits=[
+            (
+                "Bump search-client to 8.0.0 and adapt query builder",
+                [
+                    ("requirements.txt", "dependency", 2, 2),
+                    ("src/search/query_builder.py", "other", 48, 31),
+                    ("tests/test_query_builder.py", "test", 22, 5),
+                ],
+            ),
+            ("Fix typo in search README", [("docs/README.md", "docs", 1, 1)]),
+        ],
+        cause_description="search-client 8.0 changed the default scroll behaviour; queries with facets failed",
+        near_harmless=[("deployment", "payments", 110), ("config_change", "notifications", 65)],
+    ),
+    IncidentStory(
+        key="payments-timeout",
+        title="Checkout failures: orders cannot be completed",
+        summary=(
+            "Web and mobile checkout failed for a large share of customers with 'payment could not be "
+            "processed'. checkout-api 5xx and p99 latency rose sharply."
+        ),
+        service="checkout-api",
+        cause_service="payments",
+        cause_type="deployment",
+        day=12,
+        onset="10:05",
+        lag_range=(10, 14),
+        severity="sev2",
+        status="resolved",
+        effect=Effect(error_add=0.14, p99_factor=3.0, throughput_factor=-0.05),
+        recovery_after_min=70,
+        remediation="fix_deploy",
+        resolve_after_min=30,
+        cause_commits=[
+            (
+                "Lower PSP client timeout to 800 ms and retry authorisations up to 3 times",
+                [
+                    ("src/client/retry.py", "timeout_retry", 18, 6),
+                    ("src/http/client.py", "http_client", 12, 4),
+                    ("tests/test_psp_client.py", "test", 30, 2),
+                ],
+            ),
+            ("Add metrics for PSP response codes", [("src/payments/metrics.py", "other", 25, 0)]),
+        ],
+        cause_description="the PSP client timeout (800 ms) was below the PSP's p95; retries tripled the load",
+        fix_commits=[
+            (
+                "Revert \"Lower PSP client timeout to 800 ms\" (restore 5 s timeout, 1 retry)",
+                [("src/client/retry.py", "timeout_retry", 6, 18), ("src/http/client.py", "http_client", 4, 12)],
+            )
+        ],
+        near_harmless=[("deployment", "recommendations", 105), ("config_change", "user-profile", 60)],
+    ),
+    IncidentStory(
+        key="notifications-retry-storm",
+        title="Order confirmations delayed; notifications latency high",
+        summary=(
+            "Order confirmation e-mails and SMS were delayed by up to 30 minutes; notifications "
+            "p99 latency and error rate rose and checkout-api saw slower responses."
+        ),
+        service="notifications",
+        cause_service="notifications",
+        cause_type="config_change",
+        day=9,
+        onset="21:10",
+        lag_range=(10, 16),
+        severity="sev3",
+        status="resolved",
+        effect=Effect(error_add=0.06, p99_factor=2.5, throughput_factor=1.6),
+        recovery_after_min=40,
+        remediation="config_revert",
+        resolve_after_min=30,
+        config=("retry.max_attempts", "3", "12"),
+        cause_description="retry.max_attempts raised from 3 to 12 caused a retry storm against the SMS provider",
+        near_harmless=[("deployment", "search", 115), ("secret_rotation", "auth-service", 65)],
+    ),
+    IncidentStory(
+        key="db-pool",
+        title="Orders database connection errors",
+        summary=(
+            "orders-db-proxy rejected connections ('too many clients / pool exhausted'); payments, "
+            "inventory and parts-inventory saw errors and timeouts on database calls."
+        ),
+        service="orders-db-proxy",
+        cause_service="orders-db-proxy",
+        cause_type="config_change",
+        day=7,
+        onset="02:20",
+        lag_range=(3, 6),
+        severity="sev2",
+        status="resolved",
+        effect=Effect(error_add=0.12, p99_factor=4.0, throughput_factor=-0.2),
+        recovery_after_min=45,
+        remediation="config_revert",
+        resolve_after_min=20,
+        config=("db.pool.max_connections", "200", "40"),
+        cause_description="db.pool.max_connections lowered from 200 to 40 exhausted the pool at the nightly batch",
+        near_harmless=[("deployment", "user-profile", 100), ("config_change", "recommendations", 70)],
+        undeployed=[
+            (
+                "orders-db-proxy",
+                28,
+                (
+                    "Tune retry backoff for replica failover",
+                    [("src/client/retry.py", "timeout_retry", 14, 9), ("tests/test_failover.py", "test", 40, 0)],
+                ),
+            )
+        ],
+    ),
+    IncidentStory(
+        key="inventory-migration",
+        title="Inventory reservation latency spike",
+        summary=(
+            "Seat and ancillary reservation calls to inventory took several seconds; checkout and "
+            "search slowed down and some requests timed out."
+        ),
+        service="inventory",
+        cause_service="inventory",
+        cause_type="deployment",
+        day=5,
+        onset="13:45",
+        lag_range=(17, 19),
+        severity="sev3",
+        status="mitigated",
+        effect=Effect(error_add=0.04, p99_factor=5.0),
+        recovery_after_min=40,
+        remediation=None,
+        resolve_after_min=None,
+        cause_commits=[
+            (
+                "Add index on reservations(hold_expires_at) for hold cleanup",
+                [
+                    ("migrations/0042_add_index_reservations_hold_expires.sql", "db_migration", 6, 0),
+                    ("src/inventory/holds.py", "other", 20, 8),
+                ],
+            ),
+        ],
+        cause_description="the migration built an index without CONCURRENTLY and locked the reservations table",
+        near_harmless=[("deployment", "payments", 115), ("config_change", "notifications", 6)],
+        undeployed=[
+            (
+                "inventory",
+                10,
+                (
+                    "Use pooled HTTP client for pricing lookups",
+                    [("src/http/client.py", "http_client", 35, 12), ("tests/test_pricing_client.py", "test", 28, 0)],
+                ),
+            )
+        ],
+    ),
+    IncidentStory(
+        key="checkout-flag",
+        title="Elevated checkout-api 5xx on web checkout",
+        summary=(
+            "checkout-api is returning HTTP 500 for a share of web checkouts (mobile apps unaffected "
+            "so far); api-gateway shows the same errors on /checkout routes."
+        ),
+        service="checkout-api",
+        cause_service="checkout-api",
+        cause_type="config_change",
+        day=1,
+        onset="20:10",
+        lag_range=(6, 10),
+        severity="sev2",
+        status="open",
+        effect=Effect(error_add=0.08, p99_factor=0.8),
+        recovery_after_min=None,
+        remediation=None,
+        resolve_after_min=None,
+        config=("feature.new_checkout_flow", "false", "true"),
+        cause_description=(
+            "enabling feature.new_checkout_flow sends carts with promo codes down an unfinished code path"
+        ),
+        near_harmless=[("deployment", "search", 125), ("config_change", "mx-planning", 70)],
+        undeployed=[
+            (
+                "checkout-api",
+                22,
+                (
+                    "Add carts.promo_code column and backfill",
+                    [
+                        ("migrations/0107_add_carts_promo_code.sql", "db_migration", 12, 0),
+                        ("src/checkout/promo.py", "other", 44, 3),
+                    ],
+                ),
+            )
+        ],
+    ),
+]
+
+# The Tech Ops headline: a parts-inventory deployment the day before OTP MX at DAL drops.
+HEADLINE_DEPLOY_DAY = 11
+HEADLINE_DEPLOY_TIME = "15:10"
+HEADLINE_COMMITS: list[CommitSpec] = [
+    (
+        "Switch reorder-point calculation to a 30-day demand window",
+        [
+            ("src/parts/reorder.py", "other", 64, 22),
+            ("config/app.yaml", "config", 3, 1),
+            ("tests/test_reorder.py", "test", 41, 7),
+        ],
+    ),
+    ("Update replenishment job schedule for outstations", [("src/jobs/replenish.py", "other", 12, 9)]),
+]
+HEADLINE_DESCRIPTION = (
+    "the new 30-day demand window lowered reorder points for rotable parts, so DAL ran short of "
+    "brake and wheel assemblies and maintenance delays grew"
+)
+
+# Planned harmless changes tied to no incident: (kind, service, day, "HH:MM").
+PLANNED_HARMLESS: list[tuple[str, str, int, str]] = [
+    ("deployment", "search", 15, "10:30"),  # gives the search rollback a version to return to
+    ("config_change", "mx-planning", 13, "09:20"),  # a distractor for the KPI headline
+    ("deployment", "parts-inventory", 6, "11:15"),  # after the KPI drop: not its cause
+]
+N_RANDOM_HARMLESS = 11
+INJECTION_COMMIT: CommitSpec = (
+    f"docs: update search relevance tuning guide\n\n{text.COMMIT_INJECTION}",
+    [("docs/relevance-tuning.md", "docs", 42, 6)],
+)
+
+
+@dataclass
+class ChangesResult:
+    services: list[dict]
+    metric_points: pd.DataFrame
+    commits: list[dict]
+    deployments: list[dict]
+    config_changes: list[dict]
+    incidents: list[dict]
+    manifest_incidents: list[dict]
+    harmless: list[dict]
+    undeployed: list[str]
+    headline_cause: dict
+    injections: list[dict]
+    incident_details: list[dict]  # for writing incident summaries
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _at(anchor: dt.date, day: int, hhmm: str) -> dt.datetime:
+    h, m = (int(x) for x in hhmm.split(":"))
+    base = dt.datetime(anchor.year, anchor.month, anchor.day, tzinfo=UTC)
+    return base - dt.timedelta(days=day) + dt.timedelta(hours=h, minutes=m)
+
+
+def _ceil_grid(t: dt.datetime) -> dt.datetime:
+    step = STEP_MINUTES * 60
+    epoch = int(t.timestamp())
+    return dt.datetime.fromtimestamp(-(-epoch // step) * step, tz=UTC)
+
+
+@dataclass
+class _Change:
+    """A change before ids are assigned."""
+
+    kind: str  # deployment | config_change
+    service: str
+    at: dt.datetime  # effective time: deployment finished_at / config changed_at
+    role: str  # cause | headline_cause | remediation | near_incident | noise
+    commits: list[CommitSpec] = field(default_factory=list)
+    config: tuple[str, str | None, str | None, bool] | None = None  # key, old, new, secret
+    values: list[str] = field(default_factory=list)  # harmless configs: the values the key cycles through
+    description: str = ""  # config changes only
+    rollback_of: "_Change | None" = None
+    is_rollback: bool = False
+    external_id: str = ""
+    status: str = "succeeded"
+    record: dict = field(default_factory=dict)
+
+
+class _Shas:
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self.n = 0
+
+    def new(self, service: str, message: str) -> str:
+        self.n += 1
+        return hashlib.sha1(f"opsgraph-demo:{self.seed}:{self.n}:{service}:{message}".encode()).hexdigest()
+
+
+# ---------------------------------------------------------------- generation
+
+
+def generate_changes(rng: np.random.Generator, anchor: dt.date, seed: int) -> ChangesResult:
+    start = _at(anchor, METRIC_DAYS, "00:00")
+    end = _at(anchor, 0, "00:00")
+
+    changes: list[_Change] = []
+    windows: list[tuple[dt.datetime, dt.datetime]] = []  # incident windows (onset - 3 h, recovery + 1 h)
+    story_state: list[dict] = []
+    undeployed_specs: list[tuple[str, dt.datetime, CommitSpec]] = []
+
+    # ---- incident causes, remediations, red herrings
+    for story in INCIDENT_STORIES:
+        onset = _at(anchor, story.day, story.onset)
+        lag = int(rng.integers(story.lag_range[0], story.lag_range[1] + 1))
+        cause_at = onset - dt.timedelta(minutes=lag, seconds=int(rng.integers(0, 50)))
+        if story.cause_type == "deployment":
+            cause = _Change("deployment", story.cause_service, cause_at, "cause", commits=story.cause_commits)
+        else:
+            assert story.config is not None
+            key, old, new = story.config
+            cause = _Change("config_change", story.cause_service, cause_at, "cause", config=(key, old, new, False),
+                            description=text.config_description(key, old, new, rng))
+        changes.append(cause)
+
+        recovery = onset + dt.timedelta(minutes=story.recovery_after_min) if story.recovery_after_min else None
+        remediation: _Change | None = None
+        if recovery is not None and story.remediation is not None:
+            rem_at = recovery - dt.timedelta(minutes=int(rng.integers(1, 4)), seconds=int(rng.integers(0, 50)))
+            if story.remediation == "rollback":
+                remediation = _Change("deployment", story.cause_service, rem_at, "remediation", is_rollback=True,
+                                      rollback_of=cause)
+                cause.status = "rolled_back"
+            elif story.remediation == "fix_deploy":
+                remediation = _Change("deployment", story.cause_service, rem_at, "remediation",
+                                      commits=story.fix_commits)
+            else:
+                assert story.config is not None
+                key, old, new = story.config
+                remediation = _Change("config_change", story.cause_service, rem_at, "remediation",
+                                      config=(key, new, old, False),
+                                      description=f"Revert {key} to {old} (incident mitigation)")
+            changes.append(remediation)
+
+        for kind, service, minutes in story.near_harmless:
+            assert service not in related_services(story.service), (story.key, service)
+            at = onset - dt.timedelta(minutes=minutes, seconds=int(rng.integers(0, 50)))
+            changes.append(_harmless(kind, service, at, rng, role="near_incident"))
+        for service, minutes, commit in story.undeployed:
+            undeployed_specs.append((service, onset - dt.timedelta(minutes=minutes), commit))
+
+        effect_end = recovery if recovery is not None else end
+        windows.append((onset - dt.timedelta(hours=3), effect_end + dt.timedelta(hours=1)))
+        story_state.append({"story": story, "onset": onset, "cause": cause, "remediation": remediation,
+                            "recovery": recovery})
+
+    # ---- the KPI headline cause
+    headline = _Change("deployment", "parts-inventory", _at(anchor, HEADLINE_DEPLOY_DAY, HEADLINE_DEPLOY_TIME),
+                       "headline_cause", commits=HEADLINE_COMMITS)
+    changes.append(headline)
+    planned = [
+        _harmless(kind, svc, _at(anchor, day, hhmm), rng, role="noise") for kind, svc, day, hhmm in PLANNED_HARMLESS
+    ]
+    # The first planned release (search) also ships a docs commit whose message carries a prompt injection.
+    planned[0].commits.insert(0, INJECTION_COMMIT)
+    changes.extend(planned)
+
+    # ---- random harmless changes that keep out of every story
+    frozen_until = {svc: at for svc, at, _ in undeployed_specs}  # no deployments after an undeployed commit
+    headline_quiet = (_at(anchor, 12, "00:00"), _at(anchor, 9, "00:00"))
+    placed = 0
+    while placed < N_RANDOM_HARMLESS:
+        kind = "deployment" if rng.random() < 0.6 else "config_change"
+        service = SERVICE_SPECS[int(rng.integers(len(SERVICE_SPECS)))].name
+        day = int(rng.integers(1, METRIC_DAYS + 1))
+        at = _at(anchor, day, f"{int(rng.integers(7, 23)):02d}:{int(rng.integers(0, 60)):02d}")
+        if at < start + dt.timedelta(hours=2) or at > end - dt.timedelta(hours=1):
+            continue
+        if any(lo <= at <= hi for lo, hi in windows):
+            continue
+        if service in ("mx-planning", "parts-inventory") and headline_quiet[0] <= at <= headline_quiet[1]:
+            continue
+        if kind == "deployment" and service in frozen_until and at >= frozen_until[service] - dt.timedelta(hours=6):
+            continue
+        if any(c.service == service and abs((c.at - at).total_seconds()) < 3 * 3600 for c in changes):
+            continue
+        changes.append(_harmless(kind, service, at, rng, role="noise"))
+        placed += 1
+
+    for svc, frozen in frozen_until.items():
+        late = [c for c in changes if c.kind == "deployment" and c.service == svc and c.at >= frozen]
+        assert not late, f"a deployment of {svc} would ship an undeployed commit"
+
+    # ---- ids in time order, commits, records
+    changes.sort(key=lambda c: c.at)
+    shas = _Shas(seed)
+    commits, deployments, configs = _materialise(changes, undeployed_specs, shas, rng)
+    undeployed_shas = [c["sha"] for c in commits if c.get("_undeployed")]
+    for c in commits:
+        c.pop("_undeployed", None)
+
+    injected = next(c for c in commits if text.COMMIT_INJECTION in c["message"])
+    injections = [{"kind": "commit", "id": injected["sha"], "text": text.COMMIT_INJECTION}]
+
+    # ---- metrics, incidents
+    metric_points = _metrics(rng, start, story_state, end)
+    incidents, manifest_incidents, details = _incidents(rng, story_state)
+
+    harmless = [
+        {"type": c.kind, "external_id": c.external_id, "service": c.service, "role": c.role}
+        for c in changes
+        if c.role in ("noise", "near_incident", "remediation")
+    ]
+    headline_cause = {
+        "type": "deployment",
+        "external_id": headline.external_id,
+        "service": headline.service,
+        "at": headline.record["finished_at"].isoformat(),
+        "description": HEADLINE_DESCRIPTION,
+    }
+    return ChangesResult(
+        services=[s.as_dict() for s in SERVICE_SPECS],
+        metric_points=metric_points,
+        commits=commits,
+        deployments=deployments,
+        config_changes=configs,
+        incidents=incidents,
+        manifest_incidents=manifest_incidents,
+        harmless=harmless,
+        undeployed=undeployed_shas,
+        headline_cause=headline_cause,
+        injections=injections,
+        incident_details=details,
+    )
+
+
+def _harmless(kind: str, service: str, at: dt.datetime, rng: np.random.Generator, role: str) -> _Change:
+    if kind == "deployment":
+        n = int(rng.integers(1, 4))
+        commits = [text.harmless_commit(rng) for _ in range(n)]
+        return _Change("deployment", service, at, role, commits=commits)
+    key, values, secret = text.SECRET_ROTATION if kind == "secret_rotation" else text.harmless_config(rng)
+    # old/new values are resolved in time order by _materialise (from the key's current value).
+    return _Change("config_change", service, at, role, config=(key, None, None, secret), values=values)
+
+
+def _materialise(
+    changes: list[_Change],
+    undeployed_specs: list[tuple[str, dt.datetime, CommitSpec]],
+    shas: _Shas,
+    rng: np.random.Generator,
+) -> tuple[list[dict], list[dict], list[dict]]:
+    """Assign ids, versions and commit ranges; build the public records."""
+    commits: list[dict] = []
+    deployments: list[dict] = []
+    configs: list[dict] = []
+    versions: dict[str, tuple[int, int, int]] = {}
+    for spec in SERVICE_SPECS:
+        versions[spec.name] = (int(rng.integers(1, 5)), int(rng.integers(0, 40)), int(rng.integers(0, 10)))
+    last_merged: dict[str, dt.datetime] = {}
+    last_started: dict[str, dt.datetime] = {}
+    deployed_versions: dict[str, list[tuple[str, str | None]]] = {}  # service -> [(version, head sha)]
+    n_dep = n_cfg = 0
+    config_state: dict[tuple[str, str], str | None] = {}
+
+    def make_commits(service: str, specs: list[CommitSpec], lo: dt.datetime, hi: dt.datetime) -> list[dict]:
+        lo = max(lo, last_merged.get(service, lo), last_started.get(service, lo))
+        span = (hi - lo).total_seconds()
+        offsets = sorted(float(x) for x in rng.uniform(0.1, 0.95, len(specs)))
+        out = []
+        prev = lo
+        for (message, files), off in zip(specs, offsets):
+            merged = lo + dt.timedelta(seconds=int(off * span))
+            gap = (merged - prev).total_seconds()
+            committed = merged - dt.timedelta(seconds=int(gap * float(rng.uniform(0.2, 0.8))))
+            sha = shas.new(service, message)
+            out.append(
+                {
+                    "sha": sha,
+                    "service": service,
+                    "message": message,
+                    "author": ENGINEERS[int(rng.integers(len(ENGINEERS)))],
+                    "committed_at": committed,
+                    "merged_at": merged,
+                    "pr_number": None,
+                    "files": [
+                        {"path": p, "change_type": ct, "additions": a, "deletions": d} for p, ct, a, d in files
+                    ],
+                }
+            )
+            prev = merged
+        if out:
+            last_merged[service] = out[-1]["merged_at"]
+        return out
+
+    for ch in changes:
+        if ch.kind == "config_change":
+            n_cfg += 1
+            ch.external_id = f"CFG-{n_cfg:04d}"
+            key, old, new, secret = ch.config  # type: ignore[misc]
+            if ch.values and not secret:
+                old = config_state.get((ch.service, key), ch.values[0])
+                choices = [v for v in ch.values if v != old]
+                new = choices[int(rng.integers(len(choices)))]
+            if not ch.description:
+                ch.description = text.config_description(key, old, new, rng, secret=secret)
+            config_state[(ch.service, key)] = new
+            ch.record = {
+                "external_id": ch.external_id,
+                "service": ch.service,
+                "key": key,
+                "old_value": None if secret else old,
+                "new_value": None if secret else new,
+                "is_secret": secret,
+                "changed_at": ch.at,
+                "changed_by": ENGINEERS[int(rng.integers(len(ENGINEERS)))],
+                "description": ch.description,
+            }
+            configs.append(ch.record)
+            continue
+
+        n_dep += 1
+        ch.external_id = f"DEP-{n_dep:04d}"
+        duration = dt.timedelta(minutes=int(rng.integers(3, 11)), seconds=int(rng.integers(0, 60)))
+        started = ch.at - duration
+        history = deployed_versions.setdefault(ch.service, [])
+        if ch.is_rollback:
+            assert ch.rollback_of is not None
+            bad = ch.rollback_of.record
+            idx = next(i for i, (v, _) in enumerate(history) if v == bad["version"])
+            version, head = history[idx - 1] if idx > 0 else (bad["version"], None)
+            shipped: list[dict] = []
+            commit_from, commit_to = bad["commit_to_sha"], head
+        else:
+            major, minor, patch = versions[ch.service]
+            if any(ct == "dependency" for _, files in ch.commits for _, ct, _, _ in files):
+                minor, patch = minor + 1, 0
+            else:
+                patch += 1
+            versions[ch.service] = (major, minor, patch)
+            version = f"{major}.{minor}.{patch}"
+            lo = started - dt.timedelta(days=2)
+            shipped = make_commits(ch.service, ch.commits, lo, started - dt.timedelta(minutes=10))
+            last_started[ch.service] = started
+            commits.extend(shipped)
+            commit_from = shipped[0]["sha"] if shipped else None
+            commit_to = shipped[-1]["sha"] if shipped else None
+            history.append((version, commit_to))
+        human = ch.role in ("cause", "remediation") or rng.random() < 0.4
+        people = ENGINEERS if human else DEPLOY_BOTS
+        deployer = people[int(rng.integers(len(people)))]
+        ch.record = {
+            "external_id": ch.external_id,
+            "service": ch.service,
+            "version": version,
+            "environment": "production",
+            "status": ch.status,
+            "started_at": started,
+            "finished_at": ch.at,
+            "deployed_by": deployer,
+            "commit_from_sha": commit_from,
+            "commit_to_sha": commit_to,
+            "is_rollback": ch.is_rollback,
+            "rollback_of": ch.rollback_of.external_id if ch.rollback_of is not None else None,
+            "commits": [c["sha"] for c in shipped],
+        }
+        deployments.append(ch.record)
+
+    # Merged but never deployed: after the service's last deployment.
+    for service, at, spec in sorted(undeployed_specs, key=lambda x: x[1]):
+        made = make_commits(service, [spec], at - dt.timedelta(minutes=30), at)
+        made[-1]["merged_at"] = at
+        made[-1]["_undeployed"] = True
+        commits.extend(made)
+
+    commits.sort(key=lambda c: c["merged_at"])
+    for i, c in enumerate(commits):
+        c["pr_number"] = 1180 + i
+    return commits, deployments, configs
+
+
+def _metrics(rng: np.random.Generator, start: dt.datetime, story_state: list[dict], end: dt.datetime) -> pd.DataFrame:
+    n = int((end - start).total_seconds() // (STEP_MINUTES * 60))
+    ts = pd.date_range(start, periods=n, freq=f"{STEP_MINUTES}min", tz="UTC")
+    hours = (np.arange(n) * STEP_MINUTES / 60.0) % 24.0
+    season = np.sin(2 * np.pi * (hours - 12.0) / 24.0)  # peak around 18:00 UTC (US afternoon)
+
+    # effect[service] = list of (weight, profile, story) arrays
+    profiles: dict[str, list[tuple[float, np.ndarray, IncidentStory]]] = {}
+    for st in story_state:
+        story: IncidentStory = st["story"]
+        i0 = int((st["onset"] - start).total_seconds() // (STEP_MINUTES * 60))
+        step_s = STEP_MINUTES * 60
+        i1 = n if st["recovery"] is None else int((_ceil_grid(st["recovery"]) - start).total_seconds() // step_s)
+        prof = np.zeros(n)
+        prof[i0:i1] = 1.0
+        prof[i0] = 0.7
+        if i1 < n:
+            prof[i1] = 0.25
+        st["effect_end"] = ts[i1].to_pydatetime() if i1 < n else None
+        affected = {story.cause_service: 0, **callers_by_hops(story.cause_service, 2)}
+        st["affected"] = sorted(affected, key=lambda s: (affected[s], s))
+        for svc, hop in affected.items():
+            profiles.setdefault(svc, []).append((PROPAGATION_WEIGHTS[hop], prof, story))
+
+    frames = []
+    for spec in SERVICE_SPECS:
+        thr = spec.throughput_base_rpm * (1 + 0.45 * season) * (1 + 0.04 * rng.standard_normal(n))
+        p99 = spec.p99_base_ms * (1 + 0.12 * season) * np.exp(0.06 * rng.standard_normal(n))
+        err = spec.error_base * np.exp(0.15 * rng.standard_normal(n))
+        for weight, prof, story in profiles.get(spec.name, []):
+            jitter = 1 + 0.1 * rng.standard_normal(n)
+            err = err + weight * story.effect.error_add * prof * jitter
+            p99 = p99 * (1 + weight * story.effect.p99_factor * prof * jitter)
+            if weight == 1.0 and story.effect.throughput_factor:
+                thr = thr * (1 + story.effect.throughput_factor * prof)
+        for metric, values in (
+            ("error_rate", np.clip(np.round(err, 5), 0.0, 1.0)),
+            ("p99_latency_ms", np.round(p99, 1)),
+            ("throughput", np.round(thr, 0)),
+        ):
+            frames.append(pd.DataFrame({"service": spec.name, "metric": metric, "ts": ts, "value": values}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _incidents(rng: np.random.Generator, story_state: list[dict]) -> tuple[list[dict], list[dict], list[dict]]:
+    incidents, manifest, details = [], [], []
+    for i, st in enumerate(sorted(story_state, key=lambda s: s["onset"])):
+        story: IncidentStory = st["story"]
+        ext = f"INC-{2041 + i}"
+        onset: dt.datetime = st["onset"]
+        detected = onset + dt.timedelta(minutes=int(rng.integers(3, 9)), seconds=int(rng.integers(0, 60)))
+        resolved = None
+        if story.status == "resolved":
+            assert st["effect_end"] is not None and story.resolve_after_min is not None
+            after = dt.timedelta(minutes=story.resolve_after_min, seconds=int(rng.integers(0, 60)))
+            resolved = st["effect_end"] + after
+        incidents.append(
+            {
+                "external_id": ext,
+                "title": story.title,
+                "service": story.service,
+                "severity": story.severity,
+                "status": story.status,
+                "started_at": onset,
+                "detected_at": detected,
+                "resolved_at": resolved,
+                "summary": story.summary,
+            }
+        )
+        cause: _Change = st["cause"]
+        rem: _Change | None = st["remediation"]
+        manifest.append(
+            {
+                "external_id": ext,
+                "title": story.title,
+                "service": story.service,
+                "severity": story.severity,
+                "status": story.status,
+                "onset": onset.isoformat(),
+                "detected_at": detected.isoformat(),
+                "effect_end": st["effect_end"].isoformat() if st["effect_end"] is not None else None,
+                "cause": {
+                    "type": cause.kind,
+                    "external_id": cause.external_id,
+                    "service": cause.service,
+                    "at": cause.at.isoformat(),
+                    "lag_minutes": round((onset - cause.at).total_seconds() / 60.0, 2),
+                    "description": story.cause_description,
+                    **({"key": story.config[0]} if story.config else {}),
+                },
+                "cause_on_dependency": cause.service != story.service,
+                "affected_services": st["affected"],
+                "rollback": rem.external_id if rem is not None and rem.is_rollback else None,
+                "remediation": (
+                    {"type": rem.kind, "external_id": rem.external_id, "kind": story.remediation}
+                    if rem is not None
+                    else None
+                ),
+            }
+        )
+        details.append({"incident": incidents[-1], "story": story, "cause": cause.record, "cause_type": cause.kind,
+                        "remediation": rem.record if rem is not None else None,
+                        "remediation_kind": story.remediation, "affected": st["affected"],
+                        "effect_end": st["effect_end"]})
+    return incidents, manifest, details

@@ -1,0 +1,621 @@
+"""The deterministic demo data generator (store.demo): shapes, stories, ground truth."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import datetime as dt
+import json
+import math
+import re
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from store.demo import DemoData, generate_demo
+
+ANCHOR = dt.date(2025, 6, 1)
+SEED = 7
+UTC = dt.timezone.utc
+
+
+@pytest.fixture(scope="module")
+def demo() -> DemoData:
+    return generate_demo(seed=SEED, anchor=ANCHOR)
+
+
+def _series(demo: DemoData, kpi: str, station: str) -> np.ndarray:
+    df = demo.kpi_points
+    sel = df[(df["kpi"] == kpi) & (df["station"] == station)].sort_values("day")
+    return sel["value"].to_numpy(dtype=float)
+
+
+def _metric(demo: DemoData, service: str, metric: str) -> pd.Series:
+    df = demo.metric_points
+    sel = df[(df["service"] == service) & (df["metric"] == metric)]
+    return pd.Series(sel["value"].to_numpy(), index=pd.DatetimeIndex(sel["ts"])).sort_index()
+
+
+def _ts(s: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(s)
+
+
+# ---------------------------------------------------------------- determinism and shape
+
+
+def test_deterministic_for_same_seed_and_anchor(demo: DemoData) -> None:
+    again = generate_demo(seed=SEED, anchor=ANCHOR)
+    for f in dataclasses.fields(DemoData):
+        a, b = getattr(demo, f.name), getattr(again, f.name)
+        if isinstance(a, pd.DataFrame):
+            pd.testing.assert_frame_equal(a, b)
+        else:
+            assert a == b, f.name
+    assert json.dumps(demo.manifest, sort_keys=True) == json.dumps(again.manifest, sort_keys=True)
+
+
+def test_different_seed_changes_the_noise_but_not_the_stories(demo: DemoData) -> None:
+    other = generate_demo(seed=SEED + 1, anchor=ANCHOR)
+    assert not np.allclose(_series(demo, "OTP_MX_RATE", "DAL"), _series(other, "OTP_MX_RATE", "DAL"))
+    assert other.manifest["headline"]["start_date"] == demo.manifest["headline"]["start_date"]
+    assert [i["service"] for i in other.manifest["incidents"]] == [i["service"] for i in demo.manifest["incidents"]]
+
+
+def test_generation_is_fast() -> None:
+    t0 = time.perf_counter()
+    generate_demo(seed=11, anchor=ANCHOR)
+    assert time.perf_counter() - t0 < 2.0
+
+
+def test_default_anchor_is_today_utc() -> None:
+    data = generate_demo()
+    today = dt.datetime.now(UTC).date()
+    assert data.manifest["anchor"] in {today.isoformat(), (today - dt.timedelta(days=1)).isoformat()}
+
+
+def test_fields_and_catalogue(demo: DemoData) -> None:
+    assert [f.name for f in dataclasses.fields(DemoData)] == [
+        "org", "regions", "stations", "kpis", "kpi_points", "services", "dependencies", "metric_points",
+        "commits", "deployments", "config_changes", "incidents", "tickets", "documents", "manifest",
+    ]
+    assert demo.org == {"slug": "demo", "name": "Demo Airline & Cloud Ops"}
+    region_codes = {r["code"] for r in demo.regions}
+    assert 3 <= len(region_codes) <= 4
+    assert len(demo.stations) == 8 and {"DAL", "PHX", "HOU"} <= {s["code"] for s in demo.stations}
+    assert all(s["region"] in region_codes for s in demo.stations)
+    assert next(s for s in demo.stations if s["code"] == "DAL")["name"] == "Dallas Love Field"
+    assert len(demo.kpis) >= 6
+    keys = {"code", "name", "description", "aliases", "unit", "aggregation", "goal", "upper_limit", "lower_limit",
+            "decimals", "higher_is_better", "related_services"}
+    service_names = {s["name"] for s in demo.services}
+    for k in demo.kpis:
+        assert keys <= set(k)
+        assert k["aggregation"] in ("mean", "sum")
+        assert set(k["related_services"]) <= service_names
+    otp = next(k for k in demo.kpis if k["code"] == "OTP_MX_RATE")
+    assert otp["higher_is_better"] and otp["aggregation"] == "mean"
+    assert {"otp mx", "otp mx rate", "maintenance otp", "mx otp"} <= set(otp["aliases"])
+    for s in demo.services:
+        assert {"name", "team", "tier", "description"} <= set(s) and s["tier"] in (1, 2, 3)
+
+
+def test_dependencies_form_a_dag(demo: DemoData) -> None:
+    names = {s["name"] for s in demo.services}
+    graph: dict[str, list[str]] = {}
+    for a, b in demo.dependencies:
+        assert a in names and b in names and a != b
+        graph.setdefault(a, []).append(b)
+    state: dict[str, int] = {}
+
+    def visit(n: str) -> None:
+        assert state.get(n) != 1, f"cycle through {n}"
+        if state.get(n) == 2:
+            return
+        state[n] = 1
+        for m in graph.get(n, []):
+            visit(m)
+        state[n] = 2
+
+    for n in names:
+        visit(n)
+
+
+def test_kpi_points_shape_and_dates(demo: DemoData) -> None:
+    df = demo.kpi_points
+    assert list(df.columns) == ["kpi", "station", "day", "value"]
+    n_series = len(demo.kpis) * len(demo.stations)
+    assert len(df) == 800 * n_series == demo.manifest["counts"]["kpi_points"]
+    assert df.groupby(["kpi", "station"]).size().eq(800).all()
+    assert isinstance(df["day"].iloc[0], dt.date) and not isinstance(df["day"].iloc[0], dt.datetime)
+    assert df["day"].max() == ANCHOR - dt.timedelta(days=1)
+    assert df["day"].min() == ANCHOR - dt.timedelta(days=800)
+    assert demo.manifest["kpi_first_day"] == (ANCHOR - dt.timedelta(days=800)).isoformat()
+    assert demo.manifest["kpi_series_days"] == 800
+
+
+def test_kpi_values_respect_physical_ranges(demo: DemoData) -> None:
+    df = demo.kpi_points
+    for k in demo.kpis:
+        v = df.loc[df["kpi"] == k["code"], "value"]
+        assert v.min() >= 0
+        if k["unit"] == "%":
+            assert v.max() <= 100
+
+
+def test_metric_points_shape(demo: DemoData) -> None:
+    df = demo.metric_points
+    assert list(df.columns) == ["service", "metric", "ts", "value"]
+    assert str(df["ts"].dt.tz) == "UTC"
+    midnight = pd.Timestamp(ANCHOR, tz="UTC")
+    assert df["ts"].max() == midnight - pd.Timedelta(minutes=5)
+    assert df["ts"].min() == midnight - pd.Timedelta(days=15)
+    assert set(df["metric"]) == {"error_rate", "p99_latency_ms", "throughput"}
+    assert df.groupby(["service", "metric"]).size().eq(15 * 288).all()
+    assert set(df["service"]) == {s["name"] for s in demo.services}
+    err = df.loc[df["metric"] == "error_rate", "value"]
+    assert err.between(0, 1).all()
+    assert len(df) == demo.manifest["counts"]["metric_points"]
+
+
+def test_counts_match(demo: DemoData) -> None:
+    c = demo.manifest["counts"]
+    assert c["tickets"] == len(demo.tickets) == 600
+    assert c["deployments"] == len(demo.deployments)
+    assert c["config_changes"] == len(demo.config_changes)
+    assert c["commits"] == len(demo.commits)
+    assert c["incidents"] == len(demo.incidents) == 6
+    assert c["documents"] == len(demo.documents)
+
+
+def test_manifest_is_json_and_has_the_fixed_keys(demo: DemoData) -> None:
+    m = json.loads(json.dumps(demo.manifest))
+    assert m == demo.manifest
+    for key in ("seed", "anchor", "version", "kpi_series_days", "kpi_first_day", "kpi_shifts", "kpi_spikes",
+                "kpi_trends", "kpi_stable_series", "headline", "incidents", "harmless_changes",
+                "undeployed_commits", "tickets", "injections", "counts"):
+        assert key in m, key
+    assert m["seed"] == SEED and m["anchor"] == ANCHOR.isoformat() and m["version"] == 1
+
+
+def test_datetimes_are_utc_aware(demo: DemoData) -> None:
+    def check(d: dict, keys: tuple[str, ...]) -> None:
+        for k in keys:
+            v = d[k]
+            if v is not None:
+                assert isinstance(v, dt.datetime) and v.utcoffset() == dt.timedelta(0), (k, v)
+
+    for c in demo.commits:
+        check(c, ("committed_at", "merged_at"))
+    for d in demo.deployments:
+        check(d, ("started_at", "finished_at"))
+    for c in demo.config_changes:
+        check(c, ("changed_at",))
+    for i in demo.incidents:
+        check(i, ("started_at", "detected_at", "resolved_at"))
+    for t in demo.tickets:
+        check(t, ("created_at", "first_response_at", "resolved_at", "closed_at", "updated_at"))
+
+
+# ---------------------------------------------------------------- the KPI stories
+
+
+def test_headline_story(demo: DemoData) -> None:
+    h = demo.manifest["headline"]
+    assert (h["kpi"], h["station"]) == ("OTP_MX_RATE", "DAL")
+    start = dt.date.fromisoformat(h["start_date"])
+    assert start == ANCHOR - dt.timedelta(days=10)
+    v = _series(demo, "OTP_MX_RATE", "DAL")
+    before, after = v[:790], v[790:]
+    sigma = np.std(before)
+    assert (before.mean() - after.mean()) / sigma > 3.0
+    assert (after < before.mean()).all()
+    cause = h["cause"]
+    dep = next(d for d in demo.deployments if d["external_id"] == cause["external_id"])
+    assert cause["type"] == "deployment" and dep["service"] == cause["service"] == "parts-inventory"
+    assert dep["finished_at"].date() == start - dt.timedelta(days=1)
+    assert "parts-inventory" in next(k for k in demo.kpis if k["code"] == "OTP_MX_RATE")["related_services"]
+    shift = next(s for s in demo.manifest["kpi_shifts"] if (s["kpi"], s["station"]) == ("OTP_MX_RATE", "DAL"))
+    assert shift["bad"] and shift["direction"] == "down" and shift["cause"]["external_id"] == dep["external_id"]
+
+
+def test_kpi_story_tables(demo: DemoData) -> None:
+    m = demo.manifest
+    shifts, spikes, trends = m["kpi_shifts"], m["kpi_spikes"], m["kpi_trends"]
+    assert 7 <= len(shifts) <= 10 and 2 <= len(spikes) <= 3 and 1 <= len(trends) <= 2
+    first = dt.date.fromisoformat(m["kpi_first_day"])
+    near_end = 0
+    for s in shifts:
+        assert 2.5 <= s["magnitude_sigma"] <= 4.0
+        assert dt.date.fromisoformat(s["start_date"]) == first + dt.timedelta(days=s["start_index"])
+        near_end += not (40 <= s["start_index"] <= 800 - 40)
+    assert near_end == 1  # only the headline
+    phx = [s for s in shifts if (s["kpi"], s["station"]) == ("AOG_EVENTS", "PHX")]
+    assert phx and phx[0]["start_date"] == (ANCHOR - dt.timedelta(days=300)).isoformat() and phx[0]["bad"]
+    for s in spikes:
+        v = _series(demo, s["kpi"], s["station"])
+        rest = np.delete(v, s["index"])
+        z = (v[s["index"]] - rest.mean()) / rest.std()
+        assert abs(z) >= 4.5 and (z > 0) == (s["direction"] == "up")
+    stable = {(s["kpi"], s["station"]) for s in m["kpi_stable_series"]}
+    touched = {(x["kpi"], x["station"]) for x in [*shifts, *spikes, *trends]}
+    assert not stable & touched
+    assert len(stable) + len(touched) == len(demo.kpis) * len(demo.stations)
+
+
+def test_yoy_exists_for_the_headline(demo: DemoData) -> None:
+    df = demo.kpi_points
+    last_year = ANCHOR - dt.timedelta(days=10 + 364)
+    sel = df[(df["kpi"] == "OTP_MX_RATE") & (df["station"] == "DAL") & (df["day"] == last_year)]
+    assert len(sel) == 1
+
+
+def test_change_points_are_detectable_with_ruptures(demo: DemoData) -> None:
+    rpt = pytest.importorskip("ruptures")
+    m = demo.manifest
+
+    def cps(values: np.ndarray) -> list[int]:
+        z = (values - values.mean()) / values.std()
+        return rpt.Binseg(model="l2", min_size=8, jump=1).fit(z).predict(pen=3 * math.log(len(z)))[:-1]
+
+    rng = np.random.default_rng(0)
+    stable = m["kpi_stable_series"]
+    for i in rng.choice(len(stable), size=min(20, len(stable)), replace=False):
+        s = stable[int(i)]
+        assert cps(_series(demo, s["kpi"], s["station"])) == [], s
+    for s in m["kpi_spikes"]:
+        assert cps(_series(demo, s["kpi"], s["station"])) == [], s
+    for s in m["kpi_shifts"]:
+        found = cps(_series(demo, s["kpi"], s["station"]))
+        assert any(abs(f - s["start_index"]) <= 3 for f in found), (s, found)
+    h = m["headline"]
+    assert cps(_series(demo, h["kpi"], h["station"])) == [h["start_index"]]
+
+
+# ---------------------------------------------------------------- changes and incidents
+
+
+def test_commit_and_deployment_records(demo: DemoData) -> None:
+    change_types = {"db_migration", "dependency", "config", "timeout_retry", "http_client", "shared_util", "auth",
+                    "test", "docs", "other"}
+    shas = [c["sha"] for c in demo.commits]
+    assert len(set(shas)) == len(shas)
+    for c in demo.commits:
+        assert re.fullmatch(r"[0-9a-f]{40}", c["sha"])
+        assert c["merged_at"] is None or c["committed_at"] <= c["merged_at"]
+        assert c["files"] and all(f["change_type"] in change_types for f in c["files"])
+    ids = [d["external_id"] for d in demo.deployments]
+    assert ids == [f"DEP-{i:04d}" for i in range(1, len(ids) + 1)]
+    for d in demo.deployments:
+        assert d["environment"] == "production" and d["started_at"] < d["finished_at"]
+        assert d["status"] in ("succeeded", "failed", "rolled_back", "in_progress")
+    cfg_ids = [c["external_id"] for c in demo.config_changes]
+    assert cfg_ids == [f"CFG-{i:04d}" for i in range(1, len(cfg_ids) + 1)]
+    secrets = [c for c in demo.config_changes if c["is_secret"]]
+    assert secrets and all(c["old_value"] is None and c["new_value"] is None for c in secrets)
+
+
+def test_deployments_ship_contiguous_commit_ranges(demo: DemoData) -> None:
+    by_sha = {c["sha"]: c for c in demo.commits}
+    per_service: dict[str, list[str]] = {}
+    for c in sorted(demo.commits, key=lambda c: c["merged_at"]):
+        per_service.setdefault(c["service"], []).append(c["sha"])
+    last_pos: dict[str, int] = {}
+    for d in sorted(demo.deployments, key=lambda d: d["started_at"]):
+        if d["is_rollback"]:
+            assert d["commits"] == []
+            bad = next(x for x in demo.deployments if x["external_id"] == d["rollback_of"])
+            assert bad["service"] == d["service"] and bad["status"] == "rolled_back"
+            assert d["commit_from_sha"] == bad["commit_to_sha"]
+            continue
+        order = per_service[d["service"]]
+        pos = [order.index(s) for s in d["commits"]]
+        assert pos == list(range(pos[0], pos[0] + len(pos))), d["external_id"]
+        assert d["commit_from_sha"] == d["commits"][0] and d["commit_to_sha"] == d["commits"][-1]
+        assert pos[0] > last_pos.get(d["service"], -1)
+        last_pos[d["service"]] = pos[-1]
+        for s in d["commits"]:
+            assert by_sha[s]["service"] == d["service"] and by_sha[s]["merged_at"] < d["started_at"]
+
+
+def test_incident_ground_truth(demo: DemoData) -> None:
+    m = demo.manifest
+    deps = {d["external_id"]: d for d in demo.deployments}
+    cfgs = {c["external_id"]: c for c in demo.config_changes}
+    incidents = {i["external_id"]: i for i in demo.incidents}
+    assert len(m["incidents"]) == len(demo.incidents) == 6
+    on_dependency = 0
+    for mi in m["incidents"]:
+        inc = incidents[mi["external_id"]]
+        assert re.fullmatch(r"INC-\d{4}", mi["external_id"])
+        onset = _ts(mi["onset"])
+        assert inc["started_at"] == onset and inc["service"] == mi["service"]
+        assert onset < inc["detected_at"] <= onset + dt.timedelta(minutes=15)
+        assert inc["severity"] in ("sev1", "sev2", "sev3", "sev4")
+        assert inc["status"] in ("resolved", "mitigated", "open")
+        assert (inc["resolved_at"] is not None) == (inc["status"] == "resolved")
+        cause = mi["cause"]
+        if cause["type"] == "deployment":
+            rec = deps[cause["external_id"]]
+            at = rec["finished_at"]
+            files = [f for s in rec["commits"] for c in demo.commits if c["sha"] == s for f in c["files"]]
+            assert {f["change_type"] for f in files} & {"db_migration", "timeout_retry", "http_client", "dependency"}
+        else:
+            rec = cfgs[cause["external_id"]]
+            at = rec["changed_at"]
+            assert rec["key"] in ("db.pool.max_connections", "http.client.timeout_ms", "retry.max_attempts",
+                                  "feature.new_checkout_flow")
+        assert rec["service"] == cause["service"]
+        lag = (onset - at).total_seconds() / 60
+        assert 2 <= lag <= 20, (mi["external_id"], lag)
+        assert cause["service"] in mi["affected_services"] and mi["service"] in mi["affected_services"]
+        on_dependency += cause["service"] != mi["service"]
+        if cause["service"] != mi["service"]:
+            assert (mi["service"], cause["service"]) in demo.dependencies
+    assert on_dependency >= 1
+    rollbacks = [mi for mi in m["incidents"] if mi["rollback"]]
+    assert rollbacks
+    for mi in rollbacks:
+        rb = deps[mi["rollback"]]
+        assert rb["is_rollback"] and rb["rollback_of"] == mi["cause"]["external_id"]
+
+
+def test_metric_effects_follow_the_causes(demo: DemoData) -> None:
+    callers: dict[str, set[str]] = {}
+    for a, b in demo.dependencies:
+        callers.setdefault(b, set()).add(a)
+    for mi in demo.manifest["incidents"]:
+        onset = pd.Timestamp(mi["onset"])
+        window = slice(onset, onset + pd.Timedelta(minutes=25))
+        base = slice(onset - pd.Timedelta(hours=2), onset - pd.Timedelta(minutes=5))
+        cause_svc = mi["cause"]["service"]
+
+        def lift(service: str) -> float:
+            e = _metric(demo, service, "error_rate")
+            p = _metric(demo, service, "p99_latency_ms")
+            return max(e[window].mean() / e[base].mean(), p[window].mean() / p[base].mean())
+
+        assert lift(cause_svc) > 3.0, mi["external_id"]
+        for svc in callers.get(cause_svc, ()):
+            assert svc in mi["affected_services"]
+            assert lift(svc) > 2.0, (mi["external_id"], svc)
+        assert lift(cause_svc) > max(lift(s) for s in mi["affected_services"] if s != cause_svc)
+        unaffected = [s["name"] for s in demo.services if s["name"] not in mi["affected_services"]]
+        for svc in unaffected:
+            assert lift(svc) < 1.5, (mi["external_id"], svc)
+        # the point just before the onset is normal
+        e = _metric(demo, cause_svc, "error_rate")
+        assert e[onset - pd.Timedelta(minutes=5)] < 3 * e[base].median()
+        if mi["rollback"]:
+            rb = next(d for d in demo.deployments if d["external_id"] == mi["rollback"])
+            after = pd.Timestamp(rb["finished_at"]) + pd.Timedelta(minutes=10)
+            recovered = e[after : after + pd.Timedelta(minutes=60)]
+            assert recovered.mean() < 1.5 * e[base].mean()
+
+
+def test_red_herrings(demo: DemoData) -> None:
+    m = demo.manifest
+    deps = {d["external_id"]: d for d in demo.deployments}
+    cfgs = {c["external_id"]: c for c in demo.config_changes}
+
+    def when(kind: str, ext: str) -> dt.datetime:
+        return deps[ext]["finished_at"] if kind == "deployment" else cfgs[ext]["changed_at"]
+
+    all_ids = set(deps) | set(cfgs)
+    harmless = m["harmless_changes"]
+    assert len([h for h in harmless if h["role"] != "remediation"]) >= 20
+    cause_ids = {mi["cause"]["external_id"] for mi in m["incidents"]} | {m["headline"]["cause"]["external_id"]}
+    for h in harmless:
+        assert h["external_id"] in all_ids and h["external_id"] not in cause_ids
+    harmless_ids = {h["external_id"] for h in harmless}
+    assert harmless_ids | cause_ids == all_ids
+
+    graph: dict[str, set[str]] = {}
+    for a, b in demo.dependencies:
+        graph.setdefault(a, set()).add(b)
+
+    def closure(s: str) -> set[str]:
+        seen, stack = set(), [s]
+        while stack:
+            for n in graph.get(stack.pop(), ()):
+                if n not in seen:
+                    seen.add(n)
+                    stack.append(n)
+        return seen
+
+    closer = 0
+    near = 0
+    for mi in m["incidents"]:
+        onset = _ts(mi["onset"])
+        cause_at = _ts(mi["cause"]["at"])
+        svc_closure = closure(mi["service"]) | {mi["service"]}
+        for h in harmless:
+            t = when(h["type"], h["external_id"])
+            if onset - dt.timedelta(hours=3) <= t < onset:
+                near += 1
+                assert h["service"] not in svc_closure | set(mi["affected_services"]), (mi["external_id"], h)
+            if cause_at < t < onset:
+                closer += 1
+    assert near >= len(m["incidents"])
+    assert closer <= 1
+
+    deployed = {s for d in demo.deployments for s in d["commits"]}
+    commits = {c["sha"]: c for c in demo.commits}
+    risky = {"db_migration", "timeout_retry", "http_client", "dependency"}
+    assert len(m["undeployed_commits"]) >= 2
+    onsets = [_ts(mi["onset"]) for mi in m["incidents"]]
+    for sha in m["undeployed_commits"]:
+        c = commits[sha]
+        assert sha not in deployed and c["merged_at"] is not None
+        assert {f["change_type"] for f in c["files"]} & risky
+        assert any(dt.timedelta(0) < o - c["merged_at"] <= dt.timedelta(hours=1) for o in onsets)
+
+
+# ---------------------------------------------------------------- tickets
+
+
+def test_ticket_labels_split_and_distribution(demo: DemoData) -> None:
+    t = demo.manifest["tickets"]
+    by_id = {x["external_id"]: x for x in demo.tickets}
+    assert len(t["train"]) == 480 and len(t["test"]) == 120
+    assert not set(t["train"]) & set(t["test"]) and set(t["train"]) | set(t["test"]) == set(by_id)
+    assert set(t["labels"]) == set(by_id)
+    for tid in t["test"]:
+        assert by_id[tid]["product"] is None and by_id[tid]["urgency"] is None
+    for tid in t["train"]:
+        assert by_id[tid]["product"] == t["labels"][tid]["product"]
+        assert by_id[tid]["urgency"] == t["labels"][tid]["urgency"]
+    urg = Counter(v["urgency"] for v in t["labels"].values())
+    for level, share in {"critical": 0.10, "high": 0.25, "medium": 0.40, "low": 0.25}.items():
+        assert abs(urg[level] / 600 - share) < 0.06, (level, urg)
+    assert set(Counter(v["product"] for v in t["labels"].values())) == {
+        "CASB", "SWG", "ZTNA", "DLP", "SSPM", "CFW", "GENERAL"}
+    same = sum(x["priority"] == t["labels"][x["external_id"]]["urgency"] for x in demo.tickets)
+    assert 0.85 <= same / 600 <= 0.95
+    assert len({x["content"] for x in demo.tickets}) >= 590
+    assert {x["customer_tier"] for x in demo.tickets} == {"enterprise", "business", "standard", "free"}
+
+
+def test_ticket_lifecycles(demo: DemoData) -> None:
+    now = dt.datetime(ANCHOR.year, ANCHOR.month, ANCHOR.day, tzinfo=UTC)
+    open_tickets = [x for x in demo.tickets if x["status"] in ("new", "open", "pending")]
+    assert 12 <= len(open_tickets) <= 18
+    for x in demo.tickets:
+        assert now - dt.timedelta(days=180) <= x["created_at"] < now
+        times = [dt.datetime.fromisoformat(h["at"]) for h in x["status_history"]]
+        assert times == sorted(times) and times[0] == x["created_at"]
+        assert x["status_history"][-1]["status"] == x["status"]
+        if x["status"] in ("resolved", "closed"):
+            assert x["created_at"] < x["first_response_at"] < x["resolved_at"]
+            assert x["resolution"]
+        if x["status"] == "closed":
+            assert x["resolved_at"] < x["closed_at"] < now
+    for x in open_tickets:
+        assert now - x["created_at"] <= dt.timedelta(hours=8)
+        assert x["resolved_at"] is None and x["closed_at"] is None
+    states = Counter(o["response_state"] for o in demo.manifest["tickets"]["open"])
+    states.update(o["resolution_state"] for o in demo.manifest["tickets"]["open"] if o["status"] == "open")
+    assert states["on_track"] and states["at_risk"] and states["breached"]
+    sla = demo.manifest["tickets"]["sla"]
+    assert 0.8 <= sla["history_response_met_rate"] < 1.0 and 0.75 <= sla["history_resolution_met_rate"] < 1.0
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+_URGENCY_CUES = {
+    "critical": ["production outage", "all users blocked", "cannot access anything", "outage", "all users"],
+    "high": ["many users", "urgent", "degraded"],
+    "medium": ["some users", "intermittent", "workaround"],
+    "low": ["question", "how do i", "feature request", "documentation", "no rush", "not urgent"],
+}
+
+
+def knn_accuracy(demo: DemoData, k: int = 7) -> tuple[float, float]:
+    """A tiny numpy cosine kNN over tf-idf token counts (product), plus keyword evidence (urgency)."""
+    labels = demo.manifest["tickets"]["labels"]
+    train, test = demo.manifest["tickets"]["train"], demo.manifest["tickets"]["test"]
+    text = {x["external_id"]: f"{x['subject']} {x['content']}".lower() for x in demo.tickets}
+    tokens = {tid: _TOKEN.findall(s) for tid, s in text.items()}
+    vocab: dict[str, int] = {}
+    for tid in train:
+        for w in set(tokens[tid]):
+            vocab.setdefault(w, len(vocab))
+
+    def matrix(ids: list[str]) -> np.ndarray:
+        X = np.zeros((len(ids), len(vocab)))
+        for r, tid in enumerate(ids):
+            for w, c in Counter(tokens[tid]).items():
+                if w in vocab:
+                    X[r, vocab[w]] += c
+        return X
+
+    X, Y = matrix(train), matrix(test)
+    idf = np.log((1 + len(train)) / (1 + (X > 0).sum(axis=0))) + 1
+    X, Y = X * idf, Y * idf
+    X /= np.linalg.norm(X, axis=1, keepdims=True) + 1e-12
+    Y /= np.linalg.norm(Y, axis=1, keepdims=True) + 1e-12
+    neighbours = np.argsort(-(Y @ X.T), axis=1)[:, :k]
+    levels = list(_URGENCY_CUES)
+    ok_product = ok_urgency = 0
+    for r, tid in enumerate(test):
+        product = Counter(labels[train[j]]["product"] for j in neighbours[r]).most_common(1)[0][0]
+        scores = {u: sum(text[tid].count(c) for c in cues) for u, cues in _URGENCY_CUES.items()}
+        if max(scores.values()) > 0:
+            urgency = max(levels, key=lambda u: (scores[u], -levels.index(u)))
+        else:
+            urgency = Counter(labels[train[j]]["urgency"] for j in neighbours[r]).most_common(1)[0][0]
+        ok_product += product == labels[tid]["product"]
+        ok_urgency += urgency == labels[tid]["urgency"]
+    return ok_product / len(test), ok_urgency / len(test)
+
+
+def test_tickets_are_learnable_but_not_trivial(demo: DemoData) -> None:
+    product_acc, urgency_acc = knn_accuracy(demo)
+    assert product_acc >= 0.90, product_acc
+    assert urgency_acc >= 0.80, urgency_acc
+    assert product_acc < 0.995, "the product task should not be trivially perfect"
+
+
+# ---------------------------------------------------------------- documents and injections
+
+
+def test_documents(demo: DemoData) -> None:
+    runbooks = [d for d in demo.documents if d["kind"] == "runbook"]
+    summaries = [d for d in demo.documents if d["kind"] == "incident_summary"]
+    assert len(runbooks) >= 15
+    assert {s["name"] for s in demo.services} <= {d["service"] for d in runbooks}
+    titles = " ".join(d["title"].lower() for d in runbooks)
+    for phrase in ("otp mx rate", "aog", "fill-rate", "error rate after deployment", "connection pool", "retry storm",
+                   "timeout", "ssl inspection"):
+        assert phrase in titles, phrase
+    past = [i for i in demo.incidents if i["status"] != "open"]
+    assert {i["external_id"] for i in past} <= {d["external_id"] for d in summaries}
+    assert len(summaries) >= len(past) + 5
+    for d in demo.documents:
+        assert {"kind", "external_id", "title", "body", "service", "tags"} <= set(d)
+        assert d["body"].startswith("# ") and isinstance(d["tags"], list)
+    keys = [(d["kind"], d["external_id"]) for d in demo.documents]
+    assert len(set(keys)) == len(keys)
+
+
+def test_injections_are_planted_and_listed(demo: DemoData) -> None:
+    inj = demo.manifest["injections"]
+    kinds = Counter(i["kind"] for i in inj)
+    assert 2 <= kinds["ticket"] <= 3 and kinds["runbook"] == 1 and kinds["commit"] == 1
+    tickets = {t["external_id"]: t for t in demo.tickets}
+    docs = {d["external_id"]: d for d in demo.documents if d["kind"] == "runbook"}
+    commits = {c["sha"]: c for c in demo.commits}
+    labels = demo.manifest["tickets"]["labels"]
+    for i in inj:
+        if i["kind"] == "ticket":
+            assert i["text"] in tickets[i["id"]]["content"]
+            assert i["id"] in demo.manifest["tickets"]["test"]
+            assert labels[i["id"]]["urgency"] != "critical"
+        elif i["kind"] == "runbook":
+            assert i["text"] in docs[i["id"]]["body"] and "DNS" in i["text"]
+        else:
+            assert i["text"] in commits[i["id"]]["message"]
+            assert i["id"] not in demo.manifest["undeployed_commits"]
+
+
+def test_store_demo_imports_no_project_code() -> None:
+    allowed_roots = {"numpy", "pandas", "store", "__future__"}
+    import sys
+
+    stdlib = set(sys.stdlib_module_names)
+    pkg = Path(__file__).resolve().parents[2] / "store" / "demo"
+    for path in pkg.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                root = name.split(".")[0]
+                assert root in allowed_roots or root in stdlib, (path.name, name)
+                if root == "store":
+                    assert name.startswith("store.demo"), (path.name, name)
