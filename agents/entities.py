@@ -92,7 +92,7 @@ class Entities:
 
 
 def _norm(s: str) -> str:
-    return re.sub(r"[\s_\-]+", " ", s.lower()).strip()
+    return re.sub(r"[\s_\-?!.,;:'\"()]+", " ", s.lower()).strip()
 
 
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -108,9 +108,9 @@ def parse_time(question: str, today: dt.date) -> TimeRange | None:
         start = dt.date.fromisoformat(m.group(1))
         end = dt.date.fromisoformat(m.group(2)) if m.group(2) else start
         return TimeRange(min(start, end), max(start, end), m.group(0))
-    if m := re.search(r"\b(?:past|last|previous)\s+(\d{1,3})\s+(day|week|month)s?\b", q):
+    if m := re.search(r"\b(?:past|last|previous)\s+(\d{1,3})\s+(day|week|month|year)s?\b", q):
         n, unit = int(m.group(1)), m.group(2)
-        days = n * {"day": 1, "week": 7, "month": 30}[unit]
+        days = n * {"day": 1, "week": 7, "month": 30, "year": 365}[unit]
         return TimeRange(today - dt.timedelta(days=days), today - dt.timedelta(days=1), m.group(0))
     if "yesterday" in q:
         y = today - dt.timedelta(days=1)
@@ -134,6 +134,12 @@ def parse_time(question: str, today: dt.date) -> TimeRange | None:
         wd = _WEEKDAYS.index(m.group(1))
         back = (today.weekday() - wd) % 7 or 7
         return TimeRange(today - dt.timedelta(days=back), today, m.group(0))
+    if m := re.search(r"\b(?:in|during|for|since|over)\s+(" + "|".join(_MONTHS) + r")(?:\s+(\d{4}))?\b(?!\s+\d{1,2}\b)", q):
+        month = _MONTHS[m.group(1)]
+        year = int(m.group(2)) if m.group(2) else (today.year if month < today.month else today.year - 1)
+        first = dt.date(year, month, 1)
+        last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1))
+        return TimeRange(first, min(last, today), m.group(0).split(None, 1)[1])
     if m := re.search(r"\b(" + "|".join(_MONTHS) + r")\s+(\d{1,2})(?:st|nd|rd|th)?\b", q):
         month, day = _MONTHS[m.group(1)], int(m.group(2))
         year = today.year if (month, day) <= (today.month, today.day) else today.year - 1
@@ -170,7 +176,7 @@ def extract(question: str, catalog: Catalog, today: dt.date) -> Entities:
             ents.station = code
             break
     if ents.station is None:
-        for cand in _UPPER3.findall(q):
+        for cand in _UPPER3.findall(re.sub(r"\b[A-Z]{2,5}-\d+\b", " ", q)):
             if cand not in _NOT_STATIONS and cand not in catalog.regions and not any(
                 cand in _norm(n).upper().split() for names in catalog.kpis.values() for n in names
             ):
@@ -181,6 +187,13 @@ def extract(question: str, catalog: Catalog, today: dt.date) -> Entities:
         if re.search(rf"\b{re.escape(code)}\b", q) or re.search(rf"\b{re.escape(name)}\b(?:\s+region)?", q, re.I) and "region" in q.lower():
             ents.region = code
             break
+    if ents.region is None and (m := re.search(r"\b(?:the\s+)?([A-Za-z][\w-]*)\s+region\b", q, re.I)):
+        word = m.group(1)
+        if word.lower() not in ("the", "a", "each", "every", "which", "that", "this", "my", "our", "whole"):
+            names = {n.lower(): c for c, n in catalog.regions.items()}
+            ents.unknown.append({"kind": "region", "text": word, "suggestions": difflib.get_close_matches(
+                word.lower(), list(names), n=3, cutoff=0.3) and [names[n] for n in difflib.get_close_matches(
+                    word.lower(), list(names), n=3, cutoff=0.3)] or list(catalog.regions)})
 
     # Services: exact names; a hyphenated word that is not a service is flagged.
     for svc in sorted(catalog.services, key=len, reverse=True):
