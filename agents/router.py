@@ -103,6 +103,10 @@ def route(question: str, context: dict[str, Any], catalog: Catalog, today: dt.da
         ctx.pop("time", None)
     ctx.pop("onset", None)
 
+    if intent in ("ticket", "sla"):
+        # Ticket text is data: capitalised words in it ("VPN is down") are not station codes.
+        ents.unknown = [u for u in ents.unknown if u["kind"] not in ("station", "region", "KPI", "service")]
+        notices = [_unknown_notice(u) for u in ents.unknown]
     if ents.unknown:
         # Never answer about something else than what was asked: say what is unknown, keep the thread as it was.
         return RoutePlan("unknown", [], prior, notices)

@@ -214,3 +214,9 @@ async def test_investigation_report_uses_three_specialists_and_cites_the_run(ass
     assert [c.tool for c in r.tool_calls] == ["kpi_series", "correlate_changes", "search"]
     assert "# Investigation report: OTP_MX_RATE" in r.answer and head["cause"]["external_id"] in r.answer
     _check_citations(demo, r)
+
+
+async def test_capitalised_words_in_ticket_text_are_not_stations(assistant, demo):
+    r = await ask(assistant, demo, "triage: VPN is down for all users, ZTNA connector offline since the upgrade")
+    assert r.route == ["ticket_triager"] and "I don't know a station" not in r.answer
+    assert "Classified as ZTNA" in r.answer
