@@ -61,7 +61,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_documents')),
     sa.UniqueConstraint('org_id', 'kind', 'external_id', name=op.f('uq_documents_org_id'))
     )
-    op.create_index('ix_documents_embedding_hnsw', 'documents', ['embedding'], unique=False, postgresql_using='hnsw', postgresql_with={'m': 16, 'ef_construction': 64}, postgresql_ops={'embedding': 'vector_cosine_ops'})
+    op.create_index('ix_documents_embedding_hnsw', 'documents', ['embedding'], unique=False, postgresql_using='hnsw', postgresql_with={'m': 16, 'ef_construction': 128}, postgresql_ops={'embedding': 'vector_cosine_ops'})
     op.create_index(op.f('ix_documents_org_id'), 'documents', ['org_id'], unique=False)
     op.create_index('ix_documents_tsv', 'documents', ['tsv'], unique=False, postgresql_using='gin')
     op.create_table('eval_runs',
@@ -161,7 +161,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tickets')),
     sa.UniqueConstraint('org_id', 'external_id', name=op.f('uq_tickets_org_id'))
     )
-    op.create_index('ix_tickets_embedding_hnsw', 'tickets', ['embedding'], unique=False, postgresql_using='hnsw', postgresql_with={'m': 16, 'ef_construction': 64}, postgresql_ops={'embedding': 'vector_cosine_ops'})
+    op.create_index('ix_tickets_embedding_hnsw', 'tickets', ['embedding'], unique=False, postgresql_using='hnsw', postgresql_with={'m': 16, 'ef_construction': 128}, postgresql_ops={'embedding': 'vector_cosine_ops'})
     op.create_index('ix_tickets_org_created', 'tickets', ['org_id', 'created_at'], unique=False)
     op.create_index(op.f('ix_tickets_org_id'), 'tickets', ['org_id'], unique=False)
     op.create_table('users',
@@ -737,12 +737,15 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['tool_call_id'], ['tool_calls.id'], name=op.f('fk_evidence_tool_call_id_tool_calls'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_evidence'))
     )
-    op.create_index('ix_evidence_embedding_hnsw', 'evidence', ['embedding'], unique=False, postgresql_using='hnsw', postgresql_with={'m': 16, 'ef_construction': 64}, postgresql_ops={'embedding': 'vector_cosine_ops'})
+    op.create_index('ix_evidence_embedding_hnsw', 'evidence', ['embedding'], unique=False, postgresql_using='hnsw', postgresql_with={'m': 16, 'ef_construction': 128}, postgresql_ops={'embedding': 'vector_cosine_ops'})
     op.create_index(op.f('ix_evidence_incident_id'), 'evidence', ['incident_id'], unique=False)
     op.create_index(op.f('ix_evidence_investigation_id'), 'evidence', ['investigation_id'], unique=False)
     op.create_index(op.f('ix_evidence_org_id'), 'evidence', ['org_id'], unique=False)
     op.create_index(op.f('ix_evidence_run_id'), 'evidence', ['run_id'], unique=False)
     op.create_index('ix_evidence_tsv', 'evidence', ['tsv'], unique=False, postgresql_using='gin')
+    # 384-d vectors (1.5 kB) would be TOASTed: keep them inline so exact (B-tree path) scans stay cheap.
+    for table in ("documents", "evidence", "tickets"):
+        op.execute(f"ALTER TABLE {table} ALTER COLUMN embedding SET STORAGE PLAIN")
     op.execute(APPEND_ONLY_FN)
     op.execute(
         "CREATE TRIGGER feedback_events_append_only BEFORE UPDATE OR DELETE ON feedback_events "
@@ -758,7 +761,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_evidence_org_id'), table_name='evidence')
     op.drop_index(op.f('ix_evidence_investigation_id'), table_name='evidence')
     op.drop_index(op.f('ix_evidence_incident_id'), table_name='evidence')
-    op.drop_index('ix_evidence_embedding_hnsw', table_name='evidence', postgresql_using='hnsw', postgresql_with={'m': 16, 'ef_construction': 64}, postgresql_ops={'embedding': 'vector_cosine_ops'})
+    op.drop_index('ix_evidence_embedding_hnsw', table_name='evidence', postgresql_using='hnsw', postgresql_with={'m': 16, 'ef_construction': 128}, postgresql_ops={'embedding': 'vector_cosine_ops'})
     op.drop_table('evidence')
     op.drop_index(op.f('ix_tool_calls_step_id'), table_name='tool_calls')
     op.drop_index(op.f('ix_tool_calls_run_id'), table_name='tool_calls')
@@ -854,7 +857,7 @@ def downgrade() -> None:
     op.drop_table('users')
     op.drop_index(op.f('ix_tickets_org_id'), table_name='tickets')
     op.drop_index('ix_tickets_org_created', table_name='tickets')
-    op.drop_index('ix_tickets_embedding_hnsw', table_name='tickets', postgresql_using='hnsw', postgresql_with={'m': 16, 'ef_construction': 64}, postgresql_ops={'embedding': 'vector_cosine_ops'})
+    op.drop_index('ix_tickets_embedding_hnsw', table_name='tickets', postgresql_using='hnsw', postgresql_with={'m': 16, 'ef_construction': 128}, postgresql_ops={'embedding': 'vector_cosine_ops'})
     op.drop_table('tickets')
     op.drop_index(op.f('ix_services_org_id'), table_name='services')
     op.drop_table('services')
@@ -866,6 +869,6 @@ def downgrade() -> None:
     op.drop_table('eval_runs')
     op.drop_index('ix_documents_tsv', table_name='documents', postgresql_using='gin')
     op.drop_index(op.f('ix_documents_org_id'), table_name='documents')
-    op.drop_index('ix_documents_embedding_hnsw', table_name='documents', postgresql_using='hnsw', postgresql_with={'m': 16, 'ef_construction': 64}, postgresql_ops={'embedding': 'vector_cosine_ops'})
+    op.drop_index('ix_documents_embedding_hnsw', table_name='documents', postgresql_using='hnsw', postgresql_with={'m': 16, 'ef_construction': 128}, postgresql_ops={'embedding': 'vector_cosine_ops'})
     op.drop_table('documents')
     op.drop_table('orgs')
