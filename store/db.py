@@ -133,3 +133,12 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
     """A session in a transaction: commit on success, roll back on error."""
     async with factory() as session, session.begin():
         yield session
+
+
+def stop_embedded_server(home: Path) -> None:
+    """Release this process's handle on the embedded server (it stops when no process holds it)."""
+    datadir = home.expanduser().resolve() / "pg"
+    with _server_lock:
+        server = _servers.pop(datadir, None)
+    if server is not None:
+        server.cleanup()  # type: ignore[attr-defined]

@@ -21,7 +21,7 @@ import psycopg
 import pytest
 
 from store import migrate
-from store.db import DatabaseTarget, resolve_database
+from store.db import DatabaseTarget, resolve_database, stop_embedded_server
 from store.settings import Settings
 
 # A fixed "today" for the demo data set in tests: the manifest (and every
@@ -43,6 +43,8 @@ def pg_server() -> Iterator[PgServer]:
     settings = Settings(DATABASE_URL=url or None, OPSGRAPH_HOME=str(home))
     admin = resolve_database(settings)
     yield PgServer(admin=admin, home=home)
+    if admin.embedded:
+        stop_embedded_server(home)  # stop it before its data directory goes
     shutil.rmtree(home, ignore_errors=True)
 
 

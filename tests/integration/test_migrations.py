@@ -44,7 +44,8 @@ def test_models_match_migrations(db):
     try:
         with engine.connect() as conn:
             ctx = MigrationContext.configure(conn)
-            diff = [d for d in compare_metadata(ctx, Base.metadata) if not str(d).startswith("('remove_table', Table('checkpoint")]
+            # LangGraph's checkpointer owns its checkpoint* tables and indexes (created by its own setup()).
+            diff = [d for d in compare_metadata(ctx, Base.metadata) if "checkpoint" not in str(d)]
     finally:
         engine.dispose()
     assert diff == []
