@@ -39,23 +39,25 @@ class Catalog:
 
     @classmethod
     async def load(cls, session: AsyncSession, org_id: int) -> Catalog:
-        p = {"org": org_id}
-        stations = dict((await session.execute(text("SELECT code, name FROM stations WHERE org_id = :org"), p)).all())
-        regions = dict((await session.execute(text("SELECT code, name FROM regions WHERE org_id = :org"), p)).all())
-        kpis = {
-            code: [name, *aliases]
-            for code, name, aliases in (
-                await session.execute(text("SELECT code, name, aliases FROM kpi_definitions WHERE org_id = :org"), p)
-            ).all()
-        }
-        services = [r[0] for r in await session.execute(text("SELECT name FROM services WHERE org_id = :org"), p)]
-        incidents = [
-            r[0]
-            for r in await session.execute(
-                text("SELECT external_id FROM incidents WHERE org_id = :org ORDER BY started_at DESC"), p
+        """Everything in one round trip (this runs at the start of every turn)."""
+        row = (
+            await session.execute(
+                text(
+                    """SELECT
+                         (SELECT coalesce(json_object_agg(code, name), '{}') FROM stations WHERE org_id = :org),
+                         (SELECT coalesce(json_object_agg(code, name), '{}') FROM regions WHERE org_id = :org),
+                         (SELECT coalesce(json_object_agg(code, to_jsonb(ARRAY[name]) || to_jsonb(aliases)), '{}')
+                            FROM kpi_definitions WHERE org_id = :org),
+                         (SELECT coalesce(json_agg(name), '[]') FROM services WHERE org_id = :org),
+                         (SELECT coalesce(json_agg(external_id ORDER BY started_at DESC), '[]')
+                            FROM incidents WHERE org_id = :org)"""
+                ),
+                {"org": org_id},
             )
-        ]
-        return cls(stations=stations, regions=regions, kpis=kpis, services=services, incidents=incidents)
+        ).one()
+        stations, regions, kpis, services, incidents = row
+        return cls(stations=dict(stations), regions=dict(regions), kpis={k: list(v) for k, v in kpis.items()},
+                   services=list(services), incidents=list(incidents))
 
 
 @dataclass

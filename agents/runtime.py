@@ -194,8 +194,10 @@ class RunRecorder:
             await b.event("run.started", {"run_id": str(self.run_id), "thread_id": str(thread_id)})
 
     async def complete(self, thread_id: uuid.UUID, answer: str, evidence_ids: Sequence[int], route: list[str]) -> None:
+        """The final ``message`` event, the assistant message and ``run.completed``, in one commit."""
         async with self.batch() as b:
             s = b.s
+            await b.event("message", {"role": "assistant", "content": answer, "evidence_ids": list(evidence_ids)})
             await s.execute(
                 text(
                     """UPDATE runs SET status = 'completed', finished_at = now(), answer = :a, route = CAST(:route AS jsonb),

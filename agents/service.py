@@ -44,7 +44,7 @@ def _utcnow() -> dt.datetime:
 class StartedRun:
     run_id: uuid.UUID
     thread_id: uuid.UUID
-    task: asyncio.Task[RunRecord | None]
+    task: asyncio.Task[None]
 
 
 @dataclass
@@ -129,13 +129,19 @@ class Assistant:
     async def ask(self, **kwargs: Any) -> RunRecord:
         """Start a run and wait for its record."""
         started = await self.start(**kwargs)
-        record = await started.task
+        await started.task
+        record = await self.record(kwargs["org_id"], started.run_id)
         assert record is not None
         return record
 
+    async def record(self, org_id: int, run_id: uuid.UUID) -> RunRecord | None:
+        """The run with its steps, tool calls and evidence (None for another organisation's run)."""
+        async with self.sessions() as s:
+            return await get_run(s, org_id, run_id)
+
     async def _execute(
         self, org_id: int, run_id: uuid.UUID, thread_id: uuid.UUID, question: str, publish: Publisher | None
-    ) -> RunRecord | None:
+    ) -> None:
         limits = self.limits()
         recorder = RunRecorder(sessions=self.sessions, org_id=org_id, run_id=run_id, embedder=self.embedder,
                                publish=publish, limits=limits)
@@ -153,7 +159,6 @@ class Assistant:
             )
             answer = final.get("answer", "")
             ids = list(dict.fromkeys(final.get("evidence_ids", [])))
-            await recorder.emit("message", {"role": "assistant", "content": answer, "evidence_ids": ids})
             await recorder.complete(thread_id, answer, ids, final.get("route", []))
         except GraphRecursionError:
             await recorder.fail(f"the run hit its step limit ({limits.max_steps} steps) and was stopped")
@@ -167,5 +172,4 @@ class Assistant:
         except Exception as exc:  # noqa: BLE001 - record any failure on the run, then re-raise nothing
             log.exception("run %s failed", run_id)
             await recorder.fail(f"internal error ({type(exc).__name__}): {exc}")
-        async with self.sessions() as s:
-            return await get_run(s, org_id, run_id)
+        return None

@@ -1,6 +1,7 @@
 """Chat-turn latency, offline provider, demo data, everything persisted.
 
-Each turn runs the real graph: routing, specialists, tools, evidence with
+A turn is timed from the call that starts it to the moment its
+``run.completed`` event is committed and published. Each turn runs the real graph: routing, specialists, tools, evidence with
 embeddings, every event committed before it is published. The table splits
 each turn into tool time (the analytics and their queries, from tool_calls
 latency) and the framework-plus-persistence share (LangGraph, checkpointer,
@@ -82,9 +83,18 @@ async def main(turns: int) -> None:
                     await direct(ctx, case)
                 totals, tools, direct_ms, events = [], [], [], []
                 for _ in range(turns):
+                    # A turn lasts until its run.completed event is committed and published.
+                    done = asyncio.get_running_loop().create_future()
+
+                    async def publish(event, done=done):  # noqa: ANN001, ANN202
+                        if event.type in ("run.completed", "run.failed") and not done.done():
+                            done.set_result(time.perf_counter())
+
                     t0 = time.perf_counter()
-                    record = await assistant.ask(org_id=org, question=question)
-                    totals.append((time.perf_counter() - t0) * 1000)
+                    started = await assistant.start(org_id=org, question=question, publish=publish)
+                    totals.append((await done - t0) * 1000)
+                    await started.task
+                    record = await assistant.record(org, started.run_id)
                     assert record.status == "completed", record.error
                     tools.append(sum(c.latency_ms or 0 for c in record.tool_calls))
                     events.append(record.last_seq)

@@ -226,7 +226,8 @@ class SlackRuntime:
             async with lock, self._run_slots:
                 started = await assistant.start(org_id=org_id, question=question, thread_id=thread_id,
                                                 trigger="slack")
-                record = await started.task
+                await started.task
+                record = await assistant.record(org_id, started.run_id)
         except (ValueError, LookupError) as exc:
             return kit.notice(f"opsgraph could not start the run: {exc}")
         if record is None:
