@@ -80,7 +80,13 @@ class Assistant:
         )
         await pool.open(wait=True)
         checkpointer = AsyncPostgresSaver(pool)  # type: ignore[arg-type]
-        await checkpointer.setup()
+        # Workers starting together would race in setup()'s own migrations: take turns.
+        async with pool.connection() as conn:
+            await conn.execute("SELECT pg_advisory_lock(7230412003)")
+            try:
+                await checkpointer.setup()
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock(7230412003)")
         assistant = cls(
             settings=settings, engine=engine, sessions=sessions, pool=pool, checkpointer=checkpointer,
             graph=build_graph(checkpointer), provider=provider or make_provider(settings),

@@ -9,8 +9,11 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agents.service import Assistant
 from api.state import AppState
 from store.keys import ApiKeyInfo, resolve_key
+from tools.base import ToolContext
+from tools.embeddings import HashEmbedder
 
 SESSION_COOKIE = "opsgraph_session"
 _ROLE_RANK = {"viewer": 0, "member": 1, "admin": 2}
@@ -54,6 +57,7 @@ async def get_principal(
 
 
 Principal = Annotated[ApiKeyInfo, Depends(get_principal)]
+Viewer = Principal  # every role reads
 
 
 def require_role(minimum: str):  # noqa: ANN201 - returns a dependency
@@ -67,3 +71,21 @@ def require_role(minimum: str):  # noqa: ANN201 - returns a dependency
 
 Member = Annotated[ApiKeyInfo, Depends(require_role("member"))]
 Admin = Annotated[ApiKeyInfo, Depends(require_role("admin"))]
+
+
+def get_assistant(state: State) -> Assistant:
+    if state.assistant is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the assistant is not running")
+    return state.assistant
+
+
+AssistantDep = Annotated[Assistant, Depends(get_assistant)]
+
+
+def tool_context(state: State, principal: Principal) -> ToolContext:
+    """What the tools run with for this caller: their organisation, the service's embedder and clock."""
+    embedder = state.assistant.embedder if state.assistant is not None else HashEmbedder()
+    return ToolContext(sessions=state.sessions, org_id=principal.org_id, embedder=embedder, now=state.now())
+
+
+Tools = Annotated[ToolContext, Depends(tool_context)]

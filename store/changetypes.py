@@ -5,9 +5,6 @@ from __future__ import annotations
 import re
 
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("test", re.compile(r"(^|/)(tests?|spec|__tests__)/|(_test|\.test|\.spec)\.[a-z]+$|(^|/)test_[^/]+$")),
-    ("docs", re.compile(r"(^|/)docs?/|\.(md|rst|adoc|txt)$|(^|/)(README|CHANGELOG|LICENSE)[^/]*$", re.I)),
-    ("db_migration", re.compile(r"(^|/)(migrations?|alembic|db/migrate|flyway|liquibase)/|\.sql$", re.I)),
     (
         "dependency",
         re.compile(
@@ -15,9 +12,12 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"pnpm-lock\.yaml|go\.(mod|sum)|Cargo\.(toml|lock)|Gemfile(\.lock)?|pom\.xml|build\.gradle)$"
         ),
     ),
+    ("test", re.compile(r"(^|/)(tests?|spec|__tests__)/|(_test|\.test|\.spec)\.[a-z]+$|(^|/)test_[^/]+$")),
+    ("docs", re.compile(r"(^|/)docs?/|\.(md|rst|adoc|txt)$|(^|/)(README|CHANGELOG|LICENSE)[^/]*$", re.I)),
+    ("db_migration", re.compile(r"(^|/)(migrations?|alembic|db/migrate|flyway|liquibase)/|\.sql$", re.I)),
     ("auth", re.compile(r"(^|/)(auth|oauth|authn|authz|security|permissions?|jwt|tokens?)[/_.]", re.I)),
     ("timeout_retry", re.compile(r"(retry|retries|backoff|timeout|circuit[_-]?breaker)", re.I)),
-    ("http_client", re.compile(r"(http[_-]?client|(^|/)clients?/|requests?_session|grpc[_-]?client)", re.I)),
+    ("http_client", re.compile(r"(http[_/-]?client|(^|/)clients?/|requests?_session|grpc[_-]?client)", re.I)),
     ("config", re.compile(r"(^|/)(config|conf|settings|helm|k8s|deploy)/|\.(ya?ml|ini|cfg|conf|toml|env|json)$", re.I)),
     ("shared_util", re.compile(r"(^|/)(common|shared|utils?|lib|core)/", re.I)),
 )

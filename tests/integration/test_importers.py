@@ -141,3 +141,16 @@ def test_cli_reports_bad_rows_with_line_numbers(target, tmp_path):
     assert "Imported 2 tickets" in ok.stdout
     with psycopg.connect(target.conninfo) as conn:
         assert conn.execute("SELECT count(*) FROM tickets WHERE embedding IS NOT NULL").fetchone()[0] == 2
+
+
+def test_change_types_from_paths():
+    from store.changetypes import classify_path
+
+    assert classify_path("requirements.txt") == "dependency"
+    assert classify_path("services/api/package-lock.json") == "dependency"
+    assert classify_path("docs/runbook.md") == "docs" and classify_path("README.md") == "docs"
+    assert classify_path("tests/test_retry.py") == "test"
+    assert classify_path("db/migrate/20261103_add_index.rb") == "db_migration"
+    assert classify_path("src/client/retry_policy.py") == "timeout_retry"
+    assert classify_path("src/auth/token.py") == "auth"
+    assert classify_path("src/main.py") == "other"

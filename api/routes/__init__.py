@@ -1,0 +1,5 @@
+"""The routers of the HTTP API (SPEC §4)."""
+
+from api.routes import admin, chat, evidence, incidents, techops, tickets
+
+ROUTERS = [chat.router, evidence.router, techops.router, incidents.router, tickets.router, admin.router]
