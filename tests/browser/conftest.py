@@ -55,8 +55,10 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator[Any]:
+    # Module scope, not session: Playwright's sync API runs an event loop while it is open, and every
+    # async test collected after the browser tests would find it running.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
