@@ -201,7 +201,6 @@ async def start_eval_run(
                 summary += "\n\nFailed: " + ", ".join(
                     f"{f.case.key}#{f.variant} ({', '.join(s.evaluator for s in f.scores if not s.passed)})"
                     for f in failures)
-            await recorder.emit("message", {"role": "assistant", "content": summary, "evidence_ids": []})
             await recorder.complete(thread_id, summary, [], [])
         except asyncio.CancelledError:
             await asyncio.shield(_fail(recorder, sessions, org_id, run_id, "the evaluation run was cancelled"))
