@@ -64,7 +64,7 @@ async def direct(ctx: ToolContext, case: str) -> None:
 
 
 async def main(turns: int) -> None:
-    console = Console()
+    console = Console(width=170)
     with scratch_database() as target:
         with psycopg.connect(target.conninfo, autocommit=True) as conn:
             org = load_demo(conn, generate_demo(seed=7, anchor=ANCHOR)).org_id

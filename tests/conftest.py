@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,18 +102,44 @@ class Demo:
 
 
 @pytest.fixture(scope="session")
-def demo(db: DatabaseTarget, pg_server: PgServer) -> Demo:
-    """The demo data set, loaded once into the session database (treat as read-only)."""
+def demo_template(pg_server: PgServer) -> Iterator[DatabaseTarget]:
+    """The demo data set seeded once into a template database; each user gets a copy (CREATE DATABASE … TEMPLATE)."""
     from store.demo import generate_demo
     from store.seed import load_demo
     from tools.embeddings import embed_missing, make_embedder
 
-    settings = settings_for(db, pg_server.home)
-    data = generate_demo(seed=7, anchor=DEMO_ANCHOR)
-    with psycopg.connect(db.conninfo, autocommit=True) as conn:
-        result = load_demo(conn, data, reset=False)
-        embed_missing(conn, make_embedder(settings), result.org_id)
-    return Demo(target=db, settings=settings, org_id=result.org_id, manifest=data.manifest)
+    target = _create_database(pg_server, "opsgraph_demo_tpl")
+    migrate.upgrade(target)
+    with psycopg.connect(target.conninfo, autocommit=True) as conn:
+        result = load_demo(conn, generate_demo(seed=7, anchor=DEMO_ANCHOR), reset=False)
+        embed_missing(conn, make_embedder(settings_for(target, pg_server.home)), result.org_id)
+    yield target
+    _drop_database(pg_server, target)
+
+
+@contextmanager
+def demo_database(pg_server: PgServer, template: DatabaseTarget, prefix: str) -> Iterator[Demo]:
+    """A private copy of the demo database, for tests that write (dropped afterwards)."""
+    from store.demo import generate_demo
+
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_server.admin.conninfo, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template.database}"')
+    target = pg_server.admin.with_database(name)
+    with psycopg.connect(target.conninfo) as conn:
+        org_id = conn.execute("SELECT id FROM orgs WHERE slug = 'demo'").fetchone()[0]
+    manifest = generate_demo(seed=7, anchor=DEMO_ANCHOR).manifest
+    try:
+        yield Demo(target=target, settings=settings_for(target, pg_server.home), org_id=org_id, manifest=manifest)
+    finally:
+        _drop_database(pg_server, target)
+
+
+@pytest.fixture(scope="session")
+def demo(pg_server: PgServer, demo_template: DatabaseTarget) -> Iterator[Demo]:
+    """The demo data set for read-mostly tests (shared by the session: use your own orgs or leave it as found)."""
+    with demo_database(pg_server, demo_template, "opsgraph_test") as d:
+        yield d
 
 
 def count_rows(target: DatabaseTarget, tables: list[str], org_id: int | None = None) -> dict[str, int]:

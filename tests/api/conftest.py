@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import httpx
-import psycopg
 import pytest
 from sqlalchemy.orm import Session
 
@@ -20,26 +19,15 @@ from api.app import create_app
 from api.limits import ApiLimits
 from store.db import make_sync_engine
 from store.keys import create_key
-from store import migrate
 from tests.api.helpers import NOW, SlowProvider
-from tests.conftest import DEMO_ANCHOR, Demo, PgServer, _create_database, _drop_database, settings_for
+from store.db import DatabaseTarget
+from tests.conftest import Demo, demo_database, PgServer
 
 
 @pytest.fixture(scope="session")
-def api_demo(pg_server: PgServer) -> Iterator[Demo]:
-    from store.demo import generate_demo
-    from store.seed import load_demo
-    from tools.embeddings import embed_missing, make_embedder
-
-    target = _create_database(pg_server, "opsgraph_api")
-    migrate.upgrade(target)
-    settings = settings_for(target, pg_server.home)
-    data = generate_demo(seed=7, anchor=DEMO_ANCHOR)
-    with psycopg.connect(target.conninfo, autocommit=True) as conn:
-        result = load_demo(conn, data, reset=False)
-        embed_missing(conn, make_embedder(settings), result.org_id)
-    yield Demo(target=target, settings=settings, org_id=result.org_id, manifest=data.manifest)
-    _drop_database(pg_server, target)
+def api_demo(pg_server: PgServer, demo_template: DatabaseTarget) -> Iterator[Demo]:
+    with demo_database(pg_server, demo_template, "opsgraph_api") as d:
+        yield d
 
 
 @dataclass

@@ -25,9 +25,9 @@ import httpx
 import psycopg
 import pytest
 
-from store import migrate
 from tests.browser.netcut import CuttableProxy
-from tests.conftest import DEMO_ANCHOR, REPO, Demo, PgServer, _create_database, _drop_database, settings_for
+from store.db import DatabaseTarget
+from tests.conftest import Demo, DEMO_ANCHOR, demo_database, PgServer, REPO
 
 CHROMIUM = os.environ.get("OPSGRAPH_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -68,21 +68,10 @@ def browser(chromium_path: str) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def panel_demo(pg_server: PgServer, chromium_path: str) -> Iterator[Demo]:
+def panel_demo(pg_server: PgServer, demo_template: DatabaseTarget, chromium_path: str) -> Iterator[Demo]:
     """A database of its own with the demo data (the browser tests write: feedback, investigations …)."""
-    from store.demo import generate_demo
-    from store.seed import load_demo
-    from tools.embeddings import embed_missing, make_embedder
-
-    target = _create_database(pg_server, "opsgraph_panel")
-    migrate.upgrade(target)
-    settings = settings_for(target, pg_server.home)
-    data = generate_demo(seed=7, anchor=DEMO_ANCHOR)
-    with psycopg.connect(target.conninfo, autocommit=True) as conn:
-        result = load_demo(conn, data, reset=False)
-        embed_missing(conn, make_embedder(settings), result.org_id)
-    yield Demo(target=target, settings=settings, org_id=result.org_id, manifest=data.manifest)
-    _drop_database(pg_server, target)
+    with demo_database(pg_server, demo_template, "opsgraph_panel") as d:
+        yield d
 
 
 @dataclass

@@ -17,8 +17,8 @@ import pytest
 from agents.providers.offline import OfflineProvider
 from api.app import create_app
 from api.slack import SlackOptions, mount_slack
-from store import migrate
-from tests.conftest import DEMO_ANCHOR, Demo, PgServer, _create_database, _drop_database, settings_for
+from store.db import DatabaseTarget
+from tests.conftest import Demo, DEMO_ANCHOR, demo_database, PgServer, settings_for
 from tests.slack.fake_slack import TEAM_ID, FakeSlack, sign
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -49,22 +49,12 @@ class Clock:
 
 
 @pytest.fixture(scope="session")
-def slack_demo(pg_server: PgServer) -> Iterator[Demo]:
+def slack_demo(pg_server: PgServer, demo_template: DatabaseTarget) -> Iterator[Demo]:
     """The demo data set in a database of its own (the Slack tests write runs, links and alert records)."""
-    from store.demo import generate_demo
-    from store.seed import load_demo
-    from tools.embeddings import embed_missing, make_embedder
-
-    target = _create_database(pg_server, "opsgraph_slack")
-    migrate.upgrade(target)
-    settings = settings_for(target, pg_server.home)
-    data = generate_demo(seed=7, anchor=DEMO_ANCHOR)
-    with psycopg.connect(target.conninfo, autocommit=True) as conn:
-        result = load_demo(conn, data, reset=False)
-        embed_missing(conn, make_embedder(settings), result.org_id)
-        conn.execute("UPDATE orgs SET slack_team_id = %s WHERE id = %s", (TEAM_ID, result.org_id))
-    yield Demo(target=target, settings=settings, org_id=result.org_id, manifest=data.manifest)
-    _drop_database(pg_server, target)
+    with demo_database(pg_server, demo_template, "opsgraph_slack") as d:
+        with psycopg.connect(d.target.conninfo, autocommit=True) as conn:
+            conn.execute("UPDATE orgs SET slack_team_id = %s WHERE id = %s", (TEAM_ID, d.org_id))
+        yield d
 
 
 def slack_settings(demo: Demo, **extra: Any):
