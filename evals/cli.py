@@ -38,6 +38,20 @@ def _org_id(target: Any, org: str) -> int:
     return row[0]
 
 
+def _with_sessions(target: Any, fn: Any) -> Any:
+    """Run ``await fn(sessions)`` on a short-lived engine for ``target`` (the read-only commands)."""
+    from store.db import make_async_engine, make_sessionmaker
+
+    async def go() -> Any:
+        engine = make_async_engine(target, pool_size=2)
+        try:
+            return await fn(make_sessionmaker(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
 class _BarProgress:
     """The rich progress bar of ``eval run``."""
 
@@ -175,21 +189,15 @@ def eval_compare(
     """What regressed and what improved from RUN_A to RUN_B."""
     from evals.compare import compare_runs
     from evals.store import EvalRunNotFound, load_eval_run
-    from store.db import make_async_engine, make_sessionmaker
 
     target = _database(_settings())
     org_id = _org_id(target, org)
 
-    async def go() -> Any:
-        engine = make_async_engine(target, pool_size=2)
-        try:
-            sessions = make_sessionmaker(engine)
-            return compare_runs(await load_eval_run(sessions, org_id, run_a), await load_eval_run(sessions, org_id, run_b))
-        finally:
-            await engine.dispose()
+    async def both(sessions: Any) -> Any:
+        return compare_runs(await load_eval_run(sessions, org_id, run_a), await load_eval_run(sessions, org_id, run_b))
 
     try:
-        cmp = asyncio.run(go())
+        cmp = _with_sessions(target, both)
     except EvalRunNotFound as exc:
         raise _fail(str(exc)) from None
     if as_json:
@@ -231,20 +239,12 @@ def eval_report(
     """Write the report of a stored evaluation run again."""
     from evals.report import write_reports
     from evals.store import EvalRunNotFound, load_eval_run
-    from store.db import make_async_engine, make_sessionmaker
 
     target = _database(_settings())
     org_id = _org_id(target, org)
 
-    async def go() -> Any:
-        engine = make_async_engine(target, pool_size=2)
-        try:
-            return await load_eval_run(make_sessionmaker(engine), org_id, run)
-        finally:
-            await engine.dispose()
-
     try:
-        stored = asyncio.run(go())
+        stored = _with_sessions(target, lambda sessions: load_eval_run(sessions, org_id, run))
     except EvalRunNotFound as exc:
         raise _fail(str(exc)) from None
     console.print("Report: " + ", ".join(str(p) for p in write_reports(stored, out)))
@@ -284,20 +284,12 @@ def eval_runs(
 ) -> None:
     """The stored evaluation runs, newest first."""
     from evals.store import list_eval_runs
-    from store.db import make_async_engine, make_sessionmaker
 
     target = _database(_settings())
     org_id = _org_id(target, org)
 
-    async def go() -> Any:
-        engine = make_async_engine(target, pool_size=2)
-        try:
-            return await list_eval_runs(make_sessionmaker(engine), org_id, limit)
-        finally:
-            await engine.dispose()
-
     table = Table("id", "started", "status", "provider", "suite", "items", "pass rate", "p95", "code")
-    for r in asyncio.run(go()):
+    for r in _with_sessions(target, lambda sessions: list_eval_runs(sessions, org_id, limit)):
         table.add_row(str(r["id"]), f"{r['started_at']:%Y-%m-%d %H:%M}", r["status"], r["provider"], r["suite"] or "all",
                       str(r["n_cases"]), "—" if r["pass_rate"] is None else f"{r['pass_rate']:.1%}",
                       "—" if r["p95_latency_ms"] is None else f"{r['p95_latency_ms']:.0f} ms", r["code_version"] or "—")
