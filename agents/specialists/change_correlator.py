@@ -7,10 +7,16 @@ import re
 from typing import Any
 
 from agents.deps import RunDeps
+from agents.plan import Operation
 from agents.specialists.common import first, step, update
 from tools.changes import correlate_changes, metric_onset
 
 NAME = "change_correlator"
+TITLE = "Change correlator"
+DESCRIPTION = (
+    "What changed before a KPI or service metric moved or an incident began: deployments, config changes and commits ranked as hypotheses; change logs, dependencies and incidents."
+)
+OPERATIONS: tuple[Operation, ...] = ("explain", "changelog", "incident_list", "incident_status", "incident_cause")
 
 
 def _metric_for(question: str) -> str:

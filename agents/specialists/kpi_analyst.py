@@ -6,10 +6,16 @@ import datetime as dt
 from typing import Any
 
 from agents.deps import RunDeps
+from agents.plan import Operation
 from agents.specialists.common import first, step, update
 from tools.kpis import active_signals, kpi_series
 
 NAME = "kpi_analyst"
+TITLE = "KPI analyst"
+DESCRIPTION = (
+    "KPI values, series, control limits and stages, signals, comparisons, rankings and what needs attention for stations, regions or the company."
+)
+OPERATIONS: tuple[Operation, ...] = ("lookup", "explain", "compare", "rank", "attention")
 
 
 def _fmt(x: float | None, decimals: int, unit: str) -> str:

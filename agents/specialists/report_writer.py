@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import text
 
 from agents.deps import RunDeps
+from agents.plan import Operation
 from agents.specialists.common import step, update
 from tools.changes import correlate_changes
 from tools.incidents import get_incident
@@ -16,6 +17,11 @@ from tools.reports import compose_report
 from tools.retrieval import search
 
 NAME = "report_writer"
+TITLE = "Report writer"
+DESCRIPTION = (
+    "Drafts incident and investigation reports from this run's evidence, every claim cited."
+)
+OPERATIONS: tuple[Operation, ...] = ("report",)
 
 
 async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:

@@ -11,10 +11,16 @@ import re
 from typing import Any
 
 from agents.deps import RunDeps
+from agents.plan import Operation
 from agents.specialists.common import first, step, update
 from tools.tickets import classify_ticket, classify_ticket_by_id, sla_overview, suggest_response, ticket_sla
 
 NAME = "ticket_triager"
+TITLE = "Ticket triager"
+DESCRIPTION = (
+    "Classifies tickets (product, urgency), their SLA state, similar resolved tickets and a suggested response; ticket counts and SLA rates."
+)
+OPERATIONS: tuple[Operation, ...] = ("ticket_classify", "ticket_sla", "ticket_similar", "ticket_stats")
 _LEAD = re.compile(
     r"^\s*(?:please\s+)?(?:classify|triage|categori[sz]e)\b[^:\n]*[:\n]\s*", re.I
 )
