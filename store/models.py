@@ -86,7 +86,8 @@ SLA_ALERT_TYPES = ("response", "resolution")
 SLA_STATES = ("on_track", "at_risk", "breached", "met")
 DOCUMENT_KINDS = ("runbook", "incident_summary")
 MESSAGE_ROLES = ("user", "assistant", "system")
-RUN_TRIGGERS = ("chat", "slack", "eval", "api", "schedule")
+RUN_TRIGGERS = ("chat", "slack", "eval", "api", "schedule", "alert", "mcp")
+ALERT_STATUSES = ("firing", "resolved")
 RUN_STATUSES = ("queued", "running", "completed", "failed")
 EVENT_TYPES = (
     "run.started",
@@ -453,11 +454,68 @@ class Incident(Base):
     detected_at: Mapped[dt.datetime | None]
     resolved_at: Mapped[dt.datetime | None]
     summary: Mapped[str | None] = mapped_column(Text)
+    # Fields of an imported record that opsgraph has no column for (kept, reported as a warning).
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     __table_args__ = (
         UniqueConstraint("org_id", "external_id"),
         CheckConstraint(_in("severity", INCIDENT_SEVERITIES), name="severity"),
         CheckConstraint(_in("status", INCIDENT_STATUSES), name="status"),
     )
+
+
+class AlertFingerprint(Base):
+    """One Alertmanager alert (by fingerprint): the incident it opened or joined and the run it started."""
+
+    __tablename__ = "alert_fingerprints"
+    id: Mapped[int] = _id()
+    org_id: Mapped[int] = _org()
+    fingerprint: Mapped[str] = mapped_column(String(128))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    alertname: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    labels: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    annotations: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    starts_at: Mapped[dt.datetime]
+    ends_at: Mapped[dt.datetime | None]
+    generator_url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        UniqueConstraint("org_id", "fingerprint"),
+        CheckConstraint(_in("status", ALERT_STATUSES), name="status"),
+    )
+
+
+class ServicePromql(Base):
+    """Per service: a metric name and the PromQL that reads it from Prometheus (``$service`` is substituted)."""
+
+    __tablename__ = "service_promql"
+    id: Mapped[int] = _id()
+    org_id: Mapped[int] = _org()
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(String(64))
+    promql: Mapped[str] = mapped_column(Text)
+    step_seconds: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        UniqueConstraint("org_id", "service_id", "metric"),
+        CheckConstraint("step_seconds BETWEEN 1 AND 86400", name="step_seconds"),
+    )
+
+
+class AlertSettings(Base):
+    """Per organisation: where Prometheus is and how alert labels name services."""
+
+    __tablename__ = "alert_settings"
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), primary_key=True)
+    prometheus_url: Mapped[str | None] = mapped_column(Text)
+    service_labels: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{service,job}")
+    service_map: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    join_window_minutes: Mapped[int] = mapped_column(Integer, default=120, server_default="120")
+    updated_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (CheckConstraint("join_window_minutes BETWEEN 0 AND 10080", name="join_window"),)
 
 
 class Decision(Base):
