@@ -219,6 +219,13 @@ def extract(question: str, catalog: Catalog, today: dt.date) -> Entities:
             ents.unknown.append({"kind": "incident", "text": inc,
                                  "suggestions": difflib.get_close_matches(inc, catalog.incidents, n=3, cutoff=0.5)
                                  or catalog.incidents[:3]})
+    if ents.incident is None and not any(u["kind"] == "incident" for u in ents.unknown):
+        # The organisation's own incident ids, whatever their shape (PD-Q1W2E3, 4711, ALERT-…).
+        ql = q.lower()
+        for inc in catalog.incidents:
+            if inc.lower() in ql and re.search(rf"(?<![\w-]){re.escape(inc)}(?![\w-])", q, re.I):
+                ents.incident = inc
+                break
     if m := _TICKET.search(q):
         ents.ticket = m.group(0).upper()
 

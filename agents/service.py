@@ -155,7 +155,8 @@ class Assistant:
             await recorder.start(thread_id)
             async with self.sessions() as s:
                 catalog = await Catalog.load(s, org_id)
-            tools = ToolContext(sessions=self.sessions, org_id=org_id, embedder=self.embedder, now=self.clock())
+            tools = ToolContext(sessions=self.sessions, org_id=org_id, embedder=self.embedder, now=self.clock(),
+                                prometheus_url=self.settings.prometheus_url)
             deps = RunDeps(recorder=recorder, tools=tools, catalog=catalog, provider=self.provider)
             config = {"configurable": {"thread_id": str(thread_id), "deps": deps}, "recursion_limit": limits.max_steps}
             # Checkpoint once, when the turn ends: thread memory needs the final state only, and an

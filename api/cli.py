@@ -144,7 +144,7 @@ def seed(
 @app.command("import")
 def import_(
     kind: Annotated[str, typer.Argument(help="kpis, metrics, stations, kpi-definitions, services, deployments, "
-                                               "config-changes, commits, tickets or runbooks")],
+                                               "config-changes, commits, tickets, runbooks or incidents")],
     file: Annotated[Path, typer.Argument(help="CSV (kpis, metrics) or JSON/JSONL (the rest).")],
     org: Annotated[str, typer.Option(help="Organisation to import into.")] = "demo",
 ) -> None:
@@ -170,6 +170,8 @@ def import_(
             org_id = conn.execute("SELECT id FROM orgs WHERE slug = %s", (org,)).fetchone()[0]
             embed_missing(conn, make_embedder(settings), org_id)
     extra = "".join(f", {k.replace('_', ' ')}: {v:,}" for k, v in result.details.items())
+    for warning in getattr(result, "warnings", []):
+        err.print(f"[yellow]warning:[/] {warning}")
     console.print(f"Imported {result.rows:,} {kind} row(s) into {org}{extra}.")
 
 

@@ -63,6 +63,7 @@ class ImportResult:
     kind: str
     rows: int
     details: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------ row models
@@ -645,6 +646,15 @@ IMPORTERS: dict[str, Callable[[psycopg.Connection, int, Path], ImportResult]] = 
     "tickets": import_tickets,
     "runbooks": import_runbooks,
 }
+
+
+def _register_incidents() -> None:  # a module of its own (alerts), registered here
+    from store.importers_incidents import import_incidents
+
+    IMPORTERS["incidents"] = import_incidents
+
+
+_register_incidents()
 
 
 def run_import(conn: psycopg.Connection, org_slug: str, kind: str, path: Path) -> ImportResult:

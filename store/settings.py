@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
     slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
     slack_alert_channel: str | None = Field(default=None, validation_alias="OPSGRAPH_SLACK_ALERT_CHANNEL")
+    prometheus_url: str | None = Field(default=None, validation_alias="OPSGRAPH_PROMETHEUS_URL")
 
     # Operational limits (not in the SPEC table; sensible defaults).
     run_max_steps: int = Field(default=40, validation_alias="OPSGRAPH_RUN_MAX_STEPS")

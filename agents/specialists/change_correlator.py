@@ -9,6 +9,7 @@ from typing import Any
 from agents.deps import RunDeps
 from agents.plan import Operation
 from agents.specialists.common import first, step, update
+from agents.specialists.metric_source import metrics_around
 from tools.changes import correlate_changes, metric_onset
 
 NAME = "change_correlator"
@@ -67,6 +68,7 @@ async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
         if got is None:
             return update(state, s, ctx)
         corr, records = got
+        metrics = await metrics_around(s, corr.services[0], corr.onset, deps.tools.now) if corr.services else []
         ranking = first(records, "hypotheses")
         if not corr.plausible or not corr.hypotheses:
             s.say(f"{corr.conclusion}", ranking)
@@ -80,4 +82,6 @@ async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
                           records[h.evidence_refs[0]])
             ctx["top_hypothesis"] = top.subject
         s.data = {"hypotheses": [h.model_dump(mode="json") for h in corr.hypotheses[:5]], "plausible": corr.plausible}
+        if metrics:
+            s.data["metrics"] = metrics
         return update(state, s, ctx)
