@@ -183,12 +183,20 @@ def analyze(
     higher_is_better: Annotated[
         bool | None, typer.Option("--higher-is-better/--lower-is-better", help="Which direction is good.")
     ] = None,
+    filter_: Annotated[list[str] | None, typer.Option(
+        "--filter", help="Keep rows where COLUMN=VALUE (repeatable), e.g. one station of a multi-station CSV.")] = None,
 ) -> None:
     """Wheeler XmR with stage detection and signals for any series, without importing it."""
     from tools.control_limits.csvio import analyze_csv
 
+    filters: dict[str, str] = {}
+    for item in filter_ or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise _fail(f"--filter {item!r}: use COLUMN=VALUE")
+        filters[key.strip()] = value
     try:
-        result = analyze_csv(file, column, higher_is_better=higher_is_better)
+        result = analyze_csv(file, column, higher_is_better=higher_is_better, filters=filters or None)
     except ValueError as exc:
         raise _fail(str(exc)) from None
     if as_json:
@@ -363,6 +371,16 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, 
     target = _database(_settings(), migrate_schema=False)
     migrate.downgrade(target, revision)
     console.print(f"Database at revision {migrate.current_revision(target) or 'base'}.")
+
+
+def _register_alerts() -> None:
+    from api.cli_alerts import alerts_app, promql_app
+
+    app.add_typer(promql_app, name="promql")
+    app.add_typer(alerts_app, name="alerts")
+
+
+_register_alerts()
 
 
 def main() -> None:
