@@ -9,7 +9,13 @@ from pydantic import BaseModel, Field, ValidationError
 
 from api.errors import ApiError
 from store import incidents as db
-from store.incident_records import ALIASES, IncidentFields, IncidentRecord, check_order, split_fields
+from store.incident_records import (
+    ALIASES,
+    IncidentFields,
+    IncidentRecord,
+    check_order,
+    split_fields,
+)
 from tools.base import ToolContext
 from tools.incidents import IncidentInfo, get_incident
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import itertools
 import statistics
 import sys
 import time
@@ -66,7 +67,7 @@ def setup(target, n_services: int) -> tuple[str, list[str]]:
         for n in names:
             conn.execute("INSERT INTO services (org_id, name) VALUES (%s, %s)", (org, n))
         ids = dict(conn.execute("SELECT name, id FROM services WHERE org_id = %s", (org,)).fetchall())
-        for a, b in zip(names, names[1:], strict=False):
+        for a, b in itertools.pairwise(names):
             conn.execute("INSERT INTO service_dependencies (org_id, service_id, depends_on_id) VALUES (%s, %s, %s)",
                          (org, ids[a], ids[b]))
     return key, names
@@ -91,7 +92,7 @@ async def main() -> None:
                             SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-bench",
                             OPSGRAPH_SLACK_ALERT_CHANNEL=CHANNEL)
 
-        def factory():  # noqa: ANN202
+        def factory():
             app = create_app(settings, target=target, run_migrations=False)
             mount_slack(app, settings, SlackOptions(api_url=fake.api_url, alert_interval_seconds=0))
             return app

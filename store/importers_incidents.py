@@ -15,7 +15,15 @@ import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 
-from store.importers import ImportRejected, ImportResult, _dupes, _names, _reject_if, _unknown, read_records
+from store.importers import (
+    ImportRejected,
+    ImportResult,
+    _dupes,
+    _names,
+    _reject_if,
+    _unknown,
+    read_records,
+)
 from store.incident_records import ALIASES, IncidentRecord, split_fields
 
 

@@ -149,9 +149,9 @@ def split_fields(obj: dict[str, Any], model: type[BaseModel], aliases: dict[str,
             rest.append((k, value))
     extra: dict[str, Any] = {}
     for k, value in rest:
-        canon = (aliases or {}).get(k.lower().replace(" ", "_").replace("-", "_"))
-        if canon is not None and canon in names and canon not in known:
-            known[canon] = value
+        alias = (aliases or {}).get(k.lower().replace(" ", "_").replace("-", "_"))
+        if alias is not None and alias in names and alias not in known:
+            known[alias] = value
         else:
             extra[k] = value
     return known, extra

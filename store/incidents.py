@@ -173,7 +173,7 @@ async def record_firing(
         {"org": org_id, "sid": service_id, "lo": starts_at - join_window, "hi": starts_at + join_window},
     )).mappings().first()
     created = open_inc is None
-    if created:
+    if open_inc is None:
         external_id = _alert_incident_id(fingerprint, starts_at)
         incident_id = await insert_incident(s, org_id, {
             "external_id": external_id, "title": title[:300], "service_id": service_id, "severity": severity,

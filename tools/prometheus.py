@@ -37,8 +37,8 @@ class MetricWindow(BaseModel):
     step_seconds: int
     points: list[tuple[dt.datetime, float]] = Field(default_factory=list)
     series_count: int = 1
-    before_mean: float | None = Field(None, description="mean before the onset (when one was given)")
-    after_mean: float | None = Field(None, description="mean from the onset on")
+    before_mean: float | None = Field(default=None, description="mean before the onset (when one was given)")
+    after_mean: float | None = Field(default=None, description="mean from the onset on")
 
 
 class PrometheusMetrics(BaseModel):

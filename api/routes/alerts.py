@@ -20,7 +20,7 @@ MetricName = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z
                                  examples=["error_rate"])]
 
 
-def _spawner(request: Request):  # noqa: ANN202 - keeps follow-up tasks alive (and awaited at shutdown by the set)
+def _spawner(request: Request):
     tasks: set[asyncio.Task[Any]] | None = getattr(request.app.state, "alert_tasks", None)
     if tasks is None:
         tasks = request.app.state.alert_tasks = set()

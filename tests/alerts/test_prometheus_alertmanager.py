@@ -82,15 +82,21 @@ def test_alertmanager_webhook_to_investigation_with_prometheus_evidence(alerts_o
                 "SELECT f.fingerprint, f.run_id, i.external_id, f.starts_at FROM alert_fingerprints f "
                 "JOIN incidents i ON i.id = f.incident_id WHERE f.alertname = 'LedgerErrorRatioHigh' "
                 "AND f.run_id IS NOT NULL AND f.starts_at > %s", now), 90, "Alertmanager's webhook")
-            fingerprint, run_id, incident, starts_at = fp_row[0]
+            _, run_id, incident, starts_at = fp_row[0]
             assert starts_at >= now
 
-            run = _poll(lambda: (lambda b: b if b["status"] in ("completed", "failed") else None)(
-                api.get(f"/api/runs/{run_id}").json()), 90, "the investigation")
+            def finished() -> dict | None:
+                body = api.get(f"/api/runs/{run_id}").json()
+                return body if body["status"] in ("completed", "failed") else None
+
+            def with_hypotheses() -> dict | None:
+                body = api.get(f"/api/incidents/{incident}").json()
+                return body if body["hypotheses"] else None
+
+            run = _poll(finished, 90, "the investigation")
             assert run["trigger"] == "alert" and run["status"] == "completed", run.get("error")
 
-            inc = _poll(lambda: (lambda b: b if b["hypotheses"] else None)(
-                api.get(f"/api/incidents/{incident}").json()), 30, "the hypotheses")
+            inc = _poll(with_hypotheses, 30, "the hypotheses")
             assert inc["incident"]["service"] == "ledger" and inc["incident"]["severity"] == "sev1"
             assert inc["hypotheses"][0]["subject"] == "ldg-2026.11.30-1", inc["hypotheses"]
             assert "qr-551" not in [x["subject"] for x in inc["hypotheses"]]
