@@ -20,10 +20,11 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.errors import ApiError
 from store import incidents as db
 from store.incident_records import normalise_severity
 
@@ -45,6 +46,19 @@ class AlertIn(BaseModel):
     endsAt: dt.datetime | None = None
     generatorURL: str | None = Field(None, max_length=4000)
     fingerprint: str | None = Field(None, max_length=128)
+
+    @field_validator("startsAt", "endsAt")
+    @classmethod
+    def _sane(cls, v: dt.datetime | None) -> dt.datetime | None:
+        if v is None:
+            return None
+        if v.tzinfo is None:
+            v = v.replace(tzinfo=dt.UTC)  # Alertmanager always sends UTC
+        if v.year <= 1:
+            return v  # "0001-01-01T00:00:00Z": not set
+        if not 1970 <= v.year <= 9000:
+            raise ValueError("timestamp out of range")
+        return v
 
 
 class AlertmanagerPayload(BaseModel):
@@ -182,6 +196,9 @@ async def accept_alerts(state: AppState, principal: ApiKeyInfo, payload: Alertma
         cfg = await db.get_alert_config(s, org)
         services = await db.service_names(s, org)
     out = AlertsAccepted(incidents=[])
+    for i, alert in enumerate(payload.alerts):  # refuse the whole payload before writing anything
+        if alert.startsAt.year < 1970:
+            raise ApiError(422, f"alerts[{i}].startsAt is not set")
     for alert in payload.alerts:
         labels = {**payload.commonLabels, **alert.labels}
         fp = fingerprint_of(alert)
