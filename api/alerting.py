@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.errors import ApiError
 from store import incidents as db
-from store.incident_records import normalise_severity
+from store.incident_records import normalise_severity, unstorable
 
 if TYPE_CHECKING:
     from api.slack.runtime import SlackRuntime
@@ -46,6 +46,14 @@ class AlertIn(BaseModel):
     endsAt: dt.datetime | None = None
     generatorURL: str | None = Field(None, max_length=4000)
     fingerprint: str | None = Field(None, max_length=128)
+
+    @field_validator("labels", "annotations", "fingerprint", "generatorURL")
+    @classmethod
+    def _text(cls, v: Any) -> Any:
+        reason = unstorable(v)
+        if reason:
+            raise ValueError(reason)
+        return v
 
     @field_validator("startsAt", "endsAt")
     @classmethod

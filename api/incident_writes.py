@@ -14,6 +14,7 @@ from store.incident_records import (
     IncidentFields,
     IncidentRecord,
     check_order,
+    check_storable,
     split_fields,
 )
 from tools.base import ToolContext
@@ -46,7 +47,14 @@ async def _service_id(s: Any, org_id: int, name: str | None) -> int | None:
     return sid
 
 
+def _storable(body: dict[str, Any]) -> None:
+    bad = check_storable(body)
+    if bad:
+        raise ApiError(422, "; ".join(bad))
+
+
 async def create_incident(state: Any, org_id: int, body: dict[str, Any], ctx: ToolContext) -> IncidentWritten:
+    _storable(body)
     known, extra = split_fields(body, IncidentRecord, ALIASES)
     try:
         rec = IncidentRecord.model_validate(known)
@@ -68,6 +76,7 @@ async def patch_incident(state: Any, org_id: int, external_id: str, body: dict[s
     await get_incident(ctx, incident=external_id)  # 404 with close matches
     if "external_id" in body:
         raise ApiError(422, "external_id cannot be changed")
+    _storable(body)
     known, extra = split_fields(body, IncidentFields, ALIASES)
     if not known and not extra:
         raise ApiError(422, "nothing to change: send at least one field")

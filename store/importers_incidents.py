@@ -24,7 +24,7 @@ from store.importers import (
     _unknown,
     read_records,
 )
-from store.incident_records import ALIASES, IncidentRecord, split_fields
+from store.incident_records import ALIASES, IncidentRecord, check_storable, split_fields
 
 
 def validate_records(
@@ -37,6 +37,10 @@ def validate_records(
     for line, obj in records:
         if not isinstance(obj, dict):
             errors.append((line, f"expected a JSON object, got {type(obj).__name__}"))
+            continue
+        bad = check_storable(obj)
+        if bad:
+            errors.append((line, "; ".join(bad)))
             continue
         known, extra = split_fields(obj, IncidentRecord, ALIASES)
         try:

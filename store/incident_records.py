@@ -52,6 +52,44 @@ def normalise_status(value: object) -> str:
                      "(triggered, acknowledged, monitoring, closed … are understood too)")
 
 
+MAX_DEPTH = 8
+
+
+def unstorable(value: Any, depth: int = 0) -> str | None:
+    """Why Postgres could not store ``value`` (a NUL character, a lone surrogate, absurd nesting), else None."""
+    if depth > MAX_DEPTH:
+        return f"nested more than {MAX_DEPTH} levels deep"
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "contains a NUL character (\\u0000), which cannot be stored"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "contains text that is not valid Unicode"
+        return None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            reason = unstorable(str(k), depth + 1) or unstorable(v, depth + 1)
+            if reason:
+                return reason
+    elif isinstance(value, list | tuple):
+        for v in value:
+            reason = unstorable(v, depth + 1)
+            if reason:
+                return reason
+    return None
+
+
+def check_storable(obj: dict[str, Any]) -> list[str]:
+    """``field: reason`` for every field of ``obj`` that cannot be stored."""
+    out = []
+    for k, v in obj.items():
+        reason = unstorable(str(k)) or unstorable(v, 1)
+        if reason:
+            out.append(f"{k}: {reason}")
+    return out
+
+
 def _aware(v: dt.datetime | None) -> dt.datetime | None:
     if v is not None and v.tzinfo is None:
         raise ValueError("timestamp needs a timezone (e.g. 2026-11-03T10:00:00Z)")

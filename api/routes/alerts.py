@@ -12,6 +12,7 @@ from api.alerting import AlertmanagerPayload, AlertsAccepted, accept_alerts
 from api.deps import Admin, Member, State, Viewer
 from api.errors import ApiError, responses
 from store import incidents as db
+from store.incident_records import unstorable
 
 router = APIRouter()
 
@@ -58,6 +59,14 @@ class AlertSettingsIn(BaseModel):
     join_window_minutes: int = Field(120, ge=0, le=10080,
                                      description="an alert joins the open incident of its service started this close")
 
+    @field_validator("service_labels", "service_map")
+    @classmethod
+    def _text(cls, v: Any) -> Any:
+        reason = unstorable(v)
+        if reason:
+            raise ValueError(reason)
+        return v
+
     @field_validator("prometheus_url")
     @classmethod
     def _url(cls, v: str | None) -> str | None:
@@ -99,6 +108,14 @@ class PromqlIn(BaseModel):
     promql: str = Field(min_length=1, max_length=4000, examples=['sum(rate(http_errors_total{job="$service"}[1m]))'],
                         description="PromQL; `$service` is replaced by the service name")
     step_seconds: int = Field(60, ge=1, le=86400)
+
+    @field_validator("promql")
+    @classmethod
+    def _text(cls, v: str) -> str:
+        reason = unstorable(v)
+        if reason:
+            raise ValueError(reason)
+        return v
 
 
 class PromqlOut(BaseModel):

@@ -58,11 +58,13 @@ def test_a_bad_file_is_rejected_whole_with_line_numbers(alerts_org, tmp_path):
          "resolved_at": "2026-10-01T00:00:00Z"},
         {"external_id": "BAD-6", "started_at": "2026-10-01T00:00:00Z"},
         {**good},
+        {"external_id": "BAD-8", "title": "nul", "started_at": "2026-10-01T00:00:00Z", "notes": "a\u0000b"},
     ]
     with pytest.raises(ImportRejected) as info:
         org.import_records("incidents", bad, tmp_path)
     errors = dict(info.value.errors)
-    assert set(errors) == {2, 3, 4, 5, 6, 7}, errors
+    assert set(errors) == {2, 3, 4, 5, 6, 7, 8}, errors
+    assert "notes" in errors[8] and "NUL" in errors[8]
     assert "ledger" in errors[2] and "did you mean" in errors[2]
     assert "timezone" in errors[3] and "apocalyptic" in errors[4] and "before started_at" in errors[5]
     assert "title" in errors[6] and "duplicate" in errors[7]
@@ -104,11 +106,12 @@ async def test_post_and_patch_incidents(client, alerts_org):
     for bad in ({**body, "external_id": "OPS-79", "started_at": "2026-10-20T09:00:00"},
                 {**body, "external_id": "OPS-80", "severity": "meh"},
                 {"title": "no id", "started_at": "2026-10-20T09:00:00Z"},
-                {**body, "external_id": "x" * 65}):
+                {**body, "external_id": "x" * 65}, {**body, "external_id": "OPS-81", "summary": "a\u0000b"},
+                {**body, "external_id": "OPS-82", "extra_notes": {"k": "\u0000"}}):
         resp = await client.post("/api/incidents", headers=org.h(), json=bad)
         assert resp.status_code == 422, (bad, resp.text)
         assert "Traceback" not in resp.text and "SELECT" not in resp.text
-    assert _count(org, "OPS-7_") == 0 and _count(org, "OPS-80") == 0
+    assert _count(org, "OPS-7_") == 0 and _count(org, "OPS-8_") == 0
 
     p = await client.patch("/api/incidents/ops-77-b", headers=org.h(), json={
         "status": "resolved", "resolved_at": "2026-10-20T10:10:00Z", "postmortem": "PM-3"})
