@@ -249,8 +249,13 @@ async def _firing(state: AppState, principal: ApiKeyInfo, slack: SlackRuntime | 
     run_id = res.run_id
     if res.start_run and state.assistant is not None:
         question = f"What caused incident {res.incident} on {service}?"
-        started = await state.assistant.start(org_id=org, question=question, trigger="alert",
-                                              api_key_id=principal.id)
+        try:
+            started = await state.assistant.start(org_id=org, question=question, trigger="alert",
+                                                  api_key_id=principal.id)
+        except Exception:  # the alert is recorded; Alertmanager's next notification retries
+            log.exception("could not start the investigation of alert %s", fp)
+            return AlertIncident(incident_id=res.incident, run_id=None, created=res.created, fingerprint=fp,
+                                 status="firing", service=service, new_run=False)
         run_id = started.run_id
         async with state.sessions() as s, s.begin():
             await db.attach_run(s, org, fp, run_id)

@@ -131,6 +131,9 @@ async def set_alert_config(s: AsyncSession, org_id: int, cfg: AlertConfig) -> No
 # ------------------------------------------------------------------ alerts
 
 
+RUN_START_GRACE_SECONDS = 60
+
+
 @dataclass
 class AlertOutcome:
     incident_id: int
@@ -155,16 +158,20 @@ async def record_firing(
     # Concurrent deliveries of the same alert (or of alerts of one service) take turns.
     await s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": (org_id * 1_000_003 + service_id) % (2**62)})
     seen = (await s.execute(
-        text("""SELECT f.id, f.status, f.starts_at, f.incident_id, f.run_id, i.external_id, i.status AS incident_status
+        text("""SELECT f.id, f.status, f.starts_at, f.incident_id, f.run_id, i.external_id,
+                       f.run_id IS NULL AND f.updated_at < now() - make_interval(secs => :stale) AS lost
                 FROM alert_fingerprints f LEFT JOIN incidents i ON i.id = f.incident_id
                 WHERE f.org_id = :org AND f.fingerprint = :fp"""),
-        {"org": org_id, "fp": fingerprint})).mappings().first()
+        {"org": org_id, "fp": fingerprint, "stale": RUN_START_GRACE_SECONDS})).mappings().first()
     if seen is not None and seen["incident_id"] is not None and (
         seen["status"] == "firing" or seen["starts_at"] == starts_at
     ):
         await s.execute(text("UPDATE alert_fingerprints SET updated_at = now(), labels = CAST(:l AS jsonb) "
                              "WHERE id = :id"), {"id": seen["id"], "l": json.dumps(labels)})
-        return AlertOutcome(seen["incident_id"], seen["external_id"], False, False, seen["run_id"])
+        # A run that never started (the process died between recording the alert and starting it) is retried
+        # by the next notification; a run still being started by another request is not.
+        retry = bool(seen["lost"]) and seen["status"] == "firing"
+        return AlertOutcome(seen["incident_id"], seen["external_id"], False, retry, seen["run_id"])
     open_inc = (await s.execute(
         text("""SELECT id, external_id FROM incidents
                 WHERE org_id = :org AND service_id = :sid AND status = 'open'

@@ -134,3 +134,21 @@ async def test_webhook_auth_isolation_and_bad_payloads(client, alerts_org):
         assert r.status_code == 422, (bad, r.text)
         assert "detail" in r.json() and "Traceback" not in r.text
     assert org.rows("SELECT count(*) FROM alert_fingerprints WHERE fingerprint LIKE 'd0d0%%'")[0][0] == 0
+
+
+async def test_an_alert_whose_run_never_started_is_retried_by_the_next_notification(client, alerts_org):
+    org = alerts_org
+    starts = utcnow() - dt.timedelta(days=15)
+    body = payload(alert("9a9a000000000001", starts=starts))
+    (first,) = (await client.post("/api/webhooks/alertmanager", headers=org.h(), json=body)).json()["incidents"]
+    await wait_run(client, org, first["run_id"])
+    # As if the process had died between recording the alert and starting its run, a while ago.
+    org.rows("UPDATE alert_fingerprints SET run_id = NULL, updated_at = now() - interval '5 minutes' "
+             "WHERE fingerprint = '9a9a000000000001' RETURNING id")
+    (again,) = (await client.post("/api/webhooks/alertmanager", headers=org.h(), json=body)).json()["incidents"]
+    assert again["new_run"] is True and again["run_id"] not in (None, first["run_id"])
+    assert again["incident_id"] == first["incident_id"]
+    await wait_run(client, org, again["run_id"])
+    # Started just now by another delivery: not retried.
+    (third,) = (await client.post("/api/webhooks/alertmanager", headers=org.h(), json=body)).json()["incidents"]
+    assert third["new_run"] is False and third["run_id"] == again["run_id"]
