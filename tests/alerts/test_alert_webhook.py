@@ -152,3 +152,21 @@ async def test_an_alert_whose_run_never_started_is_retried_by_the_next_notificat
     # Started just now by another delivery: not retried.
     (third,) = (await client.post("/api/webhooks/alertmanager", headers=org.h(), json=body)).json()["incidents"]
     assert third["new_run"] is False and third["run_id"] == again["run_id"]
+
+
+async def test_concurrent_deliveries_of_one_alert_start_one_run(client, alerts_org):
+    """An Alertmanager HA pair notifies twice at the same moment: one incident, one run."""
+    import asyncio
+
+    org = alerts_org
+    starts = utcnow() - dt.timedelta(days=17)
+    body = payload(alert("7c7c000000000001", starts=starts, service="vault-cache"))
+    answers = await asyncio.gather(*(client.post("/api/webhooks/alertmanager", headers=org.h(), json=body)
+                                     for _ in range(4)))
+    got = [a.json()["incidents"][0] for a in answers]
+    assert sum(g["new_run"] for g in got) == 1 and sum(g["created"] for g in got) == 1
+    assert len({g["incident_id"] for g in got}) == 1
+    run_id = next(g["run_id"] for g in got if g["new_run"])
+    await wait_run(client, org, run_id)
+    assert org.rows("SELECT count(*) FROM runs WHERE trigger = 'alert' AND question LIKE %s",
+                    f"%{got[0]['incident_id']}%")[0][0] == 1
