@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
+from tools.changes import MetricOnset
 
 TIMEOUT_SECONDS = 5.0
 MAX_POINTS = 11_000  # Prometheus refuses more than 11,000 points per series
@@ -202,3 +203,73 @@ def _evidence(w: MetricWindow, ref: dict[str, Any], onset: dt.datetime | None) -
                "points": [[t.isoformat(), v if math.isfinite(v) else None] for t, v in w.points[-500:]]}
     return EvidenceDraft(kind="metric_series", source="tools.prometheus.prometheus_metrics", ref=ref, payload=payload,
                          summary=summary)
+
+
+def _bad_up(metric: str) -> bool | None:
+    """Which way is bad for a metric name: up for errors/latency, down for success/availability, else unknown."""
+    m = metric.lower()
+    if any(k in m for k in ("error", "latency", "p9", "p5", "duration", "fail", "timeout", "saturation", "5xx")):
+        return True
+    if any(k in m for k in ("success", "availability", "apdex", "uptime")):
+        return False
+    return None
+
+
+async def prometheus_onset(
+    ctx: ToolContext, *, service: str, metric: str, around: dt.datetime | None = None, hours: int = 24,
+) -> ToolOutput[MetricOnset]:
+    """When did a service metric move, read from Prometheus (for services whose metrics are not in Postgres).
+
+    The mapped PromQL over ``(around - hours, around]`` is analysed with Wheeler XmR stages (as
+    :func:`tools.changes.metric_onset` does for ``metric_points``): the onset is the start of the latest stage
+    whose centre moved the bad way. The evidence ``ref`` holds the PromQL, the range and the step."""
+    if hours <= 0 or hours > 24 * 31:
+        raise ToolError("hours must be between 1 and 744")
+    end = around or ctx.now
+    start = end - dt.timedelta(hours=hours)
+    _, name, maps, base = await _mapping(ctx, service)
+    wanted = metric.strip().lower()
+    m = next((x for x in maps if x["metric"].lower() == wanted), None)
+    if m is None:
+        partial = [x for x in maps if wanted in x["metric"].lower() or x["metric"].lower() in wanted]
+        m = partial[0] if len(partial) == 1 else None
+    if m is None:
+        raise ToolError(f"no PromQL is mapped for {name} {metric}",
+                        suggestions=[x["metric"] for x in maps])
+    if not base:
+        raise ToolError(f"{name} {m['metric']} is mapped to PromQL but no Prometheus URL is set "
+                        "(OPSGRAPH_PROMETHEUS_URL or the organisation's alert settings)")
+    step = max(int(m["step_seconds"]), math.ceil(hours * 3600 / 2000))
+    promql = render(m["promql"], name)
+    series = await query_range(base, promql, start, end, step)
+    points = [(t, v) for t, v in (series[0] if series else []) if math.isfinite(v)]
+    result = MetricOnset(service=name, metric=m["metric"], start=start, end=end, n_points=len(points), onset=None)
+    if len(points) >= 16:
+        _fill_from_stages(result, points, _bad_up(m["metric"]))
+    ref = {"tool": "prometheus_onset", "source": "prometheus", "promql": promql, "start": start.isoformat(),
+           "end": end.isoformat(), "step": f"{step}s", "url": base.rstrip("/") + "/api/v1/query_range"}
+    if result.onset is None:
+        summary = (f"{name} {result.metric} (Prometheus): no stage change in the {hours} h to "
+                   f"{end:%Y-%m-%d %H:%M} UTC ({len(points)} samples)")
+    else:
+        summary = (f"{name} {result.metric} (Prometheus) moved {result.direction} from {_fmt(result.before_level)} "
+                   f"to {_fmt(result.after_level)} at {result.onset:%Y-%m-%d %H:%M} UTC")
+    evidence = EvidenceDraft(kind="metric_onset", source="tools.prometheus.prometheus_onset", ref=ref,
+                             payload=result.model_dump(mode="json"), summary=summary)
+    return ToolOutput(result=result, evidence=[evidence])
+
+
+def _fill_from_stages(result: MetricOnset, points: list[tuple[dt.datetime, float]], bad_up: bool | None) -> None:
+    from tools.control_limits import analyze_series
+
+    values = np.array([v for _, v in points], dtype=float)
+    an = analyze_series(values, higher_is_better=None if bad_up is None else not bad_up)
+    stages = an.stages
+    for k in range(len(stages) - 1, 0, -1):
+        delta = stages[k].cl - stages[k - 1].cl
+        if delta != 0 and (bad_up is None or (delta > 0) == bad_up):
+            result.onset = points[stages[k].start][0]
+            result.method = "stage_change"
+            result.before_level, result.after_level = float(stages[k - 1].cl), float(stages[k].cl)
+            result.direction = "up" if delta > 0 else "down"
+            return

@@ -9,7 +9,7 @@ from typing import Any
 from agents.deps import RunDeps
 from agents.plan import Operation
 from agents.specialists.common import first, step, update
-from agents.specialists.metric_source import metrics_around
+from agents.specialists.metric_source import metrics_around, onset_from_prometheus
 from tools.changes import correlate_changes, metric_onset
 
 NAME = "change_correlator"
@@ -46,8 +46,14 @@ async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
             if ctx.get("time"):
                 around = dt.datetime.combine(dt.date.fromisoformat(ctx["time"]["end"]), dt.time.max, dt.UTC)
             metric = _metric_for(question)
+            hours, noticed = 24 * 7 if ctx.get("time") else 24 * 3, len(s.notices)
             got = await s.tool("metric_onset", metric_onset, service=ctx["service"], metric=metric, around=around,
-                               hours=24 * 7 if ctx.get("time") else 24 * 3)
+                               hours=hours)
+            if got is None or got[0].n_points == 0:  # not in Postgres: Prometheus, when the metric is mapped there
+                prom = await onset_from_prometheus(s, ctx["service"], metric, around, hours)
+                if prom is not None:
+                    del s.notices[noticed:]
+                    got = prom
             kwargs = {"service": ctx["service"]}
             if got:
                 onset, records = got

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from agents.specialists.common import StepScope
-from tools.prometheus import has_mapping, prometheus_metrics
+from tools.prometheus import has_mapping, prometheus_metrics, prometheus_onset
 
 BEFORE = dt.timedelta(hours=1)
 AFTER = dt.timedelta(minutes=30)
@@ -28,3 +28,13 @@ async def metrics_around(s: StepScope, service: str, onset: dt.datetime, now: dt
     for w, rec in zip(result.windows, records, strict=False):
         s.say(rec.summary, rec)
     return [w.model_dump(mode="json", exclude={"points"}) for w in result.windows]
+
+
+async def onset_from_prometheus(s: StepScope, service: str, metric: str, around: dt.datetime | None, hours: int,
+                                ) -> tuple[Any, list[Any]] | None:
+    """The metric's onset from Prometheus, when Postgres holds none of it and the service has the metric mapped
+    (None otherwise: the caller keeps what it had)."""
+    if not await has_mapping(s.deps.tools, service):
+        return None
+    return await s.tool("prometheus_onset", prometheus_onset, service=service, metric=metric, around=around,
+                        hours=hours)
