@@ -72,6 +72,19 @@ class AlertIn(BaseModel):
 class AlertmanagerPayload(BaseModel):
     """Alertmanager's webhook body (``version`` 4)."""
 
+    model_config = {"json_schema_extra": {"examples": [{
+        "version": "4", "groupKey": "{}:{alertname=\"HighErrorRate\"}", "truncatedAlerts": 0, "status": "firing",
+        "receiver": "opsgraph", "groupLabels": {"alertname": "HighErrorRate"},
+        "commonLabels": {"alertname": "HighErrorRate", "service": "checkout-api", "severity": "page"},
+        "commonAnnotations": {"summary": "checkout-api error ratio above 5%"},
+        "externalURL": "http://alertmanager:9093",
+        "alerts": [{"status": "firing", "labels": {"alertname": "HighErrorRate", "service": "checkout-api",
+                                                   "severity": "page"},
+                    "annotations": {"summary": "checkout-api error ratio above 5%"},
+                    "startsAt": "2026-11-19T14:12:30Z", "endsAt": "0001-01-01T00:00:00Z",
+                    "generatorURL": "http://prometheus:9090/graph?g0.expr=...", "fingerprint": "c4a1f2b3d4e5f607"}],
+    }]}}
+
     version: str = Field("4", max_length=8)
     groupKey: str | None = Field(None, max_length=4000)
     truncatedAlerts: int = 0

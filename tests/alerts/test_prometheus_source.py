@@ -121,3 +121,26 @@ async def test_unreachable_prometheus_is_said_and_the_investigation_goes_on(clie
     finally:
         await client.put("/api/alerts/settings", headers=org.h("admin"), json={})
         await client.delete("/api/services/ledger/promql/error_rate", headers=org.h())
+
+
+def test_alerts_settings_cli(alerts_org):
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": alerts_org.target.sqlalchemy_url, "COLUMNS": "200",
+           "OPSGRAPH_HOME": str(alerts_org.home), "OPSGRAPH_LLM": "offline", "OPSGRAPH_EMBEDDINGS": "hash"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "api.cli", "alerts", "settings", "--org", ORG, *args], env=env,
+                              cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+
+    try:
+        out = cli("--prometheus-url", "http://prom.tide.test:9090/", "--label", "app", "--label", "service",
+                  "--map", "ledger-blue=ledger", "--join-window", "45")
+        assert out.returncode == 0, out.stderr
+        assert "http://prom.tide.test:9090" in out.stdout and "app, service" in out.stdout and "45 min" in out.stdout
+        (row,) = alerts_org.rows("SELECT prometheus_url, service_labels, service_map, join_window_minutes "
+                                 "FROM alert_settings WHERE org_id = %s", alerts_org.org_id)
+        assert row == ("http://prom.tide.test:9090", ["app", "service"], {"ledger-blue": "ledger"}, 45)
+        bad = cli("--map", "ledger-green=ledgr")
+        assert bad.returncode != 0 and "ledger" in bad.stderr and "Traceback" not in bad.stderr
+        assert cli("--prometheus-url", "prom:9090").returncode != 0
+    finally:
+        alerts_org.rows("DELETE FROM alert_settings WHERE org_id = %s RETURNING org_id", alerts_org.org_id)
