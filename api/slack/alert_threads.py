@@ -40,6 +40,11 @@ async def post_alert_thread(runtime: SlackRuntime, org_id: int, thread_id: uuid.
     channel = runtime.settings.slack_alert_channel
     if not runtime.enabled or runtime.client is None or not channel or runtime.state is None:
         return None
+    # Only the organisation linked to this Slack workspace posts there (never another tenant's alerts).
+    if runtime.scheduler is None or org_id not in await runtime.scheduler.org_ids():
+        log.info("alert investigation %s not posted: organisation %s is not linked to this Slack workspace",
+                 record.id, org_id)
+        return None
     hyps = kit.hypotheses_from(await store.hypothesis_payloads(runtime.state.sessions, org_id, record.id))
     text, blocks = kit.run_result(record, runtime.links, hypotheses=hyps)
     blocks = [_header(alert), *blocks][:50]

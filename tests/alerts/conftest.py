@@ -122,13 +122,14 @@ def payload(*alerts: dict[str, Any], status: str = "firing") -> dict[str, Any]:
             "externalURL": "http://alertmanager.test", "alerts": list(alerts)}
 
 
-async def wait_run(client: httpx.AsyncClient, org: Org, run_id: str, timeout: float = 90) -> dict[str, Any]:
+async def wait_run(client: httpx.AsyncClient, org: Org, run_id: str, timeout: float = 90, who: str = "viewer",
+                   ) -> dict[str, Any]:
     import asyncio
     import time
 
     deadline = time.monotonic() + timeout
     while True:
-        r = await client.get(f"/api/runs/{run_id}", headers=org.h("viewer"))
+        r = await client.get(f"/api/runs/{run_id}", headers=org.h(who))
         assert r.status_code == 200, r.text
         body = r.json()
         if body["status"] in ("completed", "failed"):

@@ -76,6 +76,13 @@ async def test_alert_investigation_is_posted_as_a_thread_and_replies_continue_it
                 await asyncio.sleep(0.1)
             assert [r[0] for r in runs] == ["alert", "slack"] and runs[1][1] == "completed"
             assert runs[1][2] == "what else changed before it?"
+            # Another organisation's alert (not linked to this workspace) is investigated but never posted here.
+            other = await client.post("/api/webhooks/alertmanager", headers=org.h("other_member"), json=payload(
+                alert("f0f0000000000002", service="assay-api", starts=starts, name="AssayDown")))
+            (theirs,) = other.json()["incidents"]
+            await wait_run(client, org, theirs["run_id"], who="other_viewer")
+            await asyncio.sleep(1.0)
+            assert not [c for c in fake.calls if theirs["incident_id"] in json.dumps(c.body)]
             placeholder = [c for c in fake.api("chat.postMessage", channel=CHANNEL) if c.body.get("thread_ts") == root]
             assert placeholder, "the follow-up is answered in the alert's thread"
             (route, answer), = org.rows("SELECT route, answer FROM runs WHERE thread_id = %s AND trigger = 'slack'",
