@@ -124,3 +124,15 @@ def test_alertmanager_webhook_to_investigation_with_prometheus_evidence(alerts_o
         with httpx.Client(base_url=server.base, headers=org.h("admin"), timeout=30) as api:
             api.put("/api/alerts/settings", json={})
             api.delete("/api/services/ledger/promql/error_rate")
+
+
+def test_missing_binaries_fail_under_ci_and_skip_elsewhere(monkeypatch):
+    from tests.alerts.stack import binary
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setenv("CI", "1")
+    with pytest.raises(pytest.fail.Exception, match="prometheus-alertmanager"):
+        binary("prometheus-alertmanager", "alertmanager")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        binary("prometheus")
