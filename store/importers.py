@@ -648,10 +648,12 @@ IMPORTERS: dict[str, Callable[[psycopg.Connection, int, Path], ImportResult]] = 
 }
 
 
-def _register_incidents() -> None:  # a module of its own (alerts), registered here
+def _register_incidents() -> None:  # modules of their own (alerts), registered here
+    from store.importers_extra import install
     from store.importers_incidents import import_incidents
 
     IMPORTERS["incidents"] = import_incidents
+    install(IMPORTERS)  # unknown fields of JSON kinds are kept (``extra``) with a warning, not rejected
 
 
 _register_incidents()

@@ -211,6 +211,7 @@ class Station(Base):
     name: Mapped[str] = mapped_column(String(200))
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"), index=True)
     region: Mapped[Region] = relationship(lazy="raise")
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")  # fields of an import with no column
     __table_args__ = (UniqueConstraint("org_id", "code"),)
 
 
@@ -231,6 +232,7 @@ class KpiDefinition(Base):
     higher_is_better: Mapped[bool] = mapped_column(Boolean)
     # Services whose changes can move this KPI (what the change correlator searches).
     related_services: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")  # fields of an import with no column
     __table_args__ = (
         UniqueConstraint("org_id", "code"),
         CheckConstraint(_in("aggregation", AGGREGATIONS), name="aggregation"),
@@ -329,6 +331,7 @@ class Service(Base):
     team: Mapped[str | None] = mapped_column(String(100))
     tier: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="2")
     description: Mapped[str | None] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")  # fields of an import with no column
     __table_args__ = (UniqueConstraint("org_id", "name"),)
 
 
@@ -369,6 +372,7 @@ class Commit(Base):
     merged_at: Mapped[dt.datetime | None]
     pr_number: Mapped[int | None] = mapped_column(Integer)
     files: Mapped[list[CommitFile]] = relationship(lazy="raise", cascade="all, delete-orphan")
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")  # fields of an import with no column
     __table_args__ = (UniqueConstraint("org_id", "sha"),)
 
 
@@ -403,6 +407,7 @@ class Deployment(Base):
     commit_to_sha: Mapped[str | None] = mapped_column(String(64))
     is_rollback: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     rollback_of_id: Mapped[int | None] = mapped_column(ForeignKey("deployments.id", ondelete="SET NULL"))
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")  # fields of an import with no column
     __table_args__ = (
         UniqueConstraint("org_id", "external_id"),
         Index("ix_deployments_service_started", "service_id", "started_at"),
@@ -435,6 +440,7 @@ class ConfigChange(Base):
     changed_at: Mapped[dt.datetime]
     changed_by: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")  # fields of an import with no column
     __table_args__ = (
         UniqueConstraint("org_id", "external_id"),
         Index("ix_config_changes_service_changed", "service_id", "changed_at"),
@@ -613,6 +619,7 @@ class Ticket(Base):
     status_history: Mapped[list[Any]] = mapped_column(JSONB, server_default="[]")
     resolution: Mapped[str | None] = mapped_column(Text)
     embedding: Mapped[Any] = mapped_column(Vector(EMBEDDING_DIM), nullable=True)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")  # fields of an import with no column
     __table_args__ = (
         UniqueConstraint("org_id", "external_id"),
         CheckConstraint(f"product IS NULL OR {_in('product', PRODUCTS)}", name="product"),
@@ -696,6 +703,7 @@ class Document(Base):
         Computed("to_tsvector('english', coalesce(title, '') || ' ' || coalesce(body, ''))", persisted=True),
     )
     created_at: Mapped[dt.datetime] = _created()
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")  # fields of an import with no column
     __table_args__ = (
         UniqueConstraint("org_id", "kind", "external_id"),
         CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind"),

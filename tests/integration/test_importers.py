@@ -43,12 +43,11 @@ def _corrupt(kind: str, src: Path, dst: Path) -> int:
     if src.suffix == ".jsonl":
         lines = text.rstrip("\n").split("\n")
         obj = json.loads(lines[-1])
-        obj["unexpected_field"] = 1
-        lines[-1] = json.dumps(obj)
+        lines[-1] = json.dumps([obj])  # not an object (unknown fields are kept as metadata, not rejected)
         dst.write_text("\n".join(lines) + "\n")
         return len(lines)
     items = json.loads(text)
-    items[-1]["unexpected_field"] = 1
+    items[-1] = [items[-1]]
     dst.write_text("[\n" + ",\n".join(json.dumps(i) for i in items) + "\n]\n")
     return len(items) + 1  # one object per line after the opening bracket
 
@@ -132,7 +131,7 @@ def test_cli_reports_bad_rows_with_line_numbers(target, tmp_path):
         env=env, capture_output=True, text=True, timeout=120,
     )
     assert out.returncode == 1
-    assert "line 2" in out.stderr and "unexpected_field" in out.stderr and "nothing was imported" in out.stderr
+    assert "line 2" in out.stderr and "JSON object" in out.stderr and "nothing was imported" in out.stderr
     ok = subprocess.run(
         [sys.executable, "-m", "api.cli", "import", "tickets", str(EXAMPLES / "tickets.jsonl"), "--org", "acme"],
         env=env, capture_output=True, text=True, timeout=120,

@@ -18,13 +18,17 @@ depends_on = None
 
 OLD_TRIGGERS = "trigger IN ('chat', 'slack', 'eval', 'api', 'schedule')"
 NEW_TRIGGERS = "trigger IN ('chat', 'slack', 'eval', 'api', 'schedule', 'alert', 'mcp')"
+# Imported records keep the fields opsgraph has no column for (``extra``), instead of being rejected.
+EXTRA_TABLES = ("stations", "kpi_definitions", "services", "commits", "deployments", "config_changes", "tickets",
+                "documents")
 
 
 def upgrade() -> None:
     op.drop_constraint(op.f("ck_runs_trigger"), "runs", type_="check")
     op.create_check_constraint(op.f("ck_runs_trigger"), "runs", NEW_TRIGGERS)
-    op.add_column("incidents", sa.Column("extra", postgresql.JSONB(astext_type=sa.Text()), server_default="{}",
-                                         nullable=False))
+    for table in ("incidents", *EXTRA_TABLES):
+        op.add_column(table, sa.Column("extra", postgresql.JSONB(astext_type=sa.Text()), server_default="{}",
+                                       nullable=False))
     op.create_table(
         "alert_fingerprints",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -90,7 +94,8 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_alert_fingerprints_org_id"), table_name="alert_fingerprints")
     op.drop_index(op.f("ix_alert_fingerprints_incident_id"), table_name="alert_fingerprints")
     op.drop_table("alert_fingerprints")
-    op.drop_column("incidents", "extra")
+    for table in ("incidents", *EXTRA_TABLES):
+        op.drop_column(table, "extra")
     op.execute("DELETE FROM runs WHERE trigger IN ('alert', 'mcp')")
     op.drop_constraint(op.f("ck_runs_trigger"), "runs", type_="check")
     op.create_check_constraint(op.f("ck_runs_trigger"), "runs", OLD_TRIGGERS)
