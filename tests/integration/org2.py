@@ -185,3 +185,41 @@ def build_org2(conn: psycopg.Connection, tmp: Path) -> Org2:
     truth.update({"config_cause": "chg-9001", "metric_onset": onset, "shipped": shipped, "unshipped": unshipped,
                   "tickets": tickets})
     return Org2(org_id=org_id, truth=truth)
+
+
+# ------------------------------------------------------------------ fixtures (import them into a test module)
+
+import pytest  # noqa: E402
+
+from store import migrate  # noqa: E402
+from store.db import make_async_engine, make_sessionmaker  # noqa: E402
+from tests.conftest import _create_database, _drop_database  # noqa: E402
+from tools.base import ToolContext  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def org2_db(pg_server, tmp_path_factory):
+    """Its own database, so the demo's shared database is left as found."""
+    target = _create_database(pg_server, "opsgraph_org2")
+    migrate.upgrade(target)
+    with psycopg.connect(target.conninfo) as conn:
+        org = build_org2(conn, tmp_path_factory.mktemp("org2"))
+    yield target, org
+    _drop_database(pg_server, target)
+
+
+@pytest.fixture
+async def ctx2(org2_db):
+    target, org = org2_db
+    engine = make_async_engine(target, pool_size=2)
+    yield ToolContext(sessions=make_sessionmaker(engine), org_id=org.org_id, now=NOW)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def demo_ctx(demo):
+    anchor = dt.date.fromisoformat(demo.manifest["anchor"])
+    engine = make_async_engine(demo.target, pool_size=2)
+    yield ToolContext(sessions=make_sessionmaker(engine), org_id=demo.org_id,
+                      now=dt.datetime(anchor.year, anchor.month, anchor.day, tzinfo=dt.UTC) - dt.timedelta(minutes=1))
+    await engine.dispose()

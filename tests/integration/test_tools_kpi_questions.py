@@ -9,37 +9,10 @@ import statistics
 import psycopg
 import pytest
 
-from store.db import make_async_engine, make_sessionmaker
-from tests.conftest import _create_database, _drop_database
 from tests.integration import org2 as o2
-from store import migrate
-from tools.base import ToolContext, ToolError
+from tests.integration.org2 import ctx2, demo_ctx, org2_db  # noqa: F401 - fixtures
+from tools.base import ToolError
 from tools.kpis.questions import attention, compare_kpi, kpi_last_shift, kpi_values, rank_kpi
-
-
-@pytest.fixture(scope="module")
-def org2_db(pg_server, tmp_path_factory):
-    target = _create_database(pg_server, "opsgraph_org2")
-    migrate.upgrade(target)
-    with psycopg.connect(target.conninfo) as conn:
-        org = o2.build_org2(conn, tmp_path_factory.mktemp("org2"))
-    yield target, org
-    _drop_database(pg_server, target)
-
-
-@pytest.fixture
-async def demo_ctx(demo):
-    engine = make_async_engine(demo.target, pool_size=2)
-    yield ToolContext(sessions=make_sessionmaker(engine), org_id=demo.org_id)
-    await engine.dispose()
-
-
-@pytest.fixture
-async def ctx2(org2_db):
-    target, org = org2_db
-    engine = make_async_engine(target, pool_size=2)
-    yield ToolContext(sessions=make_sessionmaker(engine), org_id=org.org_id, now=o2.NOW)
-    await engine.dispose()
 
 
 def _rows(conninfo, q, *args):

@@ -29,7 +29,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
-from tools.changes import scoring
+from tools.changes import roles, scoring
 from tools.control_limits import SeriesAnalysis, analyze_series
 from tools.kpis import kpi_series, list_kpis, match_kpi, resolve_scope
 
@@ -357,6 +357,17 @@ ORDER BY w.i, m.metric, m.ts
 """
 
 
+async def comovement_metrics(session: AsyncSession, org_id: int, service_ids: Sequence[int]) -> list[str]:
+    """The metric names of these services whose role makes a rise bad (errors, latency), whatever they are called."""
+    rows = await session.execute(
+        text("""SELECT DISTINCT metric FROM metric_points
+                WHERE org_id = :org AND service_id = ANY(CAST(:sids AS bigint[]))"""),
+        {"org": org_id, "sids": list(service_ids)},
+    )
+    names = [r[0] for r in rows]
+    return [m for role in roles.COMOVEMENT_ROLES for m in roles.metrics_for(role, names)]
+
+
 async def load_windows(
     session: AsyncSession, org_id: int, windows: Sequence[tuple[int, dt.datetime, dt.datetime]],
     metrics: Sequence[str] = scoring.COMOVEMENT_METRICS,
@@ -472,14 +483,15 @@ async def _focus_from_service(
     notes: list[str] = []
     if onset is None:
         onset, source = ctx.now, "now"
-        for metric in scoring.COMOVEMENT_METRICS:
+        for metric in roles.COMOVEMENT_ROLES:
             try:
-                found = (await metric_onset(ctx, service=name, metric=metric)).result
+                found = (await metric_onset(ctx, service=name, metric=metric,
+                                            hours=int(min(744, max(1, (lookback or SERVICE_LOOKBACK).total_seconds() // 3600))))).result
             except ToolError:  # the service does not report this metric
                 continue
             if found.onset is not None:
                 onset, source = found.onset, "metric_onset"
-                notes.append(f"onset from {name} {metric} ({found.method})")
+                notes.append(f"onset from {name} {found.metric} ({found.method})")
                 break
     return _Focus(
         kind="service", label=name, roots={sid: name}, onset=_utc(onset), onset_source=source,
@@ -570,7 +582,7 @@ def _apply_metrics(cands: list[_Candidate], windows: list[dict[str, np.ndarray]]
         fix = windows[pos + 2] if c.undone_at is not None else None
         pos += 3 if c.undone_at is not None else 2
         moved: dict[str, float] = {}
-        for m in scoring.COMOVEMENT_METRICS:
+        for m in sorted(set(base) | set(after)):
             s = scoring.comovement_score(base.get(m, []), after.get(m, []))
             if s is not None:
                 moved[m] = s
@@ -689,7 +701,8 @@ async def correlate_changes(
         nodes = await walk_dependencies(session, ctx.org_id, list(focus.roots))
         deps, cfgs = await load_changes(session, ctx.org_id, list(nodes), since, focus.onset)
         cands = _candidates(nodes, deps, cfgs, focus.onset, since, ctx.now)
-        windows = await load_windows(session, ctx.org_id, _metric_requests(cands, ctx.now))
+        metrics = await comovement_metrics(session, ctx.org_id, list(nodes)) if cands else []
+        windows = await load_windows(session, ctx.org_id, _metric_requests(cands, ctx.now), metrics)
     _apply_metrics(cands, windows)
     _score(cands, focus.onset, focus.half_life)
     args = {"service": service, "incident": incident, "kpi": kpi, "station": station,
@@ -722,7 +735,7 @@ def _correlation_output(
         "query": (f"deployments (commits via deployment_commits/commit_files) and config changes of "
                   f"{', '.join(result.services)} and their transitive dependencies (recursive CTE over "
                   f"service_dependencies) effective between {since.isoformat()} and {focus.onset.isoformat()}; "
-                  f"metric_points {', '.join(scoring.COMOVEMENT_METRICS)} around each change"),
+                  "metric_points of the error and latency metrics (by role) around each change"),
     }
     evidence = [_change_evidence(cands[i], h, ref) for i, h in zip(order, hyps, strict=True)]
     evidence.append(_ranking_evidence(result, focus, ref))
@@ -807,12 +820,7 @@ async def service_changes(
 
 
 def _higher_is_better(metric: str) -> bool | None:
-    m = metric.lower()
-    if any(k in m for k in ("error", "latency", "p9", "p5", "duration", "fail", "timeout", "saturation")):
-        return False
-    if any(k in m for k in ("success", "availability", "apdex")):
-        return True
-    return None
+    return roles.higher_is_better(metric)
 
 
 async def _resolve_metric(session: AsyncSession, org_id: int, service_id: int, service: str, metric: str) -> str:
@@ -824,6 +832,11 @@ async def _resolve_metric(session: AsyncSession, org_id: int, service_id: int, s
     q = metric.strip().lower()
     if q in names:
         return q
+    role = roles.role_for_word(q) or (roles.role_of(q) if q not in names else None)
+    if role is not None:  # a role ("errors", "latency") or another org's name for one ("error_rate", "p99_ms")
+        by_role = roles.metrics_for(role, names)
+        if by_role:
+            return by_role[0]
     partial = [n for n in names if q in n.lower()]
     if len(partial) == 1:
         return partial[0]
@@ -904,7 +917,7 @@ def _onset_index(an: SeriesAnalysis, hib: bool | None) -> tuple[int | None, str 
 
 
 async def metric_onset(
-    ctx: ToolContext, *, service: str, metric: str = "error_rate", around: dt.datetime | None = None, hours: int = 24
+    ctx: ToolContext, *, service: str, metric: str = "errors", around: dt.datetime | None = None, hours: int = 24
 ) -> ToolOutput[MetricOnset]:
     """When did a service metric move? The latest bad stage change (or critical episode) in the last ``hours``.
 

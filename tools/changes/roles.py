@@ -18,6 +18,7 @@ ROLES: tuple[Role, ...] = ("errors", "latency", "throughput", "saturation")
 
 # Order matters: "error_latency_ms" is a latency, "request_errors" an error count, "failed_requests_per_s" errors.
 _CONVENTIONS: tuple[tuple[Role, re.Pattern[str]], ...] = (
+    ("saturation", re.compile(r"cpu|mem(ory)?($|_)|heap|disk|saturat|util", re.I)),
     ("latency", re.compile(r"latenc|duration|response[_-]?time|(^|_)p\d{2,3}($|_)|(^|_)p\d{2,3}[_a-z]*|_ms$|_seconds?$"
                            r"|(^|_)rt($|_)|_time$|ttfb", re.I)),
     ("errors", re.compile(r"err|5xx|4xx|fail|fault|exception|timeouts?($|_)|reject|drop|unavailab|non[_-]?2xx", re.I)),
