@@ -22,7 +22,7 @@ from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from agents.deps import RunDeps
-from agents.entities import Catalog
+from agents.understanding.catalog import Catalog
 from agents.graph import build_graph
 from agents.providers import Provider, make_provider
 from agents.runtime import LimitExceeded, Publisher, RunLimits, RunRecorder, create_run, fail_orphaned_runs
