@@ -185,8 +185,8 @@ class Catalog:
 
     @cached_property
     def fuzzy_keys(self) -> list[str]:
-        """Phrases worth a fuzzy match (names and aliases of 5+ characters)."""
-        return [p for p in self.phrases if len(p) >= 5]
+        """Phrases worth a fuzzy match (names and aliases of 4+ characters)."""
+        return [p for p in self.phrases if len(p) >= 4]
 
     # -- help texts from the organisation's own names ---------------------------------
 

@@ -6,13 +6,14 @@ import datetime as dt
 import re
 
 from agents.plan import QueryPlan, Window
-from agents.understanding.parser import _COMPANY, _FOLLOW
+from agents.understanding.parser import _CHANGELOG, _COMPANY, _COMPARE, _DEPENDS, _FOLLOW, _STATUS, _TOPN, _WORDN
 from agents.understanding.timewords import default_shift, shift_back
 
 _KPI_OPS = ("lookup", "explain", "compare", "rank", "attention")
 _CUE = re.compile(r"^\s*(and|what about|how about|same|also|now|ok(?:ay)?|then|for|instead|vs)\b|"
                   r"\b(same (?:thing|question|for)|there|that one|instead|too|as well|the chart|the week before|"
-                  r"the day before|the month before|that period|then)\b", re.I)
+                  r"the day before|the month before|that period|then|it|its|that|this one|them|those)\b", re.I)
+_CAUSE = re.compile(r"\b(caus\w*|why|root|behind|changed)\b", re.I)
 
 
 def _relative(plan: QueryPlan) -> str | None:
@@ -42,6 +43,13 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
         if not (names_something or cue or rel or plan.window or plan.chart or grain):
             return _with_grain(plan, grain, today)
         plan.operation = prior.operation if prior.operation != "clarify" else "lookup"
+        if ps.incidents and not s.incidents and plan.operation.startswith("incident"):
+            plan.operation = "incident_cause" if _CAUSE.search(question) else (
+                "incident_status" if _STATUS.search(question) else plan.operation)
+        if (ps.services and _CHANGELOG.search(question) and not s.incidents
+                and plan.operation in ("explain", "changelog")):
+            plan.operation = "changelog"
+            plan.include_dependencies = bool(_DEPENDS.search(question))
         plan.follow_up = True
         if plan.chart and plan.operation in ("explain", "attention", "compare", "rank"):
             plan.operation = "lookup"
@@ -52,6 +60,18 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
         if plan.filters == type(plan.filters)() and prior.filters != type(prior.filters)():
             plan.filters = prior.filters.model_copy(deep=True)
             plan.inherited.append("filters")
+    if plan.operation == "lookup" and not s.scopes and prior.operation in ("compare", "rank") and plan.kpis:
+        plan.operation = prior.operation  # "what about <another KPI>?" after a comparison or a ranking
+        for field in ("order", "limit", "group_by"):
+            if getattr(plan, field) is None and getattr(prior, field) is not None:
+                setattr(plan, field, getattr(prior, field))
+        plan.follow_up = True
+    if plan.operation == "rank" and (m := _TOPN.search(question)):
+        plan.limit = int(m.group(1)) if m.group(1).isdigit() else _WORDN[m.group(1).lower()]
+    if (plan.operation in ("lookup", "attention") and _COMPARE.search(question) and len(s.scopes) == 1 and ps.scopes
+            and s.scopes[0] not in ps.scopes and (plan.kpis or prior.kpis)):
+        plan.operation = "compare"
+        s.scopes = [*ps.scopes[:1], *s.scopes]
     if plan.operation in _KPI_OPS and not (s.services or s.incidents or s.tickets) and (
         plan.operation != "attention" or s.scopes or plan.follow_up
     ):

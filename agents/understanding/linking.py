@@ -20,7 +20,7 @@ from agents.plan import UnknownName
 from agents.understanding.catalog import GENERIC, Catalog, stem
 from agents.understanding.vocab import ACRONYMS, PLACE_PREPS, STOP
 
-FUZZY_CUTOFF = 84.0  # rapidfuzz ratio (0-100) for a typo'd name; see the dev-set test
+FUZZY_CUTOFF = 80.0  # rapidfuzz ratio (0-100) for a typo'd name; see the dev-set test
 SUGGEST_CUTOFF = 50.0
 
 _RAW = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-./']*")
@@ -106,7 +106,8 @@ def link(question: str, cat: Catalog) -> Links:
             if kind or prefix and prefix.group(0).isupper():
                 pool = {"incident": cat.incidents, "ticket": cat.tickets, "deployment": cat.deployments,
                         "config_change": cat.config_changes}.get(kind, [])
-                sugg = [c for c, _, _ in process.extract(r.upper(), pool, scorer=fuzz.ratio, limit=3, score_cutoff=60)]
+                same = [c for c in pool if prefix and c.upper().startswith(prefix.group(0).upper())] or pool
+                sugg = [c for c, _, _ in process.extract(r.upper(), same, scorer=fuzz.ratio, limit=3)]
                 out.unknown.append(UnknownName(kind=(kind or "id").replace("_", " "), text=r.upper(), suggestions=sugg))
                 used_raw.add(i)
 
@@ -117,6 +118,11 @@ def link(question: str, cat: Catalog) -> Links:
         if i not in used_raw and base in services_low:
             out.add("service", services_low[base])
             used_raw.add(i)
+        elif i not in used_raw and re.fullmatch(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)+", base) and not re.fullmatch(r"[a-z]+-\d+", base):
+            close = [c for c, _, _ in process.extract(base, cat.services, scorer=fuzz.ratio, limit=3, score_cutoff=75)]
+            if close:  # a hyphenated name close to a service but not one: say so, never guess
+                out.unknown.append(UnknownName(kind="service", text=base, suggestions=close))
+                used_raw.add(i)
 
     # 3. Phrases: longest first over the remaining words.
     toks: list[_Tok] = []
@@ -239,13 +245,15 @@ def _take(out: Links, text: str, cands: list[tuple[str, str, int]], n: int, *, f
     values = list(dict.fromkeys(v for k, v in top if k == kind))
     if len(values) == 1:
         if kind == "kpi" and best == 1 and n == 1:
-            out.weak_kpis.append(values)
-            return True
+            if values not in out.weak_kpis:
+                out.weak_kpis.append(values)
+            return False
         out.add(kind, values[0])
         return True
     if kind == "kpi" and n == 1:
-        out.weak_kpis.append(values)
-        return True
+        if values not in out.weak_kpis:
+            out.weak_kpis.append(values)
+        return False  # leave the word for a longer typo'd name ("fleet availabilty")
     if fuzzy:
         return False
     out.ambiguous.append((kind, text, values))

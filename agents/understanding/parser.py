@@ -102,10 +102,10 @@ def _ticket_filters(q: str) -> Filters:
     from store.models import PRODUCTS  # the ticket products the data model knows
 
     f.product = [p for p in PRODUCTS if re.search(rf"\b{p}\b", q, _I) and p != "GENERAL"]
-    if re.search(r"\bbreach\w*|\bmissed\b|\bviolat\w*|\bover(?:due)?\b", low):
-        f.sla = "breached"
-    elif re.search(r"\bat[- ]risk\b|\babout to breach\b|\bclose to breach", low):
+    if re.search(r"\bat[- ]risk\b|\babout to breach\b|\bclose to breach", low):
         f.sla = "at_risk"
+    elif re.search(r"\bbreach\w*|\bmissed\b|\bviolat\w*|\bover(?:due)?\b", low):
+        f.sla = "breached"
     if re.search(r"\bfirst response\b|\bresponse\b", low):
         f.sla_clock = "response"
     elif re.search(r"\bresolution\b|\bresolve\b", low):
@@ -206,7 +206,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         if plan.ticket_text:
             return "ticket_classify"
     if _REPORT.search(q):
-        if not s.incidents and _INCIDENT_WORDS.search(q):
+        if not s.incidents and (_INCIDENT_WORDS.search(q) or s.services):
             s.incidents = _incident_by_words(q, cat, tp, s.services)
         plan.report_kind = "incident" if s.incidents else "investigation" if plan.kpis else None
         return "report"

@@ -229,6 +229,10 @@ def parse_time(question: str, today: dt.date) -> TimeParse:
 def shift_back(window: Window, unit: str) -> Window:
     """"The week before" a thread's window: the same span one unit earlier."""
     span = (window.end - window.start) + dt.timedelta(days=1)
+    if unit == "month" and window.start.day == 1:  # a calendar month: the calendar month before
+        end = window.start - dt.timedelta(days=1)
+        return window.model_copy(update={"start": end.replace(day=1), "end": end,
+                                         "label": f"the month before {window.label}"})
     step = {"day": dt.timedelta(days=1), "week": dt.timedelta(days=7)}.get(unit, span)
     if unit == "month" and span.days < 28:
         step = dt.timedelta(days=30)
