@@ -218,6 +218,8 @@ def ask(
     thread: Annotated[str | None, typer.Option(help="Continue this thread (id printed by an earlier ask).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run record as JSON.")] = False,
     org: Annotated[str, typer.Option(help="Organisation to ask in.")] = "demo",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Pin \"now\" (YYYY-MM-DD or YYYY-MM-DDTHH:MM, UTC) "
+                                               "so relative dates and SLA states mean what they meant then.")] = None,
 ) -> None:
     """One chat turn: stream the steps as they happen, then the answer with its evidence ids."""
     import asyncio
@@ -232,6 +234,14 @@ def ask(
         raise _fail(f"--thread {thread!r} is not a thread id") from None
     if not question.strip():
         raise _fail("the question is empty")
+    pinned = None
+    if as_of:
+        import datetime as _dt
+
+        try:
+            pinned = _dt.datetime.fromisoformat(as_of) if "T" in as_of or " " in as_of else _dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise _fail(f"--as-of {as_of!r} is not a date (YYYY-MM-DD) or a time (YYYY-MM-DDTHH:MM)") from None
     settings = _settings()
     target = _database(settings)
     with psycopg.connect(target.conninfo) as conn:
@@ -255,7 +265,8 @@ def ask(
     async def run():  # noqa: ANN202
         assistant = await Assistant.open(settings, target)
         try:
-            return await assistant.ask(org_id=row[0], question=question, thread_id=thread_id, trigger="api", publish=show)
+            return await assistant.ask(org_id=row[0], question=question, thread_id=thread_id, trigger="api", publish=show,
+                                       as_of=pinned)
         except LookupError as exc:
             raise _fail(str(exc)) from None
         finally:

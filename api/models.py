@@ -71,6 +71,10 @@ class ChatRequest(Request):
     investigation_id: Id | None = Field(
         None, description="record the run as the next step of this (open) investigation, in its thread"
     )
+    as_of: dt.datetime | dt.date | None = Field(
+        None, description="pin the run's \"now\" (a date, or a date-time; naive means UTC): relative dates and SLA "
+        "states then mean what they meant at that instant"
+    )
 
     model_config = ConfigDict(
         extra="forbid", str_strip_whitespace=True,

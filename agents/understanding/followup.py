@@ -1,0 +1,131 @@
+"""Follow-ups: a turn inherits from the thread's last plan only what it does not name itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from agents.plan import QueryPlan, Window
+from agents.understanding.parser import _CHANGELOG, _COMPANY, _COMPARE, _DEPENDS, _FOLLOW, _STATUS, _TOPN, _WORDN
+from agents.understanding.timewords import default_shift, shift_back
+
+_KPI_OPS = ("lookup", "explain", "compare", "rank", "attention")
+_CUE = re.compile(r"^\s*(and|what about|how about|same|also|now|ok(?:ay)?|then|for|instead|vs)\b|"
+                  r"\b(same (?:thing|question|for)|there|that one|instead|too|as well|the chart|the week before|"
+                  r"the day before|the month before|that period|then|it|its|that|this one|them|those)\b", re.I)
+_CAUSE = re.compile(r"\b(caus\w*|why|root|behind|changed)\b", re.I)
+
+
+def _relative(plan: QueryPlan) -> str | None:
+    return next((n.split(":", 1)[1] for n in plan.notes if n.startswith("relative:")), None)
+
+
+def _grain(plan: QueryPlan) -> str | None:
+    return next((n.split(":", 1)[1] for n in plan.notes if n.startswith("grain:")), None)
+
+
+def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date) -> QueryPlan:
+    """Fill what this turn leaves open from the thread's last plan; resolve "the week before"."""
+    rel, grain = _relative(new), _grain(new)
+    plan = new.model_copy(deep=True)
+    plan.notes = [n for n in plan.notes if not n.startswith(("relative:", "grain:"))]
+    if rel and plan.window is None:
+        plan.window = shift_back(prior.window, rel) if prior and prior.window else default_shift(rel, today)
+        if prior and prior.window:
+            plan.inherited.append("window")
+    if prior is None or prior.operation in ("unknown", "out_of_scope"):
+        return _with_grain(plan, grain, today)
+    s, ps = plan.subjects, prior.subjects
+    names_something = bool(s.scopes or s.services or s.incidents or s.tickets or plan.kpis or s.deployments
+                           or s.config_changes or s.commits)
+    cue = bool(_CUE.search(question) or _FOLLOW.search(question))
+    if plan.operation == "out_of_scope":
+        if not (names_something or cue or rel or plan.window or plan.chart or grain):
+            return _with_grain(plan, grain, today)
+        plan.operation = prior.operation if prior.operation != "clarify" else "lookup"
+        if ps.incidents and not s.incidents and plan.operation.startswith("incident"):
+            plan.operation = "incident_cause" if _CAUSE.search(question) else (
+                "incident_status" if _STATUS.search(question) else plan.operation)
+        if (ps.services and _CHANGELOG.search(question) and not s.incidents
+                and plan.operation in ("explain", "changelog")):
+            plan.operation = "changelog"
+            plan.include_dependencies = bool(_DEPENDS.search(question))
+        plan.follow_up = True
+        if plan.chart and plan.operation in ("explain", "attention", "compare", "rank"):
+            plan.operation = "lookup"
+        for field in ("order", "limit", "group_by", "report_kind", "rate", "count", "include_dependencies"):
+            if getattr(plan, field) in (None, False) and getattr(prior, field) not in (None, False):
+                setattr(plan, field, getattr(prior, field))
+                plan.inherited.append(field)
+        if plan.filters == type(plan.filters)() and prior.filters != type(prior.filters)():
+            plan.filters = prior.filters.model_copy(deep=True)
+            plan.inherited.append("filters")
+    if plan.operation == "lookup" and not s.scopes and prior.operation in ("compare", "rank") and plan.kpis:
+        plan.operation = prior.operation  # "what about <another KPI>?" after a comparison or a ranking
+        for field in ("order", "limit", "group_by"):
+            if getattr(plan, field) is None and getattr(prior, field) is not None:
+                setattr(plan, field, getattr(prior, field))
+        plan.follow_up = True
+    if plan.operation == "rank" and (m := _TOPN.search(question)):
+        plan.limit = int(m.group(1)) if m.group(1).isdigit() else _WORDN[m.group(1).lower()]
+    if (plan.operation in ("lookup", "attention") and _COMPARE.search(question) and len(s.scopes) == 1 and ps.scopes
+            and s.scopes[0] not in ps.scopes and (plan.kpis or prior.kpis)):
+        plan.operation = "compare"
+        s.scopes = [*ps.scopes[:1], *s.scopes]
+    if plan.operation in _KPI_OPS and not (s.services or s.incidents or s.tickets) and (
+        plan.operation != "attention" or s.scopes or plan.follow_up
+    ):
+        if not plan.kpis and prior.kpis:
+            plan.kpis = list(prior.kpis)
+            plan.inherited.append("kpis")
+            plan.follow_up = True
+            if plan.operation == "attention" and s.scopes:
+                plan.operation = prior.operation if prior.operation in _KPI_OPS else "lookup"
+                if plan.operation == "attention":
+                    plan.operation = "lookup"
+        if not s.scopes and ps.scopes and not _COMPANY.search(question) and plan.operation not in ("rank",):
+            s.scopes = [x.model_copy() for x in ps.scopes]
+            plan.inherited.append("scopes")
+            plan.follow_up = True
+        if plan.operation == "compare" and len(s.scopes) == 1 and ps.scopes and s.scopes[0] not in ps.scopes:
+            s.scopes = [*ps.scopes[:1], *s.scopes]
+    elif plan.operation in ("explain", "changelog") and not names_something and ps.services:
+        s.services = list(ps.services)
+        plan.inherited.append("services")
+        plan.follow_up = True
+    elif plan.operation.startswith("incident") and not s.incidents and ps.incidents and not names_something:
+        s.incidents = list(ps.incidents)
+        plan.inherited.append("incidents")
+        plan.follow_up = True
+    elif (plan.operation.startswith("ticket_") and plan.operation != "ticket_stats" and not s.tickets and ps.tickets
+          and plan.ticket_text is None):
+        s.tickets = list(ps.tickets)
+        plan.inherited.append("tickets")
+        plan.follow_up = True
+    elif plan.operation == "report" and not (s.incidents or plan.kpis):
+        if ps.incidents:
+            s.incidents, plan.report_kind = list(ps.incidents), "incident"
+            plan.inherited.append("incidents")
+        elif prior.kpis:
+            plan.kpis, plan.report_kind = list(prior.kpis), "investigation"
+            if not s.scopes:
+                s.scopes = [x.model_copy() for x in ps.scopes]
+            plan.inherited.append("kpis")
+        plan.follow_up = bool(plan.inherited)
+    if plan.window is None and prior.window is not None and plan.follow_up and "window" not in plan.inherited:
+        plan.window = prior.window.model_copy()
+        plan.inherited.append("window")
+    if plan.follow_up and plan.operation == "lookup" and not plan.chart and prior.chart and not names_something:
+        plan.chart = True
+    return _with_grain(plan, grain, today)
+
+
+def _with_grain(plan: QueryPlan, grain: str | None, today: dt.date) -> QueryPlan:
+    if grain and plan.window is not None and plan.window.grain != grain:
+        plan.window = plan.window.model_copy(update={"grain": grain})
+    elif grain and plan.window is None:
+        days = 84 if grain == "week" else 365 if grain == "month" else 30
+        plan.window = Window(start=today - dt.timedelta(days=days), end=today - dt.timedelta(days=1),
+                             label=f"the last {days // 7} weeks" if grain == "week" else "the last 12 months"
+                             if grain == "month" else "the last 30 days", grain=grain, explicit=False)  # type: ignore[arg-type]
+    return plan
