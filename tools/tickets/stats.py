@@ -43,12 +43,14 @@ class TicketFilters(BaseModel):
     priority: list[str] = []
     start: dt.date | None = None
     end: dt.date | None = None  # inclusive
+    window_of: Literal["created", "deadline"] = "created"  # what the window filters on
 
     def label(self) -> str:
         parts = [f"{k} {'/'.join(v)}" for k, v in (("status", self.status), ("product", self.product),
                                                     ("tier", self.customer_tier), ("priority", self.priority)) if v]
         if self.start or self.end:
-            parts.append(f"created {self.start or '…'}–{self.end or '…'}")
+            span = str(self.start) if self.start == self.end else f"{self.start or '…'}–{self.end or '…'}"
+            parts.append(f"{self.window_of} {span}")
         return ", ".join(parts) or "all tickets"
 
 
@@ -228,7 +230,7 @@ async def sla_list(
         ))
     items.sort(key=lambda i: (i.deadline, i.external_id))
     page = items[offset:offset + limit]
-    f = f.model_copy(update={"start": start, "end": end})
+    f = f.model_copy(update={"start": start, "end": end, "window_of": "deadline"})
     result = SlaList(state=state, clock=clock, filters=f, total=len(items), offset=offset, items=page)
     args = {"state": state, "clock": clock, "limit": limit, "offset": offset, **f.model_dump(mode="json")}
     what = state.replace("_", " ")
