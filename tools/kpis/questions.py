@@ -57,8 +57,14 @@ def parse_scope(spec: str) -> tuple[SummaryLevel, str | None]:
 
 
 async def _window(session: AsyncSession, org_id: int, start: dt.date | None, end: dt.date | None,
-                  default_days: int = DEFAULT_DAYS) -> tuple[dt.date, dt.date]:
-    latest = await last_day(session, org_id)
+                  default_days: int = DEFAULT_DAYS, kpi_id: int | None = None) -> tuple[dt.date, dt.date]:
+    """[start, end] clipped to the data: the KPI's own latest day (one index probe) or the org's."""
+    if kpi_id is not None:
+        latest = (await session.execute(
+            text("SELECT max(day) FROM kpi_points WHERE org_id = :org AND kpi_id = :k"), {"org": org_id, "k": kpi_id}
+        )).scalar()
+    else:
+        latest = await last_day(session, org_id)
     if latest is None:
         raise ToolError("there are no KPI points yet (import some with `opsgraph import kpis FILE`)")
     stop = min(end or latest, latest)
@@ -201,7 +207,7 @@ async def rank_kpi(
     limit = max(1, min(int(limit), 1000))
     async with ctx.read() as session:
         info = match_kpi(await list_kpis(session, ctx.org_id), kpi)
-        first, stop = await _window(session, ctx.org_id, start, end)
+        first, stop = await _window(session, ctx.org_id, start, end, kpi_id=info.id)
         region_code = None
         if region:
             region_code = (await resolve_scope(session, ctx.org_id, "region", region)).code
