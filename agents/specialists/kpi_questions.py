@@ -10,7 +10,13 @@ from typing import Any
 
 from agents.plan import QueryPlan
 from agents.specialists.common import StepScope, first
-from tools.kpis.questions import attention, compare_kpi, kpi_last_shift, kpi_values, rank_kpi
+from tools.kpis.questions import (
+    attention,
+    compare_kpi,
+    kpi_last_shift,
+    kpi_values,
+    rank_kpi,
+)
 
 MAX_LINES = 25
 

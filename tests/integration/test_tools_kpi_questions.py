@@ -12,7 +12,13 @@ import pytest
 from tests.integration import org2 as o2
 from tests.integration.org2 import ctx2, demo_ctx, org2_db  # noqa: F401 - fixtures
 from tools.base import ToolError
-from tools.kpis.questions import attention, compare_kpi, kpi_last_shift, kpi_values, rank_kpi
+from tools.kpis.questions import (
+    attention,
+    compare_kpi,
+    kpi_last_shift,
+    kpi_values,
+    rank_kpi,
+)
 
 
 def _rows(conninfo, q, *args):

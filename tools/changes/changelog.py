@@ -13,10 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
-from tools.changes import (
-    CommitInfo,
-    ConfigChangeInfo,
-    DeploymentInfo,
+from tools.changes.models import CommitInfo, ConfigChangeInfo, DeploymentInfo
+from tools.changes.queries import (
     _close,
     _utc,
     load_changes,

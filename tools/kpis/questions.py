@@ -446,7 +446,8 @@ async def kpi_last_shift(
     values = daily.reindex(idx).to_numpy(dtype=float) if len(daily) else np.full(len(idx), np.nan)
     an = analyze_series(values, higher_is_better=info.higher_is_better)
     change = latest_stage_change(an)
-    result = HistoricShift(kpi=info.code, kpi_name=info.name, scope=scope, searched_from=first_day, searched_to=stop)
+    result = HistoricShift(kpi=info.code, kpi_name=info.name, scope=scope, searched_from=first_day, searched_to=stop,
+                           onset=None)
     if change is not None:
         onset = idx[change.index].date()
         up = change.after_cl > change.before_cl

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -73,7 +73,7 @@ def _filters(status: Sequence[str] | None, product: Sequence[str] | None, custom
                          customer_tier=_norm(customer_tier), priority=_norm(priority), start=start, end=end)
 
 
-async def _rows(ctx: ToolContext, f: TicketFilters) -> list[Mapping[str, Any]]:
+async def _rows(ctx: ToolContext, f: TicketFilters) -> list[Any]:
     def day(d: dt.date | None, plus: int = 0) -> dt.datetime | None:
         return None if d is None else dt.datetime(d.year, d.month, d.day, tzinfo=dt.UTC) + dt.timedelta(days=plus)
 
