@@ -45,7 +45,7 @@ def _look_back(plan: QueryPlan | None, now: dt.datetime, has_time: bool) -> tupl
 
 
 async def _by_plan(s: Any, plan: QueryPlan, ctx: dict[str, Any]) -> bool:
-    if plan.operation == "changelog":
+    if plan.operation == "changelog" and not plan.subjects.incidents:  # "is DEP-… the cause of INC-…?" correlates
         await cq.changelog(s, plan, ctx)
         return True
     if plan.operation == "incident_list":

@@ -38,9 +38,31 @@ def _window(context: dict[str, Any], today: dt.date) -> tuple[dt.date | None, dt
     return shown_end - dt.timedelta(days=29), shown_end
 
 
+async def _scope_signals(s: StepScope, ctx: dict[str, Any], level: str) -> None:
+    """The KPIs of one scope's own series (a station, or a region's aggregate) in warning or critical."""
+    got = await s.tool("active_signals", active_signals, station=ctx.get("station"), region=ctx.get("region"),
+                       summary_level=level)
+    if got:
+        result, records = got
+        if not result.signals:
+            s.say(f"No KPI at {result.scope.label} is in a warning or critical state on its latest point.",
+                  *records[:1])
+        for sig, rec in zip(result.signals, records, strict=False):
+            s.say(f"{sig.kpi_name} at {result.scope.label} is {sig.state} on {sig.date} ({sig.rule}, "
+                  f"value {sig.value:.4g}, limits {sig.lcl:.4g}–{sig.ucl:.4g}).", rec)
+        if len(result.signals) == 1:
+            ctx["kpi"] = result.signals[0].kpi
+
+
 async def _by_plan(s: StepScope, plan: QueryPlan, ctx: dict[str, Any]) -> bool:
     """compare / rank / attention from the plan; False when the plan is a lookup or an explanation."""
     if plan.operation == "attention":
+        levels = {x.level for x in plan.subjects.scopes}
+        if "station" in levels and ctx.get("station"):  # one station: its own series
+            await _scope_signals(s, ctx, "station")
+            return True
+        if "region" in levels and ctx.get("region"):  # a region: its aggregate series, then every station in it
+            await _scope_signals(s, ctx, "region")
         await q.needs_attention(s, plan, ctx)
         return True
     if plan.operation in ("compare", "rank"):
@@ -65,18 +87,7 @@ async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
         if plan is not None and await _by_plan(s, plan, ctx):
             return update(state, s, ctx)
         if not ctx.get("kpi"):
-            got = await s.tool("active_signals", active_signals, station=ctx.get("station"), region=ctx.get("region"),
-                               summary_level=level)
-            if got:
-                result, records = got
-                if not result.signals:
-                    s.say(f"No KPI at {result.scope.label} is in a warning or critical state on its latest point.",
-                          *records[:1])
-                for sig, rec in zip(result.signals, records, strict=False):
-                    s.say(f"{sig.kpi_name} at {result.scope.label} is {sig.state} on {sig.date} ({sig.rule}, "
-                          f"value {sig.value:.4g}, limits {sig.lcl:.4g}–{sig.ucl:.4g}).", rec)
-                if len(result.signals) == 1:
-                    ctx["kpi"] = result.signals[0].kpi
+            await _scope_signals(s, ctx, level)
             return update(state, s, ctx)
 
         start, end = _window(ctx, deps.now.date())

@@ -141,3 +141,27 @@ async def test_demo_incidents_status_and_latest(demo_ctx, demo):
         assert st.incident.status == i["status"]
         if i.get("rollback"):
             assert i["rollback"] in {x.subject for x in st.remediation}
+
+
+async def test_org2_metric_roles_configuration_wins_over_the_convention(ctx2, org2_db, tmp_path):
+    from store.importers import ImportRejected, run_import
+
+    target, _ = org2_db
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"metric": "rps", "role": "saturation"},\n{"metric": "p99_ms", "role": "speed"}]')
+    with psycopg.connect(target.conninfo) as conn:
+        with pytest.raises(ImportRejected, match="line 2"):
+            run_import(conn, o2.SLUG, "metric-roles", bad)
+        assert conn.execute("SELECT count(*) FROM metric_roles").fetchone()[0] == 0  # nothing half-written
+    with pytest.raises(ToolError):  # by convention rps is throughput: no saturation metric yet
+        await metric_onset(ctx2, service="edge_gw", metric="saturation", hours=48)
+    good = tmp_path / "roles.json"
+    good.write_text('[{"metric": "rps", "role": "saturation"}]')
+    with psycopg.connect(target.conninfo) as conn:
+        assert run_import(conn, o2.SLUG, "metric-roles", good).rows == 1
+    try:
+        r = (await metric_onset(ctx2, service="edge_gw", metric="saturation", hours=48)).result
+        assert r.metric == "rps"
+    finally:
+        with psycopg.connect(target.conninfo) as conn:
+            conn.execute("DELETE FROM metric_roles")

@@ -19,17 +19,19 @@ from tools.changes.queries import (
     _close,
     _utc,
     resolve_service,
+    role_overrides,
 )
 from tools.control_limits import SeriesAnalysis, analyze_series
 
 # ------------------------------------------------------------------ metric_onset
 
 
-def _higher_is_better(metric: str) -> bool | None:
-    return roles.higher_is_better(metric)
+def _higher_is_better(metric: str, overrides: dict[str, str] | None = None) -> bool | None:
+    return roles.higher_is_better(metric, overrides)
 
 
-async def _resolve_metric(session: AsyncSession, org_id: int, service_id: int, service: str, metric: str) -> str:
+async def _resolve_metric(session: AsyncSession, org_id: int, service_id: int, service: str, metric: str,
+                          overrides: dict[str, str] | None = None) -> str:
     rows = await session.execute(
         text("SELECT DISTINCT metric FROM metric_points WHERE org_id = :org AND service_id = :sid ORDER BY metric"),
         {"org": org_id, "sid": service_id},
@@ -40,7 +42,7 @@ async def _resolve_metric(session: AsyncSession, org_id: int, service_id: int, s
         return q
     role = roles.role_for_word(q) or (roles.role_of(q) if q not in names else None)
     if role is not None:  # a role ("errors", "latency") or another org's name for one ("error_rate", "p99_ms")
-        by_role = roles.metrics_for(role, names)
+        by_role = roles.metrics_for(role, names, overrides)
         if by_role:
             return by_role[0]
     partial = [n for n in names if q in n.lower()]
@@ -140,16 +142,16 @@ async def metric_onset(
     start = end - dt.timedelta(hours=hours)
     async with ctx.read() as session:
         sid, name = await resolve_service(session, ctx.org_id, service)
-        metric = await _resolve_metric(session, ctx.org_id, sid, name, metric)
+        overrides = await role_overrides(session, ctx.org_id)
+        metric = await _resolve_metric(session, ctx.org_id, sid, name, metric, overrides)
         grid, values = await _load_series(session, ctx.org_id, sid, metric, start, end)
     result = MetricOnset(service=name, metric=metric, start=start, end=end, n_points=int(np.isfinite(values).sum()))
     if len(grid) >= 16:
-        _fill_onset(result, grid, values)
+        _fill_onset(result, grid, values, _higher_is_better(metric, overrides))
     return ToolOutput(result=result, evidence=[_onset_evidence(result, hours)])
 
 
-def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray) -> None:
-    hib = _higher_is_better(result.metric)
+def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray, hib: bool | None) -> None:
     an = analyze_series(values, higher_is_better=hib)
     idx, method, stage_k, n_crit = _onset_index(an, hib)
     an_stages = an.stages

@@ -186,6 +186,12 @@ ORDER BY w.i, m.metric, m.ts
 """
 
 
+async def role_overrides(session: AsyncSession, org_id: int) -> dict[str, str]:
+    """The organisation's own metric → role mapping (``opsgraph import metric-roles``); empty when none."""
+    rows = await session.execute(text("SELECT metric, role FROM metric_roles WHERE org_id = :org"), {"org": org_id})
+    return {m: r for m, r in rows}
+
+
 async def comovement_metrics(session: AsyncSession, org_id: int, service_ids: Sequence[int]) -> list[str]:
     """The metric names of these services whose role makes a rise bad (errors, latency), whatever they are called."""
     rows = await session.execute(
@@ -194,7 +200,8 @@ async def comovement_metrics(session: AsyncSession, org_id: int, service_ids: Se
         {"org": org_id, "sids": list(service_ids)},
     )
     names = [r[0] for r in rows]
-    return [m for role in roles.COMOVEMENT_ROLES for m in roles.metrics_for(role, names)]
+    overrides = await role_overrides(session, org_id)
+    return [m for role in roles.COMOVEMENT_ROLES for m in roles.metrics_for(role, names, overrides)]
 
 
 async def load_windows(
