@@ -215,3 +215,12 @@ async def test_org2_questions_end_to_end(org2_assistant, org2_db):
     n = sum(1 for t in org.truth["tickets"] if t["status"] in ("new", "open", "pending"))
     assert f"There are {n} tickets" in r.answer
     _cited(r)
+
+
+async def test_org2_incident_report_is_written_and_stored_for_the_org(org2_assistant, org2_db):
+    target, org = org2_db
+    r = await ask(org2_assistant, org.org_id, "draft the incident report for OUT-77")
+    assert r.route == ["report_writer"] and "Incident report: OUT-77" in r.answer
+    assert org.truth["config_cause"] in r.answer  # the pool-size change ranks first in the report
+    rows = _sql(target.conninfo, "SELECT org_id, kind, title FROM reports WHERE run_id = %s", r.id)
+    assert rows == [(org.org_id, "incident", rows[0][2])] and "OUT-77" in rows[0][2]
