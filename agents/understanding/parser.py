@@ -186,7 +186,8 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                                            question=f"“{text}” matches several {kind}s: {', '.join(names)}. Which one did you mean?")
         plan.operation = "clarify"
         return plan
-    if op in ("rank", "compare", "lookup", "explain") and not plan.kpis and links.weak_kpis and not plan.subjects.services:
+    asks_kpi = op in ("rank", "compare", "lookup", "explain") or (op == "attention" and not _ATTENTION.search(q))
+    if asks_kpi and not plan.kpis and links.weak_kpis and not plan.subjects.services:
         cands = links.weak_kpis[0]
         plan.clarification = Clarification(kind="KPI", candidates=cands, question=(
             "Which KPI do you mean: " + ", ".join(f"{c} ({cat.kpis[c][0]})" for c in cands if c in cat.kpis) + "?"))
