@@ -38,7 +38,7 @@ def phrase(s: str) -> str:
 
 
 # Words too generic to name a place or a metric on their own (English, not any organisation's).
-GENERIC = frozenset(
+GENERIC = frozenset(  # noqa: SIM905 - a word list reads better as text
     "the of and a an at in on for to by with from de la le los las el san st saint fort port new old north south "
     "east west central upper lower main city town county international national regional airport field station "
     "depot hub yard terminal center centre hospital clinic site plant office branch campus park street road "

@@ -6,14 +6,23 @@ import datetime as dt
 import re
 
 from agents.plan import QueryPlan, Window
-from agents.understanding.parser import _CHANGELOG, _COMPANY, _COMPARE, _DEPENDS, _FOLLOW, _STATUS, _TOPN, _WORDN
+from agents.understanding.parser import (
+    _CHANGELOG,
+    _COMPANY,
+    _COMPARE,
+    _DEPENDS,
+    _FOLLOW,
+    _STATUS,
+    _TOPN,
+    _WORDN,
+)
 from agents.understanding.timewords import default_shift, shift_back
 
 _KPI_OPS = ("lookup", "explain", "compare", "rank", "attention")
 _CUE = re.compile(r"^\s*(and|what about|how about|same|also|now|ok(?:ay)?|then|for|instead|vs)\b|"
                   r"\b(same (?:thing|question|for)|there|that one|instead|too|as well|the chart|the week before|"
-                  r"the day before|the month before|that period|then|it|its|that|this one|them|those)\b", re.I)
-_CAUSE = re.compile(r"\b(caus\w*|why|root|behind|changed)\b", re.I)
+                  r"the day before|the month before|that period|then|it|its|that|this one|them|those)\b", re.IGNORECASE)
+_CAUSE = re.compile(r"\b(caus\w*|why|root|behind|changed)\b", re.IGNORECASE)
 
 
 def _relative(plan: QueryPlan) -> str | None:
@@ -60,6 +69,14 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
         if plan.filters == type(plan.filters)() and prior.filters != type(prior.filters)():
             plan.filters = prior.filters.model_copy(deep=True)
             plan.inherited.append("filters")
+    if (plan.operation == "ticket_stats" and ps.tickets and not s.tickets
+            and re.search(r"\b(its|it|this ticket|that ticket|the ticket|that one)\b", question, re.IGNORECASE)):
+        plan.operation = "ticket_sla" if plan.filters.sla or re.search(r"\bsla\b", question, re.IGNORECASE) else "ticket_classify"
+        s.tickets = list(ps.tickets)
+        plan.filters = type(plan.filters)()
+        plan.rate, plan.count = None, False
+        plan.inherited.append("tickets")
+        plan.follow_up = True
     if plan.operation == "lookup" and not s.scopes and prior.operation in ("compare", "rank") and plan.kpis:
         plan.operation = prior.operation  # "what about <another KPI>?" after a comparison or a ranking
         for field in ("order", "limit", "group_by"):

@@ -43,6 +43,7 @@ class Links:
     unknown: list[UnknownName] = field(default_factory=list)
     maybe_unknown: list[UnknownName] = field(default_factory=list)  # only counts when the question is about a place
     ambiguous: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (kind, text, candidates)
+    kpi_words: list[str] = field(default_factory=list)  # unlinked words right before "at/in <place>"
 
     def add(self, kind: str, value: str) -> None:
         lst: list[str] = getattr(self, {"station": "stations", "region": "regions", "kpi": "kpis",
@@ -181,11 +182,22 @@ def link(question: str, cat: Catalog) -> Links:
         if re.fullmatch(r"[A-Z]{2,5}", word) and not _is_kpi_word(word, cat):
             seen.add(word.lower())
             out.unknown.append(UnknownName(kind="station", text=word, suggestions=_suggest(word, st_choices)))
-        elif prev in PLACE_PREPS and word.lower() not in STOP and word.lower() not in GENERIC and word.isalpha() and (
+        elif prev in ("at", "in", "vs", "versus", "near") and word.lower() not in STOP and word.lower() not in GENERIC and word.isalpha() and (
             word[:1].isupper() or 3 <= len(word) <= 4
         ) and not _is_kpi_word(word, cat):
             seen.add(word.lower())
             out.maybe_unknown.append(UnknownName(kind="station", text=word, suggestions=_suggest(word, st_choices)))
+    # Words naming a metric that is not one of the organisation's KPIs ("customer satisfaction at DAL").
+    for j, t in enumerate(toks):
+        if t.used and j > 0 and toks[j - 1].raw.lower() in ("at", "in", "for"):
+            k = j - 2
+            words: list[str] = []
+            while k >= 0 and not toks[k].used and toks[k].raw.lower() not in STOP | {"s"} and toks[k].raw.isalpha():
+                words.insert(0, toks[k].raw)
+                k -= 1
+            if words and any(w.lower() not in GENERIC for w in words):
+                out.kpi_words = words
+            break
     low_q = question.lower()
     if m := re.search(r"\b(?:the\s+)?([a-z][\w-]*)\s+region\b", low_q):
         word = m.group(1)

@@ -16,12 +16,13 @@ from agents.plan import (
     ServiceMetric,
     Subjects,
     TicketText,
+    UnknownName,
 )
 from agents.understanding.catalog import Catalog
 from agents.understanding.linking import Links, link
 from agents.understanding.timewords import TimeParse, parse_time
 
-_I = re.I
+_I = re.IGNORECASE
 _CLASSIFY = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?(?:classify|triage|categori[sz]e|label)\b|\bclassify\s+this\b", _I)
 _REPORT = re.compile(r"\b(draft|write|generate|prepare|produce|create|make)\b.*\b(report|post-?mortem|write[- ]?up|rca)\b"
                      r"|\b(post-?mortem|incident report|investigation report)\b", _I)
@@ -57,6 +58,9 @@ _ROLE = [("errors", re.compile(r"\b(errors?|error rate|5\d\d|failures?|failing|e
          ("saturation", re.compile(r"\b(cpu|memory|saturat\w*|utili[sz]ation|load)\b", _I))]
 _TOPN = re.compile(r"\b(?:top|bottom|worst|best|first|lowest|highest)\s+(\d{1,3}|three|five|ten|two)\b", _I)
 _WORDN = {"two": 2, "three": 3, "five": 5, "ten": 10}
+_ACTION = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?(delete|remove|erase|wipe|truncate|drop\s+(?:the\s+)?table|"
+                     r"update|modify|insert|book|buy|purchase|order|send|email|post|reassign|assign|close|reopen|"
+                     r"escalate|restart|reboot|deploy|roll\s*back|rollback|revert|approve|merge|cancel)\b", _I)
 _OOS_HINT = "That is outside what I can answer from this organisation's data."
 
 TICKET_STATUS = {"open": ["new", "open"], "new": ["new"], "pending": ["pending"], "resolved": ["resolved"],
@@ -114,8 +118,8 @@ def _ticket_filters(q: str) -> Filters:
 
 
 def _pasted_ticket(q: str) -> TicketText | None:
-    m = re.search(r"(?:ticket|this|text|case)?\s*[:\-–]\s*(.+)$", q, re.S) or re.search(
-        r"^\s*(?:please\s+)?(?:classify|triage|categori[sz]e|label)\s+(?:this\s+)?(?:ticket\s+)?(.+)$", q, re.S | _I)
+    m = re.search(r"(?:ticket|this|text|case)?\s*[:\-–]\s*(.+)$", q, re.DOTALL) or re.search(
+        r"^\s*(?:please\s+)?(?:classify|triage|categori[sz]e|label)\s+(?:this\s+)?(?:ticket\s+)?(.+)$", q, re.DOTALL | _I)
     body = (m.group(1) if m else q).strip().strip('"“”')
     if len(body) < 8:
         return None
@@ -157,7 +161,8 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                         deployments=links.deployments, config_changes=links.config_changes, commits=links.commits)
     subjects.scopes = _scopes(links, cat, q)
     kpis = list(links.kpis)
-    if not kpis and len(links.weak_kpis) == 1 and len(links.weak_kpis[0]) == 1:
+    if (not kpis and len(links.weak_kpis) == 1 and len(links.weak_kpis[0]) == 1
+            and (links.stations or links.regions or _RANK.search(q))):
         kpis = list(links.weak_kpis[0])
     plan = QueryPlan(operation="out_of_scope", subjects=subjects, kpis=kpis, window=tp.window)
     if tp.relative:
@@ -175,6 +180,12 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         unknown = [u for u in unknown if u.kind in ("ticket",)]
     if op == "ticket_stats":
         unknown = [u for u in unknown if u.kind not in ("station",)]
+    if op == "attention" and not _ATTENTION.search(q) and links.kpi_words and not links.weak_kpis:
+        names = {n.lower(): c for c, v in cat.kpis.items() for n in v[:1]} | {c.lower(): c for c in cat.kpis}
+        text = " ".join(links.kpi_words)
+        from agents.understanding.linking import _suggest
+
+        unknown.append(UnknownName(kind="KPI", text=text, suggestions=_suggest(text, names)))
     if unknown:
         plan.unknown = unknown
         plan.operation = "unknown"
@@ -201,11 +212,13 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
 
 def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimeParse) -> Operation:
     s = plan.subjects
+    if _ACTION.search(q):
+        return "out_of_scope"  # read-only: actions (deleting, booking, deploying…) are not something it does
     # Ticket text to classify is data: read it first and never look for names in it.
     if _CLASSIFY.search(q) and not s.tickets:
         plan.ticket_text = _pasted_ticket(q)
-        if plan.ticket_text:
-            return "ticket_classify"
+        if plan.ticket_text or re.fullmatch(r"\W*(?:please\s+)?\w+(?:\s+(?:this|the|a|my))?(?:\s+ticket)?\s*[:\-–]?\s*", q, _I):
+            return "ticket_classify"  # with no text, the triager asks for it
     if _REPORT.search(q):
         if not s.incidents and (_INCIDENT_WORDS.search(q) or s.services):
             s.incidents = _incident_by_words(q, cat, tp, s.services)
