@@ -49,6 +49,10 @@ GENERIC = frozenset(  # noqa: SIM905 - a word list reads better as text
 )
 
 
+# How service names end ("ledger-svc" is "the ledger service").
+_SERVICE_SUFFIXES = frozenset({"svc", "srv", "api", "app", "db", "web", "service", "server", "worker", "proxy", "backend"})
+
+
 @dataclass
 class IncidentRef:
     external_id: str
@@ -178,7 +182,7 @@ class Catalog:
         for svc in self.services:
             add(phrase(svc), "service", svc, 2)
             toks = norm_tokens(svc)
-            core = [t for t in toks if t not in GENERIC]
+            core = [t for t in toks if t not in GENERIC and t not in _SERVICE_SUFFIXES]
             if core and core != toks:
                 add(" ".join(core), "service", svc, 1)
         return out

@@ -50,7 +50,8 @@ _STATUS = re.compile(r"\b(status|resolved|fixed|mitigated|still open|closed|over
 _KPI_WORDS = re.compile(r"\b(kpis?|metrics?|dashboard|doing|perform\w*|numbers|health|how\s+(?:is|are|was|were|did)|"
                         r"what(?:'s| is| was)\s+the|value|trend|show)\b", _I)
 _FOLLOW = re.compile(r"^\s*(and|what about|how about|same(?: thing)?(?: for)?|also|now|ok(?:ay)?|then|for)\b", _I)
-_COMPANY = re.compile(r"\b(company[- ]wide|overall|across (?:all|the (?:whole )?(?:company|network|org\w*))|all stations|"
+_COMPANY = re.compile(r"\b(company[- ]wide|overall|(?:vs\.?|versus|against|to|with)\s+(?:the\s+)?(?:company|network|rest)"
+                      r"(?:\s+average)?|(?:company|network)\s+average|across (?:all|the (?:whole )?(?:company|network|org\w*))|all stations|"
                       r"whole (?:company|network|org\w*)|network[- ]wide|everywhere|in total)\b", _I)
 _ROLE = [("errors", re.compile(r"\b(errors?|error rate|5\d\d|failures?|failing|exceptions?)\b", _I)),
          ("latency", re.compile(r"\b(latency|p9\d|p50|slow\w*|response time|lag\w*)\b", _I)),
@@ -178,6 +179,7 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         unknown += links.maybe_unknown
     if op in ("ticket_classify",) and plan.ticket_text is not None:
         unknown = [u for u in unknown if u.kind in ("ticket",)]
+        plan.subjects, plan.kpis, plan.service_metrics = Subjects(), [], []  # the pasted text is data, not names
     if op == "ticket_stats":
         unknown = [u for u in unknown if u.kind not in ("station",)]
     if op == "attention" and not _ATTENTION.search(q) and links.kpi_words and not links.weak_kpis:
@@ -275,6 +277,13 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         if _WHY.search(q):
             return "explain"
         return "lookup"
+    if _WHY.search(q) and tp.window is not None and not _TICKETS.search(q):
+        on_day = [r.external_id for r in cat.incident_refs if tp.window.start <= r.started <= tp.window.end]
+        if len(on_day) == 1:  # "what broke on November 12"
+            s.incidents = on_day
+            return "incident_cause"
+        if on_day:
+            return "incident_list"
     if _RANK.search(q) and re.search(r"\b(stations?|regions?|sites?|locations?)\b", q, _I):
         return _rank(q, plan, cat)
     if _ATTENTION.search(q) or re.search(r"\b(kpis?|dashboard)\b", q, _I):

@@ -139,6 +139,13 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
         return _win(dt.date(y, 1, 1), dt.date(y, 12, 31), "last year"), None, m
     if m := re.search(r"\b(?:this|current)\s+year\b|\byear\s+to\s+date\b|\bytd\b|\bso\s+far\s+this\s+year\b", q):
         return _win(dt.date(today.year, 1, 1), today, "this year"), None, m
+    if m := re.search(r"\b(?:the\s+)?(this|current|last|previous|past|prior)\s+quarter\b|\bquarter\s+to\s+date\b|\bqtd\b", q):
+        qs = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+        if m.group(1) in ("last", "previous", "past", "prior"):
+            end = qs - dt.timedelta(days=1)
+            start = dt.date(end.year, 3 * ((end.month - 1) // 3) + 1, 1)
+            return _win(start, end, "last quarter"), None, m
+        return _win(qs, today, "this quarter"), None, m
     if m := re.search(r"\bq([1-4])(?:\s*(?:of\s+)?('?\d{2,4}))?\b", q):
         qn = int(m.group(1))
         y = int(m.group(2).lstrip("'")) if m.group(2) else today.year

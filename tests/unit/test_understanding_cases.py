@@ -269,6 +269,32 @@ CASES += [
     (R, "and its sla?", {"prior": ["classify NW-1031"], "op": "ticket_sla", "tck": ["NW-1031"]}),
 ]
 
+CASES += [
+    (D, "pls show aog for houston over the last quarter", {"op": "lookup", "kpi": "AOG_EVENTS", "at": ["HOU"], "win": ("2026-07-01", "2026-09-30")}),
+    (D, "What's going on with MX delays in Dallas?", {"op": "lookup", "kpi": "MX_DELAY_MINUTES", "at": ["DAL"]}),
+    (D, "is austin's fill rate getting worse?", {"op": "explain", "kpi": "PARTS_FILL_RATE", "at": ["AUS"]}),
+    (D, "worst region for mx cancellations", {"op": "rank", "kpi": "MX_CANCELLATIONS", "group_by": "region", "order": "worst"}),
+    (D, "compare central and west on deferrals", {"op": "compare", "kpi": "DEFERRED_ITEMS", "at": ["CENTRAL", "WEST"]}),
+    (D, "otp mx at DAL vs company", {"op": "compare", "kpi": "OTP_MX_RATE", "at": ["DAL", "company"]}),
+    (D, "anything I should worry about at BWI?", {"op": "attention", "at": ["BWI"]}),
+    (D, "who deployed to payments yesterday", {"op": "changelog", "svc": ["payments"], "day": "2026-11-19"}),
+    (D, "was there an outage last week?", {"op": "incident_list", "win": LW}),
+    (D, "what's the status of the checkout incident", {"op": "incident_status", "inc": ["INC-2045"]}),
+    (D, "classify: customers cannot connect to the VPN gateway since this morning", {"op": "ticket_classify", "text": True, "svc": []}),
+    (D, "the parts fill rate in vegas on the 12th of november", {"op": "lookup", "kpi": "PARTS_FILL_RATE", "at": ["LAS"], "day": "2026-11-12"}),
+    (D, "api gateway error spike root cause", {"op": "explain", "svc": ["api-gateway"], "role": "errors"}),
+    (R, "how punctual was york last week", {"op": "lookup", "kpi": "PPM", "at": ["YRK"], "win": LW}),
+    (R, "york ppm by week this quarter", {"op": "lookup", "kpi": "PPM", "at": ["YRK"], "grain": "week", "win": ("2026-10-01", "2026-11-20")}),
+    (R, "were there more cancellations at edinburgh than glasgow in october", {"op": "compare", "kpi": "CANCEL_PCT", "at": ["EDB", "GLC"]}),
+    (R, "what's the fleet availability across the network", {"op": "lookup", "kpi": "FLEET_AVAIL", "at": ["company"]}),
+    (R, "why is the ledger service throwing errors", {"op": "explain", "svc": ["ledger-svc"], "role": "errors"}),
+    (R, "has OUT-78 been fixed?", {"op": "incident_status", "inc": ["OUT-78"]}),
+    (R, "what broke on november 12", {"op": "incident_cause", "inc": ["OUT-77"]}),
+    (R, "is nw-2001 going to breach", {"op": "ticket_sla", "tck": ["NW-2001"]}),
+    (R, "how's everything at newcastle", {"op": "attention", "at": ["NCL"]}),
+    (R, "birmingham traction issues", {"op": "lookup", "kpi": "TRACTION_FAULTS", "at": ["BHM"]}),
+]
+
 # Names any way people type them: code, lower-case code after "at", the full name, a part of it, a typo.
 _NAMES = {
     D: [("DAL", "DAL", "dal", "Dallas Love Field", "dallas", "dalas"), ("HOU", "HOU", "hou", "Houston Hobby", "houston", "huston"),
