@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agents.understanding.vocab import STOP
+
 _SPLIT = re.compile(r"[^a-z0-9]+")
 
 
@@ -177,7 +179,8 @@ class Catalog:
                 for i in range(len(toks)):
                     for j in range(i + 1, len(toks) + 1):
                         part = toks[i:j]
-                        if part != toks and not all(t in GENERIC for t in part) and len(" ".join(part)) >= 4:
+                        if (part != toks and not all(t in GENERIC or t in STOP for t in part)
+                                and len(" ".join(part)) >= 3):
                             add(" ".join(part), "kpi", code, 1)
         for svc in self.services:
             add(phrase(svc), "service", svc, 2)

@@ -225,9 +225,11 @@ def _kpi_by_coverage(out: Links, words: list[str], cat: Catalog) -> None:
     for code, names in cat.kpis.items():
         for n in names:
             toks = [stem(t) for t in re.split(r"[^a-z0-9]+", re.sub(r"\(|\)", " ", n.lower())) if t]
-            if not toks or not any(t in have and t not in GENERIC for t in toks):
+            hit = [t in have or any(len(w) >= 4 and t.startswith(w) for w in have) for t in toks]  # "perf"
+            specific = any(h and t not in GENERIC for h, t in zip(hit, toks, strict=True))
+            if not toks or not (specific or (sum(hit) >= 3 and sum(hit) / len(toks) >= 0.75)):
                 continue
-            scores[code] = max(scores.get(code, 0.0), sum(t in have for t in toks) / len(toks))
+            scores[code] = max(scores.get(code, 0.0), sum(hit) / len(toks))
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     if ranked and ranked[0][1] >= 0.6 and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
         out.add("kpi", ranked[0][0])

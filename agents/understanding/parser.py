@@ -39,7 +39,8 @@ _CHANGELOG = re.compile(r"\b(deploy\w*|releas\w*|rollouts?|roll(?:ed)? out|rollb
 _DEPENDS = re.compile(r"\b(depends?\s+on|dependenc\w+|dependents?|upstream|downstream|calls)\b", _I)
 _COMPARE = re.compile(r"\b(vs\.?|versus|compare\w*|comparison|against|between|relative to|differ\w*)\b", _I)
 _RANK = re.compile(r"\b(worst|best|top\s*\d*|bottom\s*\d*|lowest|highest|least|most|fewest|rank\w*|leaderboard|"
-                   r"which\s+(?:station|region|site|location)s?|(?:station|region)s?\s+with\s+the)\b", _I)
+                   r"which\s+(?:station|region|site|location)s?|(?:station|region)s?\s+with\s+the|"
+                   r"(?:by|per|each|every|across)\s+(?:station|region|site|location)s?)\b", _I)
 _CHART = re.compile(r"\b(chart|plot|graph|visuali[sz]e|draw)\b", _I)
 _COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b", _I)
 _TICKETS = re.compile(r"\b(tickets?|support cases?|cases|sla|slas|backlog|queue|breach\w*|at[- ]risk|first response)\b", _I)
@@ -57,7 +58,7 @@ _ROLE = [("errors", re.compile(r"\b(errors?|error rate|5\d\d|failures?|failing|e
          ("latency", re.compile(r"\b(latency|p9\d|p50|slow\w*|response time|lag\w*)\b", _I)),
          ("throughput", re.compile(r"\b(throughput|traffic|rps|qps|requests? per|volume)\b", _I)),
          ("saturation", re.compile(r"\b(cpu|memory|saturat\w*|utili[sz]ation|load)\b", _I))]
-_TOPN = re.compile(r"\b(?:top|bottom|worst|best|first|lowest|highest)\s+(\d{1,3}|three|five|ten|two)\b", _I)
+_TOPN = re.compile(r"\b(?:top|bottom|worst|best|first|lowest|highest|which)\s+(\d{1,3}|three|five|ten|two)\b", _I)
 _WORDN = {"two": 2, "three": 3, "five": 5, "ten": 10}
 _ACTION = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?(delete|remove|erase|wipe|truncate|drop\s+(?:the\s+)?table|"
                      r"update|modify|insert|book|buy|purchase|order|send|email|post|reassign|assign|close|reopen|"
@@ -200,6 +201,8 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         plan.operation = "clarify"
         return plan
     asks_kpi = op in ("rank", "compare", "lookup", "explain") or (op == "attention" and not _ATTENTION.search(q))
+    if op in ("rank", "compare", "lookup", "explain") and not plan.kpis:
+        plan.notes.append(f"wanted:{op}")  # a follow-up fills the KPI from the thread instead of asking
     if asks_kpi and not plan.kpis and links.weak_kpis and not plan.subjects.services:
         cands = links.weak_kpis[0]
         plan.clarification = Clarification(kind="KPI", candidates=cands, question=(

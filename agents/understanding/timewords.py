@@ -76,6 +76,17 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
     if m := re.search(rf"\b(?:between|from)\s+{iso}\s+(?:and|to|until|through)\s+{iso}\b|\b{iso}\s*(?:to|until|through|–|—|\.\.)\s*{iso}\b", q):
         a, b = [dt.date.fromisoformat(x) for x in m.groups() if x]
         return _win(a, b, m.group(0)), None, m
+    md = rf"(?:{_MON_RE}\.?\s+{_DAY}|{_DAY}(?:\s+of)?\s+{_MON_RE}\.?)"
+    if m := re.search(rf"\b(?:between|from)\s+(?:the\s+)?(?P<a>{md})\s+(?:and|to|until|till|through|-|–)\s+(?:the\s+)?"
+                      rf"(?P<b>{md}|\d{{1,2}}(?:st|nd|rd|th)?)\b", q):
+        a = _anydate(m.group("a"), today)
+        b = _anydate(m.group("b"), today) or (a and _d(a.year, a.month, int(re.match(r"\d+", m.group("b")).group(0))))
+        if a and b:
+            return _win(a, b, m.group(0)), None, m
+    if m := re.search(r"\bsince\s+the\s+(\d{1,2})(?:st|nd|rd|th)\b", q):
+        d = _d(today.year, today.month, int(m.group(1)))
+        if d and d <= today:
+            return _win(d, today, m.group(0)), None, m
     if m := re.search(rf"\b(?:the\s+)?week\s+(?:of|starting|beginning)\s+(?:{iso}|{_MON_RE}\.?\s+{_DAY}|{_DAY}\s+{_MON_RE})", q):
         d = _anydate(m.group(0), today)
         if d:

@@ -35,7 +35,7 @@ STOP = frozenset(  # noqa: SIM905 - a word list reads better as text
     errors error latency throughput traffic slow slower slowness saturation cpu memory p99 p95 p50 requests
     health healthy unhealthy ok okay fine hi hello hey thanks weather tomorrow everything anything something nothing
     stuff looking shape situation picture overview update updates summary worry worried concern concerned lately
-    recently usual normal unusual going trending throwing broke broken
+    recently usual normal unusual going trending throwing broke broken per via each vs.
     """.split()
 )
 

@@ -295,6 +295,23 @@ CASES += [
     (R, "birmingham traction issues", {"op": "lookup", "kpi": "TRACTION_FAULTS", "at": ["BHM"]}),
 ]
 
+CASES += [
+    (D, "why did it drop?", {"prior": ["otp mx at dal last week", "what about hou"], "op": "explain", "kpi": "OTP_MX_RATE", "at": ["HOU"], "win": LW}),
+    (D, "and the best?", {"prior": ["which station is worst for aog this month"], "op": "rank", "order": "best", "kpi": "AOG_EVENTS"}),
+    (D, "and how many are enterprise", {"prior": ["how many open tickets"], "op": "ticket_stats", "tier": ["enterprise"], "status": ["new", "open"], "count": True}),
+    (R, "break it down by station", {"prior": ["punctuality in scotland this month"], "op": "rank", "group_by": "station", "at": ["SCO"], "win": TM}),
+    (R, "and at york?", {"prior": ["punctuality in scotland this month", "break it down by station"], "op": "lookup", "at": ["YRK"], "kpi": "PPM"}),
+    (R, "what does it depend on", {"prior": ["why is fare engine slow"], "op": "changelog", "svc": ["fare-engine"], "deps": True}),
+    (D, "Why did OTP at DAL drop", {"op": "explain", "kpi": "OTP_MX_RATE", "at": ["DAL"]}),
+    (D, "on time perf at DAL", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["DAL"]}),
+    (D, "dal otp", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["DAL"]}),
+    (D, "which 2 stations had the highest mx delay minutes yesterday", {"op": "rank", "limit": 2, "order": "worst", "day": "2026-11-19"}),
+    (R, "York: cancellations since the 1st", {"op": "lookup", "at": ["YRK"], "win": ("2026-11-01", "2026-11-20")}),
+    (R, "cancellations at york between nov 2 and nov 8", {"op": "lookup", "at": ["YRK"], "win": WBL}),
+    (R, "how were cancellations at york from 2 nov to 8 nov", {"op": "lookup", "at": ["YRK"], "win": WBL}),
+    (R, "per station ppm", {"op": "rank", "kpi": "PPM", "group_by": "station"}),
+]
+
 # Names any way people type them: code, lower-case code after "at", the full name, a part of it, a typo.
 _NAMES = {
     D: [("DAL", "DAL", "dal", "Dallas Love Field", "dallas", "dalas"), ("HOU", "HOU", "hou", "Houston Hobby", "houston", "huston"),
