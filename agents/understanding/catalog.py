@@ -24,7 +24,7 @@ _SPLIT = re.compile(r"[^a-z0-9]+")
 
 def norm_tokens(s: str) -> list[str]:
     """Lower-case word tokens, singular (``events`` → ``event``) so plural and singular match."""
-    return [stem(t) for t in _SPLIT.split(s.lower()) if t]
+    return [stem(t) for t in _SPLIT.split(re.sub(r"['’]s\b", "s", s.lower())) if t]
 
 
 def stem(t: str) -> str:

@@ -130,7 +130,7 @@ def link(question: str, cat: Catalog) -> Links:
     for i, (r, _) in enumerate(raws):
         if i in used_raw:
             continue
-        for part in re.split(r"[^A-Za-z0-9]+", re.sub(r"'s$", "", r)):
+        for part in re.split(r"[^A-Za-z0-9]+", re.sub(r"['’]s$", "s", r)):
             if part:
                 toks.append(_Tok(raw=part, norm=stem(part.lower()), ix=i))
     phrases = cat.phrases

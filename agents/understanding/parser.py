@@ -21,8 +21,13 @@ from agents.plan import (
 from agents.understanding.catalog import Catalog
 from agents.understanding.linking import Links, link
 from agents.understanding.timewords import TimeParse, parse_time
+from agents.understanding.vocab import STOP
 
 _I = re.IGNORECASE
+# What organisations call their places (plain English nouns): "which depot", "per hospital".
+_PLACE_NOUN = (r"(?:station|region|site|location|depot|hospital|clinic|airport|branch|store|warehouse|plant|facility|"
+               r"office|hub|yard|terminal|base|route|area|zone)")
+_PLACE = _PLACE_NOUN + "s?"
 _CLASSIFY = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?(?:classify|triage|categori[sz]e|label)\b|\bclassify\s+this\b", _I)
 _REPORT = re.compile(r"\b(draft|write|generate|prepare|produce|create|make)\b.*\b(report|post-?mortem|write[- ]?up|rca)\b"
                      r"|\b(post-?mortem|incident report|investigation report)\b", _I)
@@ -39,8 +44,8 @@ _CHANGELOG = re.compile(r"\b(deploy\w*|releas\w*|rollouts?|roll(?:ed)? out|rollb
 _DEPENDS = re.compile(r"\b(depends?\s+on|dependenc\w+|dependents?|upstream|downstream|calls)\b", _I)
 _COMPARE = re.compile(r"\b(vs\.?|versus|compare\w*|comparison|against|between|relative to|differ\w*)\b", _I)
 _RANK = re.compile(r"\b(worst|best|top\s*\d*|bottom\s*\d*|lowest|highest|least|most|fewest|rank\w*|leaderboard|"
-                   r"which\s+(?:station|region|site|location)s?|(?:station|region)s?\s+with\s+the|"
-                   r"(?:by|per|each|every|across)\s+(?:station|region|site|location)s?)\b", _I)
+                   rf"which\s+{_PLACE}|{_PLACE}\s+(?:with|has|had|have)\s+the|"
+                   rf"(?:by|per|each|every|across)\s+{_PLACE})\b", _I)
 _CHART = re.compile(r"\b(chart|plot|graph|visuali[sz]e|draw)\b", _I)
 _COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b", _I)
 _TICKETS = re.compile(r"\b(tickets?|support cases?|cases|sla|slas|backlog|queue|breach\w*|at[- ]risk|first response)\b", _I)
@@ -152,6 +157,20 @@ def _incident_by_words(q: str, cat: Catalog, tp: TimeParse, services: list[str])
     if scored and scored[0][0] >= 70 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
         return [scored[0][1].external_id]
     return []
+
+
+def _incident_of_service(q: str, cat: Catalog, services: list[str]) -> str | None:
+    """An incident of the named service whose title's own words the question uses."""
+    svc_words = {w for sv in services for w in re.split(r"[^a-z0-9]+", sv.lower())}
+    words = [w for w in re.findall(r"[a-z]{4,}", q.lower()) if w not in STOP and w not in svc_words]
+    hits = []
+    for r in cat.incident_refs:
+        if r.service not in services:
+            continue
+        title = [w for w in re.findall(r"[a-z]{4,}", r.title.lower()) if w not in svc_words and w not in STOP]
+        if any(fuzz.ratio(a, b) >= 80 for a in words for b in title):
+            hits.append(r.external_id)
+    return hits[0] if len(hits) == 1 else None
 
 
 def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
@@ -267,6 +286,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             plan.rate = "sla_resolution" if plan.filters.sla_clock == "resolution" else "sla_response"
         return "ticket_stats"
     if s.services and not plan.kpis:
+        if not plan.service_metrics and (inc := _incident_of_service(q, cat, s.services)):
+            s.incidents = [inc]  # "what caused the lab results delay": an incident's title, not a metric
+            return "incident_cause" if _WHY.search(q) else "incident_status"
         return "explain"
     if plan.kpis or s.scopes:
         if len(s.scopes) >= 2 or (_COMPARE.search(q) and len(s.scopes) >= 1 and re.search(r"\b(compan|overall|network)", q, _I)):
@@ -287,7 +309,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             return "incident_cause"
         if on_day:
             return "incident_list"
-    if _RANK.search(q) and re.search(r"\b(stations?|regions?|sites?|locations?)\b", q, _I):
+    if _RANK.search(q) and re.search(rf"\b{_PLACE}\b", q, _I):
         return _rank(q, plan, cat)
     if _ATTENTION.search(q) or re.search(r"\b(kpis?|dashboard)\b", q, _I):
         return "attention"
@@ -295,7 +317,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
 
 
 def _rank(q: str, plan: QueryPlan, cat: Catalog) -> Operation:
-    plan.group_by = "region" if re.search(r"\bregions?\b", q, _I) else "station"
+    plan.group_by = "region" if re.search(r"\b(regions?|routes?|areas?|zones?|divisions?)\b", q, _I) else "station"
     if plan.subjects.scopes and plan.subjects.scopes[0].level == "region" and plan.group_by == "station":
         pass  # stations within that region
     low = q.lower()
@@ -312,6 +334,6 @@ def _rank(q: str, plan: QueryPlan, cat: Catalog) -> Operation:
         plan.order = "worst"
     if m := _TOPN.search(q):
         plan.limit = int(m.group(1)) if m.group(1).isdigit() else _WORDN[m.group(1).lower()]
-    elif re.search(r"\bwhich\s+(station|region|site|location)\b|\b(?:the\s+)?(?:worst|best)\s+(station|region)\b", low):
+    elif re.search(rf"\bwhich\s+{_PLACE_NOUN}\b|\b(?:the\s+)?(?:worst|best)\s+{_PLACE_NOUN}\b", low):
         plan.limit = 1
     return "rank"

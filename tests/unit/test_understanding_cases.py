@@ -13,15 +13,16 @@ import pytest
 
 from agents.plan import QueryPlan
 from agents.router import route
-from tests.unit.understanding_orgs import TODAY, demo, rail
+from tests.unit.understanding_orgs import TODAY, demo, hospital, rail
 
-ORGS = {"demo": demo(), "rail": rail()}
+ORGS = {"demo": demo(), "rail": rail(), "hospital": hospital()}
 LW = ("2026-11-09", "2026-11-15")  # last week (today is Friday 2026-11-20)
 WBL = ("2026-11-02", "2026-11-08")  # the week before last
 TM = ("2026-11-01", "2026-11-20")  # this month
 
 D = "demo"
 R = "rail"
+H = "hospital"  # a third organisation, for names with apostrophes and generic words
 CASES: list[tuple[str, str, dict[str, Any]]] = [
     # ---------------------------------------------------------------- demo: KPI lookups, names, typos
     (D, "whats the otp mx rate at dalas last week", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["DAL"], "win": LW}),
@@ -310,6 +311,28 @@ CASES += [
     (R, "cancellations at york between nov 2 and nov 8", {"op": "lookup", "at": ["YRK"], "win": WBL}),
     (R, "how were cancellations at york from 2 nov to 8 nov", {"op": "lookup", "at": ["YRK"], "win": WBL}),
     (R, "per station ppm", {"op": "rank", "kpi": "PPM", "group_by": "station"}),
+]
+
+CASES += [
+    (H, "ER wait times at st marys last week", {"op": "lookup", "kpi": "ED_WAIT", "at": ["SMH"], "win": LW}),
+    (H, "ed wait at st. mary's", {"op": "lookup", "kpi": "ED_WAIT", "at": ["SMH"]}),
+    (H, "a&e waits at royal general yesterday", {"op": "lookup", "kpi": "ED_WAIT", "at": ["RGH"], "day": "2026-11-19"}),
+    (H, "bed occupancy at westmead medical center this month", {"op": "lookup", "kpi": "BED_OCC", "at": ["WMC"], "win": TM}),
+    (H, "readmissions at northside in october", {"op": "lookup", "kpi": "READMIT_30D", "at": ["NCC"], "win": ("2026-10-01", "2026-10-31")}),
+    (H, "which hospital has the highest bed occupancy", {"op": "rank", "kpi": "BED_OCC", "order": "worst", "limit": 1, "group_by": "station"}),
+    (H, "hospital with worst ed waits this week", {"op": "rank", "kpi": "ED_WAIT", "order": "worst"}),
+    (H, "Seattle ed wait", {"op": "lookup", "kpi": "ED_WAIT", "at": ["SEA"]}),
+    (H, "sick leave across the metro region", {"op": "lookup", "kpi": "STAFF_SICK", "at": ["METRO"]}),
+    (H, "why did readmits go up at RGH?", {"op": "explain", "kpi": "READMIT_30D", "at": ["RGH"]}),
+    (H, "is HX-502 resolved", {"op": "incident_status", "inc": ["HX-502"]}),
+    (H, "any deploys to the pharmacy api this week", {"op": "changelog", "svc": ["pharmacy-api"]}),
+    (H, "occupancy at St Marys Hospital on 2026-11-03", {"op": "lookup", "kpi": "BED_OCC", "at": ["SMH"], "day": "2026-11-03"}),
+    (H, "ed wait at JFK", {"op": "unknown", "unknown": "JFK"}),
+    (H, "absence rate in the rural network", {"op": "lookup", "kpi": "STAFF_SICK", "at": ["RURAL"]}),
+    (H, "whats the 30 day readmission rate at westmead", {"op": "lookup", "kpi": "READMIT_30D", "at": ["WMC"]}),
+    (H, "lab results svc errors", {"op": "explain", "svc": ["lab-results-svc"], "role": "errors"}),
+    (H, "BLD-1200 contents", {"op": "changelog", "dep": ["BLD-1200"]}),
+    (H, "what caused the lab results delay", {"op": "incident_cause", "inc": ["HX-501"]}),
 ]
 
 # Names any way people type them: code, lower-case code after "at", the full name, a part of it, a typo.
