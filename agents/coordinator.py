@@ -38,7 +38,7 @@ def next_node(state: dict[str, Any]) -> str:
     return plan[0] if plan else "compose"
 
 
-def specialist_node(name: str):  # noqa: ANN201 - a LangGraph node
+def specialist_node(name: str):
     module = REGISTRY[name].module
 
     async def node(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:

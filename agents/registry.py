@@ -11,7 +11,12 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from agents.plan import QueryPlan
-from agents.specialists import change_correlator, kpi_analyst, report_writer, ticket_triager
+from agents.specialists import (
+    change_correlator,
+    kpi_analyst,
+    report_writer,
+    ticket_triager,
+)
 
 MODULES: tuple[ModuleType, ...] = (kpi_analyst, change_correlator, ticket_triager, report_writer)
 

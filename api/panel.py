@@ -133,6 +133,17 @@ async def plotly_stylesheet(request: Request) -> Response:
     return _respond(request, data, f'"{etag}"', ".css", max_age=86400)
 
 
+@router.get("/static/agents.json")
+async def agents_json(request: Request) -> Response:
+    """The specialists as the registry declares them (the timeline's labels)."""
+    import json
+
+    from agents.registry import TITLES, describe
+
+    data = json.dumps({"titles": TITLES, "specialists": describe()}).encode()
+    return _respond(request, data, f'"{hashlib.sha256(data).hexdigest()[:20]}"', ".json", max_age=0)
+
+
 @router.get("/static/{name:path}")
 async def asset(name: str, request: Request) -> Response:
     """A file of api/static (no directory listing, nothing outside it)."""

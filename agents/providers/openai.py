@@ -18,9 +18,9 @@ from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, ValidationError
 
 from agents.deps import RunDeps
+from agents.plan import QueryPlan
 from agents.providers.offline import assemble
 from agents.providers.pricing import cost_usd
-from agents.plan import QueryPlan
 from agents.registry import describe, specialists_for
 from agents.router import RoutePlan, legacy_context, route
 from agents.understanding import Catalog, help_text

@@ -17,12 +17,14 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agents.understanding.vocab import STOP
+
 _SPLIT = re.compile(r"[^a-z0-9]+")
 
 
 def norm_tokens(s: str) -> list[str]:
     """Lower-case word tokens, singular (``events`` → ``event``) so plural and singular match."""
-    return [stem(t) for t in _SPLIT.split(s.lower()) if t]
+    return [stem(t) for t in _SPLIT.split(re.sub(r"['’]s\b", "s", s.lower())) if t]
 
 
 def stem(t: str) -> str:
@@ -38,7 +40,7 @@ def phrase(s: str) -> str:
 
 
 # Words too generic to name a place or a metric on their own (English, not any organisation's).
-GENERIC = frozenset(
+GENERIC = frozenset(  # noqa: SIM905 - a word list reads better as text
     "the of and a an at in on for to by with from de la le los las el san st saint fort port new old north south "
     "east west central upper lower main city town county international national regional airport field station "
     "depot hub yard terminal center centre hospital clinic site plant office branch campus park street road "
@@ -47,6 +49,10 @@ GENERIC = frozenset(
     "sum score level index event value daily weekly monthly performance metric kpi region area zone "
     "on-time ontime group team unit line".split()
 )
+
+
+# How service names end ("ledger-svc" is "the ledger service").
+_SERVICE_SUFFIXES = frozenset({"svc", "srv", "api", "app", "db", "web", "service", "server", "worker", "proxy", "backend"})
 
 
 @dataclass
@@ -173,12 +179,13 @@ class Catalog:
                 for i in range(len(toks)):
                     for j in range(i + 1, len(toks) + 1):
                         part = toks[i:j]
-                        if part != toks and not all(t in GENERIC for t in part) and len(" ".join(part)) >= 4:
+                        if (part != toks and not all(t in GENERIC or t in STOP for t in part)
+                                and len(" ".join(part)) >= 3):
                             add(" ".join(part), "kpi", code, 1)
         for svc in self.services:
             add(phrase(svc), "service", svc, 2)
             toks = norm_tokens(svc)
-            core = [t for t in toks if t not in GENERIC]
+            core = [t for t in toks if t not in GENERIC and t not in _SERVICE_SUFFIXES]
             if core and core != toks:
                 add(" ".join(core), "service", svc, 1)
         return out

@@ -43,6 +43,7 @@ class Links:
     unknown: list[UnknownName] = field(default_factory=list)
     maybe_unknown: list[UnknownName] = field(default_factory=list)  # only counts when the question is about a place
     ambiguous: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (kind, text, candidates)
+    kpi_words: list[str] = field(default_factory=list)  # unlinked words right before "at/in <place>"
 
     def add(self, kind: str, value: str) -> None:
         lst: list[str] = getattr(self, {"station": "stations", "region": "regions", "kpi": "kpis",
@@ -129,7 +130,7 @@ def link(question: str, cat: Catalog) -> Links:
     for i, (r, _) in enumerate(raws):
         if i in used_raw:
             continue
-        for part in re.split(r"[^A-Za-z0-9]+", re.sub(r"'s$", "", r)):
+        for part in re.split(r"[^A-Za-z0-9]+", re.sub(r"['’]s$", "s", r)):
             if part:
                 toks.append(_Tok(raw=part, norm=stem(part.lower()), ix=i))
     phrases = cat.phrases
@@ -181,11 +182,22 @@ def link(question: str, cat: Catalog) -> Links:
         if re.fullmatch(r"[A-Z]{2,5}", word) and not _is_kpi_word(word, cat):
             seen.add(word.lower())
             out.unknown.append(UnknownName(kind="station", text=word, suggestions=_suggest(word, st_choices)))
-        elif prev in PLACE_PREPS and word.lower() not in STOP and word.lower() not in GENERIC and word.isalpha() and (
+        elif prev in ("at", "in", "vs", "versus", "near") and word.lower() not in STOP and word.lower() not in GENERIC and word.isalpha() and (
             word[:1].isupper() or 3 <= len(word) <= 4
         ) and not _is_kpi_word(word, cat):
             seen.add(word.lower())
             out.maybe_unknown.append(UnknownName(kind="station", text=word, suggestions=_suggest(word, st_choices)))
+    # Words naming a metric that is not one of the organisation's KPIs ("customer satisfaction at DAL").
+    for j, t in enumerate(toks):
+        if t.used and j > 0 and toks[j - 1].raw.lower() in ("at", "in", "for"):
+            k = j - 2
+            words: list[str] = []
+            while k >= 0 and not toks[k].used and toks[k].raw.lower() not in STOP | {"s"} and toks[k].raw.isalpha():
+                words.insert(0, toks[k].raw)
+                k -= 1
+            if words and any(w.lower() not in GENERIC for w in words):
+                out.kpi_words = words
+            break
     low_q = question.lower()
     if m := re.search(r"\b(?:the\s+)?([a-z][\w-]*)\s+region\b", low_q):
         word = m.group(1)
@@ -213,9 +225,11 @@ def _kpi_by_coverage(out: Links, words: list[str], cat: Catalog) -> None:
     for code, names in cat.kpis.items():
         for n in names:
             toks = [stem(t) for t in re.split(r"[^a-z0-9]+", re.sub(r"\(|\)", " ", n.lower())) if t]
-            if not toks or not any(t in have and t not in GENERIC for t in toks):
+            hit = [t in have or any(len(w) >= 4 and t.startswith(w) for w in have) for t in toks]  # "perf"
+            specific = any(h and t not in GENERIC for h, t in zip(hit, toks, strict=True))
+            if not toks or not (specific or (sum(hit) >= 3 and sum(hit) / len(toks) >= 0.75)):
                 continue
-            scores[code] = max(scores.get(code, 0.0), sum(t in have for t in toks) / len(toks))
+            scores[code] = max(scores.get(code, 0.0), sum(hit) / len(toks))
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     if ranked and ranked[0][1] >= 0.6 and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
         out.add("kpi", ranked[0][0])

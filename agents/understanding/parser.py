@@ -16,12 +16,18 @@ from agents.plan import (
     ServiceMetric,
     Subjects,
     TicketText,
+    UnknownName,
 )
 from agents.understanding.catalog import Catalog
 from agents.understanding.linking import Links, link
 from agents.understanding.timewords import TimeParse, parse_time
+from agents.understanding.vocab import STOP
 
-_I = re.I
+_I = re.IGNORECASE
+# What organisations call their places (plain English nouns): "which depot", "per hospital".
+_PLACE_NOUN = (r"(?:station|region|site|location|depot|hospital|clinic|airport|branch|store|warehouse|plant|facility|"
+               r"office|hub|yard|terminal|base|route|area|zone)")
+_PLACE = _PLACE_NOUN + "s?"
 _CLASSIFY = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?(?:classify|triage|categori[sz]e|label)\b|\bclassify\s+this\b", _I)
 _REPORT = re.compile(r"\b(draft|write|generate|prepare|produce|create|make)\b.*\b(report|post-?mortem|write[- ]?up|rca)\b"
                      r"|\b(post-?mortem|incident report|investigation report)\b", _I)
@@ -38,7 +44,8 @@ _CHANGELOG = re.compile(r"\b(deploy\w*|releas\w*|rollouts?|roll(?:ed)? out|rollb
 _DEPENDS = re.compile(r"\b(depends?\s+on|dependenc\w+|dependents?|upstream|downstream|calls)\b", _I)
 _COMPARE = re.compile(r"\b(vs\.?|versus|compare\w*|comparison|against|between|relative to|differ\w*)\b", _I)
 _RANK = re.compile(r"\b(worst|best|top\s*\d*|bottom\s*\d*|lowest|highest|least|most|fewest|rank\w*|leaderboard|"
-                   r"which\s+(?:station|region|site|location)s?|(?:station|region)s?\s+with\s+the)\b", _I)
+                   rf"which\s+{_PLACE}|{_PLACE}\s+(?:with|has|had|have)\s+the|"
+                   rf"(?:by|per|each|every|across)\s+{_PLACE})\b", _I)
 _CHART = re.compile(r"\b(chart|plot|graph|visuali[sz]e|draw)\b", _I)
 _COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b", _I)
 _TICKETS = re.compile(r"\b(tickets?|support cases?|cases|sla|slas|backlog|queue|breach\w*|at[- ]risk|first response)\b", _I)
@@ -49,14 +56,18 @@ _STATUS = re.compile(r"\b(status|resolved|fixed|mitigated|still open|closed|over
 _KPI_WORDS = re.compile(r"\b(kpis?|metrics?|dashboard|doing|perform\w*|numbers|health|how\s+(?:is|are|was|were|did)|"
                         r"what(?:'s| is| was)\s+the|value|trend|show)\b", _I)
 _FOLLOW = re.compile(r"^\s*(and|what about|how about|same(?: thing)?(?: for)?|also|now|ok(?:ay)?|then|for)\b", _I)
-_COMPANY = re.compile(r"\b(company[- ]wide|overall|across (?:all|the (?:whole )?(?:company|network|org\w*))|all stations|"
+_COMPANY = re.compile(r"\b(company[- ]wide|overall|(?:vs\.?|versus|against|to|with)\s+(?:the\s+)?(?:company|network|rest)"
+                      r"(?:\s+average)?|(?:company|network)\s+average|across (?:all|the (?:whole )?(?:company|network|org\w*))|all stations|"
                       r"whole (?:company|network|org\w*)|network[- ]wide|everywhere|in total)\b", _I)
 _ROLE = [("errors", re.compile(r"\b(errors?|error rate|5\d\d|failures?|failing|exceptions?)\b", _I)),
          ("latency", re.compile(r"\b(latency|p9\d|p50|slow\w*|response time|lag\w*)\b", _I)),
          ("throughput", re.compile(r"\b(throughput|traffic|rps|qps|requests? per|volume)\b", _I)),
          ("saturation", re.compile(r"\b(cpu|memory|saturat\w*|utili[sz]ation|load)\b", _I))]
-_TOPN = re.compile(r"\b(?:top|bottom|worst|best|first|lowest|highest)\s+(\d{1,3}|three|five|ten|two)\b", _I)
+_TOPN = re.compile(r"\b(?:top|bottom|worst|best|first|lowest|highest|which)\s+(\d{1,3}|three|five|ten|two)\b", _I)
 _WORDN = {"two": 2, "three": 3, "five": 5, "ten": 10}
+_ACTION = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?(delete|remove|erase|wipe|truncate|drop\s+(?:the\s+)?table|"
+                     r"update|modify|insert|book|buy|purchase|order|send|email|post|reassign|assign|close|reopen|"
+                     r"escalate|restart|reboot|deploy|roll\s*back|rollback|revert|approve|merge|cancel)\b", _I)
 _OOS_HINT = "That is outside what I can answer from this organisation's data."
 
 TICKET_STATUS = {"open": ["new", "open"], "new": ["new"], "pending": ["pending"], "resolved": ["resolved"],
@@ -114,8 +125,8 @@ def _ticket_filters(q: str) -> Filters:
 
 
 def _pasted_ticket(q: str) -> TicketText | None:
-    m = re.search(r"(?:ticket|this|text|case)?\s*[:\-–]\s*(.+)$", q, re.S) or re.search(
-        r"^\s*(?:please\s+)?(?:classify|triage|categori[sz]e|label)\s+(?:this\s+)?(?:ticket\s+)?(.+)$", q, re.S | _I)
+    m = re.search(r"(?:ticket|this|text|case)?\s*[:\-–]\s*(.+)$", q, re.DOTALL) or re.search(
+        r"^\s*(?:please\s+)?(?:classify|triage|categori[sz]e|label)\s+(?:this\s+)?(?:ticket\s+)?(.+)$", q, re.DOTALL | _I)
     body = (m.group(1) if m else q).strip().strip('"“”')
     if len(body) < 8:
         return None
@@ -148,6 +159,20 @@ def _incident_by_words(q: str, cat: Catalog, tp: TimeParse, services: list[str])
     return []
 
 
+def _incident_of_service(q: str, cat: Catalog, services: list[str]) -> str | None:
+    """An incident of the named service whose title's own words the question uses."""
+    svc_words = {w for sv in services for w in re.split(r"[^a-z0-9]+", sv.lower())}
+    words = [w for w in re.findall(r"[a-z]{4,}", q.lower()) if w not in STOP and w not in svc_words]
+    hits = []
+    for r in cat.incident_refs:
+        if r.service not in services:
+            continue
+        title = [w for w in re.findall(r"[a-z]{4,}", r.title.lower()) if w not in svc_words and w not in STOP]
+        if any(fuzz.ratio(a, b) >= 80 for a in words for b in title):
+            hits.append(r.external_id)
+    return hits[0] if len(hits) == 1 else None
+
+
 def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     """One question → one plan (follow-ups are merged by :func:`agents.understanding.followup.merge`)."""
     q = question.strip()
@@ -157,7 +182,8 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                         deployments=links.deployments, config_changes=links.config_changes, commits=links.commits)
     subjects.scopes = _scopes(links, cat, q)
     kpis = list(links.kpis)
-    if not kpis and len(links.weak_kpis) == 1 and len(links.weak_kpis[0]) == 1:
+    if (not kpis and len(links.weak_kpis) == 1 and len(links.weak_kpis[0]) == 1
+            and (links.stations or links.regions or _RANK.search(q))):
         kpis = list(links.weak_kpis[0])
     plan = QueryPlan(operation="out_of_scope", subjects=subjects, kpis=kpis, window=tp.window)
     if tp.relative:
@@ -173,8 +199,15 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         unknown += links.maybe_unknown
     if op in ("ticket_classify",) and plan.ticket_text is not None:
         unknown = [u for u in unknown if u.kind in ("ticket",)]
+        plan.subjects, plan.kpis, plan.service_metrics = Subjects(), [], []  # the pasted text is data, not names
     if op == "ticket_stats":
         unknown = [u for u in unknown if u.kind not in ("station",)]
+    if op == "attention" and not _ATTENTION.search(q) and links.kpi_words and not links.weak_kpis:
+        names = {n.lower(): c for c, v in cat.kpis.items() for n in v[:1]} | {c.lower(): c for c in cat.kpis}
+        text = " ".join(links.kpi_words)
+        from agents.understanding.linking import _suggest
+
+        unknown.append(UnknownName(kind="KPI", text=text, suggestions=_suggest(text, names)))
     if unknown:
         plan.unknown = unknown
         plan.operation = "unknown"
@@ -186,7 +219,10 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                                            question=f"“{text}” matches several {kind}s: {', '.join(names)}. Which one did you mean?")
         plan.operation = "clarify"
         return plan
-    if op in ("rank", "compare", "lookup", "explain") and not plan.kpis and links.weak_kpis and not plan.subjects.services:
+    asks_kpi = op in ("rank", "compare", "lookup", "explain") or (op == "attention" and not _ATTENTION.search(q))
+    if op in ("rank", "compare", "lookup", "explain") and not plan.kpis:
+        plan.notes.append(f"wanted:{op}")  # a follow-up fills the KPI from the thread instead of asking
+    if asks_kpi and not plan.kpis and links.weak_kpis and not plan.subjects.services:
         cands = links.weak_kpis[0]
         plan.clarification = Clarification(kind="KPI", candidates=cands, question=(
             "Which KPI do you mean: " + ", ".join(f"{c} ({cat.kpis[c][0]})" for c in cands if c in cat.kpis) + "?"))
@@ -200,11 +236,13 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
 
 def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimeParse) -> Operation:
     s = plan.subjects
+    if _ACTION.search(q):
+        return "out_of_scope"  # read-only: actions (deleting, booking, deploying…) are not something it does
     # Ticket text to classify is data: read it first and never look for names in it.
     if _CLASSIFY.search(q) and not s.tickets:
         plan.ticket_text = _pasted_ticket(q)
-        if plan.ticket_text:
-            return "ticket_classify"
+        if plan.ticket_text or re.fullmatch(r"\W*(?:please\s+)?\w+(?:\s+(?:this|the|a|my))?(?:\s+ticket)?\s*[:\-–]?\s*", q, _I):
+            return "ticket_classify"  # with no text, the triager asks for it
     if _REPORT.search(q):
         if not s.incidents and (_INCIDENT_WORDS.search(q) or s.services):
             s.incidents = _incident_by_words(q, cat, tp, s.services)
@@ -248,6 +286,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             plan.rate = "sla_resolution" if plan.filters.sla_clock == "resolution" else "sla_response"
         return "ticket_stats"
     if s.services and not plan.kpis:
+        if not plan.service_metrics and (inc := _incident_of_service(q, cat, s.services)):
+            s.incidents = [inc]  # "what caused the lab results delay": an incident's title, not a metric
+            return "incident_cause" if _WHY.search(q) else "incident_status"
         return "explain"
     if plan.kpis or s.scopes:
         if len(s.scopes) >= 2 or (_COMPARE.search(q) and len(s.scopes) >= 1 and re.search(r"\b(compan|overall|network)", q, _I)):
@@ -261,7 +302,14 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         if _WHY.search(q):
             return "explain"
         return "lookup"
-    if _RANK.search(q) and re.search(r"\b(stations?|regions?|sites?|locations?)\b", q, _I):
+    if _WHY.search(q) and tp.window is not None and not _TICKETS.search(q):
+        on_day = [r.external_id for r in cat.incident_refs if tp.window.start <= r.started <= tp.window.end]
+        if len(on_day) == 1:  # "what broke on November 12"
+            s.incidents = on_day
+            return "incident_cause"
+        if on_day:
+            return "incident_list"
+    if _RANK.search(q) and re.search(rf"\b{_PLACE}\b", q, _I):
         return _rank(q, plan, cat)
     if _ATTENTION.search(q) or re.search(r"\b(kpis?|dashboard)\b", q, _I):
         return "attention"
@@ -269,7 +317,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
 
 
 def _rank(q: str, plan: QueryPlan, cat: Catalog) -> Operation:
-    plan.group_by = "region" if re.search(r"\bregions?\b", q, _I) else "station"
+    plan.group_by = "region" if re.search(r"\b(regions?|routes?|areas?|zones?|divisions?)\b", q, _I) else "station"
     if plan.subjects.scopes and plan.subjects.scopes[0].level == "region" and plan.group_by == "station":
         pass  # stations within that region
     low = q.lower()
@@ -286,6 +334,6 @@ def _rank(q: str, plan: QueryPlan, cat: Catalog) -> Operation:
         plan.order = "worst"
     if m := _TOPN.search(q):
         plan.limit = int(m.group(1)) if m.group(1).isdigit() else _WORDN[m.group(1).lower()]
-    elif re.search(r"\bwhich\s+(station|region|site|location)\b|\b(?:the\s+)?(?:worst|best)\s+(station|region)\b", low):
+    elif re.search(rf"\bwhich\s+{_PLACE_NOUN}\b|\b(?:the\s+)?(?:worst|best)\s+{_PLACE_NOUN}\b", low):
         plan.limit = 1
     return "rank"

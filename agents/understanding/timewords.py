@@ -76,6 +76,17 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
     if m := re.search(rf"\b(?:between|from)\s+{iso}\s+(?:and|to|until|through)\s+{iso}\b|\b{iso}\s*(?:to|until|through|–|—|\.\.)\s*{iso}\b", q):
         a, b = [dt.date.fromisoformat(x) for x in m.groups() if x]
         return _win(a, b, m.group(0)), None, m
+    md = rf"(?:{_MON_RE}\.?\s+{_DAY}|{_DAY}(?:\s+of)?\s+{_MON_RE}\.?)"
+    if m := re.search(rf"\b(?:between|from)\s+(?:the\s+)?(?P<a>{md})\s+(?:and|to|until|till|through|-|–)\s+(?:the\s+)?"
+                      rf"(?P<b>{md}|\d{{1,2}}(?:st|nd|rd|th)?)\b", q):
+        a = _anydate(m.group("a"), today)
+        b = _anydate(m.group("b"), today) or (a and _d(a.year, a.month, int(re.match(r"\d+", m.group("b")).group(0))))
+        if a and b:
+            return _win(a, b, m.group(0)), None, m
+    if m := re.search(r"\bsince\s+the\s+(\d{1,2})(?:st|nd|rd|th)\b", q):
+        d = _d(today.year, today.month, int(m.group(1)))
+        if d and d <= today:
+            return _win(d, today, m.group(0)), None, m
     if m := re.search(rf"\b(?:the\s+)?week\s+(?:of|starting|beginning)\s+(?:{iso}|{_MON_RE}\.?\s+{_DAY}|{_DAY}\s+{_MON_RE})", q):
         d = _anydate(m.group(0), today)
         if d:
@@ -139,6 +150,13 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
         return _win(dt.date(y, 1, 1), dt.date(y, 12, 31), "last year"), None, m
     if m := re.search(r"\b(?:this|current)\s+year\b|\byear\s+to\s+date\b|\bytd\b|\bso\s+far\s+this\s+year\b", q):
         return _win(dt.date(today.year, 1, 1), today, "this year"), None, m
+    if m := re.search(r"\b(?:the\s+)?(this|current|last|previous|past|prior)\s+quarter\b|\bquarter\s+to\s+date\b|\bqtd\b", q):
+        qs = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+        if m.group(1) in ("last", "previous", "past", "prior"):
+            end = qs - dt.timedelta(days=1)
+            start = dt.date(end.year, 3 * ((end.month - 1) // 3) + 1, 1)
+            return _win(start, end, "last quarter"), None, m
+        return _win(qs, today, "this quarter"), None, m
     if m := re.search(r"\bq([1-4])(?:\s*(?:of\s+)?('?\d{2,4}))?\b", q):
         qn = int(m.group(1))
         y = int(m.group(2).lstrip("'")) if m.group(2) else today.year

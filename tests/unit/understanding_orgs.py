@@ -56,3 +56,25 @@ def rail() -> Catalog:
         deployments=["REL-310", "REL-311"], config_changes=["CHG-88"],
         commits=["9f2c4e1a7b3d5f60718293a4b5c6d7e8f9012345"],
     )
+
+
+def hospital() -> Catalog:
+    """A hospital network: apostrophes and generic words in names, A&E/ER aliases, HX-/SD-/BLD- ids."""
+    return Catalog(
+        stations={"SMH": "St Mary's Hospital", "RGH": "Royal General Hospital", "NCC": "Northside Community Clinic",
+                  "WMC": "Westmead Medical Centre", "SEA": "Seattle-Tacoma"},
+        regions={"METRO": "Metro", "RURAL": "Rural Network"},
+        kpis={"ED_WAIT": ["Emergency department wait time", "ed wait", "er wait times", "A&E waits"],
+              "BED_OCC": ["Bed occupancy", "occupancy", "beds occupied"],
+              "READMIT_30D": ["30-day readmission rate", "readmissions", "readmits"],
+              "STAFF_SICK": ["Staff sickness absence", "sick leave", "absence rate"]},
+        services=["ehr-gateway", "pharmacy-api", "bed-board", "lab-results-svc"],
+        incidents=["HX-502", "HX-501"], tickets=["SD-7781", "SD-7790"],
+        station_regions={"SMH": "METRO", "RGH": "METRO", "NCC": "RURAL", "WMC": "RURAL", "SEA": "METRO"},
+        kpi_higher_is_better={"ED_WAIT": False, "BED_OCC": False, "READMIT_30D": False, "STAFF_SICK": False},
+        incident_refs=[
+            IncidentRef("HX-502", "EHR gateway timeouts", "ehr-gateway", dt.date(2026, 11, 18), "mitigated"),
+            IncidentRef("HX-501", "Lab results delayed", "lab-results-svc", dt.date(2026, 11, 2), "resolved"),
+        ],
+        deployments=["BLD-1200"], config_changes=["CC-14"],
+    )
