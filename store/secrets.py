@@ -119,6 +119,8 @@ def _detectors() -> tuple[RegexBasedDetector, ...]:
 
 
 _BASIC_AUTH = BasicAuthDetector.denylist[0]
+# detect-secrets' pattern leaves out passwords with sub-delimiters (!$&'()*+,;=); any user:password@ in a URL.
+_URL_PASSWORD = re.compile(r"[a-z][a-z0-9+.\-]*://[^\s/:@]*:([^\s/@]+)@", re.I)
 # "password: hunter2", "api_key=abc123", "token => 'x'" in free text: the value after a credential word.
 _ASSIGNMENT = re.compile(
     r"(?i)\b(?:[\w.-]*(?:passw(?:or)?d|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key"
@@ -145,8 +147,9 @@ def _spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for m in _PRIVATE_BLOCK.finditer(text):
         spans.append(m.span())
-    for m in _BASIC_AUTH.finditer(text):
-        spans.append(m.span(1))
+    for pattern in (_BASIC_AUTH, _URL_PASSWORD):
+        for m in pattern.finditer(text):
+            spans.append(m.span(1))
     for m in _ASSIGNMENT.finditer(text):
         if not MARKER.match(text, m.start(1)) and not m.group(1).startswith("[redacted"):
             spans.append(m.span(1))

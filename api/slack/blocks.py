@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from api.errors import public_error
 from api.slack.text import HELP_LINES, chunks, escape, to_mrkdwn, truncate
 from store.runs import RunRecord
 
@@ -132,7 +133,8 @@ def run_result(
             blocks.append(_context(f"The answer continues in the panel: <{run_url}|open the run>"))
         text = truncate(to_mrkdwn(record.answer or "(no answer)"), 300)
     else:
-        error = record.error or f"the run ended as {record.status}"
+        error = public_error(record.error, reason="the run failed", context=f"run {record.id}") if record.error \
+            else f"the run ended as {record.status}"
         blocks.append(_section(f":warning: *The run did not finish:* {escape(error)}"))
         text = f"opsgraph: the run did not finish: {truncate(error, 200)}"
 
