@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 _ENTITY = re.compile(
     r"^(unknown (station|region|kpi|service|incident|ticket|metric|runbook|incident_summary|document)\b"
-    r"|there are no )", re.I
+    r"|there are no )", re.IGNORECASE
 )
 
 
@@ -58,7 +58,7 @@ class ApiError(Exception):
 
 
 _INTERNALS = re.compile(r"\[SQL:|\[parameters:|psycopg|sqlalchemy|Traceback \(most recent|asyncpg|"
-                        r"\bFile \"[^\"]+\", line \d+", re.I)
+                        r"\bFile \"[^\"]+\", line \d+", re.IGNORECASE)
 
 
 def new_error_id() -> str:

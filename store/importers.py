@@ -29,11 +29,17 @@ import numpy as np
 import pandas as pd
 import psycopg
 from psycopg.types.json import Jsonb
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from store.bulk import upsert_frame
 from store.changetypes import classify_path
-from store.secrets import redact_config_value, redact_text
 from store.models import (
     AGGREGATIONS,
     CHANGE_TYPES,
@@ -45,6 +51,7 @@ from store.models import (
     TICKET_STATUSES,
     URGENCIES,
 )
+from store.secrets import redact_config_value, redact_text
 
 MAX_ERRORS_SHOWN = 50
 
@@ -261,8 +268,8 @@ def read_text(path: Path) -> str:
         line = data[: exc.start].count(b"\n") + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         what = f"byte 0x{data[exc.start]:02X} at column {col}" if exc.start < len(data) else "the end of the file"
-        raise ImportRejected("?", path, [(line, f"not valid {encoding.removesuffix('-sig').upper()} text ({what}); "
-                                                 "save the file as UTF-8")]) from None
+        reason = f"not valid {encoding.removesuffix('-sig').upper()} text ({what}); save the file as UTF-8"
+        raise ImportRejected("?", path, [(line, reason)]) from None
     text = text.removeprefix("\ufeff")
     if "\x00" in text:
         nul = text.index("\x00")

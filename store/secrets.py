@@ -72,7 +72,7 @@ _BENIGN_LAST = frozenset({
     "hours", "days", "retries", "attempts", "lifetime", "age", "complexity", "reset", "hint", "limit", "provider",
     "store", "backend", "source", "cache", "refresh", "rotate", "period", "window", "threshold", "level",
 })
-_CONNECTION = re.compile(r"connection[_\-.]?string|conn[_\-.]?str", re.I)
+_CONNECTION = re.compile(r"connection[_\-.]?string|conn[_\-.]?str", re.IGNORECASE)
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
@@ -120,14 +120,14 @@ def _detectors() -> tuple[RegexBasedDetector, ...]:
 
 _BASIC_AUTH = BasicAuthDetector.denylist[0]
 # detect-secrets' pattern leaves out passwords with sub-delimiters (!$&'()*+,;=); any user:password@ in a URL.
-_URL_PASSWORD = re.compile(r"[a-z][a-z0-9+.\-]*://[^\s/:@]*:([^\s/@]+)@", re.I)
+_URL_PASSWORD = re.compile(r"[a-z][a-z0-9+.\-]*://[^\s/:@]*:([^\s/@]+)@", re.IGNORECASE)
 # "password: hunter2", "api_key=abc123", "token => 'x'" in free text: the value after a credential word.
 _ASSIGNMENT = re.compile(
     r"(?i)\b(?:[\w.-]*(?:passw(?:or)?d|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key"
     r"|signing[_-]?key|client[_-]?secret|credentials?)[\w.-]*)\s*(?:=>|[:=])\s*['\"]?([^\s'\",;]{4,})"
 )
 _PRIVATE_BLOCK = re.compile(
-    r"-----BEGIN[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----.*?(?:-----END[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----|\Z)", re.S
+    r"-----BEGIN[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----.*?(?:-----END[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----|\Z)", re.DOTALL
 )
 _ENTROPY = Base64HighEntropyString()
 _TOKEN_CHAR = re.compile(r"[A-Za-z0-9_\-+/=]")

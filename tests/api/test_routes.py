@@ -45,8 +45,9 @@ async def test_auth_cookie_and_roles(client, app, keys):
     is_error(await client.get("/api/me"), 401, "missing credentials")
     is_error(await client.get("/api/me", headers={"Authorization": "Bearer og_nope_nope"}), 401, "unknown")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test") as browser:
-        login = await browser.get(f"/?token={keys.viewer}", follow_redirects=False)
+        login = await browser.post("/login", data={"token": keys.viewer}, follow_redirects=False)
         assert login.status_code == 303 and "opsgraph_session" in login.cookies
+        assert login.cookies["opsgraph_session"] != keys.viewer, "the cookie holds a session, not the key"
         me = await browser.get("/api/me")
         assert me.json() == {"org": "demo", "role": "viewer", "key_prefix": keys.viewer.split("_")[1]}
         is_error(await browser.post("/api/chat", json={"message": "hi"}), 403, "member role")

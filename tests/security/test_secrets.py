@@ -7,7 +7,13 @@ import json
 
 import pytest
 
-from store.secrets import MARKER, is_opaque_secret, is_secret_key, redact_config_value, redact_text
+from store.secrets import (
+    MARKER,
+    is_opaque_secret,
+    is_secret_key,
+    redact_config_value,
+    redact_text,
+)
 
 SLACK_HOOK = "https://hooks.slack.com/services/T0HARBOUR/B0QUAY77/9xQ2mZ7pLk3vR8sT1uW4yA6c"
 AWS_ID = "AKIAQ3HARBOURX7Y2Z4B"
