@@ -63,6 +63,7 @@ async def test_pooled_connections_survive_a_postgres_restart(tmp_path):
         engine = make_sync_engine(target)
         with Session(engine) as s, s.begin():
             key = create_key(s, org_slug="tugboats", role="viewer")[0].key
+            member = create_key(s, org_slug="tugboats", role="member")[0].key
         engine.dispose()
         app = create_app(settings_for(target, tmp_path), target=target, run_migrations=False, clock=lambda: NOW)
         async with app.router.lifespan_context(app), httpx.AsyncClient(
@@ -76,5 +77,9 @@ async def test_pooled_connections_survive_a_postgres_restart(tmp_path):
                 r = await client.get("/api/me", headers=h)
                 assert r.status_code == 200 and r.json()["org"] == "tugboats", r.text
             assert (await client.get("/health")).json()["db"] == "ok"
+            # A chat run (its checkpointer has a psycopg pool of its own) works too.
+            mh = {"Authorization": f"Bearer {member}"}
+            r = await client.post("/api/chat", json={"message": "Which services do we have?"}, headers=mh)
+            assert r.status_code == 200 and "event: run.completed" in r.text, r.text[-2000:]
     finally:
         server.cleanup()
