@@ -33,6 +33,7 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from api.errors import public_error
 from api.slack import blocks as kit
 from api.slack import store
 from api.slack.alerts import AlertScheduler
@@ -253,7 +254,7 @@ class SlackRuntime:
                 await started.task
                 record = await assistant.record(org_id, started.run_id)
         except (ValueError, LookupError) as exc:
-            return kit.notice(f"opsgraph could not start the run: {exc}")
+            return kit.notice(f"opsgraph could not start the run: {public_error(str(exc), context='slack run')}")
         if record is None:
             return kit.notice("the run ended without a record")
         hyps = kit.hypotheses_from(await store.hypothesis_payloads(self.state.sessions, org_id, record.id)) \

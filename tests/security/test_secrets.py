@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import psycopg
 import pytest
 
 from store.secrets import (
@@ -131,3 +132,29 @@ def test_runbooks_are_redacted_not_dropped(sec, tmp_path):
                                sec.harbour_id)
     assert title == "Berth planner stuck" and "Page the quay lead" in stored and "restart" in stored
     assert SLACK_HOOK not in stored and "Qu4y-Adm1n-Pw" not in stored and stored.count("[redacted sha256:") == 2
+
+
+def test_upgrading_redacts_secrets_stored_by_earlier_versions(fresh_db):
+    from store import migrate
+
+    target = fresh_db(migrated=False)
+    migrate.upgrade(target, "0001")
+    with psycopg.connect(target.conninfo, autocommit=True) as conn:
+        org = conn.execute("INSERT INTO orgs (slug, name) VALUES ('tugs', 'Tugs') RETURNING id").fetchone()[0]
+        svc = conn.execute("INSERT INTO services (org_id, name) VALUES (%s, 'tug-dispatch') RETURNING id",
+                           (org,)).fetchone()[0]
+        conn.execute("""INSERT INTO config_changes (org_id, external_id, service_id, key, old_value, new_value,
+                            is_secret, changed_at) VALUES (%s, 'C1', %s, 'SLACK_WEBHOOK_URL', NULL, %s, false, now()),
+                            (%s, 'C2', %s, 'tug.max_jobs', '3', '4', false, now())""",
+                     (org, svc, SLACK_HOOK, org, svc))
+        conn.execute("INSERT INTO commits (org_id, service_id, sha, message, committed_at) VALUES (%s, %s, 'abc1234', "
+                     "%s, now())", (org, svc, f"add token {GH_TOKEN}"))
+        conn.execute("INSERT INTO documents (org_id, kind, external_id, title, body) VALUES (%s, 'runbook', 'R1', "
+                     "'Tugs', %s)", (org, f"Post to {SLACK_HOOK}"))
+    migrate.upgrade(target)
+    with psycopg.connect(target.conninfo) as conn:
+        rows = dict((k, (n, s)) for k, n, s in conn.execute("SELECT key, new_value, is_secret FROM config_changes"))
+        text = json.dumps([rows, conn.execute("SELECT message FROM commits").fetchall(),
+                           conn.execute("SELECT body FROM documents").fetchall()])
+    assert rows["tug.max_jobs"] == ("4", False) and rows["SLACK_WEBHOOK_URL"][1] is True
+    assert SLACK_HOOK not in text and GH_TOKEN not in text and text.count("[redacted sha256:") == 3

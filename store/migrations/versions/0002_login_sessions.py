@@ -59,6 +59,32 @@ def upgrade() -> None:
     op.create_index(op.f('ix_web_sessions_org_id'), 'web_sessions', ['org_id'], unique=False)
     # ### end Alembic commands ###
     op.execute("UPDATE api_keys SET revoked_at = now() WHERE name = 'panel-login' AND revoked_at IS NULL")
+    _redact_stored_secrets()
+
+
+def _redact_stored_secrets() -> None:
+    """Secrets stored by earlier versions (config values under secret-looking keys or holding credentials, tokens
+    in commit messages and runbooks) become markers with a hash, as new writes are stored."""
+    from store.secrets import redact_config_value, redact_text
+
+    conn = op.get_bind()
+    rows = conn.execute(sa.text("SELECT id, key, old_value, new_value, is_secret, description FROM config_changes"))
+    for cid, key, old, new, secret, description in rows.fetchall():
+        old2, s1 = redact_config_value(key, old, secret=secret)
+        new2, s2 = redact_config_value(key, new, secret=secret)
+        desc2 = redact_text(description)
+        if (old2, new2, desc2) != (old, new, description) or (s1 or s2) and not secret:
+            conn.execute(sa.text("UPDATE config_changes SET old_value = :o, new_value = :n, description = :d, "
+                                 "is_secret = :s WHERE id = :id"),
+                         {"o": old2, "n": new2, "d": desc2, "s": bool(secret or s1 or s2), "id": cid})
+    for cid, message in conn.execute(sa.text("SELECT id, message FROM commits")).fetchall():
+        if (red := redact_text(message)) != message:
+            conn.execute(sa.text("UPDATE commits SET message = :m WHERE id = :id"), {"m": red, "id": cid})
+    for did, title, body in conn.execute(sa.text("SELECT id, title, body FROM documents")).fetchall():
+        t2, b2 = redact_text(title), redact_text(body)
+        if (t2, b2) != (title, body):
+            conn.execute(sa.text("UPDATE documents SET title = :t, body = :b WHERE id = :id"),
+                         {"t": t2, "b": b2, "id": did})
 
 
 def downgrade() -> None:
