@@ -43,7 +43,7 @@ async def test_sla_alerts_get_is_a_read(sec, sec_client):
     assert demo["alerts"] and not [a for a in demo["alerts"] if a["external_id"].startswith("HB-")]
 
 
-def _start(datadir: Path):  # noqa: ANN202
+def _start(datadir: Path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import pgserver

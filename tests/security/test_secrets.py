@@ -153,7 +153,7 @@ def test_upgrading_redacts_secrets_stored_by_earlier_versions(fresh_db):
                      "'Tugs', %s)", (org, f"Post to {SLACK_HOOK}"))
     migrate.upgrade(target)
     with psycopg.connect(target.conninfo) as conn:
-        rows = dict((k, (n, s)) for k, n, s in conn.execute("SELECT key, new_value, is_secret FROM config_changes"))
+        rows = {k: (n, s) for k, n, s in conn.execute("SELECT key, new_value, is_secret FROM config_changes")}
         text = json.dumps([rows, conn.execute("SELECT message FROM commits").fetchall(),
                            conn.execute("SELECT body FROM documents").fetchall()])
     assert rows["tug.max_jobs"] == ("4", False) and rows["SLACK_WEBHOOK_URL"][1] is True
