@@ -158,3 +158,19 @@ def test_upgrading_redacts_secrets_stored_by_earlier_versions(fresh_db):
                            conn.execute("SELECT body FROM documents").fetchall()])
     assert rows["tug.max_jobs"] == ("4", False) and rows["SLACK_WEBHOOK_URL"][1] is True
     assert SLACK_HOOK not in text and GH_TOKEN not in text and text.count("[redacted sha256:") == 3
+
+
+async def test_the_demo_organisation_gets_the_same_redaction(sec, sec_client, tmp_path):
+    (service,), = sec.sql("SELECT name FROM services WHERE org_id = %s ORDER BY name LIMIT 1", sec.demo.org_id)
+    rows = [{"external_id": "SEC-DEMO-1", "service": service, "key": "smtp.password", "old_value": "Mail-Old-9x",
+             "new_value": "Mail-New-7y", "changed_at": "2026-11-20T10:00:00Z"},
+            {"external_id": "SEC-DEMO-2", "service": service, "key": "alerts.sink", "old_value": None,
+             "new_value": SLACK_HOOK, "changed_at": "2026-11-20T10:05:00Z"}]
+    sec.import_file(tmp_path, "config-changes", rows, org="demo")
+    r = await sec_client.get(f"/api/services/{service}/changes", headers=sec.h("demo_viewer"),
+                             params={"since": "2026-11-20T00:00:00Z", "until": "2026-11-20T12:00:00Z"})
+    assert r.status_code == 200, r.text
+    assert "Mail-Old-9x" not in r.text and "Mail-New-7y" not in r.text and SLACK_HOOK not in r.text
+    mine = {c["key"]: c for c in r.json()["config_changes"] if c["external_id"].startswith("SEC-DEMO")}
+    assert mine["smtp.password"]["is_secret"] and MARKER.fullmatch(mine["smtp.password"]["new_value"])
+    assert mine["alerts.sink"]["is_secret"] and MARKER.fullmatch(mine["alerts.sink"]["new_value"])
