@@ -91,6 +91,11 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def escape_data(text: str) -> str:
+    """Text from data (ticket subjects, hypotheses, questions) for mrkdwn: escaped, and its URLs inert."""
+    return _inert_urls(escape(text))
+
+
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _ITALIC_US = re.compile(r"(?<![\w*])__(.+?)__(?![\w*])")
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")

@@ -68,3 +68,20 @@ def test_slack_mrkdwn_escapes_links_from_data():
     assert links == ["https://og.test/#/evidence/7|E:7"], out
     assert "&lt;`https://evil.example/x`|the queue&gt;" in out and "fix here (`http://evil.example/phish`)" in out
     assert "<!channel>" not in out and "<@U123>" not in out
+
+
+def test_slack_alert_digests_and_questions_keep_data_urls_inert():
+    import datetime as dt
+
+    from api.slack import blocks as kit
+
+    links = kit.PanelLinks("https://og.test")
+    alert = {"external_id": "HB-T-9", "subject": "Reset via https://evil.example/reset <!here>", "state": "breached",
+             "alert_type": "response", "deadline": dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC), "escalation_level": 2,
+             "customer": "Quay Co", "customer_tier": "enterprise", "priority": "high"}
+    _, blocks = kit.sla_digest([alert], links, total=1, limit=10)
+    rendered = json.dumps(blocks)
+    assert "`https://evil.example/reset`" in rendered and "<!here>" not in rendered
+    _, blocks = kit.investigating("why is https://evil.example/x slow? <@U1>")
+    quoted = json.dumps(blocks)
+    assert "`https://evil.example/x`" in quoted and "<@U1>" not in quoted
