@@ -29,7 +29,7 @@ from store.sessions import (
     session_for_key,
 )
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter()
 _SENSITIVE = re.compile(r"(?i)([?&](?:token|code|key|api_key|access_token)=)[^&\s\"]*")
 
 
@@ -88,7 +88,7 @@ async def login_with(request: Request, state: State, secret: str, *, from_url: b
         return _signed_in(request, await session_for_key(session, principal))
 
 
-@router.post("/login")
+@router.post("/login", include_in_schema=False)
 async def login_form(request: Request, state: State, token: Annotated[str, Form(max_length=200)]) -> Response:
     return await login_with(request, state, token, from_url=False)
 
@@ -101,14 +101,14 @@ async def _logout(request: Request, state: State, response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=_secure(request))
 
 
-@router.post("/logout")
+@router.post("/logout", include_in_schema=False)
 async def logout_form(request: Request, state: State) -> Response:
     resp = RedirectResponse("/", status_code=303)
     await _logout(request, state, resp)
     return resp
 
 
-@router.post("/api/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["keys"], include_in_schema=True)
+@router.post("/api/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["keys"])
 async def logout(request: Request, state: State) -> Response:
     """Ends the panel session of the cookie (the session token is revoked; API keys are not affected)."""
     resp = Response(status_code=204)

@@ -51,6 +51,7 @@ def create_login_code(session: Session, *, org_slug: str, role: str = "admin",
     key_id = _panel_key(session, org_slug, role)
     org_id = session.scalar(select(ApiKey.org_id).where(ApiKey.id == key_id))
     code = CODE_PREFIX + secrets.token_urlsafe(24)
+    session.execute(text("DELETE FROM login_codes WHERE expires_at < now() - interval '1 day'"))  # housekeeping
     session.add(LoginCode(org_id=org_id, api_key_id=key_id, code_hash=hash_key(code), expires_at=_now() + ttl))
     session.flush()
     return code
@@ -58,6 +59,8 @@ def create_login_code(session: Session, *, org_slug: str, role: str = "admin",
 
 async def _new_session(session: AsyncSession, org_id: int, api_key_id: int, ttl: dt.timedelta) -> str:
     token = SESSION_PREFIX + secrets.token_urlsafe(32)
+    await session.execute(text("DELETE FROM web_sessions WHERE expires_at < now() - interval '1 day' "
+                               "OR revoked_at < now() - interval '1 day'"))  # housekeeping
     session.add(WebSession(org_id=org_id, api_key_id=api_key_id, token_hash=hash_key(token), expires_at=_now() + ttl))
     await session.flush()
     return token

@@ -139,3 +139,28 @@ def test_expired_codes_revoked_keys_and_secure_cookies(sec, served):
         assert revoke_keys(s, org_slug="demo", name="panel-viewer") == 1
     engine.dispose()
     assert httpx.get(f"{server.base}/api/me", cookies={"opsgraph_session": session}).status_code == 401
+
+
+def test_login_link_command_prints_a_working_one_time_link(sec, served):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    server = served()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPSGRAPH_", "DATABASE_URL"))}
+    env |= {"DATABASE_URL": sec.demo.target.sqlalchemy_url, "OPSGRAPH_HOME": str(sec.demo.settings.home)}
+    out = subprocess.run([sys.executable, "-m", "api.cli", "login-link", "--org", "harbour", "--role", "viewer",
+                          "--base", server.base], env=env, cwd=REPO, capture_output=True, text=True, timeout=120,
+                         check=False)
+    assert out.returncode == 0, out.stderr
+    link = out.stdout.strip()
+    assert link.startswith(f"{server.base}/?token=ogl_")
+    r = httpx.get(link, follow_redirects=False)
+    assert r.status_code == 303
+    me = httpx.get(f"{server.base}/api/me", cookies={"opsgraph_session": r.cookies["opsgraph_session"]}).json()
+    assert me["org"] == "harbour" and me["role"] == "viewer"
+    bad = subprocess.run([sys.executable, "-m", "api.cli", "login-link", "--role", "root"], env=env, cwd=REPO,
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert bad.returncode == 2 and "--role must be" in bad.stderr
