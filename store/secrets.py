@@ -23,7 +23,6 @@ import hashlib
 import re
 from functools import lru_cache
 
-from detect_secrets.plugins.artifactory import ArtifactoryDetector
 from detect_secrets.plugins.aws import AWSKeyDetector
 from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
 from detect_secrets.plugins.base import RegexBasedDetector
@@ -110,7 +109,7 @@ def is_secret_key(key: str) -> bool:
 @lru_cache(maxsize=1)
 def _detectors() -> tuple[RegexBasedDetector, ...]:
     classes = (
-        ArtifactoryDetector, AWSKeyDetector, AzureStorageKeyDetector, DiscordBotTokenDetector, GitHubTokenDetector,
+        AWSKeyDetector, AzureStorageKeyDetector, DiscordBotTokenDetector, GitHubTokenDetector,
         GitLabTokenDetector, JwtTokenDetector, MailchimpDetector, NpmDetector, OpenAIDetector, PrivateKeyDetector,
         PypiTokenDetector, SendGridDetector, SlackDetector, SquareOAuthDetector, StripeDetector,
         TelegramBotTokenDetector, TwilioKeyDetector,

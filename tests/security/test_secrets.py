@@ -174,3 +174,14 @@ async def test_the_demo_organisation_gets_the_same_redaction(sec, sec_client, tm
     mine = {c["key"]: c for c in r.json()["config_changes"] if c["external_id"].startswith("SEC-DEMO")}
     assert mine["smtp.password"]["is_secret"] and MARKER.fullmatch(mine["smtp.password"]["new_value"])
     assert mine["alerts.sink"]["is_secret"] and MARKER.fullmatch(mine["alerts.sink"]["new_value"])
+
+
+@pytest.mark.parametrize("plain", [
+    "region APACSOUTHEAST1 failover", "Bump the berth client to 4.2.1 (see PR #812)",
+    "Merge branch 'main' into feature/token-refresh", "Set pool.max_size=40 and timeout=30s",
+    "Reverts 3f2a9c1d7e0412aa9b8c7d6e5f4a3b2c1d0e9f8a", "https://grafana.quay.internal/d/abc?orgId=1&from=now-6h",
+    "registry.quay.internal/berth-planner@sha256:3f2a9c1d7e0412aa9b8c7d6e5f4a3b2c1d0e9f8a3f2a9c1d7e0412aa9b8c7d6e",
+])
+def test_ordinary_text_is_left_alone(plain):
+    assert redact_text(plain) == plain
+    assert redact_config_value("deploy.note", plain) == (plain, False)
