@@ -83,8 +83,9 @@ class Assistant:
         engine = engine or make_async_engine(target)
         sessions = make_sessionmaker(engine)
         # The checkpointer needs autocommit and dict rows; never its pipeline mode (langgraph #7259).
+        # check: a connection is tested before it is handed out (stale after a Postgres restart → replaced).
         pool = AsyncConnectionPool(
-            target.conninfo, min_size=1, max_size=4, open=False,
+            target.conninfo, min_size=1, max_size=4, open=False, check=AsyncConnectionPool.check_connection,
             kwargs={"autocommit": True, "row_factory": dict_row, "prepare_threshold": None},
         )
         await pool.open(wait=True)

@@ -94,9 +94,6 @@ def serve(
     import uvicorn
 
     from api.app import create_app
-    from store.db import make_sync_engine
-    from store.keys import create_key, revoke_keys
-    from sqlalchemy.orm import Session
 
     settings = _settings()
     target = _database(settings)
@@ -104,15 +101,40 @@ def serve(
         info = seed_demo(settings, target, reset=False)
         if info["loaded"]:
             console.print(f"Loaded the demo data set ({sum(info['counts'].values()):,} rows) in {info['seconds']} s.")
-    engine = make_sync_engine(target)
-    with Session(engine) as session, session.begin():
-        # One live login link at a time: the previous one stops working.
-        revoke_keys(session, org_slug="demo", name="panel-login")
-        created, _ = create_key(session, org_slug="demo", role="admin", name="panel-login")
-    engine.dispose()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    console.print(f"\n[bold]opsgraph[/] is starting — open the chat panel:\n\n  http://{shown}:{port}/?token={created.key}\n")
+    link = _login_link(target, f"http://{shown}:{port}", org="demo", role="admin")
+    console.print(f"\n[bold]opsgraph[/] is starting — open the chat panel:\n\n  {link}\n\n"
+                  "(the link works once, for 15 minutes; `opsgraph login-link` prints a new one)\n", soft_wrap=True)
     uvicorn.run(create_app(settings, target=target, run_migrations=False), host=host, port=port, log_level="info")
+
+
+def _login_link(target, base: str, *, org: str, role: str) -> str:
+    """A one-time login link (a code exchanged for a session; see store.sessions). Earlier links stay valid."""
+    from sqlalchemy.orm import Session
+
+    from store.db import make_sync_engine
+    from store.sessions import create_login_code
+
+    engine = make_sync_engine(target)
+    try:
+        with Session(engine) as session, session.begin():
+            code = create_login_code(session, org_slug=org, role=role)
+    finally:
+        engine.dispose()
+    return f"{base.rstrip('/')}/?token={code}"
+
+
+@app.command("login-link")
+def login_link(
+    org: Annotated[str, typer.Option(help="Organisation to sign in to.")] = "demo",
+    role: Annotated[str, typer.Option(help="viewer, member or admin.")] = "admin",
+    base: Annotated[str, typer.Option(help="Where the service is reachable.")] = "http://127.0.0.1:8000",
+) -> None:
+    """Print a one-time login link for the chat panel (valid once, for 15 minutes)."""
+    if role not in ("viewer", "member", "admin"):
+        raise _fail(f"--role must be viewer, member or admin (got {role!r})")
+    target = _database(_settings())
+    sys.stdout.write(_login_link(target, base, org=org, role=role) + "\n")
 
 
 @app.command()

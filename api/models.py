@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from store.evidence import EvidenceRecord
-from store.importers import DeploymentRow, TicketRow
+from store.importers import DeploymentRow, TicketRow, in_utc_range
 from store.keys import ApiKeyInfo
 from store.runs import EvidenceBrief
 from tools.incidents import IncidentInfo
@@ -398,7 +398,7 @@ class GitHubCommit(BaseModel):
     @field_validator("timestamp")
     @classmethod
     def _aware(cls, v: dt.datetime) -> dt.datetime:
-        return v if v.tzinfo else v.replace(tzinfo=dt.UTC)
+        return in_utc_range(v if v.tzinfo else v.replace(tzinfo=dt.UTC))
 
 
 class GitHubRepository(BaseModel):

@@ -176,6 +176,41 @@ class ApiKey(Base):
     __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
 
 
+class LoginCode(Base):
+    """A one-time login code (the panel's login link): single use, short-lived, only its SHA-256 is stored."""
+
+    __tablename__ = "login_codes"
+    id: Mapped[int] = _id()
+    org_id: Mapped[int] = _org()
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = _created()
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+
+
+class WebSession(Base):
+    """A browser session (the panel's cookie): acts as its API key, revocable, only its SHA-256 is stored."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = _id()
+    org_id: Mapped[int] = _org()
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = _created()
+    expires_at: Mapped[dt.datetime]
+    last_seen_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+
+class SeenRequest(Base):
+    """Signed requests already acted on (a replayed Slack command within its signature window is ignored)."""
+
+    __tablename__ = "seen_requests"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[dt.datetime] = _created()
+
+
 class UsageRecord(Base):
     __tablename__ = "usage_records"
     id: Mapped[int] = _id()
