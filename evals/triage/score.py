@@ -14,6 +14,7 @@ only; REPORT is reported as is.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 from collections import Counter
@@ -23,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from tools.tickets import classify as cls
-from tools.tickets import learned, urgency, zeroshot  # noqa: F401
+from tools.tickets import learned, urgency, zeroshot
 
 DEVSET = Path(__file__).with_name("devset.jsonl")
 
@@ -46,7 +47,7 @@ def calibration(conf: list[float], ok: list[bool], edges: tuple[float, ...] = (0
     """(bucket, n, mean confidence, accuracy) per confidence bucket."""
     out = []
     c, o = np.array(conf), np.array(ok, dtype=float)
-    for lo, hi in zip(edges, edges[1:], strict=False):
+    for lo, hi in itertools.pairwise(edges):
         m = (c >= lo) & (c < hi)
         if m.any():
             out.append((f"[{lo:.2f},{min(hi, 1):.2f})", int(m.sum()), float(c[m].mean()), float(o[m].mean())))

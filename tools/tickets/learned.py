@@ -176,7 +176,7 @@ def dumps(model: TriageModel) -> bytes:
 def loads(blob: bytes) -> TriageModel | None:
     """The stored model, or None when it was written by another scikit-learn or model version."""
     try:
-        model = pickle.loads(blob)  # noqa: S301 - our own row, written by :func:`dumps`
+        model = pickle.loads(blob)
     except Exception:  # noqa: BLE001 - an unreadable model is retrained, never fatal
         return None
     if not isinstance(model, TriageModel) or model.sklearn_version != sklearn.__version__ or model.version != MODEL_VERSION:

@@ -31,16 +31,16 @@ _PEOPLE = r"(?:users?|people|employees|staff|persons?|agents|engineers|developer
 CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
     # --- scope
     ("everyone affected",
-     r"\b(every(one|body)|all (of )?(our |the )?(users|employees|staff|people|admins|administrators|locations|offices|sites|branches|stores|remote)|"
+     (r"\b(every(one|body)|all (of )?(our |the )?(users|employees|staff|people|admins|administrators|locations|offices|sites|branches|stores|remote)|"
      r"all \d[\d,.]* |whole (company|organi[sz]ation|org|tenant|business)|entire (company|organi[sz]ation|org|business|tenant)|"
      r"company[- ]wide|organi[sz]ation[- ]wide|across (the|our) (whole )?(company|organi[sz]ation)|"
-     r"(nobody|no one|noone|none of us) (in the company |here )?(can|could|is able)|for every (user|employee|office|location))\b",
+     r"(nobody|no one|noone|none of us) (in the company |here )?(can|could|is able)|for every (user|employee|office|location))\b"),
      (3.0, 0.3, -0.5, -1.5)),
     ("many affected", rf"\b({_NUM}[,.]?\d* (remote )?{_PEOPLE})\b", (0.0, 0.0, 0.0, 0.0)),  # sized below
     ("a team or site affected",
-     r"\b((whole|entire|all the|all of the|all our) (\w+ ){0,2}(team|department|dept|floor|office|branch|site|call cent(er|re)|warehouse)|"
+     (r"\b((whole|entire|all the|all of the|all our) (\w+ ){0,2}(team|department|dept|floor|office|branch|site|call cent(er|re)|warehouse)|"
      r"\w+ (team|department|dept|office|floor|branch)( \([^)]*\))? (is |are )?(blocked|stuck|unable|can'?t|cannot|could not|lost|loses|gets)|"
-     r"many (users|people|employees)|several (users|people|offices|sites|teams)|dozens of|a lot of (users|people))\b",
+     r"many (users|people|employees)|several (users|people|offices|sites|teams)|dozens of|a lot of (users|people))\b"),
      (0.3, 2.0, 0.0, -1.0)),
     ("users not affected",
      r"\b((users|employees|staff|people) (are )?not (yet )?(affected|impacted)|not affected yet|no (user|business|customer) impact)\b",
@@ -48,63 +48,63 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
     ("nothing works", r"\b((can'?t|cannot|unable to|can not) (\w+ ){0,4}(anything|any (website|site|page|app|application)s?))\b",
      (0.8, 1.2, -0.5, -1.0)),
     ("one person affected",
-     r"\b(only (me|her|him|one|this (user|file|laptop|machine))|just me|for me only|one (user|person|developer|colleague|employee|lawyer|\w+ user)|"
+     (r"\b(only (me|her|him|one|this (user|file|laptop|machine))|just me|for me only|one (user|person|developer|colleague|employee|lawyer|\w+ user)|"
      r"a single (user|person)|(others|everyone else|colleagues|my colleagues|the rest) (are|is|seem|can)\b|"
-     r"(my|her|his) (laptop|computer|machine|account))\b",
+     r"(my|her|his) (laptop|computer|machine|account))\b"),
      (-1.5, -0.5, 1.5, 0.2)),
     # --- severity
     ("production down / business stopped",
-     r"\b(outage|production (is )?(down|impact|incident|outage)|prod down|(is|are|went|goes) down\b|completely down|"
+     (r"\b(outage|production (is )?(down|impact|incident|outage)|prod down|(is|are|went|goes) down\b|completely down|"
      r"(business|operations?|work) (has |have )?(stopped|halted|at a standstill)|can'?t (take|process) (card )?payments|"
-     r"stopped working for (all|every)|total(ly)? (outage|down|broken)|cannot work|can'?t work|nobody can work)",
+     r"stopped working for (all|every)|total(ly)? (outage|down|broken)|cannot work|can'?t work|nobody can work)"),
      (2.5, 1.0, -0.5, -1.5)),
     ("security breach or data exposure",
-     r"\b(breach|breached|compromised?|attacker|hacked|exfiltrat\w*|data theft|stealing|ransomware|"
+     (r"\b(breach|breached|compromised?|attacker|hacked|exfiltrat\w*|data theft|stealing|ransomware|"
      r"(data|records?|files?) (are |is |were )?(exposed|leaked|leaking|readable)|exposure|leak(ed|ing|s)?\b(?! prevention)|"
      r"malware (is )?spreading|spreading|active (attack|incident)|security incident|unauthori[sz]ed access|"
-     r"command[- ]and[- ]control|c2\b|beaconing|reportable|72 ?h)",
+     r"command[- ]and[- ]control|c2\b|beaconing|reportable|72 ?h)"),
      (3.0, 0.5, -0.5, -1.5)),
     ("blocked",
-     r"\b(can'?t|cannot|can not|could not|couldn'?t|unable to|not able to|blocked|stuck|lost access|unreachable|"
-     r"(?<!not )blocked|denied|fails?|failing|failed|broken|not working|doesn'?t work|don'?t work|won'?t|stopped)\b",
+     (r"\b(can'?t|cannot|can not|could not|couldn'?t|unable to|not able to|blocked|stuck|lost access|unreachable|"
+     r"(?<!not )blocked|denied|fails?|failing|failed|broken|not working|doesn'?t work|don'?t work|won'?t|stopped)\b"),
      (0.3, 0.8, 0.5, -0.8)),
     ("no workaround", r"\b(no workaround|no fallback|no other way|no alternative|without (a )?workaround)\b",
      (1.5, 1.2, -1.0, -1.0)),
     ("workaround",
-     r"\b(workaround|work around|meanwhile|in the meantime|for now|temporar(il)?y|as a fallback|fallback|"
-     r"retry|retries|reconnect|manually|partly helps|can (still )?use|instead)\b",
+     (r"\b(workaround|work around|meanwhile|in the meantime|for now|temporar(il)?y|as a fallback|fallback|"
+     r"retry|retries|reconnect|manually|partly helps|can (still )?use|instead)\b"),
      (-1.5, -0.8, 2.0, 0.3)),
     ("degraded",
-     r"\b(slow|slowly|slower|latency|intermittent(ly)?|from time to time|sometimes|occasionally|sporadic(ally)?|flaky|"
-     r"every (few|\d+) (minutes|hours)|\d+ in \d+|choppy|drops?|times? out|timeout|works?,? (just|but)|painfully)\b",
+     (r"\b(slow|slowly|slower|latency|intermittent(ly)?|from time to time|sometimes|occasionally|sporadic(ally)?|flaky|"
+     r"every (few|\d+) (minutes|hours)|\d+ in \d+|choppy|drops?|times? out|timeout|works?,? (just|but)|painfully)\b"),
      (-0.5, 0.6, 1.0, -0.3)),
     ("deadline",
-     r"\b(today|tonight|tomorrow|this (morning|afternoon|evening)|by (monday|tuesday|wednesday|thursday|friday|"
+     (r"\b(today|tonight|tomorrow|this (morning|afternoon|evening)|by (monday|tuesday|wednesday|thursday|friday|"
      r"saturday|sunday|eod|end of day|\d{1,2}(:\d\d)? ?(am|pm)?|noon)|before (monday|tuesday|wednesday|thursday|friday|the)|"
-     r"deadline|due (on|by|today|tomorrow|thursday|friday)|quarter[- ]end|month[- ]end|quarter end|end of (the )?(quarter|month))\b",
+     r"deadline|due (on|by|today|tomorrow|thursday|friday)|quarter[- ]end|month[- ]end|quarter end|end of (the )?(quarter|month))\b"),
      (0.3, 1.2, 0.2, -0.7)),
     ("urgency words",
-     r"(\burgent(ly)?\b|\basap\b|\bimmediately\b|\bemergency\b|\bright now\b|\bright away\b|\bescalate\b|!!|\bnow!|"
-     r"\bcall me\b|all hands)",
+     (r"(\burgent(ly)?\b|\basap\b|\bimmediately\b|\bemergency\b|\bright now\b|\bright away\b|\bescalate\b|!!|\bnow!|"
+     r"\bcall me\b|all hands)"),
      (1.2, 1.0, -0.3, -1.5)),
     # --- questions, requests, planning
     ("question / how-to",
-     r"(\bhow (do|can|to|is|does|should)\b|\bwhat (is|are|'s) (the )?(process|procedure|recommended|best)|\bis (it|there) (possible|a way|a doc)|"
+     (r"(\bhow (do|can|to|is|does|should)\b|\bwhat (is|are|'s) (the )?(process|procedure|recommended|best)|\bis (it|there) (possible|a way|a doc)|"
      r"\bcan (we|i|you) (\w+ )?(add|get|upload|use|enforce|export|explain|mark|confirm|block)\b|\bdo(es)? (you|your)\b|"
-     r"\bwhich (ports?|check|version|option)\b|\bwhere (can|do|is)\b|\bquestion\b|\bquick one\b|\bexplain\b|\bdocs?\b|documentation)",
+     r"\bwhich (ports?|check|version|option)\b|\bwhere (can|do|is)\b|\bquestion\b|\bquick one\b|\bexplain\b|\bdocs?\b|documentation)"),
      (-1.0, -0.8, -0.2, 1.8)),
     ("feature request / planning",
-     r"\b(feature request|feature req|would (be|love|like)|it would be (nice|great)|nice to have|roadmap|"
+     (r"\b(feature request|feature req|would (be|love|like)|it would be (nice|great)|nice to have|roadmap|"
      r"(any |is it )?planned|planning|evaluat(e|ing)|pilot|next (quarter|month|year)|q[1-4]\b|in the future|before go[- ]live|"
-     r"we plan|we want to|we'?d like)",
+     r"we plan|we want to|we'?d like)"),
      (-1.5, -1.0, -0.3, 2.0)),
     ("no impact / cosmetic",
-     r"\b(not urgent|no rush|no urgency|low impact|no (real )?impact|not (really )?(urgent|important|blocking)|cosmetic|minor|"
-     r"annoy(ing|ance)|whenever you (can|get a chance)|only affects (monitoring|reports?|reporting)|no real)\b",
+     (r"\b(not urgent|no rush|no urgency|low impact|no (real )?impact|not (really )?(urgent|important|blocking)|cosmetic|minor|"
+     r"annoy(ing|ance)|whenever you (can|get a chance)|only affects (monitoring|reports?|reporting)|no real)\b"),
      (-2.0, -1.2, -0.3, 2.5)),
     ("administrative request",
-     r"\b(please (change|update|send|add|remove|correct|cancel|extend)|(can|could) (you|our [\w ]{0,20}) send|"
-     r"who (do|should) (i|we) contact|we need an? (signed|copy|quote|export)|needed\b|update it)",
+     (r"\b(please (change|update|send|add|remove|correct|cancel|extend)|(can|could) (you|our [\w ]{0,20}) send|"
+     r"who (do|should) (i|we) contact|we need an? (signed|copy|quote|export)|needed\b|update it)"),
      (-1.0, -0.8, 0.0, 1.5)),
 ]
 
