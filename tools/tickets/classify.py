@@ -37,7 +37,7 @@ PRODUCTS: tuple[str, ...] = zeroshot.PRODUCTS
 URGENCIES: tuple[str, ...] = urg.URGENCIES
 
 # Below these calibrated confidences a human decides (checked on the tune split: see evals/triage/README.md).
-NEEDS_HUMAN_PRODUCT = 0.40
+NEEDS_HUMAN_PRODUCT = 0.50
 NEEDS_HUMAN_URGENCY = 0.30
 
 # ---------------------------------------------------------------- instruction-like sentences
@@ -109,13 +109,26 @@ class Triage:
         return "learned+zero-shot" if any(self.learned_weight.values()) else "zero-shot"
 
 
-def _mix(prior: np.ndarray, model: TriageModel | None, head: str, text: str, labels: tuple[str, ...]) -> tuple[np.ndarray, float]:
+def _mix(
+    prior: np.ndarray, model: TriageModel | None, head: str, text: str, labels: tuple[str, ...], evidenced: set[str]
+) -> tuple[np.ndarray, float]:
+    """Linear mixture of the prior and the org's model, weighted by the model's cross-validated weight.
+
+    The model only knows the labels the organisation used. For a label it never saw, it defers to the prior when
+    the prior has evidence for that label (``evidenced``: e.g. domain terms for a product), and otherwise claims the
+    mass: an org whose tickets name its products in its own words gets its model's answer, and a ticket clearly about
+    a product it never labelled keeps the prior's.
+    """
     h = None if model is None else (model.product if head == "product" else model.urgency)
     if model is None or h is None:
         return prior, 0.0
     w = model.weight(head)
-    learned_p = h.proba([text], list(labels))[0]
-    mixed = (1.0 - w) * prior + w * learned_p
+    known = np.array([lab in h.classes for lab in labels])
+    deferred = np.array([(not k) and lab in evidenced for lab, k in zip(labels, known, strict=True)])
+    learned_full = np.zeros(len(labels))
+    learned_full[deferred] = prior[deferred]
+    learned_full[known] = h.proba([text], list(labels))[0][known] * (1.0 - prior[deferred].sum())
+    mixed = (1.0 - w) * prior + w * learned_full
     return mixed / mixed.sum(), w
 
 
@@ -133,8 +146,9 @@ def triage(
     zs = zeroshot.classify_product(subj, body)
     ue = urg.classify_urgency(subj, body, priority=priority, tier=tier)
     text = text_of(subj, body)
-    p, wp = _mix(np.array([zs.probabilities[k] for k in PRODUCTS]), model, "product", text, PRODUCTS)
-    u, wu = _mix(np.array([ue.probabilities[k] for k in URGENCIES]), model, "urgency", text, URGENCIES)
+    p, wp = _mix(np.array([zs.probabilities[k] for k in PRODUCTS]), model, "product", text, PRODUCTS,
+                 {k for k, v in zs.vocabulary.scores.items() if v > 0})
+    u, wu = _mix(np.array([ue.probabilities[k] for k in URGENCIES]), model, "urgency", text, URGENCIES, set(URGENCIES))
     guess = PRODUCTS[int(np.argmax(p))]
     p_conf = float(p.max())
     u_label = URGENCIES[int(np.argmax(u))]
