@@ -79,7 +79,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"every (few|\d+) (minutes|hours)|\d+ in \d+|choppy|drops?|times? out|timeout|works?,? (just|but)|painfully)\b"),
      (-0.5, 0.6, 1.0, -0.3)),
     ("deadline",
-     (r"\b(today|tonight|tomorrow|this (morning|afternoon|evening)|by (monday|tuesday|wednesday|thursday|friday|"
+     (r"\b(today|tonight|tomorrow|by (monday|tuesday|wednesday|thursday|friday|"
      r"saturday|sunday|eod|end of day|\d{1,2}(:\d\d)? ?(am|pm)?|noon)|before (monday|tuesday|wednesday|thursday|friday|the)|"
      r"deadline|due (on|by|today|tomorrow|thursday|friday)|quarter[- ]end|month[- ]end|quarter end|end of (the )?(quarter|month))\b"),
      (0.3, 1.2, 0.2, -0.7)),

@@ -53,13 +53,15 @@ def sentences(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _compiled() -> list[tuple[re.Pattern[str], str, dict[str, float]]]:
+def _compiled() -> tuple[re.Pattern[str], dict[str, dict[str, float]]]:
+    """One alternation of every term, longest first (so at each position the longest term wins), and the weights."""
     terms: dict[str, dict[str, float]] = {}
     for label, items in VOCABULARY.items():
         for term, w in items:
             terms.setdefault(normalise(term), {})[label] = float(w)
-    ordered = sorted(terms.items(), key=lambda kv: -len(kv[0]))  # longest first: consumes shorter overlaps
-    return [(re.compile(rf"(?<!\w){re.escape(t)}(?:s|es)?(?!\w)"), t, ws) for t, ws in ordered]
+    ordered = sorted(terms, key=lambda t: (-len(t), t))
+    rx = re.compile(r"(?<!\w)(" + "|".join(re.escape(t) for t in ordered) + r")(?:s|es)?(?!\w)")
+    return rx, terms
 
 
 @dataclass
@@ -72,17 +74,12 @@ class VocabularyEvidence:
 
 
 def _match(sentence: str, weight: float, out: VocabularyEvidence) -> None:
-    text = normalise(sentence)
-    taken = np.zeros(len(text) + 1, dtype=bool)
-    for rx, term, ws in _compiled():
-        for m in rx.finditer(text):
-            a, b = m.span()
-            if taken[a:b].any():
-                continue
-            taken[a:b] = True
-            for label, w in ws.items():
-                out.scores[label] = out.scores.get(label, 0.0) + w * weight
-                out.hits.setdefault(label, []).append(term)
+    rx, terms = _compiled()
+    for m in rx.finditer(normalise(sentence)):
+        term = m.group(1)
+        for label, w in terms[term].items():
+            out.scores[label] = out.scores.get(label, 0.0) + w * weight
+            out.hits.setdefault(label, []).append(term)
 
 
 def vocabulary_evidence(subject: str, content: str) -> VocabularyEvidence:
