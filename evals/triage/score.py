@@ -111,6 +111,7 @@ def fit(rows: list[dict[str, Any]]) -> None:
                     acc += int(np.argmax(p) == k)
                 if best is None or (acc, -nll) > (best[0], -best[1]):
                     best = (acc, nll, dw, gp, t)
+    assert best is not None
     print(f"product: best on tune acc={best[0] / len(tune):.3f} nll={best[1] / len(tune):.3f} "
           f"description_weight={best[2]} general_prior={best[3]} temperature={best[4]}")
     best_u = None
@@ -123,6 +124,7 @@ def fit(rows: list[dict[str, Any]]) -> None:
             nll -= math.log(max(p[urgency.URGENCIES.index(r["urgency"])], 1e-9))
         if best_u is None or nll < best_u[0]:
             best_u = (nll, t)
+    assert best_u is not None
     print(f"urgency: temperature={best_u[1]} nll={best_u[0] / len(tune):.3f}")
 
 

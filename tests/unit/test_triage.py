@@ -44,9 +44,9 @@ def test_confidence_is_calibrated(zero_shot):
     assert ece(conf, ok) < 0.08
     assert ece(uconf, uok) < 0.15
     # confident answers are right; the bucket accuracies rise with the confidence
-    top = [b for b in calibration(uconf, uok) if b[0].startswith("[0.85")][0]
+    top = next(b for b in calibration(uconf, uok) if b[0].startswith("[0.85"))
     assert top[1] >= 30 and top[3] >= 0.9
-    low = [b for b in calibration(uconf, uok) if b[0].startswith("[0.00")][0]
+    low = next(b for b in calibration(uconf, uok) if b[0].startswith("[0.00"))
     assert low[3] < top[3]
 
 

@@ -196,6 +196,7 @@ async def _classify(
         stored_product=stored[0],
         stored_urgency=stored[1],
     )
+    args: dict[str, Any]
     if external_id:
         tool, args = "classify_ticket_by_id", {"external_id": external_id}
     else:
