@@ -27,14 +27,16 @@ from tools.tickets import classify as cls
 from tools.tickets import learned, urgency, zeroshot
 
 DEVSET = Path(__file__).with_name("devset.jsonl")
+SECOND_SET = Path(__file__).with_name("second_set.jsonl")  # 35 tickets written after the first tuning round
 
 
-def load(path: Path = DEVSET) -> list[dict[str, Any]]:
+def load(path: Path = DEVSET, *, split_name: str | None = None) -> list[dict[str, Any]]:
+    """The rows of a set; DEVSET rows get their split (every third line is REPORT), others ``split_name``."""
     rows = []
     for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
         if line.strip():
             row = json.loads(line)
-            row["split"] = "report" if i % 3 == 2 else "tune"
+            row["split"] = split_name or ("report" if i % 3 == 2 else "tune")
             rows.append(row)
     return rows
 
@@ -138,6 +140,7 @@ def main() -> None:
         fit(rows)
     for name in ("tune", "report"):
         report(f"zero-shot {name}", evaluate(split(rows, name)))
+    report("zero-shot second set", evaluate(load(SECOND_SET, split_name="second")))
     if args.learned:
         tune = split(rows, "tune")
         for n in (20, 50, len(tune)):

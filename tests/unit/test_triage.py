@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evals.triage.score import calibration, ece, evaluate, load, split
+from evals.triage.score import SECOND_SET, calibration, ece, evaluate, load, split
 from tools.tickets import classify as cls
 
 ROWS = load()
@@ -34,6 +34,12 @@ def test_zero_shot_accuracy_on_the_tune_split(zero_shot):
     res = zero_shot["tune"]
     assert res["product_accuracy"] >= 0.90
     assert res["urgency_accuracy"] >= 0.85
+
+
+def test_zero_shot_accuracy_on_the_second_set():
+    res = evaluate(load(SECOND_SET, split_name="second"))
+    assert res["n"] >= 35
+    assert res["product_accuracy"] >= 0.85 and res["urgency_accuracy"] >= 0.85
 
 
 def test_confidence_is_calibrated(zero_shot):

@@ -25,27 +25,29 @@ URGENCIES: tuple[str, ...] = ("critical", "high", "medium", "low")
 TEMPERATURE = 0.8
 
 _NUM = r"(?:\d{1,3}(?:[,.]\d{3})+|\d+)"
-_PEOPLE = r"(?:users?|people|employees|staff|persons?|agents|engineers|developers|admins|administrators|colleagues|members|workers|scientists|analysts|traders|nurses|doctors|students|hires|customers|clients|suppliers|stores|shops|branches|sites|offices|locations)"
+_PEOPLE = r"(?:users?|people|employees|staff|persons?|agents|engineers|developers|admins|administrators|colleagues|members|workers|scientists|analysts|traders|nurses|doctors|students|hires|contractors|consultants|technicians|operators|drivers|teachers|customers|clients|suppliers|stores|shops|branches|sites|offices|locations|plants|terminals|workstations|devices)"
 
 # (name, pattern, points per urgency: critical, high, medium, low). Patterns run on lower-cased text.
 CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
     # --- scope
     ("everyone affected",
      (r"\b(every(one|body)|all (of )?(our |the )?(users|employees|staff|people|admins|administrators|locations|offices|sites|branches|stores|remote)|"
-     r"all \d[\d,.]* |whole (company|organi[sz]ation|org|tenant|business)|entire (company|organi[sz]ation|org|business|tenant)|"
+     r"every (single )?(user|employee|staff member|person|office|site|location|branch|customer)|worldwide|globally|"
+     r"whole (company|organi[sz]ation|org|tenant|business)|entire (company|organi[sz]ation|org|business|tenant)|"
      r"company[- ]wide|organi[sz]ation[- ]wide|across (the|our) (whole )?(company|organi[sz]ation)|"
-     r"(nobody|no one|noone|none of us) (in the company |here )?(can|could|is able)|for every (user|employee|office|location))\b"),
+     r"(nobody|no one|noone|none of us|no (customer|user|employee|client)s?) (in the company |here )?(can|could|is able)|"
+     r"for every (user|employee|office|location))\b"),
      (3.0, 0.3, -0.5, -1.5)),
     ("many affected", rf"\b({_NUM}[,.]?\d* (remote )?{_PEOPLE})\b", (0.0, 0.0, 0.0, 0.0)),  # sized below
     ("a team or site affected",
-     (r"\b((whole|entire|all the|all of the|all our) (\w+ ){0,2}(team|department|dept|floor|office|branch|site|call cent(er|re)|warehouse)|"
-     r"\w+ (team|department|dept|office|floor|branch)( \([^)]*\))? (is |are )?(blocked|stuck|unable|can'?t|cannot|could not|lost|loses|gets)|"
+     (r"\b((whole|entire|all the|all of the|all our) (\w+ ){0,2}(team|department|dept|division|floor|office|branch|site|plant|factory|call cent(er|re)|contact cent(er|re)|helpdesk|service desk|warehouse|store|hospital|campus)|"
+     r"\w+ (team|department|dept|division|office|floor|branch|plant)( \([^)]*\))? (is |are )?(blocked|stuck|unable|can'?t|cannot|could not|lost|loses|gets)|"
      r"many (users|people|employees)|several (users|people|offices|sites|teams)|dozens of|a lot of (users|people))\b"),
      (0.3, 2.0, 0.0, -1.0)),
     ("users not affected",
      r"\b((users|employees|staff|people) (are )?not (yet )?(affected|impacted)|not affected yet|no (user|business|customer) impact)\b",
      (-2.5, 0.5, 0.5, 0.0)),
-    ("nothing works", r"\b((can'?t|cannot|unable to|can not) (\w+ ){0,4}(anything|any (website|site|page|app|application)s?))\b",
+    ("nothing works", r"\b((can'?t|cannot|unable to|can not) (\w+ ){0,4}(anything|any (website|site|page|app|application)s?)|nothing (loads|works)|blocked from everything)\b",
      (0.8, 1.2, -0.5, -1.0)),
     ("one person affected",
      (r"\b(only (me|her|him|one|this (user|file|laptop|machine))|just me|for me only|one (user|person|developer|colleague|employee|lawyer|\w+ user)|"
@@ -56,17 +58,19 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
     ("production down / business stopped",
      (r"\b(outage|production (is )?(down|impact|incident|outage)|prod down|(is|are|went|goes) down\b|completely down|"
      r"(business|operations?|work) (has |have )?(stopped|halted|at a standstill)|can'?t (take|process) (card )?payments|"
-     r"stopped working for (all|every)|total(ly)? (outage|down|broken)|cannot work|can'?t work|nobody can work)"),
+     r"stopped working for (all|every)|total(ly)? (outage|down|broken)|cannot work|can'?t work|nobody can work|"
+     r"(is|are|went) dead|not responding|unresponsive|halted|lost (all )?(internet|connectivity|access))"),
      (2.5, 1.0, -0.5, -1.5)),
     ("security breach or data exposure",
      (r"\b(breach|breached|compromised?|attacker|hacked|exfiltrat\w*|data theft|stealing|ransomware|"
      r"(data|records?|files?) (are |is |were )?(exposed|leaked|leaking|readable)|exposure|leak(ed|ing|s)?\b(?! prevention)|"
-     r"malware (is )?spreading|spreading|active (attack|incident)|security incident|unauthori[sz]ed access|"
+     r"malware (is )?spreading|spreading|active (attack|incident)|(security|pci|gdpr|privacy|data) incident|unauthori[sz]ed access|"
+     r"phished|contain (it|this|the (incident|breach|leak))|in (plain ?text|clear ?text)|unprotected|"
      r"command[- ]and[- ]control|c2\b|beaconing|reportable|72 ?h)"),
      (3.0, 0.5, -0.5, -1.5)),
     ("blocked",
      (r"\b(can'?t|cannot|can not|could not|couldn'?t|unable to|not able to|blocked|stuck|lost access|unreachable|"
-     r"(?<!not )blocked|denied|fails?|failing|failed|broken|not working|doesn'?t work|don'?t work|won'?t|stopped)\b"),
+     r"(?<!not )blocked|denied|refused|rejected|fails?|failing|failed|broken|not working|doesn'?t work|don'?t work|won'?t|stopped)\b"),
      (0.3, 0.8, 0.5, -0.8)),
     ("no workaround", r"\b(no workaround|no fallback|no other way|no alternative|without (a )?workaround)\b",
      (1.5, 1.2, -1.0, -1.0)),
@@ -81,21 +85,23 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
     ("deadline",
      (r"\b(today|tonight|tomorrow|by (monday|tuesday|wednesday|thursday|friday|"
      r"saturday|sunday|eod|end of day|\d{1,2}(:\d\d)? ?(am|pm)?|noon)|before (monday|tuesday|wednesday|thursday|friday|the)|"
-     r"deadline|due (on|by|today|tomorrow|thursday|friday)|quarter[- ]end|month[- ]end|quarter end|end of (the )?(quarter|month))\b"),
+     r"deadline|due (on|by|today|tomorrow|thursday|friday)|"
+     r"(milestone|go[- ]live|launch|release|audit|cut[- ]?off) (is |are )?(due )?(on )?(today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday)|quarter[- ]end|month[- ]end|quarter end|end of (the )?(quarter|month))\b"),
      (0.3, 1.2, 0.2, -0.7)),
     ("urgency words",
      (r"(\burgent(ly)?\b|\basap\b|\bimmediately\b|\bemergency\b|\bright now\b|\bright away\b|\bescalate\b|!!|\bnow!|"
-     r"\bcall me\b|all hands)"),
+     r"\bcall me\b|all hands|\bnow[.!])"),
      (1.2, 1.0, -0.3, -1.5)),
     # --- questions, requests, planning
     ("question / how-to",
      (r"(\bhow (do|can|to|is|does|should)\b|\bwhat (is|are|'s) (the )?(process|procedure|recommended|best)|\bis (it|there) (possible|a way|a doc)|"
      r"\bcan (we|i|you) (\w+ )?(add|get|upload|use|enforce|export|explain|mark|confirm|block)\b|\bdo(es)? (you|your)\b|"
-     r"\bwhich (ports?|check|version|option)\b|\bwhere (can|do|is)\b|\bquestion\b|\bquick one\b|\bexplain\b|\bdocs?\b|documentation)"),
+     r"\bwhich (ports?|check|version|option)\b|\bwhere (can|do|is)\b|\bquestion\b|\bquick one\b|\bexplain\b|\b(is there|where is|where are|link to|find) (the |a |any )?(docs?|documentation)\b|\bdocumentation (for|on|about)\b|"
+     r"\b(how|possible|why)\?|\bcan your (platform|product|service|tool|console)\b|\bwhat does it cost\b|\bjust curious\b)"),
      (-1.0, -0.8, -0.2, 1.8)),
     ("feature request / planning",
      (r"\b(feature request|feature req|would (be|love|like)|it would be (nice|great)|nice to have|roadmap|"
-     r"(any |is it )?planned|planning|evaluat(e|ing)|pilot|next (quarter|month|year)|q[1-4]\b|in the future|before go[- ]live|"
+     r"(any |is it )?planned|planning (to|for|ahead|our|the rollout)|evaluat(e|ing)|pilot|next (quarter|month|year)|q[1-4]\b|in the future|before go[- ]live|"
      r"we plan|we want to|we'?d like)"),
      (-1.5, -1.0, -0.3, 2.0)),
     ("no impact / cosmetic",
@@ -104,10 +110,14 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      (-2.0, -1.2, -0.3, 2.5)),
     ("administrative request",
      (r"\b(please (change|update|send|add|remove|correct|cancel|extend)|(can|could) (you|our [\w ]{0,20}) send|"
-     r"who (do|should) (i|we) contact|we need an? (signed|copy|quote|export)|needed\b|update it)"),
+     r"who (do|should) (i|we) contact|we need an? (signed|copy|quote|export)|needed\b|update it|"
+     r"(can|could) you (reissue|resend|re-send|issue|update|change|correct)|a quote)"),
      (-1.0, -0.8, 0.0, 1.5)),
 ]
 
+SCOPES = {"everyone affected", "a team or site affected"}
+PROBLEMS = {"production down / business stopped", "security breach or data exposure", "blocked", "degraded",
+            "nothing works", "no workaround", "urgency words"}
 PRIORITY_POINTS = 0.8  # the customer's stated priority, towards the same urgency
 TIER_POINTS = {"enterprise": (0.3, 0.2, 0.0, -0.2), "free": (-0.3, -0.2, 0.1, 0.3)}
 BASELINE = (0.0, 0.3, 0.8, 0.5)  # a ticket with no cue at all: most often a medium-sized problem
@@ -152,7 +162,13 @@ def impact_points(text: str, priority: str | None = None, tier: str | None = Non
         if (rx.search(t) if name == "no impact / cosmetic" else rx.search(t_pos)):
             pts += add
             cues.append(name)
-    if "everyone affected" not in cues:  # a stated number of people sizes the scope
+    # Scope measures an impact: "for everybody else" in a request or "750 users" in a quote is no outage.
+    if not set(cues) & PROBLEMS:
+        for name, _, add in _COMPILED:
+            if name in SCOPES and name in cues:
+                pts -= add
+                cues.remove(name)
+    elif "everyone affected" not in cues:  # a stated number of people sizes the scope
         sizes = [int(re.sub(r"[,.]", "", m.group(1))) for m in _SIZE.finditer(t_pos)]
         sizes = [n for n in sizes if n < 10_000_000]
         if sizes:

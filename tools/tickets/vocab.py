@@ -118,7 +118,7 @@ VOCABULARY: dict[str, list[tuple[str, float]]] = {
         ("edr", 1), ("internal portal", 1.5), ("internal server", 1.5), ("access policy", 1),
     ],
     "DLP": [
-        ("dlp", 3), ("data loss prevention", 3), ("data leak prevention", 3), ("data leakage", 3),
+        ("dlp", 3), ("data loss prevention", 3), ("sensitive", 1.5), ("data leak prevention", 3), ("data leakage", 3),
         ("data protection rule", 3), ("data protection polic", 3), ("sensitive data", 2.5),
         ("sensitive content", 2.5), ("sensitive information", 2.5), ("pii", 2), ("personal data", 2),
         ("credit card number", 3), ("card number", 2.5), ("social security number", 3), ("ssn", 2.5),
