@@ -38,6 +38,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"(nobody|no one|noone|none of us|no (customer|user|employee|client)s?) (in the company |here )?(can|could|is able)|"
      r"for every (user|employee|office|location))\b"),
      (3.0, 0.3, -0.5, -1.5)),
+    ("a whole site affected", r"\ball (of )?(the |our )?\d[\d,.]* ", (1.5, 1.0, -0.5, -1.0)),
     ("many affected", rf"\b({_NUM}[,.]?\d* (remote )?{_PEOPLE})\b", (0.0, 0.0, 0.0, 0.0)),  # sized below
     ("a team or site affected",
      (r"\b((whole|entire|all the|all of the|all our) (\w+ ){0,2}(team|department|dept|division|floor|office|branch|site|plant|factory|call cent(er|re)|contact cent(er|re)|helpdesk|service desk|warehouse|store|hospital|campus)|"
@@ -59,7 +60,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      (r"\b(outage|production (is )?(down|impact|incident|outage)|prod down|(is|are|went|goes) down\b|completely down|"
      r"(business|operations?|work) (has |have )?(stopped|halted|at a standstill)|can'?t (take|process) (card )?payments|"
      r"stopped working for (all|every)|total(ly)? (outage|down|broken)|cannot work|can'?t work|nobody can work|"
-     r"(is|are|went) dead|not responding|unresponsive|halted|lost (all )?(internet|connectivity|access))"),
+     r"(is|are|went) dead|(is|are|went|gone) offline|not responding|unresponsive|halted|lost (all )?(internet|connectivity|access))"),
      (2.5, 1.0, -0.5, -1.5)),
     ("security breach or data exposure",
      (r"\b(breach|breached|compromised?|attacker|hacked|exfiltrat\w*|data theft|stealing|ransomware|"
@@ -115,7 +116,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      (-1.0, -0.8, 0.0, 1.5)),
 ]
 
-SCOPES = {"everyone affected", "a team or site affected"}
+SCOPES = {"everyone affected", "a whole site affected", "a team or site affected"}
 PROBLEMS = {"production down / business stopped", "security breach or data exposure", "blocked", "degraded",
             "nothing works", "no workaround", "urgency words"}
 PRIORITY_POINTS = 0.8  # the customer's stated priority, towards the same urgency
@@ -123,7 +124,10 @@ TIER_POINTS = {"enterprise": (0.3, 0.2, 0.0, -0.2), "free": (-0.3, -0.2, 0.1, 0.
 BASELINE = (0.0, 0.3, 0.8, 0.5)  # a ticket with no cue at all: most often a medium-sized problem
 
 _COMPILED = [(name, re.compile(rx, re.IGNORECASE), np.array(pts)) for name, rx, pts in CUES]
-_NEGATED = re.compile(r"\b(not (really |very |that |so )?(urgent|important|blocking|critical)|no rush|no urgency)\b", re.IGNORECASE)
+_NEGATED = re.compile(
+    r"\b(not (really |very |that |so )?(urgent|important|blocking|critical)|no rush|no urgency|"
+    r"no (workaround|fallback|other way|alternative)|without (a )?workaround)\b", re.IGNORECASE)
+_NEGATION_CUES = {"no impact / cosmetic", "no workaround"}  # read on the raw text, the others on the text without them
 _SIZE = re.compile(rf"\b({_NUM}) (?:\w+ )?{_PEOPLE}\b", re.IGNORECASE)
 
 
@@ -159,7 +163,7 @@ def impact_points(text: str, priority: str | None = None, tier: str | None = Non
     for name, rx, add in _COMPILED:
         if name == "many affected":
             continue
-        if (rx.search(t) if name == "no impact / cosmetic" else rx.search(t_pos)):
+        if (rx.search(t) if name in _NEGATION_CUES else rx.search(t_pos)):
             pts += add
             cues.append(name)
     # Scope measures an impact: "for everybody else" in a request or "750 users" in a quote is no outage.
@@ -168,7 +172,7 @@ def impact_points(text: str, priority: str | None = None, tier: str | None = Non
             if name in SCOPES and name in cues:
                 pts -= add
                 cues.remove(name)
-    elif "everyone affected" not in cues:  # a stated number of people sizes the scope
+    elif not {"everyone affected", "a whole site affected"} & set(cues):  # a stated number of people sizes the scope
         sizes = [int(re.sub(r"[,.]", "", m.group(1))) for m in _SIZE.finditer(t_pos)]
         sizes = [n for n in sizes if n < 10_000_000]
         if sizes:
