@@ -78,7 +78,7 @@ class Classification(BaseModel):
 # ------------------------------------------------------------------ the organisation's model
 
 _models: OrderedDict[int, tuple[str, learned.TriageModel]] = OrderedDict()
-_locks: dict[int, asyncio.Lock] = {}
+_locks: dict[tuple[int, int], asyncio.Lock] = {}  # (event loop, org): a lock belongs to one loop
 
 
 def _remember(org_id: int, fingerprint: str, model: learned.TriageModel) -> None:
@@ -97,7 +97,7 @@ async def org_model(ctx: ToolContext) -> learned.TriageModel | None:
     hit = _models.get(ctx.org_id)
     if hit and hit[0] == fingerprint:
         return hit[1]
-    lock = _locks.setdefault(ctx.org_id, asyncio.Lock())
+    lock = _locks.setdefault((id(asyncio.get_running_loop()), ctx.org_id), asyncio.Lock())
     async with lock:
         hit = _models.get(ctx.org_id)
         if hit and hit[0] == fingerprint:
