@@ -33,6 +33,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     SmallInteger,
@@ -666,6 +667,19 @@ class TicketClassification(Base):
         CheckConstraint(_in("urgency", URGENCIES), name="urgency"),
         CheckConstraint("confidence >= 0 AND confidence <= 1", name="confidence"),
     )
+
+
+class TriageModelRow(Base):
+    """An organisation's learned ticket-triage model (one per org), keyed by a fingerprint of its labelled tickets."""
+
+    __tablename__ = "triage_models"
+    id: Mapped[int] = _id()
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), unique=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    n_labels: Mapped[int] = mapped_column(Integer)
+    model: Mapped[bytes] = mapped_column(LargeBinary)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    trained_at: Mapped[dt.datetime] = _created()
 
 
 # ---------------------------------------------------------------- retrieval documents

@@ -72,8 +72,10 @@ async def get_ticket(
 
 @router.post("/api/triage/classify", response_model=ClassifyResponse, responses=responses(401, 403, 413, 422))
 async def classify(body: ClassifyRequest, state: State, principal: Member, ctx: Tools) -> ClassifyResponse:
-    """Product (CASB/SWG/ZTNA/DLP/SSPM/CFW/GENERAL) and urgency of a ticket text, with confidence and reasoning
-    (nearest labelled tickets + keyword evidence). The classification is stored."""
+    """Product (CASB/SWG/ZTNA/DLP/SSPM/CFW/GENERAL) and urgency of a ticket text, with calibrated confidence and
+    reasoning: zero-shot from what each product is and the impact described, plus the organisation's own model when
+    it has labelled tickets. Below the confidence threshold the answer is GENERAL with `needs_human`. The
+    classification is stored."""
     result = (await classify_ticket(ctx, subject=body.subject, content=body.content)).result
     async with state.sessions() as s, s.begin():
         cid = await record_classification(s, principal.org_id, result)
