@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0005"
-down_revision = "0001"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
