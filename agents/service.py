@@ -22,7 +22,7 @@ from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from agents.deps import RunDeps
-from agents.entities import Catalog
+from agents.understanding.catalog import Catalog
 from agents.graph import build_graph
 from agents.providers import Provider, make_provider
 from agents.runtime import LimitExceeded, Publisher, RunLimits, RunRecorder, create_run, fail_orphaned_runs
@@ -38,6 +38,15 @@ Clock = Callable[[], dt.datetime]
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def pin_now(as_of: dt.datetime | dt.date | None) -> dt.datetime | None:
+    """``as_of`` as the run's "now": a date means the end of that day's business (12:00 UTC); naive is UTC."""
+    if as_of is None:
+        return None
+    if not isinstance(as_of, dt.datetime):
+        return dt.datetime.combine(as_of, dt.time(12, 0), dt.UTC)
+    return as_of if as_of.tzinfo else as_of.replace(tzinfo=dt.UTC)
 
 
 @dataclass
@@ -74,8 +83,9 @@ class Assistant:
         engine = engine or make_async_engine(target)
         sessions = make_sessionmaker(engine)
         # The checkpointer needs autocommit and dict rows; never its pipeline mode (langgraph #7259).
+        # check: a connection is tested before it is handed out (stale after a Postgres restart → replaced).
         pool = AsyncConnectionPool(
-            target.conninfo, min_size=1, max_size=4, open=False,
+            target.conninfo, min_size=1, max_size=4, open=False, check=AsyncConnectionPool.check_connection,
             kwargs={"autocommit": True, "row_factory": dict_row, "prepare_threshold": None},
         )
         await pool.open(wait=True)
@@ -118,8 +128,11 @@ class Assistant:
         trigger: str = "chat",
         api_key_id: int | None = None,
         publish: Publisher | None = None,
+        as_of: dt.datetime | None = None,
     ) -> StartedRun:
-        """Create the run and execute it in the background (it keeps going if the caller goes away)."""
+        """Create the run and execute it in the background (it keeps going if the caller goes away).
+
+        ``as_of`` pins the run's "now" (relative dates, SLA states) for reproducible investigations."""
         question = question.strip()
         if not question:
             raise ValueError("the question is empty")
@@ -127,7 +140,9 @@ class Assistant:
             self.sessions, org_id=org_id, question=question, trigger=trigger, provider=self.provider.name,
             model=self.provider.model, thread_id=thread_id, api_key_id=api_key_id,
         )
-        task = asyncio.create_task(self._execute(org_id, run_id, thread_id, question, publish), name=f"run-{run_id}")
+        now = pin_now(as_of)
+        task = asyncio.create_task(self._execute(org_id, run_id, thread_id, question, publish, now),
+                                   name=f"run-{run_id}")
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return StartedRun(run_id=run_id, thread_id=thread_id, task=task)
@@ -146,7 +161,8 @@ class Assistant:
             return await get_run(s, org_id, run_id)
 
     async def _execute(
-        self, org_id: int, run_id: uuid.UUID, thread_id: uuid.UUID, question: str, publish: Publisher | None
+        self, org_id: int, run_id: uuid.UUID, thread_id: uuid.UUID, question: str, publish: Publisher | None,
+        now: dt.datetime | None = None,
     ) -> None:
         limits = self.limits()
         recorder = RunRecorder(sessions=self.sessions, org_id=org_id, run_id=run_id, embedder=self.embedder,
@@ -155,7 +171,7 @@ class Assistant:
             await recorder.start(thread_id)
             async with self.sessions() as s:
                 catalog = await Catalog.load(s, org_id)
-            tools = ToolContext(sessions=self.sessions, org_id=org_id, embedder=self.embedder, now=self.clock(),
+            tools = ToolContext(sessions=self.sessions, org_id=org_id, embedder=self.embedder, now=now or self.clock(),
                                 prometheus_url=self.settings.prometheus_url)
             deps = RunDeps(recorder=recorder, tools=tools, catalog=catalog, provider=self.provider)
             config = {"configurable": {"thread_id": str(thread_id), "deps": deps}, "recursion_limit": limits.max_steps}

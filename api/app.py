@@ -15,12 +15,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from sqlalchemy import text
 
-from api import errors, panel
-from api.deps import SESSION_COOKIE, Principal, State
+from api import errors, login, panel
+from api.deps import Principal, State
 from api.events import EventHub
 from api.limits import ApiLimits, BodySizeLimit, KeyCounters
 from api.models import MeOut
@@ -28,8 +28,12 @@ from api.routes import ROUTERS
 from api.slack import mount_slack
 from api.state import AppState, utcnow
 from store import migrate
-from store.db import DatabaseTarget, make_async_engine, make_sessionmaker, resolve_database
-from store.keys import resolve_key
+from store.db import (
+    DatabaseTarget,
+    make_async_engine,
+    make_sessionmaker,
+    resolve_database,
+)
 from store.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -121,6 +125,8 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(panel.router)  # the chat panel's assets (/static/…)
+    app.include_router(login.router)  # POST /login, /logout, /api/logout (sessions; see api.login)
+    login.install_log_filter()  # no login code in the access log
     mount_slack(app, settings)  # POST /slack/events (503 until Slack is configured) and the alert scheduler
 
     @app.get("/health", tags=["health"])
@@ -149,17 +155,8 @@ def create_app(
 
     @app.get("/", include_in_schema=False, response_model=None)
     async def index(request: Request, state: State, token: str | None = None) -> HTMLResponse | RedirectResponse:
-        if token is not None:
-            async with state.sessions() as session, session.begin():
-                principal = await resolve_key(session, token)
-            if principal is None:
-                raise HTTPException(401, "this login link is no longer valid; restart the service for a new one")
-            resp = RedirectResponse("/", status_code=303)
-            resp.set_cookie(
-                SESSION_COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https",
-                max_age=7 * 24 * 3600,
-            )
-            return resp
+        if token is not None:  # a login link: its one-time code becomes a session cookie (see api.login)
+            return await login.login_with(request, state, token, from_url=True)
         return HTMLResponse((STATIC / "index.html").read_text(encoding="utf-8"))
 
     return app

@@ -94,9 +94,6 @@ def serve(
     import uvicorn
 
     from api.app import create_app
-    from store.db import make_sync_engine
-    from store.keys import create_key, revoke_keys
-    from sqlalchemy.orm import Session
 
     settings = _settings()
     target = _database(settings)
@@ -104,15 +101,40 @@ def serve(
         info = seed_demo(settings, target, reset=False)
         if info["loaded"]:
             console.print(f"Loaded the demo data set ({sum(info['counts'].values()):,} rows) in {info['seconds']} s.")
-    engine = make_sync_engine(target)
-    with Session(engine) as session, session.begin():
-        # One live login link at a time: the previous one stops working.
-        revoke_keys(session, org_slug="demo", name="panel-login")
-        created, _ = create_key(session, org_slug="demo", role="admin", name="panel-login")
-    engine.dispose()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    console.print(f"\n[bold]opsgraph[/] is starting — open the chat panel:\n\n  http://{shown}:{port}/?token={created.key}\n")
+    link = _login_link(target, f"http://{shown}:{port}", org="demo", role="admin")
+    console.print(f"\n[bold]opsgraph[/] is starting — open the chat panel:\n\n  {link}\n\n"
+                  "(the link works once, for 15 minutes; `opsgraph login-link` prints a new one)\n", soft_wrap=True)
     uvicorn.run(create_app(settings, target=target, run_migrations=False), host=host, port=port, log_level="info")
+
+
+def _login_link(target, base: str, *, org: str, role: str) -> str:
+    """A one-time login link (a code exchanged for a session; see store.sessions). Earlier links stay valid."""
+    from sqlalchemy.orm import Session
+
+    from store.db import make_sync_engine
+    from store.sessions import create_login_code
+
+    engine = make_sync_engine(target)
+    try:
+        with Session(engine) as session, session.begin():
+            code = create_login_code(session, org_slug=org, role=role)
+    finally:
+        engine.dispose()
+    return f"{base.rstrip('/')}/?token={code}"
+
+
+@app.command("login-link")
+def login_link(
+    org: Annotated[str, typer.Option(help="Organisation to sign in to.")] = "demo",
+    role: Annotated[str, typer.Option(help="viewer, member or admin.")] = "admin",
+    base: Annotated[str, typer.Option(help="Where the service is reachable.")] = "http://127.0.0.1:8000",
+) -> None:
+    """Print a one-time login link for the chat panel (valid once, for 15 minutes)."""
+    if role not in ("viewer", "member", "admin"):
+        raise _fail(f"--role must be viewer, member or admin (got {role!r})")
+    target = _database(_settings())
+    sys.stdout.write(_login_link(target, base, org=org, role=role) + "\n")
 
 
 @app.command()
@@ -228,6 +250,8 @@ def ask(
     thread: Annotated[str | None, typer.Option(help="Continue this thread (id printed by an earlier ask).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run record as JSON.")] = False,
     org: Annotated[str, typer.Option(help="Organisation to ask in.")] = "demo",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Pin \"now\" (YYYY-MM-DD or YYYY-MM-DDTHH:MM, UTC) "
+                                               "so relative dates and SLA states mean what they meant then.")] = None,
 ) -> None:
     """One chat turn: stream the steps as they happen, then the answer with its evidence ids."""
     import asyncio
@@ -242,6 +266,14 @@ def ask(
         raise _fail(f"--thread {thread!r} is not a thread id") from None
     if not question.strip():
         raise _fail("the question is empty")
+    pinned = None
+    if as_of:
+        import datetime as _dt
+
+        try:
+            pinned = _dt.datetime.fromisoformat(as_of) if "T" in as_of or " " in as_of else _dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise _fail(f"--as-of {as_of!r} is not a date (YYYY-MM-DD) or a time (YYYY-MM-DDTHH:MM)") from None
     settings = _settings()
     target = _database(settings)
     with psycopg.connect(target.conninfo) as conn:
@@ -265,7 +297,8 @@ def ask(
     async def run():  # noqa: ANN202
         assistant = await Assistant.open(settings, target)
         try:
-            return await assistant.ask(org_id=row[0], question=question, thread_id=thread_id, trigger="api", publish=show)
+            return await assistant.ask(org_id=row[0], question=question, thread_id=thread_id, trigger="api", publish=show,
+                                       as_of=pinned)
         except LookupError as exc:
             raise _fail(str(exc)) from None
         finally:

@@ -33,6 +33,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     SmallInteger,
@@ -175,6 +176,41 @@ class ApiKey(Base):
     last_used_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
     __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+
+
+class LoginCode(Base):
+    """A one-time login code (the panel's login link): single use, short-lived, only its SHA-256 is stored."""
+
+    __tablename__ = "login_codes"
+    id: Mapped[int] = _id()
+    org_id: Mapped[int] = _org()
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = _created()
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+
+
+class WebSession(Base):
+    """A browser session (the panel's cookie): acts as its API key, revocable, only its SHA-256 is stored."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = _id()
+    org_id: Mapped[int] = _org()
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = _created()
+    expires_at: Mapped[dt.datetime]
+    last_seen_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+
+class SeenRequest(Base):
+    """Signed requests already acted on (a replayed Slack command within its signature window is ignored)."""
+
+    __tablename__ = "seen_requests"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[dt.datetime] = _created()
 
 
 class UsageRecord(Base):
@@ -358,6 +394,22 @@ class MetricPoint(Base):
     ts: Mapped[dt.datetime]
     value: Mapped[float] = mapped_column(Float)
     __table_args__ = (PrimaryKeyConstraint("service_id", "metric", "ts"),)
+
+
+METRIC_ROLES = ("errors", "latency", "throughput", "saturation")
+
+
+class MetricRole(Base):
+    """An organisation's own role for a service metric name (wins over the naming convention)."""
+
+    __tablename__ = "metric_roles"
+    org_id: Mapped[int] = _org()
+    metric: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    __table_args__ = (
+        PrimaryKeyConstraint("org_id", "metric"),
+        CheckConstraint(_in("role", METRIC_ROLES), name="role"),
+    )
 
 
 class Commit(Base):
@@ -680,6 +732,19 @@ class TicketClassification(Base):
         CheckConstraint(_in("urgency", URGENCIES), name="urgency"),
         CheckConstraint("confidence >= 0 AND confidence <= 1", name="confidence"),
     )
+
+
+class TriageModelRow(Base):
+    """An organisation's learned ticket-triage model (one per org), keyed by a fingerprint of its labelled tickets."""
+
+    __tablename__ = "triage_models"
+    id: Mapped[int] = _id()
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), unique=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    n_labels: Mapped[int] = mapped_column(Integer)
+    model: Mapped[bytes] = mapped_column(LargeBinary)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    trained_at: Mapped[dt.datetime] = _created()
 
 
 # ---------------------------------------------------------------- retrieval documents

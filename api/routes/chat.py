@@ -127,7 +127,7 @@ async def chat(body: ChatRequest, state: State, principal: Member, assistant: As
             try:
                 started = await assistant.start(
                     org_id=principal.org_id, question=body.message, thread_id=thread_id, trigger="chat",
-                    api_key_id=principal.id, publish=state.hub.publish,
+                    api_key_id=principal.id, publish=state.hub.publish, as_of=body.as_of,
                 )
             except LookupError as exc:
                 raise ApiError(404, str(exc)) from None

@@ -15,6 +15,7 @@ and event log as the chat panel.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
 import weakref
@@ -28,8 +29,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import text
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 
+from api.errors import public_error
 from api.slack import blocks as kit
 from api.slack import store
 from api.slack.alerts import AlertScheduler
@@ -158,7 +162,28 @@ class SlackRuntime:
 
     async def handle(self, request: Request) -> Any:
         assert self.handler is not None
+        if not await self.first_delivery(request.headers):
+            # The very same signed request again (a replay within the signature window): acknowledge, do nothing.
+            log.warning("slack: a replayed signed request was ignored")
+            return JSONResponse({"ok": True, "duplicate": True})
         return await self.handler.handle(request)
+
+    async def first_delivery(self, headers: Any) -> bool:
+        """Claim a verified request once, in Postgres (so across workers and restarts): the key is a hash of its
+        signature and timestamp, i.e. of the signed bytes. Slack's own retries are signed anew (new timestamp)
+        and are deduplicated per event by :func:`api.slack.store.claim_event` instead."""
+        if self.state is None:
+            return True
+        signed = f"{headers.get('x-slack-request-timestamp', '').strip()}:{headers.get('x-slack-signature', '')}"
+        digest = hashlib.sha256(signed.encode()).hexdigest()
+        async with self.state.sessions() as s, s.begin():
+            claimed = (await s.execute(
+                text("INSERT INTO seen_requests (digest) VALUES (:d) ON CONFLICT DO NOTHING RETURNING digest"),
+                {"d": digest},
+            )).scalar()
+            # Older than the signature window (5 minutes) cannot be replayed anyway: forget them.
+            await s.execute(text("DELETE FROM seen_requests WHERE seen_at < now() - interval '15 minutes'"))
+        return claimed is not None
 
     # -- listeners -------------------------------------------------------------
 
@@ -229,7 +254,7 @@ class SlackRuntime:
                 await started.task
                 record = await assistant.record(org_id, started.run_id)
         except (ValueError, LookupError) as exc:
-            return kit.notice(f"opsgraph could not start the run: {exc}")
+            return kit.notice(f"opsgraph could not start the run: {public_error(str(exc), context='slack run')}")
         if record is None:
             return kit.notice("the run ended without a record")
         hyps = kit.hypotheses_from(await store.hypothesis_payloads(self.state.sessions, org_id, record.id)) \

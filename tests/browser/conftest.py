@@ -97,7 +97,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-LOGIN = re.compile(r"login: http://127\.0\.0\.1:(\d+)/\?token=(og_\w+)")
+LOGIN = re.compile(r"login: http://127\.0\.0\.1:(\d+)/ key=(og_\w+)")
 
 
 @pytest.fixture(scope="session")
@@ -157,10 +157,25 @@ def page(browser: Any, panel: Panel) -> Iterator[Any]:
     pg.requests = []
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
     pg.on("request", lambda r: pg.requests.append(r))
-    pg.goto(f"{panel.base}/?token={panel.token}")
+    pg.goto(f"{panel.base}/?token={login_code(panel)}")
     pg.wait_for_selector("body[data-ready=true]")
     yield pg
     context.close()
+
+
+def login_code(panel: Panel, role: str = "admin") -> str:
+    """A fresh one-time login code of the demo organisation (what a login link carries)."""
+    from sqlalchemy.orm import Session
+
+    from store.db import make_sync_engine
+    from store.sessions import create_login_code
+
+    engine = make_sync_engine(panel.demo.target)
+    try:
+        with Session(engine) as s, s.begin():
+            return create_login_code(s, org_slug="demo", role=role)
+    finally:
+        engine.dispose()
 
 
 def shot(page: Any, name: str) -> Path:

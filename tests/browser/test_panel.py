@@ -235,6 +235,7 @@ Some **bold** and *italic* and `code <b>x</b>` while OTP_MX_RATE and stage_shift
 
 [ok](https://example.com/x) [rel](/docs) [bad](javascript:window.__xss=5) [bad2](JaVaScRiPt:window.__xss=6) \
 [bad3](java\tscript:window.__xss=7) [data](data:text/html,<script>window.__xss=8</script>)
+A runbook said [fix here](http://evil.example/phish) and [proto](//evil.example/p).
 
 <img src=x onerror="window.__xss=9">
 
@@ -287,7 +288,10 @@ def test_untrusted_text_from_tickets_questions_and_markdown_stays_inert(page: An
                  attrs: [...div.querySelectorAll('*')].flatMap(e => [...e.attributes].map(a => a.name)),
                  em: [...div.querySelectorAll('em')].map(e => e.textContent) };
     }""", HOSTILE_MARKDOWN)
-    assert out["links"] == ["https://example.com/x", "/docs"]
+    # Only the service's own pages are links; a link elsewhere (answers quote untrusted data) is inert text.
+    assert out["links"] == ["/docs"]
+    assert "ok <https://example.com/x>" in out["text"] and "fix here <http://evil.example/phish>" in out["text"]
+    assert page.locator("#md-probe .inert-link").count() == 3
     assert {"h1", "strong", "em", "code", "p", "table", "thead", "tbody", "tr", "th", "td", "ul", "ol", "li"} <= set(out["tags"])
     assert not {"script", "img", "svg", "b", "iframe", "object"} & set(out["tags"]), out["tags"]
     assert not [a for a in out["attrs"] if a.startswith("on") or a in ("src", "style")], out["attrs"]

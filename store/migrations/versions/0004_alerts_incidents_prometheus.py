@@ -2,7 +2,7 @@
 incident metadata, and the ``alert``/``mcp`` run triggers.
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0004"
-down_revision = "0001"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
