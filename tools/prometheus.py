@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
-from tools.changes import MetricOnset
+from tools.changes import MetricOnset, roles
 
 TIMEOUT_SECONDS = 5.0
 MAX_POINTS = 11_000  # Prometheus refuses more than 11,000 points per series
@@ -230,6 +230,10 @@ async def prometheus_onset(
     _, name, maps, base = await _mapping(ctx, service)
     wanted = metric.strip().lower()
     m = next((x for x in maps if x["metric"].lower() == wanted), None)
+    role = roles.role_for_word(wanted)
+    if m is None and role is not None:  # a role ("errors", "latency"…): the mapped metric that plays it
+        playing = roles.metrics_for(role, [x["metric"] for x in maps])
+        m = next((x for x in maps if playing and x["metric"] == playing[0]), None)
     if m is None:
         partial = [x for x in maps if wanted in x["metric"].lower() or x["metric"].lower() in wanted]
         m = partial[0] if len(partial) == 1 else None
@@ -245,7 +249,8 @@ async def prometheus_onset(
     points = [(t, v) for t, v in (series[0] if series else []) if math.isfinite(v)]
     result = MetricOnset(service=name, metric=m["metric"], start=start, end=end, n_points=len(points), onset=None)
     if len(points) >= 16:
-        _fill_from_stages(result, points, _bad_up(m["metric"]))
+        hib = roles.higher_is_better(m["metric"])
+        _fill_from_stages(result, points, _bad_up(m["metric"]) if hib is None else not hib)
     ref = {"tool": "prometheus_onset", "source": "prometheus", "promql": promql, "start": start.isoformat(),
            "end": end.isoformat(), "step": f"{step}s", "url": base.rstrip("/") + "/api/v1/query_range"}
     if result.onset is None:

@@ -62,7 +62,7 @@ async def test_chat_question_finds_the_onset_in_prometheus(client, alerts_app, a
                                      trigger="api")
         assert record.status == "completed", record.error
         calls = {c.tool: c for c in record.tool_calls}
-        assert calls["prometheus_onset"].status == "completed"
+        assert calls["prometheus_onset"].status == "completed", calls["prometheus_onset"].error
         assert "qr-route-table-v9" in record.answer and "Prometheus" in record.answer
         assert "unknown metric" not in record.answer.lower()
         assert seen and seen[0]["query"] == promql.replace("$service", "quay-router")
