@@ -8,13 +8,20 @@ from typing import Any
 import numpy as np
 
 from tools.control_limits.models import Limits, SeriesAnalysis, Stage, _check_method
+from tools.control_limits.noise import search_input
+from tools.control_limits.refine import prune_candidates
 from tools.control_limits.rules import (
     _confirm_batch,
     _emit_signals,
     _hib_codes,
     _rule_masks,
 )
-from tools.control_limits.segmentation import _binseg_batch, _compress, _row_mean_std
+from tools.control_limits.segmentation import (
+    PENALTY_FACTOR,
+    _binseg_batch,
+    _compress,
+    _row_mean_std,
+)
 from tools.control_limits.xmr import _Prefix
 
 # --------------------------------------------------------------------------- #
@@ -42,19 +49,20 @@ def _analyze_batch(
     if n_rows == 0:
         return []
     X, pos, L = _compress(M)
-    mu, sd = _row_mean_std(X, L)
-    searchable = (L >= 2) & np.isfinite(sd) & (sd > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        Z = (X - mu[:, None]) / np.where(searchable, sd, 1.0)[:, None]
+    mu, _sd = _row_mean_std(X, L)
+    # search on the outlier-clipped series in units of its robust long-run noise
+    Z, Xc, noise = search_input(X, L)
+    searchable = (L >= 2) & np.isfinite(noise.lrv) & (noise.lrv > 0)
     pens = (
         np.full(n_rows, float(penalty))
         if penalty is not None
-        else 3.0 * np.log(np.maximum(L, 2).astype(np.float64))
+        else PENALTY_FACTOR * np.log(np.maximum(L, 2).astype(np.float64))
     )
     raw = _binseg_batch(Z, L, pens, min_size, max_cps, search=searchable)
     raw = [sorted(c) for c in raw]
+    kept = prune_candidates(Xc, L, raw, noise, pens)
     prefix = _Prefix(X, L, mu)
-    confirmed = _confirm_batch(prefix, L, raw, method)
+    confirmed = _confirm_batch(prefix, L, kept, method)
 
     # ---- final stages: limits of every (row, stage) in one vectorised pass
     st_rows: list[int] = []

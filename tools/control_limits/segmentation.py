@@ -9,10 +9,13 @@ import numpy as np
 
 from tools.control_limits.models import _EPS
 
+#: Default penalty ``PENALTY_FACTOR·ln(n)`` on the noise-scaled series (see :mod:`.noise`).
+PENALTY_FACTOR = 3.0
+
 
 def default_penalty(n: int) -> float:
-    """Default change-point penalty ``3·ln(n)`` for ``n`` non-missing points."""
-    return 3.0 * math.log(max(int(n), 2))
+    """Default change-point penalty ``PENALTY_FACTOR·ln(n)`` for ``n`` non-missing points."""
+    return PENALTY_FACTOR * math.log(max(int(n), 2))
 
 
 def zscore(values: np.ndarray) -> np.ndarray:
