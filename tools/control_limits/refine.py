@@ -12,8 +12,9 @@ surviving candidates or the series ends), on the outlier-clipped values:
   same penalty as the search.  A change of *variance* alone therefore does not
   leave a staircase of spurious mean stages behind;
 * **a step, not a slope** — the step must explain more of ``[a, b)`` than a
-  straight line does (``n1·n2/n·(m2-m1)² > S_tx²/S_tt``), so a slow trend is
-  not cut into stairs.
+  straight line does, by the BIC price of its one extra parameter (the
+  location): ``n1·n2/n·(m2-m1)² > S_tx²/S_tt + LINE_MARGIN·LRV·ln n``, so a
+  slow trend is not cut into stairs.
 
 The weakest failing candidate is dropped and its neighbours re-judged, until
 every candidate passes.  All rows are processed together.
@@ -25,6 +26,10 @@ import numpy as np
 
 from tools.control_limits.models import D2
 from tools.control_limits.noise import NoiseScale
+
+
+#: How much more (in long-run noise variances × ln n) a step must explain than a line.
+LINE_MARGIN = 1.0
 
 
 class _Sums:
@@ -86,7 +91,8 @@ def _scores(
     step_ss = n1 * n2 / nn * delta2
     with np.errstate(invalid="ignore", divide="ignore"):
         line_ss = np.where(stt_c > 0, stx_c * stx_c / stt_c, 0.0)
-    return np.where(step_ss > line_ss, T, -np.inf)
+    margin = LINE_MARGIN * g * v0 * np.log(np.maximum(nn, 2.0))
+    return np.where(step_ss > line_ss + margin, T, -np.inf)
 
 
 def prune_candidates(
