@@ -37,6 +37,8 @@ import numpy as np
 
 #: Width of the running median used to pull in isolated outliers.
 MEDIAN_WINDOW = 5
+#: Width of the running median of |differences| giving the local noise scale for clipping.
+SCALE_WINDOW = 9
 #: Points further than this many noise sigmas from the running median are clipped.
 CLIP_SIGMAS = 3.0
 #: Winsorising constant of the one-step scale estimate (in MAD sigmas).
@@ -160,9 +162,23 @@ def _running_median(X: np.ndarray, L: np.ndarray, width: int) -> np.ndarray:
 
 
 def clip_outliers(X: np.ndarray, L: np.ndarray, sigma: np.ndarray) -> np.ndarray:
-    """Pull points further than ``CLIP_SIGMAS·sigma`` from the running median back to that band."""
+    """Pull points further than ``CLIP_SIGMAS`` noise sigmas from the running median back to that band.
+
+    The sigma is the larger of the series' robust one and a local one (the
+    running median of ``|x_t - x_{t-1}|`` over ``SCALE_WINDOW`` points, which
+    a single spike does not move), so a stretch that is genuinely noisier than
+    the rest keeps its noise.
+    """
     med = _running_median(X, L, MEDIAN_WINDOW)
+    n = X.shape[1]
     band = (CLIP_SIGMAS * sigma)[:, None]
+    if n >= 2:
+        absd = np.zeros_like(X)
+        with np.errstate(invalid="ignore"):
+            absd[:, 1:] = np.abs(np.diff(X, axis=1))
+        absd[:, 0] = absd[:, 1]
+        local = _running_median(absd, L, SCALE_WINDOW) * (_MAD_TO_SD / math.sqrt(2.0))
+        band = CLIP_SIGMAS * np.maximum(sigma[:, None], local)
     with np.errstate(invalid="ignore"):
         out = np.clip(X, med - band, med + band)
     return np.where(np.isfinite(X), out, np.nan)
