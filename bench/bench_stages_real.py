@@ -23,6 +23,11 @@ Data sets
   and point ``--tssb`` (or ``$TSSB_DIR``) at its ``tssb/datasets`` folder (the one
   holding ``desc.txt``).  Series are split into a dev half and a held-out half
   by a hash of their name; both halves are reported.
+* **SKAB** — the Skoltech Anomaly Benchmark (Katser & Kozitsin 2020): 34 real
+  sensor recordings of a water-circulation test bed with annotated fault
+  start/end points; clone ``github.com/waico/SKAB`` and point ``--skab`` (or
+  ``$SKAB_DIR``) at its ``data`` folder.  One channel per experiment (see
+  :func:`load_skab`), dev / held-out halves as for TSSB.
 * **synthetic** — a seeded dev set generated here: level shifts under AR(1)
   noise, single spikes, slow trends, variance changes, Poisson counts, short
   and long series, different scales, and shift-free series of each kind (for
@@ -30,7 +35,7 @@ Data sets
 
 Usage::
 
-    python bench/bench_stages_real.py --tssb /path/to/tssb/datasets [--synthetic-only]
+    python bench/bench_stages_real.py --skab /path/to/SKAB/data --tssb /path/to/tssb/datasets [--synthetic-only]
 """
 
 from __future__ import annotations
@@ -174,6 +179,42 @@ def load_tssb(folder: Path, max_len: int | None = None) -> list[Series]:
     return out
 
 
+def load_skab(folder: Path) -> list[Series]:
+    """SKAB experiments (``data/<group>/<n>.csv``, ``;``-separated, a ``changepoint`` 0/1 column).
+
+    SKAB records eight sensors of a water-circulation test bed; each experiment
+    annotates when an induced fault (a valve closed, a rotor imbalanced, ...)
+    starts and ends.  A fault shows in some sensors only, so each experiment is
+    scored on **one** channel: the one where the annotated stages differ most
+    in level, measured in its own noise — the same channel for every method.
+    """
+    import pandas as pd
+
+    out = []
+    for path in sorted(folder.glob("*/*.csv")):
+        df = pd.read_csv(path, sep=";")
+        if "changepoint" not in df.columns:
+            continue
+        cps = [int(i) for i in np.flatnonzero(df["changepoint"].to_numpy() == 1)]
+        if not cps:
+            continue
+        bounds = [0, *cps, len(df)]
+        best, best_score = None, -1.0
+        for col in df.columns:
+            if col in ("datetime", "anomaly", "changepoint"):
+                continue
+            x = df[col].to_numpy(dtype=np.float64)
+            sd = float(np.median(np.abs(np.diff(x)))) * 1.4826 / np.sqrt(2) or float(x.std()) or 1.0
+            means = [x[a:b].mean() for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+            score = max(abs(m - means[0]) for m in means) / sd
+            if score > best_score:
+                best, best_score = col, score
+        name = f"{path.parent.name}/{path.stem}"
+        group = "dev" if zlib.crc32(name.encode()) % 2 == 0 else "held-out"
+        out.append(Series(f"{name}:{best}", df[best].to_numpy(dtype=np.float64), cps, group))
+    return out
+
+
 def synthetic(seed: int = 2020, reps: int = 15) -> list[Series]:
     """Seeded dev set: every kind of nuisance, with and without level shifts."""
     rng = np.random.default_rng(seed)
@@ -263,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--tssb", default=os.environ.get("TSSB_DIR"), help="TSSB datasets folder (with desc.txt)")
     ap.add_argument("--synthetic-only", action="store_true")
+    ap.add_argument("--skab", default=os.environ.get("SKAB_DIR"), help="SKAB data folder (with valve1/, other/, ...)")
     ap.add_argument("--seed", type=int, default=2020)
     ap.add_argument("--max-len", type=int, default=4000, help="skip TSSB series longer than this (0: none)")
     args = ap.parse_args(argv)
@@ -278,15 +320,21 @@ def main(argv: list[str] | None = None) -> int:
               f"false stages {int(sum(r['false']))}/{len(r['false'])}")
     if args.synthetic_only:
         return 0
-    if not args.tssb:
+    sets: list[tuple[str, list[Series]]] = []
+    if args.skab:
+        sets.append(("SKAB", load_skab(Path(args.skab))))
+    else:
+        print("\nSKAB skipped: pass --skab or set SKAB_DIR (see the module docstring)")
+    if args.tssb:
+        sets.append(("TSSB", load_tssb(Path(args.tssb), args.max_len or None)))
+    else:
         print("\nTSSB skipped: pass --tssb or set TSSB_DIR (see the module docstring)")
-        return 0
-    tssb = load_tssb(Path(args.tssb), args.max_len or None)
-    print()
-    print(table("TSSB, all", tssb))
-    for group in ("dev", "held-out"):
+    for label, data in sets:
         print()
-        print(table(f"TSSB, {group} half", [s for s in tssb if s.group == group]))
+        print(table(f"{label}, all", data))
+        for group in ("dev", "held-out"):
+            print()
+            print(table(f"{label}, {group} half", [s for s in data if s.group == group]))
     return 0
 
 

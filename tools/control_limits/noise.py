@@ -44,7 +44,7 @@ CLIP_SIGMAS = 3.0
 #: Winsorising constant of the one-step scale estimate (in MAD sigmas).
 HUBER_C = 2.5
 #: Upper bound of the noise autocorrelation used (beyond it a series is a random walk).
-PHI_MAX = 0.8
+PHI_MAX = 0.95
 #: 1 / Phi^-1(3/4): MAD → standard deviation for Gaussian data.
 _MAD_TO_SD = 1.482602218505602
 
