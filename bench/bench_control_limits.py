@@ -48,8 +48,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tools.control_limits import analyze_many, default_penalty  # noqa: E402
-from tools.control_limits.noise import search_input  # noqa: E402
+from tools.control_limits import analyze_many, default_penalty
+from tools.control_limits.noise import search_input
 
 MIN_SIZE = 8
 MAX_CPS = 5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -70,7 +71,7 @@ def _analyze_batch(
     st_b: list[int] = []
     for i in range(n_rows):
         bounds = [0, *(c for c, _, _ in confirmed[i]), int(L[i])]
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        for a, b in itertools.pairwise(bounds):
             st_rows.append(i)
             st_a.append(a)
             st_b.append(b)

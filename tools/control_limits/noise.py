@@ -145,7 +145,7 @@ def noise_scale(X: np.ndarray, L: np.ndarray) -> NoiseScale:
 
 def _running_median(X: np.ndarray, L: np.ndarray, width: int) -> np.ndarray:
     """Running median (odd ``width``) of left-aligned rows, edges padded with the edge value."""
-    n_rows, n = X.shape
+    _n_rows, n = X.shape
     half = width // 2
     if n == 0 or half == 0:
         return X.copy()

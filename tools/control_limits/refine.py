@@ -27,7 +27,6 @@ import numpy as np
 from tools.control_limits.models import D2
 from tools.control_limits.noise import NoiseScale
 
-
 #: How much more (in long-run noise variances × ln n) a step must explain than a line.
 LINE_MARGIN = 1.0
 

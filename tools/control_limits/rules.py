@@ -199,9 +199,9 @@ def _emit_signals(
         (mk.run_hi, 2, 1),
         (mk.run_lo, 2, -1),
     )
-    for mask, rule, side in specs:
-        r, c = np.nonzero(mask)
-        parts.append((r, c, np.full(r.size, rule, np.int8), np.full(r.size, side, np.int8)))
+    for mask, rule_code, side_code in specs:
+        rr, cc = np.nonzero(mask)
+        parts.append((rr, cc, np.full(rr.size, rule_code, np.int8), np.full(rr.size, side_code, np.int8)))
     r = np.concatenate([p[0] for p in parts])
     c = np.concatenate([p[1] for p in parts])
     rule = np.concatenate([p[2] for p in parts])
@@ -263,7 +263,7 @@ def detect_signals(
     x = np.asarray(values, dtype=np.float64).ravel()
     n = x.size
     phase, arrs = _point_arrays_from_stages(n, stages)
-    X, pos, L = _compress(x[None, :])
+    X, pos, _L = _compress(x[None, :])
     keep = pos[0] >= 0
     sel = np.where(keep, pos[0], 0)
     grp = np.where(keep & (phase[sel] > 0), phase[sel] - 1, -1)[None, :]

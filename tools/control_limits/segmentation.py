@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -112,7 +113,7 @@ def _resolve_exact(
 
     cand_list = sorted(int(c) for c in cands)
     new_bkps: list[tuple[int | None, float]] = []
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+    for a, b in itertools.pairwise(bounds):
         if b - a < 2 * min_size:
             new_bkps.append((None, 0))
             continue
@@ -124,10 +125,10 @@ def _resolve_exact(
         new_bkps.append((bkp, gain))
     if not new_bkps:
         return None, False
-    bkp, gain = max(new_bkps, key=lambda x: x[1])
-    if bkp is None:
+    best_bkp, gain = max(new_bkps, key=lambda x: x[1])
+    if best_bkp is None:
         return None, False
-    return int(bkp), bool(gain > pen)
+    return int(best_bkp), bool(gain > pen)
 
 
 def _binseg_batch(
