@@ -3,8 +3,8 @@
 What is measured
 ----------------
 * **ours** — :func:`tools.control_limits.analyze_many` on the whole
-  ``(series, points)`` matrix: z-scoring, ruptures-exact binary segmentation
-  (L2 on the outlier-clipped series in robust long-run noise units,
+  ``(series, points)`` matrix: robust noise scale and outlier clipping,
+  ruptures-exact binary segmentation (L2 on the clipped series in robust long-run noise units,
   ``pen = 3·ln n``, ``min_size = 8``, at most 5 change points), local re-validation, Wheeler
   confirmation of every candidate boundary, per-stage XmR limits and the three
   signal rules, building the result objects.  Reported twice: the first

@@ -314,15 +314,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}\n")
     syn = synthetic(args.seed)
     print(table("synthetic dev set", syn))
-    print()
-    print(table("synthetic held-out set (another seed, never used for a choice)", synthetic(args.held_out_seed)))
     by_kind: dict[str, list[Series]] = {}
     for s in syn:
         by_kind.setdefault(s.tags[0], []).append(s)
     for kind, ss in by_kind.items():
         r = evaluate(ss)["opsgraph"]
-        print(f"  opsgraph on {kind:9s}: F1 {np.mean(r['f1']):.3f} cover {np.mean(r['cover']):.3f} "
+        print(f"  dev set, opsgraph on {kind:9s}: F1 {np.mean(r['f1']):.3f} cover {np.mean(r['cover']):.3f} "
               f"false stages {int(sum(r['false']))}/{len(r['false'])}")
+    print()
+    print(table("synthetic held-out set (another seed, never used for a choice)", synthetic(args.held_out_seed)))
     if args.synthetic_only:
         return 0
     sets: list[tuple[str, list[Series]]] = []

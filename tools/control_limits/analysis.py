@@ -1,4 +1,29 @@
-"""Full pipeline: stages, per-stage XmR limits and signals for one or many series."""
+"""Full pipeline: stages, per-stage XmR limits and signals for one or many series.
+
+Every step is a whole-batch array operation over a ``(series, points)`` matrix
+(NaN = gap; gaps are compressed out first and every reported index refers to
+the original position):
+
+1. **Search input** (:mod:`.noise`): isolated outliers pulled in around a
+   running median, the series centred and divided by the square root of its
+   robust long-run noise variance (scale of first differences, widened for
+   lag-1 autocorrelation).
+2. **Candidates** (:mod:`.segmentation`): greedy binary segmentation with the
+   L2 cost, penalty ``PENALTY_FACTOR·ln n`` (3·ln n), stages of at least
+   ``min_size`` points, at most ``max_cps`` picks — exactly what ruptures'
+   ``Binseg(model="l2", jump=1)`` returns on the same input.
+3. **Local re-validation** (:mod:`.refine`): each candidate must show a shift
+   large against the noise of the two stages it separates and fit better as a
+   step than as a line; the weakest failing one is dropped, repeatedly.
+4. **Wheeler confirmation** (:mod:`.rules`): a surviving boundary is kept only
+   when the points after it give Wheeler evidence against the limits of the
+   stage before it (beyond the limits, 3 of 4 beyond a quartile line, run of 8).
+5. **Limits and signals** (:mod:`.xmr`, :mod:`.rules`): per-stage XmR limits
+   (moving ranges never cross a boundary) on the raw values, and the three
+   rules inside each stage, direction-aware through ``higher_is_better``.
+
+``SeriesAnalysis.candidates`` holds the raw picks of step 2.
+"""
 
 from __future__ import annotations
 
@@ -167,7 +192,8 @@ def analyze_many(
 
     Stage detection, XmR limits and signals are computed with whole-batch
     array operations.  ``higher_is_better`` is a scalar or one value per row;
-    ``penalty=None`` uses ``3·ln(n)`` with ``n`` the row's non-missing count.
+    ``penalty=None`` uses ``3·ln(n)`` with ``n`` the row's non-missing count
+    (on the series measured in its robust long-run noise, see :mod:`.noise`).
     Row ``i`` of the result equals ``analyze_series(matrix[i], ...)``.
     """
     M = _as_matrix(matrix)

@@ -22,9 +22,9 @@ def default_penalty(n: int) -> float:
 def zscore(values: np.ndarray) -> np.ndarray:
     """Z-score a 1-D series with population std (``ddof=0``), NaN kept in place.
 
-    Constant (or single-valued) series give zeros.  This is the exact transform
-    :func:`detect_stages` applies before the change-point search (on the
-    non-missing values).
+    Constant (or single-valued) series give zeros.  (The stage search itself
+    no longer uses it: it measures a series in its robust long-run noise, see
+    :func:`tools.control_limits.noise.search_input`.)
     """
     x = np.asarray(values, dtype=np.float64)
     out = np.full(x.shape, np.nan)
