@@ -287,9 +287,11 @@ def _detection_report(frame: pd.DataFrame, shifts: list[dict], stable: list[dict
 def test_injected_shifts_are_detected_within_tolerance(demo: DemoData) -> None:
     """The demo's noise is drawn once; the detector must find its stories anyway.
 
-    Measured on generate_kpis seeds 0-5 and the demo seed: every injected shift found within ±3 days, no extra
-    stage on a shifted series, no stage on any stable or spiked series, the
-    headline at its exact day.  The assertions leave a little slack.
+    Measured on generate_kpis seeds 0-5 and the demo seed: every injected shift
+    found within ±3 days (9/9), no extra stage on a shifted series, no stage on
+    any of the 43 stable or 3 spiked series, the headline on its day (seeds 0-5)
+    or one day late (demo seed 7: that day's noise put it halfway between the
+    two levels).  The assertions leave a little slack.
     """
     m = demo.manifest
     rep = _detection_report(demo.kpi_points, m["kpi_shifts"], m["kpi_stable_series"], m["kpi_spikes"])
