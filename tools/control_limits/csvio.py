@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tools.control_limits.core import analyze_series
+from tools.control_limits.analysis import analyze_series
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
