@@ -27,12 +27,12 @@ import pytest
 
 from tests.browser.netcut import CuttableProxy
 from store.db import DatabaseTarget
-from tests.conftest import Demo, DEMO_ANCHOR, demo_database, PgServer, REPO
+from tests.conftest import ARTIFACTS, Demo, DEMO_ANCHOR, demo_database, PgServer, REPO
 
 CHROMIUM = os.environ.get("OPSGRAPH_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = REPO / "docs" / "screenshots"
+SCREENSHOTS = ARTIFACTS / "screenshots"
 NOW = f"{DEMO_ANCHOR.isoformat()}T12:00:00+00:00"  # the assistant's "now": the demo data's anchor
 WORD_DELAY = 0.02  # seconds between streamed words: answers take a few seconds, long enough to cut
 

@@ -2,7 +2,7 @@
 
 Each test drives the panel as a user would (keyboard included) and checks what it shows against the API
 and Postgres: the live run, evidence, charts, feedback, a stream cut mid-answer, untrusted text, the
-Tech Ops dashboard and investigations. Screenshots of the main views go to docs/screenshots/.
+Tech Ops dashboard and investigations. Screenshots of the main views go to build/test-artifacts/screenshots/ (`make docs`: docs/screenshots/).
 """
 
 from __future__ import annotations
