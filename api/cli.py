@@ -43,7 +43,7 @@ def _settings() -> Settings:
         raise _fail(f"bad configuration: {exc}") from None
 
 
-def _database(settings: Settings, *, migrate_schema: bool = True):  # noqa: ANN202
+def _database(settings: Settings, *, migrate_schema: bool = True):
     from store import migrate
     from store.db import resolve_database
 
@@ -61,7 +61,7 @@ def manifest_path(settings: Settings) -> Path:
     return settings.home / "demo" / "manifest.json"
 
 
-def seed_demo(settings: Settings, target, *, reset: bool, seed: int = 7, anchor: dt.date | None = None) -> dict:  # noqa: ANN001
+def seed_demo(settings: Settings, target, *, reset: bool, seed: int = 7, anchor: dt.date | None = None) -> dict:
     """Load the demo data (unless present and not ``reset``), embed it, write the manifest."""
     from store.demo import generate_demo
     from store.seed import load_demo, write_manifest
@@ -89,14 +89,17 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     seed: Annotated[bool, typer.Option("--seed/--no-seed", help="Load the demo data on first start.")] = True,
+    worker: Annotated[bool, typer.Option("--worker/--no-worker",
+                                         help="Also execute queued jobs in this process (--no-worker: API only, "
+                                              "run `opsgraph worker` elsewhere).")] = True,
 ) -> None:
     """Start the service (migrates, seeds the demo on first start, prints the login link)."""
     import uvicorn
+    from sqlalchemy.orm import Session
 
     from api.app import create_app
     from store.db import make_sync_engine
     from store.keys import create_key, revoke_keys
-    from sqlalchemy.orm import Session
 
     settings = _settings()
     target = _database(settings)
@@ -112,7 +115,41 @@ def serve(
     engine.dispose()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     console.print(f"\n[bold]opsgraph[/] is starting — open the chat panel:\n\n  http://{shown}:{port}/?token={created.key}\n")
-    uvicorn.run(create_app(settings, target=target, run_migrations=False), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings, target=target, run_migrations=False, worker=worker), host=host, port=port,
+                log_level="info")
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs executed at once.")] = 4,
+) -> None:
+    """Execute queued jobs (runs, maintenance, schedules) until stopped (SIGINT/SIGTERM finish the jobs in
+    progress, up to OPSGRAPH_WORKER_SHUTDOWN_SECONDS; a killed worker's jobs resume on another worker)."""
+    import asyncio
+    import logging
+    import signal
+
+    from agents import jobs
+    from agents.service import Assistant
+    from api.jobs import make_app
+
+    settings = _settings()
+    target = _database(settings)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    async def run() -> None:
+        assistant = await Assistant.open(settings, target, queue=make_app(target.conninfo))
+        w = jobs.worker(assistant.queue, settings, assistant=assistant, concurrency=concurrency)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, w.stop)
+        err.print(f"opsgraph worker ready (concurrency {concurrency}) on {target.redacted()}", highlight=False)
+        try:
+            await w.run()
+        finally:
+            await assistant.close()
+
+    asyncio.run(run())
 
 
 @app.command()
@@ -252,7 +289,7 @@ def ask(
         elif event.type == "evidence":
             err.print(f"    [dim][E:{p['id']}] {p['kind']}[/]")
 
-    async def run():  # noqa: ANN202
+    async def run():
         assistant = await Assistant.open(settings, target)
         try:
             return await assistant.ask(org_id=row[0], question=question, thread_id=thread_id, trigger="api", publish=show)
