@@ -62,7 +62,7 @@ def _register(app: procrastinate.App) -> None:
             user_cancelled=lambda: context.abort_reason() == AbortReason.USER_REQUEST,
         )
 
-    @app.periodic(cron="*/5 * * * * *", periodic_id="maintenance")
+    @app.periodic(cron="* * * * * */5", periodic_id="maintenance")  # croniter: seconds last
     @app.task(name=MAINTENANCE_TASK, queue=MAINTENANCE_QUEUE, queueing_lock="maintenance", pass_context=True)
     async def maintenance(context: JobContext, timestamp: int) -> None:
         assistant: Assistant = context.additional_context["assistant"]

@@ -375,5 +375,6 @@ class _Batch:
         if rec._repeat(type_, payload):
             return None
         e = await db.insert_event(self.s, rec.org_id, rec.run_id, type_, payload)
-        self.events.append(e)
+        if e is not None:
+            self.events.append(e)
         return e

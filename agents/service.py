@@ -207,27 +207,18 @@ class Assistant:
             return await get_run(s, org_id, run_id)
 
     async def cancel(self, org_id: int, run_id: uuid.UUID, reason: str = "cancelled") -> bool:
-        """Cancel a run wherever it executes: a queued job is withdrawn, a running one aborted (its worker
-        hears it by NOTIFY and ends the run with ``run.failed``). Returns False when the run had already ended.
-        If no worker confirms within a second, the run is ended here (the worker's late write is a no-op)."""
+        """Cancel a run wherever it executes: ``run.failed`` (with the reason) is committed here at once, then
+        its waiting job is withdrawn and a running one aborted (the worker holding it hears it by NOTIFY and
+        stops; nothing it writes afterwards reaches the log). False when the run had already ended."""
         async with self.sessions() as s:
             header = await db.run_header(s, run_id)
         if header is None or header["org_id"] != org_id:
             raise LookupError(f"run {run_id} not found")
-        if header["status"] in db.TERMINAL:
-            return False
-        await jobs.abort_run_jobs(self.queue, self.sessions, run_id)
-        deadline = asyncio.get_running_loop().time() + 1.0
-        while asyncio.get_running_loop().time() < deadline:
-            async with self.sessions() as s:
-                h = await db.run_header(s, run_id)
-            if h is None or h["status"] in db.TERMINAL:
-                return True
-            await asyncio.sleep(0.05)
         rec = RunRecorder(sessions=self.sessions, org_id=org_id, run_id=run_id, embedder=self.embedder,
                           publish=self.publish)
-        await rec.fail(f"the run was {reason}")
-        return True
+        ended = await rec.fail(f"the run was {reason}")
+        await jobs.abort_run_jobs(self.queue, self.sessions, run_id)
+        return ended
 
     async def execute(
         self, run_id: uuid.UUID, *, as_of: dt.datetime | None = None, publish: Publisher | None = None,

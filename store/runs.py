@@ -137,6 +137,7 @@ async def run_events(session: AsyncSession, org_id: int, run_id: uuid.UUID, afte
 
 NOTIFY_CHANNEL = "opsgraph_runs"
 TERMINAL = ("completed", "failed")
+TERMINAL_EVENTS = ("run.completed", "run.failed")
 _KEY_LOCK_NAMESPACE = 0x52554E  # pg_advisory_xact_lock(namespace, key id): one run start per key at a time
 
 
@@ -201,6 +202,7 @@ async def create_run(
         {"org": org_id, "t": thread_id, "r": run_id, "c": question},
     )
     started = await insert_event(s, org_id, run_id, "run.started", {"run_id": str(run_id), "thread_id": str(thread_id)})
+    assert started is not None
     await notify(s, run_id, started.seq)
     return run_id, thread_id, started
 
@@ -218,17 +220,25 @@ async def active_runs_of_thread(s: AsyncSession, org_id: int, thread_id: uuid.UU
     return [r[0] for r in rows]
 
 
-async def insert_event(s: AsyncSession, org_id: int, run_id: uuid.UUID, type_: str, payload: dict[str, Any]) -> RunEvent:
-    """Allocate the run's next seq and insert the event, in one statement (the row lock orders commits)."""
-    seq, created = (await s.execute(
+async def insert_event(s: AsyncSession, org_id: int, run_id: uuid.UUID, type_: str, payload: dict[str, Any]) -> RunEvent | None:
+    """Allocate the run's next seq and insert the event, in one statement (the row lock orders commits).
+
+    Nothing is written after a run has ended (None): the terminal event stays the last one, even when a
+    cancelled attempt is still winding down on its worker."""
+    row = (await s.execute(
         text("""WITH next AS (
-                    UPDATE runs SET last_seq = last_seq + 1 WHERE id = :run AND org_id = :org RETURNING last_seq
+                    UPDATE runs SET last_seq = last_seq + 1
+                    WHERE id = :run AND org_id = :org AND (status IN ('queued', 'running') OR :terminal)
+                    RETURNING last_seq
                 )
                 INSERT INTO run_events (org_id, run_id, seq, type, payload)
                 SELECT :org, :run, last_seq, :type, CAST(:payload AS jsonb) FROM next
                 RETURNING seq, created_at"""),
-        {"org": org_id, "run": run_id, "type": type_, "payload": to_json(payload)})).one()
-    return RunEvent(run_id=run_id, seq=seq, type=type_, payload=payload, created_at=created)
+        {"org": org_id, "run": run_id, "type": type_, "payload": to_json(payload),
+         "terminal": type_ in TERMINAL_EVENTS})).first()
+    if row is None:
+        return None
+    return RunEvent(run_id=run_id, seq=row[0], type=type_, payload=payload, created_at=row[1])
 
 
 async def notify(s: AsyncSession, run_id: uuid.UUID, seq: int) -> None:
