@@ -14,6 +14,7 @@ Workers listen on :data:`WORKER_QUEUES`; ``Assistant.ask`` uses a private queue 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import uuid
@@ -43,6 +44,10 @@ JOB_GONE_AFTER = 30.0  # seconds: a run older than this without a live job is fa
 Registrar = Callable[[procrastinate.App], None]
 
 
+class WorkerStopping(Exception):
+    """A run's job was interrupted by its worker shutting down (retried, so the run resumes elsewhere)."""
+
+
 def make_queue(conninfo: str, extra: Iterable[Registrar] = ()) -> procrastinate.App:
     """The procrastinate app with the run and maintenance tasks (plus ``extra`` registrars). Not opened."""
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo, min_size=1, max_size=4))
@@ -53,14 +58,24 @@ def make_queue(conninfo: str, extra: Iterable[Registrar] = ()) -> procrastinate.
 
 
 def _register(app: procrastinate.App) -> None:
-    @app.task(name=RUN_TASK, queue=RUNS_QUEUE, pass_context=True)
+    # A worker stopping (SIGTERM, past its grace period) hands its runs back: the job is retried at once and
+    # another worker resumes the run from its last checkpoint. A user's cancel is not retried.
+    retry = procrastinate.RetryStrategy(max_attempts=20, retry_exceptions={WorkerStopping})
+
+    @app.task(name=RUN_TASK, queue=RUNS_QUEUE, pass_context=True, retry=retry)
     async def run(context: JobContext, run_id: str, as_of: str | None = None) -> None:
         assistant: Assistant = context.additional_context["assistant"]
-        await assistant.execute(
-            uuid.UUID(run_id), as_of=dt.datetime.fromisoformat(as_of) if as_of else None,
-            publish=context.additional_context.get("publish"),
-            user_cancelled=lambda: context.abort_reason() == AbortReason.USER_REQUEST,
-        )
+        try:
+            await assistant.execute(
+                uuid.UUID(run_id), as_of=dt.datetime.fromisoformat(as_of) if as_of else None,
+                publish=context.additional_context.get("publish"),
+                user_cancelled=lambda: context.abort_reason() == AbortReason.USER_REQUEST,
+            )
+        except asyncio.CancelledError:
+            if context.abort_reason() == AbortReason.SHUTDOWN:
+                log.warning("run %s: worker stopping, handing the run back to the queue", run_id)
+                raise WorkerStopping(run_id) from None
+            raise
 
     @app.periodic(cron="* * * * * */5", periodic_id="maintenance")  # croniter: seconds last
     @app.task(name=MAINTENANCE_TASK, queue=MAINTENANCE_QUEUE, queueing_lock="maintenance", pass_context=True)

@@ -46,7 +46,7 @@ def qkeys(qdemo: Demo) -> QKeys:
 
 
 @pytest.fixture
-def procs(qdemo: Demo, tmp_path) -> Iterator[Procs]:  # noqa: ANN001
+def procs(qdemo: Demo, tmp_path) -> Iterator[Procs]:
     p = Procs(qdemo, tmp_path)
     yield p
     p.close()

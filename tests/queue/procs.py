@@ -24,7 +24,7 @@ FAST = {"OPSGRAPH_WORKER_HEARTBEAT_SECONDS": "0.5", "OPSGRAPH_WORKER_STALLED_SEC
         "OPSGRAPH_WORKER_SHUTDOWN_SECONDS": "2"}
 
 
-def _settings(a: argparse.Namespace):  # noqa: ANN202
+def _settings(a: argparse.Namespace):
     from store.db import DatabaseTarget
     from tests.conftest import settings_for
 
@@ -33,7 +33,7 @@ def _settings(a: argparse.Namespace):  # noqa: ANN202
     return target, settings_for(target, Path(a.home), **extra)
 
 
-def _provider(slow: float):  # noqa: ANN202
+def _provider(slow: float):
     from tests.api.helpers import SlowProvider
 
     return SlowProvider(slow) if slow > 0 else None
@@ -84,7 +84,7 @@ def main() -> None:
 class Procs:
     """Start/stop the processes of one test (all stopped at the end, SIGKILL as a last resort)."""
 
-    def __init__(self, demo, home: Path) -> None:  # noqa: ANN001
+    def __init__(self, demo, home: Path) -> None:
         self.demo, self.home, self.procs = demo, home, []
 
     def _args(self) -> list[str]:

@@ -21,7 +21,7 @@ QUESTION = "Why did OTP MX rate at DAL drop last week? Draft the investigation r
 
 
 @pytest.fixture(scope="module")
-def cluster(qdemo, tmp_path_factory):  # noqa: ANN001, ANN201
+def cluster(qdemo, tmp_path_factory):
     p = Procs(qdemo, tmp_path_factory.mktemp("cluster"))
     ports = [free_port(), free_port()]
     try:
@@ -34,7 +34,7 @@ def cluster(qdemo, tmp_path_factory):  # noqa: ANN001, ANN201
         p.close()
 
 
-async def _start(http: httpx.AsyncClient, url: str, headers, body) -> tuple[asyncio.Task, dict]:  # noqa: ANN001
+async def _start(http: httpx.AsyncClient, url: str, headers, body) -> tuple[asyncio.Task, dict]:
     """POST /api/chat; returns (task finishing with every event of the stream, the run.started payload)."""
     first: asyncio.Future = asyncio.get_running_loop().create_future()
 
@@ -54,7 +54,7 @@ async def _start(http: httpx.AsyncClient, url: str, headers, body) -> tuple[asyn
     return task, await asyncio.wait_for(first, 30)
 
 
-def _run(conninfo: str, run_id: str):  # noqa: ANN202
+def _run(conninfo: str, run_id: str):
     with psycopg.connect(conninfo) as conn:
         return conn.execute("SELECT status, error, started_at, finished_at FROM runs WHERE id = %s",
                             (run_id,)).fetchone()

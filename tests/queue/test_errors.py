@@ -9,14 +9,14 @@ import logging
 import pytest
 from sqlalchemy import text
 
-import agents.specialists.kpi_analyst as kpi_analyst
 from agents.service import Assistant
+from agents.specialists import kpi_analyst
 from tests.api.helpers import NOW
 
 SECRET_PARAM = "p4ram-visible-only-in-the-log"
 
 
-async def _bad_query(ctx, **kwargs):  # noqa: ANN001, ANN003, ANN202
+async def _bad_query(ctx, **kwargs):
     async with ctx.sessions() as s:
         # psycopg DataError (invalid input syntax for type integer), wrapped by SQLAlchemy with SQL and parameters.
         await s.execute(text("SELECT CAST(:v AS integer) FROM kpis WHERE org_id = :org"),
@@ -25,7 +25,7 @@ async def _bad_query(ctx, **kwargs):  # noqa: ANN001, ANN003, ANN202
 
 
 @pytest.fixture
-async def assistant(qdemo):  # noqa: ANN001, ANN201
+async def assistant(qdemo):
     a = await Assistant.open(qdemo.settings, qdemo.target, clock=lambda: NOW)
     yield a
     await a.close()
@@ -50,7 +50,7 @@ async def test_tool_database_error_is_a_short_reason_with_an_error_id(assistant,
 async def test_run_database_error_fails_the_run_without_internals(assistant, qdemo, monkeypatch):
     from agents import service
 
-    async def broken(session, org_id):  # noqa: ANN001, ANN202
+    async def broken(session, org_id):
         await session.execute(text("SELECT CAST(:v AS integer)"), {"v": SECRET_PARAM})
 
     monkeypatch.setattr(service.Catalog, "load", staticmethod(broken))

@@ -93,3 +93,31 @@ async def test_sigkill_mid_way_every_run_completes_once_without_duplicates(qdemo
             if run_id in killed_runs:
                 assert not worker.endswith(f":{a.pid}"), "a run of the killed worker finished on another worker"
     print(f"\nkilled runs {len(killed_runs)}, all 12 ended {resumed_after:.1f} s after the kill")
+
+
+async def test_sigterm_hands_runs_back_and_they_resume_on_the_other_worker(qdemo, qkeys, procs):
+    """A worker stopped (SIGTERM) while holding runs, past its grace period (2 s here): the runs resume."""
+    port = free_port()
+    procs.api(port)
+    a = procs.worker(slow=0.08, concurrency=2)
+    procs.worker(slow=0.01, concurrency=2)
+    conninfo = qdemo.target.conninfo
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120) as http:
+        body = {"message": "How is OTP MX rate at PHX doing over the past 30 days?", "as_of": NOW.isoformat()}
+        streams = [asyncio.create_task(_follow(http, qkeys.h(), body)) for _ in range(4)]
+        deadline = time.monotonic() + 60
+        held: list[str] = []
+        while time.monotonic() < deadline and not held:
+            held = _runs_on(conninfo, a.pid)
+            await asyncio.sleep(0.05)
+        assert held
+        a.send_signal(signal.SIGTERM)
+        results = await asyncio.wait_for(asyncio.gather(*streams), 120)
+    assert a.wait(30) == 0
+    for events in results:
+        assert [e.id for e in events] == list(range(1, len(events) + 1))
+        assert [e.event for e in events if e.event in ("run.completed", "run.failed")] == ["run.completed"]
+    with psycopg.connect(conninfo) as conn:
+        for run_id in held:
+            worker = conn.execute("SELECT worker FROM runs WHERE id = %s", (run_id,)).fetchone()[0]
+            assert not worker.endswith(f":{a.pid}")
