@@ -6,7 +6,8 @@
 - ``opsgraph.maintenance`` is a periodic job (every 5 s, one per tick for the whole cluster: procrastinate
   records each periodic defer once, and a queueing lock keeps at most one waiting): it puts the jobs of
   workers whose heartbeat stopped back on the queue (another worker resumes them from their checkpoint)
-  and fails runs whose job is gone (:func:`reap`).
+  and fails runs whose job is gone (failed, aborted) or, for runs executed outside the queue by a process of
+  this host (evaluation runs), whose process is gone (:func:`reap`).
 - Other layers add their own jobs to the same app with ``make_queue(conninfo, extra=[register, …])``.
 
 Workers listen on :data:`WORKER_QUEUES`; ``Assistant.ask`` uses a private queue drained in its own process.
@@ -17,11 +18,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import socket
 import uuid
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import procrastinate
+import psutil
 from procrastinate.job_context import AbortReason, JobContext
 from procrastinate.worker import Worker
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -86,11 +89,22 @@ def _register(app: procrastinate.App) -> None:
 
 async def defer_run(
     app: procrastinate.App, run_id: uuid.UUID, thread_id: uuid.UUID, *, as_of: dt.datetime | None = None,
-    queue: str = RUNS_QUEUE,
+    queue: str = RUNS_QUEUE, session: AsyncSession | None = None,
 ) -> int:
-    """Queue one run's job; as_of (the run's pinned "now") travels with it so a resumed attempt uses it too."""
-    return await app.configure_task(RUN_TASK, queue=queue, lock=f"thread:{thread_id}").defer_async(
+    """Queue one run's job; as_of (the run's pinned "now") travels with it so a resumed attempt uses it too.
+
+    With ``session`` the job is inserted in that session's transaction (the run and its job commit together:
+    no run without a job, no job without a run, one commit fewer)."""
+    return await app.configure_task(RUN_TASK, queue=queue, lock=f"thread:{thread_id}",
+                                    connection=await raw_connection(session) if session else None).defer_async(
         run_id=str(run_id), as_of=as_of.isoformat() if as_of else None)
+
+
+async def raw_connection(session: AsyncSession) -> Any:
+    """The psycopg connection under a SQLAlchemy session (procrastinate writes its job in our transaction)."""
+    conn = await session.connection()
+    raw = await conn.get_raw_connection()
+    return raw.driver_connection
 
 
 async def abort_run_jobs(app: procrastinate.App, sessions: async_sessionmaker[AsyncSession], run_id: uuid.UUID) -> bool:
@@ -145,6 +159,11 @@ async def reap(app: procrastinate.App, assistant: Assistant) -> dict[str, int]:
     await app.job_manager.prune_stalled_workers(settings.worker_stalled_seconds)
     async with assistant.sessions() as s:
         orphans = await db.orphaned_runs(s, RUN_TASK, JOB_GONE_AFTER)
+        # Runs executed outside the queue by a process of this host (evaluation runs) whose process is gone.
+        for run_id, org_id, worker in await db.unqueued_runs_on_host(s, RUN_TASK, socket.gethostname()):
+            pid = worker.rsplit(":", 1)[1]
+            if pid.isdigit() and not psutil.pid_exists(int(pid)):
+                orphans.append((run_id, org_id))
     failed = 0
     for run_id, org_id in orphans:
         from agents.runtime import RunRecorder

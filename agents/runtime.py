@@ -36,9 +36,8 @@ from tools.embeddings import Embedder
 
 log = logging.getLogger(__name__)
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
-RunEventOut = RunEvent  # kept for callers of the old name
 _plain = plain
-__all__ = ["NOTIFY_CHANNEL", "WORKER", "LimitExceeded", "Publisher", "RunEventOut", "RunLimits", "RunRecorder",
+__all__ = ["NOTIFY_CHANNEL", "WORKER", "LimitExceeded", "Publisher", "RunEvent", "RunLimits", "RunRecorder",
            "Usage", "create_run", "public_error"]
 
 Publisher = Callable[[RunEvent], Awaitable[None]]

@@ -263,8 +263,8 @@ def ask(
     import asyncio
     import uuid
 
-    from agents.runtime import RunEventOut
     from agents.service import Assistant
+    from store.runs import RunEvent
 
     try:
         thread_id = uuid.UUID(thread) if thread else None
@@ -280,7 +280,7 @@ def ask(
         raise _fail(f"organisation {org!r} does not exist (run `opsgraph seed` for the demo)")
     quiet = as_json
 
-    async def show(event: RunEventOut) -> None:
+    async def show(event: RunEvent) -> None:
         if quiet:
             return
         p = event.payload

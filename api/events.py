@@ -47,7 +47,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from store.runs import NOTIFY_CHANNEL
-from store.runs import RunEvent as RunEventOut
+from store.runs import RunEvent
 from store.runs import plain as _plain
 
 log = logging.getLogger(__name__)
@@ -260,7 +260,7 @@ class EventHub:
 
     # -- hints -----------------------------------------------------------------
 
-    async def publish(self, event: RunEventOut) -> None:
+    async def publish(self, event: RunEvent) -> None:
         """The ``publish`` callback for runs executed in this process (never raises, never blocks).
 
         The event is committed, so it goes straight into the run's buffer (no query) when it is the next one;

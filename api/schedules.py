@@ -3,9 +3,9 @@
 A periodic job (``opsgraph.schedules.tick``, every second, deferred once per tick for the whole cluster by
 procrastinate) takes the due rows with ``FOR UPDATE SKIP LOCKED`` and, in the same transaction, creates each
 firing's run (trigger ``schedule``) and moves ``next_run_at`` on: a firing happens exactly once however many
-processes run workers. The run's job is then queued, followed by a delivery job on the same procrastinate
-lock (the run's thread), which therefore executes after the run and posts its answer to the schedule's Slack
-channel when Slack is configured.
+processes run workers. The run's job and a delivery job on the same procrastinate lock (the run's thread) are
+queued in that transaction too; the delivery therefore executes after the run and posts its answer to the
+schedule's Slack channel when Slack is configured.
 """
 
 from __future__ import annotations
@@ -53,9 +53,9 @@ def next_fire(cron: str, timezone: str, after: dt.datetime) -> dt.datetime:
 
 
 async def fire_due(assistant: Assistant, now: dt.datetime | None = None) -> list[uuid.UUID]:
-    """Fire every due schedule once: create its run and move it on (one transaction), then queue the jobs."""
+    """Fire every due schedule once: its run, the run's jobs and the next firing time, in one transaction."""
     now = now or dt.datetime.now(dt.UTC)
-    fired: list[tuple[uuid.UUID, uuid.UUID, int]] = []
+    fired: list[uuid.UUID] = []
     async with assistant.sessions() as s, s.begin():
         for row in await store.take_due(s, now):
             when = row["next_run_at"]
@@ -65,12 +65,13 @@ async def fire_due(assistant: Assistant, now: dt.datetime | None = None) -> list
                 thread_title=f"{row['name']} · {when.astimezone(zoneinfo.ZoneInfo(row['timezone'])).isoformat()}",
             )
             await store.mark_fired(s, row["id"], when, next_fire(row["cron"], row["timezone"], now), run_id)
-            fired.append((run_id, thread_id, row["id"]))
-    for run_id, thread_id, schedule_id in fired:
-        await jobs.defer_run(assistant.queue, run_id, thread_id)
-        await assistant.queue.configure_task(DELIVER_TASK, queue=QUEUE, lock=f"thread:{thread_id}").defer_async(
-            run_id=str(run_id), schedule_id=schedule_id)
-    return [f[0] for f in fired]
+            # The run's job, then its delivery on the same lock (after the run): all in this transaction.
+            await jobs.defer_run(assistant.queue, run_id, thread_id, session=s)
+            await assistant.queue.configure_task(
+                DELIVER_TASK, queue=QUEUE, lock=f"thread:{thread_id}", connection=await jobs.raw_connection(s),
+            ).defer_async(run_id=str(run_id), schedule_id=row["id"])
+            fired.append(run_id)
+    return fired
 
 
 async def deliver(assistant: Assistant, run_id: uuid.UUID, schedule_id: int) -> bool:

@@ -378,11 +378,26 @@ async def run_jobs(s: AsyncSession, run_id: uuid.UUID, task_name: str) -> list[t
 
 
 async def orphaned_runs(s: AsyncSession, task_name: str, older_than_seconds: float) -> list[tuple[uuid.UUID, int]]:
-    """Queued/running runs older than ``older_than_seconds`` with no waiting or running job: (id, org_id)."""
+    """Queued/running runs older than ``older_than_seconds`` whose queue job exists but is neither waiting nor
+    running (it failed, was aborted or cancelled): (id, org_id). Runs that never had a job are executed by
+    their own process (e.g. an evaluation run) and are not counted here."""
     rows = await s.execute(
         text("""SELECT r.id, r.org_id FROM runs r
                 WHERE r.status IN ('queued', 'running') AND r.created_at < now() - make_interval(secs => :age)
+                  AND EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.task_name = :task
+                              AND j.args->>'run_id' = r.id::text)
                   AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.task_name = :task
                                   AND j.args->>'run_id' = r.id::text AND j.status IN ('todo', 'doing'))"""),
         {"task": task_name, "age": older_than_seconds})
     return [(r[0], r[1]) for r in rows]
+
+
+async def unqueued_runs_on_host(s: AsyncSession, task_name: str, host: str) -> list[tuple[uuid.UUID, int, str]]:
+    """Unfinished runs without any queue job, executed by a process of ``host`` (worker ``host:pid``)."""
+    rows = await s.execute(
+        text("""SELECT r.id, r.org_id, r.worker FROM runs r
+                WHERE r.status IN ('queued', 'running') AND r.worker LIKE :host
+                  AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.task_name = :task
+                                  AND j.args->>'run_id' = r.id::text)"""),
+        {"task": task_name, "host": f"{host}:%"})
+    return [(r[0], r[1], r[2]) for r in rows]

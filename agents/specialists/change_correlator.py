@@ -20,9 +20,9 @@ OPERATIONS: tuple[Operation, ...] = ("explain", "changelog", "incident_list", "i
 
 
 def _metric_for(question: str) -> str:
-    if re.search(r"p99|latency|slow", question, re.I):
+    if re.search(r"p99|latency|slow", question, re.IGNORECASE):
         return "p99_latency_ms"
-    if re.search(r"throughput|traffic|requests", question, re.I):
+    if re.search(r"throughput|traffic|requests", question, re.IGNORECASE):
         return "throughput"
     return "error_rate"
 

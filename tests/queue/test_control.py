@@ -174,21 +174,19 @@ async def test_a_schedule_fires_once_per_tick_with_two_workers(cluster, qdemo, q
 
 
 async def test_a_run_whose_job_is_gone_is_failed_by_a_live_worker(cluster, qdemo, qkeys):
-    from sqlalchemy import text
+    from agents.service import Assistant
 
-    from store.db import make_async_engine, make_sessionmaker
-    from store.runs import create_run
-
-    engine = make_async_engine(qdemo.target)
-    try:
-        async with make_sessionmaker(engine)() as s, s.begin():
-            run_id, _, _ = await create_run(s, org_id=qkeys.other_org_id, question="orphan", trigger="api",
-                                            provider="offline", model=None)
-            # Its process died before queueing it, 40 s ago (no job exists for it).
-            await s.execute(text("UPDATE runs SET status = 'running', created_at = now() - interval '40 seconds' "
-                                 "WHERE id = :id"), {"id": run_id})
+    a = await Assistant.open(qdemo.settings, qdemo.target)
+    try:  # queued where no worker listens, then its job fails for good (e.g. its task was not found)
+        started = await a.start(org_id=qkeys.other_org_id, question="Which berths are idle?", trigger="api",
+                                queue="nobody-listens-here")
     finally:
-        await engine.dispose()
+        await a.close()
+    run_id = started.run_id
+    with psycopg.connect(qdemo.target.conninfo, autocommit=True) as conn:
+        conn.execute("UPDATE procrastinate_jobs SET status = 'failed' WHERE args->>'run_id' = %s", (str(run_id),))
+        conn.execute("UPDATE runs SET status = 'running', created_at = now() - interval '40 seconds' WHERE id = %s",
+                     (run_id,))
     t0 = time.monotonic()
     while time.monotonic() - t0 < 20:
         status, error, _, _ = _run(qdemo.target.conninfo, str(run_id))
