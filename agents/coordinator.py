@@ -29,7 +29,7 @@ def next_node(state: dict[str, Any]) -> str:
     return plan[0] if plan else "compose"
 
 
-def specialist_node(name: str):
+def specialist_node(name: str):  # noqa: ANN201 - a LangGraph node
     module = SPECIALISTS[name]
 
     async def node(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:

@@ -19,8 +19,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-\.]*")
-_INCIDENT = re.compile(r"\bINC-\d+\b", re.IGNORECASE)
-_TICKET = re.compile(r"\b(?:TCK|EXT|TKT)-\d+\b", re.IGNORECASE)
+_INCIDENT = re.compile(r"\bINC-\d+\b", re.I)
+_TICKET = re.compile(r"\b(?:TCK|EXT|TKT)-\d+\b", re.I)
 _UPPER3 = re.compile(r"\b[A-Z]{3}\b")
 _NOT_STATIONS = {"KPI", "SLA", "YOY", "THE", "AND", "FOR", "API", "OTP", "AOG", "MEL", "CPU", "DNS", "SSL", "URL", "P99",
                  "WHY", "HOW", "ALL", "NEW", "OLD", "DID", "WAS", "ARE", "CFW", "SWG", "DLP", "CASB", "UTC", "INC", "TCK"}
@@ -174,7 +174,7 @@ def extract(question: str, catalog: Catalog, today: dt.date) -> Entities:
 
     # Stations: code as a word (any case when it is a known code), or the station's name.
     for code, name in catalog.stations.items():
-        if re.search(rf"\b{re.escape(code)}\b", q, re.IGNORECASE) or f" {_norm(name)} " in qn:
+        if re.search(rf"\b{re.escape(code)}\b", q, re.I) or f" {_norm(name)} " in qn:
             ents.station = code
             break
     if ents.station is None:
@@ -186,10 +186,10 @@ def extract(question: str, catalog: Catalog, today: dt.date) -> Entities:
                                      "suggestions": difflib.get_close_matches(cand, list(catalog.stations), n=3, cutoff=0.3)})
                 break
     for code, name in catalog.regions.items():
-        if re.search(rf"\b{re.escape(code)}\b", q) or re.search(rf"\b{re.escape(name)}\b(?:\s+region)?", q, re.IGNORECASE) and "region" in q.lower():
+        if re.search(rf"\b{re.escape(code)}\b", q) or re.search(rf"\b{re.escape(name)}\b(?:\s+region)?", q, re.I) and "region" in q.lower():
             ents.region = code
             break
-    if ents.region is None and (m := re.search(r"\b(?:the\s+)?([A-Za-z][\w-]*)\s+region\b", q, re.IGNORECASE)):
+    if ents.region is None and (m := re.search(r"\b(?:the\s+)?([A-Za-z][\w-]*)\s+region\b", q, re.I)):
         word = m.group(1)
         if word.lower() not in ("the", "a", "each", "every", "which", "that", "this", "my", "our", "whole"):
             names = {n.lower(): c for c, n in catalog.regions.items()}
@@ -199,7 +199,7 @@ def extract(question: str, catalog: Catalog, today: dt.date) -> Entities:
 
     # Services: exact names; a hyphenated word that is not a service is flagged.
     for svc in sorted(catalog.services, key=len, reverse=True):
-        if re.search(rf"(?<![\w-]){re.escape(svc)}(?![\w-])", q, re.IGNORECASE):
+        if re.search(rf"(?<![\w-]){re.escape(svc)}(?![\w-])", q, re.I):
             ents.service = svc
             break
     if ents.service is None:

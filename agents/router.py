@@ -18,15 +18,15 @@ SPECIALISTS = ("kpi_analyst", "change_correlator", "ticket_triager", "report_wri
 
 _REPORT = re.compile(
     r"\b(draft|write|generate|prepare|produce|create)\b.*\b(report|post-?mortem|write[- ]?up|summary)\b"
-    r"|\b(post-?mortem|incident report|investigation report)\b", re.IGNORECASE)
-_TICKET_LEAD = re.compile(r"^\s*(please\s+)?(classify|triage|categori[sz]e)\b", re.IGNORECASE)
-_TICKET = re.compile(r"\b(ticket|classify|triage|sla|customer|support case)\b", re.IGNORECASE)
-_WHY = re.compile(r"\b(why|cause[sd]?|root cause|what changed|changed|explain|behind|due to|deploy\w*)\b", re.IGNORECASE)
-_KPI_WORDS = re.compile(r"\b(kpi|kpis|signals?|dashboard|metric|trend|drop(?:ped)?|rose|spike|performance)\b", re.IGNORECASE)
-_SERVICE_METRIC = re.compile(r"\b(p99|latency|error rate|errors|throughput|jump(?:ed)?|slow)\b", re.IGNORECASE)
-_CHART = re.compile(r"\b(chart|plot|graph|visuali[sz]e)\b", re.IGNORECASE)
-_WEEK_BEFORE = re.compile(r"\b(week|day|month) before\b", re.IGNORECASE)
-_FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|same for|also)\b|\?\s*$", re.IGNORECASE)
+    r"|\b(post-?mortem|incident report|investigation report)\b", re.I)
+_TICKET_LEAD = re.compile(r"^\s*(please\s+)?(classify|triage|categori[sz]e)\b", re.I)
+_TICKET = re.compile(r"\b(ticket|classify|triage|sla|customer|support case)\b", re.I)
+_WHY = re.compile(r"\b(why|cause[sd]?|root cause|what changed|changed|explain|behind|due to|deploy\w*)\b", re.I)
+_KPI_WORDS = re.compile(r"\b(kpi|kpis|signals?|dashboard|metric|trend|drop(?:ped)?|rose|spike|performance)\b", re.I)
+_SERVICE_METRIC = re.compile(r"\b(p99|latency|error rate|errors|throughput|jump(?:ed)?|slow)\b", re.I)
+_CHART = re.compile(r"\b(chart|plot|graph|visuali[sz]e)\b", re.I)
+_WEEK_BEFORE = re.compile(r"\b(week|day|month) before\b", re.I)
+_FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|same for|also)\b|\?\s*$", re.I)
 
 
 @dataclass
@@ -63,7 +63,7 @@ def route(question: str, context: dict[str, Any], catalog: Catalog, today: dt.da
     elif _REPORT.search(question):
         intent = "report"
     elif ents.ticket or _TICKET.search(question):
-        intent = "sla" if re.search(r"\bsla\b|at risk|breach", question, re.IGNORECASE) and not re.search(r"classif|triage", question, re.IGNORECASE) and not ents.ticket else "ticket"
+        intent = "sla" if re.search(r"\bsla\b|at risk|breach", question, re.I) and not re.search(r"classif|triage", question, re.I) and not ents.ticket else "ticket"
     elif _CHART.search(question) and (found.get("kpi") or prior.get("kpi")):
         intent = "chart"
     elif found.get("kpi") or (found.get("station") and _KPI_WORDS.search(question)) or found.get("region"):

@@ -20,9 +20,9 @@ OPERATIONS: tuple[Operation, ...] = ("explain", "changelog", "incident_list", "i
 
 
 def _metric_for(question: str) -> str:
-    if re.search(r"p99|latency|slow", question, re.IGNORECASE):
+    if re.search(r"p99|latency|slow", question, re.I):
         return "p99_latency_ms"
-    if re.search(r"throughput|traffic|requests", question, re.IGNORECASE):
+    if re.search(r"throughput|traffic|requests", question, re.I):
         return "throughput"
     return "error_rate"
 

@@ -65,7 +65,7 @@ async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
             return update(state, s, ctx)
         series, records = got
         k, sm = series.kpi, series.summary
-        f = lambda x: _fmt(x, k.decimals, k.unit)
+        f = lambda x: _fmt(x, k.decimals, k.unit)  # noqa: E731
         ev_series, ev_shift, ev_signals = first(records, "kpi_series"), first(records, "stage_change"), first(records, "signals")
         s.say(
             f"{k.name} at {series.scope.label} was {f(sm.latest_value)} on {sm.latest_date}; the current stage's centre "

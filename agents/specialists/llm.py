@@ -22,13 +22,7 @@ from agents.specialists.common import StepScope, step, update
 from prompts import render
 from tools.changes import correlate_changes, metric_onset, service_changes
 from tools.kpis import active_signals, kpi_series
-from tools.tickets import (
-    classify_ticket,
-    classify_ticket_by_id,
-    sla_overview,
-    suggest_response,
-    ticket_sla,
-)
+from tools.tickets import classify_ticket, classify_ticket_by_id, sla_overview, suggest_response, ticket_sla
 
 MAX_ROUNDS = 4
 
@@ -56,7 +50,7 @@ def _args_model(name: str, fn: Callable[..., Any]) -> type:
             continue
         ann = p.annotation if p.annotation is not inspect.Parameter.empty else Any
         if isinstance(ann, str):
-            ann = eval(ann, fn.__globals__ | {"dt": dt})
+            ann = eval(ann, fn.__globals__ | {"dt": dt})  # noqa: S307 - annotations of our own functions
         fields[p.name] = (ann, ... if p.default is inspect.Parameter.empty else p.default)
     return create_model(f"{name}_args", **fields)
 

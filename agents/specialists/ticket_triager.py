@@ -13,13 +13,7 @@ from typing import Any
 from agents.deps import RunDeps
 from agents.plan import Operation
 from agents.specialists.common import first, step, update
-from tools.tickets import (
-    classify_ticket,
-    classify_ticket_by_id,
-    sla_overview,
-    suggest_response,
-    ticket_sla,
-)
+from tools.tickets import classify_ticket, classify_ticket_by_id, sla_overview, suggest_response, ticket_sla
 
 NAME = "ticket_triager"
 TITLE = "Ticket triager"
@@ -28,7 +22,7 @@ DESCRIPTION = (
 )
 OPERATIONS: tuple[Operation, ...] = ("ticket_classify", "ticket_sla", "ticket_similar", "ticket_stats")
 _LEAD = re.compile(
-    r"^\s*(?:please\s+)?(?:classify|triage|categori[sz]e)\b[^:\n]*[:\n]\s*", re.IGNORECASE
+    r"^\s*(?:please\s+)?(?:classify|triage|categori[sz]e)\b[^:\n]*[:\n]\s*", re.I
 )
 
 
