@@ -46,7 +46,7 @@ def _settings() -> Settings:
         raise _fail(f"bad configuration: {exc}") from None
 
 
-def _database(settings: Settings, *, migrate_schema: bool = True):
+def _database(settings: Settings, *, migrate_schema: bool = True):  # noqa: ANN202
     from store import migrate
     from store.db import resolve_database
 
@@ -64,7 +64,7 @@ def manifest_path(settings: Settings) -> Path:
     return settings.home / "demo" / "manifest.json"
 
 
-def seed_demo(settings: Settings, target, *, reset: bool, seed: int = 7, anchor: dt.date | None = None) -> dict:
+def seed_demo(settings: Settings, target, *, reset: bool, seed: int = 7, anchor: dt.date | None = None) -> dict:  # noqa: ANN001
     """Load the demo data (unless present and not ``reset``), embed it, write the manifest."""
     from store.demo import generate_demo
     from store.seed import load_demo, write_manifest
@@ -98,11 +98,11 @@ def serve(
 ) -> None:
     """Start the service (migrates, seeds the demo on first start, prints the login link)."""
     import uvicorn
-    from sqlalchemy.orm import Session
 
     from api.app import create_app
     from store.db import make_sync_engine
     from store.keys import create_key, revoke_keys
+    from sqlalchemy.orm import Session
 
     settings = _settings()
     target = _database(settings)
@@ -292,7 +292,7 @@ def ask(
         elif event.type == "evidence":
             err.print(f"    [dim][E:{p['id']}] {p['kind']}[/]")
 
-    async def run():
+    async def run():  # noqa: ANN202
         assistant = await Assistant.open(settings, target)
         try:
             return await assistant.ask(org_id=row[0], question=question, thread_id=thread_id, trigger="api", publish=show)
