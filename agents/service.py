@@ -56,6 +56,15 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def pin_now(as_of: dt.datetime | dt.date | None) -> dt.datetime | None:
+    """``as_of`` as the run's "now": a date means the end of that day's business (12:00 UTC); naive is UTC."""
+    if as_of is None:
+        return None
+    if not isinstance(as_of, dt.datetime):
+        return dt.datetime.combine(as_of, dt.time(12, 0), dt.UTC)
+    return as_of if as_of.tzinfo else as_of.replace(tzinfo=dt.UTC)
+
+
 class RunCancelled(Exception):
     """Raised inside a run's job when a user cancelled it (vs. a worker shutting down)."""
 
@@ -153,12 +162,15 @@ class Assistant:
         trigger: str = "chat",
         api_key_id: int | None = None,
         publish: Publisher | None = None,
-        as_of: dt.datetime | None = None,
+        as_of: dt.datetime | dt.date | None = None,
         max_active_for_key: int | None = None,
         queue: str = jobs.RUNS_QUEUE,
     ) -> StartedRun:
         """Commit the run and its ``run.started`` event, then defer its job (it keeps going if the caller goes
-        away). Raises ValueError (empty question), LookupError (thread) or ``store.runs.RunLimitReached``."""
+        away). Raises ValueError (empty question), LookupError (thread) or ``store.runs.RunLimitReached``.
+
+        ``as_of`` pins the run's "now" (relative dates, SLA states); it travels with the job, so a resumed
+        attempt uses the same "now"."""
         question = question.strip()
         if not question:
             raise ValueError("the question is empty")

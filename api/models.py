@@ -71,11 +71,14 @@ class ChatRequest(Request):
     investigation_id: Id | None = Field(
         None, description="record the run as the next step of this (open) investigation, in its thread"
     )
+    as_of: dt.datetime | dt.date | None = Field(
+        None, description="pin the run's \"now\" (a date, or a date-time; naive means UTC): relative dates and SLA "
+        "states then mean what they meant at that instant"
+    )
     multitask: Literal["reject", "enqueue", "interrupt"] = Field(
         "enqueue", description="when the thread already has a run in progress: `reject` answers 409, `enqueue` "
         "runs this one after it, `interrupt` cancels it and runs this one",
     )
-    as_of: dt.datetime | None = Field(None, description="pin \"now\" for this run (relative dates, SLA states)")
 
     model_config = ConfigDict(
         extra="forbid", str_strip_whitespace=True,

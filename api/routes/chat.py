@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -124,14 +123,11 @@ async def chat(body: ChatRequest, state: State, principal: Member, assistant: As
         if busy and body.multitask == "interrupt":
             for other in busy:
                 await assistant.cancel(principal.org_id, other, reason="interrupted by a new message")
-        as_of = body.as_of
-        if as_of is not None and as_of.tzinfo is None:
-            as_of = as_of.replace(tzinfo=dt.UTC)
         try:
             # Counted in Postgres under a per-key lock: the limit holds across every API process.
             started = await assistant.start(
                 org_id=principal.org_id, question=body.message, thread_id=thread_id, trigger="chat",
-                api_key_id=principal.id, as_of=as_of, max_active_for_key=state.limits.max_concurrent_runs_per_key,
+                api_key_id=principal.id, as_of=body.as_of, max_active_for_key=state.limits.max_concurrent_runs_per_key,
                 publish=None,
             )
         except RunLimitReached as exc:
