@@ -115,7 +115,8 @@ class Assistant:
         queue: Any = None,
     ) -> Assistant:
         """Open the engine, checkpointer and job queue (``queue``: a procrastinate app from
-        :func:`agents.jobs.make_queue`, with the caller's extra jobs; the runs-only one by default)."""
+        :func:`agents.jobs.make_queue`, with the caller's extra jobs; the runs-only one by default).
+        ``recover`` is kept for callers; recovering interrupted runs is the maintenance job's work now."""
         engine = engine or make_async_engine(target)
         sessions = make_sessionmaker(engine)
         # The checkpointer needs autocommit and dict rows; never its pipeline mode (langgraph #7259).
