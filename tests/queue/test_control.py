@@ -6,7 +6,6 @@ Two API processes without a worker and two worker processes on one database (a s
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import time
 import uuid
 
@@ -198,7 +197,3 @@ async def test_a_run_whose_job_is_gone_is_failed_by_a_live_worker(cluster, qdemo
     with psycopg.connect(qdemo.target.conninfo) as conn:
         types = [r[0] for r in conn.execute("SELECT type FROM run_events WHERE run_id = %s ORDER BY seq", (run_id,))]
     assert types == ["run.started", "run.failed"]
-
-
-def test_now_is_pinned(cluster) -> None:  # keeps dt imported for as_of payloads
-    assert NOW.tzinfo is dt.UTC
