@@ -136,6 +136,7 @@ def create_app(
             {"name": "tickets", "description": "Support tickets: SLA, triage"},
             {"name": "evals", "description": "Evaluation runs"},
             {"name": "keys", "description": "API keys (admin)"},
+            {"name": "schedules", "description": "Cron-scheduled questions (admin)"},
         ],
     )
     app.state.eval_launcher = eval_launcher

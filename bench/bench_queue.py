@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rich.console import Console  # noqa: E402
+from rich.console import Console
 
 console = Console(width=140)
 REPO = Path(__file__).resolve().parents[1]
@@ -43,17 +43,17 @@ INVESTIGATION = "Why did OTP MX rate at DAL drop last week? Draft the investigat
 
 def pct(xs: list[float], q: float) -> float:
     xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
+    return xs[min(len(xs) - 1, round(q * (len(xs) - 1)))]
 
 
-async def overhead(settings, target, org_id: int, turns: int) -> dict:  # noqa: ANN001
+async def overhead(settings, target, org_id: int, turns: int) -> dict:
     from agents import jobs
     from agents.service import Assistant
     from store import runs as db
 
     done: dict[str, asyncio.Event] = {}
 
-    async def publish(e) -> None:  # noqa: ANN001
+    async def publish(e) -> None:
         if e.type in db.TERMINAL_EVENTS and str(e.run_id) in done:
             done[str(e.run_id)].set()
 
@@ -85,18 +85,18 @@ async def overhead(settings, target, org_id: int, turns: int) -> dict:  # noqa: 
     return {"in_process": inproc, "queued": queued}
 
 
-def _worker_env(target, home: Path) -> dict[str, str]:  # noqa: ANN001
+def _worker_env(target, home: Path) -> dict[str, str]:
     return os.environ | {"DATABASE_URL": target.sqlalchemy_url, "OPSGRAPH_HOME": str(home), "OPSGRAPH_LLM": "offline",
                          "OPSGRAPH_EMBEDDINGS": "hash"}
 
 
-def spawn_worker(target, home: Path, concurrency: int) -> subprocess.Popen:  # noqa: ANN001
+def spawn_worker(target, home: Path, concurrency: int) -> subprocess.Popen:
     exe = str(Path(sys.executable).with_name("opsgraph"))
     return subprocess.Popen([exe, "worker", "--concurrency", str(concurrency)], cwd=REPO,
                             env=_worker_env(target, home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-async def batch(settings, target, org_id: int, n: int, *, kill_one_of=None) -> dict:  # noqa: ANN001
+async def batch(settings, target, org_id: int, n: int, *, kill_one_of=None) -> dict:
     """Defer n investigations (no worker here) and wait until all ended; optionally SIGKILL a worker mid-way."""
     import psycopg
 

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
 import subprocess
 import sys
-import time
 
 import psycopg
 
@@ -24,7 +24,7 @@ def _env(demo) -> dict[str, str]:
 
 def _cli(demo, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "api.cli", *args], env=_env(demo), cwd=REPO, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=120, check=False)
 
 
 def test_schedules_cli(qdemo, qkeys):
@@ -61,14 +61,16 @@ async def test_opsgraph_worker_executes_queued_runs_and_stops_on_sigterm(qdemo):
             waiting = conn.execute("SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo' AND "
                                    "task_name = 'opsgraph.run'").fetchone()[0]
         assert waiting >= 2, "the runs wait on the queue until a worker takes them"
-        proc = subprocess.Popen([sys.executable, "-m", "api.cli", "worker", "--concurrency", "2"], env=_env(qdemo),
-                                cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "api.cli", "worker", "--concurrency", "2", env=_env(qdemo), cwd=REPO,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
         try:
             records = [await a.wait(qdemo.org_id, s.run_id, timeout=90) for s in started]
         finally:
-            time.sleep(0.2)
+            await asyncio.sleep(0.2)
             proc.send_signal(signal.SIGTERM)
-            out, errtext = proc.communicate(timeout=30)
+            _, errbytes = await asyncio.wait_for(proc.communicate(), 30)
+            errtext = errbytes.decode()
         assert all(r.status == "completed" for r in records), [r.error for r in records]
         assert proc.returncode == 0, errtext[-2000:]
         assert "Traceback" not in errtext

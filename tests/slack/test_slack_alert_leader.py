@@ -11,7 +11,7 @@ from tests.slack.fake_slack import TEAM_ID
 from tests.slack.test_slack_alerts import execute
 
 
-async def _wait(cond, timeout: float = 30.0) -> None:  # noqa: ANN001
+async def _wait(cond, timeout: float = 30.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not cond():
         assert asyncio.get_running_loop().time() < deadline, "timed out"
@@ -27,7 +27,7 @@ async def test_one_alert_leader_across_two_processes_and_failover(slack_demo, fa
         execute(slack_demo, "UPDATE orgs SET slack_team_id = %s WHERE id = %s", TEAM_ID, slack_demo.org_id)
 
 
-async def _leader_and_failover(slack_demo, fake) -> None:  # noqa: ANN001
+async def _leader_and_failover(slack_demo, fake) -> None:
     async with AsyncExitStack() as stack_b:
         stack_a = AsyncExitStack()
         a = await stack_a.enter_async_context(running_service(slack_demo, fake, alert_interval=0.05))
