@@ -1,8 +1,10 @@
 """The FastAPI application: ``create_app()`` and its lifespan wiring.
 
-The lifespan opens one :class:`agents.service.Assistant` (runs execute as
-background tasks of this process) and one :class:`api.events.EventHub` (the
-process's LISTEN connection and the fan-out to SSE streams), and closes both.
+The lifespan opens one :class:`agents.service.Assistant` (runs are jobs on the
+procrastinate queue, see :mod:`agents.jobs`), one :class:`api.events.EventHub`
+(the process's LISTEN connection and the fan-out to SSE streams) and, unless
+``worker=False`` (``opsgraph serve --no-worker``), an in-process worker that
+executes queued jobs; it closes all three.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ def create_app(
     provider: Any = None,
     limits: ApiLimits | None = None,
     eval_launcher: EvalLauncher | None = None,
+    worker: bool = True,
 ) -> FastAPI:
     """Build the service. Settings are read once here unless handed in.
 
@@ -80,7 +83,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from agents import jobs
         from agents.service import Assistant
+        from api.jobs import make_app as make_job_app
 
         tgt = target or await asyncio.to_thread(resolve_database, settings)
         if run_migrations:
@@ -89,15 +94,28 @@ def create_app(
         sessions = make_sessionmaker(engine)
         state = AppState(settings=settings, target=tgt, engine=engine, sessions=sessions, limits=limits,
                          counters=KeyCounters(), clock=clock or utcnow)
-        assistant = await Assistant.open(settings, tgt, engine=engine, provider=provider, clock=clock)
+        assistant = await Assistant.open(settings, tgt, engine=engine, provider=provider, clock=clock,
+                                         queue=make_job_app(tgt.conninfo))
         hub = EventHub(tgt.conninfo, sessions, poll_interval=limits.poll_interval_seconds)
         await hub.start()
+        assistant.publish = hub.publish  # events of runs executed in this process reach its streams at once
         state.assistant, state.hub = assistant, hub
         app.state.opsgraph = state
-        log.info("opsgraph ready on %s", tgt.redacted())
+        in_process = None
+        if worker:
+            in_process = jobs.worker(assistant.queue, settings, assistant=assistant, publish=hub.publish,
+                                     concurrency=settings.worker_concurrency, name="opsgraph-serve")
+            worker_task = asyncio.create_task(in_process.run(), name="opsgraph-worker")
+        log.info("opsgraph ready on %s (%s)", tgt.redacted(), "with a worker" if worker else "API only")
         try:
             yield
         finally:
+            if in_process is not None:
+                in_process.stop()
+                try:
+                    await asyncio.wait_for(worker_task, settings.worker_shutdown_seconds + 5)
+                except Exception:
+                    log.exception("the in-process worker did not stop cleanly")
             await assistant.close()
             await hub.close()
             await engine.dispose()
@@ -117,6 +135,7 @@ def create_app(
             {"name": "tickets", "description": "Support tickets: SLA, triage"},
             {"name": "evals", "description": "Evaluation runs"},
             {"name": "keys", "description": "API keys (admin)"},
+            {"name": "schedules", "description": "Cron-scheduled questions (admin)"},
         ],
     )
     app.state.eval_launcher = eval_launcher

@@ -26,6 +26,9 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+schedules_app = typer.Typer(help="Cron-scheduled questions (answers posted to Slack when configured).",
+                            no_args_is_help=True)
+app.add_typer(schedules_app, name="schedules")
 
 console = Console()
 err = Console(stderr=True)
@@ -89,6 +92,9 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     seed: Annotated[bool, typer.Option("--seed/--no-seed", help="Load the demo data on first start.")] = True,
+    worker: Annotated[bool, typer.Option("--worker/--no-worker",
+                                         help="Also execute queued jobs in this process (--no-worker: API only, "
+                                              "run `opsgraph worker` elsewhere).")] = True,
 ) -> None:
     """Start the service (migrates, seeds the demo on first start, prints the login link)."""
     import uvicorn
@@ -105,7 +111,41 @@ def serve(
     link = _login_link(target, f"http://{shown}:{port}", org="demo", role="admin")
     console.print(f"\n[bold]opsgraph[/] is starting — open the chat panel:\n\n  {link}\n\n"
                   "(the link works once, for 15 minutes; `opsgraph login-link` prints a new one)\n", soft_wrap=True)
-    uvicorn.run(create_app(settings, target=target, run_migrations=False), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings, target=target, run_migrations=False, worker=worker), host=host, port=port,
+                log_level="info")
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs executed at once.")] = 4,
+) -> None:
+    """Execute queued jobs (runs, maintenance, schedules) until stopped (SIGINT/SIGTERM finish the jobs in
+    progress, up to OPSGRAPH_WORKER_SHUTDOWN_SECONDS; a killed worker's jobs resume on another worker)."""
+    import asyncio
+    import logging
+    import signal
+
+    from agents import jobs
+    from agents.service import Assistant
+    from api.jobs import make_app
+
+    settings = _settings()
+    target = _database(settings)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    async def run() -> None:
+        assistant = await Assistant.open(settings, target, queue=make_app(target.conninfo))
+        w = jobs.worker(assistant.queue, settings, assistant=assistant, concurrency=concurrency)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, w.stop)
+        err.print(f"opsgraph worker ready (concurrency {concurrency}) on {target.redacted()}", highlight=False)
+        try:
+            await w.run()
+        finally:
+            await assistant.close()
+
+    asyncio.run(run())
 
 
 def _login_link(target, base: str, *, org: str, role: str) -> str:
@@ -257,8 +297,8 @@ def ask(
     import asyncio
     import uuid
 
-    from agents.runtime import RunEventOut
     from agents.service import Assistant
+    from store.runs import RunEvent
 
     try:
         thread_id = uuid.UUID(thread) if thread else None
@@ -282,7 +322,7 @@ def ask(
         raise _fail(f"organisation {org!r} does not exist (run `opsgraph seed` for the demo)")
     quiet = as_json
 
-    async def show(event: RunEventOut) -> None:
+    async def show(event: RunEvent) -> None:
         if quiet:
             return
         p = event.payload
@@ -384,6 +424,98 @@ def keys_revoke(
     if not n:
         raise _fail(f"no active key with prefix {prefix!r} in {org!r}", 1)
     console.print(f"Revoked {n} key(s).")
+
+
+def _schedules_call(org: str, fn):
+    """Run ``fn(session, org_id)`` in one transaction of ``org``'s database session."""
+    import asyncio
+
+    from store.db import make_async_engine, make_sessionmaker
+
+    settings = _settings()
+    target = _database(settings)
+    with psycopg.connect(target.conninfo) as conn:
+        row = conn.execute("SELECT id FROM orgs WHERE slug = %s", (org,)).fetchone()
+    if row is None:
+        raise _fail(f"organisation {org!r} does not exist")
+
+    async def run():
+        engine = make_async_engine(target)
+        try:
+            async with make_sessionmaker(engine)() as s, s.begin():
+                return await fn(s, row[0])
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+@schedules_app.command("list")
+def schedules_list(
+    org: Annotated[str, typer.Option(help="Organisation slug.")] = "demo",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The organisation's scheduled questions."""
+    from store.schedules import list_schedules
+
+    items = _schedules_call(org, list_schedules)
+    if as_json:
+        sys.stdout.write(json.dumps([i.model_dump(mode="json") for i in items], indent=2) + "\n")
+        return
+    table = Table("id", "name", "cron", "time zone", "next run (UTC)", "slack", "question")
+    for i in items:
+        table.add_row(str(i.id), i.name, i.cron, i.timezone, i.next_run_at.strftime("%Y-%m-%d %H:%M:%S"),
+                      i.slack_channel or "—", i.question[:60])
+    console.print(table)
+
+
+@schedules_app.command("create")
+def schedules_create(
+    name: Annotated[str, typer.Argument(help="A name for the schedule (unique in the organisation).")],
+    cron: Annotated[str, typer.Option(help="Cron expression: minute hour day month weekday, e.g. '0 8 * * 1'.")],
+    question: Annotated[str, typer.Option(help="The question to ask at each firing.")],
+    timezone: Annotated[str, typer.Option(help="IANA time zone the cron expression is read in.")] = "UTC",
+    slack_channel: Annotated[str | None, typer.Option(help="Slack channel for the answers.")] = None,
+    org: Annotated[str, typer.Option(help="Organisation slug.")] = "demo",
+) -> None:
+    """Ask QUESTION on CRON; each firing is a run with trigger `schedule`, executed once per cluster."""
+    import datetime as _dt
+
+    from api.schedules import check, next_fire
+    from store.schedules import DuplicateSchedule, create_schedule
+
+    name, question = name.strip(), question.strip()
+    if not name or not question:
+        raise _fail("the name and the question must not be empty")
+    try:
+        check(cron, timezone)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    first = next_fire(cron, timezone, _dt.datetime.now(_dt.UTC))
+    try:
+        made = _schedules_call(org, lambda s, org_id: create_schedule(
+            s, org_id, name=name, question=question, cron=cron, timezone=timezone, slack_channel=slack_channel,
+            next_run_at=first))
+    except DuplicateSchedule as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"schedule {made.id} [bold]{made.name}[/]: next run {made.next_run_at.isoformat()}", highlight=False)
+
+
+@schedules_app.command("delete")
+def schedules_delete(
+    schedule: Annotated[str, typer.Argument(help="The schedule's id or name.")],
+    org: Annotated[str, typer.Option(help="Organisation slug.")] = "demo",
+) -> None:
+    """Remove a schedule (its past runs stay)."""
+    from store.schedules import delete_schedule, get_schedule
+
+    async def go(s, org_id):
+        found = await get_schedule(s, org_id, schedule.strip())
+        return found is not None and await delete_schedule(s, org_id, found.id)
+
+    if not _schedules_call(org, go):
+        raise _fail(f"schedule {schedule!r} not found")
+    console.print(f"deleted schedule {schedule}", highlight=False)
 
 
 @db_app.command("upgrade")

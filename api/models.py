@@ -75,6 +75,10 @@ class ChatRequest(Request):
         None, description="pin the run's \"now\" (a date, or a date-time; naive means UTC): relative dates and SLA "
         "states then mean what they meant at that instant"
     )
+    multitask: Literal["reject", "enqueue", "interrupt"] = Field(
+        "enqueue", description="when the thread already has a run in progress: `reject` answers 409, `enqueue` "
+        "runs this one after it, `interrupt` cancels it and runs this one",
+    )
 
     model_config = ConfigDict(
         extra="forbid", str_strip_whitespace=True,

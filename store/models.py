@@ -984,3 +984,28 @@ class EvalResult(Base):
         UniqueConstraint("eval_run_id", "case_id", "variant", "evaluator"),
         CheckConstraint("score >= 0 AND score <= 100", name="score"),
     )
+
+
+# ---------------------------------------------------------------- schedules
+
+
+class Schedule(Base):
+    """A question asked on a cron expression (in ``timezone``); each firing is a run with trigger ``schedule``."""
+
+    __tablename__ = "schedules"
+    id: Mapped[int] = _id()
+    org_id: Mapped[int] = _org()
+    name: Mapped[str] = mapped_column(String(200))
+    question: Mapped[str] = mapped_column(Text)
+    cron: Mapped[str] = mapped_column(String(120))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    slack_channel: Mapped[str | None] = mapped_column(String(100))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    next_run_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_run_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_run_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        UniqueConstraint("org_id", "name", name="uq_schedules_org_name"),
+        Index("ix_schedules_due", "next_run_at", postgresql_where="enabled"),
+    )

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from api.state import AppState
 
 log = logging.getLogger(__name__)
+ALERT_LEADER_LOCK = 0x5AC2  # pg_try_advisory_lock(namespace, 1): the one process of the cluster that posts alerts
 NOT_LINKED = ("This Slack workspace is not linked to an opsgraph organisation yet. An opsgraph admin can link it "
               "with `/opsgraph link <admin API key>` (see docs/slack.md).")
 
@@ -68,6 +69,7 @@ class SlackRuntime:
         self.tasks: set[asyncio.Task[Any]] = set()
         self.scheduler: AlertScheduler | None = None
         self._scheduler_task: asyncio.Task[None] | None = None
+        self.alert_leader = False  # this process holds the cluster's alert lock (see _alert_loop)
         self._seen: OrderedDict[str, None] = OrderedDict()  # in-memory first line of event dedup (Postgres decides)
         self.links = kit.PanelLinks(options.public_url)
         self.client: AsyncWebClient | None = None
@@ -123,15 +125,40 @@ class SlackRuntime:
             await asyncio.gather(*still, return_exceptions=True)
 
     async def _alert_loop(self) -> None:
-        assert self.scheduler is not None
-        while True:
-            try:
-                await self.scheduler.tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - keep the scheduler alive (Slack or the database may come back)
-                log.exception("slack alert tick failed")
-            await asyncio.sleep(self.options.alert_interval_seconds)
+        """Tick while this process is the cluster's alert leader: a session-level advisory lock held on a
+        dedicated connection. Only one process of the cluster holds it; when that process dies its connection
+        closes, the lock is released and another process takes over at its next attempt."""
+        assert self.scheduler is not None and self.state is not None
+        import psycopg
+
+        conn: psycopg.AsyncConnection | None = None
+        self.alert_leader = False
+        try:
+            while True:
+                try:
+                    if conn is None or conn.closed:
+                        self.alert_leader = False
+                        conn = await psycopg.AsyncConnection.connect(
+                            self.state.target.conninfo, autocommit=True, application_name="opsgraph-alert-leader")
+                    if not self.alert_leader:
+                        cur = await conn.execute("SELECT pg_try_advisory_lock(%s, 1)", (ALERT_LEADER_LOCK,))
+                        row = await cur.fetchone()
+                        self.alert_leader = bool(row and row[0])
+                    else:
+                        await conn.execute("SELECT 1")  # still connected, so still the leader
+                    if self.alert_leader:
+                        await self.scheduler.tick()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # noqa: BLE001 - keep the scheduler alive (Slack or the database may come back)
+                    log.exception("slack alert tick failed")
+                    if conn is not None and conn.closed:
+                        self.alert_leader = False
+                await asyncio.sleep(self.options.alert_interval_seconds)
+        finally:
+            self.alert_leader = False
+            if conn is not None:
+                await conn.close()
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         task = asyncio.create_task(coro, name=name)
