@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from tools.control_limits.models import Limits, SeriesAnalysis, Stage, _check_method
-from tools.control_limits.noise import search_input
+from tools.control_limits.noise import refit_phi, search_input
 from tools.control_limits.refine import prune_candidates
 from tools.control_limits.rules import (
     _confirm_batch,
@@ -86,6 +86,17 @@ def _analyze_batch(
     )
     raw = _binseg_batch(Z, L, pens, min_size, max_cps, search=searchable)
     raw = [sorted(c) for c in raw]
+    # the noise autocorrelation again, on the residuals around those candidates
+    # (more precise than from differences); search again where it moved the scale
+    noise2 = refit_phi(Xc, L, raw, noise)
+    ratio = np.sqrt(np.where(noise2.lrv > 0, noise.lrv / np.where(noise2.lrv > 0, noise2.lrv, 1.0), 1.0))
+    again = searchable & (np.abs(ratio - 1.0) > 1e-3)
+    if again.any():
+        Z2 = Z * ratio[:, None]
+        redo = _binseg_batch(Z2, L, pens, min_size, max_cps, search=again)
+        for i in np.flatnonzero(again):
+            raw[i] = sorted(redo[i])
+    noise = noise2
     kept = prune_candidates(Xc, L, raw, noise, pens)
     prefix = _Prefix(X, L, mu)
     confirmed = _confirm_batch(prefix, L, kept, method)
