@@ -11,7 +11,11 @@ the original position):
 2. **Candidates** (:mod:`.segmentation`): greedy binary segmentation with the
    L2 cost, penalty ``PENALTY_FACTOR·ln n`` (3·ln n), stages of at least
    ``min_size`` points, at most ``max_cps`` picks — exactly what ruptures'
-   ``Binseg(model="l2", jump=1)`` returns on the same input.
+   ``Binseg(model="l2", jump=1)`` returns on the same input.  The noise
+   autocorrelation is then re-estimated on the residuals around those
+   candidates (:func:`.noise.refit_phi` — level shifts no longer pose as
+   autocorrelation, and the estimate is more precise than the one from
+   differences); where that moves the noise scale, the search is run again.
 3. **Local re-validation** (:mod:`.refine`): each candidate must show a shift
    large against the noise of the two stages it separates and fit better as a
    step than as a line; the weakest failing one is dropped, repeatedly.
@@ -94,8 +98,8 @@ def _analyze_batch(
     if again.any():
         Z2 = Z * ratio[:, None]
         redo = _binseg_batch(Z2, L, pens, min_size, max_cps, search=again)
-        for i in np.flatnonzero(again):
-            raw[i] = sorted(redo[i])
+        for row in np.flatnonzero(again).tolist():
+            raw[row] = sorted(redo[row])
     noise = noise2
     kept = prune_candidates(Xc, L, raw, noise, pens)
     prefix = _Prefix(X, L, mu)

@@ -26,6 +26,12 @@ clipped to ``±CLIP_SIGMAS`` noise sigmas around the running median of
 ``MEDIAN_WINDOW`` points — a median filter keeps step edges but not spikes),
 centred and divided by ``sqrt(LRV)``.  On that scale an L2 split gain has the
 same null distribution for every series, so one penalty ``c·ln n`` fits all.
+
+Once a first search has proposed stages, :func:`refit_phi` re-estimates
+``phi`` on the residuals around them (a moment estimate, ~1.5× more precise
+than the one from differences, with its small-sample bias added back), so a
+chance autocorrelation on independent noise does not widen the scale enough
+to reject a real short shift.
 """
 
 from __future__ import annotations
