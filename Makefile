@@ -5,11 +5,12 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-unit bench docs install dev clean help
+.PHONY: run test test-unit lint bench docs install dev clean help
 
 help:
 	@echo "make run    - create .venv, install, migrate, seed the demo on first start, serve on http://$(HOST):$(PORT)/"
 	@echo "make test   - create .venv, install with dev extras, run the whole test suite"
+	@echo "make lint   - ruff (whole tree) and mypy (store tools agents api); CI runs it before the tests"
 	@echo "make docs   - refresh docs/screenshots and docs/evals/latest.md from a test run"
 	@echo "make bench  - run the benchmarks in bench/ (results belong in docs/benchmarks.md)"
 
@@ -32,6 +33,11 @@ run: install
 
 test: dev
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# Static checks; rules and mypy options live in pyproject.toml ([tool.ruff], [tool.mypy]).
+lint: dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy store tools agents api
 
 test-unit: dev
 	$(PY) -m pytest -q tests/unit $(PYTEST_ARGS)
