@@ -30,7 +30,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from agents import jobs
 from agents.deps import RunDeps
-from agents.understanding.catalog import Catalog
 from agents.graph import build_graph
 from agents.providers import Provider, make_provider
 from agents.runtime import (
@@ -41,6 +40,7 @@ from agents.runtime import (
     RunRecorder,
     public_error,
 )
+from agents.understanding.catalog import Catalog
 from store import runs as db
 from store.db import DatabaseTarget, make_async_engine, make_sessionmaker
 from store.runs import RunRecord, get_run
@@ -185,7 +185,7 @@ class Assistant:
         if publish is not None:
             await publish(started)
         try:
-            await jobs.defer_run(self.queue, run_id, thread_id, as_of=as_of, queue=queue)
+            await jobs.defer_run(self.queue, run_id, thread_id, as_of=pin_now(as_of), queue=queue)
         except Exception as exc:
             rec = RunRecorder(sessions=self.sessions, org_id=org_id, run_id=run_id, embedder=self.embedder)
             await rec.fail(f"the run could not be queued: {public_error(exc, f'queueing run {run_id}')}")
