@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.runnables import RunnableConfig
 
-from agents.understanding.catalog import Catalog
 from agents.runtime import RunRecorder
+from agents.understanding.catalog import Catalog
 from tools.base import ToolContext
 
 if TYPE_CHECKING:

@@ -24,7 +24,8 @@ from typing import Any
 
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.errors import GraphRecursionError
-from psycopg.rows import dict_row
+from psycopg import AsyncConnection
+from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -91,7 +92,7 @@ class Assistant:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    pool: AsyncConnectionPool
+    pool: AsyncConnectionPool[AsyncConnection[DictRow]]
     checkpointer: AsyncPostgresSaver
     graph: Any
     provider: Provider
@@ -121,12 +122,14 @@ class Assistant:
         sessions = make_sessionmaker(engine)
         # The checkpointer needs autocommit and dict rows; never its pipeline mode (langgraph #7259).
         # check: a connection is tested before it is handed out (stale after a Postgres restart → replaced).
+        # connection_class only types the pool's connections as dict-row ones (what the checkpointer expects).
         pool = AsyncConnectionPool(
-            target.conninfo, min_size=1, max_size=4, open=False, check=AsyncConnectionPool.check_connection,
+            target.conninfo, connection_class=AsyncConnection[DictRow], min_size=1, max_size=4, open=False,
+            check=AsyncConnectionPool.check_connection,
             kwargs={"autocommit": True, "row_factory": dict_row, "prepare_threshold": None},
         )
         await pool.open(wait=True)
-        checkpointer = AsyncPostgresSaver(pool)  # type: ignore[arg-type]
+        checkpointer = AsyncPostgresSaver(pool)
         # Workers starting together would race in setup()'s own migrations: take turns.
         async with pool.connection() as conn:
             await conn.execute("SELECT pg_advisory_lock(7230412003)")

@@ -46,8 +46,7 @@ import psycopg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from store.runs import NOTIFY_CHANNEL
-from store.runs import RunEvent
+from store.runs import NOTIFY_CHANNEL, RunEvent
 from store.runs import plain as _plain
 
 log = logging.getLogger(__name__)
@@ -185,10 +184,12 @@ class Subscription:
             quiet_since = time.monotonic()
             while True:
                 wake.clear()
-                batch = ch.after(last)
-                if batch is None:  # fell behind the buffer: catch up from the table
+                buffered = ch.after(last)
+                if buffered is None:  # fell behind the buffer: catch up from the table
                     hub.stats["catch_ups"] += 1
                     batch = await read_events(hub.sessions, org_id, run_id, last)
+                else:
+                    batch = buffered
                 for e in batch:
                     yield e
                     last = e.seq

@@ -17,7 +17,7 @@ import zoneinfo
 from typing import TYPE_CHECKING
 
 import procrastinate
-from croniter import croniter  # type: ignore[import-untyped]
+from croniter import croniter
 from procrastinate.job_context import JobContext
 
 from agents import jobs

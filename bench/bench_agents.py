@@ -86,7 +86,7 @@ async def main(turns: int) -> None:
                     # A turn lasts until its run.completed event is committed and published.
                     done = asyncio.get_running_loop().create_future()
 
-                    async def publish(event, done=done):  # noqa: ANN001, ANN202
+                    async def publish(event, done=done):
                         if event.type in ("run.completed", "run.failed") and not done.done():
                             done.set_result(time.perf_counter())
 

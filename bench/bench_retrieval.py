@@ -133,7 +133,7 @@ def embed_corpus(corpus: Corpus, batch: int = 10_000) -> np.ndarray:
     """HashEmbedder over ``title + '\\n' + body``, vectorised (unigram and bigram ids → hashed slots)."""
     v = len(corpus.vocab)
     toks = corpus.tokens
-    n, length = toks.shape
+    n = toks.shape[0]
     uni_slot = np.empty(v, dtype=np.int64)
     uni_sign = np.empty(v, dtype=np.float32)
     for i, w in enumerate(corpus.vocab):

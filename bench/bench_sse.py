@@ -107,6 +107,7 @@ def serve(url: str, conninfo: str, home: str, port: int) -> None:
         return EventSourceResponse(naive(state.sessions, principal.org_id, run_id, 0))
 
     go = asyncio.Event()
+    producers: set[asyncio.Task[None]] = set()  # the loop only keeps weak references to running tasks
 
     @app.post("/bench/produce", include_in_schema=False)
     async def produce(state: State, principal: Member, body: dict = Body(...)):  # noqa: B008
@@ -132,7 +133,9 @@ def serve(url: str, conninfo: str, home: str, port: int) -> None:
             times[events + 2] = time.time()
 
         for i, (run_id, thread_id) in enumerate(runs):
-            asyncio.create_task(one(run_id, thread_id, interval * i / max(n, 1)))
+            task = asyncio.create_task(one(run_id, thread_id, interval * i / max(n, 1)))
+            producers.add(task)
+            task.add_done_callback(producers.discard)
         return {"runs": [str(r) for r, _ in runs]}
 
     @app.post("/bench/go", include_in_schema=False)

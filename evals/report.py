@@ -33,7 +33,7 @@ def _fmt(v: Any) -> str:
     return json.dumps(v, default=str, ensure_ascii=False)
 
 
-def _group(items: list[ItemRow], keys) -> list[dict[str, Any]]:  # noqa: ANN001
+def _group(items: list[ItemRow], keys) -> list[dict[str, Any]]:
     acc: dict[str, list[ItemRow]] = defaultdict(list)
     for it in items:
         for k in keys(it):

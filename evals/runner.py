@@ -146,7 +146,7 @@ async def execute(assistant: Any, org_id: int, rc: ResolvedCase, question: str, 
     except TimeoutError:
         return Observation(question=question, status="timeout", error=f"the case timed out after {timeout_s:g} s",
                            latency_ms=timeout_s * 1000, thread_id=thread_id, turn_run_ids=run_ids)
-    except Exception as exc:  # noqa: BLE001 - a crash is a failed item, not a failed evaluation
+    except Exception as exc:  # a crash is a failed item, not a failed evaluation
         log.exception("case %s crashed", rc.key)
         return Observation(question=question, status="error", error=f"{type(exc).__name__}: {exc}",
                            thread_id=thread_id, turn_run_ids=run_ids)

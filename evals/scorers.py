@@ -9,6 +9,7 @@ provider's wording, not only the offline provider's.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import uuid
@@ -125,15 +126,11 @@ def numbers(text: str) -> list[float]:
 def dates(text: str, year_hint: int | None = None) -> list[dt.date]:
     out = []
     for y, m, d in _DATE.findall(text):
-        try:
+        with contextlib.suppress(ValueError):
             out.append(dt.date(int(y), int(m), int(d)))
-        except ValueError:
-            pass
     for mon, d, y in _MONTH_DATE.findall(text):
-        try:
+        with contextlib.suppress(ValueError):
             out.append(dt.date(int(y) if y else (year_hint or dt.date.today().year), _MONTHS[mon[:3].lower()], int(d)))
-        except ValueError:
-            pass
     return out
 
 
@@ -182,7 +179,7 @@ def claim_segments(answer: str) -> list[dict[str, Any]]:
         if not line:
             in_table_header = False
             continue
-        if line.startswith("#") or re.fullmatch(r"\**[^*]+\**", line) and line.startswith("**") and line.endswith("**"):
+        if line.startswith("#") or (re.fullmatch(r"\**[^*]+\**", line) and line.startswith("**") and line.endswith("**")):
             continue
         if line.startswith("|"):
             if re.fullmatch(r"\|?[\s:|-]+\|?", line):
@@ -233,9 +230,7 @@ def score_routing(rc: ResolvedCase, obs: Observation) -> ScoreResult | None:
         ok = got[: len(want)] == want
     else:
         ok = all(w in got for w in want)
-    if ok:
-        score = 100.0
-    elif not want and not got:
+    if ok or (not want and not got):
         score = 100.0
     else:
         union = set(want) | set(got)

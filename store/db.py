@@ -13,9 +13,10 @@ import logging
 import threading
 import warnings
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import psycopg
@@ -25,11 +26,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from store.settings import Settings
 
+if TYPE_CHECKING:  # pgserver is imported only when the embedded server is started
+    from pgserver import PostgresServer
+
 log = logging.getLogger(__name__)
 
 EMBEDDED_DB_NAME = "opsgraph"
 _server_lock = threading.Lock()
-_servers: dict[Path, object] = {}
+_servers: dict[Path, PostgresServer] = {}
 
 
 @dataclass(frozen=True)
@@ -89,10 +93,8 @@ def start_embedded_server(home: Path) -> str:
             "SELECT 1 FROM pg_database WHERE datname = %s", (EMBEDDED_DB_NAME,)
         ).fetchone()
         if not exists:
-            try:
+            with suppress(psycopg.errors.DuplicateDatabase):  # another process won the race
                 conn.execute(f'CREATE DATABASE "{EMBEDDED_DB_NAME}"')
-            except psycopg.errors.DuplicateDatabase:  # another process won the race
-                pass
     # postgresql://postgres:@/postgres?host=/socket/dir → same with our database
     parts = urlsplit(admin_uri)
     return parts._replace(path=f"/{EMBEDDED_DB_NAME}").geturl()
@@ -141,4 +143,4 @@ def stop_embedded_server(home: Path) -> None:
     with _server_lock:
         server = _servers.pop(datadir, None)
     if server is not None:
-        server.cleanup()  # type: ignore[attr-defined]
+        server.cleanup()

@@ -41,15 +41,15 @@ from pydantic import (
 from store.bulk import upsert_frame
 from store.changetypes import classify_path
 from store.models import (
-    AGGREGATIONS,
-    CHANGE_TYPES,
-    CUSTOMER_TIERS,
-    DEPLOYMENT_STATUSES,
-    DOCUMENT_KINDS,
-    PRIORITIES,
-    PRODUCTS,
-    TICKET_STATUSES,
-    URGENCIES,
+    Aggregation,
+    ChangeType,
+    CustomerTier,
+    DeploymentStatus,
+    DocumentKind,
+    Priority,
+    Product,
+    TicketStatus,
+    Urgency,
 )
 from store.secrets import redact_config_value, redact_text
 
@@ -148,7 +148,7 @@ class KpiDefinitionRow(_Row):
     description: str | None = None
     aliases: list[str] = []
     unit: Annotated[str, Field(max_length=32)] = ""
-    aggregation: Literal[AGGREGATIONS] = "mean"  # type: ignore[valid-type]
+    aggregation: Aggregation = "mean"
     goal: float | None = None
     upper_limit: float | None = None
     lower_limit: float | None = None
@@ -170,7 +170,7 @@ class DeploymentRow(_Row):
     service: str
     version: Annotated[str, Field(min_length=1, max_length=100)]
     environment: Annotated[str, Field(min_length=1, max_length=32)] = "production"
-    status: Literal[DEPLOYMENT_STATUSES] = "succeeded"  # type: ignore[valid-type]
+    status: DeploymentStatus = "succeeded"
     started_at: dt.datetime
     finished_at: dt.datetime | None = None
     deployed_by: Name | None = None
@@ -199,7 +199,7 @@ class ConfigChangeRow(_Row):
 
 class CommitFileRow(_Row):
     path: Annotated[str, Field(min_length=1)]
-    change_type: Literal[CHANGE_TYPES] | None = None  # type: ignore[valid-type]
+    change_type: ChangeType | None = None
     additions: Annotated[int, Field(ge=0)] = 0
     deletions: Annotated[int, Field(ge=0)] = 0
 
@@ -221,12 +221,12 @@ class TicketRow(_Row):
     external_id: Annotated[str, Field(min_length=1, max_length=64)]
     subject: Annotated[str, Field(min_length=1, max_length=500)]
     content: str
-    product: Literal[PRODUCTS] | None = None  # type: ignore[valid-type]
-    urgency: Literal[URGENCIES] | None = None  # type: ignore[valid-type]
-    priority: Literal[PRIORITIES] = "medium"  # type: ignore[valid-type]
+    product: Product | None = None
+    urgency: Urgency | None = None
+    priority: Priority = "medium"
     customer: Name | None = None
-    customer_tier: Literal[CUSTOMER_TIERS] = "standard"  # type: ignore[valid-type]
-    status: Literal[TICKET_STATUSES] = "new"  # type: ignore[valid-type]
+    customer_tier: CustomerTier = "standard"
+    status: TicketStatus = "new"
     created_at: dt.datetime
     first_response_at: dt.datetime | None = None
     resolved_at: dt.datetime | None = None
@@ -242,7 +242,7 @@ class RunbookRow(_Row):
     external_id: Annotated[str, Field(min_length=1, max_length=100)]
     title: Annotated[str, Field(min_length=1, max_length=300)]
     body: Annotated[str, Field(min_length=1)]
-    kind: Literal[DOCUMENT_KINDS] = "runbook"  # type: ignore[valid-type]
+    kind: DocumentKind = "runbook"
     service: Annotated[str, Field(max_length=100)] | None = None
     tags: list[Annotated[str, Field(max_length=100)]] = []
 
@@ -483,6 +483,14 @@ def _reject_if(errors: list[tuple[int, str]], kind: str, path: Path) -> None:
         raise ImportRejected(kind, path, sorted(errors))
 
 
+def _returned_id(cur: psycopg.Cursor[Any]) -> int:
+    """The id of an ``INSERT … ON CONFLICT DO UPDATE … RETURNING id`` (such an upsert always returns its row)."""
+    row = cur.fetchone()
+    if row is None:  # pragma: no cover - an upsert without DO NOTHING returns a row
+        raise RuntimeError("the upsert returned no row")
+    return int(row[0])
+
+
 def import_stations(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
     errors: list[tuple[int, str]] = []
     rows = _validate(read_records(path), StationRow, errors)
@@ -578,7 +586,7 @@ def import_commits(conn: psycopg.Connection, org_id: int, path: Path) -> ImportR
     n_files = 0
     with conn.transaction(), conn.cursor() as cur:
         for _, r in rows:
-            commit_id = cur.execute(
+            cur.execute(
                 """INSERT INTO commits (org_id, service_id, sha, message, author, committed_at, merged_at, pr_number)
                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
                    ON CONFLICT (org_id, sha) DO UPDATE SET service_id = EXCLUDED.service_id,
@@ -587,7 +595,8 @@ def import_commits(conn: psycopg.Connection, org_id: int, path: Path) -> ImportR
                    RETURNING id""",
                 (org_id, services[r.service], r.sha, redact_text(r.message), r.author, r.committed_at, r.merged_at,
                  r.pr_number),
-            ).fetchone()[0]
+            )
+            commit_id = _returned_id(cur)
             for f in r.files:
                 cur.execute(
                     """INSERT INTO commit_files (org_id, commit_id, path, change_type, additions, deletions)
@@ -619,7 +628,7 @@ def import_deployments(conn: psycopg.Connection, org_id: int, path: Path) -> Imp
     _reject_if(errors, "deployments", path)
     with conn.transaction(), conn.cursor() as cur:
         for _, r in rows:
-            dep_id = cur.execute(
+            cur.execute(
                 """INSERT INTO deployments (org_id, external_id, service_id, version, environment, status, started_at,
                        finished_at, deployed_by, commit_from_sha, commit_to_sha, is_rollback)
                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
@@ -631,7 +640,8 @@ def import_deployments(conn: psycopg.Connection, org_id: int, path: Path) -> Imp
                    RETURNING id""",
                 (org_id, r.external_id, services[r.service], r.version, r.environment, r.status, r.started_at,
                  r.finished_at, r.deployed_by, r.commit_from_sha, r.commit_to_sha, r.is_rollback),
-            ).fetchone()[0]
+            )
+            dep_id = _returned_id(cur)
             cur.executemany(
                 """INSERT INTO deployment_commits (org_id, deployment_id, commit_id) VALUES (%s, %s, %s)
                    ON CONFLICT DO NOTHING""",

@@ -95,8 +95,8 @@ def revoke_keys(session: Session, *, org_slug: str, name: str | None = None, pre
         stmt = stmt.where(ApiKey.name == name)
     if prefix is not None:
         stmt = stmt.where(ApiKey.prefix == prefix)
-    result = session.execute(stmt.values(revoked_at=dt.datetime.now(dt.UTC)))
-    return result.rowcount or 0
+    revoked = session.scalars(stmt.values(revoked_at=dt.datetime.now(dt.UTC)).returning(ApiKey.id)).all()
+    return len(revoked)
 
 
 def list_keys(session: Session, org_slug: str) -> list[ApiKeyInfo]:

@@ -22,7 +22,7 @@ def alembic_config(target: DatabaseTarget) -> Config:
     return cfg
 
 
-def _run(target: DatabaseTarget, fn, revision: str) -> None:  # noqa: ANN001
+def _run(target: DatabaseTarget, fn, revision: str) -> None:
     cfg = alembic_config(target)
     engine = create_engine(target.sqlalchemy_url, poolclass=pool.NullPool)
     try:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, ClassVar, Literal, get_args
 
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
@@ -56,12 +56,14 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-# Enumerations (single source of truth: CHECK constraints and validators use these).
+# Enumerations (single source of truth: CHECK constraints and validators use these). Where a validator needs
+# the type, the Literal is the source and the tuple its values (``Literal[SOME_TUPLE]`` is not a type to mypy).
 ROLES = ("viewer", "member", "admin")
-AGGREGATIONS = ("mean", "sum")
+Aggregation = Literal["mean", "sum"]
+AGGREGATIONS: tuple[str, ...] = get_args(Aggregation)
 SUMMARY_LEVELS = ("station", "region", "company")
 INVESTIGATION_STATUSES = ("open", "finalized")
-CHANGE_TYPES = (
+ChangeType = Literal[
     "db_migration",
     "dependency",
     "config",
@@ -72,20 +74,30 @@ CHANGE_TYPES = (
     "test",
     "docs",
     "other",
-)
-DEPLOYMENT_STATUSES = ("succeeded", "failed", "rolled_back", "in_progress")
-INCIDENT_SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
-INCIDENT_STATUSES = ("open", "mitigated", "resolved")
+]
+CHANGE_TYPES: tuple[str, ...] = get_args(ChangeType)
+DeploymentStatus = Literal["succeeded", "failed", "rolled_back", "in_progress"]
+DEPLOYMENT_STATUSES: tuple[str, ...] = get_args(DeploymentStatus)
+IncidentSeverity = Literal["sev1", "sev2", "sev3", "sev4"]
+INCIDENT_SEVERITIES: tuple[str, ...] = get_args(IncidentSeverity)
+IncidentStatus = Literal["open", "mitigated", "resolved"]
+INCIDENT_STATUSES: tuple[str, ...] = get_args(IncidentStatus)
 HYPOTHESIS_TYPES = ("deployment", "config_change", "dependency", "capacity", "external", "unknown")
 FEEDBACK_KINDS = ("confirm", "reject", "note", "rating")
-PRODUCTS = ("CASB", "SWG", "ZTNA", "DLP", "SSPM", "CFW", "GENERAL")
-URGENCIES = ("critical", "high", "medium", "low")
+Product = Literal["CASB", "SWG", "ZTNA", "DLP", "SSPM", "CFW", "GENERAL"]
+PRODUCTS: tuple[str, ...] = get_args(Product)
+Urgency = Literal["critical", "high", "medium", "low"]
+URGENCIES: tuple[str, ...] = get_args(Urgency)
+Priority = Urgency
 PRIORITIES = URGENCIES
-CUSTOMER_TIERS = ("enterprise", "business", "standard", "free")
-TICKET_STATUSES = ("new", "open", "pending", "resolved", "closed")
+CustomerTier = Literal["enterprise", "business", "standard", "free"]
+CUSTOMER_TIERS: tuple[str, ...] = get_args(CustomerTier)
+TicketStatus = Literal["new", "open", "pending", "resolved", "closed"]
+TICKET_STATUSES: tuple[str, ...] = get_args(TicketStatus)
 SLA_ALERT_TYPES = ("response", "resolution")
 SLA_STATES = ("on_track", "at_risk", "breached", "met")
-DOCUMENT_KINDS = ("runbook", "incident_summary")
+DocumentKind = Literal["runbook", "incident_summary"]
+DOCUMENT_KINDS: tuple[str, ...] = get_args(DocumentKind)
 MESSAGE_ROLES = ("user", "assistant", "system")
 RUN_TRIGGERS = ("chat", "slack", "eval", "api", "schedule", "alert", "mcp")
 ALERT_STATUSES = ("firing", "resolved")
@@ -117,7 +129,7 @@ def _now() -> Any:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
         dict[str, Any]: JSONB,
         list[Any]: JSONB,
         dt.datetime: DateTime(timezone=True),

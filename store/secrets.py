@@ -194,7 +194,7 @@ def redact_text(text: str | None) -> str | None:
 def is_opaque_secret(value: str) -> bool:
     """One word of 20+ characters mixing letters and digits with high entropy (a generated key or password)."""
     v = value.strip()
-    if not _OPAQUE.match(v) or "/" in v.strip("/") and v.count("/") > 2:
+    if not _OPAQUE.match(v) or ("/" in v.strip("/") and v.count("/") > 2):
         return False
     if not (re.search(r"[A-Za-z]", v) and re.search(r"\d", v)):
         return False

@@ -113,8 +113,8 @@ async def revoke_session(session: AsyncSession, token: str) -> bool:
     """Log a session out (idempotent); returns whether a live session was revoked."""
     if not token or not token.startswith(SESSION_PREFIX):
         return False
-    result = await session.execute(
+    revoked = await session.scalars(
         update(WebSession).where(WebSession.token_hash == hash_key(token), WebSession.revoked_at.is_(None))
-        .values(revoked_at=_now())
+        .values(revoked_at=_now()).returning(WebSession.id)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return revoked.first() is not None

@@ -6,10 +6,9 @@ per organisation, replaced when the labelled set's fingerprint changes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import RowMapping, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 _LABELLED = "org_id = :org AND (product IS NOT NULL OR urgency IS NOT NULL)"
@@ -32,7 +31,7 @@ async def labelled_fingerprint(session: AsyncSession, org_id: int) -> tuple[int,
     return int(row[0]), str(row[1])
 
 
-async def labelled_tickets(session: AsyncSession, org_id: int) -> list[Mapping[str, Any]]:
+async def labelled_tickets(session: AsyncSession, org_id: int) -> list[RowMapping]:
     return list(
         (
             await session.execute(
@@ -46,7 +45,7 @@ async def labelled_tickets(session: AsyncSession, org_id: int) -> list[Mapping[s
     )
 
 
-async def load_model(session: AsyncSession, org_id: int) -> Mapping[str, Any] | None:
+async def load_model(session: AsyncSession, org_id: int) -> RowMapping | None:
     """The organisation's stored model row (fingerprint, n_labels, model bytes, meta, trained_at), if any."""
     return (
         await session.execute(

@@ -111,7 +111,7 @@ class Stub:
                 f"An invented citation is removed [E:{BOGUS_ID}].")
         words = re.findall(r"\S+\s*", text)
 
-        def stream():  # noqa: ANN202
+        def stream():
             for w in words:
                 chunk = {"id": "chatcmpl-stub", "object": "chat.completion.chunk", "created": 0, "model": model,
                          "choices": [{"index": 0, "delta": {"role": "assistant", "content": w}, "finish_reason": None}]}

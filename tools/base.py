@@ -24,7 +24,7 @@ from tools.embeddings import Embedder, HashEmbedder
 
 T = TypeVar("T", bound=BaseModel)
 
-__all__ = ["EvidenceDraft", "ToolContext", "ToolOutput", "ToolError"]
+__all__ = ["EvidenceDraft", "ToolContext", "ToolError", "ToolOutput"]
 
 
 class ToolError(ValueError):

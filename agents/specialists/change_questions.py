@@ -84,7 +84,7 @@ def _lookup_line(r: Any, kind: str) -> str:
 async def dependencies(s: StepScope, service: str) -> None:
     got = await s.tool("service_links", service_links, service=service)
     if got:
-        r, records = got
+        _result, records = got
         s.say(records[0].summary + ".", records[0])
 
 

@@ -120,7 +120,10 @@ async def run(name: str, state: dict[str, Any], deps: RunDeps, fallback: Any) ->
                 break
             for call in reply.tool_calls:
                 tool = tools.get(call["name"])
-                content = await tool.coroutine(**call["args"]) if tool else f"unknown tool {call['name']}"
+                if tool is None or tool.coroutine is None:
+                    content = f"unknown tool {call['name']}"
+                else:
+                    content = await tool.coroutine(**call["args"])
                 messages.append(ToolMessage(content=content, tool_call_id=call["id"]))
         if not s.evidence:
             used_model = False

@@ -25,7 +25,7 @@ async def metrics_around(s: StepScope, service: str, onset: dt.datetime, now: dt
     if got is None:
         return []
     result, records = got
-    for w, rec in zip(result.windows, records, strict=False):
+    for _window, rec in zip(result.windows, records, strict=False):
         s.say(rec.summary, rec)
     return [w.model_dump(mode="json", exclude={"points"}) for w in result.windows]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Path, Query, Response
 
@@ -22,7 +22,7 @@ from api.models import (
     IncidentDetail,
     IncidentList,
 )
-from store.models import INCIDENT_SEVERITIES, INCIDENT_STATUSES
+from store.models import IncidentSeverity, IncidentStatus
 from tools.changes import ServiceChanges, service_changes
 from tools.incidents import get_incident
 
@@ -35,8 +35,8 @@ IncidentId = Annotated[str, Path(min_length=1, max_length=64, description="the i
 @router.get("/api/incidents", response_model=IncidentList, tags=["incidents"], responses=responses(401, 422))
 async def incidents(
     state: State, principal: Viewer,
-    status: Literal[INCIDENT_STATUSES] | None = None,  # type: ignore[valid-type]
-    severity: Literal[INCIDENT_SEVERITIES] | None = None,  # type: ignore[valid-type]
+    status: IncidentStatus | None = None,
+    severity: IncidentSeverity | None = None,
     service: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
@@ -116,8 +116,8 @@ async def changes(
 
 
 @router.post("/api/webhooks/deployments", response_model=DeploymentRecorded, status_code=201, tags=["changes"],
-             responses={200: {"model": DeploymentRecorded, "description": "An existing deployment was updated"}}
-             | responses(401, 403, 413, 422))
+             responses={200: {"model": DeploymentRecorded, "description": "An existing deployment was updated"},
+                        **responses(401, 403, 413, 422)})
 async def deployment_webhook(body: DeploymentWebhook, state: State, principal: Member, response: Response) -> DeploymentRecorded:
     """Records a deployment (upsert by `external_id`); its commits must have been pushed before."""
     async with state.sessions() as s, s.begin():

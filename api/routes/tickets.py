@@ -40,8 +40,8 @@ class SlaAlerts(BaseModel):
 
 
 @router.post("/api/tickets", status_code=201, response_model=TicketUpserted,
-             responses={200: {"model": TicketUpserted, "description": "An existing ticket was updated"}}
-             | responses(401, 403, 413, 422))
+             responses={200: {"model": TicketUpserted, "description": "An existing ticket was updated"},
+                        **responses(401, 403, 413, 422)})
 async def put_ticket(body: TicketIn, state: State, principal: Member, ctx: Tools, response: Response) -> TicketUpserted:
     """Creates or updates a ticket by `external_id` (and embeds it for similarity search)."""
     vec = (await asyncio.to_thread(ctx.embedder.embed, [f"{body.subject}\n{body.content}"]))[0]

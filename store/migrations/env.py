@@ -11,12 +11,10 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001
+def _include_object(obj, name, type_, reflected, compare_to):
     # LangGraph's checkpointer owns its own tables; leave them alone.
     # procrastinate (the job queue) owns its procrastinate_* tables, created by its schema file in 0003.
-    if type_ == "table" and name and name.startswith(("checkpoint", "procrastinate")):
-        return False
-    return True
+    return not (type_ == "table" and name and name.startswith(("checkpoint", "procrastinate")))
 
 
 def run_migrations_online() -> None:
@@ -26,7 +24,10 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("alembic: pass a connection or set sqlalchemy.url (see store.migrate.alembic_config)")
+    engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as conn:
         context.configure(connection=conn, target_metadata=target_metadata, include_object=_include_object)
         with context.begin_transaction():

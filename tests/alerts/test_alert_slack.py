@@ -62,7 +62,7 @@ async def test_alert_investigation_is_posted_as_a_thread_and_replies_continue_it
             resp = await client.post("/slack/events", content=body.encode(),
                                      headers={"Content-Type": "application/json", **sign(SECRET, body)})
             assert resp.status_code == 200
-            answers = await fake.wait_for(lambda: [c for c in fake.api("chat.update", channel=CHANNEL)]
+            answers = await fake.wait_for(lambda: list(fake.api("chat.update", channel=CHANNEL))
                                           or [c for c in fake.api("chat.postMessage", channel=CHANNEL)
                                               if c.body.get("thread_ts") == root and "investigating" not in
                                               (c.body.get("text") or "")], timeout=60)
@@ -71,7 +71,7 @@ async def test_alert_investigation_is_posted_as_a_thread_and_replies_continue_it
             while True:
                 runs = org.rows("SELECT trigger, status, question FROM runs WHERE thread_id = %s ORDER BY created_at",
                                 thread[0][0])
-                if len(runs) == 2 and runs[1][1] in ("completed", "failed") or time.monotonic() > deadline:
+                if (len(runs) == 2 and runs[1][1] in ("completed", "failed")) or time.monotonic() > deadline:
                     break
                 await asyncio.sleep(0.1)
             assert [r[0] for r in runs] == ["alert", "slack"] and runs[1][1] == "completed"

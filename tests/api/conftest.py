@@ -17,11 +17,10 @@ from sqlalchemy.orm import Session
 
 from api.app import create_app
 from api.limits import ApiLimits
-from store.db import make_sync_engine
+from store.db import DatabaseTarget, make_sync_engine
 from store.keys import create_key
 from tests.api.helpers import NOW, SlowProvider
-from store.db import DatabaseTarget
-from tests.conftest import Demo, demo_database, PgServer
+from tests.conftest import Demo, PgServer, demo_database
 
 
 @pytest.fixture(scope="session")

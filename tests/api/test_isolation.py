@@ -157,6 +157,6 @@ def _template(app, method: str, template: str) -> str:
         if not isinstance(r, APIRoute) or method not in r.methods:
             continue
         rp = r.path.split("/")
-        if len(rp) == len(parts) and all(a == b or (a.startswith("{") and b.startswith("{")) for a, b in zip(rp, parts)):
+        if len(rp) == len(parts) and all(a == b or (a.startswith("{") and b.startswith("{")) for a, b in zip(rp, parts, strict=True)):
             return r.path
     return template

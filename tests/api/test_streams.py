@@ -12,8 +12,8 @@ import psycopg
 import pytest
 
 from agents.runtime import RunRecorder, create_run
-from store.db import make_async_engine, make_sessionmaker
 from api.events import LISTENER_NAME
+from store.db import make_async_engine, make_sessionmaker
 from tests.api.helpers import ProcessServer, SSEReader, read_stream
 
 QUESTIONS = [
@@ -177,7 +177,7 @@ async def test_a_run_in_one_process_is_followed_from_another(http, keys, api_dem
 
 
 async def test_the_run_keeps_going_when_the_client_leaves(http, keys):
-    resp, reader = await _chat(http, keys, QUESTIONS[3], until=lambda e: e.id == 1)
+    _resp, reader = await _chat(http, keys, QUESTIONS[3], until=lambda e: e.id == 1)
     run_id = reader.events[0].data["run_id"]
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -25,9 +25,9 @@ import httpx
 import psycopg
 import pytest
 
-from tests.browser.netcut import CuttableProxy
 from store.db import DatabaseTarget
-from tests.conftest import ARTIFACTS, Demo, DEMO_ANCHOR, demo_database, PgServer, REPO
+from tests.browser.netcut import CuttableProxy
+from tests.conftest import ARTIFACTS, DEMO_ANCHOR, REPO, Demo, PgServer, demo_database
 
 CHROMIUM = os.environ.get("OPSGRAPH_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -49,7 +49,7 @@ def chromium_path() -> str:
     if path is None:
         _unavailable(f"Chromium not found at {CHROMIUM}")
     try:
-        import playwright.sync_api  # noqa: F401
+        import playwright.sync_api
     except ImportError:
         _unavailable("the playwright package is not installed (pip install -e '.[dev]')")
     return path

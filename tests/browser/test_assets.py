@@ -40,7 +40,7 @@ def test_plotly_css_is_generated_from_the_installed_bundle(client) -> None:
     assert ".js-plotly-plot .plotly .main-svg {position:absolute;" in css
     assert ".js-plotly-plot .plotly .modebar {" in css and ".plotly-notifier {" in css
     assert "X" not in re.sub(r"\{[^}]*\}", "", css.split("\n", 1)[1])  # every selector placeholder replaced
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="rules table not found"):
         plotly_css("no rules table here")
 
 

@@ -36,9 +36,9 @@ WATCH = """() => {
   }).observe(conv, { subtree: true, childList: true, characterData: true, attributes: true });
 }"""
 
-TURN = "(sel) => { const t = document.querySelectorAll('article.turn')[sel]; const o = t.__og; " \
-       "return {streamed: o.streamed, final: o.final, text: o.text, seqs: o.seqs, reconnects: o.reconnects, " \
-       "runId: o.runId, status: o.status}; }"
+TURN = ("(sel) => { const t = document.querySelectorAll('article.turn')[sel]; const o = t.__og; "
+        "return {streamed: o.streamed, final: o.final, text: o.text, seqs: o.seqs, reconnects: o.reconnects, "
+        "runId: o.runId, status: o.status}; }")
 
 
 def ask(page: Any, question: str, *, timeout: float = 60_000) -> dict[str, Any]:

@@ -91,7 +91,7 @@ def test_a_valid_case_loads(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "body, message",
+    ("body", "message"),
     [
         (GOOD + "  colour: blue\n", "Extra inputs are not permitted"),
         (GOOD + "owner: me\n", "Extra inputs are not permitted"),

@@ -94,8 +94,9 @@ async def test_a_confused_or_unreachable_judge_fails_only_its_scorer():
 def test_verdict_parsing():
     assert parse_verdict('{"score": 80, "passed": true, "reasoning": "ok"}')["score"] == 80
     assert parse_verdict('Verdict: {"score": 10, "reasoning": "no"} done')["passed"] is None
-    for bad in ("no json", '{"passed": true}', '{"score": 140}'):
-        with pytest.raises(ValueError):
+    for bad, reason in (("no json", "did not answer with JSON"), ('{"passed": true}', "has no score"),
+                        ('{"score": 140}', "outside 0-100")):
+        with pytest.raises(ValueError, match=reason):
             parse_verdict(bad)
 
 

@@ -67,8 +67,9 @@ async def resolved(**expect_overrides):
 
 
 def observe(answer=GOOD, **kw):
-    base = dict(question=CASE["question"], answer=answer, status="completed", route=["kpi_analyst", "change_correlator"],
-                tools=["kpi_series", "correlate_changes"], run_id=RUN, evidence_ids=[11, 12, 13, 14], latency_ms=420.0)
+    base = {"question": CASE["question"], "answer": answer, "status": "completed",
+            "route": ["kpi_analyst", "change_correlator"], "tools": ["kpi_series", "correlate_changes"], "run_id": RUN,
+            "evidence_ids": [11, 12, 13, 14], "latency_ms": 420.0}
     base.update(kw)
     return Observation(**base)
 

@@ -13,7 +13,7 @@ import pytest
 from agents.service import Assistant
 from tests.conftest import DEMO_ANCHOR, settings_for
 from tests.integration import org2 as o2
-from tests.integration.org2 import org2_db  # noqa: F401 - fixture
+from tests.integration.org2 import org2_db  # pytest fixtures
 from tools.tickets import sla as slalib
 
 NOW = dt.datetime.combine(DEMO_ANCHOR, dt.time(12, 0), dt.UTC)

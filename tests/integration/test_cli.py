@@ -27,7 +27,7 @@ def test_analyze_prints_stages_and_signals_as_json(tmp_path):
     out = _run(["analyze", str(csv), "--json"])
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
-    assert [s["start"] for s in doc["stages"]][0] == 0 and len(doc["stages"]) == 2
+    assert doc["stages"][0]["start"] == 0 and len(doc["stages"]) == 2
     assert abs(doc["stages"][1]["start"] - 60) <= 3
     assert {"start", "end", "cl", "ucl", "lcl"} <= set(doc["stages"][0])
     spike = [s for s in doc["signals"] if s["index"] == 80]

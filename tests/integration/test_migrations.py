@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import psycopg
+import pytest
 from sqlalchemy import inspect
 
 from store import migrate
@@ -74,10 +75,6 @@ def test_feedback_events_are_append_only(db):
         ).fetchone()[0]
         conn.commit()
         for stmt in ("UPDATE feedback_events SET body = 'changed' WHERE id = %s", "DELETE FROM feedback_events WHERE id = %s"):
-            try:
+            with pytest.raises(psycopg.errors.RestrictViolation, match="append-only"):
                 conn.execute(stmt, (fid,))
-            except psycopg.errors.RestrictViolation as exc:
-                assert "append-only" in str(exc)
-                conn.rollback()
-            else:  # pragma: no cover - the trigger must refuse
-                raise AssertionError(f"{stmt} was allowed")
+            conn.rollback()

@@ -33,7 +33,7 @@ def test_seeding_twice_gives_the_same_manifest_and_counts(fresh_db, tmp_path):
     assert again.returncode == 0 and "already loaded" in again.stdout
     assert count_rows(target, TABLES) == c1
 
-    reset = subprocess.run(cmd + ["--reset"], env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    reset = subprocess.run([*cmd, "--reset"], env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert reset.returncode == 0, reset.stderr
     assert json.loads(manifest_path.read_text()) == m1
     assert count_rows(target, TABLES) == c1

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from tests.integration import org2 as o2
-from tests.integration.org2 import ctx2, demo_ctx, org2_db  # noqa: F401 - fixtures
+from tests.integration.org2 import ctx2, demo_ctx, org2_db  # pytest fixtures
 from tools.base import ToolError
 from tools.changes import correlate_changes, metric_onset
 from tools.changes.changelog import change_log, change_lookup, service_links

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from tests.integration import org2 as o2
-from tests.integration.org2 import ctx2, demo_ctx, org2_db  # noqa: F401 - fixtures
+from tests.integration.org2 import ctx2, demo_ctx, org2_db  # pytest fixtures
 from tools.base import ToolError
 from tools.kpis.questions import (
     attention,
@@ -71,7 +71,7 @@ async def test_org2_rank_stations_worst_first_and_top_n(ctx2, org2_db):
     assert [row.code for row in r.rows] == expect and r.total == 4 and len(r.rows) == 2
     assert r.rows[0].value == pytest.approx(totals[expect[0]])
     best = (await rank_kpi(ctx2, kpi="PICK_ACCURACY", group_by="region", order="best", start=start, end=end)).result
-    assert [row.code for row in best.rows][0] in ("CEU", "NEU") and best.total == 2
+    assert best.rows[0].code in ("CEU", "NEU") and best.total == 2
     within = (await rank_kpi(ctx2, kpi="PICK_ACCURACY", region="NEU", order="worst", start=start, end=end)).result
     assert {row.code for row in within.rows} == {"GDN3", "OSL4"} and within.rows[0].code == "OSL4"
 

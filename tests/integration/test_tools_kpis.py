@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import psycopg
 import pytest
@@ -79,7 +80,7 @@ async def test_weekly_window_is_53_complete_weeks(ctx):
     s = (await kpi_series(ctx, kpi="OTP_MX_RATE", station="DAL", grain="weekly", chart=False)).result
     assert len(s.points) == 53
     assert all(p.date.weekday() == 0 for p in s.points)
-    assert all((b.date - a.date).days == 7 for a, b in zip(s.points, s.points[1:]))
+    assert all((b.date - a.date).days == 7 for a, b in itertools.pairwise(s.points))
     assert s.points[-1].yoy_value is not None
 
 

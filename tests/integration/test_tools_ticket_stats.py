@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from tests.integration import org2 as o2
-from tests.integration.org2 import ctx2, demo_ctx, org2_db  # noqa: F401 - fixtures
+from tests.integration.org2 import ctx2, demo_ctx, org2_db  # pytest fixtures
 from tools.base import ToolError
 from tools.tickets import sla as slalib
 from tools.tickets.stats import sla_list, sla_rate, ticket_counts

@@ -29,7 +29,7 @@ def _settings(a: argparse.Namespace):
     from tests.conftest import settings_for
 
     target = DatabaseTarget(sqlalchemy_url=a.url, conninfo=a.conninfo, embedded=False)
-    extra = {k: v for k, v in FAST.items()}
+    extra = dict(FAST)
     return target, settings_for(target, Path(a.home), **extra)
 
 

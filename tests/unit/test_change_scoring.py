@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -16,21 +18,21 @@ def _raw(**kw) -> float:
 
 def test_closer_before_the_onset_scores_higher():
     raws = [_raw(minutes_before=m) for m in (0, 5, 15, 30, 60, 120, 240, 600, 1440)]
-    assert all(a > b for a, b in zip(raws, raws[1:]))
+    assert all(a > b for a, b in itertools.pairwise(raws))
     assert scoring.time_score(90, 90) == pytest.approx(0.5)
     assert scoring.time_score(-1, 90) == 0.0  # after the onset: never a cause
 
 
 def test_fewer_dependency_hops_score_higher():
     raws = [_raw(distance=d) for d in range(5)]
-    assert all(a > b for a, b in zip(raws, raws[1:]))
+    assert all(a > b for a, b in itertools.pairwise(raws))
     assert scoring.distance_score(0) == 1.0
 
 
 def test_comovement_on_a_dependency_wins_back_half_the_hop_penalty():
     for c in (0.0, 0.5, 1.0):  # still monotonic in distance whatever the co-movement
         raws = [_raw(distance=d, comovement=c) for d in range(4)]
-        assert all(a > b for a, b in zip(raws, raws[1:]))
+        assert all(a > b for a, b in itertools.pairwise(raws))
     moved = score_candidate(Features(minutes_before=10, distance=1, risk=1.0, comovement=1.0))
     assert moved.reach == pytest.approx(scoring.HOP_DECAY + (1 - scoring.HOP_DECAY) * scoring.HOP_RECOVERY)
     assert moved.distance < moved.reach < 1.0

@@ -133,7 +133,7 @@ def test_clean_level_shift_is_found(seed: int, at: int, shift: float) -> None:
     rng = np.random.default_rng(seed)
     x = rng.normal(10.0, 1.0, 200)
     x[at:] += shift
-    stages, cands = detect_stages(x)
+    stages, _candidates = detect_stages(x)
     assert len(stages) == 2
     assert abs(stages[1].start - at) <= 3
     assert stages[0].end == stages[1].start - 1 and stages[1].end == 199
@@ -412,7 +412,7 @@ def test_binseg_many_and_validation() -> None:
     got = binseg_l2_many(Z, pens, lengths=[len(r) for r in rows], max_cps=None)
     assert got == [_ruptures_cps(r, p) for r, p in zip(rows, pens, strict=True)]
     assert binseg_l2(np.zeros(5), 1.0) == []
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must be finite"):
         binseg_l2(np.array([0.0, np.nan, 1.0]), 1.0)
 
 

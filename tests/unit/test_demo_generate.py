@@ -19,7 +19,7 @@ from store.demo import DemoData, generate_demo
 
 ANCHOR = dt.date(2025, 6, 1)
 SEED = 7
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @pytest.fixture(scope="module")
@@ -419,7 +419,7 @@ def test_metric_effects_follow_the_causes(demo: DemoData) -> None:
         base = slice(onset - pd.Timedelta(hours=2), onset - pd.Timedelta(minutes=5))
         cause_svc = mi["cause"]["service"]
 
-        def lift(service: str) -> float:
+        def lift(service: str, window: slice = window, base: slice = base) -> float:
             e = _metric(demo, service, "error_rate")
             p = _metric(demo, service, "p99_latency_ms")
             return max(e[window].mean() / e[base].mean(), p[window].mean() / p[base].mean())

@@ -45,7 +45,7 @@ def test_k_constant_changes_how_much_the_head_counts():
     s = {f.item: f.score for f in reciprocal_rank_fusion(rankings, k=60)}
     assert s["a"] - s["b"] == pytest.approx(gap(60))
     assert gap(60) < gap(10)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="k must be >= 0"):
         reciprocal_rank_fusion(rankings, k=-1)
 
 
@@ -93,7 +93,7 @@ def test_duplicates_keep_their_best_position_and_limit_and_weights_apply():
 def test_empty_and_invalid_input():
     assert reciprocal_rank_fusion({}) == []
     assert reciprocal_rank_fusion({"vector": [], "text": []}) == []
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="ranks start at 1"):
         reciprocal_rank_fusion({"text": {"a": 0}})
 
 

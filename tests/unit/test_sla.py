@@ -35,9 +35,9 @@ def test_targets_scale_by_tier(priority, tier, response_min, resolution_min):
 
 
 def test_unknown_priority_or_tier_is_rejected():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown priority 'urgent'"):
         targets("urgent", "standard")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown customer tier 'platinum'"):
         targets("high", "platinum")
 
 

@@ -101,7 +101,7 @@ async def _focus_from_incident(
     given = onset is not None
     return _Focus(
         kind="incident", label=f"{ext} ({name})", roots={sid: name}, incident=ext,
-        onset=_utc(onset) if given else _utc(started), onset_source="given" if given else "incident",
+        onset=_utc(onset) if onset is not None else _utc(started), onset_source="given" if given else "incident",
         lookback=lookback or SERVICE_LOOKBACK, half_life=scoring.SERVICE_HALF_LIFE_MIN,
     )
 
@@ -176,8 +176,23 @@ class _Candidate:
     components: scoring.Components | None = None
 
     @property
+    def change(self) -> DeploymentInfo | ConfigChangeInfo:
+        """The deployment or the config change (a candidate is built with exactly one)."""
+        change = self.deployment or self.config
+        if change is None:
+            raise ValueError("a change candidate needs a deployment or a config change")
+        return change
+
+    @property
+    def score(self) -> scoring.Components:
+        """The score components (set for every candidate before the ranking)."""
+        if self.components is None:
+            raise ValueError(f"change candidate {self.subject} was not scored")
+        return self.components
+
+    @property
     def subject(self) -> str:
-        return self.deployment.external_id if self.deployment else self.config.external_id  # type: ignore[union-attr]
+        return self.change.external_id
 
 
 def _effective(d: DeploymentInfo, onset: dt.datetime) -> dt.datetime:
@@ -372,7 +387,7 @@ def _correlation_output(
     focus: _Focus, nodes: dict[int, _Node], cands: list[_Candidate], since: dt.datetime, limit: int,
     args: dict[str, Any],
 ) -> ToolOutput[ChangeCorrelation]:
-    raws = [c.components.raw for c in cands]  # type: ignore[union-attr]
+    raws = [c.score.raw for c in cands]
     confs = scoring.confidences(raws)
     order = scoring.rank(raws)[:limit]
     ranking_ref = len(order)
@@ -400,8 +415,7 @@ def _correlation_output(
 
 
 def _hypothesis(rank: int, c: _Candidate, confidence: float, focus: _Focus, refs: list[int]) -> ChangeHypothesis:
-    comp = c.components
-    assert comp is not None
+    comp = c.score
     return ChangeHypothesis(
         rank=rank, type=c.kind, subject=c.subject, service=c.node.name, changed_at=c.changed_at,
         minutes_before_onset=round((focus.onset - c.changed_at).total_seconds() / 60.0, 1),
@@ -413,7 +427,7 @@ def _hypothesis(rank: int, c: _Candidate, confidence: float, focus: _Focus, refs
 
 
 def _change_evidence(c: _Candidate, h: ChangeHypothesis, ref: dict[str, Any]) -> EvidenceDraft:
-    detail = c.deployment.model_dump(mode="json") if c.deployment else c.config.model_dump(mode="json")  # type: ignore[union-attr]
+    detail = c.change.model_dump(mode="json")
     return EvidenceDraft(
         kind="change", source="tools.changes.correlate_changes",
         ref=ref | {"subject": {"type": c.kind, "external_id": c.subject}},

@@ -142,6 +142,9 @@ class MetricStage(BaseModel):
     lcl: float
 
 
+OnsetMethod = Literal["stage_change", "critical_signal"]
+
+
 class MetricOnset(BaseModel):
     service: str
     metric: str
@@ -149,7 +152,7 @@ class MetricOnset(BaseModel):
     end: dt.datetime
     n_points: int
     onset: dt.datetime | None = Field(None, description="when the metric moved (None: it did not)")
-    method: Literal["stage_change", "critical_signal"] | None = None
+    method: OnsetMethod | None = None
     before_level: float | None = None
     after_level: float | None = None
     direction: Literal["up", "down"] | None = None

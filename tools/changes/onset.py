@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import numpy as np
 from sqlalchemy import text
@@ -14,6 +15,7 @@ from tools.changes.models import (
     EPISODE_GAP,
     MetricOnset,
     MetricStage,
+    OnsetMethod,
 )
 from tools.changes.queries import (
     _close,
@@ -68,12 +70,12 @@ async def _load_series(
     ts = [r[0] for r in rows]
     step = dt.timedelta(minutes=5)
     if len(ts) > 1:
-        step = min(b - a for a, b in zip(ts, ts[1:], strict=False)) or step
+        step = min(b - a for a, b in itertools.pairwise(ts)) or step
     n = int((ts[-1] - ts[0]) / step) + 1
     grid = [ts[0] + step * i for i in range(n)]
     values = np.full(n, np.nan)
     for t, v in rows:
-        values[int(round((t - ts[0]) / step))] = float(v)
+        values[round((t - ts[0]) / step)] = float(v)
     return grid, values
 
 
@@ -97,7 +99,7 @@ def _latest_episode(crit: list[int], n: int) -> tuple[int, int] | None:
     return (real[-1][0], real[-1][-1]) if real else None
 
 
-def _onset_index(an: SeriesAnalysis, hib: bool | None) -> tuple[int | None, str | None, int | None, int]:
+def _onset_index(an: SeriesAnalysis, hib: bool | None) -> tuple[int | None, OnsetMethod | None, int | None, int]:
     """(onset index, method, index of the new stage, critical count) from an XmR analysis.
 
     The latest stage whose centre moved the bad way gives the onset (at the first point of the
@@ -159,7 +161,7 @@ def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray
     result.n_critical = n_crit
     if idx is None:
         return
-    result.onset, result.method = grid[idx], method  # type: ignore[assignment]
+    result.onset, result.method = grid[idx], method
     before = values[max(0, idx - 24):idx]
     after = values[idx:idx + 12]
     if stage_k is not None:

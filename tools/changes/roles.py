@@ -34,8 +34,9 @@ COMOVEMENT_ROLES: tuple[Role, ...] = ("errors", "latency")
 
 def role_of(metric: str, overrides: Mapping[str, str] | None = None) -> Role | None:
     """The role of a metric name (an explicit override first, then the naming convention)."""
-    if overrides and metric in overrides and overrides[metric] in ROLES:
-        return overrides[metric]  # type: ignore[return-value]
+    override = overrides.get(metric) if overrides else None
+    if override in ROLES:
+        return override
     for role, pattern in _CONVENTIONS:
         if pattern.search(metric):
             return role
@@ -63,7 +64,7 @@ def role_for_word(word: str) -> Role | None:
     """A user's word for a role ("errors", "latency", "slow", "traffic", "cpu") → the role."""
     w = word.strip().lower()
     if w in ROLES:
-        return w  # type: ignore[return-value]
+        return w
     table: dict[Role, tuple[str, ...]] = {
         "errors": ("error", "errors", "failure", "failures", "5xx", "exceptions"),
         "latency": ("latency", "slow", "slowness", "p99", "p95", "response time", "duration"),

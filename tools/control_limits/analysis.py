@@ -197,7 +197,7 @@ def _as_matrix(matrix: Any) -> np.ndarray:
 def analyze_many(
     matrix: np.ndarray | Sequence[Sequence[float]],
     *,
-    higher_is_better: bool | None | Sequence[bool | None] = None,
+    higher_is_better: bool | Sequence[bool | None] | None = None,
     method: str = "mean",
     penalty: float | None = None,
     min_size: int = 8,

@@ -319,7 +319,7 @@ def _points(view: SeriesView) -> tuple[list[KpiPoint], list[SignalOut]]:
     pl = view.analysis.point_limits()
     sl = slice(view.offset, None)
     cl, ucl, lcl, phase = pl["cl"][sl], pl["ucl"][sl], pl["lcl"][sl], pl["phase_number"][sl]
-    by_index = {}
+    by_index: dict[int, str] = {}
     signals = []
     for s in view.analysis.signals:
         if s.index >= view.offset:

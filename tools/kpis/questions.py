@@ -43,6 +43,9 @@ from tools.kpis.views import (
 YEAR = dt.timedelta(days=365)
 
 
+_LEVELS: tuple[SummaryLevel, ...] = ("station", "region", "company")
+
+
 def parse_scope(spec: str) -> tuple[SummaryLevel, str | None]:
     """``"station:LAS"``, ``"region:EAST"``, ``"company"`` (a bare code means a station)."""
     s = spec.strip()
@@ -51,9 +54,10 @@ def parse_scope(spec: str) -> tuple[SummaryLevel, str | None]:
     level, _, code = s.partition(":")
     if not code:
         return "station", level
-    if level.lower() not in ("station", "region", "company"):
+    lowered = level.lower()
+    if lowered not in _LEVELS:
         raise ToolError(f"scope {spec!r} must look like station:CODE, region:CODE or company")
-    return level.lower(), code or None  # type: ignore[return-value]
+    return lowered, code or None
 
 
 async def _window(session: AsyncSession, org_id: int, start: dt.date | None, end: dt.date | None,
@@ -318,7 +322,7 @@ async def attention(
             since = since_index(an, rule)
             items.append(AttentionItem(
                 kpi=k.code, kpi_name=k.name, station=str(code), station_name=str(meta.loc[code, "name"]),
-                region=str(meta.loc[code, "region"]), state=state, rule=rule or "", date=days[last].date(),  # type: ignore[arg-type]
+                region=str(meta.loc[code, "region"]), state=state, rule=rule or "", date=days[last].date(),
                 value=float(an.values[last]), since=days[since if since is not None else last].date(),
                 cl=float(lim.cl), ucl=float(lim.ucl), lcl=float(lim.lcl),
             ))

@@ -16,11 +16,10 @@ quoted back, never interpreted.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import text
+from sqlalchemy import RowMapping, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tools.base import EvidenceDraft, ToolContext, ToolOutput
@@ -94,12 +93,12 @@ class SlaOverview(BaseModel):
 # ------------------------------------------------------------------ SLA
 
 
-def completion_times(row: Mapping[str, Any]) -> tuple[dt.datetime | None, dt.datetime | None]:
+def completion_times(row: RowMapping) -> tuple[dt.datetime | None, dt.datetime | None]:
     """(first response, resolution) of a ticket row; a ticket closed without a resolved_at is resolved when closed."""
     return row["first_response_at"], row["resolved_at"] or row["closed_at"]
 
 
-def clocks_for(row: Mapping[str, Any], now: dt.datetime) -> tuple[SlaClock, SlaClock]:
+def clocks_for(row: RowMapping, now: dt.datetime) -> tuple[SlaClock, SlaClock]:
     first_response, resolved = completion_times(row)
     return slalib.ticket_clocks(
         priority=row["priority"], customer_tier=row["customer_tier"], created_at=row["created_at"],
@@ -107,7 +106,7 @@ def clocks_for(row: Mapping[str, Any], now: dt.datetime) -> tuple[SlaClock, SlaC
     )
 
 
-async def open_ticket_rows(session: AsyncSession, org_id: int, now: dt.datetime) -> list[Mapping[str, Any]]:
+async def open_ticket_rows(session: AsyncSession, org_id: int, now: dt.datetime) -> list[RowMapping]:
     """Tickets still open at ``now`` (status new/open/pending, not resolved or closed, created by then)."""
     return list(
         (
@@ -163,7 +162,7 @@ async def sla_overview(ctx: ToolContext) -> ToolOutput[SlaOverview]:
     async with ctx.read() as session:
         rows = await open_ticket_rows(session, ctx.org_id, ctx.now)
     counts: dict[str, dict[str, int]] = {
-        kind: {s: 0 for s in ("on_track", "at_risk", "breached", "met")} for kind in ("response", "resolution")
+        kind: dict.fromkeys(("on_track", "at_risk", "breached", "met"), 0) for kind in ("response", "resolution")
     }
     items: list[SlaOverviewItem] = []
     for r in rows:

@@ -68,7 +68,8 @@ def is_instruction(sentence: str) -> bool:
 
 def strip_instructions(text: str) -> tuple[str, list[str]]:
     """(text without instruction-like sentences, the removed sentences)."""
-    kept, dropped = [], []
+    kept: list[str] = []
+    dropped: list[str] = []
     for s in sentences(text):
         (dropped if is_instruction(s) else kept).append(s)
     return " ".join(kept), dropped
@@ -180,7 +181,7 @@ def train_model(
     zero-shot probabilities of the same tickets let each head choose its weight against the prior.
     """
     cleaned = [(clean(s), clean(c), p, u, pr, t) for s, c, p, u, pr, t in rows]
-    prior_p = np.array([[v for v in zeroshot.classify_product(s, c).probabilities.values()] for s, c, *_ in cleaned])
+    prior_p = np.array([list(zeroshot.classify_product(s, c).probabilities.values()) for s, c, *_ in cleaned])
     prior_u = np.array([
         list(urg.classify_urgency(s, c, priority=pr, tier=t).probabilities.values()) for s, c, _, _, pr, t in cleaned
     ])
@@ -210,7 +211,7 @@ def reasoning(d: Triage, neighbours: list[tuple[str, str, float]] | None = None,
         first += f"; terms {_quote(d.product_terms)}"
     if agree:
         first += "; similar labelled tickets " + ", ".join(f"{e} ({p}, {s:.2f})" for e, p, s in agree)
-    impact = [c for c in d.urgency_cues]
+    impact = list(d.urgency_cues)
     second = f"Urgency {d.urgency} ({d.urgency_confidence:.2f}) from the impact described: " + (
         ", ".join(impact) if impact else "no impact cues, the usual urgency")
     if d.learned_weight.get("urgency"):

@@ -5,11 +5,9 @@ from __future__ import annotations
 import asyncio
 import difflib
 import re
-from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
-from sqlalchemy import text
+from sqlalchemy import RowMapping, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tools.base import ToolContext, ToolError
@@ -39,7 +37,7 @@ async def widen_search(session: AsyncSession, k: int) -> None:
     await session.execute(text("SELECT set_config('hnsw.ef_search', :v, true)"), {"v": str(max(100, 4 * k))})
 
 
-async def get_ticket(session: AsyncSession, org_id: int, external_id: str) -> Mapping[str, Any]:
+async def get_ticket(session: AsyncSession, org_id: int, external_id: str) -> RowMapping:
     row = (
         await session.execute(
             text(
@@ -53,7 +51,8 @@ async def get_ticket(session: AsyncSession, org_id: int, external_id: str) -> Ma
     ).mappings().first()
     if row is None:
         needle = (external_id or "").strip().upper()
-        prefix = re.match(r"[A-Z]*", needle).group(0)  # type: ignore[union-attr]
+        letters = re.match(r"[A-Z]*", needle)
+        prefix = letters.group(0) if letters else ""
         known = [
             r[0]
             for r in await session.execute(

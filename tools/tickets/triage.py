@@ -174,15 +174,15 @@ async def _classify(
     result = Classification(
         subject=(subject or "")[:500],
         external_id=external_id,
-        product=d.product,  # type: ignore[arg-type]
-        urgency=d.urgency,  # type: ignore[arg-type]
+        product=d.product,
+        urgency=d.urgency,
         confidence=d.confidence,
         product_confidence=d.product_confidence,
         urgency_confidence=d.urgency_confidence,
         needs_human=d.needs_human,
-        product_guess=d.product_guess,  # type: ignore[arg-type]
+        product_guess=d.product_guess,
         reasoning=cls.reasoning(d, [(n.external_id, n.product or "", n.similarity) for n in neighbours]),
-        method=d.method,  # type: ignore[arg-type]
+        method=d.method,
         labelled_tickets=d.n_labels,
         learned_weight=d.learned_weight,
         model=MODEL_LEARNED if d.method != "zero-shot" else MODEL_ZERO_SHOT,

@@ -132,7 +132,7 @@ VOCABULARY: dict[str, list[tuple[str, float]]] = {
         ("printing", 1.5), ("clipboard", 2.5), ("screenshot", 2), ("attachment", 1.5), ("outbound email", 1),
         ("email", 0.5), ("monitor mode", 2), ("block mode", 1.5), ("policy violation", 2), ("luhn", 3),
         ("source code", 1.5), ("paste site", 2), ("pastebin", 2), ("justification", 2), ("redact", 2),
-        ("gdpr", 1), ("pci", 1.5), ("hipaa", 2), ("customer data", 1), 
+        ("gdpr", 1), ("pci", 1.5), ("hipaa", 2), ("customer data", 1),
     ],
     "SSPM": [
         ("sspm", 3), ("saas security posture", 3), ("security posture", 2.5), ("posture score", 3),
@@ -150,7 +150,7 @@ VOCABULARY: dict[str, list[tuple[str, float]]] = {
         ("m365", 1.5), ("office 365", 1.5), ("google workspace", 1.5), ("entra", 1.5), ("azure ad", 1.5),
         ("okta", 1.5), ("github org", 2), ("zoom", 1), ("salesforce", 1), ("slack", 0.5), ("saas tenant", 2.5),
         ("tenant", 1), ("scan", 1), ("checks", 1), ("integration user", 2), ("session timeout", 1.5),
-        ("password policy", 1.5), ("best practice", 0.5), 
+        ("password policy", 1.5), ("best practice", 0.5),
     ],
     "CFW": [
         ("cfw", 3), ("cloud firewall", 3), ("firewall as a service", 3), ("fwaas", 3), ("firewall", 2.5),
@@ -166,7 +166,7 @@ VOCABULARY: dict[str, list[tuple[str, float]]] = {
         ("rule base", 2.5), ("policy push", 2.5), ("hit count", 3), ("hit counter", 3), ("session table", 2.5),
         ("fqdn", 2), ("network object", 2.5), ("address object", 2.5), ("replication", 1), ("vpc", 1),
         ("subnet", 1), ("router", 1.5), ("outbound", 1), ("inbound", 1), ("traffic", 0.5),
-        ("network logs", 2), ("traffic logs", 2), 
+        ("network logs", 2), ("traffic logs", 2),
     ],
     "GENERAL": [
         ("invoice", 3), ("billing", 3), ("billed", 3), ("charged", 2.5), ("charge", 1.5), ("refund", 3),

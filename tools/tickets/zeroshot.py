@@ -92,7 +92,7 @@ def vocabulary_evidence(subject: str, content: str) -> VocabularyEvidence:
 
 
 @lru_cache(maxsize=1)
-def _description_model():  # type: ignore[no-untyped-def]
+def _description_model():
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     docs = [DESCRIPTIONS[p] + " " + " ".join(t for t, _ in VOCABULARY[p]) for p in PRODUCTS]

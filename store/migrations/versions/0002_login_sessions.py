@@ -72,7 +72,7 @@ def _redact_stored_secrets() -> None:
         old2, s1 = redact_config_value(key, old, secret=secret)
         new2, s2 = redact_config_value(key, new, secret=secret)
         desc2 = redact_text(description)
-        if (old2, new2, desc2) != (old, new, description) or (s1 or s2) and not secret:
+        if (old2, new2, desc2) != (old, new, description) or ((s1 or s2) and not secret):
             conn.execute(sa.text("UPDATE config_changes SET old_value = :o, new_value = :n, description = :d, "
                                  "is_secret = :s WHERE id = :id"),
                          {"o": old2, "n": new2, "d": desc2, "s": bool(secret or s1 or s2), "id": cid})
