@@ -30,7 +30,7 @@ class NotFound(LookupError):
 
 async def service_names(s: AsyncSession, org_id: int) -> dict[str, int]:
     rows = await s.execute(text("SELECT name, id FROM services WHERE org_id = :org"), {"org": org_id})
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def close_matches(name: str, names: list[str], n: int = 3) -> list[str]:

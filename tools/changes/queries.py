@@ -42,7 +42,7 @@ def _close(query: str, names: Sequence[str], n: int = 3) -> list[str]:
 
 async def _services(session: AsyncSession, org_id: int) -> dict[str, int]:
     rows = await session.execute(text("SELECT name, id FROM services WHERE org_id = :org ORDER BY name"), {"org": org_id})
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def resolve_service(session: AsyncSession, org_id: int, name: str) -> tuple[int, str]:
@@ -189,7 +189,7 @@ ORDER BY w.i, m.metric, m.ts
 async def role_overrides(session: AsyncSession, org_id: int) -> dict[str, str]:
     """The organisation's own metric → role mapping (``opsgraph import metric-roles``); empty when none."""
     rows = await session.execute(text("SELECT metric, role FROM metric_roles WHERE org_id = :org"), {"org": org_id})
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def comovement_metrics(session: AsyncSession, org_id: int, service_ids: Sequence[int]) -> list[str]:
