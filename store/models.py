@@ -86,7 +86,7 @@ SLA_ALERT_TYPES = ("response", "resolution")
 SLA_STATES = ("on_track", "at_risk", "breached", "met")
 DOCUMENT_KINDS = ("runbook", "incident_summary")
 MESSAGE_ROLES = ("user", "assistant", "system")
-RUN_TRIGGERS = ("chat", "slack", "eval", "api", "schedule")
+RUN_TRIGGERS = ("chat", "slack", "eval", "api", "schedule", "alert", "mcp")
 RUN_STATUSES = ("queued", "running", "completed", "failed")
 EVENT_TYPES = (
     "run.started",
