@@ -23,6 +23,7 @@ from api import errors, panel
 from api.deps import SESSION_COOKIE, Principal, State
 from api.events import EventHub
 from api.limits import ApiLimits, BodySizeLimit, KeyCounters
+from api.mcp import mount_mcp
 from api.models import MeOut
 from api.routes import ROUTERS
 from api.slack import mount_slack
@@ -92,7 +93,8 @@ def create_app(
         app.state.opsgraph = state
         log.info("opsgraph ready on %s", tgt.redacted())
         try:
-            yield
+            async with mcp_endpoint.serve(state):  # the /mcp session manager lives as long as the app
+                yield
         finally:
             await assistant.close()
             await hub.close()
@@ -122,6 +124,7 @@ def create_app(
         app.include_router(router)
     app.include_router(panel.router)  # the chat panel's assets (/static/…)
     mount_slack(app, settings)  # POST /slack/events (503 until Slack is configured) and the alert scheduler
+    mcp_endpoint = mount_mcp(app)  # /mcp: the MCP server over streamable HTTP (bearer key)
 
     @app.get("/health", tags=["health"])
     async def health(state: State) -> JSONResponse:

@@ -1,0 +1,120 @@
+"""`opsgraph mcp` driven over stdio by the official SDK's client, as Claude Desktop or an editor would."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+from mcp import ClientSession, StdioServerParameters, stdio_client
+from mcp.shared.exceptions import MCPError
+
+from tests.conftest import REPO
+from tests.mcp.conftest import OTHER_INCIDENT, OTHER_SERVICE, sql, stdio_command, stdio_env
+
+
+@asynccontextmanager
+async def connect(demo, key: str) -> AsyncIterator[ClientSession]:
+    command, args, cwd = stdio_command()
+    params = StdioServerParameters(command=command, args=args, env=stdio_env(demo, key), cwd=cwd)
+    with open("/dev/null", "w") as errlog:
+        async with stdio_client(params, errlog=errlog) as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            yield session
+
+
+def data(result) -> dict:
+    assert not result.is_error, result.content[0].text
+    return result.structured_content
+
+
+async def test_demo_over_stdio_tools_ask_and_resources(mcp_demo, mcp_keys):
+    inc = mcp_demo.manifest["incidents"][0]
+    head = mcp_demo.manifest["headline"]
+    async with connect(mcp_demo, mcp_keys.member) as s:
+        tools = {t.name: t for t in (await s.list_tools()).tools}
+        assert {"ask", "kpi_series", "active_signals", "correlate_changes", "service_changes", "get_incident",
+                "classify_ticket", "ticket_sla", "search_evidence", "get_evidence", "catalog"} <= set(tools)
+        for t in tools.values():  # every tool is described for a model, and so is every argument
+            assert t.description and len(t.description) > 40
+            assert all(p.get("description") for p in t.input_schema.get("properties", {}).values()), t.name
+        assert tools["ask"].input_schema["required"] == ["question"]
+
+        # ask: a full chat turn through the graph, persisted as a run with trigger "mcp"
+        asked = data(await s.call_tool("ask", {"question": f"What caused {inc['external_id']}?"}))
+        res = asked["result"]
+        assert inc["cause"]["external_id"] in res["answer"] and "[E:" in res["answer"]
+        assert res["link"] == f"https://ops.example.test/#/runs/{res['run_id']}"
+        assert asked["evidence_ids"] and set(asked["evidence_ids"]) <= {e["id"] for e in asked["evidence"]}
+        (trigger, status, key_name), = sql(mcp_demo, "SELECT r.trigger, r.status, k.name FROM runs r JOIN api_keys k "
+                                                     "ON k.id = r.api_key_id WHERE r.id = %s", res["run_id"])
+        assert (trigger, status, key_name) == ("mcp", "completed", "mcp-member")
+
+        # two analytics tools, called directly: their evidence is stored in the caller's organisation
+        corr = data(await s.call_tool("correlate_changes", {"incident": inc["external_id"]}))
+        assert corr["result"]["hypotheses"][0]["subject"] == inc["cause"]["external_id"]
+        series = data(await s.call_tool("kpi_series", {"kpi": head["kpi"].lower().replace("_", " "),
+                                                       "station": head["station"].lower()}))
+        assert series["result"]["kpi"]["code"] == head["kpi"] and series["result"]["shift"]["direction"] == "down"
+        ids = corr["evidence_ids"] + series["evidence_ids"]
+        stored = sql(mcp_demo, "SELECT e.id, o.slug FROM evidence e JOIN orgs o ON o.id = e.org_id WHERE e.id = ANY(%s)", ids)
+        assert sorted(stored) == sorted((i, "demo") for i in ids)
+        block = (await s.call_tool("kpi_series", {"kpi": head["kpi"], "station": head["station"]})).content[0].text
+        assert "Evidence to cite: [E:" in block and "<<<DATA" in block and block.rstrip().endswith("DATA>>>")
+
+        # resources: the incident's report and an evidence item
+        report = await s.read_resource(f"opsgraph://incidents/{inc['external_id']}")
+        md = report.contents[0].text
+        assert md.startswith(f"# Incident {inc['external_id']}") and "<<<DATA" in md
+        assert inc["cause"]["external_id"] in md  # the ranked hypotheses from the runs above
+        item = json.loads((await s.read_resource(f"opsgraph://evidence/{ids[0]}")).contents[0].text)
+        assert item["id"] == ids[0] and item["kind"] and item["ref"]
+
+        # a name that does not exist: a readable error with close matches, not a crash
+        bad = await s.call_tool("kpi_series", {"kpi": head["kpi"] + "X", "station": head["station"]})
+        assert bad.is_error and head["kpi"] in bad.content[0].text
+        with pytest.raises(MCPError, match="not found"):
+            await s.read_resource("opsgraph://incidents/NO-SUCH-9999")
+
+
+async def test_another_organisation_sees_none_of_the_demo(mcp_demo, mcp_keys):
+    inc = mcp_demo.manifest["incidents"][0]["external_id"]
+    (demo_evidence,), = sql(mcp_demo, "SELECT min(id) FROM evidence WHERE org_id = %s", mcp_demo.org_id) or [(None,)]
+    async with connect(mcp_demo, mcp_keys.other_member) as s:
+        own = data(await s.call_tool("get_incident", {"incident": OTHER_INCIDENT.lower()}))
+        assert own["result"]["service"] == OTHER_SERVICE and own["evidence_ids"]
+        changes = data(await s.call_tool("correlate_changes", {"incident": OTHER_INCIDENT}))
+        assert changes["result"]["hypotheses"][0]["subject"] == "ROLL-551"
+        md = (await s.read_resource(f"opsgraph://incidents/{OTHER_INCIDENT}")).contents[0].text
+        assert "Berth manifests stopped syncing" in md
+
+        if demo_evidence is not None:
+            missing = await s.call_tool("get_evidence", {"evidence_id": demo_evidence})
+            assert missing.is_error and "not found" in missing.content[0].text
+            with pytest.raises(MCPError, match="not found"):
+                await s.read_resource(f"opsgraph://evidence/{demo_evidence}")
+        with pytest.raises(MCPError, match="not found"):
+            await s.read_resource(f"opsgraph://incidents/{inc}")
+        looked = await s.call_tool("get_incident", {"incident": inc})
+        said = looked.content[0].text.replace(inc, "")
+        assert looked.is_error and "unknown incident" in said and OTHER_INCIDENT in said  # its own ids only
+        assert not any(i["external_id"] in said for i in mcp_demo.manifest["incidents"])
+        found = data(await s.call_tool("search_evidence", {"query": inc}))
+        assert all(inc not in json.dumps(h) for h in found["result"]["hits"])
+
+
+def _start(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "api.cli", "mcp"], env=env, cwd=REPO, input="", capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_missing_or_revoked_key_stops_the_server_with_a_clear_error(mcp_demo, mcp_keys):
+    missing = _start(stdio_env(mcp_demo, None))
+    assert missing.returncode == 2 and "OPSGRAPH_API_KEY is not set" in missing.stderr
+    revoked = _start(stdio_env(mcp_demo, mcp_keys.revoked))
+    assert revoked.returncode == 2 and "unknown or revoked" in revoked.stderr
+    for out in (missing, revoked):
+        assert out.stdout == "" and "Traceback" not in out.stderr  # stdout is the protocol's: nothing else on it
