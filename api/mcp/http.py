@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from store.keys import ApiKeyInfo
@@ -120,7 +121,7 @@ class McpEndpoint:
         runtime = McpRuntime(
             settings=state.settings, sessions=state.sessions, principal_of=principal_of, assistant_factory=assistant,
             clock=state.clock, public_url=McpOptions().public_url,
-            embedder_factory=(lambda: state.assistant.embedder) if state.assistant is not None else None,
+            embedder_factory=(lambda: assistant_now.embedder) if (assistant_now := state.assistant) is not None else None,
         )
         if state.limits is not None:
             runtime.limits = state.limits
@@ -143,7 +144,7 @@ class McpEndpoint:
 def mount_mcp(app: FastAPI) -> McpEndpoint:
     """Add ``/mcp`` to the app; run ``endpoint.serve(state)`` in its lifespan."""
     endpoint = McpEndpoint()
-    app.router.add_route(PATH, endpoint, include_in_schema=False)
+    app.router.routes.append(Route(PATH, endpoint, include_in_schema=False))
     return endpoint
 
 

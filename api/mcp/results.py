@@ -13,7 +13,7 @@ message; anything else is logged and answered with a generic error (no SQL, no i
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import Context
@@ -23,6 +23,7 @@ from mcp.types import CallToolResult, TextContent
 from api.mcp.runtime import CallerError, McpRuntime, fence, plain
 from store.evidence import EvidenceRecord
 from store.keys import ApiKeyInfo
+from store.runs import EvidenceBrief
 
 if TYPE_CHECKING:
     from tools.base import ToolContext, ToolOutput
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 def runtime_of(ctx: Context) -> McpRuntime:
     rt = ctx.request_context.lifespan_context
     if not isinstance(rt, McpRuntime):  # pragma: no cover - a wiring error, not a caller's
-        raise RuntimeError("the MCP server was started without its runtime")
+        raise TypeError("the MCP server was started without its runtime")
     return rt
 
 
@@ -61,11 +62,13 @@ async def guarded(name: str, body: Callable[[], Awaitable[CallToolResult]]) -> C
         raise McpToolError(f"opsgraph could not complete {name}: an internal error occurred (it was logged)") from None
 
 
-def evidence_items(rt: McpRuntime, records: list[EvidenceRecord]) -> list[dict[str, Any]]:
+def evidence_items(rt: McpRuntime, records: Sequence[EvidenceRecord | EvidenceBrief]) -> list[dict[str, Any]]:
     return [{"id": r.id, "kind": r.kind, "summary": r.summary, "link": rt.evidence_link(r.id)} for r in records]
 
 
-def answer(rt: McpRuntime, name: str, result: Any, records: list[EvidenceRecord], *, headline: str = "") -> CallToolResult:
+def answer(
+    rt: McpRuntime, name: str, result: Any, records: Sequence[EvidenceRecord | EvidenceBrief], *, headline: str = "",
+) -> CallToolResult:
     """The tool's result with the evidence it produced (stored, so each id can be cited and opened)."""
     items = evidence_items(rt, records)
     ids = [r.id for r in records]

@@ -15,7 +15,7 @@ from mcp.server.mcpserver import MCPServer
 
 from api.mcp.resources import RESOURCES
 from api.mcp.runtime import McpRuntime
-from api.mcp.tools import TOOLS, annotations
+from api.mcp.tools import TOOLS, tool_annotations
 
 INSTRUCTIONS = """opsgraph investigates operations questions over one organisation's data: KPI series with control
 limits, active signals, deployments and config changes, incidents, support tickets and their SLAs, runbooks.
@@ -35,7 +35,7 @@ def build_server(runtime: McpRuntime) -> MCPServer[Any]:
         log_level="WARNING",
     )
     for tool in TOOLS:
-        server.add_tool(tool.handler, name=tool.name, title=tool.title, annotations=annotations(tool))
+        server.add_tool(tool.handler, name=tool.name, title=tool.title, annotations=tool_annotations(tool))
     for uri, fn, name, title, mime in RESOURCES:
         server.resource(uri, name=name, title=title, description=(fn.__doc__ or "").strip(), mime_type=mime)(fn)
     return server

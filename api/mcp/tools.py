@@ -69,7 +69,7 @@ async def ask(
             raise CallerError(f"the run {record.id} {record.status}: {record.error or 'no answer'} (see {link})")
         result = {"answer": record.answer, "run_id": str(record.id), "thread_id": str(record.thread_id),
                   "status": record.status, "link": link}
-        return answer(rt, "ask", result, list(record.evidence), headline=f"run {record.id} · {link}")
+        return answer(rt, "ask", result, record.evidence, headline=f"run {record.id} · {link}")
 
     return await guarded("ask", body)
 
@@ -91,7 +91,7 @@ async def catalog(ctx: Context) -> CallToolResult:
             kpis = await list_kpis(s, principal.org_id)
             stations, regions = await stations_and_regions(s, principal.org_id)
             services = await _service_names(s, principal.org_id)
-        result = {"kpis": kpis, "stations": stations, "regions": regions, "services": services}
+        result: dict[str, list[Any]] = {"kpis": kpis, "stations": stations, "regions": regions, "services": services}
         return answer(rt, "catalog", {k: [_dump(x) for x in v] for k, v in result.items()}, [])
 
     return await guarded("catalog", body)
@@ -281,7 +281,7 @@ TOOLS: list[McpTool] = [
 ]
 
 
-def annotations(tool: McpTool) -> ToolAnnotations:
+def tool_annotations(tool: McpTool) -> ToolAnnotations:
     # Analytics tools only read the organisation's data (they store the evidence they produce); ask starts a run.
     return ToolAnnotations(title=tool.title, read_only_hint=tool.read_only, destructive_hint=False,
                            idempotent_hint=tool.read_only, open_world_hint=False)

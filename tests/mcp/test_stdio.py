@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -13,14 +14,20 @@ from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.shared.exceptions import MCPError
 
 from tests.conftest import REPO
-from tests.mcp.conftest import OTHER_INCIDENT, OTHER_SERVICE, sql, stdio_command, stdio_env
+from tests.mcp.conftest import (
+    OTHER_INCIDENT,
+    OTHER_SERVICE,
+    sql,
+    stdio_command,
+    stdio_env,
+)
 
 
 @asynccontextmanager
 async def connect(demo, key: str) -> AsyncIterator[ClientSession]:
     command, args, cwd = stdio_command()
     params = StdioServerParameters(command=command, args=args, env=stdio_env(demo, key), cwd=cwd)
-    with open("/dev/null", "w") as errlog:
+    with open(os.devnull, "w") as errlog:  # noqa: ASYNC230 - opened once, before the client starts
         async with stdio_client(params, errlog=errlog) as (read, write), ClientSession(read, write) as session:
             await session.initialize()
             yield session
@@ -107,7 +114,7 @@ async def test_another_organisation_sees_none_of_the_demo(mcp_demo, mcp_keys):
 
 
 def _start(env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "api.cli", "mcp"], env=env, cwd=REPO, input="", capture_output=True,
+    return subprocess.run([sys.executable, "-m", "api.cli", "mcp"], env=env, cwd=REPO, input="", capture_output=True, check=False,
                           text=True, timeout=120)
 
 
