@@ -31,6 +31,7 @@ from store.keys import ApiKeyInfo, resolve_key
 from store.settings import Settings
 
 if TYPE_CHECKING:
+    from agents.runtime import Publisher, RunEventOut
     from agents.service import Assistant
     from tools.base import ToolContext
     from tools.embeddings import Embedder
@@ -78,6 +79,8 @@ class McpRuntime:
     counters: KeyCounters = field(default_factory=KeyCounters)
     public_url: str = "http://127.0.0.1:8000"
     embedder_factory: Callable[[], Embedder] | None = None
+    # The service's event hub (live streams in this process follow MCP runs too); None on stdio.
+    publish: Publisher | None = None
     _embedder: Embedder | None = None
     _assistant_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -107,6 +110,29 @@ class McpRuntime:
     async def assistant(self) -> Assistant:
         async with self._assistant_lock:
             return await self.assistant_factory()
+
+    def progress_publisher(self, report: Callable[[float, str], Awaitable[None]]) -> Publisher:
+        """Forward a run's events to the hub, and each agent step and tool result as an MCP progress message."""
+        steps = 0
+
+        async def publish(event: RunEventOut) -> None:
+            nonlocal steps
+            if self.publish is not None:
+                await self.publish(event)
+            p = event.payload
+            if event.type == "agent.started":
+                message = f"{p.get('agent')} started"
+            elif event.type == "tool.completed":
+                message = f"{p.get('tool')} {p.get('status')} ({p.get('latency_ms', 0):.0f} ms)"
+            else:
+                return
+            steps += 1
+            try:
+                await report(steps, message)
+            except Exception:  # noqa: BLE001 - a client that went away does not stop the run
+                log.debug("could not send MCP progress", exc_info=True)
+
+        return publish
 
     def run_link(self, run_id: Any) -> str:
         return f"{self.public_url.rstrip('/')}/#/runs/{run_id}"

@@ -55,8 +55,11 @@ async def ask(
         async with rt.counters.start_lock(principal.id):
             await rt.check_run_limit(principal)
             try:
-                started = await assistant.start(org_id=principal.org_id, question=question, thread_id=thread,
-                                                trigger="mcp", api_key_id=principal.id)
+                started = await assistant.start(
+                    org_id=principal.org_id, question=question, thread_id=thread, trigger="mcp",
+                    api_key_id=principal.id, publish=rt.progress_publisher(
+                        lambda n, message: ctx.report_progress(n, None, message)),
+                )
             except LookupError:
                 raise NotFound(f"thread {thread_id} not found") from None
             except ValueError as exc:

@@ -51,7 +51,14 @@ async def test_demo_over_stdio_tools_ask_and_resources(mcp_demo, mcp_keys):
         assert tools["ask"].input_schema["required"] == ["question"]
 
         # ask: a full chat turn through the graph, persisted as a run with trigger "mcp"
-        asked = data(await s.call_tool("ask", {"question": f"What caused {inc['external_id']}?"}))
+        progress: list[str] = []
+
+        async def on_progress(done: float, total: float | None, message: str | None) -> None:
+            progress.append(message or "")
+
+        asked = data(await s.call_tool("ask", {"question": f"What caused {inc['external_id']}?"},
+                                       progress_callback=on_progress))
+        assert "change_correlator started" in progress  # each step is reported while the run goes
         res = asked["result"]
         assert inc["cause"]["external_id"] in res["answer"] and "[E:" in res["answer"]
         assert res["link"] == f"https://ops.example.test/#/runs/{res['run_id']}"
