@@ -129,7 +129,7 @@ class McpRuntime:
             steps += 1
             try:
                 await report(steps, message)
-            except Exception:  # noqa: BLE001 - a client that went away does not stop the run
+            except Exception:
                 log.debug("could not send MCP progress", exc_info=True)
 
         return publish
