@@ -8,6 +8,7 @@ stdio server starts without loading pandas, numpy or the agent graph.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Callable
@@ -64,7 +65,7 @@ async def ask(
                 raise NotFound(f"thread {thread_id} not found") from None
             except ValueError as exc:
                 raise CallerError(str(exc)) from None
-        await started.task
+        await asyncio.shield(started.task)  # a client that gives up does not cancel the run: it is recorded whole
         record = await assistant.record(principal.org_id, started.run_id)
         assert record is not None
         link = rt.run_link(record.id)
