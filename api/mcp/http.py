@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -135,12 +136,28 @@ class McpEndpoint:
             transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
         )
         manager = server.session_manager
-        async with manager.run():
-            self._handler = _BearerAuth(manager.handle_request, ApiKeyVerifier(state.sessions))
-            try:
-                yield
-            finally:
-                self._handler = None
+        # The manager's task group must be entered and left by one task; a lifespan may be entered and left by
+        # two (test fixtures do), so the manager runs in a task of its own until the app stops.
+        running, stop = asyncio.Event(), asyncio.Event()
+
+        async def run_manager() -> None:
+            async with manager.run():
+                running.set()
+                await stop.wait()
+
+        task = asyncio.create_task(run_manager(), name="mcp-session-manager")
+        ready = asyncio.create_task(running.wait())
+        await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            ready.cancel()
+            task.result()  # it failed to start: raise why
+        self._handler = _BearerAuth(manager.handle_request, ApiKeyVerifier(state.sessions))
+        try:
+            yield
+        finally:
+            self._handler = None
+            stop.set()
+            await task
 
 
 def mount_mcp(app: FastAPI) -> McpEndpoint:

@@ -28,6 +28,8 @@ StationArg = Annotated[str | None, Field(max_length=64, description="a station (
 RegionArg = Annotated[str | None, Field(max_length=64, description="a region code or name (groups of stations)")]
 LevelArg = Annotated[Level | None, Field(description="summarise per station, per region or for the whole "
                                                      "company (default: the narrowest scope given)")]
+KpiArg = Annotated[str, Field(min_length=1, max_length=100, description="KPI code or name (close spellings are "
+                                                                     "matched; see catalog)")]
 ServiceArg = Annotated[str, Field(min_length=1, max_length=100, description="service name (close spellings are matched)")]
 
 
@@ -103,8 +105,7 @@ async def catalog(ctx: Context) -> CallToolResult:
 
 async def kpi_series(
     ctx: Context,
-    kpi: Annotated[str, Field(min_length=1, max_length=100, description="KPI code or name (close spellings are "
-                                                                        "matched; see catalog)")],
+    kpi: KpiArg,
     station: StationArg = None,
     region: RegionArg = None,
     summary_level: LevelArg = None,
