@@ -8,7 +8,10 @@ loaded when the first ``ask`` arrives, so the server answers ``initialize`` prom
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from api.mcp.config import McpOptions
@@ -17,6 +20,20 @@ from store.settings import Settings
 
 class StartupError(Exception):
     """Why the server cannot start (shown as one line on stderr)."""
+
+
+@contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Point file descriptor 1 at stderr for a while (child processes started meanwhile inherit that)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _fail(message: str) -> int:
@@ -39,9 +56,10 @@ async def serve(settings: Settings, options: McpOptions, *, migrate_schema: bool
                            "--role member` and put it in the MCP client's env")
     key = options.api_key.get_secret_value().strip()
     try:
-        target = await asyncio.to_thread(resolve_database, settings)
-        if migrate_schema:
-            await asyncio.to_thread(migrate.upgrade, target)
+        with _stdout_to_stderr():  # a started database server or a migration log never reaches the wire
+            target = await asyncio.to_thread(resolve_database, settings)
+            if migrate_schema:
+                await asyncio.to_thread(migrate.upgrade, target)
     except Exception as exc:  # noqa: BLE001 - any start-up failure is one line for the user
         raise StartupError(f"cannot reach the database: {type(exc).__name__}: {exc}") from None
     engine = make_async_engine(target, pool_size=4)
