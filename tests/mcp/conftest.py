@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import psycopg
 import pytest
 from sqlalchemy.orm import Session
@@ -23,6 +24,8 @@ from tests.conftest import REPO, Demo, PgServer, demo_database
 OTHER_ORG = "harbour-freight"
 OTHER_INCIDENT = "OUTAGE-0031"
 OTHER_SERVICE = "manifest-sync"
+# Its KPI: crane moves per hour at two quays; the first drops by ~6 moves/h SHIFT_DAYS before the last day.
+OTHER_KPI, OTHER_STATION, OTHER_LAST_DAY, SHIFT_DAYS = "CRANE_MOVES_HR", "KIEL", dt.date(2026, 11, 20), 20
 
 
 @dataclass
@@ -51,7 +54,23 @@ def _seed_other_org(demo: Demo, tmp: Path) -> None:
                     "finished_at": (start - dt.timedelta(minutes=44)).isoformat(), "deployed_by": "quay-bot"}]
     (tmp / "services.jsonl").write_text("\n".join(json.dumps(s) for s in services) + "\n")
     (tmp / "deployments.jsonl").write_text("\n".join(json.dumps(d) for d in deployments) + "\n")
+    stations = [{"code": OTHER_STATION, "name": "Kiel quay", "region": "BALTIC", "region_name": "Baltic"},
+                {"code": "GDN", "name": "Gdansk quay", "region": "BALTIC", "region_name": "Baltic"}]
+    kpis = [{"code": OTHER_KPI, "name": "Crane moves per hour", "unit": "moves/h", "aggregation": "mean",
+             "higher_is_better": True, "decimals": 1}]
+    rng = np.random.default_rng(11)
+    days = [OTHER_LAST_DAY - dt.timedelta(days=i) for i in range(119, -1, -1)]
+    rows = ["date,station,kpi,value"]
+    for i, day in enumerate(days):
+        kiel = rng.normal(30, 0.8) - (6 if i >= len(days) - SHIFT_DAYS else 0)
+        rows += [f"{day},{OTHER_STATION},{OTHER_KPI},{kiel:.2f}", f"{day},GDN,{OTHER_KPI},{rng.normal(28, 0.8):.2f}"]
+    (tmp / "stations.json").write_text(json.dumps(stations))
+    (tmp / "kpi-definitions.json").write_text(json.dumps(kpis))
+    (tmp / "kpis.csv").write_text("\n".join(rows) + "\n")
     with psycopg.connect(demo.target.conninfo, autocommit=True) as conn:
+        for kind, name in (("stations", "stations.json"), ("kpi-definitions", "kpi-definitions.json"),
+                           ("kpis", "kpis.csv")):
+            run_import(conn, OTHER_ORG, kind, tmp / name)
         run_import(conn, OTHER_ORG, "services", tmp / "services.jsonl")
         run_import(conn, OTHER_ORG, "deployments", tmp / "deployments.jsonl")
         conn.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -16,7 +17,11 @@ from mcp.shared.exceptions import MCPError
 from tests.conftest import REPO
 from tests.mcp.conftest import (
     OTHER_INCIDENT,
+    OTHER_KPI,
+    OTHER_LAST_DAY,
+    OTHER_ORG,
     OTHER_SERVICE,
+    SHIFT_DAYS,
     sql,
     stdio_command,
     stdio_env,
@@ -104,6 +109,17 @@ async def test_another_organisation_sees_none_of_the_demo(mcp_demo, mcp_keys):
         assert changes["result"]["hypotheses"][0]["subject"] == "ROLL-551"
         md = (await s.read_resource(f"opsgraph://incidents/{OTHER_INCIDENT}")).contents[0].text
         assert "Berth manifests stopped syncing" in md
+        # its own KPI, asked the way a person would name it
+        series = data(await s.call_tool("kpi_series", {"kpi": "crane moves per hour", "station": "kiel"}))
+        shift = series["result"]["shift"]
+        onset = OTHER_LAST_DAY - dt.timedelta(days=SHIFT_DAYS - 1)
+        assert shift["direction"] == "down" and shift["bad"]
+        assert abs((dt.date.fromisoformat(shift["onset"]) - onset).days) <= 3
+        attention = data(await s.call_tool("active_signals", {"region": "baltic"}))
+        assert [x["kpi"] for x in attention["result"]["signals"]] == [OTHER_KPI]
+        owners = sql(mcp_demo, "SELECT DISTINCT o.slug FROM evidence e JOIN orgs o ON o.id = e.org_id WHERE e.id = ANY(%s)",
+                     series["evidence_ids"] + attention["evidence_ids"])
+        assert owners == [(OTHER_ORG,)]
 
         if demo_evidence is not None:
             missing = await s.call_tool("get_evidence", {"evidence_id": demo_evidence})
