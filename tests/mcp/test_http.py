@@ -17,7 +17,7 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 from api.app import create_app
 from api.limits import ApiLimits
 from tests.api.helpers import NOW, ThreadServer
-from tests.mcp.conftest import OTHER_INCIDENT, sql
+from tests.mcp.conftest import OTHER_INCIDENT, OTHER_KPI, sql
 
 INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
         "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "curl", "version": "1"}}}
@@ -81,8 +81,8 @@ async def test_tools_over_http_act_as_the_requests_key(service, mcp_demo, mcp_ke
         assert missing.is_error and "not found" in missing.content[0].text
         own = await s.call_tool("get_incident", {"incident": OTHER_INCIDENT})
         assert not own.is_error and own.structured_content["result"]["external_id"] == OTHER_INCIDENT
-        theirs = await s.call_tool("active_signals", {})  # the other organisation has no KPIs at all
-        assert theirs.is_error or not theirs.structured_content["result"]["signals"]
+        theirs = await s.call_tool("active_signals", {})  # the same tool, its own KPIs only
+        assert [x["kpi"] for x in theirs.structured_content["result"]["signals"]] == [OTHER_KPI]
 
 
 async def test_roles_and_per_key_run_limits_hold_over_mcp(service, mcp_demo, mcp_keys):
