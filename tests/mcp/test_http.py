@@ -67,6 +67,9 @@ async def test_tools_over_http_act_as_the_requests_key(service, mcp_demo, mcp_ke
         asked = await s.call_tool("ask", {"question": f"What caused {inc}?"})
         assert not asked.is_error, asked.content[0].text
         run_id = asked.structured_content["result"]["run_id"]
+        thread = asked.structured_content["result"]["thread_id"]
+        follow = await s.call_tool("ask", {"question": "and which runbook covers it?", "thread_id": thread})
+        assert not follow.is_error and follow.structured_content["result"]["thread_id"] == thread
 
     member, other = ({"Authorization": f"Bearer {k}"} for k in (mcp_keys.member, mcp_keys.other_member))
     async with httpx.AsyncClient(base_url=service.base, timeout=30) as api:
@@ -81,6 +84,8 @@ async def test_tools_over_http_act_as_the_requests_key(service, mcp_demo, mcp_ke
         assert missing.is_error and "not found" in missing.content[0].text
         own = await s.call_tool("get_incident", {"incident": OTHER_INCIDENT})
         assert not own.is_error and own.structured_content["result"]["external_id"] == OTHER_INCIDENT
+        foreign = await s.call_tool("ask", {"question": "and then?", "thread_id": thread})
+        assert foreign.is_error and f"thread {thread} not found" in foreign.content[0].text
         theirs = await s.call_tool("active_signals", {})  # the same tool, its own KPIs only
         assert [x["kpi"] for x in theirs.structured_content["result"]["signals"]] == [OTHER_KPI]
 
