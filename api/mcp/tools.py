@@ -72,7 +72,10 @@ async def ask(
         assert record is not None
         link = rt.run_link(record.id)
         if record.status != "completed":
-            raise CallerError(f"the run {record.id} {record.status}: {record.error or 'no answer'} (see {link})")
+            why = record.error or "no answer"
+            if why.startswith("internal error"):  # the details are in the server log, not for the caller
+                why = "an internal error occurred (it was logged)"
+            raise CallerError(f"the run {record.id} {record.status}: {why} (see {link})")
         result = {"answer": record.answer, "run_id": str(record.id), "thread_id": str(record.thread_id),
                   "status": record.status, "link": link}
         return answer(rt, "ask", result, record.evidence, headline=f"run {record.id} · {link}")

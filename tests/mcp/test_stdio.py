@@ -29,9 +29,9 @@ from tests.mcp.conftest import (
 
 
 @asynccontextmanager
-async def connect(demo, key: str) -> AsyncIterator[ClientSession]:
+async def connect(demo, key: str, **env: str) -> AsyncIterator[ClientSession]:
     command, args, cwd = stdio_command()
-    params = StdioServerParameters(command=command, args=args, env=stdio_env(demo, key), cwd=cwd)
+    params = StdioServerParameters(command=command, args=args, env=stdio_env(demo, key, **env), cwd=cwd)
     with open(os.devnull, "w") as errlog:  # noqa: ASYNC230 - opened once, before the client starts
         async with stdio_client(params, errlog=errlog) as (read, write), ClientSession(read, write) as session:
             await session.initialize()
@@ -152,6 +152,15 @@ async def test_another_organisation_sees_none_of_the_demo(mcp_demo, mcp_keys):
         assert not any(i["external_id"] in said for i in mcp_demo.manifest["incidents"])
         found = data(await s.call_tool("search_evidence", {"query": inc}))
         assert all(inc not in json.dumps(h) for h in found["result"]["hits"])
+
+
+async def test_a_run_stopped_by_its_limits_is_a_readable_tool_error(mcp_demo, mcp_keys):
+    async with connect(mcp_demo, mcp_keys.member, OPSGRAPH_RUN_MAX_STEPS="1") as s:
+        stopped = await s.call_tool("ask", {"question": "what needs attention across the stations?"})
+    text = stopped.content[0].text
+    assert stopped.is_error and "step limit" in text and "https://ops.example.test/#/runs/" in text
+    run_id = text.split("#/runs/")[1].split(")")[0]
+    assert sql(mcp_demo, "SELECT trigger, status FROM runs WHERE id = %s", run_id) == [("mcp", "failed")]
 
 
 def _start(env: dict[str, str]) -> subprocess.CompletedProcess:
