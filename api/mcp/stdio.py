@@ -61,7 +61,8 @@ async def serve(settings: Settings, options: McpOptions, *, migrate_schema: bool
             if migrate_schema:
                 await asyncio.to_thread(migrate.upgrade, target)
     except Exception as exc:  # noqa: BLE001 - any start-up failure is one line for the user
-        raise StartupError(f"cannot reach the database: {type(exc).__name__}: {exc}") from None
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        raise StartupError(f"cannot reach the database: {reason[0] if reason else type(exc).__name__}") from None
     engine = make_async_engine(target, pool_size=4)
     sessions = make_sessionmaker(engine)
     assistant: Any = None

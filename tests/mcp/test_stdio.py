@@ -173,5 +173,7 @@ def test_missing_or_revoked_key_stops_the_server_with_a_clear_error(mcp_demo, mc
     assert missing.returncode == 2 and "OPSGRAPH_API_KEY is not set" in missing.stderr
     revoked = _start(stdio_env(mcp_demo, mcp_keys.revoked))
     assert revoked.returncode == 2 and "unknown or revoked" in revoked.stderr
-    for out in (missing, revoked):
+    nowhere = _start(stdio_env(mcp_demo, mcp_keys.member, DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:9/none"))
+    assert nowhere.returncode == 2 and "cannot reach the database" in nowhere.stderr
+    for out in (missing, revoked, nowhere):
         assert out.stdout == "" and "Traceback" not in out.stderr  # stdout is the protocol's: nothing else on it
