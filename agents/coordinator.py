@@ -8,7 +8,9 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 
 from agents.deps import deps_of
-from agents.specialists import SPECIALISTS, llm
+from agents.plan import QueryPlan
+from agents.registry import REGISTRY
+from agents.specialists import llm
 
 
 async def coordinator(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
@@ -16,12 +18,19 @@ async def coordinator(state: dict[str, Any], config: RunnableConfig) -> dict[str
     question = state["question"]
     t0 = time.monotonic()
     step_id = await deps.recorder.start_step("coordinator", {"question": question})
-    plan = await deps.provider.route(question, state.get("context") or {}, deps)
+    raw_prior = state.get("thread_plan")
+    prior = QueryPlan.model_validate(raw_prior) if raw_prior else None
+    plan = await deps.provider.route(question, state.get("context") or {}, deps, prior)
+    query = plan.query.model_dump(mode="json") if plan.query else None
+    arrow = " → ".join(plan.specialists) or "answer directly"
     output = {"intent": plan.intent, "plan": plan.specialists, "context": plan.context, "notices": plan.notices,
-              "summary": f"{plan.intent}: " + (" → ".join(plan.specialists) or "answer directly")}
+              "query": query, "summary": f"{plan.query.summary() if plan.query else plan.intent}: {arrow}"}
     await deps.recorder.finish_step(step_id, "coordinator", output, t0)
-    return {"context": plan.context, "plan": list(plan.specialists), "route": [], "findings": [], "notices": plan.notices,
-            "evidence_ids": [], "answer": ""}
+    update: dict[str, Any] = {"context": plan.context, "plan": list(plan.specialists), "route": [], "findings": [],
+                              "notices": plan.notices, "evidence_ids": [], "answer": "", "query": query}
+    if plan.specialists and query is not None:
+        update["thread_plan"] = query  # what the next turn's follow-up inherits from
+    return update
 
 
 def next_node(state: dict[str, Any]) -> str:
@@ -29,8 +38,8 @@ def next_node(state: dict[str, Any]) -> str:
     return plan[0] if plan else "compose"
 
 
-def specialist_node(name: str):  # noqa: ANN201 - a LangGraph node
-    module = SPECIALISTS[name]
+def specialist_node(name: str):
+    module = REGISTRY[name].module
 
     async def node(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
         deps = deps_of(config)

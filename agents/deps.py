@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.runnables import RunnableConfig
 
-from agents.entities import Catalog
+from agents.understanding.catalog import Catalog
 from agents.runtime import RunRecorder
 from tools.base import ToolContext
 

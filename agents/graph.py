@@ -7,7 +7,7 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 
 from agents.coordinator import compose, coordinator, next_node, specialist_node
-from agents.specialists import SPECIALISTS
+from agents.registry import NAMES as SPECIALISTS
 from agents.state import GraphState
 
 

@@ -147,6 +147,16 @@ class QueryPlan(_Model):
             parts.append(f"{self.window.label} ({self.window.start}–{self.window.end}, {self.window.grain})")
         if self.order:
             parts.append(f"{self.order}{f' {self.limit}' if self.limit else ''}")
+        f = self.filters
+        shown = [*f.status, *f.customer_tier, *f.product, *f.priority, *f.severity]
+        if f.sla:
+            shown.append(f"SLA {f.sla.replace('_', ' ')}")
+        if shown:
+            parts.append(", ".join(shown))
+        if self.count:
+            parts.append("count")
+        if self.rate:
+            parts.append(self.rate.replace("_", " ") + " met rate")
         return " · ".join(parts)
 
 

@@ -1,141 +1,78 @@
-"""Deterministic routing: which specialists a question needs, in what order, about what.
-
-Used by the offline provider, and as the fallback when a model's routing is
-unusable. Follow-ups ("and PHX?", "show me the chart", "what about the week
-before?") inherit the thread's context and override only what they name.
-"""
+"""Routing: the question's plan (parser + follow-ups), the specialists the registry gives for it,
+and the legacy ``context`` keys the specialists still read (station, region, kpi, service, incident,
+ticket, time, intent)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents.entities import Catalog, Entities, TimeRange, extract
+from agents.plan import QueryPlan
+from agents.registry import specialists_for
+from agents.understanding import Catalog, help_text, merge, parse
 
-SPECIALISTS = ("kpi_analyst", "change_correlator", "ticket_triager", "report_writer")
-
-_REPORT = re.compile(
-    r"\b(draft|write|generate|prepare|produce|create)\b.*\b(report|post-?mortem|write[- ]?up|summary)\b"
-    r"|\b(post-?mortem|incident report|investigation report)\b", re.I)
-_TICKET_LEAD = re.compile(r"^\s*(please\s+)?(classify|triage|categori[sz]e)\b", re.I)
-_TICKET = re.compile(r"\b(ticket|classify|triage|sla|customer|support case)\b", re.I)
-_WHY = re.compile(r"\b(why|cause[sd]?|root cause|what changed|changed|explain|behind|due to|deploy\w*)\b", re.I)
-_KPI_WORDS = re.compile(r"\b(kpi|kpis|signals?|dashboard|metric|trend|drop(?:ped)?|rose|spike|performance)\b", re.I)
-_SERVICE_METRIC = re.compile(r"\b(p99|latency|error rate|errors|throughput|jump(?:ed)?|slow)\b", re.I)
-_CHART = re.compile(r"\b(chart|plot|graph|visuali[sz]e)\b", re.I)
-_WEEK_BEFORE = re.compile(r"\b(week|day|month) before\b", re.I)
-_FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|same for|also)\b|\?\s*$", re.I)
+_INTENT = {"lookup": "kpi", "compare": "kpi", "rank": "kpi", "attention": "kpi", "changelog": "service_change",
+           "incident_list": "incident", "incident_status": "incident", "incident_cause": "incident",
+           "ticket_classify": "ticket", "ticket_sla": "ticket", "ticket_similar": "ticket", "ticket_stats": "sla",
+           "report": "report"}
 
 
 @dataclass
 class RoutePlan:
-    intent: str  # kpi | why_kpi | service_change | incident | ticket | sla | report | chart | out_of_scope | unknown
+    intent: str  # legacy intent for the specialists' context
     specialists: list[str]
     context: dict[str, Any]
     notices: list[str] = field(default_factory=list)
+    query: QueryPlan | None = None
 
 
-def _shift_back(time: dict[str, str] | None, unit: str) -> dict[str, str] | None:
-    if not time:
-        return None
-    start, end = dt.date.fromisoformat(time["start"]), dt.date.fromisoformat(time["end"])
-    span = {"day": dt.timedelta(days=1), "week": dt.timedelta(days=7)}.get(unit, end - start + dt.timedelta(days=1))
-    return TimeRange(start - span, end - span, f"the {unit} before {time['label']}").as_dict()
-
-
-def _unknown_notice(u: dict[str, Any]) -> str:
-    sugg = ", ".join(u.get("suggestions") or [])
-    tail = f" Did you mean {sugg}?" if sugg else ""
-    return f"I don't know a {u['kind']} called “{u['text']}”.{tail}"
-
-
-def route(question: str, context: dict[str, Any], catalog: Catalog, today: dt.date) -> RoutePlan:
-    ents: Entities = extract(question, catalog, today)
-    found = ents.known()
-    prior = dict(context or {})
-    notices = [_unknown_notice(u) for u in ents.unknown]
-
-    # Intent from the words of this question.
-    if _TICKET_LEAD.search(question):
-        intent = "ticket"
-    elif _REPORT.search(question):
-        intent = "report"
-    elif ents.ticket or _TICKET.search(question):
-        intent = "sla" if re.search(r"\bsla\b|at risk|breach", question, re.I) and not re.search(r"classif|triage", question, re.I) and not ents.ticket else "ticket"
-    elif _CHART.search(question) and (found.get("kpi") or prior.get("kpi")):
-        intent = "chart"
-    elif found.get("kpi") or (found.get("station") and _KPI_WORDS.search(question)) or found.get("region"):
-        intent = "why_kpi" if _WHY.search(question) else "kpi"
-    elif found.get("incident"):
-        intent = "incident"
-    elif found.get("service") or (_SERVICE_METRIC.search(question) and prior.get("service")):
-        intent = "service_change"
-    elif found.get("station") and prior.get("kpi"):
-        intent = prior.get("intent", "kpi")
+def unknown_notice(kind: str, text: str, suggestions: list[str], catalog: Catalog | None = None) -> str:
+    if suggestions:
+        tail = f" Did you mean {', '.join(suggestions)}?"
     else:
-        intent = ""
+        known = {"station": list(catalog.stations), "region": list(catalog.regions), "KPI": list(catalog.kpis),
+                 "service": catalog.services}.get(kind, []) if catalog else []
+        tail = f" The {kind}s I know are {', '.join(known[:12])}{'…' if len(known) > 12 else ''}." if known else ""
+    return f"I don't know a {kind} called “{text}”.{tail}"
 
-    # Follow-ups: inherit the previous intent and entities.
-    follow_up = False
-    if not intent and prior.get("intent") and (found or _WEEK_BEFORE.search(question) or _FOLLOW_UP.search(question)):
-        intent, follow_up = prior["intent"], True
-    if intent in ("kpi", "why_kpi", "chart") and not found.get("kpi") and prior.get("kpi"):
-        follow_up = True
 
-    ctx = dict(prior) if (follow_up or intent in ("chart",) or (intent and not ents.unknown)) else {}
-    # A new KPI/station/service question replaces the scope it names, and clears stale results.
-    for key in ("station", "region", "kpi", "service", "incident", "ticket"):
-        if key in found:
-            ctx[key] = found[key]
-    if "station" in found and "region" not in found:
-        ctx.pop("region", None)
-    if "region" in found and "station" not in found:
-        ctx.pop("station", None)
-    if m := _WEEK_BEFORE.search(question):
-        shifted = _shift_back(prior.get("time"), m.group(1).lower())
-        if shifted:
-            ctx["time"] = shifted
-    elif "time" in found:
-        ctx["time"] = found["time"]
-    elif not follow_up:
-        ctx.pop("time", None)
-    ctx.pop("onset", None)
-
-    if intent in ("ticket", "sla"):
-        # Ticket text is data: capitalised words in it ("VPN is down") are not station codes.
-        ents.unknown = [u for u in ents.unknown if u["kind"] not in ("station", "region", "KPI", "service")]
-        notices = [_unknown_notice(u) for u in ents.unknown]
-    if ents.unknown:
-        # Never answer about something else than what was asked: say what is unknown, keep the thread as it was.
-        return RoutePlan("unknown", [], prior, notices)
-
-    plans = {
-        "kpi": ["kpi_analyst"],
-        "chart": ["kpi_analyst"],
-        "why_kpi": ["kpi_analyst", "change_correlator"],
-        "incident": ["change_correlator"],
-        "service_change": ["change_correlator"],
-        "ticket": ["ticket_triager"],
-        "sla": ["ticket_triager"],
-        "report": ["report_writer"],
-    }
-    if intent == "report" and ctx.get("kpi") and not ctx.get("incident"):
-        # An investigation report: analyse, correlate, then write from this run's evidence.
-        ctx["intent"] = intent
-        return RoutePlan(intent, ["kpi_analyst", "change_correlator", "report_writer"], ctx, notices)
-    if intent == "report" and not (ctx.get("incident") or ctx.get("kpi")):
-        notices.append("Which incident should the report cover? Name it like INC-2041.")
-        return RoutePlan("report", [], ctx, notices)
-    if intent not in plans:
-        return RoutePlan(
-            "out_of_scope", [], prior,
-            notices or [
-                "That is outside what I can answer from this organisation's data. I can analyse Tech Ops KPIs "
-                "(e.g. “why did OTP MX rate at DAL drop last week?”), find what changed before a service or KPI "
-                "moved, triage tickets and their SLAs, and draft incident reports."
-            ],
-        )
+def legacy_context(plan: QueryPlan, prior: dict[str, Any]) -> dict[str, Any]:
+    """The ``context`` keys the current specialists read, from the plan (results like ``onset`` are dropped)."""
+    s = plan.subjects
+    ctx: dict[str, Any] = {}
+    station = next((x.code for x in s.scopes if x.level == "station"), None)
+    region = next((x.code for x in s.scopes if x.level == "region"), None)
+    for key, value in (("station", station), ("region", None if station else region),
+                       ("kpi", plan.kpis[0] if plan.kpis else None), ("service", s.services[0] if s.services else None),
+                       ("incident", s.incidents[0] if s.incidents else None),
+                       ("ticket", s.tickets[0] if s.tickets else None)):
+        if value:
+            ctx[key] = value
+    if plan.window:
+        ctx["time"] = {"start": plan.window.start.isoformat(), "end": plan.window.end.isoformat(), "label": plan.window.label}
+    intent = _INTENT.get(plan.operation, plan.operation)
+    if plan.operation == "explain":
+        intent = "why_kpi" if plan.kpis else "service_change"
+    if plan.operation == "lookup" and plan.chart:
+        intent = "chart"
     ctx["intent"] = intent
-    return RoutePlan(intent, plans[intent], ctx, notices)
+    return ctx
+
+
+def route(question: str, context: dict[str, Any], catalog: Catalog, today: dt.date,
+          prior: QueryPlan | None = None) -> RoutePlan:
+    plan = merge(parse(question, catalog, today), prior, question, today)
+    prior_ctx = dict(context or {})
+    if plan.operation == "unknown":
+        return RoutePlan("unknown", [], prior_ctx, [unknown_notice(u.kind, u.text, u.suggestions, catalog) for u in plan.unknown], plan)
+    if plan.operation == "clarify" and plan.clarification:
+        return RoutePlan("clarify", [], prior_ctx, [plan.clarification.question], plan)
+    if plan.operation == "out_of_scope":
+        return RoutePlan("out_of_scope", [], prior_ctx, [help_text(catalog)], plan)
+    if plan.operation == "report" and not plan.subjects.incidents and not plan.kpis:
+        ex = catalog.examples()["incident"]
+        hint = f" Name it like {ex}." if ex else " This organisation has no incidents on record."
+        return RoutePlan("report", [], prior_ctx, [f"Which incident should the report cover?{hint}"], plan)
+    ctx = legacy_context(plan, prior_ctx)
+    return RoutePlan(ctx["intent"], specialists_for(plan), ctx, [], plan)

@@ -1,4 +1,4 @@
-"""Graph state. ``context`` and ``turns`` persist across a thread's turns (checkpointer);
+"""Graph state. ``context``, ``thread_plan`` and ``turns`` persist across a thread's turns (checkpointer);
 the rest is reset by the coordinator at the start of each turn."""
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ class Finding(TypedDict):
 
 class GraphState(TypedDict, total=False):
     question: str
-    context: dict[str, Any]  # entities and results the thread has established (kpi, station, onset, incident…)
+    query: dict[str, Any]  # this turn's QueryPlan (model_dump(mode="json")); see agents.plan.plan_of
+    thread_plan: dict[str, Any]  # the last plan that ran specialists: what follow-ups inherit from
+    context: dict[str, Any]  # legacy keys the specialists read (kpi, station, onset, incident, time, intent…)
     plan: list[str]  # specialists still to run, in order
     route: list[str]  # specialists run this turn
     findings: list[Finding]

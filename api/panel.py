@@ -133,11 +133,28 @@ async def plotly_stylesheet(request: Request) -> Response:
     return _respond(request, data, f'"{etag}"', ".css", max_age=86400)
 
 
+@router.get("/static/agents.json")
+async def agents_json(request: Request) -> Response:
+    """The specialists as the registry declares them (the timeline's labels)."""
+    import json
+
+    from agents.registry import TITLES, describe
+
+    data = json.dumps({"titles": TITLES, "specialists": describe()}).encode()
+    return _respond(request, data, f'"{hashlib.sha256(data).hexdigest()[:20]}"', ".json", max_age=0)
+
+
 @router.get("/static/{name:path}")
 async def asset(name: str, request: Request) -> Response:
     """A file of api/static (no directory listing, nothing outside it)."""
     root = STATIC.resolve()
-    path = (root / name).resolve()
-    if not path.is_relative_to(root) or not path.is_file() or path.name.startswith("."):
+    if not name or len(name) > 200 or any(ord(c) < 32 or c == "\x7f" for c in name):  # NUL, control characters
+        raise HTTPException(404, "no such asset")
+    try:
+        path = (root / name).resolve()
+        found = path.is_relative_to(root) and path.is_file() and not path.name.startswith(".")
+    except (OSError, ValueError):
+        found = False
+    if not found:
         raise HTTPException(404, "no such asset")
     return _serve(request, path, max_age=0)

@@ -27,8 +27,9 @@ from typing import Annotated, Any, Literal, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from agents.registry import NAMES as SPECIALISTS
+
 CASES_DIR = Path(__file__).with_name("cases")
-SPECIALISTS = ("kpi_analyst", "change_correlator", "ticket_triager", "report_writer")
 DIFFICULTIES = ("easy", "medium", "hard")
 KNOWN_TAGS = (
     *DIFFICULTIES,

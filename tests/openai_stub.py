@@ -50,6 +50,7 @@ def _text(messages: list[dict[str, Any]]) -> str:
 class Stub:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
+        self.plan_override: dict[str, Any] = {}  # merged into the QueryPlan the stub "model" returns
         self.app = FastAPI()
         self.app.post("/v1/chat/completions")(self.completions)
         self.port = self._free_port()
@@ -83,6 +84,11 @@ class Stub:
         messages = body.get("messages", [])
         tools = {t["function"]["name"] for t in body.get("tools", [])}
         prompt = _text(messages)
+        if "QueryPlan" in tools:
+            # Plays a model that agrees with the parser's hint (plus whatever a test overrides).
+            hint = re.search(r"plan below\..*?<<<DATA\n(.*?)\nDATA>>>", prompt, re.S)
+            plan = (json.loads(hint.group(1)) if hint else {"operation": "out_of_scope"}) | self.plan_override
+            return JSONResponse(_completion(model, _message(tool_call=("QueryPlan", plan))))
         if "RouteDecision" in tools:
             plan = (["kpi_analyst", "change_correlator"], "why_kpi") if re.search(r"why|drop", prompt, re.I) else (["kpi_analyst"], "kpi")
             return JSONResponse(_completion(model, _message(tool_call=("RouteDecision", {

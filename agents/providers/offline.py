@@ -10,9 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from agents.deps import RunDeps
+from agents.plan import QueryPlan
+from agents.registry import TITLES as _REGISTRY_TITLES
 from agents.router import RoutePlan, route
 
-TITLES = {
+# Headings in the offline answer (kept as they were); a new specialist gets its registry title.
+TITLES = _REGISTRY_TITLES | {
     "kpi_analyst": "KPI analysis",
     "change_correlator": "What changed",
     "ticket_triager": "Ticket triage",
@@ -45,8 +48,9 @@ class OfflineProvider:
     name = "offline"
     model: str | None = None
 
-    async def route(self, question: str, context: dict[str, Any], deps: RunDeps) -> RoutePlan:
-        return route(question, context, deps.catalog, deps.now.date())
+    async def route(self, question: str, context: dict[str, Any], deps: RunDeps,
+                    prior: QueryPlan | None = None) -> RoutePlan:
+        return route(question, context, deps.catalog, deps.now.date(), prior)
 
     async def compose(self, state: dict[str, Any], deps: RunDeps) -> str:
         answer = assemble(state)

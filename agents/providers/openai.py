@@ -11,31 +11,24 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_openai import ChatOpenAI
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ValidationError
 
 from agents.deps import RunDeps
+from agents.plan import QueryPlan
 from agents.providers.offline import assemble
 from agents.providers.pricing import cost_usd
-from agents.router import SPECIALISTS, RoutePlan, route
+from agents.registry import describe, specialists_for
+from agents.router import RoutePlan, legacy_context, route
+from agents.understanding import Catalog, help_text
 from prompts import render
 from store.settings import Settings
 from tools.reports import CITATION
 
 _TOKEN_FLUSH_CHARS = 24
-
-
-class RouteDecision(BaseModel):
-    """The coordinator's plan."""
-
-    intent: Literal["kpi", "why_kpi", "service_change", "incident", "ticket", "sla", "report", "chart", "out_of_scope"]
-    specialists: list[Literal["kpi_analyst", "change_correlator", "ticket_triager", "report_writer"]] = Field(
-        description="specialists to run, in order; empty for out-of-scope questions"
-    )
-    reason: str = Field(description="one short sentence")
 
 
 class OpenAIProvider:
@@ -64,28 +57,30 @@ class OpenAIProvider:
 
     # -- routing ----------------------------------------------------------------
 
-    async def route(self, question: str, context: dict[str, Any], deps: RunDeps) -> RoutePlan:
-        baseline = route(question, context, deps.catalog, deps.now.date())
-        if baseline.intent == "unknown":
+    async def route(self, question: str, context: dict[str, Any], deps: RunDeps,
+                    prior: QueryPlan | None = None) -> RoutePlan:
+        """The model fills the QueryPlan (structured output) with the parser's plan as a hint; a plan that
+        does not validate against the organisation's catalog is replaced by the parser's."""
+        baseline = route(question, context, deps.catalog, deps.now.date(), prior)
+        if baseline.intent in ("unknown", "clarify") or baseline.query is None:
             return baseline  # never let a model guess what an unknown station or id meant
-        entities = {k: v for k, v in baseline.context.items() if k not in ("intent",)}
-        structured = self.chat.with_structured_output(RouteDecision, method="function_calling", include_raw=True)
+        structured = self.chat.with_structured_output(QueryPlan, method="function_calling", include_raw=True)
         out = await structured.ainvoke([
-            SystemMessage(render("route", question=question, context=context, entities=entities)),
-            HumanMessage("Decide the plan for this question."),
+            SystemMessage(render("route", question=question, context=context, specialists=describe(),
+                                 catalog=catalog_summary(deps.catalog), hint=baseline.query.model_dump(mode="json"))),
+            HumanMessage("Fill the query plan for this question."),
         ])
         self.count(out.get("raw"), deps)
-        decision: RouteDecision | None = out.get("parsed")
-        if decision is None:
+        plan = out.get("parsed")
+        if not isinstance(plan, QueryPlan) or validate_plan(plan, deps.catalog):
             return baseline
-        specialists = [s for s in dict.fromkeys(decision.specialists) if s in SPECIALISTS]
-        if decision.intent == "out_of_scope" and not specialists:
-            return RoutePlan("out_of_scope", [], context, baseline.notices or [
-                "That is outside what I can answer from this organisation's data."])
+        if plan.operation == "out_of_scope":
+            return RoutePlan("out_of_scope", [], context, baseline.notices or [help_text(deps.catalog)], plan)
+        specialists = specialists_for(plan)
         if not specialists:
             return baseline
-        ctx = dict(baseline.context) | {"intent": decision.intent}
-        return RoutePlan(decision.intent, specialists, ctx, baseline.notices)
+        ctx = legacy_context(plan, context)
+        return RoutePlan(ctx["intent"], specialists, ctx, [], plan)
 
     # -- composition ------------------------------------------------------------
 
@@ -146,3 +141,32 @@ def tool_result_json(result: Any, evidence: list[Any], limit: int = 3000) -> str
     text = json.dumps({"evidence": [{"id": e.id, "kind": e.kind, "summary": e.summary} for e in evidence],
                        "result": body}, default=str)
     return text if len(text) <= limit else text[:limit] + "…(truncated)"
+
+
+def catalog_summary(cat: Catalog, limit: int = 60) -> dict[str, Any]:
+    """The names a plan may use (trimmed: ids are checked against the full catalog afterwards)."""
+    return {"stations": dict(list(cat.stations.items())[:limit]), "regions": cat.regions,
+            "kpis": {c: v[0] for c, v in cat.kpis.items()}, "services": cat.services[:limit],
+            "incidents": cat.incidents[:20]}
+
+
+def validate_plan(plan: QueryPlan, cat: Catalog) -> list[str]:
+    """Why a model's plan cannot be used (names not in the organisation's catalog); empty when it is valid."""
+    errors: list[str] = []
+    s = plan.subjects
+    errors += [f"unknown KPI {k}" for k in plan.kpis if k not in cat.kpis]
+    for sc in s.scopes:
+        known = cat.stations if sc.level == "station" else cat.regions if sc.level == "region" else None
+        if known is not None and sc.code not in known:
+            errors.append(f"unknown {sc.level} {sc.code}")
+    for name, values, pool in (("service", s.services, cat.services), ("incident", s.incidents, cat.incidents),
+                               ("ticket", s.tickets, cat.tickets), ("deployment", s.deployments, cat.deployments),
+                               ("config change", s.config_changes, cat.config_changes)):
+        have = set(pool)
+        errors += [f"unknown {name} {v}" for v in values if v not in have]
+    errors += [f"unknown commit {c}" for c in s.commits if not any(x.startswith(c) for x in cat.commits)]
+    try:
+        QueryPlan.model_validate(plan.model_dump())
+    except ValidationError as exc:  # pragma: no cover - parsed plans are already validated
+        errors.append(str(exc))
+    return errors

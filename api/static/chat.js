@@ -32,6 +32,9 @@ const AGENT_LABELS = {
   coordinator: 'Coordinator', kpi_analyst: 'KPI analyst', change_correlator: 'Change correlator',
   ticket_triager: 'Ticket triager', report_writer: 'Report writer', composer: 'Composer',
 };
+// The specialist registry's titles (a new specialist gets its label without a panel change).
+fetch('/static/agents.json').then((r) => (r.ok ? r.json() : null))
+  .then((j) => { if (j && j.titles) Object.assign(AGENT_LABELS, j.titles); }).catch(() => {});
 
 class Turn {
   constructor(question, { live = false } = {}) {

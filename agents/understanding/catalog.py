@@ -1,0 +1,209 @@
+"""What the organisation has, loaded once per run: the vocabulary questions are linked against.
+
+Everything here comes from the organisation's own data (stations and their
+names, regions, KPI names and aliases, services, incident titles, the external
+ids of tickets, deployments and config changes, commit shas). Nothing in this
+module knows any organisation's vocabulary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agents.understanding.vocab import STOP
+
+_SPLIT = re.compile(r"[^a-z0-9]+")
+
+
+def norm_tokens(s: str) -> list[str]:
+    """Lower-case word tokens, singular (``events`` → ``event``) so plural and singular match."""
+    return [stem(t) for t in _SPLIT.split(re.sub(r"['’]s\b", "s", s.lower())) if t]
+
+
+def stem(t: str) -> str:
+    if len(t) > 4 and t.endswith("ies"):
+        return t[:-3] + "y"
+    if len(t) > 3 and t.endswith("s") and not t.endswith(("ss", "us", "is")):
+        return t[:-1]
+    return t
+
+
+def phrase(s: str) -> str:
+    return " ".join(norm_tokens(s))
+
+
+# Words too generic to name a place or a metric on their own (English, not any organisation's).
+GENERIC = frozenset(  # noqa: SIM905 - a word list reads better as text
+    "the of and a an at in on for to by with from de la le los las el san st saint fort port new old north south "
+    "east west central upper lower main city town county international national regional airport field station "
+    "depot hub yard terminal center centre hospital clinic site plant office branch campus park street road "
+    "general memorial university community medical health care service services system systems platform api app "
+    "web db data rate ratio percent percentage count total number time minute hour day week month year average mean "
+    "sum score level index event value daily weekly monthly performance metric kpi region area zone "
+    "on-time ontime group team unit line".split()
+)
+
+
+# How service names end ("ledger-svc" is "the ledger service").
+_SERVICE_SUFFIXES = frozenset({"svc", "srv", "api", "app", "db", "web", "service", "server", "worker", "proxy", "backend"})
+
+
+@dataclass
+class IncidentRef:
+    external_id: str
+    title: str
+    service: str | None
+    started: dt.date
+    status: str
+
+
+@dataclass
+class Catalog:
+    """The organisation's catalog. Build it directly in tests, or :meth:`load` it for a run."""
+
+    stations: dict[str, str]  # code → name
+    regions: dict[str, str]  # code → name
+    kpis: dict[str, list[str]]  # code → [name, aliases…]
+    services: list[str]
+    incidents: list[str]  # external ids, latest first
+    tickets: list[str] = field(default_factory=list)
+    station_regions: dict[str, str] = field(default_factory=dict)  # station code → region code
+    kpi_higher_is_better: dict[str, bool] = field(default_factory=dict)
+    incident_refs: list[IncidentRef] = field(default_factory=list)  # latest first
+    deployments: list[str] = field(default_factory=list)
+    config_changes: list[str] = field(default_factory=list)
+    commits: list[str] = field(default_factory=list)  # full shas
+
+    @classmethod
+    async def load(cls, session: AsyncSession, org_id: int) -> Catalog:
+        """Everything in one round trip (this runs at the start of every turn)."""
+        row = (
+            await session.execute(
+                text(
+                    """SELECT
+                         (SELECT coalesce(json_agg(json_build_array(s.code, s.name, r.code)), '[]')
+                            FROM stations s JOIN regions r ON r.id = s.region_id WHERE s.org_id = :org),
+                         (SELECT coalesce(json_object_agg(code, name), '{}') FROM regions WHERE org_id = :org),
+                         (SELECT coalesce(json_agg(json_build_array(code, to_jsonb(ARRAY[name]) || to_jsonb(aliases),
+                                                                    higher_is_better)), '[]')
+                            FROM kpi_definitions WHERE org_id = :org),
+                         (SELECT coalesce(json_agg(name ORDER BY name), '[]') FROM services WHERE org_id = :org),
+                         (SELECT coalesce(json_agg(json_build_array(i.external_id, i.title, s.name,
+                                                                    i.started_at::date, i.status)
+                                                   ORDER BY i.started_at DESC), '[]')
+                            FROM incidents i LEFT JOIN services s ON s.id = i.service_id WHERE i.org_id = :org),
+                         (SELECT coalesce(json_agg(external_id), '[]') FROM tickets WHERE org_id = :org),
+                         (SELECT coalesce(json_agg(external_id), '[]') FROM deployments WHERE org_id = :org),
+                         (SELECT coalesce(json_agg(external_id), '[]') FROM config_changes WHERE org_id = :org),
+                         (SELECT coalesce(json_agg(sha), '[]') FROM commits WHERE org_id = :org)"""
+                ),
+                {"org": org_id},
+            )
+        ).one()
+        stations, regions, kpis, services, incidents, tickets, deployments, configs, commits = row
+        refs = [IncidentRef(e, t or "", s, dt.date.fromisoformat(str(d)[:10]), st) for e, t, s, d, st in incidents]
+        return cls(
+            stations={c: n for c, n, _ in stations}, regions=dict(regions),
+            kpis={c: list(v) for c, v, _ in kpis}, services=list(services),
+            incidents=[r.external_id for r in refs], tickets=list(tickets),
+            station_regions={c: r for c, _, r in stations},
+            kpi_higher_is_better={c: bool(h) for c, _, h in kpis},
+            incident_refs=refs, deployments=list(deployments), config_changes=list(configs), commits=list(commits),
+        )
+
+    # -- indexes (built once per catalog, i.e. once per run) ---------------------
+
+    @cached_property
+    def ids(self) -> dict[str, tuple[str, str]]:
+        """Lower-cased external id → (kind, id as stored)."""
+        out: dict[str, tuple[str, str]] = {}
+        for kind, values in (("config_change", self.config_changes), ("deployment", self.deployments),
+                             ("ticket", self.tickets), ("incident", self.incidents)):
+            for v in values:
+                out[v.lower()] = (kind, v)
+        return out
+
+    @cached_property
+    def id_prefixes(self) -> dict[str, str]:
+        """The letters an id kind starts with (``out`` → incident), learnt from the data."""
+        seen: dict[str, dict[str, int]] = {}
+        for key, (kind, _) in self.ids.items():
+            m = re.match(r"[a-z]+", key)
+            if m:
+                seen.setdefault(m.group(0), {}).setdefault(kind, 0)
+                seen[m.group(0)][kind] += 1
+        return {p: max(kinds, key=lambda k: kinds[k]) for p, kinds in seen.items()}
+
+    @cached_property
+    def phrases(self) -> dict[str, list[tuple[str, str, int]]]:
+        """Normalised phrase → [(kind, value, strength)]; strength 2 = a full name/code/alias, 1 = a part of a name."""
+        out: dict[str, list[tuple[str, str, int]]] = {}
+
+        def add(p: str, kind: str, value: str, strength: int) -> None:
+            if not p:
+                return
+            lst = out.setdefault(p, [])
+            if not any(k == kind and v == value for k, v, _ in lst):
+                lst.append((kind, value, strength))
+
+        for code, name in self.stations.items():
+            add(phrase(code), "station", code, 2)
+            add(phrase(name), "station", code, 2)
+            toks = norm_tokens(name)
+            for i in range(len(toks)):  # city names and parts: "seattle" → "Seattle-Tacoma"
+                for j in range(i + 1, min(len(toks), i + 3) + 1):
+                    part = toks[i:j]
+                    if j - i < len(toks) and not all(t in GENERIC for t in part) and len(" ".join(part)) >= 4:
+                        add(" ".join(part), "station", code, 1)
+        for code, name in self.regions.items():
+            add(phrase(code), "region", code, 2)
+            add(phrase(name), "region", code, 2)
+            core = [t for t in norm_tokens(name) if t not in ("region", "area", "zone", "division")]
+            if core:
+                add(" ".join(core) + " region", "region", code, 2)
+                add(" ".join(core), "region", code, 1)
+        for code, names in self.kpis.items():
+            add(phrase(code), "kpi", code, 2)
+            for n in names:
+                add(phrase(n), "kpi", code, 2)
+                base = re.sub(r"\(.*?\)", " ", n)
+                add(phrase(base), "kpi", code, 2)
+                toks = norm_tokens(base)
+                for i in range(len(toks)):
+                    for j in range(i + 1, len(toks) + 1):
+                        part = toks[i:j]
+                        if (part != toks and not all(t in GENERIC or t in STOP for t in part)
+                                and len(" ".join(part)) >= 3):
+                            add(" ".join(part), "kpi", code, 1)
+        for svc in self.services:
+            add(phrase(svc), "service", svc, 2)
+            toks = norm_tokens(svc)
+            core = [t for t in toks if t not in GENERIC and t not in _SERVICE_SUFFIXES]
+            if core and core != toks:
+                add(" ".join(core), "service", svc, 1)
+        return out
+
+    @cached_property
+    def fuzzy_keys(self) -> list[str]:
+        """Phrases worth a fuzzy match (names and aliases of 4+ characters)."""
+        return [p for p in self.phrases if len(p) >= 4]
+
+    # -- help texts from the organisation's own names ---------------------------------
+
+    def examples(self) -> dict[str, Any]:
+        kpi = next(iter(self.kpis.items()), None)
+        return {
+            "kpi": kpi[1][0] if kpi else None,
+            "station": next(iter(self.stations), None),
+            "region": next(iter(self.regions.values()), None),
+            "service": self.services[0] if self.services else None,
+            "incident": self.incidents[0] if self.incidents else None,
+            "ticket": self.tickets[0] if self.tickets else None,
+        }

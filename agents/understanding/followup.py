@@ -1,0 +1,179 @@
+"""Follow-ups: a turn inherits from the thread's last plan only what it does not name itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from agents.plan import QueryPlan, Window
+from agents.understanding.parser import (
+    _CHANGELOG,
+    _COMPANY,
+    _COMPARE,
+    _COUNT,
+    _DEPENDS,
+    _FOLLOW,
+    _RANK,
+    _STATUS,
+    _TOPN,
+    _WHY,
+    _WORDN,
+    _ticket_filters,
+)
+from agents.understanding.timewords import default_shift, shift_back
+
+_KPI_OPS = ("lookup", "explain", "compare", "rank", "attention")
+_CUE = re.compile(r"^\s*(and|what about|how about|same|also|now|ok(?:ay)?|then|for|instead|vs)\b|"
+                  r"\b(same (?:thing|question|for)|there|that one|instead|too|as well|the chart|the week before|"
+                  r"the day before|the month before|that period|then|it|its|that|this one|them|those)\b", re.IGNORECASE)
+_BREAKDOWN = re.compile(r"\b(break(?:\s+it)?\s+down|by station|per station|each station|by region|per region|"
+                        r"each region|split by)\b", re.I)
+_CAUSE = re.compile(r"\b(caus\w*|why|root|behind|changed)\b", re.IGNORECASE)
+
+
+def _relative(plan: QueryPlan) -> str | None:
+    return next((n.split(":", 1)[1] for n in plan.notes if n.startswith("relative:")), None)
+
+
+def _grain(plan: QueryPlan) -> str | None:
+    return next((n.split(":", 1)[1] for n in plan.notes if n.startswith("grain:")), None)
+
+
+def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date) -> QueryPlan:
+    """Fill what this turn leaves open from the thread's last plan; resolve "the week before"."""
+    rel, grain = _relative(new), _grain(new)
+    plan = new.model_copy(deep=True)
+    wanted = next((n.split(":", 1)[1] for n in plan.notes if n.startswith("wanted:")), None)
+    plan.notes = [n for n in plan.notes if not n.startswith(("relative:", "grain:", "wanted:"))]
+    if rel and plan.window is None:
+        plan.window = shift_back(prior.window, rel) if prior and prior.window else default_shift(rel, today)
+        if prior and prior.window:
+            plan.inherited.append("window")
+    if prior is None or prior.operation in ("unknown", "out_of_scope"):
+        return _with_grain(plan, grain, today)
+    s, ps = plan.subjects, prior.subjects
+    names_something = bool(s.scopes or s.services or s.incidents or s.tickets or plan.kpis or s.deployments
+                           or s.config_changes or s.commits)
+    cue = bool(_CUE.search(question) or _FOLLOW.search(question))
+    if plan.operation == "clarify" and wanted and prior.kpis and plan.clarification and plan.clarification.kind == "KPI":
+        plan.operation, plan.clarification = wanted, None  # type: ignore[assignment]
+        plan.kpis = list(prior.kpis)
+        plan.inherited.append("kpis")
+        plan.follow_up = True
+    why = bool(_WHY.search(question))
+    ranks = bool(_RANK.search(question) or _BREAKDOWN.search(question))
+    if plan.operation == "out_of_scope":
+        if not (names_something or cue or rel or plan.window or plan.chart or grain or why or ranks):
+            return _with_grain(plan, grain, today)
+        plan.operation = prior.operation if prior.operation != "clarify" else "lookup"
+        if prior.kpis and plan.operation in _KPI_OPS and why:
+            plan.operation = "explain"
+        elif prior.kpis and plan.operation in _KPI_OPS and ranks and not s.scopes:
+            plan.operation = "rank"
+            plan.group_by = "region" if re.search(r"\bregions?\b", question, re.I) else "station"
+        if plan.operation == "ticket_stats":
+            new_f, old_f = _ticket_filters(question), prior.filters
+            plan.filters = old_f.model_copy(update={k: v for k, v in new_f.model_dump().items() if v})
+            plan.count = plan.count or bool(_COUNT.search(question))
+        if ps.incidents and not s.incidents and plan.operation.startswith("incident"):
+            plan.operation = "incident_cause" if _CAUSE.search(question) else (
+                "incident_status" if _STATUS.search(question) else plan.operation)
+        if (ps.services and _CHANGELOG.search(question) and not s.incidents
+                and plan.operation in ("explain", "changelog")):
+            plan.operation = "changelog"
+            plan.include_dependencies = bool(_DEPENDS.search(question))
+        plan.follow_up = True
+        if plan.chart and plan.operation in ("explain", "attention", "compare", "rank"):
+            plan.operation = "lookup"
+        for field in ("order", "limit", "group_by", "report_kind", "rate", "count", "include_dependencies"):
+            if getattr(plan, field) in (None, False) and getattr(prior, field) not in (None, False):
+                setattr(plan, field, getattr(prior, field))
+                plan.inherited.append(field)
+        if plan.filters == type(plan.filters)() and prior.filters != type(prior.filters)() and plan.operation != "ticket_stats":
+            plan.filters = prior.filters.model_copy(deep=True)
+            plan.inherited.append("filters")
+    if (plan.operation == "ticket_stats" and ps.tickets and not s.tickets
+            and re.search(r"\b(its|it|this ticket|that ticket|the ticket|that one)\b", question, re.IGNORECASE)):
+        plan.operation = "ticket_sla" if plan.filters.sla or re.search(r"\bsla\b", question, re.IGNORECASE) else "ticket_classify"
+        s.tickets = list(ps.tickets)
+        plan.filters = type(plan.filters)()
+        plan.rate, plan.count = None, False
+        plan.inherited.append("tickets")
+        plan.follow_up = True
+    if plan.operation == "lookup" and not s.scopes and prior.operation in ("compare", "rank") and plan.kpis:
+        plan.operation = prior.operation  # "what about <another KPI>?" after a comparison or a ranking
+        for field in ("order", "limit", "group_by"):
+            if getattr(plan, field) is None and getattr(prior, field) is not None:
+                setattr(plan, field, getattr(prior, field))
+        plan.follow_up = True
+    if plan.operation == "rank" and (m := _TOPN.search(question)):
+        plan.limit = int(m.group(1)) if m.group(1).isdigit() else _WORDN[m.group(1).lower()]
+    if plan.operation == "rank" and plan.follow_up:
+        if re.search(r"\b(best|strongest)\b", question, re.I):
+            plan.order = "best"
+        elif re.search(r"\b(worst|weakest)\b", question, re.I):
+            plan.order = "worst"
+        plan.order = plan.order or prior.order or "worst"
+        plan.group_by = plan.group_by or prior.group_by or "station"
+    if (plan.operation in ("lookup", "attention") and _COMPARE.search(question) and len(s.scopes) == 1 and ps.scopes
+            and s.scopes[0] not in ps.scopes and (plan.kpis or prior.kpis)):
+        plan.operation = "compare"
+        s.scopes = [*ps.scopes[:1], *s.scopes]
+    if plan.operation in _KPI_OPS and not (s.services or s.incidents or s.tickets) and (
+        plan.operation != "attention" or s.scopes or plan.follow_up
+    ):
+        if not plan.kpis and prior.kpis:
+            plan.kpis = list(prior.kpis)
+            plan.inherited.append("kpis")
+            plan.follow_up = True
+            if plan.operation == "attention" and s.scopes:
+                plan.operation = prior.operation if prior.operation in ("lookup", "explain", "compare") else "lookup"
+                if prior.operation == "rank" and all(x.level == "region" for x in s.scopes):
+                    plan.operation = "rank"  # "what about the southern route": its stations, ranked
+        keep = [x for x in ps.scopes if plan.operation != "rank" or (x.level == "region" and plan.group_by == "station")]
+        if not s.scopes and keep and not _COMPANY.search(question):
+            s.scopes = [x.model_copy() for x in keep]
+            plan.inherited.append("scopes")
+            plan.follow_up = True
+        if plan.operation == "compare" and len(s.scopes) == 1 and ps.scopes and s.scopes[0] not in ps.scopes:
+            s.scopes = [*ps.scopes[:1], *s.scopes]
+    elif plan.operation in ("explain", "changelog") and not names_something and ps.services:
+        s.services = list(ps.services)
+        plan.inherited.append("services")
+        plan.follow_up = True
+    elif plan.operation.startswith("incident") and not s.incidents and ps.incidents and not names_something:
+        s.incidents = list(ps.incidents)
+        plan.inherited.append("incidents")
+        plan.follow_up = True
+    elif (plan.operation.startswith("ticket_") and plan.operation != "ticket_stats" and not s.tickets and ps.tickets
+          and plan.ticket_text is None):
+        s.tickets = list(ps.tickets)
+        plan.inherited.append("tickets")
+        plan.follow_up = True
+    elif plan.operation == "report" and not (s.incidents or plan.kpis):
+        if ps.incidents:
+            s.incidents, plan.report_kind = list(ps.incidents), "incident"
+            plan.inherited.append("incidents")
+        elif prior.kpis:
+            plan.kpis, plan.report_kind = list(prior.kpis), "investigation"
+            if not s.scopes:
+                s.scopes = [x.model_copy() for x in ps.scopes]
+            plan.inherited.append("kpis")
+        plan.follow_up = bool(plan.inherited)
+    if plan.window is None and prior.window is not None and plan.follow_up and "window" not in plan.inherited:
+        plan.window = prior.window.model_copy()
+        plan.inherited.append("window")
+    if plan.follow_up and plan.operation == "lookup" and not plan.chart and prior.chart and not names_something:
+        plan.chart = True
+    return _with_grain(plan, grain, today)
+
+
+def _with_grain(plan: QueryPlan, grain: str | None, today: dt.date) -> QueryPlan:
+    if grain and plan.window is not None and plan.window.grain != grain:
+        plan.window = plan.window.model_copy(update={"grain": grain})
+    elif grain and plan.window is None:
+        days = 84 if grain == "week" else 365 if grain == "month" else 30
+        plan.window = Window(start=today - dt.timedelta(days=days), end=today - dt.timedelta(days=1),
+                             label=f"the last {days // 7} weeks" if grain == "week" else "the last 12 months"
+                             if grain == "month" else "the last 30 days", grain=grain, explicit=False)  # type: ignore[arg-type]
+    return plan

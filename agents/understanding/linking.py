@@ -1,0 +1,274 @@
+"""Link the words of a question to the organisation's catalog.
+
+Codes in any case, names and parts of names ("Seattle" → "Seattle-Tacoma"),
+aliases, plural/singular, hyphen-less service names ("checkout api"), typos
+(rapidfuzz, :data:`FUZZY_CUTOFF` tuned on the dev set in
+tests/unit/test_understanding_cases.py), and identifiers of whatever shape the
+organisation uses, looked up in its data. What looks like a name but is not in
+the catalog comes back in ``unknown`` with close matches; a phrase naming
+several things comes back in ``ambiguous``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from agents.plan import UnknownName
+from agents.understanding.catalog import GENERIC, Catalog, stem
+from agents.understanding.vocab import ACRONYMS, PLACE_PREPS, STOP
+
+FUZZY_CUTOFF = 80.0  # rapidfuzz ratio (0-100) for a typo'd name; see the dev-set test
+SUGGEST_CUTOFF = 50.0
+
+_RAW = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-./']*")
+_IDISH = re.compile(r"^[A-Za-z]{1,8}[-_ ]?\d{2,}[A-Za-z0-9-]*$")
+_KINDS = ("kpi", "station", "region", "service")
+
+
+@dataclass
+class Links:
+    stations: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    kpis: list[str] = field(default_factory=list)
+    weak_kpis: list[list[str]] = field(default_factory=list)  # one word naming part of several KPIs
+    services: list[str] = field(default_factory=list)
+    incidents: list[str] = field(default_factory=list)
+    tickets: list[str] = field(default_factory=list)
+    deployments: list[str] = field(default_factory=list)
+    config_changes: list[str] = field(default_factory=list)
+    commits: list[str] = field(default_factory=list)
+    unknown: list[UnknownName] = field(default_factory=list)
+    maybe_unknown: list[UnknownName] = field(default_factory=list)  # only counts when the question is about a place
+    ambiguous: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (kind, text, candidates)
+    kpi_words: list[str] = field(default_factory=list)  # unlinked words right before "at/in <place>"
+
+    def add(self, kind: str, value: str) -> None:
+        lst: list[str] = getattr(self, {"station": "stations", "region": "regions", "kpi": "kpis",
+                                        "service": "services", "incident": "incidents", "ticket": "tickets",
+                                        "deployment": "deployments", "config_change": "config_changes",
+                                        "commit": "commits"}[kind])
+        if value not in lst:
+            lst.append(value)
+
+
+@dataclass
+class _Tok:
+    raw: str  # as typed
+    norm: str  # lower-case, singular
+    ix: int  # index of the raw word
+    used: bool = False
+
+
+def _suggest(text: str, choices: dict[str, str], n: int = 3) -> list[str]:
+    """Close matches: ``choices`` maps what to compare → what to suggest."""
+    got = process.extract(text.lower(), list(choices), scorer=fuzz.WRatio, limit=n * 2, score_cutoff=SUGGEST_CUTOFF)
+    return list(dict.fromkeys(choices[c] for c, _, _ in got))[:n]
+
+
+def _station_choices(cat: Catalog) -> dict[str, str]:
+    out = {c.lower(): c for c in cat.stations}
+    out.update({n.lower(): c for c, n in cat.stations.items()})
+    return out
+
+
+def link(question: str, cat: Catalog) -> Links:
+    out = Links()
+    raws = [(m.group(0).rstrip(".'/-_"), m.start()) for m in _RAW.finditer(question)]
+    raws = [(r, s) for r, s in raws if r]
+    used_raw: set[int] = set()
+
+    # 1. Identifiers, looked up in the data (any case, with or without the separator).
+    squashed = {re.sub(r"[-_ ]", "", k): v for k, v in cat.ids.items()}
+    shas = [s.lower() for s in cat.commits]
+    for i, (r, _) in enumerate(raws):
+        low = r.lower()
+        hit = cat.ids.get(low) or squashed.get(re.sub(r"[-_]", "", low)) if any(ch.isdigit() for ch in low) else None
+        if hit:
+            out.add(hit[0], hit[1])
+            used_raw.add(i)
+            continue
+        if len(low) >= 7 and re.fullmatch(r"[0-9a-f]+", low) and any(ch.isdigit() for ch in low):
+            full = [s for s, low_s in zip(cat.commits, shas, strict=True) if low_s.startswith(low)]
+            if full:
+                out.add("commit", full[0])
+                used_raw.add(i)
+                continue
+        if _IDISH.match(r) and "-" in r and not re.fullmatch(r"[A-Za-z]\d+", r):
+            prefix = re.match(r"[A-Za-z]+", r)
+            kind = cat.id_prefixes.get(prefix.group(0).lower(), "") if prefix else ""
+            if not kind:
+                around = question.lower()
+                kind = next((k for k, words in (("incident", ("incident", "outage")), ("ticket", ("ticket", "case")),
+                                                ("deployment", ("deploy", "release")), ("config_change", ("config",)))
+                             if any(w in around for w in words)), "")
+            if kind or prefix and prefix.group(0).isupper():
+                pool = {"incident": cat.incidents, "ticket": cat.tickets, "deployment": cat.deployments,
+                        "config_change": cat.config_changes}.get(kind, [])
+                same = [c for c in pool if prefix and c.upper().startswith(prefix.group(0).upper())] or pool
+                sugg = [c for c, _, _ in process.extract(r.upper(), same, scorer=fuzz.ratio, limit=3)]
+                out.unknown.append(UnknownName(kind=(kind or "id").replace("_", " "), text=r.upper(), suggestions=sugg))
+                used_raw.add(i)
+
+    # 2. Exact service names as typed ("ledger-svc", "orders_db").
+    services_low = {s.lower(): s for s in cat.services}
+    for i, (r, _) in enumerate(raws):
+        base = re.sub(r"'s$", "", r.lower())
+        if i not in used_raw and base in services_low:
+            out.add("service", services_low[base])
+            used_raw.add(i)
+        elif i not in used_raw and re.fullmatch(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)+", base) and not re.fullmatch(r"[a-z]+-\d+", base):
+            close = [c for c, _, _ in process.extract(base, cat.services, scorer=fuzz.ratio, limit=3, score_cutoff=75)]
+            if close:  # a hyphenated name close to a service but not one: say so, never guess
+                out.unknown.append(UnknownName(kind="service", text=base, suggestions=close))
+                used_raw.add(i)
+
+    # 3. Phrases: longest first over the remaining words.
+    toks: list[_Tok] = []
+    for i, (r, _) in enumerate(raws):
+        if i in used_raw:
+            continue
+        for part in re.split(r"[^A-Za-z0-9]+", re.sub(r"['’]s$", "s", r)):
+            if part:
+                toks.append(_Tok(raw=part, norm=stem(part.lower()), ix=i))
+    phrases = cat.phrases
+    i = 0
+    while i < len(toks):
+        for n in range(min(6, len(toks) - i), 0, -1):
+            span = toks[i:i + n]
+            if any(t.used for t in span):
+                continue
+            p = " ".join(t.norm for t in span)
+            cands = phrases.get(p)
+            if not cands or (n == 1 and not _single_ok(span[0], toks, i)):
+                continue
+            if _take(out, p, cands, n):
+                for t in span:
+                    t.used = True
+                i += n - 1
+                break
+        i += 1
+
+    # 4. Typos: fuzzy over the remaining words that are not plain English.
+    free = [t for t in toks if not t.used]
+    for n in (3, 2, 1):
+        for j in range(len(toks) - n + 1):
+            span = toks[j:j + n]
+            if any(t.used for t in span) or any(t.norm in STOP or t.raw.lower() in STOP for t in (span[0], span[-1])):
+                continue
+            if any(t.raw.isdigit() for t in span):
+                continue
+            p = " ".join(t.norm for t in span)
+            if sum(len(t.raw) for t in span) < 5:
+                continue
+            got = process.extractOne(p, cat.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+            if got and _take(out, p, phrases[got[0]], n, fuzzy=True):
+                for t in span:
+                    t.used = True
+    free = [t for t in toks if not t.used]
+    if not out.kpis:
+        _kpi_by_coverage(out, [t.norm for t in toks], cat)
+
+    # 5. Things that look like names but are not in the catalog.
+    st_choices = _station_choices(cat)
+    seen: set[str] = set()
+    for t in free:
+        prev = toks[toks.index(t) - 1].raw.lower() if toks.index(t) > 0 else ""
+        word = t.raw
+        if word.upper() in ACRONYMS or word.lower() in seen:
+            continue
+        if re.fullmatch(r"[A-Z]{2,5}", word) and not _is_kpi_word(word, cat):
+            seen.add(word.lower())
+            out.unknown.append(UnknownName(kind="station", text=word, suggestions=_suggest(word, st_choices)))
+        elif prev in ("at", "in", "vs", "versus", "near") and word.lower() not in STOP and word.lower() not in GENERIC and word.isalpha() and (
+            word[:1].isupper() or 3 <= len(word) <= 4
+        ) and not _is_kpi_word(word, cat):
+            seen.add(word.lower())
+            out.maybe_unknown.append(UnknownName(kind="station", text=word, suggestions=_suggest(word, st_choices)))
+    # Words naming a metric that is not one of the organisation's KPIs ("customer satisfaction at DAL").
+    for j, t in enumerate(toks):
+        if t.used and j > 0 and toks[j - 1].raw.lower() in ("at", "in", "for"):
+            k = j - 2
+            words: list[str] = []
+            while k >= 0 and not toks[k].used and toks[k].raw.lower() not in STOP | {"s"} and toks[k].raw.isalpha():
+                words.insert(0, toks[k].raw)
+                k -= 1
+            if words and any(w.lower() not in GENERIC for w in words):
+                out.kpi_words = words
+            break
+    low_q = question.lower()
+    if m := re.search(r"\b(?:the\s+)?([a-z][\w-]*)\s+region\b", low_q):
+        word = m.group(1)
+        if not out.regions and word not in STOP and word not in ("whole", "entire", "each", "every", "our", "my"):
+            names = {n.lower(): c for c, n in cat.regions.items()} | {c.lower(): c for c in cat.regions}
+            out.unknown.append(UnknownName(kind="region", text=word, suggestions=_suggest(word, names) or list(cat.regions)))
+    if not out.kpis and (m := re.search(r"\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\b", question)):
+        names = {c.lower(): c for c in cat.kpis} | {n[0].lower(): c for c, n in cat.kpis.items() if n}
+        out.unknown.append(UnknownName(kind="KPI", text=m.group(1), suggestions=_suggest(m.group(1), names)))
+    if not out.services:
+        for word in re.findall(r"(?<![\w-])[a-z][a-z0-9]+(?:[-_][a-z0-9]+)+(?![\w-])", low_q):
+            if re.fullmatch(r"[a-z]+-\d+", word) or word in ("post-mortem", "on-time", "follow-up", "week-over-week"):
+                continue
+            close = [c for c, _, _ in process.extract(word, cat.services, scorer=fuzz.ratio, limit=3, score_cutoff=60)]
+            if close or word.endswith(("-api", "-service", "-svc", "-db", "-web", "-worker")):
+                out.unknown.append(UnknownName(kind="service", text=word, suggestions=close))
+                break
+    return out
+
+
+def _kpi_by_coverage(out: Links, words: list[str], cat: Catalog) -> None:
+    """No KPI named exactly: the KPI whose name's words the question covers best ("on-time maintenance rate")."""
+    have = set(words)
+    scores: dict[str, float] = {}
+    for code, names in cat.kpis.items():
+        for n in names:
+            toks = [stem(t) for t in re.split(r"[^a-z0-9]+", re.sub(r"\(|\)", " ", n.lower())) if t]
+            hit = [t in have or any(len(w) >= 4 and t.startswith(w) for w in have) for t in toks]  # "perf"
+            specific = any(h and t not in GENERIC for h, t in zip(hit, toks, strict=True))
+            if not toks or not (specific or (sum(hit) >= 3 and sum(hit) / len(toks) >= 0.75)):
+                continue
+            scores[code] = max(scores.get(code, 0.0), sum(hit) / len(toks))
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    if ranked and ranked[0][1] >= 0.6 and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
+        out.add("kpi", ranked[0][0])
+        out.weak_kpis = []
+
+
+def _is_kpi_word(word: str, cat: Catalog) -> bool:
+    w = stem(word.lower())
+    return any(w in p.split() for p, c in cat.phrases.items() if any(k == "kpi" for k, _, _ in c))
+
+
+def _single_ok(t: _Tok, toks: list[_Tok], i: int) -> bool:
+    """A lone short word links only when it cannot be plain English (or a place word precedes it)."""
+    if t.norm not in STOP and t.raw.lower() not in STOP:
+        return True
+    if t.raw.isupper() and len(t.raw) >= 2:
+        return True
+    return i > 0 and toks[i - 1].raw.lower() in PLACE_PREPS | {"station", "and"}
+
+
+def _take(out: Links, text: str, cands: list[tuple[str, str, int]], n: int, *, fuzzy: bool = False) -> bool:
+    """Record what a phrase names. Returns False when the phrase should be left for others."""
+    best = max(s for _, _, s in cands)
+    top = [(k, v) for k, v, s in cands if s == best]
+    kinds = [k for k in _KINDS if any(kk == k for kk, _ in top)]
+    kind = kinds[0]
+    values = list(dict.fromkeys(v for k, v in top if k == kind))
+    if len(values) == 1:
+        if kind == "kpi" and best == 1 and n == 1:
+            if values not in out.weak_kpis:
+                out.weak_kpis.append(values)
+            return False
+        out.add(kind, values[0])
+        return True
+    if kind == "kpi" and n == 1:
+        if values not in out.weak_kpis:
+            out.weak_kpis.append(values)
+        return False  # leave the word for a longer typo'd name ("fleet availabilty")
+    if fuzzy:
+        return False
+    out.ambiguous.append((kind, text, values))
+    return True

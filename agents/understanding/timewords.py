@@ -1,0 +1,274 @@
+"""Time expressions → a :class:`Window`, resolved against the run's "today".
+
+Rules cover what people say in operations chats ("last week", "the week before",
+"since Monday", "day before yesterday", "Q3", "in August", "on 3 Nov", "the week
+of Nov 2", "past 10 days", "weekly"); ``dateparser`` handles the rest of the
+date-like fragments ("3 weeks ago", "11/03/2026"). Text the rules consumed is
+returned blanked, so the linker never mistakes "Nov 3" or "may" for a name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from agents.plan import Grain, Window
+
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december"]
+_MON = {m: i for i, m in enumerate(_MONTHS, start=1)} | {m[:3]: i for i, m in enumerate(_MONTHS, start=1)} | {"sept": 9}
+_MON_RE = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_WD_RE = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?"
+_NUM = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+        "nine": 9, "ten": 10, "twelve": 12, "fourteen": 14, "thirty": 30, "ninety": 90}
+_N = r"(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fourteen|thirty|ninety)"
+_DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
+_UNIT = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
+
+
+@dataclass
+class TimeParse:
+    window: Window | None = None
+    relative: str | None = None  # "day" / "week" / "month": "the week before" the thread's window
+    grain: Grain | None = None
+    text: str = ""  # the question with the time words blanked
+
+
+def _d(y: int, m: int, d: int) -> dt.date | None:
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _month_end(y: int, m: int) -> dt.date:
+    return dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def _past(month: int, day: int, today: dt.date, year: int | None) -> dt.date | None:
+    """A month/day without a year means its latest occurrence up to today."""
+    if year:
+        return _d(year, month, day)
+    d = _d(today.year, month, day)
+    if d and d > today:
+        d = _d(today.year - 1, month, day)
+    return d
+
+
+def _n(s: str) -> int:
+    return int(s) if s.isdigit() else _NUM[s]
+
+
+def _wd(s: str) -> int:
+    return next(i for i, w in enumerate(_WEEKDAYS) if w.startswith(s[:3]))
+
+
+def _win(start: dt.date, end: dt.date, label: str, *, single: bool = False, grain: Grain = "day") -> Window:
+    return Window(start=min(start, end), end=max(start, end), label=label.strip(), single_day=single, grain=grain)
+
+
+def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[str] | None]:
+    """The first time expression found: (window, relative marker, match)."""
+    monday = today - dt.timedelta(days=today.weekday())
+    iso = r"(\d{4}-\d{2}-\d{2})"
+    if m := re.search(rf"\b(?:between|from)\s+{iso}\s+(?:and|to|until|through)\s+{iso}\b|\b{iso}\s*(?:to|until|through|–|—|\.\.)\s*{iso}\b", q):
+        a, b = [dt.date.fromisoformat(x) for x in m.groups() if x]
+        return _win(a, b, m.group(0)), None, m
+    md = rf"(?:{_MON_RE}\.?\s+{_DAY}|{_DAY}(?:\s+of)?\s+{_MON_RE}\.?)"
+    if m := re.search(rf"\b(?:between|from)\s+(?:the\s+)?(?P<a>{md})\s+(?:and|to|until|till|through|-|–)\s+(?:the\s+)?"
+                      rf"(?P<b>{md}|\d{{1,2}}(?:st|nd|rd|th)?)\b", q):
+        a = _anydate(m.group("a"), today)
+        b = _anydate(m.group("b"), today) or (a and _d(a.year, a.month, int(re.match(r"\d+", m.group("b")).group(0))))
+        if a and b:
+            return _win(a, b, m.group(0)), None, m
+    if m := re.search(r"\bsince\s+the\s+(\d{1,2})(?:st|nd|rd|th)\b", q):
+        d = _d(today.year, today.month, int(m.group(1)))
+        if d and d <= today:
+            return _win(d, today, m.group(0)), None, m
+    if m := re.search(rf"\b(?:the\s+)?week\s+(?:of|starting|beginning)\s+(?:{iso}|{_MON_RE}\.?\s+{_DAY}|{_DAY}\s+{_MON_RE})", q):
+        d = _anydate(m.group(0), today)
+        if d:
+            start = d - dt.timedelta(days=d.weekday())
+            return _win(start, start + dt.timedelta(days=6), m.group(0), grain="day"), None, m
+    if m := re.search(rf"\b{iso}\b", q):
+        d = dt.date.fromisoformat(m.group(1))
+        if re.search(r"\bsince\s+$", q[: m.start()]):
+            return _win(d, today, "since " + m.group(1)), None, m
+        return _win(d, d, m.group(1), single=True), None, m
+    if m := re.search(r"\b(?:the\s+)?day\s+before\s+yesterday\b", q):
+        d = today - dt.timedelta(days=2)
+        return _win(d, d, "the day before yesterday", single=True), None, m
+    if m := re.search(r"\b(?:the\s+)?(day|week|month)\s+before\s+(?:that|last)\b", q):
+        if m.group(0).endswith("last") and m.group(1) == "week":
+            start = monday - dt.timedelta(days=14)
+            return _win(start, start + dt.timedelta(days=6), "the week before last"), None, m
+        return None, m.group(1), m
+    if m := re.search(r"\b(?:the\s+|a\s+)?(day|week|month)\s+(?:before|prior|earlier)\b|\bprevious\s+one\b", q):
+        return None, (m.group(1) if m.lastindex else "week"), m
+    if m := re.search(rf"\b(?:in\s+the\s+|over\s+the\s+|during\s+the\s+|for\s+the\s+)?(?:past|last|previous|trailing)\s+{_N}\s+(day|week|month|year)s?\b", q):
+        n, unit = _n(m.group(1)), m.group(2)
+        days = n * _UNIT[unit]
+        return _win(today - dt.timedelta(days=days), today - dt.timedelta(days=1), m.group(0)), None, m
+    if m := re.search(rf"\b{_N}\s+(day|week|month)s?\s+ago\b", q):
+        n, unit = _n(m.group(1)), m.group(2)
+        if unit == "day":
+            d = today - dt.timedelta(days=n)
+            return _win(d, d, m.group(0), single=True), None, m
+        start = (monday - dt.timedelta(days=7 * n)) if unit == "week" else None
+        if start:
+            return _win(start, start + dt.timedelta(days=6), m.group(0)), None, m
+        y, mo = today.year, today.month - n
+        while mo < 1:
+            y, mo = y - 1, mo + 12
+        return _win(dt.date(y, mo, 1), _month_end(y, mo), m.group(0)), None, m
+    if m := re.search(r"\byesterday\b", q):
+        d = today - dt.timedelta(days=1)
+        return _win(d, d, "yesterday", single=True), None, m
+    if m := re.search(r"\b(?:today|so far today|right now|currently)\b", q):
+        if m.group(0) in ("right now", "currently"):
+            return None, None, None
+        return _win(today, today, "today", single=True), None, m
+    if m := re.search(r"\b(?:the\s+)?(?:last|previous|past|prior)\s+week(?:end)?\b", q):
+        if m.group(0).endswith("end"):
+            sat = monday - dt.timedelta(days=2)
+            return _win(sat, sat + dt.timedelta(days=1), "last weekend"), None, m
+        if "past" in m.group(0):
+            return _win(today - dt.timedelta(days=7), today - dt.timedelta(days=1), "the past week"), None, m
+        start = monday - dt.timedelta(days=7)
+        return _win(start, start + dt.timedelta(days=6), "last week"), None, m
+    if m := re.search(r"\b(?:this|current)\s+week\b|\bweek\s+to\s+date\b|\bwtd\b", q):
+        return _win(monday, today, "this week"), None, m
+    if m := re.search(r"\b(?:the\s+)?(?:last|previous|past|prior)\s+month\b", q):
+        prev_end = today.replace(day=1) - dt.timedelta(days=1)
+        return _win(prev_end.replace(day=1), prev_end, "last month"), None, m
+    if m := re.search(r"\b(?:this|current)\s+month\b|\bmonth\s+to\s+date\b|\bmtd\b", q):
+        return _win(today.replace(day=1), today, "this month"), None, m
+    if m := re.search(r"\b(?:the\s+)?(?:last|previous|past|prior)\s+year\b", q):
+        y = today.year - 1
+        return _win(dt.date(y, 1, 1), dt.date(y, 12, 31), "last year"), None, m
+    if m := re.search(r"\b(?:this|current)\s+year\b|\byear\s+to\s+date\b|\bytd\b|\bso\s+far\s+this\s+year\b", q):
+        return _win(dt.date(today.year, 1, 1), today, "this year"), None, m
+    if m := re.search(r"\b(?:the\s+)?(this|current|last|previous|past|prior)\s+quarter\b|\bquarter\s+to\s+date\b|\bqtd\b", q):
+        qs = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+        if m.group(1) in ("last", "previous", "past", "prior"):
+            end = qs - dt.timedelta(days=1)
+            start = dt.date(end.year, 3 * ((end.month - 1) // 3) + 1, 1)
+            return _win(start, end, "last quarter"), None, m
+        return _win(qs, today, "this quarter"), None, m
+    if m := re.search(r"\bq([1-4])(?:\s*(?:of\s+)?('?\d{2,4}))?\b", q):
+        qn = int(m.group(1))
+        y = int(m.group(2).lstrip("'")) if m.group(2) else today.year
+        y = y + 2000 if y < 100 else y
+        start = dt.date(y, 3 * qn - 2, 1)
+        if not m.group(2) and start > today:
+            y, start = y - 1, dt.date(y - 1, 3 * qn - 2, 1)
+        end = _month_end(y, 3 * qn)
+        return _win(start, min(end, today), m.group(0).upper()), None, m
+    if m := re.search(rf"\bsince\s+(?:last\s+)?({_WD_RE})\b", q):
+        back = (today.weekday() - _wd(m.group(1))) % 7 or 7
+        return _win(today - dt.timedelta(days=back), today, m.group(0)), None, m
+    if m := re.search(rf"\b(?:on\s+)?(?:last\s+)?({_WD_RE})\b(?!\s*{_DAY})", q):
+        if not re.match(r"(?:mon|sun|sat|wed)$", m.group(1)) or "last" in m.group(0) or "on " in m.group(0):
+            back = (today.weekday() - _wd(m.group(1))) % 7 or 7
+            d = today - dt.timedelta(days=back)
+            return _win(d, d, m.group(0), single=True), None, m
+    if m := re.search(rf"\b(?:(since|from)\s+)?(?:on\s+|the\s+)?(?:{_MON_RE}\.?\s+{_DAY}(?:,?\s+(\d{{4}}))?|{_DAY}(?:\s+of)?\s+{_MON_RE}\.?(?:,?\s+(\d{{4}}))?)\b", q):
+        d = _anydate(m.group(0), today)
+        if d:
+            if m.group(1):
+                return _win(d, today, m.group(0)), None, m
+            return _win(d, d, m.group(0), single=True), None, m
+    if m := re.search(rf"\b(?:(in|during|for|since|over|through(?:out)?)\s+)?(?:the\s+month\s+of\s+)?({_MON_RE})\b(?:\s+(\d{{4}}))?", q):
+        word = m.group(2)
+        if word != "may" or m.group(1) or m.group(3):
+            month = _MON[word[:4] if word.startswith("sept") else word[:3]]
+            y = int(m.group(3)) if m.group(3) else (today.year if month <= today.month else today.year - 1)
+            first = dt.date(y, month, 1)
+            if m.group(1) == "since":
+                return _win(first, today, m.group(0)), None, m
+            return _win(first, min(_month_end(y, month), today), m.group(0)), None, m
+    if m := re.search(r"\b(\d{4})\b", q):
+        y = int(m.group(1))
+        if 2000 <= y <= today.year and re.search(r"\b(?:in|during|for|of|since)\s+$", q[: m.start()]):
+            return _win(dt.date(y, 1, 1), min(dt.date(y, 12, 31), today), m.group(0)), None, m
+    return None, None, None
+
+
+def _anydate(s: str, today: dt.date) -> dt.date | None:
+    if m := re.search(r"\d{4}-\d{2}-\d{2}", s):
+        return dt.date.fromisoformat(m.group(0))
+    year = re.search(r"\b(\d{4})\b", s)
+    mon = re.search(_MON_RE, s)
+    day = re.search(r"\b(\d{1,2})(?:st|nd|rd|th)?\b", s)
+    if not (mon and day):
+        return None
+    w = mon.group(0)
+    return _past(_MON[w[:4] if w.startswith("sept") else w[:3]], int(day.group(1)), today, int(year.group(1)) if year else None)
+
+
+def _dateparser(q: str, today: dt.date) -> tuple[Window | None, re.Match[str] | None]:
+    """Numeric dates and other date-like fragments the rules do not cover."""
+    m = re.search(r"\b\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?\b", q)
+    if not m:
+        return None, None
+    import dateparser  # imported lazily: only questions with such fragments pay for it
+
+    base = dt.datetime.combine(today, dt.time(12))
+    got = dateparser.parse(m.group(0), settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past",
+                                                 "RETURN_AS_TIMEZONE_AWARE": False})
+    if got is None:
+        return None, None
+    d = got.date()
+    return _win(d, d, m.group(0), single=True), m
+
+
+def parse_time(question: str, today: dt.date) -> TimeParse:
+    q = question.lower()
+    out = TimeParse(text=question)
+    window, relative, m = _rules(q, today)
+    if m is None:
+        window, m = _dateparser(q, today)
+    if m is not None:
+        out.text = question[: m.start()] + " " * (m.end() - m.start()) + question[m.end():]
+    out.window, out.relative = window, relative
+    if re.search(r"\bweekly\b|\bby\s+week\b|\bper\s+week\b|\bweek\s+(?:by|over)\s+week\b|\bwow\b|\bweekly\s+totals?\b", q):
+        out.grain = "week"
+    elif re.search(r"\bmonthly\b|\bby\s+month\b|\bper\s+month\b|\bmonth\s+(?:by|over)\s+month\b|\bmom\b", q):
+        out.grain = "month"
+    elif re.search(r"\bdaily\b|\bby\s+day\b|\bper\s+day\b|\bday\s+by\s+day\b", q):
+        out.grain = "day"
+    if out.window is not None and out.grain:
+        out.window = out.window.model_copy(update={"grain": out.grain})
+    return out
+
+
+def shift_back(window: Window, unit: str) -> Window:
+    """"The week before" a thread's window: the same span one unit earlier."""
+    span = (window.end - window.start) + dt.timedelta(days=1)
+    if unit == "month" and window.start.day == 1:  # a calendar month: the calendar month before
+        end = window.start - dt.timedelta(days=1)
+        return window.model_copy(update={"start": end.replace(day=1), "end": end,
+                                         "label": f"the month before {window.label}"})
+    step = {"day": dt.timedelta(days=1), "week": dt.timedelta(days=7)}.get(unit, span)
+    if unit == "month" and span.days < 28:
+        step = dt.timedelta(days=30)
+    if unit == "week" and span.days > 7:
+        step = span
+    return window.model_copy(update={"start": window.start - step, "end": window.end - step,
+                                     "label": f"the {unit} before {window.label}"})
+
+
+def default_shift(unit: str, today: dt.date) -> Window:
+    """"The week before" with no thread window: the week before last week."""
+    monday = today - dt.timedelta(days=today.weekday())
+    if unit == "day":
+        d = today - dt.timedelta(days=2)
+        return _win(d, d, "the day before yesterday", single=True)
+    if unit == "month":
+        prev_end = today.replace(day=1) - dt.timedelta(days=1)
+        pp_end = prev_end.replace(day=1) - dt.timedelta(days=1)
+        return _win(pp_end.replace(day=1), pp_end, "the month before last")
+    start = monday - dt.timedelta(days=14)
+    return _win(start, start + dt.timedelta(days=6), "the week before last")

@@ -1,0 +1,36 @@
+"""Parse cost: question → QueryPlan (linking, time words, follow-ups) over the unit table's questions.
+
+    .venv/bin/python -m bench.bench_parse
+
+Target: p95 < 5 ms per question (the parser runs at the start of every turn).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from agents.router import route
+from tests.unit.test_understanding_cases import CASES, ORGS
+from tests.unit.understanding_orgs import TODAY
+
+
+def main(rounds: int = 5) -> dict[str, float]:
+    for cat in ORGS.values():  # the per-run indexes are built once per run: build them outside the timing
+        _ = cat.phrases, cat.fuzzy_keys, cat.ids, cat.id_prefixes
+    times: list[float] = []
+    for _ in range(rounds):
+        for org, question, _exp in CASES:
+            t0 = time.perf_counter()
+            route(question, {}, ORGS[org], TODAY, None)
+            times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    out = {"questions": len(CASES), "p50_ms": statistics.median(times), "p95_ms": times[int(len(times) * 0.95)],
+           "max_ms": times[-1]}
+    print(f"parse: {out['questions']} questions × {rounds}: p50 {out['p50_ms']:.2f} ms, p95 {out['p95_ms']:.2f} ms, "
+          f"max {out['max_ms']:.1f} ms")
+    return out
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""Two organisations' catalogs, built directly (no database): the demo's, and a rail operator unlike it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from agents.understanding.catalog import Catalog, IncidentRef
+from store.demo import catalog as demo_catalog
+from store.demo.changes import SERVICE_SPECS
+
+TODAY = dt.date(2026, 11, 20)  # a Friday
+
+
+def demo() -> Catalog:
+    kpis = {k.code: [k.name, *k.aliases] for k in demo_catalog.KPI_SPECS}
+    return Catalog(
+        stations={s["code"]: s["name"] for s in demo_catalog.STATIONS},
+        regions={r["code"]: r["name"] for r in demo_catalog.REGIONS},
+        kpis=kpis, services=[s.name for s in SERVICE_SPECS],
+        incidents=["INC-2045", "INC-2044", "INC-2041"], tickets=["TCK-100231", "TCK-100232", "EXT-5531"],
+        station_regions={s["code"]: s["region"] for s in demo_catalog.STATIONS},
+        kpi_higher_is_better={k.code: k.higher_is_better for k in demo_catalog.KPI_SPECS},
+        incident_refs=[
+            IncidentRef("INC-2045", "Checkout failures after release", "checkout-api", dt.date(2026, 11, 8), "open"),
+            IncidentRef("INC-2044", "Orders DB proxy connection exhaustion", "orders-db-proxy", dt.date(2026, 11, 2), "resolved"),
+            IncidentRef("INC-2041", "Payments latency regression", "payments", dt.date(2026, 10, 21), "resolved"),
+        ],
+        deployments=["DEP-0019", "DEP-0020"], config_changes=["CFG-0007"],
+        commits=["a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"],
+    )
+
+
+def rail() -> Catalog:
+    """A rail operator: depots, routes, punctuality KPIs, ledger/fare services, OUT-/NW-/REL- ids."""
+    return Catalog(
+        stations={"KGX": "London King's Cross", "EDB": "Edinburgh Waverley", "MAN": "Manchester Piccadilly",
+                  "YRK": "York", "NCL": "Newcastle Central", "LDS": "Leeds City", "BHM": "Birmingham New Street",
+                  "BRI": "Bristol Temple Meads", "GLC": "Glasgow Central"},
+        regions={"NR": "Northern Route", "SR": "Southern Route", "SCO": "Scotland"},
+        kpis={"PPM": ["Public performance measure", "punctuality", "ppm score"],
+              "CANCEL_PCT": ["Cancellation percentage", "cancellations", "cancels", "cancelled trains"],
+              "FLEET_AVAIL": ["Fleet availability", "units available", "available units"],
+              "DELAY_PER_100MI": ["Delay minutes per 100 miles", "delay minutes", "delay mins"],
+              "TRACTION_FAULTS": ["Traction faults", "traction failures", "traction issues"]},
+        services=["ledger-svc", "fare-engine", "booking-web", "seat-reservations", "crew-roster"],
+        incidents=["OUT-78", "OUT-77", "OUT-75"], tickets=["NW-1031", "NW-1032", "NW-2001"],
+        station_regions={"KGX": "SR", "EDB": "SCO", "GLC": "SCO", "MAN": "NR", "YRK": "NR", "NCL": "NR", "LDS": "NR",
+                         "BHM": "SR", "BRI": "SR"},
+        kpi_higher_is_better={"PPM": True, "CANCEL_PCT": False, "FLEET_AVAIL": True, "DELAY_PER_100MI": False,
+                              "TRACTION_FAULTS": False},
+        incident_refs=[
+            IncidentRef("OUT-78", "Fare engine pricing errors", "fare-engine", dt.date(2026, 11, 17), "open"),
+            IncidentRef("OUT-77", "Seat reservations timing out", "seat-reservations", dt.date(2026, 11, 12), "resolved"),
+            IncidentRef("OUT-75", "Booking web outage", "booking-web", dt.date(2026, 10, 30), "resolved"),
+        ],
+        deployments=["REL-310", "REL-311"], config_changes=["CHG-88"],
+        commits=["9f2c4e1a7b3d5f60718293a4b5c6d7e8f9012345"],
+    )
+
+
+def hospital() -> Catalog:
+    """A hospital network: apostrophes and generic words in names, A&E/ER aliases, HX-/SD-/BLD- ids."""
+    return Catalog(
+        stations={"SMH": "St Mary's Hospital", "RGH": "Royal General Hospital", "NCC": "Northside Community Clinic",
+                  "WMC": "Westmead Medical Centre", "SEA": "Seattle-Tacoma"},
+        regions={"METRO": "Metro", "RURAL": "Rural Network"},
+        kpis={"ED_WAIT": ["Emergency department wait time", "ed wait", "er wait times", "A&E waits"],
+              "BED_OCC": ["Bed occupancy", "occupancy", "beds occupied"],
+              "READMIT_30D": ["30-day readmission rate", "readmissions", "readmits"],
+              "STAFF_SICK": ["Staff sickness absence", "sick leave", "absence rate"]},
+        services=["ehr-gateway", "pharmacy-api", "bed-board", "lab-results-svc"],
+        incidents=["HX-502", "HX-501"], tickets=["SD-7781", "SD-7790"],
+        station_regions={"SMH": "METRO", "RGH": "METRO", "NCC": "RURAL", "WMC": "RURAL", "SEA": "METRO"},
+        kpi_higher_is_better={"ED_WAIT": False, "BED_OCC": False, "READMIT_30D": False, "STAFF_SICK": False},
+        incident_refs=[
+            IncidentRef("HX-502", "EHR gateway timeouts", "ehr-gateway", dt.date(2026, 11, 18), "mitigated"),
+            IncidentRef("HX-501", "Lab results delayed", "lab-results-svc", dt.date(2026, 11, 2), "resolved"),
+        ],
+        deployments=["BLD-1200"], config_changes=["CC-14"],
+    )
