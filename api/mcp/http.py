@@ -124,12 +124,8 @@ class McpEndpoint:
             clock=state.clock, public_url=McpOptions().public_url,
             embedder_factory=(lambda: assistant_now.embedder) if (assistant_now := state.assistant) is not None else None,
         )
-        if state.hub is not None:
-            runtime.publish = state.hub.publish
         if state.limits is not None:
             runtime.limits = state.limits
-        if state.counters is not None:
-            runtime.counters = state.counters  # one start lock per key, shared with POST /api/chat
         server = build_server(runtime)
         server.streamable_http_app(
             streamable_http_path=PATH, stateless_http=True,

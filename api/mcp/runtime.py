@@ -25,13 +25,14 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.limits import ApiLimits, KeyCounters
+from api.limits import ApiLimits
 from store.evidence import EvidenceDraft, EvidenceRecord, insert_evidence
 from store.keys import ApiKeyInfo, resolve_key
 from store.settings import Settings
 
 if TYPE_CHECKING:
-    from agents.runtime import Publisher, RunEventOut
+    from agents.runtime import Publisher
+    from agents.runtime import RunEvent as RunEventOut
     from agents.service import Assistant
     from tools.base import ToolContext
     from tools.embeddings import Embedder
@@ -76,10 +77,11 @@ class McpRuntime:
     assistant_factory: Callable[[], Awaitable[Assistant]]
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
     limits: ApiLimits = field(default_factory=ApiLimits)
-    counters: KeyCounters = field(default_factory=KeyCounters)
     public_url: str = "http://127.0.0.1:8000"
     embedder_factory: Callable[[], Embedder] | None = None
-    # The service's event hub (live streams in this process follow MCP runs too); None on stdio.
+    # stdio: runs execute in this process (``Assistant.ask``); the service: its workers take them.
+    inline: bool = False
+    # Where run events go besides MCP progress (inline runs only).
     publish: Publisher | None = None
     _embedder: Embedder | None = None
     _assistant_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -160,16 +162,6 @@ class McpRuntime:
         return found[0]
 
     # -- runs ------------------------------------------------------------------
-
-    async def check_run_limit(self, principal: ApiKeyInfo) -> None:
-        from api.repositories import active_runs_of_key
-
-        async with self.sessions() as s:
-            active = await active_runs_of_key(s, principal.org_id, principal.id)
-        limit = self.limits.max_concurrent_runs_per_key
-        if active >= limit:
-            raise CallerError(f"too many runs in progress for this API key ({active} of {limit}); "
-                              "wait for one to finish and ask again")
 
 
 async def key_principal(sessions: async_sessionmaker[AsyncSession], key: str) -> ApiKeyInfo | None:

@@ -85,11 +85,11 @@ async def serve(settings: Settings, options: McpOptions, *, migrate_schema: bool
             if assistant is None:
                 from agents.service import Assistant
 
-                assistant = await Assistant.open(settings, target, engine=engine)
+                assistant = await Assistant.open(settings, target, engine=engine, recover=False)
             return assistant
 
         runtime = McpRuntime(settings=settings, sessions=sessions, principal_of=principal_of,
-                             assistant_factory=assistant_factory, public_url=options.public_url)
+                             assistant_factory=assistant_factory, public_url=options.public_url, inline=True)
         sys.stderr.write(f"opsgraph mcp: serving organisation {principal.org_slug!r} as a {principal.role} key "
                          f"(og_{principal.prefix}_…) over stdio\n")
         sys.stderr.flush()

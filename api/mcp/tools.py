@@ -8,7 +8,6 @@ stdio server starts without loading pandas, numpy or the agent graph.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Callable
@@ -41,6 +40,8 @@ async def ask(
     question: Annotated[str, Field(min_length=1, max_length=4000, description="the question, in plain language")],
     thread_id: Annotated[str | None, Field(description="continue a conversation: the thread_id an earlier ask "
                                                        "returned")] = None,
+    as_of: Annotated[dt.datetime | None, Field(description="pin 'now' for relative dates and SLA states (ISO 8601); "
+                                                           "default: the current time")] = None,
 ) -> CallToolResult:
     """Ask opsgraph an operations question (KPI drops, what changed before an incident, ticket triage, SLA risk…).
     Runs a full investigation through the coordinator and its specialist agents and answers in Markdown that cites
@@ -54,22 +55,26 @@ async def ask(
             thread = uuid.UUID(thread_id) if thread_id else None
         except ValueError:
             raise CallerError(f"thread_id {thread_id!r} is not a thread id") from None
+        from store.runs import RunLimitReached
+
         assistant = await rt.assistant()
-        async with rt.counters.start_lock(principal.id):
-            await rt.check_run_limit(principal)
-            try:
-                started = await assistant.start(
-                    org_id=principal.org_id, question=question, thread_id=thread, trigger="mcp",
-                    api_key_id=principal.id, publish=rt.progress_publisher(
-                        lambda n, message: ctx.report_progress(n, None, message)),
-                )
-            except LookupError:
-                raise NotFound(f"thread {thread_id} not found") from None
-            except ValueError as exc:
-                raise CallerError(str(exc)) from None
-        await asyncio.shield(started.task)  # a client that gives up does not cancel the run: it is recorded whole
-        record = await assistant.record(principal.org_id, started.run_id)
-        assert record is not None
+        run: dict[str, Any] = {"org_id": principal.org_id, "question": question, "thread_id": thread, "trigger": "mcp",
+               "api_key_id": principal.id, "as_of": as_of,
+               # counted in Postgres under the key's lock, like POST /api/chat: the limit holds across processes
+               "max_active_for_key": rt.limits.max_concurrent_runs_per_key}
+        try:
+            if rt.inline:  # stdio: no worker around, the run's job executes in this process (steps as progress)
+                progress = rt.progress_publisher(lambda n, message: ctx.report_progress(n, None, message))
+                record = await assistant.ask(publish=progress, **run)
+            else:  # the service: a worker takes the job; a client that gives up does not cancel the run
+                started = await assistant.start(**run)
+                record = await assistant.wait(principal.org_id, started.run_id)
+        except RunLimitReached as exc:
+            raise CallerError(str(exc)) from None
+        except LookupError:
+            raise NotFound(f"thread {thread_id} not found") from None
+        except ValueError as exc:
+            raise CallerError(str(exc)) from None
         link = rt.run_link(record.id)
         if record.status != "completed":
             why = record.error or "no answer"

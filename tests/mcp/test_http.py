@@ -58,7 +58,7 @@ async def test_tools_over_http_act_as_the_requests_key(service, mcp_demo, mcp_ke
     async with connect(service, mcp_keys.member) as s:
         names = {t.name for t in (await s.list_tools()).tools}
         assert {"ask", "active_signals", "get_evidence"} <= names
-        signals = await s.call_tool("active_signals", {})
+        signals = await s.call_tool("active_signals", {"station": mcp_demo.manifest["headline"]["station"]})
         assert not signals.is_error, signals.content[0].text
         found = signals.structured_content
         assert found["evidence_ids"] and found["result"]["signals"]
