@@ -21,6 +21,7 @@ from tests.mcp.conftest import (
     OTHER_LAST_DAY,
     OTHER_ORG,
     OTHER_SERVICE,
+    OTHER_STATION,
     SHIFT_DAYS,
     sql,
     stdio_command,
@@ -64,7 +65,9 @@ async def test_demo_over_stdio_tools_ask_and_resources(mcp_demo, mcp_keys):
     async with connect(mcp_demo, mcp_keys.member) as s:
         tools = {t.name: t for t in (await s.list_tools()).tools}
         assert {"ask", "kpi_series", "active_signals", "correlate_changes", "service_changes", "get_incident",
-                "classify_ticket", "ticket_sla", "search_evidence", "get_evidence", "catalog"} <= set(tools)
+                "classify_ticket", "ticket_sla", "search_evidence", "get_evidence", "catalog", "compare_kpi",
+                "rank_kpi", "attention", "kpi_values", "kpi_last_shift", "change_log", "change_lookup",
+                "incident_list", "incident_status", "ticket_counts", "sla_rate", "sla_list"} <= set(tools)
         for t in tools.values():  # every tool is described for a model, and so is every argument
             assert t.description and len(t.description) > 40
             assert all(p.get("description") for p in t.input_schema.get("properties", {}).values()), t.name
@@ -98,6 +101,11 @@ async def test_demo_over_stdio_tools_ask_and_resources(mcp_demo, mcp_keys):
         assert sorted(stored) == sorted((i, "demo") for i in ids)
         block = (await s.call_tool("kpi_series", {"kpi": head["kpi"], "station": head["station"]})).content[0].text
         assert "Evidence to cite: [E:" in block and "<<<DATA" in block and block.rstrip().endswith("DATA>>>")
+
+        log = data(await s.call_tool("change_log", {"service": inc["service"], "since": "2020-01-01T00:00:00Z"}))
+        assert inc["cause"]["external_id"] in json.dumps(log["result"]) and log["evidence_ids"]
+        latest = data(await s.call_tool("incident_list", {"limit": 1}))
+        assert len(latest["result"]["items"]) == 1
 
         # resources: the incident's report and an evidence item
         report = await s.read_resource(f"opsgraph://incidents/{inc['external_id']}")
@@ -133,6 +141,11 @@ async def test_another_organisation_sees_none_of_the_demo(mcp_demo, mcp_keys):
         onset = OTHER_LAST_DAY - dt.timedelta(days=SHIFT_DAYS - 1)
         assert shift["direction"] == "down" and shift["bad"]
         assert abs((dt.date.fromisoformat(shift["onset"]) - onset).days) <= 3
+        compared = data(await s.call_tool("compare_kpi", {"kpi": OTHER_KPI, "scopes": ["station:GDN", "station:KIEL"],
+                                                          "start": str(OTHER_LAST_DAY - dt.timedelta(days=9))}))
+        assert compared["result"]["worst"].startswith(OTHER_STATION) and compared["evidence_ids"]
+        listed = data(await s.call_tool("incident_list", {}))
+        assert [i["external_id"] for i in listed["result"]["items"]] == [OTHER_INCIDENT]
         attention = data(await s.call_tool("active_signals", {"region": "baltic"}))
         assert [x["kpi"] for x in attention["result"]["signals"]] == [OTHER_KPI]
         owners = sql(mcp_demo, "SELECT DISTINCT o.slug FROM evidence e JOIN orgs o ON o.id = e.org_id WHERE e.id = ANY(%s)",
