@@ -131,6 +131,22 @@ class Catalog:
         return out
 
     @cached_property
+    def kpi_words(self) -> frozenset[str]:
+        """Every word of every KPI phrase (an all-caps word among them is not a place)."""
+        return frozenset(w for p, c in self.phrases.items() if any(k == "kpi" for k, _, _ in c) for w in p.split())
+
+    @cached_property
+    def ids_squashed(self) -> dict[str, tuple[str, str]]:
+        """Ids without separators ("nw1031" → NW-1031)."""
+        return {re.sub(r"[-_ ]", "", k): v for k, v in self.ids.items()}
+
+    @cached_property
+    def kpi_name_tokens(self) -> list[tuple[str, list[str]]]:
+        """(KPI code, the words of one of its names), for matching by coverage."""
+        return [(code, toks) for code, names in self.kpis.items() for n in names
+                if (toks := [stem(t) for t in re.split(r"[^a-z0-9]+", re.sub(r"[()]", " ", n.lower())) if t])]
+
+    @cached_property
     def id_prefixes(self) -> dict[str, str]:
         """The letters an id kind starts with (``out`` → incident), learnt from the data."""
         seen: dict[str, dict[str, int]] = {}

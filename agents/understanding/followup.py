@@ -42,7 +42,7 @@ def _grain(plan: QueryPlan) -> str | None:
 def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date) -> QueryPlan:
     """Fill what this turn leaves open from the thread's last plan; resolve "the week before"."""
     rel, grain = _relative(new), _grain(new)
-    plan = new.model_copy(deep=True)
+    plan = new  # parse() made it for this turn alone: filled in place
     wanted = next((n.split(":", 1)[1] for n in plan.notes if n.startswith("wanted:")), None)
     plan.notes = [n for n in plan.notes if not n.startswith(("relative:", "grain:", "wanted:"))]
     if rel and plan.window is None:

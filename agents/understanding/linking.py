@@ -81,8 +81,7 @@ def link(question: str, cat: Catalog) -> Links:
     used_raw: set[int] = set()
 
     # 1. Identifiers, looked up in the data (any case, with or without the separator).
-    squashed = {re.sub(r"[-_ ]", "", k): v for k, v in cat.ids.items()}
-    shas = [s.lower() for s in cat.commits]
+    squashed = cat.ids_squashed
     for i, (r, _) in enumerate(raws):
         low = r.lower()
         hit = cat.ids.get(low) or squashed.get(re.sub(r"[-_]", "", low)) if any(ch.isdigit() for ch in low) else None
@@ -91,7 +90,7 @@ def link(question: str, cat: Catalog) -> Links:
             used_raw.add(i)
             continue
         if len(low) >= 7 and re.fullmatch(r"[0-9a-f]+", low) and any(ch.isdigit() for ch in low):
-            full = [s for s, low_s in zip(cat.commits, shas, strict=True) if low_s.startswith(low)]
+            full = [s for s in cat.commits if s.lower().startswith(low)]
             if full:
                 out.add("commit", full[0])
                 used_raw.add(i)
@@ -221,15 +220,17 @@ def link(question: str, cat: Catalog) -> Links:
 def _kpi_by_coverage(out: Links, words: list[str], cat: Catalog) -> None:
     """No KPI named exactly: the KPI whose name's words the question covers best ("on-time maintenance rate")."""
     have = set(words)
+    prefixes = tuple(w for w in have if len(w) >= 4)
     scores: dict[str, float] = {}
-    for code, names in cat.kpis.items():
-        for n in names:
-            toks = [stem(t) for t in re.split(r"[^a-z0-9]+", re.sub(r"\(|\)", " ", n.lower())) if t]
-            hit = [t in have or any(len(w) >= 4 and t.startswith(w) for w in have) for t in toks]  # "perf"
-            specific = any(h and t not in GENERIC for h, t in zip(hit, toks, strict=True))
-            if not toks or not (specific or (sum(hit) >= 3 and sum(hit) / len(toks) >= 0.75)):
-                continue
-            scores[code] = max(scores.get(code, 0.0), sum(hit) / len(toks))
+    for code, toks in cat.kpi_name_tokens:
+        hit = [t in have or (bool(prefixes) and t.startswith(prefixes)) for t in toks]  # "perf" → performance
+        n = sum(hit)
+        if not n:
+            continue
+        specific = any(h and t not in GENERIC for h, t in zip(hit, toks, strict=True))
+        if not (specific or (n >= 3 and n / len(toks) >= 0.75)):
+            continue
+        scores[code] = max(scores.get(code, 0.0), n / len(toks))
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     if ranked and ranked[0][1] >= 0.6 and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
         out.add("kpi", ranked[0][0])
@@ -237,8 +238,7 @@ def _kpi_by_coverage(out: Links, words: list[str], cat: Catalog) -> None:
 
 
 def _is_kpi_word(word: str, cat: Catalog) -> bool:
-    w = stem(word.lower())
-    return any(w in p.split() for p, c in cat.phrases.items() if any(k == "kpi" for k, _, _ in c))
+    return stem(word.lower()) in cat.kpi_words
 
 
 def _single_ok(t: _Tok, toks: list[_Tok], i: int) -> bool:
