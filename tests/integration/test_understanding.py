@@ -165,3 +165,16 @@ async def test_demo_follow_up_switches_from_kpi_to_service(assistant, demo):
 async def test_demo_unknown_station_lists_suggestions(assistant, demo):
     r = await _ask(assistant, demo.org_id, "aog events at jfk last week")
     assert r.tool_calls == [] and "I don't know a station called “jfk”" in r.answer
+
+
+def test_cli_ask_as_of_pins_now(demo, tmp_path):
+    from tests.integration.test_cli import _run
+
+    env = {"DATABASE_URL": demo.target.sqlalchemy_url, "OPSGRAPH_HOME": str(tmp_path)}
+    out = _run(["ask", "otp mx rate at dallas yesterday", "--as-of", "2026-11-04T09:30", "--json"], env)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    query = next(s for s in doc["steps"] if s["agent"] == "coordinator")["output"]["query"]
+    assert query["window"]["start"] == "2026-11-03" and query["subjects"]["scopes"][0]["code"] == "DAL"
+    bad = _run(["ask", "hello", "--as-of", "last tuesday"], env)
+    assert bad.returncode == 2 and "--as-of" in bad.stderr
