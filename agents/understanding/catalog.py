@@ -80,6 +80,7 @@ class Catalog:
     deployments: list[str] = field(default_factory=list)
     config_changes: list[str] = field(default_factory=list)
     commits: list[str] = field(default_factory=list)  # full shas
+    commit_messages: dict[str, str] = field(default_factory=dict)  # sha → first line (the latest 5000 commits)
 
     @classmethod
     async def load(cls, session: AsyncSession, org_id: int) -> Catalog:
@@ -102,12 +103,15 @@ class Catalog:
                          (SELECT coalesce(json_agg(external_id), '[]') FROM tickets WHERE org_id = :org),
                          (SELECT coalesce(json_agg(external_id), '[]') FROM deployments WHERE org_id = :org),
                          (SELECT coalesce(json_agg(external_id), '[]') FROM config_changes WHERE org_id = :org),
-                         (SELECT coalesce(json_agg(sha), '[]') FROM commits WHERE org_id = :org)"""
+                         (SELECT coalesce(json_agg(sha), '[]') FROM commits WHERE org_id = :org),
+                         (SELECT coalesce(json_object_agg(sha, msg), '{}') FROM (
+                            SELECT sha, left(split_part(message, E'\n', 1), 200) AS msg FROM commits
+                            WHERE org_id = :org ORDER BY committed_at DESC LIMIT 5000) c)"""
                 ),
                 {"org": org_id},
             )
         ).one()
-        stations, regions, kpis, services, incidents, tickets, deployments, configs, commits = row
+        stations, regions, kpis, services, incidents, tickets, deployments, configs, commits, messages = row
         refs = [IncidentRef(e, t or "", s, dt.date.fromisoformat(str(d)[:10]), st) for e, t, s, d, st in incidents]
         return cls(
             stations={c: n for c, n, _ in stations}, regions=dict(regions),
@@ -116,6 +120,7 @@ class Catalog:
             station_regions={c: r for c, _, r in stations},
             kpi_higher_is_better={c: bool(h) for c, _, h in kpis},
             incident_refs=refs, deployments=list(deployments), config_changes=list(configs), commits=list(commits),
+            commit_messages=dict(messages),
         )
 
     # -- indexes (built once per catalog, i.e. once per run) ---------------------

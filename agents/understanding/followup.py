@@ -49,8 +49,16 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
         plan.window = shift_back(prior.window, rel) if prior and prior.window else default_shift(rel, today)
         if prior and prior.window:
             plan.inherited.append("window")
+    if plan.operation == "clarify" and wanted:
+        plan.notes.append(f"pending:{wanted}")  # what to do once the user answers
     if prior is None or prior.operation in ("unknown", "out_of_scope"):
         return _with_grain(plan, grain, today)
+    if prior.operation == "clarify" and prior.clarification:
+        if answered := _answer(plan, prior):
+            return _with_grain(answered, grain, today)
+        if plan.operation == "out_of_scope":
+            return prior.model_copy(deep=True)  # not an answer: ask again
+        return _with_grain(plan, grain, today)  # a new question
     s, ps = plan.subjects, prior.subjects
     names_something = bool(s.scopes or s.services or s.incidents or s.tickets or plan.kpis or s.deployments
                            or s.config_changes or s.commits)
@@ -166,6 +174,27 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
     if plan.follow_up and plan.operation == "lookup" and not plan.chart and prior.chart and not names_something:
         plan.chart = True
     return _with_grain(plan, grain, today)
+
+
+def _answer(plan: QueryPlan, prior: QueryPlan) -> QueryPlan | None:
+    """The user's reply to a clarifying question: the pending plan with what was missing filled in."""
+    pending = next((n.split(":", 1)[1] for n in prior.notes if n.startswith("pending:")), None)
+    kind, cands = prior.clarification.kind if prior.clarification else "", (
+        prior.clarification.candidates if prior.clarification else [])
+    s, ps = plan.subjects, prior.subjects
+    if kind == "KPI" and plan.kpis and (not cands or plan.kpis[0] in cands) and pending:
+        out = prior.model_copy(deep=True)
+        out.operation, out.clarification, out.kpis = pending, None, list(plan.kpis)  # type: ignore[assignment]
+    elif kind == "station" and s.scopes and s.scopes[0].code in cands:
+        out = prior.model_copy(deep=True)
+        out.operation, out.clarification = (pending or "lookup"), None  # type: ignore[assignment]
+        out.subjects.scopes = [x for x in ps.scopes if x.code not in cands] + s.scopes[:1]
+    else:
+        return None
+    out.notes = [n for n in out.notes if not n.startswith("pending:")]
+    out.window = plan.window or out.window
+    out.follow_up, out.inherited = True, ["clarification"]
+    return out
 
 
 def _with_grain(plan: QueryPlan, grain: str | None, today: dt.date) -> QueryPlan:

@@ -159,6 +159,16 @@ def _incident_by_words(q: str, cat: Catalog, tp: TimeParse, services: list[str])
     return []
 
 
+def _commit_by_words(q: str, cat: Catalog) -> list[str]:
+    """Commits whose message uses the question's distinctive words (hyphenated or 5+ letters)."""
+    words = [w for w in re.findall(r"[a-z0-9][a-z0-9_-]{3,}", q.lower())
+             if w not in STOP and (("-" in w) or len(w) >= 5) and w not in ("commit", "commits", "deployed")]
+    if not words or not cat.commit_messages:
+        return []
+    hits = [sha for sha, msg in cat.commit_messages.items() if all(w in msg.lower() for w in words[:2])]
+    return hits[:1] if len(hits) == 1 else []
+
+
 def _incident_of_service(q: str, cat: Catalog, services: list[str]) -> str | None:
     """An incident of the named service whose title's own words the question uses."""
     svc_words = {w for sv in services for w in re.split(r"[^a-z0-9]+", sv.lower())}
@@ -208,6 +218,14 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         from agents.understanding.linking import _suggest
 
         unknown.append(UnknownName(kind="KPI", text=text, suggestions=_suggest(text, names)))
+    if op == "out_of_scope" and _CHANGELOG.search(q) and not unknown:
+        for word in re.findall(r"(?<![\w-])[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?![\w-])", q.lower()):
+            if word not in cat.services and not re.fullmatch(r"[a-z]+-\d+", word):
+                from agents.understanding.linking import _suggest
+
+                unknown.append(UnknownName(kind="service", text=word,
+                                           suggestions=_suggest(word, {x.lower(): x for x in cat.services})))
+                break
     if unknown:
         plan.unknown = unknown
         plan.operation = "unknown"
@@ -215,21 +233,25 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     if links.ambiguous and op not in ("ticket_classify",):
         kind, text, cands = links.ambiguous[0]
         names = [f"{c} ({cat.stations[c]})" if kind == "station" and c in cat.stations else c for c in cands]
+        if op in ("rank", "compare", "lookup", "explain", "attention"):
+            plan.notes.append(f"wanted:{'lookup' if op == 'attention' else op}")
         plan.clarification = Clarification(kind=kind, candidates=cands,
                                            question=f"“{text}” matches several {kind}s: {', '.join(names)}. Which one did you mean?")
         plan.operation = "clarify"
         return plan
     asks_kpi = op in ("rank", "compare", "lookup", "explain") or (op == "attention" and not _ATTENTION.search(q))
-    if op in ("rank", "compare", "lookup", "explain") and not plan.kpis:
-        plan.notes.append(f"wanted:{op}")  # a follow-up fills the KPI from the thread instead of asking
+    if op in ("rank", "compare", "lookup", "explain", "attention") and not plan.kpis and not any(
+            n.startswith("wanted:") for n in plan.notes):
+        plan.notes.append(f"wanted:{'lookup' if op == 'attention' else op}")  # a follow-up fills the KPI from the thread instead of asking
     if asks_kpi and not plan.kpis and links.weak_kpis and not plan.subjects.services:
         cands = links.weak_kpis[0]
         plan.clarification = Clarification(kind="KPI", candidates=cands, question=(
             "Which KPI do you mean: " + ", ".join(f"{c} ({cat.kpis[c][0]})" for c in cands if c in cat.kpis) + "?"))
         plan.operation = "clarify"
-    elif op == "rank" and not plan.kpis:
+    elif op in ("rank", "compare") and not plan.kpis:
+        verb = "Rank" if op == "rank" else "Compare"
         plan.clarification = Clarification(kind="KPI", candidates=list(cat.kpis), question=(
-            "Rank by which KPI? " + ", ".join(f"{v[0]} ({c})" for c, v in list(cat.kpis.items())[:8])))
+            f"{verb} by which KPI? " + ", ".join(f"{v[0]} ({c})" for c, v in list(cat.kpis.items())[:8])))
         plan.operation = "clarify"
     return plan
 
@@ -254,6 +276,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         if re.search(r"\bsla\b|\bbreach|\bdeadline|\bdue\b|\boverdue|\bat[- ]risk", q, _I) and not re.search(r"classif|triage", q, _I):
             return "ticket_sla"
         return "ticket_classify"
+    if not s.commits and re.search(r"\bcommits?\b", q, _I) and (found := _commit_by_words(q, cat)):
+        s.commits = found  # "was the retry-backoff commit deployed?"
     if s.deployments or s.config_changes or s.commits:
         return "changelog"
     if s.services and _CHANGELOG.search(q) and not re.search(r"\bbefore\b.*\b(jump|spik|drop|r[io]se|fell|went)", q, _I):

@@ -104,6 +104,9 @@ async def test_rail_ambiguous_kpi_word_asks_which(rail_assistant):
     assert r.tool_calls == [] and r.route == []
     assert "DELAY_PER_100MI" in r.answer and "DELAY_INCIDENTS" in r.answer and "?" in r.answer
     assert _coordinator_query(r)["operation"] == "clarify"
+    answer = await _ask(a, org, "delay mins", thread_id=r.thread_id)  # the reply fills in what was asked
+    call = answer.tool_calls[0]
+    assert call.arguments["kpi"] == "DELAY_PER_100MI" and call.arguments["station"] == "YRK"
 
 
 async def test_rail_follow_up_keeps_the_kpi_then_switches_to_a_service(rail_assistant):

@@ -335,6 +335,16 @@ CASES += [
     (H, "what caused the lab results delay", {"op": "incident_cause", "inc": ["HX-501"]}),
 ]
 
+CASES += [
+    (D, "was the retry-backoff commit deployed?", {"op": "changelog", "sha": ["a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"]}),
+    (D, "who changed the fare-engine config?", {"op": "unknown", "unknown": "fare-engine"}),
+    (D, "East vs West region", {"op": "clarify"}),
+    (D, "otp mx", {"prior": ["East vs West region"], "op": "compare", "kpi": "OTP_MX_RATE", "at": ["EAST", "WEST"]}),
+    (R, "delay mins", {"prior": ["delays at york last week"], "op": "lookup", "kpi": "DELAY_PER_100MI", "at": ["YRK"], "win": LW}),
+    (R, "the worst", {"prior": ["which station is worst?"], "op": "clarify"}),
+    (R, "BOI vs PDX last week", {"op": "unknown", "unknown": "BOI"}),
+]
+
 # Names any way people type them: code, lower-case code after "at", the full name, a part of it, a typo.
 _NAMES = {
     D: [("DAL", "DAL", "dal", "Dallas Love Field", "dallas", "dalas"), ("HOU", "HOU", "hou", "Houston Hobby", "houston", "huston"),
@@ -362,7 +372,7 @@ def _plan(org: str, question: str, prior: list[str] | None = None) -> QueryPlan:
     cat, last = ORGS[org], None
     for p in prior or []:
         r = route(p, {}, cat, TODAY, last)
-        last = r.query if r.specialists else last
+        last = r.query if (r.specialists or r.intent == "clarify") else last  # as the coordinator keeps it
     r = route(question, {}, cat, TODAY, last)
     assert r.query is not None
     return r.query
