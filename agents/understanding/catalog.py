@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agents.understanding.vocab import STOP
+from agents.understanding.vocab import STOP, words
 
 _SPLIT = re.compile(r"[^a-z0-9]+")
 
@@ -40,14 +40,14 @@ def phrase(s: str) -> str:
 
 
 # Words too generic to name a place or a metric on their own (English, not any organisation's).
-GENERIC = frozenset(  # noqa: SIM905 - a word list reads better as text
+GENERIC = words(
     "the of and a an at in on for to by with from de la le los las el san st saint fort port new old north south "
     "east west central upper lower main city town county international national regional airport field station "
     "depot hub yard terminal center centre hospital clinic site plant office branch campus park street road "
     "general memorial university community medical health care service services system systems platform api app "
     "web db data rate ratio percent percentage count total number time minute hour day week month year average mean "
     "sum score level index event value daily weekly monthly performance metric kpi region area zone "
-    "on-time ontime group team unit line".split()
+    "on-time ontime group team unit line"
 )
 
 

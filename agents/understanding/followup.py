@@ -27,7 +27,7 @@ _CUE = re.compile(r"^\s*(and|what about|how about|same|also|now|ok(?:ay)?|then|f
                   r"\b(same (?:thing|question|for)|there|that one|instead|too|as well|the chart|the week before|"
                   r"the day before|the month before|that period|then|it|its|that|this one|them|those)\b", re.IGNORECASE)
 _BREAKDOWN = re.compile(r"\b(break(?:\s+it)?\s+down|by station|per station|each station|by region|per region|"
-                        r"each region|split by)\b", re.I)
+                        r"each region|split by)\b", re.IGNORECASE)
 _CAUSE = re.compile(r"\b(caus\w*|why|root|behind|changed)\b", re.IGNORECASE)
 
 
@@ -78,7 +78,7 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
             plan.operation = "explain"
         elif prior.kpis and plan.operation in _KPI_OPS and ranks and not s.scopes:
             plan.operation = "rank"
-            plan.group_by = "region" if re.search(r"\bregions?\b", question, re.I) else "station"
+            plan.group_by = "region" if re.search(r"\bregions?\b", question, re.IGNORECASE) else "station"
         if plan.operation == "ticket_stats":
             new_f, old_f = _ticket_filters(question), prior.filters
             plan.filters = old_f.model_copy(update={k: v for k, v in new_f.model_dump().items() if v})
@@ -117,9 +117,9 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
     if plan.operation == "rank" and (m := _TOPN.search(question)):
         plan.limit = int(m.group(1)) if m.group(1).isdigit() else _WORDN[m.group(1).lower()]
     if plan.operation == "rank" and plan.follow_up:
-        if re.search(r"\b(best|strongest)\b", question, re.I):
+        if re.search(r"\b(best|strongest)\b", question, re.IGNORECASE):
             plan.order = "best"
-        elif re.search(r"\b(worst|weakest)\b", question, re.I):
+        elif re.search(r"\b(worst|weakest)\b", question, re.IGNORECASE):
             plan.order = "worst"
         plan.order = plan.order or prior.order or "worst"
         plan.group_by = plan.group_by or prior.group_by or "station"

@@ -14,6 +14,7 @@ from agents.plan import (
     QueryPlan,
     ScopeRef,
     ServiceMetric,
+    ServiceMetricRole,
     Subjects,
     TicketText,
     UnknownName,
@@ -59,7 +60,7 @@ _FOLLOW = re.compile(r"^\s*(and|what about|how about|same(?: thing)?(?: for)?|al
 _COMPANY = re.compile(r"\b(company[- ]wide|overall|(?:vs\.?|versus|against|to|with)\s+(?:the\s+)?(?:company|network|rest)"
                       r"(?:\s+average)?|(?:company|network)\s+average|across (?:all|the (?:whole )?(?:company|network|org\w*))|all stations|"
                       r"whole (?:company|network|org\w*)|network[- ]wide|everywhere|in total)\b", _I)
-_ROLE = [("errors", re.compile(r"\b(errors?|error rate|5\d\d|failures?|failing|exceptions?)\b", _I)),
+_ROLE: list[tuple[ServiceMetricRole, re.Pattern[str]]] = [("errors", re.compile(r"\b(errors?|error rate|5\d\d|failures?|failing|exceptions?)\b", _I)),
          ("latency", re.compile(r"\b(latency|p9\d|p50|slow\w*|response time|lag\w*)\b", _I)),
          ("throughput", re.compile(r"\b(throughput|traffic|rps|qps|requests? per|volume)\b", _I)),
          ("saturation", re.compile(r"\b(cpu|memory|saturat\w*|utili[sz]ation|load)\b", _I))]
@@ -232,11 +233,11 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         return plan
     if links.ambiguous and op not in ("ticket_classify",):
         kind, text, cands = links.ambiguous[0]
-        names = [f"{c} ({cat.stations[c]})" if kind == "station" and c in cat.stations else c for c in cands]
+        labels = [f"{c} ({cat.stations[c]})" if kind == "station" and c in cat.stations else c for c in cands]
         if op in ("rank", "compare", "lookup", "explain", "attention"):
             plan.notes.append(f"wanted:{'lookup' if op == 'attention' else op}")
         plan.clarification = Clarification(kind=kind, candidates=cands,
-                                           question=f"“{text}” matches several {kind}s: {', '.join(names)}. Which one did you mean?")
+                                           question=f"“{text}” matches several {kind}s: {', '.join(labels)}. Which one did you mean?")
         plan.operation = "clarify"
         return plan
     asks_kpi = op in ("rank", "compare", "lookup", "explain") or (op == "attention" and not _ATTENTION.search(q))

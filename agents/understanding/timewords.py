@@ -79,10 +79,12 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
     md = rf"(?:{_MON_RE}\.?\s+{_DAY}|{_DAY}(?:\s+of)?\s+{_MON_RE}\.?)"
     if m := re.search(rf"\b(?:between|from)\s+(?:the\s+)?(?P<a>{md})\s+(?:and|to|until|till|through|-|–)\s+(?:the\s+)?"
                       rf"(?P<b>{md}|\d{{1,2}}(?:st|nd|rd|th)?)\b", q):
-        a = _anydate(m.group("a"), today)
-        b = _anydate(m.group("b"), today) or (a and _d(a.year, a.month, int(re.match(r"\d+", m.group("b")).group(0))))
-        if a and b:
-            return _win(a, b, m.group(0)), None, m
+        first, tail = _anydate(m.group("a"), today), m.group("b")
+        last = _anydate(tail, today)
+        if last is None and first is not None and (dm := re.match(r"\d+", tail)):
+            last = _d(first.year, first.month, int(dm.group(0)))  # "from nov 2 to the 8th"
+        if first and last:
+            return _win(first, last, m.group(0)), None, m
     if m := re.search(r"\bsince\s+the\s+(\d{1,2})(?:st|nd|rd|th)\b", q):
         d = _d(today.year, today.month, int(m.group(1)))
         if d and d <= today:
@@ -116,9 +118,9 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
         if unit == "day":
             d = today - dt.timedelta(days=n)
             return _win(d, d, m.group(0), single=True), None, m
-        start = (monday - dt.timedelta(days=7 * n)) if unit == "week" else None
-        if start:
-            return _win(start, start + dt.timedelta(days=6), m.group(0)), None, m
+        if unit == "week":
+            wk = monday - dt.timedelta(days=7 * n)
+            return _win(wk, wk + dt.timedelta(days=6), m.group(0)), None, m
         y, mo = today.year, today.month - n
         while mo < 1:
             y, mo = y - 1, mo + 12
@@ -169,11 +171,12 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
     if m := re.search(rf"\bsince\s+(?:last\s+)?({_WD_RE})\b", q):
         back = (today.weekday() - _wd(m.group(1))) % 7 or 7
         return _win(today - dt.timedelta(days=back), today, m.group(0)), None, m
-    if m := re.search(rf"\b(?:on\s+)?(?:last\s+)?({_WD_RE})\b(?!\s*{_DAY})", q):
-        if not re.match(r"(?:mon|sun|sat|wed)$", m.group(1)) or "last" in m.group(0) or "on " in m.group(0):
-            back = (today.weekday() - _wd(m.group(1))) % 7 or 7
-            d = today - dt.timedelta(days=back)
-            return _win(d, d, m.group(0), single=True), None, m
+    if (m := re.search(rf"\b(?:on\s+)?(?:last\s+)?({_WD_RE})\b(?!\s*{_DAY})", q)) and (
+        not re.match(r"(?:mon|sun|sat|wed)$", m.group(1)) or "last" in m.group(0) or "on " in m.group(0)
+    ):
+        back = (today.weekday() - _wd(m.group(1))) % 7 or 7
+        d = today - dt.timedelta(days=back)
+        return _win(d, d, m.group(0), single=True), None, m
     if m := re.search(rf"\b(?:(since|from)\s+)?(?:on\s+|the\s+)?(?:{_MON_RE}\.?\s+{_DAY}(?:,?\s+(\d{{4}}))?|{_DAY}(?:\s+of)?\s+{_MON_RE}\.?(?:,?\s+(\d{{4}}))?)\b", q):
         d = _anydate(m.group(0), today)
         if d:
@@ -213,7 +216,7 @@ def _dateparser(q: str, today: dt.date) -> tuple[Window | None, re.Match[str] | 
     m = re.search(r"\b\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?\b", q)
     if not m:
         return None, None
-    import dateparser  # imported lazily: only questions with such fragments pay for it
+    import dateparser  # type: ignore[import-untyped]  # imported lazily: only questions with such fragments pay for it
 
     base = dt.datetime.combine(today, dt.time(12))
     got = dateparser.parse(m.group(0), settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past",
