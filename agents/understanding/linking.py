@@ -173,12 +173,15 @@ def link(question: str, cat: Catalog) -> Links:
     # 5. Things that look like names but are not in the catalog.
     st_choices = _station_choices(cat)
     seen: set[str] = set()
+    alpha = [w for w, _ in raws if w.isalpha()]
+    shouting = len(alpha) >= 4 and sum(w.isupper() for w in alpha) > 0.6 * len(alpha)  # "WHY DID OTP DROP AT DAL"
     for t in free:
         prev = toks[toks.index(t) - 1].raw.lower() if toks.index(t) > 0 else ""
         word = t.raw
         if word.upper() in ACRONYMS or word.lower() in seen:
             continue
-        if re.fullmatch(r"[A-Z]{2,5}", word) and not _is_kpi_word(word, cat):
+        if (re.fullmatch(r"[A-Z]{2,5}", word) and not _is_kpi_word(word, cat) and word.lower() not in STOP
+                and (not shouting or prev in ("at", "in", "vs", "versus"))):
             seen.add(word.lower())
             out.unknown.append(UnknownName(kind="station", text=word, suggestions=_suggest(word, st_choices)))
         elif prev in ("at", "in", "vs", "versus", "near") and word.lower() not in STOP and word.lower() not in GENERIC and word.isalpha() and (

@@ -345,6 +345,17 @@ CASES += [
     (R, "BOI vs PDX last week", {"op": "unknown", "unknown": "BOI"}),
 ]
 
+CASES += [
+    (D, "WHY DID OTP MX DROP AT DAL", {"op": "explain", "kpi": "OTP_MX_RATE", "at": ["DAL"]}),
+    (D, "NEW incidents?", {"op": "incident_list"}),
+    (D, "otp for DAL, HOU and AUS", {"op": "compare", "kpi": "OTP_MX_RATE", "at": ["DAL", "HOU", "AUS"]}),
+    (D, "houston's otp", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["HOU"]}),
+    (D, "CASB tickets breached", {"op": "ticket_stats", "product": ["CASB"], "sla": "breached"}),
+    (R, "PPM AT YORK LAST WEEK", {"op": "lookup", "kpi": "PPM", "at": ["YRK"], "win": LW}),
+    (R, "york/leeds ppm", {"op": "compare", "kpi": "PPM", "at": ["YRK", "LDS"]}),
+    (R, "PPM AT LHR", {"op": "unknown", "unknown": "LHR"}),
+]
+
 # Names any way people type them: code, lower-case code after "at", the full name, a part of it, a typo.
 _NAMES = {
     D: [("DAL", "DAL", "dal", "Dallas Love Field", "dallas", "dalas"), ("HOU", "HOU", "hou", "Houston Hobby", "houston", "huston"),
