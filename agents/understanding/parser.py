@@ -203,6 +203,10 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         plan.notes.append(f"grain:{tp.grain}")
     plan.chart = bool(_CHART.search(q))
     plan.service_metrics = [ServiceMetric(role=role) for role, rx in _ROLE if rx.search(q)] if links.services else []
+    if links.services:  # a metric named as the organisation stores it ("p99_ms", "error_rate")
+        for name in re.findall(r"(?<![\w-])([a-z][a-z0-9]*_[a-z0-9_]+)(?![\w-])", q):
+            role = next((r for r, rx in _ROLE if rx.search(name.replace("_", " "))), None)
+            plan.service_metrics = [m for m in plan.service_metrics if m.role != role] + [ServiceMetric(role=role, name=name)]
     op = _operation(q, plan, links, cat, tp)
     plan.operation = op
     unknown = list(links.unknown)

@@ -356,6 +356,11 @@ CASES += [
     (R, "PPM AT LHR", {"op": "unknown", "unknown": "LHR"}),
 ]
 
+CASES += [
+    (R, "why did ledger-svc p99_ms jump yesterday", {"op": "explain", "svc": ["ledger-svc"], "metric": "p99_ms", "day": "2026-11-19"}),
+    (R, "fare-engine rps dropped", {"op": "explain", "svc": ["fare-engine"], "role": "throughput"}),
+]
+
 # Names any way people type them: code, lower-case code after "at", the full name, a part of it, a typo.
 _NAMES = {
     D: [("DAL", "DAL", "dal", "Dallas Love Field", "dallas", "dalas"), ("HOU", "HOU", "hou", "Houston Hobby", "houston", "huston"),
@@ -403,6 +408,7 @@ def _check(plan: QueryPlan, exp: dict[str, Any]) -> None:
         "order": lambda v: plan.order == v, "limit": lambda v: plan.limit == v, "group_by": lambda v: plan.group_by == v,
         "chart": lambda v: plan.chart == v, "deps": lambda v: plan.include_dependencies == v,
         "role": lambda v: v in [m.role for m in plan.service_metrics],
+        "metric": lambda v: v in [m.name for m in plan.service_metrics],
         "status": lambda v: plan.filters.status == v, "tier": lambda v: plan.filters.customer_tier == v,
         "priority": lambda v: plan.filters.priority == v, "product": lambda v: plan.filters.product == v,
         "sla": lambda v: plan.filters.sla == v, "count": lambda v: plan.count == v, "rate": lambda v: plan.rate == v,
