@@ -16,7 +16,6 @@ from agents.understanding.parser import (
     _RANK,
     _STATUS,
     _TOPN,
-    _WHY,
     _WORDN,
     _ticket_filters,
 )
@@ -25,9 +24,11 @@ from agents.understanding.timewords import default_shift, shift_back
 _KPI_OPS = ("lookup", "explain", "compare", "rank", "attention")
 _CUE = re.compile(r"^\s*(and|what about|how about|same|also|now|ok(?:ay)?|then|for|instead|vs)\b|"
                   r"\b(same (?:thing|question|for)|there|that one|instead|too|as well|the chart|the week before|"
-                  r"the day before|the month before|that period|then|it|its|that|this one|them|those)\b", re.IGNORECASE)
+                  r"the day before|the month before|that period|then|it|its|that|this one|them|those|which one|which is|"
+                  r"worse|better|higher|lower)\b", re.IGNORECASE)
 _BREAKDOWN = re.compile(r"\b(break(?:\s+it)?\s+down|by station|per station|each station|by region|per region|"
                         r"each region|split by)\b", re.IGNORECASE)
+_WHY_ASKED = re.compile(r"\b(why|caus\w*|root[- ]cause|what changed|explain\w*|behind|reason|what happened)\b", re.IGNORECASE)
 _CAUSE = re.compile(r"\b(caus\w*|why|root|behind|changed)\b", re.IGNORECASE)
 
 
@@ -68,7 +69,7 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
         plan.kpis = list(prior.kpis)
         plan.inherited.append("kpis")
         plan.follow_up = True
-    why = bool(_WHY.search(question))
+    why = bool(_WHY_ASKED.search(question))
     ranks = bool(_RANK.search(question) or _BREAKDOWN.search(question))
     if plan.operation == "out_of_scope":
         if not (names_something or cue or rel or plan.window or plan.chart or grain or why or ranks):
@@ -91,7 +92,7 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
             plan.operation = "changelog"
             plan.include_dependencies = bool(_DEPENDS.search(question))
         plan.follow_up = True
-        if plan.chart and plan.operation in ("explain", "attention", "compare", "rank"):
+        if plan.chart and plan.operation in ("explain", "attention", "rank"):
             plan.operation = "lookup"
         for field in ("order", "limit", "group_by", "report_kind", "rate", "count", "include_dependencies"):
             if getattr(plan, field) in (None, False) and getattr(prior, field) not in (None, False):
@@ -108,6 +109,12 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
         plan.rate, plan.count = None, False
         plan.inherited.append("tickets")
         plan.follow_up = True
+    if (plan.operation == "ticket_stats" and prior.operation == "ticket_stats" and not plan.follow_up
+            and re.search(r"\b(those|them|these|of them|of those|and|also|what about|how about)\b", question, re.IGNORECASE)):
+        plan.filters = prior.filters.model_copy(update={k: v for k, v in plan.filters.model_dump().items() if v})
+        plan.window = plan.window or prior.window
+        plan.follow_up = True
+        plan.inherited.append("filters")
     if plan.operation == "lookup" and not s.scopes and prior.operation in ("compare", "rank") and plan.kpis:
         plan.operation = prior.operation  # "what about <another KPI>?" after a comparison or a ranking
         for field in ("order", "limit", "group_by"):

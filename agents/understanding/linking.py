@@ -19,6 +19,7 @@ from rapidfuzz import fuzz, process
 from agents.plan import UnknownName
 from agents.understanding.catalog import GENERIC, Catalog, stem
 from agents.understanding.vocab import ACRONYMS, PLACE_PREPS, STOP
+from store.models import PRODUCTS  # the ticket products the data model knows (filters, not places)
 
 FUZZY_CUTOFF = 80.0  # rapidfuzz ratio (0-100) for a typo'd name; see the dev-set test
 SUGGEST_CUTOFF = 50.0
@@ -178,7 +179,7 @@ def link(question: str, cat: Catalog) -> Links:
     for t in free:
         prev = toks[toks.index(t) - 1].raw.lower() if toks.index(t) > 0 else ""
         word = t.raw
-        if word.upper() in ACRONYMS or word.lower() in seen:
+        if word.upper() in ACRONYMS or word.upper() in PRODUCTS or word.lower() in seen:
             continue
         if (re.fullmatch(r"[A-Z]{2,5}", word) and not _is_kpi_word(word, cat) and word.lower() not in STOP
                 and (not shouting or prev in ("at", "in", "vs", "versus"))):

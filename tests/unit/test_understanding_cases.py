@@ -361,6 +361,16 @@ CASES += [
     (R, "fare-engine rps dropped", {"op": "explain", "svc": ["fare-engine"], "role": "throughput"}),
 ]
 
+CASES += [
+    (D, "how many of those are breached?", {"prior": ["how many open tickets"], "op": "ticket_stats", "status": ["new", "open"], "sla": "breached", "count": True}),
+    (D, "and for SWG?", {"prior": ["how many open tickets"], "op": "ticket_stats", "product": ["SWG"], "status": ["new", "open"]}),
+    (D, "and the chart?", {"prior": ["compare otp mx between dal and hou"], "op": "compare", "chart": True, "at": ["DAL", "HOU"]}),
+    (D, "now aog", {"prior": ["compare otp mx between dal and hou"], "op": "compare", "kpi": "AOG_EVENTS", "at": ["DAL", "HOU"]}),
+    (R, "which one is worse?", {"prior": ["cancellations at york", "how about edinburgh and glasgow"], "op": "compare", "at": ["EDB", "GLC"]}),
+    (D, "what caused it?", {"prior": ["latest incident"], "op": "incident_cause", "inc": ["INC-2045"]}),
+    (D, "same for last month", {"prior": ["otp mx at dal last week"], "op": "lookup", "at": ["DAL"], "win": ("2026-10-01", "2026-10-31")}),
+]
+
 # Names any way people type them: code, lower-case code after "at", the full name, a part of it, a typo.
 _NAMES = {
     D: [("DAL", "DAL", "dal", "Dallas Love Field", "dallas", "dalas"), ("HOU", "HOU", "hou", "Houston Hobby", "houston", "huston"),
