@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from agents.plan import UnknownName
 from agents.understanding.catalog import GENERIC, Catalog, stem
 from agents.understanding.vocab import ACRONYMS, PLACE_PREPS, STOP
-from store.models import PRODUCTS  # the ticket products the data model knows (filters, not places)
+from store.models import PRODUCTS
 
 FUZZY_CUTOFF = 80.0  # rapidfuzz ratio (0-100) for a typo'd name; see the dev-set test
 SUGGEST_CUTOFF = 50.0
