@@ -175,7 +175,7 @@ def link(question: str, cat: Catalog) -> Links:
     st_choices = _station_choices(cat)
     seen: set[str] = set()
     alpha = [w for w, _ in raws if w.isalpha()]
-    shouting = len(alpha) >= 4 and sum(w.isupper() for w in alpha) > 0.6 * len(alpha)  # "WHY DID OTP DROP AT DAL"
+    shouting = len(alpha) >= 4 and sum(w.isupper() for w in alpha) > 0.6 * len(alpha)  # "WHY DID IT DROP AT XYZ"
     for t in free:
         prev = toks[toks.index(t) - 1].raw.lower() if toks.index(t) > 0 else ""
         word = t.raw
@@ -190,7 +190,7 @@ def link(question: str, cat: Catalog) -> Links:
         ) and not _is_kpi_word(word, cat):
             seen.add(word.lower())
             out.maybe_unknown.append(UnknownName(kind="station", text=word, suggestions=_suggest(word, st_choices)))
-    # Words naming a metric that is not one of the organisation's KPIs ("customer satisfaction at DAL").
+    # Words naming a metric that is not one of the organisation's KPIs ("customer satisfaction at <place>").
     for j, t in enumerate(toks):
         if t.used and j > 0 and toks[j - 1].raw.lower() in ("at", "in", "for"):
             k = j - 2
