@@ -258,3 +258,84 @@ async def metric_level(ctx: HookContext, service: str, metric: str, start: str, 
     if row is None or row[0] is None:
         raise LookupError(f"no {metric} points for {service} in [{start}, {end})")
     return float(row[0])
+
+
+# ------------------------------------------------------------------ operators' questions (compare, rank, changes, incidents)
+
+
+@hook
+async def kpi_window_value(ctx: HookContext, kpi: str, start: str, end: str = "latest", station: str | None = None,
+                           region: str | None = None) -> float:
+    """The KPI over ``start``..``end`` by its own rule: the total of the daily values for a sum KPI, else their mean."""
+    async with ctx.sessions() as s:
+        a, b = await _day(ctx, s, start), await _day(ctx, s, end)
+        _, agg = await _kpi(s, ctx.org_id, kpi)
+    values = await _daily(ctx, kpi, station, region, a, b)
+    if not values:
+        raise LookupError(f"no {kpi} values between {a} and {b}")
+    return sum(values) if agg == "sum" else sum(values) / len(values)
+
+
+@hook
+async def kpi_ranked(ctx: HookContext, kpi: str, start: str, end: str = "latest", order: str = "worst",
+                     position: int = 0) -> str:
+    """The station at ``position`` when stations are ordered by the KPI over the window (worst = bad direction)."""
+    async with ctx.sessions() as s:
+        a, b = await _day(ctx, s, start), await _day(ctx, s, end)
+        row = (await s.execute(text("SELECT aggregation, higher_is_better FROM kpi_definitions WHERE org_id = :o AND code = :c"),
+                               {"o": ctx.org_id, "c": kpi})).first()
+        if row is None:
+            raise LookupError(f"no KPI {kpi!r}")
+        agg = "sum" if row[0] == "sum" else "avg"
+        rows = (await s.execute(text(
+            f"""SELECT st.code, {agg}(p.value) FROM kpi_points p JOIN stations st ON st.id = p.station_id
+                JOIN kpi_definitions k ON k.id = p.kpi_id
+                WHERE p.org_id = :o AND k.code = :c AND p.day BETWEEN :a AND :b GROUP BY st.code"""),
+            {"o": ctx.org_id, "c": kpi, "a": a, "b": b})).all()
+    worst_first = sorted(rows, key=lambda r: (float(r[1]) if row[1] else -float(r[1]), r[0]))
+    ordered = worst_first if order == "worst" else list(reversed(worst_first))
+    return ordered[position][0]
+
+
+@hook
+async def deployment_count(ctx: HookContext, service: str, days: int) -> int:
+    """Deployments of a service overlapping the last ``days`` days before the evaluation clock."""
+    async with ctx.sessions() as s:
+        return int((await s.execute(text(
+            """SELECT count(*) FROM deployments d JOIN services sv ON sv.id = d.service_id
+               WHERE d.org_id = :o AND sv.name = :n AND d.started_at <= :now
+                 AND COALESCE(d.finished_at, d.started_at) >= :since"""),
+            {"o": ctx.org_id, "n": service, "now": ctx.now, "since": ctx.now - dt.timedelta(days=days)})).scalar())
+
+
+@hook
+async def deployment_field(ctx: HookContext, external_id: str, field: str) -> Any:
+    """A column of a deployment (deployed_by, version, status…)."""
+    if field not in ("deployed_by", "version", "status", "environment"):
+        raise LookupError(f"unknown deployment field {field!r}")
+    async with ctx.sessions() as s:
+        row = (await s.execute(text(f"SELECT {field} FROM deployments WHERE org_id = :o AND external_id = :e"),
+                               {"o": ctx.org_id, "e": external_id})).first()
+    if row is None:
+        raise LookupError(f"no deployment {external_id!r}")
+    return row[0]
+
+
+@hook
+async def unresolved_incident(ctx: HookContext, position: int = 0) -> str:
+    """The external id of the ``position``-th incident (newest first) not resolved at the evaluation clock."""
+    async with ctx.sessions() as s:
+        ids = [r[0] for r in await s.execute(text(
+            """SELECT external_id FROM incidents WHERE org_id = :o AND status <> 'resolved' AND started_at <= :now
+               ORDER BY started_at DESC"""), {"o": ctx.org_id, "now": ctx.now})]
+    if position >= len(ids):
+        raise LookupError(f"fewer than {position + 1} unresolved incidents")
+    return ids[position]
+
+
+@hook
+async def latest_incident(ctx: HookContext) -> str:
+    async with ctx.sessions() as s:
+        return (await s.execute(text(
+            "SELECT external_id FROM incidents WHERE org_id = :o AND started_at <= :now ORDER BY started_at DESC LIMIT 1"),
+            {"o": ctx.org_id, "now": ctx.now})).scalar_one()

@@ -633,6 +633,27 @@ def import_runbooks(conn: psycopg.Connection, org_id: int, path: Path) -> Import
     return ImportResult("runbooks", len(rows))
 
 
+class MetricRoleRow(_Row):
+    metric: Annotated[str, Field(min_length=1, max_length=64)]
+    role: Literal["errors", "latency", "throughput", "saturation"]
+
+
+def import_metric_roles(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
+    """An organisation's own role for metric names its naming does not make obvious (wins over the convention)."""
+    errors: list[tuple[int, str]] = []
+    rows = _validate(read_records(path), MetricRoleRow, errors)
+    _dupes(rows, lambda r: r.metric, "metric", errors)
+    _reject_if(errors, "metric-roles", path)
+    with conn.transaction(), conn.cursor() as cur:
+        for _, r in rows:
+            cur.execute(
+                """INSERT INTO metric_roles (org_id, metric, role) VALUES (%s, %s, %s)
+                   ON CONFLICT (org_id, metric) DO UPDATE SET role = EXCLUDED.role""",
+                (org_id, r.metric, r.role),
+            )
+    return ImportResult("metric-roles", len(rows))
+
+
 IMPORTERS: dict[str, Callable[[psycopg.Connection, int, Path], ImportResult]] = {
     "kpis": import_kpis,
     "metrics": import_metrics,
@@ -644,6 +665,7 @@ IMPORTERS: dict[str, Callable[[psycopg.Connection, int, Path], ImportResult]] = 
     "commits": import_commits,
     "tickets": import_tickets,
     "runbooks": import_runbooks,
+    "metric-roles": import_metric_roles,
 }
 
 

@@ -356,6 +356,22 @@ class MetricPoint(Base):
     __table_args__ = (PrimaryKeyConstraint("service_id", "metric", "ts"),)
 
 
+METRIC_ROLES = ("errors", "latency", "throughput", "saturation")
+
+
+class MetricRole(Base):
+    """An organisation's own role for a service metric name (wins over the naming convention)."""
+
+    __tablename__ = "metric_roles"
+    org_id: Mapped[int] = _org()
+    metric: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    __table_args__ = (
+        PrimaryKeyConstraint("org_id", "metric"),
+        CheckConstraint(_in("role", METRIC_ROLES), name="role"),
+    )
+
+
 class Commit(Base):
     __tablename__ = "commits"
     id: Mapped[int] = _id()

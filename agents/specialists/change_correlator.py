@@ -7,7 +7,8 @@ import re
 from typing import Any
 
 from agents.deps import RunDeps
-from agents.plan import Operation
+from agents.plan import Operation, QueryPlan, plan_of
+from agents.specialists import change_questions as cq
 from agents.specialists.common import first, step, update
 from tools.changes import correlate_changes, metric_onset
 
@@ -19,34 +20,71 @@ DESCRIPTION = (
 OPERATIONS: tuple[Operation, ...] = ("explain", "changelog", "incident_list", "incident_status", "incident_cause")
 
 
-def _metric_for(question: str) -> str:
-    if re.search(r"p99|latency|slow", question, re.I):
-        return "p99_latency_ms"
+def _metric_for(question: str, plan: QueryPlan | None) -> str:
+    """The organisation's metric name when the user named one, else its role (the tool maps a role to a name)."""
+    for m in plan.service_metrics if plan else []:
+        if m.name:
+            return m.name
+        if m.role:
+            return m.role
+    if re.search(r"p9\d|latency|slow", question, re.I):
+        return "latency"
     if re.search(r"throughput|traffic|requests", question, re.I):
         return "throughput"
-    return "error_rate"
+    return "errors"
+
+
+def _look_back(plan: QueryPlan | None, now: dt.datetime, has_time: bool) -> tuple[dt.datetime | None, int]:
+    """(end of the period examined, hours back): the plan's window when the user gave one, else the last 3 days."""
+    w = plan.window if plan else None
+    if w is not None and w.explicit:
+        end = min(now, dt.datetime.combine(w.end, dt.time.max, dt.UTC))
+        start = dt.datetime.combine(w.start, dt.time.min, dt.UTC)
+        return end, int(min(744, max(6, (end - start).total_seconds() // 3600 + 1)))
+    return None, 24 * 7 if has_time else 24 * 3
+
+
+async def _by_plan(s: Any, plan: QueryPlan, ctx: dict[str, Any]) -> bool:
+    if plan.operation == "changelog" and not plan.subjects.incidents:  # "is DEP-… the cause of INC-…?" correlates
+        await cq.changelog(s, plan, ctx)
+        return True
+    if plan.operation == "incident_list":
+        await cq.incidents(s, plan, ctx)
+        return True
+    if plan.operation == "incident_status":
+        if plan.subjects.incidents:
+            await cq.status(s, plan, ctx)
+        else:
+            await cq.incidents(s, plan.model_copy(update={"limit": plan.limit or 1}), ctx)
+        return True
+    return False
 
 
 async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
     ctx = dict(state.get("context", {}))
     question = state.get("question", "")
+    plan = plan_of(state)
     task = {k: ctx.get(k) for k in ("incident", "service", "kpi", "station", "onset", "time") if ctx.get(k)}
+    if plan is not None:
+        task["operation"] = plan.operation
     async with step(deps, NAME, task) as s:
+        if plan is not None and await _by_plan(s, plan, ctx):
+            return update(state, s, ctx)
         kwargs: dict[str, Any] = {}
         if ctx.get("incident"):
             kwargs = {"incident": ctx["incident"]}
         elif ctx.get("kpi") and ctx.get("onset"):
             kwargs = {"kpi": ctx["kpi"], "station": ctx.get("station"), "onset": dt.date.fromisoformat(ctx["onset"][:10])}
         elif ctx.get("kpi"):
-            s.notices.append("The KPI shows no stage change in the window, so there is no onset to explain.")
+            s.notices.append("The KPI shows no stage change to explain, so there is no onset to correlate from.")
             return update(state, s, ctx)
         elif ctx.get("service"):
-            around = None
-            if ctx.get("time"):
+            around, hours = _look_back(plan, deps.now, bool(ctx.get("time")))
+            if around is None and ctx.get("time"):
                 around = dt.datetime.combine(dt.date.fromisoformat(ctx["time"]["end"]), dt.time.max, dt.UTC)
-            metric = _metric_for(question)
+            metric = _metric_for(question, plan)
             got = await s.tool("metric_onset", metric_onset, service=ctx["service"], metric=metric, around=around,
-                               hours=24 * 7 if ctx.get("time") else 24 * 3)
+                               hours=hours)
             kwargs = {"service": ctx["service"]}
             if got:
                 onset, records = got

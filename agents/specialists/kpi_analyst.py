@@ -6,8 +6,9 @@ import datetime as dt
 from typing import Any
 
 from agents.deps import RunDeps
-from agents.plan import Operation
-from agents.specialists.common import first, step, update
+from agents.plan import Operation, QueryPlan, plan_of
+from agents.specialists import kpi_questions as q
+from agents.specialists.common import StepScope, first, step, update
 from tools.kpis import active_signals, kpi_series
 
 NAME = "kpi_analyst"
@@ -37,25 +38,56 @@ def _window(context: dict[str, Any], today: dt.date) -> tuple[dt.date | None, dt
     return shown_end - dt.timedelta(days=29), shown_end
 
 
+async def _scope_signals(s: StepScope, ctx: dict[str, Any], level: str) -> None:
+    """The KPIs of one scope's own series (a station, or a region's aggregate) in warning or critical."""
+    got = await s.tool("active_signals", active_signals, station=ctx.get("station"), region=ctx.get("region"),
+                       summary_level=level)
+    if got:
+        result, records = got
+        if not result.signals:
+            s.say(f"No KPI at {result.scope.label} is in a warning or critical state on its latest point.",
+                  *records[:1])
+        for sig, rec in zip(result.signals, records, strict=False):
+            s.say(f"{sig.kpi_name} at {result.scope.label} is {sig.state} on {sig.date} ({sig.rule}, "
+                  f"value {sig.value:.4g}, limits {sig.lcl:.4g}–{sig.ucl:.4g}).", rec)
+        if len(result.signals) == 1:
+            ctx["kpi"] = result.signals[0].kpi
+
+
+async def _by_plan(s: StepScope, plan: QueryPlan, ctx: dict[str, Any]) -> bool:
+    """compare / rank / attention from the plan; False when the plan is a lookup or an explanation."""
+    if plan.operation == "attention":
+        levels = {x.level for x in plan.subjects.scopes}
+        if "station" in levels and ctx.get("station"):  # one station: its own series
+            await _scope_signals(s, ctx, "station")
+            return True
+        if "region" in levels and ctx.get("region"):  # a region: its aggregate series, then every station in it
+            await _scope_signals(s, ctx, "region")
+        await q.needs_attention(s, plan, ctx)
+        return True
+    if plan.operation in ("compare", "rank"):
+        if not plan.kpis:
+            s.notices.append(f"Which KPI should I {'compare' if plan.operation == 'compare' else 'rank'} by?")
+        elif plan.operation == "compare":
+            await q.compare(s, plan, ctx)
+        else:
+            await q.rank(s, plan, ctx)
+        return True
+    return False
+
+
 async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
     ctx = dict(state.get("context", {}))
+    plan = plan_of(state)
     level = "station" if ctx.get("station") else "region" if ctx.get("region") else "company"
     code = ctx.get("station") or ctx.get("region")
-    task = {"kpi": ctx.get("kpi"), "summary_level": level, "code": code, "time": ctx.get("time")}
+    task = {"kpi": ctx.get("kpi"), "summary_level": level, "code": code, "time": ctx.get("time"),
+            "operation": plan.operation if plan else None}
     async with step(deps, NAME, task) as s:
+        if plan is not None and await _by_plan(s, plan, ctx):
+            return update(state, s, ctx)
         if not ctx.get("kpi"):
-            got = await s.tool("active_signals", active_signals, station=ctx.get("station"), region=ctx.get("region"),
-                               summary_level=level)
-            if got:
-                result, records = got
-                if not result.signals:
-                    s.say(f"No KPI at {result.scope.label} is in a warning or critical state on its latest point.",
-                          *records[:1])
-                for sig, rec in zip(result.signals, records, strict=False):
-                    s.say(f"{sig.kpi_name} at {result.scope.label} is {sig.state} on {sig.date} ({sig.rule}, "
-                          f"value {sig.value:.4g}, limits {sig.lcl:.4g}–{sig.ucl:.4g}).", rec)
-                if len(result.signals) == 1:
-                    ctx["kpi"] = result.signals[0].kpi
+            await _scope_signals(s, ctx, level)
             return update(state, s, ctx)
 
         start, end = _window(ctx, deps.now.date())
@@ -89,6 +121,12 @@ async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
                 last = bad[-1]
                 s.say(f"{len(bad)} warning/critical signal(s) in the window; the latest on {last.date} "
                       f"({last.rule}, {last.state}).", ev_signals)
+        explaining = (plan.operation == "explain") if plan else ctx.get("intent") == "why_kpi"
+        if explaining and series.shift is None:
+            await q.shift_at_any_distance(s, plan, ctx, k.code, level, code, end)
+        w = plan.window if plan else None
+        if plan and plan.operation == "lookup" and plan.kpis and w and (w.single_day or w.grain in ("week", "month")):
+            await q.values(s, plan, ctx, level, code)
         if series.chart is not None:
             await deps.recorder.emit("chart", {"title": f"{k.name} — {series.scope.label}",
                                                "evidence_id": ev_series.id if ev_series else None,

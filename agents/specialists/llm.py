@@ -21,24 +21,34 @@ from agents.deps import RunDeps
 from agents.specialists.common import StepScope, step, update
 from prompts import render
 from tools.changes import correlate_changes, metric_onset, service_changes
+from tools.changes.changelog import change_log, change_lookup, service_links
+from tools.incidents import incident_list, incident_status
 from tools.kpis import active_signals, kpi_series
+from tools.kpis.questions import attention, compare_kpi, kpi_last_shift, kpi_values, rank_kpi
 from tools.tickets import classify_ticket, classify_ticket_by_id, sla_overview, suggest_response, ticket_sla
+from tools.tickets.stats import sla_list, sla_rate, ticket_counts
 
 MAX_ROUNDS = 4
 
 SPECS: dict[str, tuple[str, dict[str, Callable[..., Awaitable[Any]]]]] = {
     "kpi_analyst": (
-        "You analyse Tech Ops KPI series: values, stage limits, shifts, signals and year-over-year change.",
-        {"kpi_series": kpi_series, "active_signals": active_signals},
+        "You analyse Tech Ops KPI series: values, stage limits, shifts, signals and year-over-year change; you "
+        "compare scopes, rank stations or regions, list what needs attention and give values by day, week or month.",
+        {"kpi_series": kpi_series, "active_signals": active_signals, "compare_kpi": compare_kpi, "rank_kpi": rank_kpi,
+         "attention": attention, "kpi_values": kpi_values, "kpi_last_shift": kpi_last_shift},
     ),
     "change_correlator": (
-        "You find what changed (deployments, config changes) before an onset and rank the hypotheses.",
-        {"correlate_changes": correlate_changes, "metric_onset": metric_onset, "service_changes": service_changes},
+        "You find what changed (deployments, config changes) before an onset and rank the hypotheses; you list a "
+        "service's changes and dependencies, look changes up by id, and report incidents and their status.",
+        {"correlate_changes": correlate_changes, "metric_onset": metric_onset, "service_changes": service_changes,
+         "change_log": change_log, "change_lookup": change_lookup, "service_links": service_links,
+         "incident_list": incident_list, "incident_status": incident_status},
     ),
     "ticket_triager": (
         "You triage support tickets: product, urgency, SLA state, similar tickets and a suggested response.",
         {"classify_ticket": classify_ticket, "classify_ticket_by_id": classify_ticket_by_id, "ticket_sla": ticket_sla,
-         "sla_overview": sla_overview, "suggest_response": suggest_response},
+         "sla_overview": sla_overview, "suggest_response": suggest_response, "ticket_counts": ticket_counts,
+         "sla_rate": sla_rate, "sla_list": sla_list},
     ),
 }
 
@@ -60,6 +70,8 @@ def _hooks(ctx: dict[str, Any], name: str, result: Any) -> None:
     shift = getattr(result, "shift", None)
     if name == "kpi_series" and shift is not None:
         ctx["onset"] = shift.onset.isoformat()
+    if name == "kpi_last_shift" and getattr(result, "onset", None) is not None:
+        ctx["onset"] = result.onset.isoformat()
     if name == "metric_onset" and getattr(result, "onset", None) is not None:
         ctx["onset"] = result.onset.isoformat()
     if name == "correlate_changes" and getattr(result, "hypotheses", None):

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import text
-
 from agents.deps import RunDeps
 from agents.plan import Operation
 from agents.specialists.common import step, update
+from store.reports import insert_report
 from tools.changes import correlate_changes
 from tools.incidents import get_incident
 from tools.kpis import kpi_series
@@ -60,16 +59,9 @@ async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
         report = compose_report(kind="incident" if incident_id else "investigation", title=title,
                                 evidence=evidence, question=state.get("question"), now=deps.now)
         async with deps.recorder.sessions() as session, session.begin():
-            report_id = (
-                await session.execute(
-                    text(
-                        """INSERT INTO reports (org_id, incident_id, run_id, kind, title, markdown, evidence_ids)
-                           VALUES (:org, :inc, :run, :kind, :title, :md, :ev) RETURNING id"""
-                    ),
-                    {"org": deps.tools.org_id, "inc": incident_id, "run": deps.recorder.run_id, "kind": report.kind,
-                     "title": report.title, "md": report.markdown, "ev": report.evidence_ids},
-                )
-            ).scalar_one()
+            report_id = await insert_report(session, org_id=deps.tools.org_id, incident_id=incident_id,
+                                            run_id=deps.recorder.run_id, kind=report.kind, title=report.title,
+                                            markdown=report.markdown, evidence_ids=report.evidence_ids)
         s.data = {"report_id": report_id, "markdown": report.markdown, "title": report.title,
                   "drafted_at": dt.datetime.now(dt.UTC).isoformat()}
         s.lines.append({"text": report.markdown, "evidence_ids": report.evidence_ids, "markdown": True})

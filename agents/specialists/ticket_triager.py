@@ -11,7 +11,8 @@ import re
 from typing import Any
 
 from agents.deps import RunDeps
-from agents.plan import Operation
+from agents.plan import Operation, plan_of
+from agents.specialists import ticket_questions as tq
 from agents.specialists.common import first, step, update
 from tools.tickets import classify_ticket, classify_ticket_by_id, sla_overview, suggest_response, ticket_sla
 
@@ -48,7 +49,12 @@ def _clock(c: Any) -> str:
 async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
     ctx = dict(state.get("context", {}))
     question = state.get("question", "")
-    async with step(deps, NAME, {"ticket": ctx.get("ticket"), "intent": ctx.get("intent")}) as s:
+    plan = plan_of(state)
+    task = {"ticket": ctx.get("ticket"), "intent": ctx.get("intent"), "operation": plan.operation if plan else None}
+    async with step(deps, NAME, task) as s:
+        if plan is not None and plan.operation == "ticket_stats" and not plan.subjects.tickets:
+            await tq.stats(s, plan, ctx)
+            return update(state, s, ctx)
         if ctx.get("intent") == "sla" and not ctx.get("ticket"):
             got = await s.tool("sla_overview", sla_overview)
             if got:

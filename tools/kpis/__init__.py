@@ -228,7 +228,8 @@ async def resolve_scope(
     ).all()
     for rcode, name, ids in rows:
         if rcode == code_u or name.lower() == code.strip().lower():
-            return Scope(summary_level="region", code=rcode, label=f"{name} region", station_ids=list(ids))
+            label = name if "region" in name.lower() else f"{name} region"
+            return Scope(summary_level="region", code=rcode, label=label, station_ids=list(ids))
     # A station code given at region level means "that station's region".
     station_region = (
         await session.execute(

@@ -1,0 +1,141 @@
+"""The change correlator's answers to change-log, change-lookup and incident questions, driven by the QueryPlan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from agents.plan import QueryPlan
+from agents.specialists.common import StepScope, first
+from tools.changes.changelog import change_log, change_lookup, service_links
+from tools.incidents import incident_list, incident_status
+
+MAX_LINES = 20
+
+
+def _day_end(d: dt.date) -> dt.datetime:
+    return dt.datetime.combine(d, dt.time.max, dt.UTC)
+
+
+async def changelog(s: StepScope, plan: QueryPlan, ctx: dict[str, Any]) -> None:
+    subj = plan.subjects
+    if subj.deployments or subj.config_changes or subj.commits:
+        for kind, ids in (("deployment", subj.deployments), ("config_change", subj.config_changes),
+                          ("commit", subj.commits)):
+            for ext in ids[:5]:
+                got = await s.tool("change_lookup", change_lookup, **{kind: ext})
+                if got is None:
+                    continue
+                r, records = got
+                for rec in records:
+                    s.say(_lookup_line(r, kind), rec)
+        if not subj.services:
+            return
+    if not subj.services:
+        s.notices.append("Name a service (or a deployment, config change or commit id) so I know which changes to list.")
+        return
+    window = plan.window if plan.window and plan.window.explicit else None
+    for service in subj.services[:3]:
+        got = await s.tool("change_log", change_log, service=service,
+                           since=window.start if window else None, until=window.end if window else None,
+                           include_dependencies=plan.include_dependencies)
+        if got is None:
+            continue
+        r, records = got
+        head = records[0]
+        where = r.service + (f" and its dependencies ({', '.join(x for x in r.services if x != r.service)})"
+                             if plan.include_dependencies and len(r.services) > 1 else "")
+        who = f", by {', '.join(r.people)}" if r.people else ""
+        s.say(f"{where}: {len(r.deployments)} deployment(s) and {len(r.config_changes)} config change(s) between "
+              f"{r.since:%Y-%m-%d %H:%M} and {r.until:%Y-%m-%d %H:%M} UTC{who}.", head)
+        for rec in records[1:MAX_LINES + 1]:
+            s.say(rec.summary + ".", rec)
+        if len(records) - 1 > MAX_LINES:
+            s.say(f"… and {len(records) - 1 - MAX_LINES} more changes in the evidence.", head)
+        links = r.links
+        s.say(f"{r.service} depends on {', '.join(links.depends_on) or 'no recorded service'}"
+              + (f" (transitively also {', '.join(sorted(set(links.transitive_dependencies) - set(links.depends_on)))})"
+                 if set(links.transitive_dependencies) - set(links.depends_on) else "")
+              + f"; {', '.join(links.dependents) or 'no recorded service'} depend(s) on it.", head)
+        ctx["service"] = r.service
+    s.data = {"services": subj.services}
+
+
+def _lookup_line(r: Any, kind: str) -> str:
+    if kind == "deployment" and r.deployment:
+        d = r.deployment
+        commits = "; ".join(f"{c.sha[:8]} “{c.message}” by {c.author or 'unknown'}" for c in d.commits[:6])
+        return (f"{d.external_id} deployed {d.service} {d.version} — by {d.deployed_by or 'unknown'} at "
+                f"{(d.finished_at or d.started_at):%Y-%m-%d %H:%M} UTC ({d.status})"
+                + (f"; it shipped {len(d.commits)} commit(s): {commits}" if d.commits else "; no commits recorded")
+                + (f"; file change types {', '.join(d.change_types)}" if d.change_types else "")
+                + (f"; rolled back by {d.rolled_back_by}" if d.rolled_back_by else "") + ".")
+    if kind == "config_change" and r.config_change:
+        c = r.config_change
+        values = "a secret value" if c.is_secret else f"{c.old_value} → {c.new_value}"
+        return (f"{c.external_id} changed {c.service} {c.key} ({values}) — by {c.changed_by or 'unknown'} at "
+                f"{c.changed_at:%Y-%m-%d %H:%M} UTC" + (f"; reverted by {c.reverted_by}" if c.reverted_by else "") + ".")
+    cl = r.commit
+    ships = ", ".join(f"{d.external_id} ({d.at:%Y-%m-%d %H:%M} UTC)" for d in cl.deployments)
+    return (f"Commit {cl.commit.sha[:10]} “{cl.commit.message}” on {cl.service} by {cl.commit.author or 'unknown'} "
+            + (f"was deployed in {ships}." if cl.deployed else "was never deployed (no deployment shipped it)."))
+
+
+async def dependencies(s: StepScope, service: str) -> None:
+    got = await s.tool("service_links", service_links, service=service)
+    if got:
+        r, records = got
+        s.say(records[0].summary + ".", records[0])
+
+
+async def incidents(s: StepScope, plan: QueryPlan, ctx: dict[str, Any]) -> None:
+    window = plan.window if plan.window and plan.window.explicit else None
+    latest = plan.limit == 1
+    got = await s.tool("incident_list", incident_list, status=plan.filters.status or None,
+                       service=plan.subjects.services[0] if plan.subjects.services else None,
+                       severity=plan.filters.severity or None, start=window.start if window else None,
+                       end=window.end if window else None, limit=plan.limit or MAX_LINES)
+    if got is None:
+        return
+    r, records = got
+    ev = records[0]
+    what = " or ".join(r.status) if r.status else ""
+    where = f" on {r.service}" if r.service else ""
+    if not r.items:
+        s.say(f"No {what + ' ' if what else ''}incidents{where}"
+              + (f" between {r.start} and {r.end}" if r.start else "") + ".", ev)
+        return
+    if not latest:
+        s.say(f"{r.total} {what + ' ' if what else ''}incident(s){where}"
+              + (f" active between {r.start} and {r.end}" if r.start else "") + ":", ev)
+    for i in r.items:
+        lead = "The most recent incident is " if latest else ""
+        state = (f"resolved {i.resolved_at:%Y-%m-%d %H:%M} UTC" if i.resolved_at else f"still {i.status}")
+        s.say(f"{lead}{i.external_id} ({i.severity}) on {i.service or 'an unknown service'}: {i.title} — started "
+              f"{i.started_at:%Y-%m-%d %H:%M} UTC, {state}.", ev)
+    if len(r.items) == 1:
+        ctx["incident"] = r.items[0].external_id
+    s.data = {"incidents": [i.external_id for i in r.items]}
+
+
+async def status(s: StepScope, plan: QueryPlan, ctx: dict[str, Any]) -> None:
+    for ext in plan.subjects.incidents[:3]:
+        got = await s.tool("incident_status", incident_status, incident=ext)
+        if got is None:
+            continue
+        r, records = got
+        ev = first(records, "incident_status")
+        i = r.incident
+        if r.resolved:
+            s.say(f"{i.external_id} is resolved: it started {i.started_at:%Y-%m-%d %H:%M} UTC and was resolved "
+                  f"{i.resolved_at:%Y-%m-%d %H:%M} UTC, after {int(r.duration_minutes or 0)} minutes.", ev)
+        else:
+            s.say(f"{i.external_id} is not resolved: it is {i.status} (started {i.started_at:%Y-%m-%d %H:%M} UTC).", ev)
+        if r.resolution:
+            s.say(f"{'How it ended' if r.resolved else 'Summary on the incident'}: {r.resolution}", ev)
+        for m in r.remediation:
+            verb = {"rollback": "Rolled back", "revert": "Reverted", "decision": "Decision"}[m.type]
+            s.say(f"{verb}: {m.subject} at {m.at:%Y-%m-%d %H:%M} UTC{' by ' + m.by if m.by else ''} — {m.detail}.", ev)
+        if not r.remediation and not r.resolution:
+            s.say(f"No rollback, revert or decision is recorded for {i.external_id}.", ev)
+        ctx["incident"] = i.external_id

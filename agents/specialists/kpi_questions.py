@@ -1,0 +1,164 @@
+"""The KPI analyst's answers to compare / rank / attention / values questions, driven by the QueryPlan.
+
+Every number comes from a tool; every line cites the evidence that tool returned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from agents.plan import QueryPlan
+from agents.specialists.common import StepScope, first
+from tools.kpis.questions import (
+    attention,
+    compare_kpi,
+    kpi_last_shift,
+    kpi_values,
+    rank_kpi,
+)
+
+MAX_LINES = 25
+
+
+def fmt(x: float | None, decimals: int, unit: str) -> str:
+    if x is None:
+        return "n/a"
+    u = "" if unit in ("", "count") else unit
+    return f"{x:,.{decimals}f}{'' if u == '%' or not u else ' '}{u}"
+
+
+def window_args(plan: QueryPlan) -> dict[str, dt.date]:
+    return {"start": plan.window.start, "end": plan.window.end} if plan.window else {}
+
+
+def scope_specs(plan: QueryPlan) -> list[str]:
+    return [f"{s.level}:{s.code}" if s.level != "company" and s.code else "company" for s in plan.subjects.scopes]
+
+
+def _when(start: dt.date, end: dt.date) -> str:
+    return f"on {start}" if start == end else f"{start} to {end}"
+
+
+async def compare(s: StepScope, plan: QueryPlan, ctx: dict[str, Any]) -> None:
+    specs = list(dict.fromkeys(scope_specs(plan)))
+    if len(specs) == 1:
+        specs.append("company")  # "how does LAS compare?" → against the company
+    got = await s.tool("compare_kpi", compare_kpi, kpi=plan.kpis[0], scopes=specs, **window_args(plan))
+    if got is None:
+        return
+    r, records = got
+    k = r.kpi
+    ev = records[0]
+    what = "total" if k.aggregation == "sum" else "average"
+    for row in r.rows:
+        yoy = f"; a year earlier {fmt(row.yoy_value, k.decimals, k.unit)}" if row.yoy_value is not None else ""
+        s.say(f"{k.name} at {row.scope.label}, {_when(r.start, r.end)}: {what} {fmt(row.value, k.decimals, k.unit)} "
+              f"(latest {fmt(row.latest_value, k.decimals, k.unit)} on {row.latest_date}; centre "
+              f"{fmt(row.cl, k.decimals, k.unit)}, limits {fmt(row.lcl, k.decimals, k.unit)}–"
+              f"{fmt(row.ucl, k.decimals, k.unit)}; state {row.state}, {row.signals} signal(s){yoy}).", ev)
+    if r.best:
+        s.say(f"{r.best} is better than {r.worst} on {k.name} ({'higher' if k.higher_is_better else 'lower'} is "
+              "better).", ev)
+    else:
+        s.say(f"The scopes are level on {k.name} over this window.", ev)
+    s.data = {"kpi": k.code, "best": r.best, "worst": r.worst}
+
+
+async def rank(s: StepScope, plan: QueryPlan, ctx: dict[str, Any]) -> None:
+    region = next((x.code for x in plan.subjects.scopes if x.level == "region"), None)
+    group_by = plan.group_by or "station"
+    order = plan.order or "worst"
+    limit = plan.limit or 5
+    got = await s.tool("rank_kpi", rank_kpi, kpi=plan.kpis[0], group_by=group_by, order=order, limit=limit,
+                       region=region if group_by == "station" else None, **window_args(plan))
+    if got is None:
+        return
+    r, records = got
+    k, ev = r.kpi, records[0]
+    if not r.rows or r.rows[0].value is None:
+        s.say(f"No {k.name} data for any {group_by} {_when(r.start, r.end)}.", ev)
+        return
+    what = "total" if k.aggregation == "sum" else "average"
+    top = r.rows[0]
+    where = f" in {region}" if region and group_by == "station" else ""
+    s.say(f"The {order} {group_by}{where} for {k.name} {_when(r.start, r.end)} is {top.code} ({top.name}) with "
+          f"{fmt(top.value, k.decimals, k.unit)} ({what}; {'higher' if k.higher_is_better else 'lower'} is better; "
+          f"{r.total} {group_by}s ranked).", ev)
+    if len(r.rows) > 1:
+        s.say(f"{order.capitalize()} {len(r.rows)}: " + "; ".join(
+            f"{x.rank}. {x.code} {fmt(x.value, k.decimals, k.unit)}" for x in r.rows) + ".", ev)
+    s.data = {"kpi": k.code, "ranking": [x.code for x in r.rows], "order": order}
+
+
+async def needs_attention(s: StepScope, plan: QueryPlan, ctx: dict[str, Any]) -> None:
+    region = next((x.code for x in plan.subjects.scopes if x.level == "region"), None)
+    station = next((x.code for x in plan.subjects.scopes if x.level == "station"), None)
+    got = await s.tool("attention", attention, region=region, station=station,
+                       kpi=plan.kpis[0] if plan.kpis else None)
+    if got is None:
+        return
+    r, records = got
+    ev = records[0]
+    where = f"station {station}" if station else f"region {region}" if region else "all stations"
+    if not r.items:
+        s.say(f"No KPI at {where} is in a warning or critical state on its latest point ({r.as_of}; "
+              f"{r.series_checked} series checked).", ev)
+        return
+    crit = sum(1 for i in r.items if i.state == "critical")
+    s.say(f"{len(r.items)} KPI series at {where} need attention as of {r.as_of}: {crit} critical, "
+          f"{len(r.items) - crit} warning ({r.series_checked} checked).", ev)
+    for i in r.items[:MAX_LINES]:
+        s.say(f"{i.kpi_name} at {i.station} is {i.state} since {i.since} ({i.rule}; latest {i.value:.4g} on {i.date}, "
+              f"limits {i.lcl:.4g}–{i.ucl:.4g}).", ev)
+    if len(r.items) > MAX_LINES:
+        s.say(f"… and {len(r.items) - MAX_LINES} more in the evidence.", ev)
+    s.data = {"attention": [f"{i.kpi}@{i.station}" for i in r.items]}
+    if len({i.kpi for i in r.items}) == 1 and len(r.items) == 1:
+        ctx["kpi"], ctx["station"] = r.items[0].kpi, r.items[0].station
+
+
+async def values(s: StepScope, plan: QueryPlan, ctx: dict[str, Any], level: str, code: str | None) -> None:
+    """The value on a date, or weekly/monthly values and the window's total (after the series lines)."""
+    w = plan.window
+    assert w is not None
+    grain = "day" if w.single_day else w.grain
+    got = await s.tool("kpi_values", kpi_values, kpi=plan.kpis[0], station=code if level == "station" else None,
+                       region=code if level == "region" else None, summary_level=level, start=w.start, end=w.end,
+                       grain=grain)
+    if got is None:
+        return
+    r, records = got
+    k, ev = r.kpi, records[0]
+    f = lambda x: fmt(x, k.decimals, k.unit)  # noqa: E731
+    if w.single_day:
+        p = r.points[0] if r.points else None
+        s.say(f"{k.name} at {r.scope.label} on {r.start} was {f(p.value if p else None)}"
+              + (f" (a year earlier {f(p.yoy_value)})" if p and p.yoy_value is not None else "") + ".", ev)
+        return
+    label = {"day": "Daily", "week": "Weekly", "month": "Monthly"}[grain]
+    shown = r.points[-MAX_LINES:]
+    s.say(f"{label} {k.name} at {r.scope.label} ({'totals' if k.aggregation == 'sum' else 'averages'}): "
+          + "; ".join(f"{'week of ' if grain == 'week' else ''}{p.start if grain != 'month' else p.start.strftime('%b %Y')}"
+                      f" {f(p.value)}{'' if p.complete else ' (partial)'}" for p in shown) + ".", ev)
+    s.say(f"Over {r.start} to {r.end} the {r.total_kind} is {f(r.total)}"
+          + (f" (the same period a year earlier: {f(r.yoy_total)})" if r.yoy_total is not None else "") + ".", ev)
+
+
+async def shift_at_any_distance(s: StepScope, plan: QueryPlan | None, ctx: dict[str, Any], kpi: str, level: str,
+                                code: str | None, before: dt.date | None) -> None:
+    """No stage change in the asked window: find the most recent one in the series' history and hand its onset on."""
+    got = await s.tool("kpi_last_shift", kpi_last_shift, kpi=kpi, station=code if level == "station" else None,
+                       region=code if level == "region" else None, summary_level=level, before=before)
+    if got is None:
+        return
+    r, records = got
+    ev = first(records, "stage_change") or records[0]
+    if r.onset is None:
+        s.say(f"Its whole history ({r.searched_from} to {r.searched_to}) shows no stage change, so there is no "
+              "onset to explain.", ev)
+        return
+    s.say(f"The most recent stage change in its history began on {r.onset}, {r.days_before_end} days before "
+          f"{r.searched_to}: the centre went from {r.before_cl:.4g} to {r.after_cl:.4g} "
+          f"({'a change for the worse' if r.bad else 'an improvement'}). Explaining from that onset.", ev)
+    ctx["onset"] = r.onset.isoformat()

@@ -1,0 +1,90 @@
+"""The ticket triager's answers to ticket_stats questions (counts, SLA met rates, breached/at-risk lists)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents.plan import QueryPlan
+from agents.specialists.common import StepScope
+from tools.tickets import sla_overview
+from tools.tickets.stats import sla_list, sla_rate, ticket_counts
+
+MAX_LINES = 25
+
+
+def _window(plan: QueryPlan) -> dict[str, Any]:
+    w = plan.window
+    return {"start": w.start, "end": w.end} if w is not None and w.explicit else {}
+
+
+def _narrowed(plan: QueryPlan) -> bool:
+    f = plan.filters
+    return bool(f.customer_tier or f.product or f.priority or f.sla_clock or _window(plan) or plan.limit)
+
+
+async def stats(s: StepScope, plan: QueryPlan, ctx: dict[str, Any]) -> None:
+    f = plan.filters
+    if plan.rate:
+        clock = "resolution" if plan.rate == "sla_resolution" else "response"
+        got = await s.tool("sla_rate", sla_rate, clock=clock, product=f.product or None,
+                           customer_tier=f.customer_tier or None, priority=f.priority or None, **_window(plan))
+        if got:
+            r, records = got
+            pct = "not measurable yet (no ticket's clock has finished)" if r.rate is None else f"{100 * r.rate:.1f}%"
+            scope = r.filters.label()
+            s.say(f"{clock.capitalize()} SLA met rate for {scope}: {pct} — {r.met} met, {r.breached} breached "
+                  f"({r.pending} still running, not counted; {r.tickets} tickets).", records[0])
+            tiers = {t: v for t, v in r.by_tier.items() if v is not None}
+            if len(tiers) > 1:
+                s.say("By tier: " + ", ".join(f"{t} {100 * v:.1f}%" for t, v in tiers.items()) + ".", records[0])
+        return
+    if f.sla in ("breached", "at_risk"):
+        await _sla(s, plan)
+        return
+    by = "status"
+    if f.status:
+        by = "priority" if f.product else "product"
+    got = await s.tool("ticket_counts", ticket_counts, by=by, status=f.status or None, product=f.product or None,
+                       customer_tier=f.customer_tier or None, priority=f.priority or None, **_window(plan))
+    if got:
+        r, records = got
+        s.say(f"There are {r.total} tickets ({r.filters.label()}) as of {s.deps.now:%Y-%m-%d %H:%M} UTC.", records[0])
+        if r.counts:
+            s.say(f"By {by.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in r.counts.items()) + ".", records[0])
+        s.data = {"total": r.total, "counts": r.counts}
+
+
+async def _sla(s: StepScope, plan: QueryPlan) -> None:
+    f = plan.filters
+    state = f.sla or "breached"
+    if not _narrowed(plan):  # the whole open queue: the overview, and every ticket in the asked state
+        got = await s.tool("sla_overview", sla_overview)
+        if not got:
+            return
+        ov, records = got
+        ev = records[0]
+        s.say(f"{len(ov.items)} open ticket(s) are at risk or breached out of {ov.open_tickets} open.", ev)
+        items = [i for i in ov.items if i.state == state] if state == "breached" else ov.items
+        for i in items[:MAX_LINES]:
+            s.say(f"{i.external_id} ({i.priority}, {i.customer_tier}): {i.clock} {i.state.replace('_', ' ')}, "
+                  f"deadline {i.deadline:%Y-%m-%d %H:%M} UTC.", ev)
+        if len(items) > MAX_LINES:
+            s.say(f"… and {len(items) - MAX_LINES} more in the evidence (ask for the next page).", ev)
+        return
+    limit = min(plan.limit or 50, 200)
+    got = await s.tool("sla_list", sla_list, state=state, clock=f.sla_clock, product=f.product or None,
+                       customer_tier=f.customer_tier or None, priority=f.priority or None, limit=limit,
+                       **_window(plan))
+    if not got:
+        return
+    r, records = got
+    ev = records[0]
+    what = state.replace("_", " ")
+    s.say(f"{r.total} open ticket(s) {'have' if state == 'breached' else 'are'} {'a breached' if state == 'breached' else 'at risk on their'} "
+          f"{f.sla_clock or 'response or resolution'} SLA ({r.filters.label()}).", ev)
+    for i in r.items[:MAX_LINES]:
+        late = f"{i.overdue_minutes:.0f} min over" if state == "breached" else f"{i.remaining_minutes or 0:.0f} min left"
+        s.say(f"{i.external_id} ({i.priority}, {i.customer_tier}, {i.product or 'unlabelled'}): {i.clock} {what}, "
+              f"deadline {i.deadline:%Y-%m-%d %H:%M} UTC ({late}).", ev)
+    if r.total > len(r.items[:MAX_LINES]):
+        s.say(f"… {r.total - len(r.items[:MAX_LINES])} more in the evidence (ask for the next page).", ev)

@@ -1,0 +1,439 @@
+"""``correlate_changes``: rank the deployments and config changes that could explain an onset."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
+from tools.changes import roles, scoring
+from tools.changes.models import (
+    AFTER,
+    BASELINE,
+    KPI_LOOKBACK,
+    MAX_LIMIT,
+    RECOVERY,
+    SERVICE_LOOKBACK,
+    ChangeCorrelation,
+    ChangeHypothesis,
+    ChangeKind,
+    ConfigChangeInfo,
+    DeploymentInfo,
+    ScoreComponents,
+    ServiceDistance,
+)
+from tools.changes.onset import metric_onset
+from tools.changes.queries import (
+    _close,
+    _iso,
+    _Node,
+    _services,
+    _utc,
+    comovement_metrics,
+    load_changes,
+    load_windows,
+    resolve_service,
+    walk_dependencies,
+)
+from tools.kpis import kpi_series, list_kpis, match_kpi, resolve_scope
+
+
+@dataclass
+class _Focus:
+    kind: Literal["incident", "service", "kpi"]
+    label: str
+    roots: dict[int, str]  # service id -> name
+    onset: dt.datetime
+    onset_source: Literal["incident", "given", "kpi_shift", "metric_onset", "now"]
+    lookback: dt.timedelta
+    half_life: float
+    incident: str | None = None
+    kpi: str | None = None
+    station: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+async def _incident_focus(session: AsyncSession, org_id: int, incident: str) -> tuple[str, int | None, str | None, dt.datetime]:
+    rows = (
+        await session.execute(
+            text("""SELECT i.external_id, i.service_id, s.name, i.started_at
+                    FROM incidents i LEFT JOIN services s ON s.id = i.service_id AND s.org_id = :org
+                    WHERE i.org_id = :org ORDER BY i.started_at"""),
+            {"org": org_id},
+        )
+    ).all()
+    q = incident.strip().upper()
+    for ext, sid, name, started in rows:
+        if ext.upper() == q or ext.upper() == f"INC-{q}":
+            return ext, sid, name, started
+    raise ToolError(f"unknown incident {incident!r}", suggestions=_close(incident, [r[0] for r in rows]))
+
+
+async def _resolve_focus(
+    ctx: ToolContext, *, service: str | None, incident: str | None, kpi: str | None, station: str | None,
+    onset: dt.datetime | dt.date | None, lookback: dt.timedelta | None,
+) -> _Focus:
+    if incident:
+        return await _focus_from_incident(ctx, incident, service, onset, lookback)
+    if kpi:
+        return await _focus_from_kpi(ctx, kpi, station, onset, lookback)
+    if service:
+        return await _focus_from_service(ctx, service, onset, lookback)
+    raise ToolError("say what to explain: an incident id, a service (and an onset), or a KPI (and a station/date)")
+
+
+async def _focus_from_incident(
+    ctx: ToolContext, incident: str, service: str | None, onset: dt.datetime | dt.date | None,
+    lookback: dt.timedelta | None,
+) -> _Focus:
+    async with ctx.read() as session:
+        ext, sid, name, started = await _incident_focus(session, ctx.org_id, incident)
+        if service:
+            sid, name = await resolve_service(session, ctx.org_id, service)
+    if sid is None or name is None:
+        raise ToolError(f"incident {ext} names no service: give service=…")
+    given = onset is not None
+    return _Focus(
+        kind="incident", label=f"{ext} ({name})", roots={sid: name}, incident=ext,
+        onset=_utc(onset) if given else _utc(started), onset_source="given" if given else "incident",
+        lookback=lookback or SERVICE_LOOKBACK, half_life=scoring.SERVICE_HALF_LIFE_MIN,
+    )
+
+
+async def _focus_from_kpi(
+    ctx: ToolContext, kpi: str, station: str | None, onset: dt.datetime | dt.date | None,
+    lookback: dt.timedelta | None,
+) -> _Focus:
+    async with ctx.read() as session:
+        info = match_kpi(await list_kpis(session, ctx.org_id), kpi)
+        scope = await resolve_scope(session, ctx.org_id, "station" if station else "company", station)
+        services = await _services(session, ctx.org_id)
+    roots = {services[s]: s for s in info.related_services if s in services}
+    if not roots:
+        raise ToolError(f"KPI {info.code} names no related services: give service=… instead")
+    source: Literal["given", "kpi_shift"] = "given"
+    if onset is None:
+        series = await kpi_series(ctx, kpi=info.code, station=scope.code if station else None,
+                                  summary_level="station" if station else "company", chart=False)
+        if series.result.shift is None:
+            raise ToolError(f"{info.name} at {scope.label} shows no recent stage change: give onset=<date>")
+        onset, source = series.result.shift.onset, "kpi_shift"
+    day = onset.date() if isinstance(onset, dt.datetime) else onset
+    return _Focus(
+        kind="kpi", label=f"{info.code} at {scope.label}", roots=roots, kpi=info.code, station=scope.code,
+        onset=_utc(day), onset_source=source, lookback=lookback or KPI_LOOKBACK, half_life=scoring.KPI_HALF_LIFE_MIN,
+    )
+
+
+async def _focus_from_service(
+    ctx: ToolContext, service: str, onset: dt.datetime | dt.date | None, lookback: dt.timedelta | None
+) -> _Focus:
+    async with ctx.read() as session:
+        sid, name = await resolve_service(session, ctx.org_id, service)
+    source: Literal["given", "metric_onset", "now"] = "given"
+    notes: list[str] = []
+    if onset is None:
+        onset, source = ctx.now, "now"
+        for metric in roles.COMOVEMENT_ROLES:
+            try:
+                found = (await metric_onset(ctx, service=name, metric=metric,
+                                            hours=int(min(744, max(1, (lookback or SERVICE_LOOKBACK).total_seconds() // 3600))))).result
+            except ToolError:  # the service does not report this metric
+                continue
+            if found.onset is not None:
+                onset, source = found.onset, "metric_onset"
+                notes.append(f"onset from {name} {found.metric} ({found.method})")
+                break
+    return _Focus(
+        kind="service", label=name, roots={sid: name}, onset=_utc(onset), onset_source=source,
+        lookback=lookback or SERVICE_LOOKBACK, half_life=scoring.SERVICE_HALF_LIFE_MIN, notes=notes,
+    )
+
+
+# ------------------------------------------------------------------ candidates
+
+
+@dataclass
+class _Candidate:
+    kind: ChangeKind
+    node: _Node
+    changed_at: dt.datetime
+    deployment: DeploymentInfo | None = None
+    config: ConfigChangeInfo | None = None
+    risk: float = 0.0
+    risk_reason: str = ""
+    undone_by: str | None = None
+    undone_at: dt.datetime | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+    comovement: float | None = None
+    recovered: bool | None = None
+    components: scoring.Components | None = None
+
+    @property
+    def subject(self) -> str:
+        return self.deployment.external_id if self.deployment else self.config.external_id  # type: ignore[union-attr]
+
+
+def _effective(d: DeploymentInfo, onset: dt.datetime) -> dt.datetime:
+    """A deployment takes effect when it finishes; one still rolling out at the onset counts from its start."""
+    return d.finished_at if d.finished_at is not None and d.finished_at <= onset else d.started_at
+
+
+def _candidates(
+    nodes: dict[int, _Node], deps: list[tuple[int, DeploymentInfo]], cfgs: list[tuple[int, ConfigChangeInfo]],
+    onset: dt.datetime, since: dt.datetime, now: dt.datetime,
+) -> list[_Candidate]:
+    """Changes effective in [since, onset], never after the onset (rollbacks/reverts known by ``now``)."""
+    out = []
+    for sid, d in deps:
+        at = _effective(d, onset)
+        if d.started_at <= onset and since <= at <= onset:
+            risk, top = scoring.deployment_risk(d.change_types, is_rollback=d.is_rollback)
+            reason = (f"rolls back {d.rollback_of}" if d.is_rollback else
+                      f"ships {_types_phrase(top)}" if top else "ships no recorded commits")
+            out.append(_Candidate("deployment", nodes[sid], at, deployment=d, risk=risk, risk_reason=reason,
+                                  **_undone(d.rolled_back_by, d.rolled_back_at, now)))
+    for sid, c in cfgs:
+        if since <= c.changed_at <= onset:
+            risk, why = scoring.config_risk(c.key, is_secret=c.is_secret)
+            out.append(_Candidate("config_change", nodes[sid], c.changed_at, config=c, risk=risk, risk_reason=why,
+                                  **_undone(c.reverted_by, c.reverted_at, now)))
+    return out
+
+
+def _undone(by: str | None, at: dt.datetime | None, now: dt.datetime) -> dict[str, Any]:
+    known = by is not None and at is not None and at <= now
+    return {"undone_by": by if known else None, "undone_at": at if known else None}
+
+
+def _types_phrase(types: Sequence[str]) -> str:
+    if list(types) == ["other"]:
+        return "unclassified code changes"
+    if set(types) <= {"docs", "test"}:
+        return "only " + "/".join(types) + " changes"
+    return ("a " if len(types) == 1 else "") + ", ".join(types) + (" change" if len(types) == 1 else " changes")
+
+
+def _metric_requests(cands: list[_Candidate], now: dt.datetime) -> list[tuple[int, dt.datetime, dt.datetime]]:
+    """Per candidate: baseline, after-change and (when undone) after-fix windows, in that order (none past now)."""
+    reqs = []
+    for c in cands:
+        sid, t = c.node.service_id, c.changed_at
+        reqs += [(sid, t - BASELINE, t), (sid, t, min(t + AFTER, now))]
+        if c.undone_at is not None:
+            reqs.append((sid, c.undone_at + RECOVERY[0], min(c.undone_at + RECOVERY[1], now)))
+    return reqs
+
+
+def _apply_metrics(cands: list[_Candidate], windows: list[dict[str, np.ndarray]]) -> None:
+    """Co-movement after each change and recovery after its rollback/revert, from the loaded windows."""
+    pos = 0
+    for c in cands:
+        base, after = windows[pos], windows[pos + 1]
+        fix = windows[pos + 2] if c.undone_at is not None else None
+        pos += 3 if c.undone_at is not None else 2
+        moved: dict[str, float] = {}
+        for m in sorted(set(base) | set(after)):
+            s = scoring.comovement_score(base.get(m, []), after.get(m, []))
+            if s is not None:
+                moved[m] = s
+        c.comovement = max(moved.values()) if moved else None
+        elevated = [m for m, s in moved.items() if s >= scoring.MOVED]
+        if fix is not None and elevated:
+            checks = [scoring.recovered(base.get(m, []), fix.get(m, [])) for m in elevated]
+            c.recovered = None if any(x is None for x in checks) else all(checks)
+        c.metrics = {"comovement_by_metric": moved, "moved": elevated, "recovered": c.recovered}
+
+
+def _score(cands: list[_Candidate], onset: dt.datetime, half_life: float) -> None:
+    for c in cands:
+        undone_before = c.undone_at is not None and c.undone_at <= onset
+        feats = scoring.Features(
+            minutes_before=(onset - c.changed_at).total_seconds() / 60.0,
+            distance=c.node.distance, risk=c.risk, comovement=c.comovement,
+            rollback=0.0 if undone_before else scoring.rollback_score(c.undone_by is not None, c.recovered),
+            reverted_before_onset=undone_before,
+        )
+        c.components = scoring.score_candidate(feats, half_life_minutes=half_life)
+
+
+# ------------------------------------------------------------------ wording
+
+
+def _what(c: _Candidate) -> str:
+    if c.deployment is not None:
+        return f"{c.node.name} deploy {c.deployment.external_id} ({c.deployment.version})"
+    cfg = c.config
+    assert cfg is not None
+    values = "" if cfg.is_secret else f": {cfg.old_value} → {cfg.new_value}"
+    return f"{c.node.name} config change {cfg.external_id} ({cfg.key}{values})"
+
+
+def _where(c: _Candidate, focus: _Focus) -> str:
+    if focus.kind == "kpi":
+        if c.node.distance == 0:
+            return f"on {c.node.name}, a service behind {focus.kpi}"
+        return scoring.hops_phrase(c.node.distance, c.node.via[0] if c.node.via else "it", c.node.via[1:])
+    root = next(iter(focus.roots.values()))
+    return scoring.hops_phrase(c.node.distance, root, c.node.via)
+
+
+def _rationale(c: _Candidate, focus: _Focus) -> str:
+    minutes = (focus.onset - c.changed_at).total_seconds() / 60.0
+    parts = [f"{_what(c)} {scoring.ago(minutes)} before onset", _where(c, focus), c.risk_reason]
+    moved = c.metrics.get("moved") or []
+    if moved:
+        parts.append(f"{c.node.name} {'/'.join(moved)} rose above the pre-change limits within the hour after")
+    elif c.comovement is not None:
+        parts.append(f"no metric movement on {c.node.name} after it")
+    if c.undone_by is not None and c.undone_at is not None:
+        verb = "rolled back" if c.kind == "deployment" else "reverted"
+        delta = (c.undone_at - c.changed_at).total_seconds() / 60.0
+        if c.undone_at <= focus.onset:
+            parts.append(f"but {verb} before the onset ({c.undone_by})")
+        else:
+            tail = " and errors recovered" if c.recovered else ""
+            parts.append(f"{verb} {scoring.ago(delta)} later ({c.undone_by}){tail}")
+    return ", ".join(p for p in parts if p)
+
+
+def _conclusion(focus: _Focus, hyps: list[ChangeHypothesis], considered: int, plausible: bool) -> str:
+    window = f"{focus.onset - focus.lookback:%Y-%m-%d %H:%M}–{focus.onset:%Y-%m-%d %H:%M} UTC"
+    if not plausible:
+        best = f"; the closest was {hyps[0].subject} (confidence {hyps[0].confidence:.2f})" if hyps else ""
+        return (f"no plausible change found in the window {window} for {focus.label} "
+                f"({considered} change(s) considered{best})")
+    top = hyps[0]
+    return f"most likely {top.subject} (confidence {top.confidence:.2f}): {top.rationale}"
+
+
+# ------------------------------------------------------------------ correlate_changes
+
+
+async def correlate_changes(
+    ctx: ToolContext,
+    *,
+    service: str | None = None,
+    incident: str | None = None,
+    kpi: str | None = None,
+    station: str | None = None,
+    onset: dt.datetime | dt.date | None = None,
+    lookback: dt.timedelta | None = None,
+    limit: int = 5,
+) -> ToolOutput[ChangeCorrelation]:
+    """Rank the deployments and config changes that could explain an incident, a service's jump or a KPI shift.
+
+    What is explained: ``incident`` (its service unless ``service`` is given, onset =
+    its ``started_at`` unless ``onset`` is given), or
+    ``service`` + ``onset`` (without an onset: the latest error-rate/p99 onset from
+    :func:`metric_onset`, else now), or ``kpi`` (+ ``station``) + ``onset`` date
+    (the KPI's ``related_services``, onset at the start of that day; without one,
+    the KPI's latest stage change). Candidates are the changes of those services
+    and of everything they depend on (transitively), effective inside
+    ``[onset - lookback, onset]`` (default look-back 24 h, 7 days for KPIs) —
+    never after the onset. Scores: :mod:`tools.changes.scoring`. When no
+    candidate reaches the plausibility floor, ``plausible`` is False and the
+    conclusion says "no plausible change found in the window".
+
+    Evidence convention: the returned ``evidence`` list holds one ``change``
+    draft per ranked hypothesis (in rank order, index ``rank - 1``) followed by
+    one ``hypotheses`` draft summarising the ranking (the last index). Each
+    hypothesis's ``evidence_refs`` are indexes into that list (its own change
+    draft and the ranking draft); once the runtime stores the drafts, index
+    ``i`` maps to the ``i``-th stored evidence id.
+    """
+    limit = max(1, min(MAX_LIMIT, int(limit)))
+    if lookback is not None and lookback <= dt.timedelta(0):
+        raise ToolError("lookback must be positive")
+    focus = await _resolve_focus(ctx, service=service, incident=incident, kpi=kpi, station=station,
+                                 onset=onset, lookback=lookback)
+    since = focus.onset - focus.lookback
+    async with ctx.read() as session:
+        nodes = await walk_dependencies(session, ctx.org_id, list(focus.roots))
+        deps, cfgs = await load_changes(session, ctx.org_id, list(nodes), since, focus.onset)
+        cands = _candidates(nodes, deps, cfgs, focus.onset, since, ctx.now)
+        metrics = await comovement_metrics(session, ctx.org_id, list(nodes)) if cands else []
+        windows = await load_windows(session, ctx.org_id, _metric_requests(cands, ctx.now), metrics)
+    _apply_metrics(cands, windows)
+    _score(cands, focus.onset, focus.half_life)
+    args = {"service": service, "incident": incident, "kpi": kpi, "station": station,
+            "onset": _iso(_utc(onset)) if onset is not None else None,
+            "lookback_minutes": focus.lookback.total_seconds() / 60.0, "limit": limit}
+    return _correlation_output(focus, nodes, cands, since, limit, args)
+
+
+def _correlation_output(
+    focus: _Focus, nodes: dict[int, _Node], cands: list[_Candidate], since: dt.datetime, limit: int,
+    args: dict[str, Any],
+) -> ToolOutput[ChangeCorrelation]:
+    raws = [c.components.raw for c in cands]  # type: ignore[union-attr]
+    confs = scoring.confidences(raws)
+    order = scoring.rank(raws)[:limit]
+    ranking_ref = len(order)
+    hyps = [_hypothesis(rank, cands[i], confs[i], focus, [rank - 1, ranking_ref]) for rank, i in enumerate(order, 1)]
+    plausible = bool(hyps) and hyps[0].plausible
+    result = ChangeCorrelation(
+        focus=focus.kind, label=focus.label, incident=focus.incident, kpi=focus.kpi, station=focus.station,
+        services=list(focus.roots.values()), onset=focus.onset, onset_source=focus.onset_source,
+        window_start=since, half_life_minutes=focus.half_life,
+        searched=[ServiceDistance(service=n.name, distance=n.distance, via=n.via)
+                  for n in sorted(nodes.values(), key=lambda n: (n.distance, n.name))],
+        candidates_considered=len(cands), hypotheses=hyps, plausible=plausible,
+        conclusion=_conclusion(focus, hyps, len(cands), plausible),
+    )
+    ref = {
+        "tool": "correlate_changes", "args": args,
+        "query": (f"deployments (commits via deployment_commits/commit_files) and config changes of "
+                  f"{', '.join(result.services)} and their transitive dependencies (recursive CTE over "
+                  f"service_dependencies) effective between {since.isoformat()} and {focus.onset.isoformat()}; "
+                  "metric_points of the error and latency metrics (by role) around each change"),
+    }
+    evidence = [_change_evidence(cands[i], h, ref) for i, h in zip(order, hyps, strict=True)]
+    evidence.append(_ranking_evidence(result, focus, ref))
+    return ToolOutput(result=result, evidence=evidence)
+
+
+def _hypothesis(rank: int, c: _Candidate, confidence: float, focus: _Focus, refs: list[int]) -> ChangeHypothesis:
+    comp = c.components
+    assert comp is not None
+    return ChangeHypothesis(
+        rank=rank, type=c.kind, subject=c.subject, service=c.node.name, changed_at=c.changed_at,
+        minutes_before_onset=round((focus.onset - c.changed_at).total_seconds() / 60.0, 1),
+        distance=c.node.distance, confidence=round(confidence, 3), plausible=scoring.is_plausible(confidence),
+        rationale=_rationale(c, focus),
+        components=ScoreComponents(**{k: round(v, 4) for k, v in vars(comp).items()}),
+        evidence_refs=refs,
+    )
+
+
+def _change_evidence(c: _Candidate, h: ChangeHypothesis, ref: dict[str, Any]) -> EvidenceDraft:
+    detail = c.deployment.model_dump(mode="json") if c.deployment else c.config.model_dump(mode="json")  # type: ignore[union-attr]
+    return EvidenceDraft(
+        kind="change", source="tools.changes.correlate_changes",
+        ref=ref | {"subject": {"type": c.kind, "external_id": c.subject}},
+        payload={"type": c.kind, "change": detail, "distance": c.node.distance, "via": c.node.via,
+                 "changed_at": c.changed_at.isoformat(), "rank": h.rank, "confidence": h.confidence,
+                 "components": h.components.model_dump(), "metrics": c.metrics},
+        summary=f"#{h.rank} ({h.confidence:.2f}) {h.rationale}",
+    )
+
+
+def _ranking_evidence(result: ChangeCorrelation, focus: _Focus, ref: dict[str, Any]) -> EvidenceDraft:
+    ranked = "; ".join(f"{h.rank}. {h.subject} {h.confidence:.2f}" for h in result.hypotheses)
+    return EvidenceDraft(
+        kind="hypotheses", source="tools.changes.correlate_changes", ref=ref,
+        payload={"label": result.label, "onset": result.onset.isoformat(), "onset_source": result.onset_source,
+                 "window_start": result.window_start.isoformat(), "plausible": result.plausible,
+                 "candidates_considered": result.candidates_considered, "notes": focus.notes,
+                 "hypotheses": [h.model_dump(mode="json") for h in result.hypotheses]},
+        summary=(f"Changes before {result.label} onset {result.onset:%Y-%m-%d %H:%M} UTC "
+                 f"({result.candidates_considered} considered): " + (ranked or "none") + f" — {result.conclusion}"),
+    )
+
+

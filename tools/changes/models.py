@@ -1,0 +1,160 @@
+"""Result models and constants of the change tools."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from tools.changes import scoring
+
+UTC = dt.UTC
+SERVICE_LOOKBACK = dt.timedelta(hours=24)
+KPI_LOOKBACK = dt.timedelta(days=7)
+MAX_HOPS = 6
+MAX_LIMIT = 20
+BASELINE = dt.timedelta(hours=2)  # metrics before a change: its baseline limits
+AFTER = dt.timedelta(minutes=60)  # metrics after a change: did they move?
+RECOVERY = (dt.timedelta(minutes=5), dt.timedelta(minutes=35))  # metrics after a rollback: back to normal?
+EPISODE_GAP = 12  # points without a critical signal that separate two episodes (1 h at 5 min)
+
+ChangeKind = Literal["deployment", "config_change"]
+
+
+# ------------------------------------------------------------------ result models
+
+
+class FileChange(BaseModel):
+    path: str
+    change_type: str
+    additions: int = 0
+    deletions: int = 0
+
+
+class CommitInfo(BaseModel):
+    sha: str
+    message: str
+    author: str | None = None
+    committed_at: dt.datetime
+    merged_at: dt.datetime | None = None
+    pr_number: int | None = None
+    files: list[FileChange] = []
+
+
+class DeploymentInfo(BaseModel):
+    external_id: str
+    service: str
+    version: str
+    environment: str
+    status: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    deployed_by: str | None = None
+    is_rollback: bool = False
+    rollback_of: str | None = Field(None, description="the deployment this one rolled back")
+    rolled_back_by: str | None = Field(None, description="the deployment that rolled this one back")
+    rolled_back_at: dt.datetime | None = None
+    commits: list[CommitInfo] = []
+    change_types: list[str] = Field([], description="distinct change types of the shipped files, riskiest first")
+
+
+class ConfigChangeInfo(BaseModel):
+    external_id: str
+    service: str
+    key: str
+    old_value: str | None = None
+    new_value: str | None = None
+    is_secret: bool = False
+    changed_at: dt.datetime
+    changed_by: str | None = None
+    description: str | None = None
+    reverted_by: str | None = Field(None, description="the next change of the key, when it restored the old value")
+    reverted_at: dt.datetime | None = None
+
+
+class ServiceChanges(BaseModel):
+    service: str
+    since: dt.datetime
+    until: dt.datetime
+    deployments: list[DeploymentInfo]
+    config_changes: list[ConfigChangeInfo]
+
+
+class ScoreComponents(BaseModel):
+    """See :mod:`tools.changes.scoring`: each in [0, 1]."""
+
+    time: float
+    distance: float
+    risk: float
+    comovement: float
+    rollback: float
+    reach: float = Field(description="distance, half its penalty won back by co-movement")
+    base: float = Field(description="time * reach")
+    support: float = Field(description="noisy-OR of risk, co-movement and rollback")
+    raw: float = Field(description="base * (0.25 + 0.75 support), before competition")
+
+
+class ChangeHypothesis(BaseModel):
+    rank: int
+    type: ChangeKind
+    subject: str = Field(description="the change's external id (DEP-…, CFG-…)")
+    service: str
+    changed_at: dt.datetime = Field(description="when it took effect (deployment finished / config changed)")
+    minutes_before_onset: float
+    distance: int = Field(description="dependency hops from the service under investigation (0 = itself)")
+    confidence: float
+    plausible: bool = Field(description=f"confidence >= {scoring.PLAUSIBLE_FLOOR}")
+    rationale: str
+    components: ScoreComponents
+    evidence_refs: list[int] = Field(description="indexes into the tool output's evidence list")
+
+
+class ServiceDistance(BaseModel):
+    service: str
+    distance: int
+    via: list[str] = Field([], description="the services between the investigated one and this one")
+
+
+class ChangeCorrelation(BaseModel):
+    focus: Literal["incident", "service", "kpi"]
+    label: str = Field(description="what is being explained, e.g. 'INC-2042 (checkout-api)'")
+    incident: str | None = None
+    kpi: str | None = None
+    station: str | None = None
+    services: list[str] = Field(description="the services under investigation (distance 0)")
+    onset: dt.datetime
+    onset_source: Literal["incident", "given", "kpi_shift", "metric_onset", "now"]
+    window_start: dt.datetime
+    half_life_minutes: float
+    searched: list[ServiceDistance] = Field(description="the services whose changes were considered")
+    candidates_considered: int
+    hypotheses: list[ChangeHypothesis]
+    plausible: bool = Field(description="False: no plausible change found in the window")
+    conclusion: str
+
+
+class MetricStage(BaseModel):
+    start: dt.datetime
+    end: dt.datetime
+    cl: float
+    ucl: float
+    lcl: float
+
+
+class MetricOnset(BaseModel):
+    service: str
+    metric: str
+    start: dt.datetime
+    end: dt.datetime
+    n_points: int
+    onset: dt.datetime | None = Field(None, description="when the metric moved (None: it did not)")
+    method: Literal["stage_change", "critical_signal"] | None = None
+    before_level: float | None = None
+    after_level: float | None = None
+    direction: Literal["up", "down"] | None = None
+    stages: list[MetricStage] = []
+    n_critical: int = 0
+
+
+# ------------------------------------------------------------------ small helpers

@@ -1,0 +1,76 @@
+"""Service metrics by role, not by name (pure: no database).
+
+An organisation names its metrics as it likes (``error_rate``, ``5xx_ratio``,
+``http_errors_total``, ``p99_ms``, ``latency_p95``, ``rps``, ``cpu_util``…).
+Tools ask for a *role* — errors, latency, throughput, saturation — and
+:func:`role_of` maps a name to its role by naming convention. An explicit
+mapping (``overrides``: metric name → role) wins over the convention.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Literal
+
+Role = Literal["errors", "latency", "throughput", "saturation"]
+ROLES: tuple[Role, ...] = ("errors", "latency", "throughput", "saturation")
+
+# Order matters: "error_latency_ms" is a latency, "request_errors" an error count, "failed_requests_per_s" errors.
+_CONVENTIONS: tuple[tuple[Role, re.Pattern[str]], ...] = (
+    ("saturation", re.compile(r"cpu|mem(ory)?($|_)|heap|disk|saturat|util", re.I)),
+    ("latency", re.compile(r"latenc|duration|response[_-]?time|(^|_)p\d{2,3}($|_)|(^|_)p\d{2,3}[_a-z]*|_ms$|_seconds?$"
+                           r"|(^|_)rt($|_)|_time$|ttfb", re.I)),
+    ("errors", re.compile(r"err|5xx|4xx|fail|fault|exception|timeouts?($|_)|reject|drop|unavailab|non[_-]?2xx", re.I)),
+    ("saturation", re.compile(r"cpu|mem|heap|saturat|util|queue|backlog|load|conn|pool|disk|thread|gc|lag", re.I)),
+    ("throughput", re.compile(r"rps|qps|tps|rpm|throughput|requests?|req|traffic|calls|hits|count|volume|ops"
+                              r"|_per_s(ec)?$|rate$", re.I)),
+)
+# For every role a rise is bad except throughput (where a move either way is news).
+HIGHER_IS_BETTER: dict[Role, bool | None] = {"errors": False, "latency": False, "saturation": False, "throughput": None}
+# The roles whose rise after a change counts as co-movement (and whose recovery after a rollback counts).
+COMOVEMENT_ROLES: tuple[Role, ...] = ("errors", "latency")
+
+
+def role_of(metric: str, overrides: Mapping[str, str] | None = None) -> Role | None:
+    """The role of a metric name (an explicit override first, then the naming convention)."""
+    if overrides and metric in overrides and overrides[metric] in ROLES:
+        return overrides[metric]  # type: ignore[return-value]
+    for role, pattern in _CONVENTIONS:
+        if pattern.search(metric):
+            return role
+    return None
+
+
+def metrics_for(role: str, names: Iterable[str], overrides: Mapping[str, str] | None = None) -> list[str]:
+    """The names that play ``role``, in a stable order (shortest first: ``error_rate`` before ``error_rate_5m``)."""
+    return sorted((n for n in names if role_of(n, overrides) == role), key=lambda n: (len(n), n))
+
+
+def higher_is_better(metric: str, overrides: Mapping[str, str] | None = None) -> bool | None:
+    role = role_of(metric, overrides)
+    if role is None:
+        m = metric.lower()
+        if any(k in m for k in ("success", "availability", "apdex", "uptime")):
+            return True
+        return None
+    if role == "errors" and re.search(r"success|availability", metric, re.I):
+        return True
+    return HIGHER_IS_BETTER[role]
+
+
+def role_for_word(word: str) -> Role | None:
+    """A user's word for a role ("errors", "latency", "slow", "traffic", "cpu") → the role."""
+    w = word.strip().lower()
+    if w in ROLES:
+        return w  # type: ignore[return-value]
+    table: dict[Role, tuple[str, ...]] = {
+        "errors": ("error", "errors", "failure", "failures", "5xx", "exceptions"),
+        "latency": ("latency", "slow", "slowness", "p99", "p95", "response time", "duration"),
+        "throughput": ("throughput", "traffic", "requests", "rps", "qps", "volume", "load"),
+        "saturation": ("saturation", "cpu", "memory", "utilisation", "utilization", "queue"),
+    }
+    for role, words in table.items():
+        if w in words:
+            return role
+    return None

@@ -1,0 +1,113 @@
+"""Pure arithmetic for the question-shaped KPI tools (no database): window totals by the
+KPI's own rule, periods at a grain, ranking order, "since when" of a signal, the latest
+stage change anywhere in a series' history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from tools.control_limits import SeriesAnalysis
+
+PeriodGrain = Literal["day", "week", "month"]
+# "since when" tolerates this many quiet points inside a run of signals
+SIGNAL_RUN_GAP = 3
+
+
+def aggregate(values: np.ndarray | list[float | None], aggregation: str) -> float | None:
+    """A window's value by the KPI's rule: total for a sum KPI, mean otherwise (None without data)."""
+    x = np.asarray([np.nan if v is None else v for v in values], dtype=float)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return None
+    return float(x.sum() if aggregation == "sum" else x.mean())
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date  # inclusive
+    value: float | None
+    days: int  # observed days
+    complete: bool  # the period lies wholly inside the asked window
+
+
+def periods(daily: pd.Series, start: dt.date, end: dt.date, grain: PeriodGrain, aggregation: str) -> list[Period]:
+    """Daily series (DatetimeIndex) → one value per day/week (Monday start)/calendar month inside [start, end]."""
+    idx = pd.date_range(start, end, freq="D")
+    s = daily.reindex(idx)
+    if grain == "day":
+        return [Period(d.date(), d.date(), None if not np.isfinite(v) else float(v), int(np.isfinite(v)), True)
+                for d, v in zip(idx, s.to_numpy(dtype=float), strict=True)]
+    if grain == "week":
+        keys = [(d - pd.Timedelta(days=d.weekday())).date() for d in idx]
+    else:
+        keys = [d.date().replace(day=1) for d in idx]
+    out: list[Period] = []
+    frame = pd.DataFrame({"k": keys, "v": s.to_numpy(dtype=float)}, index=idx)
+    for k, grp in frame.groupby("k", sort=True):
+        first = k
+        last = (first + dt.timedelta(days=6)) if grain == "week" else (
+            (pd.Timestamp(first) + pd.offsets.MonthEnd(0)).date())
+        vals = grp["v"].to_numpy(dtype=float)
+        out.append(Period(max(first, start), min(last, end), aggregate(vals, aggregation),
+                          int(np.isfinite(vals).sum()), first >= start and last <= end))
+    return out
+
+
+def rank_order(values: dict[str, float | None], higher_is_better: bool, order: Literal["best", "worst"]) -> list[str]:
+    """Codes ordered best or worst first by the KPI's direction; no data last; ties by code."""
+    have = [(c, v) for c, v in values.items() if v is not None]
+    sign = -1.0 if higher_is_better else 1.0  # ascending key = best first
+    best_first = sorted(have, key=lambda cv: (sign * cv[1], cv[0]))
+    ordered = best_first if order == "best" else sorted(have, key=lambda cv: (-sign * cv[1], cv[0]))
+    return [c for c, _ in ordered] + sorted(c for c, v in values.items() if v is None)
+
+
+def better(a: float | None, b: float | None, higher_is_better: bool) -> int:
+    """1 if a is better, -1 if b is, 0 if equal or unknown."""
+    if a is None or b is None or a == b:
+        return 0
+    return 1 if (a > b) == higher_is_better else -1
+
+
+def since_index(an: SeriesAnalysis, rule: str | None) -> int | None:
+    """Where the current warning/critical state began: the stage start for a stage shift, else the first
+    point of the run of bad signals that reaches the latest point (quiet gaps of up to SIGNAL_RUN_GAP points)."""
+    last = an.last_index()
+    if last is None:
+        return None
+    if rule == "stage_shift" and an.stages:
+        st = an.stages[-1]
+        return st.evidence_start if st.evidence_start is not None and st.evidence_start >= st.start else st.start
+    bad = sorted({s.index for s in an.signals if s.direction == "bad" and s.state in ("warning", "critical")})
+    start = last
+    for i in reversed(bad):
+        if i > start:
+            continue
+        if start - i <= SIGNAL_RUN_GAP + 1:
+            start = i
+        else:
+            break
+    return start
+
+
+@dataclass(frozen=True)
+class StageChange:
+    index: int  # first point of the new stage
+    before_cl: float
+    after_cl: float
+    confirmed_by: str | None
+
+
+def latest_stage_change(an: SeriesAnalysis) -> StageChange | None:
+    """The most recent stage boundary of the whole analysed history (None: one stage only)."""
+    if len(an.stages) < 2:
+        return None
+    prev, last = an.stages[-2], an.stages[-1]
+    return StageChange(last.start, float(prev.limits.cl), float(last.limits.cl), last.confirmed_by)

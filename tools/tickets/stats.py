@@ -1,0 +1,251 @@
+"""Ticket statistics: counts by a field, SLA met rates over a window, complete (paged) breached /
+at-risk lists filtered by tier, product and priority. Read-only and org-scoped; SLA arithmetic is
+:mod:`tools.tickets.sla` (the same clocks as ``ticket_sla``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+
+from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
+from tools.tickets import clocks_for
+from tools.tickets import sla as slalib
+
+CountBy = Literal["status", "product", "customer_tier", "priority", "urgency"]
+OPEN = ("new", "open", "pending")
+MAX_PAGE = 200
+_FIELDS = ("status", "product", "customer_tier", "priority", "urgency")
+
+_TICKETS_SQL = """
+SELECT id, external_id, subject, product, urgency, priority, customer, customer_tier, status, created_at,
+       first_response_at, resolved_at, closed_at
+FROM tickets
+WHERE org_id = :org AND created_at <= :now
+  AND (CAST(:start AS timestamptz) IS NULL OR created_at >= :start)
+  AND (CAST(:end AS timestamptz) IS NULL OR created_at < :end)
+  AND (CAST(:status AS text[]) IS NULL OR status = ANY(CAST(:status AS text[])))
+  AND (CAST(:product AS text[]) IS NULL OR product = ANY(CAST(:product AS text[])))
+  AND (CAST(:tier AS text[]) IS NULL OR customer_tier = ANY(CAST(:tier AS text[])))
+  AND (CAST(:priority AS text[]) IS NULL OR priority = ANY(CAST(:priority AS text[])))
+ORDER BY created_at, external_id
+"""
+
+
+class TicketFilters(BaseModel):
+    status: list[str] = []
+    product: list[str] = []
+    customer_tier: list[str] = []
+    priority: list[str] = []
+    start: dt.date | None = None
+    end: dt.date | None = None  # inclusive
+    window_of: Literal["created", "deadline"] = "created"  # what the window filters on
+
+    def label(self) -> str:
+        parts = [f"{k} {'/'.join(v)}" for k, v in (("status", self.status), ("product", self.product),
+                                                    ("tier", self.customer_tier), ("priority", self.priority)) if v]
+        if self.start or self.end:
+            span = str(self.start) if self.start == self.end else f"{self.start or '…'}–{self.end or '…'}"
+            parts.append(f"{self.window_of} {span}")
+        return ", ".join(parts) or "all tickets"
+
+
+def _norm(values: Sequence[str] | None, upper: bool = False) -> list[str]:
+    out = []
+    for v in values or []:
+        v = v.strip()
+        if v.lower() == "open":
+            out += list(OPEN)  # "open" as people say it: not yet resolved or closed
+            continue
+        out.append(v.upper() if upper else v.lower())
+    return list(dict.fromkeys(out))
+
+
+def _filters(status: Sequence[str] | None, product: Sequence[str] | None, customer_tier: Sequence[str] | None,
+             priority: Sequence[str] | None, start: dt.date | None, end: dt.date | None) -> TicketFilters:
+    if start and end and start > end:
+        raise ToolError(f"start ({start}) is after end ({end})")
+    return TicketFilters(status=_norm(status), product=_norm(product, upper=True),
+                         customer_tier=_norm(customer_tier), priority=_norm(priority), start=start, end=end)
+
+
+async def _rows(ctx: ToolContext, f: TicketFilters) -> list[Any]:
+    def day(d: dt.date | None, plus: int = 0) -> dt.datetime | None:
+        return None if d is None else dt.datetime(d.year, d.month, d.day, tzinfo=dt.UTC) + dt.timedelta(days=plus)
+
+    async with ctx.read() as session:
+        return list((await session.execute(text(_TICKETS_SQL), {
+            "org": ctx.org_id, "now": ctx.now, "start": day(f.start), "end": day(f.end, 1),
+            "status": f.status or None, "product": f.product or None, "tier": f.customer_tier or None,
+            "priority": f.priority or None,
+        })).mappings().all())
+
+
+def _ref(tool: str, args: dict[str, Any], ctx: ToolContext, query: str) -> dict[str, Any]:
+    return {"tool": tool, "args": args, "as_of": ctx.now.isoformat(), "query": query}
+
+
+# ------------------------------------------------------------------ counts
+
+
+class TicketCounts(BaseModel):
+    by: CountBy
+    filters: TicketFilters
+    total: int
+    counts: dict[str, int] = Field(description="value -> tickets, largest first")
+
+
+async def ticket_counts(
+    ctx: ToolContext, *, by: CountBy = "status", status: list[str] | None = None, product: list[str] | None = None,
+    customer_tier: list[str] | None = None, priority: list[str] | None = None, start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> ToolOutput[TicketCounts]:
+    """How many tickets, split by status, product, tier, priority or urgency (filters combine with AND)."""
+    if by not in _FIELDS:
+        raise ToolError(f"by must be one of {', '.join(_FIELDS)}")
+    f = _filters(status, product, customer_tier, priority, start, end)
+    rows = await _rows(ctx, f)
+    counts = Counter(str(r[by] or "unlabelled") for r in rows)
+    result = TicketCounts(by=by, filters=f, total=len(rows), counts=dict(counts.most_common()))
+    args = {"by": by, **f.model_dump(mode="json")}
+    return ToolOutput(result=result, evidence=[EvidenceDraft(
+        kind="ticket_counts", source="tools.tickets.ticket_counts",
+        ref=_ref("ticket_counts", args, ctx, f"tickets ({f.label()}) created by as_of, counted by {by}"),
+        payload=result.model_dump(mode="json"),
+        summary=f"{len(rows)} tickets ({f.label()}) as of {ctx.now:%Y-%m-%d %H:%M} UTC; by {by}: "
+                + ", ".join(f"{k} {v}" for k, v in result.counts.items()),
+    )])
+
+
+# ------------------------------------------------------------------ SLA met rate
+
+
+class SlaRate(BaseModel):
+    clock: Literal["response", "resolution"]
+    filters: TicketFilters
+    tickets: int
+    met: int
+    breached: int
+    pending: int = Field(description="clock still running (on track or at risk): not counted in the rate")
+    rate: float | None = Field(description="met / (met + breached)")
+    by_tier: dict[str, float | None] = {}
+
+
+async def sla_rate(
+    ctx: ToolContext, *, clock: Literal["response", "resolution"] = "response", start: dt.date | None = None,
+    end: dt.date | None = None, product: list[str] | None = None, customer_tier: list[str] | None = None,
+    priority: list[str] | None = None,
+) -> ToolOutput[SlaRate]:
+    """Share of tickets created in the window whose response (or resolution) SLA was met, at ``ctx.now``."""
+    if clock not in ("response", "resolution"):
+        raise ToolError("clock must be response or resolution")
+    f = _filters(None, product, customer_tier, priority, start, end)
+    rows = await _rows(ctx, f)
+    states: list[tuple[str, str]] = []
+    for r in rows:
+        response, resolution = clocks_for(r, ctx.now)
+        states.append((r["customer_tier"], (response if clock == "response" else resolution).state))
+
+    def rate(items: list[str]) -> float | None:
+        met, br = items.count("met"), items.count("breached")
+        return round(met / (met + br), 4) if met + br else None
+
+    all_states = [s for _, s in states]
+    tiers = sorted({t for t, _ in states})
+    result = SlaRate(clock=clock, filters=f, tickets=len(rows), met=all_states.count("met"),
+                     breached=all_states.count("breached"),
+                     pending=sum(1 for s in all_states if s in ("on_track", "at_risk")), rate=rate(all_states),
+                     by_tier={t: rate([s for tt, s in states if tt == t]) for t in tiers})
+    pct = "n/a" if result.rate is None else f"{100 * result.rate:.1f}%"
+    return ToolOutput(result=result, evidence=[EvidenceDraft(
+        kind="sla_rate", source="tools.tickets.sla_rate",
+        ref=_ref("sla_rate", {"clock": clock, **f.model_dump(mode="json")}, ctx,
+                 f"tickets ({f.label()}) with their {clock} SLA clock at as_of (tools.tickets.sla)"),
+        payload=result.model_dump(mode="json"),
+        summary=(f"{clock.capitalize()} SLA met rate {pct} for {f.label()}: {result.met} met, {result.breached} "
+                 f"breached, {result.pending} still running, of {len(rows)} tickets"),
+    )])
+
+
+# ------------------------------------------------------------------ breached / at-risk lists
+
+
+class SlaListItem(BaseModel):
+    external_id: str
+    subject: str
+    product: str | None
+    priority: str
+    customer_tier: str
+    customer: str | None
+    status: str
+    clock: Literal["response", "resolution"]
+    state: str
+    deadline: dt.datetime
+    overdue_minutes: float
+    remaining_minutes: float | None
+
+
+class SlaList(BaseModel):
+    state: Literal["breached", "at_risk"]
+    clock: Literal["response", "resolution"] | None
+    filters: TicketFilters
+    total: int = Field(description="every matching ticket (the page is a slice of them)")
+    offset: int
+    items: list[SlaListItem] = Field(description="earliest deadline first")
+
+
+async def sla_list(
+    ctx: ToolContext, *, state: Literal["breached", "at_risk"] = "breached",
+    clock: Literal["response", "resolution"] | None = None, product: list[str] | None = None,
+    customer_tier: list[str] | None = None, priority: list[str] | None = None, start: dt.date | None = None,
+    end: dt.date | None = None, limit: int = 50, offset: int = 0,
+) -> ToolOutput[SlaList]:
+    """Open tickets whose SLA is breached (or at risk) now — all of them, paged — filtered by tier/product/priority.
+
+    With a window, only clocks whose deadline falls inside it ("breached today")."""
+    if state not in ("breached", "at_risk"):
+        raise ToolError("state must be breached or at_risk")
+    if not 1 <= limit <= MAX_PAGE or offset < 0:
+        raise ToolError(f"limit must be 1–{MAX_PAGE} and offset ≥ 0")
+    f = _filters(list(OPEN), product, customer_tier, priority, None, None)
+    rows = [r for r in await _rows(ctx, f) if r["resolved_at"] is None and r["closed_at"] is None]
+    lo = dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC) if start else None
+    hi = dt.datetime(end.year, end.month, end.day, tzinfo=dt.UTC) + dt.timedelta(days=1) if end else None
+    items: list[SlaListItem] = []
+    for r in rows:
+        clocks = [c for c in clocks_for(r, ctx.now) if (clock is None or c.kind == clock) and c.state == state]
+        clocks = [c for c in clocks if (lo is None or c.deadline >= lo) and (hi is None or c.deadline < hi)]
+        if not clocks:
+            continue
+        c = slalib.worst(*clocks)
+        items.append(SlaListItem(
+            external_id=r["external_id"], subject=r["subject"], product=r["product"], priority=r["priority"],
+            customer_tier=r["customer_tier"], customer=r["customer"], status=r["status"], clock=c.kind,
+            state=c.state, deadline=c.deadline, overdue_minutes=c.overdue_minutes,
+            remaining_minutes=c.remaining_minutes,
+        ))
+    items.sort(key=lambda i: (i.deadline, i.external_id))
+    page = items[offset:offset + limit]
+    f = f.model_copy(update={"start": start, "end": end, "window_of": "deadline"})
+    result = SlaList(state=state, clock=clock, filters=f, total=len(items), offset=offset, items=page)
+    args = {"state": state, "clock": clock, "limit": limit, "offset": offset, **f.model_dump(mode="json")}
+    what = state.replace("_", " ")
+    shown = f"; showing {offset + 1}–{offset + len(page)}" if len(page) < len(items) else ""
+    return ToolOutput(result=result, evidence=[EvidenceDraft(
+        kind="sla_list", source="tools.tickets.sla_list",
+        ref=_ref("sla_list", args, ctx, f"open tickets ({f.label()}) whose {clock or 'response/resolution'} "
+                                        f"SLA clock is {what} at as_of"),
+        payload=result.model_dump(mode="json"),
+        summary=(f"{len(items)} open ticket(s) with a {what} {clock or ''} SLA ({f.label()}){shown}: "
+                 .replace("  ", " ")
+                 + ", ".join(f"{i.external_id} ({i.priority}, {i.customer_tier}, {i.clock})" for i in page[:20])
+                 + (" …" if len(page) > 20 else "")),
+    )])
+
+
+__all__ = ["SlaList", "SlaListItem", "SlaRate", "TicketCounts", "TicketFilters", "sla_list", "sla_rate",
+           "ticket_counts"]
