@@ -42,6 +42,7 @@ _CHANGELOG = re.compile(r"\b(deploy\w*|releas\w*|rollouts?|roll(?:ed)? out|rollb
                         r"commits?|committed|merged|config(?:uration)?\s+changes?|changed\s+(?:the\s+)?config\w*|"
                         r"changelog|change log|who changed|what changed in|depends?\s+on|dependenc\w+|dependents?|"
                         r"upstream|downstream|calls)\b", _I)
+_BLAME = re.compile(r"\b(broke|break|breaking|caus\w*|responsible|led to|culprit|blame\w*|why)\b", _I)  # → correlate
 _DEPENDS = re.compile(r"\b(depends?\s+on|dependenc\w+|dependents?|upstream|downstream|calls)\b", _I)
 _COMPARE = re.compile(r"\b(vs\.?|versus|compare\w*|comparison|against|between|relative to|differ\w*)\b", _I)
 _RANK = re.compile(r"\b(worst|best|top\s*\d*|bottom\s*\d*|lowest|highest|least|most|fewest|rank\w*|leaderboard|"
@@ -285,7 +286,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         s.commits = found  # "was the retry-backoff commit deployed?"
     if s.deployments or s.config_changes or s.commits:
         return "changelog"
-    if s.services and _CHANGELOG.search(q) and not re.search(r"\bbefore\b.*\b(jump|spik|drop|r[io]se|fell|went)", q, _I):
+    if s.services and _CHANGELOG.search(q) and not re.search(r"\bbefore\b.*\b(jump|spik|drop|r[io]se|fell|went)", q, _I) \
+            and not _BLAME.search(q):
         plan.include_dependencies = bool(_DEPENDS.search(q))
         return "changelog"
     if not s.incidents and _INCIDENT_WORDS.search(q) and not plan.kpis:

@@ -371,6 +371,11 @@ CASES += [
     (D, "same for last month", {"prior": ["otp mx at dal last week"], "op": "lookup", "at": ["DAL"], "win": ("2026-10-01", "2026-10-31")}),
 ]
 
+CASES += [
+    (D, "Which deploy broke search on 2026-11-06?", {"op": "explain", "svc": ["search"], "day": "2026-11-06"}),
+    (R, "which release caused the fare-engine errors", {"op": "explain", "svc": ["fare-engine"]}),
+]
+
 # Names any way people type them: code, lower-case code after "at", the full name, a part of it, a typo.
 _NAMES = {
     D: [("DAL", "DAL", "dal", "Dallas Love Field", "dallas", "dalas"), ("HOU", "HOU", "hou", "Houston Hobby", "houston", "huston"),
