@@ -40,10 +40,10 @@ _WHY = re.compile(r"\b(why|caus\w*|root[- ]cause|what changed|what happened|expl
                   r"tank\w*|plummet\w*|went (?:up|down)|deteriorat\w*|broke|broken)\b", _I)
 _CHANGELOG = re.compile(r"\b(deploy\w*|releas\w*|rollouts?|roll(?:ed)? out|rollbacks?|rolled back|shipped|ship|"
                         r"commits?|committed|merged|config(?:uration)?\s+changes?|changed\s+(?:the\s+)?config\w*|"
-                        r"changelog|change log|who changed|what changed in|depends?\s+on|dependenc\w+|dependents?|"
+                        r"changelog|change log|who changed|what changed in|depend\w*|"
                         r"upstream|downstream|calls)\b", _I)
 _BLAME = re.compile(r"\b(broke|break|breaking|caus\w*|responsible|led to|culprit|blame\w*|why)\b", _I)  # → correlate
-_DEPENDS = re.compile(r"\b(depends?\s+on|dependenc\w+|dependents?|upstream|downstream|calls)\b", _I)
+_DEPENDS = re.compile(r"\b(depend\w*|upstream|downstream|calls)\b", _I)
 _COMPARE = re.compile(r"\b(vs\.?|versus|compare\w*|comparison|against|between|relative to|differ\w*)\b", _I)
 _RANK = re.compile(r"\b(worst|best|top\s*\d*|bottom\s*\d*|lowest|highest|least|most|fewest|rank\w*|leaderboard|"
                    rf"which\s+{_PLACE}|{_PLACE}\s+(?:with|has|had|have)\s+the|"
@@ -313,7 +313,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if _TICKETS.search(q) and not plan.kpis:
         plan.filters = _ticket_filters(q)
         plan.count = bool(_COUNT.search(q))
-        if re.search(r"\bmet\b|\bcompliance\b|\b(?:sla|response|resolution)\s+rate\b|\bon[- ]time\b|\bpercent|%", q, _I):
+        if re.search(r"\bmet\b|\bcompliance\b|\b(?:sla|response|resolution|hit|attainment|success)\s+rate\b|"
+                     r"\bon[- ]time\b|\bpercent|%", q, _I):
             plan.rate = "sla_resolution" if plan.filters.sla_clock == "resolution" else "sla_response"
         return "ticket_stats"
     if s.services and not plan.kpis:
@@ -324,6 +325,12 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if plan.kpis or s.scopes:
         if len(s.scopes) >= 2 or (_COMPARE.search(q) and len(s.scopes) >= 1 and re.search(r"\b(compan|overall|network)", q, _I)):
             return "compare"
+        if plan.kpis and (m := re.search(rf"\b(?:all|every|each)\s+(?:the\s+|our\s+|of\s+the\s+)?({_PLACE})\b", q, _I)):
+            s.scopes = [x for x in s.scopes if x.level == "region"]  # "at all stations": each one, ranked
+            plan.group_by = "region" if re.match(r"(region|route|area|zone)", m.group(1), _I) else "station"
+            plan.order = "worst"
+            plan.limit = max(1, min(len(cat.stations if plan.group_by == "station" else cat.regions), 1000))
+            return "rank"
         if plan.kpis and _RANK.search(q) and len(s.scopes) <= 1 and not (s.scopes and s.scopes[0].level == "station"):
             return _rank(q, plan, cat)
         if not plan.kpis:

@@ -99,6 +99,13 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
         if re.search(r"\bsince\s+$", q[: m.start()]):
             return _win(d, today, "since " + m.group(1)), None, m
         return _win(d, d, m.group(1), single=True), None, m
+    if m := re.search(r"\bthis\s+(week|month|year)\s+(?:compared\s+(?:to|with)|vs\.?|versus|against)\s+(?:the\s+)?"
+                      r"(?:last|previous|prior)\s+(?:one|\1)\b", q):
+        unit = m.group(1)
+        start = (monday - dt.timedelta(days=7) if unit == "week" else
+                 (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1) if unit == "month" else
+                 dt.date(today.year - 1, 1, 1))
+        return _win(start, today, f"this {unit} and the {unit} before"), None, m
     if m := re.search(r"\b(?:the\s+)?day\s+before\s+yesterday\b", q):
         d = today - dt.timedelta(days=2)
         return _win(d, d, "the day before yesterday", single=True), None, m

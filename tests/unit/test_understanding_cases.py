@@ -376,6 +376,15 @@ CASES += [
     (R, "which release caused the fare-engine errors", {"op": "explain", "svc": ["fare-engine"]}),
 ]
 
+CASES += [
+    (R, "Give me PPM for all depots last week", {"op": "rank", "kpi": "PPM", "group_by": "station", "limit": 9, "win": LW}),
+    (R, "How has York's punctuality been this month compared to last month?", {"op": "lookup", "at": ["YRK"], "win": ("2026-10-01", "2026-11-20")}),
+    (R, "what's the response SLA hit rate", {"op": "ticket_stats", "rate": "sla_response"}),
+    (R, "is booking-web depending on ledger-svc?", {"op": "changelog", "svc": ["booking-web", "ledger-svc"], "deps": True}),
+    (D, "fill rate at all stations this week", {"op": "rank", "kpi": "PARTS_FILL_RATE", "limit": 8}),
+    (D, "otp mx for every region", {"op": "rank", "kpi": "OTP_MX_RATE", "group_by": "region", "limit": 3}),
+]
+
 # Names any way people type them: code, lower-case code after "at", the full name, a part of it, a typo.
 _NAMES = {
     D: [("DAL", "DAL", "dal", "Dallas Love Field", "dallas", "dalas"), ("HOU", "HOU", "hou", "Houston Hobby", "houston", "huston"),
