@@ -64,6 +64,12 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
     names_something = bool(s.scopes or s.services or s.incidents or s.tickets or plan.kpis or s.deployments
                            or s.config_changes or s.commits)
     cue = bool(_CUE.search(question) or _FOLLOW.search(question))
+    if (plan.operation == "clarify" and wanted == "changelog" and prior.subjects.services and plan.clarification
+            and plan.clarification.kind == "service"):
+        plan.operation, plan.clarification = "changelog", None  # "any deploys to it?": the thread's service
+        plan.subjects.services = list(prior.subjects.services)
+        plan.inherited.append("services")
+        plan.follow_up = True
     if plan.operation == "clarify" and wanted and prior.kpis and plan.clarification and plan.clarification.kind == "KPI":
         plan.operation, plan.clarification = wanted, None  # type: ignore[assignment]
         plan.kpis = list(prior.kpis)
@@ -192,6 +198,10 @@ def _answer(plan: QueryPlan, prior: QueryPlan) -> QueryPlan | None:
     if kind == "KPI" and plan.kpis and (not cands or plan.kpis[0] in cands) and pending:
         out = prior.model_copy(deep=True)
         out.operation, out.clarification, out.kpis = pending, None, list(plan.kpis)  # type: ignore[assignment]
+    elif kind == "service" and s.services and pending:
+        out = prior.model_copy(deep=True)
+        out.operation, out.clarification = pending, None  # type: ignore[assignment]
+        out.subjects.services = list(s.services)
     elif kind == "station" and s.scopes and s.scopes[0].code in cands:
         out = prior.model_copy(deep=True)
         out.operation, out.clarification = (pending or "lookup"), None  # type: ignore[assignment]
@@ -205,6 +215,8 @@ def _answer(plan: QueryPlan, prior: QueryPlan) -> QueryPlan | None:
 
 
 def _with_grain(plan: QueryPlan, grain: str | None, today: dt.date) -> QueryPlan:
+    if plan.operation != "clarify":
+        plan.notes = [n for n in plan.notes if not n.startswith("pending:")]
     if grain and plan.window is not None and plan.window.grain != grain:
         plan.window = plan.window.model_copy(update={"grain": grain})
     elif grain and plan.window is None:

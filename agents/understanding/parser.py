@@ -68,8 +68,9 @@ _ROLE: list[tuple[ServiceMetricRole, re.Pattern[str]]] = [("errors", re.compile(
 _TOPN = re.compile(r"\b(?:top|bottom|worst|best|first|lowest|highest|which)\s+(\d{1,3}|three|five|ten|two)\b", _I)
 _WORDN = {"two": 2, "three": 3, "five": 5, "ten": 10}
 _ACTION = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?(delete|remove|erase|wipe|truncate|drop\s+(?:the\s+)?table|"
-                     r"update|modify|insert|book|buy|purchase|order|send|email|post|reassign|assign|close|reopen|"
-                     r"escalate|restart|reboot|deploy|roll\s*back|rollback|revert|approve|merge|cancel)\b", _I)
+                     r"modify|insert|book|buy|purchase|reassign|assign|reopen|escalate|restart|reboot|deploy|"
+                     r"roll\s*back|rollback|revert|approve|merge|cancel)\b(?!\s+(?:history|log|logs|list|status|report|"
+                     r"count|rate|trend|timeline|details|s\b))", _I)
 _OOS_HINT = "That is outside what I can answer from this organisation's data."
 
 TICKET_STATUS = {"open": ["new", "open"], "new": ["new"], "pending": ["pending"], "resolved": ["resolved"],
@@ -78,8 +79,8 @@ TIERS = ("enterprise", "business", "standard", "free")
 PRIORITIES = ("critical", "high", "medium", "low")
 
 
-def help_text(cat: Catalog) -> str:
-    """What the assistant can do, in this organisation's own names."""
+def help_text(cat: Catalog, *, asked: bool = False) -> str:
+    """What the assistant can do, in this organisation's own names (``asked``: the user asked for help)."""
     ex = cat.examples()
     parts = []
     if ex["kpi"]:
@@ -93,7 +94,11 @@ def help_text(cat: Catalog) -> str:
     if ex["ticket"]:
         parts.append(f"triage tickets and their SLAs (e.g. “classify {ex['ticket']}”, “how many open tickets?”)")
     parts.append("draft incident and investigation reports")
-    return f"{_OOS_HINT} I can " + ", ".join(parts) + "."
+    return ("" if asked else f"{_OOS_HINT} ") + "I can " + ", ".join(parts) + "."
+
+
+HELP = re.compile(r"^\W*(help|what can you do|what do you do|how do i use|what can i ask|hi|hello|hey|"
+                  r"good (?:morning|afternoon|evening)|thanks?(?: you)?|thank you|cheers)\b", _I)
 
 
 def _scopes(links: Links, cat: Catalog, q: str) -> list[ScopeRef]:
@@ -290,6 +295,14 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             and not _BLAME.search(q):
         plan.include_dependencies = bool(_DEPENDS.search(q))
         return "changelog"
+    if (not s.services and not plan.kpis and not s.scopes and not s.incidents and not s.tickets
+            and re.search(r"\b(deploy\w*|releases?|rollouts?|rollbacks?|config(?:uration)?\s+changes?|commits?|"
+                          r"depend\w*)\b", q, _I) and not _INCIDENT_WORDS.search(q) and not _TICKETS.search(q)):
+        plan.include_dependencies = bool(_DEPENDS.search(q))
+        plan.notes.append("wanted:changelog")
+        plan.clarification = Clarification(kind="service", candidates=list(cat.services), question=(
+            "Which service? " + ", ".join(cat.services[:15]) + ("…" if len(cat.services) > 15 else "")))
+        return "clarify"
     if not s.incidents and _INCIDENT_WORDS.search(q) and not plan.kpis:
         plural = re.search(r"\b(incidents|outages|failures)\b", q, _I) and not re.search(r"\bthe\s+\w+\s+failures\b", q, _I)
         if plural and not re.search(r"\bwhat caused the\b", q, _I) or re.search(r"\b(which|list|any|how many|all)\b.*\b(incident|outage)", q, _I):
@@ -307,7 +320,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if s.incidents:
         if _STATUS.search(q) and not re.search(r"\bcaus|\bwhy\b|\broot\b", q, _I):
             return "incident_status"
-        if re.search(r"\bcaus|\bwhy\b|\broot\b|\bchanged\b|\bbehind\b|\bexplain", q, _I):
+        if re.search(r"\bcaus|\bwhy\b|\broot\b|\bchang\w*|\bbehind\b|\bexplain|\bbefore\b|\bled to\b", q, _I):
             return "incident_cause"
         return "incident_status"
     if _TICKETS.search(q) and not plan.kpis:

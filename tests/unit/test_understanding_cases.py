@@ -385,6 +385,15 @@ CASES += [
     (D, "otp mx for every region", {"op": "rank", "kpi": "OTP_MX_RATE", "group_by": "region", "limit": 3}),
 ]
 
+CASES += [
+    (D, "rollback history for payments", {"op": "changelog", "svc": ["payments"]}),
+    (D, "roll back payments now", {"op": "out_of_scope"}),
+    (R, "did anything change on ledger-svc before OUT-77?", {"op": "incident_cause", "inc": ["OUT-77"]}),
+    (R, "which config changes were made yesterday", {"op": "clarify"}),
+    (R, "fare-engine", {"prior": ["which config changes were made yesterday"], "op": "changelog", "svc": ["fare-engine"], "day": "2026-11-19"}),
+    (R, "any deploys this week?", {"op": "clarify"}),
+]
+
 # Names any way people type them: code, lower-case code after "at", the full name, a part of it, a typo.
 _NAMES = {
     D: [("DAL", "DAL", "dal", "Dallas Love Field", "dallas", "dalas"), ("HOU", "HOU", "hou", "Houston Hobby", "houston", "huston"),
@@ -441,6 +450,8 @@ def _check(plan: QueryPlan, exp: dict[str, Any]) -> None:
         "unknown": lambda v: any(u.text.lower() == v.lower() for u in plan.unknown),
         "sugg": lambda v: any(v in u.suggestions for u in plan.unknown),
     }
+    assert not any(n.startswith(("relative:", "grain:", "wanted:")) for n in plan.notes), plan.notes
+    assert plan.operation == "clarify" or not any(n.startswith("pending:") for n in plan.notes), plan.notes
     for key, value in exp.items():
         if key in ("op", "prior"):
             continue
@@ -456,3 +467,16 @@ def test_the_table_is_big_and_a_third_is_the_second_organisation():
 def test_question_to_plan(org: str, question: str, exp: dict[str, Any]) -> None:
     _check(_plan(org, question, exp.get("prior")), exp)
 
+
+
+@pytest.mark.parametrize("org", [D, R, H])
+def test_help_and_out_of_scope_answers_name_the_organisations_own_things(org: str) -> None:
+    cat = ORGS[org]
+    kpi_name, station = next(iter(cat.kpis.values()))[0], next(iter(cat.stations))
+    asked = route("what can you do?", {}, cat, TODAY, None).notices[0]
+    assert asked.startswith("I can ") and kpi_name in asked and station in asked
+    refused = route("What's the weather like in Paris tomorrow?", {}, cat, TODAY, None).notices[0]
+    assert "outside what I can answer" in refused and kpi_name in refused
+    others = [o for o in ORGS if o != org]
+    for other in others:  # never another organisation's names
+        assert next(iter(ORGS[other].stations)) not in refused.replace(station, "")
