@@ -373,7 +373,8 @@ def _rank(q: str, plan: QueryPlan, cat: Catalog) -> Operation:
         pass  # stations within that region
     low = q.lower()
     higher_better = cat.kpi_higher_is_better.get(plan.kpis[0], True) if plan.kpis else True
-    if re.search(r"\bworst\b|\bbottom\b|\bweakest\b|\bpoorest\b", low):
+    if re.search(r"\bworst\b|\bbottom\b|\bweakest\b|\bpoorest\b|\b(?:biggest|largest|most)\s+(?:drop|decline|fall|"
+                 r"deterioration|increase in|jump in|rise in|spike in)\b", low):
         plan.order = "worst"
     elif re.search(r"\bbest\b|\bstrongest\b", low):
         plan.order = "best"

@@ -25,7 +25,8 @@ _NUM = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "
         "nine": 9, "ten": 10, "twelve": 12, "fourteen": 14, "thirty": 30, "ninety": 90}
 _N = r"(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fourteen|thirty|ninety)"
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
-_UNIT = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
+_UNIT = {"day": 1, "week": 7, "wk": 7, "fortnight": 14, "month": 30, "mo": 30, "mth": 30, "year": 365, "yr": 365}
+_CANON = {"wk": "week", "mo": "month", "mth": "month", "yr": "year"}
 
 
 @dataclass
@@ -116,7 +117,14 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
         return None, m.group(1), m
     if m := re.search(r"\b(?:the\s+|a\s+)?(day|week|month)\s+(?:before|prior|earlier)\b|\bprevious\s+one\b", q):
         return None, (m.group(1) if m.lastindex else "week"), m
-    if m := re.search(rf"\b(?:in\s+the\s+|over\s+the\s+|during\s+the\s+|for\s+the\s+)?(?:past|last|previous|trailing)\s+{_N}\s+(day|week|month|year)s?\b", q):
+    if m := re.search(r"\b(?:in\s+|over\s+|during\s+|for\s+)?(?:the\s+)?(?:past|last|previous)\s+fortnight\b", q):
+        return _win(today - dt.timedelta(days=14), today - dt.timedelta(days=1), "the last fortnight"), None, m
+    if m := re.search(r"\blast\s+night\b|\bovernight\b", q):
+        d = today - dt.timedelta(days=1)
+        return _win(d, today, "last night"), None, m
+    if m := re.search(r"\bthis\s+(?:morning|afternoon|evening)\b|\btonight\b", q):
+        return _win(today, today, m.group(0), single=True), None, m
+    if m := re.search(rf"\b(?:in\s+the\s+|over\s+the\s+|during\s+the\s+|for\s+the\s+)?(?:past|last|previous|trailing)\s+{_N}\s+(day|week|wk|month|mo|mth|year|yr)s?\b", q):
         n, unit = _n(m.group(1)), m.group(2)
         days = n * _UNIT[unit]
         return _win(today - dt.timedelta(days=days), today - dt.timedelta(days=1), m.group(0)), None, m
@@ -139,7 +147,7 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
         if m.group(0) in ("right now", "currently"):
             return None, None, None
         return _win(today, today, "today", single=True), None, m
-    if m := re.search(r"\b(?:the\s+)?(?:last|previous|past|prior)\s+week(?:end)?\b", q):
+    if m := re.search(r"\b(?:the\s+)?(?:last|previous|past|prior)\s+(?:week(?:end)?|wk)\b", q):
         if m.group(0).endswith("end"):
             sat = monday - dt.timedelta(days=2)
             return _win(sat, sat + dt.timedelta(days=1), "last weekend"), None, m
@@ -147,14 +155,14 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
             return _win(today - dt.timedelta(days=7), today - dt.timedelta(days=1), "the past week"), None, m
         start = monday - dt.timedelta(days=7)
         return _win(start, start + dt.timedelta(days=6), "last week"), None, m
-    if m := re.search(r"\b(?:this|current)\s+week\b|\bweek\s+to\s+date\b|\bwtd\b", q):
+    if m := re.search(r"\b(?:this|current)\s+(?:week|wk)\b|\bweek\s+to\s+date\b|\bwtd\b", q):
         return _win(monday, today, "this week"), None, m
-    if m := re.search(r"\b(?:the\s+)?(?:last|previous|past|prior)\s+month\b", q):
+    if m := re.search(r"\b(?:the\s+)?(?:last|previous|past|prior)\s+(?:month|mo|mth)\b", q):
         prev_end = today.replace(day=1) - dt.timedelta(days=1)
         return _win(prev_end.replace(day=1), prev_end, "last month"), None, m
     if m := re.search(r"\b(?:this|current)\s+month\b|\bmonth\s+to\s+date\b|\bmtd\b", q):
         return _win(today.replace(day=1), today, "this month"), None, m
-    if m := re.search(r"\b(?:the\s+)?(?:last|previous|past|prior)\s+year\b", q):
+    if m := re.search(r"\b(?:the\s+)?(?:last|previous|past|prior)\s+(?:year|yr)\b", q):
         y = today.year - 1
         return _win(dt.date(y, 1, 1), dt.date(y, 12, 31), "last year"), None, m
     if m := re.search(r"\b(?:this|current)\s+year\b|\byear\s+to\s+date\b|\bytd\b|\bso\s+far\s+this\s+year\b", q):

@@ -394,6 +394,16 @@ CASES += [
     (R, "any deploys this week?", {"op": "clarify"}),
 ]
 
+CASES += [
+    (D, "otp mx rate,dal,last wk", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["DAL"], "win": LW}),
+    (D, "how's maint otp at dallas love field looking this wk", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["DAL"], "win": ("2026-11-16", "2026-11-20")}),
+    (D, "mx cancels in the last fortnight at den", {"op": "lookup", "kpi": "MX_CANCELLATIONS", "at": ["DEN"], "win": ("2026-11-06", "2026-11-19")}),
+    (D, "payments p99 last night", {"op": "explain", "svc": ["payments"], "role": "latency", "win": ("2026-11-19", "2026-11-20")}),
+    (D, "inventory error rate since this morning", {"op": "explain", "svc": ["inventory"], "day": "2026-11-20"}),
+    (D, "which station had the biggest drop in otp mx this month", {"op": "rank", "order": "worst", "limit": 1}),
+    (R, "ppm at york past 2 wks", {"op": "lookup", "at": ["YRK"], "win": ("2026-11-06", "2026-11-19")}),
+]
+
 # Names any way people type them: code, lower-case code after "at", the full name, a part of it, a typo.
 _NAMES = {
     D: [("DAL", "DAL", "dal", "Dallas Love Field", "dallas", "dalas"), ("HOU", "HOU", "hou", "Houston Hobby", "houston", "huston"),
