@@ -11,7 +11,7 @@ from typing import Any
 from agents.plan import QueryPlan
 from agents.registry import specialists_for
 from agents.understanding import Catalog, help_text, merge, parse
-from agents.understanding.parser import HELP
+from agents.understanding.cues import HELP
 
 _INTENT = {"lookup": "kpi", "compare": "kpi", "rank": "kpi", "attention": "kpi", "changelog": "service_change",
            "incident_list": "incident", "incident_status": "incident", "incident_cause": "incident",

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from agents.plan import QueryPlan, Window
-from agents.understanding.parser import (
+from agents.understanding.cues import (
     _CHANGELOG,
     _COMPANY,
     _COMPARE,
