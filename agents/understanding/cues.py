@@ -13,7 +13,8 @@ _I = re.IGNORECASE
 _PLACE_NOUN = (r"(?:station|region|site|location|depot|hospital|clinic|airport|branch|store|warehouse|plant|facility|"
                r"office|hub|yard|terminal|base|route|area|zone)")
 _PLACE = _PLACE_NOUN + "s?"
-_CLASSIFY = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?(?:classify|triage|categori[sz]e|label)\b|\bclassify\s+this\b", _I)
+_CLASSIFY = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?(?:classify|triage|categori[sz]e|label)\b|"
+                       r"\bclassify\s+this\b|\bwhat\s+(?:product|category|urgency|priority)\b[^:]*:", _I)
 _REPORT = re.compile(r"\b(draft|write|generate|prepare|produce|create|make)\b.*\b(report|post-?mortem|write[- ]?up|rca)\b"
                      r"|\b(post-?mortem|incident report|investigation report)\b", _I)
 _ATTENTION = re.compile(r"\battention\b|\bneeds?\s+(?:a\s+)?look|\bwhat(?:'s| is)\s+(?:red|on fire|burning|alarming)\b|"
@@ -35,7 +36,8 @@ _RANK = re.compile(r"\b(worst|best|top\s*\d*|bottom\s*\d*|lowest|highest|least|m
 _CHART = re.compile(r"\b(chart|plot|graph|visuali[sz]e|draw)\b", _I)
 _COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b", _I)
 _TICKETS = re.compile(r"\b(tickets?|support cases?|cases|sla|slas|backlog|queue|breach\w*|at[- ]risk|first response)\b", _I)
-_INCIDENT_WORDS = re.compile(r"\b(incidents?|outages?|failures?|downtime|disruptions?|sev ?[1-4])\b", _I)
+_INCIDENT_WORDS = re.compile(r"\b(incidents?|outages?|failures?|downtime|disruptions?|sev ?[1-4]s?|"
+                             r"still\s+(?:broken|down|failing)|what(?:'s| is)\s+(?:broken|down))\b", _I)
 _LATEST = re.compile(r"\b(latest|most recent|last|newest|current|ongoing)\b", _I)
 _STATUS = re.compile(r"\b(status|resolved|fixed|mitigated|still open|closed|over|remediat\w*|resolution|what fixed|"
                      r"how (?:was|did) .* (?:fix|resolv)\w*)\b", _I)
@@ -93,6 +95,8 @@ def _ticket_filters(q: str) -> Filters:
             f.status.extend(s for s in statuses if s not in f.status)
     f.customer_tier = [t for t in TIERS if re.search(rf"\b{t}\b", low)]
     f.priority = [p for p in PRIORITIES if re.search(rf"\b{p}(?:[- ]priority)?\b", low) and p != "free"]
+    if not f.priority and re.search(r"\burgent\b", low):
+        f.priority = ["critical", "high"]
     from store.models import PRODUCTS  # the ticket products the data model knows
 
     f.product = [p for p in PRODUCTS if re.search(rf"\b{p}\b", q, _I) and p != "GENERAL"]

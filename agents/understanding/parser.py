@@ -12,6 +12,7 @@ from agents.plan import (
     ScopeRef,
     ServiceMetric,
     Subjects,
+    TicketText,
     UnknownName,
 )
 from agents.understanding.catalog import Catalog
@@ -87,7 +88,7 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     unknown = list(links.unknown)
     if op in ("lookup", "explain", "compare", "rank", "attention", "report") or (op == "out_of_scope" and kpis):
         unknown += links.maybe_unknown
-    if op in ("ticket_classify",) and plan.ticket_text is not None:
+    if op in ("ticket_classify", "ticket_similar") and plan.ticket_text is not None:
         unknown = [u for u in unknown if u.kind in ("ticket",)]
         plan.subjects, plan.kpis, plan.service_metrics = Subjects(), [], []  # the pasted text is data, not names
     if op == "ticket_stats":
@@ -173,9 +174,12 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             "Which service? " + ", ".join(cat.services[:15]) + ("…" if len(cat.services) > 15 else "")))
         return "clarify"
     if not s.incidents and _INCIDENT_WORDS.search(q) and not plan.kpis:
-        plural = re.search(r"\b(incidents|outages|failures)\b", q, _I) and not re.search(r"\bthe\s+\w+\s+failures\b", q, _I)
-        if plural and not re.search(r"\bwhat caused the\b", q, _I) or re.search(r"\b(which|list|any|how many|all)\b.*\b(incident|outage)", q, _I):
-            plan.filters.status = ["open", "mitigated"] if re.search(r"\b(open|ongoing|still|active|unresolved)\b", q, _I) else (
+        plural = re.search(r"\b(incidents|outages|failures|sev ?[1-4]s)\b", q, _I) and not re.search(
+            r"\bthe\s+\w+\s+failures\b", q, _I)
+        if (plural and not re.search(r"\bwhat caused the\b", q, _I)
+                or re.search(r"\b(which|list|any|how many|all)\b.*\b(incident|outage|sev)", q, _I)
+                or _COUNT.search(q) or re.search(r"\bstill\s+(?:broken|down|failing)|what(?:'s| is)\s+(?:broken|down)", q, _I)):
+            plan.filters.status = ["open", "mitigated"] if re.search(r"\b(open|ongoing|still|active|unresolved|broken|down)\b", q, _I) else (
                 ["resolved"] if re.search(r"\bresolved\b", q, _I) else [])
             plan.filters.severity = [f"sev{n}" for n in re.findall(r"\bsev ?([1-4])\b", q, _I)]
             plan.count = bool(_COUNT.search(q))
@@ -192,10 +196,16 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         if re.search(r"\bcaus|\bwhy\b|\broot\b|\bchang\w*|\bbehind\b|\bexplain|\bbefore\b|\bled to\b", q, _I):
             return "incident_cause"
         return "incident_status"
+    if (m := re.search(r"\btickets?\s+(?:about|regarding|mentioning|related to|on|like)\s+(.{3,200})$", q, _I)) and not plan.kpis:
+        topic = m.group(1).strip(" ?.!\"'“”")
+        plan.ticket_text = TicketText(subject=topic[:200], content=topic)
+        plan.subjects = Subjects()
+        return "ticket_similar"  # "show me tickets about VPN": the nearest tickets to that text
     if _TICKETS.search(q) and not plan.kpis:
         plan.filters = _ticket_filters(q)
         plan.count = bool(_COUNT.search(q))
-        if re.search(r"\bmet\b|\bcompliance\b|\b(?:sla|response|resolution|hit|attainment|success)\s+rate\b|"
+        if re.search(r"\bmet\b|\bcompliance\b|\b(?:meeting|hitting|making|missing)\b.*\bslas?\b|"
+                     r"\b(?:sla|response|resolution|hit|attainment|success)\s+rate\b|"
                      r"\bon[- ]time\b|\bpercent|%", q, _I):
             plan.rate = "sla_resolution" if plan.filters.sla_clock == "resolution" else "sla_response"
         return "ticket_stats"

@@ -404,6 +404,17 @@ CASES += [
     (R, "ppm at york past 2 wks", {"op": "lookup", "at": ["YRK"], "win": ("2026-11-06", "2026-11-19")}),
 ]
 
+CASES += [
+    (D, "how many urgent tickets do we have", {"op": "ticket_stats", "count": True, "priority": ["critical", "high"]}),
+    (D, "are we meeting our resolution SLAs?", {"op": "ticket_stats", "rate": "sla_resolution"}),
+    (D, "What product is this about: 'cannot download the DLP agent'", {"op": "ticket_classify", "text": True}),
+    (D, "show me tickets about VPN", {"op": "ticket_similar", "text": True}),
+    (D, "any sev2s this week", {"op": "incident_list", "win": ("2026-11-16", "2026-11-20")}),
+    (D, "what's still broken", {"op": "incident_list", "status": ["open", "mitigated"]}),
+    (D, "incident count in october", {"op": "incident_list", "count": True}),
+    (R, "what's down right now?", {"op": "incident_list", "status": ["open", "mitigated"]}),
+]
+
 # Names any way people type them: code, lower-case code after "at", the full name, a part of it, a typo.
 _NAMES = {
     D: [("DAL", "DAL", "dal", "Dallas Love Field", "dallas", "dalas"), ("HOU", "HOU", "hou", "Houston Hobby", "houston", "huston"),
