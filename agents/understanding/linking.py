@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 
 from agents.plan import UnknownName
 from agents.understanding.catalog import GENERIC, Catalog, stem
-from agents.understanding.vocab import ACRONYMS, PLACE_PREPS, STOP
+from agents.understanding.vocab import ACRONYMS, COMMON_PLACE_WORDS, PLACE_PREPS, STOP
 from store.models import PRODUCTS
 
 FUZZY_CUTOFF = 80.0  # rapidfuzz ratio (0-100) for a typo'd name; see the dev-set test
@@ -120,7 +120,7 @@ def link(question: str, cat: Catalog) -> Links:
             out.add("service", services_low[base])
             used_raw.add(i)
         elif i not in used_raw and re.fullmatch(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)+", base) and not re.fullmatch(r"[a-z]+-\d+", base):
-            close = [c for c, _, _ in process.extract(base, cat.services, scorer=fuzz.ratio, limit=3, score_cutoff=75)]
+            close = [c for c, _, _ in process.extract(base, cat.services, scorer=fuzz.ratio, limit=3, score_cutoff=85)]
             if close:  # a hyphenated name close to a service but not one: say so, never guess
                 out.unknown.append(UnknownName(kind="service", text=base, suggestions=close))
                 used_raw.add(i)
@@ -144,6 +144,9 @@ def link(question: str, cat: Catalog) -> Links:
             cands = phrases.get(p)
             if not cands or (n == 1 and not _single_ok(span[0], toks, i)):
                 continue
+            if (n == 1 and span[0].norm in COMMON_PLACE_WORDS and all(k == "station" and st == 1 for k, _, st in cands)
+                    and not span[0].raw[:1].isupper() and not (i > 0 and toks[i - 1].raw.lower() in PLACE_PREPS)):
+                continue  # "the cross-region numbers" is not King's Cross
             if _take(out, p, cands, n):
                 for t in span:
                     t.used = True
@@ -161,7 +164,7 @@ def link(question: str, cat: Catalog) -> Links:
             if any(t.raw.isdigit() for t in span):
                 continue
             p = " ".join(t.norm for t in span)
-            if sum(len(t.raw) for t in span) < 5:
+            if sum(len(t.raw) for t in span) < 5 or p in phrases:  # exact phrases were decided above
                 continue
             got = process.extractOne(p, cat.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
             if got and _take(out, p, phrases[got[0]], n, fuzzy=True):
@@ -214,7 +217,7 @@ def link(question: str, cat: Catalog) -> Links:
         for word in re.findall(r"(?<![\w-])[a-z][a-z0-9]+(?:[-_][a-z0-9]+)+(?![\w-])", low_q):
             if re.fullmatch(r"[a-z]+-\d+", word) or word in ("post-mortem", "on-time", "follow-up", "week-over-week"):
                 continue
-            close = [c for c, _, _ in process.extract(word, cat.services, scorer=fuzz.ratio, limit=3, score_cutoff=60)]
+            close = [c for c, _, _ in process.extract(word, cat.services, scorer=fuzz.ratio, limit=3, score_cutoff=70)]
             if close or word.endswith(("-api", "-service", "-svc", "-db", "-web", "-worker")):
                 out.unknown.append(UnknownName(kind="service", text=word, suggestions=close))
                 break

@@ -52,3 +52,15 @@ ACRONYMS = words(
 )
 
 PLACE_PREPS = frozenset({"at", "in", "for", "from", "vs", "versus", "and", "to", "of"})
+
+# Everyday words that are also parts of place names ("King's Cross", "Royal General"): a lone one names a place
+# only when capitalised or after "at/in/for…".
+COMMON_PLACE_WORDS = words(
+    """
+    cross new street royal general temple city park bridge green hill field river lake valley spring springs port
+    bay beach mount rock stone grand union central north south east west upper lower old saint king kings queen
+    queens market square gate castle church mill wood forest love sky harbor harbour point view heights junction
+    centre center plaza tower garden gardens meadow meads common commons mission hope liberty victory pleasant
+    fair fairview summit crossing station terminal
+    """
+)

@@ -415,6 +415,14 @@ CASES += [
     (R, "what's down right now?", {"op": "incident_list", "status": ["open", "mitigated"]}),
 ]
 
+CASES += [
+    (R, "what's the cross-route ppm trend?", {"op": "lookup", "kpi": "PPM", "at": []}),
+    (R, "ppm at Kings Cross", {"op": "lookup", "kpi": "PPM", "at": ["KGX"]}),
+    (R, "ppm at cross", {"op": "lookup", "kpi": "PPM", "at": ["KGX"]}),
+    (H, "general ed wait numbers", {"op": "lookup", "kpi": "ED_WAIT", "at": []}),
+    (H, "ed wait at Royal General", {"op": "lookup", "kpi": "ED_WAIT", "at": ["RGH"]}),
+]
+
 # Names any way people type them: code, lower-case code after "at", the full name, a part of it, a typo.
 _NAMES = {
     D: [("DAL", "DAL", "dal", "Dallas Love Field", "dallas", "dalas"), ("HOU", "HOU", "hou", "Houston Hobby", "houston", "huston"),
