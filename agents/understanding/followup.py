@@ -52,6 +52,9 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
             plan.inherited.append("window")
     if plan.operation == "clarify" and wanted:
         plan.notes.append(f"pending:{wanted}")  # what to do once the user answers
+    if prior is not None and prior.operation == "unknown" and plan.operation not in ("unknown",) and (
+            answered := _answer(plan, prior)):
+        return _with_grain(answered, grain, today)  # "sorry, I meant DAL"
     if prior is None or prior.operation in ("unknown", "out_of_scope"):
         return _with_grain(plan, grain, today)
     if prior.operation == "clarify" and prior.clarification:
@@ -195,6 +198,23 @@ def _answer(plan: QueryPlan, prior: QueryPlan) -> QueryPlan | None:
     kind, cands = prior.clarification.kind if prior.clarification else "", (
         prior.clarification.candidates if prior.clarification else [])
     s, ps = plan.subjects, prior.subjects
+    if prior.unknown and not prior.clarification:  # a correction of an unknown name: any known one will do
+        kind, cands = prior.unknown[0].kind, []
+        if kind in ("station", "region") and s.scopes and pending and not plan.kpis and not s.services:
+            out = prior.model_copy(deep=True)
+            out.operation, out.unknown = pending, []  # type: ignore[assignment]
+            out.subjects.scopes = [*ps.scopes, *s.scopes][:5]
+            out.notes = [n for n in out.notes if not n.startswith("pending:")]
+            out.window = plan.window or out.window
+            out.follow_up, out.inherited = True, ["unknown name corrected"]
+            return out
+        if kind == "KPI" and plan.kpis and pending and not s.scopes:
+            out = prior.model_copy(deep=True)
+            out.operation, out.unknown, out.kpis = pending, [], list(plan.kpis)  # type: ignore[assignment]
+            out.notes = [n for n in out.notes if not n.startswith("pending:")]
+            out.follow_up, out.inherited = True, ["unknown name corrected"]
+            return out
+        return None
     if kind == "KPI" and plan.kpis and (not cands or plan.kpis[0] in cands) and pending:
         out = prior.model_copy(deep=True)
         out.operation, out.clarification, out.kpis = pending, None, list(plan.kpis)  # type: ignore[assignment]
@@ -215,7 +235,7 @@ def _answer(plan: QueryPlan, prior: QueryPlan) -> QueryPlan | None:
 
 
 def _with_grain(plan: QueryPlan, grain: str | None, today: dt.date) -> QueryPlan:
-    if plan.operation != "clarify":
+    if plan.operation not in ("clarify", "unknown"):
         plan.notes = [n for n in plan.notes if not n.startswith("pending:")]
     if grain and plan.window is not None and plan.window.grain != grain:
         plan.window = plan.window.model_copy(update={"grain": grain})

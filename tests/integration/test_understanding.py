@@ -94,6 +94,9 @@ async def test_rail_unknown_station_suggests_and_runs_nothing(rail_assistant):
     a, org = rail_assistant
     r = await _ask(a, org, "ppm at YRKK last week")
     assert r.tool_calls == [] and "I don't know a station called “YRKK”" in r.answer and "YRK" in r.answer
+    fixed = await _ask(a, org, "sorry, I meant york", thread_id=r.thread_id)  # the correction answers the question
+    call = fixed.tool_calls[0]
+    assert call.arguments["kpi"] == "PPM" and call.arguments["station"] == "YRK"
     r = await _ask(a, org, "what caused OUT-99?")
     assert r.tool_calls == [] and "OUT-99" in r.answer and "OUT-77" in r.answer
 
