@@ -5,11 +5,12 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-unit bench install dev clean help
+.PHONY: run test test-unit bench docs install dev clean help
 
 help:
 	@echo "make run    - create .venv, install, migrate, seed the demo on first start, serve on http://$(HOST):$(PORT)/"
 	@echo "make test   - create .venv, install with dev extras, run the whole test suite"
+	@echo "make docs   - refresh docs/screenshots and docs/evals/latest.md from a test run"
 	@echo "make bench  - run the benchmarks in bench/ (results belong in docs/benchmarks.md)"
 
 $(VENV)/.installed: pyproject.toml
@@ -34,6 +35,10 @@ test: dev
 
 test-unit: dev
 	$(PY) -m pytest -q tests/unit $(PYTEST_ARGS)
+
+# Refresh what the README shows (screenshots, the offline evaluation report) from a test run.
+docs: dev
+	OPSGRAPH_TEST_ARTIFACTS=docs $(PY) -m pytest -q tests/evals tests/browser $(PYTEST_ARGS)
 
 bench: dev
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

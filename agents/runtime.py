@@ -1,53 +1,64 @@
 """The run record: every event, step, tool call and evidence item committed before it is shown.
 
-:class:`RunRecorder` owns one run. ``emit`` allocates the next sequence number
-and inserts the event in one transaction (``UPDATE runs SET last_seq =
-last_seq + 1 … RETURNING`` then ``INSERT run_events``), so sequence numbers are
-gapless and an event exists in Postgres before any subscriber sees it. A batch
-holding any non-token event sends ``NOTIFY opsgraph_runs, '<run_id>:<last seq>'`` in the
-same transaction, once per batch of writes (≈ once per step, never per token:
-NOTIFY serialises commits); followers catch up on every event up to that seq.
+:class:`RunRecorder` owns one attempt at a run; the SQL lives in :mod:`store.runs`. ``emit`` allocates the
+next sequence number and inserts the event in one transaction, so sequence numbers are gapless and an
+event exists in Postgres before any subscriber sees it. A batch holding any non-token event sends
+``NOTIFY opsgraph_runs, '<run_id>:<last seq>'`` in the same transaction (≈ once per step, never per token).
+
+**Resumed attempts** (a worker died and another picked the job up): :meth:`RunRecorder.resume` loads what
+earlier attempts recorded. A node the checkpoint does not cover runs again, but its step row is reused (no
+second ``agent.started``), tool calls already recorded with the same arguments are not recorded again
+(their evidence is reused), and an event identical to one already in the log is not written twice — so the
+log keeps ids 1..N with one terminal event. Terminal writes lock the run row: a run ends once.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
+import logging
 import os
 import socket
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import psutil
-from pydantic import BaseModel
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from store.evidence import EvidenceDraft, EvidenceRecord, insert_evidence
+from store import runs as db
+from store.evidence import EvidenceDraft, EvidenceRecord, get_evidence, insert_evidence
+from store.runs import NOTIFY_CHANNEL, RunEvent, plain
 from tools.base import ToolContext, ToolError, ToolOutput
 from tools.embeddings import Embedder
 
-NOTIFY_CHANNEL = "opsgraph_runs"
+log = logging.getLogger(__name__)
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
+_plain = plain
+__all__ = ["NOTIFY_CHANNEL", "WORKER", "LimitExceeded", "Publisher", "RunEvent", "RunLimits", "RunRecorder",
+           "Usage", "create_run", "public_error"]
 
-
-class RunEventOut(BaseModel):
-    run_id: uuid.UUID
-    seq: int
-    type: str
-    payload: dict[str, Any]
-    created_at: dt.datetime | None = None
-
-
-Publisher = Callable[[RunEventOut], Awaitable[None]]
+Publisher = Callable[[RunEvent], Awaitable[None]]
 
 
 class LimitExceeded(RuntimeError):
     """A hard per-run limit (steps, time, tokens, cost) was reached."""
+
+
+def public_error(exc: BaseException, what: str = "the run") -> str:
+    """A short reason and an error id for users; the details (SQL, parameters, traceback) go to the log only."""
+    error_id = uuid.uuid4().hex[:10]
+    log.error("%s failed [error id %s]", what, error_id, exc_info=exc)
+    mod = type(exc).__module__ or ""
+    if mod.startswith(("psycopg", "sqlalchemy", "asyncpg")):
+        reason = "a database query failed"
+    elif isinstance(exc, TimeoutError | ConnectionError | OSError):
+        reason = "a connection failed or timed out"
+    else:
+        reason = "an internal error occurred"
+    return f"{reason} (error id {error_id})"
 
 
 @dataclass
@@ -61,6 +72,9 @@ class Usage:
         self.completion_tokens += completion
         self.cost_usd += cost
 
+    def tuple(self) -> tuple[int, int, float]:
+        return (self.prompt_tokens, self.completion_tokens, self.cost_usd)
+
 
 @dataclass
 class RunLimits:
@@ -71,47 +85,15 @@ class RunLimits:
 
 
 async def create_run(
-    sessions: async_sessionmaker[AsyncSession],
-    *,
-    org_id: int,
-    question: str,
-    trigger: str,
-    provider: str,
-    model: str | None,
-    thread_id: uuid.UUID | None = None,
-    api_key_id: int | None = None,
+    sessions: async_sessionmaker[AsyncSession], *, org_id: int, question: str, trigger: str, provider: str,
+    model: str | None, thread_id: uuid.UUID | None = None, api_key_id: int | None = None,
     thread_title: str | None = None,
 ) -> tuple[uuid.UUID, uuid.UUID]:
-    """Create (or continue) the thread, store the user's message and a queued run. Returns (run_id, thread_id)."""
-    run_id = uuid.uuid4()
+    """Create (or continue) the thread, the user's message, a queued run and its ``run.started`` event."""
     async with sessions() as s, s.begin():
-        if thread_id is None:
-            thread_id = uuid.uuid4()
-            await s.execute(
-                text("INSERT INTO threads (id, org_id, title, api_key_id) VALUES (:id, :org, :title, :key)"),
-                {"id": thread_id, "org": org_id, "title": (thread_title or question)[:300], "key": api_key_id},
-            )
-        else:
-            found = (
-                await s.execute(
-                    text("UPDATE threads SET updated_at = now() WHERE id = :id AND org_id = :org RETURNING id"),
-                    {"id": thread_id, "org": org_id},
-                )
-            ).scalar()
-            if found is None:
-                raise LookupError(f"thread {thread_id} not found")
-        await s.execute(
-            text(
-                """INSERT INTO runs (id, org_id, thread_id, api_key_id, trigger, status, question, provider, model, worker)
-                   VALUES (:id, :org, :thread, :key, :trigger, 'queued', :q, :provider, :model, :worker)"""
-            ),
-            {"id": run_id, "org": org_id, "thread": thread_id, "key": api_key_id, "trigger": trigger, "q": question,
-             "provider": provider, "model": model, "worker": WORKER},
-        )
-        await s.execute(
-            text("INSERT INTO messages (org_id, thread_id, run_id, role, content) VALUES (:org, :t, :r, 'user', :c)"),
-            {"org": org_id, "t": thread_id, "r": run_id, "c": question},
-        )
+        run_id, thread_id, _ = await db.create_run(
+            s, org_id=org_id, question=question, trigger=trigger, provider=provider, model=model,
+            thread_id=thread_id, api_key_id=api_key_id, thread_title=thread_title)
     return run_id, thread_id
 
 
@@ -130,6 +112,13 @@ class RunRecorder:
     _position: int = 0
     _step_usage: dict[int, Usage] = field(default_factory=dict)
     current_step: int | None = None
+    # resumed attempts: what earlier attempts recorded
+    _prior: db.PriorAttempt | None = None
+    _since: Any = None  # time of the checkpoint resumed from
+    _claimed: set[int] = field(default_factory=set)
+    _done_steps: set[int] = field(default_factory=set)
+    _claimed_calls: set[int] = field(default_factory=set)
+    _seen: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     def record_usage(self, prompt_tokens: int, completion_tokens: int, cost_usd: float) -> None:
         """Count a model call's tokens and cost on the run and the current step, then enforce the limits."""
@@ -137,6 +126,18 @@ class RunRecorder:
         if self.current_step is not None:
             self._step_usage.setdefault(self.current_step, Usage()).add(prompt_tokens, completion_tokens, cost_usd)
         self.check_limits()
+
+    async def resume(self, checkpoint_at: Any = None) -> bool:
+        """Load what earlier attempts recorded; True when there was anything (this is a resumed attempt)."""
+        async with self.sessions() as s:
+            prior = await db.prior_attempt(s, self.org_id, self.run_id)
+            if prior.empty:
+                return False
+            self.evidence = await get_evidence(s, self.org_id, prior.evidence_ids)
+        self._prior, self._since = prior, checkpoint_at
+        self._position = max(st["position"] for st in prior.steps)
+        self._seen = Counter(prior.events)
+        return True
 
     # -- events -------------------------------------------------------------
 
@@ -149,13 +150,24 @@ class RunRecorder:
                 yield b
                 notify = [e for e in b.events if e.type != "token"]
                 if notify:  # once per batch (≈ per step), never per token: NOTIFY serialises commits
-                    await s.execute(text("SELECT pg_notify(:ch, :msg)"),
-                                    {"ch": NOTIFY_CHANNEL, "msg": f"{self.run_id}:{notify[-1].seq}"})
+                    await db.notify(s, self.run_id, notify[-1].seq)
         if self.publish is not None:
             for event in b.events:
                 await self.publish(event)
 
-    async def emit(self, type_: str, payload: dict[str, Any]) -> RunEventOut:
+    def _repeat(self, type_: str, payload: dict[str, Any]) -> bool:
+        """In a resumed attempt: is this event already in the log (written by the attempt that died)?"""
+        if not self._seen:
+            return False
+        import json
+
+        key = (type_, json.dumps(payload, sort_keys=True, default=plain))
+        if self._seen[key] > 0:
+            self._seen[key] -= 1
+            return True
+        return False
+
+    async def emit(self, type_: str, payload: dict[str, Any]) -> RunEvent | None:
         """Commit the event (next seq), then publish it."""
         async with self.batch() as b:
             return await b.event(type_, payload)
@@ -166,85 +178,38 @@ class RunRecorder:
             for p in payloads:
                 await b.event(type_, p)
 
-    async def _insert_event(self, s: AsyncSession, type_: str, payload: dict[str, Any]) -> RunEventOut:
-        # One round trip: allocate the next seq and insert the event.
-        seq, created = (
-            await s.execute(
-                text(
-                    """WITH next AS (
-                           UPDATE runs SET last_seq = last_seq + 1 WHERE id = :run AND org_id = :org RETURNING last_seq
-                       )
-                       INSERT INTO run_events (org_id, run_id, seq, type, payload)
-                       SELECT :org, :run, last_seq, :type, CAST(:payload AS jsonb) FROM next
-                       RETURNING seq, created_at"""
-                ),
-                {"org": self.org_id, "run": self.run_id, "type": type_, "payload": _json(payload)},
-            )
-        ).one()
-        return RunEventOut(run_id=self.run_id, seq=seq, type=type_, payload=payload, created_at=created)
-
     # -- run lifecycle ---------------------------------------------------------
 
-    async def start(self, thread_id: uuid.UUID) -> None:
-        async with self.batch() as b:
-            await b.s.execute(
-                text("UPDATE runs SET status = 'running', started_at = now(), worker = :w WHERE id = :id"),
-                {"id": self.run_id, "w": WORKER},
-            )
-            await b.event("run.started", {"run_id": str(self.run_id), "thread_id": str(thread_id)})
+    async def start(self, thread_id: uuid.UUID | None = None, worker: str = WORKER) -> bool:
+        """Mark the run running on this worker (``run.started`` was written with the run); False if it ended."""
+        async with self.sessions() as s, s.begin():
+            return await db.mark_running(s, self.run_id, worker)
 
-    async def complete(self, thread_id: uuid.UUID, answer: str, evidence_ids: Sequence[int], route: list[str]) -> None:
+    async def complete(self, thread_id: uuid.UUID, answer: str, evidence_ids: Sequence[int], route: list[str]) -> bool:
         """The final ``message`` event, the assistant message and ``run.completed``, in one commit."""
+        ids = list(evidence_ids)
         async with self.batch() as b:
-            s = b.s
-            await b.event("message", {"role": "assistant", "content": answer, "evidence_ids": list(evidence_ids)})
-            await s.execute(
-                text(
-                    """UPDATE runs SET status = 'completed', finished_at = now(), answer = :a, route = CAST(:route AS jsonb),
-                           prompt_tokens = :pt, completion_tokens = :ct, cost_usd = :cost WHERE id = :id"""
-                ),
-                {"id": self.run_id, "a": answer, "route": _json(route), "pt": self.usage.prompt_tokens,
-                 "ct": self.usage.completion_tokens, "cost": self.usage.cost_usd},
-            )
-            await s.execute(
-                text(
-                    """INSERT INTO messages (org_id, thread_id, run_id, role, content, evidence_ids)
-                       VALUES (:org, :t, :r, 'assistant', :c, :ev)"""
-                ),
-                {"org": self.org_id, "t": thread_id, "r": self.run_id, "c": answer, "ev": list(evidence_ids)},
-            )
-            await self._usage_row(s)
+            if not await db.lock_unfinished(b.s, self.run_id):
+                return False
+            self._seen.clear()
+            await b.event("message", {"role": "assistant", "content": answer, "evidence_ids": ids})
+            await db.mark_completed(b.s, self.org_id, self.run_id, thread_id, answer, ids, route, self.usage.tuple())
             await b.event(
                 "run.completed",
-                {"run_id": str(self.run_id), "evidence_ids": list(evidence_ids), "route": route,
+                {"run_id": str(self.run_id), "evidence_ids": ids, "route": route,
                  "prompt_tokens": self.usage.prompt_tokens, "completion_tokens": self.usage.completion_tokens,
                  "cost_usd": round(self.usage.cost_usd, 6), "elapsed_ms": self.elapsed_ms()},
             )
+        return True
 
-    async def fail(self, error: str) -> None:
+    async def fail(self, error: str) -> bool:
+        """End the run as failed with a user-facing reason (no-op when it has already ended)."""
         async with self.batch() as b:
-            s = b.s
-            await s.execute(
-                text(
-                    """UPDATE runs SET status = 'failed', finished_at = now(), error = :e,
-                           prompt_tokens = :pt, completion_tokens = :ct, cost_usd = :cost WHERE id = :id"""
-                ),
-                {"id": self.run_id, "e": error, "pt": self.usage.prompt_tokens, "ct": self.usage.completion_tokens,
-                 "cost": self.usage.cost_usd},
-            )
-            await self._usage_row(s)
+            if not await db.mark_failed(b.s, self.run_id, error, self.usage.tuple()):
+                return False
+            self._seen.clear()
             await b.event("run.failed", {"run_id": str(self.run_id), "error": error})
-
-    async def _usage_row(self, s: AsyncSession) -> None:
-        if self.usage.prompt_tokens or self.usage.completion_tokens:
-            await s.execute(
-                text(
-                    """INSERT INTO usage_records (org_id, run_id, provider, model, prompt_tokens, completion_tokens, cost_usd)
-                       SELECT org_id, id, provider, model, :pt, :ct, :cost FROM runs WHERE id = :id"""
-                ),
-                {"id": self.run_id, "pt": self.usage.prompt_tokens, "ct": self.usage.completion_tokens,
-                 "cost": self.usage.cost_usd},
-            )
+        return True
 
     def elapsed_ms(self) -> float:
         return round((time.monotonic() - self.started) * 1000, 1)
@@ -259,20 +224,31 @@ class RunRecorder:
 
     # -- steps and tools -----------------------------------------------------
 
+    def _claim_step(self, agent: str) -> dict[str, Any] | None:
+        """A step of an earlier attempt that this node re-run continues: unfinished, or finished after the
+        checkpoint we resumed from (the attempt died between the step's commit and the checkpoint)."""
+        if self._prior is None:
+            return None
+        for st in self._prior.steps:
+            if st["id"] in self._claimed or st["agent"] != agent:
+                continue
+            after = self._since is None or (st["finished_at"] is not None and st["finished_at"] > self._since)
+            if st["status"] == "running" or after:
+                self._claimed.add(st["id"])
+                return st
+        return None
+
     async def start_step(self, agent: str, payload: dict[str, Any]) -> int:
         self.check_limits()
+        claimed = self._claim_step(agent)
+        if claimed is not None:
+            self.current_step = claimed["id"]
+            if claimed["status"] != "running":
+                self._done_steps.add(claimed["id"])
+            return int(claimed["id"])
         async with self.batch() as b:
             self._position += 1
-            step_id = (
-                await b.s.execute(
-                    text(
-                        """INSERT INTO run_steps (org_id, run_id, position, agent, status, input)
-                           VALUES (:org, :run, :pos, :agent, 'running', CAST(:input AS jsonb)) RETURNING id"""
-                    ),
-                    {"org": self.org_id, "run": self.run_id, "pos": self._position, "agent": agent,
-                     "input": _json(payload)},
-                )
-            ).scalar_one()
+            step_id = await db.insert_step(b.s, self.org_id, self.run_id, self._position, agent, payload)
             self.current_step = step_id
             await b.event("agent.started", {"agent": agent, "step_id": step_id, "input": payload})
         return step_id
@@ -280,22 +256,30 @@ class RunRecorder:
     async def finish_step(
         self, step_id: int, agent: str, output: dict[str, Any], started: float, *, status: str = "completed",
     ) -> None:
+        if step_id in self._done_steps:  # finished by the attempt that died
+            return
         latency = round((time.monotonic() - started) * 1000, 2)
         used = self._step_usage.get(step_id, Usage())
-        usage = (used.prompt_tokens, used.completion_tokens, used.cost_usd)
         async with self.batch() as b:
-            await b.s.execute(
-                text(
-                    """UPDATE run_steps SET status = :st, output = CAST(:out AS jsonb), finished_at = now(), latency_ms = :lat,
-                           prompt_tokens = :pt, completion_tokens = :ct, cost_usd = :cost WHERE id = :id"""
-                ),
-                {"id": step_id, "st": status, "out": _json(output), "lat": latency, "pt": usage[0], "ct": usage[1],
-                 "cost": usage[2]},
-            )
+            await db.finish_step(b.s, step_id, status, output, latency, used.tuple())
             await b.event("agent.completed", {"agent": agent, "step_id": step_id, "latency_ms": latency,
                                               "status": status, "summary": output.get("summary"),
-                                              "prompt_tokens": usage[0], "completion_tokens": usage[1],
-                                              "cost_usd": round(usage[2], 6)})
+                                              "prompt_tokens": used.prompt_tokens,
+                                              "completion_tokens": used.completion_tokens,
+                                              "cost_usd": round(used.cost_usd, 6)})
+
+    def _claim_call(self, step_id: int, name: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        if self._prior is None or step_id not in self._claimed:
+            return None
+        import json
+
+        want = json.dumps(args, sort_keys=True, default=plain)
+        for c in self._prior.tool_calls:
+            if (c["id"] not in self._claimed_calls and c["step_id"] == step_id and c["tool"] == name
+                    and json.dumps(c["arguments"], sort_keys=True, default=plain) == want):
+                self._claimed_calls.add(c["id"])
+                return c
+        return None
 
     async def call_tool(
         self,
@@ -305,28 +289,34 @@ class RunRecorder:
         ctx: ToolContext,
         **kwargs: Any,
     ) -> tuple[Any, list[EvidenceRecord]]:
-        """Run a tool: record the call, store its evidence (embedded), emit the events. ToolError propagates."""
+        """Run a tool: record the call, store its evidence (embedded), emit the events. ToolError propagates.
+
+        Any other failure is recorded with a short reason and an error id; the details go to the log only."""
         self.check_limits()
-        args = {k: _plain(v) for k, v in kwargs.items()}
-        async with self.batch() as b:
-            call_id = (
-                await b.s.execute(
-                    text(
-                        """INSERT INTO tool_calls (org_id, run_id, step_id, tool, arguments, status)
-                           VALUES (:org, :run, :step, :tool, CAST(:args AS jsonb), 'running') RETURNING id"""
-                    ),
-                    {"org": self.org_id, "run": self.run_id, "step": step_id, "tool": name, "args": _json(args)},
-                )
-            ).scalar_one()
-            await b.event("tool.started", {"tool": name, "tool_call_id": call_id, "step_id": step_id, "arguments": args})
+        args = {k: plain(v) for k, v in kwargs.items()}
+        prior = self._claim_call(step_id, name, args)
+        if prior is not None and prior["status"] == "completed":
+            # Recorded by the attempt that died: recompute the (read-only) result, reuse the record and evidence.
+            out = await fn(ctx, **kwargs)
+            ids = set(prior["evidence_ids"] or [])
+            return out.result, [r for r in self.evidence if r.id in ids]
+        if prior is not None:
+            call_id = int(prior["id"])
+        else:
+            async with self.batch() as b:
+                call_id = await db.insert_tool_call(b.s, self.org_id, self.run_id, step_id, name, args)
+                await b.event("tool.started", {"tool": name, "tool_call_id": call_id, "step_id": step_id,
+                                               "arguments": args})
         t0 = time.monotonic()
         try:
             out = await fn(ctx, **kwargs)
         except Exception as exc:
-            summary = str(exc) if isinstance(exc, ToolError) else f"{type(exc).__name__}: {exc}"
+            summary = str(exc) if isinstance(exc, ToolError) else public_error(exc, f"tool {name}")
             async with self.batch() as b:
                 await self._finish_call(b, call_id, name, step_id, t0, status="error", summary=summary, evidence=[])
-            raise
+            if isinstance(exc, ToolError):
+                raise
+            raise ToolError(f"{name} failed: {summary}") from exc
         vectors = await self._embed(out.evidence)
         async with self.batch() as b:
             records = await self._store(b, out.evidence, vectors, step_id=step_id, tool_call_id=call_id)
@@ -366,14 +356,7 @@ class RunRecorder:
     ) -> None:
         latency = round((time.monotonic() - t0) * 1000, 2)
         ids = [r.id for r in evidence]
-        await b.s.execute(
-            text(
-                """UPDATE tool_calls SET status = :st, result_summary = :sum, error = :err, evidence_ids = :ev,
-                       finished_at = now(), latency_ms = :lat WHERE id = :id"""
-            ),
-            {"id": call_id, "st": status, "sum": summary[:2000], "err": summary if status == "error" else None,
-             "ev": ids, "lat": latency},
-        )
+        await db.finish_tool_call(b.s, call_id, status, summary, summary if status == "error" else None, ids, latency)
         await b.event("tool.completed", {"tool": name, "tool_call_id": call_id, "step_id": step_id, "status": status,
                                          "latency_ms": latency, "summary": summary[:500], "evidence_ids": ids})
 
@@ -384,50 +367,13 @@ class _Batch:
 
     recorder: RunRecorder
     s: AsyncSession
-    events: list[RunEventOut] = field(default_factory=list)
+    events: list[RunEvent] = field(default_factory=list)
 
-    async def event(self, type_: str, payload: dict[str, Any]) -> RunEventOut:
-        e = await self.recorder._insert_event(self.s, type_, payload)
-        self.events.append(e)
+    async def event(self, type_: str, payload: dict[str, Any]) -> RunEvent | None:
+        rec = self.recorder
+        if rec._repeat(type_, payload):
+            return None
+        e = await db.insert_event(self.s, rec.org_id, rec.run_id, type_, payload)
+        if e is not None:
+            self.events.append(e)
         return e
-
-
-async def fail_orphaned_runs(sessions: async_sessionmaker[AsyncSession]) -> int:
-    """Mark runs whose worker process on this host is gone as failed (after a crash), keeping their events."""
-    host = socket.gethostname()
-    async with sessions() as s:
-        rows = (
-            await s.execute(
-                text("SELECT id, org_id, worker FROM runs WHERE status IN ('queued', 'running') AND worker LIKE :h"),
-                {"h": f"{host}:%"},
-            )
-        ).all()
-    failed = 0
-    for run_id, org_id, worker in rows:
-        pid = int(worker.rsplit(":", 1)[1])
-        if pid != os.getpid() and psutil.pid_exists(pid):
-            continue
-        if pid == os.getpid():
-            continue
-        rec = RunRecorder(sessions=sessions, org_id=org_id, run_id=run_id, embedder=None)  # type: ignore[arg-type]
-        await rec.fail("the process running this run stopped before it finished; its recorded steps are kept")
-        failed += 1
-    return failed
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, dt.datetime | dt.date):
-        return v.isoformat()
-    if isinstance(v, dt.timedelta):
-        return v.total_seconds()
-    if isinstance(v, list | tuple):
-        return [_plain(x) for x in v]
-    if isinstance(v, BaseModel):
-        return v.model_dump(mode="json")
-    return v
-
-
-def _json(v: Any) -> str:
-    import json
-
-    return json.dumps(v, default=_plain)

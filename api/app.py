@@ -1,8 +1,10 @@
 """The FastAPI application: ``create_app()`` and its lifespan wiring.
 
-The lifespan opens one :class:`agents.service.Assistant` (runs execute as
-background tasks of this process) and one :class:`api.events.EventHub` (the
-process's LISTEN connection and the fan-out to SSE streams), and closes both.
+The lifespan opens one :class:`agents.service.Assistant` (runs are jobs on the
+procrastinate queue, see :mod:`agents.jobs`), one :class:`api.events.EventHub`
+(the process's LISTEN connection and the fan-out to SSE streams) and, unless
+``worker=False`` (``opsgraph serve --no-worker``), an in-process worker that
+executes queued jobs; it closes all three.
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from sqlalchemy import text
 
-from api import errors, panel
-from api.deps import SESSION_COOKIE, Principal, State
+from api import errors, login, panel
+from api.deps import Principal, State
 from api.events import EventHub
 from api.limits import ApiLimits, BodySizeLimit, KeyCounters
 from api.models import MeOut
@@ -28,8 +30,12 @@ from api.routes import ROUTERS
 from api.slack import mount_slack
 from api.state import AppState, utcnow
 from store import migrate
-from store.db import DatabaseTarget, make_async_engine, make_sessionmaker, resolve_database
-from store.keys import resolve_key
+from store.db import (
+    DatabaseTarget,
+    make_async_engine,
+    make_sessionmaker,
+    resolve_database,
+)
 from store.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -65,6 +71,7 @@ def create_app(
     provider: Any = None,
     limits: ApiLimits | None = None,
     eval_launcher: EvalLauncher | None = None,
+    worker: bool = True,
 ) -> FastAPI:
     """Build the service. Settings are read once here unless handed in.
 
@@ -76,7 +83,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from agents import jobs
         from agents.service import Assistant
+        from api.jobs import make_app as make_job_app
 
         tgt = target or await asyncio.to_thread(resolve_database, settings)
         if run_migrations:
@@ -85,15 +94,28 @@ def create_app(
         sessions = make_sessionmaker(engine)
         state = AppState(settings=settings, target=tgt, engine=engine, sessions=sessions, limits=limits,
                          counters=KeyCounters(), clock=clock or utcnow)
-        assistant = await Assistant.open(settings, tgt, engine=engine, provider=provider, clock=clock)
+        assistant = await Assistant.open(settings, tgt, engine=engine, provider=provider, clock=clock,
+                                         queue=make_job_app(tgt.conninfo))
         hub = EventHub(tgt.conninfo, sessions, poll_interval=limits.poll_interval_seconds)
         await hub.start()
+        assistant.publish = hub.publish  # events of runs executed in this process reach its streams at once
         state.assistant, state.hub = assistant, hub
         app.state.opsgraph = state
-        log.info("opsgraph ready on %s", tgt.redacted())
+        in_process = None
+        if worker:
+            in_process = jobs.worker(assistant.queue, settings, assistant=assistant, publish=hub.publish,
+                                     concurrency=settings.worker_concurrency, name="opsgraph-serve")
+            worker_task = asyncio.create_task(in_process.run(), name="opsgraph-worker")
+        log.info("opsgraph ready on %s (%s)", tgt.redacted(), "with a worker" if worker else "API only")
         try:
             yield
         finally:
+            if in_process is not None:
+                in_process.stop()
+                try:
+                    await asyncio.wait_for(worker_task, settings.worker_shutdown_seconds + 5)
+                except Exception:
+                    log.exception("the in-process worker did not stop cleanly")
             await assistant.close()
             await hub.close()
             await engine.dispose()
@@ -113,6 +135,7 @@ def create_app(
             {"name": "tickets", "description": "Support tickets: SLA, triage"},
             {"name": "evals", "description": "Evaluation runs"},
             {"name": "keys", "description": "API keys (admin)"},
+            {"name": "schedules", "description": "Cron-scheduled questions (admin)"},
         ],
     )
     app.state.eval_launcher = eval_launcher
@@ -121,6 +144,8 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(panel.router)  # the chat panel's assets (/static/…)
+    app.include_router(login.router)  # POST /login, /logout, /api/logout (sessions; see api.login)
+    login.install_log_filter()  # no login code in the access log
     mount_slack(app, settings)  # POST /slack/events (503 until Slack is configured) and the alert scheduler
 
     @app.get("/health", tags=["health"])
@@ -149,17 +174,8 @@ def create_app(
 
     @app.get("/", include_in_schema=False, response_model=None)
     async def index(request: Request, state: State, token: str | None = None) -> HTMLResponse | RedirectResponse:
-        if token is not None:
-            async with state.sessions() as session, session.begin():
-                principal = await resolve_key(session, token)
-            if principal is None:
-                raise HTTPException(401, "this login link is no longer valid; restart the service for a new one")
-            resp = RedirectResponse("/", status_code=303)
-            resp.set_cookie(
-                SESSION_COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https",
-                max_age=7 * 24 * 3600,
-            )
-            return resp
+        if token is not None:  # a login link: its one-time code becomes a session cookie (see api.login)
+            return await login.login_with(request, state, token, from_url=True)
         return HTMLResponse((STATIC / "index.html").read_text(encoding="utf-8"))
 
     return app

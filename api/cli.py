@@ -26,6 +26,9 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+schedules_app = typer.Typer(help="Cron-scheduled questions (answers posted to Slack when configured).",
+                            no_args_is_help=True)
+app.add_typer(schedules_app, name="schedules")
 
 console = Console()
 err = Console(stderr=True)
@@ -89,14 +92,14 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     seed: Annotated[bool, typer.Option("--seed/--no-seed", help="Load the demo data on first start.")] = True,
+    worker: Annotated[bool, typer.Option("--worker/--no-worker",
+                                         help="Also execute queued jobs in this process (--no-worker: API only, "
+                                              "run `opsgraph worker` elsewhere).")] = True,
 ) -> None:
     """Start the service (migrates, seeds the demo on first start, prints the login link)."""
     import uvicorn
 
     from api.app import create_app
-    from store.db import make_sync_engine
-    from store.keys import create_key, revoke_keys
-    from sqlalchemy.orm import Session
 
     settings = _settings()
     target = _database(settings)
@@ -104,15 +107,74 @@ def serve(
         info = seed_demo(settings, target, reset=False)
         if info["loaded"]:
             console.print(f"Loaded the demo data set ({sum(info['counts'].values()):,} rows) in {info['seconds']} s.")
-    engine = make_sync_engine(target)
-    with Session(engine) as session, session.begin():
-        # One live login link at a time: the previous one stops working.
-        revoke_keys(session, org_slug="demo", name="panel-login")
-        created, _ = create_key(session, org_slug="demo", role="admin", name="panel-login")
-    engine.dispose()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    console.print(f"\n[bold]opsgraph[/] is starting — open the chat panel:\n\n  http://{shown}:{port}/?token={created.key}\n")
-    uvicorn.run(create_app(settings, target=target, run_migrations=False), host=host, port=port, log_level="info")
+    link = _login_link(target, f"http://{shown}:{port}", org="demo", role="admin")
+    console.print(f"\n[bold]opsgraph[/] is starting — open the chat panel:\n\n  {link}\n\n"
+                  "(the link works once, for 15 minutes; `opsgraph login-link` prints a new one)\n", soft_wrap=True)
+    uvicorn.run(create_app(settings, target=target, run_migrations=False, worker=worker), host=host, port=port,
+                log_level="info")
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs executed at once.")] = 4,
+) -> None:
+    """Execute queued jobs (runs, maintenance, schedules) until stopped (SIGINT/SIGTERM finish the jobs in
+    progress, up to OPSGRAPH_WORKER_SHUTDOWN_SECONDS; a killed worker's jobs resume on another worker)."""
+    import asyncio
+    import logging
+    import signal
+
+    from agents import jobs
+    from agents.service import Assistant
+    from api.jobs import make_app
+
+    settings = _settings()
+    target = _database(settings)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    async def run() -> None:
+        assistant = await Assistant.open(settings, target, queue=make_app(target.conninfo))
+        w = jobs.worker(assistant.queue, settings, assistant=assistant, concurrency=concurrency)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, w.stop)
+        err.print(f"opsgraph worker ready (concurrency {concurrency}) on {target.redacted()}", highlight=False)
+        try:
+            await w.run()
+        finally:
+            await assistant.close()
+
+    asyncio.run(run())
+
+
+def _login_link(target, base: str, *, org: str, role: str) -> str:
+    """A one-time login link (a code exchanged for a session; see store.sessions). Earlier links stay valid."""
+    from sqlalchemy.orm import Session
+
+    from store.db import make_sync_engine
+    from store.sessions import create_login_code
+
+    engine = make_sync_engine(target)
+    try:
+        with Session(engine) as session, session.begin():
+            code = create_login_code(session, org_slug=org, role=role)
+    finally:
+        engine.dispose()
+    return f"{base.rstrip('/')}/?token={code}"
+
+
+@app.command("login-link")
+def login_link(
+    org: Annotated[str, typer.Option(help="Organisation to sign in to.")] = "demo",
+    role: Annotated[str, typer.Option(help="viewer, member or admin.")] = "admin",
+    base: Annotated[str, typer.Option(help="Where the service is reachable.")] = "http://127.0.0.1:8000",
+) -> None:
+    """Print a one-time login link for the chat panel (valid once, for 15 minutes)."""
+    if role not in ("viewer", "member", "admin"):
+        raise _fail(f"--role must be viewer, member or admin (got {role!r})")
+    target = _database(_settings())
+    sys.stdout.write(_login_link(target, base, org=org, role=role) + "\n")
 
 
 @app.command()
@@ -144,7 +206,7 @@ def seed(
 @app.command("import")
 def import_(
     kind: Annotated[str, typer.Argument(help="kpis, metrics, stations, kpi-definitions, services, deployments, "
-                                               "config-changes, commits, tickets or runbooks")],
+                                               "config-changes, commits, tickets, runbooks or incidents")],
     file: Annotated[Path, typer.Argument(help="CSV (kpis, metrics) or JSON/JSONL (the rest).")],
     org: Annotated[str, typer.Option(help="Organisation to import into.")] = "demo",
 ) -> None:
@@ -170,6 +232,8 @@ def import_(
             org_id = conn.execute("SELECT id FROM orgs WHERE slug = %s", (org,)).fetchone()[0]
             embed_missing(conn, make_embedder(settings), org_id)
     extra = "".join(f", {k.replace('_', ' ')}: {v:,}" for k, v in result.details.items())
+    for warning in getattr(result, "warnings", []):
+        err.print(f"[yellow]warning:[/] {warning}")
     console.print(f"Imported {result.rows:,} {kind} row(s) into {org}{extra}.")
 
 
@@ -181,12 +245,20 @@ def analyze(
     higher_is_better: Annotated[
         bool | None, typer.Option("--higher-is-better/--lower-is-better", help="Which direction is good.")
     ] = None,
+    filter_: Annotated[list[str] | None, typer.Option(
+        "--filter", help="Keep rows where COLUMN=VALUE (repeatable), e.g. one station of a multi-station CSV.")] = None,
 ) -> None:
     """Wheeler XmR with stage detection and signals for any series, without importing it."""
     from tools.control_limits.csvio import analyze_csv
 
+    filters: dict[str, str] = {}
+    for item in filter_ or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise _fail(f"--filter {item!r}: use COLUMN=VALUE")
+        filters[key.strip()] = value
     try:
-        result = analyze_csv(file, column, higher_is_better=higher_is_better)
+        result = analyze_csv(file, column, higher_is_better=higher_is_better, filters=filters or None)
     except ValueError as exc:
         raise _fail(str(exc)) from None
     if as_json:
@@ -225,8 +297,8 @@ def ask(
     import asyncio
     import uuid
 
-    from agents.runtime import RunEventOut
     from agents.service import Assistant
+    from store.runs import RunEvent
 
     try:
         thread_id = uuid.UUID(thread) if thread else None
@@ -250,7 +322,7 @@ def ask(
         raise _fail(f"organisation {org!r} does not exist (run `opsgraph seed` for the demo)")
     quiet = as_json
 
-    async def show(event: RunEventOut) -> None:
+    async def show(event: RunEvent) -> None:
         if quiet:
             return
         p = event.payload
@@ -354,6 +426,98 @@ def keys_revoke(
     console.print(f"Revoked {n} key(s).")
 
 
+def _schedules_call(org: str, fn):
+    """Run ``fn(session, org_id)`` in one transaction of ``org``'s database session."""
+    import asyncio
+
+    from store.db import make_async_engine, make_sessionmaker
+
+    settings = _settings()
+    target = _database(settings)
+    with psycopg.connect(target.conninfo) as conn:
+        row = conn.execute("SELECT id FROM orgs WHERE slug = %s", (org,)).fetchone()
+    if row is None:
+        raise _fail(f"organisation {org!r} does not exist")
+
+    async def run():
+        engine = make_async_engine(target)
+        try:
+            async with make_sessionmaker(engine)() as s, s.begin():
+                return await fn(s, row[0])
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+@schedules_app.command("list")
+def schedules_list(
+    org: Annotated[str, typer.Option(help="Organisation slug.")] = "demo",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The organisation's scheduled questions."""
+    from store.schedules import list_schedules
+
+    items = _schedules_call(org, list_schedules)
+    if as_json:
+        sys.stdout.write(json.dumps([i.model_dump(mode="json") for i in items], indent=2) + "\n")
+        return
+    table = Table("id", "name", "cron", "time zone", "next run (UTC)", "slack", "question")
+    for i in items:
+        table.add_row(str(i.id), i.name, i.cron, i.timezone, i.next_run_at.strftime("%Y-%m-%d %H:%M:%S"),
+                      i.slack_channel or "—", i.question[:60])
+    console.print(table)
+
+
+@schedules_app.command("create")
+def schedules_create(
+    name: Annotated[str, typer.Argument(help="A name for the schedule (unique in the organisation).")],
+    cron: Annotated[str, typer.Option(help="Cron expression: minute hour day month weekday, e.g. '0 8 * * 1'.")],
+    question: Annotated[str, typer.Option(help="The question to ask at each firing.")],
+    timezone: Annotated[str, typer.Option(help="IANA time zone the cron expression is read in.")] = "UTC",
+    slack_channel: Annotated[str | None, typer.Option(help="Slack channel for the answers.")] = None,
+    org: Annotated[str, typer.Option(help="Organisation slug.")] = "demo",
+) -> None:
+    """Ask QUESTION on CRON; each firing is a run with trigger `schedule`, executed once per cluster."""
+    import datetime as _dt
+
+    from api.schedules import check, next_fire
+    from store.schedules import DuplicateSchedule, create_schedule
+
+    name, question = name.strip(), question.strip()
+    if not name or not question:
+        raise _fail("the name and the question must not be empty")
+    try:
+        check(cron, timezone)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    first = next_fire(cron, timezone, _dt.datetime.now(_dt.UTC))
+    try:
+        made = _schedules_call(org, lambda s, org_id: create_schedule(
+            s, org_id, name=name, question=question, cron=cron, timezone=timezone, slack_channel=slack_channel,
+            next_run_at=first))
+    except DuplicateSchedule as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"schedule {made.id} [bold]{made.name}[/]: next run {made.next_run_at.isoformat()}", highlight=False)
+
+
+@schedules_app.command("delete")
+def schedules_delete(
+    schedule: Annotated[str, typer.Argument(help="The schedule's id or name.")],
+    org: Annotated[str, typer.Option(help="Organisation slug.")] = "demo",
+) -> None:
+    """Remove a schedule (its past runs stay)."""
+    from store.schedules import delete_schedule, get_schedule
+
+    async def go(s, org_id):
+        found = await get_schedule(s, org_id, schedule.strip())
+        return found is not None and await delete_schedule(s, org_id, found.id)
+
+    if not _schedules_call(org, go):
+        raise _fail(f"schedule {schedule!r} not found")
+    console.print(f"deleted schedule {schedule}", highlight=False)
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply the migrations."""
@@ -372,6 +536,16 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, 
     target = _database(_settings(), migrate_schema=False)
     migrate.downgrade(target, revision)
     console.print(f"Database at revision {migrate.current_revision(target) or 'base'}.")
+
+
+def _register_alerts() -> None:
+    from api.cli_alerts import alerts_app, promql_app
+
+    app.add_typer(promql_app, name="promql")
+    app.add_typer(alerts_app, name="alerts")
+
+
+_register_alerts()
 
 
 def main() -> None:

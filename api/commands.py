@@ -29,6 +29,7 @@ from api.models import (
     TicketIn,
 )
 from store.changetypes import classify_path
+from store.secrets import redact_text
 
 # ------------------------------------------------------------------ investigations
 
@@ -243,7 +244,7 @@ async def record_push(
                            merged_at = coalesce(commits.merged_at, EXCLUDED.merged_at)
                        RETURNING id, (xmax = 0) AS created"""
                 ),
-                {"org": org_id, "svc": services[name], "sha": c.id, "msg": c.message, "author": author,
+                {"org": org_id, "svc": services[name], "sha": c.id, "msg": redact_text(c.message), "author": author,
                  "at": c.timestamp, "merged": now if merged else None},
             )
         ).first()

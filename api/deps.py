@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agents.service import Assistant
 from api.state import AppState
 from store.keys import ApiKeyInfo, resolve_key
+from store.sessions import resolve_session
 from tools.base import ToolContext
 from tools.embeddings import HashEmbedder
 
@@ -40,19 +41,20 @@ async def get_principal(
     state: State,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> ApiKeyInfo:
-    key = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE)
-    if not key:
+    key = credentials.credentials if credentials else None
+    cookie = None if key else request.cookies.get(SESSION_COOKIE)
+    if not key and not cookie:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "missing credentials: send 'Authorization: Bearer <api key>' or log in through the panel link",
             headers={"WWW-Authenticate": "Bearer"},
         )
     async with state.sessions() as session, session.begin():
-        principal = await resolve_key(session, key)
+        # A bearer credential is an API key; the panel's cookie is a session token (never an API key).
+        principal = await resolve_key(session, key) if key else await resolve_session(session, cookie or "")
     if principal is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"}
-        )
+        what = "unknown or revoked API key" if key else "the session has ended (logged out or expired); sign in again"
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, what, headers={"WWW-Authenticate": "Bearer"})
     return principal
 
 
@@ -60,7 +62,7 @@ Principal = Annotated[ApiKeyInfo, Depends(get_principal)]
 Viewer = Principal  # every role reads
 
 
-def require_role(minimum: str):  # noqa: ANN201 - returns a dependency
+def require_role(minimum: str):
     async def _check(principal: Principal) -> ApiKeyInfo:
         if _ROLE_RANK[principal.role] < _ROLE_RANK[minimum]:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"this needs the {minimum} role (your key is {principal.role})")

@@ -7,12 +7,15 @@
   tool's close matches are returned as ``suggestions``.
 - Values Postgres cannot store (NUL characters, out-of-range numbers or dates)
   answer 422 instead of surfacing as a database error.
+- Nothing a user sees carries exception text, SQL or parameters: unexpected errors answer a short reason and an
+  ``error_id``; the details go to the server log under that id (:func:`public_error`, also used for Slack).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import uuid
 from typing import Any
 
 import psycopg
@@ -28,7 +31,7 @@ log = logging.getLogger(__name__)
 
 _ENTITY = re.compile(
     r"^(unknown (station|region|kpi|service|incident|ticket|metric|runbook|incident_summary|document)\b"
-    r"|there are no )", re.I
+    r"|there are no )", re.IGNORECASE
 )
 
 
@@ -38,6 +41,8 @@ class ErrorBody(BaseModel):
     detail: str = Field(description="what is wrong, in a sentence")
     suggestions: list[str] | None = Field(None, description="close matches, when a name or id was not found")
     errors: list[dict[str, Any]] | None = Field(None, description="per-field validation errors (422)")
+    error_id: str | None = Field(None, description="for errors that are not the input's fault: quote it to the "
+                                                   "operator, who finds the details in the server log")
 
     model_config = {"json_schema_extra": {"examples": [
         {"detail": "unknown station 'DAK'", "suggestions": ["DAL"]},
@@ -50,6 +55,31 @@ class ApiError(Exception):
         self.status = status
         self.detail = detail
         self.extra = {k: v for k, v in extra.items() if v is not None}
+
+
+_INTERNALS = re.compile(r"\[SQL:|\[parameters:|psycopg|sqlalchemy|Traceback \(most recent|asyncpg|"
+                        r"\bFile \"[^\"]+\", line \d+", re.IGNORECASE)
+
+
+def new_error_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def public_error(exc: BaseException | str | None, *, reason: str = "an internal error", context: str = "") -> str:
+    """A message safe to show anyone: ``reason (error id …)``. The exception (with its traceback, SQL, parameters)
+    is logged under that id. Plain messages without internals pass through unchanged."""
+    if isinstance(exc, str) and not _INTERNALS.search(exc):
+        return exc
+    eid = new_error_id()
+    if isinstance(exc, BaseException):
+        log.error("error %s%s: %s", eid, f" ({context})" if context else "", exc, exc_info=exc)
+    else:
+        log.error("error %s%s: %s", eid, f" ({context})" if context else "", exc)
+    return f"{reason} (error id {eid})"
+
+
+def carries_internals(text: str | None) -> bool:
+    return bool(text) and bool(_INTERNALS.search(text or ""))
 
 
 def not_found(what: str, suggestions: list[str] | None = None) -> ApiError:
@@ -108,15 +138,24 @@ def install(app: FastAPI) -> None:
         return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
 
     @app.exception_handler(DBAPIError)
-    async def _db(_: Request, exc: DBAPIError) -> JSONResponse:
+    async def _db(request: Request, exc: DBAPIError) -> JSONResponse:
+        eid = new_error_id()
+        log.error("error %s: database error on %s %s", eid, request.method, request.url.path, exc_info=exc)
         if isinstance(exc.orig, psycopg.errors.DataError):
-            # NUL characters, numbers or dates out of Postgres' range, bad encodings: the input's fault.
-            return JSONResponse(
-                {"detail": f"a value cannot be stored or compared: {str(exc.orig).splitlines()[0]}"}, status_code=422
-            )
-        log.exception("database error")
-        return JSONResponse({"detail": "database error; try again"}, status_code=503)
+            # NUL characters, numbers or dates out of Postgres' range, too long, bad encodings: the input's fault.
+            return JSONResponse({"detail": "a value cannot be stored or compared (too long, out of range or not "
+                                           "valid text)", "error_id": eid}, status_code=422)
+        return JSONResponse({"detail": "database error; try again", "error_id": eid}, status_code=503)
 
     @app.exception_handler(OverflowError)
-    async def _overflow(_: Request, exc: OverflowError) -> JSONResponse:
-        return JSONResponse({"detail": f"a value is out of range: {exc}"}, status_code=422)
+    async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
+        eid = new_error_id()
+        log.error("error %s: overflow on %s %s", eid, request.method, request.url.path, exc_info=exc)
+        return JSONResponse({"detail": "a value is out of range (dates must be within years 1-9999)",
+                             "error_id": eid}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        eid = new_error_id()
+        log.error("error %s: unhandled on %s %s", eid, request.method, request.url.path, exc_info=exc)
+        return JSONResponse({"detail": "internal error", "error_id": eid}, status_code=500)

@@ -46,7 +46,9 @@ import psycopg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from agents.runtime import NOTIFY_CHANNEL, RunEventOut, _plain
+from store.runs import NOTIFY_CHANNEL
+from store.runs import RunEvent
+from store.runs import plain as _plain
 
 log = logging.getLogger(__name__)
 
@@ -258,7 +260,7 @@ class EventHub:
 
     # -- hints -----------------------------------------------------------------
 
-    async def publish(self, event: RunEventOut) -> None:
+    async def publish(self, event: RunEvent) -> None:
         """The ``publish`` callback for runs executed in this process (never raises, never blocks).
 
         The event is committed, so it goes straight into the run's buffer (no query) when it is the next one;
@@ -277,7 +279,7 @@ class EventHub:
                 if ch.hi > before:
                     self.stats["local"] += 1
                     ch.wake()
-        except Exception:  # noqa: BLE001 - a payload we cannot encode: the table has it, the fetcher reads it
+        except Exception:
             log.exception("run %s: could not publish event %s locally", run_id, event.seq)
         self.note(run_id, event.seq)
 
@@ -285,8 +287,7 @@ class EventHub:
         ch = self.channels.get(run_id)
         if ch is None:
             return
-        if seq > ch.known:
-            ch.known = seq
+        ch.known = max(ch.known, seq)
         if ch.hi is not None and ch.known > ch.hi and ch not in self._dirty:
             self._dirty.add(ch)
             self._dirty_event.set()
@@ -339,7 +340,7 @@ class EventHub:
             try:
                 async with self.sessions() as s:
                     rows = (await s.execute(_FETCH_SQL, params)).all()
-            except Exception:  # noqa: BLE001 - keep the hub alive; subscribers also re-read on their own
+            except Exception:
                 log.exception("event fetch failed; retrying")
                 self._dirty.update(chans)
                 await asyncio.sleep(0.5)
@@ -365,7 +366,7 @@ class EventHub:
             try:
                 async with self.sessions() as s:
                     rows = (await s.execute(_LAST_SEQ_SQL, {"ids": ids})).all()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("event poll failed")
                 continue
             self.stats["polls"] += 1

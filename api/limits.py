@@ -1,8 +1,9 @@
 """Per-key limits (concurrent runs, open streams) and the request body size limit.
 
 - Concurrent runs are counted in Postgres (``runs`` of the key that are
-  ``queued``/``running``), so the limit holds across worker processes; an
-  in-process lock per key closes the check-then-start race inside one worker.
+  ``queued``/``running``) under a transaction-scoped advisory lock per key, in
+  the transaction that creates the run (``store.runs.create_run``): the limit
+  holds across any number of API processes.
 - Open streams are counted per worker process (a stream is a connection held
   by that process); with N workers a key can hold at most N × the limit.
 - Bodies larger than ``max_body_bytes`` answer 413 before the route runs,
@@ -11,7 +12,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections import defaultdict
 from dataclasses import dataclass
@@ -37,11 +37,10 @@ class LimitExceeded(Exception):
 
 
 class KeyCounters:
-    """Open streams per API key in this process, and a start lock per key."""
+    """Open streams per API key in this process."""
 
     def __init__(self) -> None:
         self._streams: dict[int, int] = defaultdict(int)
-        self._locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     def streams(self, key_id: int) -> int:
         return self._streams.get(key_id, 0)
@@ -59,9 +58,6 @@ class KeyCounters:
             self._streams.pop(key_id, None)
         else:
             self._streams[key_id] = n
-
-    def start_lock(self, key_id: int) -> asyncio.Lock:
-        return self._locks[key_id]
 
 
 class BodySizeLimit:

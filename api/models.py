@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from store.evidence import EvidenceRecord
-from store.importers import DeploymentRow, TicketRow
+from store.importers import DeploymentRow, TicketRow, in_utc_range
 from store.keys import ApiKeyInfo
 from store.runs import EvidenceBrief
 from tools.incidents import IncidentInfo
@@ -74,6 +74,10 @@ class ChatRequest(Request):
     as_of: dt.datetime | dt.date | None = Field(
         None, description="pin the run's \"now\" (a date, or a date-time; naive means UTC): relative dates and SLA "
         "states then mean what they meant at that instant"
+    )
+    multitask: Literal["reject", "enqueue", "interrupt"] = Field(
+        "enqueue", description="when the thread already has a run in progress: `reject` answers 409, `enqueue` "
+        "runs this one after it, `interrupt` cancels it and runs this one",
     )
 
     model_config = ConfigDict(
@@ -398,7 +402,7 @@ class GitHubCommit(BaseModel):
     @field_validator("timestamp")
     @classmethod
     def _aware(cls, v: dt.datetime) -> dt.datetime:
-        return v if v.tzinfo else v.replace(tzinfo=dt.UTC)
+        return in_utc_range(v if v.tzinfo else v.replace(tzinfo=dt.UTC))
 
 
 class GitHubRepository(BaseModel):

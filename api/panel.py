@@ -148,7 +148,13 @@ async def agents_json(request: Request) -> Response:
 async def asset(name: str, request: Request) -> Response:
     """A file of api/static (no directory listing, nothing outside it)."""
     root = STATIC.resolve()
-    path = (root / name).resolve()
-    if not path.is_relative_to(root) or not path.is_file() or path.name.startswith("."):
+    if not name or len(name) > 200 or any(ord(c) < 32 or c == "\x7f" for c in name):  # NUL, control characters
+        raise HTTPException(404, "no such asset")
+    try:
+        path = (root / name).resolve()
+        found = path.is_relative_to(root) and path.is_file() and not path.name.startswith(".")
+    except (OSError, ValueError):
+        found = False
+    if not found:
         raise HTTPException(404, "no such asset")
     return _serve(request, path, max_age=0)

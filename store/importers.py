@@ -17,7 +17,9 @@ Formats (examples in ``docs/import-examples/``):
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,10 +29,17 @@ import numpy as np
 import pandas as pd
 import psycopg
 from psycopg.types.json import Jsonb
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from store.bulk import upsert_frame
-from store.changetypes import classify_path, is_secret_key
+from store.changetypes import classify_path
 from store.models import (
     AGGREGATIONS,
     CHANGE_TYPES,
@@ -42,6 +51,7 @@ from store.models import (
     TICKET_STATUSES,
     URGENCIES,
 )
+from store.secrets import redact_config_value, redact_text
 
 MAX_ERRORS_SHOWN = 50
 
@@ -63,28 +73,73 @@ class ImportResult:
     kind: str
     rows: int
     details: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------ row models
 
 Str = Annotated[str, Field(min_length=1, max_length=500)]
+Name = Annotated[str, Field(max_length=200)]
+MAX_JSON_DEPTH = 8
+
+
+def _strings(value: Any, depth: int = 0) -> Iterable[str]:
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(f"nested more than {MAX_JSON_DEPTH} levels deep")
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield str(k)
+            yield from _strings(v, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _strings(v, depth + 1)
 
 
 class _Row(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: Any) -> Any:
+        """Text Postgres cannot store (NUL characters, lone surrogates) and absurdly deep nesting are rejected
+        here, with the field's name, instead of failing at write time."""
+        if isinstance(data, dict):
+            for name, value in data.items():
+                for text in _strings(value, 1):
+                    if "\x00" in text:
+                        raise ValueError(f"{name}: contains a NUL character (\\u0000), which cannot be stored")
+                    try:
+                        text.encode("utf-8")
+                    except UnicodeEncodeError:
+                        raise ValueError(f"{name}: contains an invalid character (a lone surrogate)") from None
+        return data
+
+
+def in_utc_range(v: dt.datetime) -> dt.datetime:
+    """``v`` must lie in years 1–9999 once converted to UTC (what Python and every reader can represent)."""
+    if v.tzinfo is not None:
+        try:
+            v.astimezone(dt.UTC)
+        except OverflowError:
+            raise ValueError(
+                f"timestamp {v.isoformat()} is outside years 1-9999 once converted to UTC"
+            ) from None
+    return v
+
 
 def _aware(v: dt.datetime | None) -> dt.datetime | None:
     if v is not None and v.tzinfo is None:
         raise ValueError("timestamp needs a timezone (e.g. 2026-11-03T10:00:00Z)")
-    return v
+    return in_utc_range(v) if v is not None else v
 
 
 class StationRow(_Row):
     code: Annotated[str, Field(min_length=2, max_length=8, pattern=r"^[A-Z0-9]+$")]
     name: Str
     region: Annotated[str, Field(min_length=1, max_length=32)]
-    region_name: str | None = None
+    region_name: Name | None = None
 
 
 class KpiDefinitionRow(_Row):
@@ -104,7 +159,7 @@ class KpiDefinitionRow(_Row):
 
 class ServiceRow(_Row):
     name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
-    team: str | None = None
+    team: Annotated[str, Field(max_length=100)] | None = None
     tier: Annotated[int, Field(ge=1, le=3)] = 2
     description: str | None = None
     depends_on: list[str] = []
@@ -114,13 +169,13 @@ class DeploymentRow(_Row):
     external_id: Annotated[str, Field(min_length=1, max_length=100)]
     service: str
     version: Annotated[str, Field(min_length=1, max_length=100)]
-    environment: str = "production"
+    environment: Annotated[str, Field(min_length=1, max_length=32)] = "production"
     status: Literal[DEPLOYMENT_STATUSES] = "succeeded"  # type: ignore[valid-type]
     started_at: dt.datetime
     finished_at: dt.datetime | None = None
-    deployed_by: str | None = None
-    commit_from_sha: str | None = None
-    commit_to_sha: str | None = None
+    deployed_by: Name | None = None
+    commit_from_sha: Annotated[str, Field(max_length=64)] | None = None
+    commit_to_sha: Annotated[str, Field(max_length=64)] | None = None
     commits: list[str] = []
     is_rollback: bool = False
     rollback_of: str | None = None
@@ -136,7 +191,7 @@ class ConfigChangeRow(_Row):
     new_value: str | None = None
     is_secret: bool = False
     changed_at: dt.datetime
-    changed_by: str | None = None
+    changed_by: Name | None = None
     description: str | None = None
 
     _tz = field_validator("changed_at")(_aware)
@@ -153,7 +208,7 @@ class CommitRow(_Row):
     sha: Annotated[str, Field(pattern=r"^[0-9a-f]{7,64}$")]
     service: str
     message: str
-    author: str | None = None
+    author: Name | None = None
     committed_at: dt.datetime
     merged_at: dt.datetime | None = None
     pr_number: int | None = None
@@ -169,7 +224,7 @@ class TicketRow(_Row):
     product: Literal[PRODUCTS] | None = None  # type: ignore[valid-type]
     urgency: Literal[URGENCIES] | None = None  # type: ignore[valid-type]
     priority: Literal[PRIORITIES] = "medium"  # type: ignore[valid-type]
-    customer: str | None = None
+    customer: Name | None = None
     customer_tier: Literal[CUSTOMER_TIERS] = "standard"  # type: ignore[valid-type]
     status: Literal[TICKET_STATUSES] = "new"  # type: ignore[valid-type]
     created_at: dt.datetime
@@ -177,7 +232,7 @@ class TicketRow(_Row):
     resolved_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
-    status_history: list[dict[str, Any]] = []
+    status_history: Annotated[list[dict[str, Any]], Field(max_length=1000)] = []
     resolution: str | None = None
 
     _tz = field_validator("created_at", "first_response_at", "resolved_at", "closed_at", "updated_at")(_aware)
@@ -188,16 +243,44 @@ class RunbookRow(_Row):
     title: Annotated[str, Field(min_length=1, max_length=300)]
     body: Annotated[str, Field(min_length=1)]
     kind: Literal[DOCUMENT_KINDS] = "runbook"  # type: ignore[valid-type]
-    service: str | None = None
-    tags: list[str] = []
+    service: Annotated[str, Field(max_length=100)] | None = None
+    tags: list[Annotated[str, Field(max_length=100)]] = []
 
 
 # ------------------------------------------------------------------ reading files
 
 
+def read_text(path: Path) -> str:
+    """The file as text: UTF-8 (a leading BOM is fine) or UTF-16 with a BOM (or recognisably without one).
+    Anything else — latin-1, cp1252 … — is rejected with the line of the first byte that is not UTF-8, as is
+    a NUL character anywhere."""
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif len(data) >= 4 and data[1:4:2] == b"\x00\x00" and data[0] and data[2]:
+        encoding = "utf-16-le"
+    elif len(data) >= 4 and data[0:4:2] == b"\x00\x00" and data[1] and data[3]:
+        encoding = "utf-16-be"
+    else:
+        encoding = "utf-8-sig"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        what = f"byte 0x{data[exc.start]:02X} at column {col}" if exc.start < len(data) else "the end of the file"
+        reason = f"not valid {encoding.removesuffix('-sig').upper()} text ({what}); save the file as UTF-8"
+        raise ImportRejected("?", path, [(line, reason)]) from None
+    text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        nul = text.index("\x00")
+        raise ImportRejected("?", path, [(text.count("\n", 0, nul) + 1, "contains a NUL character, which cannot be stored")])
+    return text
+
+
 def read_records(path: Path) -> list[tuple[int, Any]]:
     """Read JSON (array) or JSONL; return ``(line, object)`` pairs. Syntax errors raise ImportRejected."""
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path)
     stripped = text.lstrip()
     if not stripped:
         raise ImportRejected("?", path, [(1, "the file is empty")])
@@ -217,6 +300,8 @@ def read_records(path: Path) -> list[tuple[int, Any]]:
                 obj, pos = decoder.raw_decode(text, pos)
             except json.JSONDecodeError as exc:
                 raise ImportRejected("?", path, [(exc.lineno, f"invalid JSON: {exc.msg}")]) from None
+            except RecursionError:
+                raise ImportRejected("?", path, [(line, "JSON nested too deeply")]) from None
             out.append((line, obj))
     out = []
     errors: list[tuple[int, str]] = []
@@ -227,6 +312,8 @@ def read_records(path: Path) -> list[tuple[int, Any]]:
             out.append((i, json.loads(raw)))
         except json.JSONDecodeError as exc:
             errors.append((i, f"invalid JSON: {exc.msg}"))
+        except RecursionError:
+            errors.append((i, "JSON nested too deeply"))
     if errors:
         raise ImportRejected("?", path, errors)
     return out
@@ -276,12 +363,17 @@ def _unknown(name: str, what: str, known: dict[str, int], hint: str = "") -> str
 
 def _read_csv(path: Path, required: dict[str, tuple[str, ...]]) -> tuple[pd.DataFrame, dict[str, str]]:
     """Read a CSV, mapping accepted column aliases to canonical names."""
+    text = read_text(path)
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ImportRejected("?", path, [(1, f"unreadable CSV: {exc}")]) from None
+        # Blank lines are kept (then dropped below) so that the index stays "file line - 2".
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True,
+                            skip_blank_lines=False)
+    except pd.errors.ParserError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise ImportRejected("?", path, [(int(m.group(1)) if m else 1, f"unreadable CSV: {exc}")]) from None
     except pd.errors.EmptyDataError:
         raise ImportRejected("?", path, [(1, "the file is empty")]) from None
+    frame = frame[(frame != "").any(axis=1)]
     lower = {c.strip().lower(): c for c in frame.columns}
     mapping: dict[str, str] = {}
     missing = []
@@ -301,7 +393,7 @@ def _read_csv(path: Path, required: dict[str, tuple[str, ...]]) -> tuple[pd.Data
 
 def _csv_errors(mask: np.ndarray, frame: pd.DataFrame, reason: Callable[[pd.Series], str]) -> list[tuple[int, str]]:
     idx = np.flatnonzero(mask)
-    return [(int(i) + 2, reason(frame.iloc[int(i)])) for i in idx[: MAX_ERRORS_SHOWN * 4]]
+    return [(int(frame.index[int(i)]) + 2, reason(frame.iloc[int(i)])) for i in idx[: MAX_ERRORS_SHOWN * 4]]
 
 
 def import_kpis(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
@@ -493,7 +585,8 @@ def import_commits(conn: psycopg.Connection, org_id: int, path: Path) -> ImportR
                        message = EXCLUDED.message, author = EXCLUDED.author, committed_at = EXCLUDED.committed_at,
                        merged_at = EXCLUDED.merged_at, pr_number = EXCLUDED.pr_number
                    RETURNING id""",
-                (org_id, services[r.service], r.sha, r.message, r.author, r.committed_at, r.merged_at, r.pr_number),
+                (org_id, services[r.service], r.sha, redact_text(r.message), r.author, r.committed_at, r.merged_at,
+                 r.pr_number),
             ).fetchone()[0]
             for f in r.files:
                 cur.execute(
@@ -564,7 +657,9 @@ def import_config_changes(conn: psycopg.Connection, org_id: int, path: Path) -> 
     redacted = 0
     with conn.transaction(), conn.cursor() as cur:
         for _, r in rows:
-            secret = r.is_secret or is_secret_key(r.key)
+            old, old_secret = redact_config_value(r.key, r.old_value, secret=r.is_secret)
+            new, new_secret = redact_config_value(r.key, r.new_value, secret=r.is_secret)
+            secret = r.is_secret or old_secret or new_secret
             redacted += secret
             cur.execute(
                 """INSERT INTO config_changes (org_id, external_id, service_id, key, old_value, new_value, is_secret,
@@ -574,10 +669,10 @@ def import_config_changes(conn: psycopg.Connection, org_id: int, path: Path) -> 
                        key = EXCLUDED.key, old_value = EXCLUDED.old_value, new_value = EXCLUDED.new_value,
                        is_secret = EXCLUDED.is_secret, changed_at = EXCLUDED.changed_at,
                        changed_by = EXCLUDED.changed_by, description = EXCLUDED.description""",
-                (org_id, r.external_id, services[r.service], r.key, None if secret else r.old_value,
-                 None if secret else r.new_value, secret, r.changed_at, r.changed_by, r.description),
+                (org_id, r.external_id, services[r.service], r.key, old, new, secret, r.changed_at, r.changed_by,
+                 redact_text(r.description)),
             )
-    return ImportResult("config-changes", len(rows), {"secret_values_dropped": redacted})
+    return ImportResult("config-changes", len(rows), {"secret_values_redacted": redacted})
 
 
 def import_tickets(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
@@ -628,7 +723,7 @@ def import_runbooks(conn: psycopg.Connection, org_id: int, path: Path) -> Import
                        body = EXCLUDED.body, service = EXCLUDED.service, tags = EXCLUDED.tags,
                        embedding = CASE WHEN documents.title = EXCLUDED.title AND documents.body = EXCLUDED.body
                                         THEN documents.embedding END""",
-                (org_id, r.kind, r.external_id, r.title, r.body, r.service, r.tags),
+                (org_id, r.kind, r.external_id, redact_text(r.title), redact_text(r.body), r.service, r.tags),
             )
     return ImportResult("runbooks", len(rows))
 
@@ -669,6 +764,17 @@ IMPORTERS: dict[str, Callable[[psycopg.Connection, int, Path], ImportResult]] = 
 }
 
 
+def _register_incidents() -> None:  # modules of their own (alerts), registered here
+    from store.importers_extra import install
+    from store.importers_incidents import import_incidents
+
+    IMPORTERS["incidents"] = import_incidents
+    install(IMPORTERS)  # unknown fields of JSON kinds are kept (``extra``) with a warning, not rejected
+
+
+_register_incidents()
+
+
 def run_import(conn: psycopg.Connection, org_slug: str, kind: str, path: Path) -> ImportResult:
     """Import ``path`` as ``kind`` into organisation ``org_slug`` (all or nothing)."""
     if kind not in IMPORTERS:
@@ -687,3 +793,6 @@ def run_import(conn: psycopg.Connection, org_slug: str, kind: str, path: Path) -
     except ImportRejected as exc:
         exc.kind = kind
         raise
+    except psycopg.errors.DataError as exc:  # a value validation let through; nothing was committed
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ImportRejected(kind, path, [(0, f"a value cannot be stored ({reason})")]) from None

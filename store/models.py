@@ -33,6 +33,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     SmallInteger,
@@ -86,7 +87,8 @@ SLA_ALERT_TYPES = ("response", "resolution")
 SLA_STATES = ("on_track", "at_risk", "breached", "met")
 DOCUMENT_KINDS = ("runbook", "incident_summary")
 MESSAGE_ROLES = ("user", "assistant", "system")
-RUN_TRIGGERS = ("chat", "slack", "eval", "api", "schedule")
+RUN_TRIGGERS = ("chat", "slack", "eval", "api", "schedule", "alert", "mcp")
+ALERT_STATUSES = ("firing", "resolved")
 RUN_STATUSES = ("queued", "running", "completed", "failed")
 EVENT_TYPES = (
     "run.started",
@@ -176,6 +178,41 @@ class ApiKey(Base):
     __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
 
 
+class LoginCode(Base):
+    """A one-time login code (the panel's login link): single use, short-lived, only its SHA-256 is stored."""
+
+    __tablename__ = "login_codes"
+    id: Mapped[int] = _id()
+    org_id: Mapped[int] = _org()
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = _created()
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+
+
+class WebSession(Base):
+    """A browser session (the panel's cookie): acts as its API key, revocable, only its SHA-256 is stored."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = _id()
+    org_id: Mapped[int] = _org()
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = _created()
+    expires_at: Mapped[dt.datetime]
+    last_seen_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+
+class SeenRequest(Base):
+    """Signed requests already acted on (a replayed Slack command within its signature window is ignored)."""
+
+    __tablename__ = "seen_requests"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[dt.datetime] = _created()
+
+
 class UsageRecord(Base):
     __tablename__ = "usage_records"
     id: Mapped[int] = _id()
@@ -210,6 +247,7 @@ class Station(Base):
     name: Mapped[str] = mapped_column(String(200))
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"), index=True)
     region: Mapped[Region] = relationship(lazy="raise")
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")  # fields of an import with no column
     __table_args__ = (UniqueConstraint("org_id", "code"),)
 
 
@@ -230,6 +268,7 @@ class KpiDefinition(Base):
     higher_is_better: Mapped[bool] = mapped_column(Boolean)
     # Services whose changes can move this KPI (what the change correlator searches).
     related_services: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")  # fields of an import with no column
     __table_args__ = (
         UniqueConstraint("org_id", "code"),
         CheckConstraint(_in("aggregation", AGGREGATIONS), name="aggregation"),
@@ -328,6 +367,7 @@ class Service(Base):
     team: Mapped[str | None] = mapped_column(String(100))
     tier: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="2")
     description: Mapped[str | None] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")  # fields of an import with no column
     __table_args__ = (UniqueConstraint("org_id", "name"),)
 
 
@@ -384,6 +424,7 @@ class Commit(Base):
     merged_at: Mapped[dt.datetime | None]
     pr_number: Mapped[int | None] = mapped_column(Integer)
     files: Mapped[list[CommitFile]] = relationship(lazy="raise", cascade="all, delete-orphan")
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")  # fields of an import with no column
     __table_args__ = (UniqueConstraint("org_id", "sha"),)
 
 
@@ -418,6 +459,7 @@ class Deployment(Base):
     commit_to_sha: Mapped[str | None] = mapped_column(String(64))
     is_rollback: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     rollback_of_id: Mapped[int | None] = mapped_column(ForeignKey("deployments.id", ondelete="SET NULL"))
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")  # fields of an import with no column
     __table_args__ = (
         UniqueConstraint("org_id", "external_id"),
         Index("ix_deployments_service_started", "service_id", "started_at"),
@@ -450,6 +492,7 @@ class ConfigChange(Base):
     changed_at: Mapped[dt.datetime]
     changed_by: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")  # fields of an import with no column
     __table_args__ = (
         UniqueConstraint("org_id", "external_id"),
         Index("ix_config_changes_service_changed", "service_id", "changed_at"),
@@ -469,11 +512,68 @@ class Incident(Base):
     detected_at: Mapped[dt.datetime | None]
     resolved_at: Mapped[dt.datetime | None]
     summary: Mapped[str | None] = mapped_column(Text)
+    # Fields of an imported record that opsgraph has no column for (kept, reported as a warning).
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     __table_args__ = (
         UniqueConstraint("org_id", "external_id"),
         CheckConstraint(_in("severity", INCIDENT_SEVERITIES), name="severity"),
         CheckConstraint(_in("status", INCIDENT_STATUSES), name="status"),
     )
+
+
+class AlertFingerprint(Base):
+    """One Alertmanager alert (by fingerprint): the incident it opened or joined and the run it started."""
+
+    __tablename__ = "alert_fingerprints"
+    id: Mapped[int] = _id()
+    org_id: Mapped[int] = _org()
+    fingerprint: Mapped[str] = mapped_column(String(128))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    alertname: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    labels: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    annotations: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    starts_at: Mapped[dt.datetime]
+    ends_at: Mapped[dt.datetime | None]
+    generator_url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        UniqueConstraint("org_id", "fingerprint"),
+        CheckConstraint(_in("status", ALERT_STATUSES), name="status"),
+    )
+
+
+class ServicePromql(Base):
+    """Per service: a metric name and the PromQL that reads it from Prometheus (``$service`` is substituted)."""
+
+    __tablename__ = "service_promql"
+    id: Mapped[int] = _id()
+    org_id: Mapped[int] = _org()
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(String(64))
+    promql: Mapped[str] = mapped_column(Text)
+    step_seconds: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        UniqueConstraint("org_id", "service_id", "metric"),
+        CheckConstraint("step_seconds BETWEEN 1 AND 86400", name="step_seconds"),
+    )
+
+
+class AlertSettings(Base):
+    """Per organisation: where Prometheus is and how alert labels name services."""
+
+    __tablename__ = "alert_settings"
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), primary_key=True)
+    prometheus_url: Mapped[str | None] = mapped_column(Text)
+    service_labels: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{service,job}")
+    service_map: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    join_window_minutes: Mapped[int] = mapped_column(Integer, default=120, server_default="120")
+    updated_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (CheckConstraint("join_window_minutes BETWEEN 0 AND 10080", name="join_window"),)
 
 
 class Decision(Base):
@@ -571,6 +671,7 @@ class Ticket(Base):
     status_history: Mapped[list[Any]] = mapped_column(JSONB, server_default="[]")
     resolution: Mapped[str | None] = mapped_column(Text)
     embedding: Mapped[Any] = mapped_column(Vector(EMBEDDING_DIM), nullable=True)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")  # fields of an import with no column
     __table_args__ = (
         UniqueConstraint("org_id", "external_id"),
         CheckConstraint(f"product IS NULL OR {_in('product', PRODUCTS)}", name="product"),
@@ -633,6 +734,19 @@ class TicketClassification(Base):
     )
 
 
+class TriageModelRow(Base):
+    """An organisation's learned ticket-triage model (one per org), keyed by a fingerprint of its labelled tickets."""
+
+    __tablename__ = "triage_models"
+    id: Mapped[int] = _id()
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), unique=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    n_labels: Mapped[int] = mapped_column(Integer)
+    model: Mapped[bytes] = mapped_column(LargeBinary)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    trained_at: Mapped[dt.datetime] = _created()
+
+
 # ---------------------------------------------------------------- retrieval documents
 
 
@@ -654,6 +768,7 @@ class Document(Base):
         Computed("to_tsvector('english', coalesce(title, '') || ' ' || coalesce(body, ''))", persisted=True),
     )
     created_at: Mapped[dt.datetime] = _created()
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")  # fields of an import with no column
     __table_args__ = (
         UniqueConstraint("org_id", "kind", "external_id"),
         CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind"),
@@ -868,4 +983,29 @@ class EvalResult(Base):
     __table_args__ = (
         UniqueConstraint("eval_run_id", "case_id", "variant", "evaluator"),
         CheckConstraint("score >= 0 AND score <= 100", name="score"),
+    )
+
+
+# ---------------------------------------------------------------- schedules
+
+
+class Schedule(Base):
+    """A question asked on a cron expression (in ``timezone``); each firing is a run with trigger ``schedule``."""
+
+    __tablename__ = "schedules"
+    id: Mapped[int] = _id()
+    org_id: Mapped[int] = _org()
+    name: Mapped[str] = mapped_column(String(200))
+    question: Mapped[str] = mapped_column(Text)
+    cron: Mapped[str] = mapped_column(String(120))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    slack_channel: Mapped[str | None] = mapped_column(String(100))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    next_run_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_run_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_run_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        UniqueConstraint("org_id", "name", name="uq_schedules_org_name"),
+        Index("ix_schedules_due", "next_run_at", postgresql_where="enabled"),
     )

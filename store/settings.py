@@ -35,12 +35,20 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
     slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
     slack_alert_channel: str | None = Field(default=None, validation_alias="OPSGRAPH_SLACK_ALERT_CHANNEL")
+    prometheus_url: str | None = Field(default=None, validation_alias="OPSGRAPH_PROMETHEUS_URL")
 
     # Operational limits (not in the SPEC table; sensible defaults).
     run_max_steps: int = Field(default=40, validation_alias="OPSGRAPH_RUN_MAX_STEPS")
     run_max_seconds: float = Field(default=120.0, validation_alias="OPSGRAPH_RUN_MAX_SECONDS")
     run_max_tokens: int = Field(default=200_000, validation_alias="OPSGRAPH_RUN_MAX_TOKENS")
     run_max_cost_usd: float = Field(default=1.0, validation_alias="OPSGRAPH_RUN_MAX_COST_USD")
+
+    # Job queue (procrastinate): a worker whose heartbeat is older than ``worker_stalled_seconds`` is dead and
+    # its jobs go back on the queue (resumed elsewhere from their checkpoint).
+    worker_concurrency: int = Field(default=4, ge=1, le=64, validation_alias="OPSGRAPH_WORKER_CONCURRENCY")
+    worker_heartbeat_seconds: float = Field(default=5.0, gt=0, validation_alias="OPSGRAPH_WORKER_HEARTBEAT_SECONDS")
+    worker_stalled_seconds: float = Field(default=20.0, gt=0, validation_alias="OPSGRAPH_WORKER_STALLED_SECONDS")
+    worker_shutdown_seconds: float = Field(default=10.0, ge=0, validation_alias="OPSGRAPH_WORKER_SHUTDOWN_SECONDS")
 
     @field_validator("home", mode="after")
     @classmethod

@@ -29,6 +29,9 @@ from store.settings import Settings
 # expected value derived from it) does not move with the calendar.
 DEMO_ANCHOR = dt.date(2026, 11, 20)
 REPO = Path(__file__).resolve().parents[1]
+# What the tests write (screenshots, the evaluation report) goes to a build folder, so `make test` leaves the
+# working tree clean; `make docs` points this at docs/ to refresh what the README shows.
+ARTIFACTS = Path(os.environ.get("OPSGRAPH_TEST_ARTIFACTS") or REPO / "build" / "test-artifacts").resolve()
 
 
 @dataclass

@@ -41,6 +41,7 @@ class ToolContext:
     org_id: int
     embedder: Embedder = field(default_factory=HashEmbedder)
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    prometheus_url: str | None = None  # OPSGRAPH_PROMETHEUS_URL (an organisation's own setting wins)
 
     @property
     def today(self) -> dt.date:

@@ -10,6 +10,7 @@ from agents.deps import RunDeps
 from agents.plan import Operation, QueryPlan, plan_of
 from agents.specialists import change_questions as cq
 from agents.specialists.common import first, step, update
+from agents.specialists.metric_source import metrics_around, onset_from_prometheus
 from tools.changes import correlate_changes, metric_onset
 
 NAME = "change_correlator"
@@ -83,8 +84,14 @@ async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
             if around is None and ctx.get("time"):
                 around = dt.datetime.combine(dt.date.fromisoformat(ctx["time"]["end"]), dt.time.max, dt.UTC)
             metric = _metric_for(question, plan)
+            noticed = len(s.notices)
             got = await s.tool("metric_onset", metric_onset, service=ctx["service"], metric=metric, around=around,
                                hours=hours)
+            if got is None or got[0].n_points == 0:  # not in Postgres: Prometheus, when the metric is mapped there
+                prom = await onset_from_prometheus(s, ctx["service"], metric, around, hours)
+                if prom is not None:
+                    del s.notices[noticed:]
+                    got = prom
             kwargs = {"service": ctx["service"]}
             if got:
                 onset, records = got
@@ -105,6 +112,7 @@ async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
         if got is None:
             return update(state, s, ctx)
         corr, records = got
+        metrics = await metrics_around(s, corr.services[0], corr.onset, deps.tools.now) if corr.services else []
         ranking = first(records, "hypotheses")
         if not corr.plausible or not corr.hypotheses:
             s.say(f"{corr.conclusion}", ranking)
@@ -118,4 +126,6 @@ async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
                           records[h.evidence_refs[0]])
             ctx["top_hypothesis"] = top.subject
         s.data = {"hypotheses": [h.model_dump(mode="json") for h in corr.hypotheses[:5]], "plausible": corr.plausible}
+        if metrics:
+            s.data["metrics"] = metrics
         return update(state, s, ctx)

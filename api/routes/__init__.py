@@ -1,5 +1,6 @@
 """The routers of the HTTP API (SPEC §4)."""
 
-from api.routes import admin, chat, evidence, incidents, techops, tickets
+from api.routes import admin, alerts, chat, evidence, incidents, schedules, techops, tickets
 
-ROUTERS = [chat.router, evidence.router, techops.router, incidents.router, tickets.router, admin.router]
+ROUTERS = [chat.router, evidence.router, techops.router, incidents.router, tickets.router, admin.router, alerts.router,
+           schedules.router]

@@ -21,7 +21,7 @@ from api.limits import LimitExceeded
 from api.models import SSE_RESPONSE, ChatRequest, RunSummary, ThreadDetail, ThreadList
 from api.state import AppState
 from store.keys import ApiKeyInfo
-from store.runs import RunRecord, get_run
+from store.runs import RunLimitReached, RunRecord, active_runs_of_thread, get_run
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["chat"])
@@ -104,39 +104,42 @@ async def chat(body: ChatRequest, state: State, principal: Member, assistant: As
     sub: Subscription | None = None
     try:
         thread_id = body.thread_id
-        async with state.counters.start_lock(principal.id):
-            async with state.sessions() as s:
-                active = await repo.active_runs_of_key(s, principal.org_id, principal.id)
-                if active >= state.limits.max_concurrent_runs_per_key:
-                    raise HTTPException(
-                        429, f"too many runs in progress for this API key ({active} of "
-                             f"{state.limits.max_concurrent_runs_per_key}); wait for one to finish",
-                        headers={"Retry-After": "5"},
-                    )
-                if body.investigation_id is not None:
-                    inv = await repo.investigation_row(s, principal.org_id, body.investigation_id)
-                    if inv is None:
-                        raise ApiError(404, f"investigation {body.investigation_id} not found")
-                    if inv["status"] != "open":
-                        raise ApiError(409, f"investigation {body.investigation_id} is already finalised")
-                    if thread_id is not None and thread_id != inv["thread_id"]:
-                        raise ApiError(422, "thread_id is not the investigation's thread; leave it out")
-                    thread_id = inv["thread_id"]
-                elif thread_id is not None and not await repo.thread_exists(s, principal.org_id, thread_id):
-                    raise ApiError(404, f"thread {thread_id} not found")
-            try:
-                started = await assistant.start(
-                    org_id=principal.org_id, question=body.message, thread_id=thread_id, trigger="chat",
-                    api_key_id=principal.id, publish=state.hub.publish, as_of=body.as_of,
-                )
-            except LookupError as exc:
-                raise ApiError(404, str(exc)) from None
-            except ValueError as exc:
-                raise ApiError(422, str(exc)) from None
-            # Subscribed before the run's task first runs: every event reaches the buffer, no first read needed.
-            sub = state.hub.subscribe(started.run_id, principal.org_id, new_run=True)
+        async with state.sessions() as s:
+            if body.investigation_id is not None:
+                inv = await repo.investigation_row(s, principal.org_id, body.investigation_id)
+                if inv is None:
+                    raise ApiError(404, f"investigation {body.investigation_id} not found")
+                if inv["status"] != "open":
+                    raise ApiError(409, f"investigation {body.investigation_id} is already finalised")
+                if thread_id is not None and thread_id != inv["thread_id"]:
+                    raise ApiError(422, "thread_id is not the investigation's thread; leave it out")
+                thread_id = inv["thread_id"]
+            elif thread_id is not None and not await repo.thread_exists(s, principal.org_id, thread_id):
+                raise ApiError(404, f"thread {thread_id} not found")
+            busy = await active_runs_of_thread(s, principal.org_id, thread_id) if thread_id is not None else []
+        if busy and body.multitask == "reject":
+            raise ApiError(409, f"thread {thread_id} already has a run in progress ({busy[0]}); wait for it, or "
+                                "send again with \"multitask\": \"enqueue\" or \"interrupt\"")
+        if busy and body.multitask == "interrupt":
+            for other in busy:
+                await assistant.cancel(principal.org_id, other, reason="interrupted by a new message")
+        try:
+            # Counted in Postgres under a per-key lock: the limit holds across every API process.
+            started = await assistant.start(
+                org_id=principal.org_id, question=body.message, thread_id=thread_id, trigger="chat",
+                api_key_id=principal.id, as_of=body.as_of, max_active_for_key=state.limits.max_concurrent_runs_per_key,
+                publish=None,
+            )
+        except RunLimitReached as exc:
+            raise HTTPException(429, str(exc), headers={"Retry-After": "5"}) from None
+        except LookupError as exc:
+            raise ApiError(404, str(exc)) from None
+        except ValueError as exc:
+            raise ApiError(422, str(exc)) from None
+        # The run may already be executing on a worker (here or elsewhere): replay from the table, then follow.
+        sub = state.hub.subscribe(started.run_id, principal.org_id)
         if body.investigation_id is not None:
-            try:  # noqa: SIM105
+            try:
                 async with state.sessions() as s, s.begin():
                     await lock_open_investigation(s, principal.org_id, body.investigation_id)
                     await record_step(s, principal.org_id, body.investigation_id, body.message, started.run_id)
@@ -193,6 +196,25 @@ async def run_events(
     _acquire_stream(state, principal)
     assert state.hub is not None
     return _stream(state, principal, state.hub.subscribe(run_id, principal.org_id), start, follow=follow)
+
+
+@router.post(
+    "/api/runs/{run_id}/cancel", response_model=RunRecord, responses=responses(401, 403, 404, 409, 422),
+    summary="Cancel a run",
+)
+async def cancel_run(run_id: RunId, state: State, principal: Member, assistant: AssistantDep) -> RunRecord:
+    """Ends the run with `run.failed` (reason: cancelled), wherever it executes: a queued run is withdrawn, a
+    running one is aborted by the worker holding it (within a second). 409 when the run has already ended."""
+    try:
+        cancelled = await assistant.cancel(principal.org_id, run_id)
+    except LookupError:
+        raise ApiError(404, f"run {run_id} not found") from None
+    record = await assistant.record(principal.org_id, run_id)
+    if record is None:
+        raise ApiError(404, f"run {run_id} not found")
+    if not cancelled:
+        raise ApiError(409, f"run {run_id} has already ended ({record.status})")
+    return record
 
 
 @router.get("/api/runs", response_model=list[RunSummary], responses=responses(401, 422))

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Body, Header, Path, Query, Response
 
 from api import repositories as repo
 from api.commands import add_feedback, record_push, upsert_deployment
 from api.deps import Member, State, Tools, Viewer
 from api.errors import ApiError, responses
+from api.incident_writes import IncidentWritten, create_incident, patch_incident
 from api.models import (
     DeploymentRecorded,
     DeploymentWebhook,
@@ -140,3 +141,36 @@ async def github_webhook(
         return GitHubPushRecorded(event=event, ignored=True)
     async with state.sessions() as s, s.begin():
         return await record_push(s, principal.org_id, body, service=service, now=state.now())
+
+
+_INCIDENT_EXAMPLE = {"external_id": "PD-Q7ZK2", "service": "payments", "title": "Card payments failing",
+                     "severity": "SEV-2", "status": "resolved", "started_at": "2026-11-03T10:04:00Z",
+                     "detected_at": "2026-11-03T10:09:00Z", "resolved_at": "2026-11-03T11:02:00Z",
+                     "summary": "Errors after the 4.2 release", "assignee": "kim"}
+
+
+@router.post("/api/incidents", status_code=201, response_model=IncidentWritten, tags=["incidents"],
+             responses=responses(401, 403, 409, 413, 422))
+async def post_incident(
+    state: State, principal: Member, ctx: Tools,
+    body: Annotated[dict, Body(openapi_examples={"export": {"summary": "an incident from another tool",
+                                                            "value": _INCIDENT_EXAMPLE}})],
+) -> IncidentWritten:
+    """Records one of your incidents: `external_id` (any shape), `title`, `started_at` (with a time zone), and
+    optionally `service`, `severity` (sev1-sev4; SEV-1, P2, critical … are understood), `status`
+    (open/mitigated/resolved; triggered, acknowledged, closed … too), `detected_at`, `resolved_at`, `summary`.
+    Other fields are kept as the incident's metadata and listed in `warnings`."""
+    return await create_incident(state, principal.org_id, body, ctx)
+
+
+@router.patch("/api/incidents/{incident_id}", response_model=IncidentWritten, tags=["incidents"],
+              responses=responses(401, 403, 404, 413, 422))
+async def update_incident(
+    incident_id: IncidentId, state: State, principal: Member, ctx: Tools,
+    body: Annotated[dict, Body(openapi_examples={"resolve": {"summary": "mark it resolved",
+                                                             "value": {"status": "resolved",
+                                                                       "resolved_at": "2026-11-03T11:02:00Z"}}})],
+) -> IncidentWritten:
+    """Changes some fields of an incident (same fields and spellings as `POST /api/incidents`; `external_id`
+    cannot change). Other fields are merged into its metadata and listed in `warnings`."""
+    return await patch_incident(state, principal.org_id, incident_id, body, ctx)

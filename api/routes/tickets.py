@@ -8,22 +8,34 @@ from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api import repositories as repo
 from api.commands import upsert_ticket
 from api.deps import Member, State, Tools
 from api.errors import responses
-from api.models import ClassifyRequest, ClassifyResponse, RespondRequest, TicketDetail, TicketIn, TicketUpserted
-from tools.tickets import ResponseSuggestion, classify_ticket, suggest_response, ticket_sla
-from tools.tickets.alerts import SlaAlertOut, record_classification, sync_sla_alerts
+from api.models import (
+    ClassifyRequest,
+    ClassifyResponse,
+    RespondRequest,
+    TicketDetail,
+    TicketIn,
+    TicketUpserted,
+)
+from tools.tickets import (
+    ResponseSuggestion,
+    classify_ticket,
+    suggest_response,
+    ticket_sla,
+)
+from tools.tickets.alerts import SlaAlertOut, pending_sla_alerts, record_classification
 
 router = APIRouter(tags=["tickets"])
 
 
 class SlaAlerts(BaseModel):
     as_of: dt.datetime
-    new: int
+    new: int = Field(description="alerts at risk or breached now that are not recorded yet (listed first, id null)")
     alerts: list[SlaAlertOut]
 
 
@@ -60,8 +72,10 @@ async def get_ticket(
 
 @router.post("/api/triage/classify", response_model=ClassifyResponse, responses=responses(401, 403, 413, 422))
 async def classify(body: ClassifyRequest, state: State, principal: Member, ctx: Tools) -> ClassifyResponse:
-    """Product (CASB/SWG/ZTNA/DLP/SSPM/CFW/GENERAL) and urgency of a ticket text, with confidence and reasoning
-    (nearest labelled tickets + keyword evidence). The classification is stored."""
+    """Product (CASB/SWG/ZTNA/DLP/SSPM/CFW/GENERAL) and urgency of a ticket text, with calibrated confidence and
+    reasoning: zero-shot from what each product is and the impact described, plus the organisation's own model when
+    it has labelled tickets. Below the confidence threshold the answer is GENERAL with `needs_human`. The
+    classification is stored."""
     result = (await classify_ticket(ctx, subject=body.subject, content=body.content)).result
     async with state.sessions() as s, s.begin():
         cid = await record_classification(s, principal.org_id, result)
@@ -81,10 +95,12 @@ async def sla_alerts(
     alert_type: Literal["response", "resolution"] | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> SlaAlerts:
-    """Records the SLA clocks of open tickets that are at risk or breached now (once per ticket, clock and
-    state), then lists the organisation's alerts, newest first."""
-    async with state.sessions() as s, s.begin():
-        new = await sync_sla_alerts(s, ctx.org_id, ctx.now)
+    """The SLA clocks of open tickets that are at risk or breached now and not recorded yet (``id`` null), then the
+    organisation's recorded alerts, newest first. A read: nothing is written (the alert scheduler records and
+    posts alerts)."""
     async with state.sessions() as s:
+        pending = [a for a in await pending_sla_alerts(s, ctx.org_id, ctx.now)
+                   if (state_ is None or a.state == state_) and (alert_type is None or a.alert_type == alert_type)]
         rows = await repo.list_sla_alerts(s, ctx.org_id, state=state_, alert_type=alert_type, limit=limit)
-    return SlaAlerts(as_of=ctx.now, new=len(new), alerts=[SlaAlertOut(**r) for r in rows])
+    alerts = (pending + [SlaAlertOut(**r) for r in rows])[:limit]
+    return SlaAlerts(as_of=ctx.now, new=len(pending), alerts=alerts)

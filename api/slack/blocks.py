@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from api.slack.text import HELP_LINES, chunks, escape, to_mrkdwn, truncate
+from api.errors import public_error
+from api.slack.text import HELP_LINES, chunks, escape, escape_data, to_mrkdwn, truncate
 from store.runs import RunRecord
 
 SECTION_LIMIT = 2900
@@ -68,7 +69,7 @@ def _button(text: str, url: str, action_id: str, *, primary: bool = False) -> di
 
 
 def _quote(question: str) -> str:
-    return "> " + escape(truncate(question, 500)).replace("\n", "\n> ")
+    return "> " + escape_data(truncate(question, 500)).replace("\n", "\n> ")
 
 
 def investigating(question: str) -> tuple[str, Blocks]:
@@ -132,7 +133,8 @@ def run_result(
             blocks.append(_context(f"The answer continues in the panel: <{run_url}|open the run>"))
         text = truncate(to_mrkdwn(record.answer or "(no answer)"), 300)
     else:
-        error = record.error or f"the run ended as {record.status}"
+        error = public_error(record.error, reason="the run failed", context=f"run {record.id}") if record.error \
+            else f"the run ended as {record.status}"
         blocks.append(_section(f":warning: *The run did not finish:* {escape(error)}"))
         text = f"opsgraph: the run did not finish: {truncate(error, 200)}"
 
@@ -140,9 +142,9 @@ def run_result(
     if hyps:
         lines = []
         for i, h in enumerate(hyps, 1):
-            what = escape(str(h.get("subject", "?")))
-            service = f" ({escape(str(h['service']))})" if h.get("service") else ""
-            rationale = escape(truncate(str(h.get("rationale") or ""), 240))
+            what = escape_data(str(h.get("subject", "?")))
+            service = f" ({escape_data(str(h['service']))})" if h.get("service") else ""
+            rationale = escape_data(truncate(str(h.get("rationale") or ""), 240))
             lines.append(f"{i}. *{what}*{service} — confidence *{float(h.get('confidence') or 0):.2f}*"
                          + (f"\n      {rationale}" if rationale else ""))
         blocks.append({"type": "divider"})
@@ -186,7 +188,7 @@ def sla_digest(alerts: list[dict[str, Any]], links: PanelLinks, *, total: int, l
         who = escape(" · ".join(str(x) for x in (a.get("customer"), a.get("customer_tier"), a.get("priority")) if x))
         blocks.append(_section(
             f"{_SLA_EMOJI.get(a['state'], '')} <{links.ticket(a['external_id'])}|*{escape(a['external_id'])}*> "
-            f"{escape(truncate(a.get('subject') or '', 120))}\n"
+            f"{escape_data(truncate(a.get('subject') or '', 120))}\n"
             f"{a['alert_type']} SLA *{state}* · deadline {deadline:%Y-%m-%d %H:%M} UTC · "
             f"escalation level *{a['escalation_level']}*" + (f" · {who}" if who else "")
         ))

@@ -15,6 +15,7 @@ and event log as the chat panel.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
 import weakref
@@ -28,8 +29,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import text
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 
+from api.errors import public_error
 from api.slack import blocks as kit
 from api.slack import store
 from api.slack.alerts import AlertScheduler
@@ -43,6 +47,7 @@ if TYPE_CHECKING:
     from api.state import AppState
 
 log = logging.getLogger(__name__)
+ALERT_LEADER_LOCK = 0x5AC2  # pg_try_advisory_lock(namespace, 1): the one process of the cluster that posts alerts
 NOT_LINKED = ("This Slack workspace is not linked to an opsgraph organisation yet. An opsgraph admin can link it "
               "with `/opsgraph link <admin API key>` (see docs/slack.md).")
 
@@ -64,6 +69,7 @@ class SlackRuntime:
         self.tasks: set[asyncio.Task[Any]] = set()
         self.scheduler: AlertScheduler | None = None
         self._scheduler_task: asyncio.Task[None] | None = None
+        self.alert_leader = False  # this process holds the cluster's alert lock (see _alert_loop)
         self._seen: OrderedDict[str, None] = OrderedDict()  # in-memory first line of event dedup (Postgres decides)
         self.links = kit.PanelLinks(options.public_url)
         self.client: AsyncWebClient | None = None
@@ -119,15 +125,40 @@ class SlackRuntime:
             await asyncio.gather(*still, return_exceptions=True)
 
     async def _alert_loop(self) -> None:
-        assert self.scheduler is not None
-        while True:
-            try:
-                await self.scheduler.tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - keep the scheduler alive (Slack or the database may come back)
-                log.exception("slack alert tick failed")
-            await asyncio.sleep(self.options.alert_interval_seconds)
+        """Tick while this process is the cluster's alert leader: a session-level advisory lock held on a
+        dedicated connection. Only one process of the cluster holds it; when that process dies its connection
+        closes, the lock is released and another process takes over at its next attempt."""
+        assert self.scheduler is not None and self.state is not None
+        import psycopg
+
+        conn: psycopg.AsyncConnection | None = None
+        self.alert_leader = False
+        try:
+            while True:
+                try:
+                    if conn is None or conn.closed:
+                        self.alert_leader = False
+                        conn = await psycopg.AsyncConnection.connect(
+                            self.state.target.conninfo, autocommit=True, application_name="opsgraph-alert-leader")
+                    if not self.alert_leader:
+                        cur = await conn.execute("SELECT pg_try_advisory_lock(%s, 1)", (ALERT_LEADER_LOCK,))
+                        row = await cur.fetchone()
+                        self.alert_leader = bool(row and row[0])
+                    else:
+                        await conn.execute("SELECT 1")  # still connected, so still the leader
+                    if self.alert_leader:
+                        await self.scheduler.tick()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # noqa: BLE001 - keep the scheduler alive (Slack or the database may come back)
+                    log.exception("slack alert tick failed")
+                    if conn is not None and conn.closed:
+                        self.alert_leader = False
+                await asyncio.sleep(self.options.alert_interval_seconds)
+        finally:
+            self.alert_leader = False
+            if conn is not None:
+                await conn.close()
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         task = asyncio.create_task(coro, name=name)
@@ -158,7 +189,28 @@ class SlackRuntime:
 
     async def handle(self, request: Request) -> Any:
         assert self.handler is not None
+        if not await self.first_delivery(request.headers):
+            # The very same signed request again (a replay within the signature window): acknowledge, do nothing.
+            log.warning("slack: a replayed signed request was ignored")
+            return JSONResponse({"ok": True, "duplicate": True})
         return await self.handler.handle(request)
+
+    async def first_delivery(self, headers: Any) -> bool:
+        """Claim a verified request once, in Postgres (so across workers and restarts): the key is a hash of its
+        signature and timestamp, i.e. of the signed bytes. Slack's own retries are signed anew (new timestamp)
+        and are deduplicated per event by :func:`api.slack.store.claim_event` instead."""
+        if self.state is None:
+            return True
+        signed = f"{headers.get('x-slack-request-timestamp', '').strip()}:{headers.get('x-slack-signature', '')}"
+        digest = hashlib.sha256(signed.encode()).hexdigest()
+        async with self.state.sessions() as s, s.begin():
+            claimed = (await s.execute(
+                text("INSERT INTO seen_requests (digest) VALUES (:d) ON CONFLICT DO NOTHING RETURNING digest"),
+                {"d": digest},
+            )).scalar()
+            # Older than the signature window (5 minutes) cannot be replayed anyway: forget them.
+            await s.execute(text("DELETE FROM seen_requests WHERE seen_at < now() - interval '15 minutes'"))
+        return claimed is not None
 
     # -- listeners -------------------------------------------------------------
 
@@ -229,7 +281,7 @@ class SlackRuntime:
                 await started.task
                 record = await assistant.record(org_id, started.run_id)
         except (ValueError, LookupError) as exc:
-            return kit.notice(f"opsgraph could not start the run: {exc}")
+            return kit.notice(f"opsgraph could not start the run: {public_error(str(exc), context='slack run')}")
         if record is None:
             return kit.notice("the run ended without a record")
         hyps = kit.hypotheses_from(await store.hypothesis_payloads(self.state.sessions, org_id, record.id)) \

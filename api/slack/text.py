@@ -91,10 +91,24 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def escape_data(text: str) -> str:
+    """Text from data (ticket subjects, hypotheses, questions) for mrkdwn: escaped, and its URLs inert."""
+    return _inert_urls(escape(text))
+
+
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _ITALIC_US = re.compile(r"(?<![\w*])__(.+?)__(?![\w*])")
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_MD_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
+_MD_LINK = re.compile(r"\[([^\]\n]+)\]\(([a-z][a-z0-9+.\-]*:[^)\s]+)\)", re.IGNORECASE)
+_BARE_URL = re.compile(r"(?i)\b(?:https?|ftp|mailto|javascript|data):(?:(?!&gt;|&lt;)[^\s`|])+")
+
+
+def _inert_urls(line: str) -> str:
+    """Bare URLs outside inline code go into inline code, where Slack does not turn them into links."""
+    parts = line.split("`")
+    for i in range(0, len(parts), 2):
+        parts[i] = _BARE_URL.sub(lambda m: f"`{m.group(0)}`", parts[i])
+    return "`".join(parts)
 _CITE = re.compile(r"\[E:(\d+)\]")
 _BULLET = re.compile(r"^(\s*)[-*+]\s+")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
@@ -108,9 +122,10 @@ def _table_row(line: str) -> list[str] | None:
 
 
 def to_mrkdwn(markdown: str, evidence_url=None) -> str:  # noqa: ANN001 - evidence_url: Callable[[int], str] | None
-    """Markdown (what the assistant writes) → Slack mrkdwn: ``**b**`` → ``*b*``, headings → bold lines, links →
-    ``<url|text>``, bullets → •, and ``[E:12]`` citations → links to the evidence when ``evidence_url`` is given.
-    Text is escaped first, so nothing in an answer can turn into a mention or a broadcast."""
+    """Markdown (what the assistant writes) → Slack mrkdwn: ``**b**`` → ``*b*``, headings → bold lines, bullets → •,
+    and ``[E:12]`` citations → links to the evidence when ``evidence_url`` is given (the only links it makes).
+    Text is escaped first, so nothing in an answer can turn into a mention, a broadcast or a ``<url|label>`` link;
+    markdown links and bare URLs (they may come from untrusted data) become inline code, which Slack never links."""
     out: list[str] = []
     in_code = False
     header: list[str] | None = None  # Slack has no tables: rows become bullets, the header row bold
@@ -143,7 +158,9 @@ def to_mrkdwn(markdown: str, evidence_url=None) -> str:  # noqa: ANN001 - eviden
             line = _BOLD.sub(r"*\1*", line)
             line = _ITALIC_US.sub(r"_\1_", line)
             line = _BULLET.sub(lambda m: m.group(1) + "• ", line)
-        line = _MD_LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", line)
+        # Links in an answer may come from data (runbooks, tickets, commits): shown as text, never as links.
+        line = _MD_LINK.sub(lambda m: f"{m.group(1)} (`{m.group(2)}`)", line)
+        line = _inert_urls(line)
         if evidence_url is not None:
             line = _CITE.sub(lambda m: f"<{evidence_url(int(m.group(1)))}|E:{m.group(1)}>", line)
         out.append("> " + line if quote else line)

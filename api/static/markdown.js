@@ -1,6 +1,7 @@
 // A small, safe markdown renderer: it builds DOM nodes (text via text nodes only), never HTML strings.
 // Supports headings, paragraphs, **bold**, *italic*, `code`, fenced code, lists (nested by indent),
-// blockquotes, tables, horizontal rules, links to http(s)/relative URLs only, and evidence chips [E:<id>].
+// blockquotes, tables, horizontal rules, links to the service's own relative paths only (any other link is shown
+// as inert text with its URL: answers quote untrusted data), and evidence chips [E:<id>].
 // Raw HTML in the source is shown as text.
 
 import { h, isExternal, safeUrl } from './dom.js';
@@ -188,11 +189,14 @@ export function inline(text, opts = {}, depth = 0) {
       const link = depth < 3 ? parseLink(s, i) : null;
       if (link) {
         flush();
-        const href = safeUrl(link.url);
+        const href = ownUrl(link.url);
         const label = inline(link.label, { ...opts, noLinks: true }, depth + 1);
         if (href && !opts.noLinks) {
-          const ext = isExternal(href);
-          out.push(h('a', { href, rel: ext ? 'noopener noreferrer nofollow' : null, target: ext ? '_blank' : null, title: link.title || null }, label));
+          out.push(h('a', { href, title: link.title || null }, label));
+        } else if (!opts.noLinks && safeUrl(link.url)) {
+          // A link elsewhere (answers quote untrusted data: runbooks, tickets, commit messages): inert text that
+          // shows where it would lead, never an anchor.
+          out.push(h('span', { class: 'inert-link', title: 'link from the data, not followed' }, label, ` <${link.url}>`));
         } else {
           out.push(...label); // unsafe or nested link: keep the words, drop the link
         }
@@ -223,6 +227,13 @@ export function inline(text, opts = {}, depth = 0) {
   }
   flush();
   return out;
+}
+
+/** Only the service's own pages become links: a same-origin relative path ("/…" or "#/…"), nothing absolute. */
+function ownUrl(raw) {
+  const url = safeUrl(raw);
+  if (!url || !/^(#|\/(?![\/\\]))/.test(url)) return null;
+  return isExternal(url) ? null : url;
 }
 
 function parseLink(s, i) {

@@ -13,7 +13,8 @@ target_metadata = Base.metadata
 
 def _include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001
     # LangGraph's checkpointer owns its own tables; leave them alone.
-    if type_ == "table" and name and name.startswith("checkpoint"):
+    # procrastinate (the job queue) owns its procrastinate_* tables, created by its schema file in 0003.
+    if type_ == "table" and name and name.startswith(("checkpoint", "procrastinate")):
         return False
     return True
 

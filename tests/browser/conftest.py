@@ -27,12 +27,12 @@ import pytest
 
 from tests.browser.netcut import CuttableProxy
 from store.db import DatabaseTarget
-from tests.conftest import Demo, DEMO_ANCHOR, demo_database, PgServer, REPO
+from tests.conftest import ARTIFACTS, Demo, DEMO_ANCHOR, demo_database, PgServer, REPO
 
 CHROMIUM = os.environ.get("OPSGRAPH_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = REPO / "docs" / "screenshots"
+SCREENSHOTS = ARTIFACTS / "screenshots"
 NOW = f"{DEMO_ANCHOR.isoformat()}T12:00:00+00:00"  # the assistant's "now": the demo data's anchor
 WORD_DELAY = 0.02  # seconds between streamed words: answers take a few seconds, long enough to cut
 
@@ -97,7 +97,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-LOGIN = re.compile(r"login: http://127\.0\.0\.1:(\d+)/\?token=(og_\w+)")
+LOGIN = re.compile(r"login: http://127\.0\.0\.1:(\d+)/ key=(og_\w+)")
 
 
 @pytest.fixture(scope="session")
@@ -157,10 +157,25 @@ def page(browser: Any, panel: Panel) -> Iterator[Any]:
     pg.requests = []
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
     pg.on("request", lambda r: pg.requests.append(r))
-    pg.goto(f"{panel.base}/?token={panel.token}")
+    pg.goto(f"{panel.base}/?token={login_code(panel)}")
     pg.wait_for_selector("body[data-ready=true]")
     yield pg
     context.close()
+
+
+def login_code(panel: Panel, role: str = "admin") -> str:
+    """A fresh one-time login code of the demo organisation (what a login link carries)."""
+    from sqlalchemy.orm import Session
+
+    from store.db import make_sync_engine
+    from store.sessions import create_login_code
+
+    engine = make_sync_engine(panel.demo.target)
+    try:
+        with Session(engine) as s, s.begin():
+            return create_login_code(s, org_slug="demo", role=role)
+    finally:
+        engine.dispose()
 
 
 def shot(page: Any, name: str) -> Path:

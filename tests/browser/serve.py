@@ -72,7 +72,8 @@ def main() -> None:
     with Session(engine) as s, s.begin():
         created, _ = create_key(s, org_slug="demo", role="admin", name="browser-tests")
     engine.dispose()
-    print(f"login: http://127.0.0.1:{a.port}/?token={created.key}", flush=True)
+    # The tests' API key (login links are one-time codes: the page fixture mints one per browser context).
+    print(f"login: http://127.0.0.1:{a.port}/ key={created.key}", flush=True)
     uvicorn.run(build_app(target, Path(a.home), now=now, slow=a.slow), host="127.0.0.1", port=a.port,
                 log_level="warning")
 

@@ -2,7 +2,7 @@
 
 Each test drives the panel as a user would (keyboard included) and checks what it shows against the API
 and Postgres: the live run, evidence, charts, feedback, a stream cut mid-answer, untrusted text, the
-Tech Ops dashboard and investigations. Screenshots of the main views go to docs/screenshots/.
+Tech Ops dashboard and investigations. Screenshots of the main views go to build/test-artifacts/screenshots/ (`make docs`: docs/screenshots/).
 """
 
 from __future__ import annotations
@@ -107,7 +107,14 @@ def test_ask_a_kpi_question_watch_it_live_open_evidence_and_copy(page: Any, pane
     legend = page.locator("article.turn .chart .legendtext").evaluate_all("els => els.map(e => e.textContent)")
     for name in ("value", "centre", "upper limit", "lower limit", "upper quartile line"):
         assert name in legend, legend
-    assert any(x.endswith("signal") for x in legend), legend
+    # one marker trace per signal state the tool found in the window (the demo's noise is honest: maybe none)
+    found_states = set()
+    for call in run["tool_calls"]:
+        for eid in call["evidence_ids"] if call["tool"] == "kpi_series" else ():
+            ev = panel.api("GET", f"/api/evidence/{eid}").json()
+            if ev["kind"] == "signals":
+                found_states |= {sig["state"] for sig in ev["payload"]["signals"]}
+    assert {x.removesuffix(" signal") for x in legend if x.endswith(" signal")} == found_states, legend
     assert page.locator("article.turn .chart .shapelayer path").count() >= 1  # stage boundary
     assert page.locator("article.turn .chart .scatterlayer .trace").count() >= 6
     shot(page, "chat-answer-chart")
@@ -235,6 +242,7 @@ Some **bold** and *italic* and `code <b>x</b>` while OTP_MX_RATE and stage_shift
 
 [ok](https://example.com/x) [rel](/docs) [bad](javascript:window.__xss=5) [bad2](JaVaScRiPt:window.__xss=6) \
 [bad3](java\tscript:window.__xss=7) [data](data:text/html,<script>window.__xss=8</script>)
+A runbook said [fix here](http://evil.example/phish) and [proto](//evil.example/p).
 
 <img src=x onerror="window.__xss=9">
 
@@ -287,7 +295,10 @@ def test_untrusted_text_from_tickets_questions_and_markdown_stays_inert(page: An
                  attrs: [...div.querySelectorAll('*')].flatMap(e => [...e.attributes].map(a => a.name)),
                  em: [...div.querySelectorAll('em')].map(e => e.textContent) };
     }""", HOSTILE_MARKDOWN)
-    assert out["links"] == ["https://example.com/x", "/docs"]
+    # Only the service's own pages are links; a link elsewhere (answers quote untrusted data) is inert text.
+    assert out["links"] == ["/docs"]
+    assert "ok <https://example.com/x>" in out["text"] and "fix here <http://evil.example/phish>" in out["text"]
+    assert page.locator("#md-probe .inert-link").count() == 3
     assert {"h1", "strong", "em", "code", "p", "table", "thead", "tbody", "tr", "th", "td", "ul", "ol", "li"} <= set(out["tags"])
     assert not {"script", "img", "svg", "b", "iframe", "object"} & set(out["tags"]), out["tags"]
     assert not [a for a in out["attrs"] if a.startswith("on") or a in ("src", "style")], out["attrs"]

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from agents.providers.offline import OfflineProvider
-from tests.conftest import REPO
+from tests.conftest import ARTIFACTS, REPO
 
-LATEST_REPORT = REPO / "docs" / "evals" / "latest.md"
+LATEST_REPORT = ARTIFACTS / "evals" / "latest.md"
 
 
 @dataclass
@@ -50,7 +50,7 @@ async def _run(demo, cases, provider=None):  # noqa: ANN001, ANN202
 
 @pytest.fixture(scope="session")
 async def offline_suite(demo):  # noqa: ANN001, ANN201
-    """Every case, offline provider, demo clock; the report lands in docs/evals/latest.md."""
+    """Every case, offline provider, demo clock; the report lands in $OPSGRAPH_TEST_ARTIFACTS/evals/latest.md."""
     from evals.models import load_cases
     from evals.report import render_markdown
 

@@ -159,7 +159,7 @@ async def test_step_limit_ends_the_run_with_a_clear_message(demo):
     assert _events(demo, r.id)[-1][1] == "run.failed"
 
 
-def test_killed_process_leaves_a_failed_run_with_its_events(demo, tmp_path):
+def test_killed_process_run_resumes_on_a_live_worker_from_its_checkpoint(demo, tmp_path):
     script = tmp_path / "crash.py"
     script.write_text(textwrap.dedent(f"""
         import asyncio, datetime as dt, os
@@ -193,18 +193,32 @@ def test_killed_process_leaves_a_failed_run_with_its_events(demo, tmp_path):
     assert before and before[-1][1] != "run.failed"
 
     async def recover():
-        a = await Assistant.open(demo.settings, demo.target)
-        await a.close()
+        # A live worker declares the dead process's job stalled, puts it back on the queue and resumes the run
+        # from its last checkpoint (the composer): the run completes, no step is repeated.
+        from agents import jobs
+
+        settings = demo.settings.model_copy(update={"worker_stalled_seconds": 2.0, "worker_heartbeat_seconds": 0.5})
+        a = await Assistant.open(settings, demo.target, clock=lambda: NOW)
+        w = jobs.worker(a.queue, settings, assistant=a, concurrency=1)
+        task = asyncio.create_task(w.run())
+        try:
+            return await a.wait(demo.org_id, uuid.UUID(run_id), timeout=60)
+        finally:
+            w.stop()
+            await task
+            await a.close()
 
     import asyncio
+    import uuid
 
-    asyncio.run(recover())
+    record = asyncio.run(recover())
     after = _events(demo, run_id)
     assert after[: len(before)] == before, "committed events are intact"
-    assert after[-1][1] == "run.failed" and after[-1][0] == before[-1][0] + 1
-    with psycopg.connect(demo.target.conninfo) as conn:
-        status, error = conn.execute("SELECT status, error FROM runs WHERE id = %s", (run_id,)).fetchone()
-    assert status == "failed" and "stopped before it finished" in error
+    assert after[-1][1] == "run.completed" and [e[0] for e in after] == list(range(1, len(after) + 1))
+    assert sum(e[1] in ("run.completed", "run.failed") for e in after) == 1
+    assert record.status == "completed" and record.answer
+    agents = [st.agent for st in record.steps]
+    assert len(agents) == len(set(agents)) and agents[-1] == "composer", agents
 
 
 async def test_investigation_report_uses_three_specialists_and_cites_the_run(assistant, demo):

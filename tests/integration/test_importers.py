@@ -43,12 +43,11 @@ def _corrupt(kind: str, src: Path, dst: Path) -> int:
     if src.suffix == ".jsonl":
         lines = text.rstrip("\n").split("\n")
         obj = json.loads(lines[-1])
-        obj["unexpected_field"] = 1
-        lines[-1] = json.dumps(obj)
+        lines[-1] = json.dumps([obj])  # not an object (unknown fields are kept as metadata, not rejected)
         dst.write_text("\n".join(lines) + "\n")
         return len(lines)
     items = json.loads(text)
-    items[-1]["unexpected_field"] = 1
+    items[-1] = [items[-1]]
     dst.write_text("[\n" + ",\n".join(json.dumps(i) for i in items) + "\n]\n")
     return len(items) + 1  # one object per line after the opening bracket
 
@@ -87,7 +86,9 @@ def test_secret_config_values_are_never_stored(target):
         for kind, name, _ in ORDER[:8]:
             run_import(conn, "acme", kind, EXAMPLES / name)
         rows = conn.execute("SELECT key, old_value, new_value, is_secret FROM config_changes ORDER BY key").fetchall()
-    assert ("DB_PASSWORD", None, None, True) in rows
+    secret = next(r for r in rows if r[0] == "DB_PASSWORD")
+    assert secret[3] is True and "hunter" not in repr(secret)
+    assert secret[1].startswith("[redacted sha256:") and secret[1] != secret[2], "the change stays visible"
     assert ("http.client.timeout_ms", "2000", "500", False) in rows
 
 
@@ -132,7 +133,7 @@ def test_cli_reports_bad_rows_with_line_numbers(target, tmp_path):
         env=env, capture_output=True, text=True, timeout=120,
     )
     assert out.returncode == 1
-    assert "line 2" in out.stderr and "unexpected_field" in out.stderr and "nothing was imported" in out.stderr
+    assert "line 2" in out.stderr and "JSON object" in out.stderr and "nothing was imported" in out.stderr
     ok = subprocess.run(
         [sys.executable, "-m", "api.cli", "import", "tickets", str(EXAMPLES / "tickets.jsonl"), "--org", "acme"],
         env=env, capture_output=True, text=True, timeout=120,

@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import REPO, count_rows
 
-URL = re.compile(r"http://127\.0\.0\.1:(\d+)/\?token=(og_\w+)")
+URL = re.compile(r"http://127\.0\.0\.1:(\d+)/\?token=(ogl_[\w-]+)")
 
 
 def _free_port() -> int:
@@ -50,6 +50,12 @@ class Served:
             raise AssertionError(f"serve did not start:\n{self.output}")
         self.base = f"http://127.0.0.1:{self.port}"
 
+    def read_rest(self) -> str:
+        """Everything the process printed (call after stop)."""
+        if self.proc.stdout is not None:
+            self.output += self.proc.stdout.read()
+        return self.output
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
@@ -75,17 +81,21 @@ def test_serve_seeds_once_prints_a_login_link_and_restarts_on_the_same_data(fres
         health = httpx.get(f"{first.base}/health").json()
         assert health == {"status": "ok", "db": "ok", "database": "external", "llm": "offline", "embeddings": "hash"}
 
-        with httpx.Client(base_url=first.base) as client:
-            assert client.get("/api/me").status_code == 401
-            login = client.get(f"/?token={first.token}", follow_redirects=False)
-            assert login.status_code == 303 and "opsgraph_session" in login.cookies
-            me = client.get("/api/me")
-            assert me.status_code == 200 and me.json()["org"] == "demo" and me.json()["role"] == "admin"
-            assert client.get("/").status_code == 200
-        assert httpx.get(f"{first.base}/api/me", headers={"Authorization": f"Bearer {first.token}"}).status_code == 200
-        assert httpx.get(f"{first.base}/?token=og_bogus_token", follow_redirects=False).status_code == 401
+        client = httpx.Client(base_url=first.base)
+        assert client.get("/api/me").status_code == 401
+        login = client.get(f"/?token={first.token}", follow_redirects=False)
+        assert login.status_code == 303 and "opsgraph_session" in login.cookies
+        me = client.get("/api/me")
+        assert me.status_code == 200 and me.json()["org"] == "demo" and me.json()["role"] == "admin"
+        assert client.get("/").status_code == 200
+        # The code is single-use and no bearer key; a bogus one is refused.
+        assert httpx.get(f"{first.base}/?token={first.token}", follow_redirects=False).status_code == 401
+        assert httpx.get(f"{first.base}/api/me", headers={"Authorization": f"Bearer {first.token}"}).status_code == 401
+        assert httpx.get(f"{first.base}/?token=ogl_bogus_token", follow_redirects=False).status_code == 401
     finally:
         first.stop()
+    access = [line for line in first.read_rest().splitlines() if '"GET /?token=' in line]
+    assert access and not [line for line in access if first.token in line], "the login code never reaches the log"
     assert (tmp_path / "demo" / "manifest.json").is_file()
     with psycopg.connect(target.conninfo) as conn:
         org_id = conn.execute("SELECT id FROM orgs WHERE slug = 'demo'").fetchone()[0]
@@ -96,13 +106,13 @@ def test_serve_seeds_once_prints_a_login_link_and_restarts_on_the_same_data(fres
     try:
         assert "Loaded the demo data set" not in second.output
         assert count_rows(target, ["kpi_points", "metric_points", "tickets", "deployments"], org_id) == counts
-        # The previous login link was revoked; the new one works.
-        old = httpx.get(f"{second.base}/api/me", headers={"Authorization": f"Bearer {first.token}"})
-        assert old.status_code == 401
-        new = httpx.get(f"{second.base}/api/me", headers={"Authorization": f"Bearer {second.token}"})
-        assert new.status_code == 200
+        # A restart logs nobody out: the session of the first process still works; the new link works too.
+        client.base_url = httpx.URL(second.base)
+        assert client.get("/api/me").status_code == 200
+        assert httpx.get(f"{second.base}/?token={second.token}", follow_redirects=False).status_code == 303
     finally:
         second.stop()
+        client.close()
 
 
 def test_two_processes_share_one_embedded_server(tmp_path):

@@ -48,7 +48,7 @@ def test_markdown_becomes_safe_mrkdwn_with_evidence_links():
     assert out.splitlines()[0] == "*Report*"
     assert "*bold* and _it_ <http://panel.test/#/evidence/12|E:12>" in out
     assert "&lt;!channel&gt; &lt;@U1&gt; &amp; co" in out  # no broadcast, no mention smuggled in
-    assert "• item <https://d.io/x|docs>" in out
+    assert "• item docs (`https://d.io/x`)" in out  # links from data are inert text (issue 14)
     assert "> quoted" in out
     assert "```\n**raw** &lt;b&gt;\n```" in out
     assert "*a · b*\n• 1 · <http://panel.test/#/evidence/3|E:3>" in out

@@ -156,7 +156,7 @@ def test_stable_series_gets_one_stage(seed: int) -> None:
     [
         ("beyond_limits", 3.5 + _alternating(30)),  # far beyond the old limits
         ("three_of_four", np.tile([1.5, 1.5, 1.0], 10)),  # beyond the old upper quartile
-        ("run_of_eight", 0.7 + _alternating(30)),  # above the old centre, inside the quartile
+        ("run_of_eight", 0.8 + _alternating(30)),  # above the old centre, inside the quartile
     ],
 )
 def test_boundary_reports_confirming_rule(rule: str, new_stage: np.ndarray) -> None:

@@ -6,7 +6,6 @@ import ast
 import dataclasses
 import datetime as dt
 import json
-import math
 import re
 import time
 from collections import Counter
@@ -253,26 +252,73 @@ def test_yoy_exists_for_the_headline(demo: DemoData) -> None:
     assert len(sel) == 1
 
 
-def test_change_points_are_detectable_with_ruptures(demo: DemoData) -> None:
-    rpt = pytest.importorskip("ruptures")
+def _kpi_matrix(frame: pd.DataFrame) -> tuple[list[tuple[str, str]], np.ndarray]:
+    keys = list(dict.fromkeys(zip(frame["kpi"], frame["station"], strict=True)))
+    rows = [
+        frame[(frame["kpi"] == k) & (frame["station"] == st)].sort_values("day")["value"].to_numpy(dtype=float)
+        for k, st in keys
+    ]
+    return keys, np.stack(rows)
+
+
+def _detection_report(frame: pd.DataFrame, shifts: list[dict], stable: list[dict], spikes: list[dict]) -> dict:
+    """What the assistant's own detector finds in honest (drawn-once) demo noise."""
+    from tools.control_limits import analyze_many
+
+    keys, M = _kpi_matrix(frame)
+    starts = {key: [st.start for st in r.stages[1:]] for key, r in zip(keys, analyze_many(M), strict=True)}
+    found = [s for s in shifts if any(abs(f - s["start_index"]) <= 3 for f in starts[(s["kpi"], s["station"])])]
+    shifted = {(s["kpi"], s["station"]) for s in shifts}
+    extra = [
+        (key, f)
+        for key in shifted
+        for f in starts[key]
+        if all(abs(f - s["start_index"]) > 3 for s in shifts if (s["kpi"], s["station"]) == key)
+    ]
+    return {
+        "starts": starts,
+        "found": len(found),
+        "extra": extra,
+        "stable_with_stage": [s for s in stable if starts[(s["kpi"], s["station"])]],
+        "spiked_with_stage": [s for s in spikes if starts[(s["kpi"], s["station"])]],
+    }
+
+
+def test_injected_shifts_are_detected_within_tolerance(demo: DemoData) -> None:
+    """The demo's noise is drawn once; the detector must find its stories anyway.
+
+    Measured on generate_kpis seeds 0-5 and the demo seed: every injected shift
+    found within ±3 days (9/9), no extra stage on a shifted series, no stage on
+    any of the 43 stable or 3 spiked series, the headline on its day (seeds 0-5)
+    or one day late (demo seed 7: that day's noise put it halfway between the
+    two levels).  The assertions leave a little slack.
+    """
     m = demo.manifest
-
-    def cps(values: np.ndarray) -> list[int]:
-        z = (values - values.mean()) / values.std()
-        return rpt.Binseg(model="l2", min_size=8, jump=1).fit(z).predict(pen=3 * math.log(len(z)))[:-1]
-
-    rng = np.random.default_rng(0)
-    stable = m["kpi_stable_series"]
-    for i in rng.choice(len(stable), size=min(20, len(stable)), replace=False):
-        s = stable[int(i)]
-        assert cps(_series(demo, s["kpi"], s["station"])) == [], s
-    for s in m["kpi_spikes"]:
-        assert cps(_series(demo, s["kpi"], s["station"])) == [], s
-    for s in m["kpi_shifts"]:
-        found = cps(_series(demo, s["kpi"], s["station"]))
-        assert any(abs(f - s["start_index"]) <= 3 for f in found), (s, found)
+    rep = _detection_report(demo.kpi_points, m["kpi_shifts"], m["kpi_stable_series"], m["kpi_spikes"])
+    assert rep["found"] >= len(m["kpi_shifts"]) - 1, rep["found"]
+    assert len(rep["extra"]) <= 1, rep["extra"]
+    assert len(rep["stable_with_stage"]) <= 1, rep["stable_with_stage"]
+    assert not rep["spiked_with_stage"], rep["spiked_with_stage"]
     h = m["headline"]
-    assert cps(_series(demo, h["kpi"], h["station"])) == [h["start_index"]]
+    assert any(abs(f - h["start_index"]) <= 1 for f in rep["starts"][(h["kpi"], h["station"])])
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_detection_holds_for_other_seeds(seed: int) -> None:
+    from store.demo.kpis import generate_kpis
+
+    k = generate_kpis(np.random.default_rng(seed), ANCHOR, {})
+    rep = _detection_report(k.frame, k.shifts, k.stable, k.spikes)
+    assert rep["found"] >= len(k.shifts) - 1
+    assert len(rep["stable_with_stage"]) <= 1 and not rep["spiked_with_stage"]
+
+
+def test_demo_generator_does_not_know_the_detector() -> None:
+    src = (Path(__file__).resolve().parents[2] / "store" / "demo" / "kpis.py").read_text()
+    tree = ast.parse(src)
+    names = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    assert not names & {"binseg", "zscore", "_series_ok"}
+    assert "MAX_REDRAWS" not in src and "ruptures" not in src
 
 
 # ---------------------------------------------------------------- changes and incidents

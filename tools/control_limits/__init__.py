@@ -1,10 +1,17 @@
 """Wheeler XmR control limits with stage detection and signals.
 
-The numeric core (:mod:`tools.control_limits.core`) is pure numpy; CSV loading
-for ``opsgraph analyze`` lives in :mod:`tools.control_limits.csvio`.
+The numeric core is pure numpy, split by concern: :mod:`~tools.control_limits.models`
+(constants and result types), :mod:`~tools.control_limits.xmr` (limits of a stage),
+:mod:`~tools.control_limits.noise` (robust per-series noise scale for the search),
+:mod:`~tools.control_limits.segmentation` (gap compression, vectorised binary
+segmentation), :mod:`~tools.control_limits.rules` (Wheeler's rules: stage
+confirmation and signals) and :mod:`~tools.control_limits.analysis` (the pipeline).
+CSV loading for ``opsgraph analyze`` lives in :mod:`tools.control_limits.csvio`.
 """
 
-from tools.control_limits.core import (
+from tools.control_limits.analysis import analyze_many, analyze_series, detect_stages
+from tools.control_limits.csvio import analyze_csv
+from tools.control_limits.models import (
     D2,
     D2_MEDIAN,
     D4,
@@ -19,17 +26,15 @@ from tools.control_limits.core import (
     SeriesAnalysis,
     Signal,
     Stage,
-    analyze_many,
-    analyze_series,
+)
+from tools.control_limits.rules import detect_signals
+from tools.control_limits.segmentation import (
     binseg_l2,
     binseg_l2_many,
     default_penalty,
-    detect_signals,
-    detect_stages,
-    xmr_limits,
     zscore,
 )
-from tools.control_limits.csvio import analyze_csv
+from tools.control_limits.xmr import xmr_limits
 
 __all__ = [
     "D2",

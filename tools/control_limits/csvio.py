@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tools.control_limits.core import analyze_series
+from tools.control_limits.analysis import analyze_series
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -149,8 +149,13 @@ def analyze_csv(
     column: str | None = None,
     *,
     higher_is_better: bool | None = None,
+    filters: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Analyse one metric column of a dated CSV with Wheeler XmR stages and signals.
+
+    ``filters`` (``{column: value}``) keeps only the matching rows first (one station of a multi-station
+    export); without one, a file holding several series on the same dates is refused with the values to
+    pick from, never silently merged into one series.
 
     The date column is found by name (``date``, ``day``, ``timestamp``,
     ``time``, ``ts``, ``week``; exact or as a word such as ``order_date``;
@@ -183,6 +188,8 @@ def analyze_csv(
     if df.empty:
         raise ValueError(f"CSV file has no data rows: {p}")
 
+    df = apply_filters(df, filters or {}, p.name)
+
     date_col = find_date_column(df)
     if date_col is None:
         raise ValueError(
@@ -212,6 +219,8 @@ def analyze_csv(
         value_col = available[0]
 
     dates = _parse_dates(df[date_col])
+    if not filters:
+        _refuse_merged_series(df, dates, date_col, value_col, p.name)
     frame = pd.DataFrame({"date": dates, "value": _as_numeric(df[value_col])})
     frame = frame[frame["date"].notna()].sort_values("date", kind="stable")
     values = frame["value"].to_numpy(dtype=float)
@@ -225,3 +234,38 @@ def analyze_csv(
     out = analysis.to_json(dates=_iso_dates(frame["date"]))
     out.update({"path": str(p), "column": value_col, "date_column": date_col})
     return out
+
+
+def apply_filters(df: pd.DataFrame, filters: dict[str, str], name: str) -> pd.DataFrame:
+    """Rows whose ``column`` equals ``value`` for every filter (trimmed, case-insensitive)."""
+    for column, value in filters.items():
+        col = next((c for c in df.columns if str(c).strip().lower() == column.strip().lower()), None)
+        if col is None:
+            raise ValueError(f"--filter {column}={value}: no column {column!r} in {name} "
+                             f"(columns: {', '.join(map(str, df.columns))})")
+        cells = df[col].astype(str).str.strip()
+        keep = cells.str.lower() == value.strip().lower()
+        if not keep.any():
+            seen = sorted(cells.unique())
+            shown = ", ".join(seen[:10]) + (f" … ({len(seen)} values)" if len(seen) > 10 else "")
+            raise ValueError(f"--filter {column}={value}: no row has {column} = {value!r} (values: {shown})")
+        df = df[keep]
+    return df
+
+
+def _refuse_merged_series(df: pd.DataFrame, dates: pd.Series, date_col: str, value_col: str, name: str) -> None:
+    """Several rows per date and a text column telling them apart: several series, not one."""
+    valid = dates.dropna()
+    if valid.duplicated().sum() == 0:
+        return
+    for col in df.columns:
+        if col in (date_col, value_col) or col in numeric_columns(df, exclude=date_col):
+            continue
+        values = df[col].astype(str).str.strip()
+        distinct = values.nunique()
+        if 1 < distinct <= max(50, len(df) // 2):
+            shown = sorted(values.unique())[:6]
+            raise ValueError(
+                f"{name} holds {distinct} series told apart by {col!r} ({', '.join(shown)}"
+                f"{' …' if distinct > 6 else ''}); pick one with --filter {col}={shown[0]}"
+            )

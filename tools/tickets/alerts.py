@@ -2,7 +2,8 @@
 
 Not agent tools (tools only read): a scheduler or the API calls these with a
 session in a writable transaction and commits it. Both functions only add
-rows; ``sync_sla_alerts`` is idempotent.
+rows; ``sync_sla_alerts`` is idempotent. :func:`pending_sla_alerts` is the
+read-only view of the same computation (``GET /api/sla/alerts`` never writes).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ ALERT_STATES = ("at_risk", "breached")
 class SlaAlertOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    id: int
+    id: int | None = None  # None: at risk or breached now, not recorded yet (the alert scheduler records it)
     org_id: int
     ticket_id: int
     external_id: str
@@ -36,16 +37,7 @@ class SlaAlertOut(BaseModel):
     created_at: dt.datetime | None = None
 
 
-async def sync_sla_alerts(session: AsyncSession, org_id: int, now: dt.datetime) -> list[SlaAlertOut]:
-    """Record at-risk and breached SLA clocks of the open tickets at ``now``; return only the new alerts.
-
-    One ``sla_alerts`` row per (ticket, alert type, state): a clock that moves
-    from at_risk to breached gets a second row, but running the sync again in
-    the same state inserts nothing (``ON CONFLICT DO NOTHING`` on the unique
-    constraint), so concurrent or repeated runs cannot duplicate alerts. The
-    escalation level stored is the one at the time the state was first seen.
-    New rows have ``notification_sent = False``. The caller commits.
-    """
+async def _alert_values(session: AsyncSession, org_id: int, now: dt.datetime) -> tuple[list[dict], dict[int, str]]:
     rows = await open_ticket_rows(session, org_id, now)
     values: list[dict] = []
     external: dict[int, str] = {}
@@ -64,6 +56,37 @@ async def sync_sla_alerts(session: AsyncSession, org_id: int, now: dt.datetime) 
                         "notification_sent": False,
                     }
                 )
+    return values, external
+
+
+async def pending_sla_alerts(session: AsyncSession, org_id: int, now: dt.datetime) -> list[SlaAlertOut]:
+    """The alerts :func:`sync_sla_alerts` would record at ``now`` and has not yet (``id`` None) — a pure read."""
+    values, external = await _alert_values(session, org_id, now)
+    if not values:
+        return []
+    recorded = {
+        (r[0], r[1], r[2]) for r in await session.execute(
+            text("SELECT ticket_id, alert_type, state FROM sla_alerts WHERE org_id = :org AND ticket_id = ANY(:ids)"),
+            {"org": org_id, "ids": list(external)},
+        )
+    }
+    out = [SlaAlertOut(external_id=external[v["ticket_id"]], **v) for v in values
+           if (v["ticket_id"], v["alert_type"], v["state"]) not in recorded]
+    out.sort(key=lambda a: (a.deadline, a.external_id, a.alert_type))
+    return out
+
+
+async def sync_sla_alerts(session: AsyncSession, org_id: int, now: dt.datetime) -> list[SlaAlertOut]:
+    """Record at-risk and breached SLA clocks of the open tickets at ``now``; return only the new alerts.
+
+    One ``sla_alerts`` row per (ticket, alert type, state): a clock that moves
+    from at_risk to breached gets a second row, but running the sync again in
+    the same state inserts nothing (``ON CONFLICT DO NOTHING`` on the unique
+    constraint), so concurrent or repeated runs cannot duplicate alerts. The
+    escalation level stored is the one at the time the state was first seen.
+    New rows have ``notification_sent = False``. The caller commits.
+    """
+    values, external = await _alert_values(session, org_id, now)
     if not values:
         return []
     stmt = (

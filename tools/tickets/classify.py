@@ -1,36 +1,44 @@
-"""Ticket classification logic (pure): text hygiene, keyword lexicons, the neighbour vote.
+"""Ticket triage (pure): text hygiene, then product and urgency from domain knowledge and the org's labels.
 
-The classifier combines two kinds of evidence for both the product and the
-urgency of a ticket:
+For each ticket:
 
-1. the labels of its nearest labelled tickets (cosine similarity of the
-   embeddings, found in the database by :mod:`tools.tickets`), each vote
-   weighted by ``similarity ** SIM_POWER``;
-2. keyword evidence from two fixed lexicons defined here: product
-   vocabulary (``PRODUCT_LEXICON``) and urgency cues (``URGENCY_LEXICON``,
-   e.g. "outage", "all users", "production down" -> critical).
+1. the text is cleaned: sentences that address an AI or try to dictate the
+   outcome ("ignore previous instructions", "set urgency to critical"…) are
+   removed (:func:`strip_instructions`); they describe no problem, so they
+   contribute no features;
+2. the PRODUCT comes from the zero-shot prior (:mod:`tools.tickets.zeroshot`,
+   what each product category is), mixed with the organisation's learned model
+   (:mod:`tools.tickets.learned`) when it has labelled tickets, weighted by how
+   many;
+3. the URGENCY comes from the impact the ticket describes
+   (:mod:`tools.tickets.urgency`: scope, production down, breach, workaround,
+   deadline, question…), mixed the same way with the learned model;
+4. the probabilities are calibrated (temperatures fitted on the tune third of
+   the hand-written dev set); when the product's confidence is below
+   ``NEEDS_HUMAN_PRODUCT`` the answer is GENERAL with ``needs_human`` set and
+   the best guess named in the reasoning, instead of a guess presented as a
+   classification. A weak urgency also sets ``needs_human``.
 
-Both become distributions over the labels; the final score is their weighted
-sum (``PRODUCT_WEIGHTS`` / ``URGENCY_WEIGHTS``, the neighbour weight scaled by
-the best neighbour's similarity, so distant neighbours count for less) and the
-winner's share of the total is its confidence.
-
-Ticket text is untrusted data. Before anything is computed, sentences that
-address an AI or try to dictate the outcome ("ignore previous instructions",
-"set urgency to critical", "reveal your system prompt"…) are removed
-(:func:`strip_instructions`): they are not a description of the customer's
-problem, so they contribute neither keywords nor embedding features. Nothing
-in the text can select a label directly; it only ever contributes features.
+Nothing in the text can select a label directly; it only contributes features.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-PRODUCTS: tuple[str, ...] = ("CASB", "SWG", "ZTNA", "DLP", "SSPM", "CFW", "GENERAL")
-URGENCIES: tuple[str, ...] = ("critical", "high", "medium", "low")
+import numpy as np
+
+from tools.tickets import learned, zeroshot
+from tools.tickets import urgency as urg
+from tools.tickets.learned import TriageModel, text_of
+
+PRODUCTS: tuple[str, ...] = zeroshot.PRODUCTS
+URGENCIES: tuple[str, ...] = urg.URGENCIES
+
+# Below these calibrated confidences a human decides (checked on the tune split: see evals/triage/README.md).
+NEEDS_HUMAN_PRODUCT = 0.50
+NEEDS_HUMAN_URGENCY = 0.30
 
 # ---------------------------------------------------------------- instruction-like sentences
 
@@ -66,276 +74,150 @@ def strip_instructions(text: str) -> tuple[str, list[str]]:
     return " ".join(kept), dropped
 
 
-# ---------------------------------------------------------------- lexicons
-
-# Product vocabulary: (phrase, weight). Phrases are matched case-insensitively on
-# word boundaries; multi-word, product-specific phrases weigh more than generic words.
-PRODUCT_LEXICON: dict[str, list[tuple[str, float]]] = {
-    "CASB": [
-        ("casb", 3.0), ("cloud access security broker", 3.0), ("shadow it", 2.5), ("sanctioned app", 2.5),
-        ("sanctioned apps", 2.5), ("unsanctioned", 2.0), ("sanctioned", 1.5), ("app discovery", 2.0),
-        ("saas app discovery", 2.5), ("api connector", 1.5), ("activity logs", 1.5), ("cloud app", 1.5),
-        ("oauth app", 2.0), ("third-party apps", 1.0), ("tenant restrictions", 2.0), ("inline control", 2.0),
-        ("risk score", 1.0), ("api scan", 1.5), ("api mode", 1.5),
-    ],
-    "SWG": [
-        ("swg", 3.0), ("secure web gateway", 3.0), ("web gateway", 2.5), ("web proxy", 2.5), ("proxy", 1.5),
-        ("explicit proxy", 2.5), ("pac file", 2.5), ("ssl inspection", 2.5), ("url filtering", 2.5),
-        ("url category", 2.5), ("url categorisation", 2.0), ("recategorisation", 2.0), ("recategorization", 2.0),
-        ("block page", 2.0), ("safe search", 2.0), ("certificate error", 1.0), ("certificate warning", 1.0),
-        ("certificate pinning", 1.5), ("browsing", 1.0), ("gre tunnel", 1.5), ("category", 0.5),
-        ("bypass list", 1.5), ("root certificate", 1.0),
-    ],
-    "ZTNA": [
-        ("ztna", 3.0), ("zero trust", 2.5), ("private app", 2.5), ("private apps", 2.5), ("private access", 2.5),
-        ("private app access", 3.0), ("app segment", 2.5), ("app segments", 2.5), ("posture check", 2.0),
-        ("device posture", 2.0), ("device check", 1.5), ("ztna client", 3.0), ("tunnel", 0.5), ("rdp", 1.0),
-        ("private dns", 1.5), ("jump hosts", 1.0), ("connector token", 1.5), ("edr agent", 1.0),
-        ("disk encryption", 1.0), ("non-compliant", 1.0), ("no route to app", 2.0), ("connectors", 0.5),
-    ],
-    "DLP": [
-        ("dlp", 3.0), ("data loss prevention", 3.0), ("edm", 2.5), ("exact data match", 2.5),
-        ("fingerprint", 2.0), ("credit card pattern", 2.5), ("credit card numbers", 1.5),
-        ("sensitive data", 2.0), ("dictionary", 1.5), ("ocr", 2.0), ("quarantined", 1.0),
-        ("social security numbers", 1.5), ("ibans", 1.5), ("patient records", 1.5), ("passport numbers", 1.5),
-        ("customer pii", 1.5), ("pii", 1.0), ("source code", 0.5), ("nothing sensitive", 1.5),
-        ("data types", 1.0), ("monitor-only", 1.0),
-    ],
-    "SSPM": [
-        ("sspm", 3.0), ("saas security posture", 3.0), ("saas posture", 3.0), ("posture score", 2.5),
-        ("misconfiguration", 2.0), ("misconfigured", 2.0), ("benchmark", 2.0), ("compliance benchmark", 2.5),
-        ("cis", 1.0), ("iso 27001", 1.0), ("soc 2", 1.0), ("nist", 1.0), ("mfa", 1.5), ("m365 tenant", 1.5),
-        ("tenant settings", 1.5), ("posture drift", 2.5), ("drift", 1.0), ("findings", 1.5), ("finding", 1.5),
-        ("external sharing", 1.5), ("sharing settings", 1.5), ("least privilege", 1.0), ("score", 0.5),
-        ("scan", 0.5), ("permissions", 0.5),
-    ],
-    "CFW": [
-        ("cfw", 3.0), ("cloud firewall", 3.0), ("firewall-as-a-service", 3.0), ("firewall", 2.0),
-        ("firewall rule", 2.5), ("firewall rules", 2.5), ("port", 1.5), ("nat", 2.0), ("dnat", 2.5),
-        ("source nat", 2.5), ("snat", 2.5), ("ips", 2.0), ("ips signature", 2.5), ("udp", 2.0), ("voip", 1.5),
-        ("non-web traffic", 2.5), ("fqdn filtering", 2.5), ("default deny", 2.0), ("allow rule", 1.5),
-        ("deny rule", 1.5), ("threat intelligence", 1.5), ("public ip", 1.5), ("rule order", 1.5),
-        ("outbound traffic", 1.0), ("rule base", 1.5), ("traffic", 0.5),
-    ],
-    "GENERAL": [
-        ("admin portal", 2.5), ("portal", 1.0), ("invoice", 2.5), ("invoices", 2.5), ("billing", 2.5),
-        ("licence", 2.0), ("license", 2.0), ("renewal", 2.0), ("renewed", 1.5), ("seat", 1.5), ("seats", 1.5),
-        ("seat count", 2.5), ("account manager", 2.5), ("subscription", 2.0), ("contract", 1.5), ("plan", 1.0),
-        ("admin account", 2.0), ("locked out", 1.5), ("login", 1.0), ("log in", 1.0), ("sso", 1.0),
-        ("charged", 2.0), ("credit note", 2.0), ("audit log", 1.5), ("company name", 1.0), ("admins", 1.0),
-        ("password reset", 1.0),
-    ],
-}
-
-# Urgency cues. Longer phrases are matched first and consume their text, so
-# "not urgent" (low) is never also read as "urgent" (high).
-URGENCY_LEXICON: dict[str, list[tuple[str, float]]] = {
-    "critical": [
-        ("outage", 3.0), ("production outage", 4.0), ("production down", 4.0), ("full outage", 4.0),
-        ("complete outage", 4.0), ("all users", 3.0), ("every user", 3.0), ("all employees", 3.0),
-        ("every employee", 3.0), ("every single employee", 3.0), ("everyone", 2.0), ("entire company", 3.0),
-        ("whole company", 3.0), ("company-wide", 3.0), ("nobody can work", 3.0), ("no one can work", 3.0),
-        ("nobody in the company", 3.0), ("cannot access anything", 3.0), ("can't access anything", 3.0),
-        ("business critical", 3.0), ("immediately", 2.0), ("completely down", 3.0), ("is down", 2.0),
-    ],
-    "high": [
-        ("urgent", 2.5), ("urgently", 2.5), ("asap", 2.0), ("many users", 2.5), ("many people", 2.0),
-        ("a lot of people", 2.0), ("a lot of users", 2.0), ("large number of users", 2.5), ("degraded", 2.0),
-        ("severely", 2.0), ("badly", 1.5), ("getting worse", 2.0), ("big part", 2.0), ("impacted", 1.0),
-        ("several offices", 1.5), ("high priority", 2.5),
-    ],
-    "medium": [
-        ("intermittent", 2.5), ("intermittently", 2.5), ("some users", 2.5), ("workaround", 2.0),
-        ("a few times", 1.5), ("now and then", 2.0), ("from time to time", 2.0), ("a handful", 2.0),
-        ("couple of people", 2.0), ("occasionally", 2.0), ("sporadic", 2.0), ("sporadically", 2.0),
-        ("few users", 2.0),
-    ],
-    "low": [
-        ("question", 2.0), ("just a question", 3.0), ("how do i", 2.5), ("how do we", 2.0), ("how to", 1.5),
-        ("how long", 1.0), ("how often", 1.5), ("how many", 1.0), ("how is", 1.0),
-        ("is there documentation", 2.5), ("documentation", 2.0), ("no rush", 3.0), ("not urgent", 3.0),
-        ("no impact", 3.0), ("low priority", 3.0), ("feature request", 3.0), ("whenever you get a chance", 3.0),
-        ("nothing is broken", 3.0), ("planning", 1.5), ("planning ahead", 2.0), ("would like to", 1.5),
-        ("can you explain", 2.0), ("a pointer", 1.5), ("where can i find", 2.0),
-    ],
-}
-
-# Sentences that mention something in passing ("unrelated, but…", "that part is fine")
-# count for less in the keyword evidence than the sentences describing the problem.
-_ASIDE = re.compile(
-    r"\b(unrelated|not related|by the way|side note|separately|for context|not the same thing|"
-    r"not involved|not affected|not touched|unchanged|normally|looks normal|looked normal|healthy|"
-    r"that part is fine|already fixed|also use|also run|also opened|saw nothing)\b",
-    re.IGNORECASE,
-)
-ASIDE_WEIGHT = 0.2
-SUBJECT_WEIGHT = 2.0
-
-# Vote mixing, checked by leave-one-out on the demo's training split (never the test split):
-# neighbours alone 0.92 product / 0.76 urgency, keywords alone 0.98 / 1.00, mixed 0.98 / 1.00.
-SIM_POWER = 3.0
-PRODUCT_WEIGHTS = (0.5, 0.5)  # (neighbours, keywords)
-URGENCY_WEIGHTS = (0.3, 0.7)
 
 
-# ---------------------------------------------------------------- keyword matching
+def clean(text: str) -> str:
+    return strip_instructions(text)[0]
 
 
-def _compile(lexicon: dict[str, list[tuple[str, float]]]) -> list[tuple[re.Pattern[str], str, str, float]]:
-    entries = [(phrase, label, w) for label, items in lexicon.items() for phrase, w in items]
-    entries.sort(key=lambda e: -len(e[0]))  # longest first: consumes overlapping shorter phrases
-    # a phrase also matches its plural ("api connector" ~ "api connectors")
-    return [
-        (re.compile(rf"(?<![\w-]){re.escape(p)}(?:s|es)?(?![\w-])", re.IGNORECASE), p, label, w)
-        for p, label, w in entries
-    ]
-
-
-_PRODUCT_RX = _compile(PRODUCT_LEXICON)
-_URGENCY_RX = _compile(URGENCY_LEXICON)
+# ---------------------------------------------------------------- the decision
 
 
 @dataclass
-class KeywordEvidence:
-    scores: dict[str, float] = field(default_factory=dict)
-    hits: dict[str, list[str]] = field(default_factory=dict)  # label -> matched lexicon phrases
-
-    def top_hits(self, label: str, n: int = 3) -> list[str]:
-        return list(dict.fromkeys(self.hits.get(label, [])))[:n]
-
-
-def _match(text: str, compiled: list[tuple[re.Pattern[str], str, str, float]], weight: float, out: KeywordEvidence) -> None:
-    taken = [False] * len(text)
-    for rx, phrase, label, w in compiled:
-        for m in rx.finditer(text):
-            a, b = m.span()
-            if any(taken[a:b]):
-                continue
-            for i in range(a, b):
-                taken[i] = True
-            out.scores[label] = out.scores.get(label, 0.0) + w * weight
-            out.hits.setdefault(label, []).append(phrase)
-
-
-def keyword_evidence(subject: str, content: str, lexicon: str = "product") -> KeywordEvidence:
-    """Lexicon hits of a (cleaned) ticket: the subject counts double, asides a fifth."""
-    compiled = _PRODUCT_RX if lexicon == "product" else _URGENCY_RX
-    out = KeywordEvidence()
-    for s in sentences(subject):
-        _match(s, compiled, SUBJECT_WEIGHT, out)
-    for s in sentences(content):
-        _match(s, compiled, ASIDE_WEIGHT if _ASIDE.search(s) else 1.0, out)
-    return out
-
-
-# ---------------------------------------------------------------- the vote
-
-
-@dataclass(frozen=True)
-class Neighbour:
-    external_id: str
-    similarity: float
+class Triage:
     product: str
     urgency: str
-
-
-@dataclass
-class Vote:
-    label: str
-    confidence: float
-    scores: dict[str, float]  # combined, normalised to sum 1
-    knn: dict[str, float]  # neighbour shares
-    keywords: dict[str, float]  # keyword shares
-    hits: list[str]  # lexicon phrases supporting the winner
-    supporters: list[Neighbour]  # neighbours voting for the winner, most similar first
-
-
-def _normalise(scores: dict[str, float], labels: Sequence[str]) -> dict[str, float]:
-    total = sum(max(scores.get(k, 0.0), 0.0) for k in labels)
-    if total <= 0:
-        return {k: 0.0 for k in labels}
-    return {k: max(scores.get(k, 0.0), 0.0) / total for k in labels}
-
-
-def neighbour_shares(neighbours: Iterable[Neighbour], attr: str, labels: Sequence[str]) -> dict[str, float]:
-    raw: dict[str, float] = {}
-    for n in neighbours:
-        label = getattr(n, attr)
-        if label in labels:
-            raw[label] = raw.get(label, 0.0) + max(n.similarity, 0.0) ** SIM_POWER
-    return _normalise(raw, labels)
-
-
-def vote(
-    neighbours: Sequence[Neighbour],
-    kw: KeywordEvidence,
-    attr: str,
-    labels: Sequence[str],
-    weights: tuple[float, float],
-    default: str,
-) -> Vote:
-    """Combine neighbour shares and keyword shares; ties go to the earlier label in ``labels``."""
-    knn = neighbour_shares(neighbours, attr, labels)
-    kws = _normalise(kw.scores, labels)
-    has_knn, has_kw = any(knn.values()), any(kws.values())
-    # Neighbours that are all far away are weak evidence: their weight scales with the best similarity.
-    best_sim = max((n.similarity for n in neighbours), default=0.0)
-    w_knn = weights[0] * min(1.0, max(best_sim, 0.0)) if has_knn else 0.0
-    w_kw = weights[1] if has_kw else 0.0
-    if not has_knn and not has_kw:  # nothing to go on: the default label, with no confidence
-        combined = {k: (1.0 if k == default else 0.0) for k in labels}
-        return Vote(label=default, confidence=0.0, scores=combined, knn=knn, keywords=kws, hits=[], supporters=[])
-    combined = _normalise({k: w_knn * knn[k] + w_kw * kws[k] for k in labels}, labels)
-    best = max(labels, key=lambda k: (combined[k], -labels.index(k)))
-    conf = combined[best]
-    supporters = sorted((n for n in neighbours if getattr(n, attr) == best), key=lambda n: -n.similarity)
-    return Vote(label=best, confidence=round(conf, 4), scores=combined, knn=knn, keywords=kws,
-                hits=kw.top_hits(best), supporters=supporters)
-
-
-@dataclass
-class Decision:
-    product: Vote
-    urgency: Vote
-    dropped: list[str]
+    product_confidence: float
+    urgency_confidence: float
+    needs_human: bool
+    product_guess: str  # the most probable product, even when a human must decide
+    product_probabilities: dict[str, float]
+    urgency_probabilities: dict[str, float]
+    product_terms: list[str]  # vocabulary terms supporting the product guess
+    urgency_cues: list[str]  # impact cues found
+    learned_weight: dict[str, float] = field(default_factory=dict)  # head -> weight of the learned model
+    n_labels: int = 0
+    dropped: list[str] = field(default_factory=list)
 
     @property
     def confidence(self) -> float:
         """The weaker of the two decisions' confidences."""
-        return round(min(self.product.confidence, self.urgency.confidence), 4)
+        return round(min(self.product_confidence, self.urgency_confidence), 4)
+
+    @property
+    def method(self) -> str:
+        return "learned+zero-shot" if any(self.learned_weight.values()) else "zero-shot"
 
 
-def decide(subject: str, content: str, neighbours: Sequence[Neighbour]) -> Decision:
-    """Product and urgency of a ticket from its (untrusted) text and its labelled neighbours.
+def _mix(
+    prior: np.ndarray, model: TriageModel | None, head: str, text: str, labels: tuple[str, ...], evidenced: set[str]
+) -> tuple[np.ndarray, float]:
+    """Linear mixture of the prior and the org's model, weighted by the model's cross-validated weight.
 
-    ``subject`` and ``content`` are cleaned here again (idempotent), so callers
-    may pass raw text.
+    The model only knows the labels the organisation used. For a label it never saw, it defers to the prior when
+    the prior has evidence for that label (``evidenced``: e.g. domain terms for a product), and otherwise claims the
+    mass: an org whose tickets name its products in its own words gets its model's answer, and a ticket clearly about
+    a product it never labelled keeps the prior's.
     """
-    subj, dropped_s = strip_instructions(subject)
-    body, dropped_b = strip_instructions(content)
-    product = vote(neighbours, keyword_evidence(subj, body, "product"), "product", PRODUCTS, PRODUCT_WEIGHTS, "GENERAL")
-    urgency = vote(neighbours, keyword_evidence(subj, body, "urgency"), "urgency", URGENCIES, URGENCY_WEIGHTS, "medium")
-    return Decision(product=product, urgency=urgency, dropped=dropped_s + dropped_b)
+    h = None if model is None else (model.product if head == "product" else model.urgency)
+    if model is None or h is None:
+        return prior, 0.0
+    w = model.weight(head)
+    known = np.array([lab in h.classes for lab in labels])
+    deferred = np.array([(not k) and lab in evidenced for lab, k in zip(labels, known, strict=True)])
+    learned_full = np.zeros(len(labels))
+    learned_full[deferred] = prior[deferred]
+    learned_full[known] = h.proba([text], list(labels))[0][known] * (1.0 - prior[deferred].sum())
+    mixed = (1.0 - w) * prior + w * learned_full
+    return mixed / mixed.sum(), w
+
+
+def triage(
+    subject: str,
+    content: str,
+    *,
+    priority: str | None = None,
+    tier: str | None = None,
+    model: TriageModel | None = None,
+) -> Triage:
+    """Product and urgency of a ticket from its (untrusted, raw) text; ``model`` is the org's learned model."""
+    subj, dropped_s = strip_instructions(subject or "")
+    body, dropped_b = strip_instructions(content or "")
+    zs = zeroshot.classify_product(subj, body)
+    ue = urg.classify_urgency(subj, body, priority=priority, tier=tier)
+    text = text_of(subj, body)
+    p, wp = _mix(np.array([zs.probabilities[k] for k in PRODUCTS]), model, "product", text, PRODUCTS,
+                 {k for k, v in zs.vocabulary.scores.items() if v > 0})
+    u, wu = _mix(np.array([ue.probabilities[k] for k in URGENCIES]), model, "urgency", text, URGENCIES, set(URGENCIES))
+    guess = PRODUCTS[int(np.argmax(p))]
+    p_conf = float(p.max())
+    u_label = URGENCIES[int(np.argmax(u))]
+    u_conf = float(u.max())
+    unsure = p_conf < NEEDS_HUMAN_PRODUCT
+    return Triage(
+        product="GENERAL" if unsure else guess,
+        urgency=u_label,
+        product_confidence=round(p_conf, 4),
+        urgency_confidence=round(u_conf, 4),
+        needs_human=unsure or u_conf < NEEDS_HUMAN_URGENCY,
+        product_guess=guess,
+        product_probabilities={k: round(float(v), 4) for k, v in zip(PRODUCTS, p, strict=True)},
+        urgency_probabilities={k: round(float(v), 4) for k, v in zip(URGENCIES, u, strict=True)},
+        product_terms=zs.vocabulary.top_hits(guess),
+        urgency_cues=ue.cues,
+        learned_weight={"product": round(wp, 3), "urgency": round(wu, 3)},
+        n_labels=model.n_labels if model is not None else 0,
+        dropped=dropped_s + dropped_b,
+    )
+
+
+def train_model(
+    rows: list[tuple[str, str, str | None, str | None, str | None, str | None]], fingerprint: str = ""
+) -> TriageModel:
+    """The organisation's learned model from its labelled tickets.
+
+    ``rows`` are raw (subject, content, product, urgency, priority, customer tier); texts are cleaned here, and the
+    zero-shot probabilities of the same tickets let each head choose its weight against the prior.
+    """
+    cleaned = [(clean(s), clean(c), p, u, pr, t) for s, c, p, u, pr, t in rows]
+    prior_p = np.array([[v for v in zeroshot.classify_product(s, c).probabilities.values()] for s, c, *_ in cleaned])
+    prior_u = np.array([
+        list(urg.classify_urgency(s, c, priority=pr, tier=t).probabilities.values()) for s, c, _, _, pr, t in cleaned
+    ])
+    return learned.train([(s, c, p, u) for s, c, p, u, _, _ in cleaned], fingerprint,
+                         priors={"product": prior_p, "urgency": prior_u})
 
 
 def _quote(phrases: list[str]) -> str:
     return ", ".join(f"'{p}'" for p in phrases)
 
 
-def reasoning(d: Decision, *, max_neighbours: int = 3) -> str:
-    """One or two sentences naming the nearest supporting tickets and the deciding keywords.
+def reasoning(d: Triage, neighbours: list[tuple[str, str, float]] | None = None, *, max_neighbours: int = 3) -> str:
+    """A few sentences: the deciding evidence, the method, and whether a human must decide.
 
-    Only our own lexicon phrases and ticket ids are quoted, never the ticket text.
+    Only our own vocabulary terms, cue names and ticket ids are quoted, never the ticket text.
+    ``neighbours`` are (external_id, product, similarity) of similar labelled tickets, most similar first.
     """
-    p, u = d.product, d.urgency
-    near = ", ".join(f"{n.external_id} ({n.product}, {n.similarity:.2f})" for n in p.supporters[:max_neighbours])
-    first = f"{p.label}: " + (f"nearest labelled tickets {near}" if near else "no labelled neighbour agrees")
-    first += f"; keywords {_quote(p.hits)}" if p.hits else "; no product keywords"
-    second = f"Urgency {u.label}: " + (f"cues {_quote(u.hits)}" if u.hits else "no urgency cues, from the neighbours")
-    u_near = ", ".join(n.external_id for n in u.supporters[:max_neighbours])
-    if u_near:
-        second += f", as in {u_near}"
+    agree = [n for n in (neighbours or []) if n[1] == d.product_guess][:max_neighbours]
+    basis = (f"the organisation's model trained on {d.n_labels} labelled tickets (weight {d.learned_weight['product']:.2f}) "
+             "with the product descriptions" if d.learned_weight.get("product") else "the product descriptions (no labelled tickets to learn from)")
+    if d.needs_human and d.product != d.product_guess:
+        first = (f"Needs a human: the product is unclear (best guess {d.product_guess} at {d.product_confidence:.2f}, "
+                 f"below {NEEDS_HUMAN_PRODUCT:.2f}), so it is filed as GENERAL")
+    else:
+        first = f"{d.product} ({d.product_confidence:.2f}) from {basis}"
+    if d.product_terms:
+        first += f"; terms {_quote(d.product_terms)}"
+    if agree:
+        first += "; similar labelled tickets " + ", ".join(f"{e} ({p}, {s:.2f})" for e, p, s in agree)
+    impact = [c for c in d.urgency_cues]
+    second = f"Urgency {d.urgency} ({d.urgency_confidence:.2f}) from the impact described: " + (
+        ", ".join(impact) if impact else "no impact cues, the usual urgency")
+    if d.learned_weight.get("urgency"):
+        second += f"; the organisation's labels weigh {d.learned_weight['urgency']:.2f}"
     text = f"{first}. {second}."
+    if d.needs_human and d.product == d.product_guess:
+        text += f" Needs a human: the urgency is uncertain (below {NEEDS_HUMAN_URGENCY:.2f})."
     if d.dropped:
         text += f" Ignored {len(d.dropped)} instruction-like sentence(s) in the ticket text."
     return text

@@ -1,0 +1,14 @@
+"""The service's job app: the runs and maintenance jobs of :mod:`agents.jobs` plus the API layer's own
+(scheduled questions, see :mod:`api.schedules`)."""
+
+from __future__ import annotations
+
+import procrastinate
+
+from agents.jobs import make_queue
+
+
+def make_app(conninfo: str) -> procrastinate.App:
+    from api.schedules import register as register_schedules
+
+    return make_queue(conninfo, extra=[register_schedules])

@@ -1,0 +1,347 @@
+"""Benchmark: stage detection on public annotated series and on a synthetic dev set.
+
+Scored as in van den Burg & Williams (2020), "An Evaluation of Change Point
+Detection Algorithms": **F1** with a margin of 5 points (index 0 counts as a
+change point in both sets; each annotation matches at most one prediction) and
+**covering** of the annotated segmentation by the predicted one.
+
+Methods, run side by side on the same series:
+
+* ``opsgraph`` — :func:`tools.control_limits.detect_stages` with its defaults
+  (the starts of the confirmed stages are the predicted change points);
+* ``binseg`` / ``pelt`` — ``ruptures.Binseg`` / ``ruptures.Pelt`` with the L2
+  cost and ruptures' default ``min_size``/``jump`` on the z-scored series,
+  penalty ``3·ln n`` (a common BIC-like default);
+* ``zero`` — no change point at all.
+
+Data sets
+---------
+* **TSSB** — the Time Series Segmentation Benchmark (Ermshaus, Schäfer & Leser
+  2023): 75 real recordings (UCR/UEA sensor, motion, ECG, image-outline and
+  device series) with annotated state changes.  It is *not* shipped here and not
+  downloaded at run time: clone ``github.com/ermshaua/time-series-segmentation-benchmark``
+  and point ``--tssb`` (or ``$TSSB_DIR``) at its ``tssb/datasets`` folder (the one
+  holding ``desc.txt``).  Series are split into a dev half and a held-out half
+  by a hash of their name; both halves are reported.
+* **SKAB** — the Skoltech Anomaly Benchmark (Katser & Kozitsin 2020): 34 real
+  sensor recordings of a water-circulation test bed with annotated fault
+  start/end points; clone ``github.com/waico/SKAB`` and point ``--skab`` (or
+  ``$SKAB_DIR``) at its ``data`` folder.  One channel per experiment (see
+  :func:`load_skab`), dev / held-out halves as for TSSB.
+* **synthetic** — a seeded dev set generated here: level shifts under AR(1)
+  noise, single spikes, slow trends, variance changes, Poisson counts, short
+  and long series, different scales, and shift-free series of each kind (for
+  which the false-stage rate is reported).
+
+Usage::
+
+    python bench/bench_stages_real.py --skab /path/to/SKAB/data --tssb /path/to/tssb/datasets [--synthetic-only]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import itertools
+
+from tools.control_limits import detect_stages
+
+MARGIN = 5
+
+
+# --------------------------------------------------------------------------- #
+# Metrics (van den Burg & Williams 2020, one annotator per series)
+# --------------------------------------------------------------------------- #
+
+
+def true_positives(truth: Sequence[int], pred: Sequence[int], margin: int = MARGIN) -> int:
+    """Annotations matched by a distinct prediction within ``margin`` (closest first)."""
+    left = {int(p) for p in pred}
+    tp = 0
+    for tau in sorted({int(t) for t in truth}):
+        close = sorted((abs(tau - x), x) for x in left if abs(tau - x) <= margin)
+        if close:
+            tp += 1
+            left.remove(close[0][1])
+    return tp
+
+
+def f1_score(truth: Sequence[int], pred: Sequence[int], margin: int = MARGIN) -> float:
+    t = {0, *(int(x) for x in truth)}
+    p = {0, *(int(x) for x in pred)}
+    tp = true_positives(t, p, margin)
+    precision = tp / len(p)
+    recall = tp / len(t)
+    return 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
+
+
+def _segments(cps: Sequence[int], n: int) -> list[tuple[int, int]]:
+    bounds = sorted({0, *(int(c) for c in cps if 0 < c < n), n})
+    return list(itertools.pairwise(bounds))
+
+
+def covering(truth: Sequence[int], pred: Sequence[int], n: int) -> float:
+    """Covering of the annotated partition by the predicted one (Jaccard of intervals)."""
+    segs_p = _segments(pred, n)
+    total = 0.0
+    for a, b in _segments(truth, n):
+        best = 0.0
+        for c, d in segs_p:
+            inter = max(0, min(b, d) - max(a, c))
+            if inter:
+                best = max(best, inter / (max(b, d) - min(a, c)))
+        total += (b - a) * best
+    return total / n
+
+
+# --------------------------------------------------------------------------- #
+# Methods
+# --------------------------------------------------------------------------- #
+
+
+def _z(x: np.ndarray) -> np.ndarray:
+    sd = x.std()
+    return (x - x.mean()) / (sd if sd > 0 else 1.0)
+
+
+def m_opsgraph(x: np.ndarray) -> list[int]:
+    stages, _ = detect_stages(x)
+    return [s.start for s in stages[1:]]
+
+
+def _ruptures(algo: str) -> Callable[[np.ndarray], list[int]]:
+    def run(x: np.ndarray) -> list[int]:
+        import ruptures as rpt
+
+        z = _z(np.asarray(x, dtype=float)).reshape(-1, 1)
+        cls = rpt.Binseg if algo == "binseg" else rpt.Pelt
+        try:
+            return [int(b) for b in cls(model="l2").fit(z).predict(pen=3.0 * np.log(len(x)))[:-1]]
+        except rpt.exceptions.BadSegmentationParameters:  # too short for its min_size/jump
+            return []
+
+    return run
+
+
+def m_zero(x: np.ndarray) -> list[int]:
+    return []
+
+
+METHODS: dict[str, Callable[[np.ndarray], list[int]]] = {
+    "opsgraph": m_opsgraph,
+    "binseg (3 ln n)": _ruptures("binseg"),
+    "pelt (3 ln n)": _ruptures("pelt"),
+    "zero": m_zero,
+}
+
+
+# --------------------------------------------------------------------------- #
+# Data
+# --------------------------------------------------------------------------- #
+
+
+@dataclass
+class Series:
+    name: str
+    values: np.ndarray
+    cps: list[int]
+    group: str = ""
+    tags: list[str] = field(default_factory=list)
+
+
+def load_tssb(folder: Path, max_len: int | None = None) -> list[Series]:
+    """TSSB series from its ``datasets`` folder (``desc.txt``: name, window, cps...).
+
+    ``max_len`` skips longer series (ruptures' PELT is quadratic in pure Python
+    on them); the table states how many series were scored.
+    """
+    out = []
+    for line in (folder / "desc.txt").read_text().splitlines():
+        parts = [p.strip() for p in line.split(",") if p.strip()]
+        if not parts:
+            continue
+        name, cps = parts[0], [int(p) for p in parts[2:]]
+        values = np.loadtxt(folder / f"{name}.txt", dtype=np.float64)
+        if max_len is not None and values.size > max_len:
+            continue
+        group = "dev" if zlib.crc32(name.encode()) % 2 == 0 else "held-out"
+        out.append(Series(name, values, cps, group))
+    return out
+
+
+def load_skab(folder: Path) -> list[Series]:
+    """SKAB experiments (``data/<group>/<n>.csv``, ``;``-separated, a ``changepoint`` 0/1 column).
+
+    SKAB records eight sensors of a water-circulation test bed; each experiment
+    annotates when an induced fault (a valve closed, a rotor imbalanced, ...)
+    starts and ends.  A fault shows in some sensors only, so each experiment is
+    scored on **one** channel: the one where the annotated stages differ most
+    in level, measured in its own noise — the same channel for every method.
+    """
+    import pandas as pd
+
+    out = []
+    for path in sorted(folder.glob("*/*.csv")):
+        df = pd.read_csv(path, sep=";")
+        if "changepoint" not in df.columns:
+            continue
+        cps = [int(i) for i in np.flatnonzero(df["changepoint"].to_numpy() == 1)]
+        if not cps:
+            continue
+        bounds = [0, *cps, len(df)]
+        best, best_score = None, -1.0
+        for col in df.columns:
+            if col in ("datetime", "anomaly", "changepoint"):
+                continue
+            x = df[col].to_numpy(dtype=np.float64)
+            sd = float(np.median(np.abs(np.diff(x)))) * 1.4826 / np.sqrt(2) or float(x.std()) or 1.0
+            means = [x[a:b].mean() for a, b in itertools.pairwise(bounds) if b > a]
+            score = max(abs(m - means[0]) for m in means) / sd
+            if score > best_score:
+                best, best_score = col, score
+        name = f"{path.parent.name}/{path.stem}"
+        group = "dev" if zlib.crc32(name.encode()) % 2 == 0 else "held-out"
+        out.append(Series(f"{name}:{best}", df[best].to_numpy(dtype=np.float64), cps, group))
+    return out
+
+
+def synthetic(seed: int = 2020, reps: int = 15) -> list[Series]:
+    """Seeded dev set: every kind of nuisance, with and without level shifts."""
+    rng = np.random.default_rng(seed)
+    out: list[Series] = []
+
+    def ar1(n: int, phi: float) -> np.ndarray:
+        e = rng.standard_normal(n) * np.sqrt(1 - phi * phi)
+        x = np.empty(n)
+        x[0] = rng.standard_normal()
+        for t in range(1, n):
+            x[t] = phi * x[t - 1] + e[t]
+        return x
+
+    kinds = ["white", "ar1-0.3", "ar1-0.6", "spikes", "trend", "variance", "counts", "short"]
+    for r in range(reps):
+        for kind in kinds:
+            for shifted in (False, True):
+                n = int(rng.choice([60, 120, 365, 730])) if kind != "short" else int(rng.integers(24, 48))
+                scale = float(10 ** rng.uniform(-2, 3))
+                level = float(rng.uniform(-5, 5)) * scale
+                phi = {"ar1-0.3": 0.3, "ar1-0.6": 0.6}.get(kind, 0.0)
+                noise = ar1(n, phi) if phi else rng.standard_normal(n)
+                signal = np.zeros(n)
+                cps: list[int] = []
+                if shifted:
+                    k = 1 if n < 100 else int(rng.integers(1, 4))
+                    lo = 10
+                    cands = np.sort(rng.choice(np.arange(lo, n - lo), size=k, replace=False))
+                    cands = [int(c) for c in cands]
+                    kept = []
+                    for c in cands:
+                        if not kept or c - kept[-1] >= 12:
+                            kept.append(c)
+                    for c in kept:
+                        mag = float(rng.uniform(1.5, 4.0)) * (1.0 if phi == 0 else np.sqrt((1 + phi) / (1 - phi)))
+                        signal[c:] += rng.choice([-1.0, 1.0]) * mag
+                    cps = kept
+                if kind == "spikes":
+                    for i in rng.choice(n, size=max(1, n // 60), replace=False):
+                        noise[i] += rng.choice([-1.0, 1.0]) * rng.uniform(6, 15)
+                if kind == "trend":
+                    signal += np.linspace(0.0, rng.choice([-1.0, 1.0]) * rng.uniform(1.0, 3.0), n)
+                if kind == "variance":
+                    at = int(rng.integers(n // 3, 2 * n // 3))
+                    noise[at:] *= rng.uniform(2.0, 3.0)
+                x = level + scale * (signal + noise)
+                if kind == "counts":
+                    lam = float(rng.uniform(2, 20))
+                    base = lam + np.sqrt(lam) * signal
+                    x = rng.poisson(np.maximum(base, 0.1)).astype(float)
+                out.append(Series(f"{kind}-{r}-{'shift' if shifted else 'flat'}", x, cps, "synthetic", [kind]))
+    return out
+
+
+# --------------------------------------------------------------------------- #
+# Running
+# --------------------------------------------------------------------------- #
+
+
+def evaluate(series: list[Series]) -> dict[str, dict[str, list[float]]]:
+    res: dict[str, dict[str, list[float]]] = {m: {"f1": [], "cover": [], "false": [], "secs": []} for m in METHODS}
+    for s in series:
+        for name, fn in METHODS.items():
+            t0 = time.perf_counter()
+            pred = fn(s.values)
+            res[name]["secs"].append(time.perf_counter() - t0)
+            res[name]["f1"].append(f1_score(s.cps, pred))
+            res[name]["cover"].append(covering(s.cps, pred, len(s.values)))
+            if not s.cps:
+                res[name]["false"].append(float(len(pred) > 0))
+    return res
+
+
+def table(title: str, series: list[Series]) -> str:
+    res = evaluate(series)
+    lines = [f"**{title}** ({len(series)} series)", "", "| method | F1 | cover | series with a false stage (of shift-free) | seconds |", "|---|---|---|---|---|"]
+    for name, r in res.items():
+        nf = len(r["false"])
+        false = f"{int(sum(r['false']))} / {nf}" if nf else "–"
+        lines.append(
+            f"| {name} | {np.mean(r['f1']):.3f} | {np.mean(r['cover']):.3f} | {false} | {sum(r['secs']):.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--tssb", default=os.environ.get("TSSB_DIR"), help="TSSB datasets folder (with desc.txt)")
+    ap.add_argument("--synthetic-only", action="store_true")
+    ap.add_argument("--skab", default=os.environ.get("SKAB_DIR"), help="SKAB data folder (with valve1/, other/, ...)")
+    ap.add_argument("--seed", type=int, default=2020, help="seed of the synthetic dev set")
+    ap.add_argument("--held-out-seed", type=int, default=777, help="seed of the synthetic held-out set")
+    ap.add_argument("--max-len", type=int, default=4000, help="skip TSSB series longer than this (0: none)")
+    args = ap.parse_args(argv)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}\n")
+    syn = synthetic(args.seed)
+    print(table("synthetic dev set", syn))
+    by_kind: dict[str, list[Series]] = {}
+    for s in syn:
+        by_kind.setdefault(s.tags[0], []).append(s)
+    for kind, ss in by_kind.items():
+        r = evaluate(ss)["opsgraph"]
+        print(f"  dev set, opsgraph on {kind:9s}: F1 {np.mean(r['f1']):.3f} cover {np.mean(r['cover']):.3f} "
+              f"false stages {int(sum(r['false']))}/{len(r['false'])}")
+    print()
+    print(table("synthetic held-out set (another seed, never used for a choice)", synthetic(args.held_out_seed)))
+    if args.synthetic_only:
+        return 0
+    sets: list[tuple[str, list[Series]]] = []
+    if args.skab:
+        sets.append(("SKAB", load_skab(Path(args.skab))))
+    else:
+        print("\nSKAB skipped: pass --skab or set SKAB_DIR (see the module docstring)")
+    if args.tssb:
+        sets.append(("TSSB", load_tssb(Path(args.tssb), args.max_len or None)))
+    else:
+        print("\nTSSB skipped: pass --tssb or set TSSB_DIR (see the module docstring)")
+    for label, data in sets:
+        print()
+        print(table(f"{label}, all", data))
+        for group in ("dev", "held-out"):
+            print()
+            print(table(f"{label}, {group} half", [s for s in data if s.group == group]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,154 @@
+"""Score ticket triage on the hand-written dev set: ``python -m evals.triage.score [--fit] [--learned]``.
+
+The dev set (``evals/triage/devset.jsonl``) is split deterministically: every
+third ticket (line index % 3 == 2) is the REPORT split, the rest the TUNE
+split. Constants in tools/tickets/{zeroshot,urgency}.py were chosen on TUNE
+only; REPORT is reported as is.
+
+- zero-shot: no labels at all (a new organisation);
+- ``--learned``: a per-organisation model trained on the TUNE labels and
+  combined with the zero-shot prior, scored on REPORT;
+- ``--fit``: grid search of the zero-shot temperatures on TUNE (prints the best).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tools.tickets import classify as cls
+from tools.tickets import learned, urgency, zeroshot
+
+DEVSET = Path(__file__).with_name("devset.jsonl")
+SECOND_SET = Path(__file__).with_name("second_set.jsonl")  # 35 tickets written after the first tuning round
+
+
+def load(path: Path = DEVSET, *, split_name: str | None = None) -> list[dict[str, Any]]:
+    """The rows of a set; DEVSET rows get their split (every third line is REPORT), others ``split_name``."""
+    rows = []
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+        if line.strip():
+            row = json.loads(line)
+            row["split"] = split_name or ("report" if i % 3 == 2 else "tune")
+            rows.append(row)
+    return rows
+
+
+def split(rows: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    return [r for r in rows if r["split"] == name]
+
+
+def calibration(conf: list[float], ok: list[bool], edges: tuple[float, ...] = (0.0, 0.5, 0.7, 0.85, 1.0001)) -> list[tuple[str, int, float, float]]:
+    """(bucket, n, mean confidence, accuracy) per confidence bucket."""
+    out = []
+    c, o = np.array(conf), np.array(ok, dtype=float)
+    for lo, hi in itertools.pairwise(edges):
+        m = (c >= lo) & (c < hi)
+        if m.any():
+            out.append((f"[{lo:.2f},{min(hi, 1):.2f})", int(m.sum()), float(c[m].mean()), float(o[m].mean())))
+    return out
+
+
+def ece(conf: list[float], ok: list[bool]) -> float:
+    n = len(conf)
+    return sum(k * abs(mc - acc) for _, k, mc, acc in calibration(conf, ok, (0.0, 0.2, 0.4, 0.6, 0.8, 1.0001))) / n
+
+
+def evaluate(rows: list[dict[str, Any]], model: learned.TriageModel | None = None) -> dict[str, Any]:
+    res: dict[str, Any] = {"n": len(rows), "product_ok": [], "urgency_ok": [], "product_conf": [], "urgency_conf": [],
+                           "needs_human": 0, "confusion": Counter(), "u_confusion": Counter()}
+    for r in rows:
+        d = cls.triage(r["subject"], r["content"], priority=r.get("priority"), tier=r.get("tier"), model=model)
+        res["product_ok"].append(d.product == r["product"])
+        res["urgency_ok"].append(d.urgency == r["urgency"])
+        res["product_conf"].append(d.product_confidence)
+        res["urgency_conf"].append(d.urgency_confidence)
+        res["needs_human"] += d.needs_human
+        if d.product != r["product"]:
+            res["confusion"][(r["product"], d.product)] += 1
+        if d.urgency != r["urgency"]:
+            res["u_confusion"][(r["urgency"], d.urgency)] += 1
+    res["product_accuracy"] = float(np.mean(res["product_ok"])) if rows else math.nan
+    res["urgency_accuracy"] = float(np.mean(res["urgency_ok"])) if rows else math.nan
+    return res
+
+
+def report(name: str, res: dict[str, Any]) -> None:
+    print(f"{name} (n={res['n']}): product {res['product_accuracy']:.3f}, urgency {res['urgency_accuracy']:.3f}, "
+          f"needs a human {res['needs_human']}; ECE product {ece(res['product_conf'], res['product_ok']):.3f}, "
+          f"urgency {ece(res['urgency_conf'], res['urgency_ok']):.3f}")
+    for label, conf_key, ok_key in (("product", "product_conf", "product_ok"), ("urgency", "urgency_conf", "urgency_ok")):
+        buckets = ", ".join(f"{b} n={k} conf={mc:.2f} acc={acc:.2f}" for b, k, mc, acc in calibration(res[conf_key], res[ok_key]))
+        print(f"  {label} calibration: {buckets}")
+    print(f"  product errors (true, predicted): {dict(res['confusion'].most_common(8))}")
+    print(f"  urgency errors (true, predicted): {dict(res['u_confusion'].most_common(8))}")
+
+
+def fit(rows: list[dict[str, Any]]) -> None:
+    """Temperatures minimising the negative log-likelihood on TUNE."""
+    tune = split(rows, "tune")
+    feats = []
+    for r in tune:
+        subj, body = cls.clean(r["subject"]), cls.clean(r["content"])
+        v = zeroshot.vocabulary_evidence(subj, body)
+        s = zeroshot.description_similarity(f"{subj}\n{body}")
+        u, _ = urgency.impact_points(f"{subj}\n{body}", r.get("priority"), r.get("tier"))
+        feats.append((v, s, u))
+    best = None
+    for dw in (0.0, 4.0, 8.0, 12.0, 16.0):
+        for gp in (0.0, 0.3, 0.6, 1.0, 1.5):
+            for t in (0.3, 0.4, 0.55, 0.7, 0.85, 1.0, 1.3):
+                nll, acc = 0.0, 0
+                for (v, s, _), r in zip(feats, tune, strict=True):
+                    p = zeroshot.softmax(zeroshot.logits(v, s, description_weight=dw, general_prior=gp), t)
+                    k = zeroshot.PRODUCTS.index(r["product"])
+                    nll -= math.log(max(p[k], 1e-9))
+                    acc += int(np.argmax(p) == k)
+                if best is None or (acc, -nll) > (best[0], -best[1]):
+                    best = (acc, nll, dw, gp, t)
+    assert best is not None
+    print(f"product: best on tune acc={best[0] / len(tune):.3f} nll={best[1] / len(tune):.3f} "
+          f"description_weight={best[2]} general_prior={best[3]} temperature={best[4]}")
+    best_u = None
+    for t in (0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 2.0, 2.5):
+        nll = 0.0
+        for (_, _, u), r in zip(feats, tune, strict=True):
+            z = u / t
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            nll -= math.log(max(p[urgency.URGENCIES.index(r["urgency"])], 1e-9))
+        if best_u is None or nll < best_u[0]:
+            best_u = (nll, t)
+    assert best_u is not None
+    print(f"urgency: temperature={best_u[1]} nll={best_u[0] / len(tune):.3f}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--fit", action="store_true", help="grid-search the zero-shot temperatures on the tune split")
+    ap.add_argument("--learned", action="store_true", help="also train on tune labels and score report")
+    args = ap.parse_args()
+    rows = load()
+    if args.fit:
+        fit(rows)
+    for name in ("tune", "report"):
+        report(f"zero-shot {name}", evaluate(split(rows, name)))
+    report("zero-shot second set", evaluate(load(SECOND_SET, split_name="second")))
+    if args.learned:
+        tune = split(rows, "tune")
+        for n in (20, 50, len(tune)):
+            model = cls.train_model([(r["subject"], r["content"], r["product"], r["urgency"], r.get("priority"),
+                                      r.get("tier")) for r in tune[:n]])
+            print(f"  weights: product {model.weight('product'):.2f}, urgency {model.weight('urgency'):.2f}")
+            report(f"learned on {n} tune labels, scored on report", evaluate(split(rows, "report"), model))
+
+
+if __name__ == "__main__":
+    main()

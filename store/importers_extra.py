@@ -1,0 +1,108 @@
+"""Imports accept real exports: fields a JSON/JSONL record carries that opsgraph has no column for are kept in the
+row's ``extra`` (JSONB) and reported as one warning, instead of rejecting the file.
+
+:func:`keeping_unknown_fields` wraps an importer of :data:`store.importers.IMPORTERS`: it splits every record
+into the fields the kind's row model knows and the rest (:func:`store.incident_records.split_fields`), runs the
+importer on the known fields — written to a temporary JSON array with every object on its original line, so
+``line N`` still points into the user's file — and, in the same transaction, merges the rest into ``extra`` by
+the kind's natural key. A file with nothing unknown goes straight to the importer.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+from pydantic import BaseModel
+
+from store import importers as imp
+from store.importers_incidents import unknown_fields_warning
+from store.incident_records import check_storable, split_fields
+
+Importer = Callable[[psycopg.Connection, int, Path], imp.ImportResult]
+
+# kind → (table, row model, natural key fields); table and columns are fixed here, never taken from input.
+KINDS: dict[str, tuple[str, type[BaseModel], tuple[str, ...]]] = {
+    "stations": ("stations", imp.StationRow, ("code",)),
+    "kpi-definitions": ("kpi_definitions", imp.KpiDefinitionRow, ("code",)),
+    "services": ("services", imp.ServiceRow, ("name",)),
+    "commits": ("commits", imp.CommitRow, ("sha",)),
+    "deployments": ("deployments", imp.DeploymentRow, ("external_id",)),
+    "config-changes": ("config_changes", imp.ConfigChangeRow, ("external_id",)),
+    "tickets": ("tickets", imp.TicketRow, ("external_id",)),
+    "runbooks": ("documents", imp.RunbookRow, ("kind", "external_id")),
+}
+
+
+def _same_lines(objects: list[tuple[int, Any]]) -> str:
+    """A JSON array whose objects sit on the lines they came from (``read_records`` skips extra commas)."""
+    by_line: dict[int, list[str]] = {}
+    for line, obj in objects:
+        by_line.setdefault(line, []).append(json.dumps(obj))
+    last = max(by_line) if by_line else 1
+    rows = [", ".join(by_line.get(n, [])) + "," for n in range(1, last + 1)]
+    return "[" + "\n".join(rows) + "]\n"
+
+
+def keeping_unknown_fields(kind: str, importer: Importer) -> Importer:
+    table, model, keys = KINDS[kind]
+
+    def run(conn: psycopg.Connection, org_id: int, path: Path) -> imp.ImportResult:
+        records = imp.read_records(path)
+        known_records: list[tuple[int, Any]] = []
+        extras: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
+        unknown: dict[str, list[int]] = {}
+        errors: list[tuple[int, str]] = []
+        for line, obj in records:
+            if not isinstance(obj, dict):
+                known_records.append((line, obj))
+                continue
+            known, extra = split_fields(obj, model)
+            known_records.append((line, known))
+            if extra:
+                bad = check_storable(extra)
+                if bad:
+                    errors.append((line, "; ".join(bad)))
+                extras.append((line, known, extra))
+                for name in extra:
+                    unknown.setdefault(name, []).append(line)
+        if not extras:
+            return importer(conn, org_id, path)
+        with tempfile.TemporaryDirectory(prefix="opsgraph-import-") as tmp:
+            stripped = Path(tmp) / (path.stem + ".json")
+            stripped.write_text(_same_lines(known_records), encoding="utf-8")
+            try:
+                with conn.transaction():
+                    result = importer(conn, org_id, stripped)
+                    if errors:  # only after the importer's own checks, so every bad row is reported at once
+                        raise imp.ImportRejected(kind, path, errors)
+                    _merge(conn, org_id, table, model, keys, extras)
+            except imp.ImportRejected as exc:
+                raise imp.ImportRejected(kind, path, sorted({*exc.errors, *errors})) from None
+        warning = unknown_fields_warning(unknown)
+        if warning:
+            result.warnings.append(warning)
+        return result
+
+    return run
+
+
+def _merge(conn: psycopg.Connection, org_id: int, table: str, model: type[BaseModel], keys: tuple[str, ...],
+           extras: list[tuple[int, dict[str, Any], dict[str, Any]]]) -> None:
+    where = " AND ".join(f"{k} = %s" for k in keys)
+    with conn.cursor() as cur:
+        for _, known, extra in extras:
+            row = model.model_validate(known)
+            cur.execute(f"UPDATE {table} SET extra = extra || %s WHERE org_id = %s AND {where}",
+                        (Jsonb(extra), org_id, *(getattr(row, k) for k in keys)))
+
+
+def install(importers: dict[str, Importer]) -> None:
+    for kind in KINDS:
+        if kind in importers:
+            importers[kind] = keeping_unknown_fields(kind, importers[kind])

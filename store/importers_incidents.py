@@ -1,0 +1,101 @@
+"""``opsgraph import incidents FILE``: the organisation's own incidents (JSON array or JSONL).
+
+Fields: ``external_id``, ``service``, ``title``, ``severity``, ``status``, ``started_at``, ``detected_at``,
+``resolved_at``, ``summary`` (see :mod:`store.incident_records` for the spellings understood). Fields opsgraph
+has no column for are kept in ``incidents.extra`` and reported as a warning; a file with any bad row is
+rejected whole (``line N: reason``) and nothing is written. Upsert on ``external_id``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+from pydantic import ValidationError
+
+from store.importers import (
+    ImportRejected,
+    ImportResult,
+    _dupes,
+    _names,
+    _reject_if,
+    _unknown,
+    read_records,
+)
+from store.incident_records import ALIASES, IncidentRecord, check_storable, split_fields
+
+
+def validate_records(
+    records: list[tuple[int, Any]], services: dict[str, int],
+) -> tuple[list[tuple[int, IncidentRecord, dict[str, Any]]], list[tuple[int, str]], dict[str, list[int]]]:
+    """``(rows, errors, unknown_fields)`` where ``unknown_fields`` maps a kept field name to its lines."""
+    rows: list[tuple[int, IncidentRecord, dict[str, Any]]] = []
+    errors: list[tuple[int, str]] = []
+    unknown: dict[str, list[int]] = {}
+    for line, obj in records:
+        if not isinstance(obj, dict):
+            errors.append((line, f"expected a JSON object, got {type(obj).__name__}"))
+            continue
+        bad = check_storable(obj)
+        if bad:
+            errors.append((line, "; ".join(bad)))
+            continue
+        known, extra = split_fields(obj, IncidentRecord, ALIASES)
+        try:
+            rec = IncidentRecord.model_validate(known)
+        except ValidationError as exc:
+            errors.append((line, "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg'].removeprefix('Value error, ')}"
+                for e in exc.errors())))
+            continue
+        if rec.service is not None and rec.service not in services:
+            lowered = {k.lower(): k for k in services}
+            if rec.service.lower() in lowered:
+                rec.service = lowered[rec.service.lower()]
+            else:
+                errors.append((line, _unknown(rec.service, "service", services, "; import services first")))
+                continue
+        for name in extra:
+            unknown.setdefault(name, []).append(line)
+        rows.append((line, rec, extra))
+    return rows, errors, unknown
+
+
+def unknown_fields_warning(unknown: dict[str, list[int]]) -> str | None:
+    if not unknown:
+        return None
+    parts = []
+    for name, lines in sorted(unknown.items()):
+        where = f"line {lines[0]}" if len(lines) == 1 else f"{len(lines)} rows from line {lines[0]}"
+        parts.append(f"{name!r} ({where})")
+    return "unknown field(s) kept as metadata: " + ", ".join(parts)
+
+
+def import_incidents(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
+    with conn.cursor() as cur:
+        services = _names(cur, "services", "name", org_id)
+    rows, errors, unknown = validate_records(read_records(path), services)
+    _dupes([(line, r) for line, r, _ in rows], lambda r: r.external_id, "incident", errors)
+    _reject_if(errors, "incidents", path)
+    if not rows:
+        raise ImportRejected("incidents", path, [(1, "no incidents in the file")])
+    with conn.transaction(), conn.cursor() as cur:
+        for _, r, extra in rows:
+            cur.execute(
+                """INSERT INTO incidents (org_id, external_id, title, service_id, severity, status, started_at,
+                       detected_at, resolved_at, summary, extra)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                   ON CONFLICT (org_id, external_id) DO UPDATE SET title = EXCLUDED.title,
+                       service_id = EXCLUDED.service_id, severity = EXCLUDED.severity, status = EXCLUDED.status,
+                       started_at = EXCLUDED.started_at, detected_at = EXCLUDED.detected_at,
+                       resolved_at = EXCLUDED.resolved_at, summary = EXCLUDED.summary, extra = EXCLUDED.extra""",
+                (org_id, r.external_id, r.title, services.get(r.service) if r.service else None, r.severity,
+                 r.status, r.started_at, r.detected_at, r.resolved_at, r.summary, Jsonb(extra)),
+            )
+    warning = unknown_fields_warning(unknown)
+    result = ImportResult("incidents", len(rows), {"with_metadata": sum(1 for _, _, e in rows if e)})
+    if warning:
+        result.warnings.append(warning)
+    return result

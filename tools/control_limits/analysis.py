@@ -1,0 +1,261 @@
+"""Full pipeline: stages, per-stage XmR limits and signals for one or many series.
+
+Every step is a whole-batch array operation over a ``(series, points)`` matrix
+(NaN = gap; gaps are compressed out first and every reported index refers to
+the original position):
+
+1. **Search input** (:mod:`.noise`): isolated outliers pulled in around a
+   running median, the series centred and divided by the square root of its
+   robust long-run noise variance (scale of first differences, widened for
+   lag-1 autocorrelation).
+2. **Candidates** (:mod:`.segmentation`): greedy binary segmentation with the
+   L2 cost, penalty ``PENALTY_FACTOR·ln n`` (3·ln n), stages of at least
+   ``min_size`` points, at most ``max_cps`` picks — exactly what ruptures'
+   ``Binseg(model="l2", jump=1)`` returns on the same input.
+3. **Local re-validation** (:mod:`.refine`): each candidate must show a shift
+   large against the noise of the two stages it separates and fit better as a
+   step than as a line; the weakest failing one is dropped, repeatedly.
+4. **Wheeler confirmation** (:mod:`.rules`): a surviving boundary is kept only
+   when the points after it give Wheeler evidence against the limits of the
+   stage before it (beyond the limits, 3 of 4 beyond a quartile line, run of 8).
+5. **Limits and signals** (:mod:`.xmr`, :mod:`.rules`): per-stage XmR limits
+   (moving ranges never cross a boundary) on the raw values, and the three
+   rules inside each stage, direction-aware through ``higher_is_better``.
+
+``SeriesAnalysis.candidates`` holds the raw picks of step 2.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from tools.control_limits.models import Limits, SeriesAnalysis, Stage, _check_method
+from tools.control_limits.noise import search_input
+from tools.control_limits.refine import prune_candidates
+from tools.control_limits.rules import (
+    _confirm_batch,
+    _emit_signals,
+    _hib_codes,
+    _rule_masks,
+)
+from tools.control_limits.segmentation import (
+    PENALTY_FACTOR,
+    _binseg_batch,
+    _compress,
+    _row_mean_std,
+)
+from tools.control_limits.xmr import _Prefix
+
+# --------------------------------------------------------------------------- #
+# Full pipeline
+# --------------------------------------------------------------------------- #
+
+
+def _analyze_batch(
+    M: np.ndarray,
+    *,
+    higher_is_better: Any,
+    method: str,
+    penalty: float | None,
+    min_size: int,
+    max_cps: int | None,
+    with_signals: bool = True,
+) -> list[SeriesAnalysis]:
+    _check_method(method)
+    if min_size < 1:
+        raise ValueError("min_size must be >= 1")
+    if max_cps is not None and max_cps < 0:
+        raise ValueError("max_cps must be >= 0 or None")
+    n_rows, n = M.shape
+    hib, hib_vals = _hib_codes(higher_is_better, n_rows)
+    if n_rows == 0:
+        return []
+    X, pos, L = _compress(M)
+    mu, _sd = _row_mean_std(X, L)
+    # search on the outlier-clipped series in units of its robust long-run noise
+    Z, Xc, noise = search_input(X, L)
+    searchable = (L >= 2) & np.isfinite(noise.lrv) & (noise.lrv > 0)
+    pens = (
+        np.full(n_rows, float(penalty))
+        if penalty is not None
+        else PENALTY_FACTOR * np.log(np.maximum(L, 2).astype(np.float64))
+    )
+    raw = _binseg_batch(Z, L, pens, min_size, max_cps, search=searchable)
+    raw = [sorted(c) for c in raw]
+    kept = prune_candidates(Xc, L, raw, noise, pens)
+    prefix = _Prefix(X, L, mu)
+    confirmed = _confirm_batch(prefix, L, kept, method)
+
+    # ---- final stages: limits of every (row, stage) in one vectorised pass
+    st_rows: list[int] = []
+    st_a: list[int] = []
+    st_b: list[int] = []
+    for i in range(n_rows):
+        bounds = [0, *(c for c, _, _ in confirmed[i]), int(L[i])]
+        for a, b in itertools.pairwise(bounds):
+            st_rows.append(i)
+            st_a.append(a)
+            st_b.append(b)
+    rows_arr = np.asarray(st_rows, dtype=np.int64)
+    a_arr = np.asarray(st_a, dtype=np.int64)
+    b_arr = np.asarray(st_b, dtype=np.int64)
+    lim = prefix.limits(rows_arr, a_arr, b_arr, method)
+    lim_lists = {k: v.tolist() for k, v in lim.items()}
+
+    n_st = np.bincount(rows_arr, minlength=n_rows)
+    first = np.concatenate([[0], np.cumsum(n_st)[:-1]])
+    max_st = int(n_st.max()) if n_rows else 1
+
+    results: list[SeriesAnalysis] = []
+    stage_lists: list[list[Stage]] = []
+    for i in range(n_rows):
+        stages: list[Stage] = []
+        conf = confirmed[i]
+        f = int(first[i])
+        for j in range(int(n_st[i])):
+            k = f + j
+            lims = Limits(
+                lim_lists["cl"][k], lim_lists["ucl"][k], lim_lists["lcl"][k],
+                lim_lists["url"][k], lim_lists["mr_bar"][k], lim_lists["sigma"][k],
+                lim_lists["q_upper"][k], lim_lists["q_lower"][k], method,
+            )
+            start = 0 if j == 0 else int(pos[i, conf[j - 1][0]])
+            end = n - 1 if j == n_st[i] - 1 else int(pos[i, conf[j][0]]) - 1
+            stages.append(
+                Stage(
+                    phase_number=j + 1,
+                    start=start,
+                    end=end,
+                    limits=lims,
+                    n=st_b[k] - st_a[k],
+                    confirmed_by=None if j == 0 else conf[j - 1][1],
+                    evidence_start=None if j == 0 else int(pos[i, conf[j - 1][2]]),
+                )
+            )
+        stage_lists.append(stages)
+
+    if with_signals:
+        # per-point stage id and limits on the compressed grid
+        marks = np.zeros((n_rows, n + 1), dtype=np.int64)
+        for i in range(n_rows):
+            for c, _, _ in confirmed[i]:
+                marks[i, c] = 1
+        cols = np.arange(n)
+        grp = np.cumsum(marks[:, :n], axis=1)
+        grp[cols[None, :] >= L[:, None]] = -1
+        table_idx = first[:, None] + np.clip(grp, 0, max_st - 1)
+        table_idx = np.minimum(table_idx, rows_arr.size - 1)
+        pl = {k: lim[k][table_idx] for k in ("cl", "ucl", "lcl", "q_upper", "q_lower")}
+        mk = _rule_masks(X, grp, pl["cl"], pl["ucl"], pl["lcl"], pl["q_upper"], pl["q_lower"])
+        signals = _emit_signals(X, pos, grp, mk, hib)
+    else:
+        signals = [[] for _ in range(n_rows)]
+
+    for i in range(n_rows):
+        results.append(
+            SeriesAnalysis(
+                values=M[i],
+                stages=stage_lists[i],
+                signals=signals[i],
+                candidates=[int(pos[i, c]) for c in raw[i]],
+                higher_is_better=hib_vals[i],
+                method=method,
+                penalty=float(pens[i]),
+            )
+        )
+    return results
+
+
+def _as_matrix(matrix: Any) -> np.ndarray:
+    M = np.array(matrix, dtype=np.float64)  # private copy: results keep row views of it
+    if M.ndim == 1:
+        M = M[None, :]
+    if M.ndim != 2:
+        raise ValueError("values must be a 1-D series or a 2-D (n_series, n_points) array")
+    return M
+
+
+def analyze_many(
+    matrix: np.ndarray | Sequence[Sequence[float]],
+    *,
+    higher_is_better: bool | None | Sequence[bool | None] = None,
+    method: str = "mean",
+    penalty: float | None = None,
+    min_size: int = 8,
+    max_cps: int | None = 5,
+) -> list[SeriesAnalysis]:
+    """Analyse every row of ``matrix`` (n_series, n_points; NaN = gap) at once.
+
+    Stage detection, XmR limits and signals are computed with whole-batch
+    array operations.  ``higher_is_better`` is a scalar or one value per row;
+    ``penalty=None`` uses ``3·ln(n)`` with ``n`` the row's non-missing count
+    (on the series measured in its robust long-run noise, see :mod:`.noise`).
+    Row ``i`` of the result equals ``analyze_series(matrix[i], ...)``.
+    """
+    M = _as_matrix(matrix)
+    return _analyze_batch(
+        M,
+        higher_is_better=higher_is_better,
+        method=method,
+        penalty=penalty,
+        min_size=min_size,
+        max_cps=max_cps,
+    )
+
+
+def analyze_series(
+    values: Sequence[float] | np.ndarray,
+    *,
+    higher_is_better: bool | None = None,
+    method: str = "mean",
+    penalty: float | None = None,
+    min_size: int = 8,
+    max_cps: int | None = 5,
+) -> SeriesAnalysis:
+    """Stages, per-stage XmR limits and signals of one series (NaN = gap)."""
+    x = np.asarray(values, dtype=np.float64)
+    if x.ndim != 1:
+        raise ValueError("values must be 1-D")
+    return analyze_many(
+        x[None, :],
+        higher_is_better=higher_is_better,
+        method=method,
+        penalty=penalty,
+        min_size=min_size,
+        max_cps=max_cps,
+    )[0]
+
+
+def detect_stages(
+    values: Sequence[float] | np.ndarray,
+    *,
+    penalty: float | None = None,
+    min_size: int = 8,
+    max_cps: int | None = 5,
+    method: str = "mean",
+) -> tuple[list[Stage], list[int]]:
+    """Detect stages of one series.
+
+    Returns ``(stages, candidates)``: the confirmed stages with their limits,
+    and the raw change points of the search (original indices) before
+    Wheeler confirmation.  ``penalty=None`` means ``3·ln(n)`` (``n`` =
+    non-missing values).
+    """
+    x = np.asarray(values, dtype=np.float64)
+    if x.ndim != 1:
+        raise ValueError("values must be 1-D")
+    res = _analyze_batch(
+        x[None, :],
+        higher_is_better=None,
+        method=method,
+        penalty=penalty,
+        min_size=min_size,
+        max_cps=max_cps,
+        with_signals=False,
+    )[0]
+    return res.stages, res.candidates
+

@@ -1,0 +1,201 @@
+"""Urgency from impact (pure): who is affected, how badly, whether there is a way around it, and by when.
+
+Urgency is read from the IMPACT a ticket describes, never from its product:
+
+- scope: everyone / the whole organisation, a team or site, one person;
+- severity: production down or business stopped, a security breach or data
+  exposure in progress, blocked, degraded (slow, intermittent);
+- a workaround (or explicitly none), a deadline;
+- versus a question, a how-to, a feature request, planning or cosmetics.
+
+Each cue adds points to some of the four urgencies (``critical``, ``high``,
+``medium``, ``low``); the customer's stated priority and tier are weak
+evidence. A softmax (temperature fitted on the tune third of the dev set)
+turns the points into calibrated probabilities.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+URGENCIES: tuple[str, ...] = ("critical", "high", "medium", "low")
+TEMPERATURE = 0.8
+
+_NUM = r"(?:\d{1,3}(?:[,.]\d{3})+|\d+)"
+_PEOPLE = r"(?:users?|people|employees|staff|persons?|agents|engineers|developers|admins|administrators|colleagues|members|workers|scientists|analysts|traders|nurses|doctors|students|hires|contractors|consultants|technicians|operators|drivers|teachers|customers|clients|suppliers|stores|shops|branches|sites|offices|locations|plants|terminals|workstations|devices)"
+
+# (name, pattern, points per urgency: critical, high, medium, low). Patterns run on lower-cased text.
+CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
+    # --- scope
+    ("everyone affected",
+     (r"\b(every(one|body)|all (of )?(our |the )?(users|employees|staff|people|admins|administrators|locations|offices|sites|branches|stores|remote)|"
+     r"every (single )?(user|employee|staff member|person|office|site|location|branch|customer)|worldwide|globally|"
+     r"whole (company|organi[sz]ation|org|tenant|business)|entire (company|organi[sz]ation|org|business|tenant)|"
+     r"company[- ]wide|organi[sz]ation[- ]wide|across (the|our) (whole )?(company|organi[sz]ation)|"
+     r"(nobody|no one|noone|none of us|no (customer|user|employee|client)s?) (in the company |here )?(can|could|is able)|"
+     r"for every (user|employee|office|location))\b"),
+     (3.0, 0.3, -0.5, -1.5)),
+    ("a whole site affected", r"\ball (of )?(the |our )?\d[\d,.]* ", (1.5, 1.0, -0.5, -1.0)),
+    ("many affected", rf"\b({_NUM}[,.]?\d* (remote )?{_PEOPLE})\b", (0.0, 0.0, 0.0, 0.0)),  # sized below
+    ("a team or site affected",
+     (r"\b((whole|entire|all the|all of the|all our) (\w+ ){0,2}(team|department|dept|division|floor|office|branch|site|plant|factory|call cent(er|re)|contact cent(er|re)|helpdesk|service desk|warehouse|store|hospital|campus)|"
+     r"\w+ (team|department|dept|division|office|floor|branch|plant)( \([^)]*\))? (is |are )?(blocked|stuck|unable|can'?t|cannot|could not|lost|loses|gets)|"
+     r"many (users|people|employees)|several (users|people|offices|sites|teams)|dozens of|a lot of (users|people))\b"),
+     (0.3, 2.0, 0.0, -1.0)),
+    ("users not affected",
+     r"\b((users|employees|staff|people) (are )?not (yet )?(affected|impacted)|not affected yet|no (user|business|customer) impact)\b",
+     (-2.5, 0.5, 0.5, 0.0)),
+    ("nothing works", r"\b((can'?t|cannot|unable to|can not) (\w+ ){0,4}(anything|any (website|site|page|app|application)s?)|nothing (loads|works)|blocked from everything)\b",
+     (0.8, 1.2, -0.5, -1.0)),
+    ("one person affected",
+     (r"\b(only (me|her|him|one|this (user|file|laptop|machine))|just me|for me only|one (user|person|developer|colleague|employee|lawyer|\w+ user)|"
+     r"a single (user|person)|(others|everyone else|colleagues|my colleagues|the rest) (are|is|seem|can)\b|"
+     r"(my|her|his) (laptop|computer|machine|account))\b"),
+     (-1.5, -0.5, 1.5, 0.2)),
+    # --- severity
+    ("production down / business stopped",
+     (r"\b(outage|production (is )?(down|impact|incident|outage)|prod down|(is|are|went|goes) down\b|completely down|"
+     r"(business|operations?|work) (has |have )?(stopped|halted|at a standstill)|can'?t (take|process) (card )?payments|"
+     r"stopped working for (all|every)|total(ly)? (outage|down|broken)|cannot work|can'?t work|nobody can work|"
+     r"(is|are|went) dead|(is|are|went|gone) offline|not responding|unresponsive|halted|lost (all )?(internet|connectivity|access))"),
+     (2.5, 1.0, -0.5, -1.5)),
+    ("security breach or data exposure",
+     (r"\b(breach|breached|compromised?|attacker|hacked|exfiltrat\w*|data theft|stealing|ransomware|"
+     r"(data|records?|files?) (are |is |were )?(exposed|leaked|leaking|readable)|exposure|leak(ed|ing|s)?\b(?! prevention)|"
+     r"malware (is )?spreading|spreading|active (attack|incident)|(security|pci|gdpr|privacy|data) incident|unauthori[sz]ed access|"
+     r"phished|contain (it|this|the (incident|breach|leak))|in (plain ?text|clear ?text)|unprotected|"
+     r"command[- ]and[- ]control|c2\b|beaconing|reportable|72 ?h)"),
+     (3.0, 0.5, -0.5, -1.5)),
+    ("blocked",
+     (r"\b(can'?t|cannot|can not|could not|couldn'?t|unable to|not able to|blocked|stuck|lost access|unreachable|"
+     r"(?<!not )blocked|denied|refused|rejected|fails?|failing|failed|broken|not working|doesn'?t work|don'?t work|won'?t|stopped)\b"),
+     (0.3, 0.8, 0.5, -0.8)),
+    ("no workaround", r"\b(no workaround|no fallback|no other way|no alternative|without (a )?workaround)\b",
+     (1.5, 1.2, -1.0, -1.0)),
+    ("workaround",
+     (r"\b(workaround|work around|meanwhile|in the meantime|for now|temporar(il)?y|as a fallback|fallback|"
+     r"retry|retries|reconnect|manually|partly helps|can (still )?use|instead)\b"),
+     (-1.5, -0.8, 2.0, 0.3)),
+    ("degraded",
+     (r"\b(slow|slowly|slower|latency|intermittent(ly)?|from time to time|sometimes|occasionally|sporadic(ally)?|flaky|"
+     r"every (few|\d+) (minutes|hours)|\d+ in \d+|choppy|drops?|times? out|timeout|works?,? (just|but)|painfully)\b"),
+     (-0.5, 0.6, 1.0, -0.3)),
+    ("deadline",
+     (r"\b(today|tonight|tomorrow|by (monday|tuesday|wednesday|thursday|friday|"
+     r"saturday|sunday|eod|end of day|\d{1,2}(:\d\d)? ?(am|pm)?|noon)|before (monday|tuesday|wednesday|thursday|friday|the)|"
+     r"deadline|due (on|by|today|tomorrow|thursday|friday)|"
+     r"(milestone|go[- ]live|launch|release|audit|cut[- ]?off) (is |are )?(due )?(on )?(today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday)|quarter[- ]end|month[- ]end|quarter end|end of (the )?(quarter|month))\b"),
+     (0.3, 1.2, 0.2, -0.7)),
+    ("urgency words",
+     (r"(\burgent(ly)?\b|\basap\b|\bimmediately\b|\bemergency\b|\bright now\b|\bright away\b|\bescalate\b|!!|\bnow!|"
+     r"\bcall me\b|all hands|\bnow[.!])"),
+     (1.2, 1.0, -0.3, -1.5)),
+    # --- questions, requests, planning
+    ("question / how-to",
+     (r"(\bhow (do|can|to|is|does|should)\b|\bwhat (is|are|'s) (the )?(process|procedure|recommended|best)|\bis (it|there) (possible|a way|a doc)|"
+     r"\bcan (we|i|you) (\w+ )?(add|get|upload|use|enforce|export|explain|mark|confirm|block)\b|\bdo(es)? (you|your)\b|"
+     r"\bwhich (ports?|check|version|option)\b|\bwhere (can|do|is)\b|\bquestion\b|\bquick one\b|\bexplain\b|\b(is there|where is|where are|link to|find) (the |a |any )?(docs?|documentation)\b|\bdocumentation (for|on|about)\b|"
+     r"\b(how|possible|why)\?|\bcan your (platform|product|service|tool|console)\b|\bwhat does it cost\b|\bjust curious\b)"),
+     (-1.0, -0.8, -0.2, 1.8)),
+    ("feature request / planning",
+     (r"\b(feature request|feature req|would (be|love|like)|it would be (nice|great)|nice to have|roadmap|"
+     r"(any |is it )?planned|planning (to|for|ahead|our|the rollout)|evaluat(e|ing)|pilot|next (quarter|month|year)|q[1-4]\b|in the future|before go[- ]live|"
+     r"we plan|we want to|we'?d like)"),
+     (-1.5, -1.0, -0.3, 2.0)),
+    ("no impact / cosmetic",
+     (r"\b(not urgent|no rush|no urgency|low impact|no (real )?impact|not (really )?(urgent|important|blocking)|cosmetic|minor|"
+     r"annoy(ing|ance)|whenever you (can|get a chance)|only affects (monitoring|reports?|reporting)|no real)\b"),
+     (-2.0, -1.2, -0.3, 2.5)),
+    ("administrative request",
+     (r"\b(please (change|update|send|add|remove|correct|cancel|extend)|(can|could) (you|our [\w ]{0,20}) send|"
+     r"who (do|should) (i|we) contact|we need an? (signed|copy|quote|export)|needed\b|update it|"
+     r"(can|could) you (reissue|resend|re-send|issue|update|change|correct)|a quote)"),
+     (-1.0, -0.8, 0.0, 1.5)),
+]
+
+SCOPES = {"everyone affected", "a whole site affected", "a team or site affected"}
+PROBLEMS = {"production down / business stopped", "security breach or data exposure", "blocked", "degraded",
+            "nothing works", "no workaround", "urgency words"}
+PRIORITY_POINTS = 0.8  # the customer's stated priority, towards the same urgency
+TIER_POINTS = {"enterprise": (0.3, 0.2, 0.0, -0.2), "free": (-0.3, -0.2, 0.1, 0.3)}
+BASELINE = (0.0, 0.3, 0.8, 0.5)  # a ticket with no cue at all: most often a medium-sized problem
+
+_COMPILED = [(name, re.compile(rx, re.IGNORECASE), np.array(pts)) for name, rx, pts in CUES]
+_NEGATED = re.compile(
+    r"\b(not (really |very |that |so )?(urgent|important|blocking|critical)|no rush|no urgency|"
+    r"no (workaround|fallback|other way|alternative)|without (a )?workaround)\b", re.IGNORECASE)
+_NEGATION_CUES = {"no impact / cosmetic", "no workaround"}  # read on the raw text, the others on the text without them
+_SIZE = re.compile(rf"\b({_NUM}) (?:\w+ )?{_PEOPLE}\b", re.IGNORECASE)
+
+
+def _size_points(n: int) -> np.ndarray:
+    """Points for a stated number of affected people or sites."""
+    if n >= 500:
+        return np.array([2.5, 1.0, -0.5, -1.5])
+    if n >= 10:
+        return np.array([0.3, 2.0, 0.0, -1.0])
+    if n >= 2:
+        return np.array([-0.3, 0.5, 1.0, 0.0])
+    return np.zeros(4)
+
+
+@dataclass
+class UrgencyEvidence:
+    probabilities: dict[str, float]
+    cues: list[str] = field(default_factory=list)  # names of the impact cues found
+    points: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return max(URGENCIES, key=lambda u: (self.probabilities[u], -URGENCIES.index(u)))
+
+
+def impact_points(text: str, priority: str | None = None, tier: str | None = None) -> tuple[np.ndarray, list[str]]:
+    """Urgency points (critical, high, medium, low) of a ticket text and the names of the cues found."""
+    t = (text or "").replace("\u2019", "'")
+    # negated urgency ("not urgent", "no rush") is its own cue and must not also read as "urgent"
+    t_pos = _NEGATED.sub(" ", t)
+    pts = np.array(BASELINE, dtype=float)
+    cues: list[str] = []
+    for name, rx, add in _COMPILED:
+        if name == "many affected":
+            continue
+        if (rx.search(t) if name in _NEGATION_CUES else rx.search(t_pos)):
+            pts += add
+            cues.append(name)
+    # Scope measures an impact: "for everybody else" in a request or "750 users" in a quote is no outage.
+    if not set(cues) & PROBLEMS:
+        for name, _, add in _COMPILED:
+            if name in SCOPES and name in cues:
+                pts -= add
+                cues.remove(name)
+    elif not {"everyone affected", "a whole site affected"} & set(cues):  # a stated number of people sizes the scope
+        sizes = [int(re.sub(r"[,.]", "", m.group(1))) for m in _SIZE.finditer(t_pos)]
+        sizes = [n for n in sizes if n < 10_000_000]
+        if sizes:
+            n = max(sizes)
+            pts += _size_points(n)
+            cues.append(f"{n} affected")
+    if priority in URGENCIES:
+        pts[URGENCIES.index(priority)] += PRIORITY_POINTS
+        cues.append(f"stated priority {priority}")
+    if tier in TIER_POINTS:
+        pts += np.array(TIER_POINTS[tier])
+        cues.append(f"{tier} tier")
+    return pts, cues
+
+
+def classify_urgency(subject: str, content: str, *, priority: str | None = None, tier: str | None = None,
+                     temperature: float = TEMPERATURE) -> UrgencyEvidence:
+    """Urgency probabilities of a (cleaned) ticket from the impact it describes."""
+    pts, cues = impact_points(f"{subject}\n{content}", priority, tier)
+    z = pts / max(temperature, 1e-6)
+    p = np.exp(z - z.max())
+    p = p / p.sum()
+    return UrgencyEvidence(
+        probabilities={u: float(v) for u, v in zip(URGENCIES, p, strict=True)}, cues=cues,
+        points={u: round(float(v), 3) for u, v in zip(URGENCIES, pts, strict=True)},
+    )

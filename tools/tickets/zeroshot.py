@@ -1,0 +1,146 @@
+"""Zero-shot product triage (pure): a ticket matched against what each product category is.
+
+Two signals, both built only from :mod:`tools.tickets.vocab` (domain
+knowledge, no tickets):
+
+1. the curated vocabulary: weighted terms found in the (cleaned) ticket, the
+   subject counting more, asides ("unrelated, but…") less;
+2. character n-gram TF-IDF similarity to each category's description, which
+   still sees typos and word forms the vocabulary misses.
+
+The two become logits (plus a small prior for GENERAL, the category of
+tickets about no product) and a softmax with a temperature fitted on the tune
+third of ``evals/triage/devset.jsonl`` turns them into calibrated
+probabilities.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from tools.tickets.vocab import DESCRIPTIONS, VOCABULARY
+
+PRODUCTS: tuple[str, ...] = ("CASB", "SWG", "ZTNA", "DLP", "SSPM", "CFW", "GENERAL")
+
+# Fitted on the tune split (evals/triage/score.py --fit): see docs in evals/triage/README.md.
+VOCAB_WEIGHT = 1.0  # logit per unit of log1p(vocabulary score)
+DESCRIPTION_WEIGHT = 8.0  # logit per unit of (centred) description similarity
+GENERAL_PRIOR = 0.6  # logit added to GENERAL: with no product evidence a ticket is general
+TEMPERATURE = 0.55
+SUBJECT_WEIGHT = 1.5
+ASIDE_WEIGHT = 0.3
+
+_ASIDE = re.compile(
+    r"\b(unrelated|not related|by the way|side note|separately|for context|not affected|not involved|"
+    r"works fine|is fine|are fine|unchanged)\b",
+    re.IGNORECASE,
+)
+_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
+def normalise(text: str) -> str:
+    """Lower case; hyphens, slashes and underscores read as spaces; one space between words."""
+    return re.sub(r"\s+", " ", re.sub(r"[-_/]", " ", (text or "").lower())).strip()
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in (p.strip() for p in _SPLIT.split(text or "")) if s]
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> tuple[re.Pattern[str], dict[str, dict[str, float]]]:
+    """One alternation of every term, longest first (so at each position the longest term wins), and the weights."""
+    terms: dict[str, dict[str, float]] = {}
+    for label, items in VOCABULARY.items():
+        for term, w in items:
+            terms.setdefault(normalise(term), {})[label] = float(w)
+    ordered = sorted(terms, key=lambda t: (-len(t), t))
+    rx = re.compile(r"(?<!\w)(" + "|".join(re.escape(t) for t in ordered) + r")(?:s|es)?(?!\w)")
+    return rx, terms
+
+
+@dataclass
+class VocabularyEvidence:
+    scores: dict[str, float] = field(default_factory=dict)
+    hits: dict[str, list[str]] = field(default_factory=dict)
+
+    def top_hits(self, label: str, n: int = 4) -> list[str]:
+        return list(dict.fromkeys(self.hits.get(label, [])))[:n]
+
+
+def _match(sentence: str, weight: float, out: VocabularyEvidence) -> None:
+    rx, terms = _compiled()
+    for m in rx.finditer(normalise(sentence)):
+        term = m.group(1)
+        for label, w in terms[term].items():
+            out.scores[label] = out.scores.get(label, 0.0) + w * weight
+            out.hits.setdefault(label, []).append(term)
+
+
+def vocabulary_evidence(subject: str, content: str) -> VocabularyEvidence:
+    out = VocabularyEvidence()
+    for s in sentences(subject):
+        _match(s, SUBJECT_WEIGHT, out)
+    for s in sentences(content):
+        _match(s, ASIDE_WEIGHT if _ASIDE.search(s) else 1.0, out)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _description_model():  # type: ignore[no-untyped-def]
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    docs = [DESCRIPTIONS[p] + " " + " ".join(t for t, _ in VOCABULARY[p]) for p in PRODUCTS]
+    vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, preprocessor=normalise)
+    matrix = vec.fit_transform(docs)
+    return vec, matrix
+
+
+def description_similarity(text: str) -> dict[str, float]:
+    """Cosine similarity of the text to each category's description (char 3-5-grams, TF-IDF)."""
+    vec, matrix = _description_model()
+    q = vec.transform([text])
+    sims = (matrix @ q.T).toarray().ravel()
+    return {p: float(s) for p, s in zip(PRODUCTS, sims, strict=True)}
+
+
+def softmax(z: np.ndarray, temperature: float) -> np.ndarray:
+    z = np.asarray(z, dtype=float) / max(temperature, 1e-6)
+    z = z - z.max()
+    e = np.exp(z)
+    return e / e.sum()
+
+
+@dataclass
+class ZeroShot:
+    probabilities: dict[str, float]
+    vocabulary: VocabularyEvidence
+    similarity: dict[str, float]
+
+    @property
+    def label(self) -> str:
+        return max(PRODUCTS, key=lambda p: (self.probabilities[p], -PRODUCTS.index(p)))
+
+
+def logits(vocab: VocabularyEvidence, sims: dict[str, float], *, vocab_weight: float = VOCAB_WEIGHT,
+           description_weight: float = DESCRIPTION_WEIGHT, general_prior: float = GENERAL_PRIOR) -> np.ndarray:
+    s = np.array([sims[p] for p in PRODUCTS])
+    s = s - s.mean()
+    v = np.array([math.log1p(vocab.scores.get(p, 0.0)) for p in PRODUCTS])
+    z = vocab_weight * v + description_weight * s
+    z[PRODUCTS.index("GENERAL")] += general_prior
+    return z
+
+
+def classify_product(subject: str, content: str, *, temperature: float = TEMPERATURE) -> ZeroShot:
+    """Product probabilities of a (cleaned) ticket from domain knowledge alone."""
+    vocab = vocabulary_evidence(subject, content)
+    sims = description_similarity(f"{subject}\n{content}")
+    p = softmax(logits(vocab, sims), temperature)
+    return ZeroShot(probabilities={k: float(v) for k, v in zip(PRODUCTS, p, strict=True)}, vocabulary=vocab,
+                    similarity=sims)
