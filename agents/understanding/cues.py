@@ -25,10 +25,11 @@ _WHY = re.compile(r"\b(why|caus\w*|root[- ]cause|what changed|what happened|expl
                   r"tank\w*|plummet\w*|went (?:up|down)|deteriorat\w*|broke|broken)\b", _I)
 _CHANGELOG = re.compile(r"\b(deploy\w*|releas\w*|rollouts?|roll(?:ed)? out|rollbacks?|rolled back|shipped|ship|"
                         r"commits?|committed|merged|config(?:uration)?\s+changes?|changed\s+(?:the\s+)?config\w*|"
-                        r"changelog|change log|who changed|what changed in|depend\w*|"
+                        r"changelog|change log|who changed|what changed in|depend\w*|call|"
+                        r"(?:any(?:thing)?|recent|latest|new)\s+changes?|changed\s+(?:in|on|to)|changes\s+(?:to|in|on)|"
                         r"upstream|downstream|calls)\b", _I)
 _BLAME = re.compile(r"\b(broke|break|breaking|caus\w*|responsible|led to|culprit|blame\w*|why)\b", _I)  # → correlate
-_DEPENDS = re.compile(r"\b(depend\w*|upstream|downstream|calls)\b", _I)
+_DEPENDS = re.compile(r"\b(depend\w*|upstream|downstream|calls?)\b", _I)
 _COMPARE = re.compile(r"\b(vs\.?|versus|compare\w*|comparison|against|between|relative to|differ\w*)\b", _I)
 _RANK = re.compile(r"\b(worst|best|top\s*\d*|bottom\s*\d*|lowest|highest|least|most|fewest|rank\w*|leaderboard|"
                    rf"which\s+{_PLACE}|{_PLACE}\s+(?:with|has|had|have)\s+the|"
@@ -119,3 +120,27 @@ def _pasted_ticket(q: str) -> TicketText | None:
         return None
     first = re.split(r"(?<=[.!?])\s+|\n", body, maxsplit=1)
     return TicketText(subject=first[0][:200], content=body)
+
+
+# "list stations", "which stations are in the West region?", "what KPIs do you track?": the catalog itself.
+CATALOG_ASK = re.compile(r"^\W*(?:list|show|which|what|name)\b(?:\s+(?:me|all|are|the|our|of|do|you|we|have|track|"
+                         r"there))*\s+(stations|regions|kpis|metrics|services|sites|depots|locations)\b", _I)
+
+
+def catalog_answer(q: str, cat: Catalog) -> str | None:
+    """The organisation's own lists, when that is what was asked (no tool needed: it is the catalog)."""
+    m = CATALOG_ASK.search(q)
+    if not m or re.search(r"\b(attention|need\w*|warning|critical|red|worst|best|wrong|signals?|alert\w*|breach\w*|"
+                          r"drop\w*|why|changed?|deploy\w*)\b", q, _I):
+        return None
+    what = m.group(1).lower()
+    if what in ("kpis", "metrics"):
+        return "The KPIs I track: " + "; ".join(f"{v[0]} ({c})" for c, v in cat.kpis.items()) + "."
+    if what == "regions":
+        return "The regions: " + "; ".join(f"{n} ({c})" for c, n in cat.regions.items()) + "."
+    if what == "services":
+        return "The services: " + ", ".join(cat.services) + "."
+    region = next((c for c, n in cat.regions.items() if re.search(rf"\b({re.escape(c)}|{re.escape(n)})\b", q, _I)), None)
+    items = [(c, n) for c, n in cat.stations.items() if region is None or cat.station_regions.get(c) == region]
+    where = f" in {cat.regions[region]}" if region else ""
+    return f"The stations{where}: " + "; ".join(f"{n} ({c})" for c, n in items) + "."

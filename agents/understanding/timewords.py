@@ -58,6 +58,15 @@ def _past(month: int, day: int, today: dt.date, year: int | None) -> dt.date | N
     return d
 
 
+def _this_month_day(day: int, today: dt.date) -> dt.date | None:
+    """"the 3rd": that day of this month, or of last month when it is still to come."""
+    d = _d(today.year, today.month, day)
+    if d and d > today:
+        prev = today.replace(day=1) - dt.timedelta(days=1)
+        d = _d(prev.year, prev.month, day)
+    return d
+
+
 def _n(s: str) -> int:
     return int(s) if s.isdigit() else _NUM[s]
 
@@ -147,6 +156,17 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
         if m.group(0) in ("right now", "currently"):
             return None, None, None
         return _win(today, today, "today", single=True), None, m
+    if m := re.search(r"\b(?:over|during|on|at|for)\s+the\s+weekend\b|\bthis\s+(?:past\s+)?weekend\b", q):
+        sat = monday - dt.timedelta(days=2) if today.weekday() < 5 else monday + dt.timedelta(days=5)
+        return _win(sat, min(sat + dt.timedelta(days=1), today), "the weekend"), None, m
+    if m := re.search(r"\bbetween\s+the\s+(\d{1,2})(?:st|nd|rd|th)?\s+and\s+the\s+(\d{1,2})(?:st|nd|rd|th)?\b", q):
+        d1, d2 = _this_month_day(int(m.group(1)), today), _this_month_day(int(m.group(2)), today)
+        if d1 and d2:
+            return _win(d1, d2, m.group(0)), None, m
+    if m := re.search(r"\b(?:on\s+)?the\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?[a-z]{3})", q):
+        d = _this_month_day(int(m.group(1)), today)
+        if d:
+            return _win(d, d, m.group(0), single=True), None, m
     if m := re.search(r"\b(?:the\s+)?(?:last|previous|past|prior)\s+(?:week(?:end)?|wk)\b", q):
         if m.group(0).endswith("end"):
             sat = monday - dt.timedelta(days=2)

@@ -430,6 +430,17 @@ CASES += [
     (D, "what's the weather", {"prior": ["otp mx at JFK"], "op": "out_of_scope"}),
 ]
 
+CASES += [
+    (D, "Has anything changed in payments recently?", {"op": "changelog", "svc": ["payments"]}),
+    (D, "recent changes to checkout-api", {"op": "changelog", "svc": ["checkout-api"]}),
+    (R, "which services does fare-engine call", {"op": "changelog", "svc": ["fare-engine"], "deps": True}),
+    (D, "otp mx at dal over the weekend", {"op": "lookup", "at": ["DAL"], "win": ("2026-11-14", "2026-11-15")}),
+    (D, "otp mx at dal on the 3rd", {"op": "lookup", "at": ["DAL"], "day": "2026-11-03"}),
+    (D, "otp mx at dal between the 1st and the 10th", {"op": "lookup", "at": ["DAL"], "win": ("2026-11-01", "2026-11-10")}),
+    (D, "otp mx at dal on the 25th", {"op": "lookup", "at": ["DAL"], "day": "2026-10-25"}),
+    (D, "what changed before checkout-api's p99 jumped on the 8th?", {"op": "explain", "svc": ["checkout-api"], "day": "2026-11-08"}),
+]
+
 # Names any way people type them: code, lower-case code after "at", the full name, a part of it, a typo.
 _NAMES = {
     D: [("DAL", "DAL", "dal", "Dallas Love Field", "dallas", "dalas"), ("HOU", "HOU", "hou", "Houston Hobby", "houston", "huston"),
@@ -516,3 +527,12 @@ def test_help_and_out_of_scope_answers_name_the_organisations_own_things(org: st
     others = [o for o in ORGS if o != org]
     for other in others:  # never another organisation's names
         assert next(iter(ORGS[other].stations)) not in refused.replace(station, "")
+
+
+def test_catalog_questions_are_answered_from_the_catalog() -> None:
+    r = route("Which stations are in the West region?", {}, ORGS[D], TODAY, None)
+    assert r.specialists == [] and "PHX" in r.notices[0] and "DAL" not in r.notices[0]
+    r = route("what KPIs do you track?", {}, ORGS[R], TODAY, None)
+    assert all(code in r.notices[0] for code in ORGS[R].kpis)
+    r = route("list services", {}, ORGS[H], TODAY, None)
+    assert "ehr-gateway" in r.notices[0]
