@@ -165,7 +165,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if s.deployments or s.config_changes or s.commits:
         return "changelog"
     if s.services and not s.incidents and _CHANGELOG.search(q) and not re.search(
-            r"\bbefore\b.*\b(jump|spik|drop|r[io]se|fell|went)", q, _I) \
+            r"\bbefore\b.*\b(jump|spik|drop|r[io]se|fell|went)|\bchang\w*\b.*\bbefore\b", q, _I) \
             and not _BLAME.search(q):
         plan.include_dependencies = bool(_DEPENDS.search(q))
         return "changelog"

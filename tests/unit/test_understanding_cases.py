@@ -441,6 +441,11 @@ CASES += [
     (D, "what changed before checkout-api's p99 jumped on the 8th?", {"op": "explain", "svc": ["checkout-api"], "day": "2026-11-08"}),
 ]
 
+CASES += [
+    (D, "What changed on orders-db-proxy before the errors on 2026-11-13?", {"op": "explain", "svc": ["orders-db-proxy"], "day": "2026-11-13"}),
+    (R, "what changed in ledger-svc before the timeouts yesterday", {"op": "explain", "svc": ["ledger-svc"]}),
+]
+
 # Names any way people type them: code, lower-case code after "at", the full name, a part of it, a typo.
 _NAMES = {
     D: [("DAL", "DAL", "dal", "Dallas Love Field", "dallas", "dalas"), ("HOU", "HOU", "hou", "Houston Hobby", "houston", "huston"),
