@@ -135,6 +135,46 @@ def worker(
     )
 
 
+class SupervisedWorker:
+    """A worker that is replaced when it dies (Postgres restarted under it, a lost connection): ``run()`` keeps
+    one procrastinate worker going, with a growing pause between restarts, until ``stop()``."""
+
+    def __init__(self, factory: Callable[[], Worker], *, max_backoff: float = 15.0) -> None:
+        self._factory = factory
+        self._max_backoff = max_backoff
+        self._current: Worker | None = None
+        self._stopping = asyncio.Event()
+        self.restarts = 0
+
+    async def run(self) -> None:
+        delay = 0.5
+        while not self._stopping.is_set():
+            self._current = self._factory()
+            try:
+                await self._current.run()
+                if self._stopping.is_set():
+                    return
+                log.warning("the job worker stopped on its own; starting a new one in %.1f s", delay)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - any failure of the worker loop is survived by restarting it
+                if self._stopping.is_set():
+                    return
+                log.warning("the job worker failed (%s: %s); starting a new one in %.1f s", type(exc).__name__, exc,
+                            delay)
+            self.restarts += 1
+            try:
+                await asyncio.wait_for(self._stopping.wait(), delay)
+            except TimeoutError:
+                pass
+            delay = min(delay * 2, self._max_backoff)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._current is not None:
+            self._current.stop()
+
+
 async def drain(app: procrastinate.App, queue: str, *, assistant: Assistant, publish: Any, settings: Settings) -> None:
     """Execute what is waiting on ``queue`` in this process, then return (``opsgraph ask``)."""
     w = worker(app, settings, assistant=assistant, publish=publish, concurrency=1, queues=[queue], wait=False,

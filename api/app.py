@@ -104,8 +104,9 @@ def create_app(
         app.state.opsgraph = state
         in_process = None
         if worker:
-            in_process = jobs.worker(assistant.queue, settings, assistant=assistant, publish=hub.publish,
-                                     concurrency=settings.worker_concurrency, name="opsgraph-serve")
+            in_process = jobs.SupervisedWorker(lambda: jobs.worker(
+                assistant.queue, settings, assistant=assistant, publish=hub.publish,
+                concurrency=settings.worker_concurrency, name="opsgraph-serve"))
             worker_task = asyncio.create_task(in_process.run(), name="opsgraph-worker")
         log.info("opsgraph ready on %s (%s)", tgt.redacted(), "with a worker" if worker else "API only")
         try:

@@ -135,7 +135,8 @@ def worker(
 
     async def run() -> None:
         assistant = await Assistant.open(settings, target, queue=make_app(target.conninfo))
-        w = jobs.worker(assistant.queue, settings, assistant=assistant, concurrency=concurrency)
+        w = jobs.SupervisedWorker(lambda: jobs.worker(assistant.queue, settings, assistant=assistant,
+                                                      concurrency=concurrency))
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, w.stop)
