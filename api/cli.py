@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import psycopg
 import typer
@@ -32,6 +34,21 @@ app.add_typer(schedules_app, name="schedules")
 
 console = Console()
 err = Console(stderr=True)
+
+
+@dataclass(frozen=True)
+class CliOptions:
+    """What the composition root (:mod:`opsgraph.cli`) hands the commands, as typer's context object.
+
+    ``create_app`` builds the service ``opsgraph serve`` runs (the console script passes one that adds the
+    evaluation launcher); ``python -m api.cli`` runs without it and serves the bare :func:`api.app.create_app`.
+    """
+
+    create_app: Callable[..., Any] | None = None
+
+
+def _options(ctx: typer.Context) -> CliOptions:
+    return ctx.obj if isinstance(ctx.obj, CliOptions) else CliOptions()
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -89,6 +106,7 @@ def seed_demo(settings: Settings, target, *, reset: bool, seed: int = 7, anchor:
 
 @app.command()
 def serve(
+    ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     seed: Annotated[bool, typer.Option("--seed/--no-seed", help="Load the demo data on first start.")] = True,
@@ -99,7 +117,9 @@ def serve(
     """Start the service (migrates, seeds the demo on first start, prints the login link)."""
     import uvicorn
 
-    from api.app import create_app
+    create_app = _options(ctx).create_app
+    if create_app is None:
+        from api.app import create_app
 
     settings = _settings()
     target = _database(settings)
