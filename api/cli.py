@@ -45,6 +45,8 @@ class CliOptions:
     """
 
     create_app: Callable[..., Any] | None = None
+    # seed_demo(settings, target, *, reset, seed, anchor, status) -> demo.seed.SeededDemo
+    seed_demo: Callable[..., Any] | None = None
 
 
 def _options(ctx: typer.Context) -> CliOptions:
@@ -77,28 +79,12 @@ def _database(settings: Settings, *, migrate_schema: bool = True):  # noqa: ANN2
     return target
 
 
-def manifest_path(settings: Settings) -> Path:
-    return settings.home / "demo" / "manifest.json"
-
-
-def seed_demo(settings: Settings, target, *, reset: bool, seed: int = 7, anchor: dt.date | None = None) -> dict:  # noqa: ANN001
-    """Load the demo data (unless present and not ``reset``), embed it, write the manifest."""
-    from store.demo import generate_demo
-    from store.seed import load_demo, write_manifest
-    from tools.embeddings import embed_missing, make_embedder
-
-    with console.status("Generating the demo data set…"):
-        data = generate_demo(seed=seed, anchor=anchor)
-    with psycopg.connect(target.conninfo, autocommit=True) as conn:
-        with console.status("Loading (COPY)…"):
-            result = load_demo(conn, data, reset=reset)
-        if not result.loaded:
-            return {"loaded": False, "org_id": result.org_id}
-        with console.status("Embedding tickets and documents…"):
-            embedded = embed_missing(conn, make_embedder(settings), result.org_id)
-    write_manifest(manifest_path(settings), data.manifest)
-    return {"loaded": True, "org_id": result.org_id, "counts": result.counts, "embedded": embedded,
-            "seconds": round(result.seconds, 2), "manifest": str(manifest_path(settings))}
+def _seed_demo(ctx: typer.Context, settings: Settings, target, **kwargs: Any):  # noqa: ANN001, ANN202
+    """Load the demo data set through the composition root's seeder (the API does not import ``demo``)."""
+    seeder = _options(ctx).seed_demo
+    if seeder is None:
+        raise _fail("the demo data set is loaded by the `opsgraph` console script (python -m opsgraph seed)")
+    return seeder(settings, target, status=console.status, **kwargs)
 
 
 # ------------------------------------------------------------------ commands
@@ -124,9 +110,9 @@ def serve(
     settings = _settings()
     target = _database(settings)
     if seed:
-        info = seed_demo(settings, target, reset=False)
-        if info["loaded"]:
-            console.print(f"Loaded the demo data set ({sum(info['counts'].values()):,} rows) in {info['seconds']} s.")
+        info = _seed_demo(ctx, settings, target, reset=False)
+        if info.loaded:
+            console.print(f"Loaded the demo data set ({sum(info.counts.values()):,} rows) in {info.seconds:.2f} s.")
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     link = _login_link(target, f"http://{shown}:{port}", org="demo", role="admin")
     console.print(f"\n[bold]opsgraph[/] is starting — open the chat panel:\n\n  {link}\n\n"
@@ -199,6 +185,7 @@ def login_link(
 
 @app.command()
 def seed(
+    ctx: typer.Context,
     reset: Annotated[bool, typer.Option("--reset", help="Delete the demo organisation and load it again.")] = False,
     random_seed: Annotated[int, typer.Option("--random-seed", help="Seed of the generator.")] = 7,
     anchor: Annotated[
@@ -212,15 +199,15 @@ def seed(
     except ValueError:
         raise _fail(f"--anchor {anchor!r} is not a date (YYYY-MM-DD)") from None
     target = _database(settings)
-    info = seed_demo(settings, target, reset=reset, seed=random_seed, anchor=anchor_date)
-    if not info["loaded"]:
+    info = _seed_demo(ctx, settings, target, reset=reset, seed=random_seed, anchor=anchor_date)
+    if not info.loaded:
         console.print("The demo data set is already loaded (use [bold]--reset[/] to load it again).")
         return
-    table = Table("table", "rows", title=f"Demo data loaded in {info['seconds']} s")
-    for name, n in info["counts"].items():
+    table = Table("table", "rows", title=f"Demo data loaded in {round(info.seconds, 2)} s")
+    for name, n in info.counts.items():
         table.add_row(name, f"{n:,}")
     console.print(table)
-    console.print(f"Ground truth: {info['manifest']}")
+    console.print(f"Ground truth: {info.manifest_file}")
 
 
 @app.command("import")
