@@ -2,7 +2,7 @@
 
 Wiring is one line in ``api.app.create_app`` (after the routers are included)::
 
-    mount_slack(app, settings)
+    mount_slack(app, settings, slack)  # slack: the SlackOptions handed to create_app (None: from the environment)
 
 It adds ``POST /slack/events`` (slack-bolt's ``AsyncApp`` behind its FastAPI adapter) and a router lifespan
 that, nested inside the app's own lifespan, picks up the running :class:`api.state.AppState` (its assistant,
