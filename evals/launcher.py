@@ -42,7 +42,9 @@ SEED_HINT = "run `opsgraph seed` first (the evaluation reads the demo data and i
 
 
 def manifest_path(settings: Any) -> Path:
-    return Path(settings.home) / "demo" / "manifest.json"
+    from demo.seed import manifest_path as under
+
+    return under(Path(settings.home))
 
 
 def load_manifest(settings: Any) -> dict[str, Any]:
