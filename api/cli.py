@@ -65,6 +65,22 @@ def _settings() -> Settings:
         raise _fail(f"bad configuration: {exc}") from None
 
 
+def _preload(*modules: str) -> None:
+    """Import ``modules`` in a background thread while the command connects to the database and checks the
+    schema (both mostly wait on the server), so a command's heavy imports overlap its start-up."""
+    import importlib
+    import threading
+
+    def run() -> None:
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001, S110 - the command imports it again and reports the error
+                pass
+
+    threading.Thread(target=run, name="opsgraph-preload", daemon=True).start()
+
+
 def _database(settings: Settings, *, migrate_schema: bool = True):  # noqa: ANN202
     from store import migrate
     from store.db import resolve_database
@@ -304,9 +320,6 @@ def ask(
     import asyncio
     import uuid
 
-    from agents.service import Assistant
-    from store.runs import RunEvent
-
     try:
         thread_id = uuid.UUID(thread) if thread else None
     except ValueError:
@@ -322,12 +335,16 @@ def ask(
         except ValueError:
             raise _fail(f"--as-of {as_of!r} is not a date (YYYY-MM-DD) or a time (YYYY-MM-DDTHH:MM)") from None
     settings = _settings()
+    _preload("agents.service")
     target = _database(settings)
     with psycopg.connect(target.conninfo) as conn:
         row = conn.execute("SELECT id FROM orgs WHERE slug = %s", (org,)).fetchone()
     if row is None:
         raise _fail(f"organisation {org!r} does not exist (run `opsgraph seed` for the demo)")
     quiet = as_json
+
+    from agents.service import Assistant
+    from store.runs import RunEvent
 
     async def show(event: RunEvent) -> None:
         if quiet:
