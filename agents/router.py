@@ -12,6 +12,7 @@ from agents.plan import QueryPlan
 from agents.state import ThreadContext
 from agents.registry import specialists_for
 from agents.understanding import Catalog, help_text, merge, parse
+from agents.understanding.cues import HELP, catalog_answer
 
 _INTENT = {"lookup": "kpi", "compare": "kpi", "rank": "kpi", "attention": "kpi", "changelog": "service_change",
            "incident_list": "incident", "incident_status": "incident", "incident_cause": "incident",
@@ -69,8 +70,11 @@ def route(question: str, context: dict[str, Any], catalog: Catalog, today: dt.da
         return RoutePlan("unknown", [], prior_ctx, [unknown_notice(u.kind, u.text, u.suggestions, catalog) for u in plan.unknown], plan)
     if plan.operation == "clarify" and plan.clarification:
         return RoutePlan("clarify", [], prior_ctx, [plan.clarification.question], plan)
+    if plan.operation in ("out_of_scope", "attention") and (listed := catalog_answer(question, catalog)):
+        plan.operation = "out_of_scope"
+        return RoutePlan("catalog", [], prior_ctx, [listed], plan)
     if plan.operation == "out_of_scope":
-        return RoutePlan("out_of_scope", [], prior_ctx, [help_text(catalog)], plan)
+        return RoutePlan("out_of_scope", [], prior_ctx, [help_text(catalog, asked=bool(HELP.search(question)))], plan)
     if plan.operation == "report" and not plan.subjects.incidents and not plan.kpis:
         ex = catalog.examples()["incident"]
         hint = f" Name it like {ex}." if ex else " This organisation has no incidents on record."

@@ -268,6 +268,7 @@ class RunRecorder:
             await db.finish_step(b.s, step_id, status, output, latency, used.tuple())
             await b.event("agent.completed", {"agent": agent, "step_id": step_id, "latency_ms": latency,
                                               "status": status, "summary": output.get("summary"),
+                                              **({"query": output["query"]} if output.get("query") else {}),
                                               "prompt_tokens": used.prompt_tokens,
                                               "completion_tokens": used.completion_tokens,
                                               "cost_usd": round(used.cost_usd, 6)})

@@ -186,7 +186,7 @@ class Assistant:
         if publish is not None:
             await publish(started)
         try:
-            await jobs.defer_run(self.queue, run_id, thread_id, as_of=as_of, queue=queue)
+            await jobs.defer_run(self.queue, run_id, thread_id, as_of=pin_now(as_of), queue=queue)
         except Exception as exc:
             rec = RunRecorder(sessions=self.sessions, org_id=org_id, run_id=run_id, embedder=self.embedder)
             await rec.fail(f"the run could not be queued: {public_error(exc, f'queueing run {run_id}')}")
@@ -256,7 +256,7 @@ class Assistant:
             async with self.sessions() as s:
                 catalog = await Catalog.load(s, org_id)
             tools = ToolContext(sessions=self.sessions, org_id=org_id, embedder=self.embedder,
-                                now=as_of or self.clock(), prometheus_url=self.settings.prometheus_url,
+                                now=pin_now(as_of) or self.clock(), prometheus_url=self.settings.prometheus_url,
                                 cache=self.tool_cache)
             deps = RunDeps(recorder=recorder, tools=tools, catalog=catalog, provider=self.provider)
             config: dict[str, Any] = {"configurable": {"thread_id": str(thread_id), "deps": deps},

@@ -25,6 +25,7 @@ from api import errors, login, panel
 from api.deps import Principal, State
 from api.events import EventHub
 from api.limits import ApiLimits, BodySizeLimit, KeyCounters
+from api.mcp import mount_mcp
 from api.models import MeOut
 from api.routes import ROUTERS
 from api.slack import SlackOptions, mount_slack
@@ -112,7 +113,8 @@ def create_app(
             worker_task = asyncio.create_task(in_process.run(), name="opsgraph-worker")
         log.info("opsgraph ready on %s (%s)", tgt.redacted(), "with a worker" if worker else "API only")
         try:
-            yield
+            async with mcp_endpoint.serve(state):  # the /mcp session manager lives as long as the app
+                yield
         finally:
             if callable(getattr(eval_launcher, "shutdown", None)):
                 try:
@@ -156,6 +158,7 @@ def create_app(
     app.include_router(login.router)  # POST /login, /logout, /api/logout (sessions; see api.login)
     login.install_log_filter()  # no login code in the access log
     mount_slack(app, settings, slack)  # POST /slack/events (503 until Slack is configured) and the alert scheduler
+    mcp_endpoint = mount_mcp(app)  # /mcp: the MCP server over streamable HTTP (bearer key)
 
     @app.get("/health", tags=["health"])
     async def health(state: State) -> JSONResponse:

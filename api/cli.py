@@ -383,6 +383,16 @@ def ask(
         raise typer.Exit(1)
 
 
+@app.command("mcp")
+def mcp_server() -> None:
+    """MCP server over stdio for the organisation (and role) of the API key in OPSGRAPH_API_KEY."""
+    from api.mcp.stdio import main as serve_mcp
+
+    code = serve_mcp(_settings())
+    if code:
+        raise typer.Exit(code)
+
+
 @keys_app.command("create")
 def keys_create(
     org: Annotated[str, typer.Option(help="Organisation slug (created when new).")],

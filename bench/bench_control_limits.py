@@ -49,7 +49,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tools.control_limits import analyze_many, default_penalty
-from tools.control_limits.noise import search_input
+from tools.control_limits.noise import refit_phi, search_input
 
 MIN_SIZE = 8
 MAX_CPS = 5
@@ -85,13 +85,24 @@ def ruptures_candidates(values: np.ndarray) -> list[int]:
 
     valid = np.flatnonzero(np.isfinite(values))
     x = values[valid]
-    z = search_input(x[None, :], np.array([x.size]))[0][0]
+    Z, Xc, noise = search_input(x[None, :], np.array([x.size]))
+    z = Z[0]
     if x.size < 2 * MIN_SIZE or not np.any(z):
         return []
-    algo = rpt.Binseg(model="l2", min_size=MIN_SIZE, jump=1).fit(z)
-    bkps = algo.predict(pen=default_penalty(x.size))[:-1]
-    if len(bkps) > MAX_CPS:  # same greedy picks, stopped at the cap
-        bkps = algo.predict(n_bkps=MAX_CPS)[:-1]
+
+    def binseg(sig: np.ndarray) -> list[int]:
+        algo = rpt.Binseg(model="l2", min_size=MIN_SIZE, jump=1).fit(sig)
+        bkps = algo.predict(pen=default_penalty(x.size))[:-1]
+        if len(bkps) > MAX_CPS:  # same greedy picks, stopped at the cap
+            bkps = algo.predict(n_bkps=MAX_CPS)[:-1]
+        return [int(b) for b in bkps]
+
+    bkps = binseg(z)
+    # second pass, as ours: the noise autocorrelation re-estimated around those candidates
+    noise2 = refit_phi(Xc, np.array([x.size]), [bkps], noise)
+    ratio = float(np.sqrt(noise.lrv[0] / noise2.lrv[0])) if noise2.lrv[0] > 0 else 1.0
+    if abs(ratio - 1.0) > 1e-3:
+        bkps = binseg(z * ratio)
     return [int(valid[b]) for b in bkps]
 
 

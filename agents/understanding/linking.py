@@ -18,7 +18,8 @@ from rapidfuzz import fuzz, process
 
 from agents.plan import UnknownName
 from agents.understanding.catalog import GENERIC, Catalog, stem
-from agents.understanding.vocab import ACRONYMS, PLACE_PREPS, STOP
+from agents.understanding.vocab import ACRONYMS, COMMON_PLACE_WORDS, PLACE_PREPS, STOP
+from store.models import PRODUCTS
 
 FUZZY_CUTOFF = 80.0  # rapidfuzz ratio (0-100) for a typo'd name; see the dev-set test
 SUGGEST_CUTOFF = 50.0
@@ -81,8 +82,7 @@ def link(question: str, cat: Catalog) -> Links:
     used_raw: set[int] = set()
 
     # 1. Identifiers, looked up in the data (any case, with or without the separator).
-    squashed = {re.sub(r"[-_ ]", "", k): v for k, v in cat.ids.items()}
-    shas = [s.lower() for s in cat.commits]
+    squashed = cat.ids_squashed
     for i, (r, _) in enumerate(raws):
         low = r.lower()
         hit = cat.ids.get(low) or squashed.get(re.sub(r"[-_]", "", low)) if any(ch.isdigit() for ch in low) else None
@@ -91,7 +91,7 @@ def link(question: str, cat: Catalog) -> Links:
             used_raw.add(i)
             continue
         if len(low) >= 7 and re.fullmatch(r"[0-9a-f]+", low) and any(ch.isdigit() for ch in low):
-            full = [s for s, low_s in zip(cat.commits, shas, strict=True) if low_s.startswith(low)]
+            full = [s for s in cat.commits if s.lower().startswith(low)]
             if full:
                 out.add("commit", full[0])
                 used_raw.add(i)
@@ -120,7 +120,7 @@ def link(question: str, cat: Catalog) -> Links:
             out.add("service", services_low[base])
             used_raw.add(i)
         elif i not in used_raw and re.fullmatch(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)+", base) and not re.fullmatch(r"[a-z]+-\d+", base):
-            close = [c for c, _, _ in process.extract(base, cat.services, scorer=fuzz.ratio, limit=3, score_cutoff=75)]
+            close = [c for c, _, _ in process.extract(base, cat.services, scorer=fuzz.ratio, limit=3, score_cutoff=85)]
             if close:  # a hyphenated name close to a service but not one: say so, never guess
                 out.unknown.append(UnknownName(kind="service", text=base, suggestions=close))
                 used_raw.add(i)
@@ -144,6 +144,9 @@ def link(question: str, cat: Catalog) -> Links:
             cands = phrases.get(p)
             if not cands or (n == 1 and not _single_ok(span[0], toks, i)):
                 continue
+            if (n == 1 and span[0].norm in COMMON_PLACE_WORDS and all(k == "station" and st == 1 for k, _, st in cands)
+                    and not span[0].raw[:1].isupper() and not (i > 0 and toks[i - 1].raw.lower() in PLACE_PREPS)):
+                continue  # "the cross-region numbers" is not King's Cross
             if _take(out, p, cands, n):
                 for t in span:
                     t.used = True
@@ -161,7 +164,7 @@ def link(question: str, cat: Catalog) -> Links:
             if any(t.raw.isdigit() for t in span):
                 continue
             p = " ".join(t.norm for t in span)
-            if sum(len(t.raw) for t in span) < 5:
+            if sum(len(t.raw) for t in span) < 5 or p in phrases:  # exact phrases were decided above
                 continue
             got = process.extractOne(p, cat.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
             if got and _take(out, p, phrases[got[0]], n, fuzzy=True):
@@ -174,12 +177,15 @@ def link(question: str, cat: Catalog) -> Links:
     # 5. Things that look like names but are not in the catalog.
     st_choices = _station_choices(cat)
     seen: set[str] = set()
+    alpha = [w for w, _ in raws if w.isalpha()]
+    shouting = len(alpha) >= 4 and sum(w.isupper() for w in alpha) > 0.6 * len(alpha)  # "WHY DID IT DROP AT XYZ"
     for t in free:
         prev = toks[toks.index(t) - 1].raw.lower() if toks.index(t) > 0 else ""
         word = t.raw
-        if word.upper() in ACRONYMS or word.lower() in seen:
+        if word.upper() in ACRONYMS or word.upper() in PRODUCTS or word.lower() in seen:
             continue
-        if re.fullmatch(r"[A-Z]{2,5}", word) and not _is_kpi_word(word, cat):
+        if (re.fullmatch(r"[A-Z]{2,5}", word) and not _is_kpi_word(word, cat) and word.lower() not in STOP
+                and (not shouting or prev in ("at", "in", "vs", "versus"))):
             seen.add(word.lower())
             out.unknown.append(UnknownName(kind="station", text=word, suggestions=_suggest(word, st_choices)))
         elif prev in ("at", "in", "vs", "versus", "near") and word.lower() not in STOP and word.lower() not in GENERIC and word.isalpha() and (
@@ -187,7 +193,7 @@ def link(question: str, cat: Catalog) -> Links:
         ) and not _is_kpi_word(word, cat):
             seen.add(word.lower())
             out.maybe_unknown.append(UnknownName(kind="station", text=word, suggestions=_suggest(word, st_choices)))
-    # Words naming a metric that is not one of the organisation's KPIs ("customer satisfaction at DAL").
+    # Words naming a metric that is not one of the organisation's KPIs ("customer satisfaction at <place>").
     for j, t in enumerate(toks):
         if t.used and j > 0 and toks[j - 1].raw.lower() in ("at", "in", "for"):
             k = j - 2
@@ -211,7 +217,7 @@ def link(question: str, cat: Catalog) -> Links:
         for word in re.findall(r"(?<![\w-])[a-z][a-z0-9]+(?:[-_][a-z0-9]+)+(?![\w-])", low_q):
             if re.fullmatch(r"[a-z]+-\d+", word) or word in ("post-mortem", "on-time", "follow-up", "week-over-week"):
                 continue
-            close = [c for c, _, _ in process.extract(word, cat.services, scorer=fuzz.ratio, limit=3, score_cutoff=60)]
+            close = [c for c, _, _ in process.extract(word, cat.services, scorer=fuzz.ratio, limit=3, score_cutoff=70)]
             if close or word.endswith(("-api", "-service", "-svc", "-db", "-web", "-worker")):
                 out.unknown.append(UnknownName(kind="service", text=word, suggestions=close))
                 break
@@ -221,15 +227,17 @@ def link(question: str, cat: Catalog) -> Links:
 def _kpi_by_coverage(out: Links, words: list[str], cat: Catalog) -> None:
     """No KPI named exactly: the KPI whose name's words the question covers best ("on-time maintenance rate")."""
     have = set(words)
+    prefixes = tuple(w for w in have if len(w) >= 4)
     scores: dict[str, float] = {}
-    for code, names in cat.kpis.items():
-        for n in names:
-            toks = [stem(t) for t in re.split(r"[^a-z0-9]+", re.sub(r"\(|\)", " ", n.lower())) if t]
-            hit = [t in have or any(len(w) >= 4 and t.startswith(w) for w in have) for t in toks]  # "perf"
-            specific = any(h and t not in GENERIC for h, t in zip(hit, toks, strict=True))
-            if not toks or not (specific or (sum(hit) >= 3 and sum(hit) / len(toks) >= 0.75)):
-                continue
-            scores[code] = max(scores.get(code, 0.0), sum(hit) / len(toks))
+    for code, toks in cat.kpi_name_tokens:
+        hit = [t in have or (bool(prefixes) and t.startswith(prefixes)) for t in toks]  # "perf" → performance
+        n = sum(hit)
+        if not n:
+            continue
+        specific = any(h and t not in GENERIC for h, t in zip(hit, toks, strict=True))
+        if not (specific or (n >= 3 and n / len(toks) >= 0.75)):
+            continue
+        scores[code] = max(scores.get(code, 0.0), n / len(toks))
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     if ranked and ranked[0][1] >= 0.6 and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
         out.add("kpi", ranked[0][0])
@@ -237,8 +245,7 @@ def _kpi_by_coverage(out: Links, words: list[str], cat: Catalog) -> None:
 
 
 def _is_kpi_word(word: str, cat: Catalog) -> bool:
-    w = stem(word.lower())
-    return any(w in p.split() for p, c in cat.phrases.items() if any(k == "kpi" for k, _, _ in c))
+    return stem(word.lower()) in cat.kpi_words
 
 
 def _single_ok(t: _Tok, toks: list[_Tok], i: int) -> bool:

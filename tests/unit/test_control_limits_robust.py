@@ -185,3 +185,35 @@ def test_noise_scale_ignores_shifts_and_spikes_and_sees_autocorrelation() -> Non
     assert ns.phi[0] < 0.1 and ns.phi[1] < 0.1
     assert ns.phi[2] == pytest.approx(0.6, abs=0.1)
     assert ns.lrv[2] == pytest.approx(4.0, rel=0.35)  # (1 + 0.6) / (1 - 0.6)
+
+
+def test_short_late_drop_found_when_noise_looks_autocorrelated_by_chance() -> None:
+    # 120 points of independent noise and a 9-point drop of 2.2 sd at the end. On some seeds the
+    # lag-1 autocorrelation estimated from differences comes out above 0.2 by chance; that must
+    # not inflate the noise scale so much that the drop is rejected (it was found on 15 of 27).
+    picked = found = 0
+    for seed in range(300):
+        rng = np.random.default_rng(seed)
+        x = 70.0 + 3.0 * rng.standard_normal(120)
+        x[111:] -= 2.2 * 3.0
+        if noise_scale(x[None, :], np.array([120])).phi[0] <= 0.2:
+            continue
+        picked += 1
+        found += _near(_starts(x), 111, 2)
+    assert picked >= 20
+    assert found / picked >= 0.7, (found, picked)
+
+
+def test_residual_autocorrelation_ignores_level_shifts() -> None:
+    from tools.control_limits.noise import residual_phi
+
+    rng = np.random.default_rng(21)
+    white = rng.standard_normal((50, 300))
+    shifted = white + np.where(np.arange(300) >= 150, 4.0, 0.0)
+    L = np.full(50, 300)
+    raw = residual_phi(shifted, L, [[] for _ in range(50)])
+    around = residual_phi(shifted, L, [[150] for _ in range(50)])
+    assert raw.mean() > 0.6  # the step itself looks like strong autocorrelation
+    assert abs(around.mean()) < 0.03  # around the step the noise is independent
+    ar = np.stack([_ar1(rng, 300, 0.5) for _ in range(50)])
+    assert abs(residual_phi(ar, L, [[] for _ in range(50)]).mean() - 0.5) < 0.05

@@ -11,7 +11,11 @@ the original position):
 2. **Candidates** (:mod:`.segmentation`): greedy binary segmentation with the
    L2 cost, penalty ``PENALTY_FACTOR·ln n`` (3·ln n), stages of at least
    ``min_size`` points, at most ``max_cps`` picks — exactly what ruptures'
-   ``Binseg(model="l2", jump=1)`` returns on the same input.
+   ``Binseg(model="l2", jump=1)`` returns on the same input.  The noise
+   autocorrelation is then re-estimated on the residuals around those
+   candidates (:func:`.noise.refit_phi` — level shifts no longer pose as
+   autocorrelation, and the estimate is more precise than the one from
+   differences); where that moves the noise scale, the search is run again.
 3. **Local re-validation** (:mod:`.refine`): each candidate must show a shift
    large against the noise of the two stages it separates and fit better as a
    step than as a line; the weakest failing one is dropped, repeatedly.
@@ -34,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from tools.control_limits.models import Limits, SeriesAnalysis, Stage, _check_method
-from tools.control_limits.noise import search_input
+from tools.control_limits.noise import refit_phi, search_input
 from tools.control_limits.refine import prune_candidates
 from tools.control_limits.rules import (
     _confirm_batch,
@@ -86,6 +90,17 @@ def _analyze_batch(
     )
     raw = _binseg_batch(Z, L, pens, min_size, max_cps, search=searchable)
     raw = [sorted(c) for c in raw]
+    # the noise autocorrelation again, on the residuals around those candidates
+    # (more precise than from differences); search again where it moved the scale
+    noise2 = refit_phi(Xc, L, raw, noise)
+    ratio = np.sqrt(np.where(noise2.lrv > 0, noise.lrv / np.where(noise2.lrv > 0, noise2.lrv, 1.0), 1.0))
+    again = searchable & (np.abs(ratio - 1.0) > 1e-3)
+    if again.any():
+        Z2 = Z * ratio[:, None]
+        redo = _binseg_batch(Z2, L, pens, min_size, max_cps, search=again)
+        for row in np.flatnonzero(again).tolist():
+            raw[row] = sorted(redo[row])
+    noise = noise2
     kept = prune_candidates(Xc, L, raw, noise, pens)
     prefix = _Prefix(X, L, mu)
     confirmed = _confirm_batch(prefix, L, kept, method)
