@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -81,6 +82,7 @@ def main() -> None:
             print(f"| `{name}` | {fmt(xs)} |")
     finally:
         stop_embedded_server(home)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":
