@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agents.plan import QueryPlan
+from agents.state import ThreadContext
 from agents.registry import specialists_for
 from agents.understanding import Catalog, help_text, merge, parse
 from agents.understanding.cues import HELP, catalog_answer
@@ -23,7 +24,7 @@ _INTENT = {"lookup": "kpi", "compare": "kpi", "rank": "kpi", "attention": "kpi",
 class RoutePlan:
     intent: str  # legacy intent for the specialists' context
     specialists: list[str]
-    context: dict[str, Any]
+    context: ThreadContext
     notices: list[str] = field(default_factory=list)
     query: QueryPlan | None = None
 
@@ -38,10 +39,10 @@ def unknown_notice(kind: str, text: str, suggestions: list[str], catalog: Catalo
     return f"I don't know a {kind} called “{text}”.{tail}"
 
 
-def legacy_context(plan: QueryPlan, prior: dict[str, Any]) -> dict[str, Any]:
+def legacy_context(plan: QueryPlan, prior: dict[str, Any]) -> ThreadContext:
     """The ``context`` keys the current specialists read, from the plan (results like ``onset`` are dropped)."""
     s = plan.subjects
-    ctx: dict[str, Any] = {}
+    ctx: ThreadContext = {}
     station = next((x.code for x in s.scopes if x.level == "station"), None)
     region = next((x.code for x in s.scopes if x.level == "region"), None)
     for key, value in (("station", station), ("region", None if station else region),
@@ -49,7 +50,7 @@ def legacy_context(plan: QueryPlan, prior: dict[str, Any]) -> dict[str, Any]:
                        ("incident", s.incidents[0] if s.incidents else None),
                        ("ticket", s.tickets[0] if s.tickets else None)):
         if value:
-            ctx[key] = value
+            ctx[key] = value  # type: ignore[literal-required]
     if plan.window:
         ctx["time"] = {"start": plan.window.start.isoformat(), "end": plan.window.end.isoformat(), "label": plan.window.label}
     intent = _INTENT.get(plan.operation, plan.operation)

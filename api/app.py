@@ -28,7 +28,7 @@ from api.limits import ApiLimits, BodySizeLimit, KeyCounters
 from api.mcp import mount_mcp
 from api.models import MeOut
 from api.routes import ROUTERS
-from api.slack import mount_slack
+from api.slack import SlackOptions, mount_slack
 from api.state import AppState, utcnow
 from store import migrate
 from store.db import (
@@ -72,12 +72,16 @@ def create_app(
     provider: Any = None,
     limits: ApiLimits | None = None,
     eval_launcher: EvalLauncher | None = None,
+    slack: SlackOptions | None = None,
     worker: bool = True,
 ) -> FastAPI:
     """Build the service. Settings are read once here unless handed in.
 
     ``clock`` fixes "now" for the tools and runs (tests use the demo data's anchor), ``provider`` replaces the
-    LLM provider, ``eval_launcher`` installs the evaluation runner behind ``POST /api/evals/runs``.
+    LLM provider, ``eval_launcher`` installs the evaluation runner behind ``POST /api/evals/runs`` (when it has an
+    async ``shutdown()``, the lifespan awaits it on the way out), ``slack`` configures Slack (where its Web API is,
+    the alert scheduler's interval; tests point it at a local fake). The console script (:mod:`opsgraph.cli`) is
+    the composition root that hands these in.
     """
     settings = settings or Settings()
     limits = limits or ApiLimits()
@@ -113,6 +117,11 @@ def create_app(
             async with mcp_endpoint.serve(state):  # the /mcp session manager lives as long as the app
                 yield
         finally:
+            if callable(getattr(eval_launcher, "shutdown", None)):
+                try:
+                    await eval_launcher.shutdown()  # type: ignore[union-attr]
+                except Exception:
+                    log.exception("the evaluation launcher did not stop cleanly")
             if in_process is not None:
                 in_process.stop()
                 try:
@@ -149,7 +158,7 @@ def create_app(
     app.include_router(panel.router)  # the chat panel's assets (/static/…)
     app.include_router(login.router)  # POST /login, /logout, /api/logout (sessions; see api.login)
     login.install_log_filter()  # no login code in the access log
-    mount_slack(app, settings)  # POST /slack/events (503 until Slack is configured) and the alert scheduler
+    mount_slack(app, settings, slack)  # POST /slack/events (503 until Slack is configured) and the alert scheduler
     mcp_endpoint = mount_mcp(app)  # /mcp: the MCP server over streamable HTTP (bearer key)
 
     @app.get("/health", tags=["health"])

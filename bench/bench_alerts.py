@@ -79,7 +79,7 @@ async def main() -> None:
     args = ap.parse_args()
 
     from api.app import create_app
-    from api.slack import SlackOptions, mount_slack
+    from api.slack import SlackOptions
     from store.settings import Settings
     from tests.api.helpers import ThreadServer
     from tests.slack.fake_slack import FakeSlack
@@ -93,9 +93,8 @@ async def main() -> None:
                             OPSGRAPH_SLACK_ALERT_CHANNEL=CHANNEL)
 
         def factory():
-            app = create_app(settings, target=target, run_migrations=False)
-            mount_slack(app, settings, SlackOptions(api_url=fake.api_url, alert_interval_seconds=0))
-            return app
+            return create_app(settings, target=target, run_migrations=False,
+                              slack=SlackOptions(api_url=fake.api_url, alert_interval_seconds=0))
 
         srv = await asyncio.to_thread(ThreadServer, factory)
         h = {"Authorization": f"Bearer {key}"}

@@ -1,9 +1,8 @@
 """Evaluation runs started from the API (``POST /api/evals/runs``) and the shared set-up checks.
 
-The API never imports this package: :func:`install` puts a launcher on
-``app.state.eval_launcher`` (``opsgraph serve`` does it through
-:func:`evals.cli.main`; ``uvicorn --factory evals.launcher:create_app`` does it
-too). The launcher validates the request, checks that the organisation holds
+The API never imports this package: the composition root (:mod:`opsgraph.cli`,
+behind ``opsgraph serve`` and ``uvicorn --factory opsgraph.cli:create_app``)
+hands a :class:`Launcher` to ``api.app.create_app(eval_launcher=…)``. The launcher validates the request, checks that the organisation holds
 the demo data set, creates a ``runs`` row (trigger ``eval``) and the
 ``eval_runs`` row **with the same id**, and runs the evaluation in the
 background. Its progress uses the chat runs' SSE machinery: the run's events
@@ -21,8 +20,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -44,7 +42,9 @@ SEED_HINT = "run `opsgraph seed` first (the evaluation reads the demo data and i
 
 
 def manifest_path(settings: Any) -> Path:
-    return Path(settings.home) / "demo" / "manifest.json"
+    from demo.seed import manifest_path as under
+
+    return under(Path(settings.home))
 
 
 def load_manifest(settings: Any) -> dict[str, Any]:
@@ -239,8 +239,8 @@ class Launcher:
     ``ValueError``; missing demo data raises :class:`DemoDataMissing` (a ``LookupError``).
     """
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
+    def __init__(self, state: Any = None) -> None:
+        self.state = state  # the service's AppState when not handed in by each call (the API route does)
         self.tasks: set[asyncio.Task[Any]] = set()
 
     async def __call__(self, *args: Any, **kwargs: Any) -> uuid.UUID:
@@ -251,9 +251,9 @@ class Launcher:
             org_id, request = int(args[0]), args[1]
         else:
             raise TypeError("call the launcher as launcher(org_id, request) or launcher(request, org_id=…)")
-        state = kwargs.get("state") or getattr(self.app.state, "opsgraph", None)
+        state = kwargs.get("state") or self.state
         if state is None:
-            raise RuntimeError("the service is not started (no app.state.opsgraph)")
+            raise RuntimeError("the service is not started (no state handed to the launcher)")
         api_key = kwargs.get("api_key")
         from evals import store
 
@@ -268,35 +268,3 @@ class Launcher:
             task.cancel()
         if self.tasks:
             await asyncio.wait(list(self.tasks), timeout=10)
-
-
-def install(app: Any) -> Launcher:
-    """Set ``app.state.eval_launcher`` and stop running evaluations (recorded as failed) when the app stops."""
-    current = getattr(app.state, "eval_launcher", None)
-    if isinstance(current, Launcher):
-        return current
-    launcher = Launcher(app)
-    app.state.eval_launcher = launcher
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(a: Any) -> AsyncIterator[Any]:
-        async with inner(a) as value:
-            if getattr(a.state, "eval_launcher", None) is None:  # an app that resets it at start-up
-                a.state.eval_launcher = launcher
-            try:
-                yield value
-            finally:
-                await launcher.shutdown()
-
-    app.router.lifespan_context = lifespan
-    return launcher
-
-
-def create_app(*args: Any, **kwargs: Any) -> Any:
-    """``api.app.create_app`` with the evaluation launcher installed (``uvicorn --factory evals.launcher:create_app``)."""
-    from api.app import create_app as base
-
-    app = base(*args, **kwargs)
-    install(app)
-    return app

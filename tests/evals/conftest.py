@@ -94,7 +94,7 @@ def opsgraph(*args: str, env: dict[str, str], timeout: float = 120):  # noqa: AN
     import subprocess
     import sys
 
-    return subprocess.run([sys.executable, "-m", "evals.cli", *args], cwd=REPO, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "opsgraph", *args], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=timeout)
 
 

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from sqlalchemy.orm import Session
 
-from evals.launcher import DemoDataMissing, Launcher, install
+from evals.launcher import DemoDataMissing, Launcher
 
 
 @pytest.fixture
@@ -50,13 +50,11 @@ def _events(demo, run_id):
                             (run_id,)).fetchall()
 
 
-async def test_post_evals_runs_starts_a_background_run_with_run_events(demo, settings_with_manifest, monkeypatch):
-    import api.app
-    from evals.cli import install_serve_hook
+async def test_post_evals_runs_starts_a_background_run_with_run_events(demo, settings_with_manifest):
+    from opsgraph.cli import create_app
 
-    monkeypatch.setattr(api.app, "create_app", api.app.create_app)  # restored after the test
-    install_serve_hook()  # what `opsgraph serve` gets through evals.cli:main
-    app = api.app.create_app(settings_with_manifest, target=demo.target, run_migrations=False)
+    # what `opsgraph serve` builds: the composition root hands the launcher to api.app.create_app
+    app = create_app(settings_with_manifest, target=demo.target, run_migrations=False)
     assert isinstance(app.state.eval_launcher, Launcher)
     key = _admin_key(demo)
     async with app.router.lifespan_context(app):
@@ -96,17 +94,7 @@ async def test_the_launcher_accepts_a_plain_org_and_request(demo, settings_with_
     state = AppState(settings=settings_with_manifest, target=demo.target, engine=engine,
                      sessions=make_sessionmaker(engine))
 
-    class App:  # just what install() needs of a FastAPI app
-        class state:  # noqa: N801
-            pass
-
-        class router:  # noqa: N801
-            @staticmethod
-            def lifespan_context(app):  # noqa: ANN001, ANN205
-                raise AssertionError("not used")
-
-    App.state.opsgraph = state
-    launcher = install(App)
+    launcher = Launcher(state)
     try:
         eval_id = await launcher(demo.org_id, {"suite": ["unknown"], "tags": "smoke", "concurrency": 1})
         assert await _wait_done(demo, eval_id) == "completed"

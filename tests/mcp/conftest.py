@@ -112,7 +112,7 @@ def stdio_env(demo: Demo, key: str | None, **extra: str) -> dict[str, str]:
 
 def stdio_command() -> tuple[str, list[str], str]:
     """``opsgraph mcp`` as the venv's console script would run it."""
-    return sys.executable, ["-m", "api.cli", "mcp"], str(REPO)
+    return sys.executable, ["-m", "opsgraph", "mcp"], str(REPO)
 
 
 def sql(demo: Demo, query: str, *args: object) -> list[tuple]:

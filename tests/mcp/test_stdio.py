@@ -177,7 +177,7 @@ async def test_a_run_stopped_by_its_limits_is_a_readable_tool_error(mcp_demo, mc
 
 
 def _start(env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "api.cli", "mcp"], env=env, cwd=REPO, input="", capture_output=True, check=False,
+    return subprocess.run([sys.executable, "-m", "opsgraph", "mcp"], env=env, cwd=REPO, input="", capture_output=True, check=False,
                           text=True, timeout=120)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from agents.understanding.catalog import Catalog, IncidentRef
-from store.demo import catalog as demo_catalog
-from store.demo.changes import SERVICE_SPECS
+from demo import catalog as demo_catalog
+from demo.changes import SERVICE_SPECS
 
 TODAY = dt.date(2026, 11, 20)  # a Friday
 
