@@ -16,13 +16,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.errors import NotFound as NotFound  # re-exported: callers catch ``store.incidents.NotFound``
 from store.models import HYPOTHESIS_TYPES
 
 
-class NotFound(LookupError):
-    def __init__(self, message: str, suggestions: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.suggestions = suggestions or []
 
 
 # ------------------------------------------------------------------ services
@@ -286,3 +283,22 @@ async def delete_promql(s: AsyncSession, org_id: int, service_id: int, metric: s
     return (await s.execute(
         text("DELETE FROM service_promql WHERE org_id = :org AND service_id = :sid AND metric = :m RETURNING id"),
         {"org": org_id, "sid": service_id, "m": metric})).first() is not None
+
+
+# ------------------------------------------------------------------ feedback
+
+
+async def add_feedback(
+    s: AsyncSession, org_id: int, incident_id: int, *, target_type: str, target_id: str, kind: str,
+    body: str | None, actor: str | None,
+) -> int:
+    return (
+        await s.execute(
+            text(
+                """INSERT INTO feedback_events (org_id, target_type, target_id, incident_id, kind, body, actor)
+                   VALUES (:org, :tt, :tid, :inc, :kind, :body, :actor) RETURNING id"""
+            ),
+            {"org": org_id, "tt": target_type, "tid": target_id, "inc": incident_id, "kind": kind, "body": body,
+             "actor": actor},
+        )
+    ).scalar_one()

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Header, Path, Query, Response
 
 from api import repositories as repo
-from api.commands import add_feedback, record_push, upsert_deployment
+from api.services import add_feedback, record_push, upsert_deployment
 from api.deps import Member, State, Tools, Viewer
 from api.errors import ApiError, responses
 from api.incident_writes import IncidentWritten, create_incident, patch_incident

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy import text
 
 from api import repositories as repo
-from api.commands import create_investigation, finalize_investigation
+from api.services import create_investigation, finalize_investigation
 from api.deps import Member, State, Tools, Viewer
 from api.errors import ApiError, from_tool_error, responses
 from api.models import (

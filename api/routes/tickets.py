@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from api import repositories as repo
-from api.commands import upsert_ticket
+from api.services import upsert_ticket
 from api.deps import Member, State, Tools
 from api.errors import responses
 from api.models import (
