@@ -23,7 +23,12 @@ from api.models import (
 from store import changes
 from store.changetypes import classify_path
 from store.incidents import add_feedback
-from store.investigations import ActionIn, create_investigation, lock_open_investigation, record_step
+from store.investigations import (
+    ActionIn,
+    create_investigation,
+    lock_open_investigation,
+    record_step,
+)
 from store.investigations import finalize_investigation as _finalize
 from store.secrets import redact_text
 from store.tickets import upsert_ticket

@@ -16,11 +16,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.errors import NotFound as NotFound  # re-exported: callers catch ``store.incidents.NotFound``
+from store.errors import (
+    NotFound as NotFound,  # re-exported: callers catch ``store.incidents.NotFound``
+)
 from store.models import HYPOTHESIS_TYPES
-
-
-
 
 # ------------------------------------------------------------------ services
 

@@ -13,14 +13,14 @@ from sse_starlette.sse import SendTimeoutError
 from starlette.types import Receive, Scope, Send
 
 from api import repositories as repo
-from api.services import lock_open_investigation, record_step
 from api.deps import AssistantDep, Member, State, Viewer
 from api.errors import ApiError, responses
-from store.errors import StoreError
 from api.events import StreamEvent, Subscription
 from api.limits import LimitExceeded
 from api.models import SSE_RESPONSE, ChatRequest, RunSummary, ThreadDetail, ThreadList
+from api.services import lock_open_investigation, record_step
 from api.state import AppState
+from store.errors import StoreError
 from store.keys import ApiKeyInfo
 from store.runs import RunLimitReached, RunRecord, active_runs_of_thread, get_run
 
