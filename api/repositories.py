@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.models import (
     ActionOut,
     ClassificationBrief,
-    EvalResultOut,
     EvalRunOut,
     FeedbackOut,
     HypothesisFeedback,
@@ -35,6 +34,7 @@ from api.models import (
     ThreadSummary,
     TicketOut,
 )
+from store import evals as evals_store
 from store.runs import EvidenceBrief
 
 # ------------------------------------------------------------------ runs & threads
@@ -455,41 +455,13 @@ async def list_sla_alerts(
 
 
 async def get_eval_run(session: AsyncSession, org_id: int, eval_id: uuid.UUID) -> EvalRunOut | None:
-    row = (
-        await session.execute(
-            text(
-                """SELECT id, suite, tags, provider, model, code_version, status, n_cases, pass_rate, p50_latency_ms,
-                          p95_latency_ms, prompt_tokens, completion_tokens, cost_usd, report_markdown, started_at,
-                          finished_at
-                   FROM eval_runs WHERE id = :id AND org_id = :org"""
-            ),
-            {"id": eval_id, "org": org_id},
-        )
-    ).mappings().first()
-    if row is None:
+    run = await evals_store.read_eval_run(session, org_id, eval_id)
+    if run is None:
         return None
-    results = (
-        await session.execute(
-            text(
-                """SELECT case_id, variant, evaluator, score, passed, details, latency_ms, run_id, created_at
-                   FROM eval_results WHERE eval_run_id = :id AND org_id = :org ORDER BY case_id, variant, evaluator"""
-            ),
-            {"id": eval_id, "org": org_id},
-        )
-    ).mappings()
-    return EvalRunOut(**{**row, "tags": list(row["tags"] or [])}, results=[EvalResultOut(**r) for r in results])
+    out = EvalRunOut.model_validate(run, from_attributes=True)
+    out.results.sort(key=lambda r: (r.case_id, r.variant, r.evaluator))
+    return out
 
 
 async def list_eval_runs(session: AsyncSession, org_id: int, limit: int) -> list[EvalRunOut]:
-    rows = (
-        await session.execute(
-            text(
-                """SELECT id, suite, tags, provider, model, code_version, status, n_cases, pass_rate, p50_latency_ms,
-                          p95_latency_ms, prompt_tokens, completion_tokens, cost_usd, report_markdown, started_at,
-                          finished_at
-                   FROM eval_runs WHERE org_id = :org ORDER BY started_at DESC LIMIT :limit"""
-            ),
-            {"org": org_id, "limit": limit},
-        )
-    ).mappings()
-    return [EvalRunOut(**{**r, "tags": list(r["tags"] or [])}) for r in rows]
+    return [EvalRunOut.model_validate(r, from_attributes=True) for r in await evals_store.read_eval_runs(session, org_id, limit)]
