@@ -114,3 +114,73 @@ async def finalize_investigation(
         ),
         {"rc": root_cause, "inv": inv_id, "org": org_id},
     )
+
+
+# ------------------------------------------------------------------ reads (rows as dicts)
+
+_INVESTIGATION_SQL = """
+    SELECT i.id, i.title, i.question, i.status, k.code AS kpi, k.name AS kpi_name, s.code AS station,
+           coalesce(r.code, sr.code) AS region, i.summary_level, i.thread_id, i.root_cause, i.created_by,
+           i.created_at, i.finalized_at
+    FROM investigations i
+    LEFT JOIN kpi_definitions k ON k.id = i.kpi_id
+    LEFT JOIN stations s ON s.id = i.station_id
+    LEFT JOIN regions r ON r.id = i.region_id
+    LEFT JOIN regions sr ON sr.id = s.region_id
+    WHERE i.org_id = :org"""
+
+#: Evidence and reports of an investigation (fixed clauses for :mod:`store.evidence`).
+EVIDENCE_WHERE = "investigation_id = :id"
+REPORTS_WHERE = ("investigation_id = :id OR run_id IN (SELECT run_id FROM investigation_steps "
+                 "WHERE investigation_id = :id AND org_id = :org)")
+
+
+async def list_investigations(
+    session: AsyncSession, org_id: int, status: str | None, limit: int, offset: int
+) -> list[dict[str, Any]]:
+    rows = (
+        await session.execute(
+            text(_INVESTIGATION_SQL + " AND (CAST(:status AS text) IS NULL OR i.status = :status)"
+                 " ORDER BY i.created_at DESC, i.id DESC LIMIT :limit OFFSET :offset"),
+            {"org": org_id, "status": status, "limit": limit, "offset": offset},
+        )
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+async def investigation_row(session: AsyncSession, org_id: int, inv_id: int) -> dict[str, Any] | None:
+    row = (await session.execute(text(_INVESTIGATION_SQL + " AND i.id = :id"), {"org": org_id, "id": inv_id})).mappings().first()
+    return dict(row) if row else None
+
+
+async def investigation_parts(
+    session: AsyncSession, org_id: int, inv_id: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """``(steps, actions, notes)`` of an investigation, in order."""
+    p = {"org": org_id, "id": inv_id}
+    steps = (
+        await session.execute(
+            text(
+                """SELECT st.iteration, st.kind, st.content, st.run_id, r.status AS run_status, st.created_at
+                   FROM investigation_steps st LEFT JOIN runs r ON r.id = st.run_id AND r.org_id = st.org_id
+                   WHERE st.investigation_id = :id AND st.org_id = :org ORDER BY st.iteration"""
+            ),
+            p,
+        )
+    ).mappings()
+    actions = (
+        await session.execute(
+            text(
+                """SELECT id, description, owner, due_date, status, created_at FROM investigation_actions
+                   WHERE investigation_id = :id AND org_id = :org ORDER BY id"""
+            ),
+            p,
+        )
+    ).mappings()
+    notes = (
+        await session.execute(
+            text("SELECT id, author, body, created_at FROM investigation_notes WHERE investigation_id = :id AND org_id = :org ORDER BY id"),
+            p,
+        )
+    ).mappings()
+    return [dict(s) for s in steps], [dict(a) for a in actions], [dict(n) for n in notes]

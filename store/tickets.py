@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 import numpy as np
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.errors import Invalid
@@ -68,3 +69,58 @@ async def upsert_ticket(session: AsyncSession, org_id: int, t: Any, embedding: n
         raise Invalid(errors[0])
     conn = await session.connection()
     return bool((await conn.exec_driver_sql(UPSERT_TICKET, ticket_params(org_id, t, embedding))).scalar_one())
+
+
+# ------------------------------------------------------------------ reads (rows as dicts)
+
+_TICKET_COLS = """external_id, subject, content, product, urgency, priority, customer, customer_tier, status, created_at,
+                  first_response_at, resolved_at, closed_at, updated_at, status_history, resolution"""
+
+
+async def get_ticket(session: AsyncSession, org_id: int, external_id: str) -> tuple[int, dict[str, Any]] | None:
+    """``(id, row)`` by external id (exact case first, else case-insensitive)."""
+    row = (
+        await session.execute(
+            text(f"SELECT id, {_TICKET_COLS} FROM tickets WHERE org_id = :org AND upper(external_id) = upper(:ext) "
+                 "ORDER BY (external_id = :ext) DESC LIMIT 1"),
+            {"org": org_id, "ext": external_id},
+        )
+    ).mappings().first()
+    if row is None:
+        return None
+    d = dict(row)
+    tid = d.pop("id")
+    d["status_history"] = list(d["status_history"] or [])
+    return tid, d
+
+
+async def latest_classification(session: AsyncSession, org_id: int, ticket_id: int) -> dict[str, Any] | None:
+    row = (
+        await session.execute(
+            text(
+                """SELECT id, product, urgency, confidence, reasoning, model, created_at FROM ticket_classifications
+                   WHERE org_id = :org AND ticket_id = :t ORDER BY created_at DESC, id DESC LIMIT 1"""
+            ),
+            {"org": org_id, "t": ticket_id},
+        )
+    ).mappings().first()
+    return dict(row) if row else None
+
+
+async def list_sla_alerts(
+    session: AsyncSession, org_id: int, *, state: str | None, alert_type: str | None, limit: int
+) -> list[dict[str, Any]]:
+    rows = (
+        await session.execute(
+            text(
+                """SELECT a.id, a.org_id, a.ticket_id, t.external_id, a.alert_type, a.state, a.deadline,
+                          a.escalation_level, a.notification_sent, a.created_at
+                   FROM sla_alerts a JOIN tickets t ON t.id = a.ticket_id AND t.org_id = a.org_id
+                   WHERE a.org_id = :org AND (CAST(:state AS text) IS NULL OR a.state = :state)
+                     AND (CAST(:type AS text) IS NULL OR a.alert_type = :type)
+                   ORDER BY a.created_at DESC, a.deadline, a.id DESC LIMIT :limit"""
+            ),
+            {"org": org_id, "state": state, "type": alert_type, "limit": limit},
+        )
+    ).mappings()
+    return [dict(r) for r in rows]

@@ -12,7 +12,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from sse_starlette.sse import SendTimeoutError
 from starlette.types import Receive, Scope, Send
 
-from api import repositories as repo
+from api import queries as repo
 from api.deps import AssistantDep, Member, State, Viewer
 from api.errors import ApiError, responses
 from api.events import StreamEvent, Subscription
