@@ -110,24 +110,25 @@ async def incident_hypotheses(session: AsyncSession, org_id: int, incident_id: i
     """Stored hypotheses of the incident, else the latest ranking a run produced for it (``correlate_changes``)."""
     out: list[HypothesisOut] = []
     seen: set[str] = set()
-    for h in await incidents.stored_hypotheses(session, org_id, incident_id):
-        if h["subject"] in seen:
+    for row in await incidents.stored_hypotheses(session, org_id, incident_id):
+        if row["subject"] in seen:
             continue
-        seen.add(h["subject"])
-        out.append(HypothesisOut(**h, source="hypotheses"))
+        seen.add(row["subject"])
+        out.append(HypothesisOut(**row, source="hypotheses"))
     if not out:
         ranking = await incidents.latest_ranking(session, org_id, external_id)
         if ranking is not None:
-            for h in ranking["payload"].get("hypotheses", []):
-                subject = str(h.get("subject", ""))
+            for item in ranking["payload"].get("hypotheses", []):
+                subject = str(item.get("subject", ""))
                 if not subject or subject in seen:
                     continue
                 seen.add(subject)
                 out.append(
                     HypothesisOut(
-                        rank=int(h.get("rank", len(out) + 1)), type=str(h.get("type", "unknown")), subject=subject,
-                        title=f"{subject} on {h.get('service', '?')}", confidence=float(h.get("confidence", 0.0)),
-                        rationale=str(h.get("rationale", "")), evidence_ids=[ranking["id"]], run_id=ranking["run_id"],
+                        rank=int(item.get("rank", len(out) + 1)), type=str(item.get("type", "unknown")),
+                        subject=subject, title=f"{subject} on {item.get('service', '?')}",
+                        confidence=float(item.get("confidence", 0.0)), rationale=str(item.get("rationale", "")),
+                        evidence_ids=[ranking["id"]], run_id=ranking["run_id"],
                         source="evidence",
                     )
                 )
@@ -139,10 +140,10 @@ async def incident_hypotheses(session: AsyncSession, org_id: int, incident_id: i
             if t["last"] > d["last"][0]:
                 d["last"] = (t["last"], t["kind"])
         for h in out:
-            d = by.get(h.subject) or (by.get(str(h.id)) if h.id is not None else None)
-            if d:
-                verdict = {"confirm": "confirmed", "reject": "rejected"}.get(d["last"][1] or "")
-                h.feedback = HypothesisFeedback(confirmed=d["confirm"], rejected=d["reject"], verdict=verdict)  # type: ignore[arg-type]
+            fb = by.get(h.subject) or (by.get(str(h.id)) if h.id is not None else None)
+            if fb:
+                verdict = {"confirm": "confirmed", "reject": "rejected"}.get(fb["last"][1] or "")
+                h.feedback = HypothesisFeedback(confirmed=fb["confirm"], rejected=fb["reject"], verdict=verdict)  # type: ignore[arg-type]
     return out
 
 
