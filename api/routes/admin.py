@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 
-from api import repositories as repo
+from api import queries as repo
 from api.deps import Admin, State, Viewer
 from api.errors import ApiError, responses
 from api.models import EvalRunOut, EvalRunRequest, EvalRunStarted, KeyCreate, KeyCreated, KeysRevoked

@@ -7,8 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Header, Path, Query, Response
 
-from api import repositories as repo
-from api.commands import add_feedback, record_push, upsert_deployment
+from api import queries as repo
 from api.deps import Member, State, Tools, Viewer
 from api.errors import ApiError, responses
 from api.incident_writes import IncidentWritten, create_incident, patch_incident
@@ -22,6 +21,7 @@ from api.models import (
     IncidentDetail,
     IncidentList,
 )
+from api.services import add_feedback, record_push, upsert_deployment
 from store.models import INCIDENT_SEVERITIES, INCIDENT_STATUSES
 from tools.changes import ServiceChanges, service_changes
 from tools.incidents import get_incident

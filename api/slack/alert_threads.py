@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 
 from api.slack import blocks as kit
-from api.slack import store
+from store import slack as store
 
 if TYPE_CHECKING:
     from api.slack.runtime import SlackRuntime

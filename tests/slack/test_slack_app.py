@@ -423,10 +423,10 @@ async def test_a_quick_follow_up_waits_for_the_answer_it_follows(service, fake, 
 
 
 async def test_set_team_links_and_unlinks_by_slug(service, slack_demo):
-    """``api.slack.store.set_team``: what a CLI or an admin script calls instead of ``/opsgraph link``."""
+    """``store.slack.set_team``: what a CLI or an admin script calls instead of ``/opsgraph link``."""
     import psycopg
 
-    from api.slack.store import org_for_team, set_team
+    from store.slack import org_for_team, set_team
 
     sessions = service.app.state.opsgraph.sessions
     assert await set_team(sessions, "slack-set-team", "T0SETTEAM") is False  # no such organisation
