@@ -94,7 +94,7 @@ def eval_run(
     from evals.models import CASES_DIR, CaseFileError, load_cases
     from evals.report import write_reports
     from evals.runner import RunOptions, code_version, eval_clock, run_evaluation
-    from evals.store import load_eval_run
+    from store.evals import load_eval_run
 
     if provider not in (None, "offline", "openai"):
         raise _fail(f"--provider must be offline or openai (got {provider!r})")
@@ -183,7 +183,7 @@ def eval_compare(
 ) -> None:
     """What regressed and what improved from RUN_A to RUN_B."""
     from evals.compare import compare_runs
-    from evals.store import EvalRunNotFound, load_eval_run
+    from store.evals import EvalRunNotFound, load_eval_run
 
     target = _database(_settings())
     org_id = _org_id(target, org)
@@ -233,7 +233,7 @@ def eval_report(
 ) -> None:
     """Write the report of a stored evaluation run again."""
     from evals.report import write_reports
-    from evals.store import EvalRunNotFound, load_eval_run
+    from store.evals import EvalRunNotFound, load_eval_run
 
     target = _database(_settings())
     org_id = _org_id(target, org)
@@ -278,7 +278,7 @@ def eval_runs(
     org: Annotated[str, typer.Option(help="Organisation of the runs.")] = "demo",
 ) -> None:
     """The stored evaluation runs, newest first."""
-    from evals.store import list_eval_runs
+    from store.evals import list_eval_runs
 
     target = _database(_settings())
     org_id = _org_id(target, org)

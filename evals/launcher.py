@@ -159,7 +159,7 @@ async def start_eval_run(
         sessions, org_id=org_id, question=f"Evaluation run ({label}, {len(cases)} cases)", trigger="eval",
         provider=provider_name, model=model, api_key_id=api_key_id, thread_title=f"Evaluation run ({label})",
     )
-    from evals import store
+    from store import evals as store
 
     await store.create_eval_run(
         sessions, org_id, run_id=run_id, provider=provider_name, model=model, code_version=code_version(),
@@ -220,7 +220,7 @@ async def start_eval_run(
 
 
 async def _fail(recorder: Any, sessions: Any, org_id: int, run_id: uuid.UUID, error: str) -> None:
-    from evals import store
+    from store import evals as store
 
     try:
         await store.finish_eval_run(sessions, org_id, run_id, status="failed", report_markdown=f"Failed: {error}")
@@ -255,7 +255,7 @@ class Launcher:
         if state is None:
             raise RuntimeError("the service is not started (no state handed to the launcher)")
         api_key = kwargs.get("api_key")
-        from evals import store
+        from store import evals as store
 
         await store.fail_stale_eval_runs(state.sessions)
         return await start_eval_run(
