@@ -111,6 +111,11 @@ async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
             f"{k.name} at {series.scope.label} was {f(sm.latest_value)} on {sm.latest_date}; the current stage's centre "
             f"is {f(sm.cl)} with natural process limits {f(sm.lcl)}–{f(sm.ucl)} (state: {sm.state}).", ev_series,
         )
+        limit = k.lower_limit if k.higher_is_better else k.upper_limit
+        if limit is not None and sm.latest_value is not None and (
+                sm.latest_value < limit if k.higher_is_better else sm.latest_value > limit):
+            s.say(f"That is {'below the configured lower' if k.higher_is_better else 'above the configured upper'} "
+                  f"limit of {f(limit)} (the organisation's own threshold, not a control-chart signal).", ev_series)
         if series.shift is not None:
             sh = series.shift
             s.say(
