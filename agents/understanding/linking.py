@@ -22,6 +22,7 @@ from agents.understanding.vocab import ACRONYMS, COMMON_PLACE_WORDS, PLACE_PREPS
 from store.models import PRODUCTS
 
 FUZZY_CUTOFF = 80.0  # rapidfuzz ratio (0-100) for a typo'd name; see the dev-set test
+NEAR_PLACE_CUTOFF = 70.0  # a word after "at"/"in" this close to a word of a station's name is a place to ask about
 SUGGEST_CUTOFF = 50.0
 
 _RAW = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-./']*")
@@ -73,6 +74,16 @@ def _station_choices(cat: Catalog) -> dict[str, str]:
     out = {c.lower(): c for c in cat.stations}
     out.update({n.lower(): c for c, n in cat.stations.items()})
     return out
+
+
+def _near_place(word: str, cat: Catalog) -> list[str]:
+    """Station codes whose name has a word close to ``word`` ("dundy" → the station named "Dundee …"): a
+    misspelled place after "at"/"in" is asked about, never silently dropped."""
+    w = word.lower()
+    if len(w) < 4:
+        return []
+    return [c for c, n in cat.stations.items()
+            if any(len(x) >= 4 and fuzz.ratio(w, x) >= NEAR_PLACE_CUTOFF for x in re.findall(r"[a-z]+", n.lower()))]
 
 
 def link(question: str, cat: Catalog) -> Links:
@@ -189,10 +200,12 @@ def link(question: str, cat: Catalog) -> Links:
             seen.add(word.lower())
             out.unknown.append(UnknownName(kind="station", text=word, suggestions=_suggest(word, st_choices)))
         elif prev in ("at", "in", "vs", "versus", "near") and word.lower() not in STOP and word.lower() not in GENERIC and word.isalpha() and (
-            word[:1].isupper() or 3 <= len(word) <= 4
+            word[:1].isupper() or 3 <= len(word) <= 4 or _near_place(word, cat)
         ) and not _is_kpi_word(word, cat):
             seen.add(word.lower())
-            out.maybe_unknown.append(UnknownName(kind="station", text=word, suggestions=_suggest(word, st_choices)))
+            near = _near_place(word, cat)
+            out.maybe_unknown.append(UnknownName(kind="station", text=word,
+                                                 suggestions=list(dict.fromkeys(near + _suggest(word, st_choices)))[:3]))
     # Words naming a metric that is not one of the organisation's KPIs ("customer satisfaction at <place>").
     for j, t in enumerate(toks):
         if t.used and j > 0 and toks[j - 1].raw.lower() in ("at", "in", "for"):

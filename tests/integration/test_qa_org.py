@@ -243,3 +243,8 @@ async def test_unknown_station_is_a_clarification(t):
     assert "JFK" in a and "GLW" in a
 
 
+
+
+async def test_misspelled_place_is_asked_about_not_dropped(t):
+    a = await t.ask("punctuality at dundy")
+    assert "dundy" in a and "DUN" in a and "at company" not in a, a
