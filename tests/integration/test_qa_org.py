@@ -248,3 +248,17 @@ async def test_unknown_station_is_a_clarification(t):
 async def test_misspelled_place_is_asked_about_not_dropped(t):
     a = await t.ask("punctuality at dundy")
     assert "dundy" in a and "DUN" in a and "at company" not in a, a
+
+
+async def test_deployment_id_with_a_hash(t):
+    a = await t.ask("who deployed rel#4471-tg and what was in it?")
+    assert "by fraser" in a and "a1b2c3d4" in a and "b2c3d4e5" in a and "Which service?" not in a, a
+
+
+@pytest.mark.parametrize(("q", "who", "change"), [
+    ("who changed FARES.CAP_DAILY_GBP", "by ailsa", "4.50 → 4.80"),
+    ("when was gps.poll.interval_s changed?", "by isla", "30 → 10"),
+])
+async def test_config_key_names_its_change(t, q, who, change):
+    a = await t.ask(q)
+    assert who in a and change in a and "station" not in a, a
