@@ -20,7 +20,7 @@ import pytest
 
 from agents.service import Assistant
 from store import migrate
-from store.importers import run_import
+from store.importers import ImportRejected, run_import
 from tests.conftest import _create_database, _drop_database, settings_for
 
 GEN = Path(__file__).parents[1] / "fixtures" / "qa_org" / "generate.py"
@@ -262,3 +262,24 @@ async def test_deployment_id_with_a_hash(t):
 async def test_config_key_names_its_change(t, q, who, change):
     a = await t.ask(q)
     assert who in a and change in a and "station" not in a, a
+
+
+def test_ticket_import_maps_other_helpdesks_priorities(strath, tmp_path):
+    target, org_id, *_ = strath
+    base = {"subject": "Pass not scanning", "content": "The pass does not scan.", "created_at": "2026-11-29T08:00:00Z"}
+    good = tmp_path / "t.jsonl"
+    good.write_text("".join(json.dumps({**base, "external_id": f"ZD-{i}", "priority": p}) + "\n"
+                            for i, p in enumerate(["urgent", "Normal", "P2", "minor"])))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({**base, "external_id": "ZD-9", "priority": "whenever"}) + "\n")
+    with psycopg.connect(target.conninfo) as conn:
+        run_import(conn, SLUG, "tickets", good)
+        got = dict(conn.execute("SELECT external_id, priority FROM tickets WHERE org_id = %s AND external_id LIKE 'ZD-%%'",
+                                (org_id,)).fetchall())
+        assert got == {"ZD-0": "critical", "ZD-1": "medium", "ZD-2": "high", "ZD-3": "low"}
+        with pytest.raises(ImportRejected) as exc:
+            run_import(conn, SLUG, "tickets", bad)
+        assert "line 1" in str(exc.value) and "priority" in str(exc.value)
+        assert conn.execute("SELECT count(*) FROM tickets WHERE external_id = 'ZD-9'").fetchone()[0] == 0
+        conn.execute("DELETE FROM tickets WHERE org_id = %s AND external_id LIKE 'ZD-%%'", (org_id,))
+        conn.commit()
