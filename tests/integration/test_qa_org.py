@@ -283,3 +283,9 @@ def test_ticket_import_maps_other_helpdesks_priorities(strath, tmp_path):
         assert conn.execute("SELECT count(*) FROM tickets WHERE external_id = 'ZD-9'").fetchone()[0] == 0
         conn.execute("DELETE FROM tickets WHERE org_id = %s AND external_id LIKE 'ZD-%%'", (org_id,))
         conn.commit()
+
+
+async def test_recent_spike_looks_back_from_the_latest_data(assistant, strath):
+    """No as_of, late in the day: the metrics export stops before "now", the look-back starts from its end (F5)."""
+    r = await assistant.ask(org_id=strath[1], question="ticketing-gw fail ratio spiking, what changed?")
+    assert r.status == "completed" and "rel#4471-tg" in r.answer and "no onset" not in r.answer, r.answer
