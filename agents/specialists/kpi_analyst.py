@@ -97,7 +97,7 @@ async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
         w = plan.window if plan else None
         lookup = bool(plan and plan.operation == "lookup" and plan.kpis and w and (w.explicit or w.grain != "day"))
         start, end = _window(ctx, deps.now.date(), after=0 if lookup else 7)
-        if lookup and plan is not None:  # the asked period's value (day) or total/mean (range) comes first, by the KPI's own rule
+        if lookup and plan is not None:  # the asked period's value or total/mean first
             await q.values(s, plan, ctx, level, code)
         got = await s.tool("kpi_series", kpi_series, kpi=ctx["kpi"], station=ctx.get("station"), region=ctx.get("region"),
                            summary_level=level, start=start, end=end)
