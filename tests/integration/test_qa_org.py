@@ -289,3 +289,15 @@ async def test_recent_spike_looks_back_from_the_latest_data(assistant, strath):
     """No as_of, late in the day: the metrics export stops before "now", the look-back starts from its end (F5)."""
     r = await assistant.ask(org_id=strath[1], question="ticketing-gw fail ratio spiking, what changed?")
     assert r.status == "completed" and "rel#4471-tg" in r.answer and "no onset" not in r.answer, r.answer
+
+
+async def test_is_a_kpi_ok_everywhere_checks_every_depot_against_its_goal(t, strath):
+    kpis = strath[2]
+    last30 = kpis[(kpis.kpi == "FLEET_AVAIL_PCT") & (kpis.date > kpis.date.max() - pd.Timedelta(days=30))]
+    means = last30.groupby("station").value.mean()
+    worst, fine = means.idxmin(), [c for c, v in means.items() if v >= 96]  # goal 95
+    assert means[worst] < 95 and fine
+    a = await t.ask("is fleet availability ok everywhere?")
+    assert re.search(rf"Fleet availability at {worst} is warning since [\d-]+ \(stage centre [\d.]+ short of the "
+                     r"configured goal 95", a), a
+    assert not any(f"Fleet availability at {c} is" in a for c in fine), a
