@@ -301,3 +301,10 @@ async def test_is_a_kpi_ok_everywhere_checks_every_depot_against_its_goal(t, str
     assert re.search(rf"Fleet availability at {worst} is warning since [\d-]+ \(stage centre [\d.]+ short of the "
                      r"configured goal 95", a), a
     assert not any(f"Fleet availability at {c} is" in a for c in fine), a
+
+
+async def test_the_week_before_since_monday_is_the_calendar_week(t, strath):
+    await t.ask("company-wide punctuality since monday")
+    a = await t.ask("breakdowns at DUN the week before")
+    total = _sum(strath[2], "BREAKDOWNS", ["DUN"], D(2026, 11, 16), D(2026, 11, 22))
+    assert f"(2026-11-16 to 2026-11-22): the total is {total:,.0f}" in _first_line(a), a
