@@ -217,6 +217,16 @@ class CommitRow(_Row):
     _tz = field_validator("committed_at", "merged_at")(_aware)
 
 
+# common helpdesk priority words → ours (Zendesk urgent/normal, Jira blocker/highest/…, P1–P4)
+TICKET_PRIORITY_WORDS = {
+    "urgent": "critical", "blocker": "critical", "highest": "critical", "emergency": "critical", "p1": "critical",
+    "1": "critical", "major": "high", "p2": "high", "2": "high", "normal": "medium", "moderate": "medium",
+    "standard": "medium", "p3": "medium", "3": "medium", "minor": "low", "lowest": "low", "trivial": "low",
+    "p4": "low", "4": "low", "p5": "low", "5": "low",
+    "critical": "critical", "high": "high", "medium": "medium", "low": "low",
+}
+
+
 class TicketRow(_Row):
     external_id: Annotated[str, Field(min_length=1, max_length=64)]
     subject: Annotated[str, Field(min_length=1, max_length=500)]
@@ -236,6 +246,12 @@ class TicketRow(_Row):
     resolution: str | None = None
 
     _tz = field_validator("created_at", "first_response_at", "resolved_at", "closed_at", "updated_at")(_aware)
+
+    @field_validator("priority", mode="before")
+    @classmethod
+    def _priority_words(cls, v: Any) -> Any:
+        """Other helpdesks' priority words (see TICKET_PRIORITY_WORDS); anything else is rejected by name."""
+        return TICKET_PRIORITY_WORDS.get(str(v).strip().lower(), v) if isinstance(v, (str, int)) else v
 
 
 class RunbookRow(_Row):

@@ -81,6 +81,7 @@ class Catalog:
     config_changes: list[str] = field(default_factory=list)
     commits: list[str] = field(default_factory=list)  # full shas
     commit_messages: dict[str, str] = field(default_factory=dict)  # sha → first line (the latest 5000 commits)
+    config_keys: dict[str, str] = field(default_factory=dict)  # config key → its latest config change id
 
     @classmethod
     async def load(cls, session: AsyncSession, org_id: int) -> Catalog:
@@ -106,12 +107,15 @@ class Catalog:
                          (SELECT coalesce(json_agg(sha), '[]') FROM commits WHERE org_id = :org),
                          (SELECT coalesce(json_object_agg(sha, msg), '{}') FROM (
                             SELECT sha, left(split_part(message, E'\n', 1), 200) AS msg FROM commits
-                            WHERE org_id = :org ORDER BY committed_at DESC LIMIT 5000) c)"""
+                            WHERE org_id = :org ORDER BY committed_at DESC LIMIT 5000) c),
+                         (SELECT coalesce(json_object_agg(key, ext), '{}') FROM (
+                            SELECT DISTINCT ON (key) key, external_id AS ext FROM config_changes
+                            WHERE org_id = :org ORDER BY key, changed_at DESC) k)"""
                 ),
                 {"org": org_id},
             )
         ).one()
-        stations, regions, kpis, services, incidents, tickets, deployments, configs, commits, messages = row
+        stations, regions, kpis, services, incidents, tickets, deployments, configs, commits, messages, keys = row
         refs = [IncidentRef(e, t or "", s, dt.date.fromisoformat(str(d)[:10]), st) for e, t, s, d, st in incidents]
         return cls(
             stations={c: n for c, n, _ in stations}, regions=dict(regions),
@@ -120,7 +124,7 @@ class Catalog:
             station_regions={c: r for c, _, r in stations},
             kpi_higher_is_better={c: bool(h) for c, _, h in kpis},
             incident_refs=refs, deployments=list(deployments), config_changes=list(configs), commits=list(commits),
-            commit_messages=dict(messages),
+            commit_messages=dict(messages), config_keys=dict(keys),
         )
 
     # -- indexes (built once per catalog, i.e. once per run) ---------------------
@@ -133,6 +137,9 @@ class Catalog:
                              ("ticket", self.tickets), ("incident", self.incidents)):
             for v in values:
                 out[v.lower()] = (kind, v)
+        for key, ext in self.config_keys.items():  # "FARES.CAP_DAILY_GBP" → its latest change (a structured key only)
+            if re.search(r"[._]", key) and key.lower() not in out:
+                out[key.lower()] = ("config_change", ext)
         return out
 
     @cached_property

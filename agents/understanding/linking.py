@@ -22,9 +22,10 @@ from agents.understanding.vocab import ACRONYMS, COMMON_PLACE_WORDS, PLACE_PREPS
 from store.models import PRODUCTS
 
 FUZZY_CUTOFF = 80.0  # rapidfuzz ratio (0-100) for a typo'd name; see the dev-set test
+NEAR_PLACE_CUTOFF = 70.0  # a word after "at"/"in" this close to a word of a station's name is a place to ask about
 SUGGEST_CUTOFF = 50.0
 
-_RAW = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-./']*")
+_RAW = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-./'#]*")  # "#": ids like "rel#4471-tg"
 _IDISH = re.compile(r"^[A-Za-z]{1,8}[-_ ]?\d{2,}[A-Za-z0-9-]*$")
 _KINDS = ("kpi", "station", "region", "service")
 
@@ -75,9 +76,19 @@ def _station_choices(cat: Catalog) -> dict[str, str]:
     return out
 
 
+def _near_place(word: str, cat: Catalog) -> list[str]:
+    """Station codes whose name has a word close to ``word`` ("dundy" → the station named "Dundee …"): a
+    misspelled place after "at"/"in" is asked about, never silently dropped."""
+    w = word.lower()
+    if len(w) < 4:
+        return []
+    return [c for c, n in cat.stations.items()
+            if any(len(x) >= 4 and fuzz.ratio(w, x) >= NEAR_PLACE_CUTOFF for x in re.findall(r"[a-z]+", n.lower()))]
+
+
 def link(question: str, cat: Catalog) -> Links:
     out = Links()
-    raws = [(m.group(0).rstrip(".'/-_"), m.start()) for m in _RAW.finditer(question)]
+    raws = [(m.group(0).rstrip(".'/-_#"), m.start()) for m in _RAW.finditer(question)]
     raws = [(r, s) for r, s in raws if r]
     used_raw: set[int] = set()
 
@@ -85,7 +96,8 @@ def link(question: str, cat: Catalog) -> Links:
     squashed = cat.ids_squashed
     for i, (r, _) in enumerate(raws):
         low = r.lower()
-        hit = cat.ids.get(low) or squashed.get(re.sub(r"[-_]", "", low)) if any(ch.isdigit() for ch in low) else None
+        hit = cat.ids.get(low) if any(ch.isdigit() for ch in low) or re.search(r"[._]", low) else None
+        hit = hit or (squashed.get(re.sub(r"[-_]", "", low)) if any(ch.isdigit() for ch in low) else None)
         if hit:
             out.add(hit[0], hit[1])
             used_raw.add(i)
@@ -111,6 +123,11 @@ def link(question: str, cat: Catalog) -> Links:
                 sugg = [c for c, _, _ in process.extract(r.upper(), same, scorer=fuzz.ratio, limit=3)]
                 out.unknown.append(UnknownName(kind=(kind or "id").replace("_", " "), text=r.upper(), suggestions=sugg))
                 used_raw.add(i)
+
+    masked = question  # the question without the ids just linked (a config key is not a KPI or a place)
+    for i in sorted(used_raw):
+        r, at = raws[i]
+        masked = masked[:at] + " " * len(r) + masked[at + len(r):]
 
     # 2. Exact service names as typed ("ledger-svc", "orders_db").
     services_low = {s.lower(): s for s in cat.services}
@@ -189,10 +206,12 @@ def link(question: str, cat: Catalog) -> Links:
             seen.add(word.lower())
             out.unknown.append(UnknownName(kind="station", text=word, suggestions=_suggest(word, st_choices)))
         elif prev in ("at", "in", "vs", "versus", "near") and word.lower() not in STOP and word.lower() not in GENERIC and word.isalpha() and (
-            word[:1].isupper() or 3 <= len(word) <= 4
+            word[:1].isupper() or 3 <= len(word) <= 4 or _near_place(word, cat)
         ) and not _is_kpi_word(word, cat):
             seen.add(word.lower())
-            out.maybe_unknown.append(UnknownName(kind="station", text=word, suggestions=_suggest(word, st_choices)))
+            near = _near_place(word, cat)
+            out.maybe_unknown.append(UnknownName(kind="station", text=word,
+                                                 suggestions=list(dict.fromkeys(near + _suggest(word, st_choices)))[:3]))
     # Words naming a metric that is not one of the organisation's KPIs ("customer satisfaction at <place>").
     for j, t in enumerate(toks):
         if t.used and j > 0 and toks[j - 1].raw.lower() in ("at", "in", "for"):
@@ -204,13 +223,13 @@ def link(question: str, cat: Catalog) -> Links:
             if words and any(w.lower() not in GENERIC for w in words):
                 out.kpi_words = words
             break
-    low_q = question.lower()
+    low_q = masked.lower()
     if m := re.search(r"\b(?:the\s+)?([a-z][\w-]*)\s+region\b", low_q):
         word = m.group(1)
         if not out.regions and word not in STOP and word not in ("whole", "entire", "each", "every", "our", "my"):
             names = {n.lower(): c for c, n in cat.regions.items()} | {c.lower(): c for c in cat.regions}
             out.unknown.append(UnknownName(kind="region", text=word, suggestions=_suggest(word, names) or list(cat.regions)))
-    if not out.kpis and (m := re.search(r"\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\b", question)):
+    if not out.kpis and (m := re.search(r"\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\b", masked)):
         names = {c.lower(): c for c in cat.kpis} | {n[0].lower(): c for c, n in cat.kpis.items() if n}
         out.unknown.append(UnknownName(kind="KPI", text=m.group(1), suggestions=_suggest(m.group(1), names)))
     if not out.services:

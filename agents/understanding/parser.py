@@ -229,6 +229,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             return "rank"
         if plan.kpis and _RANK.search(q) and len(s.scopes) <= 1 and not (s.scopes and s.scopes[0].level == "station"):
             return _rank(q, plan, cat)
+        if plan.kpis and _OK_EVERYWHERE.search(q):  # "is fleet availability ok everywhere?": each station checked
+            return "attention"
         if not plan.kpis:
             if _RANK.search(q) and not s.scopes:
                 return _rank(q, plan, cat)
@@ -248,6 +250,10 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if _ATTENTION.search(q) or re.search(r"\b(kpis?|dashboard)\b", q, _I):
         return "attention"
     return "out_of_scope"
+
+
+_OK_EVERYWHERE = re.compile(r"\b(?:ok|okay|fine|healthy|on\s+(?:target|track))\s+(?:everywhere|across|at\s+all|in\s+all|"
+                            r"for\s+all)\b", _I)
 
 
 def _rank(q: str, plan: QueryPlan, cat: Catalog) -> Operation:

@@ -289,6 +289,10 @@ def shift_back(window: Window, unit: str) -> Window:
         end = window.start - dt.timedelta(days=1)
         return window.model_copy(update={"start": end.replace(day=1), "end": end,
                                          "label": f"the month before {window.label}"})
+    if unit == "week" and window.start.weekday() == 0 and span.days <= 8:  # "since Monday", "this week": the calendar
+        start = window.start - dt.timedelta(days=7)                     # week before it, Monday to Sunday
+        return window.model_copy(update={"start": start, "end": window.start - dt.timedelta(days=1),
+                                         "label": f"the week before {window.label}"})
     step = {"day": dt.timedelta(days=1), "week": dt.timedelta(days=7)}.get(unit, span)
     if unit == "month" and span.days < 28:
         step = dt.timedelta(days=30)
