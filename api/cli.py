@@ -310,7 +310,7 @@ def analyze(
 
 @app.command()
 def ask(
-    question: Annotated[str, typer.Argument(help="The question, e.g. \"why did OTP MX rate at DAL drop last week?\"")],
+    question: Annotated[str, typer.Argument(help="The question, e.g. \"why did <KPI> at <station> drop last week?\"")],
     thread: Annotated[str | None, typer.Option(help="Continue this thread (id printed by an earlier ask).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run record as JSON.")] = False,
     org: Annotated[str, typer.Option(help="Organisation to ask in.")] = "demo",
