@@ -1,5 +1,5 @@
 """The service's job app: the runs and maintenance jobs of :mod:`agents.jobs` plus the API layer's own
-(scheduled questions, see :mod:`api.schedules`)."""
+(scheduled questions, see :mod:`api.schedules`; alert follow-ups, see :mod:`api.alert_jobs`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from agents.jobs import make_queue
 
 
 def make_app(conninfo: str) -> procrastinate.App:
+    from api.alert_jobs import register as register_alerts
     from api.schedules import register as register_schedules
 
-    return make_queue(conninfo, extra=[register_schedules])
+    return make_queue(conninfo, extra=[register_schedules, register_alerts])

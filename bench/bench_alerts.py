@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import datetime as dt
 import itertools
+import os
 import statistics
 import sys
 import time
@@ -86,6 +87,7 @@ async def main() -> None:
 
     fake = FakeSlack()
     await fake.start()
+    os.environ["OPSGRAPH_SLACK_API_URL"] = fake.api_url  # the alert follow-up job's Slack client (any worker)
     with scratch_database() as target:
         key, services = setup(target, 12)
         settings = Settings(DATABASE_URL=target.sqlalchemy_url, OPSGRAPH_LLM="offline", OPSGRAPH_EMBEDDINGS="hash",

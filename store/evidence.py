@@ -111,3 +111,25 @@ async def report_rows(session: AsyncSession, org_id: int, where: str, params: di
         )
     ).mappings()
     return [{**r, "evidence_ids": list(r["evidence_ids"] or [])} for r in rows]
+
+
+async def run_hypotheses(s: AsyncSession, org_id: int, run_id: uuid.UUID
+                         ) -> tuple[list[dict[str, Any]], dict[str, list[int]]]:
+    """The ranked hypotheses of a run (from its ``hypotheses`` evidence) and, per subject, its evidence ids."""
+    rows = (await s.execute(
+        text("""SELECT id, kind, ref, payload FROM evidence WHERE org_id = :org AND run_id = :run
+                AND kind IN ('hypotheses', 'change') ORDER BY id"""), {"org": org_id, "run": run_id})).mappings().all()
+    hyps: list[dict[str, Any]] = []
+    ranking_ids: list[int] = []
+    ids: dict[str, list[int]] = {}
+    for r in rows:
+        if r["kind"] == "hypotheses":
+            hyps = list((r["payload"] or {}).get("hypotheses") or [])
+            ranking_ids.append(r["id"])
+        else:
+            subject = ((r["ref"] or {}).get("subject") or {}).get("external_id")
+            if subject:
+                ids.setdefault(subject, []).append(r["id"])
+    for h in hyps:
+        ids[h["subject"]] = ids.get(h["subject"], []) + ranking_ids[-1:]
+    return hyps, ids

@@ -21,10 +21,13 @@ SECRET = "5b1f0c7e9d2a44aa8e3b1c6d7f809a1b"
 CHANNEL = "C0TIDEALRT"
 
 
-async def test_alert_investigation_is_posted_as_a_thread_and_replies_continue_it(alerts_org):
+async def test_alert_investigation_is_posted_as_a_thread_and_replies_continue_it(alerts_org, monkeypatch):
     org = alerts_org
     fake = FakeSlack()
     await fake.start()
+    # The follow-up job posts from whichever worker runs it: its Slack client comes from the environment.
+    monkeypatch.setenv("OPSGRAPH_SLACK_API_URL", fake.api_url)
+    monkeypatch.setenv("OPSGRAPH_PUBLIC_URL", "http://panel.tide.test")
     with psycopg.connect(org.target.conninfo, autocommit=True) as conn:
         conn.execute("UPDATE orgs SET slack_team_id = %s WHERE id = %s", (TEAM_ID, org.org_id))
     settings = settings_for(org.target, org.home, SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-tide-test",
