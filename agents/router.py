@@ -36,7 +36,8 @@ def unknown_notice(kind: str, text: str, suggestions: list[str], catalog: Catalo
         known = {"station": list(catalog.stations), "region": list(catalog.regions), "KPI": list(catalog.kpis),
                  "service": catalog.services}.get(kind, []) if catalog else []
         tail = f" The {kind}s I know are {', '.join(known[:12])}{'…' if len(known) > 12 else ''}." if known else ""
-    return f"I don't know a {kind} called “{text}”.{tail}"
+    article = "an" if kind[:1].lower() in "aeiou" else "a"
+    return f"I don't know {article} {kind} called “{text}”.{tail}"
 
 
 def legacy_context(plan: QueryPlan, prior: dict[str, Any]) -> ThreadContext:

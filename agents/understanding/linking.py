@@ -94,8 +94,11 @@ def link(question: str, cat: Catalog) -> Links:
 
     # 1. Identifiers, looked up in the data (any case, with or without the separator).
     squashed = cat.ids_squashed
+    services_low = {s.lower(): s for s in cat.services}
     for i, (r, _) in enumerate(raws):
         low = r.lower()
+        if re.sub(r"'s$", "", low) in services_low:  # a service named like an id ("svc-01") is that service
+            continue
         hit = cat.ids.get(low) if any(ch.isdigit() for ch in low) or re.search(r"[._]", low) else None
         hit = hit or (squashed.get(re.sub(r"[-_]", "", low)) if any(ch.isdigit() for ch in low) else None)
         if hit:
@@ -130,7 +133,6 @@ def link(question: str, cat: Catalog) -> Links:
         masked = masked[:at] + " " * len(r) + masked[at + len(r):]
 
     # 2. Exact service names as typed ("ledger-svc", "orders_db").
-    services_low = {s.lower(): s for s in cat.services}
     for i, (r, _) in enumerate(raws):
         base = re.sub(r"'s$", "", r.lower())
         if i not in used_raw and base in services_low:
