@@ -131,7 +131,7 @@ def worker(
         update_heartbeat_interval=settings.worker_heartbeat_seconds,
         stalled_worker_timeout=settings.worker_stalled_seconds,
         shutdown_graceful_timeout=settings.worker_shutdown_seconds,
-        fetch_job_polling_interval=1.0, abort_job_polling_interval=1.0,
+        fetch_job_polling_interval=0.5, abort_job_polling_interval=1.0,  # a job freed by a lock is not NOTIFYed
     )
 
 
