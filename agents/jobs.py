@@ -41,7 +41,7 @@ RUN_TASK = "opsgraph.run"
 MAINTENANCE_TASK = "opsgraph.maintenance"
 RUNS_QUEUE = "runs"
 MAINTENANCE_QUEUE = "maintenance"
-WORKER_QUEUES = [RUNS_QUEUE, MAINTENANCE_QUEUE, "schedules", "alerts"]
+WORKER_QUEUES = [RUNS_QUEUE, MAINTENANCE_QUEUE, "schedules", "alerts", "evals"]  # "evals": evaluation runs
 JOB_GONE_AFTER = 30.0  # seconds: a run older than this without a live job is failed by ``reap``
 
 Registrar = Callable[[procrastinate.App], None]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,7 @@ def create_app(
     eval_launcher: EvalLauncher | None = None,
     slack: SlackOptions | None = None,
     worker: bool = True,
+    job_registrars: Iterable[Any] = (),
 ) -> FastAPI:
     """Build the service. Settings are read once here unless handed in.
 
@@ -81,7 +82,8 @@ def create_app(
     LLM provider, ``eval_launcher`` installs the evaluation runner behind ``POST /api/evals/runs`` (when it has an
     async ``shutdown()``, the lifespan awaits it on the way out), ``slack`` configures Slack (where its Web API is,
     the alert scheduler's interval; tests point it at a local fake). The console script (:mod:`opsgraph.cli`) is
-    the composition root that hands these in.
+    the composition root that hands these in. ``job_registrars`` add jobs to the service's job app
+    (``agents.jobs.make_queue(extra=…)``; the composition root's evaluation-run job).
     """
     settings = settings or Settings()
     limits = limits or ApiLimits()
@@ -100,7 +102,7 @@ def create_app(
         state = AppState(settings=settings, target=tgt, engine=engine, sessions=sessions, limits=limits,
                          counters=KeyCounters(), clock=clock or utcnow)
         assistant = await Assistant.open(settings, tgt, engine=engine, provider=provider, clock=clock,
-                                         queue=make_job_app(tgt.conninfo))
+                                         queue=make_job_app(tgt.conninfo, extra=job_registrars))
         hub = EventHub(tgt.conninfo, sessions, poll_interval=limits.poll_interval_seconds)
         await hub.start()
         assistant.publish = hub.publish  # events of runs executed in this process reach its streams at once

@@ -47,6 +47,8 @@ class CliOptions:
     create_app: Callable[..., Any] | None = None
     # seed_demo(settings, target, *, reset, seed, anchor, status) -> demo.seed.SeededDemo
     seed_demo: Callable[..., Any] | None = None
+    # extra job registrars (procrastinate app -> None) for `opsgraph worker` (e.g. the evaluation-run job)
+    job_registrars: tuple[Callable[..., Any], ...] = ()
 
 
 def _options(ctx: typer.Context) -> CliOptions:
@@ -139,9 +141,10 @@ def serve(
 
 @app.command()
 def worker(
+    ctx: typer.Context,
     concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs executed at once.")] = 4,
 ) -> None:
-    """Execute queued jobs (runs, maintenance, schedules) until stopped (SIGINT/SIGTERM finish the jobs in
+    """Execute queued jobs (runs, maintenance, schedules, evaluation runs) until stopped (SIGINT/SIGTERM finish the jobs in
     progress, up to OPSGRAPH_WORKER_SHUTDOWN_SECONDS; a killed worker's jobs resume on another worker)."""
     import asyncio
     import logging
@@ -151,12 +154,13 @@ def worker(
     from agents.service import Assistant
     from api.jobs import make_app
 
+    registrars = _options(ctx).job_registrars
     settings = _settings()
     target = _database(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     async def run() -> None:
-        assistant = await Assistant.open(settings, target, queue=make_app(target.conninfo))
+        assistant = await Assistant.open(settings, target, queue=make_app(target.conninfo, extra=registrars))
         w = jobs.SupervisedWorker(lambda: jobs.worker(assistant.queue, settings, assistant=assistant,
                                                       concurrency=concurrency))
         loop = asyncio.get_running_loop()

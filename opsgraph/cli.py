@@ -4,7 +4,8 @@
   evaluation commands of :mod:`evals.cli` added as ``opsgraph eval …``.
 * :func:`main` runs it with a :class:`api.cli.CliOptions` that says how ``opsgraph serve`` builds the
   service: :func:`create_app`, i.e. :func:`api.app.create_app` with the evaluation launcher handed in
-  (``create_app(eval_launcher=…)``). Nothing is monkeypatched and no lifespan is wrapped.
+  (``create_app(eval_launcher=…)``) and the evaluation-run job registered on its job app
+  (``create_app(job_registrars=…)``; ``opsgraph worker`` gets the same registrars). Nothing is monkeypatched and no lifespan is wrapped.
 * ``opsgraph seed`` (and the first ``serve``) load the demo through :func:`seed_demo`
   (:func:`demo.seed.seed_demo`).
 * :func:`create_app` is also the factory for ``uvicorn --factory opsgraph.cli:create_app``.
@@ -30,11 +31,23 @@ def eval_launcher() -> Any:
     return Launcher()
 
 
+def register_eval_jobs(app: Any) -> None:
+    """Job registrar: the evaluation-run task (``opsgraph.evals.run``) on the service's job app."""
+    from evals.launcher import register
+
+    register(app)
+
+
+JOB_REGISTRARS = (register_eval_jobs,)
+
+
 def create_app(*args: Any, **kwargs: Any) -> Any:
-    """:func:`api.app.create_app` with the evaluation launcher (unless ``eval_launcher=`` is given)."""
+    """:func:`api.app.create_app` with the evaluation launcher (unless ``eval_launcher=`` is given) and the
+    evaluation-run job registered on its job app (its in-process worker executes evaluations)."""
     from api.app import create_app as build
 
     kwargs.setdefault("eval_launcher", eval_launcher())
+    kwargs["job_registrars"] = (*JOB_REGISTRARS, *kwargs.get("job_registrars", ()))
     return build(*args, **kwargs)
 
 
@@ -49,7 +62,7 @@ def seed_demo(settings: Any, target: Any, **kwargs: Any) -> Any:
                 **kwargs)
 
 
-OPTIONS = CliOptions(create_app=create_app, seed_demo=seed_demo)
+OPTIONS = CliOptions(create_app=create_app, seed_demo=seed_demo, job_registrars=JOB_REGISTRARS)
 
 
 def main() -> None:
