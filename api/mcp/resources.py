@@ -45,7 +45,7 @@ async def incident(incident_id: str, ctx: Context) -> str:
     uri = INCIDENT_URI.format(incident_id=incident_id)
 
     async def body() -> str:
-        from api import repositories as repo
+        from api import queries as repo
         from tools.base import ToolError
         from tools.incidents import get_incident
 

@@ -97,7 +97,7 @@ async def catalog(ctx: Context) -> CallToolResult:
     rt = runtime_of(ctx)
 
     async def body() -> CallToolResult:
-        from api.repositories import stations_and_regions
+        from api.queries import stations_and_regions
         from tools.kpis import list_kpis
 
         principal = await rt.principal(ctx.request_context)
