@@ -28,7 +28,7 @@ async def coordinator(state: dict[str, Any], config: RunnableConfig) -> dict[str
     await deps.recorder.finish_step(step_id, "coordinator", output, t0)
     update: dict[str, Any] = {"context": plan.context, "plan": list(plan.specialists), "route": [], "findings": [],
                               "notices": plan.notices, "evidence_ids": [], "answer": "", "query": query}
-    if plan.specialists and query is not None:
+    if query is not None and (plan.specialists or plan.intent in ("clarify", "unknown")):
         update["thread_plan"] = query  # what the next turn's follow-up inherits from
     return update
 

@@ -41,7 +41,7 @@ RUN_TASK = "opsgraph.run"
 MAINTENANCE_TASK = "opsgraph.maintenance"
 RUNS_QUEUE = "runs"
 MAINTENANCE_QUEUE = "maintenance"
-WORKER_QUEUES = [RUNS_QUEUE, MAINTENANCE_QUEUE, "schedules", "alerts"]
+WORKER_QUEUES = [RUNS_QUEUE, MAINTENANCE_QUEUE, "schedules", "alerts", "evals"]  # "evals": evaluation runs
 JOB_GONE_AFTER = 30.0  # seconds: a run older than this without a live job is failed by ``reap``
 
 Registrar = Callable[[procrastinate.App], None]
@@ -131,8 +131,48 @@ def worker(
         update_heartbeat_interval=settings.worker_heartbeat_seconds,
         stalled_worker_timeout=settings.worker_stalled_seconds,
         shutdown_graceful_timeout=settings.worker_shutdown_seconds,
-        fetch_job_polling_interval=1.0, abort_job_polling_interval=1.0,
+        fetch_job_polling_interval=0.5, abort_job_polling_interval=1.0,  # a job freed by a lock is not NOTIFYed
     )
+
+
+class SupervisedWorker:
+    """A worker that is replaced when it dies (Postgres restarted under it, a lost connection): ``run()`` keeps
+    one procrastinate worker going, with a growing pause between restarts, until ``stop()``."""
+
+    def __init__(self, factory: Callable[[], Worker], *, max_backoff: float = 15.0) -> None:
+        self._factory = factory
+        self._max_backoff = max_backoff
+        self._current: Worker | None = None
+        self._stopping = asyncio.Event()
+        self.restarts = 0
+
+    async def run(self) -> None:
+        delay = 0.5
+        while not self._stopping.is_set():
+            self._current = self._factory()
+            try:
+                await self._current.run()
+                if self._stopping.is_set():
+                    return
+                log.warning("the job worker stopped on its own; starting a new one in %.1f s", delay)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - any failure of the worker loop is survived by restarting it
+                if self._stopping.is_set():
+                    return
+                log.warning("the job worker failed (%s: %s); starting a new one in %.1f s", type(exc).__name__, exc,
+                            delay)
+            self.restarts += 1
+            try:
+                await asyncio.wait_for(self._stopping.wait(), delay)
+            except TimeoutError:
+                pass
+            delay = min(delay * 2, self._max_backoff)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._current is not None:
+            self._current.stop()
 
 
 async def drain(app: procrastinate.App, queue: str, *, assistant: Assistant, publish: Any, settings: Settings) -> None:

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agents.plan import QueryPlan
+from agents.state import ThreadContext
 from agents.registry import specialists_for
 from agents.understanding import Catalog, help_text, merge, parse
+from agents.understanding.cues import HELP, catalog_answer
 
 _INTENT = {"lookup": "kpi", "compare": "kpi", "rank": "kpi", "attention": "kpi", "changelog": "service_change",
            "incident_list": "incident", "incident_status": "incident", "incident_cause": "incident",
@@ -22,7 +24,7 @@ _INTENT = {"lookup": "kpi", "compare": "kpi", "rank": "kpi", "attention": "kpi",
 class RoutePlan:
     intent: str  # legacy intent for the specialists' context
     specialists: list[str]
-    context: dict[str, Any]
+    context: ThreadContext
     notices: list[str] = field(default_factory=list)
     query: QueryPlan | None = None
 
@@ -34,13 +36,14 @@ def unknown_notice(kind: str, text: str, suggestions: list[str], catalog: Catalo
         known = {"station": list(catalog.stations), "region": list(catalog.regions), "KPI": list(catalog.kpis),
                  "service": catalog.services}.get(kind, []) if catalog else []
         tail = f" The {kind}s I know are {', '.join(known[:12])}{'…' if len(known) > 12 else ''}." if known else ""
-    return f"I don't know a {kind} called “{text}”.{tail}"
+    article = "an" if kind[:1].lower() in "aeiou" else "a"
+    return f"I don't know {article} {kind} called “{text}”.{tail}"
 
 
-def legacy_context(plan: QueryPlan, prior: dict[str, Any]) -> dict[str, Any]:
+def legacy_context(plan: QueryPlan, prior: dict[str, Any]) -> ThreadContext:
     """The ``context`` keys the current specialists read, from the plan (results like ``onset`` are dropped)."""
     s = plan.subjects
-    ctx: dict[str, Any] = {}
+    ctx: ThreadContext = {}
     station = next((x.code for x in s.scopes if x.level == "station"), None)
     region = next((x.code for x in s.scopes if x.level == "region"), None)
     for key, value in (("station", station), ("region", None if station else region),
@@ -48,7 +51,7 @@ def legacy_context(plan: QueryPlan, prior: dict[str, Any]) -> dict[str, Any]:
                        ("incident", s.incidents[0] if s.incidents else None),
                        ("ticket", s.tickets[0] if s.tickets else None)):
         if value:
-            ctx[key] = value
+            ctx[key] = value  # type: ignore[literal-required]
     if plan.window:
         ctx["time"] = {"start": plan.window.start.isoformat(), "end": plan.window.end.isoformat(), "label": plan.window.label}
     intent = _INTENT.get(plan.operation, plan.operation)
@@ -68,8 +71,11 @@ def route(question: str, context: dict[str, Any], catalog: Catalog, today: dt.da
         return RoutePlan("unknown", [], prior_ctx, [unknown_notice(u.kind, u.text, u.suggestions, catalog) for u in plan.unknown], plan)
     if plan.operation == "clarify" and plan.clarification:
         return RoutePlan("clarify", [], prior_ctx, [plan.clarification.question], plan)
+    if plan.operation in ("out_of_scope", "attention") and (listed := catalog_answer(question, catalog)):
+        plan.operation = "out_of_scope"
+        return RoutePlan("catalog", [], prior_ctx, [listed], plan)
     if plan.operation == "out_of_scope":
-        return RoutePlan("out_of_scope", [], prior_ctx, [help_text(catalog)], plan)
+        return RoutePlan("out_of_scope", [], prior_ctx, [help_text(catalog, asked=bool(HELP.search(question)))], plan)
     if plan.operation == "report" and not plan.subjects.incidents and not plan.kpis:
         ex = catalog.examples()["incident"]
         hint = f" Name it like {ex}." if ex else " This organisation has no incidents on record."

@@ -35,9 +35,13 @@ from tools.base import ToolContext, ToolError, ToolOutput
 from tools.embeddings import Embedder
 
 log = logging.getLogger(__name__)
-WORKER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def worker_id() -> str:
+    """``host:pid`` of the process executing a run, read when asked (a forked worker has its own pid)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 _plain = plain
-__all__ = ["NOTIFY_CHANNEL", "WORKER", "LimitExceeded", "Publisher", "RunEvent", "RunLimits", "RunRecorder",
+__all__ = ["NOTIFY_CHANNEL", "worker_id", "LimitExceeded", "Publisher", "RunEvent", "RunLimits", "RunRecorder",
            "Usage", "create_run", "public_error"]
 
 Publisher = Callable[[RunEvent], Awaitable[None]]
@@ -180,10 +184,10 @@ class RunRecorder:
 
     # -- run lifecycle ---------------------------------------------------------
 
-    async def start(self, thread_id: uuid.UUID | None = None, worker: str = WORKER) -> bool:
+    async def start(self, thread_id: uuid.UUID | None = None, worker: str | None = None) -> bool:
         """Mark the run running on this worker (``run.started`` was written with the run); False if it ended."""
         async with self.sessions() as s, s.begin():
-            return await db.mark_running(s, self.run_id, worker)
+            return await db.mark_running(s, self.run_id, worker or worker_id())
 
     async def complete(self, thread_id: uuid.UUID, answer: str, evidence_ids: Sequence[int], route: list[str]) -> bool:
         """The final ``message`` event, the assistant message and ``run.completed``, in one commit."""
@@ -264,6 +268,7 @@ class RunRecorder:
             await db.finish_step(b.s, step_id, status, output, latency, used.tuple())
             await b.event("agent.completed", {"agent": agent, "step_id": step_id, "latency_ms": latency,
                                               "status": status, "summary": output.get("summary"),
+                                              **({"query": output["query"]} if output.get("query") else {}),
                                               "prompt_tokens": used.prompt_tokens,
                                               "completion_tokens": used.completion_tokens,
                                               "cost_usd": round(used.cost_usd, 6)})

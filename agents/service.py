@@ -34,7 +34,7 @@ from agents.deps import RunDeps
 from agents.graph import build_graph
 from agents.providers import Provider, make_provider
 from agents.runtime import (
-    WORKER,
+    worker_id,
     LimitExceeded,
     Publisher,
     RunLimits,
@@ -46,7 +46,7 @@ from store import runs as db
 from store.db import DatabaseTarget, make_async_engine, make_sessionmaker
 from store.runs import RunRecord, get_run
 from store.settings import Settings
-from tools.base import ToolContext
+from tools.base import ToolContext, TtlCache
 from tools.embeddings import Embedder, make_embedder
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,7 @@ class Assistant:
     clock: Clock = _utcnow
     publish: Publisher | None = None  # set by the API: events of runs executed here go to its hub
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    tool_cache: TtlCache = field(default_factory=TtlCache)  # shared by this assistant's tool contexts
 
     @classmethod
     async def open(
@@ -253,12 +254,13 @@ class Assistant:
         recorder = RunRecorder(sessions=self.sessions, org_id=org_id, run_id=run_id, embedder=self.embedder,
                                publish=publish or self.publish, limits=limits)
         try:
-            if not await recorder.start(thread_id, WORKER):
+            if not await recorder.start(thread_id, worker_id()):
                 return
             async with self.sessions() as s:
                 catalog = await Catalog.load(s, org_id)
             tools = ToolContext(sessions=self.sessions, org_id=org_id, embedder=self.embedder,
-                                now=as_of or self.clock(), prometheus_url=self.settings.prometheus_url)
+                                now=pin_now(as_of) or self.clock(), prometheus_url=self.settings.prometheus_url,
+                                cache=self.tool_cache)
             deps = RunDeps(recorder=recorder, tools=tools, catalog=catalog, provider=self.provider)
             config: dict[str, Any] = {"configurable": {"thread_id": str(thread_id), "deps": deps},
                                       "recursion_limit": limits.max_steps, "metadata": {"run_id": str(run_id)}}

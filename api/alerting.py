@@ -4,37 +4,33 @@ A firing alert is matched to a service (the organisation's label→service map, 
 ``job`` … in the configured order), opens an incident or joins the open one of that service within the join
 window, and — once per fingerprint — starts an investigation run (trigger ``alert``) asking what caused the
 incident: the change correlator ranks the changes before the alert's ``startsAt`` and reads the service's
-mapped Prometheus metrics. When the run ends, its ranked hypotheses are written to ``hypotheses`` (with
-confidence and their evidence ids) and, with Slack configured, the result is posted to the alert channel as a
+mapped Prometheus metrics. A follow-up job (:mod:`api.alert_jobs`, queued on the run's thread lock, so it
+executes after the run, on any worker) writes the ranked hypotheses to ``hypotheses`` (with confidence and
+their evidence ids) and, with Slack configured, the result is posted to the alert channel as a
 thread whose replies continue the investigation. A resolved alert marks its incident mitigated.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import json
 import logging
-import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api import alert_jobs
 from api.errors import ApiError
 from store import incidents as db
 from store.incident_records import normalise_severity, unstorable
 
 if TYPE_CHECKING:
-    from api.slack.runtime import SlackRuntime
     from api.state import AppState
     from store.keys import ApiKeyInfo
 
 log = logging.getLogger(__name__)
-FINISHED = ("completed", "failed")
 ZERO_TIME = dt.datetime(1, 1, 2, tzinfo=dt.UTC)  # Alertmanager's "0001-01-01T00:00:00Z" means "not ended"
 
 
@@ -153,65 +149,8 @@ def _severity(labels: dict[str, str]) -> str:
     return "sev3"
 
 
-async def wait_for_run(sessions: async_sessionmaker[AsyncSession], org_id: int, run_id: uuid.UUID,
-                       timeout: float) -> str | None:
-    """The run's final status, read from the database (a stand-in for ``Assistant.wait`` once runs are queued)."""
-    deadline = time.monotonic() + timeout
-    delay = 0.05
-    while True:
-        async with sessions() as s:
-            status = (await s.execute(text("SELECT status FROM runs WHERE org_id = :org AND id = :id"),
-                                      {"org": org_id, "id": run_id})).scalar()
-        if status in FINISHED or status is None or time.monotonic() > deadline:
-            return status
-        await asyncio.sleep(delay)
-        delay = min(delay * 1.5, 0.5)
-
-
-async def run_hypotheses(s: AsyncSession, org_id: int, run_id: uuid.UUID) -> tuple[list[dict[str, Any]], dict[str, list[int]]]:
-    """The ranked hypotheses of a run (from its ``hypotheses`` evidence) and, per subject, its evidence ids."""
-    rows = (await s.execute(
-        text("""SELECT id, kind, ref, payload FROM evidence WHERE org_id = :org AND run_id = :run
-                AND kind IN ('hypotheses', 'change') ORDER BY id"""), {"org": org_id, "run": run_id})).mappings().all()
-    hyps: list[dict[str, Any]] = []
-    ranking_ids: list[int] = []
-    ids: dict[str, list[int]] = {}
-    for r in rows:
-        if r["kind"] == "hypotheses":
-            hyps = list((r["payload"] or {}).get("hypotheses") or [])
-            ranking_ids.append(r["id"])
-        else:
-            subject = ((r["ref"] or {}).get("subject") or {}).get("external_id")
-            if subject:
-                ids.setdefault(subject, []).append(r["id"])
-    for h in hyps:
-        ids[h["subject"]] = ids.get(h["subject"], []) + ranking_ids[-1:]
-    return hyps, ids
-
-
-async def follow_up(state: AppState, slack: SlackRuntime | None, org_id: int, run_id: uuid.UUID,
-                    thread_id: uuid.UUID, incident_id: int, alert: dict[str, Any]) -> None:
-    """When the run ends: hypotheses → ``hypotheses``; the result → the Slack alert channel."""
-    timeout = state.settings.run_max_seconds + 30
-    status = await wait_for_run(state.sessions, org_id, run_id, timeout)
-    if status != "completed":
-        log.warning("alert investigation %s ended as %s", run_id, status)
-    async with state.sessions() as s, s.begin():
-        hyps, ids = await run_hypotheses(s, org_id, run_id)
-        if hyps:
-            await db.write_hypotheses(s, org_id, incident_id=incident_id, run_id=run_id, hypotheses=hyps,
-                                      evidence_ids=ids)
-    if slack is not None and state.assistant is not None:
-        from api.slack.alert_threads import post_alert_thread
-
-        record = await state.assistant.record(org_id, run_id)
-        if record is not None:
-            await post_alert_thread(slack, org_id, thread_id, record, alert)
-
-
-async def accept_alerts(state: AppState, principal: ApiKeyInfo, payload: AlertmanagerPayload,
-                        slack: SlackRuntime | None, spawn: Any) -> AlertsAccepted:
-    """Record every alert of the payload; start the runs (their follow-ups go to ``spawn``)."""
+async def accept_alerts(state: AppState, principal: ApiKeyInfo, payload: AlertmanagerPayload) -> AlertsAccepted:
+    """Record every alert of the payload; start the runs and queue their follow-up jobs."""
     org = principal.org_id
     async with state.sessions() as s:
         cfg = await db.get_alert_config(s, org)
@@ -240,11 +179,11 @@ async def accept_alerts(state: AppState, principal: ApiKeyInfo, payload: Alertma
                 out.incidents.append(AlertIncident(incident_id=res.incident, run_id=res.run_id, created=False,
                                                    fingerprint=fp, status="resolved", service=service, new_run=False))
             continue
-        out.incidents.append(await _firing(state, principal, slack, spawn, alert, labels, fp, service, services, cfg))
+        out.incidents.append(await _firing(state, principal, alert, labels, fp, service, services, cfg))
     return out
 
 
-async def _firing(state: AppState, principal: ApiKeyInfo, slack: SlackRuntime | None, spawn: Any, alert: AlertIn,
+async def _firing(state: AppState, principal: ApiKeyInfo, alert: AlertIn,
                   labels: dict[str, str], fp: str, service: str, services: dict[str, int], cfg: db.AlertConfig,
                   ) -> AlertIncident:
     org = principal.org_id
@@ -270,11 +209,13 @@ async def _firing(state: AppState, principal: ApiKeyInfo, slack: SlackRuntime | 
             return AlertIncident(incident_id=res.incident, run_id=None, created=res.created, fingerprint=fp,
                                  status="firing", service=service, new_run=False)
         run_id = started.run_id
+        info = {"title": title, "alertname": name, "service": service, "incident": res.incident,
+                "severity": labels.get("severity") or _severity(labels), "starts_at": starts.isoformat()}
+        # The alert's run and its follow-up job (after the run, on its thread's lock) commit together.
         async with state.sessions() as s, s.begin():
             await db.attach_run(s, org, fp, run_id)
-        info = {"title": title, "alertname": name, "service": service, "incident": res.incident,
-                "severity": labels.get("severity") or _severity(labels), "starts_at": starts}
-        spawn(follow_up(state, slack, org, run_id, started.thread_id, res.incident_id, info), f"alert-{fp}")
+            await alert_jobs.defer_follow_up(state.assistant.queue, s, org_id=org, run_id=run_id,
+                                             thread_id=started.thread_id, incident_id=res.incident_id, alert=info)
     return AlertIncident(incident_id=res.incident, run_id=run_id, created=res.created, fingerprint=fp,
                          status="firing", service=service, new_run=res.start_run)
 

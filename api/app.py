@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -25,9 +25,10 @@ from api import errors, login, panel
 from api.deps import Principal, State
 from api.events import EventHub
 from api.limits import ApiLimits, BodySizeLimit, KeyCounters
+from api.mcp import mount_mcp
 from api.models import MeOut
 from api.routes import ROUTERS
-from api.slack import mount_slack
+from api.slack import SlackOptions, mount_slack
 from api.state import AppState, utcnow
 from store import migrate
 from store.db import (
@@ -71,12 +72,18 @@ def create_app(
     provider: Any = None,
     limits: ApiLimits | None = None,
     eval_launcher: EvalLauncher | None = None,
+    slack: SlackOptions | None = None,
     worker: bool = True,
+    job_registrars: Iterable[Any] = (),
 ) -> FastAPI:
     """Build the service. Settings are read once here unless handed in.
 
     ``clock`` fixes "now" for the tools and runs (tests use the demo data's anchor), ``provider`` replaces the
-    LLM provider, ``eval_launcher`` installs the evaluation runner behind ``POST /api/evals/runs``.
+    LLM provider, ``eval_launcher`` installs the evaluation runner behind ``POST /api/evals/runs`` (when it has an
+    async ``shutdown()``, the lifespan awaits it on the way out), ``slack`` configures Slack (where its Web API is,
+    the alert scheduler's interval; tests point it at a local fake). The console script (:mod:`opsgraph.cli`) is
+    the composition root that hands these in. ``job_registrars`` add jobs to the service's job app
+    (``agents.jobs.make_queue(extra=…)``; the composition root's evaluation-run job).
     """
     settings = settings or Settings()
     limits = limits or ApiLimits()
@@ -95,7 +102,7 @@ def create_app(
         state = AppState(settings=settings, target=tgt, engine=engine, sessions=sessions, limits=limits,
                          counters=KeyCounters(), clock=clock or utcnow)
         assistant = await Assistant.open(settings, tgt, engine=engine, provider=provider, clock=clock,
-                                         queue=make_job_app(tgt.conninfo))
+                                         queue=make_job_app(tgt.conninfo, extra=job_registrars))
         hub = EventHub(tgt.conninfo, sessions, poll_interval=limits.poll_interval_seconds)
         await hub.start()
         assistant.publish = hub.publish  # events of runs executed in this process reach its streams at once
@@ -103,13 +110,20 @@ def create_app(
         app.state.opsgraph = state
         in_process = None
         if worker:
-            in_process = jobs.worker(assistant.queue, settings, assistant=assistant, publish=hub.publish,
-                                     concurrency=settings.worker_concurrency, name="opsgraph-serve")
+            in_process = jobs.SupervisedWorker(lambda: jobs.worker(
+                assistant.queue, settings, assistant=assistant, publish=hub.publish,
+                concurrency=settings.worker_concurrency, name="opsgraph-serve"))
             worker_task = asyncio.create_task(in_process.run(), name="opsgraph-worker")
         log.info("opsgraph ready on %s (%s)", tgt.redacted(), "with a worker" if worker else "API only")
         try:
-            yield
+            async with mcp_endpoint.serve(state):  # the /mcp session manager lives as long as the app
+                yield
         finally:
+            if callable(getattr(eval_launcher, "shutdown", None)):
+                try:
+                    await eval_launcher.shutdown()  # type: ignore[union-attr]
+                except Exception:
+                    log.exception("the evaluation launcher did not stop cleanly")
             if in_process is not None:
                 in_process.stop()
                 try:
@@ -146,7 +160,8 @@ def create_app(
     app.include_router(panel.router)  # the chat panel's assets (/static/…)
     app.include_router(login.router)  # POST /login, /logout, /api/logout (sessions; see api.login)
     login.install_log_filter()  # no login code in the access log
-    mount_slack(app, settings)  # POST /slack/events (503 until Slack is configured) and the alert scheduler
+    mount_slack(app, settings, slack)  # POST /slack/events (503 until Slack is configured) and the alert scheduler
+    mcp_endpoint = mount_mcp(app)  # /mcp: the MCP server over streamable HTTP (bearer key)
 
     @app.get("/health", tags=["health"])
     async def health(state: State) -> JSONResponse:

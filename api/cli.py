@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import psycopg
 import typer
@@ -34,6 +36,25 @@ console = Console()
 err = Console(stderr=True)
 
 
+@dataclass(frozen=True)
+class CliOptions:
+    """What the composition root (:mod:`opsgraph.cli`) hands the commands, as typer's context object.
+
+    ``create_app`` builds the service ``opsgraph serve`` runs (the console script passes one that adds the
+    evaluation launcher); ``python -m api.cli`` runs without it and serves the bare :func:`api.app.create_app`.
+    """
+
+    create_app: Callable[..., Any] | None = None
+    # seed_demo(settings, target, *, reset, seed, anchor, status) -> demo.seed.SeededDemo
+    seed_demo: Callable[..., Any] | None = None
+    # extra job registrars (procrastinate app -> None) for `opsgraph worker` (e.g. the evaluation-run job)
+    job_registrars: tuple[Callable[..., Any], ...] = ()
+
+
+def _options(ctx: typer.Context) -> CliOptions:
+    return ctx.obj if isinstance(ctx.obj, CliOptions) else CliOptions()
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
     err.print(f"[bold red]error:[/] {message}", highlight=False)
     return typer.Exit(code)
@@ -44,6 +65,22 @@ def _settings() -> Settings:
         return Settings()
     except Exception as exc:  # pydantic ValidationError: bad environment
         raise _fail(f"bad configuration: {exc}") from None
+
+
+def _preload(*modules: str) -> None:
+    """Import ``modules`` in a background thread while the command connects to the database and checks the
+    schema (both mostly wait on the server), so a command's heavy imports overlap its start-up."""
+    import importlib
+    import threading
+
+    def run() -> None:
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001, S110 - the command imports it again and reports the error
+                pass
+
+    threading.Thread(target=run, name="opsgraph-preload", daemon=True).start()
 
 
 def _database(settings: Settings, *, migrate_schema: bool = True):  # noqa: ANN202
@@ -60,28 +97,12 @@ def _database(settings: Settings, *, migrate_schema: bool = True):  # noqa: ANN2
     return target
 
 
-def manifest_path(settings: Settings) -> Path:
-    return settings.home / "demo" / "manifest.json"
-
-
-def seed_demo(settings: Settings, target, *, reset: bool, seed: int = 7, anchor: dt.date | None = None) -> dict:  # noqa: ANN001
-    """Load the demo data (unless present and not ``reset``), embed it, write the manifest."""
-    from store.demo import generate_demo
-    from store.seed import load_demo, write_manifest
-    from tools.embeddings import embed_missing, make_embedder
-
-    with console.status("Generating the demo data set…"):
-        data = generate_demo(seed=seed, anchor=anchor)
-    with psycopg.connect(target.conninfo, autocommit=True) as conn:
-        with console.status("Loading (COPY)…"):
-            result = load_demo(conn, data, reset=reset)
-        if not result.loaded:
-            return {"loaded": False, "org_id": result.org_id}
-        with console.status("Embedding tickets and documents…"):
-            embedded = embed_missing(conn, make_embedder(settings), result.org_id)
-    write_manifest(manifest_path(settings), data.manifest)
-    return {"loaded": True, "org_id": result.org_id, "counts": result.counts, "embedded": embedded,
-            "seconds": round(result.seconds, 2), "manifest": str(manifest_path(settings))}
+def _seed_demo(ctx: typer.Context, settings: Settings, target, **kwargs: Any):  # noqa: ANN001, ANN202
+    """Load the demo data set through the composition root's seeder (the API does not import ``demo``)."""
+    seeder = _options(ctx).seed_demo
+    if seeder is None:
+        raise _fail("the demo data set is loaded by the `opsgraph` console script (python -m opsgraph seed)")
+    return seeder(settings, target, status=console.status, **kwargs)
 
 
 # ------------------------------------------------------------------ commands
@@ -89,6 +110,7 @@ def seed_demo(settings: Settings, target, *, reset: bool, seed: int = 7, anchor:
 
 @app.command()
 def serve(
+    ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     seed: Annotated[bool, typer.Option("--seed/--no-seed", help="Load the demo data on first start.")] = True,
@@ -99,14 +121,16 @@ def serve(
     """Start the service (migrates, seeds the demo on first start, prints the login link)."""
     import uvicorn
 
-    from api.app import create_app
+    create_app = _options(ctx).create_app
+    if create_app is None:
+        from api.app import create_app
 
     settings = _settings()
     target = _database(settings)
     if seed:
-        info = seed_demo(settings, target, reset=False)
-        if info["loaded"]:
-            console.print(f"Loaded the demo data set ({sum(info['counts'].values()):,} rows) in {info['seconds']} s.")
+        info = _seed_demo(ctx, settings, target, reset=False)
+        if info.loaded:
+            console.print(f"Loaded the demo data set ({sum(info.counts.values()):,} rows) in {info.seconds:.2f} s.")
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     link = _login_link(target, f"http://{shown}:{port}", org="demo", role="admin")
     console.print(f"\n[bold]opsgraph[/] is starting — open the chat panel:\n\n  {link}\n\n"
@@ -117,9 +141,10 @@ def serve(
 
 @app.command()
 def worker(
+    ctx: typer.Context,
     concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs executed at once.")] = 4,
 ) -> None:
-    """Execute queued jobs (runs, maintenance, schedules) until stopped (SIGINT/SIGTERM finish the jobs in
+    """Execute queued jobs (runs, maintenance, schedules, evaluation runs) until stopped (SIGINT/SIGTERM finish the jobs in
     progress, up to OPSGRAPH_WORKER_SHUTDOWN_SECONDS; a killed worker's jobs resume on another worker)."""
     import asyncio
     import logging
@@ -129,13 +154,15 @@ def worker(
     from agents.service import Assistant
     from api.jobs import make_app
 
+    registrars = _options(ctx).job_registrars
     settings = _settings()
     target = _database(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     async def run() -> None:
-        assistant = await Assistant.open(settings, target, queue=make_app(target.conninfo))
-        w = jobs.worker(assistant.queue, settings, assistant=assistant, concurrency=concurrency)
+        assistant = await Assistant.open(settings, target, queue=make_app(target.conninfo, extra=registrars))
+        w = jobs.SupervisedWorker(lambda: jobs.worker(assistant.queue, settings, assistant=assistant,
+                                                      concurrency=concurrency))
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, w.stop)
@@ -179,6 +206,7 @@ def login_link(
 
 @app.command()
 def seed(
+    ctx: typer.Context,
     reset: Annotated[bool, typer.Option("--reset", help="Delete the demo organisation and load it again.")] = False,
     random_seed: Annotated[int, typer.Option("--random-seed", help="Seed of the generator.")] = 7,
     anchor: Annotated[
@@ -192,15 +220,15 @@ def seed(
     except ValueError:
         raise _fail(f"--anchor {anchor!r} is not a date (YYYY-MM-DD)") from None
     target = _database(settings)
-    info = seed_demo(settings, target, reset=reset, seed=random_seed, anchor=anchor_date)
-    if not info["loaded"]:
+    info = _seed_demo(ctx, settings, target, reset=reset, seed=random_seed, anchor=anchor_date)
+    if not info.loaded:
         console.print("The demo data set is already loaded (use [bold]--reset[/] to load it again).")
         return
-    table = Table("table", "rows", title=f"Demo data loaded in {info['seconds']} s")
-    for name, n in info["counts"].items():
+    table = Table("table", "rows", title=f"Demo data loaded in {round(info.seconds, 2)} s")
+    for name, n in info.counts.items():
         table.add_row(name, f"{n:,}")
     console.print(table)
-    console.print(f"Ground truth: {info['manifest']}")
+    console.print(f"Ground truth: {info.manifest_file}")
 
 
 @app.command("import")
@@ -286,7 +314,7 @@ def analyze(
 
 @app.command()
 def ask(
-    question: Annotated[str, typer.Argument(help="The question, e.g. \"why did OTP MX rate at DAL drop last week?\"")],
+    question: Annotated[str, typer.Argument(help="The question, e.g. \"why did <KPI> at <station> drop last week?\"")],
     thread: Annotated[str | None, typer.Option(help="Continue this thread (id printed by an earlier ask).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run record as JSON.")] = False,
     org: Annotated[str, typer.Option(help="Organisation to ask in.")] = "demo",
@@ -296,9 +324,6 @@ def ask(
     """One chat turn: stream the steps as they happen, then the answer with its evidence ids."""
     import asyncio
     import uuid
-
-    from agents.service import Assistant
-    from store.runs import RunEvent
 
     try:
         thread_id = uuid.UUID(thread) if thread else None
@@ -315,12 +340,16 @@ def ask(
         except ValueError:
             raise _fail(f"--as-of {as_of!r} is not a date (YYYY-MM-DD) or a time (YYYY-MM-DDTHH:MM)") from None
     settings = _settings()
+    _preload("agents.service")
     target = _database(settings)
     with psycopg.connect(target.conninfo) as conn:
         row = conn.execute("SELECT id FROM orgs WHERE slug = %s", (org,)).fetchone()
     if row is None:
         raise _fail(f"organisation {org!r} does not exist (run `opsgraph seed` for the demo)")
     quiet = as_json
+
+    from agents.service import Assistant
+    from store.runs import RunEvent
 
     async def show(event: RunEvent) -> None:
         if quiet:
@@ -357,6 +386,16 @@ def ask(
                       f"{', '.join(f'E:{i}' for i in ids) or 'none'}[/]", highlight=False)
     if record.status != "completed":
         raise typer.Exit(1)
+
+
+@app.command("mcp")
+def mcp_server() -> None:
+    """MCP server over stdio for the organisation (and role) of the API key in OPSGRAPH_API_KEY."""
+    from api.mcp.stdio import main as serve_mcp
+
+    code = serve_mcp(_settings())
+    if code:
+        raise typer.Exit(code)
 
 
 @keys_app.command("create")

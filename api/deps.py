@@ -86,8 +86,10 @@ AssistantDep = Annotated[Assistant, Depends(get_assistant)]
 
 def tool_context(state: State, principal: Principal) -> ToolContext:
     """What the tools run with for this caller: their organisation, the service's embedder and clock."""
-    embedder = state.assistant.embedder if state.assistant is not None else HashEmbedder()
-    return ToolContext(sessions=state.sessions, org_id=principal.org_id, embedder=embedder, now=state.now())
+    if state.assistant is None:
+        return ToolContext(sessions=state.sessions, org_id=principal.org_id, embedder=HashEmbedder(), now=state.now())
+    return ToolContext(sessions=state.sessions, org_id=principal.org_id, embedder=state.assistant.embedder,
+                       now=state.now(), cache=state.assistant.tool_cache)
 
 
 Tools = Annotated[ToolContext, Depends(tool_context)]

@@ -5,6 +5,8 @@
 - ``tools.base.ToolError`` answers 404 when it names an unknown entity (station,
   KPI, service, incident, ticket …) and 422 for any other bad argument; the
   tool's close matches are returned as ``suggestions``.
+- ``store.errors`` (what persistence raises) map to HTTP here, never in ``store/``: ``NotFound`` → 404,
+  ``Conflict`` → 409, ``Invalid`` (and any other ``StoreError``) → 422, with their suggestions and extra fields.
 - Values Postgres cannot store (NUL characters, out-of-range numbers or dates)
   answer 422 instead of surfacing as a database error.
 - Nothing a user sees carries exception text, SQL or parameters: unexpected errors answer a short reason and an
@@ -25,6 +27,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
 
+from store.errors import Conflict, NotFound, StoreError
 from tools.base import ToolError
 
 log = logging.getLogger(__name__)
@@ -94,6 +97,18 @@ def from_tool_error(exc: ToolError, *, status: int | None = None) -> ApiError:
     return ApiError(status or tool_status(exc), str(exc), suggestions=list(exc.suggestions) or None)
 
 
+def store_status(exc: StoreError) -> int:
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, Conflict):
+        return 409
+    return 422
+
+
+def from_store_error(exc: StoreError) -> ApiError:
+    return ApiError(store_status(exc), exc.message, suggestions=exc.suggestions or None, **exc.extra)
+
+
 # Responses to declare in the OpenAPI document.
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     text = {
@@ -114,6 +129,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse({"detail": exc.detail, **exc.extra}, status_code=exc.status)
+
+    @app.exception_handler(StoreError)
+    async def _store_error(_: Request, exc: StoreError) -> JSONResponse:
+        err = from_store_error(exc)
+        return JSONResponse({"detail": err.detail, **err.extra}, status_code=err.status)
 
     @app.exception_handler(ToolError)
     async def _tool_error(_: Request, exc: ToolError) -> JSONResponse:

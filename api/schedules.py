@@ -69,13 +69,17 @@ async def fire_due(assistant: Assistant, now: dt.datetime | None = None) -> list
             await jobs.defer_run(assistant.queue, run_id, thread_id, session=s)
             await assistant.queue.configure_task(
                 DELIVER_TASK, queue=QUEUE, lock=f"thread:{thread_id}", connection=await jobs.raw_connection(s),
-            ).defer_async(run_id=str(run_id), schedule_id=row["id"])
+            ).defer_async(run_id=str(run_id), schedule_id=row["id"], channel=row["slack_channel"], name=row["name"])
             fired.append(run_id)
     return fired
 
 
-async def deliver(assistant: Assistant, run_id: uuid.UUID, schedule_id: int) -> bool:
-    """Post a finished scheduled run to its schedule's Slack channel (when Slack and a channel are set)."""
+async def deliver(assistant: Assistant, run_id: uuid.UUID, schedule_id: int, channel: str | None = None,
+                  name: str | None = None) -> bool:
+    """Post a finished scheduled run to its schedule's Slack channel (when Slack and a channel are set).
+
+    The channel and name travel with the firing: a firing already made is delivered where its schedule said,
+    even if the schedule is changed or deleted before the run ends."""
     from slack_sdk.web.async_client import AsyncWebClient
 
     from api.slack.blocks import PanelLinks, run_result
@@ -87,14 +91,14 @@ async def deliver(assistant: Assistant, run_id: uuid.UUID, schedule_id: int) -> 
         if header is None:
             return False
         schedule = await store.get_schedule(s, header["org_id"], str(schedule_id))
-    channel = (schedule.slack_channel if schedule else None) or settings.slack_alert_channel
+    channel = channel or (schedule.slack_channel if schedule else None) or settings.slack_alert_channel
     if not channel or settings.slack_bot_token is None:
         return False
     record = await assistant.wait(header["org_id"], run_id)
     options = SlackOptions()
     text, blocks = run_result(record, PanelLinks(options.public_url))
     client = AsyncWebClient(token=settings.slack_bot_token.get_secret_value().strip(), base_url=options.api_url)
-    name = schedule.name if schedule else "schedule"
+    name = name or (schedule.name if schedule else "schedule")
     await client.chat_postMessage(channel=channel, text=f"{name}: {text}", blocks=blocks, unfurl_links=False)
     return True
 
@@ -106,5 +110,6 @@ def register(app: procrastinate.App) -> None:
         await fire_due(context.additional_context["assistant"])
 
     @app.task(name=DELIVER_TASK, queue=QUEUE, pass_context=True, retry=3)
-    async def deliver_job(context: JobContext, run_id: str, schedule_id: int) -> None:
-        await deliver(context.additional_context["assistant"], uuid.UUID(run_id), schedule_id)
+    async def deliver_job(context: JobContext, run_id: str, schedule_id: int, channel: str | None = None,
+                          name: str | None = None) -> None:
+        await deliver(context.additional_context["assistant"], uuid.UUID(run_id), schedule_id, channel, name)

@@ -25,19 +25,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import psycopg
 from rich.console import Console
 from rich.table import Table
 
 from agents.service import Assistant
 from bench._db import machine, scratch_database
 from store.db import make_async_engine, make_sessionmaker
-from store.demo import generate_demo
-from store.seed import load_demo
+from demo.seed import seed_demo
 from store.settings import Settings
 from tools.base import ToolContext
 from tools.changes import correlate_changes
-from tools.embeddings import HashEmbedder, embed_missing
+from tools.embeddings import HashEmbedder
 from tools.kpis import kpi_series
 from tools.retrieval import search
 
@@ -66,9 +64,7 @@ async def direct(ctx: ToolContext, case: str) -> None:
 async def main(turns: int) -> None:
     console = Console(width=170)
     with scratch_database() as target:
-        with psycopg.connect(target.conninfo, autocommit=True) as conn:
-            org = load_demo(conn, generate_demo(seed=7, anchor=ANCHOR)).org_id
-            embed_missing(conn, HashEmbedder(), org)
+        org = seed_demo(target.conninfo, embedder=HashEmbedder(), anchor=ANCHOR).org_id
         settings = Settings(DATABASE_URL=target.sqlalchemy_url, OPSGRAPH_LLM="offline", OPSGRAPH_EMBEDDINGS="hash")
         assistant = await Assistant.open(settings, target, clock=lambda: NOW)
         engine = make_async_engine(target, pool_size=2)

@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import datetime as dt
 import itertools
+import os
 import statistics
 import sys
 import time
@@ -79,13 +80,14 @@ async def main() -> None:
     args = ap.parse_args()
 
     from api.app import create_app
-    from api.slack import SlackOptions, mount_slack
+    from api.slack import SlackOptions
     from store.settings import Settings
     from tests.api.helpers import ThreadServer
     from tests.slack.fake_slack import FakeSlack
 
     fake = FakeSlack()
     await fake.start()
+    os.environ["OPSGRAPH_SLACK_API_URL"] = fake.api_url  # the alert follow-up job's Slack client (any worker)
     with scratch_database() as target:
         key, services = setup(target, 12)
         settings = Settings(DATABASE_URL=target.sqlalchemy_url, OPSGRAPH_LLM="offline", OPSGRAPH_EMBEDDINGS="hash",
@@ -93,9 +95,8 @@ async def main() -> None:
                             OPSGRAPH_SLACK_ALERT_CHANNEL=CHANNEL)
 
         def factory():
-            app = create_app(settings, target=target, run_migrations=False)
-            mount_slack(app, settings, SlackOptions(api_url=fake.api_url, alert_interval_seconds=0))
-            return app
+            return create_app(settings, target=target, run_migrations=False,
+                              slack=SlackOptions(api_url=fake.api_url, alert_interval_seconds=0))
 
         srv = await asyncio.to_thread(ThreadServer, factory)
         h = {"Authorization": f"Bearer {key}"}

@@ -81,7 +81,7 @@ def main() -> None:
             naive = (time.perf_counter() - t0) * n_points / len(sample)
 
         t0 = time.perf_counter()
-        from store.demo import generate_demo
+        from demo import generate_demo
         from store.seed import load_demo
 
         data = generate_demo(seed=7, anchor=dt.date(2026, 11, 20))

@@ -1,6 +1,7 @@
 """Parse cost: question → QueryPlan (linking, time words, follow-ups) over the unit table's questions.
 
-    .venv/bin/python -m bench.bench_parse
+    .venv/bin/python -m bench.bench_parse          # timing
+    .venv/bin/python -m bench.bench_parse --tune   # the typo cutoff: table cases passed per cutoff
 
 Target: p95 < 5 ms per question (the parser runs at the start of every turn).
 """
@@ -17,7 +18,8 @@ from tests.unit.understanding_orgs import TODAY
 
 def main(rounds: int = 5) -> dict[str, float]:
     for cat in ORGS.values():  # the per-run indexes are built once per run: build them outside the timing
-        _ = cat.phrases, cat.fuzzy_keys, cat.ids, cat.id_prefixes
+        _ = (cat.phrases, cat.fuzzy_keys, cat.ids, cat.id_prefixes, cat.ids_squashed, cat.kpi_name_tokens,
+             cat.kpi_words)
     times: list[float] = []
     for _ in range(rounds):
         for org, question, _exp in CASES:
@@ -32,5 +34,30 @@ def main(rounds: int = 5) -> dict[str, float]:
     return out
 
 
+def tune(cutoffs: tuple[float, ...] = (70, 75, 78, 80, 82, 84, 86, 88, 90, 95)) -> dict[float, int]:
+    """How many table cases pass at each rapidfuzz cutoff (the dev set FUZZY_CUTOFF was chosen on)."""
+    from agents.understanding import linking
+    from tests.unit.test_understanding_cases import _check, _plan
+
+    saved, out = linking.FUZZY_CUTOFF, {}
+    try:
+        for c in cutoffs:
+            linking.FUZZY_CUTOFF = c
+            ok = 0
+            for org, question, exp in CASES:
+                try:
+                    _check(_plan(org, question, exp.get("prior")), exp)
+                    ok += 1
+                except AssertionError:
+                    pass
+            out[c] = ok
+            print(f"cutoff {c:>5}: {ok}/{len(CASES)}")
+    finally:
+        linking.FUZZY_CUTOFF = saved
+    return out
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+
+    tune() if "--tune" in sys.argv else main()

@@ -144,19 +144,15 @@ def main() -> None:
     p.add_argument("--concurrency", type=int, default=4)
     args = p.parse_args()
 
-    import psycopg
 
     from bench._db import machine, scratch_database
-    from store.demo import generate_demo
-    from store.seed import load_demo
+    from demo.seed import seed_demo
     from store.settings import Settings
-    from tools.embeddings import HashEmbedder, embed_missing
+    from tools.embeddings import HashEmbedder
 
     with scratch_database() as target:
         home = Path(os.environ.get("TMPDIR", "/tmp")) / f"opsgraph-bench-queue-{random.randrange(1 << 30)}"
-        with console.status("Loading the demo data set…"), psycopg.connect(target.conninfo, autocommit=True) as conn:
-            result = load_demo(conn, generate_demo(seed=7, anchor=ANCHOR))
-            embed_missing(conn, HashEmbedder(), result.org_id)
+        result = seed_demo(target.conninfo, embedder=HashEmbedder(), anchor=ANCHOR, status=console.status)
         settings = Settings(DATABASE_URL=target.sqlalchemy_url, OPSGRAPH_HOME=str(home), OPSGRAPH_LLM="offline",
                             OPSGRAPH_EMBEDDINGS="hash")
         org = result.org_id

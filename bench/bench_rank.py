@@ -24,8 +24,7 @@ from rich.table import Table
 
 from bench._db import machine, scratch_database
 from store.db import make_async_engine, make_sessionmaker
-from store.demo import generate_demo
-from store.seed import load_demo
+from demo.seed import seed_demo
 from tools.base import ToolContext
 from tools.kpis import kpi_series
 from tools.kpis.questions import rank_kpi
@@ -53,8 +52,8 @@ async def baseline(ctx: ToolContext, kpi: str, stations: list[str]) -> list[str]
 
 async def main(calls: int) -> None:
     with scratch_database() as target:
+        org = seed_demo(target.conninfo, embedder=None, anchor=ANCHOR).org_id
         with psycopg.connect(target.conninfo) as conn:
-            org = load_demo(conn, generate_demo(seed=7, anchor=ANCHOR)).org_id
             stations = [r[0] for r in conn.execute("SELECT code FROM stations WHERE org_id = %s", (org,))]
             n_points = conn.execute("SELECT count(*) FROM kpi_points WHERE org_id = %s AND day BETWEEN %s AND %s",
                                     (org, START, END)).fetchone()[0]

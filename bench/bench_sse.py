@@ -317,21 +317,17 @@ def main() -> None:
     p.add_argument("--chats", type=int, default=60, help="chats for time to first event")
     args = p.parse_args()
 
-    import psycopg
     from sqlalchemy.orm import Session
 
     from bench._db import machine, scratch_database
     from store.db import make_sync_engine
-    from store.demo import generate_demo
+    from demo.seed import seed_demo
     from store.keys import create_key
-    from store.seed import load_demo
-    from tools.embeddings import HashEmbedder, embed_missing
+    from tools.embeddings import HashEmbedder
 
     with scratch_database() as target:
         home = Path(os.environ.get("TMPDIR", "/tmp")) / f"opsgraph-bench-sse-{random.randrange(1 << 30)}"
-        with console.status("Loading the demo data set…"), psycopg.connect(target.conninfo, autocommit=True) as conn:
-            result = load_demo(conn, generate_demo(seed=7, anchor=ANCHOR))
-            embed_missing(conn, HashEmbedder(), result.org_id)
+        seed_demo(target.conninfo, embedder=HashEmbedder(), anchor=ANCHOR, status=console.status)
         engine = make_sync_engine(target)
         with Session(engine) as s, s.begin():
             key = create_key(s, org_slug="demo", role="admin", name="bench")[0].key

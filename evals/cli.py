@@ -1,17 +1,12 @@
-"""The ``opsgraph`` console script: the commands of :mod:`api.cli` plus ``opsgraph eval …``.
+"""``opsgraph eval …``: the evaluation commands, a typer sub-app (:data:`eval_app`).
 
-The API does not import ``evals`` (imports point api → agents → tools → store),
-so the evaluation commands are added here, to the same typer app, and
-``main()`` is the console script's entry point. ``main()`` also arranges that
-the app ``opsgraph serve`` builds gets the evaluation launcher
-(``POST /api/evals/runs``): it wraps :func:`api.app.create_app` so each app it
-returns goes through :func:`evals.launcher.install`.
+The composition root :mod:`opsgraph.cli` adds it to the ``opsgraph`` console script (the API does not import
+``evals``: imports point api → agents → tools → store).
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import sys
 import time
@@ -20,13 +15,11 @@ from typing import Annotated, Any
 
 import psycopg
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from api.cli import _database, _fail, _settings, app, console, err
+from api.cli import _database, _fail, _settings, console, err
 
 eval_app = typer.Typer(help="Evaluation runs: score the assistant on the cases in evals/cases.", no_args_is_help=True)
-app.add_typer(eval_app, name="eval")
 
 
 def _org_id(target: Any, org: str) -> int:
@@ -55,7 +48,7 @@ def _with_sessions(target: Any, fn: Any) -> Any:
 class _BarProgress:
     """The rich progress bar of ``eval run``."""
 
-    def __init__(self, bar: Progress) -> None:
+    def __init__(self, bar: Any) -> None:
         self.bar = bar
         self.task: Any = None
         self.passed = 0
@@ -93,13 +86,15 @@ def eval_run(
     cases_dir: Annotated[Path | None, typer.Option("--cases-dir", help="Case directory (default: evals/cases).")] = None,
 ) -> None:
     """Run the evaluation cases against the demo data, store the results, write a report."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     from agents.service import Assistant
     from evals.config import EvalSettings
     from evals.launcher import DemoDataMissing, check_demo_data, effective_settings, load_manifest
     from evals.models import CASES_DIR, CaseFileError, load_cases
     from evals.report import write_reports
     from evals.runner import RunOptions, code_version, eval_clock, run_evaluation
-    from evals.store import load_eval_run
+    from store.evals import load_eval_run
 
     if provider not in (None, "offline", "openai"):
         raise _fail(f"--provider must be offline or openai (got {provider!r})")
@@ -188,7 +183,7 @@ def eval_compare(
 ) -> None:
     """What regressed and what improved from RUN_A to RUN_B."""
     from evals.compare import compare_runs
-    from evals.store import EvalRunNotFound, load_eval_run
+    from store.evals import EvalRunNotFound, load_eval_run
 
     target = _database(_settings())
     org_id = _org_id(target, org)
@@ -238,7 +233,7 @@ def eval_report(
 ) -> None:
     """Write the report of a stored evaluation run again."""
     from evals.report import write_reports
-    from evals.store import EvalRunNotFound, load_eval_run
+    from store.evals import EvalRunNotFound, load_eval_run
 
     target = _database(_settings())
     org_id = _org_id(target, org)
@@ -283,7 +278,7 @@ def eval_runs(
     org: Annotated[str, typer.Option(help="Organisation of the runs.")] = "demo",
 ) -> None:
     """The stored evaluation runs, newest first."""
-    from evals.store import list_eval_runs
+    from store.evals import list_eval_runs
 
     target = _database(_settings())
     org_id = _org_id(target, org)
@@ -294,32 +289,3 @@ def eval_runs(
                       str(r["n_cases"]), "—" if r["pass_rate"] is None else f"{r['pass_rate']:.1%}",
                       "—" if r["p95_latency_ms"] is None else f"{r['p95_latency_ms']:.0f} ms", r["code_version"] or "—")
     console.print(table)
-
-
-def install_serve_hook() -> None:
-    """Make every app :func:`api.app.create_app` builds carry the evaluation launcher (used by ``opsgraph serve``)."""
-    import api.app as api_app
-
-    original = api_app.create_app
-    if getattr(original, "_with_eval_launcher", False):
-        return
-
-    @functools.wraps(original)
-    def create_app(*args: Any, **kwargs: Any) -> Any:
-        from evals.launcher import install
-
-        application = original(*args, **kwargs)
-        install(application)
-        return application
-
-    create_app._with_eval_launcher = True  # type: ignore[attr-defined]
-    api_app.create_app = create_app
-
-
-def main() -> None:
-    install_serve_hook()
-    app()
-
-
-if __name__ == "__main__":
-    main()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evals.report import SCORER_ORDER, _fmt
-from evals.store import ItemRow, StoredRun
+from store.evals import ItemRow, StoredRun
 
 
 @dataclass

@@ -1,12 +1,14 @@
 """Evaluation runs started from the API (``POST /api/evals/runs``) and the shared set-up checks.
 
-The API never imports this package: :func:`install` puts a launcher on
-``app.state.eval_launcher`` (``opsgraph serve`` does it through
-:func:`evals.cli.main`; ``uvicorn --factory evals.launcher:create_app`` does it
-too). The launcher validates the request, checks that the organisation holds
+The API never imports this package: the composition root (:mod:`opsgraph.cli`,
+behind ``opsgraph serve`` and ``uvicorn --factory opsgraph.cli:create_app``)
+hands a :class:`Launcher` to ``api.app.create_app(eval_launcher=…)``. The launcher validates the request, checks that the organisation holds
 the demo data set, creates a ``runs`` row (trigger ``eval``) and the
-``eval_runs`` row **with the same id**, and runs the evaluation in the
-background. Its progress uses the chat runs' SSE machinery: the run's events
+``eval_runs`` row **with the same id**, and queues an ``opsgraph.evals.run``
+job (queue ``evals``); a worker (``opsgraph worker`` or the one inside
+``opsgraph serve``) executes it — the composition root registers the task on the
+service's job app (:func:`register`). A job retried because its worker died fails
+the evaluation with that reason (never left "running"). Its progress uses the chat runs' SSE machinery: the run's events
 (``run.started``, ``agent.started``/``agent.completed`` per case variant — one
 recorded step each —, ``message`` with the summary, ``run.completed``) are
 committed through :meth:`agents.runtime.RunRecorder.emit`, so
@@ -21,8 +23,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -44,7 +45,9 @@ SEED_HINT = "run `opsgraph seed` first (the evaluation reads the demo data and i
 
 
 def manifest_path(settings: Any) -> Path:
-    return Path(settings.home) / "demo" / "manifest.json"
+    from demo.seed import manifest_path as under
+
+    return under(Path(settings.home))
 
 
 def load_manifest(settings: Any) -> dict[str, Any]:
@@ -136,18 +139,36 @@ class RecorderProgress(Progress):
         )
 
 
-async def start_eval_run(
-    *, settings: Any, target: Any, engine: Any, sessions: Any, org_id: int, request: Mapping[str, Any] | BaseModel,
-    api_key_id: int | None = None, tasks: set[asyncio.Task[Any]] | None = None,
-) -> uuid.UUID:
-    """Validate, create the progress run and the eval run (same id), start the evaluation; return the id."""
-    from agents.runtime import RunLimits, RunRecorder, create_run
+EVAL_TASK = "opsgraph.evals.run"
+EVAL_QUEUE = "evals"  # workers listen on it (agents.jobs.WORKER_QUEUES)
 
-    raw = request.model_dump(exclude_none=True) if isinstance(request, BaseModel) else dict(request or {})
-    req = EvalRequest.model_validate(raw)
+
+def _progress_recorder(sessions: Any, org_id: int, run_id: uuid.UUID, publish: Any = None) -> Any:
+    from agents.runtime import RunLimits, RunRecorder
+
+    return RunRecorder(sessions=sessions, org_id=org_id, run_id=run_id, embedder=None,  # type: ignore[arg-type]
+                       publish=publish, limits=RunLimits(max_steps=10**9, max_seconds=7 * 86400.0,
+                                                         max_tokens=10**12, max_cost_usd=10**9))
+
+
+def _select_cases(req: EvalRequest) -> list[Any]:
     cases = load_cases(suites=req.suite or None, tags=req.tags or None, ids=req.cases or None)
     if not cases:
         raise ValueError("no evaluation case matches that suite/tag/case filter")
+    return cases
+
+
+async def start_eval_run(
+    *, settings: Any, sessions: Any, queue: Any, org_id: int, request: Mapping[str, Any] | BaseModel,
+    api_key_id: int | None = None,
+) -> uuid.UUID:
+    """Validate, create the progress run and the eval run (same id), and queue the evaluation's job
+    (:data:`EVAL_TASK` on :data:`EVAL_QUEUE`, executed by a worker: :func:`execute_eval_run`); return the id."""
+    from agents.runtime import create_run
+
+    raw = request.model_dump(exclude_none=True) if isinstance(request, BaseModel) else dict(request or {})
+    req = EvalRequest.model_validate(raw)
+    cases = _select_cases(req)
     manifest = load_manifest(settings)
     await check_demo_data(sessions, org_id, manifest)
     eff = effective_settings(settings, req.provider)
@@ -159,68 +180,113 @@ async def start_eval_run(
         sessions, org_id=org_id, question=f"Evaluation run ({label}, {len(cases)} cases)", trigger="eval",
         provider=provider_name, model=model, api_key_id=api_key_id, thread_title=f"Evaluation run ({label})",
     )
-    from evals import store
+    from store import evals as store
 
     await store.create_eval_run(
         sessions, org_id, run_id=run_id, provider=provider_name, model=model, code_version=code_version(),
         suite=",".join(req.suite) or None, tags=req.tags,
-        note=f"Running. Progress events: /api/runs/{run_id}/events (run {run_id}).",
+        note=f"Queued. Progress events: /api/runs/{run_id}/events (run {run_id}).",
     )
-    recorder = RunRecorder(sessions=sessions, org_id=org_id, run_id=run_id, embedder=None,  # type: ignore[arg-type]
-                           limits=RunLimits(max_steps=10**9, max_seconds=7 * 86400.0, max_tokens=10**12,
-                                            max_cost_usd=10**9))
-    options = RunOptions(concurrency=req.concurrency, timeout_s=req.timeout_s or 60.0, suites=req.suite,
-                         tags=req.tags)
-
-    async def go() -> None:
-        from agents.service import Assistant
-        from evals.config import EvalSettings
-
-        assistant = None
-        try:
-            await recorder.start(thread_id)
-            es = EvalSettings()
-            options.limits = es.limits()
-            options.judge = es.judge_config()
-            if req.timeout_s is None:
-                options.timeout_s = es.timeout_s
-            clock = eval_clock(manifest)
-            assistant = await Assistant.open(eff, target, engine=engine, clock=lambda: clock, recover=False)
-            outcome = await run_evaluation(assistant, org_id=org_id, cases=cases, manifest=manifest, options=options,
-                                           progress=RecorderProgress(recorder), eval_run_id=run_id)
-            verdict = ""
-            if req.min_pass_rate is not None:
-                verdict = (" — meets" if outcome.pass_rate >= req.min_pass_rate else " — BELOW") + \
-                          f" the minimum pass rate {req.min_pass_rate:.0%}"
-            summary = (f"Evaluation run {run_id}: {sum(i.passed for i in outcome.items)} of {outcome.n_items} items "
-                       f"passed ({outcome.pass_rate:.1%}){verdict}; p50 latency "
-                       f"{outcome.p50_latency_ms or 0:.0f} ms, p95 {outcome.p95_latency_ms or 0:.0f} ms. "
-                       f"Results: /api/evals/runs/{run_id}")
-            failures = outcome.failures[:20]
-            if failures:
-                summary += "\n\nFailed: " + ", ".join(
-                    f"{f.case.key}#{f.variant} ({', '.join(s.evaluator for s in f.scores if not s.passed)})"
-                    for f in failures)
-            await recorder.complete(thread_id, summary, [], [])
-        except asyncio.CancelledError:
-            await asyncio.shield(_fail(recorder, sessions, org_id, run_id, "the evaluation run was cancelled"))
-            raise
-        except Exception as exc:  # noqa: BLE001 - recorded on the run and the eval run
-            log.exception("evaluation run %s failed", run_id)
-            await _fail(recorder, sessions, org_id, run_id, f"internal error ({type(exc).__name__}): {exc}")
-        finally:
-            if assistant is not None:
-                await assistant.close()
-
-    task = asyncio.create_task(go(), name=f"eval-{run_id}")
-    if tasks is not None:
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
+    try:
+        await queue.configure_task(EVAL_TASK, queue=EVAL_QUEUE).defer_async(
+            run_id=str(run_id), org_id=org_id, thread_id=str(thread_id), request=req.model_dump(exclude_none=True))
+    except Exception as exc:  # noqa: BLE001 - the rows exist: fail them rather than leave them "running"
+        log.exception("could not queue evaluation run %s", run_id)
+        await _fail(_progress_recorder(sessions, org_id, run_id), sessions, org_id, run_id,
+                    f"the evaluation could not be queued ({type(exc).__name__})")
+        raise RuntimeError("the evaluation could not be queued; try again") from None
     return run_id
 
 
+def _target_of(assistant: Any) -> Any:
+    """The database target of a worker's assistant (its engine's URL and its psycopg conninfo)."""
+    from store.db import DatabaseTarget
+
+    return DatabaseTarget(sqlalchemy_url=assistant.engine.url.render_as_string(hide_password=False),
+                          conninfo=assistant.conninfo, embedded=False)
+
+
+async def execute_eval_run(
+    worker_assistant: Any, *, run_id: uuid.UUID, org_id: int, thread_id: uuid.UUID, request: Mapping[str, Any],
+    attempt: int = 0,
+) -> None:
+    """The evaluation job: run the cases with an assistant on the demo clock, progress as run events, results
+    and the report in the eval run. A retried attempt (its worker died mid-evaluation) fails the evaluation
+    with that reason: the cases it already ran are kept, and a new evaluation run starts it again."""
+    from agents.service import Assistant
+    from evals.config import EvalSettings
+
+    sessions = worker_assistant.sessions
+    recorder = _progress_recorder(sessions, org_id, run_id, publish=worker_assistant.publish)
+    if attempt > 0:
+        await _fail(recorder, sessions, org_id, run_id,
+                    "the worker executing this evaluation stopped before it finished; the cases it completed are "
+                    "kept in the run's events — start a new evaluation run")
+        return
+    assistant = None
+    try:
+        req = EvalRequest.model_validate(dict(request))
+        settings = worker_assistant.settings
+        eff = effective_settings(settings, req.provider)
+        cases = _select_cases(req)
+        manifest = load_manifest(settings)
+        if not await recorder.start(thread_id):
+            await _fail(recorder, sessions, org_id, run_id, "the evaluation's run had already ended")
+            return
+        from store import evals as store
+
+        await store.finish_eval_run(sessions, org_id, run_id, finished_at=None,
+                                    report_markdown=f"Running. Progress events: /api/runs/{run_id}/events "
+                                                    f"(run {run_id}).")
+        es = EvalSettings()
+        options = RunOptions(concurrency=req.concurrency, timeout_s=req.timeout_s or es.timeout_s, suites=req.suite,
+                             tags=req.tags, limits=es.limits(), judge=es.judge_config())
+        clock = eval_clock(manifest)
+        assistant = await Assistant.open(eff, _target_of(worker_assistant), engine=worker_assistant.engine,
+                                         clock=lambda: clock, recover=False)
+        outcome = await run_evaluation(assistant, org_id=org_id, cases=cases, manifest=manifest, options=options,
+                                       progress=RecorderProgress(recorder), eval_run_id=run_id)
+        verdict = ""
+        if req.min_pass_rate is not None:
+            verdict = (" — meets" if outcome.pass_rate >= req.min_pass_rate else " — BELOW") + \
+                      f" the minimum pass rate {req.min_pass_rate:.0%}"
+        summary = (f"Evaluation run {run_id}: {sum(i.passed for i in outcome.items)} of {outcome.n_items} items "
+                   f"passed ({outcome.pass_rate:.1%}){verdict}; p50 latency "
+                   f"{outcome.p50_latency_ms or 0:.0f} ms, p95 {outcome.p95_latency_ms or 0:.0f} ms. "
+                   f"Results: /api/evals/runs/{run_id}")
+        failures = outcome.failures[:20]
+        if failures:
+            summary += "\n\nFailed: " + ", ".join(
+                f"{f.case.key}#{f.variant} ({', '.join(s.evaluator for s in f.scores if not s.passed)})"
+                for f in failures)
+        await recorder.complete(thread_id, summary, [], [])
+    except asyncio.CancelledError:
+        await asyncio.shield(_fail(recorder, sessions, org_id, run_id,
+                                   "the evaluation run was cancelled (its worker stopped or it was aborted)"))
+        raise
+    except Exception as exc:  # noqa: BLE001 - recorded on the run and the eval run
+        log.exception("evaluation run %s failed", run_id)
+        await _fail(recorder, sessions, org_id, run_id, f"internal error ({type(exc).__name__}): {exc}")
+    finally:
+        if assistant is not None:
+            await assistant.close()
+
+
+def register(app: Any) -> None:
+    """Job registrar (``agents.jobs.make_queue(extra=[register])``): the evaluation-run task. The composition
+    root (:mod:`opsgraph.cli`) hands it to the API's job app and to ``opsgraph worker``."""
+    from procrastinate.job_context import JobContext
+
+    @app.task(name=EVAL_TASK, queue=EVAL_QUEUE, pass_context=True)
+    async def run_eval(context: JobContext, run_id: str, org_id: int, thread_id: str,
+                       request: dict[str, Any]) -> None:
+        assert context.job is not None
+        await execute_eval_run(context.additional_context["assistant"], run_id=uuid.UUID(run_id), org_id=int(org_id),
+                               thread_id=uuid.UUID(thread_id), request=request, attempt=context.job.attempts)
+
+
 async def _fail(recorder: Any, sessions: Any, org_id: int, run_id: uuid.UUID, error: str) -> None:
-    from evals import store
+    from store import evals as store
 
     try:
         await store.finish_eval_run(sessions, org_id, run_id, status="failed", report_markdown=f"Failed: {error}")
@@ -229,7 +295,7 @@ async def _fail(recorder: Any, sessions: Any, org_id: int, run_id: uuid.UUID, er
 
 
 class Launcher:
-    """``app.state.eval_launcher``: starts evaluation runs in the app's process.
+    """``app.state.eval_launcher``: validates and queues evaluation runs (a worker executes them).
 
     Called either as ``launcher(org_id, request)`` or as the API's
     ``launcher(request, org_id=…, api_key=…, state=…)``; ``request`` is a mapping or a
@@ -237,11 +303,12 @@ class Launcher:
     ``provider``, ``concurrency``, ``timeout_s``). Returns the evaluation run's id, which is
     also the id of the run whose events report its progress. Bad requests raise
     ``ValueError``; missing demo data raises :class:`DemoDataMissing` (a ``LookupError``).
+    The job goes on the job app of the state's assistant (``state.assistant.queue``), or on ``queue=``.
     """
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.tasks: set[asyncio.Task[Any]] = set()
+    def __init__(self, state: Any = None, queue: Any = None) -> None:
+        self.state = state  # the service's AppState when not handed in by each call (the API route does)
+        self.queue = queue  # a procrastinate app (opened); default: the state's assistant's
 
     async def __call__(self, *args: Any, **kwargs: Any) -> uuid.UUID:
         if "org_id" in kwargs:
@@ -251,52 +318,13 @@ class Launcher:
             org_id, request = int(args[0]), args[1]
         else:
             raise TypeError("call the launcher as launcher(org_id, request) or launcher(request, org_id=…)")
-        state = kwargs.get("state") or getattr(self.app.state, "opsgraph", None)
-        if state is None:
-            raise RuntimeError("the service is not started (no app.state.opsgraph)")
+        state = kwargs.get("state") or self.state
+        queue = kwargs.get("queue") or self.queue or getattr(getattr(state, "assistant", None), "queue", None)
+        if state is None or queue is None:
+            raise RuntimeError("the service is not started (no state or job queue handed to the launcher)")
         api_key = kwargs.get("api_key")
-        from evals import store
+        from store import evals as store
 
         await store.fail_stale_eval_runs(state.sessions)
-        return await start_eval_run(
-            settings=state.settings, target=state.target, engine=state.engine, sessions=state.sessions, org_id=org_id,
-            request=request, api_key_id=getattr(api_key, "id", None), tasks=self.tasks,
-        )
-
-    async def shutdown(self) -> None:
-        for task in list(self.tasks):
-            task.cancel()
-        if self.tasks:
-            await asyncio.wait(list(self.tasks), timeout=10)
-
-
-def install(app: Any) -> Launcher:
-    """Set ``app.state.eval_launcher`` and stop running evaluations (recorded as failed) when the app stops."""
-    current = getattr(app.state, "eval_launcher", None)
-    if isinstance(current, Launcher):
-        return current
-    launcher = Launcher(app)
-    app.state.eval_launcher = launcher
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(a: Any) -> AsyncIterator[Any]:
-        async with inner(a) as value:
-            if getattr(a.state, "eval_launcher", None) is None:  # an app that resets it at start-up
-                a.state.eval_launcher = launcher
-            try:
-                yield value
-            finally:
-                await launcher.shutdown()
-
-    app.router.lifespan_context = lifespan
-    return launcher
-
-
-def create_app(*args: Any, **kwargs: Any) -> Any:
-    """``api.app.create_app`` with the evaluation launcher installed (``uvicorn --factory evals.launcher:create_app``)."""
-    from api.app import create_app as base
-
-    app = base(*args, **kwargs)
-    install(app)
-    return app
+        return await start_eval_run(settings=state.settings, sessions=state.sessions, queue=queue, org_id=org_id,
+                                    request=request, api_key_id=getattr(api_key, "id", None))

@@ -1,6 +1,6 @@
 """Reports of an evaluation run: Markdown (for docs and CI logs) and HTML (failures side by side).
 
-Both are rendered from the stored run (:func:`evals.store.load_eval_run`), so a
+Both are rendered from the stored run (:func:`store.evals.load_eval_run`), so a
 report can be written again for any past run (``opsgraph eval report RUN``).
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from evals.store import ItemRow, StoredRun
+from store.evals import ItemRow, StoredRun
 
 TEMPLATES = Path(__file__).with_name("templates")
 SCORER_ORDER = ["status", "setup", "routing", "tools", "facts", "forbidden", "citations", "latency", "tokens", "cost",

@@ -23,12 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from evals import store
 from evals.config import JudgeConfig
 from evals.hooks import HookContext
 from evals.models import Case
 from evals.refs import ResolvedCase, Resolver
 from evals.scorers import Limits, Observation, ScoreResult, db_lookup, overall, score_all, setup_failure
+from store import evals as store
 
 log = logging.getLogger(__name__)
 REPO = Path(__file__).resolve().parents[1]

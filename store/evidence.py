@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import Evidence
+from store.runs import EvidenceBrief
 
 
 class EvidenceDraft(BaseModel):
@@ -77,3 +78,58 @@ async def get_evidence(session: AsyncSession, org_id: int, ids: Sequence[int]) -
     ).scalars()
     by_id = {e.id: EvidenceRecord.model_validate(e) for e in rows}
     return [by_id[i] for i in ids if i in by_id]
+
+
+# ------------------------------------------------------------------ briefs and reports (API listings)
+
+
+async def evidence_briefs(session: AsyncSession, org_id: int, where: str, params: dict[str, Any],
+                          limit: int = 200) -> list[EvidenceBrief]:
+    """``where`` is one of the fixed clauses of the store (never user text)."""
+    rows = (
+        await session.execute(
+            text(
+                f"""SELECT id, kind, source, summary, step_id, tool_call_id FROM evidence
+                    WHERE org_id = :org AND ({where}) ORDER BY id LIMIT :limit"""
+            ),
+            {"org": org_id, "limit": limit, **params},
+        )
+    ).mappings()
+    return [EvidenceBrief(**r) for r in rows]
+
+
+async def report_rows(session: AsyncSession, org_id: int, where: str, params: dict[str, Any],
+                      limit: int = 20) -> list[dict[str, Any]]:
+    """Reports matching a fixed ``where`` clause of the store, newest first."""
+    rows = (
+        await session.execute(
+            text(
+                f"""SELECT id, kind, title, markdown, evidence_ids, run_id, created_at FROM reports
+                    WHERE org_id = :org AND ({where}) ORDER BY created_at DESC, id DESC LIMIT :limit"""
+            ),
+            {"org": org_id, "limit": limit, **params},
+        )
+    ).mappings()
+    return [{**r, "evidence_ids": list(r["evidence_ids"] or [])} for r in rows]
+
+
+async def run_hypotheses(s: AsyncSession, org_id: int, run_id: uuid.UUID
+                         ) -> tuple[list[dict[str, Any]], dict[str, list[int]]]:
+    """The ranked hypotheses of a run (from its ``hypotheses`` evidence) and, per subject, its evidence ids."""
+    rows = (await s.execute(
+        text("""SELECT id, kind, ref, payload FROM evidence WHERE org_id = :org AND run_id = :run
+                AND kind IN ('hypotheses', 'change') ORDER BY id"""), {"org": org_id, "run": run_id})).mappings().all()
+    hyps: list[dict[str, Any]] = []
+    ranking_ids: list[int] = []
+    ids: dict[str, list[int]] = {}
+    for r in rows:
+        if r["kind"] == "hypotheses":
+            hyps = list((r["payload"] or {}).get("hypotheses") or [])
+            ranking_ids.append(r["id"])
+        else:
+            subject = ((r["ref"] or {}).get("subject") or {}).get("external_id")
+            if subject:
+                ids.setdefault(subject, []).append(r["id"])
+    for h in hyps:
+        ids[h["subject"]] = ids.get(h["subject"], []) + ranking_ids[-1:]
+    return hyps, ids

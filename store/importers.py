@@ -28,7 +28,6 @@ from typing import Annotated, Any, Literal
 import numpy as np
 import pandas as pd
 import psycopg
-from psycopg.types.json import Jsonb
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -38,6 +37,7 @@ from pydantic import (
     model_validator,
 )
 
+from store import changes, tickets
 from store.bulk import upsert_frame
 from store.changetypes import classify_path
 from store.models import (
@@ -217,6 +217,16 @@ class CommitRow(_Row):
     _tz = field_validator("committed_at", "merged_at")(_aware)
 
 
+# common helpdesk priority words → ours (Zendesk urgent/normal, Jira blocker/highest/…, P1–P4)
+TICKET_PRIORITY_WORDS = {
+    "urgent": "critical", "blocker": "critical", "highest": "critical", "emergency": "critical", "p1": "critical",
+    "1": "critical", "major": "high", "p2": "high", "2": "high", "normal": "medium", "moderate": "medium",
+    "standard": "medium", "p3": "medium", "3": "medium", "minor": "low", "lowest": "low", "trivial": "low",
+    "p4": "low", "4": "low", "p5": "low", "5": "low",
+    "critical": "critical", "high": "high", "medium": "medium", "low": "low",
+}
+
+
 class TicketRow(_Row):
     external_id: Annotated[str, Field(min_length=1, max_length=64)]
     subject: Annotated[str, Field(min_length=1, max_length=500)]
@@ -236,6 +246,12 @@ class TicketRow(_Row):
     resolution: str | None = None
 
     _tz = field_validator("created_at", "first_response_at", "resolved_at", "closed_at", "updated_at")(_aware)
+
+    @field_validator("priority", mode="before")
+    @classmethod
+    def _priority_words(cls, v: Any) -> Any:
+        """Other helpdesks' priority words (see TICKET_PRIORITY_WORDS); anything else is rejected by name."""
+        return TICKET_PRIORITY_WORDS.get(str(v).strip().lower(), v) if isinstance(v, (str, int)) else v
 
 
 class RunbookRow(_Row):
@@ -586,25 +602,17 @@ def import_commits(conn: psycopg.Connection, org_id: int, path: Path) -> ImportR
     n_files = 0
     with conn.transaction(), conn.cursor() as cur:
         for _, r in rows:
-            cur.execute(
-                """INSERT INTO commits (org_id, service_id, sha, message, author, committed_at, merged_at, pr_number)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
-                   ON CONFLICT (org_id, sha) DO UPDATE SET service_id = EXCLUDED.service_id,
-                       message = EXCLUDED.message, author = EXCLUDED.author, committed_at = EXCLUDED.committed_at,
-                       merged_at = EXCLUDED.merged_at, pr_number = EXCLUDED.pr_number
-                   RETURNING id""",
-                (org_id, services[r.service], r.sha, redact_text(r.message), r.author, r.committed_at, r.merged_at,
-                 r.pr_number),
-            )
+            cur.execute(changes.UPSERT_COMMIT, {
+                "org": org_id, "svc": services[r.service], "sha": r.sha, "msg": redact_text(r.message),
+                "author": r.author, "at": r.committed_at, "merged": r.merged_at, "pr": r.pr_number,
+                "keep_merged": False,
+            })
             commit_id = _returned_id(cur)
             for f in r.files:
-                cur.execute(
-                    """INSERT INTO commit_files (org_id, commit_id, path, change_type, additions, deletions)
-                       VALUES (%s, %s, %s, %s, %s, %s)
-                       ON CONFLICT (commit_id, path) DO UPDATE SET change_type = EXCLUDED.change_type,
-                           additions = EXCLUDED.additions, deletions = EXCLUDED.deletions""",
-                    (org_id, commit_id, f.path, f.change_type or classify_path(f.path), f.additions, f.deletions),
-                )
+                cur.execute(changes.UPSERT_COMMIT_FILE, {
+                    "org": org_id, "commit": commit_id, "path": f.path, "type": f.change_type or classify_path(f.path),
+                    "add": f.additions, "del": f.deletions, "keep_counts": False,
+                })
                 n_files += 1
     return ImportResult("commits", len(rows), {"files": n_files})
 
@@ -629,31 +637,14 @@ def import_deployments(conn: psycopg.Connection, org_id: int, path: Path) -> Imp
     with conn.transaction(), conn.cursor() as cur:
         for _, r in rows:
             cur.execute(
-                """INSERT INTO deployments (org_id, external_id, service_id, version, environment, status, started_at,
-                       finished_at, deployed_by, commit_from_sha, commit_to_sha, is_rollback)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-                   ON CONFLICT (org_id, external_id) DO UPDATE SET service_id = EXCLUDED.service_id,
-                       version = EXCLUDED.version, environment = EXCLUDED.environment, status = EXCLUDED.status,
-                       started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at,
-                       deployed_by = EXCLUDED.deployed_by, commit_from_sha = EXCLUDED.commit_from_sha,
-                       commit_to_sha = EXCLUDED.commit_to_sha, is_rollback = EXCLUDED.is_rollback
-                   RETURNING id""",
-                (org_id, r.external_id, services[r.service], r.version, r.environment, r.status, r.started_at,
-                 r.finished_at, r.deployed_by, r.commit_from_sha, r.commit_to_sha, r.is_rollback),
+                changes.UPSERT_DEPLOYMENT, changes.deployment_params(org_id, services[r.service], r, None, set_rollback=False)
             )
             dep_id = _returned_id(cur)
-            cur.executemany(
-                """INSERT INTO deployment_commits (org_id, deployment_id, commit_id) VALUES (%s, %s, %s)
-                   ON CONFLICT DO NOTHING""",
-                [(org_id, dep_id, commits[sha]) for sha in dict.fromkeys(r.commits)],
-            )
+            cur.executemany(changes.LINK_DEPLOYMENT_COMMIT,
+                            [{"org": org_id, "dep": dep_id, "commit": commits[sha]} for sha in dict.fromkeys(r.commits)])
         for _, r in rows:
             if r.rollback_of:
-                cur.execute(
-                    """UPDATE deployments d SET rollback_of_id = o.id FROM deployments o
-                       WHERE d.org_id = %s AND d.external_id = %s AND o.org_id = %s AND o.external_id = %s""",
-                    (org_id, r.external_id, org_id, r.rollback_of),
-                )
+                cur.execute(changes.SET_ROLLBACK_OF, {"org": org_id, "ext": r.external_id, "of": r.rollback_of})
     return ImportResult("deployments", len(rows))
 
 
@@ -690,32 +681,11 @@ def import_tickets(conn: psycopg.Connection, org_id: int, path: Path) -> ImportR
     rows = _validate(read_records(path), TicketRow, errors)
     _dupes(rows, lambda r: r.external_id, "ticket", errors)
     for line, r in rows:
-        for name in ("first_response_at", "resolved_at", "closed_at"):
-            v = getattr(r, name)
-            if v is not None and v < r.created_at:
-                errors.append((line, f"{name} is before created_at"))
+        errors.extend((line, msg) for msg in tickets.time_order_errors(r))
     _reject_if(errors, "tickets", path)
     with conn.transaction(), conn.cursor() as cur:
         for _, r in rows:
-            cur.execute(
-                """INSERT INTO tickets (org_id, external_id, subject, content, product, urgency, priority, customer,
-                       customer_tier, status, created_at, first_response_at, resolved_at, closed_at, updated_at,
-                       status_history, resolution)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-                   ON CONFLICT (org_id, external_id) DO UPDATE SET subject = EXCLUDED.subject,
-                       content = EXCLUDED.content, product = EXCLUDED.product, urgency = EXCLUDED.urgency,
-                       priority = EXCLUDED.priority, customer = EXCLUDED.customer,
-                       customer_tier = EXCLUDED.customer_tier, status = EXCLUDED.status,
-                       created_at = EXCLUDED.created_at, first_response_at = EXCLUDED.first_response_at,
-                       resolved_at = EXCLUDED.resolved_at, closed_at = EXCLUDED.closed_at,
-                       updated_at = EXCLUDED.updated_at, status_history = EXCLUDED.status_history,
-                       resolution = EXCLUDED.resolution,
-                       embedding = CASE WHEN tickets.subject = EXCLUDED.subject AND tickets.content = EXCLUDED.content
-                                        THEN tickets.embedding END""",
-                (org_id, r.external_id, r.subject, r.content, r.product, r.urgency, r.priority, r.customer,
-                 r.customer_tier, r.status, r.created_at, r.first_response_at, r.resolved_at, r.closed_at,
-                 r.updated_at, Jsonb(r.status_history), r.resolution),
-            )
+            cur.execute(tickets.UPSERT_TICKET, tickets.ticket_params(org_id, r))
     return ImportResult("tickets", len(rows))
 
 

@@ -16,14 +16,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.errors import (
+    NotFound as NotFound,  # re-exported: callers catch ``store.incidents.NotFound``
+)
 from store.models import HYPOTHESIS_TYPES
-
-
-class NotFound(LookupError):
-    def __init__(self, message: str, suggestions: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.suggestions = suggestions or []
-
 
 # ------------------------------------------------------------------ services
 
@@ -286,3 +282,112 @@ async def delete_promql(s: AsyncSession, org_id: int, service_id: int, metric: s
     return (await s.execute(
         text("DELETE FROM service_promql WHERE org_id = :org AND service_id = :sid AND metric = :m RETURNING id"),
         {"org": org_id, "sid": service_id, "m": metric})).first() is not None
+
+
+# ------------------------------------------------------------------ feedback
+
+
+async def add_feedback(
+    s: AsyncSession, org_id: int, incident_id: int, *, target_type: str, target_id: str, kind: str,
+    body: str | None, actor: str | None,
+) -> int:
+    return (
+        await s.execute(
+            text(
+                """INSERT INTO feedback_events (org_id, target_type, target_id, incident_id, kind, body, actor)
+                   VALUES (:org, :tt, :tid, :inc, :kind, :body, :actor) RETURNING id"""
+            ),
+            {"org": org_id, "tt": target_type, "tid": target_id, "inc": incident_id, "kind": kind, "body": body,
+             "actor": actor},
+        )
+    ).scalar_one()
+
+
+# ------------------------------------------------------------------ reads for the API (rows as dicts)
+
+#: Evidence about an incident: linked to it, or produced by a run that looked it up or ranked its causes
+#: (a fixed clause for :func:`store.evidence.evidence_briefs`, parameters ``inc`` and ``ext``).
+EVIDENCE_WHERE = """incident_id = :inc OR run_id IN (
+       SELECT e2.run_id FROM evidence e2 WHERE e2.org_id = :org AND e2.run_id IS NOT NULL AND
+         (e2.incident_id = :inc OR upper(e2.ref -> 'args' ->> 'incident') = upper(:ext)))
+   OR run_id IN (SELECT rp.run_id FROM reports rp WHERE rp.org_id = :org AND rp.incident_id = :inc)"""
+REPORTS_WHERE = "incident_id = :inc"
+
+
+async def list_incidents(
+    s: AsyncSession, org_id: int, *, status: str | None, severity: str | None, service: str | None,
+    limit: int, offset: int,
+) -> list[dict[str, Any]]:
+    rows = (
+        await s.execute(
+            text(
+                """SELECT i.external_id, i.title, sv.name AS service, i.severity, i.status, i.started_at,
+                          i.detected_at, i.resolved_at
+                   FROM incidents i LEFT JOIN services sv ON sv.id = i.service_id
+                   WHERE i.org_id = :org AND (CAST(:status AS text) IS NULL OR i.status = :status)
+                     AND (CAST(:sev AS text) IS NULL OR i.severity = :sev)
+                     AND (CAST(:svc AS text) IS NULL OR sv.name = :svc)
+                   ORDER BY i.started_at DESC, i.id DESC LIMIT :limit OFFSET :offset"""
+            ),
+            {"org": org_id, "status": status, "sev": severity, "svc": service, "limit": limit, "offset": offset},
+        )
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+async def stored_hypotheses(s: AsyncSession, org_id: int, incident_id: int) -> list[dict[str, Any]]:
+    """Newest first, then by rank."""
+    rows = (
+        await s.execute(
+            text(
+                """SELECT id, rank, type, subject, title, confidence, rationale, evidence_ids, run_id FROM hypotheses
+                   WHERE org_id = :org AND incident_id = :inc ORDER BY created_at DESC, rank"""
+            ),
+            {"org": org_id, "inc": incident_id},
+        )
+    ).mappings()
+    return [{**h, "evidence_ids": list(h["evidence_ids"] or [])} for h in rows]
+
+
+async def latest_ranking(s: AsyncSession, org_id: int, external_id: str) -> dict[str, Any] | None:
+    """The newest ``hypotheses`` evidence a run produced for the incident (``id``, ``run_id``, ``payload``)."""
+    row = (
+        await s.execute(
+            text(
+                """SELECT id, run_id, payload FROM evidence
+                   WHERE org_id = :org AND kind = 'hypotheses' AND upper(ref -> 'args' ->> 'incident') = upper(:ext)
+                   ORDER BY id DESC LIMIT 1"""
+            ),
+            {"org": org_id, "ext": external_id},
+        )
+    ).mappings().first()
+    return dict(row) if row else None
+
+
+async def hypothesis_tallies(s: AsyncSession, org_id: int, incident_id: int) -> list[dict[str, Any]]:
+    """Confirm/reject counts per hypothesis target, with the id of the last one."""
+    rows = (
+        await s.execute(
+            text(
+                """SELECT target_id, kind, count(*) AS n, max(id) AS last FROM feedback_events
+                   WHERE org_id = :org AND incident_id = :inc AND target_type = 'hypothesis'
+                     AND kind IN ('confirm', 'reject')
+                   GROUP BY target_id, kind"""
+            ),
+            {"org": org_id, "inc": incident_id},
+        )
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+async def incident_feedback(s: AsyncSession, org_id: int, incident_id: int) -> list[dict[str, Any]]:
+    rows = (
+        await s.execute(
+            text(
+                """SELECT id, target_type, target_id, kind, body, actor, created_at FROM feedback_events
+                   WHERE org_id = :org AND incident_id = :inc ORDER BY id"""
+            ),
+            {"org": org_id, "inc": incident_id},
+        )
+    ).mappings()
+    return [dict(r) for r in rows]

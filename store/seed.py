@@ -1,6 +1,7 @@
 """Load the demo data set (``opsgraph seed``) with COPY, in one transaction.
 
-The data comes from :func:`store.demo.generate_demo`; the loader maps codes
+The data comes from :func:`demo.generate_demo` (the store imports no project code: ``data`` is any object with
+the attributes of ``demo.DemoData``; :func:`demo.seed.seed_demo` composes generate → load → embed); the loader maps codes
 and names to ids and streams the large tables with COPY. Embeddings are
 filled afterwards by the caller (``tools.embeddings.embed_missing``), so the
 store needs no embedding model.
@@ -19,7 +20,6 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from store.bulk import copy_frame, copy_rows
-from store.demo import DemoData
 
 DEMO_ORG = "demo"
 
@@ -50,7 +50,7 @@ def demo_org_id(conn: psycopg.Connection) -> int | None:
     return row[0] if row else None
 
 
-def load_demo(conn: psycopg.Connection, data: DemoData, *, reset: bool = False) -> SeedResult:
+def load_demo(conn: psycopg.Connection, data: Any, *, reset: bool = False) -> SeedResult:
     """Load ``data`` as organisation ``demo``. Without ``reset`` an existing demo org is kept."""
     t0 = time.perf_counter()
     counts: dict[str, int] = {}

@@ -107,15 +107,12 @@ class Demo:
 @pytest.fixture(scope="session")
 def demo_template(pg_server: PgServer) -> Iterator[DatabaseTarget]:
     """The demo data set seeded once into a template database; each user gets a copy (CREATE DATABASE … TEMPLATE)."""
-    from store.demo import generate_demo
-    from store.seed import load_demo
-    from tools.embeddings import embed_missing, make_embedder
+    from demo.seed import seed_demo
+    from tools.embeddings import make_embedder
 
     target = _create_database(pg_server, "opsgraph_demo_tpl")
     migrate.upgrade(target)
-    with psycopg.connect(target.conninfo, autocommit=True) as conn:
-        result = load_demo(conn, generate_demo(seed=7, anchor=DEMO_ANCHOR), reset=False)
-        embed_missing(conn, make_embedder(settings_for(target, pg_server.home)), result.org_id)
+    seed_demo(target.conninfo, embedder=make_embedder(settings_for(target, pg_server.home)), anchor=DEMO_ANCHOR)
     yield target
     _drop_database(pg_server, target)
 
@@ -123,7 +120,7 @@ def demo_template(pg_server: PgServer) -> Iterator[DatabaseTarget]:
 @contextmanager
 def demo_database(pg_server: PgServer, template: DatabaseTarget, prefix: str) -> Iterator[Demo]:
     """A private copy of the demo database, for tests that write (dropped afterwards)."""
-    from store.demo import generate_demo
+    from demo import generate_demo
 
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(pg_server.admin.conninfo, autocommit=True) as conn:

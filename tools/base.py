@@ -13,7 +13,8 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+import time
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -35,6 +36,32 @@ class ToolError(ValueError):
         self.suggestions = suggestions or []
 
 
+class TtlCache:
+    """Small expiring entries (e.g. the planner estimates of :mod:`tools.retrieval`), owned by whoever builds the
+    tool contexts — the assistant, the API state — and handed in through :attr:`ToolContext.cache`, so the
+    tools keep no process-global state. A context built without one gets its own."""
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self.max_entries = max_entries
+        self._entries: dict[Any, tuple[float, Any]] = {}
+
+    def get(self, key: Any) -> Any | None:
+        hit = self._entries.get(key)
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return hit[1]
+
+    def put(self, key: Any, value: Any, ttl_seconds: float) -> None:
+        if ttl_seconds <= 0:
+            return
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[key] = (time.monotonic() + ttl_seconds, value)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
 @dataclass(frozen=True)
 class ToolContext:
     sessions: async_sessionmaker[AsyncSession]
@@ -42,6 +69,7 @@ class ToolContext:
     embedder: Embedder = field(default_factory=HashEmbedder)
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     prometheus_url: str | None = None  # OPSGRAPH_PROMETHEUS_URL (an organisation's own setting wins)
+    cache: TtlCache = field(default_factory=TtlCache, compare=False, repr=False)
 
     @property
     def today(self) -> dt.date:

@@ -20,6 +20,7 @@ from typing import Protocol
 import numpy as np
 import psycopg
 
+from store import embeddings as backfill
 from store.models import EMBEDDING_DIM
 from store.settings import Settings
 
@@ -137,31 +138,17 @@ def make_embedder(settings: Settings) -> Embedder:
     return OpenAIEmbedder(settings)
 
 
-_BACKFILL = {
-    "tickets": "SELECT id, subject || E'\\n' || content FROM tickets WHERE org_id = %s AND embedding IS NULL",
-    "documents": "SELECT id, title || E'\\n' || body FROM documents WHERE org_id = %s AND embedding IS NULL",
-    "evidence": "SELECT id, kind || ': ' || summary FROM evidence WHERE org_id = %s AND embedding IS NULL",
-}
-
-
 def embed_missing(conn: psycopg.Connection, embedder: Embedder, org_id: int, *, batch: int = 256) -> dict[str, int]:
     """Fill NULL embeddings of tickets, documents and evidence for one organisation."""
     from pgvector.psycopg import register_vector
 
     register_vector(conn)
     done: dict[str, int] = {}
-    for table, query in _BACKFILL.items():
-        rows = conn.execute(query, (org_id,)).fetchall()
-        n = 0
+    for table in backfill.TABLES:
+        rows = backfill.missing_embeddings(conn, table, org_id)
         for i in range(0, len(rows), batch):
             chunk = rows[i : i + batch]
-            vecs = embedder.embed([text for _, text in chunk])
-            with conn.cursor() as cur:
-                cur.executemany(
-                    f"UPDATE {table} SET embedding = %s WHERE id = %s",  # table from the fixed map above
-                    [(vec, rid) for (rid, _), vec in zip(chunk, vecs, strict=True)],
-                )
-            n += len(chunk)
+            backfill.set_embeddings(conn, table, [rid for rid, _ in chunk], embedder.embed([text for _, text in chunk]))
         conn.commit()
-        done[table] = n
+        done[table] = len(rows)
     return done

@@ -62,7 +62,7 @@ class OpenAIProvider:
         """The model fills the QueryPlan (structured output) with the parser's plan as a hint; a plan that
         does not validate against the organisation's catalog is replaced by the parser's."""
         baseline = route(question, context, deps.catalog, deps.now.date(), prior)
-        if baseline.intent in ("unknown", "clarify") or baseline.query is None:
+        if baseline.intent in ("unknown", "clarify", "catalog") or baseline.query is None:
             return baseline  # never let a model guess what an unknown station or id meant
         structured = self.chat.with_structured_output(QueryPlan, method="function_calling", include_raw=True)
         out = await structured.ainvoke([

@@ -26,15 +26,19 @@ def _fmt(x: float | None, decimals: int, unit: str) -> str:
     return f"{x:.{decimals}f}{'' if u == '%' or not u else ' '}{u}"
 
 
-def _window(context: dict[str, Any], today: dt.date) -> tuple[dt.date | None, dt.date | None]:
-    """Show the 30 days around the asked period (or the asked period when longer)."""
+def _window(context: dict[str, Any], today: dt.date, *, after: int = 7) -> tuple[dt.date | None, dt.date | None]:
+    """Show the 30 days around the asked period (or the asked period when longer).
+
+    ``after`` days past the asked end are shown too (an explanation looks a little beyond); a lookup passes 0 so
+    the series' latest point is the asked period's last day, never a later date the user did not ask about.
+    """
     time = context.get("time")
     if not time:
         return None, None
     start, end = dt.date.fromisoformat(time["start"]), dt.date.fromisoformat(time["end"])
     if (end - start).days >= 29:
         return start, end
-    shown_end = min(end + dt.timedelta(days=7), today - dt.timedelta(days=1))
+    shown_end = end if after == 0 else min(end + dt.timedelta(days=after), today - dt.timedelta(days=1))
     return shown_end - dt.timedelta(days=29), shown_end
 
 
@@ -90,7 +94,11 @@ async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
             await _scope_signals(s, ctx, level)
             return update(state, s, ctx)
 
-        start, end = _window(ctx, deps.now.date())
+        w = plan.window if plan else None
+        lookup = bool(plan and plan.operation == "lookup" and plan.kpis and w and (w.explicit or w.grain != "day"))
+        start, end = _window(ctx, deps.now.date(), after=0 if lookup else 7)
+        if lookup and plan is not None:  # the asked period's value or total/mean first
+            await q.values(s, plan, ctx, level, code)
         got = await s.tool("kpi_series", kpi_series, kpi=ctx["kpi"], station=ctx.get("station"), region=ctx.get("region"),
                            summary_level=level, start=start, end=end)
         if got is None:
@@ -103,6 +111,11 @@ async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
             f"{k.name} at {series.scope.label} was {f(sm.latest_value)} on {sm.latest_date}; the current stage's centre "
             f"is {f(sm.cl)} with natural process limits {f(sm.lcl)}–{f(sm.ucl)} (state: {sm.state}).", ev_series,
         )
+        limit = k.lower_limit if k.higher_is_better else k.upper_limit
+        if limit is not None and sm.latest_value is not None and (
+                sm.latest_value < limit if k.higher_is_better else sm.latest_value > limit):
+            s.say(f"That is {'below the configured lower' if k.higher_is_better else 'above the configured upper'} "
+                  f"limit of {f(limit)} (the organisation's own threshold, not a control-chart signal).", ev_series)
         if series.shift is not None:
             sh = series.shift
             s.say(
@@ -124,9 +137,6 @@ async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
         explaining = (plan.operation == "explain") if plan else ctx.get("intent") == "why_kpi"
         if explaining and series.shift is None:
             await q.shift_at_any_distance(s, plan, ctx, k.code, level, code, end)
-        w = plan.window if plan else None
-        if plan and plan.operation == "lookup" and plan.kpis and w and (w.single_day or w.grain in ("week", "month")):
-            await q.values(s, plan, ctx, level, code)
         if series.chart is not None:
             await deps.recorder.emit("chart", {"title": f"{k.name} — {series.scope.label}",
                                                "evidence_id": ev_series.id if ev_series else None,

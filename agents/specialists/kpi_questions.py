@@ -136,13 +136,17 @@ async def values(s: StepScope, plan: QueryPlan, ctx: dict[str, Any], level: str,
         s.say(f"{k.name} at {r.scope.label} on {r.start} was {f(p.value if p else None)}"
               + (f" (a year earlier {f(p.yoy_value)})" if p and p.yoy_value is not None else "") + ".", ev)
         return
+    what = f"the {r.total_kind} is {f(r.total)}" if r.total is not None else "no data in that period"
+    s.say(f"{k.name} at {r.scope.label}, {w.label} ({r.start} to {r.end}): {what}"
+          + (f" (the same period a year earlier: {f(r.yoy_total)})" if r.yoy_total is not None else "") + ".", ev)
+    if grain == "day" and len(r.points) > 14:
+        return  # a long day-grain range: the total/mean is the answer; the series lines follow
     label = {"day": "Daily", "week": "Weekly", "month": "Monthly"}[grain]
     shown = r.points[-MAX_LINES:]
-    s.say(f"{label} {k.name} at {r.scope.label} ({'totals' if k.aggregation == 'sum' else 'averages'}): "
-          + "; ".join(f"{'week of ' if grain == 'week' else ''}{p.start if grain != 'month' else p.start.strftime('%b %Y')}"
-                      f" {f(p.value)}{'' if p.complete else ' (partial)'}" for p in shown) + ".", ev)
-    s.say(f"Over {r.start} to {r.end} the {r.total_kind} is {f(r.total)}"
-          + (f" (the same period a year earlier: {f(r.yoy_total)})" if r.yoy_total is not None else "") + ".", ev)
+    if shown:
+        s.say(f"{label} {k.name} at {r.scope.label} ({'totals' if k.aggregation == 'sum' else 'averages'}): "
+              + "; ".join(f"{'week of ' if grain == 'week' else ''}{p.start if grain != 'month' else p.start.strftime('%b %Y')}"
+                          f" {f(p.value)}{'' if p.complete else ' (partial)'}" for p in shown) + ".", ev)
 
 
 async def shift_at_any_distance(s: StepScope, plan: QueryPlan | None, ctx: dict[str, Any], kpi: str, level: str,

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agents.understanding.vocab import STOP
+from agents.understanding.vocab import STOP, words
 
 _SPLIT = re.compile(r"[^a-z0-9]+")
 
@@ -40,14 +40,14 @@ def phrase(s: str) -> str:
 
 
 # Words too generic to name a place or a metric on their own (English, not any organisation's).
-GENERIC = frozenset(  # noqa: SIM905 - a word list reads better as text
+GENERIC = words(
     "the of and a an at in on for to by with from de la le los las el san st saint fort port new old north south "
     "east west central upper lower main city town county international national regional airport field station "
     "depot hub yard terminal center centre hospital clinic site plant office branch campus park street road "
     "general memorial university community medical health care service services system systems platform api app "
     "web db data rate ratio percent percentage count total number time minute hour day week month year average mean "
     "sum score level index event value daily weekly monthly performance metric kpi region area zone "
-    "on-time ontime group team unit line".split()
+    "on-time ontime group team unit line"
 )
 
 
@@ -80,6 +80,8 @@ class Catalog:
     deployments: list[str] = field(default_factory=list)
     config_changes: list[str] = field(default_factory=list)
     commits: list[str] = field(default_factory=list)  # full shas
+    commit_messages: dict[str, str] = field(default_factory=dict)  # sha → first line (the latest 5000 commits)
+    config_keys: dict[str, str] = field(default_factory=dict)  # config key → its latest config change id
 
     @classmethod
     async def load(cls, session: AsyncSession, org_id: int) -> Catalog:
@@ -102,12 +104,18 @@ class Catalog:
                          (SELECT coalesce(json_agg(external_id), '[]') FROM tickets WHERE org_id = :org),
                          (SELECT coalesce(json_agg(external_id), '[]') FROM deployments WHERE org_id = :org),
                          (SELECT coalesce(json_agg(external_id), '[]') FROM config_changes WHERE org_id = :org),
-                         (SELECT coalesce(json_agg(sha), '[]') FROM commits WHERE org_id = :org)"""
+                         (SELECT coalesce(json_agg(sha), '[]') FROM commits WHERE org_id = :org),
+                         (SELECT coalesce(json_object_agg(sha, msg), '{}') FROM (
+                            SELECT sha, left(split_part(message, E'\n', 1), 200) AS msg FROM commits
+                            WHERE org_id = :org ORDER BY committed_at DESC LIMIT 5000) c),
+                         (SELECT coalesce(json_object_agg(key, ext), '{}') FROM (
+                            SELECT DISTINCT ON (key) key, external_id AS ext FROM config_changes
+                            WHERE org_id = :org ORDER BY key, changed_at DESC) k)"""
                 ),
                 {"org": org_id},
             )
         ).one()
-        stations, regions, kpis, services, incidents, tickets, deployments, configs, commits = row
+        stations, regions, kpis, services, incidents, tickets, deployments, configs, commits, messages, keys = row
         refs = [IncidentRef(e, t or "", s, dt.date.fromisoformat(str(d)[:10]), st) for e, t, s, d, st in incidents]
         return cls(
             stations={c: n for c, n, _ in stations}, regions=dict(regions),
@@ -116,6 +124,7 @@ class Catalog:
             station_regions={c: r for c, _, r in stations},
             kpi_higher_is_better={c: bool(h) for c, _, h in kpis},
             incident_refs=refs, deployments=list(deployments), config_changes=list(configs), commits=list(commits),
+            commit_messages=dict(messages), config_keys=dict(keys),
         )
 
     # -- indexes (built once per catalog, i.e. once per run) ---------------------
@@ -128,7 +137,26 @@ class Catalog:
                              ("ticket", self.tickets), ("incident", self.incidents)):
             for v in values:
                 out[v.lower()] = (kind, v)
+        for key, ext in self.config_keys.items():  # "FARES.CAP_DAILY_GBP" → its latest change (a structured key only)
+            if re.search(r"[._]", key) and key.lower() not in out:
+                out[key.lower()] = ("config_change", ext)
         return out
+
+    @cached_property
+    def kpi_words(self) -> frozenset[str]:
+        """Every word of every KPI phrase (an all-caps word among them is not a place)."""
+        return frozenset(w for p, c in self.phrases.items() if any(k == "kpi" for k, _, _ in c) for w in p.split())
+
+    @cached_property
+    def ids_squashed(self) -> dict[str, tuple[str, str]]:
+        """Ids without separators ("nw1031" → NW-1031)."""
+        return {re.sub(r"[-_ ]", "", k): v for k, v in self.ids.items()}
+
+    @cached_property
+    def kpi_name_tokens(self) -> list[tuple[str, list[str]]]:
+        """(KPI code, the words of one of its names), for matching by coverage."""
+        return [(code, toks) for code, names in self.kpis.items() for n in names
+                if (toks := [stem(t) for t in re.split(r"[^a-z0-9]+", re.sub(r"[()]", " ", n.lower())) if t])]
 
     @cached_property
     def id_prefixes(self) -> dict[str, str]:

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from agents.plan import QueryPlan, Window
-from agents.understanding.parser import (
+from agents.understanding.cues import (
     _CHANGELOG,
     _COMPANY,
     _COMPARE,
@@ -16,7 +16,6 @@ from agents.understanding.parser import (
     _RANK,
     _STATUS,
     _TOPN,
-    _WHY,
     _WORDN,
     _ticket_filters,
 )
@@ -25,9 +24,11 @@ from agents.understanding.timewords import default_shift, shift_back
 _KPI_OPS = ("lookup", "explain", "compare", "rank", "attention")
 _CUE = re.compile(r"^\s*(and|what about|how about|same|also|now|ok(?:ay)?|then|for|instead|vs)\b|"
                   r"\b(same (?:thing|question|for)|there|that one|instead|too|as well|the chart|the week before|"
-                  r"the day before|the month before|that period|then|it|its|that|this one|them|those)\b", re.IGNORECASE)
+                  r"the day before|the month before|that period|then|it|its|that|this one|them|those|which one|which is|"
+                  r"worse|better|higher|lower)\b", re.IGNORECASE)
 _BREAKDOWN = re.compile(r"\b(break(?:\s+it)?\s+down|by station|per station|each station|by region|per region|"
-                        r"each region|split by)\b", re.I)
+                        r"each region|split by)\b", re.IGNORECASE)
+_WHY_ASKED = re.compile(r"\b(why|caus\w*|root[- ]cause|what changed|explain\w*|behind|reason|what happened)\b", re.IGNORECASE)
 _CAUSE = re.compile(r"\b(caus\w*|why|root|behind|changed)\b", re.IGNORECASE)
 
 
@@ -42,25 +43,42 @@ def _grain(plan: QueryPlan) -> str | None:
 def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date) -> QueryPlan:
     """Fill what this turn leaves open from the thread's last plan; resolve "the week before"."""
     rel, grain = _relative(new), _grain(new)
-    plan = new.model_copy(deep=True)
+    plan = new  # parse() made it for this turn alone: filled in place
     wanted = next((n.split(":", 1)[1] for n in plan.notes if n.startswith("wanted:")), None)
     plan.notes = [n for n in plan.notes if not n.startswith(("relative:", "grain:", "wanted:"))]
     if rel and plan.window is None:
         plan.window = shift_back(prior.window, rel) if prior and prior.window else default_shift(rel, today)
         if prior and prior.window:
             plan.inherited.append("window")
+    if plan.operation == "clarify" and wanted:
+        plan.notes.append(f"pending:{wanted}")  # what to do once the user answers
+    if prior is not None and prior.operation == "unknown" and plan.operation not in ("unknown",) and (
+            answered := _answer(plan, prior)):
+        return _with_grain(answered, grain, today)  # "sorry, I meant DAL"
     if prior is None or prior.operation in ("unknown", "out_of_scope"):
         return _with_grain(plan, grain, today)
+    if prior.operation == "clarify" and prior.clarification:
+        if answered := _answer(plan, prior):
+            return _with_grain(answered, grain, today)
+        if plan.operation == "out_of_scope":
+            return prior.model_copy(deep=True)  # not an answer: ask again
+        return _with_grain(plan, grain, today)  # a new question
     s, ps = plan.subjects, prior.subjects
     names_something = bool(s.scopes or s.services or s.incidents or s.tickets or plan.kpis or s.deployments
                            or s.config_changes or s.commits)
     cue = bool(_CUE.search(question) or _FOLLOW.search(question))
+    if (plan.operation == "clarify" and wanted == "changelog" and prior.subjects.services and plan.clarification
+            and plan.clarification.kind == "service"):
+        plan.operation, plan.clarification = "changelog", None  # "any deploys to it?": the thread's service
+        plan.subjects.services = list(prior.subjects.services)
+        plan.inherited.append("services")
+        plan.follow_up = True
     if plan.operation == "clarify" and wanted and prior.kpis and plan.clarification and plan.clarification.kind == "KPI":
         plan.operation, plan.clarification = wanted, None  # type: ignore[assignment]
         plan.kpis = list(prior.kpis)
         plan.inherited.append("kpis")
         plan.follow_up = True
-    why = bool(_WHY.search(question))
+    why = bool(_WHY_ASKED.search(question))
     ranks = bool(_RANK.search(question) or _BREAKDOWN.search(question))
     if plan.operation == "out_of_scope":
         if not (names_something or cue or rel or plan.window or plan.chart or grain or why or ranks):
@@ -70,7 +88,7 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
             plan.operation = "explain"
         elif prior.kpis and plan.operation in _KPI_OPS and ranks and not s.scopes:
             plan.operation = "rank"
-            plan.group_by = "region" if re.search(r"\bregions?\b", question, re.I) else "station"
+            plan.group_by = "region" if re.search(r"\bregions?\b", question, re.IGNORECASE) else "station"
         if plan.operation == "ticket_stats":
             new_f, old_f = _ticket_filters(question), prior.filters
             plan.filters = old_f.model_copy(update={k: v for k, v in new_f.model_dump().items() if v})
@@ -83,7 +101,7 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
             plan.operation = "changelog"
             plan.include_dependencies = bool(_DEPENDS.search(question))
         plan.follow_up = True
-        if plan.chart and plan.operation in ("explain", "attention", "compare", "rank"):
+        if plan.chart and plan.operation in ("explain", "attention", "rank"):
             plan.operation = "lookup"
         for field in ("order", "limit", "group_by", "report_kind", "rate", "count", "include_dependencies"):
             if getattr(plan, field) in (None, False) and getattr(prior, field) not in (None, False):
@@ -100,6 +118,12 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
         plan.rate, plan.count = None, False
         plan.inherited.append("tickets")
         plan.follow_up = True
+    if (plan.operation == "ticket_stats" and prior.operation == "ticket_stats" and not plan.follow_up
+            and re.search(r"\b(those|them|these|of them|of those|and|also|what about|how about)\b", question, re.IGNORECASE)):
+        plan.filters = prior.filters.model_copy(update={k: v for k, v in plan.filters.model_dump().items() if v})
+        plan.window = plan.window or prior.window
+        plan.follow_up = True
+        plan.inherited.append("filters")
     if plan.operation == "lookup" and not s.scopes and prior.operation in ("compare", "rank") and plan.kpis:
         plan.operation = prior.operation  # "what about <another KPI>?" after a comparison or a ranking
         for field in ("order", "limit", "group_by"):
@@ -109,9 +133,9 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
     if plan.operation == "rank" and (m := _TOPN.search(question)):
         plan.limit = int(m.group(1)) if m.group(1).isdigit() else _WORDN[m.group(1).lower()]
     if plan.operation == "rank" and plan.follow_up:
-        if re.search(r"\b(best|strongest)\b", question, re.I):
+        if re.search(r"\b(best|strongest)\b", question, re.IGNORECASE):
             plan.order = "best"
-        elif re.search(r"\b(worst|weakest)\b", question, re.I):
+        elif re.search(r"\b(worst|weakest)\b", question, re.IGNORECASE):
             plan.order = "worst"
         plan.order = plan.order or prior.order or "worst"
         plan.group_by = plan.group_by or prior.group_by or "station"
@@ -168,7 +192,51 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
     return _with_grain(plan, grain, today)
 
 
+def _answer(plan: QueryPlan, prior: QueryPlan) -> QueryPlan | None:
+    """The user's reply to a clarifying question: the pending plan with what was missing filled in."""
+    pending = next((n.split(":", 1)[1] for n in prior.notes if n.startswith("pending:")), None)
+    kind, cands = prior.clarification.kind if prior.clarification else "", (
+        prior.clarification.candidates if prior.clarification else [])
+    s, ps = plan.subjects, prior.subjects
+    if prior.unknown and not prior.clarification:  # a correction of an unknown name: any known one will do
+        kind, cands = prior.unknown[0].kind, []
+        if kind in ("station", "region") and s.scopes and pending and not plan.kpis and not s.services:
+            out = prior.model_copy(deep=True)
+            out.operation, out.unknown = pending, []  # type: ignore[assignment]
+            out.subjects.scopes = [*ps.scopes, *s.scopes][:5]
+            out.notes = [n for n in out.notes if not n.startswith("pending:")]
+            out.window = plan.window or out.window
+            out.follow_up, out.inherited = True, ["unknown name corrected"]
+            return out
+        if kind == "KPI" and plan.kpis and pending and not s.scopes:
+            out = prior.model_copy(deep=True)
+            out.operation, out.unknown, out.kpis = pending, [], list(plan.kpis)  # type: ignore[assignment]
+            out.notes = [n for n in out.notes if not n.startswith("pending:")]
+            out.follow_up, out.inherited = True, ["unknown name corrected"]
+            return out
+        return None
+    if kind == "KPI" and plan.kpis and (not cands or plan.kpis[0] in cands) and pending:
+        out = prior.model_copy(deep=True)
+        out.operation, out.clarification, out.kpis = pending, None, list(plan.kpis)  # type: ignore[assignment]
+    elif kind == "service" and s.services and pending:
+        out = prior.model_copy(deep=True)
+        out.operation, out.clarification = pending, None  # type: ignore[assignment]
+        out.subjects.services = list(s.services)
+    elif kind == "station" and s.scopes and s.scopes[0].code in cands:
+        out = prior.model_copy(deep=True)
+        out.operation, out.clarification = (pending or "lookup"), None  # type: ignore[assignment]
+        out.subjects.scopes = [x for x in ps.scopes if x.code not in cands] + s.scopes[:1]
+    else:
+        return None
+    out.notes = [n for n in out.notes if not n.startswith("pending:")]
+    out.window = plan.window or out.window
+    out.follow_up, out.inherited = True, ["clarification"]
+    return out
+
+
 def _with_grain(plan: QueryPlan, grain: str | None, today: dt.date) -> QueryPlan:
+    if plan.operation not in ("clarify", "unknown"):
+        plan.notes = [n for n in plan.notes if not n.startswith("pending:")]
     if grain and plan.window is not None and plan.window.grain != grain:
         plan.window = plan.window.model_copy(update={"grain": grain})
     elif grain and plan.window is None:

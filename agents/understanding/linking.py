@@ -18,12 +18,14 @@ from rapidfuzz import fuzz, process
 
 from agents.plan import UnknownName
 from agents.understanding.catalog import GENERIC, Catalog, stem
-from agents.understanding.vocab import ACRONYMS, PLACE_PREPS, STOP
+from agents.understanding.vocab import ACRONYMS, COMMON_PLACE_WORDS, PLACE_PREPS, STOP
+from store.models import PRODUCTS
 
 FUZZY_CUTOFF = 80.0  # rapidfuzz ratio (0-100) for a typo'd name; see the dev-set test
+NEAR_PLACE_CUTOFF = 70.0  # a word after "at"/"in" this close to a word of a station's name is a place to ask about
 SUGGEST_CUTOFF = 50.0
 
-_RAW = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-./']*")
+_RAW = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-./'#]*")  # "#": ids like "rel#4471-tg"
 _IDISH = re.compile(r"^[A-Za-z]{1,8}[-_ ]?\d{2,}[A-Za-z0-9-]*$")
 _KINDS = ("kpi", "station", "region", "service")
 
@@ -74,24 +76,37 @@ def _station_choices(cat: Catalog) -> dict[str, str]:
     return out
 
 
+def _near_place(word: str, cat: Catalog) -> list[str]:
+    """Station codes whose name has a word close to ``word`` ("dundy" → the station named "Dundee …"): a
+    misspelled place after "at"/"in" is asked about, never silently dropped."""
+    w = word.lower()
+    if len(w) < 4:
+        return []
+    return [c for c, n in cat.stations.items()
+            if any(len(x) >= 4 and fuzz.ratio(w, x) >= NEAR_PLACE_CUTOFF for x in re.findall(r"[a-z]+", n.lower()))]
+
+
 def link(question: str, cat: Catalog) -> Links:
     out = Links()
-    raws = [(m.group(0).rstrip(".'/-_"), m.start()) for m in _RAW.finditer(question)]
+    raws = [(m.group(0).rstrip(".'/-_#"), m.start()) for m in _RAW.finditer(question)]
     raws = [(r, s) for r, s in raws if r]
     used_raw: set[int] = set()
 
     # 1. Identifiers, looked up in the data (any case, with or without the separator).
-    squashed = {re.sub(r"[-_ ]", "", k): v for k, v in cat.ids.items()}
-    shas = [s.lower() for s in cat.commits]
+    squashed = cat.ids_squashed
+    services_low = {s.lower(): s for s in cat.services}
     for i, (r, _) in enumerate(raws):
         low = r.lower()
-        hit = cat.ids.get(low) or squashed.get(re.sub(r"[-_]", "", low)) if any(ch.isdigit() for ch in low) else None
+        if re.sub(r"'s$", "", low) in services_low:  # a service named like an id ("svc-01") is that service
+            continue
+        hit = cat.ids.get(low) if any(ch.isdigit() for ch in low) or re.search(r"[._]", low) else None
+        hit = hit or (squashed.get(re.sub(r"[-_]", "", low)) if any(ch.isdigit() for ch in low) else None)
         if hit:
             out.add(hit[0], hit[1])
             used_raw.add(i)
             continue
         if len(low) >= 7 and re.fullmatch(r"[0-9a-f]+", low) and any(ch.isdigit() for ch in low):
-            full = [s for s, low_s in zip(cat.commits, shas, strict=True) if low_s.startswith(low)]
+            full = [s for s in cat.commits if s.lower().startswith(low)]
             if full:
                 out.add("commit", full[0])
                 used_raw.add(i)
@@ -112,15 +127,19 @@ def link(question: str, cat: Catalog) -> Links:
                 out.unknown.append(UnknownName(kind=(kind or "id").replace("_", " "), text=r.upper(), suggestions=sugg))
                 used_raw.add(i)
 
+    masked = question  # the question without the ids just linked (a config key is not a KPI or a place)
+    for i in sorted(used_raw):
+        r, at = raws[i]
+        masked = masked[:at] + " " * len(r) + masked[at + len(r):]
+
     # 2. Exact service names as typed ("ledger-svc", "orders_db").
-    services_low = {s.lower(): s for s in cat.services}
     for i, (r, _) in enumerate(raws):
         base = re.sub(r"'s$", "", r.lower())
         if i not in used_raw and base in services_low:
             out.add("service", services_low[base])
             used_raw.add(i)
         elif i not in used_raw and re.fullmatch(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)+", base) and not re.fullmatch(r"[a-z]+-\d+", base):
-            close = [c for c, _, _ in process.extract(base, cat.services, scorer=fuzz.ratio, limit=3, score_cutoff=75)]
+            close = [c for c, _, _ in process.extract(base, cat.services, scorer=fuzz.ratio, limit=3, score_cutoff=85)]
             if close:  # a hyphenated name close to a service but not one: say so, never guess
                 out.unknown.append(UnknownName(kind="service", text=base, suggestions=close))
                 used_raw.add(i)
@@ -144,6 +163,9 @@ def link(question: str, cat: Catalog) -> Links:
             cands = phrases.get(p)
             if not cands or (n == 1 and not _single_ok(span[0], toks, i)):
                 continue
+            if (n == 1 and span[0].norm in COMMON_PLACE_WORDS and all(k == "station" and st == 1 for k, _, st in cands)
+                    and not span[0].raw[:1].isupper() and not (i > 0 and toks[i - 1].raw.lower() in PLACE_PREPS)):
+                continue  # "the cross-region numbers" is not King's Cross
             if _take(out, p, cands, n):
                 for t in span:
                     t.used = True
@@ -161,7 +183,7 @@ def link(question: str, cat: Catalog) -> Links:
             if any(t.raw.isdigit() for t in span):
                 continue
             p = " ".join(t.norm for t in span)
-            if sum(len(t.raw) for t in span) < 5:
+            if sum(len(t.raw) for t in span) < 5 or p in phrases:  # exact phrases were decided above
                 continue
             got = process.extractOne(p, cat.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
             if got and _take(out, p, phrases[got[0]], n, fuzzy=True):
@@ -174,20 +196,25 @@ def link(question: str, cat: Catalog) -> Links:
     # 5. Things that look like names but are not in the catalog.
     st_choices = _station_choices(cat)
     seen: set[str] = set()
+    alpha = [w for w, _ in raws if w.isalpha()]
+    shouting = len(alpha) >= 4 and sum(w.isupper() for w in alpha) > 0.6 * len(alpha)  # "WHY DID IT DROP AT XYZ"
     for t in free:
         prev = toks[toks.index(t) - 1].raw.lower() if toks.index(t) > 0 else ""
         word = t.raw
-        if word.upper() in ACRONYMS or word.lower() in seen:
+        if word.upper() in ACRONYMS or word.upper() in PRODUCTS or word.lower() in seen:
             continue
-        if re.fullmatch(r"[A-Z]{2,5}", word) and not _is_kpi_word(word, cat):
+        if (re.fullmatch(r"[A-Z]{2,5}", word) and not _is_kpi_word(word, cat) and word.lower() not in STOP
+                and (not shouting or prev in ("at", "in", "vs", "versus"))):
             seen.add(word.lower())
             out.unknown.append(UnknownName(kind="station", text=word, suggestions=_suggest(word, st_choices)))
         elif prev in ("at", "in", "vs", "versus", "near") and word.lower() not in STOP and word.lower() not in GENERIC and word.isalpha() and (
-            word[:1].isupper() or 3 <= len(word) <= 4
+            word[:1].isupper() or 3 <= len(word) <= 4 or _near_place(word, cat)
         ) and not _is_kpi_word(word, cat):
             seen.add(word.lower())
-            out.maybe_unknown.append(UnknownName(kind="station", text=word, suggestions=_suggest(word, st_choices)))
-    # Words naming a metric that is not one of the organisation's KPIs ("customer satisfaction at DAL").
+            near = _near_place(word, cat)
+            out.maybe_unknown.append(UnknownName(kind="station", text=word,
+                                                 suggestions=list(dict.fromkeys(near + _suggest(word, st_choices)))[:3]))
+    # Words naming a metric that is not one of the organisation's KPIs ("customer satisfaction at <place>").
     for j, t in enumerate(toks):
         if t.used and j > 0 and toks[j - 1].raw.lower() in ("at", "in", "for"):
             k = j - 2
@@ -198,20 +225,20 @@ def link(question: str, cat: Catalog) -> Links:
             if words and any(w.lower() not in GENERIC for w in words):
                 out.kpi_words = words
             break
-    low_q = question.lower()
+    low_q = masked.lower()
     if m := re.search(r"\b(?:the\s+)?([a-z][\w-]*)\s+region\b", low_q):
         word = m.group(1)
         if not out.regions and word not in STOP and word not in ("whole", "entire", "each", "every", "our", "my"):
             names = {n.lower(): c for c, n in cat.regions.items()} | {c.lower(): c for c in cat.regions}
             out.unknown.append(UnknownName(kind="region", text=word, suggestions=_suggest(word, names) or list(cat.regions)))
-    if not out.kpis and (m := re.search(r"\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\b", question)):
+    if not out.kpis and (m := re.search(r"\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\b", masked)):
         names = {c.lower(): c for c in cat.kpis} | {n[0].lower(): c for c, n in cat.kpis.items() if n}
         out.unknown.append(UnknownName(kind="KPI", text=m.group(1), suggestions=_suggest(m.group(1), names)))
     if not out.services:
         for word in re.findall(r"(?<![\w-])[a-z][a-z0-9]+(?:[-_][a-z0-9]+)+(?![\w-])", low_q):
             if re.fullmatch(r"[a-z]+-\d+", word) or word in ("post-mortem", "on-time", "follow-up", "week-over-week"):
                 continue
-            close = [c for c, _, _ in process.extract(word, cat.services, scorer=fuzz.ratio, limit=3, score_cutoff=60)]
+            close = [c for c, _, _ in process.extract(word, cat.services, scorer=fuzz.ratio, limit=3, score_cutoff=70)]
             if close or word.endswith(("-api", "-service", "-svc", "-db", "-web", "-worker")):
                 out.unknown.append(UnknownName(kind="service", text=word, suggestions=close))
                 break
@@ -221,15 +248,17 @@ def link(question: str, cat: Catalog) -> Links:
 def _kpi_by_coverage(out: Links, words: list[str], cat: Catalog) -> None:
     """No KPI named exactly: the KPI whose name's words the question covers best ("on-time maintenance rate")."""
     have = set(words)
+    prefixes = tuple(w for w in have if len(w) >= 4)
     scores: dict[str, float] = {}
-    for code, names in cat.kpis.items():
-        for n in names:
-            toks = [stem(t) for t in re.split(r"[^a-z0-9]+", re.sub(r"\(|\)", " ", n.lower())) if t]
-            hit = [t in have or any(len(w) >= 4 and t.startswith(w) for w in have) for t in toks]  # "perf"
-            specific = any(h and t not in GENERIC for h, t in zip(hit, toks, strict=True))
-            if not toks or not (specific or (sum(hit) >= 3 and sum(hit) / len(toks) >= 0.75)):
-                continue
-            scores[code] = max(scores.get(code, 0.0), sum(hit) / len(toks))
+    for code, toks in cat.kpi_name_tokens:
+        hit = [t in have or (bool(prefixes) and t.startswith(prefixes)) for t in toks]  # "perf" → performance
+        n = sum(hit)
+        if not n:
+            continue
+        specific = any(h and t not in GENERIC for h, t in zip(hit, toks, strict=True))
+        if not (specific or (n >= 3 and n / len(toks) >= 0.75)):
+            continue
+        scores[code] = max(scores.get(code, 0.0), n / len(toks))
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     if ranked and ranked[0][1] >= 0.6 and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
         out.add("kpi", ranked[0][0])
@@ -237,8 +266,7 @@ def _kpi_by_coverage(out: Links, words: list[str], cat: Catalog) -> None:
 
 
 def _is_kpi_word(word: str, cat: Catalog) -> bool:
-    w = stem(word.lower())
-    return any(w in p.split() for p, c in cat.phrases.items() if any(k == "kpi" for k, _, _ in c))
+    return stem(word.lower()) in cat.kpi_words
 
 
 def _single_ok(t: _Tok, toks: list[_Tok], i: int) -> bool:

@@ -25,7 +25,8 @@ _NUM = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "
         "nine": 9, "ten": 10, "twelve": 12, "fourteen": 14, "thirty": 30, "ninety": 90}
 _N = r"(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fourteen|thirty|ninety)"
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
-_UNIT = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
+_UNIT = {"day": 1, "week": 7, "wk": 7, "fortnight": 14, "month": 30, "mo": 30, "mth": 30, "year": 365, "yr": 365}
+_CANON = {"wk": "week", "mo": "month", "mth": "month", "yr": "year"}
 
 
 @dataclass
@@ -57,6 +58,15 @@ def _past(month: int, day: int, today: dt.date, year: int | None) -> dt.date | N
     return d
 
 
+def _this_month_day(day: int, today: dt.date) -> dt.date | None:
+    """"the 3rd": that day of this month, or of last month when it is still to come."""
+    d = _d(today.year, today.month, day)
+    if d and d > today:
+        prev = today.replace(day=1) - dt.timedelta(days=1)
+        d = _d(prev.year, prev.month, day)
+    return d
+
+
 def _n(s: str) -> int:
     return int(s) if s.isdigit() else _NUM[s]
 
@@ -79,10 +89,12 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
     md = rf"(?:{_MON_RE}\.?\s+{_DAY}|{_DAY}(?:\s+of)?\s+{_MON_RE}\.?)"
     if m := re.search(rf"\b(?:between|from)\s+(?:the\s+)?(?P<a>{md})\s+(?:and|to|until|till|through|-|–)\s+(?:the\s+)?"
                       rf"(?P<b>{md}|\d{{1,2}}(?:st|nd|rd|th)?)\b", q):
-        a = _anydate(m.group("a"), today)
-        b = _anydate(m.group("b"), today) or (a and _d(a.year, a.month, int(re.match(r"\d+", m.group("b")).group(0))))
-        if a and b:
-            return _win(a, b, m.group(0)), None, m
+        first, tail = _anydate(m.group("a"), today), m.group("b")
+        last = _anydate(tail, today)
+        if last is None and first is not None and (dm := re.match(r"\d+", tail)):
+            last = _d(first.year, first.month, int(dm.group(0)))  # "from nov 2 to the 8th"
+        if first and last:
+            return _win(first, last, m.group(0)), None, m
     if m := re.search(r"\bsince\s+the\s+(\d{1,2})(?:st|nd|rd|th)\b", q):
         d = _d(today.year, today.month, int(m.group(1)))
         if d and d <= today:
@@ -97,6 +109,13 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
         if re.search(r"\bsince\s+$", q[: m.start()]):
             return _win(d, today, "since " + m.group(1)), None, m
         return _win(d, d, m.group(1), single=True), None, m
+    if m := re.search(r"\bthis\s+(week|month|year)\s+(?:compared\s+(?:to|with)|vs\.?|versus|against)\s+(?:the\s+)?"
+                      r"(?:last|previous|prior)\s+(?:one|\1)\b", q):
+        unit = m.group(1)
+        start = (monday - dt.timedelta(days=7) if unit == "week" else
+                 (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1) if unit == "month" else
+                 dt.date(today.year - 1, 1, 1))
+        return _win(start, today, f"this {unit} and the {unit} before"), None, m
     if m := re.search(r"\b(?:the\s+)?day\s+before\s+yesterday\b", q):
         d = today - dt.timedelta(days=2)
         return _win(d, d, "the day before yesterday", single=True), None, m
@@ -107,7 +126,14 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
         return None, m.group(1), m
     if m := re.search(r"\b(?:the\s+|a\s+)?(day|week|month)\s+(?:before|prior|earlier)\b|\bprevious\s+one\b", q):
         return None, (m.group(1) if m.lastindex else "week"), m
-    if m := re.search(rf"\b(?:in\s+the\s+|over\s+the\s+|during\s+the\s+|for\s+the\s+)?(?:past|last|previous|trailing)\s+{_N}\s+(day|week|month|year)s?\b", q):
+    if m := re.search(r"\b(?:in\s+|over\s+|during\s+|for\s+)?(?:the\s+)?(?:past|last|previous)\s+fortnight\b", q):
+        return _win(today - dt.timedelta(days=14), today - dt.timedelta(days=1), "the last fortnight"), None, m
+    if m := re.search(r"\blast\s+night\b|\bovernight\b", q):
+        d = today - dt.timedelta(days=1)
+        return _win(d, today, "last night"), None, m
+    if m := re.search(r"\bthis\s+(?:morning|afternoon|evening)\b|\btonight\b", q):
+        return _win(today, today, m.group(0), single=True), None, m
+    if m := re.search(rf"\b(?:in\s+the\s+|over\s+the\s+|during\s+the\s+|for\s+the\s+)?(?:past|last|previous|trailing)\s+{_N}\s+(day|week|wk|month|mo|mth|year|yr)s?\b", q):
         n, unit = _n(m.group(1)), m.group(2)
         days = n * _UNIT[unit]
         return _win(today - dt.timedelta(days=days), today - dt.timedelta(days=1), m.group(0)), None, m
@@ -116,9 +142,9 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
         if unit == "day":
             d = today - dt.timedelta(days=n)
             return _win(d, d, m.group(0), single=True), None, m
-        start = (monday - dt.timedelta(days=7 * n)) if unit == "week" else None
-        if start:
-            return _win(start, start + dt.timedelta(days=6), m.group(0)), None, m
+        if unit == "week":
+            wk = monday - dt.timedelta(days=7 * n)
+            return _win(wk, wk + dt.timedelta(days=6), m.group(0)), None, m
         y, mo = today.year, today.month - n
         while mo < 1:
             y, mo = y - 1, mo + 12
@@ -130,7 +156,18 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
         if m.group(0) in ("right now", "currently"):
             return None, None, None
         return _win(today, today, "today", single=True), None, m
-    if m := re.search(r"\b(?:the\s+)?(?:last|previous|past|prior)\s+week(?:end)?\b", q):
+    if m := re.search(r"\b(?:over|during|on|at|for)\s+the\s+weekend\b|\bthis\s+(?:past\s+)?weekend\b", q):
+        sat = monday - dt.timedelta(days=2) if today.weekday() < 5 else monday + dt.timedelta(days=5)
+        return _win(sat, min(sat + dt.timedelta(days=1), today), "the weekend"), None, m
+    if m := re.search(r"\bbetween\s+the\s+(\d{1,2})(?:st|nd|rd|th)?\s+and\s+the\s+(\d{1,2})(?:st|nd|rd|th)?\b", q):
+        d1, d2 = _this_month_day(int(m.group(1)), today), _this_month_day(int(m.group(2)), today)
+        if d1 and d2:
+            return _win(d1, d2, m.group(0)), None, m
+    if m := re.search(r"\b(?:on\s+)?the\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?[a-z]{3})", q):
+        d = _this_month_day(int(m.group(1)), today)
+        if d:
+            return _win(d, d, m.group(0), single=True), None, m
+    if m := re.search(r"\b(?:the\s+)?(?:last|previous|past|prior)\s+(?:week(?:end)?|wk)\b", q):
         if m.group(0).endswith("end"):
             sat = monday - dt.timedelta(days=2)
             return _win(sat, sat + dt.timedelta(days=1), "last weekend"), None, m
@@ -138,14 +175,14 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
             return _win(today - dt.timedelta(days=7), today - dt.timedelta(days=1), "the past week"), None, m
         start = monday - dt.timedelta(days=7)
         return _win(start, start + dt.timedelta(days=6), "last week"), None, m
-    if m := re.search(r"\b(?:this|current)\s+week\b|\bweek\s+to\s+date\b|\bwtd\b", q):
+    if m := re.search(r"\b(?:this|current)\s+(?:week|wk)\b|\bweek\s+to\s+date\b|\bwtd\b", q):
         return _win(monday, today, "this week"), None, m
-    if m := re.search(r"\b(?:the\s+)?(?:last|previous|past|prior)\s+month\b", q):
+    if m := re.search(r"\b(?:the\s+)?(?:last|previous|past|prior)\s+(?:month|mo|mth)\b", q):
         prev_end = today.replace(day=1) - dt.timedelta(days=1)
         return _win(prev_end.replace(day=1), prev_end, "last month"), None, m
     if m := re.search(r"\b(?:this|current)\s+month\b|\bmonth\s+to\s+date\b|\bmtd\b", q):
         return _win(today.replace(day=1), today, "this month"), None, m
-    if m := re.search(r"\b(?:the\s+)?(?:last|previous|past|prior)\s+year\b", q):
+    if m := re.search(r"\b(?:the\s+)?(?:last|previous|past|prior)\s+(?:year|yr)\b", q):
         y = today.year - 1
         return _win(dt.date(y, 1, 1), dt.date(y, 12, 31), "last year"), None, m
     if m := re.search(r"\b(?:this|current)\s+year\b|\byear\s+to\s+date\b|\bytd\b|\bso\s+far\s+this\s+year\b", q):
@@ -169,11 +206,12 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
     if m := re.search(rf"\bsince\s+(?:last\s+)?({_WD_RE})\b", q):
         back = (today.weekday() - _wd(m.group(1))) % 7 or 7
         return _win(today - dt.timedelta(days=back), today, m.group(0)), None, m
-    if m := re.search(rf"\b(?:on\s+)?(?:last\s+)?({_WD_RE})\b(?!\s*{_DAY})", q):
-        if not re.match(r"(?:mon|sun|sat|wed)$", m.group(1)) or "last" in m.group(0) or "on " in m.group(0):
-            back = (today.weekday() - _wd(m.group(1))) % 7 or 7
-            d = today - dt.timedelta(days=back)
-            return _win(d, d, m.group(0), single=True), None, m
+    if (m := re.search(rf"\b(?:on\s+)?(?:last\s+)?({_WD_RE})\b(?!\s*{_DAY})", q)) and (
+        not re.match(r"(?:mon|sun|sat|wed)$", m.group(1)) or "last" in m.group(0) or "on " in m.group(0)
+    ):
+        back = (today.weekday() - _wd(m.group(1))) % 7 or 7
+        d = today - dt.timedelta(days=back)
+        return _win(d, d, m.group(0), single=True), None, m
     if m := re.search(rf"\b(?:(since|from)\s+)?(?:on\s+|the\s+)?(?:{_MON_RE}\.?\s+{_DAY}(?:,?\s+(\d{{4}}))?|{_DAY}(?:\s+of)?\s+{_MON_RE}\.?(?:,?\s+(\d{{4}}))?)\b", q):
         d = _anydate(m.group(0), today)
         if d:
@@ -213,7 +251,7 @@ def _dateparser(q: str, today: dt.date) -> tuple[Window | None, re.Match[str] | 
     m = re.search(r"\b\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?\b", q)
     if not m:
         return None, None
-    import dateparser  # imported lazily: only questions with such fragments pay for it
+    import dateparser  # type: ignore[import-untyped]  # imported lazily: only questions with such fragments pay for it
 
     base = dt.datetime.combine(today, dt.time(12))
     got = dateparser.parse(m.group(0), settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past",
@@ -251,6 +289,10 @@ def shift_back(window: Window, unit: str) -> Window:
         end = window.start - dt.timedelta(days=1)
         return window.model_copy(update={"start": end.replace(day=1), "end": end,
                                          "label": f"the month before {window.label}"})
+    if unit == "week" and window.start.weekday() == 0 and span.days <= 8:  # "since Monday", "this week": the calendar
+        start = window.start - dt.timedelta(days=7)                     # week before it, Monday to Sunday
+        return window.model_copy(update={"start": start, "end": window.start - dt.timedelta(days=1),
+                                         "label": f"the week before {window.label}"})
     step = {"day": dt.timedelta(days=1), "week": dt.timedelta(days=7)}.get(unit, span)
     if unit == "month" and span.days < 28:
         step = dt.timedelta(days=30)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-STOP = frozenset(  # noqa: SIM905 - a word list reads better as text
+
+def words(text: str) -> frozenset[str]:
+    """A word list written as text."""
+    return frozenset(text.split())
+
+STOP = words(
     """a about above after again against all also am an and any anything are as at be because been before being
     below between both but by can could did do does doing done down during each else ever every few for from further
     get gets got had has have having he her here hers him his how i if in into is it its itself just let me more most
@@ -36,14 +41,26 @@ STOP = frozenset(  # noqa: SIM905 - a word list reads better as text
     health healthy unhealthy ok okay fine hi hello hey thanks weather tomorrow everything anything something nothing
     stuff looking shape situation picture overview update updates summary worry worried concern concerned lately
     recently usual normal unusual going trending throwing broke broken per via each vs.
-    """.split()
+    """
 )
 
 # Acronyms people type in capitals that are not places.
-ACRONYMS = frozenset(  # noqa: SIM905
+ACRONYMS = words(
     "KPI KPIS SLA SLAS API APIS YOY MOM WOW QOQ UTC GMT CPU RAM DNS ETA FAQ ID IDS OK PM AM US USA UK EU IT HR QA "
     "CEO CTO CIO VP TV PDF CSV URL SQL MTTR MTBF MTTA RCA ASAP FYI TL DR TLDR OPS DEVOPS SRE NOC SOC P1 P2 P3 P4 "
-    "SEV SEV1 SEV2 SEV3 SEV4 Q1 Q2 Q3 Q4 YTD MTD WTD PST EST CST MST UTC I A AND OR THE VS AT IN ON OF".split()
+    "SEV SEV1 SEV2 SEV3 SEV4 Q1 Q2 Q3 Q4 YTD MTD WTD PST EST CST MST UTC I A AND OR THE VS AT IN ON OF"
 )
 
 PLACE_PREPS = frozenset({"at", "in", "for", "from", "vs", "versus", "and", "to", "of"})
+
+# Everyday words that are also parts of place names ("King's Cross", "Royal General"): a lone one names a place
+# only when capitalised or after "at/in/for…".
+COMMON_PLACE_WORDS = words(
+    """
+    cross new street royal general temple city park bridge green hill field river lake valley spring springs port
+    bay beach mount rock stone grand union central north south east west upper lower old saint king kings queen
+    queens market square gate castle church mill wood forest love sky harbor harbour point view heights junction
+    centre center plaza tower garden gardens meadow meads common commons mission hope liberty victory pleasant
+    fair fairview summit crossing station terminal
+    """
+)

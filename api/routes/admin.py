@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 
-from api import repositories as repo
+from api import queries as repo
 from api.deps import Admin, State, Viewer
 from api.errors import ApiError, responses
 from api.models import EvalRunOut, EvalRunRequest, EvalRunStarted, KeyCreate, KeyCreated, KeysRevoked
@@ -49,7 +49,7 @@ async def revoke_key(
 @router.post("/api/evals/runs", status_code=202, response_model=EvalRunStarted, tags=["evals"],
              responses=responses(401, 403, 413, 422, 503))
 async def start_eval(body: EvalRunRequest, request: Request, state: State, principal: Admin) -> EvalRunStarted:
-    """Starts an evaluation run in the background (needs the evaluation runner to be installed)."""
+    """Queues an evaluation run that a worker executes (needs the evaluation runner to be installed)."""
     launcher = getattr(request.app.state, "eval_launcher", None)
     if launcher is None:
         raise ApiError(503, "evaluation runner not installed")

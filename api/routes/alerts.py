@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field, field_validator
 
 from api.alerting import AlertmanagerPayload, AlertsAccepted, accept_alerts
@@ -21,23 +20,9 @@ MetricName = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z
                                  examples=["error_rate"])]
 
 
-def _spawner(request: Request):
-    tasks: set[asyncio.Task[Any]] | None = getattr(request.app.state, "alert_tasks", None)
-    if tasks is None:
-        tasks = request.app.state.alert_tasks = set()
-
-    def spawn(coro: Any, name: str) -> asyncio.Task[Any]:
-        task = asyncio.create_task(coro, name=name)
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-        return task
-
-    return spawn
-
-
 @router.post("/api/webhooks/alertmanager", status_code=202, response_model=AlertsAccepted, tags=["incidents"],
              responses=responses(401, 403, 413, 422))
-async def alertmanager_webhook(body: AlertmanagerPayload, request: Request, state: State, principal: Member
+async def alertmanager_webhook(body: AlertmanagerPayload, state: State, principal: Member
                                ) -> AlertsAccepted:
     """Prometheus Alertmanager's webhook (payload version 4). Each firing alert is matched to a service, opens an
     incident (or joins the open one of that service) and starts one investigation run per fingerprint (trigger
@@ -45,8 +30,7 @@ async def alertmanager_webhook(body: AlertmanagerPayload, request: Request, stat
     service cannot be told are listed under `ignored` with the reason."""
     if body.version.strip() not in ("4", "3"):
         raise ApiError(422, f"unsupported Alertmanager webhook version {body.version!r}; opsgraph reads version 4")
-    slack = getattr(request.app.state, "slack", None)
-    return await accept_alerts(state, principal, body, slack, _spawner(request))
+    return await accept_alerts(state, principal, body)
 
 
 class AlertSettingsIn(BaseModel):

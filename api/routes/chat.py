@@ -12,14 +12,15 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from sse_starlette.sse import SendTimeoutError
 from starlette.types import Receive, Scope, Send
 
-from api import repositories as repo
-from api.commands import lock_open_investigation, record_step
+from api import queries as repo
 from api.deps import AssistantDep, Member, State, Viewer
 from api.errors import ApiError, responses
 from api.events import StreamEvent, Subscription
 from api.limits import LimitExceeded
 from api.models import SSE_RESPONSE, ChatRequest, RunSummary, ThreadDetail, ThreadList
+from api.services import lock_open_investigation, record_step
 from api.state import AppState
+from store.errors import StoreError
 from store.keys import ApiKeyInfo
 from store.runs import RunLimitReached, RunRecord, active_runs_of_thread, get_run
 
@@ -143,7 +144,7 @@ async def chat(body: ChatRequest, state: State, principal: Member, assistant: As
                 async with state.sessions() as s, s.begin():
                     await lock_open_investigation(s, principal.org_id, body.investigation_id)
                     await record_step(s, principal.org_id, body.investigation_id, body.message, started.run_id)
-            except ApiError:  # finalised in the meantime: the run goes on, it is just not a step
+            except StoreError:  # finalised in the meantime: the run goes on, it is just not a step
                 log.warning("investigation %s was finalised before run %s was recorded", body.investigation_id,
                             started.run_id)
         return _stream(

@@ -7,8 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Path, Query, Response
 
-from api import repositories as repo
-from api.commands import add_feedback, record_push, upsert_deployment
+from api import queries as repo
 from api.deps import Member, State, Tools, Viewer
 from api.errors import ApiError, responses
 from api.incident_writes import IncidentWritten, create_incident, patch_incident
@@ -22,6 +21,7 @@ from api.models import (
     IncidentDetail,
     IncidentList,
 )
+from api.services import add_feedback, record_push, upsert_deployment
 from store.models import IncidentSeverity, IncidentStatus
 from tools.changes import ServiceChanges, service_changes
 from tools.incidents import get_incident
@@ -116,8 +116,8 @@ async def changes(
 
 
 @router.post("/api/webhooks/deployments", response_model=DeploymentRecorded, status_code=201, tags=["changes"],
-             responses={200: {"model": DeploymentRecorded, "description": "An existing deployment was updated"},
-                        **responses(401, 403, 413, 422)})
+             responses={200: {"model": DeploymentRecorded, "description": "An existing deployment was updated"}}
+             | responses(401, 403, 413, 422))
 async def deployment_webhook(body: DeploymentWebhook, state: State, principal: Member, response: Response) -> DeploymentRecorded:
     """Records a deployment (upsert by `external_id`); its commits must have been pushed before."""
     async with state.sessions() as s, s.begin():

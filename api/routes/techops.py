@@ -7,8 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy import text
 
-from api import repositories as repo
-from api.commands import create_investigation, finalize_investigation
+from api import queries as repo
 from api.deps import Member, State, Tools, Viewer
 from api.errors import ApiError, from_tool_error, responses
 from api.models import (
@@ -20,6 +19,7 @@ from api.models import (
     KpiCatalog,
     SummaryLevel,
 )
+from api.services import create_investigation, finalize_investigation
 from tools.base import ToolError
 from tools.kpis import ActiveSignals, Dashboard, active_signals, dashboard, list_kpis, match_kpi, resolve_scope
 

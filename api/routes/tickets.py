@@ -10,8 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from api import repositories as repo
-from api.commands import upsert_ticket
+from api import queries as repo
 from api.deps import Member, State, Tools
 from api.errors import responses
 from api.models import (
@@ -22,6 +21,7 @@ from api.models import (
     TicketIn,
     TicketUpserted,
 )
+from api.services import upsert_ticket
 from tools.tickets import (
     ResponseSuggestion,
     classify_ticket,

@@ -2,7 +2,7 @@
 
 Wiring is one line in ``api.app.create_app`` (after the routers are included)::
 
-    mount_slack(app, settings)
+    mount_slack(app, settings, slack)  # slack: the SlackOptions handed to create_app (None: from the environment)
 
 It adds ``POST /slack/events`` (slack-bolt's ``AsyncApp`` behind its FastAPI adapter) and a router lifespan
 that, nested inside the app's own lifespan, picks up the running :class:`api.state.AppState` (its assistant,
@@ -29,17 +29,9 @@ NOT_CONFIGURED = ("Slack is not configured on this service: set SLACK_SIGNING_SE
                   "(see docs/slack.md)")
 
 
-class _Slot:
-    """The app's current Slack runtime (``mount_slack`` called again replaces it, e.g. a test with a fake Slack)."""
-
-    def __init__(self, runtime: SlackRuntime) -> None:
-        self.runtime = runtime
-
-
-def _router(slot: _Slot) -> APIRouter:
+def _router(runtime: SlackRuntime) -> APIRouter:
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
-        runtime = slot.runtime
         await runtime.start(app.state.opsgraph)
         try:
             yield
@@ -51,7 +43,6 @@ def _router(slot: _Slot) -> APIRouter:
     @router.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Response:
         """Slack's Events API, slash commands and interactivity (the Slack app's Request URL)."""
-        runtime = slot.runtime
         if not runtime.enabled:
             return JSONResponse({"detail": NOT_CONFIGURED}, status_code=503)
         if runtime.state is None or runtime.state.assistant is None:
@@ -67,23 +58,19 @@ def _router(slot: _Slot) -> APIRouter:
 
 def slack_router(settings: Settings, options: SlackOptions | None = None) -> tuple[APIRouter, SlackRuntime]:
     """The ``/slack/events`` route and the lifespan that runs Slack beside the app, to include in an app."""
-    slot = _Slot(SlackRuntime(settings, options if options is not None else SlackOptions()))
-    return _router(slot), slot.runtime
+    runtime = SlackRuntime(settings, options if options is not None else SlackOptions())
+    return _router(runtime), runtime
 
 
 def mount_slack(app: FastAPI, settings: Settings, options: SlackOptions | None = None) -> SlackRuntime:
     """Add Slack to ``app``: the route and the lifespan. Returns the runtime (also ``app.state.slack``).
 
-    Calling it again on the same app (before it starts) replaces the runtime instead of adding a second route:
-    tests do that to point an app built by ``create_app`` at a local fake of Slack.
+    ``api.app.create_app(slack=SlackOptions(...))`` calls it once with the options it was given (tests point
+    ``api_url`` at a local fake of Slack that way); mounting twice on one app is an error.
     """
-    runtime = SlackRuntime(settings, options if options is not None else SlackOptions())
-    slot: _Slot | None = getattr(app.state, "slack_slot", None)
-    if slot is None:
-        slot = _Slot(runtime)
-        app.state.slack_slot = slot
-        app.include_router(_router(slot))
-    else:
-        slot.runtime = runtime
+    if getattr(app.state, "slack", None) is not None:
+        raise RuntimeError("Slack is already mounted on this app: pass SlackOptions to create_app(slack=...)")
+    router, runtime = slack_router(settings, options)
+    app.include_router(router)
     app.state.slack = runtime
     return runtime

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,10 +23,10 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.slack.blocks import PanelLinks, signal_digest, sla_digest
+from store import slack as slack_store
 from tools.base import ToolContext, ToolError
 from tools.embeddings import Embedder, HashEmbedder
 from tools.kpis import active_signals
@@ -105,9 +104,7 @@ class AlertScheduler:
     async def org_ids(self) -> list[int]:
         """The organisation(s) whose alerts go to this workspace's channel (orgs.slack_team_id)."""
         team = await self.team_id()
-        async with self.sessions() as s:
-            return list((await s.execute(text("SELECT id FROM orgs WHERE slack_team_id = :t ORDER BY id"),
-                                         {"t": team})).scalars())
+        return await slack_store.orgs_of_team(self.sessions, team)
 
     async def tick(self) -> TickResult:
         self.ticks += 1
@@ -135,26 +132,13 @@ class AlertScheduler:
         async with self.sessions() as s, s.begin():
             await sync_sla_alerts(s, org_id, now)
         async with self.sessions() as s, s.begin():
-            rows = [dict(r) for r in (await s.execute(
-                text(
-                    """SELECT a.id, a.ticket_id, a.alert_type, a.state, a.deadline, a.escalation_level,
-                              t.external_id, t.subject, t.customer, t.customer_tier, t.priority
-                       FROM sla_alerts a JOIN tickets t ON t.id = a.ticket_id AND t.org_id = a.org_id
-                       WHERE a.org_id = :org AND NOT a.notification_sent AND a.state IN ('at_risk', 'breached')
-                       ORDER BY a.id
-                       FOR UPDATE OF a SKIP LOCKED"""
-                ),
-                {"org": org_id},
-            )).mappings()]
+            rows = await slack_store.lock_unsent_sla_alerts(s, org_id)
             if not rows:
                 return
             shown = collapse_sla(rows)
             text_, blocks = sla_digest(shown, self.links, total=len(shown), limit=self.items_per_message)
             await self.client.chat_postMessage(channel=self.channel, text=text_, blocks=blocks, unfurl_links=False)
-            await s.execute(
-                text("UPDATE sla_alerts SET notification_sent = true, notified_at = :now WHERE id = ANY(:ids)"),
-                {"now": now, "ids": [r["id"] for r in rows]},
-            )
+            await slack_store.mark_sla_alerts_sent(s, org_id, [r["id"] for r in rows], now)
         result.sla_posted += len(shown)
         result.sla_messages += 1
 
@@ -163,9 +147,7 @@ class AlertScheduler:
     async def _signals(self, org_id: int, result: TickResult) -> None:
         now = self.now()
         ctx = ToolContext(sessions=self.sessions, org_id=org_id, embedder=self.embedder, now=now)
-        async with self.sessions() as s:
-            stations = list((await s.execute(text("SELECT code FROM stations WHERE org_id = :org ORDER BY code"),
-                                             {"org": org_id})).scalars())
+        stations = await slack_store.station_codes(self.sessions, org_id)
         current: dict[str, dict[str, Any]] = {}
         checked: set[str] = set()
         for code in stations:
@@ -184,15 +166,8 @@ class AlertScheduler:
                                                                    "grain": "daily"}, "as_of": now.isoformat()},
                     }
         async with self.sessions() as s, s.begin():
-            await s.execute(text("SELECT pg_advisory_xact_lock(:ns, :org)"), {"ns": _LOCK_NAMESPACE, "org": org_id})
-            previous = dict((await s.execute(
-                text(
-                    """SELECT DISTINCT ON (payload ->> 'key') payload ->> 'key', payload ->> 'status'
-                       FROM evidence WHERE org_id = :org AND kind = :kind AND source = :source
-                       ORDER BY payload ->> 'key', id DESC"""
-                ),
-                {"org": org_id, "kind": ALERT_KIND, "source": ALERT_SOURCE},
-            )).all())
+            previous = await slack_store.lock_alert_state(s, _LOCK_NAMESPACE, org_id, kind=ALERT_KIND,
+                                                          source=ALERT_SOURCE)
             appeared, cleared = signal_changes(previous, current, checked)
             if not appeared and not cleared:
                 return
@@ -224,11 +199,5 @@ class AlertScheduler:
             summary = f"Alert cleared: {sig['kpi']} at {sig['scope_code']} is no longer critical ({now:%Y-%m-%d %H:%M} UTC)"
         payload = {"key": key, "status": status, "observed_at": now.isoformat(), "channel": self.channel,
                    "signal": {k: v for k, v in sig.items() if k != "evidence_id"}}
-        return int((await s.execute(
-            text(
-                """INSERT INTO evidence (org_id, kind, source, ref, payload, summary)
-                   VALUES (:org, :kind, :source, CAST(:ref AS jsonb), CAST(:payload AS jsonb), :summary) RETURNING id"""
-            ),
-            {"org": org_id, "kind": ALERT_KIND, "source": ALERT_SOURCE, "ref": json.dumps(ref),
-             "payload": json.dumps(payload, default=str), "summary": summary},
-        )).scalar_one())
+        return await slack_store.record_alert(s, org_id, kind=ALERT_KIND, source=ALERT_SOURCE, ref=ref,
+                                              payload=payload, summary=summary)

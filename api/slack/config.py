@@ -2,7 +2,7 @@
 
 The credentials and the alert channel come from :class:`store.settings.Settings` (``SLACK_SIGNING_SECRET``,
 ``SLACK_BOT_TOKEN``, ``OPSGRAPH_SLACK_ALERT_CHANNEL``); these options only say where the panel is, where Slack's
-Web API is and how often the alert scheduler looks. Tests hand an instance to ``mount_slack`` instead.
+Web API is and how often the alert scheduler looks. Tests hand an instance to ``create_app(slack=…)`` instead.
 """
 
 from __future__ import annotations

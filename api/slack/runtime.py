@@ -5,7 +5,7 @@
   ``response_url`` (then ``chat.postMessage`` once Slack's budget of 5 uses / 30 minutes is spent).
 - ``app_mention``, DMs and replies in one of the bot's threads: one Slack thread is one opsgraph thread
   (``threads.slack_channel`` + ``slack_thread_ts``), so follow-ups keep the thread's memory. Each event is
-  claimed once in Postgres (``api.slack.store.claim_event``): retries never start a second run.
+  claimed once in Postgres (``store.slack.claim_event``): retries never start a second run.
 - The alert scheduler (``api.slack.alerts``) runs beside it when ``OPSGRAPH_SLACK_ALERT_CHANNEL`` is set.
 
 Runs are the assistant's own (``Assistant.start(trigger="slack")``): same graph, same runs, steps, evidence
@@ -29,17 +29,16 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from api.errors import public_error
 from api.slack import blocks as kit
-from api.slack import store
 from api.slack.alerts import AlertScheduler
 from api.slack.config import SlackOptions
 from api.slack.responder import Responder, ResponseTarget
 from api.slack.text import clean_text, mentions, parse_command
+from store import slack as store
 from store.settings import Settings
 
 if TYPE_CHECKING:
@@ -198,19 +197,12 @@ class SlackRuntime:
     async def first_delivery(self, headers: Any) -> bool:
         """Claim a verified request once, in Postgres (so across workers and restarts): the key is a hash of its
         signature and timestamp, i.e. of the signed bytes. Slack's own retries are signed anew (new timestamp)
-        and are deduplicated per event by :func:`api.slack.store.claim_event` instead."""
+        and are deduplicated per event by :func:`store.slack.claim_event` instead."""
         if self.state is None:
             return True
         signed = f"{headers.get('x-slack-request-timestamp', '').strip()}:{headers.get('x-slack-signature', '')}"
         digest = hashlib.sha256(signed.encode()).hexdigest()
-        async with self.state.sessions() as s, s.begin():
-            claimed = (await s.execute(
-                text("INSERT INTO seen_requests (digest) VALUES (:d) ON CONFLICT DO NOTHING RETURNING digest"),
-                {"d": digest},
-            )).scalar()
-            # Older than the signature window (5 minutes) cannot be replayed anyway: forget them.
-            await s.execute(text("DELETE FROM seen_requests WHERE seen_at < now() - interval '15 minutes'"))
-        return claimed is not None
+        return await store.first_delivery(self.state.sessions, digest)
 
     # -- listeners -------------------------------------------------------------
 

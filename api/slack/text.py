@@ -10,11 +10,11 @@ from typing import Literal
 Kind = Literal["ask", "help", "link", "usage"]
 
 HELP_LINES = (
-    ("/opsgraph QUESTION", "ask anything, e.g. `/opsgraph why did OTP MX rate at DAL drop last week?`"),
-    ("/opsgraph signals STATION", "KPIs in a warning or critical state at a station, e.g. `signals DAL`"),
+    ("/opsgraph QUESTION", "ask anything, e.g. `/opsgraph what needs my attention today?`"),
+    ("/opsgraph signals STATION", "KPIs in a warning or critical state at a station (its code or name)"),
     ("/opsgraph triage TEXT", "classify a ticket's text (product, urgency, similar tickets, runbook)"),
     ("/opsgraph sla TICKET", "a ticket's SLA clocks and escalation (`sla` alone: every ticket at risk)"),
-    ("/opsgraph report INCIDENT", "draft the incident report, e.g. `report INC-2042`"),
+    ("/opsgraph report INCIDENT", "draft the incident report for an incident (its id)"),
     ("/opsgraph link API_KEY", "link this Slack workspace to the organisation of an opsgraph *admin* key"),
     ("/opsgraph help", "this list"),
 )
@@ -39,7 +39,7 @@ def parse_command(text: str) -> Command:
         return Command("help", subcommand="help")
     if sub == "signals":
         if not rest:
-            return Command("usage", argument="`signals` needs a station, e.g. `/opsgraph signals DAL`", subcommand=sub)
+            return Command("usage", argument="`signals` needs a station: `/opsgraph signals STATION` (its code or name)", subcommand=sub)
         return Command("ask", f"What are the active KPI signals at {rest}?", subcommand=sub)
     if sub == "triage":
         if not rest:
@@ -52,7 +52,7 @@ def parse_command(text: str) -> Command:
         return Command("ask", f"What is the SLA of ticket {rest}?", subcommand=sub)
     if sub == "report":
         if not rest:
-            return Command("usage", argument="`report` needs an incident, e.g. `/opsgraph report INC-2042`",
+            return Command("usage", argument="`report` needs an incident: `/opsgraph report INCIDENT` (its id)",
                            subcommand=sub)
         return Command("ask", f"Draft the incident report for {rest}", subcommand=sub)
     if sub == "link":

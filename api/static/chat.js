@@ -377,13 +377,34 @@ function resetConversation() {
   setBusy(false);
 }
 
+// Example questions from the organisation's own catalogue (its KPIs and stations), never a fixed vocabulary.
+let examplesCache = null;
+async function exampleQuestions() {
+  if (examplesCache) return examplesCache;
+  const out = [];
+  try {
+    const c = await api('/api/techops/kpis');
+    const kpi = c.kpis?.[0]?.name;
+    const station = c.stations?.[0]?.name || c.stations?.[0]?.code;
+    if (kpi && station) out.push(`why did ${kpi} at ${station} change last week?`);
+    if (kpi && c.stations?.length > 1) out.push(`which station is worst on ${kpi} this month?`);
+    if (kpi) out.push('what needs my attention today?');
+  } catch (err) { /* the generic examples below still help */ }
+  out.push('which tickets are at risk of breaching SLA?', 'what changed before the latest incident?');
+  examplesCache = out.slice(0, 3);
+  return examplesCache;
+}
+
 export function newThread() {
   resetConversation();
   chat.threadId = null;
-  $('#thread-head').append(h('h2', null, 'New thread'),
-    h('p', { class: 'muted' }, 'Ask about a KPI, an incident, a change or a ticket — e.g. ',
-      ...['why did OTP MX rate at DAL drop last week?', 'what caused INC-2046?', 'which tickets are at risk of breaching SLA?']
-        .flatMap((q, i) => [i ? ', ' : '', h('button', { type: 'button', class: 'link example', onclick: () => { setComposer(q); } }, `“${q}”`)])));
+  const hint = h('p', { class: 'muted' }, 'Ask about a KPI, an incident, a change or a ticket.');
+  $('#thread-head').append(h('h2', null, 'New thread'), hint);
+  exampleQuestions().then((qs) => {
+    if (chat.threadId !== null || !hint.isConnected) return;
+    hint.append(' For example: ', ...qs.flatMap((q, i) => [i ? ', ' : '',
+      h('button', { type: 'button', class: 'link example', onclick: () => { setComposer(q); } }, `“${q}”`)]));
+  });
   markCurrentThread();
   focusComposer();
 }

@@ -43,7 +43,6 @@ function fillScopes() {
   else if (dash.level === 'region') for (const r of c.regions) sel.append(h('option', { value: r.code }, `${r.code} — ${r.name}`));
   sel.disabled = dash.level === 'company';
   sel.closest('label').hidden = dash.level === 'company';
-  if (dash.level === 'station' && c.stations.some((s) => s.code === 'DAL')) sel.value = 'DAL';
   dash.scope = dash.level === 'company' ? null : sel.value;
 }
 

@@ -12,7 +12,7 @@ import httpx
 import psycopg
 
 from api.app import create_app
-from api.slack import SlackOptions, mount_slack
+from api.slack import SlackOptions
 from tests.alerts.conftest import alert, iso, payload, utcnow, wait_run
 from tests.conftest import settings_for
 from tests.slack.fake_slack import TEAM_ID, FakeSlack, event_body, sign
@@ -21,17 +21,20 @@ SECRET = "5b1f0c7e9d2a44aa8e3b1c6d7f809a1b"
 CHANNEL = "C0TIDEALRT"
 
 
-async def test_alert_investigation_is_posted_as_a_thread_and_replies_continue_it(alerts_org):
+async def test_alert_investigation_is_posted_as_a_thread_and_replies_continue_it(alerts_org, monkeypatch):
     org = alerts_org
     fake = FakeSlack()
     await fake.start()
+    # The follow-up job posts from whichever worker runs it: its Slack client comes from the environment.
+    monkeypatch.setenv("OPSGRAPH_SLACK_API_URL", fake.api_url)
+    monkeypatch.setenv("OPSGRAPH_PUBLIC_URL", "http://panel.tide.test")
     with psycopg.connect(org.target.conninfo, autocommit=True) as conn:
         conn.execute("UPDATE orgs SET slack_team_id = %s WHERE id = %s", (TEAM_ID, org.org_id))
     settings = settings_for(org.target, org.home, SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-tide-test",
                             OPSGRAPH_SLACK_ALERT_CHANNEL=CHANNEL)
-    app = create_app(settings, target=org.target, run_migrations=False)
-    mount_slack(app, settings, SlackOptions(public_url="http://panel.tide.test", api_url=fake.api_url,
-                                            alert_interval_seconds=0))
+    app = create_app(settings, target=org.target, run_migrations=False,
+                     slack=SlackOptions(public_url="http://panel.tide.test", api_url=fake.api_url,
+                                        alert_interval_seconds=0))
     try:
         async with app.router.lifespan_context(app), httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://opsgraph.test", timeout=60) as client:

@@ -76,14 +76,14 @@ def test_cli_imports_the_example_and_warns_about_kept_fields(alerts_org, tmp_pat
     org.import_records("services", [{"name": "ramp-ops"}, {"name": "crew-db"}], tmp_path)
     env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": org.target.sqlalchemy_url, "OPSGRAPH_HOME": str(org.home),
            "OPSGRAPH_LLM": "offline", "OPSGRAPH_EMBEDDINGS": "hash", "COLUMNS": "200"}
-    out = subprocess.run([sys.executable, "-m", "api.cli", "import", "incidents", str(EXAMPLE), "--org", ORG],
+    out = subprocess.run([sys.executable, "-m", "opsgraph", "import", "incidents", str(EXAMPLE), "--org", ORG],
                          env=env, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode == 0, out.stderr
     assert "Imported 3 incidents" in out.stdout
     assert "warning" in out.stderr and "assignee" in out.stderr
     broken = tmp_path / "broken.jsonl"
     broken.write_text(EXAMPLE.read_text() + '{"external_id": "x", "title": "t", "started_at": "yesterday-ish"}\n')
-    bad = subprocess.run([sys.executable, "-m", "api.cli", "import", "incidents", str(broken), "--org", ORG],
+    bad = subprocess.run([sys.executable, "-m", "opsgraph", "import", "incidents", str(broken), "--org", ORG],
                          env=env, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
     assert bad.returncode == 1 and "line 4" in bad.stderr and "Traceback" not in bad.stderr
 
@@ -141,7 +141,7 @@ def test_analyze_filter_picks_one_series(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "OPSGRAPH_LLM": "offline", "COLUMNS": "200"}
 
     def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "api.cli", "analyze", str(csv), *args], env=env, cwd=REPO,
+        return subprocess.run([sys.executable, "-m", "opsgraph", "analyze", str(csv), *args], env=env, cwd=REPO,
                               capture_output=True, text=True, timeout=120, check=False)
 
     merged = cli("--json")

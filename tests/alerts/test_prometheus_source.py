@@ -47,7 +47,7 @@ def test_promql_cli_set_list_delete(alerts_org):
            "OPSGRAPH_HOME": str(alerts_org.home), "OPSGRAPH_LLM": "offline", "OPSGRAPH_EMBEDDINGS": "hash"}
 
     def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "api.cli", *args], env=env, cwd=REPO, capture_output=True,
+        return subprocess.run([sys.executable, "-m", "opsgraph", *args], env=env, cwd=REPO, capture_output=True,
                               text=True, timeout=120, check=False)
 
     out = cli("promql", "set", "vault-cache", "hit_ratio", 'avg(cache_hits_ratio{svc="$service"})', "--step", "15",
@@ -128,7 +128,7 @@ def test_alerts_settings_cli(alerts_org):
            "OPSGRAPH_HOME": str(alerts_org.home), "OPSGRAPH_LLM": "offline", "OPSGRAPH_EMBEDDINGS": "hash"}
 
     def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "api.cli", "alerts", "settings", "--org", ORG, *args], env=env,
+        return subprocess.run([sys.executable, "-m", "opsgraph", "alerts", "settings", "--org", ORG, *args], env=env,
                               cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
 
     try:

@@ -146,7 +146,8 @@ async def test_resume_after_100_random_drops_loses_and_repeats_nothing(http, key
 
 async def test_a_run_in_one_process_is_followed_from_another(http, keys, api_demo, second_process, server):
     async with httpx.AsyncClient(base_url=second_process.base, timeout=60) as other:
-        # The run executes in the second process; we read a few events there and drop the connection ...
+        # Started through the second process (its job runs on whichever worker takes it: any process of the
+        # cluster); we read a few events there and drop the connection ...
         resp, reader = await _chat(other, keys, QUESTIONS[0], until=lambda e: e.id == 3)
         run_id = resp.headers["x-run-id"]
         assert [e.id for e in reader.events] == [1, 2, 3]
@@ -164,9 +165,9 @@ async def test_a_run_in_one_process_is_followed_from_another(http, keys, api_dem
         assert ids == list(range(4, len(ids) + 4)) and arrivals[-1][1] == "run.completed"
         assert ids[-1] == len(_seqs(api_demo, run_id))
         assert any(a[1] == "token" for a in arrivals)
+        # This process learnt of the run's progress by NOTIFY (which worker ran it, and so how long the stream
+        # stayed live, depends on the queue; the ids above prove nothing was lost or repeated across processes).
         assert server.state.hub.stats["notifies"] > notifies_before
-        span = arrivals[-1][2] - arrivals[0][2]
-        assert span > 0.5, "events arrived live, while the other process was running the run"
 
         # The other way round: run here, follow there.
         resp, reader = await _chat(http, keys, QUESTIONS[1], until=lambda e: e.id == 2)

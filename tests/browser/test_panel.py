@@ -314,7 +314,14 @@ def test_untrusted_text_from_tickets_questions_and_markdown_stays_inert(page: An
 def test_dashboard_signal_opens_an_investigation_which_is_then_finalised(page: Any, panel: Panel) -> None:
     page.keyboard.press("Alt+d")  # keyboard shortcut to the dashboard
     page.wait_for_selector("#view-dashboard:not([hidden]) .kpi-card")
+    # The scope list is the organisation's own stations (first one selected); pick the demo's headline station.
+    page.select_option("#dash-controls select[name=scope]", "DAL")
+    page.wait_for_function("() => document.querySelector('#dash-controls select[name=scope]').value === 'DAL'")
     board = panel.api("GET", "/api/techops/dashboard/daily?station=DAL&summary_level=station").json()
+    want = {c["kpi"]["code"]: c["state"] for c in board["cards"]}
+    page.wait_for_function("(want) => Object.entries(want).every(([k, st]) => "
+                           "document.querySelector(`.kpi-card[data-kpi='${k}']`)?.getAttribute('data-state') === st)",
+                           arg=want)
     cards = page.locator(".kpi-card")
     assert cards.count() == len(board["cards"]) >= 6
     page.wait_for_function("(n) => document.querySelectorAll('.kpi-card .chart[data-rendered=true]').length === n",

@@ -20,7 +20,7 @@ LATEST_REPORT = ARTIFACTS / "evals" / "latest.md"
 @dataclass
 class SuiteRun:
     outcome: Any  # evals.runner.EvalOutcome
-    stored: Any  # evals.store.StoredRun
+    stored: Any  # store.evals.StoredRun
     seconds: float
 
 
@@ -34,7 +34,7 @@ class CitationDroppingProvider(OfflineProvider):
 async def _run(demo, cases, provider=None):  # noqa: ANN001, ANN202
     from agents.service import Assistant
     from evals.runner import RunOptions, eval_clock, run_evaluation
-    from evals.store import load_eval_run
+    from store.evals import load_eval_run
 
     now = eval_clock(demo.manifest)
     assistant = await Assistant.open(demo.settings, demo.target, clock=lambda: now, provider=provider)
@@ -94,7 +94,7 @@ def opsgraph(*args: str, env: dict[str, str], timeout: float = 120):  # noqa: AN
     import subprocess
     import sys
 
-    return subprocess.run([sys.executable, "-m", "evals.cli", *args], cwd=REPO, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "opsgraph", *args], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=timeout)
 
 

@@ -20,7 +20,7 @@ def cases():
 
 @pytest.fixture(scope="module")
 def manifest():
-    from store.demo import generate_demo
+    from demo import generate_demo
 
     return generate_demo(seed=7, anchor=DEMO_ANCHOR).manifest
 

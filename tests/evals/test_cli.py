@@ -1,4 +1,4 @@
-"""``opsgraph eval run|compare|list`` through the console entry point (evals.cli:main), in subprocesses."""
+"""``opsgraph eval run|compare|list`` through the console entry point (opsgraph.cli:main), in subprocesses."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tests.evals.conftest import opsgraph
 @pytest.fixture
 def invoke(cli_env, monkeypatch):
     """The same commands in-process (no interpreter start-up): ``invoke(*args) -> (exit code, stdout, stderr)``."""
-    from evals.cli import app
+    from opsgraph.cli import app
 
     for k, v in cli_env.items():
         if k.startswith(("OPSGRAPH_", "DATABASE_URL")):

@@ -117,7 +117,7 @@ async def test_the_runner_adds_the_judge_only_when_configured(demo):
 
     from agents.service import Assistant
     from evals.runner import RunOptions, run_evaluation
-    from evals.store import load_eval_run
+    from store.evals import load_eval_run
 
     cases = [c for c in load_cases(suites=["investigations"]) if c.id == "001_headline_why"]
     cases += [c for c in load_cases(suites=["out_of_scope"]) if c.id == "001_weather"]

@@ -1,9 +1,13 @@
-"""Evaluation runs started through the API hook: POST /api/evals/runs, progress as run events."""
+"""Evaluation runs started through the API hook: POST /api/evals/runs queues an ``opsgraph.evals.run`` job that a
+worker executes (the one inside ``serve``, or ``opsgraph worker``); progress as run events; a job whose worker died
+fails the evaluation with a reason instead of leaving it "running"."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import signal
+import sys
 import uuid
 
 import httpx
@@ -11,7 +15,8 @@ import psycopg
 import pytest
 from sqlalchemy.orm import Session
 
-from evals.launcher import DemoDataMissing, Launcher, install
+from evals.launcher import EVAL_QUEUE, EVAL_TASK, DemoDataMissing, Launcher
+from tests.conftest import REPO
 
 
 @pytest.fixture
@@ -50,13 +55,11 @@ def _events(demo, run_id):
                             (run_id,)).fetchall()
 
 
-async def test_post_evals_runs_starts_a_background_run_with_run_events(demo, settings_with_manifest, monkeypatch):
-    import api.app
-    from evals.cli import install_serve_hook
+async def test_post_evals_runs_runs_as_a_job_on_the_serve_worker_with_run_events(demo, settings_with_manifest):
+    from opsgraph.cli import create_app
 
-    monkeypatch.setattr(api.app, "create_app", api.app.create_app)  # restored after the test
-    install_serve_hook()  # what `opsgraph serve` gets through evals.cli:main
-    app = api.app.create_app(settings_with_manifest, target=demo.target, run_migrations=False)
+    # what `opsgraph serve` builds: the composition root hands the launcher to api.app.create_app
+    app = create_app(settings_with_manifest, target=demo.target, run_migrations=False)
     assert isinstance(app.state.eval_launcher, Launcher)
     key = _admin_key(demo)
     async with app.router.lifespan_context(app):
@@ -87,26 +90,118 @@ async def test_post_evals_runs_starts_a_background_run_with_run_events(demo, set
     assert "1 of 1 items passed" in events[3][2]["content"]
 
 
+def _jobs(demo, eval_id):
+    with psycopg.connect(demo.target.conninfo) as conn:
+        return conn.execute("SELECT task_name, queue_name, status::text, attempts FROM procrastinate_jobs "
+                            "WHERE args->>'run_id' = %s ORDER BY id", (str(eval_id),)).fetchall()
+
+
+def _statuses(demo, eval_id):
+    with psycopg.connect(demo.target.conninfo) as conn:
+        return (conn.execute("SELECT status FROM eval_runs WHERE id = %s", (eval_id,)).fetchone()[0],
+                conn.execute("SELECT status FROM runs WHERE id = %s", (eval_id,)).fetchone()[0])
+
+
+async def _worker(env, *extra: str):
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "opsgraph", "worker", "--concurrency", "2", *extra, env=env, cwd=REPO,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+
+
+async def _stop(proc) -> str:
+    if proc.returncode is None:
+        proc.send_signal(signal.SIGTERM)
+    _, errbytes = await asyncio.wait_for(proc.communicate(), 60)
+    return errbytes.decode()
+
+
+async def test_an_api_without_a_worker_queues_the_evaluation_and_opsgraph_worker_runs_it(
+        demo, settings_with_manifest, cli_env):
+    from opsgraph.cli import create_app
+
+    # `opsgraph serve --no-worker`: the API only commits the runs and the job; nothing runs in its process
+    app = create_app(settings_with_manifest, target=demo.target, run_migrations=False, worker=False)
+    key = _admin_key(demo)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
+                                     headers={"Authorization": f"Bearer {key}"}) as client:
+            r = await client.post("/api/evals/runs", json={"suite": "unknown", "tags": ["smoke"]})
+            assert r.status_code == 202, r.text
+            eval_id = uuid.UUID(r.json()["id"])
+            await asyncio.sleep(1.5)
+            assert _jobs(demo, eval_id) == [(EVAL_TASK, EVAL_QUEUE, "todo", 0)], "the evaluation waits on the queue"
+            assert _statuses(demo, eval_id) == ("running", "queued")
+            assert [t for _, t, _ in _events(demo, eval_id)] == ["run.started"], "no in-process execution"
+            proc = await _worker(cli_env)  # `opsgraph worker`: the composition root registers the eval task
+            try:
+                assert await _wait_done(demo, eval_id, timeout=120) == "completed"
+            finally:
+                errtext = await _stop(proc)
+            got = (await client.get(f"/api/evals/runs/{eval_id}")).json()
+    assert proc.returncode == 0 and "Traceback" not in errtext, errtext[-2000:]
+    assert got["status"] == "completed" and got["n_cases"] == 1 and got["pass_rate"] == 1.0
+    assert _jobs(demo, eval_id) == [], "the finished job is removed from the queue"
+    types = [t for _, t, _ in _events(demo, eval_id)]
+    assert types == ["run.started", "agent.started", "agent.completed", "message", "run.completed"]
+
+
+async def test_an_evaluation_whose_worker_is_killed_is_failed_with_a_reason(demo, settings_with_manifest, cli_env):
+    """SIGKILL the worker mid-evaluation: the maintenance job of another worker puts the job back on the queue,
+    and the retried attempt fails the evaluation with a clear reason (it is never left "running")."""
+    from opsgraph.cli import create_app
+
+    fast = cli_env | {"OPSGRAPH_WORKER_HEARTBEAT_SECONDS": "0.5", "OPSGRAPH_WORKER_STALLED_SECONDS": "3"}
+    app = create_app(settings_with_manifest, target=demo.target, run_migrations=False, worker=False)
+    key = _admin_key(demo)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
+                                     headers={"Authorization": f"Bearer {key}"}) as client:
+            r = await client.post("/api/evals/runs", json={"suite": "kpi"})
+            assert r.status_code == 202, r.text
+            eval_id = uuid.UUID(r.json()["id"])
+            first = await _worker(fast)
+            try:
+                deadline = asyncio.get_running_loop().time() + 90
+                while "agent.started" not in [t for _, t, _ in _events(demo, eval_id)]:
+                    assert asyncio.get_running_loop().time() < deadline, "the evaluation did not start"
+                    await asyncio.sleep(0.1)
+                assert _jobs(demo, eval_id) == [(EVAL_TASK, EVAL_QUEUE, "doing", 0)]
+            finally:
+                first.kill()
+                await first.wait()
+            second = await _worker(fast)
+            try:
+                assert await _wait_done(demo, eval_id, timeout=120) == "failed"
+            finally:
+                await _stop(second)
+            got = (await client.get(f"/api/evals/runs/{eval_id}")).json()
+    assert got["status"] == "failed"
+    assert "worker executing this evaluation stopped" in (got.get("report_markdown") or ""), got
+    assert _statuses(demo, eval_id) == ("failed", "failed")
+    events = _events(demo, eval_id)
+    assert [e[1] for e in events].count("run.failed") == 1 and events[-1][1] == "run.failed"
+    assert [e[0] for e in events] == list(range(1, len(events) + 1))
+
+
 async def test_the_launcher_accepts_a_plain_org_and_request(demo, settings_with_manifest):
-    """The two call forms: launcher(org_id, request) and launcher(request, org_id=…, state=…)."""
+    """The two call forms: launcher(org_id, request) and launcher(request, org_id=…, state=…); the job runs on
+    a worker of a job app that has the evaluation task registered."""
+    from agents import jobs
+    from agents.service import Assistant
     from api.state import AppState
+    from evals.launcher import register
     from store.db import make_async_engine, make_sessionmaker
 
     engine = make_async_engine(demo.target, pool_size=2)
     state = AppState(settings=settings_with_manifest, target=demo.target, engine=engine,
                      sessions=make_sessionmaker(engine))
-
-    class App:  # just what install() needs of a FastAPI app
-        class state:  # noqa: N801
-            pass
-
-        class router:  # noqa: N801
-            @staticmethod
-            def lifespan_context(app):  # noqa: ANN001, ANN205
-                raise AssertionError("not used")
-
-    App.state.opsgraph = state
-    launcher = install(App)
+    assistant = await Assistant.open(settings_with_manifest, demo.target,
+                                     queue=jobs.make_queue(demo.target.conninfo, extra=[register]))
+    state.assistant = assistant
+    launcher = Launcher(state)
+    worker = jobs.worker(assistant.queue, settings_with_manifest, assistant=assistant, concurrency=2,
+                         queues=[EVAL_QUEUE, jobs.RUNS_QUEUE])
+    task = asyncio.create_task(worker.run())
     try:
         eval_id = await launcher(demo.org_id, {"suite": ["unknown"], "tags": "smoke", "concurrency": 1})
         assert await _wait_done(demo, eval_id) == "completed"
@@ -121,6 +216,10 @@ async def test_the_launcher_accepts_a_plain_org_and_request(demo, settings_with_
         state.settings = demo.settings  # a home without the demo manifest
         with pytest.raises(DemoDataMissing, match="opsgraph seed"):
             await launcher(demo.org_id, {"suite": "unknown"})
+        with pytest.raises(RuntimeError, match="not started"):
+            await Launcher()(demo.org_id, {"suite": "unknown"})
     finally:
-        await launcher.shutdown()
+        worker.stop()
+        await asyncio.wait_for(task, 30)
+        await assistant.close()
         await engine.dispose()

@@ -14,7 +14,7 @@ from tests.conftest import REPO
 
 def _run(args, env=None, timeout=180):
     base = {"PATH": "/usr/bin:/bin", "OPSGRAPH_LLM": "offline", "OPSGRAPH_EMBEDDINGS": "hash"}
-    return subprocess.run([sys.executable, "-m", "api.cli", *args], env=base | (env or {}), cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "opsgraph", *args], env=base | (env or {}), cwd=REPO,
                           capture_output=True, text=True, timeout=timeout)
 
 

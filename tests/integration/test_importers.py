@@ -129,13 +129,13 @@ def test_cli_reports_bad_rows_with_line_numbers(target, tmp_path):
     _corrupt("tickets", EXAMPLES / "tickets.jsonl", bad)
     env = {"DATABASE_URL": target.sqlalchemy_url, "OPSGRAPH_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
     out = subprocess.run(
-        [sys.executable, "-m", "api.cli", "import", "tickets", str(bad), "--org", "acme"],
+        [sys.executable, "-m", "opsgraph", "import", "tickets", str(bad), "--org", "acme"],
         env=env, capture_output=True, text=True, timeout=120,
     )
     assert out.returncode == 1
     assert "line 2" in out.stderr and "JSON object" in out.stderr and "nothing was imported" in out.stderr
     ok = subprocess.run(
-        [sys.executable, "-m", "api.cli", "import", "tickets", str(EXAMPLES / "tickets.jsonl"), "--org", "acme"],
+        [sys.executable, "-m", "opsgraph", "import", "tickets", str(EXAMPLES / "tickets.jsonl"), "--org", "acme"],
         env=env, capture_output=True, text=True, timeout=120,
     )
     assert ok.returncode == 0, ok.stderr

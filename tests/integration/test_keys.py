@@ -58,7 +58,7 @@ def test_bad_role_is_refused(db):
 def test_cli_keys_create_prints_key_once(db, pg_server, tmp_path):
     env = {"DATABASE_URL": db.sqlalchemy_url, "OPSGRAPH_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
     out = subprocess.run(
-        [sys.executable, "-m", "api.cli", "keys", "create", "--org", "cli-org", "--role", "viewer"],
+        [sys.executable, "-m", "opsgraph", "keys", "create", "--org", "cli-org", "--role", "viewer"],
         env=env, capture_output=True, text=True, timeout=120, check=True,
     )
     key = out.stdout.strip()
@@ -72,7 +72,7 @@ def test_cli_keys_create_prints_key_once(db, pg_server, tmp_path):
     assert role == ("viewer",)
 
     bad = subprocess.run(
-        [sys.executable, "-m", "api.cli", "keys", "create", "--org", "cli-org", "--role", "owner"],
+        [sys.executable, "-m", "opsgraph", "keys", "create", "--org", "cli-org", "--role", "owner"],
         env=env, capture_output=True, text=True, timeout=120,
     )
     assert bad.returncode == 2 and "--role must be one of" in bad.stderr

@@ -8,7 +8,7 @@ import sys
 
 import psycopg
 
-from store.demo import generate_demo
+from demo import generate_demo
 from store.seed import load_demo
 from tests.conftest import DEMO_ANCHOR, REPO, count_rows
 
@@ -21,7 +21,7 @@ def test_seeding_twice_gives_the_same_manifest_and_counts(fresh_db, tmp_path):
     target = fresh_db()
     env = {"DATABASE_URL": target.sqlalchemy_url, "OPSGRAPH_HOME": str(tmp_path), "PATH": "/usr/bin:/bin",
            "OPSGRAPH_EMBEDDINGS": "hash"}
-    cmd = [sys.executable, "-m", "api.cli", "seed", "--anchor", DEMO_ANCHOR.isoformat()]
+    cmd = [sys.executable, "-m", "opsgraph", "seed", "--anchor", DEMO_ANCHOR.isoformat()]
     first = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr
     manifest_path = tmp_path / "demo" / "manifest.json"

@@ -30,7 +30,7 @@ class Served:
     def __init__(self, env: dict[str, str], *args: str) -> None:
         self.port = _free_port()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port), *args],
+            [sys.executable, "-m", "opsgraph", "serve", "--port", str(self.port), *args],
             env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         self.output = ""
@@ -122,7 +122,7 @@ def test_two_processes_share_one_embedded_server(tmp_path):
         assert httpx.get(f"{served.base}/health").json()["database"] == "embedded"
         # A second process on the same home joins the running server and leaves it running.
         out = subprocess.run(
-            [sys.executable, "-m", "api.cli", "keys", "create", "--org", "second", "--role", "viewer"],
+            [sys.executable, "-m", "opsgraph", "keys", "create", "--org", "second", "--role", "viewer"],
             env=env, cwd=REPO, capture_output=True, text=True, timeout=120,
         )
         assert out.returncode == 0, out.stderr
@@ -139,7 +139,7 @@ def test_two_processes_share_one_embedded_server(tmp_path):
 @pytest.mark.parametrize("bad", ["mysql://x", "not a url"])
 def test_bad_database_url_is_a_clear_cli_error(tmp_path, bad):
     out = subprocess.run(
-        [sys.executable, "-m", "api.cli", "db", "upgrade"],
+        [sys.executable, "-m", "opsgraph", "db", "upgrade"],
         env=_env(tmp_path, DATABASE_URL=bad), cwd=REPO, capture_output=True, text=True, timeout=60,
     )
     assert out.returncode == 2

@@ -140,13 +140,6 @@ def build(fresh_db, *, org_b_factor: int = 0) -> World:
     return w
 
 
-@pytest.fixture(autouse=True)
-def _no_cached_estimates():
-    retrieval._estimates.clear()
-    yield
-    retrieval._estimates.clear()
-
-
 @pytest.fixture
 async def sessions_for():
     engines = []

@@ -83,8 +83,8 @@ async def _ask(a, org_id, question, **kw):
 async def test_rail_city_name_typo_and_a_value_on_a_date(rail_assistant):
     a, org = rail_assistant
     r = await _ask(a, org, "punctuality at edinburg on 3 Nov")
-    call = r.tool_calls[0]
-    assert call.tool == "kpi_series" and call.arguments["kpi"] == "PPM" and call.arguments["station"] == "EDB"
+    call = next(c for c in r.tool_calls if c.tool == "kpi_series")
+    assert r.tool_calls[0].tool == "kpi_values" and call.arguments["kpi"] == "PPM" and call.arguments["station"] == "EDB"
     q = _coordinator_query(r)
     assert q["operation"] == "lookup" and q["window"]["start"] == "2026-11-03" and q["window"]["single_day"]
     assert "Edinburgh" in r.answer or "EDB" in r.answer
@@ -94,6 +94,9 @@ async def test_rail_unknown_station_suggests_and_runs_nothing(rail_assistant):
     a, org = rail_assistant
     r = await _ask(a, org, "ppm at YRKK last week")
     assert r.tool_calls == [] and "I don't know a station called “YRKK”" in r.answer and "YRK" in r.answer
+    fixed = await _ask(a, org, "sorry, I meant york", thread_id=r.thread_id)  # the correction answers the question
+    call = fixed.tool_calls[0]
+    assert call.arguments["kpi"] == "PPM" and call.arguments["station"] == "YRK"
     r = await _ask(a, org, "what caused OUT-99?")
     assert r.tool_calls == [] and "OUT-99" in r.answer and "OUT-77" in r.answer
 
@@ -104,6 +107,9 @@ async def test_rail_ambiguous_kpi_word_asks_which(rail_assistant):
     assert r.tool_calls == [] and r.route == []
     assert "DELAY_PER_100MI" in r.answer and "DELAY_INCIDENTS" in r.answer and "?" in r.answer
     assert _coordinator_query(r)["operation"] == "clarify"
+    answer = await _ask(a, org, "delay mins", thread_id=r.thread_id)  # the reply fills in what was asked
+    call = answer.tool_calls[0]
+    assert call.arguments["kpi"] == "DELAY_PER_100MI" and call.arguments["station"] == "YRK"
 
 
 async def test_rail_follow_up_keeps_the_kpi_then_switches_to_a_service(rail_assistant):
@@ -165,3 +171,16 @@ async def test_demo_follow_up_switches_from_kpi_to_service(assistant, demo):
 async def test_demo_unknown_station_lists_suggestions(assistant, demo):
     r = await _ask(assistant, demo.org_id, "aog events at jfk last week")
     assert r.tool_calls == [] and "I don't know a station called “jfk”" in r.answer
+
+
+def test_cli_ask_as_of_pins_now(demo, tmp_path):
+    from tests.integration.test_cli import _run
+
+    env = {"DATABASE_URL": demo.target.sqlalchemy_url, "OPSGRAPH_HOME": str(tmp_path)}
+    out = _run(["ask", "otp mx rate at dallas yesterday", "--as-of", "2026-11-04T09:30", "--json"], env)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    query = next(s for s in doc["steps"] if s["agent"] == "coordinator")["output"]["query"]
+    assert query["window"]["start"] == "2026-11-03" and query["subjects"]["scopes"][0]["code"] == "DAL"
+    bad = _run(["ask", "hello", "--as-of", "last tuesday"], env)
+    assert bad.returncode == 2 and "--as-of" in bad.stderr

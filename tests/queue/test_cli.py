@@ -23,7 +23,7 @@ def _env(demo) -> dict[str, str]:
 
 
 def _cli(demo, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "api.cli", *args], env=_env(demo), cwd=REPO, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "opsgraph", *args], env=_env(demo), cwd=REPO, capture_output=True,
                           text=True, timeout=120, check=False)
 
 
@@ -62,7 +62,7 @@ async def test_opsgraph_worker_executes_queued_runs_and_stops_on_sigterm(qdemo):
                                    "task_name = 'opsgraph.run'").fetchone()[0]
         assert waiting >= 2, "the runs wait on the queue until a worker takes them"
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "api.cli", "worker", "--concurrency", "2", env=_env(qdemo), cwd=REPO,
+            sys.executable, "-m", "opsgraph", "worker", "--concurrency", "2", env=_env(qdemo), cwd=REPO,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
         try:
             records = [await a.wait(qdemo.org_id, s.run_id, timeout=90) for s in started]

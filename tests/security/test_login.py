@@ -151,7 +151,7 @@ def test_login_link_command_prints_a_working_one_time_link(sec, served):
     server = served()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPSGRAPH_", "DATABASE_URL"))}
     env |= {"DATABASE_URL": sec.demo.target.sqlalchemy_url, "OPSGRAPH_HOME": str(sec.demo.settings.home)}
-    out = subprocess.run([sys.executable, "-m", "api.cli", "login-link", "--org", "harbour", "--role", "viewer",
+    out = subprocess.run([sys.executable, "-m", "opsgraph", "login-link", "--org", "harbour", "--role", "viewer",
                           "--base", server.base], env=env, cwd=REPO, capture_output=True, text=True, timeout=120,
                          check=False)
     assert out.returncode == 0, out.stderr
@@ -161,6 +161,6 @@ def test_login_link_command_prints_a_working_one_time_link(sec, served):
     assert r.status_code == 303
     me = httpx.get(f"{server.base}/api/me", cookies={"opsgraph_session": r.cookies["opsgraph_session"]}).json()
     assert me["org"] == "harbour" and me["role"] == "viewer"
-    bad = subprocess.run([sys.executable, "-m", "api.cli", "login-link", "--role", "root"], env=env, cwd=REPO,
+    bad = subprocess.run([sys.executable, "-m", "opsgraph", "login-link", "--role", "root"], env=env, cwd=REPO,
                          capture_output=True, text=True, timeout=120, check=False)
     assert bad.returncode == 2 and "--role must be" in bad.stderr

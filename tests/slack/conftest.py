@@ -1,5 +1,5 @@
 """Fixtures of the Slack tests: a database with the demo data (own, dropped at the end), a fake Slack on
-127.0.0.1, and the service with Slack mounted (``create_app`` + ``mount_slack``), driven through ASGI."""
+127.0.0.1, and the service with Slack configured (``create_app(slack=SlackOptions(...))``), driven through ASGI."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 
 from agents.providers.offline import OfflineProvider
 from api.app import create_app
-from api.slack import SlackOptions, mount_slack
+from api.slack import SlackOptions
 from store.db import DatabaseTarget
 from tests.conftest import Demo, DEMO_ANCHOR, demo_database, PgServer, settings_for
 from tests.slack.fake_slack import TEAM_ID, FakeSlack, sign
@@ -103,9 +103,10 @@ async def running_service(demo: Demo, fake: FakeSlack, *, settings: Any = None, 
     settings = settings or slack_settings(demo)
     clock = clock or Clock()
     provider = GatedProvider()
-    app = create_app(settings, target=demo.target, run_migrations=False, clock=clock, provider=provider)
-    runtime = mount_slack(app, settings, SlackOptions(public_url=PANEL, api_url=fake.api_url,
-                                                      alert_interval_seconds=alert_interval, **options))
+    app = create_app(settings, target=demo.target, run_migrations=False, clock=clock, provider=provider,
+                     slack=SlackOptions(public_url=PANEL, api_url=fake.api_url, alert_interval_seconds=alert_interval,
+                                        **options))
+    runtime = app.state.slack
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://opsgraph.test",
                                      timeout=60) as client:

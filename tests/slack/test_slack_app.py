@@ -368,12 +368,12 @@ async def test_over_real_http_with_uvicorn(slack_demo, fake):
     import uvicorn
 
     from api.app import create_app
-    from api.slack import SlackOptions, mount_slack
+    from api.slack import SlackOptions
     from tests.slack.conftest import NOW
 
     settings = slack_settings(slack_demo)
-    app = create_app(settings, target=slack_demo.target, run_migrations=False, clock=lambda: NOW)
-    mount_slack(app, settings, SlackOptions(public_url=PANEL, api_url=fake.api_url, alert_interval_seconds=0))
+    app = create_app(settings, target=slack_demo.target, run_migrations=False, clock=lambda: NOW,
+                     slack=SlackOptions(public_url=PANEL, api_url=fake.api_url, alert_interval_seconds=0))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -423,10 +423,10 @@ async def test_a_quick_follow_up_waits_for_the_answer_it_follows(service, fake, 
 
 
 async def test_set_team_links_and_unlinks_by_slug(service, slack_demo):
-    """``api.slack.store.set_team``: what a CLI or an admin script calls instead of ``/opsgraph link``."""
+    """``store.slack.set_team``: what a CLI or an admin script calls instead of ``/opsgraph link``."""
     import psycopg
 
-    from api.slack.store import org_for_team, set_team
+    from store.slack import org_for_team, set_team
 
     sessions = service.app.state.opsgraph.sessions
     assert await set_team(sessions, "slack-set-team", "T0SETTEAM") is False  # no such organisation

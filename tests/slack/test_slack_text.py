@@ -6,6 +6,8 @@ import datetime as dt
 import json
 import uuid
 
+import pytest
+
 from api.slack.alerts import collapse_sla, signal_changes
 from api.slack.blocks import PanelLinks, help_message, hypotheses_from, run_result, signal_digest, sla_digest
 from api.slack.config import SlackOptions
@@ -168,20 +170,22 @@ def test_the_manifest_points_every_url_at_slack_events():
     assert m["settings"]["socket_mode_enabled"] is False
 
 
-def test_mounting_again_replaces_the_runtime_without_a_second_route():
+def test_create_app_takes_the_slack_options_and_mounts_one_route():
     from fastapi import FastAPI
 
+    from api.app import create_app
     from api.slack import mount_slack
     from store.settings import Settings
 
-    app = FastAPI()
-    first = mount_slack(app, Settings(SLACK_SIGNING_SECRET="s", SLACK_BOT_TOKEN="xoxb-1"))
-    second = mount_slack(app, Settings(SLACK_SIGNING_SECRET="s", SLACK_BOT_TOKEN="xoxb-2"),
-                         SlackOptions(api_url="http://127.0.0.1:9/api/"))
-    assert app.state.slack is second and first is not second and second.enabled
-    mounted = [r for r in app.router.routes
-               if type(r).__name__ == "_IncludedRouter" or getattr(r, "path", None) == "/slack/events"]
-    assert len(mounted) == 1
+    options = SlackOptions(api_url="http://127.0.0.1:9/api/")
+    app = create_app(Settings(SLACK_SIGNING_SECRET="s", SLACK_BOT_TOKEN="xoxb-2"), slack=options)
+    runtime = app.state.slack
+    assert runtime.enabled and runtime.options is options
+    paths = [getattr(x, "path", None) for r in app.router.routes
+             for x in [r, *getattr(getattr(r, "original_router", None), "routes", [])]]
+    assert paths.count("/slack/events") == 1
     assert "/slack/events" not in app.openapi()["paths"]
-    off = mount_slack(app, Settings(SLACK_SIGNING_SECRET="  ", SLACK_BOT_TOKEN="xoxb-3"))
+    with pytest.raises(RuntimeError, match="already mounted"):
+        mount_slack(app, Settings(SLACK_SIGNING_SECRET="s", SLACK_BOT_TOKEN="xoxb-3"))
+    off = mount_slack(FastAPI(), Settings(SLACK_SIGNING_SECRET="  ", SLACK_BOT_TOKEN="xoxb-3"))
     assert not off.enabled

@@ -1,4 +1,4 @@
-"""The deterministic demo data generator (store.demo): shapes, stories, ground truth."""
+"""The deterministic demo data generator (demo): shapes, stories, ground truth."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from store.demo import DemoData, generate_demo
+from demo import DemoData, generate_demo
 
 ANCHOR = dt.date(2025, 6, 1)
 SEED = 7
@@ -305,7 +305,7 @@ def test_injected_shifts_are_detected_within_tolerance(demo: DemoData) -> None:
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_detection_holds_for_other_seeds(seed: int) -> None:
-    from store.demo.kpis import generate_kpis
+    from demo.kpis import generate_kpis
 
     k = generate_kpis(np.random.default_rng(seed), ANCHOR, {})
     rep = _detection_report(k.frame, k.shifts, k.stable, k.spikes)
@@ -314,7 +314,7 @@ def test_detection_holds_for_other_seeds(seed: int) -> None:
 
 
 def test_demo_generator_does_not_know_the_detector() -> None:
-    src = (Path(__file__).resolve().parents[2] / "store" / "demo" / "kpis.py").read_text()
+    src = (Path(__file__).resolve().parents[2] / "demo" / "kpis.py").read_text()
     tree = ast.parse(src)
     names = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
     assert not names & {"binseg", "zscore", "_series_ok"}
@@ -646,22 +646,27 @@ def test_injections_are_planted_and_listed(demo: DemoData) -> None:
             assert i["id"] not in demo.manifest["undeployed_commits"]
 
 
-def test_store_demo_imports_no_project_code() -> None:
-    allowed_roots = {"numpy", "pandas", "store", "__future__"}
+def test_demo_imports_only_the_rules_it_shares_with_tools() -> None:
+    """The demo package generates data from numpy/pandas and its own modules; of the product it imports only the
+    rules the data must agree with (tools.tickets.sla), never the store, the agents or the API."""
+    allowed_roots = {"numpy", "pandas", "demo", "tools", "__future__"}
     import sys
 
     stdlib = set(sys.stdlib_module_names)
-    pkg = Path(__file__).resolve().parents[2] / "store" / "demo"
+    pkg = Path(__file__).resolve().parents[2] / "demo"
     for path in pkg.glob("*.py"):
+        if path.name == "seed.py":  # generate → load (store) → embed (tools): the one composition of the demo
+            continue
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             names: list[str] = []
             if isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
+                names = [node.module] if node.module != "tools.tickets" else [f"tools.tickets.{a.name}"
+                                                                               for a in node.names]
             for name in names:
                 root = name.split(".")[0]
                 assert root in allowed_roots or root in stdlib, (path.name, name)
-                if root == "store":
-                    assert name.startswith("store.demo"), (path.name, name)
+                if root == "tools":
+                    assert name == "tools.tickets.sla", (path.name, name)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from agents.understanding.catalog import Catalog, IncidentRef
-from store.demo import catalog as demo_catalog
-from store.demo.changes import SERVICE_SPECS
+from demo import catalog as demo_catalog
+from demo.changes import SERVICE_SPECS
 
 TODAY = dt.date(2026, 11, 20)  # a Friday
 
@@ -26,7 +26,9 @@ def demo() -> Catalog:
             IncidentRef("INC-2041", "Payments latency regression", "payments", dt.date(2026, 10, 21), "resolved"),
         ],
         deployments=["DEP-0019", "DEP-0020"], config_changes=["CFG-0007"],
-        commits=["a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"],
+        commits=["a1b2c3d4e5f60718293a4b5c6d7e8f9012345678", "b2c3d4e5f60718293a4b5c6d7e8f9012345678a1"],
+        commit_messages={"a1b2c3d4e5f60718293a4b5c6d7e8f9012345678": "Add retry-backoff to the payments client",
+                         "b2c3d4e5f60718293a4b5c6d7e8f9012345678a1": "Bump connection pool size"},
     )
 
 

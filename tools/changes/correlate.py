@@ -97,7 +97,7 @@ async def _focus_from_incident(
         if service:
             sid, name = await resolve_service(session, ctx.org_id, service)
     if sid is None or name is None:
-        raise ToolError(f"incident {ext} names no service: give service=…")
+        raise ToolError(f"incident {ext} names no service, so there is nothing to correlate it with; ask about a service by name")
     given = onset is not None
     return _Focus(
         kind="incident", label=f"{ext} ({name})", roots={sid: name}, incident=ext,
@@ -116,7 +116,7 @@ async def _focus_from_kpi(
         services = await _services(session, ctx.org_id)
     roots = {services[s]: s for s in info.related_services if s in services}
     if not roots:
-        raise ToolError(f"KPI {info.code} names no related services: give service=… instead")
+        raise ToolError(f"{info.name} has no related services configured, so no deployment or config change can be linked to it; ask about a service by name to check its changes")
     source: Literal["given", "kpi_shift"] = "given"
     if onset is None:
         series = await kpi_series(ctx, kpi=info.code, station=scope.code if station else None,

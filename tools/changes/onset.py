@@ -141,11 +141,17 @@ async def metric_onset(
     if hours <= 0 or hours > 24 * 31:
         raise ToolError("hours must be between 1 and 744")
     end = _utc(around) if around is not None else ctx.now
-    start = end - dt.timedelta(hours=hours)
     async with ctx.read() as session:
         sid, name = await resolve_service(session, ctx.org_id, service)
         overrides = await role_overrides(session, ctx.org_id)
         metric = await _resolve_metric(session, ctx.org_id, sid, name, metric, overrides)
+        if around is None:  # "recently" means the latest data there is (an export may stop days before now)
+            latest = (await session.execute(text(
+                """SELECT max(ts) FROM metric_points WHERE org_id = :org AND service_id = :sid AND metric = :metric
+                   AND ts <= :end"""), {"org": ctx.org_id, "sid": sid, "metric": metric, "end": end})).scalar()
+            if latest is not None:
+                end = min(end, latest)
+        start = end - dt.timedelta(hours=hours)
         grid, values = await _load_series(session, ctx.org_id, sid, metric, start, end)
     result = MetricOnset(service=name, metric=metric, start=start, end=end, n_points=int(np.isfinite(values).sum()))
     if len(grid) >= 16:

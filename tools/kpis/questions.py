@@ -34,6 +34,7 @@ from tools.kpis.views import (
     PeriodGrain,
     aggregate,
     better,
+    configured_breach,
     latest_stage_change,
     periods,
     rank_order,
@@ -41,6 +42,7 @@ from tools.kpis.views import (
 )
 
 YEAR = dt.timedelta(days=365)
+SEVERITY = {"warning": 1, "critical": 2}
 
 
 _LEVELS: tuple[SummaryLevel, ...] = ("station", "region", "company")
@@ -316,10 +318,21 @@ async def attention(
         for code, an in zip(wide.index, analyses, strict=True):
             state, rule = current_state(an, k.higher_is_better)
             last = an.last_index()
-            if state not in ("warning", "critical") or last is None:
+            if last is None:
                 continue
             lim = an.stages[-1].limits
-            since = since_index(an, rule)
+            since = since_index(an, rule) if state in ("warning", "critical") else None
+            conf = configured_breach(an.values, last, an.stages[-1].start, float(lim.cl),
+                                     higher_is_better=k.higher_is_better, lower_limit=k.lower_limit,
+                                     upper_limit=k.upper_limit, goal=k.goal, with_goal=kpi is not None)
+            if conf is not None:  # the organisation's own limit/goal, besides (or instead of) an XmR signal
+                xmr = f"; XmR: {rule}" if state in ("warning", "critical") and rule else ""
+                if SEVERITY[conf.state] >= SEVERITY.get(str(state), 0):
+                    state = conf.state
+                rule = conf.rule + xmr
+                since = conf.since if since is None else min(since, conf.since)
+            if state not in ("warning", "critical"):
+                continue
             items.append(AttentionItem(
                 kpi=k.code, kpi_name=k.name, station=str(code), station_name=str(meta.loc[code, "name"]),
                 region=str(meta.loc[code, "region"]), state=state, rule=rule or "", date=days[last].date(),

@@ -111,3 +111,33 @@ def latest_stage_change(an: SeriesAnalysis) -> StageChange | None:
         return None
     prev, last = an.stages[-2], an.stages[-1]
     return StageChange(last.start, float(prev.limits.cl), float(last.limits.cl), last.confirmed_by)
+
+
+@dataclass(frozen=True)
+class ConfiguredBreach:
+    """The latest point (or the current stage) beyond what the organisation configured for the KPI."""
+
+    state: Literal["warning", "critical"]
+    rule: str
+    since: int  # index of the first point of the breach
+
+
+def configured_breach(values: np.ndarray, last: int, stage_start: int, stage_cl: float, *, higher_is_better: bool,
+                      lower_limit: float | None, upper_limit: float | None, goal: float | None,
+                      with_goal: bool) -> ConfiguredBreach | None:
+    """Critical when the latest point lies beyond the configured limit on the bad side (lower limit for a
+    higher-is-better KPI, upper limit otherwise); with ``with_goal``, a warning when the current stage's centre
+    falls short of the configured goal. ``since`` is where the breach began (the run of breaching points)."""
+    limit = lower_limit if higher_is_better else upper_limit
+    v = float(values[last])
+    if limit is not None and np.isfinite(v) and (v < limit if higher_is_better else v > limit):
+        i = last
+        while i > 0 and (not np.isfinite(values[i - 1]) or (values[i - 1] < limit if higher_is_better
+                                                             else values[i - 1] > limit)):
+            i -= 1
+        side = "below the configured lower limit" if higher_is_better else "above the configured upper limit"
+        return ConfiguredBreach("critical", f"{side} {limit:g}", i)
+    if with_goal and goal is not None and (stage_cl < goal if higher_is_better else stage_cl > goal):
+        return ConfiguredBreach("warning", f"stage centre {stage_cl:.4g} short of the configured goal {goal:g}",
+                                stage_start)
+    return None

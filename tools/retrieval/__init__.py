@@ -82,8 +82,6 @@ import difflib
 import json
 import math
 import re
-import time
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -386,37 +384,6 @@ def _rows_from_plan(plan: dict[str, Any], table_rows: float) -> tuple[float, flo
     return max(table_rows, matching), matching
 
 
-class _EstimateCache:
-    """Per database (session factory), per org and filter: planner estimates for PLAN_CACHE_SECONDS.
-
-    Org sizes move slowly and a stale estimate cannot lose rows (see the
-    module docstring); caching saves two round trips per search.
-    """
-
-    def __init__(self) -> None:
-        self._by_db: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], tuple[float, Estimate]]] = (
-            weakref.WeakKeyDictionary()
-        )
-
-    def get(self, db: Any, key: tuple[Any, ...]) -> Estimate | None:
-        hit = self._by_db.get(db, {}).get(key)
-        if hit is None or hit[0] < time.monotonic():
-            return None
-        return hit[1]
-
-    def put(self, db: Any, key: tuple[Any, ...], est: Estimate) -> None:
-        if PLAN_CACHE_SECONDS <= 0:
-            return
-        entries = self._by_db.setdefault(db, {})
-        if len(entries) >= 4096:
-            entries.clear()
-        entries[key] = (time.monotonic() + PLAN_CACHE_SECONDS, est)
-
-    def clear(self) -> None:
-        self._by_db.clear()
-
-
-_estimates = _EstimateCache()
 
 
 async def _estimate(
@@ -424,8 +391,11 @@ async def _estimate(
     stats: dict[str, tuple[float, bool]] | None = None,
 ) -> tuple[Estimate, dict[str, tuple[float, bool]] | None]:
     """The table's estimate for this org and filter (cached); ``stats`` is fetched once per search."""
-    key = (ctx.org_id, table.name, tuple(params.get("kinds", ())) if table is _DOCS else (), service)
-    cached = _estimates.get(ctx.sessions, key)
+    # Per org and filter, for PLAN_CACHE_SECONDS, in the cache of whoever owns the context (the assistant, the API):
+    # org sizes move slowly and a stale estimate cannot lose rows (see the module docstring).
+    key = ("retrieval.estimate", ctx.org_id, table.name, tuple(params.get("kinds", ())) if table is _DOCS else (),
+           service)
+    cached = ctx.cache.get(key)
     if cached is not None:
         return cached, stats
     if stats is None:
@@ -440,7 +410,7 @@ async def _estimate(
             explained = json.loads(explained)
         org_rows, matching = _rows_from_plan(explained[0]["Plan"], table_rows)
         est = Estimate(table_rows, org_rows, matching, inline)
-    _estimates.put(ctx.sessions, key, est)
+    ctx.cache.put(key, est, PLAN_CACHE_SECONDS)
     return est, stats
 
 

@@ -21,14 +21,13 @@ import pickle
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import sklearn
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.pipeline import FeatureUnion
+
+if TYPE_CHECKING:  # scikit-learn (and scipy under it) is imported when a model is trained or loaded, not before
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion
 
 PRODUCT_N0 = 40.0  # labels at which the learned model and the zero-shot prior weigh the same
 URGENCY_N0 = 120.0  # urgency is read from impact first: the org's labels need more weight of numbers
@@ -42,8 +41,17 @@ WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 TEMPERATURES = (0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.65, 0.8, 1.0, 1.3)
 
 
+def _sklearn_version() -> str:
+    import sklearn
+
+    return str(sklearn.__version__)
+
+
 def _features() -> FeatureUnion:
     """Fitted once per training on all labelled texts and shared by both heads and the calibration folds."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
     return FeatureUnion([
         ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1, max_features=MAX_FEATURES)),
         ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2,
@@ -52,6 +60,8 @@ def _features() -> FeatureUnion:
 
 
 def _classifier() -> LogisticRegression:
+    from sklearn.linear_model import LogisticRegression
+
     # "sag" converges in a fraction of lbfgs's time on L2-normalised TF-IDF rows
     return LogisticRegression(C=8.0, solver="sag", max_iter=300, tol=1e-3, class_weight="balanced", random_state=0)
 
@@ -81,7 +91,7 @@ class TriageModel:
     urgency: Head | None
     n_labels: int
     fingerprint: str = ""
-    sklearn_version: str = field(default_factory=lambda: sklearn.__version__)
+    sklearn_version: str = field(default_factory=_sklearn_version)
     version: int = MODEL_VERSION
 
     def weight(self, head: str) -> float:
@@ -131,6 +141,8 @@ def _head(features: FeatureUnion, matrix: Any, labels: list[str | None], all_lab
         return head
     # Calibrate on held-out folds of the org's own labels, then choose how much to trust the model
     # against the zero-shot prior by the likelihood of the mixture on those same held-out folds.
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
     p = cross_val_predict(_classifier(), x, y, cv=cv, method="predict_proba")
     seen = sorted(set(y))
@@ -196,7 +208,7 @@ def loads(blob: bytes) -> TriageModel | None:
         model = pickle.loads(blob)
     except Exception:  # noqa: BLE001 - an unreadable model is retrained, never fatal
         return None
-    if not isinstance(model, TriageModel) or model.sklearn_version != sklearn.__version__ or model.version != MODEL_VERSION:
+    if not isinstance(model, TriageModel) or model.sklearn_version != _sklearn_version() or model.version != MODEL_VERSION:
         return None
     return model
 

@@ -29,10 +29,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from store.demo import catalog, runbooks
-from store.demo.changes import METRIC_DAYS, generate_changes
-from store.demo.kpis import HEADLINE_KPI, HEADLINE_STATION, KPI_SERIES_DAYS, generate_kpis
-from store.demo.tickets import generate_tickets
+from demo import catalog, runbooks
+from demo.changes import METRIC_DAYS, generate_changes
+from demo.kpis import HEADLINE_KPI, HEADLINE_STATION, KPI_SERIES_DAYS, generate_kpis
+from demo.tickets import generate_tickets
 
 MANIFEST_VERSION = 1
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from store.demo import text
+from demo import text
+from tools.tickets import sla
 
 N_TICKETS = 600
 TICKET_DAYS = 180
@@ -27,11 +28,9 @@ URGENCY_P = {"critical": 0.10, "high": 0.25, "medium": 0.40, "low": 0.25}
 GENERAL_URGENCY_P = {"critical": 0.04, "high": 0.16, "medium": 0.35, "low": 0.45}
 PRODUCT_P = {"CASB": 0.17, "SWG": 0.18, "ZTNA": 0.16, "DLP": 0.14, "SSPM": 0.10, "CFW": 0.12, "GENERAL": 0.13}
 
-# SLA targets in minutes (by priority) and the customer-tier multiplier.
-RESPONSE_TARGET_MIN = {"critical": 15, "high": 30, "medium": 120, "low": 240}
-RESOLUTION_TARGET_MIN = {"critical": 120, "high": 240, "medium": 480, "low": 1440}
-TIER_MULTIPLIER = {"enterprise": 0.5, "business": 0.75, "standard": 1.0, "free": 1.5}
-AT_RISK_FRACTION = 0.85  # "at risk" with <= 15 % of the window left, as tools.tickets.sla (in the manifest)
+# The SLA targets by priority and customer tier, and the at-risk rule, are the product's (tools.tickets.sla):
+# the planned states of the open tickets are what the ticket tools compute.
+AT_RISK_FRACTION = float(1 - sla.AT_RISK_REMAINING)  # "at risk" with <= 15 % of the window left (in the manifest)
 
 # Planned states of the open tickets: (status, response state, resolution state when responded).
 OPEN_PLAN: list[tuple[str, str]] = [
@@ -57,8 +56,8 @@ class TicketsResult:
 
 def sla_targets(priority: str, tier: str) -> tuple[float, float]:
     """(response, resolution) targets in minutes for a priority and customer tier."""
-    m = TIER_MULTIPLIER[tier]
-    return RESPONSE_TARGET_MIN[priority] * m, RESOLUTION_TARGET_MIN[priority] * m
+    response, resolution = sla.targets(priority, tier)
+    return response.total_seconds() / 60, resolution.total_seconds() / 60
 
 
 def sla_state(elapsed_min: float, target_min: float) -> str:
@@ -273,9 +272,9 @@ def generate_tickets(rng: np.random.Generator, anchor: dt.date) -> TicketsResult
     tickets = [{k: t[k] for k in order} for t in tickets]
     n_hist = n_closed
     sla_summary = {
-        "response_targets_minutes": RESPONSE_TARGET_MIN,
-        "resolution_targets_minutes": RESOLUTION_TARGET_MIN,
-        "tier_multipliers": TIER_MULTIPLIER,
+        "response_targets_minutes": {p: int(t.total_seconds()) // 60 for p, t in sla.RESPONSE_TARGETS.items()},
+        "resolution_targets_minutes": {p: int(t.total_seconds()) // 60 for p, t in sla.RESOLUTION_TARGETS.items()},
+        "tier_multipliers": {tier: float(m) for tier, m in sla.TIER_MULTIPLIERS.items()},
         "targets_by": "priority",
         "at_risk_fraction": AT_RISK_FRACTION,
         "history_response_met_rate": round(met["response"] / n_hist, 4),

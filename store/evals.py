@@ -1,6 +1,9 @@
 """Persistence of evaluation runs: ``eval_runs`` (one row per run) and ``eval_results``
 (one row per case variant and scorer, plus an ``overall`` row carrying the question,
-the answer and what the assistant did, so reports and comparisons need nothing else)."""
+the answer and what the assistant did, so reports and comparisons need nothing else).
+
+:class:`StoredRun` is the one read model of an evaluation run: the HTTP API (``/api/evals/runs``) and the
+evaluation CLI, reports and comparisons all read it through :func:`read_eval_run` / :func:`read_eval_runs`."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from typing import Any
 from sqlalchemy import insert, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from store.errors import NotFound
 from store.models import EvalResult, EvalRun
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -96,6 +100,21 @@ class ItemRow:
 
 
 @dataclass
+class ResultRow:
+    """One stored verdict: a scorer's (or the ``overall``) result for one case variant."""
+
+    case_id: str
+    variant: int
+    evaluator: str
+    score: float
+    passed: bool
+    details: dict[str, Any]
+    latency_ms: float | None
+    run_id: uuid.UUID | None
+    created_at: dt.datetime
+
+
+@dataclass
 class StoredRun:
     id: uuid.UUID
     suite: str | None
@@ -115,6 +134,8 @@ class StoredRun:
     finished_at: dt.datetime | None
     report_markdown: str | None
     items: list[ItemRow] = field(default_factory=list)
+    #: Every stored verdict, in insertion order (``items`` groups them per case variant).
+    results: list[ResultRow] = field(default_factory=list)
     #: The run (same id) whose events reported the progress, for evaluation runs started through the API.
     progress_run_id: uuid.UUID | None = None
 
@@ -125,7 +146,7 @@ class StoredRun:
         return (self.finished_at - self.started_at).total_seconds()
 
 
-class EvalRunNotFound(LookupError):
+class EvalRunNotFound(NotFound):
     pass
 
 
@@ -155,45 +176,69 @@ async def resolve_eval_run_id(session: AsyncSession, org_id: int, ref: str) -> u
     return rows[0][0]
 
 
-async def load_eval_run(sessions: Sessions, org_id: int, ref: str | uuid.UUID) -> StoredRun:
-    async with sessions() as s:
-        run_id = ref if isinstance(ref, uuid.UUID) else await resolve_eval_run_id(s, org_id, ref)
-        row = (await s.execute(text(
-            """SELECT id, suite, tags, provider, model, code_version, status, n_cases, pass_rate, p50_latency_ms,
-                      p95_latency_ms, prompt_tokens, completion_tokens, cost_usd, started_at, finished_at,
-                      report_markdown
-               FROM eval_runs WHERE id = :id AND org_id = :o"""), {"id": run_id, "o": org_id})).mappings().first()
-        if row is None:
-            raise EvalRunNotFound(f"no evaluation run {ref} in this organisation")
-        results = (await s.execute(text(
-            """SELECT case_id, variant, run_id, evaluator, score, passed, details, latency_ms
-               FROM eval_results WHERE eval_run_id = :id AND org_id = :o ORDER BY case_id, variant, id"""),
-            {"id": run_id, "o": org_id})).mappings().all()
-        progress = (await s.execute(text("SELECT id FROM runs WHERE id = :id AND org_id = :o"),
-                                    {"id": run_id, "o": org_id})).scalar()
-    run = StoredRun(**{k: row[k] for k in row.keys()}, items=[], progress_run_id=progress)
+_HEADER = """SELECT id, suite, tags, provider, model, code_version, status, n_cases, pass_rate, p50_latency_ms,
+                     p95_latency_ms, prompt_tokens, completion_tokens, cost_usd, started_at, finished_at,
+                     report_markdown
+              FROM eval_runs"""
+
+
+def _header(row: Any) -> StoredRun:
+    return StoredRun(**{**row, "tags": list(row["tags"] or [])})
+
+
+async def read_eval_run(session: AsyncSession, org_id: int, run_id: uuid.UUID) -> StoredRun | None:
+    """The run with every verdict (``results``) grouped per case variant (``items``); None when not in the org."""
+    row = (await session.execute(text(_HEADER + " WHERE id = :id AND org_id = :o"),
+                                 {"id": run_id, "o": org_id})).mappings().first()
+    if row is None:
+        return None
+    run = _header(row)
+    run.results = [ResultRow(**{**r, "details": r["details"] or {}}) for r in (await session.execute(text(
+        """SELECT case_id, variant, evaluator, score, passed, details, latency_ms, run_id, created_at
+           FROM eval_results WHERE eval_run_id = :id AND org_id = :o ORDER BY case_id, variant, id"""),
+        {"id": run_id, "o": org_id})).mappings()]
+    run.progress_run_id = (await session.execute(text("SELECT id FROM runs WHERE id = :id AND org_id = :o"),
+                                                 {"id": run_id, "o": org_id})).scalar()
     by_key: dict[tuple[str, int], ItemRow] = {}
-    for r in results:
-        k = (r["case_id"], r["variant"])
+    for r in run.results:
+        k = (r.case_id, r.variant)
         item = by_key.get(k)
         if item is None:
-            item = by_key[k] = ItemRow(case_id=r["case_id"], variant=r["variant"], passed=False, score=0.0,
-                                       latency_ms=None, run_id=r["run_id"], details={})
-        if r["evaluator"] == "overall":
-            item.passed, item.score, item.latency_ms = r["passed"], r["score"], r["latency_ms"]
-            item.details = dict(r["details"] or {})
-            item.run_id = r["run_id"]
+            item = by_key[k] = ItemRow(case_id=r.case_id, variant=r.variant, passed=False, score=0.0,
+                                       latency_ms=None, run_id=r.run_id, details={})
+        if r.evaluator == "overall":
+            item.passed, item.score, item.latency_ms = r.passed, r.score, r.latency_ms
+            item.details = dict(r.details)
+            item.run_id = r.run_id
         else:
-            item.scorers[r["evaluator"]] = {"score": r["score"], "passed": r["passed"], "details": r["details"] or {}}
+            item.scorers[r.evaluator] = {"score": r.score, "passed": r.passed, "details": r.details}
     run.items = list(by_key.values())
     return run
 
 
-async def list_eval_runs(sessions: Sessions, org_id: int, limit: int = 20) -> list[dict[str, Any]]:
+async def read_eval_runs(session: AsyncSession, org_id: int, limit: int = 20) -> list[StoredRun]:
+    """The newest runs (headers only: no ``results``/``items``)."""
+    rows = (await session.execute(text(_HEADER + " WHERE org_id = :o ORDER BY started_at DESC LIMIT :n"),
+                                  {"o": org_id, "n": limit})).mappings().all()
+    return [_header(r) for r in rows]
+
+
+async def load_eval_run(sessions: Sessions, org_id: int, ref: str | uuid.UUID) -> StoredRun:
+    """A run by id or reference (see :func:`resolve_eval_run_id`); EvalRunNotFound when there is none."""
     async with sessions() as s:
-        rows = (await s.execute(text(
-            """SELECT id, suite, tags, provider, model, code_version, status, n_cases, pass_rate, p50_latency_ms,
-                      p95_latency_ms, started_at, finished_at
-               FROM eval_runs WHERE org_id = :o ORDER BY started_at DESC LIMIT :n"""),
-            {"o": org_id, "n": limit})).mappings().all()
-    return [dict(r) for r in rows]
+        run_id = ref if isinstance(ref, uuid.UUID) else await resolve_eval_run_id(s, org_id, ref)
+        run = await read_eval_run(s, org_id, run_id)
+    if run is None:
+        raise EvalRunNotFound(f"no evaluation run {ref} in this organisation")
+    return run
+
+
+_LISTED = ("id", "suite", "tags", "provider", "model", "code_version", "status", "n_cases", "pass_rate",
+           "p50_latency_ms", "p95_latency_ms", "started_at", "finished_at")
+
+
+async def list_eval_runs(sessions: Sessions, org_id: int, limit: int = 20) -> list[dict[str, Any]]:
+    """:func:`read_eval_runs` as plain rows (for tables)."""
+    async with sessions() as s:
+        runs = await read_eval_runs(s, org_id, limit)
+    return [{k: getattr(r, k) for k in _LISTED} for r in runs]

@@ -1,4 +1,5 @@
-"""What Slack needs from Postgres: workspace → organisation, Slack thread ↔ opsgraph thread, event dedup.
+"""What Slack needs from Postgres: workspace → organisation, Slack thread ↔ opsgraph thread, event and request
+dedup, and the alert scheduler's state (unsent SLA alerts, the last status of each KPI alert).
 
 Event deduplication needs no table of its own: every event that starts a run belongs to a Slack thread
 (channel + root ``ts``), and that thread is one ``threads`` row (unique on ``org_id, slack_channel,
@@ -11,9 +12,11 @@ message claim at most once, across restarts.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -185,3 +188,84 @@ async def hypothesis_payloads(
             {"org": org_id, "run": run_id},
         )).scalars().all()
     return [r for r in rows if isinstance(r, dict)]
+
+
+# ------------------------------------------------------------------ signed-request dedup
+
+
+async def first_delivery(sessions: async_sessionmaker[AsyncSession], digest: str) -> bool:
+    """Claim a signed request's digest once (across workers and restarts); forget digests older than 15 minutes."""
+    async with sessions() as s, s.begin():
+        claimed = (await s.execute(
+            text("INSERT INTO seen_requests (digest) VALUES (:d) ON CONFLICT DO NOTHING RETURNING digest"),
+            {"d": digest},
+        )).scalar()
+        # Older than the signature window (5 minutes) cannot be replayed anyway: forget them.
+        await s.execute(text("DELETE FROM seen_requests WHERE seen_at < now() - interval '15 minutes'"))
+    return claimed is not None
+
+
+# ------------------------------------------------------------------ alert scheduler state
+
+
+async def orgs_of_team(sessions: async_sessionmaker[AsyncSession], team_id: str | None) -> list[int]:
+    async with sessions() as s:
+        return list((await s.execute(text("SELECT id FROM orgs WHERE slack_team_id = :t ORDER BY id"),
+                                     {"t": team_id})).scalars())
+
+
+async def lock_unsent_sla_alerts(s: AsyncSession, org_id: int) -> list[dict[str, Any]]:
+    """Unsent at-risk/breached SLA alerts with their ticket, locked for this transaction (``SKIP LOCKED``: two
+    workers never take the same row)."""
+    return [dict(r) for r in (await s.execute(
+        text(
+            """SELECT a.id, a.ticket_id, a.alert_type, a.state, a.deadline, a.escalation_level,
+                      t.external_id, t.subject, t.customer, t.customer_tier, t.priority
+               FROM sla_alerts a JOIN tickets t ON t.id = a.ticket_id AND t.org_id = a.org_id
+               WHERE a.org_id = :org AND NOT a.notification_sent AND a.state IN ('at_risk', 'breached')
+               ORDER BY a.id
+               FOR UPDATE OF a SKIP LOCKED"""
+        ),
+        {"org": org_id},
+    )).mappings()]
+
+
+async def mark_sla_alerts_sent(s: AsyncSession, org_id: int, ids: list[int], now: dt.datetime) -> None:
+    await s.execute(
+        text("UPDATE sla_alerts SET notification_sent = true, notified_at = :now WHERE org_id = :org AND id = ANY(:ids)"),
+        {"now": now, "org": org_id, "ids": ids},
+    )
+
+
+async def station_codes(sessions: async_sessionmaker[AsyncSession], org_id: int) -> list[str]:
+    async with sessions() as s:
+        return list((await s.execute(text("SELECT code FROM stations WHERE org_id = :org ORDER BY code"),
+                                     {"org": org_id})).scalars())
+
+
+async def lock_alert_state(s: AsyncSession, namespace: int, org_id: int, *, kind: str, source: str) -> dict[str, str]:
+    """Take the organisation's transaction-scoped advisory lock, then read the last status per alert key."""
+    await s.execute(text("SELECT pg_advisory_xact_lock(:ns, :org)"), {"ns": namespace, "org": org_id})
+    return dict((await s.execute(
+        text(
+            """SELECT DISTINCT ON (payload ->> 'key') payload ->> 'key', payload ->> 'status'
+               FROM evidence WHERE org_id = :org AND kind = :kind AND source = :source
+               ORDER BY payload ->> 'key', id DESC"""
+        ),
+        {"org": org_id, "kind": kind, "source": source},
+    )).all())
+
+
+async def record_alert(
+    s: AsyncSession, org_id: int, *, kind: str, source: str, ref: dict[str, Any], payload: dict[str, Any],
+    summary: str,
+) -> int:
+    """One alert state change as an evidence row (no run); returns its id."""
+    return int((await s.execute(
+        text(
+            """INSERT INTO evidence (org_id, kind, source, ref, payload, summary)
+               VALUES (:org, :kind, :source, CAST(:ref AS jsonb), CAST(:payload AS jsonb), :summary) RETURNING id"""
+        ),
+        {"org": org_id, "kind": kind, "source": source, "ref": json.dumps(ref),
+         "payload": json.dumps(payload, default=str), "summary": summary},
+    )).scalar_one())

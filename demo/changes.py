@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from store.demo import text
-from store.demo.catalog import (
+from demo import text
+from demo.catalog import (
     DEPLOY_BOTS,
     ENGINEERS,
     SERVICE_SPECS,

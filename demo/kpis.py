@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from store.demo.catalog import KPI_BY_CODE, KPI_SPECS, STATIONS, KpiSpec
+from demo.catalog import KPI_BY_CODE, KPI_SPECS, STATIONS, KpiSpec
 
 KPI_SERIES_DAYS = 800
 

@@ -1,0 +1,61 @@
+"""Subjects named by their words rather than their ids: incidents by title, service and date; commits by message."""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz
+
+from agents.understanding.catalog import Catalog
+from agents.understanding.cues import _I
+from agents.understanding.timewords import TimeParse
+from agents.understanding.vocab import STOP
+
+
+def _incident_by_words(q: str, cat: Catalog, tp: TimeParse, services: list[str]) -> list[str]:
+    """"the latest incident", "the orders db outage", "the checkout failures on November 8"."""
+    refs = cat.incident_refs
+    if not refs:
+        return []
+    narrowed = False
+    if tp.window and tp.window.explicit:
+        refs = [r for r in refs if tp.window.start <= r.started <= tp.window.end]
+        narrowed = True
+    if services:
+        refs = [r for r in refs if r.service in services] or ([] if narrowed else refs)
+        narrowed = narrowed or bool(refs)
+    if re.search(r"\b(latest|most recent|last|newest)\s+(?:\w+\s+)?(incident|outage|failure)", q, _I):
+        return [refs[0].external_id] if refs else []
+    if narrowed and len(refs) == 1:
+        return [refs[0].external_id]
+    words = re.sub(r"\b(the|what|caused|cause|why|did|was|on|of|in|for|incident|outage|failures?|report|draft|write|"
+                   r"status|is|it|resolved|happen\w*)\b", " ", q.lower())
+    scored = sorted(((fuzz.token_set_ratio(words, f"{r.title} {r.service or ''}".lower()), r) for r in refs),
+                    key=lambda x: -x[0])
+    if scored and scored[0][0] >= 70 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
+        return [scored[0][1].external_id]
+    return []
+
+
+def _commit_by_words(q: str, cat: Catalog) -> list[str]:
+    """Commits whose message uses the question's distinctive words (hyphenated or 5+ letters)."""
+    words = [w for w in re.findall(r"[a-z0-9][a-z0-9_-]{3,}", q.lower())
+             if w not in STOP and (("-" in w) or len(w) >= 5) and w not in ("commit", "commits", "deployed")]
+    if not words or not cat.commit_messages:
+        return []
+    hits = [sha for sha, msg in cat.commit_messages.items() if all(w in msg.lower() for w in words[:2])]
+    return hits[:1] if len(hits) == 1 else []
+
+
+def _incident_of_service(q: str, cat: Catalog, services: list[str]) -> str | None:
+    """An incident of the named service whose title's own words the question uses."""
+    svc_words = {w for sv in services for w in re.split(r"[^a-z0-9]+", sv.lower())}
+    words = [w for w in re.findall(r"[a-z]{4,}", q.lower()) if w not in STOP and w not in svc_words]
+    hits = []
+    for r in cat.incident_refs:
+        if r.service not in services:
+            continue
+        title = [w for w in re.findall(r"[a-z]{4,}", r.title.lower()) if w not in svc_words and w not in STOP]
+        if any(fuzz.ratio(a, b) >= 80 for a in words for b in title):
+            hits.append(r.external_id)
+    return hits[0] if len(hits) == 1 else None
