@@ -16,6 +16,7 @@ Workers listen on :data:`WORKER_QUEUES`; ``Assistant.ask`` uses a private queue 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import socket
@@ -163,10 +164,8 @@ class SupervisedWorker:
                 log.warning("the job worker failed (%s: %s); starting a new one in %.1f s", type(exc).__name__, exc,
                             delay)
             self.restarts += 1
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), delay)
-            except TimeoutError:
-                pass
             delay = min(delay * 2, self._max_backoff)
 
     def stop(self) -> None:

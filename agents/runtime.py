@@ -41,8 +41,18 @@ def worker_id() -> str:
     """``host:pid`` of the process executing a run, read when asked (a forked worker has its own pid)."""
     return f"{socket.gethostname()}:{os.getpid()}"
 _plain = plain
-__all__ = ["NOTIFY_CHANNEL", "worker_id", "LimitExceeded", "Publisher", "RunEvent", "RunLimits", "RunRecorder",
-           "Usage", "create_run", "public_error"]
+__all__ = [
+    "NOTIFY_CHANNEL",
+    "LimitExceeded",
+    "Publisher",
+    "RunEvent",
+    "RunLimits",
+    "RunRecorder",
+    "Usage",
+    "create_run",
+    "public_error",
+    "worker_id",
+]
 
 Publisher = Callable[[RunEvent], Awaitable[None]]
 
@@ -148,13 +158,12 @@ class RunRecorder:
     @asynccontextmanager
     async def batch(self) -> AsyncIterator[_Batch]:
         """One transaction for several writes and events; the events are published after it commits."""
-        async with self._lock:
-            async with self.sessions() as s, s.begin():
-                b = _Batch(self, s)
-                yield b
-                notify = [e for e in b.events if e.type != "token"]
-                if notify:  # once per batch (≈ per step), never per token: NOTIFY serialises commits
-                    await db.notify(s, self.run_id, notify[-1].seq)
+        async with self._lock, self.sessions() as s, s.begin():
+            b = _Batch(self, s)
+            yield b
+            notify = [e for e in b.events if e.type != "token"]
+            if notify:  # once per batch (≈ per step), never per token: NOTIFY serialises commits
+                await db.notify(s, self.run_id, notify[-1].seq)
         if self.publish is not None:
             for event in b.events:
                 await self.publish(event)

@@ -34,12 +34,12 @@ from agents.deps import RunDeps
 from agents.graph import build_graph
 from agents.providers import Provider, make_provider
 from agents.runtime import (
-    worker_id,
     LimitExceeded,
     Publisher,
     RunLimits,
     RunRecorder,
     public_error,
+    worker_id,
 )
 from agents.understanding.catalog import Catalog
 from store import runs as db

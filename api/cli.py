@@ -63,27 +63,26 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 def _settings() -> Settings:
     try:
         return Settings()
-    except Exception as exc:  # pydantic ValidationError: bad environment
+    except Exception as exc:  # noqa: BLE001 - pydantic's ValidationError or SettingsError: a bad environment
         raise _fail(f"bad configuration: {exc}") from None
 
 
 def _preload(*modules: str) -> None:
     """Import ``modules`` in a background thread while the command connects to the database and checks the
     schema (both mostly wait on the server), so a command's heavy imports overlap its start-up."""
+    import contextlib
     import importlib
     import threading
 
     def run() -> None:
         for name in modules:
-            try:
+            with contextlib.suppress(Exception):  # the command imports it again and reports the error
                 importlib.import_module(name)
-            except Exception:  # noqa: BLE001, S110 - the command imports it again and reports the error
-                pass
 
     threading.Thread(target=run, name="opsgraph-preload", daemon=True).start()
 
 
-def _database(settings: Settings, *, migrate_schema: bool = True):  # noqa: ANN202
+def _database(settings: Settings, *, migrate_schema: bool = True):
     from store import migrate
     from store.db import resolve_database
 
@@ -97,7 +96,7 @@ def _database(settings: Settings, *, migrate_schema: bool = True):  # noqa: ANN2
     return target
 
 
-def _seed_demo(ctx: typer.Context, settings: Settings, target, **kwargs: Any):  # noqa: ANN001, ANN202
+def _seed_demo(ctx: typer.Context, settings: Settings, target, **kwargs: Any):
     """Load the demo data set through the composition root's seeder (the API does not import ``demo``)."""
     seeder = _options(ctx).seed_demo
     if seeder is None:
@@ -363,7 +362,7 @@ def ask(
         elif event.type == "evidence":
             err.print(f"    [dim][E:{p['id']}] {p['kind']}[/]")
 
-    async def run():  # noqa: ANN202
+    async def run():
         assistant = await Assistant.open(settings, target)
         try:
             return await assistant.ask(org_id=row[0], question=question, thread_id=thread_id, trigger="api", publish=show,

@@ -30,8 +30,8 @@ from rich.table import Table
 
 from agents.service import Assistant
 from bench._db import machine, scratch_database
-from store.db import make_async_engine, make_sessionmaker
 from demo.seed import seed_demo
+from store.db import make_async_engine, make_sessionmaker
 from store.settings import Settings
 from tools.base import ToolContext
 from tools.changes import correlate_changes

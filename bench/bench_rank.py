@@ -23,8 +23,8 @@ from rich.console import Console
 from rich.table import Table
 
 from bench._db import machine, scratch_database
-from store.db import make_async_engine, make_sessionmaker
 from demo.seed import seed_demo
+from store.db import make_async_engine, make_sessionmaker
 from tools.base import ToolContext
 from tools.kpis import kpi_series
 from tools.kpis.questions import rank_kpi

@@ -320,8 +320,8 @@ def main() -> None:
     from sqlalchemy.orm import Session
 
     from bench._db import machine, scratch_database
-    from store.db import make_sync_engine
     from demo.seed import seed_demo
+    from store.db import make_sync_engine
     from store.keys import create_key
     from tools.embeddings import HashEmbedder
 

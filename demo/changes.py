@@ -35,7 +35,7 @@ from demo.catalog import (
 METRIC_DAYS = 15
 STEP_MINUTES = 5
 PROPAGATION_WEIGHTS = {0: 1.0, 1: 0.5, 2: 0.25}
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 FileSpec = tuple[str, str, int, int]  # path, change_type, additions, deletions
 CommitSpec = tuple[str, list[FileSpec]]  # message, files
@@ -360,7 +360,7 @@ class _Change:
     config: tuple[str, str | None, str | None, bool] | None = None  # key, old, new, secret
     values: list[str] = field(default_factory=list)  # harmless configs: the values the key cycles through
     description: str = ""  # config changes only
-    rollback_of: "_Change | None" = None
+    rollback_of: _Change | None = None
     is_rollback: bool = False
     external_id: str = ""
     status: str = "succeeded"
@@ -549,7 +549,7 @@ def _materialise(
         offsets = sorted(float(x) for x in rng.uniform(0.1, 0.95, len(specs)))
         out = []
         prev = lo
-        for (message, files), off in zip(specs, offsets):
+        for (message, files), off in zip(specs, offsets, strict=False):
             merged = lo + dt.timedelta(seconds=int(off * span))
             gap = (merged - prev).total_seconds()
             committed = merged - dt.timedelta(seconds=int(gap * float(rng.uniform(0.2, 0.8))))

@@ -74,7 +74,7 @@ def _jsonable(obj: Any) -> Any:
 def generate_demo(seed: int = 7, anchor: dt.date | None = None) -> DemoData:
     """Generate the demo data set for ``seed`` with ``anchor`` as "today" (default: today's UTC date)."""
     if anchor is None:
-        anchor = dt.datetime.now(dt.timezone.utc).date()
+        anchor = dt.datetime.now(dt.UTC).date()
     if isinstance(anchor, dt.datetime):
         anchor = anchor.date()
 
@@ -113,9 +113,9 @@ def generate_demo(seed: int = 7, anchor: dt.date | None = None) -> DemoData:
             "cause": changes.headline_cause,
         },
         "metric_window": {
-            "start": (dt.datetime(anchor.year, anchor.month, anchor.day, tzinfo=dt.timezone.utc)
+            "start": (dt.datetime(anchor.year, anchor.month, anchor.day, tzinfo=dt.UTC)
                       - dt.timedelta(days=METRIC_DAYS)).isoformat(),
-            "end": dt.datetime(anchor.year, anchor.month, anchor.day, tzinfo=dt.timezone.utc).isoformat(),
+            "end": dt.datetime(anchor.year, anchor.month, anchor.day, tzinfo=dt.UTC).isoformat(),
             "step_minutes": 5,
         },
         "incidents": changes.manifest_incidents,
@@ -130,8 +130,8 @@ def generate_demo(seed: int = 7, anchor: dt.date | None = None) -> DemoData:
         },
         "injections": tickets.injections + rb_injections + changes.injections,
         "counts": {
-            "kpi_points": int(len(kpis.frame)),
-            "metric_points": int(len(changes.metric_points)),
+            "kpi_points": len(kpis.frame),
+            "metric_points": len(changes.metric_points),
             "tickets": len(tickets.tickets),
             "deployments": len(changes.deployments),
             "config_changes": len(changes.config_changes),

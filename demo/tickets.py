@@ -91,7 +91,7 @@ def _iso(t: dt.datetime) -> str:
 
 
 def generate_tickets(rng: np.random.Generator, anchor: dt.date) -> TicketsResult:
-    now = dt.datetime(anchor.year, anchor.month, anchor.day, tzinfo=dt.timezone.utc)
+    now = dt.datetime(anchor.year, anchor.month, anchor.day, tzinfo=dt.UTC)
     n_open = len(OPEN_PLAN)
     n_closed = N_TICKETS - n_open
 
@@ -250,10 +250,10 @@ def generate_tickets(rng: np.random.Generator, anchor: dt.date) -> TicketsResult
             if inj in t["content"]:
                 injections.append({"kind": "ticket", "id": t_id, "text": inj})
     open_ids = [t["external_id"] for t in tickets if t["status"] in ("new", "open")]
-    open_tickets = [{"external_id": tid, **info} for tid, info in zip(open_ids, open_info)]
+    open_tickets = [{"external_id": tid, **info} for tid, info in zip(open_ids, open_info, strict=False)]
 
     perm = rng.permutation(len(tickets))
-    n_test = int(round(TEST_FRACTION * len(tickets)))
+    n_test = round(TEST_FRACTION * len(tickets))
     test_idx = [int(i) for i in perm[:n_test]]
     train_idx = [int(i) for i in perm[n_test:]]
     # The injected tickets must be unlabelled (classified by the assistant): swap them into test.

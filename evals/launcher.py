@@ -190,7 +190,7 @@ async def start_eval_run(
     try:
         await queue.configure_task(EVAL_TASK, queue=EVAL_QUEUE).defer_async(
             run_id=str(run_id), org_id=org_id, thread_id=str(thread_id), request=req.model_dump(exclude_none=True))
-    except Exception as exc:  # noqa: BLE001 - the rows exist: fail them rather than leave them "running"
+    except Exception as exc:  # the rows exist: fail them rather than leave them "running"
         log.exception("could not queue evaluation run %s", run_id)
         await _fail(_progress_recorder(sessions, org_id, run_id), sessions, org_id, run_id,
                     f"the evaluation could not be queued ({type(exc).__name__})")
@@ -264,7 +264,7 @@ async def execute_eval_run(
         await asyncio.shield(_fail(recorder, sessions, org_id, run_id,
                                    "the evaluation run was cancelled (its worker stopped or it was aborted)"))
         raise
-    except Exception as exc:  # noqa: BLE001 - recorded on the run and the eval run
+    except Exception as exc:  # recorded on the run and the eval run
         log.exception("evaluation run %s failed", run_id)
         await _fail(recorder, sessions, org_id, run_id, f"internal error ({type(exc).__name__}): {exc}")
     finally:

@@ -10,10 +10,10 @@ is the runtime's job (``store.evidence.insert_evidence``).
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-import time
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel

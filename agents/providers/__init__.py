@@ -19,4 +19,4 @@ def make_provider(settings: Settings) -> Provider:
     return OfflineProvider()
 
 
-__all__ = ["Provider", "OfflineProvider", "make_provider"]
+__all__ = ["OfflineProvider", "Provider", "make_provider"]

@@ -119,7 +119,7 @@ def link(question: str, cat: Catalog) -> Links:
                 kind = next((k for k, words in (("incident", ("incident", "outage")), ("ticket", ("ticket", "case")),
                                                 ("deployment", ("deploy", "release")), ("config_change", ("config",)))
                              if any(w in around for w in words)), "")
-            if kind or prefix and prefix.group(0).isupper():
+            if kind or (prefix and prefix.group(0).isupper()):
                 pool = {"incident": cat.incidents, "ticket": cat.tickets, "deployment": cat.deployments,
                         "config_change": cat.config_changes}.get(kind, [])
                 same = [c for c in pool if prefix and c.upper().startswith(prefix.group(0).upper())] or pool

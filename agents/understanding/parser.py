@@ -180,7 +180,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if not s.incidents and _INCIDENT_WORDS.search(q) and not plan.kpis:
         plural = re.search(r"\b(incidents|outages|failures|sev ?[1-4]s)\b", q, _I) and not re.search(
             r"\bthe\s+\w+\s+failures\b", q, _I)
-        if (plural and not re.search(r"\bwhat caused the\b", q, _I)
+        if ((plural and not re.search(r"\bwhat caused the\b", q, _I))
                 or re.search(r"\b(which|list|any|how many|all)\b.*\b(incident|outage|sev)", q, _I)
                 or _COUNT.search(q) or re.search(r"\bstill\s+(?:broken|down|failing)|what(?:'s| is)\s+(?:broken|down)", q, _I)):
             plan.filters.status = ["open", "mitigated"] if re.search(r"\b(open|ongoing|still|active|unresolved|broken|down)\b", q, _I) else (

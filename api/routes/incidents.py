@@ -116,8 +116,8 @@ async def changes(
 
 
 @router.post("/api/webhooks/deployments", response_model=DeploymentRecorded, status_code=201, tags=["changes"],
-             responses={200: {"model": DeploymentRecorded, "description": "An existing deployment was updated"}}
-             | responses(401, 403, 413, 422))
+             responses={200: {"model": DeploymentRecorded, "description": "An existing deployment was updated"},
+                        **responses(401, 403, 413, 422)})
 async def deployment_webhook(body: DeploymentWebhook, state: State, principal: Member, response: Response) -> DeploymentRecorded:
     """Records a deployment (upsert by `external_id`); its commits must have been pushed before."""
     async with state.sessions() as s, s.begin():

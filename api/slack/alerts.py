@@ -120,7 +120,7 @@ class AlertScheduler:
                     log.error("slack alerts: %s for org %s: Slack answered %s", job.__name__, org_id,
                               exc.response.get("error"))
                     result.errors.append(f"{job.__name__}: {exc.response.get('error')}")
-                except Exception as exc:  # noqa: BLE001 - one failing job must not stop the other or the loop
+                except Exception as exc:  # one failing job must not stop the other or the loop
                     log.exception("slack alerts: %s failed for org %s", job.__name__, org_id)
                     result.errors.append(f"{job.__name__}: {type(exc).__name__}: {exc}")
         return result

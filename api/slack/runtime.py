@@ -149,7 +149,7 @@ class SlackRuntime:
                         await self.scheduler.tick()
                 except asyncio.CancelledError:
                     raise
-                except Exception:  # noqa: BLE001 - keep the scheduler alive (Slack or the database may come back)
+                except Exception:  # keep the scheduler alive (Slack or the database may come back)
                     log.exception("slack alert tick failed")
                     if conn is not None and conn.closed:
                         self.alert_leader = False

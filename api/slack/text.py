@@ -121,7 +121,7 @@ def _table_row(line: str) -> list[str] | None:
     return [c.strip() for c in stripped[1:-1].split("|")]
 
 
-def to_mrkdwn(markdown: str, evidence_url=None) -> str:  # noqa: ANN001 - evidence_url: Callable[[int], str] | None
+def to_mrkdwn(markdown: str, evidence_url=None) -> str:  # evidence_url: Callable[[int], str] | None
     """Markdown (what the assistant writes) → Slack mrkdwn: ``**b**`` → ``*b*``, headings → bold lines, bullets → •,
     and ``[E:12]`` citations → links to the evidence when ``evidence_url`` is given (the only links it makes).
     Text is escaped first, so nothing in an answer can turn into a mention, a broadcast or a ``<url|label>`` link;

@@ -27,11 +27,11 @@ class SuiteRun:
 class CitationDroppingProvider(OfflineProvider):
     """The planted regression: the same answers with every evidence citation stripped."""
 
-    async def compose(self, state, deps):  # noqa: ANN001, ANN201
+    async def compose(self, state, deps):
         return re.sub(r" ?\[E:\d+\]", "", await super().compose(state, deps))
 
 
-async def _run(demo, cases, provider=None):  # noqa: ANN001, ANN202
+async def _run(demo, cases, provider=None):
     from agents.service import Assistant
     from evals.runner import RunOptions, eval_clock, run_evaluation
     from store.evals import load_eval_run
@@ -49,7 +49,7 @@ async def _run(demo, cases, provider=None):  # noqa: ANN001, ANN202
 
 
 @pytest.fixture(scope="session")
-async def offline_suite(demo):  # noqa: ANN001, ANN201
+async def offline_suite(demo):
     """Every case, offline provider, demo clock; the report lands in $OPSGRAPH_TEST_ARTIFACTS/evals/latest.md."""
     from evals.models import load_cases
     from evals.report import render_markdown
@@ -63,7 +63,7 @@ async def offline_suite(demo):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(scope="session")
-async def planted_regression(demo, offline_suite):  # noqa: ANN001, ANN201
+async def planted_regression(demo, offline_suite):
     """A few cases that passed in the full run, run again with citations stripped from the answers."""
     from evals.models import load_cases
 
@@ -79,7 +79,7 @@ async def planted_regression(demo, offline_suite):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def cli_env(demo, tmp_path) -> dict[str, str]:  # noqa: ANN001
+def cli_env(demo, tmp_path) -> dict[str, str]:
     """Environment for ``opsgraph`` subprocesses: the test database and a home holding the demo manifest."""
     home = tmp_path / "home"
     (home / "demo").mkdir(parents=True)
@@ -90,7 +90,7 @@ def cli_env(demo, tmp_path) -> dict[str, str]:  # noqa: ANN001
     return env
 
 
-def opsgraph(*args: str, env: dict[str, str], timeout: float = 120):  # noqa: ANN201
+def opsgraph(*args: str, env: dict[str, str], timeout: float = 120):
     import subprocess
     import sys
 
@@ -99,7 +99,7 @@ def opsgraph(*args: str, env: dict[str, str], timeout: float = 120):  # noqa: AN
 
 
 @pytest.fixture
-def seedless_env(cli_env, tmp_path) -> dict[str, str]:  # noqa: ANN001
+def seedless_env(cli_env, tmp_path) -> dict[str, str]:
     empty = tmp_path / "empty-home"
     empty.mkdir()
     return {**cli_env, "OPSGRAPH_HOME": str(empty)}

@@ -122,8 +122,7 @@ async def test_an_api_without_a_worker_queues_the_evaluation_and_opsgraph_worker
     # `opsgraph serve --no-worker`: the API only commits the runs and the job; nothing runs in its process
     app = create_app(settings_with_manifest, target=demo.target, run_migrations=False, worker=False)
     key = _admin_key(demo)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
                                      headers={"Authorization": f"Bearer {key}"}) as client:
             r = await client.post("/api/evals/runs", json={"suite": "unknown", "tags": ["smoke"]})
             assert r.status_code == 202, r.text
@@ -153,8 +152,7 @@ async def test_an_evaluation_whose_worker_is_killed_is_failed_with_a_reason(demo
     fast = cli_env | {"OPSGRAPH_WORKER_HEARTBEAT_SECONDS": "0.5", "OPSGRAPH_WORKER_STALLED_SECONDS": "3"}
     app = create_app(settings_with_manifest, target=demo.target, run_migrations=False, worker=False)
     key = _admin_key(demo)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
                                      headers={"Authorization": f"Bearer {key}"}) as client:
             r = await client.post("/api/evals/runs", json={"suite": "kpi"})
             assert r.status_code == 202, r.text

@@ -33,7 +33,7 @@ from tests.mcp.conftest import (
 async def connect(demo, key: str, **env: str) -> AsyncIterator[ClientSession]:
     command, args, cwd = stdio_command()
     params = StdioServerParameters(command=command, args=args, env=stdio_env(demo, key, **env), cwd=cwd)
-    with open(os.devnull, "w") as errlog:  # noqa: ASYNC230 - opened once, before the client starts
+    with open(os.devnull, "w") as errlog:  # opened once, before the client starts
         async with stdio_client(params, errlog=errlog) as (read, write), ClientSession(read, write) as session:
             await session.initialize()
             yield session

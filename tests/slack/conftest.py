@@ -18,7 +18,7 @@ from agents.providers.offline import OfflineProvider
 from api.app import create_app
 from api.slack import SlackOptions
 from store.db import DatabaseTarget
-from tests.conftest import Demo, DEMO_ANCHOR, demo_database, PgServer, settings_for
+from tests.conftest import DEMO_ANCHOR, Demo, PgServer, demo_database, settings_for
 from tests.slack.fake_slack import TEAM_ID, FakeSlack, sign
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -107,8 +107,7 @@ async def running_service(demo: Demo, fake: FakeSlack, *, settings: Any = None, 
                      slack=SlackOptions(public_url=PANEL, api_url=fake.api_url, alert_interval_seconds=alert_interval,
                                         **options))
     runtime = app.state.slack
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://opsgraph.test",
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://opsgraph.test",
                                      timeout=60) as client:
             yield Service(app=app, client=client, runtime=runtime, provider=provider, clock=clock)
 

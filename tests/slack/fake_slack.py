@@ -7,6 +7,7 @@ in slash-command payloads. Also signs requests exactly as Slack does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import itertools
@@ -110,7 +111,7 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         body = await self._body(request)
-        body.update({k: v for k, v in request.query.items()})
+        body.update(dict(request.query.items()))
         if method in self.fail:
             answer: dict[str, Any] = {"ok": False, "error": self.fail[method]}
         elif method == "auth.test":
@@ -150,10 +151,8 @@ class FakeSlack:
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out waiting; calls so far: {[(c.kind, c.method) for c in self.calls]}")
             self._changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), timeout=0.1)
-            except TimeoutError:
-                pass
 
 
 def sign(secret: str, body: str | bytes, timestamp: int | str | None = None) -> dict[str, str]:

@@ -50,7 +50,7 @@ async def test_slash_command_acks_at_once_then_posts_the_answer_with_hypotheses_
     assert len(calls) == 1
     posted = calls[0].body
     assert posted["response_type"] == "in_channel"
-    (run_id, status, thread_id, trigger, answer), = slack_runs(slack_demo, f"%{key}%")
+    (run_id, status, _thread_id, trigger, answer), = slack_runs(slack_demo, f"%{key}%")
     assert status == "completed" and trigger == "slack"
     text = calls[0].blocks_text()
     # the answer (its first line, citations turned into evidence links) …
@@ -342,7 +342,7 @@ async def test_answer_falls_back_to_chat_post_message_and_links_the_thread(servi
     assert resp.status_code == 200
     post, = await fake.wait_for(lambda: fake.api("chat.postMessage", channel="C0FALLBK1"))
     await service.idle()
-    (thread_id, ch, ts), = db_rows(slack_demo, "SELECT t.id, t.slack_channel, t.slack_thread_ts FROM runs r "
+    (_thread_id, ch, ts), = db_rows(slack_demo, "SELECT t.id, t.slack_channel, t.slack_thread_ts FROM runs r "
                                                "JOIN threads t ON t.id = r.thread_id WHERE r.question LIKE %s", f"%{key}%")
     assert (ch, ts) == ("C0FALLBK1", post.response["ts"]), "replies to the posted answer continue the thread"
     assert "Top hypotheses" in post.blocks_text()

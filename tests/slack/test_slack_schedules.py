@@ -32,7 +32,7 @@ async def test_a_schedule_posts_its_answer_to_slack_once_per_firing(slack_demo, 
         async with state.sessions() as s, s.begin():
             await s.execute(text("DELETE FROM schedules WHERE id = :id"), {"id": made.id})
 
-        def firings():  # noqa: ANN202
+        def firings():
             runs = db_rows(slack_demo, "SELECT r.id, r.status, r.trigger FROM runs r JOIN threads t ON t.id = "
                                        "r.thread_id WHERE t.title LIKE %s", f"{name} · %")
             posts = [c for c in fake.api("chat.postMessage", channel=CHANNEL) if c.response.get("ok")]

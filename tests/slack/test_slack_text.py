@@ -66,12 +66,12 @@ def test_chunks_respect_the_limit_and_links():
 
 def _record(**kw) -> RunRecord:
     now = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
-    base = dict(id=uuid.uuid4(), thread_id=uuid.uuid4(), trigger="slack", status="completed", question="q?",
-                answer="A [E:1]", error=None, provider="offline", model=None, route=["kpi_analyst"], created_at=now,
-                started_at=now, finished_at=now + dt.timedelta(seconds=2), prompt_tokens=0, completion_tokens=0,
-                cost_usd=0.0, last_seq=5,
-                evidence=[EvidenceBrief(id=i, kind="kpi_series", source="t", summary="s", step_id=None,
-                                        tool_call_id=None) for i in range(1, 31)])
+    base = {"id": uuid.uuid4(), "thread_id": uuid.uuid4(), "trigger": "slack", "status": "completed", "question": "q?",
+                "answer": "A [E:1]", "error": None, "provider": "offline", "model": None, "route": ["kpi_analyst"], "created_at": now,
+                "started_at": now, "finished_at": now + dt.timedelta(seconds=2), "prompt_tokens": 0, "completion_tokens": 0,
+                "cost_usd": 0.0, "last_seq": 5,
+                "evidence": [EvidenceBrief(id=i, kind="kpi_series", source="t", summary="s", step_id=None,
+                                        tool_call_id=None) for i in range(1, 31)]}
     return RunRecord(**(base | kw))
 
 

@@ -97,13 +97,13 @@ from tools.retrieval.fusion import RRF_K, reciprocal_rank_fusion
 
 __all__ = [
     "SEARCH_KINDS",
-    "Estimate",
-    "choose_plan",
-    "max_scan_tuples",
     "Document",
+    "Estimate",
     "SearchHit",
     "SearchResults",
+    "choose_plan",
     "get_document",
+    "max_scan_tuples",
     "search",
 ]
 
