@@ -11,16 +11,17 @@ from agents.deps import deps_of
 from agents.plan import QueryPlan
 from agents.registry import REGISTRY
 from agents.specialists import llm
+from agents.state import GraphState, ThreadContext
 
 
-async def coordinator(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
+async def coordinator(state: GraphState, config: RunnableConfig) -> dict[str, Any]:
     deps = deps_of(config)
     question = state["question"]
     t0 = time.monotonic()
     step_id = await deps.recorder.start_step("coordinator", {"question": question})
     raw_prior = state.get("thread_plan")
     prior = QueryPlan.model_validate(raw_prior) if raw_prior else None
-    plan = await deps.provider.route(question, state.get("context") or {}, deps, prior)
+    plan = await deps.provider.route(question, state.get("context") or ThreadContext(), deps, prior)
     query = plan.query.model_dump(mode="json") if plan.query else None
     arrow = " → ".join(plan.specialists) or "answer directly"
     output = {"intent": plan.intent, "plan": plan.specialists, "context": plan.context, "notices": plan.notices,
@@ -33,7 +34,7 @@ async def coordinator(state: dict[str, Any], config: RunnableConfig) -> dict[str
     return update
 
 
-def next_node(state: dict[str, Any]) -> str:
+def next_node(state: GraphState) -> str:
     plan = state.get("plan") or []
     return plan[0] if plan else "compose"
 
@@ -41,7 +42,7 @@ def next_node(state: dict[str, Any]) -> str:
 def specialist_node(name: str):
     module = REGISTRY[name].module
 
-    async def node(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
+    async def node(state: GraphState, config: RunnableConfig) -> dict[str, Any]:
         deps = deps_of(config)
         if getattr(deps.provider, "tool_calling", False) and name in llm.SPECS:
             update = await llm.run(name, state, deps, fallback=module)
@@ -54,7 +55,7 @@ def specialist_node(name: str):
     return node
 
 
-async def compose(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
+async def compose(state: GraphState, config: RunnableConfig) -> dict[str, Any]:
     deps = deps_of(config)
     t0 = time.monotonic()
     step_id = await deps.recorder.start_step("composer", {"findings": len(state.get("findings", []))})

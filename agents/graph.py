@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
@@ -19,7 +20,8 @@ def build_graph(checkpointer: Any | None = None) -> Any:
         g.add_node(name, specialist_node(name))
     g.add_node("compose", compose)
     g.add_edge(START, "coordinator")
-    targets = {name: name for name in SPECIALISTS} | {"compose": "compose"}
+    targets: dict[Hashable, str] = {name: name for name in SPECIALISTS}
+    targets["compose"] = "compose"
     g.add_conditional_edges("coordinator", next_node, targets)
     for name in SPECIALISTS:
         g.add_conditional_edges(name, next_node, targets)

@@ -13,6 +13,7 @@ module knows any organisation's vocabulary.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -160,7 +161,7 @@ class QueryPlan(_Model):
         return " · ".join(parts)
 
 
-def plan_of(state: dict[str, object]) -> QueryPlan | None:
+def plan_of(state: Mapping[str, object]) -> QueryPlan | None:
     """The turn's plan from the graph state (stored there as JSON so checkpoints stay plain data)."""
     raw = state.get("query")
     if raw is None:

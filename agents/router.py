@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 from agents.plan import QueryPlan
 from agents.registry import specialists_for
@@ -40,7 +39,7 @@ def unknown_notice(kind: str, text: str, suggestions: list[str], catalog: Catalo
     return f"I don't know {article} {kind} called “{text}”.{tail}"
 
 
-def legacy_context(plan: QueryPlan, prior: dict[str, Any]) -> ThreadContext:
+def legacy_context(plan: QueryPlan, prior: ThreadContext) -> ThreadContext:
     """The ``context`` keys the current specialists read, from the plan (results like ``onset`` are dropped)."""
     s = plan.subjects
     ctx: ThreadContext = {}
@@ -63,10 +62,10 @@ def legacy_context(plan: QueryPlan, prior: dict[str, Any]) -> ThreadContext:
     return ctx
 
 
-def route(question: str, context: dict[str, Any], catalog: Catalog, today: dt.date,
+def route(question: str, context: ThreadContext | None, catalog: Catalog, today: dt.date,
           prior: QueryPlan | None = None) -> RoutePlan:
     plan = merge(parse(question, catalog, today), prior, question, today)
-    prior_ctx = dict(context or {})
+    prior_ctx: ThreadContext = {**(context or {})}
     if plan.operation == "unknown":
         return RoutePlan("unknown", [], prior_ctx, [unknown_notice(u.kind, u.text, u.suggestions, catalog) for u in plan.unknown], plan)
     if plan.operation == "clarify" and plan.clarification:

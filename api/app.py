@@ -94,7 +94,7 @@ def create_app(
         from agents.service import Assistant
         from api.jobs import make_app as make_job_app
 
-        tgt = target or await asyncio.to_thread(resolve_database, settings)
+        tgt = target if target is not None else await asyncio.to_thread(resolve_database, settings)
         if run_migrations:
             await asyncio.to_thread(migrate.upgrade, tgt)
         engine = make_async_engine(tgt)
@@ -185,7 +185,7 @@ def create_app(
     @app.get("/api/me", tags=["keys"], response_model=MeOut, responses=errors.responses(401))
     async def me(principal: Principal) -> MeOut:
         """Who the key or session cookie belongs to."""
-        return MeOut(org=principal.org_slug, role=principal.role, key_prefix=principal.prefix)  # type: ignore[arg-type]
+        return MeOut(org=principal.org_slug, role=principal.role, key_prefix=principal.prefix)
 
     @app.get("/", include_in_schema=False, response_model=None)
     async def index(request: Request, state: State, token: str | None = None) -> HTMLResponse | RedirectResponse:

@@ -120,9 +120,9 @@ def serve(
     """Start the service (migrates, seeds the demo on first start, prints the login link)."""
     import uvicorn
 
-    create_app = _options(ctx).create_app
-    if create_app is None:
-        from api.app import create_app
+    from api.app import create_app as bare_app
+
+    create_app = _options(ctx).create_app or bare_app
 
     settings = _settings()
     target = _database(settings)
@@ -256,7 +256,10 @@ def import_(
         except ValueError as exc:
             raise _fail(str(exc)) from None
         if kind in ("tickets", "runbooks"):
-            org_id = conn.execute("SELECT id FROM orgs WHERE slug = %s", (org,)).fetchone()[0]
+            found = conn.execute("SELECT id FROM orgs WHERE slug = %s", (org,)).fetchone()
+            if found is None:
+                raise _fail(f"unknown organisation {org!r}")
+            org_id = found[0]
             embed_missing(conn, make_embedder(settings), org_id)
     extra = "".join(f", {k.replace('_', ' ')}: {v:,}" for k, v in result.details.items())
     for warning in getattr(result, "warnings", []):

@@ -143,7 +143,7 @@ async def incident_hypotheses(session: AsyncSession, org_id: int, incident_id: i
             fb = by.get(h.subject) or (by.get(str(h.id)) if h.id is not None else None)
             if fb:
                 verdict = {"confirm": "confirmed", "reject": "rejected"}.get(fb["last"][1] or "")
-                h.feedback = HypothesisFeedback(confirmed=fb["confirm"], rejected=fb["reject"], verdict=verdict)  # type: ignore[arg-type]
+                h.feedback = HypothesisFeedback(confirmed=fb["confirm"], rejected=fb["reject"], verdict=verdict)
     return out
 
 

@@ -76,7 +76,7 @@ async def record_push(
         files: dict[str, PushedFile] = {}
         for status, paths in (("added", c.added), ("modified", c.modified), ("removed", c.removed)):
             for path in paths:
-                files[path] = PushedFile(path=path, status=status, change_type=classify_path(path))  # type: ignore[arg-type]
+                files[path] = PushedFile(path=path, status=status, change_type=classify_path(path))
         for f in files.values():
             types[f.change_type] += 1
         created = await changes.upsert_pushed_commit(session, org_id, known[name], changes.CommitIn(

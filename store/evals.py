@@ -62,8 +62,8 @@ async def fail_stale_eval_runs(sessions: Sessions) -> int:
     async with sessions() as s, s.begin():
         res = await s.execute(text(
             """UPDATE eval_runs e SET status = 'failed', finished_at = now()
-               FROM runs r WHERE r.id = e.id AND e.status = 'running' AND r.status = 'failed'"""))
-        return res.rowcount or 0
+               FROM runs r WHERE r.id = e.id AND e.status = 'running' AND r.status = 'failed' RETURNING e.id"""))
+        return len(res.all())
 
 
 # ------------------------------------------------------------------ reading back

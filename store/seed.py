@@ -62,9 +62,12 @@ def load_demo(conn: psycopg.Connection, data: Any, *, reset: bool = False) -> Se
             return SeedResult(org_id=existing[0], loaded=False, seconds=time.perf_counter() - t0)
         if existing:
             purge_org(cur, data.org["slug"])
-        org_id = cur.execute(
+        inserted = cur.execute(
             "INSERT INTO orgs (slug, name) VALUES (%s, %s) RETURNING id", (data.org["slug"], data.org["name"])
-        ).fetchone()[0]
+        ).fetchone()
+        if inserted is None:  # pragma: no cover - INSERT … RETURNING returns its row
+            raise RuntimeError("the organisation insert returned no row")
+        org_id = inserted[0]
 
         # Tech Ops ---------------------------------------------------------
         for r in data.regions:

@@ -13,6 +13,7 @@ from agents.deps import RunDeps
 from agents.plan import QueryPlan
 from agents.registry import TITLES as _REGISTRY_TITLES
 from agents.router import RoutePlan, route
+from agents.state import GraphState, ThreadContext
 
 # Headings in the offline answer (kept as they were); a new specialist gets its registry title.
 TITLES = _REGISTRY_TITLES | {
@@ -30,7 +31,7 @@ def cited(line: dict[str, Any]) -> str:
     return line["text"] + ("".join(f" [E:{i}]" for i in dict.fromkeys(ids)) if ids else "")
 
 
-def assemble(state: dict[str, Any]) -> str:
+def assemble(state: GraphState) -> str:
     parts: list[str] = []
     for notice in state.get("notices", []):
         parts.append(notice)
@@ -48,11 +49,11 @@ class OfflineProvider:
     name = "offline"
     model: str | None = None
 
-    async def route(self, question: str, context: dict[str, Any], deps: RunDeps,
+    async def route(self, question: str, context: ThreadContext, deps: RunDeps,
                     prior: QueryPlan | None = None) -> RoutePlan:
         return route(question, context, deps.catalog, deps.now.date(), prior)
 
-    async def compose(self, state: dict[str, Any], deps: RunDeps) -> str:
+    async def compose(self, state: GraphState, deps: RunDeps) -> str:
         answer = assemble(state)
         # Stream it line by line like a model would; the whole answer is known, so one commit holds all the tokens.
         await deps.recorder.emit_many("token", [{"text": chunk} for chunk in answer.splitlines(keepends=True)])

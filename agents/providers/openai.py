@@ -23,6 +23,7 @@ from agents.providers.offline import assemble
 from agents.providers.pricing import cost_usd
 from agents.registry import describe, specialists_for
 from agents.router import RoutePlan, legacy_context, route
+from agents.state import GraphState, ThreadContext
 from agents.understanding import Catalog, help_text
 from prompts import render
 from store.settings import Settings
@@ -57,7 +58,7 @@ class OpenAIProvider:
 
     # -- routing ----------------------------------------------------------------
 
-    async def route(self, question: str, context: dict[str, Any], deps: RunDeps,
+    async def route(self, question: str, context: ThreadContext, deps: RunDeps,
                     prior: QueryPlan | None = None) -> RoutePlan:
         """The model fills the QueryPlan (structured output) with the parser's plan as a hint; a plan that
         does not validate against the organisation's catalog is replaced by the parser's."""
@@ -84,7 +85,7 @@ class OpenAIProvider:
 
     # -- composition ------------------------------------------------------------
 
-    async def compose(self, state: dict[str, Any], deps: RunDeps) -> str:
+    async def compose(self, state: GraphState, deps: RunDeps) -> str:
         findings = [
             {"agent": f["agent"], "lines": [line["text"] + "".join(f" [E:{i}]" for i in line.get("evidence_ids", []))
                                             for line in f["lines"]]}

@@ -11,6 +11,7 @@ from agents.plan import Operation, QueryPlan, plan_of
 from agents.specialists import change_questions as cq
 from agents.specialists.common import first, step, update
 from agents.specialists.metric_source import metrics_around, onset_from_prometheus
+from agents.state import GraphState, ThreadContext
 from tools.changes import correlate_changes, metric_onset
 
 NAME = "change_correlator"
@@ -45,7 +46,7 @@ def _look_back(plan: QueryPlan | None, now: dt.datetime, has_time: bool) -> tupl
     return None, 24 * 7 if has_time else 24 * 3
 
 
-async def _by_plan(s: Any, plan: QueryPlan, ctx: dict[str, Any]) -> bool:
+async def _by_plan(s: Any, plan: QueryPlan, ctx: ThreadContext) -> bool:
     if plan.operation == "changelog" and not plan.subjects.incidents:  # "is DEP-… the cause of INC-…?" correlates
         await cq.changelog(s, plan, ctx)
         return True
@@ -61,8 +62,8 @@ async def _by_plan(s: Any, plan: QueryPlan, ctx: dict[str, Any]) -> bool:
     return False
 
 
-async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
-    ctx = dict(state.get("context", {}))
+async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
+    ctx = state.get("context", ThreadContext()).copy()
     question = state.get("question", "")
     plan = plan_of(state)
     task = {k: ctx.get(k) for k in ("incident", "service", "kpi", "station", "onset", "time") if ctx.get(k)}

@@ -7,6 +7,7 @@ from typing import Any
 
 from agents.plan import QueryPlan
 from agents.specialists.common import StepScope, first
+from agents.state import ThreadContext
 from tools.changes.changelog import change_log, change_lookup, service_links
 from tools.incidents import incident_list, incident_status
 
@@ -17,7 +18,7 @@ def _day_end(d: dt.date) -> dt.datetime:
     return dt.datetime.combine(d, dt.time.max, dt.UTC)
 
 
-async def changelog(s: StepScope, plan: QueryPlan, ctx: dict[str, Any]) -> None:
+async def changelog(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     subj = plan.subjects
     if subj.deployments or subj.config_changes or subj.commits:
         for kind, ids in (("deployment", subj.deployments), ("config_change", subj.config_changes),
@@ -88,7 +89,7 @@ async def dependencies(s: StepScope, service: str) -> None:
         s.say(records[0].summary + ".", records[0])
 
 
-async def incidents(s: StepScope, plan: QueryPlan, ctx: dict[str, Any]) -> None:
+async def incidents(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     window = plan.window if plan.window and plan.window.explicit else None
     latest = plan.limit == 1
     got = await s.tool("incident_list", incident_list, status=plan.filters.status or None,
@@ -118,7 +119,7 @@ async def incidents(s: StepScope, plan: QueryPlan, ctx: dict[str, Any]) -> None:
     s.data = {"incidents": [i.external_id for i in r.items]}
 
 
-async def status(s: StepScope, plan: QueryPlan, ctx: dict[str, Any]) -> None:
+async def status(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     for ext in plan.subjects.incidents[:3]:
         got = await s.tool("incident_status", incident_status, incident=ext)
         if got is None:

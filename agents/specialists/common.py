@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agents.deps import RunDeps
-from agents.state import Finding
+from agents.state import Finding, GraphState, ThreadContext
 from store.evidence import EvidenceRecord
 from tools.base import ToolError, ToolOutput
 
@@ -66,7 +66,7 @@ def first(records: list[EvidenceRecord], kind: str) -> EvidenceRecord | None:
     return next((r for r in records if r.kind == kind), None)
 
 
-def update(state: dict[str, Any], scope: StepScope, context: dict[str, Any] | None = None) -> dict[str, Any]:
+def update(state: GraphState, scope: StepScope, context: ThreadContext | None = None) -> dict[str, Any]:
     """The state update a specialist returns."""
     out: dict[str, Any] = {
         "findings": [*state.get("findings", []), scope.finding()],

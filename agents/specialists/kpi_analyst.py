@@ -9,6 +9,7 @@ from agents.deps import RunDeps
 from agents.plan import Operation, QueryPlan, plan_of
 from agents.specialists import kpi_questions as q
 from agents.specialists.common import StepScope, first, step, update
+from agents.state import GraphState, ThreadContext
 from tools.kpis import active_signals, kpi_series
 
 NAME = "kpi_analyst"
@@ -26,7 +27,7 @@ def _fmt(x: float | None, decimals: int, unit: str) -> str:
     return f"{x:.{decimals}f}{'' if u == '%' or not u else ' '}{u}"
 
 
-def _window(context: dict[str, Any], today: dt.date, *, after: int = 7) -> tuple[dt.date | None, dt.date | None]:
+def _window(context: ThreadContext, today: dt.date, *, after: int = 7) -> tuple[dt.date | None, dt.date | None]:
     """Show the 30 days around the asked period (or the asked period when longer).
 
     ``after`` days past the asked end are shown too (an explanation looks a little beyond); a lookup passes 0 so
@@ -42,7 +43,7 @@ def _window(context: dict[str, Any], today: dt.date, *, after: int = 7) -> tuple
     return shown_end - dt.timedelta(days=29), shown_end
 
 
-async def _scope_signals(s: StepScope, ctx: dict[str, Any], level: str) -> None:
+async def _scope_signals(s: StepScope, ctx: ThreadContext, level: str) -> None:
     """The KPIs of one scope's own series (a station, or a region's aggregate) in warning or critical."""
     got = await s.tool("active_signals", active_signals, station=ctx.get("station"), region=ctx.get("region"),
                        summary_level=level)
@@ -58,7 +59,7 @@ async def _scope_signals(s: StepScope, ctx: dict[str, Any], level: str) -> None:
             ctx["kpi"] = result.signals[0].kpi
 
 
-async def _by_plan(s: StepScope, plan: QueryPlan, ctx: dict[str, Any]) -> bool:
+async def _by_plan(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> bool:
     """compare / rank / attention from the plan; False when the plan is a lookup or an explanation."""
     if plan.operation == "attention":
         levels = {x.level for x in plan.subjects.scopes}
@@ -80,8 +81,8 @@ async def _by_plan(s: StepScope, plan: QueryPlan, ctx: dict[str, Any]) -> bool:
     return False
 
 
-async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
-    ctx = dict(state.get("context", {}))
+async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
+    ctx = state.get("context", ThreadContext()).copy()
     plan = plan_of(state)
     level = "station" if ctx.get("station") else "region" if ctx.get("region") else "company"
     code = ctx.get("station") or ctx.get("region")

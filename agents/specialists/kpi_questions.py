@@ -6,10 +6,10 @@ Every number comes from a tool; every line cites the evidence that tool returned
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from agents.plan import QueryPlan
 from agents.specialists.common import StepScope, first
+from agents.state import ThreadContext
 from tools.kpis.questions import (
     attention,
     compare_kpi,
@@ -40,7 +40,7 @@ def _when(start: dt.date, end: dt.date) -> str:
     return f"on {start}" if start == end else f"{start} to {end}"
 
 
-async def compare(s: StepScope, plan: QueryPlan, ctx: dict[str, Any]) -> None:
+async def compare(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     specs = list(dict.fromkeys(scope_specs(plan)))
     if len(specs) == 1:
         specs.append("company")  # "how does LAS compare?" → against the company
@@ -65,7 +65,7 @@ async def compare(s: StepScope, plan: QueryPlan, ctx: dict[str, Any]) -> None:
     s.data = {"kpi": k.code, "best": r.best, "worst": r.worst}
 
 
-async def rank(s: StepScope, plan: QueryPlan, ctx: dict[str, Any]) -> None:
+async def rank(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     region = next((x.code for x in plan.subjects.scopes if x.level == "region"), None)
     group_by = plan.group_by or "station"
     order = plan.order or "worst"
@@ -91,7 +91,7 @@ async def rank(s: StepScope, plan: QueryPlan, ctx: dict[str, Any]) -> None:
     s.data = {"kpi": k.code, "ranking": [x.code for x in r.rows], "order": order}
 
 
-async def needs_attention(s: StepScope, plan: QueryPlan, ctx: dict[str, Any]) -> None:
+async def needs_attention(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     region = next((x.code for x in plan.subjects.scopes if x.level == "region"), None)
     station = next((x.code for x in plan.subjects.scopes if x.level == "station"), None)
     got = await s.tool("attention", attention, region=region, station=station,
@@ -118,7 +118,7 @@ async def needs_attention(s: StepScope, plan: QueryPlan, ctx: dict[str, Any]) ->
         ctx["kpi"], ctx["station"] = r.items[0].kpi, r.items[0].station
 
 
-async def values(s: StepScope, plan: QueryPlan, ctx: dict[str, Any], level: str, code: str | None) -> None:
+async def values(s: StepScope, plan: QueryPlan, ctx: ThreadContext, level: str, code: str | None) -> None:
     """The value on a date, or weekly/monthly values and the window's total (after the series lines)."""
     w = plan.window
     assert w is not None
@@ -149,7 +149,7 @@ async def values(s: StepScope, plan: QueryPlan, ctx: dict[str, Any], level: str,
                           f" {f(p.value)}{'' if p.complete else ' (partial)'}" for p in shown) + ".", ev)
 
 
-async def shift_at_any_distance(s: StepScope, plan: QueryPlan | None, ctx: dict[str, Any], kpi: str, level: str,
+async def shift_at_any_distance(s: StepScope, plan: QueryPlan | None, ctx: ThreadContext, kpi: str, level: str,
                                 code: str | None, before: dt.date | None) -> None:
     """No stage change in the asked window: find the most recent one in the series' history and hand its onset on."""
     got = await s.tool("kpi_last_shift", kpi_last_shift, kpi=kpi, station=code if level == "station" else None,

@@ -19,6 +19,7 @@ from pydantic import ValidationError, create_model
 
 from agents.deps import RunDeps
 from agents.specialists.common import StepScope, step, update
+from agents.state import GraphState, ThreadContext
 from prompts import render
 from tools.changes import correlate_changes, metric_onset, service_changes
 from tools.changes.changelog import change_log, change_lookup, service_links
@@ -65,7 +66,7 @@ def _args_model(name: str, fn: Callable[..., Any]) -> type:
     return create_model(f"{name}_args", **fields)
 
 
-def _hooks(ctx: dict[str, Any], name: str, result: Any) -> None:
+def _hooks(ctx: ThreadContext, name: str, result: Any) -> None:
     """Carry what a tool established into the thread context (as the deterministic specialists do)."""
     shift = getattr(result, "shift", None)
     if name == "kpi_series" and shift is not None:
@@ -78,7 +79,7 @@ def _hooks(ctx: dict[str, Any], name: str, result: Any) -> None:
         ctx["top_hypothesis"] = result.hypotheses[0].subject
 
 
-def _tool(scope: StepScope, ctx: dict[str, Any], name: str, fn: Callable[..., Awaitable[Any]]) -> StructuredTool:
+def _tool(scope: StepScope, ctx: ThreadContext, name: str, fn: Callable[..., Awaitable[Any]]) -> StructuredTool:
     from agents.providers.openai import tool_result_json
 
     model = _args_model(name, fn)
@@ -99,9 +100,9 @@ def _tool(scope: StepScope, ctx: dict[str, Any], name: str, fn: Callable[..., Aw
     return StructuredTool.from_function(coroutine=call, name=name, description=doc, args_schema=model)
 
 
-async def run(name: str, state: dict[str, Any], deps: RunDeps, fallback: Any) -> dict[str, Any]:
+async def run(name: str, state: GraphState, deps: RunDeps, fallback: Any) -> dict[str, Any]:
     description, fns = SPECS[name]
-    ctx = dict(state.get("context", {}))
+    ctx = state.get("context", ThreadContext()).copy()
     provider: Any = deps.provider
     async with step(deps, name, {"mode": "tool_calling", "context": ctx}) as s:
         tools = {n: _tool(s, ctx, n, fn) for n, fn in fns.items()}

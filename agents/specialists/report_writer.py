@@ -8,6 +8,7 @@ from typing import Any
 from agents.deps import RunDeps
 from agents.plan import Operation
 from agents.specialists.common import step, update
+from agents.state import GraphState, ThreadContext
 from store.reports import insert_report
 from tools.changes import correlate_changes
 from tools.incidents import get_incident
@@ -23,8 +24,8 @@ DESCRIPTION = (
 OPERATIONS: tuple[Operation, ...] = ("report",)
 
 
-async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
-    ctx = dict(state.get("context", {}))
+async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
+    ctx = state.get("context", ThreadContext()).copy()
     async with step(deps, NAME, {"incident": ctx.get("incident"), "kpi": ctx.get("kpi")}) as s:
         incident_id = None
         if ctx.get("incident"):

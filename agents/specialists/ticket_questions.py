@@ -6,6 +6,7 @@ from typing import Any
 
 from agents.plan import QueryPlan
 from agents.specialists.common import StepScope
+from agents.state import ThreadContext
 from tools.tickets import sla_overview
 from tools.tickets.stats import sla_list, sla_rate, ticket_counts
 
@@ -22,7 +23,7 @@ def _narrowed(plan: QueryPlan) -> bool:
     return bool(f.customer_tier or f.product or f.priority or f.sla_clock or _window(plan) or plan.limit)
 
 
-async def stats(s: StepScope, plan: QueryPlan, ctx: dict[str, Any]) -> None:
+async def stats(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     f = plan.filters
     if plan.rate:
         clock = "resolution" if plan.rate == "sla_resolution" else "response"

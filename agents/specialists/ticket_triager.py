@@ -14,6 +14,7 @@ from agents.deps import RunDeps
 from agents.plan import Operation, plan_of
 from agents.specialists import ticket_questions as tq
 from agents.specialists.common import first, step, update
+from agents.state import GraphState, ThreadContext
 from tools.tickets import classify_ticket, classify_ticket_by_id, sla_overview, suggest_response, ticket_sla
 
 NAME = "ticket_triager"
@@ -46,8 +47,8 @@ def _clock(c: Any) -> str:
     return f"{c.state.replace('_', ' ')}, {c.remaining_minutes:.0f} min left (deadline {when})"
 
 
-async def run(state: dict[str, Any], deps: RunDeps) -> dict[str, Any]:
-    ctx = dict(state.get("context", {}))
+async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
+    ctx = state.get("context", ThreadContext()).copy()
     question = state.get("question", "")
     plan = plan_of(state)
     task = {"ticket": ctx.get("ticket"), "intent": ctx.get("intent"), "operation": plan.operation if plan else None}

@@ -243,5 +243,5 @@ def _with_grain(plan: QueryPlan, grain: str | None, today: dt.date) -> QueryPlan
         days = 84 if grain == "week" else 365 if grain == "month" else 30
         plan.window = Window(start=today - dt.timedelta(days=days), end=today - dt.timedelta(days=1),
                              label=f"the last {days // 7} weeks" if grain == "week" else "the last 12 months"
-                             if grain == "month" else "the last 30 days", grain=grain, explicit=False)  # type: ignore[arg-type]
+                             if grain == "month" else "the last 30 days", grain=grain, explicit=False)
     return plan

@@ -251,7 +251,7 @@ def _dateparser(q: str, today: dt.date) -> tuple[Window | None, re.Match[str] | 
     m = re.search(r"\b\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?\b", q)
     if not m:
         return None, None
-    import dateparser  # type: ignore[import-untyped]  # imported lazily: only questions with such fragments pay for it
+    import dateparser  # imported lazily: only questions with such fragments pay for it
 
     base = dt.datetime.combine(today, dt.time(12))
     got = dateparser.parse(m.group(0), settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past",

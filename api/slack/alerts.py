@@ -173,9 +173,9 @@ class AlertScheduler:
                 return
             posted: list[dict[str, Any]] = []
             for key in appeared:
-                sig = current[key]
-                ev_id = await self._record(s, org_id, key, "critical", sig, now)
-                posted.append({**sig, "evidence_id": ev_id})
+                appeared_signal = current[key]
+                ev_id = await self._record(s, org_id, key, "critical", appeared_signal, now)
+                posted.append({**appeared_signal, "evidence_id": ev_id})
             for key in cleared:
                 scope_code, kpi = key.split(":")[1], key.split(":")[2]
                 await self._record(s, org_id, key, "cleared", {"kpi": kpi, "scope_code": scope_code, "ref": {

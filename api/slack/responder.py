@@ -72,10 +72,10 @@ class Responder:
         if not target.channel:
             return Posted("failed")
         try:
-            resp = await self.client.chat_postMessage(channel=target.channel, text=text, blocks=blocks,
+            sent = await self.client.chat_postMessage(channel=target.channel, text=text, blocks=blocks,
                                                       unfurl_links=False, unfurl_media=False)
         except SlackApiError as exc:
             log.error("chat.postMessage to %s failed: %s", target.channel, exc.response.get("error"))
             return Posted("failed", target.channel)
         target.posted.append({"via": "chat.postMessage", "text": text})
-        return Posted("chat.postMessage", resp.get("channel") or target.channel, resp.get("ts"))
+        return Posted("chat.postMessage", sent.get("channel") or target.channel, sent.get("ts"))

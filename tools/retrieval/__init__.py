@@ -197,7 +197,7 @@ _DOCS = _Table("documents", "doc", "kind = ANY(:kinds)", "service = :service")
 _EVIDENCE = _Table(
     "evidence", "ev", "kind <> ALL(:skip_kinds)", "(ref->>'service' = :service OR payload->>'service' = :service)"
 )
-_TABLES = {t.name: t for t in (_DOCS, _EVIDENCE)}
+_TABLES: dict[str, _Table] = {t.name: t for t in (_DOCS, _EVIDENCE)}
 
 
 def _where(table: _Table, service: str | None) -> str:
