@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -69,9 +70,13 @@ async def _incident_focus(session: AsyncSession, org_id: int, incident: str) -> 
         )
     ).all()
     q = incident.strip().upper()
-    for ext, sid, name, started in rows:
-        if ext.upper() == q or ext.upper() == f"INC-{q}":
-            return ext, sid, name, started
+    squash = lambda v: re.sub(r"[^A-Z0-9]", "", v.upper())  # noqa: E731 - "out 71", "OUT71" and "OUT-71" alike
+    hits = [r for r in rows if r[0].upper() == q or squash(r[0]) == squash(q)]
+    if not hits and q.isdigit():  # a bare number: the one incident whose id ends in it, whatever its prefix
+        hits = [r for r in rows if re.search(rf"(?<!\d){q}$", r[0])]
+    if len(hits) == 1:
+        ext, sid, name, started = hits[0]
+        return ext, sid, name, started
     raise ToolError(f"unknown incident {incident!r}", suggestions=_close(incident, [r[0] for r in rows]))
 
 
