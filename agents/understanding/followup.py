@@ -54,7 +54,7 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
         plan.notes.append(f"pending:{wanted}")  # what to do once the user answers
     if prior is not None and prior.operation == "unknown" and plan.operation not in ("unknown",) and (
             answered := _answer(plan, prior)):
-        return _with_grain(answered, grain, today)  # "sorry, I meant DAL"
+        return _with_grain(answered, grain, today)  # "sorry, I meant <station>"
     if prior is None or prior.operation in ("unknown", "out_of_scope"):
         return _with_grain(plan, grain, today)
     if prior.operation == "clarify" and prior.clarification:

@@ -111,7 +111,7 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         plan.unknown = unknown
         if op not in ("out_of_scope", "clarify", "unknown"):
             wanted = "lookup" if op == "attention" and any(u.kind == "KPI" for u in unknown) else op
-            plan.notes.append(f"pending:{wanted}")  # "I meant DAL" then answers the question that was asked
+            plan.notes.append(f"pending:{wanted}")  # "I meant <station>" then answers the question that was asked
         plan.operation = "unknown"
         return plan
     if links.ambiguous and op not in ("ticket_classify",):

@@ -118,7 +118,7 @@ class ServiceDistance(BaseModel):
 
 class ChangeCorrelation(BaseModel):
     focus: Literal["incident", "service", "kpi"]
-    label: str = Field(description="what is being explained, e.g. 'INC-2042 (checkout-api)'")
+    label: str = Field(description="what is being explained, e.g. an incident id and its service, or a KPI and its scope")
     incident: str | None = None
     kpi: str | None = None
     station: str | None = None

@@ -268,7 +268,7 @@ def ago(minutes: float) -> str:
 
 
 def hops_phrase(distance: int, focus: str, via: Sequence[str] = ()) -> str:
-    """'on checkout-api itself', '1 hop downstream of checkout-api', '2 hops downstream of x (via y)'."""
+    """'on orders-api itself', '1 hop downstream of orders-api', '2 hops downstream of x (via y)'."""
     if distance <= 0:
         return f"on {focus} itself"
     tail = f" (via {' → '.join(via)})" if len(via) > 0 else ""

@@ -29,7 +29,7 @@ class IncidentInfo(BaseModel):
 
 
 async def get_incident(ctx: ToolContext, *, incident: str) -> ToolOutput[IncidentInfo]:
-    """One incident by its external id (e.g. INC-2041), scoped to the caller's organisation."""
+    """One incident by its external id (as the organisation stores it), scoped to the caller's organisation."""
     async with ctx.read() as session:
         row = (
             await session.execute(
