@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import re
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +37,6 @@ def alembic_config(target: DatabaseTarget) -> Config:
     return cfg
 
 
-@cache
 def head_revisions(versions: Path = MIGRATIONS_DIR / "versions") -> frozenset[str] | None:
     """The head revision(s) of the migration files under ``versions`` — revisions no other file names as its
     ``down_revision`` — read without importing alembic or the migrations. None when a file cannot be read that
