@@ -113,8 +113,8 @@ def running_embedded_server(home: Path) -> str | None:
         pid = int(lines[0])
     except (OSError, ValueError, IndexError):
         return None
-    if len(lines) < 8 or lines[7].strip() != "ready" or not lines[4].strip():
-        return None
+    if len(lines) < 8 or lines[7].strip() != "ready" or not lines[4].strip() or os.name == "nt":
+        return None  # not up (yet), or no Unix socket (and on Windows os.kill(pid, 0) would end the process)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
