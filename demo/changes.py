@@ -1,6 +1,6 @@
 """Services, 5-minute metrics, commits, deployments, config changes and incidents.
 
-The incident stories (:data:`demo.stories.INCIDENT_STORIES`, data in ``incident_stories.yaml``): each is
+The incident stories (:data:`demo.stories.INCIDENT_STORIES`, data in ``incident_stories.json``): each is
 caused by exactly one change (a deployment shipping risky commits, or a config
 change of a risky key). Its metric effect starts ``lag`` minutes (2-20) after
 the change became effective (deployment ``finished_at`` / config

@@ -1,16 +1,15 @@
 """The demo's incident stories and the planned changes around them (data; the generator is demo.changes).
 
-Each story in ``incident_stories.yaml`` is caused by exactly one change (a deployment shipping risky commits,
+Each story in ``incident_stories.json`` is caused by exactly one change (a deployment shipping risky commits,
 or a config change of a risky key); :func:`load_stories` reads it into :class:`IncidentStory` records.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
-
-import yaml
 
 from demo import text
 
@@ -72,8 +71,8 @@ def _story(d: dict[str, Any]) -> IncidentStory:
 
 
 def load_stories() -> list[IncidentStory]:
-    """The stories of ``incident_stories.yaml``, in file order (the generator's random draws follow it)."""
-    data = yaml.safe_load(resources.files("demo").joinpath("incident_stories.yaml").read_text(encoding="utf-8"))
+    """The stories of ``incident_stories.json``, in file order (the generator's random draws follow it)."""
+    data = json.loads(resources.files("demo").joinpath("incident_stories.json").read_text(encoding="utf-8"))
     return [_story(d) for d in data]
 
 
