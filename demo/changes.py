@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from demo import text
+from demo import change_text
 from demo.catalog import (
     DEPLOY_BOTS,
     ENGINEERS,
@@ -133,7 +133,7 @@ def generate_changes(rng: np.random.Generator, anchor: dt.date, seed: int) -> Ch
             assert story.config is not None
             key, old, new = story.config
             cause = _Change("config_change", story.cause_service, cause_at, "cause", config=(key, old, new, False),
-                            description=text.config_description(key, old, new, rng))
+                            description=change_text.config_description(key, old, new, rng))
         changes.append(cause)
 
         recovery = onset + dt.timedelta(minutes=story.recovery_after_min) if story.recovery_after_min else None
@@ -212,8 +212,8 @@ def generate_changes(rng: np.random.Generator, anchor: dt.date, seed: int) -> Ch
     for c in commits:
         c.pop("_undeployed", None)
 
-    injected = next(c for c in commits if text.COMMIT_INJECTION in c["message"])
-    injections = [{"kind": "commit", "id": injected["sha"], "text": text.COMMIT_INJECTION}]
+    injected = next(c for c in commits if change_text.COMMIT_INJECTION in c["message"])
+    injections = [{"kind": "commit", "id": injected["sha"], "text": change_text.COMMIT_INJECTION}]
 
     # ---- metrics, incidents
     metric_points = _metrics(rng, start, story_state, end)
@@ -250,9 +250,9 @@ def generate_changes(rng: np.random.Generator, anchor: dt.date, seed: int) -> Ch
 def _harmless(kind: str, service: str, at: dt.datetime, rng: np.random.Generator, role: str) -> _Change:
     if kind == "deployment":
         n = int(rng.integers(1, 4))
-        commits = [text.harmless_commit(rng) for _ in range(n)]
+        commits = [change_text.harmless_commit(rng) for _ in range(n)]
         return _Change("deployment", service, at, role, commits=commits)
-    key, values, secret = text.SECRET_ROTATION if kind == "secret_rotation" else text.harmless_config(rng)
+    key, values, secret = change_text.SECRET_ROTATION if kind == "secret_rotation" else change_text.harmless_config(rng)
     # old/new values are resolved in time order by _materialise (from the key's current value).
     return _Change("config_change", service, at, role, config=(key, None, None, secret), values=values)
 
@@ -316,7 +316,7 @@ def _materialise(
                 choices = [v for v in ch.values if v != old]
                 new = choices[int(rng.integers(len(choices)))]
             if not ch.description:
-                ch.description = text.config_description(key, old, new, rng, secret=secret)
+                ch.description = change_text.config_description(key, old, new, rng, secret=secret)
             config_state[(ch.service, key)] = new
             ch.record = {
                 "external_id": ch.external_id,

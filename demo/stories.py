@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from demo import text
+from demo import change_text
 
 FileSpec = tuple[str, str, int, int]  # path, change_type, additions, deletions
 CommitSpec = tuple[str, list[FileSpec]]  # message, files
@@ -105,6 +105,6 @@ PLANNED_HARMLESS: list[tuple[str, str, int, str]] = [
 ]
 N_RANDOM_HARMLESS = 11
 INJECTION_COMMIT: CommitSpec = (
-    f"docs: update search relevance tuning guide\n\n{text.COMMIT_INJECTION}",
+    f"docs: update search relevance tuning guide\n\n{change_text.COMMIT_INJECTION}",
     [("docs/relevance-tuning.md", "docs", 42, 6)],
 )
