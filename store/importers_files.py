@@ -18,6 +18,7 @@ import psycopg
 from pydantic import ValidationError
 
 from store.importers_rows import Row
+from store.names import close_matches, did_you_mean
 
 MAX_ERRORS_SHOWN = 50
 
@@ -143,11 +144,7 @@ def ids_by_name(cur: psycopg.Cursor, table: str, column: str, org_id: int) -> di
 
 
 def unknown_name(name: str, what: str, known: dict[str, int], hint: str = "") -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(known), n=3)
-    tail = f" (did you mean {', '.join(close)}?)" if close else ""
-    return f"unknown {what} {name!r}{tail}{hint}"
+    return f"unknown {what} {name!r}{did_you_mean(close_matches(name, known))}{hint}"
 
 
 def read_csv(path: Path, required: dict[str, tuple[str, ...]]) -> tuple[pd.DataFrame, dict[str, str]]:

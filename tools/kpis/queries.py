@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 
 import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.names import close_matches
 from tools.base import ToolError
 from tools.kpis.models import KpiInfo, Scope, SummaryLevel
 
@@ -34,10 +34,9 @@ def match_kpi(kpis: list[KpiInfo], query: str) -> KpiInfo:
         names = {k.code.lower().replace("_", " "), k.name.lower(), *(a.lower() for a in k.aliases)}
         if q in names:
             return k
-    candidates = {k.code: k for k in kpis}
-    labels = {k.code.lower().replace("_", " "): k.code for k in kpis} | {k.name.lower(): k.code for k in kpis}
-    close = difflib.get_close_matches(q, list(labels), n=3, cutoff=0.5)
-    suggestions = list(dict.fromkeys(labels[c] for c in close)) or list(candidates)[:5]
+    code_of = {k.code: k.code for k in kpis} | {k.name: k.code for k in kpis}
+    close = close_matches(query, code_of, n=6)
+    suggestions = list(dict.fromkeys(code_of[c] for c in close))[:3] or [k.code for k in kpis][:5]
     raise ToolError(f"unknown KPI {query!r}", suggestions=suggestions)
 
 
@@ -62,7 +61,7 @@ async def resolve_scope(
                 return Scope(summary_level="station", code=scode, label=f"{scode} ({name})", station_ids=[sid])
         raise ToolError(
             f"unknown station {code!r}",
-            suggestions=difflib.get_close_matches(code_u, [r[1] for r in rows], n=3, cutoff=0.3) or [r[1] for r in rows][:8],
+            suggestions=close_matches(code, [r[1] for r in rows]) or [r[1] for r in rows][:8],
         )
     rows = (
         await session.execute(

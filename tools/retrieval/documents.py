@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
-
 from sqlalchemy import text
 
 from store.models import DOCUMENT_KINDS
+from store.names import close_matches
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
 from tools.retrieval.models import Document
 
@@ -19,7 +18,7 @@ async def get_document(ctx: ToolContext, *, external_id: str, kind: str | None =
     if kind is not None:
         kind = kind.strip().lower()
         if kind not in DOCUMENT_KINDS:
-            close = difflib.get_close_matches(kind, DOCUMENT_KINDS, n=2, cutoff=0.4)
+            close = close_matches(kind, DOCUMENT_KINDS, n=2)
             raise ToolError(f"unknown document kind {kind!r}", suggestions=close or list(DOCUMENT_KINDS))
     kinds = [kind] if kind else list(DOCUMENT_KINDS)
     async with ctx.read() as session:
@@ -43,10 +42,8 @@ async def get_document(ctx: ToolContext, *, external_id: str, kind: str | None =
                 )
             ).scalars().all()
     if not rows:
-        by_upper = {x.upper(): x for x in known}
-        close = difflib.get_close_matches(ext.upper(), list(by_upper), n=5, cutoff=0.5)
         what = kind or "document"
-        raise ToolError(f"unknown {what} {ext!r}", suggestions=[by_upper[c] for c in close])
+        raise ToolError(f"unknown {what} {ext!r}", suggestions=close_matches(ext, known, n=5))
     exact = [r for r in rows if r["external_id"] == ext] or rows
     if len({r["kind"] for r in exact}) > 1:
         raise ToolError(

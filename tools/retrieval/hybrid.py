@@ -31,7 +31,6 @@ query terms with ``**…**`` (plain text, no HTML).
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Sequence
@@ -41,6 +40,7 @@ import numpy as np
 from sqlalchemy import text
 
 from store.models import DOCUMENT_KINDS
+from store.names import close_matches
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
 from tools.retrieval.fusion import RRF_K, reciprocal_rank_fusion
 from tools.retrieval.models import SearchHit, SearchResults
@@ -74,7 +74,7 @@ def _check_kinds(kinds: Sequence[str]) -> list[str]:
     for kind in kinds:
         k = str(kind).strip().lower()
         if k not in SEARCH_KINDS:
-            close = difflib.get_close_matches(k, SEARCH_KINDS, n=3, cutoff=0.4)
+            close = close_matches(k, SEARCH_KINDS)
             raise ToolError(f"unknown kind {kind!r}", suggestions=close or list(SEARCH_KINDS))
         if k not in out:
             out.append(k)
