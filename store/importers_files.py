@@ -138,6 +138,16 @@ def check_duplicates(rows: Iterable[tuple[int, Any]], key: Callable[[Any], Any],
             seen[k] = line
 
 
+def read_rows(
+    path: Path, model: type[Row], key: Callable[[Any], Any], what: str
+) -> tuple[list[tuple[int, Any]], list[tuple[int, str]]]:
+    """The file's records validated as ``model``, and the problems found so far (bad rows, duplicate keys)."""
+    errors: list[tuple[int, str]] = []
+    rows = validate_rows(read_records(path), model, errors)
+    check_duplicates(rows, key, what, errors)
+    return rows, errors
+
+
 def ids_by_name(cur: psycopg.Cursor, table: str, column: str, org_id: int) -> dict[str, int]:
     # table/column come from the fixed call sites below, never from input
     return {name: i for i, name in cur.execute(f"SELECT id, {column} FROM {table} WHERE org_id = %s", (org_id,))}

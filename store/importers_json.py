@@ -13,13 +13,11 @@ from store import changes, tickets
 from store.changetypes import classify_path
 from store.importers_files import (
     ImportResult,
-    check_duplicates,
     ids_by_name,
-    read_records,
+    read_rows,
     reject_if,
     returned_id,
     unknown_name,
-    validate_rows,
 )
 from store.importers_rows import (
     CommitRow,
@@ -36,9 +34,7 @@ from store.secrets import redact_config_value, redact_text
 
 
 def import_stations(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
-    errors: list[tuple[int, str]] = []
-    rows = validate_rows(read_records(path), StationRow, errors)
-    check_duplicates(rows, lambda r: r.code, "station", errors)
+    rows, errors = read_rows(path, StationRow, lambda r: r.code, "station")
     reject_if(errors, "stations", path)
     with conn.transaction(), conn.cursor() as cur:
         for _, r in rows:
@@ -57,9 +53,7 @@ def import_stations(conn: psycopg.Connection, org_id: int, path: Path) -> Import
 
 
 def import_kpi_definitions(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
-    errors: list[tuple[int, str]] = []
-    rows = validate_rows(read_records(path), KpiDefinitionRow, errors)
-    check_duplicates(rows, lambda r: r.code, "KPI", errors)
+    rows, errors = read_rows(path, KpiDefinitionRow, lambda r: r.code, "KPI")
     reject_if(errors, "kpi-definitions", path)
     with conn.transaction(), conn.cursor() as cur:
         for _, r in rows:
@@ -79,9 +73,7 @@ def import_kpi_definitions(conn: psycopg.Connection, org_id: int, path: Path) ->
 
 
 def import_services(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
-    errors: list[tuple[int, str]] = []
-    rows = validate_rows(read_records(path), ServiceRow, errors)
-    check_duplicates(rows, lambda r: r.name, "service", errors)
+    rows, errors = read_rows(path, ServiceRow, lambda r: r.name, "service")
     with conn.cursor() as cur:
         known = set(ids_by_name(cur, "services", "name", org_id)) | {r.name for _, r in rows}
     for line, r in rows:
@@ -121,9 +113,7 @@ def service_refs(
 
 
 def import_commits(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
-    errors: list[tuple[int, str]] = []
-    rows = validate_rows(read_records(path), CommitRow, errors)
-    check_duplicates(rows, lambda r: r.sha, "commit", errors)
+    rows, errors = read_rows(path, CommitRow, lambda r: r.sha, "commit")
     with conn.cursor() as cur:
         services = service_refs(cur, org_id, rows, errors)
     reject_if(errors, "commits", path)
@@ -146,9 +136,7 @@ def import_commits(conn: psycopg.Connection, org_id: int, path: Path) -> ImportR
 
 
 def import_deployments(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
-    errors: list[tuple[int, str]] = []
-    rows = validate_rows(read_records(path), DeploymentRow, errors)
-    check_duplicates(rows, lambda r: r.external_id, "deployment", errors)
+    rows, errors = read_rows(path, DeploymentRow, lambda r: r.external_id, "deployment")
     with conn.cursor() as cur:
         services = service_refs(cur, org_id, rows, errors)
         commits = ids_by_name(cur, "commits", "sha", org_id)
@@ -177,9 +165,7 @@ def import_deployments(conn: psycopg.Connection, org_id: int, path: Path) -> Imp
 
 
 def import_config_changes(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
-    errors: list[tuple[int, str]] = []
-    rows = validate_rows(read_records(path), ConfigChangeRow, errors)
-    check_duplicates(rows, lambda r: r.external_id, "config change", errors)
+    rows, errors = read_rows(path, ConfigChangeRow, lambda r: r.external_id, "config change")
     with conn.cursor() as cur:
         services = service_refs(cur, org_id, rows, errors)
     reject_if(errors, "config-changes", path)
@@ -205,9 +191,7 @@ def import_config_changes(conn: psycopg.Connection, org_id: int, path: Path) -> 
 
 
 def import_tickets(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
-    errors: list[tuple[int, str]] = []
-    rows = validate_rows(read_records(path), TicketRow, errors)
-    check_duplicates(rows, lambda r: r.external_id, "ticket", errors)
+    rows, errors = read_rows(path, TicketRow, lambda r: r.external_id, "ticket")
     for line, r in rows:
         errors.extend((line, msg) for msg in tickets.time_order_errors(r))
     reject_if(errors, "tickets", path)
@@ -218,9 +202,7 @@ def import_tickets(conn: psycopg.Connection, org_id: int, path: Path) -> ImportR
 
 
 def import_runbooks(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
-    errors: list[tuple[int, str]] = []
-    rows = validate_rows(read_records(path), RunbookRow, errors)
-    check_duplicates(rows, lambda r: (r.kind, r.external_id), "document", errors)
+    rows, errors = read_rows(path, RunbookRow, lambda r: (r.kind, r.external_id), "document")
     reject_if(errors, "runbooks", path)
     with conn.transaction(), conn.cursor() as cur:
         for _, r in rows:
@@ -238,9 +220,7 @@ def import_runbooks(conn: psycopg.Connection, org_id: int, path: Path) -> Import
 
 def import_metric_roles(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
     """An organisation's own role for metric names its naming does not make obvious (wins over the convention)."""
-    errors: list[tuple[int, str]] = []
-    rows = validate_rows(read_records(path), MetricRoleRow, errors)
-    check_duplicates(rows, lambda r: r.metric, "metric", errors)
+    rows, errors = read_rows(path, MetricRoleRow, lambda r: r.metric, "metric")
     reject_if(errors, "metric-roles", path)
     with conn.transaction(), conn.cursor() as cur:
         for _, r in rows:
