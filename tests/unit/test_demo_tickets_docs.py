@@ -9,19 +9,9 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-import pytest
 
-from demo import DemoData, generate_demo
-
-ANCHOR = dt.date(2025, 6, 1)
-SEED = 7
-UTC = dt.UTC
-
-
-@pytest.fixture(scope="module")
-def demo() -> DemoData:
-    return generate_demo(seed=SEED, anchor=ANCHOR)
-
+from demo import DemoData
+from tests.unit.test_demo_generate import ANCHOR, UTC, demo  # the same generated data set (module fixture)
 
 # ---------------------------------------------------------------- tickets
 
