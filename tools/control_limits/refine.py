@@ -105,6 +105,15 @@ def _scores(
     return np.where(step_ss > line_ss + margin, T, -np.inf), np.sqrt(delta2)
 
 
+def _row_quantile(S: np.ndarray, counts: np.ndarray, q: float) -> np.ndarray:
+    """Quantile ``q`` (linear interpolation, as ``np.quantile``) of the first ``counts[i]`` values of sorted rows."""
+    pos = q * np.maximum(counts - 1, 0).astype(np.float64)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, np.maximum(counts - 1, 0))
+    r = np.arange(S.shape[0])
+    return S[r, lo] + (pos - lo) * (S[r, hi] - S[r, lo])
+
+
 def prune_candidates(
     Xc: np.ndarray,
     L: np.ndarray,
@@ -128,9 +137,10 @@ def prune_candidates(
     rows_all = np.arange(n_rows)
     spread = np.zeros(n_rows)
     has = np.flatnonzero(counts)
-    with np.errstate(invalid="ignore"):
-        q25, q75 = np.nanpercentile(Xc[has], [25.0, 75.0], axis=1)
-    spread[has] = np.where(np.isfinite(q75 - q25), (q75 - q25) / _IQR_TO_SD, 0.0)
+    if has.size:
+        S = np.sort(Xc[has], axis=1)  # NaN padding sorts last
+        iqr = _row_quantile(S, L[has], 0.75) - _row_quantile(S, L[has], 0.25)
+        spread[has] = np.where(np.isfinite(iqr), iqr / _IQR_TO_SD, 0.0)
     min_shift = MATERIALITY * spread
     for _ in range(K):
         # neighbours among the surviving candidates
