@@ -23,6 +23,7 @@ which is what ``changepoint``'s 1-based "last index of a segment" means.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -51,7 +52,7 @@ def default_binseg(x: np.ndarray, q_max: int = 5, minseglen: int = 1) -> list[in
     oldmax = math.inf
     for _ in range(q_max):
         lam = np.zeros(n)
-        for s, e in zip(tau[:-1], tau[1:], strict=True):
+        for s, e in itertools.pairwise(tau):
             # C: st = s + 1 (1-based), admissible j with j - st >= minseglen, end - j >= minseglen,
             # and 2 <= j <= n - 3
             lo = max(s + 1 + minseglen, 2)

@@ -47,11 +47,10 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 
-def _read_csv(root: Path, rel: str) -> "pd.DataFrame":  # noqa: F821
-    import pandas as pd
-
+def _read_csv(root: Path, rel: str) -> pd.DataFrame:
     wt = root / "csv" / rel
     if wt.is_file():
         return pd.read_csv(wt)
