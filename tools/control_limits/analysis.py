@@ -17,8 +17,10 @@ the original position):
    autocorrelation, and the estimate is more precise than the one from
    differences); where that moves the noise scale, the search is run again.
 3. **Local re-validation** (:mod:`.refine`): each candidate must show a shift
-   large against the noise of the two stages it separates and fit better as a
-   step than as a line; the weakest failing one is dropped, repeatedly.
+   large against the noise of the two stages it separates, fit better as a
+   step than as a line, and be material at the scale of the whole series
+   (``|shift| ≥ MATERIALITY · IQR/1.349``); the weakest failing one is
+   dropped, repeatedly.
 4. **Wheeler confirmation** (:mod:`.rules`): a surviving boundary is kept only
    when the points after it give Wheeler evidence against the limits of the
    stage before it (beyond the limits, 3 of 4 beyond a quartile line, run of 8).
