@@ -28,6 +28,7 @@ from tools.tickets import learned, urgency, zeroshot
 
 DEVSET = Path(__file__).with_name("devset.jsonl")
 SECOND_SET = Path(__file__).with_name("second_set.jsonl")  # 35 tickets written after the first tuning round
+THIRD_SET = Path(__file__).with_name("third_dev.jsonl")  # 72 tickets in new voices, written for the second pass
 
 
 def load(path: Path = DEVSET, *, split_name: str | None = None) -> list[dict[str, Any]]:
@@ -137,10 +138,14 @@ def main() -> None:
     args = ap.parse_args()
     rows = load()
     if args.fit:
-        fit(rows)
+        fit(rows + split(load(THIRD_SET), "tune"))
     for name in ("tune", "report"):
         report(f"zero-shot {name}", evaluate(split(rows, name)))
     report("zero-shot second set", evaluate(load(SECOND_SET, split_name="second")))
+    third = load(THIRD_SET)  # split like the dev set: every third line REPORT, the rest TUNE
+    report("zero-shot third set", evaluate(third))
+    for name in ("tune", "report"):
+        report(f"zero-shot third set {name}", evaluate(split(third, name)))
     if args.learned:
         tune = split(rows, "tune")
         for n in (20, 50, len(tune)):

@@ -68,11 +68,15 @@ def is_instruction(sentence: str) -> bool:
 
 def strip_instructions(text: str) -> tuple[str, list[str]]:
     """(text without instruction-like sentences, the removed sentences)."""
-    kept: list[str] = []
+    lines: list[str] = []
     dropped: list[str] = []
-    for s in sentences(text):
-        (dropped if is_instruction(s) else kept).append(s)
-    return " ".join(kept), dropped
+    for line in (text or "").splitlines():  # line structure kept: quoted replies and logs are told apart by line
+        kept = []
+        for s in sentences(line):
+            (dropped if is_instruction(s) else kept).append(s)
+        if kept or not line.strip():
+            lines.append(" ".join(kept))
+    return "\n".join(lines).strip(), dropped
 
 
 

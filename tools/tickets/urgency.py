@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tools.tickets import impact
+
 URGENCIES: tuple[str, ...] = ("critical", "high", "medium", "low")
 TEMPERATURE = 0.8
 
@@ -36,14 +38,16 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"whole (company|organi[sz]ation|org|tenant|business)|entire (company|organi[sz]ation|org|business|tenant)|"
      r"company[- ]wide|organi[sz]ation[- ]wide|across (the|our) (whole )?(company|organi[sz]ation)|"
      r"(nobody|no one|noone|none of us|no (customer|user|employee|client)s?) (in the company |here )?(can|could|is able)|"
-     r"for every (user|employee|office|location))\b"),
+     r"for every (user|employee|office|location)|"
+     r"(nobody|no one|none of (the|our) \w+) (on|in|at|across) (the |our )?(\d+ |whole |entire )?(floors?|building|hq|headquarters|site|campus|plant|company|office|offices|branches|stores))\b"),
      (3.0, 0.3, -0.5, -1.5)),
-    ("a whole site affected", r"\ball (of )?(the |our )?\d[\d,.]* ", (1.5, 1.0, -0.5, -1.0)),
+    ("a whole site affected", r"\ball (of )?(the |our )?\d[\d,.]* |\b(the )?(whole|entire) (floor|building|hq|headquarters|site|campus|plant|factory|warehouse|store|branch)\b", (1.5, 1.0, -0.5, -1.0)),
     ("many affected", rf"\b({_NUM}[,.]?\d* (remote )?{_PEOPLE})\b", (0.0, 0.0, 0.0, 0.0)),  # sized below
     ("a team or site affected",
      (r"\b((whole|entire|all the|all of the|all our) (\w+ ){0,2}(team|department|dept|division|floor|office|branch|site|plant|factory|call cent(er|re)|contact cent(er|re)|helpdesk|service desk|warehouse|store|hospital|campus)|"
      r"\w+ (team|department|dept|division|office|floor|branch|plant)( \([^)]*\))? (is |are )?(blocked|stuck|unable|can'?t|cannot|could not|lost|loses|gets)|"
-     r"many (users|people|employees)|several (users|people|offices|sites|teams)|dozens of|a lot of (users|people))\b"),
+     r"many (users|people|employees)|several (users|people|offices|sites|teams)|dozens of|a lot of (users|people)|"
+     r"(every|each) (laptop|pc|computer|machine|desk|phone|user) (in|at|on) (the )?\w+|all (our|the) \w+ (users|laptops|machines|pcs|staff))\b"),
      (0.3, 2.0, 0.0, -1.0)),
     ("users not affected",
      r"\b((users|employees|staff|people) (are )?not (yet )?(affected|impacted)|not affected yet|no (user|business|customer) impact)\b",
@@ -53,14 +57,16 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
     ("one person affected",
      (r"\b(only (me|her|him|one|this (user|file|laptop|machine))|just me|for me only|one (user|person|developer|colleague|employee|lawyer|\w+ user)|"
      r"a single (user|person)|(others|everyone else|colleagues|my colleagues|the rest) (are|is|seem|can)\b|"
-     r"(my|her|his) (laptop|computer|machine|account))\b"),
+     r"my (laptop|computer|machine|account|pc|phone)|(her|his) (laptop|computer|machine|pc))\b"),
      (-1.5, -0.5, 1.5, 0.2)),
     # --- severity
     ("production down / business stopped",
      (r"\b(outage|production (is )?(down|impact|incident|outage)|prod down|(is|are|went|goes) down\b|completely down|"
      r"(business|operations?|work) (has |have )?(stopped|halted|at a standstill)|can'?t (take|process) (card )?payments|"
      r"stopped working for (all|every)|total(ly)? (outage|down|broken)|cannot work|can'?t work|nobody can work|"
-     r"(is|are|went) dead|(is|are|went|gone) offline|not responding|unresponsive|halted|lost (all )?(internet|connectivity|access))"),
+     r"(is|are|went) dead|(is|are|went|gone) offline|not responding|unresponsive|halted|lost (all )?(internet|connectivity|access)|"
+     r"refus\w* (all )?connections|sitting idle|standstill|can'?t do (their|our|my|any) (work|job)|(can'?t|cannot) run anything|"
+     r"nothing (goes|gets) (out|through)|basically offline)"),
      (2.5, 1.0, -0.5, -1.5)),
     ("security breach or data exposure",
      (r"\b(breach|breached|compromised?|attacker|hacked|exfiltrat\w*|data theft|stealing|ransomware|"
@@ -77,7 +83,8 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      (1.5, 1.2, -1.0, -1.0)),
     ("workaround",
      (r"\b(workaround|work around|meanwhile|in the meantime|for now|temporar(il)?y|as a fallback|fallback|"
-     r"retry|retries|reconnect|manually|partly helps|can (still )?use|instead)\b"),
+     r"retry|retries|reconnect|manually|partly helps|can (still )?use|instead|so i'?m using|so we'?re using|"
+     r"(i|we) (can )?use \w+ (for now|until)|i'?ll (paste|use|send|email|do it)|(emailing|sending) (this|it) instead)\b"),
      (-1.5, -0.8, 2.0, 0.3)),
     ("degraded",
      (r"\b(slow|slowly|slower|latency|intermittent(ly)?|from time to time|sometimes|occasionally|sporadic(ally)?|flaky|"
@@ -102,33 +109,55 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      (-1.0, -0.8, -0.2, 1.8)),
     ("feature request / planning",
      (r"\b(feature request|feature req|would (be|love|like)|it would be (nice|great)|nice to have|roadmap|"
-     r"(any |is it )?planned|planning (to|for|ahead|our|the rollout)|evaluat(e|ing)|pilot|next (quarter|month|year)|q[1-4]\b|in the future|before go[- ]live|"
+     r"(any|is it|is this|are there) (\w+ )?planned|planning (to|for|ahead|our|the rollout)|evaluat(e|ing)|pilot|next (quarter|month|year)|q[1-4]\b|in the future|before go[- ]live|"
      r"we plan|we want to|we'?d like)"),
      (-1.5, -1.0, -0.3, 2.0)),
-    ("no impact / cosmetic",
-     (r"\b(not urgent|no rush|no urgency|low impact|no (real )?impact|not (really )?(urgent|important|blocking)|cosmetic|minor|"
-     r"annoy(ing|ance)|whenever you (can|get a chance)|only affects (monitoring|reports?|reporting)|no real)\b"),
-     (-2.0, -1.2, -0.3, 2.5)),
+    ("not urgent (hedged)",  # the author rules out a stop; whether it is a problem or a request decides the rest
+     (r"\b(not urgent|no rush|no hurry|no urgency|not (really |very |that |so )?(urgent|important|blocking|critical)|"
+     r"not blocking( anyone| anybody| us| work)?|not a blocker|nobody is blocked|no one is blocked|low impact|"
+     r"no (real )?(business |user )?impact|whenever you (can|get a chance|have time)|when you have time|"
+     r"not the end of the world|can wait)\b"),
+     (-2.5, -1.5, 0.0, 1.5)),
+    ("…but it matters",  # "not blocking anyone, but the auditors see it Friday": a hedge with a consequence
+     r"\b(not urgent|no rush|not blocking( anyone| anybody| us)?|nobody is blocked|low impact|no (real )?impact|not a blocker)\b[^.!?\n]{0,40}\bbut\b",
+     (0.0, 0.0, 1.2, -1.2)),
+    ("something is wrong",
+     (r"\b(wrong|bug|error|errors|missing|empty|incorrect|not (being )?(detected|triggering|working|loading|showing|applied|enforced)|"
+     r"returns nothing|stale|reverted|(please|pls|can (you|someone)|could (you|someone)) (\w+ )?fix|no longer (enforced|applied|working)|keeps (coming|alerting|flagging)|every day for|dropped from|fell from|"
+     r"false positives?)\b"),
+     (0.0, 0.0, 0.6, -0.3)),
+    ("cosmetic / a wish",
+     (r"\b(cosmetic|minor|typo|only affects (monitoring|reports?|reporting)|just a wish|just an idea|"
+     r"a wish|nice to have|would be (lovely|nice|great|good)|only me,? not important|only test data)\b"),
+     (-1.5, -1.0, -0.3, 1.6)),
     ("administrative request",
      (r"\b(please (change|update|send|add|remove|correct|cancel|extend)|(can|could) (you|our [\w ]{0,20}) send|"
      r"who (do|should) (i|we) contact|we need an? (signed|copy|quote|export)|needed\b|update it|"
-     r"(can|could) you (reissue|resend|re-send|issue|update|change|correct)|a quote)"),
+     r"(can|could) you (reissue|resend|re-send|issue|update|change|correct)|a quote|a report on a past event)"),
      (-1.0, -0.8, 0.0, 1.5)),
 ]
 
 SCOPES = {"everyone affected", "a whole site affected", "a team or site affected"}
-PROBLEMS = {"production down / business stopped", "security breach or data exposure", "blocked", "degraded",
+PROBLEMS = {"something is wrong", "production down / business stopped", "security breach or data exposure", "blocked", "degraded",
             "nothing works", "no workaround", "urgency words"}
 PRIORITY_POINTS = 0.8  # the customer's stated priority, towards the same urgency
 TIER_POINTS = {"enterprise": (0.3, 0.2, 0.0, -0.2), "free": (-0.3, -0.2, 0.1, 0.3)}
 BASELINE = (0.0, 0.3, 0.8, 0.5)  # a ticket with no cue at all: most often a medium-sized problem
+QUOTED_WEIGHT = 0.3  # quoted replies, forwarded mails and pasted logs, against the author's own words
+ADMIN_POINTS = np.array([-1.5, 1.5, 0.0, -0.5])  # only administrators blocked: "the admin side fully blocked"
+EXPOSURE_POINTS = np.array([2.5, 0.0, -1.0, -1.0])  # sensitive data or access exposed or taken right now
+REQUEST_POINTS = np.array([-0.5, -0.5, -0.3, 1.2])  # a question or a request, and no problem described
 
 _COMPILED = [(name, re.compile(rx, re.IGNORECASE), np.array(pts)) for name, rx, pts in CUES]
 _NEGATED = re.compile(
-    r"\b(not (really |very |that |so )?(urgent|important|blocking|critical)|no rush|no urgency|"
+    r"\b(not (really |very |that |so )?(urgent|important|blocking|critical)|no rush|no hurry|no urgency|not a blocker|"
+    r"(nobody|no one|nothing|no user) (is |was |got )?(blocked|affected)|"
     r"no (workaround|fallback|other way|alternative)|without (a )?workaround)\b", re.IGNORECASE)
-_NEGATION_CUES = {"no impact / cosmetic", "no workaround"}  # read on the raw text, the others on the text without them
-_SIZE = re.compile(rf"\b({_NUM}) (?:\w+ )?{_PEOPLE}\b", re.IGNORECASE)
+_PAST = re.compile(
+    r"\b((last (week|month|night|year)|yesterday|previous|earlier|recent)('s)? (outage|incident|downtime|breach|disruption)|"
+    r"(outage|incident|downtime|disruption) (of |on )?(last \w+|yesterday|earlier)|"
+    r"root cause analysis|rca|post[- ]?mortem)\b", re.IGNORECASE)
+_NEGATION_CUES = {"not urgent (hedged)", "…but it matters", "no workaround"}  # read on the raw text, the others on the text without them
 
 
 def _size_points(n: int) -> np.ndarray:
@@ -153,32 +182,57 @@ class UrgencyEvidence:
         return max(URGENCIES, key=lambda u: (self.probabilities[u], -URGENCIES.index(u)))
 
 
-def impact_points(text: str, priority: str | None = None, tier: str | None = None) -> tuple[np.ndarray, list[str]]:
-    """Urgency points (critical, high, medium, low) of a ticket text and the names of the cues found."""
-    t = (text or "").replace("\u2019", "'")
+def _cue_points(t: str) -> dict[str, np.ndarray]:
+    """Points of every impact cue found in one voice of the ticket (name -> points)."""
+    t = (t or "").replace("\u2019", "'")
     # negated urgency ("not urgent", "no rush") is its own cue and must not also read as "urgent"
-    t_pos = _NEGATED.sub(" ", t)
-    pts = np.array(BASELINE, dtype=float)
-    cues: list[str] = []
+    t_pos = _PAST.sub(" a report on a past event ", _NEGATED.sub(" ", t))
+    found: dict[str, np.ndarray] = {}
     for name, rx, add in _COMPILED:
         if name == "many affected":
             continue
         if (rx.search(t) if name in _NEGATION_CUES else rx.search(t_pos)):
-            pts += add
-            cues.append(name)
+            found[name] = add
+    if impact.ADMIN_SIDE.search(t_pos):  # only the administrators are blocked: the guide's "admin side", not a stop
+        for name in ("everyone affected", "a whole site affected", "nothing works"):
+            found.pop(name, None)
+        found["admin side blocked"] = ADMIN_POINTS
+    if impact.ACTIVE_EXPOSURE.search(t_pos) and (impact.SENSITIVE.search(t_pos) or "security breach or data exposure" in found):
+        found["exposure in progress"] = EXPOSURE_POINTS
+    problems = set(found) & PROBLEMS
     # Scope measures an impact: "for everybody else" in a request or "750 users" in a quote is no outage.
-    if not set(cues) & PROBLEMS:
-        for name, _, add in _COMPILED:
-            if name in SCOPES and name in cues:
-                pts -= add
-                cues.remove(name)
-    elif not {"everyone affected", "a whole site affected"} & set(cues):  # a stated number of people sizes the scope
-        sizes = [int(re.sub(r"[,.]", "", m.group(1))) for m in _SIZE.finditer(t_pos)]
-        sizes = [n for n in sizes if n < 10_000_000]
+    if not problems:
+        for name in SCOPES:
+            found.pop(name, None)
+        if impact.is_request(t_pos) and not {"question / how-to", "administrative request"} & set(found):
+            found["a question or request"] = REQUEST_POINTS
+    elif not {"everyone affected", "a whole site affected"} & set(found):  # a stated number of people sizes the scope
+        sizes = impact.people_counts(t_pos)
         if sizes:
-            n = max(sizes)
-            pts += _size_points(n)
-            cues.append(f"{n} affected")
+            found[f"{max(sizes)} affected"] = _size_points(max(sizes))
+    return found
+
+
+def impact_points(text: str, priority: str | None = None, tier: str | None = None) -> tuple[np.ndarray, list[str]]:
+    """Urgency points (critical, high, medium, low) of a ticket text and the names of the cues found.
+
+    The author's own words count fully; quoted replies, forwarded mails and pasted logs count ``QUOTED_WEIGHT``
+    (and only for cues the author's words do not already carry).
+    """
+    subject, _, body = (text or "").partition("\n")  # the first line is the subject, always the author's
+    voice = impact.split_voice(body)
+    voice.own = f"{subject}\n{voice.own}"
+    pts = np.array(BASELINE, dtype=float)
+    own = _cue_points(voice.own)
+    for add in own.values():
+        pts += add
+    cues = list(own)
+    other = "\n".join(x for x in (voice.quoted, voice.pasted) if x.strip())
+    if other:
+        for name, add in _cue_points(other).items():
+            if name not in own and not name.endswith(" affected"):
+                pts += QUOTED_WEIGHT * add
+                cues.append(f"{name} (quoted)")
     if priority in URGENCIES:
         pts[URGENCIES.index(priority)] += PRIORITY_POINTS
         cues.append(f"stated priority {priority}")
