@@ -31,6 +31,17 @@ PRODUCTS: tuple[str, ...] = ("CASB", "SWG", "ZTNA", "DLP", "SSPM", "CFW", "GENER
 VOCAB_WEIGHT = 1.0  # logit per unit of log1p(vocabulary score)
 DESCRIPTION_WEIGHT = 8.0  # logit per unit of (centred) description similarity
 GENERAL_PRIOR = 0.6  # logit added to GENERAL: with no product evidence a ticket is general
+# A security control acting on the user's traffic or data ("blocked by policy", "quarantined", a block page) means the
+# ticket is about one of the products, not about billing or the account, whatever business words it carries.
+ENFORCEMENT_PENALTY = 1.5  # logit removed from GENERAL (chosen on TUNE)
+_ENFORCEMENT = re.compile(
+    r"\b((blocked|cancell?ed|denied|refused|rejected|stopped|prevented|quarantined) by (the |your |our )?"
+    r"(organi[sz]ation|policy|policies|admin|administrator|security|rule|company)|by policy|policy violation|"
+    r"block(ed)? page|not permitted|(this |the )?action (is |was )?blocked|quarantined|flagged as|"
+    r"(upload|download|share|sharing|sending|send|print|printing|copy|paste)\w* (is |was |are |were |gets? |got )?"
+    r"(blocked|refused|denied|cancell?ed|not allowed))\b",
+    re.IGNORECASE,
+)
 TEMPERATURE = 0.55
 SUBJECT_WEIGHT = 1.5
 ASIDE_WEIGHT = 0.3
@@ -137,10 +148,18 @@ def logits(vocab: VocabularyEvidence, sims: dict[str, float], *, vocab_weight: f
     return z
 
 
+def enforcement(text: str) -> bool:
+    """Does the ticket describe a security control acting on traffic or data (a block, a quarantine…)?"""
+    return bool(_ENFORCEMENT.search(text or ""))
+
+
 def classify_product(subject: str, content: str, *, temperature: float = TEMPERATURE) -> ZeroShot:
     """Product probabilities of a (cleaned) ticket from domain knowledge alone."""
     vocab = vocabulary_evidence(subject, content)
     sims = description_similarity(f"{subject}\n{content}")
-    p = softmax(logits(vocab, sims), temperature)
+    z = logits(vocab, sims)
+    if enforcement(f"{subject}\n{content}"):
+        z[PRODUCTS.index("GENERAL")] -= ENFORCEMENT_PENALTY
+    p = softmax(z, temperature)
     return ZeroShot(probabilities={k: float(v) for k, v in zip(PRODUCTS, p, strict=True)}, vocabulary=vocab,
                     similarity=sims)
