@@ -40,7 +40,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"(nobody|no one|noone|none of us|no (customer|user|employee|client)s?) (in the company |here )?(can|could|is able)|"
      r"for every (user|employee|office|location)|"
      r"none of (the |our )?(\d+ )?\w+ (can|could|is able|are able|works?)|\w+ anywhere\b|"
-     r"(nobody|no one|none of (the|our) \w+) (on|in|at|across) (the |our )?(\d+ |whole |entire )?(floors?|building|hq|headquarters|site|campus|plant|company|office|offices|branches|stores))\b"),
+     r"(nobody|no one|none of (the|our) \w+) (on|in|at|across) (the |our )?(\d+ |whole |entire )?([a-z]+ )?(floors?|building|hq|headquarters|site|campus|plant|company|office|offices|branches|stores))\b"),
      (3.0, 0.3, -0.5, -1.5)),
     ("a whole site affected", r"\ball (of )?(the |our )?\d[\d,.]* |\b(the )?(whole|entire) (floor|building|hq|headquarters|site|campus|plant|factory|warehouse|store|branch)\b", (1.5, 1.0, -0.5, -1.0)),
     ("many affected", rf"\b({_NUM}[,.]?\d* (remote )?{_PEOPLE})\b", (0.0, 0.0, 0.0, 0.0)),  # sized below
