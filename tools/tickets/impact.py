@@ -152,11 +152,16 @@ _REQUEST = re.compile(
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
+_INVESTIGATE = re.compile(r"\b(check|look (at|into)|investigate|fix|why|bug|broken|wrong|working)\b", re.IGNORECASE)
+
+
 def questions(text: str) -> int:
-    """How many of the author's sentences are questions."""
+    """How many of the author's sentences are questions (asking to check or fix something reports a problem)."""
     n = 0
     for s in _SENTENCE.split(text or ""):
         s = s.strip()
+        if _INVESTIGATE.search(s):
+            continue
         if s.endswith("?") or (s and _QUESTION_START.match(s) and len(s) < 200 and "?" in s):
             n += 1
     return n

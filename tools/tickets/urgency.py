@@ -130,9 +130,9 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"false positives?)\b"),
      (0.0, 0.0, 0.6, -0.3)),
     ("cosmetic / a wish",
-     (r"\b(cosmetic|minor|typo|only affects (monitoring|reports?|reporting)|just a wish|just an idea|"
+     (r"\b(cosmetic|minor|typo|annoy(ing|ance)|only affects (monitoring|reports?|reporting)|just a wish|just an idea|"
      r"a wish|nice to have|would be (lovely|nice|great|good)|only me,? not important|only test data)\b"),
-     (-1.5, -1.0, -0.3, 1.6)),
+     (-1.5, -1.0, -0.8, 2.2)),
     ("administrative request",
      (r"\b(please (change|update|send|add|remove|correct|cancel|extend)|(can|could) (you|our [\w ]{0,20}) send|"
      r"who (do|should) (i|we) contact|we need an? (signed|copy|quote|export)|needed\b|update it|"
@@ -196,6 +196,8 @@ def _cue_points(t: str) -> dict[str, np.ndarray]:
             continue
         if (rx.search(t) if name in _NEGATION_CUES else rx.search(t_pos)):
             found[name] = add
+    if "administrative request" in found:  # "the invoice is wrong, please correct it" asks for a change
+        found.pop("something is wrong", None)
     if impact.ADMIN_SIDE.search(t_pos):  # only the administrators are blocked: the guide's "admin side", not a stop
         for name in ("everyone affected", "a whole site affected", "nothing works"):
             found.pop(name, None)
