@@ -70,7 +70,7 @@ VOCABULARY: dict[str, list[tuple[str, float]]] = {
         ("saas usage", 2), ("app discovery", 2.5), ("discovered app", 2.5), ("cloud discovery", 2.5),
         ("api connector", 2.5), ("api integration", 1), ("api based", 1.5), ("instance awareness", 3),
         ("personal instance", 3), ("corporate instance", 3), ("personal account", 1.5), ("corporate tenant", 1),
-        ("tenant restriction", 3), ("oauth app", 3), ("oauth grant", 3), ("third party app", 1.5),
+        ("tenant restriction", 3), ("oauth app", 3), ("oauth grant", 3), ("oauth consent", 3), ("oauth", 1.5), ("third party app", 1.5),
         ("app governance", 3), ("app control", 2), ("cloud app control", 3), ("app risk", 2.5),
         ("risk rating", 2), ("risk score", 1), ("app catalog", 2.5), ("app catalogue", 2.5),
         ("cloud storage", 1.5), ("onedrive", 1.5), ("sharepoint", 1), ("google drive", 1.5), ("box", 1.5),

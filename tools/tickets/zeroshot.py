@@ -37,7 +37,10 @@ ENFORCEMENT_PENALTY = 1.5  # logit removed from GENERAL (chosen on TUNE)
 _ENFORCEMENT = re.compile(
     r"\b((blocked|cancell?ed|denied|refused|rejected|stopped|prevented|quarantined) by (the |your |our )?"
     r"(organi[sz]ation|policy|policies|admin|administrator|security|rule|company)|by policy|policy violation|"
-    r"block(ed)? page|not permitted|(this |the )?action (is |was )?blocked|quarantined|flagged as|"
+    r"block(ed)? page|not permitted|(this |the )?action (is |was )?blocked|quarantined|flag(s|ged)? (\w+ ){0,3}as|"
+    r"(gets?|got|getting|is|was|are|were) (blocked|stripped|quarantined|flagged) (when|while|for|as|with|by)|"
+    r"blocks? (the |our |my |all |every )?(e-?mails?|messages?|uploads?|attachments?|printing|prints?|copying|downloads?)|"
+    r"(blocked|flagged|stripped|detected) (as|with) ['\"\u201c]|rule ['\"\u201c]|"
     r"(upload|download|share|sharing|sending|send|print|printing|copy|paste)\w* (is |was |are |were |gets? |got )?"
     r"(blocked|refused|denied|cancell?ed|not allowed))\b",
     re.IGNORECASE,
