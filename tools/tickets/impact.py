@@ -100,8 +100,12 @@ _COUNT = re.compile(rf"(?<![\w#.,-])(?:~|approx\.? |about |around |some |over |m
 _ALL_OF_US = re.compile(r"\b(all|both|none) of (us|them)\b", re.IGNORECASE)
 
 
+_OUT_OF = re.compile(rf"\b({_NUM}) (?:out of|of|in|from) (?:the |our )?({_NUM})\b", re.IGNORECASE)
+
+
 def people_counts(text: str) -> list[int]:
-    """Numbers of affected people (or sites, devices) stated in the text."""
+    """Numbers of affected people (or sites, devices) stated in the text ("8 out of 60" counts 8)."""
+    text = _OUT_OF.sub(lambda m: m.group(1) + " of them", text or "")
     out = []
     for m in _COUNT.finditer(text or ""):
         raw = m.group(1) or m.group(2)
@@ -125,7 +129,8 @@ ACTIVE_EXPOSURE = re.compile(
     r"\b(anyone with the link|public(ly)? (shared|accessible|available|readable|visible|online)|(is|are|now|still|went) public|"
     r"indexed by (search engines|google)|(still|keeps?) (running|going|online|happening|downloading|copying|sending|"
     r"forwarding|uploading|public|active|live)|as we speak|right now as|in progress|ongoing|"
-    r"(being|are being|is being) (stolen|copied|exfiltrated|downloaded|leaked|forwarded|sent out)|"
+    r"(being|are being|is being) (stolen|copied|exfiltrated|downloaded|leaked|forwarded|sent out)|every few (seconds|minutes)|"
+    r"(posting|posted|sharing|shared|sending|sent|forwarding|copying)\b[^.!?\n]{0,60}\b(with|to) (\d+ |an? |the )?(external|outside|third[- ]party|public|personal|private)|"
     r"(copying|downloading|exfiltrating|forwarding) (\w+ ){0,3}(folders|files|data|records|mail|messages)|"
     r"(unknown|unregistered|unmanaged|foreign) (device|ip|address|host|location|country)|an? (address|ip|host|domain) we don'?t (know|recogni[sz]e)|"
     r"(nobody|no one) (here )?(made|did|changed|approved) (that|this|it)|(data|records|code|secrets|files) (are |is )?(now )?exposed)\b",

@@ -50,6 +50,9 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"many (users|people|employees)|several (users|people|offices|sites|teams)|dozens of|a lot of (users|people)|"
      r"(every|each) (laptop|pc|computer|machine|desk|phone|user) (in|at|on) (the )?\w+|all (our|the) \w+ (users|laptops|machines|pcs|staff))\b"),
      (0.3, 2.0, 0.0, -1.0)),
+    ("an executive affected",
+     r"\b(our|the|my) (ceo|cfo|coo|cto|ciso|cio|president|chairman|chairwoman|managing director|md|executive board|board of directors)\b",
+     (0.0, 1.0, -0.2, -0.5)),
     ("users not affected",
      r"\b((users|employees|staff|people) (are )?not (yet )?(affected|impacted)|not affected yet|no (user|business|customer) impact)\b",
      (-2.5, 0.5, 0.5, 0.0)),
@@ -95,7 +98,8 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
     ("deadline",
      (r"\b(today|tonight|tomorrow|by (monday|tuesday|wednesday|thursday|friday|"
      r"saturday|sunday|eod|end of day|\d{1,2}(:\d\d)? ?(am|pm)?|noon)|before (monday|tuesday|wednesday|thursday|friday|the)|"
-     r"deadline|due (on|by|today|tomorrow|thursday|friday)|"
+     r"deadline|due (on|by|today|tomorrow|thursday|friday)|(starts?|begins?|due|closes?|ends?|expires?|in) in (less than |under )?(\d+|an?|one|two|three) ?(h|hrs?|hours?|min|mins|minutes)\b|"
+     r"(meeting|call|presentation|demo|audit|review|flight|deadline|cut[- ]?off) (is |starts |begins )?in (\d+|an?|one|two) ?(h|hrs?|hours?|min|minutes)|"
      r"(milestone|go[- ]live|launch|release|audit|cut[- ]?off) (is |are )?(due )?(on )?(today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday)|(quarter|month|year)[- ](end|close|closing)|end of (the )?(quarter|month))\b"),
      (0.3, 1.2, 0.2, -0.7)),
     ("urgency words",
@@ -140,7 +144,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      (-1.0, -0.8, 0.0, 1.5)),
 ]
 
-SCOPES = {"everyone affected", "a whole site affected", "a team or site affected"}
+SCOPES = {"everyone affected", "a whole site affected", "a team or site affected", "an executive affected"}
 PROBLEMS = {"something is wrong", "production down / business stopped", "security breach or data exposure", "blocked", "degraded",
             "nothing works", "no workaround", "urgency words"}
 PRIORITY_POINTS = 0.8  # the customer's stated priority, towards the same urgency
@@ -155,10 +159,11 @@ _COMPILED = [(name, re.compile(rx, re.IGNORECASE), np.array(pts)) for name, rx, 
 _NEGATED = re.compile(
     r"\b(not (really |very |that |so )?(urgent|important|blocking|critical)|no rush|no hurry|no urgency|not a blocker|"
     r"(nobody|no one|nothing|no user) (is |was |got )?(blocked|affected)|"
+    r"(it'?s |it is )?not that (everyone|everybody|nobody|no one|all)( \w+){0,2}|not (every|all|everyone|everybody)( of)?( the| our)?( \w+)?|"
     r"no (workaround|fallback|other way|alternative)|without (a )?workaround)\b", re.IGNORECASE)
 _PAST = re.compile(
     r"\b((last (week|month|night|year)|yesterday|previous|earlier|recent)('s)? (outage|incident|downtime|breach|disruption)|"
-    r"(outage|incident|downtime|disruption) (of |on )?(last \w+|yesterday|earlier)|"
+    r"(outage|incident|downtime|disruption)[^.!?\n]{0,40}\b(last (week|month|year|night|time)|yesterday|earlier this \w+)|"
     r"root cause analysis|rca|post[- ]?mortem)\b", re.IGNORECASE)
 _NEGATION_CUES = {"not urgent (hedged)", "…but it matters", "no workaround"}  # read on the raw text, the others on the text without them
 

@@ -142,12 +142,13 @@ class ZeroShot:
 
 
 def logits(vocab: VocabularyEvidence, sims: dict[str, float], *, vocab_weight: float = VOCAB_WEIGHT,
-           description_weight: float = DESCRIPTION_WEIGHT, general_prior: float = GENERAL_PRIOR) -> np.ndarray:
+           description_weight: float = DESCRIPTION_WEIGHT, general_prior: float = GENERAL_PRIOR,
+           enforced: bool = False) -> np.ndarray:
     s = np.array([sims[p] for p in PRODUCTS])
     s = s - s.mean()
     v = np.array([math.log1p(vocab.scores.get(p, 0.0)) for p in PRODUCTS])
     z = vocab_weight * v + description_weight * s
-    z[PRODUCTS.index("GENERAL")] += general_prior
+    z[PRODUCTS.index("GENERAL")] += general_prior - (ENFORCEMENT_PENALTY if enforced else 0.0)
     return z
 
 
@@ -160,9 +161,6 @@ def classify_product(subject: str, content: str, *, temperature: float = TEMPERA
     """Product probabilities of a (cleaned) ticket from domain knowledge alone."""
     vocab = vocabulary_evidence(subject, content)
     sims = description_similarity(f"{subject}\n{content}")
-    z = logits(vocab, sims)
-    if enforcement(f"{subject}\n{content}"):
-        z[PRODUCTS.index("GENERAL")] -= ENFORCEMENT_PENALTY
-    p = softmax(z, temperature)
+    p = softmax(logits(vocab, sims, enforced=enforcement(f"{subject}\n{content}")), temperature)
     return ZeroShot(probabilities={k: float(v) for k, v in zip(PRODUCTS, p, strict=True)}, vocabulary=vocab,
                     similarity=sims)
