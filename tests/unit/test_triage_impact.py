@@ -84,3 +84,19 @@ def test_a_security_control_acting_on_a_business_document_is_not_a_general_ticke
     d = cls.triage("cannot mail the tender", "Every time I email the tender offer with our bank account number to the "
                    "client it is quarantined by policy. The sales assistant can send it from her machine.")
     assert d.product == "DLP"
+
+
+def test_credentials_given_to_a_fake_page_are_a_breach():
+    assert _u("fake sign-in page", "Two of our buyers typed their credentials into a fake sign-in page this morning.") \
+        == "critical"
+
+
+def test_a_closed_problem_is_low_and_a_plain_today_is_no_deadline():
+    assert _u("all good now", "The tunnel to the depot is working again, feel free to close this.") == "low"
+    assert _u("slowness", "Browsing is a bit slow today for me.") == "medium"
+
+
+def test_no_workaround_for_one_or_two_people_is_still_medium():
+    assert _u("scanner uploads", "Me and one colleague (2 of us) can't upload scans to the portal, there is no workaround.") \
+        == "medium"
+    assert _u("scanner uploads", "Nobody in any of our 30 branches can upload scans, there is no workaround.") == "critical"

@@ -130,7 +130,7 @@ ACTIVE_EXPOSURE = re.compile(
     r"indexed by (search engines|google)|(still|keeps?) (running|going|online|happening|downloading|copying|sending|"
     r"forwarding|uploading|public|active|live)|as we speak|right now as|in progress|ongoing|"
     r"(being|are being|is being) (stolen|copied|exfiltrated|downloaded|leaked|forwarded|sent out)|every few (seconds|minutes)|"
-    r"(posting|posted|sharing|shared|sending|sent|forwarding|copying)\b[^.!?\n]{0,60}\b(with|to) (\d+ |an? |the )?(external|outside|third[- ]party|public|personal|private)|"
+    r"(posting|posted|sharing|shared|sending|sent|forwarding|forwarded|copying|copied|e-?mailing|e-?mailed|uploading|uploaded)\b[^.!?\n]{0,60}\b(with|to) (\d+ |an? |the )?(external|outside|third[- ]party|public|personal|private)|"
     r"(copying|downloading|exfiltrating|forwarding) (\w+ ){0,3}(folders|files|data|records|mail|messages)|"
     r"(unknown|unregistered|unmanaged|foreign) (device|ip|address|host|location|country)|an? (address|ip|host|domain) we don'?t (know|recogni[sz]e)|"
     r"(nobody|no one) (here )?(made|did|changed|approved) (that|this|it)|(data|records|code|secrets|files) (are |is )?(now )?exposed)\b",
@@ -138,7 +138,7 @@ ACTIVE_EXPOSURE = re.compile(
 )
 SENSITIVE = re.compile(
     r"\b(salar(y|ies)|passports?|id scans?|national id|social security|patient|health|medical|payroll|"
-    r"credit cards?|card numbers|customer (data|records|files)|personal data|pii|secrets?|credentials|passwords|"
+    r"credit cards?|card numbers|customer (data|database|records|files|list)|(full|whole|entire) (customer|client|employee|user) (database|list|data)|personal data|pii|secrets?|credentials|passwords|"
     r"source code|records|mailbox|confidential|home addresses)\b",
     re.IGNORECASE,
 )

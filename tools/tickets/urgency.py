@@ -40,6 +40,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"(nobody|no one|noone|none of us|no (customer|user|employee|client)s?) (in the company |here )?(can|could|is able)|"
      r"for every (user|employee|office|location)|"
      r"none of (the |our )?(\d+ )?\w+ (can|could|is able|are able|works?)|\w+ anywhere\b|"
+     r"(nobody|no one) (in|at|on|across) (any of |all of |one of )?(the |our )?(\w+ ){0,3}(can|could|is able|are able)\b|"
      r"(nobody|no one|none of (the|our) \w+) (on|in|at|across) (the |our )?(\d+ |whole |entire )?([a-z]+ )?(floors?|building|hq|headquarters|site|campus|plant|company|office|offices|branches|stores))\b"),
      (3.0, 0.3, -0.5, -1.5)),
     ("a whole site affected", r"\ball (of )?(the |our )?\d[\d,.]* |\b(the )?(whole|entire) (floor|building|hq|headquarters|site|campus|plant|factory|warehouse|store|branch)\b", (1.5, 1.0, -0.5, -1.0)),
@@ -78,11 +79,12 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"malware (is )?spreading|spreading|active (attack|incident)|(security|pci|gdpr|privacy|data) incident|unauthori[sz]ed access|"
      r"phished|contain (it|this|the (incident|breach|leak))|in (plain ?text|clear ?text)|unprotected|"
      r"command[- ]and[- ]control|c2\b|beaconing|reportable|72 ?h|"
-     r"(unknown|unregistered|unrecogni[sz]ed|foreign) (device|login|sign[- ]?in|session|ip|location))"),
+     r"(unknown|unregistered|unrecogni[sz]ed|foreign) (device|login|sign[- ]?in|session|ip|location)|phishing (page|site|link|mail|email|campaign)|"
+     r"(entered|typed|gave|submitted) (their|his|her|my|our) (passwords?|credentials|logins?)|credentials (were |are |got )?(stolen|leaked|phished|exposed))"),
      (3.0, 0.5, -0.5, -1.5)),
     ("blocked",
      (r"\b(can'?t|cannot|can not|could not|couldn'?t|unable to|not able to|blocked|stuck|lost access|unreachable|"
-     r"(?<!not )blocked|denied|refused|rejected|fails?|failing|failed|broken|not working|doesn'?t work|don'?t work|won'?t|stopped)\b"),
+     r"(?<!not )blocked|denied|refused|rejected|(nobody|no one|none of \w+) (\w+ ){0,6}(can|could|is able|are able)|fails?|failing|failed|broken|not working|doesn'?t work|don'?t work|won'?t|stopped)\b"),
      (0.3, 0.8, 0.5, -0.8)),
     ("no workaround", r"\b(no workaround|no fallback|no other way|no alternative|without (a )?workaround)\b",
      (1.5, 1.2, -1.0, -1.0)),
@@ -96,7 +98,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"every (few|\d+) (minutes|hours)|\d+ in \d+|choppy|drops?|times? out|timeout|works?,? (just|but)|painfully)\b"),
      (-0.5, 0.6, 1.0, -0.3)),
     ("deadline",
-     (r"\b(today|tonight|tomorrow|by (monday|tuesday|wednesday|thursday|friday|"
+     (r"\b((?<!since )(?<!slow )(?<!is slow )(?<!down )(?<!started )today|tonight|tomorrow|by (monday|tuesday|wednesday|thursday|friday|"
      r"saturday|sunday|eod|end of day|\d{1,2}(:\d\d)? ?(am|pm)?|noon)|before (monday|tuesday|wednesday|thursday|friday|the)|"
      r"deadline|due (on|by|today|tomorrow|thursday|friday)|(starts?|begins?|due|closes?|ends?|expires?|in) in (less than |under )?(\d+|an?|one|two|three) ?(h|hrs?|hours?|min|mins|minutes)\b|"
      r"(meeting|call|presentation|demo|audit|review|flight|deadline|cut[- ]?off) (is |starts |begins )?in (\d+|an?|one|two) ?(h|hrs?|hours?|min|minutes)|"
@@ -137,6 +139,9 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      (r"\b(cosmetic|minor|typo|annoy(ing|ance)|only affects (monitoring|reports?|reporting)|just a wish|just an idea|"
      r"a wish|nice to have|would be (lovely|nice|great|good)|only me,? not important|only test data)\b"),
      (-1.5, -1.0, -0.8, 2.2)),
+    ("resolved / closing",
+     r"\b((issue|problem|it|this|that|everything)('s| is| was| has been| got| seems| now)( now)? (resolved|fixed|solved|sorted)|you can close|please close|(can|may) be closed|works? again|working again|back to normal)\b",
+     (-1.5, -1.2, -0.5, 2.0)),
     ("administrative request",
      (r"\b(please (change|update|send|add|remove|correct|cancel|extend)|(can|could) (you|our [\w ]{0,20}) send|"
      r"who (do|should) (i|we) contact|we need an? (signed|copy|quote|export)|needed\b|update it|"
@@ -145,7 +150,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
 ]
 
 SCOPES = {"everyone affected", "a whole site affected", "a team or site affected", "an executive affected"}
-PROBLEMS = {"something is wrong", "production down / business stopped", "security breach or data exposure", "blocked", "degraded",
+PROBLEMS = {"exposure in progress", "admin side blocked", "something is wrong", "production down / business stopped", "security breach or data exposure", "blocked", "degraded",
             "nothing works", "no workaround", "urgency words"}
 PRIORITY_POINTS = 0.8  # the customer's stated priority, towards the same urgency
 TIER_POINTS = {"enterprise": (0.3, 0.2, 0.0, -0.2), "free": (-0.3, -0.2, 0.1, 0.3)}
@@ -153,6 +158,7 @@ BASELINE = (0.0, 0.3, 0.8, 0.5)  # a ticket with no cue at all: most often a med
 QUOTED_WEIGHT = 0.3  # quoted replies, forwarded mails and pasted logs, against the author's own words
 ADMIN_POINTS = np.array([-1.5, 1.5, 0.0, -0.5])  # only administrators blocked: "the admin side fully blocked"
 EXPOSURE_POINTS = np.array([2.5, 0.0, -1.0, -1.0])  # sensitive data or access exposed or taken right now
+FEW_NO_WORKAROUND = np.array([0.0, 0.3, 0.5, -1.0])  # "no workaround" when one or a few people are affected
 REQUEST_POINTS = np.array([-0.5, -0.5, -0.3, 1.2])  # a question or a request, and no problem described
 
 _COMPILED = [(name, re.compile(rx, re.IGNORECASE), np.array(pts)) for name, rx, pts in CUES]
@@ -209,6 +215,9 @@ def _cue_points(t: str) -> dict[str, np.ndarray]:
         found["admin side blocked"] = ADMIN_POINTS
     if impact.ACTIVE_EXPOSURE.search(t_pos) and (impact.SENSITIVE.search(t_pos) or "security breach or data exposure" in found):
         found["exposure in progress"] = EXPOSURE_POINTS
+    if "resolved / closing" in found:  # the problem it names is over
+        for name in PROBLEMS:
+            found.pop(name, None)
     problems = set(found) & PROBLEMS
     # Scope measures an impact: "for everybody else" in a request or "750 users" in a quote is no outage.
     if not problems:
@@ -220,6 +229,8 @@ def _cue_points(t: str) -> dict[str, np.ndarray]:
         sizes = impact.people_counts(t_pos)
         if sizes:
             found[f"{max(sizes)} affected"] = _size_points(max(sizes))
+        if "no workaround" in found and ("one person affected" in found or (sizes and max(sizes) < 5)):
+            found["no workaround"] = FEW_NO_WORKAROUND  # one or a few people stuck: still their problem, not a stop
     return found
 
 
