@@ -71,7 +71,7 @@ def strip_instructions(text: str) -> tuple[str, list[str]]:
     lines: list[str] = []
     dropped: list[str] = []
     for line in (text or "").splitlines():  # line structure kept: quoted replies and logs are told apart by line
-        kept = []
+        kept: list[str] = []
         for s in sentences(line):
             (dropped if is_instruction(s) else kept).append(s)
         if kept or not line.strip():
