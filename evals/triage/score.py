@@ -29,7 +29,8 @@ from tools.tickets import learned, urgency, zeroshot
 DEVSET = Path(__file__).with_name("devset.jsonl")
 SECOND_SET = Path(__file__).with_name("second_set.jsonl")  # 35 tickets written after the first tuning round
 THIRD_SET = Path(__file__).with_name("third_dev.jsonl")  # 72 tickets in new voices, written for the second pass
-PROBE_SET = Path(__file__).with_name("probe_tune.jsonl")  # 30 more, TUNE only (written after the third set's misses)
+PROBE_SETS = (Path(__file__).with_name("probe_tune.jsonl"),  # 30 + 30 more, TUNE only (written after the third
+              Path(__file__).with_name("probe2_tune.jsonl"))  # set's misses had been read)
 HOLDOUT_SET = Path(__file__).with_name("fourth_holdout.jsonl")  # 36, scored once at the end of the second pass
 
 
@@ -141,7 +142,7 @@ def main() -> None:
     args = ap.parse_args()
     rows = load()
     if args.fit:
-        fit(rows + split(load(THIRD_SET), "tune") + load(PROBE_SET, split_name="tune"))
+        fit(rows + split(load(THIRD_SET), "tune") + [r for p in PROBE_SETS for r in load(p, split_name="tune")])
     for name in ("tune", "report"):
         report(f"zero-shot {name}", evaluate(split(rows, name)))
     report("zero-shot second set", evaluate(load(SECOND_SET, split_name="second")))
@@ -149,7 +150,8 @@ def main() -> None:
     report("zero-shot third set", evaluate(third))
     for name in ("tune", "report"):
         report(f"zero-shot third set {name}", evaluate(split(third, name)))
-    report("zero-shot probe set (tune)", evaluate(load(PROBE_SET, split_name="tune")))
+    for p in PROBE_SETS:
+        report(f"zero-shot {p.stem} (tune)", evaluate(load(p, split_name="tune")))
     if args.holdout:
         report("zero-shot fourth set (held out)", evaluate(load(HOLDOUT_SET, split_name="holdout")))
     if args.learned:

@@ -70,6 +70,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"(business|operations?|work) (has |have )?(stopped|halted|at a standstill)|can'?t (take|process) (card )?payments|"
      r"stopped working for (all|every)|total(ly)? (outage|down|broken)|cannot work|can'?t work|nobody can work|"
      r"(is|are|went) dead|(is|are|went|gone) offline|not responding|unresponsive|halted|lost (all )?(internet|connectivity|access)|"
+     r"(production|assembly|manufacturing|shipping|dispatch|checkout|sales|lines?|plant|factory)( lines?)?( [\w-]+){0,2} (is |are |have |has )?(been )?(stopped|halted|at a standstill|down)|"
      r"refus\w* (all )?connections|sitting idle|standstill|can'?t do (their|our|my|any) (work|job)|(can'?t|cannot) run anything|"
      r"nothing (goes|gets) (out|through)|basically offline)"),
      (2.5, 1.0, -0.5, -1.5)),
@@ -165,6 +166,8 @@ _COMPILED = [(name, re.compile(rx, re.IGNORECASE), np.array(pts)) for name, rx, 
 _NEGATED = re.compile(
     r"\b(not (really |very |that |so )?(urgent|important|blocking|critical)|no rush|no hurry|no urgency|not a blocker|"
     r"(nobody|no one|nothing|no user) (is |was |got )?(blocked|affected)|"
+    r"(no one|nobody|nothing) (is |was |has been )?(leaking|leaked|compromised|breached|exfiltrat\w*|stolen)|"
+    r"no (sign|signs|evidence|indication) of (a |any )?(breach|leak|compromise|exfiltration|attack)|"
     r"(it'?s |it is )?not that (everyone|everybody|nobody|no one|all)( \w+){0,2}|not (every|all|everyone|everybody)( of)?( the| our)?( \w+)?|"
     r"no (workaround|fallback|other way|alternative)|without (a )?workaround)\b", re.IGNORECASE)
 _PAST = re.compile(
@@ -218,6 +221,11 @@ def _cue_points(t: str) -> dict[str, np.ndarray]:
     if "resolved / closing" in found:  # the problem it names is over
         for name in PROBLEMS:
             found.pop(name, None)
+    if not (set(found) & PROBLEMS) - {"urgency words"} and {"question / how-to", "feature request / planning"} & set(found):
+        # "URGENT!!! how do I…": the shouting is about the asker's own clock, the impact is a question
+        for name in ("urgency words", "deadline"):
+            if found.pop(name, None) is not None:
+                found[f"{name} on a question (ignored)"] = np.zeros(4)
     problems = set(found) & PROBLEMS
     # Scope measures an impact: "for everybody else" in a request or "750 users" in a quote is no outage.
     if not problems:

@@ -132,7 +132,7 @@ VOCABULARY: dict[str, list[tuple[str, float]]] = {
         ("printing", 1.5), ("clipboard", 2.5), ("screenshot", 2), ("attachment", 1.5), ("outbound email", 1),
         ("email", 0.5), ("monitor mode", 2), ("block mode", 1.5), ("policy violation", 2), ("luhn", 3),
         ("source code", 1.5), ("paste site", 2), ("pastebin", 2), ("justification", 2), ("redact", 2),
-        ("gdpr", 1), ("pci", 1.5), ("hipaa", 2), ("customer data", 1), ("bank account number", 2.5), ("incident list", 2), ("incident queue", 2), ("données sensibles", 3), ("données personnelles", 3), ("datos sensibles", 3), ("datos personales", 3), ("personenbezogene daten", 3), ("sensible daten", 3), ("vertraulich", 1.5), ("confidentiel", 1.5), ("account number", 1.5), ("print job", 2), ("job cancelled by policy", 2),
+        ("gdpr", 1), ("pci", 1.5), ("hipaa", 2), ("customer data", 1), ("bank account number", 2.5), ("financial data", 2), ("incident list", 2), ("incident queue", 2), ("données sensibles", 3), ("données personnelles", 3), ("datos sensibles", 3), ("datos personales", 3), ("personenbezogene daten", 3), ("sensible daten", 3), ("vertraulich", 1.5), ("confidentiel", 1.5), ("account number", 1.5), ("print job", 2), ("job cancelled by policy", 2),
     ],
     "SSPM": [
         ("sspm", 3), ("saas security posture", 3), ("security posture", 2.5), ("posture score", 3),
@@ -144,7 +144,7 @@ VOCABULARY: dict[str, list[tuple[str, float]]] = {
         ("benchmark", 2.5), ("cis", 2), ("nist", 2), ("iso 27001", 1.5), ("soc 2", 1.5), ("compliance report", 2),
         ("compliance", 1), ("control mapping", 2), ("remediation", 1.5), ("remediate", 1.5),
         ("accepted risk", 3), ("exception", 1), ("severity", 1.5), ("mfa", 1.5), ("two factor", 1.5),
-        ("2fa", 1.5), ("legacy authentication", 2.5), ("global admin", 1.5), ("super admin", 1),
+        ("2fa", 1.5), ("legacy authentication", 2.5), ("global admin", 1.5), ("global administrator", 2), ("super admin", 1),
         ("least privilege", 2), ("guest user", 2), ("guest access", 2), ("sharing setting", 2.5),
         ("external sharing", 1.5), ("admin consent", 2.5), ("users can consent", 2.5), ("microsoft 365", 1.5),
         ("m365", 1.5), ("office 365", 1.5), ("google workspace", 1.5), ("entra", 1.5), ("azure ad", 1.5),
