@@ -41,6 +41,10 @@ _ENFORCEMENT = re.compile(
     r"(gets?|got|getting|is|was|are|were) (blocked|stripped|quarantined|flagged) (when|while|for|as|with|by)|"
     r"blocks? (the |our |my |all |every )?(e-?mails?|messages?|uploads?|attachments?|printing|prints?|copying|downloads?)|"
     r"(blocked|flagged|stripped|detected) (as|with) ['\"\u201c]|rule ['\"\u201c]|"
+    r"access denied|(app|application|site|website|page|upload|download) (is |was )?(blocked|not allowed)|"
+    # a security event (compromise, malware, an unknown actor) is about a security product, not the account
+    r"compromised|breach(ed)?|attacker|malware|ransomware|phishing|exfiltrat\w*|"
+    r"unknown (external )?(device|account|accounts|ip|location|user)|"
     r"(upload|download|share|sharing|sending|send|print|printing|copy|paste)\w* (is |was |are |were |gets? |got )?"
     r"(blocked|refused|denied|cancell?ed|not allowed))\b",
     re.IGNORECASE,
