@@ -89,7 +89,7 @@ def split_voice(text: str) -> Voice:
 _NUM = r"(?:\d{1,3}(?:[,.]\d{3})+|\d+)"
 _WHO = (r"(?:users?|people|persons?|peoples|employees|staff|colleagues|members|workers|agents|engineers|developers|"
         r"designers|testers|analysts|scientists|traders|nurses|doctors|students|teachers|lawyers|accountants|"
-        r"recruiters|operators|technicians|drivers|cashiers|hires|contractors|consultants|clerks|"
+        r"recruiters|operators|technicians|drivers|cashiers|hires|contractors|consultants|clerks|[a-z]{3,}ers|"
         r"admins|administrators|customers|clients|suppliers|partners|leute|personas|personnes|mitarbeiter|"
         r"stores|shops|branches|sites|offices|locations|plants|warehouses|terminals|tills|workstations|laptops|"
         r"machines|devices|pcs|computers|servers|of them|of us)")
@@ -120,6 +120,7 @@ def people_counts(text: str) -> list[int]:
 ADMIN_SIDE = re.compile(
     r"\b((all|both|our|the|only)( \w+){0,3} (super |global |tenant )?(admins|administrators)\b[^.!?\n]{0,60}"
     r"(locked out|can'?t|cannot|unable|fail|blocked|get|lost)|"
+    r"(console|portal)\b[^.!?\n]{0,60}\bfor (all|both|every|each)( \w+){0,3} (admins|administrators)\b|"
     r"(locked out of|can'?t (log ?in|sign in|get) (in)?to|cannot (log ?in|sign in|access)) (the |your )?"
     r"(admin|management|administration) (console|portal|ui|account))",
     re.IGNORECASE,
@@ -127,7 +128,7 @@ ADMIN_SIDE = re.compile(
 
 ACTIVE_EXPOSURE = re.compile(
     r"\b(anyone with the link|public(ly)? (shared|accessible|available|readable|visible|online)|(is|are|now|still|went) public|"
-    r"indexed by (search engines|google)|(still|keeps?) (running|going|online|happening|downloading|copying|sending|"
+    r"indexed by (search engines|google)|(is|are) continuing|(still|keeps?) (running|going|online|happening|downloading|copying|sending|"
     r"forwarding|uploading|public|active|live)|as we speak|right now as|in progress|ongoing|"
     r"(being|are being|is being) (stolen|copied|exfiltrated|downloaded|leaked|forwarded|sent out)|every few (seconds|minutes)|"
     r"public (share|link|url|bucket|repo|repository|channel|folder|page)s?|downloaded [^.!?\n]{0,40}\bby (outside|external|unknown|foreign)|"
@@ -140,7 +141,8 @@ ACTIVE_EXPOSURE = re.compile(
 SENSITIVE = re.compile(
     r"\b(salar(y|ies)|passports?|id scans?|national id|social security|patient|health|medical|payroll|"
     r"credit cards?|card numbers|customer (data|database|records|files|list)|(full|whole|entire) (customer|client|employee|user) (database|list|data)|personal data|pii|secrets?|credentials|passwords|"
-    r"source code|records|mailbox|confidential|home addresses)\b",
+    r"source code|records|mailbox|confidential|home addresses|contracts?|hr (documents|files|data|folders?)|"
+    r"\d[\d,.]* (files|documents|records|repos|repositories|mails|messages))\b",
     re.IGNORECASE,
 )
 

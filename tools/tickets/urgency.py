@@ -81,7 +81,8 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"phished|contain (it|this|the (incident|breach|leak))|in (plain ?text|clear ?text)|unprotected|"
      r"command[- ]and[- ]control|c2\b|beaconing|reportable|72 ?h|"
      r"(unknown|unregistered|unrecogni[sz]ed|foreign) (device|login|sign[- ]?in|session|ip|location)|phishing (page|site|link|mail|email|campaign)|"
-     r"(entered|typed|gave|submitted) (their|his|her|my|our) (passwords?|credentials|logins?)|credentials (were |are |got )?(stolen|leaked|phished|exposed))"),
+     r"(entered|typed|gave|submitted) (their|his|her|my|our) (passwords?|credentials|logins?)|suspicious (sign[- ]?ins?|logins?|activity|sessions?)|"
+     r"(unfamiliar|unusual|strange|foreign) (countries|country|locations?|ips?|devices?)|(it )?(wasn'?t|was not) (any of |one of )?(us|our (admins|team|people|staff))\b|credentials (were |are |got )?(stolen|leaked|phished|exposed))"),
      (3.0, 0.5, -0.5, -1.5)),
     ("blocked",
      (r"\b(can'?t|cannot|can not|could not|couldn'?t|unable to|not able to|blocked|stuck|lost access|unreachable|"
@@ -101,13 +102,15 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
     ("deadline",
      (r"\b((?<!since )(?<!slow )(?<!is slow )(?<!down )(?<!started )today|tonight|tomorrow|by (monday|tuesday|wednesday|thursday|friday|"
      r"saturday|sunday|eod|end of day|\d{1,2}(:\d\d)? ?(am|pm)?|noon)|before (monday|tuesday|wednesday|thursday|friday|the)|"
-     r"deadline|due (on|by|today|tomorrow|thursday|friday)|(starts?|begins?|due|closes?|ends?|expires?|in) in (less than |under )?(\d+|an?|one|two|three) ?(h|hrs?|hours?|min|mins|minutes)\b|"
+     r"deadline|due (on|by|today|tomorrow|thursday|friday)|(trucks?|lorries|shipments?|flights?|orders?|the last \w+) (leave|leaves|depart|departs|go out|goes out|ship|ships|close|closes) (at|by|before) \d|"
+     r"(starts?|begins?|due|closes?|ends?|expires?|in) in (less than |under )?(\d+|an?|one|two|three) ?(h|hrs?|hours?|min|mins|minutes)\b|"
      r"(meeting|call|presentation|demo|audit|review|flight|deadline|cut[- ]?off) (is |starts |begins )?in (\d+|an?|one|two) ?(h|hrs?|hours?|min|minutes)|"
      r"(milestone|go[- ]live|launch|release|audit|cut[- ]?off) (is |are )?(due )?(on )?(today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday)|(quarter|month|year)[- ](end|close|closing)|end of (the )?(quarter|month))\b"),
      (0.3, 1.2, 0.2, -0.7)),
     ("urgency words",
-     (r"(\burgent(ly)?\b|\basap\b|\bimmediately\b|\bemergency\b|\bright now\b|\bright away\b|\bescalate\b|!!|\bnow!|"
-     r"\bcall me\b|all hands|\bnow[.!])"),
+     (r"(\burgent(ly)?\b|\basap\b|\bimmediately\b|\bemergency\b|\bright away\b|\bescalate\b|!!|\bnow!|"
+     r"\b(need|needs|needed|fix|help|stop|block|do|act) (\w+ ){0,2}right now\b|right now[.!]|"
+     r"\bcall me\b|all hands|(?<!for )(?<!until )\bnow[.!])"),
      (1.2, 1.0, -0.3, -1.5)),
     # --- questions, requests, planning
     ("question / how-to",
@@ -122,7 +125,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"we plan|we want to|we'?d like)"),
      (-1.5, -1.0, -0.3, 2.0)),
     ("not urgent (hedged)",  # the author rules out a stop; whether it is a problem or a request decides the rest
-     (r"\b(not urgent|no rush|no hurry|no urgency|not (really |very |that |so )?(urgent|important|blocking|critical)|"
+     (r"\b(not urgent|no rush|no hurry|no urgency|not (really |very |that |so )?(urgent|important|blocking|critical)|not [\w]+[- ]critical|"
      r"not blocking( anyone| anybody| us| work)?|not a blocker|nobody is blocked|no one is blocked|low impact|"
      r"no (real )?(business |user )?impact|whenever you (can|get a chance|have time)|when you have time|"
      r"not the end of the world|can wait)\b"),
@@ -164,7 +167,7 @@ REQUEST_POINTS = np.array([-0.5, -0.5, -0.3, 1.2])  # a question or a request, a
 
 _COMPILED = [(name, re.compile(rx, re.IGNORECASE), np.array(pts)) for name, rx, pts in CUES]
 _NEGATED = re.compile(
-    r"\b(not (really |very |that |so )?(urgent|important|blocking|critical)|no rush|no hurry|no urgency|not a blocker|"
+    r"\b(not (really |very |that |so )?(urgent|important|blocking|critical)|not [\w]+[- ]critical|no rush|no hurry|no urgency|not a blocker|"
     r"(nobody|no one|nothing|no user) (is |was |got )?(blocked|affected)|"
     r"(no one|nobody|nothing) (is |was |has been )?(leaking|leaked|compromised|breached|exfiltrat\w*|stolen)|"
     r"no (sign|signs|evidence|indication) of (a |any )?(breach|leak|compromise|exfiltration|attack)|"

@@ -41,6 +41,7 @@ _ENFORCEMENT = re.compile(
     r"(gets?|got|getting|is|was|are|were) (blocked|stripped|quarantined|flagged) (when|while|for|as|with|by)|"
     r"blocks? (the |our |my |all |every )?(e-?mails?|messages?|uploads?|attachments?|printing|prints?|copying|downloads?)|"
     r"(blocked|flagged|stripped|detected) (as|with) ['\"\u201c]|rule ['\"\u201c]|"
+    r"(stopped|blocked|refused|rejected|bounces?|bounced) (because|due to|with|for) (of )?(the )?['\"\u201c]|"
     r"access denied|(app|application|site|website|page|upload|download) (is |was )?(blocked|not allowed)|"
     # a security event (compromise, malware, an unknown actor) is about a security product, not the account
     r"compromised|breach(ed)?|attacker|malware|ransomware|phishing|exfiltrat\w*|"
