@@ -100,3 +100,19 @@ def test_no_workaround_for_one_or_two_people_is_still_medium():
     assert _u("scanner uploads", "Me and one colleague (2 of us) can't upload scans to the portal, there is no workaround.") \
         == "medium"
     assert _u("scanner uploads", "Nobody in any of our 30 branches can upload scans, there is no workaround.") == "critical"
+
+
+def test_signatures_and_legal_disclaimers_are_not_the_ticket():
+    body = ("Could you add our new Lisbon office to the report distribution list?\n\nBest regards,\nAna\n"
+            "Facilities | Duarte Logistica\n\nDISCLAIMER: This e-mail is confidential. If received in error, notify the "
+            "sender immediately and destroy it; urgent legal action may follow any disclosure.")
+    v = impact.split_voice(body)
+    assert "Lisbon" in v.own and "immediately" not in v.own and "immediately" not in v.quoted
+    assert _u("distribution list", body) == "low"
+
+
+def test_a_deadline_in_hours_and_every_unit_of_an_organisation():
+    assert _u("tariff sheet", "The partner portal rejects our tariff upload with 'format invalid' for our pricing team; "
+              "the partner's cut-over happens in 2 hours.") == "high"
+    assert _u("no web in the wards", "Every clinic in the region has no web access since 06:40, ~2,000 staff.") \
+        == "critical"

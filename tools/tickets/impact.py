@@ -41,6 +41,13 @@ _LOG_LINE = re.compile(
     re.IGNORECASE,
 )
 _FENCE = re.compile(r"^\s*(```|~~~)")
+# a sign-off line ("Kind regards,", "Thanks", "Sent from my phone"): what follows is a signature or a disclaimer
+_SIGN_OFF = re.compile(
+    r"^\s*((kind|best|warm|many)?\s*regards|thanks( a lot| again| in advance)?|thank you|cheers|sincerely|br|mfg|"
+    r"met vriendelijke groet|cordialement|saludos|sent from my [\w ]+)[,.!\s]*$", re.IGNORECASE)
+_DISCLAIMER = re.compile(
+    r"^\s*(confidentiality notice|disclaimer|this (e-?mail|message|communication)( and any attachments?)? (is|are|may|contains?)|"
+    r"if you are not the intended recipient)", re.IGNORECASE)
 
 
 @dataclass
@@ -57,7 +64,13 @@ def split_voice(text: str) -> Voice:
     pasted: list[str] = []
     in_fence = False
     in_forward: str | bool = False
+    signed_off = False
     for line in (text or "").splitlines():
+        if _DISCLAIMER.match(line) or (signed_off and not _QUOTE_HEADER.match(line) and not _QUOTED_LINE.match(line)):
+            continue  # a signature or a legal disclaimer says nothing about this problem
+        if _SIGN_OFF.match(line) and any(x.strip() for x in own):
+            signed_off = True
+            continue
         if _FENCE.match(line):
             in_fence = not in_fence
             continue
@@ -142,7 +155,8 @@ SENSITIVE = re.compile(
     r"\b(salar(y|ies)|passports?|id scans?|national id|social security|patient|health|medical|payroll|"
     r"credit cards?|card numbers|customer (data|database|records|files|list)|(full|whole|entire) (customer|client|employee|user) (database|list|data)|personal data|pii|secrets?|credentials|passwords|"
     r"source code|records|mailbox|confidential|home addresses|contracts?|hr (documents|files|data|folders?)|"
-    r"\d[\d,.]* (files|documents|records|repos|repositories|mails|messages))\b",
+    r"\d[\d,.]* (files|documents|records|repos|repositories|mails|messages)|\d[\d,.]* ?(gb|tb|gigabytes|terabytes)|"
+    r"every (folder|file|document|mailbox))\b",
     re.IGNORECASE,
 )
 

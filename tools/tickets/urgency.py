@@ -39,7 +39,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"company[- ]wide|organi[sz]ation[- ]wide|across (the|our) (whole )?(company|organi[sz]ation)|"
      r"(nobody|no one|noone|none of us|no (customer|user|employee|client)s?) (in the company |here )?(can|could|is able)|"
      r"for every (user|employee|office|location)|"
-     r"none of (the |our )?(\d+ )?\w+ (can|could|is able|are able|works?)|\w+ anywhere\b|"
+     r"none of (the |our )?(\d+ )?(?!them\b)\w+ (can|could|is able|are able|works?)|every (single )?\w+ in the (district|company|org|organi[sz]ation|country|region|group|chain|network)|\w+ anywhere\b|"
      r"(nobody|no one) (in|at|on|across) (any of |all of |one of )?(the |our )?(\w+ ){0,3}(can|could|is able|are able)\b|"
      r"(nobody|no one|none of (the|our) \w+) (on|in|at|across) (the |our )?(\d+ |whole |entire )?([a-z]+ )?(floors?|building|hq|headquarters|site|campus|plant|company|office|offices|branches|stores))\b"),
      (3.0, 0.3, -0.5, -1.5)),
@@ -71,6 +71,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"stopped working for (all|every)|total(ly)? (outage|down|broken)|cannot work|can'?t work|nobody can work|"
      r"(is|are|went) dead|(is|are|went|gone) offline|not responding|unresponsive|halted|lost (all )?(internet|connectivity|access)|"
      r"(production|assembly|manufacturing|shipping|dispatch|checkout|sales|lines?|plant|factory)( lines?)?( [\w-]+){0,2} (is |are |have |has )?(been )?(stopped|halted|at a standstill|down)|"
+     r"(has|have|had|with) no (web|internet|network|email|e-mail|phone) (access|connection|connectivity)|"
      r"refus\w* (all )?connections|sitting idle|standstill|can'?t do (their|our|my|any) (work|job)|(can'?t|cannot) run anything|"
      r"nothing (goes|gets) (out|through)|basically offline)"),
      (2.5, 1.0, -0.5, -1.5)),
@@ -82,7 +83,8 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"command[- ]and[- ]control|c2\b|beaconing|reportable|72 ?h|"
      r"(unknown|unregistered|unrecogni[sz]ed|foreign) (device|login|sign[- ]?in|session|ip|location)|phishing (page|site|link|mail|email|campaign)|"
      r"(entered|typed|gave|submitted) (their|his|her|my|our) (passwords?|credentials|logins?)|suspicious (sign[- ]?ins?|logins?|activity|sessions?)|"
-     r"(unfamiliar|unusual|strange|foreign) (countries|country|locations?|ips?|devices?)|(it )?(wasn'?t|was not) (any of |one of )?(us|our (admins|team|people|staff))\b|credentials (were |are |got )?(stolen|leaked|phished|exposed))"),
+     r"(unfamiliar|unusual|strange|foreign) (countries|country|locations?|ips?|devices?)|(we )?(don'?t|do not|can'?t) recogni[sz]e|"
+     r"unknown (integration|app|application|process|script|account|user|actor|party)|(it )?(wasn'?t|was not) (any of |one of )?(us|our (admins|team|people|staff))\b|credentials (were |are |got )?(stolen|leaked|phished|exposed))"),
      (3.0, 0.5, -0.5, -1.5)),
     ("blocked",
      (r"\b(can'?t|cannot|can not|could not|couldn'?t|unable to|not able to|blocked|stuck|lost access|unreachable|"
@@ -100,11 +102,15 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"every (few|\d+) (minutes|hours)|\d+ in \d+|choppy|drops?|times? out|timeout|works?,? (just|but)|painfully)\b"),
      (-0.5, 0.6, 1.0, -0.3)),
     ("deadline",
-     (r"\b((?<!since )(?<!slow )(?<!is slow )(?<!down )(?<!started )today|tonight|tomorrow|by (monday|tuesday|wednesday|thursday|friday|"
+     (r"\b((due|by|before|until|deadline|must|has to|have to|needs? to|need (it|this|them)|starts?|ends?|closes?|launch\w*|"
+     r"go(es)? live|payday|hearing|meeting|exams?|audit\w*|release\w*|deliver\w*|submit\w*|filing|ship\w*|leaves?|"
+     r"on site|arrive\w*)\b[^.!?\n]{0,40}\b(today|tonight|tomorrow)|(today|tonight|tomorrow)('s|( at| by| before)? \d)|"
+     r"(today|tonight|tomorrow) (is|was) (the )?(deadline|last day|cut[- ]?off)|by (monday|tuesday|wednesday|thursday|friday|"
      r"saturday|sunday|eod|end of day|\d{1,2}(:\d\d)? ?(am|pm)?|noon)|before (monday|tuesday|wednesday|thursday|friday|the)|"
      r"deadline|due (on|by|today|tomorrow|thursday|friday)|(trucks?|lorries|shipments?|flights?|orders?|the last \w+) (leave|leaves|depart|departs|go out|goes out|ship|ships|close|closes) (at|by|before) \d|"
      r"(starts?|begins?|due|closes?|ends?|expires?|in) in (less than |under )?(\d+|an?|one|two|three) ?(h|hrs?|hours?|min|mins|minutes)\b|"
      r"(meeting|call|presentation|demo|audit|review|flight|deadline|cut[- ]?off) (is |starts |begins )?in (\d+|an?|one|two) ?(h|hrs?|hours?|min|minutes)|"
+     r"(?<!was )(?<!sent )(?<!received )\bin ([1-9]|1[0-2]|an?|one|two|three|half an) ?(h|hrs?|hours?)(?=[.!,;])|"
      r"(milestone|go[- ]live|launch|release|audit|cut[- ]?off) (is |are )?(due )?(on )?(today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday)|(quarter|month|year)[- ](end|close|closing)|end of (the )?(quarter|month))\b"),
      (0.3, 1.2, 0.2, -0.7)),
     ("urgency words",
