@@ -105,11 +105,14 @@ _WHO = (r"(?:users?|people|persons?|peoples|employees|staff|colleagues|members|w
         r"recruiters|operators|technicians|drivers|cashiers|hires|contractors|consultants|clerks|[a-z]{3,}ers|"
         r"admins|administrators|customers|clients|suppliers|partners|leute|personas|personnes|mitarbeiter|"
         r"stores|shops|branches|sites|offices|locations|plants|warehouses|terminals|tills|workstations|laptops|"
-        r"machines|devices|pcs|computers|servers|of them|of us)")
+        r"machines|devices|pcs|macs|computers|servers|of them|of us)")
 # "600 people", "~600 staff", "about 70 of them", "(12 Leute)", "the 6-person team", "19 Mac users"
 _COUNT = re.compile(rf"(?<![\w#.,-])(?:~|approx\.? |about |around |some |over |more than |nearly |almost )?({_NUM})"
                     rf"(?:\+)? (?:[a-z]+ ){{0,2}}{_WHO}\b|\b({_NUM})[- ](?:person|people|man|strong) "
                     r"(?:[a-z]+ ){0,2}(?:team|department|group|crew|office|unit)\b", re.IGNORECASE)
+# "the dev team (22)", "all the Macs in the studio (around 30)": a count in brackets after who is affected
+_BRACKETED = re.compile(rf"\((?:~|approx\.? |about |around |some |over |nearly |almost )?(?!(?:19|20)\d\d\b)({_NUM})\+?"
+                        r"(?: [a-z]+){0,2}\)", re.IGNORECASE)
 _ALL_OF_US = re.compile(r"\b(all|both|none) of (us|them)\b", re.IGNORECASE)
 
 
@@ -120,8 +123,8 @@ def people_counts(text: str) -> list[int]:
     """Numbers of affected people (or sites, devices) stated in the text ("8 out of 60" counts 8)."""
     text = _OUT_OF.sub(lambda m: m.group(1) + " of them", text or "")
     out = []
-    for m in _COUNT.finditer(text or ""):
-        raw = m.group(1) or m.group(2)
+    for m in [*_COUNT.finditer(text or ""), *_BRACKETED.finditer(text or "")]:
+        raw = m.group(1) or (m.group(2) if m.re is _COUNT else None)
         n = int(re.sub(r"[,.]", "", raw))
         if 0 < n < 10_000_000:
             out.append(n)
@@ -134,6 +137,7 @@ ADMIN_SIDE = re.compile(
     r"\b((all|both|our|the|only)( \w+){0,3} (super |global |tenant )?(admins|administrators)\b[^.!?\n]{0,60}"
     r"(locked out|can'?t|cannot|unable|fail|blocked|get|lost)|"
     r"(console|portal)\b[^.!?\n]{0,60}\bfor (all|both|every|each)( \w+){0,3} (admins|administrators)\b|"
+    r"(every|all|each|both)( \w+){0,2} (admin|administrator) accounts?\b[^.!?\n]{0,60}(suspended|locked|disabled|blocked|deleted)|"
     r"(locked out of|can'?t (log ?in|sign in|get) (in)?to|cannot (log ?in|sign in|access)) (the |your )?"
     r"(admin|management|administration) (console|portal|ui|account))",
     re.IGNORECASE,
@@ -166,7 +170,7 @@ _QUESTION_START = re.compile(
     re.IGNORECASE,
 )
 _REQUEST = re.compile(
-    r"\b(please|pls|plz|kindly|could you|can you|would you|we need|i need|we'?d like|i'?d like)\b"
+    r"\b(please|pls|plz|kindly|could you|can you|can u|could u|would you|we need|i need|we'?d like|i'?d like)\b"
     r"[^.!?\n]{0,80}\b(send|reissue|re-issue|resend|issue|share|provide|explain|show|tell|change|update|add|remove|"
     r"correct|cancel|extend|confirm|list|document|recategori[sz]e|categori[sz]e|unblock|whitelist|allow)\b",
     re.IGNORECASE,
@@ -174,7 +178,8 @@ _REQUEST = re.compile(
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
-_INVESTIGATE = re.compile(r"\b(check|look (at|into)|investigate|fix|why|bug|broken|wrong|working)\b", re.IGNORECASE)
+_INVESTIGATE = re.compile(r"\b(check|look (at|into)|investigate|fix|why|bug|broken|wrong|working|running|updating)\b",
+                         re.IGNORECASE)
 
 
 def questions(text: str) -> int:

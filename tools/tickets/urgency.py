@@ -55,7 +55,8 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"\b(our|the|my) (ceo|cfo|coo|cto|ciso|cio|president|chairman|chairwoman|managing director|md|executive board|board of directors)\b",
      (0.0, 1.0, -0.2, -0.5)),
     ("users not affected",
-     r"\b((users|employees|staff|people) (are )?not (yet )?(affected|impacted)|not affected yet|no (user|business|customer) impact)\b",
+     r"\b((users|employees|staff|people) (are )?not (yet )?(affected|impacted)|not affected yet|no (user|business|customer) impact|"
+     r"(user |users'? |staff |employee )?traffic (still |is still )?(flows|works|passes|is (fine|filtered|ok|unaffected))|traffic is still)\b",
      (-2.5, 0.5, 0.5, 0.0)),
     ("nothing works", r"\b((can'?t|cannot|unable to|can not) (\w+ ){0,4}(anything|any (website|site|page|app|application)s?)|nothing (loads|works)|blocked from everything)\b",
      (0.8, 1.2, -0.5, -1.0)),
@@ -87,7 +88,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"unknown (integration|app|application|process|script|account|user|actor|party)|(it )?(wasn'?t|was not) (any of |one of )?(us|our (admins|team|people|staff))\b|credentials (were |are |got )?(stolen|leaked|phished|exposed))"),
      (3.0, 0.5, -0.5, -1.5)),
     ("blocked",
-     (r"\b(can'?t|cannot|can not|could not|couldn'?t|unable to|not able to|blocked|stuck|lost access|unreachable|"
+     (r"\b((can'?t|cannot|can not|could not|couldn'?t|unable to|not able to)(?! (find|locate|remember|see where|tell|wait))|blocked|stuck|lost access|unreachable|"
      r"(?<!not )blocked|denied|refused|rejected|(nobody|no one|none of \w+) (\w+ ){0,6}(can|could|is able|are able)|fails?|failing|failed|broken|not working|doesn'?t work|don'?t work|won'?t|stopped)\b"),
      (0.3, 0.8, 0.5, -0.8)),
     ("no workaround", r"\b(no workaround|no fallback|no other way|no alternative|without (a )?workaround)\b",
@@ -115,8 +116,8 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      (0.3, 1.2, 0.2, -0.7)),
     ("urgency words",
      (r"(\burgent(ly)?\b|\basap\b|\bimmediately\b|\bemergency\b|\bright away\b|\bescalate\b|!!|\bnow!|"
-     r"\b(need|needs|needed|fix|help|stop|block|do|act) (\w+ ){0,2}right now\b|right now[.!]|"
-     r"\bcall me\b|all hands|(?<!for )(?<!until )\bnow[.!])"),
+     r"\b(need|needs|needed|fix|help|stop|block|do|act) (\w+ ){0,2}right now\b|"
+     r"\bcall me\b|all hands|(?<!for )(?<!until )(?<!right )\bnow[.!])"),
      (1.2, 1.0, -0.3, -1.5)),
     # --- questions, requests, planning
     ("question / how-to",
@@ -142,6 +143,9 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
     ("something is wrong",
      (r"\b(wrong|bug|error|errors|missing|empty|incorrect|not (being )?(detected|triggering|working|loading|showing|applied|enforced)|"
      r"(gets?|getting|shows?|showing|says|saying|see|seeing|receives?|throws?) (an? |the |this |error |message )?['\"\u201c]|"
+     r"(hasn'?t|has not|haven'?t|have not|didn'?t|did not|doesn'?t|does not|isn'?t|is not|won'?t) (been )?(changed|change|updated|update|"
+     r"arrived|arrive|come|worked|work|run|ran|started|start|refreshed|refresh|loaded|load|synced|sync)\b|"
+     r"not (updating|changing|running|refreshing|arriving|syncing|loading)|"
      r"returns nothing|stale|reverted|(please|pls|can (you|someone)|could (you|someone)) (\w+ )?fix|no longer (enforced|applied|working)|keeps (coming|alerting|flagging)|every day for|dropped from|fell from|"
      r"false positives?)\b"),
      (0.0, 0.0, 0.6, -0.3)),
@@ -168,6 +172,7 @@ BASELINE = (0.0, 0.3, 0.8, 0.5)  # a ticket with no cue at all: most often a med
 QUOTED_WEIGHT = 0.3  # quoted replies, forwarded mails and pasted logs, against the author's own words
 ADMIN_POINTS = np.array([-1.5, 1.5, 0.0, -0.5])  # only administrators blocked: "the admin side fully blocked"
 EXPOSURE_POINTS = np.array([2.5, 0.0, -1.0, -1.0])  # sensitive data or access exposed or taken right now
+SCOPED_STOP = np.array([0.5, 1.5, -0.5, -1.5])  # work stopped, but for a named team or a counted group only
 FEW_NO_WORKAROUND = np.array([0.0, 0.3, 0.5, -1.0])  # "no workaround" when one or a few people are affected
 REQUEST_POINTS = np.array([-0.5, -0.5, -0.3, 1.2])  # a question or a request, and no problem described
 
@@ -179,6 +184,7 @@ _NEGATED = re.compile(
     r"no (sign|signs|evidence|indication) of (a |any )?(breach|leak|compromise|exfiltration|attack)|"
     r"(it'?s |it is )?not that (everyone|everybody|nobody|no one|all)( \w+){0,2}|not (every|all|everyone|everybody)( of)?( the| our)?( \w+)?|"
     r"no (workaround|fallback|other way|alternative)|without (a )?workaround)\b", re.IGNORECASE)
+_PRODUCTION = re.compile(r"\b(production|prod|outage|customer[- ]facing|our customers|revenue)\b", re.IGNORECASE)
 _PAST = re.compile(
     r"\b((last (week|month|night|year)|yesterday|previous|earlier|recent)('s)? (outage|incident|downtime|breach|disruption)|"
     r"(outage|incident|downtime|disruption)[^.!?\n]{0,40}\b(last (week|month|year|night|time)|yesterday|earlier this \w+)|"
@@ -246,6 +252,9 @@ def _cue_points(t: str) -> dict[str, np.ndarray]:
         sizes = impact.people_counts(t_pos)
         if sizes:
             found[f"{max(sizes)} affected"] = _size_points(max(sizes))
+        team = "a team or site affected" in found or "one person affected" in found or bool(sizes and max(sizes) < 500)
+        if "production down / business stopped" in found and team and not _PRODUCTION.search(t_pos):
+            found["production down / business stopped"] = SCOPED_STOP  # "the studio can't work": that team's stop
         if "no workaround" in found and ("one person affected" in found or (sizes and max(sizes) < 5)):
             found["no workaround"] = FEW_NO_WORKAROUND  # one or a few people stuck: still their problem, not a stop
     return found

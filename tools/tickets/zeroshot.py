@@ -46,6 +46,8 @@ _ENFORCEMENT = re.compile(
     # a security event (compromise, malware, an unknown actor) is about a security product, not the account
     r"compromised|breach(ed)?|attacker|malware|ransomware|phishing|exfiltrat\w*|"
     r"unknown (external )?(device|account|accounts|ip|location|user)|"
+    # a network symptom (ping, a port, a trace) is about a network product, not the account
+    r"\bping(s|ed)?\b|\bport \d{2,5}|traceroute|packet loss|"
     r"(upload|download|share|sharing|sending|send|print|printing|copy|paste)\w* (is |was |are |were |gets? |got )?"
     r"(blocked|refused|denied|cancell?ed|not allowed))\b",
     re.IGNORECASE,
