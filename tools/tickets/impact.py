@@ -125,6 +125,8 @@ def people_counts(text: str) -> list[int]:
     out = []
     for m in [*_COUNT.finditer(text or ""), *_BRACKETED.finditer(text or "")]:
         raw = m.group(1) or (m.group(2) if m.re is _COUNT else None)
+        if not raw:
+            continue
         n = int(re.sub(r"[,.]", "", raw))
         if 0 < n < 10_000_000:
             out.append(n)
