@@ -150,6 +150,7 @@ ACTIVE_EXPOSURE = re.compile(
     r"indexed by (search engines|google)|(is|are) continuing|(still|keeps?) (running|going|online|happening|downloading|copying|sending|"
     r"forwarding|uploading|public|active|live)|as we speak|right now as|in progress|ongoing|"
     r"(being|are being|is being) (stolen|copied|exfiltrated|downloaded|leaked|forwarded|sent out)|every few (seconds|minutes)|"
+    r"and counting|(deleting|wiping|encrypting|deleted|wiped|encrypted) (\w+ ){0,3}(files|folders|data|records|mailboxes|documents)|"
     r"public (share|link|url|bucket|repo|repository|channel|folder|page)s?|downloaded [^.!?\n]{0,40}\bby (outside|external|unknown|foreign)|"
     r"(posting|posted|sharing|shared|sending|sent|forwarding|forwarded|copying|copied|e-?mailing|e-?mailed|uploading|uploaded)\b[^.!?\n]{0,60}\b(with|to) (\d+ |an? |the )?(external|outside|third[- ]party|public|personal|private)|"
     r"(copying|downloading|exfiltrating|forwarding) (\w+ ){0,3}(folders|files|data|records|mail|messages)|"

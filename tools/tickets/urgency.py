@@ -33,7 +33,7 @@ _PEOPLE = r"(?:users?|people|employees|staff|persons?|agents|engineers|developer
 CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
     # --- scope
     ("everyone affected",
-     (r"\b(every(one|body)|all (of )?(our |the )?(users|employees|staff|people|admins|administrators|locations|offices|sites|branches|stores|remote)|"
+     (r"\b(every(one|body)|all (of )?(our |the )?(users|employees|staff|people|admins|administrators|locations|offices|sites|branches|stores|remote|customers|clients)|"
      r"every (single )?(user|employee|staff member|person|office|site|location|branch|customer)|worldwide|globally|"
      r"whole (company|organi[sz]ation|org|tenant|business)|entire (company|organi[sz]ation|org|business|tenant)|"
      r"company[- ]wide|organi[sz]ation[- ]wide|across (the|our) (whole )?(company|organi[sz]ation)|"
@@ -71,7 +71,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"(business|operations?|work) (has |have )?(stopped|halted|at a standstill)|can'?t (take|process) (card )?payments|"
      r"stopped working for (all|every)|total(ly)? (outage|down|broken)|cannot work|can'?t work|nobody can work|"
      r"(is|are|went) dead|(is|are|went|gone) offline|not responding|unresponsive|halted|lost (all )?(internet|connectivity|access)|"
-     r"(production|assembly|manufacturing|shipping|dispatch|checkout|sales|lines?|plant|factory)( lines?)?( [\w-]+){0,2} (is |are |have |has )?(been )?(stopped|halted|at a standstill|down)|"
+     r"(production|assembly|manufacturing|shipping|dispatch|checkout|sales|orders|payments|bookings|deliveries|lines?|plant|factory)( lines?)?( [\w-]+){0,2} (is |are |have |has )?(been )?(stopped|halted|at a standstill|down)|"
      r"(has|have|had|with) no (web|internet|network|email|e-mail|phone) (access|connection|connectivity)|"
      r"refus\w* (all )?connections|sitting idle|standstill|can'?t do (their|our|my|any) (work|job)|(can'?t|cannot) run anything|"
      r"nothing (goes|gets) (out|through)|basically offline)"),
@@ -95,7 +95,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      (1.5, 1.2, -1.0, -1.0)),
     ("workaround",
      (r"\b(workaround|work around|meanwhile|in the meantime|for now|temporar(il)?y|as a fallback|fallback|"
-     r"retry|retries|reconnect|manually|partly helps|can (still )?use|instead|so i'?m using|so we'?re using|"
+     r"(?<!can't )(?<!cannot )(?<!unable to )(?<!not )(retry|retries|reconnect|re-?run(ning)? (it )?works|re-?trying (it )?works)|manually|partly helps|can (still )?use|instead|so i'?m using|so we'?re using|"
      r"(i|we) (can )?use \w+ (for now|until)|i'?ll (paste|use|send|email|do it)|(emailing|sending) (this|it) instead)\b"),
      (-1.5, -0.8, 2.0, 0.3)),
     ("degraded",
@@ -108,7 +108,8 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"on site|arrive\w*)\b[^.!?\n]{0,40}\b(today|tonight|tomorrow)|(today|tonight|tomorrow)('s|( at| by| before)? \d)|"
      r"(today|tonight|tomorrow) (is|was) (the )?(deadline|last day|cut[- ]?off)|by (monday|tuesday|wednesday|thursday|friday|"
      r"saturday|sunday|eod|end of day|\d{1,2}(:\d\d)? ?(am|pm)?|noon)|before (monday|tuesday|wednesday|thursday|friday|the)|"
-     r"deadline|due (on|by|today|tomorrow|thursday|friday)|(trucks?|lorries|shipments?|flights?|orders?|the last \w+) (leave|leaves|depart|departs|go out|goes out|ship|ships|close|closes) (at|by|before) \d|"
+     r"deadline|due (on|by|today|tomorrow|thursday|friday)|"
+     r"(?<!since )(?<!last )(?<!until )(monday|tuesday|wednesday|thursday|friday|saturday|sunday) (morning|afternoon|evening|noon|at \d)|(trucks?|lorries|shipments?|flights?|orders?|the last \w+) (leave|leaves|depart|departs|go out|goes out|ship|ships|close|closes) (at|by|before) \d|"
      r"(starts?|begins?|due|closes?|ends?|expires?|in) in (less than |under )?(\d+|an?|one|two|three) ?(h|hrs?|hours?|min|mins|minutes)\b|"
      r"(meeting|call|presentation|demo|audit|review|flight|deadline|cut[- ]?off) (is |starts |begins )?in (\d+|an?|one|two) ?(h|hrs?|hours?|min|minutes)|"
      r"(?<!was )(?<!sent )(?<!received )\bin ([1-9]|1[0-2]|an?|one|two|three|half an) ?(h|hrs?|hours?)(?=[.!,;])|"
