@@ -125,7 +125,7 @@ def fit(rows: list[dict[str, Any]]) -> None:
     print(f"product: best on tune acc={best[0] / len(tune):.3f} nll={best[1] / len(tune):.3f} "
           f"description_weight={best[2]} general_prior={best[3]} temperature={best[4]}")
     best_u = None
-    for t in (0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 2.0, 2.5):
+    for t in (0.4, 0.5, 0.6, 0.7, 0.8, 1.0, 1.2, 1.4, 1.6, 2.0, 2.5):
         nll = 0.0
         for (_, _, u, _), r in zip(feats, tune, strict=True):
             z = u / t
