@@ -140,6 +140,7 @@ ADMIN_SIDE = re.compile(
     r"(locked out|can'?t|cannot|unable|fail|blocked|get|lost)|"
     r"(console|portal)\b[^.!?\n]{0,60}\bfor (all|both|every|each)( \w+){0,3} (admins|administrators)\b|"
     r"(every|all|each|both)( \w+){0,2} (admin|administrator) accounts?\b[^.!?\n]{0,60}(suspended|locked|disabled|blocked|deleted)|"
+    r"(support|admin|management|billing) (portal|console|site)\b[^.!?\n]{0,60}\b(for )?(all of us|our admins|our team|us)\b|"
     r"(locked out of|can'?t (log ?in|sign in|get) (in)?to|cannot (log ?in|sign in|access)) (the |your )?"
     r"(admin|management|administration) (console|portal|ui|account))",
     re.IGNORECASE,

@@ -43,7 +43,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"(nobody|no one) (in|at|on|across) (any of |all of |one of )?(the |our )?(\w+ ){0,3}(can|could|is able|are able)\b|"
      r"(nobody|no one|none of (the|our) \w+) (on|in|at|across) (the |our )?(\d+ |whole |entire )?([a-z]+ )?(floors?|building|hq|headquarters|site|campus|plant|company|office|offices|branches|stores))\b"),
      (3.0, 0.3, -0.5, -1.5)),
-    ("a whole site affected", r"\ball (of )?(the |our )?\d[\d,.]* |\b(the )?(whole|entire) (floor|building|hq|headquarters|site|campus|plant|factory|warehouse|store|branch)\b", (1.5, 1.0, -0.5, -1.0)),
+    ("a whole site affected", r"\ball (of )?(the |our )?\d[\d,.]* |\b(the )?(whole|entire) (floor|building|hq|headquarters|site|campus|plant|factory|warehouse|store|branch|hospital|school|network)\b", (1.5, 1.0, -0.5, -1.0)),
     ("many affected", rf"\b({_NUM}[,.]?\d* (remote )?{_PEOPLE})\b", (0.0, 0.0, 0.0, 0.0)),  # sized below
     ("a team or site affected",
      (r"\b((whole|entire|all the|all of the|all our) (\w+ ){0,2}(team|department|dept|division|floor|office|branch|site|plant|factory|call cent(er|re)|contact cent(er|re)|helpdesk|service desk|warehouse|store|hospital|campus)|"
@@ -72,7 +72,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"stopped working for (all|every)|total(ly)? (outage|down|broken)|cannot work|can'?t work|nobody can work|"
      r"(is|are|went) dead|(is|are|went|gone) offline|not responding|unresponsive|halted|lost (all )?(internet|connectivity|access)|"
      r"(production|assembly|manufacturing|shipping|dispatch|checkout|sales|orders|payments|bookings|deliveries|lines?|plant|factory)( lines?)?( [\w-]+){0,2} (is |are |have |has )?(been )?(stopped|halted|at a standstill|down)|"
-     r"(has|have|had|with) no (web|internet|network|email|e-mail|phone) (access|connection|connectivity)|"
+     r"(has|have|had|with) no (web|internet|network|email|e-mail|phone) (access|connection|connectivity)|(have|has) no (telemetry|visibility|control)|"
      r"refus\w* (all )?connections|sitting idle|standstill|can'?t do (their|our|my|any) (work|job)|(can'?t|cannot) run anything|"
      r"nothing (goes|gets) (out|through)|basically offline)"),
      (2.5, 1.0, -0.5, -1.5)),
@@ -116,7 +116,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"(milestone|go[- ]live|launch|release|audit|cut[- ]?off) (is |are )?(due )?(on )?(today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday)|(quarter|month|year)[- ](end|close|closing)|end of (the )?(quarter|month))\b"),
      (0.3, 1.2, 0.2, -0.7)),
     ("urgency words",
-     (r"(\burgent(ly)?\b|\basap\b|\bimmediately\b|\bemergency\b|\bright away\b|\bescalate\b|!!|\bnow!|"
+     (r"(\bcritical infrastructure\b|\bpatient safety\b|\blife[- ]safety\b|\bsafety risk\b|\burgent(ly)?\b|\basap\b|\bimmediately\b|\bemergency\b|\bright away\b|\bescalate\b|!!|\bnow!|"
      r"\b(need|needs|needed|fix|help|stop|block|do|act) (\w+ ){0,2}right now\b|"
      r"\bcall me\b|all hands|(?<!for )(?<!until )(?<!right )\bnow[.!])"),
      (1.2, 1.0, -0.3, -1.5)),
@@ -164,6 +164,8 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      (-1.0, -0.8, 0.0, 1.5)),
 ]
 
+STOPS = {"production down / business stopped", "blocked", "nothing works", "no workaround", "exposure in progress",
+         "security breach or data exposure"}
 SCOPES = {"everyone affected", "a whole site affected", "a team or site affected", "an executive affected"}
 PROBLEMS = {"exposure in progress", "admin side blocked", "something is wrong", "production down / business stopped", "security breach or data exposure", "blocked", "degraded",
             "nothing works", "no workaround", "urgency words"}
@@ -178,19 +180,26 @@ FEW_NO_WORKAROUND = np.array([0.0, 0.3, 0.5, -1.0])  # "no workaround" when one 
 REQUEST_POINTS = np.array([-0.5, -0.5, -0.3, 1.2])  # a question or a request, and no problem described
 
 _COMPILED = [(name, re.compile(rx, re.IGNORECASE), np.array(pts)) for name, rx, pts in CUES]
+_COMPILED_BY_NAME = {name: rx for name, rx, _ in _COMPILED}
 _NEGATED = re.compile(
     r"\b(not (really |very |that |so )?(urgent|important|blocking|critical)|not [\w]+[- ]critical|no rush|no hurry|no urgency|not a blocker|"
-    r"(nobody|no one|nothing|no user) (is |was |got )?(blocked|affected)|"
+    r"(nobody|no one|nothing|no user) (is |was |got )?(blocked|affected)|every(one|body) else|"
+    r"breach(es|ed|ing)? (of )?(our |the |an? |their )?(\d+ ?h )?(\w+ )?(sla|slas|contract|promise|target|commitment|agreement|deadline|"
+    r"response time|obligations?)|(sla|contract|promise) breach(es)?|"
     r"(no one|nobody|nothing) (is |was |has been )?(leaking|leaked|compromised|breached|exfiltrat\w*|stolen)|"
     r"no (sign|signs|evidence|indication) of (a |any )?(breach|leak|compromise|exfiltration|attack)|"
     r"(it'?s |it is )?not that (everyone|everybody|nobody|no one|all)( \w+){0,2}|not (every|all|everyone|everybody)( of)?( the| our)?( \w+)?|"
     r"no (workaround|fallback|other way|alternative)|without (a )?workaround)\b", re.IGNORECASE)
+_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
+_IMPACTED = re.compile(r"\b(affected|impacted|idle|stuck|waiting|sitting|lost|without|on paper|by hand|missing|complain\w*|"
+                       r"onboard\w*|new hires|starting)\b", re.IGNORECASE)
 _PRODUCTION = re.compile(r"\b(production|prod|outage|customer[- ]facing|our customers|revenue)\b", re.IGNORECASE)
 _PAST = re.compile(
     r"\b((last (week|month|night|year)|yesterday|previous|earlier|recent)('s)? (outage|incident|downtime|breach|disruption)|"
     r"(outage|incident|downtime|disruption)[^.!?\n]{0,40}\b(last (week|month|year|night|time)|yesterday|earlier this \w+)|"
     r"root cause analysis|rca|post[- ]?mortem)\b", re.IGNORECASE)
-_NEGATION_CUES = {"not urgent (hedged)", "…but it matters", "no workaround"}  # read on the raw text, the others on the text without them
+# read on the raw text, the others on the text without the negations
+_NEGATION_CUES = {"not urgent (hedged)", "…but it matters", "no workaround", "one person affected"}
 
 
 def _size_points(n: int) -> np.ndarray:
@@ -242,6 +251,8 @@ def _cue_points(t: str) -> dict[str, np.ndarray]:
         for name in ("urgency words", "deadline"):
             if found.pop(name, None) is not None:
                 found[f"{name} on a question (ignored)"] = np.zeros(4)
+    if {"everyone affected", "a whole site affected"} & set(found):
+        found.pop("a team or site affected", None)  # the wider scope subsumes the team
     problems = set(found) & PROBLEMS
     # Scope measures an impact: "for everybody else" in a request or "750 users" in a quote is no outage.
     if not problems:
@@ -250,9 +261,15 @@ def _cue_points(t: str) -> dict[str, np.ndarray]:
         if impact.is_request(t_pos) and not {"question / how-to", "administrative request"} & set(found):
             found["a question or request"] = REQUEST_POINTS
     elif not {"everyone affected", "a whole site affected"} & set(found):  # a stated number of people sizes the scope
-        sizes = impact.people_counts(t_pos)
+        # counted only where the sentence describes the impact ("40 of 85 people can't…"), not an inventory
+        sizes = [n for sent in _SENTENCES.split(t_pos) if _IMPACTED.search(sent) or any(
+            _COMPILED_BY_NAME[name].search(sent) for name in PROBLEMS if name in _COMPILED_BY_NAME)
+            for n in impact.people_counts(sent)]
         if sizes:
-            found[f"{max(sizes)} affected"] = _size_points(max(sizes))
+            pts = _size_points(max(sizes))
+            if max(sizes) >= 500 and not set(found) & STOPS:  # many people with a wrong number or a slow page: no stop
+                pts = _size_points(100)
+            found[f"{max(sizes)} affected"] = pts
         team = "a team or site affected" in found or "one person affected" in found or bool(sizes and max(sizes) < 500)
         if "production down / business stopped" in found and team and not _PRODUCTION.search(t_pos):
             found["production down / business stopped"] = SCOPED_STOP  # "the studio can't work": that team's stop
