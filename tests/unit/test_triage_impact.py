@@ -116,3 +116,11 @@ def test_a_deadline_in_hours_and_every_unit_of_an_organisation():
               "the partner's cut-over happens in 2 hours.") == "high"
     assert _u("no web in the wards", "Every clinic in the region has no web access since 06:40, ~2,000 staff.") \
         == "critical"
+
+
+def test_an_sla_breach_is_not_a_security_breach_and_an_inventory_is_not_an_impact():
+    d = cls.triage("replies held", "The returns desk (6 agents) can't send replies with order numbers, the rule holds "
+                   "them; we are breaching our 24h response SLA today.")
+    assert "security breach or data exposure" not in d.urgency_cues and d.urgency == "high"
+    assert _u("licence count off", "The console counts 2,900 used seats, our directory has 2,300 users. Can you check "
+              "before the next invoice?") == "medium"

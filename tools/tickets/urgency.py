@@ -104,10 +104,12 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      (-0.5, 0.6, 1.0, -0.3)),
     ("deadline",
      (r"\b((due|by|before|until|deadline|must|has to|have to|needs? to|need (it|this|them)|starts?|ends?|closes?|launch\w*|"
-     r"go(es)? live|payday|hearing|meeting|exams?|audit\w*|release\w*|deliver\w*|submit\w*|filing|ship\w*|leaves?|"
+     r"go(es)? live|payday|hearing|meeting|exams?|audit\w*|release\w*|deliver\w*|submit\w*|filing|ship\w*|leaves?|sla|breach\w*|"
      r"on site|arrive\w*)\b[^.!?\n]{0,40}\b(today|tonight|tomorrow)|(today|tonight|tomorrow)('s|( at| by| before)? \d)|"
      r"(today|tonight|tomorrow) (is|was) (the )?(deadline|last day|cut[- ]?off)|by (monday|tuesday|wednesday|thursday|friday|"
-     r"saturday|sunday|eod|end of day|\d{1,2}(:\d\d)? ?(am|pm)?|noon)|before (monday|tuesday|wednesday|thursday|friday|the)|"
+     r"saturday|sunday|eod|end of day|\d{1,2}(:\d\d)? ?(am|pm)?|noon)|before (monday|tuesday|wednesday|thursday|friday)|before the (\w+ ){0,2}(deadline|meeting|audit|cut[- ]?off|launch|release|"
+     r"go[- ]live|end of|weekend|holidays?|board|review|hearing|exams?|close|closing|start|shift|flight|trucks?|visit|market|"
+     r"\w+ (opens|starts|closes|begins|ends|arrives|leaves))|"
      r"deadline|due (on|by|today|tomorrow|thursday|friday)|"
      r"(?<!since )(?<!last )(?<!until )(monday|tuesday|wednesday|thursday|friday|saturday|sunday) (morning|afternoon|evening|noon|at \d)|(trucks?|lorries|shipments?|flights?|orders?|the last \w+) (leave|leaves|depart|departs|go out|goes out|ship|ships|close|closes) (at|by|before) \d|"
      r"(starts?|begins?|due|closes?|ends?|expires?|in) in (less than |under )?(\d+|an?|one|two|three) ?(h|hrs?|hours?|min|mins|minutes)\b|"
@@ -184,8 +186,7 @@ _COMPILED_BY_NAME = {name: rx for name, rx, _ in _COMPILED}
 _NEGATED = re.compile(
     r"\b(not (really |very |that |so )?(urgent|important|blocking|critical)|not [\w]+[- ]critical|no rush|no hurry|no urgency|not a blocker|"
     r"(nobody|no one|nothing|no user) (is |was |got )?(blocked|affected)|every(one|body) else|"
-    r"breach(es|ed|ing)? (of )?(our |the |an? |their )?(\d+ ?h )?(\w+ )?(sla|slas|contract|promise|target|commitment|agreement|deadline|"
-    r"response time|obligations?)|(sla|contract|promise) breach(es)?|"
+
     r"(no one|nobody|nothing) (is |was |has been )?(leaking|leaked|compromised|breached|exfiltrat\w*|stolen)|"
     r"no (sign|signs|evidence|indication) of (a |any )?(breach|leak|compromise|exfiltration|attack)|"
     r"(it'?s |it is )?not that (everyone|everybody|nobody|no one|all)( \w+){0,2}|not (every|all|everyone|everybody)( of)?( the| our)?( \w+)?|"
@@ -194,6 +195,10 @@ _SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
 _IMPACTED = re.compile(r"\b(affected|impacted|idle|stuck|waiting|sitting|lost|without|on paper|by hand|missing|complain\w*|"
                        r"onboard\w*|new hires|starting)\b", re.IGNORECASE)
 _PRODUCTION = re.compile(r"\b(production|prod|outage|customer[- ]facing|our customers|revenue)\b", re.IGNORECASE)
+# an SLA breach is a deadline, not a security breach
+_SLA_BREACH = re.compile(
+    r"\b(breach(es|ed|ing)? (of )?(our |the |an? |their )?(\d+ ?h )?(\w+ )?(sla|slas|contract|promise|target|commitment|"
+    r"agreement|deadline|response time|obligations?)|(sla|contract|promise) breach(es)?)\b", re.IGNORECASE)
 _PAST = re.compile(
     r"\b((last (week|month|night|year)|yesterday|previous|earlier|recent)('s)? (outage|incident|downtime|breach|disruption)|"
     r"(outage|incident|downtime|disruption)[^.!?\n]{0,40}\b(last (week|month|year|night|time)|yesterday|earlier this \w+)|"
@@ -228,6 +233,7 @@ def _cue_points(t: str) -> dict[str, np.ndarray]:
     """Points of every impact cue found in one voice of the ticket (name -> points)."""
     t = (t or "").replace("\u2019", "'")
     # negated urgency ("not urgent", "no rush") is its own cue and must not also read as "urgent"
+    t = _SLA_BREACH.sub(" a service deadline ", t)
     t_pos = _PAST.sub(" a report on a past event ", _NEGATED.sub(" ", t))
     found: dict[str, np.ndarray] = {}
     for name, rx, add in _COMPILED:
