@@ -6,12 +6,21 @@ Urgency is read from the IMPACT a ticket describes, never from its product:
 - severity: production down or business stopped, a security breach or data
   exposure in progress, blocked, degraded (slow, intermittent);
 - a workaround (or explicitly none), a deadline;
-- versus a question, a how-to, a feature request, planning or cosmetics.
+- versus a question, a how-to, a feature request, planning, cosmetics, a
+  resolved problem or a report on a past outage;
+- hedges ("not urgent", "nobody is blocked") rule out a stop; "…, but <a
+  consequence>" keeps the problem a problem.
 
-Each cue adds points to some of the four urgencies (``critical``, ``high``,
-``medium``, ``low``); the customer's stated priority and tier are weak
-evidence. A softmax (temperature fitted on the tune third of the dev set)
-turns the points into calibrated probabilities.
+The text is first split by :mod:`tools.tickets.impact` into the author's own
+words and quoted/forwarded/pasted material (which counts ``QUOTED_WEIGHT``);
+the reader also supplies people counts, the admin side, exposure in progress
+and question/request detection. Each cue adds points to some of the four
+urgencies (``critical``, ``high``, ``medium``, ``low``), with a few
+interactions (scope only with a problem; a stop scoped to a team is high;
+"no workaround" for one or two people stays medium); the customer's stated
+priority and tier are weak evidence. A softmax (temperature chosen on TUNE)
+turns the points into calibrated probabilities. All weights were chosen on
+TUNE sets only (see evals/triage/README.md).
 """
 
 from __future__ import annotations
