@@ -29,13 +29,14 @@ from tools.tickets import learned, urgency, zeroshot
 DEVSET = Path(__file__).with_name("devset.jsonl")
 SECOND_SET = Path(__file__).with_name("second_set.jsonl")  # 35 tickets written after the first tuning round
 THIRD_SET = Path(__file__).with_name("third_dev.jsonl")  # 72 tickets in new voices, written for the second pass
-PROBE_SETS = (Path(__file__).with_name("probe_tune.jsonl"),  # 7 x 30 more, TUNE only (written after the third
+PROBE_SETS = (Path(__file__).with_name("probe_tune.jsonl"),  # 8 x 30 more, TUNE only (written after the third
               Path(__file__).with_name("probe2_tune.jsonl"),  # set's misses had been read; the third
               Path(__file__).with_name("probe3_tune.jsonl"),  # implies the product by the symptom only,
               Path(__file__).with_name("probe4_tune.jsonl"),  # the fourth comes from an MSP, with signatures;
               Path(__file__).with_name("probe5_tune.jsonl"),  # the fifth is lowercase, mobile, non-native;
               Path(__file__).with_name("probe6_tune.jsonl"),  # the sixth buries the impact in logs and replies;
-              Path(__file__).with_name("probe7_tune.jsonl"))  # the seventh sits on the level boundaries)
+              Path(__file__).with_name("probe7_tune.jsonl"),  # the seventh sits on the level boundaries, the
+              Path(__file__).with_name("probe8_tune.jsonl"))  # eighth implies the product by the symptom again)
 HOLDOUT_SET = Path(__file__).with_name("fourth_holdout.jsonl")  # 36, scored once at the end of the second pass
 
 

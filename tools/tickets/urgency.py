@@ -58,7 +58,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      (r"\b((whole|entire|all the|all of the|all our) (\w+ ){0,2}(team|department|dept|division|floor|office|branch|site|plant|factory|call cent(er|re)|contact cent(er|re)|helpdesk|service desk|warehouse|store|hospital|campus)|"
      r"\w+ (team|department|dept|division|office|floor|branch|plant)( \([^)]*\))? (is |are )?(blocked|stuck|unable|can'?t|cannot|could not|lost|loses|gets)|"
      r"many (users|people|employees)|several (users|people|offices|sites|teams)|dozens of|a lot of (users|people)|"
-     r"(every|each) (laptop|pc|computer|machine|desk|phone|user) (in|at|on) (the )?\w+|all (our|the) \w+ (users|laptops|machines|pcs|staff))\b"),
+     r"(every|each) (laptop|pc|computer|machine|desk|phone|user) (in|at|on) (the )?\w+|(the )?(whole|entire) (\w+ ){0,2}(line|shift|fleet)|all (our|the) \w+ (users|laptops|machines|pcs|staff))\b"),
      (0.3, 2.0, 0.0, -1.0)),
     ("an executive affected",
      r"\b(our|the|my) (ceo|cfo|coo|cto|ciso|cio|president|chairman|chairwoman|managing director|md|executive board|board of directors)\b",
@@ -82,6 +82,8 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"(is|are|went) dead|(is|are|went|gone) offline|not responding|unresponsive|halted|lost (all )?(internet|connectivity|access)|"
      r"(production|assembly|manufacturing|shipping|dispatch|checkout|sales|orders|payments|bookings|deliveries|lines?|plant|factory)( lines?)?( [\w-]+){0,2} (is |are |have |has )?(been )?(stopped|halted|at a standstill|down)|"
      r"(has|have|had|with) no (web|internet|network|email|e-mail|phone) (access|connection|connectivity)|(have|has) no (telemetry|visibility|control)|"
+     r"(customers|clients|patients|guests|citizens) (can'?t|cannot|are unable to) (order|buy|pay|book|log ?in|sign in|reach|access|use|check ?out)|"
+     r"(we )?receive no (mail|e-?mail|orders|calls|payments)|"
      r"refus\w* (all )?connections|sitting idle|standstill|can'?t do (their|our|my|any) (work|job)|(can'?t|cannot) run anything|"
      r"nothing (goes|gets) (out|through)|basically offline)"),
      (2.5, 1.0, -0.5, -1.5)),
@@ -104,12 +106,12 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      (1.5, 1.2, -1.0, -1.0)),
     ("workaround",
      (r"\b(workaround|work around|meanwhile|in the meantime|for now|temporar(il)?y|as a fallback|fallback|"
-     r"(?<!can't )(?<!cannot )(?<!unable to )(?<!not )(retry|retries|reconnect|re-?run(ning)? (it )?works|re-?trying (it )?works)|manually|partly helps|can (still )?use|instead|so i'?m using|so we'?re using|"
+     r"(?<!can't )(?<!cannot )(?<!unable to )(?<!not )(retry|retries|reconnect|re-?run(ning)? (it )?works|re-?trying (it )?works)|manually|partly helps|can (still )?use|instead(?! of)|so i'?m using|so we'?re using|"
      r"(i|we) (can )?use \w+ (for now|until)|i'?ll (paste|use|send|email|do it)|(emailing|sending) (this|it) instead)\b"),
      (-1.5, -0.8, 2.0, 0.3)),
     ("degraded",
      (r"\b(slow|slowly|slower|latency|intermittent(ly)?|from time to time|sometimes|occasionally|sporadic(ally)?|flaky|"
-     r"every (few|\d+) (minutes|hours)|\d+ in \d+|choppy|drops?|times? out|timeout|works?,? (just|but)|painfully)\b"),
+     r"every (few|\d+) (minutes|hours)|(\d+|many|several|a few|multiple) times (a|per) (day|hour)|\d+ in \d+|choppy|drops?|times? out|timeout|works?,? (just|but)|painfully)\b"),
      (-0.5, 0.6, 1.0, -0.3)),
     ("deadline",
      (r"\b((due|by|before|until|deadline|must|has to|have to|needs? to|need (it|this|them)|starts?|ends?|closes?|launch\w*|"
@@ -119,7 +121,8 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"saturday|sunday|eod|end of day|\d{1,2}(:\d\d)? ?(am|pm)?|noon)|before (monday|tuesday|wednesday|thursday|friday)|before the (\w+ ){0,2}(deadline|meeting|audit|cut[- ]?off|launch|release|"
      r"go[- ]live|end of|weekend|holidays?|board|review|hearing|exams?|close|closing|start|shift|flight|trucks?|visit|market|"
      r"\w+ (opens|starts|closes|begins|ends|arrives|leaves))|"
-     r"deadline|due (on|by|today|tomorrow|thursday|friday)|"
+     r"deadline|due (on|by|today|tomorrow|thursday|friday)|miss(es)? the (trucks?|deadline|cut[- ]?off|flight|window|boat)|"
+     r"(presents?|presentation|meeting|review|call|demo|audit|hearing|board|exam)\b[^.!?\n]{0,50}\bat \d{1,2}(:\d\d)? ?(am|pm|h|o'?clock)\b|"
      r"(?<!since )(?<!last )(?<!until )(monday|tuesday|wednesday|thursday|friday|saturday|sunday) (morning|afternoon|evening|noon|at \d)|(trucks?|lorries|shipments?|flights?|orders?|the last \w+) (leave|leaves|depart|departs|go out|goes out|ship|ships|close|closes) (at|by|before) \d|"
      r"(starts?|begins?|due|closes?|ends?|expires?|in) in (less than |under )?(\d+|an?|one|two|three) ?(h|hrs?|hours?|min|mins|minutes)\b|"
      r"(meeting|call|presentation|demo|audit|review|flight|deadline|cut[- ]?off) (is |starts |begins )?in (\d+|an?|one|two) ?(h|hrs?|hours?|min|minutes)|"
@@ -144,7 +147,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"we plan|we want to|we'?d like)"),
      (-1.5, -1.0, -0.3, 2.0)),
     ("not urgent (hedged)",  # the author rules out a stop; whether it is a problem or a request decides the rest
-     (r"\b(not urgent|no rush|no hurry|no urgency|not (really |very |that |so )?(urgent|important|blocking|critical)|not [\w]+[- ]critical|"
+     (r"\b(not urgent|nothing (is |that'?s )?urgent|no rush|no hurry|no urgency|not (really |very |that |so )?(urgent|important|blocking|critical)|not [\w]+[- ]critical|"
      r"not blocking( anyone| anybody| us| work)?|not a blocker|nobody is blocked|no one is blocked|low impact|"
      r"no (real )?(business |user )?impact|whenever you (can|get a chance|have time)|when you have time|"
      r"not the end of the world|can wait)\b"),
@@ -158,6 +161,8 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"(hasn'?t|has not|haven'?t|have not|didn'?t|did not|doesn'?t|does not|isn'?t|is not|won'?t) (been )?(changed|change|updated|update|"
      r"arrived|arrive|come|worked|work|run|ran|started|start|refreshed|refresh|loaded|load|synced|sync)\b|"
      r"not (updating|changing|running|refreshing|arriving|syncing|loading)|"
+     r"keeps? (showing|asking|failing|dropping|flagging|logging|disconnecting|crashing|freezing)|"
+     r"nothing (has )?changed on our (side|end)|without any change on our|"
      r"returns nothing|stale|reverted|(please|pls|can (you|someone)|could (you|someone)) (\w+ )?fix|no longer (enforced|applied|working)|keeps (coming|alerting|flagging)|every day for|dropped from|fell from|"
      r"false positives?)\b"),
      (0.0, 0.0, 0.6, -0.3)),
@@ -194,7 +199,7 @@ _COMPILED = [(name, re.compile(rx, re.IGNORECASE), np.array(pts)) for name, rx, 
 _COMPILED_BY_NAME = {name: rx for name, rx, _ in _COMPILED}
 _NEGATED = re.compile(
     r"\b(not (really |very |that |so )?(urgent|important|blocking|critical)|not [\w]+[- ]critical|no rush|no hurry|no urgency|not a blocker|"
-    r"(nobody|no one|nothing|no user) (is |was |got )?(blocked|affected)|every(one|body) else|"
+    r"(nobody|no one|nothing|no user) (is |was |got )?(blocked|affected)|every(one|body) else|nothing (is |that'?s )?urgent|"
 
     r"(no one|nobody|nothing) (is |was |has been )?(leaking|leaked|compromised|breached|exfiltrat\w*|stolen)|"
     r"no (sign|signs|evidence|indication) of (a |any )?(breach|leak|compromise|exfiltration|attack)|"
@@ -266,6 +271,10 @@ def _cue_points(t: str) -> dict[str, np.ndarray]:
         for name in ("urgency words", "deadline"):
             if found.pop(name, None) is not None:
                 found[f"{name} on a question (ignored)"] = np.zeros(4)
+    if {"security breach or data exposure", "exposure in progress"} & set(found):  # "how do we stop it?" mid-incident
+        for name in ("question / how-to", "a question or request"):
+            if found.pop(name, None) is not None:
+                found["a question about a live incident (ignored)"] = np.zeros(4)
     if {"everyone affected", "a whole site affected"} & set(found):
         found.pop("a team or site affected", None)  # the wider scope subsumes the team
     problems = set(found) & PROBLEMS
