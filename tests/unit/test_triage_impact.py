@@ -124,3 +124,20 @@ def test_an_sla_breach_is_not_a_security_breach_and_an_inventory_is_not_an_impac
     assert "security breach or data exposure" not in d.urgency_cues and d.urgency == "high"
     assert _u("licence count off", "The console counts 2,900 used seats, our directory has 2,300 users. Can you check "
               "before the next invoice?") == "medium"
+
+
+def test_unsure_products_are_general_and_middling_ones_are_guesses_flagged_for_a_human():
+    from evals.triage.score import PROBE_SETS
+
+    rows = [r for p in PROBE_SETS for r in load(p, split_name="tune")] + load(THIRD_SET)
+    band = 0
+    for r in rows:
+        d = cls.triage(r["subject"], r["content"], priority=r.get("priority"), tier=r.get("tier"))
+        if d.product_confidence < cls.UNSURE_PRODUCT:
+            assert d.product == "GENERAL" and d.needs_human and "Needs a human" in cls.reasoning(d)
+        elif d.product_confidence < cls.NEEDS_HUMAN_PRODUCT:
+            band += 1
+            assert d.product == d.product_guess and d.needs_human and "Needs a human" in cls.reasoning(d)
+        else:
+            assert d.product == d.product_guess
+    assert band >= 1
