@@ -56,10 +56,11 @@ def test_seven_point_dip_in_ar1_noise_gets_both_edges() -> None:
     assert {56, 63} <= set(res.candidates) | set(res.short_candidates)
 
 
-@pytest.mark.parametrize(("phi", "depth", "least"), [(0.0, 4.0, 24), (0.3, 5.0, 21), (0.5, 6.0, 17)])
+@pytest.mark.parametrize(("phi", "depth", "least"), [(0.0, 4.0, 22), (0.3, 5.0, 21), (0.5, 6.0, 17)])
 def test_short_dips_are_found_with_both_edges(phi: float, depth: float, least: int) -> None:
-    # 30 series each: a 7-point dip of `depth` noise sd; measured 89 / 79 / 67 of 100
-    # (binary segmentation alone: 4 / 9 / 9 of 100)
+    # 30 series each, a 7-point dip or bump of `depth` noise sd: 25 / 24 / 21 found now
+    # (dips only, on 100 seeds: 89 / 79 / 67 of 100;
+    #  binary segmentation alone: 4 / 9 / 9 of 100)
     found = 0
     for seed in range(30):
         rng = np.random.default_rng(seed)
