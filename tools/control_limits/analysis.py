@@ -86,6 +86,7 @@ def _propose(
     seeded = seeded_select(scan, Z.shape[0], pens / (scale * scale), max_cps, rows_mask=search)
     return raw, [sorted(c) for c in merge_short(raw, seeded, scan.min_size)]
 
+
 def _analyze_batch(
     M: np.ndarray,
     *,

@@ -15,13 +15,17 @@ as used with seeded intervals in the paper): among the intervals whose best
 split gains more than the penalty, the **shortest** is taken, its split becomes
 a change point, every interval containing it is discarded, and so on, at most
 ``max_cps`` times — a short interval around one edge of a dip wins over a long
-one spanning both.  An interval whose best split lies at the edge of the
-positions it admits (``min_size`` from its ends) is not used unless that end is
-the series' end: the interval's length, not the data, placed such a split, and
-taking it would put the edge of a dip a few points off.  The gains are on the same search input (series in robust
-long-run noise units) and compared with the same penalty as the binary
-segmentation.  (The paper's greedy selection — largest gain first — was
-measured too and is worse on the dev sets, see docs/benchmarks.md.)
+one spanning both.  Picks are at least ``min_size`` (``SHORT_STAGE`` in the
+pipeline) apart, but inside an interval a split only needs ``INNER`` points on
+each side, so the second edge of a short dip can still be isolated once the
+intervals holding the first are gone (outliers are already clipped in the
+search input).  An interval whose best split lies at the edge of the positions
+it admits is not used unless that end is the series' end: the interval's
+length, not the data, placed such a split.  The gains are on the same search
+input (series in robust long-run noise units) and compared with the same
+penalty as the binary segmentation.  (The paper's greedy selection — largest
+gain first — was measured too and is worse on the dev sets, see
+docs/benchmarks.md.)
 
 In the pipeline (:mod:`.analysis`) these proposals *augment* the greedy binary
 segmentation (whose picks stay exactly ruptures'): a seeded pick at least
@@ -39,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: Ratio of successive interval lengths (the paper's ``a``; 1/√2 keeps the cost ~ n·log n).
+#: Ratio of successive interval lengths (the paper's ``a``, in [1/2, 1); cost ~ n·log n / log(1/a)).
 DECAY = 0.5
 #: Shortest temporary regime the seeded search proposes (a week of daily points).
 SHORT_STAGE = 7
@@ -54,14 +58,14 @@ def seeded_intervals(n: int, min_len: int, decay: float | None = None) -> list[t
     k = 0
     seen: set[int] = set()
     while True:
-        length = int(math.ceil(n * decay**k))
+        length = math.ceil(n * decay**k)
         if length < min_len:
             break
         k += 1
         if length in seen:
             continue
         seen.add(length)
-        count = 2 * int(math.ceil(n / length)) - 1
+        count = 2 * math.ceil(n / length) - 1
         if count == 1 or length >= n:
             starts = np.array([0], dtype=np.int64)
             length = n
