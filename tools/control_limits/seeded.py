@@ -49,6 +49,8 @@ DECAY = 0.5
 SHORT_STAGE = 7
 #: Fewest points on each side of a split inside a seeded interval.
 INNER = 2
+#: Gain cells computed at once (rows × positions of one scale), ~16 MB of float32.
+_CELLS = 4_000_000
 
 
 def seeded_intervals(n: int, min_len: int, decay: float | None = None) -> list[tuple[np.ndarray, int]]:
@@ -167,14 +169,18 @@ def seeded_scan(Z: np.ndarray, L: np.ndarray, min_size: int, search: np.ndarray 
         ok &= search
     groups = []
     for n in np.unique(L[ok]).tolist():
-        rows = np.flatnonzero(ok & (L == n))
-        gain, where, s, e = _scan_group(Z[rows], int(n), min(INNER, m))
-        if gain.shape[1] == 0:
-            continue
-        # intervals narrowest first (left to right within a scale): the first
-        # live interval of a row is then the narrowest over the penalty
-        order = np.lexsort((s, e - s))
-        groups.append((rows, gain[:, order], where[:, order], s[order], e[order]))
+        same = np.flatnonzero(ok & (L == n))
+        # a scale's gains take ~2n cells per row: bound the working set on long series
+        step = max(1, _CELLS // (2 * int(n) + 1))
+        for lo in range(0, same.size, step):
+            rows = same[lo : lo + step]
+            gain, where, s, e = _scan_group(Z[rows], int(n), min(INNER, m))
+            if gain.shape[1] == 0:
+                continue
+            # intervals narrowest first (left to right within a scale): the first
+            # live interval of a row is then the narrowest over the penalty
+            order = np.lexsort((s, e - s))
+            groups.append((rows, gain[:, order], where[:, order], s[order], e[order]))
     return SeededScan(groups, m)
 
 
