@@ -70,7 +70,7 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     subjects.scopes = _scopes(links, cat, q)
     kpis = list(links.kpis)
     if (not kpis and len(links.weak_kpis) == 1 and len(links.weak_kpis[0]) == 1
-            and (links.stations or links.regions or _RANK.search(q))):
+            and (links.stations or links.regions or links.maybe_unknown or links.ambiguous or _RANK.search(q))):
         kpis = list(links.weak_kpis[0])
     plan = QueryPlan(operation="out_of_scope", subjects=subjects, kpis=kpis, window=tp.window)
     if tp.relative:
@@ -114,6 +114,12 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             plan.notes.append(f"pending:{wanted}")  # "I meant <station>" then answers the question that was asked
         plan.operation = "unknown"
         return plan
+    if (links.ambiguous and links.ambiguous[0][0] == "station" and op in ("rank", "compare") and plan.kpis
+            and len(links.ambiguous[0][2]) >= 2 and not links.stations):
+        # "which reservoir had the most bursts": the places that word names, side by side
+        plan.subjects.scopes = [ScopeRef(level="station", code=c, name=cat.stations.get(c)) for c in links.ambiguous[0][2]]
+        plan.operation = "compare"
+        return plan
     if links.ambiguous and op not in ("ticket_classify",):
         kind, text, cands = links.ambiguous[0]
         labels = [f"{c} ({cat.stations[c]})" if kind == "station" and c in cat.stations else c for c in cands]
@@ -123,6 +129,8 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                                            question=f"“{text}” matches several {kind}s: {', '.join(labels)}. Which one did you mean?")
         plan.operation = "clarify"
         return plan
+    if op in ("lookup", "explain", "compare", "report") and plan.kpis and (missing := _not_measured(plan, cat)):
+        return missing
     asks_kpi = op in ("rank", "compare", "lookup", "explain") or (op == "attention" and not _ATTENTION.search(q))
     if op in ("rank", "compare", "lookup", "explain", "attention") and not plan.kpis and not any(
             n.startswith("wanted:") for n in plan.notes):
@@ -250,6 +258,28 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if _ATTENTION.search(q) or re.search(r"\b(kpis?|dashboard)\b", q, _I):
         return "attention"
     return "out_of_scope"
+
+
+def _not_measured(plan: QueryPlan, cat: Catalog) -> QueryPlan | None:
+    """A KPI asked at a station that does not report it (a sewage plant has no supply availability): say so and ask
+    which of the stations that do report it was meant, instead of an empty series."""
+    kpi = plan.kpis[0]
+    for scope in plan.subjects.scopes:
+        if scope.level != "station" or not scope.code or (where := cat.unmeasured(kpi, scope.code)) is None:
+            continue
+        name = cat.kpis.get(kpi, [kpi])[0]
+        here = f"{scope.code} ({cat.stations.get(scope.code, scope.code)})"
+        if not where:
+            question = f"There is no {name} data at {here} (nor anywhere else yet)."
+        else:
+            listed = ", ".join(f"{c} ({cat.stations.get(c, c)})" for c in where[:12]) + ("…" if len(where) > 12 else "")
+            question = f"There is no {name} data at {here}; it is reported at {listed}. Which one did you mean?"
+        plan.notes.append(f"pending:{plan.operation}")
+        plan.subjects.scopes = [x for x in plan.subjects.scopes if x is not scope]
+        plan.clarification = Clarification(kind="station", candidates=list(where), question=question)
+        plan.operation = "clarify"
+        return plan
+    return None
 
 
 _OK_EVERYWHERE = re.compile(r"\b(?:ok|okay|fine|healthy|on\s+(?:target|track))\s+(?:everywhere|across|at\s+all|in\s+all|"
