@@ -113,6 +113,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             f"is {f(sm.cl)} with natural process limits {f(sm.lcl)}–{f(sm.ucl)} (state: {sm.state}).", ev_series,
         )
         limit = k.lower_limit if k.higher_is_better else k.upper_limit
+        if level != "station" and k.aggregation == "sum":
+            limit = None  # a configured limit is per station: a region's or the company's total is not held to it
         if limit is not None and sm.latest_value is not None and (
                 sm.latest_value < limit if k.higher_is_better else sm.latest_value > limit):
             s.say(f"That is {'below the configured lower' if k.higher_is_better else 'above the configured upper'} "

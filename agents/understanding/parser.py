@@ -86,6 +86,9 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     op = _operation(q, plan, links, cat, tp)
     plan.operation = op
     unknown = list(links.unknown)
+    if plan.subjects.commits and op == "changelog":  # "the MQTT ack batching commit": MQTT is a word of its message
+        said = " ".join(cat.commit_messages.get(c, "") for c in plan.subjects.commits).lower()
+        unknown = [u for u in unknown if not (u.kind == "station" and u.text.lower() in said)]
     if op in ("lookup", "explain", "compare", "rank", "attention", "report") or (op == "out_of_scope" and kpis):
         unknown += links.maybe_unknown
     if op in ("ticket_classify", "ticket_similar") and plan.ticket_text is not None:
@@ -242,6 +245,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         if not plan.kpis:
             if _RANK.search(q) and not s.scopes:
                 return _rank(q, plan, cat)
+            if re.match(r"\W*who(?:'s|\s+is|\s+are|\s+was)?\b", q, _I) and not _ATTENTION.search(q):
+                return "out_of_scope"  # "who is on call at <site>?": people are not in the data
             return "attention"
         if _WHY.search(q):
             return "explain"
@@ -283,7 +288,8 @@ def _not_measured(plan: QueryPlan, cat: Catalog) -> QueryPlan | None:
 
 
 _OK_EVERYWHERE = re.compile(r"\b(?:ok|okay|fine|healthy|on\s+(?:target|track))\s+(?:everywhere|across|at\s+all|in\s+all|"
-                            r"for\s+all)\b", _I)
+                            r"for\s+all)\b|\b(?:below|under|above|over|short\s+of|missing|off|behind|meeting|"
+                            r"miss(?:es|ed)?)\s+(?:the\s+|its\s+|our\s+|their\s+)?(?:goal|target)s?\b", _I)
 
 
 def _rank(q: str, plan: QueryPlan, cat: Catalog) -> Operation:
