@@ -91,7 +91,7 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         unknown = [u for u in unknown if not (u.kind == "station" and u.text.lower() in said)]
     if op in ("lookup", "explain", "compare", "rank", "attention", "report") or (op == "out_of_scope" and kpis):
         unknown += links.maybe_unknown
-    if op in ("ticket_classify", "ticket_similar") and plan.ticket_text is not None:
+    if op in ("ticket_classify", "ticket_similar", "runbook_search") and plan.ticket_text is not None:
         unknown = [u for u in unknown if u.kind in ("ticket",)]
         plan.subjects, plan.kpis, plan.service_metrics = Subjects(), [], []  # the pasted text is data, not names
     if op == "ticket_stats":
@@ -155,6 +155,10 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     s = plan.subjects
     if _ACTION.search(q):
         return "out_of_scope"  # read-only: actions (deleting, booking, deploying…) are not something it does
+    if _RUNBOOK.search(q) and not s.tickets and not _REPORT.search(q):
+        topic = " ".join(_RUNBOOK_WORDS.sub(" ", q).split()).strip(" ?.!\"'“”:") or q
+        plan.ticket_text = TicketText(subject=topic[:200], content=q)
+        return "runbook_search"  # "find the runbook for a burst main": the organisation's runbooks, by meaning
     # Ticket text to classify is data: read it first and never look for names in it.
     if _CLASSIFY.search(q) and not s.tickets:
         plan.ticket_text = _pasted_ticket(q)
@@ -285,6 +289,13 @@ def _not_measured(plan: QueryPlan, cat: Catalog) -> QueryPlan | None:
         plan.operation = "clarify"
         return plan
     return None
+
+
+_RUNBOOK = re.compile(r"\b(run\s?books?|playbooks?|sops?|standard operating procedures?|procedures?\s+(?:for|to|when|on)|"
+                      r"how\s+(?:do|should|can)\s+(?:i|we)\s+(?:handle|deal\s+with|respond\s+to|fix|troubleshoot)|"
+                      r"what\s+(?:do|should)\s+(?:i|we)\s+do\s+(?:when|if|about))\b", _I)
+_RUNBOOK_WORDS = re.compile(r"\b(find|show|give|get|me|the|a|an|is|there|any|which|what|our|for|to|about|on|please|"
+                            r"run\s?books?|playbooks?|sops?|procedures?|documents?|docs?)\b", _I)
 
 
 _OK_EVERYWHERE = re.compile(r"\b(?:ok|okay|fine|healthy|on\s+(?:target|track))\s+(?:everywhere|across|at\s+all|in\s+all|"
