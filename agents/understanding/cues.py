@@ -23,10 +23,10 @@ _ATTENTION = re.compile(r"\battention\b|\bneeds?\s+(?:a\s+)?look|\bwhat(?:'s| is
 _WHY = re.compile(r"\b(why|caus\w*|root[- ]cause|what changed|what happened|explain\w*|behind|due to|reason|"
                   r"drop\w*|fell|fall\w*|decline\w*|rose|rise|rising|spik\w*|jump\w*|surg\w*|worse\w*|degrad\w*|"
                   r"tank\w*|plummet\w*|went (?:up|down)|deteriorat\w*|broke|broken)\b", _I)
-_CHANGELOG = re.compile(r"\b(deploy\w*|releas\w*|rollouts?|roll(?:ed)? out|rollbacks?|rolled back|shipped|ship|"
+_CHANGELOG = re.compile(r"\b(deploy\w*|releas\w*|rollouts?|roll(?:ed)? out|rollbacks?|rolled back|shipped|ship|pushed|"
                         r"commits?|committed|merged|config(?:uration)?\s+changes?|changed\s+(?:the\s+)?config\w*|"
                         r"changelog|change log|who changed|what changed in|depend\w*|call|"
-                        r"(?:any(?:thing)?|recent|latest|new)\s+changes?|changed\s+(?:in|on|to)|changes\s+(?:to|in|on)|"
+                        r"(?:any(?:thing)?|recent|latest|last|new)\s+changes?|changed\s+(?:in|on|to)|changes\s+(?:to|in|on)|"
                         r"upstream|downstream|calls)\b", _I)
 _BLAME = re.compile(r"\b(broke|break|breaking|caus\w*|responsible|led to|culprit|blame\w*|why)\b", _I)  # → correlate
 _DEPENDS = re.compile(r"\b(depend\w*|upstream|downstream|calls?)\b", _I)
