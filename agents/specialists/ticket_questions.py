@@ -95,7 +95,7 @@ async def _sla(s: StepScope, plan: QueryPlan) -> None:
 async def runbooks(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     """The runbooks (and past-incident summaries) nearest to what the user asked about, best first."""
     topic = plan.ticket_text.subject if plan.ticket_text else ""
-    query = (plan.ticket_text.content if plan.ticket_text else "") or topic
+    query = topic or (plan.ticket_text.content if plan.ticket_text else "")  # the topic, without "find the runbook"
     got = await s.tool("search", search, query=query, k=3, kinds=("runbook", "incident_summary"))
     if got is None:
         return

@@ -156,7 +156,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if _ACTION.search(q):
         return "out_of_scope"  # read-only: actions (deleting, booking, deploying…) are not something it does
     if _RUNBOOK.search(q) and not s.tickets and not _REPORT.search(q):
-        topic = " ".join(_RUNBOOK_WORDS.sub(" ", q).split()).strip(" ?.!\"'“”:") or q
+        topic = " ".join(_RUNBOOK_WORDS.sub(" ", _RUNBOOK.sub(" ", q)).split()).strip(" ?.!\"'“”:") or q
         plan.ticket_text = TicketText(subject=topic[:200], content=q)
         return "runbook_search"  # "find the runbook for a burst main": the organisation's runbooks, by meaning
     # Ticket text to classify is data: read it first and never look for names in it.
