@@ -115,7 +115,7 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
         start = (monday - dt.timedelta(days=7) if unit == "week" else
                  (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1) if unit == "month" else
                  dt.date(today.year - 1, 1, 1))
-        return _win(start, today, f"this {unit} and the {unit} before"), None, m
+        return _win(start, today, f"this {unit} and the {unit} before", grain="month" if unit == "year" else unit), None, m  # one value per period, side by side
     if m := re.search(r"\b(?:the\s+)?day\s+before\s+yesterday\b", q):
         d = today - dt.timedelta(days=2)
         return _win(d, d, "the day before yesterday", single=True), None, m

@@ -477,6 +477,8 @@ CASES += [
     (W, "how do we handle rising effluent BOD at glatt?", {"op": "runbook_search", "text": True}),
     (W, "runbook for telemetry backlog", {"op": "runbook_search", "text": True}),
     (W, "is NRW below target everywhere?", {"op": "attention", "kpi": "NRW_PCT"}),
+    (W, "complaints at moos this month vs last month", {"op": "lookup", "at": ["MOS"], "grain": "month", "win": ("2026-10-01", "2026-11-20")}),
+    (W, "complaints at hardhof this week vs last week", {"op": "lookup", "at": ["HRD"], "grain": "week", "win": ("2026-11-09", "2026-11-20")}),
     (D, "any stations where dispatch reliability is below goal?", {"op": "attention", "kpi": "TECH_DISPATCH_RELIABILITY"}),
     (D, "who pushed the last change to payments?", {"op": "changelog", "svc": ["payments"]}),
     (D, "find the runbook for checkout errors", {"op": "runbook_search", "text": True}),
