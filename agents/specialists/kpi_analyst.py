@@ -43,6 +43,16 @@ def _window(context: ThreadContext, today: dt.date, *, after: int = 7) -> tuple[
     return shown_end - dt.timedelta(days=29), shown_end
 
 
+def _asked_point(signals: list[Any], plan: QueryPlan | None) -> Any | None:
+    """The latest bad beyond-limits point inside the window the user asked about (None without a window)."""
+    w = plan.window if plan else None
+    if w is None or not w.explicit:
+        return None
+    inside = [x for x in signals if x.rule == "beyond_limits" and x.state in ("warning", "critical")
+              and w.start <= x.date <= w.end]
+    return inside[-1] if inside else None
+
+
 async def _scope_signals(s: StepScope, ctx: ThreadContext, level: str) -> None:
     """The KPIs of one scope's own series (a station, or a region's aggregate) in warning or critical."""
     got = await s.tool("active_signals", active_signals, station=ctx.get("station"), region=ctx.get("region"),
@@ -138,7 +148,13 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 s.say(f"{len(bad)} warning/critical signal(s) in the window; the latest on {last.date} "
                       f"({last.rule}, {last.state}).", ev_signals)
         explaining = (plan.operation == "explain") if plan else ctx.get("intent") == "why_kpi"
-        if explaining and series.shift is None:
+        if explaining and series.shift is None and (point := _asked_point(series.signals, plan)) is not None:
+            # "why did it drop yesterday?": a single point beyond the limits on the asked day is what to explain
+            s.say(f"There is no stage change: the value on {point.date} ({f(point.value)}) is a single point beyond "
+                  f"the natural process limits ({point.rule}, {point.state}). Explaining from that day.",
+                  ev_signals or ev_series)
+            ctx["onset"] = point.date.isoformat()
+        elif explaining and series.shift is None:
             await q.shift_at_any_distance(s, plan, ctx, k.code, level, code, end)
         if series.chart is not None:
             await deps.recorder.emit("chart", {"title": f"{k.name} — {series.scope.label}",

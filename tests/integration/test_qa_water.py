@@ -182,3 +182,9 @@ async def test_named_kpi_against_its_goal_everywhere(t, limwa):
     assert re.search(r"Non-revenue water at UTL is warning since 2026-10-0\d \(stage centre [\d.]+ short of the "
                      r"configured goal 15", a), a
     assert not any(f"Non-revenue water at {c} is" in a for c, v in means.items() if v < 14), a
+
+
+async def test_why_a_single_day_dropped_explains_that_day(t):
+    a = await t.ask("why did supply uptime drop at Geneve yesterday")
+    assert "the value on 2026-11-29 (97.20%) is a single point beyond the natural process limits" in a, a
+    assert "no onset to explain" not in a and "no related services configured" in a, a
