@@ -15,7 +15,7 @@ from agents.plan import (
     TicketText,
     UnknownName,
 )
-from agents.understanding.catalog import Catalog
+from agents.understanding.catalog import Catalog, fold
 from agents.understanding.cues import (
     _ACTION,
     _ATTENTION,
@@ -117,8 +117,10 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             plan.notes.append(f"pending:{wanted}")  # "I meant <station>" then answers the question that was asked
         plan.operation = "unknown"
         return plan
-    if (links.ambiguous and links.ambiguous[0][0] == "station" and op in ("rank", "compare") and plan.kpis
-            and len(links.ambiguous[0][2]) >= 2 and not links.stations):
+    if (links.ambiguous and links.ambiguous[0][0] == "station" and plan.kpis and len(links.ambiguous[0][2]) >= 2
+            and not links.stations and (op in ("rank", "compare") or (op == "lookup" and re.search(
+                rf"\b(?:all|every|each|both)\s+(?:of\s+)?(?:the\s+|our\s+)?{re.escape(links.ambiguous[0][1])}|"
+                rf"\b{re.escape(links.ambiguous[0][1])}s\b", fold(q), _I)))):
         # "which reservoir had the most bursts": the places that word names, side by side
         plan.subjects.scopes = [ScopeRef(level="station", code=c, name=cat.stations.get(c)) for c in links.ambiguous[0][2]]
         plan.operation = "compare"
