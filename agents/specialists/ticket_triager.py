@@ -105,7 +105,7 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 names = ", ".join(t.external_id for t in sug.similar_tickets[:3])
                 s.say(f"Similar resolved tickets: {names}.", *sug_records[:1])
             elif plan is not None and plan.operation == "ticket_similar":
-                s.say("No similar resolved ticket was found.", *sug_records[:1])
+                s.say("No similar resolved ticket was found.", *(sug_records[:1] or records[:1]))
             if sug.runbooks:
                 s.say(f"Matching runbook: {sug.runbooks[0].title}.", *sug_records[1:2] or sug_records[:1])
             s.data["draft_reply"] = sug.draft
