@@ -98,6 +98,9 @@ def _ticket_filters(q: str) -> Filters:
     f.priority = [p for p in PRIORITIES if re.search(rf"\b{p}(?:[- ]priority)?\b", low) and p != "free"]
     if not f.priority and re.search(r"\burgent\b", low):
         f.priority = ["critical", "high"]
+    for n in re.findall(r"\bp([1-4])s?\b", low):  # helpdesk priorities as people say them: P1 … P4
+        if (p := PRIORITIES[int(n) - 1]) not in f.priority:
+            f.priority.append(p)
     from store.models import PRODUCTS  # the ticket products the data model knows
 
     f.product = [p for p in PRODUCTS if re.search(rf"\b{p}\b", q, _I) and p != "GENERAL"]

@@ -70,7 +70,8 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     subjects.scopes = _scopes(links, cat, q)
     kpis = list(links.kpis)
     if (not kpis and len(links.weak_kpis) == 1 and len(links.weak_kpis[0]) == 1
-            and (links.stations or links.regions or links.maybe_unknown or links.ambiguous or _RANK.search(q))):
+            and (links.stations or links.regions or links.maybe_unknown or links.ambiguous or _RANK.search(q)
+                 or (_HOW_DOING.search(q) and not links.services))):  # "how are we doing on effluent?"
         kpis = list(links.weak_kpis[0])
     plan = QueryPlan(operation="out_of_scope", subjects=subjects, kpis=kpis, window=tp.window)
     if tp.relative:
@@ -293,6 +294,8 @@ def _not_measured(plan: QueryPlan, cat: Catalog) -> QueryPlan | None:
     return None
 
 
+_HOW_DOING = re.compile(r"\bhow\s+(?:is|are|was|were|did|has|have)\b.*\b(doing|going|looking|perform\w*|trend\w*)\b|"
+                        r"\b(?:doing|performing)\s+(?:on|with)\b|\btrends?\b", _I)
 _RUNBOOK = re.compile(r"\b(run\s?books?|playbooks?|sops?|standard operating procedures?|procedures?\s+(?:for|to|when|on)|"
                       r"how\s+(?:do|should|can)\s+(?:i|we)\s+(?:handle|deal\s+with|respond\s+to|fix|troubleshoot)|"
                       r"what\s+(?:do|should)\s+(?:i|we)\s+do\s+(?:when|if|about))\b", _I)
