@@ -134,7 +134,7 @@ def catalog_answer(q: str, cat: Catalog) -> str | None:
     """The organisation's own lists, when that is what was asked (no tool needed: it is the catalog)."""
     m = CATALOG_ASK.search(q)
     if not m or re.search(r"\b(attention|need\w*|warning|critical|red|worst|best|wrong|signals?|alert\w*|breach\w*|"
-                          r"drop\w*|why|changed?|deploy\w*)\b", q, _I):
+                          r"drop\w*|why|changed?|deploy\w*|goals?|targets?|below|above|under|short\s+of|missing)\b", q, _I):
         return None
     what = m.group(1).lower()
     if what in ("kpis", "metrics"):

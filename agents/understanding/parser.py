@@ -245,10 +245,10 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             plan.order = "worst"
             plan.limit = max(1, min(len(cat.stations if plan.group_by == "station" else cat.regions), 1000))
             return "rank"
+        if plan.kpis and _OK_EVERYWHERE.search(q) and not (s.scopes and s.scopes[0].level == "station"):
+            return "attention"  # "is fleet availability ok everywhere?", "which stations are below goal": each checked
         if plan.kpis and _RANK.search(q) and len(s.scopes) <= 1 and not (s.scopes and s.scopes[0].level == "station"):
             return _rank(q, plan, cat)
-        if plan.kpis and _OK_EVERYWHERE.search(q):  # "is fleet availability ok everywhere?": each station checked
-            return "attention"
         if not plan.kpis:
             if _RANK.search(q) and not s.scopes:
                 return _rank(q, plan, cat)
@@ -305,7 +305,7 @@ _RUNBOOK_WORDS = re.compile(r"\b(find|show|give|get|me|the|a|an|is|there|any|whi
 
 _OK_EVERYWHERE = re.compile(r"\b(?:ok|okay|fine|healthy|on\s+(?:target|track))\s+(?:everywhere|across|at\s+all|in\s+all|"
                             r"for\s+all)\b|\b(?:below|under|above|over|short\s+of|missing|off|behind|meeting|"
-                            r"miss(?:es|ed)?)\s+(?:the\s+|its\s+|our\s+|their\s+)?(?:goal|target)s?\b", _I)
+                            r"miss(?:es|ed)?)\s+(?:the\s+|its\s+|our\s+|their\s+)?(?:[\w.%-]+\s+){0,4}(?:goal|target)s?\b", _I)
 
 
 def _rank(q: str, plan: QueryPlan, cat: Catalog) -> Operation:
