@@ -137,8 +137,12 @@ async def values(s: StepScope, plan: QueryPlan, ctx: ThreadContext, level: str, 
               + (f" (a year earlier {f(p.yoy_value)})" if p and p.yoy_value is not None else "") + ".", ev)
         return
     what = f"the {r.total_kind} is {f(r.total)}" if r.total is not None else "no data in that period"
-    s.say(f"{k.name} at {r.scope.label}, {w.label} ({r.start} to {r.end}): {what}"
-          + (f" (the same period a year earlier: {f(r.yoy_total)})" if r.yoy_total is not None else "") + ".", ev)
+    yoy = f" (the same period a year earlier: {f(r.yoy_total)})" if r.yoy_total is not None else ""
+    have = sum(p.value is not None for p in r.points)
+    covered = sum(p.yoy_value is not None for p in r.points)
+    if yoy and grain == "day" and covered < have:  # the history starts inside last year's window: say so
+        yoy = f" (a year earlier there is data for only {covered} of these {have} days: {r.total_kind} {f(r.yoy_total)})"
+    s.say(f"{k.name} at {r.scope.label}, {w.label} ({r.start} to {r.end}): {what}{yoy}.", ev)
     if grain == "day" and len(r.points) > 14:
         return  # a long day-grain range: the total/mean is the answer; the series lines follow
     label = {"day": "Daily", "week": "Weekly", "month": "Monthly"}[grain]

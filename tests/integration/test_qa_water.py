@@ -188,3 +188,25 @@ async def test_why_a_single_day_dropped_explains_that_day(t):
     a = await t.ask("why did supply uptime drop at Geneve yesterday")
     assert "the value on 2026-11-29 (97.20%) is a single point beyond the natural process limits" in a, a
     assert "no onset to explain" not in a and "no related services configured" in a, a
+
+
+async def test_helpdesk_priorities_in_a_question(t):
+    a = await t.ask("any P1 tickets open?")  # KD-70411 (P1) and KD-70413 (urgent) are both critical and open
+    assert "There are 2 tickets" in a, a
+
+
+async def test_last_month_against_the_month_before(t, limwa):
+    a = await t.ask("complaints at moos last month compared to the month before")
+    kpis = limwa[2]
+    sep = float(_rows(kpis, "CUST_CONTACTS", ["MOS"], D(2026, 9, 1), D(2026, 9, 30)).value.sum())
+    oct_ = float(_rows(kpis, "CUST_CONTACTS", ["MOS"], D(2026, 10, 1), D(2026, 10, 31)).value.sum())
+    assert f"Sep 2026 {sep:,.0f}; Oct 2026 {oct_:,.0f}" in a, a
+
+
+async def test_a_year_earlier_with_partial_history_says_so(t, limwa):
+    kpis = limwa[2]
+    covered = kpis[(kpis.kpi == "CUST_CONTACTS") & (kpis.date >= "2025-10-01") & (kpis.date <= "2025-10-31")].date.nunique()
+    assert 0 < covered < 31  # the history starts late in October 2025
+    total = float(_rows(kpis, "CUST_CONTACTS", list(limwa[3].code), D(2026, 10, 1), D(2026, 10, 31)).value.sum())
+    a = await t.ask("customer contacts company-wide in october")
+    assert f"the total is {total:,.0f} (a year earlier there is data for only {covered} of these 31 days" in a, a
