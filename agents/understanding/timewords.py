@@ -115,7 +115,8 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
         start = (monday - dt.timedelta(days=7) if unit == "week" else
                  (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1) if unit == "month" else
                  dt.date(today.year - 1, 1, 1))
-        return _win(start, today, f"this {unit} and the {unit} before", grain="month" if unit == "year" else unit), None, m  # one value per period, side by side
+        per: Grain = "week" if unit == "week" else "month"  # one value per period, side by side
+        return _win(start, today, f"this {unit} and the {unit} before", grain=per), None, m
     if m := re.search(r"\b(?:last|previous)\s+(week|month)\s+(?:compared\s+(?:to|with)|vs\.?|versus|against)\s+(?:the\s+)?"
                       r"(?:\1\s+before(?:\s+(?:that|it))?|one\s+before|previous\s+(?:one|\1)|prior\s+(?:one|\1))\b", q):
         unit = m.group(1)  # "last month compared to the month before": both, one value per period
@@ -124,7 +125,7 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
         else:
             end = today.replace(day=1) - dt.timedelta(days=1)
             start = (end.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-        return _win(start, end, f"last {unit} and the {unit} before", grain=unit), None, m
+        return _win(start, end, f"last {unit} and the {unit} before", grain="week" if unit == "week" else "month"), None, m
     if m := re.search(r"\b(?:the\s+)?day\s+before\s+yesterday\b", q):
         d = today - dt.timedelta(days=2)
         return _win(d, d, "the day before yesterday", single=True), None, m
