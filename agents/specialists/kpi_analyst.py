@@ -73,6 +73,10 @@ async def _by_plan(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> bool:
     """compare / rank / attention from the plan; False when the plan is a lookup or an explanation."""
     if plan.operation == "attention":
         levels = {x.level for x in plan.subjects.scopes}
+        stations = [x.code for x in plan.subjects.scopes if x.level == "station" and x.code]
+        if len(stations) > 1:  # several stations ("the reservoirs"): every KPI at each of them
+            await q.needs_attention(s, plan, ctx, stations=stations)
+            return True
         if "station" in levels and ctx.get("station"):  # one station: its own series
             await _scope_signals(s, ctx, "station")
             return True

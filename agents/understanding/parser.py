@@ -118,13 +118,16 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             plan.notes.append(f"pending:{wanted}")  # "I meant <station>" then answers the question that was asked
         plan.operation = "unknown"
         return plan
-    if (links.ambiguous and links.ambiguous[0][0] == "station" and plan.kpis and len(links.ambiguous[0][2]) >= 2
-            and not links.stations and (op in ("rank", "compare") or (op == "lookup" and re.search(
-                rf"\b(?:all|every|each|both)\s+(?:of\s+)?(?:the\s+|our\s+)?{re.escape(links.ambiguous[0][1])}|"
-                rf"\b{re.escape(links.ambiguous[0][1])}s\b", fold(q), _I)))):
-        # "which reservoir had the most bursts": the places that word names, side by side
+    several = bool(links.ambiguous and links.ambiguous[0][0] == "station" and len(links.ambiguous[0][2]) >= 2
+                   and not links.stations and re.search(
+                       rf"\b(?:all|every|each|both)\s+(?:of\s+)?(?:the\s+|our\s+)?{re.escape(links.ambiguous[0][1])}|"
+                       rf"\b{re.escape(links.ambiguous[0][1])}s\b", fold(q), _I))
+    if links.ambiguous and links.ambiguous[0][0] == "station" and len(links.ambiguous[0][2]) >= 2 and not links.stations and (
+            (plan.kpis and (op in ("rank", "compare") or (op == "lookup" and several)))
+            or (op == "attention" and several)):
+        # "which reservoir had the most bursts", "anything wrong at the reservoirs?": the places that word names
         plan.subjects.scopes = [ScopeRef(level="station", code=c, name=cat.stations.get(c)) for c in links.ambiguous[0][2]]
-        plan.operation = "compare"
+        plan.operation = "attention" if op == "attention" else "compare"
         return plan
     if links.ambiguous and op not in ("ticket_classify",):
         kind, text, cands = links.ambiguous[0]

@@ -210,3 +210,8 @@ async def test_a_year_earlier_with_partial_history_says_so(t, limwa):
     total = float(_rows(kpis, "CUST_CONTACTS", list(limwa[3].code), D(2026, 10, 1), D(2026, 10, 31)).value.sum())
     a = await t.ask("customer contacts company-wide in october")
     assert f"the total is {total:,.0f} (a year earlier there is data for only {covered} of these 31 days" in a, a
+
+
+async def test_attention_at_the_sites_a_type_word_names(t):
+    a = await t.ask("anything wrong at the reservoirs?")
+    assert "stations ZBG, UTL" in a and "Which one" not in a and " GVP " not in a, a
