@@ -122,9 +122,14 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         k, sm = series.kpi, series.summary
         f = lambda x: _fmt(x, k.decimals, k.unit)  # noqa: E731
         ev_series, ev_shift, ev_signals = first(records, "kpi_series"), first(records, "stage_change"), first(records, "signals")
+        values = [p.value for p in series.points if p.value is not None]
+        if sm.lcl is not None and sm.lcl < 0 <= min(values, default=-1):  # counts: a limit below zero is no limit
+            limits = f"natural process limits up to {f(sm.ucl)} (the lower limit falls below zero)"
+        else:
+            limits = f"natural process limits {f(sm.lcl)}–{f(sm.ucl)}"
         s.say(
             f"{k.name} at {series.scope.label} was {f(sm.latest_value)} on {sm.latest_date}; the current stage's centre "
-            f"is {f(sm.cl)} with natural process limits {f(sm.lcl)}–{f(sm.ucl)} (state: {sm.state}).", ev_series,
+            f"is {f(sm.cl)} with {limits} (state: {sm.state}).", ev_series,
         )
         limit = k.lower_limit if k.higher_is_better else k.upper_limit
         if level != "station" and k.aggregation == "sum":
