@@ -71,7 +71,8 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     kpis = list(links.kpis)
     if (not kpis and len(links.weak_kpis) == 1 and len(links.weak_kpis[0]) == 1
             and (links.stations or links.regions or links.maybe_unknown or links.ambiguous or _RANK.search(q)
-                 or (_HOW_DOING.search(q) and not links.services))):  # "how are we doing on effluent?"
+                 or (_HOW_DOING.search(q) and not links.services)  # "how are we doing on effluent?"
+                 or len(re.findall(r"\w+", q)) <= 2)):  # the question is that word ("bursts?")
         kpis = list(links.weak_kpis[0])
     plan = QueryPlan(operation="out_of_scope", subjects=subjects, kpis=kpis, window=tp.window)
     if tp.relative:

@@ -482,6 +482,7 @@ CASES += [
     (W, "dosing-ctrl changes last month", {"op": "changelog", "svc": ["dosing-ctrl"]}),
     (W, "Kläranlage Glatt BOD", {"op": "lookup", "kpi": "EFF_BOD5", "at": ["GLT"]}),
     (W, "Genève-Plage uptime", {"op": "lookup", "kpi": "SUPPLY_AVAIL", "at": ["GVP"]}),
+    (W, "bursts?", {"op": "lookup", "kpi": "MAINS_BURSTS", "at": []}),
     (W, "anything wrong at the reservoirs?", {"op": "attention", "at": ["ZBG", "UTL"]}),
     (W, "any P1 tickets open?", {"op": "ticket_stats", "priority": ["critical"], "status": ["new", "open"]}),
     (W, "how are we doing on effluent quality", {"op": "lookup", "kpi": "EFF_BOD5", "at": []}),
