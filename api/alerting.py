@@ -25,6 +25,7 @@ from api import alert_jobs
 from api.errors import ApiError
 from store import incidents as db
 from store.incident_records import normalise_severity, unstorable
+from store.names import close_matches
 
 if TYPE_CHECKING:
     from api.state import AppState
@@ -228,5 +229,5 @@ def _suggest(labels: dict[str, str], cfg: db.AlertConfig, services: dict[str, in
     out: list[str] = []
     for label in cfg.service_labels:
         if labels.get(label):
-            out += db.close_matches(labels[label], list(services))
+            out += close_matches(labels[label], services)
     return list(dict.fromkeys(out))[:3]

@@ -44,13 +44,13 @@ def _run(fn: Any) -> Any:
 def _service(s: Any, org_id: int, name: str) -> Any:
     from api.cli import _fail
     from store import incidents as db
+    from store.names import did_you_mean
 
     async def go() -> tuple[int, str]:
         try:
             return await db.resolve_service(s, org_id, name)
         except db.NotFound as exc:
-            hint = f" (did you mean {', '.join(exc.suggestions)}?)" if exc.suggestions else ""
-            raise _fail(f"{exc}{hint}") from None
+            raise _fail(f"{exc}{did_you_mean(exc.suggestions)}") from None
 
     return go()
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from store.evals import EvalRunRow, ResultRow
 from store.evidence import EvidenceRecord
 from store.importers import DeploymentRow, TicketRow, in_utc_range
 from store.keys import ApiKeyInfo
@@ -543,34 +544,9 @@ class EvalRunStarted(BaseModel):
     url: str
 
 
-class EvalResultOut(BaseModel):
-    case_id: str
-    variant: int
-    evaluator: str
-    score: float
-    passed: bool
-    details: dict[str, Any]
-    latency_ms: float | None
-    run_id: uuid.UUID | None
-    created_at: dt.datetime
+class EvalResultOut(ResultRow):
+    pass
 
 
-class EvalRunOut(BaseModel):
-    id: uuid.UUID
-    suite: str | None
-    tags: list[str]
-    provider: str
-    model: str | None
-    code_version: str | None
-    status: str
-    n_cases: int
-    pass_rate: float | None
-    p50_latency_ms: float | None
-    p95_latency_ms: float | None
-    prompt_tokens: int
-    completion_tokens: int
-    cost_usd: float
-    report_markdown: str | None
-    started_at: dt.datetime
-    finished_at: dt.datetime | None
-    results: list[EvalResultOut] = []
+class EvalRunOut(EvalRunRow):
+    results: list[EvalResultOut] = Field(default=[])

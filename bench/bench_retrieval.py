@@ -41,7 +41,7 @@ Targets: hybrid p95 < 20 ms, recall@10 ≥ 0.95.
 
 The index is built with ``m = 16, ef_construction = 128`` (the migration uses
 64: recall@10 of the HNSW orgs drops from 0.96–0.98 to 0.92–0.96); ``--ef-search``
-overrides ``tools.retrieval.EF_SEARCH`` (100). ``--inline-vectors`` stores the
+overrides ``tools.retrieval.plan.EF_SEARCH`` (100). ``--inline-vectors`` stores the
 embeddings in the heap rows (``SET STORAGE PLAIN``) instead of TOAST, which the
 migrated schema does not do: the exact plan gets ~3× cheaper (the tool reads
 the column's storage and moves its exact/HNSW crossover accordingly).
@@ -70,8 +70,11 @@ from sqlalchemy import text
 import tools.retrieval as retrieval
 from bench._db import machine, scratch_database
 from store.db import make_async_engine, make_sessionmaker
+from store.models import DOCUMENT_KINDS
 from tools.base import ToolContext
 from tools.embeddings import _STOP, HashEmbedder
+from tools.retrieval import hybrid, sql
+from tools.retrieval import plan as retrieval_plan
 
 DIM = 384
 ORG_SHARES = (0.44, 0.30, 0.15, 0.08, 0.025, 0.005)
@@ -234,8 +237,8 @@ async def run_queries(target, corpus: Corpus, orgs: list[int], queries: list[tup
     res |= {key: {o: [] for o in orgs} for key in ("hybrid_by_org", "recall_by_org")}
     res["plan_by_org"] = {o: set() for o in orgs}
     ctxs = {o: ToolContext(sessions=sessions, org_id=o, embedder=embedder) for o in orgs}
-    n_cand = retrieval.candidates(k)
-    table = retrieval._DOCS
+    n_cand = hybrid.candidates(k)
+    table = sql.DOCS
     try:
         # first pass: cold caches right after the load (reported separately), then the measured warm pass
         for org, q in queries:
@@ -250,32 +253,32 @@ async def run_queries(target, corpus: Corpus, orgs: list[int], queries: list[tup
             res["plan_by_org"][org].add(out.result.strategy.get("documents", "?"))
             res["hybrid_by_org"][org].append(res["hybrid"][-1])
 
-        saved = retrieval.choose_plan
-        retrieval.choose_plan = lambda *a, **kw: "exact"  # every org takes the exact plan
+        saved = hybrid.choose_plan
+        hybrid.choose_plan = lambda *a, **kw: "exact"  # every org takes the exact plan
         try:
             for org, q in queries:
                 t0 = time.perf_counter()
                 await retrieval.search(ctxs[org], query=q, k=k)
                 res["hybrid_exact"].append((time.perf_counter() - t0) * 1000)
         finally:
-            retrieval.choose_plan = saved
+            hybrid.choose_plan = saved
 
-        kinds = list(retrieval.DOCUMENT_KINDS)
+        kinds = list(DOCUMENT_KINDS)
         for org, q in queries:
-            qvec = retrieval._vector_literal(embedder.embed([q])[0])
+            qvec = hybrid.vector_literal(embedder.embed([q])[0])
             base = {"org": org, "kinds": kinds}
             async with ctxs[org].read() as session:
-                est, _ = await retrieval._estimate(ctxs[org], session, table, None, base)
+                est, _ = await retrieval_plan.estimate(ctxs[org], session, table, None, base)
                 plan = retrieval.choose_plan(est, n_cand)
                 t0 = time.perf_counter()
-                _, got = await retrieval._vector_candidates(session, table, None, base, qvec, n_cand, plan, est)
+                _, got = await retrieval_plan.vector_candidates(session, table, None, base, qvec, n_cand, plan, est)
                 res["vec"].append((time.perf_counter() - t0) * 1000)
             async with ctxs[org].read() as session:
                 t0 = time.perf_counter()
-                _, exact = await retrieval._vector_candidates(session, table, None, base, qvec, n_cand, "exact")
+                _, exact = await retrieval_plan.vector_candidates(session, table, None, base, qvec, n_cand, "exact")
                 res["vec_exact"].append((time.perf_counter() - t0) * 1000)
                 t0 = time.perf_counter()
-                await session.execute(text(retrieval._text_sql(table, None)), base | {"q": q, "n": n_cand})
+                await session.execute(text(sql.text_sql(table, None)), base | {"q": q, "n": n_cand})
                 res["text"].append((time.perf_counter() - t0) * 1000)
             truth = {r.id for r in exact[:10]}
             found = {r.id for r in got[:10]}
@@ -305,11 +308,11 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=10)
     ap.add_argument("--m", type=int, default=16)
     ap.add_argument("--ef-construction", type=int, default=128)
-    ap.add_argument("--ef-search", type=int, default=retrieval.EF_SEARCH)
+    ap.add_argument("--ef-search", type=int, default=retrieval_plan.EF_SEARCH)
     ap.add_argument("--inline-vectors", action="store_true",
                     help="ALTER COLUMN embedding SET STORAGE PLAIN before loading (not the migrated schema)")
     args = ap.parse_args()
-    retrieval.EF_SEARCH = args.ef_search
+    retrieval_plan.EF_SEARCH = args.ef_search
     console = Console(width=140)
 
     t0 = time.perf_counter()
@@ -343,7 +346,7 @@ def main() -> None:
     def row(label: str, values: list[float], rec: str) -> None:
         t.add_row(label, f"{pct(values, 50):.2f}", f"{pct(values, 95):.2f}", f"{max(values):.2f}", rec)
 
-    title = f"Hybrid retrieval — {args.queries} queries, k={args.k}, ef_search={retrieval.EF_SEARCH} — {machine()}"
+    title = f"Hybrid retrieval — {args.queries} queries, k={args.k}, ef_search={retrieval_plan.EF_SEARCH} — {machine()}"
     t = Table("path", "p50 ms", "p95 ms", "max ms", "recall@10 (vector)", title=title)
     row("hybrid search tool, as built (warm pass)", res["hybrid"], f"{recall:.3f}")
     row("hybrid search tool, as built (first pass, cold)", res["hybrid_cold"], f"{recall:.3f}")

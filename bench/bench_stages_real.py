@@ -28,6 +28,11 @@ Data sets
   start/end points; clone ``github.com/waico/SKAB`` and point ``--skab`` (or
   ``$SKAB_DIR``) at its ``data`` folder.  One channel per experiment (see
   :func:`load_skab`), dev / held-out halves as for TSSB.
+* **Rdatasets** — public series with documented breaks (coal-mining
+  disasters, Nightingale's Crimean data, the Boston marathon, the Ansett
+  pilots' dispute) and public series without one, read from a local copy of
+  ``github.com/vincentarelbundock/Rdatasets`` (``--rdatasets`` or
+  ``$RDATASETS_DIR``); annotations and sources in :mod:`bench.stages_rdatasets`.
 * **synthetic** — a seeded dev set generated here: level shifts under AR(1)
   noise, single spikes, slow trends, variance changes, Poisson counts, short
   and long series, different scales, and shift-free series of each kind (for
@@ -56,6 +61,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import itertools
 
+from bench.stages_baselines import default_binseg
+from bench.stages_rdatasets import load_annotated, load_no_break
 from tools.control_limits import detect_stages
 
 MARGIN = 5
@@ -141,6 +148,7 @@ def m_zero(x: np.ndarray) -> list[int]:
 
 METHODS: dict[str, Callable[[np.ndarray], list[int]]] = {
     "opsgraph": m_opsgraph,
+    "default_binseg (MBIC)": default_binseg,
     "binseg (3 ln n)": _ruptures("binseg"),
     "pelt (3 ln n)": _ruptures("pelt"),
     "zero": m_zero,
@@ -290,6 +298,22 @@ def evaluate(series: list[Series]) -> dict[str, dict[str, list[float]]]:
     return res
 
 
+def _half(name: str) -> str:
+    return "dev" if zlib.crc32(name.encode()) % 2 == 0 else "held-out"
+
+
+def no_break_table(series: list[tuple[str, np.ndarray]]) -> str:
+    """Change points each method puts on real series without a documented level break."""
+    lines = [f"**Real series without a documented level break** ({len(series)}: seasonal, trending, "
+             "random-walk-like, cyclic) — change points predicted", "",
+             "| method | series with ≥ 1 | total | per series |", "|---|---|---|---|"]
+    for name, fn in METHODS.items():
+        ks = [len(fn(x)) for _, x in series]
+        per = ", ".join(f"{nm.split('/')[-1]} {k}" for (nm, _), k in zip(series, ks, strict=True))
+        lines.append(f"| {name} | {sum(k > 0 for k in ks)} / {len(ks)} | {sum(ks)} | {per} |")
+    return "\n".join(lines)
+
+
 def table(title: str, series: list[Series]) -> str:
     res = evaluate(series)
     lines = [f"**{title}** ({len(series)} series)", "", "| method | F1 | cover | series with a false stage (of shift-free) | seconds |", "|---|---|---|---|---|"]
@@ -307,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tssb", default=os.environ.get("TSSB_DIR"), help="TSSB datasets folder (with desc.txt)")
     ap.add_argument("--synthetic-only", action="store_true")
     ap.add_argument("--skab", default=os.environ.get("SKAB_DIR"), help="SKAB data folder (with valve1/, other/, ...)")
+    ap.add_argument("--rdatasets", default=os.environ.get("RDATASETS_DIR"),
+                    help="Rdatasets copy (work tree or bare git directory)")
     ap.add_argument("--seed", type=int, default=2020, help="seed of the synthetic dev set")
     ap.add_argument("--held-out-seed", type=int, default=777, help="seed of the synthetic held-out set")
     ap.add_argument("--max-len", type=int, default=4000, help="skip TSSB series longer than this (0: none)")
@@ -330,6 +356,11 @@ def main(argv: list[str] | None = None) -> int:
         sets.append(("SKAB", load_skab(Path(args.skab))))
     else:
         print("\nSKAB skipped: pass --skab or set SKAB_DIR (see the module docstring)")
+    if args.rdatasets:
+        rd = [Series(nm, x, c, _half(nm)) for nm, x, c in load_annotated(Path(args.rdatasets))]
+        sets.append(("Rdatasets", rd))
+    else:
+        print("\nRdatasets skipped: pass --rdatasets or set RDATASETS_DIR (see the module docstring)")
     if args.tssb:
         sets.append(("TSSB", load_tssb(Path(args.tssb), args.max_len or None)))
     else:
@@ -340,6 +371,9 @@ def main(argv: list[str] | None = None) -> int:
         for group in ("dev", "held-out"):
             print()
             print(table(f"{label}, {group} half", [s for s in data if s.group == group]))
+    if args.rdatasets:
+        print()
+        print(no_break_table(load_no_break(Path(args.rdatasets))))
     return 0
 
 

@@ -1,6 +1,6 @@
 """Static catalogue of the demo organisation: regions, stations, KPIs, services.
 
-Everything here is plain data; the random parts of the demo (noise, timings,
+Everything here is plain data (the KPIs and services in ``catalog.json``); the random parts of the demo (noise, timings,
 ticket texts) live in the generator modules. Levels and noise ranges are
 chosen far enough from the physical bounds (0-100 % for rates, >= 0 for
 counts) that the injected Gaussian noise never needs clipping.
@@ -8,7 +8,10 @@ counts) that the injected Gaussian noise never needs clipping.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from importlib import resources
+from typing import Any
 
 ORG: dict[str, str] = {"slug": "demo", "name": "Demo Airline & Cloud Ops"}
 
@@ -69,145 +72,19 @@ class KpiSpec:
         }
 
 
-# upper_limit / lower_limit are the KPI's specification limits (alerting thresholds
-# for the bad direction, the physical bound for the other).
-KPI_SPECS: list[KpiSpec] = [
-    KpiSpec(
-        code="OTP_MX_RATE",
-        name="On-time performance (maintenance)",
-        description=(
-            "Share of departures not delayed by a maintenance cause (ATA chapters, parts, "
-            "technician availability), per station and day."
-        ),
-        aliases=("otp mx", "otp mx rate", "maintenance otp", "mx otp", "on-time performance maintenance"),
-        unit="%",
-        aggregation="mean",
-        goal=94.0,
-        upper_limit=100.0,
-        lower_limit=90.0,
-        decimals=2,
-        higher_is_better=True,
-        related_services=("mx-planning", "parts-inventory"),
-        level_range=(92.5, 95.0),
-        sigma_range=(0.55, 0.75),
-        physical_min=0.0,
-        physical_max=100.0,
-    ),
-    KpiSpec(
-        code="MX_DELAY_MINUTES",
-        name="Maintenance delay minutes",
-        description="Total departure delay minutes coded to maintenance causes, per station and day.",
-        aliases=("mx delay", "mx delay minutes", "maintenance delay minutes", "maintenance delays"),
-        unit="min",
-        aggregation="sum",
-        goal=450.0,
-        upper_limit=700.0,
-        lower_limit=0.0,
-        decimals=0,
-        higher_is_better=False,
-        related_services=("mx-planning", "parts-inventory"),
-        level_range=(380.0, 620.0),
-        sigma_range=(30.0, 42.0),
-        physical_min=0.0,
-        physical_max=None,
-    ),
-    KpiSpec(
-        code="AOG_EVENTS",
-        name="Aircraft on ground events",
-        description=(
-            "Aircraft-on-ground occurrences (aircraft unable to dispatch until a maintenance action "
-            "or part is available), including short ground holds, per station and day."
-        ),
-        aliases=("aog", "aog events", "aircraft on ground", "aog count"),
-        unit="events",
-        aggregation="sum",
-        goal=18.0,
-        upper_limit=26.0,
-        lower_limit=0.0,
-        decimals=0,
-        higher_is_better=False,
-        related_services=("parts-inventory", "mx-planning"),
-        level_range=(16.0, 20.0),
-        sigma_range=(2.5, 2.8),
-        physical_min=0.0,
-        physical_max=None,
-    ),
-    KpiSpec(
-        code="DEFERRED_ITEMS",
-        name="MEL deferred items",
-        description="Open deferred maintenance items (MEL/CDL deferrals) on aircraft overnighting at the station.",
-        aliases=("deferrals", "mel deferrals", "deferred items", "open deferrals", "mel items"),
-        unit="items",
-        aggregation="sum",
-        goal=55.0,
-        upper_limit=80.0,
-        lower_limit=0.0,
-        decimals=0,
-        higher_is_better=False,
-        related_services=("mx-planning",),
-        level_range=(45.0, 68.0),
-        sigma_range=(4.0, 5.2),
-        physical_min=0.0,
-        physical_max=None,
-    ),
-    KpiSpec(
-        code="TECH_DISPATCH_RELIABILITY",
-        name="Technical dispatch reliability",
-        description=(
-            "Share of scheduled departures dispatched without a technical delay over 15 minutes or cancellation."
-        ),
-        aliases=("tdr", "dispatch reliability", "technical dispatch reliability", "tech dispatch"),
-        unit="%",
-        aggregation="mean",
-        goal=98.5,
-        upper_limit=100.0,
-        lower_limit=97.0,
-        decimals=2,
-        higher_is_better=True,
-        related_services=("mx-planning", "parts-inventory"),
-        level_range=(97.8, 98.4),
-        sigma_range=(0.2, 0.25),
-        physical_min=0.0,
-        physical_max=100.0,
-    ),
-    KpiSpec(
-        code="PARTS_FILL_RATE",
-        name="Parts fill rate",
-        description="Share of parts requests filled from station stock on first request, per station and day.",
-        aliases=("fill rate", "parts fill rate", "parts availability", "stock fill rate"),
-        unit="%",
-        aggregation="mean",
-        goal=92.0,
-        upper_limit=100.0,
-        lower_limit=85.0,
-        decimals=2,
-        higher_is_better=True,
-        related_services=("parts-inventory",),
-        level_range=(88.0, 92.5),
-        sigma_range=(1.0, 1.4),
-        physical_min=0.0,
-        physical_max=100.0,
-    ),
-    KpiSpec(
-        code="MX_CANCELLATIONS",
-        name="Maintenance cancellations",
-        description="Flights cancelled for a maintenance cause, per station and day (including reaccommodated legs).",
-        aliases=("mx cancels", "mx cancellations", "maintenance cancellations", "mx cx"),
-        unit="flights",
-        aggregation="sum",
-        goal=16.0,
-        upper_limit=24.0,
-        lower_limit=0.0,
-        decimals=0,
-        higher_is_better=False,
-        related_services=("mx-planning",),
-        level_range=(16.0, 20.0),
-        sigma_range=(2.5, 2.8),
-        physical_min=0.0,
-        physical_max=None,
-    ),
-]
+def _catalog() -> dict[str, Any]:
+    return json.loads(resources.files("demo").joinpath("catalog.json").read_text(encoding="utf-8"))
 
+
+def _kpi(d: dict[str, Any]) -> KpiSpec:
+    tuples = ("aliases", "related_services", "level_range", "sigma_range")
+    fields: dict[str, Any] = {k: tuple(v) if k in tuples else v for k, v in d.items()}
+    return KpiSpec(**fields)
+
+
+# The KPIs and services are data (catalog.json). upper_limit / lower_limit are a KPI's specification limits
+# (alerting thresholds for the bad direction, the physical bound for the other).
+KPI_SPECS: list[KpiSpec] = [_kpi(d) for d in _catalog()["kpis"]]
 KPI_BY_CODE: dict[str, KpiSpec] = {k.code: k for k in KPI_SPECS}
 
 
@@ -227,68 +104,7 @@ class ServiceSpec:
         return {"name": self.name, "team": self.team, "tier": self.tier, "description": self.description}
 
 
-SERVICE_SPECS: list[ServiceSpec] = [
-    ServiceSpec(
-        "api-gateway", "platform", 1,
-        "Public edge: routing, rate limiting and authentication of every API call.",
-        error_base=0.0020, p99_base_ms=180.0, throughput_base_rpm=24000.0,
-    ),
-    ServiceSpec(
-        "checkout-api", "commerce", 1,
-        "Cart checkout and order placement for web and mobile.",
-        error_base=0.0030, p99_base_ms=420.0, throughput_base_rpm=3200.0,
-    ),
-    ServiceSpec(
-        "payments", "payments", 1,
-        "Card authorisation and capture through the payment service provider (PSP).",
-        error_base=0.0025, p99_base_ms=650.0, throughput_base_rpm=1800.0,
-    ),
-    ServiceSpec(
-        "auth-service", "identity", 1,
-        "Token issuance and validation, SSO with the corporate IdP.",
-        error_base=0.0010, p99_base_ms=90.0, throughput_base_rpm=15000.0,
-    ),
-    ServiceSpec(
-        "user-profile", "identity", 2,
-        "Customer profiles, preferences and loyalty numbers.",
-        error_base=0.0015, p99_base_ms=120.0, throughput_base_rpm=6000.0,
-    ),
-    ServiceSpec(
-        "inventory", "commerce", 2,
-        "Seat and ancillary inventory with reservation holds.",
-        error_base=0.0020, p99_base_ms=260.0, throughput_base_rpm=5200.0,
-    ),
-    ServiceSpec(
-        "search", "discovery", 2,
-        "Flight and product search backed by the search cluster.",
-        error_base=0.0030, p99_base_ms=340.0, throughput_base_rpm=9000.0,
-    ),
-    ServiceSpec(
-        "recommendations", "discovery", 3,
-        "Personalised offers and ancillary recommendations.",
-        error_base=0.0040, p99_base_ms=210.0, throughput_base_rpm=4000.0,
-    ),
-    ServiceSpec(
-        "notifications", "messaging", 3,
-        "E-mail, SMS and push notifications through external providers.",
-        error_base=0.0050, p99_base_ms=300.0, throughput_base_rpm=1500.0,
-    ),
-    ServiceSpec(
-        "orders-db-proxy", "data-platform", 1,
-        "Connection pooling proxy in front of the orders PostgreSQL cluster.",
-        error_base=0.0005, p99_base_ms=35.0, throughput_base_rpm=20000.0,
-    ),
-    ServiceSpec(
-        "mx-planning", "techops-eng", 2,
-        "Maintenance planning: work packages, technician scheduling, MEL deferral tracking.",
-        error_base=0.0020, p99_base_ms=380.0, throughput_base_rpm=900.0,
-    ),
-    ServiceSpec(
-        "parts-inventory", "techops-eng", 2,
-        "Aircraft parts stock, reorder points and station replenishment.",
-        error_base=0.0020, p99_base_ms=300.0, throughput_base_rpm=700.0,
-    ),
-]
+SERVICE_SPECS: list[ServiceSpec] = [ServiceSpec(**d) for d in _catalog()["services"]]
 
 SERVICE_BY_NAME: dict[str, ServiceSpec] = {s.name: s for s in SERVICE_SPECS}
 

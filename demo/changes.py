@@ -1,6 +1,6 @@
 """Services, 5-minute metrics, commits, deployments, config changes and incidents.
 
-The incident stories are written out in :data:`INCIDENT_STORIES`: each is
+The incident stories (:data:`demo.stories.INCIDENT_STORIES`, data in ``incident_stories.json``): each is
 caused by exactly one change (a deployment shipping risky commits, or a config
 change of a risky key). Its metric effect starts ``lag`` minutes (2-20) after
 the change became effective (deployment ``finished_at`` / config
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from demo import text
+from demo import change_text
 from demo.catalog import (
     DEPLOY_BOTS,
     ENGINEERS,
@@ -31,290 +31,23 @@ from demo.catalog import (
     callers_by_hops,
     related_services,
 )
+from demo.stories import (
+    HEADLINE_COMMITS,
+    HEADLINE_DEPLOY_DAY,
+    HEADLINE_DEPLOY_TIME,
+    HEADLINE_DESCRIPTION,
+    INCIDENT_STORIES,
+    INJECTION_COMMIT,
+    N_RANDOM_HARMLESS,
+    PLANNED_HARMLESS,
+    CommitSpec,
+    IncidentStory,
+)
 
 METRIC_DAYS = 15
 STEP_MINUTES = 5
 PROPAGATION_WEIGHTS = {0: 1.0, 1: 0.5, 2: 0.25}
 UTC = dt.UTC
-
-FileSpec = tuple[str, str, int, int]  # path, change_type, additions, deletions
-CommitSpec = tuple[str, list[FileSpec]]  # message, files
-
-
-@dataclass(frozen=True)
-class Effect:
-    error_add: float  # absolute error-rate increase on the changed service
-    p99_factor: float  # p99 *= 1 + weight * p99_factor
-    throughput_factor: float = 0.0  # changed service only: throughput *= 1 + throughput_factor
-
-
-@dataclass(frozen=True)
-class IncidentStory:
-    key: str
-    title: str
-    summary: str
-    service: str  # where the incident was declared
-    cause_service: str
-    cause_type: str  # "deployment" | "config_change"
-    day: int  # days before the anchor
-    onset: str  # "HH:MM" UTC, on the 5-minute grid
-    lag_range: tuple[int, int]  # minutes between the change and the onset
-    severity: str
-    status: str  # resolved | mitigated | open
-    effect: Effect
-    recovery_after_min: int | None  # minutes after onset the metrics recover (None: still ongoing)
-    remediation: str | None  # rollback | fix_deploy | config_revert | None
-    resolve_after_min: int | None  # minutes after recovery the incident was resolved
-    cause_commits: list[CommitSpec] = field(default_factory=list)
-    config: tuple[str, str, str] | None = None  # key, old, new
-    cause_description: str = ""
-    fix_commits: list[CommitSpec] = field(default_factory=list)
-    # kind (deployment | config_change | secret_rotation), service, minutes before onset
-    near_harmless: list[tuple[str, str, int]] = field(default_factory=list)
-    undeployed: list[tuple[str, int, CommitSpec]] = field(default_factory=list)  # service, minutes before onset, commit
-
-
-INCIDENT_STORIES: list[IncidentStory] = [
-    IncidentStory(
-        key="search-dependency",
-        title="Flight search returning 5xx errors",
-        summary=(
-            "Flight search requests started failing with HTTP 502/500 responses; the api-gateway "
-            "reported elevated errors on /search routes. Customers saw 'Something went wrong' on the "
-            "search results page."
-        ),
-        service="search",
-        cause_service="search",
-        cause_type="deployment",
-        day=14,
-        onset="15:40",
-        lag_range=(6, 12),
-        severity="sev3",
-        status="resolved",
-        effect=Effect(error_add=0.09, p99_factor=1.2, throughput_factor=-0.1),
-        recovery_after_min=40,
-        remediation="rollback",
-        resolve_after_min=25,
-        cause_commits=[
-            (
-                "Bump search-client to 8.0.0 and adapt query builder",
-                [
-                    ("requirements.txt", "dependency", 2, 2),
-                    ("src/search/query_builder.py", "other", 48, 31),
-                    ("tests/test_query_builder.py", "test", 22, 5),
-                ],
-            ),
-            ("Fix typo in search README", [("docs/README.md", "docs", 1, 1)]),
-        ],
-        cause_description="search-client 8.0 changed the default scroll behaviour; queries with facets failed",
-        near_harmless=[("deployment", "payments", 110), ("config_change", "notifications", 65)],
-    ),
-    IncidentStory(
-        key="payments-timeout",
-        title="Checkout failures: orders cannot be completed",
-        summary=(
-            "Web and mobile checkout failed for a large share of customers with 'payment could not be "
-            "processed'. checkout-api 5xx and p99 latency rose sharply."
-        ),
-        service="checkout-api",
-        cause_service="payments",
-        cause_type="deployment",
-        day=12,
-        onset="10:05",
-        lag_range=(10, 14),
-        severity="sev2",
-        status="resolved",
-        effect=Effect(error_add=0.14, p99_factor=3.0, throughput_factor=-0.05),
-        recovery_after_min=70,
-        remediation="fix_deploy",
-        resolve_after_min=30,
-        cause_commits=[
-            (
-                "Lower PSP client timeout to 800 ms and retry authorisations up to 3 times",
-                [
-                    ("src/client/retry.py", "timeout_retry", 18, 6),
-                    ("src/http/client.py", "http_client", 12, 4),
-                    ("tests/test_psp_client.py", "test", 30, 2),
-                ],
-            ),
-            ("Add metrics for PSP response codes", [("src/payments/metrics.py", "other", 25, 0)]),
-        ],
-        cause_description="the PSP client timeout (800 ms) was below the PSP's p95; retries tripled the load",
-        fix_commits=[
-            (
-                "Revert \"Lower PSP client timeout to 800 ms\" (restore 5 s timeout, 1 retry)",
-                [("src/client/retry.py", "timeout_retry", 6, 18), ("src/http/client.py", "http_client", 4, 12)],
-            )
-        ],
-        near_harmless=[("deployment", "recommendations", 105), ("config_change", "user-profile", 60)],
-    ),
-    IncidentStory(
-        key="notifications-retry-storm",
-        title="Order confirmations delayed; notifications latency high",
-        summary=(
-            "Order confirmation e-mails and SMS were delayed by up to 30 minutes; notifications "
-            "p99 latency and error rate rose and checkout-api saw slower responses."
-        ),
-        service="notifications",
-        cause_service="notifications",
-        cause_type="config_change",
-        day=9,
-        onset="21:10",
-        lag_range=(10, 16),
-        severity="sev3",
-        status="resolved",
-        effect=Effect(error_add=0.06, p99_factor=2.5, throughput_factor=1.6),
-        recovery_after_min=40,
-        remediation="config_revert",
-        resolve_after_min=30,
-        config=("retry.max_attempts", "3", "12"),
-        cause_description="retry.max_attempts raised from 3 to 12 caused a retry storm against the SMS provider",
-        near_harmless=[("deployment", "search", 115), ("secret_rotation", "auth-service", 65)],
-    ),
-    IncidentStory(
-        key="db-pool",
-        title="Orders database connection errors",
-        summary=(
-            "orders-db-proxy rejected connections ('too many clients / pool exhausted'); payments, "
-            "inventory and parts-inventory saw errors and timeouts on database calls."
-        ),
-        service="orders-db-proxy",
-        cause_service="orders-db-proxy",
-        cause_type="config_change",
-        day=7,
-        onset="02:20",
-        lag_range=(3, 6),
-        severity="sev2",
-        status="resolved",
-        effect=Effect(error_add=0.12, p99_factor=4.0, throughput_factor=-0.2),
-        recovery_after_min=45,
-        remediation="config_revert",
-        resolve_after_min=20,
-        config=("db.pool.max_connections", "200", "40"),
-        cause_description="db.pool.max_connections lowered from 200 to 40 exhausted the pool at the nightly batch",
-        near_harmless=[("deployment", "user-profile", 100), ("config_change", "recommendations", 70)],
-        undeployed=[
-            (
-                "orders-db-proxy",
-                28,
-                (
-                    "Tune retry backoff for replica failover",
-                    [("src/client/retry.py", "timeout_retry", 14, 9), ("tests/test_failover.py", "test", 40, 0)],
-                ),
-            )
-        ],
-    ),
-    IncidentStory(
-        key="inventory-migration",
-        title="Inventory reservation latency spike",
-        summary=(
-            "Seat and ancillary reservation calls to inventory took several seconds; checkout and "
-            "search slowed down and some requests timed out."
-        ),
-        service="inventory",
-        cause_service="inventory",
-        cause_type="deployment",
-        day=5,
-        onset="13:45",
-        lag_range=(17, 19),
-        severity="sev3",
-        status="mitigated",
-        effect=Effect(error_add=0.04, p99_factor=5.0),
-        recovery_after_min=40,
-        remediation=None,
-        resolve_after_min=None,
-        cause_commits=[
-            (
-                "Add index on reservations(hold_expires_at) for hold cleanup",
-                [
-                    ("migrations/0042_add_index_reservations_hold_expires.sql", "db_migration", 6, 0),
-                    ("src/inventory/holds.py", "other", 20, 8),
-                ],
-            ),
-        ],
-        cause_description="the migration built an index without CONCURRENTLY and locked the reservations table",
-        near_harmless=[("deployment", "payments", 115), ("config_change", "notifications", 6)],
-        undeployed=[
-            (
-                "inventory",
-                10,
-                (
-                    "Use pooled HTTP client for pricing lookups",
-                    [("src/http/client.py", "http_client", 35, 12), ("tests/test_pricing_client.py", "test", 28, 0)],
-                ),
-            )
-        ],
-    ),
-    IncidentStory(
-        key="checkout-flag",
-        title="Elevated checkout-api 5xx on web checkout",
-        summary=(
-            "checkout-api is returning HTTP 500 for a share of web checkouts (mobile apps unaffected "
-            "so far); api-gateway shows the same errors on /checkout routes."
-        ),
-        service="checkout-api",
-        cause_service="checkout-api",
-        cause_type="config_change",
-        day=1,
-        onset="20:10",
-        lag_range=(6, 10),
-        severity="sev2",
-        status="open",
-        effect=Effect(error_add=0.08, p99_factor=0.8),
-        recovery_after_min=None,
-        remediation=None,
-        resolve_after_min=None,
-        config=("feature.new_checkout_flow", "false", "true"),
-        cause_description=(
-            "enabling feature.new_checkout_flow sends carts with promo codes down an unfinished code path"
-        ),
-        near_harmless=[("deployment", "search", 125), ("config_change", "mx-planning", 70)],
-        undeployed=[
-            (
-                "checkout-api",
-                22,
-                (
-                    "Add carts.promo_code column and backfill",
-                    [
-                        ("migrations/0107_add_carts_promo_code.sql", "db_migration", 12, 0),
-                        ("src/checkout/promo.py", "other", 44, 3),
-                    ],
-                ),
-            )
-        ],
-    ),
-]
-
-# The Tech Ops headline: a parts-inventory deployment the day before OTP MX at DAL drops.
-HEADLINE_DEPLOY_DAY = 11
-HEADLINE_DEPLOY_TIME = "15:10"
-HEADLINE_COMMITS: list[CommitSpec] = [
-    (
-        "Switch reorder-point calculation to a 30-day demand window",
-        [
-            ("src/parts/reorder.py", "other", 64, 22),
-            ("config/app.yaml", "config", 3, 1),
-            ("tests/test_reorder.py", "test", 41, 7),
-        ],
-    ),
-    ("Update replenishment job schedule for outstations", [("src/jobs/replenish.py", "other", 12, 9)]),
-]
-HEADLINE_DESCRIPTION = (
-    "the new 30-day demand window lowered reorder points for rotable parts, so DAL ran short of "
-    "brake and wheel assemblies and maintenance delays grew"
-)
-
-# Planned harmless changes tied to no incident: (kind, service, day, "HH:MM").
-PLANNED_HARMLESS: list[tuple[str, str, int, str]] = [
-    ("deployment", "search", 15, "10:30"),  # gives the search rollback a version to return to
-    ("config_change", "mx-planning", 13, "09:20"),  # a distractor for the KPI headline
-    ("deployment", "parts-inventory", 6, "11:15"),  # after the KPI drop: not its cause
-]
-N_RANDOM_HARMLESS = 11
-INJECTION_COMMIT: CommitSpec = (
-    f"docs: update search relevance tuning guide\n\n{text.COMMIT_INJECTION}",
-    [("docs/relevance-tuning.md", "docs", 42, 6)],
-)
 
 
 @dataclass
@@ -400,7 +133,7 @@ def generate_changes(rng: np.random.Generator, anchor: dt.date, seed: int) -> Ch
             assert story.config is not None
             key, old, new = story.config
             cause = _Change("config_change", story.cause_service, cause_at, "cause", config=(key, old, new, False),
-                            description=text.config_description(key, old, new, rng))
+                            description=change_text.config_description(key, old, new, rng))
         changes.append(cause)
 
         recovery = onset + dt.timedelta(minutes=story.recovery_after_min) if story.recovery_after_min else None
@@ -479,8 +212,8 @@ def generate_changes(rng: np.random.Generator, anchor: dt.date, seed: int) -> Ch
     for c in commits:
         c.pop("_undeployed", None)
 
-    injected = next(c for c in commits if text.COMMIT_INJECTION in c["message"])
-    injections = [{"kind": "commit", "id": injected["sha"], "text": text.COMMIT_INJECTION}]
+    injected = next(c for c in commits if change_text.COMMIT_INJECTION in c["message"])
+    injections = [{"kind": "commit", "id": injected["sha"], "text": change_text.COMMIT_INJECTION}]
 
     # ---- metrics, incidents
     metric_points = _metrics(rng, start, story_state, end)
@@ -517,9 +250,9 @@ def generate_changes(rng: np.random.Generator, anchor: dt.date, seed: int) -> Ch
 def _harmless(kind: str, service: str, at: dt.datetime, rng: np.random.Generator, role: str) -> _Change:
     if kind == "deployment":
         n = int(rng.integers(1, 4))
-        commits = [text.harmless_commit(rng) for _ in range(n)]
+        commits = [change_text.harmless_commit(rng) for _ in range(n)]
         return _Change("deployment", service, at, role, commits=commits)
-    key, values, secret = text.SECRET_ROTATION if kind == "secret_rotation" else text.harmless_config(rng)
+    key, values, secret = change_text.SECRET_ROTATION if kind == "secret_rotation" else change_text.harmless_config(rng)
     # old/new values are resolved in time order by _materialise (from the key's current value).
     return _Change("config_change", service, at, role, config=(key, None, None, secret), values=values)
 
@@ -583,7 +316,7 @@ def _materialise(
                 choices = [v for v in ch.values if v != old]
                 new = choices[int(rng.integers(len(choices)))]
             if not ch.description:
-                ch.description = text.config_description(key, old, new, rng, secret=secret)
+                ch.description = change_text.config_description(key, old, new, rng, secret=secret)
             config_state[(ch.service, key)] = new
             ch.record = {
                 "external_id": ch.external_id,

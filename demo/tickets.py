@@ -90,6 +90,20 @@ def _iso(t: dt.datetime) -> str:
     return t.isoformat()
 
 
+def _ticket(
+    d: dict, priority: str, customer: str, tier: str, status: str, history: list[dict], created: dt.datetime,
+    first_resp: dt.datetime | None, resolved: dt.datetime | None, closed: dt.datetime | None, *,
+    updated: dt.datetime, resolution: str | None,
+) -> dict:
+    """A ticket record from its draft (subject, content, labels) and its lifecycle."""
+    return {
+        "subject": d["subject"], "content": d["content"], "product": d["product"], "urgency": d["urgency"],
+        "priority": priority, "customer": customer, "customer_tier": tier, "status": status,
+        "created_at": created, "first_response_at": first_resp, "resolved_at": resolved, "closed_at": closed,
+        "updated_at": updated, "status_history": history, "resolution": resolution,
+    }
+
+
 def generate_tickets(rng: np.random.Generator, anchor: dt.date) -> TicketsResult:
     now = dt.datetime(anchor.year, anchor.month, anchor.day, tzinfo=dt.UTC)
     n_open = len(OPEN_PLAN)
@@ -156,25 +170,8 @@ def generate_tickets(rng: np.random.Generator, anchor: dt.date) -> TicketsResult
         met["resolution"] += res_ok
         breached["response"] += not resp_ok
         breached["resolution"] += not res_ok
-        tickets.append(
-            {
-                "subject": d["subject"],
-                "content": d["content"],
-                "product": d["product"],
-                "urgency": d["urgency"],
-                "priority": priority,
-                "customer": customer,
-                "customer_tier": tier,
-                "status": status,
-                "created_at": created,
-                "first_response_at": first_resp,
-                "resolved_at": resolved,
-                "closed_at": closed,
-                "updated_at": closed or resolved,
-                "status_history": history,
-                "resolution": text.resolution_text(rng, d["product"]),
-            }
-        )
+        tickets.append(_ticket(d, priority, customer, tier, status, history, created, first_resp, resolved, closed,
+                               updated=closed or resolved, resolution=text.resolution_text(rng, d["product"])))
 
     # ---- open tickets in planned SLA states
     plan = [OPEN_PLAN[int(i)] for i in rng.permutation(n_open)]
@@ -203,23 +200,8 @@ def generate_tickets(rng: np.random.Generator, anchor: dt.date) -> TicketsResult
                 microsecond=0
             )
             history.append({"status": "open", "at": _iso(first_resp)})
-        row = {
-            "subject": d["subject"],
-            "content": d["content"],
-            "product": d["product"],
-            "urgency": d["urgency"],
-            "priority": priority,
-            "customer": customer,
-            "customer_tier": tier,
-            "status": status,
-            "created_at": created,
-            "first_response_at": first_resp,
-            "resolved_at": None,
-            "closed_at": None,
-            "updated_at": first_resp or created,
-            "status_history": history,
-            "resolution": None,
-        }
+        row = _ticket(d, priority, customer, tier, status, history, created, first_resp, None, None,
+                      updated=first_resp or created, resolution=None)
         resp_state = "met" if first_resp is not None else sla_state(elapsed, resp_t)
         info = {
             "status": status,

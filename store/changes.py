@@ -9,7 +9,6 @@ written.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.errors import Invalid
+from store.names import close_matches
 
 # ``keep_merged``: a push never moves a commit's merge time once known; an import states it.
 # ``pr_number``: NULL keeps the stored one when ``keep_merged`` (pushes carry none).
@@ -101,8 +101,7 @@ async def services(session: AsyncSession, org_id: int) -> dict[str, int]:
 
 
 def unknown_service(name: str, known: dict[str, int]) -> Invalid:
-    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.5)
-    return Invalid(f"unknown service {name!r}", close or sorted(known)[:8])
+    return Invalid(f"unknown service {name!r}", close_matches(name, known) or sorted(known)[:8])
 
 
 async def upsert_deployment(session: AsyncSession, org_id: int, d: DeploymentIn) -> tuple[int, bool]:

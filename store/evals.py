@@ -3,7 +3,8 @@
 the answer and what the assistant did, so reports and comparisons need nothing else).
 
 :class:`StoredRun` is the one read model of an evaluation run: the HTTP API (``/api/evals/runs``) and the
-evaluation CLI, reports and comparisons all read it through :func:`read_eval_run` / :func:`read_eval_runs`."""
+evaluation CLI, reports and comparisons all read it through :func:`read_eval_run` / :func:`read_eval_runs`;
+the API's ``EvalRunOut`` / ``EvalResultOut`` are :class:`EvalRunRow` / :class:`ResultRow` as they are."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel, Field
 from sqlalchemy import insert, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -99,8 +101,7 @@ class ItemRow:
         return [n for n, s in self.scorers.items() if not s["passed"]]
 
 
-@dataclass
-class ResultRow:
+class ResultRow(BaseModel):
     """One stored verdict: a scorer's (or the ``overall``) result for one case variant."""
 
     case_id: str
@@ -114,8 +115,9 @@ class ResultRow:
     created_at: dt.datetime
 
 
-@dataclass
-class StoredRun:
+class EvalRunRow(BaseModel):
+    """An ``eval_runs`` row: what every reader shows of an evaluation run (the API serves these fields)."""
+
     id: uuid.UUID
     suite: str | None
     tags: list[str]
@@ -130,12 +132,18 @@ class StoredRun:
     prompt_tokens: int
     completion_tokens: int
     cost_usd: float
+    report_markdown: str | None
     started_at: dt.datetime
     finished_at: dt.datetime | None
-    report_markdown: str | None
-    items: list[ItemRow] = field(default_factory=list)
+
+
+class StoredRun(EvalRunRow):
+    """An evaluation run as read back: the row, every verdict (``results``) and the verdicts grouped per case
+    variant (``items``)."""
+
+    items: list[ItemRow] = Field(default_factory=list)
     #: Every stored verdict, in insertion order (``items`` groups them per case variant).
-    results: list[ResultRow] = field(default_factory=list)
+    results: list[ResultRow] = Field(default_factory=list)
     #: The run (same id) whose events reported the progress, for evaluation runs started through the API.
     progress_run_id: uuid.UUID | None = None
 

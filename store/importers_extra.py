@@ -20,22 +20,32 @@ import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel
 
-from store import importers as imp
+from store.importers_files import ImportRejected, ImportResult, read_records
 from store.importers_incidents import unknown_fields_warning
+from store.importers_rows import (
+    CommitRow,
+    ConfigChangeRow,
+    DeploymentRow,
+    KpiDefinitionRow,
+    RunbookRow,
+    ServiceRow,
+    StationRow,
+    TicketRow,
+)
 from store.incident_records import check_storable, split_fields
 
-Importer = Callable[[psycopg.Connection, int, Path], imp.ImportResult]
+Importer = Callable[[psycopg.Connection, int, Path], ImportResult]
 
 # kind → (table, row model, natural key fields); table and columns are fixed here, never taken from input.
 KINDS: dict[str, tuple[str, type[BaseModel], tuple[str, ...]]] = {
-    "stations": ("stations", imp.StationRow, ("code",)),
-    "kpi-definitions": ("kpi_definitions", imp.KpiDefinitionRow, ("code",)),
-    "services": ("services", imp.ServiceRow, ("name",)),
-    "commits": ("commits", imp.CommitRow, ("sha",)),
-    "deployments": ("deployments", imp.DeploymentRow, ("external_id",)),
-    "config-changes": ("config_changes", imp.ConfigChangeRow, ("external_id",)),
-    "tickets": ("tickets", imp.TicketRow, ("external_id",)),
-    "runbooks": ("documents", imp.RunbookRow, ("kind", "external_id")),
+    "stations": ("stations", StationRow, ("code",)),
+    "kpi-definitions": ("kpi_definitions", KpiDefinitionRow, ("code",)),
+    "services": ("services", ServiceRow, ("name",)),
+    "commits": ("commits", CommitRow, ("sha",)),
+    "deployments": ("deployments", DeploymentRow, ("external_id",)),
+    "config-changes": ("config_changes", ConfigChangeRow, ("external_id",)),
+    "tickets": ("tickets", TicketRow, ("external_id",)),
+    "runbooks": ("documents", RunbookRow, ("kind", "external_id")),
 }
 
 
@@ -52,8 +62,8 @@ def _same_lines(objects: list[tuple[int, Any]]) -> str:
 def keeping_unknown_fields(kind: str, importer: Importer) -> Importer:
     table, model, keys = KINDS[kind]
 
-    def run(conn: psycopg.Connection, org_id: int, path: Path) -> imp.ImportResult:
-        records = imp.read_records(path)
+    def run(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
+        records = read_records(path)
         known_records: list[tuple[int, Any]] = []
         extras: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
         unknown: dict[str, list[int]] = {}
@@ -80,10 +90,10 @@ def keeping_unknown_fields(kind: str, importer: Importer) -> Importer:
                 with conn.transaction():
                     result = importer(conn, org_id, stripped)
                     if errors:  # only after the importer's own checks, so every bad row is reported at once
-                        raise imp.ImportRejected(kind, path, errors)
+                        raise ImportRejected(kind, path, errors)
                     _merge(conn, org_id, table, model, keys, extras)
-            except imp.ImportRejected as exc:
-                raise imp.ImportRejected(kind, path, sorted({*exc.errors, *errors})) from None
+            except ImportRejected as exc:
+                raise ImportRejected(kind, path, sorted({*exc.errors, *errors})) from None
         warning = unknown_fields_warning(unknown)
         if warning:
             result.warnings.append(warning)

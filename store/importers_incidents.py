@@ -15,14 +15,14 @@ import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 
-from store.importers import (
+from store.importers_files import (
     ImportRejected,
     ImportResult,
-    _dupes,
-    _names,
-    _reject_if,
-    _unknown,
+    check_duplicates,
+    ids_by_name,
     read_records,
+    reject_if,
+    unknown_name,
 )
 from store.incident_records import ALIASES, IncidentRecord, check_storable, split_fields
 
@@ -55,7 +55,7 @@ def validate_records(
             if rec.service.lower() in lowered:
                 rec.service = lowered[rec.service.lower()]
             else:
-                errors.append((line, _unknown(rec.service, "service", services, "; import services first")))
+                errors.append((line, unknown_name(rec.service, "service", services, "; import services first")))
                 continue
         for name in extra:
             unknown.setdefault(name, []).append(line)
@@ -75,10 +75,10 @@ def unknown_fields_warning(unknown: dict[str, list[int]]) -> str | None:
 
 def import_incidents(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
     with conn.cursor() as cur:
-        services = _names(cur, "services", "name", org_id)
+        services = ids_by_name(cur, "services", "name", org_id)
     rows, errors, unknown = validate_records(read_records(path), services)
-    _dupes([(line, r) for line, r, _ in rows], lambda r: r.external_id, "incident", errors)
-    _reject_if(errors, "incidents", path)
+    check_duplicates([(line, r) for line, r, _ in rows], lambda r: r.external_id, "incident", errors)
+    reject_if(errors, "incidents", path)
     if not rows:
         raise ImportRejected("incidents", path, [(1, "no incidents in the file")])
     with conn.transaction(), conn.cursor() as cur:

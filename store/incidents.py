@@ -20,6 +20,7 @@ from store.errors import (
     NotFound as NotFound,  # re-exported: callers catch ``store.incidents.NotFound``
 )
 from store.models import HYPOTHESIS_TYPES
+from store.names import close_matches
 
 # ------------------------------------------------------------------ services
 
@@ -27,13 +28,6 @@ from store.models import HYPOTHESIS_TYPES
 async def service_names(s: AsyncSession, org_id: int) -> dict[str, int]:
     rows = await s.execute(text("SELECT name, id FROM services WHERE org_id = :org"), {"org": org_id})
     return dict(rows.all())
-
-
-def close_matches(name: str, names: list[str], n: int = 3) -> list[str]:
-    from rapidfuzz import fuzz, process, utils
-
-    return [m for m, score, _ in process.extract(name, names, scorer=fuzz.WRatio, processor=utils.default_process,
-                                                  limit=n) if score >= 60]
 
 
 async def resolve_service(s: AsyncSession, org_id: int, name: str) -> tuple[int, str]:

@@ -21,6 +21,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
+from store.names import close_matches
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
 from tools.changes import MetricOnset, roles
 
@@ -107,9 +108,7 @@ async def _mapping(ctx: ToolContext, service: str) -> tuple[int, str, list[dict[
         if row is None:
             names = [r[0] for r in await s.execute(text("SELECT name FROM services WHERE org_id = :org"),
                                                     {"org": ctx.org_id})]
-            from difflib import get_close_matches
-
-            raise ToolError(f"unknown service {service!r}", suggestions=get_close_matches(service, names, n=3))
+            raise ToolError(f"unknown service {service!r}", suggestions=close_matches(service, names))
         sid, name = row
         maps = [dict(m) for m in (await s.execute(
             text("""SELECT metric, promql, step_seconds FROM service_promql WHERE org_id = :org AND service_id = :sid

@@ -46,6 +46,9 @@ def _look_back(plan: QueryPlan | None, now: dt.datetime, has_time: bool) -> tupl
     return None, 24 * 7 if has_time else 24 * 3
 
 
+_WIDEST_LOOK_BACK = 24 * 14  # hours: how far back an unqualified "errors jumped" is searched for its onset
+
+
 async def _by_plan(s: Any, plan: QueryPlan, ctx: ThreadContext) -> bool:
     if plan.operation == "changelog" and not plan.subjects.incidents:  # "is DEP-… the cause of INC-…?" correlates
         await cq.changelog(s, plan, ctx)
@@ -88,6 +91,15 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             noticed = len(s.notices)
             got = await s.tool("metric_onset", metric_onset, service=ctx["service"], metric=metric, around=around,
                                hours=hours)
+            asked = bool(plan and plan.window is not None and plan.window.explicit) or bool(ctx.get("time"))
+            while (not asked and got is not None and got[0].n_points and got[0].onset is None
+                   and hours < _WIDEST_LOOK_BACK):  # "errors jumped" with no date: look further back, then say so
+                hours = min(hours * 2 + 24, _WIDEST_LOOK_BACK)
+                wider = await s.tool("metric_onset", metric_onset, service=ctx["service"], metric=metric,
+                                     around=around, hours=hours)
+                if wider is None:
+                    break
+                got = wider
             if got is None or got[0].n_points == 0:  # not in Postgres: Prometheus, when the metric is mapped there
                 prom = await onset_from_prometheus(s, ctx["service"], metric, around, hours)
                 if prom is not None:

@@ -40,6 +40,13 @@ async def changelog(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
         got = await s.tool("change_log", change_log, service=service,
                            since=window.start if window else None, until=window.end if window else None,
                            include_dependencies=plan.include_dependencies)
+        if got is not None and window is None and not (got[0].deployments or got[0].config_changes):
+            # "leakwatch deploy history": nothing in the default week, so the last 90 days (the period is stated)
+            until = got[0].until
+            wider = await s.tool("change_log", change_log, service=service,
+                                 since=(until - dt.timedelta(days=90)).date(), until=until.date(),
+                                 include_dependencies=plan.include_dependencies)
+            got = wider or got
         if got is None:
             continue
         r, records = got

@@ -43,6 +43,16 @@ def _window(context: ThreadContext, today: dt.date, *, after: int = 7) -> tuple[
     return shown_end - dt.timedelta(days=29), shown_end
 
 
+def _asked_point(signals: list[Any], plan: QueryPlan | None) -> Any | None:
+    """The latest bad beyond-limits point inside the window the user asked about (None without a window)."""
+    w = plan.window if plan else None
+    if w is None or not w.explicit:
+        return None
+    inside = [x for x in signals if x.rule == "beyond_limits" and x.state in ("warning", "critical")
+              and w.start <= x.date <= w.end]
+    return inside[-1] if inside else None
+
+
 async def _scope_signals(s: StepScope, ctx: ThreadContext, level: str) -> None:
     """The KPIs of one scope's own series (a station, or a region's aggregate) in warning or critical."""
     got = await s.tool("active_signals", active_signals, station=ctx.get("station"), region=ctx.get("region"),
@@ -63,6 +73,10 @@ async def _by_plan(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> bool:
     """compare / rank / attention from the plan; False when the plan is a lookup or an explanation."""
     if plan.operation == "attention":
         levels = {x.level for x in plan.subjects.scopes}
+        stations = [x.code for x in plan.subjects.scopes if x.level == "station" and x.code]
+        if len(stations) > 1:  # several stations ("the reservoirs"): every KPI at each of them
+            await q.needs_attention(s, plan, ctx, stations=stations)
+            return True
         if "station" in levels and ctx.get("station"):  # one station: its own series
             await _scope_signals(s, ctx, "station")
             return True
@@ -108,11 +122,18 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         k, sm = series.kpi, series.summary
         f = lambda x: _fmt(x, k.decimals, k.unit)  # noqa: E731
         ev_series, ev_shift, ev_signals = first(records, "kpi_series"), first(records, "stage_change"), first(records, "signals")
+        values = [p.value for p in series.points if p.value is not None]
+        if sm.lcl is not None and sm.lcl < 0 <= min(values, default=-1):  # counts: a limit below zero is no limit
+            limits = f"natural process limits up to {f(sm.ucl)} (the lower limit falls below zero)"
+        else:
+            limits = f"natural process limits {f(sm.lcl)}–{f(sm.ucl)}"
         s.say(
             f"{k.name} at {series.scope.label} was {f(sm.latest_value)} on {sm.latest_date}; the current stage's centre "
-            f"is {f(sm.cl)} with natural process limits {f(sm.lcl)}–{f(sm.ucl)} (state: {sm.state}).", ev_series,
+            f"is {f(sm.cl)} with {limits} (state: {sm.state}).", ev_series,
         )
         limit = k.lower_limit if k.higher_is_better else k.upper_limit
+        if level != "station" and k.aggregation == "sum":
+            limit = None  # a configured limit is per station: a region's or the company's total is not held to it
         if limit is not None and sm.latest_value is not None and (
                 sm.latest_value < limit if k.higher_is_better else sm.latest_value > limit):
             s.say(f"That is {'below the configured lower' if k.higher_is_better else 'above the configured upper'} "
@@ -136,7 +157,13 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 s.say(f"{len(bad)} warning/critical signal(s) in the window; the latest on {last.date} "
                       f"({last.rule}, {last.state}).", ev_signals)
         explaining = (plan.operation == "explain") if plan else ctx.get("intent") == "why_kpi"
-        if explaining and series.shift is None:
+        if explaining and series.shift is None and (point := _asked_point(series.signals, plan)) is not None:
+            # "why did it drop yesterday?": a single point beyond the limits on the asked day is what to explain
+            s.say(f"There is no stage change: the value on {point.date} ({f(point.value)}) is a single point beyond "
+                  f"the natural process limits ({point.rule}, {point.state}). Explaining from that day.",
+                  ev_signals or ev_series)
+            ctx["onset"] = point.date.isoformat()
+        elif explaining and series.shift is None:
             await q.shift_at_any_distance(s, plan, ctx, k.code, level, code, end)
         if series.chart is not None:
             await deps.recorder.emit("chart", {"title": f"{k.name} — {series.scope.label}",

@@ -91,23 +91,26 @@ async def rank(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     s.data = {"kpi": k.code, "ranking": [x.code for x in r.rows], "order": order}
 
 
-async def needs_attention(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
+async def needs_attention(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, stations: list[str] | None = None) -> None:
     region = next((x.code for x in plan.subjects.scopes if x.level == "region"), None)
-    station = next((x.code for x in plan.subjects.scopes if x.level == "station"), None)
-    got = await s.tool("attention", attention, region=region, station=station,
+    station = None if stations else next((x.code for x in plan.subjects.scopes if x.level == "station"), None)
+    got = await s.tool("attention", attention, region=None if stations else region, station=station,
                        kpi=plan.kpis[0] if plan.kpis else None)
     if got is None:
         return
     r, records = got
     ev = records[0]
-    where = f"station {station}" if station else f"region {region}" if region else "all stations"
+    if stations:  # only those stations' series
+        r = r.model_copy(update={"items": [i for i in r.items if i.station in stations]})
+    where = (f"station {station}" if station else f"stations {', '.join(stations)}" if stations
+             else f"region {region}" if region else "all stations")
+    checked = "" if stations else f"; {r.series_checked} series checked"
     if not r.items:
-        s.say(f"No KPI at {where} is in a warning or critical state on its latest point ({r.as_of}; "
-              f"{r.series_checked} series checked).", ev)
+        s.say(f"No KPI at {where} is in a warning or critical state on its latest point ({r.as_of}{checked}).", ev)
         return
     crit = sum(1 for i in r.items if i.state == "critical")
     s.say(f"{len(r.items)} KPI series at {where} need attention as of {r.as_of}: {crit} critical, "
-          f"{len(r.items) - crit} warning ({r.series_checked} checked).", ev)
+          f"{len(r.items) - crit} warning{f' ({r.series_checked} checked)' if not stations else ''}.", ev)
     for i in r.items[:MAX_LINES]:
         s.say(f"{i.kpi_name} at {i.station} is {i.state} since {i.since} ({i.rule}; latest {i.value:.4g} on {i.date}, "
               f"limits {i.lcl:.4g}–{i.ucl:.4g}).", ev)
@@ -137,8 +140,12 @@ async def values(s: StepScope, plan: QueryPlan, ctx: ThreadContext, level: str, 
               + (f" (a year earlier {f(p.yoy_value)})" if p and p.yoy_value is not None else "") + ".", ev)
         return
     what = f"the {r.total_kind} is {f(r.total)}" if r.total is not None else "no data in that period"
-    s.say(f"{k.name} at {r.scope.label}, {w.label} ({r.start} to {r.end}): {what}"
-          + (f" (the same period a year earlier: {f(r.yoy_total)})" if r.yoy_total is not None else "") + ".", ev)
+    yoy = f" (the same period a year earlier: {f(r.yoy_total)})" if r.yoy_total is not None else ""
+    have = sum(p.value is not None for p in r.points)
+    covered = sum(p.yoy_value is not None for p in r.points)
+    if yoy and grain == "day" and covered < have:  # the history starts inside last year's window: say so
+        yoy = f" (a year earlier there is data for only {covered} of these {have} days: {r.total_kind} {f(r.yoy_total)})"
+    s.say(f"{k.name} at {r.scope.label}, {w.label} ({r.start} to {r.end}): {what}{yoy}.", ev)
     if grain == "day" and len(r.points) > 14:
         return  # a long day-grain range: the total/mean is the answer; the series lines follow
     label = {"day": "Daily", "week": "Weekly", "month": "Monthly"}[grain]

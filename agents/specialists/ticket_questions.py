@@ -7,6 +7,7 @@ from typing import Any
 from agents.plan import QueryPlan
 from agents.specialists.common import StepScope
 from agents.state import ThreadContext
+from tools.retrieval import search
 from tools.tickets import sla_overview
 from tools.tickets.stats import sla_list, sla_rate, ticket_counts
 
@@ -89,3 +90,23 @@ async def _sla(s: StepScope, plan: QueryPlan) -> None:
               f"deadline {i.deadline:%Y-%m-%d %H:%M} UTC ({late}).", ev)
     if r.total > len(r.items[:MAX_LINES]):
         s.say(f"… {r.total - len(r.items[:MAX_LINES])} more in the evidence (ask for the next page).", ev)
+
+
+async def runbooks(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
+    """The runbooks (and past-incident summaries) nearest to what the user asked about, best first."""
+    topic = plan.ticket_text.subject if plan.ticket_text else ""
+    query = topic or (plan.ticket_text.content if plan.ticket_text else "")  # the topic, without "find the runbook"
+    got = await s.tool("search", search, query=query, k=3, kinds=("runbook", "incident_summary"))
+    if got is None:
+        return
+    r, records = got
+    hits = [h for h in r.hits if h.text_rank is not None or (h.distance is not None and h.distance < 0.9)]
+    if not hits:
+        s.say(f"No runbook or past-incident summary matches “{topic}”.", *records[:1])
+        return
+    for h, rec in zip(hits, records if len(records) == len(r.hits) else [records[0]] * len(hits), strict=False):
+        label = "Runbook" if h.kind == "runbook" else "Past incident summary"
+        where = f" (service {h.service})" if h.service else ""
+        snippet = " ".join(h.snippet.replace("**", "").split())[:200]
+        s.say(f"{label} {h.external_id or h.id} “{h.title}”{where}: {snippet}", rec)
+    s.data = {"runbooks": [h.external_id for h in hits]}

@@ -22,7 +22,7 @@ TITLE = "Ticket triager"
 DESCRIPTION = (
     "Classifies tickets (product, urgency), their SLA state, similar resolved tickets and a suggested response; ticket counts and SLA rates."
 )
-OPERATIONS: tuple[Operation, ...] = ("ticket_classify", "ticket_sla", "ticket_similar", "ticket_stats")
+OPERATIONS: tuple[Operation, ...] = ("ticket_classify", "ticket_sla", "ticket_similar", "ticket_stats", "runbook_search")
 _LEAD = re.compile(
     r"^\s*(?:please\s+)?(?:classify|triage|categori[sz]e)\b[^:\n]*[:\n]\s*", re.I
 )
@@ -53,6 +53,9 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
     plan = plan_of(state)
     task = {"ticket": ctx.get("ticket"), "intent": ctx.get("intent"), "operation": plan.operation if plan else None}
     async with step(deps, NAME, task) as s:
+        if plan is not None and plan.operation == "runbook_search":
+            await tq.runbooks(s, plan, ctx)
+            return update(state, s, ctx)
         if plan is not None and plan.operation == "ticket_stats" and not plan.subjects.tickets:
             await tq.stats(s, plan, ctx)
             return update(state, s, ctx)
@@ -101,6 +104,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             if sug.similar_tickets:
                 names = ", ".join(t.external_id for t in sug.similar_tickets[:3])
                 s.say(f"Similar resolved tickets: {names}.", *sug_records[:1])
+            elif plan is not None and plan.operation == "ticket_similar":
+                s.say("No similar resolved ticket was found.", *(sug_records[:1] or records[:1]))
             if sug.runbooks:
                 s.say(f"Matching runbook: {sug.runbooks[0].title}.", *sug_records[1:2] or sug_records[:1])
             s.data["draft_reply"] = sug.draft

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -22,9 +23,33 @@ from agents.understanding.vocab import STOP, words
 _SPLIT = re.compile(r"[^a-z0-9]+")
 
 
+_FOLD_EXTRA = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ß": "s", "æ": "a",
+                             "Æ": "A", "œ": "o", "Œ": "O", "ı": "i"})
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
+
+
+def fold(s: str) -> str:
+    """Accents off, one character for one ("Zürich" → "Zurich", "Genève" → "Geneve"), so offsets keep."""
+    if s.isascii():
+        return s
+    out = []
+    for ch in s.translate(_FOLD_EXTRA):
+        if ch.isascii():
+            out.append(ch)
+            continue
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        out.append(base if len(base) == 1 else ch)
+    return "".join(out)
+
+
+def spellings(name: str) -> list[str]:
+    """A name as people type it without its accents: folded, and with German umlauts written out (ü → ue)."""
+    return list(dict.fromkeys([name, fold(name.translate(_UMLAUTS))]))
+
+
 def norm_tokens(s: str) -> list[str]:
-    """Lower-case word tokens, singular (``events`` → ``event``) so plural and singular match."""
-    return [stem(t) for t in _SPLIT.split(re.sub(r"['’]s\b", "s", s.lower())) if t]
+    """Lower-case word tokens, singular (``events`` → ``event``) so plural and singular match; accents folded."""
+    return [stem(t) for t in _SPLIT.split(re.sub(r"['’]s\b", "s", fold(s).lower())) if t]
 
 
 def stem(t: str) -> str:
@@ -82,6 +107,7 @@ class Catalog:
     commits: list[str] = field(default_factory=list)  # full shas
     commit_messages: dict[str, str] = field(default_factory=dict)  # sha → first line (the latest 5000 commits)
     config_keys: dict[str, str] = field(default_factory=dict)  # config key → its latest config change id
+    kpi_stations: dict[str, list[str]] = field(default_factory=dict)  # KPI code → stations with data (empty: unknown)
 
     @classmethod
     async def load(cls, session: AsyncSession, org_id: int) -> Catalog:
@@ -110,12 +136,19 @@ class Catalog:
                             WHERE org_id = :org ORDER BY committed_at DESC LIMIT 5000) c),
                          (SELECT coalesce(json_object_agg(key, ext), '{}') FROM (
                             SELECT DISTINCT ON (key) key, external_id AS ext FROM config_changes
-                            WHERE org_id = :org ORDER BY key, changed_at DESC) k)"""
+                            WHERE org_id = :org ORDER BY key, changed_at DESC) k),
+                         (SELECT coalesce(json_agg(json_build_array(k.code, s.code)), '[]')
+                            FROM kpi_definitions k JOIN stations s ON s.org_id = k.org_id
+                            WHERE k.org_id = :org AND EXISTS (SELECT 1 FROM kpi_points p
+                                                              WHERE p.kpi_id = k.id AND p.station_id = s.id))"""
                 ),
                 {"org": org_id},
             )
         ).one()
-        stations, regions, kpis, services, incidents, tickets, deployments, configs, commits, messages, keys = row
+        stations, regions, kpis, services, incidents, tickets, deployments, configs, commits, messages, keys, cover = row
+        measured: dict[str, list[str]] = {}
+        for kpi_code, station_code in cover:
+            measured.setdefault(kpi_code, []).append(station_code)
         refs = [IncidentRef(e, t or "", s, dt.date.fromisoformat(str(d)[:10]), st) for e, t, s, d, st in incidents]
         return cls(
             stations={c: n for c, n, _ in stations}, regions=dict(regions),
@@ -124,8 +157,15 @@ class Catalog:
             station_regions={c: r for c, _, r in stations},
             kpi_higher_is_better={c: bool(h) for c, _, h in kpis},
             incident_refs=refs, deployments=list(deployments), config_changes=list(configs), commits=list(commits),
-            commit_messages=dict(messages), config_keys=dict(keys),
+            commit_messages=dict(messages), config_keys=dict(keys), kpi_stations=measured,
         )
+
+    def unmeasured(self, kpi: str, station: str) -> list[str] | None:
+        """The stations that do report ``kpi`` when ``station`` does not (None: it does, or nothing is known)."""
+        if not self.kpi_stations:
+            return None
+        where = self.kpi_stations.get(kpi, [])
+        return None if station in where else where
 
     # -- indexes (built once per catalog, i.e. once per run) ---------------------
 
@@ -181,25 +221,32 @@ class Catalog:
             if not any(k == kind and v == value for k, v, _ in lst):
                 lst.append((kind, value, strength))
 
-        for code, name in self.stations.items():
+        for code, full in self.stations.items():
             add(phrase(code), "station", code, 2)
-            add(phrase(name), "station", code, 2)
-            toks = norm_tokens(name)
-            for i in range(len(toks)):  # city names and parts: "seattle" → "Seattle-Tacoma"
-                for j in range(i + 1, min(len(toks), i + 3) + 1):
-                    part = toks[i:j]
-                    if j - i < len(toks) and not all(t in GENERIC for t in part) and len(" ".join(part)) >= 4:
-                        add(" ".join(part), "station", code, 1)
-        for code, name in self.regions.items():
+            for name in spellings(full):
+                add(phrase(name), "station", code, 2)
+                toks = norm_tokens(name)
+                raw = [t for t in re.split(r"[^A-Za-z0-9]+", re.sub(r"['’]s\b", "s", fold(name))) if t]  # as written
+                raw = raw if len(raw) == len(toks) else toks
+                for i in range(len(toks)):  # city names and parts: "seattle" → "Seattle-Tacoma"
+                    for j in range(i + 1, min(len(toks), i + 3) + 1):
+                        part = toks[i:j]
+                        words_ = raw[i:j]
+                        long_enough = len(" ".join(words_)) >= 4 or (j - i == 1 and words_[0].isupper()
+                                                                     and len(words_[0]) >= 2)  # "ARA", "Moos"
+                        if j - i < len(toks) and not all(t in GENERIC for t in part) and long_enough:
+                            add(" ".join(part), "station", code, 1)
+        for code, full in self.regions.items():
             add(phrase(code), "region", code, 2)
-            add(phrase(name), "region", code, 2)
-            core = [t for t in norm_tokens(name) if t not in ("region", "area", "zone", "division")]
-            if core:
-                add(" ".join(core) + " region", "region", code, 2)
-                add(" ".join(core), "region", code, 1)
+            for name in spellings(full):
+                add(phrase(name), "region", code, 2)
+                core = [t for t in norm_tokens(name) if t not in ("region", "area", "zone", "division")]
+                if core:
+                    add(" ".join(core) + " region", "region", code, 2)
+                    add(" ".join(core), "region", code, 1)
         for code, names in self.kpis.items():
             add(phrase(code), "kpi", code, 2)
-            for n in names:
+            for n in [v for x in names for v in spellings(x)]:
                 add(phrase(n), "kpi", code, 2)
                 base = re.sub(r"\(.*?\)", " ", n)
                 add(phrase(base), "kpi", code, 2)

@@ -23,10 +23,10 @@ _ATTENTION = re.compile(r"\battention\b|\bneeds?\s+(?:a\s+)?look|\bwhat(?:'s| is
 _WHY = re.compile(r"\b(why|caus\w*|root[- ]cause|what changed|what happened|explain\w*|behind|due to|reason|"
                   r"drop\w*|fell|fall\w*|decline\w*|rose|rise|rising|spik\w*|jump\w*|surg\w*|worse\w*|degrad\w*|"
                   r"tank\w*|plummet\w*|went (?:up|down)|deteriorat\w*|broke|broken)\b", _I)
-_CHANGELOG = re.compile(r"\b(deploy\w*|releas\w*|rollouts?|roll(?:ed)? out|rollbacks?|rolled back|shipped|ship|"
+_CHANGELOG = re.compile(r"\b(deploy\w*|releas\w*|rollouts?|roll(?:ed)? out|rollbacks?|rolled back|shipped|ship|pushed|"
                         r"commits?|committed|merged|config(?:uration)?\s+changes?|changed\s+(?:the\s+)?config\w*|"
                         r"changelog|change log|who changed|what changed in|depend\w*|call|"
-                        r"(?:any(?:thing)?|recent|latest|new)\s+changes?|changed\s+(?:in|on|to)|changes\s+(?:to|in|on)|"
+                        r"(?:any(?:thing)?|recent|latest|last|new)\s+changes?|changes|history|changed\s+(?:in|on|to)|changes\s+(?:to|in|on)|"
                         r"upstream|downstream|calls)\b", _I)
 _BLAME = re.compile(r"\b(broke|break|breaking|caus\w*|responsible|led to|culprit|blame\w*|why)\b", _I)  # → correlate
 _DEPENDS = re.compile(r"\b(depend\w*|upstream|downstream|calls?)\b", _I)
@@ -98,6 +98,9 @@ def _ticket_filters(q: str) -> Filters:
     f.priority = [p for p in PRIORITIES if re.search(rf"\b{p}(?:[- ]priority)?\b", low) and p != "free"]
     if not f.priority and re.search(r"\burgent\b", low):
         f.priority = ["critical", "high"]
+    for n in re.findall(r"\bp([1-4])s?\b", low):  # helpdesk priorities as people say them: P1 … P4
+        if (p := PRIORITIES[int(n) - 1]) not in f.priority:
+            f.priority.append(p)
     from store.models import PRODUCTS  # the ticket products the data model knows
 
     f.product = [p for p in PRODUCTS if re.search(rf"\b{p}\b", q, _I) and p != "GENERAL"]
@@ -131,7 +134,7 @@ def catalog_answer(q: str, cat: Catalog) -> str | None:
     """The organisation's own lists, when that is what was asked (no tool needed: it is the catalog)."""
     m = CATALOG_ASK.search(q)
     if not m or re.search(r"\b(attention|need\w*|warning|critical|red|worst|best|wrong|signals?|alert\w*|breach\w*|"
-                          r"drop\w*|why|changed?|deploy\w*)\b", q, _I):
+                          r"drop\w*|why|changed?|deploy\w*|goals?|targets?|below|above|under|short\s+of|missing)\b", q, _I):
         return None
     what = m.group(1).lower()
     if what in ("kpis", "metrics"):

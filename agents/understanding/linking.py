@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from agents.plan import UnknownName
-from agents.understanding.catalog import GENERIC, Catalog, stem
+from agents.understanding.catalog import GENERIC, Catalog, fold, stem
 from agents.understanding.vocab import ACRONYMS, COMMON_PLACE_WORDS, PLACE_PREPS, STOP
 from store.models import PRODUCTS
 
@@ -72,7 +72,7 @@ def _suggest(text: str, choices: dict[str, str], n: int = 3) -> list[str]:
 
 def _station_choices(cat: Catalog) -> dict[str, str]:
     out = {c.lower(): c for c in cat.stations}
-    out.update({n.lower(): c for c, n in cat.stations.items()})
+    out.update({fold(n).lower(): c for c, n in cat.stations.items()})
     return out
 
 
@@ -83,11 +83,12 @@ def _near_place(word: str, cat: Catalog) -> list[str]:
     if len(w) < 4:
         return []
     return [c for c, n in cat.stations.items()
-            if any(len(x) >= 4 and fuzz.ratio(w, x) >= NEAR_PLACE_CUTOFF for x in re.findall(r"[a-z]+", n.lower()))]
+            if any(len(x) >= 4 and fuzz.ratio(w, x) >= NEAR_PLACE_CUTOFF for x in re.findall(r"[a-z]+", fold(n).lower()))]
 
 
 def link(question: str, cat: Catalog) -> Links:
     out = Links()
+    question = fold(question)  # "Zürichberg", "Genève" as typed, with or without their accents
     raws = [(m.group(0).rstrip(".'/-_#"), m.start()) for m in _RAW.finditer(question)]
     raws = [(r, s) for r, s in raws if r]
     used_raw: set[int] = set()
@@ -192,6 +193,9 @@ def link(question: str, cat: Catalog) -> Links:
     free = [t for t in toks if not t.used]
     if not out.kpis:
         _kpi_by_coverage(out, [t.norm for t in toks], cat)
+    # "Zürichberg reservoir": a word shared by several names ("reservoir", "plant") that describes a place already
+    # named is not a second, ambiguous place.
+    out.ambiguous = [a for a in out.ambiguous if not (a[0] == "station" and set(a[2]) & set(out.stations))]
 
     # 5. Things that look like names but are not in the catalog.
     st_choices = _station_choices(cat)

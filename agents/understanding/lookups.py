@@ -39,11 +39,15 @@ def _incident_by_words(q: str, cat: Catalog, tp: TimeParse, services: list[str])
 
 def _commit_by_words(q: str, cat: Catalog) -> list[str]:
     """Commits whose message uses the question's distinctive words (hyphenated or 5+ letters)."""
-    words = [w for w in re.findall(r"[a-z0-9][a-z0-9_-]{3,}", q.lower())
-             if w not in STOP and (("-" in w) or len(w) >= 5) and w not in ("commit", "commits", "deployed")]
+    words = [w for w in re.findall(r"[a-z0-9][a-z0-9_-]{2,}", q.lower())
+             if w not in STOP and (("-" in w) or len(w) >= 4) and w not in ("commit", "commits", "deployed", "shipped")]
     if not words or not cat.commit_messages:
         return []
-    hits = [sha for sha, msg in cat.commit_messages.items() if all(w in msg.lower() for w in words[:2])]
+    def has(word: str, msg: str) -> bool:  # "batching" finds "Batch", "acks" finds "acknowledgements"
+        return word in msg or any(fuzz.ratio(word[:5], m[:5]) >= 80 and min(len(word), len(m)) >= 4
+                                  for m in re.findall(r"[a-z0-9][a-z0-9_-]+", msg))
+
+    hits = [sha for sha, msg in cat.commit_messages.items() if all(has(w, msg.lower()) for w in words[:3])]
     return hits[:1] if len(hits) == 1 else []
 
 

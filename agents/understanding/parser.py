@@ -15,7 +15,7 @@ from agents.plan import (
     TicketText,
     UnknownName,
 )
-from agents.understanding.catalog import Catalog
+from agents.understanding.catalog import Catalog, fold
 from agents.understanding.cues import (
     _ACTION,
     _ATTENTION,
@@ -70,7 +70,9 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     subjects.scopes = _scopes(links, cat, q)
     kpis = list(links.kpis)
     if (not kpis and len(links.weak_kpis) == 1 and len(links.weak_kpis[0]) == 1
-            and (links.stations or links.regions or _RANK.search(q))):
+            and (links.stations or links.regions or links.maybe_unknown or links.ambiguous or _RANK.search(q)
+                 or (_HOW_DOING.search(q) and not links.services)  # "how are we doing on effluent?"
+                 or len(re.findall(r"\w+", q)) <= 2)):  # the question is that word ("bursts?")
         kpis = list(links.weak_kpis[0])
     plan = QueryPlan(operation="out_of_scope", subjects=subjects, kpis=kpis, window=tp.window)
     if tp.relative:
@@ -86,9 +88,12 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     op = _operation(q, plan, links, cat, tp)
     plan.operation = op
     unknown = list(links.unknown)
+    if plan.subjects.commits and op == "changelog":  # "the MQTT ack batching commit": MQTT is a word of its message
+        said = " ".join(cat.commit_messages.get(c, "") for c in plan.subjects.commits).lower()
+        unknown = [u for u in unknown if not (u.kind == "station" and u.text.lower() in said)]
     if op in ("lookup", "explain", "compare", "rank", "attention", "report") or (op == "out_of_scope" and kpis):
         unknown += links.maybe_unknown
-    if op in ("ticket_classify", "ticket_similar") and plan.ticket_text is not None:
+    if op in ("ticket_classify", "ticket_similar", "runbook_search") and plan.ticket_text is not None:
         unknown = [u for u in unknown if u.kind in ("ticket",)]
         plan.subjects, plan.kpis, plan.service_metrics = Subjects(), [], []  # the pasted text is data, not names
     if op == "ticket_stats":
@@ -114,6 +119,17 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             plan.notes.append(f"pending:{wanted}")  # "I meant <station>" then answers the question that was asked
         plan.operation = "unknown"
         return plan
+    several = bool(links.ambiguous and links.ambiguous[0][0] == "station" and len(links.ambiguous[0][2]) >= 2
+                   and not links.stations and re.search(
+                       rf"\b(?:all|every|each|both)\s+(?:of\s+)?(?:the\s+|our\s+)?{re.escape(links.ambiguous[0][1])}|"
+                       rf"\b{re.escape(links.ambiguous[0][1])}s\b", fold(q), _I))
+    if links.ambiguous and links.ambiguous[0][0] == "station" and len(links.ambiguous[0][2]) >= 2 and not links.stations and (
+            (plan.kpis and (op in ("rank", "compare") or (op == "lookup" and several)))
+            or (op == "attention" and several)):
+        # "which reservoir had the most bursts", "anything wrong at the reservoirs?": the places that word names
+        plan.subjects.scopes = [ScopeRef(level="station", code=c, name=cat.stations.get(c)) for c in links.ambiguous[0][2]]
+        plan.operation = "attention" if op == "attention" else "compare"
+        return plan
     if links.ambiguous and op not in ("ticket_classify",):
         kind, text, cands = links.ambiguous[0]
         labels = [f"{c} ({cat.stations[c]})" if kind == "station" and c in cat.stations else c for c in cands]
@@ -123,6 +139,8 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                                            question=f"“{text}” matches several {kind}s: {', '.join(labels)}. Which one did you mean?")
         plan.operation = "clarify"
         return plan
+    if op in ("lookup", "explain", "compare", "report") and plan.kpis and (missing := _not_measured(plan, cat)):
+        return missing
     asks_kpi = op in ("rank", "compare", "lookup", "explain") or (op == "attention" and not _ATTENTION.search(q))
     if op in ("rank", "compare", "lookup", "explain", "attention") and not plan.kpis and not any(
             n.startswith("wanted:") for n in plan.notes):
@@ -144,6 +162,10 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     s = plan.subjects
     if _ACTION.search(q):
         return "out_of_scope"  # read-only: actions (deleting, booking, deploying…) are not something it does
+    if _RUNBOOK.search(q) and not s.tickets and not _REPORT.search(q):
+        topic = " ".join(_RUNBOOK_WORDS.sub(" ", _RUNBOOK.sub(" ", q)).split()).strip(" ?.!\"'“”:") or q
+        plan.ticket_text = TicketText(subject=topic[:200], content=q)
+        return "runbook_search"  # "find the runbook for a burst main": the organisation's runbooks, by meaning
     # Ticket text to classify is data: read it first and never look for names in it.
     if _CLASSIFY.search(q) and not s.tickets:
         plan.ticket_text = _pasted_ticket(q)
@@ -227,13 +249,15 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             plan.order = "worst"
             plan.limit = max(1, min(len(cat.stations if plan.group_by == "station" else cat.regions), 1000))
             return "rank"
+        if plan.kpis and _OK_EVERYWHERE.search(q) and not (s.scopes and s.scopes[0].level == "station"):
+            return "attention"  # "is fleet availability ok everywhere?", "which stations are below goal": each checked
         if plan.kpis and _RANK.search(q) and len(s.scopes) <= 1 and not (s.scopes and s.scopes[0].level == "station"):
             return _rank(q, plan, cat)
-        if plan.kpis and _OK_EVERYWHERE.search(q):  # "is fleet availability ok everywhere?": each station checked
-            return "attention"
         if not plan.kpis:
             if _RANK.search(q) and not s.scopes:
                 return _rank(q, plan, cat)
+            if re.match(r"\W*who(?:'s|\s+is|\s+are|\s+was)?\b", q, _I) and not _ATTENTION.search(q):
+                return "out_of_scope"  # "who is on call at <site>?": people are not in the data
             return "attention"
         if _WHY.search(q):
             return "explain"
@@ -252,8 +276,40 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     return "out_of_scope"
 
 
+def _not_measured(plan: QueryPlan, cat: Catalog) -> QueryPlan | None:
+    """A KPI asked at a station that does not report it (a sewage plant has no supply availability): say so and ask
+    which of the stations that do report it was meant, instead of an empty series."""
+    kpi = plan.kpis[0]
+    for scope in plan.subjects.scopes:
+        if scope.level != "station" or not scope.code or (where := cat.unmeasured(kpi, scope.code)) is None:
+            continue
+        name = cat.kpis.get(kpi, [kpi])[0]
+        here = f"{scope.code} ({cat.stations.get(scope.code, scope.code)})"
+        if not where:
+            question = f"There is no {name} data at {here} (nor anywhere else yet)."
+        else:
+            listed = ", ".join(f"{c} ({cat.stations.get(c, c)})" for c in where[:12]) + ("…" if len(where) > 12 else "")
+            question = f"There is no {name} data at {here}; it is reported at {listed}. Which one did you mean?"
+        plan.notes.append(f"pending:{plan.operation}")
+        plan.subjects.scopes = [x for x in plan.subjects.scopes if x is not scope]
+        plan.clarification = Clarification(kind="station", candidates=list(where), question=question)
+        plan.operation = "clarify"
+        return plan
+    return None
+
+
+_HOW_DOING = re.compile(r"\bhow\s+(?:is|are|was|were|did|has|have)\b.*\b(doing|going|looking|perform\w*|trend\w*)\b|"
+                        r"\b(?:doing|performing)\s+(?:on|with)\b|\btrends?\b", _I)
+_RUNBOOK = re.compile(r"\b(run\s?books?|playbooks?|sops?|standard operating procedures?|procedures?\s+(?:for|to|when|on)|"
+                      r"how\s+(?:do|should|can)\s+(?:i|we)\s+(?:handle|deal\s+with|respond\s+to|fix|troubleshoot)|"
+                      r"what\s+(?:do|should)\s+(?:i|we)\s+do\s+(?:when|if|about))\b", _I)
+_RUNBOOK_WORDS = re.compile(r"\b(find|show|give|get|me|the|a|an|is|there|any|which|what|our|for|to|about|on|please|"
+                            r"run\s?books?|playbooks?|sops?|procedures?|documents?|docs?)\b", _I)
+
+
 _OK_EVERYWHERE = re.compile(r"\b(?:ok|okay|fine|healthy|on\s+(?:target|track))\s+(?:everywhere|across|at\s+all|in\s+all|"
-                            r"for\s+all)\b", _I)
+                            r"for\s+all)\b|\b(?:below|under|above|over|short\s+of|missing|off|behind|meeting|"
+                            r"miss(?:es|ed)?)\s+(?:the\s+|its\s+|our\s+|their\s+)?(?:[\w.%-]+\s+){0,4}(?:goal|target)s?\b", _I)
 
 
 def _rank(q: str, plan: QueryPlan, cat: Catalog) -> Operation:

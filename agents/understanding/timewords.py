@@ -20,7 +20,7 @@ _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "augu
 _MON = {m: i for i, m in enumerate(_MONTHS, start=1)} | {m[:3]: i for i, m in enumerate(_MONTHS, start=1)} | {"sept": 9}
 _MON_RE = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_WD_RE = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?"
+_WD_RE = r"(?:mon|tue|tues|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(?:day)?"  # "wednesday", "saturday" too
 _NUM = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
         "nine": 9, "ten": 10, "twelve": 12, "fourteen": 14, "thirty": 30, "ninety": 90}
 _N = r"(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fourteen|thirty|ninety)"
@@ -115,7 +115,17 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
         start = (monday - dt.timedelta(days=7) if unit == "week" else
                  (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1) if unit == "month" else
                  dt.date(today.year - 1, 1, 1))
-        return _win(start, today, f"this {unit} and the {unit} before"), None, m
+        per: Grain = "week" if unit == "week" else "month"  # one value per period, side by side
+        return _win(start, today, f"this {unit} and the {unit} before", grain=per), None, m
+    if m := re.search(r"\b(?:last|previous)\s+(week|month)\s+(?:compared\s+(?:to|with)|vs\.?|versus|against)\s+(?:the\s+)?"
+                      r"(?:\1\s+before(?:\s+(?:that|it))?|one\s+before|previous\s+(?:one|\1)|prior\s+(?:one|\1))\b", q):
+        unit = m.group(1)  # "last month compared to the month before": both, one value per period
+        if unit == "week":
+            start, end = monday - dt.timedelta(days=14), monday - dt.timedelta(days=1)
+        else:
+            end = today.replace(day=1) - dt.timedelta(days=1)
+            start = (end.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+        return _win(start, end, f"last {unit} and the {unit} before", grain="week" if unit == "week" else "month"), None, m
     if m := re.search(r"\b(?:the\s+)?day\s+before\s+yesterday\b", q):
         d = today - dt.timedelta(days=2)
         return _win(d, d, "the day before yesterday", single=True), None, m

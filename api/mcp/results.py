@@ -23,6 +23,7 @@ from mcp.types import CallToolResult, TextContent
 from api.mcp.runtime import CallerError, McpRuntime, fence, plain
 from store.evidence import EvidenceRecord
 from store.keys import ApiKeyInfo
+from store.names import did_you_mean
 from store.runs import EvidenceBrief
 
 if TYPE_CHECKING:
@@ -41,9 +42,7 @@ def runtime_of(ctx: Context) -> McpRuntime:
 def tool_error(exc: Exception) -> McpToolError:
     """The message a caller sees for a failure they can act on."""
     message = str(exc)
-    suggestions = getattr(exc, "suggestions", None)
-    if suggestions:
-        message += f" (did you mean: {', '.join(map(str, suggestions[:8]))}?)"
+    message += did_you_mean(getattr(exc, "suggestions", None) or [])
     return McpToolError(message)
 
 

@@ -12,6 +12,7 @@ from api.deps import Admin, Member, State, Viewer
 from api.errors import ApiError, responses
 from store import incidents as db
 from store.incident_records import unstorable
+from store.names import close_matches
 
 router = APIRouter()
 
@@ -80,7 +81,7 @@ async def put_alert_settings(body: AlertSettingsIn, state: State, principal: Adm
         for key, svc in body.service_map.items():
             if svc.lower() not in lowered:
                 raise ApiError(422, f"service_map[{key!r}]: unknown service {svc!r}",
-                               suggestions=db.close_matches(svc, list(services)) or None)
+                               suggestions=close_matches(svc, services) or None)
         mapping = {k: lowered[v.lower()] for k, v in body.service_map.items()}
         await db.set_alert_config(s, principal.org_id, db.AlertConfig(
             prometheus_url=body.prometheus_url, service_labels=body.service_labels, service_map=mapping,

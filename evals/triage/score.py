@@ -1,4 +1,4 @@
-"""Score ticket triage on the hand-written dev set: ``python -m evals.triage.score [--fit] [--learned]``.
+"""Score ticket triage on the hand-written dev set: ``python -m evals.triage.score [--fit] [--learned] [--holdout]``.
 
 The dev set (``evals/triage/devset.jsonl``) is split deterministically: every
 third ticket (line index % 3 == 2) is the REPORT split, the rest the TUNE
@@ -28,6 +28,16 @@ from tools.tickets import learned, urgency, zeroshot
 
 DEVSET = Path(__file__).with_name("devset.jsonl")
 SECOND_SET = Path(__file__).with_name("second_set.jsonl")  # 35 tickets written after the first tuning round
+THIRD_SET = Path(__file__).with_name("third_dev.jsonl")  # 72 tickets in new voices, written for the second pass
+PROBE_SETS = (Path(__file__).with_name("probe_tune.jsonl"),  # 8 x 30 more, TUNE only (written after the third
+              Path(__file__).with_name("probe2_tune.jsonl"),  # set's misses had been read; the third
+              Path(__file__).with_name("probe3_tune.jsonl"),  # implies the product by the symptom only,
+              Path(__file__).with_name("probe4_tune.jsonl"),  # the fourth comes from an MSP, with signatures;
+              Path(__file__).with_name("probe5_tune.jsonl"),  # the fifth is lowercase, mobile, non-native;
+              Path(__file__).with_name("probe6_tune.jsonl"),  # the sixth buries the impact in logs and replies;
+              Path(__file__).with_name("probe7_tune.jsonl"),  # the seventh sits on the level boundaries, the
+              Path(__file__).with_name("probe8_tune.jsonl"))  # eighth implies the product by the symptom again)
+HOLDOUT_SET = Path(__file__).with_name("fourth_holdout.jsonl")  # 36, scored once at the end of the second pass
 
 
 def load(path: Path = DEVSET, *, split_name: str | None = None) -> list[dict[str, Any]]:
@@ -100,14 +110,14 @@ def fit(rows: list[dict[str, Any]]) -> None:
         v = zeroshot.vocabulary_evidence(subj, body)
         s = zeroshot.description_similarity(f"{subj}\n{body}")
         u, _ = urgency.impact_points(f"{subj}\n{body}", r.get("priority"), r.get("tier"))
-        feats.append((v, s, u))
+        feats.append((v, s, u, zeroshot.enforcement(f"{subj}\n{body}")))
     best = None
     for dw in (0.0, 4.0, 8.0, 12.0, 16.0):
         for gp in (0.0, 0.3, 0.6, 1.0, 1.5):
             for t in (0.3, 0.4, 0.55, 0.7, 0.85, 1.0, 1.3):
                 nll, acc = 0.0, 0
-                for (v, s, _), r in zip(feats, tune, strict=True):
-                    p = zeroshot.softmax(zeroshot.logits(v, s, description_weight=dw, general_prior=gp), t)
+                for (v, s, _, e), r in zip(feats, tune, strict=True):
+                    p = zeroshot.softmax(zeroshot.logits(v, s, description_weight=dw, general_prior=gp, enforced=e), t)
                     k = zeroshot.PRODUCTS.index(r["product"])
                     nll -= math.log(max(p[k], 1e-9))
                     acc += int(np.argmax(p) == k)
@@ -117,9 +127,9 @@ def fit(rows: list[dict[str, Any]]) -> None:
     print(f"product: best on tune acc={best[0] / len(tune):.3f} nll={best[1] / len(tune):.3f} "
           f"description_weight={best[2]} general_prior={best[3]} temperature={best[4]}")
     best_u = None
-    for t in (0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 2.0, 2.5):
+    for t in (0.4, 0.5, 0.6, 0.7, 0.8, 1.0, 1.2, 1.4, 1.6, 2.0, 2.5):
         nll = 0.0
-        for (_, _, u), r in zip(feats, tune, strict=True):
+        for (_, _, u, _), r in zip(feats, tune, strict=True):
             z = u / t
             p = np.exp(z - z.max())
             p /= p.sum()
@@ -134,13 +144,22 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--fit", action="store_true", help="grid-search the zero-shot temperatures on the tune split")
     ap.add_argument("--learned", action="store_true", help="also train on tune labels and score report")
+    ap.add_argument("--holdout", action="store_true", help="also score the held-out fourth set (do not tune on it)")
     args = ap.parse_args()
     rows = load()
     if args.fit:
-        fit(rows)
+        fit(rows + split(load(THIRD_SET), "tune") + [r for p in PROBE_SETS for r in load(p, split_name="tune")])
     for name in ("tune", "report"):
         report(f"zero-shot {name}", evaluate(split(rows, name)))
     report("zero-shot second set", evaluate(load(SECOND_SET, split_name="second")))
+    third = load(THIRD_SET)  # split like the dev set: every third line REPORT, the rest TUNE
+    report("zero-shot third set", evaluate(third))
+    for name in ("tune", "report"):
+        report(f"zero-shot third set {name}", evaluate(split(third, name)))
+    for p in PROBE_SETS:
+        report(f"zero-shot {p.stem} (tune)", evaluate(load(p, split_name="tune")))
+    if args.holdout:
+        report("zero-shot fourth set (held out)", evaluate(load(HOLDOUT_SET, split_name="holdout")))
     if args.learned:
         tune = split(rows, "tune")
         for n in (20, 50, len(tune)):

@@ -11,10 +11,11 @@ import pytest
 from pgvector.psycopg import register_vector
 
 import tools.retrieval as retrieval
+import tools.retrieval.plan as plan_module
 from store.db import make_async_engine, make_sessionmaker
 from tools.base import ToolContext, ToolError
 from tools.embeddings import HashEmbedder
-from tools.retrieval import Estimate, choose_plan, get_document, search
+from tools.retrieval import Estimate, choose_plan, get_document, hybrid, search
 
 EMB = HashEmbedder()
 
@@ -216,7 +217,7 @@ async def test_other_orgs_rows_never_leak_and_do_not_crowd_out_ours(fresh_db, se
     w = build(fresh_db, org_b_factor=50)
     _analyze(w.target)
     if plan == "hnsw":  # force the filtered HNSW scan even for the small org
-        monkeypatch.setattr(retrieval, "choose_plan", lambda est, n: "hnsw")
+        monkeypatch.setattr(hybrid, "choose_plan", lambda est, n: "hnsw")
     sessions = sessions_for(w.target)
     ctx_a = ToolContext(sessions=sessions, org_id=w.org_a)
     with psycopg.connect(w.target.conninfo) as conn:
@@ -275,15 +276,15 @@ def test_estimates_come_from_the_bitmap_scan_on_org_id():
     plan = {"Node Type": "Bitmap Heap Scan", "Plan Rows": 120, "Plans": [
         {"Node Type": "Bitmap Index Scan", "Index Name": "ix_documents_org_id", "Index Cond": "(org_id = '6'::smallint)",
          "Plan Rows": 2400}]}
-    assert retrieval._rows_from_plan(plan, 1e5) == (2400.0, 120.0)
+    assert plan_module.rows_from_plan(plan, 1e5) == (2400.0, 120.0)
     # the planner may prefer the unique (org_id, kind, external_id) index: same meaning
     plan["Plans"][0] |= {"Index Name": "uq_documents_org_id",
                          "Index Cond": "((org_id = '6'::smallint) AND ((kind)::text = ANY ('{runbook}'::text[])))"}
-    assert retrieval._rows_from_plan(plan, 1e5) == (2400.0, 120.0)
+    assert plan_module.rows_from_plan(plan, 1e5) == (2400.0, 120.0)
     seq = {"Node Type": "Seq Scan", "Plan Rows": 40_000}
-    assert retrieval._rows_from_plan(seq, 1e5) == (1e5, 40_000.0)
+    assert plan_module.rows_from_plan(seq, 1e5) == (1e5, 40_000.0)
     idx = {"Node Type": "Index Scan", "Index Name": "ix_documents_org_id", "Index Cond": "(org_id = 6)", "Plan Rows": 12}
-    assert retrieval._rows_from_plan(idx, 1e5) == (12.0, 12.0)
+    assert plan_module.rows_from_plan(idx, 1e5) == (12.0, 12.0)
 
 
 # ---------------------------------------------------------------- filters, errors, documents

@@ -13,9 +13,9 @@ import pytest
 
 from agents.plan import QueryPlan
 from agents.router import route
-from tests.unit.understanding_orgs import TODAY, demo, hospital, rail
+from tests.unit.understanding_orgs import TODAY, demo, hospital, rail, water
 
-ORGS = {"demo": demo(), "rail": rail(), "hospital": hospital()}
+ORGS = {"demo": demo(), "rail": rail(), "hospital": hospital(), "water": water()}
 LW = ("2026-11-09", "2026-11-15")  # last week (today is Friday 2026-11-20)
 WBL = ("2026-11-02", "2026-11-08")  # the week before last
 TM = ("2026-11-01", "2026-11-20")  # this month
@@ -23,6 +23,7 @@ TM = ("2026-11-01", "2026-11-20")  # this month
 D = "demo"
 R = "rail"
 H = "hospital"  # a third organisation, for names with apostrophes and generic words
+W = "water"  # a water utility (qa13): accented names, shared type words, KPIs reported at some sites only
 CASES: list[tuple[str, str, dict[str, Any]]] = [
     # ---------------------------------------------------------------- demo: KPI lookups, names, typos
     (D, "whats the otp mx rate at dalas last week", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["DAL"], "win": LW}),
@@ -444,6 +445,57 @@ CASES += [
 CASES += [
     (D, "What changed on orders-db-proxy before the errors on 2026-11-13?", {"op": "explain", "svc": ["orders-db-proxy"], "day": "2026-11-13"}),
     (R, "what changed in ledger-svc before the timeouts yesterday", {"op": "explain", "svc": ["ledger-svc"]}),
+]
+
+# ---------------------------------------------------------------- water utility (qa13's stranger round)
+CASES += [
+    (W, "non revenue water at Üetliberg last week", {"op": "lookup", "kpi": "NRW_PCT", "at": ["UTL"], "win": LW}),
+    (W, "nrw at uetliberg yesterday", {"op": "lookup", "kpi": "NRW_PCT", "at": ["UTL"], "day": "2026-11-19"}),
+    (W, "water loss at Zurichberg reservoir this month", {"op": "lookup", "kpi": "NRW_PCT", "at": ["ZBG"], "win": TM}),
+    (W, "NRW at zuerichberg", {"op": "lookup", "kpi": "NRW_PCT", "at": ["ZBG"]}),
+    (W, "bod at werdholzli", {"op": "lookup", "kpi": "EFF_BOD5", "at": ["WRD"]}),
+    (W, "uptime at geneve plage", {"op": "lookup", "kpi": "SUPPLY_AVAIL", "at": ["GVP"]}),
+    (W, "Rohrbruche in the Netz region last month", {"op": "lookup", "kpi": "MAINS_BURSTS", "at": ["NETZ"]}),
+    (W, "complaints at moos", {"op": "lookup", "kpi": "CUST_CONTACTS", "at": ["MOS"]}),
+    (W, "compare NRW between Hardhof and Moos this year", {"op": "compare", "kpi": "NRW_PCT", "at": ["HRD", "MOS"]}),
+    (W, "effluent bod at the ARA last week", {"op": "clarify"}),
+    (W, "NRW at the reservoir", {"op": "clarify"}),
+    (W, "glatt", {"prior": ["effluent bod at the ARA last week"], "op": "lookup", "kpi": "EFF_BOD5", "at": ["GLT"], "win": LW}),
+    (W, "which reservoir had the most bursts this month", {"op": "compare", "kpi": "MAINS_BURSTS", "at": ["ZBG", "UTL"], "win": TM}),
+    (W, "which ARA has the worst BOD", {"op": "compare", "kpi": "EFF_BOD5", "at": ["WRD", "GLT"]}),
+    (W, "BOD at Hardhof", {"op": "clarify"}),
+    (W, "uptime at ARA Glatt last week", {"op": "clarify"}),
+    (W, "glatt", {"prior": ["BOD at Hardhof"], "op": "lookup", "kpi": "EFF_BOD5", "at": ["GLT"]}),
+    (W, "bursts at Genf", {"op": "unknown", "unknown": "Genf"}),
+    (W, "why is telemetry.gw lagging since wednesday", {"op": "explain", "svc": ["telemetry.gw"], "role": "latency", "win": ("2026-11-18", "2026-11-20")}),
+    (W, "bursts at zbg on saturday", {"op": "lookup", "at": ["ZBG"], "day": "2026-11-14"}),
+    (W, "was the MQTT ack batching commit deployed?", {"op": "changelog", "sha": ["7e1f00aa11223344556677889900aabbccddeeff"]}),
+    (W, "is the paho upgrade commit deployed", {"op": "changelog", "sha": ["8f2a11bb22334455667788990011aabbccddeeff"]}),
+    (W, "who deployed DPL/2026/118 and what was in it?", {"op": "changelog", "dep": ["DPL/2026/118"]}),
+    (W, "who is on call at Hardhof?", {"op": "out_of_scope"}),
+    (W, "find the runbook for a burst main", {"op": "runbook_search", "text": True}),
+    (W, "how do we handle rising effluent BOD at glatt?", {"op": "runbook_search", "text": True}),
+    (W, "runbook for telemetry backlog", {"op": "runbook_search", "text": True}),
+    (W, "is NRW below target everywhere?", {"op": "attention", "kpi": "NRW_PCT"}),
+    (W, "show nrw for all reservoirs", {"op": "compare", "kpi": "NRW_PCT", "at": ["ZBG", "UTL"]}),
+    (W, "nrw at the reservoirs last week", {"op": "compare", "kpi": "NRW_PCT", "at": ["ZBG", "UTL"], "win": LW}),
+    (W, "dosing-ctrl changes last month", {"op": "changelog", "svc": ["dosing-ctrl"]}),
+    (W, "Kläranlage Glatt BOD", {"op": "lookup", "kpi": "EFF_BOD5", "at": ["GLT"]}),
+    (W, "Genève-Plage uptime", {"op": "lookup", "kpi": "SUPPLY_AVAIL", "at": ["GVP"]}),
+    (W, "bursts?", {"op": "lookup", "kpi": "MAINS_BURSTS", "at": []}),
+    (W, "anything wrong at the reservoirs?", {"op": "attention", "at": ["ZBG", "UTL"]}),
+    (W, "any P1 tickets open?", {"op": "ticket_stats", "priority": ["critical"], "status": ["new", "open"]}),
+    (W, "how are we doing on effluent quality", {"op": "lookup", "kpi": "EFF_BOD5", "at": []}),
+    (R, "how many p2 tickets", {"op": "ticket_stats", "priority": ["high"], "count": True}),
+    (D, "which stations are below the 90% fill rate goal", {"op": "attention", "kpi": "PARTS_FILL_RATE"}),
+    (D, "how did Phoenix do on AOGs last month compared to the month before", {"op": "lookup", "kpi": "AOG_EVENTS", "at": ["PHX"], "grain": "month", "win": ("2026-09-01", "2026-10-31")}),
+    (R, "ppm at york last week vs the week before", {"op": "lookup", "kpi": "PPM", "at": ["YRK"], "grain": "week", "win": ("2026-11-02", "2026-11-15")}),
+    (W, "complaints at moos this month vs last month", {"op": "lookup", "at": ["MOS"], "grain": "month", "win": ("2026-10-01", "2026-11-20")}),
+    (W, "complaints at hardhof this week vs last week", {"op": "lookup", "at": ["HRD"], "grain": "week", "win": ("2026-11-09", "2026-11-20")}),
+    (D, "any stations where dispatch reliability is below goal?", {"op": "attention", "kpi": "TECH_DISPATCH_RELIABILITY"}),
+    (D, "who pushed the last change to payments?", {"op": "changelog", "svc": ["payments"]}),
+    (D, "find the runbook for checkout errors", {"op": "runbook_search", "text": True}),
+    (D, "how is DAL doing", {"op": "attention", "at": ["DAL"]}),
 ]
 
 # Names any way people type them: code, lower-case code after "at", the full name, a part of it, a typo.

@@ -80,3 +80,36 @@ def hospital() -> Catalog:
         ],
         deployments=["BLD-1200"], config_changes=["CC-14"],
     )
+
+
+def water() -> Catalog:
+    """A water & wastewater utility: accented site names (Zürichberg, Genève), type words shared by several sites
+    ("Reservoir", "ARA"), KPIs reported only at some sites, dotted service names, ids like DPL/2026/118."""
+    return Catalog(
+        stations={"HRD": "Wasserwerk Hardhof", "MOS": "Wasserwerk Moos", "WRD": "ARA Werdhölzli", "GLT": "ARA Glatt",
+                  "ZBG": "Reservoir Zürichberg", "UTL": "Reservoir Üetliberg", "GVP": "Station de pompage Genève-Plage"},
+        regions={"TW": "Trinkwasser", "AW": "Abwasser", "NETZ": "Netz"},
+        kpis={"NRW_PCT": ["Non-revenue water", "NRW", "water loss", "leakage rate"],
+              "MAINS_BURSTS": ["Mains bursts", "pipe bursts", "Rohrbrüche", "burst mains"],
+              "EFF_BOD5": ["Effluent BOD5", "BOD", "biochemical oxygen demand", "effluent B.O.D."],
+              "CUST_CONTACTS": ["Customer contacts", "complaints", "customer complaints", "Kundenanfragen"],
+              "SUPPLY_AVAIL": ["Supply availability", "uptime", "supply uptime", "Versorgungssicherheit"]},
+        services=["telemetry.gw", "scada.historian", "dosing-ctrl", "leakwatch", "billing.core", "kundenportal"],
+        incidents=["ST-26-031", "ST-26-029"], tickets=["KD-70411", "KD-70413"],
+        station_regions={"HRD": "TW", "MOS": "TW", "WRD": "AW", "GLT": "AW", "ZBG": "NETZ", "UTL": "NETZ", "GVP": "NETZ"},
+        kpi_higher_is_better={"NRW_PCT": False, "MAINS_BURSTS": False, "EFF_BOD5": False, "CUST_CONTACTS": False,
+                              "SUPPLY_AVAIL": True},
+        incident_refs=[
+            IncidentRef("ST-26-031", "Reservoir levels missing on the control room wall", "telemetry.gw",
+                        dt.date(2026, 11, 18), "open"),
+            IncidentRef("ST-26-029", "Effluent BOD above consent trend at ARA Glatt", "dosing-ctrl",
+                        dt.date(2026, 11, 10), "mitigated"),
+        ],
+        deployments=["DPL/2026/118", "DPL/2026/117"], config_changes=["CFG-2231"],
+        commits=["7e1f00aa11223344556677889900aabbccddeeff", "8f2a11bb22334455667788990011aabbccddeeff"],
+        commit_messages={"7e1f00aa11223344556677889900aabbccddeeff": "Batch MQTT acknowledgements in groups of 500",
+                         "8f2a11bb22334455667788990011aabbccddeeff": "Upgrade paho client to 1.5"},
+        kpi_stations={"NRW_PCT": ["HRD", "MOS", "ZBG", "UTL", "GVP"], "MAINS_BURSTS": ["HRD", "MOS", "ZBG", "UTL", "GVP"],
+                      "EFF_BOD5": ["WRD", "GLT"], "CUST_CONTACTS": ["HRD", "MOS", "WRD", "GLT", "ZBG", "UTL", "GVP"],
+                      "SUPPLY_AVAIL": ["HRD", "MOS", "ZBG", "UTL", "GVP"]},
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +11,7 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.names import close_matches
 from tools.base import ToolError
 from tools.changes import roles, scoring
 from tools.changes.models import (
@@ -35,9 +35,7 @@ def _iso(t: dt.datetime | None) -> str | None:
 
 
 def _close(query: str, names: Sequence[str], n: int = 3) -> list[str]:
-    by_lower = {x.lower(): x for x in names}
-    close = difflib.get_close_matches(query.strip().lower(), list(by_lower), n=n, cutoff=0.5)
-    return [by_lower[c] for c in close] or list(names)[:8]
+    return close_matches(query, names, n=n) or list(names)[:8]
 
 
 async def _services(session: AsyncSession, org_id: int) -> dict[str, int]:

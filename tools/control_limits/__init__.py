@@ -4,7 +4,9 @@ The numeric core is pure numpy, split by concern: :mod:`~tools.control_limits.mo
 (constants and result types), :mod:`~tools.control_limits.xmr` (limits of a stage),
 :mod:`~tools.control_limits.noise` (robust per-series noise scale for the search),
 :mod:`~tools.control_limits.segmentation` (gap compression, vectorised binary
-segmentation), :mod:`~tools.control_limits.rules` (Wheeler's rules: stage
+segmentation), :mod:`~tools.control_limits.seeded` (seeded binary segmentation
+for short dips and bumps), :mod:`~tools.control_limits.refine` (local
+re-validation), :mod:`~tools.control_limits.rules` (Wheeler's rules: stage
 confirmation and signals) and :mod:`~tools.control_limits.analysis` (the pipeline).
 CSV loading for ``opsgraph analyze`` lives in :mod:`tools.control_limits.csvio`.
 """

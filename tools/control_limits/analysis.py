@@ -11,14 +11,19 @@ the original position):
 2. **Candidates** (:mod:`.segmentation`): greedy binary segmentation with the
    L2 cost, penalty ``PENALTY_FACTOR·ln n`` (3·ln n), stages of at least
    ``min_size`` points, at most ``max_cps`` picks — exactly what ruptures'
-   ``Binseg(model="l2", jump=1)`` returns on the same input.  The noise
+   ``Binseg(model="l2", jump=1)`` returns on the same input — plus the picks
+   of a seeded binary segmentation (:mod:`.seeded`, narrowest interval over
+   the same penalty first) at least ``SHORT_STAGE`` points from those, so both
+   edges of a short dip or bump get proposed.  The noise
    autocorrelation is then re-estimated on the residuals around those
    candidates (:func:`.noise.refit_phi` — level shifts no longer pose as
    autocorrelation, and the estimate is more precise than the one from
    differences); where that moves the noise scale, the search is run again.
 3. **Local re-validation** (:mod:`.refine`): each candidate must show a shift
-   large against the noise of the two stages it separates and fit better as a
-   step than as a line; the weakest failing one is dropped, repeatedly.
+   large against the noise of the two stages it separates, fit better as a
+   step than as a line, and be material at the scale of the whole series
+   (``|shift| ≥ MATERIALITY · IQR/1.349``); the weakest failing one is
+   dropped, repeatedly.
 4. **Wheeler confirmation** (:mod:`.rules`): a surviving boundary is kept only
    when the points after it give Wheeler evidence against the limits of the
    stage before it (beyond the limits, 3 of 4 beyond a quartile line, run of 8).
@@ -26,7 +31,8 @@ the original position):
    (moving ranges never cross a boundary) on the raw values, and the three
    rules inside each stage, direction-aware through ``higher_is_better``.
 
-``SeriesAnalysis.candidates`` holds the raw picks of step 2.
+``SeriesAnalysis.candidates`` holds the binary-segmentation picks of step 2,
+``SeriesAnalysis.short_candidates`` the seeded ones added.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ from tools.control_limits.rules import (
     _hib_codes,
     _rule_masks,
 )
+from tools.control_limits.seeded import SHORT_STAGE, SeededScan, merge_short, seeded_scan, seeded_select
 from tools.control_limits.segmentation import (
     PENALTY_FACTOR,
     _binseg_batch,
@@ -57,6 +64,27 @@ from tools.control_limits.xmr import _Prefix
 # --------------------------------------------------------------------------- #
 # Full pipeline
 # --------------------------------------------------------------------------- #
+
+
+def _propose(
+    Z: np.ndarray,
+    L: np.ndarray,
+    pens: np.ndarray,
+    min_size: int,
+    max_cps: int | None,
+    search: np.ndarray,
+    scan: SeededScan,
+    scale: np.ndarray,
+) -> tuple[list[list[int]], list[list[int]]]:
+    """Candidates: greedy binary segmentation, plus seeded picks for short regimes (sorted per row).
+
+    ``scan`` is the seeded scan of the search input; ``Z`` may be that input
+    rescaled per row by ``scale`` (the seeded gains are quadratic, so the scan
+    is reused with the penalty divided by ``scale²``).
+    """
+    raw = [sorted(c) for c in _binseg_batch(Z, L, pens, min_size, max_cps, search=search)]
+    seeded = seeded_select(scan, Z.shape[0], pens / (scale * scale), max_cps, rows_mask=search)
+    return raw, [sorted(c) for c in merge_short(raw, seeded, scan.min_size)]
 
 
 def _analyze_batch(
@@ -88,20 +116,20 @@ def _analyze_batch(
         if penalty is not None
         else PENALTY_FACTOR * np.log(np.maximum(L, 2).astype(np.float64))
     )
-    raw = _binseg_batch(Z, L, pens, min_size, max_cps, search=searchable)
-    raw = [sorted(c) for c in raw]
+    scan = seeded_scan(Z, L, min(SHORT_STAGE, min_size), searchable)
+    raw, short = _propose(Z, L, pens, min_size, max_cps, searchable, scan, np.ones(n_rows))
     # the noise autocorrelation again, on the residuals around those candidates
     # (more precise than from differences); search again where it moved the scale
-    noise2 = refit_phi(Xc, L, raw, noise)
+    noise2 = refit_phi(Xc, L, [r + s for r, s in zip(raw, short, strict=True)], noise)
     ratio = np.sqrt(np.where(noise2.lrv > 0, noise.lrv / np.where(noise2.lrv > 0, noise2.lrv, 1.0), 1.0))
     again = searchable & (np.abs(ratio - 1.0) > 1e-3)
     if again.any():
         Z2 = Z * ratio[:, None]
-        redo = _binseg_batch(Z2, L, pens, min_size, max_cps, search=again)
+        redo, redo_short = _propose(Z2, L, pens, min_size, max_cps, again, scan, ratio)
         for row in np.flatnonzero(again).tolist():
-            raw[row] = sorted(redo[row])
+            raw[row], short[row] = redo[row], redo_short[row]
     noise = noise2
-    kept = prune_candidates(Xc, L, raw, noise, pens)
+    kept = prune_candidates(Xc, L, [sorted(r + s) for r, s in zip(raw, short, strict=True)], noise, pens)
     prefix = _Prefix(X, L, mu)
     confirmed = _confirm_batch(prefix, L, kept, method)
 
@@ -177,6 +205,7 @@ def _analyze_batch(
                 stages=stage_lists[i],
                 signals=signals[i],
                 candidates=[int(pos[i, c]) for c in raw[i]],
+                short_candidates=[int(pos[i, c]) for c in short[i]],
                 higher_is_better=hib_vals[i],
                 method=method,
                 penalty=float(pens[i]),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -143,9 +143,10 @@ class Signal:
 class SeriesAnalysis:
     """Result of analysing one series.
 
-    ``candidates`` are the raw change points of the search step (original
-    indices of the first point of each candidate new stage), before Wheeler
-    confirmation.
+    ``candidates`` are the raw change points of the binary-segmentation search
+    (original indices of the first point of each candidate new stage), before
+    re-validation and Wheeler confirmation; ``short_candidates`` the ones the
+    seeded search adds for short temporary regimes (dips and bumps).
     """
 
     values: np.ndarray
@@ -155,6 +156,7 @@ class SeriesAnalysis:
     higher_is_better: bool | None = None
     method: str = "mean"
     penalty: float | None = None
+    short_candidates: list[int] = field(default_factory=list)
 
     def point_limits(self) -> dict[str, np.ndarray]:
         """Per-point arrays (length ``len(values)``) of the stage limits.

@@ -14,10 +14,18 @@ surviving candidates or the series ends), on the outlier-clipped values:
 * **a step, not a slope** — the step must explain more of ``[a, b)`` than a
   straight line does, by the BIC price of its one extra parameter (the
   location): ``n1·n2/n·(m2-m1)² > S_tx²/S_tt + LINE_MARGIN·LRV·ln n``, so a
-  slow trend is not cut into stairs.
+  slow trend is not cut into stairs;
+* **material at the scale of the whole series** — ``|m2 - m1|`` must be at
+  least ``MATERIALITY`` times the robust spread of the whole (outlier-clipped)
+  series, ``IQR/1.349``.  The tests above measure a shift in the *local* noise;
+  on a long series with quiet noise they pass for a wiggle that nobody looking
+  at the whole chart would call a new stage.  For a stable series with one
+  real shift the spread is about the noise sd (or half the shift, if larger),
+  so the condition does not bite there.
 
-The weakest failing candidate is dropped and its neighbours re-judged, until
-every candidate passes.  All rows are processed together.
+Immaterial candidates are dropped first (the smallest shift first), then the
+weakest candidate failing the shift tests; after each drop the neighbours are
+re-judged, until every candidate passes.  All rows are processed together.
 """
 
 from __future__ import annotations
@@ -29,6 +37,9 @@ from tools.control_limits.noise import NoiseScale
 
 #: How much more (in long-run noise variances × ln n) a step must explain than a line.
 LINE_MARGIN = 1.0
+_IQR_TO_SD = 1.3489795003921634
+#: A stage's shift in level must be at least this many robust spreads (IQR/1.349) of the series.
+MATERIALITY = 0.25
 
 
 class _Sums:
@@ -62,8 +73,8 @@ def _prefix(A: np.ndarray) -> np.ndarray:
 
 def _scores(
     sums: _Sums, rows: np.ndarray, a: np.ndarray, c: np.ndarray, b: np.ndarray, g: np.ndarray, v0: np.ndarray
-) -> np.ndarray:
-    """Welch-type shift statistic of candidates ``c`` between ``a`` and ``b`` (−inf when a line wins)."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Welch-type shift statistic of candidates ``c`` between ``a`` and ``b`` (−inf when a line wins), and ``|m2-m1|``."""
     n1 = (c - a).astype(np.float64)
     n2 = (b - c).astype(np.float64)
     nn = n1 + n2
@@ -91,7 +102,16 @@ def _scores(
     with np.errstate(invalid="ignore", divide="ignore"):
         line_ss = np.where(stt_c > 0, stx_c * stx_c / stt_c, 0.0)
     margin = LINE_MARGIN * g * v0 * np.log(np.maximum(nn, 2.0))
-    return np.where(step_ss > line_ss + margin, T, -np.inf)
+    return np.where(step_ss > line_ss + margin, T, -np.inf), np.sqrt(delta2)
+
+
+def _row_quantile(S: np.ndarray, counts: np.ndarray, q: float) -> np.ndarray:
+    """Quantile ``q`` (linear interpolation, as ``np.quantile``) of the first ``counts[i]`` values of sorted rows."""
+    pos = q * np.maximum(counts - 1, 0).astype(np.float64)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, np.maximum(counts - 1, 0))
+    r = np.arange(S.shape[0])
+    return S[r, lo] + (pos - lo) * (S[r, hi] - S[r, lo])
 
 
 def prune_candidates(
@@ -101,7 +121,7 @@ def prune_candidates(
     noise: NoiseScale,
     pens: np.ndarray,
 ) -> list[list[int]]:
-    """Drop candidates that fail the local shift test, weakest first (see module docstring)."""
+    """Drop immaterial candidates and those failing the local shift test, weakest first (module docstring)."""
     n_rows = len(cands)
     counts = np.array([len(c) for c in cands], dtype=np.int64)
     K = int(counts.max()) if n_rows else 0
@@ -115,6 +135,13 @@ def prune_candidates(
     g = noise.lrv_factor
     v0 = np.maximum(noise.sigma_d**2 / 2.0, 1e-300)
     rows_all = np.arange(n_rows)
+    spread = np.zeros(n_rows)
+    has = np.flatnonzero(counts)
+    if has.size:
+        S = np.sort(Xc[has], axis=1)  # NaN padding sorts last
+        iqr = _row_quantile(S, L[has], 0.75) - _row_quantile(S, L[has], 0.25)
+        spread[has] = np.where(np.isfinite(iqr), iqr / _IQR_TO_SD, 0.0)
+    min_shift = MATERIALITY * spread
     for _ in range(K):
         # neighbours among the surviving candidates
         prev = np.zeros((n_rows, K), dtype=np.int64)
@@ -131,13 +158,20 @@ def prune_candidates(
         r_idx, k_idx = np.nonzero(alive)
         if r_idx.size == 0:
             break
-        score[r_idx, k_idx] = _scores(
+        shift = np.full((n_rows, K), np.inf)
+        score[r_idx, k_idx], shift[r_idx, k_idx] = _scores(
             sums, r_idx, prev[r_idx, k_idx], C[r_idx, k_idx], nxt[r_idx, k_idx], g[r_idx], v0[r_idx]
         )
+        immaterial = alive & ~(shift >= min_shift[:, None])
         failing = alive & ~(score > pens[:, None])
-        todo = failing.any(axis=1)
+        has_imm = immaterial.any(axis=1)
+        todo = has_imm | failing.any(axis=1)
         if not todo.any():
             break
-        worst = np.where(failing, score, np.inf).argmin(axis=1)
+        worst = np.where(
+            has_imm,
+            np.where(immaterial, shift, np.inf).argmin(axis=1),
+            np.where(failing, score, np.inf).argmin(axis=1),
+        )
         alive[rows_all[todo], worst[todo]] = False
     return [C[i, alive[i]].tolist() for i in range(n_rows)]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 
 from pydantic import BaseModel
 from sqlalchemy import text
 
+from store.names import close_matches
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
 
 
@@ -48,7 +48,7 @@ async def get_incident(ctx: ToolContext, *, incident: str) -> ToolOutput[Inciden
             )]
             raise ToolError(
                 f"unknown incident {incident!r}",
-                suggestions=difflib.get_close_matches(incident.upper(), known, n=3, cutoff=0.4) or known[:5],
+                suggestions=close_matches(incident, known) or known[:5],
             )
     info = IncidentInfo(**row)
     dur = info.duration

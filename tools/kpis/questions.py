@@ -21,7 +21,6 @@ from tools.kpis import (
     KpiInfo,
     Scope,
     SummaryLevel,
-    _fmt,
     kpi_series,
     last_day,
     list_kpis,
@@ -30,6 +29,7 @@ from tools.kpis import (
     resolve_scope,
 )
 from tools.kpis.analytics import ANALYSIS_DAYS, DEFAULT_DAYS, current_state
+from tools.kpis.shaping import fmt_value
 from tools.kpis.views import (
     PeriodGrain,
     aggregate,
@@ -142,9 +142,9 @@ async def compare_kpi(
     result = KpiComparison(kpi=info, start=first, end=stop, rows=rows,
                            best=known[0] if distinct else None, worst=known[-1] if distinct else None)
     what = "total" if info.aggregation == "sum" else "mean"
-    parts = [f"{r.scope.label} {what} {_fmt(r.value, info)} (centre {_fmt(r.cl, info)}, limits {_fmt(r.lcl, info)}–"
-             f"{_fmt(r.ucl, info)}, {r.state}"
-             + (f", a year earlier {_fmt(r.yoy_value, info)}" if r.yoy_value is not None else "") + ")"
+    parts = [f"{r.scope.label} {what} {fmt_value(r.value, info)} (centre {fmt_value(r.cl, info)}, limits {fmt_value(r.lcl, info)}–"
+             f"{fmt_value(r.ucl, info)}, {r.state}"
+             + (f", a year earlier {fmt_value(r.yoy_value, info)}" if r.yoy_value is not None else "") + ")"
              for r in rows]
     verdict = (f"; better: {result.best} ({'higher' if info.higher_is_better else 'lower'} is better)"
                if result.best else "")
@@ -235,7 +235,7 @@ async def rank_kpi(
     result = KpiRanking(kpi=info, group_by=group_by, region=region_code, order=order, start=first, end=stop,
                         rows=out[:limit], total=len(out))
     what = "total" if info.aggregation == "sum" else "mean"
-    listed = ", ".join(f"{r.rank}. {r.code} {_fmt(r.value, info)}" for r in result.rows)
+    listed = ", ".join(f"{r.rank}. {r.code} {fmt_value(r.value, info)}" for r in result.rows)
     evidence = [EvidenceDraft(
         kind="kpi_ranking", source="tools.kpis.rank_kpi",
         ref={"tool": "rank_kpi", "args": {"kpi": info.code, "group_by": group_by, "order": order, "limit": limit,
@@ -418,9 +418,9 @@ async def kpi_values(
                       f"day, {'summed' if info.aggregation == 'sum' else 'averaged'} per {grain}"},
         payload=result.model_dump(mode="json", exclude={"kpi"}) | {"kpi": info.code},
         summary=(f"{info.name} at {scope.label}, {label} {first}–{stop}: "
-                 + "; ".join(f"{p.start}{'' if p.start == p.end else '–' + str(p.end)} {_fmt(p.value, info)}"
+                 + "; ".join(f"{p.start}{'' if p.start == p.end else '–' + str(p.end)} {fmt_value(p.value, info)}"
                              + ("" if p.complete else " (partial)") for p in shown)
-                 + f"; {result.total_kind} {_fmt(result.total, info)}"),
+                 + f"; {result.total_kind} {fmt_value(result.total, info)}"),
     )]
     return ToolOutput(result=result, evidence=evidence)
 
@@ -475,8 +475,8 @@ async def kpi_last_shift(
         })
     summary = (
         f"{info.name} at {scope.label}: the most recent stage change in {first_day}–{stop} began {result.onset} "
-        f"({result.days_before_end} days before {stop}), {result.direction} from {_fmt(result.before_cl, info)} to "
-        f"{_fmt(result.after_cl, info)} ({'worse' if result.bad else 'better'})"
+        f"({result.days_before_end} days before {stop}), {result.direction} from {fmt_value(result.before_cl, info)} to "
+        f"{fmt_value(result.after_cl, info)} ({'worse' if result.bad else 'better'})"
         if result.onset else f"{info.name} at {scope.label}: no stage change in its whole history {first_day}–{stop}"
     )
     evidence = [EvidenceDraft(

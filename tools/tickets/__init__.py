@@ -1,9 +1,11 @@
-"""Ticket triage tools: classification, SLA status, response suggestions.
+"""Ticket triage tools: classification, SLA status, response suggestions (this module only re-exports).
 
-Database access lives here and in :mod:`tools.tickets.triage` (classification)
-and :mod:`tools.tickets.respond` (response suggestions): parameterised, READ
+Database access lives in :mod:`tools.tickets.sla_tools` (SLA status and
+overview), :mod:`tools.tickets.triage` (classification) and
+:mod:`tools.tickets.respond` (response suggestions): parameterised, READ
 ONLY, org-scoped. The arithmetic is pure: :mod:`tools.tickets.classify`
-(zero-shot prior, impact-based urgency, the org's learned model, calibration)
+(zero-shot prior, :mod:`tools.tickets.impact` + :mod:`tools.tickets.urgency`
+for urgency, the org's learned model, calibration)
 and :mod:`tools.tickets.sla` (targets, deadlines, states, escalation). The
 write paths are SLA alert sync (:mod:`tools.tickets.alerts`) and the cached
 triage model (:func:`tools.tickets.triage.org_model`).
@@ -15,23 +17,23 @@ quoted back, never interpreted.
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Literal
-
-from pydantic import BaseModel, Field
-from sqlalchemy import RowMapping, text
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from tools.base import EvidenceDraft, ToolContext, ToolOutput
-from tools.tickets import sla as slalib
-from tools.tickets.common import get_ticket as _get_ticket
 from tools.tickets.respond import (
     ResolvedTicketMatch,
     ResponseSuggestion,
     RunbookMatch,
     suggest_response,
 )
-from tools.tickets.sla import SlaClock, SlaState
+from tools.tickets.sla_tools import (
+    OPEN_STATUSES,
+    SlaOverview,
+    SlaOverviewItem,
+    TicketSla,
+    clocks_for,
+    completion_times,
+    open_ticket_rows,
+    sla_overview,
+    ticket_sla,
+)
 from tools.tickets.triage import (
     Classification,
     NeighbourOut,
@@ -39,174 +41,8 @@ from tools.tickets.triage import (
     classify_ticket_by_id,
 )
 
-OPEN_STATUSES = ("new", "open", "pending")
-
-
-# ------------------------------------------------------------------ read models
-
-
-class TicketSla(BaseModel):
-    external_id: str
-    subject: str
-    customer: str | None
-    customer_tier: str
-    priority: str
-    status: str
-    product: str | None
-    urgency: str | None
-    created_at: dt.datetime
-    first_response_at: dt.datetime | None
-    resolved_at: dt.datetime | None
-    as_of: dt.datetime
-    response: SlaClock
-    resolution: SlaClock
-    state: SlaState = Field(description="the most pressing of the two clocks' states")
-    escalation_level: int = Field(description="the higher of the two clocks' escalation levels")
-
-
-class SlaOverviewItem(BaseModel):
-    external_id: str
-    subject: str
-    customer: str | None
-    customer_tier: str
-    priority: str
-    status: str
-    clock: Literal["response", "resolution"] = Field(description="the most pressing clock")
-    state: SlaState
-    deadline: dt.datetime
-    escalation_level: int
-    remaining_minutes: float | None
-    overdue_minutes: float
-    response_state: SlaState
-    response_deadline: dt.datetime
-    resolution_state: SlaState
-    resolution_deadline: dt.datetime
-
-
-class SlaOverview(BaseModel):
-    as_of: dt.datetime
-    open_tickets: int
-    counts: dict[str, dict[str, int]] = Field(description="clock -> state -> number of open tickets")
-    items: list[SlaOverviewItem] = Field(description="open tickets at risk or breached, earliest deadline first")
-
-
-# ------------------------------------------------------------------ SLA
-
-
-def completion_times(row: RowMapping) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """(first response, resolution) of a ticket row; a ticket closed without a resolved_at is resolved when closed."""
-    return row["first_response_at"], row["resolved_at"] or row["closed_at"]
-
-
-def clocks_for(row: RowMapping, now: dt.datetime) -> tuple[SlaClock, SlaClock]:
-    first_response, resolved = completion_times(row)
-    return slalib.ticket_clocks(
-        priority=row["priority"], customer_tier=row["customer_tier"], created_at=row["created_at"],
-        first_response_at=first_response, resolved_at=resolved, now=now,
-    )
-
-
-async def open_ticket_rows(session: AsyncSession, org_id: int, now: dt.datetime) -> list[RowMapping]:
-    """Tickets still open at ``now`` (status new/open/pending, not resolved or closed, created by then)."""
-    return list(
-        (
-            await session.execute(
-                text(
-                    """SELECT id, external_id, subject, priority, customer, customer_tier, status, created_at,
-                              first_response_at, resolved_at, closed_at
-                       FROM tickets
-                       WHERE org_id = :org AND status IN ('new', 'open', 'pending')
-                         AND resolved_at IS NULL AND closed_at IS NULL AND created_at <= :now
-                       ORDER BY created_at"""
-                ),
-                {"org": org_id, "now": now},
-            )
-        ).mappings().all()
-    )
-
-
-async def ticket_sla(ctx: ToolContext, *, external_id: str) -> ToolOutput[TicketSla]:
-    """A ticket's response and resolution SLA at ``ctx.now``: deadlines, states, escalation."""
-    async with ctx.read() as session:
-        t = await _get_ticket(session, ctx.org_id, external_id)
-    response, resolution = clocks_for(t, ctx.now)
-    top = slalib.worst(response, resolution)
-    result = TicketSla(
-        external_id=t["external_id"], subject=t["subject"], customer=t["customer"], customer_tier=t["customer_tier"],
-        priority=t["priority"], status=t["status"], product=t["product"], urgency=t["urgency"],
-        created_at=t["created_at"], first_response_at=t["first_response_at"], resolved_at=completion_times(t)[1],
-        as_of=ctx.now, response=response, resolution=resolution,
-        state=top.state, escalation_level=max(response.escalation_level, resolution.escalation_level),
-    )
-
-    def line(c: SlaClock) -> str:
-        return f"{c.kind} {c.state} (deadline {c.deadline:%Y-%m-%d %H:%M} UTC, window {c.window_minutes:g} min)"
-
-    evidence = [
-        EvidenceDraft(
-            kind="sla", source="tools.tickets.ticket_sla",
-            ref={"tool": "ticket_sla", "args": {"external_id": result.external_id}, "as_of": ctx.now.isoformat(),
-                 "query": "tickets by external_id; SLA targets by priority x customer-tier multiplier (tools.tickets.sla)"},
-            payload=result.model_dump(mode="json"),
-            summary=(
-                f"{result.external_id} ({result.priority}, {result.customer_tier}, {result.status}): "
-                f"{line(response)}; {line(resolution)}; escalation level {result.escalation_level}"
-            ),
-        )
-    ]
-    return ToolOutput(result=result, evidence=evidence)
-
-
-async def sla_overview(ctx: ToolContext) -> ToolOutput[SlaOverview]:
-    """Open tickets whose response or resolution SLA is at risk or breached at ``ctx.now``, earliest deadline first."""
-    async with ctx.read() as session:
-        rows = await open_ticket_rows(session, ctx.org_id, ctx.now)
-    counts: dict[str, dict[str, int]] = {
-        kind: dict.fromkeys(("on_track", "at_risk", "breached", "met"), 0) for kind in ("response", "resolution")
-    }
-    items: list[SlaOverviewItem] = []
-    for r in rows:
-        response, resolution = clocks_for(r, ctx.now)
-        counts["response"][response.state] += 1
-        counts["resolution"][resolution.state] += 1
-        pressing = [c for c in (response, resolution) if c.state in ("at_risk", "breached")]
-        if not pressing:
-            continue
-        top = slalib.worst(*pressing)
-        items.append(
-            SlaOverviewItem(
-                external_id=r["external_id"], subject=r["subject"], customer=r["customer"],
-                customer_tier=r["customer_tier"], priority=r["priority"], status=r["status"], clock=top.kind,
-                state=top.state, deadline=top.deadline,
-                escalation_level=max(response.escalation_level, resolution.escalation_level),
-                remaining_minutes=top.remaining_minutes, overdue_minutes=top.overdue_minutes,
-                response_state=response.state, response_deadline=response.deadline,
-                resolution_state=resolution.state, resolution_deadline=resolution.deadline,
-            )
-        )
-    items.sort(key=lambda i: (i.deadline, i.external_id))
-    result = SlaOverview(as_of=ctx.now, open_tickets=len(rows), counts=counts, items=items)
-    n_breached = sum(1 for i in items if i.state == "breached")
-    evidence = [
-        EvidenceDraft(
-            kind="sla_overview", source="tools.tickets.sla_overview",
-            ref={"tool": "sla_overview", "args": {}, "as_of": ctx.now.isoformat(),
-                 "query": "open tickets (status new/open/pending, not resolved) with SLA clocks at as_of"},
-            payload=result.model_dump(mode="json"),
-            summary=(
-                f"{len(rows)} open tickets: {n_breached} breached, {len(items) - n_breached} at risk"
-                + (
-                    "; next: " + ", ".join(f"{i.external_id} {i.clock} {i.state} (L{i.escalation_level})"
-                                           for i in items[:3])
-                    if items else ""
-                )
-            ),
-        )
-    ]
-    return ToolOutput(result=result, evidence=evidence)
-
-
 __all__ = [
+    "OPEN_STATUSES",
     "Classification",
     "NeighbourOut",
     "ResolvedTicketMatch",
@@ -218,6 +54,7 @@ __all__ = [
     "classify_ticket",
     "classify_ticket_by_id",
     "clocks_for",
+    "completion_times",
     "open_ticket_rows",
     "sla_overview",
     "suggest_response",

@@ -15,9 +15,11 @@ For each ticket:
    deadline, question…), mixed the same way with the learned model;
 4. the probabilities are calibrated (temperatures fitted on the tune third of
    the hand-written dev set); when the product's confidence is below
-   ``NEEDS_HUMAN_PRODUCT`` the answer is GENERAL with ``needs_human`` set and
+   ``UNSURE_PRODUCT`` the answer is GENERAL with ``needs_human`` set and
    the best guess named in the reasoning, instead of a guess presented as a
-   classification. A weak urgency also sets ``needs_human``.
+   classification; between ``UNSURE_PRODUCT`` and ``NEEDS_HUMAN_PRODUCT`` the
+   best guess is answered with ``needs_human`` set. A weak urgency also sets
+   ``needs_human``.
 
 Nothing in the text can select a label directly; it only contributes features.
 """
@@ -38,6 +40,9 @@ URGENCIES: tuple[str, ...] = urg.URGENCIES
 
 # Below these calibrated confidences a human decides (checked on the tune split: see evals/triage/README.md).
 NEEDS_HUMAN_PRODUCT = 0.50
+# Below this the product is not even guessed: the answer is GENERAL (unsure). Between the two the best guess is
+# answered and flagged for a human (on the TUNE sets such guesses were right more often than GENERAL).
+UNSURE_PRODUCT = 0.40
 NEEDS_HUMAN_URGENCY = 0.30
 
 # ---------------------------------------------------------------- instruction-like sentences
@@ -68,11 +73,15 @@ def is_instruction(sentence: str) -> bool:
 
 def strip_instructions(text: str) -> tuple[str, list[str]]:
     """(text without instruction-like sentences, the removed sentences)."""
-    kept: list[str] = []
+    lines: list[str] = []
     dropped: list[str] = []
-    for s in sentences(text):
-        (dropped if is_instruction(s) else kept).append(s)
-    return " ".join(kept), dropped
+    for line in (text or "").splitlines():  # line structure kept: quoted replies and logs are told apart by line
+        kept: list[str] = []
+        for s in sentences(line):
+            (dropped if is_instruction(s) else kept).append(s)
+        if kept or not line.strip():
+            lines.append(" ".join(kept))
+    return "\n".join(lines).strip(), dropped
 
 
 
@@ -154,13 +163,13 @@ def triage(
     p_conf = float(p.max())
     u_label = URGENCIES[int(np.argmax(u))]
     u_conf = float(u.max())
-    unsure = p_conf < NEEDS_HUMAN_PRODUCT
+    unsure = p_conf < UNSURE_PRODUCT
     return Triage(
         product="GENERAL" if unsure else guess,
         urgency=u_label,
         product_confidence=round(p_conf, 4),
         urgency_confidence=round(u_conf, 4),
-        needs_human=unsure or u_conf < NEEDS_HUMAN_URGENCY,
+        needs_human=p_conf < NEEDS_HUMAN_PRODUCT or u_conf < NEEDS_HUMAN_URGENCY,
         product_guess=guess,
         product_probabilities={k: round(float(v), 4) for k, v in zip(PRODUCTS, p, strict=True)},
         urgency_probabilities={k: round(float(v), 4) for k, v in zip(URGENCIES, u, strict=True)},
@@ -204,7 +213,10 @@ def reasoning(d: Triage, neighbours: list[tuple[str, str, float]] | None = None,
              "with the product descriptions" if d.learned_weight.get("product") else "the product descriptions (no labelled tickets to learn from)")
     if d.needs_human and d.product != d.product_guess:
         first = (f"Needs a human: the product is unclear (best guess {d.product_guess} at {d.product_confidence:.2f}, "
-                 f"below {NEEDS_HUMAN_PRODUCT:.2f}), so it is filed as GENERAL")
+                 f"below {UNSURE_PRODUCT:.2f}), so it is filed as GENERAL")
+    elif d.product_confidence < NEEDS_HUMAN_PRODUCT:
+        first = (f"Needs a human: the product is uncertain, best guess {d.product} ({d.product_confidence:.2f}, "
+                 f"below {NEEDS_HUMAN_PRODUCT:.2f}) from {basis}")
     else:
         first = f"{d.product} ({d.product_confidence:.2f}) from {basis}"
     if d.product_terms:
@@ -217,7 +229,7 @@ def reasoning(d: Triage, neighbours: list[tuple[str, str, float]] | None = None,
     if d.learned_weight.get("urgency"):
         second += f"; the organisation's labels weigh {d.learned_weight['urgency']:.2f}"
     text = f"{first}. {second}."
-    if d.needs_human and d.product == d.product_guess:
+    if d.needs_human and d.product == d.product_guess and d.urgency_confidence < NEEDS_HUMAN_URGENCY:
         text += f" Needs a human: the urgency is uncertain (below {NEEDS_HUMAN_URGENCY:.2f})."
     if d.dropped:
         text += f" Ignored {len(d.dropped)} instruction-like sentence(s) in the ticket text."

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import difflib
 import re
 
 import numpy as np
 from sqlalchemy import RowMapping, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.names import close_matches
 from tools.base import ToolContext, ToolError
 from tools.tickets import classify as cls
 
@@ -65,6 +65,6 @@ async def get_ticket(session: AsyncSession, org_id: int, external_id: str) -> Ro
         ]
         raise ToolError(
             f"unknown ticket {external_id!r}",
-            suggestions=difflib.get_close_matches(needle, known, n=3, cutoff=0.5) or known[:5],
+            suggestions=close_matches(needle, known) or known[:5],
         )
     return row

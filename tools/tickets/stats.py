@@ -13,8 +13,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
-from tools.tickets import clocks_for
 from tools.tickets import sla as slalib
+from tools.tickets.sla_tools import clocks_for
 
 CountBy = Literal["status", "product", "customer_tier", "priority", "urgency"]
 OPEN = ("new", "open", "pending")

@@ -50,7 +50,8 @@ class NeighbourOut(BaseModel):
 class Classification(BaseModel):
     subject: str
     external_id: str | None = Field(None, description="the stored ticket classified (classify_ticket_by_id)")
-    product: Product = Field(description="GENERAL when needs_human is set because the product is unclear")
+    product: Product = Field(description="GENERAL when the product is unclear (confidence below 0.40); between 0.40 "
+                             "and 0.50 the best guess, with needs_human set")
     urgency: Urgency
     confidence: float = Field(ge=0, le=1, description="the weaker of product_confidence and urgency_confidence")
     product_confidence: float = Field(ge=0, le=1, description="calibrated probability of the most likely product")

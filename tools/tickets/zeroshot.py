@@ -31,6 +31,27 @@ PRODUCTS: tuple[str, ...] = ("CASB", "SWG", "ZTNA", "DLP", "SSPM", "CFW", "GENER
 VOCAB_WEIGHT = 1.0  # logit per unit of log1p(vocabulary score)
 DESCRIPTION_WEIGHT = 8.0  # logit per unit of (centred) description similarity
 GENERAL_PRIOR = 0.6  # logit added to GENERAL: with no product evidence a ticket is general
+# A security control acting on the user's traffic or data ("blocked by policy", "quarantined", a block page) means the
+# ticket is about one of the products, not about billing or the account, whatever business words it carries.
+ENFORCEMENT_PENALTY = 1.5  # logit removed from GENERAL (chosen on TUNE)
+_ENFORCEMENT = re.compile(
+    r"\b((blocked|cancell?ed|denied|refused|rejected|stopped|prevented|quarantined) by (the |your |our )?"
+    r"(organi[sz]ation|policy|policies|admin|administrator|security|rule|company)|by policy|policy violation|"
+    r"block(ed)? page|not permitted|(this |the )?action (is |was )?blocked|quarantined|flag(s|ged)? (\w+ ){0,3}as|"
+    r"(gets?|got|getting|is|was|are|were) (blocked|stripped|quarantined|flagged) (when|while|for|as|with|by)|"
+    r"blocks? (the |our |my |all |every )?(e-?mails?|messages?|uploads?|attachments?|printing|prints?|copying|downloads?)|"
+    r"(blocked|flagged|stripped|detected) (as|with) ['\"\u201c]|rule ['\"\u201c]|"
+    r"(stopped|blocked|refused|rejected|bounces?|bounced) (because|due to|with|for) (of )?(the )?['\"\u201c]|"
+    r"(gets?|got|are|is|were|was) held (by|for|in)|access denied|(app|application|site|website|page|upload|download) (is |was )?(blocked|not allowed)|"
+    # a security event (compromise, malware, an unknown actor) is about a security product, not the account
+    r"compromised|breach(ed)?|attacker|malware|ransomware|phishing|exfiltrat\w*|"
+    r"unknown (external )?(device|account|accounts|ip|location|user)|"
+    # a network symptom (ping, a port, a trace) is about a network product, not the account
+    r"\bping(s|ed)?\b|\bport \d{2,5}|traceroute|packet loss|"
+    r"(upload|download|share|sharing|sending|send|print|printing|copy|paste)\w* (is |was |are |were |gets? |got )?"
+    r"(blocked|refused|denied|cancell?ed|not allowed))\b",
+    re.IGNORECASE,
+)
 TEMPERATURE = 0.55
 SUBJECT_WEIGHT = 1.5
 ASIDE_WEIGHT = 0.3
@@ -128,19 +149,25 @@ class ZeroShot:
 
 
 def logits(vocab: VocabularyEvidence, sims: dict[str, float], *, vocab_weight: float = VOCAB_WEIGHT,
-           description_weight: float = DESCRIPTION_WEIGHT, general_prior: float = GENERAL_PRIOR) -> np.ndarray:
+           description_weight: float = DESCRIPTION_WEIGHT, general_prior: float = GENERAL_PRIOR,
+           enforced: bool = False) -> np.ndarray:
     s = np.array([sims[p] for p in PRODUCTS])
     s = s - s.mean()
     v = np.array([math.log1p(vocab.scores.get(p, 0.0)) for p in PRODUCTS])
     z = vocab_weight * v + description_weight * s
-    z[PRODUCTS.index("GENERAL")] += general_prior
+    z[PRODUCTS.index("GENERAL")] += general_prior - (ENFORCEMENT_PENALTY if enforced else 0.0)
     return z
+
+
+def enforcement(text: str) -> bool:
+    """Does the ticket describe a security control acting on traffic or data (a block, a quarantine…)?"""
+    return bool(_ENFORCEMENT.search(text or ""))
 
 
 def classify_product(subject: str, content: str, *, temperature: float = TEMPERATURE) -> ZeroShot:
     """Product probabilities of a (cleaned) ticket from domain knowledge alone."""
     vocab = vocabulary_evidence(subject, content)
     sims = description_similarity(f"{subject}\n{content}")
-    p = softmax(logits(vocab, sims), temperature)
+    p = softmax(logits(vocab, sims, enforced=enforcement(f"{subject}\n{content}")), temperature)
     return ZeroShot(probabilities={k: float(v) for k, v in zip(PRODUCTS, p, strict=True)}, vocabulary=vocab,
                     similarity=sims)

@@ -1,0 +1,205 @@
+"""Reading import files (JSON, JSONL, CSV) and the shared checks: ``line N: reason`` for every problem, and
+nothing is written while any remains (:class:`ImportRejected`).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import psycopg
+from pydantic import ValidationError
+
+from store.importers_rows import Row
+from store.names import close_matches, did_you_mean
+
+MAX_ERRORS_SHOWN = 50
+
+
+class ImportRejected(Exception):
+    """The file was rejected; nothing was written. ``errors`` are ``(line, reason)``."""
+
+    def __init__(self, kind: str, path: Path, errors: list[tuple[int, str]]) -> None:
+        self.kind, self.path, self.errors = kind, path, errors
+        shown = "\n".join(f"  line {line}: {reason}" for line, reason in errors[:MAX_ERRORS_SHOWN])
+        more = f"\n  … and {len(errors) - MAX_ERRORS_SHOWN} more" if len(errors) > MAX_ERRORS_SHOWN else ""
+        super().__init__(
+            f"{path}: {len(errors)} bad row(s), nothing was imported:\n{shown}{more}"
+        )
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    rows: int
+    details: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_text(path: Path) -> str:
+    """The file as text: UTF-8 (a leading BOM is fine) or UTF-16 with a BOM (or recognisably without one).
+    Anything else — latin-1, cp1252 … — is rejected with the line of the first byte that is not UTF-8, as is
+    a NUL character anywhere."""
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif len(data) >= 4 and data[1:4:2] == b"\x00\x00" and data[0] and data[2]:
+        encoding = "utf-16-le"
+    elif len(data) >= 4 and data[0:4:2] == b"\x00\x00" and data[1] and data[3]:
+        encoding = "utf-16-be"
+    else:
+        encoding = "utf-8-sig"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        what = f"byte 0x{data[exc.start]:02X} at column {col}" if exc.start < len(data) else "the end of the file"
+        reason = f"not valid {encoding.removesuffix('-sig').upper()} text ({what}); save the file as UTF-8"
+        raise ImportRejected("?", path, [(line, reason)]) from None
+    text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        nul = text.index("\x00")
+        raise ImportRejected("?", path, [(text.count("\n", 0, nul) + 1, "contains a NUL character, which cannot be stored")])
+    return text
+
+
+def read_records(path: Path) -> list[tuple[int, Any]]:
+    """Read JSON (array) or JSONL; return ``(line, object)`` pairs. Syntax errors raise ImportRejected."""
+    text = read_text(path)
+    stripped = text.lstrip()
+    if not stripped:
+        raise ImportRejected("?", path, [(1, "the file is empty")])
+    if stripped.startswith("["):
+        decoder = json.JSONDecoder()
+        pos = text.index("[") + 1
+        out: list[tuple[int, Any]] = []
+        while True:
+            while pos < len(text) and text[pos] in " \t\r\n,":
+                pos += 1
+            if pos >= len(text):
+                raise ImportRejected("?", path, [(text.count("\n") + 1, "unterminated JSON array")])
+            if text[pos] == "]":
+                return out
+            line = text.count("\n", 0, pos) + 1
+            try:
+                obj, pos = decoder.raw_decode(text, pos)
+            except json.JSONDecodeError as exc:
+                raise ImportRejected("?", path, [(exc.lineno, f"invalid JSON: {exc.msg}")]) from None
+            except RecursionError:
+                raise ImportRejected("?", path, [(line, "JSON nested too deeply")]) from None
+            out.append((line, obj))
+    out = []
+    errors: list[tuple[int, str]] = []
+    for i, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            out.append((i, json.loads(raw)))
+        except json.JSONDecodeError as exc:
+            errors.append((i, f"invalid JSON: {exc.msg}"))
+        except RecursionError:
+            errors.append((i, "JSON nested too deeply"))
+    if errors:
+        raise ImportRejected("?", path, errors)
+    return out
+
+
+def validate_rows(records: list[tuple[int, Any]], model: type[Row], errors: list[tuple[int, str]]) -> list[tuple[int, Any]]:
+    rows = []
+    for line, obj in records:
+        if not isinstance(obj, dict):
+            errors.append((line, f"expected a JSON object, got {type(obj).__name__}"))
+            continue
+        try:
+            rows.append((line, model.model_validate(obj)))
+        except ValidationError as exc:
+            reasons = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()
+            )
+            errors.append((line, reasons))
+    return rows
+
+
+def check_duplicates(rows: Iterable[tuple[int, Any]], key: Callable[[Any], Any], what: str, errors: list[tuple[int, str]]) -> None:
+    seen: dict[Any, int] = {}
+    for line, row in rows:
+        k = key(row)
+        if k in seen:
+            errors.append((line, f"duplicate {what} {k!r} (first on line {seen[k]})"))
+        else:
+            seen[k] = line
+
+
+def read_rows(
+    path: Path, model: type[Row], key: Callable[[Any], Any], what: str
+) -> tuple[list[tuple[int, Any]], list[tuple[int, str]]]:
+    """The file's records validated as ``model``, and the problems found so far (bad rows, duplicate keys)."""
+    errors: list[tuple[int, str]] = []
+    rows = validate_rows(read_records(path), model, errors)
+    check_duplicates(rows, key, what, errors)
+    return rows, errors
+
+
+def ids_by_name(cur: psycopg.Cursor, table: str, column: str, org_id: int) -> dict[str, int]:
+    # table/column come from the fixed call sites below, never from input
+    return {name: i for i, name in cur.execute(f"SELECT id, {column} FROM {table} WHERE org_id = %s", (org_id,))}
+
+
+def unknown_name(name: str, what: str, known: dict[str, int], hint: str = "") -> str:
+    return f"unknown {what} {name!r}{did_you_mean(close_matches(name, known))}{hint}"
+
+
+def read_csv(path: Path, required: dict[str, tuple[str, ...]]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Read a CSV, mapping accepted column aliases to canonical names."""
+    text = read_text(path)
+    try:
+        # Blank lines are kept (then dropped below) so that the index stays "file line - 2".
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True,
+                            skip_blank_lines=False)
+    except pd.errors.ParserError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise ImportRejected("?", path, [(int(m.group(1)) if m else 1, f"unreadable CSV: {exc}")]) from None
+    except pd.errors.EmptyDataError:
+        raise ImportRejected("?", path, [(1, "the file is empty")]) from None
+    frame = frame[(frame != "").any(axis=1)]
+    lower = {c.strip().lower(): c for c in frame.columns}
+    mapping: dict[str, str] = {}
+    missing = []
+    for canon, aliases in required.items():
+        found = next((lower[a] for a in (canon, *aliases) if a in lower), None)
+        if found is None:
+            missing.append(canon)
+        else:
+            mapping[canon] = found
+    if missing:
+        raise ImportRejected(
+            "?", path, [(1, f"missing column(s) {', '.join(missing)}; header is {', '.join(frame.columns)}")]
+        )
+    frame = frame.rename(columns={v: k for k, v in mapping.items()})[list(required)]
+    return frame, mapping
+
+
+def csv_errors(mask: np.ndarray, frame: pd.DataFrame, reason: Callable[[pd.Series], str]) -> list[tuple[int, str]]:
+    idx = np.flatnonzero(mask)
+    return [(int(frame.index[int(i)]) + 2, reason(frame.iloc[int(i)])) for i in idx[: MAX_ERRORS_SHOWN * 4]]
+
+
+def reject_if(errors: list[tuple[int, str]], kind: str, path: Path) -> None:
+    if errors:
+        raise ImportRejected(kind, path, sorted(errors))
+
+
+def returned_id(cur: psycopg.Cursor[Any]) -> int:
+    """The id of an ``INSERT … ON CONFLICT DO UPDATE … RETURNING id`` (such an upsert always returns its row)."""
+    row = cur.fetchone()
+    if row is None:  # pragma: no cover - an upsert without DO NOTHING returns a row
+        raise RuntimeError("the upsert returned no row")
+    return int(row[0])

@@ -1,0 +1,148 @@
+"""KPI read models: definitions, scopes, series points, stages, signals, cards."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from tools.kpis.analytics import Grain
+
+SummaryLevel = Literal["station", "region", "company"]
+
+
+class KpiInfo(BaseModel):
+    id: int
+    code: str
+    name: str
+    unit: str
+    aggregation: str
+    goal: float | None = None
+    upper_limit: float | None = None
+    lower_limit: float | None = None
+    decimals: int = 2
+    higher_is_better: bool
+    aliases: list[str] = []
+    related_services: list[str] = []
+
+
+class Scope(BaseModel):
+    summary_level: SummaryLevel
+    code: str | None = Field(None, description="station or region code; None for the company")
+    label: str
+    station_ids: list[int]
+
+
+class KpiPoint(BaseModel):
+    date: dt.date
+    value: float | None
+    yoy_value: float | None = None
+    yoy_delta: float | None = None
+    cl: float | None = None
+    ucl: float | None = None
+    lcl: float | None = None
+    phase_number: int | None = None
+    signal: str | None = Field(None, description="critical|warning|info when a rule fired at this point")
+
+
+class StageOut(BaseModel):
+    phase_number: int
+    start_date: dt.date
+    end_date: dt.date
+    cl: float
+    ucl: float
+    lcl: float
+    sigma: float
+    mr_bar: float
+    confirmed_by: str | None = None
+    evidence_start_date: dt.date | None = None
+
+
+class SignalOut(BaseModel):
+    date: dt.date
+    value: float
+    rule: str
+    state: str
+    side: str
+
+
+class Shift(BaseModel):
+    """The latest stage change: where the process moved to a new level."""
+
+    onset: dt.date
+    before_cl: float
+    after_cl: float
+    delta: float
+    direction: Literal["up", "down"]
+    bad: bool
+    confirmed_by: str | None
+
+
+class SeriesSummary(BaseModel):
+    latest_date: dt.date | None
+    latest_value: float | None
+    mean: float | None
+    past_value: float | None = Field(None, description="the latest point's value one year earlier")
+    delta: float | None = Field(None, description="latest value minus past value")
+    cl: float | None
+    ucl: float | None
+    lcl: float | None
+    sigma: float | None
+    mr_bar: float | None
+    state: str = Field(description="ok, warning or critical at the latest point")
+    rule: str | None = None
+
+
+class KpiSeries(BaseModel):
+    kpi: KpiInfo
+    scope: Scope
+    grain: Grain
+    start: dt.date
+    end: dt.date
+    points: list[KpiPoint]
+    stages: list[StageOut]
+    signals: list[SignalOut]
+    summary: SeriesSummary
+    shift: Shift | None = None
+    chart: dict[str, Any] | None = None
+
+
+class ActiveSignal(BaseModel):
+    kpi: str
+    kpi_name: str
+    date: dt.date
+    value: float
+    state: str
+    rule: str
+    side: str
+    cl: float
+    ucl: float
+    lcl: float
+
+
+class ActiveSignals(BaseModel):
+    scope: Scope
+    signals: list[ActiveSignal]
+
+
+class KpiCard(BaseModel):
+    kpi: KpiInfo
+    latest_date: dt.date | None
+    value: float | None
+    yoy_value: float | None
+    yoy_delta: float | None
+    state: str
+    rule: str | None
+    cl: float | None
+    ucl: float | None
+    lcl: float | None
+    chart: dict[str, Any] | None = None
+
+
+class Dashboard(BaseModel):
+    scope: Scope
+    grain: Grain
+    start: dt.date
+    end: dt.date
+    cards: list[KpiCard]

@@ -1,0 +1,119 @@
+"""Shape an analysed KPI series (:class:`tools.kpis.analytics.SeriesView`) into the read models and a chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+import numpy as np
+
+from tools.charts import xmr_figure
+from tools.kpis.analytics import SeriesView, current_state, safe
+from tools.kpis.models import KpiInfo, KpiPoint, Scope, SeriesSummary, Shift, SignalOut, StageOut
+
+
+def stages_out(view: SeriesView) -> list[StageOut]:
+    an = view.analysis
+    n_hidden = view.offset
+    all_dates = analysis_dates(view)
+    out = []
+    for st in an.stages:
+        if st.end < n_hidden:
+            continue
+        lim = st.limits
+        out.append(
+            StageOut(
+                phase_number=st.phase_number,
+                start_date=all_dates[st.start],
+                end_date=all_dates[st.end],
+                cl=lim.cl, ucl=lim.ucl, lcl=lim.lcl, sigma=lim.sigma, mr_bar=lim.mr_bar,
+                confirmed_by=st.confirmed_by,
+                evidence_start_date=all_dates[st.evidence_start] if st.evidence_start is not None else None,
+            )
+        )
+    return out
+
+
+def analysis_dates(view: SeriesView) -> list[dt.date]:
+    """Dates for every index of the analysis range (window plus the history before it)."""
+    step = (view.dates[1] - view.dates[0]) if len(view.dates) > 1 else dt.timedelta(days=1)
+    first = view.dates[0] - step * view.offset if view.dates else dt.date.today()
+    return [first + step * i for i in range(len(view.analysis.values))]
+
+
+def latest_shift(view: SeriesView, higher_is_better: bool) -> Shift | None:
+    stages = view.analysis.stages
+    if len(stages) < 2:
+        return None
+    prev, last = stages[-2], stages[-1]
+    if last.start < view.offset:  # the change happened before the window: not news here
+        return None
+    dates = analysis_dates(view)
+    delta = last.limits.cl - prev.limits.cl
+    direction: Literal["up", "down"] = "up" if delta > 0 else "down"
+    return Shift(
+        onset=dates[last.start], before_cl=prev.limits.cl, after_cl=last.limits.cl, delta=delta, direction=direction,
+        bad=(direction == "down") == higher_is_better, confirmed_by=last.confirmed_by,
+    )
+
+
+def points_and_signals(view: SeriesView) -> tuple[list[KpiPoint], list[SignalOut]]:
+    pl = view.analysis.point_limits()
+    sl = slice(view.offset, None)
+    cl, ucl, lcl, phase = pl["cl"][sl], pl["ucl"][sl], pl["lcl"][sl], pl["phase_number"][sl]
+    by_index: dict[int, str] = {}
+    signals = []
+    for s in view.analysis.signals:
+        if s.index >= view.offset:
+            i = s.index - view.offset
+            prev = by_index.get(i)
+            if prev is None or prev == "info" or (prev == "warning" and s.state == "critical"):
+                by_index[i] = s.state
+            signals.append(SignalOut(date=view.dates[i], value=float(s.value), rule=s.rule, state=s.state, side=s.side))
+    points = []
+    for i, d in enumerate(view.dates):
+        v, p = safe(view.values[i]), safe(view.yoy_values[i])
+        points.append(
+            KpiPoint(
+                date=d, value=v, yoy_value=p, yoy_delta=safe(v - p) if v is not None and p is not None else None,
+                cl=safe(cl[i]), ucl=safe(ucl[i]), lcl=safe(lcl[i]),
+                phase_number=int(phase[i]) if np.isfinite(phase[i]) else None, signal=by_index.get(i),
+            )
+        )
+    return points, signals
+
+
+def series_summary(view: SeriesView, points: list[KpiPoint], kpi: KpiInfo) -> SeriesSummary:
+    observed = [p for p in points if p.value is not None]
+    latest = observed[-1] if observed else None
+    stage = view.analysis.stages[-1] if view.analysis.stages else None
+    state, rule = current_state(view.analysis, kpi.higher_is_better)
+    lim = stage.limits if stage else None
+    return SeriesSummary(
+        latest_date=latest.date if latest else None,
+        latest_value=latest.value if latest else None,
+        mean=safe(np.nanmean(view.values)) if observed else None,
+        past_value=latest.yoy_value if latest else None,
+        delta=latest.yoy_delta if latest else None,
+        cl=safe(lim.cl) if lim else None, ucl=safe(lim.ucl) if lim else None, lcl=safe(lim.lcl) if lim else None,
+        sigma=safe(lim.sigma) if lim else None, mr_bar=safe(lim.mr_bar) if lim else None,
+        state=state, rule=rule,
+    )
+
+
+def fmt_value(x: float | None, kpi: KpiInfo) -> str:
+    if x is None:
+        return "n/a"
+    unit = kpi.unit if kpi.unit not in ("", "count") else ""
+    return f"{x:.{kpi.decimals}f}{'' if unit in ('%',) else ' '}{unit}".strip()
+
+
+def series_chart(view: SeriesView, points: list[KpiPoint], signals: list[SignalOut], kpi: KpiInfo, scope: Scope) -> dict[str, Any]:
+    index = {p.date: i for i, p in enumerate(points)}
+    return xmr_figure(
+        [p.date for p in points], [np.nan if p.value is None else p.value for p in points],
+        [p.cl for p in points], [p.ucl for p in points], [p.lcl for p in points],
+        [p.phase_number or 0 for p in points],
+        [{"index": index[s.date], "rule": s.rule, "state": s.state} for s in signals],
+        title=f"{kpi.name} — {scope.label}", unit=kpi.unit,
+    )
