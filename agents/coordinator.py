@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import time
+from types import ModuleType
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -10,7 +13,6 @@ from langchain_core.runnables import RunnableConfig
 from agents.deps import deps_of
 from agents.plan import QueryPlan
 from agents.registry import REGISTRY
-from agents.specialists import llm
 from agents.state import GraphState, ThreadContext
 
 
@@ -39,12 +41,23 @@ def next_node(state: GraphState) -> str:
     return plan[0] if plan else "compose"
 
 
+async def _load(path: str) -> ModuleType:
+    """The module at ``path``, imported (on first use) in a thread, so a serving event loop does not stall on it;
+    ``import_module`` also waits for a module another run is importing at that moment."""
+    return await asyncio.to_thread(importlib.import_module, path)
+
+
 def specialist_node(name: str):
-    module = REGISTRY[name].module
+    """The graph node of specialist ``name``. Its module (with its tools) is imported on the node's first run, so a
+    process loads only the specialists its questions are routed to; the tool-calling runner
+    (:mod:`agents.specialists.llm`, which imports every tool) only with a provider that calls tools."""
+    path = REGISTRY[name].path
 
     async def node(state: GraphState, config: RunnableConfig) -> dict[str, Any]:
         deps = deps_of(config)
-        if getattr(deps.provider, "tool_calling", False) and name in llm.SPECS:
+        module = await _load(path)
+        llm = await _load("agents.specialists.llm") if getattr(deps.provider, "tool_calling", False) else None
+        if llm is not None and name in llm.SPECS:
             update = await llm.run(name, state, deps, fallback=module)
         else:
             update = await module.run(state, deps)

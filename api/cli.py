@@ -67,28 +67,15 @@ def _settings() -> Settings:
         raise _fail(f"bad configuration: {exc}") from None
 
 
-def _preload(*modules: str) -> None:
-    """Import ``modules`` in a background thread while the command connects to the database and checks the
-    schema (both mostly wait on the server), so a command's heavy imports overlap its start-up."""
-    import contextlib
-    import importlib
-    import threading
-
-    def run() -> None:
-        for name in modules:
-            with contextlib.suppress(Exception):  # the command imports it again and reports the error
-                importlib.import_module(name)
-
-    threading.Thread(target=run, name="opsgraph-preload", daemon=True).start()
-
-
-def _database(settings: Settings, *, migrate_schema: bool = True):
+def _database(settings: Settings, *, migrate_schema: bool = True, hold: bool = True):
+    """Connect (``hold=False``: join a running embedded server without holding it, see
+    :func:`store.db.running_embedded_server`) and bring the schema to head (one query when it is there)."""
     from store import migrate
     from store.db import resolve_database
 
     with console.status("Connecting to the database…"):
         try:
-            target = resolve_database(settings)
+            target = resolve_database(settings, hold=hold)
         except Exception as exc:  # noqa: BLE001 - any start-up failure is a CLI error
             raise _fail(f"cannot reach the database: {exc}") from None
         if migrate_schema:
@@ -324,7 +311,6 @@ def ask(
                                                "so relative dates and SLA states mean what they meant then.")] = None,
 ) -> None:
     """One chat turn: stream the steps as they happen, then the answer with its evidence ids."""
-    import asyncio
     import uuid
 
     try:
@@ -341,41 +327,9 @@ def ask(
             pinned = _dt.datetime.fromisoformat(as_of) if "T" in as_of or " " in as_of else _dt.date.fromisoformat(as_of)
         except ValueError:
             raise _fail(f"--as-of {as_of!r} is not a date (YYYY-MM-DD) or a time (YYYY-MM-DDTHH:MM)") from None
-    settings = _settings()
-    _preload("agents.service")
-    target = _database(settings)
-    with psycopg.connect(target.conninfo) as conn:
-        row = conn.execute("SELECT id FROM orgs WHERE slug = %s", (org,)).fetchone()
-    if row is None:
-        raise _fail(f"organisation {org!r} does not exist (run `opsgraph seed` for the demo)")
-    quiet = as_json
+    from api.cli_ask import ask_once
 
-    from agents.service import Assistant
-    from store.runs import RunEvent
-
-    async def show(event: RunEvent) -> None:
-        if quiet:
-            return
-        p = event.payload
-        if event.type == "agent.started" and p["agent"] != "composer":
-            err.print(f"[bold cyan]▶ {p['agent']}[/]")
-        elif event.type == "tool.completed":
-            mark = "[green]✓[/]" if p["status"] == "completed" else "[red]✗[/]"
-            err.print(f"  {mark} {p['tool']} [dim]({p['latency_ms']:.0f} ms)[/] {p['summary'][:110]}", highlight=False)
-        elif event.type == "evidence":
-            err.print(f"    [dim][E:{p['id']}] {p['kind']}[/]")
-
-    async def run():
-        assistant = await Assistant.open(settings, target)
-        try:
-            return await assistant.ask(org_id=row[0], question=question, thread_id=thread_id, trigger="api", publish=show,
-                                       as_of=pinned)
-        except LookupError as exc:
-            raise _fail(str(exc)) from None
-        finally:
-            await assistant.close()
-
-    record = asyncio.run(run())
+    record = ask_once(_settings(), question, org=org, thread_id=thread_id, as_of=pinned, quiet=as_json)
     if as_json:
         sys.stdout.write(record.model_dump_json(indent=2) + "\n")
     else:

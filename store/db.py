@@ -10,6 +10,7 @@ Everything after connecting is the same for both paths.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import warnings
 from collections.abc import AsyncIterator
@@ -100,15 +101,47 @@ def start_embedded_server(home: Path) -> str:
     return parts._replace(path=f"/{EMBEDDED_DB_NAME}").geturl()
 
 
-def resolve_database(settings: Settings) -> DatabaseTarget:
-    """Return the configured server, starting the embedded one when needed."""
+def running_embedded_server(home: Path) -> str | None:
+    """The libpq URI of the ``opsgraph`` database on an embedded server that is already up under ``home``, read
+    from its ``postmaster.pid`` (the postmaster alive and ready, the database there); None otherwise.
+
+    This is what pgserver itself reads to join a running server, without its import, its machine-wide lock and
+    process list, or its exit hook — but the caller does not *hold* the server: it stops when the processes that
+    hold it exit, even while the caller is connected. For short commands only (``opsgraph ask``)."""
+    try:
+        lines = (home.expanduser().resolve() / "pg" / "postmaster.pid").read_text().splitlines()
+        pid = int(lines[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    if len(lines) < 8 or lines[7].strip() != "ready" or not lines[4].strip() or os.name == "nt":
+        return None  # not up (yet), or no Unix socket (and on Windows os.kill(pid, 0) would end the process)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:  # alive, another user's process
+        pass
+    uri = f"postgresql://postgres:@/{EMBEDDED_DB_NAME}?host={lines[4].strip()}"  # the form pgserver returns
+    try:
+        psycopg.connect(uri, connect_timeout=2).close()
+    except psycopg.Error:  # a stale pid file (the pid reused), or the database not created yet
+        return None
+    return uri
+
+
+def resolve_database(settings: Settings, *, hold: bool = True) -> DatabaseTarget:
+    """Return the configured server, starting the embedded one when needed.
+
+    ``hold=False`` (short commands): join an embedded server already running under the home directly
+    (:func:`running_embedded_server`); start or hold it through pgserver only when none is."""
     if settings.database_url:
         return DatabaseTarget(
             sqlalchemy_url=_to_sqlalchemy(settings.database_url),
             conninfo=_to_conninfo(settings.database_url),
             embedded=False,
         )
-    uri = start_embedded_server(settings.home)
+    uri = None if hold else running_embedded_server(settings.home)
+    uri = uri or start_embedded_server(settings.home)
     return DatabaseTarget(sqlalchemy_url=_to_sqlalchemy(uri), conninfo=uri, embedded=True)
 
 

@@ -1,10 +1,5 @@
-"""The specialists. Each is ``async def run(state, deps) -> state update`` and records one step."""
+"""The specialists. Each is ``async def run(state, deps) -> state update`` and records one step.
 
-from agents.specialists import change_correlator, kpi_analyst, report_writer, ticket_triager
-
-SPECIALISTS = {
-    "kpi_analyst": kpi_analyst,
-    "change_correlator": change_correlator,
-    "ticket_triager": ticket_triager,
-    "report_writer": report_writer,
-}
+Nothing is imported here: :mod:`agents.registry` lists the specialist modules and imports each one (with its
+tools) the first time a plan routes a question to it.
+"""
