@@ -127,7 +127,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"(starts?|begins?|due|closes?|ends?|expires?|in) in (less than |under )?(\d+|an?|one|two|three) ?(h|hrs?|hours?|min|mins|minutes)\b|"
      r"(meeting|call|presentation|demo|audit|review|flight|deadline|cut[- ]?off) (is |starts |begins )?in (\d+|an?|one|two) ?(h|hrs?|hours?|min|minutes)|"
      r"(?<!was )(?<!sent )(?<!received )\bin ([1-9]|1[0-2]|an?|one|two|three|half an) ?(h|hrs?|hours?)(?=[.!,;])|"
-     r"(milestone|go[- ]live|launch|release|audit|cut[- ]?off) (is |are )?(due )?(on )?(today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday)|(quarter|month|year)[- ](end|close|closing)|end of (the )?(quarter|month))\b"),
+     r"(milestone|go[- ]live|launch|release|audit|cut[- ]?off) (is |are )?(due )?(on )?(today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday)|(quarter|month|year)[- ](end|close|closing)|end of (the )?(quarter|month)|(this|next|coming) (monday|tuesday|wednesday|thursday|friday|saturday|sunday)|(starts?|begins?|cut-?over|go[- ]?live|audit|auditors?|deadline|due|review|closing|hearing|exams?|launch|visit|active|ready|live) (is |are |will be |starts? |begins? |on site |here )*(on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b"),
      (0.3, 1.2, 0.2, -0.7)),
     ("urgency words",
      (r"(\bcritical infrastructure\b|\bpatient safety\b|\blife[- ]safety\b|\bsafety risk\b|\burgent(ly)?\b|\basap\b|\bimmediately\b|\bemergency\b(?![- ](break|access|account|admin|contact|number|procedure|plan))|\bright away\b|\bescalate\b|!!|\bnow!|"
