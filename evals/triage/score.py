@@ -37,6 +37,7 @@ PROBE_SETS = (Path(__file__).with_name("probe_tune.jsonl"),  # 8 x 30 more, TUNE
               Path(__file__).with_name("probe6_tune.jsonl"),  # the sixth buries the impact in logs and replies;
               Path(__file__).with_name("probe7_tune.jsonl"),  # the seventh sits on the level boundaries, the
               Path(__file__).with_name("probe8_tune.jsonl"))  # eighth implies the product by the symptom again)
+DEV_A = Path(__file__).with_name("dev_a.jsonl")  # 112 tickets by a second author (dev set since the third pass)
 HOLDOUT_SET = Path(__file__).with_name("fourth_holdout.jsonl")  # 36, scored once at the end of the second pass
 
 
