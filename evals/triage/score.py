@@ -1,5 +1,7 @@
 """Score ticket triage on the hand-written dev set: ``python -m evals.triage.score [--fit] [--learned] [--holdout]``.
 
+Also scored: the second, third and probe sets and ``dev_a.jsonl`` (112 tickets by a second author).
+
 The dev set (``evals/triage/devset.jsonl``) is split deterministically: every
 third ticket (line index % 3 == 2) is the REPORT split, the rest the TUNE
 split. Constants in tools/tickets/{zeroshot,urgency}.py were chosen on TUNE
@@ -159,6 +161,7 @@ def main() -> None:
         report(f"zero-shot third set {name}", evaluate(split(third, name)))
     for p in PROBE_SETS:
         report(f"zero-shot {p.stem} (tune)", evaluate(load(p, split_name="tune")))
+    report("zero-shot dev_a (second author, dev since the third pass)", evaluate(load(DEV_A, split_name="a")))
     if args.holdout:
         report("zero-shot fourth set (held out)", evaluate(load(HOLDOUT_SET, split_name="holdout")))
     if args.learned:
