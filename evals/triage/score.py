@@ -1,5 +1,7 @@
 """Score ticket triage on the hand-written dev set: ``python -m evals.triage.score [--fit] [--learned] [--holdout]``.
 
+Also scored: the second, third and probe sets and ``dev_a.jsonl`` (112 tickets by a second author).
+
 The dev set (``evals/triage/devset.jsonl``) is split deterministically: every
 third ticket (line index % 3 == 2) is the REPORT split, the rest the TUNE
 split. Constants in tools/tickets/{zeroshot,urgency}.py were chosen on TUNE
@@ -37,6 +39,7 @@ PROBE_SETS = (Path(__file__).with_name("probe_tune.jsonl"),  # 8 x 30 more, TUNE
               Path(__file__).with_name("probe6_tune.jsonl"),  # the sixth buries the impact in logs and replies;
               Path(__file__).with_name("probe7_tune.jsonl"),  # the seventh sits on the level boundaries, the
               Path(__file__).with_name("probe8_tune.jsonl"))  # eighth implies the product by the symptom again)
+DEV_A = Path(__file__).with_name("dev_a.jsonl")  # 112 tickets by a second author (dev set since the third pass)
 HOLDOUT_SET = Path(__file__).with_name("fourth_holdout.jsonl")  # 36, scored once at the end of the second pass
 
 
@@ -158,6 +161,7 @@ def main() -> None:
         report(f"zero-shot third set {name}", evaluate(split(third, name)))
     for p in PROBE_SETS:
         report(f"zero-shot {p.stem} (tune)", evaluate(load(p, split_name="tune")))
+    report("zero-shot dev_a (second author, dev since the third pass)", evaluate(load(DEV_A, split_name="a")))
     if args.holdout:
         report("zero-shot fourth set (held out)", evaluate(load(HOLDOUT_SET, split_name="holdout")))
     if args.learned:

@@ -49,7 +49,7 @@ DESCRIPTIONS: dict[str, str] = {
         "Cloud firewall (firewall as a service): network-layer filtering of all non-web traffic. Firewall rules "
         "by IP address, port and protocol (TCP, UDP, ICMP), rule order and default deny, NAT (source NAT, "
         "destination NAT, port forwarding), public egress IPs, intrusion prevention (IPS) signatures, threat "
-        "intelligence feeds and command-and-control blocking, site-to-site IPsec tunnels between offices, "
+        "intelligence feeds and command-and-control blocking, site-to-site IPsec tunnels between offices, DNS control (resolving and sinkholing malicious domains), "
         "VoIP/SIP, SMTP, SFTP and database traffic, geo-IP blocking, policy push and hit counts."
     ),
     "GENERAL": (
@@ -82,6 +82,7 @@ VOCABULARY: dict[str, list[tuple[str, float]]] = {
         ("public link", 2), ("publicly shared", 2), ("reverse proxy", 2), ("inline", 1), ("sync client", 1.5),
         ("session control", 2), ("generative ai", 2), ("chatgpt", 2), ("ai app", 2), ("saas session", 2),
         ("malware scan", 1), ("cloud apps", 2),
+        ("collaboration control", 3), ("external sharing", 1.5), ("non corporate domain", 2), ("activity event", 2), ("api connection", 1.5), ("export", 0.5), ("block export", 2.5), ("enterprise grid", 1.5),
     ],
     "SWG": [
         ("swg", 3), ("secure web gateway", 3), ("web gateway", 3), ("web proxy", 3), ("forward proxy", 3),
@@ -132,7 +133,7 @@ VOCABULARY: dict[str, list[tuple[str, float]]] = {
         ("printing", 1.5), ("clipboard", 2.5), ("screenshot", 2), ("attachment", 1.5), ("outbound email", 1),
         ("email", 0.5), ("monitor mode", 2), ("block mode", 1.5), ("policy violation", 2), ("luhn", 3),
         ("source code", 1.5), ("paste site", 2), ("pastebin", 2), ("justification", 2), ("redact", 2),
-        ("gdpr", 1), ("pci", 1.5), ("hipaa", 2), ("customer data", 1), ("bank account number", 2.5), ("medical information", 2.5), ("prescription", 1.5), ("dati sensibili", 3), ("dati personali", 3), ("codice fiscale", 2.5), ("dpo", 1.5), ("data protection officer", 2), ("tax identifier", 2.5), ("tax id", 2), ("health information", 2.5), ("restricted content", 2.5), ("usb stick", 2.5), ("unencrypted usb", 3), ("credit card", 2), ("triggered", 1), ("matched", 1), ("salary", 1.5), ("salaries", 1.5), ("bank details", 2), ("financial data", 2), ("incident list", 2), ("incident queue", 2), ("données sensibles", 3), ("données personnelles", 3), ("datos sensibles", 3), ("datos personales", 3), ("personenbezogene daten", 3), ("sensible daten", 3), ("vertraulich", 1.5), ("confidentiel", 1.5), ("account number", 1.5), ("print job", 2), ("job cancelled by policy", 2),
+        ("gdpr", 1), ("pci", 1.5), ("hipaa", 2), ("customer data", 1), ("bank account number", 2.5), ("medical information", 2.5), ("prescription", 1.5), ("dati sensibili", 3), ("dati personali", 3), ("codice fiscale", 2.5), ("dpo", 1.5), ("data protection officer", 2), ("tax identifier", 2.5), ("tax id", 2), ("health information", 2.5), ("restricted content", 2.5), ("usb stick", 2.5), ("unencrypted usb", 3), ("credit card", 2), ("triggered", 1), ("matched", 1), ("salary", 1.5), ("salaries", 1.5), ("bank details", 2), ("financial data", 2), ("incident list", 2), ("incident review", 2), ("incidents page", 2), ("incident notification", 1.5), ("data protection agent", 3), ("file monitoring", 2), ("clipboard monitoring", 3), ("custom identifier", 3), ("identifier", 1.5), ("held with reason", 2.5), ("detected", 0.5), ("incident queue", 2), ("données sensibles", 3), ("données personnelles", 3), ("datos sensibles", 3), ("datos personales", 3), ("personenbezogene daten", 3), ("sensible daten", 3), ("vertraulich", 1.5), ("confidentiel", 1.5), ("account number", 1.5), ("print job", 2), ("job cancelled by policy", 2),
     ],
     "SSPM": [
         ("sspm", 3), ("saas security posture", 3), ("security posture", 2.5), ("posture score", 3),
@@ -151,6 +152,7 @@ VOCABULARY: dict[str, list[tuple[str, float]]] = {
         ("okta", 1.5), ("github org", 2), ("zoom", 1), ("salesforce", 1), ("slack", 0.5), ("saas tenant", 2.5),
         ("tenant", 1), ("scan", 1), ("checks", 1), ("integration user", 2), ("session timeout", 1.5),
         ("password policy", 1.5), ("best practice", 0.5),
+        ("privileged role", 3), ("role inventory", 3), ("roles inventory", 3), ("admin role", 1.5), ("privileged access", 1.5),
     ],
     "CFW": [
         ("cfw", 3), ("cloud firewall", 3), ("firewall as a service", 3), ("fwaas", 3), ("firewall", 2.5),
@@ -167,6 +169,7 @@ VOCABULARY: dict[str, list[tuple[str, float]]] = {
         ("fqdn", 2), ("network object", 2.5), ("address object", 2.5), ("replication", 1), ("vpc", 1),
         ("subnet", 1), ("router", 1.5), ("outbound", 1), ("inbound", 1), ("traffic", 0.5),
         ("network logs", 2), ("traffic logs", 2), ("reach each other", 2), ("ftp", 2), ("inter office", 2.5), ("between offices", 2.5), ("between our offices", 2.5), ("office to office", 2.5), ("game server", 2), ("allowed connection", 2.5), ("denied connection", 2.5), ("desk phone", 2), ("phone call", 2), ("incoming call", 2), ("outside call", 2), ("calls from outside", 2.5), ("pbx", 2.5), ("sip trunk", 3), ("one way audio", 3), ("softphone", 2), ("voice call", 2),
+        ("ipsec tunnel", 2.5), ("ike", 2), ("ike sa", 3), ("no proposal chosen", 3), ("packet loss", 1.5), ("dns protection", 2.5), ("dns security", 2.5), ("dns control", 2.5), ("sinkhole", 2.5), ("sinkholing", 2.5), ("dns resolver", 1.5),
     ],
     "GENERAL": [
         ("invoice", 3), ("billing", 3), ("billed", 3), ("charged", 2.5), ("charge", 1.5), ("refund", 3),

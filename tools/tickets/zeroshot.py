@@ -42,7 +42,7 @@ _ENFORCEMENT = re.compile(
     r"blocks? (the |our |my |all |every )?(e-?mails?|messages?|uploads?|attachments?|printing|prints?|copying|downloads?)|"
     r"(blocked|flagged|stripped|detected) (as|with) ['\"\u201c]|rule ['\"\u201c]|"
     r"(stopped|blocked|refused|rejected|bounces?|bounced) (because|due to|with|for) (of )?(the )?['\"\u201c]|"
-    r"(gets?|got|are|is|were|was) held (by|for|in)|access denied|(app|application|site|website|page|upload|download) (is |was )?(blocked|not allowed)|"
+    r"(gets?|got|are|is|were|was) held (by|for|in|with)|held with reason|(is|are|was|were) restricted\b|access denied|(app|application|site|website|page|upload|download) (is |was )?(blocked|not allowed)|"
     # a security event (compromise, malware, an unknown actor) is about a security product, not the account
     r"compromised|breach(ed)?|attacker|malware|ransomware|phishing|exfiltrat\w*|"
     r"unknown (external )?(device|account|accounts|ip|location|user)|"
