@@ -13,10 +13,10 @@ from tools.tickets import impact
 def test_third_set_is_scored_and_holds():
     rows = load(THIRD_SET)
     assert len(rows) >= 60 and {r["product"] for r in rows} == set(cls.PRODUCTS)
-    res = evaluate(rows)
+    res = evaluate(rows, base=False)
     print(f"\nthird set: product {res['product_accuracy']:.3f}, urgency {res['urgency_accuracy']:.3f}")
     assert res["product_accuracy"] >= 0.90 and res["urgency_accuracy"] >= 0.85
-    report = evaluate(split(rows, "report"))
+    report = evaluate(split(rows, "report"), base=False)
     assert report["product_accuracy"] >= 0.90 and report["urgency_accuracy"] >= 0.80
 
 
@@ -132,7 +132,7 @@ def test_unsure_products_are_general_and_middling_ones_are_guesses_flagged_for_a
     rows = [r for p in PROBE_SETS for r in load(p, split_name="tune")] + load(THIRD_SET)
     band = 0
     for r in rows:
-        d = cls.triage(r["subject"], r["content"], priority=r.get("priority"), tier=r.get("tier"))
+        d = cls.triage(r["subject"], r["content"], priority=r.get("priority"), tier=r.get("tier"), base=False)
         if d.product_confidence < cls.UNSURE_PRODUCT:
             assert d.product == "GENERAL" and d.needs_human and "Needs a human" in cls.reasoning(d)
         elif d.product_confidence < cls.NEEDS_HUMAN_PRODUCT:

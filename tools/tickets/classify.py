@@ -33,6 +33,7 @@ import numpy as np
 
 from tools.tickets import learned, zeroshot
 from tools.tickets import urgency as urg
+from tools.tickets.base import PRODUCT_WEIGHT, URGENCY_WEIGHT, base_model
 from tools.tickets.learned import TriageModel, text_of
 
 PRODUCTS: tuple[str, ...] = zeroshot.PRODUCTS
@@ -142,6 +143,18 @@ def _mix(
     return mixed / mixed.sum(), w
 
 
+def _prior(zs: zeroshot.ZeroShot, ue: urg.UrgencyEvidence, text: str, *, base: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The domain prior: product descriptions and the impact reader, mixed with the shipped base model."""
+    p = np.array([zs.probabilities[k] for k in PRODUCTS])
+    u = np.array([ue.probabilities[k] for k in URGENCIES])
+    bm = base_model() if base else None
+    if bm is not None and bm.product is not None:
+        p = (1.0 - PRODUCT_WEIGHT) * p + PRODUCT_WEIGHT * bm.product.proba([text], list(PRODUCTS))[0]
+    if bm is not None and bm.urgency is not None:
+        u = (1.0 - URGENCY_WEIGHT) * u + URGENCY_WEIGHT * bm.urgency.proba([text], list(URGENCIES))[0]
+    return p / p.sum(), u / u.sum()
+
+
 def triage(
     subject: str,
     content: str,
@@ -149,16 +162,21 @@ def triage(
     priority: str | None = None,
     tier: str | None = None,
     model: TriageModel | None = None,
+    base: bool = True,
 ) -> Triage:
-    """Product and urgency of a ticket from its (untrusted, raw) text; ``model`` is the org's learned model."""
+    """Product and urgency of a ticket from its (untrusted, raw) text; ``model`` is the org's learned model.
+
+    ``base=False`` leaves the shipped base model (:mod:`tools.tickets.base`) out of the prior: the domain
+    descriptions and the impact reader alone.
+    """
     subj, dropped_s = strip_instructions(subject or "")
     body, dropped_b = strip_instructions(content or "")
     zs = zeroshot.classify_product(subj, body)
     ue = urg.classify_urgency(subj, body, priority=priority, tier=tier)
     text = text_of(subj, body)
-    p, wp = _mix(np.array([zs.probabilities[k] for k in PRODUCTS]), model, "product", text, PRODUCTS,
-                 {k for k, v in zs.vocabulary.scores.items() if v > 0})
-    u, wu = _mix(np.array([ue.probabilities[k] for k in URGENCIES]), model, "urgency", text, URGENCIES, set(URGENCIES))
+    prior_p, prior_u = _prior(zs, ue, text, base=base)
+    p, wp = _mix(prior_p, model, "product", text, PRODUCTS, {k for k, v in zs.vocabulary.scores.items() if v > 0})
+    u, wu = _mix(prior_u, model, "urgency", text, URGENCIES, set(URGENCIES))
     guess = PRODUCTS[int(np.argmax(p))]
     p_conf = float(p.max())
     u_label = URGENCIES[int(np.argmax(u))]
@@ -182,18 +200,19 @@ def triage(
 
 
 def train_model(
-    rows: list[tuple[str, str, str | None, str | None, str | None, str | None]], fingerprint: str = ""
+    rows: list[tuple[str, str, str | None, str | None, str | None, str | None]], fingerprint: str = "",
+    *, base: bool = True,
 ) -> TriageModel:
-    """The organisation's learned model from its labelled tickets.
+    """The organisation's learned model from its labelled tickets (``base``: as in :func:`triage`).
 
     ``rows`` are raw (subject, content, product, urgency, priority, customer tier); texts are cleaned here, and the
     zero-shot probabilities of the same tickets let each head choose its weight against the prior.
     """
     cleaned = [(clean(s), clean(c), p, u, pr, t) for s, c, p, u, pr, t in rows]
-    prior_p = np.array([list(zeroshot.classify_product(s, c).probabilities.values()) for s, c, *_ in cleaned])
-    prior_u = np.array([
-        list(urg.classify_urgency(s, c, priority=pr, tier=t).probabilities.values()) for s, c, _, _, pr, t in cleaned
-    ])
+    priors = [_prior(zeroshot.classify_product(s, c), urg.classify_urgency(s, c, priority=pr, tier=t), text_of(s, c),
+                     base=base) for s, c, _, _, pr, t in cleaned]
+    prior_p = np.array([pp for pp, _ in priors])
+    prior_u = np.array([pu for _, pu in priors])
     return learned.train([(s, c, p, u) for s, c, p, u, _, _ in cleaned], fingerprint,
                          priors={"product": prior_p, "urgency": prior_u})
 
@@ -210,7 +229,9 @@ def reasoning(d: Triage, neighbours: list[tuple[str, str, float]] | None = None,
     """
     agree = [n for n in (neighbours or []) if n[1] == d.product_guess][:max_neighbours]
     basis = (f"the organisation's model trained on {d.n_labels} labelled tickets (weight {d.learned_weight['product']:.2f}) "
-             "with the product descriptions" if d.learned_weight.get("product") else "the product descriptions (no labelled tickets to learn from)")
+             "with the product descriptions and the base model" if d.learned_weight.get("product")
+             else "the product descriptions and the base model of hand-written tickets (no labelled tickets of this "
+             "organisation to learn from)")
     if d.needs_human and d.product != d.product_guess:
         first = (f"Needs a human: the product is unclear (best guess {d.product_guess} at {d.product_confidence:.2f}, "
                  f"below {UNSURE_PRODUCT:.2f}), so it is filed as GENERAL")

@@ -209,7 +209,7 @@ async def _classify(
         f"({ctx.embedder.name} embedding of subject + content)"
         + (f", excluding {exclude_external_id}" if exclude_external_id else "")
     )
-    how = ("zero-shot: product descriptions + domain vocabulary; urgency from impact cues" if model is None else
+    how = ("zero-shot: product descriptions + domain vocabulary + base model; urgency from impact cues" if model is None else
            f"learned model on {d.n_labels} labelled tickets combined with the zero-shot prior; urgency from impact cues")
     subject_label = external_id or f"{result.subject[:80]!r}"
     flag = ", needs a human" if result.needs_human else ""
