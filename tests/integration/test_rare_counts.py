@@ -15,7 +15,7 @@ from store import migrate
 from store.db import make_async_engine, make_sessionmaker
 from store.importers import run_import
 from tests.conftest import _create_database, _drop_database
-from tests.integration.org2 import demo_ctx  # noqa: F401  (pytest fixture)
+from tests.integration.org2 import demo_ctx  # pytest fixture
 from tools.base import ToolContext
 from tools.control_limits import xmr_limits
 from tools.control_limits.counts import COUNT_LIMIT, COUNT_MEAN_MAX
