@@ -30,6 +30,9 @@ the original position):
 5. **Limits and signals** (:mod:`.xmr`, :mod:`.rules`): per-stage XmR limits
    (moving ranges never cross a boundary) on the raw values, and the three
    rules inside each stage, direction-aware through ``higher_is_better``.
+   Stages of rare non-negative integer counts (mean <= ~6.6) use the larger of
+   the XmR and the Poisson upper limit (:mod:`.counts`) — in step 4 as well,
+   so a chance day of a rare count neither signals nor confirms a stage.
 
 ``SeriesAnalysis.candidates`` holds the binary-segmentation picks of step 2,
 ``SeriesAnalysis.short_candidates`` the seeded ones added.
