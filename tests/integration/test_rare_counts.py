@@ -140,3 +140,29 @@ async def test_demo_states_agree_and_its_frequent_counts_keep_natural_limits(dem
         assert (item.upper_limit_kind == COUNT_LIMIT) == (rare is not None and rare <= COUNT_MEAN_MAX)
     for code in counts[:2]:
         await _states_agree(demo_ctx, code, sites[:12])
+
+
+@pytest.fixture(scope="module")
+async def assistant(rare_org, pg_server):
+    from agents.service import Assistant
+    from tests.conftest import settings_for
+
+    target, *_ = rare_org
+    a = await Assistant.open(settings_for(target, pg_server.home),
+                             target, clock=lambda: dt.datetime(2027, 3, 10, 8, 0, tzinfo=dt.UTC))
+    yield a
+    await a.close()
+
+
+async def _ask(a, org_id: int, q: str) -> str:
+    r = await a.ask(org_id=org_id, question=q, as_of=dt.date(2027, 3, 10))
+    assert r.status == "completed" and r.answer, r.error
+    return r.answer
+
+
+async def test_the_answer_names_the_count_limit_and_attention_skips_the_ordinary_day(assistant, rare_org):
+    _, org_id, _ = rare_org
+    answer = await _ask(assistant, org_id, "how are pipe bursts at Hilltop Nine?")
+    assert "count limit" in answer and "state: ok" in answer, answer
+    answer = await _ask(assistant, org_id, "what needs my attention today?")
+    assert RISE_SITE in answer and BREACH_SITE in answer and ORDINARY_SITE not in answer, answer
