@@ -75,6 +75,14 @@ def test_non_counts_and_frequent_counts_keep_natural_process_limits(transform):
     assert lim.ucl == pytest.approx(xmr_limits(x).ucl)
 
 
+def test_regular_low_counts_keep_xmr_limits():
+    # 4 to 6 a day, like a schedule: integer, mean under the cut, but far less spread than a Poisson count
+    x = np.random.default_rng(9).integers(4, 7, 150).astype(float)
+    lim = analyze_series(x).stages[-1].limits
+    assert lim.cl <= COUNT_MEAN_MAX and not lim.count_limit
+    assert lim.ucl == pytest.approx(xmr_limits(x).ucl)
+
+
 def test_bursty_counts_keep_the_wider_xmr_limit():
     rng = np.random.default_rng(5)
     x = np.where(rng.random(200) < 0.08, rng.integers(3, 7, 200), 0).astype(float)  # mean ~0.4, over-dispersed

@@ -58,6 +58,8 @@ class _Prefix:
         centred = np.where(inside, X - self.mu[:, None], 0.0)  # centring keeps sums accurate
         self.S = np.zeros((n_rows, n + 1))
         np.cumsum(centred, axis=1, out=self.S[:, 1:])
+        self.S2 = np.zeros((n_rows, n + 1))  # centred squares: a stage's variance (dispersion of counts)
+        np.cumsum(centred * centred, axis=1, out=self.S2[:, 1:])
         d = np.zeros((n_rows, n))
         if n > 1:
             with np.errstate(invalid="ignore"):
@@ -92,7 +94,10 @@ class _Prefix:
         k_lim, k_url, d2 = _limit_factors(method)
         ucl = cl + k_lim * mr
         lcl = cl - k_lim * mr
-        is_count = count_stage(cl, self.C[rows, b] - self.C[rows, a], mr)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            m_c = (self.S[rows, b] - self.S[rows, a]) / cnt
+            var = np.maximum((self.S2[rows, b] - self.S2[rows, a]) / cnt - m_c * m_c, 0.0)
+        is_count = count_stage(cl, self.C[rows, b] - self.C[rows, a], mr, var)
         ucl, count_limit = count_aware_upper(cl, ucl, is_count)
         return {
             "cl": cl,
