@@ -79,7 +79,9 @@ def count_stage(cl: np.ndarray, n_non_count: np.ndarray, mr: np.ndarray, var: np
 
 def count_aware_upper(cl: np.ndarray, ucl: np.ndarray, is_count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(upper limit, whether the count limit is the one in use) per stage."""
-    q = np.where(is_count, poisson_upper(np.where(is_count, cl, 0.0)), -np.inf)
+    q = np.full(np.shape(cl), -np.inf)
+    if is_count.any():
+        q[is_count] = poisson_upper(cl[is_count])
     with np.errstate(invalid="ignore"):
         use = is_count & (q > ucl)
     return np.where(use, q, ucl), use
