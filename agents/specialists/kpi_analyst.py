@@ -124,7 +124,7 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         ev_series, ev_shift, ev_signals = first(records, "kpi_series"), first(records, "stage_change"), first(records, "signals")
         values = [p.value for p in series.points if p.value is not None]
         if sm.lcl is not None and sm.lcl < 0 <= min(values, default=-1):  # counts: a limit below zero is no limit
-            limits = f"natural process limits up to {f(sm.ucl)} (the lower limit falls below zero)"
+            limits = f"{'a count limit (Poisson, rare events) of' if sm.upper_limit_kind == 'count limit' else 'natural process limits up to'} {f(sm.ucl)} (the lower limit falls below zero)"
         else:
             limits = f"natural process limits {f(sm.lcl)}–{f(sm.ucl)}"
         s.say(

@@ -30,6 +30,9 @@ the original position):
 5. **Limits and signals** (:mod:`.xmr`, :mod:`.rules`): per-stage XmR limits
    (moving ranges never cross a boundary) on the raw values, and the three
    rules inside each stage, direction-aware through ``higher_is_better``.
+   Stages of rare non-negative integer counts (mean <= ~6.6) use the larger of
+   the XmR and the Poisson upper limit (:mod:`.counts`) — in step 4 as well,
+   so a chance day of a rare count neither signals nor confirms a stage.
 
 ``SeriesAnalysis.candidates`` holds the binary-segmentation picks of step 2,
 ``SeriesAnalysis.short_candidates`` the seeded ones added.
@@ -147,7 +150,7 @@ def _analyze_batch(
     a_arr = np.asarray(st_a, dtype=np.int64)
     b_arr = np.asarray(st_b, dtype=np.int64)
     lim = prefix.limits(rows_arr, a_arr, b_arr, method)
-    lim_lists = {k: v.tolist() for k, v in lim.items()}
+    lim_lists = {k: np.asarray(v).tolist() for k, v in lim.items()}
 
     n_st = np.bincount(rows_arr, minlength=n_rows)
     first = np.concatenate([[0], np.cumsum(n_st)[:-1]])
@@ -165,6 +168,7 @@ def _analyze_batch(
                 lim_lists["cl"][k], lim_lists["ucl"][k], lim_lists["lcl"][k],
                 lim_lists["url"][k], lim_lists["mr_bar"][k], lim_lists["sigma"][k],
                 lim_lists["q_upper"][k], lim_lists["q_lower"][k], method,
+                bool(lim_lists["count_limit"][k]),
             )
             start = 0 if j == 0 else int(pos[i, conf[j - 1][0]])
             end = n - 1 if j == n_st[i] - 1 else int(pos[i, conf[j][0]]) - 1

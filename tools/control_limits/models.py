@@ -63,6 +63,13 @@ class Limits:
     q_upper: float
     q_lower: float
     method: str = "mean"
+    #: True when ``ucl`` is the Poisson count limit of a rare-count stage (see :mod:`.counts`).
+    count_limit: bool = False
+
+    @property
+    def upper_kind(self) -> str:
+        """``"count limit"`` or ``"natural process limit"``: which upper limit the stage uses."""
+        return "count limit" if self.count_limit else "natural process limit"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly dict (NaN becomes ``None``)."""
@@ -76,6 +83,8 @@ class Limits:
             "q_upper": _num(self.q_upper),
             "q_lower": _num(self.q_lower),
             "method": self.method,
+            "count_limit": self.count_limit,
+            "upper_limit_kind": self.upper_kind,
         }
 
 

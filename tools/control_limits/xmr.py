@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from tools.control_limits.counts import count_aware_upper, count_stage, non_count_mask
 from tools.control_limits.models import (
     Limits,
     _check_method,
@@ -57,6 +58,8 @@ class _Prefix:
         centred = np.where(inside, X - self.mu[:, None], 0.0)  # centring keeps sums accurate
         self.S = np.zeros((n_rows, n + 1))
         np.cumsum(centred, axis=1, out=self.S[:, 1:])
+        self.S2 = np.zeros((n_rows, n + 1))  # centred squares: a stage's variance (dispersion of counts)
+        np.cumsum(centred * centred, axis=1, out=self.S2[:, 1:])
         d = np.zeros((n_rows, n))
         if n > 1:
             with np.errstate(invalid="ignore"):
@@ -65,11 +68,18 @@ class _Prefix:
         self.d = d
         self.D = np.zeros((n_rows, n + 1))
         np.cumsum(d, axis=1, out=self.D[:, 1:])
+        # prefix count of values that are not non-negative integers (count stages have none)
+        self.C = np.zeros((n_rows, n + 1), dtype=np.int64)
+        np.cumsum(non_count_mask(X) & inside, axis=1, out=self.C[:, 1:])
 
     def limits(
         self, rows: np.ndarray, a: np.ndarray, b: np.ndarray, method: str
     ) -> dict[str, np.ndarray]:
-        """Limits of compressed ranges ``[a, b)`` of ``rows`` (arrays, same length)."""
+        """Limits of compressed ranges ``[a, b)`` of ``rows`` (arrays, same length).
+
+        Stages of rare non-negative integer counts get the count-aware upper
+        limit of :mod:`.counts` (key ``count_limit`` says where it is in use).
+        """
         cnt = (b - a).astype(np.float64)
         nmr = cnt - 1.0
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -84,6 +94,11 @@ class _Prefix:
         k_lim, k_url, d2 = _limit_factors(method)
         ucl = cl + k_lim * mr
         lcl = cl - k_lim * mr
+        with np.errstate(invalid="ignore", divide="ignore"):
+            m_c = (self.S[rows, b] - self.S[rows, a]) / cnt
+            var = np.maximum((self.S2[rows, b] - self.S2[rows, a]) / cnt - m_c * m_c, 0.0)
+        is_count = count_stage(cl, self.C[rows, b] - self.C[rows, a], mr, var)
+        ucl, count_limit = count_aware_upper(cl, ucl, is_count)
         return {
             "cl": cl,
             "ucl": ucl,
@@ -93,6 +108,7 @@ class _Prefix:
             "sigma": mr / d2,
             "q_upper": cl + (ucl - cl) / 2.0,
             "q_lower": cl - (cl - lcl) / 2.0,
+            "count_limit": count_limit,
         }
 
 

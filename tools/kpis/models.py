@@ -57,6 +57,7 @@ class StageOut(BaseModel):
     mr_bar: float
     confirmed_by: str | None = None
     evidence_start_date: dt.date | None = None
+    upper_limit_kind: str = Field("natural process limit", description="which upper limit the stage uses: 'natural process limit' (XmR) or 'count limit' (Poisson limit of a rare-count stage)")
 
 
 class SignalOut(BaseModel):
@@ -92,6 +93,7 @@ class SeriesSummary(BaseModel):
     mr_bar: float | None
     state: str = Field(description="ok, warning or critical at the latest point")
     rule: str | None = None
+    upper_limit_kind: str = Field("natural process limit", description="which upper limit the stage uses: 'natural process limit' (XmR) or 'count limit' (Poisson limit of a rare-count stage)")
 
 
 class KpiSeries(BaseModel):
@@ -119,6 +121,7 @@ class ActiveSignal(BaseModel):
     cl: float
     ucl: float
     lcl: float
+    upper_limit_kind: str = Field("natural process limit", description="which upper limit the stage uses: 'natural process limit' (XmR) or 'count limit' (Poisson limit of a rare-count stage)")
 
 
 class ActiveSignals(BaseModel):

@@ -29,9 +29,12 @@ async def list_kpis(session: AsyncSession, org_id: int) -> list[KpiInfo]:
 
 def match_kpi(kpis: list[KpiInfo], query: str) -> KpiInfo:
     """By code, name or alias (case-insensitive); unknown → ToolError with close matches."""
-    q = query.strip().lower().replace("-", " ").replace("_", " ")
+    def norm(s: str) -> str:
+        return " ".join(s.lower().replace("-", " ").replace("_", " ").split())
+
+    q = norm(query)
     for k in kpis:
-        names = {k.code.lower().replace("_", " "), k.name.lower(), *(a.lower() for a in k.aliases)}
+        names = {norm(k.code), norm(k.name), *(norm(a) for a in k.aliases)}
         if q in names:
             return k
     code_of = {k.code: k.code for k in kpis} | {k.name: k.code for k in kpis}

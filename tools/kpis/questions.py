@@ -28,21 +28,19 @@ from tools.kpis import (
     match_kpi,
     resolve_scope,
 )
-from tools.kpis.analytics import ANALYSIS_DAYS, DEFAULT_DAYS, current_state
+from tools.kpis.analytics import ANALYSIS_DAYS, DEFAULT_DAYS
 from tools.kpis.shaping import fmt_value
 from tools.kpis.views import (
     PeriodGrain,
     aggregate,
     better,
-    configured_breach,
+    kpi_state,
     latest_stage_change,
     periods,
     rank_order,
-    since_index,
 )
 
 YEAR = dt.timedelta(days=365)
-SEVERITY = {"warning": 1, "critical": 2}
 
 
 _LEVELS: tuple[SummaryLevel, ...] = ("station", "region", "company")
@@ -267,6 +265,8 @@ class AttentionItem(BaseModel):
     cl: float
     ucl: float
     lcl: float
+    upper_limit_kind: str = Field("natural process limit", description="'count limit' when the stage is a rare "
+                                  "count charted against its Poisson limit, else 'natural process limit' (XmR)")
 
 
 class Attention(BaseModel):
@@ -316,28 +316,20 @@ async def attention(
         analyses = analyze_many(wide.to_numpy(dtype=float), higher_is_better=k.higher_is_better)
         checked += len(analyses)
         for code, an in zip(wide.index, analyses, strict=True):
-            state, rule = current_state(an, k.higher_is_better)
             last = an.last_index()
             if last is None:
                 continue
             lim = an.stages[-1].limits
-            since = since_index(an, rule) if state in ("warning", "critical") else None
-            conf = configured_breach(an.values, last, an.stages[-1].start, float(lim.cl),
-                                     higher_is_better=k.higher_is_better, lower_limit=k.lower_limit,
-                                     upper_limit=k.upper_limit, goal=k.goal, with_goal=kpi is not None)
-            if conf is not None:  # the organisation's own limit/goal, besides (or instead of) an XmR signal
-                xmr = f"; XmR: {rule}" if state in ("warning", "critical") and rule else ""
-                if SEVERITY[conf.state] >= SEVERITY.get(str(state), 0):
-                    state = conf.state
-                rule = conf.rule + xmr
-                since = conf.since if since is None else min(since, conf.since)
+            st = kpi_state(an, higher_is_better=k.higher_is_better, lower_limit=k.lower_limit,
+                           upper_limit=k.upper_limit, goal=k.goal, with_goal=kpi is not None)
+            state, rule, since = st.state, st.rule, st.since
             if state not in ("warning", "critical"):
                 continue
             items.append(AttentionItem(
                 kpi=k.code, kpi_name=k.name, station=str(code), station_name=str(meta.loc[code, "name"]),
                 region=str(meta.loc[code, "region"]), state=state, rule=rule or "", date=days[last].date(),
                 value=float(an.values[last]), since=days[since if since is not None else last].date(),
-                cl=float(lim.cl), ucl=float(lim.ucl), lcl=float(lim.lcl),
+                cl=float(lim.cl), ucl=float(lim.ucl), lcl=float(lim.lcl), upper_limit_kind=st.upper_limit_kind,
             ))
     items.sort(key=lambda i: (i.state != "critical", -i.since.toordinal(), i.kpi, i.station))
     result = Attention(as_of=latest, region=scope.code if scope and scope.summary_level == "region" else None,
@@ -351,7 +343,8 @@ async def attention(
         kind="attention", source="tools.kpis.attention", ref=ref,
         payload=result.model_dump(mode="json"),
         summary=(f"{len(items)} KPI series need attention at {where} as of {latest} ({checked} checked)"
-                 + (": " + "; ".join(f"{i.kpi} at {i.station} {i.state} since {i.since} ({i.rule})"
+                 + (": " + "; ".join(f"{i.kpi} at {i.station} {i.state} since {i.since} ({i.rule}"
+                                     + (", count limit" if i.upper_limit_kind == "count limit" else "") + ")"
                                      for i in items[:8]) if items else "")),
     )]
     return ToolOutput(result=result, evidence=evidence)

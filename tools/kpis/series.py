@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
-from tools.kpis.analytics import Grain, SeriesView, build_view, current_state, plan_window
+from tools.kpis.analytics import Grain, SeriesView, build_view, plan_window
 from tools.kpis.models import ActiveSignal, ActiveSignals, Dashboard, KpiCard, KpiInfo, KpiSeries, Scope, SummaryLevel
 from tools.kpis.queries import last_day, list_kpis, load_daily, match_kpi, resolve_scope
 from tools.kpis.shaping import (
@@ -21,6 +21,7 @@ from tools.kpis.shaping import (
     series_summary,
     stages_out,
 )
+from tools.kpis.views import kpi_state
 
 
 async def kpi_series(
@@ -47,7 +48,7 @@ async def kpi_series(
         daily = await load_daily(session, ctx.org_id, info, scope.station_ids, window.load_start, window.end + dt.timedelta(days=6))
     view = build_view(daily, window, info.aggregation, info.higher_is_better)
     points, signals = points_and_signals(view)
-    summary = series_summary(view, points, info)
+    summary = series_summary(view, points, info, configured=_configured_applies(grain, level, info))
     shift = latest_shift(view, info.higher_is_better)
     result = KpiSeries(
         kpi=info, scope=scope, grain=grain, start=window.start, end=window.end, points=points,
@@ -71,7 +72,9 @@ async def kpi_series(
             summary=(
                 f"{info.name} at {scope.label}, {grain} {window.start}–{window.end}: latest "
                 f"{fmt_value(summary.latest_value, info)} on {summary.latest_date}; current stage centre {fmt_value(summary.cl, info)}, "
-                f"limits {fmt_value(summary.lcl, info)}–{fmt_value(summary.ucl, info)}; state {summary.state}"
+                f"limits {fmt_value(summary.lcl, info)}–{fmt_value(summary.ucl, info)}"
+                + (" (count limit: Poisson limit of a rare count)" if summary.upper_limit_kind == "count limit" else "")
+                + f"; state {summary.state}"
                 + (f"; a year earlier {fmt_value(summary.past_value, info)}" if summary.past_value is not None else "")
             ),
         )
@@ -99,6 +102,12 @@ async def kpi_series(
             )
         )
     return ToolOutput(result=result, evidence=evidence)
+
+
+def _configured_applies(grain: Grain, level: SummaryLevel, info: KpiInfo) -> bool:
+    """A KPI's configured limits are daily values of a station: they apply to a daily series of one station, or
+    of a wider scope when the KPI's daily value is a mean (a summed region/company total is not comparable)."""
+    return grain == "daily" and (level == "station" or info.aggregation != "sum")
 
 
 async def _all_series(
@@ -131,7 +140,9 @@ async def active_signals(
         last = view.analysis.last_index()
         if last is None:
             continue
-        state, rule = current_state(view.analysis, k.higher_is_better)
+        st = kpi_state(view.analysis, higher_is_better=k.higher_is_better, lower_limit=k.lower_limit,
+                       upper_limit=k.upper_limit, goal=k.goal, configured=_configured_applies(grain, level, k))
+        state, rule = st.state, st.rule
         if state not in ("warning", "critical"):
             continue
         fired = [s for s in view.analysis.signals if s.index == last and s.rule == rule]
@@ -139,13 +150,15 @@ async def active_signals(
         lim = stage.limits
         if fired:
             side = fired[0].side
-        else:  # a recent bad stage change: the side is where the new centre went
+        elif rule == "stage_shift" and len(view.analysis.stages) > 1:  # the side is where the new centre went
             side = "above" if lim.cl > view.analysis.stages[-2].limits.cl else "below"
+        else:  # a configured limit: the bad side
+            side = "below" if k.higher_is_better else "above"
         out.append(
             ActiveSignal(
                 kpi=k.code, kpi_name=k.name, date=analysis_dates(view)[last],
                 value=float(view.analysis.values[last]), state=state, rule=rule or "", side=side,
-                cl=lim.cl, ucl=lim.ucl, lcl=lim.lcl,
+                cl=lim.cl, ucl=lim.ucl, lcl=lim.lcl, upper_limit_kind=st.upper_limit_kind,
             )
         )
     out.sort(key=lambda s: (s.state != "critical", s.kpi))
@@ -172,7 +185,7 @@ async def dashboard(
     cards = []
     for k, view in zip(kpis, views, strict=True):
         points, signals = points_and_signals(view)
-        s = series_summary(view, points, k)
+        s = series_summary(view, points, k, with_goal=False, configured=_configured_applies(grain, summary_level, k))
         cards.append(
             KpiCard(
                 kpi=k, latest_date=s.latest_date, value=s.latest_value, yoy_value=s.past_value, yoy_delta=s.delta,

@@ -8,8 +8,9 @@ from typing import Any, Literal
 import numpy as np
 
 from tools.charts import xmr_figure
-from tools.kpis.analytics import SeriesView, current_state, safe
+from tools.kpis.analytics import SeriesView, safe
 from tools.kpis.models import KpiInfo, KpiPoint, Scope, SeriesSummary, Shift, SignalOut, StageOut
+from tools.kpis.views import kpi_state
 
 
 def stages_out(view: SeriesView) -> list[StageOut]:
@@ -29,6 +30,7 @@ def stages_out(view: SeriesView) -> list[StageOut]:
                 cl=lim.cl, ucl=lim.ucl, lcl=lim.lcl, sigma=lim.sigma, mr_bar=lim.mr_bar,
                 confirmed_by=st.confirmed_by,
                 evidence_start_date=all_dates[st.evidence_start] if st.evidence_start is not None else None,
+                upper_limit_kind=lim.upper_kind,
             )
         )
     return out
@@ -83,11 +85,17 @@ def points_and_signals(view: SeriesView) -> tuple[list[KpiPoint], list[SignalOut
     return points, signals
 
 
-def series_summary(view: SeriesView, points: list[KpiPoint], kpi: KpiInfo) -> SeriesSummary:
+def series_summary(view: SeriesView, points: list[KpiPoint], kpi: KpiInfo, *, with_goal: bool = True,
+                   configured: bool = True) -> SeriesSummary:
+    """Latest value, current stage limits and the state, decided by :func:`tools.kpis.views.kpi_state` (the same
+    function ``attention`` uses). ``configured``: the KPI's configured limits apply to these values (daily values of
+    a station, or of a scope whose daily value is a mean); ``with_goal``: a stage centre short of the goal warns."""
     observed = [p for p in points if p.value is not None]
     latest = observed[-1] if observed else None
     stage = view.analysis.stages[-1] if view.analysis.stages else None
-    state, rule = current_state(view.analysis, kpi.higher_is_better)
+    st = kpi_state(view.analysis, higher_is_better=kpi.higher_is_better, lower_limit=kpi.lower_limit,
+                   upper_limit=kpi.upper_limit, goal=kpi.goal, with_goal=with_goal, configured=configured)
+    state, rule = st.state, st.rule
     lim = stage.limits if stage else None
     return SeriesSummary(
         latest_date=latest.date if latest else None,
@@ -97,7 +105,7 @@ def series_summary(view: SeriesView, points: list[KpiPoint], kpi: KpiInfo) -> Se
         delta=latest.yoy_delta if latest else None,
         cl=safe(lim.cl) if lim else None, ucl=safe(lim.ucl) if lim else None, lcl=safe(lim.lcl) if lim else None,
         sigma=safe(lim.sigma) if lim else None, mr_bar=safe(lim.mr_bar) if lim else None,
-        state=state, rule=rule,
+        state=state, rule=rule, upper_limit_kind=st.upper_limit_kind,
     )
 
 

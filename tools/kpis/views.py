@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from tools.control_limits import SeriesAnalysis
+from tools.kpis.analytics import current_state
 
 PeriodGrain = Literal["day", "week", "month"]
 # "since when" tolerates this many quiet points inside a run of signals
@@ -141,3 +142,42 @@ def configured_breach(values: np.ndarray, last: int, stage_start: int, stage_cl:
         return ConfiguredBreach("warning", f"stage centre {stage_cl:.4g} short of the configured goal {goal:g}",
                                 stage_start)
     return None
+
+
+@dataclass(frozen=True)
+class KpiState:
+    """A KPI series' state at its latest point, decided once for every tool (attention, compare, series, cards)."""
+
+    state: str  # ok | warning | critical
+    rule: str | None
+    since: int | None  # index where the warning/critical state began (None when ok)
+    upper_limit_kind: str  # "natural process limit" or "count limit" (the current stage's upper limit)
+
+
+SEVERITY = {"warning": 1, "critical": 2}
+
+
+def kpi_state(an: SeriesAnalysis, *, higher_is_better: bool, lower_limit: float | None = None,
+              upper_limit: float | None = None, goal: float | None = None, with_goal: bool = False,
+              configured: bool = True) -> KpiState:
+    """The control-chart state of the latest point (its own signal or a recent bad stage change), raised by a
+    breach of what the organisation configured for the KPI (``configured``: the configured limits apply to
+    these values, i.e. daily values). The single place that decides "state"."""
+    state, rule = current_state(an, higher_is_better)
+    last = an.last_index()
+    kind = an.stages[-1].limits.upper_kind if an.stages else "natural process limit"
+    if last is None or not an.stages:
+        return KpiState("ok", None, None, kind)
+    since = since_index(an, rule) if state in ("warning", "critical") else None
+    if configured:
+        stage = an.stages[-1]
+        conf = configured_breach(an.values, last, stage.start, float(stage.limits.cl),
+                                 higher_is_better=higher_is_better, lower_limit=lower_limit,
+                                 upper_limit=upper_limit, goal=goal, with_goal=with_goal)
+        if conf is not None:  # the organisation's own limit/goal, besides (or instead of) an XmR signal
+            xmr = f"; XmR: {rule}" if state in ("warning", "critical") and rule else ""
+            if SEVERITY[conf.state] >= SEVERITY.get(str(state), 0):
+                state = conf.state
+            rule = conf.rule + xmr
+            since = conf.since if since is None else min(since, conf.since)
+    return KpiState(state, rule, since, kind)
