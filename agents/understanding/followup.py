@@ -57,6 +57,16 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
         return _with_grain(answered, grain, today)  # "sorry, I meant <station>"
     if prior is None or prior.operation in ("unknown", "out_of_scope"):
         return _with_grain(plan, grain, today)
+    if (prior.operation == "changelog" and not prior.subjects.services and prior.window and plan.subjects.services
+            and plan.operation in ("explain", "changelog") and not plan.kpis and not plan.subjects.incidents
+            and not _WHY_ASKED.search(question)):
+        plan.operation = "changelog"  # "fare-engine" after "what changed yesterday?": that service, that window
+        if plan.window is None or not plan.window.explicit:
+            plan.window = prior.window
+            plan.inherited.append("window")
+        plan.notes += [n for n in prior.notes if n.startswith("kinds:") and n not in plan.notes]
+        plan.follow_up = True
+        return _with_grain(plan, grain, today)
     if prior.operation == "clarify" and prior.clarification:
         if answered := _answer(plan, prior):
             return _with_grain(answered, grain, today)

@@ -52,6 +52,19 @@ from agents.understanding.lookups import (
 from agents.understanding.timewords import TimeParse, parse_time
 
 
+# "what changed yesterday?", "anything changed this morning?", "any changes on Thursday?": the org-wide change log
+_ORG_CHANGED = (r"\b(?:what|anything|something)\s+(?:has\s+|got\s+|was\s+|were\s+)?changed\b|"
+                r"\b(?:any|which|what|all(?:\s+the)?|list(?:\s+the)?)\s+changes\b")
+
+
+def _change_kinds(q: str) -> list[str]:
+    """Which kinds of change an org-wide change question asks about, as plan notes (both when it says "changes")."""
+    deploys = re.search(r"\b(deploy\w*|releas\w*|rollouts?|rolled\s+out|rollbacks?|shipped)\b", q, _I)
+    configs = re.search(r"\bconfig\w*|\bsettings?\b|\bparameters?\b", q, _I)
+    if bool(deploys) == bool(configs):
+        return []
+    return ["kinds:deployment" if deploys else "kinds:config_change"]
+
 def _scopes(links: Links, cat: Catalog, q: str) -> list[ScopeRef]:
     out = [ScopeRef(level="station", code=c, name=cat.stations.get(c)) for c in links.stations]
     out += [ScopeRef(level="region", code=c, name=cat.regions.get(c)) for c in links.regions]
@@ -192,9 +205,13 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         plan.include_dependencies = bool(_DEPENDS.search(q))
         return "changelog"
     if (not s.services and not plan.kpis and not s.scopes and not s.incidents and not s.tickets
-            and re.search(r"\b(deploy\w*|releases?|rollouts?|rollbacks?|config(?:uration)?\s+changes?|commits?|"
-                          r"depend\w*)\b", q, _I) and not _INCIDENT_WORDS.search(q) and not _TICKETS.search(q)):
+            and re.search(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+out|rollbacks?|"
+                          r"config(?:uration)?\s+changes?|commits?|depend\w*)\b|" + _ORG_CHANGED, q, _I)
+            and not _INCIDENT_WORDS.search(q) and not _TICKETS.search(q)):
         plan.include_dependencies = bool(_DEPENDS.search(q))
+        if plan.window and plan.window.explicit and not _DEPENDS.search(q):
+            plan.notes += _change_kinds(q)  # "which deploys happened on Thursday?": all services, that window
+            return "changelog"
         plan.notes.append("wanted:changelog")
         plan.clarification = Clarification(kind="service", candidates=list(cat.services), question=(
             "Which service? " + ", ".join(cat.services[:15]) + ("…" if len(cat.services) > 15 else "")))

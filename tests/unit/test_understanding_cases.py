@@ -390,9 +390,20 @@ CASES += [
     (D, "rollback history for payments", {"op": "changelog", "svc": ["payments"]}),
     (D, "roll back payments now", {"op": "out_of_scope"}),
     (R, "did anything change on ledger-svc before OUT-77?", {"op": "incident_cause", "inc": ["OUT-77"]}),
-    (R, "which config changes were made yesterday", {"op": "clarify"}),
+    # a change question with a window and no service: the organisation's change log (qa13b); unbounded → which service?
+    (R, "which config changes were made yesterday", {"op": "changelog", "svc": [], "day": "2026-11-19"}),
     (R, "fare-engine", {"prior": ["which config changes were made yesterday"], "op": "changelog", "svc": ["fare-engine"], "day": "2026-11-19"}),
-    (R, "any deploys this week?", {"op": "clarify"}),
+    (R, "any deploys", {"op": "clarify"}),
+    (R, "fare-engine", {"prior": ["any deploys"], "op": "changelog", "svc": ["fare-engine"]}),
+    (R, "what changed on tuesday", {"op": "changelog", "svc": [], "day": "2026-11-17"}),
+    (R, "why is fare-engine slow", {"prior": ["what changed yesterday"], "op": "explain", "svc": ["fare-engine"]}),
+    (D, "which deploys happened on Thursday?", {"op": "changelog", "svc": [], "day": "2026-11-19"}),
+    (D, "what changed yesterday?", {"op": "changelog", "svc": [], "day": "2026-11-19"}),
+    (D, "any config changes this morning?", {"op": "changelog", "svc": [], "day": "2026-11-20"}),
+    (D, "what changed?", {"op": "clarify"}),
+    (W, "what was deployed last week", {"op": "changelog", "svc": [], "win": LW}),
+    (W, "and telemetry.gw?", {"prior": ["what changed last week"], "op": "changelog", "svc": ["telemetry.gw"], "win": LW}),
+    (R, "any deploys this week?", {"op": "changelog", "svc": [], "win": ("2026-11-16", "2026-11-20")}),
 ]
 
 CASES += [
