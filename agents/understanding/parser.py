@@ -51,7 +51,6 @@ from agents.understanding.lookups import (
 )
 from agents.understanding.timewords import TimeParse, parse_time
 
-
 # "what changed yesterday?", "anything changed this morning?", "any changes on Thursday?": the org-wide change log
 _ORG_CHANGED = (r"\b(?:what|anything|something)\s+(?:has\s+|got\s+|was\s+|were\s+)?changed\b|"
                 r"\b(?:any|which|what|all(?:\s+the)?|list(?:\s+the)?)\s+changes\b")
@@ -64,6 +63,7 @@ def _change_kinds(q: str) -> list[str]:
     if bool(deploys) == bool(configs):
         return []
     return ["kinds:deployment" if deploys else "kinds:config_change"]
+
 
 def _scopes(links: Links, cat: Catalog, q: str) -> list[ScopeRef]:
     out = [ScopeRef(level="station", code=c, name=cat.stations.get(c)) for c in links.stations]

@@ -13,7 +13,7 @@ import pytest
 
 from agents.service import Assistant
 from tests.conftest import DEMO_ANCHOR
-from tests.integration.test_qa_water import AS_OF, assistant, limwa, t  # noqa: F401  (pytest fixtures)
+from tests.integration.test_qa_water import AS_OF, assistant, limwa, t
 
 NOW = dt.datetime.combine(DEMO_ANCHOR, dt.time(12, 0), dt.UTC)
 
@@ -68,7 +68,7 @@ def _assert_grouped(answer: str, expected: dict[str, dict[str, list]], kinds: tu
 # ------------------------------------------------------------------ a second organisation (water utility)
 
 
-async def test_which_deploys_happened_on_thursday_lists_every_service(t, limwa):  # noqa: F811
+async def test_which_deploys_happened_on_thursday_lists_every_service(t, limwa):
     thursday = AS_OF - dt.timedelta(days=(AS_OF.weekday() - 3) % 7 or 7)
     a = await t.ask("which deploys happened on Thursday?")
     assert "Which service" not in a, a
@@ -77,7 +77,7 @@ async def test_which_deploys_happened_on_thursday_lists_every_service(t, limwa):
     assert f"on thursday ({thursday:%Y-%m-%d} 00:00 to" in a, a
 
 
-async def test_what_changed_last_week_lists_both_kinds_across_services(t, limwa):  # noqa: F811
+async def test_what_changed_last_week_lists_both_kinds_across_services(t, limwa):
     a = await t.ask("what changed last week?")
     monday = AS_OF - dt.timedelta(days=AS_OF.weekday() + 7)
     start, _ = _day(monday)
@@ -85,7 +85,7 @@ async def test_what_changed_last_week_lists_both_kinds_across_services(t, limwa)
     _assert_grouped(a, expected, ("deployments", "config_changes"))
 
 
-async def test_an_unbounded_change_question_still_asks_which_service(t):  # noqa: F811
+async def test_an_unbounded_change_question_still_asks_which_service(t):
     a = await t.ask("any deploys?")
     assert "Which service?" in a and "telemetry.gw" in a, a
 
