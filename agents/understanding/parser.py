@@ -56,6 +56,10 @@ _ORG_CHANGED = (r"\b(?:what|anything|something)\s+(?:has\s+|got\s+|was\s+|were\s
                 r"\b(?:any|which|what|all(?:\s+the)?|list(?:\s+the)?)\s+changes\b")
 
 
+# "… and why?", "what's behind it": a ranking question that also asks for the reason ("worst" alone does not)
+_RANK_WHY = re.compile(r"\bwhy\b|\bwhat(?:'s|\s+is)\s+behind\b|\bexplain\b|\breasons?\b|\bcaus\w*|\bwhat\s+happened\b", _I)
+
+
 def _change_kinds(q: str) -> list[str]:
     """Which kinds of change an org-wide change question asks about, as plan notes (both when it says "changes")."""
     deploys = re.search(r"\b(deploy\w*|releas\w*|rollouts?|rolled\s+out|rollbacks?|shipped)\b", q, _I)
@@ -269,7 +273,10 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         if plan.kpis and _OK_EVERYWHERE.search(q) and not (s.scopes and s.scopes[0].level == "station"):
             return "attention"  # "is fleet availability ok everywhere?", "which stations are below goal": each checked
         if plan.kpis and _RANK.search(q) and len(s.scopes) <= 1 and not (s.scopes and s.scopes[0].level == "station"):
-            return _rank(q, plan, cat)
+            op = _rank(q, plan, cat)
+            if plan.limit == 1 and _RANK_WHY.search(q):
+                return "explain"  # "which site is worst on X and why?": the ranking, then the worst one explained
+            return op
         if not plan.kpis:
             if _RANK.search(q) and not s.scopes:
                 return _rank(q, plan, cat)

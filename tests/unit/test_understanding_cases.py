@@ -404,6 +404,11 @@ CASES += [
     (W, "what was deployed last week", {"op": "changelog", "svc": [], "win": LW}),
     (W, "and telemetry.gw?", {"prior": ["what changed last week"], "op": "changelog", "svc": ["telemetry.gw"], "win": LW}),
     (R, "any deploys this week?", {"op": "changelog", "svc": [], "win": ("2026-11-16", "2026-11-20")}),
+    # a ranking that also asks why: explain, with the ranking kept (the worst one is explained) (qa13b)
+    (W, "which plant is worst on effluent BOD this month and why?", {"op": "explain", "kpi": "EFF_BOD5", "group_by": "station", "order": "worst", "limit": 1, "win": TM}),
+    (R, "which region had the most delay minutes last week and what's behind it?", {"op": "explain", "kpi": "DELAY_PER_100MI", "group_by": "region", "order": "worst", "limit": 1, "win": LW}),
+    (D, "which station is worst on otp mx this month and why?", {"op": "explain", "kpi": "OTP_MX_RATE", "group_by": "station", "limit": 1, "win": TM}),
+    (D, "which station is worst on otp mx this month?", {"op": "rank", "kpi": "OTP_MX_RATE", "limit": 1}),
 ]
 
 CASES += [
