@@ -9,6 +9,7 @@ import datetime as dt
 
 from agents.plan import QueryPlan
 from agents.specialists.common import StepScope, first
+from agents.specialists.kpi_kinds import stock_like
 from agents.state import ThreadContext
 from tools.kpis.questions import (
     attention,
@@ -40,17 +41,31 @@ def _when(start: dt.date, end: dt.date) -> str:
     return f"on {start}" if start == end else f"{start} to {end}"
 
 
+def asks_now(plan: QueryPlan) -> bool:
+    """"right now", "currently" with no period named (the parser's ``now`` note)."""
+    return "now" in plan.notes and (plan.window is None or not plan.window.explicit)
+
+
+_NOW_NOTE = ("{name} counts what stands open at a moment, so “now” is its latest day ({day}), "
+             "not a total over the last 30 days.")
+
+
 async def compare(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     specs = list(dict.fromkeys(scope_specs(plan)))
     if len(specs) == 1:
         specs.append("company")  # "how does LAS compare?" → against the company
     got = await s.tool("compare_kpi", compare_kpi, kpi=plan.kpis[0], scopes=specs, **window_args(plan))
+    if got is not None and asks_now(plan) and stock_like(got[0].kpi) and got[0].start != got[0].end:
+        latest = got[0].end  # "deferrals at A vs B right now": a stock's state is its latest day
+        got = await s.tool("compare_kpi", compare_kpi, kpi=plan.kpis[0], scopes=specs, start=latest, end=latest)
+        if got is not None:
+            s.say(_NOW_NOTE.format(name=got[0].kpi.name, day=latest), got[1][0])
     if got is None:
         return
     r, records = got
     k = r.kpi
     ev = records[0]
-    what = "total" if k.aggregation == "sum" else "average"
+    what = "value" if r.start == r.end else "total" if k.aggregation == "sum" else "average"
     for row in r.rows:
         yoy = f"; a year earlier {fmt(row.yoy_value, k.decimals, k.unit)}" if row.yoy_value is not None else ""
         s.say(f"{k.name} at {row.scope.label}, {_when(r.start, r.end)}: {what} {fmt(row.value, k.decimals, k.unit)} "
@@ -72,6 +87,11 @@ async def rank(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     limit = plan.limit or 5
     got = await s.tool("rank_kpi", rank_kpi, kpi=plan.kpis[0], group_by=group_by, order=order, limit=limit,
                        region=region if group_by == "station" else None, **window_args(plan))
+    now = bool(got is not None and asks_now(plan) and stock_like(got[0].kpi) and got[0].start != got[0].end)
+    if got is not None and now:
+        latest = got[0].end  # "which station has the most open work orders right now": the latest day's values
+        got = await s.tool("rank_kpi", rank_kpi, kpi=plan.kpis[0], group_by=group_by, order=order, limit=limit,
+                           region=region if group_by == "station" else None, start=latest, end=latest)
     if got is None:
         return
     r, records = got
@@ -80,11 +100,15 @@ async def rank(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
         s.say(f"No {k.name} data for any {group_by} {_when(r.start, r.end)}.", ev)
         return
     what = "total" if k.aggregation == "sum" else "average"
+    if now:
+        what = "latest value"
     top = r.rows[0]
     where = f" in {region}" if region and group_by == "station" else ""
     s.say(f"The {order} {group_by}{where} for {k.name} {_when(r.start, r.end)} is {top.code} ({top.name}) with "
           f"{fmt(top.value, k.decimals, k.unit)} ({what}; {'higher' if k.higher_is_better else 'lower'} is better; "
           f"{r.total} {group_by}s ranked).", ev)
+    if now:
+        s.say(_NOW_NOTE.format(name=k.name, day=r.end), ev)
     if len(r.rows) > 1:
         s.say(f"{order.capitalize()} {len(r.rows)}: " + "; ".join(
             f"{x.rank}. {x.code} {fmt(x.value, k.decimals, k.unit)}" for x in r.rows) + ".", ev)

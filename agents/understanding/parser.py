@@ -56,6 +56,8 @@ _ORG_CHANGED = (r"\b(?:what|anything|something)\s+(?:has\s+|got\s+|was\s+|were\s
                 r"\b(?:any|which|what|all(?:\s+the)?|list(?:\s+the)?)\s+changes\b")
 
 
+_NOW = re.compile(r"\b(?:right\s+now|currently|at\s+the\s+moment|at\s+present|presently|as\s+(?:of|things\s+stand)\s+"
+                  r"(?:now|today)|as\s+it\s+stands)\b", _I)
 # "… and why?", "what's behind it": a ranking question that also asks for the reason ("worst" alone does not)
 _RANK_WHY = re.compile(r"\bwhy\b|\bwhat(?:'s|\s+is)\s+behind\b|\bexplain\b|\breasons?\b|\bcaus\w*|\bwhat\s+happened\b", _I)
 
@@ -104,6 +106,8 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             plan.service_metrics = [m for m in plan.service_metrics if m.role != role] + [ServiceMetric(role=role, name=name)]
     op = _operation(q, plan, links, cat, tp)
     plan.operation = op
+    if op in ("rank", "compare", "lookup") and plan.window is None and _NOW.search(q):
+        plan.notes.append("now")  # "right now": the state, which for a stock-like KPI is its latest value
     unknown = list(links.unknown)
     if plan.subjects.commits and op == "changelog":  # "the MQTT ack batching commit": MQTT is a word of its message
         said = " ".join(cat.commit_messages.get(c, "") for c in plan.subjects.commits).lower()

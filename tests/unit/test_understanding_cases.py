@@ -409,6 +409,11 @@ CASES += [
     (R, "which region had the most delay minutes last week and what's behind it?", {"op": "explain", "kpi": "DELAY_PER_100MI", "group_by": "region", "order": "worst", "limit": 1, "win": LW}),
     (D, "which station is worst on otp mx this month and why?", {"op": "explain", "kpi": "OTP_MX_RATE", "group_by": "station", "limit": 1, "win": TM}),
     (D, "which station is worst on otp mx this month?", {"op": "rank", "kpi": "OTP_MX_RATE", "limit": 1}),
+    # "right now" / "currently" with no period: the state (a stock-like KPI's latest day) (qa13b)
+    (D, "which station has the most deferred MEL items right now?", {"op": "rank", "kpi": "DEFERRED_ITEMS", "limit": 1, "now": True}),
+    (W, "which site has the most mains bursts at the moment", {"op": "rank", "kpi": "MAINS_BURSTS", "now": True}),
+    (R, "which depot has the worst fleet availability currently", {"op": "rank", "kpi": "FLEET_AVAIL", "now": True}),
+    (D, "which station has the most deferred MEL items last week?", {"op": "rank", "kpi": "DEFERRED_ITEMS", "now": False, "win": LW}),
 ]
 
 CASES += [
@@ -566,7 +571,7 @@ def _check(plan: QueryPlan, exp: dict[str, Any]) -> None:
         "priority": lambda v: plan.filters.priority == v, "product": lambda v: plan.filters.product == v,
         "sla": lambda v: plan.filters.sla == v, "count": lambda v: plan.count == v, "rate": lambda v: plan.rate == v,
         "report": lambda v: plan.report_kind == v, "text": lambda v: (plan.ticket_text is not None) == v,
-        "follow": lambda v: plan.follow_up == v,
+        "follow": lambda v: plan.follow_up == v, "now": lambda v: ("now" in plan.notes) == v,
         "unknown": lambda v: any(u.text.lower() == v.lower() for u in plan.unknown),
         "sugg": lambda v: any(v in u.suggestions for u in plan.unknown),
     }
