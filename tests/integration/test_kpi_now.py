@@ -77,7 +77,7 @@ async def test_right_now_ranks_a_backlog_by_its_latest_day(estates):
 
 
 async def test_a_flow_kpi_right_now_keeps_its_window_and_a_period_is_honoured(estates):
-    a, org_id, values = estates
+    a, org_id, _values = estates
     r = await a.ask(org_id=org_id, question="which depot has the most new jobs right now?")
     assert f"{LAST - dt.timedelta(days=29)} to {LAST}" in r.answer and "latest day" not in r.answer, r.answer
     r = await a.ask(org_id=org_id, question="which depot had the biggest work order backlog last week?")
