@@ -6,6 +6,7 @@ Every number comes from a tool; every line cites the evidence that tool returned
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from agents.plan import QueryPlan
 from agents.specialists.common import StepScope, first
@@ -46,6 +47,35 @@ def asks_now(plan: QueryPlan) -> bool:
     return "now" in plan.notes and (plan.window is None or not plan.window.explicit)
 
 
+async def no_data_yet(s: StepScope, plan: QueryPlan, noticed: int, name: str, fn: Any, **kwargs: Any) -> None:
+    """The asked period starts after the KPI's latest data ("this week" on a Monday): say so, with the last data
+    day, instead of an empty answer. ``noticed`` is len(s.notices) before the failed call; ``kwargs`` are its
+    arguments without the window."""
+    w = plan.window
+    gone = [n for n in s.notices[noticed:] if "no data between" in n.lower()]
+    if w is None or not gone:
+        return
+    del s.notices[noticed:]
+    probe = await s.tool(name, fn, **kwargs)  # the default window ends on the latest day with data
+    if probe is None:
+        return
+    r, records = probe
+    s.say(f"No {r.kpi.name} data for {w.label} yet (nothing since {w.start:%A} {w.start}); the last data is from "
+          f"{r.end:%A} {r.end}.", records[0])
+
+
+def missing_tail(plan: QueryPlan, end: dt.date, grain: str) -> str | None:
+    """"this week vs last week" on a Monday: the asked weeks (or months) after the last data, said plainly."""
+    w = plan.window
+    if w is None or not w.explicit or grain not in ("week", "month") or end >= w.end:
+        return None
+    start = (w.end - dt.timedelta(days=w.end.weekday())) if grain == "week" else w.end.replace(day=1)
+    if start <= end:
+        return None
+    what = f"the week of {start}" if grain == "week" else start.strftime("%B %Y")
+    return f"No data yet for {what} (nothing since {start:%A} {start}); the last data is from {end:%A} {end}."
+
+
 _NOW_NOTE = ("{name} counts what stands open at a moment, so “now” is its latest day ({day}), "
              "not a total over the last 30 days.")
 
@@ -54,7 +84,11 @@ async def compare(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     specs = list(dict.fromkeys(scope_specs(plan)))
     if len(specs) == 1:
         specs.append("company")  # "how does LAS compare?" → against the company
+    noticed = len(s.notices)
     got = await s.tool("compare_kpi", compare_kpi, kpi=plan.kpis[0], scopes=specs, **window_args(plan))
+    if got is None:
+        await no_data_yet(s, plan, noticed, "compare_kpi", compare_kpi, kpi=plan.kpis[0], scopes=specs)
+        return
     if got is not None and asks_now(plan) and stock_like(got[0].kpi) and got[0].start != got[0].end:
         latest = got[0].end  # "deferrals at A vs B right now": a stock's state is its latest day
         got = await s.tool("compare_kpi", compare_kpi, kpi=plan.kpis[0], scopes=specs, start=latest, end=latest)
@@ -85,8 +119,13 @@ async def rank(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     group_by = plan.group_by or "station"
     order = plan.order or "worst"
     limit = plan.limit or 5
-    got = await s.tool("rank_kpi", rank_kpi, kpi=plan.kpis[0], group_by=group_by, order=order, limit=limit,
-                       region=region if group_by == "station" else None, **window_args(plan))
+    args = {"kpi": plan.kpis[0], "group_by": group_by, "order": order, "limit": limit,
+            "region": region if group_by == "station" else None}
+    noticed = len(s.notices)
+    got = await s.tool("rank_kpi", rank_kpi, **args, **window_args(plan))
+    if got is None:
+        await no_data_yet(s, plan, noticed, "rank_kpi", rank_kpi, **args)
+        return
     now = bool(got is not None and asks_now(plan) and stock_like(got[0].kpi) and got[0].start != got[0].end)
     if got is not None and now:
         latest = got[0].end  # "which station has the most open work orders right now": the latest day's values
@@ -150,10 +189,12 @@ async def values(s: StepScope, plan: QueryPlan, ctx: ThreadContext, level: str, 
     w = plan.window
     assert w is not None
     grain = "day" if w.single_day else w.grain
-    got = await s.tool("kpi_values", kpi_values, kpi=plan.kpis[0], station=code if level == "station" else None,
-                       region=code if level == "region" else None, summary_level=level, start=w.start, end=w.end,
-                       grain=grain)
+    where = {"kpi": plan.kpis[0], "station": code if level == "station" else None,
+             "region": code if level == "region" else None, "summary_level": level}
+    noticed = len(s.notices)
+    got = await s.tool("kpi_values", kpi_values, **where, start=w.start, end=w.end, grain=grain)
     if got is None:
+        await no_data_yet(s, plan, noticed, "kpi_values", kpi_values, **where)
         return
     r, records = got
     k, ev = r.kpi, records[0]
@@ -178,6 +219,8 @@ async def values(s: StepScope, plan: QueryPlan, ctx: ThreadContext, level: str, 
         s.say(f"{label} {k.name} at {r.scope.label} ({'totals' if k.aggregation == 'sum' else 'averages'}): "
               + "; ".join(f"{'week of ' if grain == 'week' else ''}{p.start if grain != 'month' else p.start.strftime('%b %Y')}"
                           f" {f(p.value)}{'' if p.complete else ' (partial)'}" for p in shown) + ".", ev)
+    if tail := missing_tail(plan, r.end, grain):
+        s.say(tail, ev)
 
 
 async def shift_at_any_distance(s: StepScope, plan: QueryPlan | None, ctx: ThreadContext, kpi: str, level: str,
