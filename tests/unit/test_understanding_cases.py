@@ -409,6 +409,11 @@ CASES += [
     (R, "which region had the most delay minutes last week and what's behind it?", {"op": "explain", "kpi": "DELAY_PER_100MI", "group_by": "region", "order": "worst", "limit": 1, "win": LW}),
     (D, "which station is worst on otp mx this month and why?", {"op": "explain", "kpi": "OTP_MX_RATE", "group_by": "station", "limit": 1, "win": TM}),
     (D, "which station is worst on otp mx this month?", {"op": "rank", "kpi": "OTP_MX_RATE", "limit": 1}),
+    # "the week before" after a single-day question: the 7 days before that day (qa13b)
+    (D, "what about the week before?", {"prior": ["MX delay minutes at Houston yesterday"], "op": "lookup", "at": ["HOU"], "win": ("2026-11-12", "2026-11-18")}),
+    (W, "and the week before?", {"prior": ["nrw at uetliberg yesterday"], "op": "lookup", "kpi": "NRW_PCT", "win": ("2026-11-12", "2026-11-18")}),
+    (R, "the week before?", {"prior": ["ppm at york on 2026-11-10"], "op": "lookup", "at": ["YRK"], "win": ("2026-11-03", "2026-11-09")}),
+    (D, "and the day before?", {"prior": ["MX delay minutes at Houston yesterday"], "op": "lookup", "day": "2026-11-18"}),
     # "right now" / "currently" with no period: the state (a stock-like KPI's latest day) (qa13b)
     (D, "which station has the most deferred MEL items right now?", {"op": "rank", "kpi": "DEFERRED_ITEMS", "limit": 1, "now": True}),
     (W, "which site has the most mains bursts at the moment", {"op": "rank", "kpi": "MAINS_BURSTS", "now": True}),
