@@ -51,8 +51,11 @@ from agents.understanding.lookups import (
 )
 from agents.understanding.timewords import TimeParse, parse_time
 
+_CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+out|rollbacks?|"
+                           r"config(?:uration)?\s+changes?|commits?|depend\w*)\b", _I)
 # "what changed yesterday?", "anything changed this morning?", "any changes on Thursday?": the org-wide change log
 _ORG_CHANGED = (r"\b(?:what|anything|something)\s+(?:has\s+|got\s+|was\s+|were\s+)?changed\b|"
+                r"\b(?:did|has)\s+anything\s+(?:been\s+)?chang\w*|"
                 r"\b(?:any|which|what|all(?:\s+the)?|list(?:\s+the)?)\s+changes\b")
 
 
@@ -213,10 +216,11 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         plan.include_dependencies = bool(_DEPENDS.search(q))
         return "changelog"
     if (not s.services and not plan.kpis and not s.scopes and not s.incidents and not s.tickets
-            and re.search(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+out|rollbacks?|"
-                          r"config(?:uration)?\s+changes?|commits?|depend\w*)\b|" + _ORG_CHANGED, q, _I)
+            and (_CHANGE_WORDS.search(q) or re.search(_ORG_CHANGED, q, _I))
             and not _INCIDENT_WORDS.search(q) and not _TICKETS.search(q)):
         plan.include_dependencies = bool(_DEPENDS.search(q))
+        if not _CHANGE_WORDS.search(q):
+            plan.notes.append("changes:any")  # "what changed …": in a thread about something, about that (merge)
         if plan.window and plan.window.explicit and not _DEPENDS.search(q):
             plan.notes += _change_kinds(q)  # "which deploys happened on Thursday?": all services, that window
             return "changelog"

@@ -403,6 +403,9 @@ CASES += [
     (D, "what changed?", {"op": "clarify"}),
     (W, "what was deployed last week", {"op": "changelog", "svc": [], "win": LW}),
     (W, "and telemetry.gw?", {"prior": ["what changed last week"], "op": "changelog", "svc": ["telemetry.gw"], "win": LW}),
+    (D, "what changed?", {"prior": ["why did otp mx at DAL drop last week"], "op": "explain", "kpi": "OTP_MX_RATE", "at": ["DAL"]}),
+    (R, "what changed yesterday?", {"prior": ["why did ppm drop at york last week"], "op": "explain", "kpi": "PPM", "day": "2026-11-19"}),
+    (H, "did anything change in the last 2 days?", {"op": "changelog", "svc": [], "win": ("2026-11-18", "2026-11-19")}),
     (R, "any deploys this week?", {"op": "changelog", "svc": [], "win": ("2026-11-16", "2026-11-20")}),
     # a ranking that also asks why: explain, with the ranking kept (the worst one is explained) (qa13b)
     (W, "which plant is worst on effluent BOD this month and why?", {"op": "explain", "kpi": "EFF_BOD5", "group_by": "station", "order": "worst", "limit": 1, "win": TM}),
