@@ -9,6 +9,7 @@ from agents.plan import QueryPlan
 from agents.specialists.common import StepScope, first
 from agents.state import ThreadContext
 from tools.changes.changelog import change_log, change_lookup, service_links
+from tools.changes.org_changes import org_change_log
 from tools.incidents import incident_list, incident_status
 
 MAX_LINES = 20
@@ -33,6 +34,9 @@ async def changelog(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
         if not subj.services:
             return
     if not subj.services:
+        if plan.window and plan.window.explicit:
+            await org_changelog(s, plan)
+            return
         s.notices.append("Name a service (or a deployment, config change or commit id) so I know which changes to list.")
         return
     window = plan.window if plan.window and plan.window.explicit else None
@@ -67,6 +71,51 @@ async def changelog(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
               + f"; {', '.join(links.dependents) or 'no recorded service'} depend(s) on it.", head)
         ctx["service"] = r.service
     s.data = {"services": subj.services}
+
+
+async def org_changelog(s: StepScope, plan: QueryPlan) -> None:
+    """Every service's changes in the asked window, grouped by service (who, when), capped with a count of the rest."""
+    assert plan.window is not None
+    kinds = [n.split(":", 1)[1] for n in plan.notes if n.startswith("kinds:")] or None
+    got = await s.tool("org_change_log", org_change_log, since=plan.window.start, until=plan.window.end, kinds=kinds)
+    if got is None:
+        return
+    r, records = got
+    head = records[0]
+    by_id = {rec.payload.get("external_id"): rec for rec in records[1:]}
+    what = " and ".join({"deployment": "deployments", "config_change": "config changes"}[k] for k in r.kinds)
+    period = (f"{plan.window.label} ({r.since:%Y-%m-%d %H:%M} to {r.until:%Y-%m-%d %H:%M} UTC)")
+    if not r.groups:
+        s.say(f"No {what} on any service {period}.", head)
+        s.data = {"services": []}
+        return
+    counts = ", ".join(x for x in (f"{r.deployments} deployment(s)" if "deployment" in r.kinds else "",
+                                   f"{r.config_changes} config change(s)" if "config_change" in r.kinds else "") if x)
+    s.say(f"{counts} on {len(r.groups)} service(s) {period}"
+          + (f", by {', '.join(r.people)}" if r.people else "") + ":", head)
+    shown = 0
+    for g in r.groups:
+        parts = [x for x in (f"{len(g.deployments)} deployment(s)" if g.deployments else "",
+                             f"{len(g.config_changes)} config change(s)" if g.config_changes else "") if x]
+        s.say(f"{g.service}: {' and '.join(parts)}" + (f" by {', '.join(g.people)}" if g.people else "") + ".", head)
+        items: list[tuple[dt.datetime, str, str]] = [
+            ((d.finished_at or d.started_at), d.external_id,
+             f"{d.external_id} {d.version} by {d.deployed_by or 'unknown'} at "
+             f"{(d.finished_at or d.started_at):%Y-%m-%d %H:%M} UTC ({d.status}"
+             + (", a rollback" if d.is_rollback else f", rolled back by {d.rolled_back_by}" if d.rolled_back_by else "")
+             + ")") for d in g.deployments]
+        items += [(c.changed_at, c.external_id,
+                   f"{c.external_id} {c.key} " + ("(a secret value)" if c.is_secret else f"{c.old_value} → {c.new_value}")
+                   + f" by {c.changed_by or 'unknown'} at {c.changed_at:%Y-%m-%d %H:%M} UTC") for c in g.config_changes]
+        for _at, ext, line in sorted(items, reverse=True):
+            if shown >= MAX_LINES:
+                break
+            s.say(line + ".", by_id.get(ext) or head)
+            shown += 1
+    total = r.deployments + r.config_changes
+    if total > shown:
+        s.say(f"… and {total - shown} more change(s) not listed here (all counted above).", head)
+    s.data = {"services": [g.service for g in r.groups]}
 
 
 def _lookup_line(r: Any, kind: str) -> str:

@@ -105,6 +105,17 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
     async with step(deps, NAME, task) as s:
         if plan is not None and await _by_plan(s, plan, ctx):
             return update(state, s, ctx)
+        if plan is not None and plan.operation == "explain" and plan.group_by and plan.kpis and not ctx.get("station"):
+            # "which site is worst on X this month and why?": the ranking first, then the worst one explained
+            await q.rank(s, plan.model_copy(update={"operation": "rank", "limit": max(plan.limit or 1, 3)}), ctx)
+            ranked = s.data.get("ranking") or []
+            if not ranked:
+                return update(state, s, ctx)
+            if plan.group_by == "station":
+                ctx.pop("region", None)  # a station ranked within a region is explained on its own series
+            ctx["station" if plan.group_by == "station" else "region"] = ranked[0]
+            level, code = plan.group_by, ranked[0]
+            s.say(f"Why {code} is the {plan.order or 'worst'}:", *s.evidence[-1:])
         if not ctx.get("kpi"):
             await _scope_signals(s, ctx, level)
             return update(state, s, ctx)

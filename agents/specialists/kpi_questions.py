@@ -6,9 +6,11 @@ Every number comes from a tool; every line cites the evidence that tool returned
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from agents.plan import QueryPlan
 from agents.specialists.common import StepScope, first
+from agents.specialists.kpi_kinds import stock_like
 from agents.state import ThreadContext
 from tools.kpis.questions import (
     attention,
@@ -40,17 +42,64 @@ def _when(start: dt.date, end: dt.date) -> str:
     return f"on {start}" if start == end else f"{start} to {end}"
 
 
+def asks_now(plan: QueryPlan) -> bool:
+    """"right now", "currently" with no period named (the parser's ``now`` note)."""
+    return "now" in plan.notes and (plan.window is None or not plan.window.explicit)
+
+
+async def no_data_yet(s: StepScope, plan: QueryPlan, noticed: int, name: str, fn: Any, **kwargs: Any) -> None:
+    """The asked period starts after the KPI's latest data ("this week" on a Monday): say so, with the last data
+    day, instead of an empty answer. ``noticed`` is len(s.notices) before the failed call; ``kwargs`` are its
+    arguments without the window."""
+    w = plan.window
+    gone = [n for n in s.notices[noticed:] if "no data between" in n.lower()]
+    if w is None or not gone:
+        return
+    del s.notices[noticed:]
+    probe = await s.tool(name, fn, **kwargs)  # the default window ends on the latest day with data
+    if probe is None:
+        return
+    r, records = probe
+    s.say(f"No {r.kpi.name} data for {w.label} yet (nothing since {w.start:%A} {w.start}); the last data is from "
+          f"{r.end:%A} {r.end}.", records[0])
+
+
+def missing_tail(plan: QueryPlan, end: dt.date, grain: str) -> str | None:
+    """"this week vs last week" on a Monday: the asked weeks (or months) after the last data, said plainly."""
+    w = plan.window
+    if w is None or not w.explicit or grain not in ("week", "month") or end >= w.end:
+        return None
+    start = (w.end - dt.timedelta(days=w.end.weekday())) if grain == "week" else w.end.replace(day=1)
+    if start <= end:
+        return None
+    what = f"the week of {start}" if grain == "week" else start.strftime("%B %Y")
+    return f"No data yet for {what} (nothing since {start:%A} {start}); the last data is from {end:%A} {end}."
+
+
+_NOW_NOTE = ("{name} counts what stands open at a moment, so “now” is its latest day ({day}), "
+             "not a total over the last 30 days.")
+
+
 async def compare(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     specs = list(dict.fromkeys(scope_specs(plan)))
     if len(specs) == 1:
         specs.append("company")  # "how does LAS compare?" → against the company
+    noticed = len(s.notices)
     got = await s.tool("compare_kpi", compare_kpi, kpi=plan.kpis[0], scopes=specs, **window_args(plan))
+    if got is None:
+        await no_data_yet(s, plan, noticed, "compare_kpi", compare_kpi, kpi=plan.kpis[0], scopes=specs)
+        return
+    if got is not None and asks_now(plan) and stock_like(got[0].kpi) and got[0].start != got[0].end:
+        latest = got[0].end  # "deferrals at A vs B right now": a stock's state is its latest day
+        got = await s.tool("compare_kpi", compare_kpi, kpi=plan.kpis[0], scopes=specs, start=latest, end=latest)
+        if got is not None:
+            s.say(_NOW_NOTE.format(name=got[0].kpi.name, day=latest), got[1][0])
     if got is None:
         return
     r, records = got
     k = r.kpi
     ev = records[0]
-    what = "total" if k.aggregation == "sum" else "average"
+    what = "value" if r.start == r.end else "total" if k.aggregation == "sum" else "average"
     for row in r.rows:
         yoy = f"; a year earlier {fmt(row.yoy_value, k.decimals, k.unit)}" if row.yoy_value is not None else ""
         s.say(f"{k.name} at {row.scope.label}, {_when(r.start, r.end)}: {what} {fmt(row.value, k.decimals, k.unit)} "
@@ -70,8 +119,18 @@ async def rank(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     group_by = plan.group_by or "station"
     order = plan.order or "worst"
     limit = plan.limit or 5
-    got = await s.tool("rank_kpi", rank_kpi, kpi=plan.kpis[0], group_by=group_by, order=order, limit=limit,
-                       region=region if group_by == "station" else None, **window_args(plan))
+    args = {"kpi": plan.kpis[0], "group_by": group_by, "order": order, "limit": limit,
+            "region": region if group_by == "station" else None}
+    noticed = len(s.notices)
+    got = await s.tool("rank_kpi", rank_kpi, **args, **window_args(plan))
+    if got is None:
+        await no_data_yet(s, plan, noticed, "rank_kpi", rank_kpi, **args)
+        return
+    now = bool(got is not None and asks_now(plan) and stock_like(got[0].kpi) and got[0].start != got[0].end)
+    if got is not None and now:
+        latest = got[0].end  # "which station has the most open work orders right now": the latest day's values
+        got = await s.tool("rank_kpi", rank_kpi, kpi=plan.kpis[0], group_by=group_by, order=order, limit=limit,
+                           region=region if group_by == "station" else None, start=latest, end=latest)
     if got is None:
         return
     r, records = got
@@ -80,11 +139,15 @@ async def rank(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
         s.say(f"No {k.name} data for any {group_by} {_when(r.start, r.end)}.", ev)
         return
     what = "total" if k.aggregation == "sum" else "average"
+    if now:
+        what = "latest value"
     top = r.rows[0]
     where = f" in {region}" if region and group_by == "station" else ""
     s.say(f"The {order} {group_by}{where} for {k.name} {_when(r.start, r.end)} is {top.code} ({top.name}) with "
           f"{fmt(top.value, k.decimals, k.unit)} ({what}; {'higher' if k.higher_is_better else 'lower'} is better; "
           f"{r.total} {group_by}s ranked).", ev)
+    if now:
+        s.say(_NOW_NOTE.format(name=k.name, day=r.end), ev)
     if len(r.rows) > 1:
         s.say(f"{order.capitalize()} {len(r.rows)}: " + "; ".join(
             f"{x.rank}. {x.code} {fmt(x.value, k.decimals, k.unit)}" for x in r.rows) + ".", ev)
@@ -126,10 +189,12 @@ async def values(s: StepScope, plan: QueryPlan, ctx: ThreadContext, level: str, 
     w = plan.window
     assert w is not None
     grain = "day" if w.single_day else w.grain
-    got = await s.tool("kpi_values", kpi_values, kpi=plan.kpis[0], station=code if level == "station" else None,
-                       region=code if level == "region" else None, summary_level=level, start=w.start, end=w.end,
-                       grain=grain)
+    where = {"kpi": plan.kpis[0], "station": code if level == "station" else None,
+             "region": code if level == "region" else None, "summary_level": level}
+    noticed = len(s.notices)
+    got = await s.tool("kpi_values", kpi_values, **where, start=w.start, end=w.end, grain=grain)
     if got is None:
+        await no_data_yet(s, plan, noticed, "kpi_values", kpi_values, **where)
         return
     r, records = got
     k, ev = r.kpi, records[0]
@@ -154,6 +219,8 @@ async def values(s: StepScope, plan: QueryPlan, ctx: ThreadContext, level: str, 
         s.say(f"{label} {k.name} at {r.scope.label} ({'totals' if k.aggregation == 'sum' else 'averages'}): "
               + "; ".join(f"{'week of ' if grain == 'week' else ''}{p.start if grain != 'month' else p.start.strftime('%b %Y')}"
                           f" {f(p.value)}{'' if p.complete else ' (partial)'}" for p in shown) + ".", ev)
+    if tail := missing_tail(plan, r.end, grain):
+        s.say(tail, ev)
 
 
 async def shift_at_any_distance(s: StepScope, plan: QueryPlan | None, ctx: ThreadContext, kpi: str, level: str,

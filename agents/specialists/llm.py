@@ -23,6 +23,7 @@ from agents.state import GraphState, ThreadContext
 from prompts import render
 from tools.changes import correlate_changes, metric_onset, service_changes
 from tools.changes.changelog import change_log, change_lookup, service_links
+from tools.changes.org_changes import org_change_log
 from tools.incidents import incident_list, incident_status
 from tools.kpis import active_signals, kpi_series
 from tools.kpis.questions import attention, compare_kpi, kpi_last_shift, kpi_values, rank_kpi
@@ -40,9 +41,11 @@ SPECS: dict[str, tuple[str, dict[str, Callable[..., Awaitable[Any]]]]] = {
     ),
     "change_correlator": (
         "You find what changed (deployments, config changes) before an onset and rank the hypotheses; you list a "
-        "service's changes and dependencies, look changes up by id, and report incidents and their status.",
+        "service's changes and dependencies (or every service's changes in a period: org_change_log), look changes up "
+        "by id, and report incidents and their status.",
         {"correlate_changes": correlate_changes, "metric_onset": metric_onset, "service_changes": service_changes,
-         "change_log": change_log, "change_lookup": change_lookup, "service_links": service_links,
+         "change_log": change_log, "org_change_log": org_change_log, "change_lookup": change_lookup,
+         "service_links": service_links,
          "incident_list": incident_list, "incident_status": incident_status},
     ),
     "ticket_triager": (

@@ -45,7 +45,8 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
     rel, grain = _relative(new), _grain(new)
     plan = new  # parse() made it for this turn alone: filled in place
     wanted = next((n.split(":", 1)[1] for n in plan.notes if n.startswith("wanted:")), None)
-    plan.notes = [n for n in plan.notes if not n.startswith(("relative:", "grain:", "wanted:"))]
+    changes_any = "changes:any" in plan.notes  # "what changed …" with no subject (the parser)
+    plan.notes = [n for n in plan.notes if not n.startswith(("relative:", "grain:", "wanted:")) and n != "changes:any"]
     if rel and plan.window is None:
         plan.window = shift_back(prior.window, rel) if prior and prior.window else default_shift(rel, today)
         if prior and prior.window:
@@ -56,6 +57,20 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
             answered := _answer(plan, prior)):
         return _with_grain(answered, grain, today)  # "sorry, I meant <station>"
     if prior is None or prior.operation in ("unknown", "out_of_scope"):
+        return _with_grain(plan, grain, today)
+    if changes_any and (prior.kpis or prior.subjects.services or prior.subjects.incidents):
+        plan.notes = [n for n in plan.notes if not n.startswith(("pending:", "kinds:"))]
+        plan.operation, plan.clarification = "out_of_scope", None  # "what changed?" in a thread: about its subject
+        return merge(plan, prior, question, today)
+    if (prior.operation == "changelog" and not prior.subjects.services and prior.window and plan.subjects.services
+            and plan.operation in ("explain", "changelog") and not plan.kpis and not plan.subjects.incidents
+            and not _WHY_ASKED.search(question)):
+        plan.operation = "changelog"  # "fare-engine" after "what changed yesterday?": that service, that window
+        if plan.window is None or not plan.window.explicit:
+            plan.window = prior.window
+            plan.inherited.append("window")
+        plan.notes += [n for n in prior.notes if n.startswith("kinds:") and n not in plan.notes]
+        plan.follow_up = True
         return _with_grain(plan, grain, today)
     if prior.operation == "clarify" and prior.clarification:
         if answered := _answer(plan, prior):

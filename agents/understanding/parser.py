@@ -51,6 +51,28 @@ from agents.understanding.lookups import (
 )
 from agents.understanding.timewords import TimeParse, parse_time
 
+_CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+out|rollbacks?|"
+                           r"config(?:uration)?\s+changes?|commits?|depend\w*)\b", _I)
+# "what changed yesterday?", "anything changed this morning?", "any changes on Thursday?": the org-wide change log
+_ORG_CHANGED = (r"\b(?:what|anything|something)\s+(?:has\s+|got\s+|was\s+|were\s+)?changed\b|"
+                r"\b(?:did|has)\s+anything\s+(?:been\s+)?chang\w*|"
+                r"\b(?:any|which|what|all(?:\s+the)?|list(?:\s+the)?)\s+changes\b")
+
+
+_NOW = re.compile(r"\b(?:right\s+now|currently|at\s+the\s+moment|at\s+present|presently|as\s+(?:of|things\s+stand)\s+"
+                  r"(?:now|today)|as\s+it\s+stands)\b", _I)
+# "… and why?", "what's behind it": a ranking question that also asks for the reason ("worst" alone does not)
+_RANK_WHY = re.compile(r"\bwhy\b|\bwhat(?:'s|\s+is)\s+behind\b|\bexplain\b|\breasons?\b|\bcaus\w*|\bwhat\s+happened\b", _I)
+
+
+def _change_kinds(q: str) -> list[str]:
+    """Which kinds of change an org-wide change question asks about, as plan notes (both when it says "changes")."""
+    deploys = re.search(r"\b(deploy\w*|releas\w*|rollouts?|rolled\s+out|rollbacks?|shipped)\b", q, _I)
+    configs = re.search(r"\bconfig\w*|\bsettings?\b|\bparameters?\b", q, _I)
+    if bool(deploys) == bool(configs):
+        return []
+    return ["kinds:deployment" if deploys else "kinds:config_change"]
+
 
 def _scopes(links: Links, cat: Catalog, q: str) -> list[ScopeRef]:
     out = [ScopeRef(level="station", code=c, name=cat.stations.get(c)) for c in links.stations]
@@ -87,6 +109,8 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             plan.service_metrics = [m for m in plan.service_metrics if m.role != role] + [ServiceMetric(role=role, name=name)]
     op = _operation(q, plan, links, cat, tp)
     plan.operation = op
+    if op in ("rank", "compare", "lookup") and plan.window is None and _NOW.search(q):
+        plan.notes.append("now")  # "right now": the state, which for a stock-like KPI is its latest value
     unknown = list(links.unknown)
     if plan.subjects.commits and op == "changelog":  # "the MQTT ack batching commit": MQTT is a word of its message
         said = " ".join(cat.commit_messages.get(c, "") for c in plan.subjects.commits).lower()
@@ -192,9 +216,14 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         plan.include_dependencies = bool(_DEPENDS.search(q))
         return "changelog"
     if (not s.services and not plan.kpis and not s.scopes and not s.incidents and not s.tickets
-            and re.search(r"\b(deploy\w*|releases?|rollouts?|rollbacks?|config(?:uration)?\s+changes?|commits?|"
-                          r"depend\w*)\b", q, _I) and not _INCIDENT_WORDS.search(q) and not _TICKETS.search(q)):
+            and (_CHANGE_WORDS.search(q) or re.search(_ORG_CHANGED, q, _I))
+            and not _INCIDENT_WORDS.search(q) and not _TICKETS.search(q)):
         plan.include_dependencies = bool(_DEPENDS.search(q))
+        if not _CHANGE_WORDS.search(q):
+            plan.notes.append("changes:any")  # "what changed …": in a thread about something, about that (merge)
+        if plan.window and plan.window.explicit and not _DEPENDS.search(q):
+            plan.notes += _change_kinds(q)  # "which deploys happened on Thursday?": all services, that window
+            return "changelog"
         plan.notes.append("wanted:changelog")
         plan.clarification = Clarification(kind="service", candidates=list(cat.services), question=(
             "Which service? " + ", ".join(cat.services[:15]) + ("…" if len(cat.services) > 15 else "")))
@@ -252,7 +281,10 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         if plan.kpis and _OK_EVERYWHERE.search(q) and not (s.scopes and s.scopes[0].level == "station"):
             return "attention"  # "is fleet availability ok everywhere?", "which stations are below goal": each checked
         if plan.kpis and _RANK.search(q) and len(s.scopes) <= 1 and not (s.scopes and s.scopes[0].level == "station"):
-            return _rank(q, plan, cat)
+            op = _rank(q, plan, cat)
+            if plan.limit == 1 and _RANK_WHY.search(q):
+                return "explain"  # "which site is worst on X and why?": the ranking, then the worst one explained
+            return op
         if not plan.kpis:
             if _RANK.search(q) and not s.scopes:
                 return _rank(q, plan, cat)

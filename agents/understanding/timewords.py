@@ -303,6 +303,10 @@ def shift_back(window: Window, unit: str) -> Window:
         start = window.start - dt.timedelta(days=7)                     # week before it, Monday to Sunday
         return window.model_copy(update={"start": start, "end": window.start - dt.timedelta(days=1),
                                          "label": f"the week before {window.label}"})
+    if unit == "week" and span.days == 1:  # after "yesterday": the 7 days before that day, not one weekday
+        return window.model_copy(update={"start": window.start - dt.timedelta(days=7),
+                                         "end": window.start - dt.timedelta(days=1), "single_day": False,
+                                         "grain": "day", "label": f"the 7 days before {window.start}"})
     step = {"day": dt.timedelta(days=1), "week": dt.timedelta(days=7)}.get(unit, span)
     if unit == "month" and span.days < 28:
         step = dt.timedelta(days=30)

@@ -390,9 +390,38 @@ CASES += [
     (D, "rollback history for payments", {"op": "changelog", "svc": ["payments"]}),
     (D, "roll back payments now", {"op": "out_of_scope"}),
     (R, "did anything change on ledger-svc before OUT-77?", {"op": "incident_cause", "inc": ["OUT-77"]}),
-    (R, "which config changes were made yesterday", {"op": "clarify"}),
+    # a change question with a window and no service: the organisation's change log (qa13b); unbounded → which service?
+    (R, "which config changes were made yesterday", {"op": "changelog", "svc": [], "day": "2026-11-19"}),
     (R, "fare-engine", {"prior": ["which config changes were made yesterday"], "op": "changelog", "svc": ["fare-engine"], "day": "2026-11-19"}),
-    (R, "any deploys this week?", {"op": "clarify"}),
+    (R, "any deploys", {"op": "clarify"}),
+    (R, "fare-engine", {"prior": ["any deploys"], "op": "changelog", "svc": ["fare-engine"]}),
+    (R, "what changed on tuesday", {"op": "changelog", "svc": [], "day": "2026-11-17"}),
+    (R, "why is fare-engine slow", {"prior": ["what changed yesterday"], "op": "explain", "svc": ["fare-engine"]}),
+    (D, "which deploys happened on Thursday?", {"op": "changelog", "svc": [], "day": "2026-11-19"}),
+    (D, "what changed yesterday?", {"op": "changelog", "svc": [], "day": "2026-11-19"}),
+    (D, "any config changes this morning?", {"op": "changelog", "svc": [], "day": "2026-11-20"}),
+    (D, "what changed?", {"op": "clarify"}),
+    (W, "what was deployed last week", {"op": "changelog", "svc": [], "win": LW}),
+    (W, "and telemetry.gw?", {"prior": ["what changed last week"], "op": "changelog", "svc": ["telemetry.gw"], "win": LW}),
+    (D, "what changed?", {"prior": ["why did otp mx at DAL drop last week"], "op": "explain", "kpi": "OTP_MX_RATE", "at": ["DAL"]}),
+    (R, "what changed yesterday?", {"prior": ["why did ppm drop at york last week"], "op": "explain", "kpi": "PPM", "day": "2026-11-19"}),
+    (H, "did anything change in the last 2 days?", {"op": "changelog", "svc": [], "win": ("2026-11-18", "2026-11-19")}),
+    (R, "any deploys this week?", {"op": "changelog", "svc": [], "win": ("2026-11-16", "2026-11-20")}),
+    # a ranking that also asks why: explain, with the ranking kept (the worst one is explained) (qa13b)
+    (W, "which plant is worst on effluent BOD this month and why?", {"op": "explain", "kpi": "EFF_BOD5", "group_by": "station", "order": "worst", "limit": 1, "win": TM}),
+    (R, "which region had the most delay minutes last week and what's behind it?", {"op": "explain", "kpi": "DELAY_PER_100MI", "group_by": "region", "order": "worst", "limit": 1, "win": LW}),
+    (D, "which station is worst on otp mx this month and why?", {"op": "explain", "kpi": "OTP_MX_RATE", "group_by": "station", "limit": 1, "win": TM}),
+    (D, "which station is worst on otp mx this month?", {"op": "rank", "kpi": "OTP_MX_RATE", "limit": 1}),
+    # "the week before" after a single-day question: the 7 days before that day (qa13b)
+    (D, "what about the week before?", {"prior": ["MX delay minutes at Houston yesterday"], "op": "lookup", "at": ["HOU"], "win": ("2026-11-12", "2026-11-18")}),
+    (W, "and the week before?", {"prior": ["nrw at uetliberg yesterday"], "op": "lookup", "kpi": "NRW_PCT", "win": ("2026-11-12", "2026-11-18")}),
+    (R, "the week before?", {"prior": ["ppm at york on 2026-11-10"], "op": "lookup", "at": ["YRK"], "win": ("2026-11-03", "2026-11-09")}),
+    (D, "and the day before?", {"prior": ["MX delay minutes at Houston yesterday"], "op": "lookup", "day": "2026-11-18"}),
+    # "right now" / "currently" with no period: the state (a stock-like KPI's latest day) (qa13b)
+    (D, "which station has the most deferred MEL items right now?", {"op": "rank", "kpi": "DEFERRED_ITEMS", "limit": 1, "now": True}),
+    (W, "which site has the most mains bursts at the moment", {"op": "rank", "kpi": "MAINS_BURSTS", "now": True}),
+    (R, "which depot has the worst fleet availability currently", {"op": "rank", "kpi": "FLEET_AVAIL", "now": True}),
+    (D, "which station has the most deferred MEL items last week?", {"op": "rank", "kpi": "DEFERRED_ITEMS", "now": False, "win": LW}),
 ]
 
 CASES += [
@@ -550,7 +579,7 @@ def _check(plan: QueryPlan, exp: dict[str, Any]) -> None:
         "priority": lambda v: plan.filters.priority == v, "product": lambda v: plan.filters.product == v,
         "sla": lambda v: plan.filters.sla == v, "count": lambda v: plan.count == v, "rate": lambda v: plan.rate == v,
         "report": lambda v: plan.report_kind == v, "text": lambda v: (plan.ticket_text is not None) == v,
-        "follow": lambda v: plan.follow_up == v,
+        "follow": lambda v: plan.follow_up == v, "now": lambda v: ("now" in plan.notes) == v,
         "unknown": lambda v: any(u.text.lower() == v.lower() for u in plan.unknown),
         "sugg": lambda v: any(v in u.suggestions for u in plan.unknown),
     }
