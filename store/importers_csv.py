@@ -11,11 +11,20 @@ import pandas as pd
 import psycopg
 
 from store.bulk import upsert_frame
-from store.importers_files import ImportRejected, ImportResult, csv_errors, ids_by_name, read_csv, unknown_name
+from store.importers_files import (
+    ImportRejected,
+    ImportResult,
+    csv_errors,
+    drop_blank_values,
+    ids_by_name,
+    read_csv,
+    unknown_name,
+)
 
 
 def import_kpis(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
     frame, _ = read_csv(path, {"date": ("day",), "station": (), "kpi": ("kpi_code",), "value": ()})
+    frame, warnings = drop_blank_values(frame)
     errors: list[tuple[int, str]] = []
     with conn.cursor() as cur:
         stations = ids_by_name(cur, "stations", "code", org_id)
@@ -51,11 +60,12 @@ def import_kpis(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResu
     out["station_id"] = out["station_id"].astype(int)
     with conn.transaction(), conn.cursor() as cur:
         n = upsert_frame(cur, "kpi_points", out, list(out.columns), ["kpi_id", "station_id", "day"], ["value"])
-    return ImportResult("kpis", n)
+    return ImportResult("kpis", n, warnings=warnings)
 
 
 def import_metrics(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
     frame, _ = read_csv(path, {"ts": ("timestamp", "time"), "service": (), "metric": (), "value": ()})
+    frame, warnings = drop_blank_values(frame)
     errors: list[tuple[int, str]] = []
     with conn.cursor() as cur:
         services = ids_by_name(cur, "services", "name", org_id)
@@ -90,4 +100,4 @@ def import_metrics(conn: psycopg.Connection, org_id: int, path: Path) -> ImportR
     out["ts"] = frame["ts"].str.strip()  # validated ISO 8601 with a zone: Postgres parses it as is (faster than strftime)
     with conn.transaction(), conn.cursor() as cur:
         n = upsert_frame(cur, "metric_points", out, list(out.columns), ["service_id", "metric", "ts"], ["value"])
-    return ImportResult("metrics", n)
+    return ImportResult("metrics", n, warnings=warnings)

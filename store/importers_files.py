@@ -122,7 +122,8 @@ def validate_rows(records: list[tuple[int, Any]], model: type[Row], errors: list
             rows.append((line, model.model_validate(obj)))
         except ValidationError as exc:
             reasons = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()
+                f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg'].removeprefix('Value error, ')}"
+                for e in exc.errors()
             )
             errors.append((line, reasons))
     return rows
@@ -157,13 +158,26 @@ def unknown_name(name: str, what: str, known: dict[str, int], hint: str = "") ->
     return f"unknown {what} {name!r}{did_you_mean(close_matches(name, known))}{hint}"
 
 
+def _separator(text: str) -> str:
+    """``,`` unless the header line is split by ``;`` or a tab instead (spreadsheet exports in many locales)."""
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    best = max(counts, key=lambda k: counts[k])
+    return best if counts[best] > counts[","] else ","
+
+
+def decimal_comma(values: pd.Series) -> pd.Series:
+    """``0,77`` → ``0.77`` (a decimal comma, only in a file whose cells are split by ``;`` or tabs)."""
+    return values.str.strip().str.replace(r"^([+-]?\d+),(\d+)$", r"\1.\2", regex=True)
+
+
 def read_csv(path: Path, required: dict[str, tuple[str, ...]]) -> tuple[pd.DataFrame, dict[str, str]]:
     """Read a CSV, mapping accepted column aliases to canonical names."""
     text = read_text(path)
     try:
         # Blank lines are kept (then dropped below) so that the index stays "file line - 2".
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True,
-                            skip_blank_lines=False)
+                            skip_blank_lines=False, sep=_separator(text))
     except pd.errors.ParserError as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise ImportRejected("?", path, [(int(m.group(1)) if m else 1, f"unreadable CSV: {exc}")]) from None
@@ -184,7 +198,19 @@ def read_csv(path: Path, required: dict[str, tuple[str, ...]]) -> tuple[pd.DataF
             "?", path, [(1, f"missing column(s) {', '.join(missing)}; header is {', '.join(frame.columns)}")]
         )
     frame = frame.rename(columns={v: k for k, v in mapping.items()})[list(required)]
+    if "value" in frame and _separator(text) != ",":
+        frame["value"] = decimal_comma(frame["value"])
     return frame, mapping
+
+
+def drop_blank_values(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Rows whose value cell is empty (no reading that day) are skipped and reported once as a warning."""
+    blank = (frame["value"].str.strip() == "").to_numpy()
+    if not blank.any():
+        return frame, []
+    lines = [int(i) + 2 for i in frame.index[blank]]
+    shown = ", ".join(map(str, lines[:5])) + (" …" if len(lines) > 5 else "")
+    return frame[~blank], [f"{len(lines)} row(s) with an empty value skipped (line(s) {shown})"]
 
 
 def csv_errors(mask: np.ndarray, frame: pd.DataFrame, reason: Callable[[pd.Series], str]) -> list[tuple[int, str]]:
