@@ -72,7 +72,8 @@ def import_metrics(conn: psycopg.Connection, org_id: int, path: Path) -> ImportR
     ts = pd.to_datetime(frame["ts"], errors="coerce", utc=True, format="ISO8601")
     naive = ~frame["ts"].str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
     value = pd.to_numeric(frame["value"], errors="coerce")
-    service = frame["service"].str.strip()
+    lowered = {k.lower(): k for k in services}
+    service = frame["service"].str.strip().map(lambda name: name if name in services else lowered.get(name.lower(), name))
     metric = frame["metric"].str.strip()
     errors += csv_errors(ts.isna().to_numpy(), frame, lambda r: f"ts {r['ts']!r} is not an ISO timestamp")
     errors += csv_errors(

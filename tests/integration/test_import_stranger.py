@@ -51,13 +51,13 @@ def _files(d: Path) -> dict[str, Path]:
         {"name": "OSS.Collector", "tier": 3, "depends_on": ["HLR"], "owner_email": "oss@noc.example"},
     ]))
     metrics = _crlf_bom(d / "metrics.csv", ["timestamp\tservice\tmetric\tvalue\thost"] + [
-        f"2026-10-10T{h:02d}:00:00+02:00\tHLR\tmap_latency_ms\t{40 + h},5\thlr-a" for h in range(12)
+        f"2026-10-10T{h:02d}:00:00+02:00\thlr\tmap_latency_ms\t{40 + h},5\thlr-a" for h in range(12)
     ])
     config = d / "config.json"
     config.write_text(json.dumps([
         {"external_id": "CFG-9", "service": "OSS.Collector", "key": "POLL_INTERVAL", "old_value": 300,
          "new_value": 60, "changed_at": "2026-10-09T09:00:00+02:00"},
-        {"external_id": "CFG-10", "service": "HLR", "key": "map.retry.enabled", "old_value": False,
+        {"external_id": "CFG-10", "service": "Hlr", "key": "map.retry.enabled", "old_value": False,
          "new_value": True, "changed_at": "2026-10-09T10:00:00Z"},
     ]))
     incidents = _crlf_bom(d / "incidents.jsonl", [json.dumps(r) for r in [
