@@ -21,6 +21,20 @@ from store.importers_files import (
     unknown_name,
 )
 
+_ISO_DAY = r"^(\d{4}-\d{2}-\d{2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+_DOTTED_DAY = r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$"
+
+
+def _days(raw: pd.Series) -> pd.Series:
+    """The day each cell names: ISO ``2026-09-01`` (a time and offset after it are ignored: the day is the one
+    written, in the exporter's own zone) or day-first ``01.09.2026``. Slashed dates (``01/09/2026``) are
+    ambiguous between day-first and month-first, so they are not guessed; neither is anything else."""
+    text = raw.str.strip()
+    iso = text.str.extract(_ISO_DAY)[0]
+    dotted = text.str.extract(_DOTTED_DAY)
+    iso = iso.fillna(dotted[2] + "-" + dotted[1].str.zfill(2) + "-" + dotted[0].str.zfill(2))
+    return pd.to_datetime(iso, errors="coerce", format="%Y-%m-%d")
+
 
 def import_kpis(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
     frame, _ = read_csv(path, {"date": ("day",), "station": (), "kpi": ("kpi_code",), "value": ()})
@@ -29,11 +43,13 @@ def import_kpis(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResu
     with conn.cursor() as cur:
         stations = ids_by_name(cur, "stations", "code", org_id)
         kpis = ids_by_name(cur, "kpi_definitions", "code", org_id)
-    day = pd.to_datetime(frame["date"], errors="coerce", format="mixed")
+    day = _days(frame["date"])
     value = pd.to_numeric(frame["value"], errors="coerce")
     station = frame["station"].str.strip().str.upper()
     kpi = frame["kpi"].str.strip().str.upper()
-    errors += csv_errors(day.isna().to_numpy(), frame, lambda r: f"date {r['date']!r} is not a date")
+    errors += csv_errors(
+        day.isna().to_numpy(), frame, lambda r: f"date {r['date']!r} is not a date; write YYYY-MM-DD (or DD.MM.YYYY)"
+    )
     errors += csv_errors(
         (value.isna() | ~np.isfinite(value.fillna(0))).to_numpy(), frame, lambda r: f"value {r['value']!r} is not a number"
     )
@@ -50,9 +66,8 @@ def import_kpis(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResu
     out = pd.DataFrame(
         {"org_id": org_id, "kpi_id": kpi.map(kpis), "station_id": station.map(stations), "day": day.dt.date, "value": value}
     )
-    dup = out.duplicated(["kpi_id", "station_id", "day"], keep="first").to_numpy() & ~np.isnan(
-        out["kpi_id"].to_numpy(dtype=float)
-    )
+    dup = (out.duplicated(["kpi_id", "station_id", "day"], keep="first").to_numpy()
+           & ~np.isnan(out["kpi_id"].to_numpy(dtype=float)) & day.notna().to_numpy())
     errors += csv_errors(dup, frame, lambda r: f"duplicate point for {r['kpi']} at {r['station']} on {r['date']}")
     if errors:
         raise ImportRejected("kpis", path, sorted(errors))

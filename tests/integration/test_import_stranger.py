@@ -113,7 +113,7 @@ def test_noc_exports_land_as_written_and_reimport_changes_nothing(noc, tmp_path)
             """SELECT a.name, b.name FROM service_dependencies d JOIN services a ON a.id = d.service_id
                JOIN services b ON b.id = d.depends_on_id""").fetchall())
         assert deps == {("rating-engine", "HLR"), ("OSS.Collector", "HLR")}
-        cfg = dict((k, (o, n)) for k, o, n in conn.execute("SELECT key, old_value, new_value FROM config_changes"))
+        cfg = {k: (o, n) for k, o, n in conn.execute("SELECT key, old_value, new_value FROM config_changes")}
         assert cfg == {"POLL_INTERVAL": ("300", "60"), "map.retry.enabled": ("false", "true")}
         inc = dict(conn.execute("SELECT external_id, status FROM incidents").fetchall())
         assert inc == {"NOC-7781": "open", "NOC-7782": "resolved"}
@@ -140,7 +140,8 @@ def test_bad_rows_in_noc_files_are_explained_and_write_nothing(noc, tmp_path):
         defs.write_text(json.dumps([{"code": "mttr.hours", "name": "MTTR", "higher_is_better": False}]))
         with pytest.raises(ImportRejected) as info:
             run_import(conn, "noc", "kpi-definitions", defs)
-        (line, reason), = info.value.errors
+        ((line, reason),) = info.value.errors
+        assert line == 1
         assert "'MTTR.HOURS' is not a valid code" in reason and "letters, digits or '_'" in reason
         assert "pattern" not in reason and "Value error" not in reason
         svc = tmp_path / "svc.json"
@@ -158,3 +159,26 @@ def test_cli_shows_the_reason_with_brackets_intact(noc, tmp_path):
                          env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 1
     assert "'[core] HLR' is not a valid service name" in " ".join(out.stderr.split())
+
+
+def test_kpi_days_across_a_dst_change_and_day_first_dates_and_no_guessing(noc, tmp_path):
+    files = _files(tmp_path)
+    with psycopg.connect(noc.conninfo, autocommit=True) as conn:
+        for kind in ("stations", "kpi-definitions"):
+            run_import(conn, "noc", kind, files[kind])
+        ok = tmp_path / "days.csv"
+        ok.write_text("date,station,kpi,value\n2026-10-24T00:00:00+02:00,SEV-ES,OUTAGE_MIN,3\n"
+                      "2026-10-26T00:00:00+01:00,SEV-ES,OUTAGE_MIN,4\n01.11.2026,SEV-ES,OUTAGE_MIN,5\n"
+                      "13.11.2026,SEV-ES,OUTAGE_MIN,6\n")
+        run_import(conn, "noc", "kpis", ok)
+        days = dict(conn.execute("SELECT day::text, value FROM kpi_points").fetchall())
+        assert days == {"2026-10-24": 3, "2026-10-26": 4, "2026-11-01": 5, "2026-11-13": 6}
+        ambiguous = tmp_path / "us.csv"
+        ambiguous.write_text("date,station,kpi,value\n03/04/2026,SEV-ES,OUTAGE_MIN,1\n2026-02-30,SEV-ES,OUTAGE_MIN,1\n")
+        with pytest.raises(ImportRejected) as info:
+            run_import(conn, "noc", "kpis", ambiguous)
+        assert info.value.errors == [
+            (2, "date '03/04/2026' is not a date; write YYYY-MM-DD (or DD.MM.YYYY)"),
+            (3, "date '2026-02-30' is not a date; write YYYY-MM-DD (or DD.MM.YYYY)"),
+        ]
+        assert conn.execute("SELECT count(*) FROM kpi_points").fetchone() == (4,)
