@@ -73,6 +73,9 @@ def read_text(path: Path) -> str:
 
 def read_records(path: Path) -> list[tuple[int, Any]]:
     """Read JSON (array) or JSONL; return ``(line, object)`` pairs. Syntax errors raise ImportRejected."""
+    if path.suffix.lower() in MARKDOWN_SUFFIXES:
+        raise ImportRejected("?", path, [(1, "a Markdown file can only be imported as runbooks; "
+                                             "this kind takes JSON (an array) or JSONL")])
     text = read_text(path)
     stripped = text.lstrip()
     if not stripped:
@@ -129,6 +132,40 @@ def validate_rows(records: list[tuple[int, Any]], model: type[Row], errors: list
     return rows
 
 
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+
+def markdown_record(path: Path) -> tuple[int, dict[str, Any]]:
+    """One runbook from a Markdown file: id = ``id:`` in a ``---`` front-matter block or the file name, title =
+    ``title:`` or the first heading, body = the rest; front-matter ``service``, ``tags`` (``a, b``) and ``kind``
+    are used, other keys ignored."""
+    text = read_text(path).lstrip("\ufeff")
+    lines = text.splitlines()
+    meta: dict[str, str] = {}
+    if lines and lines[0].strip() == "---":
+        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+        if end is not None:
+            for raw in lines[1:end]:
+                key, sep, value = raw.partition(":")
+                if sep:
+                    meta[key.strip().lower()] = value.strip().strip("'\"")
+            lines = lines[end + 1:]
+    body = "\n".join(lines).strip()
+    heading = next((ln.lstrip("#").strip() for ln in lines if ln.startswith("#") and ln.lstrip("#").strip()), "")
+    rec: dict[str, Any] = {
+        "external_id": meta.get("id") or meta.get("external_id") or path.stem,
+        "title": meta.get("title") or heading or path.stem,
+        "body": body,
+    }
+    if meta.get("service"):
+        rec["service"] = meta["service"]
+    if meta.get("kind"):
+        rec["kind"] = meta["kind"]
+    if meta.get("tags"):
+        rec["tags"] = [t.strip().strip("'\"") for t in meta["tags"].strip("[]").split(",") if t.strip()]
+    return 1, rec
+
+
 def check_duplicates(rows: Iterable[tuple[int, Any]], key: Callable[[Any], Any], what: str, errors: list[tuple[int, str]]) -> None:
     seen: dict[Any, int] = {}
     for line, row in rows:
@@ -140,11 +177,12 @@ def check_duplicates(rows: Iterable[tuple[int, Any]], key: Callable[[Any], Any],
 
 
 def read_rows(
-    path: Path, model: type[Row], key: Callable[[Any], Any], what: str
+    path: Path, model: type[Row], key: Callable[[Any], Any], what: str, *, allow_markdown: bool = False
 ) -> tuple[list[tuple[int, Any]], list[tuple[int, str]]]:
     """The file's records validated as ``model``, and the problems found so far (bad rows, duplicate keys)."""
     errors: list[tuple[int, str]] = []
-    rows = validate_rows(read_records(path), model, errors)
+    markdown = allow_markdown and path.suffix.lower() in MARKDOWN_SUFFIXES
+    rows = validate_rows([markdown_record(path)] if markdown else read_records(path), model, errors)
     check_duplicates(rows, key, what, errors)
     return rows, errors
 

@@ -205,7 +205,7 @@ def import_tickets(conn: psycopg.Connection, org_id: int, path: Path) -> ImportR
 
 
 def import_runbooks(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
-    rows, errors = read_rows(path, RunbookRow, lambda r: (r.kind, r.external_id), "document")
+    rows, errors = read_rows(path, RunbookRow, lambda r: (r.kind, r.external_id), "document", allow_markdown=True)
     reject_if(errors, "runbooks", path)
     with conn.transaction(), conn.cursor() as cur:
         for _, r in rows:

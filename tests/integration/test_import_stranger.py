@@ -182,3 +182,24 @@ def test_kpi_days_across_a_dst_change_and_day_first_dates_and_no_guessing(noc, t
             (3, "date '2026-02-30' is not a date; write YYYY-MM-DD (or DD.MM.YYYY)"),
         ]
         assert conn.execute("SELECT count(*) FROM kpi_points").fetchone() == (4,)
+
+
+def test_a_markdown_runbook_imports_as_written(noc, tmp_path):
+    md = tmp_path / "hlr-failover.md"
+    md.write_bytes("\ufeff---\r\nservice: HLR\r\ntags: [failover, ss7]\r\n---\r\n# HLR failover to the standby site\r\n\r\n"
+                   "1. Check the SS7 link sets (STP-KÖL).\r\n2. Switch subscribers to HLR-B.\r\n".encode())
+    plain = tmp_path / "restart_collector.markdown"
+    plain.write_text("Restart the collector pods one at a time.\n", encoding="utf-8")
+    with psycopg.connect(noc.conninfo, autocommit=True) as conn:
+        for _ in range(2):
+            run_import(conn, "noc", "runbooks", md)
+            run_import(conn, "noc", "runbooks", plain)
+        docs = {r[0]: r[1:] for r in conn.execute(
+            "SELECT external_id, kind, title, service, tags, body FROM documents ORDER BY external_id")}
+        assert docs.keys() == {"hlr-failover", "restart_collector"}
+        kind, title, service, tags, body = docs["hlr-failover"]
+        assert (kind, title, service, tags) == ("runbook", "HLR failover to the standby site", "HLR", ["failover", "ss7"])
+        assert "Switch subscribers to HLR-B." in body and "---" not in body and "service:" not in body
+        assert docs["restart_collector"][1] == "restart_collector"
+        with pytest.raises(ImportRejected, match="only be imported as runbooks"):
+            run_import(conn, "noc", "services", md)
