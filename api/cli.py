@@ -223,7 +223,7 @@ def seed(
 def import_(
     kind: Annotated[str, typer.Argument(help="kpis, metrics, stations, kpi-definitions, services, deployments, "
                                                "config-changes, commits, tickets, runbooks or incidents")],
-    file: Annotated[Path, typer.Argument(help="CSV (kpis, metrics) or JSON/JSONL (the rest).")],
+    file: Annotated[Path, typer.Argument(help="CSV (kpis, metrics; `,` `;` or tab), JSON/JSONL (the rest) or a Markdown runbook (.md).")],
     org: Annotated[str, typer.Option(help="Organisation to import into.")] = "demo",
 ) -> None:
     """Load your own data. A file with any bad row is rejected whole."""
