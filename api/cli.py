@@ -221,8 +221,8 @@ def seed(
 
 @app.command("import")
 def import_(
-    kind: Annotated[str, typer.Argument(help="kpis, metrics, stations, kpi-definitions, services, deployments, "
-                                               "config-changes, commits, tickets, runbooks or incidents")],
+    kind: Annotated[str, typer.Argument(help="stations, kpi-definitions, kpis, services, metrics, commits, deployments, "
+                                               "config-changes, tickets, runbooks, metric-roles or incidents")],
     file: Annotated[Path, typer.Argument(help="CSV (kpis, metrics; `,` `;` or tab), JSON/JSONL (the rest) or a Markdown runbook (.md).")],
     org: Annotated[str, typer.Option(help="Organisation to import into.")] = "demo",
 ) -> None:
