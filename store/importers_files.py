@@ -212,15 +212,20 @@ def decimal_comma(values: pd.Series) -> pd.Series:
 def read_csv(path: Path, required: dict[str, tuple[str, ...]]) -> tuple[pd.DataFrame, dict[str, str]]:
     """Read a CSV, mapping accepted column aliases to canonical names."""
     text = read_text(path)
+    hint = re.match(r"\ufeff?sep=([,;\t|])\r?\n", text)  # Excel's "sep=;" first line names the separator
+    skip = 1 if hint else 0
+    sep = hint.group(1) if hint else _separator(text)
+    text = text[hint.end():] if hint else text
     try:
-        # Blank lines are kept (then dropped below) so that the index stays "file line - 2".
+        # Blank lines are kept (then dropped below) so that the index stays "file line - 2" (- 3 after sep=).
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True,
-                            skip_blank_lines=False, sep=_separator(text))
+                            skip_blank_lines=False, sep=sep)
     except pd.errors.ParserError as exc:
         m = re.search(r"line (\d+)", str(exc))
-        raise ImportRejected("?", path, [(int(m.group(1)) if m else 1, f"unreadable CSV: {exc}")]) from None
+        raise ImportRejected("?", path, [((int(m.group(1)) if m else 1) + skip, f"unreadable CSV: {exc}")]) from None
     except pd.errors.EmptyDataError:
         raise ImportRejected("?", path, [(1, "the file is empty")]) from None
+    frame.index += skip
     frame = frame[(frame != "").any(axis=1)]
     lower = {c.strip().lower(): c for c in frame.columns}
     mapping: dict[str, str] = {}
@@ -233,10 +238,10 @@ def read_csv(path: Path, required: dict[str, tuple[str, ...]]) -> tuple[pd.DataF
             mapping[canon] = found
     if missing:
         raise ImportRejected(
-            "?", path, [(1, f"missing column(s) {', '.join(missing)}; header is {', '.join(frame.columns)}")]
+            "?", path, [(1 + skip, f"missing column(s) {', '.join(missing)}; header is {', '.join(frame.columns)}")]
         )
     frame = frame.rename(columns={v: k for k, v in mapping.items()})[list(required)]
-    if "value" in frame and _separator(text) != ",":
+    if "value" in frame and sep != ",":
         frame["value"] = decimal_comma(frame["value"])
     return frame, mapping
 

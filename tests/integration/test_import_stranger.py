@@ -203,3 +203,19 @@ def test_a_markdown_runbook_imports_as_written(noc, tmp_path):
         assert docs["restart_collector"][1] == "restart_collector"
         with pytest.raises(ImportRejected, match="only be imported as runbooks"):
             run_import(conn, "noc", "services", md)
+
+
+def test_excel_sep_line_names_the_separator_and_lines_still_count_from_the_top(noc, tmp_path):
+    files = _files(tmp_path)
+    with psycopg.connect(noc.conninfo, autocommit=True) as conn:
+        for kind in ("stations", "kpi-definitions"):
+            run_import(conn, "noc", kind, files[kind])
+        excel = tmp_path / "excel.csv"
+        excel.write_text("sep=;\r\nstation;kpi;date;value\r\nSEV-ES;OUTAGE_MIN;2026-09-01;1,5\r\n"
+                         "SEV-ES;OUTAGE_MIN;2026-09-02;kaputt\r\n")
+        with pytest.raises(ImportRejected) as info:
+            run_import(conn, "noc", "kpis", excel)
+        assert info.value.errors == [(4, "value 'kaputt' is not a number")]
+        excel.write_text(excel.read_text().replace("kaputt", "2,25"))
+        run_import(conn, "noc", "kpis", excel)
+        assert sorted(conn.execute("SELECT value FROM kpi_points").fetchall()) == [(1.5,), (2.25,)]
