@@ -44,7 +44,8 @@ def _strings(value: Any, depth: int = 0) -> Iterable[str]:
 
 
 class Row(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # numbers where text is expected (`"external_id": 48211`, `"version": 9.1`) are taken as their text
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True)
 
     @model_validator(mode="before")
     @classmethod

@@ -70,7 +70,7 @@ def _files(d: Path) -> dict[str, Path]:
     tickets.write_text(json.dumps([
         {"external_id": "TT-100", "subject": "No calls", "content": "Nobody can call since 8am", "priority": "Urgent",
          "status": "In Progress", "created_at": "2026-10-01T08:00:00+02:00"},
-        {"external_id": "TT-101", "subject": "Invoice", "content": "Charged twice?", "status": "Solved",
+        {"external_id": 48211, "subject": "Invoice", "content": "Charged twice?", "status": "Solved",
          "created_at": "2026-10-02T10:00:00Z"},
     ]))
     return {"stations": sites, "kpi-definitions": defs, "kpis": kpis, "services": services, "metrics": metrics,
@@ -118,7 +118,7 @@ def test_noc_exports_land_as_written_and_reimport_changes_nothing(noc, tmp_path)
         inc = dict(conn.execute("SELECT external_id, status FROM incidents").fetchall())
         assert inc == {"NOC-7781": "open", "NOC-7782": "resolved"}
         tk = dict(conn.execute("SELECT external_id, status FROM tickets").fetchall())
-        assert tk == {"TT-100": "open", "TT-101": "resolved"}
+        assert tk == {"TT-100": "open", "48211": "resolved"}
 
 
 def test_bad_rows_in_noc_files_are_explained_and_write_nothing(noc, tmp_path):
