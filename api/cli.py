@@ -56,7 +56,9 @@ def _options(ctx: typer.Context) -> CliOptions:
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    from rich.markup import escape
+
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
 
 
@@ -219,12 +221,14 @@ def seed(
 
 @app.command("import")
 def import_(
-    kind: Annotated[str, typer.Argument(help="kpis, metrics, stations, kpi-definitions, services, deployments, "
-                                               "config-changes, commits, tickets, runbooks or incidents")],
-    file: Annotated[Path, typer.Argument(help="CSV (kpis, metrics) or JSON/JSONL (the rest).")],
+    kind: Annotated[str, typer.Argument(help="stations, kpi-definitions, kpis, services, metrics, commits, deployments, "
+                                               "config-changes, tickets, runbooks, metric-roles or incidents")],
+    file: Annotated[Path, typer.Argument(help="CSV (kpis, metrics; `,` `;` or tab), JSON/JSONL (the rest) or a Markdown runbook (.md).")],
     org: Annotated[str, typer.Option(help="Organisation to import into.")] = "demo",
 ) -> None:
     """Load your own data. A file with any bad row is rejected whole."""
+    from rich.markup import escape
+
     from store.importers import IMPORTERS, ImportRejected, run_import
     from tools.embeddings import embed_missing, make_embedder
 
@@ -250,7 +254,7 @@ def import_(
             embed_missing(conn, make_embedder(settings), org_id)
     extra = "".join(f", {k.replace('_', ' ')}: {v:,}" for k, v in result.details.items())
     for warning in getattr(result, "warnings", []):
-        err.print(f"[yellow]warning:[/] {warning}")
+        err.print(f"[yellow]warning:[/] {escape(warning)}")
     console.print(f"Imported {result.rows:,} {kind} row(s) into {org}{extra}.")
 
 

@@ -11,20 +11,45 @@ import pandas as pd
 import psycopg
 
 from store.bulk import upsert_frame
-from store.importers_files import ImportRejected, ImportResult, csv_errors, ids_by_name, read_csv, unknown_name
+from store.importers_files import (
+    ImportRejected,
+    ImportResult,
+    csv_errors,
+    drop_blank_values,
+    ids_by_name,
+    read_csv,
+    unknown_name,
+)
+
+_ISO_DAY = r"^(\d{4}-\d{2}-\d{2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+_DOTTED_DAY = r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$"
+
+
+def _days(raw: pd.Series) -> pd.Series:
+    """The day each cell names: ISO ``2026-09-01`` (a time and offset after it are ignored: the day is the one
+    written, in the exporter's own zone) or day-first ``01.09.2026``. Slashed dates (``01/09/2026``) are
+    ambiguous between day-first and month-first, so they are not guessed; neither is anything else."""
+    text = raw.str.strip()
+    iso = text.str.extract(_ISO_DAY)[0]
+    dotted = text.str.extract(_DOTTED_DAY)
+    iso = iso.fillna(dotted[2] + "-" + dotted[1].str.zfill(2) + "-" + dotted[0].str.zfill(2))
+    return pd.to_datetime(iso, errors="coerce", format="%Y-%m-%d")
 
 
 def import_kpis(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
     frame, _ = read_csv(path, {"date": ("day",), "station": (), "kpi": ("kpi_code",), "value": ()})
+    frame, warnings = drop_blank_values(frame)
     errors: list[tuple[int, str]] = []
     with conn.cursor() as cur:
         stations = ids_by_name(cur, "stations", "code", org_id)
         kpis = ids_by_name(cur, "kpi_definitions", "code", org_id)
-    day = pd.to_datetime(frame["date"], errors="coerce", format="mixed")
+    day = _days(frame["date"])
     value = pd.to_numeric(frame["value"], errors="coerce")
     station = frame["station"].str.strip().str.upper()
     kpi = frame["kpi"].str.strip().str.upper()
-    errors += csv_errors(day.isna().to_numpy(), frame, lambda r: f"date {r['date']!r} is not a date")
+    errors += csv_errors(
+        day.isna().to_numpy(), frame, lambda r: f"date {r['date']!r} is not a date; write YYYY-MM-DD (or DD.MM.YYYY)"
+    )
     errors += csv_errors(
         (value.isna() | ~np.isfinite(value.fillna(0))).to_numpy(), frame, lambda r: f"value {r['value']!r} is not a number"
     )
@@ -41,9 +66,8 @@ def import_kpis(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResu
     out = pd.DataFrame(
         {"org_id": org_id, "kpi_id": kpi.map(kpis), "station_id": station.map(stations), "day": day.dt.date, "value": value}
     )
-    dup = out.duplicated(["kpi_id", "station_id", "day"], keep="first").to_numpy() & ~np.isnan(
-        out["kpi_id"].to_numpy(dtype=float)
-    )
+    dup = (out.duplicated(["kpi_id", "station_id", "day"], keep="first").to_numpy()
+           & ~np.isnan(out["kpi_id"].to_numpy(dtype=float)) & day.notna().to_numpy())
     errors += csv_errors(dup, frame, lambda r: f"duplicate point for {r['kpi']} at {r['station']} on {r['date']}")
     if errors:
         raise ImportRejected("kpis", path, sorted(errors))
@@ -51,18 +75,20 @@ def import_kpis(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResu
     out["station_id"] = out["station_id"].astype(int)
     with conn.transaction(), conn.cursor() as cur:
         n = upsert_frame(cur, "kpi_points", out, list(out.columns), ["kpi_id", "station_id", "day"], ["value"])
-    return ImportResult("kpis", n)
+    return ImportResult("kpis", n, warnings=warnings)
 
 
 def import_metrics(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
     frame, _ = read_csv(path, {"ts": ("timestamp", "time"), "service": (), "metric": (), "value": ()})
+    frame, warnings = drop_blank_values(frame)
     errors: list[tuple[int, str]] = []
     with conn.cursor() as cur:
         services = ids_by_name(cur, "services", "name", org_id)
     ts = pd.to_datetime(frame["ts"], errors="coerce", utc=True, format="ISO8601")
     naive = ~frame["ts"].str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
     value = pd.to_numeric(frame["value"], errors="coerce")
-    service = frame["service"].str.strip()
+    lowered = {k.lower(): k for k in services}
+    service = frame["service"].str.strip().map(lambda name: name if name in services else lowered.get(name.lower(), name))
     metric = frame["metric"].str.strip()
     errors += csv_errors(ts.isna().to_numpy(), frame, lambda r: f"ts {r['ts']!r} is not an ISO timestamp")
     errors += csv_errors(
@@ -90,4 +116,4 @@ def import_metrics(conn: psycopg.Connection, org_id: int, path: Path) -> ImportR
     out["ts"] = frame["ts"].str.strip()  # validated ISO 8601 with a zone: Postgres parses it as is (faster than strftime)
     with conn.transaction(), conn.cursor() as cur:
         n = upsert_frame(cur, "metric_points", out, list(out.columns), ["service_id", "metric", "ts"], ["value"])
-    return ImportResult("metrics", n)
+    return ImportResult("metrics", n, warnings=warnings)

@@ -73,6 +73,9 @@ def read_text(path: Path) -> str:
 
 def read_records(path: Path) -> list[tuple[int, Any]]:
     """Read JSON (array) or JSONL; return ``(line, object)`` pairs. Syntax errors raise ImportRejected."""
+    if path.suffix.lower() in MARKDOWN_SUFFIXES:
+        raise ImportRejected("?", path, [(1, "a Markdown file can only be imported as runbooks; "
+                                             "this kind takes JSON (an array) or JSONL")])
     text = read_text(path)
     stripped = text.lstrip()
     if not stripped:
@@ -122,10 +125,45 @@ def validate_rows(records: list[tuple[int, Any]], model: type[Row], errors: list
             rows.append((line, model.model_validate(obj)))
         except ValidationError as exc:
             reasons = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()
+                f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg'].removeprefix('Value error, ')}"
+                for e in exc.errors()
             )
             errors.append((line, reasons))
     return rows
+
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+
+def markdown_record(path: Path) -> tuple[int, dict[str, Any]]:
+    """One runbook from a Markdown file: id = ``id:`` in a ``---`` front-matter block or the file name, title =
+    ``title:`` or the first heading, body = the rest; front-matter ``service``, ``tags`` (``a, b``) and ``kind``
+    are used, other keys ignored."""
+    text = read_text(path).lstrip("\ufeff")
+    lines = text.splitlines()
+    meta: dict[str, str] = {}
+    if lines and lines[0].strip() == "---":
+        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+        if end is not None:
+            for raw in lines[1:end]:
+                key, sep, value = raw.partition(":")
+                if sep:
+                    meta[key.strip().lower()] = value.strip().strip("'\"")
+            lines = lines[end + 1:]
+    body = "\n".join(lines).strip()
+    heading = next((ln.lstrip("#").strip() for ln in lines if ln.startswith("#") and ln.lstrip("#").strip()), "")
+    rec: dict[str, Any] = {
+        "external_id": meta.get("id") or meta.get("external_id") or path.stem,
+        "title": meta.get("title") or heading or path.stem,
+        "body": body,
+    }
+    if meta.get("service"):
+        rec["service"] = meta["service"]
+    if meta.get("kind"):
+        rec["kind"] = meta["kind"]
+    if meta.get("tags"):
+        rec["tags"] = [t.strip().strip("'\"") for t in meta["tags"].strip("[]").split(",") if t.strip()]
+    return 1, rec
 
 
 def check_duplicates(rows: Iterable[tuple[int, Any]], key: Callable[[Any], Any], what: str, errors: list[tuple[int, str]]) -> None:
@@ -139,11 +177,12 @@ def check_duplicates(rows: Iterable[tuple[int, Any]], key: Callable[[Any], Any],
 
 
 def read_rows(
-    path: Path, model: type[Row], key: Callable[[Any], Any], what: str
+    path: Path, model: type[Row], key: Callable[[Any], Any], what: str, *, allow_markdown: bool = False
 ) -> tuple[list[tuple[int, Any]], list[tuple[int, str]]]:
     """The file's records validated as ``model``, and the problems found so far (bad rows, duplicate keys)."""
     errors: list[tuple[int, str]] = []
-    rows = validate_rows(read_records(path), model, errors)
+    markdown = allow_markdown and path.suffix.lower() in MARKDOWN_SUFFIXES
+    rows = validate_rows([markdown_record(path)] if markdown else read_records(path), model, errors)
     check_duplicates(rows, key, what, errors)
     return rows, errors
 
@@ -157,18 +196,36 @@ def unknown_name(name: str, what: str, known: dict[str, int], hint: str = "") ->
     return f"unknown {what} {name!r}{did_you_mean(close_matches(name, known))}{hint}"
 
 
+def _separator(text: str) -> str:
+    """``,`` unless the header line is split by ``;`` or a tab instead (spreadsheet exports in many locales)."""
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    best = max(counts, key=lambda k: counts[k])
+    return best if counts[best] > counts[","] else ","
+
+
+def decimal_comma(values: pd.Series) -> pd.Series:
+    """``0,77`` → ``0.77`` (a decimal comma, only in a file whose cells are split by ``;`` or tabs)."""
+    return values.str.strip().str.replace(r"^([+-]?\d+),(\d+)$", r"\1.\2", regex=True)
+
+
 def read_csv(path: Path, required: dict[str, tuple[str, ...]]) -> tuple[pd.DataFrame, dict[str, str]]:
     """Read a CSV, mapping accepted column aliases to canonical names."""
     text = read_text(path)
+    hint = re.match(r"\ufeff?sep=([,;\t|])\r?\n", text)  # Excel's "sep=;" first line names the separator
+    skip = 1 if hint else 0
+    sep = hint.group(1) if hint else _separator(text)
+    text = text[hint.end():] if hint else text
     try:
-        # Blank lines are kept (then dropped below) so that the index stays "file line - 2".
+        # Blank lines are kept (then dropped below) so that the index stays "file line - 2" (- 3 after sep=).
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True,
-                            skip_blank_lines=False)
+                            skip_blank_lines=False, sep=sep)
     except pd.errors.ParserError as exc:
         m = re.search(r"line (\d+)", str(exc))
-        raise ImportRejected("?", path, [(int(m.group(1)) if m else 1, f"unreadable CSV: {exc}")]) from None
+        raise ImportRejected("?", path, [((int(m.group(1)) if m else 1) + skip, f"unreadable CSV: {exc}")]) from None
     except pd.errors.EmptyDataError:
         raise ImportRejected("?", path, [(1, "the file is empty")]) from None
+    frame.index += skip
     frame = frame[(frame != "").any(axis=1)]
     lower = {c.strip().lower(): c for c in frame.columns}
     mapping: dict[str, str] = {}
@@ -181,10 +238,22 @@ def read_csv(path: Path, required: dict[str, tuple[str, ...]]) -> tuple[pd.DataF
             mapping[canon] = found
     if missing:
         raise ImportRejected(
-            "?", path, [(1, f"missing column(s) {', '.join(missing)}; header is {', '.join(frame.columns)}")]
+            "?", path, [(1 + skip, f"missing column(s) {', '.join(missing)}; header is {', '.join(frame.columns)}")]
         )
     frame = frame.rename(columns={v: k for k, v in mapping.items()})[list(required)]
+    if "value" in frame and sep != ",":
+        frame["value"] = decimal_comma(frame["value"])
     return frame, mapping
+
+
+def drop_blank_values(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Rows whose value cell is empty (no reading that day) are skipped and reported once as a warning."""
+    blank = (frame["value"].str.strip() == "").to_numpy()
+    if not blank.any():
+        return frame, []
+    lines = [int(i) + 2 for i in frame.index[blank]]
+    shown = ", ".join(map(str, lines[:5])) + (" …" if len(lines) > 5 else "")
+    return frame[~blank], [f"{len(lines)} row(s) with an empty value skipped (line(s) {shown})"]
 
 
 def csv_errors(mask: np.ndarray, frame: pd.DataFrame, reason: Callable[[pd.Series], str]) -> list[tuple[int, str]]:

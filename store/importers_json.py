@@ -106,7 +106,10 @@ def service_refs(
     cur: psycopg.Cursor, org_id: int, rows: list[tuple[int, Any]], errors: list[tuple[int, str]]
 ) -> dict[str, int]:
     services = ids_by_name(cur, "services", "name", org_id)
+    lowered = {k.lower(): k for k in services}
     for line, r in rows:
+        if r.service not in services and r.service.lower() in lowered:
+            r.service = lowered[r.service.lower()]  # `hlr` in a CI export means the service imported as `HLR`
         if r.service not in services:
             errors.append((line, unknown_name(r.service, "service", services, "; import services first")))
     return services
@@ -202,7 +205,7 @@ def import_tickets(conn: psycopg.Connection, org_id: int, path: Path) -> ImportR
 
 
 def import_runbooks(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
-    rows, errors = read_rows(path, RunbookRow, lambda r: (r.kind, r.external_id), "document")
+    rows, errors = read_rows(path, RunbookRow, lambda r: (r.kind, r.external_id), "document", allow_markdown=True)
     reject_if(errors, "runbooks", path)
     with conn.transaction(), conn.cursor() as cur:
         for _, r in rows:

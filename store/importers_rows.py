@@ -6,6 +6,7 @@ The API's webhook and ticket bodies extend these models, so a row is valid in th
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
@@ -43,7 +44,8 @@ def _strings(value: Any, depth: int = 0) -> Iterable[str]:
 
 
 class Row(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # numbers where text is expected (`"external_id": 48211`, `"version": 9.1`) are taken as their text
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -80,15 +82,35 @@ def _aware(v: dt.datetime | None) -> dt.datetime | None:
     return in_utc_range(v) if v is not None else v
 
 
+_CODE = re.compile(r"[^\W_][\w.-]*")
+_KPI_CODE = re.compile(r"[^\W\d_][\w]*")
+_SERVICE = re.compile(r"[^\W_][\w.-]*")
+
+
+def _code(v: Any, rule: re.Pattern[str], what: str) -> Any:
+    """Codes are matched case-insensitively (stored upper-case); a bad one is explained, not shown as a regex."""
+    if not isinstance(v, str):
+        return v
+    v = v.strip().upper()
+    if v and not rule.fullmatch(v):
+        raise ValueError(f"{v!r} is not a valid {what}")
+    return v
+
+
 class StationRow(Row):
-    code: Annotated[str, Field(min_length=2, max_length=8, pattern=r"^[A-Z0-9]+$")]
+    code: Annotated[str, Field(min_length=2, max_length=8)]
     name: Str
     region: Annotated[str, Field(min_length=1, max_length=32)]
     region_name: Name | None = None
 
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code(cls, v: Any) -> Any:
+        return _code(v, _CODE, "code: use letters and digits, '-', '_' or '.' inside (e.g. KOL-1)")
+
 
 class KpiDefinitionRow(Row):
-    code: Annotated[str, Field(min_length=2, max_length=64, pattern=r"^[A-Z][A-Z0-9_]*$")]
+    code: Annotated[str, Field(min_length=2, max_length=64)]
     name: Str
     description: str | None = None
     aliases: list[str] = []
@@ -101,13 +123,25 @@ class KpiDefinitionRow(Row):
     higher_is_better: bool
     related_services: list[str] = []
 
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code(cls, v: Any) -> Any:
+        return _code(v, _KPI_CODE, "code: use a letter, then letters, digits or '_' (e.g. CALL_DROP_PCT)")
+
 
 class ServiceRow(Row):
-    name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+    name: Annotated[str, Field(min_length=1, max_length=100)]
     team: Annotated[str, Field(max_length=100)] | None = None
     tier: Annotated[int, Field(ge=1, le=3)] = 2
     description: str | None = None
     depends_on: list[str] = []
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not _SERVICE.fullmatch(v):
+            raise ValueError(f"{v!r} is not a valid service name: use letters, digits, '-', '_' or '.' (no spaces)")
+        return v
 
 
 class DeploymentRow(Row):
@@ -141,6 +175,14 @@ class ConfigChangeRow(Row):
 
     _tz = field_validator("changed_at")(_aware)
 
+    @field_validator("old_value", "new_value", mode="before")
+    @classmethod
+    def _scalar_text(cls, v: Any) -> Any:
+        """Exports write numbers and booleans as JSON values (``"POLL_INTERVAL": 300``): kept as their text."""
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        return str(v) if isinstance(v, (int, float)) else v
+
 
 class CommitFileRow(Row):
     path: Annotated[str, Field(min_length=1)]
@@ -172,6 +214,13 @@ TICKET_PRIORITY_WORDS = {
 }
 
 
+TICKET_STATUS_WORDS = {
+    "in progress": "open", "assigned": "open", "reopened": "open", "working": "open", "active": "open",
+    "on hold": "pending", "waiting": "pending", "waiting for customer": "pending", "hold": "pending",
+    "solved": "resolved", "done": "resolved", "fixed": "resolved", "completed": "resolved", "cancelled": "closed",
+}
+
+
 class TicketRow(Row):
     external_id: Annotated[str, Field(min_length=1, max_length=64)]
     subject: Annotated[str, Field(min_length=1, max_length=500)]
@@ -197,6 +246,15 @@ class TicketRow(Row):
     def _priority_words(cls, v: Any) -> Any:
         """Other helpdesks' priority words (see TICKET_PRIORITY_WORDS); anything else is rejected by name."""
         return TICKET_PRIORITY_WORDS.get(str(v).strip().lower(), v) if isinstance(v, (str, int)) else v
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status_words(cls, v: Any) -> Any:
+        """``Open``, ``In Progress``, ``On hold``, ``Solved`` … from other helpdesks; anything else is rejected."""
+        if not isinstance(v, str):
+            return v
+        raw = " ".join(v.strip().lower().replace("_", " ").replace("-", " ").split())
+        return TICKET_STATUS_WORDS.get(raw, raw)
 
 
 class RunbookRow(Row):

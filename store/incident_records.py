@@ -25,6 +25,7 @@ _SEVERITY_WORDS = {
 _STATUS_WORDS = {
     "open": "open", "triggered": "open", "firing": "open", "acknowledged": "open", "investigating": "open",
     "identified": "open", "active": "open", "ongoing": "open", "new": "open",
+    "inprogress": "open", "assigned": "open", "reopened": "open", "restored": "mitigated", "completed": "resolved",
     "mitigated": "mitigated", "monitoring": "mitigated", "stabilized": "mitigated", "stabilised": "mitigated",
     "resolved": "resolved", "closed": "resolved", "done": "resolved", "fixed": "resolved", "postmortem": "resolved",
 }
