@@ -19,7 +19,8 @@ _REPORT = re.compile(r"\b(draft|write|generate|prepare|produce|create|make)\b.*\
                      r"|\b(post-?mortem|incident report|investigation report)\b", _I)
 _ATTENTION = re.compile(r"\battention\b|\bneeds?\s+(?:a\s+)?look|\bwhat(?:'s| is)\s+(?:red|on fire|burning|alarming)\b|"
                         r"\b(?:in|on)\s+(?:a\s+)?(?:warning|critical|alarm)\b|\bwarnings?\b|\bsignals?\b|\bflagged\b|"
-                        r"\bproblems?\b|\bwhat(?:'s| is)\s+wrong\b|\banything\s+(?:wrong|unusual|off|alarming)\b|\bout of control\b", _I)
+                        r"\bproblems?\b|\bwhat(?:'s| is)\s+wrong\b|\bworr(?:y|ied|ying|ies)\b|\bconcern(?:ed|ing|s)?\b|\bkeep an eye\b|"
+                        r"\bheads[- ]?up\b|\bissues?\b(?!\s+(?:a|the)\b)|\banything\s+(?:wrong|unusual|off|alarming)\b|\bout of control\b", _I)
 _WHY = re.compile(r"\b(why|caus\w*|root[- ]cause|what changed|what happened|explain\w*|behind|due to|reason|"
                   r"drop\w*|fell|fall\w*|decline\w*|rose|rise|rising|spik\w*|jump\w*|surg\w*|worse\w*|degrad\w*|"
                   r"tank\w*|plummet\w*|went (?:up|down)|deteriorat\w*|broke|broken)\b", _I)

@@ -30,6 +30,12 @@ _IDISH = re.compile(r"^[A-Za-z]{1,8}[-_ ]?\d{2,}[A-Za-z0-9-]*$")
 _KINDS = ("kpi", "station", "region", "service")
 
 
+_NUMBERED = re.compile(r"\b(incidents?|outages?|inc|tickets?|cases?|deploy(?:ment)?s?|releases?|config(?:uration)?\s+changes?)"
+                       r"\s*(?:#|no\.?\s*|number\s+)?(\d+)\b(?!\s*(?:[-/:.]\d|%|(?:days?|weeks?|months?|years?|hours?|hrs?|mins?|minutes?|d|h|w)\b))", re.I)
+_NUMBER_KINDS = (("incident", ("inc", "outage")), ("ticket", ("ticket", "case")), ("deployment", ("deploy", "release")),
+                 ("config_change", ("config",)))
+
+
 @dataclass
 class Links:
     stations: list[str] = field(default_factory=list)
@@ -127,6 +133,19 @@ def link(question: str, cat: Catalog) -> Links:
                 sugg = [c for c, _, _ in process.extract(r.upper(), same, scorer=fuzz.ratio, limit=3)]
                 out.unknown.append(UnknownName(kind=(kind or "id").replace("_", " "), text=r.upper(), suggestions=sugg))
                 used_raw.add(i)
+
+    # 1b. A kind word and a bare number ("incident 2042", "ticket #10256"): the one id of that kind with that number.
+    for m in _NUMBERED.finditer(question):
+        kind = next(k for k, words in _NUMBER_KINDS if m.group(1).lower().startswith(words))
+        pool = {"incident": cat.incidents, "ticket": cat.tickets, "deployment": cat.deployments,
+                "config_change": cat.config_changes}[kind]
+        same = [c for c in pool if re.search(r"\d+", c) and int(re.findall(r"\d+", c)[-1]) == int(m.group(2))]
+        if len(same) == 1:
+            out.add(kind, same[0])
+            used_raw.update(i for i, (_, at) in enumerate(raws) if m.start(2) <= at < m.end(2))
+        elif not same and pool and kind in ("incident", "ticket") and not m.group(1).lower().endswith("s") and not any(m.group(2) in c for c in pool):
+            sugg = [c for c, _, _ in process.extract(m.group(2), pool, scorer=fuzz.partial_ratio, limit=3)]
+            out.unknown.append(UnknownName(kind=kind, text=f"{m.group(1)} {m.group(2)}", suggestions=sugg))
 
     masked = question  # the question without the ids just linked (a config key is not a KPI or a place)
     for i in sorted(used_raw):
