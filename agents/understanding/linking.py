@@ -36,6 +36,22 @@ _NUMBER_KINDS = (("incident", ("inc", "outage")), ("ticket", ("ticket", "case"))
                  ("config_change", ("config",)))
 
 
+_CONFIG_WORDS = re.compile(r"\b(config\w*|setting\w*|flag\w*|parameter\w*)\b", re.I)
+
+
+def _config_by_words(question: str, cat: Catalog) -> list[str]:
+    """The latest change of the config key(s) sharing the most words (two at least) with the question."""
+    words = {w for w in re.findall(r"[a-z0-9]+", question.lower()) if len(w) >= 2}
+    scored: dict[str, int] = {}
+    for key, ext in cat.config_keys.items():
+        parts = {p for p in re.split(r"[^a-z0-9]+", key.lower()) if len(p) >= 2}
+        hit = len(parts & words)
+        if hit >= 2:
+            scored[ext] = max(scored.get(ext, 0), hit)
+    best = max(scored.values(), default=0)
+    return [e for e, n in scored.items() if n == best][:3]
+
+
 @dataclass
 class Links:
     stations: list[str] = field(default_factory=list)
@@ -146,6 +162,11 @@ def link(question: str, cat: Catalog) -> Links:
         elif not same and pool and kind in ("incident", "ticket") and not m.group(1).lower().endswith("s") and not any(m.group(2) in c for c in pool):
             sugg = [c for c, _, _ in process.extract(m.group(2), pool, scorer=fuzz.partial_ratio, limit=3)]
             out.unknown.append(UnknownName(kind=kind, text=f"{m.group(1)} {m.group(2)}", suggestions=sugg))
+
+    # 1c. A config setting named in words ("who changed the db pool config" → the latest change of db.pool.*).
+    if _CONFIG_WORDS.search(question) and not out.config_changes:
+        for ext in _config_by_words(question, cat):
+            out.add("config_change", ext)
 
     masked = question  # the question without the ids just linked (a config key is not a KPI or a place)
     for i in sorted(used_raw):
