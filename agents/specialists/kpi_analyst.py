@@ -59,11 +59,13 @@ async def _scope_signals(s: StepScope, ctx: ThreadContext, level: str) -> None:
                        summary_level=level)
     if got:
         result, records = got
+        # a region's own series are its stations taken together: said so, so that a station flagged below reads
+        # as a station's problem, not as a contradiction
+        label = f"{result.scope.label} as a whole (its stations combined)" if level == "region" else result.scope.label
         if not result.signals:
-            s.say(f"No KPI at {result.scope.label} is in a warning or critical state on its latest point.",
-                  *records[:1])
+            s.say(f"No KPI at {label} is in a warning or critical state on its latest point.", *records[:1])
         for sig, rec in zip(result.signals, records, strict=False):
-            s.say(f"{sig.kpi_name} at {result.scope.label} is {sig.state} on {sig.date} ({sig.rule}, "
+            s.say(f"{sig.kpi_name} at {label} is {sig.state} on {sig.date} ({sig.rule}, "
                   f"value {sig.value:.4g}, limits {sig.lcl:.4g}–{sig.ucl:.4g}).", rec)
         if len(result.signals) == 1:
             ctx["kpi"] = result.signals[0].kpi
