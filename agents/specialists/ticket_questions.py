@@ -76,7 +76,7 @@ async def _sla(s: StepScope, plan: QueryPlan) -> None:
         if len(items) > MAX_LINES:
             s.say(f"… and {len(items) - MAX_LINES} more in the evidence (ask for the next page).", ev)
         return
-    if state == "breached" and _window(plan) and not f.status:
+    if state == "breached" and plan.count and _window(plan) and not f.status:
         await _breached_in_window(s, plan)  # "how many P1s breached SLA this month": every ticket, not only open ones
     limit = min(plan.limit or 50, 200)
     got = await s.tool("sla_list", sla_list, state=state, clock=f.sla_clock, product=f.product or None,
