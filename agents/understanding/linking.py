@@ -179,6 +179,9 @@ def link(question: str, cat: Catalog) -> Links:
         if i not in used_raw and base in services_low:
             out.add("service", services_low[base])
             used_raw.add(i)
+        elif i not in used_raw and base in cat.kpi_compounds:  # "worst on on-time": the KPI's own hyphenated word
+            out.add("kpi", cat.kpi_compounds[base])
+            used_raw.add(i)
         elif i not in used_raw and re.fullmatch(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)+", base) and not re.fullmatch(r"[a-z]+-\d+", base):
             close = [c for c, _, _ in process.extract(base, cat.services, scorer=fuzz.ratio, limit=3, score_cutoff=85)]
             if close:  # a hyphenated name close to a service but not one: say so, never guess

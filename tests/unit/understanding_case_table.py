@@ -525,6 +525,10 @@ CASES += [
     (D, "any issues at dallas", {"op": "attention", "at": ["DAL"]}),
     (R, "anything to worry about at york", {"op": "attention", "at": ["YRK"]}),
     (R, "any concerns in manchester", {"op": "attention", "at": ["MAN"]}),
+    (D, "which stations are worst on on-time this month", {"op": "rank", "kpi": "OTP_MX_RATE", "order": "worst", "win": TM}),
+    (D, "on-time at dallas last week", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["DAL"], "win": LW}),
+    (D, "were tickets answered on time this month", {"op": "ticket_stats", "rate": "sla_response"}),
+    (W, "worst sites for non-revenue this month", {"op": "rank", "kpi": "NRW_PCT", "order": "worst", "win": TM}),
 ]
 
 # Names any way people type them: code, lower-case code after "at", the full name, a part of it, a typo.
