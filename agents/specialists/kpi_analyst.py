@@ -151,6 +151,14 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 sm.latest_value < limit if k.higher_is_better else sm.latest_value > limit):
             s.say(f"That is {'below the configured lower' if k.higher_is_better else 'above the configured upper'} "
                   f"limit of {f(limit)} (the organisation's own threshold, not a control-chart signal).", ev_series)
+        goal = k.goal if (level == "station" or k.aggregation != "sum") else None  # a goal is per station
+        if goal is not None and sm.latest_value is not None and sm.cl is not None:
+            def side(x: float) -> str:
+                met = x >= goal if k.higher_is_better else x <= goal
+                return f"{'above' if x > goal else 'below' if x < goal else 'at'} it ({'meets' if met else 'short of'} the goal)"
+
+            s.say(f"Goal {f(goal)} ({'higher' if k.higher_is_better else 'lower'} is better): the latest value is "
+                  f"{side(sm.latest_value)}, the current stage's centre is {side(sm.cl)}.", ev_series)
         if series.shift is not None:
             sh = series.shift
             s.say(

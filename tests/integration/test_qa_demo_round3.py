@@ -128,3 +128,13 @@ async def test_region_combined_series_is_not_a_contradiction(a, demo_r3):
     ans = await _ask(a, demo_r3, "how is the west region doing", LATE)
     assert "as a whole" in ans or "need attention" in ans, ans
     assert not re.search(r"No KPI at West Region is in a warning", ans), ans
+
+
+async def test_below_goal_at_a_station_is_answered(a, demo_r3):
+    (goal,) = _sql(demo_r3, "SELECT goal FROM kpi_definitions WHERE org_id = %s AND code = 'PARTS_FILL_RATE'",
+                   demo_r3.org_id)[0]
+    ans = await _ask(a, demo_r3, "is the fill rate at vegas below goal", LATE)
+    latest = float(re.search(r"was ([\d.]+)% on", ans).group(1))
+    m = re.search(r"Goal ([\d.]+)% \(higher is better\): the latest value is (above|below|at) it", ans)
+    assert m and float(m.group(1)) == goal, ans
+    assert m.group(2) == ("above" if latest > goal else "below" if latest < goal else "at"), ans
