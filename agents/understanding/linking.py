@@ -151,17 +151,17 @@ def link(question: str, cat: Catalog) -> Links:
                 used_raw.add(i)
 
     # 1b. A kind word and a bare number ("incident 2042", "ticket #10256"): the one id of that kind with that number.
-    for m in _NUMBERED.finditer(question):
-        kind = next(k for k, words in _NUMBER_KINDS if m.group(1).lower().startswith(words))
+    for num in _NUMBERED.finditer(question):
+        kind = next(k for k, words in _NUMBER_KINDS if num.group(1).lower().startswith(words))
         pool = {"incident": cat.incidents, "ticket": cat.tickets, "deployment": cat.deployments,
                 "config_change": cat.config_changes}[kind]
-        same = [c for c in pool if re.search(r"\d+", c) and int(re.findall(r"\d+", c)[-1]) == int(m.group(2))]
+        same = [c for c in pool if re.search(r"\d+", c) and int(re.findall(r"\d+", c)[-1]) == int(num.group(2))]
         if len(same) == 1:
             out.add(kind, same[0])
-            used_raw.update(i for i, (_, at) in enumerate(raws) if m.start(2) <= at < m.end(2))
-        elif not same and pool and kind in ("incident", "ticket") and not m.group(1).lower().endswith("s") and not any(m.group(2) in c for c in pool):
-            sugg = [c for c, _, _ in process.extract(m.group(2), pool, scorer=fuzz.partial_ratio, limit=3)]
-            out.unknown.append(UnknownName(kind=kind, text=f"{m.group(1)} {m.group(2)}", suggestions=sugg))
+            used_raw.update(i for i, (_, at) in enumerate(raws) if num.start(2) <= at < num.end(2))
+        elif not same and pool and kind in ("incident", "ticket") and not num.group(1).lower().endswith("s") and not any(num.group(2) in c for c in pool):
+            sugg = [c for c, _, _ in process.extract(num.group(2), pool, scorer=fuzz.partial_ratio, limit=3)]
+            out.unknown.append(UnknownName(kind=kind, text=f"{num.group(1)} {num.group(2)}", suggestions=sugg))
 
     # 1c. A config setting named in words ("who changed the db pool config" → the latest change of db.pool.*).
     if _CONFIG_WORDS.search(question) and not out.config_changes:
