@@ -79,6 +79,12 @@ def route(question: str, context: ThreadContext | None, catalog: Catalog, today:
     if plan.operation == "report" and not plan.subjects.incidents and not plan.kpis:
         ex = catalog.examples()["incident"]
         hint = f" Name it like {ex}." if ex else " This organisation has no incidents on record."
+        recent = [r for r in catalog.incident_refs if r.started <= today][:3]  # latest first, none after "now"
+        w = plan.window
+        if recent:
+            where = f"No incident started {w.label or 'then'}; the" if w is not None and w.explicit else "The"
+            hint = f" {where} most recent: " + "; ".join(
+                f"{r.external_id} ({r.title}, {r.started})" for r in recent) + "."
         return RoutePlan("report", [], prior_ctx, [f"Which incident should the report cover?{hint}"], plan)
     ctx = legacy_context(plan, prior_ctx)
     return RoutePlan(ctx["intent"], specialists_for(plan), ctx, [], plan)

@@ -59,11 +59,13 @@ async def _scope_signals(s: StepScope, ctx: ThreadContext, level: str) -> None:
                        summary_level=level)
     if got:
         result, records = got
+        # a region's own series are its stations taken together: said so, so that a station flagged below reads
+        # as a station's problem, not as a contradiction
+        label = f"{result.scope.label} as a whole (its stations combined)" if level == "region" else result.scope.label
         if not result.signals:
-            s.say(f"No KPI at {result.scope.label} is in a warning or critical state on its latest point.",
-                  *records[:1])
+            s.say(f"No KPI at {label} is in a warning or critical state on its latest point.", *records[:1])
         for sig, rec in zip(result.signals, records, strict=False):
-            s.say(f"{sig.kpi_name} at {result.scope.label} is {sig.state} on {sig.date} ({sig.rule}, "
+            s.say(f"{sig.kpi_name} at {label} is {sig.state} on {sig.date} ({sig.rule}, "
                   f"value {sig.value:.4g}, limits {sig.lcl:.4g}–{sig.ucl:.4g}).", rec)
         if len(result.signals) == 1:
             ctx["kpi"] = result.signals[0].kpi
@@ -149,6 +151,14 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 sm.latest_value < limit if k.higher_is_better else sm.latest_value > limit):
             s.say(f"That is {'below the configured lower' if k.higher_is_better else 'above the configured upper'} "
                   f"limit of {f(limit)} (the organisation's own threshold, not a control-chart signal).", ev_series)
+        goal = k.goal if (level == "station" or k.aggregation != "sum") else None  # a goal is per station
+        if goal is not None and sm.latest_value is not None and sm.cl is not None:
+            def side(x: float) -> str:
+                met = x >= goal if k.higher_is_better else x <= goal
+                return f"{'above' if x > goal else 'below' if x < goal else 'at'} it ({'meets' if met else 'short of'} the goal)"
+
+            s.say(f"Goal {f(goal)} ({'higher' if k.higher_is_better else 'lower'} is better): the latest value is "
+                  f"{side(sm.latest_value)}, the current stage's centre is {side(sm.cl)}.", ev_series)
         if series.shift is not None:
             sh = series.shift
             s.say(

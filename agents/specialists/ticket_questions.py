@@ -26,6 +26,9 @@ def _narrowed(plan: QueryPlan) -> bool:
 
 async def stats(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     f = plan.filters
+    if plan.subjects.scopes:  # "open tickets for <station>": tickets record no place, so never pretend to filter
+        where = ", ".join(x.name or x.code or x.level for x in plan.subjects.scopes)
+        s.say(f"Tickets are not recorded by station or region, so these are the organisation's tickets (not only {where}).")
     if plan.rate:
         clock = "resolution" if plan.rate == "sla_resolution" else "response"
         got = await s.tool("sla_rate", sla_rate, clock=clock, product=f.product or None,
@@ -73,6 +76,8 @@ async def _sla(s: StepScope, plan: QueryPlan) -> None:
         if len(items) > MAX_LINES:
             s.say(f"… and {len(items) - MAX_LINES} more in the evidence (ask for the next page).", ev)
         return
+    if state == "breached" and plan.count and _window(plan) and not f.status:
+        await _breached_in_window(s, plan)  # "how many P1s breached SLA this month": every ticket, not only open ones
     limit = min(plan.limit or 50, 200)
     got = await s.tool("sla_list", sla_list, state=state, clock=f.sla_clock, product=f.product or None,
                        customer_tier=f.customer_tier or None, priority=f.priority or None, limit=limit,
@@ -90,6 +95,18 @@ async def _sla(s: StepScope, plan: QueryPlan) -> None:
               f"deadline {i.deadline:%Y-%m-%d %H:%M} UTC ({late}).", ev)
     if r.total > len(r.items[:MAX_LINES]):
         s.say(f"… {r.total - len(r.items[:MAX_LINES])} more in the evidence (ask for the next page).", ev)
+
+
+async def _breached_in_window(s: StepScope, plan: QueryPlan) -> None:
+    """Tickets created in the asked window (any status) whose response or resolution SLA was breached."""
+    f = plan.filters
+    for clock in ([f.sla_clock] if f.sla_clock else ["response", "resolution"]):
+        got = await s.tool("sla_rate", sla_rate, clock=clock, product=f.product or None,
+                           customer_tier=f.customer_tier or None, priority=f.priority or None, **_window(plan))
+        if got:
+            r, records = got
+            s.say(f"{r.breached} of {r.tickets} tickets ({r.filters.label()}) breached their {clock} SLA "
+                  f"({r.met} met, {r.pending} still running).", records[0])
 
 
 async def runbooks(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:

@@ -266,6 +266,16 @@ class Catalog:
         return out
 
     @cached_property
+    def kpi_compounds(self) -> dict[str, str]:
+        """A hyphenated word of one KPI's name, as typed ("on-time" → the on-time KPI); shared ones are left out."""
+        seen: dict[str, set[str]] = {}
+        for code, names in self.kpis.items():
+            for n in names:
+                for compound in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)+", fold(n)):
+                    seen.setdefault(compound.lower(), set()).add(code)
+        return {w: next(iter(c)) for w, c in seen.items() if len(c) == 1}
+
+    @cached_property
     def fuzzy_keys(self) -> list[str]:
         """Phrases worth a fuzzy match (names and aliases of 4+ characters)."""
         return [p for p in self.phrases if len(p) >= 4]

@@ -16,10 +16,11 @@ _PLACE = _PLACE_NOUN + "s?"
 _CLASSIFY = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?(?:classify|triage|categori[sz]e|label)\b|"
                        r"\bclassify\s+this\b|\bwhat\s+(?:product|category|urgency|priority)\b[^:]*:", _I)
 _REPORT = re.compile(r"\b(draft|write|generate|prepare|produce|create|make)\b.*\b(report|post-?mortem|write[- ]?up|rca)\b"
-                     r"|\b(post-?mortem|incident report|investigation report)\b", _I)
+                     r"|\b(post-?mortem|incident report|investigation report)\b|\bwrite\s+up\s+(?:the|that|this|an?)\s+(?:incident|outage)", _I)
 _ATTENTION = re.compile(r"\battention\b|\bneeds?\s+(?:a\s+)?look|\bwhat(?:'s| is)\s+(?:red|on fire|burning|alarming)\b|"
                         r"\b(?:in|on)\s+(?:a\s+)?(?:warning|critical|alarm)\b|\bwarnings?\b|\bsignals?\b|\bflagged\b|"
-                        r"\bproblems?\b|\bwhat(?:'s| is)\s+wrong\b|\banything\s+(?:wrong|unusual|off|alarming)\b|\bout of control\b", _I)
+                        r"\bproblems?\b|\bwhat(?:'s| is)\s+wrong\b|\bworr(?:y|ied|ying|ies)\b|\bconcern(?:ed|ing|s)?\b|\bkeep an eye\b|"
+                        r"\bheads[- ]?up\b|\bissues?\b(?!\s+(?:a|the)\b)|\banything\s+(?:wrong|unusual|off|alarming)\b|\bout of control\b", _I)
 _WHY = re.compile(r"\b(why|caus\w*|root[- ]cause|what changed|what happened|explain\w*|behind|due to|reason|"
                   r"drop\w*|fell|fall\w*|decline\w*|rose|rise|rising|spik\w*|jump\w*|surg\w*|worse\w*|degrad\w*|"
                   r"tank\w*|plummet\w*|went (?:up|down)|deteriorat\w*|broke|broken)\b", _I)

@@ -30,6 +30,28 @@ _IDISH = re.compile(r"^[A-Za-z]{1,8}[-_ ]?\d{2,}[A-Za-z0-9-]*$")
 _KINDS = ("kpi", "station", "region", "service")
 
 
+_NUMBERED = re.compile(r"\b(incidents?|outages?|inc|tickets?|cases?|deploy(?:ment)?s?|releases?|config(?:uration)?\s+changes?)"
+                       r"\s*(?:#|no\.?\s*|number\s+)?(\d+)\b(?!\s*(?:[-/:.]\d|%|(?:days?|weeks?|months?|years?|hours?|hrs?|mins?|minutes?|d|h|w)\b))", re.I)
+_NUMBER_KINDS = (("incident", ("inc", "outage")), ("ticket", ("ticket", "case")), ("deployment", ("deploy", "release")),
+                 ("config_change", ("config",)))
+
+
+_CONFIG_WORDS = re.compile(r"\b(config\w*|setting\w*|flag\w*|parameter\w*)\b", re.I)
+
+
+def _config_by_words(question: str, cat: Catalog) -> list[str]:
+    """The latest change of the config key(s) sharing the most words (two at least) with the question."""
+    words = {w for w in re.findall(r"[a-z0-9]+", question.lower()) if len(w) >= 2}
+    scored: dict[str, int] = {}
+    for key, ext in cat.config_keys.items():
+        parts = {p for p in re.split(r"[^a-z0-9]+", key.lower()) if len(p) >= 2}
+        hit = len(parts & words)
+        if hit >= 2:
+            scored[ext] = max(scored.get(ext, 0), hit)
+    best = max(scored.values(), default=0)
+    return [e for e, n in scored.items() if n == best][:3]
+
+
 @dataclass
 class Links:
     stations: list[str] = field(default_factory=list)
@@ -128,6 +150,24 @@ def link(question: str, cat: Catalog) -> Links:
                 out.unknown.append(UnknownName(kind=(kind or "id").replace("_", " "), text=r.upper(), suggestions=sugg))
                 used_raw.add(i)
 
+    # 1b. A kind word and a bare number ("incident 2042", "ticket #10256"): the one id of that kind with that number.
+    for num in _NUMBERED.finditer(question):
+        kind = next(k for k, words in _NUMBER_KINDS if num.group(1).lower().startswith(words))
+        pool = {"incident": cat.incidents, "ticket": cat.tickets, "deployment": cat.deployments,
+                "config_change": cat.config_changes}[kind]
+        same = [c for c in pool if re.search(r"\d+", c) and int(re.findall(r"\d+", c)[-1]) == int(num.group(2))]
+        if len(same) == 1:
+            out.add(kind, same[0])
+            used_raw.update(i for i, (_, at) in enumerate(raws) if num.start(2) <= at < num.end(2))
+        elif not same and pool and kind in ("incident", "ticket") and not num.group(1).lower().endswith("s") and not any(num.group(2) in c for c in pool):
+            sugg = [c for c, _, _ in process.extract(num.group(2), pool, scorer=fuzz.partial_ratio, limit=3)]
+            out.unknown.append(UnknownName(kind=kind, text=f"{num.group(1)} {num.group(2)}", suggestions=sugg))
+
+    # 1c. A config setting named in words ("who changed the db pool config" → the latest change of db.pool.*).
+    if _CONFIG_WORDS.search(question) and not out.config_changes:
+        for ext in _config_by_words(question, cat):
+            out.add("config_change", ext)
+
     masked = question  # the question without the ids just linked (a config key is not a KPI or a place)
     for i in sorted(used_raw):
         r, at = raws[i]
@@ -138,6 +178,9 @@ def link(question: str, cat: Catalog) -> Links:
         base = re.sub(r"'s$", "", r.lower())
         if i not in used_raw and base in services_low:
             out.add("service", services_low[base])
+            used_raw.add(i)
+        elif i not in used_raw and base in cat.kpi_compounds:  # "worst on on-time": the KPI's own hyphenated word
+            out.add("kpi", cat.kpi_compounds[base])
             used_raw.add(i)
         elif i not in used_raw and re.fullmatch(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)+", base) and not re.fullmatch(r"[a-z]+-\d+", base):
             close = [c for c, _, _ in process.extract(base, cat.services, scorer=fuzz.ratio, limit=3, score_cutoff=85)]

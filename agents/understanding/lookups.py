@@ -14,7 +14,7 @@ from agents.understanding.vocab import STOP
 
 def _incident_by_words(q: str, cat: Catalog, tp: TimeParse, services: list[str]) -> list[str]:
     """"the latest incident", "the orders db outage", "the checkout failures on November 8"."""
-    refs = cat.incident_refs
+    refs = [r for r in cat.incident_refs if tp.today is None or r.started <= tp.today]
     if not refs:
         return []
     narrowed = False

@@ -35,6 +35,7 @@ class TimeParse:
     relative: str | None = None  # "day" / "week" / "month": "the week before" the thread's window
     grain: Grain | None = None
     text: str = ""  # the question with the time words blanked
+    today: dt.date | None = None  # the run's "now": nothing after it is named (an incident that has not started yet)
 
 
 def _d(y: int, m: int, d: int) -> dt.date | None:
@@ -274,7 +275,7 @@ def _dateparser(q: str, today: dt.date) -> tuple[Window | None, re.Match[str] | 
 
 def parse_time(question: str, today: dt.date) -> TimeParse:
     q = question.lower()
-    out = TimeParse(text=question)
+    out = TimeParse(text=question, today=today)
     window, relative, m = _rules(q, today)
     if m is None:
         window, m = _dateparser(q, today)

@@ -308,3 +308,27 @@ async def test_the_week_before_since_monday_is_the_calendar_week(t, strath):
     a = await t.ask("breakdowns at DUN the week before")
     total = _sum(strath[2], "BREAKDOWNS", ["DUN"], D(2026, 11, 16), D(2026, 11, 22))
     assert f"(2026-11-16 to 2026-11-22): the total is {total:,.0f}" in _first_line(a), a
+
+
+# ---------------------------------------------------------------- round 3 (qa13c): the demo's fixes, on this org
+@pytest.mark.parametrize(("q", "inc", "not_"), [("summarise outage 12", "OUT-12", "OUT-9"),
+                                                ("what happened in incident #9", "OUT-9", "OUT-12")])
+async def test_incident_by_its_number(t, q, inc, not_):
+    a = await t.ask(q)
+    assert inc in a and not_ not in a, a
+
+
+@pytest.mark.parametrize(("q", "who", "change"), [
+    ("who changed the daily cap setting", "by ailsa", "4.50 → 4.80"),
+    ("when was the gps poll interval config changed", "by isla", "30 → 10"),
+])
+async def test_config_setting_in_words(t, q, who, change):
+    a = await t.ask(q)
+    assert who in a and change in a, a
+
+
+async def test_worry_and_tickets_at_a_place(t):
+    a = await t.ask("anything i should be worried about")
+    assert "need attention" in a or "No KPI" in a, a
+    a = await t.ask("how many open tickets at leith")
+    assert "not recorded by station" in a and "There are 5 tickets" in a, a

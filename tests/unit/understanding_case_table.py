@@ -513,6 +513,22 @@ CASES += [
     (D, "who pushed the last change to payments?", {"op": "changelog", "svc": ["payments"]}),
     (D, "find the runbook for checkout errors", {"op": "runbook_search", "text": True}),
     (D, "how is DAL doing", {"op": "attention", "at": ["DAL"]}),
+    # ---------------------------------------------------------------- round 3 (qa13c): how newcomers type
+    (D, "summarise incident 2041", {"op": "incident_status", "inc": ["INC-2041"]}),
+    (D, "what happened in incident #2044", {"op": "incident_status", "inc": ["INC-2044"]}),
+    (D, "ticket 100231 status", {"op": "ticket_classify", "tck": ["TCK-100231"]}),
+    (D, "incident 9999", {"op": "unknown", "unknown": "incident 9999", "sugg": "INC-2044"}),
+    (D, "incidents in the last 30 days", {"op": "incident_list", "win": ("2026-10-21", "2026-11-19")}),
+    (D, "anything i should worry about today", {"op": "attention"}),
+    (D, "any concerns at houston", {"op": "attention", "at": ["HOU"]}),
+    (D, "what should i keep an eye on this week", {"op": "attention"}),
+    (D, "any issues at dallas", {"op": "attention", "at": ["DAL"]}),
+    (R, "anything to worry about at york", {"op": "attention", "at": ["YRK"]}),
+    (R, "any concerns in manchester", {"op": "attention", "at": ["MAN"]}),
+    (D, "which stations are worst on on-time this month", {"op": "rank", "kpi": "OTP_MX_RATE", "order": "worst", "win": TM}),
+    (D, "on-time at dallas last week", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["DAL"], "win": LW}),
+    (D, "were tickets answered on time this month", {"op": "ticket_stats", "rate": "sla_response"}),
+    (W, "worst sites for non-revenue this month", {"op": "rank", "kpi": "NRW_PCT", "order": "worst", "win": TM}),
 ]
 
 # Names any way people type them: code, lower-case code after "at", the full name, a part of it, a typo.

@@ -113,5 +113,9 @@ async def load_daily(
     return pd.Series([float(v) for _, v in rows], index=pd.DatetimeIndex([d for d, _ in rows]))
 
 
-async def last_day(session: AsyncSession, org_id: int) -> dt.date | None:
-    return (await session.execute(text("SELECT max(day) FROM kpi_points WHERE org_id = :org"), {"org": org_id})).scalar()
+async def last_day(session: AsyncSession, org_id: int, until: dt.date | None = None) -> dt.date | None:
+    """The latest day with KPI points, not after ``until`` (the run's "now": a question pinned to a date never
+    reads what happened after it)."""
+    return (await session.execute(
+        text("SELECT max(day) FROM kpi_points WHERE org_id = :org AND day <= CAST(:until AS date)"),
+        {"org": org_id, "until": until or dt.date.max})).scalar()

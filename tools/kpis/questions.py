@@ -61,14 +61,17 @@ def parse_scope(spec: str) -> tuple[SummaryLevel, str | None]:
 
 
 async def _window(session: AsyncSession, org_id: int, start: dt.date | None, end: dt.date | None,
-                  default_days: int = DEFAULT_DAYS, kpi_id: int | None = None) -> tuple[dt.date, dt.date]:
-    """[start, end] clipped to the data: the KPI's own latest day (one index probe) or the org's."""
+                  default_days: int = DEFAULT_DAYS, kpi_id: int | None = None,
+                  until: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """[start, end] clipped to the data (the KPI's own latest day, one index probe, or the org's) and to
+    ``until`` (the run's "now")."""
     if kpi_id is not None:
         latest = (await session.execute(
-            text("SELECT max(day) FROM kpi_points WHERE org_id = :org AND kpi_id = :k"), {"org": org_id, "k": kpi_id}
+            text("SELECT max(day) FROM kpi_points WHERE org_id = :org AND kpi_id = :k AND day <= CAST(:until AS date)"),
+            {"org": org_id, "k": kpi_id, "until": until or dt.date.max},
         )).scalar()
     else:
-        latest = await last_day(session, org_id)
+        latest = await last_day(session, org_id, until)
     if latest is None:
         raise ToolError("there are no KPI points yet (import some with `opsgraph import kpis FILE`)")
     stop = min(end or latest, latest)
@@ -116,7 +119,7 @@ async def compare_kpi(
         raise ToolError("compare at most 12 scopes at once")
     async with ctx.read() as session:
         info = match_kpi(await list_kpis(session, ctx.org_id), kpi)
-        first, stop = await _window(session, ctx.org_id, start, end)
+        first, stop = await _window(session, ctx.org_id, start, end, until=ctx.today)
     rows: list[ScopeFigures] = []
     for spec in scopes:
         level, code = parse_scope(spec)
@@ -211,7 +214,7 @@ async def rank_kpi(
     limit = max(1, min(int(limit), 1000))
     async with ctx.read() as session:
         info = match_kpi(await list_kpis(session, ctx.org_id), kpi)
-        first, stop = await _window(session, ctx.org_id, start, end, kpi_id=info.id)
+        first, stop = await _window(session, ctx.org_id, start, end, kpi_id=info.id, until=ctx.today)
         region_code = None
         if region:
             region_code = (await resolve_scope(session, ctx.org_id, "region", region)).code
@@ -285,7 +288,7 @@ async def attention(
         kpis = await list_kpis(session, ctx.org_id)
         if kpi:
             kpis = [match_kpi(kpis, kpi)]
-        latest = await last_day(session, ctx.org_id)
+        latest = await last_day(session, ctx.org_id, ctx.today)
         if latest is None or not kpis:
             raise ToolError("there are no KPIs yet (import kpi-definitions and kpis first)")
         scope = None
@@ -386,7 +389,7 @@ async def kpi_values(
     async with ctx.read() as session:
         info = match_kpi(await list_kpis(session, ctx.org_id), kpi)
         scope = await resolve_scope(session, ctx.org_id, level, station if level == "station" else (region or station))
-        first, stop = await _window(session, ctx.org_id, start, end)
+        first, stop = await _window(session, ctx.org_id, start, end, until=ctx.today)
         daily = await load_daily(session, ctx.org_id, info, scope.station_ids, first - YEAR, stop)
     daily.index = pd.DatetimeIndex(daily.index)
     now = periods(daily, first, stop, grain, info.aggregation)
@@ -445,7 +448,7 @@ async def kpi_last_shift(
     async with ctx.read() as session:
         info = match_kpi(await list_kpis(session, ctx.org_id), kpi)
         scope = await resolve_scope(session, ctx.org_id, level, station if level == "station" else (region or station))
-        latest = await last_day(session, ctx.org_id)
+        latest = await last_day(session, ctx.org_id, ctx.today)
         first_day = (await session.execute(text("SELECT min(day) FROM kpi_points WHERE org_id = :org AND kpi_id = :k"),
                                            {"org": ctx.org_id, "k": info.id})).scalar()
         if latest is None or first_day is None:

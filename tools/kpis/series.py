@@ -41,7 +41,7 @@ async def kpi_series(
     async with ctx.read() as session:
         info = match_kpi(await list_kpis(session, ctx.org_id), kpi)
         scope = await resolve_scope(session, ctx.org_id, level, station if level == "station" else (region or station))
-        latest = await last_day(session, ctx.org_id)
+        latest = await last_day(session, ctx.org_id, ctx.today)
         if latest is None:
             raise ToolError("there are no KPI points yet (import some with `opsgraph import kpis FILE`)")
         window = plan_window(grain, min(latest, end or latest), start, end)
@@ -116,7 +116,7 @@ async def _all_series(
     async with ctx.read() as session:
         kpis = await list_kpis(session, ctx.org_id)
         scope = await resolve_scope(session, ctx.org_id, level, code)
-        latest = await last_day(session, ctx.org_id)
+        latest = await last_day(session, ctx.org_id, ctx.today)
         if latest is None or not kpis:
             raise ToolError("there are no KPIs yet (import kpi-definitions and kpis first)")
         window = plan_window(grain, latest)
