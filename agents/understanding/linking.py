@@ -118,9 +118,12 @@ def link(question: str, cat: Catalog) -> Links:
     # 1. Identifiers, looked up in the data (any case, with or without the separator).
     squashed = cat.ids_squashed
     services_low = {s.lower(): s for s in cat.services}
+    places_low = {fold(c).lower() for c in (*cat.stations, *cat.regions)}  # "ŁDZ-01" typed as "LDZ-01"
     for i, (r, _) in enumerate(raws):
         low = r.lower()
         if re.sub(r"'s$", "", low) in services_low:  # a service named like an id ("svc-01") is that service
+            continue
+        if low in places_low:  # a site coded like an id is that site (linked with the places below)
             continue
         hit = cat.ids.get(low) if any(ch.isdigit() for ch in low) or re.search(r"[._]", low) else None
         hit = hit or (squashed.get(re.sub(r"[-_]", "", low)) if any(ch.isdigit() for ch in low) else None)
