@@ -5,12 +5,12 @@ series and asking them to mark where its behaviour changes abruptly; its
 scores average over annotators.  This set repeats that protocol on public
 series that are neither TCPD series nor its sources:
 
-* 49 series from a local copy of ``github.com/vincentarelbundock/Rdatasets``
+* 53 series from a local copy of ``github.com/vincentarelbundock/Rdatasets``
   (economic, retail, energy, climate, transport and count series: ``datasets``,
   ``fpp2``, ``AER``, ``boot``, ``quantreg``, ``DAAG`` and ``timeSeriesDataSets``
   packages, plus the coal, Nightingale, marathon and two Ansett series of
   :mod:`bench.stages_rdatasets`);
-* 39 **service telemetry** series from a local copy of ``github.com/numenta/NAB``
+* 35 **service telemetry** series from a local copy of ``github.com/numenta/NAB``
   (AWS CloudWatch CPU / network / disk / ELB / RDS metrics, request latency, an
   ad exchange's CPC/CPM, road traffic occupancy/speed/travel time, NYC taxi
   demand, machine temperatures), resampled to hourly means (2-hourly or 6-hourly
