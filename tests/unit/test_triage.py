@@ -96,8 +96,9 @@ def test_urgency_follows_the_impact_not_the_product(product, urgency, template):
     assert d.product == product
 
 
-def test_priority_and_tier_are_evidence_not_verdicts():
-    text = "The proxy is slow for a few users; they can use the backup link meanwhile."
+@pytest.mark.parametrize("text", ["Browsing feels slow for a few people in one office; they can work, just slower.",
+                                  "Some users say pages load slowly through the proxy."])
+def test_priority_and_tier_are_evidence_not_verdicts(text):
     plain = cls.triage("Slow browsing", text)
     urgent = cls.triage("Slow browsing", text, priority="critical", tier="enterprise")
     assert urgent.urgency_probabilities["critical"] > plain.urgency_probabilities["critical"]

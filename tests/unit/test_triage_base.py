@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evals.triage.score import HOLDOUT_C, HOLDOUT_SET, evaluate, load
+from evals.triage.score import HOLDOUT_C, HOLDOUT_SET, ece, evaluate, load
 from tools.tickets import base
 from tools.tickets import classify as cls
 
@@ -25,6 +25,16 @@ def test_base_model_lifts_accuracy_on_another_authors_tickets():
     assert both["product_accuracy"] >= 0.93 and both["urgency_accuracy"] >= 0.88
     assert both["product_accuracy"] > rules["product_accuracy"] and both["urgency_accuracy"] > rules["urgency_accuracy"]
     assert both["needs_human"] < rules["needs_human"]
+
+
+def test_confidence_means_what_it_says_on_another_authors_tickets():
+    # the mixed prior's temperatures were fitted leave-one-author-out on the corpus, never on these tickets;
+    # uncalibrated, a stated 0.6 was right 94 % of the time (ECE 0.12)
+    res = evaluate(load(HOLDOUT_C, split_name="holdout"))
+    assert ece(res["product_conf"], res["product_ok"]) < 0.06
+    assert ece(res["urgency_conf"], res["urgency_ok"]) < 0.06
+    confident = [ok for c, ok in zip(res["product_conf"], res["product_ok"], strict=True) if c >= 0.85]
+    assert len(confident) >= 90 and sum(confident) / len(confident) >= 0.97
 
 
 def test_base_model_on_the_fourth_held_out_set():

@@ -33,17 +33,24 @@ import numpy as np
 
 from tools.tickets import learned, zeroshot
 from tools.tickets import urgency as urg
-from tools.tickets.base import PRODUCT_WEIGHT, URGENCY_WEIGHT, base_model
-from tools.tickets.learned import TriageModel, text_of
+from tools.tickets.base import (
+    PRODUCT_CALIBRATION,
+    PRODUCT_WEIGHT,
+    URGENCY_CALIBRATION,
+    URGENCY_WEIGHT,
+    base_model,
+)
+from tools.tickets.learned import TriageModel, temper, text_of
 
 PRODUCTS: tuple[str, ...] = zeroshot.PRODUCTS
 URGENCIES: tuple[str, ...] = urg.URGENCIES
 
-# Below these calibrated confidences a human decides (checked on the tune split: see evals/triage/README.md).
-NEEDS_HUMAN_PRODUCT = 0.50
-# Below this the product is not even guessed: the answer is GENERAL (unsure). Between the two the best guess is
-# answered and flagged for a human (on the TUNE sets such guesses were right more often than GENERAL).
-UNSURE_PRODUCT = 0.40
+# Below these calibrated confidences a human decides. With the base model's calibration (tools/tickets/base.py)
+# a confidence is close to the chance of being right, so: below UNSURE_PRODUCT (right less than half the time) the
+# product is not even guessed — the answer is GENERAL (unsure); between the two the best guess is answered and
+# flagged for a human. (Before that calibration: 0.40 / 0.50 on the rules' own scale; see evals/triage/README.md.)
+NEEDS_HUMAN_PRODUCT = 0.60
+UNSURE_PRODUCT = 0.50
 NEEDS_HUMAN_URGENCY = 0.30
 
 # ---------------------------------------------------------------- instruction-like sentences
@@ -150,8 +157,10 @@ def _prior(zs: zeroshot.ZeroShot, ue: urg.UrgencyEvidence, text: str, *, base: b
     bm = base_model() if base else None
     if bm is not None and bm.product is not None:
         p = (1.0 - PRODUCT_WEIGHT) * p + PRODUCT_WEIGHT * bm.product.proba([text], list(PRODUCTS))[0]
+        p = temper(p[None, :] / p.sum(), PRODUCT_CALIBRATION)[0]
     if bm is not None and bm.urgency is not None:
         u = (1.0 - URGENCY_WEIGHT) * u + URGENCY_WEIGHT * bm.urgency.proba([text], list(URGENCIES))[0]
+        u = temper(u[None, :] / u.sum(), URGENCY_CALIBRATION)[0]
     return p / p.sum(), u / u.sum()
 
 

@@ -77,7 +77,7 @@ class Head:
 
     def proba(self, texts: Sequence[str], labels: Sequence[str]) -> np.ndarray:
         """Probabilities over ``labels`` (0 for a label the organisation never used)."""
-        p = _temper(self.clf.predict_proba(self.features.transform(list(texts))), self.temperature)
+        p = temper(self.clf.predict_proba(self.features.transform(list(texts))), self.temperature)
         out = np.zeros((len(texts), len(labels)))
         for j, c in enumerate(self.clf.classes_):
             if c in labels:
@@ -109,7 +109,8 @@ def text_of(subject: str, content: str) -> str:
     return f"{subject}\n{subject}\n{content}"  # the subject twice: it is the densest summary
 
 
-def _temper(p: np.ndarray, temperature: float) -> np.ndarray:
+def temper(p: np.ndarray, temperature: float) -> np.ndarray:
+    """Rows of probabilities sharpened (T < 1) or flattened (T > 1) by a temperature."""
     z = np.log(np.clip(p, 1e-12, 1.0)) / max(temperature, 1e-6)
     z -= z.max(axis=1, keepdims=True)
     e = np.exp(z)
@@ -120,7 +121,7 @@ def fit_temperature(p: np.ndarray, y: np.ndarray) -> float:
     """The temperature minimising the negative log-likelihood of cross-validated probabilities."""
     best_t, best_nll = 1.0, np.inf
     for t in TEMPERATURES:
-        q = _temper(p, t)[np.arange(len(y)), y]
+        q = temper(p, t)[np.arange(len(y)), y]
         nll = -float(np.mean(np.log(np.clip(q, 1e-12, 1.0))))
         if nll < best_nll:
             best_t, best_nll = t, nll
@@ -147,7 +148,7 @@ def _head(features: FeatureUnion, matrix: Any, labels: list[str | None], all_lab
     p = cross_val_predict(_classifier(), x, y, cv=cv, method="predict_proba")
     seen = sorted(set(y))
     head.temperature = fit_temperature(p, np.array([seen.index(v) for v in y]))
-    p = _temper(p, head.temperature)
+    p = temper(p, head.temperature)
     if prior is not None:
         full = np.zeros((len(keep), len(all_labels)))
         for j, c in enumerate(seen):
