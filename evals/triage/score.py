@@ -48,6 +48,8 @@ DEV_A = CORPUS_DIR / "dev_a.jsonl"  # 112 tickets by a second author (dev set si
 AUTHOR_B = CORPUS_DIR / "author_b.jsonl"  # 112 by a third author: chose the base model's weights, then joined the corpus
 HOLDOUT_SET = Path(__file__).with_name("fourth_holdout.jsonl")  # 36, scored once at the end of the second pass
 HOLDOUT_C = Path(__file__).with_name("holdout_c.jsonl")  # 112 by a fourth author, never read, scored once with the base
+HOLDOUT_D = Path(__file__).with_name("holdout_d.jsonl")  # 112 by a fifth author (hospitals, retail, plants, schools;
+# help-desk escalations, chat transcripts, non-native English), written after the calibration, never read, scored once
 
 
 def load(path: Path = DEVSET, *, split_name: str | None = None) -> list[dict[str, Any]]:
@@ -171,7 +173,8 @@ def main() -> None:
     report("rules dev_a (second author)", evaluate(load(DEV_A, split_name="a"), base=False))
     report("rules author_b (third author)", evaluate(load(AUTHOR_B, split_name="b"), base=False))
     if args.holdout:
-        for name, path in (("fourth set", HOLDOUT_SET), ("holdout_c (fourth author)", HOLDOUT_C)):
+        for name, path in (("fourth set", HOLDOUT_SET), ("holdout_c (fourth author)", HOLDOUT_C),
+                           ("holdout_d (fifth author)", HOLDOUT_D)):
             held = load(path, split_name="holdout")
             report(f"rules {name} (held out)", evaluate(held, base=False))
             report(f"rules + base model {name} (held out)", evaluate(held))
