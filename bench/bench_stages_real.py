@@ -276,17 +276,15 @@ def synthetic(seed: int = 2020, reps: int = 15) -> list[Series]:
                         noise[i] += rng.choice([-1.0, 1.0]) * rng.uniform(6, 15)
                 if kind == "trend":
                     signal += np.linspace(0.0, rng.choice([-1.0, 1.0]) * rng.uniform(1.0, 3.0), n)
-                tags = [kind]
                 if kind == "variance":
                     at = int(rng.integers(n // 3, 2 * n // 3))
                     noise[at:] *= rng.uniform(2.0, 3.0)
-                    tags.append(f"variance_at:{at}")
                 x = level + scale * (signal + noise)
                 if kind == "counts":
                     lam = float(rng.uniform(2, 20))
                     base = lam + np.sqrt(lam) * signal
                     x = rng.poisson(np.maximum(base, 0.1)).astype(float)
-                out.append(Series(f"{kind}-{r}-{'shift' if shifted else 'flat'}", x, cps, "synthetic", tags))
+                out.append(Series(f"{kind}-{r}-{'shift' if shifted else 'flat'}", x, cps, "synthetic", [kind]))
     return out
 
 

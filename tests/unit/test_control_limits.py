@@ -177,10 +177,9 @@ def test_unconfirmed_candidates_are_merged() -> None:
     assert len(res.candidates) >= 2
     assert len(res.stages) - 1 < len(res.candidates)
     starts = {s.start for s in res.stages[1:]}
-    assert starts <= set(res.candidates) | set(res.short_candidates) | set(res.range_candidates)
+    assert starts <= set(res.candidates)
     for st in res.stages[1:]:
-        ranges = st.start in res.range_candidates
-        assert st.confirmed_by in (("range_beyond_limit", "range_run_of_eight") if ranges else RULES)
+        assert st.confirmed_by in RULES
         assert st.start <= st.evidence_start <= st.end
 
 

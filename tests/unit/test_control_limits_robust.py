@@ -79,14 +79,11 @@ def test_slow_trend_is_not_cut_into_stairs() -> None:
 
 
 def test_variance_change_leaves_no_staircase() -> None:
-    # the sd triples at 200, the level stays: one stage of its own limits there (a change of
-    # variability), never a staircase of level stages
     rng = np.random.default_rng(9)
     bad = 0
     for _ in range(20):
         x = np.r_[rng.normal(10, 1, 200), rng.normal(10, 3, 200)]
-        found = _starts(x)
-        bad += not (len(found) == 1 and _near(found, 200, 5))
+        bad += len(_starts(x)) > 0
     assert bad <= 1
 
 

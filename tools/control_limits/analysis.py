@@ -62,13 +62,7 @@ from tools.control_limits.segmentation import (
     _compress,
     _row_mean_std,
 )
-from tools.control_limits.variance import log_ranges, relative_log_ranges
-from tools.control_limits.variance import propose as propose_ranges
-from tools.control_limits.variance import prune as prune_ranges
 from tools.control_limits.xmr import _Prefix
-
-#: Open stages at changes of variability too (:mod:`.variance`).
-VARIANCE_STAGES = True
 
 # --------------------------------------------------------------------------- #
 # Full pipeline
@@ -139,16 +133,8 @@ def _analyze_batch(
             raw[row], short[row] = redo[row], redo_short[row]
     noise = noise2
     kept = prune_candidates(Xc, L, [sorted(r + s) for r, s in zip(raw, short, strict=True)], noise, pens)
-    ranges: list[set[int]] | None = None
-    var_kept: list[list[int]] = [[] for _ in range(n_rows)]
-    if VARIANCE_STAGES:
-        U, Lu = log_ranges(Xc, L, noise.sigma_d)
-        var_cands, u_scale = propose_ranges(U, Lu, pens, min_size, max_cps, searchable)
-        var_kept = prune_ranges(U, Lu, var_cands, kept, pens, min_size, u_scale, relative_log_ranges(Xc, L, U))
-        ranges = [set(v) for v in var_kept]
-        kept = [sorted(k + v) for k, v in zip(kept, var_kept, strict=True)]
     prefix = _Prefix(X, L, mu)
-    confirmed = _confirm_batch(prefix, L, kept, method, ranges)
+    confirmed = _confirm_batch(prefix, L, kept, method)
 
     # ---- final stages: limits of every (row, stage) in one vectorised pass
     st_rows: list[int] = []
@@ -224,7 +210,6 @@ def _analyze_batch(
                 signals=signals[i],
                 candidates=[int(pos[i, c]) for c in raw[i]],
                 short_candidates=[int(pos[i, c]) for c in short[i]],
-                range_candidates=[int(pos[i, c]) for c in var_kept[i]],
                 higher_is_better=hib_vals[i],
                 method=method,
                 penalty=float(pens[i]),

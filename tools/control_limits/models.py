@@ -155,9 +155,7 @@ class SeriesAnalysis:
     ``candidates`` are the raw change points of the binary-segmentation search
     (original indices of the first point of each candidate new stage), before
     re-validation and Wheeler confirmation; ``short_candidates`` the ones the
-    seeded search adds for short temporary regimes (dips and bumps);
-    ``range_candidates`` the changes of variability that passed their test
-    (:mod:`.variance`), before Wheeler confirmation on the moving-range chart.
+    seeded search adds for short temporary regimes (dips and bumps).
     """
 
     values: np.ndarray
@@ -168,7 +166,6 @@ class SeriesAnalysis:
     method: str = "mean"
     penalty: float | None = None
     short_candidates: list[int] = field(default_factory=list)
-    range_candidates: list[int] = field(default_factory=list)
 
     def point_limits(self) -> dict[str, np.ndarray]:
         """Per-point arrays (length ``len(values)``) of the stage limits.

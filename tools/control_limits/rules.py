@@ -92,45 +92,11 @@ def _first_true(mask: np.ndarray) -> np.ndarray:
     return np.where(mask.any(axis=1), idx, mask.shape[1])
 
 
-#: Confirmation of a change of variability on the moving-range chart (see :func:`_confirm_batch`).
-RULE_RANGE_BEYOND = "range_beyond_limit"
-RULE_RANGE_RUN = "range_run_of_eight"
-_CONFIRM_RULES = (*RULES, RULE_RANGE_BEYOND, RULE_RANGE_RUN)
-
-
-def _range_evidence(
-    Xr: np.ndarray,
-    c: np.ndarray,
-    c2: np.ndarray,
-    lim: dict[str, np.ndarray],
-    is_var: np.ndarray,
-    cols: np.ndarray,
-) -> list[np.ndarray]:
-    """First column completing each moving-range rule after ``c`` (``n`` when none, or not ``is_var``)."""
-    n = Xr.shape[1]
-    none = np.full(c.size, n, dtype=np.int64)
-    if not is_var.any():
-        return [none, none.copy()]
-    mr = np.zeros_like(Xr)
-    if n > 1:
-        with np.errstate(invalid="ignore"):
-            mr[:, 1:] = np.abs(np.diff(Xr, axis=1))
-    inside = is_var[:, None] & (cols[None, :] > c[:, None]) & (cols[None, :] < c2[:, None])
-    with np.errstate(invalid="ignore"):
-        beyond = inside & (mr > lim["url"][:, None])
-        below = inside & (mr < lim["mr_bar"][:, None])
-    # a run of small ranges: columns since the last column that was not one
-    last_break = np.maximum.accumulate(np.where(below, -1, cols[None, :]), axis=1)
-    run = cols[None, :] - last_break
-    return [_first_true(beyond), _first_true(run >= RUN_LENGTH)]
-
-
 def _confirm_batch(
     prefix: _Prefix,
     L: np.ndarray,
     cands: list[list[int]],
     method: str,
-    ranges: list[set[int]] | None = None,
 ) -> list[list[tuple[int, str, int]]]:
     """Wheeler confirmation of the candidate boundaries (compressed indices).
 
@@ -138,12 +104,7 @@ def _confirm_batch(
     current stage starting at ``a`` and the next candidate (or the series end)
     at ``c2``, the limits of ``[a, c)`` are compared with the points of
     ``[c, c2)``.  The evidence that completes first wins (ties: beyond limits,
-    then 3 of 4, then run of 8).  Boundaries in ``ranges[i]`` (changes of
-    variability, :mod:`.variance`) are confirmed on the moving-range chart
-    instead: a moving range of ``[c, c2)`` (none straddling ``c``) above the
-    upper range limit of ``[a, c)`` (``RULE_RANGE_BEYOND``), or
-    ``RUN_LENGTH`` successive ones below its average moving range
-    (``RULE_RANGE_RUN``).  Returns per row ``(c, rule, evidence_start)``.
+    then 3 of 4, then run of 8).  Returns per row ``(c, rule, evidence_start)``.
     """
     n_rows = len(cands)
     out: list[list[tuple[int, str, int]]] = [[] for _ in range(n_rows)]
@@ -172,27 +133,24 @@ def _confirm_batch(
             Xr, grp, per_row["cl"], per_row["ucl"], per_row["lcl"],
             per_row["q_upper"], per_row["q_lower"],
         )
-        cols_done = [
-            _first_true(mk.hi | mk.lo),
-            _first_true(mk.three_hi | mk.three_lo),
-            _first_true(mk.run_hi | mk.run_lo),
-        ]
-        if ranges is not None:
-            # a change of variability is confirmed on the moving-range chart only
-            is_var = np.array([int(cc) in ranges[int(r)] for r, cc in zip(rows.tolist(), c.tolist(), strict=True)])
-            cols_done = [np.where(is_var, n, d) for d in cols_done]
-            cols_done.extend(_range_evidence(Xr, c, c2, lim, is_var, cols))
-        done = np.stack(cols_done, axis=1)
+        done = np.stack(
+            [
+                _first_true(mk.hi | mk.lo),
+                _first_true(mk.three_hi | mk.three_lo),
+                _first_true(mk.run_hi | mk.run_lo),
+            ],
+            axis=1,
+        )
         rule_idx = done.argmin(axis=1)  # first minimum → rule priority on ties
         when = done[np.arange(rows.size), rule_idx]
         ok = when < n
         for j in np.flatnonzero(ok):
             row = int(rows[j])
-            rule = _CONFIRM_RULES[int(rule_idx[j])]
+            rule = RULES[int(rule_idx[j])]
             t = int(when[j])
-            if rule in (RULE_BEYOND, RULE_RANGE_BEYOND):
+            if rule == RULE_BEYOND:
                 ev = t
-            elif rule in (RULE_RUN, RULE_RANGE_RUN):
+            elif rule == RULE_RUN:
                 ev = t - (RUN_LENGTH - 1)
             else:
                 q = mk.q_hi[j] if mk.three_hi[j, t] else mk.q_lo[j]
