@@ -33,6 +33,13 @@ Data sets
   pilots' dispute) and public series without one, read from a local copy of
   ``github.com/vincentarelbundock/Rdatasets`` (``--rdatasets`` or
   ``$RDATASETS_DIR``); annotations and sources in :mod:`bench.stages_rdatasets`.
+* **chart-judged** — 88 public series (53 from Rdatasets, 35 NAB service-telemetry
+  series resampled hourly) whose change points four annotators marked from
+  the chart alone, TCPD's protocol (:mod:`bench.stages_annotated`; values read
+  from ``--rdatasets`` and ``--nab`` / ``$NAB_DIR``, a copy of
+  ``github.com/numenta/NAB``).  Scored with TCPD's multi-annotator F1 and
+  covering; the annotators' agreement (each scored against the other three)
+  is printed as the ceiling.
 * **synthetic** — a seeded dev set generated here: level shifts under AR(1)
   noise, single spikes, slow trends, variance changes, Poisson counts, short
   and long series, different scales, and shift-free series of each kind (for
@@ -40,7 +47,8 @@ Data sets
 
 Usage::
 
-    python bench/bench_stages_real.py --skab /path/to/SKAB/data --tssb /path/to/tssb/datasets [--synthetic-only]
+    python bench/bench_stages_real.py --skab /path/to/SKAB/data --tssb /path/to/tssb/datasets \
+        --rdatasets /path/to/Rdatasets --nab /path/to/NAB [--synthetic-only | --annotated-only]
 """
 
 from __future__ import annotations
@@ -61,6 +69,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import itertools
 
+from bench import stages_annotated
 from bench.stages_baselines import default_binseg
 from bench.stages_rdatasets import load_annotated, load_no_break
 from tools.control_limits import detect_stages
@@ -326,6 +335,55 @@ def table(title: str, series: list[Series]) -> str:
     return "\n".join(lines)
 
 
+def annotated_table(data: list[tuple[str, np.ndarray, dict[str, list[int]]]]) -> str:
+    """Chart-judged set: every method and the annotators' own agreement, per half and in all.
+
+    F1 and cover are TCPD's multi-annotator scores (:mod:`bench.stages_annotated`).
+    "no-change series" are those on which no annotator marked anything; the
+    column counts the ones where the method opens a stage anyway.  The
+    annotators' row scores each annotator's marks against the other three.
+    """
+    halves = {"dev": [d for d in data if _half(d[0]) == "dev"],
+              "held-out": [d for d in data if _half(d[0]) == "held-out"], "all": data}
+    flat = {h: [d for d in ds if not any(d[2].values())] for h, ds in halves.items()}
+    preds: dict[str, dict[str, list[int]]] = {name: {} for name in METHODS}
+    secs: dict[str, float] = dict.fromkeys(METHODS, 0.0)
+    for nm, x, _ in data:
+        for name, fn in METHODS.items():
+            t0 = time.perf_counter()
+            preds[name][nm] = [int(p) for p in fn(x)]
+            secs[name] += time.perf_counter() - t0
+    head = " | ".join(f"{h} ({len(ds)}) F1 / cover" for h, ds in halves.items())
+    lines = [f"**Chart-judged series** ({len(data)}; TCPD multi-annotator F1, margin {MARGIN}, and covering)", "",
+             f"| method | {head} | no-change series with a stage (dev / held-out / all) | seconds |",
+             "|---|---|---|---|---|---|"]
+
+    def cell(ds: list[tuple[str, np.ndarray, dict[str, list[int]]]], pred: Callable[[str], list[int]] | None,
+             loo: bool = False) -> str:
+        if not ds:
+            return "–"
+        f1s, covs = [], []
+        for nm, x, marks in ds:
+            if loo:  # each annotator against the others
+                for a in marks:
+                    others = {b: m for b, m in marks.items() if b != a}
+                    f1s.append(stages_annotated.f1_multi(others, marks[a], MARGIN))
+                    covs.append(stages_annotated.cover_multi(others, marks[a], len(x)))
+            else:
+                p = pred(nm) if pred else []
+                f1s.append(stages_annotated.f1_multi(marks, p, MARGIN))
+                covs.append(stages_annotated.cover_multi(marks, p, len(x)))
+        return f"{np.mean(f1s):.3f} / {np.mean(covs):.3f}"
+
+    for name in METHODS:
+        cells = " | ".join(cell(ds, preds[name].__getitem__) for ds in halves.values())
+        fl = " / ".join(f"{sum(len(preds[name][d[0]]) > 0 for d in fs)} of {len(fs)}" for fs in flat.values())
+        lines.append(f"| {name} | {cells} | {fl} | {secs[name]:.1f} |")
+    cells = " | ".join(cell(ds, None, loo=True) for ds in halves.values())
+    lines.append(f"| annotators (each vs the other {len(data[0][2]) - 1 if data else 0}) | {cells} | – | – |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--tssb", default=os.environ.get("TSSB_DIR"), help="TSSB datasets folder (with desc.txt)")
@@ -333,11 +391,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skab", default=os.environ.get("SKAB_DIR"), help="SKAB data folder (with valve1/, other/, ...)")
     ap.add_argument("--rdatasets", default=os.environ.get("RDATASETS_DIR"),
                     help="Rdatasets copy (work tree or bare git directory)")
+    ap.add_argument("--nab", default=os.environ.get("NAB_DIR"),
+                    help="NAB copy (work tree or bare git directory), for the chart-judged set")
+    ap.add_argument("--annotated-only", action="store_true", help="only the chart-judged set")
     ap.add_argument("--seed", type=int, default=2020, help="seed of the synthetic dev set")
     ap.add_argument("--held-out-seed", type=int, default=777, help="seed of the synthetic held-out set")
     ap.add_argument("--max-len", type=int, default=4000, help="skip TSSB series longer than this (0: none)")
     args = ap.parse_args(argv)
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}\n")
+    if args.annotated_only:
+        return _annotated(args)
     syn = synthetic(args.seed)
     print(table("synthetic dev set", syn))
     by_kind: dict[str, list[Series]] = {}
@@ -374,6 +437,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.rdatasets:
         print()
         print(no_break_table(load_no_break(Path(args.rdatasets))))
+    return _annotated(args)
+
+
+def _annotated(args: argparse.Namespace) -> int:
+    if not (args.rdatasets and args.nab):
+        print("\nChart-judged set skipped: pass --rdatasets and --nab (or set RDATASETS_DIR / NAB_DIR)")
+        return 0
+    if not stages_annotated.MARKS.is_file():
+        print(f"\nChart-judged set skipped: {stages_annotated.MARKS.name} is missing")
+        return 0
+    print()
+    print(annotated_table(stages_annotated.load(Path(args.rdatasets), Path(args.nab))))
     return 0
 
 

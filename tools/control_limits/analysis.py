@@ -24,6 +24,10 @@ the original position):
    step than as a line, and be material at the scale of the whole series
    (``|shift| ≥ MATERIALITY · IQR/1.349``); the weakest failing one is
    dropped, repeatedly.
+   Then the edges of every stretch of one repeated value that is improbable
+   by chance and lies beyond its neighbours' natural process limits (a
+   strike, an idle host, a stopped meter: :mod:`.flat`) are added — such a
+   stretch is a regime of its own however much the rest of the series wanders.
 4. **Wheeler confirmation** (:mod:`.rules`): a surviving boundary is kept only
    when the points after it give Wheeler evidence against the limits of the
    stage before it (beyond the limits, 3 of 4 beyond a quartile line, run of 8).
@@ -46,9 +50,10 @@ from typing import Any
 
 import numpy as np
 
+from tools.control_limits.flat import flat_stages, merge_edges
 from tools.control_limits.models import Limits, SeriesAnalysis, Stage, _check_method
 from tools.control_limits.noise import refit_phi, search_input
-from tools.control_limits.refine import prune_candidates
+from tools.control_limits.refine import MATERIALITY, prune_candidates
 from tools.control_limits.rules import (
     _confirm_batch,
     _emit_signals,
@@ -63,6 +68,9 @@ from tools.control_limits.segmentation import (
     _row_mean_std,
 )
 from tools.control_limits.xmr import _Prefix
+
+#: Stretches of one repeated value open a stage of their own (:mod:`.flat`).
+FLAT_STAGES = True
 
 # --------------------------------------------------------------------------- #
 # Full pipeline
@@ -133,6 +141,8 @@ def _analyze_batch(
             raw[row], short[row] = redo[row], redo_short[row]
     noise = noise2
     kept = prune_candidates(Xc, L, [sorted(r + s) for r, s in zip(raw, short, strict=True)], noise, pens)
+    if FLAT_STAGES:
+        kept = merge_edges(kept, flat_stages(X, L, MATERIALITY))
     prefix = _Prefix(X, L, mu)
     confirmed = _confirm_batch(prefix, L, kept, method)
 
