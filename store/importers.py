@@ -72,6 +72,7 @@ __all__ = [
     "ServiceRow",
     "StationRow",
     "TicketRow",
+    "choose_org",
     "in_utc_range",
     "read_records",
     "read_text",
@@ -93,6 +94,20 @@ IMPORTERS: dict[str, Callable[[psycopg.Connection, int, Path], ImportResult]] = 
     "incidents": import_incidents,
 }
 install(IMPORTERS)  # unknown fields of JSON kinds are kept (``extra``) with a warning, not rejected
+
+
+def choose_org(conn: psycopg.Connection, org_slug: str | None) -> str:
+    """The organisation an import without ``--org`` writes into: the only one there is. With several, the user
+    must say which (a file must never land in another organisation's data by default); with none, how to make one."""
+    if org_slug:
+        return org_slug
+    orgs = [r[0] for r in conn.execute("SELECT slug FROM orgs ORDER BY slug")]
+    if len(orgs) == 1:
+        return str(orgs[0])
+    if not orgs:
+        raise ValueError("no organisation exists yet; create one with: opsgraph keys create --org SLUG --role admin "
+                         "(or load the demo with: opsgraph seed)")
+    raise ValueError(f"{len(orgs)} organisations exist ({', '.join(orgs)}); say which one to import into with --org")
 
 
 def run_import(conn: psycopg.Connection, org_slug: str, kind: str, path: Path) -> ImportResult:

@@ -44,23 +44,22 @@ def _numbers(raw: pd.Series, decimal_comma: bool) -> tuple[pd.Series, pd.Series,
     text = raw.str.strip()
     if decimal_comma:
         text = text.str.replace(r"^([+-]?\d+),(\d+)$", r"\1.\2", regex=True)
-    value = pd.to_numeric(text, errors="coerce")
-    value = value.where(np.isfinite(value.fillna(0)))
-    percent = pd.Series(False, index=raw.index)
+    value = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, copy=True)
+    value[~np.isfinite(value)] = np.nan
+    percent = np.zeros(len(raw), dtype=bool)
     reasons: dict[str, str] = {}
-    todo = value.isna()
-    if todo.any():
-        parsed: dict[str, tuple[float, bool]] = {}
-        for cell in raw[todo].unique():
+    todo = np.flatnonzero(np.isnan(value))
+    parsed: dict[str, tuple[float, bool]] = {}
+    for i in todo:
+        cell = raw.iat[int(i)]
+        if cell not in parsed and cell not in reasons:
             try:
                 parsed[cell] = number(cell, decimal_comma=decimal_comma)
             except ValueError as exc:
                 reasons[cell] = str(exc)
-        got = raw[todo].map(parsed)
-        ok = got.notna()
-        value[todo & ok.reindex(raw.index, fill_value=False)] = got[ok].map(lambda p: p[0])
-        percent[got[ok].index] = got[ok].map(lambda p: p[1]).astype(bool)
-    return value, percent, reasons
+        if cell in parsed:
+            value[i], percent[i] = parsed[cell]
+    return pd.Series(value, index=raw.index), pd.Series(percent, index=raw.index), reasons
 
 
 def import_kpis(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
@@ -75,7 +74,7 @@ def import_kpis(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResu
     day, length, bad_day = _periods(frame["date"].str.strip())
     value, percent, bad_value = _numbers(frame["value"], sheet.decimal_comma)
     station = frame["station"].str.strip().str.upper()
-    kpi = frame["kpi"].str.strip().str.upper()
+    kpi = frame["kpi"].map(lambda cell: catalog.kpi(cell)[0] or cell.strip().upper())  # a code, name or alias
     errors += csv_errors(day.isna().to_numpy(), frame, lambda r: f"date {bad_day[r['date'].strip()]}")
     errors += csv_errors(value.isna().to_numpy(), frame,
                          lambda r: bad_value.get(r["value"], f"{r['value'].strip()!r} is not a number")
