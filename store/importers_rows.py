@@ -19,6 +19,7 @@ from store.importers_fields import split_known
 from store.importers_values import (
     DEPLOYMENT_STATUS_WORDS,
     DEPLOYMENT_UNSAID,
+    epoch_guard,
     goal,
     higher_is_better,
     html_to_text,
@@ -66,6 +67,10 @@ def _is_text(annotation: Any) -> bool:
     return False
 
 
+def _is_time(annotation: Any) -> bool:
+    return annotation is dt.datetime or dt.datetime in get_args(annotation)
+
+
 def _text_list(annotation: Any) -> bool:
     return get_origin(annotation) is list and _is_text(get_args(annotation)[0])
 
@@ -106,7 +111,12 @@ class Row(BaseModel):
             field = cls.model_fields[name]
             if value is None and not field.is_required() and field.default is not None:
                 continue
-            if isinstance(value, dict | list) and name in cls.JSON_TEXT_FIELDS:
+            if _is_time(field.annotation):
+                try:
+                    value = epoch_guard(value)
+                except ValueError as exc:
+                    raise ValueError(f"{name}: {exc}") from None
+            elif isinstance(value, dict | list) and name in cls.JSON_TEXT_FIELDS:
                 value = json.dumps(value, sort_keys=True, ensure_ascii=False)
             elif isinstance(value, dict) and _is_text(field.annotation):
                 value = name_of(value, name)

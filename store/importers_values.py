@@ -41,6 +41,26 @@ def name_of(value: dict[str, Any], field: str) -> str:
                      f"(keys: {', '.join(map(str, list(value)[:6]))}); give the {field} itself")
 
 
+# --- times ---------------------------------------------------------------------------------------------------
+
+_EPOCH_MIN, _EPOCH_MAX = 946_684_800, 4_102_444_800  # 2000-01-01 and 2100-01-01, in seconds
+
+
+def epoch_guard(value: Any) -> Any:
+    """A time written as a number is epoch seconds or milliseconds; one that lands outside 2000–2100 either way
+    (``20260305``, ``45321`` from a spreadsheet) is not a time anyone meant and is rejected, not read as 1970."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return value
+    if isinstance(value, str) and not re.fullmatch(r"\s*\d+(?:\.\d+)?\s*", value):
+        return value
+    n = float(value)
+    seconds = n / 1000 if n > 2e10 else n
+    if not _EPOCH_MIN <= seconds <= _EPOCH_MAX:
+        raise ValueError(f"{value!r} is not a time: write ISO 8601 with a zone (2026-03-05T09:30:00Z) or epoch "
+                         "seconds or milliseconds")
+    return value
+
+
 # --- numbers ---------------------------------------------------------------------------------------------------
 
 _GROUP_SPACE = re.compile(r"^([+-]?\d{1,3})((?:[ \u00a0\u202f']\d{3})+)((?:[.,]\d+)?)$")

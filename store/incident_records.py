@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from store.importers_fields import split_known
-from store.importers_values import html_to_text
+from store.importers_values import epoch_guard, html_to_text
 from store.models import INCIDENT_SEVERITIES, INCIDENT_STATUSES
 
 _SEVERITY_WORDS = {
@@ -117,6 +117,7 @@ class IncidentFields(BaseModel):
     summary: Annotated[str, Field(max_length=20_000)] | None = None
 
     _tz = field_validator("started_at", "detected_at", "resolved_at")(_aware)
+    _epoch = field_validator("started_at", "detected_at", "resolved_at", mode="before")(epoch_guard)
 
     @field_validator("title", "summary", mode="before")
     @classmethod
