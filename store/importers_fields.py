@@ -10,8 +10,10 @@ no project code.
 
 from __future__ import annotations
 
+import datetime as dt
+import types
 from collections.abc import Iterable
-from typing import Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from store.importers_values import field_key
 
@@ -93,3 +95,24 @@ def split_known(obj: dict[str, Any], names: Iterable[str], aliases: dict[str, st
             taken.add(raw)
     extra = {raw: value for raw, _, value in keyed if raw not in taken}
     return known, extra
+
+
+# --- what a row model's field holds (its annotation) -----------------------------------------------------------
+
+def is_text(annotation: Any) -> bool:
+    if annotation is str:
+        return True
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return is_text(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return any(is_text(a) for a in get_args(annotation) if a is not type(None))
+    return False
+
+
+def is_time(annotation: Any) -> bool:
+    return annotation is dt.datetime or dt.datetime in get_args(annotation)
+
+
+def is_text_list(annotation: Any) -> bool:
+    return get_origin(annotation) is list and is_text(get_args(annotation)[0])

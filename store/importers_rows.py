@@ -8,14 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import types
 from collections.abc import Iterable
-from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from store import importers_fields as aliases
-from store.importers_fields import split_known
+from store.importers_fields import is_text, is_text_list, is_time, split_known
 from store.importers_values import (
     DEPLOYMENT_STATUS_WORDS,
     DEPLOYMENT_UNSAID,
@@ -56,25 +55,6 @@ def _strings(value: Any, depth: int = 0) -> Iterable[str]:
             yield from _strings(v, depth + 1)
 
 
-def _is_text(annotation: Any) -> bool:
-    if annotation is str:
-        return True
-    origin = get_origin(annotation)
-    if origin is Annotated:
-        return _is_text(get_args(annotation)[0])
-    if origin in (Union, types.UnionType):
-        return any(_is_text(a) for a in get_args(annotation) if a is not type(None))
-    return False
-
-
-def _is_time(annotation: Any) -> bool:
-    return annotation is dt.datetime or dt.datetime in get_args(annotation)
-
-
-def _text_list(annotation: Any) -> bool:
-    return get_origin(annotation) is list and _is_text(get_args(annotation)[0])
-
-
 class Row(BaseModel):
     # numbers where text is expected (`"external_id": 48211`, `"version": 9.1`) are taken as their text
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True)
@@ -111,16 +91,16 @@ class Row(BaseModel):
             field = cls.model_fields[name]
             if value is None and not field.is_required() and field.default is not None:
                 continue
-            if _is_time(field.annotation):
+            if is_time(field.annotation):
                 try:
                     value = epoch_guard(value)
                 except ValueError as exc:
                     raise ValueError(f"{name}: {exc}") from None
             elif isinstance(value, dict | list) and name in cls.JSON_TEXT_FIELDS:
                 value = json.dumps(value, sort_keys=True, ensure_ascii=False)
-            elif isinstance(value, dict) and _is_text(field.annotation):
+            elif isinstance(value, dict) and is_text(field.annotation):
                 value = name_of(value, name)
-            elif _text_list(field.annotation):
+            elif is_text_list(field.annotation):
                 if isinstance(value, str):
                     value = [part.strip() for part in re.split(r"[,;|]", value) if part.strip()]
                 elif isinstance(value, list):
