@@ -319,3 +319,69 @@ def test_import_without_org_uses_the_only_one_and_refuses_to_pick_among_several(
         out = _cli(fjord, tmp_path, "services", str(svc), "--org", "demo")
         assert out.returncode == 0 and "into demo" in out.stdout
         assert conn.execute("SELECT count(*) FROM services").fetchone() == (2,)
+
+
+@pytest.fixture
+def fjord_api(fjord, tmp_path):
+    """The organisation's API over real HTTP (uvicorn in a thread), with a member key and its services."""
+    from sqlalchemy.orm import Session
+
+    from api.app import create_app
+    from store.db import make_sync_engine
+    from store.keys import create_key
+    from tests.api.helpers import ThreadServer
+    from tests.conftest import settings_for
+
+    engine = make_sync_engine(fjord)
+    with Session(engine) as s, s.begin():
+        key = create_key(s, org_slug=ORG, role="member", name="stranger2")[0].key
+    engine.dispose()
+    with psycopg.connect(fjord.conninfo, autocommit=True) as conn:
+        _services(conn, tmp_path)
+    srv = ThreadServer(lambda: create_app(settings_for(fjord, tmp_path), target=fjord, run_migrations=False))
+    try:
+        yield srv.base, {"Authorization": f"Bearer {key}"}
+    finally:
+        srv.stop()
+
+
+def test_the_same_exports_through_the_http_api(fjord, fjord_api):
+    import httpx
+
+    base, auth = fjord_api
+    with httpx.Client(base_url=base, headers=auth, timeout=60) as http:
+        r = http.post("/api/webhooks/deployments", json={
+            "id": "argo-sync-80001", "app": {"name": "WMS-core"}, "revision": "v5.4.0", "phase": "Healthy",
+            "startedAt": 1772528400, "finishedAt": "2026-03-03T10:06:00+01:00"})
+        assert r.status_code == 201, r.text
+        assert (r.json()["service"], r.json()["status"]) == ("wms-core", "succeeded")
+        for body, reason in (
+            ({"id": "gha-9", "repository": "routeplanner", "head_sha": "ab12cd34", "conclusion": "cancelled",
+              "run_started_at": "2026-03-04T10:00:00Z"}, "does not say whether anything was deployed"),
+            ({"id": "gha-10", "repository": "routeplanner", "head_sha": "ab12cd35", "run_started_at": 20260304},
+             "is not a time"),
+        ):
+            r = http.post("/api/webhooks/deployments", json=body)
+            assert r.status_code == 422 and reason in r.json()["detail"], r.text
+        r = http.post("/api/tickets", json={
+            "id": "HD-5501", "subject": "Scanner <b>freezes</b>",
+            "description": "<div>Hand scanners freeze.<script>fetch('/steal')</script> "
+                           "<a href=\"https://status.fjordline.example\">status</a></div>",
+            "organization": {"name": "Bergen Bikes"}, "priority": "Urgent", "created_at": "2026-03-04T07:00:00Z"})
+        assert r.status_code == 201, r.text
+        ticket = r.json()["ticket"]
+        assert ticket["subject"] == "Scanner freezes" and ticket["customer"] == "Bergen Bikes"
+        assert ticket["content"] == "Hand scanners freeze. status (https://status.fjordline.example)"
+        assert ticket["priority"] == "critical"
+        r = http.post("/api/tickets", json={"id": "HD-5502", "subject": "x", "description": "y",
+                                            "requester": {"name": "Ola"}, "created_at": "2026-03-04T07:00:00Z"})
+        assert r.status_code == 422 and "requester" in r.text
+        r = http.post("/api/incidents", json={
+            "id": "PD-88501", "description": "<p>Yard gate <em>stuck</em> closed</p>", "severity": "SEV-2",
+            "service": "wms-core", "created_on": "2026-03-05T05:00:00Z", "urgency": "high"})
+        assert r.status_code == 201, r.text
+    with psycopg.connect(fjord.conninfo) as conn:
+        assert conn.execute("SELECT title, severity FROM incidents WHERE external_id = 'PD-88501'").fetchone() == (
+            "Yard gate stuck closed", "sev2")
+        assert conn.execute("SELECT count(*) FROM deployments").fetchone() == (1,)
+        assert conn.execute("SELECT count(*) FROM tickets").fetchone() == (1,)
