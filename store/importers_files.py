@@ -18,7 +18,7 @@ import psycopg
 from pydantic import ValidationError
 
 from store.importers_rows import Row
-from store.importers_values import excel_text
+from store.importers_values import excel_text, field_key
 from store.names import close_matches, did_you_mean
 
 MAX_ERRORS_SHOWN = 50
@@ -72,9 +72,32 @@ def read_text(path: Path) -> str:
     return text
 
 
-def read_records(path: Path) -> list[tuple[int, Any]]:
+def _envelope(text: str, path: Path, fields: Iterable[str]) -> int | None:
+    """Where the records start when the file is one JSON object wrapping them, as APIs export lists
+    (``{"tickets": [...], "count": 2}``, ``{"workflow_runs": [...]}``): the object names none of the kind's
+    ``fields`` and holds exactly one list of objects. None when the file is not such an envelope."""
+    try:
+        whole = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    if not isinstance(whole, dict):
+        return None
+    known = {field_key(f) for f in fields}
+    if any(field_key(k) in known for k in whole):
+        return None
+    lists = [k for k, v in whole.items() if isinstance(v, list) and all(isinstance(x, dict) for x in v)]
+    if len(lists) != 1:
+        many = f"several lists ({', '.join(map(str, lists))})" if lists else "no list of records"
+        raise ImportRejected("?", path, [(1, f"the file is one JSON object holding {many}; "
+                                             "give an array of records, or one record per line (JSONL)")])
+    m = re.search(r'"' + re.escape(json.dumps(lists[0])[1:-1]) + r'"\s*:\s*\[', text)
+    return m.end() if m else None
+
+
+def read_records(path: Path, fields: Iterable[str] = ()) -> list[tuple[int, Any]]:
     """Read JSON (array), JSONL or a CSV export (``.csv``/``.tsv``: one record per row); return ``(line, object)``
-    pairs. Syntax errors raise ImportRejected."""
+    pairs. With the kind's ``fields``, a JSON object wrapping the array (an API's list export) is read too.
+    Syntax errors raise ImportRejected."""
     if path.suffix.lower() in MARKDOWN_SUFFIXES:
         raise ImportRejected("?", path, [(1, "a Markdown file can only be imported as runbooks; "
                                              "this kind takes JSON (an array) or JSONL")])
@@ -84,9 +107,17 @@ def read_records(path: Path) -> list[tuple[int, Any]]:
     stripped = text.lstrip()
     if not stripped:
         raise ImportRejected("?", path, [(1, "the file is empty")])
-    if stripped.startswith("["):
+    start = _envelope(text, path, fields) if fields and stripped.startswith("{") else None
+    if stripped.startswith("{") and start is None:  # one record, possibly pretty-printed over several lines
+        try:
+            whole = json.loads(text)
+        except (json.JSONDecodeError, RecursionError):
+            whole = None
+        if isinstance(whole, dict):
+            return [(text.count("\n", 0, text.index("{")) + 1, whole)]
+    if stripped.startswith("[") or start is not None:
         decoder = json.JSONDecoder()
-        pos = text.index("[") + 1
+        pos = start if start is not None else text.index("[") + 1
         out: list[tuple[int, Any]] = []
         while True:
             while pos < len(text) and text[pos] in " \t\r\n,":
@@ -117,6 +148,11 @@ def read_records(path: Path) -> list[tuple[int, Any]]:
     if errors:
         raise ImportRejected("?", path, errors)
     return out
+
+
+def kind_fields(model: type[Any]) -> list[str]:
+    """The names a record of ``model`` may use for its fields (its own and other tools' spellings)."""
+    return [*model.model_fields, *getattr(model, "FIELD_ALIASES", {})]
 
 
 def validate_rows(records: list[tuple[int, Any]], model: type[Row], errors: list[tuple[int, str]]) -> list[tuple[int, Any]]:
@@ -186,7 +222,7 @@ def read_rows(
     """The file's records validated as ``model``, and the problems found so far (bad rows, duplicate keys)."""
     errors: list[tuple[int, str]] = []
     markdown = allow_markdown and path.suffix.lower() in MARKDOWN_SUFFIXES
-    rows = validate_rows([markdown_record(path)] if markdown else read_records(path), model, errors)
+    rows = validate_rows([markdown_record(path)] if markdown else read_records(path, kind_fields(model)), model, errors)
     check_duplicates(rows, key, what, errors)
     return rows, errors
 

@@ -280,7 +280,9 @@ def test_a_helpdesk_json_export_with_html_bodies(fjord, tmp_path):
          "requester": {"name": "Kim"}, "priority": "normal", "status": "solved",
          "created_at": "2026-03-04T10:00:00+01:00", "updated_at": "2026-03-04T12:00:00+01:00"},
     ]
-    path = _write(tmp_path / "zendesk-export.json", json.dumps(tickets))
+    # as the helpdesk's API lists them: the records inside an object, with paging fields around them
+    path = _write(tmp_path / "zendesk-export.json", json.dumps({"tickets": tickets, "count": 2, "next_page": None},
+                                                               indent=2))
     with psycopg.connect(fjord.conninfo, autocommit=True) as conn:
         result = run_import(conn, ORG, "tickets", path)
         assert result.rows == 2 and "'requester'" in result.warnings[0] and "'tags'" in result.warnings[0]
@@ -294,6 +296,19 @@ def test_a_helpdesk_json_export_with_html_bodies(fjord, tmp_path):
         assert extra["requester"]["email"] == "ola@shop.example" and extra["tags"] == ["labels", "bergen"]
         assert rows["70312"][1] == "Pallet 7781 < 2 days late & counting"  # not HTML: kept as written
         assert rows["70312"][4] == "resolved"
+
+        before = count_rows(fjord, TABLES)
+        tickets[1]["created_at"] = "2026-03-04 10:00"
+        path.write_text(json.dumps({"tickets": tickets, "count": 2}, indent=2), encoding="utf-8")
+        with pytest.raises(ImportRejected) as info:
+            run_import(conn, ORG, "tickets", path)
+        ((line, reason),) = info.value.errors
+        assert path.read_text().splitlines()[line - 1].strip() == "{" and line > 20  # the second ticket's line
+        assert "timezone" in reason
+        both = _write(tmp_path / "sideloaded.json", json.dumps({"tickets": tickets, "users": [{"id": 1}]}))
+        with pytest.raises(ImportRejected, match=r"several lists \(tickets, users\)"):
+            run_import(conn, ORG, "tickets", both)
+        assert count_rows(fjord, TABLES) == before
 
 
 def _cli(target, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
