@@ -223,7 +223,7 @@ def seed(
 def import_(
     kind: Annotated[str, typer.Argument(help="stations, kpi-definitions, kpis, services, metrics, commits, deployments, "
                                                "config-changes, tickets, runbooks, metric-roles or incidents")],
-    file: Annotated[Path, typer.Argument(help="CSV (kpis, metrics; `,` `;` or tab), JSON/JSONL (the rest) or a Markdown runbook (.md).")],
+    file: Annotated[Path, typer.Argument(help="CSV (kpis, metrics; `,` `;` or tab), JSON/JSONL or CSV (the rest) or a Markdown runbook (.md).")],
     org: Annotated[str | None, typer.Option(
         help="Organisation to import into (default: the only one; required when there are several).")] = None,
 ) -> None:
