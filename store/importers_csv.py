@@ -74,7 +74,7 @@ def import_kpis(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResu
     day, length, bad_day = _periods(frame["date"].str.strip())
     value, percent, bad_value = _numbers(frame["value"], sheet.decimal_comma)
     station = frame["station"].str.strip().str.upper()
-    kpi = frame["kpi"].map(lambda cell: catalog.kpi(cell)[0] or cell.strip().upper())  # a code, name or alias
+    kpi = frame["kpi"].map({c: catalog.kpi(c)[0] or c.strip().upper() for c in frame["kpi"].unique()})  # code/name/alias
     errors += csv_errors(day.isna().to_numpy(), frame, lambda r: f"date {bad_day[r['date'].strip()]}")
     errors += csv_errors(value.isna().to_numpy(), frame,
                          lambda r: bad_value.get(r["value"], f"{r['value'].strip()!r} is not a number")

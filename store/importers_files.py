@@ -273,8 +273,10 @@ def read_table(path: Path) -> tuple[pd.DataFrame, str]:
 
 
 def find_columns(frame: pd.DataFrame, wanted: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    """Canonical name → the file's column for each of ``wanted`` found (names compared without case or spaces)."""
-    lower = {c.strip().lower(): c for c in frame.columns}
+    """Canonical name → the file's column for each of ``wanted`` found (``Site Code`` is ``site_code``)."""
+    lower: dict[str, str] = {}
+    for c in frame.columns:
+        lower.setdefault(field_key(c), c)
     found: dict[str, str] = {}
     for canon, aliases in wanted.items():
         column = next((lower[a] for a in (canon, *aliases) if a in lower), None)

@@ -118,7 +118,7 @@ def read_sheet(path: Path, catalog: Catalog) -> Sheet:
             units = {c: first[c].strip() for c in value_cols}
             warnings.append(f"line {int(frame.index[0]) + 2}: units row skipped")
             frame = frame.iloc[1:]
-    total = frame[ids].apply(lambda c: c.map(is_total)).any(axis=1)
+    total = frame[ids].apply(lambda c: c.map({v: is_total(v) for v in c.unique()})).any(axis=1)
     if total.any():
         warnings.append(f"{int(total.sum())} totals row(s) skipped (line(s) {_lines(frame.index[total])})")
         frame = frame[~total]
@@ -136,6 +136,9 @@ def read_sheet(path: Path, catalog: Catalog) -> Sheet:
     per_kpi = "station" in cols  # else one column per station
     parts = []
     for column in others:
+        if is_total(column):
+            warnings.append(f"column {column.strip()!r} skipped (a total, not a {'KPI' if per_kpi else 'station'})")
+            continue
         unit = units.get(column, "")
         if per_kpi:
             code, header_unit = catalog.kpi(column)

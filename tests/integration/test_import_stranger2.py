@@ -113,16 +113,17 @@ def test_a_wide_monthly_sheet_lands_on_the_first_day_of_each_month(fjord, tmp_pa
 
 def test_a_sheet_with_one_column_per_site_in_weeks_with_a_decimal_comma(fjord, tmp_path):
     sheet = _write(tmp_path / "weekly.csv",
-                   "Week;KPI;OSL-DC1;bgo-2 ;TRD\n"
-                   "2026-W01;DOCK_WAIT;19,5;22;17,25\n"
-                   "2026-W02;DOCK_WAIT;18;23,5;\n"
-                   "2026-W02;Parcels shipped;3.120,5;1 204;987\n"
-                   "Average;DOCK_WAIT;18,75;22,75;17,25\n")
+                   "Week;KPI;OSL-DC1;bgo-2 ;TRD;Total\n"
+                   "2026-W01;DOCK_WAIT;19,5;22;17,25;58,75\n"
+                   "2026-W02;DOCK_WAIT;18;23,5;;41,5\n"
+                   "2026-W02;Parcels shipped;3.120,5;1 204;987;5.311,5\n"
+                   "Average;DOCK_WAIT;18,75;22,75;17,25;\n")
     with psycopg.connect(fjord.conninfo, autocommit=True) as conn:
         _sites_and_kpis(conn, tmp_path)
         result = run_import(conn, ORG, "kpis", sheet)
         assert result.rows == 8
         assert any("dates are weeks" in w and "Monday" in w for w in result.warnings)
+        assert "column 'Total' skipped (a total, not a station)" in result.warnings
         points = _points(conn)
         assert points[("OSL-DC1", "DOCK_WAIT", "2025-12-29")] == 19.5  # ISO week 1 of 2026 starts on a Monday
         assert points[("BGO-2", "DOCK_WAIT", "2026-01-05")] == 23.5
