@@ -28,12 +28,14 @@ def field_key(name: object) -> str:
 
 
 _NAME_KEYS = ("name", "display_name", "summary", "title", "login", "username", "email")
+_SHA_KEYS = ("sha", "id", "hash")  # a commit object (``{"sha": "9f1c2e7a", "message": …}``) stands for its sha
 
 
 def name_of(value: dict[str, Any], field: str) -> str:
-    """The name an object stands for where a name is expected (``"service": {"name": "payments", "id": 7}``)."""
+    """The name an object stands for where a name is expected (``"service": {"name": "payments", "id": 7}``), or
+    the sha a commit object stands for (``commits``, ``*_sha``)."""
     keys = {field_key(k): v for k, v in value.items()}
-    for key in _NAME_KEYS:
+    for key in (_SHA_KEYS if field == "commits" or field.endswith("sha") else _NAME_KEYS):
         found = keys.get(key)
         if isinstance(found, str | int | float) and not isinstance(found, bool) and str(found).strip():
             return str(found)

@@ -159,6 +159,8 @@ def test_field_names_in_other_spellings_and_objects_for_names():
         "started_at", "started_at", "started_at", "started_at", "run_id"]
     assert name_of({"id": 7, "name": "yard-api"}, "service") == "yard-api"
     assert name_of({"login": "kari", "id": 3}, "deployed_by") == "kari"
+    assert name_of({"title": "fix retries", "sha": "9f1c2e7a"}, "commits") == "9f1c2e7a"
+    assert name_of({"id": "9f1c2e7a", "message": "m"}, "commit_to_sha") == "9f1c2e7a"
     with pytest.raises(ValueError, match=r"service: expected text, got an object without a name \(keys: id, uid\)"):
         name_of({"id": 7, "uid": "x"}, "service")
     known, extra = split_known({"status": "completed", "conclusion": "success", "startedAt": 1, "app": "a",
