@@ -8,13 +8,16 @@ file twice changes nothing the second time.
 
 Formats (examples in ``docs/import-examples/``):
 
-- ``kpis`` CSV ``date,station,kpi,value``; ``metrics`` CSV ``ts,service,metric,value``
+- ``kpis`` CSV ``date,station,kpi,value`` or a wide sheet (:mod:`store.importers_sheet`);
+  ``metrics`` CSV ``ts,service,metric,value``
 - ``stations``, ``kpi-definitions``, ``services``, ``deployments``,
   ``config-changes``, ``commits``, ``tickets``, ``runbooks``: JSON (an array
-  of objects) or JSONL (one object per line); ``incidents`` and ``metric-roles`` too.
+  of objects, or an API's object wrapping one), JSONL (one object per line) or a CSV export (one record
+  per row); ``incidents`` and ``metric-roles`` too. Other tools' field names and value shapes are read by
+  :mod:`store.importers_fields` and :mod:`store.importers_values`.
 
 Modules: the row models in :mod:`store.importers_rows`, reading files and the shared checks in
-:mod:`store.importers_files`, the CSV kinds in :mod:`store.importers_csv`, the JSON kinds in
+:mod:`store.importers_files` (KPI spreadsheets in :mod:`store.importers_sheet`), the CSV kinds in :mod:`store.importers_csv`, the JSON kinds in
 :mod:`store.importers_json` (incidents in :mod:`store.importers_incidents`), unknown fields kept in ``extra`` by
 :mod:`store.importers_extra`; this module registers the kinds and runs one import.
 """
