@@ -1,8 +1,9 @@
 """KPI values as a spreadsheet exports them, turned into ``(line, date, station, kpi, value)`` rows.
 
 Long files have ``date, station, kpi, value`` columns. Wide files have a ``date`` column, then either a
-``station`` column and one column per KPI, or a ``kpi`` column and one column per station; a KPI column is
-found by its code, name or an alias, with an optional unit after it (``Availability (%)``). A units row under
+``station`` column and one column per KPI, or a ``kpi`` column and one column per station — or ``station`` and
+``kpi`` columns and one column per period (``Jan 2026``, ``2026-W05`` …); a KPI column is found by its code, name
+or an alias, with an optional unit after it (``Availability (%)``). A units row under
 the header (its date cell empty or ``unit``) and totals rows (``Total``, ``Average`` … in the date, station or
 KPI cell) are skipped with a warning; a unit that disagrees with the KPI's definition rejects the file. Columns
 that are neither known nor hold numbers (notes) are ignored with a warning; a numeric column that names nothing
@@ -19,7 +20,7 @@ import pandas as pd
 import psycopg
 
 from store.importers_files import find_columns, read_table
-from store.importers_values import is_total, number, same_unit
+from store.importers_values import is_total, number, period, same_unit
 from store.names import close_matches, did_you_mean
 
 ID_COLUMNS = {
@@ -102,15 +103,17 @@ def read_sheet(path: Path, catalog: Catalog) -> Sheet:
     cols = find_columns(frame, ID_COLUMNS)
     warnings: list[str] = []
     errors: list[tuple[int, str]] = []
-    if "date" not in cols:
-        return Sheet(frame.iloc[0:0], comma, [], [(header, f"missing column date (or day, period, month, week); "
-                                                           f"header is {', '.join(frame.columns)}")])
     long = "kpi" in cols and "value" in cols
+    by_period = "date" not in cols and "station" in cols and "kpi" in cols and "value" not in cols
+    if "date" not in cols and not by_period:
+        return Sheet(frame.iloc[0:0], comma, [], [(header, f"missing column date (or day, period, month, week), or "
+                                                           "station and kpi columns with one column per period; "
+                                                           f"header is {', '.join(frame.columns)}")])
     ids = [cols[c] for c in ("date", "station", "kpi") if c in cols]
     others = [c for c in frame.columns if c not in cols.values()]
     # a units row: the first row, date cell empty or "unit", no number where values are
     units: dict[str, str] = {}
-    if len(frame):
+    if len(frame) and "date" in cols:
         first = frame.iloc[0]
         value_cols = [cols["value"]] if long else others
         if (first[cols["date"]].strip().lower() in UNIT_LABELS and value_cols
@@ -128,45 +131,58 @@ def read_sheet(path: Path, catalog: Catalog) -> Sheet:
             errors.append((header, f"missing column station; header is {', '.join(frame.columns)}"))
             return Sheet(frame.iloc[0:0], comma, warnings, errors)
         return Sheet(out[["date", "station", "kpi", "value"]], comma, warnings, errors)
-    if ("station" in cols) == ("kpi" in cols):
+    if not by_period and ("station" in cols) == ("kpi" in cols):
         reason = ("has both a station and a kpi column but no value column" if "station" in cols else
                   "has no station or kpi column: give date, station, kpi, value columns, or date and station "
                   "with one column per KPI, or date and kpi with one column per station")
         return Sheet(frame.iloc[0:0], comma, warnings, [(header, f"the file {reason}")])
-    per_kpi = "station" in cols  # else one column per station
+    axis = "period" if by_period else "KPI" if "station" in cols else "station"
     parts = []
     for column in others:
         if is_total(column):
-            warnings.append(f"column {column.strip()!r} skipped (a total, not a {'KPI' if per_kpi else 'station'})")
+            warnings.append(f"column {column.strip()!r} skipped (a total, not a {axis})")
             continue
-        unit = units.get(column, "")
-        if per_kpi:
-            code, header_unit = catalog.kpi(column)
-            unit = unit or header_unit
-        else:
-            code = catalog.station(column)
+        code, unit, reason = _column(column, axis, catalog)
+        unit = units.get(column, "") or unit
         if code is None:
             cells = frame[column][frame[column].str.strip() != ""]
             if cells.empty or not _numeric(cells, comma).any():
-                warnings.append(f"column {column.strip()!r} ignored (no numbers; not a "
-                                f"{'KPI' if per_kpi else 'station'})")
-                continue
-            known = list(catalog.kpi_names) if per_kpi else list(catalog.stations)
-            what, hint = ("KPI", "import kpi-definitions first") if per_kpi else ("station", "import stations first")
-            errors.append((header, f"column {column.strip()!r} is not a known {what}"
-                                   f"{did_you_mean(close_matches(column, known))}; {hint}, or remove the column"))
+                warnings.append(f"column {column.strip()!r} ignored (no numbers; not a {axis})")
+            else:
+                errors.append((header, reason))
             continue
-        if per_kpi and unit and catalog.units.get(code) and not same_unit(unit, catalog.units[code]):
+        if axis == "KPI" and unit and catalog.units.get(code) and not same_unit(unit, catalog.units[code]):
             errors.append((header, f"column {column.strip()!r} is in {unit!r} but KPI {code} is defined in "
                                    f"{catalog.units[code]!r}; convert the values or fix the definition"))
-        part = pd.DataFrame({"date": frame[cols["date"]], "value": frame[column]}, index=frame.index)
-        part["station"] = frame[cols["station"]] if per_kpi else code
-        part["kpi"] = code if per_kpi else frame[cols["kpi"]]
+        part = pd.DataFrame({"value": frame[column]}, index=frame.index)
+        part["date"] = column.strip() if axis == "period" else frame[cols["date"]]
+        part["station"] = code if axis == "station" else frame[cols["station"]]
+        part["kpi"] = code if axis == "KPI" else frame[cols["kpi"]]
         parts.append(part)
     if not parts and not errors:
-        errors.append((header, f"no column names a known {'KPI' if per_kpi else 'station'}; "
+        errors.append((header, f"no column names a {'known ' if axis != 'period' else ''}{axis}; "
                                f"header is {', '.join(frame.columns)}"))
-    rows = pd.concat(parts) if parts else frame.iloc[0:0].reindex(columns=["date", "station", "kpi", "value"])
+    if errors or not parts:
+        return Sheet(frame.iloc[0:0], comma, warnings, errors)
+    rows = pd.concat(parts)
     blank = rows["value"].str.strip() == ""
     rows = rows[~blank]  # an empty cell of a wide sheet: no value that period
     return Sheet(rows[["date", "station", "kpi", "value"]], comma, warnings, errors)
+
+
+def _column(column: str, axis: str, catalog: Catalog) -> tuple[str | None, str, str]:
+    """``(KPI code, station code or period text; the unit in the header; why not)`` for a value column."""
+    if axis == "period":
+        try:
+            period(column)
+            return column.strip(), "", ""
+        except ValueError as exc:
+            return None, "", f"column {exc}"
+    if axis == "KPI":
+        code, unit = catalog.kpi(column)
+        known, hint = list(catalog.kpi_names), "import kpi-definitions first"
+    else:
+        code, unit = catalog.station(column), ""
+        known, hint = list(catalog.stations), "import stations first"
+    return code, unit, (f"column {column.strip()!r} is not a known {axis}{did_you_mean(close_matches(column, known))}; "
+                        f"{hint}, or remove the column")

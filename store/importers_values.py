@@ -172,7 +172,7 @@ def _month_number(word: str) -> int | None:
 
 
 TOTAL_WORDS = frozenset({
-    "total", "totals", "grand total", "sum", "subtotal", "sub total", "average", "avg", "mean", "overall",
+    "total", "totals", "grand total", "sum", "subtotal", "sub total", "average", "avg", "mean", "overall", "ytd",
     "all", "gesamt", "summe", "durchschnitt", "totaal", "totale", "somme", "moyenne",
 })
 

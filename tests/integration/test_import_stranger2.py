@@ -131,6 +131,24 @@ def test_a_sheet_with_one_column_per_site_in_weeks_with_a_decimal_comma(fjord, t
         assert points[("BGO-2", "PARCELS", "2026-01-05")] == 1204
 
 
+def test_a_sheet_with_one_column_per_month(fjord, tmp_path):
+    sheet = _write(tmp_path / "by-month.csv", "Site,KPI,Jan 2026,Feb 2026,Mar 2026,YTD\n"
+                                              "OSL-DC1,Parcels shipped,\"12,480\",\"13,002\",,\"25,482\"\n"
+                                              "trd,dock_wait,18,19.5,17,\n")
+    with psycopg.connect(fjord.conninfo, autocommit=True) as conn:
+        _sites_and_kpis(conn, tmp_path)
+        result = run_import(conn, ORG, "kpis", sheet)
+        assert result.rows == 5 and "column 'YTD' skipped (a total, not a period)" in result.warnings
+        assert _points(conn) == {("OSL-DC1", "PARCELS", "2026-01-01"): 12480, ("OSL-DC1", "PARCELS", "2026-02-01"): 13002,
+                                 ("TRD", "DOCK_WAIT", "2026-01-01"): 18, ("TRD", "DOCK_WAIT", "2026-02-01"): 19.5,
+                                 ("TRD", "DOCK_WAIT", "2026-03-01"): 17}
+        quarter = _write(tmp_path / "by-quarter.csv", "Site,KPI,Q1 2026,Q2 2026\nTRD,DOCK_WAIT,18,19\n")
+        with pytest.raises(ImportRejected) as info:
+            run_import(conn, ORG, "kpis", quarter)
+        assert info.value.errors[0][0] == 1 and "column 'Q1 2026' is not a date" in info.value.errors[0][1]
+        assert len(_points(conn)) == 5
+
+
 def test_sheets_that_cannot_be_read_one_way_are_refused_whole(fjord, tmp_path):
     with psycopg.connect(fjord.conninfo, autocommit=True) as conn:
         _sites_and_kpis(conn, tmp_path)
