@@ -38,25 +38,53 @@ def _periods(raw: pd.Series) -> tuple[pd.Series, pd.Series, dict[str, str]]:
     return pd.to_datetime(raw.map(days), errors="coerce"), raw.map(kinds), reasons
 
 
+_DOT_GROUPS = r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+%?"
+_DOT_DECIMAL = r"[+-]?\d*\.\d+%?"
+
+
+def _dot_marks(text: pd.Series) -> tuple[pd.Series, dict[str, str]]:
+    """Where the decimal mark is a comma, what a point means — decided by the file, never guessed per cell: with
+    decimal commas in the file, ``1.234`` is 1234 (a ``2.5`` beside them mixes the marks and is refused); with
+    decimal points (``2.5``) it is 1.234; with neither, ``1.234`` alone could be either and is refused."""
+    groups = text.str.fullmatch(_DOT_GROUPS)
+    points = text.str.fullmatch(_DOT_DECIMAL) & ~groups
+    commas = text.str.contains(",", regex=False)
+    reasons: dict[str, str] = {}
+    if commas.any():
+        for cell in text[points].unique():
+            reasons[cell] = (f"{cell!r} has a decimal point, but this file's other values have a decimal comma; "
+                             "use one decimal mark")
+        return text.where(~groups, text.str.replace(".", "", regex=False)), reasons
+    if not points.any():
+        for cell in text[groups].unique():
+            reasons[cell] = (f"{cell!r} could be {cell.replace('.', '')} (a thousands point) or a decimal; "
+                             f"write {cell.replace('.', '')} or {cell.replace('.', ',')}")
+    return text, reasons
+
+
 def _numbers(raw: pd.Series, decimal_comma: bool) -> tuple[pd.Series, pd.Series, dict[str, str]]:
     """``(value, is_percent, reasons)``: plain numbers in one vectorised pass, the rest (``87.5%``, ``1 234``,
-    ``="42"`` …) through :func:`store.importers_values.number`."""
+    ``="42"`` …) through :func:`store.importers_values.number`; reasons are keyed by the cell as written."""
     text = raw.str.strip()
+    reasons: dict[str, str] = {}
     if decimal_comma:
+        text, dots = _dot_marks(text)
+        reasons = {raw_cell: dots[cell] for raw_cell, cell in zip(raw, raw.str.strip(), strict=True) if cell in dots}
         text = text.str.replace(r"^([+-]?\d+),(\d+)$", r"\1.\2", regex=True)
     value = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, copy=True)
     value[~np.isfinite(value)] = np.nan
+    if reasons:
+        value[raw.isin(list(reasons)).to_numpy()] = np.nan
     percent = np.zeros(len(raw), dtype=bool)
-    reasons: dict[str, str] = {}
     todo = np.flatnonzero(np.isnan(value))
     parsed: dict[str, tuple[float, bool]] = {}
     for i in todo:
         cell = raw.iat[int(i)]
         if cell not in parsed and cell not in reasons:
             try:
-                parsed[cell] = number(cell, decimal_comma=decimal_comma)
+                parsed[cell] = number(text.iat[int(i)], decimal_comma=decimal_comma)
             except ValueError as exc:
-                reasons[cell] = str(exc)
+                reasons[cell] = str(exc).replace(repr(text.iat[int(i)]), repr(cell.strip()))
         if cell in parsed:
             value[i], percent[i] = parsed[cell]
     return pd.Series(value, index=raw.index), pd.Series(percent, index=raw.index), reasons

@@ -116,7 +116,7 @@ def test_a_sheet_with_one_column_per_site_in_weeks_with_a_decimal_comma(fjord, t
                    "Week;KPI;OSL-DC1;bgo-2 ;TRD;Total\n"
                    "2026-W01;DOCK_WAIT;19,5;22;17,25;58,75\n"
                    "2026-W02;DOCK_WAIT;18;23,5;;41,5\n"
-                   "2026-W02;Parcels shipped;3.120,5;1 204;987;5.311,5\n"
+                   "2026-W02;Parcels shipped;3.120,5;1.204;1 000;5.311,5\n"
                    "Average;DOCK_WAIT;18,75;22,75;17,25;\n")
     with psycopg.connect(fjord.conninfo, autocommit=True) as conn:
         _sites_and_kpis(conn, tmp_path)
@@ -128,7 +128,8 @@ def test_a_sheet_with_one_column_per_site_in_weeks_with_a_decimal_comma(fjord, t
         assert points[("OSL-DC1", "DOCK_WAIT", "2025-12-29")] == 19.5  # ISO week 1 of 2026 starts on a Monday
         assert points[("BGO-2", "DOCK_WAIT", "2026-01-05")] == 23.5
         assert points[("OSL-DC1", "PARCELS", "2026-01-05")] == 3120.5
-        assert points[("BGO-2", "PARCELS", "2026-01-05")] == 1204
+        assert points[("BGO-2", "PARCELS", "2026-01-05")] == 1204  # a thousands point: the file's decimals are commas
+        assert points[("TRD", "PARCELS", "2026-01-05")] == 1000
 
 
 def test_a_sheet_with_one_column_per_month(fjord, tmp_path):
@@ -173,6 +174,13 @@ def test_sheets_that_cannot_be_read_one_way_are_refused_whole(fjord, tmp_path):
         assert errors[2] == "value '35%' is a percentage, but KPI DOCK_WAIT is measured in 'min'"
         errors = refused("comma.csv", "date,station,kpi,value\n2026-03-02,TRD,DOCK_WAIT,\"19,5\"\n")
         assert "in a comma-separated file a comma separates thousands" in errors[2]
+        errors = refused("points.csv", "date;station;kpi;value\n2026-03-02;TRD;PARCELS;1.234\n"
+                                       "2026-03-03;TRD;PARCELS;1.500\n")
+        assert errors[2] == "value '1.234' could be 1234 (a thousands point) or a decimal; write 1234 or 1,234"
+        errors = refused("marks.csv", "date;station;kpi;value\n2026-03-02;TRD;DOCK_WAIT;19,5\n"
+                                      "2026-03-03;TRD;DOCK_WAIT;18.5\n")
+        assert errors == {3: "value '18.5' has a decimal point, but this file's other values have a decimal comma; "
+                             "use one decimal mark"}
         errors = refused("nostation.csv", "date,PARCELS,DOCK_WAIT\n2026-03-02,10,20\n")
         assert "has no station or kpi column" in errors[1]
 
