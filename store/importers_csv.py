@@ -117,10 +117,11 @@ def import_kpis(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResu
         first = lengths.iloc[0]
         warnings.append(f"dates are {first}s: each value is stored on the {first}'s first day"
                         + (" (its Monday)" if first == "week" else ""))
-    not_pct = kpi.map(lambda k: bool(catalog.units.get(k)) and not same_unit(catalog.units[k], "%"))
-    errors += csv_errors((percent & not_pct).to_numpy(), frame,
-                         lambda r: f"value {r['value'].strip()!r} is a percentage, but KPI {r['kpi'].strip().upper()} "
-                                   f"is measured in {catalog.units[r['kpi'].strip().upper()]!r}")
+    not_pct = {k for k, unit in catalog.units.items() if unit and not same_unit(unit, "%")}
+    frame = frame.assign(code=kpi)
+    errors += csv_errors((percent & kpi.isin(not_pct)).to_numpy(), frame,
+                         lambda r: f"value {r['value'].strip()!r} is a percentage, but KPI {r['code']} "
+                                   f"is measured in {catalog.units[r['code']]!r}")
     errors += csv_errors(
         ~station.isin(list(stations)).to_numpy(),
         frame,

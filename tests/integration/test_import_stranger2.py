@@ -170,7 +170,7 @@ def test_sheets_that_cannot_be_read_one_way_are_refused_whole(fjord, tmp_path):
                              "per file"}
         errors = refused("short-year.csv", "date,station,PARCELS\nMar-26,TRD,10\n")
         assert "'Mar-26' could be a day of the month or a two-digit year" in errors[2]
-        errors = refused("pct.csv", "date,station,kpi,value\n2026-03-02,TRD,DOCK_WAIT,35%\n")
+        errors = refused("pct.csv", "date,station,kpi,value\n2026-03-02,TRD,Dock wait,35%\n")
         assert errors[2] == "value '35%' is a percentage, but KPI DOCK_WAIT is measured in 'min'"
         errors = refused("comma.csv", "date,station,kpi,value\n2026-03-02,TRD,DOCK_WAIT,\"19,5\"\n")
         assert "in a comma-separated file a comma separates thousands" in errors[2]
