@@ -1,7 +1,8 @@
 """Field names as other tools spell them, per import kind, and the split of a record into known fields and the rest.
 
 A field is found under its own name in any spelling (``started_at``, ``startedAt``, ``Started At``), then under
-one of its aliases below (``app`` → ``service`` for a deployment). An alias in ``PREFERRED`` wins over the field's
+the first of its aliases below that the record has (``app`` → ``service`` for a deployment; a GitHub Actions run's
+``run_started_at`` before its ``created_at``). An alias in ``PREFERRED`` wins over the field's
 own name (a GitHub Actions run's ``conclusion: failure`` says more than its ``status: completed``); the field it
 displaced is kept with the other unknown fields. Only names with one meaning in the tools that use them are
 listed; anything else is kept as metadata (files) or rejected as an unknown field (the API). This module imports
@@ -36,12 +37,12 @@ SERVICE = _aliases(name="service service_name", team="owner owning_team squad",
 DEPLOYMENT = _aliases(
     external_id="id deployment_id deploy_id run_id uid",
     service="app application app_name application_name service_name component repository repo project",
-    version="revision release tag image_tag target_revision ref",
+    version="revision release tag image_tag target_revision",
     status="conclusion state phase result",
-    started_at="created_at start_time started deployed_at start triggered_at run_started_at",
+    started_at="run_started_at deploy_started_at started start_time start deployed_at triggered_at created_at",
     finished_at="completed_at ended_at end_time finished end",
     deployed_by="actor triggered_by user author initiator creator deployer sender",
-    environment="env stage cluster destination",
+    environment="env stage environment_name",
     commit_to_sha="head_sha sha commit_sha commit git_sha",
     commit_from_sha="base_sha previous_sha from_sha",
     is_rollback="rollback",
@@ -88,9 +89,10 @@ def split_known(obj: dict[str, Any], names: Iterable[str], aliases: dict[str, st
         if raw not in taken and key in names and key not in known:
             known[key] = value
             taken.add(raw)
-    for raw, key, value in keyed:
-        target = aliases.get(key)
-        if raw not in taken and target in names and target not in known:
+    untaken = {key: (raw, value) for raw, key, value in reversed(keyed) if raw not in taken}
+    for alias, target in aliases.items():  # an alias listed earlier wins (run_started_at over created_at)
+        if alias in untaken and target in names and target not in known:
+            raw, value = untaken.pop(alias)
             known[target] = value
             taken.add(raw)
     extra = {raw: value for raw, _, value in keyed if raw not in taken}

@@ -19,6 +19,7 @@ from store.importers_values import (
     DEPLOYMENT_STATUS_WORDS,
     DEPLOYMENT_UNSAID,
     epoch_guard,
+    field_key,
     goal,
     higher_is_better,
     html_to_text,
@@ -79,7 +80,11 @@ class Row(BaseModel):
                     except UnicodeEncodeError:
                         raise ValueError(f"{name}: contains an invalid character (a lone surrogate)") from None
             known, extra = split_known(data, cls.model_fields, cls.FIELD_ALIASES, cls.PREFERRED_ALIASES)
-            data = {**cls._prepare(cls._shape(known)), **extra}
+            # a field's other spellings that lost to a preferred one (``status`` beside ``conclusion``, ``created_at``
+            # beside ``run_started_at``) are not unknown fields; the rest stay, for ``extra="forbid"`` to name
+            unknown = {k: v for k, v in extra.items()
+                       if field_key(k) not in cls.model_fields and field_key(k) not in cls.FIELD_ALIASES}
+            data = {**cls._prepare(cls._shape(known)), **unknown}
         return data
 
     @classmethod

@@ -397,6 +397,18 @@ def test_the_same_exports_through_the_http_api(fjord, fjord_api):
             "startedAt": 1772528400, "finishedAt": "2026-03-03T10:06:00+01:00"})
         assert r.status_code == 201, r.text
         assert (r.json()["service"], r.json()["status"]) == ("wms-core", "succeeded")
+        r = http.post("/api/webhooks/deployments", json={  # a GitHub Actions run as its API returns it
+            "id": 99123777, "repository": {"name": "routeplanner", "full_name": "fjordline/routeplanner"},
+            "head_sha": "77aa88bb", "status": "completed", "conclusion": "success",
+            "created_at": "2026-03-04T09:58:00Z", "run_started_at": "2026-03-04T10:00:00Z",
+            "updated_at": "2026-03-04T10:05:00Z"})
+        assert r.status_code == 422 and "updated_at" in r.json()["detail"]  # no column for it: named, not dropped
+        r = http.post("/api/webhooks/deployments", json={
+            "id": 99123777, "repository": {"name": "routeplanner", "full_name": "fjordline/routeplanner"},
+            "head_sha": "77aa88bb", "status": "completed", "conclusion": "success",
+            "created_at": "2026-03-04T09:58:00Z", "run_started_at": "2026-03-04T10:00:00Z"})
+        assert r.status_code == 201, r.text
+        assert (r.json()["external_id"], r.json()["status"]) == ("99123777", "succeeded")
         for body, reason in (
             ({"id": "gha-9", "repository": "routeplanner", "head_sha": "ab12cd34", "conclusion": "cancelled",
               "run_started_at": "2026-03-04T10:00:00Z"}, "does not say whether anything was deployed"),
@@ -425,5 +437,7 @@ def test_the_same_exports_through_the_http_api(fjord, fjord_api):
     with psycopg.connect(fjord.conninfo) as conn:
         assert conn.execute("SELECT title, severity FROM incidents WHERE external_id = 'PD-88501'").fetchone() == (
             "Yard gate stuck closed", "sev2")
-        assert conn.execute("SELECT count(*) FROM deployments").fetchone() == (1,)
+        assert conn.execute("SELECT count(*) FROM deployments").fetchone() == (2,)
+        assert conn.execute("SELECT version, started_at = '2026-03-04T10:00:00Z' FROM deployments "
+                            "WHERE external_id = '99123777'").fetchone() == ("77aa88bb", True)
         assert conn.execute("SELECT count(*) FROM tickets").fetchone() == (1,)

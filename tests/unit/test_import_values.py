@@ -167,6 +167,13 @@ def test_field_names_in_other_spellings_and_objects_for_names():
                                 "workflow": "ci"}, DeploymentRow.model_fields, DEPLOYMENT, frozenset({"conclusion"}))
     assert known == {"status": "success", "started_at": 1, "service": "a"}
     assert extra == {"status": "completed", "workflow": "ci"}
+    known, extra = split_known({"created_at": "queued", "run_started_at": "ran", "deployed_at": "d"},
+                               DeploymentRow.model_fields, DEPLOYMENT)
+    assert known == {"started_at": "ran"} and extra == {"created_at": "queued", "deployed_at": "d"}
+    row = DeploymentRow.model_validate({"id": 1, "repository": {"name": "yard"}, "head_sha": "abcdef1",
+                                        "created_at": "2026-03-01T10:00:00Z", "run_started_at": "2026-03-01T10:02:00Z",
+                                        "status": "completed", "conclusion": "success"})
+    assert (row.started_at.minute, row.status, row.service) == (2, "succeeded", "yard")  # the losers are not extra
     known, extra = split_known({"subject": "s", "title": "t", "Description": "d"}, TicketRow.model_fields, TICKET)
     assert known == {"subject": "s", "content": "d"} and extra == {"title": "t"}  # the field's own name wins
 
