@@ -45,14 +45,22 @@ def name_of(value: dict[str, Any], field: str) -> str:
 
 # --- times ---------------------------------------------------------------------------------------------------
 
+_UTC_WORD = re.compile(r"^\s*(\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:UTC|GMT)\s*$", re.IGNORECASE)
+_ZONE_WORD = re.compile(r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*([A-Za-z]{2,5})\s*$")
 _EPOCH_MIN, _EPOCH_MAX = 946_684_800, 4_102_444_800  # 2000-01-01 and 2100-01-01, in seconds
 
 
 def epoch_guard(value: Any) -> Any:
     """A time written as a number is epoch seconds or milliseconds; one that lands outside 2000–2100 either way
-    (``20260305``, ``45321`` from a spreadsheet) is not a time anyone meant and is rejected, not read as 1970."""
+    (``20260305``, ``45321`` from a spreadsheet) is not a time anyone meant and is rejected, not read as 1970.
+    ``2026-03-05 09:30:00 UTC`` (or ``GMT``) is UTC; other zone names (``CET``, ``IST`` …) are left to be refused."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return value
+    if isinstance(value, str) and (m := _UTC_WORD.match(value)):
+        return m.group(1) + "Z"  # "2026-03-05 09:30:00 UTC": the one zone a word names unambiguously
+    if isinstance(value, str) and (m := _ZONE_WORD.match(value)):
+        raise ValueError(f"{value.strip()!r}: a zone name such as {m.group(1)!r} can mean several offsets; write the "
+                         "offset (2026-03-05T09:30:00+01:00) or Z for UTC")
     if isinstance(value, str) and not re.fullmatch(r"\s*\d+(?:\.\d+)?\s*", value):
         return value
     n = float(value)

@@ -183,6 +183,13 @@ def test_epoch_times(value):
     assert epoch_guard(value) == value
 
 
+def test_a_time_named_utc_is_utc_and_other_zone_names_are_not_read():
+    assert epoch_guard("2026-03-05 09:30:00 UTC") == "2026-03-05 09:30:00Z"
+    assert epoch_guard("2026-03-05T09:30 gmt") == "2026-03-05T09:30Z"
+    with pytest.raises(ValueError, match="a zone name such as 'IST' can mean several offsets; write the offset"):
+        DeploymentRow.model_validate({"id": "d", "app": "a", "version": "1", "startedAt": "2026-03-05 09:30:00 IST"})
+
+
 @pytest.mark.parametrize("value", [20260305, "20260305", 45321, 0, 99999999999999])
 def test_numbers_that_are_not_times(value):
     with pytest.raises(ValueError, match="is not a time"):
