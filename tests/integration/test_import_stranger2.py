@@ -441,3 +441,31 @@ def test_the_same_exports_through_the_http_api(fjord, fjord_api):
         assert conn.execute("SELECT version, started_at = '2026-03-04T10:00:00Z' FROM deployments "
                             "WHERE external_id = '99123777'").fetchone() == ("77aa88bb", True)
         assert conn.execute("SELECT count(*) FROM tickets").fetchone() == (1,)
+
+
+def test_the_documented_example_exports_import_as_the_readme_says(fresh_db):
+    examples = Path(__file__).resolve().parents[2] / "docs" / "import-examples"
+    t = fresh_db()
+    with psycopg.connect(t.conninfo, autocommit=True) as conn:
+        conn.execute("INSERT INTO orgs (slug, name) VALUES ('southline', 'Southline Ground')")
+        for kind, name in (("stations", "stations.json"), ("services", "services.json"),
+                           ("kpi-definitions", "kpi-definitions.csv")):
+            run_import(conn, "southline", kind, examples / name)
+        kpis = run_import(conn, "southline", "kpis", examples / "kpis-monthly-wide.csv")
+        assert kpis.rows == 8 and len(kpis.warnings) == 4  # units row, totals row, notes column, months
+        assert dict(conn.execute("""SELECT s.code || ' ' || p.day, p.value FROM kpi_points p
+                                    JOIN stations s ON s.id = p.station_id JOIN kpi_definitions k ON k.id = p.kpi_id
+                                    WHERE k.code = 'BAGS_MISHANDLED'""").fetchall()) == {
+            "SAT 2026-09-01": 1204, "ELP 2026-09-01": 987, "SAT 2026-10-01": 1150, "ELP 2026-10-01": 1010}
+        assert conn.execute("SELECT higher_is_better, goal, unit FROM kpi_definitions WHERE code = 'GATE_ON_TIME'"
+                            ).fetchone() == (True, 85.0, "%")
+        runs = run_import(conn, "southline", "deployments", examples / "deployments-ci-runs.json")
+        assert runs.rows == 2 and "'updated_at'" in runs.warnings[0]
+        assert dict(conn.execute("SELECT external_id, status FROM deployments").fetchall()) == {
+            "8812001": "succeeded", "8812002": "failed"}
+        assert run_import(conn, "southline", "incidents", examples / "incidents-pager.csv").rows == 2
+        assert dict(conn.execute("SELECT external_id, severity FROM incidents").fetchall()) == {
+            "PD-88412": "sev2", "PD-88419": "sev3"}
+        assert run_import(conn, "southline", "tickets", examples / "tickets-helpdesk.json").rows == 1
+        content, customer = conn.execute("SELECT content, customer FROM tickets").fetchone()
+        assert customer == "South Ground Handling" and "track" not in content and "<" not in content
