@@ -81,10 +81,10 @@ _EXCEL_TEXT = re.compile(r'^="(.*)"$')
 
 
 def excel_text(cell: str) -> str:
-    """A cell as Excel writes text it must not turn into a number (``="0042"``, ``'0042``) → ``0042``; trimmed."""
+    """A cell as Excel writes text it must not turn into a number (``="0042"``) → ``0042``; trimmed."""
     text = cell.strip()
     m = _EXCEL_TEXT.match(text)
-    return (m.group(1) if m else text.removeprefix("'")).strip()
+    return m.group(1).strip() if m else text
 
 
 def number(cell: str, *, decimal_comma: bool) -> tuple[float, bool]:
@@ -92,7 +92,7 @@ def number(cell: str, *, decimal_comma: bool) -> tuple[float, bool]:
     a no-break space or ``'`` (``1 234``) anywhere, by ``,`` where the decimal mark is ``.`` (``1,234.5``), by
     ``.`` where it is ``,`` (``1.234,5``); Excel's ``="42"`` and ``'42``. ``decimal_comma`` says whether the file
     writes decimals with a comma (cells split by ``;`` or tabs) — a comma is then never a thousands separator."""
-    text = excel_text(cell)
+    text = excel_text(cell).removeprefix("'").strip()  # '42: a number kept as text
     percent = text.endswith("%")
     text = text.removesuffix("%").strip()
     g = _GROUP_SPACE.match(text)
