@@ -27,7 +27,8 @@ def field_key(name: object) -> str:
     return re.sub(r"[\s\-.]+", "_", text).lower().strip("_")
 
 
-_NAME_KEYS = ("name", "display_name", "summary", "title", "login", "username", "email")
+_NAME_KEYS = ("name", "display_name", "summary", "title", "login", "username", "email",
+              "plain_body", "body", "html_body", "text")  # the last: a comment object where a ticket's text is due
 _SHA_KEYS = ("sha", "id", "hash")  # a commit object (``{"sha": "9f1c2e7a", "message": …}``) stands for its sha
 
 

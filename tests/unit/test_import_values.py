@@ -160,6 +160,9 @@ def test_field_names_in_other_spellings_and_objects_for_names():
     assert name_of({"id": 7, "name": "yard-api"}, "service") == "yard-api"
     assert name_of({"login": "kari", "id": 3}, "deployed_by") == "kari"
     assert name_of({"title": "fix retries", "sha": "9f1c2e7a"}, "commits") == "9f1c2e7a"
+    row = TicketRow.model_validate({"id": 9, "subject": "s", "comment": {"html_body": "<p>Gate <b>4</b></p>"},
+                                    "created_at": "2026-03-05T09:30:00Z"})
+    assert (row.external_id, row.content) == ("9", "Gate 4")
     assert name_of({"id": "9f1c2e7a", "message": "m"}, "commit_to_sha") == "9f1c2e7a"
     with pytest.raises(ValueError, match=r"service: expected text, got an object without a name \(keys: id, uid\)"):
         name_of({"id": 7, "uid": "x"}, "service")
