@@ -270,12 +270,12 @@ DEPLOYMENT_UNSAID = {
 
 # --- HTML bodies ----------------------------------------------------------------------------------------------
 
-_HTML_TAG = re.compile(
-    r"<(?:/?(?:p|br|div|span|a|b|i|u|strong|em|ul|ol|li|table|thead|tbody|tr|td|th|h[1-6]|script|style|img|pre|"
-    r"code|blockquote|font|hr|html|head|body|iframe|object|embed|form|input|button|svg|meta|link|center|small)"
-    r"\b[^>]*>|!--)",
-    re.IGNORECASE,
-)
+_ANY_TAG = (r"p|br|div|span|a|b|i|u|strong|em|ul|ol|li|table|thead|tbody|tr|td|th|h[1-6]|pre|code|blockquote|font|"
+            r"hr|html|head|body|center|small|script|style|img|iframe|object|embed|form|input|button|svg|meta|link")
+_FORMATTING_TAG = re.compile(
+    r"</?(?:p|br|div|span|a|b|i|u|strong|em|ul|ol|li|table|tr|td|th|h[1-6]|pre|blockquote|font|hr|html|body)\b[^>]*>",
+    re.IGNORECASE)
+_LEADING_TAG = re.compile(rf"^\s*(?:<(?:{_ANY_TAG})\b[^>]*>|<!--|<!doctype)", re.IGNORECASE)
 _BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "hr", "table",
           "ul", "ol"}
 _DROP = {"script", "style", "head", "title", "iframe", "object", "embed", "svg", "noscript", "template"}
@@ -317,13 +317,16 @@ class _Text(HTMLParser):
 
 
 def looks_like_html(text: str) -> bool:
-    return bool(_HTML_TAG.search(text))
+    """An HTML body: it begins with a tag, or carries the formatting a rich-text editor writes (``<p>``, ``<br>``,
+    ``<b>``, ``<a href>`` …). Plain text that merely mentions a tag (``the <script> tag``, a pasted
+    ``<img onerror=…>``) is not: it is kept as written and shown as text."""
+    return bool(_LEADING_TAG.match(text) or _FORMATTING_TAG.search(text))
 
 
 def html_to_text(text: str) -> str:
     """Plain text of an HTML body: scripts, styles and frames dropped with their content, every other tag removed
     (a link kept as ``text (url)``, http/https/mailto only), entities decoded, blank runs collapsed. Text that is
-    not HTML (no known tag) is returned as it is, so ``a < b`` or ``<timeout>`` survive."""
+    not an HTML body (:func:`looks_like_html`) is returned as it is, so ``a < b`` or ``<timeout>`` survive."""
     if not looks_like_html(text):
         return text
     parser = _Text()

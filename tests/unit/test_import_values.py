@@ -150,8 +150,11 @@ def test_html_bodies_become_inert_text():
     assert "[image: photo]" in text and "one\n" in text and "two" in text
     for gone in ("<", "evil", "javascript", "data:", "alert", "inner", "color"):
         assert gone not in text
-    for plain in ("latency < 5 ms and > 2", "use <service-name> here", "a & b", "if (x<y) {}"):
+    for plain in ("latency < 5 ms and > 2", "use <service-name> here", "a & b", "if (x<y) {}",
+                  'the page runs <img src=x onerror="alert(1)"> <script>alert(2)</script>'):  # typed, not an HTML body
         assert html_to_text(plain) == plain
+    assert html_to_text("<script>x()</script>Gate down") == "Gate down"  # a body that begins with a tag is HTML
+    assert html_to_text("Hi,<br>gate <b>4</b> is down") == "Hi,\ngate 4 is down"
 
 
 def test_field_names_in_other_spellings_and_objects_for_names():
