@@ -223,13 +223,14 @@ def seed(
 def import_(
     kind: Annotated[str, typer.Argument(help="stations, kpi-definitions, kpis, services, metrics, commits, deployments, "
                                                "config-changes, tickets, runbooks, metric-roles or incidents")],
-    file: Annotated[Path, typer.Argument(help="CSV (kpis, metrics; `,` `;` or tab), JSON/JSONL (the rest) or a Markdown runbook (.md).")],
-    org: Annotated[str, typer.Option(help="Organisation to import into.")] = "demo",
+    file: Annotated[Path, typer.Argument(help="CSV (kpis, metrics; `,` `;` or tab), JSON/JSONL or CSV (the rest) or a Markdown runbook (.md).")],
+    org: Annotated[str | None, typer.Option(
+        help="Organisation to import into (default: the only one; required when there are several).")] = None,
 ) -> None:
     """Load your own data. A file with any bad row is rejected whole."""
     from rich.markup import escape
 
-    from store.importers import IMPORTERS, ImportRejected, run_import
+    from store.importers import IMPORTERS, ImportRejected, choose_org, run_import
     from tools.embeddings import embed_missing, make_embedder
 
     if kind not in IMPORTERS:
@@ -240,7 +241,8 @@ def import_(
     target = _database(settings)
     with psycopg.connect(target.conninfo, autocommit=True) as conn:
         try:
-            with console.status(f"Importing {kind} from {file}…"):
+            org = choose_org(conn, org)
+            with console.status(f"Importing {kind} from {file} into {org}…"):
                 result = run_import(conn, org, kind, file)
         except ImportRejected as exc:
             raise _fail(str(exc), 1) from None

@@ -46,6 +46,10 @@ async def finalize_investigation(
 
 
 async def upsert_deployment(session: AsyncSession, org_id: int, d: DeploymentWebhook) -> DeploymentRecorded:
+    known = await changes.services(session, org_id)
+    if d.service not in known:  # `WMS-core` from a deploy tool is the service imported as `wms-core` (as in files)
+        lowered = {k.lower(): k for k in known}
+        d.service = lowered.get(d.service.lower(), d.service)
     _, created = await changes.upsert_deployment(session, org_id, changes.DeploymentIn(
         external_id=d.external_id, service=d.service, version=d.version, environment=d.environment, status=d.status,
         started_at=d.started_at, finished_at=d.finished_at, deployed_by=d.deployed_by,

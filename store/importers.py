@@ -8,13 +8,16 @@ file twice changes nothing the second time.
 
 Formats (examples in ``docs/import-examples/``):
 
-- ``kpis`` CSV ``date,station,kpi,value``; ``metrics`` CSV ``ts,service,metric,value``
+- ``kpis`` CSV ``date,station,kpi,value`` or a wide sheet (:mod:`store.importers_sheet`);
+  ``metrics`` CSV ``ts,service,metric,value``
 - ``stations``, ``kpi-definitions``, ``services``, ``deployments``,
   ``config-changes``, ``commits``, ``tickets``, ``runbooks``: JSON (an array
-  of objects) or JSONL (one object per line); ``incidents`` and ``metric-roles`` too.
+  of objects, or an API's object wrapping one), JSONL (one object per line) or a CSV export (one record
+  per row); ``incidents`` and ``metric-roles`` too. Other tools' field names and value shapes are read by
+  :mod:`store.importers_fields` and :mod:`store.importers_values`.
 
 Modules: the row models in :mod:`store.importers_rows`, reading files and the shared checks in
-:mod:`store.importers_files`, the CSV kinds in :mod:`store.importers_csv`, the JSON kinds in
+:mod:`store.importers_files` (KPI spreadsheets in :mod:`store.importers_sheet`), the CSV kinds in :mod:`store.importers_csv`, the JSON kinds in
 :mod:`store.importers_json` (incidents in :mod:`store.importers_incidents`), unknown fields kept in ``extra`` by
 :mod:`store.importers_extra`; this module registers the kinds and runs one import.
 """
@@ -72,6 +75,7 @@ __all__ = [
     "ServiceRow",
     "StationRow",
     "TicketRow",
+    "choose_org",
     "in_utc_range",
     "read_records",
     "read_text",
@@ -93,6 +97,20 @@ IMPORTERS: dict[str, Callable[[psycopg.Connection, int, Path], ImportResult]] = 
     "incidents": import_incidents,
 }
 install(IMPORTERS)  # unknown fields of JSON kinds are kept (``extra``) with a warning, not rejected
+
+
+def choose_org(conn: psycopg.Connection, org_slug: str | None) -> str:
+    """The organisation an import without ``--org`` writes into: the only one there is. With several, the user
+    must say which (a file must never land in another organisation's data by default); with none, how to make one."""
+    if org_slug:
+        return org_slug
+    orgs = [r[0] for r in conn.execute("SELECT slug FROM orgs ORDER BY slug")]
+    if len(orgs) == 1:
+        return str(orgs[0])
+    if not orgs:
+        raise ValueError("no organisation exists yet; create one with: opsgraph keys create --org SLUG --role admin "
+                         "(or load the demo with: opsgraph seed)")
+    raise ValueError(f"{len(orgs)} organisations exist ({', '.join(orgs)}); say which one to import into with --org")
 
 
 def run_import(conn: psycopg.Connection, org_slug: str, kind: str, path: Path) -> ImportResult:

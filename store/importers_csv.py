@@ -20,39 +20,108 @@ from store.importers_files import (
     read_csv,
     unknown_name,
 )
+from store.importers_sheet import Catalog, read_sheet
+from store.importers_values import number, period, same_unit
 
-_ISO_DAY = r"^(\d{4}-\d{2}-\d{2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
-_DOTTED_DAY = r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$"
+
+def _periods(raw: pd.Series) -> tuple[pd.Series, pd.Series, dict[str, str]]:
+    """``(first day, period length, reasons)`` per cell (see :func:`store.importers_values.period`); cells that
+    are not a period get NaT and their reason."""
+    days: dict[str, object] = {}
+    kinds: dict[str, str] = {}
+    reasons: dict[str, str] = {}
+    for cell in raw.unique():
+        try:
+            days[cell], kinds[cell] = period(cell)
+        except ValueError as exc:
+            reasons[cell] = str(exc)
+    return pd.to_datetime(raw.map(days), errors="coerce"), raw.map(kinds), reasons
 
 
-def _days(raw: pd.Series) -> pd.Series:
-    """The day each cell names: ISO ``2026-09-01`` (a time and offset after it are ignored: the day is the one
-    written, in the exporter's own zone) or day-first ``01.09.2026``. Slashed dates (``01/09/2026``) are
-    ambiguous between day-first and month-first, so they are not guessed; neither is anything else."""
+_DOT_GROUPS = r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+%?"
+_DOT_DECIMAL = r"[+-]?\d*\.\d+%?"
+
+
+def _dot_marks(text: pd.Series) -> tuple[pd.Series, dict[str, str]]:
+    """Where the decimal mark is a comma, what a point means — decided by the file, never guessed per cell: with
+    decimal commas in the file, ``1.234`` is 1234 (a ``2.5`` beside them mixes the marks and is refused); with
+    decimal points (``2.5``) it is 1.234; with neither, ``1.234`` alone could be either and is refused."""
+    groups = text.str.fullmatch(_DOT_GROUPS)
+    points = text.str.fullmatch(_DOT_DECIMAL) & ~groups
+    commas = text.str.contains(",", regex=False)
+    reasons: dict[str, str] = {}
+    if commas.any():
+        for cell in text[points].unique():
+            reasons[cell] = (f"{cell!r} has a decimal point, but this file's other values have a decimal comma; "
+                             "use one decimal mark")
+        return text.where(~groups, text.str.replace(".", "", regex=False)), reasons
+    if not points.any():
+        for cell in text[groups].unique():
+            reasons[cell] = (f"{cell!r} could be {cell.replace('.', '')} (a thousands point) or a decimal; "
+                             f"write {cell.replace('.', '')} or {cell.replace('.', ',')}")
+    return text, reasons
+
+
+def _numbers(raw: pd.Series, decimal_comma: bool) -> tuple[pd.Series, pd.Series, dict[str, str]]:
+    """``(value, is_percent, reasons)``: plain numbers in one vectorised pass, the rest (``87.5%``, ``1 234``,
+    ``="42"`` …) through :func:`store.importers_values.number`; reasons are keyed by the cell as written."""
     text = raw.str.strip()
-    iso = text.str.extract(_ISO_DAY)[0]
-    dotted = text.str.extract(_DOTTED_DAY)
-    iso = iso.fillna(dotted[2] + "-" + dotted[1].str.zfill(2) + "-" + dotted[0].str.zfill(2))
-    return pd.to_datetime(iso, errors="coerce", format="%Y-%m-%d")
+    reasons: dict[str, str] = {}
+    if decimal_comma:
+        text, dots = _dot_marks(text)
+        reasons = {raw_cell: dots[cell] for raw_cell, cell in zip(raw, raw.str.strip(), strict=True) if cell in dots}
+        text = text.str.replace(r"^([+-]?\d+),(\d+)$", r"\1.\2", regex=True)
+    value = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, copy=True)
+    value[~np.isfinite(value)] = np.nan
+    if reasons:
+        value[raw.isin(list(reasons)).to_numpy()] = np.nan
+    percent = np.zeros(len(raw), dtype=bool)
+    todo = np.flatnonzero(np.isnan(value))
+    parsed: dict[str, tuple[float, bool]] = {}
+    for i in todo:
+        cell = raw.iat[int(i)]
+        if cell not in parsed and cell not in reasons:
+            try:
+                parsed[cell] = number(text.iat[int(i)], decimal_comma=decimal_comma)
+            except ValueError as exc:
+                reasons[cell] = str(exc).replace(repr(text.iat[int(i)]), repr(cell.strip()))
+        if cell in parsed:
+            value[i], percent[i] = parsed[cell]
+    return pd.Series(value, index=raw.index), pd.Series(percent, index=raw.index), reasons
 
 
 def import_kpis(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
-    frame, _ = read_csv(path, {"date": ("day",), "station": (), "kpi": ("kpi_code",), "value": ()})
-    frame, warnings = drop_blank_values(frame)
-    errors: list[tuple[int, str]] = []
-    with conn.cursor() as cur:
-        stations = ids_by_name(cur, "stations", "code", org_id)
-        kpis = ids_by_name(cur, "kpi_definitions", "code", org_id)
-    day = _days(frame["date"])
-    value = pd.to_numeric(frame["value"], errors="coerce")
+    catalog = Catalog.load(conn, org_id)
+    sheet = read_sheet(path, catalog)
+    errors = list(sheet.errors)
+    if errors:
+        raise ImportRejected("kpis", path, sorted(errors))
+    frame, warnings = drop_blank_values(sheet.rows)
+    warnings = sheet.warnings + warnings
+    stations, kpis = catalog.stations, catalog.kpis
+    day, length, bad_day = _periods(frame["date"].str.strip())
+    value, percent, bad_value = _numbers(frame["value"], sheet.decimal_comma)
     station = frame["station"].str.strip().str.upper()
-    kpi = frame["kpi"].str.strip().str.upper()
-    errors += csv_errors(
-        day.isna().to_numpy(), frame, lambda r: f"date {r['date']!r} is not a date; write YYYY-MM-DD (or DD.MM.YYYY)"
-    )
-    errors += csv_errors(
-        (value.isna() | ~np.isfinite(value.fillna(0))).to_numpy(), frame, lambda r: f"value {r['value']!r} is not a number"
-    )
+    kpi = frame["kpi"].map({c: catalog.kpi(c)[0] or c.strip().upper() for c in frame["kpi"].unique()})  # code/name/alias
+    errors += csv_errors(day.isna().to_numpy(), frame, lambda r: f"date {bad_day[r['date'].strip()]}")
+    errors += csv_errors(value.isna().to_numpy(), frame,
+                         lambda r: bad_value.get(r["value"], f"{r['value'].strip()!r} is not a number")
+                         .replace("'", "value '", 1))
+    lengths = length.dropna()
+    if lengths.nunique() > 1:
+        usual = lengths.mode().iloc[0]
+        errors += csv_errors((length.notna() & (length != usual)).to_numpy(), frame,
+                             lambda r: f"date {r['date'].strip()!r} is a {period(r['date'].strip())[1]}, but the file's "
+                                       f"other dates are {usual}s; one period length per file")
+    elif len(lengths) and lengths.iloc[0] != "day":
+        first = lengths.iloc[0]
+        warnings.append(f"dates are {first}s: each value is stored on the {first}'s first day"
+                        + (" (its Monday)" if first == "week" else ""))
+    not_pct = {k for k, unit in catalog.units.items() if unit and not same_unit(unit, "%")}
+    frame = frame.assign(code=kpi)
+    errors += csv_errors((percent & kpi.isin(not_pct)).to_numpy(), frame,
+                         lambda r: f"value {r['value'].strip()!r} is a percentage, but KPI {r['code']} "
+                                   f"is measured in {catalog.units[r['code']]!r}")
     errors += csv_errors(
         ~station.isin(list(stations)).to_numpy(),
         frame,
@@ -68,9 +137,12 @@ def import_kpis(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResu
     )
     dup = (out.duplicated(["kpi_id", "station_id", "day"], keep="first").to_numpy()
            & ~np.isnan(out["kpi_id"].to_numpy(dtype=float)) & day.notna().to_numpy())
-    errors += csv_errors(dup, frame, lambda r: f"duplicate point for {r['kpi']} at {r['station']} on {r['date']}")
+    errors += csv_errors(dup, frame, lambda r: f"duplicate point for {r['kpi'].strip()} at {r['station'].strip()} "
+                                               f"on {r['date'].strip()}")
     if errors:
         raise ImportRejected("kpis", path, sorted(errors))
+    if out.empty:
+        raise ImportRejected("kpis", path, [(1, "no values in the file")])
     out["kpi_id"] = out["kpi_id"].astype(int)
     out["station_id"] = out["station_id"].astype(int)
     with conn.transaction(), conn.cursor() as cur:

@@ -20,7 +20,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel
 
-from store.importers_files import MARKDOWN_SUFFIXES, ImportRejected, ImportResult, read_records
+from store.importers_files import MARKDOWN_SUFFIXES, ImportRejected, ImportResult, kind_fields, read_records
 from store.importers_incidents import unknown_fields_warning
 from store.importers_rows import (
     CommitRow,
@@ -65,7 +65,7 @@ def keeping_unknown_fields(kind: str, importer: Importer) -> Importer:
     def run(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
         if path.suffix.lower() in MARKDOWN_SUFFIXES:  # a Markdown runbook: no fields beyond its front matter
             return importer(conn, org_id, path)
-        records = read_records(path)
+        records = read_records(path, kind_fields(model))
         known_records: list[tuple[int, Any]] = []
         extras: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
         unknown: dict[str, list[int]] = {}

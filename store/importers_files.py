@@ -18,6 +18,7 @@ import psycopg
 from pydantic import ValidationError
 
 from store.importers_rows import Row
+from store.importers_values import excel_text, field_key
 from store.names import close_matches, did_you_mean
 
 MAX_ERRORS_SHOWN = 50
@@ -71,18 +72,52 @@ def read_text(path: Path) -> str:
     return text
 
 
-def read_records(path: Path) -> list[tuple[int, Any]]:
-    """Read JSON (array) or JSONL; return ``(line, object)`` pairs. Syntax errors raise ImportRejected."""
+def _envelope(text: str, path: Path, fields: Iterable[str]) -> int | None:
+    """Where the records start when the file is one JSON object wrapping them, as APIs export lists
+    (``{"tickets": [...], "count": 2}``, ``{"workflow_runs": [...]}``): the object names none of the kind's
+    ``fields`` and holds exactly one list of objects. None when the file is not such an envelope."""
+    try:
+        whole = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    if not isinstance(whole, dict):
+        return None
+    known = {field_key(f) for f in fields}
+    if any(field_key(k) in known for k in whole):
+        return None
+    lists = [k for k, v in whole.items() if isinstance(v, list) and all(isinstance(x, dict) for x in v)]
+    if len(lists) != 1:
+        many = f"several lists ({', '.join(map(str, lists))})" if lists else "no list of records"
+        raise ImportRejected("?", path, [(1, f"the file is one JSON object holding {many}; "
+                                             "give an array of records, or one record per line (JSONL)")])
+    m = re.search(r'"' + re.escape(json.dumps(lists[0])[1:-1]) + r'"\s*:\s*\[', text)
+    return m.end() if m else None
+
+
+def read_records(path: Path, fields: Iterable[str] = ()) -> list[tuple[int, Any]]:
+    """Read JSON (array), JSONL or a CSV export (``.csv``/``.tsv``: one record per row); return ``(line, object)``
+    pairs. With the kind's ``fields``, a JSON object wrapping the array (an API's list export) is read too.
+    Syntax errors raise ImportRejected."""
     if path.suffix.lower() in MARKDOWN_SUFFIXES:
         raise ImportRejected("?", path, [(1, "a Markdown file can only be imported as runbooks; "
                                              "this kind takes JSON (an array) or JSONL")])
+    if path.suffix.lower() in CSV_SUFFIXES:
+        return csv_records(path)
     text = read_text(path)
     stripped = text.lstrip()
     if not stripped:
         raise ImportRejected("?", path, [(1, "the file is empty")])
-    if stripped.startswith("["):
+    start = _envelope(text, path, fields) if fields and stripped.startswith("{") else None
+    if stripped.startswith("{") and start is None:  # one record, possibly pretty-printed over several lines
+        try:
+            whole = json.loads(text)
+        except (json.JSONDecodeError, RecursionError):
+            whole = None
+        if isinstance(whole, dict):
+            return [(text.count("\n", 0, text.index("{")) + 1, whole)]
+    if stripped.startswith("[") or start is not None:
         decoder = json.JSONDecoder()
-        pos = text.index("[") + 1
+        pos = start if start is not None else text.index("[") + 1
         out: list[tuple[int, Any]] = []
         while True:
             while pos < len(text) and text[pos] in " \t\r\n,":
@@ -113,6 +148,11 @@ def read_records(path: Path) -> list[tuple[int, Any]]:
     if errors:
         raise ImportRejected("?", path, errors)
     return out
+
+
+def kind_fields(model: type[Any]) -> list[str]:
+    """The names a record of ``model`` may use for its fields (its own and other tools' spellings)."""
+    return [*model.model_fields, *getattr(model, "FIELD_ALIASES", {})]
 
 
 def validate_rows(records: list[tuple[int, Any]], model: type[Row], errors: list[tuple[int, str]]) -> list[tuple[int, Any]]:
@@ -182,7 +222,7 @@ def read_rows(
     """The file's records validated as ``model``, and the problems found so far (bad rows, duplicate keys)."""
     errors: list[tuple[int, str]] = []
     markdown = allow_markdown and path.suffix.lower() in MARKDOWN_SUFFIXES
-    rows = validate_rows([markdown_record(path)] if markdown else read_records(path), model, errors)
+    rows = validate_rows([markdown_record(path)] if markdown else read_records(path, kind_fields(model)), model, errors)
     check_duplicates(rows, key, what, errors)
     return rows, errors
 
@@ -209,8 +249,9 @@ def decimal_comma(values: pd.Series) -> pd.Series:
     return values.str.strip().str.replace(r"^([+-]?\d+),(\d+)$", r"\1.\2", regex=True)
 
 
-def read_csv(path: Path, required: dict[str, tuple[str, ...]]) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Read a CSV, mapping accepted column aliases to canonical names."""
+def read_table(path: Path) -> tuple[pd.DataFrame, str]:
+    """A CSV as text cells (blank rows dropped; ``frame.index + 2`` is each row's line in the file) and its
+    separator."""
     text = read_text(path)
     hint = re.match(r"\ufeff?sep=([,;\t|])\r?\n", text)  # Excel's "sep=;" first line names the separator
     skip = 1 if hint else 0
@@ -226,24 +267,56 @@ def read_csv(path: Path, required: dict[str, tuple[str, ...]]) -> tuple[pd.DataF
     except pd.errors.EmptyDataError:
         raise ImportRejected("?", path, [(1, "the file is empty")]) from None
     frame.index += skip
-    frame = frame[(frame != "").any(axis=1)]
-    lower = {c.strip().lower(): c for c in frame.columns}
-    mapping: dict[str, str] = {}
-    missing = []
-    for canon, aliases in required.items():
-        found = next((lower[a] for a in (canon, *aliases) if a in lower), None)
-        if found is None:
-            missing.append(canon)
-        else:
-            mapping[canon] = found
+    frame = frame[(frame.apply(lambda c: c.str.strip()) != "").any(axis=1)]
+    frame.attrs["header_line"] = 1 + skip
+    return frame, sep
+
+
+def find_columns(frame: pd.DataFrame, wanted: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Canonical name → the file's column for each of ``wanted`` found (``Site Code`` is ``site_code``)."""
+    lower: dict[str, str] = {}
+    for c in frame.columns:
+        lower.setdefault(field_key(c), c)
+    found: dict[str, str] = {}
+    for canon, aliases in wanted.items():
+        column = next((lower[a] for a in (canon, *aliases) if a in lower), None)
+        if column is not None:
+            found[canon] = column
+    return found
+
+
+def read_csv(path: Path, required: dict[str, tuple[str, ...]]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Read a CSV, mapping accepted column aliases to canonical names."""
+    frame, sep = read_table(path)
+    mapping = find_columns(frame, required)
+    missing = [canon for canon in required if canon not in mapping]
     if missing:
-        raise ImportRejected(
-            "?", path, [(1 + skip, f"missing column(s) {', '.join(missing)}; header is {', '.join(frame.columns)}")]
-        )
+        raise ImportRejected("?", path, [(frame.attrs.get("header_line", 1),
+                                          f"missing column(s) {', '.join(missing)}; header is {', '.join(frame.columns)}")])
     frame = frame.rename(columns={v: k for k, v in mapping.items()})[list(required)]
     if "value" in frame and sep != ",":
         frame["value"] = decimal_comma(frame["value"])
     return frame, mapping
+
+
+CSV_SUFFIXES = (".csv", ".tsv")
+
+
+def csv_records(path: Path) -> list[tuple[int, Any]]:
+    """A CSV (or TSV) export as records, one per row: ``(line, {column: cell})`` with empty cells left out and
+    Excel's ``="0042"`` cells unwrapped, for the kinds that take JSON (incidents, KPI definitions, stations …)."""
+    frame, _ = read_table(path)
+    header_line = frame.attrs.get("header_line", 1)
+    if frame.empty:
+        raise ImportRejected("?", path, [(header_line, "the file has a header but no rows")])
+    blank = [c for c in frame.columns if str(c).startswith("Unnamed: ")]
+    if blank:
+        raise ImportRejected("?", path, [(header_line, "a column has no name in the header; name it or delete it")])
+    out: list[tuple[int, Any]] = []
+    for index, row in zip(frame.index, frame.itertuples(index=False, name=None), strict=True):
+        cells = {str(k).strip(): excel_text(str(v)) for k, v in zip(frame.columns, row, strict=True)}
+        out.append((int(index) + 2, {k: v for k, v in cells.items() if v != ""}))
+    return out
 
 
 def drop_blank_values(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:

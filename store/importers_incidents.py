@@ -76,7 +76,7 @@ def unknown_fields_warning(unknown: dict[str, list[int]]) -> str | None:
 def import_incidents(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
     with conn.cursor() as cur:
         services = ids_by_name(cur, "services", "name", org_id)
-    rows, errors, unknown = validate_records(read_records(path), services)
+    rows, errors, unknown = validate_records(read_records(path, [*IncidentRecord.model_fields, *ALIASES]), services)
     check_duplicates([(line, r) for line, r, _ in rows], lambda r: r.external_id, "incident", errors)
     reject_if(errors, "incidents", path)
     if not rows:

@@ -6,12 +6,25 @@ The API's webhook and ticket bodies extend these models, so a row is valid in th
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from store import importers_fields as aliases
+from store.importers_fields import is_text, is_text_list, is_time, split_known
+from store.importers_values import (
+    DEPLOYMENT_STATUS_WORDS,
+    DEPLOYMENT_UNSAID,
+    epoch_guard,
+    field_key,
+    goal,
+    higher_is_better,
+    html_to_text,
+    name_of,
+)
 from store.models import (
     Aggregation,
     ChangeType,
@@ -47,11 +60,16 @@ class Row(BaseModel):
     # numbers where text is expected (`"external_id": 48211`, `"version": 9.1`) are taken as their text
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True)
 
+    FIELD_ALIASES: ClassVar[dict[str, str]] = {}  # other tools' names for the fields (store.importers_fields)
+    PREFERRED_ALIASES: ClassVar[frozenset[str]] = frozenset()
+    JSON_TEXT_FIELDS: ClassVar[frozenset[str]] = frozenset()  # objects here are kept as their JSON text
+
     @model_validator(mode="before")
     @classmethod
     def _storable(cls, data: Any) -> Any:
-        """Text Postgres cannot store (NUL characters, lone surrogates) and absurdly deep nesting are rejected
-        here, with the field's name, instead of failing at write time."""
+        """Fields under other tools' names are renamed, exports' shapes read (:meth:`_shape`); text Postgres cannot
+        store (NUL characters, lone surrogates) and absurdly deep nesting are rejected here, with the field's
+        name, instead of failing at write time."""
         if isinstance(data, dict):
             for name, value in data.items():
                 for text in _strings(value, 1):
@@ -61,7 +79,44 @@ class Row(BaseModel):
                         text.encode("utf-8")
                     except UnicodeEncodeError:
                         raise ValueError(f"{name}: contains an invalid character (a lone surrogate)") from None
+            known, extra = split_known(data, cls.model_fields, cls.FIELD_ALIASES, cls.PREFERRED_ALIASES)
+            # a field's other spellings that lost to a preferred one (``status`` beside ``conclusion``, ``created_at``
+            # beside ``run_started_at``) are not unknown fields; the rest stay, for ``extra="forbid"`` to name
+            unknown = {k: v for k, v in extra.items()
+                       if field_key(k) not in cls.model_fields and field_key(k) not in cls.FIELD_ALIASES}
+            data = {**cls._prepare(cls._shape(known)), **unknown}
         return data
+
+    @classmethod
+    def _shape(cls, known: dict[str, Any]) -> dict[str, Any]:
+        """``null`` is the same as leaving a field out; an object where a name is expected is read through its
+        name (``"service": {"name": "payments"}``); a list written as one text cell (``"a, b; c"``) is split."""
+        out: dict[str, Any] = {}
+        for name, value in known.items():
+            field = cls.model_fields[name]
+            if value is None and not field.is_required() and field.default is not None:
+                continue
+            if is_time(field.annotation):
+                try:
+                    value = epoch_guard(value)
+                except ValueError as exc:
+                    raise ValueError(f"{name}: {exc}") from None
+            elif isinstance(value, dict | list) and name in cls.JSON_TEXT_FIELDS:
+                value = json.dumps(value, sort_keys=True, ensure_ascii=False)
+            elif isinstance(value, dict) and is_text(field.annotation):
+                value = name_of(value, name)
+            elif is_text_list(field.annotation):
+                if isinstance(value, str):
+                    value = [part.strip() for part in re.split(r"[,;|]", value) if part.strip()]
+                elif isinstance(value, list):
+                    value = [name_of(v, name) if isinstance(v, dict) else v for v in value]
+            out[name] = value
+        return out
+
+    @classmethod
+    def _prepare(cls, known: dict[str, Any]) -> dict[str, Any]:
+        """Per-kind readings across fields (a KPI's goal saying its direction …); the default changes nothing."""
+        return known
 
 
 def in_utc_range(v: dt.datetime) -> dt.datetime:
@@ -98,6 +153,7 @@ def _code(v: Any, rule: re.Pattern[str], what: str) -> Any:
 
 
 class StationRow(Row):
+    FIELD_ALIASES = aliases.STATION
     code: Annotated[str, Field(min_length=2, max_length=8)]
     name: Str
     region: Annotated[str, Field(min_length=1, max_length=32)]
@@ -110,6 +166,7 @@ class StationRow(Row):
 
 
 class KpiDefinitionRow(Row):
+    FIELD_ALIASES = aliases.KPI_DEFINITION
     code: Annotated[str, Field(min_length=2, max_length=64)]
     name: Str
     description: str | None = None
@@ -128,8 +185,42 @@ class KpiDefinitionRow(Row):
     def _code(cls, v: Any) -> Any:
         return _code(v, _KPI_CODE, "code: use a letter, then letters, digits or '_' (e.g. CALL_DROP_PCT)")
 
+    @field_validator("higher_is_better", mode="before")
+    @classmethod
+    def _direction(cls, v: Any) -> Any:
+        """``higher is better``, ``down is good``, ``↑``, ``yes`` … (see importers_values.higher_is_better)."""
+        return higher_is_better(v) if isinstance(v, str | int) else v
+
+    @field_validator("upper_limit", "lower_limit", mode="before")
+    @classmethod
+    def _limit(cls, v: Any) -> Any:
+        return goal(v)[0] if isinstance(v, str) and v.strip() else v
+
+    @classmethod
+    def _prepare(cls, known: dict[str, Any]) -> dict[str, Any]:
+        """A goal written as ``≥ 95%`` is 95 and says higher is better (``≤ 2`` lower); a percent goal without a
+        unit gives the KPI the unit ``%``. A goal contradicting ``higher_is_better`` is rejected."""
+        raw = known.get("goal")
+        if not isinstance(raw, str):
+            return known
+        if not raw.strip():
+            return {k: v for k, v in known.items() if k != "goal"}
+        value, direction, percent = goal(raw)
+        known = {**known, "goal": value}
+        if direction is not None:
+            said = known.get("higher_is_better")
+            if said is None:
+                known["higher_is_better"] = direction
+            elif higher_is_better(said) != direction:
+                raise ValueError(f"goal {raw.strip()!r} means {'higher' if direction else 'lower'} is better, but "
+                                 f"higher_is_better is {said!r}; make them agree")
+        if percent and not known.get("unit"):
+            known["unit"] = "%"
+        return known
+
 
 class ServiceRow(Row):
+    FIELD_ALIASES = aliases.SERVICE
     name: Annotated[str, Field(min_length=1, max_length=100)]
     team: Annotated[str, Field(max_length=100)] | None = None
     tier: Annotated[int, Field(ge=1, le=3)] = 2
@@ -145,6 +236,8 @@ class ServiceRow(Row):
 
 
 class DeploymentRow(Row):
+    FIELD_ALIASES = aliases.DEPLOYMENT
+    PREFERRED_ALIASES = aliases.PREFERRED["deployment"]
     external_id: Annotated[str, Field(min_length=1, max_length=100)]
     service: str
     version: Annotated[str, Field(min_length=1, max_length=100)]
@@ -161,8 +254,29 @@ class DeploymentRow(Row):
 
     _tz = field_validator("started_at", "finished_at")(_aware)
 
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status_words(cls, v: Any) -> Any:
+        """Deploy tools' words (``success``, ``Healthy``, ``failure``, ``Running``, ``rolled back`` …); words that do
+        not say what happened (``completed``, ``cancelled``) are rejected with what to write instead."""
+        if not isinstance(v, str):
+            return v
+        raw = " ".join(v.strip().lower().replace("_", " ").replace("-", " ").split())
+        if raw in DEPLOYMENT_UNSAID:
+            raise ValueError(f"{v!r} {DEPLOYMENT_UNSAID[raw]}")
+        return DEPLOYMENT_STATUS_WORDS.get(raw, raw)
+
+    @classmethod
+    def _prepare(cls, known: dict[str, Any]) -> dict[str, Any]:
+        """A deployment without a version (a CI run) is named by the commit it deployed, when given."""
+        if not known.get("version") and known.get("commit_to_sha"):
+            return {**known, "version": known["commit_to_sha"]}
+        return known
+
 
 class ConfigChangeRow(Row):
+    FIELD_ALIASES = aliases.CONFIG_CHANGE
+    JSON_TEXT_FIELDS = frozenset({"old_value", "new_value"})
     external_id: Annotated[str, Field(min_length=1, max_length=100)]
     service: str
     key: Annotated[str, Field(min_length=1, max_length=200)]
@@ -192,6 +306,7 @@ class CommitFileRow(Row):
 
 
 class CommitRow(Row):
+    FIELD_ALIASES = aliases.COMMIT
     sha: Annotated[str, Field(pattern=r"^[0-9a-f]{7,64}$")]
     service: str
     message: str
@@ -222,6 +337,7 @@ TICKET_STATUS_WORDS = {
 
 
 class TicketRow(Row):
+    FIELD_ALIASES = aliases.TICKET
     external_id: Annotated[str, Field(min_length=1, max_length=64)]
     subject: Annotated[str, Field(min_length=1, max_length=500)]
     content: str
@@ -241,6 +357,13 @@ class TicketRow(Row):
 
     _tz = field_validator("created_at", "first_response_at", "resolved_at", "closed_at", "updated_at")(_aware)
 
+    @field_validator("subject", "content", "resolution", mode="before")
+    @classmethod
+    def _plain_text(cls, v: Any) -> Any:
+        """Helpdesk HTML bodies are stored as inert plain text: scripts and styles dropped with their content,
+        tags removed, links kept as ``text (url)``."""
+        return html_to_text(v) if isinstance(v, str) else v
+
     @field_validator("priority", mode="before")
     @classmethod
     def _priority_words(cls, v: Any) -> Any:
@@ -258,6 +381,7 @@ class TicketRow(Row):
 
 
 class RunbookRow(Row):
+    FIELD_ALIASES = aliases.RUNBOOK
     external_id: Annotated[str, Field(min_length=1, max_length=100)]
     title: Annotated[str, Field(min_length=1, max_length=300)]
     body: Annotated[str, Field(min_length=1)]

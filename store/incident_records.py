@@ -14,6 +14,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from store.importers_fields import split_known
+from store.importers_values import epoch_guard, html_to_text
 from store.models import INCIDENT_SEVERITIES, INCIDENT_STATUSES
 
 _SEVERITY_WORDS = {
@@ -115,6 +117,13 @@ class IncidentFields(BaseModel):
     summary: Annotated[str, Field(max_length=20_000)] | None = None
 
     _tz = field_validator("started_at", "detected_at", "resolved_at")(_aware)
+    _epoch = field_validator("started_at", "detected_at", "resolved_at", mode="before")(epoch_guard)
+
+    @field_validator("title", "summary", mode="before")
+    @classmethod
+    def _plain_text(cls, v: object) -> object:
+        """HTML bodies from paging tools are stored as inert plain text (scripts dropped, links as ``text (url)``)."""
+        return html_to_text(v) if isinstance(v, str) else v
 
     @field_validator("severity", mode="before")
     @classmethod
@@ -142,6 +151,16 @@ class IncidentRecord(IncidentFields):
     severity: str = "sev3"
     status: str = "open"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _title_from_summary(cls, data: Any) -> Any:
+        """Paging tools' CSV exports carry the incident's text as ``description`` only: its first line titles it."""
+        if isinstance(data, dict) and not data.get("title") and isinstance(data.get("summary"), str):
+            first = html_to_text(data["summary"]).strip().split("\n", 1)[0].strip()
+            if first:
+                data = {**data, "title": first[:300]}
+        return data
+
     @model_validator(mode="after")
     def _order(self) -> IncidentRecord:
         check_order(self.started_at, self.detected_at, self.resolved_at)
@@ -157,12 +176,13 @@ def check_order(started: dt.datetime | None, detected: dt.datetime | None, resol
 
 # Common spellings of the known fields in other tools' exports.
 ALIASES = {
-    "id": "external_id", "incident_id": "external_id", "number": "external_id", "key": "external_id",
+    "id": "external_id", "incident_id": "external_id", "incident_number": "external_id", "number": "external_id", "key": "external_id",
     "name": "title", "subject": "title", "summary_title": "title",
     "service_name": "service", "component": "service", "impacted_service": "service",
     "priority": "severity", "sev": "severity", "level": "severity",
     "state": "status",
-    "created_at": "started_at", "start": "started_at", "start_time": "started_at", "began_at": "started_at",
+    "created_at": "started_at", "created_on": "started_at", "triggered_at": "started_at", "opened_at": "started_at",
+    "resolved_on": "resolved_at", "start": "started_at", "start_time": "started_at", "began_at": "started_at",
     "acknowledged_at": "detected_at", "detected": "detected_at",
     "end": "resolved_at", "ended_at": "resolved_at", "end_time": "resolved_at", "closed_at": "resolved_at",
     "description": "summary", "details": "summary",
@@ -171,26 +191,11 @@ ALIASES = {
 
 def split_fields(obj: dict[str, Any], model: type[BaseModel], aliases: dict[str, str] | None = None,
                  ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``(known, extra)``: the fields ``model`` knows (aliases mapped when the canonical name is absent) and the rest.
+    """``(known, extra)``: the fields ``model`` knows — by name in any spelling (``startedAt``), else by one of
+    ``aliases`` (default: the model's ``FIELD_ALIASES``) — and the rest.
 
     The generic "unknown fields are kept as metadata with a warning" step of an import: validate ``known``,
     store ``extra`` as the row's metadata, and tell the user which field names were kept that way.
     """
-    names = set(model.model_fields)
-    known: dict[str, Any] = {}
-    rest: list[tuple[str, Any]] = []
-    for key, value in obj.items():  # exact names first, so an alias never hides the real field
-        k = str(key).strip()
-        canon = k if k in names else k.lower().replace(" ", "_").replace("-", "_")
-        if canon in names and canon not in known:
-            known[canon] = value
-        else:
-            rest.append((k, value))
-    extra: dict[str, Any] = {}
-    for k, value in rest:
-        alias = (aliases or {}).get(k.lower().replace(" ", "_").replace("-", "_"))
-        if alias is not None and alias in names and alias not in known:
-            known[alias] = value
-        else:
-            extra[k] = value
-    return known, extra
+    return split_known(obj, model.model_fields, aliases if aliases is not None else getattr(model, "FIELD_ALIASES", {}),
+                       getattr(model, "PREFERRED_ALIASES", frozenset()))

@@ -1,0 +1,120 @@
+"""Field names as other tools spell them, per import kind, and the split of a record into known fields and the rest.
+
+A field is found under its own name in any spelling (``started_at``, ``startedAt``, ``Started At``), then under
+the first of its aliases below that the record has (``app`` → ``service`` for a deployment; a GitHub Actions run's
+``run_started_at`` before its ``created_at``). An alias in ``PREFERRED`` wins over the field's
+own name (a GitHub Actions run's ``conclusion: failure`` says more than its ``status: completed``); the field it
+displaced is kept with the other unknown fields. Only names with one meaning in the tools that use them are
+listed; anything else is kept as metadata (files) or rejected as an unknown field (the API). This module imports
+no project code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import types
+from collections.abc import Iterable
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from store.importers_values import field_key
+
+
+def _aliases(**by_field: str) -> dict[str, str]:
+    """``field="alias1 alias2"`` → ``{alias: field}``."""
+    return {alias: name for name, spaced in by_field.items() for alias in spaced.split()}
+
+
+STATION = _aliases(code="site site_code station_code station_id site_id", name="site_name station_name label",
+                   region="region_code area zone")
+KPI_DEFINITION = _aliases(
+    code="kpi kpi_code kpi_id metric_code", name="kpi_name label title display_name",
+    higher_is_better="direction better good_direction higher_better is_higher_better good_when",
+    goal="target objective goal_value", unit="units uom", decimals="precision decimal_places",
+    description="definition", aggregation="agg rollup",
+)
+SERVICE = _aliases(name="service service_name", team="owner owning_team squad",
+                   depends_on="dependencies depends deps")
+DEPLOYMENT = _aliases(
+    external_id="id deployment_id deploy_id run_id uid",
+    service="app application app_name application_name service_name component repository repo project",
+    version="revision release tag image_tag target_revision",
+    status="conclusion state phase result",
+    started_at="run_started_at deploy_started_at started start_time start deployed_at triggered_at created_at",
+    finished_at="completed_at ended_at end_time finished end",
+    deployed_by="actor triggered_by user author initiator creator deployer sender",
+    environment="env stage environment_name",
+    commit_to_sha="head_sha sha commit_sha commit git_sha",
+    commit_from_sha="base_sha previous_sha from_sha",
+    is_rollback="rollback",
+)
+CONFIG_CHANGE = _aliases(
+    external_id="id change_id event_id", service="app application service_name component",
+    key="setting parameter param config_key", old_value="old previous previous_value before from_value",
+    new_value="new value after to_value current_value", changed_at="timestamp created_at updated_at time at",
+    changed_by="actor user author by modified_by", description="comment reason message note",
+)
+COMMIT = _aliases(sha="id hash commit commit_sha", committed_at="timestamp date authored_at created_at",
+                  merged_at="merged", pr_number="pr pull_request pull_request_number")
+TICKET = _aliases(
+    external_id="id ticket_id number key", subject="title summary",
+    content="description body html_body text comment message",
+    customer="organization organisation company account customer_name",
+    created_at="created opened_at", updated_at="updated", resolved_at="solved_at solved", closed_at="closed",
+    first_response_at="first_reply_at first_responded_at",
+)
+RUNBOOK = _aliases(external_id="id slug", title="name", body="content text markdown")
+
+PREFERRED: dict[str, frozenset[str]] = {"deployment": frozenset({"conclusion"})}
+
+
+def split_known(obj: dict[str, Any], names: Iterable[str], aliases: dict[str, str] | None = None,
+                preferred: frozenset[str] = frozenset()) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(known, extra)``: the values of the fields in ``names`` (found by name in any spelling, then by alias)
+    and everything else under its original name."""
+    names = set(names)
+    aliases = aliases or {}
+    known: dict[str, Any] = {}
+    taken: set[str] = set()
+    keyed = [(str(k).strip(), field_key(k), v) for k, v in obj.items()]
+    for raw, key, value in keyed:  # preferred aliases first: they win over the field's own name
+        target = aliases.get(key)
+        if key in preferred and target in names and target not in known:
+            known[target] = value
+            taken.add(raw)
+    for raw, _key, value in keyed:  # then the exact name, then the name in another spelling
+        if raw in names and raw not in known and raw not in taken:
+            known[raw] = value
+            taken.add(raw)
+    for raw, key, value in keyed:
+        if raw not in taken and key in names and key not in known:
+            known[key] = value
+            taken.add(raw)
+    untaken = {key: (raw, value) for raw, key, value in reversed(keyed) if raw not in taken}
+    for alias, target in aliases.items():  # an alias listed earlier wins (run_started_at over created_at)
+        if alias in untaken and target in names and target not in known:
+            raw, value = untaken.pop(alias)
+            known[target] = value
+            taken.add(raw)
+    extra = {raw: value for raw, _, value in keyed if raw not in taken}
+    return known, extra
+
+
+# --- what a row model's field holds (its annotation) -----------------------------------------------------------
+
+def is_text(annotation: Any) -> bool:
+    if annotation is str:
+        return True
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return is_text(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return any(is_text(a) for a in get_args(annotation) if a is not type(None))
+    return False
+
+
+def is_time(annotation: Any) -> bool:
+    return annotation is dt.datetime or dt.datetime in get_args(annotation)
+
+
+def is_text_list(annotation: Any) -> bool:
+    return get_origin(annotation) is list and is_text(get_args(annotation)[0])

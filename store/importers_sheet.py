@@ -1,0 +1,188 @@
+"""KPI values as a spreadsheet exports them, turned into ``(line, date, station, kpi, value)`` rows.
+
+Long files have ``date, station, kpi, value`` columns. Wide files have a ``date`` column, then either a
+``station`` column and one column per KPI, or a ``kpi`` column and one column per station — or ``station`` and
+``kpi`` columns and one column per period (``Jan 2026``, ``2026-W05`` …); a KPI column is found by its code, name
+or an alias, with an optional unit after it (``Availability (%)``). A units row under
+the header (its date cell empty or ``unit``) and totals rows (``Total``, ``Average`` … in the date, station or
+KPI cell) are skipped with a warning; a unit that disagrees with the KPI's definition rejects the file. Columns
+that are neither known nor hold numbers (notes) are ignored with a warning; a numeric column that names nothing
+known is rejected with the closest names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import psycopg
+
+from store.importers_files import find_columns, read_table
+from store.importers_values import is_total, number, period, same_unit
+from store.names import close_matches, did_you_mean
+
+ID_COLUMNS = {
+    "date": ("day", "period", "month", "week", "datum", "fecha"),
+    "station": ("site", "station_code", "site_code", "location"),
+    "kpi": ("kpi_code", "indicator", "measure"),
+    "value": ("val", "amount"),
+}
+UNIT_LABELS = {"", "unit", "units", "uom", "einheit", "unité", "unidad"}
+_HEADER_UNIT = re.compile(r"^(.*?)\s*[(\[]\s*([^)\]]*)\s*[)\]]\s*$")
+
+
+@dataclass
+class Catalog:
+    """The organisation's stations and KPIs, as a file may name them."""
+
+    stations: dict[str, int]
+    kpis: dict[str, int]
+    units: dict[str, str]
+    kpi_names: dict[str, str]  # code, name or alias, case-folded → code
+
+    @classmethod
+    def load(cls, conn: psycopg.Connection, org_id: int) -> Catalog:
+        stations = {code: i for i, code in conn.execute("SELECT id, code FROM stations WHERE org_id = %s", (org_id,))}
+        kpis: dict[str, int] = {}
+        units: dict[str, str] = {}
+        names: dict[str, str] = {}
+        for i, code, name, aliases, unit in conn.execute(
+                "SELECT id, code, name, aliases, unit FROM kpi_definitions WHERE org_id = %s ORDER BY code", (org_id,)):
+            kpis[code], units[code] = i, unit or ""
+            for label in (name, *(aliases or [])):
+                names.setdefault(" ".join(str(label).casefold().split()), code)
+        for code in kpis:  # codes win over another KPI's name or alias
+            names[code.casefold()] = code
+        return cls(stations, kpis, units, names)
+
+    def kpi(self, header: str) -> tuple[str | None, str]:
+        """``(code, unit written in the header)`` for a column header such as ``Availability (%)``."""
+        label, unit = header.strip(), ""
+        m = _HEADER_UNIT.match(label)
+        for text, u in ((label, ""), *(((m.group(1), m.group(2)),) if m else ())):
+            code = self.kpi_names.get(" ".join(text.casefold().split()))
+            if code:
+                return code, u
+        return None, unit
+
+    def station(self, header: str) -> str | None:
+        code = header.strip().upper()
+        return code if code in self.stations else None
+
+
+@dataclass
+class Sheet:
+    rows: pd.DataFrame  # index = line - 2; columns date, station, kpi, value (text)
+    decimal_comma: bool
+    warnings: list[str]
+    errors: list[tuple[int, str]]
+
+
+def _numeric(cells: pd.Series, decimal_comma: bool) -> pd.Series:
+    def ok(cell: str) -> bool:
+        try:
+            number(cell, decimal_comma=decimal_comma)
+            return True
+        except ValueError:
+            return False
+    return cells.map(ok)
+
+
+def _lines(index: pd.Index) -> str:
+    lines = [int(i) + 2 for i in index]
+    return ", ".join(map(str, lines[:5])) + (" …" if len(lines) > 5 else "")
+
+
+def read_sheet(path: Path, catalog: Catalog) -> Sheet:
+    frame, sep = read_table(path)
+    header = frame.attrs.get("header_line", 1)
+    frame.columns = [str(c) for c in frame.columns]
+    comma = sep != ","
+    cols = find_columns(frame, ID_COLUMNS)
+    warnings: list[str] = []
+    errors: list[tuple[int, str]] = []
+    long = "kpi" in cols and "value" in cols
+    by_period = "date" not in cols and "station" in cols and "kpi" in cols and "value" not in cols
+    if "date" not in cols and not by_period:
+        return Sheet(frame.iloc[0:0], comma, [], [(header, f"missing column date (or day, period, month, week), or "
+                                                           "station and kpi columns with one column per period; "
+                                                           f"header is {', '.join(frame.columns)}")])
+    ids = [cols[c] for c in ("date", "station", "kpi") if c in cols]
+    others = [c for c in frame.columns if c not in cols.values()]
+    # a units row: the first row, date cell empty or "unit", no number where values are
+    units: dict[str, str] = {}
+    if len(frame) and "date" in cols:
+        first = frame.iloc[0]
+        value_cols = [cols["value"]] if long else others
+        if (first[cols["date"]].strip().lower() in UNIT_LABELS and value_cols
+                and not _numeric(first[value_cols], comma).any()):
+            units = {c: first[c].strip() for c in value_cols}
+            warnings.append(f"line {int(frame.index[0]) + 2}: units row skipped")
+            frame = frame.iloc[1:]
+    total = frame[ids].apply(lambda c: c.map({v: is_total(v) for v in c.unique()})).any(axis=1)
+    if total.any():
+        warnings.append(f"{int(total.sum())} totals row(s) skipped (line(s) {_lines(frame.index[total])})")
+        frame = frame[~total]
+    if long:
+        out = frame.rename(columns={cols[c]: c for c in ("date", "station", "kpi", "value") if c in cols})
+        if "station" not in out:
+            errors.append((header, f"missing column station; header is {', '.join(frame.columns)}"))
+            return Sheet(frame.iloc[0:0], comma, warnings, errors)
+        return Sheet(out[["date", "station", "kpi", "value"]], comma, warnings, errors)
+    if not by_period and ("station" in cols) == ("kpi" in cols):
+        reason = ("has both a station and a kpi column but no value column" if "station" in cols else
+                  "has no station or kpi column: give date, station, kpi, value columns, or date and station "
+                  "with one column per KPI, or date and kpi with one column per station")
+        return Sheet(frame.iloc[0:0], comma, warnings, [(header, f"the file {reason}")])
+    axis = "period" if by_period else "KPI" if "station" in cols else "station"
+    parts = []
+    for column in others:
+        if is_total(column):
+            warnings.append(f"column {column.strip()!r} skipped (a total, not a {axis})")
+            continue
+        code, unit, reason = _column(column, axis, catalog)
+        unit = units.get(column, "") or unit
+        if code is None:
+            cells = frame[column][frame[column].str.strip() != ""]
+            if cells.empty or not _numeric(cells, comma).any():
+                warnings.append(f"column {column.strip()!r} ignored (no numbers; not a {axis})")
+            else:
+                errors.append((header, reason))
+            continue
+        if axis == "KPI" and unit and catalog.units.get(code) and not same_unit(unit, catalog.units[code]):
+            errors.append((header, f"column {column.strip()!r} is in {unit!r} but KPI {code} is defined in "
+                                   f"{catalog.units[code]!r}; convert the values or fix the definition"))
+        part = pd.DataFrame({"value": frame[column]}, index=frame.index)
+        part["date"] = column.strip() if axis == "period" else frame[cols["date"]]
+        part["station"] = code if axis == "station" else frame[cols["station"]]
+        part["kpi"] = code if axis == "KPI" else frame[cols["kpi"]]
+        parts.append(part)
+    if not parts and not errors:
+        errors.append((header, f"no column names a {'known ' if axis != 'period' else ''}{axis}; "
+                               f"header is {', '.join(frame.columns)}"))
+    if errors or not parts:
+        return Sheet(frame.iloc[0:0], comma, warnings, errors)
+    rows = pd.concat(parts)
+    blank = rows["value"].str.strip() == ""
+    rows = rows[~blank]  # an empty cell of a wide sheet: no value that period
+    return Sheet(rows[["date", "station", "kpi", "value"]], comma, warnings, errors)
+
+
+def _column(column: str, axis: str, catalog: Catalog) -> tuple[str | None, str, str]:
+    """``(KPI code, station code or period text; the unit in the header; why not)`` for a value column."""
+    if axis == "period":
+        try:
+            period(column)
+            return column.strip(), "", ""
+        except ValueError as exc:
+            return None, "", f"column {exc}"
+    if axis == "KPI":
+        code, unit = catalog.kpi(column)
+        known, hint = list(catalog.kpi_names), "import kpi-definitions first"
+    else:
+        code, unit = catalog.station(column), ""
+        known, hint = list(catalog.stations), "import stations first"
+    return code, unit, (f"column {column.strip()!r} is not a known {axis}{did_you_mean(close_matches(column, known))}; "
+                        f"{hint}, or remove the column")
