@@ -10,7 +10,7 @@ from agents.deps import RunDeps
 from agents.plan import Operation, QueryPlan, plan_of
 from agents.specialists import change_questions as cq
 from agents.specialists.common import first, step, update
-from agents.specialists.metric_source import metrics_around, onset_from_prometheus
+from agents.specialists.metric_source import metrics_around, onset_from_prometheus, paged_later
 from agents.state import GraphState, ThreadContext
 from tools.changes import correlate_changes, metric_onset
 
@@ -124,6 +124,10 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         got = await s.tool("correlate_changes", correlate_changes, **kwargs)
         if got is None:
             return update(state, s, ctx)
+        if (kwargs.get("incident") and not kwargs.get("onset") and not got[0].plausible and got[0].services
+                and (later := await paged_later(s, kwargs["incident"], got[0]))):
+            s.say(later[2], later[1])
+            got = later[0]
         corr, records = got
         metrics = await metrics_around(s, corr.services[0], corr.onset, deps.tools.now) if corr.services else []
         ranking = first(records, "hypotheses")

@@ -53,6 +53,18 @@ def _asked_point(signals: list[Any], plan: QueryPlan | None) -> Any | None:
     return inside[-1] if inside else None
 
 
+def _recent_burst(signals: list[Any], latest: dt.date | None) -> list[Any]:
+    """Days beyond the limits in the last 14 days that form one short burst (at most 4 days, within a week) —
+    not a drift or a level that stays out (then the last point is out too, or the points are many)."""
+    if latest is None:
+        return []
+    out = sorted({x.date: x for x in signals if x.rule == "beyond_limits" and x.state in ("warning", "critical")
+                  and (latest - x.date).days <= 14}.values(), key=lambda x: x.date)
+    if not out or len(out) > 4 or (out[-1].date - out[0].date).days > 6 or out[-1].date == latest:
+        return []
+    return out
+
+
 async def _scope_signals(s: StepScope, ctx: ThreadContext, level: str) -> None:
     """The KPIs of one scope's own series (a station, or a region's aggregate) in warning or critical."""
     got = await s.tool("active_signals", active_signals, station=ctx.get("station"), region=ctx.get("region"),
@@ -184,6 +196,12 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                   f"the natural process limits ({point.rule}, {point.state}). Explaining from that day.",
                   ev_signals or ev_series)
             ctx["onset"] = point.date.isoformat()
+        elif explaining and series.shift is None and (burst := _recent_burst(series.signals, sm.latest_date)):
+            # "why so many cold-chain breaches?": a few days beyond the limits lately, over now, are what to explain
+            s.say(f"There is no stage change: {len(burst)} day(s) beyond the limits from {burst[0].date} to "
+                  f"{burst[-1].date} ({', '.join(f(x.value) for x in burst)}), a burst. Explaining from {burst[0].date}.",
+                  ev_signals or ev_series)
+            ctx["onset"] = burst[0].date.isoformat()
         elif explaining and series.shift is None:
             await q.shift_at_any_distance(s, plan, ctx, k.code, level, code, end)
         if series.chart is not None:

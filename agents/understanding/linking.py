@@ -119,8 +119,20 @@ def link(question: str, cat: Catalog) -> Links:
     squashed = cat.ids_squashed
     services_low = {s.lower(): s for s in cat.services}
     places_low = {fold(c).lower() for c in (*cat.stations, *cat.regions)}  # "ŁDZ-01" typed as "LDZ-01"
+    numbered = cat.station_numbers
+    for i in range(len(raws) - 1):  # an id or a site code typed with a space: "pd 88207", "DS 417"
+        (a, at_a), (b, at_b) = raws[i], raws[i + 1]
+        if not (a.isalpha() and re.fullmatch(r"\d+[a-z]?", b, re.I) and question[at_a + len(a):at_b].isspace()):
+            continue
+        site = numbered.get(a.lower() + re.sub(r"^0+(?=\d)", "", b.lower()))
+        hit = ("station", site) if site else squashed.get(a.lower() + b.lower())
+        if hit and i not in used_raw:
+            out.add(*hit)
+            used_raw.update((i, i + 1))
     for i, (r, _) in enumerate(raws):
         low = r.lower()
+        if i in used_raw:
+            continue
         if re.sub(r"'s$", "", low) in services_low:  # a service named like an id ("svc-01") is that service
             continue
         if low in places_low:  # a site coded like an id is that site (linked with the places below)
@@ -129,6 +141,11 @@ def link(question: str, cat: Catalog) -> Links:
         hit = hit or (squashed.get(re.sub(r"[-_]", "", low)) if any(ch.isdigit() for ch in low) else None)
         if hit:
             out.add(hit[0], hit[1])
+            used_raw.add(i)
+            continue
+        parts = re.findall(r"[a-z]+|\d+", low)
+        if site := numbered.get("".join(str(int(p)) if p.isdigit() else p for p in parts)) if any(ch.isdigit() for ch in low) else None:
+            out.add("station", site)  # "ds-417", "ds417", "DS_417": the site coded DS_0417
             used_raw.add(i)
             continue
         if len(low) >= 7 and re.fullmatch(r"[0-9a-f]+", low) and any(ch.isdigit() for ch in low):
@@ -225,7 +242,8 @@ def link(question: str, cat: Catalog) -> Links:
     for n in (3, 2, 1):
         for j in range(len(toks) - n + 1):
             span = toks[j:j + n]
-            if any(t.used for t in span) or any(t.norm in STOP or t.raw.lower() in STOP for t in (span[0], span[-1])):
+            stop_end = span[-1].norm in STOP or span[-1].raw.lower() in STOP
+            if any(t.used for t in span) or span[0].norm in STOP or span[0].raw.lower() in STOP or (stop_end and n == 1):
                 continue
             if any(t.raw.isdigit() for t in span):
                 continue
@@ -233,6 +251,8 @@ def link(question: str, cat: Catalog) -> Links:
             if sum(len(t.raw) for t in span) < 5 or p in phrases:  # exact phrases were decided above
                 continue
             got = process.extractOne(p, cat.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+            if got and stop_end and got[0].split()[-1] != span[-1].norm:
+                continue  # a common last word ("rate") counts only as the name's own last word ("fil rate")
             if got and _take(out, p, phrases[got[0]], n, fuzzy=True):
                 for t in span:
                     t.used = True

@@ -59,6 +59,8 @@ _ORG_CHANGED = (r"\b(?:what|anything|something)\s+(?:has\s+|got\s+|was\s+|were\s
                 r"\b(?:any|which|what|all(?:\s+the)?|list(?:\s+the)?)\s+changes\b")
 
 
+# "<service> alloc failures jumped": a service's metric moved (explained from its onset), not a list of incidents
+_MOVED = re.compile(r"\b(jump\w*|spik\w*|surg\w*|r[io]se|rising|went\s+up|increas\w*|climb\w*|doubl\w*|tripl\w*)\b", _I)
 _NOW = re.compile(r"\b(?:right\s+now|currently|at\s+the\s+moment|at\s+present|presently|as\s+(?:of|things\s+stand)\s+"
                   r"(?:now|today)|as\s+it\s+stands)\b", _I)
 # "… and why?", "what's behind it": a ranking question that also asks for the reason ("worst" alone does not)
@@ -228,7 +230,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         plan.clarification = Clarification(kind="service", candidates=list(cat.services), question=(
             "Which service? " + ", ".join(cat.services[:15]) + ("…" if len(cat.services) > 15 else "")))
         return "clarify"
-    if not s.incidents and _INCIDENT_WORDS.search(q) and not plan.kpis:
+    if not s.incidents and _INCIDENT_WORDS.search(q) and not plan.kpis and not (s.services and _MOVED.search(q)):
         plural = re.search(r"\b(incidents|outages|failures|sev ?[1-4]s)\b", q, _I) and not re.search(
             r"\bthe\s+\w+\s+failures\b", q, _I)
         if ((plural and not re.search(r"\bwhat caused the\b", q, _I))

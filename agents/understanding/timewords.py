@@ -259,7 +259,7 @@ def _anydate(s: str, today: dt.date) -> dt.date | None:
 
 def _dateparser(q: str, today: dt.date) -> tuple[Window | None, re.Match[str] | None]:
     """Numeric dates and other date-like fragments the rules do not cover."""
-    m = re.search(r"\b\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?\b", q)
+    m = re.search(r"(?<![\w./-])\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?(?![\w/-]|\.\w)", q)  # not inside "2026.11.3-rc1"
     if not m:
         return None, None
     import dateparser  # imported lazily: only questions with such fragments pay for it
