@@ -39,14 +39,19 @@ _NUMBER_KINDS = (("incident", ("inc", "outage")), ("ticket", ("ticket", "case"))
 _CONFIG_WORDS = re.compile(r"\b(config\w*|setting\w*|flag\w*|parameter\w*)\b", re.I)
 
 
-def _config_by_words(question: str, cat: Catalog) -> list[str]:
-    """The latest change of the config key(s) sharing the most words (two at least) with the question."""
+_METRIC_TAILS = frozenset({"rate", "ratio", "count", "percentage", "level", "score", "index", "time", "number"})
+_CHANGED = re.compile(r"\b(?:who|when)\b.*\b(?:chang\w*|set|raised|lowered|bumped|updated|edited|touched)\b", re.I)
+
+
+def _config_by_words(question: str, cat: Catalog, *, strict: bool = False) -> list[str]:
+    """The latest change of the config key(s) sharing the most words (two at least) with the question; ``strict``:
+    all the key's words but one, and two at least."""
     words = {w for w in re.findall(r"[a-z0-9]+", question.lower()) if len(w) >= 2}
     scored: dict[str, int] = {}
     for key, ext in cat.config_keys.items():
         parts = {p for p in re.split(r"[^a-z0-9]+", key.lower()) if len(p) >= 2}
         hit = len(parts & words)
-        if hit >= 2:
+        if hit >= 2 and (not strict or hit >= len(parts) - 1):
             scored[ext] = max(scored.get(ext, 0), hit)
     best = max(scored.values(), default=0)
     return [e for e, n in scored.items() if n == best][:3]
@@ -148,6 +153,12 @@ def link(question: str, cat: Catalog) -> Links:
             out.add("station", site)  # "ds-417", "ds417", "DS_417": the site coded DS_0417
             used_raw.add(i)
             continue
+        if parts and parts[0].isalpha() and any(p.isdigit() for p in parts) and (
+                same := [c for c in cat.stations if re.match(rf"{re.escape(parts[0])}[-_ ]?\d", fold(c).lower())]):
+            out.unknown.append(UnknownName(kind="station", text=r, suggestions=[  # "DS_0999": not one of the DS_… sites
+                c for c, _, _ in process.extract(r, same, scorer=fuzz.ratio, limit=3)]))
+            used_raw.add(i)
+            continue
         if len(low) >= 7 and re.fullmatch(r"[0-9a-f]+", low) and any(ch.isdigit() for ch in low):
             full = [s for s in cat.commits if s.lower().startswith(low)]
             if full:
@@ -183,9 +194,10 @@ def link(question: str, cat: Catalog) -> Links:
             sugg = [c for c, _, _ in process.extract(num.group(2), pool, scorer=fuzz.partial_ratio, limit=3)]
             out.unknown.append(UnknownName(kind=kind, text=f"{num.group(1)} {num.group(2)}", suggestions=sugg))
 
-    # 1c. A config setting named in words ("who changed the db pool config" → the latest change of db.pool.*).
-    if _CONFIG_WORDS.search(question) and not out.config_changes:
-        for ext in _config_by_words(question, cat):
+    # 1c. A config setting named in words ("who changed the db pool config" → the latest change of db.pool.*);
+    # without the word "config", all its words but one ("who changed the stock sync interval").
+    if (_CONFIG_WORDS.search(question) or _CHANGED.search(question)) and not out.config_changes:
+        for ext in _config_by_words(question, cat, strict=not _CONFIG_WORDS.search(question)):
             out.add("config_change", ext)
 
     masked = question  # the question without the ids just linked (a config key is not a KPI or a place)
@@ -289,7 +301,8 @@ def link(question: str, cat: Catalog) -> Links:
         if t.used and j > 0 and toks[j - 1].raw.lower() in ("at", "in", "for"):
             k = j - 2
             words: list[str] = []
-            while k >= 0 and not toks[k].used and toks[k].raw.lower() not in STOP | {"s"} and toks[k].raw.isalpha():
+            while k >= 0 and not toks[k].used and (toks[k].raw.lower() not in STOP | {"s"} or (
+                    words == [] and toks[k].raw.lower() in _METRIC_TAILS)) and toks[k].raw.isalpha():
                 words.insert(0, toks[k].raw)
                 k -= 1
             if words and any(w.lower() not in GENERIC for w in words):

@@ -151,10 +151,12 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                        rf"\b{re.escape(links.ambiguous[0][1])}s\b", fold(q), _I))
     if links.ambiguous and links.ambiguous[0][0] == "station" and len(links.ambiguous[0][2]) >= 2 and not links.stations and (
             (plan.kpis and (op in ("rank", "compare") or (op == "lookup" and several)))
-            or (op == "attention" and several)):
+            or op == "attention"):  # "anything to worry about in <a city two sites share>": both
         # "which reservoir had the most bursts", "anything wrong at the reservoirs?": the places that word names
         plan.subjects.scopes = [ScopeRef(level="station", code=c, name=cat.stations.get(c)) for c in links.ambiguous[0][2]]
         plan.operation = "attention" if op == "attention" else "compare"
+        if op == "rank" and _RANK_WHY.search(q):  # "which fc is worst on X and why": those compared, the worst explained
+            plan.operation, plan.group_by, plan.order = "explain", "station", plan.order or "worst"
         return plan
     if links.ambiguous and op not in ("ticket_classify",):
         kind, text, cands = links.ambiguous[0]
@@ -266,6 +268,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
                      r"\bon[- ]time\b|\bpercent|%", q, _I):
             plan.rate = "sla_resolution" if plan.filters.sla_clock == "resolution" else "sla_response"
         return "ticket_stats"
+    if s.services and not plan.kpis and s.scopes and not plan.service_metrics and not _WHY.search(q) and links.kpi_words:
+        return "attention"  # "basket abandonment rate at <site>": a metric it does not have, named with a service's word
     if s.services and not plan.kpis:
         if not plan.service_metrics and (inc := _incident_of_service(q, cat, s.services)):
             s.incidents = [inc]  # "what caused the lab results delay": an incident's title, not a metric

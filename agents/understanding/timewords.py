@@ -238,7 +238,7 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
             if m.group(1) == "since":
                 return _win(first, today, m.group(0)), None, m
             return _win(first, min(_month_end(y, month), today), m.group(0)), None, m
-    if m := re.search(r"\b(\d{4})\b", q):
+    if m := re.search(r"\b(?<![.\-/])(\d{4})\b(?![.\-/]\w)", q):  # a year, not the start of "2026.11.5"
         y = int(m.group(1))
         if 2000 <= y <= today.year and re.search(r"\b(?:in|during|for|of|since)\s+$", q[: m.start()]):
             return _win(dt.date(y, 1, 1), min(dt.date(y, 12, 31), today), m.group(0)), None, m
