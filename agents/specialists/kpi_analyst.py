@@ -139,6 +139,7 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         if plan is not None and await _by_plan(s, plan, ctx):
             return update(state, s, ctx)
         among = [x.code for x in plan.subjects.scopes if x.level == "station" and x.code] if plan else []
+        compared = False
         if plan is not None and plan.operation == "explain" and plan.group_by and plan.kpis and len(among) >= 2:
             # "which fc is worst on X and why?" (a word several sites share): those compared, then the worst explained
             await q.compare(s, plan.model_copy(update={"operation": "compare"}), ctx)
@@ -147,6 +148,7 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 return update(state, s, ctx)
             ctx["station"] = code = next((c for c in among if picked.startswith(f"{c} ") or picked == c), among[0])
             s.say(f"Why {code} is the {plan.order or 'worst'}:", *s.evidence[-1:])
+            compared = True
         elif plan is not None and plan.operation == "explain" and plan.group_by and plan.kpis and not ctx.get("station"):
             # "which site is worst on X this month and why?": the ranking first, then the worst one explained
             await q.rank(s, plan.model_copy(update={"operation": "rank", "limit": max(plan.limit or 1, 3)}), ctx)
@@ -218,7 +220,11 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 s.say(f"{len(bad)} warning/critical signal(s) in the window; the latest on {last.date} "
                       f"({last.rule}, {last.state}).", ev_signals)
         explaining = (plan.operation == "explain") if plan else ctx.get("intent") == "why_kpi"
-        if explaining and series.shift is None and (point := _asked_point(series.signals, plan)) is not None:
+        if explaining and compared and series.shift is None and sm.state == "ok":
+            # the worse of a few sites that is in control: its usual level, not a change, puts it last
+            s.say(f"{series.scope.label} is in control on {k.name} (a stable process around {f(sm.cl)}): it is behind by "
+                  "its usual level, not because something changed, so there is no change to look for.", ev_series)
+        elif explaining and series.shift is None and (point := _asked_point(series.signals, plan)) is not None:
             # "why did it drop yesterday?": a single point beyond the limits on the asked day is what to explain
             s.say(f"There is no stage change: the value on {point.date} ({f(point.value)}) is a single point beyond "
                   f"the natural process limits ({point.rule}, {point.state}). Explaining from that day.",

@@ -212,6 +212,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         return "ticket_classify"
     if not s.commits and re.search(r"\bcommits?\b", q, _I) and (found := _commit_by_words(q, cat)):
         s.commits = found  # "was the retry-backoff commit deployed?"
+    if (s.deployments or s.config_changes) and plan.kpis and re.search(r"\b(?:reason|caus\w*|because|behind|why|"
+                                                                       r"explain\w*|responsible|blame\w*)\b", q, _I):
+        return "explain"  # "was the STOCK_SYNC change the reason fill rate dropped?": the KPI's changes ranked
     if s.deployments or s.config_changes or s.commits:
         return "changelog"
     if s.services and not s.incidents and _CHANGELOG.search(q) and not re.search(

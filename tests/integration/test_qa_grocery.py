@@ -180,6 +180,8 @@ async def test_which_fc_is_worst_and_why(t, koszyk):
     a = await t.ask("which fc is worst on fill rate this month and why")
     assert f"Why {worst} is the worst:" in a and "DS_04" not in a, a
     assert f"average {means['fc-n2']:.1f}%" in a and f"average {means['fc-s1']:.1f}%" in a, a
+    # both centres run level (no planted change): the worse one is behind by its usual level, nothing is blamed
+    assert "is in control on Order fill rate" in a and "Most likely cause" not in a, a
 
 
 async def test_which_store_is_worst_and_why(t, koszyk):
@@ -188,6 +190,11 @@ async def test_which_store_is_worst_and_why(t, koszyk):
     assert means.idxmin() == "DS_0422"
     a = await t.ask("which store is worst on fill rate this month and why")
     assert f"is DS_0422 (Łódź Bałuty) with {means.min():.1f}%" in a and "CFG-KZ-0088" in a, a
+
+
+async def test_is_this_change_the_reason(t):
+    a = await t.ask("was the STOCK_SYNC_INTERVAL_MIN change the reason fill rate dropped")
+    assert "Most likely cause for FILL_RATE_PCT" in a and "CFG-KZ-0088 on basket-svc" in a, a
 
 
 # ----------------------------------------------------------------- changes and incidents by what people type
