@@ -142,6 +142,14 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                     s.say(f"Also possible: {h.subject} on {h.service} (confidence {h.confidence:.2f}) — {h.rationale}",
                           records[h.evidence_refs[0]])
             ctx["top_hypothesis"] = top.subject
+        named = [*plan.subjects.config_changes, *plan.subjects.deployments] if plan and plan.operation == "explain" else []
+        for ext in named:  # "did the routing.max_drops change cause it?": where that change stands
+            h = next((x for x in corr.hypotheses if x.subject == ext), None)
+            s.say(f"{ext} ranks #{h.rank} of the changes before the onset (confidence {h.confidence:.2f})." if h else
+                  f"{ext} is not among the {corr.candidates_considered} change(s) considered between "
+                  f"{corr.window_start:%Y-%m-%d %H:%M} and the onset {corr.onset:%Y-%m-%d %H:%M} UTC on "
+                  f"{', '.join(x.service for x in corr.searched) or 'the services behind it'}, so it is not "
+                  "a likely cause.", ranking)
         s.data = {"hypotheses": [h.model_dump(mode="json") for h in corr.hypotheses[:5]], "plausible": corr.plausible}
         if metrics:
             s.data["metrics"] = metrics

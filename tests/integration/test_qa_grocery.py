@@ -195,6 +195,10 @@ async def test_which_store_is_worst_and_why(t, koszyk):
 async def test_is_this_change_the_reason(t):
     a = await t.ask("was the STOCK_SYNC_INTERVAL_MIN change the reason fill rate dropped")
     assert "Most likely cause for FILL_RATE_PCT" in a and "CFG-KZ-0088 on basket-svc" in a, a
+    assert "CFG-KZ-0088 ranks #1 of the changes before the onset" in a, a
+    a = await t.ask("did the routing.max_drops change cause more lates at north 2?")  # 15 days before the shift
+    assert "Most likely cause for LATE_DELIV at FC-N2 (FC North 2 (Gdańsk)): argocd-slot-1187" in a, a
+    assert "CFG-KZ-0077 is not among the" in a and "so it is not a likely cause" in a, a
 
 
 # ----------------------------------------------------------------- changes and incidents by what people type
@@ -203,6 +207,8 @@ async def test_is_this_change_the_reason(t):
 async def test_a_deployment_by_its_version(t):
     a = await t.ask("who deployed 2026.11.3-rc1")
     assert "argocd-slot-1187" in a and "kacper" in a and "11.3 (" not in a, a
+    a = await t.ask("was 2026.11.5 rolled back?")
+    assert "argocd-pay-0412 deployed payments.gateway 2026.11.5" in a and "rolled back by argocd-pay-0413" in a, a
 
 
 async def test_an_incident_id_typed_with_a_space(t):
