@@ -153,7 +153,7 @@ def link(question: str, cat: Catalog) -> Links:
             out.add("station", site)  # "ds-417", "ds417", "DS_417": the site coded DS_0417
             used_raw.add(i)
             continue
-        if parts and parts[0].isalpha() and any(p.isdigit() for p in parts) and (
+        if parts and parts[0].isalpha() and any(p.isdigit() for p in parts) and not re.fullmatch(r"p(?:50|75|90|95|99|999)", low) and (
                 same := [c for c in cat.stations if re.match(rf"{re.escape(parts[0])}[-_ ]?\d", fold(c).lower())]):
             out.unknown.append(UnknownName(kind="station", text=r, suggestions=[  # "DS_0999": not one of the DS_… sites
                 c for c, _, _ in process.extract(r, same, scorer=fuzz.ratio, limit=3)]))
