@@ -111,6 +111,8 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             plan.service_metrics = [m for m in plan.service_metrics if m.role != role] + [ServiceMetric(role=role, name=name)]
     op = _operation(q, plan, links, cat, tp)
     plan.operation = op
+    if op == "lookup" and (m := re.search(r"\b(worst|best|highest|lowest|peak)\s+(?:single\s+)?day\b", q, _I)):
+        plan.notes.append(f"day:{m.group(1).lower()}")  # "what was the worst day for lates this month": that day named
     if op in ("rank", "compare", "lookup") and plan.window is None and _NOW.search(q):
         plan.notes.append("now")  # "right now": the state, which for a stock-like KPI is its latest value
     unknown = list(links.unknown)
@@ -235,6 +237,12 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         plan.clarification = Clarification(kind="service", candidates=list(cat.services), question=(
             "Which service? " + ", ".join(cat.services[:15]) + ("…" if len(cat.services) > 15 else "")))
         return "clarify"
+    if (not s.incidents and not plan.kpis and not _TICKETS.search(q)
+            and (m := re.search(r"\b(?:p|sev)\s?([1-4])s\b", q, _I))):  # "any open P1s?": paged incidents of that severity
+        plan.filters.severity = [f"sev{m.group(1)}"]
+        plan.filters.status = ["open", "mitigated"] if re.search(r"\b(open|ongoing|still|active|unresolved)\b", q, _I) else []
+        plan.count = bool(_COUNT.search(q))
+        return "incident_list"
     if not s.incidents and _INCIDENT_WORDS.search(q) and not plan.kpis and not (s.services and _MOVED.search(q)):
         plural = re.search(r"\b(incidents|outages|failures|sev ?[1-4]s)\b", q, _I) and not re.search(
             r"\bthe\s+\w+\s+failures\b", q, _I)

@@ -246,3 +246,16 @@ async def test_values_ranks_and_a_thread(t, koszyk):
     a = await t.ask("which site has the biggest returns backlog right now")
     last = kpis[(kpis.kpi == "RETURNS_OPEN") & (kpis.date == kpis.date.max())].set_index("station").value
     assert f"is {last.idxmax().upper()} " in a and "latest value" in a, a
+
+
+async def test_paged_severity_day_pairs_and_the_worst_day(t, koszyk):
+    kpis = koszyk[2]
+    a = await t.ask("any open P1s?")  # PD-88390 (P1) is resolved; PD-88412 (P2) is open
+    assert "No open or mitigated sev1 incidents" in a and "outside what I can answer" not in a, a
+    a = await t.ask("lates at widzew yesterday vs the day before")
+    two = _rows(kpis, "LATE_DELIV", ["DS_0417"], D(2026, 11, 25), D(2026, 11, 26)).set_index("date").value
+    assert (f"2026-11-25 {two[pd.Timestamp('2026-11-25')]:,.0f} orders; 2026-11-26 {two[pd.Timestamp('2026-11-26')]:,.0f} "
+            "orders") in a, a
+    month = _rows(kpis, "LATE_DELIV", ["fc-n2"], *TM).set_index("date").value
+    a = await t.ask("what was the worst day for late deliveries at north 2 this month")
+    assert f"The worst day was {month.idxmax().date()} with {month.max():,.0f} orders" in a, a

@@ -563,6 +563,12 @@ CASES += [
     (G, "and the week before?", {"prior": ["late deliveries at fc-n2 last week"], "op": "lookup", "kpi": "LATE_DELIV", "at": ["fc-n2"], "win": WBL}),
     (G, "same for widzew", {"prior": ["late deliveries at fc-n2 last week"], "op": "lookup", "kpi": "LATE_DELIV", "at": ["DS_0417"], "win": LW}),
     (G, "top 3 sites by late deliveries this month", {"op": "rank", "kpi": "LATE_DELIV", "order": "worst", "limit": 3, "win": TM}),
+    (G, "lates at widzew yesterday vs the day before", {"op": "lookup", "kpi": "LATE_DELIV", "at": ["DS_0417"], "win": ("2026-11-18", "2026-11-19")}),
+    (G, "any open P1s?", {"op": "incident_list", "status": ["open", "mitigated"]}),
+    (G, "how many sev2s this month", {"op": "incident_list", "count": True, "win": TM}),
+    (G, "any P1 tickets open?", {"op": "ticket_stats"}),
+    (G, "what was the worst day for late deliveries at north 2 this month", {"op": "lookup", "kpi": "LATE_DELIV", "at": ["fc-n2"], "win": TM}),
+    (D, "aog at phx today vs the day before", {"op": "lookup", "kpi": "AOG_EVENTS", "at": ["PHX"], "win": ("2026-11-19", "2026-11-20")}),
     (G, "late deliveries in the central region this month", {"op": "lookup", "kpi": "LATE_DELIV", "at": ["CENTRAL"], "win": TM}),
 ]
 
