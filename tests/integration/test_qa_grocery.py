@@ -259,3 +259,9 @@ async def test_paged_severity_day_pairs_and_the_worst_day(t, koszyk):
     month = _rows(kpis, "LATE_DELIV", ["fc-n2"], *TM).set_index("date").value
     a = await t.ask("what was the worst day for late deliveries at north 2 this month")
     assert f"The worst day was {month.idxmax().date()} with {month.max():,.0f} orders" in a, a
+
+
+async def test_the_postmortem_in_a_thread_about_a_service_is_its_incident(t):
+    await t.ask("what's going on with slot engine")
+    a = await t.ask("draft the postmortem")
+    assert "Incident report: PD-88412" in a and "Which incident" not in a, a

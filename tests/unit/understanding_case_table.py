@@ -567,6 +567,8 @@ CASES += [
     (G, "any open P1s?", {"op": "incident_list", "status": ["open", "mitigated"]}),
     (G, "how many sev2s this month", {"op": "incident_list", "count": True, "win": TM}),
     (G, "any P1 tickets open?", {"op": "ticket_stats"}),
+    (G, "draft the postmortem", {"prior": ["what's going on with slot engine"], "op": "report", "inc": ["PD-88412"], "report": "incident"}),
+    (G, "draft the postmortem for yesterday's outage", {"prior": ["what's going on with slot engine"], "op": "report", "inc": []}),
     (G, "what was the worst day for late deliveries at north 2 this month", {"op": "lookup", "kpi": "LATE_DELIV", "at": ["fc-n2"], "win": TM}),
     (D, "aog at phx today vs the day before", {"op": "lookup", "kpi": "AOG_EVENTS", "at": ["PHX"], "win": ("2026-11-19", "2026-11-20")}),
     (G, "late deliveries in the central region this month", {"op": "lookup", "kpi": "LATE_DELIV", "at": ["CENTRAL"], "win": TM}),
