@@ -76,6 +76,12 @@ def route(question: str, context: ThreadContext | None, catalog: Catalog, today:
         return RoutePlan("catalog", [], prior_ctx, [listed], plan)
     if plan.operation == "out_of_scope":
         return RoutePlan("out_of_scope", [], prior_ctx, [help_text(catalog, asked=bool(HELP.search(question)))], plan)
+    if (plan.operation == "report" and not plan.subjects.incidents and not plan.kpis and prior is not None
+            and prior.subjects.services and (plan.window is None or not plan.window.explicit)
+            and (of := [r.external_id for r in catalog.incident_refs
+                        if r.started <= today and r.service in prior.subjects.services])):
+        plan.subjects.incidents, plan.report_kind = of[:1], "incident"  # "draft the postmortem" after "<service>?"
+        plan.inherited.append("incidents")
     if plan.operation == "report" and not plan.subjects.incidents and not plan.kpis:
         ex = catalog.examples()["incident"]
         hint = f" Name it like {ex}." if ex else " This organisation has no incidents on record."

@@ -10,7 +10,7 @@ from agents.deps import RunDeps
 from agents.plan import Operation, QueryPlan, plan_of
 from agents.specialists import change_questions as cq
 from agents.specialists.common import first, step, update
-from agents.specialists.metric_source import metrics_around, onset_from_prometheus
+from agents.specialists.metric_source import metrics_around, onset_from_prometheus, paged_later
 from agents.state import GraphState, ThreadContext
 from tools.changes import correlate_changes, metric_onset
 
@@ -124,6 +124,10 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         got = await s.tool("correlate_changes", correlate_changes, **kwargs)
         if got is None:
             return update(state, s, ctx)
+        if (kwargs.get("incident") and not kwargs.get("onset") and not got[0].plausible and got[0].services
+                and (later := await paged_later(s, kwargs["incident"], got[0]))):
+            s.say(later[2], later[1])
+            got = later[0]
         corr, records = got
         metrics = await metrics_around(s, corr.services[0], corr.onset, deps.tools.now) if corr.services else []
         ranking = first(records, "hypotheses")
@@ -138,6 +142,14 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                     s.say(f"Also possible: {h.subject} on {h.service} (confidence {h.confidence:.2f}) — {h.rationale}",
                           records[h.evidence_refs[0]])
             ctx["top_hypothesis"] = top.subject
+        named = [*plan.subjects.config_changes, *plan.subjects.deployments] if plan and plan.operation == "explain" else []
+        for ext in named:  # "did the routing.max_drops change cause it?": where that change stands
+            h = next((x for x in corr.hypotheses if x.subject == ext), None)
+            s.say(f"{ext} ranks #{h.rank} of the changes before the onset (confidence {h.confidence:.2f})." if h else
+                  f"{ext} is not among the {corr.candidates_considered} change(s) considered between "
+                  f"{corr.window_start:%Y-%m-%d %H:%M} and the onset {corr.onset:%Y-%m-%d %H:%M} UTC on "
+                  f"{', '.join(x.service for x in corr.searched) or 'the services behind it'}, so it is not "
+                  "a likely cause.", ranking)
         s.data = {"hypotheses": [h.model_dump(mode="json") for h in corr.hypotheses[:5]], "plausible": corr.plausible}
         if metrics:
             s.data["metrics"] = metrics

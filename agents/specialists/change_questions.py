@@ -157,6 +157,8 @@ async def incidents(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     r, records = got
     ev = records[0]
     what = " or ".join(r.status) if r.status else ""
+    if plan.filters.severity:  # "any open P1s?": say which severity was looked at
+        what = " ".join(x for x in (what, "/".join(plan.filters.severity)) if x)
     where = f" on {r.service}" if r.service else ""
     if not r.items:
         s.say(f"No {what + ' ' if what else ''}incidents{where}"

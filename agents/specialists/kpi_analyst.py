@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
+
 from agents.deps import RunDeps
 from agents.plan import Operation, QueryPlan, plan_of
 from agents.specialists import kpi_questions as q
@@ -51,6 +53,35 @@ def _asked_point(signals: list[Any], plan: QueryPlan | None) -> Any | None:
     inside = [x for x in signals if x.rule == "beyond_limits" and x.state in ("warning", "critical")
               and w.start <= x.date <= w.end]
     return inside[-1] if inside else None
+
+
+def _drift(series: Any) -> tuple[str, float, float, float] | None:
+    """A slow drift the stage search does not split: a least-squares line over the series whose rise or fall across
+    it is at least two process sigmas and explains a third of the variance. (direction, start, end, per week)."""
+    pts = [(p.date, p.value) for p in series.points if p.value is not None]
+    cl, ucl = series.summary.cl, series.summary.ucl
+    if len(pts) < 28 or cl is None or ucl is None or ucl <= cl:
+        return None
+    x = np.array([(d - pts[0][0]).days for d, _ in pts], dtype=float)
+    y = np.array([v for _, v in pts], dtype=float)
+    slope, icpt = np.polyfit(x, y, 1)
+    fitted = slope * x + icpt
+    r2 = 1 - float(((y - fitted) ** 2).sum()) / max(float(((y - y.mean()) ** 2).sum()), 1e-12)
+    if abs(slope * x[-1]) < 2 * (ucl - cl) / 3 or r2 < 0.33:
+        return None
+    return ("down" if slope < 0 else "up"), float(fitted[0]), float(fitted[-1]), float(slope * 7)
+
+
+def _recent_burst(signals: list[Any], latest: dt.date | None) -> list[Any]:
+    """Days beyond the limits in the last 14 days that form one short burst (at most 4 days, within a week) —
+    not a drift or a level that stays out (then the last point is out too, or the points are many)."""
+    if latest is None:
+        return []
+    out = sorted({x.date: x for x in signals if x.rule == "beyond_limits" and x.state in ("warning", "critical")
+                  and (latest - x.date).days <= 14}.values(), key=lambda x: x.date)
+    if not out or len(out) > 4 or (out[-1].date - out[0].date).days > 6 or out[-1].date == latest:
+        return []
+    return out
 
 
 async def _scope_signals(s: StepScope, ctx: ThreadContext, level: str) -> None:
@@ -107,7 +138,18 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
     async with step(deps, NAME, task) as s:
         if plan is not None and await _by_plan(s, plan, ctx):
             return update(state, s, ctx)
-        if plan is not None and plan.operation == "explain" and plan.group_by and plan.kpis and not ctx.get("station"):
+        among = [x.code for x in plan.subjects.scopes if x.level == "station" and x.code] if plan else []
+        compared = False
+        if plan is not None and plan.operation == "explain" and plan.group_by and plan.kpis and len(among) >= 2:
+            # "which fc is worst on X and why?" (a word several sites share): those compared, then the worst explained
+            await q.compare(s, plan.model_copy(update={"operation": "compare"}), ctx)
+            picked = s.data.get("best" if plan.order == "best" else "worst")
+            if not picked:
+                return update(state, s, ctx)
+            ctx["station"] = code = next((c for c in among if picked.startswith(f"{c} ") or picked == c), among[0])
+            s.say(f"Why {code} is the {plan.order or 'worst'}:", *s.evidence[-1:])
+            compared = True
+        elif plan is not None and plan.operation == "explain" and plan.group_by and plan.kpis and not ctx.get("station"):
             # "which site is worst on X this month and why?": the ranking first, then the worst one explained
             await q.rank(s, plan.model_copy(update={"operation": "rank", "limit": max(plan.limit or 1, 3)}), ctx)
             ranked = s.data.get("ranking") or []
@@ -178,14 +220,32 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 s.say(f"{len(bad)} warning/critical signal(s) in the window; the latest on {last.date} "
                       f"({last.rule}, {last.state}).", ev_signals)
         explaining = (plan.operation == "explain") if plan else ctx.get("intent") == "why_kpi"
-        if explaining and series.shift is None and (point := _asked_point(series.signals, plan)) is not None:
+        if explaining and compared and series.shift is None and sm.state == "ok":
+            # the worse of a few sites that is in control: its usual level, not a change, puts it last
+            s.say(f"{series.scope.label} is in control on {k.name} (a stable process around {f(sm.cl)}): it is behind by "
+                  "its usual level, not because something changed, so there is no change to look for.", ev_series)
+        elif explaining and series.shift is None and (point := _asked_point(series.signals, plan)) is not None:
             # "why did it drop yesterday?": a single point beyond the limits on the asked day is what to explain
             s.say(f"There is no stage change: the value on {point.date} ({f(point.value)}) is a single point beyond "
                   f"the natural process limits ({point.rule}, {point.state}). Explaining from that day.",
                   ev_signals or ev_series)
             ctx["onset"] = point.date.isoformat()
+        elif explaining and series.shift is None and (burst := _recent_burst(series.signals, sm.latest_date)):
+            # "why so many cold-chain breaches?": a few days beyond the limits lately, over now, are what to explain
+            s.say(f"There is no stage change: {len(burst)} day(s) beyond the limits from {burst[0].date} to "
+                  f"{burst[-1].date} ({', '.join(f(x.value) for x in burst)}), a burst. Explaining from {burst[0].date}.",
+                  ev_signals or ev_series)
+            ctx["onset"] = burst[0].date.isoformat()
         elif explaining and series.shift is None:
             await q.shift_at_any_distance(s, plan, ctx, k.code, level, code, end)
+            longer = None if ctx.get("onset") else await s.tool(  # a slow drift shows over a quarter, not a month
+                "kpi_series", kpi_series, kpi=k.code, station=ctx.get("station"), region=ctx.get("region"),
+                summary_level=level, start=series.end - dt.timedelta(days=89), end=series.end)
+            if longer is not None and (drift := _drift(longer[0])):
+                s.say(f"It has been drifting {drift[0]} steadily rather than stepping: about {f(drift[1])} on "
+                      f"{longer[0].start} and {f(drift[2])} on {longer[0].end} (a trend of "
+                      f"{'+' if drift[3] > 0 else ''}{f(drift[3])} a week), so no single change marks its start.",
+                      first(longer[1], "kpi_series"))
         if series.chart is not None:
             await deps.recorder.emit("chart", {"title": f"{k.name} — {series.scope.label}",
                                                "evidence_id": ev_series.id if ev_series else None,

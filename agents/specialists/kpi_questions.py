@@ -211,6 +211,12 @@ async def values(s: StepScope, plan: QueryPlan, ctx: ThreadContext, level: str, 
     if yoy and grain == "day" and covered < have:  # the history starts inside last year's window: say so
         yoy = f" (a year earlier there is data for only {covered} of these {have} days: {r.total_kind} {f(r.yoy_total)})"
     s.say(f"{k.name} at {r.scope.label}, {w.label} ({r.start} to {r.end}): {what}{yoy}.", ev)
+    if (word := next((n[4:] for n in plan.notes if n.startswith("day:")), None)) and (
+            have_days := [p for p in r.points if p.value is not None]):  # "the worst day for lates this month"
+        high = word in ("highest", "peak") or (word == "worst") != k.higher_is_better
+        top = max(have_days, key=lambda p: p.value) if high else min(have_days, key=lambda p: p.value)
+        s.say(f"The {word} {'day' if grain == 'day' else grain} was {top.start} with {f(top.value)} "
+              f"({'highest' if high else 'lowest'} of {len(have_days)}).", ev)
     if grain == "day" and len(r.points) > 14:
         return  # a long day-grain range: the total/mean is the answer; the series lines follow
     label = {"day": "Daily", "week": "Weekly", "month": "Monthly"}[grain]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from agents.specialists.common import StepScope
+from agents.specialists.common import StepScope, first
+from tools.changes import correlate_changes, metric_onset
 from tools.prometheus import has_mapping, prometheus_metrics, prometheus_onset
 
 BEFORE = dt.timedelta(hours=1)
@@ -38,3 +39,23 @@ async def onset_from_prometheus(s: StepScope, service: str, metric: str, around:
         return None
     return await s.tool("prometheus_onset", prometheus_onset, service=service, metric=metric, around=around,
                         hours=hours)
+
+
+async def paged_later(s: StepScope, incident: str, corr: Any) -> tuple[Any, Any, str] | None:
+    """An incident opened hours after its service's errors moved (a page often comes late): when nothing plausible
+    precedes the incident's own start, the changes before the service's onset (up to a day before it) instead.
+    Returns (the correlation and its records, the onset's evidence, the sentence saying so) or None."""
+    noticed = len(s.notices)
+    moved = await s.tool("metric_onset", metric_onset, service=corr.services[0], metric="errors", around=corr.onset,
+                         hours=24)
+    del s.notices[noticed:]  # a service without metrics: the incident's own start stands
+    if moved is None or moved[0].onset is None or moved[0].onset > corr.onset - dt.timedelta(minutes=30):
+        return None
+    onset, records = moved
+    again = await s.tool("correlate_changes", correlate_changes, incident=incident, onset=onset.onset)
+    if again is None or not again[0].plausible:
+        return None
+    hours = (corr.onset - onset.onset).total_seconds() / 3600
+    text = (f"{onset.service} {onset.metric} moved {onset.direction or ''} at {onset.onset:%Y-%m-%d %H:%M} UTC, "
+            f"{hours:.1f} h before {incident} began; explaining from that onset.")
+    return again, first(records, "metric_onset") or (records[0] if records else None), text

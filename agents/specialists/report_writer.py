@@ -8,6 +8,7 @@ from typing import Any
 from agents.deps import RunDeps
 from agents.plan import Operation
 from agents.specialists.common import step, update
+from agents.specialists.metric_source import paged_later
 from agents.state import GraphState, ThreadContext
 from store.reports import insert_report
 from tools.changes import correlate_changes
@@ -35,7 +36,10 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             inc, _ = got
             incident_id = inc.id
             title = f"Incident report: {inc.external_id} — {inc.title}"
-            await s.tool("correlate_changes", correlate_changes, incident=inc.external_id)
+            got = await s.tool("correlate_changes", correlate_changes, incident=inc.external_id)
+            if (got is not None and not got[0].plausible and got[0].services
+                    and await paged_later(s, inc.external_id, got[0])):
+                s.evidence = [r for r in s.evidence if r not in got[1]]  # the service's onset, not the page, explains
             await s.tool("search", search, query=f"{inc.title} {inc.service or ''}", k=3, kinds=("runbook", "incident_summary"))
         else:
             gathered = [r for r in deps.recorder.evidence if r.kind in ("kpi_series", "stage_change", "signals", "change",

@@ -108,6 +108,7 @@ class Catalog:
     commit_messages: dict[str, str] = field(default_factory=dict)  # sha → first line (the latest 5000 commits)
     config_keys: dict[str, str] = field(default_factory=dict)  # config key → its latest config change id
     kpi_stations: dict[str, list[str]] = field(default_factory=dict)  # KPI code → stations with data (empty: unknown)
+    deployment_versions: dict[str, str] = field(default_factory=dict)  # version → its latest deployment's id
 
     @classmethod
     async def load(cls, session: AsyncSession, org_id: int) -> Catalog:
@@ -140,12 +141,18 @@ class Catalog:
                          (SELECT coalesce(json_agg(json_build_array(k.code, s.code)), '[]')
                             FROM kpi_definitions k JOIN stations s ON s.org_id = k.org_id
                             WHERE k.org_id = :org AND EXISTS (SELECT 1 FROM kpi_points p
-                                                              WHERE p.kpi_id = k.id AND p.station_id = s.id))"""
+                                                              WHERE p.kpi_id = k.id AND p.station_id = s.id)),
+                         (SELECT coalesce(json_object_agg(version, ext), '{}') FROM (
+                            SELECT DISTINCT ON (d.version) d.version, d.external_id AS ext FROM deployments d
+                            WHERE d.org_id = :org AND (SELECT count(DISTINCT d2.service_id) FROM deployments d2
+                                                       WHERE d2.org_id = :org AND d2.version = d.version) = 1
+                            ORDER BY d.version, d.started_at DESC) v)"""
                 ),
                 {"org": org_id},
             )
         ).one()
-        stations, regions, kpis, services, incidents, tickets, deployments, configs, commits, messages, keys, cover = row
+        (stations, regions, kpis, services, incidents, tickets, deployments, configs, commits, messages, keys, cover,
+         versions) = row
         measured: dict[str, list[str]] = {}
         for kpi_code, station_code in cover:
             measured.setdefault(kpi_code, []).append(station_code)
@@ -158,6 +165,7 @@ class Catalog:
             kpi_higher_is_better={c: bool(h) for c, _, h in kpis},
             incident_refs=refs, deployments=list(deployments), config_changes=list(configs), commits=list(commits),
             commit_messages=dict(messages), config_keys=dict(keys), kpi_stations=measured,
+            deployment_versions=dict(versions),
         )
 
     def unmeasured(self, kpi: str, station: str) -> list[str] | None:
@@ -180,7 +188,22 @@ class Catalog:
         for key, ext in self.config_keys.items():  # "FARES.CAP_DAILY_GBP" → its latest change (a structured key only)
             if re.search(r"[._]", key) and key.lower() not in out:
                 out[key.lower()] = ("config_change", ext)
+        for version, ext in self.deployment_versions.items():  # "who deployed 2026.11.3-rc1": a version one service has
+            if re.search(r"\d", version) and re.search(r"[^\d]", version) and len(version) >= 3 and version.lower() not in out:
+                out[version.lower()] = ("deployment", ext)
         return out
+
+    @cached_property
+    def station_numbers(self) -> dict[str, str]:
+        """Site codes made of letters and a number, by letters + number without separators or leading zeros
+        ("DS_0417" → "ds417", "fc-n2" → "fcn2"), so "DS 417" or "ds-417" is that site; shared keys are left out."""
+        seen: dict[str, set[str]] = {}
+        for code in self.stations:
+            parts = re.findall(r"[a-z]+|\d+", fold(code).lower())
+            if any(p.isdigit() for p in parts) and any(p.isalpha() for p in parts):
+                key = "".join(str(int(p)) if p.isdigit() else p for p in parts)
+                seen.setdefault(key, set()).add(code)
+        return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
 
     @cached_property
     def kpi_words(self) -> frozenset[str]:

@@ -39,14 +39,19 @@ _NUMBER_KINDS = (("incident", ("inc", "outage")), ("ticket", ("ticket", "case"))
 _CONFIG_WORDS = re.compile(r"\b(config\w*|setting\w*|flag\w*|parameter\w*)\b", re.I)
 
 
-def _config_by_words(question: str, cat: Catalog) -> list[str]:
-    """The latest change of the config key(s) sharing the most words (two at least) with the question."""
+_METRIC_TAILS = frozenset({"rate", "ratio", "count", "percentage", "level", "score", "index", "time", "number"})
+_CHANGED = re.compile(r"\b(?:who|when)\b.*\b(?:chang\w*|set|raised|lowered|bumped|updated|edited|touched)\b", re.I)
+
+
+def _config_by_words(question: str, cat: Catalog, *, strict: bool = False) -> list[str]:
+    """The latest change of the config key(s) sharing the most words (two at least) with the question; ``strict``:
+    all the key's words but one, and two at least."""
     words = {w for w in re.findall(r"[a-z0-9]+", question.lower()) if len(w) >= 2}
     scored: dict[str, int] = {}
     for key, ext in cat.config_keys.items():
         parts = {p for p in re.split(r"[^a-z0-9]+", key.lower()) if len(p) >= 2}
         hit = len(parts & words)
-        if hit >= 2:
+        if hit >= 2 and (not strict or hit >= len(parts) - 1):
             scored[ext] = max(scored.get(ext, 0), hit)
     best = max(scored.values(), default=0)
     return [e for e, n in scored.items() if n == best][:3]
@@ -119,8 +124,20 @@ def link(question: str, cat: Catalog) -> Links:
     squashed = cat.ids_squashed
     services_low = {s.lower(): s for s in cat.services}
     places_low = {fold(c).lower() for c in (*cat.stations, *cat.regions)}  # "ŁDZ-01" typed as "LDZ-01"
+    numbered = cat.station_numbers
+    for i in range(len(raws) - 1):  # an id or a site code typed with a space: "pd 88207", "DS 417"
+        (a, at_a), (b, at_b) = raws[i], raws[i + 1]
+        if not (a.isalpha() and re.fullmatch(r"\d+[a-z]?", b, re.I) and question[at_a + len(a):at_b].isspace()):
+            continue
+        site = numbered.get(a.lower() + re.sub(r"^0+(?=\d)", "", b.lower()))
+        hit = ("station", site) if site else squashed.get(a.lower() + b.lower())
+        if hit and i not in used_raw:
+            out.add(*hit)
+            used_raw.update((i, i + 1))
     for i, (r, _) in enumerate(raws):
         low = r.lower()
+        if i in used_raw:
+            continue
         if re.sub(r"'s$", "", low) in services_low:  # a service named like an id ("svc-01") is that service
             continue
         if low in places_low:  # a site coded like an id is that site (linked with the places below)
@@ -129,6 +146,17 @@ def link(question: str, cat: Catalog) -> Links:
         hit = hit or (squashed.get(re.sub(r"[-_]", "", low)) if any(ch.isdigit() for ch in low) else None)
         if hit:
             out.add(hit[0], hit[1])
+            used_raw.add(i)
+            continue
+        parts = re.findall(r"[a-z]+|\d+", low)
+        if site := numbered.get("".join(str(int(p)) if p.isdigit() else p for p in parts)) if any(ch.isdigit() for ch in low) else None:
+            out.add("station", site)  # "ds-417", "ds417", "DS_417": the site coded DS_0417
+            used_raw.add(i)
+            continue
+        if parts and parts[0].isalpha() and any(p.isdigit() for p in parts) and not re.fullmatch(r"p(?:50|75|90|95|99|999)", low) and (
+                same := [c for c in cat.stations if re.match(rf"{re.escape(parts[0])}[-_ ]?\d", fold(c).lower())]):
+            out.unknown.append(UnknownName(kind="station", text=r, suggestions=[  # "DS_0999": not one of the DS_… sites
+                c for c, _, _ in process.extract(r, same, scorer=fuzz.ratio, limit=3)]))
             used_raw.add(i)
             continue
         if len(low) >= 7 and re.fullmatch(r"[0-9a-f]+", low) and any(ch.isdigit() for ch in low):
@@ -166,9 +194,10 @@ def link(question: str, cat: Catalog) -> Links:
             sugg = [c for c, _, _ in process.extract(num.group(2), pool, scorer=fuzz.partial_ratio, limit=3)]
             out.unknown.append(UnknownName(kind=kind, text=f"{num.group(1)} {num.group(2)}", suggestions=sugg))
 
-    # 1c. A config setting named in words ("who changed the db pool config" → the latest change of db.pool.*).
-    if _CONFIG_WORDS.search(question) and not out.config_changes:
-        for ext in _config_by_words(question, cat):
+    # 1c. A config setting named in words ("who changed the db pool config" → the latest change of db.pool.*);
+    # without the word "config", all its words but one ("who changed the stock sync interval").
+    if (_CONFIG_WORDS.search(question) or _CHANGED.search(question)) and not out.config_changes:
+        for ext in _config_by_words(question, cat, strict=not _CONFIG_WORDS.search(question)):
             out.add("config_change", ext)
 
     masked = question  # the question without the ids just linked (a config key is not a KPI or a place)
@@ -225,7 +254,8 @@ def link(question: str, cat: Catalog) -> Links:
     for n in (3, 2, 1):
         for j in range(len(toks) - n + 1):
             span = toks[j:j + n]
-            if any(t.used for t in span) or any(t.norm in STOP or t.raw.lower() in STOP for t in (span[0], span[-1])):
+            stop_end = span[-1].norm in STOP or span[-1].raw.lower() in STOP
+            if any(t.used for t in span) or span[0].norm in STOP or span[0].raw.lower() in STOP or (stop_end and n == 1):
                 continue
             if any(t.raw.isdigit() for t in span):
                 continue
@@ -233,6 +263,8 @@ def link(question: str, cat: Catalog) -> Links:
             if sum(len(t.raw) for t in span) < 5 or p in phrases:  # exact phrases were decided above
                 continue
             got = process.extractOne(p, cat.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+            if got and stop_end and got[0].split()[-1] != span[-1].norm:
+                continue  # a common last word ("rate") counts only as the name's own last word ("fil rate")
             if got and _take(out, p, phrases[got[0]], n, fuzzy=True):
                 for t in span:
                     t.used = True
@@ -269,7 +301,8 @@ def link(question: str, cat: Catalog) -> Links:
         if t.used and j > 0 and toks[j - 1].raw.lower() in ("at", "in", "for"):
             k = j - 2
             words: list[str] = []
-            while k >= 0 and not toks[k].used and toks[k].raw.lower() not in STOP | {"s"} and toks[k].raw.isalpha():
+            while k >= 0 and not toks[k].used and (toks[k].raw.lower() not in STOP | {"s"} or (
+                    words == [] and toks[k].raw.lower() in _METRIC_TAILS)) and toks[k].raw.isalpha():
                 words.insert(0, toks[k].raw)
                 k -= 1
             if words and any(w.lower() not in GENERIC for w in words):

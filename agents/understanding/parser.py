@@ -59,6 +59,8 @@ _ORG_CHANGED = (r"\b(?:what|anything|something)\s+(?:has\s+|got\s+|was\s+|were\s
                 r"\b(?:any|which|what|all(?:\s+the)?|list(?:\s+the)?)\s+changes\b")
 
 
+# "<service> alloc failures jumped": a service's metric moved (explained from its onset), not a list of incidents
+_MOVED = re.compile(r"\b(jump\w*|spik\w*|surg\w*|r[io]se|rising|went\s+up|increas\w*|climb\w*|doubl\w*|tripl\w*)\b", _I)
 _NOW = re.compile(r"\b(?:right\s+now|currently|at\s+the\s+moment|at\s+present|presently|as\s+(?:of|things\s+stand)\s+"
                   r"(?:now|today)|as\s+it\s+stands)\b", _I)
 # "… and why?", "what's behind it": a ranking question that also asks for the reason ("worst" alone does not)
@@ -109,6 +111,8 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             plan.service_metrics = [m for m in plan.service_metrics if m.role != role] + [ServiceMetric(role=role, name=name)]
     op = _operation(q, plan, links, cat, tp)
     plan.operation = op
+    if op == "lookup" and (m := re.search(r"\b(worst|best|highest|lowest|peak)\s+(?:single\s+)?day\b", q, _I)):
+        plan.notes.append(f"day:{m.group(1).lower()}")  # "what was the worst day for lates this month": that day named
     if op in ("rank", "compare", "lookup") and plan.window is None and _NOW.search(q):
         plan.notes.append("now")  # "right now": the state, which for a stock-like KPI is its latest value
     unknown = list(links.unknown)
@@ -149,10 +153,12 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                        rf"\b{re.escape(links.ambiguous[0][1])}s\b", fold(q), _I))
     if links.ambiguous and links.ambiguous[0][0] == "station" and len(links.ambiguous[0][2]) >= 2 and not links.stations and (
             (plan.kpis and (op in ("rank", "compare") or (op == "lookup" and several)))
-            or (op == "attention" and several)):
+            or op == "attention"):  # "anything to worry about in <a city two sites share>": both
         # "which reservoir had the most bursts", "anything wrong at the reservoirs?": the places that word names
         plan.subjects.scopes = [ScopeRef(level="station", code=c, name=cat.stations.get(c)) for c in links.ambiguous[0][2]]
         plan.operation = "attention" if op == "attention" else "compare"
+        if op == "rank" and _RANK_WHY.search(q):  # "which fc is worst on X and why": those compared, the worst explained
+            plan.operation, plan.group_by, plan.order = "explain", "station", plan.order or "worst"
         return plan
     if links.ambiguous and op not in ("ticket_classify",):
         kind, text, cands = links.ambiguous[0]
@@ -208,6 +214,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         return "ticket_classify"
     if not s.commits and re.search(r"\bcommits?\b", q, _I) and (found := _commit_by_words(q, cat)):
         s.commits = found  # "was the retry-backoff commit deployed?"
+    if (s.deployments or s.config_changes) and plan.kpis and re.search(r"\b(?:reason|caus\w*|because|behind|why|"
+                                                                       r"explain\w*|responsible|blame\w*)\b", q, _I):
+        return "explain"  # "was the STOCK_SYNC change the reason fill rate dropped?": the KPI's changes ranked
     if s.deployments or s.config_changes or s.commits:
         return "changelog"
     if s.services and not s.incidents and _CHANGELOG.search(q) and not re.search(
@@ -228,7 +237,13 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         plan.clarification = Clarification(kind="service", candidates=list(cat.services), question=(
             "Which service? " + ", ".join(cat.services[:15]) + ("…" if len(cat.services) > 15 else "")))
         return "clarify"
-    if not s.incidents and _INCIDENT_WORDS.search(q) and not plan.kpis:
+    if (not s.incidents and not plan.kpis and not _TICKETS.search(q)
+            and (m := re.search(r"\b(?:p|sev)\s?([1-4])s\b", q, _I))):  # "any open P1s?": paged incidents of that severity
+        plan.filters.severity = [f"sev{m.group(1)}"]
+        plan.filters.status = ["open", "mitigated"] if re.search(r"\b(open|ongoing|still|active|unresolved)\b", q, _I) else []
+        plan.count = bool(_COUNT.search(q))
+        return "incident_list"
+    if not s.incidents and _INCIDENT_WORDS.search(q) and not plan.kpis and not (s.services and _MOVED.search(q)):
         plural = re.search(r"\b(incidents|outages|failures|sev ?[1-4]s)\b", q, _I) and not re.search(
             r"\bthe\s+\w+\s+failures\b", q, _I)
         if ((plural and not re.search(r"\bwhat caused the\b", q, _I))
@@ -264,6 +279,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
                      r"\bon[- ]time\b|\bpercent|%", q, _I):
             plan.rate = "sla_resolution" if plan.filters.sla_clock == "resolution" else "sla_response"
         return "ticket_stats"
+    if s.services and not plan.kpis and s.scopes and not plan.service_metrics and not _WHY.search(q) and links.kpi_words:
+        return "attention"  # "basket abandonment rate at <site>": a metric it does not have, named with a service's word
     if s.services and not plan.kpis:
         if not plan.service_metrics and (inc := _incident_of_service(q, cat, s.services)):
             s.incidents = [inc]  # "what caused the lab results delay": an incident's title, not a metric

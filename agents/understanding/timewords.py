@@ -127,6 +127,10 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
             end = today.replace(day=1) - dt.timedelta(days=1)
             start = (end.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
         return _win(start, end, f"last {unit} and the {unit} before", grain="week" if unit == "week" else "month"), None, m
+    if m := re.search(r"\b(yesterday|today)\s+(?:compared\s+(?:to|with)|vs\.?|versus|against)\s+(?:the\s+)?"
+                      r"(?:day\s+before(?:\s+(?:that|it|yesterday))?|previous\s+day|prior\s+day)\b", q):
+        end = today - dt.timedelta(days=1 if m.group(1) == "yesterday" else 0)  # both days, one value each
+        return _win(end - dt.timedelta(days=1), end, f"{m.group(1)} and the day before"), None, m
     if m := re.search(r"\b(?:the\s+)?day\s+before\s+yesterday\b", q):
         d = today - dt.timedelta(days=2)
         return _win(d, d, "the day before yesterday", single=True), None, m
@@ -238,7 +242,7 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
             if m.group(1) == "since":
                 return _win(first, today, m.group(0)), None, m
             return _win(first, min(_month_end(y, month), today), m.group(0)), None, m
-    if m := re.search(r"\b(\d{4})\b", q):
+    if m := re.search(r"\b(?<![.\-/])(\d{4})\b(?![.\-/]\w)", q):  # a year, not the start of "2026.11.5"
         y = int(m.group(1))
         if 2000 <= y <= today.year and re.search(r"\b(?:in|during|for|of|since)\s+$", q[: m.start()]):
             return _win(dt.date(y, 1, 1), min(dt.date(y, 12, 31), today), m.group(0)), None, m
@@ -259,7 +263,7 @@ def _anydate(s: str, today: dt.date) -> dt.date | None:
 
 def _dateparser(q: str, today: dt.date) -> tuple[Window | None, re.Match[str] | None]:
     """Numeric dates and other date-like fragments the rules do not cover."""
-    m = re.search(r"\b\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?\b", q)
+    m = re.search(r"(?<![\w./-])\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?(?![\w/-]|\.\w)", q)  # not inside "2026.11.3-rc1"
     if not m:
         return None, None
     import dateparser  # imported lazily: only questions with such fragments pay for it

@@ -14,9 +14,9 @@ import pytest
 from agents.plan import QueryPlan
 from agents.router import route
 from tests.unit.understanding_case_table import CASES, D, H, R
-from tests.unit.understanding_orgs import TODAY, demo, hospital, rail, water
+from tests.unit.understanding_orgs import TODAY, demo, grocery, hospital, rail, water
 
-ORGS = {"demo": demo(), "rail": rail(), "hospital": hospital(), "water": water()}
+ORGS = {"demo": demo(), "rail": rail(), "hospital": hospital(), "water": water(), "grocery": grocery()}
 
 
 

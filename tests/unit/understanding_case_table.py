@@ -12,6 +12,7 @@ D = "demo"
 R = "rail"
 H = "hospital"  # a third organisation, for names with apostrophes and generic words
 W = "water"  # a water utility (qa13): accented names, shared type words, KPIs reported at some sites only
+G = "grocery"  # an online grocery delivery company (qa13d): numbered site codes, versions, spaced ids, lates/fill rate
 CASES: list[tuple[str, str, dict[str, Any]]] = [
     # ---------------------------------------------------------------- demo: KPI lookups, names, typos
     (D, "whats the otp mx rate at dalas last week", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["DAL"], "win": LW}),
@@ -529,6 +530,48 @@ CASES += [
     (D, "on-time at dallas last week", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["DAL"], "win": LW}),
     (D, "were tickets answered on time this month", {"op": "ticket_stats", "rate": "sla_response"}),
     (W, "worst sites for non-revenue this month", {"op": "rank", "kpi": "NRW_PCT", "order": "worst", "win": TM}),
+    # ---------------------------------------------------------------- grocery delivery (qa13d), as its staff type
+    (G, "how did widzew do last week", {"op": "attention", "at": ["DS_0417"], "win": LW}),
+    (G, "fill rate at widzew last week", {"op": "lookup", "kpi": "FILL_RATE_PCT", "at": ["DS_0417"], "win": LW}),
+    (G, "late deliveries at north 2 yesterday", {"op": "lookup", "kpi": "LATE_DELIV", "at": ["fc-n2"], "day": "2026-11-19"}),
+    (G, "why are lates up at fc-n2?", {"op": "explain", "kpi": "LATE_DELIV", "at": ["fc-n2"]}),
+    (G, "compare north 2 with DS 417 on late deliveries last week", {"op": "compare", "kpi": "LATE_DELIV", "at": ["DS_0417", "fc-n2"], "win": LW}),
+    (G, "fill rate at ds-417", {"op": "lookup", "kpi": "FILL_RATE_PCT", "at": ["DS_0417"]}),
+    (G, "fill rate at ds417 last week", {"op": "lookup", "kpi": "FILL_RATE_PCT", "at": ["DS_0417"], "win": LW}),
+    (G, "fill rate at ds 422 on 12 nov", {"op": "lookup", "kpi": "FILL_RATE_PCT", "at": ["DS_0422"], "day": "2026-11-12"}),
+    (G, "fill rate at DS_0999", {"op": "unknown", "unknown": "DS_0999"}),
+    (G, "fil rate at baluty yesterday", {"op": "lookup", "kpi": "FILL_RATE_PCT", "at": ["DS_0422"], "day": "2026-11-19"}),
+    (G, "late delivries at north 2", {"op": "lookup", "kpi": "LATE_DELIV", "at": ["fc-n2"]}),
+    (G, "subs at fc-s1 last week", {"op": "clarify", "kpi": "SUBST_RATE"}),
+    (G, "which fc is worst on fill rate this month and why", {"op": "explain", "kpi": "FILL_RATE_PCT", "at": ["fc-n2", "fc-s1"], "group_by": "station", "order": "worst"}),
+    (G, "which store is worst on fill rate this month and why", {"op": "explain", "kpi": "FILL_RATE_PCT", "group_by": "station", "limit": 1}),
+    (G, "anything i should worry about in lodz", {"op": "attention", "at": ["DS_0417", "DS_0422"]}),
+    (G, "returns backlog at mokotow right now", {"op": "lookup", "kpi": "RETURNS_OPEN", "at": ["DS_0102"], "now": True}),
+    (G, "who deployed 2026.11.3-rc1", {"op": "changelog", "dep": ["argocd-slot-1187"]}),
+    (G, "what went out in 2026.11.5?", {"op": "changelog", "dep": ["argocd-pay-0412"]}),
+    (G, "summarise pd 88207", {"op": "incident_status", "inc": ["PD-88207"]}),
+    (G, "what changed before the PD-88412 page", {"op": "incident_cause", "inc": ["PD-88412"]}),
+    (G, "what's the status of PD-99999", {"op": "unknown", "unknown": "PD-99999"}),
+    (G, "slotengine alloc failures jumped, why", {"op": "explain", "svc": ["SlotEngine"], "role": "errors"}),
+    (G, "any failures on slotengine this week", {"op": "incident_list", "svc": ["SlotEngine"]}),
+    (G, "who changed SLOT_RELEASE_HOURS?", {"op": "changelog", "cfg": ["CFG-KZ-0081"]}),
+    (G, "who changed the stock sync interval", {"op": "changelog", "cfg": ["CFG-KZ-0088"]}),
+    (G, "when did we change the slot release hours", {"op": "changelog", "cfg": ["CFG-KZ-0081"]}),
+    (G, "basket abandonment rate at widzew", {"op": "unknown", "unknown": "abandonment rate"}),
+    (G, "basket-svc errors at widzew", {"op": "explain", "svc": ["basket-svc"]}),
+    (G, "who's on shift at widzew tonight", {"op": "out_of_scope"}),
+    (G, "and the week before?", {"prior": ["late deliveries at fc-n2 last week"], "op": "lookup", "kpi": "LATE_DELIV", "at": ["fc-n2"], "win": WBL}),
+    (G, "same for widzew", {"prior": ["late deliveries at fc-n2 last week"], "op": "lookup", "kpi": "LATE_DELIV", "at": ["DS_0417"], "win": LW}),
+    (G, "top 3 sites by late deliveries this month", {"op": "rank", "kpi": "LATE_DELIV", "order": "worst", "limit": 3, "win": TM}),
+    (G, "lates at widzew yesterday vs the day before", {"op": "lookup", "kpi": "LATE_DELIV", "at": ["DS_0417"], "win": ("2026-11-18", "2026-11-19")}),
+    (G, "any open P1s?", {"op": "incident_list", "status": ["open", "mitigated"]}),
+    (G, "how many sev2s this month", {"op": "incident_list", "count": True, "win": TM}),
+    (G, "any P1 tickets open?", {"op": "ticket_stats"}),
+    (G, "draft the postmortem", {"prior": ["what's going on with slot engine"], "op": "report", "inc": ["PD-88412"], "report": "incident"}),
+    (G, "draft the postmortem for yesterday's outage", {"prior": ["what's going on with slot engine"], "op": "report", "inc": []}),
+    (G, "what was the worst day for late deliveries at north 2 this month", {"op": "lookup", "kpi": "LATE_DELIV", "at": ["fc-n2"], "win": TM}),
+    (D, "aog at phx today vs the day before", {"op": "lookup", "kpi": "AOG_EVENTS", "at": ["PHX"], "win": ("2026-11-19", "2026-11-20")}),
+    (G, "late deliveries in the central region this month", {"op": "lookup", "kpi": "LATE_DELIV", "at": ["CENTRAL"], "win": TM}),
 ]
 
 # Names any way people type them: code, lower-case code after "at", the full name, a part of it, a typo.

@@ -113,3 +113,38 @@ def water() -> Catalog:
                       "EFF_BOD5": ["WRD", "GLT"], "CUST_CONTACTS": ["HRD", "MOS", "WRD", "GLT", "ZBG", "UTL", "GVP"],
                       "SUPPLY_AVAIL": ["HRD", "MOS", "ZBG", "UTL", "GVP"]},
     )
+
+
+def grocery() -> Catalog:
+    """An online grocery delivery company (qa13d): dark stores / fulfilment centres coded ``DS_0417`` / ``fc-n2``
+    with Polish names, ArgoCD deployments known by version (``2026.11.3-rc1``), PagerDuty ids ``PD-88412``."""
+    return Catalog(
+        stations={"fc-n2": "FC North 2 (Gdańsk)", "fc-s1": "FC South 1 (Katowice)", "DS_0417": "Łódź Widzew",
+                  "DS_0422": "Łódź Bałuty", "DS_0311": "Kraków Podgórze", "DS_0102": "Warszawa Mokotów"},
+        regions={"NORTH": "North", "SOUTH": "South", "CENTRAL": "Central"},
+        kpis={"FILL_RATE_PCT": ["Order fill rate", "fill rate", "OFR", "order fill"],
+              "LATE_DELIV": ["Late deliveries", "late orders", "lates", "late drops"],
+              "PICKS_PLH": ["Picks per labour hour", "UPH", "pick rate", "picking productivity"],
+              "SUBST_RATE": ["Substitution rate", "subs", "substitutions"],
+              "COLD_BREACH": ["Cold-chain breaches", "temperature excursions", "cold chain"],
+              "RETURNS_OPEN": ["Open returns backlog", "returns backlog", "open returns"]},
+        services=["SlotEngine", "basket-svc", "coldchain-mon", "payments.gateway", "route-planner"],
+        incidents=["PD-88412", "PD-88390", "PD-88207"], tickets=["ZEN-51023", "ZEN-51024"],
+        station_regions={"fc-n2": "NORTH", "fc-s1": "SOUTH", "DS_0417": "CENTRAL", "DS_0422": "CENTRAL",
+                         "DS_0311": "SOUTH", "DS_0102": "CENTRAL"},
+        kpi_higher_is_better={"FILL_RATE_PCT": True, "LATE_DELIV": False, "PICKS_PLH": True, "SUBST_RATE": False,
+                              "COLD_BREACH": False, "RETURNS_OPEN": False},
+        incident_refs=[
+            IncidentRef("PD-88412", "Late deliveries spiking at FC North 2", "SlotEngine", dt.date(2026, 11, 18), "open"),
+            IncidentRef("PD-88390", "Card payments failing at checkout", "payments.gateway", dt.date(2026, 11, 24), "resolved"),
+            IncidentRef("PD-88207", "Baskets emptied on app update", "basket-svc", dt.date(2026, 10, 14), "resolved"),
+        ],
+        deployments=["argocd-slot-1187", "argocd-pay-0412", "argocd-pay-0413"], config_changes=["CFG-KZ-0081"],
+        config_keys={"SLOT_RELEASE_HOURS": "CFG-KZ-0081", "routing.max_drops": "CFG-KZ-0077",
+                     "STOCK_SYNC_INTERVAL_MIN": "CFG-KZ-0088"},
+        deployment_versions={"2026.11.3-rc1": "argocd-slot-1187", "2026.11.5": "argocd-pay-0412",
+                             "2026.11.4": "argocd-pay-0413"},
+        kpi_stations={k: ["fc-n2", "fc-s1", "DS_0417", "DS_0422", "DS_0311", "DS_0102"] for k in
+                      ("FILL_RATE_PCT", "LATE_DELIV", "PICKS_PLH", "COLD_BREACH", "RETURNS_OPEN")} | {
+                      "SUBST_RATE": ["fc-n2", "DS_0417", "DS_0422", "DS_0311", "DS_0102"]},
+    )
