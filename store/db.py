@@ -9,6 +9,8 @@ Everything after connecting is the same for both paths.
 
 from __future__ import annotations
 
+import atexit
+import json
 import logging
 import os
 import threading
@@ -17,7 +19,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import psycopg
@@ -105,28 +107,91 @@ def running_embedded_server(home: Path) -> str | None:
     """The libpq URI of the ``opsgraph`` database on an embedded server that is already up under ``home``, read
     from its ``postmaster.pid`` (the postmaster alive and ready, the database there); None otherwise.
 
-    This is what pgserver itself reads to join a running server, without its import, its machine-wide lock and
-    process list, or its exit hook — but the caller does not *hold* the server: it stops when the processes that
-    hold it exit, even while the caller is connected. For short commands only (``opsgraph ask``)."""
+    This is what pgserver itself reads to join a running server, without importing it. The caller is then added to
+    pgserver's list of the processes holding the server (``pg/.handle_pids.json``, under pgserver's own machine-wide
+    lock), so the process that started the server does not stop it under the caller's feet when it exits first; at
+    exit the caller takes itself off the list and, if it was the last holder, stops the server as pgserver would
+    (:func:`_release_joined`). For short commands (``opsgraph ask``)."""
+    datadir = home.expanduser().resolve() / "pg"
+    uri = _ready_uri(datadir)
+    if uri is None:
+        return None
     try:
-        lines = (home.expanduser().resolve() / "pg" / "postmaster.pid").read_text().splitlines()
+        psycopg.connect(uri, connect_timeout=2).close()
+    except psycopg.Error:  # a stale pid file (the pid reused), or the database not created yet
+        return None
+    with _pgserver_lock():
+        if _ready_uri(datadir) != uri:  # the server was being stopped while we connected
+            return None
+        _update_holders(datadir, add=os.getpid())
+    atexit.register(_release_joined, datadir)
+    return uri
+
+
+def _ready_uri(datadir: Path) -> str | None:
+    try:
+        lines = (datadir / "postmaster.pid").read_text().splitlines()
         pid = int(lines[0])
     except (OSError, ValueError, IndexError):
         return None
     if len(lines) < 8 or lines[7].strip() != "ready" or not lines[4].strip() or os.name == "nt":
         return None  # not up (yet), or no Unix socket (and on Windows os.kill(pid, 0) would end the process)
+    if not _alive(pid):
+        return None
+    return f"postgresql://postgres:@/{EMBEDDED_DB_NAME}?host={lines[4].strip()}"  # the form pgserver returns
+
+
+def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return None
+        return False
     except PermissionError:  # alive, another user's process
-        pass
-    uri = f"postgresql://postgres:@/{EMBEDDED_DB_NAME}?host={lines[4].strip()}"  # the form pgserver returns
+        return True
+    return True
+
+
+def _pgserver_lock() -> Any:
+    """pgserver's machine-wide inter-process lock (the same file it takes to start, join or stop a server)."""
+    import fasteners
+    import platformdirs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs nags about XDG_RUNTIME_DIR
+        path = platformdirs.user_runtime_path("python_PostgresServer") / ".lockfile"
+    return fasteners.InterProcessLock(str(path))
+
+
+def _update_holders(datadir: Path, *, add: int | None = None, remove: int | None = None) -> list[int]:
+    """Edit pgserver's list of holders (call under :func:`_pgserver_lock`); dead processes are dropped."""
+    path = datadir / ".handle_pids.json"
     try:
-        psycopg.connect(uri, connect_timeout=2).close()
-    except psycopg.Error:  # a stale pid file (the pid reused), or the database not created yet
-        return None
-    return uri
+        pids = [int(p) for p in json.loads(path.read_text())]
+    except (OSError, ValueError, TypeError):
+        pids = []
+    kept = [p for p in pids if p != remove and (p == add or _alive(p))]
+    if add is not None and add not in kept:
+        kept.append(add)
+    if kept != pids:
+        path.write_text(json.dumps(kept))
+    return kept
+
+
+def _release_joined(datadir: Path) -> None:
+    """At exit of a process that joined directly: leave the holders' list; the last one out stops the server."""
+    try:
+        with _pgserver_lock():
+            left = _update_holders(datadir, remove=os.getpid())
+        if left or _ready_uri(datadir) is None:
+            return
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import pgserver
+
+            # a proper handle, released at once: pgserver stops the server if nobody joined in the meantime
+            pgserver.get_server(datadir, cleanup_mode="stop").cleanup()
+    except Exception:  # never turn a finished command into a failing exit
+        log.warning("could not release the embedded server under %s", datadir, exc_info=True)
 
 
 def resolve_database(settings: Settings, *, hold: bool = True) -> DatabaseTarget:

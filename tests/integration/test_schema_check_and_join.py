@@ -77,3 +77,54 @@ def test_no_running_server_means_no_shortcut(tmp_path):
     lines[-1] = "starting"
     (pg / "postmaster.pid").write_text("\n".join(lines) + "\n")
     assert running_embedded_server(tmp_path) is None
+
+
+_HOLDER = """
+import sys
+from pathlib import Path
+from store.db import start_embedded_server
+start_embedded_server(Path(sys.argv[1]))
+print("up", flush=True)
+sys.stdin.readline()
+"""
+_JOINER = """
+import sys
+from pathlib import Path
+import psycopg
+from store.db import running_embedded_server
+uri = running_embedded_server(Path(sys.argv[1]))
+print("joined" if uri else "none", flush=True)
+sys.stdin.readline()
+with psycopg.connect(uri) as conn:
+    print("query", conn.execute("SELECT 41 + 1").fetchone()[0], flush=True)
+"""
+
+
+def test_a_joined_server_outlives_the_process_that_started_it(tmp_path):
+    """Two short commands at once: the one that started the embedded server exits first; the one that joined it
+    directly keeps working, and the server stops when the last of them exits (nothing left running)."""
+    if os.environ.get("DATABASE_URL"):
+        pytest.skip("DATABASE_URL is set: no embedded server")
+    home = tmp_path / "home"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+
+    def spawn(code: str) -> subprocess.Popen[str]:
+        return subprocess.Popen([sys.executable, "-c", code, str(home)], cwd=REPO, env=env, text=True,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    starter = spawn(_HOLDER)
+    assert starter.stdout is not None and starter.stdout.readline().strip() == "up"
+    joiner = spawn(_JOINER)
+    try:
+        assert joiner.stdout is not None and joiner.stdout.readline().strip() == "joined"
+        starter.communicate("\n", timeout=60)  # the starter exits first
+        assert starter.returncode == 0
+        out, err = joiner.communicate("\n", timeout=60)
+        assert joiner.returncode == 0, err
+        assert out.split() == ["query", "42"]
+    finally:
+        for proc in (starter, joiner):
+            if proc.poll() is None:
+                proc.kill()
+    pidfile = home / "pg" / "postmaster.pid"
+    assert not pidfile.exists() or running_embedded_server(home) is None, "the last holder left the server running"
