@@ -33,6 +33,9 @@ async def changelog(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
                     s.say(_lookup_line(r, kind), rec)
         if not subj.services:
             return
+    if "only:rollback" in plan.notes and (subj.services or (plan.window and plan.window.explicit)):
+        await rollbacks(s, plan, ctx)
+        return
     if not subj.services:
         if plan.window and plan.window.explicit:
             await org_changelog(s, plan)
@@ -57,13 +60,29 @@ async def changelog(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
         head = records[0]
         where = r.service + (f" and its dependencies ({', '.join(x for x in r.services if x != r.service)})"
                              if plan.include_dependencies and len(r.services) > 1 else "")
-        who = f", by {', '.join(r.people)}" if r.people else ""
-        s.say(f"{where}: {len(r.deployments)} deployment(s) and {len(r.config_changes)} config change(s) between "
-              f"{r.since:%Y-%m-%d %H:%M} and {r.until:%Y-%m-%d %H:%M} UTC{who}.", head)
-        for rec in records[1:MAX_LINES + 1]:
+        kinds = _kinds(plan)
+        changes = [rec for rec in records[1:] if (rec.ref.get("subject") or {}).get("type") in kinds]
+        if kinds != ["deployment", "config_change"]:  # "did anyone change config on X today?": that kind only
+            what = "config change(s)" if kinds == ["config_change"] else "deployment(s)"
+            n = len(r.config_changes) if kinds == ["config_change"] else len(r.deployments)
+            who = sorted({p for p in ([c.changed_by for c in r.config_changes] if kinds == ["config_change"]
+                                      else [d.deployed_by for d in r.deployments]) if p})
+            period = f"between {r.since:%Y-%m-%d %H:%M} and {r.until:%Y-%m-%d %H:%M} UTC"
+            if n == 0:
+                s.say(f"No — no {what.replace('(s)', 's')} on {where} {period}." if "yesno" in plan.notes else
+                      f"{where}: no {what.replace('(s)', 's')} {period}.", head)
+            else:
+                s.say(f"{'Yes — ' if 'yesno' in plan.notes else ''}{where}: {n} {what} {period}"
+                      + (f", by {', '.join(who)}" if who else "") + ".", head)
+        else:
+            who = f", by {', '.join(r.people)}" if r.people else ""
+            lead = ("Yes — " if r.deployments or r.config_changes else "No — ") if "yesno" in plan.notes else ""
+            s.say(f"{lead}{where}: {len(r.deployments)} deployment(s) and {len(r.config_changes)} config change(s) between "
+                  f"{r.since:%Y-%m-%d %H:%M} and {r.until:%Y-%m-%d %H:%M} UTC{who}.", head)
+        for rec in changes[:MAX_LINES]:
             s.say(rec.summary + ".", rec)
-        if len(records) - 1 > MAX_LINES:
-            s.say(f"… and {len(records) - 1 - MAX_LINES} more changes in the evidence.", head)
+        if len(changes) > MAX_LINES:
+            s.say(f"… and {len(changes) - MAX_LINES} more changes in the evidence.", head)
         links = r.links
         s.say(f"{r.service} depends on {', '.join(links.depends_on) or 'no recorded service'}"
               + (f" (transitively also {', '.join(sorted(set(links.transitive_dependencies) - set(links.depends_on)))})"
@@ -85,13 +104,14 @@ async def org_changelog(s: StepScope, plan: QueryPlan) -> None:
     by_id = {rec.payload.get("external_id"): rec for rec in records[1:]}
     what = " and ".join({"deployment": "deployments", "config_change": "config changes"}[k] for k in r.kinds)
     period = (f"{plan.window.label} ({r.since:%Y-%m-%d %H:%M} to {r.until:%Y-%m-%d %H:%M} UTC)")
+    yes = "yesno" in plan.notes
     if not r.groups:
-        s.say(f"No {what} on any service {period}.", head)
+        s.say(f"{'No — no' if yes else 'No'} {what} on any service {period}.", head)
         s.data = {"services": []}
         return
     counts = ", ".join(x for x in (f"{r.deployments} deployment(s)" if "deployment" in r.kinds else "",
                                    f"{r.config_changes} config change(s)" if "config_change" in r.kinds else "") if x)
-    s.say(f"{counts} on {len(r.groups)} service(s) {period}"
+    s.say(f"{'Yes — ' if yes else ''}{counts} on {len(r.groups)} service(s) {period}"
           + (f", by {', '.join(r.people)}" if r.people else "") + ":", head)
     shown = 0
     for g in r.groups:
@@ -196,3 +216,75 @@ async def status(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
         if not r.remediation and not r.resolution:
             s.say(f"No rollback, revert or decision is recorded for {i.external_id}.", ev)
         ctx["incident"] = i.external_id
+
+
+def _kinds(plan: QueryPlan) -> list[str]:
+    """The kinds of change asked about (the parser's ``kinds:`` note), both when none was named."""
+    return [n.split(":", 1)[1] for n in plan.notes if n.startswith("kinds:")] or ["deployment", "config_change"]
+
+
+async def rollbacks(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
+    """"Were there any rollbacks this week?": the deployments the organisation's records mark as rollbacks (and the
+    config changes that restored a key's previous value), Yes/No first, then each with what it undid."""
+    w = plan.window if plan.window and plan.window.explicit else None
+    found: list[tuple[dt.datetime, str, Any]] = []
+    if plan.subjects.services:
+        since, until = (w.start, w.end) if w else (None, None)
+        heads = []
+        for service in plan.subjects.services[:3]:
+            got = await s.tool("change_log", change_log, service=service, since=since, until=until,
+                               include_dependencies=plan.include_dependencies)
+            if got is None:
+                continue
+            r, records = got
+            heads.append((r, records[0]))
+            by_id = {(rec.ref.get("subject") or {}).get("external_id"): rec for rec in records[1:]}
+            found += [(d.finished_at or d.started_at, _rollback_line(d), by_id.get(d.external_id) or records[0])
+                      for d in r.deployments if d.is_rollback]
+            found += [(c.changed_at, _revert_line(c), by_id.get(c.external_id) or records[0])
+                      for c in r.config_changes if _is_revert(c, r.config_changes)]
+        if not heads:
+            return
+        r0, head = heads[0]
+        where = "on " + ", ".join(r.service for r, _ in heads)
+        period = f"between {r0.since:%Y-%m-%d %H:%M} and {r0.until:%Y-%m-%d %H:%M} UTC"
+    else:
+        assert w is not None
+        got = await s.tool("org_change_log", org_change_log, since=w.start, until=w.end, kinds=None)
+        if got is None:
+            return
+        r, records = got
+        head = records[0]
+        by_id = {rec.payload.get("external_id"): rec for rec in records[1:]}
+        for g in r.groups:
+            found += [(d.finished_at or d.started_at, _rollback_line(d), by_id.get(d.external_id) or head)
+                      for d in g.deployments if d.is_rollback]
+            found += [(c.changed_at, _revert_line(c), by_id.get(c.external_id) or head)
+                      for c in g.config_changes if _is_revert(c, g.config_changes)]
+        where = "on any service"
+        period = f"{w.label} ({r.since:%Y-%m-%d %H:%M} to {r.until:%Y-%m-%d %H:%M} UTC)"
+    if not found:
+        s.say(f"No — no rollbacks {where} {period}.", head)
+        s.data = {"rollbacks": []}
+        return
+    s.say(f"Yes — {len(found)} rollback(s) {where} {period}:", head)
+    for _at, line, rec in sorted(found, key=lambda x: x[0], reverse=True)[:MAX_LINES]:
+        s.say(line, rec)
+    s.data = {"rollbacks": [line.split(" ", 1)[0] for _at, line, _rec in found]}
+
+
+def _rollback_line(d: Any) -> str:
+    undid = f", undoing {d.rollback_of}" if d.rollback_of else ""
+    return (f"{d.external_id} on {d.service}: rolled back to {d.version}{undid}, by {d.deployed_by or 'unknown'} at "
+            f"{(d.finished_at or d.started_at):%Y-%m-%d %H:%M} UTC.")
+
+
+def _is_revert(c: Any, same_service: list[Any]) -> bool:
+    """A config change that restored the value an earlier change in the list had replaced (that one's reverted_by)."""
+    return any(o.reverted_by == c.external_id for o in same_service)
+
+
+def _revert_line(c: Any) -> str:
+    return (f"{c.external_id} on {c.service}: config {c.key} restored to its previous value"
+            f"{'' if c.is_secret else f' ({c.new_value})'}, by "
+            f"{c.changed_by or 'unknown'} at {c.changed_at:%Y-%m-%d %H:%M} UTC.")

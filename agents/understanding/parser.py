@@ -51,7 +51,8 @@ from agents.understanding.lookups import (
 )
 from agents.understanding.timewords import TimeParse, parse_time
 
-_CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+out|rollbacks?|"
+_CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+out|rollbacks?|rolled\s+back|"
+                           r"(?:chang|touch|edit|modif|tweak|updat)\w*\s+(?:the\s+|any\s+|its\s+)?config\w*|"
                            r"config(?:uration)?\s+changes?|commits?|depend\w*)\b", _I)
 # "what changed yesterday?", "anything changed this morning?", "any changes on Thursday?": the org-wide change log
 _ORG_CHANGED = (r"\b(?:what|anything|something)\s+(?:has\s+|got\s+|was\s+|were\s+)?changed\b|"
@@ -59,6 +60,9 @@ _ORG_CHANGED = (r"\b(?:what|anything|something)\s+(?:has\s+|got\s+|was\s+|were\s
                 r"\b(?:any|which|what|all(?:\s+the)?|list(?:\s+the)?)\s+changes\b")
 
 
+_YESNO = re.compile(r"^\W*(?:so\s+|and\s+|ok(?:ay)?,?\s+|hey,?\s+)?(?:were|was|is|are|did|does|do|has|have|had|any|"
+                    r"anything|anyone|anybody|can|could|will)\b", _I)
+_ROLLBACK = re.compile(r"\b(?:rollbacks?|roll(?:ed)?[- ]?backs?|rolled\s+back|revert(?:s|ed)?)\b", _I)
 _NOW = re.compile(r"\b(?:right\s+now|currently|at\s+the\s+moment|at\s+present|presently|as\s+(?:of|things\s+stand)\s+"
                   r"(?:now|today)|as\s+it\s+stands)\b", _I)
 # "… and why?", "what's behind it": a ranking question that also asks for the reason ("worst" alone does not)
@@ -109,6 +113,13 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             plan.service_metrics = [m for m in plan.service_metrics if m.role != role] + [ServiceMetric(role=role, name=name)]
     op = _operation(q, plan, links, cat, tp)
     plan.operation = op
+    if _YESNO.match(q):
+        plan.notes.append("yesno")  # "were there any …?", "did anyone …?": the answer starts with Yes or No
+    if op == "changelog" and not (plan.subjects.deployments or plan.subjects.config_changes or plan.subjects.commits):
+        if _ROLLBACK.search(q):
+            plan.notes.append("only:rollback")  # "any rollbacks this week?": the changes the org marks as rollbacks
+        elif plan.subjects.services and not any(n.startswith("kinds:") for n in plan.notes):
+            plan.notes += _change_kinds(q)  # "did anyone change config on X today?": its config changes only
     if op in ("rank", "compare", "lookup") and plan.window is None and _NOW.search(q):
         plan.notes.append("now")  # "right now": the state, which for a stock-like KPI is its latest value
     unknown = list(links.unknown)
@@ -117,7 +128,7 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         unknown = [u for u in unknown if not (u.kind == "station" and u.text.lower() in said)]
     if op in ("lookup", "explain", "compare", "rank", "attention", "report") or (op == "out_of_scope" and kpis):
         unknown += links.maybe_unknown
-    if op in ("ticket_classify", "ticket_similar", "runbook_search") and plan.ticket_text is not None:
+    if op in ("ticket_classify", "ticket_similar", "runbook_search", "ticket_search") and plan.ticket_text is not None:
         unknown = [u for u in unknown if u.kind in ("ticket",)]
         plan.subjects, plan.kpis, plan.service_metrics = Subjects(), [], []  # the pasted text is data, not names
     if op == "ticket_stats":
@@ -201,6 +212,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         plan.report_kind = "incident" if s.incidents else "investigation" if plan.kpis else None
         return "report"
     if s.tickets:
+        if _TICKETS_LIKE.search(q) and not re.search(r"\bsuggest\w*\b|\breply\b|\brespond\b|\banswer\b", q, _I):
+            s.tickets = s.tickets[:1]  # "tickets like KD-1", "find tickets similar to KD-1": the org's tickets, by example
+            return "ticket_search"
         if re.search(r"\bsimilar\b|\blike this\b|\bsuggest\w*\b|\breply\b|\brespond\b", q, _I):
             return "ticket_similar"
         if re.search(r"\bsla\b|\bbreach|\bdeadline|\bdue\b|\boverdue|\bat[- ]risk", q, _I) and not re.search(r"classif|triage", q, _I):
@@ -251,11 +265,13 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         if re.search(r"\bcaus|\bwhy\b|\broot\b|\bchang\w*|\bbehind\b|\bexplain|\bbefore\b|\bled to\b", q, _I):
             return "incident_cause"
         return "incident_status"
-    if (m := re.search(r"\btickets?\s+(?:about|regarding|mentioning|related to|on|like)\s+(.{3,200})$", q, _I)) and not plan.kpis:
+    if (m := _TICKET_TOPIC.search(q)) and not plan.kpis:
         topic = m.group(1).strip(" ?.!\"'“”")
         plan.ticket_text = TicketText(subject=topic[:200], content=topic)
         plan.subjects = Subjects()
-        return "ticket_similar"  # "show me tickets about VPN": the nearest tickets to that text
+        plan.filters = _ticket_filters(q[: m.start(1)])  # "open tickets about …": the status said before the topic
+        plan.count = bool(_COUNT.search(q))
+        return "ticket_search"  # "show me tickets about VPN": the organisation's tickets on that topic
     if _TICKETS.search(q) and not plan.kpis:
         plan.filters = _ticket_filters(q)
         plan.count = bool(_COUNT.search(q))
@@ -339,6 +355,12 @@ _RUNBOOK_WORDS = re.compile(r"\b(find|show|give|get|me|the|a|an|is|there|any|whi
                             r"run\s?books?|playbooks?|sops?|procedures?|documents?|docs?)\b", _I)
 
 
+# "tickets about login problems", "any tickets mentioning refunds?", "support cases regarding invoices"
+_TICKET_TOPIC = re.compile(r"\b(?:tickets?|support\s+cases?|cases)\s+(?:that\s+(?:mention|talk\s+about|are\s+about)\s+|"
+                           r"(?:about|regarding|mentioning|related\s+to|concerning|on(?!\s+hold\b)|like|containing|re:?)\s+"
+                           r"(?:the\s+(?:topic|word|subject)\s+)?)(.{3,200})$", _I)
+_TICKETS_LIKE = re.compile(r"\b(?:tickets|cases)\s+(?:like|similar\s+to|resembling)\b|\bsimilar\s+(?:tickets|cases)\b|"
+                           r"\b(?:other|more)\s+(?:tickets|cases)\b|\btickets?\s+like\b", _I)
 _OK_EVERYWHERE = re.compile(r"\b(?:ok|okay|fine|healthy|on\s+(?:target|track))\s+(?:everywhere|across|at\s+all|in\s+all|"
                             r"for\s+all)\b|\b(?:below|under|above|over|short\s+of|missing|off|behind|meeting|"
                             r"miss(?:es|ed)?)\s+(?:the\s+|its\s+|our\s+|their\s+)?(?:[\w.%-]+\s+){0,4}(?:goal|target)s?\b", _I)
