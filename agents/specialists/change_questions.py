@@ -178,12 +178,14 @@ async def incidents(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     ev = records[0]
     what = " or ".join(r.status) if r.status else ""
     where = f" on {r.service}" if r.service else ""
+    sev = "/".join(plan.filters.severity) + " " if plan.filters.severity else ""
+    yes = "yesno" in plan.notes
     if not r.items:
-        s.say(f"No {what + ' ' if what else ''}incidents{where}"
+        s.say(f"{'No — no' if yes else 'No'} {sev}{what + ' ' if what else ''}incidents{where}"
               + (f" between {r.start} and {r.end}" if r.start else "") + ".", ev)
         return
     if not latest:
-        s.say(f"{r.total} {what + ' ' if what else ''}incident(s){where}"
+        s.say(f"{'Yes — ' if yes else ''}{r.total} {sev}{what + ' ' if what else ''}incident(s){where}"
               + (f" active between {r.start} and {r.end}" if r.start else "") + ":", ev)
     for i in r.items:
         lead = "The most recent incident is " if latest else ""

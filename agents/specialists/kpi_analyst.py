@@ -86,6 +86,11 @@ async def _by_plan(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> bool:
             await _scope_signals(s, ctx, "region")
         await q.needs_attention(s, plan, ctx)
         return True
+    if plan.operation == "compare" and not plan.kpis and "all_kpis" in plan.notes:
+        from agents.specialists.kpi_periods import compare_periods
+
+        await compare_periods(s, plan, ctx)  # "dallas this week vs the week before": every KPI there
+        return True
     if plan.operation in ("compare", "rank"):
         if not plan.kpis:
             s.notices.append(f"Which KPI should I {'compare' if plan.operation == 'compare' else 'rank'} by?")

@@ -153,13 +153,13 @@ async def find_tickets(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> Non
             return
         s.say(f"The {len(r.hits)} {which}tickets most like {r.like} (“{r.query[:120]}”), closest first:", head)
     elif not r.hits:
-        s.say(f"No — no {which}ticket mentions “{topic}” (searched every ticket created by {asof}, by its words "
+        s.say(f"{'No — no' if 'yesno' in plan.notes else 'No'} {which}ticket mentions “{topic}” (searched every ticket created by {asof}, by its words "
               "and by meaning).", head)
         return
     else:
         how = {"all": "", "any": f" (none has all of “{' '.join(r.words)}”; these have some of those words)"}.get(r.match, "")
         more = f"; the {len(r.hits)} best matches" if r.total > len(r.hits) else ""
-        s.say(f"{'Yes — ' if plan.count is False else ''}{r.total} {which}ticket(s) about “{topic}”{how}{more}:", head)
+        s.say(f"{'Yes — ' if 'yesno' in plan.notes else ''}{r.total} {which}ticket(s) about “{topic}”{how}{more}:", head)
     for h, rec in zip(r.hits, per, strict=False):
         s.say(f"{h.external_id} “{' '.join(h.subject.split())[:120]}” — {h.status}, {h.product or 'no product label'}, "
               f"{h.priority} priority, opened {h.created_at:%Y-%m-%d} ({_age(h.age_days)}).", rec)

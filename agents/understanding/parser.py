@@ -60,6 +60,8 @@ _ORG_CHANGED = (r"\b(?:what|anything|something)\s+(?:has\s+|got\s+|was\s+|were\s
                 r"\b(?:any|which|what|all(?:\s+the)?|list(?:\s+the)?)\s+changes\b")
 
 
+# the window of "this week vs the week before", "last month compared with the month before" (timewords' labels)
+_TWO_PERIODS = re.compile(r"^(?:this|last) (week|month|year) and the \1 before$")
 _YESNO = re.compile(r"^\W*(?:so\s+|and\s+|ok(?:ay)?,?\s+|hey,?\s+)?(?:were|was|is|are|did|does|do|has|have|had|any|"
                     r"anything|anyone|anybody|can|could|will)\b", _I)
 _ROLLBACK = re.compile(r"\b(?:rollbacks?|roll(?:ed)?[- ]?backs?|rolled\s+back|revert(?:s|ed)?)\b", _I)
@@ -178,14 +180,14 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         return missing
     asks_kpi = op in ("rank", "compare", "lookup", "explain") or (op == "attention" and not _ATTENTION.search(q))
     if op in ("rank", "compare", "lookup", "explain", "attention") and not plan.kpis and not any(
-            n.startswith("wanted:") for n in plan.notes):
+            n.startswith("wanted:") or n == "all_kpis" for n in plan.notes):
         plan.notes.append(f"wanted:{'lookup' if op == 'attention' else op}")  # a follow-up fills the KPI from the thread instead of asking
     if asks_kpi and not plan.kpis and links.weak_kpis and not plan.subjects.services:
         cands = links.weak_kpis[0]
         plan.clarification = Clarification(kind="KPI", candidates=cands, question=(
             "Which KPI do you mean: " + ", ".join(f"{c} ({cat.kpis[c][0]})" for c in cands if c in cat.kpis) + "?"))
         plan.operation = "clarify"
-    elif op in ("rank", "compare") and not plan.kpis:
+    elif op in ("rank", "compare") and not plan.kpis and "all_kpis" not in plan.notes:
         verb = "Rank" if op == "rank" else "Compare"
         plan.clarification = Clarification(kind="KPI", candidates=list(cat.kpis), question=(
             f"{verb} by which KPI? " + ", ".join(f"{v[0]} ({c})" for c, v in list(cat.kpis.items())[:8])))
@@ -250,7 +252,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
                 or _COUNT.search(q) or re.search(r"\bstill\s+(?:broken|down|failing)|what(?:'s| is)\s+(?:broken|down)", q, _I)):
             plan.filters.status = ["open", "mitigated"] if re.search(r"\b(open|ongoing|still|active|unresolved|broken|down)\b", q, _I) else (
                 ["resolved"] if re.search(r"\bresolved\b", q, _I) else [])
-            plan.filters.severity = [f"sev{n}" for n in re.findall(r"\bsev ?([1-4])\b", q, _I)]
+            plan.filters.severity = list(dict.fromkeys(  # "sev2", "SEV-1", "P1 incidents" (P0 is the worst: sev1)
+                f"sev{max(1, int(n))}" for n in re.findall(r"\b(?:sev(?:erity)?|p)[ -]?([0-4])s?\b", q, _I)))
             plan.count = bool(_COUNT.search(q))
             return "incident_list"
         s.incidents = _incident_by_words(q, cat, tp, s.services)
@@ -301,6 +304,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             if plan.limit == 1 and _RANK_WHY.search(q):
                 return "explain"  # "which site is worst on X and why?": the ranking, then the worst one explained
             return op
+        if not plan.kpis and len(s.scopes) == 1 and tp.window is not None and _TWO_PERIODS.match(tp.window.label):
+            plan.notes.append("all_kpis")  # "dallas this week vs the week before": every KPI there, period on period
+            return "compare"
         if not plan.kpis:
             if _RANK.search(q) and not s.scopes:
                 return _rank(q, plan, cat)

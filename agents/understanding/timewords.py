@@ -111,7 +111,7 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
             return _win(d, today, "since " + m.group(1)), None, m
         return _win(d, d, m.group(1), single=True), None, m
     if m := re.search(r"\bthis\s+(week|month|year)\s+(?:compared\s+(?:to|with)|vs\.?|versus|against)\s+(?:the\s+)?"
-                      r"(?:last|previous|prior)\s+(?:one|\1)\b", q):
+                      r"(?:(?:last|previous|prior)\s+(?:one|\1)|(?:\1|one)\s+before(?:\s+(?:that|it))?)\b", q):
         unit = m.group(1)
         start = (monday - dt.timedelta(days=7) if unit == "week" else
                  (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1) if unit == "month" else

@@ -1,0 +1,134 @@
+"""The KPI analyst's answer to "<site> this week vs the week before" with no KPI named: every KPI reported there,
+period on period — both values, the change, better or worse by the KPI's own direction, and the warning/critical
+signals in each period — the most-changed KPI first.
+
+"Most changed" is the change measured against the KPI's usual day-to-day spread there (its current stage's
+sigma), so a 1-point move of a tightly controlled rate outranks a 1-point move of a noisy count. Every number comes
+from ``kpi_values`` (the periods' values) and ``kpi_series`` (stage, sigma and signals); every line cites them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from agents.plan import QueryPlan
+from agents.specialists.common import StepScope, first
+from agents.specialists.kpi_questions import fmt
+from agents.state import ThreadContext
+from tools.kpis import kpi_series
+from tools.kpis.questions import kpi_values
+
+MAX_KPIS = 12
+
+
+@dataclass
+class _Row:
+    name: str
+    code: str
+    before: Any  # PeriodValue
+    now: Any
+    delta: float
+    spread: float | None  # delta in sigmas (None: no spread known)
+    verdict: str  # better / worse / unchanged
+    signals_before: int
+    signals_now: int
+    text: str
+    evidence: list[Any]
+
+
+def _period(p: Any, grain: str) -> str:
+    if grain == "month":
+        return p.start.strftime("%B %Y")
+    if grain == "year":
+        return str(p.start.year)
+    return f"{p.start}–{p.end}" if p.start != p.end else str(p.start)
+
+
+async def compare_periods(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
+    w = plan.window
+    scope = plan.subjects.scopes[0] if plan.subjects.scopes else None
+    if w is None or scope is None:
+        s.notices.append("Which place and which two periods should I compare?")
+        return
+    level = scope.level
+    code = scope.code
+    cat = s.deps.catalog
+    kpis = [k for k in cat.kpis if level != "station" or code is None or cat.unmeasured(k, code) is None]
+    grain = w.grain if w.grain in ("week", "month") else "week"
+    rows: list[_Row] = []
+    missing: list[str] = []
+    for kpi in kpis[:MAX_KPIS]:
+        noticed = len(s.notices)
+        got = await s.tool("kpi_values", kpi_values, kpi=kpi, station=code if level == "station" else None,
+                           region=code if level == "region" else None, summary_level=level, start=w.start,
+                           end=w.end, grain=grain)
+        if got is None or len(got[0].points) < 2:
+            del s.notices[noticed:]
+            missing.append(cat.kpis.get(kpi, [kpi])[0])
+            continue
+        vals, vrecs = got
+        before, now = vals.points[0], vals.points[-1]
+        if before.value is None or now.value is None:
+            missing.append(vals.kpi.name)
+            continue
+        series = await s.tool("kpi_series", kpi_series, kpi=kpi, station=code if level == "station" else None,
+                              region=code if level == "region" else None, summary_level=level, start=w.start,
+                              end=w.end, chart=False)
+        k = vals.kpi
+        # a summed KPI over periods of unequal length (this week so far vs all of last week): per day, not totals
+        per_day = k.aggregation == "sum" and before.days != now.days and before.days and now.days
+        v_before, v_now = (before.value / before.days, now.value / now.days) if per_day else (before.value, now.value)
+        delta = v_now - v_before
+        sigma, sig_before, sig_now, srecs = None, 0, 0, []
+        if series is not None:
+            ser, srecs = series
+            sigma = ser.summary.sigma
+            bad = [x for x in ser.signals if x.state in ("warning", "critical")]
+            sig_before = sum(1 for x in bad if before.start <= x.date <= before.end)
+            sig_now = sum(1 for x in bad if now.start <= x.date <= now.end)
+        # the change against the usual day-to-day spread (a total against the spread of a total of that many days)
+        scale = (sigma * (now.days ** 0.5) if k.aggregation == "sum" and not per_day else sigma) if sigma else None
+        spread = abs(delta) / scale if scale else None
+        level_change = round(delta, k.decimals + 1) == 0
+        verdict = "unchanged" if level_change else ("better" if (delta > 0) == k.higher_is_better else "worse")
+        partial = "" if now.complete else f" (so far: {now.days} day(s))"
+        rel = f", {100 * delta / abs(v_before):+.1f}%" if v_before else ""
+        sig = (f"; warning/critical signals {sig_before} → {sig_now}" if sig_before or sig_now
+               else "; no warning or critical signal in either period")
+        size = f", {spread:.1f}× its usual daily spread" if spread is not None and not level_change else ""
+        what = "total" if k.aggregation == "sum" else "average"
+        d = k.decimals + (1 if per_day else 0)
+        if per_day:
+            values = (f"{fmt(v_now, d, k.unit)} a day {_period(now, grain)}{partial}, {fmt(now.value, k.decimals, k.unit)} "
+                      f"in all, vs {fmt(v_before, d, k.unit)} a day {_period(before, grain)} "
+                      f"({fmt(before.value, k.decimals, k.unit)} in {before.days} days)")
+        else:
+            values = (f"{what} {fmt(now.value, d, k.unit)} {_period(now, grain)}{partial} vs "
+                      f"{fmt(before.value, d, k.unit)} {_period(before, grain)}")
+        text = (f"{k.name}: {values} — "
+                + ("unchanged" if level_change else
+                   f"{'up' if delta > 0 else 'down'} {fmt(abs(delta), d, 'points' if k.unit == '%' else k.unit)}{' a day' if per_day else ''}{rel}"
+                   f"{size}, {verdict} "
+                   f"({'higher' if k.higher_is_better else 'lower'} is better)")
+                + f"{sig}.")
+        rows.append(_Row(k.name, k.code, before, now, delta, spread, verdict, sig_before, sig_now, text,
+                         [vrecs[0], first(srecs, "kpi_series") or (srecs[0] if srecs else None)]))
+    where = scope.name or code or "the company"
+    if not rows:
+        s.say(f"No KPI at {where} has data in both periods of {w.label} ({w.start} to {w.end})."
+              + (f" Without data then: {', '.join(missing)}." if missing else ""))
+        return
+    rows.sort(key=lambda r: (-(r.spread if r.spread is not None else 0.0), r.code))
+    worse = [r.name for r in rows if r.verdict == "worse"]
+    better = [r.name for r in rows if r.verdict == "better"]
+    head = (f"{where}, {w.label} ({rows[0].before.start} to {w.end}), {len(rows)} KPI(s) compared, the most changed "
+            f"first: {len(worse)} worse" + (f" ({', '.join(worse)})" if worse else "")
+            + f", {len(better)} better" + (f" ({', '.join(better)})" if better else "") + ".")
+    s.say(head, *[r.evidence[0] for r in rows])
+    for r in rows:
+        s.say(r.text, *r.evidence)
+    if missing:
+        s.say(f"Not compared (no data in one of the periods): {', '.join(missing)}.")
+    s.data = {"compared": [r.code for r in rows], "worse": [r.code for r in rows if r.verdict == "worse"],
+              "better": [r.code for r in rows if r.verdict == "better"]}
