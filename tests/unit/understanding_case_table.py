@@ -106,7 +106,7 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     (D, "resolution sla met rate last month", {"op": "ticket_stats", "rate": "sla_resolution"}),
     (D, "Classify ticket TCK-100231 and tell me its SLA", {"op": "ticket_classify", "tck": ["TCK-100231"]}),
     (D, "what's the sla on tck-100232", {"op": "ticket_sla", "tck": ["TCK-100232"]}),
-    (D, "similar tickets to EXT-5531", {"op": "ticket_similar", "tck": ["EXT-5531"]}),
+    (D, "similar tickets to EXT-5531", {"op": "ticket_search", "tck": ["EXT-5531"]}),
     (D, "triage: VPN is down for all users, ZTNA connector offline since the upgrade", {"op": "ticket_classify", "text": True}),
     (D, "Classify this ticket: How do I export the URL filtering report from the web proxy?", {"op": "ticket_classify", "text": True}),
     # ---------------------------------------------------------------- demo: reports, unknown, out of scope
@@ -212,7 +212,7 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     (R, "classify NW-1031", {"op": "ticket_classify", "tck": ["NW-1031"]}),
     (R, "triage nw-1032 please", {"op": "ticket_classify", "tck": ["NW-1032"]}),
     (R, "what is the sla status of NW-2001", {"op": "ticket_sla", "tck": ["NW-2001"]}),
-    (R, "find tickets similar to nw1031", {"op": "ticket_similar", "tck": ["NW-1031"]}),
+    (R, "find tickets similar to nw1031", {"op": "ticket_search", "tck": ["NW-1031"]}),
     (R, "how many open tickets?", {"op": "ticket_stats", "count": True}),
     (R, "how many tickets are pending", {"op": "ticket_stats", "count": True, "status": ["pending"]}),
     (R, "enterprise tickets that breached sla this week", {"op": "ticket_stats", "tier": ["enterprise"], "sla": "breached"}),
@@ -426,7 +426,7 @@ CASES += [
     (D, "how many urgent tickets do we have", {"op": "ticket_stats", "count": True, "priority": ["critical", "high"]}),
     (D, "are we meeting our resolution SLAs?", {"op": "ticket_stats", "rate": "sla_resolution"}),
     (D, "What product is this about: 'cannot download the DLP agent'", {"op": "ticket_classify", "text": True}),
-    (D, "show me tickets about VPN", {"op": "ticket_similar", "text": True}),
+    (D, "show me tickets about VPN", {"op": "ticket_search", "text": True}),
     (D, "any sev2s this week", {"op": "incident_list", "win": ("2026-11-16", "2026-11-20")}),
     (D, "what's still broken", {"op": "incident_list", "status": ["open", "mitigated"]}),
     (D, "incident count in october", {"op": "incident_list", "count": True}),
@@ -552,3 +552,26 @@ for _org, _rows in _NAMES.items():
         for _k, _form in enumerate(_row[1:]):
             _t = _TEMPLATES[_org][_k]
             CASES.append((_org, _t.format(_form), {"op": "lookup", "kpi": _KPI_OF[_org][_k], "at": [_row[0]]}))
+
+# ---------------------------------------------------------------- gaps13: finding tickets, yes/no changes, periods
+CASES += [
+    (D, "show me tickets about login problems", {"op": "ticket_search", "text": True, "tck": []}),
+    (D, "any tickets mentioning refunds?", {"op": "ticket_search", "text": True, "note": "yesno"}),
+    (D, "tickets like EXT-5531", {"op": "ticket_search", "tck": ["EXT-5531"]}),
+    (D, "open tickets about SSO", {"op": "ticket_search", "text": True, "status": ["new", "open"]}),
+    (D, "classify this ticket: login problems since this morning, users locked out", {"op": "ticket_classify", "text": True}),
+    (D, "suggest a reply for EXT-5531", {"op": "ticket_similar", "tck": ["EXT-5531"]}),
+    (D, "were there any rollbacks this week?", {"op": "changelog", "note": "only:rollback", "win": ("2026-11-16", "2026-11-20")}),
+    (D, "did anyone change config on payments today?", {"op": "changelog", "svc": ["payments"], "note": "kinds:config_change"}),
+    (D, "any P1 incidents yesterday?", {"op": "incident_list", "sev": ["sev1"], "note": "yesno", "day": "2026-11-19"}),
+    (D, "dallas this week vs the week before", {"op": "compare", "at": ["DAL"], "note": "all_kpis", "win": ("2026-11-09", "2026-11-20")}),
+    (D, "how did houston do last month compared with the month before", {"op": "compare", "at": ["HOU"], "note": "all_kpis", "win": ("2026-09-01", "2026-10-31")}),
+    (D, "OTP MX rate at dallas this week vs the week before", {"op": "lookup", "kpi": "OTP_MX_RATE", "win": ("2026-11-09", "2026-11-20"), "grain": "week"}),
+    (R, "any tickets regarding seat map errors?", {"op": "ticket_search", "text": True}),
+    (R, "tickets like nw-1031", {"op": "ticket_search", "tck": ["NW-1031"]}),
+    (R, "were there any rollbacks on fare-engine this week?", {"op": "changelog", "svc": ["fare-engine"], "note": "only:rollback"}),
+    (R, "did anyone touch the config on ledger-svc yesterday?", {"op": "changelog", "svc": ["ledger-svc"], "note": "kinds:config_change"}),
+    (R, "any sev-1 outages this month?", {"op": "incident_list", "sev": ["sev1"], "note": "yesno"}),
+    (R, "york this month vs last month", {"op": "compare", "at": ["YRK"], "note": "all_kpis", "win": ("2026-10-01", "2026-11-20")}),
+    (R, "how did edinburgh do last week compared to the week before", {"op": "compare", "at": ["EDB"], "note": "all_kpis", "win": ("2026-11-02", "2026-11-15")}),
+]
