@@ -29,6 +29,14 @@ async def changelog(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
                 if got is None:
                     continue
                 r, records = got
+                if kind == "deployment" and r.deployment and "asks:rolled_back" in plan.notes:
+                    d = r.deployment
+                    s.say(f"Yes — {d.external_id} was rolled back by {d.rolled_back_by}"
+                          + (f" at {d.rolled_back_at:%Y-%m-%d %H:%M} UTC" if d.rolled_back_at else "") + "."
+                          if d.rolled_back_by else
+                          f"Yes — {d.external_id} is itself a rollback" + (f" of {d.rollback_of}" if d.rollback_of else "")
+                          + "; nothing rolled it back." if d.is_rollback else
+                          f"No — nothing in the records rolled {d.external_id} back (status {d.status}).", records[0])
                 for rec in records:
                     s.say(_lookup_line(r, kind), rec)
         if not subj.services:

@@ -56,6 +56,8 @@ _CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+
                            r"config(?:uration)?\s+changes?|commits?|depend\w*)\b", _I)
 # "what changed yesterday?", "anything changed this morning?", "any changes on Thursday?": the org-wide change log
 _ORG_CHANGED = (r"\b(?:what|anything|something)\s+(?:has\s+|got\s+|was\s+|were\s+)?changed\b|"
+                r"\b(?:which|what)\s+services?\s+(?:have\s+|has\s+|were\s+|was\s+|got\s+)?(?:been\s+)?"
+                r"(?:changed|deployed|released|updated|touched)\b|"
                 r"\b(?:did|has)\s+anything\s+(?:been\s+)?chang\w*|"
                 r"\b(?:any|which|what|all(?:\s+the)?|list(?:\s+the)?)\s+changes\b")
 
@@ -117,6 +119,8 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     plan.operation = op
     if _YESNO.match(q):
         plan.notes.append("yesno")  # "were there any …?", "did anyone …?": the answer starts with Yes or No
+    if op == "changelog" and plan.subjects.deployments and _ROLLBACK.search(q):
+        plan.notes.append("asks:rolled_back")  # "was DEP-1 rolled back?": Yes/No from its own record first
     if op == "changelog" and not (plan.subjects.deployments or plan.subjects.config_changes or plan.subjects.commits):
         if _ROLLBACK.search(q):
             plan.notes.append("only:rollback")  # "any rollbacks this week?": the changes the org marks as rollbacks
