@@ -191,6 +191,10 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             ctx["onset"] = point.date.isoformat()
         elif explaining and series.shift is None:
             await q.shift_at_any_distance(s, plan, ctx, k.code, level, code, end)
+        from agents.specialists.kpi_leads import lead
+
+        if (answer := lead(plan, series)) is not None:  # the direct answer first, then the series' state
+            s.lines.insert(0, {"text": answer, "evidence_ids": [r.id for r in (ev_series, ev_signals) if r is not None]})
         if series.chart is not None:
             await deps.recorder.emit("chart", {"title": f"{k.name} — {series.scope.label}",
                                                "evidence_id": ev_series.id if ev_series else None,

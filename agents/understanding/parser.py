@@ -62,6 +62,43 @@ _ORG_CHANGED = (r"\b(?:what|anything|something)\s+(?:has\s+|got\s+|was\s+|were\s
                 r"\b(?:any|which|what|all(?:\s+the)?|list(?:\s+the)?)\s+changes\b")
 
 
+_Q_TREND = re.compile(r"\b(?:getting|get|gotten|got|becoming|become)\s+(better|worse)\b|\b(improv\w*|recover\w*|"
+                      r"deteriorat\w*|worsen\w*)\b|\btrend\w*\s+(?:up|down|better|worse)\b", _I)
+_Q_SINCE = re.compile(r"\bsince\s+when\b|\bhow\s+long\b|\bwhen\s+did\b.*\b(?:start|begin|began)\b", _I)
+_Q_CONTROL = re.compile(r"\b(?:in|out\s+of)\s+(?:statistical\s+)?control\b|\bstable\b|\bpredictable\b", _I)
+_Q_GOAL_BELOW = re.compile(r"\b(?:below|under|short\s+of|missing|miss(?:es|ed)?|behind|off)\s+(?:the\s+|its\s+|our\s+)?"
+                           r"(?:goal|target)s?\b", _I)
+_Q_GOAL_MEET = re.compile(r"\b(?:meeting|meets?|hitting|hits?|on|at|above|making|reach\w*)\s+(?:the\s+|its\s+|our\s+)?"
+                          r"(?:goal|target)s?\b", _I)
+_Q_SPIKES = re.compile(r"\b(?:spikes?|spiked|outliers?|anomal\w*|unusual\s+(?:days?|values?|points?)|"
+                       r"beyond\s+(?:the\s+)?limits|out\s+of\s+(?:the\s+)?limits)\b", _I)
+_EXPLAIN_ASKED = re.compile(r"\bwhy\b|\bcaus\w*|\bexplain\w*|\bwhat\s+(?:changed|happened)\b|\breasons?\b|\bbehind\b|"
+                            r"\broot\b|\bculprit\b|\bled\s+to\b|\bdue\s+to\b", _I)
+
+
+def _kpi_question(q: str) -> list[str]:
+    """What a question about one KPI series asks, beyond its value (``q:`` notes for the KPI analyst's first line)."""
+    if _EXPLAIN_ASKED.search(q):
+        return []
+    if _Q_SPIKES.search(q):
+        return ["q:spikes"]
+    if _Q_SINCE.search(q):
+        return ["q:since"]
+    if m := _Q_TREND.search(q):
+        word = (m.group(1) or m.group(2) or "").lower()
+        if not word:
+            return ["q:trend"]
+        better = word == "better" or word.startswith(("improv", "recover"))
+        return ["q:trend", "q:trend_better" if better else "q:trend_worse"]
+    if _Q_CONTROL.search(q):
+        return ["q:control"]
+    if _Q_GOAL_BELOW.search(q):
+        return ["q:goal_below"]
+    if _Q_GOAL_MEET.search(q):
+        return ["q:goal_meet"]
+    return []
+
+
 # the window of "this week vs the week before", "last month compared with the month before" (timewords' labels)
 _TWO_PERIODS = re.compile(r"^(?:this|last) (week|month|year) and the \1 before$")
 _YESNO = re.compile(r"^\W*(?:so\s+|and\s+|ok(?:ay)?,?\s+|hey,?\s+)?(?:were|was|is|are|did|does|do|has|have|had|any|"
@@ -117,6 +154,9 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             plan.service_metrics = [m for m in plan.service_metrics if m.role != role] + [ServiceMetric(role=role, name=name)]
     op = _operation(q, plan, links, cat, tp)
     plan.operation = op
+    if plan.kpis and op in ("lookup", "explain") and (asked := _kpi_question(q)):
+        plan.notes += asked  # "is it getting better?", "since when …", "in control?", "below goal?", "any spikes?"
+        plan.operation = op = "lookup"
     if _YESNO.match(q):
         plan.notes.append("yesno")  # "were there any …?", "did anyone …?": the answer starts with Yes or No
     if op == "changelog" and plan.subjects.deployments and _ROLLBACK.search(q):

@@ -262,7 +262,7 @@ CASES += [
 CASES += [
     (D, "pls show aog for houston over the last quarter", {"op": "lookup", "kpi": "AOG_EVENTS", "at": ["HOU"], "win": ("2026-07-01", "2026-09-30")}),
     (D, "What's going on with MX delays in Dallas?", {"op": "lookup", "kpi": "MX_DELAY_MINUTES", "at": ["DAL"]}),
-    (D, "is austin's fill rate getting worse?", {"op": "explain", "kpi": "PARTS_FILL_RATE", "at": ["AUS"]}),
+    (D, "is austin's fill rate getting worse?", {"op": "lookup", "kpi": "PARTS_FILL_RATE", "at": ["AUS"], "note": "q:trend_worse"}),
     (D, "worst region for mx cancellations", {"op": "rank", "kpi": "MX_CANCELLATIONS", "group_by": "region", "order": "worst"}),
     (D, "compare central and west on deferrals", {"op": "compare", "kpi": "DEFERRED_ITEMS", "at": ["CENTRAL", "WEST"]}),
     (D, "otp mx at DAL vs company", {"op": "compare", "kpi": "OTP_MX_RATE", "at": ["DAL", "company"]}),
@@ -574,4 +574,21 @@ CASES += [
     (R, "any sev-1 outages this month?", {"op": "incident_list", "sev": ["sev1"], "note": "yesno"}),
     (R, "york this month vs last month", {"op": "compare", "at": ["YRK"], "note": "all_kpis", "win": ("2026-10-01", "2026-11-20")}),
     (R, "how did edinburgh do last week compared to the week before", {"op": "compare", "at": ["EDB"], "note": "all_kpis", "win": ("2026-11-02", "2026-11-15")}),
+]
+CASES += [  # gaps13 round 4: what a question asks about one KPI series, answered first
+    (D, "is dallas otp mx rate getting better?", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["DAL"], "note": "q:trend_better"}),
+    (D, "since when has on-time performance at dallas been down?", {"op": "lookup", "kpi": "OTP_MX_RATE", "note": "q:since"}),
+    (D, "how long has the otp mx rate at DAL been bad?", {"op": "lookup", "kpi": "OTP_MX_RATE", "note": "q:since"}),
+    (D, "is houston parts fill rate below goal?", {"op": "lookup", "kpi": "PARTS_FILL_RATE", "at": ["HOU"], "note": "q:goal_below"}),
+    (D, "is DAL in control for otp mx rate?", {"op": "lookup", "kpi": "OTP_MX_RATE", "note": "q:control"}),
+    (D, "did phoenix have any mx delay spikes last month?", {"op": "lookup", "kpi": "MX_DELAY_MINUTES", "note": "q:spikes"}),
+    (D, "why did the otp mx rate at dallas get worse?", {"op": "explain", "kpi": "OTP_MX_RATE"}),
+    (D, "which services changed this week?", {"op": "changelog", "win": ("2026-11-16", "2026-11-20")}),
+    (D, "was DEP-0019 rolled back?", {"op": "changelog", "dep": ["DEP-0019"], "note": "asks:rolled_back"}),
+    (R, "is york punctuality improving?", {"op": "lookup", "kpi": "PPM", "at": ["YRK"], "note": "q:trend_better"}),
+    (R, "how long have traction faults at newcastle been high?", {"op": "lookup", "kpi": "TRACTION_FAULTS", "note": "q:since"}),
+    (R, "is fleet availability at leeds meeting its target?", {"op": "lookup", "kpi": "FLEET_AVAIL", "note": "q:goal_meet"}),
+    (R, "any outliers in cancellations at glasgow last week?", {"op": "lookup", "kpi": "CANCEL_PCT", "note": "q:spikes"}),
+    (R, "is ppm at edinburgh stable?", {"op": "lookup", "kpi": "PPM", "at": ["EDB"], "note": "q:control"}),
+    (R, "was REL-311 rolled back?", {"op": "changelog", "dep": ["REL-311"], "note": "asks:rolled_back"}),
 ]

@@ -1,0 +1,139 @@
+"""The first line of a KPI answer when the question asked something specific about one series — the direct answer,
+before the series' state and limits that follow it:
+
+- ``q:trend`` "is it getting better / worse?", "is X improving?": the last 14 days against the 14 before them (and
+  the latest stage change), Yes/No against what was asked;
+- ``q:since`` "since when has X been down?", "how long has X been bad?": the start of the current stage when it is a
+  change for the worse, with the days since;
+- ``q:control`` "is X in control?": Yes when no warning/critical signal fired in the window, else No with them;
+- ``q:goal_below`` / ``q:goal_meet`` "is X below goal?", "is X meeting its target?": the latest value and the stage
+  centre against the KPI's configured goal;
+- ``q:spikes`` "any spikes in X last month?": the points beyond the natural process limits in the asked window.
+
+Every number is the ``kpi_series`` tool's (its evidence is cited by the caller); nothing here reads the database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents.plan import QueryPlan
+
+RECENT_DAYS = 14
+
+
+def _f(x: float | None, k: Any) -> str:
+    if x is None:
+        return "n/a"
+    u = "" if k.unit in ("", "count") else k.unit
+    return f"{x:,.{k.decimals}f}{'' if u == '%' or not u else ' '}{u}"
+
+
+def _d(x: float, k: Any) -> str:
+    return _f(x, k).replace("%", " points") if k.unit == "%" else _f(x, k)
+
+
+def _trend(plan: QueryPlan, series: Any) -> str | None:
+    k = series.kpi
+    pts = [p for p in series.points if p.value is not None]
+    if len(pts) < 2 * RECENT_DAYS:
+        return None
+    recent, prior = pts[-RECENT_DAYS:], pts[-2 * RECENT_DAYS:-RECENT_DAYS]
+    a = sum(p.value for p in recent) / len(recent)
+    b = sum(p.value for p in prior) / len(prior)
+    delta = a - b
+    sigma = series.summary.sigma or 0.0
+    level = sigma > 0 and abs(delta) < 2 * sigma * (2 / RECENT_DAYS) ** 0.5  # within 2 standard errors of the difference
+    better = (delta > 0) == k.higher_is_better
+    said = "about level" if level else ("getting better" if better else "getting worse")
+    asked_better = "q:trend_better" in plan.notes
+    asked_worse = "q:trend_worse" in plan.notes
+    yes = (asked_better and said == "getting better") or (asked_worse and said == "getting worse")
+    lead = ("Yes — " if yes else "No — ") if (asked_better or asked_worse) else ""
+    shift = series.shift
+    tail = (f"; its level shifted {shift.direction} on {shift.onset} ({_f(shift.before_cl, k)} → {_f(shift.after_cl, k)}, "
+            f"{'for the worse' if shift.bad else 'an improvement'})" if shift is not None else "")
+    return (f"{lead}{k.name} at {series.scope.label} is {said}: the last {len(recent)} days ({recent[0].date} to "
+            f"{recent[-1].date}) average {_f(a, k)} against {_f(b, k)} the {len(prior)} days before "
+            f"({'up' if delta > 0 else 'down'} {_d(abs(delta), k)}; {'higher' if k.higher_is_better else 'lower'} is "
+            f"better){tail}.")
+
+
+def _since(series: Any) -> str | None:
+    k, sm, shift = series.kpi, series.summary, series.shift
+    if shift is not None and shift.bad:
+        days = (sm.latest_date - shift.onset).days if sm.latest_date else None
+        return (f"Since {shift.onset}" + (f" ({days} days to {sm.latest_date})" if days is not None else "")
+                + f": {k.name} at {series.scope.label} shifted {shift.direction} from {_f(shift.before_cl, k)} to "
+                  f"{_f(shift.after_cl, k)} then and has stayed there (state {sm.state} on {sm.latest_date}).")
+    bad = [x for x in series.signals if x.state in ("warning", "critical")]
+    if sm.state == "ok" and not bad:
+        return (f"{k.name} at {series.scope.label} is not in a bad stretch: no stage change for the worse and no "
+                f"warning or critical signal from {series.start} to {series.end} (state ok on {sm.latest_date}).")
+    if bad:
+        return (f"No stage change for the worse from {series.start} to {series.end}; the first warning/critical "
+                f"signal in that window was on {bad[0].date} and the latest on {bad[-1].date} ({len(bad)} in all; "
+                f"state {sm.state} on {sm.latest_date}).")
+    return None
+
+
+def _control(series: Any) -> str:
+    k, sm = series.kpi, series.summary
+    bad = [x for x in series.signals if x.state in ("warning", "critical")]
+    if not bad and sm.state == "ok":
+        return (f"Yes — {k.name} at {series.scope.label} is in control: no warning or critical signal from "
+                f"{series.start} to {series.end}, the latest value {_f(sm.latest_value, k)} within the limits "
+                f"{_f(sm.lcl, k)}–{_f(sm.ucl, k)}.")
+    if not bad:  # no point signal, but the latest stage itself is flagged (a shift, a centre off its goal)
+        return (f"No — {k.name} at {series.scope.label} is in a {sm.state} state on {sm.latest_date}"
+                f"{f' ({sm.rule})' if sm.rule else ''}, though no single point fired a warning or critical signal "
+                f"from {series.start} to {series.end}.")
+    rules = sorted({x.rule for x in bad})
+    return (f"No — {k.name} at {series.scope.label} is not in control: {len(bad)} warning/critical signal(s) from "
+            f"{series.start} to {series.end} ({', '.join(rules) or sm.rule or sm.state}), the latest on "
+            f"{bad[-1].date if bad else sm.latest_date}; state {sm.state}.")
+
+
+def _goal(plan: QueryPlan, series: Any) -> str | None:
+    k, sm = series.kpi, series.summary
+    if k.goal is None or sm.latest_value is None:
+        return f"{k.name} has no goal configured, so there is nothing to hold it against." if k.goal is None else None
+    short = sm.latest_value < k.goal if k.higher_is_better else sm.latest_value > k.goal
+    centre_short = sm.cl is not None and (sm.cl < k.goal if k.higher_is_better else sm.cl > k.goal)
+    asked_short = "q:goal_below" in plan.notes
+    yes = short == asked_short
+    side = "short of" if short else "meeting"
+    return (f"{'Yes' if yes else 'No'} — {k.name} at {series.scope.label} is {side} its goal of {_f(k.goal, k)} "
+            f"({'higher' if k.higher_is_better else 'lower'} is better): {_f(sm.latest_value, k)} on {sm.latest_date}; "
+            f"the current stage's centre {_f(sm.cl, k)} is {'short of' if centre_short else 'meeting'} it too"
+            .replace(" too", "" if centre_short == short else " (unlike the latest value)") + ".")
+
+
+def _spikes(plan: QueryPlan, series: Any) -> str:
+    k = series.kpi
+    w = plan.window
+    start, end = (w.start, w.end) if w is not None and w.explicit else (series.start, series.end)
+    hits = [x for x in series.signals if x.rule == "beyond_limits" and start <= x.date <= end]
+    if not hits:
+        return (f"No — no {k.name} value at {series.scope.label} beyond its natural process limits from {start} to "
+                f"{end} (limits now {_f(series.summary.lcl, k)}–{_f(series.summary.ucl, k)}).")
+    listed = "; ".join(f"{x.date} {_f(x.value, k)} ({'high' if x.side in ('above', 'upper') else 'low'}, {x.state})" for x in hits[:10])
+    return (f"Yes — {len(hits)} {k.name} value(s) at {series.scope.label} beyond the natural process limits from "
+            f"{start} to {end}: {listed}{' …' if len(hits) > 10 else ''}.")
+
+
+def lead(plan: QueryPlan | None, series: Any) -> str | None:
+    """The direct answer to the question's ``q:`` note about one KPI series, or None."""
+    notes = set(plan.notes) if plan else set()
+    if not notes & {"q:trend", "q:since", "q:control", "q:goal_below", "q:goal_meet", "q:spikes"}:
+        return None
+    assert plan is not None
+    if "q:spikes" in notes:
+        return _spikes(plan, series)
+    if "q:since" in notes:
+        return _since(series)
+    if "q:trend" in notes:
+        return _trend(plan, series)
+    if "q:control" in notes:
+        return _control(series)
+    return _goal(plan, series)
