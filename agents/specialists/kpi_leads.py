@@ -70,10 +70,17 @@ def _since(series: Any) -> str | None:
     if sm.state == "ok" and not bad:
         return (f"{k.name} at {series.scope.label} is not in a bad stretch: no stage change for the worse and no "
                 f"warning or critical signal from {series.start} to {series.end} (state ok on {sm.latest_date}).")
-    if bad:
-        return (f"No stage change for the worse from {series.start} to {series.end}; the first warning/critical "
-                f"signal in that window was on {bad[0].date} and the latest on {bad[-1].date} ({len(bad)} in all; "
-                f"state {sm.state} on {sm.latest_date}).")
+    if bad:  # the latest run of signals (no gap of more than a week between them): when the bad stretch began
+        run = [bad[-1]]
+        for x in reversed(bad[:-1]):
+            if (run[-1].date - x.date).days > 7:
+                break
+            run.append(x)
+        began = run[-1].date
+        days = (sm.latest_date - began).days if sm.latest_date else None
+        return (f"Since about {began}" + (f" ({days} days to {sm.latest_date})" if days is not None else "")
+                + f": {k.name} at {series.scope.label} has fired {len(run)} warning/critical signal(s) since then, the "
+                  f"latest on {run[0].date} (state {sm.state}); no stage change for the worse is confirmed yet.")
     return None
 
 

@@ -161,7 +161,7 @@ async def _ask(a: Assistant, org_id: int, q: str, as_of: dt.date | dt.datetime) 
 
 
 def _lines(answer: str) -> list[str]:
-    return [ln for ln in answer.splitlines() if ln.strip().startswith(("-", "•", "*"))]
+    return [ln for ln in answer.splitlines() if ln.strip().startswith(("- ", "• "))]
 
 
 def _mentions(text: str, stem: str) -> bool:
@@ -359,3 +359,56 @@ async def test_demo_station_week_on_week(da, demo_g):
             continue
         per_day = f"{cur.sum() / len(cur):.1f}" in line and f"{prev.sum() / len(prev):.1f}" in line
         assert per_day or (f"{cur.mean():.2f}" in line and f"{prev.mean():.2f}" in line), line
+
+
+# ---------------------------------------------------------------- round 4: what a question asks about one series
+async def test_round4_kpi_questions_answered_first(ka, kestrel):
+    _t, org_id, kpis, _truth = kestrel
+    nq = kpis[(kpis.station == "NQ")].copy()
+    nq["date"] = pd.to_datetime(nq["date"]).dt.date
+    ans = await _ask(ka, org_id, "since when has boarding on time at north quay been down?", NOW)
+    first = _lines(ans)[0].strip("-•* ")
+    since = re.match(r"Since (?:about )?(\d{4}-\d\d-\d\d) \((\d+) days to (\d{4}-\d\d-\d\d)\)", first)
+    assert since and since.group(3) == str(TODAY), ans
+    began = dt.date.fromisoformat(since.group(1))  # where the stage analysis puts the drop (it began on MONDAY)
+    assert abs((began - MONDAY).days) <= 7 and int(since.group(2)) == (TODAY - began).days, ans
+    ans = await _ask(ka, org_id, "are hull defects at north quay getting worse?", NOW)
+    v = nq[nq.kpi == "HULL_DEFECTS"].sort_values("date").value.to_numpy()
+    recent, prior = v[-14:].mean(), v[-28:-14].mean()
+    first = _lines(ans)[0]
+    assert first.strip("-•* ").startswith("Yes — Hull defects found at") and "getting worse" in first, ans
+    assert f"{recent:,.0f}" in first and f"{prior:,.0f}" in first, first
+    ans = await _ask(ka, org_id, "is fuel per crossing at saltbridge getting better?", NOW)
+    assert _lines(ans)[0].strip("-•* ").startswith("No — Fuel per crossing at"), ans
+    ans = await _ask(ka, org_id, "is boarding on time at eastmarsh in control?", NOW)
+    assert re.match(r"(Yes|No) — Boardings on time at", _lines(ans)[0].strip("-•* ")), ans
+
+
+async def test_round4_changes_by_name(ka, kestrel):
+    _t, org_id, *_ = kestrel
+    ans = await _ask(ka, org_id, "was TA#41 rolled back?", NOW)
+    assert _lines(ans)[0].strip("-•* ").startswith("Yes — TA#41 was rolled back by TA#42"), ans
+    ans = await _ask(ka, org_id, "was TK#7 rolled back?", NOW)
+    assert _lines(ans)[0].strip("-•* ").startswith("No — nothing in the records rolled TK#7 back"), ans
+    ans = await _ask(ka, org_id, "which services changed this week?", NOW)
+    assert "tide-api" in ans and "ticketing.svc" in ans and "outside what I can answer" not in ans, ans
+
+
+async def test_round4_demo_since_and_spikes(da, demo_g):
+    shift = demo_g.manifest["headline"]
+    start = dt.date.fromisoformat(shift["start_date"])
+    as_of = start + dt.timedelta(days=4)
+    ans = await _ask(da, demo_g.org_id, "since when has otp mx rate at dallas been down?", as_of)
+    first = _lines(ans)[0].strip("-•* ")
+    found = re.match(r"Since (?:about )?(\d{4}-\d\d-\d\d)", first)
+    assert found and abs((dt.date.fromisoformat(found.group(1)) - start).days) <= 2, ans
+    spike = demo_g.manifest["kpi_spikes"][0]
+    day = dt.date.fromisoformat(spike["date"])
+    names = {"MX_DELAY_MINUTES": "mx delay minutes", "DEFERRED_ITEMS": "deferred items"}
+    station = _sql(demo_g, "SELECT name FROM stations WHERE org_id = %s AND code = %s", demo_g.org_id,
+                   spike["station"])[0][0]
+    month = day.strftime("%B %Y").lower()
+    ans = await _ask(da, demo_g.org_id, f"any spikes in {names[spike['kpi']]} at {station} in {month}?",
+                     DEMO_ANCHOR - dt.timedelta(days=1))
+    first = _lines(ans)[0].strip("-•* ")
+    assert first.startswith("Yes — ") and str(day) in first, ans
