@@ -238,8 +238,8 @@ async def rollbacks(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     config changes that restored a key's previous value), Yes/No first, then each with what it undid."""
     w = plan.window if plan.window and plan.window.explicit else None
     found: list[tuple[dt.datetime, str, Any]] = []
-    if plan.subjects.services:
-        since, until = (w.start, w.end) if w else (None, None)
+    if plan.subjects.services:  # no period named: the last 90 days ("who rolled back search?")
+        since, until = (w.start, w.end) if w else ((s.deps.now - dt.timedelta(days=90)).date(), s.deps.now.date())
         heads = []
         for service in plan.subjects.services[:3]:
             got = await s.tool("change_log", change_log, service=service, since=since, until=until,
@@ -273,11 +273,16 @@ async def rollbacks(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
                       for c in g.config_changes if _is_revert(c, g.config_changes)]
         where = "on any service"
         period = f"{w.label} ({r.since:%Y-%m-%d %H:%M} to {r.until:%Y-%m-%d %H:%M} UTC)"
+    yes = "yesno" in plan.notes
     if not found:
-        s.say(f"No — no rollbacks {where} {period}.", head)
+        s.say(f"{'No — no' if yes else 'No'} rollbacks {where} {period}.", head)
         s.data = {"rollbacks": []}
         return
-    s.say(f"Yes — {len(found)} rollback(s) {where} {period}:", head)
+    n_dep = sum(1 for _at, line, _rec in found if " rolled back to " in line)
+    n_cfg = len(found) - n_dep
+    what = ", ".join(x for x in (f"{n_dep} rollback deployment(s)" if n_dep else "",
+                                 f"{n_cfg} config revert(s) (a key restored to its previous value)" if n_cfg else "") if x)
+    s.say(f"{'Yes — ' if yes else ''}{what} {where} {period}:", head)
     for _at, line, rec in sorted(found, key=lambda x: x[0], reverse=True)[:MAX_LINES]:
         s.say(line, rec)
     s.data = {"rollbacks": [line.split(" ", 1)[0] for _at, line, _rec in found]}

@@ -67,6 +67,14 @@ def _since(series: Any) -> str | None:
                 + f": {k.name} at {series.scope.label} shifted {shift.direction} from {_f(shift.before_cl, k)} to "
                   f"{_f(shift.after_cl, k)} then and has stayed there (state {sm.state} on {sm.latest_date}).")
     bad = [x for x in series.signals if x.state in ("warning", "critical")]
+    goal = k.goal
+    if goal is not None and sm.cl is not None and series.stages and (sm.cl < goal if k.higher_is_better else sm.cl > goal):
+        stage = series.stages[-1]  # "how long has it been below goal?": the current stage's centre is short of it
+        days = (sm.latest_date - stage.start_date).days if sm.latest_date else None
+        return (f"Since at least {stage.start_date}" + (f" ({days} days to {sm.latest_date})" if days is not None else "")
+                + f": {k.name} at {series.scope.label} has been in its current stage since then, centred at "
+                  f"{_f(sm.cl, k)} — short of the goal of {_f(goal, k)} ({'higher' if k.higher_is_better else 'lower'} "
+                  f"is better); the latest value is {_f(sm.latest_value, k)} on {sm.latest_date}.")
     if sm.state == "ok" and not bad:
         return (f"{k.name} at {series.scope.label} is not in a bad stretch: no stage change for the worse and no "
                 f"warning or critical signal from {series.start} to {series.end} (state ok on {sm.latest_date}).")

@@ -39,7 +39,7 @@ _RANK = re.compile(r"\b(worst|best|top\s*\d*|bottom\s*\d*|lowest|highest|least|m
 _CHART = re.compile(r"\b(chart|plot|graph|visuali[sz]e|draw)\b", _I)
 _COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b", _I)
 _TICKETS = re.compile(r"\b(tickets?|support cases?|cases|sla|slas|backlog|queue|breach\w*|at[- ]risk|first response)\b", _I)
-_INCIDENT_WORDS = re.compile(r"\b(incidents?|outages?|failures?|downtime|disruptions?|sev ?[1-4]s?|"
+_INCIDENT_WORDS = re.compile(r"\b(incidents?|outages?|failures?|downtime|disruptions?|sev ?[1-4]s?|p[0-4]s|"
                              r"still\s+(?:broken|down|failing)|what(?:'s| is)\s+(?:broken|down))\b", _I)
 _LATEST = re.compile(r"\b(latest|most recent|last|newest|current|ongoing)\b", _I)
 _STATUS = re.compile(r"\b(status|resolved|fixed|mitigated|still open|closed|over|remediat\w*|resolution|what fixed|"

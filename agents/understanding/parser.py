@@ -157,8 +157,8 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     if plan.kpis and op in ("lookup", "explain") and (asked := _kpi_question(q)):
         plan.notes += asked  # "is it getting better?", "since when …", "in control?", "below goal?", "any spikes?"
         plan.operation = op = "lookup"
-    if _YESNO.match(q):
-        plan.notes.append("yesno")  # "were there any …?", "did anyone …?": the answer starts with Yes or No
+    if _YESNO.match(q) and not (op in ("incident_list", "changelog") and _BLAME.search(q)):
+        plan.notes.append("yesno")  # (not "were any incidents caused by …?": a list is not that answer)  # "were there any …?", "did anyone …?": the answer starts with Yes or No
     if op == "changelog" and plan.subjects.deployments and _ROLLBACK.search(q):
         plan.notes.append("asks:rolled_back")  # "was DEP-1 rolled back?": Yes/No from its own record first
     if op == "changelog" and not (plan.subjects.deployments or plan.subjects.config_changes or plan.subjects.commits):
@@ -289,7 +289,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             "Which service? " + ", ".join(cat.services[:15]) + ("…" if len(cat.services) > 15 else "")))
         return "clarify"
     if not s.incidents and _INCIDENT_WORDS.search(q) and not plan.kpis:
-        plural = re.search(r"\b(incidents|outages|failures|sev ?[1-4]s)\b", q, _I) and not re.search(
+        plural = re.search(r"\b(incidents|outages|failures|sev ?[1-4]s|p[0-4]s)\b", q, _I) and not re.search(
             r"\bthe\s+\w+\s+failures\b", q, _I)
         if ((plural and not re.search(r"\bwhat caused the\b", q, _I))
                 or re.search(r"\b(which|list|any|how many|all)\b.*\b(incident|outage|sev)", q, _I)

@@ -224,13 +224,13 @@ async def test_classify_still_classifies(ka, kestrel):
 async def test_rollbacks_yes_and_no(ka, kestrel):
     _t, org_id, *_ = kestrel
     ans = await _ask(ka, org_id, "were there any rollbacks this week?", NOW)
-    assert re.search(r"Yes — 1 rollback\(s\)", ans) and "TA#42" in ans and "undoing TA#41" in ans, ans
+    assert re.search(r"Yes — 1 rollback deployment\(s\)", ans) and "TA#42" in ans and "undoing TA#41" in ans, ans
     assert "TK#7" not in ans and "cfg-ttl-9" not in ans, ans  # only what the records mark as rollbacks
     ans = await _ask(ka, org_id, "any rollbacks last week?", NOW)
     last_monday = MONDAY - dt.timedelta(days=7)
     assert re.search(r"No — no rollbacks", ans) and str(last_monday) in ans and "TA#42" not in ans, ans
     ans = await _ask(ka, org_id, "were there any rollbacks on tide-api this week?", NOW)
-    assert ans.count("Yes — 1 rollback") == 1 and "TA#42" in ans, ans
+    assert ans.count("Yes — 1 rollback deployment") == 1 and "TA#42" in ans, ans
 
 
 async def test_config_changed_on_a_service_today(ka, kestrel):
@@ -332,7 +332,7 @@ async def test_demo_rollbacks_and_incident_severity(da, demo_g):
                                             "AND coalesce(finished_at, started_at) BETWEEN %s AND %s",
                                     demo_g.org_id, start, stop)]
     ans = await _ask(da, demo_g.org_id, "were there any rollbacks this week?", as_of)
-    assert rollbacks and re.search(rf"Yes — {len(rollbacks)} rollback\(s\)", ans), ans
+    assert rollbacks and re.search(rf"Yes — {len(rollbacks)} rollback deployment\(s\)", ans), ans
     assert all(r in ans for r in rollbacks) and inc["rollback"] in ans, ans
     sev = inc["severity"]
     ans = await _ask(da, demo_g.org_id, f"any {sev.replace('sev', 'P')} incidents yesterday?", as_of)
@@ -412,3 +412,16 @@ async def test_round4_demo_since_and_spikes(da, demo_g):
                      DEMO_ANCHOR - dt.timedelta(days=1))
     first = _lines(ans)[0].strip("-•* ")
     assert first.startswith("Yes — ") and str(day) in first, ans
+
+
+async def test_round4_counts_people_and_severities(ka, kestrel):
+    _t, org_id, kpis, _truth = kestrel
+    ans = await _ask(ka, org_id, "how many rollbacks this month?", NOW)
+    first = _lines(ans)[0].strip("-•* ")
+    assert first.startswith("1 rollback deployment(s)") and "TA#42" in ans, ans  # a count, not "Yes —"
+    ans = await _ask(ka, org_id, "who rolled back tide-api?", NOW)  # no period named: the last 90 days
+    assert "TA#42" in ans and "m.lund" in ans and "No rollbacks" not in ans, ans
+    ans = await _ask(ka, org_id, "any P1s this week?", NOW)
+    assert re.search(r"Yes — 1 sev1 incident", ans) and "HX-12" in ans, ans
+    ans = await _ask(ka, org_id, "were any incidents caused by a config change?", NOW)
+    assert "Yes —" not in ans and "No —" not in ans, ans  # a list of incidents does not answer that Yes or No

@@ -592,3 +592,10 @@ CASES += [  # gaps13 round 4: what a question asks about one KPI series, answere
     (R, "is ppm at edinburgh stable?", {"op": "lookup", "kpi": "PPM", "at": ["EDB"], "note": "q:control"}),
     (R, "was REL-311 rolled back?", {"op": "changelog", "dep": ["REL-311"], "note": "asks:rolled_back"}),
 ]
+CASES += [  # gaps13 round 4: counts and severities as people type them
+    (D, "any P1s this week?", {"op": "incident_list", "sev": ["sev1"], "note": "yesno"}),
+    (D, "how many rollbacks this month?", {"op": "changelog", "note": "only:rollback", "count": False}),
+    (D, "how long has parts fill rate at houston been below goal?", {"op": "lookup", "kpi": "PARTS_FILL_RATE", "note": "q:since"}),
+    (R, "any sev2s this week?", {"op": "incident_list", "sev": ["sev2"]}),
+    (R, "who rolled back fare-engine?", {"op": "changelog", "svc": ["fare-engine"], "note": "only:rollback"}),
+]
