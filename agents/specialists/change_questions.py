@@ -83,10 +83,10 @@ async def changelog(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
                 s.say(f"{'Yes — ' if 'yesno' in plan.notes else ''}{where}: {n} {what} {period}"
                       + (f", by {', '.join(who)}" if who else "") + ".", head)
         else:
-            who = f", by {', '.join(r.people)}" if r.people else ""
+            by = f", by {', '.join(r.people)}" if r.people else ""
             lead = ("Yes — " if r.deployments or r.config_changes else "No — ") if "yesno" in plan.notes else ""
             s.say(f"{lead}{where}: {len(r.deployments)} deployment(s) and {len(r.config_changes)} config change(s) between "
-                  f"{r.since:%Y-%m-%d %H:%M} and {r.until:%Y-%m-%d %H:%M} UTC{who}.", head)
+                  f"{r.since:%Y-%m-%d %H:%M} and {r.until:%Y-%m-%d %H:%M} UTC{by}.", head)
         for rec in changes[:MAX_LINES]:
             s.say(rec.summary + ".", rec)
         if len(changes) > MAX_LINES:

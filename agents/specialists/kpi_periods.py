@@ -80,7 +80,8 @@ async def compare_periods(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> 
         per_day = k.aggregation == "sum" and before.days != now.days and before.days and now.days
         v_before, v_now = (before.value / before.days, now.value / now.days) if per_day else (before.value, now.value)
         delta = v_now - v_before
-        sigma, sig_before, sig_now, srecs = None, 0, 0, []
+        sigma, sig_before, sig_now = None, 0, 0
+        srecs: list[Any] = []
         if series is not None:
             ser, srecs = series
             sigma = ser.summary.sigma

@@ -50,7 +50,9 @@ TICKETS = [  # id, subject, content, status, days before now
     ("KT-8", "Timetable wrong in the app", "The app shows a 09:40 sailing that is not on the printed timetable.", "new", 4),
     ("KT-9", "Lost umbrella", "I left a green umbrella on the upper deck yesterday evening.", "resolved", 9),
     ("KT-10", "Refund after the strike day", "All sailings were off on the strike day; how do I claim my refund?", "new", 0),
+    ("KT-12", "Refund for a ferry pass", "I moved away and want a refund for the rest of my ferry pass.", "new", 6),
 ]
+CLOSED_LATER = "KT-12"  # open at NOW; its export (taken later) says closed, with the history to show when
 TICKET_LATER = ("KT-11", "Refund still missing", "A refund question written after 'now'.", "new", -3)
 
 
@@ -127,6 +129,10 @@ def _build(conn: psycopg.Connection, tmp: Path) -> tuple[int, pd.DataFrame, dict
         if status in ("resolved", "closed"):
             t["resolved_at"] = _iso(created + dt.timedelta(hours=5))
             t["resolution"] = "Handled by the help desk."
+        if ext == CLOSED_LATER:
+            later = NOW + dt.timedelta(days=2)
+            t |= {"status": "closed", "resolved_at": _iso(later), "closed_at": _iso(later), "resolution": "Refunded.",
+                  "status_history": [{"at": _iso(created), "status": "new"}, {"at": _iso(later), "status": "closed"}]}
         tickets.append(t)
     (tmp / "tickets.jsonl").write_text("\n".join(json.dumps(t) for t in tickets) + "\n")
     run_import(conn, SLUG, "tickets", tmp / "tickets.jsonl")
@@ -199,7 +205,8 @@ async def test_open_tickets_about_a_topic_and_none_found(ka, kestrel):
     _t, org_id, _k, truth = kestrel
     ans = await _ask(ka, org_id, "open tickets about refunds", NOW)
     want = {e for e, (_, s, c, st, _a) in truth["tickets"].items() if _mentions(f"{s} {c}", "refund") and st in ("new", "open")}
-    assert set(re.findall(r"\bKT-\d+\b", ans)) == want, ans
+    assert CLOSED_LATER in want and set(re.findall(r"\bKT-\d+\b", ans)) == want, ans  # its status as of NOW
+    assert re.search(rf"{CLOSED_LATER} “[^”]*” — new,", ans), ans
     ans = await _ask(ka, org_id, "are there any tickets about parking fines?", NOW)
     assert re.search(r"No — no ticket mentions “parking fines”", ans), ans
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import text
@@ -52,7 +53,7 @@ SELECT id, 1 - (embedding <=> CAST(:qvec AS vector)) AS similarity FROM (
       AND (CAST(:exclude AS bigint) IS NULL OR id <> :exclude) OFFSET 0) fenced
 ORDER BY embedding <=> CAST(:qvec AS vector), id LIMIT :n"""
 _DETAILS_SQL = """
-SELECT id, external_id, subject, status, product, priority, customer_tier, created_at
+SELECT id, external_id, subject, status, product, priority, customer_tier, created_at, status_history
 FROM tickets WHERE org_id = :org AND id = ANY(:ids)"""
 
 
@@ -79,6 +80,20 @@ class TicketSearch(BaseModel):
     status: list[str]
     total: int = Field(description="how many tickets matched (the listed ones are the best of them)")
     hits: list[TicketMatch]
+
+
+def status_at(row: Any, now: dt.datetime) -> str:
+    """The ticket's status at ``now`` (``--as-of``): the last entry of its status history by then, else its status."""
+    last: tuple[dt.datetime, str] | None = None
+    for h in row["status_history"] or []:
+        try:
+            at = dt.datetime.fromisoformat(str(h.get("at")))
+        except (TypeError, ValueError, AttributeError):
+            continue
+        at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+        if at <= now and isinstance(h.get("status"), str) and (last is None or at >= last[0]):
+            last = (at, h["status"])
+    return last[1] if last else row["status"]
 
 
 def topic_words(query: str) -> list[str]:
@@ -115,21 +130,37 @@ async def search_tickets(
             qvec = vec_row or await embed(ctx, f"{seed['subject']}\n{seed['content']}")
         else:
             qvec = await embed(ctx, subj or query)
-        args = {"org": ctx.org_id, "now": ctx.now, "status": wanted, "exclude": exclude, "n": CANDIDATES}
+        args = {"org": ctx.org_id, "now": ctx.now, "status": None, "exclude": exclude, "n": CANDIDATES}
+        rows_of: dict[int, Any] = {}
+
+        async def kept(ids: list[int]) -> set[int]:
+            """The ids whose status at the run's now is one of ``wanted`` (all of them without a filter)."""
+            missing = [i for i in ids if i not in rows_of]
+            if missing:
+                rows_of.update({int(r["id"]): r for r in (await session.execute(
+                    text(_DETAILS_SQL), {"org": ctx.org_id, "ids": missing})).mappings()})
+            return {i for i in ids if i in rows_of and (wanted is None or status_at(rows_of[i], ctx.now) in wanted)}
+
         textual: dict[int, float] = {}
         match = "none"
         if words:
             rows = (await session.execute(text(_TEXT_SQL.format(query="websearch_to_tsquery('english', :q)")),
                                           args | {"q": " ".join(words)})).all()
+            ok = await kept([int(r.id) for r in rows])
+            rows = [r for r in rows if int(r.id) in ok]
             match = "all" if rows else match
             if not rows and len(words) > 1:
                 rows = (await session.execute(text(_TEXT_SQL.format(query="to_tsquery('english', :q)")),
                                               args | {"q": " | ".join(words)})).all()
+                ok = await kept([int(r.id) for r in rows])
+                rows = [r for r in rows if int(r.id) in ok]
                 match = "any" if rows else match
             textual = {int(r.id): float(r.rank) for r in rows}
         await widen_search(session, CANDIDATES)
         vector = {int(r.id): float(r.similarity)
                   for r in (await session.execute(text(_VECTOR_SQL), args | {"qvec": qvec})).all()}
+        ok = await kept(list(vector))
+        vector = {i: v for i, v in vector.items() if i in ok}
         close = {i: s for i, s in vector.items() if s >= MIN_SIMILARITY or i in textual}
         matched = set(textual) | set(close)
         # by example, the nearest tickets are the answer however close they are; by topic, only close ones count
@@ -137,10 +168,9 @@ async def search_tickets(
         text_order = sorted(textual, key=lambda i: (-textual[i], i))
         vector_order = sorted(ranked, key=lambda i: (-ranked[i], i))
         fused = reciprocal_rank_fusion({"text": text_order, "vector": vector_order}, k=RRF_K, limit=k)
-        details = {int(r["id"]): r for r in (await session.execute(
-            text(_DETAILS_SQL), {"org": ctx.org_id, "ids": [f.item for f in fused]})).mappings()} if fused else {}
+        details = rows_of
     hits = [
-        TicketMatch(external_id=d["external_id"], subject=d["subject"], status=d["status"], product=d["product"],
+        TicketMatch(external_id=d["external_id"], subject=d["subject"], status=status_at(d, ctx.now), product=d["product"],
                     priority=d["priority"], customer_tier=d["customer_tier"], created_at=d["created_at"],
                     age_days=max(0, (ctx.now - d["created_at"]).days), score=round(f.score, 6),
                     text_rank=f.rank_in("text"), vector_rank=f.rank_in("vector"),
