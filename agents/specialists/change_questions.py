@@ -141,6 +141,9 @@ async def org_changelog(s: StepScope, plan: QueryPlan) -> None:
             s.say(line + ".", by_id.get(ext) or head)
             shown += 1
     total = r.deployments + r.config_changes
+    if "rank:people" in plan.notes:
+        _people_line(s, [d.deployed_by for g in r.groups for d in g.deployments],
+                     [c.changed_by for g in r.groups for c in g.config_changes], head, first=True)
     if total > shown:
         s.say(f"… and {total - shown} more change(s) not listed here (all counted above).", head)
     s.data = {"services": [g.service for g in r.groups]}
@@ -303,3 +306,28 @@ def _revert_line(c: Any) -> str:
     return (f"{c.external_id} on {c.service}: config {c.key} restored to its previous value"
             f"{'' if c.is_secret else f' ({c.new_value})'}, by "
             f"{c.changed_by or 'unknown'} at {c.changed_at:%Y-%m-%d %H:%M} UTC.")
+
+
+def _people_line(s: StepScope, deployers: list[str | None], changers: list[str | None], ev: Any, *,
+                 first: bool = False) -> None:
+    """"Who made the most …": people ranked by their changes in the window (deployments, then config changes)."""
+    from collections import Counter
+
+    deps, cfgs = Counter(p or "unknown" for p in deployers), Counter(p or "unknown" for p in changers)
+    people = sorted(set(deps) | set(cfgs), key=lambda p: (-(deps[p] + cfgs[p]), -deps[p], p))
+    if not people:
+        return
+    top = people[0]
+    tied = [p for p in people if deps[p] + cfgs[p] == deps[top] + cfgs[top]]
+
+    def counts(p: str) -> str:
+        return ", ".join(x for x in (f"{deps[p]} deployment(s)" if deps[p] else "",
+                                     f"{cfgs[p]} config change(s)" if cfgs[p] else "") if x)
+
+    most = "Most deployments" if not cfgs else "Most config changes" if not deps else "Most changes"
+    text = (f"{most}: {' and '.join(tied)} ({counts(top)} each)" if len(tied) > 1 else f"{most}: {top} ({counts(top)})"
+            ) + ". By person: " + "; ".join(f"{p} {counts(p)}" for p in people[:10]) + "."
+    if first:
+        s.lines.insert(0, {"text": text, "evidence_ids": [ev.id] if ev is not None else []})
+    else:
+        s.say(text, ev)

@@ -53,7 +53,8 @@ from agents.understanding.timewords import TimeParse, parse_time
 
 _CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+out|rollbacks?|rolled\s+back|"
                            r"(?:chang|touch|edit|modif|tweak|updat)\w*\s+(?:the\s+|any\s+|its\s+)?config\w*|"
-                           r"config(?:uration)?\s+changes?|commits?|depend\w*)\b", _I)
+                           r"config(?:uration)?\s+changes?|commits?|depend\w*|"
+                           r"(?:chang|touch|edit)\w*\s+(?:the\s+)?(?:most|more)\s+config\w*)\b", _I)
 # "what changed yesterday?", "anything changed this morning?", "any changes on Thursday?": the org-wide change log
 _ORG_CHANGED = (r"\b(?:what|anything|something)\s+(?:has\s+|got\s+|was\s+|were\s+)?changed\b|"
                 r"\b(?:which|what)\s+services?\s+(?:have\s+|has\s+|were\s+|was\s+|got\s+)?(?:been\s+)?"
@@ -159,6 +160,8 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         plan.operation = op = "lookup"
     if _YESNO.match(q) and not (op in ("incident_list", "changelog") and _BLAME.search(q)):
         plan.notes.append("yesno")  # (not "were any incidents caused by …?": a list is not that answer)  # "were there any …?", "did anyone …?": the answer starts with Yes or No
+    if op == "changelog" and re.search(r"\bwho\b.*\b(?:most|more|busiest|top)\b|\btop\s+\d*\s*(?:deployers|committers|people)", q, _I):
+        plan.notes.append("rank:people")  # "who made the most deployments this month?": people ranked by changes
     if op == "changelog" and plan.subjects.deployments and _ROLLBACK.search(q):
         plan.notes.append("asks:rolled_back")  # "was DEP-1 rolled back?": Yes/No from its own record first
     if op == "changelog" and not (plan.subjects.deployments or plan.subjects.config_changes or plan.subjects.commits):

@@ -432,3 +432,11 @@ async def test_round4_counts_people_and_severities(ka, kestrel):
     assert re.search(r"Yes — 1 sev1 incident", ans) and "HX-12" in ans, ans
     ans = await _ask(ka, org_id, "were any incidents caused by a config change?", NOW)
     assert "Yes —" not in ans and "No —" not in ans, ans  # a list of incidents does not answer that Yes or No
+
+
+async def test_round4_who_made_the_most_changes(ka, kestrel):
+    _t, org_id, *_ = kestrel
+    ans = await _ask(ka, org_id, "who made the most deployments this week?", NOW)
+    assert _lines(ans)[0].strip("-•* ").startswith("Most deployments: m.lund (2 deployment(s))"), ans
+    ans = await _ask(ka, org_id, "who changed the most config this month?", NOW)
+    assert "Most config changes: m.lund and o.nakamura (1 config change(s) each)" in ans, ans

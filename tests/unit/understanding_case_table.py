@@ -599,3 +599,7 @@ CASES += [  # gaps13 round 4: counts and severities as people type them
     (R, "any sev2s this week?", {"op": "incident_list", "sev": ["sev2"]}),
     (R, "who rolled back fare-engine?", {"op": "changelog", "svc": ["fare-engine"], "note": "only:rollback"}),
 ]
+CASES += [  # gaps13 round 4: who made the most changes
+    (D, "who made the most deployments this month?", {"op": "changelog", "note": "rank:people", "win": ("2026-11-01", "2026-11-20")}),
+    (R, "who changed the most config this week?", {"op": "changelog", "note": "rank:people"}),
+]
