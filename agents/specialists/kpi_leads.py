@@ -137,9 +137,30 @@ def _spikes(plan: QueryPlan, series: Any) -> str:
             f"{start} to {end}: {listed}{' …' if len(hits) > 10 else ''}.")
 
 
+def _extreme(plan: QueryPlan, series: Any, word: str) -> str | None:
+    """"What was the worst day for X last month?": the day in the asked window at that end (by the KPI's direction)."""
+    k = series.kpi
+    w = plan.window
+    start, end = (w.start, w.end) if w is not None and w.explicit else (series.start, series.end)
+    pts = [p for p in series.points if p.value is not None and start <= p.date <= end]
+    if not pts:
+        return None
+    high = {"highest": True, "busiest": True, "peak": True, "lowest": False, "quietest": False,
+            "worst": not k.higher_is_better, "best": k.higher_is_better}.get(word, True)
+    top = max(pts, key=lambda p: (p.value if high else -p.value, p.date))
+    other = min(pts, key=lambda p: (p.value if high else -p.value, -p.date.toordinal()))
+    return (f"The {word} day for {k.name} at {series.scope.label} from {start} to {end} was {top.date} "
+            f"({top.date:%A}) with {_f(top.value, k)}; at the other end {other.date} with {_f(other.value, k)} "
+            f"({'higher' if k.higher_is_better else 'lower'} is better; {len(pts)} days).")
+
+
 def lead(plan: QueryPlan | None, series: Any) -> str | None:
     """The direct answer to the question's ``q:`` note about one KPI series, or None."""
     notes = set(plan.notes) if plan else set()
+    if plan is not None and (ext := next((n for n in notes if n.startswith("q:extreme_") and "unit" not in n), None)):
+        if "q:extreme_unit_day" in notes:
+            return _extreme(plan, series, ext.removeprefix("q:extreme_"))
+        return None
     if not notes & {"q:trend", "q:since", "q:control", "q:goal_below", "q:goal_meet", "q:spikes"}:
         return None
     assert plan is not None

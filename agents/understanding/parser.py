@@ -83,6 +83,8 @@ def _kpi_question(q: str) -> list[str]:
         return []
     if _Q_SPIKES.search(q):
         return ["q:spikes"]
+    if m := re.search(r"\b(worst|best|highest|lowest|busiest|quietest|peak)\s+(day|week|month)\b", q, _I):
+        return [f"q:extreme_{m.group(1).lower()}", f"q:extreme_unit_{m.group(2).lower()}"]
     if _Q_SINCE.search(q):
         return ["q:since"]
     if m := _Q_TREND.search(q):
@@ -155,9 +157,12 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             plan.service_metrics = [m for m in plan.service_metrics if m.role != role] + [ServiceMetric(role=role, name=name)]
     op = _operation(q, plan, links, cat, tp)
     plan.operation = op
-    if plan.kpis and op in ("lookup", "explain") and (asked := _kpi_question(q)):
+    if plan.kpis and op in ("lookup", "explain", "rank") and not (op == "rank" and plan.group_by and not plan.subjects.scopes) \
+            and (asked := _kpi_question(q)):
         plan.notes += asked  # "is it getting better?", "since when …", "in control?", "below goal?", "any spikes?"
         plan.operation = op = "lookup"
+    if op == "compare" and (m := re.search(r"\b(better|worse)\s+than\b", q, _I)) and len(plan.subjects.scopes) >= 2:
+        plan.notes.append(f"q:{m.group(1).lower()}_than")  # "is phoenix better than dallas on X?": the first named
     if _YESNO.match(q) and not (op in ("incident_list", "changelog") and _BLAME.search(q)):
         plan.notes.append("yesno")  # (not "were any incidents caused by …?": a list is not that answer)  # "were there any …?", "did anyone …?": the answer starts with Yes or No
     if op == "changelog" and re.search(r"\bwho\b.*\b(?:most|more|busiest|top)\b|\btop\s+\d*\s*(?:deployers|committers|people)", q, _I):
@@ -308,6 +313,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             plan.limit = 1  # incidents are listed latest first
             return "incident_list"
         if not s.incidents:
+            if re.search(r"\b(?:is|are)\s+there\b.*\b(?:open|ongoing|active|unresolved)\b|"
+                         r"\b(?:open|ongoing|active|unresolved)\s+(?:incident|outage)", q, _I):
+                plan.filters.status = ["open", "mitigated"]  # "is there an open incident right now?"
             return "incident_list"
     if s.incidents:
         if _STATUS.search(q) and not re.search(r"\bcaus|\bwhy\b|\broot\b", q, _I):

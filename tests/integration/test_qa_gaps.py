@@ -440,3 +440,24 @@ async def test_round4_who_made_the_most_changes(ka, kestrel):
     assert _lines(ans)[0].strip("-•* ").startswith("Most deployments: m.lund (2 deployment(s))"), ans
     ans = await _ask(ka, org_id, "who changed the most config this month?", NOW)
     assert "Most config changes: m.lund and o.nakamura (1 config change(s) each)" in ans, ans
+
+
+async def test_round4_better_than_worst_day_open_incident(ka, kestrel):
+    _t, org_id, kpis, _truth = kestrel
+    month_start = TODAY.replace(day=1)
+    ans = await _ask(ka, org_id, "is north quay better than saltbridge on boarding on time this month?", NOW)
+    df = kpis.copy()
+    df["date"] = pd.to_datetime(df["date"]).dt.date
+    m = df[(df.kpi == "BOARDING_ON_TIME") & (df.date >= month_start) & (df.date <= TODAY)]
+    nq, sb = m[m.station == "NQ"].value.mean(), m[m.station == "SB"].value.mean()
+    first = _lines(ans)[0].strip("-•* ")
+    assert first.startswith("Yes — " if nq > sb else "No — ") and f"{nq:.2f}%" in first and f"{sb:.2f}%" in first, ans
+    ans = await _ask(ka, org_id, "what was the worst day for hull defects at north quay last month?", NOW)
+    july = df[(df.kpi == "HULL_DEFECTS") & (df.station == "NQ") & (df.date >= dt.date(2026, 7, 1))
+              & (df.date <= dt.date(2026, 7, 31))]
+    worst = july.sort_values(["value", "date"]).iloc[-1]  # most defects (lower is better); the latest of ties
+    first = _lines(ans)[0].strip("-•* ")
+    assert first.startswith("The worst day for Hull defects found") and f"was {worst.date}" in first, ans
+    assert f"with {worst.value:.0f}" in first, ans
+    ans = await _ask(ka, org_id, "is there an open incident right now?", NOW)
+    assert _lines(ans)[0].strip("-•* ").startswith("No — no open or mitigated incidents"), ans  # both are resolved

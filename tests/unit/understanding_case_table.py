@@ -603,3 +603,10 @@ CASES += [  # gaps13 round 4: who made the most changes
     (D, "who made the most deployments this month?", {"op": "changelog", "note": "rank:people", "win": ("2026-11-01", "2026-11-20")}),
     (R, "who changed the most config this week?", {"op": "changelog", "note": "rank:people"}),
 ]
+CASES += [  # gaps13 round 4: open incidents asked singular, "better than", the worst day
+    (D, "is there an open incident right now?", {"op": "incident_list", "status": ["open", "mitigated"], "note": "yesno"}),
+    (D, "is phoenix better than dallas on otp mx rate?", {"op": "compare", "at": ["PHX", "DAL"], "note": "q:better_than"}),
+    (D, "what was the worst day for aog events at phoenix last month?", {"op": "lookup", "kpi": "AOG_EVENTS", "at": ["PHX"], "note": "q:extreme_worst"}),
+    (R, "is york worse than leeds on ppm this month?", {"op": "compare", "at": ["YRK", "LDS"], "note": "q:worse_than"}),
+    (R, "busiest day for traction faults at newcastle last week", {"op": "lookup", "kpi": "TRACTION_FAULTS", "note": "q:extreme_busiest"}),
+]
