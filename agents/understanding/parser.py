@@ -324,7 +324,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             return "incident_cause"
         return "incident_status"
     if (m := _TICKET_TOPIC.search(q)) and not plan.kpis:
-        topic = m.group(1).strip(" ?.!\"'“”")
+        tm = _TICKET_TOPIC.search(tp.text)  # the topic without its time words ("… about login this week")
+        topic = " ".join((tm or m).group(1).split()).strip(" ?.!\"'“”")
         plan.ticket_text = TicketText(subject=topic[:200], content=topic)
         plan.subjects = Subjects()
         plan.filters = _ticket_filters(q[: m.start(1)])  # "open tickets about …": the status said before the topic

@@ -461,3 +461,12 @@ async def test_round4_better_than_worst_day_open_incident(ka, kestrel):
     assert f"with {worst.value:.0f}" in first, ans
     ans = await _ask(ka, org_id, "is there an open incident right now?", NOW)
     assert _lines(ans)[0].strip("-•* ").startswith("No — no open or mitigated incidents"), ans  # both are resolved
+
+
+async def test_tickets_about_a_topic_in_a_period(ka, kestrel):
+    _t, org_id, _k, truth = kestrel
+    ans = await _ask(ka, org_id, "any tickets mentioning refunds this week?", NOW)
+    want = {e for e, (_, s, c, _st, ago) in truth["tickets"].items()
+            if _mentions(f"{s} {c}", "refund") and (NOW - dt.timedelta(days=ago, hours=1)).date() >= MONDAY}
+    assert want and set(re.findall(r"\bKT-\d+\b", ans)) == want, ans
+    assert re.search(rf"Yes — {len(want)} ticket\(s\) about “refunds” created this week \({MONDAY} to {TODAY}\)", ans), ans

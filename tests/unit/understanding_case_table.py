@@ -610,3 +610,6 @@ CASES += [  # gaps13 round 4: open incidents asked singular, "better than", the 
     (R, "is york worse than leeds on ppm this month?", {"op": "compare", "at": ["YRK", "LDS"], "note": "q:worse_than"}),
     (R, "busiest day for traction faults at newcastle last week", {"op": "lookup", "kpi": "TRACTION_FAULTS", "note": "q:extreme_busiest"}),
 ]
+CASES += [  # gaps13: a topic with time words — the window narrows the tickets, the topic keeps its words only
+    (D, "any tickets about login problems this month?", {"op": "ticket_search", "text": True, "win": TM}),
+]

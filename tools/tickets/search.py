@@ -40,7 +40,7 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 _TEXT_SQL = """
 SELECT t.id, ts_rank_cd(to_tsvector('english', t.subject || ' ' || t.content), q.query, 1) AS rank
 FROM tickets t, {query} AS q(query)
-WHERE t.org_id = :org AND t.created_at <= :now
+WHERE t.org_id = :org AND t.created_at <= :now AND (CAST(:since AS timestamptz) IS NULL OR t.created_at >= :since)
   AND (CAST(:status AS text[]) IS NULL OR t.status = ANY(CAST(:status AS text[])))
   AND (CAST(:exclude AS bigint) IS NULL OR t.id <> :exclude)
   AND to_tsvector('english', t.subject || ' ' || t.content) @@ q.query
@@ -49,6 +49,7 @@ _VECTOR_SQL = """
 SELECT id, 1 - (embedding <=> CAST(:qvec AS vector)) AS similarity FROM (
     SELECT id, embedding FROM tickets
     WHERE org_id = :org AND created_at <= :now AND embedding IS NOT NULL
+      AND (CAST(:since AS timestamptz) IS NULL OR created_at >= :since)
       AND (CAST(:status AS text[]) IS NULL OR status = ANY(CAST(:status AS text[])))
       AND (CAST(:exclude AS bigint) IS NULL OR id <> :exclude) OFFSET 0) fenced
 ORDER BY embedding <=> CAST(:qvec AS vector), id LIMIT :n"""
@@ -105,10 +106,11 @@ def topic_words(query: str) -> list[str]:
 
 async def search_tickets(
     ctx: ToolContext, *, query: str | None = None, like: str | None = None, k: int = 10,
-    status: list[str] | None = None,
+    status: list[str] | None = None, since: dt.date | None = None, until: dt.date | None = None,
 ) -> ToolOutput[TicketSearch]:
     """The organisation's tickets about a topic (``query``) or like a given ticket (``like``, its external id), best
-    first: hybrid full-text + vector retrieval fused by reciprocal rank; ``status`` narrows (open, resolved …)."""
+    first: hybrid full-text + vector retrieval fused by reciprocal rank; ``status`` narrows (open, resolved …), and
+    ``since``/``until`` (dates, inclusive) to the tickets created then."""
     if not 1 <= int(k) <= MAX_K:
         raise ToolError(f"k must be between 1 and {MAX_K}")
     k = int(k)
@@ -116,6 +118,10 @@ async def search_tickets(
     if not query and not (like or "").strip():
         raise ToolError("say what the tickets should be about (a topic, or a ticket id to find similar ones)")
     wanted = [s.strip().lower() for s in status or [] if s.strip()] or None
+    if since and until and since > until:
+        raise ToolError(f"since ({since}) is after until ({until})")
+    first = dt.datetime.combine(since, dt.time.min, dt.UTC) if since else None
+    last = min(ctx.now, dt.datetime.combine(until, dt.time.max, dt.UTC)) if until else ctx.now
     async with ctx.read() as session:
         exclude, seed = None, None
         if like:
@@ -130,7 +136,7 @@ async def search_tickets(
             qvec = vec_row or await embed(ctx, f"{seed['subject']}\n{seed['content']}")
         else:
             qvec = await embed(ctx, subj or query)
-        args = {"org": ctx.org_id, "now": ctx.now, "status": None, "exclude": exclude, "n": CANDIDATES}
+        args = {"org": ctx.org_id, "now": last, "since": first, "status": None, "exclude": exclude, "n": CANDIDATES}
         rows_of: dict[int, Any] = {}
 
         async def kept(ids: list[int]) -> set[int]:
@@ -180,14 +186,17 @@ async def search_tickets(
     result = TicketSearch(query=query, like=seed["external_id"] if seed is not None else None, words=words,
                           match=match, status=wanted or [], total=len(matched), hits=hits)
     about = f"like {result.like}" if result.like else f"about {query!r}"
-    ref = {"tool": "search_tickets", "args": {"query": query, "like": like, "k": k, "status": wanted},
+    ref = {"tool": "search_tickets", "args": {"query": query, "like": like, "k": k, "status": wanted,
+                                              "since": since.isoformat() if since else None,
+                                              "until": until.isoformat() if until else None},
            "as_of": ctx.now.isoformat(),
            "method": f"hybrid over tickets: to_tsvector/ts_rank_cd ({match} of {words}) + cosine on tickets.embedding "
                      f"({getattr(ctx.embedder, 'name', 'embedder')}, vector-only matches ≥ {MIN_SIMILARITY}), RRF k={RRF_K}"}
     evidence = [EvidenceDraft(
         kind="ticket_search", source="tools.tickets.search_tickets", ref=ref,
         payload=result.model_dump(mode="json"),
-        summary=f"{result.total} ticket(s) {about} created by {ctx.now:%Y-%m-%d %H:%M} UTC"
+        summary=f"{result.total} ticket(s) {about} created " + (f"{first:%Y-%m-%d} to " if first else "by ")
+                + f"{last:%Y-%m-%d %H:%M} UTC"
                 + (f"; best: {', '.join(h.external_id for h in hits[:5])}" if hits else ""),
     )] + [EvidenceDraft(
         kind="ticket", source="tools.tickets.search_tickets", ref=ref | {"ticket": h.external_id},
