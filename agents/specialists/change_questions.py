@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from agents.plan import QueryPlan
@@ -110,6 +111,17 @@ async def org_changelog(s: StepScope, plan: QueryPlan) -> None:
     r, records = got
     head = records[0]
     by_id = {rec.payload.get("external_id"): rec for rec in records[1:]}
+    if person := next((n.split(":", 1)[1] for n in plan.notes if n.startswith("person:")), None):
+        items = [(d.finished_at or d.started_at, d.deployed_by, f"{d.external_id} on {d.service} {d.version} at "
+                  f"{(d.finished_at or d.started_at):%Y-%m-%d %H:%M} UTC ({d.status})", by_id.get(d.external_id), "d")
+                 for g in r.groups for d in g.deployments]
+        items += [(c.changed_at, c.changed_by, f"{c.external_id} on {c.service}: {c.key} "
+                   + ("(a secret value)" if c.is_secret else f"{c.old_value} → {c.new_value}")
+                   + f" at {c.changed_at:%Y-%m-%d %H:%M} UTC", by_id.get(c.external_id), "c") for g in r.groups
+                  for c in g.config_changes]
+        period = f"{plan.window.label} ({r.since:%Y-%m-%d %H:%M} to {r.until:%Y-%m-%d %H:%M} UTC)"
+        _person_answer(s, plan, person, items, period, head, r.people)
+        return
     what = " and ".join({"deployment": "deployments", "config_change": "config changes"}[k] for k in r.kinds)
     period = (f"{plan.window.label} ({r.since:%Y-%m-%d %H:%M} to {r.until:%Y-%m-%d %H:%M} UTC)")
     yes = "yesno" in plan.notes
@@ -141,6 +153,15 @@ async def org_changelog(s: StepScope, plan: QueryPlan) -> None:
             s.say(line + ".", by_id.get(ext) or head)
             shown += 1
     total = r.deployments + r.config_changes
+    if "rank:services" in plan.notes:  # "top 3 services by deployments this month"
+        ranked = sorted(r.groups, key=lambda g: (-(len(g.deployments) + len(g.config_changes)), g.service))
+        ranked = ranked[: plan.limit or len(ranked)]
+        what = "deployments" if r.kinds == ["deployment"] else "config changes" if r.kinds == ["config_change"] else "changes"
+        s.lines.insert(0, {"text": f"Most {what} {period}: " + "; ".join(
+            f"{i}. {g.service} " + ", ".join(x for x in (f"{len(g.deployments)} deployment(s)" if g.deployments else "",
+                                                          f"{len(g.config_changes)} config change(s)" if g.config_changes
+                                                          else "") if x)
+            for i, g in enumerate(ranked, 1)) + ".", "evidence_ids": [head.id]})
     if "rank:people" in plan.notes:
         _people_line(s, [d.deployed_by for g in r.groups for d in g.deployments],
                      [c.changed_by for g in r.groups for c in g.config_changes], head, first=True)
@@ -331,3 +352,32 @@ def _people_line(s: StepScope, deployers: list[str | None], changers: list[str |
         s.lines.insert(0, {"text": text, "evidence_ids": [ev.id] if ev is not None else []})
     else:
         s.say(text, ev)
+
+
+def _is_person(name: str | None, person: str) -> bool:
+    """``lena.fischer`` is "lena.fischer", "lena" or "lena.fischer@corp" as people write it."""
+    n = (name or "").lower()
+    return bool(n) and (n == person or n.split("@")[0] == person or re.split(r"[._@ -]", n)[0] == person)
+
+
+def _person_answer(s: StepScope, plan: QueryPlan, person: str, items: list[tuple[Any, ...]], period: str, head: Any,
+                   people: list[str]) -> None:
+    """"Did lena.fischer deploy anything this week?", "how many config changes did alice make?": that person's."""
+    mine = sorted((x for x in items if _is_person(x[1], person)), key=lambda x: x[0], reverse=True)
+    n_dep = sum(1 for x in mine if x[4] == "d")
+    n_cfg = len(mine) - n_dep
+    kinds = _kinds(plan)
+    counts = ", ".join(x for x in (f"{n_dep} deployment(s)" if "deployment" in kinds else "",
+                                   f"{n_cfg} config change(s)" if "config_change" in kinds else "") if x)
+    yes = "yesno" in plan.notes
+    if not mine:
+        known = f"; the changes then were made by {', '.join(people)}" if people else ""
+        s.say(f"{'No — ' if yes else ''}{person} made no {counts.replace('0 ', '').replace('(s)', 's')} {period}{known}.",
+              head)
+        s.data = {"person": person, "changes": []}
+        return
+    who = sorted({x[1] for x in mine if x[1]})
+    s.say(f"{'Yes — ' if yes else ''}{', '.join(who)}: {counts} {period}.", head)
+    for _at, _by, line, rec, _k in mine[:MAX_LINES]:
+        s.say(line + ".", rec or head)
+    s.data = {"person": person, "changes": [x[2].split(" ", 1)[0] for x in mine]}

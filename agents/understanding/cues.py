@@ -128,7 +128,7 @@ def _pasted_ticket(q: str) -> TicketText | None:
 
 
 # "list stations", "which stations are in the West region?", "what KPIs do you track?": the catalog itself.
-CATALOG_ASK = re.compile(r"^\W*(?:list|show|which|what|name)\b(?:\s+(?:me|all|are|the|our|of|do|you|we|have|track|"
+CATALOG_ASK = re.compile(r"^\W*(?:list|show|which|what|name|how\s+many)\b(?:\s+(?:me|all|are|the|our|of|do|you|we|have|track|"
                          r"there))*\s+(stations|regions|kpis|metrics|services|sites|depots|locations)\b", _I)
 
 
@@ -136,9 +136,15 @@ def catalog_answer(q: str, cat: Catalog) -> str | None:
     """The organisation's own lists, when that is what was asked (no tool needed: it is the catalog)."""
     m = CATALOG_ASK.search(q)
     if not m or re.search(r"\b(attention|need\w*|warning|critical|red|worst|best|wrong|signals?|alert\w*|breach\w*|"
-                          r"drop\w*|why|changed?|deploy\w*|goals?|targets?|below|above|under|short\s+of|missing)\b", q, _I):
+                          r"drop\w*|why|chang\w*|deploy\w*|releas\w*|goals?|targets?|below|above|under|short\s+of|missing)\b", q, _I):
         return None
     what = m.group(1).lower()
+    if re.match(r"\W*how\s+many\b", q, _I):  # "how many stations are there?": the count, then the list
+        sizes = {"kpis": len(cat.kpis), "metrics": len(cat.kpis), "regions": len(cat.regions),
+                 "services": len(cat.services)}
+        n = sizes.get(what, len(cat.stations))
+        listed = catalog_answer(re.sub(r"^\W*how\s+many\b", "list", q, flags=_I), cat) or ""
+        return f"There are {n} {what}. {listed}".strip()
     if what in ("kpis", "metrics"):
         return "The KPIs I track: " + "; ".join(f"{v[0]} ({c})" for c, v in cat.kpis.items()) + "."
     if what == "regions":

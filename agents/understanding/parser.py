@@ -58,7 +58,7 @@ _CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+
 # "what changed yesterday?", "anything changed this morning?", "any changes on Thursday?": the org-wide change log
 _ORG_CHANGED = (r"\b(?:what|anything|something)\s+(?:has\s+|got\s+|was\s+|were\s+)?changed\b|"
                 r"\b(?:which|what)\s+services?\s+(?:have\s+|has\s+|were\s+|was\s+|got\s+)?(?:been\s+)?"
-                r"(?:changed|deployed|released|updated|touched)\b|"
+                r"(?:changed|deployed|released|updated|touched)\b|\b(?:most|more|fewest|busiest)\s+(?:changes|deploy\w*|releases)\b|"
                 r"\b(?:did|has)\s+anything\s+(?:been\s+)?chang\w*|"
                 r"\b(?:any|which|what|all(?:\s+the)?|list(?:\s+the)?)\s+changes\b")
 
@@ -75,6 +75,26 @@ _Q_SPIKES = re.compile(r"\b(?:spikes?|spiked|outliers?|anomal\w*|unusual\s+(?:da
                        r"beyond\s+(?:the\s+)?limits|out\s+of\s+(?:the\s+)?limits)\b", _I)
 _EXPLAIN_ASKED = re.compile(r"\bwhy\b|\bcaus\w*|\bexplain\w*|\bwhat\s+(?:changed|happened)\b|\breasons?\b|\bbehind\b|"
                             r"\broot\b|\bculprit\b|\bled\s+to\b|\bdue\s+to\b", _I)
+
+
+_NOT_A_PERSON = {"anyone", "anybody", "someone", "somebody", "we", "they", "you", "i", "the", "any", "anything", "it",
+                 "there", "he", "she", "our", "team", "a", "an", "all", "everyone", "nobody", "who", "what", "which"}
+
+
+def _person(q: str, cat: Catalog) -> str | None:
+    """Who a change question is about, when it names someone: a handle ("lena.fischer", "j_doe", "ops@acme") or the
+    word after "by" / before "deploy…/change…" ("deploys by lena", "did marta change …")."""
+    services = {s.lower() for s in cat.services} | {k.lower() for k in cat.config_keys}
+    for m in re.finditer(r"(?<![\w.@-])([a-z]+(?:[._][a-z]+)+|[\w.-]+@[\w.-]+)(?![\w@-])", q, _I):
+        word = m.group(1).strip(".").lower()
+        if word not in services and "_" not in word:  # metric names and config keys look like snake_case
+            return word
+    m = (re.search(r"\b(?:made|done|deploy\w*|chang\w*|push\w*|ship\w*|releas\w*|commit\w*|rollbacks?|edits?)\s+by\s+"
+                   r"([a-z][\w.@-]*)", q, _I)
+         or re.search(r"\b(?:did|has|have)\s+([a-z][\w.@-]*)\s+(?:deploy|change|push|ship|releas|touch|roll|edit|modif)", q, _I))
+    if m and m.group(1).lower() not in _NOT_A_PERSON and m.group(1).lower() not in services:
+        return m.group(1).lower()
+    return None
 
 
 def _kpi_question(q: str) -> list[str]:
@@ -167,6 +187,12 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         plan.notes.append("yesno")  # (not "were any incidents caused by …?": a list is not that answer)  # "were there any …?", "did anyone …?": the answer starts with Yes or No
     if op == "changelog" and re.search(r"\bwho\b.*\b(?:most|more|busiest|top)\b|\btop\s+\d*\s*(?:deployers|committers|people)", q, _I):
         plan.notes.append("rank:people")  # "who made the most deployments this month?": people ranked by changes
+    if op == "changelog" and re.search(r"\b(?:top\s*\d*|most|busiest)\b.*\bservices?\b|\bservices?\b.*\b(?:most|top)\b", q, _I):
+        plan.notes.append("rank:services")  # "top 3 services by deployments this month"
+        if m := _TOPN.search(q):
+            plan.limit = int(m.group(1)) if m.group(1).isdigit() else _WORDN[m.group(1).lower()]
+    if op == "changelog" and (who := _person(q, cat)):
+        plan.notes.append(f"person:{who}")  # "did lena.fischer deploy anything this week?": that person's changes
     if op == "changelog" and plan.subjects.deployments and _ROLLBACK.search(q):
         plan.notes.append("asks:rolled_back")  # "was DEP-1 rolled back?": Yes/No from its own record first
     if op == "changelog" and not (plan.subjects.deployments or plan.subjects.config_changes or plan.subjects.commits):
@@ -326,9 +352,14 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if (m := _TICKET_TOPIC.search(q)) and not plan.kpis:
         tm = _TICKET_TOPIC.search(tp.text)  # the topic without its time words ("… about login this week")
         topic = " ".join((tm or m).group(1).split()).strip(" ?.!\"'“”")
+        tail = re.search(r"\s+(?:that|which|who)?\s*(?:are|is|were|was)\s+(?:still\s+|now\s+)?(?:open|pending|new|"
+                         r"resolved|closed|unresolved|waiting)\b.*$|\s+(?:for|from)\s+(?:enterprise|business|standard|"
+                         r"free)\s+(?:customers?|tier|accounts?)\b.*$", topic, _I)
+        if tail:  # "tickets mentioning invoices that are still open": a status, not words of the topic
+            topic = topic[: tail.start()].strip() or topic
         plan.ticket_text = TicketText(subject=topic[:200], content=topic)
         plan.subjects = Subjects()
-        plan.filters = _ticket_filters(q[: m.start(1)])  # "open tickets about …": the status said before the topic
+        plan.filters = _ticket_filters(q[: m.start(1)] + (" " + tail.group(0) if tail else ""))  # "open tickets about …"
         plan.count = bool(_COUNT.search(q))
         return "ticket_search"  # "show me tickets about VPN": the organisation's tickets on that topic
     if _TICKETS.search(q) and not plan.kpis:

@@ -613,3 +613,12 @@ CASES += [  # gaps13 round 4: open incidents asked singular, "better than", the 
 CASES += [  # gaps13: a topic with time words — the window narrows the tickets, the topic keeps its words only
     (D, "any tickets about login problems this month?", {"op": "ticket_search", "text": True, "win": TM}),
 ]
+CASES += [  # gaps13 round 4: people, services ranked, "than", a status after the topic
+    (D, "did lena.fischer deploy anything this week?", {"op": "changelog", "note": "person:lena.fischer"}),
+    (D, "any deploys by bob this week?", {"op": "changelog", "note": "person:bob"}),
+    (D, "top 3 services by deployments this month", {"op": "changelog", "note": "rank:services", "limit": 3}),
+    (D, "were there more aog events at phoenix this week than last week?", {"op": "lookup", "kpi": "AOG_EVENTS", "win": ("2026-11-09", "2026-11-20"), "grain": "week"}),
+    (D, "how many tickets mentioning invoices are still open?", {"op": "ticket_search", "status": ["new", "open"], "count": True}),
+    (R, "how many config changes did j.okoro make this month?", {"op": "changelog", "note": "person:j.okoro"}),
+    (R, "which services had the most changes last week?", {"op": "changelog", "note": "rank:services"}),
+]
