@@ -112,15 +112,15 @@ async def org_changelog(s: StepScope, plan: QueryPlan) -> None:
     head = records[0]
     by_id = {rec.payload.get("external_id"): rec for rec in records[1:]}
     if person := next((n.split(":", 1)[1] for n in plan.notes if n.startswith("person:")), None):
-        items = [(d.finished_at or d.started_at, d.deployed_by, f"{d.external_id} on {d.service} {d.version} at "
+        mine: list[tuple[Any, ...]] = [(d.finished_at or d.started_at, d.deployed_by, f"{d.external_id} on {d.service} {d.version} at "
                   f"{(d.finished_at or d.started_at):%Y-%m-%d %H:%M} UTC ({d.status})", by_id.get(d.external_id), "d")
                  for g in r.groups for d in g.deployments]
-        items += [(c.changed_at, c.changed_by, f"{c.external_id} on {c.service}: {c.key} "
+        mine += [(c.changed_at, c.changed_by, f"{c.external_id} on {c.service}: {c.key} "
                    + ("(a secret value)" if c.is_secret else f"{c.old_value} → {c.new_value}")
                    + f" at {c.changed_at:%Y-%m-%d %H:%M} UTC", by_id.get(c.external_id), "c") for g in r.groups
                   for c in g.config_changes]
         period = f"{plan.window.label} ({r.since:%Y-%m-%d %H:%M} to {r.until:%Y-%m-%d %H:%M} UTC)"
-        _person_answer(s, plan, person, items, period, head, r.people)
+        _person_answer(s, plan, person, mine, period, head, r.people)
         return
     what = " and ".join({"deployment": "deployments", "config_change": "config changes"}[k] for k in r.kinds)
     period = (f"{plan.window.label} ({r.since:%Y-%m-%d %H:%M} to {r.until:%Y-%m-%d %H:%M} UTC)")

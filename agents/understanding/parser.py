@@ -15,6 +15,7 @@ from agents.plan import (
     TicketText,
     UnknownName,
 )
+from agents.understanding.asks import _TICKET_TOPIC, _TICKETS_LIKE, _TWO_PERIODS, annotate
 from agents.understanding.catalog import Catalog, fold
 from agents.understanding.cues import (
     _ACTION,
@@ -63,70 +64,6 @@ _ORG_CHANGED = (r"\b(?:what|anything|something)\s+(?:has\s+|got\s+|was\s+|were\s
                 r"\b(?:any|which|what|all(?:\s+the)?|list(?:\s+the)?)\s+changes\b")
 
 
-_Q_TREND = re.compile(r"\b(?:getting|get|gotten|got|becoming|become)\s+(better|worse)\b|\b(improv\w*|recover\w*|"
-                      r"deteriorat\w*|worsen\w*)\b|\btrend\w*\s+(?:up|down|better|worse)\b", _I)
-_Q_SINCE = re.compile(r"\bsince\s+when\b|\bhow\s+long\b|\bwhen\s+did\b.*\b(?:start|begin|began)\b", _I)
-_Q_CONTROL = re.compile(r"\b(?:in|out\s+of)\s+(?:statistical\s+)?control\b|\bstable\b|\bpredictable\b", _I)
-_Q_GOAL_BELOW = re.compile(r"\b(?:below|under|short\s+of|missing|miss(?:es|ed)?|behind|off)\s+(?:the\s+|its\s+|our\s+)?"
-                           r"(?:goal|target)s?\b", _I)
-_Q_GOAL_MEET = re.compile(r"\b(?:meeting|meets?|hitting|hits?|on|at|above|making|reach\w*)\s+(?:the\s+|its\s+|our\s+)?"
-                          r"(?:goal|target)s?\b", _I)
-_Q_SPIKES = re.compile(r"\b(?:spikes?|spiked|outliers?|anomal\w*|unusual\s+(?:days?|values?|points?)|"
-                       r"beyond\s+(?:the\s+)?limits|out\s+of\s+(?:the\s+)?limits)\b", _I)
-_EXPLAIN_ASKED = re.compile(r"\bwhy\b|\bcaus\w*|\bexplain\w*|\bwhat\s+(?:changed|happened)\b|\breasons?\b|\bbehind\b|"
-                            r"\broot\b|\bculprit\b|\bled\s+to\b|\bdue\s+to\b", _I)
-
-
-_NOT_A_PERSON = {"anyone", "anybody", "someone", "somebody", "we", "they", "you", "i", "the", "any", "anything", "it",
-                 "there", "he", "she", "our", "team", "a", "an", "all", "everyone", "nobody", "who", "what", "which"}
-
-
-def _person(q: str, cat: Catalog) -> str | None:
-    """Who a change question is about, when it names someone: a handle ("lena.fischer", "j_doe", "ops@acme") or the
-    word after "by" / before "deploy…/change…" ("deploys by lena", "did marta change …")."""
-    services = {s.lower() for s in cat.services} | {k.lower() for k in cat.config_keys}
-    for m in re.finditer(r"(?<![\w.@-])([a-z]+(?:[._][a-z]+)+|[\w.-]+@[\w.-]+)(?![\w@-])", q, _I):
-        word = m.group(1).strip(".").lower()
-        if word not in services and "_" not in word:  # metric names and config keys look like snake_case
-            return word
-    m = (re.search(r"\b(?:made|done|deploy\w*|chang\w*|push\w*|ship\w*|releas\w*|commit\w*|rollbacks?|edits?)\s+by\s+"
-                   r"([a-z][\w.@-]*)", q, _I)
-         or re.search(r"\b(?:did|has|have)\s+([a-z][\w.@-]*)\s+(?:deploy|change|push|ship|releas|touch|roll|edit|modif)", q, _I))
-    if m and m.group(1).lower() not in _NOT_A_PERSON and m.group(1).lower() not in services:
-        return m.group(1).lower()
-    return None
-
-
-def _kpi_question(q: str) -> list[str]:
-    """What a question about one KPI series asks, beyond its value (``q:`` notes for the KPI analyst's first line)."""
-    if _EXPLAIN_ASKED.search(q):
-        return []
-    if _Q_SPIKES.search(q):
-        return ["q:spikes"]
-    if m := re.search(r"\b(worst|best|highest|lowest|busiest|quietest|peak)\s+(day|week|month)\b", q, _I):
-        return [f"q:extreme_{m.group(1).lower()}", f"q:extreme_unit_{m.group(2).lower()}"]
-    if _Q_SINCE.search(q):
-        return ["q:since"]
-    if m := _Q_TREND.search(q):
-        word = (m.group(1) or m.group(2) or "").lower()
-        if not word:
-            return ["q:trend"]
-        better = word == "better" or word.startswith(("improv", "recover"))
-        return ["q:trend", "q:trend_better" if better else "q:trend_worse"]
-    if _Q_CONTROL.search(q):
-        return ["q:control"]
-    if _Q_GOAL_BELOW.search(q):
-        return ["q:goal_below"]
-    if _Q_GOAL_MEET.search(q):
-        return ["q:goal_meet"]
-    return []
-
-
-# the window of "this week vs the week before", "last month compared with the month before" (timewords' labels)
-_TWO_PERIODS = re.compile(r"^(?:this|last) (week|month|year) and the \1 before$")
-_YESNO = re.compile(r"^\W*(?:so\s+|and\s+|ok(?:ay)?,?\s+|hey,?\s+)?(?:were|was|is|are|did|does|do|has|have|had|any|"
-                    r"anything|anyone|anybody|can|could|will)\b", _I)
-_ROLLBACK = re.compile(r"\b(?:rollbacks?|roll(?:ed)?[- ]?backs?|rolled\s+back|revert(?:s|ed)?)\b", _I)
 _NOW = re.compile(r"\b(?:right\s+now|currently|at\s+the\s+moment|at\s+present|presently|as\s+(?:of|things\s+stand)\s+"
                   r"(?:now|today)|as\s+it\s+stands)\b", _I)
 # "… and why?", "what's behind it": a ranking question that also asks for the reason ("worst" alone does not)
@@ -177,29 +114,7 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             plan.service_metrics = [m for m in plan.service_metrics if m.role != role] + [ServiceMetric(role=role, name=name)]
     op = _operation(q, plan, links, cat, tp)
     plan.operation = op
-    if plan.kpis and op in ("lookup", "explain", "rank") and not (op == "rank" and plan.group_by and not plan.subjects.scopes) \
-            and (asked := _kpi_question(q)):
-        plan.notes += asked  # "is it getting better?", "since when …", "in control?", "below goal?", "any spikes?"
-        plan.operation = op = "lookup"
-    if op == "compare" and (m := re.search(r"\b(better|worse)\s+than\b", q, _I)) and len(plan.subjects.scopes) >= 2:
-        plan.notes.append(f"q:{m.group(1).lower()}_than")  # "is phoenix better than dallas on X?": the first named
-    if _YESNO.match(q) and not (op in ("incident_list", "changelog") and _BLAME.search(q)):
-        plan.notes.append("yesno")  # (not "were any incidents caused by …?": a list is not that answer)  # "were there any …?", "did anyone …?": the answer starts with Yes or No
-    if op == "changelog" and re.search(r"\bwho\b.*\b(?:most|more|busiest|top)\b|\btop\s+\d*\s*(?:deployers|committers|people)", q, _I):
-        plan.notes.append("rank:people")  # "who made the most deployments this month?": people ranked by changes
-    if op == "changelog" and re.search(r"\b(?:top\s*\d*|most|busiest)\b.*\bservices?\b|\bservices?\b.*\b(?:most|top)\b", q, _I):
-        plan.notes.append("rank:services")  # "top 3 services by deployments this month"
-        if m := _TOPN.search(q):
-            plan.limit = int(m.group(1)) if m.group(1).isdigit() else _WORDN[m.group(1).lower()]
-    if op == "changelog" and (who := _person(q, cat)):
-        plan.notes.append(f"person:{who}")  # "did lena.fischer deploy anything this week?": that person's changes
-    if op == "changelog" and plan.subjects.deployments and _ROLLBACK.search(q):
-        plan.notes.append("asks:rolled_back")  # "was DEP-1 rolled back?": Yes/No from its own record first
-    if op == "changelog" and not (plan.subjects.deployments or plan.subjects.config_changes or plan.subjects.commits):
-        if _ROLLBACK.search(q):
-            plan.notes.append("only:rollback")  # "any rollbacks this week?": the changes the org marks as rollbacks
-        elif plan.subjects.services and not any(n.startswith("kinds:") for n in plan.notes):
-            plan.notes += _change_kinds(q)  # "did anyone change config on X today?": its config changes only
+    op = plan.operation = annotate(q, plan, cat)  # what a yes/no, "since when", "who most"… question asks
     if op in ("rank", "compare", "lookup") and plan.window is None and _NOW.search(q):
         plan.notes.append("now")  # "right now": the state, which for a stock-like KPI is its latest value
     unknown = list(links.unknown)
@@ -448,12 +363,6 @@ _RUNBOOK_WORDS = re.compile(r"\b(find|show|give|get|me|the|a|an|is|there|any|whi
                             r"run\s?books?|playbooks?|sops?|procedures?|documents?|docs?)\b", _I)
 
 
-# "tickets about login problems", "any tickets mentioning refunds?", "support cases regarding invoices"
-_TICKET_TOPIC = re.compile(r"\b(?:tickets?|support\s+cases?|cases)\s+(?:that\s+(?:mention|talk\s+about|are\s+about)\s+|"
-                           r"(?:about|regarding|mentioning|related\s+to|concerning|on(?!\s+hold\b)|like|containing|re:?)\s+"
-                           r"(?:the\s+(?:topic|word|subject)\s+)?)(.{3,200})$", _I)
-_TICKETS_LIKE = re.compile(r"\b(?:tickets|cases)\s+(?:like|similar\s+to|resembling)\b|\bsimilar\s+(?:tickets|cases)\b|"
-                           r"\b(?:other|more)\s+(?:tickets|cases)\b|\btickets?\s+like\b", _I)
 _OK_EVERYWHERE = re.compile(r"\b(?:ok|okay|fine|healthy|on\s+(?:target|track))\s+(?:everywhere|across|at\s+all|in\s+all|"
                             r"for\s+all)\b|\b(?:below|under|above|over|short\s+of|missing|off|behind|meeting|"
                             r"miss(?:es|ed)?)\s+(?:the\s+|its\s+|our\s+|their\s+)?(?:[\w.%-]+\s+){0,4}(?:goal|target)s?\b", _I)
