@@ -422,7 +422,7 @@ async def test_round4_demo_since_and_spikes(da, demo_g):
 
 
 async def test_round4_counts_people_and_severities(ka, kestrel):
-    _t, org_id, kpis, _truth = kestrel
+    _t, org_id, *_ = kestrel
     ans = await _ask(ka, org_id, "how many rollbacks this month?", NOW)
     first = _lines(ans)[0].strip("-•* ")
     assert first.startswith("1 rollback deployment(s)") and "TA#42" in ans, ans  # a count, not "Yes —"
