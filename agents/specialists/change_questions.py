@@ -45,6 +45,9 @@ async def changelog(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     if "only:rollback" in plan.notes and (subj.services or (plan.window and plan.window.explicit)):
         await rollbacks(s, plan, ctx)
         return
+    if (latest := next((n.split(":", 1)[1] for n in plan.notes if n.startswith("latest:")), None)) and subj.services:
+        await latest_change(s, plan, latest)
+        return
     if not subj.services:
         if plan.window and plan.window.explicit:
             await org_changelog(s, plan)
@@ -381,3 +384,41 @@ def _person_answer(s: StepScope, plan: QueryPlan, person: str, items: list[tuple
     for _at, _by, line, rec, _k in mine[:MAX_LINES]:
         s.say(line + ".", rec or head)
     s.data = {"person": person, "changes": [x[2].split(" ", 1)[0] for x in mine]}
+
+
+LATEST_LOOK_BACK_DAYS = 365
+
+
+async def latest_change(s: StepScope, plan: QueryPlan, kind: str) -> None:
+    """"When was the last deploy to search?": the most recent deployment (or config change, or either) of each asked
+    service within the last year, with how long ago it was."""
+    now = s.deps.now
+    for service in plan.subjects.services[:3]:
+        got = await s.tool("change_log", change_log, service=service,
+                           since=(now - dt.timedelta(days=LATEST_LOOK_BACK_DAYS)).date(), until=now.date())
+        if got is None:
+            continue
+        r, records = got
+        by_id = {(rec.ref.get("subject") or {}).get("external_id"): rec for rec in records[1:]}
+        found: list[tuple[dt.datetime, str, str]] = []
+        if kind in ("deployment", "any"):
+            found += [((d.finished_at or d.started_at), d.external_id,
+                       f"the last deployment to {r.service} was {d.external_id} ({d.version}, {d.status}"
+                       + (", a rollback" if d.is_rollback else "") + f") by {d.deployed_by or 'unknown'}")
+                      for d in r.deployments]
+        if kind in ("config_change", "any"):
+            found += [(c.changed_at, c.external_id, f"the last config change on {r.service} was {c.external_id} "
+                       f"({c.key}: " + ("a secret value" if c.is_secret else f"{c.old_value} → {c.new_value}")
+                       + f") by {c.changed_by or 'unknown'}") for c in r.config_changes]
+        what = {"deployment": "deployment", "config_change": "config change"}.get(kind, "deployment or config change")
+        if not found:
+            s.say(f"No {what} on {r.service} in the last {LATEST_LOOK_BACK_DAYS} days (since {r.since:%Y-%m-%d}).",
+                  records[0])
+            continue
+        at, ext, text = max(found)
+        ago = now - at
+        hours, minutes = int(ago.total_seconds() // 3600), int(ago.total_seconds() // 60)
+        when = f"{ago.days} day(s)" if ago.days else f"{hours} hour(s)" if hours else f"{minutes} minute(s)"
+        s.say(f"{text[:1].upper()}{text[1:]} at {at:%Y-%m-%d %H:%M} UTC, {when} before {now:%Y-%m-%d %H:%M} UTC.",
+              by_id.get(ext) or records[0])
+        s.data = {"latest": ext}

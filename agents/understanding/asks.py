@@ -107,6 +107,13 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog) -> Operation:
         plan.notes.append("rank:services")  # "top 3 services by deployments this month"
         if m := _TOPN.search(q):
             plan.limit = int(m.group(1)) if m.group(1).isdigit() else _WORDN[m.group(1).lower()]
+    if op == "changelog" and plan.subjects.services and not (plan.window and plan.window.explicit) and (
+            m := re.search(r"\b(?:last|latest|most\s+recent|previous)\s+(deploy\w*|releases?|rollouts?|config\w*|changes?)\b|"
+                           r"\blast\s+(deployed|released|changed|updated)\b", q, _I)):
+        word = (m.group(1) or m.group(2)).lower()  # "when was the last deploy to search?": that one change
+        kind = "deployment" if word.startswith(("deploy", "releas", "rollout")) else (
+            "config_change" if word.startswith("config") else "any")
+        plan.notes.append(f"latest:{kind}")
     if op == "changelog" and (who := _person(q, cat)):
         plan.notes.append(f"person:{who}")  # "did lena.fischer deploy anything this week?": that person's changes
     if op == "changelog" and plan.subjects.deployments and _ROLLBACK.search(q):

@@ -487,3 +487,14 @@ async def test_round4_people_services_catalog(ka, kestrel):
     ans = await _ask(ka, org_id, "how many tickets mentioning refunds are still open?", NOW)
     want = {e for e, (_, s, c, st, _a) in truth["tickets"].items() if _mentions(f"{s} {c}", "refund") and st in ("new", "open")}
     assert set(re.findall(r"\bKT-\d+\b", ans)) == want and "“refunds”" in ans, ans
+
+
+async def test_round4_the_last_change_of_a_service(ka, kestrel):
+    _t, org_id, *_ = kestrel
+    ans = await _ask(ka, org_id, "when was the last deploy to ticketing.svc?", NOW)  # last week: beyond the default week
+    first = _lines(ans)[0].strip("-•* ")
+    assert first.startswith("The last deployment to ticketing.svc was TK#7") and "r.osei" in first, ans
+    ans = await _ask(ka, org_id, "when was tide-api last deployed?", NOW)
+    assert _lines(ans)[0].strip("-•* ").startswith("The last deployment to tide-api was TA#42"), ans
+    ans = await _ask(ka, org_id, "latest config change on ticketing.svc?", NOW)
+    assert "cfg-ttl-9" in ans and "4 hour(s) before" in ans, ans

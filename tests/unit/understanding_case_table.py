@@ -622,3 +622,8 @@ CASES += [  # gaps13 round 4: people, services ranked, "than", a status after th
     (R, "how many config changes did j.okoro make this month?", {"op": "changelog", "note": "person:j.okoro"}),
     (R, "which services had the most changes last week?", {"op": "changelog", "note": "rank:services"}),
 ]
+CASES += [  # gaps13 round 4: the last change of a service
+    (D, "when was the last deploy to search?", {"op": "changelog", "svc": ["search"], "note": "latest:deployment"}),
+    (R, "when was fare-engine last deployed?", {"op": "changelog", "svc": ["fare-engine"], "note": "latest:deployment"}),
+    (R, "latest config change on ledger-svc?", {"op": "changelog", "svc": ["ledger-svc"], "note": "latest:config_change"}),
+]
