@@ -267,6 +267,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if (m := _TICKET_TOPIC.search(q)) and not plan.kpis:
         tm = _TICKET_TOPIC.search(tp.text)  # the topic without its time words ("… about login this week")
         topic = " ".join((tm or m).group(1).split()).strip(" ?.!\"'“”")
+        topic = re.sub(r"^(?:this|these|that|the\s+following)(?:\s+one)?\s*[:\-–]\s*", "", topic, flags=_I) or topic
         tail = re.search(r"\s+(?:that|which|who)?\s*(?:are|is|were|was)\s+(?:still\s+|now\s+)?(?:open|pending|new|"
                          r"resolved|closed|unresolved|waiting)\b.*$|\s+(?:for|from)\s+(?:enterprise|business|standard|"
                          r"free)\s+(?:customers?|tier|accounts?)\b.*$", topic, _I)

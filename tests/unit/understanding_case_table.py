@@ -627,3 +627,4 @@ CASES += [  # gaps13 round 4: the last change of a service
     (R, "when was fare-engine last deployed?", {"op": "changelog", "svc": ["fare-engine"], "note": "latest:deployment"}),
     (R, "latest config change on ledger-svc?", {"op": "changelog", "svc": ["ledger-svc"], "note": "latest:config_change"}),
 ]
+CASES += [(D, "find tickets like this one: VPN drops every hour for remote staff", {"op": "ticket_search", "text": True, "tck": []})]
