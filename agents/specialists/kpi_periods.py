@@ -9,6 +9,7 @@ from ``kpi_values`` (the periods' values) and ``kpi_series`` (stage, sigma and s
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,13 @@ class _Row:
     evidence: list[Any]
 
 
+def _previous(start: dt.date, unit: str) -> dt.date:
+    """The start of the period before the one starting on ``start`` (a week or a calendar month)."""
+    if unit == "week":
+        return start - dt.timedelta(days=7)
+    return (start - dt.timedelta(days=1)).replace(day=1)
+
+
 def _period(p: Any, grain: str) -> str:
     if grain == "month":
         return p.start.strftime("%B %Y")
@@ -45,7 +53,7 @@ def _period(p: Any, grain: str) -> str:
     return f"{p.start}–{p.end}" if p.start != p.end else str(p.start)
 
 
-async def compare_periods(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
+async def compare_periods(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, retried: bool = False) -> None:
     w = plan.window
     scope = plan.subjects.scopes[0] if plan.subjects.scopes else None
     if w is None or scope is None:
@@ -116,6 +124,17 @@ async def compare_periods(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> 
         rows.append(_Row(k.name, k.code, before, now, delta, spread, verdict, sig_before, sig_now, text,
                          [vrecs[0], first(srecs, "kpi_series") or (srecs[0] if srecs else None)]))
     where = scope.name or code or "the company"
+    if not rows and not retried and w.label.startswith("this ") and w.end >= s.deps.now.date():
+        # "this week vs the week before" on a Monday: this week has no data yet, so last week against the one before
+        unit = w.label.split()[1]
+        first_day = w.end - dt.timedelta(days=w.end.weekday()) if unit == "week" else w.end.replace(day=1)
+        earlier = _previous(w.start, unit)
+        s.say(f"{where} has no data for this {unit} yet (it began {first_day:%A} {first_day}); comparing last {unit} "
+              f"with the {unit} before instead.")
+        moved = w.model_copy(update={"start": earlier, "end": first_day - dt.timedelta(days=1),
+                                     "label": f"last {unit} and the {unit} before"})
+        await compare_periods(s, plan.model_copy(update={"window": moved}), ctx, retried=True)
+        return
     if not rows:
         s.say(f"No KPI at {where} has data in both periods of {w.label} ({w.start} to {w.end})."
               + (f" Without data then: {', '.join(missing)}." if missing else ""))

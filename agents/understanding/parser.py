@@ -246,7 +246,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             plan.filters.status = ["open", "mitigated"] if re.search(r"\b(open|ongoing|still|active|unresolved|broken|down)\b", q, _I) else (
                 ["resolved"] if re.search(r"\bresolved\b", q, _I) else [])
             plan.filters.severity = list(dict.fromkeys(  # "sev2", "SEV-1", "P1 incidents" (P0 is the worst: sev1)
-                f"sev{max(1, int(n))}" for n in re.findall(r"\b(?:sev(?:erity)?|p)[ -]?([0-4])s?\b", q, _I)))
+                f"sev{max(1, int(n))}" for n in re.findall(r"\b(?:sev(?:erity)?|p|s)[ -]?([0-4])s?\b", q, _I)))
             plan.count = bool(_COUNT.search(q))
             return "incident_list"
         s.incidents = _incident_by_words(q, cat, tp, s.services)

@@ -498,3 +498,13 @@ async def test_round4_the_last_change_of_a_service(ka, kestrel):
     assert _lines(ans)[0].strip("-•* ").startswith("The last deployment to tide-api was TA#42"), ans
     ans = await _ask(ka, org_id, "latest config change on ticketing.svc?", NOW)
     assert "cfg-ttl-9" in ans and "4 hour(s) before" in ans, ans
+
+
+async def test_this_week_with_no_data_yet_compares_last_week(ka, kestrel):
+    _t, org_id, *_ = kestrel
+    monday = MONDAY + dt.timedelta(days=7)  # the data ends on TODAY (a Thursday); the next Monday has none yet
+    ans = await _ask(ka, org_id, "north quay this week vs the week before", monday)
+    lines = [ln.strip("-•* ") for ln in _lines(ans)]
+    assert lines[0].startswith(f"North Quay has no data for this week yet (it began Monday {monday})"), ans
+    assert lines[1].startswith(f"North Quay, last week and the week before ({MONDAY - dt.timedelta(days=7)} to"), ans
+    assert "Hull defects found" in ans and "Boardings on time" in ans, ans

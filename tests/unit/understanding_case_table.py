@@ -628,3 +628,4 @@ CASES += [  # gaps13 round 4: the last change of a service
     (R, "latest config change on ledger-svc?", {"op": "changelog", "svc": ["ledger-svc"], "note": "latest:config_change"}),
 ]
 CASES += [(D, "find tickets like this one: VPN drops every hour for remote staff", {"op": "ticket_search", "text": True, "tck": []})]
+CASES += [(W, "any S2 incidents this week?", {"op": "incident_list", "sev": ["sev2"], "note": "yesno"})]
