@@ -8,6 +8,21 @@ offline provider), on a second organisation built here AND on the demo:
 3. "<site> this week vs the week before" with no KPI named compares every KPI reported there over the two periods.
 
 Every expected fact is computed here from the files written (or the demo's database), never copied from an answer.
+
+Round 4 (natural demo questions, ``opsgraph ask --as-of 2026-11-25`` on a seeded demo, then the water utility of
+tests/fixtures/water_org): 88 questions of shapes earlier rounds did not cover — yes/no, counts, "since when", "how
+long", "is it getting better", "who changed / who made the most", "top 3", "better than", "worst day", "the last
+deploy". What broke and is fixed here (the ``test_round4_*`` tests; plan rows in tests/unit/understanding_case_table.py):
+trend / since / how long below goal / in control / below goal / spikes / worst day questions got the series' state
+instead of the answer; "is A better than B" had no Yes/No; "which services changed this week?" and "who changed the
+most config?" were out of scope; "was DEP-… rolled back?", rollback counts, "who rolled back X" (default week only);
+"P1s", "S2 incidents"; "is there an open incident?" listed resolved ones; a person's changes; services ranked by
+changes; "how many stations are there?"; a status or a period after the ticket topic; "this week than last week";
+"when was the last deploy to X?"; "this week vs the week before" on a Monday. Still open: "which station improved
+most" (ranks the level, not the change), "did any station breach its limit yesterday" (the company's value), "is
+the payments error rate back to normal?" (no Yes/No for service metrics), "were any incidents caused by a config
+change?" (lists incidents, without the Yes/No), ticket counts and SLA lists use the current status, not the status
+as of ``--as-of``.
 """
 
 from __future__ import annotations
