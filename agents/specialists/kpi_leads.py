@@ -15,6 +15,7 @@ Every number is the ``kpi_series`` tool's (its evidence is cited by the caller);
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from agents.plan import QueryPlan
@@ -22,11 +23,11 @@ from agents.plan import QueryPlan
 RECENT_DAYS = 14
 
 
-def _f(x: float | None, k: Any) -> str:
+def _f(x: float | None, k: Any, extra: int = 0) -> str:
     if x is None:
         return "n/a"
     u = "" if k.unit in ("", "count") else k.unit
-    return f"{x:,.{k.decimals}f}{'' if u == '%' or not u else ' '}{u}"
+    return f"{x:,.{k.decimals + extra}f}{'' if u == '%' or not u else ' '}{u}"
 
 
 def _d(x: float, k: Any) -> str:
@@ -154,9 +155,40 @@ def _extreme(plan: QueryPlan, series: Any, word: str) -> str | None:
             f"({'higher' if k.higher_is_better else 'lower'} is better; {len(pts)} days).")
 
 
+def _periods(plan: QueryPlan, series: Any, word: str) -> str | None:
+    """"Were there more X this week than last week?": the two periods of the window, per day when one is partial."""
+    k, w = series.kpi, plan.window
+    if w is None:
+        return None
+    unit = w.label.split()[1]
+    if unit == "week":
+        split = w.end - dt.timedelta(days=w.end.weekday()) if w.label.startswith("this") else w.start + dt.timedelta(days=7)
+    else:
+        split = w.end.replace(day=1)
+    before = [p.value for p in series.points if p.value is not None and w.start <= p.date < split]
+    now = [p.value for p in series.points if p.value is not None and split <= p.date <= w.end]
+    if not before or not now:
+        return None
+    per_day = k.aggregation != "sum" or len(before) != len(now)
+    a = sum(now) / len(now) if per_day else sum(now)
+    b = sum(before) / len(before) if per_day else sum(before)
+    higher = a > b
+    if word in ("better", "worse"):
+        yes = a != b and (higher == k.higher_is_better) == (word == "better")
+    else:
+        yes = a != b and higher == (word in ("more", "higher", "bigger"))
+    how = "a day on average" if k.aggregation == "sum" and per_day else ("on average" if per_day else "in all")
+    extra = 1 if k.aggregation == "sum" and per_day else 0
+    return (f"{'Yes' if yes else 'No'} — {k.name} at {series.scope.label}: {_f(a, k, extra)} {how} from {split} to "
+            f"{min(w.end, series.end)} ({len(now)} days) against {_f(b, k, extra)}{' a day' if extra else ''} from {w.start} to "
+            f"{split - dt.timedelta(days=1)} ({len(before)} days); {'higher' if k.higher_is_better else 'lower'} is better.")
+
+
 def lead(plan: QueryPlan | None, series: Any) -> str | None:
     """The direct answer to the question's ``q:`` note about one KPI series, or None."""
     notes = set(plan.notes) if plan else set()
+    if plan is not None and (per := next((n for n in notes if n.startswith("q:period_")), None)):
+        return _periods(plan, series, per.removeprefix("q:period_"))
     if plan is not None and (ext := next((n for n in notes if n.startswith("q:extreme_") and "unit" not in n), None)):
         if "q:extreme_unit_day" in notes:
             return _extreme(plan, series, ext.removeprefix("q:extreme_"))

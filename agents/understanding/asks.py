@@ -93,6 +93,9 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog) -> Operation:
     """Add the notes above to ``plan`` (its operation already chosen); returns the operation, which becomes
     ``lookup`` for a question about one KPI series that asks more than its value ("is it getting better?")."""
     op = plan.operation
+    if (plan.kpis and op == "lookup" and plan.window is not None and _TWO_PERIODS.match(plan.window.label)
+            and (m := re.search(r"\b(more|fewer|less|higher|lower|bigger|smaller|better|worse)\b.*\bthan\b", q, _I))):
+        plan.notes.append(f"q:period_{m.group(1).lower()}")  # "were there more AOG events this week than last week?"
     if plan.kpis and op in ("lookup", "explain", "rank") and not (op == "rank" and plan.group_by and not plan.subjects.scopes) \
             and (asked := _kpi_question(q)):
         plan.notes += asked  # "is it getting better?", "since when …", "in control?", "below goal?", "any spikes?"

@@ -523,3 +523,16 @@ async def test_this_week_with_no_data_yet_compares_last_week(ka, kestrel):
     assert lines[0].startswith(f"North Quay has no data for this week yet (it began Monday {monday})"), ans
     assert lines[1].startswith(f"North Quay, last week and the week before ({MONDAY - dt.timedelta(days=7)} to"), ans
     assert "Hull defects found" in ans and "Boardings on time" in ans, ans
+
+
+async def test_round4_more_this_week_than_last_week(ka, kestrel):
+    _t, org_id, kpis, _truth = kestrel
+    ans = await _ask(ka, org_id, "were there more hull defects at north quay this week than last week?", NOW)
+    df = kpis[(kpis.kpi == "HULL_DEFECTS") & (kpis.station == "NQ")].copy()
+    df["date"] = pd.to_datetime(df["date"]).dt.date
+    now = df[(df.date >= MONDAY) & (df.date <= TODAY)].value
+    before = df[(df.date >= MONDAY - dt.timedelta(days=7)) & (df.date < MONDAY)].value
+    first = _lines(ans)[0].strip("-•* ")
+    verdict = "Yes" if now.mean() > before.mean() else "No"
+    assert first.startswith(f"{verdict} — Hull defects found at"), ans
+    assert f"{now.mean():.1f} a day on average" in first and f"{before.mean():.1f} a day" in first, ans

@@ -629,3 +629,7 @@ CASES += [  # gaps13 round 4: the last change of a service
 ]
 CASES += [(D, "find tickets like this one: VPN drops every hour for remote staff", {"op": "ticket_search", "text": True, "tck": []})]
 CASES += [(W, "any S2 incidents this week?", {"op": "incident_list", "sev": ["sev2"], "note": "yesno"})]
+CASES += [  # gaps13 round 4: two periods compared, Yes/No
+    (D, "were there more aog events at phoenix this week than last week?", {"op": "lookup", "kpi": "AOG_EVENTS", "note": "q:period_more"}),
+    (R, "was ppm at york better last month than the month before?", {"op": "lookup", "kpi": "PPM", "note": "q:period_better"}),
+]
