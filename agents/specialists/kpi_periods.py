@@ -38,18 +38,50 @@ class _Row:
     evidence: list[Any]
 
 
+@dataclass
+class _Period:
+    start: dt.date
+    end: dt.date
+    value: float | None
+    days: int
+    complete: bool
+
+
+def _two_periods(points: list[Any], label: str, aggregation: str) -> tuple[_Period | None, _Period | None]:
+    """The window's per-week/per-month values gathered into its two periods (a year is twelve months)."""
+    unit = label.split()[1] if len(label.split()) > 1 else "week"
+    key = (lambda p: p.start.year) if unit == "year" else (lambda p: p.start)
+    groups: dict[Any, list[Any]] = {}
+    for p in points:
+        groups.setdefault(key(p), []).append(p)
+    if len(groups) < 2:
+        return None, None
+    out: list[_Period] = []
+    for ps in (groups[k] for k in sorted(groups)[-2:]):
+        vals = [(p.value, p.days) for p in ps if p.value is not None]
+        days = sum(d for _v, d in vals)
+        if not vals or not days:
+            out.append(_Period(ps[0].start, ps[-1].end, None, 0, False))
+            continue
+        value = sum(v for v, _d in vals) if aggregation == "sum" else sum(v * d for v, d in vals) / days
+        out.append(_Period(ps[0].start, ps[-1].end, value, days, all(p.complete for p in ps)))
+    return out[0], out[1]
+
+
 def _previous(start: dt.date, unit: str) -> dt.date:
     """The start of the period before the one starting on ``start`` (a week or a calendar month)."""
     if unit == "week":
         return start - dt.timedelta(days=7)
+    if unit == "year":
+        return start.replace(year=start.year - 1)
     return (start - dt.timedelta(days=1)).replace(day=1)
 
 
 def _period(p: Any, grain: str) -> str:
+    if (p.end - p.start).days > 40:  # a year (twelve months gathered)
+        return str(p.start.year) if p.start.year == p.end.year else f"{p.start}–{p.end}"
     if grain == "month":
         return p.start.strftime("%B %Y")
-    if grain == "year":
-        return str(p.start.year)
     return f"{p.start}–{p.end}" if p.start != p.end else str(p.start)
 
 
@@ -76,8 +108,8 @@ async def compare_periods(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
             missing.append(cat.kpis.get(kpi, [kpi])[0])
             continue
         vals, vrecs = got
-        before, now = vals.points[0], vals.points[-1]
-        if before.value is None or now.value is None:
+        before, now = _two_periods(vals.points, w.label, vals.kpi.aggregation)
+        if before is None or now is None or before.value is None or now.value is None:
             missing.append(vals.kpi.name)
             continue
         series = await s.tool("kpi_series", kpi_series, kpi=kpi, station=code if level == "station" else None,
