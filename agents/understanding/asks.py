@@ -9,9 +9,10 @@ Plain English only: nothing here knows an organisation's names (a person is a ha
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
-from agents.plan import Operation, QueryPlan
+from agents.plan import Operation, QueryPlan, Window
 from agents.understanding.catalog import Catalog
 from agents.understanding.cues import _BLAME, _I, _TOPN, _WORDN
 
@@ -89,10 +90,17 @@ _TICKETS_LIKE = re.compile(r"\b(?:tickets|cases)\s+(?:like|similar\s+to|resembli
                            r"\b(?:other|more)\s+(?:tickets|cases)\b|\btickets?\s+like\b", _I)
 
 
-def annotate(q: str, plan: QueryPlan, cat: Catalog) -> Operation:
+def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation:
     """Add the notes above to ``plan`` (its operation already chosen); returns the operation, which becomes
     ``lookup`` for a question about one KPI series that asks more than its value ("is it getting better?")."""
     op = plan.operation
+    if (op == "clarify" and plan.clarification is not None and plan.clarification.kind == "service"
+            and _ROLLBACK.search(q) and plan.window is None):
+        # "were there any rollbacks?" with no service and no period: every service, the last 30 days (said so)
+        plan.window = Window(start=today - dt.timedelta(days=29), end=today, label="in the last 30 days")
+        plan.clarification, plan.operation = None, "changelog"
+        plan.notes = [n for n in plan.notes if not n.startswith("wanted:")]
+        op = "changelog"
     if (plan.kpis and op == "lookup" and plan.window is not None and _TWO_PERIODS.match(plan.window.label)
             and (m := re.search(r"\b(more|fewer|less|higher|lower|bigger|smaller|better|worse)\b.*\bthan\b", q, _I))):
         plan.notes.append(f"q:period_{m.group(1).lower()}")  # "were there more AOG events this week than last week?"

@@ -114,7 +114,7 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             plan.service_metrics = [m for m in plan.service_metrics if m.role != role] + [ServiceMetric(role=role, name=name)]
     op = _operation(q, plan, links, cat, tp)
     plan.operation = op
-    op = plan.operation = annotate(q, plan, cat)  # what a yes/no, "since when", "who most"… question asks
+    op = plan.operation = annotate(q, plan, cat, today)  # what a yes/no, "since when", "who most"… question asks
     if op in ("rank", "compare", "lookup") and plan.window is None and _NOW.search(q):
         plan.notes.append("now")  # "right now": the state, which for a stock-like KPI is its latest value
     unknown = list(links.unknown)

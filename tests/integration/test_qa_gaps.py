@@ -536,3 +536,10 @@ async def test_round4_more_this_week_than_last_week(ka, kestrel):
     verdict = "Yes" if now.mean() > before.mean() else "No"
     assert first.startswith(f"{verdict} — Hull defects found at"), ans
     assert f"{now.mean():.1f} a day on average" in first and f"{before.mean():.1f} a day" in first, ans
+
+
+async def test_rollbacks_with_no_period_look_back_30_days(ka, kestrel):
+    _t, org_id, *_ = kestrel
+    ans = await _ask(ka, org_id, "were there any rollbacks?", NOW)
+    first = _lines(ans)[0].strip("-•* ")
+    assert first.startswith("Yes — 1 rollback deployment(s) on any service in the last 30 days") and "TA#42" in ans, ans

@@ -633,3 +633,7 @@ CASES += [  # gaps13 round 4: two periods compared, Yes/No
     (D, "were there more aog events at phoenix this week than last week?", {"op": "lookup", "kpi": "AOG_EVENTS", "note": "q:period_more"}),
     (R, "was ppm at york better last month than the month before?", {"op": "lookup", "kpi": "PPM", "note": "q:period_better"}),
 ]
+CASES += [  # gaps13: rollbacks with no service and no period: every service, the last 30 days
+    (D, "were there any rollbacks?", {"op": "changelog", "note": "only:rollback", "win": ("2026-10-22", "2026-11-20")}),
+    (R, "any rollbacks recently?", {"op": "changelog", "note": "only:rollback"}),
+]
