@@ -91,6 +91,12 @@ async def _by_plan(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> bool:
 
         await compare_periods(s, plan, ctx)  # "dallas this week vs the week before": every KPI there
         return True
+    if plan.operation == "rank" and plan.kpis and (how := next(
+            (n.removeprefix("rank:change_") for n in plan.notes if n.startswith("rank:change_")), None)):
+        from agents.specialists.kpi_periods import rank_changes
+
+        await rank_changes(s, plan, ctx, how)  # "which station improved most on X this month?": by the change
+        return True
     if plan.operation in ("compare", "rank"):
         if not plan.kpis:
             s.notices.append(f"Which KPI should I {'compare' if plan.operation == 'compare' else 'rank'} by?")

@@ -184,3 +184,62 @@ async def compare_periods(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
         s.say(f"Not compared (no data in one of the periods): {', '.join(missing)}.")
     s.data = {"compared": [r.code for r in rows], "worse": [r.code for r in rows if r.verdict == "worse"],
               "better": [r.code for r in rows if r.verdict == "better"]}
+
+
+async def rank_changes(s: StepScope, plan: QueryPlan, ctx: ThreadContext, how: str) -> None:
+    """"Which station improved most on X this month?": every station (or region) on the asked window against the
+    window of the same length just before it, ranked by the change (``how``: better, worse, up, down, any) — per
+    day for a summed KPI, so a partial period compares fairly."""
+    from tools.kpis.questions import rank_kpi
+
+    today = s.deps.now.date()
+    w = plan.window
+    start, end = (w.start, min(w.end, today)) if w is not None and w.explicit else (today - dt.timedelta(days=28), today)
+    span = (end - start).days + 1
+    before_start, before_end = start - dt.timedelta(days=span), start - dt.timedelta(days=1)
+    region = next((x.code for x in plan.subjects.scopes if x.level == "region"), None)
+    group_by = plan.group_by or "station"
+    args = {"kpi": plan.kpis[0], "group_by": group_by, "order": "best", "limit": 1000,
+            "region": region if group_by == "station" else None}
+    now_got = await s.tool("rank_kpi", rank_kpi, **args, start=start, end=end)
+    before_got = await s.tool("rank_kpi", rank_kpi, **args, start=before_start, end=before_end)
+    if now_got is None or before_got is None:
+        return
+    now, now_recs = now_got
+    before, before_recs = before_got
+    k = now.kpi
+    prior = {r.code: r for r in before.rows if r.value is not None and r.days}
+    changes: list[tuple[float, Any, Any, float, float]] = []
+    for r in now.rows:
+        b = prior.get(r.code)
+        if r.value is None or not r.days or b is None or b.value is None:
+            continue
+        a_v, b_v = (r.value / r.days, b.value / b.days) if k.aggregation == "sum" else (r.value, b.value)
+        delta = a_v - b_v
+        better = delta if k.higher_is_better else -delta
+        key = {"better": -better, "worse": better, "up": -delta, "down": delta}.get(how, -abs(delta))
+        changes.append((key, r, b, a_v, b_v))
+    if not changes:
+        s.say(f"No {group_by} has {k.name} data in both {before_start}–{before_end} and {start}–{end}.", now_recs[0])
+        return
+    changes.sort(key=lambda x: (x[0], x[1].code))
+    limit = max(plan.limit or 5, 3)  # "which station …": the top one named first, the next ones for context
+    d = k.decimals + (1 if k.aggregation == "sum" else 0)
+    per = " a day" if k.aggregation == "sum" else ""
+    unit = "points" if k.unit == "%" else k.unit
+
+    def line(i: int, c: tuple[float, Any, Any, float, float]) -> str:
+        _key, r, _b, a_v, b_v = c
+        delta = a_v - b_v
+        verdict = "better" if (delta > 0) == k.higher_is_better and delta else "worse" if delta else "unchanged"
+        return (f"{i}. {r.code} ({r.name}) {fmt(b_v, d, k.unit)} → {fmt(a_v, d, k.unit)}{per} "
+                f"({'+' if delta >= 0 else '−'}{fmt(abs(delta), d, unit)}, {verdict})")
+
+    top = changes[0]
+    word = {"better": "improved most", "worse": "got worse the most", "up": "rose most", "down": "fell most"}.get(
+        how, "changed most")
+    s.say(f"{top[1].code} ({top[1].name}) {word} on {k.name}: {start} to {end} against the {span} days before "
+          f"({before_start} to {before_end}), {'per day' if per else 'average'}; "
+          f"{'higher' if k.higher_is_better else 'lower'} is better.", now_recs[0], before_recs[0])
+    s.say("; ".join(line(i, c) for i, c in enumerate(changes[:limit], 1)) + ".", now_recs[0], before_recs[0])
+    s.data = {"kpi": k.code, "ranking": [c[1].code for c in changes]}

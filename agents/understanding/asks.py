@@ -26,6 +26,9 @@ _Q_GOAL_MEET = re.compile(r"\b(?:meeting|meets?|hitting|hits?|on|at|above|making
                           r"(?:goal|target)s?\b", _I)
 _Q_SPIKES = re.compile(r"\b(?:spikes?|spiked|outliers?|anomal\w*|unusual\s+(?:days?|values?|points?)|"
                        r"beyond\s+(?:the\s+)?limits|out\s+of\s+(?:the\s+)?limits)\b", _I)
+_CHANGE_RANK = re.compile(r"\b(improv\w*|deteriorat\w*|worsen\w*|got\s+worse)\b.*\bmost\b|\bmost\s+(improved)\b|"
+                          r"\b(?:biggest|largest|most|greatest)\s+(improvement|drop|decline|fall|decrease|deterioration|"
+                          r"increase|jump|rise|gain|change)\b", _I)
 _EXPLAIN_ASKED = re.compile(r"\bwhy\b|\bcaus\w*|\bexplain\w*|\bwhat\s+(?:changed|happened)\b|\breasons?\b|\bbehind\b|"
                             r"\broot\b|\bculprit\b|\bled\s+to\b|\bdue\s+to\b", _I)
 
@@ -104,6 +107,12 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
     if (plan.kpis and op == "lookup" and plan.window is not None and _TWO_PERIODS.match(plan.window.label)
             and (m := re.search(r"\b(more|fewer|less|higher|lower|bigger|smaller|better|worse)\b.*\bthan\b", q, _I))):
         plan.notes.append(f"q:period_{m.group(1).lower()}")  # "were there more AOG events this week than last week?"
+    if plan.kpis and op == "rank" and (m := _CHANGE_RANK.search(q)):
+        word = (m.group(1) or m.group(2) or m.group(3) or "").lower()  # "which station improved most on X this month?"
+        how = ("better" if word.startswith("improv") else "worse" if word.startswith(("deteriorat", "wors", "got"))
+               else "down" if word.startswith(("drop", "declin", "fall", "fell", "decreas"))
+               else "up" if word.startswith(("increas", "jump", "rise", "rose", "gain", "climb")) else "any")
+        plan.notes.append(f"rank:change_{how}")
     if plan.kpis and op in ("lookup", "explain", "rank") and not (op == "rank" and plan.group_by and not plan.subjects.scopes) \
             and (asked := _kpi_question(q)):
         plan.notes += asked  # "is it getting better?", "since when …", "in control?", "below goal?", "any spikes?"

@@ -12,14 +12,14 @@ Every expected fact is computed here from the files written (or the demo's datab
 Round 4 (natural demo questions, ``opsgraph ask --as-of 2026-11-25`` on a seeded demo, then the water utility of
 tests/fixtures/water_org): 88 questions of shapes earlier rounds did not cover — yes/no, counts, "since when", "how
 long", "is it getting better", "who changed / who made the most", "top 3", "better than", "worst day", "the last
-deploy". What broke and is fixed here (the ``test_round4_*`` tests; plan rows in tests/unit/understanding_case_table.py):
+deploy", "which station improved most". What broke and is fixed here (the ``test_round4_*`` tests; plan rows in tests/unit/understanding_case_table.py):
 trend / since / how long below goal / in control / below goal / spikes / worst day questions got the series' state
 instead of the answer; "is A better than B" had no Yes/No; "which services changed this week?" and "who changed the
 most config?" were out of scope; "was DEP-… rolled back?", rollback counts, "who rolled back X" (default week only);
 "P1s", "S2 incidents"; "is there an open incident?" listed resolved ones; a person's changes; services ranked by
 changes; "how many stations are there?"; a status or a period after the ticket topic; "this week than last week";
-"when was the last deploy to X?"; "this week vs the week before" on a Monday. Still open: "which station improved
-most" (ranks the level, not the change), "did any station breach its limit yesterday" (the company's value), "is
+"when was the last deploy to X?"; "this week vs the week before" on a Monday; "which station improved most" /
+"biggest drop" (ranked the level, not the change). Still open: "did any station breach its limit yesterday" (the company's value), "is
 the payments error rate back to normal?" (no Yes/No for service metrics), "were any incidents caused by a config
 change?" (lists incidents, without the Yes/No), ticket counts and SLA lists use the current status, not the status
 as of ``--as-of``.
@@ -543,3 +543,18 @@ async def test_rollbacks_with_no_period_look_back_30_days(ka, kestrel):
     ans = await _ask(ka, org_id, "were there any rollbacks?", NOW)
     first = _lines(ans)[0].strip("-•* ")
     assert first.startswith("Yes — 1 rollback deployment(s) on any service in the last 30 days") and "TA#42" in ans, ans
+
+
+async def test_round4_which_site_improved_most(ka, kestrel):
+    _t, org_id, kpis, _truth = kestrel
+    ans = await _ask(ka, org_id, "which site got worse the most on boarding on time this week?", NOW)
+    df = kpis[kpis.kpi == "BOARDING_ON_TIME"].copy()
+    df["date"] = pd.to_datetime(df["date"]).dt.date
+    span = (TODAY - MONDAY).days + 1
+    now = df[(df.date >= MONDAY) & (df.date <= TODAY)].groupby("station").value.mean()
+    before = df[(df.date >= MONDAY - dt.timedelta(days=span)) & (df.date < MONDAY)].groupby("station").value.mean()
+    change = (now - before).sort_values()  # higher is better: the most negative change got worse the most
+    first = _lines(ans)[0].strip("-•* ")
+    assert first.startswith(f"{change.index[0]} (") and "got worse the most" in first, ans
+    ranked = _lines(ans)[1]
+    assert f"{before[change.index[0]]:.2f}% → {now[change.index[0]]:.2f}%" in ranked, ans

@@ -637,3 +637,9 @@ CASES += [  # gaps13: rollbacks with no service and no period: every service, th
     (D, "were there any rollbacks?", {"op": "changelog", "note": "only:rollback", "win": ("2026-10-22", "2026-11-20")}),
     (R, "any rollbacks recently?", {"op": "changelog", "note": "only:rollback"}),
 ]
+CASES += [  # gaps13 round 4: stations ranked by their change, not their level
+    (D, "which station improved most on otp mx rate this month?", {"op": "rank", "kpi": "OTP_MX_RATE", "note": "rank:change_better"}),
+    (D, "which station had the biggest drop in otp mx rate last week?", {"op": "rank", "note": "rank:change_down"}),
+    (R, "top 3 stations with the biggest increase in traction faults this month", {"op": "rank", "note": "rank:change_up", "limit": 3}),
+]
+CASES += [(R, "which depot got worse the most on ppm this week?", {"op": "rank", "note": "rank:change_worse"})]
