@@ -38,18 +38,19 @@ _NOT_A_PERSON = {"anyone", "anybody", "someone", "somebody", "we", "they", "you"
 
 
 def _person(q: str, cat: Catalog) -> str | None:
-    """Who a change question is about, when it names someone: a handle ("lena.fischer", "j_doe", "ops@acme") or the
-    word after "by" / before "deploy…/change…" ("deploys by lena", "did marta change …")."""
+    """Who a change question is about, when it names someone where a person goes: after "by" ("deploys by lena"),
+    between "did/has" and a change verb ("did lena.fischer deploy …", "how many config changes did alice make"), or
+    with a possessive ("marta's deploys"). Never a service or a config key; never looked up."""
     services = {s.lower() for s in cat.services} | {k.lower() for k in cat.config_keys}
-    for handle in re.finditer(r"(?<![\w.@-])([a-z]+(?:[._][a-z]+)+|[\w.-]+@[\w.-]+)(?![\w@-])", q, _I):
-        word = handle.group(1).strip(".").lower()
-        if word not in services and "_" not in word:  # metric names and config keys look like snake_case
-            return word
-    m = (re.search(r"\b(?:made|done|deploy\w*|chang\w*|push\w*|ship\w*|releas\w*|commit\w*|rollbacks?|edits?)\s+by\s+"
-                   r"([a-z][\w.@-]*)", q, _I)
-         or re.search(r"\b(?:did|has|have)\s+([a-z][\w.@-]*)\s+(?:deploy|change|push|ship|releas|touch|roll|edit|modif)", q, _I))
-    if m and m.group(1).lower() not in _NOT_A_PERSON and m.group(1).lower() not in services:
-        return m.group(1).lower()
+    name = r"([a-z][\w.@-]*)"
+    m = (re.search(rf"\b(?:made|done|deploy\w*|chang\w*|push\w*|ship\w*|releas\w*|commit\w*|rollbacks?|edits?)\s+by\s+"
+                   rf"{name}", q, _I)
+         or re.search(rf"\b(?:did|has|have|had)\s+{name}\s+(?:deploy|change|push|ship|releas|touch|roll|edit|modif|make|"
+                      r"made|do\b|done)", q, _I)
+         or re.search(rf"\b{name}['’]s\s+(?:deploy\w*|changes?|config\w*|releases?|rollbacks?)\b", q, _I))
+    word = m.group(1).rstrip(".-").lower() if m else ""
+    if word and word not in _NOT_A_PERSON and word not in services and "_" not in word:
+        return word
     return None
 
 
