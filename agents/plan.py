@@ -33,6 +33,7 @@ Operation = Literal[
     "ticket_similar",  # similar resolved tickets / suggested response
     "ticket_stats",  # counts by status/product/tier/priority; SLA met rate; breached / at-risk lists
     "runbook_search",  # "find the runbook for …": runbooks and past-incident summaries matching the topic
+    "ticket_search",  # "tickets about login problems", "tickets like KD-1": the org's tickets found by topic/example
     "report",  # draft an incident or investigation report
     "clarify",  # ambiguous: ask the user (see ``clarification``)
     "unknown",  # a name that does not exist (see ``unknown``): say so with suggestions

@@ -16,7 +16,7 @@ from agents.understanding.cues import HELP, catalog_answer
 _INTENT = {"lookup": "kpi", "compare": "kpi", "rank": "kpi", "attention": "kpi", "changelog": "service_change",
            "incident_list": "incident", "incident_status": "incident", "incident_cause": "incident",
            "ticket_classify": "ticket", "ticket_sla": "ticket", "ticket_similar": "ticket", "ticket_stats": "sla",
-           "runbook_search": "runbook",
+           "runbook_search": "runbook", "ticket_search": "ticket",
            "report": "report"}
 
 

@@ -77,6 +77,8 @@ class OpenAIProvider:
             return baseline
         if plan.operation == "out_of_scope":
             return RoutePlan("out_of_scope", [], context, baseline.notices or [help_text(deps.catalog)], plan)
+        if plan.operation == baseline.query.operation:  # what the question asks (yes/no, "since when"…): the parser's
+            plan.notes += [n for n in baseline.query.notes if n not in plan.notes]
         specialists = specialists_for(plan)
         if not specialists:
             return baseline

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from agents.plan import QueryPlan
@@ -29,10 +30,24 @@ async def changelog(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
                 if got is None:
                     continue
                 r, records = got
+                if kind == "deployment" and r.deployment and "asks:rolled_back" in plan.notes:
+                    d = r.deployment
+                    s.say(f"Yes — {d.external_id} was rolled back by {d.rolled_back_by}"
+                          + (f" at {d.rolled_back_at:%Y-%m-%d %H:%M} UTC" if d.rolled_back_at else "") + "."
+                          if d.rolled_back_by else
+                          f"Yes — {d.external_id} is itself a rollback" + (f" of {d.rollback_of}" if d.rollback_of else "")
+                          + "; nothing rolled it back." if d.is_rollback else
+                          f"No — nothing in the records rolled {d.external_id} back (status {d.status}).", records[0])
                 for rec in records:
                     s.say(_lookup_line(r, kind), rec)
         if not subj.services:
             return
+    if "only:rollback" in plan.notes and (subj.services or (plan.window and plan.window.explicit)):
+        await rollbacks(s, plan, ctx)
+        return
+    if (latest := next((n.split(":", 1)[1] for n in plan.notes if n.startswith("latest:")), None)) and subj.services:
+        await latest_change(s, plan, latest)
+        return
     if not subj.services:
         if plan.window and plan.window.explicit:
             await org_changelog(s, plan)
@@ -57,13 +72,29 @@ async def changelog(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
         head = records[0]
         where = r.service + (f" and its dependencies ({', '.join(x for x in r.services if x != r.service)})"
                              if plan.include_dependencies and len(r.services) > 1 else "")
-        who = f", by {', '.join(r.people)}" if r.people else ""
-        s.say(f"{where}: {len(r.deployments)} deployment(s) and {len(r.config_changes)} config change(s) between "
-              f"{r.since:%Y-%m-%d %H:%M} and {r.until:%Y-%m-%d %H:%M} UTC{who}.", head)
-        for rec in records[1:MAX_LINES + 1]:
+        kinds = _kinds(plan)
+        changes = [rec for rec in records[1:] if (rec.ref.get("subject") or {}).get("type") in kinds]
+        if kinds != ["deployment", "config_change"]:  # "did anyone change config on X today?": that kind only
+            what = "config change(s)" if kinds == ["config_change"] else "deployment(s)"
+            n = len(r.config_changes) if kinds == ["config_change"] else len(r.deployments)
+            who = sorted({p for p in ([c.changed_by for c in r.config_changes] if kinds == ["config_change"]
+                                      else [d.deployed_by for d in r.deployments]) if p})
+            period = f"between {r.since:%Y-%m-%d %H:%M} and {r.until:%Y-%m-%d %H:%M} UTC"
+            if n == 0:
+                s.say(f"No — no {what.replace('(s)', 's')} on {where} {period}." if "yesno" in plan.notes else
+                      f"{where}: no {what.replace('(s)', 's')} {period}.", head)
+            else:
+                s.say(f"{'Yes — ' if 'yesno' in plan.notes else ''}{where}: {n} {what} {period}"
+                      + (f", by {', '.join(who)}" if who else "") + ".", head)
+        else:
+            by = f", by {', '.join(r.people)}" if r.people else ""
+            lead = ("Yes — " if r.deployments or r.config_changes else "No — ") if "yesno" in plan.notes else ""
+            s.say(f"{lead}{where}: {len(r.deployments)} deployment(s) and {len(r.config_changes)} config change(s) between "
+                  f"{r.since:%Y-%m-%d %H:%M} and {r.until:%Y-%m-%d %H:%M} UTC{by}.", head)
+        for rec in changes[:MAX_LINES]:
             s.say(rec.summary + ".", rec)
-        if len(records) - 1 > MAX_LINES:
-            s.say(f"… and {len(records) - 1 - MAX_LINES} more changes in the evidence.", head)
+        if len(changes) > MAX_LINES:
+            s.say(f"… and {len(changes) - MAX_LINES} more changes in the evidence.", head)
         links = r.links
         s.say(f"{r.service} depends on {', '.join(links.depends_on) or 'no recorded service'}"
               + (f" (transitively also {', '.join(sorted(set(links.transitive_dependencies) - set(links.depends_on)))})"
@@ -83,15 +114,27 @@ async def org_changelog(s: StepScope, plan: QueryPlan) -> None:
     r, records = got
     head = records[0]
     by_id = {rec.payload.get("external_id"): rec for rec in records[1:]}
+    if person := next((n.split(":", 1)[1] for n in plan.notes if n.startswith("person:")), None):
+        mine: list[tuple[Any, ...]] = [(d.finished_at or d.started_at, d.deployed_by, f"{d.external_id} on {d.service} {d.version} at "
+                  f"{(d.finished_at or d.started_at):%Y-%m-%d %H:%M} UTC ({d.status})", by_id.get(d.external_id), "d")
+                 for g in r.groups for d in g.deployments]
+        mine += [(c.changed_at, c.changed_by, f"{c.external_id} on {c.service}: {c.key} "
+                   + ("(a secret value)" if c.is_secret else f"{c.old_value} → {c.new_value}")
+                   + f" at {c.changed_at:%Y-%m-%d %H:%M} UTC", by_id.get(c.external_id), "c") for g in r.groups
+                  for c in g.config_changes]
+        period = f"{plan.window.label} ({r.since:%Y-%m-%d %H:%M} to {r.until:%Y-%m-%d %H:%M} UTC)"
+        _person_answer(s, plan, person, mine, period, head, r.people)
+        return
     what = " and ".join({"deployment": "deployments", "config_change": "config changes"}[k] for k in r.kinds)
     period = (f"{plan.window.label} ({r.since:%Y-%m-%d %H:%M} to {r.until:%Y-%m-%d %H:%M} UTC)")
+    yes = "yesno" in plan.notes
     if not r.groups:
-        s.say(f"No {what} on any service {period}.", head)
+        s.say(f"{'No — no' if yes else 'No'} {what} on any service {period}.", head)
         s.data = {"services": []}
         return
     counts = ", ".join(x for x in (f"{r.deployments} deployment(s)" if "deployment" in r.kinds else "",
                                    f"{r.config_changes} config change(s)" if "config_change" in r.kinds else "") if x)
-    s.say(f"{counts} on {len(r.groups)} service(s) {period}"
+    s.say(f"{'Yes — ' if yes else ''}{counts} on {len(r.groups)} service(s) {period}"
           + (f", by {', '.join(r.people)}" if r.people else "") + ":", head)
     shown = 0
     for g in r.groups:
@@ -113,6 +156,18 @@ async def org_changelog(s: StepScope, plan: QueryPlan) -> None:
             s.say(line + ".", by_id.get(ext) or head)
             shown += 1
     total = r.deployments + r.config_changes
+    if "rank:services" in plan.notes:  # "top 3 services by deployments this month"
+        ranked = sorted(r.groups, key=lambda g: (-(len(g.deployments) + len(g.config_changes)), g.service))
+        ranked = ranked[: plan.limit or len(ranked)]
+        what = "deployments" if r.kinds == ["deployment"] else "config changes" if r.kinds == ["config_change"] else "changes"
+        s.lines.insert(0, {"text": f"Most {what} {period}: " + "; ".join(
+            f"{i}. {g.service} " + ", ".join(x for x in (f"{len(g.deployments)} deployment(s)" if g.deployments else "",
+                                                          f"{len(g.config_changes)} config change(s)" if g.config_changes
+                                                          else "") if x)
+            for i, g in enumerate(ranked, 1)) + ".", "evidence_ids": [head.id]})
+    if "rank:people" in plan.notes:
+        _people_line(s, [d.deployed_by for g in r.groups for d in g.deployments],
+                     [c.changed_by for g in r.groups for c in g.config_changes], head, first=True)
     if total > shown:
         s.say(f"… and {total - shown} more change(s) not listed here (all counted above).", head)
     s.data = {"services": [g.service for g in r.groups]}
@@ -160,12 +215,13 @@ async def incidents(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     if plan.filters.severity:  # "any open P1s?": say which severity was looked at
         what = " ".join(x for x in (what, "/".join(plan.filters.severity)) if x)
     where = f" on {r.service}" if r.service else ""
+    yes = "yesno" in plan.notes
     if not r.items:
-        s.say(f"No {what + ' ' if what else ''}incidents{where}"
+        s.say(f"{'No — no' if yes else 'No'} {what + ' ' if what else ''}incidents{where}"
               + (f" between {r.start} and {r.end}" if r.start else "") + ".", ev)
         return
     if not latest:
-        s.say(f"{r.total} {what + ' ' if what else ''}incident(s){where}"
+        s.say(f"{'Yes — ' if yes else ''}{r.total} {what + ' ' if what else ''}incident(s){where}"
               + (f" active between {r.start} and {r.end}" if r.start else "") + ":", ev)
     for i in r.items:
         lead = "The most recent incident is " if latest else ""
@@ -198,3 +254,172 @@ async def status(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
         if not r.remediation and not r.resolution:
             s.say(f"No rollback, revert or decision is recorded for {i.external_id}.", ev)
         ctx["incident"] = i.external_id
+
+
+def _kinds(plan: QueryPlan) -> list[str]:
+    """The kinds of change asked about (the parser's ``kinds:`` note), both when none was named."""
+    return [n.split(":", 1)[1] for n in plan.notes if n.startswith("kinds:")] or ["deployment", "config_change"]
+
+
+async def rollbacks(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
+    """"Were there any rollbacks this week?": the deployments the organisation's records mark as rollbacks (and the
+    config changes that restored a key's previous value), Yes/No first, then each with what it undid."""
+    w = plan.window if plan.window and plan.window.explicit else None
+    found: list[tuple[dt.datetime, str, Any]] = []
+    if plan.subjects.services:  # no period named: the last 90 days ("who rolled back search?")
+        since, until = (w.start, w.end) if w else ((s.deps.now - dt.timedelta(days=90)).date(), s.deps.now.date())
+        heads = []
+        for service in plan.subjects.services[:3]:
+            got = await s.tool("change_log", change_log, service=service, since=since, until=until,
+                               include_dependencies=plan.include_dependencies)
+            if got is None:
+                continue
+            r, records = got
+            heads.append((r, records[0]))
+            by_id = {(rec.ref.get("subject") or {}).get("external_id"): rec for rec in records[1:]}
+            found += [(d.finished_at or d.started_at, _rollback_line(d), by_id.get(d.external_id) or records[0])
+                      for d in r.deployments if d.is_rollback]
+            found += [(c.changed_at, _revert_line(c), by_id.get(c.external_id) or records[0])
+                      for c in r.config_changes if _is_revert(c, r.config_changes)]
+        if not heads:
+            return
+        r0, head = heads[0]
+        where = "on " + ", ".join(r.service for r, _ in heads)
+        period = f"between {r0.since:%Y-%m-%d %H:%M} and {r0.until:%Y-%m-%d %H:%M} UTC"
+    else:
+        assert w is not None
+        got = await s.tool("org_change_log", org_change_log, since=w.start, until=w.end, kinds=None)
+        if got is None:
+            return
+        r, records = got
+        head = records[0]
+        by_id = {rec.payload.get("external_id"): rec for rec in records[1:]}
+        for g in r.groups:
+            found += [(d.finished_at or d.started_at, _rollback_line(d), by_id.get(d.external_id) or head)
+                      for d in g.deployments if d.is_rollback]
+            found += [(c.changed_at, _revert_line(c), by_id.get(c.external_id) or head)
+                      for c in g.config_changes if _is_revert(c, g.config_changes)]
+        where = "on any service"
+        period = f"{w.label} ({r.since:%Y-%m-%d %H:%M} to {r.until:%Y-%m-%d %H:%M} UTC)"
+    yes = "yesno" in plan.notes
+    if not found:
+        s.say(f"{'No — no' if yes else 'No'} rollbacks {where} {period}.", head)
+        s.data = {"rollbacks": []}
+        return
+    n_dep = sum(1 for _at, line, _rec in found if " rolled back to " in line)
+    n_cfg = len(found) - n_dep
+    what = ", ".join(x for x in (f"{n_dep} rollback deployment(s)" if n_dep else "",
+                                 f"{n_cfg} config revert(s) (a key restored to its previous value)" if n_cfg else "") if x)
+    s.say(f"{'Yes — ' if yes else ''}{what} {where} {period}:", head)
+    for _at, line, rec in sorted(found, key=lambda x: x[0], reverse=True)[:MAX_LINES]:
+        s.say(line, rec)
+    s.data = {"rollbacks": [line.split(" ", 1)[0] for _at, line, _rec in found]}
+
+
+def _rollback_line(d: Any) -> str:
+    undid = f", undoing {d.rollback_of}" if d.rollback_of else ""
+    return (f"{d.external_id} on {d.service}: rolled back to {d.version}{undid}, by {d.deployed_by or 'unknown'} at "
+            f"{(d.finished_at or d.started_at):%Y-%m-%d %H:%M} UTC.")
+
+
+def _is_revert(c: Any, same_service: list[Any]) -> bool:
+    """A config change that restored the value an earlier change in the list had replaced (that one's reverted_by)."""
+    return any(o.reverted_by == c.external_id for o in same_service)
+
+
+def _revert_line(c: Any) -> str:
+    return (f"{c.external_id} on {c.service}: config {c.key} restored to its previous value"
+            f"{'' if c.is_secret else f' ({c.new_value})'}, by "
+            f"{c.changed_by or 'unknown'} at {c.changed_at:%Y-%m-%d %H:%M} UTC.")
+
+
+def _people_line(s: StepScope, deployers: list[str | None], changers: list[str | None], ev: Any, *,
+                 first: bool = False) -> None:
+    """"Who made the most …": people ranked by their changes in the window (deployments, then config changes)."""
+    from collections import Counter
+
+    deps, cfgs = Counter(p or "unknown" for p in deployers), Counter(p or "unknown" for p in changers)
+    people = sorted(set(deps) | set(cfgs), key=lambda p: (-(deps[p] + cfgs[p]), -deps[p], p))
+    if not people:
+        return
+    top = people[0]
+    tied = [p for p in people if deps[p] + cfgs[p] == deps[top] + cfgs[top]]
+
+    def counts(p: str) -> str:
+        return ", ".join(x for x in (f"{deps[p]} deployment(s)" if deps[p] else "",
+                                     f"{cfgs[p]} config change(s)" if cfgs[p] else "") if x)
+
+    most = "Most deployments" if not cfgs else "Most config changes" if not deps else "Most changes"
+    text = (f"{most}: {' and '.join(tied)} ({counts(top)} each)" if len(tied) > 1 else f"{most}: {top} ({counts(top)})"
+            ) + ". By person: " + "; ".join(f"{p} {counts(p)}" for p in people[:10]) + "."
+    if first:
+        s.lines.insert(0, {"text": text, "evidence_ids": [ev.id] if ev is not None else []})
+    else:
+        s.say(text, ev)
+
+
+def _is_person(name: str | None, person: str) -> bool:
+    """``lena.fischer`` is "lena.fischer", "lena" or "lena.fischer@corp" as people write it."""
+    n = (name or "").lower()
+    return bool(n) and (n == person or n.split("@")[0] == person or re.split(r"[._@ -]", n)[0] == person)
+
+
+def _person_answer(s: StepScope, plan: QueryPlan, person: str, items: list[tuple[Any, ...]], period: str, head: Any,
+                   people: list[str]) -> None:
+    """"Did lena.fischer deploy anything this week?", "how many config changes did alice make?": that person's."""
+    mine = sorted((x for x in items if _is_person(x[1], person)), key=lambda x: x[0], reverse=True)
+    n_dep = sum(1 for x in mine if x[4] == "d")
+    n_cfg = len(mine) - n_dep
+    kinds = _kinds(plan)
+    counts = ", ".join(x for x in (f"{n_dep} deployment(s)" if "deployment" in kinds else "",
+                                   f"{n_cfg} config change(s)" if "config_change" in kinds else "") if x)
+    yes = "yesno" in plan.notes
+    if not mine:
+        known = f"; the changes then were made by {', '.join(people)}" if people else ""
+        s.say(f"{'No — ' if yes else ''}{person} made no {counts.replace('0 ', '').replace('(s)', 's')} {period}{known}.",
+              head)
+        s.data = {"person": person, "changes": []}
+        return
+    who = sorted({x[1] for x in mine if x[1]})
+    s.say(f"{'Yes — ' if yes else ''}{', '.join(who)}: {counts} {period}.", head)
+    for _at, _by, line, rec, _k in mine[:MAX_LINES]:
+        s.say(line + ".", rec or head)
+    s.data = {"person": person, "changes": [x[2].split(" ", 1)[0] for x in mine]}
+
+
+LATEST_LOOK_BACK_DAYS = 365
+
+
+async def latest_change(s: StepScope, plan: QueryPlan, kind: str) -> None:
+    """"When was the last deploy to search?": the most recent deployment (or config change, or either) of each asked
+    service within the last year, with how long ago it was."""
+    now = s.deps.now
+    for service in plan.subjects.services[:3]:
+        got = await s.tool("change_log", change_log, service=service,
+                           since=(now - dt.timedelta(days=LATEST_LOOK_BACK_DAYS)).date(), until=now.date())
+        if got is None:
+            continue
+        r, records = got
+        by_id = {(rec.ref.get("subject") or {}).get("external_id"): rec for rec in records[1:]}
+        found: list[tuple[dt.datetime, str, str]] = []
+        if kind in ("deployment", "any"):
+            found += [((d.finished_at or d.started_at), d.external_id,
+                       f"the last deployment to {r.service} was {d.external_id} ({d.version}, {d.status}"
+                       + (", a rollback" if d.is_rollback else "") + f") by {d.deployed_by or 'unknown'}")
+                      for d in r.deployments]
+        if kind in ("config_change", "any"):
+            found += [(c.changed_at, c.external_id, f"the last config change on {r.service} was {c.external_id} "
+                       f"({c.key}: " + ("a secret value" if c.is_secret else f"{c.old_value} → {c.new_value}")
+                       + f") by {c.changed_by or 'unknown'}") for c in r.config_changes]
+        what = {"deployment": "deployment", "config_change": "config change"}.get(kind, "deployment or config change")
+        if not found:
+            s.say(f"No {what} on {r.service} in the last {LATEST_LOOK_BACK_DAYS} days (since {r.since:%Y-%m-%d}).",
+                  records[0])
+            continue
+        at, ext, text = max(found)
+        ago = now - at
+        hours, minutes = int(ago.total_seconds() // 3600), int(ago.total_seconds() // 60)
+        when = f"{ago.days} day(s)" if ago.days else f"{hours} hour(s)" if hours else f"{minutes} minute(s)"
+        s.say(f"{text[:1].upper()}{text[1:]} at {at:%Y-%m-%d %H:%M} UTC, {when} before {now:%Y-%m-%d %H:%M} UTC.",
+              by_id.get(ext) or records[0])
+        s.data = {"latest": ext}

@@ -117,6 +117,17 @@ async def _by_plan(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> bool:
             await _scope_signals(s, ctx, "region")
         await q.needs_attention(s, plan, ctx)
         return True
+    if plan.operation == "compare" and not plan.kpis and "all_kpis" in plan.notes:
+        from agents.specialists.kpi_periods import compare_periods
+
+        await compare_periods(s, plan, ctx)  # "dallas this week vs the week before": every KPI there
+        return True
+    if plan.operation == "rank" and plan.kpis and (how := next(
+            (n.removeprefix("rank:change_") for n in plan.notes if n.startswith("rank:change_")), None)):
+        from agents.specialists.kpi_periods import rank_changes
+
+        await rank_changes(s, plan, ctx, how)  # "which station improved most on X this month?": by the change
+        return True
     if plan.operation in ("compare", "rank"):
         if not plan.kpis:
             s.notices.append(f"Which KPI should I {'compare' if plan.operation == 'compare' else 'rank'} by?")
@@ -246,6 +257,10 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                       f"{longer[0].start} and {f(drift[2])} on {longer[0].end} (a trend of "
                       f"{'+' if drift[3] > 0 else ''}{f(drift[3])} a week), so no single change marks its start.",
                       first(longer[1], "kpi_series"))
+        from agents.specialists.kpi_leads import lead
+
+        if (answer := lead(plan, series)) is not None:  # the direct answer first, then the series' state
+            s.lines.insert(0, {"text": answer, "evidence_ids": [r.id for r in (ev_series, ev_signals) if r is not None]})
         if series.chart is not None:
             await deps.recorder.emit("chart", {"title": f"{k.name} — {series.scope.label}",
                                                "evidence_id": ev_series.id if ev_series else None,

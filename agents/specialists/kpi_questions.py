@@ -109,6 +109,18 @@ async def compare(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     if r.best:
         s.say(f"{r.best} is better than {r.worst} on {k.name} ({'higher' if k.higher_is_better else 'lower'} is "
               "better).", ev)
+        asked = next((n for n in plan.notes if n in ("q:better_than", "q:worse_than")), None)
+        subject = next((row for row in r.rows if plan.subjects.scopes and row.scope.code == plan.subjects.scopes[0].code), None)
+        if asked and subject is not None:  # "is phoenix better than dallas on X?": Yes/No first
+            is_best = subject.scope.label == r.best
+            yes = is_best if asked == "q:better_than" else subject.scope.label == r.worst
+            other = next((row for row in r.rows if row.scope.label == (r.worst if is_best else r.best)), None)
+            than = f" than {other.scope.label} ({fmt(other.value, k.decimals, k.unit)})" if other is not None else ""
+            s.lines.insert(0, {"text": f"{'Yes' if yes else 'No'} — {subject.scope.label} is "
+                                       f"{'better' if is_best else 'worse'} on {k.name} {_when(r.start, r.end)}: "
+                                       f"{fmt(subject.value, k.decimals, k.unit)}{than}; "
+                                       f"{'higher' if k.higher_is_better else 'lower'} is better.",
+                               "evidence_ids": [ev.id]})
     else:
         s.say(f"The scopes are level on {k.name} over this window.", ev)
     s.data = {"kpi": k.code, "best": r.best, "worst": r.worst}

@@ -9,6 +9,7 @@ from agents.specialists.common import StepScope
 from agents.state import ThreadContext
 from tools.retrieval import search
 from tools.tickets import sla_overview
+from tools.tickets.search import search_tickets
 from tools.tickets.stats import sla_list, sla_rate, ticket_counts
 
 MAX_LINES = 25
@@ -127,3 +128,44 @@ async def runbooks(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
         snippet = " ".join(h.snippet.replace("**", "").split())[:200]
         s.say(f"{label} {h.external_id or h.id} “{h.title}”{where}: {snippet}", rec)
     s.data = {"runbooks": [h.external_id for h in hits]}
+
+
+def _age(days: int) -> str:
+    return "today" if days == 0 else "1 day old" if days == 1 else f"{days} days old"
+
+
+async def find_tickets(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
+    """The organisation's tickets about a topic, or like a given ticket: id, subject, status, product, age."""
+    like = plan.subjects.tickets[0] if plan.subjects.tickets else None
+    topic = plan.ticket_text.subject if plan.ticket_text else None
+    status = plan.filters.status or None
+    w = plan.window if plan.window is not None and plan.window.explicit else None
+    got = await s.tool("search_tickets", search_tickets, query=None if like else topic, like=like,
+                       k=min(plan.limit or 10, 25), status=status, since=w.start if w else None,
+                       until=w.end if w else None)
+    if got is None:
+        return
+    r, records = got
+    head, per = records[0], records[1:]
+    which = f"{' or '.join(r.status)} " if r.status else ""
+    asof = f"{s.deps.now:%Y-%m-%d %H:%M} UTC"
+    if w is not None:
+        asof = f"{w.label} ({w.start} to {min(w.end, s.deps.now.date())})"
+    if r.like:
+        if not r.hits:
+            s.say(f"No other {which}ticket is like {r.like} (tickets created by {asof}).", head)
+            return
+        s.say(f"The {len(r.hits)} {which}tickets most like {r.like} (“{r.query[:120]}”), closest first:", head)
+    elif not r.hits:
+        s.say(f"{'No — no' if 'yesno' in plan.notes else 'No'} {which}ticket mentions “{topic}” (searched every ticket "
+              f"created {'by ' if w is None else ''}{asof}, by its words and by meaning).", head)
+        return
+    else:
+        how = {"all": "", "any": f" (none has all of “{' '.join(r.words)}”; these have some of those words)"}.get(r.match, "")
+        more = f"; the {len(r.hits)} best matches" if r.total > len(r.hits) else ""
+        when = f" created {asof}" if w is not None else ""
+        s.say(f"{'Yes — ' if 'yesno' in plan.notes else ''}{r.total} {which}ticket(s) about “{topic}”{when}{how}{more}:", head)
+    for h, rec in zip(r.hits, per, strict=False):
+        s.say(f"{h.external_id} “{' '.join(h.subject.split())[:120]}” — {h.status}, {h.product or 'no product label'}, "
+              f"{h.priority} priority, opened {h.created_at:%Y-%m-%d} ({_age(h.age_days)}).", rec)
+    s.data = {"tickets": [h.external_id for h in r.hits], "total": r.total}

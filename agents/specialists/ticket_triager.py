@@ -20,9 +20,11 @@ from tools.tickets import classify_ticket, classify_ticket_by_id, sla_overview, 
 NAME = "ticket_triager"
 TITLE = "Ticket triager"
 DESCRIPTION = (
-    "Classifies tickets (product, urgency), their SLA state, similar resolved tickets and a suggested response; ticket counts and SLA rates."
+    "Classifies tickets (product, urgency), their SLA state, similar resolved tickets and a suggested response; finds "
+    "tickets by topic or by example; ticket counts and SLA rates."
 )
-OPERATIONS: tuple[Operation, ...] = ("ticket_classify", "ticket_sla", "ticket_similar", "ticket_stats", "runbook_search")
+OPERATIONS: tuple[Operation, ...] = ("ticket_classify", "ticket_sla", "ticket_similar", "ticket_stats", "runbook_search",
+                                     "ticket_search")
 _LEAD = re.compile(
     r"^\s*(?:please\s+)?(?:classify|triage|categori[sz]e)\b[^:\n]*[:\n]\s*", re.I
 )
@@ -55,6 +57,9 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
     async with step(deps, NAME, task) as s:
         if plan is not None and plan.operation == "runbook_search":
             await tq.runbooks(s, plan, ctx)
+            return update(state, s, ctx)
+        if plan is not None and plan.operation == "ticket_search":
+            await tq.find_tickets(s, plan, ctx)
             return update(state, s, ctx)
         if plan is not None and plan.operation == "ticket_stats" and not plan.subjects.tickets:
             await tq.stats(s, plan, ctx)

@@ -26,6 +26,7 @@ _WHY = re.compile(r"\b(why|caus\w*|root[- ]cause|what changed|what happened|expl
                   r"tank\w*|plummet\w*|went (?:up|down)|deteriorat\w*|broke|broken)\b", _I)
 _CHANGELOG = re.compile(r"\b(deploy\w*|releas\w*|rollouts?|roll(?:ed)? out|rollbacks?|rolled back|shipped|ship|pushed|"
                         r"commits?|committed|merged|config(?:uration)?\s+changes?|changed\s+(?:the\s+)?config\w*|"
+                        r"(?:chang|touch|edit|modif|tweak|updat)\w*\s+(?:the\s+|any\s+|its\s+)?config\w*|"
                         r"changelog|change log|who changed|what changed in|depend\w*|call|"
                         r"(?:any(?:thing)?|recent|latest|last|new)\s+changes?|changes|history|changed\s+(?:in|on|to)|changes\s+(?:to|in|on)|"
                         r"upstream|downstream|calls)\b", _I)
@@ -38,7 +39,7 @@ _RANK = re.compile(r"\b(worst|best|top\s*\d*|bottom\s*\d*|lowest|highest|least|m
 _CHART = re.compile(r"\b(chart|plot|graph|visuali[sz]e|draw)\b", _I)
 _COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b", _I)
 _TICKETS = re.compile(r"\b(tickets?|support cases?|cases|sla|slas|backlog|queue|breach\w*|at[- ]risk|first response)\b", _I)
-_INCIDENT_WORDS = re.compile(r"\b(incidents?|outages?|failures?|downtime|disruptions?|sev ?[1-4]s?|"
+_INCIDENT_WORDS = re.compile(r"\b(incidents?|outages?|failures?|downtime|disruptions?|sev ?[1-4]s?|p[0-4]s|"
                              r"still\s+(?:broken|down|failing)|what(?:'s| is)\s+(?:broken|down))\b", _I)
 _LATEST = re.compile(r"\b(latest|most recent|last|newest|current|ongoing)\b", _I)
 _STATUS = re.compile(r"\b(status|resolved|fixed|mitigated|still open|closed|over|remediat\w*|resolution|what fixed|"
@@ -127,7 +128,7 @@ def _pasted_ticket(q: str) -> TicketText | None:
 
 
 # "list stations", "which stations are in the West region?", "what KPIs do you track?": the catalog itself.
-CATALOG_ASK = re.compile(r"^\W*(?:list|show|which|what|name)\b(?:\s+(?:me|all|are|the|our|of|do|you|we|have|track|"
+CATALOG_ASK = re.compile(r"^\W*(?:list|show|which|what|name|how\s+many)\b(?:\s+(?:me|all|are|the|our|of|do|you|we|have|track|"
                          r"there))*\s+(stations|regions|kpis|metrics|services|sites|depots|locations)\b", _I)
 
 
@@ -135,9 +136,15 @@ def catalog_answer(q: str, cat: Catalog) -> str | None:
     """The organisation's own lists, when that is what was asked (no tool needed: it is the catalog)."""
     m = CATALOG_ASK.search(q)
     if not m or re.search(r"\b(attention|need\w*|warning|critical|red|worst|best|wrong|signals?|alert\w*|breach\w*|"
-                          r"drop\w*|why|changed?|deploy\w*|goals?|targets?|below|above|under|short\s+of|missing)\b", q, _I):
+                          r"drop\w*|why|chang\w*|deploy\w*|releas\w*|goals?|targets?|below|above|under|short\s+of|missing)\b", q, _I):
         return None
     what = m.group(1).lower()
+    if re.match(r"\W*how\s+many\b", q, _I):  # "how many stations are there?": the count, then the list
+        sizes = {"kpis": len(cat.kpis), "metrics": len(cat.kpis), "regions": len(cat.regions),
+                 "services": len(cat.services)}
+        n = sizes.get(what, len(cat.stations))
+        listed = catalog_answer(re.sub(r"^\W*how\s+many\b", "list", q, flags=_I), cat) or ""
+        return f"There are {n} {what}. {listed}".strip()
     if what in ("kpis", "metrics"):
         return "The KPIs I track: " + "; ".join(f"{v[0]} ({c})" for c, v in cat.kpis.items()) + "."
     if what == "regions":

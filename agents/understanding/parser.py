@@ -15,6 +15,7 @@ from agents.plan import (
     TicketText,
     UnknownName,
 )
+from agents.understanding.asks import _TICKET_TOPIC, _TICKETS_LIKE, _TWO_PERIODS, annotate
 from agents.understanding.catalog import Catalog, fold
 from agents.understanding.cues import (
     _ACTION,
@@ -51,10 +52,14 @@ from agents.understanding.lookups import (
 )
 from agents.understanding.timewords import TimeParse, parse_time
 
-_CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+out|rollbacks?|"
-                           r"config(?:uration)?\s+changes?|commits?|depend\w*)\b", _I)
+_CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+out|rollbacks?|rolled\s+back|"
+                           r"(?:chang|touch|edit|modif|tweak|updat)\w*\s+(?:the\s+|any\s+|its\s+)?config\w*|"
+                           r"config(?:uration)?\s+changes?|commits?|depend\w*|"
+                           r"(?:chang|touch|edit)\w*\s+(?:the\s+)?(?:most|more)\s+config\w*)\b", _I)
 # "what changed yesterday?", "anything changed this morning?", "any changes on Thursday?": the org-wide change log
 _ORG_CHANGED = (r"\b(?:what|anything|something)\s+(?:has\s+|got\s+|was\s+|were\s+)?changed\b|"
+                r"\b(?:which|what)\s+services?\s+(?:have\s+|has\s+|were\s+|was\s+|got\s+)?(?:been\s+)?"
+                r"(?:changed|deployed|released|updated|touched)\b|\b(?:most|more|fewest|busiest)\s+(?:changes|deploy\w*|releases)\b|"
                 r"\b(?:did|has)\s+anything\s+(?:been\s+)?chang\w*|"
                 r"\b(?:any|which|what|all(?:\s+the)?|list(?:\s+the)?)\s+changes\b")
 
@@ -111,7 +116,9 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             plan.service_metrics = [m for m in plan.service_metrics if m.role != role] + [ServiceMetric(role=role, name=name)]
     op = _operation(q, plan, links, cat, tp)
     plan.operation = op
-    if op == "lookup" and (m := re.search(r"\b(worst|best|highest|lowest|peak)\s+(?:single\s+)?day\b", q, _I)):
+    op = plan.operation = annotate(q, plan, cat, today)  # what a yes/no, "since when", "who most"… question asks
+    if (op == "lookup" and not any(n.startswith("day:") for n in plan.notes)
+            and (m := re.search(r"\b(worst|best|highest|lowest|peak)\s+(?:single\s+)?day\b", q, _I))):
         plan.notes.append(f"day:{m.group(1).lower()}")  # "what was the worst day for lates this month": that day named
     if op in ("rank", "compare", "lookup") and plan.window is None and _NOW.search(q):
         plan.notes.append("now")  # "right now": the state, which for a stock-like KPI is its latest value
@@ -121,7 +128,7 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         unknown = [u for u in unknown if not (u.kind == "station" and u.text.lower() in said)]
     if op in ("lookup", "explain", "compare", "rank", "attention", "report") or (op == "out_of_scope" and kpis):
         unknown += links.maybe_unknown
-    if op in ("ticket_classify", "ticket_similar", "runbook_search") and plan.ticket_text is not None:
+    if op in ("ticket_classify", "ticket_similar", "runbook_search", "ticket_search") and plan.ticket_text is not None:
         unknown = [u for u in unknown if u.kind in ("ticket",)]
         plan.subjects, plan.kpis, plan.service_metrics = Subjects(), [], []  # the pasted text is data, not names
     if op == "ticket_stats":
@@ -173,14 +180,14 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         return missing
     asks_kpi = op in ("rank", "compare", "lookup", "explain") or (op == "attention" and not _ATTENTION.search(q))
     if op in ("rank", "compare", "lookup", "explain", "attention") and not plan.kpis and not any(
-            n.startswith("wanted:") for n in plan.notes):
+            n.startswith("wanted:") or n == "all_kpis" for n in plan.notes):
         plan.notes.append(f"wanted:{'lookup' if op == 'attention' else op}")  # a follow-up fills the KPI from the thread instead of asking
     if asks_kpi and not plan.kpis and links.weak_kpis and not plan.subjects.services:
         cands = links.weak_kpis[0]
         plan.clarification = Clarification(kind="KPI", candidates=cands, question=(
             "Which KPI do you mean: " + ", ".join(f"{c} ({cat.kpis[c][0]})" for c in cands if c in cat.kpis) + "?"))
         plan.operation = "clarify"
-    elif op in ("rank", "compare") and not plan.kpis:
+    elif op in ("rank", "compare") and not plan.kpis and "all_kpis" not in plan.notes:
         verb = "Rank" if op == "rank" else "Compare"
         plan.clarification = Clarification(kind="KPI", candidates=list(cat.kpis), question=(
             f"{verb} by which KPI? " + ", ".join(f"{v[0]} ({c})" for c, v in list(cat.kpis.items())[:8])))
@@ -207,6 +214,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         plan.report_kind = "incident" if s.incidents else "investigation" if plan.kpis else None
         return "report"
     if s.tickets:
+        if _TICKETS_LIKE.search(q) and not re.search(r"\bsuggest\w*\b|\breply\b|\brespond\b|\banswer\b", q, _I):
+            s.tickets = s.tickets[:1]  # "tickets like KD-1", "find tickets similar to KD-1": the org's tickets, by example
+            return "ticket_search"
         if re.search(r"\bsimilar\b|\blike this\b|\bsuggest\w*\b|\breply\b|\brespond\b", q, _I):
             return "ticket_similar"
         if re.search(r"\bsla\b|\bbreach|\bdeadline|\bdue\b|\boverdue|\bat[- ]risk", q, _I) and not re.search(r"classif|triage", q, _I):
@@ -244,14 +254,15 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         plan.count = bool(_COUNT.search(q))
         return "incident_list"
     if not s.incidents and _INCIDENT_WORDS.search(q) and not plan.kpis and not (s.services and _MOVED.search(q)):
-        plural = re.search(r"\b(incidents|outages|failures|sev ?[1-4]s)\b", q, _I) and not re.search(
+        plural = re.search(r"\b(incidents|outages|failures|sev ?[1-4]s|p[0-4]s)\b", q, _I) and not re.search(
             r"\bthe\s+\w+\s+failures\b", q, _I)
         if ((plural and not re.search(r"\bwhat caused the\b", q, _I))
                 or re.search(r"\b(which|list|any|how many|all)\b.*\b(incident|outage|sev)", q, _I)
                 or _COUNT.search(q) or re.search(r"\bstill\s+(?:broken|down|failing)|what(?:'s| is)\s+(?:broken|down)", q, _I)):
             plan.filters.status = ["open", "mitigated"] if re.search(r"\b(open|ongoing|still|active|unresolved|broken|down)\b", q, _I) else (
                 ["resolved"] if re.search(r"\bresolved\b", q, _I) else [])
-            plan.filters.severity = [f"sev{n}" for n in re.findall(r"\bsev ?([1-4])\b", q, _I)]
+            plan.filters.severity = list(dict.fromkeys(  # "sev2", "SEV-1", "P1 incidents" (P0 is the worst: sev1)
+                f"sev{max(1, int(n))}" for n in re.findall(r"\b(?:sev(?:erity)?|p|s)[ -]?([0-4])s?\b", q, _I)))
             plan.count = bool(_COUNT.search(q))
             return "incident_list"
         s.incidents = _incident_by_words(q, cat, tp, s.services)
@@ -259,6 +270,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             plan.limit = 1  # incidents are listed latest first
             return "incident_list"
         if not s.incidents:
+            if re.search(r"\b(?:is|are)\s+there\b.*\b(?:open|ongoing|active|unresolved)\b|"
+                         r"\b(?:open|ongoing|active|unresolved)\s+(?:incident|outage)", q, _I):
+                plan.filters.status = ["open", "mitigated"]  # "is there an open incident right now?"
             return "incident_list"
     if s.incidents:
         if _STATUS.search(q) and not re.search(r"\bcaus|\bwhy\b|\broot\b", q, _I):
@@ -266,11 +280,20 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         if re.search(r"\bcaus|\bwhy\b|\broot\b|\bchang\w*|\bbehind\b|\bexplain|\bbefore\b|\bled to\b", q, _I):
             return "incident_cause"
         return "incident_status"
-    if (m := re.search(r"\btickets?\s+(?:about|regarding|mentioning|related to|on|like)\s+(.{3,200})$", q, _I)) and not plan.kpis:
-        topic = m.group(1).strip(" ?.!\"'“”")
+    if (m := _TICKET_TOPIC.search(q)) and not plan.kpis:
+        tm = _TICKET_TOPIC.search(tp.text)  # the topic without its time words ("… about login this week")
+        topic = " ".join((tm or m).group(1).split()).strip(" ?.!\"'“”")
+        topic = re.sub(r"^(?:this|these|that|the\s+following)(?:\s+one)?\s*[:\-–]\s*", "", topic, flags=_I) or topic
+        tail = re.search(r"\s+(?:that|which|who)?\s*(?:are|is|were|was)\s+(?:still\s+|now\s+)?(?:open|pending|new|"
+                         r"resolved|closed|unresolved|waiting)\b.*$|\s+(?:for|from)\s+(?:enterprise|business|standard|"
+                         r"free)\s+(?:customers?|tier|accounts?)\b.*$", topic, _I)
+        if tail:  # "tickets mentioning invoices that are still open": a status, not words of the topic
+            topic = topic[: tail.start()].strip() or topic
         plan.ticket_text = TicketText(subject=topic[:200], content=topic)
         plan.subjects = Subjects()
-        return "ticket_similar"  # "show me tickets about VPN": the nearest tickets to that text
+        plan.filters = _ticket_filters(q[: m.start(1)] + (" " + tail.group(0) if tail else ""))  # "open tickets about …"
+        plan.count = bool(_COUNT.search(q))
+        return "ticket_search"  # "show me tickets about VPN": the organisation's tickets on that topic
     if _TICKETS.search(q) and not plan.kpis:
         plan.filters = _ticket_filters(q)
         plan.count = bool(_COUNT.search(q))
@@ -302,6 +325,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             if plan.limit == 1 and _RANK_WHY.search(q):
                 return "explain"  # "which site is worst on X and why?": the ranking, then the worst one explained
             return op
+        if not plan.kpis and len(s.scopes) == 1 and tp.window is not None and _TWO_PERIODS.match(tp.window.label):
+            plan.notes.append("all_kpis")  # "dallas this week vs the week before": every KPI there, period on period
+            return "compare"
         if not plan.kpis:
             if _RANK.search(q) and not s.scopes:
                 return _rank(q, plan, cat)

@@ -110,15 +110,15 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
         if re.search(r"\bsince\s+$", q[: m.start()]):
             return _win(d, today, "since " + m.group(1)), None, m
         return _win(d, d, m.group(1), single=True), None, m
-    if m := re.search(r"\bthis\s+(week|month|year)\s+(?:compared\s+(?:to|with)|vs\.?|versus|against)\s+(?:the\s+)?"
-                      r"(?:last|previous|prior)\s+(?:one|\1)\b", q):
+    if m := re.search(r"\bthis\s+(week|month|year)\s+(?:compared\s+(?:to|with)|vs\.?|versus|against|than)\s+(?:the\s+)?"
+                      r"(?:(?:last|previous|prior)\s+(?:one|\1)|(?:\1|one)\s+before(?:\s+(?:that|it))?)\b", q):
         unit = m.group(1)
         start = (monday - dt.timedelta(days=7) if unit == "week" else
                  (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1) if unit == "month" else
                  dt.date(today.year - 1, 1, 1))
         per: Grain = "week" if unit == "week" else "month"  # one value per period, side by side
         return _win(start, today, f"this {unit} and the {unit} before", grain=per), None, m
-    if m := re.search(r"\b(?:last|previous)\s+(week|month)\s+(?:compared\s+(?:to|with)|vs\.?|versus|against)\s+(?:the\s+)?"
+    if m := re.search(r"\b(?:last|previous)\s+(week|month)\s+(?:compared\s+(?:to|with)|vs\.?|versus|against|than)\s+(?:the\s+)?"
                       r"(?:\1\s+before(?:\s+(?:that|it))?|one\s+before|previous\s+(?:one|\1)|prior\s+(?:one|\1))\b", q):
         unit = m.group(1)  # "last month compared to the month before": both, one value per period
         if unit == "week":

@@ -107,7 +107,7 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     (D, "resolution sla met rate last month", {"op": "ticket_stats", "rate": "sla_resolution"}),
     (D, "Classify ticket TCK-100231 and tell me its SLA", {"op": "ticket_classify", "tck": ["TCK-100231"]}),
     (D, "what's the sla on tck-100232", {"op": "ticket_sla", "tck": ["TCK-100232"]}),
-    (D, "similar tickets to EXT-5531", {"op": "ticket_similar", "tck": ["EXT-5531"]}),
+    (D, "similar tickets to EXT-5531", {"op": "ticket_search", "tck": ["EXT-5531"]}),
     (D, "triage: VPN is down for all users, ZTNA connector offline since the upgrade", {"op": "ticket_classify", "text": True}),
     (D, "Classify this ticket: How do I export the URL filtering report from the web proxy?", {"op": "ticket_classify", "text": True}),
     # ---------------------------------------------------------------- demo: reports, unknown, out of scope
@@ -213,7 +213,7 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     (R, "classify NW-1031", {"op": "ticket_classify", "tck": ["NW-1031"]}),
     (R, "triage nw-1032 please", {"op": "ticket_classify", "tck": ["NW-1032"]}),
     (R, "what is the sla status of NW-2001", {"op": "ticket_sla", "tck": ["NW-2001"]}),
-    (R, "find tickets similar to nw1031", {"op": "ticket_similar", "tck": ["NW-1031"]}),
+    (R, "find tickets similar to nw1031", {"op": "ticket_search", "tck": ["NW-1031"]}),
     (R, "how many open tickets?", {"op": "ticket_stats", "count": True}),
     (R, "how many tickets are pending", {"op": "ticket_stats", "count": True, "status": ["pending"]}),
     (R, "enterprise tickets that breached sla this week", {"op": "ticket_stats", "tier": ["enterprise"], "sla": "breached"}),
@@ -263,7 +263,7 @@ CASES += [
 CASES += [
     (D, "pls show aog for houston over the last quarter", {"op": "lookup", "kpi": "AOG_EVENTS", "at": ["HOU"], "win": ("2026-07-01", "2026-09-30")}),
     (D, "What's going on with MX delays in Dallas?", {"op": "lookup", "kpi": "MX_DELAY_MINUTES", "at": ["DAL"]}),
-    (D, "is austin's fill rate getting worse?", {"op": "explain", "kpi": "PARTS_FILL_RATE", "at": ["AUS"]}),
+    (D, "is austin's fill rate getting worse?", {"op": "lookup", "kpi": "PARTS_FILL_RATE", "at": ["AUS"], "note": "q:trend_worse"}),
     (D, "worst region for mx cancellations", {"op": "rank", "kpi": "MX_CANCELLATIONS", "group_by": "region", "order": "worst"}),
     (D, "compare central and west on deferrals", {"op": "compare", "kpi": "DEFERRED_ITEMS", "at": ["CENTRAL", "WEST"]}),
     (D, "otp mx at DAL vs company", {"op": "compare", "kpi": "OTP_MX_RATE", "at": ["DAL", "company"]}),
@@ -427,7 +427,7 @@ CASES += [
     (D, "how many urgent tickets do we have", {"op": "ticket_stats", "count": True, "priority": ["critical", "high"]}),
     (D, "are we meeting our resolution SLAs?", {"op": "ticket_stats", "rate": "sla_resolution"}),
     (D, "What product is this about: 'cannot download the DLP agent'", {"op": "ticket_classify", "text": True}),
-    (D, "show me tickets about VPN", {"op": "ticket_similar", "text": True}),
+    (D, "show me tickets about VPN", {"op": "ticket_search", "text": True}),
     (D, "any sev2s this week", {"op": "incident_list", "win": ("2026-11-16", "2026-11-20")}),
     (D, "what's still broken", {"op": "incident_list", "status": ["open", "mitigated"]}),
     (D, "incident count in october", {"op": "incident_list", "count": True}),
@@ -595,3 +595,94 @@ for _org, _rows in _NAMES.items():
         for _k, _form in enumerate(_row[1:]):
             _t = _TEMPLATES[_org][_k]
             CASES.append((_org, _t.format(_form), {"op": "lookup", "kpi": _KPI_OF[_org][_k], "at": [_row[0]]}))
+
+# ---------------------------------------------------------------- gaps13: finding tickets, yes/no changes, periods
+CASES += [
+    (D, "show me tickets about login problems", {"op": "ticket_search", "text": True, "tck": []}),
+    (D, "any tickets mentioning refunds?", {"op": "ticket_search", "text": True, "note": "yesno"}),
+    (D, "tickets like EXT-5531", {"op": "ticket_search", "tck": ["EXT-5531"]}),
+    (D, "open tickets about SSO", {"op": "ticket_search", "text": True, "status": ["new", "open"]}),
+    (D, "classify this ticket: login problems since this morning, users locked out", {"op": "ticket_classify", "text": True}),
+    (D, "suggest a reply for EXT-5531", {"op": "ticket_similar", "tck": ["EXT-5531"]}),
+    (D, "were there any rollbacks this week?", {"op": "changelog", "note": "only:rollback", "win": ("2026-11-16", "2026-11-20")}),
+    (D, "did anyone change config on payments today?", {"op": "changelog", "svc": ["payments"], "note": "kinds:config_change"}),
+    (D, "any P1 incidents yesterday?", {"op": "incident_list", "sev": ["sev1"], "note": "yesno", "day": "2026-11-19"}),
+    (D, "dallas this week vs the week before", {"op": "compare", "at": ["DAL"], "note": "all_kpis", "win": ("2026-11-09", "2026-11-20")}),
+    (D, "how did houston do last month compared with the month before", {"op": "compare", "at": ["HOU"], "note": "all_kpis", "win": ("2026-09-01", "2026-10-31")}),
+    (D, "OTP MX rate at dallas this week vs the week before", {"op": "lookup", "kpi": "OTP_MX_RATE", "win": ("2026-11-09", "2026-11-20"), "grain": "week"}),
+    (R, "any tickets regarding seat map errors?", {"op": "ticket_search", "text": True}),
+    (R, "tickets like nw-1031", {"op": "ticket_search", "tck": ["NW-1031"]}),
+    (R, "were there any rollbacks on fare-engine this week?", {"op": "changelog", "svc": ["fare-engine"], "note": "only:rollback"}),
+    (R, "did anyone touch the config on ledger-svc yesterday?", {"op": "changelog", "svc": ["ledger-svc"], "note": "kinds:config_change"}),
+    (R, "any sev-1 outages this month?", {"op": "incident_list", "sev": ["sev1"], "note": "yesno"}),
+    (R, "york this month vs last month", {"op": "compare", "at": ["YRK"], "note": "all_kpis", "win": ("2026-10-01", "2026-11-20")}),
+    (R, "how did edinburgh do last week compared to the week before", {"op": "compare", "at": ["EDB"], "note": "all_kpis", "win": ("2026-11-02", "2026-11-15")}),
+]
+CASES += [  # gaps13 round 4: what a question asks about one KPI series, answered first
+    (D, "is dallas otp mx rate getting better?", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["DAL"], "note": "q:trend_better"}),
+    (D, "since when has on-time performance at dallas been down?", {"op": "lookup", "kpi": "OTP_MX_RATE", "note": "q:since"}),
+    (D, "how long has the otp mx rate at DAL been bad?", {"op": "lookup", "kpi": "OTP_MX_RATE", "note": "q:since"}),
+    (D, "is houston parts fill rate below goal?", {"op": "lookup", "kpi": "PARTS_FILL_RATE", "at": ["HOU"], "note": "q:goal_below"}),
+    (D, "is DAL in control for otp mx rate?", {"op": "lookup", "kpi": "OTP_MX_RATE", "note": "q:control"}),
+    (D, "did phoenix have any mx delay spikes last month?", {"op": "lookup", "kpi": "MX_DELAY_MINUTES", "note": "q:spikes"}),
+    (D, "why did the otp mx rate at dallas get worse?", {"op": "explain", "kpi": "OTP_MX_RATE"}),
+    (D, "which services changed this week?", {"op": "changelog", "win": ("2026-11-16", "2026-11-20")}),
+    (D, "was DEP-0019 rolled back?", {"op": "changelog", "dep": ["DEP-0019"], "note": "asks:rolled_back"}),
+    (R, "is york punctuality improving?", {"op": "lookup", "kpi": "PPM", "at": ["YRK"], "note": "q:trend_better"}),
+    (R, "how long have traction faults at newcastle been high?", {"op": "lookup", "kpi": "TRACTION_FAULTS", "note": "q:since"}),
+    (R, "is fleet availability at leeds meeting its target?", {"op": "lookup", "kpi": "FLEET_AVAIL", "note": "q:goal_meet"}),
+    (R, "any outliers in cancellations at glasgow last week?", {"op": "lookup", "kpi": "CANCEL_PCT", "note": "q:spikes"}),
+    (R, "is ppm at edinburgh stable?", {"op": "lookup", "kpi": "PPM", "at": ["EDB"], "note": "q:control"}),
+    (R, "was REL-311 rolled back?", {"op": "changelog", "dep": ["REL-311"], "note": "asks:rolled_back"}),
+]
+CASES += [  # gaps13 round 4: counts and severities as people type them
+    (D, "any P1s this week?", {"op": "incident_list", "sev": ["sev1"], "note": "yesno"}),
+    (D, "how many rollbacks this month?", {"op": "changelog", "note": "only:rollback", "count": False}),
+    (D, "how long has parts fill rate at houston been below goal?", {"op": "lookup", "kpi": "PARTS_FILL_RATE", "note": "q:since"}),
+    (R, "any sev2s this week?", {"op": "incident_list", "sev": ["sev2"]}),
+    (R, "who rolled back fare-engine?", {"op": "changelog", "svc": ["fare-engine"], "note": "only:rollback"}),
+]
+CASES += [  # gaps13 round 4: who made the most changes
+    (D, "who made the most deployments this month?", {"op": "changelog", "note": "rank:people", "win": ("2026-11-01", "2026-11-20")}),
+    (R, "who changed the most config this week?", {"op": "changelog", "note": "rank:people"}),
+]
+CASES += [  # gaps13 round 4: open incidents asked singular, "better than", the worst day
+    (D, "is there an open incident right now?", {"op": "incident_list", "status": ["open", "mitigated"], "note": "yesno"}),
+    (D, "is phoenix better than dallas on otp mx rate?", {"op": "compare", "at": ["PHX", "DAL"], "note": "q:better_than"}),
+    (D, "what was the worst day for aog events at phoenix last month?", {"op": "lookup", "kpi": "AOG_EVENTS", "at": ["PHX"], "note": "q:extreme_worst"}),
+    (R, "is york worse than leeds on ppm this month?", {"op": "compare", "at": ["YRK", "LDS"], "note": "q:worse_than"}),
+    (R, "busiest day for traction faults at newcastle last week", {"op": "lookup", "kpi": "TRACTION_FAULTS", "note": "q:extreme_busiest"}),
+]
+CASES += [  # gaps13: a topic with time words — the window narrows the tickets, the topic keeps its words only
+    (D, "any tickets about login problems this month?", {"op": "ticket_search", "text": True, "win": TM}),
+]
+CASES += [  # gaps13 round 4: people, services ranked, "than", a status after the topic
+    (D, "did lena.fischer deploy anything this week?", {"op": "changelog", "note": "person:lena.fischer"}),
+    (D, "any deploys by bob this week?", {"op": "changelog", "note": "person:bob"}),
+    (D, "top 3 services by deployments this month", {"op": "changelog", "note": "rank:services", "limit": 3}),
+    (D, "were there more aog events at phoenix this week than last week?", {"op": "lookup", "kpi": "AOG_EVENTS", "win": ("2026-11-09", "2026-11-20"), "grain": "week"}),
+    (D, "how many tickets mentioning invoices are still open?", {"op": "ticket_search", "status": ["new", "open"], "count": True}),
+    (R, "how many config changes did j.okoro make this month?", {"op": "changelog", "note": "person:j.okoro"}),
+    (R, "which services had the most changes last week?", {"op": "changelog", "note": "rank:services"}),
+]
+CASES += [  # gaps13 round 4: the last change of a service
+    (D, "when was the last deploy to search?", {"op": "changelog", "svc": ["search"], "note": "latest:deployment"}),
+    (R, "when was fare-engine last deployed?", {"op": "changelog", "svc": ["fare-engine"], "note": "latest:deployment"}),
+    (R, "latest config change on ledger-svc?", {"op": "changelog", "svc": ["ledger-svc"], "note": "latest:config_change"}),
+]
+CASES += [(D, "find tickets like this one: VPN drops every hour for remote staff", {"op": "ticket_search", "text": True, "tck": []})]
+CASES += [(W, "any S2 incidents this week?", {"op": "incident_list", "sev": ["sev2"], "note": "yesno"})]
+CASES += [  # gaps13 round 4: two periods compared, Yes/No
+    (D, "were there more aog events at phoenix this week than last week?", {"op": "lookup", "kpi": "AOG_EVENTS", "note": "q:period_more"}),
+    (R, "was ppm at york better last month than the month before?", {"op": "lookup", "kpi": "PPM", "note": "q:period_better"}),
+]
+CASES += [  # gaps13: rollbacks with no service and no period: every service, the last 30 days
+    (D, "were there any rollbacks?", {"op": "changelog", "note": "only:rollback", "win": ("2026-10-22", "2026-11-20")}),
+    (R, "any rollbacks recently?", {"op": "changelog", "note": "only:rollback"}),
+]
+CASES += [  # gaps13 round 4: stations ranked by their change, not their level
+    (D, "which station improved most on otp mx rate this month?", {"op": "rank", "kpi": "OTP_MX_RATE", "note": "rank:change_better"}),
+    (D, "which station had the biggest drop in otp mx rate last week?", {"op": "rank", "note": "rank:change_down"}),
+    (R, "top 3 stations with the biggest increase in traction faults this month", {"op": "rank", "note": "rank:change_up", "limit": 3}),
+]
+CASES += [(R, "which depot got worse the most on ppm this week?", {"op": "rank", "note": "rank:change_worse"})]

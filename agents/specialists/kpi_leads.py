@@ -1,0 +1,207 @@
+"""The first line of a KPI answer when the question asked something specific about one series — the direct answer,
+before the series' state and limits that follow it:
+
+- ``q:trend`` "is it getting better / worse?", "is X improving?": the last 14 days against the 14 before them (and
+  the latest stage change), Yes/No against what was asked;
+- ``q:since`` "since when has X been down?", "how long has X been bad?": the start of the current stage when it is a
+  change for the worse, with the days since;
+- ``q:control`` "is X in control?": Yes when no warning/critical signal fired in the window, else No with them;
+- ``q:goal_below`` / ``q:goal_meet`` "is X below goal?", "is X meeting its target?": the latest value and the stage
+  centre against the KPI's configured goal;
+- ``q:spikes`` "any spikes in X last month?": the points beyond the natural process limits in the asked window.
+
+Every number is the ``kpi_series`` tool's (its evidence is cited by the caller); nothing here reads the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from agents.plan import QueryPlan
+
+RECENT_DAYS = 14
+
+
+def _f(x: float | None, k: Any, extra: int = 0) -> str:
+    if x is None:
+        return "n/a"
+    u = "" if k.unit in ("", "count") else k.unit
+    return f"{x:,.{k.decimals + extra}f}{'' if u == '%' or not u else ' '}{u}"
+
+
+def _d(x: float, k: Any) -> str:
+    return _f(x, k).replace("%", " points") if k.unit == "%" else _f(x, k)
+
+
+def _trend(plan: QueryPlan, series: Any) -> str | None:
+    k = series.kpi
+    pts = [p for p in series.points if p.value is not None]
+    if len(pts) < 2 * RECENT_DAYS:
+        return None
+    recent, prior = pts[-RECENT_DAYS:], pts[-2 * RECENT_DAYS:-RECENT_DAYS]
+    a = sum(p.value for p in recent) / len(recent)
+    b = sum(p.value for p in prior) / len(prior)
+    delta = a - b
+    sigma = series.summary.sigma or 0.0
+    level = sigma > 0 and abs(delta) < 2 * sigma * (2 / RECENT_DAYS) ** 0.5  # within 2 standard errors of the difference
+    better = (delta > 0) == k.higher_is_better
+    said = "about level" if level else ("getting better" if better else "getting worse")
+    asked_better = "q:trend_better" in plan.notes
+    asked_worse = "q:trend_worse" in plan.notes
+    yes = (asked_better and said == "getting better") or (asked_worse and said == "getting worse")
+    lead = ("Yes — " if yes else "No — ") if (asked_better or asked_worse) else ""
+    shift = series.shift
+    tail = (f"; its level shifted {shift.direction} on {shift.onset} ({_f(shift.before_cl, k)} → {_f(shift.after_cl, k)}, "
+            f"{'for the worse' if shift.bad else 'an improvement'})" if shift is not None else "")
+    return (f"{lead}{k.name} at {series.scope.label} is {said}: the last {len(recent)} days ({recent[0].date} to "
+            f"{recent[-1].date}) average {_f(a, k)} against {_f(b, k)} the {len(prior)} days before "
+            f"({'up' if delta > 0 else 'down'} {_d(abs(delta), k)}; {'higher' if k.higher_is_better else 'lower'} is "
+            f"better){tail}.")
+
+
+def _since(series: Any) -> str | None:
+    k, sm, shift = series.kpi, series.summary, series.shift
+    if shift is not None and shift.bad:
+        days = (sm.latest_date - shift.onset).days if sm.latest_date else None
+        return (f"Since {shift.onset}" + (f" ({days} days to {sm.latest_date})" if days is not None else "")
+                + f": {k.name} at {series.scope.label} shifted {shift.direction} from {_f(shift.before_cl, k)} to "
+                  f"{_f(shift.after_cl, k)} then and has stayed there (state {sm.state} on {sm.latest_date}).")
+    bad = [x for x in series.signals if x.state in ("warning", "critical")]
+    goal = k.goal
+    if goal is not None and sm.cl is not None and series.stages and (sm.cl < goal if k.higher_is_better else sm.cl > goal):
+        stage = series.stages[-1]  # "how long has it been below goal?": the current stage's centre is short of it
+        days = (sm.latest_date - stage.start_date).days if sm.latest_date else None
+        return (f"Since at least {stage.start_date}" + (f" ({days} days to {sm.latest_date})" if days is not None else "")
+                + f": {k.name} at {series.scope.label} has been in its current stage since then, centred at "
+                  f"{_f(sm.cl, k)} — short of the goal of {_f(goal, k)} ({'higher' if k.higher_is_better else 'lower'} "
+                  f"is better); the latest value is {_f(sm.latest_value, k)} on {sm.latest_date}.")
+    if sm.state == "ok" and not bad:
+        return (f"{k.name} at {series.scope.label} is not in a bad stretch: no stage change for the worse and no "
+                f"warning or critical signal from {series.start} to {series.end} (state ok on {sm.latest_date}).")
+    if bad:  # the latest run of signals (no gap of more than a week between them): when the bad stretch began
+        run = [bad[-1]]
+        for x in reversed(bad[:-1]):
+            if (run[-1].date - x.date).days > 7:
+                break
+            run.append(x)
+        began = run[-1].date
+        days = (sm.latest_date - began).days if sm.latest_date else None
+        return (f"Since about {began}" + (f" ({days} days to {sm.latest_date})" if days is not None else "")
+                + f": {k.name} at {series.scope.label} has fired {len(run)} warning/critical signal(s) since then, the "
+                  f"latest on {run[0].date} (state {sm.state}); no stage change for the worse is confirmed yet.")
+    return None
+
+
+def _control(series: Any) -> str:
+    k, sm = series.kpi, series.summary
+    bad = [x for x in series.signals if x.state in ("warning", "critical")]
+    if not bad and sm.state == "ok":
+        return (f"Yes — {k.name} at {series.scope.label} is in control: no warning or critical signal from "
+                f"{series.start} to {series.end}, the latest value {_f(sm.latest_value, k)} within the limits "
+                f"{_f(sm.lcl, k)}–{_f(sm.ucl, k)}.")
+    if not bad:  # no point signal, but the latest stage itself is flagged (a shift, a centre off its goal)
+        return (f"No — {k.name} at {series.scope.label} is in a {sm.state} state on {sm.latest_date}"
+                f"{f' ({sm.rule})' if sm.rule else ''}, though no single point fired a warning or critical signal "
+                f"from {series.start} to {series.end}.")
+    rules = sorted({x.rule for x in bad})
+    return (f"No — {k.name} at {series.scope.label} is not in control: {len(bad)} warning/critical signal(s) from "
+            f"{series.start} to {series.end} ({', '.join(rules) or sm.rule or sm.state}), the latest on "
+            f"{bad[-1].date if bad else sm.latest_date}; state {sm.state}.")
+
+
+def _goal(plan: QueryPlan, series: Any) -> str | None:
+    k, sm = series.kpi, series.summary
+    if k.goal is None or sm.latest_value is None:
+        return f"{k.name} has no goal configured, so there is nothing to hold it against." if k.goal is None else None
+    short = sm.latest_value < k.goal if k.higher_is_better else sm.latest_value > k.goal
+    centre_short = sm.cl is not None and (sm.cl < k.goal if k.higher_is_better else sm.cl > k.goal)
+    asked_short = "q:goal_below" in plan.notes
+    yes = short == asked_short
+    side = "short of" if short else "meeting"
+    return (f"{'Yes' if yes else 'No'} — {k.name} at {series.scope.label} is {side} its goal of {_f(k.goal, k)} "
+            f"({'higher' if k.higher_is_better else 'lower'} is better): {_f(sm.latest_value, k)} on {sm.latest_date}; "
+            f"the current stage's centre {_f(sm.cl, k)} is {'short of' if centre_short else 'meeting'} it too"
+            .replace(" too", "" if centre_short == short else " (unlike the latest value)") + ".")
+
+
+def _spikes(plan: QueryPlan, series: Any) -> str:
+    k = series.kpi
+    w = plan.window
+    start, end = (w.start, w.end) if w is not None and w.explicit else (series.start, series.end)
+    hits = [x for x in series.signals if x.rule == "beyond_limits" and start <= x.date <= end]
+    if not hits:
+        return (f"No — no {k.name} value at {series.scope.label} beyond its natural process limits from {start} to "
+                f"{end} (limits now {_f(series.summary.lcl, k)}–{_f(series.summary.ucl, k)}).")
+    listed = "; ".join(f"{x.date} {_f(x.value, k)} ({'high' if x.side in ('above', 'upper') else 'low'}, {x.state})" for x in hits[:10])
+    return (f"Yes — {len(hits)} {k.name} value(s) at {series.scope.label} beyond the natural process limits from "
+            f"{start} to {end}: {listed}{' …' if len(hits) > 10 else ''}.")
+
+
+def _extreme(plan: QueryPlan, series: Any, word: str) -> str | None:
+    """"What was the worst day for X last month?": the day in the asked window at that end (by the KPI's direction)."""
+    k = series.kpi
+    w = plan.window
+    start, end = (w.start, w.end) if w is not None and w.explicit else (series.start, series.end)
+    pts = [p for p in series.points if p.value is not None and start <= p.date <= end]
+    if not pts:
+        return None
+    high = {"highest": True, "busiest": True, "peak": True, "lowest": False, "quietest": False,
+            "worst": not k.higher_is_better, "best": k.higher_is_better}.get(word, True)
+    top = max(pts, key=lambda p: (p.value if high else -p.value, p.date))
+    other = min(pts, key=lambda p: (p.value if high else -p.value, -p.date.toordinal()))
+    return (f"The {word} day for {k.name} at {series.scope.label} from {start} to {end} was {top.date} "
+            f"({top.date:%A}) with {_f(top.value, k)}; at the other end {other.date} with {_f(other.value, k)} "
+            f"({'higher' if k.higher_is_better else 'lower'} is better; {len(pts)} days).")
+
+
+def _periods(plan: QueryPlan, series: Any, word: str) -> str | None:
+    """"Were there more X this week than last week?": the two periods of the window, per day when one is partial."""
+    k, w = series.kpi, plan.window
+    if w is None:
+        return None
+    unit = w.label.split()[1]
+    if unit == "week":
+        split = w.end - dt.timedelta(days=w.end.weekday()) if w.label.startswith("this") else w.start + dt.timedelta(days=7)
+    else:
+        split = w.end.replace(day=1)
+    before = [p.value for p in series.points if p.value is not None and w.start <= p.date < split]
+    now = [p.value for p in series.points if p.value is not None and split <= p.date <= w.end]
+    if not before or not now:
+        return None
+    per_day = k.aggregation != "sum" or len(before) != len(now)
+    a = sum(now) / len(now) if per_day else sum(now)
+    b = sum(before) / len(before) if per_day else sum(before)
+    higher = a > b
+    if word in ("better", "worse"):
+        yes = a != b and (higher == k.higher_is_better) == (word == "better")
+    else:
+        yes = a != b and higher == (word in ("more", "higher", "bigger"))
+    how = "a day on average" if k.aggregation == "sum" and per_day else ("on average" if per_day else "in all")
+    extra = 1 if k.aggregation == "sum" and per_day else 0
+    return (f"{'Yes' if yes else 'No'} — {k.name} at {series.scope.label}: {_f(a, k, extra)} {how} from {split} to "
+            f"{min(w.end, series.end)} ({len(now)} days) against {_f(b, k, extra)}{' a day' if extra else ''} from {w.start} to "
+            f"{split - dt.timedelta(days=1)} ({len(before)} days); {'higher' if k.higher_is_better else 'lower'} is better.")
+
+
+def lead(plan: QueryPlan | None, series: Any) -> str | None:
+    """The direct answer to the question's ``q:`` note about one KPI series, or None."""
+    notes = set(plan.notes) if plan else set()
+    if plan is not None and (per := next((n for n in notes if n.startswith("q:period_")), None)):
+        return _periods(plan, series, per.removeprefix("q:period_"))
+    if plan is not None and (ext := next((n for n in notes if n.startswith("q:extreme_") and "unit" not in n), None)):
+        if "q:extreme_unit_day" in notes:
+            return _extreme(plan, series, ext.removeprefix("q:extreme_"))
+        return None
+    if not notes & {"q:trend", "q:since", "q:control", "q:goal_below", "q:goal_meet", "q:spikes"}:
+        return None
+    assert plan is not None
+    if "q:spikes" in notes:
+        return _spikes(plan, series)
+    if "q:since" in notes:
+        return _since(series)
+    if "q:trend" in notes:
+        return _trend(plan, series)
+    if "q:control" in notes:
+        return _control(series)
+    return _goal(plan, series)

@@ -1,0 +1,149 @@
+"""What a question asks beyond its operation, as plan notes the specialists read (gaps13): a yes/no question
+(``yesno``), what one KPI series question asks (``q:trend``/``q:since``/``q:control``/``q:goal_*``/``q:spikes``/
+``q:extreme_*``), "A better than B" (``q:better_than``), rollbacks (``only:rollback``, ``asks:rolled_back``), a
+person's changes (``person:<name>``), people or services ranked by their changes (``rank:people``,
+``rank:services``); and the ticket-search phrasings the parser routes to ``ticket_search``.
+
+Plain English only: nothing here knows an organisation's names (a person is a handle as written, never looked up).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from agents.plan import Operation, QueryPlan, Window
+from agents.understanding.catalog import Catalog
+from agents.understanding.cues import _BLAME, _I, _TOPN, _WORDN
+
+_Q_TREND = re.compile(r"\b(?:getting|get|gotten|got|becoming|become)\s+(better|worse)\b|\b(improv\w*|recover\w*|"
+                      r"deteriorat\w*|worsen\w*)\b|\btrend\w*\s+(?:up|down|better|worse)\b", _I)
+_Q_SINCE = re.compile(r"\bsince\s+when\b|\bhow\s+long\b|\bwhen\s+did\b.*\b(?:start|begin|began)\b", _I)
+_Q_CONTROL = re.compile(r"\b(?:in|out\s+of)\s+(?:statistical\s+)?control\b|\bstable\b|\bpredictable\b", _I)
+_Q_GOAL_BELOW = re.compile(r"\b(?:below|under|short\s+of|missing|miss(?:es|ed)?|behind|off)\s+(?:the\s+|its\s+|our\s+)?"
+                           r"(?:goal|target)s?\b", _I)
+_Q_GOAL_MEET = re.compile(r"\b(?:meeting|meets?|hitting|hits?|on|at|above|making|reach\w*)\s+(?:the\s+|its\s+|our\s+)?"
+                          r"(?:goal|target)s?\b", _I)
+_Q_SPIKES = re.compile(r"\b(?:spikes?|spiked|outliers?|anomal\w*|unusual\s+(?:days?|values?|points?)|"
+                       r"beyond\s+(?:the\s+)?limits|out\s+of\s+(?:the\s+)?limits)\b", _I)
+_CHANGE_RANK = re.compile(r"\b(improv\w*|deteriorat\w*|worsen\w*|got\s+worse)\b.*\bmost\b|\bmost\s+(improved)\b|"
+                          r"\b(?:biggest|largest|most|greatest)\s+(improvement|drop|decline|fall|decrease|deterioration|"
+                          r"increase|jump|rise|gain|change)\b", _I)
+_EXPLAIN_ASKED = re.compile(r"\bwhy\b|\bcaus\w*|\bexplain\w*|\bwhat\s+(?:changed|happened)\b|\breasons?\b|\bbehind\b|"
+                            r"\broot\b|\bculprit\b|\bled\s+to\b|\bdue\s+to\b", _I)
+
+
+_NOT_A_PERSON = {"anyone", "anybody", "someone", "somebody", "we", "they", "you", "i", "the", "any", "anything", "it",
+                 "there", "he", "she", "our", "team", "a", "an", "all", "everyone", "nobody", "who", "what", "which"}
+
+
+def _person(q: str, cat: Catalog) -> str | None:
+    """Who a change question is about, when it names someone where a person goes: after "by" ("deploys by lena"),
+    between "did/has" and a change verb ("did lena.fischer deploy …", "how many config changes did alice make"), or
+    with a possessive ("marta's deploys"). Never a service or a config key; never looked up."""
+    services = {s.lower() for s in cat.services} | {k.lower() for k in cat.config_keys}
+    name = r"([a-z][\w.@-]*)"
+    m = (re.search(rf"\b(?:made|done|deploy\w*|chang\w*|push\w*|ship\w*|releas\w*|commit\w*|rollbacks?|edits?)\s+by\s+"
+                   rf"{name}", q, _I)
+         or re.search(rf"\b(?:did|has|have|had)\s+{name}\s+(?:deploy|change|push|ship|releas|touch|roll|edit|modif|make|"
+                      r"made|do\b|done)", q, _I)
+         or re.search(rf"\b{name}['’]s\s+(?:deploy\w*|changes?|config\w*|releases?|rollbacks?)\b", q, _I))
+    word = m.group(1).rstrip(".-").lower() if m else ""
+    if word and word not in _NOT_A_PERSON and word not in services and "_" not in word:
+        return word
+    return None
+
+
+def _kpi_question(q: str) -> list[str]:
+    """What a question about one KPI series asks, beyond its value (``q:`` notes for the KPI analyst's first line)."""
+    if _EXPLAIN_ASKED.search(q):
+        return []
+    if _Q_SPIKES.search(q):
+        return ["q:spikes"]
+    if m := re.search(r"\b(worst|best|highest|lowest|busiest|quietest|peak)\s+(day|week|month)\b", q, _I):
+        return [f"q:extreme_{m.group(1).lower()}", f"q:extreme_unit_{m.group(2).lower()}"]
+    if _Q_SINCE.search(q):
+        return ["q:since"]
+    if m := _Q_TREND.search(q):
+        word = (m.group(1) or m.group(2) or "").lower()
+        if not word:
+            return ["q:trend"]
+        better = word == "better" or word.startswith(("improv", "recover"))
+        return ["q:trend", "q:trend_better" if better else "q:trend_worse"]
+    if _Q_CONTROL.search(q):
+        return ["q:control"]
+    if _Q_GOAL_BELOW.search(q):
+        return ["q:goal_below"]
+    if _Q_GOAL_MEET.search(q):
+        return ["q:goal_meet"]
+    return []
+
+
+# the window of "this week vs the week before", "last month compared with the month before" (timewords' labels)
+_TWO_PERIODS = re.compile(r"^(?:this|last) (week|month|year) and the \1 before$")
+_YESNO = re.compile(r"^\W*(?:so\s+|and\s+|ok(?:ay)?,?\s+|hey,?\s+)?(?:were|was|is|are|did|does|do|has|have|had|any|"
+                    r"anything|anyone|anybody|can|could|will)\b", _I)
+_ROLLBACK = re.compile(r"\b(?:rollbacks?|roll(?:ed)?[- ]?backs?|rolled\s+back|revert(?:s|ed)?)\b", _I)
+
+
+# "tickets about login problems", "any tickets mentioning refunds?", "support cases regarding invoices"
+_TICKET_TOPIC = re.compile(r"\b(?:tickets?|support\s+cases?|cases)\s+(?:that\s+(?:mention|talk\s+about|are\s+about)\s+|"
+                           r"(?:about|regarding|mentioning|related\s+to|concerning|on(?!\s+hold\b)|like|containing|re:?)\s+"
+                           r"(?:the\s+(?:topic|word|subject)\s+)?)(.{3,200})$", _I)
+_TICKETS_LIKE = re.compile(r"\b(?:tickets|cases)\s+(?:like|similar\s+to|resembling)\b|\bsimilar\s+(?:tickets|cases)\b|"
+                           r"\b(?:other|more)\s+(?:tickets|cases)\b|\btickets?\s+like\b", _I)
+
+
+def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation:
+    """Add the notes above to ``plan`` (its operation already chosen); returns the operation, which becomes
+    ``lookup`` for a question about one KPI series that asks more than its value ("is it getting better?")."""
+    op = plan.operation
+    if (op == "clarify" and plan.clarification is not None and plan.clarification.kind == "service"
+            and _ROLLBACK.search(q) and plan.window is None):
+        # "were there any rollbacks?" with no service and no period: every service, the last 30 days (said so)
+        plan.window = Window(start=today - dt.timedelta(days=29), end=today, label="in the last 30 days")
+        plan.clarification, plan.operation = None, "changelog"
+        plan.notes = [n for n in plan.notes if not n.startswith("wanted:")]
+        op = "changelog"
+    if (plan.kpis and op == "lookup" and plan.window is not None and _TWO_PERIODS.match(plan.window.label)
+            and (m := re.search(r"\b(more|fewer|less|higher|lower|bigger|smaller|better|worse)\b.*\bthan\b", q, _I))):
+        plan.notes.append(f"q:period_{m.group(1).lower()}")  # "were there more AOG events this week than last week?"
+    if plan.kpis and op == "rank" and (m := _CHANGE_RANK.search(q)):
+        word = (m.group(1) or m.group(2) or m.group(3) or "").lower()  # "which station improved most on X this month?"
+        how = ("better" if word.startswith("improv") else "worse" if word.startswith(("deteriorat", "wors", "got"))
+               else "down" if word.startswith(("drop", "declin", "fall", "fell", "decreas"))
+               else "up" if word.startswith(("increas", "jump", "rise", "rose", "gain", "climb")) else "any")
+        plan.notes.append(f"rank:change_{how}")
+    if plan.kpis and op in ("lookup", "explain", "rank") and not (op == "rank" and plan.group_by and not plan.subjects.scopes) \
+            and (asked := _kpi_question(q)):
+        plan.notes += asked  # "is it getting better?", "since when …", "in control?", "below goal?", "any spikes?"
+        plan.operation = op = "lookup"
+    if op == "compare" and (m := re.search(r"\b(better|worse)\s+than\b", q, _I)) and len(plan.subjects.scopes) >= 2:
+        plan.notes.append(f"q:{m.group(1).lower()}_than")  # "is phoenix better than dallas on X?": the first named
+    if _YESNO.match(q) and not (op in ("incident_list", "changelog") and _BLAME.search(q)):
+        plan.notes.append("yesno")  # "were there any …?": Yes/No first (not "were any incidents caused by …?")
+    if op == "changelog" and re.search(r"\bwho\b.*\b(?:most|more|busiest|top)\b|\btop\s+\d*\s*(?:deployers|committers|people)", q, _I):
+        plan.notes.append("rank:people")  # "who made the most deployments this month?": people ranked by changes
+    if op == "changelog" and re.search(r"\b(?:top\s*\d*|most|busiest)\b.*\bservices?\b|\bservices?\b.*\b(?:most|top)\b", q, _I):
+        plan.notes.append("rank:services")  # "top 3 services by deployments this month"
+        if m := _TOPN.search(q):
+            plan.limit = int(m.group(1)) if m.group(1).isdigit() else _WORDN[m.group(1).lower()]
+    if op == "changelog" and plan.subjects.services and not (plan.window and plan.window.explicit) and (
+            m := re.search(r"\b(?:last|latest|most\s+recent|previous)\s+(deploy\w*|releases?|rollouts?|config\w*|changes?)\b|"
+                           r"\blast\s+(deployed|released|changed|updated)\b", q, _I)):
+        word = (m.group(1) or m.group(2)).lower()  # "when was the last deploy to search?": that one change
+        kind = "deployment" if word.startswith(("deploy", "releas", "rollout")) else (
+            "config_change" if word.startswith("config") else "any")
+        plan.notes.append(f"latest:{kind}")
+    if op == "changelog" and (who := _person(q, cat)):
+        plan.notes.append(f"person:{who}")  # "did lena.fischer deploy anything this week?": that person's changes
+    if op == "changelog" and plan.subjects.deployments and _ROLLBACK.search(q):
+        plan.notes.append("asks:rolled_back")  # "was DEP-1 rolled back?": Yes/No from its own record first
+    if op == "changelog" and not (plan.subjects.deployments or plan.subjects.config_changes or plan.subjects.commits):
+        if _ROLLBACK.search(q):
+            plan.notes.append("only:rollback")  # "any rollbacks this week?": the changes the org marks as rollbacks
+        elif plan.subjects.services and not any(n.startswith("kinds:") for n in plan.notes):
+            from agents.understanding.parser import _change_kinds  # (parser imports this module)
+
+            plan.notes += _change_kinds(q)  # "did anyone change config on X today?": its config changes only
+    return op
