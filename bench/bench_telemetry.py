@@ -291,11 +291,16 @@ class Outcome:
     plausible: bool
     answer: str
     seconds: float
+    failed: bool = False
 
 
 def ask(cli: Cli, uri: str, org: str, ep: Episode, question: str) -> Outcome:
     t0 = time.perf_counter()
-    raw = cli.run("ask", question, "--org", org, "--as-of", ep.as_of.strftime("%Y-%m-%dT%H:%M"), "--json")
+    try:
+        raw = cli.run("ask", question, "--org", org, "--as-of", ep.as_of.strftime("%Y-%m-%dT%H:%M"), "--json")
+    except RuntimeError as e:  # a failed run counts as a wrong answer on every measure
+        print(f"  FAILED {question!r}: {str(e).splitlines()[0][:200]}", file=sys.stderr)
+        return Outcome(ep, question, None, None, False, "", time.perf_counter() - t0, failed=True)
     record = json.loads(raw)
     found = _tool_results(uri, record["id"])
     onsets = [p for p in found["metric_onset"] if p.get("onset")]
@@ -329,6 +334,7 @@ def score(outs: list[Outcome], step_minutes: int, slack: int) -> dict[str, Any]:
         "decoy_first": (sum(o.top in o.episode.decoys and o.plausible for o in lab), len(lab)),
         "honest_no_cause": (sum(not o.plausible for o in no_cause), len(no_cause)),
         "quiet_no_onset": (sum(o.onset is None for o in quiet), len(quiet)),
+        "failed": sum(o.failed for o in outs),
         "median_s": sorted(o.seconds for o in outs)[len(outs) // 2] if outs else 0.0,
     }
 
@@ -344,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, help="only the first N series")
     ap.add_argument("--slack", type=int, default=3, help="points before the window start still counted")
     ap.add_argument("--verbose", "-v", action="store_true")
+    ap.add_argument("--home", help="OPSGRAPH_HOME to build in and keep (default: a temporary one)")
+    ap.add_argument("--only", help="only services whose name contains this")
     args = ap.parse_args(argv)
     nab = find_nab(args.nab)
     if nab is None:
@@ -351,7 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     resolutions = ["5min", "hourly"] if args.resolution == "both" else [args.resolution]
     rows = []
-    with tempfile.TemporaryDirectory(prefix="opsgraph-telem-") as home:
+    with tempfile.TemporaryDirectory(prefix="opsgraph-telem-") as tmp:
+        home = args.home or tmp
         sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
         from store.db import start_embedded_server, stop_embedded_server
 
@@ -362,11 +371,14 @@ def main(argv: list[str] | None = None) -> int:
             data = build(nab, res, limit=args.limit)
             org = f"tidewater-{res}"
             t0 = time.perf_counter()
-            load_org(cli, org, data, Path(home))
+            if not args.home or not (Path(home) / f"{org}-services.json").exists():
+                load_org(cli, org, data, Path(home))
             print(f"{org}: imported {len(data.services)} services, {len(data.deployments)} deployments, "
                   f"{len(data.configs)} config changes in {time.perf_counter() - t0:.1f} s", flush=True)
             outs = []
             for n, ep in enumerate(data.episodes):
+                if args.only and args.only.lower() not in ep.service.lower():
+                    continue
                 q = QUESTIONS[n % len(QUESTIONS)].format(svc=ep.service, word=ep.word)
                 questions = [q]
                 if ep.cause_version and n % 3 == 0:
@@ -383,12 +395,12 @@ def main(argv: list[str] | None = None) -> int:
         stop_embedded_server(Path(home))
     print()
     print("| resolution | questions | onset in window | true cause first | … and plausible | decoy first "
-          "| honest \"nothing\" | no onset on quiet series | median s/question |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "| honest \"nothing\" | no onset on quiet series | failed runs | median s/question |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for res, s in rows:
         print(f"| {res} | {s['questions']} | {_frac(s['onset_in_window'])} | {_frac(s['cause_first'])} | "
               f"{_frac(s['cause_first_plausible'])} | {_frac(s['decoy_first'])} | {_frac(s['honest_no_cause'])} | "
-              f"{_frac(s['quiet_no_onset'])} | {s['median_s']:.1f} |")
+              f"{_frac(s['quiet_no_onset'])} | {s['failed']} | {s['median_s']:.1f} |")
     return 0
 
 

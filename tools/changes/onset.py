@@ -42,15 +42,52 @@ async def _resolve_metric(session: AsyncSession, org_id: int, service_id: int, s
     q = metric.strip().lower()
     if q in names:
         return q
+    if q in ("", "any", "metric", "metrics", _squash(service)) or _squash(q) == _squash(service):
+        picked = default_metric(names, overrides)  # no metric named (a service's own name is no metric)
+        if picked is not None:
+            return picked
     role = roles.role_for_word(q) or (roles.role_of(q) if q not in names else None)
     if role is not None:  # a role ("errors", "latency") or another org's name for one ("error_rate", "p99_ms")
         by_role = roles.metrics_for(role, names, overrides)
         if by_role:
             return by_role[0]
-    partial = [n for n in names if q in n.lower()]
+    partial = [n for n in names if q in n.lower()] or _by_words(q, names)
     if len(partial) == 1:
         return partial[0]
     raise ToolError(f"unknown metric {metric!r} for {service}", suggestions=partial or _close(metric, names))
+
+
+def _squash(s: str) -> str:
+    return "".join(ch for ch in s.lower() if ch.isalnum())
+
+
+def _words(s: str) -> list[str]:
+    return [w for w in "".join(ch if ch.isalnum() else " " for ch in s.lower()).split() if w]
+
+
+def _by_words(q: str, names: list[str]) -> list[str]:
+    """Names that every word of ``q`` abbreviates or extends ("temperature" → ``board_temp_c``,
+    "disk writes" → ``disk_write_bytes``, "network in" → ``network_in_bytes``); words of 3+ letters."""
+    want = [w for w in _words(q) if len(w) >= 2]
+    if not want:
+        return []
+
+    def covers(word: str, token: str) -> bool:
+        if word == token:
+            return True
+        short, long_ = sorted((word, token), key=len)
+        return len(short) >= 3 and long_.startswith(short)
+
+    return [n for n in names if all(any(covers(w, t) for t in _words(n)) for w in want)]
+
+
+def default_metric(names: list[str], overrides: dict[str, str] | None = None) -> str | None:
+    """The metric to watch when none is named: errors, then latency, saturation, throughput; else the only one."""
+    for role in roles.ROLES:
+        found = roles.metrics_for(role, names, overrides)
+        if found:
+            return found[0]
+    return names[0] if len(names) == 1 else None
 
 
 async def _load_series(
@@ -165,17 +202,16 @@ def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray
     an_stages = an.stages
     result.stages = [MetricStage(start=grid[s.start], end=grid[s.end], cl=s.cl, ucl=s.ucl, lcl=s.lcl) for s in an_stages]
     result.n_critical = n_crit
-    if idx is None:
-        return
+    before = values[max(0, (idx or 0) - 24):idx or 0]
+    if idx is None or (stage_k is None and not np.isfinite(before).any()):
+        return  # nothing moved, or it was already so where the data starts: no "before" to have moved from
     result.onset, result.method = grid[idx], method
-    before = values[max(0, idx - 24):idx]
     after = values[idx:idx + 12]
     if stage_k is not None:
         result.before_level, result.after_level = an_stages[stage_k - 1].cl, an_stages[stage_k].cl
-    elif np.isfinite(before).any() and np.isfinite(after).any():
+    else:
         result.before_level, result.after_level = float(np.nanmean(before)), float(np.nanmean(after))
-    if result.before_level is not None and result.after_level is not None:
-        result.direction = "up" if result.after_level > result.before_level else "down"
+    result.direction = "up" if result.after_level > result.before_level else "down"
 
 
 def _onset_evidence(r: MetricOnset, hours: int) -> EvidenceDraft:

@@ -6,7 +6,10 @@ described by a few features, each mapped to a component in [0, 1]:
 ``time``       temporal proximity, ``2 ** (-minutes_before_onset / half_life)``:
                1 at the onset, 0.5 one half-life earlier (:data:`SERVICE_HALF_LIFE_MIN`
                = 90 min for service incidents, :data:`KPI_HALF_LIFE_MIN` = 2 days for
-               daily KPIs).
+               daily KPIs); 0 after the onset, except within
+               :data:`ONSET_TOLERANCE_MIN` after an onset *detected* on a metric (a
+               stage boundary is an estimate), where it tapers from
+               :data:`AFTER_ONSET_WEIGHT` to 0.
 ``distance``   dependency distance from the service under investigation,
                ``HOP_DECAY ** hops`` (1 for the service itself, 0.6 one hop down…).
 ``risk``       what changed: the riskiest file change type a deployment ships
@@ -63,6 +66,10 @@ REVERTED_BEFORE_ONSET_FACTOR = 0.3  # the change was undone before the onset: it
 COMPETITION = 0.3
 CONFIDENCE_CAP = 0.95
 PLAUSIBLE_FLOOR = 0.25
+#: A detected (not given) onset is an estimate: changes up to this long after it stay candidates, at most at
+#: :data:`AFTER_ONSET_WEIGHT` of the time score of one at the onset.
+ONSET_TOLERANCE_MIN = 60.0
+AFTER_ONSET_WEIGHT = 0.5
 
 ROLLBACK_RECOVERED = 1.0
 ROLLBACK_ONLY = 0.6
@@ -113,10 +120,21 @@ RECOVERED_MAX_SHARE = 0.2
 # ------------------------------------------------------------------ components
 
 
-def time_score(minutes_before: float, half_life_minutes: float) -> float:
-    """Exponential decay with the time between the change and the onset (0 if after the onset)."""
-    if minutes_before < 0 or half_life_minutes <= 0:
+def time_score(minutes_before: float, half_life_minutes: float, after_tolerance: float = 0.0) -> float:
+    """Exponential decay with the time between the change and the onset.
+
+    After the onset a change scores 0 — unless the onset is an estimate (a stage boundary on a metric can sit
+    a few points early) and the change falls inside ``after_tolerance`` minutes of it: then it gets
+    :data:`AFTER_ONSET_WEIGHT`, tapering linearly to 0 at the tolerance (so a change just before the onset
+    always beats one just after it).
+    """
+    if half_life_minutes <= 0:
         return 0.0
+    if minutes_before < 0:
+        late = -minutes_before
+        if after_tolerance <= 0 or late > after_tolerance:
+            return 0.0
+        return float(AFTER_ONSET_WEIGHT * (1.0 - late / after_tolerance))
     return float(2.0 ** (-minutes_before / half_life_minutes))
 
 
@@ -203,6 +221,7 @@ class Features:
     comovement: float | None = None
     rollback: float = 0.0
     reverted_before_onset: bool = False
+    after_tolerance: float = 0.0  # minutes after an estimated onset a change may still be its cause
 
 
 @dataclass(frozen=True)
@@ -222,7 +241,7 @@ class Components:
 
 def score_candidate(f: Features, *, half_life_minutes: float = SERVICE_HALF_LIFE_MIN) -> Components:
     """Combine a candidate's features into its components and raw plausibility (see the module docstring)."""
-    t = time_score(f.minutes_before, half_life_minutes)
+    t = time_score(f.minutes_before, half_life_minutes, f.after_tolerance)
     d = distance_score(f.distance)
     r = min(1.0, max(0.0, f.risk))
     c = min(1.0, max(0.0, f.comovement or 0.0))
@@ -260,6 +279,7 @@ def is_plausible(confidence: float) -> bool:
 
 def ago(minutes: float) -> str:
     """'18 min', '2.5 h', '1.4 days'."""
+    minutes = abs(minutes)
     if minutes < 90:
         return f"{minutes:.0f} min"
     if minutes < 48 * 60:
