@@ -102,17 +102,32 @@ async def _load_series(
             {"org": org_id, "sid": service_id, "metric": metric, "start": start, "end": end},
         )
     ).all()
+    return to_grid([(r[0], float(r[1])) for r in rows])
+
+
+def to_grid(rows: list[tuple[dt.datetime, float]]) -> tuple[list[dt.datetime], np.ndarray]:
+    """Points (in time order) on a regular grid at their usual spacing; gaps are NaN.
+
+    The spacing is the median gap between points, not the smallest: real exports jitter (a point a minute
+    late, a repeated hour at a daylight-saving change), and one short gap must not turn a 5-minute series into
+    a 1-minute grid that is 80% holes. Points that land on the same grid slot are averaged.
+    """
     if not rows:
         return [], np.array([])
     ts = [r[0] for r in rows]
     step = dt.timedelta(minutes=5)
     if len(ts) > 1:
-        step = min(b - a for a, b in itertools.pairwise(ts)) or step
-    n = int((ts[-1] - ts[0]) / step) + 1
+        gaps = sorted(b - a for a, b in itertools.pairwise(ts) if b > a)
+        step = gaps[len(gaps) // 2] if gaps else step
+    n = round((ts[-1] - ts[0]) / step) + 1
     grid = [ts[0] + step * i for i in range(n)]
-    values = np.full(n, np.nan)
+    sums, counts = np.zeros(n), np.zeros(n)
     for t, v in rows:
-        values[round((t - ts[0]) / step)] = float(v)
+        i = min(n - 1, round((t - ts[0]) / step))
+        sums[i] += v
+        counts[i] += 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
     return grid, values
 
 
@@ -136,7 +151,42 @@ def _latest_episode(crit: list[int], n: int) -> tuple[int, int] | None:
     return (real[-1][0], real[-1][-1]) if real else None
 
 
-def _onset_index(an: SeriesAnalysis, hib: bool | None) -> tuple[int | None, OnsetMethod | None, int | None, int]:
+#: A stage counts as a move only when its centre shifted by at least this many sigmas of the stage before
+#: (sigma = a third of the distance from the centre to the upper limit): a segmentation boundary between
+#: 0.085 and 0.088 on a series whose noise is 0.03 is no jump anyone would ask about.
+MIN_SHIFT_SIGMAS = 0.5
+#: How far (in minutes) a point may sit from the same time of day on earlier days and still be "the same".
+DAILY_JITTER_MIN = 15
+
+
+def _meaningful(an: SeriesAnalysis, k: int) -> bool:
+    prev, cur = an.stages[k - 1], an.stages[k]
+    sigma = (prev.ucl - prev.cl) / 3.0
+    return not (np.isfinite(sigma) and sigma > 0) or abs(cur.cl - prev.cl) >= MIN_SHIFT_SIGMAS * sigma
+
+
+def _routine(an: SeriesAnalysis, points: list[int], per_day: int, jitter: int) -> bool:
+    """Whether critical points recur at the same time of day on every earlier day the window holds (a nightly
+    batch job, a daily peak): then they are the service's rhythm, not an onset."""
+    if per_day < 4 or not points:
+        return False
+    x = an.values
+    for i in points:
+        st = next(s for s in an.stages if s.start <= i <= s.end)
+        up = x[i] > st.cl
+        days = [i - k * per_day for k in (1, 2) if i - k * per_day - jitter >= 0]
+        if not days:
+            return False
+        for j in days:
+            near = x[max(0, j - jitter):j + jitter + 1]
+            near = near[np.isfinite(near)]
+            if near.size == 0 or not (near.max() > st.ucl if up else near.min() < st.lcl):
+                return False
+    return True
+
+
+def _onset_index(an: SeriesAnalysis, hib: bool | None, per_day: int = 0,
+                 jitter: int = 0) -> tuple[int | None, OnsetMethod | None, int | None, int]:
     """(onset index, method, index of the new stage, critical count) from an XmR analysis.
 
     The latest stage whose centre moved the bad way gives the onset (at the first point of the
@@ -146,9 +196,12 @@ def _onset_index(an: SeriesAnalysis, hib: bool | None) -> tuple[int | None, Onse
     """
     n = len(an.values)
     stage_k = next((k for k in range(len(an.stages) - 1, 0, -1)
-                    if _bad(an.stages[k].cl - an.stages[k - 1].cl, hib)), None)
+                    if _bad(an.stages[k].cl - an.stages[k - 1].cl, hib) and _meaningful(an, k)), None)
     crit = sorted({s.index for s in an.signals if s.state == "critical" and s.direction == "bad"})
     episode = _latest_episode(crit, n)
+    while episode is not None and _routine(an, [i for i in crit if episode[0] <= i <= episode[1]], per_day, jitter):
+        crit = [i for i in crit if i < episode[0]]  # the same time every day: look at the episode before
+        episode = _latest_episode(crit, n)
     stage_start = None
     if stage_k is not None:
         st = an.stages[stage_k]
@@ -192,13 +245,27 @@ async def metric_onset(
         grid, values = await _load_series(session, ctx.org_id, sid, metric, start, end)
     result = MetricOnset(service=name, metric=metric, start=start, end=end, n_points=int(np.isfinite(values).sum()))
     if len(grid) >= 16:
-        _fill_onset(result, grid, values, _higher_is_better(metric, overrides))
+        detect_onset(result, grid, values, overrides)
     return ToolOutput(result=result, evidence=[_onset_evidence(result, hours)])
+
+
+def detect_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray,
+                 overrides: dict[str, str] | None = None) -> None:
+    """Fill ``result`` (stages, onset, levels) from the series on its regular grid (pure: no database)."""
+    hib = _higher_is_better(result.metric, overrides)
+    _fill_onset(result, grid, values, hib)
+    if result.onset is None and hib is not None and roles.role_of(result.metric, overrides) == "saturation":
+        # cpu/disk/memory falling off a cliff is news too (traffic gone, a worker dead): when nothing rose,
+        # the latest move either way
+        _fill_onset(result, grid, values, None)
 
 
 def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray, hib: bool | None) -> None:
     an = analyze_series(values, higher_is_better=hib)
-    idx, method, stage_k, n_crit = _onset_index(an, hib)
+    step_min = (grid[1] - grid[0]).total_seconds() / 60.0 if len(grid) > 1 else 5.0
+    per_day = round(24 * 60 / step_min) if step_min > 0 else 0
+    jitter = max(1, round(DAILY_JITTER_MIN / step_min)) if step_min > 0 else 1
+    idx, method, stage_k, n_crit = _onset_index(an, hib, per_day, jitter)
     an_stages = an.stages
     result.stages = [MetricStage(start=grid[s.start], end=grid[s.end], cl=s.cl, ucl=s.ucl, lcl=s.lcl) for s in an_stages]
     result.n_critical = n_crit
