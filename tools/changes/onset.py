@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
-from tools.changes import roles
+from tools.changes import roles, seasonal
 from tools.changes.models import (
     EPISODE_GAP,
     MetricOnset,
@@ -26,6 +27,9 @@ from tools.changes.queries import (
 from tools.control_limits import SeriesAnalysis, analyze_series
 
 # ------------------------------------------------------------------ metric_onset
+
+#: History loaded before the window, only to estimate the series' daily shape.
+SEASON_CONTEXT = dt.timedelta(days=6)
 
 
 def _higher_is_better(metric: str, overrides: dict[str, str] | None = None) -> bool | None:
@@ -135,19 +139,41 @@ def _bad(delta: float, hib: bool | None) -> bool:
     return delta != 0 and (hib is None or (delta < 0) == hib)
 
 
-def _latest_episode(crit: list[int], n: int) -> tuple[int, int] | None:
-    """(first, last) index of the latest episode of critical points (split by gaps over EPISODE_GAP points).
+@dataclass(frozen=True)
+class _Scale:
+    """The time rules of onset detection in points of a series of this spacing."""
 
-    A lone critical point counts only at the right edge of the series (it may be the start of
-    something); elsewhere an episode needs two points.
+    gap: int = EPISODE_GAP  # points without a critical one that end an episode (an hour)
+    close: int = 3  # two critical points at most this far apart make an episode (15 minutes)
+    lone: bool = False  # one critical point is an episode (a point that is itself a 30-minute+ aggregate)
+    per_day: int = 0  # points per day (0: not a whole number)
+    jitter: int = 1  # points either side of "the same time of day" (15 minutes)
+
+    @classmethod
+    def of(cls, step_minutes: float) -> _Scale:
+        if step_minutes <= 0:
+            return cls()
+        return cls(gap=max(1, round(60 / step_minutes)), close=max(1, round(CLOSE_MIN / step_minutes)),
+                   lone=step_minutes >= 30, per_day=seasonal.points_per_day(step_minutes),
+                   jitter=max(1, round(DAILY_JITTER_MIN / step_minutes)))
+
+
+def _latest_episode(crit: list[int], n: int, scale: _Scale) -> tuple[int, int] | None:
+    """(first, last) index of the latest episode of critical points (split by an hour without one).
+
+    On 5-minute data a lone critical point counts only at the right edge of the series (it may be the
+    start of something): elsewhere an episode needs three points, or two within 15 minutes — two points
+    40 minutes apart are what noise gives a day of 5-minute points now and then. An hourly point is itself
+    an aggregate: one beyond the limits is an episode.
     """
     episodes: list[list[int]] = []
     for i in crit:
-        if episodes and i - episodes[-1][-1] <= EPISODE_GAP:
+        if episodes and i - episodes[-1][-1] <= scale.gap:
             episodes[-1].append(i)
         else:
             episodes.append([i])
-    real = [e for e in episodes if len(e) >= 2 or e[-1] >= n - 2]
+    real = [e for e in episodes if scale.lone or len(e) >= 3 or e[-1] >= n - 2
+            or any(b - a <= scale.close for a, b in itertools.pairwise(e))]
     return (real[-1][0], real[-1][-1]) if real else None
 
 
@@ -155,6 +181,8 @@ def _latest_episode(crit: list[int], n: int) -> tuple[int, int] | None:
 #: (sigma = a third of the distance from the centre to the upper limit): a segmentation boundary between
 #: 0.085 and 0.088 on a series whose noise is 0.03 is no jump anyone would ask about.
 MIN_SHIFT_SIGMAS = 0.5
+#: Two critical points at most this many minutes apart make an episode (see :func:`_latest_episode`).
+CLOSE_MIN = 15
 #: How far (in minutes) a point may sit from the same time of day on earlier days and still be "the same".
 DAILY_JITTER_MIN = 15
 
@@ -165,28 +193,50 @@ def _meaningful(an: SeriesAnalysis, k: int) -> bool:
     return not (np.isfinite(sigma) and sigma > 0) or abs(cur.cl - prev.cl) >= MIN_SHIFT_SIGMAS * sigma
 
 
-def _routine(an: SeriesAnalysis, points: list[int], per_day: int, jitter: int) -> bool:
-    """Whether critical points recur at the same time of day on every earlier day the window holds (a nightly
-    batch job, a daily peak): then they are the service's rhythm, not an onset."""
+def _routine(an: SeriesAnalysis, points: list[int], scale: _Scale, raw: np.ndarray | None = None,
+             first: int = 0) -> bool:
+    """Whether critical points recur at the same time of day on the two days before (a nightly batch job, a
+    daily peak): then they are the service's rhythm, not an onset. Echoes are looked for in the analysed
+    values and in the ``raw`` ones, which hold ``first`` points of history before the window (a job that runs
+    at 03:50 one night and 04:05 the next is not taken out with the daily shape)."""
+    per_day, jitter = scale.per_day, scale.jitter
     if per_day < 4 or not points:
         return False
     x = an.values
+    full = np.asarray(raw, dtype=np.float64) if raw is not None and len(raw) == len(x) + first else None
     for i in points:
         st = next(s for s in an.stages if s.start <= i <= s.end)
         up = x[i] > st.cl
-        days = [i - k * per_day for k in (1, 2) if i - k * per_day - jitter >= 0]
+        days = [i - k * per_day for k in (1, 2) if i + (first if full is not None else 0) - k * per_day - jitter >= 0]
         if not days:
             return False
         for j in days:
-            near = x[max(0, j - jitter):j + jitter + 1]
+            parts = [x[max(0, j - jitter):max(0, j + jitter + 1)]]
+            if full is not None:
+                parts.append(full[j + first - jitter:j + first + jitter + 1])
+            near = np.concatenate(parts)
             near = near[np.isfinite(near)]
             if near.size == 0 or not (near.max() > st.ucl if up else near.min() < st.lcl):
                 return False
     return True
 
 
-def _onset_index(an: SeriesAnalysis, hib: bool | None, per_day: int = 0,
-                 jitter: int = 0) -> tuple[int | None, OnsetMethod | None, int | None, int]:
+def _still_climbing(an: SeriesAnalysis, k: int, start: int, episode: int) -> bool:
+    """Whether stage ``k`` is a ramp that the critical episode at its end only continues: its points before
+    the episode sit well on the far side of its centre from the episode (a settled stage with a new spike
+    sits on its centre)."""
+    st = an.stages[k]
+    before = an.values[start:episode]
+    before = before[np.isfinite(before)]
+    sigma = (st.ucl - st.cl) / 3.0
+    if before.size < 2 or not (np.isfinite(sigma) and sigma > 0):
+        return False
+    side = 1.0 if an.values[episode] > st.cl else -1.0
+    return bool(side * (float(before.mean()) - st.cl) < -0.5 * sigma)
+
+
+def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(), raw: np.ndarray | None = None,
+                 first: int = 0) -> tuple[int | None, OnsetMethod | None, int | None, int]:
     """(onset index, method, index of the new stage, critical count) from an XmR analysis.
 
     The latest stage whose centre moved the bad way gives the onset (at the first point of the
@@ -198,17 +248,18 @@ def _onset_index(an: SeriesAnalysis, hib: bool | None, per_day: int = 0,
     stage_k = next((k for k in range(len(an.stages) - 1, 0, -1)
                     if _bad(an.stages[k].cl - an.stages[k - 1].cl, hib) and _meaningful(an, k)), None)
     crit = sorted({s.index for s in an.signals if s.state == "critical" and s.direction == "bad"})
-    episode = _latest_episode(crit, n)
-    while episode is not None and _routine(an, [i for i in crit if episode[0] <= i <= episode[1]], per_day, jitter):
+    episode = _latest_episode(crit, n, scale)
+    while episode is not None and _routine(an, [i for i in crit if episode[0] <= i <= episode[1]], scale, raw, first):
         crit = [i for i in crit if i < episode[0]]  # the same time every day: look at the episode before
-        episode = _latest_episode(crit, n)
+        episode = _latest_episode(crit, n, scale)
     stage_start = None
     if stage_k is not None:
         st = an.stages[stage_k]
         stage_start = st.evidence_start if st.evidence_start is not None and st.evidence_start >= st.start else st.start
     if episode is not None and (
         stage_k is None or episode[0] > an.stages[stage_k].end
-        or (episode[1] >= n - 2 and stage_start is not None and episode[0] > stage_start)
+        or (episode[1] >= n - 2 and stage_start is not None and episode[0] > stage_start
+            and not _still_climbing(an, stage_k, stage_start, episode[0]))
     ):
         return episode[0], "critical_signal", None, len(crit)
     if stage_k is not None:
@@ -242,30 +293,47 @@ async def metric_onset(
             if latest is not None:
                 end = min(end, latest)
         start = end - dt.timedelta(hours=hours)
-        grid, values = await _load_series(session, ctx.org_id, sid, metric, start, end)
-    result = MetricOnset(service=name, metric=metric, start=start, end=end, n_points=int(np.isfinite(values).sum()))
-    if len(grid) >= 16:
-        detect_onset(result, grid, values, overrides)
-    return ToolOutput(result=result, evidence=[_onset_evidence(result, hours)])
+        grid, values = await _load_series(session, ctx.org_id, sid, metric, start - SEASON_CONTEXT, end)
+    first = next((i for i, t in enumerate(grid) if t > start), len(grid))
+    result = MetricOnset(service=name, metric=metric, start=start, end=end,
+                         n_points=int(np.isfinite(values[first:]).sum()))
+    cycle = False
+    if len(grid) - first >= 16:
+        cycle = detect_onset(result, grid, values, overrides, first=first)
+    return ToolOutput(result=result, evidence=[_onset_evidence(result, hours, cycle)])
 
 
 def detect_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray,
-                 overrides: dict[str, str] | None = None) -> None:
-    """Fill ``result`` (stages, onset, levels) from the series on its regular grid (pure: no database)."""
+                 overrides: dict[str, str] | None = None, first: int = 0) -> bool:
+    """Fill ``result`` (stages, onset, levels) from the series on its regular grid (pure: no database).
+
+    Points before index ``first`` are history: they only help estimate the daily shape
+    (:func:`tools.changes.seasonal.remove_daily_profile`), which is taken out before the analysis when the
+    series has one. Returns whether it had one.
+    """
+    step_min = (grid[1] - grid[0]).total_seconds() / 60.0 if len(grid) > 1 else 5.0
+    adjusted, cycle = seasonal.remove_daily_profile(values, seasonal.points_per_day(step_min))
+    raw = values  # with its history: for "the same time yesterday"
+    grid, values = grid[first:], adjusted[first:]
     hib = _higher_is_better(result.metric, overrides)
-    _fill_onset(result, grid, values, hib)
+    _fill_onset(result, grid, values, hib, raw=raw, first=first)
     if result.onset is None and hib is not None and roles.role_of(result.metric, overrides) == "saturation":
         # cpu/disk/memory falling off a cliff is news too (traffic gone, a worker dead): when nothing rose,
-        # the latest move either way
-        _fill_onset(result, grid, values, None)
+        # the latest move of its level either way (a stage, not a few points beyond the limits)
+        n_critical = result.n_critical
+        _fill_onset(result, grid, values, None, stages_only=True, raw=raw, first=first)
+        if result.onset is None:
+            result.n_critical = n_critical
+    return cycle
 
 
-def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray, hib: bool | None) -> None:
+def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray, hib: bool | None,
+                stages_only: bool = False, raw: np.ndarray | None = None, first: int = 0) -> None:
     an = analyze_series(values, higher_is_better=hib)
     step_min = (grid[1] - grid[0]).total_seconds() / 60.0 if len(grid) > 1 else 5.0
-    per_day = round(24 * 60 / step_min) if step_min > 0 else 0
-    jitter = max(1, round(DAILY_JITTER_MIN / step_min)) if step_min > 0 else 1
-    idx, method, stage_k, n_crit = _onset_index(an, hib, per_day, jitter)
+    idx, method, stage_k, n_crit = _onset_index(an, hib, _Scale.of(step_min), raw, first)
+    if stages_only and method != "stage_change":
+        idx = None
     an_stages = an.stages
     result.stages = [MetricStage(start=grid[s.start], end=grid[s.end], cl=s.cl, ucl=s.ucl, lcl=s.lcl) for s in an_stages]
     result.n_critical = n_crit
@@ -281,18 +349,21 @@ def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray
     result.direction = "up" if result.after_level > result.before_level else "down"
 
 
-def _onset_evidence(r: MetricOnset, hours: int) -> EvidenceDraft:
+def _onset_evidence(r: MetricOnset, hours: int, cycle: bool = False) -> EvidenceDraft:
     if r.onset is None:
         summary = f"{r.service} {r.metric}: no stage change or critical episode in the {hours} h to {r.end:%Y-%m-%d %H:%M} UTC"
     else:
         level = (f" from {r.before_level:.4g} to {r.after_level:.4g}"
                  if r.before_level is not None and r.after_level is not None else "")
         summary = f"{r.service} {r.metric} moved {r.direction or ''}{level} at {r.onset:%Y-%m-%d %H:%M} UTC ({r.method})"
+    if cycle:
+        summary += "; its daily cycle was taken out first"
     return EvidenceDraft(
         kind="metric_onset", source="tools.changes.metric_onset",
         ref={"tool": "metric_onset", "args": {"service": r.service, "metric": r.metric, "around": r.end.isoformat(),
                                               "hours": hours},
-             "query": "5-minute metric_points of the service and metric in the window, XmR stages and signals"},
+             "query": "metric_points of the service and metric in the window (and up to 6 days before it for the "
+                      "daily cycle), the daily cycle removed when it has one, XmR stages and signals"},
         payload=r.model_dump(mode="json"),
         summary=summary,
     )
