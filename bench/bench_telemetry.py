@@ -28,9 +28,12 @@ dependency edges.  Per labelled anomaly (an "episode"):
   several times.
 
 Everything is imported through ``opsgraph import`` in a throwaway
-``OPSGRAPH_HOME`` under /tmp, and every question goes through
-``opsgraph ask --org … --as-of … --json`` (as_of = the end of the labelled
-window, i.e. ~8 h after the anomaly), phrased as an SRE would.  Measured per
+``OPSGRAPH_HOME`` under /tmp, and every question is one chat turn as
+``opsgraph ask --org … --as-of …`` runs it (``--via cli``: a process per
+question; default ``--via inprocess``: the same ``Assistant.ask(as_of=…)`` in
+this process, as the CLI's start-up dominates on a loaded machine), with
+as_of = the end of the labelled window (~8 h after the anomaly), phrased as an
+SRE would.  Measured per
 question: the onset the run reports (``metric_onset``) is inside the labelled
 window (or at most ``--slack`` points before its start); the true cause is
 ranked first and called plausible; no decoy is ranked first; with no cause the
@@ -45,6 +48,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import datetime as dt
 import io
@@ -294,18 +298,63 @@ class Outcome:
     failed: bool = False
 
 
-def ask(cli: Cli, uri: str, org: str, ep: Episode, question: str) -> Outcome:
+class InProcess:
+    """The same turn as ``opsgraph ask`` (``api.cli_ask.ask_once``: ``Assistant.ask`` with ``as_of``), without
+    starting a process per question — on a loaded machine the CLI's start-up dominates."""
+
+    def __init__(self, home: Path) -> None:
+        os.environ["OPSGRAPH_HOME"] = str(home)
+        os.environ["OPSGRAPH_LLM"] = "offline"
+        os.environ.pop("DATABASE_URL", None)
+        from store.db import resolve_database
+        from store.settings import Settings
+
+        self.settings = Settings()
+        self.target = resolve_database(self.settings)
+        self.loop = asyncio.new_event_loop()
+        self.assistant: Any = None
+
+    def ask(self, org: str, question: str, as_of: dt.datetime) -> dict[str, Any]:
+        from agents.service import Assistant
+
+        async def run() -> dict[str, Any]:
+            if self.assistant is None:
+                self.assistant = await Assistant.open(self.settings, self.target)
+            import psycopg
+
+            with psycopg.connect(self.target.conninfo) as conn:
+                org_id = conn.execute("SELECT id FROM orgs WHERE slug = %s", (org,)).fetchone()[0]
+            rec = await self.assistant.ask(org_id=org_id, question=question, trigger="api",
+                                           as_of=as_of.replace(tzinfo=dt.UTC))
+            if rec.status != "completed":
+                raise RuntimeError(f"run {rec.id} {rec.status}: {rec.error}")
+            return json.loads(rec.model_dump_json())
+
+        return self.loop.run_until_complete(run())
+
+    def close(self) -> None:
+        if self.assistant is not None:
+            self.loop.run_until_complete(self.assistant.close())
+        self.loop.close()
+
+
+def ask(cli: Cli, uri: str, org: str, ep: Episode, question: str, inproc: InProcess | None = None) -> Outcome:
     t0 = time.perf_counter()
     try:
-        raw = cli.run("ask", question, "--org", org, "--as-of", ep.as_of.strftime("%Y-%m-%dT%H:%M"), "--json")
+        if inproc is not None:
+            record = inproc.ask(org, question, ep.as_of)
+        else:
+            raw = cli.run("ask", question, "--org", org, "--as-of", ep.as_of.strftime("%Y-%m-%dT%H:%M"), "--json")
+            record = json.loads(raw)
     except RuntimeError as e:  # a failed run counts as a wrong answer on every measure
         print(f"  FAILED {question!r}: {str(e).splitlines()[0][:200]}", file=sys.stderr)
         return Outcome(ep, question, None, None, False, "", time.perf_counter() - t0, failed=True)
-    record = json.loads(raw)
     found = _tool_results(uri, record["id"])
     onsets = [p for p in found["metric_onset"] if p.get("onset")]
-    onset = _ts(onsets[-1]["onset"].replace("Z", "").split("+")[0]) if onsets else None
     hyps = found["hypotheses"][-1] if found["hypotheses"] else {}
+    if not onsets and hyps.get("onset_source") == "metric_onset":  # found inside correlate_changes
+        onsets = [hyps]
+    onset = _ts(onsets[-1]["onset"].replace("Z", "").split("+")[0]) if onsets else None
     ranked = hyps.get("hypotheses") or []
     top = ranked[0]["subject"] if ranked else None
     answer = str(record.get("answer") or record.get("final_answer") or "")
@@ -315,7 +364,13 @@ def ask(cli: Cli, uri: str, org: str, ep: Episode, question: str) -> Outcome:
 # ------------------------------------------------------------------ scoring
 
 
+def _is_version_question(o: Outcome) -> bool:
+    return o.question.startswith("did the ")
+
+
 def score(outs: list[Outcome], step_minutes: int, slack: int) -> dict[str, Any]:
+    version = [o for o in outs if _is_version_question(o)]
+    outs = [o for o in outs if not _is_version_question(o)]
     lab = [o for o in outs if o.episode.window is not None]
     quiet = [o for o in outs if o.episode.window is None]
     pad = dt.timedelta(minutes=step_minutes * slack)
@@ -335,6 +390,9 @@ def score(outs: list[Outcome], step_minutes: int, slack: int) -> dict[str, Any]:
         "honest_no_cause": (sum(not o.plausible for o in no_cause), len(no_cause)),
         "quiet_no_onset": (sum(o.onset is None for o in quiet), len(quiet)),
         "failed": sum(o.failed for o in outs),
+        # "did the v2026.37.1 deploy break anything?": the answer names the deploy's service and says it moved
+        "version_named": (sum(o.episode.service in o.answer and o.episode.cause_version in o.answer  # type: ignore[operator]
+                              for o in version), len(version)),
         "median_s": sorted(o.seconds for o in outs)[len(outs) // 2] if outs else 0.0,
     }
 
@@ -352,6 +410,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--verbose", "-v", action="store_true")
     ap.add_argument("--home", help="OPSGRAPH_HOME to build in and keep (default: a temporary one)")
     ap.add_argument("--only", help="only services whose name contains this")
+    ap.add_argument("--via", choices=["inprocess", "cli"], default="inprocess",
+                    help="ask through a process per question (`opsgraph ask`) or the same turn in this process")
     args = ap.parse_args(argv)
     nab = find_nab(args.nab)
     if nab is None:
@@ -367,6 +427,7 @@ def main(argv: list[str] | None = None) -> int:
         cli = Cli(Path(home))
         uri = start_embedded_server(Path(home))  # held for the whole run: every CLI call joins it
         cli.run("db", "upgrade")
+        inproc = InProcess(Path(home)) if args.via == "inprocess" else None
         for res in resolutions:
             data = build(nab, res, limit=args.limit)
             org = f"tidewater-{res}"
@@ -384,23 +445,32 @@ def main(argv: list[str] | None = None) -> int:
                 if ep.cause_version and n % 3 == 0:
                     questions.append(f"did the {ep.cause_version} deploy break anything?")
                 for qq in questions:
-                    o = ask(cli, uri, org, ep, qq)
+                    o = ask(cli, uri, org, ep, qq, inproc)
                     outs.append(o)
-                    if args.verbose:
+                    if args.verbose and _is_version_question(o):
+                        print(f"  {qq!r} -> {o.answer[:300]!r}", flush=True)
+                    elif args.verbose:
                         w = f"{ep.window[0]:%m-%d %H:%M}..{ep.window[1]:%m-%d %H:%M}" if ep.window else "none"
                         print(f"  {qq!r} as_of {ep.as_of:%m-%d %H:%M} window {w} label "
                               f"{ep.label and f'{ep.label:%m-%d %H:%M}'} -> onset {o.onset and f'{o.onset:%m-%d %H:%M}'}"
                               f" top {o.top} (cause {ep.cause}) plausible {o.plausible}", flush=True)
             rows.append((res, score(outs, data.step_minutes, args.slack)))
+        if inproc is not None:
+            inproc.close()
         stop_embedded_server(Path(home))
     print()
     print("| resolution | questions | onset in window | true cause first | … and plausible | decoy first "
           "| honest \"nothing\" | no onset on quiet series | failed runs | median s/question |")
     print("|---|---|---|---|---|---|---|---|---|---|")
+    notes = []
     for res, s in rows:
         print(f"| {res} | {s['questions']} | {_frac(s['onset_in_window'])} | {_frac(s['cause_first'])} | "
               f"{_frac(s['cause_first_plausible'])} | {_frac(s['decoy_first'])} | {_frac(s['honest_no_cause'])} | "
               f"{_frac(s['quiet_no_onset'])} | {s['failed']} | {s['median_s']:.1f} |")
+        notes.append(f"{res}: \"did the <version> deploy break anything?\" answers naming the service and version: "
+                     f"{_frac(s['version_named'])}")
+    print()
+    print("\n".join(notes))
     return 0
 
 

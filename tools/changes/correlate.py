@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -280,7 +281,18 @@ def _apply_metrics(cands: list[_Candidate], windows: list[dict[str, np.ndarray]]
         c.metrics = {"comovement_by_metric": moved, "moved": elevated, "recovered": c.recovered}
 
 
-def _score(cands: list[_Candidate], onset: dt.datetime, half_life: float, tolerance: dt.timedelta) -> None:
+async def _spacing(session: AsyncSession, org_id: int, service_ids: list[int], onset: dt.datetime) -> dt.timedelta:
+    """The usual spacing of the services' metric points in the day before the onset (0 without points)."""
+    rows = (await session.execute(text(
+        """SELECT DISTINCT ts FROM metric_points WHERE org_id = :org AND service_id = ANY(CAST(:sids AS bigint[]))
+           AND ts <= :onset AND ts > :since ORDER BY ts DESC LIMIT 48"""),
+        {"org": org_id, "sids": service_ids, "onset": onset, "since": onset - dt.timedelta(days=1)})).scalars().all()
+    gaps = sorted(a - b for a, b in itertools.pairwise(rows))
+    return gaps[len(gaps) // 2] if gaps else dt.timedelta(0)
+
+
+def _score(cands: list[_Candidate], onset: dt.datetime, half_life: float, tolerance: dt.timedelta,
+           grace: dt.timedelta = dt.timedelta(0)) -> None:
     for c in cands:
         undone_before = c.undone_at is not None and c.undone_at <= onset
         feats = scoring.Features(
@@ -288,6 +300,7 @@ def _score(cands: list[_Candidate], onset: dt.datetime, half_life: float, tolera
             distance=c.node.distance, risk=c.risk, comovement=c.comovement,
             rollback=0.0 if undone_before else scoring.rollback_score(c.undone_by is not None, c.recovered),
             reverted_before_onset=undone_before, after_tolerance=tolerance.total_seconds() / 60.0,
+            after_grace=grace.total_seconds() / 60.0,
         )
         c.components = scoring.score_candidate(feats, half_life_minutes=half_life)
 
@@ -392,15 +405,18 @@ async def correlate_changes(
     if onset_tolerance is not None:
         focus.tolerance = onset_tolerance
     since = focus.onset - focus.lookback
-    until = min(focus.onset + focus.tolerance, max(focus.onset, ctx.now))
     async with ctx.read() as session:
+        grace = await _spacing(session, ctx.org_id, list(focus.roots), focus.onset) if focus.tolerance else dt.timedelta(0)
+        if grace > focus.tolerance:  # an hourly point stamped 10:00 is 10:00–11:00: its whole hour is "the onset"
+            focus.tolerance = min(grace, dt.timedelta(hours=6))
+        until = min(focus.onset + focus.tolerance, max(focus.onset, ctx.now))
         nodes = await walk_dependencies(session, ctx.org_id, list(focus.roots))
         deps, cfgs = await load_changes(session, ctx.org_id, list(nodes), since, until)
         cands = _candidates(nodes, deps, cfgs, focus.onset, since, ctx.now, until - focus.onset)
         metrics = await comovement_metrics(session, ctx.org_id, list(nodes)) if cands else []
         windows = await load_windows(session, ctx.org_id, _metric_requests(cands, ctx.now), metrics)
     _apply_metrics(cands, windows)
-    _score(cands, focus.onset, focus.half_life, until - focus.onset)
+    _score(cands, focus.onset, focus.half_life, until - focus.onset, min(grace, until - focus.onset))
     args = {"service": service, "incident": incident, "kpi": kpi, "station": station,
             "onset": _iso(_utc(onset)) if onset is not None else None,
             "lookback_minutes": focus.lookback.total_seconds() / 60.0, "limit": limit,

@@ -120,16 +120,20 @@ RECOVERED_MAX_SHARE = 0.2
 # ------------------------------------------------------------------ components
 
 
-def time_score(minutes_before: float, half_life_minutes: float, after_tolerance: float = 0.0) -> float:
+def time_score(minutes_before: float, half_life_minutes: float, after_tolerance: float = 0.0,
+               after_grace: float = 0.0) -> float:
     """Exponential decay with the time between the change and the onset.
 
     After the onset a change scores 0 — unless the onset is an estimate (a stage boundary on a metric can sit
     a few points early) and the change falls inside ``after_tolerance`` minutes of it: then it gets
     :data:`AFTER_ONSET_WEIGHT`, tapering linearly to 0 at the tolerance (so a change just before the onset
-    always beats one just after it).
+    always beats one just after it). Within ``after_grace`` minutes (the spacing of the metric: an hourly
+    point stamped 23:00 is the mean of 23:00–24:00) a change counts as at the onset.
     """
     if half_life_minutes <= 0:
         return 0.0
+    if minutes_before < 0 and -minutes_before <= min(after_grace, after_tolerance):
+        return 1.0
     if minutes_before < 0:
         late = -minutes_before
         if after_tolerance <= 0 or late > after_tolerance:
@@ -222,6 +226,7 @@ class Features:
     rollback: float = 0.0
     reverted_before_onset: bool = False
     after_tolerance: float = 0.0  # minutes after an estimated onset a change may still be its cause
+    after_grace: float = 0.0  # minutes after it that count as at the onset (the metric's spacing)
 
 
 @dataclass(frozen=True)
@@ -241,7 +246,7 @@ class Components:
 
 def score_candidate(f: Features, *, half_life_minutes: float = SERVICE_HALF_LIFE_MIN) -> Components:
     """Combine a candidate's features into its components and raw plausibility (see the module docstring)."""
-    t = time_score(f.minutes_before, half_life_minutes, f.after_tolerance)
+    t = time_score(f.minutes_before, half_life_minutes, f.after_tolerance, f.after_grace)
     d = distance_score(f.distance)
     r = min(1.0, max(0.0, f.risk))
     c = min(1.0, max(0.0, f.comovement or 0.0))
