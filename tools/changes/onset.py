@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy import text
@@ -147,7 +148,7 @@ class _Scale:
     close: int = 3  # two critical points at most this far apart make an episode (15 minutes)
     lone: bool = False  # one critical point is an episode (a point that is itself a 30-minute+ aggregate)
     per_day: int = 0  # points per day (0: not a whole number)
-    jitter: int = 1  # points either side of "the same time of day" (15 minutes)
+    jitter: int = 1  # points either side of "the same time of day" (30 minutes)
 
     @classmethod
     def of(cls, step_minutes: float) -> _Scale:
@@ -184,7 +185,7 @@ MIN_SHIFT_SIGMAS = 0.5
 #: Two critical points at most this many minutes apart make an episode (see :func:`_latest_episode`).
 CLOSE_MIN = 15
 #: How far (in minutes) a point may sit from the same time of day on earlier days and still be "the same".
-DAILY_JITTER_MIN = 15
+DAILY_JITTER_MIN = 30
 
 
 def _meaningful(an: SeriesAnalysis, k: int) -> bool:
@@ -195,30 +196,37 @@ def _meaningful(an: SeriesAnalysis, k: int) -> bool:
 
 def _routine(an: SeriesAnalysis, points: list[int], scale: _Scale, raw: np.ndarray | None = None,
              first: int = 0) -> bool:
-    """Whether critical points recur at the same time of day on the two days before (a nightly batch job, a
-    daily peak): then they are the service's rhythm, not an onset. Echoes are looked for in the analysed
+    """Whether critical points recur at the same time of day on one of the two days before (a nightly batch
+    job, a daily peak; a job skips a night now and then): then they are the service's rhythm, not an onset. Echoes are looked for in the analysed
     values and in the ``raw`` ones, which hold ``first`` points of history before the window (a job that runs
-    at 03:50 one night and 04:05 the next is not taken out with the daily shape)."""
+    at 03:50 one night and 04:05 the next is not taken out with the daily shape). Where the data has no day
+    before, a short episode (two hours at most) that recurs on the two days after is rhythm too."""
     per_day, jitter = scale.per_day, scale.jitter
     if per_day < 4 or not points:
         return False
     x = an.values
     full = np.asarray(raw, dtype=np.float64) if raw is not None and len(raw) == len(x) + first else None
+    offset = first if full is not None else 0
+    short = (points[-1] - points[0]) * 24 * 60 / per_day <= 120
     for i in points:
         st = next(s for s in an.stages if s.start <= i <= s.end)
         up = x[i] > st.cl
-        days = [i - k * per_day for k in (1, 2) if i + (first if full is not None else 0) - k * per_day - jitter >= 0]
-        if not days:
+        days = [i - k * per_day for k in (1, 2) if i + offset - k * per_day - jitter >= 0]
+        if not days and short:
+            days = [i + k * per_day for k in (1, 2) if i + k * per_day + jitter < len(x)]
+        if not any(_echo(x, full, first, j, jitter, st, up) for j in days):
             return False
-        for j in days:
-            parts = [x[max(0, j - jitter):max(0, j + jitter + 1)]]
-            if full is not None:
-                parts.append(full[j + first - jitter:j + first + jitter + 1])
-            near = np.concatenate(parts)
-            near = near[np.isfinite(near)]
-            if near.size == 0 or not (near.max() > st.ucl if up else near.min() < st.lcl):
-                return False
     return True
+
+
+def _echo(x: np.ndarray, full: np.ndarray | None, first: int, j: int, jitter: int, st: Any, up: bool) -> bool:
+    """Whether the series went beyond the stage's limit (the same side) within ``jitter`` points of ``j``."""
+    parts = [x[max(0, j - jitter):max(0, j + jitter + 1)]]
+    if full is not None:
+        parts.append(full[max(0, j + first - jitter):max(0, j + first + jitter + 1)])
+    near = np.concatenate(parts)
+    near = near[np.isfinite(near)]
+    return near.size > 0 and bool(near.max() > st.ucl if up else near.min() < st.lcl)
 
 
 def _still_climbing(an: SeriesAnalysis, k: int, start: int, episode: int) -> bool:
