@@ -389,12 +389,18 @@ def score(outs: list[Outcome], step_minutes: int, slack: int) -> dict[str, Any]:
         "decoy_first": (sum(o.top in o.episode.decoys and o.plausible for o in lab), len(lab)),
         "honest_no_cause": (sum(not o.plausible for o in no_cause), len(no_cause)),
         "quiet_no_onset": (sum(o.onset is None for o in quiet), len(quiet)),
+        "onset_error_min": _median([abs((o.onset - o.episode.label).total_seconds()) / 60  # type: ignore[operator]
+                                    for o in lab if o.onset is not None]),
         "failed": sum(o.failed for o in outs),
         # "did the v2026.37.1 deploy break anything?": the answer names the deploy's service and says it moved
         "version_named": (sum(o.episode.service in o.answer and o.episode.cause_version in o.answer  # type: ignore[operator]
                               for o in version), len(version)),
         "median_s": sorted(o.seconds for o in outs)[len(outs) // 2] if outs else 0.0,
     }
+
+
+def _median(xs: list[float]) -> float:
+    return sorted(xs)[len(xs) // 2] if xs else float("nan")
 
 
 def _frac(p: tuple[int, int]) -> str:
@@ -459,12 +465,14 @@ def main(argv: list[str] | None = None) -> int:
             inproc.close()
         stop_embedded_server(Path(home))
     print()
-    print("| resolution | questions | onset in window | true cause first | … and plausible | decoy first "
-          "| honest \"nothing\" | no onset on quiet series | failed runs | median s/question |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| resolution | questions | onset in window | median \\|onset − label\\| | true cause first "
+          "| … and plausible | decoy first | honest \"nothing\" | no onset on quiet series | failed runs "
+          "| median s/question |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     notes = []
     for res, s in rows:
-        print(f"| {res} | {s['questions']} | {_frac(s['onset_in_window'])} | {_frac(s['cause_first'])} | "
+        print(f"| {res} | {s['questions']} | {_frac(s['onset_in_window'])} | {s['onset_error_min']:.0f} min | "
+              f"{_frac(s['cause_first'])} | "
               f"{_frac(s['cause_first_plausible'])} | {_frac(s['decoy_first'])} | {_frac(s['honest_no_cause'])} | "
               f"{_frac(s['quiet_no_onset'])} | {s['failed']} | {s['median_s']:.1f} |")
         notes.append(f"{res}: \"did the <version> deploy break anything?\" answers naming the service and version: "
