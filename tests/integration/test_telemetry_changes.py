@@ -189,6 +189,10 @@ async def test_what_changed_before_the_cpu_jumped_without_an_onset(tctx):
     assert "rw-882" not in subjects and "cfg-303" not in subjects and "la-17" not in subjects
     others = [h for h in r.hypotheses if h.subject != "rw-881"]
     assert all(not h.plausible for h in others)
+    # its own cpu is the evidence that it moved the service (no error or latency metric to look at)
+    assert "cpu_pct rose above the pre-change limits" in r.hypotheses[0].rationale, r.hypotheses[0].rationale
+    assert r.hypotheses[0].components.comovement > 0.5
+    assert "cpu_pct rose" not in next(h.rationale for h in r.hypotheses if h.subject == "cfg-301")
 
 
 async def test_a_change_just_after_an_estimated_onset_is_still_a_candidate(tctx):

@@ -41,6 +41,7 @@ from tools.changes.queries import (
     load_changes,
     load_windows,
     resolve_service,
+    role_overrides,
     walk_dependencies,
 )
 from tools.kpis import kpi_series, list_kpis, match_kpi, resolve_scope
@@ -261,16 +262,23 @@ def _metric_requests(cands: list[_Candidate], now: dt.datetime) -> list[tuple[in
     return reqs
 
 
-def _apply_metrics(cands: list[_Candidate], windows: list[dict[str, np.ndarray]]) -> None:
-    """Co-movement after each change and recovery after its rollback/revert, from the loaded windows."""
+def _apply_metrics(cands: list[_Candidate], windows: list[dict[str, np.ndarray]],
+                   own: dict[int, dict[str, bool]] | None = None) -> None:
+    """Co-movement after each change and recovery after its rollback/revert, from the loaded windows.
+
+    ``own``: per service, the metrics of its own that count for a service reporting no error or latency
+    metric (name → whether a move either way counts), see :func:`_own_metrics`."""
     pos = 0
     for c in cands:
         base, after = windows[pos], windows[pos + 1]
         fix = windows[pos + 2] if c.undone_at is not None else None
         pos += 3 if c.undone_at is not None else 2
+        mine = (own or {}).get(c.node.service_id, {})
         moved: dict[str, float] = {}
         for m in sorted(set(base) | set(after)):
-            s = scoring.comovement_score(base.get(m, []), after.get(m, []))
+            if m in _all_own(own) and m not in mine:
+                continue  # another service's fallback metric: not this one's evidence
+            s = scoring.comovement_score(base.get(m, []), after.get(m, []), either_way=mine.get(m, False))
             if s is not None:
                 moved[m] = s
         c.comovement = max(moved.values()) if moved else None
@@ -279,6 +287,30 @@ def _apply_metrics(cands: list[_Candidate], windows: list[dict[str, np.ndarray]]
             checks = [scoring.recovered(base.get(m, []), fix.get(m, [])) for m in elevated]
             c.recovered = None if any(x is None for x in checks) else all(checks)
         c.metrics = {"comovement_by_metric": moved, "moved": elevated, "recovered": c.recovered}
+
+
+def _all_own(own: dict[int, dict[str, bool]] | None) -> set[str]:
+    return {m for d in (own or {}).values() for m in d}
+
+
+async def _own_metrics(session: AsyncSession, org_id: int, service_ids: list[int],
+                       overrides: dict[str, str]) -> dict[int, dict[str, bool]]:
+    """For each service that reports no error or latency metric (only cpu, disk, network, temperature…): its
+    metrics, each with whether a move either way counts (no role, or throughput) — so a change on it can still
+    be seen to move its service."""
+    rows = (await session.execute(text(
+        """SELECT DISTINCT service_id, metric FROM metric_points
+           WHERE org_id = :org AND service_id = ANY(CAST(:sids AS bigint[]))"""),
+        {"org": org_id, "sids": service_ids})).all()
+    by: dict[int, list[str]] = {}
+    for sid, metric in rows:
+        by.setdefault(sid, []).append(metric)
+    out: dict[int, dict[str, bool]] = {}
+    for sid, names in by.items():
+        if any(roles.role_of(n, overrides) in roles.COMOVEMENT_ROLES for n in names):
+            continue
+        out[sid] = {n: roles.higher_is_better(n, overrides) is None for n in names}
+    return out
 
 
 async def _spacing(session: AsyncSession, org_id: int, service_ids: list[int], onset: dt.datetime) -> dt.timedelta:
@@ -414,8 +446,11 @@ async def correlate_changes(
         deps, cfgs = await load_changes(session, ctx.org_id, list(nodes), since, until)
         cands = _candidates(nodes, deps, cfgs, focus.onset, since, ctx.now, until - focus.onset)
         metrics = await comovement_metrics(session, ctx.org_id, list(nodes)) if cands else []
-        windows = await load_windows(session, ctx.org_id, _metric_requests(cands, ctx.now), metrics)
-    _apply_metrics(cands, windows)
+        own = (await _own_metrics(session, ctx.org_id, sorted({c.node.service_id for c in cands}),
+                                  await role_overrides(session, ctx.org_id))) if cands else {}
+        windows = await load_windows(session, ctx.org_id, _metric_requests(cands, ctx.now),
+                                     sorted(set(metrics) | _all_own(own)))
+    _apply_metrics(cands, windows, own)
     _score(cands, focus.onset, focus.half_life, until - focus.onset, min(grace, until - focus.onset))
     args = {"service": service, "incident": incident, "kpi": kpi, "station": station,
             "onset": _iso(_utc(onset)) if onset is not None else None,

@@ -175,24 +175,28 @@ def _finite(x: Sequence[float] | np.ndarray) -> np.ndarray:
     return a[np.isfinite(a)]
 
 
-def share_above(baseline: Sequence[float] | np.ndarray, after: Sequence[float] | np.ndarray) -> float | None:
-    """Share of ``after`` points above the baseline's upper XmR limit (None without enough data)."""
+def share_above(baseline: Sequence[float] | np.ndarray, after: Sequence[float] | np.ndarray,
+                either_way: bool = False) -> float | None:
+    """Share of ``after`` points above the baseline's upper XmR limit (or, ``either_way``, the larger of the
+    shares above the upper and below the lower limit); None without enough data."""
     base, post = _finite(baseline), _finite(after)
     if base.size < 6 or post.size == 0:
         return None
-    ucl = xmr_limits(base).ucl
-    if not math.isfinite(ucl):
+    lim = xmr_limits(base)
+    if not math.isfinite(lim.ucl):
         return None
-    return float(np.mean(post > ucl))
+    up = float(np.mean(post > lim.ucl))
+    return max(up, float(np.mean(post < lim.lcl))) if either_way and math.isfinite(lim.lcl) else up
 
 
-def comovement_score(baseline: Sequence[float] | np.ndarray, after: Sequence[float] | np.ndarray) -> float | None:
+def comovement_score(baseline: Sequence[float] | np.ndarray, after: Sequence[float] | np.ndarray,
+                     either_way: bool = False) -> float | None:
     """How clearly a (bad-when-rising) metric left its baseline limits after a change, in [0, 1].
 
     The share of points above the baseline UCL, minus what noise gives, scaled so
     that :data:`COMOVEMENT_FULL_SHARE` or more counts fully. None without data.
     """
-    share = share_above(baseline, after)
+    share = share_above(baseline, after, either_way)
     if share is None:
         return None
     span = COMOVEMENT_FULL_SHARE - COMOVEMENT_MIN_SHARE
