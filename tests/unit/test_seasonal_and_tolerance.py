@@ -52,3 +52,19 @@ def test_time_score_after_an_estimated_onset():
     assert 0 < scoring.time_score(-20, 90, after_tolerance=60) < scoring.time_score(20, 90, after_tolerance=60)
     assert scoring.time_score(-61, 90, after_tolerance=60) == 0.0
     assert scoring.time_score(-30, 90, after_tolerance=60, after_grace=60) == 1.0  # inside the first hourly point
+
+
+def test_the_grid_follows_the_usual_spacing_of_a_jittered_export():
+    import datetime as dt
+
+    from tools.changes.onset import to_grid
+
+    t0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    rows = [(t0 + dt.timedelta(minutes=5 * i), float(i)) for i in range(100)]
+    rows[40] = (rows[40][0] + dt.timedelta(minutes=1), 40.0)  # a minute late
+    rows.insert(71, (rows[70][0] + dt.timedelta(seconds=20), 1000.0))  # a second sample in the same slot
+    grid, values = to_grid(rows)
+    assert len(grid) == 100 and grid[1] - grid[0] == dt.timedelta(minutes=5)
+    assert values[40] == 40.0 and values[70] == (70.0 + 1000.0) / 2 and np.isfinite(values).all()
+    empty_grid, empty = to_grid([])
+    assert empty_grid == [] and empty.size == 0
