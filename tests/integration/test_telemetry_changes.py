@@ -33,6 +33,7 @@ START = NOW - dt.timedelta(days=4)
 SHIFT = dt.datetime(2026, 11, 24, 9, 40, tzinfo=dt.UTC)  # Recon.Worker cpu jumps by ~18 points
 DROP = dt.datetime(2026, 11, 24, 6, 5, tzinfo=dt.UTC)  # thumb_svc disk writes fall off a cliff
 RAMP = dt.datetime(2026, 11, 24, 4, 0, tzinfo=dt.UTC)  # ledger_api p95 starts climbing (hourly means)
+BURST = (dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.UTC), dt.datetime(2026, 11, 24, 11, 30, tzinfo=dt.UTC))
 QUIET_AS_OF = dt.datetime(2026, 11, 24, 2, 25, tzinfo=dt.UTC)  # just after quiet-box's nightly batch spike
 STEP = dt.timedelta(minutes=5)
 
@@ -64,6 +65,8 @@ def _series(rng: np.random.Generator) -> list[tuple[str, str, str, float]]:
         disk = (5.0e6 if t < DROP else 4.0e5) * (1 + 0.15 * _daily(t, 1)) * (1 + rng.normal(0, 0.04))
         rows.append((_z(t), "thumb_svc", "disk_write_bytes", round(disk)))
         rows.append((_z(t), "kiln", "board_temp_c", round(61 + _daily(t, 2) + rng.normal(0, 0.4), 2)))
+        burst = 140 if BURST[0] <= t < BURST[1] else 0  # traffic up for three and a half hours, then back
+        rows.append((_z(t), "edge-relay", "rps", round(300 + _daily(t, 40) + rng.normal(0, 8) + burst, 1)))
     for h in range(int((NOW - START) / dt.timedelta(hours=1))):
         t = START + dt.timedelta(hours=h)
         climb = max(0.0, (t - RAMP) / dt.timedelta(hours=1)) * 9.0
@@ -83,6 +86,8 @@ CHANGES = {
          "started_at": _z(SHIFT - dt.timedelta(minutes=15))},
         {"external_id": "la-16", "service": "ledger_api", "version": "v2026.47.9",
          "started_at": _z(RAMP - dt.timedelta(minutes=40))},
+        {"external_id": "er-5", "service": "edge-relay", "version": "v2026.48.3",  # while the burst went on
+         "started_at": _z(BURST[1] - dt.timedelta(minutes=20))},
     ],
     "config-changes": [
         {"external_id": "cfg-301", "service": "Recon.Worker", "key": "RECON.BATCH.MAX_ROWS",  # long before
@@ -91,6 +96,8 @@ CHANGES = {
         {"external_id": "cfg-302", "service": "thumb_svc", "key": "thumbs.cache.ttl_seconds",
          "changed_at": _z(DROP - dt.timedelta(minutes=25)), "old_value": "60", "new_value": "86400",
          "changed_by": "li.wei"},
+        {"external_id": "cfg-304", "service": "edge-relay", "key": "EDGE.RATE_LIMIT.RPS",
+         "changed_at": _z(BURST[0] - dt.timedelta(minutes=15)), "old_value": "300", "new_value": "1200"},
         {"external_id": "cfg-303", "service": "Recon.Worker", "key": "recon.log.level",  # after the onset
          "changed_at": _z(SHIFT + dt.timedelta(minutes=90)), "old_value": "info", "new_value": "debug"},
     ],
@@ -107,7 +114,7 @@ def telemetry_db(pg_server, tmp_path_factory):
                               (SLUG,)).fetchone()[0]
         conn.commit()
         services = [{"name": n, "team": "platform"} for n in ("Recon.Worker", "ledger_api", "quiet-box",
-                                                               "thumb_svc", "kiln")]
+                                                               "thumb_svc", "kiln", "edge-relay")]
         (tmp / "services.json").write_text(json.dumps(services))
         run_import(conn, SLUG, "services", tmp / "services.json")
         lines = ["ts,service,metric,value"] + [",".join(map(str, r)) for r in _series(np.random.default_rng(4813))]
@@ -213,6 +220,14 @@ async def test_a_change_just_after_an_estimated_onset_is_still_a_candidate(tctx)
 async def test_a_config_change_before_a_cliff(tctx):
     r = (await correlate_changes(tctx(), service="thumb_svc")).result
     assert r.onset_source == "metric_onset" and r.plausible and r.hypotheses[0].subject == "cfg-302"
+
+
+async def test_a_burst_that_went_back_is_explained_from_its_start(tctx):
+    """Traffic (a metric where a move either way is news) rose for 3.5 h and came back: the onset is where it
+    rose, not where it came back, so the change before the rise ranks first, not the deploy before the return."""
+    r = (await correlate_changes(tctx(), service="edge-relay")).result
+    assert r.onset_source == "metric_onset" and _minutes(r.onset, BURST[0]) <= 30, r.onset
+    assert r.plausible and r.hypotheses[0].subject == "cfg-304", [(h.subject, h.confidence) for h in r.hypotheses]
 
 
 async def test_nothing_changed_before_it_says_so(tctx):

@@ -229,6 +229,22 @@ def _echo(x: np.ndarray, full: np.ndarray | None, first: int, j: int, jitter: in
     return near.size > 0 and bool(near.max() > st.ucl if up else near.min() < st.lcl)
 
 
+def _excursion_start(an: SeriesAnalysis, k: int) -> int | None:
+    """When stage ``k`` brings the series back (to within half of the excursion) to where it was before the
+    stages just ahead of it, the first of those stages; else None."""
+    cl = [s.cl for s in an.stages]
+    c, d = cl[k], cl[k - 1] - cl[k]
+    if d == 0:
+        return None
+    m = k - 1
+    while m - 1 >= 0 and (cl[m - 1] - c) * d > 0 and abs(cl[m - 1] - c) >= 0.5 * abs(d):
+        m -= 1
+    if m == 0:
+        return None  # the data starts inside the excursion
+    peak = max(abs(cl[i] - c) for i in range(m, k))
+    return m if abs(cl[m - 1] - c) < 0.5 * peak and _meaningful(an, m) else None
+
+
 def _still_climbing(an: SeriesAnalysis, k: int, start: int, episode: int) -> bool:
     """Whether stage ``k`` is a ramp that the critical episode at its end only continues: its points before
     the episode sit well on the far side of its centre from the episode (a settled stage with a new spike
@@ -255,6 +271,9 @@ def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(),
     n = len(an.values)
     stage_k = next((k for k in range(len(an.stages) - 1, 0, -1)
                     if _bad(an.stages[k].cl - an.stages[k - 1].cl, hib) and _meaningful(an, k)), None)
+    if hib is None and stage_k is not None and stage_k >= 2:
+        # either way counts, but a move back to where it was is the end of an excursion, not its onset
+        stage_k = _excursion_start(an, stage_k) or stage_k
     crit = sorted({s.index for s in an.signals if s.state == "critical" and s.direction == "bad"})
     episode = _latest_episode(crit, n, scale)
     while episode is not None and _routine(an, [i for i in crit if episode[0] <= i <= episode[1]], scale, raw, first):
