@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
 from tools.changes import roles, scoring
+from tools.changes.metric_context import all_own, own_metrics, spacing
 from tools.changes.models import (
     AFTER,
     BASELINE,
@@ -267,7 +267,7 @@ def _apply_metrics(cands: list[_Candidate], windows: list[dict[str, np.ndarray]]
     """Co-movement after each change and recovery after its rollback/revert, from the loaded windows.
 
     ``own``: per service, the metrics of its own that count for a service reporting no error or latency
-    metric (name → whether a move either way counts), see :func:`_own_metrics`."""
+    metric (name → whether a move either way counts), see :func:`tools.changes.metric_context.own_metrics`."""
     pos = 0
     for c in cands:
         base, after = windows[pos], windows[pos + 1]
@@ -276,7 +276,7 @@ def _apply_metrics(cands: list[_Candidate], windows: list[dict[str, np.ndarray]]
         mine = (own or {}).get(c.node.service_id, {})
         moved: dict[str, float] = {}
         for m in sorted(set(base) | set(after)):
-            if m in _all_own(own) and m not in mine:
+            if m in all_own(own) and m not in mine:
                 continue  # another service's fallback metric: not this one's evidence
             s = scoring.comovement_score(base.get(m, []), after.get(m, []), either_way=mine.get(m, False))
             if s is not None:
@@ -287,40 +287,6 @@ def _apply_metrics(cands: list[_Candidate], windows: list[dict[str, np.ndarray]]
             checks = [scoring.recovered(base.get(m, []), fix.get(m, [])) for m in elevated]
             c.recovered = None if any(x is None for x in checks) else all(checks)
         c.metrics = {"comovement_by_metric": moved, "moved": elevated, "recovered": c.recovered}
-
-
-def _all_own(own: dict[int, dict[str, bool]] | None) -> set[str]:
-    return {m for d in (own or {}).values() for m in d}
-
-
-async def _own_metrics(session: AsyncSession, org_id: int, service_ids: list[int],
-                       overrides: dict[str, str]) -> dict[int, dict[str, bool]]:
-    """For each service that reports no error or latency metric (only cpu, disk, network, temperature…): its
-    metrics, each with whether a move either way counts (no role, or throughput) — so a change on it can still
-    be seen to move its service."""
-    rows = (await session.execute(text(
-        """SELECT DISTINCT service_id, metric FROM metric_points
-           WHERE org_id = :org AND service_id = ANY(CAST(:sids AS bigint[]))"""),
-        {"org": org_id, "sids": service_ids})).all()
-    by: dict[int, list[str]] = {}
-    for sid, metric in rows:
-        by.setdefault(sid, []).append(metric)
-    out: dict[int, dict[str, bool]] = {}
-    for sid, names in by.items():
-        if any(roles.role_of(n, overrides) in roles.COMOVEMENT_ROLES for n in names):
-            continue
-        out[sid] = {n: roles.higher_is_better(n, overrides) is None for n in names}
-    return out
-
-
-async def _spacing(session: AsyncSession, org_id: int, service_ids: list[int], onset: dt.datetime) -> dt.timedelta:
-    """The usual spacing of the services' metric points in the day before the onset (0 without points)."""
-    rows = (await session.execute(text(
-        """SELECT DISTINCT ts FROM metric_points WHERE org_id = :org AND service_id = ANY(CAST(:sids AS bigint[]))
-           AND ts <= :onset AND ts > :since ORDER BY ts DESC LIMIT 48"""),
-        {"org": org_id, "sids": service_ids, "onset": onset, "since": onset - dt.timedelta(days=1)})).scalars().all()
-    gaps = sorted(a - b for a, b in itertools.pairwise(rows))
-    return gaps[len(gaps) // 2] if gaps else dt.timedelta(0)
 
 
 def _score(cands: list[_Candidate], onset: dt.datetime, half_life: float, tolerance: dt.timedelta,
@@ -438,7 +404,7 @@ async def correlate_changes(
         focus.tolerance = onset_tolerance
     since = focus.onset - focus.lookback
     async with ctx.read() as session:
-        grace = await _spacing(session, ctx.org_id, list(focus.roots), focus.onset) if focus.tolerance else dt.timedelta(0)
+        grace = await spacing(session, ctx.org_id, list(focus.roots), focus.onset) if focus.tolerance else dt.timedelta(0)
         if grace > focus.tolerance:  # an hourly point stamped 10:00 is 10:00–11:00: its whole hour is "the onset"
             focus.tolerance = min(grace, dt.timedelta(hours=6))
         until = min(focus.onset + focus.tolerance, max(focus.onset, ctx.now))
@@ -446,10 +412,10 @@ async def correlate_changes(
         deps, cfgs = await load_changes(session, ctx.org_id, list(nodes), since, until)
         cands = _candidates(nodes, deps, cfgs, focus.onset, since, ctx.now, until - focus.onset)
         metrics = await comovement_metrics(session, ctx.org_id, list(nodes)) if cands else []
-        own = (await _own_metrics(session, ctx.org_id, sorted({c.node.service_id for c in cands}),
+        own = (await own_metrics(session, ctx.org_id, sorted({c.node.service_id for c in cands}),
                                   await role_overrides(session, ctx.org_id))) if cands else {}
         windows = await load_windows(session, ctx.org_id, _metric_requests(cands, ctx.now),
-                                     sorted(set(metrics) | _all_own(own)))
+                                     sorted(set(metrics) | all_own(own)))
     _apply_metrics(cands, windows, own)
     _score(cands, focus.onset, focus.half_life, until - focus.onset, min(grace, until - focus.onset))
     args = {"service": service, "incident": incident, "kpi": kpi, "station": station,
