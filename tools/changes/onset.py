@@ -299,12 +299,18 @@ async def metric_onset(
 ) -> ToolOutput[MetricOnset]:
     """When did a service metric move? The latest bad stage change (or critical episode) in the last ``hours``.
 
-    Runs :func:`tools.control_limits.analyze_series` on the service's 5-minute
-    series over ``(around - hours, around]`` (``around`` defaults to now). The
-    onset is the start of the latest stage whose centre moved in the bad
-    direction (up for error rates and latencies), unless a later episode of
-    critical signals (beyond the limits, after an hour without one) began after
-    that stage; None when the metric did not move.
+    Runs :func:`tools.control_limits.analyze_series` on the service's series
+    (any regular spacing: 1-minute to hourly) over ``(around - hours, around]``
+    (``around`` defaults to now), its daily cycle taken out first when it has one
+    (:mod:`tools.changes.seasonal`). The onset is the start of the latest stage
+    whose centre moved in the bad direction (up for error rates and latencies)
+    by at least half a sigma, unless a later episode of critical signals (beyond
+    the limits, after an hour without one; not at the same time as on the days
+    before) began after that stage; None when the metric did not move. A
+    saturation metric that fell off a cliff moved "down"; for a metric without a
+    direction, a move back to where it was dates the onset at the excursion's start.
+    ``metric`` may be a name, a role ("errors", "cpu") or the user's words
+    ("temperature", "disk writes").
     """
     if hours <= 0 or hours > 24 * 31:
         raise ToolError("hours must be between 1 and 744")
