@@ -12,7 +12,7 @@ from agents.specialists import change_questions as cq
 from agents.specialists.common import first, step, update
 from agents.specialists.metric_source import metrics_around, onset_from_prometheus, paged_later
 from agents.state import GraphState, ThreadContext
-from tools.changes import correlate_changes, metric_onset
+from tools.changes import correlate_changes, metric_onset, scoring
 
 NAME = "change_correlator"
 TITLE = "Change correlator"
@@ -113,6 +113,7 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                           f"{onset.onset:%Y-%m-%d %H:%M} UTC (from {onset.before_level:.4g} to {onset.after_level:.4g}).",
                           first(records, "metric_onset") or (records[0] if records else None))
                     kwargs["onset"] = onset.onset
+                    kwargs["onset_tolerance"] = dt.timedelta(minutes=scoring.ONSET_TOLERANCE_MIN)  # an estimate
                     ctx["onset"] = onset.onset.isoformat()
                 else:
                     s.say(f"{onset.service} {onset.metric} shows no onset in the period examined.", *records[:1])

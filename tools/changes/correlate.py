@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
 from tools.changes import roles, scoring
+from tools.changes.metric_context import all_own, own_metrics, spacing
 from tools.changes.models import (
     AFTER,
     BASELINE,
@@ -40,6 +41,7 @@ from tools.changes.queries import (
     load_changes,
     load_windows,
     resolve_service,
+    role_overrides,
     walk_dependencies,
 )
 from tools.kpis import kpi_series, list_kpis, match_kpi, resolve_scope
@@ -58,6 +60,7 @@ class _Focus:
     kpi: str | None = None
     station: str | None = None
     notes: list[str] = field(default_factory=list)
+    tolerance: dt.timedelta = dt.timedelta(0)  # how long after an estimated onset a change still counts
 
 
 async def _incident_focus(session: AsyncSession, org_id: int, incident: str) -> tuple[str, int | None, str | None, dt.datetime]:
@@ -145,12 +148,17 @@ async def _focus_from_service(
     notes: list[str] = []
     if onset is None:
         onset, source = ctx.now, "now"
-        for metric in roles.COMOVEMENT_ROLES:
+        seen: set[str] = set()
+        # errors and latency first; a service that reports neither (only cpu, disk, temperature…) by its others
+        for metric in (*roles.COMOVEMENT_ROLES, "saturation", ""):
             try:
                 found = (await metric_onset(ctx, service=name, metric=metric,
                                             hours=int(min(744, max(1, (lookback or SERVICE_LOOKBACK).total_seconds() // 3600))))).result
             except ToolError:  # the service does not report this metric
                 continue
+            if found.metric in seen:
+                continue
+            seen.add(found.metric)
             if found.onset is not None:
                 onset, source = found.onset, "metric_onset"
                 notes.append(f"onset from {name} {found.metric} ({found.method})")
@@ -158,6 +166,7 @@ async def _focus_from_service(
     return _Focus(
         kind="service", label=name, roots={sid: name}, onset=_utc(onset), onset_source=source,
         lookback=lookback or SERVICE_LOOKBACK, half_life=scoring.SERVICE_HALF_LIFE_MIN, notes=notes,
+        tolerance=dt.timedelta(minutes=scoring.ONSET_TOLERANCE_MIN) if source == "metric_onset" else dt.timedelta(0),
     )
 
 
@@ -207,20 +216,22 @@ def _effective(d: DeploymentInfo, onset: dt.datetime) -> dt.datetime:
 
 def _candidates(
     nodes: dict[int, _Node], deps: list[tuple[int, DeploymentInfo]], cfgs: list[tuple[int, ConfigChangeInfo]],
-    onset: dt.datetime, since: dt.datetime, now: dt.datetime,
+    onset: dt.datetime, since: dt.datetime, now: dt.datetime, tolerance: dt.timedelta = dt.timedelta(0),
 ) -> list[_Candidate]:
-    """Changes effective in [since, onset], never after the onset (rollbacks/reverts known by ``now``)."""
+    """Changes effective in [since, onset], never after the onset (rollbacks/reverts known by ``now``) — but up
+    to ``tolerance`` after an onset that was estimated from a metric."""
     out = []
+    last = onset + tolerance
     for sid, d in deps:
-        at = _effective(d, onset)
-        if d.started_at <= onset and since <= at <= onset:
+        at = _effective(d, last)
+        if d.started_at <= last and since <= at <= last:
             risk, top = scoring.deployment_risk(d.change_types, is_rollback=d.is_rollback)
             reason = (f"rolls back {d.rollback_of}" if d.is_rollback else
                       f"ships {_types_phrase(top)}" if top else "ships no recorded commits")
             out.append(_Candidate("deployment", nodes[sid], at, deployment=d, risk=risk, risk_reason=reason,
                                   **_undone(d.rolled_back_by, d.rolled_back_at, now)))
     for sid, c in cfgs:
-        if since <= c.changed_at <= onset:
+        if since <= c.changed_at <= last:
             risk, why = scoring.config_risk(c.key, is_secret=c.is_secret)
             out.append(_Candidate("config_change", nodes[sid], c.changed_at, config=c, risk=risk, risk_reason=why,
                                   **_undone(c.reverted_by, c.reverted_at, now)))
@@ -251,16 +262,23 @@ def _metric_requests(cands: list[_Candidate], now: dt.datetime) -> list[tuple[in
     return reqs
 
 
-def _apply_metrics(cands: list[_Candidate], windows: list[dict[str, np.ndarray]]) -> None:
-    """Co-movement after each change and recovery after its rollback/revert, from the loaded windows."""
+def _apply_metrics(cands: list[_Candidate], windows: list[dict[str, np.ndarray]],
+                   own: dict[int, dict[str, bool]] | None = None) -> None:
+    """Co-movement after each change and recovery after its rollback/revert, from the loaded windows.
+
+    ``own``: per service, the metrics of its own that count for a service reporting no error or latency
+    metric (name → whether a move either way counts), see :func:`tools.changes.metric_context.own_metrics`."""
     pos = 0
     for c in cands:
         base, after = windows[pos], windows[pos + 1]
         fix = windows[pos + 2] if c.undone_at is not None else None
         pos += 3 if c.undone_at is not None else 2
+        mine = (own or {}).get(c.node.service_id, {})
         moved: dict[str, float] = {}
         for m in sorted(set(base) | set(after)):
-            s = scoring.comovement_score(base.get(m, []), after.get(m, []))
+            if m in all_own(own) and m not in mine:
+                continue  # another service's fallback metric: not this one's evidence
+            s = scoring.comovement_score(base.get(m, []), after.get(m, []), either_way=mine.get(m, False))
             if s is not None:
                 moved[m] = s
         c.comovement = max(moved.values()) if moved else None
@@ -271,14 +289,16 @@ def _apply_metrics(cands: list[_Candidate], windows: list[dict[str, np.ndarray]]
         c.metrics = {"comovement_by_metric": moved, "moved": elevated, "recovered": c.recovered}
 
 
-def _score(cands: list[_Candidate], onset: dt.datetime, half_life: float) -> None:
+def _score(cands: list[_Candidate], onset: dt.datetime, half_life: float, tolerance: dt.timedelta,
+           grace: dt.timedelta = dt.timedelta(0)) -> None:
     for c in cands:
         undone_before = c.undone_at is not None and c.undone_at <= onset
         feats = scoring.Features(
             minutes_before=(onset - c.changed_at).total_seconds() / 60.0,
             distance=c.node.distance, risk=c.risk, comovement=c.comovement,
             rollback=0.0 if undone_before else scoring.rollback_score(c.undone_by is not None, c.recovered),
-            reverted_before_onset=undone_before,
+            reverted_before_onset=undone_before, after_tolerance=tolerance.total_seconds() / 60.0,
+            after_grace=grace.total_seconds() / 60.0,
         )
         c.components = scoring.score_candidate(feats, half_life_minutes=half_life)
 
@@ -306,7 +326,9 @@ def _where(c: _Candidate, focus: _Focus) -> str:
 
 def _rationale(c: _Candidate, focus: _Focus) -> str:
     minutes = (focus.onset - c.changed_at).total_seconds() / 60.0
-    parts = [f"{_what(c)} {scoring.ago(minutes)} before onset", _where(c, focus), c.risk_reason]
+    when = (f"{scoring.ago(minutes)} before onset" if minutes >= 0 else
+            f"{scoring.ago(minutes)} after the onset found on the metric (within its uncertainty)")
+    parts = [f"{_what(c)} {when}", _where(c, focus), c.risk_reason]
     moved = c.metrics.get("moved") or []
     if moved:
         parts.append(f"{c.node.name} {'/'.join(moved)} rose above the pre-change limits within the hour after")
@@ -346,6 +368,7 @@ async def correlate_changes(
     onset: dt.datetime | dt.date | None = None,
     lookback: dt.timedelta | None = None,
     limit: int = 5,
+    onset_tolerance: dt.timedelta | None = None,
 ) -> ToolOutput[ChangeCorrelation]:
     """Rank the deployments and config changes that could explain an incident, a service's jump or a KPI shift.
 
@@ -357,7 +380,9 @@ async def correlate_changes(
     the KPI's latest stage change). Candidates are the changes of those services
     and of everything they depend on (transitively), effective inside
     ``[onset - lookback, onset]`` (default look-back 24 h, 7 days for KPIs) —
-    never after the onset. Scores: :mod:`tools.changes.scoring`. When no
+    never after the onset — except when the onset was estimated from a metric (found here, or
+    ``onset_tolerance`` given by a caller that found it with :func:`metric_onset`): changes up to that
+    long after it stay candidates at a reduced time score. Scores: :mod:`tools.changes.scoring`. When no
     candidate reaches the plausibility floor, ``plausible`` is False and the
     conclusion says "no plausible change found in the window".
 
@@ -371,20 +396,32 @@ async def correlate_changes(
     limit = max(1, min(MAX_LIMIT, int(limit)))
     if lookback is not None and lookback <= dt.timedelta(0):
         raise ToolError("lookback must be positive")
+    if onset_tolerance is not None and not dt.timedelta(0) <= onset_tolerance <= dt.timedelta(hours=6):
+        raise ToolError("onset_tolerance must be between 0 and 6 hours")
     focus = await _resolve_focus(ctx, service=service, incident=incident, kpi=kpi, station=station,
                                  onset=onset, lookback=lookback)
+    if onset_tolerance is not None:
+        focus.tolerance = onset_tolerance
     since = focus.onset - focus.lookback
     async with ctx.read() as session:
+        grace = await spacing(session, ctx.org_id, list(focus.roots), focus.onset) if focus.tolerance else dt.timedelta(0)
+        if grace > focus.tolerance:  # an hourly point stamped 10:00 is 10:00–11:00: its whole hour is "the onset"
+            focus.tolerance = min(grace, dt.timedelta(hours=6))
+        until = min(focus.onset + focus.tolerance, max(focus.onset, ctx.now))
         nodes = await walk_dependencies(session, ctx.org_id, list(focus.roots))
-        deps, cfgs = await load_changes(session, ctx.org_id, list(nodes), since, focus.onset)
-        cands = _candidates(nodes, deps, cfgs, focus.onset, since, ctx.now)
+        deps, cfgs = await load_changes(session, ctx.org_id, list(nodes), since, until)
+        cands = _candidates(nodes, deps, cfgs, focus.onset, since, ctx.now, until - focus.onset)
         metrics = await comovement_metrics(session, ctx.org_id, list(nodes)) if cands else []
-        windows = await load_windows(session, ctx.org_id, _metric_requests(cands, ctx.now), metrics)
-    _apply_metrics(cands, windows)
-    _score(cands, focus.onset, focus.half_life)
+        own = (await own_metrics(session, ctx.org_id, sorted({c.node.service_id for c in cands}),
+                                  await role_overrides(session, ctx.org_id))) if cands else {}
+        windows = await load_windows(session, ctx.org_id, _metric_requests(cands, ctx.now),
+                                     sorted(set(metrics) | all_own(own)))
+    _apply_metrics(cands, windows, own)
+    _score(cands, focus.onset, focus.half_life, until - focus.onset, min(grace, until - focus.onset))
     args = {"service": service, "incident": incident, "kpi": kpi, "station": station,
             "onset": _iso(_utc(onset)) if onset is not None else None,
-            "lookback_minutes": focus.lookback.total_seconds() / 60.0, "limit": limit}
+            "lookback_minutes": focus.lookback.total_seconds() / 60.0, "limit": limit,
+            "onset_tolerance_minutes": (until - focus.onset).total_seconds() / 60.0}
     return _correlation_output(focus, nodes, cands, since, limit, args)
 
 

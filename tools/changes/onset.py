@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
-from tools.changes import roles
+from tools.changes import roles, seasonal
 from tools.changes.models import (
     EPISODE_GAP,
     MetricOnset,
@@ -27,6 +29,9 @@ from tools.control_limits import SeriesAnalysis, analyze_series
 
 # ------------------------------------------------------------------ metric_onset
 
+#: History loaded before the window, only to estimate the series' daily shape.
+SEASON_CONTEXT = dt.timedelta(days=6)
+
 
 def _higher_is_better(metric: str, overrides: dict[str, str] | None = None) -> bool | None:
     return roles.higher_is_better(metric, overrides)
@@ -42,15 +47,52 @@ async def _resolve_metric(session: AsyncSession, org_id: int, service_id: int, s
     q = metric.strip().lower()
     if q in names:
         return q
+    if q in ("", "any", "metric", "metrics", _squash(service)) or _squash(q) == _squash(service):
+        picked = default_metric(names, overrides)  # no metric named (a service's own name is no metric)
+        if picked is not None:
+            return picked
     role = roles.role_for_word(q) or (roles.role_of(q) if q not in names else None)
     if role is not None:  # a role ("errors", "latency") or another org's name for one ("error_rate", "p99_ms")
         by_role = roles.metrics_for(role, names, overrides)
         if by_role:
             return by_role[0]
-    partial = [n for n in names if q in n.lower()]
+    partial = [n for n in names if q in n.lower()] or _by_words(q, names)
     if len(partial) == 1:
         return partial[0]
     raise ToolError(f"unknown metric {metric!r} for {service}", suggestions=partial or _close(metric, names))
+
+
+def _squash(s: str) -> str:
+    return "".join(ch for ch in s.lower() if ch.isalnum())
+
+
+def _words(s: str) -> list[str]:
+    return [w for w in "".join(ch if ch.isalnum() else " " for ch in s.lower()).split() if w]
+
+
+def _by_words(q: str, names: list[str]) -> list[str]:
+    """Names that every word of ``q`` abbreviates or extends ("temperature" → ``board_temp_c``,
+    "disk writes" → ``disk_write_bytes``, "network in" → ``network_in_bytes``); words of 3+ letters."""
+    want = [w for w in _words(q) if len(w) >= 2]
+    if not want:
+        return []
+
+    def covers(word: str, token: str) -> bool:
+        if word == token:
+            return True
+        short, long_ = sorted((word, token), key=len)
+        return len(short) >= 3 and long_.startswith(short)
+
+    return [n for n in names if all(any(covers(w, t) for t in _words(n)) for w in want)]
+
+
+def default_metric(names: list[str], overrides: dict[str, str] | None = None) -> str | None:
+    """The metric to watch when none is named: errors, then latency, saturation, throughput; else the only one."""
+    for role in roles.ROLES:
+        found = roles.metrics_for(role, names, overrides)
+        if found:
+            return found[0]
+    return names[0] if len(names) == 1 else None
 
 
 async def _load_series(
@@ -65,17 +107,32 @@ async def _load_series(
             {"org": org_id, "sid": service_id, "metric": metric, "start": start, "end": end},
         )
     ).all()
+    return to_grid([(r[0], float(r[1])) for r in rows])
+
+
+def to_grid(rows: list[tuple[dt.datetime, float]]) -> tuple[list[dt.datetime], np.ndarray]:
+    """Points (in time order) on a regular grid at their usual spacing; gaps are NaN.
+
+    The spacing is the median gap between points, not the smallest: real exports jitter (a point a minute
+    late, a repeated hour at a daylight-saving change), and one short gap must not turn a 5-minute series into
+    a 1-minute grid that is 80% holes. Points that land on the same grid slot are averaged.
+    """
     if not rows:
         return [], np.array([])
     ts = [r[0] for r in rows]
     step = dt.timedelta(minutes=5)
     if len(ts) > 1:
-        step = min(b - a for a, b in itertools.pairwise(ts)) or step
-    n = int((ts[-1] - ts[0]) / step) + 1
+        gaps = sorted(b - a for a, b in itertools.pairwise(ts) if b > a)
+        step = gaps[len(gaps) // 2] if gaps else step
+    n = round((ts[-1] - ts[0]) / step) + 1
     grid = [ts[0] + step * i for i in range(n)]
-    values = np.full(n, np.nan)
+    sums, counts = np.zeros(n), np.zeros(n)
     for t, v in rows:
-        values[round((t - ts[0]) / step)] = float(v)
+        i = min(n - 1, round((t - ts[0]) / step))
+        sums[i] += v
+        counts[i] += 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
     return grid, values
 
 
@@ -83,23 +140,127 @@ def _bad(delta: float, hib: bool | None) -> bool:
     return delta != 0 and (hib is None or (delta < 0) == hib)
 
 
-def _latest_episode(crit: list[int], n: int) -> tuple[int, int] | None:
-    """(first, last) index of the latest episode of critical points (split by gaps over EPISODE_GAP points).
+@dataclass(frozen=True)
+class _Scale:
+    """The time rules of onset detection in points of a series of this spacing."""
 
-    A lone critical point counts only at the right edge of the series (it may be the start of
-    something); elsewhere an episode needs two points.
+    gap: int = EPISODE_GAP  # points without a critical one that end an episode (an hour)
+    close: int = 3  # two critical points at most this far apart make an episode (15 minutes)
+    lone: bool = False  # one critical point is an episode (a point that is itself a 30-minute+ aggregate)
+    per_day: int = 0  # points per day (0: not a whole number)
+    jitter: int = 1  # points either side of "the same time of day" (30 minutes)
+
+    @classmethod
+    def of(cls, step_minutes: float) -> _Scale:
+        if step_minutes <= 0:
+            return cls()
+        return cls(gap=max(1, round(60 / step_minutes)), close=max(1, round(CLOSE_MIN / step_minutes)),
+                   lone=step_minutes >= 30, per_day=seasonal.points_per_day(step_minutes),
+                   jitter=max(1, round(DAILY_JITTER_MIN / step_minutes)))
+
+
+def _latest_episode(crit: list[int], n: int, scale: _Scale) -> tuple[int, int] | None:
+    """(first, last) index of the latest episode of critical points (split by an hour without one).
+
+    On 5-minute data a lone critical point counts only at the right edge of the series (it may be the
+    start of something): elsewhere an episode needs three points, or two within 15 minutes — two points
+    40 minutes apart are what noise gives a day of 5-minute points now and then. An hourly point is itself
+    an aggregate: one beyond the limits is an episode.
     """
     episodes: list[list[int]] = []
     for i in crit:
-        if episodes and i - episodes[-1][-1] <= EPISODE_GAP:
+        if episodes and i - episodes[-1][-1] <= scale.gap:
             episodes[-1].append(i)
         else:
             episodes.append([i])
-    real = [e for e in episodes if len(e) >= 2 or e[-1] >= n - 2]
+    real = [e for e in episodes if scale.lone or len(e) >= 3 or e[-1] >= n - 2
+            or any(b - a <= scale.close for a, b in itertools.pairwise(e))]
     return (real[-1][0], real[-1][-1]) if real else None
 
 
-def _onset_index(an: SeriesAnalysis, hib: bool | None) -> tuple[int | None, OnsetMethod | None, int | None, int]:
+#: A stage counts as a move only when its centre shifted by at least this many sigmas of the stage before
+#: (sigma = a third of the distance from the centre to the upper limit): a segmentation boundary between
+#: 0.085 and 0.088 on a series whose noise is 0.03 is no jump anyone would ask about.
+MIN_SHIFT_SIGMAS = 0.5
+#: Two critical points at most this many minutes apart make an episode (see :func:`_latest_episode`).
+CLOSE_MIN = 15
+#: How far (in minutes) a point may sit from the same time of day on earlier days and still be "the same".
+DAILY_JITTER_MIN = 30
+
+
+def _meaningful(an: SeriesAnalysis, k: int) -> bool:
+    prev, cur = an.stages[k - 1], an.stages[k]
+    sigma = (prev.ucl - prev.cl) / 3.0
+    return not (np.isfinite(sigma) and sigma > 0) or abs(cur.cl - prev.cl) >= MIN_SHIFT_SIGMAS * sigma
+
+
+def _routine(an: SeriesAnalysis, points: list[int], scale: _Scale, raw: np.ndarray | None = None,
+             first: int = 0) -> bool:
+    """Whether critical points recur at the same time of day on one of the two days before (a nightly batch
+    job, a daily peak; a job skips a night now and then): then they are the service's rhythm, not an onset. Echoes are looked for in the analysed
+    values and in the ``raw`` ones, which hold ``first`` points of history before the window (a job that runs
+    at 03:50 one night and 04:05 the next is not taken out with the daily shape). Where the data has no day
+    before, a short episode (two hours at most) that recurs on the two days after is rhythm too."""
+    per_day, jitter = scale.per_day, scale.jitter
+    if per_day < 4 or not points:
+        return False
+    x = an.values
+    full = np.asarray(raw, dtype=np.float64) if raw is not None and len(raw) == len(x) + first else None
+    offset = first if full is not None else 0
+    short = (points[-1] - points[0]) * 24 * 60 / per_day <= 120
+    for i in points:
+        st = next(s for s in an.stages if s.start <= i <= s.end)
+        up = x[i] > st.cl
+        days = [i - k * per_day for k in (1, 2) if i + offset - k * per_day - jitter >= 0]
+        if not days and short:
+            days = [i + k * per_day for k in (1, 2) if i + k * per_day + jitter < len(x)]
+        if not any(_echo(x, full, first, j, jitter, st, up) for j in days):
+            return False
+    return True
+
+
+def _echo(x: np.ndarray, full: np.ndarray | None, first: int, j: int, jitter: int, st: Any, up: bool) -> bool:
+    """Whether the series went beyond the stage's limit (the same side) within ``jitter`` points of ``j``."""
+    parts = [x[max(0, j - jitter):max(0, j + jitter + 1)]]
+    if full is not None:
+        parts.append(full[max(0, j + first - jitter):max(0, j + first + jitter + 1)])
+    near = np.concatenate(parts)
+    near = near[np.isfinite(near)]
+    return near.size > 0 and bool(near.max() > st.ucl if up else near.min() < st.lcl)
+
+
+def _excursion_start(an: SeriesAnalysis, k: int) -> int | None:
+    """When stage ``k`` brings the series back (to within half of the excursion) to where it was before the
+    stages just ahead of it, the first of those stages; else None."""
+    cl = [s.cl for s in an.stages]
+    c, d = cl[k], cl[k - 1] - cl[k]
+    if d == 0:
+        return None
+    m = k - 1
+    while m - 1 >= 0 and (cl[m - 1] - c) * d > 0 and abs(cl[m - 1] - c) >= 0.5 * abs(d):
+        m -= 1
+    if m == 0:
+        return None  # the data starts inside the excursion
+    peak = max(abs(cl[i] - c) for i in range(m, k))
+    return m if abs(cl[m - 1] - c) < 0.5 * peak and _meaningful(an, m) else None
+
+
+def _still_climbing(an: SeriesAnalysis, k: int, start: int, episode: int) -> bool:
+    """Whether stage ``k`` is a ramp that the critical episode at its end only continues: its points before
+    the episode sit well on the far side of its centre from the episode (a settled stage with a new spike
+    sits on its centre)."""
+    st = an.stages[k]
+    before = an.values[start:episode]
+    before = before[np.isfinite(before)]
+    sigma = (st.ucl - st.cl) / 3.0
+    if before.size < 2 or not (np.isfinite(sigma) and sigma > 0):
+        return False
+    side = 1.0 if an.values[episode] > st.cl else -1.0
+    return bool(side * (float(before.mean()) - st.cl) < -0.5 * sigma)
+
+
+def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(), raw: np.ndarray | None = None,
+                 first: int = 0) -> tuple[int | None, OnsetMethod | None, int | None, int]:
     """(onset index, method, index of the new stage, critical count) from an XmR analysis.
 
     The latest stage whose centre moved the bad way gives the onset (at the first point of the
@@ -109,16 +270,23 @@ def _onset_index(an: SeriesAnalysis, hib: bool | None) -> tuple[int | None, Onse
     """
     n = len(an.values)
     stage_k = next((k for k in range(len(an.stages) - 1, 0, -1)
-                    if _bad(an.stages[k].cl - an.stages[k - 1].cl, hib)), None)
+                    if _bad(an.stages[k].cl - an.stages[k - 1].cl, hib) and _meaningful(an, k)), None)
+    if hib is None and stage_k is not None and stage_k >= 2:
+        # either way counts, but a move back to where it was is the end of an excursion, not its onset
+        stage_k = _excursion_start(an, stage_k) or stage_k
     crit = sorted({s.index for s in an.signals if s.state == "critical" and s.direction == "bad"})
-    episode = _latest_episode(crit, n)
+    episode = _latest_episode(crit, n, scale)
+    while episode is not None and _routine(an, [i for i in crit if episode[0] <= i <= episode[1]], scale, raw, first):
+        crit = [i for i in crit if i < episode[0]]  # the same time every day: look at the episode before
+        episode = _latest_episode(crit, n, scale)
     stage_start = None
     if stage_k is not None:
         st = an.stages[stage_k]
         stage_start = st.evidence_start if st.evidence_start is not None and st.evidence_start >= st.start else st.start
     if episode is not None and (
         stage_k is None or episode[0] > an.stages[stage_k].end
-        or (episode[1] >= n - 2 and stage_start is not None and episode[0] > stage_start)
+        or (episode[1] >= n - 2 and stage_start is not None and episode[0] > stage_start
+            and not _still_climbing(an, stage_k, stage_start, episode[0]))
     ):
         return episode[0], "critical_signal", None, len(crit)
     if stage_k is not None:
@@ -131,12 +299,18 @@ async def metric_onset(
 ) -> ToolOutput[MetricOnset]:
     """When did a service metric move? The latest bad stage change (or critical episode) in the last ``hours``.
 
-    Runs :func:`tools.control_limits.analyze_series` on the service's 5-minute
-    series over ``(around - hours, around]`` (``around`` defaults to now). The
-    onset is the start of the latest stage whose centre moved in the bad
-    direction (up for error rates and latencies), unless a later episode of
-    critical signals (beyond the limits, after an hour without one) began after
-    that stage; None when the metric did not move.
+    Runs :func:`tools.control_limits.analyze_series` on the service's series
+    (any regular spacing: 1-minute to hourly) over ``(around - hours, around]``
+    (``around`` defaults to now), its daily cycle taken out first when it has one
+    (:mod:`tools.changes.seasonal`). The onset is the start of the latest stage
+    whose centre moved in the bad direction (up for error rates and latencies)
+    by at least half a sigma, unless a later episode of critical signals (beyond
+    the limits, after an hour without one; not at the same time as on the days
+    before) began after that stage; None when the metric did not move. A
+    saturation metric that fell off a cliff moved "down"; for a metric without a
+    direction, a move back to where it was dates the onset at the excursion's start.
+    ``metric`` may be a name, a role ("errors", "cpu") or the user's words
+    ("temperature", "disk writes").
     """
     if hours <= 0 or hours > 24 * 31:
         raise ToolError("hours must be between 1 and 744")
@@ -152,44 +326,77 @@ async def metric_onset(
             if latest is not None:
                 end = min(end, latest)
         start = end - dt.timedelta(hours=hours)
-        grid, values = await _load_series(session, ctx.org_id, sid, metric, start, end)
-    result = MetricOnset(service=name, metric=metric, start=start, end=end, n_points=int(np.isfinite(values).sum()))
-    if len(grid) >= 16:
-        _fill_onset(result, grid, values, _higher_is_better(metric, overrides))
-    return ToolOutput(result=result, evidence=[_onset_evidence(result, hours)])
+        grid, values = await _load_series(session, ctx.org_id, sid, metric, start - SEASON_CONTEXT, end)
+    first = next((i for i, t in enumerate(grid) if t > start), len(grid))
+    result = MetricOnset(service=name, metric=metric, start=start, end=end,
+                         n_points=int(np.isfinite(values[first:]).sum()))
+    cycle = False
+    if len(grid) - first >= 16:
+        cycle = detect_onset(result, grid, values, overrides, first=first)
+    return ToolOutput(result=result, evidence=[_onset_evidence(result, hours, cycle)])
 
 
-def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray, hib: bool | None) -> None:
+def detect_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray,
+                 overrides: dict[str, str] | None = None, first: int = 0) -> bool:
+    """Fill ``result`` (stages, onset, levels) from the series on its regular grid (pure: no database).
+
+    Points before index ``first`` are history: they only help estimate the daily shape
+    (:func:`tools.changes.seasonal.remove_daily_profile`), which is taken out before the analysis when the
+    series has one. Returns whether it had one.
+    """
+    step_min = (grid[1] - grid[0]).total_seconds() / 60.0 if len(grid) > 1 else 5.0
+    adjusted, cycle = seasonal.remove_daily_profile(values, seasonal.points_per_day(step_min))
+    raw = values  # with its history: for "the same time yesterday"
+    grid, values = grid[first:], adjusted[first:]
+    hib = _higher_is_better(result.metric, overrides)
+    _fill_onset(result, grid, values, hib, raw=raw, first=first)
+    if result.onset is None and hib is not None and roles.role_of(result.metric, overrides) == "saturation":
+        # cpu/disk/memory falling off a cliff is news too (traffic gone, a worker dead): when nothing rose,
+        # the latest move of its level either way (a stage, not a few points beyond the limits)
+        n_critical = result.n_critical
+        _fill_onset(result, grid, values, None, stages_only=True, raw=raw, first=first)
+        if result.onset is None:
+            result.n_critical = n_critical
+    return cycle
+
+
+def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray, hib: bool | None,
+                stages_only: bool = False, raw: np.ndarray | None = None, first: int = 0) -> None:
     an = analyze_series(values, higher_is_better=hib)
-    idx, method, stage_k, n_crit = _onset_index(an, hib)
+    step_min = (grid[1] - grid[0]).total_seconds() / 60.0 if len(grid) > 1 else 5.0
+    idx, method, stage_k, n_crit = _onset_index(an, hib, _Scale.of(step_min), raw, first)
+    if stages_only and method != "stage_change":
+        idx = None
     an_stages = an.stages
     result.stages = [MetricStage(start=grid[s.start], end=grid[s.end], cl=s.cl, ucl=s.ucl, lcl=s.lcl) for s in an_stages]
     result.n_critical = n_crit
-    if idx is None:
-        return
+    before = values[max(0, (idx or 0) - 24):idx or 0]
+    if idx is None or (stage_k is None and not np.isfinite(before).any()):
+        return  # nothing moved, or it was already so where the data starts: no "before" to have moved from
     result.onset, result.method = grid[idx], method
-    before = values[max(0, idx - 24):idx]
     after = values[idx:idx + 12]
     if stage_k is not None:
         result.before_level, result.after_level = an_stages[stage_k - 1].cl, an_stages[stage_k].cl
-    elif np.isfinite(before).any() and np.isfinite(after).any():
+    else:
         result.before_level, result.after_level = float(np.nanmean(before)), float(np.nanmean(after))
-    if result.before_level is not None and result.after_level is not None:
-        result.direction = "up" if result.after_level > result.before_level else "down"
+    result.direction = "up" if result.after_level > result.before_level else "down"
 
 
-def _onset_evidence(r: MetricOnset, hours: int) -> EvidenceDraft:
+def _onset_evidence(r: MetricOnset, hours: int, cycle: bool = False) -> EvidenceDraft:
     if r.onset is None:
         summary = f"{r.service} {r.metric}: no stage change or critical episode in the {hours} h to {r.end:%Y-%m-%d %H:%M} UTC"
     else:
         level = (f" from {r.before_level:.4g} to {r.after_level:.4g}"
                  if r.before_level is not None and r.after_level is not None else "")
         summary = f"{r.service} {r.metric} moved {r.direction or ''}{level} at {r.onset:%Y-%m-%d %H:%M} UTC ({r.method})"
+    if cycle:
+        summary += "; its daily cycle was taken out first"
     return EvidenceDraft(
         kind="metric_onset", source="tools.changes.metric_onset",
         ref={"tool": "metric_onset", "args": {"service": r.service, "metric": r.metric, "around": r.end.isoformat(),
                                               "hours": hours},
-             "query": "5-minute metric_points of the service and metric in the window, XmR stages and signals"},
+             "query": "metric_points of the service and metric in the window (and up to 6 days before it for the "
+                      "daily cycle), the daily cycle removed when it has one, XmR stages and signals"},
         payload=r.model_dump(mode="json"),
         summary=summary,
     )

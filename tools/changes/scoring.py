@@ -6,7 +6,10 @@ described by a few features, each mapped to a component in [0, 1]:
 ``time``       temporal proximity, ``2 ** (-minutes_before_onset / half_life)``:
                1 at the onset, 0.5 one half-life earlier (:data:`SERVICE_HALF_LIFE_MIN`
                = 90 min for service incidents, :data:`KPI_HALF_LIFE_MIN` = 2 days for
-               daily KPIs).
+               daily KPIs); 0 after the onset, except within
+               :data:`ONSET_TOLERANCE_MIN` after an onset *detected* on a metric (a
+               stage boundary is an estimate), where it tapers from
+               :data:`AFTER_ONSET_WEIGHT` to 0.
 ``distance``   dependency distance from the service under investigation,
                ``HOP_DECAY ** hops`` (1 for the service itself, 0.6 one hop down…).
 ``risk``       what changed: the riskiest file change type a deployment ships
@@ -63,6 +66,10 @@ REVERTED_BEFORE_ONSET_FACTOR = 0.3  # the change was undone before the onset: it
 COMPETITION = 0.3
 CONFIDENCE_CAP = 0.95
 PLAUSIBLE_FLOOR = 0.25
+#: A detected (not given) onset is an estimate: changes up to this long after it stay candidates, at most at
+#: :data:`AFTER_ONSET_WEIGHT` of the time score of one at the onset.
+ONSET_TOLERANCE_MIN = 60.0
+AFTER_ONSET_WEIGHT = 0.5
 
 ROLLBACK_RECOVERED = 1.0
 ROLLBACK_ONLY = 0.6
@@ -113,10 +120,25 @@ RECOVERED_MAX_SHARE = 0.2
 # ------------------------------------------------------------------ components
 
 
-def time_score(minutes_before: float, half_life_minutes: float) -> float:
-    """Exponential decay with the time between the change and the onset (0 if after the onset)."""
-    if minutes_before < 0 or half_life_minutes <= 0:
+def time_score(minutes_before: float, half_life_minutes: float, after_tolerance: float = 0.0,
+               after_grace: float = 0.0) -> float:
+    """Exponential decay with the time between the change and the onset.
+
+    After the onset a change scores 0 — unless the onset is an estimate (a stage boundary on a metric can sit
+    a few points early) and the change falls inside ``after_tolerance`` minutes of it: then it gets
+    :data:`AFTER_ONSET_WEIGHT`, tapering linearly to 0 at the tolerance (so a change just before the onset
+    always beats one just after it). Within ``after_grace`` minutes (the spacing of the metric: an hourly
+    point stamped 23:00 is the mean of 23:00–24:00) a change counts as at the onset.
+    """
+    if half_life_minutes <= 0:
         return 0.0
+    if minutes_before < 0 and -minutes_before <= min(after_grace, after_tolerance):
+        return 1.0
+    if minutes_before < 0:
+        late = -minutes_before
+        if after_tolerance <= 0 or late > after_tolerance:
+            return 0.0
+        return float(AFTER_ONSET_WEIGHT * (1.0 - late / after_tolerance))
     return float(2.0 ** (-minutes_before / half_life_minutes))
 
 
@@ -153,24 +175,28 @@ def _finite(x: Sequence[float] | np.ndarray) -> np.ndarray:
     return a[np.isfinite(a)]
 
 
-def share_above(baseline: Sequence[float] | np.ndarray, after: Sequence[float] | np.ndarray) -> float | None:
-    """Share of ``after`` points above the baseline's upper XmR limit (None without enough data)."""
+def share_above(baseline: Sequence[float] | np.ndarray, after: Sequence[float] | np.ndarray,
+                either_way: bool = False) -> float | None:
+    """Share of ``after`` points above the baseline's upper XmR limit (or, ``either_way``, the larger of the
+    shares above the upper and below the lower limit); None without enough data."""
     base, post = _finite(baseline), _finite(after)
     if base.size < 6 or post.size == 0:
         return None
-    ucl = xmr_limits(base).ucl
-    if not math.isfinite(ucl):
+    lim = xmr_limits(base)
+    if not math.isfinite(lim.ucl):
         return None
-    return float(np.mean(post > ucl))
+    up = float(np.mean(post > lim.ucl))
+    return max(up, float(np.mean(post < lim.lcl))) if either_way and math.isfinite(lim.lcl) else up
 
 
-def comovement_score(baseline: Sequence[float] | np.ndarray, after: Sequence[float] | np.ndarray) -> float | None:
+def comovement_score(baseline: Sequence[float] | np.ndarray, after: Sequence[float] | np.ndarray,
+                     either_way: bool = False) -> float | None:
     """How clearly a (bad-when-rising) metric left its baseline limits after a change, in [0, 1].
 
     The share of points above the baseline UCL, minus what noise gives, scaled so
     that :data:`COMOVEMENT_FULL_SHARE` or more counts fully. None without data.
     """
-    share = share_above(baseline, after)
+    share = share_above(baseline, after, either_way)
     if share is None:
         return None
     span = COMOVEMENT_FULL_SHARE - COMOVEMENT_MIN_SHARE
@@ -203,6 +229,8 @@ class Features:
     comovement: float | None = None
     rollback: float = 0.0
     reverted_before_onset: bool = False
+    after_tolerance: float = 0.0  # minutes after an estimated onset a change may still be its cause
+    after_grace: float = 0.0  # minutes after it that count as at the onset (the metric's spacing)
 
 
 @dataclass(frozen=True)
@@ -222,7 +250,7 @@ class Components:
 
 def score_candidate(f: Features, *, half_life_minutes: float = SERVICE_HALF_LIFE_MIN) -> Components:
     """Combine a candidate's features into its components and raw plausibility (see the module docstring)."""
-    t = time_score(f.minutes_before, half_life_minutes)
+    t = time_score(f.minutes_before, half_life_minutes, f.after_tolerance, f.after_grace)
     d = distance_score(f.distance)
     r = min(1.0, max(0.0, f.risk))
     c = min(1.0, max(0.0, f.comovement or 0.0))
@@ -260,6 +288,7 @@ def is_plausible(confidence: float) -> bool:
 
 def ago(minutes: float) -> str:
     """'18 min', '2.5 h', '1.4 days'."""
+    minutes = abs(minutes)
     if minutes < 90:
         return f"{minutes:.0f} min"
     if minutes < 48 * 60:
