@@ -19,6 +19,10 @@ the original position):
    candidates (:func:`.noise.refit_phi` — level shifts no longer pose as
    autocorrelation, and the estimate is more precise than the one from
    differences); where that moves the noise scale, the search is run again.
+   Rows whose noise is strongly autocorrelated also get a self-consistent
+   lower-``phi`` solution (:mod:`.ar1seg`), validated like the others (step
+   3) and taken where its stages explain the autocorrelation and have the
+   lower penalised AR(1) likelihood.
 3. **Local re-validation** (:mod:`.refine`): each candidate must show a shift
    large against the noise of the two stages it separates, fit better as a
    step than as a line, and be material at the scale of the whole series
