@@ -44,7 +44,7 @@ import numpy as np
 #: Rows whose (refitted) noise autocorrelation is at least this get the alternative solution.
 PHI_ALT_MIN = 0.85
 #: The alternative is only taken when its own (refitted) autocorrelation is at most this.
-PHI_ALT_MAX = 0.84
+PHI_ALT_MAX = 0.8
 #: Autocorrelation the alternative search starts from.
 PHI_START = 0.5
 #: Most proposal / refit rounds of the alternative.
