@@ -13,7 +13,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +114,10 @@ def create_app(
                 assistant.queue, settings, assistant=assistant, publish=hub.publish,
                 concurrency=settings.worker_concurrency, name="opsgraph-serve"))
             worker_task = asyncio.create_task(in_process.run(), name="opsgraph-worker")
+        from tools.tickets.base import base_model
+
+        # the shipped triage model trains once per process (1–3 s): at start-up, in a thread, not in the first request
+        warm = asyncio.create_task(asyncio.to_thread(base_model), name="opsgraph-warm-triage")
         log.info("opsgraph ready on %s (%s)", tgt.redacted(), "with a worker" if worker else "API only")
         try:
             async with mcp_endpoint.serve(state):  # the /mcp session manager lives as long as the app
@@ -130,6 +134,8 @@ def create_app(
                     await asyncio.wait_for(worker_task, settings.worker_shutdown_seconds + 5)
                 except Exception:
                     log.exception("the in-process worker did not stop cleanly")
+            with suppress(Exception):
+                await warm  # a thread cannot be cancelled: let it finish (a few seconds at most)
             await assistant.close()
             await hub.close()
             await engine.dispose()

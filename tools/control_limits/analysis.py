@@ -77,7 +77,7 @@ from tools.control_limits.xmr import _Prefix
 #: Stretches of one repeated value open a stage of their own (:mod:`.flat`).
 FLAT_STAGES = True
 #: Strongly autocorrelated rows also get a self-consistent lower-``phi`` solution (:mod:`.ar1seg`).
-AR1_ALTERNATIVE = True
+AR1_ALTERNATIVE = False  # measured, not adopted by default: see docs/benchmarks.md, "Sixth pass"
 
 # --------------------------------------------------------------------------- #
 # Full pipeline

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,9 +54,20 @@ def corpus() -> list[dict[str, str]]:
     return rows
 
 
-@functools.cache
+_training = threading.Lock()
+
+
 def base_model() -> TriageModel | None:
-    """The base model trained on :func:`corpus` (memoised per process; None if the corpus is missing)."""
+    """The base model trained on :func:`corpus` (memoised per process; None if the corpus is missing).
+
+    Thread-safe: the API warms it in a thread at start-up, and a ticket classified meanwhile waits for that training
+    instead of starting a second one."""
+    with _training:
+        return _train_base()
+
+
+@functools.cache
+def _train_base() -> TriageModel | None:
     from tools.tickets.classify import train_model
 
     rows = corpus()

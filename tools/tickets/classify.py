@@ -150,16 +150,24 @@ def _mix(
     return mixed / mixed.sum(), w
 
 
-def _prior(zs: zeroshot.ZeroShot, ue: urg.UrgencyEvidence, text: str, *, base: bool) -> tuple[np.ndarray, np.ndarray]:
-    """The domain prior: product descriptions and the impact reader, mixed with the shipped base model."""
+def _base_proba(texts: list[str], *, base: bool) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The shipped base model's product and urgency probabilities of ``texts`` (one batch), or None without it."""
+    bm = base_model() if base else None
+    bp = bm.product.proba(texts, list(PRODUCTS)) if bm is not None and bm.product is not None else None
+    bu = bm.urgency.proba(texts, list(URGENCIES)) if bm is not None and bm.urgency is not None else None
+    return bp, bu
+
+
+def _prior(zs: zeroshot.ZeroShot, ue: urg.UrgencyEvidence, bp: np.ndarray | None,
+           bu: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The domain prior: product descriptions and the impact reader, mixed with the base model's ``bp`` / ``bu``."""
     p = np.array([zs.probabilities[k] for k in PRODUCTS])
     u = np.array([ue.probabilities[k] for k in URGENCIES])
-    bm = base_model() if base else None
-    if bm is not None and bm.product is not None:
-        p = (1.0 - PRODUCT_WEIGHT) * p + PRODUCT_WEIGHT * bm.product.proba([text], list(PRODUCTS))[0]
+    if bp is not None:
+        p = (1.0 - PRODUCT_WEIGHT) * p + PRODUCT_WEIGHT * bp
         p = temper(p[None, :] / p.sum(), PRODUCT_CALIBRATION)[0]
-    if bm is not None and bm.urgency is not None:
-        u = (1.0 - URGENCY_WEIGHT) * u + URGENCY_WEIGHT * bm.urgency.proba([text], list(URGENCIES))[0]
+    if bu is not None:
+        u = (1.0 - URGENCY_WEIGHT) * u + URGENCY_WEIGHT * bu
         u = temper(u[None, :] / u.sum(), URGENCY_CALIBRATION)[0]
     return p / p.sum(), u / u.sum()
 
@@ -183,7 +191,8 @@ def triage(
     zs = zeroshot.classify_product(subj, body)
     ue = urg.classify_urgency(subj, body, priority=priority, tier=tier)
     text = text_of(subj, body)
-    prior_p, prior_u = _prior(zs, ue, text, base=base)
+    bp, bu = _base_proba([text], base=base)
+    prior_p, prior_u = _prior(zs, ue, None if bp is None else bp[0], None if bu is None else bu[0])
     p, wp = _mix(prior_p, model, "product", text, PRODUCTS, {k for k, v in zs.vocabulary.scores.items() if v > 0})
     u, wu = _mix(prior_u, model, "urgency", text, URGENCIES, set(URGENCIES))
     guess = PRODUCTS[int(np.argmax(p))]
@@ -218,8 +227,10 @@ def train_model(
     zero-shot probabilities of the same tickets let each head choose its weight against the prior.
     """
     cleaned = [(clean(s), clean(c), p, u, pr, t) for s, c, p, u, pr, t in rows]
-    priors = [_prior(zeroshot.classify_product(s, c), urg.classify_urgency(s, c, priority=pr, tier=t), text_of(s, c),
-                     base=base) for s, c, _, _, pr, t in cleaned]
+    bp, bu = _base_proba([text_of(s, c) for s, c, *_ in cleaned], base=base) if cleaned else (None, None)
+    priors = [_prior(zeroshot.classify_product(s, c), urg.classify_urgency(s, c, priority=pr, tier=t),
+                     None if bp is None else bp[i], None if bu is None else bu[i])
+              for i, (s, c, _, _, pr, t) in enumerate(cleaned)]
     prior_p = np.array([pp for pp, _ in priors])
     prior_u = np.array([pu for _, pu in priors])
     return learned.train([(s, c, p, u) for s, c, p, u, _, _ in cleaned], fingerprint,
