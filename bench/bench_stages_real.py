@@ -40,7 +40,9 @@ Data sets
   ``github.com/numenta/NAB``).  Scored with TCPD's multi-annotator F1 and
   covering; the annotators' agreement (each scored against the other three)
   is printed as the ceiling.  A second batch (:mod:`bench.stages_annotated_b`,
-  50 more series, four other annotators) is scored in a table of its own.
+  50 more series, four other annotators) and a third (:mod:`bench.stages_annotated_c`, 33 more
+  Rdatasets series, four more annotators, kept out of the sixth pass's choices) are scored in tables of
+  their own.
 * **synthetic** — a seeded dev set generated here: level shifts under AR(1)
   noise, single spikes, slow trends, variance changes, Poisson counts, short
   and long series, different scales, and shift-free series of each kind (for
@@ -70,7 +72,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import itertools
 
-from bench import stages_annotated, stages_annotated_b
+from bench import stages_annotated, stages_annotated_b, stages_annotated_c
 from bench.stages_baselines import default_binseg
 from bench.stages_rdatasets import load_annotated, load_no_break
 from tools.control_limits import detect_stages
@@ -455,6 +457,10 @@ def _annotated(args: argparse.Namespace) -> int:
         print()
         print(annotated_table(stages_annotated_b.load(Path(args.rdatasets), Path(args.nab)),
                               "Chart-judged series, batch 2 (other annotators)"))
+    if stages_annotated_c.MARKS.is_file():
+        print()
+        print(annotated_table(stages_annotated_c.load(Path(args.rdatasets)),
+                              "Chart-judged series, batch 3 (held out from the sixth pass; four more annotators)"))
     return 0
 
 
