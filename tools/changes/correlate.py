@@ -223,7 +223,7 @@ def _candidates(
     out = []
     last = onset + tolerance
     for sid, d in deps:
-        at = _effective(d, last)
+        at = _effective(d, onset)  # still rolling out at the onset itself: from its start (not from onset + tolerance)
         if d.started_at <= last and since <= at <= last:
             risk, top = scoring.deployment_risk(d.change_types, is_rollback=d.is_rollback)
             reason = (f"rolls back {d.rollback_of}" if d.is_rollback else
