@@ -164,6 +164,9 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
         while mo < 1:
             y, mo = y - 1, mo + 12
         return _win(dt.date(y, mo, 1), _month_end(y, mo), m.group(0)), None, m
+    if m := re.search(r"\b(?:since|from)\s+yesterday\b(?!\s+(?:to|until|till)\b)", q):
+        d = today - dt.timedelta(days=1)  # "so high since yesterday": yesterday and today, not yesterday alone
+        return _win(d, today, "since yesterday"), None, m
     if m := re.search(r"\byesterday\b", q):
         d = today - dt.timedelta(days=1)
         return _win(d, d, "yesterday", single=True), None, m

@@ -23,6 +23,8 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     (D, "otp mx at dal on 3 Nov", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["DAL"], "day": "2026-11-03"}),
     (D, "what was the fill rate in denver on nov 8th", {"op": "lookup", "kpi": "PARTS_FILL_RATE", "at": ["DEN"], "day": "2026-11-08"}),
     (D, "aog count at chicago midway yesterday", {"op": "lookup", "kpi": "AOG_EVENTS", "at": ["MDW"], "day": "2026-11-19"}),
+    (D, "mx delays at houston since yesterday", {"op": "lookup", "kpi": "MX_DELAY_MINUTES", "at": ["HOU"], "win": ("2026-11-19", "2026-11-20")}),
+    (R, "cancels at lds since yesterday", {"op": "lookup", "kpi": "CANCEL_PCT", "at": ["LDS"], "win": ("2026-11-19", "2026-11-20")}),
     (D, "mx cancellations at BWI the day before yesterday", {"op": "lookup", "kpi": "MX_CANCELLATIONS", "at": ["BWI"], "day": "2026-11-18"}),
     (D, "deferrals at austin since monday", {"op": "lookup", "kpi": "DEFERRED_ITEMS", "at": ["AUS"], "win": ("2026-11-16", "2026-11-20")}),
     (D, "tdr at hou this month", {"op": "lookup", "kpi": "TECH_DISPATCH_RELIABILITY", "at": ["HOU"], "win": TM}),
