@@ -154,7 +154,7 @@ def _code(v: Any, rule: re.Pattern[str], what: str) -> Any:
 
 class StationRow(Row):
     FIELD_ALIASES = aliases.STATION
-    code: Annotated[str, Field(min_length=2, max_length=8)]
+    code: Annotated[str, Field(min_length=2, max_length=32)]
     name: Str
     region: Annotated[str, Field(min_length=1, max_length=32)]
     region_name: Name | None = None

@@ -255,7 +255,7 @@ class Station(Base):
     __tablename__ = "stations"
     id: Mapped[int] = _id()
     org_id: Mapped[int] = _org()
-    code: Mapped[str] = mapped_column(String(8))
+    code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"), index=True)
     region: Mapped[Region] = relationship(lazy="raise")

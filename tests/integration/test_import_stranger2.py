@@ -469,3 +469,21 @@ def test_the_documented_example_exports_import_as_the_readme_says(fresh_db):
         assert run_import(conn, "southline", "tickets", examples / "tickets-helpdesk.json").rows == 1
         content, customer = conn.execute("SELECT content, customer FROM tickets").fetchone()
         assert customer == "South Ground Handling" and "track" not in content and "<" not in content
+
+
+def test_site_codes_longer_than_three_letters(fjord, tmp_path):
+    """Sites coded like `fc-north-2` or `WAW-DARK-07` (up to 32 characters) import and take KPI points."""
+    sites = _write(tmp_path / "sites.csv", "code,name,region\nfc-north-2,North fulfilment 2,NORTH\n"
+                                           "WAW-DARK-07,Warsaw dark store 7,EAST\n")
+    defs = _write(tmp_path / "defs.csv", "code,name,unit,direction\nLATE,Late deliveries,orders,lower is better\n")
+    points = _write(tmp_path / "kpis.csv", "date,station,kpi,value\n2026-11-02,fc-north-2,LATE,4\n"
+                                           "2026-11-02,WAW-DARK-07,LATE,7\n")
+    too_long = _write(tmp_path / "long.csv", "code,name,region\n" + "x" * 33 + ",Too long,NORTH\n")
+    with psycopg.connect(fjord.conninfo, autocommit=True) as conn:
+        run_import(conn, ORG, "stations", sites)
+        run_import(conn, ORG, "kpi-definitions", defs)
+        run_import(conn, ORG, "kpis", points)
+        # codes are stored upper-case
+        assert _points(conn) == {("FC-NORTH-2", "LATE", "2026-11-02"): 4.0, ("WAW-DARK-07", "LATE", "2026-11-02"): 7.0}
+        with pytest.raises(ImportRejected, match="line 2"):
+            run_import(conn, ORG, "stations", too_long)
