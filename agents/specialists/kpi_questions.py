@@ -177,7 +177,7 @@ async def needs_attention(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
     ev = records[0]
     if stations:  # only those stations' series
         r = r.model_copy(update={"items": [i for i in r.items if i.station in stations]})
-    where = (f"station {station}" if station else f"stations {', '.join(stations)}" if stations
+    where = (f"station {station}" if station else f"stations {', '.join(sorted(stations))}" if stations
              else f"region {region}" if region else "all stations")
     checked = "" if stations else f"; {r.series_checked} series checked"
     if not r.items:

@@ -214,4 +214,4 @@ async def test_a_year_earlier_with_partial_history_says_so(t, limwa):
 
 async def test_attention_at_the_sites_a_type_word_names(t):
     a = await t.ask("anything wrong at the reservoirs?")
-    assert "stations ZBG, UTL" in a and "Which one" not in a and " GVP " not in a, a
+    assert "stations UTL, ZBG" in a and "Which one" not in a and " GVP " not in a, a  # both, in code order
