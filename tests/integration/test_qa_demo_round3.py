@@ -15,6 +15,8 @@ import pytest
 
 from agents.service import Assistant
 from tests.conftest import DEMO_ANCHOR
+from tests.integration.qa_support import demo_assistant
+from tests.integration.qa_support import sql as _sql
 
 LATE = DEMO_ANCHOR - dt.timedelta(days=1)  # the demo's last KPI day
 
@@ -29,15 +31,8 @@ def demo_r3(pg_server, demo_template):
 
 @pytest.fixture(scope="module")
 async def a(demo_r3):
-    clock = dt.datetime.combine(DEMO_ANCHOR, dt.time(12, 0), dt.UTC)
-    assistant = await Assistant.open(demo_r3.settings, demo_r3.target, clock=lambda: clock)
-    yield assistant
-    await assistant.close()
-
-
-def _sql(demo, q, *args):
-    with psycopg.connect(demo.target.conninfo) as conn:
-        return conn.execute(q, args).fetchall()
+    async with demo_assistant(demo_r3) as assistant:
+        yield assistant
 
 
 async def _ask(a, demo, q, as_of):

@@ -41,6 +41,8 @@ from agents.service import Assistant
 from store import migrate
 from store.importers import run_import
 from tests.conftest import DEMO_ANCHOR, _create_database, _drop_database, settings_for
+from tests.integration.qa_support import demo_assistant
+from tests.integration.qa_support import sql as _sql
 from tools.embeddings import HashEmbedder, embed_missing
 
 # ---------------------------------------------------------------------------------------- the second organisation
@@ -320,15 +322,8 @@ def demo_g(pg_server, demo_template):
 
 @pytest.fixture(scope="module")
 async def da(demo_g):
-    clock = dt.datetime.combine(DEMO_ANCHOR, dt.time(12, 0), dt.UTC)
-    a = await Assistant.open(demo_g.settings, demo_g.target, clock=lambda: clock)
-    yield a
-    await a.close()
-
-
-def _sql(demo, q, *args):
-    with psycopg.connect(demo.target.conninfo) as conn:
-        return conn.execute(q, args).fetchall()
+    async with demo_assistant(demo_g) as a:
+        yield a
 
 
 async def test_demo_tickets_about_login(da, demo_g):

@@ -25,6 +25,9 @@ from agents.service import Assistant
 from store import migrate
 from store.importers import run_import
 from tests.conftest import _create_database, _drop_database, settings_for
+from tests.integration.qa_support import Thread
+from tests.integration.qa_support import first_line as _first_line
+from tests.integration.qa_support import kpi_rows as _rows
 
 GEN = Path(__file__).parents[1] / "fixtures" / "grocery_org" / "generate.py"
 SLUG = "koszyk"
@@ -65,30 +68,9 @@ async def assistant(koszyk, pg_server):
     await a.close()
 
 
-class Thread:
-    def __init__(self, a: Assistant, org_id: int) -> None:
-        self.a, self.org_id, self.thread_id = a, org_id, None
-
-    async def ask(self, q: str) -> str:
-        r = await self.a.ask(org_id=self.org_id, question=q, thread_id=self.thread_id, as_of=AS_OF)
-        assert r.status == "completed", r.error
-        self.thread_id = r.thread_id
-        assert r.answer and "Traceback" not in r.answer and "internal error" not in r.answer, r.answer
-        return r.answer
-
-
 @pytest.fixture
 def t(assistant, koszyk):
-    return Thread(assistant, koszyk[1])
-
-
-def _rows(kpis, kpi, codes, start, end):
-    return kpis[(kpis.kpi == kpi) & kpis.station.isin(codes) & (kpis.date >= pd.Timestamp(start))
-                & (kpis.date <= pd.Timestamp(end))]
-
-
-def _first_line(answer: str) -> str:
-    return next(x for x in answer.splitlines() if x.startswith("- "))
+    return Thread(assistant, koszyk[1], AS_OF)
 
 
 # ----------------------------------------------------------------- sites as people type them

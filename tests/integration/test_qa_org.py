@@ -22,6 +22,9 @@ from agents.service import Assistant
 from store import migrate
 from store.importers import ImportRejected, run_import
 from tests.conftest import _create_database, _drop_database, settings_for
+from tests.integration.qa_support import Thread
+from tests.integration.qa_support import first_line as _first_line
+from tests.integration.qa_support import kpi_rows as _rows
 
 GEN = Path(__file__).parents[1] / "fixtures" / "qa_org" / "generate.py"
 SLUG = "strath"
@@ -59,26 +62,6 @@ async def assistant(strath, pg_server):
     await a.close()
 
 
-class Thread:
-    """One conversation: each question follows the previous one (as a chat would)."""
-
-    def __init__(self, a: Assistant, org_id: int) -> None:
-        self.a, self.org_id, self.thread_id = a, org_id, None
-
-    async def ask(self, q: str) -> str:
-        r = await self.a.ask(org_id=self.org_id, question=q, thread_id=self.thread_id, as_of=AS_OF)
-        assert r.status == "completed", r.error
-        self.thread_id = r.thread_id
-        assert r.answer and "Traceback" not in r.answer and "internal error" not in r.answer, r.answer
-        assert "service=" not in r.answer, r.answer  # no tool-argument syntax shown to a user
-        return r.answer
-
-
-def _rows(kpis, kpi, codes, start, end):
-    return kpis[(kpis.kpi == kpi) & kpis.station.isin(codes) & (kpis.date >= pd.Timestamp(start))
-                & (kpis.date <= pd.Timestamp(end))]
-
-
 def _sum(kpis, kpi, codes, start, end) -> float:
     return float(_rows(kpis, kpi, codes, start, end).value.sum())
 
@@ -87,16 +70,12 @@ def _mean(kpis, kpi, codes, start, end) -> float:
     return float(_rows(kpis, kpi, codes, start, end).groupby("date").value.mean().mean())
 
 
-def _first_line(answer: str) -> str:
-    return next(x for x in answer.splitlines() if x.startswith("- "))
-
-
 D = dt.date
 
 
 @pytest.fixture
 def t(assistant, strath):
-    return Thread(assistant, strath[1])
+    return Thread(assistant, strath[1], AS_OF)
 
 
 # ----------------------------------------------------------------- F2: a range answers its total / mean

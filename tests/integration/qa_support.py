@@ -1,0 +1,56 @@
+"""What the stranger's-test suites share: a chat thread pinned to a date, the pandas checks of KPI answers, an
+assistant on a demo copy and the SQL its answers are checked against."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pandas as pd
+import psycopg
+
+from agents.service import Assistant
+from tests.conftest import DEMO_ANCHOR
+
+
+class Thread:
+    """One conversation with the assistant, every turn asked "as of" the same date (the graders' way)."""
+
+    def __init__(self, a: Assistant, org_id: int, as_of: dt.date) -> None:
+        self.a, self.org_id, self.as_of, self.thread_id = a, org_id, as_of, None
+
+    async def ask(self, q: str) -> str:
+        r = await self.a.ask(org_id=self.org_id, question=q, thread_id=self.thread_id, as_of=self.as_of)
+        assert r.status == "completed", r.error
+        self.thread_id = r.thread_id
+        assert r.answer and "Traceback" not in r.answer and "internal error" not in r.answer, r.answer
+        return r.answer
+
+
+def kpi_rows(kpis: pd.DataFrame, kpi: str, codes: list[str], start: dt.date, end: dt.date) -> pd.DataFrame:
+    """The generator's KPI points of ``kpi`` at ``codes`` between ``start`` and ``end`` (inclusive)."""
+    return kpis[(kpis.kpi == kpi) & kpis.station.isin(codes) & (kpis.date >= pd.Timestamp(start))
+                & (kpis.date <= pd.Timestamp(end))]
+
+
+def first_line(answer: str) -> str:
+    return next(x for x in answer.splitlines() if x.startswith("- "))
+
+
+@contextlib.asynccontextmanager
+async def demo_assistant(demo: Any) -> AsyncIterator[Assistant]:
+    """An assistant on a copy of the demo whose clock is noon of the demo's anchor day."""
+    clock = dt.datetime.combine(DEMO_ANCHOR, dt.time(12, 0), dt.UTC)
+    a = await Assistant.open(demo.settings, demo.target, clock=lambda: clock)
+    try:
+        yield a
+    finally:
+        await a.close()
+
+
+def sql(demo: Any, q: str, *args: Any) -> list[Any]:
+    """Rows of a query on the demo copy (the numbers an answer is checked against)."""
+    with psycopg.connect(demo.target.conninfo) as conn:
+        return conn.execute(q, args).fetchall()
