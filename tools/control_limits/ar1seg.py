@@ -41,6 +41,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from tools.control_limits.noise import stage_residuals
+
 #: Rows whose (refitted) noise autocorrelation is at least this get the alternative solution.
 PHI_ALT_MIN = 0.85
 #: The alternative is only taken when its own (refitted) autocorrelation is at most this.
@@ -66,23 +68,9 @@ def ar1_cost(Xc: np.ndarray, L: np.ndarray, cands: list[list[int]]) -> np.ndarra
     out = np.full(n_rows, np.inf)
     if n < 3 or n_rows == 0:
         return out
-    cols = np.arange(n)
-    inside = cols[None, :] < L[:, None]
-    cut = np.zeros((n_rows, n), dtype=np.int64)
-    for i, cs in enumerate(cands):
-        for c in cs:
-            if 0 < c < n:
-                cut[i, c] = 1
-    grp = np.cumsum(cut, axis=1)
+    inside = np.arange(n)[None, :] < L[:, None]
     x = np.where(inside, Xc, 0.0)
-    k = int(grp.max()) + 1
-    key = np.where(inside, grp + k * np.arange(n_rows)[:, None], n_rows * k)
-    flat = key.ravel()
-    sums = np.bincount(flat, weights=x.ravel(), minlength=n_rows * k + 1)
-    cnts = np.bincount(flat, minlength=n_rows * k + 1)
-    means = sums / np.maximum(cnts, 1)
-    r = np.where(inside, x - means[key], 0.0)
-    pair = inside[:, 1:] & (grp[:, 1:] == grp[:, :-1])
+    r, pair = stage_residuals(Xc, L, cands)
     num = np.where(pair, r[:, 1:] * r[:, :-1], 0.0).sum(axis=1)
     den = (r * r).sum(axis=1)
     nn = np.maximum(L, 1).astype(np.float64)

@@ -233,22 +233,14 @@ def search_input(X: np.ndarray, L: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     return Z, Xc, noise
 
 
-def residual_phi(Xc: np.ndarray, L: np.ndarray, cands: list[list[int]]) -> np.ndarray:
-    """Lag-1 autocorrelation of the noise around a candidate segmentation, one per row.
+def stage_residuals(Xc: np.ndarray, L: np.ndarray, cands: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Residuals around a candidate segmentation and the lag-1 pairs inside one stage, for a batch.
 
-    The residuals are the (outlier-clipped) values minus their stage mean,
-    stages cut at ``cands[i]``; pairs ``(t-1, t)`` straddling a cut are left
-    out, so level shifts — which inflate the autocorrelation of a raw series —
-    do not count.  Uses the moment estimate ``Σ r_t r_{t-1} / Σ r_t²``, whose
-    standard error on independent noise is ``1/sqrt(n)`` (the estimate from
-    differences in :func:`noise_scale` has about 1.5/sqrt(n)).  Rows with fewer
-    than 8 pairs give NaN.
+    ``r`` is each (left-aligned) value minus the mean of its stage (stages cut at ``cands[i]``; 0 beyond ``L``);
+    ``pair[:, t-1]`` is True when ``(t-1, t)`` lie in the same stage, so a level shift never counts as a pair.
     """
     n_rows, n = Xc.shape
-    if n < 2 or n_rows == 0:
-        return np.full(n_rows, np.nan)
-    cols = np.arange(n)
-    inside = cols[None, :] < L[:, None]
+    inside = np.arange(n)[None, :] < L[:, None]
     cut = np.zeros((n_rows, n), dtype=np.int64)
     for i, cs in enumerate(cands):
         for c in cs:
@@ -261,10 +253,26 @@ def residual_phi(Xc: np.ndarray, L: np.ndarray, cands: list[list[int]]) -> np.nd
     flat = key.ravel()
     sums = np.bincount(flat, weights=x.ravel(), minlength=n_rows * k + 1)
     cnts = np.bincount(flat, minlength=n_rows * k + 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = sums / np.maximum(cnts, 1)
+    means = sums / np.maximum(cnts, 1)
     r = np.where(inside, x - means[key], 0.0)
-    pair = inside[:, 1:] & (grp[:, 1:] == grp[:, :-1])
+    return r, inside[:, 1:] & (grp[:, 1:] == grp[:, :-1])
+
+
+def residual_phi(Xc: np.ndarray, L: np.ndarray, cands: list[list[int]]) -> np.ndarray:
+    """Lag-1 autocorrelation of the noise around a candidate segmentation, one per row.
+
+    The residuals are the (outlier-clipped) values minus their stage mean,
+    stages cut at ``cands[i]``; pairs ``(t-1, t)`` straddling a cut are left
+    out, so level shifts — which inflate the autocorrelation of a raw series —
+    do not count (:func:`stage_residuals`).  Uses the moment estimate
+    ``Σ r_t r_{t-1} / Σ r_t²``, whose standard error on independent noise is
+    ``1/sqrt(n)`` (the estimate from differences in :func:`noise_scale` has
+    about 1.5/sqrt(n)).  Rows with fewer than 8 pairs give NaN.
+    """
+    n_rows, n = Xc.shape
+    if n < 2 or n_rows == 0:
+        return np.full(n_rows, np.nan)
+    r, pair = stage_residuals(Xc, L, cands)
     num = np.where(pair, r[:, 1:] * r[:, :-1], 0.0).sum(axis=1)
     den = (r * r).sum(axis=1)
     npairs = pair.sum(axis=1)
