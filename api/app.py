@@ -116,8 +116,11 @@ def create_app(
             worker_task = asyncio.create_task(in_process.run(), name="opsgraph-worker")
         from tools.tickets.base import base_model
 
-        # the shipped triage model trains once per process (1–3 s): at start-up, in a thread, not in the first request
-        warm = asyncio.create_task(asyncio.to_thread(base_model), name="opsgraph-warm-triage")
+        async def warm_triage() -> None:  # the shipped triage model trains once per process (1–3 s): in a thread
+            await asyncio.sleep(1.0)  # after the server has bound its socket, not in the first request
+            await asyncio.to_thread(base_model)
+
+        warm = asyncio.create_task(warm_triage(), name="opsgraph-warm-triage")
         log.info("opsgraph ready on %s (%s)", tgt.redacted(), "with a worker" if worker else "API only")
         try:
             async with mcp_endpoint.serve(state):  # the /mcp session manager lives as long as the app
@@ -134,8 +137,9 @@ def create_app(
                     await asyncio.wait_for(worker_task, settings.worker_shutdown_seconds + 5)
                 except Exception:
                     log.exception("the in-process worker did not stop cleanly")
-            with suppress(Exception):
-                await warm  # a thread cannot be cancelled: let it finish (a few seconds at most)
+            warm.cancel()  # not needed any more (a training already started finishes in its thread)
+            with suppress(asyncio.CancelledError, Exception):
+                await warm
             await assistant.close()
             await hub.close()
             await engine.dispose()

@@ -43,7 +43,7 @@ class Served:
             self.output += line
             if m := URL.search(line):
                 self.token = m.group(2)
-            if "Application startup complete" in line or "Uvicorn running" in line:
+            if "Uvicorn running" in line:  # printed once the socket is bound ("startup complete" comes before)
                 break
         if self.token is None or self.proc.poll() is not None:
             self.stop()
