@@ -36,6 +36,7 @@ from store.models import (
     TicketStatus,
     Urgency,
 )
+from store.ticket_words import TICKET_PRIORITY_WORDS, status_word
 
 Str = Annotated[str, Field(min_length=1, max_length=500)]
 Name = Annotated[str, Field(max_length=200)]
@@ -319,23 +320,6 @@ class CommitRow(Row):
     _tz = field_validator("committed_at", "merged_at")(_aware)
 
 
-# common helpdesk priority words → ours (Zendesk urgent/normal, Jira blocker/highest/…, P1–P4)
-TICKET_PRIORITY_WORDS = {
-    "urgent": "critical", "blocker": "critical", "highest": "critical", "emergency": "critical", "p1": "critical",
-    "1": "critical", "major": "high", "p2": "high", "2": "high", "normal": "medium", "moderate": "medium",
-    "standard": "medium", "p3": "medium", "3": "medium", "minor": "low", "lowest": "low", "trivial": "low",
-    "p4": "low", "4": "low", "p5": "low", "5": "low",
-    "critical": "critical", "high": "high", "medium": "medium", "low": "low",
-}
-
-
-TICKET_STATUS_WORDS = {
-    "in progress": "open", "assigned": "open", "reopened": "open", "working": "open", "active": "open",
-    "on hold": "pending", "waiting": "pending", "waiting for customer": "pending", "hold": "pending",
-    "solved": "resolved", "done": "resolved", "fixed": "resolved", "completed": "resolved", "cancelled": "closed",
-}
-
-
 class TicketRow(Row):
     FIELD_ALIASES = aliases.TICKET
     external_id: Annotated[str, Field(min_length=1, max_length=64)]
@@ -374,10 +358,7 @@ class TicketRow(Row):
     @classmethod
     def _status_words(cls, v: Any) -> Any:
         """``Open``, ``In Progress``, ``On hold``, ``Solved`` … from other helpdesks; anything else is rejected."""
-        if not isinstance(v, str):
-            return v
-        raw = " ".join(v.strip().lower().replace("_", " ").replace("-", " ").split())
-        return TICKET_STATUS_WORDS.get(raw, raw)
+        return status_word(v) if isinstance(v, str) else v
 
 
 class RunbookRow(Row):
