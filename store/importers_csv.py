@@ -184,7 +184,7 @@ def metrics_layout(services: dict[str, int]) -> Layout:
                           "; import services first, or remove the column")
 
     return Layout(time="ts", row="service", col="metric", columns=METRIC_COLUMNS, row_label="service",
-                  col_label="metric", col_header=metric_column, row_header=service_column)
+                  col_label="metric", col_header=metric_column, row_header=service_column, free_names=True)
 
 
 def import_metrics(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:

@@ -14,6 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from store import importers_fields as aliases
+from store.deploy_shapes import flatten_argo_application
 from store.importers_fields import is_text, is_text_list, is_time, split_known
 from store.importers_values import (
     DEPLOYMENT_STATUS_WORDS,
@@ -71,6 +72,7 @@ class Row(BaseModel):
         """Fields under other tools' names are renamed, exports' shapes read (:meth:`_shape`); text Postgres cannot
         store (NUL characters, lone surrogates) and absurdly deep nesting are rejected here, with the field's
         name, instead of failing at write time."""
+        data = cls.unwrap(data)
         if isinstance(data, dict):
             for name, value in data.items():
                 for text in _strings(value, 1):
@@ -86,6 +88,12 @@ class Row(BaseModel):
             unknown = {k: v for k, v in extra.items()
                        if field_key(k) not in cls.model_fields and field_key(k) not in cls.FIELD_ALIASES}
             data = {**cls._prepare(cls._shape(known)), **unknown}
+        return data
+
+    @classmethod
+    def unwrap(cls, data: Any) -> Any:
+        """A tool's resource shape read as this kind's flat record (see :mod:`store.deploy_shapes`); the default
+        changes nothing."""
         return data
 
     @classmethod
@@ -254,6 +262,11 @@ class DeploymentRow(Row):
     rollback_of: str | None = None
 
     _tz = field_validator("started_at", "finished_at")(_aware)
+
+    @classmethod
+    def unwrap(cls, data: Any) -> Any:
+        """An Argo CD Application resource (the app's name in ``metadata.name``) as a flat record."""
+        return flatten_argo_application(data)
 
     @field_validator("status", mode="before")
     @classmethod

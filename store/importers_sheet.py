@@ -114,6 +114,7 @@ class Layout:
     col_header: Resolver  # a column per col-key value ("Availability (%)" → a KPI code)
     row_header: Resolver  # a column per row-key value ("DAL" → a station)
     by_period: bool = False  # row and col columns with one column per period ("Jan 2026")
+    free_names: bool = False  # any header can be a col-key value (metric names): a column with no numbers is a note
     unit_error: Callable[[str, str, str], str | None] = lambda _column, _key, _unit: None
 
 
@@ -193,6 +194,9 @@ def read_layout(path: Path, layout: Layout) -> Sheet:
                 code, unit, reason = column.strip(), "", ""
             except ValueError as exc:
                 code, unit, reason = None, "", f"column {exc}"
+        elif layout.free_names and axis == layout.col_label and not _numeric(
+                frame[column][frame[column].str.strip() != ""], comma).any():
+            code, unit, reason = None, "", ""  # text only (notes, hosts): not a metric
         else:
             code, unit, reason = resolve(column)
         unit = units.get(column, "") or unit
