@@ -57,14 +57,20 @@ async def stats(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
         by = "priority" if f.product else "product"
     w = plan.window if plan.window is not None and plan.window.explicit else None
     snapshot = w is not None and bool(set(f.status) & {"open", "pending"})  # "open on nov 3": the backlog then
+    finished = w is not None and bool(f.status) and set(f.status) <= {"resolved", "closed"}  # "resolved last week"
     at = dt.datetime.combine(w.end, dt.time.max, dt.UTC) if snapshot and w is not None else None
     got = await s.tool("ticket_counts", ticket_counts, by=by, status=f.status or None, product=f.product or None,
                        customer_tier=f.customer_tier or None, priority=f.priority or None,
-                       **({"at": at} if snapshot else _window(plan)))
+                       **({"at": at} if snapshot else _window(plan)), **({"finished_in_window": True} if finished else {}))
     if got:
         r, records = got
         moment = r.at or s.deps.now
-        if snapshot and w is not None:
+        if finished and w is not None:
+            which = r.filters.model_copy(update={"start": None, "end": None}).label()
+            s.say(f"{r.total} tickets{'' if which == 'all tickets' else f' ({which})'} were resolved or closed "
+                  f"{w.label} ({w.start} to {min(w.end, moment.date())}; counted by when the work was finished, "
+                  f"whatever their status since).", records[0])
+        elif snapshot and w is not None:
             s.say(f"{r.total} tickets ({r.filters.label()}) were open at {_end_of(w, moment)} ({moment:%Y-%m-%d %H:%M} "
                   f"UTC) — {AS_OF_MEANS}.", records[0])
         else:

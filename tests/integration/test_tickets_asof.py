@@ -165,6 +165,15 @@ async def test_breached_last_week_lists_finished_tickets_too(sa, sunridge):
     assert "response breached" in line and "min late" in line and "closed" in line, line
 
 
+async def test_resolved_last_week_counts_by_when_the_work_was_finished(sa, sunridge):
+    _t, org_id = sunridge
+    lo, hi = MAY(4), MAY(11)
+    want = [t[0] for t in TICKETS if (t[6] or t[7]) is not None and lo <= (t[6] or t[7]) < hi]
+    assert len(want) == 5  # closed since, or created the week before: counted by when they were resolved
+    ans = await _ask(sa, org_id, "how many tickets were resolved last week", NOW)
+    assert re.search(rf"\b{len(want)} tickets were resolved or closed last week \(2026-05-04 to 2026-05-10", ans), ans
+
+
 # ------------------------------------------------------------------------------------ 2. tier / priority / status
 async def test_p1_tickets_about_login_filter_in_sql(sa, sunridge):
     _t, org_id = sunridge

@@ -32,8 +32,8 @@ SELECT id, external_id, subject, product, urgency, priority, customer, customer_
        first_response_at, resolved_at, closed_at, updated_at, status_history
 FROM tickets
 WHERE org_id = :org AND created_at <= :now
-  AND (CAST(:start AS timestamptz) IS NULL OR created_at >= :start)
-  AND (CAST(:end AS timestamptz) IS NULL OR created_at < :end)
+  AND (CAST(:start AS timestamptz) IS NULL OR {when} >= :start)
+  AND (CAST(:end AS timestamptz) IS NULL OR {when} < :end)
   AND (CAST(:product AS text[]) IS NULL OR product = ANY(CAST(:product AS text[])))
   AND (CAST(:tier AS text[]) IS NULL OR customer_tier = ANY(CAST(:tier AS text[])))
   AND (CAST(:priority AS text[]) IS NULL OR priority = ANY(CAST(:priority AS text[])))
@@ -48,7 +48,7 @@ class TicketFilters(BaseModel):
     priority: list[str] = []
     start: dt.date | None = None
     end: dt.date | None = None  # inclusive
-    window_of: Literal["created", "deadline"] = "created"  # what the window filters on
+    window_of: Literal["created", "deadline", "finished"] = "created"  # what the window filters on
 
     def label(self) -> str:
         parts = [f"{k} {'/'.join(v)}" for k, v in (("status", self.status), ("product", self.product),
@@ -88,7 +88,8 @@ async def _rows(ctx: ToolContext, f: TicketFilters, at: dt.datetime | None = Non
 
     moment = at or ctx.now
     async with ctx.read() as session:
-        rows = (await session.execute(text(_TICKETS_SQL), {
+        when = "coalesce(resolved_at, closed_at)" if f.window_of == "finished" else "created_at"  # fixed SQL, no input
+        rows = (await session.execute(text(_TICKETS_SQL.format(when=when)), {
             "org": ctx.org_id, "now": moment, "start": day(f.start), "end": day(f.end, 1),
             "product": f.product or None, "tier": f.customer_tier or None, "priority": f.priority or None,
         })).mappings().all()
@@ -127,14 +128,17 @@ class TicketCounts(BaseModel):
 async def ticket_counts(
     ctx: ToolContext, *, by: CountBy = "status", status: list[str] | None = None, product: list[str] | None = None,
     customer_tier: list[str] | None = None, priority: list[str] | None = None, start: dt.date | None = None,
-    end: dt.date | None = None, at: dt.datetime | None = None,
+    end: dt.date | None = None, at: dt.datetime | None = None, finished_in_window: bool = False,
 ) -> ToolOutput[TicketCounts]:
     """How many tickets, split by status, product, tier, priority or urgency (filters combine with AND). Statuses
     are each ticket's status at ``at`` (a past moment, e.g. the end of a day; the run's now by default), read from
-    its status history and created/resolved times — not its current status."""
+    its status history and created/resolved times — not its current status. The window is on creation, or with
+    ``finished_in_window`` on resolution ("resolved last week": resolved or closed then, whatever since)."""
     if by not in _FIELDS:
         raise ToolError(f"by must be one of {', '.join(_FIELDS)}")
-    f = _filters(status, product, customer_tier, priority, start, end)
+    f = _filters(None if finished_in_window else status, product, customer_tier, priority, start, end)
+    if finished_in_window:
+        f = f.model_copy(update={"window_of": "finished"})
     moment = _moment(ctx, at)
     rows = await _rows(ctx, f, moment)
     counts = Counter(str(r[by] or "unlabelled") for r in rows)
