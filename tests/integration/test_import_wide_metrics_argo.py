@@ -90,7 +90,7 @@ def test_wide_metrics_with_thousands_separators(quarry, tmp_path):
 
 
 def test_ambiguous_metric_sheets_are_refused_and_write_nothing(quarry, tmp_path):
-    target, org_id = quarry
+    target, _org = quarry
     cases = {
         # no service and no metric column: which service would these be?
         "ts,error_rate,p99_ms\n2026-06-02T08:00:00Z,0.5,120\n": (1, "has no service or metric column"),

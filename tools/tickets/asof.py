@@ -42,7 +42,7 @@ def _aware(v: Any) -> dt.datetime | None:
     return None
 
 
-def history(row: Mapping[str, Any]) -> list[tuple[dt.datetime, str]]:
+def history(row: Mapping[Any, Any]) -> list[tuple[dt.datetime, str]]:
     """The row's status history as ``(at, status)`` in time order; entries without a time or a known status are
     left out."""
     out = []
@@ -55,7 +55,7 @@ def history(row: Mapping[str, Any]) -> list[tuple[dt.datetime, str]]:
     return sorted(out, key=lambda x: x[0])
 
 
-def last_change(row: Mapping[str, Any]) -> dt.datetime:
+def last_change(row: Mapping[Any, Any]) -> dt.datetime:
     """The latest moment the row records anything (its current status holds from then on)."""
     times = [row[k] for k in ("created_at", "first_response_at", "resolved_at", "closed_at", "updated_at")
              if row.get(k) is not None]
@@ -63,7 +63,7 @@ def last_change(row: Mapping[str, Any]) -> dt.datetime:
     return max(times)
 
 
-def status_at(row: Mapping[str, Any], at: dt.datetime) -> str | None:
+def status_at(row: Mapping[Any, Any], at: dt.datetime) -> str | None:
     """The ticket's status at ``at`` (see the module docstring); ``None`` when it was created later."""
     created = row["created_at"]
     if created > at:
@@ -86,7 +86,7 @@ def status_at(row: Mapping[str, Any], at: dt.datetime) -> str | None:
     return current
 
 
-def completion_times(row: Mapping[str, Any], at: dt.datetime | None = None) -> tuple[dt.datetime | None, dt.datetime | None]:
+def completion_times(row: Mapping[Any, Any], at: dt.datetime | None = None) -> tuple[dt.datetime | None, dt.datetime | None]:
     """``(first response, resolution)`` as known at ``at`` (all of them without ``at``); a ticket closed without a
     resolved_at is resolved when closed."""
     first, done = row["first_response_at"], row["resolved_at"] or row["closed_at"]
@@ -96,6 +96,6 @@ def completion_times(row: Mapping[str, Any], at: dt.datetime | None = None) -> t
     return first, done
 
 
-def is_open_at(row: Mapping[str, Any], at: dt.datetime) -> bool:
+def is_open_at(row: Mapping[Any, Any], at: dt.datetime) -> bool:
     """Open (new, open or pending) at ``at``, and not resolved or closed by then."""
     return status_at(row, at) in OPEN and completion_times(row, at)[1] is None

@@ -71,7 +71,7 @@ class SlaOverview(BaseModel):
 # ------------------------------------------------------------------ SLA
 
 
-def clocks_for(row: Mapping[str, Any], now: dt.datetime) -> tuple[SlaClock, SlaClock]:
+def clocks_for(row: Mapping[Any, Any], now: dt.datetime) -> tuple[SlaClock, SlaClock]:
     """The ticket's two clocks at ``now``: a response or resolution recorded after ``now`` had not happened yet."""
     first_response, resolved = completion_times(row, now)
     return slalib.ticket_clocks(
