@@ -102,11 +102,13 @@ async def _list(s: StepScope, plan: QueryPlan) -> None:
         return
     r, records = got
     ev = records[0]
+    when = f"as of {s.deps.now:%Y-%m-%d %H:%M} UTC (each ticket's status at that moment)"
     if not r.items:
-        s.say(f"No ticket ({r.label()}) as of {s.deps.now:%Y-%m-%d %H:%M} UTC.", ev)
+        s.say(f"{'No — there are' if 'yesno' in plan.notes else 'There are'} no tickets ({r.label()}) {when}.", ev)
         return
     more = f"; the {len(r.items)} newest" if r.total > len(r.items) else ""
-    s.say(f"{r.total} ticket(s) ({r.label()}) as of {s.deps.now:%Y-%m-%d %H:%M} UTC (status at that moment){more}:", ev)
+    s.say(f"There {'is' if r.total == 1 else 'are'} {r.total} ticket{'' if r.total == 1 else 's'} ({r.label()}) "
+          f"{when}{more}:", ev)
     for i in r.items:
         s.say(f"{i.external_id} “{' '.join(i.subject.split())[:120]}” — {i.status}, {i.priority} priority, "
               f"{i.customer_tier} tier, {i.product or 'no product label'}, opened {i.created_at:%Y-%m-%d} "
