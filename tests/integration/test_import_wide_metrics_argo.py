@@ -166,3 +166,22 @@ def test_demo_wide_metrics_and_argo(demo_copy, tmp_path):
     per_metric, per_service = _wide_files(tmp_path, a, b)
     _check_wide(demo_copy.target.conninfo, demo_copy.org_id, a, b, per_metric, per_service)
     _check_argo(demo_copy.target.conninfo, "demo", a, tmp_path)
+
+
+def test_the_documented_examples(pg_server, tmp_path):
+    examples = Path(__file__).resolve().parents[2] / "docs" / "import-examples"
+    target = _create_database(pg_server, "opsgraph_examples14")
+    try:
+        migrate.upgrade(target)
+        with psycopg.connect(target.conninfo, autocommit=True) as conn:
+            conn.execute("INSERT INTO orgs (slug, name) VALUES ('southline', 'Southline Ground')")
+            run_import(conn, "southline", "services", examples / "services.json")
+            r = run_import(conn, "southline", "metrics", examples / "metrics-wide.csv")
+            assert r.rows == 9 and any("note" in w for w in r.warnings), r.warnings
+            assert conn.execute("SELECT value FROM metric_points WHERE metric = 'p99_latency_ms' AND value > 1000"
+                                ).fetchall() == [(1250.0,)]
+            assert run_import(conn, "southline", "deployments", examples / "deployments-argocd.json").rows == 1
+            assert conn.execute("SELECT external_id, version, status, deployed_by FROM deployments").fetchall() == [
+                ("ramp-ops#42", "3f9a1c0e5b7d", "succeeded", "ana")]
+    finally:
+        _drop_database(pg_server, target)
