@@ -1,4 +1,6 @@
-"""KPI values as a spreadsheet exports them, turned into ``(line, date, station, kpi, value)`` rows.
+"""KPI values (and service metrics) as a spreadsheet exports them, turned into ``(line, date, station, kpi,
+value)`` rows — one reader, :func:`read_layout`, for both kinds: a :class:`Layout` names the kind's columns (``ts,
+service, metric`` for metrics) and how a value column's header is read. What follows describes the KPI sheet.
 
 Long files have ``date, station, kpi, value`` columns. Wide files have a ``date`` column, then either a
 ``station`` column and one column per KPI, or a ``kpi`` column and one column per station — or ``station`` and
