@@ -87,7 +87,9 @@ _ROLLBACK = re.compile(r"\b(?:rollbacks?|roll(?:ed)?[- ]?backs?|rolled\s+back|re
 
 
 # "tickets about login problems", "any tickets mentioning refunds?", "support cases regarding invoices"
-_TICKET_TOPIC = re.compile(r"\b(?:tickets?|support\s+cases?|cases)\s+(?:that\s+(?:mention|talk\s+about|are\s+about)\s+|"
+_TICKET_TOPIC = re.compile(r"\b(?:tickets?|support\s+cases?|cases)\s+"
+                           r"(?:(?:from|for|by|of)\s+(?:[\w-]+\s+){0,2}?(?:customers?|clients?|accounts?|users)\s+)?"  # who raised them
+                           r"(?:that\s+(?:mention|talk\s+about|are\s+about)\s+|"
                            r"(?:about|regarding|mentioning|related\s+to|concerning|on(?!\s+hold\b)|like|containing|re:?)\s+"
                            r"(?:the\s+(?:topic|word|subject)\s+)?)(.{3,200})$", _I)
 _TICKETS_LIKE = re.compile(r"\b(?:tickets|cases)\s+(?:like|similar\s+to|resembling)\b|\bsimilar\s+(?:tickets|cases)\b|"
