@@ -65,6 +65,7 @@ from tools.control_limits.rules import (
     _hib_codes,
     _rule_masks,
 )
+from tools.control_limits.seasonal import remove_seasonal
 from tools.control_limits.seeded import SHORT_STAGE, SeededScan, merge_short, seeded_scan, seeded_select
 from tools.control_limits.segmentation import (
     PENALTY_FACTOR,
@@ -78,6 +79,8 @@ from tools.control_limits.xmr import _Prefix
 FLAT_STAGES = True
 #: Strongly autocorrelated rows also get a self-consistent lower-``phi`` solution (:mod:`.ar1seg`).
 AR1_ALTERNATIVE = False  # measured, not adopted by default: see docs/benchmarks.md, "Sixth pass"
+#: A strong repeated cycle is removed before the search and confirmation (:mod:`.seasonal`).
+SEASONAL = True
 
 # --------------------------------------------------------------------------- #
 # Full pipeline
@@ -180,8 +183,11 @@ def _analyze_batch(
         return []
     X, pos, L = _compress(M)
     mu, _sd = _row_mean_std(X, L)
+    # a strong cycle out first (rows without one: Xs is X); the limits stay on X
+    seas = remove_seasonal(X, L, pos) if SEASONAL else None
+    Xs = X if seas is None else seas.X
     # search on the outlier-clipped series in units of its robust long-run noise
-    Z, Xc, noise = search_input(X, L)
+    Z, Xc, noise = search_input(Xs, L)
     noise0 = noise
     searchable = (L >= 2) & np.isfinite(noise.lrv) & (noise.lrv > 0)
     pens = (
@@ -202,7 +208,8 @@ def _analyze_batch(
         for row in np.flatnonzero(again).tolist():
             raw[row], short[row] = redo[row], redo_short[row]
     noise = noise2
-    kept = prune_candidates(Xc, L, [sorted(r + s) for r, s in zip(raw, short, strict=True)], noise, pens)
+    floor = None if seas is None else seas.min_shift
+    kept = prune_candidates(Xc, L, [sorted(r + s) for r, s in zip(raw, short, strict=True)], noise, pens, floor)
     if AR1_ALTERNATIVE:
         rows = searchable & (noise.phi >= ar1seg.PHI_ALT_MIN)
         if rows.any():
@@ -214,7 +221,7 @@ def _analyze_batch(
     if FLAT_STAGES:
         kept = merge_edges(kept, flat_stages(X, L, MATERIALITY))
     prefix = _Prefix(X, L, mu)
-    confirmed = _confirm_batch(prefix, L, kept, method)
+    confirmed = _confirm_batch(prefix if Xs is X else _Prefix(Xs, L, mu), L, kept, method)
 
     # ---- final stages: limits of every (row, stage) in one vectorised pass
     st_rows: list[int] = []

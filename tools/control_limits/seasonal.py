@@ -1,0 +1,223 @@
+"""A strong periodic component, found in the data and taken out before the stage search.
+
+Operations KPIs often carry a cycle — a weekly one in daily data, a daily one
+in hourly data, a yearly one in monthly data — and nothing in a bare series
+says its sampling frequency.  When the cycle dominates the first differences,
+the robust noise scale of :mod:`.noise` measures the *cycle*, not the noise,
+and a clear level shift of one or two seasonal swings looks small against it.
+This module, vectorised over a left-aligned batch:
+
+1. **Finds a period per row** from the autocorrelation of the winsorised first
+   differences (differences remove level and trend, winsorising keeps one
+   spike or one level shift from shaping it): a lag ``P`` in
+   ``2 … min(MAX_PERIOD, n/4)`` qualifies when its autocorrelation is a local
+   peak of at least ``ACF_MIN``, stands at least ``PROMINENCE`` above the
+   lowest autocorrelation at the shorter lags (the curve dips between peaks,
+   unlike the slow decay of a smooth or trending series), and **repeats**
+   (at ``2P`` at least ``REPEAT`` of the peak).  Of the qualifying lags the
+   shortest one within ``MULTIPLE_TOL`` of the highest is the period (12, not
+   24 or 36).
+2. **Estimates a level-robust seasonal profile**: the series minus its centred
+   moving average over one period (a ``2×P`` average for even ``P``), so the
+   level — and any level shift, except within half a period of it — is gone;
+   then the median of that per phase (phase = original column mod ``P``, so
+   gaps keep the phase), centred to mean zero.  A shift leaks into one cycle
+   per phase at most, which the median over ``n/P ≥ 4`` cycles ignores.
+3. **Keeps the removal only where it matters**: where it lowers the robust
+   scale of the first differences to at most ``GAIN_MAX`` of what it was —
+   i.e. the cycle, not the noise, dominated them.  Every other row is returned
+   unchanged, bit for bit.
+
+The stage search, its noise scale, the local re-validation and Wheeler's
+confirmation then run on the adjusted series; the limits and signals a user
+sees are still computed on the raw values (see :mod:`.analysis`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from tools.control_limits.noise import _MAD_TO_SD, noise_scale, robust_sd, row_median
+
+#: Shortest period removed: a period-2 alternation is the saw-tooth of over-adjustment, a
+#: signal the chart must show, not a season to remove.
+MIN_PERIOD = 3
+#: Longest period looked for (points); also at most a quarter of the series.
+MAX_PERIOD = 60
+#: Shortest series (points) in which a period is looked for.
+MIN_POINTS = 24
+#: Autocorrelation of the differences a period's peak must reach.
+ACF_MIN = 0.3
+#: How far the peak must stand above the lowest autocorrelation at shorter lags.
+PROMINENCE = 0.3
+#: The autocorrelation around twice the period, as a share of the peak ("a repeated peak").
+REPEAT = 0.5
+#: Shortest qualifying lag whose peak is within this share of the highest one.
+MULTIPLE_TOL = 0.8
+#: Winsorising constant of the differences (robust sds).
+WINSOR = 2.5
+#: The removal is kept where the differences' robust scale falls to at most this share.
+GAIN_MAX = 0.7
+#: Cycles over which each phase's running median is taken (0: one profile for the whole series).
+PROFILE_CYCLES = 11
+#: On a row with a removed cycle, a stage's shift must be at least this share of the cycle's swing (peak to trough).
+SWING_MATERIALITY = 0.4
+
+
+@dataclass(frozen=True, slots=True)
+class Seasonal:
+    """Per-row outcome: ``period`` (0 = none removed) and the adjusted batch."""
+
+    X: np.ndarray  # left-aligned values with the profile removed (rows without a period: unchanged)
+    period: np.ndarray  # int per row, 0 where nothing was removed
+    profile: list[np.ndarray | None]  # per row, the removed component per value (None where nothing)
+
+    @property
+    def min_shift(self) -> np.ndarray:
+        """Per row, the smallest level shift a person sees against the removed swing (0 where none)."""
+        return np.array([0.0 if p is None else SWING_MATERIALITY * _swing(p, int(q))
+                         for p, q in zip(self.profile, self.period, strict=True)])
+
+
+def _swing(component: np.ndarray, p: int) -> float:
+    """Median peak-to-trough swing of the removed component over its cycles."""
+    m = component.size // p
+    if m == 0:
+        return float(np.ptp(component))
+    return float(np.median(np.ptp(component[: m * p].reshape(m, p), axis=1)))
+
+
+def _diff_acf(X: np.ndarray, L: np.ndarray, max_lag: int) -> np.ndarray:
+    """Autocorrelation of the winsorised first differences at lags ``0 … max_lag`` (rows × lags)."""
+    n_rows, n = X.shape
+    with np.errstate(invalid="ignore"):
+        d = X[:, 1:] - X[:, :-1]
+    m = np.maximum(L - 1, 0)
+    inside = np.arange(n - 1)[None, :] < m[:, None]
+    d = np.where(inside & np.isfinite(d), d, np.nan)
+    med = row_median(d, m)
+    d = d - med[:, None]
+    s = row_median(np.abs(d), m) * _MAD_TO_SD
+    s = np.where(np.isfinite(s) & (s > 0), s, robust_sd(d, m))
+    cap = (WINSOR * s)[:, None]
+    d = np.where(inside, np.clip(np.nan_to_num(d), -cap, cap), 0.0)
+    nfft = 1 << int(np.ceil(np.log2(max(2 * (n - 1), 2))))
+    F = np.fft.rfft(d, nfft, axis=1)
+    ac = np.fft.irfft(F * np.conj(F), nfft, axis=1)[:, : max_lag + 1]
+    lags = np.arange(max_lag + 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ac = ac * (m[:, None] / np.maximum(m[:, None] - lags[None, :], 1))  # unbiased per lag
+        out = ac / ac[:, :1]
+    return np.where(np.isfinite(out), out, 0.0)
+
+
+def find_period(X: np.ndarray, L: np.ndarray) -> np.ndarray:
+    """The period of a strong, repeated cycle in each row (0 where there is none)."""
+    n_rows, n = X.shape
+    top = min(MAX_PERIOD, n // 4)
+    if n_rows == 0 or top < 2:
+        return np.zeros(n_rows, dtype=np.int64)
+    max_lag = 2 * top + 1
+    acf = _diff_acf(X, L, max_lag)
+    lags = np.arange(max_lag + 1)
+    lo = 2  # shorter periods are found (so 4, 6, … are not taken for them), then not removed
+    P = lags[lo : top + 1]
+    a = acf[:, lo : top + 1]
+    left, right = acf[:, lo - 1 : top], acf[:, lo + 1 : top + 2]
+    low_before = np.minimum.accumulate(acf[:, 1:top], axis=1)[:, lo - 2 :]  # min over lags 1 … P-1
+    twice = np.maximum(np.maximum(acf[:, 2 * P - 1], acf[:, 2 * P]), acf[:, np.minimum(2 * P + 1, max_lag)])
+    ok = (
+        (a >= ACF_MIN)
+        & (a >= left)
+        & (a >= right)
+        & (a - low_before >= PROMINENCE)
+        & (twice >= REPEAT * a)
+        & (P[None, :] <= (L[:, None] // 4))
+        & (L[:, None] >= MIN_POINTS)
+    )
+    best = np.where(ok, a, -np.inf).max(axis=1)
+    near = ok & (a >= MULTIPLE_TOL * best[:, None])
+    first = np.argmax(near, axis=1)
+    period = np.where(near.any(axis=1), P[first], 0)
+    return np.where(period >= MIN_PERIOD, period, 0).astype(np.int64)
+
+
+def _moving_average(x: np.ndarray, p: int) -> np.ndarray:
+    """Centred moving average over one period (``2×p`` for even ``p``); NaN where the window leaves the series."""
+    n = x.size
+    out = np.full(n, np.nan)
+    h = p // 2
+    if n <= 2 * h:
+        return out
+    w = np.ones(p + 1 if p % 2 == 0 else p)
+    if p % 2 == 0:
+        w[0] = w[-1] = 0.5
+    w /= p
+    out[h : n - h] = np.convolve(x, w, mode="valid")
+    return out
+
+
+def seasonal_profile(x: np.ndarray, cols: np.ndarray, p: int) -> np.ndarray:
+    """Level-robust seasonal component of one series, per value (values ``x`` at original columns ``cols``).
+
+    Detrended by the centred moving average over one period; then, per phase, the running median over
+    ``PROFILE_CYCLES`` cycles (all cycles when 0), so a swing that grows or drifts is followed; each
+    cycle's profile is centred to mean 0.
+    """
+    detr = x - _moving_average(x, p)
+    cyc = (cols - cols[0]) // p
+    phase = cols % p
+    n_cyc = int(cyc[-1]) + 1
+    M = np.full((n_cyc, p), np.nan)
+    M[cyc, phase] = detr
+    if PROFILE_CYCLES <= 0 or n_cyc <= PROFILE_CYCLES:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            prof = np.nanmedian(M, axis=0)
+        P = np.broadcast_to(np.where(np.isfinite(prof), prof, 0.0), (n_cyc, p)).copy()
+    else:
+        h = PROFILE_CYCLES // 2
+        pad = np.full((h, p), np.nan)
+        W = np.lib.stride_tricks.sliding_window_view(np.vstack([pad, M, pad]), PROFILE_CYCLES, axis=0)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            P = np.nanmedian(W, axis=-1)
+            glob = np.nanmedian(M, axis=0)
+        P = np.where(np.isfinite(P), P, np.where(np.isfinite(glob), glob, 0.0)[None, :])
+    P = P - P.mean(axis=1, keepdims=True)
+    return P[cyc, phase]
+
+
+def remove_seasonal(X: np.ndarray, L: np.ndarray, pos: np.ndarray) -> Seasonal:
+    """The batch with each row's strong cycle removed (rows without one unchanged); see the module docstring."""
+    n_rows, n = X.shape
+    period = find_period(X, L)
+    out = X
+    profiles: list[np.ndarray | None] = [None] * n_rows
+    rows = np.flatnonzero(period > 0)
+    if rows.size == 0:
+        return Seasonal(X, np.zeros(n_rows, dtype=np.int64), profiles)
+    adj = X[rows].copy()
+    profs: list[np.ndarray] = []
+    for j, r in enumerate(rows.tolist()):
+        m = int(L[r])
+        p = int(period[r])
+        prof = seasonal_profile(X[r, :m], pos[r, :m], p)
+        adj[j, :m] = X[r, :m] - prof
+        profs.append(prof)
+    Lr = L[rows]
+    before = noise_scale(X[rows], Lr).lrv
+    after = noise_scale(adj, Lr).lrv
+    keep = (before > 0) & (after <= GAIN_MAX * GAIN_MAX * before)
+    final = np.zeros(n_rows, dtype=np.int64)
+    if keep.any():
+        out = X.copy()
+        for j in np.flatnonzero(keep).tolist():
+            r = int(rows[j])
+            out[r] = adj[j]
+            final[r] = period[r]
+            profiles[r] = profs[j]
+    return Seasonal(out, final, profiles)
