@@ -35,7 +35,6 @@ sees are still computed on the raw values (see :mod:`.analysis`).
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,10 +60,11 @@ MULTIPLE_TOL = 0.8
 WINSOR = 2.5
 #: The removal is kept where the differences' robust scale falls to at most this share.
 GAIN_MAX = 0.7
-#: Cycles over which each phase's running median is taken (0: one profile for the whole series).
+#: Cycles over which each phase's running median is taken (odd).
 PROFILE_CYCLES = 11
 #: On a row with a removed cycle, a stage's shift must be at least this share of the cycle's swing (peak to trough).
 SWING_MATERIALITY = 0.4
+_CHUNK = 256  # rows per vectorised profile pass (bounds the memory of the running-median windows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +92,7 @@ def _swing(component: np.ndarray, p: int) -> float:
 
 def _diff_acf(X: np.ndarray, L: np.ndarray, max_lag: int) -> np.ndarray:
     """Autocorrelation of the winsorised first differences at lags ``0 … max_lag`` (rows × lags)."""
-    n_rows, n = X.shape
+    n = X.shape[1]
     with np.errstate(invalid="ignore"):
         d = X[:, 1:] - X[:, :-1]
     m = np.maximum(L - 1, 0)
@@ -145,79 +145,93 @@ def find_period(X: np.ndarray, L: np.ndarray) -> np.ndarray:
     return np.where(period >= MIN_PERIOD, period, 0).astype(np.int64)
 
 
-def _moving_average(x: np.ndarray, p: int) -> np.ndarray:
-    """Centred moving average over one period (``2×p`` for even ``p``); NaN where the window leaves the series."""
-    n = x.size
-    out = np.full(n, np.nan)
-    h = p // 2
-    if n <= 2 * h:
-        return out
-    w = np.ones(p + 1 if p % 2 == 0 else p)
-    if p % 2 == 0:
-        w[0] = w[-1] = 0.5
-    w /= p
-    out[h : n - h] = np.convolve(x, w, mode="valid")
-    return out
+def _moving_average(X: np.ndarray, L: np.ndarray, p: int) -> np.ndarray:
+    """Centred moving average over one period (``2×p`` for even ``p``) of left-aligned rows.
 
-
-def seasonal_profile(x: np.ndarray, cols: np.ndarray, p: int) -> np.ndarray:
-    """Level-robust seasonal component of one series, per value (values ``x`` at original columns ``cols``).
-
-    Detrended by the centred moving average over one period; then, per phase, the running median over
-    ``PROFILE_CYCLES`` cycles (all cycles when 0), so a swing that grows or drifts is followed; each
-    cycle's profile is centred to mean 0.
+    NaN where the window leaves the row's first ``L`` values.
     """
-    detr = x - _moving_average(x, p)
-    cyc = (cols - cols[0]) // p
-    phase = cols % p
-    n_cyc = int(cyc[-1]) + 1
-    M = np.full((n_cyc, p), np.nan)
-    M[cyc, phase] = detr
-    if PROFILE_CYCLES <= 0 or n_cyc <= PROFILE_CYCLES:
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            prof = np.nanmedian(M, axis=0)
-        P = np.broadcast_to(np.where(np.isfinite(prof), prof, 0.0), (n_cyc, p)).copy()
+    n_rows, n = X.shape
+    h = p // 2
+    cols = np.arange(n)
+    inside = cols[None, :] < L[:, None]
+    x = np.where(inside, X, 0.0)
+    C = np.zeros((n_rows, n + 1))
+    np.cumsum(x, axis=1, out=C[:, 1:])
+    t = np.clip(cols, h, max(n - 1 - h, h))
+    if p % 2:
+        s = C[:, np.minimum(t + h + 1, n)] - C[:, t - h]
     else:
-        h = PROFILE_CYCLES // 2
-        pad = np.full((h, p), np.nan)
-        W = np.lib.stride_tricks.sliding_window_view(np.vstack([pad, M, pad]), PROFILE_CYCLES, axis=0)
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            P = np.nanmedian(W, axis=-1)
-            glob = np.nanmedian(M, axis=0)
-        P = np.where(np.isfinite(P), P, np.where(np.isfinite(glob), glob, 0.0)[None, :])
-    P = P - P.mean(axis=1, keepdims=True)
-    return P[cyc, phase]
+        xp = np.pad(x, ((0, 0), (0, h + 1)))
+        s = C[:, np.minimum(t + h, n)] - C[:, t - h + 1] + 0.5 * (x[:, t - h] + xp[:, t + h])
+    ok = (cols[None, :] >= h) & (cols[None, :] + h < L[:, None])
+    return np.where(ok, s / p, np.nan)
+
+
+def _nan_median_last(W: np.ndarray) -> np.ndarray:
+    """Median over the last axis ignoring NaN (NaN where all are NaN), without ``np.nanmedian``'s loop."""
+    S = np.sort(W, axis=-1)  # NaN last
+    cnt = np.isfinite(W).sum(axis=-1)
+    lo = np.maximum(cnt - 1, 0) // 2
+    hi = cnt // 2
+    a = np.take_along_axis(S, lo[..., None], axis=-1)[..., 0]
+    b = np.take_along_axis(S, np.minimum(hi, W.shape[-1] - 1)[..., None], axis=-1)[..., 0]
+    return np.where(cnt > 0, 0.5 * (a + b), np.nan)
+
+
+def seasonal_component(X: np.ndarray, L: np.ndarray, pos: np.ndarray, p: int) -> np.ndarray:
+    """Level-robust seasonal component of left-aligned rows sharing the period ``p`` (0 beyond ``L``).
+
+    Detrended by the centred moving average over one period; then, per phase (original column mod
+    ``p``), the running median over ``PROFILE_CYCLES`` cycles, so a swing that grows or drifts is
+    followed; each cycle's profile is centred to mean 0.
+    """
+    n_rows, n = X.shape
+    detr = X - _moving_average(X, L, p)
+    inside = np.arange(n)[None, :] < L[:, None]
+    cyc = np.where(inside, (pos - pos[:, :1]) // p, 0)
+    phase = np.where(inside, pos % p, 0)
+    n_cyc = int(cyc.max()) + 1
+    M = np.full((n_rows, n_cyc, p), np.nan)
+    r, c = np.nonzero(inside)
+    M[r, cyc[r, c], phase[r, c]] = detr[r, c]
+    h = PROFILE_CYCLES // 2
+    pad = np.full((n_rows, h, p), np.nan)
+    W = np.lib.stride_tricks.sliding_window_view(np.concatenate([pad, M, pad], axis=1), 2 * h + 1, axis=1)
+    P = _nan_median_last(W)
+    glob = _nan_median_last(np.swapaxes(M, 1, 2))  # (rows, p): where a window holds no value of a phase
+    P = np.where(np.isfinite(P), P, np.nan_to_num(glob)[:, None, :])
+    P = P - P.mean(axis=2, keepdims=True)
+    out = np.zeros((n_rows, n))
+    out[r, c] = P[r, cyc[r, c], phase[r, c]]
+    return out
 
 
 def remove_seasonal(X: np.ndarray, L: np.ndarray, pos: np.ndarray) -> Seasonal:
     """The batch with each row's strong cycle removed (rows without one unchanged); see the module docstring."""
     n_rows, n = X.shape
     period = find_period(X, L)
-    out = X
     profiles: list[np.ndarray | None] = [None] * n_rows
+    final = np.zeros(n_rows, dtype=np.int64)
     rows = np.flatnonzero(period > 0)
     if rows.size == 0:
-        return Seasonal(X, np.zeros(n_rows, dtype=np.int64), profiles)
-    adj = X[rows].copy()
-    profs: list[np.ndarray] = []
-    for j, r in enumerate(rows.tolist()):
-        m = int(L[r])
-        p = int(period[r])
-        prof = seasonal_profile(X[r, :m], pos[r, :m], p)
-        adj[j, :m] = X[r, :m] - prof
-        profs.append(prof)
+        return Seasonal(X, final, profiles)
+    comp = np.zeros((rows.size, n))
+    for p in np.unique(period[rows]).tolist():  # one vectorised pass per distinct period
+        sel = np.flatnonzero(period[rows] == p)
+        for k in range(0, sel.size, _CHUNK):
+            j = sel[k : k + _CHUNK]
+            r = rows[j]
+            comp[j] = seasonal_component(X[r], L[r], pos[r], int(p))
+    adj = X[rows] - comp
     Lr = L[rows]
     before = noise_scale(X[rows], Lr).lrv
     after = noise_scale(adj, Lr).lrv
     keep = (before > 0) & (after <= GAIN_MAX * GAIN_MAX * before)
-    final = np.zeros(n_rows, dtype=np.int64)
-    if keep.any():
-        out = X.copy()
-        for j in np.flatnonzero(keep).tolist():
-            r = int(rows[j])
-            out[r] = adj[j]
-            final[r] = period[r]
-            profiles[r] = profs[j]
+    if not keep.any():
+        return Seasonal(X, final, profiles)
+    out = X.copy()
+    out[rows[keep]] = adj[keep]
+    final[rows[keep]] = period[rows[keep]]
+    for j in np.flatnonzero(keep).tolist():
+        profiles[int(rows[j])] = comp[j, : int(L[rows[j]])]
     return Seasonal(out, final, profiles)
