@@ -96,16 +96,18 @@ def _propose(
     search: np.ndarray,
     scan: SeededScan,
     scale: np.ndarray,
+    ends: np.ndarray | None = None,
 ) -> tuple[list[list[int]], list[list[int]]]:
     """Candidates: greedy binary segmentation, plus seeded picks for short regimes (sorted per row).
 
     ``scan`` is the seeded scan of the search input; ``Z`` may be that input
     rescaled per row by ``scale`` (the seeded gains are quadratic, so the scan
-    is reused with the penalty divided by ``scale²``).
+    is reused with the penalty divided by ``scale²``).  Rows with ``ends >= 0``
+    (a removed cycle, extrapolated at the ends) get no seeded pick near an end.
     """
     raw = [sorted(c) for c in _binseg_batch(Z, L, pens, min_size, max_cps, search=search)]
     seeded = seeded_select(scan, Z.shape[0], pens / (scale * scale), max_cps, rows_mask=search)
-    return raw, [sorted(c) for c in merge_short(raw, seeded, scan.min_size)]
+    return raw, [sorted(c) for c in merge_short(raw, seeded, scan.min_size, ends)]
 
 
 def _alternative(
@@ -196,7 +198,8 @@ def _analyze_batch(
         else PENALTY_FACTOR * np.log(np.maximum(L, 2).astype(np.float64))
     )
     scan = seeded_scan(Z, L, min(SHORT_STAGE, min_size), searchable)
-    raw, short = _propose(Z, L, pens, min_size, max_cps, searchable, scan, np.ones(n_rows))
+    ends = None if seas is None else np.where(seas.period > 0, L, -1)
+    raw, short = _propose(Z, L, pens, min_size, max_cps, searchable, scan, np.ones(n_rows), ends)
     # the noise autocorrelation again, on the residuals around those candidates
     # (more precise than from differences); search again where it moved the scale
     noise2 = refit_phi(Xc, L, [r + s for r, s in zip(raw, short, strict=True)], noise)
@@ -204,7 +207,7 @@ def _analyze_batch(
     again = searchable & (np.abs(ratio - 1.0) > 1e-3)
     if again.any():
         Z2 = Z * ratio[:, None]
-        redo, redo_short = _propose(Z2, L, pens, min_size, max_cps, again, scan, ratio)
+        redo, redo_short = _propose(Z2, L, pens, min_size, max_cps, again, scan, ratio, ends)
         for row in np.flatnonzero(again).tolist():
             raw[row], short[row] = redo[row], redo_short[row]
     noise = noise2

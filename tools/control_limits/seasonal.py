@@ -54,7 +54,9 @@ ACF_MIN = 0.3
 PROMINENCE = 0.3
 #: The autocorrelation around twice the period, as a share of the peak ("a repeated peak").
 REPEAT = 0.5
-#: Shortest qualifying lag whose peak is within this share of the highest one.
+#: Multiples of a lag whose autocorrelations score it.
+REPEATS = 3
+#: A divisor of the best-scoring lag is the period when its peak is within this share of that lag's.
 MULTIPLE_TOL = 0.8
 #: Winsorising constant of the differences (robust sds).
 WINSOR = 2.5
@@ -120,26 +122,37 @@ def find_period(X: np.ndarray, L: np.ndarray) -> np.ndarray:
     top = min(MAX_PERIOD, n // 4)
     if n_rows == 0 or top < 2:
         return np.zeros(n_rows, dtype=np.int64)
-    max_lag = 2 * top + 1
+    max_lag = REPEATS * top + 1
     acf = _diff_acf(X, L, max_lag)
-    lags = np.arange(max_lag + 1)
+    lags = np.arange(max_lag + 2)
     lo = 2  # shorter periods are found (so 4, 6, … are not taken for them), then not removed
-    P = lags[lo : top + 1]
+    # score of a lag: the mean autocorrelation at its first REPEATS multiples (a wrong neighbour of
+    # the period drifts off the later peaks, so the period itself scores highest)
+    ext = np.concatenate([acf, np.zeros((n_rows, 1))], axis=1)
+    Q = lags[lo - 1 : top + 2]
+    mult = np.arange(1, REPEATS + 1)
+    km = Q[:, None] * mult[None, :]
+    valid = km <= max_lag
+    score = (ext[:, np.minimum(km, max_lag + 1)] * valid[None]).sum(axis=2) / valid.sum(axis=1)[None, :]
+    P = Q[1:-1]
+    sc = score[:, 1:-1]
     a = acf[:, lo : top + 1]
-    left, right = acf[:, lo - 1 : top], acf[:, lo + 1 : top + 2]
     low_before = np.minimum.accumulate(acf[:, 1:top], axis=1)[:, lo - 2 :]  # min over lags 1 … P-1
-    twice = np.maximum(np.maximum(acf[:, 2 * P - 1], acf[:, 2 * P]), acf[:, np.minimum(2 * P + 1, max_lag)])
+    twice = np.maximum(np.maximum(acf[:, 2 * P - 1], acf[:, 2 * P]), acf[:, 2 * P + 1])
     ok = (
         (a >= ACF_MIN)
-        & (a >= left)
-        & (a >= right)
+        & (sc >= score[:, :-2])
+        & (sc >= score[:, 2:])
         & (a - low_before >= PROMINENCE)
         & (twice >= REPEAT * a)
         & (P[None, :] <= (L[:, None] // 4))
         & (L[:, None] >= MIN_POINTS)
     )
-    best = np.where(ok, a, -np.inf).max(axis=1)
-    near = ok & (a >= MULTIPLE_TOL * best[:, None])
+    top_i = np.where(ok, sc, -np.inf).argmax(axis=1)  # the best-scoring lag …
+    B = P[top_i]
+    a_b = a[np.arange(n_rows), top_i]
+    # … or its shortest divisor whose own peak is nearly as high (12, not 24 or 36)
+    near = ok & (B[:, None] % P[None, :] == 0) & (a >= MULTIPLE_TOL * a_b[:, None])
     first = np.argmax(near, axis=1)
     period = np.where(near.any(axis=1), P[first], 0)
     return np.where(period >= MIN_PERIOD, period, 0).astype(np.int64)
