@@ -245,6 +245,6 @@ def remove_seasonal(X: np.ndarray, L: np.ndarray, pos: np.ndarray) -> Seasonal:
     out = X.copy()
     out[rows[keep]] = adj[keep]
     final[rows[keep]] = period[rows[keep]]
-    for j in np.flatnonzero(keep).tolist():
-        profiles[int(rows[j])] = comp[j, : int(L[rows[j]])]
+    for k in np.flatnonzero(keep).tolist():
+        profiles[int(rows[k])] = comp[k, : int(L[rows[k]])]
     return Seasonal(out, final, profiles)
