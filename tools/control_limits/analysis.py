@@ -4,10 +4,10 @@ Every step is a whole-batch array operation over a ``(series, points)`` matrix
 (NaN = gap; gaps are compressed out first and every reported index refers to
 the original position):
 
-1. **Search input** (:mod:`.noise`): isolated outliers pulled in around a
-   running median, the series centred and divided by the square root of its
-   robust long-run noise variance (scale of first differences, widened for
-   lag-1 autocorrelation).
+1. **Search input** (:mod:`.noise`): a strong repeated cycle taken out first
+   (:mod:`.seasonal`; used through step 4, limits stay on the raw values),
+   isolated outliers pulled in around a running median, the series centred and
+   divided by the square root of its robust long-run noise variance.
 2. **Candidates** (:mod:`.segmentation`): greedy binary segmentation with the
    L2 cost, penalty ``PENALTY_FACTOR·ln n`` (3·ln n), stages of at least
    ``min_size`` points, at most ``max_cps`` picks — exactly what ruptures'

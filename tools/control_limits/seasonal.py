@@ -10,27 +10,36 @@ This module, vectorised over a left-aligned batch:
 1. **Finds a period per row** from the autocorrelation of the winsorised first
    differences (differences remove level and trend, winsorising keeps one
    spike or one level shift from shaping it): a lag ``P`` in
-   ``2 … min(MAX_PERIOD, n/4)`` qualifies when its autocorrelation is a local
-   peak of at least ``ACF_MIN``, stands at least ``PROMINENCE`` above the
-   lowest autocorrelation at the shorter lags (the curve dips between peaks,
-   unlike the slow decay of a smooth or trending series), and **repeats**
-   (at ``2P`` at least ``REPEAT`` of the peak).  Of the qualifying lags the
-   shortest one within ``MULTIPLE_TOL`` of the highest is the period (12, not
-   24 or 36).
-2. **Estimates a level-robust seasonal profile**: the series minus its centred
-   moving average over one period (a ``2×P`` average for even ``P``), so the
-   level — and any level shift, except within half a period of it — is gone;
-   then the median of that per phase (phase = original column mod ``P``, so
-   gaps keep the phase), centred to mean zero.  A shift leaks into one cycle
-   per phase at most, which the median over ``n/P ≥ 4`` cycles ignores.
-3. **Keeps the removal only where it matters**: where it lowers the robust
-   scale of the first differences to at most ``GAIN_MAX`` of what it was —
-   i.e. the cycle, not the noise, dominated them.  Every other row is returned
-   unchanged, bit for bit.
+   ``2 … min(MAX_PERIOD, n/4)`` qualifies when its autocorrelation is at least
+   ``ACF_MIN``, stands at least ``PROMINENCE`` above the lowest autocorrelation
+   at the shorter lags (the curve dips between peaks, unlike the slow decay of
+   a smooth or trending series), **repeats** (around ``2P`` at least ``REPEAT``
+   of the peak) and is a local maximum of the mean autocorrelation at its first
+   ``REPEATS`` multiples (on a smooth cycle 11 and 13 peak almost as high as 12,
+   but drift off at 22/26 and 33/39).  The best-scoring lag is the period, or
+   its shortest divisor whose own peak is within ``MULTIPLE_TOL`` of that lag's
+   (12, not 24 or 36).  Periods below ``MIN_PERIOD`` are not removed.
+2. **Estimates a level-robust seasonal component**: the series minus its
+   centred moving average over one period (a ``2×P`` average for even ``P``),
+   so the level — and any level shift, except within half a period of it — is
+   gone; then per phase (original column mod ``P``, so gaps keep the phase)
+   the running median over ``PROFILE_CYCLES`` cycles (a swing that grows or
+   drifts is followed; a shift leaks into one cycle per phase, which the median
+   ignores), each cycle's profile centred to mean zero.  One vectorised pass per
+   distinct period.
+3. **Keeps the removal only where it matters**: where it lowers the long-run
+   noise sd (:mod:`.noise`) to at most ``GAIN_MAX`` of what it was — the cycle,
+   not the noise, dominated the differences (a smooth cycle mostly shows as a
+   spurious autocorrelation near 1).  Every other row is returned unchanged,
+   bit for bit.
 
 The stage search, its noise scale, the local re-validation and Wheeler's
-confirmation then run on the adjusted series; the limits and signals a user
-sees are still computed on the raw values (see :mod:`.analysis`).
+confirmation then run on the adjusted series (:mod:`.analysis`); there a stage
+must also shift the level by ``SWING_MATERIALITY`` of the cycle's median
+peak-to-trough swing (:attr:`Seasonal.min_shift`), and no seeded pick lies
+near an end (where the component is extrapolated).  The limits and signals a
+user sees are still the per-stage XmR chart of the raw values: they span the
+stage's whole spread, cycle included.
 """
 
 from __future__ import annotations
