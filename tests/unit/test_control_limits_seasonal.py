@@ -162,6 +162,7 @@ def test_limits_stay_on_the_values_the_user_sees() -> None:
     x, at = _hourly_calls(4, True)
     res = analyze_series(x, higher_is_better=True)
     assert len(res.stages) == 2 and abs(res.stages[1].start - at) <= 3
+    assert res.seasonal_period == 24 and res.to_json()["seasonal_period"] == 24
     for st in res.stages:
         raw = xmr_limits(x[st.start : st.end + 1])
         assert (st.limits.cl, st.limits.ucl, st.limits.lcl) == pytest.approx((raw.cl, raw.ucl, raw.lcl))

@@ -303,6 +303,7 @@ def _analyze_batch(
                 higher_is_better=hib_vals[i],
                 method=method,
                 penalty=float(pens[i]),
+                seasonal_period=0 if seas is None else int(seas.period[i]),
             )
         )
     return results
