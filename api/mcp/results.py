@@ -12,6 +12,7 @@ message; anything else is logged and answered with a generic error (no SQL, no i
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,20 @@ if TYPE_CHECKING:
     from tools.base import ToolContext, ToolOutput
 
 log = logging.getLogger(__name__)
+
+
+def past_moment(as_of: dt.datetime | dt.date | None, now: dt.datetime) -> dt.datetime | None:
+    """``as_of`` as an aware moment (a date: 12:00 UTC that day, as ``opsgraph ask --as-of``); a moment after
+    ``now`` is refused (there is nothing to read as of the future)."""
+    if as_of is None:
+        return None
+    if not isinstance(as_of, dt.datetime):
+        as_of = dt.datetime.combine(as_of, dt.time(12, 0), dt.UTC)
+    moment = as_of if as_of.tzinfo else as_of.replace(tzinfo=dt.UTC)
+    if moment > now:
+        raise CallerError(f"as_of {moment.isoformat()} is in the future (now is {now:%Y-%m-%dT%H:%M}Z); "
+                          "give a past moment, or leave it out for now")
+    return moment
 
 
 def runtime_of(ctx: Context) -> McpRuntime:
@@ -82,14 +97,15 @@ def answer(
 
 async def analytics(
     ctx: Context, name: str, call: Callable[[ToolContext], Awaitable[ToolOutput[Any]]], *,
-    headline: Callable[[Any], str] | None = None,
+    headline: Callable[[Any], str] | None = None, as_of: dt.datetime | dt.date | None = None,
 ) -> CallToolResult:
-    """A read-only analytics tool for the caller's organisation; its evidence is stored and returned."""
+    """A read-only analytics tool for the caller's organisation; its evidence is stored and returned. ``as_of``
+    (a past moment; a date is that day at 12:00 UTC, a time without an offset is UTC) pins the tool's "now"."""
     rt = runtime_of(ctx)
 
     async def body() -> CallToolResult:
         principal: ApiKeyInfo = await rt.principal(ctx.request_context)
-        out = await call(rt.tool_context(principal))
+        out = await call(rt.tool_context(principal, as_of=past_moment(as_of, rt.clock())))
         records = await rt.store_evidence(principal.org_id, out.evidence)
         return answer(rt, name, out.result, records, headline=headline(out.result) if headline else "")
 
