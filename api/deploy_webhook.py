@@ -55,7 +55,13 @@ def _items(body: Any) -> tuple[list[Any], list[str | int], bool]:
 
 def _errors(exc: ValidationError, loc: list[str | int], app: str | None) -> list[dict[str, Any]]:
     what = f"Argo CD Application {app!r}: " if app else ""
-    return [{"loc": [*loc, *e["loc"]], "msg": what + e["msg"], "type": e["type"]} for e in exc.errors()]
+
+    def msg(e: Any) -> str:
+        if app and e["type"] == "missing" and tuple(e["loc"]) == ("started_at",):
+            return "it has no sync to record (no status.operationState.startedAt nor status.history)"
+        return str(e["msg"])
+
+    return [{"loc": [*loc, *e["loc"]], "msg": what + msg(e), "type": e["type"]} for e in exc.errors()]
 
 
 def parse(body: Any) -> tuple[list[Parsed], bool]:
