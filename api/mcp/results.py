@@ -22,6 +22,7 @@ from mcp.server.mcpserver.exceptions import ToolError as McpToolError
 from mcp.types import CallToolResult, TextContent
 
 from api.mcp.runtime import CallerError, McpRuntime, fence, plain
+from api.ticket_filters import past_moment
 from store.evidence import EvidenceRecord
 from store.keys import ApiKeyInfo
 from store.names import did_you_mean
@@ -31,20 +32,6 @@ if TYPE_CHECKING:
     from tools.base import ToolContext, ToolOutput
 
 log = logging.getLogger(__name__)
-
-
-def past_moment(as_of: dt.datetime | dt.date | None, now: dt.datetime) -> dt.datetime | None:
-    """``as_of`` as an aware moment (a date: 12:00 UTC that day, as ``opsgraph ask --as-of``); a moment after
-    ``now`` is refused (there is nothing to read as of the future)."""
-    if as_of is None:
-        return None
-    if not isinstance(as_of, dt.datetime):
-        as_of = dt.datetime.combine(as_of, dt.time(12, 0), dt.UTC)
-    moment = as_of if as_of.tzinfo else as_of.replace(tzinfo=dt.UTC)
-    if moment > now:
-        raise CallerError(f"as_of {moment.isoformat()} is in the future (now is {now:%Y-%m-%dT%H:%M}Z); "
-                          "give a past moment, or leave it out for now")
-    return moment
 
 
 def runtime_of(ctx: Context) -> McpRuntime:

@@ -5,7 +5,8 @@ later does not count (:mod:`tools.tickets.asof`).
 
 Filter values are checked before anything is read: an unknown status, tier, priority or product is a tool error
 naming the known ones (helpdesk words are understood: ``P1``/``urgent`` → critical, ``In Progress`` → open,
-``Solved`` → resolved). Each handler is one entry in :data:`TOOLS_TICKETS` (registered by the server).
+``Solved`` → resolved; :mod:`api.ticket_filters`, shared with ``GET /api/tickets``). Each handler is one entry
+in :data:`TOOLS_TICKETS` (registered by the server).
 """
 
 from __future__ import annotations
@@ -18,14 +19,8 @@ from mcp.types import CallToolResult
 from pydantic import Field
 
 from api.mcp.results import analytics
-from api.mcp.runtime import CallerError
 from api.mcp.tools import McpTool
-from store.models import PRODUCTS
-from store.ticket_words import status_word
-
-OPEN, FINISHED = ("new", "open", "pending"), ("resolved", "closed")
-# what people ask for → the statuses it means ("open" = not resolved or closed yet)
-STATUS_GROUPS = {"open": OPEN, "unresolved": OPEN, "not resolved": OPEN, "finished": FINISHED, "done": FINISHED}
+from api.ticket_filters import Moment, products, statuses
 
 StatusArg = Annotated[list[str] | None, Field(max_length=10, description=(
     "each ticket's status at as_of: new, open, pending, resolved, closed; 'open' (or 'unresolved') means not yet "
@@ -39,32 +34,9 @@ SinceArg = Annotated[dt.date | None, Field(description="created on or after this
 UntilArg = Annotated[dt.date | None, Field(description="created on or before this day (YYYY-MM-DD), inclusive")]
 StartArg = Annotated[dt.date | None, Field(description="first day of the window (YYYY-MM-DD)")]
 EndArg = Annotated[dt.date | None, Field(description="last day of the window (YYYY-MM-DD), inclusive")]
-AsOfArg = Annotated[dt.datetime | dt.date | None, Field(description=(
+AsOfArg = Annotated[Moment | None, Field(description=(
     "read the tickets as they stood at this past moment (ISO 8601; a date means 12:00 UTC that day, no offset "
     "means UTC): statuses from each ticket's history, SLA clocks without work recorded later; default: now"))]
-
-
-def statuses(values: list[str] | None) -> list[str]:
-    """The statuses asked for, in opsgraph's words; an unknown one is a tool error naming the known ones."""
-    out: list[str] = []
-    for v in values or []:
-        word = status_word(str(v))
-        if not word:
-            continue
-        group = STATUS_GROUPS.get(word, (word,))
-        if any(s not in OPEN + FINISHED for s in group):
-            raise CallerError(f"unknown status {v!r}; statuses are new, open, pending, resolved, closed "
-                              "('open' or 'unresolved' = new, open or pending)")
-        out += [s for s in group if s not in out]
-    return out
-
-
-def products(values: list[str] | None) -> list[str]:
-    """Product labels, matched case-insensitively; an unknown one is a tool error naming the known ones."""
-    from tools.tickets.common import known_values
-
-    lower = known_values([str(p).lower() for p in values or []], tuple(p.lower() for p in PRODUCTS), "product")
-    return [p.upper() for p in lower]
 
 
 # ------------------------------------------------------------------ finding tickets
