@@ -209,3 +209,34 @@ async def test_list_tickets_over_stdio_for_the_second_org(mcp_demo, vets):
     async with connect_stdio(mcp_demo, vets) as s:
         r = ok(await s.call_tool("list_tickets", {"priority": ["urgent", "p1"], "as_of": "2026-11-20"}))
     assert set(_ids(r)) == {t[0] for t in TICKETS if t[2] in CRITICAL}
+
+
+PRIORITY = {"urgent": "critical", "P1": "critical", "P2": "high", "P3": "medium", "normal": "medium"}
+
+
+def _breached_in(t: tuple, lo: dt.datetime, hi: dt.datetime, now: dt.datetime) -> bool:
+    """A response or resolution deadline in [lo, hi) that passed without the work done by then (as of ``now``)."""
+    from tools.tickets import sla as slalib  # the SLA targets table (priority x tier), not the as-of logic
+
+    _e, _s, prio, tier, created, answered, finished, closed, _st, _h = t
+    response, resolution = slalib.targets(PRIORITY[prio], tier)
+    done = finished or closed
+    for window, at in ((response, answered or done), (resolution, done)):
+        deadline = created + window
+        if lo <= deadline < hi and deadline < now and (at is None or at > deadline):
+            return True
+    return False
+
+
+async def test_sla_list_with_finished_tickets_and_as_of(service, vets):
+    lo, hi = NOV(10), NOV(20)
+    async with connect(service, vets) as s:
+        both = ok(await s.call_tool("sla_list", {"start": "2026-11-10", "end": "2026-11-19", "include_finished": True}))
+        still_open = ok(await s.call_tool("sla_list", {"start": "2026-11-10", "end": "2026-11-19"}))
+        earlier = ok(await s.call_tool("sla_list", {"start": "2026-11-10", "end": "2026-11-19",
+                                                    "include_finished": True, "as_of": "2026-11-16T00:00:00Z"}))
+    assert set(_ids(both)) == {t[0] for t in TICKETS if _breached_in(t, lo, hi, NOW)}
+    assert set(_ids(still_open)) == {t[0] for t in TICKETS if _breached_in(t, lo, hi, NOW) and _open_at(t, NOW)}
+    assert set(_ids(still_open)) < set(_ids(both))  # a finished ticket breached in the window is listed with it
+    assert set(_ids(earlier)) == {t[0] for t in TICKETS if _breached_in(t, lo, hi, NOV(16))}
+    assert set(_ids(earlier)) != set(_ids(both))  # deadlines that had not passed yet then are not breaches
