@@ -383,6 +383,14 @@ class DeploymentRecorded(BaseModel):
     commits: int = Field(description="commits linked to the deployment")
 
 
+class DeploymentsRecorded(BaseModel):
+    """A list of deployments (an Argo CD ``List``/``ApplicationList`` or a JSON array), recorded all or nothing."""
+
+    deployments: list[DeploymentRecorded]
+    created: int = Field(description="deployments new to opsgraph")
+    updated: int = Field(description="deployments that were already recorded (a re-delivery changes nothing)")
+
+
 class GitHubAuthor(BaseModel):
     model_config = ConfigDict(extra="allow")
     name: str | None = Field(None, max_length=200)

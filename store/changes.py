@@ -9,6 +9,7 @@ written.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -138,6 +139,14 @@ async def upsert_deployment(session: AsyncSession, org_id: int, d: DeploymentIn)
     for sha in shas:
         await _run(session, LINK_DEPLOYMENT_COMMIT, {"org": org_id, "dep": dep_id, "commit": commit_ids[sha]})
     return dep_id, bool(created)
+
+
+async def merge_deployment_extra(session: AsyncSession, org_id: int, external_id: str, extra: dict[str, Any]) -> None:
+    """Keep fields a deployment record has no column for (an Argo CD Application's metadata, spec, status) in its
+    ``extra``, merged over what is there (a re-delivery writes the same values)."""
+    await session.execute(text("UPDATE deployments SET extra = extra || CAST(:extra AS jsonb) "
+                               "WHERE org_id = :org AND external_id = :ext"),
+                          {"extra": json.dumps(extra, ensure_ascii=False), "org": org_id, "ext": external_id})
 
 
 def deployment_params(org_id: int, service_id: int, d: Any, rollback_of_id: int | None, *,

@@ -12,6 +12,7 @@ message; anything else is logged and answered with a generic error (no SQL, no i
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from mcp.server.mcpserver.exceptions import ToolError as McpToolError
 from mcp.types import CallToolResult, TextContent
 
 from api.mcp.runtime import CallerError, McpRuntime, fence, plain
+from api.ticket_filters import past_moment
 from store.evidence import EvidenceRecord
 from store.keys import ApiKeyInfo
 from store.names import did_you_mean
@@ -82,14 +84,15 @@ def answer(
 
 async def analytics(
     ctx: Context, name: str, call: Callable[[ToolContext], Awaitable[ToolOutput[Any]]], *,
-    headline: Callable[[Any], str] | None = None,
+    headline: Callable[[Any], str] | None = None, as_of: dt.datetime | dt.date | None = None,
 ) -> CallToolResult:
-    """A read-only analytics tool for the caller's organisation; its evidence is stored and returned."""
+    """A read-only analytics tool for the caller's organisation; its evidence is stored and returned. ``as_of``
+    (a past moment; a date is that day at 12:00 UTC, a time without an offset is UTC) pins the tool's "now"."""
     rt = runtime_of(ctx)
 
     async def body() -> CallToolResult:
         principal: ApiKeyInfo = await rt.principal(ctx.request_context)
-        out = await call(rt.tool_context(principal))
+        out = await call(rt.tool_context(principal, as_of=past_moment(as_of, rt.clock())))
         records = await rt.store_evidence(principal.org_id, out.evidence)
         return answer(rt, name, out.result, records, headline=headline(out.result) if headline else "")
 

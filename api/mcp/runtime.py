@@ -104,10 +104,12 @@ class McpRuntime:
                 self._embedder = make_embedder(self.settings)
         return self._embedder
 
-    def tool_context(self, principal: ApiKeyInfo) -> ToolContext:
+    def tool_context(self, principal: ApiKeyInfo, *, as_of: dt.datetime | None = None) -> ToolContext:
+        """The tools' context for the caller's organisation; ``as_of`` (a past moment) pins its "now"."""
         from tools.base import ToolContext
 
-        return ToolContext(sessions=self.sessions, org_id=principal.org_id, embedder=self.embedder(), now=self.clock())
+        return ToolContext(sessions=self.sessions, org_id=principal.org_id, embedder=self.embedder(),
+                           now=as_of or self.clock())
 
     async def assistant(self) -> Assistant:
         async with self._assistant_lock:

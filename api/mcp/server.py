@@ -17,6 +17,7 @@ from api.mcp.resources import RESOURCES
 from api.mcp.runtime import McpRuntime
 from api.mcp.tools import TOOLS, tool_annotations
 from api.mcp.tools_ops import TOOLS_OPS
+from api.mcp.tools_tickets import TOOLS_TICKETS
 
 INSTRUCTIONS = """opsgraph investigates operations questions over one organisation's data: KPI series with control
 limits, active signals, deployments and config changes, incidents, support tickets and their SLAs, runbooks.
@@ -35,7 +36,7 @@ def build_server(runtime: McpRuntime) -> MCPServer[Any]:
         "opsgraph", title="opsgraph", version="0.1.0", instructions=INSTRUCTIONS, lifespan=lifespan,
         log_level="WARNING",
     )
-    for tool in [*TOOLS, *TOOLS_OPS]:
+    for tool in [*TOOLS, *TOOLS_OPS, *TOOLS_TICKETS]:
         server.add_tool(tool.handler, name=tool.name, title=tool.title, annotations=tool_annotations(tool))
     for uri, fn, name, title, mime in RESOURCES:
         server.resource(uri, name=name, title=title, description=(fn.__doc__ or "").strip(), mime_type=mime)(fn)

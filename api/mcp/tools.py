@@ -20,6 +20,7 @@ from pydantic import Field
 
 from api.mcp.results import analytics, answer, guarded, runtime_of
 from api.mcp.runtime import CallerError, NotFound
+from api.ticket_filters import Moment
 
 Level = Literal["station", "region", "company"]
 GrainArg = Annotated[Literal["daily", "weekly"], Field(description="daily points or weekly aggregates")]
@@ -223,12 +224,15 @@ async def classify_ticket(
 async def ticket_sla(
     ctx: Context,
     external_id: Annotated[str, Field(min_length=1, max_length=64, description="the ticket's id")],
+    as_of: Annotated[Moment | None, Field(description=(
+        "the clocks as they stood at this past moment (ISO 8601; a date means 12:00 UTC); work recorded later does "
+        "not count; default: now"))] = None,
 ) -> CallToolResult:
-    """A ticket's response and resolution SLA now: deadlines, time left or overdue, state (ok, at risk,
-    breached) and escalation level."""
+    """A ticket's response and resolution SLA now (or at `as_of`): deadlines, time left or overdue, state (ok, at
+    risk, breached) and escalation level."""
     from tools.tickets import ticket_sla as tool
 
-    return await analytics(ctx, "ticket_sla", lambda t: tool(t, external_id=external_id))
+    return await analytics(ctx, "ticket_sla", lambda t: tool(t, external_id=external_id), as_of=as_of)
 
 
 # ------------------------------------------------------------------ evidence

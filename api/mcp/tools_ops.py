@@ -1,5 +1,6 @@
 """More read-only analytics tools for MCP: comparing and ranking KPI scopes, what needs attention across the
-organisation, KPI values at a grain, change logs and lookups, incident lists and status, ticket statistics.
+organisation, KPI values at a grain, change logs and lookups, incident lists and status (the ticket tools are
+:mod:`api.mcp.tools_tickets`).
 
 Each handler is one entry in :data:`TOOLS_OPS` (appended to :data:`api.mcp.tools.TOOLS` by the server).
 """
@@ -136,53 +137,6 @@ async def incident_status(
     return await analytics(ctx, "incident_status", lambda t: tool(t, incident=incident))
 
 
-async def ticket_counts(
-    ctx: Context,
-    by: Annotated[Literal["status", "product", "customer_tier", "priority", "urgency"],
-                  Field(description="count tickets per value of this field")] = "status",
-    status: Names = None, product: Names = None, customer_tier: Names = None, priority: Names = None,
-    start: StartArg = None, end: EndArg = None,
-) -> CallToolResult:
-    """How many tickets per status, product, customer tier, priority or urgency, with filters and a window of
-    creation dates."""
-    from tools.tickets.stats import ticket_counts as tool
-
-    return await analytics(ctx, "ticket_counts", lambda t: tool(t, by=by, status=status, product=product,
-                                                                customer_tier=customer_tier, priority=priority,
-                                                                start=start, end=end))
-
-
-async def sla_rate(
-    ctx: Context,
-    clock: Annotated[Literal["response", "resolution"], Field(description="which SLA clock")] = "response",
-    start: StartArg = None, end: EndArg = None, product: Names = None, customer_tier: Names = None,
-    priority: Names = None,
-) -> CallToolResult:
-    """The share of tickets that met their response or resolution SLA in a window (met / (met + breached)), overall
-    and per customer tier."""
-    from tools.tickets.stats import sla_rate as tool
-
-    return await analytics(ctx, "sla_rate", lambda t: tool(t, clock=clock, start=start, end=end, product=product,
-                                                           customer_tier=customer_tier, priority=priority))
-
-
-async def sla_list(
-    ctx: Context,
-    state: Annotated[Literal["breached", "at_risk"], Field(description="breached or at-risk clocks")] = "breached",
-    clock: Annotated[Literal["response", "resolution"] | None, Field(description="one clock only")] = None,
-    product: Names = None, customer_tier: Names = None, priority: Names = None, start: StartArg = None,
-    end: EndArg = None,
-    limit: Annotated[int, Field(ge=1, le=200, description="page size")] = 50,
-    offset: Annotated[int, Field(ge=0, le=100_000, description="page start")] = 0,
-) -> CallToolResult:
-    """Tickets whose SLA is breached or at risk now, earliest deadline first, with filters (paged, with the total)."""
-    from tools.tickets.stats import sla_list as tool
-
-    return await analytics(ctx, "sla_list", lambda t: tool(t, state=state, clock=clock, product=product,
-                                                           customer_tier=customer_tier, priority=priority, start=start,
-                                                           end=end, limit=limit, offset=offset))
-
-
 TOOLS_OPS: list[McpTool] = [
     McpTool(compare_kpi, "Compare a KPI across scopes"),
     McpTool(rank_kpi, "Rank stations or regions by a KPI"),
@@ -193,7 +147,4 @@ TOOLS_OPS: list[McpTool] = [
     McpTool(change_lookup, "One change by id"),
     McpTool(incident_list, "List incidents"),
     McpTool(incident_status, "Incident status and what fixed it"),
-    McpTool(ticket_counts, "Ticket counts"),
-    McpTool(sla_rate, "SLA met rate"),
-    McpTool(sla_list, "Breached or at-risk tickets"),
 ]

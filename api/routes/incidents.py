@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path, Query, Response
 
 from api import queries as repo
+from api.deploy_webhook import record as record_deployments
 from api.deps import Member, State, Tools, Viewer
 from api.errors import ApiError, responses
 from api.incident_writes import IncidentWritten, create_incident, patch_incident
 from api.models import (
     DeploymentRecorded,
-    DeploymentWebhook,
+    DeploymentsRecorded,
     FeedbackIn,
     FeedbackOut,
     GitHubPush,
@@ -21,7 +22,7 @@ from api.models import (
     IncidentDetail,
     IncidentList,
 )
-from api.services import add_feedback, record_push, upsert_deployment
+from api.services import add_feedback, record_push
 from store.models import IncidentSeverity, IncidentStatus
 from tools.changes import ServiceChanges, service_changes
 from tools.incidents import get_incident
@@ -115,14 +116,45 @@ async def changes(
     return (await service_changes(ctx, service=service, since=start, until=end)).result
 
 
-@router.post("/api/webhooks/deployments", response_model=DeploymentRecorded, status_code=201, tags=["changes"],
-             responses={200: {"model": DeploymentRecorded, "description": "An existing deployment was updated"},
+_ARGO_APP = {
+    "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+    "metadata": {"name": "checkout-api", "namespace": "argocd"},
+    "spec": {"source": {"repoURL": "https://git.example/checkout.git", "targetRevision": "main"}},
+    "status": {"sync": {"status": "Synced", "revision": "3f2a9c1d7e"}, "history": [{"id": 12, "revision": "3f2a9c1d7e"}],
+               "operationState": {"phase": "Succeeded", "startedAt": "2026-11-19T14:02:00Z",
+                                  "finishedAt": "2026-11-19T14:09:30Z", "syncResult": {"revision": "3f2a9c1d7e"},
+                                  "operation": {"initiatedBy": {"username": "ana"}}}},
+}
+_DEPLOYMENT_EXAMPLES = {
+    "record": {"summary": "a deployment record", "value": {
+        "external_id": "DEP-9001", "service": "checkout-api", "version": "2.14.0", "status": "succeeded",
+        "started_at": "2026-11-19T14:02:00Z", "finished_at": "2026-11-19T14:09:30Z", "deployed_by": "ci",
+        "commits": ["3f2a9c1d7e"], "is_rollback": False}},
+    "argocd": {"summary": "an Argo CD Application (kubectl get application NAME -o json)", "value": _ARGO_APP},
+    "argocd-list": {"summary": "an Argo CD List / ApplicationList (kubectl get applications -o json)",
+                    "value": {"apiVersion": "v1", "kind": "List", "items": [_ARGO_APP]}},
+}
+
+
+@router.post("/api/webhooks/deployments", response_model=DeploymentRecorded | DeploymentsRecorded, status_code=201,
+             tags=["changes"],
+             responses={200: {"model": DeploymentRecorded | DeploymentsRecorded,
+                              "description": "Every deployment was already recorded (updated; a re-delivery)"},
                         **responses(401, 403, 413, 422)})
-async def deployment_webhook(body: DeploymentWebhook, state: State, principal: Member, response: Response) -> DeploymentRecorded:
-    """Records a deployment (upsert by `external_id`); its commits must have been pushed before."""
+async def deployment_webhook(
+    state: State, principal: Member, response: Response,
+    body: Annotated[dict[str, Any] | list[Any], Body(
+        description="a deployment record, an Argo CD Application, or a List (or JSON array) of them",
+        openapi_examples=_DEPLOYMENT_EXAMPLES)],
+) -> DeploymentRecorded | DeploymentsRecorded:
+    """Records deployments, upserted by `external_id` (a re-delivery changes nothing and answers 200). The body is
+    a deployment record (its commits must have been pushed before), an **Argo CD Application** (the app's name is
+    the service, its last sync the deployment: revision, phase, start and finish, who started it; the rest of the
+    resource is kept with the deployment), or a **List** / **ApplicationList** / JSON array of them (all or
+    nothing). Anything else answers 422 saying what is accepted."""
     async with state.sessions() as s, s.begin():
-        out = await upsert_deployment(s, principal.org_id, body)
-    if not out.created:
+        out, created = await record_deployments(s, principal.org_id, body)
+    if not created:
         response.status_code = 200
     return out
 
