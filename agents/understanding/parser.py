@@ -17,6 +17,7 @@ from agents.plan import (
 )
 from agents.understanding.asks import _TICKET_TOPIC, _TICKETS_LIKE, _TWO_PERIODS, annotate
 from agents.understanding.catalog import Catalog, fold
+from agents.understanding.excluding import excluded_codes, split_excluded
 from agents.understanding.cues import (
     _ACTION,
     _ATTENTION,
@@ -91,6 +92,17 @@ def _scopes(links: Links, cat: Catalog, q: str) -> list[ScopeRef]:
 
 def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     """One question → one plan (follow-ups are merged by :func:`agents.understanding.followup.merge`)."""
+    blanked, out_stations, out_regions = split_excluded(question, cat)
+    if out_stations or out_regions:  # "top 3 stations by X excluding <site>": ranked without the places left out
+        plan = _parse(blanked, cat, today)
+        if plan.operation in ("rank", "explain") and plan.group_by and (
+                codes := excluded_codes(out_stations, out_regions, cat, plan.group_by)):
+            plan.notes.append("exclude:" + ",".join(codes))
+            return plan
+    return _parse(question, cat, today)
+
+
+def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     q = question.strip()
     tp = parse_time(q, today)
     links = link(tp.text, cat)
