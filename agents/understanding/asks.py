@@ -88,6 +88,8 @@ _ROLLBACK = re.compile(r"\b(?:rollbacks?|roll(?:ed)?[- ]?backs?|rolled\s+back|re
 
 # "tickets about login problems", "any tickets mentioning refunds?", "support cases regarding invoices"
 _TICKET_TOPIC = re.compile(r"\b(?:tickets?|support\s+cases?|cases)\s+(?:that\s+(?:mention|talk\s+about|are\s+about)\s+|"
+                           r"(?:(?:that|which)\s+)?(?:are|is|were|was)\s+(?:about|regarding|related\s+to|mentioning)\s+|"
+                           r"(?:do|did|have)\s+we\s+(?:have|had|get|got|gotten|received)\s+(?:about|regarding|on|for)\s+|"
                            r"(?:about|regarding|mentioning|related\s+to|concerning|on(?!\s+hold\b)|like|containing|re:?)\s+"
                            r"(?:the\s+(?:topic|word|subject)\s+)?)(.{3,200})$", _I)
 _TICKETS_LIKE = re.compile(r"\b(?:tickets|cases)\s+(?:like|similar\s+to|resembling)\b|\bsimilar\s+(?:tickets|cases)\b|"
