@@ -334,7 +334,9 @@ def _kpi_by_coverage(out: Links, words: list[str], cat: Catalog) -> None:
     prefixes = tuple(w for w in have if len(w) >= 4)
     scores: dict[str, float] = {}
     for code, toks in cat.kpi_name_tokens:
-        hit = [t in have or (bool(prefixes) and t.startswith(prefixes)) for t in toks]  # "perf" → performance
+        hit = [t in have or (bool(prefixes) and t.startswith(prefixes))  # "perf" → performance
+               or (len(t) >= 6 and any(len(w) >= 6 and fuzz.ratio(t, w) >= 85 for w in have))  # "perfomance"
+               for t in toks]
         n = sum(hit)
         if not n:
             continue
