@@ -12,6 +12,7 @@ from agents.registry import specialists_for
 from agents.state import ThreadContext
 from agents.understanding import Catalog, help_text, merge, parse
 from agents.understanding.cues import HELP, catalog_answer
+from agents.understanding.results import resolve_from_results
 
 _INTENT = {"lookup": "kpi", "compare": "kpi", "rank": "kpi", "attention": "kpi", "changelog": "service_change",
            "incident_list": "incident", "incident_status": "incident", "incident_cause": "incident",
@@ -67,6 +68,7 @@ def route(question: str, context: ThreadContext | None, catalog: Catalog, today:
           prior: QueryPlan | None = None) -> RoutePlan:
     plan = merge(parse(question, catalog, today), prior, question, today)
     prior_ctx: ThreadContext = {**(context or {})}
+    resolve_from_results(plan, prior, prior_ctx, question, catalog)
     if plan.operation == "unknown":
         return RoutePlan("unknown", [], prior_ctx, [unknown_notice(u.kind, u.text, u.suggestions, catalog) for u in plan.unknown], plan)
     if plan.operation == "clarify" and plan.clarification:

@@ -358,8 +358,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             return "incident_list"
     if _RANK.search(q) and re.search(rf"\b{_PLACE}\b", q, _I):
         return _rank(q, plan, cat)
-    if _ATTENTION.search(q) or re.search(r"\b(kpis?|dashboard)\b", q, _I):
-        return "attention"
+    if _ATTENTION.search(q) or re.search(r"\b(kpis?|dashboard)\b", q, _I) or (_OVERVIEW.search(q) and not (
+            s.services or s.incidents or s.tickets or _TICKETS.search(q) or _INCIDENT_WORDS.search(q))):
+        return "attention"  # "a one-liner on how the company is doing", "summarise the week for the execs"
     return "out_of_scope"
 
 
@@ -394,6 +395,9 @@ _RUNBOOK_WORDS = re.compile(r"\b(find|show|give|get|me|the|a|an|is|there|any|whi
                             r"run\s?books?|playbooks?|sops?|procedures?|documents?|docs?)\b", _I)
 
 
+_OVERVIEW = re.compile(r"\bone[- ]?liner\b|\b(?:summar(?:y|ise|ize)|overview|rundown|recap|snapshot|tl;?dr|briefing|"
+                       r"status\s+(?:report|update))\b|\bhow\s+(?:is\s+|are\s+)?(?:the\s+)?(?:company|business|"
+                       r"operation|ops|we|things|everything)\s+(?:is\s+|are\s+)?(?:doing|going|looking|performing)\b", _I)
 _OK_EVERYWHERE = re.compile(r"\b(?:ok|okay|fine|healthy|on\s+(?:target|track))\s+(?:everywhere|across|at\s+all|in\s+all|"
                             r"for\s+all)\b|\b(?:below|under|above|over|short\s+of|missing|off|behind|meeting|"
                             r"miss(?:es|ed)?)\s+(?:the\s+|its\s+|our\s+|their\s+)?(?:[\w.%-]+\s+){0,4}(?:goal|target)s?\b", _I)

@@ -1,0 +1,48 @@
+"""Follow-ups that refer to what the last turn *found*, not to what it was asked: "why?" after "how is <site>
+doing?" (the one KPI found in trouble there), "who deployed it?" / "who made that change?" after "what caused
+<incident>?" (the top-ranked change). The specialists leave those results in the thread's context (``kpi``,
+``top_hypothesis``); this turns them into the plan's subjects."""
+
+from __future__ import annotations
+
+import re
+
+from agents.plan import QueryPlan
+from agents.state import ThreadContext
+from agents.understanding.catalog import Catalog
+
+_I = re.I
+_WHY = re.compile(r"\b(why|caus\w*|root[- ]cause|what\s+changed|explain\w*|behind|reasons?|what\s+happened)\b", _I)
+_IT = re.compile(r"\b(it|that|this|them|those|the\s+(?:change|deploy\w*|release|culprit|cause))\b", _I)
+_WHO = re.compile(r"\bwho\b|\bwhen\s+was\b|\bwhat\s+was\s+in\b|\bwhat\s+did\s+it\s+change\b|\bdetails?\b", _I)
+
+
+def resolve_from_results(plan: QueryPlan, prior: QueryPlan | None, ctx: ThreadContext, question: str,
+                         cat: Catalog) -> None:
+    """Fill ``plan`` in place from the last turn's results when the question points back at them."""
+    if prior is None:
+        return
+    kpi = ctx.get("kpi")
+    if (plan.operation in ("attention", "explain") and not plan.kpis and prior.operation == "attention"
+            and not prior.kpis and kpi in cat.kpis and _WHY.search(question)
+            and [x.code for x in plan.subjects.scopes] == [x.code for x in prior.subjects.scopes]
+            and len(plan.subjects.scopes) == 1 and not plan.subjects.services):
+        plan.operation, plan.kpis = "explain", [kpi]  # "why?" after "how is <site> doing?": the KPI found there
+        plan.follow_up = True
+        plan.inherited.append("kpis (found by the last turn)")
+        return
+    top = ctx.get("top_hypothesis")
+    if (top and prior.operation in ("incident_cause", "explain", "report") and _IT.search(question)
+            and _WHO.search(question) and (plan.operation in ("clarify", "changelog", "out_of_scope") or (
+                plan.operation.startswith("incident") and re.match(r"\W*who\b", question, _I)))
+            and not (plan.subjects.services or plan.subjects.deployments or plan.subjects.config_changes)):
+        if top in cat.deployments:
+            plan.subjects.deployments = [top]
+        elif top in cat.config_changes:
+            plan.subjects.config_changes = [top]
+        else:
+            return
+        plan.operation, plan.clarification = "changelog", None  # "who deployed it?": the change ranked first
+        plan.notes = [n for n in plan.notes if not n.startswith("pending:")]
+        plan.follow_up = True
+        plan.inherited.append("the top-ranked change")
