@@ -187,6 +187,8 @@ def _periods(plan: QueryPlan, series: Any, word: str) -> str | None:
 def lead(plan: QueryPlan | None, series: Any) -> str | None:
     """The direct answer to the question's ``q:`` note about one KPI series, or None."""
     notes = set(plan.notes) if plan else set()
+    if plan is not None and (days := next((n for n in notes if n.startswith("q:days_")), None)):
+        return _days_beyond(plan, series, days)
     if plan is not None and (per := next((n for n in notes if n.startswith("q:period_")), None)):
         return _periods(plan, series, per.removeprefix("q:period_"))
     if plan is not None and (ext := next((n for n in notes if n.startswith("q:extreme_") and "unit" not in n), None)):
@@ -205,3 +207,26 @@ def lead(plan: QueryPlan | None, series: Any) -> str | None:
     if "q:control" in notes:
         return _control(series)
     return _goal(plan, series)
+
+
+def _days_beyond(plan: QueryPlan, series: Any, note: str) -> str | None:
+    """"How many days was X below 90 this month?": the days of the asked window on that side of the value (or of
+    the KPI's goal), counted and listed."""
+    k = series.kpi
+    side, _, level = note.removeprefix("q:days_").partition(":")
+    threshold = k.goal if level == "goal" else float(level)
+    if threshold is None:
+        return f"{k.name} has no goal configured, so there are no days below or above it to count."
+    w = plan.window
+    start, end = (w.start, w.end) if w is not None and w.explicit else (series.start, series.end)
+    pts = [p for p in series.points if p.value is not None and start <= p.date <= end]
+    if not pts:
+        return None
+    hits = [p for p in pts if (p.value < threshold if side == "below" else p.value > threshold)]
+    what = f"its goal {_f(threshold, k)}" if level == "goal" else _f(threshold, k)
+    head = (f"{len(hits)} of {len(pts)} days: {k.name} at {series.scope.label} was {side} {what} on {len(hits)} of "
+            f"the {len(pts)} days with data from {start} to {end}")
+    if not hits:
+        return head + "."
+    listed = "; ".join(f"{p.date} {_f(p.value, k)}" for p in hits[:10])
+    return f"{head}: {listed}{' …' if len(hits) > 10 else ''}."

@@ -227,7 +227,12 @@ async def values(s: StepScope, plan: QueryPlan, ctx: ThreadContext, level: str, 
     covered = sum(p.yoy_value is not None for p in r.points)
     if yoy and grain == "day" and covered < have:  # the history starts inside last year's window: say so
         yoy = f" (a year earlier there is data for only {covered} of these {have} days: {r.total_kind} {f(r.yoy_total)})"
+    if r.total is not None and "unit:hours" in plan.notes and k.unit.lower() in ("min", "mins", "minute", "minutes"):
+        what += f" ({r.total / 60:,.1f} hours)"  # "delays in hours"
     s.say(f"{k.name} at {r.scope.label}, {w.label} ({r.start} to {r.end}): {what}{yoy}.", ev)
+    have_n = sum(p.value is not None for p in r.points) if grain == "day" else 0
+    if "q:per_day" in plan.notes and k.aggregation == "sum" and r.total is not None and have_n:
+        s.say(f"That is {f(r.total / have_n)} a day on average over the {have_n} days with data.", ev)
     if (word := next((n[4:] for n in plan.notes if n.startswith("day:")), None)) and (
             have_days := [p for p in r.points if p.value is not None]):  # "the worst day for lates this month"
         high = word in ("highest", "peak") or (word == "worst") != k.higher_is_better

@@ -92,6 +92,10 @@ _TICKET_TOPIC = re.compile(r"\b(?:tickets?|support\s+cases?|cases)\s+(?:that\s+(
                            r"(?:do|did|have)\s+we\s+(?:have|had|get|got|gotten|received)\s+(?:about|regarding|on|for)\s+|"
                            r"(?:about|regarding|mentioning|related\s+to|concerning|on(?!\s+hold\b)|like|containing|re:?)\s+"
                            r"(?:the\s+(?:topic|word|subject)\s+)?)(.{3,200})$", _I)
+# "how many days was X below 90 this month?", "days above goal": the days of the window beyond that value
+_DAYS_BEYOND = re.compile(r"\bhow\s+(?:many|often)\s+(?:days|times)?\b.*?\b(below|under|less\s+than|lower\s+than|fewer\s+than|"
+                          r"short\s+of|above|over|more\s+than|higher\s+than|beyond|exceed\w*)\s+(?:the\s+|its\s+|our\s+)?"
+                          r"(?:(\d+(?:\.\d+)?)\s*%?|goal|target)", _I)
 _TICKETS_LIKE = re.compile(r"\b(?:tickets|cases)\s+(?:like|similar\s+to|resembling)\b|\bsimilar\s+(?:tickets|cases)\b|"
                            r"\b(?:other|more)\s+(?:tickets|cases)\b|\btickets?\s+like\b", _I)
 
@@ -120,6 +124,15 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
             and (asked := _kpi_question(q)):
         plan.notes += asked  # "is it getting better?", "since when …", "in control?", "below goal?", "any spikes?"
         plan.operation = op = "lookup"
+    if plan.kpis and op in ("lookup", "explain", "attention") and len(plan.subjects.scopes) <= 1 and (m := _DAYS_BEYOND.search(q)):
+        side = "below" if re.match(r"below|under|less|lower|fewer|short", m.group(1), _I) else "above"
+        plan.notes.append(f"q:days_{side}:{m.group(2) if m.group(2) else 'goal'}")  # "how many days was X below 90?"
+        plan.operation = op = "lookup"
+    if plan.kpis and op == "lookup" and re.search(r"\b(?:per|a|each)\s+day\b|\bdaily\s+(?:average|mean)\b|"
+                                                  r"\baverage\s+(?:per\s+)?day\b", q, _I):
+        plan.notes.append("q:per_day")  # "average MX delay per day this month" for a summed KPI: the total ÷ days
+    if plan.kpis and (m := re.search(r"\bin\s+(hours|hrs|days)\b", q, _I)):
+        plan.notes.append(f"unit:{'hours' if m.group(1).lower().startswith('h') else 'days'}")  # "delay in hours"
     if op == "compare" and (m := re.search(r"\b(better|worse)\s+than\b", q, _I)) and len(plan.subjects.scopes) >= 2:
         plan.notes.append(f"q:{m.group(1).lower()}_than")  # "is phoenix better than dallas on X?": the first named
     if _YESNO.match(q) and not (op in ("incident_list", "changelog") and _BLAME.search(q)):
