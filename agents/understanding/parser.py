@@ -322,6 +322,14 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             return "incident_cause" if _WHY.search(q) else "incident_status"
         return "explain"
     if plan.kpis or s.scopes:
+        regions = [x for x in s.scopes if x.level == "region"]
+        if plan.kpis and len(regions) == 1 and not any(x.level == "station" for x in s.scopes) and re.search(
+                rf"\b(?:all|every|each)\s+(?:of\s+)?(?:the\s+|our\s+)?(?:[\w-]+\s+){{1,3}}?(?!regions?\b|routes?\b|"
+                rf"areas?\b|zones?\b){_PLACE}\b|\b{_PLACE}\s+(?:in|of|within)\s+(?:the\s+)?[\w-]+", q, _I):
+            s.scopes = regions  # "compare OTP across all central stations": the stations of that region, ranked
+            plan.group_by, plan.order = "station", plan.order or "worst"
+            plan.limit = max(1, sum(1 for r in cat.station_regions.values() if r == regions[0].code))
+            return "rank"
         if len(s.scopes) >= 2 or (_COMPARE.search(q) and len(s.scopes) >= 1 and re.search(r"\b(compan|overall|network)", q, _I)):
             return "compare"
         if plan.kpis and (m := re.search(rf"\b(?:all|every|each)\s+(?:the\s+|our\s+|of\s+the\s+)?({_PLACE})\b", q, _I)):
