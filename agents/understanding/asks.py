@@ -93,7 +93,7 @@ _TICKET_TOPIC = re.compile(r"\b(?:tickets?|support\s+cases?|cases)\s+(?:that\s+(
                            r"(?:about|regarding|mentioning|related\s+to|concerning|on(?!\s+hold\b)|like|containing|re:?)\s+"
                            r"(?:the\s+(?:topic|word|subject)\s+)?)(.{3,200})$", _I)
 # "how many days was X below 90 this month?", "days above goal": the days of the window beyond that value
-_DAYS_BEYOND = re.compile(r"\bhow\s+(?:many|often)\s+(?:days|times)?\b.*?\b(below|under|less\s+than|lower\s+than|fewer\s+than|"
+_DAYS_BEYOND = re.compile(r"\b(?:how\s+many\s+(?:days|times)|how\s+often|(?:number|count)\s+of\s+days)\b.*?\b(below|under|less\s+than|lower\s+than|fewer\s+than|"
                           r"short\s+of|above|over|more\s+than|higher\s+than|beyond|exceed\w*)\s+(?:the\s+|its\s+|our\s+)?"
                           r"(?:(\d+(?:\.\d+)?)\s*%?|goal|target)", _I)
 _TICKETS_LIKE = re.compile(r"\b(?:tickets|cases)\s+(?:like|similar\s+to|resembling)\b|\bsimilar\s+(?:tickets|cases)\b|"
