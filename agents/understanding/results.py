@@ -35,7 +35,8 @@ def resolve_from_results(plan: QueryPlan, prior: QueryPlan | None, ctx: ThreadCo
     if (top and prior.operation in ("incident_cause", "explain", "report") and _IT.search(question)
             and _WHO.search(question) and (plan.operation in ("clarify", "changelog", "out_of_scope") or (
                 plan.operation.startswith("incident") and re.match(r"\W*who\b", question, _I)))
-            and not (plan.subjects.services or plan.subjects.deployments or plan.subjects.config_changes)):
+            and not (plan.subjects.deployments or plan.subjects.config_changes)
+            and not (plan.subjects.services and "services" not in plan.inherited)):
         if top in cat.deployments:
             plan.subjects.deployments = [top]
         elif top in cat.config_changes:
@@ -43,6 +44,7 @@ def resolve_from_results(plan: QueryPlan, prior: QueryPlan | None, ctx: ThreadCo
         else:
             return
         plan.operation, plan.clarification = "changelog", None  # "who deployed it?": the change ranked first
+        plan.subjects.services, plan.subjects.incidents = [], []
         plan.notes = [n for n in plan.notes if not n.startswith("pending:")]
         plan.follow_up = True
         plan.inherited.append("the top-ranked change")
