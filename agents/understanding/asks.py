@@ -34,7 +34,11 @@ _EXPLAIN_ASKED = re.compile(r"\bwhy\b|\bcaus\w*|\bexplain\w*|\bwhat\s+(?:changed
 
 
 _NOT_A_PERSON = {"anyone", "anybody", "someone", "somebody", "we", "they", "you", "i", "the", "any", "anything", "it",
-                 "there", "he", "she", "our", "team", "a", "an", "all", "everyone", "nobody", "who", "what", "which"}
+                 "there", "he", "she", "our", "team", "a", "an", "all", "everyone", "nobody", "who", "what", "which",
+                 # time words before a possessive ("yesterday evening's deploys", "this week's changes")
+                 "morning", "afternoon", "evening", "night", "tonight", "overnight", "today", "yesterday", "tomorrow",
+                 "week", "weekend", "month", "quarter", "year", "day", "monday", "tuesday", "wednesday", "thursday",
+                 "friday", "saturday", "sunday", "last", "this", "next"}
 
 
 def _person(q: str, cat: Catalog) -> str | None:
@@ -83,7 +87,7 @@ def _kpi_question(q: str) -> list[str]:
 _TWO_PERIODS = re.compile(r"^(?:this|last) (week|month|year) and the \1 before$")
 _YESNO = re.compile(r"^\W*(?:so\s+|and\s+|ok(?:ay)?,?\s+|hey,?\s+)?(?:were|was|is|are|did|does|do|has|have|had|any|"
                     r"anything|anyone|anybody|can|could|will)\b", _I)
-_ROLLBACK = re.compile(r"\b(?:rollbacks?|roll(?:ed)?[- ]?backs?|rolled\s+back|revert(?:s|ed)?)\b", _I)
+_ROLLBACK = re.compile(r"\b(?:rollbacks?|roll(?:ed)?[- ]?backs?|roll(?:ed|ing|s)?\s+back|revert(?:s|ed)?)\b", _I)
 
 
 # "tickets about login problems", "any tickets mentioning refunds?", "support cases regarding invoices"

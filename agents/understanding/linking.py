@@ -265,6 +265,9 @@ def link(question: str, cat: Catalog) -> Links:
             got = process.extractOne(p, cat.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
             if got and stop_end and got[0].split()[-1] != span[-1].norm:
                 continue  # a common last word ("rate") counts only as the name's own last word ("fil rate")
+            if got and n > 1 and len(key := got[0].split()) == n and any(
+                    fuzz.ratio(t.norm, w) < 70 for t, w in zip(span, key, strict=True)):
+                continue  # a typo is within words: "fleet availability" is not "parts availability"
             if got and _take(out, p, phrases[got[0]], n, fuzzy=True):
                 for t in span:
                     t.used = True

@@ -16,7 +16,8 @@ from agents.plan import (
     UnknownName,
 )
 from agents.understanding.asks import _TICKET_TOPIC, _TICKETS_LIKE, _TWO_PERIODS, annotate
-from agents.understanding.catalog import Catalog, fold
+from agents.understanding.catalog import GENERIC, Catalog, fold, stem
+from agents.understanding.vocab import STOP
 from agents.understanding.excluding import excluded_codes, split_excluded
 from agents.understanding.cues import (
     _ACTION,
@@ -53,7 +54,7 @@ from agents.understanding.lookups import (
 )
 from agents.understanding.timewords import TimeParse, parse_time
 
-_CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+out|rollbacks?|rolled\s+back|"
+_CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+out|rollbacks?|roll(?:ed|ing|s)?\s+back|"
                            r"(?:chang|touch|edit|modif|tweak|updat)\w*\s+(?:the\s+|any\s+|its\s+)?config\w*|"
                            r"config(?:uration)?\s+changes?|commits?|depend\w*|"
                            r"(?:chang|touch|edit)\w*\s+(?:the\s+)?(?:most|more)\s+config\w*)\b", _I)
@@ -75,7 +76,7 @@ _RANK_WHY = re.compile(r"\bwhy\b|\bwhat(?:'s|\s+is)\s+behind\b|\bexplain\b|\brea
 
 def _change_kinds(q: str) -> list[str]:
     """Which kinds of change an org-wide change question asks about, as plan notes (both when it says "changes")."""
-    deploys = re.search(r"\b(deploy\w*|releas\w*|rollouts?|rolled\s+out|rollbacks?|shipped)\b", q, _I)
+    deploys = re.search(r"\b(deploy\w*|releas\w*|rollouts?|rolled\s+out|rollbacks?|roll(?:ed|ing|s)?\s+back|shipped)\b", q, _I)
     configs = re.search(r"\bconfig\w*|\bsettings?\b|\bparameters?\b", q, _I)
     if bool(deploys) == bool(configs):
         return []
@@ -106,6 +107,13 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     q = question.strip()
     tp = parse_time(q, today)
     links = link(tp.text, cat)
+    if not links.kpis and links.weak_kpis and (extra := [
+            w for w in links.kpi_words if w.lower() not in STOP and w.lower() not in GENERIC
+            and stem(w.lower()) not in cat.kpi_words]):
+        # "fleet availability at <site>" where only "availability" is part of a KPI's name: another metric, said so
+        links.unknown.append(UnknownName(kind="KPI", text=" ".join(links.kpi_words),
+                                         suggestions=[c for c in links.weak_kpis[0] if c in cat.kpis][:3]))
+        links.weak_kpis = []
     subjects = Subjects(services=links.services, incidents=links.incidents, tickets=links.tickets,
                         deployments=links.deployments, config_changes=links.config_changes, commits=links.commits)
     subjects.scopes = _scopes(links, cat, q)
@@ -145,7 +153,8 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         plan.subjects, plan.kpis, plan.service_metrics = Subjects(), [], []  # the pasted text is data, not names
     if op == "ticket_stats":
         unknown = [u for u in unknown if u.kind not in ("station",)]
-    if op == "attention" and not _ATTENTION.search(q) and links.kpi_words and not links.weak_kpis:
+    if (op == "attention" and not _ATTENTION.search(q) and links.kpi_words and not links.weak_kpis
+            and not any(u.kind == "KPI" for u in unknown)):
         names = {n.lower(): c for c, v in cat.kpis.items() for n in v[:1]} | {c.lower(): c for c in cat.kpis}
         text = " ".join(links.kpi_words)
         from agents.understanding.linking import _suggest
