@@ -294,3 +294,32 @@ async def test_a_one_liner_is_what_needs_attention(dt_, gt):
         ans = await t.ask(q)
         assert "need attention" in ans or "No KPI" in ans, ans
         assert "outside what I can answer" not in ans
+
+
+# ----------------------------------------------------------------- metrics it does not have, changes as typed
+
+async def test_a_metric_sharing_one_word_with_a_kpi_is_not_that_kpi(dt_, gt):
+    """Before: "what's the fleet availability at DAL" answered Parts fill rate (alias "parts availability")."""
+    ans = await dt_.ask("what's the fleet availability at DAL")
+    assert "I don't know a KPI called “fleet availability”" in ans and "PARTS_FILL_RATE" in ans, ans
+    assert "was " not in ans  # no value of another KPI given as the answer
+    ans = await gt.ask("van picks at widzew")
+    assert "I don't know a KPI called “van picks”" in ans and "PICKS_PLH" in ans, ans
+
+
+async def test_roll_back_in_two_words_and_time_before_a_possessive(dt_, demo_r5, gt, koszyk):
+    """Before: "did anyone roll back anything this month" was out of scope; "yesterday evening's deploys" looked for
+    a person called "evening"."""
+    rows = _sql(demo_r5, "SELECT external_id FROM deployments WHERE org_id = %s AND is_rollback AND started_at >= %s "
+                         "AND started_at <= %s", demo_r5.org_id, LATE.replace(day=1), dt.datetime.combine(LATE, dt.time(12), dt.UTC))
+    ans = await dt_.ask("did anyone roll back anything this month")
+    assert ans.split("\n- ", 1)[1].startswith("Yes —" if rows else "No —"), ans
+    assert all(r[0] in ans for r in rows), ans
+    day = LATE - dt.timedelta(days=1)
+    (n,) = _sql(demo_r5, "SELECT count(*) FROM deployments WHERE org_id = %s AND started_at >= %s AND started_at < %s",
+                demo_r5.org_id, day, LATE)[0]
+    ans = await dt_.ask("yesterday evening's deploys")
+    assert "evening made" not in ans and ("No deployments" in ans if n == 0 else f"{n} deployment" in ans), ans
+    back = [d["external_id"] for d in koszyk[4] if d.get("is_rollback") and d["started_at"][:7] == "2026-11"]
+    ans = await gt.ask("did anyone roll back a release this month")
+    assert back and "Yes —" in ans and all(b in ans for b in back), ans
