@@ -1,0 +1,42 @@
+"""Follow-ups that point at what the last turn found (agents/understanding/results.py), on two organisations: the
+thread's context carries the KPI the analyst found at a site and the change ranked first; "why?" and "who deployed
+it?" are answered about those."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.router import route
+from tests.unit.understanding_orgs import TODAY, demo, grocery
+
+CASES = [
+    (demo, "how is DAL doing", "OTP_MX_RATE", "what caused INC-2045", "DEP-0019"),
+    (grocery, "how is widzew doing", "LATE_DELIV", "what caused PD-88390", "argocd-pay-0412"),
+]
+
+
+@pytest.mark.parametrize(("org", "site_q", "kpi", "cause_q", "top"), CASES)
+def test_why_after_how_is_a_site_doing_explains_the_kpi_found(org, site_q, kpi, cause_q, top):
+    cat = org()
+    first = route(site_q, {}, cat, TODAY, None)
+    assert first.query is not None and first.query.operation == "attention"
+    found = {**first.context, "kpi": kpi}  # what the KPI analyst left in the thread's context
+    r = route("why?", found, cat, TODAY, first.query)
+    assert r.query is not None and r.query.operation == "explain" and r.query.kpis == [kpi]
+    assert [x.code for x in r.query.subjects.scopes] == [x.code for x in first.query.subjects.scopes]
+    # nothing found there (no KPI in the context): "why?" is not turned into an explanation of some KPI
+    r = route("why?", dict(first.context), cat, TODAY, first.query)
+    assert r.query is not None and r.query.kpis == []
+
+
+@pytest.mark.parametrize(("org", "site_q", "kpi", "cause_q", "top"), CASES)
+@pytest.mark.parametrize("q", ["who deployed it?", "who made that change?", "when was it deployed?"])
+def test_who_deployed_it_after_a_cause_is_the_top_ranked_change(org, site_q, kpi, cause_q, top, q):
+    cat = org()
+    first = route(cause_q, {}, cat, TODAY, None)
+    assert first.query is not None and first.query.operation == "incident_cause"
+    r = route(q, {**first.context, "top_hypothesis": top}, cat, TODAY, first.query)
+    assert r.query is not None and r.query.operation == "changelog", r.query
+    assert r.query.subjects.deployments == [top] and not r.notices
+    r = route(q, dict(first.context), cat, TODAY, first.query)  # no change ranked: never made up
+    assert r.query is not None and r.query.subjects.deployments == []
