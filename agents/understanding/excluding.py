@@ -1,4 +1,6 @@
-"""Places a question leaves out: "top 3 stations by X excluding <site>", "worst fill rate other than the <region>".
+"""Narrowing what a question names: places it leaves out, a region's stations, a word qualifying part of a KPI name.
+
+Places a question leaves out: "top 3 stations by X excluding <site>", "worst fill rate other than the <region>".
 
 The words after "excluding / except / other than / apart from / not counting / besides / leaving out / ignoring /
 without" are linked against the organisation's catalog on their own and blanked from the rest of the question (so
@@ -10,8 +12,11 @@ from __future__ import annotations
 
 import re
 
-from agents.understanding.catalog import Catalog
-from agents.understanding.linking import link
+from agents.plan import QueryPlan, UnknownName
+from agents.understanding.catalog import GENERIC, Catalog, stem
+from agents.understanding.cues import _PLACE
+from agents.understanding.linking import Links, link
+from agents.understanding.vocab import STOP
 
 _I = re.I
 _EXCLUDE = re.compile(
@@ -46,3 +51,31 @@ def excluded_codes(stations: list[str], regions: list[str], cat: Catalog, group_
     if group_by == "region":
         return list(regions)
     return list(dict.fromkeys(stations + [s for s, r in cat.station_regions.items() if r in regions]))
+
+
+def region_stations_ranked(q: str, plan: QueryPlan, cat: Catalog) -> bool:
+    """"Compare OTP across all central stations", "fill rate at stations in the east region": with a KPI and one
+    region named, the stations of that region ranked (not the region against the company). Sets the plan."""
+    s = plan.subjects
+    regions = [x for x in s.scopes if x.level == "region"]
+    if not (plan.kpis and len(regions) == 1 and not any(x.level == "station" for x in s.scopes)):
+        return False
+    if not re.search(rf"\b(?:all|every|each)\s+(?:of\s+)?(?:the\s+|our\s+)?(?:[\w-]+\s+){{1,3}}?(?!regions?\b|routes?\b|"
+                     rf"areas?\b|zones?\b){_PLACE}\b|\b{_PLACE}\s+(?:in|of|within)\s+(?:the\s+)?[\w-]+", q, _I):
+        return False
+    s.scopes = regions
+    plan.group_by, plan.order = "station", plan.order or "worst"
+    plan.limit = max(1, sum(1 for r in cat.station_regions.values() if r == regions[0].code))
+    return True
+
+
+def qualified_weak_kpi(links: Links, cat: Catalog) -> None:
+    """"Fleet availability at <site>" where only "availability" is part of a KPI's name (and "fleet" is no word of
+    any KPI): another metric — an unknown KPI with that KPI suggested, never that KPI's value. Changes ``links``."""
+    if links.kpis or not links.weak_kpis or not any(
+            w.lower() not in STOP and w.lower() not in GENERIC and stem(w.lower()) not in cat.kpi_words
+            for w in links.kpi_words):
+        return
+    links.unknown.append(UnknownName(kind="KPI", text=" ".join(links.kpi_words),
+                                     suggestions=[c for c in links.weak_kpis[0] if c in cat.kpis][:3]))
+    links.weak_kpis = []

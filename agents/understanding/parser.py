@@ -16,9 +16,7 @@ from agents.plan import (
     UnknownName,
 )
 from agents.understanding.asks import _TICKET_TOPIC, _TICKETS_LIKE, _TWO_PERIODS, annotate
-from agents.understanding.catalog import GENERIC, Catalog, fold, stem
-from agents.understanding.vocab import STOP
-from agents.understanding.excluding import excluded_codes, split_excluded
+from agents.understanding.catalog import Catalog, fold
 from agents.understanding.cues import (
     _ACTION,
     _ATTENTION,
@@ -46,6 +44,7 @@ from agents.understanding.cues import (
     _pasted_ticket,
     _ticket_filters,
 )
+from agents.understanding.excluding import excluded_codes, qualified_weak_kpi, region_stations_ranked, split_excluded
 from agents.understanding.linking import Links, link
 from agents.understanding.lookups import (
     _commit_by_words,
@@ -107,13 +106,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     q = question.strip()
     tp = parse_time(q, today)
     links = link(tp.text, cat)
-    if not links.kpis and links.weak_kpis and (extra := [
-            w for w in links.kpi_words if w.lower() not in STOP and w.lower() not in GENERIC
-            and stem(w.lower()) not in cat.kpi_words]):
-        # "fleet availability at <site>" where only "availability" is part of a KPI's name: another metric, said so
-        links.unknown.append(UnknownName(kind="KPI", text=" ".join(links.kpi_words),
-                                         suggestions=[c for c in links.weak_kpis[0] if c in cat.kpis][:3]))
-        links.weak_kpis = []
+    qualified_weak_kpi(links, cat)  # "fleet availability at <site>": not the KPI whose name has "availability"
     subjects = Subjects(services=links.services, incidents=links.incidents, tickets=links.tickets,
                         deployments=links.deployments, config_changes=links.config_changes, commits=links.commits)
     subjects.scopes = _scopes(links, cat, q)
@@ -331,14 +324,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             return "incident_cause" if _WHY.search(q) else "incident_status"
         return "explain"
     if plan.kpis or s.scopes:
-        regions = [x for x in s.scopes if x.level == "region"]
-        if plan.kpis and len(regions) == 1 and not any(x.level == "station" for x in s.scopes) and re.search(
-                rf"\b(?:all|every|each)\s+(?:of\s+)?(?:the\s+|our\s+)?(?:[\w-]+\s+){{1,3}}?(?!regions?\b|routes?\b|"
-                rf"areas?\b|zones?\b){_PLACE}\b|\b{_PLACE}\s+(?:in|of|within)\s+(?:the\s+)?[\w-]+", q, _I):
-            s.scopes = regions  # "compare OTP across all central stations": the stations of that region, ranked
-            plan.group_by, plan.order = "station", plan.order or "worst"
-            plan.limit = max(1, sum(1 for r in cat.station_regions.values() if r == regions[0].code))
-            return "rank"
+        if region_stations_ranked(q, plan, cat):
+            return "rank"  # "compare OTP across all central stations": the stations of that region, ranked
         if len(s.scopes) >= 2 or (_COMPARE.search(q) and len(s.scopes) >= 1 and re.search(r"\b(compan|overall|network)", q, _I)):
             return "compare"
         if plan.kpis and (m := re.search(rf"\b(?:all|every|each)\s+(?:the\s+|our\s+|of\s+the\s+)?({_PLACE})\b", q, _I)):
