@@ -94,7 +94,10 @@ def _ticket_filters(q: str) -> Filters:
     f = Filters()
     low = q.lower()
     for word, statuses in TICKET_STATUS.items():
-        if re.search(rf"\b{word}\b", low) and not re.search(rf"\b{word}\s+(?:incident|outage)", low):
+        if re.search(rf"\b{word}\b", low) and not re.search(rf"\b{word}\s+(?:incident|outage)", low) and not (
+                word == "open" and re.search(r"\b(?:did|do|does|will|who|customers?|users?|clients?|accounts?|people|"
+                                             r"they|we|you)\s+(?:(?!have\b|has\b|got\b|still\b|currently\b)\w+\s+)?open\b(?!\s+(?:tickets?|cases?)\b)", low)):
+            # "how many tickets did enterprise customers open last week": "open" is what they did, not a status
             f.status.extend(s for s in statuses if s not in f.status)
     f.customer_tier = [t for t in TIERS if re.search(rf"\b{t}\b", low)]
     f.priority = [p for p in PRIORITIES if re.search(rf"\b{p}(?:[- ]priority)?\b", low) and p != "free"]

@@ -58,8 +58,9 @@ def region_stations_ranked(q: str, plan: QueryPlan, cat: Catalog) -> bool:
     region named, the stations of that region ranked (not the region against the company). Sets the plan."""
     s = plan.subjects
     regions = [x for x in s.scopes if x.level == "region"]
-    if not (plan.kpis and len(regions) == 1 and not any(x.level == "station" for x in s.scopes)):
-        return False
+    if not (plan.kpis and len(regions) == 1 and not any(x.level == "station" for x in s.scopes)) or re.search(
+            r"\b(which|worst|best|top|bottom|most|least|highest|lowest|fewest)\b", q, _I):
+        return False  # "which station in the west region is worst": a ranking question, ranked as asked
     if not re.search(rf"\b(?:all|every|each)\s+(?:of\s+)?(?:the\s+|our\s+)?(?:[\w-]+\s+){{1,3}}?(?!regions?\b|routes?\b|"
                      rf"areas?\b|zones?\b){_PLACE}\b|\b{_PLACE}\s+(?:in|of|within)\s+(?:the\s+)?[\w-]+", q, _I):
         return False

@@ -409,6 +409,9 @@ _OK_EVERYWHERE = re.compile(r"\b(?:ok|okay|fine|healthy|on\s+(?:target|track))\s
 
 def _rank(q: str, plan: QueryPlan, cat: Catalog) -> Operation:
     plan.group_by = "region" if re.search(r"\b(regions?|routes?|areas?|zones?|divisions?)\b", q, _I) else "station"
+    if plan.group_by == "region" and any(x.level == "region" for x in plan.subjects.scopes) and re.search(
+            rf"\b(?!regions?\b|routes?\b|areas?\b|zones?\b){_PLACE}\b", q, _I):
+        plan.group_by = "station"  # "top station for X in the east region": its stations, not the regions
     if plan.subjects.scopes and plan.subjects.scopes[0].level == "region" and plan.group_by == "station":
         pass  # stations within that region
     low = q.lower()
@@ -426,6 +429,6 @@ def _rank(q: str, plan: QueryPlan, cat: Catalog) -> Operation:
         plan.order = "worst"
     if m := _TOPN.search(q):
         plan.limit = int(m.group(1)) if m.group(1).isdigit() else _WORDN[m.group(1).lower()]
-    elif re.search(rf"\bwhich\s+{_PLACE_NOUN}\b|\b(?:the\s+)?(?:worst|best)\s+{_PLACE_NOUN}\b", low):
+    elif re.search(rf"\bwhich\s+{_PLACE_NOUN}\b|\b(?:the\s+)?(?:worst|best|top|bottom)\s+{_PLACE_NOUN}\b", low):
         plan.limit = 1
     return "rank"
