@@ -68,7 +68,7 @@ def route(question: str, context: ThreadContext | None, catalog: Catalog, today:
           prior: QueryPlan | None = None) -> RoutePlan:
     plan = merge(parse(question, catalog, today), prior, question, today)
     prior_ctx: ThreadContext = {**(context or {})}
-    resolve_from_results(plan, prior, prior_ctx, question, catalog)
+    resolve_from_results(plan, prior, prior_ctx, question, catalog, today)
     if plan.operation == "unknown":
         return RoutePlan("unknown", [], prior_ctx, [unknown_notice(u.kind, u.text, u.suggestions, catalog) for u in plan.unknown], plan)
     if plan.operation == "clarify" and plan.clarification:

@@ -189,6 +189,8 @@ def lead(plan: QueryPlan | None, series: Any) -> str | None:
     notes = set(plan.notes) if plan else set()
     if plan is not None and (days := next((n for n in notes if n.startswith("q:days_")), None)):
         return _days_beyond(plan, series, days)
+    if plan is not None and notes & {"q:yoy", "q:halves"}:
+        return _against(plan, series, "q:yoy" in notes)
     if plan is not None and (per := next((n for n in notes if n.startswith("q:period_")), None)):
         return _periods(plan, series, per.removeprefix("q:period_"))
     if plan is not None and (ext := next((n for n in notes if n.startswith("q:extreme_") and "unit" not in n), None)):
@@ -230,3 +232,34 @@ def _days_beyond(plan: QueryPlan, series: Any, note: str) -> str | None:
         return head + "."
     listed = "; ".join(f"{p.date} {_f(p.value, k)}" for p in hits[:10])
     return f"{head}: {listed}{' …' if len(hits) > 10 else ''}."
+
+
+def _against(plan: QueryPlan, series: Any, yoy: bool) -> str | None:
+    """"Is X better or worse than last year?" (the window against the same days a year earlier) and "the last 7 days
+    vs the previous 7" (the window's second half against its first): the verdict by the KPI's direction first."""
+    k, w = series.kpi, plan.window
+    if w is None:
+        return None
+    pts = [p for p in series.points if p.value is not None and w.start <= p.date <= w.end]
+    if yoy:
+        pairs = [(p.value, p.yoy_value) for p in pts if p.yoy_value is not None]
+        now, before = [a for a, _ in pairs], [b for _, b in pairs]
+        then = "the same days a year earlier"
+        span = f"{w.start} to {w.end}"
+    else:
+        half = w.start + (w.end - w.start + dt.timedelta(days=1)) / 2
+        now = [p.value for p in pts if p.date >= half]
+        before = [p.value for p in pts if p.date < half]
+        then = f"{w.start} to {half - dt.timedelta(days=1)}"
+        span = f"{half} to {w.end}"
+    if not now or not before:
+        return None
+    agg = (lambda xs: sum(xs)) if k.aggregation == "sum" and len(now) == len(before) else (lambda xs: sum(xs) / len(xs))
+    a, b = agg(now), agg(before)
+    verdict = "about the same" if round(a - b, k.decimals) == 0 else (
+        "better" if (a > b) == k.higher_is_better else "worse")
+    how = "in all" if k.aggregation == "sum" and len(now) == len(before) else "on average"
+    diff = f"{abs(a - b):.{k.decimals}f} points" if k.unit == "%" else _f(abs(a - b), k)
+    return (f"{verdict.capitalize()} — {k.name} at {series.scope.label}: {_f(a, k)} {how} from {span} against "
+            f"{_f(b, k)} {then} ({'+' if a >= b else '−'}{diff}; "
+            f"{'higher' if k.higher_is_better else 'lower'} is better).")

@@ -124,6 +124,10 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
                else "down" if word.startswith(("drop", "declin", "fall", "fell", "decreas"))
                else "up" if word.startswith(("increas", "jump", "rise", "rose", "gain", "climb")) else "any")
         plan.notes.append(f"rank:change_{how}")
+    if plan.kpis and op in ("lookup", "explain") and not _EXPLAIN_ASKED.search(q) and plan.window is not None and (
+            plan.window.label.endswith("against a year earlier") or re.fullmatch(r"the last \d+ \w+ and the \d+ before", plan.window.label)):
+        plan.notes.append("q:yoy" if plan.window.label.endswith("year earlier") else "q:halves")  # both, compared
+        return "lookup"
     if plan.kpis and op in ("lookup", "explain", "rank") and not (op == "rank" and plan.group_by and not plan.subjects.scopes) \
             and (asked := _kpi_question(q)):
         plan.notes += asked  # "is it getting better?", "since when …", "in control?", "below goal?", "any spikes?"

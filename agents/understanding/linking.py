@@ -293,6 +293,7 @@ def link(question: str, cat: Catalog) -> Links:
             seen.add(word.lower())
             out.unknown.append(UnknownName(kind="station", text=word, suggestions=_suggest(word, st_choices)))
         elif prev in ("at", "in", "vs", "versus", "near") and word.lower() not in STOP and word.lower() not in GENERIC and word.isalpha() and (
+            word.lower() not in _NOT_PLACES) and (
             word[:1].isupper() or 3 <= len(word) <= 4 or _near_place(word, cat)
         ) and not _is_kpi_word(word, cat):
             seen.add(word.lower())
@@ -329,6 +330,12 @@ def link(question: str, cat: Catalog) -> Links:
                 out.unknown.append(UnknownName(kind="service", text=word, suggestions=close))
                 break
     return out
+
+
+# What "X vs …" compares with that is not a place ("OTP at DAL vs goal", "vs target", "vs last year").
+_NOT_PLACES = frozenset({"goal", "goals", "target", "targets", "budget", "plan", "baseline", "benchmark", "limit",
+                         "limits", "norm", "forecast", "expected", "expectation", "sla", "average", "avg", "median",
+                         "trend", "prior", "previous", "before", "ytd"})
 
 
 def _kpi_by_coverage(out: Links, words: list[str], cat: Catalog) -> None:

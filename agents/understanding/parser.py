@@ -113,6 +113,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     kpis = list(links.kpis)
     if (not kpis and len(links.weak_kpis) == 1 and len(links.weak_kpis[0]) == 1
             and (links.stations or links.regions or links.maybe_unknown or links.ambiguous or _RANK.search(q)
+                 or _COMPANY.search(q) or re.search(r"\b(?:the\s+)?(?:whole\s+)?company\b", q, _I)
                  or (_HOW_DOING.search(q) and not links.services)  # "how are we doing on effluent?"
                  or len(re.findall(r"\w+", q)) <= 2)):  # the question is that word ("bursts?")
         kpis = list(links.weak_kpis[0])
@@ -328,6 +329,10 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             return "rank"  # "compare OTP across all central stations": the stations of that region, ranked
         if len(s.scopes) >= 2 or (_COMPARE.search(q) and len(s.scopes) >= 1 and re.search(r"\b(compan|overall|network)", q, _I)):
             return "compare"
+        if plan.kpis and re.search(r"\b(?:in\s+)?total\b|\baltogether\b|\bcombined\b|\bsum\s+of\b", q, _I) and re.search(
+                rf"\b(?:all|every|each)\s+(?:the\s+|our\s+|of\s+the\s+)?{_PLACE}\b", q, _I) and not s.scopes[1:]:
+            s.scopes = s.scopes or [ScopeRef(level="company", name="company")]  # "how many X in total across all stations"
+            return "lookup"
         if plan.kpis and (m := re.search(rf"\b(?:all|every|each)\s+(?:the\s+|our\s+|of\s+the\s+)?({_PLACE})\b", q, _I)):
             s.scopes = [x for x in s.scopes if x.level == "region"]  # "at all stations": each one, ranked
             plan.group_by = "region" if re.match(r"(region|route|area|zone)", m.group(1), _I) else "station"

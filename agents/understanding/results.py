@@ -5,6 +5,7 @@ doing?" (the one KPI found in trouble there), "who deployed it?" / "who made tha
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from agents.plan import QueryPlan
@@ -17,11 +18,32 @@ _IT = re.compile(r"\b(it|that|this|them|those|the\s+(?:change|deploy\w*|release|
 _WHO = re.compile(r"\bwho\b|\bwhen\s+was\b|\bwhat\s+was\s+in\b|\bwhat\s+did\s+it\s+change\b|\bdetails?\b", _I)
 
 
+_ONE_OF_THEM = re.compile(r"\b(?:the\s+)?(?:latest|last|most\s+recent|newest|that|this|the)\s+one\b|\bit\b|\bthat\b|"
+                          r"\b(?:the\s+)?(?:latest|last|most\s+recent|newest)\b", _I)
+
+
 def resolve_from_results(plan: QueryPlan, prior: QueryPlan | None, ctx: ThreadContext, question: str,
-                         cat: Catalog) -> None:
+                         cat: Catalog, today: dt.date | None = None) -> None:
     """Fill ``plan`` in place from the last turn's results when the question points back at them."""
     if prior is None:
         return
+    first = ctx.get("incident")  # the incident the list showed first (the latest), left by the last turn
+    if (prior.operation == "incident_list" and not plan.subjects.incidents and today is not None and first
+            and first in cat.incidents and plan.operation in ("incident_list", "incident_cause", "incident_status", "report")):
+        listed = [r.external_id for r in cat.incident_refs  # about what the list showed (today's may be later)
+                  if r.started < today and (not prior.filters.status or r.status in prior.filters.status)
+                  and (not prior.subjects.services or r.service in prior.subjects.services)
+                  and (prior.window is None or r.started <= prior.window.end)]
+        if _ONE_OF_THEM.search(question) or listed == [first]:
+            plan.subjects.incidents = [first]  # "what caused the latest one?", "draft the postmortem" after a list
+            if plan.operation == "report":
+                plan.report_kind = "incident"
+            else:
+                plan.operation = "incident_cause" if _WHY.search(question) else "incident_status"
+            plan.filters = type(plan.filters)()
+            plan.follow_up = True
+            plan.inherited.append("the incident listed first")
+            return
     kpi = ctx.get("kpi")
     if (plan.operation in ("attention", "explain") and not plan.kpis and prior.operation == "attention"
             and not prior.kpis and kpi in cat.kpis and _WHY.search(question)

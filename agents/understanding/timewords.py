@@ -280,6 +280,16 @@ def _month_parts(q: str, today: dt.date) -> tuple[Window | None, str | None, re.
         (y0, m0), (y1, m1) = sorted([_month_of(m.group(1), m.group(2), today), _month_of(m.group(3), m.group(4), today)])
         if (y0, m0) != (y1, m1):
             return _win(dt.date(y0, m0, 1), min(_month_end(y1, m1), today), m.group(0), grain="month"), None, m
+    if m := re.search(r"\b(?:last|past)\s+(\d{1,3})\s+(day|week)s?\s+(?:vs\.?|versus|compared\s+(?:to|with)|against)\s+"
+                      r"(?:the\s+)?(?:previous|prior|preceding)(?:\s+(?:\d{1,3}\s+)?(?:days?|weeks?|ones?))?", q):
+        n, unit = int(m.group(1)), m.group(2)  # "the last 7 days vs the previous 7": both halves, one window
+        span = n * (7 if unit == "week" else 1)
+        end = today - dt.timedelta(days=1)
+        return _win(end - dt.timedelta(days=2 * span - 1), end, f"the last {n} {unit}s and the {n} before"), None, m
+    if m := re.search(r"\b(?:than|vs\.?|versus|compare[sd]?\s+(?:to|with)|against)\s+(?:the\s+same\s+(?:time|period)\s+)?"
+                      r"(?:last\s+year|a\s+year\s+(?:ago|earlier|before))\b", q):
+        end = today - dt.timedelta(days=1)  # "better or worse than last year": lately against the same days a year earlier
+        return _win(end - dt.timedelta(days=29), end, "the last 30 days against a year earlier"), None, m
     if m := re.search(r"\bsince\s+(\d{4})\b(?![.\-/]\w)", q):
         y = int(m.group(1))
         if 2000 <= y <= today.year:
