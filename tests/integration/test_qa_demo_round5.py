@@ -323,3 +323,101 @@ async def test_roll_back_in_two_words_and_time_before_a_possessive(dt_, demo_r5,
     back = [d["external_id"] for d in koszyk[4] if d.get("is_rollback") and d["started_at"][:7] == "2026-11"]
     ans = await gt.ask("did anyone roll back a release this month")
     assert back and "Yes —" in ans and all(b in ans for b in back), ans
+
+
+# ----------------------------------------------------------------- against a year earlier, the last N days vs before
+
+def _yoy(df: pd.DataFrame, code: str, end: dt.date, days: int, agg: str) -> tuple[float, float]:
+    now = df[(df.station == code) & (df.day > end - dt.timedelta(days=days)) & (df.day <= end)]
+    then = df[(df.station == code) & (df.day > end - dt.timedelta(days=days + 365)) & (df.day <= end - dt.timedelta(days=365))]
+    return (now.value.sum(), then.value.sum()) if agg == "sum" else (now.value.mean(), then.value.mean())
+
+
+async def test_better_or_worse_than_last_year(dt_, demo_r5, gt, koszyk):
+    """Before: "is denver better or worse than last year on mx delays" answered 2025 alone."""
+    end = LATE - dt.timedelta(days=1)  # the last 30 days end yesterday
+    df = _demo_values(demo_r5, "MX_DELAY_MINUTES", end - dt.timedelta(days=400), end)
+    df["day"] = pd.to_datetime(df.day).dt.date
+    now, then = _yoy(df, "DEN", end, 30, "sum")
+    ans = await dt_.ask("is denver better or worse than last year on mx delays")
+    verdict = "Better" if now < then else "Worse"  # lower is better
+    assert f"- {verdict} — Maintenance delay minutes at DEN" in ans and f"{now:,.0f} min in all" in ans, ans
+    assert f"against {then:,.0f} min the same days a year earlier" in ans, ans
+    g = koszyk[2]
+    end = G_AS_OF - dt.timedelta(days=1)
+    g = g[(g.kpi == "LATE_DELIV") & (g.station == "fc-n2")]
+    now = g[(g.date > pd.Timestamp(end - dt.timedelta(days=30))) & (g.date <= pd.Timestamp(end))].value.sum()
+    ans = await gt.ask("are lates at fc-n2 better than last year")
+    # the grocer's history is shorter than a year: no verdict against days that have no data, and never 2025 alone
+    assert "2025-01-01" not in ans and not re.search(r"^- (Better|Worse) —", ans, re.M), ans
+    assert f"the total is {now:,.0f} orders" in ans, ans
+
+
+async def test_last_n_days_against_the_previous_n(dt_, demo_r5, gt, koszyk):
+    end = LATE - dt.timedelta(days=1)
+    df = _demo_values(demo_r5, "OTP_MX_RATE", end - dt.timedelta(days=13), end)
+    df = df[df.station == "DAL"]
+    df["day"] = pd.to_datetime(df.day).dt.date
+    half = end - dt.timedelta(days=6)
+    now, before = df[df.day >= half].value.mean(), df[df.day < half].value.mean()
+    ans = await dt_.ask("otp mx at dal last 7 days vs previous 7 days")
+    verdict = "Better" if round(now, 2) > round(before, 2) else "Worse" if round(now, 2) < round(before, 2) else "About the same"
+    assert f"- {verdict} — On-time performance (maintenance) at DAL" in ans, ans
+    assert f"{now:.2f}% on average from {half}" in ans and f"against {before:.2f}%" in ans, ans
+    end = G_AS_OF - dt.timedelta(days=1)
+    g = _g_values(koszyk, "LATE_DELIV", end - dt.timedelta(days=27), end)
+    g = g[g.station == "DS_0417"]
+    half = end - dt.timedelta(days=13)
+    now = int(g[g.date >= pd.Timestamp(half)].value.sum())
+    before = int(g[g.date < pd.Timestamp(half)].value.sum())
+    ans = await gt.ask("lates at widzew last 14 days vs the previous 14")
+    assert f"{now:,} orders in all from {half}" in ans and f"against {before:,} orders" in ans, ans
+
+
+# ----------------------------------------------------------------- counts and rankings as asked
+
+async def test_total_across_all_stations_and_top_station_in_a_region(dt_, demo_r5, gt, koszyk):
+    df = _demo_values(demo_r5, "AOG_EVENTS", LATE.replace(month=1, day=1), LATE)
+    ans = await dt_.ask("how many aog events in total across all stations this year")
+    assert f"at company, this year ({LATE.year}-01-01 to {LATE}): the total is {int(df.value.sum()):,} events" in ans, ans
+    tdr = _demo_values(demo_r5, "TECH_DISPATCH_RELIABILITY", LATE - dt.timedelta(days=29), LATE)
+    east = tdr[tdr.region == "EAST"].groupby("station").value.mean().sort_values(ascending=False)
+    ans = await dt_.ask("top station for dispatch reliability in the east region")
+    assert f"The best station in EAST for Technical dispatch reliability" in ans and f"is {east.index[0]} " in ans, ans
+    g = _g_values(koszyk, "LATE_DELIV", dt.date(2026, 11, 16), dt.date(2026, 11, 22))
+    ans = await gt.ask("late deliveries across all sites combined last week")
+    assert f"the total is {int(g.value.sum()):,} orders" in ans, ans
+    south = g[g.region == "SOUTH"].groupby("station").value.sum().sort_values(ascending=False)
+    ans = await gt.ask("worst site for late deliveries in the south region last week")
+    assert re.search(rf"The worst station in SOUTH for Late deliveries .* is {south.index[0]} ", ans, re.I), ans
+
+
+async def test_tickets_customers_opened_are_not_the_open_status(dt_, demo_r5):
+    start, end = dt.date(2026, 11, 9), dt.date(2026, 11, 15)
+    (n,) = _sql(demo_r5, "SELECT count(*) FROM tickets WHERE org_id = %s AND customer_tier = 'enterprise' AND "
+                         "created_at >= %s AND created_at < %s", demo_r5.org_id, start, end + dt.timedelta(days=1))[0]
+    ans = await dt_.ask("how many tickets did enterprise customers open last week")
+    assert f"There are {n} tickets (tier enterprise, created {start}–{end})" in ans, ans
+
+
+async def test_a_kpi_against_its_goal_is_not_a_place(dt_, gt):
+    ans = await dt_.ask("otp mx at DAL vs goal")
+    assert "I don't know a station" not in ans and "Goal 94.00%" in ans, ans
+    ans = await gt.ask("fill rate at widzew vs target")
+    assert "I don't know a station" not in ans and "Order fill rate at DS_0417" in ans, ans
+
+
+async def test_the_latest_one_after_an_incident_list(dt_, demo_r5, gt):
+    """Before: "what caused the latest one?" after "which incidents are still open" listed them again."""
+    rows = _sql(demo_r5, "SELECT external_id FROM incidents WHERE org_id = %s AND started_at <= %s AND "
+                         "(resolved_at IS NULL OR resolved_at > %s) ORDER BY started_at DESC", demo_r5.org_id,
+                dt.datetime.combine(LATE, dt.time(12), dt.UTC), dt.datetime.combine(LATE, dt.time(12), dt.UTC))
+    latest = rows[0][0]
+    await dt_.ask("which incidents are still open")
+    ans = await dt_.ask("what caused the latest one?")
+    assert f"Most likely cause for {latest} " in ans, ans
+    ans = await dt_.ask("draft the postmortem")
+    assert f"# Incident report: {latest}" in ans, ans[:200]
+    await gt.ask("any incidents this week?")
+    ans = await gt.ask("why did the latest one happen?")
+    assert "Most likely cause for PD-" in ans, ans

@@ -40,3 +40,18 @@ def test_who_deployed_it_after_a_cause_is_the_top_ranked_change(org, site_q, kpi
     assert r.query.subjects.deployments == [top] and not r.notices
     r = route(q, dict(first.context), cat, TODAY, first.query)  # no change ranked: never made up
     assert r.query is not None and r.query.subjects.deployments == []
+
+
+@pytest.mark.parametrize(("org", "listing", "first"), [(demo, "which incidents are still open", "INC-2045"),
+                                                       (grocery, "any open incidents?", "PD-88412")])
+def test_the_latest_one_after_an_incident_list(org, listing, first):
+    cat = org()
+    shown = route(listing, {}, cat, TODAY, None)
+    assert shown.query is not None and shown.query.operation == "incident_list"
+    listed = {**shown.context, "incident": first}  # the incident the list showed first, left by the specialist
+    r = route("what caused the latest one?", listed, cat, TODAY, shown.query)
+    assert r.query is not None and r.query.operation == "incident_cause" and r.query.subjects.incidents == [first]
+    r = route("draft the postmortem for it", listed, cat, TODAY, shown.query)
+    assert r.query is not None and r.query.operation == "report" and r.query.subjects.incidents == [first]
+    r = route("what caused the latest one?", dict(shown.context), cat, TODAY, shown.query)  # nothing listed
+    assert r.query is not None and r.query.subjects.incidents != [first]

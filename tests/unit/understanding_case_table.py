@@ -735,3 +735,22 @@ CASES += [
     (R, "did anyone roll back the fare engine this week", {"op": "changelog", "svc": ["fare-engine"]}),
     (D, "yesterday evening's deploys", {"op": "changelog", "note": "kinds:deployment"}),
 ]
+CASES += [
+    (D, "is denver better or worse than last year on mx delays", {"op": "lookup", "kpi": "MX_DELAY_MINUTES", "at": ["DEN"], "note": "q:yoy", "win": ("2026-10-21", "2026-11-19")}),
+    (R, "is ppm at york better than last year", {"op": "lookup", "kpi": "PPM", "note": "q:yoy"}),
+    (G, "how do lates at widzew compare to a year ago", {"op": "lookup", "kpi": "LATE_DELIV", "note": "q:yoy"}),
+    (D, "why is aog at phx worse than last year", {"op": "explain", "kpi": "AOG_EVENTS"}),
+    (D, "otp mx at dal last 7 days vs previous 7 days", {"op": "lookup", "kpi": "OTP_MX_RATE", "note": "q:halves", "win": ("2026-11-06", "2026-11-19")}),
+    (G, "lates at widzew last 14 days vs the previous 14", {"op": "lookup", "kpi": "LATE_DELIV", "note": "q:halves", "win": ("2026-10-23", "2026-11-19")}),
+    (R, "cancellations at leeds past 2 weeks compared to the prior 2 weeks", {"op": "lookup", "kpi": "CANCEL_PCT", "note": "q:halves", "win": ("2026-10-23", "2026-11-19")}),
+    (D, "how many aog events in total across all stations this year", {"op": "lookup", "kpi": "AOG_EVENTS", "at": ["company"]}),
+    (G, "late deliveries across all sites combined last week", {"op": "lookup", "kpi": "LATE_DELIV", "at": ["company"], "win": LW}),
+    (D, "top station for dispatch reliability in the east region", {"op": "rank", "at": ["EAST"], "group_by": "station", "order": "best", "limit": 1}),
+    (R, "worst station for ppm in the northern route", {"op": "rank", "at": ["NR"], "group_by": "station", "order": "worst", "limit": 1}),
+    (D, "how many tickets did enterprise customers open last week", {"op": "ticket_stats", "status": [], "tier": ["enterprise"], "win": LW}),
+    (D, "how many tickets do we have open", {"op": "ticket_stats", "status": ["new", "open"]}),
+    (D, "otp mx at DAL vs goal", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["DAL"]}),
+    (G, "lates at widzew vs target", {"op": "lookup", "kpi": "LATE_DELIV", "at": ["DS_0417"]}),
+    (D, "average otp across the company in october", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["company"]}),
+    (R, "punctuality across the company this month", {"op": "lookup", "kpi": "PPM", "at": ["company"]}),
+]
