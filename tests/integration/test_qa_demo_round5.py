@@ -383,7 +383,7 @@ async def test_total_across_all_stations_and_top_station_in_a_region(dt_, demo_r
     tdr = _demo_values(demo_r5, "TECH_DISPATCH_RELIABILITY", LATE - dt.timedelta(days=29), LATE)
     east = tdr[tdr.region == "EAST"].groupby("station").value.mean().sort_values(ascending=False)
     ans = await dt_.ask("top station for dispatch reliability in the east region")
-    assert f"The best station in EAST for Technical dispatch reliability" in ans and f"is {east.index[0]} " in ans, ans
+    assert "The best station in EAST for Technical dispatch reliability" in ans and f"is {east.index[0]} " in ans, ans
     g = _g_values(koszyk, "LATE_DELIV", dt.date(2026, 11, 16), dt.date(2026, 11, 22))
     ans = await gt.ask("late deliveries across all sites combined last week")
     assert f"the total is {int(g.value.sum()):,} orders" in ans, ans
