@@ -354,6 +354,10 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
                 return _rank(q, plan, cat)
             if re.match(r"\W*who(?:'s|\s+is|\s+are|\s+was)?\b", q, _I) and not _ATTENTION.search(q):
                 return "out_of_scope"  # "who is on call at <site>?": people are not in the data
+            if (_RANK_WHY.search(q) or re.search(r"\bwhat(?:'s|\s+has|\s+is)?\s+changed\b", q, _I)) and len(
+                    s.scopes) == 1 and s.scopes[0].level == "station" and not s.services:
+                plan.notes.append("explain:flagged")  # "how is <site> doing and why?": what is flagged there, explained
+                return "explain"
             return "attention"
         if _WHY.search(q):
             return "explain"

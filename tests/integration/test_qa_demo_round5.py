@@ -421,3 +421,22 @@ async def test_the_latest_one_after_an_incident_list(dt_, demo_r5, gt):
     await gt.ask("any incidents this week?")
     ans = await gt.ask("why did the latest one happen?")
     assert "Most likely cause for PD-" in ans, ans
+
+
+async def test_how_is_a_site_doing_and_why_in_one_turn(dt_, demo_r5, gt, koszyk):
+    """Before: "how is DAL doing and what changed there" said what is flagged and stopped."""
+    head = demo_r5.manifest["headline"]
+    ans = await dt_.ask(f"how is {head['station']} doing and what changed there")
+    assert re.search(rf"is (?:critical|warning) on {LATE}", ans) and "**What changed**" in ans, ans
+    assert head["cause"]["external_id"] in ans, ans
+    for code in koszyk[3].code:  # a site of the grocer with one KPI flagged: that one explained
+        t = Thread(gt.a, gt.org_id, G_AS_OF)
+        flagged = re.findall(r"^- (.+?) at \S+ \(.*?\) is (?:critical|warning) on", await t.ask(f"how is {code} doing"), re.M)
+        if len(flagged) == 1:
+            ans = await t.ask(f"how is {code} doing and why")
+            assert f"{flagged[0]} at {code}".upper() in ans.upper() and "stage" in ans, ans
+            break
+    else:
+        pytest.fail("no site of the grocer has exactly one KPI flagged")
+    ans = await gt.ask("whats wrong at fc-s1 and why")  # nothing or several flagged: said, never a made-up cause
+    assert "Name a service" not in ans, ans

@@ -754,3 +754,10 @@ CASES += [
     (D, "average otp across the company in october", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["company"]}),
     (R, "punctuality across the company this month", {"op": "lookup", "kpi": "PPM", "at": ["company"]}),
 ]
+CASES += [
+    (D, "how is PHX doing and why", {"op": "explain", "at": ["PHX"], "note": "explain:flagged"}),
+    (D, "how is DAL doing and what changed there", {"op": "explain", "at": ["DAL"], "note": "explain:flagged"}),
+    (G, "how is widzew doing and why", {"op": "explain", "at": ["DS_0417"], "note": "explain:flagged"}),
+    (R, "why is york struggling", {"op": "explain", "at": ["YRK"], "note": "explain:flagged"}),
+    (R, "how is the northern route doing", {"op": "attention", "at": ["NR"]}),
+]
