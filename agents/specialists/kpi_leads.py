@@ -189,6 +189,8 @@ def lead(plan: QueryPlan | None, series: Any) -> str | None:
     notes = set(plan.notes) if plan else set()
     if plan is not None and (days := next((n for n in notes if n.startswith("q:days_")), None)):
         return _days_beyond(plan, series, days)
+    if "q:define" in notes:
+        return _define(series)
     if plan is not None and notes & {"q:yoy", "q:halves"}:
         return _against(plan, series, "q:yoy" in notes)
     if plan is not None and (per := next((n for n in notes if n.startswith("q:period_")), None)):
@@ -263,3 +265,19 @@ def _against(plan: QueryPlan, series: Any, yoy: bool) -> str | None:
     return (f"{verdict.capitalize()} — {k.name} at {series.scope.label}: {_f(a, k)} {how} from {span} against "
             f"{_f(b, k)} {then} ({'+' if a >= b else '−'}{diff}; "
             f"{'higher' if k.higher_is_better else 'lower'} is better).")
+
+
+def _define(series: Any) -> str:
+    """"What does TDR mean?": the KPI as the organisation defines it — name, unit, how days and stations combine,
+    its direction, goal and configured limits (how the raw value is produced is not in the data, and it says so)."""
+    k = series.kpi
+    how = ("summed over the stations of a region or the company, and over the days of a period" if k.aggregation == "sum"
+           else "averaged over the stations of a region or the company, and over the days of a period")
+    names = [a for a in k.aliases if a.lower() not in (k.name.lower(), k.code.lower())][:4]
+    also = f" (also called {', '.join(names)})" if names else ""
+    limits = [f"goal {_f(k.goal, k)}"] if k.goal is not None else []
+    if k.lower_limit is not None or k.upper_limit is not None:
+        limits.append(f"configured limits {_f(k.lower_limit, k)}–{_f(k.upper_limit, k)}")
+    return (f"{k.name} ({k.code}){also}: a daily value per station in {k.unit}, {how}; "
+            f"{'higher' if k.higher_is_better else 'lower'} is better" + (f"; {', '.join(limits)}" if limits else "")
+            + ". How each station computes its daily value is not recorded here; its recent values follow.")

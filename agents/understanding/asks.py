@@ -17,7 +17,7 @@ from agents.understanding.catalog import Catalog
 from agents.understanding.cues import _BLAME, _I, _TOPN, _WORDN
 
 _Q_TREND = re.compile(r"\b(?:getting|get|gotten|got|becoming|become)\s+(better|worse)\b|\b(improv\w*|recover\w*|"
-                      r"deteriorat\w*|worsen\w*)\b|\btrend\w*\s+(?:up|down|better|worse)\b", _I)
+                      r"deteriorat\w*|worsen\w*)\b|\btrend\w*\s+(?:up|down|better|worse)\b|\btrend(?:s|ing)?\b|\btrajectory\b", _I)
 _Q_SINCE = re.compile(r"\bsince\s+when\b|\bhow\s+long\b|\bwhen\s+did\b.*\b(?:start|begin|began)\b", _I)
 _Q_CONTROL = re.compile(r"\b(?:in|out\s+of)\s+(?:statistical\s+)?control\b|\bstable\b|\bpredictable\b", _I)
 _Q_GOAL_BELOW = re.compile(r"\b(?:below|under|short\s+of|missing|miss(?:es|ed)?|behind|off)\s+(?:the\s+|its\s+|our\s+)?"
@@ -28,7 +28,9 @@ _Q_SPIKES = re.compile(r"\b(?:spikes?|spiked|outliers?|anomal\w*|unusual\s+(?:da
                        r"beyond\s+(?:the\s+)?limits|out\s+of\s+(?:the\s+)?limits)\b", _I)
 _CHANGE_RANK = re.compile(r"\b(improv\w*|deteriorat\w*|worsen\w*|got\s+worse)\b.*\bmost\b|\bmost\s+(improved)\b|"
                           r"\b(?:biggest|largest|most|greatest)\s+(improvement|drop|decline|fall|decrease|deterioration|"
-                          r"increase|jump|rise|gain|change)\b", _I)
+                          r"increase|jump|rise|gain|change)\b|"
+                          r"\b(?:are|is|were)\s+(?:getting\s+|becoming\s+)?(worse|better|improving|deteriorating|declining|"
+                          r"worsening)\b", _I)  # "which stations are getting worse on X?": ranked by their change
 _EXPLAIN_ASKED = re.compile(r"\bwhy\b|\bcaus\w*|\bexplain\w*|\bwhat\s+(?:changed|happened)\b|\breasons?\b|\bbehind\b|"
                             r"\broot\b|\bculprit\b|\bled\s+to\b|\bdue\s+to\b", _I)
 
@@ -96,6 +98,10 @@ _TICKET_TOPIC = re.compile(r"\b(?:tickets?|support\s+cases?|cases)\s+(?:that\s+(
                            r"(?:do|did|have)\s+we\s+(?:have|had|get|got|gotten|received)\s+(?:about|regarding|on|for)\s+|"
                            r"(?:about|regarding|mentioning|related\s+to|concerning|on(?!\s+hold\b)|like|containing|re:?)\s+"
                            r"(?:the\s+(?:topic|word|subject)\s+)?)(.{3,200})$", _I)
+_DEFINE = re.compile(r"\bwhat\s+(?:does|do|is|are)\s+(?:the\s+|a\s+|an\s+)?[\w\s-]{1,40}?\s+(?:mean|stand\s+for)\b|"
+                     r"\bmeaning\s+of\b|\bdefin(?:e|ition|ed)\b|\bhow\s+(?:is|are|do\s+(?:we|you))\s+[\w\s-]{1,40}?\s*"
+                     r"(?:calculated|computed|measured|defined|calculate|compute|measure)\b|\bwhat\s+is\s+(?:a|an)\s+\w+$|"
+                     r"\bexplain\s+what\b", _I)
 # "how many days was X below 90 this month?", "days above goal": the days of the window beyond that value
 _DAYS_BEYOND = re.compile(r"\b(?:how\s+many\s+(?:days|times)|how\s+often|(?:number|count)\s+of\s+days)\b.*?\b(below|under|less\s+than|lower\s+than|fewer\s+than|"
                           r"short\s+of|above|over|more\s+than|higher\s+than|beyond|exceed\w*)\s+(?:the\s+|its\s+|our\s+)?"
@@ -119,8 +125,8 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
             and (m := re.search(r"\b(more|fewer|less|higher|lower|bigger|smaller|better|worse)\b.*\bthan\b", q, _I))):
         plan.notes.append(f"q:period_{m.group(1).lower()}")  # "were there more AOG events this week than last week?"
     if plan.kpis and op == "rank" and (m := _CHANGE_RANK.search(q)):
-        word = (m.group(1) or m.group(2) or m.group(3) or "").lower()  # "which station improved most on X this month?"
-        how = ("better" if word.startswith("improv") else "worse" if word.startswith(("deteriorat", "wors", "got"))
+        word = (m.group(1) or m.group(2) or m.group(3) or m.group(4) or "").lower()  # "which station improved most …?"
+        how = ("better" if word.startswith(("improv", "better")) else "worse" if word.startswith(("deteriorat", "wors", "got"))
                else "down" if word.startswith(("drop", "declin", "fall", "fell", "decreas"))
                else "up" if word.startswith(("increas", "jump", "rise", "rose", "gain", "climb")) else "any")
         plan.notes.append(f"rank:change_{how}")
@@ -135,6 +141,9 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
     if plan.kpis and op in ("lookup", "explain", "attention") and len(plan.subjects.scopes) <= 1 and (m := _DAYS_BEYOND.search(q)):
         side = "below" if re.match(r"below|under|less|lower|fewer|short", m.group(1), _I) else "above"
         plan.notes.append(f"q:days_{side}:{m.group(2) if m.group(2) else 'goal'}")  # "how many days was X below 90?"
+        plan.operation = op = "lookup"
+    if plan.kpis and op in ("lookup", "attention", "explain") and len(plan.subjects.scopes) <= 1 and _DEFINE.search(q):
+        plan.notes.append("q:define")  # "what does TDR mean?", "how is fill rate calculated?": the KPI's definition
         plan.operation = op = "lookup"
     if plan.kpis and op == "lookup" and re.search(r"\b(?:per|a|each)\s+day\b|\bdaily\s+(?:average|mean)\b|"
                                                   r"\baverage\s+(?:per\s+)?day\b", q, _I):

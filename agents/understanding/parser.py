@@ -214,6 +214,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     s = plan.subjects
     if _ACTION.search(q):
         return "out_of_scope"  # read-only: actions (deleting, booking, deploying…) are not something it does
+    if re.search(r"\bon[- ]?call\b|\bpager\s*duty\s+rota\b|\bwho\s+(?:owns|is\s+responsible\s+for)\b", q, _I) and not plan.kpis:
+        return "out_of_scope"  # "who is on call for <service>?": people and rotas are not in the data
     if _RUNBOOK.search(q) and not s.tickets and not _REPORT.search(q):
         topic = " ".join(_RUNBOOK_WORDS.sub(" ", _RUNBOOK.sub(" ", q)).split()).strip(" ?.!\"'“”:") or q
         plan.ticket_text = TicketText(subject=topic[:200], content=q)

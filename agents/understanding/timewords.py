@@ -275,6 +275,12 @@ def _month_parts(q: str, today: dt.date) -> tuple[Window | None, str | None, re.
         end = min(start + dt.timedelta(days=6), _month_end(y, month))
         if start <= today:
             return _win(start, min(end, today), m.group(0)), None, m
+    if m := re.search(rf"\b(?:the\s+)?(first|second|1st|2nd|last)\s+half\s+(?:of|in)\s+({_MON_RE})\b(?:\s+(\d{{4}}))?", q):
+        y, month = _month_of(m.group(2), m.group(3), today)  # "the first half of November": 1–15, the second: 16–end
+        start = dt.date(y, month, 1 if m.group(1) in ("first", "1st") else 16)
+        end = dt.date(y, month, 15) if m.group(1) in ("first", "1st") else _month_end(y, month)
+        if start <= today:
+            return _win(start, min(end, today), m.group(0)), None, m
     if m := re.search(rf"\b({_MON_RE})\b(?:\s+(\d{{4}}))?\s+{_VS}\s+(?:the\s+month\s+of\s+|in\s+)?({_MON_RE})\b"
                       rf"(?:\s+(\d{{4}}))?", q):
         (y0, m0), (y1, m1) = sorted([_month_of(m.group(1), m.group(2), today), _month_of(m.group(3), m.group(4), today)])

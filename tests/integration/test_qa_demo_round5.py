@@ -440,3 +440,47 @@ async def test_how_is_a_site_doing_and_why_in_one_turn(dt_, demo_r5, gt, koszyk)
         pytest.fail("no site of the grocer has exactly one KPI flagged")
     ans = await gt.ask("whats wrong at fc-s1 and why")  # nothing or several flagged: said, never a made-up cause
     assert "Name a service" not in ans, ans
+
+
+# ----------------------------------------------------------------- definitions, change rankings, trends, people
+
+async def test_what_a_kpi_means(dt_, demo_r5, gt):
+    """Before: "explain what tdr means" / "how is tdr calculated" gave the company's latest value and nothing else."""
+    (name, unit, goal) = _sql(demo_r5, "SELECT name, unit, goal FROM kpi_definitions WHERE org_id = %s AND code = %s",
+                              demo_r5.org_id, "TECH_DISPATCH_RELIABILITY")[0]
+    for q in ("explain what tdr means", "how is tdr calculated"):
+        ans = await dt_.ask(q)
+        assert ans.split("\n- ")[1].startswith(f"{name} (TECH_DISPATCH_RELIABILITY)") and f"goal {goal:.2f}{unit}" in ans, ans
+        assert "not recorded" in ans
+    ans = await gt.ask("what does OFR stand for")
+    assert ans.split("\n- ")[1].startswith("Order fill rate (FILL_RATE_PCT)") and "higher is better" in ans, ans
+
+
+async def test_which_stations_are_getting_worse_ranks_the_change(dt_, demo_r5, gt):
+    df = _demo_values(demo_r5, "PARTS_FILL_RATE", LATE - dt.timedelta(days=57), LATE)
+    df["day"] = pd.to_datetime(df.day).dt.date
+    cut = LATE - dt.timedelta(days=28)
+    change = (df[df.day >= cut].groupby("station").value.mean() - df[df.day < cut].groupby("station").value.mean())
+    ans = await dt_.ask("which stations are getting worse on fill rate")
+    assert f"{change.idxmin()} (" in ans.split("\n- ")[1][:20] and "got worse the most" in ans, ans
+    ans = await gt.ask("which sites are getting worse on fill rate")
+    assert "the most on Order fill rate" in ans, ans
+
+
+async def test_a_trend_and_half_a_month(dt_, demo_r5, gt, koszyk):
+    ans = await dt_.ask("what's the trend for aog company wide")
+    assert re.search(r"^- Aircraft on ground events at company is (?:getting better|getting worse|about level): the "
+                     r"last 14 days", ans, re.M), ans
+    df = _demo_values(demo_r5, "AOG_EVENTS", dt.date(2026, 11, 1), dt.date(2026, 11, 15))
+    ans = await dt_.ask("aog at phx in the first half of november")
+    assert f"(2026-11-01 to 2026-11-15): the total is {int(df[df.station == 'PHX'].value.sum()):,} events" in ans, ans
+    g = _g_values(koszyk, "LATE_DELIV", dt.date(2026, 10, 16), dt.date(2026, 10, 31))
+    ans = await gt.ask("lates at fc-n2 in the second half of october")
+    assert f"(2026-10-16 to 2026-10-31): the total is {int(g[g.station == 'fc-n2'].value.sum()):,}" in ans, ans
+
+
+async def test_who_is_on_call_is_not_a_change_log(dt_, gt):
+    """Before: "who is on call for checkout-api" listed checkout-api's changes ("call" read as a dependency)."""
+    for t, q in ((dt_, "who is on call for checkout-api"), (gt, "who is on call for basket-svc")):
+        ans = await t.ask(q)
+        assert "outside what I can answer" in ans and "deployment(s)" not in ans, ans

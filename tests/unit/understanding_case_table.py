@@ -761,3 +761,17 @@ CASES += [
     (R, "why is york struggling", {"op": "explain", "at": ["YRK"], "note": "explain:flagged"}),
     (R, "how is the northern route doing", {"op": "attention", "at": ["NR"]}),
 ]
+CASES += [
+    (D, "explain what tdr means", {"op": "lookup", "kpi": "TECH_DISPATCH_RELIABILITY", "note": "q:define"}),
+    (D, "how is tdr calculated", {"op": "lookup", "kpi": "TECH_DISPATCH_RELIABILITY", "note": "q:define"}),
+    (G, "what does OFR stand for", {"op": "lookup", "kpi": "FILL_RATE_PCT", "note": "q:define"}),
+    (R, "how is ppm measured", {"op": "lookup", "kpi": "PPM", "note": "q:define"}),
+    (D, "which stations are getting worse on fill rate", {"op": "rank", "kpi": "PARTS_FILL_RATE", "note": "rank:change_worse"}),
+    (G, "which sites are improving on fill rate", {"op": "rank", "kpi": "FILL_RATE_PCT", "note": "rank:change_better"}),
+    (R, "which depots are getting better on ppm", {"op": "rank", "kpi": "PPM", "note": "rank:change_better"}),
+    (D, "what's the trend for aog company wide", {"op": "lookup", "kpi": "AOG_EVENTS", "at": ["company"], "note": "q:trend"}),
+    (D, "aog at phx in the first half of november", {"op": "lookup", "kpi": "AOG_EVENTS", "win": ("2026-11-01", "2026-11-15")}),
+    (G, "lates at fc-n2 in the second half of october", {"op": "lookup", "kpi": "LATE_DELIV", "win": ("2026-10-16", "2026-10-31")}),
+    (D, "who is on call for checkout-api", {"op": "out_of_scope"}),
+    (R, "who is on call for fare-engine tonight", {"op": "out_of_scope"}),
+]
