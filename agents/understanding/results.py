@@ -45,7 +45,8 @@ def resolve_from_results(plan: QueryPlan, prior: QueryPlan | None, ctx: ThreadCo
             plan.inherited.append("the incident listed first")
             return
     kpi = ctx.get("kpi")
-    if (plan.operation in ("attention", "explain") and not plan.kpis and prior.operation == "attention"
+    flagged = prior.operation == "explain" and "explain:flagged" in prior.notes  # "how is <site> doing and why?"
+    if (plan.operation in ("attention", "explain") and not plan.kpis and (prior.operation == "attention" or flagged)
             and not prior.kpis and kpi in cat.kpis and _WHY.search(question)
             and [x.code for x in plan.subjects.scopes] == [x.code for x in prior.subjects.scopes]
             and len(plan.subjects.scopes) == 1 and not plan.subjects.services):
@@ -53,6 +54,8 @@ def resolve_from_results(plan: QueryPlan, prior: QueryPlan | None, ctx: ThreadCo
         plan.follow_up = True
         plan.inherited.append("kpis (found by the last turn)")
         return
+    if flagged and plan.operation == "explain" and not plan.kpis and "explain:flagged" not in plan.notes:
+        plan.notes.append("explain:flagged")  # "why?" again, nothing found there: the same answer, not a question
     top = ctx.get("top_hypothesis")
     if (top and prior.operation in ("incident_cause", "explain", "report") and _IT.search(question)
             and _WHO.search(question) and (plan.operation in ("clarify", "changelog", "out_of_scope") or (

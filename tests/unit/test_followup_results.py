@@ -55,3 +55,16 @@ def test_the_latest_one_after_an_incident_list(org, listing, first):
     assert r.query is not None and r.query.operation == "report" and r.query.subjects.incidents == [first]
     r = route("what caused the latest one?", dict(shown.context), cat, TODAY, shown.query)  # nothing listed
     assert r.query is not None and r.query.subjects.incidents != [first]
+
+
+@pytest.mark.parametrize(("org", "site_q", "kpi"), [(demo, "how is DAL doing and why", "OTP_MX_RATE"),
+                                                    (grocery, "how is widzew doing and what changed there", "LATE_DELIV")])
+def test_why_again_after_a_site_explained(org, site_q, kpi):
+    cat = org()
+    first = route(site_q, {}, cat, TODAY, None)
+    assert first.query is not None and first.query.operation == "explain" and "explain:flagged" in first.query.notes
+    assert first.specialists == ["kpi_analyst", "change_correlator"]
+    r = route("why?", {**first.context, "kpi": kpi}, cat, TODAY, first.query)
+    assert r.query is not None and r.query.kpis == [kpi] and r.query.operation == "explain"
+    r = route("why?", dict(first.context), cat, TODAY, first.query)  # nothing was flagged there
+    assert r.query is not None and "explain:flagged" in r.query.notes and "kpi_analyst" in r.specialists
