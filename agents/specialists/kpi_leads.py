@@ -146,6 +146,8 @@ def _extreme(plan: QueryPlan, series: Any, word: str) -> str | None:
     pts = [p for p in series.points if p.value is not None and start <= p.date <= end]
     if not pts:
         return None
+    if w is None or not w.explicit:
+        start, end = pts[0].date, pts[-1].date  # "the record low": the days there is data for
     high = {"highest": True, "busiest": True, "peak": True, "lowest": False, "quietest": False,
             "worst": not k.higher_is_better, "best": k.higher_is_better}.get(word, True)
     top = max(pts, key=lambda p: (p.value if high else -p.value, p.date))
@@ -189,6 +191,8 @@ def lead(plan: QueryPlan | None, series: Any) -> str | None:
     notes = set(plan.notes) if plan else set()
     if plan is not None and (days := next((n for n in notes if n.startswith("q:days_")), None)):
         return _days_beyond(plan, series, days)
+    if plan is not None and (last := next((n for n in notes if n.startswith("q:last_beyond:")), None)):
+        return _last_beyond(series, last)
     if "q:define" in notes:
         return _define(series)
     if plan is not None and notes & {"q:yoy", "q:halves"}:
@@ -281,3 +285,24 @@ def _define(series: Any) -> str:
     return (f"{k.name} ({k.code}){also}: a daily value per station in {k.unit}, {how}; "
             f"{'higher' if k.higher_is_better else 'lower'} is better" + (f"; {', '.join(limits)}" if limits else "")
             + ". How each station computes its daily value is not recorded here; its recent values follow.")
+
+
+def _last_beyond(series: Any, note: str) -> str | None:
+    """"When was the last time OTP at DAL was above 95?": the latest day of the series beyond that value (or goal)."""
+    k = series.kpi
+    side, _, level = note.removeprefix("q:last_beyond:").partition(":")
+    threshold = k.goal if level == "goal" else float(level)
+    if threshold is None:
+        return f"{k.name} has no goal configured."
+    pts = [p for p in series.points if p.value is not None]
+    if not pts:
+        return None
+    hits = [p for p in pts if (p.value < threshold if side == "below" else p.value > threshold)]
+    what = f"its goal {_f(threshold, k)}" if level == "goal" else _f(threshold, k)
+    if not hits:
+        return (f"Never in the data: {k.name} at {series.scope.label} has not been {side} {what} on any day from "
+                f"{pts[0].date} to {pts[-1].date}.")
+    p = hits[-1]
+    ago = (pts[-1].date - p.date).days
+    return (f"{p.date} ({ago} days before the latest day, {pts[-1].date}): the last day {k.name} at {series.scope.label} "
+            f"was {side} {what}, with {_f(p.value, k)}; {len(hits)} of the {len(pts)} days since {pts[0].date} were.")

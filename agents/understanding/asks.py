@@ -98,6 +98,10 @@ _TICKET_TOPIC = re.compile(r"\b(?:tickets?|support\s+cases?|cases)\s+(?:that\s+(
                            r"(?:do|did|have)\s+we\s+(?:have|had|get|got|gotten|received)\s+(?:about|regarding|on|for)\s+|"
                            r"(?:about|regarding|mentioning|related\s+to|concerning|on(?!\s+hold\b)|like|containing|re:?)\s+"
                            r"(?:the\s+(?:topic|word|subject)\s+)?)(.{3,200})$", _I)
+_EVER = re.compile(r"\b(?:record|all[- ]time)\s+(low|high|worst|best)\b|\b(lowest|highest|worst|best)\b(?:\s+[\w-]+){0,5}\s+"
+                   r"(?:ever|on\s+record)\b", _I)
+_LAST_TIME = re.compile(r"\bwhen\s+(?:was|did)\s+(?:the\s+)?last\s+time\b.*?\b(below|under|less\s+than|lower\s+than|above|over|"
+                        r"more\s+than|higher\s+than|beyond)\s+(?:the\s+|its\s+)?(?:(\d+(?:\.\d+)?)\s*%?|goal|target)", _I)
 _DEFINE = re.compile(r"\bwhat\s+(?:does|do|is|are)\s+(?:the\s+|a\s+|an\s+)?[\w\s-]{1,40}?\s+(?:mean|stand\s+for)\b|"
                      r"\bmeaning\s+of\b|\bdefin(?:e|ition|ed)\b|\bhow\s+(?:is|are|do\s+(?:we|you))\s+[\w\s-]{1,40}?\s*"
                      r"(?:calculated|computed|measured|defined|calculate|compute|measure)\b|\bwhat\s+is\s+(?:a|an)\s+\w+$|"
@@ -141,6 +145,16 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
     if plan.kpis and op in ("lookup", "explain", "attention") and len(plan.subjects.scopes) <= 1 and (m := _DAYS_BEYOND.search(q)):
         side = "below" if re.match(r"below|under|less|lower|fewer|short", m.group(1), _I) else "above"
         plan.notes.append(f"q:days_{side}:{m.group(2) if m.group(2) else 'goal'}")  # "how many days was X below 90?"
+        plan.operation = op = "lookup"
+    if plan.kpis and op in ("lookup", "explain") and len(plan.subjects.scopes) <= 1 and not _EXPLAIN_ASKED.search(q) and (
+            (m := _EVER.search(q)) or (last := _LAST_TIME.search(q))):
+        if m:  # "what's the record low for fill rate at LAS?": the extreme day of the whole history
+            word = {"low": "lowest", "high": "highest"}.get((m.group(1) or m.group(2)).lower(), (m.group(1) or m.group(2)).lower())
+            plan.notes += [f"q:extreme_{word}", "q:extreme_unit_day"]
+        else:  # "when was the last time OTP at DAL was above 95?": the latest day beyond that value
+            side = "below" if re.match(r"below|under|less|lower", last.group(1), _I) else "above"
+            plan.notes.append(f"q:last_beyond:{side}:{last.group(2) if last.group(2) else 'goal'}")
+        plan.window = Window(start=today - dt.timedelta(days=3650), end=today, label="its whole history", explicit=False)
         plan.operation = op = "lookup"
     if plan.kpis and op in ("lookup", "attention", "explain") and len(plan.subjects.scopes) <= 1 and _DEFINE.search(q):
         plan.notes.append("q:define")  # "what does TDR mean?", "how is fill rate calculated?": the KPI's definition

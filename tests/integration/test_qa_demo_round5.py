@@ -484,3 +484,21 @@ async def test_who_is_on_call_is_not_a_change_log(dt_, gt):
     for t, q in ((dt_, "who is on call for checkout-api"), (gt, "who is on call for basket-svc")):
         ans = await t.ask(q)
         assert "outside what I can answer" in ans and "deployment(s)" not in ans, ans
+
+
+async def test_record_lows_and_the_last_time_beyond_a_value(dt_, demo_r5, gt, koszyk):
+    """Before: "the record low for fill rate at LAS" and "when was the last time OTP at DAL was above 95" gave the
+    latest value only."""
+    df = _demo_values(demo_r5, "PARTS_FILL_RATE", dt.date(2000, 1, 1), LATE)
+    las = df[df.station == "LAS"].sort_values("value")
+    ans = await dt_.ask("what's the record low for fill rate at las")
+    assert f"was {las.day.iloc[0]} " in ans.split("\n- ")[1] and f"with {las.value.iloc[0]:.2f}%" in ans, ans
+    otp = _demo_values(demo_r5, "OTP_MX_RATE", dt.date(2000, 1, 1), LATE)
+    level = 95.0
+    above = otp[(otp.station == "DAL") & (otp.value > level)].sort_values("day")
+    ans = await dt_.ask(f"when was the last time otp at dal was above {level:g}")
+    assert ans.split("\n- ")[1].startswith(f"{above.day.iloc[-1]} ") and f"{len(above)} of the" in ans, ans
+    g = koszyk[2]
+    g = g[(g.kpi == "LATE_DELIV") & (g.station == "fc-n2") & (g.date <= pd.Timestamp(G_AS_OF))].sort_values("value")
+    ans = await gt.ask("highest lates ever at fc-n2")
+    assert f"was {g.date.iloc[-1].date()} " in ans.split("\n- ")[1], ans

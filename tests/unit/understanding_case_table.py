@@ -775,3 +775,9 @@ CASES += [
     (D, "who is on call for checkout-api", {"op": "out_of_scope"}),
     (R, "who is on call for fare-engine tonight", {"op": "out_of_scope"}),
 ]
+CASES += [
+    (D, "what's the record low for fill rate at las", {"op": "lookup", "kpi": "PARTS_FILL_RATE", "note": "q:extreme_lowest"}),
+    (G, "highest lates ever at fc-n2", {"op": "lookup", "kpi": "LATE_DELIV", "note": "q:extreme_highest"}),
+    (D, "when was the last time otp at dal was above 95", {"op": "lookup", "kpi": "OTP_MX_RATE", "note": "q:last_beyond:above:95"}),
+    (R, "when was the last time ppm at york was below goal", {"op": "lookup", "kpi": "PPM", "note": "q:last_beyond:below:goal"}),
+]
