@@ -146,12 +146,13 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
         side = "below" if re.match(r"below|under|less|lower|fewer|short", m.group(1), _I) else "above"
         plan.notes.append(f"q:days_{side}:{m.group(2) if m.group(2) else 'goal'}")  # "how many days was X below 90?"
         plan.operation = op = "lookup"
+    ever, last = _EVER.search(q), _LAST_TIME.search(q)
     if plan.kpis and op in ("lookup", "explain") and len(plan.subjects.scopes) <= 1 and not _EXPLAIN_ASKED.search(q) and (
-            (m := _EVER.search(q)) or (last := _LAST_TIME.search(q))):
-        if m:  # "what's the record low for fill rate at LAS?": the extreme day of the whole history
-            word = {"low": "lowest", "high": "highest"}.get((m.group(1) or m.group(2)).lower(), (m.group(1) or m.group(2)).lower())
-            plan.notes += [f"q:extreme_{word}", "q:extreme_unit_day"]
-        else:  # "when was the last time OTP at DAL was above 95?": the latest day beyond that value
+            ever or last):
+        if ever:  # "what's the record low for fill rate at LAS?": the extreme day of the whole history
+            said = (ever.group(1) or ever.group(2)).lower()
+            plan.notes += [f"q:extreme_{ {'low': 'lowest', 'high': 'highest'}.get(said, said)}", "q:extreme_unit_day"]
+        elif last:  # "when was the last time OTP at DAL was above 95?": the latest day beyond that value
             side = "below" if re.match(r"below|under|less|lower", last.group(1), _I) else "above"
             plan.notes.append(f"q:last_beyond:{side}:{last.group(2) if last.group(2) else 'goal'}")
         plan.window = Window(start=today - dt.timedelta(days=3650), end=today, label="its whole history", explicit=False)
