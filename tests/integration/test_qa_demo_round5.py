@@ -502,3 +502,12 @@ async def test_record_lows_and_the_last_time_beyond_a_value(dt_, demo_r5, gt, ko
     g = g[(g.kpi == "LATE_DELIV") & (g.station == "fc-n2") & (g.date <= pd.Timestamp(G_AS_OF))].sort_values("value")
     ans = await gt.ask("highest lates ever at fc-n2")
     assert f"was {g.date.iloc[-1].date()} " in ans.split("\n- ")[1], ans
+
+
+async def test_the_last_24_hours_of_a_service_metric(dt_, gt):
+    """Before: "error rate of payments over the last 24 hours" reported a move days earlier (the look-back widened
+    because "24 hours" was not read as a period)."""
+    ans = await dt_.ask("error rate of payments over the last 24 hours")
+    assert all(d >= LATE - dt.timedelta(days=1) for d in (dt.date.fromisoformat(x) for x in re.findall(r"20\d\d-\d\d-\d\d", ans))), ans
+    ans = await gt.ask("payments.gateway errors in the last 24 hours")  # its jump was three days before
+    assert "2026-11-24" not in ans and "shows no onset" in ans, ans

@@ -781,3 +781,8 @@ CASES += [
     (D, "when was the last time otp at dal was above 95", {"op": "lookup", "kpi": "OTP_MX_RATE", "note": "q:last_beyond:above:95"}),
     (R, "when was the last time ppm at york was below goal", {"op": "lookup", "kpi": "PPM", "note": "q:last_beyond:below:goal"}),
 ]
+CASES += [
+    (D, "error rate of payments over the last 24 hours", {"op": "explain", "svc": ["payments"], "win": ("2026-11-19", "2026-11-20")}),
+    (G, "payments.gateway errors in the last 48 hours", {"op": "explain", "svc": ["payments.gateway"], "win": ("2026-11-18", "2026-11-20")}),
+    (R, "fare-engine latency in the past hour", {"op": "explain", "svc": ["fare-engine"], "win": ("2026-11-19", "2026-11-20")}),
+]
