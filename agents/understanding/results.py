@@ -18,6 +18,13 @@ _IT = re.compile(r"\b(it|that|this|them|those|the\s+(?:change|deploy\w*|release|
 _WHO = re.compile(r"\bwho\b|\bwhen\s+was\b|\bwhat\s+was\s+in\b|\bwhat\s+did\s+it\s+change\b|\bdetails?\b", _I)
 
 
+# "show the evidence", "where did that come from?", "what are your sources?" after an answer
+EVIDENCE_ASKED = re.compile(r"\b(?:show|see|give|list|where(?:'s|\s+is|\s+are)?)\b.*\b(?:evidence|sources?|proof|data)\b|"
+                            r"\bwhere\s+did\s+(?:that|this|it|you)\b.*\b(?:come|get)\b|\bhow\s+do\s+you\s+know\b|"
+                            r"\bsources?\s*\?\s*$|^\W*evidence\W*$", _I)
+EVIDENCE_NOTE = ("Every fact in the answer above cites its evidence as [E:id]: a stored record of the query or "
+                 "computation that produced it (the tool, its arguments and its result). In the chat panel, click an "
+                 "[E:id] to open it; over HTTP, GET /api/evidence/{id}; `opsgraph ask --json` prints them with the run.")
 _ONE_OF_THEM = re.compile(r"\b(?:the\s+)?(?:latest|last|most\s+recent|newest|that|this|the)\s+one\b|\bit\b|\bthat\b|"
                           r"\b(?:the\s+)?(?:latest|last|most\s+recent|newest)\b", _I)
 

@@ -68,3 +68,13 @@ def test_why_again_after_a_site_explained(org, site_q, kpi):
     assert r.query is not None and r.query.kpis == [kpi] and r.query.operation == "explain"
     r = route("why?", dict(first.context), cat, TODAY, first.query)  # nothing was flagged there
     assert r.query is not None and "explain:flagged" in r.query.notes and "kpi_analyst" in r.specialists
+
+
+@pytest.mark.parametrize(("org", "first_q"), [(demo, "how is DAL doing"), (grocery, "lates at widzew last week")])
+@pytest.mark.parametrize("q", ["show the evidence", "how do you know", "sources?"])
+def test_show_the_evidence_after_an_answer_says_where_it_is(org, first_q, q):
+    cat = org()
+    first = route(first_q, {}, cat, TODAY, None)
+    r = route(q, dict(first.context), cat, TODAY, first.query)
+    assert r.specialists == [] and "[E:id]" in r.notices[0] and "/api/evidence/" in r.notices[0]
+    assert "outside what I can answer" not in route(q, {}, cat, TODAY, first.query).notices[0]
