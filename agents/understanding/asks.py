@@ -157,7 +157,9 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
             plan.notes.append(f"q:last_beyond:{side}:{last.group(2) if last.group(2) else 'goal'}")
         plan.window = Window(start=today - dt.timedelta(days=3650), end=today, label="its whole history", explicit=False)
         plan.operation = op = "lookup"
-    if plan.kpis and op in ("lookup", "attention", "explain") and len(plan.subjects.scopes) <= 1 and _DEFINE.search(q):
+    if plan.kpis and op in ("lookup", "attention", "explain") and len(plan.subjects.scopes) <= 1 and (_DEFINE.search(q) or (
+            not plan.subjects.scopes and plan.window is None
+            and re.fullmatch(r"\W*what(?:'s|\s+is|\s+are)\s+(?:an?\s+)?[\w\s-]{1,40}?\W*", q, _I))):
         plan.notes.append("q:define")  # "what does TDR mean?", "how is fill rate calculated?": the KPI's definition
         plan.operation = op = "lookup"
     if plan.kpis and op == "lookup" and re.search(r"\b(?:per|a|each)\s+day\b|\bdaily\s+(?:average|mean)\b|"

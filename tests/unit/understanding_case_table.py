@@ -786,3 +786,8 @@ CASES += [
     (G, "payments.gateway errors in the last 48 hours", {"op": "explain", "svc": ["payments.gateway"], "win": ("2026-11-18", "2026-11-20")}),
     (R, "fare-engine latency in the past hour", {"op": "explain", "svc": ["fare-engine"], "win": ("2026-11-19", "2026-11-20")}),
 ]
+CASES += [
+    (D, "what is aog", {"op": "lookup", "kpi": "AOG_EVENTS", "note": "q:define"}),
+    (G, "what are lates", {"op": "lookup", "kpi": "LATE_DELIV", "note": "q:define"}),
+    (D, "what is otp mx at dal last week", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["DAL"], "win": LW}),
+]
