@@ -294,6 +294,9 @@ def analyze(
             f"{s['lcl']:.4g}", f"{s['ucl']:.4g}", str(s.get("confirmed_by") or "—"),
         )
     console.print(stages)
+    if result.get("seasonal_period"):
+        console.print(f"A cycle repeating every {result['seasonal_period']} points was taken out before the stages "
+                      "were searched; the limits are on the values as they are.")
     if not result["signals"]:
         console.print("No signals: the series is predictable within each stage.")
         return

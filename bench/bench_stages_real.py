@@ -41,8 +41,9 @@ Data sets
   covering; the annotators' agreement (each scored against the other three)
   is printed as the ceiling.  A second batch (:mod:`bench.stages_annotated_b`,
   50 more series, four other annotators) and a third (:mod:`bench.stages_annotated_c`, 33 more
-  Rdatasets series, four more annotators, kept out of the sixth pass's choices) are scored in tables of
-  their own.
+  Rdatasets series, four more annotators, kept out of the sixth pass's choices) and a fourth
+  (:mod:`bench.stages_annotated_d`, 30 more, four more annotators, kept out of the seventh pass's) are
+  scored in tables of their own.
 * **synthetic** — a seeded dev set generated here: level shifts under AR(1)
   noise, single spikes, slow trends, variance changes, Poisson counts, short
   and long series, different scales, and shift-free series of each kind (for
@@ -72,7 +73,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import itertools
 
-from bench import stages_annotated, stages_annotated_b, stages_annotated_c
+from bench import stages_annotated, stages_annotated_b, stages_annotated_c, stages_annotated_d
 from bench.stages_baselines import default_binseg
 from bench.stages_metrics import MARGIN, covering, f1_score
 from bench.stages_rdatasets import load_annotated, load_no_break
@@ -414,6 +415,10 @@ def _annotated(args: argparse.Namespace) -> int:
         print()
         print(annotated_table(stages_annotated_c.load(Path(args.rdatasets)),
                               "Chart-judged series, batch 3 (held out from the sixth pass; four more annotators)"))
+    if stages_annotated_d.MARKS.is_file():
+        print()
+        print(annotated_table(stages_annotated_d.load(Path(args.rdatasets)),
+                              "Chart-judged series, batch 4 (held out from the seventh pass; four more annotators)"))
     return 0
 
 

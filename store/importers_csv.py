@@ -1,9 +1,11 @@
-"""The CSV import kinds: ``kpis`` (``date,station,kpi,value``) and ``metrics`` (``ts,service,metric,value``),
-checked column-wise (vectorised) and written with one bulk upsert each.
+"""The CSV import kinds: ``kpis`` (``date,station,kpi,value``) and ``metrics`` (``ts,service,metric,value``), each
+long or wide (one sheet reader, :func:`store.importers_sheet.read_layout`), checked column-wise (vectorised) and
+written with one bulk upsert each.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -17,11 +19,11 @@ from store.importers_files import (
     csv_errors,
     drop_blank_values,
     ids_by_name,
-    read_csv,
     unknown_name,
 )
-from store.importers_sheet import Catalog, read_sheet
+from store.importers_sheet import _HEADER_UNIT, Catalog, Layout, read_layout, read_sheet
 from store.importers_values import number, period, same_unit
+from store.names import close_matches, did_you_mean
 
 
 def _periods(raw: pd.Series) -> tuple[pd.Series, pd.Series, dict[str, str]]:
@@ -150,15 +152,56 @@ def import_kpis(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResu
     return ImportResult("kpis", n, warnings=warnings)
 
 
+METRIC_COLUMNS = {
+    "ts": ("timestamp", "time", "datetime", "date_time"),
+    "service": ("service_name", "app", "application", "component"),
+    "metric": ("metric_name", "series"),
+    "value": ("val", "reading"),
+}
+_METRIC_NAME = r"[a-z][a-z0-9_]{0,63}"
+
+
+def metric_name(header: str) -> str:
+    """A metric column's header as a metric name: ``Error Rate (%)`` → ``error_rate``, ``p99-ms`` → ``p99_ms``."""
+    label = _HEADER_UNIT.sub(r"\1", header.strip()) if _HEADER_UNIT.match(header.strip()) else header.strip()
+    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
+
+
+def metrics_layout(services: dict[str, int]) -> Layout:
+    lowered = {k.lower(): k for k in services}
+
+    def metric_column(header: str) -> tuple[str | None, str, str]:
+        name = metric_name(header)
+        if re.fullmatch(_METRIC_NAME, name):
+            return name, "", ""
+        return None, "", f"column {header.strip()!r} is not a metric name (letters, digits and _; starting with a letter)"
+
+    def service_column(header: str) -> tuple[str | None, str, str]:
+        name = lowered.get(header.strip().lower())
+        if name:
+            return name, "", ""
+        return None, "", (f"column {header.strip()!r} is not a known service{did_you_mean(close_matches(header, services))}"
+                          "; import services first, or remove the column")
+
+    return Layout(time="ts", row="service", col="metric", columns=METRIC_COLUMNS, row_label="service",
+                  col_label="metric", col_header=metric_column, row_header=service_column, free_names=True)
+
+
 def import_metrics(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
-    frame, _ = read_csv(path, {"ts": ("timestamp", "time"), "service": (), "metric": (), "value": ()})
-    frame, warnings = drop_blank_values(frame)
-    errors: list[tuple[int, str]] = []
+    """Service telemetry, long (``ts, service, metric, value``) or wide (``ts, service`` and a column per metric, or
+    ``ts, metric`` and a column per service); numbers as :func:`_numbers` reads them (thousands separators, decimal
+    commas in ``;``/tab files)."""
     with conn.cursor() as cur:
         services = ids_by_name(cur, "services", "name", org_id)
-    ts = pd.to_datetime(frame["ts"], errors="coerce", utc=True, format="ISO8601")
-    naive = ~frame["ts"].str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
-    value = pd.to_numeric(frame["value"], errors="coerce")
+    sheet = read_layout(path, metrics_layout(services))
+    if sheet.errors:
+        raise ImportRejected("metrics", path, sorted(sheet.errors))
+    frame, warnings = drop_blank_values(sheet.rows)
+    warnings = sheet.warnings + warnings
+    errors: list[tuple[int, str]] = []
+    ts = pd.to_datetime(frame["ts"].str.strip(), errors="coerce", utc=True, format="ISO8601")
+    naive = ~frame["ts"].str.strip().str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
+    value, _percent, bad_value = _numbers(frame["value"], sheet.decimal_comma)
     lowered = {k.lower(): k for k in services}
     service = frame["service"].str.strip().map(lambda name: name if name in services else lowered.get(name.lower(), name))
     metric = frame["metric"].str.strip()
@@ -166,16 +209,16 @@ def import_metrics(conn: psycopg.Connection, org_id: int, path: Path) -> ImportR
     errors += csv_errors(
         (naive & ts.notna()).to_numpy(), frame, lambda r: f"ts {r['ts']!r} needs a timezone (e.g. …Z)"
     )
-    errors += csv_errors(
-        (value.isna() | ~np.isfinite(value.fillna(0))).to_numpy(), frame, lambda r: f"value {r['value']!r} is not a number"
-    )
+    errors += csv_errors(value.isna().to_numpy(), frame,
+                         lambda r: bad_value.get(r["value"], f"{r['value'].strip()!r} is not a number")
+                         .replace("'", "value '", 1))
     errors += csv_errors(
         ~service.isin(list(services)).to_numpy(),
         frame,
         lambda r: unknown_name(r["service"].strip(), "service", services, "; import services first"),
     )
     errors += csv_errors(
-        ~metric.str.fullmatch(r"[a-z][a-z0-9_]{0,63}").to_numpy(dtype=bool),
+        ~metric.str.fullmatch(_METRIC_NAME).to_numpy(dtype=bool),
         frame,
         lambda r: f"metric {r['metric']!r} must be a lower_snake_case name",
     )
@@ -184,6 +227,8 @@ def import_metrics(conn: psycopg.Connection, org_id: int, path: Path) -> ImportR
     errors += csv_errors(dup, frame, lambda r: f"duplicate point for {r['service']}/{r['metric']} at {r['ts']}")
     if errors:
         raise ImportRejected("metrics", path, sorted(errors))
+    if out.empty:
+        raise ImportRejected("metrics", path, [(1, "no values in the file")])
     out["service_id"] = out["service_id"].astype(int)
     out["ts"] = frame["ts"].str.strip()  # validated ISO 8601 with a zone: Postgres parses it as is (faster than strftime)
     with conn.transaction(), conn.cursor() as cur:

@@ -27,6 +27,7 @@ from store.importers_rows import (
     ConfigChangeRow,
     DeploymentRow,
     KpiDefinitionRow,
+    Row,
     RunbookRow,
     ServiceRow,
     StationRow,
@@ -74,6 +75,7 @@ def keeping_unknown_fields(kind: str, importer: Importer) -> Importer:
             if not isinstance(obj, dict):
                 known_records.append((line, obj))
                 continue
+            obj = model.unwrap(obj) if issubclass(model, Row) else obj  # a tool's resource shape, flattened
             known, extra = split_fields(obj, model)
             known_records.append((line, known))
             if extra:

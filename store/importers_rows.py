@@ -14,6 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from store import importers_fields as aliases
+from store.deploy_shapes import flatten_argo_application
 from store.importers_fields import is_text, is_text_list, is_time, split_known
 from store.importers_values import (
     DEPLOYMENT_STATUS_WORDS,
@@ -36,6 +37,7 @@ from store.models import (
     TicketStatus,
     Urgency,
 )
+from store.ticket_words import TICKET_PRIORITY_WORDS, status_word
 
 Str = Annotated[str, Field(min_length=1, max_length=500)]
 Name = Annotated[str, Field(max_length=200)]
@@ -70,6 +72,7 @@ class Row(BaseModel):
         """Fields under other tools' names are renamed, exports' shapes read (:meth:`_shape`); text Postgres cannot
         store (NUL characters, lone surrogates) and absurdly deep nesting are rejected here, with the field's
         name, instead of failing at write time."""
+        data = cls.unwrap(data)
         if isinstance(data, dict):
             for name, value in data.items():
                 for text in _strings(value, 1):
@@ -85,6 +88,12 @@ class Row(BaseModel):
             unknown = {k: v for k, v in extra.items()
                        if field_key(k) not in cls.model_fields and field_key(k) not in cls.FIELD_ALIASES}
             data = {**cls._prepare(cls._shape(known)), **unknown}
+        return data
+
+    @classmethod
+    def unwrap(cls, data: Any) -> Any:
+        """A tool's resource shape read as this kind's flat record (see :mod:`store.deploy_shapes`); the default
+        changes nothing."""
         return data
 
     @classmethod
@@ -254,6 +263,11 @@ class DeploymentRow(Row):
 
     _tz = field_validator("started_at", "finished_at")(_aware)
 
+    @classmethod
+    def unwrap(cls, data: Any) -> Any:
+        """An Argo CD Application resource (the app's name in ``metadata.name``) as a flat record."""
+        return flatten_argo_application(data)
+
     @field_validator("status", mode="before")
     @classmethod
     def _status_words(cls, v: Any) -> Any:
@@ -319,23 +333,6 @@ class CommitRow(Row):
     _tz = field_validator("committed_at", "merged_at")(_aware)
 
 
-# common helpdesk priority words → ours (Zendesk urgent/normal, Jira blocker/highest/…, P1–P4)
-TICKET_PRIORITY_WORDS = {
-    "urgent": "critical", "blocker": "critical", "highest": "critical", "emergency": "critical", "p1": "critical",
-    "1": "critical", "major": "high", "p2": "high", "2": "high", "normal": "medium", "moderate": "medium",
-    "standard": "medium", "p3": "medium", "3": "medium", "minor": "low", "lowest": "low", "trivial": "low",
-    "p4": "low", "4": "low", "p5": "low", "5": "low",
-    "critical": "critical", "high": "high", "medium": "medium", "low": "low",
-}
-
-
-TICKET_STATUS_WORDS = {
-    "in progress": "open", "assigned": "open", "reopened": "open", "working": "open", "active": "open",
-    "on hold": "pending", "waiting": "pending", "waiting for customer": "pending", "hold": "pending",
-    "solved": "resolved", "done": "resolved", "fixed": "resolved", "completed": "resolved", "cancelled": "closed",
-}
-
-
 class TicketRow(Row):
     FIELD_ALIASES = aliases.TICKET
     external_id: Annotated[str, Field(min_length=1, max_length=64)]
@@ -374,10 +371,7 @@ class TicketRow(Row):
     @classmethod
     def _status_words(cls, v: Any) -> Any:
         """``Open``, ``In Progress``, ``On hold``, ``Solved`` … from other helpdesks; anything else is rejected."""
-        if not isinstance(v, str):
-            return v
-        raw = " ".join(v.strip().lower().replace("_", " ").replace("-", " ").split())
-        return TICKET_STATUS_WORDS.get(raw, raw)
+        return status_word(v) if isinstance(v, str) else v
 
 
 class RunbookRow(Row):

@@ -1,4 +1,6 @@
-"""KPI values as a spreadsheet exports them, turned into ``(line, date, station, kpi, value)`` rows.
+"""KPI values (and service metrics) as a spreadsheet exports them, turned into ``(line, date, station, kpi,
+value)`` rows — one reader, :func:`read_layout`, for both kinds: a :class:`Layout` names the kind's columns (``ts,
+service, metric`` for metrics) and how a value column's header is read. What follows describes the KPI sheet.
 
 Long files have ``date, station, kpi, value`` columns. Wide files have a ``date`` column, then either a
 ``station`` column and one column per KPI, or a ``kpi`` column and one column per station — or ``station`` and
@@ -13,6 +15,7 @@ known is rejected with the closest names.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,28 +98,73 @@ def _lines(index: pd.Index) -> str:
     return ", ".join(map(str, lines[:5])) + (" …" if len(lines) > 5 else "")
 
 
+Resolver = Callable[[str], tuple[str | None, str, str]]  # column header → (key, unit in the header, why not)
+
+
+@dataclass
+class Layout:
+    """How one import kind's sheets look: its time, row-key and column-key columns (``date, station, kpi``;
+    ``ts, service, metric``), and how a value column's header is read when the columns are the column key's
+    values (a column per KPI / metric) or the row key's values (a column per station / service)."""
+
+    time: str
+    row: str
+    col: str
+    columns: dict[str, tuple[str, ...]]  # canonical name → accepted aliases (time, row, col, value)
+    row_label: str
+    col_label: str
+    col_header: Resolver  # a column per col-key value ("Availability (%)" → a KPI code)
+    row_header: Resolver  # a column per row-key value ("DAL" → a station)
+    by_period: bool = False  # row and col columns with one column per period ("Jan 2026")
+    free_names: bool = False  # any header can be a col-key value (metric names): a column with no numbers is a note
+    unit_error: Callable[[str, str, str], str | None] = lambda _column, _key, _unit: None
+
+
+def kpi_layout(catalog: Catalog) -> Layout:
+    def unit_error(column: str, code: str, unit: str) -> str | None:
+        if unit and catalog.units.get(code) and not same_unit(unit, catalog.units[code]):
+            return (f"column {column.strip()!r} is in {unit!r} but KPI {code} is defined in "
+                    f"{catalog.units[code]!r}; convert the values or fix the definition")
+        return None
+
+    return Layout(time="date", row="station", col="kpi", columns=ID_COLUMNS, row_label="station", col_label="KPI",
+                  col_header=lambda c: _column(c, "KPI", catalog), row_header=lambda c: _column(c, "station", catalog),
+                  by_period=True, unit_error=unit_error)
+
+
 def read_sheet(path: Path, catalog: Catalog) -> Sheet:
+    """KPI values from a long or wide sheet (see the module docstring)."""
+    return read_layout(path, kpi_layout(catalog))
+
+
+def read_layout(path: Path, layout: Layout) -> Sheet:
+    """``(line, time, row key, column key, value)`` rows of a long or wide sheet of ``layout``; shapes that could
+    be read more than one way are refused with the line of the header and the shapes accepted."""
     frame, sep = read_table(path)
     header = frame.attrs.get("header_line", 1)
     frame.columns = [str(c) for c in frame.columns]
     comma = sep != ","
-    cols = find_columns(frame, ID_COLUMNS)
+    T, R, C = layout.time, layout.row, layout.col
+    cols = find_columns(frame, layout.columns)
     warnings: list[str] = []
     errors: list[tuple[int, str]] = []
-    long = "kpi" in cols and "value" in cols
-    by_period = "date" not in cols and "station" in cols and "kpi" in cols and "value" not in cols
-    if "date" not in cols and not by_period:
-        return Sheet(frame.iloc[0:0], comma, [], [(header, f"missing column date (or day, period, month, week), or "
-                                                           "station and kpi columns with one column per period; "
+    long = C in cols and "value" in cols
+    by_period = layout.by_period and T not in cols and R in cols and C in cols and "value" not in cols
+    shapes = (f"give {T}, {R}, {C}, value columns, or {T} and {R} with one column per {layout.col_label}, "
+              f"or {T} and {C} with one column per {layout.row_label}")
+    if T not in cols and not by_period:
+        aliases = ", ".join(layout.columns[T][:4])
+        tail = f", or {R} and {C} columns with one column per period" if layout.by_period else ""
+        return Sheet(frame.iloc[0:0], comma, [], [(header, f"missing column {T} (or {aliases}){tail}; "
                                                            f"header is {', '.join(frame.columns)}")])
-    ids = [cols[c] for c in ("date", "station", "kpi") if c in cols]
+    ids = [cols[c] for c in (T, R, C) if c in cols]
     others = [c for c in frame.columns if c not in cols.values()]
-    # a units row: the first row, date cell empty or "unit", no number where values are
+    # a units row: the first row, time cell empty or "unit", no number where values are
     units: dict[str, str] = {}
-    if len(frame) and "date" in cols:
+    if len(frame) and T in cols:
         first = frame.iloc[0]
         value_cols = [cols["value"]] if long else others
-        if (first[cols["date"]].strip().lower() in UNIT_LABELS and value_cols
+        if (first[cols[T]].strip().lower() in UNIT_LABELS and value_cols
                 and not _numeric(first[value_cols], comma).any()):
             units = {c: first[c].strip() for c in value_cols}
             warnings.append(f"line {int(frame.index[0]) + 2}: units row skipped")
@@ -126,23 +174,33 @@ def read_sheet(path: Path, catalog: Catalog) -> Sheet:
         warnings.append(f"{int(total.sum())} totals row(s) skipped (line(s) {_lines(frame.index[total])})")
         frame = frame[~total]
     if long:
-        out = frame.rename(columns={cols[c]: c for c in ("date", "station", "kpi", "value") if c in cols})
-        if "station" not in out:
-            errors.append((header, f"missing column station; header is {', '.join(frame.columns)}"))
+        out = frame.rename(columns={cols[c]: c for c in (T, R, C, "value") if c in cols})
+        if R not in out:
+            errors.append((header, f"missing column {R}; header is {', '.join(frame.columns)}"))
             return Sheet(frame.iloc[0:0], comma, warnings, errors)
-        return Sheet(out[["date", "station", "kpi", "value"]], comma, warnings, errors)
-    if not by_period and ("station" in cols) == ("kpi" in cols):
-        reason = ("has both a station and a kpi column but no value column" if "station" in cols else
-                  "has no station or kpi column: give date, station, kpi, value columns, or date and station "
-                  "with one column per KPI, or date and kpi with one column per station")
+        return Sheet(out[[T, R, C, "value"]], comma, warnings, errors)
+    if not by_period and (R in cols) == (C in cols):
+        reason = (f"has both a {R} and a {C} column but no value column" if R in cols else
+                  f"has no {R} or {C} column: {shapes}")
         return Sheet(frame.iloc[0:0], comma, warnings, [(header, f"the file {reason}")])
-    axis = "period" if by_period else "KPI" if "station" in cols else "station"
+    axis = "period" if by_period else layout.col_label if R in cols else layout.row_label
+    resolve = layout.col_header if axis == layout.col_label else layout.row_header
     parts = []
     for column in others:
         if is_total(column):
             warnings.append(f"column {column.strip()!r} skipped (a total, not a {axis})")
             continue
-        code, unit, reason = _column(column, axis, catalog)
+        if axis == "period":
+            try:
+                period(column)
+                code, unit, reason = column.strip(), "", ""
+            except ValueError as exc:
+                code, unit, reason = None, "", f"column {exc}"
+        elif layout.free_names and axis == layout.col_label and not _numeric(
+                frame[column][frame[column].str.strip() != ""], comma).any():
+            code, unit, reason = None, "", ""  # text only (notes, hosts): not a metric
+        else:
+            code, unit, reason = resolve(column)
         unit = units.get(column, "") or unit
         if code is None:
             cells = frame[column][frame[column].str.strip() != ""]
@@ -151,13 +209,12 @@ def read_sheet(path: Path, catalog: Catalog) -> Sheet:
             else:
                 errors.append((header, reason))
             continue
-        if axis == "KPI" and unit and catalog.units.get(code) and not same_unit(unit, catalog.units[code]):
-            errors.append((header, f"column {column.strip()!r} is in {unit!r} but KPI {code} is defined in "
-                                   f"{catalog.units[code]!r}; convert the values or fix the definition"))
+        if axis == layout.col_label and (bad := layout.unit_error(column, code, unit)):
+            errors.append((header, bad))
         part = pd.DataFrame({"value": frame[column]}, index=frame.index)
-        part["date"] = column.strip() if axis == "period" else frame[cols["date"]]
-        part["station"] = code if axis == "station" else frame[cols["station"]]
-        part["kpi"] = code if axis == "KPI" else frame[cols["kpi"]]
+        part[T] = column.strip() if axis == "period" else frame[cols[T]]
+        part[R] = code if axis == layout.row_label else frame[cols[R]]
+        part[C] = code if axis == layout.col_label else frame[cols[C]]
         parts.append(part)
     if not parts and not errors:
         errors.append((header, f"no column names a {'known ' if axis != 'period' else ''}{axis}; "
@@ -166,18 +223,12 @@ def read_sheet(path: Path, catalog: Catalog) -> Sheet:
         return Sheet(frame.iloc[0:0], comma, warnings, errors)
     rows = pd.concat(parts)
     blank = rows["value"].str.strip() == ""
-    rows = rows[~blank]  # an empty cell of a wide sheet: no value that period
-    return Sheet(rows[["date", "station", "kpi", "value"]], comma, warnings, errors)
+    rows = rows[~blank]  # an empty cell of a wide sheet: no value then
+    return Sheet(rows[[T, R, C, "value"]], comma, warnings, errors)
 
 
 def _column(column: str, axis: str, catalog: Catalog) -> tuple[str | None, str, str]:
     """``(KPI code, station code or period text; the unit in the header; why not)`` for a value column."""
-    if axis == "period":
-        try:
-            period(column)
-            return column.strip(), "", ""
-        except ValueError as exc:
-            return None, "", f"column {exc}"
     if axis == "KPI":
         code, unit = catalog.kpi(column)
         known, hint = list(catalog.kpi_names), "import kpi-definitions first"

@@ -28,6 +28,7 @@ from tools.incidents import incident_list, incident_status
 from tools.kpis import active_signals, kpi_series
 from tools.kpis.questions import attention, compare_kpi, kpi_last_shift, kpi_values, rank_kpi
 from tools.tickets import classify_ticket, classify_ticket_by_id, sla_overview, suggest_response, ticket_sla
+from tools.tickets.listing import list_tickets
 from tools.tickets.search import search_tickets
 from tools.tickets.stats import sla_list, sla_rate, ticket_counts
 
@@ -51,10 +52,11 @@ SPECS: dict[str, tuple[str, dict[str, Callable[..., Awaitable[Any]]]]] = {
     ),
     "ticket_triager": (
         "You triage support tickets: product, urgency, SLA state, similar tickets and a suggested response; you find "
-        "the organisation's tickets about a topic or like a given ticket (search_tickets).",
+        "the organisation's tickets about a topic or like a given ticket (search_tickets), or by tier / priority / "
+        "status alone (list_tickets).",
         {"classify_ticket": classify_ticket, "classify_ticket_by_id": classify_ticket_by_id, "ticket_sla": ticket_sla,
          "sla_overview": sla_overview, "suggest_response": suggest_response, "ticket_counts": ticket_counts,
-         "sla_rate": sla_rate, "sla_list": sla_list, "search_tickets": search_tickets},
+         "sla_rate": sla_rate, "sla_list": sla_list, "search_tickets": search_tickets, "list_tickets": list_tickets},
     ),
 }
 

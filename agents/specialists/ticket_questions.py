@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from agents.plan import QueryPlan
@@ -9,6 +10,7 @@ from agents.specialists.common import StepScope
 from agents.state import ThreadContext
 from tools.retrieval import search
 from tools.tickets import sla_overview
+from tools.tickets.listing import list_tickets
 from tools.tickets.search import search_tickets
 from tools.tickets.stats import sla_list, sla_rate, ticket_counts
 
@@ -47,17 +49,71 @@ async def stats(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     if f.sla in ("breached", "at_risk"):
         await _sla(s, plan)
         return
+    if not plan.count and (f.priority or f.customer_tier) and not f.sla:
+        await _list(s, plan)  # "show me P1 tickets", "urgent tickets this week": the tickets themselves
+        return
     by = "status"
     if f.status:
         by = "priority" if f.product else "product"
+    w = plan.window if plan.window is not None and plan.window.explicit else None
+    snapshot = w is not None and bool(set(f.status) & {"open", "pending"})  # "open on nov 3": the backlog then
+    finished = w is not None and bool(f.status) and set(f.status) <= {"resolved", "closed"}  # "resolved last week"
+    at = dt.datetime.combine(w.end, dt.time.max, dt.UTC) if snapshot and w is not None else None
     got = await s.tool("ticket_counts", ticket_counts, by=by, status=f.status or None, product=f.product or None,
-                       customer_tier=f.customer_tier or None, priority=f.priority or None, **_window(plan))
+                       customer_tier=f.customer_tier or None, priority=f.priority or None,
+                       **({"at": at} if snapshot else _window(plan)), **({"finished_in_window": True} if finished else {}))
     if got:
         r, records = got
-        s.say(f"There are {r.total} tickets ({r.filters.label()}) as of {s.deps.now:%Y-%m-%d %H:%M} UTC.", records[0])
+        moment = r.at or s.deps.now
+        if finished and w is not None:
+            which = r.filters.model_copy(update={"start": None, "end": None}).label()
+            s.say(f"{r.total} tickets{'' if which == 'all tickets' else f' ({which})'} were resolved or closed "
+                  f"{w.label} ({w.start} to {min(w.end, moment.date())}; counted by when the work was finished, "
+                  f"whatever their status since).", records[0])
+        elif snapshot and w is not None:
+            s.say(f"{r.total} tickets ({r.filters.label()}) were open at {_end_of(w, moment)} ({moment:%Y-%m-%d %H:%M} "
+                  f"UTC) — {AS_OF_MEANS}.", records[0])
+        else:
+            s.say(f"There are {r.total} tickets ({r.filters.label()}) as of {moment:%Y-%m-%d %H:%M} UTC "
+                  f"({AS_OF_MEANS}).", records[0])
         if r.counts:
             s.say(f"By {by.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in r.counts.items()) + ".", records[0])
         s.data = {"total": r.total, "counts": r.counts}
+
+
+AS_OF_MEANS = ("each ticket's status at that moment, read from its status history and its created/resolved times, "
+               "not its status today")
+
+
+def _end_of(w: Any, moment: dt.datetime) -> str:
+    if moment.date() < w.end:
+        return "the end of the data so far" if moment.date() < w.start else f"{w.label}, so far"
+    return f"the end of {w.end}" if w.single_day or w.start == w.end else f"the end of {w.label} ({w.end})"
+
+
+async def _list(s: StepScope, plan: QueryPlan) -> None:
+    """The tickets matching tier / priority / status / product / window, newest first, with how many in all."""
+    f = plan.filters
+    w = plan.window if plan.window is not None and plan.window.explicit else None
+    got = await s.tool("list_tickets", list_tickets, status=f.status or None, customer_tier=f.customer_tier or None,
+                       priority=f.priority or None, product=f.product or None, since=w.start if w else None,
+                       until=w.end if w else None, k=min(plan.limit or 25, MAX_LINES))
+    if got is None:
+        return
+    r, records = got
+    ev = records[0]
+    when = f"as of {s.deps.now:%Y-%m-%d %H:%M} UTC (each ticket's status at that moment)"
+    if not r.items:
+        s.say(f"{'No — there are' if 'yesno' in plan.notes else 'There are'} no tickets ({r.label()}) {when}.", ev)
+        return
+    more = f"; the {len(r.items)} newest" if r.total > len(r.items) else ""
+    s.say(f"There {'is' if r.total == 1 else 'are'} {r.total} ticket{'' if r.total == 1 else 's'} ({r.label()}) "
+          f"{when}{more}:", ev)
+    for i in r.items:
+        s.say(f"{i.external_id} “{' '.join(i.subject.split())[:120]}” — {i.status}, {i.priority} priority, "
+              f"{i.customer_tier} tier, {i.product or 'no product label'}, opened {i.created_at:%Y-%m-%d} "
+              f"({_age(i.age_days)}).", ev)
+    s.data = {"tickets": [i.external_id for i in r.items], "total": r.total}
 
 
 async def _sla(s: StepScope, plan: QueryPlan) -> None:
@@ -69,7 +125,8 @@ async def _sla(s: StepScope, plan: QueryPlan) -> None:
             return
         ov, records = got
         ev = records[0]
-        s.say(f"{len(ov.items)} open ticket(s) are at risk or breached out of {ov.open_tickets} open.", ev)
+        s.say(f"{len(ov.items)} open ticket(s) are at risk or breached out of {ov.open_tickets} open as of "
+              f"{ov.as_of:%Y-%m-%d %H:%M} UTC (open = {AS_OF_MEANS}).", ev)
         items = [i for i in ov.items if i.state == state] if state == "breached" else ov.items
         for i in items[:MAX_LINES]:
             s.say(f"{i.external_id} ({i.priority}, {i.customer_tier}): {i.clock} {i.state.replace('_', ' ')}, "
@@ -80,18 +137,33 @@ async def _sla(s: StepScope, plan: QueryPlan) -> None:
     if state == "breached" and plan.count and _window(plan) and not f.status:
         await _breached_in_window(s, plan)  # "how many P1s breached SLA this month": every ticket, not only open ones
     limit = min(plan.limit or 50, 200)
+    w = plan.window if plan.window is not None and plan.window.explicit else None
+    past = state == "breached" and w is not None and w.end < s.deps.now.date()  # "breached last week": done or not
     got = await s.tool("sla_list", sla_list, state=state, clock=f.sla_clock, product=f.product or None,
                        customer_tier=f.customer_tier or None, priority=f.priority or None, limit=limit,
-                       **_window(plan))
+                       include_finished=past, **_window(plan))
     if not got:
         return
     r, records = got
     ev = records[0]
     what = state.replace("_", " ")
-    s.say(f"{r.total} open ticket(s) {'have' if state == 'breached' else 'are'} {'a breached' if state == 'breached' else 'at risk on their'} "
-          f"{f.sla_clock or 'response or resolution'} SLA ({r.filters.label()}).", ev)
+    clocks = f.sla_clock or "response or resolution"
+    if r.include_finished and w is not None:
+        still = sum(1 for i in r.items if i.completed_at is None)
+        s.say(f"{r.total} ticket(s) ({r.filters.label().replace('deadline ', 'deadline in ')}) breached their {clocks} "
+              f"SLA: the deadline passed during {w.label} without the work done by then; {still} of those listed "
+              f"still open as of {s.deps.now:%Y-%m-%d %H:%M} UTC ({AS_OF_MEANS}).", ev)
+    else:
+        s.say(f"{r.total} open ticket(s) {'have' if state == 'breached' else 'are'} "
+              f"{'a breached' if state == 'breached' else 'at risk on their'} {clocks} SLA ({r.filters.label()}) as of "
+              f"{s.deps.now:%Y-%m-%d %H:%M} UTC (open = {AS_OF_MEANS}).", ev)
     for i in r.items[:MAX_LINES]:
-        late = f"{i.overdue_minutes:.0f} min over" if state == "breached" else f"{i.remaining_minutes or 0:.0f} min left"
+        if state != "breached":
+            late = f"{i.remaining_minutes or 0:.0f} min left"
+        elif i.completed_at is not None:
+            late = f"done {i.overdue_minutes:.0f} min late, at {i.completed_at:%Y-%m-%d %H:%M}; now {i.status}"
+        else:
+            late = f"{i.overdue_minutes:.0f} min over" + (f", still {i.status}" if r.include_finished else "")
         s.say(f"{i.external_id} ({i.priority}, {i.customer_tier}, {i.product or 'unlabelled'}): {i.clock} {what}, "
               f"deadline {i.deadline:%Y-%m-%d %H:%M} UTC ({late}).", ev)
     if r.total > len(r.items[:MAX_LINES]):
@@ -142,12 +214,14 @@ async def find_tickets(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> Non
     w = plan.window if plan.window is not None and plan.window.explicit else None
     got = await s.tool("search_tickets", search_tickets, query=None if like else topic, like=like,
                        k=min(plan.limit or 10, 25), status=status, since=w.start if w else None,
-                       until=w.end if w else None)
+                       until=w.end if w else None, customer_tier=plan.filters.customer_tier or None,
+                       priority=plan.filters.priority or None)
     if got is None:
         return
     r, records = got
     head, per = records[0], records[1:]
-    which = f"{' or '.join(r.status)} " if r.status else ""
+    which = "".join(f"{' or '.join(v)} " for v in (r.status, r.priority, r.customer_tier) if v)
+    which += "tier " if r.customer_tier else ""
     asof = f"{s.deps.now:%Y-%m-%d %H:%M} UTC"
     if w is not None:
         asof = f"{w.label} ({w.start} to {min(w.end, s.deps.now.date())})"

@@ -93,7 +93,9 @@ _ROLLBACK = re.compile(r"\b(?:rollbacks?|roll(?:ed)?[- ]?backs?|roll(?:ed|ing|s)
 
 
 # "tickets about login problems", "any tickets mentioning refunds?", "support cases regarding invoices"
-_TICKET_TOPIC = re.compile(r"\b(?:tickets?|support\s+cases?|cases)\s+(?:that\s+(?:mention|talk\s+about|are\s+about)\s+|"
+_TICKET_TOPIC = re.compile(r"\b(?:tickets?|support\s+cases?|cases)\s+"
+                           r"(?:(?:from|for|by|of)\s+(?:[\w-]+\s+){0,2}?(?:customers?|clients?|accounts?|users)\s+)?"  # who raised them
+                           r"(?:that\s+(?:mention|talk\s+about|are\s+about)\s+|"
                            r"(?:(?:that|which)\s+)?(?:are|is|were|was)\s+(?:about|regarding|related\s+to|mentioning)\s+|"
                            r"(?:do|did|have)\s+we\s+(?:have|had|get|got|gotten|received)\s+(?:about|regarding|on|for)\s+|"
                            r"(?:about|regarding|mentioning|related\s+to|concerning|on(?!\s+hold\b)|like|containing|re:?)\s+"

@@ -51,6 +51,7 @@ from agents.understanding.lookups import (
     _incident_by_words,
     _incident_of_service,
 )
+from agents.understanding.ticket_values import unknown_ticket_values
 from agents.understanding.timewords import TimeParse, parse_time
 
 _CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+out|rollbacks?|roll(?:ed|ing|s)?\s+back|"
@@ -147,6 +148,8 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         plan.subjects, plan.kpis, plan.service_metrics = Subjects(), [], []  # the pasted text is data, not names
     if op == "ticket_stats":
         unknown = [u for u in unknown if u.kind not in ("station",)]
+    if op in ("ticket_stats", "ticket_search"):
+        unknown += unknown_ticket_values(q)  # "gold tier", "P7 tickets": not values tickets have
     if (op == "attention" and not _ATTENTION.search(q) and links.kpi_words and not links.weak_kpis
             and not any(u.kind == "KPI" for u in unknown)):
         names = {n.lower(): c for c, v in cat.kpis.items() for n in v[:1]} | {c.lower(): c for c in cat.kpis}

@@ -1,27 +1,24 @@
-"""``correlate_changes``: rank the deployments and config changes that could explain an onset."""
+"""``correlate_changes``: rank the deployments and config changes that could explain an onset (what the onset is
+and which services it concerns — the focus — is resolved in :mod:`tools.changes.focus`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
-from tools.changes import roles, scoring
+from tools.changes import scoring
+from tools.changes.focus import Focus, resolve_focus
 from tools.changes.metric_context import all_own, own_metrics, spacing
 from tools.changes.models import (
     AFTER,
     BASELINE,
-    KPI_LOOKBACK,
     MAX_LIMIT,
     RECOVERY,
-    SERVICE_LOOKBACK,
     ChangeCorrelation,
     ChangeHypothesis,
     ChangeKind,
@@ -30,145 +27,16 @@ from tools.changes.models import (
     ScoreComponents,
     ServiceDistance,
 )
-from tools.changes.onset import metric_onset
 from tools.changes.queries import (
-    _close,
     _iso,
     _Node,
-    _services,
     _utc,
     comovement_metrics,
     load_changes,
     load_windows,
-    resolve_service,
     role_overrides,
     walk_dependencies,
 )
-from tools.kpis import kpi_series, list_kpis, match_kpi, resolve_scope
-
-
-@dataclass
-class _Focus:
-    kind: Literal["incident", "service", "kpi"]
-    label: str
-    roots: dict[int, str]  # service id -> name
-    onset: dt.datetime
-    onset_source: Literal["incident", "given", "kpi_shift", "metric_onset", "now"]
-    lookback: dt.timedelta
-    half_life: float
-    incident: str | None = None
-    kpi: str | None = None
-    station: str | None = None
-    notes: list[str] = field(default_factory=list)
-    tolerance: dt.timedelta = dt.timedelta(0)  # how long after an estimated onset a change still counts
-
-
-async def _incident_focus(session: AsyncSession, org_id: int, incident: str) -> tuple[str, int | None, str | None, dt.datetime]:
-    rows = (
-        await session.execute(
-            text("""SELECT i.external_id, i.service_id, s.name, i.started_at
-                    FROM incidents i LEFT JOIN services s ON s.id = i.service_id AND s.org_id = :org
-                    WHERE i.org_id = :org ORDER BY i.started_at"""),
-            {"org": org_id},
-        )
-    ).all()
-    q = incident.strip().upper()
-    squash = lambda v: re.sub(r"[^A-Z0-9]", "", v.upper())  # noqa: E731 - "out 71", "OUT71" and "OUT-71" alike
-    hits = [r for r in rows if r[0].upper() == q or squash(r[0]) == squash(q)]
-    if not hits and q.isdigit():  # a bare number: the one incident whose id ends in it, whatever its prefix
-        hits = [r for r in rows if re.search(rf"(?<!\d){q}$", r[0])]
-    if len(hits) == 1:
-        ext, sid, name, started = hits[0]
-        return ext, sid, name, started
-    raise ToolError(f"unknown incident {incident!r}", suggestions=_close(incident, [r[0] for r in rows]))
-
-
-async def _resolve_focus(
-    ctx: ToolContext, *, service: str | None, incident: str | None, kpi: str | None, station: str | None,
-    onset: dt.datetime | dt.date | None, lookback: dt.timedelta | None,
-) -> _Focus:
-    if incident:
-        return await _focus_from_incident(ctx, incident, service, onset, lookback)
-    if kpi:
-        return await _focus_from_kpi(ctx, kpi, station, onset, lookback)
-    if service:
-        return await _focus_from_service(ctx, service, onset, lookback)
-    raise ToolError("say what to explain: an incident id, a service (and an onset), or a KPI (and a station/date)")
-
-
-async def _focus_from_incident(
-    ctx: ToolContext, incident: str, service: str | None, onset: dt.datetime | dt.date | None,
-    lookback: dt.timedelta | None,
-) -> _Focus:
-    async with ctx.read() as session:
-        ext, sid, name, started = await _incident_focus(session, ctx.org_id, incident)
-        if service:
-            sid, name = await resolve_service(session, ctx.org_id, service)
-    if sid is None or name is None:
-        raise ToolError(f"incident {ext} names no service, so there is nothing to correlate it with; ask about a service by name")
-    given = onset is not None
-    return _Focus(
-        kind="incident", label=f"{ext} ({name})", roots={sid: name}, incident=ext,
-        onset=_utc(onset) if onset is not None else _utc(started), onset_source="given" if given else "incident",
-        lookback=lookback or SERVICE_LOOKBACK, half_life=scoring.SERVICE_HALF_LIFE_MIN,
-    )
-
-
-async def _focus_from_kpi(
-    ctx: ToolContext, kpi: str, station: str | None, onset: dt.datetime | dt.date | None,
-    lookback: dt.timedelta | None,
-) -> _Focus:
-    async with ctx.read() as session:
-        info = match_kpi(await list_kpis(session, ctx.org_id), kpi)
-        scope = await resolve_scope(session, ctx.org_id, "station" if station else "company", station)
-        services = await _services(session, ctx.org_id)
-    roots = {services[s]: s for s in info.related_services if s in services}
-    if not roots:
-        raise ToolError(f"{info.name} has no related services configured, so no deployment or config change can be linked to it; ask about a service by name to check its changes")
-    source: Literal["given", "kpi_shift"] = "given"
-    if onset is None:
-        series = await kpi_series(ctx, kpi=info.code, station=scope.code if station else None,
-                                  summary_level="station" if station else "company", chart=False)
-        if series.result.shift is None:
-            raise ToolError(f"{info.name} at {scope.label} shows no recent stage change: give onset=<date>")
-        onset, source = series.result.shift.onset, "kpi_shift"
-    day = onset.date() if isinstance(onset, dt.datetime) else onset
-    return _Focus(
-        kind="kpi", label=f"{info.code} at {scope.label}", roots=roots, kpi=info.code, station=scope.code,
-        onset=_utc(day), onset_source=source, lookback=lookback or KPI_LOOKBACK, half_life=scoring.KPI_HALF_LIFE_MIN,
-    )
-
-
-async def _focus_from_service(
-    ctx: ToolContext, service: str, onset: dt.datetime | dt.date | None, lookback: dt.timedelta | None
-) -> _Focus:
-    async with ctx.read() as session:
-        sid, name = await resolve_service(session, ctx.org_id, service)
-    source: Literal["given", "metric_onset", "now"] = "given"
-    notes: list[str] = []
-    if onset is None:
-        onset, source = ctx.now, "now"
-        seen: set[str] = set()
-        # errors and latency first; a service that reports neither (only cpu, disk, temperature…) by its others
-        for metric in (*roles.COMOVEMENT_ROLES, "saturation", ""):
-            try:
-                found = (await metric_onset(ctx, service=name, metric=metric,
-                                            hours=int(min(744, max(1, (lookback or SERVICE_LOOKBACK).total_seconds() // 3600))))).result
-            except ToolError:  # the service does not report this metric
-                continue
-            if found.metric in seen:
-                continue
-            seen.add(found.metric)
-            if found.onset is not None:
-                onset, source = found.onset, "metric_onset"
-                notes.append(f"onset from {name} {found.metric} ({found.method})")
-                break
-    return _Focus(
-        kind="service", label=name, roots={sid: name}, onset=_utc(onset), onset_source=source,
-        lookback=lookback or SERVICE_LOOKBACK, half_life=scoring.SERVICE_HALF_LIFE_MIN, notes=notes,
-        tolerance=dt.timedelta(minutes=scoring.ONSET_TOLERANCE_MIN) if source == "metric_onset" else dt.timedelta(0),
-    )
-
 
 # ------------------------------------------------------------------ candidates
 
@@ -315,7 +183,7 @@ def _what(c: _Candidate) -> str:
     return f"{c.node.name} config change {cfg.external_id} ({cfg.key}{values})"
 
 
-def _where(c: _Candidate, focus: _Focus) -> str:
+def _where(c: _Candidate, focus: Focus) -> str:
     if focus.kind == "kpi":
         if c.node.distance == 0:
             return f"on {c.node.name}, a service behind {focus.kpi}"
@@ -324,7 +192,7 @@ def _where(c: _Candidate, focus: _Focus) -> str:
     return scoring.hops_phrase(c.node.distance, root, c.node.via)
 
 
-def _rationale(c: _Candidate, focus: _Focus) -> str:
+def _rationale(c: _Candidate, focus: Focus) -> str:
     minutes = (focus.onset - c.changed_at).total_seconds() / 60.0
     when = (f"{scoring.ago(minutes)} before onset" if minutes >= 0 else
             f"{scoring.ago(minutes)} after the onset found on the metric (within its uncertainty)")
@@ -345,7 +213,7 @@ def _rationale(c: _Candidate, focus: _Focus) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def _conclusion(focus: _Focus, hyps: list[ChangeHypothesis], considered: int, plausible: bool) -> str:
+def _conclusion(focus: Focus, hyps: list[ChangeHypothesis], considered: int, plausible: bool) -> str:
     window = f"{focus.onset - focus.lookback:%Y-%m-%d %H:%M}–{focus.onset:%Y-%m-%d %H:%M} UTC"
     if not plausible:
         best = f"; the closest was {hyps[0].subject} (confidence {hyps[0].confidence:.2f})" if hyps else ""
@@ -398,7 +266,7 @@ async def correlate_changes(
         raise ToolError("lookback must be positive")
     if onset_tolerance is not None and not dt.timedelta(0) <= onset_tolerance <= dt.timedelta(hours=6):
         raise ToolError("onset_tolerance must be between 0 and 6 hours")
-    focus = await _resolve_focus(ctx, service=service, incident=incident, kpi=kpi, station=station,
+    focus = await resolve_focus(ctx, service=service, incident=incident, kpi=kpi, station=station,
                                  onset=onset, lookback=lookback)
     if onset_tolerance is not None:
         focus.tolerance = onset_tolerance
@@ -426,7 +294,7 @@ async def correlate_changes(
 
 
 def _correlation_output(
-    focus: _Focus, nodes: dict[int, _Node], cands: list[_Candidate], since: dt.datetime, limit: int,
+    focus: Focus, nodes: dict[int, _Node], cands: list[_Candidate], since: dt.datetime, limit: int,
     args: dict[str, Any],
 ) -> ToolOutput[ChangeCorrelation]:
     raws = [c.score.raw for c in cands]
@@ -456,7 +324,7 @@ def _correlation_output(
     return ToolOutput(result=result, evidence=evidence)
 
 
-def _hypothesis(rank: int, c: _Candidate, confidence: float, focus: _Focus, refs: list[int]) -> ChangeHypothesis:
+def _hypothesis(rank: int, c: _Candidate, confidence: float, focus: Focus, refs: list[int]) -> ChangeHypothesis:
     comp = c.score
     return ChangeHypothesis(
         rank=rank, type=c.kind, subject=c.subject, service=c.node.name, changed_at=c.changed_at,
@@ -480,7 +348,7 @@ def _change_evidence(c: _Candidate, h: ChangeHypothesis, ref: dict[str, Any]) ->
     )
 
 
-def _ranking_evidence(result: ChangeCorrelation, focus: _Focus, ref: dict[str, Any]) -> EvidenceDraft:
+def _ranking_evidence(result: ChangeCorrelation, focus: Focus, ref: dict[str, Any]) -> EvidenceDraft:
     ranked = "; ".join(f"{h.rank}. {h.subject} {h.confidence:.2f}" for h in result.hypotheses)
     return EvidenceDraft(
         kind="hypotheses", source="tools.changes.correlate_changes", ref=ref,

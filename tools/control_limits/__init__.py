@@ -4,6 +4,7 @@ The numeric core is pure numpy, split by concern: :mod:`~tools.control_limits.mo
 (constants and result types), :mod:`~tools.control_limits.xmr` (limits of a stage),
 :mod:`~tools.control_limits.counts` (the count-aware upper limit of rare-count stages),
 :mod:`~tools.control_limits.noise` (robust per-series noise scale for the search),
+:mod:`~tools.control_limits.seasonal` (a strong cycle found in the data and removed before the search),
 :mod:`~tools.control_limits.segmentation` (gap compression, vectorised binary
 segmentation), :mod:`~tools.control_limits.seeded` (seeded binary segmentation
 for short dips and bumps), :mod:`~tools.control_limits.refine` (local

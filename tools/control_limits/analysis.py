@@ -4,10 +4,10 @@ Every step is a whole-batch array operation over a ``(series, points)`` matrix
 (NaN = gap; gaps are compressed out first and every reported index refers to
 the original position):
 
-1. **Search input** (:mod:`.noise`): isolated outliers pulled in around a
-   running median, the series centred and divided by the square root of its
-   robust long-run noise variance (scale of first differences, widened for
-   lag-1 autocorrelation).
+1. **Search input** (:mod:`.noise`): a strong repeated cycle taken out first
+   (:mod:`.seasonal`; used through step 4, limits stay on the raw values),
+   isolated outliers pulled in around a running median, the series centred and
+   divided by the square root of its robust long-run noise variance.
 2. **Candidates** (:mod:`.segmentation`): greedy binary segmentation with the
    L2 cost, penalty ``PENALTY_FACTOR·ln n`` (3·ln n), stages of at least
    ``min_size`` points, at most ``max_cps`` picks — exactly what ruptures'
@@ -65,6 +65,7 @@ from tools.control_limits.rules import (
     _hib_codes,
     _rule_masks,
 )
+from tools.control_limits.seasonal import remove_seasonal
 from tools.control_limits.seeded import SHORT_STAGE, SeededScan, merge_short, seeded_scan, seeded_select
 from tools.control_limits.segmentation import (
     PENALTY_FACTOR,
@@ -78,6 +79,8 @@ from tools.control_limits.xmr import _Prefix
 FLAT_STAGES = True
 #: Strongly autocorrelated rows also get a self-consistent lower-``phi`` solution (:mod:`.ar1seg`).
 AR1_ALTERNATIVE = False  # measured, not adopted by default: see docs/benchmarks.md, "Sixth pass"
+#: A strong repeated cycle is removed before the search and confirmation (:mod:`.seasonal`).
+SEASONAL = True
 
 # --------------------------------------------------------------------------- #
 # Full pipeline
@@ -93,16 +96,18 @@ def _propose(
     search: np.ndarray,
     scan: SeededScan,
     scale: np.ndarray,
+    ends: np.ndarray | None = None,
 ) -> tuple[list[list[int]], list[list[int]]]:
     """Candidates: greedy binary segmentation, plus seeded picks for short regimes (sorted per row).
 
     ``scan`` is the seeded scan of the search input; ``Z`` may be that input
     rescaled per row by ``scale`` (the seeded gains are quadratic, so the scan
-    is reused with the penalty divided by ``scale²``).
+    is reused with the penalty divided by ``scale²``).  Rows with ``ends >= 0``
+    (a removed cycle, extrapolated at the ends) get no seeded pick near an end.
     """
     raw = [sorted(c) for c in _binseg_batch(Z, L, pens, min_size, max_cps, search=search)]
     seeded = seeded_select(scan, Z.shape[0], pens / (scale * scale), max_cps, rows_mask=search)
-    return raw, [sorted(c) for c in merge_short(raw, seeded, scan.min_size)]
+    return raw, [sorted(c) for c in merge_short(raw, seeded, scan.min_size, ends)]
 
 
 def _alternative(
@@ -180,8 +185,11 @@ def _analyze_batch(
         return []
     X, pos, L = _compress(M)
     mu, _sd = _row_mean_std(X, L)
+    # a strong cycle out first (rows without one: Xs is X); the limits stay on X
+    seas = remove_seasonal(X, L, pos) if SEASONAL else None
+    Xs = X if seas is None else seas.X
     # search on the outlier-clipped series in units of its robust long-run noise
-    Z, Xc, noise = search_input(X, L)
+    Z, Xc, noise = search_input(Xs, L)
     noise0 = noise
     searchable = (L >= 2) & np.isfinite(noise.lrv) & (noise.lrv > 0)
     pens = (
@@ -190,7 +198,8 @@ def _analyze_batch(
         else PENALTY_FACTOR * np.log(np.maximum(L, 2).astype(np.float64))
     )
     scan = seeded_scan(Z, L, min(SHORT_STAGE, min_size), searchable)
-    raw, short = _propose(Z, L, pens, min_size, max_cps, searchable, scan, np.ones(n_rows))
+    ends = None if seas is None else np.where(seas.period > 0, L, -1)
+    raw, short = _propose(Z, L, pens, min_size, max_cps, searchable, scan, np.ones(n_rows), ends)
     # the noise autocorrelation again, on the residuals around those candidates
     # (more precise than from differences); search again where it moved the scale
     noise2 = refit_phi(Xc, L, [r + s for r, s in zip(raw, short, strict=True)], noise)
@@ -198,11 +207,12 @@ def _analyze_batch(
     again = searchable & (np.abs(ratio - 1.0) > 1e-3)
     if again.any():
         Z2 = Z * ratio[:, None]
-        redo, redo_short = _propose(Z2, L, pens, min_size, max_cps, again, scan, ratio)
+        redo, redo_short = _propose(Z2, L, pens, min_size, max_cps, again, scan, ratio, ends)
         for row in np.flatnonzero(again).tolist():
             raw[row], short[row] = redo[row], redo_short[row]
     noise = noise2
-    kept = prune_candidates(Xc, L, [sorted(r + s) for r, s in zip(raw, short, strict=True)], noise, pens)
+    floor = None if seas is None else seas.min_shift
+    kept = prune_candidates(Xc, L, [sorted(r + s) for r, s in zip(raw, short, strict=True)], noise, pens, floor)
     if AR1_ALTERNATIVE:
         rows = searchable & (noise.phi >= ar1seg.PHI_ALT_MIN)
         if rows.any():
@@ -214,7 +224,7 @@ def _analyze_batch(
     if FLAT_STAGES:
         kept = merge_edges(kept, flat_stages(X, L, MATERIALITY))
     prefix = _Prefix(X, L, mu)
-    confirmed = _confirm_batch(prefix, L, kept, method)
+    confirmed = _confirm_batch(prefix if Xs is X else _Prefix(Xs, L, mu), L, kept, method)
 
     # ---- final stages: limits of every (row, stage) in one vectorised pass
     st_rows: list[int] = []
@@ -293,6 +303,7 @@ def _analyze_batch(
                 higher_is_better=hib_vals[i],
                 method=method,
                 penalty=float(pens[i]),
+                seasonal_period=0 if seas is None else int(seas.period[i]),
             )
         )
     return results

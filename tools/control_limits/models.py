@@ -156,6 +156,8 @@ class SeriesAnalysis:
     (original indices of the first point of each candidate new stage), before
     re-validation and Wheeler confirmation; ``short_candidates`` the ones the
     seeded search adds for short temporary regimes (dips and bumps).
+    ``seasonal_period`` is the period (in points) of a cycle removed before the
+    stage search (0: none; the limits are always on the raw values).
     """
 
     values: np.ndarray
@@ -166,6 +168,7 @@ class SeriesAnalysis:
     method: str = "mean"
     penalty: float | None = None
     short_candidates: list[int] = field(default_factory=list)
+    seasonal_period: int = 0
 
     def point_limits(self) -> dict[str, np.ndarray]:
         """Per-point arrays (length ``len(values)``) of the stage limits.
@@ -252,6 +255,7 @@ class SeriesAnalysis:
             "stages": stages,
             "signals": signals,
             "candidates": list(self.candidates),
+            "seasonal_period": self.seasonal_period,
             "latest": {"index": last, "date": date_at(last), "state": state, "rule": rule},
         }
 

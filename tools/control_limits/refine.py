@@ -120,8 +120,13 @@ def prune_candidates(
     cands: list[list[int]],
     noise: NoiseScale,
     pens: np.ndarray,
+    min_shift_floor: np.ndarray | None = None,
 ) -> list[list[int]]:
-    """Drop immaterial candidates and those failing the local shift test, weakest first (module docstring)."""
+    """Drop immaterial candidates and those failing the local shift test, weakest first (module docstring).
+
+    ``min_shift_floor`` (per row, optional) raises the materiality threshold, e.g. to a share of the
+    seasonal swing removed from ``Xc`` (:mod:`.seasonal`).
+    """
     n_rows = len(cands)
     counts = np.array([len(c) for c in cands], dtype=np.int64)
     K = int(counts.max()) if n_rows else 0
@@ -142,6 +147,8 @@ def prune_candidates(
         iqr = _row_quantile(S, L[has], 0.75) - _row_quantile(S, L[has], 0.25)
         spread[has] = np.where(np.isfinite(iqr), iqr / _IQR_TO_SD, 0.0)
     min_shift = MATERIALITY * spread
+    if min_shift_floor is not None:
+        min_shift = np.maximum(min_shift, min_shift_floor)
     for _ in range(K):
         # neighbours among the surviving candidates
         prev = np.zeros((n_rows, K), dtype=np.int64)

@@ -137,13 +137,20 @@ def _scan_group(Z: np.ndarray, n: int, m: int) -> tuple[np.ndarray, np.ndarray, 
     )
 
 
-def merge_short(raw: list[list[int]], short: list[list[int]], gap: int) -> list[list[int]]:
-    """Per row, the seeded picks at least ``gap`` points from every pick in ``raw`` (and each other)."""
+def merge_short(
+    raw: list[list[int]], short: list[list[int]], gap: int, lengths: np.ndarray | None = None
+) -> list[list[int]]:
+    """Per row, the seeded picks at least ``gap`` points from every pick in ``raw`` (and each other).
+
+    With ``lengths``, also at least ``gap`` points from both ends of each row whose length is given
+    (``>= 0``; ``-1``: no condition).
+    """
     out: list[list[int]] = []
-    for base, extra in zip(raw, short, strict=True):
+    for i, (base, extra) in enumerate(zip(raw, short, strict=True)):
         kept: list[int] = []
+        ends = () if lengths is None or lengths[i] < 0 else (0, int(lengths[i]))
         for c in extra:
-            if all(abs(c - x) >= gap for x in (*base, *kept)):
+            if all(abs(c - x) >= gap for x in (*base, *kept, *ends)):
                 kept.append(c)
         out.append(kept)
     return out

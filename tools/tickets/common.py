@@ -42,7 +42,7 @@ async def get_ticket(session: AsyncSession, org_id: int, external_id: str) -> Ro
         await session.execute(
             text(
                 """SELECT id, external_id, subject, content, product, urgency, priority, customer, customer_tier,
-                          status, created_at, first_response_at, resolved_at, closed_at
+                          status, created_at, first_response_at, resolved_at, closed_at, updated_at, status_history
                    FROM tickets WHERE org_id = :org AND upper(external_id) = upper(:ext)
                    ORDER BY (external_id = :ext) DESC LIMIT 1"""
             ),
@@ -68,3 +68,22 @@ async def get_ticket(session: AsyncSession, org_id: int, external_id: str) -> Ro
             suggestions=close_matches(needle, known) or known[:5],
         )
     return row
+
+
+def known_values(values: list[str] | None, allowed: tuple[str, ...], what: str,
+                 words: dict[str, str] | None = None) -> list[str]:
+    """``values`` lower-cased (and read through ``words``, e.g. ``P1`` → critical); one that tickets cannot have
+    is refused with the known ones as suggestions (closest first)."""
+    out: list[str] = []
+    for v in values or []:
+        key = str(v).strip().lower()
+        if not key:
+            continue
+        key = (words or {}).get(key, key)
+        if key not in allowed:
+            close = close_matches(key, list(allowed))
+            raise ToolError(f"unknown {what} {v!r}; {what}s are {', '.join(allowed)}",
+                            suggestions=close + [a for a in allowed if a not in close])
+        if key not in out:
+            out.append(key)
+    return out

@@ -24,9 +24,12 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
+from store.models import CUSTOMER_TIERS, PRIORITIES
+from store.ticket_words import TICKET_PRIORITY_WORDS
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
 from tools.retrieval.fusion import RRF_K, reciprocal_rank_fusion
-from tools.tickets.common import MAX_K, clean, embed, get_ticket, widen_search
+from tools.tickets import asof
+from tools.tickets.common import MAX_K, clean, embed, get_ticket, known_values, widen_search
 
 MIN_SIMILARITY = 0.35  # cosine similarity a ticket found by meaning alone needs to be listed as a match
 CANDIDATES = 200  # per retriever, before fusion
@@ -42,6 +45,8 @@ SELECT t.id, ts_rank_cd(to_tsvector('english', t.subject || ' ' || t.content), q
 FROM tickets t, {query} AS q(query)
 WHERE t.org_id = :org AND t.created_at <= :now AND (CAST(:since AS timestamptz) IS NULL OR t.created_at >= :since)
   AND (CAST(:status AS text[]) IS NULL OR t.status = ANY(CAST(:status AS text[])))
+  AND (CAST(:tier AS text[]) IS NULL OR t.customer_tier = ANY(CAST(:tier AS text[])))
+  AND (CAST(:priority AS text[]) IS NULL OR t.priority = ANY(CAST(:priority AS text[])))
   AND (CAST(:exclude AS bigint) IS NULL OR t.id <> :exclude)
   AND to_tsvector('english', t.subject || ' ' || t.content) @@ q.query
 ORDER BY rank DESC, t.id LIMIT :n"""
@@ -51,10 +56,13 @@ SELECT id, 1 - (embedding <=> CAST(:qvec AS vector)) AS similarity FROM (
     WHERE org_id = :org AND created_at <= :now AND embedding IS NOT NULL
       AND (CAST(:since AS timestamptz) IS NULL OR created_at >= :since)
       AND (CAST(:status AS text[]) IS NULL OR status = ANY(CAST(:status AS text[])))
+      AND (CAST(:tier AS text[]) IS NULL OR customer_tier = ANY(CAST(:tier AS text[])))
+      AND (CAST(:priority AS text[]) IS NULL OR priority = ANY(CAST(:priority AS text[])))
       AND (CAST(:exclude AS bigint) IS NULL OR id <> :exclude) OFFSET 0) fenced
 ORDER BY embedding <=> CAST(:qvec AS vector), id LIMIT :n"""
 _DETAILS_SQL = """
-SELECT id, external_id, subject, status, product, priority, customer_tier, created_at, status_history
+SELECT id, external_id, subject, status, product, priority, customer_tier, created_at, status_history,
+       first_response_at, resolved_at, closed_at, updated_at
 FROM tickets WHERE org_id = :org AND id = ANY(:ids)"""
 
 
@@ -79,22 +87,15 @@ class TicketSearch(BaseModel):
     words: list[str] = Field(description="the words the full-text retriever looked for")
     match: str = Field(description="all: every word; any: at least one word (no ticket had them all); none")
     status: list[str]
+    customer_tier: list[str] = []
+    priority: list[str] = []
     total: int = Field(description="how many tickets matched (the listed ones are the best of them)")
     hits: list[TicketMatch]
 
 
 def status_at(row: Any, now: dt.datetime) -> str:
-    """The ticket's status at ``now`` (``--as-of``): the last entry of its status history by then, else its status."""
-    last: tuple[dt.datetime, str] | None = None
-    for h in row["status_history"] or []:
-        try:
-            at = dt.datetime.fromisoformat(str(h.get("at")))
-        except (TypeError, ValueError, AttributeError):
-            continue
-        at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
-        if at <= now and isinstance(h.get("status"), str) and (last is None or at >= last[0]):
-            last = (at, h["status"])
-    return last[1] if last else row["status"]
+    """The ticket's status at ``now`` (``--as-of``): see :func:`tools.tickets.asof.status_at`."""
+    return asof.status_at(row, now) or row["status"]
 
 
 def topic_words(query: str) -> list[str]:
@@ -107,9 +108,11 @@ def topic_words(query: str) -> list[str]:
 async def search_tickets(
     ctx: ToolContext, *, query: str | None = None, like: str | None = None, k: int = 10,
     status: list[str] | None = None, since: dt.date | None = None, until: dt.date | None = None,
+    customer_tier: list[str] | None = None, priority: list[str] | None = None,
 ) -> ToolOutput[TicketSearch]:
     """The organisation's tickets about a topic (``query``) or like a given ticket (``like``, its external id), best
-    first: hybrid full-text + vector retrieval fused by reciprocal rank; ``status`` narrows (open, resolved …), and
+    first: hybrid full-text + vector retrieval fused by reciprocal rank; ``status`` narrows (open, resolved …, each
+    ticket's status at the run's now), ``customer_tier`` and ``priority`` (``P1`` = critical …) too, and
     ``since``/``until`` (dates, inclusive) to the tickets created then."""
     if not 1 <= int(k) <= MAX_K:
         raise ToolError(f"k must be between 1 and {MAX_K}")
@@ -118,6 +121,8 @@ async def search_tickets(
     if not query and not (like or "").strip():
         raise ToolError("say what the tickets should be about (a topic, or a ticket id to find similar ones)")
     wanted = [s.strip().lower() for s in status or [] if s.strip()] or None
+    tiers = known_values(customer_tier, CUSTOMER_TIERS, "customer tier")
+    priorities = known_values(priority, PRIORITIES, "priority", TICKET_PRIORITY_WORDS)
     if since and until and since > until:
         raise ToolError(f"since ({since}) is after until ({until})")
     first = dt.datetime.combine(since, dt.time.min, dt.UTC) if since else None
@@ -136,7 +141,8 @@ async def search_tickets(
             qvec = vec_row or await embed(ctx, f"{seed['subject']}\n{seed['content']}")
         else:
             qvec = await embed(ctx, subj or query)
-        args = {"org": ctx.org_id, "now": last, "since": first, "status": None, "exclude": exclude, "n": CANDIDATES}
+        args = {"org": ctx.org_id, "now": last, "since": first, "status": None, "exclude": exclude, "n": CANDIDATES,
+                "tier": tiers or None, "priority": priorities or None}
         rows_of: dict[int, Any] = {}
 
         async def kept(ids: list[int]) -> set[int]:
@@ -184,9 +190,11 @@ async def search_tickets(
         for f in fused if (d := details.get(f.item)) is not None
     ]
     result = TicketSearch(query=query, like=seed["external_id"] if seed is not None else None, words=words,
-                          match=match, status=wanted or [], total=len(matched), hits=hits)
+                          match=match, status=wanted or [], customer_tier=tiers, priority=priorities,
+                          total=len(matched), hits=hits)
     about = f"like {result.like}" if result.like else f"about {query!r}"
     ref = {"tool": "search_tickets", "args": {"query": query, "like": like, "k": k, "status": wanted,
+                                              "customer_tier": tiers, "priority": priorities,
                                               "since": since.isoformat() if since else None,
                                               "until": until.isoformat() if until else None},
            "as_of": ctx.now.isoformat(),

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import RowMapping, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tools.base import EvidenceDraft, ToolContext, ToolOutput
+from tools.tickets import asof
 from tools.tickets import sla as slalib
+from tools.tickets.asof import completion_times
 from tools.tickets.common import get_ticket as _get_ticket
 from tools.tickets.sla import SlaClock, SlaState
 
@@ -68,36 +71,32 @@ class SlaOverview(BaseModel):
 # ------------------------------------------------------------------ SLA
 
 
-def completion_times(row: RowMapping) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """(first response, resolution) of a ticket row; a ticket closed without a resolved_at is resolved when closed."""
-    return row["first_response_at"], row["resolved_at"] or row["closed_at"]
-
-
-def clocks_for(row: RowMapping, now: dt.datetime) -> tuple[SlaClock, SlaClock]:
-    first_response, resolved = completion_times(row)
+def clocks_for(row: Mapping[Any, Any], now: dt.datetime) -> tuple[SlaClock, SlaClock]:
+    """The ticket's two clocks at ``now``: a response or resolution recorded after ``now`` had not happened yet."""
+    first_response, resolved = completion_times(row, now)
     return slalib.ticket_clocks(
         priority=row["priority"], customer_tier=row["customer_tier"], created_at=row["created_at"],
         first_response_at=first_response, resolved_at=resolved, now=now,
     )
 
 
+# Tickets that may have been open at :now — open now, or finished (or changed) after it; the status at :now is
+# then read from each one's history and timestamps (tools.tickets.asof).
+_MAYBE_OPEN_SQL = """
+SELECT id, external_id, subject, product, urgency, priority, customer, customer_tier, status, created_at,
+       first_response_at, resolved_at, closed_at, updated_at, status_history
+FROM tickets
+WHERE org_id = :org AND created_at <= :now
+  AND (status IN ('new', 'open', 'pending') OR greatest(resolved_at, closed_at, updated_at) > :now
+       OR (resolved_at IS NULL AND closed_at IS NULL AND updated_at IS NULL))
+ORDER BY created_at, external_id"""
+
+
 async def open_ticket_rows(session: AsyncSession, org_id: int, now: dt.datetime) -> list[RowMapping]:
-    """Tickets still open at ``now`` (status new/open/pending, not resolved or closed, created by then)."""
-    return list(
-        (
-            await session.execute(
-                text(
-                    """SELECT id, external_id, subject, priority, customer, customer_tier, status, created_at,
-                              first_response_at, resolved_at, closed_at
-                       FROM tickets
-                       WHERE org_id = :org AND status IN ('new', 'open', 'pending')
-                         AND resolved_at IS NULL AND closed_at IS NULL AND created_at <= :now
-                       ORDER BY created_at"""
-                ),
-                {"org": org_id, "now": now},
-            )
-        ).mappings().all()
-    )
+    """Tickets open at ``now`` (status new/open/pending then, not resolved or closed by then, created by then) —
+    ``now`` may be a past moment: each ticket's status then is read from its history (tools.tickets.asof)."""
+    rows = (await session.execute(text(_MAYBE_OPEN_SQL), {"org": org_id, "now": now})).mappings().all()
+    return [r for r in rows if asof.is_open_at(r, now)]
 
 
 async def ticket_sla(ctx: ToolContext, *, external_id: str) -> ToolOutput[TicketSla]:
@@ -108,8 +107,9 @@ async def ticket_sla(ctx: ToolContext, *, external_id: str) -> ToolOutput[Ticket
     top = slalib.worst(response, resolution)
     result = TicketSla(
         external_id=t["external_id"], subject=t["subject"], customer=t["customer"], customer_tier=t["customer_tier"],
-        priority=t["priority"], status=t["status"], product=t["product"], urgency=t["urgency"],
-        created_at=t["created_at"], first_response_at=t["first_response_at"], resolved_at=completion_times(t)[1],
+        priority=t["priority"], status=asof.status_at(t, ctx.now) or t["status"], product=t["product"],
+        urgency=t["urgency"], created_at=t["created_at"], first_response_at=completion_times(t, ctx.now)[0],
+        resolved_at=completion_times(t, ctx.now)[1],
         as_of=ctx.now, response=response, resolution=resolution,
         state=top.state, escalation_level=max(response.escalation_level, resolution.escalation_level),
     )
@@ -151,7 +151,8 @@ async def sla_overview(ctx: ToolContext) -> ToolOutput[SlaOverview]:
         items.append(
             SlaOverviewItem(
                 external_id=r["external_id"], subject=r["subject"], customer=r["customer"],
-                customer_tier=r["customer_tier"], priority=r["priority"], status=r["status"], clock=top.kind,
+                customer_tier=r["customer_tier"], priority=r["priority"], status=asof.status_at(r, ctx.now) or r["status"],
+                clock=top.kind,
                 state=top.state, deadline=top.deadline,
                 escalation_level=max(response.escalation_level, resolution.escalation_level),
                 remaining_minutes=top.remaining_minutes, overdue_minutes=top.overdue_minutes,
@@ -166,7 +167,8 @@ async def sla_overview(ctx: ToolContext) -> ToolOutput[SlaOverview]:
         EvidenceDraft(
             kind="sla_overview", source="tools.tickets.sla_overview",
             ref={"tool": "sla_overview", "args": {}, "as_of": ctx.now.isoformat(),
-                 "query": "open tickets (status new/open/pending, not resolved) with SLA clocks at as_of"},
+                 "query": "tickets open at as_of (status then new/open/pending from their status history, not "
+                          "resolved by then) with SLA clocks at as_of"},
             payload=result.model_dump(mode="json"),
             summary=(
                 f"{len(rows)} open tickets: {n_breached} breached, {len(items) - n_breached} at risk"
