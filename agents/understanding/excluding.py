@@ -80,3 +80,24 @@ def qualified_weak_kpi(links: Links, cat: Catalog) -> None:
     links.unknown.append(UnknownName(kind="KPI", text=" ".join(links.kpi_words),
                                      suggestions=[c for c in links.weak_kpis[0] if c in cat.kpis][:3]))
     links.weak_kpis = []
+
+
+# "what's going on / happening / the status / the latest at <site>": asking what needs attention, in words
+_STATE_WORDS = frozenset({"going", "happening", "up", "new", "situation", "status", "latest", "story", "news", "deal",
+                          "picture", "state", "matter", "wrong", "problem", "problems", "issue", "issues", "score",
+                          "update", "overview", "summary", "outlook", "trend", "trends", "kpi", "kpis", "numbers",
+                          "metrics", "performance", "health", "position", "view", "read", "vibe", "mood"})
+
+
+def not_a_kpi_of(q: str, cat: Catalog) -> UnknownName | None:
+    """"What's the weather in <site>?": the thing asked about at a place is no KPI, service or state word — an
+    unknown KPI (with the catalog's KPIs suggested), not the site's attention list."""
+    m = re.search(r"\bwhat(?:'s|\s+is|\s+was|\s+are|\s+were)\s+(?:the\s+|our\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?)\s+"
+                  r"(?:like\s+)?(?:in|at|for)\s", q, _I)
+    if m is None:
+        return None
+    said = [w.lower() for w in m.group(1).split()]
+    if any(w in _STATE_WORDS or stem(w) in cat.kpi_words for w in said) or all(
+            w in GENERIC or w in ("a", "an", "the", "this", "that", "it", "one", "thing", "things", "deal") for w in said):
+        return None
+    return UnknownName(kind="KPI", text=m.group(1), suggestions=list(cat.kpis)[:3])

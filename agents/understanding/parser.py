@@ -44,7 +44,13 @@ from agents.understanding.cues import (
     _pasted_ticket,
     _ticket_filters,
 )
-from agents.understanding.excluding import excluded_codes, qualified_weak_kpi, region_stations_ranked, split_excluded
+from agents.understanding.excluding import (
+    excluded_codes,
+    not_a_kpi_of,
+    qualified_weak_kpi,
+    region_stations_ranked,
+    split_excluded,
+)
 from agents.understanding.linking import Links, link
 from agents.understanding.lookups import (
     _commit_by_words,
@@ -165,6 +171,8 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                 unknown.append(UnknownName(kind="service", text=word,
                                            suggestions=_suggest(word, {x.lower(): x for x in cat.services})))
                 break
+    if op == "attention" and not unknown and (asked := not_a_kpi_of(q, cat)):
+        unknown.append(asked)  # "what's the weather in <site>?": a thing the data does not have, said so
     if unknown:
         plan.unknown = unknown
         if op not in ("out_of_scope", "clarify", "unknown"):

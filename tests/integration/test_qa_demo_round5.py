@@ -511,3 +511,13 @@ async def test_the_last_24_hours_of_a_service_metric(dt_, gt):
     assert all(d >= LATE - dt.timedelta(days=1) for d in (dt.date.fromisoformat(x) for x in re.findall(r"20\d\d-\d\d-\d\d", ans))), ans
     ans = await gt.ask("payments.gateway errors in the last 24 hours")  # its jump was three days before
     assert "2026-11-24" not in ans and "shows no onset" in ans, ans
+
+
+async def test_a_thing_the_data_does_not_have_at_a_site(dt_, gt):
+    """Before: "what's the weather in dallas" answered DAL's KPI alerts as if that were the weather."""
+    ans = await dt_.ask("what's the weather in dallas")
+    assert "I don't know a KPI called “weather”" in ans and "is critical" not in ans, ans
+    ans = await gt.ask("what is the traffic at widzew")
+    assert "I don't know a KPI called “traffic”" in ans, ans
+    ans = await dt_.ask("what's going on at chicago")  # the state words still ask what needs attention
+    assert "MDW" in ans and "I don't know" not in ans, ans

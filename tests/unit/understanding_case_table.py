@@ -791,3 +791,10 @@ CASES += [
     (G, "what are lates", {"op": "lookup", "kpi": "LATE_DELIV", "note": "q:define"}),
     (D, "what is otp mx at dal last week", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["DAL"], "win": LW}),
 ]
+CASES += [
+    (D, "what's the weather in dallas", {"op": "unknown", "unknown": "weather"}),
+    (G, "what is the traffic at widzew", {"op": "unknown", "unknown": "traffic"}),
+    (R, "what's the footfall at york", {"op": "unknown", "unknown": "footfall"}),
+    (D, "what's going on at chicago", {"op": "attention", "at": ["MDW"]}),
+    (R, "what's the latest at york", {"op": "attention", "at": ["YRK"]}),
+]
