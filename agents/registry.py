@@ -77,7 +77,7 @@ def declarations(path: str) -> dict[str, Any] | None:
 
 def _default_applies(name: str) -> Callable[[QueryPlan], bool] | None:
     if name == "kpi_analyst":  # an explanation of a service's metric needs no KPI analysis
-        return lambda plan: plan.operation != "explain" or bool(plan.kpis)
+        return lambda plan: plan.operation != "explain" or bool(plan.kpis) or "explain:flagged" in plan.notes
     return None
 
 

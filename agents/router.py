@@ -12,6 +12,7 @@ from agents.registry import specialists_for
 from agents.state import ThreadContext
 from agents.understanding import Catalog, help_text, merge, parse
 from agents.understanding.cues import HELP, catalog_answer
+from agents.understanding.results import EVIDENCE_ASKED, EVIDENCE_NOTE, resolve_from_results
 
 _INTENT = {"lookup": "kpi", "compare": "kpi", "rank": "kpi", "attention": "kpi", "changelog": "service_change",
            "incident_list": "incident", "incident_status": "incident", "incident_cause": "incident",
@@ -67,6 +68,7 @@ def route(question: str, context: ThreadContext | None, catalog: Catalog, today:
           prior: QueryPlan | None = None) -> RoutePlan:
     plan = merge(parse(question, catalog, today), prior, question, today)
     prior_ctx: ThreadContext = {**(context or {})}
+    resolve_from_results(plan, prior, prior_ctx, question, catalog, today)
     if plan.operation == "unknown":
         return RoutePlan("unknown", [], prior_ctx, [unknown_notice(u.kind, u.text, u.suggestions, catalog) for u in plan.unknown], plan)
     if plan.operation == "clarify" and plan.clarification:
@@ -74,6 +76,8 @@ def route(question: str, context: ThreadContext | None, catalog: Catalog, today:
     if plan.operation in ("out_of_scope", "attention") and (listed := catalog_answer(question, catalog)):
         plan.operation = "out_of_scope"
         return RoutePlan("catalog", [], prior_ctx, [listed], plan)
+    if plan.operation == "out_of_scope" and prior is not None and EVIDENCE_ASKED.search(question):
+        return RoutePlan("catalog", [], prior_ctx, [EVIDENCE_NOTE], plan)  # "show the evidence" after an answer
     if plan.operation == "out_of_scope":
         return RoutePlan("out_of_scope", [], prior_ctx, [help_text(catalog, asked=bool(HELP.search(question)))], plan)
     if (plan.operation == "report" and not plan.subjects.incidents and not plan.kpis and prior is not None

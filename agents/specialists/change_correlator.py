@@ -83,6 +83,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         elif ctx.get("kpi"):
             s.notices.append("The KPI shows no stage change to explain, so there is no onset to correlate from.")
             return update(state, s, ctx)
+        elif plan is not None and "explain:flagged" in plan.notes:
+            return update(state, s, ctx)  # "how is <site> doing and why?" with nothing (or several) flagged: said above
         elif ctx.get("service"):
             around, hours = _look_back(plan, deps.now, bool(ctx.get("time")))
             if around is None and ctx.get("time"):

@@ -228,8 +228,7 @@ async def incidents(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
         state = (f"resolved {i.resolved_at:%Y-%m-%d %H:%M} UTC" if i.resolved_at else f"still {i.status}")
         s.say(f"{lead}{i.external_id} ({i.severity}) on {i.service or 'an unknown service'}: {i.title} — started "
               f"{i.started_at:%Y-%m-%d %H:%M} UTC, {state}.", ev)
-    if len(r.items) == 1:
-        ctx["incident"] = r.items[0].external_id
+    ctx["incident"] = r.items[0].external_id  # the latest listed: what "the latest one" / "it" refers to next
     s.data = {"incidents": [i.external_id for i in r.items]}
 
 

@@ -173,7 +173,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             s.say(f"Why {code} is the {plan.order or 'worst'}:", *s.evidence[-1:])
         if not ctx.get("kpi"):
             await _scope_signals(s, ctx, level)
-            return update(state, s, ctx)
+            if not (plan is not None and "explain:flagged" in plan.notes and ctx.get("kpi")):
+                return update(state, s, ctx)  # "how is <site> doing and why?" goes on with the one KPI flagged there
 
         w = plan.window if plan else None
         lookup = bool(plan and plan.operation == "lookup" and plan.kpis and w and (w.explicit or w.grain != "day"))

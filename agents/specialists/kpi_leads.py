@@ -146,6 +146,8 @@ def _extreme(plan: QueryPlan, series: Any, word: str) -> str | None:
     pts = [p for p in series.points if p.value is not None and start <= p.date <= end]
     if not pts:
         return None
+    if w is None or not w.explicit:
+        start, end = pts[0].date, pts[-1].date  # "the record low": the days there is data for
     high = {"highest": True, "busiest": True, "peak": True, "lowest": False, "quietest": False,
             "worst": not k.higher_is_better, "best": k.higher_is_better}.get(word, True)
     top = max(pts, key=lambda p: (p.value if high else -p.value, p.date))
@@ -187,6 +189,14 @@ def _periods(plan: QueryPlan, series: Any, word: str) -> str | None:
 def lead(plan: QueryPlan | None, series: Any) -> str | None:
     """The direct answer to the question's ``q:`` note about one KPI series, or None."""
     notes = set(plan.notes) if plan else set()
+    if plan is not None and (days := next((n for n in notes if n.startswith("q:days_")), None)):
+        return _days_beyond(plan, series, days)
+    if plan is not None and (last := next((n for n in notes if n.startswith("q:last_beyond:")), None)):
+        return _last_beyond(series, last)
+    if "q:define" in notes:
+        return _define(series)
+    if plan is not None and notes & {"q:yoy", "q:halves"}:
+        return _against(plan, series, "q:yoy" in notes)
     if plan is not None and (per := next((n for n in notes if n.startswith("q:period_")), None)):
         return _periods(plan, series, per.removeprefix("q:period_"))
     if plan is not None and (ext := next((n for n in notes if n.startswith("q:extreme_") and "unit" not in n), None)):
@@ -205,3 +215,94 @@ def lead(plan: QueryPlan | None, series: Any) -> str | None:
     if "q:control" in notes:
         return _control(series)
     return _goal(plan, series)
+
+
+def _days_beyond(plan: QueryPlan, series: Any, note: str) -> str | None:
+    """"How many days was X below 90 this month?": the days of the asked window on that side of the value (or of
+    the KPI's goal), counted and listed."""
+    k = series.kpi
+    side, _, level = note.removeprefix("q:days_").partition(":")
+    threshold = k.goal if level == "goal" else float(level)
+    if threshold is None:
+        return f"{k.name} has no goal configured, so there are no days below or above it to count."
+    w = plan.window
+    start, end = (w.start, w.end) if w is not None and w.explicit else (series.start, series.end)
+    pts = [p for p in series.points if p.value is not None and start <= p.date <= end]
+    if not pts:
+        return None
+    hits = [p for p in pts if (p.value < threshold if side == "below" else p.value > threshold)]
+    what = f"its goal {_f(threshold, k)}" if level == "goal" else _f(threshold, k)
+    head = (f"{len(hits)} of {len(pts)} days: {k.name} at {series.scope.label} was {side} {what} on {len(hits)} of "
+            f"the {len(pts)} days with data from {start} to {end}")
+    if not hits:
+        return head + "."
+    listed = "; ".join(f"{p.date} {_f(p.value, k)}" for p in hits[:10])
+    return f"{head}: {listed}{' …' if len(hits) > 10 else ''}."
+
+
+def _against(plan: QueryPlan, series: Any, yoy: bool) -> str | None:
+    """"Is X better or worse than last year?" (the window against the same days a year earlier) and "the last 7 days
+    vs the previous 7" (the window's second half against its first): the verdict by the KPI's direction first."""
+    k, w = series.kpi, plan.window
+    if w is None:
+        return None
+    pts = [p for p in series.points if p.value is not None and w.start <= p.date <= w.end]
+    if yoy:
+        pairs = [(p.value, p.yoy_value) for p in pts if p.yoy_value is not None]
+        now, before = [a for a, _ in pairs], [b for _, b in pairs]
+        then = "the same days a year earlier"
+        span = f"{w.start} to {w.end}"
+    else:
+        half = w.start + (w.end - w.start + dt.timedelta(days=1)) / 2
+        now = [p.value for p in pts if p.date >= half]
+        before = [p.value for p in pts if p.date < half]
+        then = f"{w.start} to {half - dt.timedelta(days=1)}"
+        span = f"{half} to {w.end}"
+    if not now or not before:
+        return None
+    agg = (lambda xs: sum(xs)) if k.aggregation == "sum" and len(now) == len(before) else (lambda xs: sum(xs) / len(xs))
+    a, b = agg(now), agg(before)
+    verdict = "about the same" if round(a - b, k.decimals) == 0 else (
+        "better" if (a > b) == k.higher_is_better else "worse")
+    how = "in all" if k.aggregation == "sum" and len(now) == len(before) else "on average"
+    diff = f"{abs(a - b):.{k.decimals}f} points" if k.unit == "%" else _f(abs(a - b), k)
+    return (f"{verdict.capitalize()} — {k.name} at {series.scope.label}: {_f(a, k)} {how} from {span} against "
+            f"{_f(b, k)} {then} ({'+' if a >= b else '−'}{diff}; "
+            f"{'higher' if k.higher_is_better else 'lower'} is better).")
+
+
+def _define(series: Any) -> str:
+    """"What does TDR mean?": the KPI as the organisation defines it — name, unit, how days and stations combine,
+    its direction, goal and configured limits (how the raw value is produced is not in the data, and it says so)."""
+    k = series.kpi
+    how = ("summed over the stations of a region or the company, and over the days of a period" if k.aggregation == "sum"
+           else "averaged over the stations of a region or the company, and over the days of a period")
+    names = [a for a in k.aliases if a.lower() not in (k.name.lower(), k.code.lower())][:4]
+    also = f" (also called {', '.join(names)})" if names else ""
+    limits = [f"goal {_f(k.goal, k)}"] if k.goal is not None else []
+    if k.lower_limit is not None or k.upper_limit is not None:
+        limits.append(f"configured limits {_f(k.lower_limit, k)}–{_f(k.upper_limit, k)}")
+    return (f"{k.name} ({k.code}){also}: a daily value per station in {k.unit}, {how}; "
+            f"{'higher' if k.higher_is_better else 'lower'} is better" + (f"; {', '.join(limits)}" if limits else "")
+            + ". How each station computes its daily value is not recorded here; its recent values follow.")
+
+
+def _last_beyond(series: Any, note: str) -> str | None:
+    """"When was the last time OTP at DAL was above 95?": the latest day of the series beyond that value (or goal)."""
+    k = series.kpi
+    side, _, level = note.removeprefix("q:last_beyond:").partition(":")
+    threshold = k.goal if level == "goal" else float(level)
+    if threshold is None:
+        return f"{k.name} has no goal configured."
+    pts = [p for p in series.points if p.value is not None]
+    if not pts:
+        return None
+    hits = [p for p in pts if (p.value < threshold if side == "below" else p.value > threshold)]
+    what = f"its goal {_f(threshold, k)}" if level == "goal" else _f(threshold, k)
+    if not hits:
+        return (f"Never in the data: {k.name} at {series.scope.label} has not been {side} {what} on any day from "
+                f"{pts[0].date} to {pts[-1].date}.")
+    p = hits[-1]
+    ago = (pts[-1].date - p.date).days
+    return (f"{p.date} ({ago} days before the latest day, {pts[-1].date}): the last day {k.name} at {series.scope.label} "
+            f"was {side} {what}, with {_f(p.value, k)}; {len(hits)} of the {len(pts)} days since {pts[0].date} were.")

@@ -131,7 +131,8 @@ async def rank(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     group_by = plan.group_by or "station"
     order = plan.order or "worst"
     limit = plan.limit or 5
-    args = {"kpi": plan.kpis[0], "group_by": group_by, "order": order, "limit": limit,
+    left_out = [c for n in plan.notes if n.startswith("exclude:") for c in n[8:].split(",")]  # "excluding <site>"
+    args = {"kpi": plan.kpis[0], "group_by": group_by, "order": order, "limit": min(limit + len(left_out), 1000),
             "region": region if group_by == "station" else None}
     noticed = len(s.notices)
     got = await s.tool("rank_kpi", rank_kpi, **args, **window_args(plan))
@@ -141,11 +142,14 @@ async def rank(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     now = bool(got is not None and asks_now(plan) and stock_like(got[0].kpi) and got[0].start != got[0].end)
     if got is not None and now:
         latest = got[0].end  # "which station has the most open work orders right now": the latest day's values
-        got = await s.tool("rank_kpi", rank_kpi, kpi=plan.kpis[0], group_by=group_by, order=order, limit=limit,
-                           region=region if group_by == "station" else None, start=latest, end=latest)
+        got = await s.tool("rank_kpi", rank_kpi, **(args | {"start": latest, "end": latest}))
     if got is None:
         return
     r, records = got
+    if left_out:  # the places the question leaves out, then the rest renumbered
+        kept = [x for x in r.rows if x.code not in left_out]
+        r = r.model_copy(update={"rows": [x.model_copy(update={"rank": i}) for i, x in enumerate(kept[:limit], 1)],
+                                 "total": max(len(kept), r.total - len(left_out))})
     k, ev = r.kpi, records[0]
     if not r.rows or r.rows[0].value is None:
         s.say(f"No {k.name} data for any {group_by} {_when(r.start, r.end)}.", ev)
@@ -155,9 +159,10 @@ async def rank(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
         what = "latest value"
     top = r.rows[0]
     where = f" in {region}" if region and group_by == "station" else ""
+    out = f", leaving out {', '.join(left_out)}" if left_out else ""
     s.say(f"The {order} {group_by}{where} for {k.name} {_when(r.start, r.end)} is {top.code} ({top.name}) with "
           f"{fmt(top.value, k.decimals, k.unit)} ({what}; {'higher' if k.higher_is_better else 'lower'} is better; "
-          f"{r.total} {group_by}s ranked).", ev)
+          f"{r.total} {group_by}s ranked{out}).", ev)
     if now:
         s.say(_NOW_NOTE.format(name=k.name, day=r.end), ev)
     if len(r.rows) > 1:
@@ -222,7 +227,12 @@ async def values(s: StepScope, plan: QueryPlan, ctx: ThreadContext, level: str, 
     covered = sum(p.yoy_value is not None for p in r.points)
     if yoy and grain == "day" and covered < have:  # the history starts inside last year's window: say so
         yoy = f" (a year earlier there is data for only {covered} of these {have} days: {r.total_kind} {f(r.yoy_total)})"
+    if r.total is not None and "unit:hours" in plan.notes and k.unit.lower() in ("min", "mins", "minute", "minutes"):
+        what += f" ({r.total / 60:,.1f} hours)"  # "delays in hours"
     s.say(f"{k.name} at {r.scope.label}, {w.label} ({r.start} to {r.end}): {what}{yoy}.", ev)
+    have_n = sum(p.value is not None for p in r.points) if grain == "day" else 0
+    if "q:per_day" in plan.notes and k.aggregation == "sum" and r.total is not None and have_n:
+        s.say(f"That is {f(r.total / have_n)} a day on average over the {have_n} days with data.", ev)
     if (word := next((n[4:] for n in plan.notes if n.startswith("day:")), None)) and (
             have_days := [p for p in r.points if p.value is not None]):  # "the worst day for lates this month"
         high = word in ("highest", "peak") or (word == "worst") != k.higher_is_better

@@ -17,7 +17,7 @@ from agents.understanding.catalog import Catalog
 from agents.understanding.cues import _BLAME, _I, _TOPN, _WORDN
 
 _Q_TREND = re.compile(r"\b(?:getting|get|gotten|got|becoming|become)\s+(better|worse)\b|\b(improv\w*|recover\w*|"
-                      r"deteriorat\w*|worsen\w*)\b|\btrend\w*\s+(?:up|down|better|worse)\b", _I)
+                      r"deteriorat\w*|worsen\w*)\b|\btrend\w*\s+(?:up|down|better|worse)\b|\btrend(?:s|ing)?\b|\btrajectory\b", _I)
 _Q_SINCE = re.compile(r"\bsince\s+when\b|\bhow\s+long\b|\bwhen\s+did\b.*\b(?:start|begin|began)\b", _I)
 _Q_CONTROL = re.compile(r"\b(?:in|out\s+of)\s+(?:statistical\s+)?control\b|\bstable\b|\bpredictable\b", _I)
 _Q_GOAL_BELOW = re.compile(r"\b(?:below|under|short\s+of|missing|miss(?:es|ed)?|behind|off)\s+(?:the\s+|its\s+|our\s+)?"
@@ -28,13 +28,19 @@ _Q_SPIKES = re.compile(r"\b(?:spikes?|spiked|outliers?|anomal\w*|unusual\s+(?:da
                        r"beyond\s+(?:the\s+)?limits|out\s+of\s+(?:the\s+)?limits)\b", _I)
 _CHANGE_RANK = re.compile(r"\b(improv\w*|deteriorat\w*|worsen\w*|got\s+worse)\b.*\bmost\b|\bmost\s+(improved)\b|"
                           r"\b(?:biggest|largest|most|greatest)\s+(improvement|drop|decline|fall|decrease|deterioration|"
-                          r"increase|jump|rise|gain|change)\b", _I)
+                          r"increase|jump|rise|gain|change)\b|"
+                          r"\b(?:are|is|were)\s+(?:getting\s+|becoming\s+)?(worse|better|improving|deteriorating|declining|"
+                          r"worsening)\b", _I)  # "which stations are getting worse on X?": ranked by their change
 _EXPLAIN_ASKED = re.compile(r"\bwhy\b|\bcaus\w*|\bexplain\w*|\bwhat\s+(?:changed|happened)\b|\breasons?\b|\bbehind\b|"
                             r"\broot\b|\bculprit\b|\bled\s+to\b|\bdue\s+to\b", _I)
 
 
 _NOT_A_PERSON = {"anyone", "anybody", "someone", "somebody", "we", "they", "you", "i", "the", "any", "anything", "it",
-                 "there", "he", "she", "our", "team", "a", "an", "all", "everyone", "nobody", "who", "what", "which"}
+                 "there", "he", "she", "our", "team", "a", "an", "all", "everyone", "nobody", "who", "what", "which",
+                 # time words before a possessive ("yesterday evening's deploys", "this week's changes")
+                 "morning", "afternoon", "evening", "night", "tonight", "overnight", "today", "yesterday", "tomorrow",
+                 "week", "weekend", "month", "quarter", "year", "day", "monday", "tuesday", "wednesday", "thursday",
+                 "friday", "saturday", "sunday", "last", "this", "next"}
 
 
 def _person(q: str, cat: Catalog) -> str | None:
@@ -83,15 +89,29 @@ def _kpi_question(q: str) -> list[str]:
 _TWO_PERIODS = re.compile(r"^(?:this|last) (week|month|year) and the \1 before$")
 _YESNO = re.compile(r"^\W*(?:so\s+|and\s+|ok(?:ay)?,?\s+|hey,?\s+)?(?:were|was|is|are|did|does|do|has|have|had|any|"
                     r"anything|anyone|anybody|can|could|will)\b", _I)
-_ROLLBACK = re.compile(r"\b(?:rollbacks?|roll(?:ed)?[- ]?backs?|rolled\s+back|revert(?:s|ed)?)\b", _I)
+_ROLLBACK = re.compile(r"\b(?:rollbacks?|roll(?:ed)?[- ]?backs?|roll(?:ed|ing|s)?\s+back|revert(?:s|ed)?)\b", _I)
 
 
 # "tickets about login problems", "any tickets mentioning refunds?", "support cases regarding invoices"
 _TICKET_TOPIC = re.compile(r"\b(?:tickets?|support\s+cases?|cases)\s+"
                            r"(?:(?:from|for|by|of)\s+(?:[\w-]+\s+){0,2}?(?:customers?|clients?|accounts?|users)\s+)?"  # who raised them
                            r"(?:that\s+(?:mention|talk\s+about|are\s+about)\s+|"
+                           r"(?:(?:that|which)\s+)?(?:are|is|were|was)\s+(?:about|regarding|related\s+to|mentioning)\s+|"
+                           r"(?:do|did|have)\s+we\s+(?:have|had|get|got|gotten|received)\s+(?:about|regarding|on|for)\s+|"
                            r"(?:about|regarding|mentioning|related\s+to|concerning|on(?!\s+hold\b)|like|containing|re:?)\s+"
                            r"(?:the\s+(?:topic|word|subject)\s+)?)(.{3,200})$", _I)
+_EVER = re.compile(r"\b(?:record|all[- ]time)\s+(low|high|worst|best)\b|\b(lowest|highest|worst|best)\b(?:\s+[\w-]+){0,5}\s+"
+                   r"(?:ever|on\s+record)\b", _I)
+_LAST_TIME = re.compile(r"\bwhen\s+(?:was|did)\s+(?:the\s+)?last\s+time\b.*?\b(below|under|less\s+than|lower\s+than|above|over|"
+                        r"more\s+than|higher\s+than|beyond)\s+(?:the\s+|its\s+)?(?:(\d+(?:\.\d+)?)\s*%?|goal|target)", _I)
+_DEFINE = re.compile(r"\bwhat\s+(?:does|do|is|are)\s+(?:the\s+|a\s+|an\s+)?[\w\s-]{1,40}?\s+(?:mean|stand\s+for)\b|"
+                     r"\bmeaning\s+of\b|\bdefin(?:e|ition|ed)\b|\bhow\s+(?:is|are|do\s+(?:we|you))\s+[\w\s-]{1,40}?\s*"
+                     r"(?:calculated|computed|measured|defined|calculate|compute|measure)\b|\bwhat\s+is\s+(?:a|an)\s+\w+$|"
+                     r"\bexplain\s+what\b", _I)
+# "how many days was X below 90 this month?", "days above goal": the days of the window beyond that value
+_DAYS_BEYOND = re.compile(r"\b(?:how\s+many\s+(?:days|times)|how\s+often|(?:number|count)\s+of\s+days)\b.*?\b(below|under|less\s+than|lower\s+than|fewer\s+than|"
+                          r"short\s+of|above|over|more\s+than|higher\s+than|beyond|exceed\w*)\s+(?:the\s+|its\s+|our\s+)?"
+                          r"(?:(\d+(?:\.\d+)?)\s*%?|goal|target)", _I)
 _TICKETS_LIKE = re.compile(r"\b(?:tickets|cases)\s+(?:like|similar\s+to|resembling)\b|\bsimilar\s+(?:tickets|cases)\b|"
                            r"\b(?:other|more)\s+(?:tickets|cases)\b|\btickets?\s+like\b", _I)
 
@@ -111,15 +131,44 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
             and (m := re.search(r"\b(more|fewer|less|higher|lower|bigger|smaller|better|worse)\b.*\bthan\b", q, _I))):
         plan.notes.append(f"q:period_{m.group(1).lower()}")  # "were there more AOG events this week than last week?"
     if plan.kpis and op == "rank" and (m := _CHANGE_RANK.search(q)):
-        word = (m.group(1) or m.group(2) or m.group(3) or "").lower()  # "which station improved most on X this month?"
-        how = ("better" if word.startswith("improv") else "worse" if word.startswith(("deteriorat", "wors", "got"))
+        word = (m.group(1) or m.group(2) or m.group(3) or m.group(4) or "").lower()  # "which station improved most …?"
+        how = ("better" if word.startswith(("improv", "better")) else "worse" if word.startswith(("deteriorat", "wors", "got"))
                else "down" if word.startswith(("drop", "declin", "fall", "fell", "decreas"))
                else "up" if word.startswith(("increas", "jump", "rise", "rose", "gain", "climb")) else "any")
         plan.notes.append(f"rank:change_{how}")
+    if plan.kpis and op in ("lookup", "explain") and not _EXPLAIN_ASKED.search(q) and plan.window is not None and (
+            plan.window.label.endswith("against a year earlier") or re.fullmatch(r"the last \d+ \w+ and the \d+ before", plan.window.label)):
+        plan.notes.append("q:yoy" if plan.window.label.endswith("year earlier") else "q:halves")  # both, compared
+        return "lookup"
     if plan.kpis and op in ("lookup", "explain", "rank") and not (op == "rank" and plan.group_by and not plan.subjects.scopes) \
             and (asked := _kpi_question(q)):
         plan.notes += asked  # "is it getting better?", "since when …", "in control?", "below goal?", "any spikes?"
         plan.operation = op = "lookup"
+    if plan.kpis and op in ("lookup", "explain", "attention") and len(plan.subjects.scopes) <= 1 and (m := _DAYS_BEYOND.search(q)):
+        side = "below" if re.match(r"below|under|less|lower|fewer|short", m.group(1), _I) else "above"
+        plan.notes.append(f"q:days_{side}:{m.group(2) if m.group(2) else 'goal'}")  # "how many days was X below 90?"
+        plan.operation = op = "lookup"
+    ever, last = _EVER.search(q), _LAST_TIME.search(q)
+    if plan.kpis and op in ("lookup", "explain") and len(plan.subjects.scopes) <= 1 and not _EXPLAIN_ASKED.search(q) and (
+            ever or last):
+        if ever:  # "what's the record low for fill rate at LAS?": the extreme day of the whole history
+            said = (ever.group(1) or ever.group(2)).lower()
+            plan.notes += [f"q:extreme_{ {'low': 'lowest', 'high': 'highest'}.get(said, said)}", "q:extreme_unit_day"]
+        elif last:  # "when was the last time OTP at DAL was above 95?": the latest day beyond that value
+            side = "below" if re.match(r"below|under|less|lower", last.group(1), _I) else "above"
+            plan.notes.append(f"q:last_beyond:{side}:{last.group(2) if last.group(2) else 'goal'}")
+        plan.window = Window(start=today - dt.timedelta(days=3650), end=today, label="its whole history", explicit=False)
+        plan.operation = op = "lookup"
+    if plan.kpis and op in ("lookup", "attention", "explain") and len(plan.subjects.scopes) <= 1 and (_DEFINE.search(q) or (
+            not plan.subjects.scopes and plan.window is None
+            and re.fullmatch(r"\W*what(?:'s|\s+is|\s+are)\s+(?:an?\s+)?[\w\s-]{1,40}?\W*", q, _I))):
+        plan.notes.append("q:define")  # "what does TDR mean?", "how is fill rate calculated?": the KPI's definition
+        plan.operation = op = "lookup"
+    if plan.kpis and op == "lookup" and re.search(r"\b(?:per|a|each)\s+day\b|\bdaily\s+(?:average|mean)\b|"
+                                                  r"\baverage\s+(?:per\s+)?day\b", q, _I):
+        plan.notes.append("q:per_day")  # "average MX delay per day this month" for a summed KPI: the total ÷ days
+    if plan.kpis and (m := re.search(r"\bin\s+(hours|hrs|days)\b", q, _I)):
+        plan.notes.append(f"unit:{'hours' if m.group(1).lower().startswith('h') else 'days'}")  # "delay in hours"
     if op == "compare" and (m := re.search(r"\b(better|worse)\s+than\b", q, _I)) and len(plan.subjects.scopes) >= 2:
         plan.notes.append(f"q:{m.group(1).lower()}_than")  # "is phoenix better than dallas on X?": the first named
     if _YESNO.match(q) and not (op in ("incident_list", "changelog") and _BLAME.search(q)):

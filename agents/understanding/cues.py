@@ -24,7 +24,7 @@ _ATTENTION = re.compile(r"\battention\b|\bneeds?\s+(?:a\s+)?look|\bwhat(?:'s| is
 _WHY = re.compile(r"\b(why|caus\w*|root[- ]cause|what changed|what happened|explain\w*|behind|due to|reason|"
                   r"drop\w*|fell|fall\w*|decline\w*|rose|rise|rising|spik\w*|jump\w*|surg\w*|worse\w*|degrad\w*|"
                   r"tank\w*|plummet\w*|went (?:up|down)|deteriorat\w*|broke|broken)\b", _I)
-_CHANGELOG = re.compile(r"\b(deploy\w*|releas\w*|rollouts?|roll(?:ed)? out|rollbacks?|rolled back|shipped|ship|pushed|"
+_CHANGELOG = re.compile(r"\b(deploy\w*|releas\w*|rollouts?|roll(?:ed)? out|rollbacks?|rolled back|roll(?:ed|ing|s)? back|shipped|ship|pushed|"
                         r"commits?|committed|merged|config(?:uration)?\s+changes?|changed\s+(?:the\s+)?config\w*|"
                         r"(?:chang|touch|edit|modif|tweak|updat)\w*\s+(?:the\s+|any\s+|its\s+)?config\w*|"
                         r"changelog|change log|who changed|what changed in|depend\w*|call|"
@@ -94,7 +94,10 @@ def _ticket_filters(q: str) -> Filters:
     f = Filters()
     low = q.lower()
     for word, statuses in TICKET_STATUS.items():
-        if re.search(rf"\b{word}\b", low) and not re.search(rf"\b{word}\s+(?:incident|outage)", low):
+        if re.search(rf"\b{word}\b", low) and not re.search(rf"\b{word}\s+(?:incident|outage)", low) and not (
+                word == "open" and re.search(r"\b(?:did|do|does|will|who|customers?|users?|clients?|accounts?|people|"
+                                             r"they|we|you)\s+(?:(?!have\b|has\b|got\b|still\b|currently\b)\w+\s+)?open\b(?!\s+(?:tickets?|cases?)\b)", low)):
+            # "how many tickets did enterprise customers open last week": "open" is what they did, not a status
             f.status.extend(s for s in statuses if s not in f.status)
     f.customer_tier = [t for t in TIERS if re.search(rf"\b{t}\b", low)]
     f.priority = [p for p in PRIORITIES if re.search(rf"\b{p}(?:[- ]priority)?\b", low) and p != "free"]

@@ -265,6 +265,9 @@ def link(question: str, cat: Catalog) -> Links:
             got = process.extractOne(p, cat.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
             if got and stop_end and got[0].split()[-1] != span[-1].norm:
                 continue  # a common last word ("rate") counts only as the name's own last word ("fil rate")
+            if got and n > 1 and len(key := got[0].split()) == n and any(
+                    fuzz.ratio(t.norm, w) < 70 for t, w in zip(span, key, strict=True)):
+                continue  # a typo is within words: "fleet availability" is not "parts availability"
             if got and _take(out, p, phrases[got[0]], n, fuzzy=True):
                 for t in span:
                     t.used = True
@@ -290,6 +293,7 @@ def link(question: str, cat: Catalog) -> Links:
             seen.add(word.lower())
             out.unknown.append(UnknownName(kind="station", text=word, suggestions=_suggest(word, st_choices)))
         elif prev in ("at", "in", "vs", "versus", "near") and word.lower() not in STOP and word.lower() not in GENERIC and word.isalpha() and (
+            word.lower() not in _NOT_PLACES) and (
             word[:1].isupper() or 3 <= len(word) <= 4 or _near_place(word, cat)
         ) and not _is_kpi_word(word, cat):
             seen.add(word.lower())
@@ -328,13 +332,21 @@ def link(question: str, cat: Catalog) -> Links:
     return out
 
 
+# What "X vs …" compares with that is not a place ("OTP at DAL vs goal", "vs target", "vs last year").
+_NOT_PLACES = frozenset({"goal", "goals", "target", "targets", "budget", "plan", "baseline", "benchmark", "limit",
+                         "limits", "norm", "forecast", "expected", "expectation", "sla", "average", "avg", "median",
+                         "trend", "prior", "previous", "before", "ytd"})
+
+
 def _kpi_by_coverage(out: Links, words: list[str], cat: Catalog) -> None:
     """No KPI named exactly: the KPI whose name's words the question covers best ("on-time maintenance rate")."""
     have = set(words)
     prefixes = tuple(w for w in have if len(w) >= 4)
     scores: dict[str, float] = {}
     for code, toks in cat.kpi_name_tokens:
-        hit = [t in have or (bool(prefixes) and t.startswith(prefixes)) for t in toks]  # "perf" → performance
+        hit = [t in have or (bool(prefixes) and t.startswith(prefixes))  # "perf" → performance
+               or (len(t) >= 6 and any(len(w) >= 6 and fuzz.ratio(t, w) >= 85 for w in have))  # "perfomance"
+               for t in toks]
         n = sum(hit)
         if not n:
             continue

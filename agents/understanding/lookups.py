@@ -40,7 +40,10 @@ def _incident_by_words(q: str, cat: Catalog, tp: TimeParse, services: list[str])
 def _commit_by_words(q: str, cat: Catalog) -> list[str]:
     """Commits whose message uses the question's distinctive words (hyphenated or 5+ letters)."""
     words = [w for w in re.findall(r"[a-z0-9][a-z0-9_-]{2,}", q.lower())
-             if w not in STOP and (("-" in w) or len(w) >= 4) and w not in ("commit", "commits", "deployed", "shipped")]
+             if w not in STOP and (("-" in w) or len(w) >= 4) and w not in (
+                 "commit", "commits", "deployed", "shipped", "mentioning", "mention", "mentions", "mentioned",
+                 "containing", "contain", "contains", "message", "messages", "titled", "named", "called", "saying",
+                 "about", "related", "regarding", "with")]
     if not words or not cat.commit_messages:
         return []
     def has(word: str, msg: str) -> bool:  # "batching" finds "Batch", "acks" finds "acknowledgements"
@@ -48,6 +51,8 @@ def _commit_by_words(q: str, cat: Catalog) -> list[str]:
                                   for m in re.findall(r"[a-z0-9][a-z0-9_-]+", msg))
 
     hits = [sha for sha, msg in cat.commit_messages.items() if all(has(w, msg.lower()) for w in words[:3])]
+    if re.search(r"\bcommits\b", q, re.I) and hits:  # "any commits mentioning timeout": each of them (up to 5)
+        return hits[:5]
     return hits[:1] if len(hits) == 1 else []
 
 

@@ -44,6 +44,13 @@ from agents.understanding.cues import (
     _pasted_ticket,
     _ticket_filters,
 )
+from agents.understanding.excluding import (
+    excluded_codes,
+    not_a_kpi_of,
+    qualified_weak_kpi,
+    region_stations_ranked,
+    split_excluded,
+)
 from agents.understanding.linking import Links, link
 from agents.understanding.lookups import (
     _commit_by_words,
@@ -53,7 +60,7 @@ from agents.understanding.lookups import (
 from agents.understanding.ticket_values import unknown_ticket_values
 from agents.understanding.timewords import TimeParse, parse_time
 
-_CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+out|rollbacks?|rolled\s+back|"
+_CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+out|rollbacks?|roll(?:ed|ing|s)?\s+back|"
                            r"(?:chang|touch|edit|modif|tweak|updat)\w*\s+(?:the\s+|any\s+|its\s+)?config\w*|"
                            r"config(?:uration)?\s+changes?|commits?|depend\w*|"
                            r"(?:chang|touch|edit)\w*\s+(?:the\s+)?(?:most|more)\s+config\w*)\b", _I)
@@ -75,7 +82,7 @@ _RANK_WHY = re.compile(r"\bwhy\b|\bwhat(?:'s|\s+is)\s+behind\b|\bexplain\b|\brea
 
 def _change_kinds(q: str) -> list[str]:
     """Which kinds of change an org-wide change question asks about, as plan notes (both when it says "changes")."""
-    deploys = re.search(r"\b(deploy\w*|releas\w*|rollouts?|rolled\s+out|rollbacks?|shipped)\b", q, _I)
+    deploys = re.search(r"\b(deploy\w*|releas\w*|rollouts?|rolled\s+out|rollbacks?|roll(?:ed|ing|s)?\s+back|shipped)\b", q, _I)
     configs = re.search(r"\bconfig\w*|\bsettings?\b|\bparameters?\b", q, _I)
     if bool(deploys) == bool(configs):
         return []
@@ -92,15 +99,28 @@ def _scopes(links: Links, cat: Catalog, q: str) -> list[ScopeRef]:
 
 def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     """One question → one plan (follow-ups are merged by :func:`agents.understanding.followup.merge`)."""
+    blanked, out_stations, out_regions = split_excluded(question, cat)
+    if out_stations or out_regions:  # "top 3 stations by X excluding <site>": ranked without the places left out
+        plan = _parse(blanked, cat, today)
+        if plan.operation in ("rank", "explain") and plan.group_by and (
+                codes := excluded_codes(out_stations, out_regions, cat, plan.group_by)):
+            plan.notes.append("exclude:" + ",".join(codes))
+            return plan
+    return _parse(question, cat, today)
+
+
+def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     q = question.strip()
     tp = parse_time(q, today)
     links = link(tp.text, cat)
+    qualified_weak_kpi(links, cat)  # "fleet availability at <site>": not the KPI whose name has "availability"
     subjects = Subjects(services=links.services, incidents=links.incidents, tickets=links.tickets,
                         deployments=links.deployments, config_changes=links.config_changes, commits=links.commits)
     subjects.scopes = _scopes(links, cat, q)
     kpis = list(links.kpis)
     if (not kpis and len(links.weak_kpis) == 1 and len(links.weak_kpis[0]) == 1
             and (links.stations or links.regions or links.maybe_unknown or links.ambiguous or _RANK.search(q)
+                 or _COMPANY.search(q) or re.search(r"\b(?:the\s+)?(?:whole\s+)?company\b", q, _I)
                  or (_HOW_DOING.search(q) and not links.services)  # "how are we doing on effluent?"
                  or len(re.findall(r"\w+", q)) <= 2)):  # the question is that word ("bursts?")
         kpis = list(links.weak_kpis[0])
@@ -136,7 +156,8 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         unknown = [u for u in unknown if u.kind not in ("station",)]
     if op in ("ticket_stats", "ticket_search"):
         unknown += unknown_ticket_values(q)  # "gold tier", "P7 tickets": not values tickets have
-    if op == "attention" and not _ATTENTION.search(q) and links.kpi_words and not links.weak_kpis:
+    if (op == "attention" and not _ATTENTION.search(q) and links.kpi_words and not links.weak_kpis
+            and not any(u.kind == "KPI" for u in unknown)):
         names = {n.lower(): c for c, v in cat.kpis.items() for n in v[:1]} | {c.lower(): c for c in cat.kpis}
         text = " ".join(links.kpi_words)
         from agents.understanding.linking import _suggest
@@ -150,6 +171,8 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                 unknown.append(UnknownName(kind="service", text=word,
                                            suggestions=_suggest(word, {x.lower(): x for x in cat.services})))
                 break
+    if op == "attention" and not unknown and (asked := not_a_kpi_of(q, cat)):
+        unknown.append(asked)  # "what's the weather in <site>?": a thing the data does not have, said so
     if unknown:
         plan.unknown = unknown
         if op not in ("out_of_scope", "clarify", "unknown"):
@@ -202,6 +225,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     s = plan.subjects
     if _ACTION.search(q):
         return "out_of_scope"  # read-only: actions (deleting, booking, deploying…) are not something it does
+    if re.search(r"\bon[- ]?call\b|\bpager\s*duty\s+rota\b|\bwho\s+(?:owns|is\s+responsible\s+for)\b", q, _I) and not plan.kpis:
+        return "out_of_scope"  # "who is on call for <service>?": people and rotas are not in the data
     if _RUNBOOK.search(q) and not s.tickets and not _REPORT.search(q):
         topic = " ".join(_RUNBOOK_WORDS.sub(" ", _RUNBOOK.sub(" ", q)).split()).strip(" ?.!\"'“”:") or q
         plan.ticket_text = TicketText(subject=topic[:200], content=q)
@@ -313,8 +338,14 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             return "incident_cause" if _WHY.search(q) else "incident_status"
         return "explain"
     if plan.kpis or s.scopes:
+        if region_stations_ranked(q, plan, cat):
+            return "rank"  # "compare OTP across all central stations": the stations of that region, ranked
         if len(s.scopes) >= 2 or (_COMPARE.search(q) and len(s.scopes) >= 1 and re.search(r"\b(compan|overall|network)", q, _I)):
             return "compare"
+        if plan.kpis and re.search(r"\b(?:in\s+)?total\b|\baltogether\b|\bcombined\b|\bsum\s+of\b", q, _I) and re.search(
+                rf"\b(?:all|every|each)\s+(?:the\s+|our\s+|of\s+the\s+)?{_PLACE}\b", q, _I) and not s.scopes[1:]:
+            s.scopes = s.scopes or [ScopeRef(level="company", name="company")]  # "how many X in total across all stations"
+            return "lookup"
         if plan.kpis and (m := re.search(rf"\b(?:all|every|each)\s+(?:the\s+|our\s+|of\s+the\s+)?({_PLACE})\b", q, _I)):
             s.scopes = [x for x in s.scopes if x.level == "region"]  # "at all stations": each one, ranked
             plan.group_by = "region" if re.match(r"(region|route|area|zone)", m.group(1), _I) else "station"
@@ -336,6 +367,10 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
                 return _rank(q, plan, cat)
             if re.match(r"\W*who(?:'s|\s+is|\s+are|\s+was)?\b", q, _I) and not _ATTENTION.search(q):
                 return "out_of_scope"  # "who is on call at <site>?": people are not in the data
+            if (_RANK_WHY.search(q) or re.search(r"\bwhat(?:'s|\s+has|\s+is)?\s+changed\b", q, _I)) and len(
+                    s.scopes) == 1 and s.scopes[0].level == "station" and not s.services:
+                plan.notes.append("explain:flagged")  # "how is <site> doing and why?": what is flagged there, explained
+                return "explain"
             return "attention"
         if _WHY.search(q):
             return "explain"
@@ -349,8 +384,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             return "incident_list"
     if _RANK.search(q) and re.search(rf"\b{_PLACE}\b", q, _I):
         return _rank(q, plan, cat)
-    if _ATTENTION.search(q) or re.search(r"\b(kpis?|dashboard)\b", q, _I):
-        return "attention"
+    if _ATTENTION.search(q) or re.search(r"\b(kpis?|dashboard)\b", q, _I) or (_OVERVIEW.search(q) and not (
+            s.services or s.incidents or s.tickets or _TICKETS.search(q) or _INCIDENT_WORDS.search(q))):
+        return "attention"  # "a one-liner on how the company is doing", "summarise the week for the execs"
     return "out_of_scope"
 
 
@@ -385,6 +421,9 @@ _RUNBOOK_WORDS = re.compile(r"\b(find|show|give|get|me|the|a|an|is|there|any|whi
                             r"run\s?books?|playbooks?|sops?|procedures?|documents?|docs?)\b", _I)
 
 
+_OVERVIEW = re.compile(r"\bone[- ]?liner\b|\b(?:summar(?:y|ise|ize)|overview|rundown|recap|snapshot|tl;?dr|briefing|"
+                       r"status\s+(?:report|update))\b|\bhow\s+(?:is\s+|are\s+)?(?:the\s+)?(?:company|business|"
+                       r"operation|ops|we|things|everything)\s+(?:is\s+|are\s+)?(?:doing|going|looking|performing)\b", _I)
 _OK_EVERYWHERE = re.compile(r"\b(?:ok|okay|fine|healthy|on\s+(?:target|track))\s+(?:everywhere|across|at\s+all|in\s+all|"
                             r"for\s+all)\b|\b(?:below|under|above|over|short\s+of|missing|off|behind|meeting|"
                             r"miss(?:es|ed)?)\s+(?:the\s+|its\s+|our\s+|their\s+)?(?:[\w.%-]+\s+){0,4}(?:goal|target)s?\b", _I)
@@ -392,6 +431,9 @@ _OK_EVERYWHERE = re.compile(r"\b(?:ok|okay|fine|healthy|on\s+(?:target|track))\s
 
 def _rank(q: str, plan: QueryPlan, cat: Catalog) -> Operation:
     plan.group_by = "region" if re.search(r"\b(regions?|routes?|areas?|zones?|divisions?)\b", q, _I) else "station"
+    if plan.group_by == "region" and any(x.level == "region" for x in plan.subjects.scopes) and re.search(
+            rf"\b(?!regions?\b|routes?\b|areas?\b|zones?\b){_PLACE}\b", q, _I):
+        plan.group_by = "station"  # "top station for X in the east region": its stations, not the regions
     if plan.subjects.scopes and plan.subjects.scopes[0].level == "region" and plan.group_by == "station":
         pass  # stations within that region
     low = q.lower()
@@ -409,6 +451,6 @@ def _rank(q: str, plan: QueryPlan, cat: Catalog) -> Operation:
         plan.order = "worst"
     if m := _TOPN.search(q):
         plan.limit = int(m.group(1)) if m.group(1).isdigit() else _WORDN[m.group(1).lower()]
-    elif re.search(rf"\bwhich\s+{_PLACE_NOUN}\b|\b(?:the\s+)?(?:worst|best)\s+{_PLACE_NOUN}\b", low):
+    elif re.search(rf"\bwhich\s+{_PLACE_NOUN}\b|\b(?:the\s+)?(?:worst|best|top|bottom)\s+{_PLACE_NOUN}\b", low):
         plan.limit = 1
     return "rank"

@@ -84,6 +84,8 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
     """The first time expression found: (window, relative marker, match)."""
     monday = today - dt.timedelta(days=today.weekday())
     iso = r"(\d{4}-\d{2}-\d{2})"
+    if got := _month_parts(q, today):  # "the first week of november", "september vs august", "since 2025"
+        return got
     if m := re.search(rf"\b(?:between|from)\s+{iso}\s+(?:and|to|until|through)\s+{iso}\b|\b{iso}\s*(?:to|until|through|–|—|\.\.)\s*{iso}\b", q):
         a, b = [dt.date.fromisoformat(x) for x in m.groups() if x]
         return _win(a, b, m.group(0)), None, m
@@ -250,6 +252,58 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
         if 2000 <= y <= today.year and re.search(r"\b(?:in|during|for|of|since)\s+$", q[: m.start()]):
             return _win(dt.date(y, 1, 1), min(dt.date(y, 12, 31), today), m.group(0)), None, m
     return None, None, None
+
+
+_ORD = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "last": -1, "final": -1}
+_VS = r"(?:vs\.?|versus|compared\s+(?:to|with)|against|and)"
+
+
+def _month_of(word: str, year: str | None, today: dt.date) -> tuple[int, int]:
+    month = _MON[word[:4] if word.startswith("sept") else word[:3]]
+    return (int(year) if year else (today.year if month <= today.month else today.year - 1)), month
+
+
+def _month_parts(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[str] | None] | None:
+    """Parts of months and pairs of months or years: "the first week of November" (its days 1–7; the last week:
+    its last 7 days), "September vs August" (both months, one value each), "since 2025" (that year to today)."""
+    if m := re.search(rf"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|last|final)\s+week\s+(?:of|in)\s+"
+                      rf"({_MON_RE})\b(?:\s+(\d{{4}}))?", q):
+        y, month = _month_of(m.group(2), m.group(3), today)
+        last = _month_end(y, month).day
+        i = _ORD[m.group(1)]
+        start = dt.date(y, month, last - 6) if i < 0 else dt.date(y, month, 1 + 7 * i)
+        end = min(start + dt.timedelta(days=6), _month_end(y, month))
+        if start <= today:
+            return _win(start, min(end, today), m.group(0)), None, m
+    if m := re.search(rf"\b(?:the\s+)?(first|second|1st|2nd|last)\s+half\s+(?:of|in)\s+({_MON_RE})\b(?:\s+(\d{{4}}))?", q):
+        y, month = _month_of(m.group(2), m.group(3), today)  # "the first half of November": 1–15, the second: 16–end
+        start = dt.date(y, month, 1 if m.group(1) in ("first", "1st") else 16)
+        end = dt.date(y, month, 15) if m.group(1) in ("first", "1st") else _month_end(y, month)
+        if start <= today:
+            return _win(start, min(end, today), m.group(0)), None, m
+    if m := re.search(rf"\b({_MON_RE})\b(?:\s+(\d{{4}}))?\s+{_VS}\s+(?:the\s+month\s+of\s+|in\s+)?({_MON_RE})\b"
+                      rf"(?:\s+(\d{{4}}))?", q):
+        (y0, m0), (y1, m1) = sorted([_month_of(m.group(1), m.group(2), today), _month_of(m.group(3), m.group(4), today)])
+        if (y0, m0) != (y1, m1):
+            return _win(dt.date(y0, m0, 1), min(_month_end(y1, m1), today), m.group(0), grain="month"), None, m
+    if m := re.search(r"\b(?:last|past)\s+(\d{1,3})\s+(day|week)s?\s+(?:vs\.?|versus|compared\s+(?:to|with)|against)\s+"
+                      r"(?:the\s+)?(?:previous|prior|preceding)(?:\s+(?:\d{1,3}\s+)?(?:days?|weeks?|ones?))?", q):
+        n, unit = int(m.group(1)), m.group(2)  # "the last 7 days vs the previous 7": both halves, one window
+        span = n * (7 if unit == "week" else 1)
+        end = today - dt.timedelta(days=1)
+        return _win(end - dt.timedelta(days=2 * span - 1), end, f"the last {n} {unit}s and the {n} before"), None, m
+    if m := re.search(r"\b(?:than|vs\.?|versus|compare[sd]?\s+(?:to|with)|against)\s+(?:the\s+same\s+(?:time|period)\s+)?"
+                      r"(?:last\s+year|a\s+year\s+(?:ago|earlier|before))\b", q):
+        end = today - dt.timedelta(days=1)  # "better or worse than last year": lately against the same days a year earlier
+        return _win(end - dt.timedelta(days=29), end, "the last 30 days against a year earlier"), None, m
+    if m := re.search(r"\b(?:past|last|previous)\s+(?:(\d{1,3})\s+)?(?:hours?|hrs?)\b", q):
+        n = int(m.group(1) or 1)  # "over the last 24 hours": the days they touch, up to now (a service's metrics)
+        return _win(today - dt.timedelta(days=-(-n // 24)), today, f"the last {n} hour{'s' if n != 1 else ''}"), None, m
+    if m := re.search(r"\bsince\s+(\d{4})\b(?![.\-/]\w)", q):
+        y = int(m.group(1))
+        if 2000 <= y <= today.year:
+            return _win(dt.date(y, 1, 1), today, m.group(0)), None, m
+    return None
 
 
 def _anydate(s: str, today: dt.date) -> dt.date | None:

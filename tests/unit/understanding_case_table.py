@@ -688,3 +688,113 @@ CASES += [  # gaps13 round 4: stations ranked by their change, not their level
     (R, "top 3 stations with the biggest increase in traction faults this month", {"op": "rank", "note": "rank:change_up", "limit": 3}),
 ]
 CASES += [(R, "which depot got worse the most on ppm this week?", {"op": "rank", "note": "rank:change_worse"})]
+
+# ---------------------------------------------------------------- round 5 (qa14b): exclusions, parts of months, days
+# below a value, per day / in hours, misspelt KPI words, tickets "that are about", a region's stations, one-liners,
+# metrics sharing one word with a KPI, "roll back" in two words, time words before a possessive
+CASES += [
+    (D, "top 3 stations by AOG this month excluding DAL", {"op": "rank", "kpi": "AOG_EVENTS", "at": [], "limit": 3, "note": "exclude:DAL", "win": TM}),
+    (D, "which station has the worst fill rate excluding the west region", {"op": "rank", "kpi": "PARTS_FILL_RATE", "note": "exclude:PHX,LAS,DEN"}),
+    (D, "which region is worst on aog except central", {"op": "rank", "kpi": "AOG_EVENTS", "group_by": "region", "note": "exclude:CENTRAL"}),
+    (D, "which station is worst on otp this month apart from DAL and why", {"op": "explain", "kpi": "OTP_MX_RATE", "note": "exclude:DAL"}),
+    (G, "top 3 sites by late deliveries last week excluding widzew", {"op": "rank", "kpi": "LATE_DELIV", "limit": 3, "note": "exclude:DS_0417", "win": LW}),
+    (G, "which site has the worst fill rate except the south region", {"op": "rank", "kpi": "FILL_RATE_PCT", "note": "exclude:fc-s1,DS_0311"}),
+    (R, "top 3 stations by traction faults this month other than york and leeds", {"op": "rank", "kpi": "TRACTION_FAULTS", "limit": 3, "note": "exclude:YRK,LDS"}),
+    (R, "worst ppm last week excluding the scotland region", {"op": "rank", "kpi": "PPM", "note": "exclude:EDB,GLC", "win": LW}),
+    (D, "mx cancellations at midway in the first week of november", {"op": "lookup", "kpi": "MX_CANCELLATIONS", "at": ["MDW"], "win": ("2026-11-01", "2026-11-07")}),
+    (G, "lates at fc-n2 in the last week of october", {"op": "lookup", "kpi": "LATE_DELIV", "at": ["fc-n2"], "win": ("2026-10-25", "2026-10-31")}),
+    (R, "ppm at york in the second week of october", {"op": "lookup", "kpi": "PPM", "at": ["YRK"], "win": ("2026-10-08", "2026-10-14")}),
+    (D, "how did the west region do in september vs august on aog", {"op": "lookup", "kpi": "AOG_EVENTS", "at": ["WEST"], "win": ("2026-08-01", "2026-09-30"), "grain": "month"}),
+    (G, "fill rate at widzew in october vs september", {"op": "lookup", "kpi": "FILL_RATE_PCT", "at": ["DS_0417"], "win": ("2026-09-01", "2026-10-31"), "grain": "month"}),
+    (R, "cancellations at leeds august compared to july", {"op": "lookup", "kpi": "CANCEL_PCT", "at": ["LDS"], "win": ("2026-07-01", "2026-08-31"), "grain": "month"}),
+    (D, "otp mx at dal since 2025", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["DAL"], "win": ("2025-01-01", "2026-11-20")}),
+    (D, "how many days was otp mx at DAL below 90 this month", {"op": "lookup", "kpi": "OTP_MX_RATE", "note": "q:days_below:90", "win": TM}),
+    (D, "how many days were aog events at phx above goal last month", {"op": "lookup", "kpi": "AOG_EVENTS", "note": "q:days_above:goal"}),
+    (G, "how many days were late deliveries at fc-n2 above 40 this month", {"op": "lookup", "kpi": "LATE_DELIV", "note": "q:days_above:40"}),
+    (R, "how often was ppm at york under 85% in october", {"op": "lookup", "kpi": "PPM", "note": "q:days_below:85"}),
+    (D, "how many stations are below goal on otp mx right now", {"op": "attention", "kpi": "OTP_MX_RATE"}),
+    (D, "average mx delay per day at den this month in minutes", {"op": "lookup", "kpi": "MX_DELAY_MINUTES", "note": "q:per_day"}),
+    (D, "mx delays at houston in hours last week", {"op": "lookup", "kpi": "MX_DELAY_MINUTES", "note": "unit:hours", "win": LW}),
+    (R, "delay minutes at york in hours this month", {"op": "lookup", "kpi": "DELAY_PER_100MI", "note": "unit:hours"}),
+    (D, "on time perfomance at dalas this week", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["DAL"]}),
+    (G, "substitusion rate at widzew last week", {"op": "lookup", "kpi": "SUBST_RATE", "at": ["DS_0417"], "win": LW}),
+    (R, "public perfomance measure at york", {"op": "lookup", "kpi": "PPM", "at": ["YRK"]}),
+    (D, "which tickets are about password reset", {"op": "ticket_search", "text": True}),
+    (G, "how many tickets have we had about missing items", {"op": "ticket_search", "count": True}),
+    (D, "compare otp mx across all central stations last month", {"op": "rank", "kpi": "OTP_MX_RATE", "at": ["CENTRAL"], "group_by": "station", "limit": 3}),
+    (G, "compare fill rate across all central sites last week", {"op": "rank", "kpi": "FILL_RATE_PCT", "at": ["CENTRAL"], "group_by": "station", "limit": 3}),
+    (R, "ppm for each station in the northern route", {"op": "rank", "kpi": "PPM", "at": ["NR"], "group_by": "station", "limit": 4}),
+    (D, "give me a one-liner on how the company is doing", {"op": "attention"}),
+    (D, "summarize the week for the exec team", {"op": "attention"}),
+    (G, "give me a quick overview", {"op": "attention"}),
+    (D, "what's the fleet availability at DAL", {"op": "unknown", "unknown": "fleet availability", "sugg": "PARTS_FILL_RATE"}),
+    (G, "van picks at widzew", {"op": "unknown", "unknown": "van picks", "sugg": "PICKS_PLH"}),
+    (R, "seat availability at york", {"op": "unknown", "unknown": "seat availability", "sugg": "FLEET_AVAIL"}),
+    (D, "did anyone roll back anything this month", {"op": "changelog", "note": "only:rollback"}),
+    (G, "did anyone roll back a release last week", {"op": "changelog", "note": "only:rollback", "win": LW}),
+    (R, "did anyone roll back the fare engine this week", {"op": "changelog", "svc": ["fare-engine"]}),
+    (D, "yesterday evening's deploys", {"op": "changelog", "note": "kinds:deployment"}),
+]
+CASES += [
+    (D, "is denver better or worse than last year on mx delays", {"op": "lookup", "kpi": "MX_DELAY_MINUTES", "at": ["DEN"], "note": "q:yoy", "win": ("2026-10-21", "2026-11-19")}),
+    (R, "is ppm at york better than last year", {"op": "lookup", "kpi": "PPM", "note": "q:yoy"}),
+    (G, "how do lates at widzew compare to a year ago", {"op": "lookup", "kpi": "LATE_DELIV", "note": "q:yoy"}),
+    (D, "why is aog at phx worse than last year", {"op": "explain", "kpi": "AOG_EVENTS"}),
+    (D, "otp mx at dal last 7 days vs previous 7 days", {"op": "lookup", "kpi": "OTP_MX_RATE", "note": "q:halves", "win": ("2026-11-06", "2026-11-19")}),
+    (G, "lates at widzew last 14 days vs the previous 14", {"op": "lookup", "kpi": "LATE_DELIV", "note": "q:halves", "win": ("2026-10-23", "2026-11-19")}),
+    (R, "cancellations at leeds past 2 weeks compared to the prior 2 weeks", {"op": "lookup", "kpi": "CANCEL_PCT", "note": "q:halves", "win": ("2026-10-23", "2026-11-19")}),
+    (D, "how many aog events in total across all stations this year", {"op": "lookup", "kpi": "AOG_EVENTS", "at": ["company"]}),
+    (G, "late deliveries across all sites combined last week", {"op": "lookup", "kpi": "LATE_DELIV", "at": ["company"], "win": LW}),
+    (D, "top station for dispatch reliability in the east region", {"op": "rank", "at": ["EAST"], "group_by": "station", "order": "best", "limit": 1}),
+    (R, "worst station for ppm in the northern route", {"op": "rank", "at": ["NR"], "group_by": "station", "order": "worst", "limit": 1}),
+    (D, "how many tickets did enterprise customers open last week", {"op": "ticket_stats", "status": [], "tier": ["enterprise"], "win": LW}),
+    (D, "how many tickets do we have open", {"op": "ticket_stats", "status": ["new", "open"]}),
+    (D, "otp mx at DAL vs goal", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["DAL"]}),
+    (G, "lates at widzew vs target", {"op": "lookup", "kpi": "LATE_DELIV", "at": ["DS_0417"]}),
+    (D, "average otp across the company in october", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["company"]}),
+    (R, "punctuality across the company this month", {"op": "lookup", "kpi": "PPM", "at": ["company"]}),
+]
+CASES += [
+    (D, "how is PHX doing and why", {"op": "explain", "at": ["PHX"], "note": "explain:flagged"}),
+    (D, "how is DAL doing and what changed there", {"op": "explain", "at": ["DAL"], "note": "explain:flagged"}),
+    (G, "how is widzew doing and why", {"op": "explain", "at": ["DS_0417"], "note": "explain:flagged"}),
+    (R, "why is york struggling", {"op": "explain", "at": ["YRK"], "note": "explain:flagged"}),
+    (R, "how is the northern route doing", {"op": "attention", "at": ["NR"]}),
+]
+CASES += [
+    (D, "explain what tdr means", {"op": "lookup", "kpi": "TECH_DISPATCH_RELIABILITY", "note": "q:define"}),
+    (D, "how is tdr calculated", {"op": "lookup", "kpi": "TECH_DISPATCH_RELIABILITY", "note": "q:define"}),
+    (G, "what does OFR stand for", {"op": "lookup", "kpi": "FILL_RATE_PCT", "note": "q:define"}),
+    (R, "how is ppm measured", {"op": "lookup", "kpi": "PPM", "note": "q:define"}),
+    (D, "which stations are getting worse on fill rate", {"op": "rank", "kpi": "PARTS_FILL_RATE", "note": "rank:change_worse"}),
+    (G, "which sites are improving on fill rate", {"op": "rank", "kpi": "FILL_RATE_PCT", "note": "rank:change_better"}),
+    (R, "which depots are getting better on ppm", {"op": "rank", "kpi": "PPM", "note": "rank:change_better"}),
+    (D, "what's the trend for aog company wide", {"op": "lookup", "kpi": "AOG_EVENTS", "at": ["company"], "note": "q:trend"}),
+    (D, "aog at phx in the first half of november", {"op": "lookup", "kpi": "AOG_EVENTS", "win": ("2026-11-01", "2026-11-15")}),
+    (G, "lates at fc-n2 in the second half of october", {"op": "lookup", "kpi": "LATE_DELIV", "win": ("2026-10-16", "2026-10-31")}),
+    (D, "who is on call for checkout-api", {"op": "out_of_scope"}),
+    (R, "who is on call for fare-engine tonight", {"op": "out_of_scope"}),
+]
+CASES += [
+    (D, "what's the record low for fill rate at las", {"op": "lookup", "kpi": "PARTS_FILL_RATE", "note": "q:extreme_lowest"}),
+    (G, "highest lates ever at fc-n2", {"op": "lookup", "kpi": "LATE_DELIV", "note": "q:extreme_highest"}),
+    (D, "when was the last time otp at dal was above 95", {"op": "lookup", "kpi": "OTP_MX_RATE", "note": "q:last_beyond:above:95"}),
+    (R, "when was the last time ppm at york was below goal", {"op": "lookup", "kpi": "PPM", "note": "q:last_beyond:below:goal"}),
+]
+CASES += [
+    (D, "error rate of payments over the last 24 hours", {"op": "explain", "svc": ["payments"], "win": ("2026-11-19", "2026-11-20")}),
+    (G, "payments.gateway errors in the last 48 hours", {"op": "explain", "svc": ["payments.gateway"], "win": ("2026-11-18", "2026-11-20")}),
+    (R, "fare-engine latency in the past hour", {"op": "explain", "svc": ["fare-engine"], "win": ("2026-11-19", "2026-11-20")}),
+]
+CASES += [
+    (D, "what is aog", {"op": "lookup", "kpi": "AOG_EVENTS", "note": "q:define"}),
+    (G, "what are lates", {"op": "lookup", "kpi": "LATE_DELIV", "note": "q:define"}),
+    (D, "what is otp mx at dal last week", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["DAL"], "win": LW}),
+]
+CASES += [
+    (D, "what's the weather in dallas", {"op": "unknown", "unknown": "weather"}),
+    (G, "what is the traffic at widzew", {"op": "unknown", "unknown": "traffic"}),
+    (R, "what's the footfall at york", {"op": "unknown", "unknown": "footfall"}),
+    (D, "what's going on at chicago", {"op": "attention", "at": ["MDW"]}),
+    (R, "what's the latest at york", {"op": "attention", "at": ["YRK"]}),
+]

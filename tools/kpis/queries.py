@@ -113,6 +113,13 @@ async def load_daily(
     return pd.Series([float(v) for _, v in rows], index=pd.DatetimeIndex([d for d, _ in rows]))
 
 
+async def first_day(session: AsyncSession, org_id: int, kpi_id: int, station_ids: list[int]) -> dt.date | None:
+    """The first day with points of one KPI over the stations (where its history starts)."""
+    return (await session.execute(
+        text("SELECT min(day) FROM kpi_points WHERE org_id = :org AND kpi_id = :kpi AND station_id = ANY(:stations)"),
+        {"org": org_id, "kpi": kpi_id, "stations": station_ids})).scalar()
+
+
 async def last_day(session: AsyncSession, org_id: int, until: dt.date | None = None) -> dt.date | None:
     """The latest day with KPI points, not after ``until`` (the run's "now": a question pinned to a date never
     reads what happened after it)."""

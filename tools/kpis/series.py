@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
 from tools.kpis.analytics import Grain, SeriesView, build_view, plan_window
 from tools.kpis.models import ActiveSignal, ActiveSignals, Dashboard, KpiCard, KpiInfo, KpiSeries, Scope, SummaryLevel
-from tools.kpis.queries import last_day, list_kpis, load_daily, match_kpi, resolve_scope
+from tools.kpis.queries import first_day, last_day, list_kpis, load_daily, match_kpi, resolve_scope
 from tools.kpis.shaping import (
     analysis_dates,
     fmt_value,
@@ -46,6 +48,12 @@ async def kpi_series(
             raise ToolError("there are no KPI points yet (import some with `opsgraph import kpis FILE`)")
         window = plan_window(grain, min(latest, end or latest), start, end)
         daily = await load_daily(session, ctx.org_id, info, scope.station_ids, window.load_start, window.end + dt.timedelta(days=6))
+        days = pd.DatetimeIndex(daily.index)
+        if not ((days >= pd.Timestamp(window.start)) & (days <= pd.Timestamp(window.end))).any():
+            # "OTP in 2023" when the history starts in 2024: say where the data is (no series of nothing)
+            since = await first_day(session, ctx.org_id, info.id, scope.station_ids)
+            raise ToolError(f"there is no {info.name} data at {scope.label} from {window.start} to {window.end}"
+                            + (f"; its data runs from {since} to {latest}" if since is not None else ""))
     view = build_view(daily, window, info.aggregation, info.higher_is_better)
     points, signals = points_and_signals(view)
     summary = series_summary(view, points, info, configured=_configured_applies(grain, level, info))

@@ -1,0 +1,82 @@
+"""Follow-ups that refer to what the last turn *found*, not to what it was asked: "why?" after "how is <site>
+doing?" (the one KPI found in trouble there), "who deployed it?" / "who made that change?" after "what caused
+<incident>?" (the top-ranked change). The specialists leave those results in the thread's context (``kpi``,
+``top_hypothesis``); this turns them into the plan's subjects."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from agents.plan import QueryPlan
+from agents.state import ThreadContext
+from agents.understanding.catalog import Catalog
+
+_I = re.I
+_WHY = re.compile(r"\b(why|caus\w*|root[- ]cause|what\s+changed|explain\w*|behind|reasons?|what\s+happened)\b", _I)
+_IT = re.compile(r"\b(it|that|this|them|those|the\s+(?:change|deploy\w*|release|culprit|cause))\b", _I)
+_WHO = re.compile(r"\bwho\b|\bwhen\s+was\b|\bwhat\s+was\s+in\b|\bwhat\s+did\s+it\s+change\b|\bdetails?\b", _I)
+
+
+# "show the evidence", "where did that come from?", "what are your sources?" after an answer
+EVIDENCE_ASKED = re.compile(r"\b(?:show|see|give|list|where(?:'s|\s+is|\s+are)?)\b.*\b(?:evidence|sources?|proof|data)\b|"
+                            r"\bwhere\s+did\s+(?:that|this|it|you)\b.*\b(?:come|get)\b|\bhow\s+do\s+you\s+know\b|"
+                            r"\bsources?\s*\?\s*$|^\W*evidence\W*$", _I)
+EVIDENCE_NOTE = ("Every fact in the answer above cites its evidence as [E:id]: a stored record of the query or "
+                 "computation that produced it (the tool, its arguments and its result). In the chat panel, click an "
+                 "[E:id] to open it; over HTTP, GET /api/evidence/{id}; `opsgraph ask --json` prints them with the run.")
+_ONE_OF_THEM = re.compile(r"\b(?:the\s+)?(?:latest|last|most\s+recent|newest|that|this|the)\s+one\b|\bit\b|\bthat\b|"
+                          r"\b(?:the\s+)?(?:latest|last|most\s+recent|newest)\b", _I)
+
+
+def resolve_from_results(plan: QueryPlan, prior: QueryPlan | None, ctx: ThreadContext, question: str,
+                         cat: Catalog, today: dt.date | None = None) -> None:
+    """Fill ``plan`` in place from the last turn's results when the question points back at them."""
+    if prior is None:
+        return
+    first = ctx.get("incident")  # the incident the list showed first (the latest), left by the last turn
+    if (prior.operation == "incident_list" and not plan.subjects.incidents and today is not None and first
+            and first in cat.incidents and plan.operation in ("incident_list", "incident_cause", "incident_status", "report")):
+        listed = [r.external_id for r in cat.incident_refs  # about what the list showed (today's may be later)
+                  if r.started < today and (not prior.filters.status or r.status in prior.filters.status)
+                  and (not prior.subjects.services or r.service in prior.subjects.services)
+                  and (prior.window is None or r.started <= prior.window.end)]
+        if _ONE_OF_THEM.search(question) or listed == [first]:
+            plan.subjects.incidents = [first]  # "what caused the latest one?", "draft the postmortem" after a list
+            if plan.operation == "report":
+                plan.report_kind = "incident"
+            else:
+                plan.operation = "incident_cause" if _WHY.search(question) else "incident_status"
+            plan.filters = type(plan.filters)()
+            plan.follow_up = True
+            plan.inherited.append("the incident listed first")
+            return
+    kpi = ctx.get("kpi")
+    flagged = prior.operation == "explain" and "explain:flagged" in prior.notes  # "how is <site> doing and why?"
+    if (plan.operation in ("attention", "explain") and not plan.kpis and (prior.operation == "attention" or flagged)
+            and not prior.kpis and kpi in cat.kpis and _WHY.search(question)
+            and [x.code for x in plan.subjects.scopes] == [x.code for x in prior.subjects.scopes]
+            and len(plan.subjects.scopes) == 1 and not plan.subjects.services):
+        plan.operation, plan.kpis = "explain", [kpi]  # "why?" after "how is <site> doing?": the KPI found there
+        plan.follow_up = True
+        plan.inherited.append("kpis (found by the last turn)")
+        return
+    if flagged and plan.operation == "explain" and not plan.kpis and "explain:flagged" not in plan.notes:
+        plan.notes.append("explain:flagged")  # "why?" again, nothing found there: the same answer, not a question
+    top = ctx.get("top_hypothesis")
+    if (top and prior.operation in ("incident_cause", "explain", "report") and _IT.search(question)
+            and _WHO.search(question) and (plan.operation in ("clarify", "changelog", "out_of_scope") or (
+                plan.operation.startswith("incident") and re.match(r"\W*who\b", question, _I)))
+            and not (plan.subjects.deployments or plan.subjects.config_changes)
+            and not (plan.subjects.services and "services" not in plan.inherited)):
+        if top in cat.deployments:
+            plan.subjects.deployments = [top]
+        elif top in cat.config_changes:
+            plan.subjects.config_changes = [top]
+        else:
+            return
+        plan.operation, plan.clarification = "changelog", None  # "who deployed it?": the change ranked first
+        plan.subjects.services, plan.subjects.incidents = [], []
+        plan.notes = [n for n in plan.notes if not n.startswith("pending:")]
+        plan.follow_up = True
+        plan.inherited.append("the top-ranked change")
