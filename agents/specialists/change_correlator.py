@@ -33,7 +33,7 @@ def _metric_for(question: str, plan: QueryPlan | None) -> str:
         return "latency"
     if re.search(r"throughput|traffic|requests", question, re.I):
         return "throughput"
-    return "errors"
+    return "any"  # none named: the tool watches errors, else latency, saturation, throughput (whichever it has)
 
 
 def _look_back(plan: QueryPlan | None, now: dt.datetime, has_time: bool) -> tuple[dt.datetime | None, int]:
@@ -101,7 +101,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                     break
                 got = wider
             if got is None or got[0].n_points == 0:  # not in Postgres: Prometheus, when the metric is mapped there
-                prom = await onset_from_prometheus(s, ctx["service"], metric, around, hours)
+                prom = await onset_from_prometheus(s, ctx["service"], "errors" if metric == "any" else metric, around,
+                                                   hours)
                 if prom is not None:
                     del s.notices[noticed:]
                     got = prom

@@ -51,6 +51,7 @@ from agents.understanding.lookups import (
     _incident_of_service,
 )
 from agents.understanding.timewords import TimeParse, parse_time
+from agents.understanding.vocab import STOP
 
 _CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+out|rollbacks?|rolled\s+back|"
                            r"(?:chang|touch|edit|modif|tweak|updat)\w*\s+(?:the\s+|any\s+|its\s+)?config\w*|"
@@ -114,9 +115,11 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         for name in re.findall(r"(?<![\w-])([a-z][a-z0-9]*_[a-z0-9_]+)(?![\w-])", q):
             role = next((r for r, rx in _ROLE if rx.search(name.replace("_", " "))), None)
             plan.service_metrics = [m for m in plan.service_metrics if m.role != role] + [ServiceMetric(role=role, name=name)]
-    op = _operation(q, plan, links, cat, tp)
+    if links.services and not plan.service_metrics and (named := _metric_words(tp.text, links.services)):
+        plan.service_metrics = [ServiceMetric(name=named)]  # "ehr gateway nack ratio jumped": the tool finds the name
+    op = _operation(_cue_text(q, kpis, cat), plan, links, cat, tp)
     plan.operation = op
-    op = plan.operation = annotate(q, plan, cat, today)  # what a yes/no, "since when", "who most"… question asks
+    op = plan.operation = annotate(_cue_text(q, kpis, cat), plan, cat, today)  # what a yes/no, "since when", "who most"… question asks
     if (op == "lookup" and not any(n.startswith("day:") for n in plan.notes)
             and (m := re.search(r"\b(worst|best|highest|lowest|peak)\s+(?:single\s+)?day\b", q, _I))):
         plan.notes.append(f"day:{m.group(1).lower()}")  # "what was the worst day for lates this month": that day named
@@ -154,6 +157,12 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             plan.notes.append(f"pending:{wanted}")  # "I meant <station>" then answers the question that was asked
         plan.operation = "unknown"
         return plan
+    if links.ambiguous and links.ambiguous[0][0] == "station" and plan.kpis and not links.stations and cat.kpi_stations:
+        reporting = [c for c in links.ambiguous[0][2] if cat.unmeasured(plan.kpis[0], c) is None]
+        if len(reporting) == 1:  # "ed wait at kingston": of the Kingston sites, only the one that reports it
+            plan.subjects.scopes.insert(0, ScopeRef(level="station", code=reporting[0], name=cat.stations.get(reporting[0])))
+            links.stations.append(reporting[0])
+            links.ambiguous = links.ambiguous[1:]
     several = bool(links.ambiguous and links.ambiguous[0][0] == "station" and len(links.ambiguous[0][2]) >= 2
                    and not links.stations and re.search(
                        rf"\b(?:all|every|each|both)\s+(?:of\s+)?(?:the\s+|our\s+)?{re.escape(links.ambiguous[0][1])}|"
@@ -349,6 +358,35 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if _ATTENTION.search(q) or re.search(r"\b(kpis?|dashboard)\b", q, _I):
         return "attention"
     return "out_of_scope"
+
+
+_MOVE_VERB = re.compile(r"\b(?:jump\w*|spik\w*|r[io]se|rising|went\s+up|drop\w*|fell|climb\w*|increas\w*|"
+                        r"decreas\w*|surg\w*|moved?)\b", _I)
+
+
+def _metric_words(text: str, services: list[str]) -> str | None:
+    """The words naming a service's metric right before the verb that says it moved ("<service> nack ratio
+    jumped" → "nack ratio"), without the service's own words; None when no such words."""
+    m = _MOVE_VERB.search(text)
+    if not m:
+        return None
+    own = {w for s in services for w in re.split(r"[^a-z0-9]+", s.lower()) if w}
+    before = re.findall(r"[a-z][a-z0-9]*", text[: m.start()].lower())[-3:]
+    got: list[str] = []
+    for w in reversed(before):
+        if w in STOP or w in own or w in ("the", "its", "our"):
+            break
+        got.insert(0, w)
+    return " ".join(got) or None
+
+
+def _cue_text(q: str, kpis: list[str], cat: Catalog) -> str:
+    """The question with the named KPI's own words blanked where they read as a cue ("falls", "drops", "spikes" as a
+    KPI's name are not "why did it fall"), so "how many falls in october" is a value, not an explanation."""
+    names = sorted({n for k in kpis for n in cat.kpis.get(k, []) if n and _WHY.search(n)}, key=len, reverse=True)
+    for n in names:
+        q = re.sub(rf"(?<![\w-]){re.escape(n)}(?![\w-])", lambda m: "x" * len(m.group(0)), q, flags=_I)
+    return q
 
 
 def _not_measured(plan: QueryPlan, cat: Catalog) -> QueryPlan | None:
