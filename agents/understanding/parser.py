@@ -327,6 +327,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             plan.order = "worst"
             plan.limit = max(1, min(len(cat.stations if plan.group_by == "station" else cat.regions), 1000))
             return "rank"
+        if plan.kpis and not s.scopes and _ODD.search(q):  # "anything weird with falls": the worst site, explained
+            plan.group_by, plan.order, plan.limit = "station", "worst", 1
+            return "explain"
         if plan.kpis and _OK_EVERYWHERE.search(q) and not (s.scopes and s.scopes[0].level == "station"):
             return "attention"  # "is fleet availability ok everywhere?", "which stations are below goal": each checked
         if plan.kpis and _RANK.search(q) and len(s.scopes) <= 1 and not (s.scopes and s.scopes[0].level == "station"):
@@ -411,6 +414,7 @@ def _not_measured(plan: QueryPlan, cat: Catalog) -> QueryPlan | None:
     return None
 
 
+_ODD = re.compile(r"\b(?:weird|odd|strange|unusual|abnormal|anomal\w*)\b|\banything\s+(?:off|wrong)\b", _I)
 _HOW_DOING = re.compile(r"\bhow\s+(?:is|are|was|were|did|has|have)\b.*\b(doing|going|looking|perform\w*|trend\w*)\b|"
                         r"\b(?:doing|performing)\s+(?:on|with)\b|\btrends?\b", _I)
 _RUNBOOK = re.compile(r"\b(run\s?books?|playbooks?|sops?|standard operating procedures?|procedures?\s+(?:for|to|when|on)|"
