@@ -123,6 +123,10 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     if (op == "lookup" and not any(n.startswith("day:") for n in plan.notes)
             and (m := re.search(r"\b(worst|best|highest|lowest|peak)\s+(?:single\s+)?day\b", q, _I))):
         plan.notes.append(f"day:{m.group(1).lower()}")  # "what was the worst day for lates this month": that day named
+    if op == "lookup" and plan.kpis and re.search(r"\btrend(?:s|ing)?\b", q, _I):
+        plan.notes.append("trend")  # "how is X trending at <site>": a steady drift named, or none
+    if op in ("lookup", "explain") and plan.kpis and _WEEKDAYS.search(q):
+        plan.notes.append("dow")  # "why is discharge before noon so bad on weekends?": weekdays against weekends
     if op in ("rank", "compare", "lookup") and plan.window is None and _NOW.search(q):
         plan.notes.append("now")  # "right now": the state, which for a stock-like KPI is its latest value
     unknown = list(links.unknown)
@@ -414,6 +418,7 @@ def _not_measured(plan: QueryPlan, cat: Catalog) -> QueryPlan | None:
     return None
 
 
+_WEEKDAYS = re.compile(r"\b(?:on\s+)?(?:weekends?|weekdays?|day\s+of\s+(?:the\s+)?week|(?:mon|tues|wednes|thurs|fri|satur|sun)days)\b", _I)
 _ODD = re.compile(r"\b(?:weird|odd|strange|unusual|abnormal|anomal\w*)\b|\banything\s+(?:off|wrong)\b", _I)
 _HOW_DOING = re.compile(r"\bhow\s+(?:is|are|was|were|did|has|have)\b.*\b(doing|going|looking|perform\w*|trend\w*)\b|"
                         r"\b(?:doing|performing)\s+(?:on|with)\b|\btrends?\b", _I)
