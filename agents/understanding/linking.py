@@ -197,7 +197,8 @@ def link(question: str, cat: Catalog) -> Links:
             used_raw.update(i for i, (_, at) in enumerate(raws) if num.start(2) <= at < num.end(2))
         elif not same and pool and kind in ("incident", "ticket") and not num.group(1).lower().endswith("s") and not any(num.group(2) in c for c in pool):
             sugg = [c for c, _, _ in process.extract(num.group(2), pool, scorer=fuzz.partial_ratio, limit=3)]
-            out.unknown.append(UnknownName(kind=kind, text=f"{num.group(1)} {num.group(2)}", suggestions=sugg))
+            typed = num.group(0) if not num.group(0)[len(num.group(1)):][:1].isspace() else f"{num.group(1)} {num.group(2)}"
+            out.unknown.append(UnknownName(kind=kind, text=typed, suggestions=sugg))  # "INC0099999" as typed
 
     # 1c. A config setting named in words ("who changed the db pool config" → the latest change of db.pool.*);
     # without the word "config", all its words but one ("who changed the stock sync interval").

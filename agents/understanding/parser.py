@@ -362,6 +362,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             return "incident_list"
     if _RANK.search(q) and re.search(rf"\b{_PLACE}\b", q, _I):
         return _rank(q, plan, cat)
+    if _COMPARE.search(q) and re.search(rf"\b{_PLACE_NOUN}s\b", q, _I):
+        return "compare"  # "compare the hospitals": on which KPI is asked next
     if _ATTENTION.search(q) or re.search(r"\b(kpis?|dashboard)\b", q, _I):
         return "attention"
     return "out_of_scope"
