@@ -688,3 +688,38 @@ CASES += [  # gaps13 round 4: stations ranked by their change, not their level
     (R, "top 3 stations with the biggest increase in traction faults this month", {"op": "rank", "note": "rank:change_up", "limit": 3}),
 ]
 CASES += [(R, "which depot got worse the most on ppm this week?", {"op": "rank", "note": "rank:change_worse"})]
+
+HV = "hvh"  # a regional hospital group (qa14a): dotted/hyphenated site codes, campuses sharing a name, "falls", versions with spaces
+CASES += [  # qa14a, as a bed manager, ED lead, clinical-apps on-call and quality officer type them
+    (HV, "occupancy kgh inpatient last 7 days", {"op": "lookup", "kpi": "BED_OCC_PCT", "at": ["KGH.IN"], "win": ("2026-11-13", "2026-11-19")}),
+    (HV, "compare SAH with rvh on bed occupancy last month", {"op": "compare", "kpi": "BED_OCC_PCT", "at": ["SAH", "rvh-main"], "win": ("2026-10-01", "2026-10-31")}),
+    (HV, "why did ambulance offload go up at kingston ED?", {"op": "explain", "kpi": "AMB_OFFLOAD_MIN", "at": ["KGH.ED"]}),
+    (HV, "is offload delay in control at rvh", {"op": "lookup", "kpi": "AMB_OFFLOAD_MIN", "at": ["rvh-main"]}),
+    (HV, "ed wait at kingston", {"op": "lookup", "kpi": "ED_D2P_MIN", "at": ["KGH.ED"]}),
+    (HV, "ed wait at kgh inpatient", {"op": "clarify", "kpi": "ED_D2P_MIN"}),
+    (HV, "first case on time at kgh ed", {"op": "clarify", "kpi": "OR_FCOTS_PCT"}),
+    (HV, "how is OR first case on time start at the main campus trending", {"op": "lookup", "kpi": "OR_FCOTS_PCT", "at": ["rvh-main"], "note": "trend"}),
+    (HV, "bed occupancy at Mercy South", {"op": "unknown", "unknown": "Mercy South", "sugg": "MNH"}),
+    (HV, "bed occupancy at mercy north", {"op": "lookup", "kpi": "BED_OCC_PCT", "at": ["MNH"]}),
+    (HV, "same for rvh", {"op": "lookup", "kpi": "LAB_TAT_MIN", "at": ["rvh-main"], "prior": ["lab turnaround at SAH last week"]}),
+    (HV, "how many falls across the group in october", {"op": "lookup", "kpi": "FALLS", "win": ("2026-10-01", "2026-10-31")}),
+    (HV, "falls at mercy north last week", {"op": "lookup", "kpi": "FALLS", "at": ["MNH"], "win": LW}),
+    (HV, "why so many falls at mercy?", {"op": "explain", "kpi": "FALLS", "at": ["MNH"]}),
+    (HV, "anything weird with falls", {"op": "explain", "kpi": "FALLS", "group_by": "station", "order": "worst", "limit": 1}),
+    (HV, "why is discharge before noon so bad on weekends?", {"op": "explain", "kpi": "DISCH_NOON_PCT", "note": "dow"}),
+    (HV, "ehr gateway nack ratio jumped on the 24th, why", {"op": "explain", "svc": ["EHR-Gateway"], "metric": "nack ratio"}),
+    (HV, "did the EHR gateway change break anything", {"op": "explain", "svc": ["EHR-Gateway"]}),
+    (HV, "who deployed v12.4 hotfix 3", {"op": "changelog", "dep": ["CHG0034512"]}),
+    (HV, "any changes to pacs last 2 weeks", {"op": "changelog", "svc": ["pacs_viewer"]}),
+    (HV, "deploys to RadiologyPortal this week", {"op": "unknown", "unknown": "RadiologyPortal"}),
+    (HV, "what's the status of INC0099999", {"op": "unknown", "unknown": "INC0099999"}),
+    (HV, "compare the hospitals", {"op": "clarify"}),
+    (HV, "what changed before INC0091234", {"op": "incident_cause", "inc": ["INC0091234"]}),
+    (HV, "who changed the adt feed batch size", {"op": "changelog", "cfg": ["CHG0034566"]}),
+    # the same shapes on the rail operator
+    (R, "anything weird with traction faults", {"op": "explain", "kpi": "TRACTION_FAULTS", "group_by": "station", "order": "worst"}),
+    (R, "is ppm worse on weekends at york", {"op": "explain", "kpi": "PPM", "at": ["YRK"], "note": "dow"}),
+    (R, "how is ppm trending at leeds", {"op": "lookup", "kpi": "PPM", "at": ["LDS"], "note": "trend"}),
+    (R, "compare the depots", {"op": "clarify"}),
+    (R, "deploys to SeatMapService this week", {"op": "unknown", "unknown": "SeatMapService"}),
+]
