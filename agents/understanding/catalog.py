@@ -266,9 +266,9 @@ class Catalog:
                             add(" ".join(part), "station", code, 1)
                         elif j - i >= 2 and j - i < len(toks) and not any(t in STOP for t in part):
                             generic_parts.setdefault(" ".join(part), set()).add(code)
-        for part, codes in generic_parts.items():  # "the main campus": common words only one site's name has
-            if len(codes) == 1 and part not in out:
-                add(part, "station", next(iter(codes)), 1)
+        for joined, codes in generic_parts.items():  # "the main campus": common words only one site's name has
+            if len(codes) == 1 and joined not in out:
+                add(joined, "station", next(iter(codes)), 1)
         for code, full in self.regions.items():
             add(phrase(code), "region", code, 2)
             for name in spellings(full):

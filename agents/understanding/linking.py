@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from agents.plan import UnknownName
-from agents.understanding.catalog import GENERIC, Catalog, fold, norm_tokens, stem
-from agents.understanding.vocab import ACRONYMS, COMMON_PLACE_WORDS, DIRECTIONS, PLACE_PREPS, STOP
+from agents.understanding.catalog import GENERIC, Catalog, fold, stem
+from agents.understanding.sites import narrow, sibling_unknown
+from agents.understanding.vocab import ACRONYMS, COMMON_PLACE_WORDS, PLACE_PREPS, STOP
 from store.models import PRODUCTS
 
 FUZZY_CUTOFF = 80.0  # rapidfuzz ratio (0-100) for a typo'd name; see the dev-set test
@@ -248,7 +249,7 @@ def link(question: str, cat: Catalog) -> Links:
             if (n == 1 and span[0].norm in COMMON_PLACE_WORDS and all(k == "station" and st == 1 for k, _, st in cands)
                     and not span[0].raw[:1].isupper() and not (i > 0 and toks[i - 1].raw.lower() in PLACE_PREPS)):
                 continue  # "the cross-region numbers" is not King's Cross
-            if _sibling_unknown(out, span, toks, i + n, cands, cat):
+            if sibling_unknown(out, span, toks, i + n, cands, cat):
                 i += n
                 break
             if _take(out, p, cands, n):
@@ -280,7 +281,7 @@ def link(question: str, cat: Catalog) -> Links:
     free = [t for t in toks if not t.used]
     if not out.kpis:
         _kpi_by_coverage(out, [t.norm for t in toks], cat)
-    _narrow(out, toks, cat)
+    narrow(out, toks, cat)
     # "Zürichberg reservoir": a word shared by several names ("reservoir", "plant") that describes a place already
     # named is not a second, ambiguous place.
     out.ambiguous = [a for a in out.ambiguous if not (a[0] == "station" and set(a[2]) & set(out.stations))]
@@ -400,44 +401,3 @@ def _take(out: Links, text: str, cands: list[tuple[str, str, int]], n: int, *, f
     out.ambiguous.append((kind, text, values))
     return True
 
-
-def _site_words(code: str, cat: Catalog) -> set[str]:
-    """The words that name a site: its code's parts ("kgh", "ed" of ``KGH.ED``) and its name's words."""
-    segs = {w for w in re.split(r"[^a-z]+", fold(code).lower()) if len(w) >= 2}
-    return {w for w in segs | set(norm_tokens(cat.stations.get(code, ""))) if w not in STOP and w not in GENERIC}
-
-
-def _narrow(out: Links, toks: list[_Tok], cat: Catalog) -> None:
-    """A phrase naming several sites and another free word of the question naming exactly one of them ("kingston
-    ED" with ``KGH.ED`` and ``KGH.IN``; "kgh inpatient"): that one. Words already read as another name don't count."""
-    said = {t.norm for t in toks if not t.used} | {t.raw.lower() for t in toks if not t.used}
-    keep = []
-    for kind, text, cands in out.ambiguous:
-        if kind == "station" and len(cands) >= 2:
-            marks = {c: _site_words(c, cat) for c in cands}
-            own = {c: marks[c] - set().union(*(marks[o] for o in cands if o != c)) - set(text.split()) for c in cands}
-            hit = [c for c in cands if own[c] & said]
-            if len(hit) == 1:
-                out.add("station", hit[0])
-                continue
-        keep.append((kind, text, cands))
-    out.ambiguous = keep
-
-
-def _sibling_unknown(out: Links, span: list[_Tok], toks: list[_Tok], nxt: int, cands: list[tuple[str, str, int]],
-                     cat: Catalog) -> bool:
-    """Part of a site's name followed by another direction than its own ("Mercy South" when only "Mercy North"
-    exists): a site that is not in the catalog, named as typed with the close ones, never the sibling silently."""
-    if nxt >= len(toks) or toks[nxt].used or toks[nxt].norm not in DIRECTIONS:
-        return False
-    if any(k != "station" or st != 1 for k, _, st in cands):
-        return False
-    codes = sorted({v for _, v, _ in cands})
-    names = [set(norm_tokens(cat.stations.get(c, ""))) for c in codes]
-    if any(toks[nxt].norm in n for n in names) or not all(n & DIRECTIONS for n in names):
-        return False
-    text = " ".join(t.raw for t in (*span, toks[nxt]))
-    out.unknown.append(UnknownName(kind="station", text=text, suggestions=codes[:3]))
-    for t in (*span, toks[nxt]):
-        t.used = True
-    return True

@@ -44,6 +44,7 @@ from agents.understanding.cues import (
     _pasted_ticket,
     _ticket_filters,
 )
+from agents.understanding.hints import ODD, WEEKDAYS, cue_text, metric_words
 from agents.understanding.linking import Links, link
 from agents.understanding.lookups import (
     _commit_by_words,
@@ -51,7 +52,6 @@ from agents.understanding.lookups import (
     _incident_of_service,
 )
 from agents.understanding.timewords import TimeParse, parse_time
-from agents.understanding.vocab import STOP
 
 _CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+out|rollbacks?|rolled\s+back|"
                            r"(?:chang|touch|edit|modif|tweak|updat)\w*\s+(?:the\s+|any\s+|its\s+)?config\w*|"
@@ -115,17 +115,17 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         for name in re.findall(r"(?<![\w-])([a-z][a-z0-9]*_[a-z0-9_]+)(?![\w-])", q):
             role = next((r for r, rx in _ROLE if rx.search(name.replace("_", " "))), None)
             plan.service_metrics = [m for m in plan.service_metrics if m.role != role] + [ServiceMetric(role=role, name=name)]
-    if links.services and not plan.service_metrics and (named := _metric_words(tp.text, links.services)):
+    if links.services and not plan.service_metrics and (named := metric_words(tp.text, links.services)):
         plan.service_metrics = [ServiceMetric(name=named)]  # "ehr gateway nack ratio jumped": the tool finds the name
-    op = _operation(_cue_text(q, kpis, cat), plan, links, cat, tp)
+    op = _operation(cue_text(q, kpis, cat), plan, links, cat, tp)
     plan.operation = op
-    op = plan.operation = annotate(_cue_text(q, kpis, cat), plan, cat, today)  # what a yes/no, "since when", "who most"… question asks
+    op = plan.operation = annotate(cue_text(q, kpis, cat), plan, cat, today)  # what a yes/no, "since when", "who most"… question asks
     if (op == "lookup" and not any(n.startswith("day:") for n in plan.notes)
             and (m := re.search(r"\b(worst|best|highest|lowest|peak)\s+(?:single\s+)?day\b", q, _I))):
         plan.notes.append(f"day:{m.group(1).lower()}")  # "what was the worst day for lates this month": that day named
     if op == "lookup" and plan.kpis and re.search(r"\btrend(?:s|ing)?\b", q, _I):
         plan.notes.append("trend")  # "how is X trending at <site>": a steady drift named, or none
-    if op in ("lookup", "explain") and plan.kpis and _WEEKDAYS.search(q):
+    if op in ("lookup", "explain") and plan.kpis and WEEKDAYS.search(q):
         plan.notes.append("dow")  # "why is discharge before noon so bad on weekends?": weekdays against weekends
     if op in ("rank", "compare", "lookup") and plan.window is None and _NOW.search(q):
         plan.notes.append("now")  # "right now": the state, which for a stock-like KPI is its latest value
@@ -331,7 +331,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             plan.order = "worst"
             plan.limit = max(1, min(len(cat.stations if plan.group_by == "station" else cat.regions), 1000))
             return "rank"
-        if plan.kpis and not s.scopes and _ODD.search(q):  # "anything weird with falls": the worst site, explained
+        if plan.kpis and not s.scopes and ODD.search(q):  # "anything weird with falls": the worst site, explained
             plan.group_by, plan.order, plan.limit = "station", "worst", 1
             return "explain"
         if plan.kpis and _OK_EVERYWHERE.search(q) and not (s.scopes and s.scopes[0].level == "station"):
@@ -369,35 +369,6 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     return "out_of_scope"
 
 
-_MOVE_VERB = re.compile(r"\b(?:jump\w*|spik\w*|r[io]se|rising|went\s+up|drop\w*|fell|climb\w*|increas\w*|"
-                        r"decreas\w*|surg\w*|moved?)\b", _I)
-
-
-def _metric_words(text: str, services: list[str]) -> str | None:
-    """The words naming a service's metric right before the verb that says it moved ("<service> nack ratio
-    jumped" → "nack ratio"), without the service's own words; None when no such words."""
-    m = _MOVE_VERB.search(text)
-    if not m:
-        return None
-    own = {w for s in services for w in re.split(r"[^a-z0-9]+", s.lower()) if w}
-    before = re.findall(r"[a-z][a-z0-9]*", text[: m.start()].lower())[-3:]
-    got: list[str] = []
-    for w in reversed(before):
-        if w in STOP or w in own or w in ("the", "its", "our"):
-            break
-        got.insert(0, w)
-    return " ".join(got) or None
-
-
-def _cue_text(q: str, kpis: list[str], cat: Catalog) -> str:
-    """The question with the named KPI's own words blanked where they read as a cue ("falls", "drops", "spikes" as a
-    KPI's name are not "why did it fall"), so "how many falls in october" is a value, not an explanation."""
-    names = sorted({n for k in kpis for n in cat.kpis.get(k, []) if n and _WHY.search(n)}, key=len, reverse=True)
-    for n in names:
-        q = re.sub(rf"(?<![\w-]){re.escape(n)}(?![\w-])", lambda m: "x" * len(m.group(0)), q, flags=_I)
-    return q
-
-
 def _not_measured(plan: QueryPlan, cat: Catalog) -> QueryPlan | None:
     """A KPI asked at a station that does not report it (a sewage plant has no supply availability): say so and ask
     which of the stations that do report it was meant, instead of an empty series."""
@@ -420,8 +391,6 @@ def _not_measured(plan: QueryPlan, cat: Catalog) -> QueryPlan | None:
     return None
 
 
-_WEEKDAYS = re.compile(r"\b(?:on\s+)?(?:weekends?|weekdays?|day\s+of\s+(?:the\s+)?week|(?:mon|tues|wednes|thurs|fri|satur|sun)days)\b", _I)
-_ODD = re.compile(r"\b(?:weird|odd|strange|unusual|abnormal|anomal\w*)\b|\banything\s+(?:off|wrong)\b", _I)
 _HOW_DOING = re.compile(r"\bhow\s+(?:is|are|was|were|did|has|have)\b.*\b(doing|going|looking|perform\w*|trend\w*)\b|"
                         r"\b(?:doing|performing)\s+(?:on|with)\b|\btrends?\b", _I)
 _RUNBOOK = re.compile(r"\b(run\s?books?|playbooks?|sops?|standard operating procedures?|procedures?\s+(?:for|to|when|on)|"
