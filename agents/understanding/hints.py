@@ -41,3 +41,16 @@ def cue_text(q: str, kpis: list[str], cat: Catalog) -> str:
     for n in names:
         q = re.sub(rf"(?<![\w-]){re.escape(n)}(?![\w-])", lambda m: "x" * len(m.group(0)), q, flags=_I)
     return q
+
+
+_FULL = re.compile(r"\b(?:how\s+full|most\s+full|fullest|full(?:ness)?\s+(?:is|are|was|were|at|in)|(?:is|are)\s+\w+\s+full)\b", _I)
+_FULLNESS_KPI = re.compile(r"occupan|utili[sz]|load\s+factor|capacity", _I)
+
+
+def fullness_kpi(q: str, cat: Catalog) -> str | None:
+    """"How full is <site>", "which hospital is most full": the one KPI that measures how full a place is
+    (occupancy, utilisation, load factor, capacity used), when the organisation has exactly one."""
+    if not _FULL.search(q):
+        return None
+    found = [code for code, names in cat.kpis.items() if any(_FULLNESS_KPI.search(n) for n in names)]
+    return found[0] if len(found) == 1 else None

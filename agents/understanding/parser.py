@@ -44,7 +44,7 @@ from agents.understanding.cues import (
     _pasted_ticket,
     _ticket_filters,
 )
-from agents.understanding.hints import ODD, WEEKDAYS, cue_text, metric_words
+from agents.understanding.hints import ODD, WEEKDAYS, cue_text, fullness_kpi, metric_words
 from agents.understanding.linking import Links, link
 from agents.understanding.lookups import (
     _commit_by_words,
@@ -104,6 +104,8 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                  or (_HOW_DOING.search(q) and not links.services)  # "how are we doing on effluent?"
                  or len(re.findall(r"\w+", q)) <= 2)):  # the question is that word ("bursts?")
         kpis = list(links.weak_kpis[0])
+    if not kpis and (full := fullness_kpi(q, cat)):
+        kpis = [full]  # "how full is the main campus": its occupancy
     plan = QueryPlan(operation="out_of_scope", subjects=subjects, kpis=kpis, window=tp.window)
     if tp.relative:
         plan.notes.append(f"relative:{tp.relative}")

@@ -132,6 +132,15 @@ async def test_a_kpi_the_campus_does_not_report(t):
     assert "There is no OR first-case on-time starts data at KGH.ED" in a, a
 
 
+async def test_how_full_is_occupancy(t, hvh):
+    kpis = hvh[2]
+    last = kpis[(kpis.kpi == "BED_OCC_PCT") & (kpis.date == kpis.date.max())].set_index("station").value
+    a = await t.ask("which hospital is most full right now")
+    assert f"is {last.idxmax().upper()} (Kingston General - Inpatient) with {last.max():.1f}%" in a, a
+    a = await t.ask("how full is the main campus this week")  # a Monday: no data yet this week, the latest said
+    assert f"Bed occupancy at RVH-MAIN (Royal Victoria Hospital - Main Campus) was {last['rvh-main']:.1f}% on 2026-11-29" in a, a
+
+
 # ----------------------------------------------------------------- a KPI named like a cue word, a rare count
 
 
