@@ -198,7 +198,7 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             n.startswith("wanted:") or n == "all_kpis" for n in plan.notes):
         plan.notes.append(f"wanted:{'lookup' if op == 'attention' else op}")  # a follow-up fills the KPI from the thread instead of asking
     if asks_kpi and not plan.kpis and links.weak_kpis and not plan.subjects.services:
-        cands = links.weak_kpis[0]
+        cands = list(dict.fromkeys(c for group in links.weak_kpis for c in group))  # every KPI a word named
         plan.clarification = Clarification(kind="KPI", candidates=cands, question=(
             "Which KPI do you mean: " + ", ".join(f"{c} ({cat.kpis[c][0]})" for c in cands if c in cat.kpis) + "?"))
         plan.operation = "clarify"

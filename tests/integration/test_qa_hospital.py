@@ -137,6 +137,9 @@ async def test_how_full_is_occupancy(t, hvh):
     last = kpis[(kpis.kpi == "BED_OCC_PCT") & (kpis.date == kpis.date.max())].set_index("station").value
     a = await t.ask("which hospital is most full right now")
     assert f"is {last.idxmax().upper()} (Kingston General - Inpatient) with {last.max():.1f}%" in a, a
+    a = await t.ask("occupancy at rvh vs the group average last week")
+    assert f"RVH-MAIN (Royal Victoria Hospital - Main Campus), 2026-11-23 to 2026-11-29: average {_mean(kpis, 'BED_OCC_PCT', 'rvh-main', LW):.1f}%" in a, a
+    assert "Bed occupancy at company, 2026-11-23 to 2026-11-29: average" in a, a
     a = await t.ask("how full is the main campus this week")  # a Monday: no data yet this week, the latest said
     assert f"Bed occupancy at RVH-MAIN (Royal Victoria Hospital - Main Campus) was {last['rvh-main']:.1f}% on 2026-11-29" in a, a
 

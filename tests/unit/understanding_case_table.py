@@ -716,6 +716,8 @@ CASES += [  # qa14a, as a bed manager, ED lead, clinical-apps on-call and qualit
     (HV, "compare the hospitals", {"op": "clarify"}),
     (HV, "what changed before INC0091234", {"op": "incident_cause", "inc": ["INC0091234"]}),
     (HV, "who changed the adt feed batch size", {"op": "changelog", "cfg": ["CHG0034566"]}),
+    (HV, "occupancy at rvh vs the group average last week", {"op": "compare", "kpi": "BED_OCC_PCT", "at": ["rvh-main", "company"]}),
+    (HV, "lab delays at st annes", {"op": "clarify", "at": ["SAH"]}),
     (HV, "how full is the main campus this week", {"op": "lookup", "kpi": "BED_OCC_PCT", "at": ["rvh-main"]}),
     (HV, "which hospital is most full right now", {"op": "rank", "kpi": "BED_OCC_PCT", "order": "worst", "now": True}),
     # the same shapes on the rail operator
