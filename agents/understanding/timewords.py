@@ -236,6 +236,15 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
             if m.group(1):
                 return _win(d, today, m.group(0)), None, m
             return _win(d, d, m.group(0), single=True), None, m
+    if (m := re.search(rf"\b(?:in\s+)?({_MON_RE})\s+(?:vs\.?|versus|compared\s+(?:to|with)|against|and)\s+(?:in\s+)?({_MON_RE})\b", q)) \
+            and "may" not in (m.group(1), m.group(2)):  # "november vs october": both months, one value each
+        firsts = []
+        for word in (m.group(1), m.group(2)):
+            month = _MON[word[:4] if word.startswith("sept") else word[:3]]
+            firsts.append(dt.date(today.year if month <= today.month else today.year - 1, month, 1))
+        a, b = sorted(firsts)
+        if a != b:
+            return _win(a, min(_month_end(b.year, b.month), today), f"{a:%B} and {b:%B}", grain="month"), None, m
     if m := re.search(rf"\b(?:(in|during|for|since|over|through(?:out)?)\s+)?(?:the\s+month\s+of\s+)?({_MON_RE})\b(?:\s+(\d{{4}}))?", q):
         word = m.group(2)
         if word != "may" or m.group(1) or m.group(3):

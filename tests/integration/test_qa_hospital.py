@@ -159,6 +159,14 @@ async def test_falls_is_a_count_not_a_why(t, hvh):
     assert f"the total is {west} falls" in _first_line(a), a
 
 
+async def test_two_months_compared(t, hvh):
+    kpis = hvh[2]
+    oct_, nov = (int(_rows(kpis, "FALLS", ["MNH"], a, b).value.sum()) for a, b in (
+        (D(2026, 10, 1), D(2026, 10, 31)), (D(2026, 11, 1), D(2026, 11, 29))))
+    a = await t.ask("falls at mercy in november vs october")
+    assert f"Oct 2026 {oct_} falls; Nov 2026 {nov} falls (partial)" in a, a
+
+
 async def test_anything_weird_with_a_rare_count_finds_the_burst(t, hvh):
     kpis, codes = hvh[2], list(hvh[3].code)
     totals = _rows(kpis, "FALLS", codes, D(2026, 10, 31), D(2026, 11, 29)).groupby("station").value.sum()

@@ -718,6 +718,8 @@ CASES += [  # qa14a, as a bed manager, ED lead, clinical-apps on-call and qualit
     (HV, "who changed the adt feed batch size", {"op": "changelog", "cfg": ["CHG0034566"]}),
     (HV, "occupancy at rvh vs the group average last week", {"op": "compare", "kpi": "BED_OCC_PCT", "at": ["rvh-main", "company"]}),
     (HV, "lab delays at st annes", {"op": "clarify", "at": ["SAH"]}),
+    (HV, "falls at mercy in november vs october", {"op": "lookup", "kpi": "FALLS", "at": ["MNH"], "win": ("2026-10-01", "2026-11-20"), "grain": "month"}),
+    (R, "ppm at york in september vs october", {"op": "lookup", "kpi": "PPM", "at": ["YRK"], "win": ("2026-09-01", "2026-10-31"), "grain": "month"}),
     (HV, "how full is the main campus this week", {"op": "lookup", "kpi": "BED_OCC_PCT", "at": ["rvh-main"]}),
     (HV, "which hospital is most full right now", {"op": "rank", "kpi": "BED_OCC_PCT", "order": "worst", "now": True}),
     # the same shapes on the rail operator
