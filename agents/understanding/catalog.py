@@ -296,6 +296,12 @@ class Catalog:
             core = [t for t in toks if t not in GENERIC and t not in _SERVICE_SUFFIXES]
             if core and core != toks:
                 add(" ".join(core), "service", svc, 1)
+            if re.fullmatch(r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+", svc):  # "PharmacyDispense": "pharmacy dispense",
+                camel = re.findall(r"[A-Z][a-z0-9]+", svc)  # and its first word alone ("the pharmacy system")
+                add(phrase(" ".join(camel)), "service", svc, 2)
+                head = stem(camel[0].lower())
+                if len(head) >= 4 and head not in GENERIC and head not in STOP and head not in _SERVICE_SUFFIXES:
+                    add(head, "service", svc, 1)
         return out
 
     @cached_property

@@ -56,7 +56,8 @@ from agents.understanding.timewords import TimeParse, parse_time
 _CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+out|rollbacks?|rolled\s+back|"
                            r"(?:chang|touch|edit|modif|tweak|updat)\w*\s+(?:the\s+|any\s+|its\s+)?config\w*|"
                            r"config(?:uration)?\s+changes?|commits?|depend\w*|"
-                           r"(?:chang|touch|edit)\w*\s+(?:the\s+)?(?:most|more)\s+config\w*)\b", _I)
+                           r"(?:chang|touch|edit)\w*\s+(?:the\s+)?(?:most|more)\s+config\w*|"
+                           r"what\s+(?:did|has|have)\s+[a-z][\w.@-]*\s+(?:chang|deploy|push|ship|releas|touch|roll)\w*)\b", _I)
 # "what changed yesterday?", "anything changed this morning?", "any changes on Thursday?": the org-wide change log
 _ORG_CHANGED = (r"\b(?:what|anything|something)\s+(?:has\s+|got\s+|was\s+|were\s+)?changed\b|"
                 r"\b(?:which|what)\s+services?\s+(?:have\s+|has\s+|were\s+|was\s+|got\s+)?(?:been\s+)?"
@@ -352,7 +353,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             if re.match(r"\W*who(?:'s|\s+is|\s+are|\s+was)?\b", q, _I) and not _ATTENTION.search(q):
                 return "out_of_scope"  # "who is on call at <site>?": people are not in the data
             return "attention"
-        if _WHY.search(q):
+        if _WHY.search(q) and not (_COUNT.search(q) and not _RANK_WHY.search(q)):  # "how many patients fell": a count
             return "explain"
         return "lookup"
     if _WHY.search(q) and tp.window is not None and not _TICKETS.search(q):

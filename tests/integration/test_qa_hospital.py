@@ -154,6 +154,8 @@ async def test_falls_is_a_count_not_a_why(t, hvh):
     assert f"the total is {october} falls" in _first_line(a), a
     a = await t.ask("falls at mercy north last week")
     assert f"the total is {int(_rows(kpis, 'FALLS', ['MNH'], *LW).value.sum())} falls" in _first_line(a), a
+    a = await t.ask("how many patients fell at rvh this month")
+    assert f"the total is {int(_rows(kpis, 'FALLS', ['rvh-main'], *TM).value.sum())} falls" in _first_line(a), a
     west = int(_rows(kpis, "FALLS", ["SAH", "LCH"], *TM).value.sum())
     a = await t.ask("patient falls in the west region this month")
     assert f"the total is {west} falls" in _first_line(a), a
@@ -213,6 +215,15 @@ async def test_changes_by_version_nickname_and_rollback(t, assistant, hvh):
     t = Thread(assistant, hvh[1], AS_OF)  # a new conversation (in this one, "this week" would be about pacs_viewer)
     a = await t.ask("any changes rolled back this week?")  # a Monday: none yet this week, the last one named
     assert "No — no rollbacks" in a and "The last one before that: CHG0034627 on EHR-Gateway" in a, a
+
+
+async def test_a_camelcase_service_by_its_first_word_a_person_and_part_of_a_month(t):
+    a = await t.ask("any incidents on the pharmacy system")
+    assert "1 incident(s) on PharmacyDispense" in a and "INC0091150" in a and "INC0091234" not in a, a
+    a = await t.ask("what did j.okafor change")
+    assert "j.okafor: 1 deployment(s), 1 config change(s) in the last 30 days" in a and "CHG0034513" in a, a
+    a = await t.ask("why did offload get worse at kgh ed in mid november")
+    assert "starting 2026-11-16" in a and "CHG0034566" in a and "“mid”" not in a, a
 
 
 async def test_things_that_do_not_exist(t):

@@ -720,6 +720,12 @@ CASES += [  # qa14a, as a bed manager, ED lead, clinical-apps on-call and qualit
     (HV, "lab delays at st annes", {"op": "clarify", "at": ["SAH"]}),
     (HV, "falls at mercy in november vs october", {"op": "lookup", "kpi": "FALLS", "at": ["MNH"], "win": ("2026-10-01", "2026-11-20"), "grain": "month"}),
     (R, "ppm at york in september vs october", {"op": "lookup", "kpi": "PPM", "at": ["YRK"], "win": ("2026-09-01", "2026-10-31"), "grain": "month"}),
+    (HV, "any incidents on the pharmacy system", {"op": "incident_list", "svc": ["PharmacyDispense"]}),
+    (HV, "why did offload get worse at kgh ed in mid november", {"op": "explain", "kpi": "AMB_OFFLOAD_MIN", "at": ["KGH.ED"], "win": ("2026-11-11", "2026-11-20")}),
+    (HV, "ed wait at sah early october", {"op": "lookup", "kpi": "ED_D2P_MIN", "at": ["SAH"], "win": ("2026-10-01", "2026-10-10")}),
+    (HV, "how many patients fell at rvh this month", {"op": "lookup", "kpi": "FALLS", "at": ["rvh-main"], "win": TM}),
+    (HV, "what did j.okafor change", {"op": "changelog", "note": "person:j.okafor", "win": ("2026-10-22", "2026-11-20")}),
+    (HV, "what did j.okafor change", {"op": "changelog", "note": "person:j.okafor", "svc": [], "prior": ["any deploys to PharmacyDispense this month"]}),
     (HV, "how full is the main campus this week", {"op": "lookup", "kpi": "BED_OCC_PCT", "at": ["rvh-main"]}),
     (HV, "which hospital is most full right now", {"op": "rank", "kpi": "BED_OCC_PCT", "order": "worst", "now": True}),
     # the same shapes on the rail operator
@@ -728,4 +734,7 @@ CASES += [  # qa14a, as a bed manager, ED lead, clinical-apps on-call and qualit
     (R, "how is ppm trending at leeds", {"op": "lookup", "kpi": "PPM", "at": ["LDS"], "note": "trend"}),
     (R, "compare the depots", {"op": "clarify"}),
     (R, "deploys to SeatMapService this week", {"op": "unknown", "unknown": "SeatMapService"}),
+    (R, "how many trains fell short on ppm at york last week", {"op": "lookup", "kpi": "PPM", "at": ["YRK"]}),
+    (R, "ppm at leeds in late october", {"op": "lookup", "kpi": "PPM", "at": ["LDS"], "win": ("2026-10-21", "2026-10-31")}),
+    (R, "what did j.okoro change", {"op": "changelog", "note": "person:j.okoro"}),
 ]
