@@ -279,6 +279,11 @@ async def test_demo_questions_of_the_same_shapes(demo):
         assert "By day of the week" in ans and "weekdays average" in ans, ans
         ans = await ask("compare the stations")
         assert "Compare by which KPI?" in ans, ans
+        ans = await ask("how many aog events at phx in mid november")
+        total = sql(demo, """SELECT sum(p.value) FROM kpi_points p JOIN kpi_definitions k ON k.id = p.kpi_id
+                             JOIN stations s ON s.id = p.station_id WHERE p.org_id = %s AND k.code = 'AOG_EVENTS'
+                             AND s.code = 'PHX' AND p.day BETWEEN '2026-11-11' AND '2026-11-20'""", demo.org_id)[0][0]
+        assert f"at PHX (Phoenix Sky Harbor), mid november (2026-11-11 to 2026-11-19): the total is {total:,.0f} events" in ans, ans
         ans = await ask("what's going on with checkout-api")
         assert "Unknown metric" not in ans, ans
         monday = DEMO_ANCHOR - dt.timedelta(days=DEMO_ANCHOR.weekday())
