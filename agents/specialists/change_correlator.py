@@ -33,7 +33,7 @@ def _metric_for(question: str, plan: QueryPlan | None) -> str:
         return "latency"
     if re.search(r"throughput|traffic|requests", question, re.I):
         return "throughput"
-    return "errors"
+    return "any"  # none named: the tool watches errors, else latency, saturation, throughput (whichever it has)
 
 
 def _look_back(plan: QueryPlan | None, now: dt.datetime, has_time: bool) -> tuple[dt.datetime | None, int]:
@@ -63,6 +63,18 @@ async def _by_plan(s: Any, plan: QueryPlan, ctx: ThreadContext) -> bool:
             await cq.incidents(s, plan.model_copy(update={"limit": plan.limit or 1}), ctx)
         return True
     return False
+
+
+async def _another_metric_moved(s: Any, service: str, got: Any, around: dt.datetime | None, hours: int) -> Any:
+    """No metric named and the service's first one (errors, else latency …) is flat: the first of its other roles'
+    metrics that moved ("what's going on with the lab interface engine": its queue depth), else the flat one."""
+    for role in ("errors", "latency", "saturation", "throughput"):
+        noticed = len(s.notices)
+        other = await s.tool("metric_onset", metric_onset, service=service, metric=role, around=around, hours=hours)
+        del s.notices[noticed:]  # a role the service has no metric for is no news
+        if other is not None and other[0].metric != got[0].metric and other[0].onset is not None:
+            return other
+    return got
 
 
 async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
@@ -102,8 +114,11 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 if wider is None:
                     break
                 got = wider
+            if metric == "any" and got is not None and got[0].n_points and got[0].onset is None:
+                got = await _another_metric_moved(s, ctx["service"], got, around, hours)
             if got is None or got[0].n_points == 0:  # not in Postgres: Prometheus, when the metric is mapped there
-                prom = await onset_from_prometheus(s, ctx["service"], metric, around, hours)
+                prom = await onset_from_prometheus(s, ctx["service"], "errors" if metric == "any" else metric, around,
+                                                   hours)
                 if prom is not None:
                     del s.notices[noticed:]
                     got = prom
@@ -119,6 +134,11 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                     ctx["onset"] = onset.onset.isoformat()
                 else:
                     s.say(f"{onset.service} {onset.metric} shows no onset in the period examined.", *records[:1])
+                    if metric == "any" and plan is not None:  # "what's going on with X": its open incidents too
+                        still = plan.model_copy(deep=True)
+                        still.filters.status, still.window, still.notes, still.limit = ["open", "mitigated"], None, [], None
+                        still.subjects.services = [ctx["service"]]
+                        await cq.incidents(s, still, ctx)
                     return update(state, s, ctx)
         else:
             s.notices.append("Name a service, an incident or a KPI so I know which change to look for.")

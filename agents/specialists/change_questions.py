@@ -304,6 +304,8 @@ async def rollbacks(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     if not found:
         s.say(f"{'No — no' if yes else 'No'} rollbacks {where} {period}.", head)
         s.data = {"rollbacks": []}
+        if w is not None and not plan.subjects.services:  # "any rollbacks this week?" on a Monday: the last one
+            await _last_rollback_before(s, w.start)
         return
     n_dep = sum(1 for _at, line, _rec in found if " rolled back to " in line)
     n_cfg = len(found) - n_dep
@@ -313,6 +315,19 @@ async def rollbacks(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     for _at, line, rec in sorted(found, key=lambda x: x[0], reverse=True)[:MAX_LINES]:
         s.say(line, rec)
     s.data = {"rollbacks": [line.split(" ", 1)[0] for _at, line, _rec in found]}
+
+
+async def _last_rollback_before(s: StepScope, day: dt.date) -> None:
+    """The latest rollback deployment in the 90 days before ``day`` (nothing said when there is none)."""
+    got = await s.tool("org_change_log", org_change_log, since=day - dt.timedelta(days=90), until=day, kinds=["deployment"])
+    if got is None:
+        return
+    r, records = got
+    by_id = {rec.payload.get("external_id"): rec for rec in records[1:]}
+    last = max((d for g in r.groups for d in g.deployments if d.is_rollback),
+               key=lambda d: d.finished_at or d.started_at, default=None)
+    if last is not None:
+        s.say(f"The last one before that: {_rollback_line(last)}", by_id.get(last.external_id) or records[0])
 
 
 def _rollback_line(d: Any) -> str:

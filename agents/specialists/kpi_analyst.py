@@ -231,7 +231,23 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 last = bad[-1]
                 s.say(f"{len(bad)} warning/critical signal(s) in the window; the latest on {last.date} "
                       f"({last.rule}, {last.state}).", ev_signals)
+        if plan is not None and "dow" in plan.notes:  # "why is it so bad on weekends?": the week's rhythm
+            from agents.specialists.kpi_patterns import weekly_pattern
+
+            if line := weekly_pattern(series, f):
+                s.say(line, ev_series)
         explaining = (plan.operation == "explain") if plan else ctx.get("intent") == "why_kpi"
+        if plan is not None and "trend" in plan.notes and not explaining and series.shift is None:
+            longer = await s.tool("kpi_series", kpi_series, kpi=k.code, station=ctx.get("station"),  # "how is X trending"
+                                  region=ctx.get("region"), summary_level=level,
+                                  start=series.end - dt.timedelta(days=89), end=series.end)
+            if longer is not None and (drift := _drift(longer[0])):
+                s.say(f"Over the last 90 days it has been drifting {drift[0]} steadily: about {f(drift[1])} on "
+                      f"{longer[0].start} and {f(drift[2])} on {longer[0].end} (a trend of "
+                      f"{'+' if drift[3] > 0 else ''}{f(drift[3])} a week).", first(longer[1], "kpi_series"))
+            elif longer is not None:
+                s.say(f"Over the last 90 days ({longer[0].start} to {longer[0].end}) there is no steady drift up or down.",
+                      first(longer[1], "kpi_series"))
         if explaining and compared and series.shift is None and sm.state == "ok":
             # the worse of a few sites that is in control: its usual level, not a change, puts it last
             s.say(f"{series.scope.label} is in control on {k.name} (a stable process around {f(sm.cl)}): it is behind by "

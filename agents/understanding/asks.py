@@ -127,6 +127,13 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
         plan.clarification, plan.operation = None, "changelog"
         plan.notes = [n for n in plan.notes if not n.startswith("wanted:")]
         op = "changelog"
+    if (op == "clarify" and plan.clarification is not None and plan.clarification.kind == "service"
+            and plan.window is None and _person(q, cat)):
+        # "what did j.okafor change?" with no service and no period: that person's changes, the last 30 days
+        plan.window = Window(start=today - dt.timedelta(days=29), end=today, label="in the last 30 days")
+        plan.clarification, plan.operation = None, "changelog"
+        plan.notes = [n for n in plan.notes if not n.startswith("wanted:")]
+        op = "changelog"
     if (plan.kpis and op == "lookup" and plan.window is not None and _TWO_PERIODS.match(plan.window.label)
             and (m := re.search(r"\b(more|fewer|less|higher|lower|bigger|smaller|better|worse)\b.*\bthan\b", q, _I))):
         plan.notes.append(f"q:period_{m.group(1).lower()}")  # "were there more AOG events this week than last week?"

@@ -77,7 +77,8 @@ GENERIC = words(
 
 
 # How service names end ("ledger-svc" is "the ledger service").
-_SERVICE_SUFFIXES = frozenset({"svc", "srv", "api", "app", "db", "web", "service", "server", "worker", "proxy", "backend"})
+_SERVICE_SUFFIXES = frozenset({"svc", "srv", "api", "app", "db", "web", "service", "server", "worker", "proxy", "backend",
+                               "viewer", "portal", "console", "ui", "frontend"})
 
 
 @dataclass
@@ -244,8 +245,12 @@ class Catalog:
             if not any(k == kind and v == value for k, v, _ in lst):
                 lst.append((kind, value, strength))
 
+        generic_parts: dict[str, set[str]] = {}
         for code, full in self.stations.items():
             add(phrase(code), "station", code, 2)
+            for seg in re.split(r"[^a-z]+", fold(code).lower()):  # "rvh" of "rvh-main", "kgh" of "KGH.ED"
+                if len(seg) >= 3 and seg != phrase(code) and seg not in GENERIC and seg not in STOP:
+                    add(seg, "station", code, 1)
             for name in spellings(full):
                 add(phrase(name), "station", code, 2)
                 toks = norm_tokens(name)
@@ -259,6 +264,11 @@ class Catalog:
                                                                      and len(words_[0]) >= 2)  # "ARA", "Moos"
                         if j - i < len(toks) and not all(t in GENERIC for t in part) and long_enough:
                             add(" ".join(part), "station", code, 1)
+                        elif j - i >= 2 and j - i < len(toks) and not any(t in STOP for t in part):
+                            generic_parts.setdefault(" ".join(part), set()).add(code)
+        for joined, codes in generic_parts.items():  # "the main campus": common words only one site's name has
+            if len(codes) == 1 and joined not in out:
+                add(joined, "station", next(iter(codes)), 1)
         for code, full in self.regions.items():
             add(phrase(code), "region", code, 2)
             for name in spellings(full):
@@ -286,6 +296,12 @@ class Catalog:
             core = [t for t in toks if t not in GENERIC and t not in _SERVICE_SUFFIXES]
             if core and core != toks:
                 add(" ".join(core), "service", svc, 1)
+            if re.fullmatch(r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+", svc):  # "PharmacyDispense": "pharmacy dispense",
+                camel = re.findall(r"[A-Z][a-z0-9]+", svc)  # and its first word alone ("the pharmacy system")
+                add(phrase(" ".join(camel)), "service", svc, 2)
+                head = stem(camel[0].lower())
+                if len(head) >= 4 and head not in GENERIC and head not in STOP and head not in _SERVICE_SUFFIXES:
+                    add(head, "service", svc, 1)
         return out
 
     @cached_property

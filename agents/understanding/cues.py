@@ -47,9 +47,9 @@ _STATUS = re.compile(r"\b(status|resolved|fixed|mitigated|still open|closed|over
 _KPI_WORDS = re.compile(r"\b(kpis?|metrics?|dashboard|doing|perform\w*|numbers|health|how\s+(?:is|are|was|were|did)|"
                         r"what(?:'s| is| was)\s+the|value|trend|show)\b", _I)
 _FOLLOW = re.compile(r"^\s*(and|what about|how about|same(?: thing)?(?: for)?|also|now|ok(?:ay)?|then|for)\b", _I)
-_COMPANY = re.compile(r"\b(company[- ]wide|overall|(?:vs\.?|versus|against|to|with)\s+(?:the\s+)?(?:company|network|rest)"
-                      r"(?:\s+average)?|(?:company|network)\s+average|across (?:all|the (?:whole )?(?:company|network|org\w*))|all stations|"
-                      r"whole (?:company|network|org\w*)|network[- ]wide|everywhere|in total)\b", _I)
+_COMPANY = re.compile(r"\b(company[- ]wide|overall|(?:vs\.?|versus|against|to|with)\s+(?:the\s+)?(?:company|network|rest|group|org\w*)"
+                      r"(?:\s+average)?|(?:company|network|group)\s+average|across (?:all|the (?:whole )?(?:company|network|group|org\w*))|all stations|"
+                      r"whole (?:company|network|group|org\w*)|network[- ]wide|group[- ]wide|everywhere|in total)\b", _I)
 _ROLE: list[tuple[ServiceMetricRole, re.Pattern[str]]] = [("errors", re.compile(r"\b(errors?|error rate|5\d\d|failures?|failing|exceptions?)\b", _I)),
          ("latency", re.compile(r"\b(latency|p9\d|p50|slow\w*|response time|lag\w*)\b", _I)),
          ("throughput", re.compile(r"\b(throughput|traffic|rps|qps|requests? per|volume)\b", _I)),

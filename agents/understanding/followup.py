@@ -176,7 +176,8 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
             plan.follow_up = True
         if plan.operation == "compare" and len(s.scopes) == 1 and ps.scopes and s.scopes[0] not in ps.scopes:
             s.scopes = [*ps.scopes[:1], *s.scopes]
-    elif plan.operation in ("explain", "changelog") and not names_something and ps.services:
+    elif (plan.operation in ("explain", "changelog") and not names_something and ps.services
+          and not any(n.startswith("person:") for n in plan.notes)):  # "what did j.okafor change": that person's
         s.services = list(ps.services)
         plan.inherited.append("services")
         plan.follow_up = True

@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 
 from agents.plan import UnknownName
 from agents.understanding.catalog import GENERIC, Catalog, fold, stem
+from agents.understanding.sites import narrow, sibling_unknown
 from agents.understanding.vocab import ACRONYMS, COMMON_PLACE_WORDS, PLACE_PREPS, STOP
 from store.models import PRODUCTS
 
@@ -134,6 +135,11 @@ def link(question: str, cat: Catalog) -> Links:
         if hit and i not in used_raw:
             out.add(*hit)
             used_raw.update((i, i + 1))
+    for version, ext in cat.deployment_versions.items():  # "who deployed v12.4 hotfix 3": a version with spaces
+        if " " in version.strip() and re.search(r"\d", version) and (
+                m := re.search(rf"(?<![\w.]){re.escape(version.strip())}(?![\w.])", question, re.I)):
+            out.add("deployment", ext)
+            used_raw.update(i for i, (_, at) in enumerate(raws) if m.start() <= at < m.end())
     for i, (r, _) in enumerate(raws):
         low = r.lower()
         if i in used_raw:
@@ -192,7 +198,8 @@ def link(question: str, cat: Catalog) -> Links:
             used_raw.update(i for i, (_, at) in enumerate(raws) if num.start(2) <= at < num.end(2))
         elif not same and pool and kind in ("incident", "ticket") and not num.group(1).lower().endswith("s") and not any(num.group(2) in c for c in pool):
             sugg = [c for c, _, _ in process.extract(num.group(2), pool, scorer=fuzz.partial_ratio, limit=3)]
-            out.unknown.append(UnknownName(kind=kind, text=f"{num.group(1)} {num.group(2)}", suggestions=sugg))
+            typed = num.group(0) if not num.group(0)[len(num.group(1)):][:1].isspace() else f"{num.group(1)} {num.group(2)}"
+            out.unknown.append(UnknownName(kind=kind, text=typed, suggestions=sugg))  # "INC0099999" as typed
 
     # 1c. A config setting named in words ("who changed the db pool config" → the latest change of db.pool.*);
     # without the word "config", all its words but one ("who changed the stock sync interval").
@@ -242,6 +249,9 @@ def link(question: str, cat: Catalog) -> Links:
             if (n == 1 and span[0].norm in COMMON_PLACE_WORDS and all(k == "station" and st == 1 for k, _, st in cands)
                     and not span[0].raw[:1].isupper() and not (i > 0 and toks[i - 1].raw.lower() in PLACE_PREPS)):
                 continue  # "the cross-region numbers" is not King's Cross
+            if sibling_unknown(out, span, toks, i + n, cands, cat):
+                i += n
+                break
             if _take(out, p, cands, n):
                 for t in span:
                     t.used = True
@@ -274,6 +284,7 @@ def link(question: str, cat: Catalog) -> Links:
     free = [t for t in toks if not t.used]
     if not out.kpis:
         _kpi_by_coverage(out, [t.norm for t in toks], cat)
+    narrow(out, toks, cat)
     # "Zürichberg reservoir": a word shared by several names ("reservoir", "plant") that describes a place already
     # named is not a second, ambiguous place.
     out.ambiguous = [a for a in out.ambiguous if not (a[0] == "station" and set(a[2]) & set(out.stations))]
@@ -328,6 +339,12 @@ def link(question: str, cat: Catalog) -> Links:
             close = [c for c, _, _ in process.extract(word, cat.services, scorer=fuzz.ratio, limit=3, score_cutoff=70)]
             if close or word.endswith(("-api", "-service", "-svc", "-db", "-web", "-worker")):
                 out.unknown.append(UnknownName(kind="service", text=word, suggestions=close))
+                break
+    if not out.services and not any(u.kind == "service" for u in out.unknown):
+        for t in free:  # "deploys to RadiologyPortal": a CamelCase name is a system's name; not this org's: say so
+            if not t.used and re.fullmatch(r"(?:[A-Z][a-z0-9]{2,}){2,}", t.raw):
+                close = [c for c, _, _ in process.extract(t.raw, cat.services, scorer=fuzz.WRatio, limit=3, score_cutoff=60)]
+                out.unknown.append(UnknownName(kind="service", text=t.raw, suggestions=close or cat.services[:3]))
                 break
     return out
 
@@ -395,3 +412,4 @@ def _take(out: Links, text: str, cands: list[tuple[str, str, int]], n: int, *, f
         return False
     out.ambiguous.append((kind, text, values))
     return True
+

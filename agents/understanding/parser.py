@@ -51,6 +51,7 @@ from agents.understanding.excluding import (
     region_stations_ranked,
     split_excluded,
 )
+from agents.understanding.hints import ODD, WEEKDAYS, cue_text, fullness_kpi, metric_words
 from agents.understanding.linking import Links, link
 from agents.understanding.lookups import (
     _commit_by_words,
@@ -63,7 +64,8 @@ from agents.understanding.timewords import TimeParse, parse_time
 _CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+out|rollbacks?|roll(?:ed|ing|s)?\s+back|"
                            r"(?:chang|touch|edit|modif|tweak|updat)\w*\s+(?:the\s+|any\s+|its\s+)?config\w*|"
                            r"config(?:uration)?\s+changes?|commits?|depend\w*|"
-                           r"(?:chang|touch|edit)\w*\s+(?:the\s+)?(?:most|more)\s+config\w*)\b", _I)
+                           r"(?:chang|touch|edit)\w*\s+(?:the\s+)?(?:most|more)\s+config\w*|"
+                           r"what\s+(?:did|has|have)\s+[a-z][\w.@-]*\s+(?:chang|deploy|push|ship|releas|touch|roll)\w*)\b", _I)
 # "what changed yesterday?", "anything changed this morning?", "any changes on Thursday?": the org-wide change log
 _ORG_CHANGED = (r"\b(?:what|anything|something)\s+(?:has\s+|got\s+|was\s+|were\s+)?changed\b|"
                 r"\b(?:which|what)\s+services?\s+(?:have\s+|has\s+|were\s+|was\s+|got\s+)?(?:been\s+)?"
@@ -124,6 +126,8 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                  or (_HOW_DOING.search(q) and not links.services)  # "how are we doing on effluent?"
                  or len(re.findall(r"\w+", q)) <= 2)):  # the question is that word ("bursts?")
         kpis = list(links.weak_kpis[0])
+    if not kpis and (full := fullness_kpi(q, cat)):
+        kpis = [full]  # "how full is the main campus": its occupancy
     plan = QueryPlan(operation="out_of_scope", subjects=subjects, kpis=kpis, window=tp.window)
     if tp.relative:
         plan.notes.append(f"relative:{tp.relative}")
@@ -135,12 +139,18 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         for name in re.findall(r"(?<![\w-])([a-z][a-z0-9]*_[a-z0-9_]+)(?![\w-])", q):
             role = next((r for r, rx in _ROLE if rx.search(name.replace("_", " "))), None)
             plan.service_metrics = [m for m in plan.service_metrics if m.role != role] + [ServiceMetric(role=role, name=name)]
-    op = _operation(q, plan, links, cat, tp)
+    if links.services and not plan.service_metrics and (named := metric_words(tp.text, links.services)):
+        plan.service_metrics = [ServiceMetric(name=named)]  # "ehr gateway nack ratio jumped": the tool finds the name
+    op = _operation(cue_text(q, kpis, cat), plan, links, cat, tp)
     plan.operation = op
-    op = plan.operation = annotate(q, plan, cat, today)  # what a yes/no, "since when", "who most"… question asks
+    op = plan.operation = annotate(cue_text(q, kpis, cat), plan, cat, today)  # what a yes/no, "since when", "who most"… question asks
     if (op == "lookup" and not any(n.startswith("day:") for n in plan.notes)
             and (m := re.search(r"\b(worst|best|highest|lowest|peak)\s+(?:single\s+)?day\b", q, _I))):
         plan.notes.append(f"day:{m.group(1).lower()}")  # "what was the worst day for lates this month": that day named
+    if op == "lookup" and plan.kpis and re.search(r"\btrend(?:s|ing)?\b", q, _I):
+        plan.notes.append("trend")  # "how is X trending at <site>": a steady drift named, or none
+    if op in ("lookup", "explain") and plan.kpis and WEEKDAYS.search(q):
+        plan.notes.append("dow")  # "why is discharge before noon so bad on weekends?": weekdays against weekends
     if op in ("rank", "compare", "lookup") and plan.window is None and _NOW.search(q):
         plan.notes.append("now")  # "right now": the state, which for a stock-like KPI is its latest value
     unknown = list(links.unknown)
@@ -180,6 +190,12 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             plan.notes.append(f"pending:{wanted}")  # "I meant <station>" then answers the question that was asked
         plan.operation = "unknown"
         return plan
+    if links.ambiguous and links.ambiguous[0][0] == "station" and plan.kpis and not links.stations and cat.kpi_stations:
+        reporting = [c for c in links.ambiguous[0][2] if cat.unmeasured(plan.kpis[0], c) is None]
+        if len(reporting) == 1:  # "ed wait at kingston": of the Kingston sites, only the one that reports it
+            plan.subjects.scopes.insert(0, ScopeRef(level="station", code=reporting[0], name=cat.stations.get(reporting[0])))
+            links.stations.append(reporting[0])
+            links.ambiguous = links.ambiguous[1:]
     several = bool(links.ambiguous and links.ambiguous[0][0] == "station" and len(links.ambiguous[0][2]) >= 2
                    and not links.stations and re.search(
                        rf"\b(?:all|every|each|both)\s+(?:of\s+)?(?:the\s+|our\s+)?{re.escape(links.ambiguous[0][1])}|"
@@ -209,7 +225,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             n.startswith("wanted:") or n == "all_kpis" for n in plan.notes):
         plan.notes.append(f"wanted:{'lookup' if op == 'attention' else op}")  # a follow-up fills the KPI from the thread instead of asking
     if asks_kpi and not plan.kpis and links.weak_kpis and not plan.subjects.services:
-        cands = links.weak_kpis[0]
+        cands = list(dict.fromkeys(c for group in links.weak_kpis for c in group))  # every KPI a word named
         plan.clarification = Clarification(kind="KPI", candidates=cands, question=(
             "Which KPI do you mean: " + ", ".join(f"{c} ({cat.kpis[c][0]})" for c in cands if c in cat.kpis) + "?"))
         plan.operation = "clarify"
@@ -352,6 +368,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             plan.order = "worst"
             plan.limit = max(1, min(len(cat.stations if plan.group_by == "station" else cat.regions), 1000))
             return "rank"
+        if plan.kpis and not s.scopes and ODD.search(q):  # "anything weird with falls": the worst site, explained
+            plan.group_by, plan.order, plan.limit = "station", "worst", 1
+            return "explain"
         if plan.kpis and _OK_EVERYWHERE.search(q) and not (s.scopes and s.scopes[0].level == "station"):
             return "attention"  # "is fleet availability ok everywhere?", "which stations are below goal": each checked
         if plan.kpis and _RANK.search(q) and len(s.scopes) <= 1 and not (s.scopes and s.scopes[0].level == "station"):
@@ -372,7 +391,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
                 plan.notes.append("explain:flagged")  # "how is <site> doing and why?": what is flagged there, explained
                 return "explain"
             return "attention"
-        if _WHY.search(q):
+        if _WHY.search(q) and not (_COUNT.search(q) and not _RANK_WHY.search(q)):  # "how many patients fell": a count
             return "explain"
         return "lookup"
     if _WHY.search(q) and tp.window is not None and not _TICKETS.search(q):
@@ -384,6 +403,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             return "incident_list"
     if _RANK.search(q) and re.search(rf"\b{_PLACE}\b", q, _I):
         return _rank(q, plan, cat)
+    if _COMPARE.search(q) and re.search(rf"\b{_PLACE_NOUN}s\b", q, _I):
+        return "compare"  # "compare the hospitals": on which KPI is asked next
     if _ATTENTION.search(q) or re.search(r"\b(kpis?|dashboard)\b", q, _I) or (_OVERVIEW.search(q) and not (
             s.services or s.incidents or s.tickets or _TICKETS.search(q) or _INCIDENT_WORDS.search(q))):
         return "attention"  # "a one-liner on how the company is doing", "summarise the week for the execs"

@@ -238,6 +238,24 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
             if m.group(1):
                 return _win(d, today, m.group(0)), None, m
             return _win(d, d, m.group(0), single=True), None, m
+    if m := re.search(rf"\b(early|mid|middle\s+of|late|end\s+of|beginning\s+of|start\s+of)[- ]?(?:the\s+)?({_MON_RE})\b", q):
+        word = m.group(2)  # "mid november": the 11th to the 20th; early: 1st–10th; late: the 21st to the month's end
+        month = _MON[word[:4] if word.startswith("sept") else word[:3]]
+        y = today.year if month <= today.month else today.year - 1
+        part = m.group(1).split()[0]
+        lo, hi = {"early": (1, 10), "beginning": (1, 10), "start": (1, 10), "mid": (11, 20), "middle": (11, 20)}.get(
+            part, (21, _month_end(y, month).day))
+        start = dt.date(y, month, lo)  # (a part still ahead is asked as it is: there is no data for it yet)
+        return _win(start, max(start, min(dt.date(y, month, hi), today)), m.group(0)), None, m
+    if (m := re.search(rf"\b(?:in\s+)?({_MON_RE})\s+(?:vs\.?|versus|compared\s+(?:to|with)|against|and)\s+(?:in\s+)?({_MON_RE})\b", q)) \
+            and "may" not in (m.group(1), m.group(2)):  # "november vs october": both months, one value each
+        firsts = []
+        for word in (m.group(1), m.group(2)):
+            month = _MON[word[:4] if word.startswith("sept") else word[:3]]
+            firsts.append(dt.date(today.year if month <= today.month else today.year - 1, month, 1))
+        a, b = sorted(firsts)
+        if a != b:
+            return _win(a, min(_month_end(b.year, b.month), today), f"{a:%B} and {b:%B}", grain="month"), None, m
     if m := re.search(rf"\b(?:(in|during|for|since|over|through(?:out)?)\s+)?(?:the\s+month\s+of\s+)?({_MON_RE})\b(?:\s+(\d{{4}}))?", q):
         word = m.group(2)
         if word != "may" or m.group(1) or m.group(3):

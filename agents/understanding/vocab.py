@@ -64,3 +64,6 @@ COMMON_PLACE_WORDS = words(
     fair fairview summit crossing station terminal
     """
 )
+
+# Compass words that tell sibling sites apart ("Mercy North" / "Mercy South").
+DIRECTIONS = words("north south east west northeast northwest southeast southwest upper lower inner outer")

@@ -148,3 +148,47 @@ def grocery() -> Catalog:
                       ("FILL_RATE_PCT", "LATE_DELIV", "PICKS_PLH", "COLD_BREACH", "RETURNS_OPEN")} | {
                       "SUBST_RATE": ["fc-n2", "DS_0417", "DS_0422", "DS_0311", "DS_0102"]},
     )
+
+
+def health_group() -> Catalog:
+    """A regional hospital group's operations and clinical IT (qa14a): hospitals coded ``SAH`` / ``rvh-main`` /
+    ``KGH.ED`` (dotted codes, two campuses sharing "Kingston General"), change-board ids ``CHG0034512`` that are both
+    deployments and config changes, versions with spaces (``v12.4 hotfix 3``), incidents ``INC0091234``."""
+    sites = {"SAH": "St. Anne's Hospital", "rvh-main": "Royal Victoria Hospital - Main Campus", "MNH": "Mercy North",
+             "KGH.ED": "Kingston General - Emergency", "KGH.IN": "Kingston General - Inpatient",
+             "LCH": "Lakeside Community Hospital"}
+    ed = ["SAH", "rvh-main", "MNH", "KGH.ED", "LCH"]
+    beds = ["SAH", "rvh-main", "MNH", "KGH.IN", "LCH"]
+    return Catalog(
+        stations=sites, regions={"WEST": "West", "CITY": "City", "NORTH": "North", "EAST": "East"},
+        kpis={"ED_D2P_MIN": ["ED door-to-provider time", "door to provider", "ED wait", "door-to-doc", "D2P"],
+              "BED_OCC_PCT": ["Bed occupancy", "occupancy", "beds occupied", "census"],
+              "LAB_TAT_MIN": ["Lab turnaround time", "lab TAT", "lab turnaround", "result turnaround"],
+              "FALLS": ["Patient falls", "falls", "inpatient falls"],
+              "DISCH_NOON_PCT": ["Discharge before noon rate", "DBN", "discharges before noon", "early discharge"],
+              "OR_FCOTS_PCT": ["OR first-case on-time starts", "first case on time", "FCOTS", "OR on-time starts"],
+              "AMB_OFFLOAD_MIN": ["Ambulance offload delay", "offload delay", "ambulance offload", "APOT", "offload time"]},
+        services=["EHR-Gateway", "NurseCall-Bridge", "PharmacyDispense", "lab.interface.engine", "pacs_viewer"],
+        incidents=["INC0091234", "INC0091150", "INC0091077", "INC0090950"],
+        tickets=["RITM0120451", "RITM0120702"],
+        station_regions={"SAH": "WEST", "rvh-main": "CITY", "MNH": "NORTH", "KGH.ED": "EAST", "KGH.IN": "EAST",
+                         "LCH": "WEST"},
+        kpi_higher_is_better={"ED_D2P_MIN": False, "BED_OCC_PCT": False, "LAB_TAT_MIN": False, "FALLS": False,
+                              "DISCH_NOON_PCT": True, "OR_FCOTS_PCT": True, "AMB_OFFLOAD_MIN": False},
+        incident_refs=[
+            IncidentRef("INC0091234", "Orders from ED not reaching EHR", "EHR-Gateway", dt.date(2026, 11, 24), "resolved"),
+            IncidentRef("INC0091150", "Dispensing cabinets not syncing patient profiles", "PharmacyDispense",
+                        dt.date(2026, 11, 18), "resolved"),
+            IncidentRef("INC0091077", "Lab results delayed at St Anne's", "lab.interface.engine", dt.date(2026, 11, 12), "open"),
+            IncidentRef("INC0090950", "PACS images slow to open in radiology", "pacs_viewer", dt.date(2026, 10, 20), "resolved"),
+        ],
+        deployments=["CHG0034512", "CHG0034480", "CHG0034551", "CHG0034620", "CHG0034627", "CHG0034388"],
+        config_changes=["CHG0034513", "CHG0034566", "CHG0034590", "CHG0034433", "CHG0034601"],
+        config_keys={"HL7_RETRY_MAX": "CHG0034513", "adt.feed.batch_size": "CHG0034566",
+                     "CABINET_SYNC_SEC": "CHG0034590", "prefetch.priors_count": "CHG0034433"},
+        deployment_versions={"v12.4 hotfix 3": "CHG0034512", "v3.7": "CHG0034480", "v2026.3 patch 2": "CHG0034551",
+                             "v8.2.1": "CHG0034620", "v8.2.0": "CHG0034627", "v8.1.4": "CHG0034388"},
+        kpi_stations={"ED_D2P_MIN": ed, "AMB_OFFLOAD_MIN": ed, "BED_OCC_PCT": beds, "FALLS": beds,
+                      "DISCH_NOON_PCT": beds, "LAB_TAT_MIN": list(sites),
+                      "OR_FCOTS_PCT": ["SAH", "rvh-main", "MNH", "KGH.IN"]},
+    )

@@ -1,0 +1,56 @@
+"""Cue words read around the organisation's names: a KPI named like a cue ("falls"), a service metric named in
+words before the verb that says it moved, a question about the week's rhythm or about anything odd."""
+
+from __future__ import annotations
+
+import re
+
+from agents.understanding.catalog import Catalog
+from agents.understanding.cues import _WHY
+from agents.understanding.vocab import STOP
+
+_I = re.IGNORECASE
+
+WEEKDAYS = re.compile(r"\b(?:on\s+)?(?:weekends?|weekdays?|day\s+of\s+(?:the\s+)?week|(?:mon|tues|wednes|thurs|fri|satur|sun)days)\b", _I)
+ODD = re.compile(r"\b(?:weird|odd|strange|unusual|abnormal|anomal\w*)\b|\banything\s+(?:off|wrong)\b", _I)
+
+_MOVE_VERB = re.compile(r"\b(?:jump\w*|spik\w*|r[io]se|rising|went\s+up|drop\w*|fell|climb\w*|increas\w*|"
+                        r"decreas\w*|surg\w*|moved?)\b", _I)
+
+
+def metric_words(text: str, services: list[str]) -> str | None:
+    """The words naming a service's metric right before the verb that says it moved ("<service> nack ratio
+    jumped" → "nack ratio"), without the service's own words; None when no such words."""
+    m = _MOVE_VERB.search(text)
+    if not m:
+        return None
+    own = {w for s in services for w in re.split(r"[^a-z0-9]+", s.lower()) if w}
+    before = re.findall(r"[a-z][a-z0-9]*", text[: m.start()].lower())[-3:]
+    got: list[str] = []
+    for w in reversed(before):
+        if w in STOP or w in own or w in ("the", "its", "our"):
+            break
+        got.insert(0, w)
+    return " ".join(got) or None
+
+
+def cue_text(q: str, kpis: list[str], cat: Catalog) -> str:
+    """The question with the named KPI's own words blanked where they read as a cue ("falls", "drops", "spikes" as a
+    KPI's name are not "why did it fall"), so "how many falls in october" is a value, not an explanation."""
+    names = sorted({n for k in kpis for n in cat.kpis.get(k, []) if n and _WHY.search(n)}, key=len, reverse=True)
+    for n in names:
+        q = re.sub(rf"(?<![\w-]){re.escape(n)}(?![\w-])", lambda m: "x" * len(m.group(0)), q, flags=_I)
+    return q
+
+
+_FULL = re.compile(r"\b(?:how\s+full|most\s+full|fullest|full(?:ness)?\s+(?:is|are|was|were|at|in)|(?:is|are)\s+\w+\s+full)\b", _I)
+_FULLNESS_KPI = re.compile(r"occupan|utili[sz]|load\s+factor|capacity", _I)
+
+
+def fullness_kpi(q: str, cat: Catalog) -> str | None:
+    """"How full is <site>", "which hospital is most full": the one KPI that measures how full a place is
+    (occupancy, utilisation, load factor, capacity used), when the organisation has exactly one."""
+    if not _FULL.search(q):
+        return None
+    found = [code for code, names in cat.kpis.items() if any(_FULLNESS_KPI.search(n) for n in names)]
+    return found[0] if len(found) == 1 else None
