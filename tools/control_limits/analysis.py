@@ -54,7 +54,7 @@ from typing import Any
 
 import numpy as np
 
-from tools.control_limits import ar1seg
+from tools.control_limits import ar1seg, levelbreak
 from tools.control_limits.flat import flat_stages, merge_edges
 from tools.control_limits.models import Limits, SeriesAnalysis, Stage, _check_method
 from tools.control_limits.noise import NoiseScale, refit_phi, search_input, with_phi
@@ -81,6 +81,8 @@ FLAT_STAGES = True
 AR1_ALTERNATIVE = False  # measured, not adopted by default: see docs/benchmarks.md, "Sixth pass"
 #: A strong repeated cycle is removed before the search and confirmation (:mod:`.seasonal`).
 SEASONAL = True
+#: Random-walk-like rows also get persistent abrupt level breaks (:mod:`.levelbreak`).
+LEVEL_BREAKS = True
 
 # --------------------------------------------------------------------------- #
 # Full pipeline
@@ -221,6 +223,8 @@ def _analyze_batch(
             win = rows & (a_noise.phi <= ar1seg.PHI_ALT_MAX) & ar1seg.cheaper(Xc, L, a_kept, kept)
             for row in np.flatnonzero(win).tolist():
                 raw[row], short[row], kept[row] = a_raw[row], a_short[row], a_kept[row]
+    if LEVEL_BREAKS:
+        kept = levelbreak.add_breaks(Xs, L, noise0.phi, searchable, kept, min_size, floor)
     if FLAT_STAGES:
         kept = merge_edges(kept, flat_stages(X, L, MATERIALITY))
     prefix = _Prefix(X, L, mu)
