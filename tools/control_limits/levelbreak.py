@@ -28,8 +28,10 @@ A **break** at ``b`` (first index of the new level) is proposed when
   as above, so the multiplicity of ``n`` tests and the estimation are both in
   it) — a random walk's own steps do not reach it but in ``ALPHA`` of series;
 * it **persists**: the median of the ``PERSIST`` points from ``b`` on minus the
-  median of the ``PERSIST`` points before it keeps the break's sign and at
-  least ``KEEP`` of the smoothed jump, and no single observation explains it
+  median of the ``PERSIST`` points before it, and the smoothed level's change
+  over those ``2·PERSIST`` points, both keep the break's sign and at least
+  ``KEEP`` of the smoothed jump (a short excursion that returns is two
+  opposite steps whose sum is small), and no single observation explains it
   better (an observation statistic at ``b`` or ``b - 1`` at least as large in
   size) — a spike is two opposite level steps or one outlier, never a lasting
   level;
@@ -61,6 +63,8 @@ KEEP = 0.5
 MAX_CLUSTERS = 5
 #: A break must be at least this many times the row's largest level statistic away from the breaks.
 STAND_OUT = 1.0
+#: The smoothed level's change around a break must keep it too.
+USE_NET = True
 #: Floor of ``s_eps² / s_eta²`` (a pure random walk has none; keeps the filter regular).
 _Q_FLOOR = 1e-4
 #: Simulated series per length in the threshold calibration.
@@ -231,7 +235,10 @@ def find_breaks(
             after = float(np.median(x[b : b + PERSIST]))
             before = float(np.median(x[b - PERSIST : b]))
             held = (after - before) * np.sign(step)
-            if held < KEEP * abs(step) or abs(after - before) < min_shift[row]:
+            net = float(jump[j, b - PERSIST + 1 : b + PERSIST].sum()) * np.sign(step)  # smoothed level's change
+            near = level[j, max(b - PERSIST, 1) : b + PERSIST + 1] * np.sign(step)
+            back = bool((near < -thr[j]).any())  # an excursion that returns: two opposite breaks
+            if back or min(held, net if USE_NET else held) < KEEP * abs(step) or abs(after - before) < min_shift[row]:
                 continue
             taken.append(b)
             out[row].append(b)
