@@ -65,6 +65,8 @@ MAX_CLUSTERS = 5
 STAND_OUT = 1.0
 #: The smoothed level's change around a break must keep it too.
 USE_NET = True
+#: Measured alternative to the calibrated threshold: a break when its statistic² exceeds this × ln n.
+PENALISED: float | None = None
 #: Floor of ``s_eps² / s_eta²`` (a pure random walk has none; keeps the filter regular).
 _Q_FLOOR = 1e-4
 #: Simulated series per length in the threshold calibration.
@@ -185,6 +187,8 @@ THRESHOLDS = np.array(
 
 def threshold(n: np.ndarray | int) -> np.ndarray:
     """Threshold on ``|level statistic|`` for series of ``n`` points (interpolated in ``ln n``)."""
+    if PENALISED is not None:  # a penalised-likelihood form (DeCAFS-like): z² > c·ln n
+        return np.sqrt(PENALISED * np.log(np.maximum(np.asarray(n, dtype=np.float64), 2.0)))
     grid = np.log(np.asarray(_CAL_LENGTHS, dtype=np.float64))
     return np.interp(np.log(np.maximum(np.asarray(n, dtype=np.float64), 2.0)), grid, THRESHOLDS)
 
