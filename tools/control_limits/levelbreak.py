@@ -67,6 +67,11 @@ STAND_OUT = 1.0
 USE_NET = True
 #: Measured alternative to the calibrated threshold: a break when its statistic² exceeds this × ln n.
 PENALISED: float | None = None
+#: A spike is what a single observation explains as well (its statistic next to the step as large).
+OBS_CHECK = True
+#: A returning excursion: an opposite step beyond the threshold nearby that undoes ``KEEP`` of the jump
+#: (False: any opposite step beyond the threshold nearby).
+PAIR_RETURN = True
 #: Floor of ``s_eps² / s_eta²`` (a pure random walk has none; keeps the filter regular).
 _Q_FLOOR = 1e-4
 #: Simulated series per length in the threshold calibration.
@@ -193,6 +198,18 @@ def threshold(n: np.ndarray | int) -> np.ndarray:
     return np.interp(np.log(np.maximum(np.asarray(n, dtype=np.float64), 2.0)), grid, THRESHOLDS)
 
 
+def _returns(level: np.ndarray, jump: np.ndarray, b: int, thr: float) -> bool:
+    """Whether an opposite step beyond ``thr`` within ``PERSIST`` points of ``b`` undoes ``KEEP`` of its jump."""
+    sign = np.sign(jump[b])
+    lo, hi = max(b - PERSIST, 1), min(b + PERSIST + 1, level.shape[0])
+    for t in range(lo, hi):
+        if level[t] * sign < -thr:
+            a, e = min(b, t), max(b, t)
+            if float(jump[a : e + 1].sum()) * sign < KEEP * abs(jump[b]):
+                return True
+    return False
+
+
 def find_breaks(
     X: np.ndarray,
     L: np.ndarray,
@@ -222,7 +239,8 @@ def find_breaks(
     ob_here = np.abs(obs)
     ob_prev = np.zeros_like(ob_here)
     ob_prev[:, 1:] = ob_here[:, :-1]
-    hit &= np.maximum(ob_here, ob_prev) < np.abs(level)
+    if OBS_CHECK:
+        hit &= np.maximum(ob_here, ob_prev) < np.abs(level)
     for j, row in enumerate(idx.tolist()):
         ts = np.flatnonzero(hit[j])
         if ts.size == 0:
@@ -240,8 +258,9 @@ def find_breaks(
             before = float(np.median(x[b - PERSIST : b]))
             held = (after - before) * np.sign(step)
             net = float(jump[j, b - PERSIST + 1 : b + PERSIST].sum()) * np.sign(step)  # smoothed level's change
-            near = level[j, max(b - PERSIST, 1) : b + PERSIST + 1] * np.sign(step)
-            back = bool((near < -thr[j]).any())  # an excursion that returns: two opposite breaks
+            back = _returns(level[j], jump[j], b, float(thr[j])) if PAIR_RETURN else bool(
+                (level[j, max(b - PERSIST, 1) : b + PERSIST + 1] * np.sign(step) < -thr[j]).any()
+            )
             if back or min(held, net if USE_NET else held) < KEEP * abs(step) or abs(after - before) < min_shift[row]:
                 continue
             taken.append(b)
