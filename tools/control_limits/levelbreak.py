@@ -30,11 +30,15 @@ A **break** at ``b`` (first index of the new level) is proposed when
 * it **persists**: the median of the ``PERSIST`` points from ``b`` on minus the
   median of the ``PERSIST`` points before it, and the smoothed level's change
   over those ``2·PERSIST`` points, both keep the break's sign and at least
-  ``KEEP`` of the smoothed jump (a short excursion that returns is two
-  opposite steps whose sum is small), and no single observation explains it
-  better (an observation statistic at ``b`` or ``b - 1`` at least as large in
-  size) — a spike is two opposite level steps or one outlier, never a lasting
-  level;
+  ``KEEP`` of the smoothed jump; no opposite step beyond the threshold within
+  ``PERSIST`` points undoes ``KEEP`` of it (a short excursion that comes back
+  is two opposite steps whose sum is small); and no single observation
+  explains it as well (an observation statistic at ``b`` or ``b - 1`` at least
+  as large in size) — a spike is an outlier or a returning excursion, never a
+  lasting level;
+* the row's steps are not **heavier-tailed** than the model: a row with more
+  than ``MAX_CLUSTERS`` separate exceedances (spiky volumes, prices in a
+  crisis) gets no break;
 * it is **material** like any stage (``|jump| ≥ MATERIALITY × the series'
   robust spread``, :mod:`.refine`).
 
