@@ -38,7 +38,10 @@ A **break** at ``b`` (first index of the new level) is proposed when
   lasting level;
 * the row's steps are not **heavier-tailed** than the model: a row with more
   than ``MAX_CLUSTERS`` separate exceedances (spiky volumes, prices in a
-  crisis) gets no break;
+  crisis) gets no break, and a break must **stand out** of the row's own
+  steps — at least ``STAND_OUT`` times the largest level statistic away from
+  the breaks (a walk with fat-tailed steps has a few large ones that are no
+  break; a Gaussian walk's largest own step is ~3 of its sd);
 * it is **material** like any stage (``|jump| ≥ MATERIALITY × the series'
   robust spread``, :mod:`.refine`).
 
@@ -66,7 +69,7 @@ KEEP = 0.5
 #: Rows with more separate exceedances than this have heavier tails than the model: no break there.
 MAX_CLUSTERS = 5
 #: A break must be at least this many times the row's largest level statistic away from the breaks.
-STAND_OUT = 1.0
+STAND_OUT = 2.0
 #: The smoothed level's change around a break must keep it too.
 USE_NET = True
 #: Measured alternative to the calibrated threshold: a break when its statistic² exceeds this × ln n.
@@ -76,6 +79,11 @@ OBS_CHECK = True
 #: A returning excursion: an opposite step beyond the threshold nearby that undoes ``KEEP`` of the jump
 #: (False: any opposite step beyond the threshold nearby).
 PAIR_RETURN = True
+#: Measured alternative for heavy-tailed rows: breaks this many times the row's own
+#: (MAX_CLUSTERS+1)-th largest exceedance (None: no break on such rows).
+TAIL_FACTOR: float | None = None
+#: Heavy tails: the threshold grows by the row's own |statistic| quantile ``TAIL_Q`` over a Gaussian's (None: off).
+TAIL_Q: float | None = None
 #: Floor of ``s_eps² / s_eta²`` (a pure random walk has none; keeps the filter regular).
 _Q_FLOOR = 1e-4
 #: Simulated series per length in the threshold calibration.
@@ -202,6 +210,17 @@ def threshold(n: np.ndarray | int) -> np.ndarray:
     return np.interp(np.log(np.maximum(np.asarray(n, dtype=np.float64), 2.0)), grid, THRESHOLDS)
 
 
+def tail_ratio(level: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Per row, how much heavier the level statistics' ``TAIL_Q`` quantile is than a Gaussian's (at least 1)."""
+    from statistics import NormalDist
+
+    A = np.where(valid, np.abs(level), np.nan)
+    with np.errstate(invalid="ignore"):
+        q = np.nanquantile(A, TAIL_Q, axis=1)
+    z = NormalDist().inv_cdf(0.5 + TAIL_Q / 2.0)
+    return np.maximum(np.where(np.isfinite(q), q / z, 1.0), 1.0)
+
+
 def _returns(level: np.ndarray, jump: np.ndarray, b: int, thr: float) -> bool:
     """Whether an opposite step beyond ``thr`` within ``PERSIST`` points of ``b`` undoes ``KEEP`` of its jump."""
     sign = np.sign(jump[b])
@@ -238,6 +257,8 @@ def find_breaks(
     thr = threshold(Lr)
     cols = np.arange(n)
     valid = (cols[None, :] >= PERSIST) & (cols[None, :] <= (Lr - PERSIST)[:, None])
+    if TAIL_Q is not None:
+        thr = thr * tail_ratio(level, valid)
     hit = valid & (np.abs(level) > thr[:, None])
     # not a spike: no single observation next to the step explains it as well
     ob_here = np.abs(obs)
@@ -251,7 +272,14 @@ def find_breaks(
             continue
         raw = np.flatnonzero(valid[j] & (np.abs(level[j]) > thr[j]))
         if 1 + int((np.diff(raw) > PERSIST).sum()) > MAX_CLUSTERS:
-            continue
+            if TAIL_FACTOR is None:
+                continue
+            # heavy tails: judge against the row's own (MAX_CLUSTERS+1)-th largest cluster peak
+            starts = np.concatenate([[0], np.flatnonzero(np.diff(raw) > PERSIST) + 1])
+            peaks = np.sort(np.maximum.reduceat(np.abs(level[j, raw]), starts))[::-1]
+            ts = ts[np.abs(level[j, ts]) >= TAIL_FACTOR * peaks[MAX_CLUSTERS]]
+            if ts.size == 0:
+                continue
         x = Xr[j, : int(Lr[j])]
         taken = list(kept[row])
         for b in ts[np.argsort(-np.abs(level[j, ts]))].tolist():
