@@ -210,14 +210,14 @@ def threshold(n: np.ndarray | int) -> np.ndarray:
     return np.interp(np.log(np.maximum(np.asarray(n, dtype=np.float64), 2.0)), grid, THRESHOLDS)
 
 
-def tail_ratio(level: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """Per row, how much heavier the level statistics' ``TAIL_Q`` quantile is than a Gaussian's (at least 1)."""
+def tail_ratio(level: np.ndarray, valid: np.ndarray, tail_q: float = 0.98) -> np.ndarray:
+    """Per row, how much heavier the level statistics' ``tail_q`` quantile is than a Gaussian's (at least 1)."""
     from statistics import NormalDist
 
     A = np.where(valid, np.abs(level), np.nan)
     with np.errstate(invalid="ignore"):
-        q = np.nanquantile(A, TAIL_Q, axis=1)
-    z = NormalDist().inv_cdf(0.5 + TAIL_Q / 2.0)
+        q = np.nanquantile(A, tail_q, axis=1)
+    z = NormalDist().inv_cdf(0.5 + tail_q / 2.0)
     return np.maximum(np.where(np.isfinite(q), q / z, 1.0), 1.0)
 
 
@@ -258,7 +258,7 @@ def find_breaks(
     cols = np.arange(n)
     valid = (cols[None, :] >= PERSIST) & (cols[None, :] <= (Lr - PERSIST)[:, None])
     if TAIL_Q is not None:
-        thr = thr * tail_ratio(level, valid)
+        thr = thr * tail_ratio(level, valid, TAIL_Q)
     hit = valid & (np.abs(level) > thr[:, None])
     # not a spike: no single observation next to the step explains it as well
     ob_here = np.abs(obs)
