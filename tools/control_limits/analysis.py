@@ -28,7 +28,9 @@ the original position):
    step than as a line, and be material at the scale of the whole series
    (``|shift| ≥ MATERIALITY · IQR/1.349``); the weakest failing one is
    dropped, repeatedly.
-   Then the edges of every stretch of one repeated value that is improbable
+   On rows whose noise looks like a random walk, persistent abrupt level
+   breaks found by a local level model's auxiliary residuals are added
+   (:mod:`.levelbreak`).  Then the edges of every stretch of one repeated value that is improbable
    by chance and lies beyond its neighbours' natural process limits (a
    strike, an idle host, a stopped meter: :mod:`.flat`) are added — such a
    stretch is a regime of its own however much the rest of the series wanders.
@@ -54,10 +56,11 @@ from typing import Any
 
 import numpy as np
 
-from tools.control_limits import ar1seg
+from tools.control_limits import ar1seg, levelbreak
 from tools.control_limits.flat import flat_stages, merge_edges
 from tools.control_limits.models import Limits, SeriesAnalysis, Stage, _check_method
-from tools.control_limits.noise import NoiseScale, refit_phi, search_input, with_phi
+from tools.control_limits.noise import refit_phi, search_input
+from tools.control_limits.propose import _alternative, _propose
 from tools.control_limits.refine import MATERIALITY, prune_candidates
 from tools.control_limits.rules import (
     _confirm_batch,
@@ -66,13 +69,8 @@ from tools.control_limits.rules import (
     _rule_masks,
 )
 from tools.control_limits.seasonal import remove_seasonal
-from tools.control_limits.seeded import SHORT_STAGE, SeededScan, merge_short, seeded_scan, seeded_select
-from tools.control_limits.segmentation import (
-    PENALTY_FACTOR,
-    _binseg_batch,
-    _compress,
-    _row_mean_std,
-)
+from tools.control_limits.seeded import SHORT_STAGE, seeded_scan
+from tools.control_limits.segmentation import PENALTY_FACTOR, _compress, _row_mean_std
 from tools.control_limits.xmr import _Prefix
 
 #: Stretches of one repeated value open a stage of their own (:mod:`.flat`).
@@ -81,87 +79,12 @@ FLAT_STAGES = True
 AR1_ALTERNATIVE = False  # measured, not adopted by default: see docs/benchmarks.md, "Sixth pass"
 #: A strong repeated cycle is removed before the search and confirmation (:mod:`.seasonal`).
 SEASONAL = True
+#: Random-walk-like rows also get persistent abrupt level breaks (:mod:`.levelbreak`).
+LEVEL_BREAKS = True
 
 # --------------------------------------------------------------------------- #
 # Full pipeline
 # --------------------------------------------------------------------------- #
-
-
-def _propose(
-    Z: np.ndarray,
-    L: np.ndarray,
-    pens: np.ndarray,
-    min_size: int,
-    max_cps: int | None,
-    search: np.ndarray,
-    scan: SeededScan,
-    scale: np.ndarray,
-    ends: np.ndarray | None = None,
-) -> tuple[list[list[int]], list[list[int]]]:
-    """Candidates: greedy binary segmentation, plus seeded picks for short regimes (sorted per row).
-
-    ``scan`` is the seeded scan of the search input; ``Z`` may be that input
-    rescaled per row by ``scale`` (the seeded gains are quadratic, so the scan
-    is reused with the penalty divided by ``scale²``).  Rows with ``ends >= 0``
-    (a removed cycle, extrapolated at the ends) get no seeded pick near an end.
-    """
-    raw = [sorted(c) for c in _binseg_batch(Z, L, pens, min_size, max_cps, search=search)]
-    seeded = seeded_select(scan, Z.shape[0], pens / (scale * scale), max_cps, rows_mask=search)
-    return raw, [sorted(c) for c in merge_short(raw, seeded, scan.min_size, ends)]
-
-
-def _alternative(
-    Z: np.ndarray,
-    Xc: np.ndarray,
-    L: np.ndarray,
-    pens: np.ndarray,
-    min_size: int,
-    max_cps: int | None,
-    scan: SeededScan,
-    noise0: NoiseScale,
-    raw: list[list[int]],
-    rows: np.ndarray,
-) -> tuple[list[list[int]], list[list[int]], NoiseScale]:
-    """A self-consistent lower-``phi`` solution of ``rows`` (:mod:`.ar1seg`): ``(raw, short, noise)``.
-
-    ``Z`` is the search input at ``noise0`` (the estimate from differences).
-    From ``PHI_START``: propose, refit ``phi`` around the proposals, propose
-    again at that ``phi``, until the proposals repeat.  Every distinct
-    proposal set is reduced by backward elimination on the penalised AR(1)
-    likelihood; the cheapest subset is returned with ``phi`` refitted around it.
-    """
-    nz = with_phi(noise0, np.full(L.shape[0], ar1seg.PHI_START))
-    alt_raw: list[list[int]] = [[] for _ in raw]
-    alt_short: list[list[int]] = [[] for _ in raw]
-    tried: dict[int, list[tuple[list[int], list[int]]]] = {int(r): [] for r in np.flatnonzero(rows)}
-    todo = rows.copy()
-    for _ in range(ar1seg.ITERATIONS):
-        if not todo.any():
-            break
-        ratio = np.sqrt(np.where(nz.lrv > 0, noise0.lrv / np.where(nz.lrv > 0, nz.lrv, 1.0), 1.0))
-        r_, s_ = _propose(Z * ratio[:, None], L, pens, min_size, max_cps, todo, scan, ratio)
-        changed = np.zeros_like(todo)
-        for row in np.flatnonzero(todo).tolist():
-            if r_[row] != alt_raw[row] or s_[row] != alt_short[row]:
-                changed[row] = True
-                tried[row].append((r_[row], s_[row]))
-            alt_raw[row], alt_short[row] = r_[row], s_[row]
-        refit = refit_phi(Xc, L, [r + s for r, s in zip(alt_raw, alt_short, strict=True)], noise0)
-        nz = NoiseScale(noise0.sigma_d, np.where(todo, refit.phi, nz.phi), np.where(todo, refit.lrv, nz.lrv))
-        todo = todo & changed
-    chosen: list[list[int]] = [[] for _ in raw]
-    for row, sets in tried.items():
-        x = Xc[row, : int(L[row])]
-        best_c = np.inf
-        for r_l, s_l in sets:
-            sub, c = ar1seg.best_subset(x, r_l + s_l)
-            if sub and c < best_c:
-                best_c = c
-                alt_raw[row] = [t for t in r_l if t in sub]
-                alt_short[row] = [t for t in s_l if t in sub]
-                chosen[row] = sub
-    refit = refit_phi(Xc, L, chosen, noise0)
-    return alt_raw, alt_short, refit
 
 
 def _analyze_batch(
@@ -221,6 +144,8 @@ def _analyze_batch(
             win = rows & (a_noise.phi <= ar1seg.PHI_ALT_MAX) & ar1seg.cheaper(Xc, L, a_kept, kept)
             for row in np.flatnonzero(win).tolist():
                 raw[row], short[row], kept[row] = a_raw[row], a_short[row], a_kept[row]
+    if LEVEL_BREAKS:
+        kept = levelbreak.add_breaks(Xs, L, noise0.phi, searchable, kept, min_size, floor)
     if FLAT_STAGES:
         kept = merge_edges(kept, flat_stages(X, L, MATERIALITY))
     prefix = _Prefix(X, L, mu)
