@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
-from tools.changes import roles, seasonal
+from tools.changes import roles, seasonal, spikes
 from tools.changes.models import (
     EPISODE_GAP,
     MetricOnset,
@@ -159,13 +159,15 @@ class _Scale:
                    jitter=max(1, round(DAILY_JITTER_MIN / step_minutes)))
 
 
-def _latest_episode(crit: list[int], n: int, scale: _Scale) -> tuple[int, int] | None:
-    """(first, last) index of the latest episode of critical points (split by an hour without one).
+def _episodes(crit: list[int], n: int, scale: _Scale, keep: set[int] | frozenset[int] = frozenset()
+              ) -> list[tuple[int, int]]:
+    """(first, last) index of each episode of critical points (split by an hour without one), in time order.
 
     On 5-minute data a lone critical point counts only at the right edge of the series (it may be the
-    start of something): elsewhere an episode needs three points, or two within 15 minutes — two points
-    40 minutes apart are what noise gives a day of 5-minute points now and then. An hourly point is itself
-    an aggregate: one beyond the limits is an episode.
+    start of something) or when it is in ``keep`` (it stands out from everything else, see
+    :func:`tools.changes.spikes.exceptional`): elsewhere an episode needs three points, or two within 15
+    minutes — two points 40 minutes apart are what noise gives a day of 5-minute points now and then. An
+    hourly point is itself an aggregate: one beyond the limits is an episode.
     """
     episodes: list[list[int]] = []
     for i in crit:
@@ -173,9 +175,16 @@ def _latest_episode(crit: list[int], n: int, scale: _Scale) -> tuple[int, int] |
             episodes[-1].append(i)
         else:
             episodes.append([i])
-    real = [e for e in episodes if scale.lone or len(e) >= 3 or e[-1] >= n - 2
+    real = [e for e in episodes if scale.lone or len(e) >= 3 or e[-1] >= n - 2 or any(i in keep for i in e)
             or any(b - a <= scale.close for a, b in itertools.pairwise(e))]
-    return (real[-1][0], real[-1][-1]) if real else None
+    return [(e[0], e[-1]) for e in real]
+
+
+def _latest_episode(crit: list[int], n: int, scale: _Scale, keep: set[int] | frozenset[int] = frozenset()
+                    ) -> tuple[int, int] | None:
+    """The latest of :func:`_episodes`."""
+    real = _episodes(crit, n, scale, keep)
+    return real[-1] if real else None
 
 
 #: A stage counts as a move only when its centre shifted by at least this many sigmas of the stage before
@@ -260,13 +269,15 @@ def _still_climbing(an: SeriesAnalysis, k: int, start: int, episode: int) -> boo
 
 
 def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(), raw: np.ndarray | None = None,
-                 first: int = 0) -> tuple[int | None, OnsetMethod | None, int | None, int]:
+                 first: int = 0, shape: spikes.Shape | None = None) -> tuple[int | None, OnsetMethod | None, int | None, int]:
     """(onset index, method, index of the new stage, critical count) from an XmR analysis.
 
     The latest stage whose centre moved the bad way gives the onset (at the first point of the
     evidence that confirmed it: at the right edge the boundary can sit up to ``min_size`` points
     early). A later episode of critical signals wins when it began after that stage ended, or
-    when it is still going on at the right edge (a move too recent to be a stage yet).
+    when it is still going on at the right edge (a move too recent to be a stage yet). A lone point that
+    stands out from the whole window is an episode too (:func:`tools.changes.spikes.exceptional`). Asked
+    about a ``shape="spike"``, the most prominent episode is the onset, wherever the stages are.
     """
     n = len(an.values)
     stage_k = next((k for k in range(len(an.stages) - 1, 0, -1)
@@ -275,10 +286,18 @@ def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(),
         # either way counts, but a move back to where it was is the end of an excursion, not its onset
         stage_k = _excursion_start(an, stage_k) or stage_k
     crit = sorted({s.index for s in an.signals if s.state == "critical" and s.direction == "bad"})
-    episode = _latest_episode(crit, n, scale)
+    z = spikes.point_z(an, hib)
+    keep = spikes.exceptional(z, crit, scale.gap)
+    if shape == "spike":
+        eps = [e for e in _episodes(crit, n, scale, keep) if not _routine(
+            an, [i for i in crit if e[0] <= i <= e[1]], scale, raw, first)]
+        spike = spikes.most_prominent(eps, z)
+        if spike is not None:
+            return spike[0], "critical_signal", None, len(crit)
+    episode = _latest_episode(crit, n, scale, keep)
     while episode is not None and _routine(an, [i for i in crit if episode[0] <= i <= episode[1]], scale, raw, first):
         crit = [i for i in crit if i < episode[0]]  # the same time every day: look at the episode before
-        episode = _latest_episode(crit, n, scale)
+        episode = _latest_episode(crit, n, scale, keep)
     stage_start = None
     if stage_k is not None:
         st = an.stages[stage_k]
@@ -295,7 +314,8 @@ def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(),
 
 
 async def metric_onset(
-    ctx: ToolContext, *, service: str, metric: str = "errors", around: dt.datetime | None = None, hours: int = 24
+    ctx: ToolContext, *, service: str, metric: str = "errors", around: dt.datetime | None = None, hours: int = 24,
+    shape: spikes.Shape | None = None,
 ) -> ToolOutput[MetricOnset]:
     """When did a service metric move? The latest bad stage change (or critical episode) in the last ``hours``.
 
@@ -310,8 +330,11 @@ async def metric_onset(
     saturation metric that fell off a cliff moved "down"; for a metric without a
     direction, a move back to where it was dates the onset at the excursion's start.
     ``metric`` may be a name, a role ("errors", "cpu") or the user's words
-    ("temperature", "disk writes").
+    ("temperature", "disk writes"). ``shape="spike"`` (the user asked about a spike): the onset is the
+    first point of the most prominent critical episode in the window, not the latest stage change.
     """
+    if shape not in (None, "spike"):
+        raise ToolError("shape must be 'spike' or omitted")
     if hours <= 0 or hours > 24 * 31:
         raise ToolError("hours must be between 1 and 744")
     end = _utc(around) if around is not None else ctx.now
@@ -332,12 +355,12 @@ async def metric_onset(
                          n_points=int(np.isfinite(values[first:]).sum()))
     cycle = False
     if len(grid) - first >= 16:
-        cycle = detect_onset(result, grid, values, overrides, first=first)
+        cycle = detect_onset(result, grid, values, overrides, first=first, shape=shape)
     return ToolOutput(result=result, evidence=[_onset_evidence(result, hours, cycle)])
 
 
 def detect_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray,
-                 overrides: dict[str, str] | None = None, first: int = 0) -> bool:
+                 overrides: dict[str, str] | None = None, first: int = 0, shape: spikes.Shape | None = None) -> bool:
     """Fill ``result`` (stages, onset, levels) from the series on its regular grid (pure: no database).
 
     Points before index ``first`` are history: they only help estimate the daily shape
@@ -349,7 +372,7 @@ def detect_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarra
     raw = values  # with its history: for "the same time yesterday"
     grid, values = grid[first:], adjusted[first:]
     hib = _higher_is_better(result.metric, overrides)
-    _fill_onset(result, grid, values, hib, raw=raw, first=first)
+    _fill_onset(result, grid, values, hib, raw=raw, first=first, shape=shape)
     if result.onset is None and hib is not None and roles.role_of(result.metric, overrides) == "saturation":
         # cpu/disk/memory falling off a cliff is news too (traffic gone, a worker dead): when nothing rose,
         # the latest move of its level either way (a stage, not a few points beyond the limits)
@@ -361,10 +384,11 @@ def detect_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarra
 
 
 def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray, hib: bool | None,
-                stages_only: bool = False, raw: np.ndarray | None = None, first: int = 0) -> None:
+                stages_only: bool = False, raw: np.ndarray | None = None, first: int = 0,
+                shape: spikes.Shape | None = None) -> None:
     an = analyze_series(values, higher_is_better=hib)
     step_min = (grid[1] - grid[0]).total_seconds() / 60.0 if len(grid) > 1 else 5.0
-    idx, method, stage_k, n_crit = _onset_index(an, hib, _Scale.of(step_min), raw, first)
+    idx, method, stage_k, n_crit = _onset_index(an, hib, _Scale.of(step_min), raw, first, shape)
     if stages_only and method != "stage_change":
         idx = None
     an_stages = an.stages
