@@ -23,7 +23,9 @@ OPERATIONS: tuple[Operation, ...] = ("explain", "changelog", "incident_list", "i
 
 
 def _metric_for(question: str, plan: QueryPlan | None) -> str:
-    """The organisation's metric name when the user named one, else its role (the tool maps a role to a name)."""
+    """The organisation's metric name when the user named one, else its role (the tool maps a role to a name);
+    "" when they named none (the tool watches the service's errors, else latency, saturation, throughput, else
+    its only metric — a service that reports only network or disk metrics has no "errors")."""
     for m in plan.service_metrics if plan else []:
         if m.name:
             return m.name
@@ -33,7 +35,7 @@ def _metric_for(question: str, plan: QueryPlan | None) -> str:
         return "latency"
     if re.search(r"throughput|traffic|requests", question, re.I):
         return "throughput"
-    return "errors"
+    return ""
 
 
 def _look_back(plan: QueryPlan | None, now: dt.datetime, has_time: bool) -> tuple[dt.datetime | None, int]:
@@ -102,7 +104,7 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                     break
                 got = wider
             if got is None or got[0].n_points == 0:  # not in Postgres: Prometheus, when the metric is mapped there
-                prom = await onset_from_prometheus(s, ctx["service"], metric, around, hours)
+                prom = await onset_from_prometheus(s, ctx["service"], metric or "errors", around, hours)
                 if prom is not None:
                     del s.notices[noticed:]
                     got = prom

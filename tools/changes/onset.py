@@ -56,6 +56,9 @@ async def _resolve_metric(session: AsyncSession, org_id: int, service_id: int, s
         by_role = roles.metrics_for(role, names, overrides)
         if by_role:
             return by_role[0]
+    if not q:  # no metric named and none that is clearly the one to watch
+        raise ToolError(f"which metric of {service}? it reports {', '.join(names[:8])}" if names else
+                        f"{service} reports no metrics", suggestions=names[:8])
     partial = [n for n in names if q in n.lower()] or _by_words(q, names)
     if len(partial) == 1:
         return partial[0]
@@ -277,7 +280,7 @@ def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(),
     early). A later episode of critical signals wins when it began after that stage ended, or
     when it is still going on at the right edge (a move too recent to be a stage yet). A lone point that
     stands out from the whole window is an episode too (:func:`tools.changes.spikes.exceptional`). Asked
-    about a ``shape="spike"``, the most prominent episode is the onset, wherever the stages are.
+    about a ``shape="spike"``, such a point is the onset even inside a stage that began earlier.
     """
     n = len(an.values)
     stage_k = next((k for k in range(len(an.stages) - 1, 0, -1)
@@ -288,11 +291,10 @@ def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(),
     crit = sorted({s.index for s in an.signals if s.state == "critical" and s.direction == "bad"})
     z = spikes.point_z(an, hib)
     keep = spikes.exceptional(z, crit, scale.gap)
-    if shape == "spike":
-        eps = [e for e in _episodes(crit, n, scale, keep) if not _routine(
-            an, [i for i in crit if e[0] <= i <= e[1]], scale, raw, first)]
-        spike = spikes.most_prominent(eps, z)
-        if spike is not None:
+    if shape == "spike" and keep:  # "the spike": one that stands out from the whole window, wherever the stages are
+        spike = spikes.most_prominent([e for e in _episodes(crit, n, scale, keep)
+                                       if any(e[0] <= i <= e[1] for i in keep)], z)  # from its first point
+        if spike is not None and not _routine(an, [i for i in crit if spike[0] <= i <= spike[1]], scale, raw, first):
             return spike[0], "critical_signal", None, len(crit)
     episode = _latest_episode(crit, n, scale, keep)
     while episode is not None and _routine(an, [i for i in crit if episode[0] <= i <= episode[1]], scale, raw, first):
@@ -330,8 +332,8 @@ async def metric_onset(
     saturation metric that fell off a cliff moved "down"; for a metric without a
     direction, a move back to where it was dates the onset at the excursion's start.
     ``metric`` may be a name, a role ("errors", "cpu") or the user's words
-    ("temperature", "disk writes"). ``shape="spike"`` (the user asked about a spike): the onset is the
-    first point of the most prominent critical episode in the window, not the latest stage change.
+    ("temperature", "disk writes"). ``shape="spike"`` (the user asked about a spike): a point that stands
+    out from the whole window is the onset, even inside a stage that began earlier.
     """
     if shape not in (None, "spike"):
         raise ToolError("shape must be 'spike' or omitted")
