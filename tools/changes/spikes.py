@@ -25,7 +25,7 @@ from tools.control_limits import SeriesAnalysis
 
 #: A lone point is exceptional when it lies at least this many times as far from its stage centre (in sigmas)
 #: as any other point of the window more than an hour away.
-EXCEPTIONAL_RATIO = 1.25
+EXCEPTIONAL_RATIO = 1.5
 #: Episodes whose peak is at least this share of the largest count as "as large" (the latest of them is meant).
 SIMILAR_SHARE = 0.9
 
