@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
-from tools.changes import roles, seasonal, spikes
+from tools.changes import rhythm, roles, seasonal, spikes
 from tools.changes.models import (
     EPISODE_GAP,
     MetricOnset,
@@ -208,37 +207,8 @@ def _meaningful(an: SeriesAnalysis, k: int) -> bool:
 
 def _routine(an: SeriesAnalysis, points: list[int], scale: _Scale, raw: np.ndarray | None = None,
              first: int = 0) -> bool:
-    """Whether critical points recur at the same time of day on one of the two days before (a nightly batch
-    job, a daily peak; a job skips a night now and then): then they are the service's rhythm, not an onset. Echoes are looked for in the analysed
-    values and in the ``raw`` ones, which hold ``first`` points of history before the window (a job that runs
-    at 03:50 one night and 04:05 the next is not taken out with the daily shape). Where the data has no day
-    before, a short episode (two hours at most) that recurs on the two days after is rhythm too."""
-    per_day, jitter = scale.per_day, scale.jitter
-    if per_day < 4 or not points:
-        return False
-    x = an.values
-    full = np.asarray(raw, dtype=np.float64) if raw is not None and len(raw) == len(x) + first else None
-    offset = first if full is not None else 0
-    short = (points[-1] - points[0]) * 24 * 60 / per_day <= 120
-    for i in points:
-        st = next(s for s in an.stages if s.start <= i <= s.end)
-        up = x[i] > st.cl
-        days = [i - k * per_day for k in (1, 2) if i + offset - k * per_day - jitter >= 0]
-        if not days and short:
-            days = [i + k * per_day for k in (1, 2) if i + k * per_day + jitter < len(x)]
-        if not any(_echo(x, full, first, j, jitter, st, up) for j in days):
-            return False
-    return True
-
-
-def _echo(x: np.ndarray, full: np.ndarray | None, first: int, j: int, jitter: int, st: Any, up: bool) -> bool:
-    """Whether the series went beyond the stage's limit (the same side) within ``jitter`` points of ``j``."""
-    parts = [x[max(0, j - jitter):max(0, j + jitter + 1)]]
-    if full is not None:
-        parts.append(full[max(0, j + first - jitter):max(0, j + first + jitter + 1)])
-    near = np.concatenate(parts)
-    near = near[np.isfinite(near)]
-    return near.size > 0 and bool(near.max() > st.ucl if up else near.min() < st.lcl)
+    """Whether the critical ``points`` are the service's daily rhythm (:func:`tools.changes.rhythm.recurs_daily`)."""
+    return rhythm.recurs_daily(an, points, scale.per_day, scale.jitter, raw, first)
 
 
 def _excursion_start(an: SeriesAnalysis, k: int) -> int | None:
@@ -290,7 +260,7 @@ def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(),
         stage_k = _excursion_start(an, stage_k) or stage_k
     crit = sorted({s.index for s in an.signals if s.state == "critical" and s.direction == "bad"})
     z = spikes.point_z(an, hib)
-    keep = spikes.exceptional(z, crit, scale.gap)
+    keep = spikes.exceptional(z, crit, scale.gap, an)
     if shape == "spike" and keep:  # "the spike": one that stands out from the whole window, wherever the stages are
         spike = spikes.most_prominent([e for e in _episodes(crit, n, scale, keep)
                                        if any(e[0] <= i <= e[1] for i in keep)], z)  # from its first point

@@ -56,16 +56,26 @@ def point_z(an: SeriesAnalysis, hib: bool | None) -> np.ndarray:
     return z
 
 
-def exceptional(z: np.ndarray, crit: Sequence[int], gap: int) -> set[int]:
-    """The critical points that stand out from every point more than ``gap`` points away (see module doc)."""
+def exceptional(z: np.ndarray, crit: Sequence[int], gap: int, an: SeriesAnalysis | None = None) -> set[int]:
+    """The critical points that stand out from every point more than ``gap`` points away (see module doc) and,
+    given the analysis ``an``, are the peak of their own hour either side (the first point of a new stage just
+    after a burst lies far from the new centre, but below the burst it ends)."""
     out: set[int] = set()
     finite = np.where(np.isfinite(z), z, 0.0)
+    x = np.asarray(an.values, dtype=np.float64) if an is not None else None
     for i in crit:
         if not np.isfinite(z[i]):
             continue
         rest = np.concatenate([finite[:max(0, i - gap)], finite[i + gap + 1:]])
-        if rest.size and z[i] >= EXCEPTIONAL_RATIO * float(rest.max()):
-            out.add(i)
+        if not (rest.size and z[i] >= EXCEPTIONAL_RATIO * float(rest.max())):
+            continue
+        if x is not None:
+            st = next((s for s in an.stages if s.start <= i <= s.end), None)  # type: ignore[union-attr]
+            side = 1.0 if st is None or x[i] >= st.cl else -1.0
+            near = side * x[max(0, i - gap):i + gap + 1]
+            if np.nanmax(near) > side * x[i]:
+                continue
+        out.add(i)
     return out
 
 
