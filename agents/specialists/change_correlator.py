@@ -24,8 +24,7 @@ OPERATIONS: tuple[Operation, ...] = ("explain", "changelog", "incident_list", "i
 
 def _metric_for(question: str, plan: QueryPlan | None) -> str:
     """The organisation's metric name when the user named one, else its role (the tool maps a role to a name);
-    "" when they named none (the tool watches the service's errors, else latency, saturation, throughput, else
-    its only metric — a service that reports only network or disk metrics has no "errors")."""
+    "" when they named none."""
     for m in plan.service_metrics if plan else []:
         if m.name:
             return m.name
@@ -89,7 +88,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             around, hours = _look_back(plan, deps.now, bool(ctx.get("time")))
             if around is None and ctx.get("time"):
                 around = dt.datetime.combine(dt.date.fromisoformat(ctx["time"]["end"]), dt.time.max, dt.UTC)
-            metric = _metric_for(question, plan)
+            named = _metric_for(question, plan)
+            metric = named or "errors"
             shape = spikes.shape_of(question)  # "what caused the cpu spike?": the spike, not the latest stage
             noticed = len(s.notices)
             got = await s.tool("metric_onset", metric_onset, service=ctx["service"], metric=metric, around=around,
@@ -103,8 +103,10 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 if wider is None:
                     break
                 got = wider
+            if got is None and not named:  # no errors metric and none named: correlate_changes finds the onset on
+                del s.notices[noticed:]  # the service's own metrics, so "unknown metric 'errors'" is no news
             if got is None or got[0].n_points == 0:  # not in Postgres: Prometheus, when the metric is mapped there
-                prom = await onset_from_prometheus(s, ctx["service"], metric or "errors", around, hours)
+                prom = await onset_from_prometheus(s, ctx["service"], metric, around, hours)
                 if prom is not None:
                     del s.notices[noticed:]
                     got = prom
