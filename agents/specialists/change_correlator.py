@@ -103,8 +103,11 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 if wider is None:
                     break
                 got = wider
-            if got is None and not named:  # no errors metric and none named: correlate_changes finds the onset on
-                del s.notices[noticed:]  # the service's own metrics, so "unknown metric 'errors'" is no news
+            if got is None and not named:  # no errors metric and none named: its own metric over the day before
+                del s.notices[noticed:]  # (as correlate_changes would search it), not "unknown metric 'errors'"
+                got = await s.tool("metric_onset", metric_onset, service=ctx["service"], metric="", around=around,
+                                   hours=min(hours, 24), **({"shape": shape} if shape else {}))
+                del s.notices[noticed:]
             if got is None or got[0].n_points == 0:  # not in Postgres: Prometheus, when the metric is mapped there
                 prom = await onset_from_prometheus(s, ctx["service"], metric, around, hours)
                 if prom is not None:
