@@ -88,8 +88,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             around, hours = _look_back(plan, deps.now, bool(ctx.get("time")))
             if around is None and ctx.get("time"):
                 around = dt.datetime.combine(dt.date.fromisoformat(ctx["time"]["end"]), dt.time.max, dt.UTC)
-            named = _metric_for(question, plan)
-            metric = named or "errors"
+            asked_metric = _metric_for(question, plan)
+            metric = asked_metric or "errors"
             shape = spikes.shape_of(question)  # "what caused the cpu spike?": the spike, not the latest stage
             noticed = len(s.notices)
             got = await s.tool("metric_onset", metric_onset, service=ctx["service"], metric=metric, around=around,
@@ -103,7 +103,7 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 if wider is None:
                     break
                 got = wider
-            if got is None and not named:  # no errors metric and none named: its own metric over the day before
+            if got is None and not asked_metric:  # no errors metric and none named: its own metric over the day before
                 del s.notices[noticed:]  # (as correlate_changes would search it), not "unknown metric 'errors'"
                 got = await s.tool("metric_onset", metric_onset, service=ctx["service"], metric="", around=around,
                                    hours=min(hours, 24), **({"shape": shape} if shape else {}))
