@@ -35,7 +35,7 @@ def _ar(rng: np.random.Generator, n: int, phi: float = 0.3, sd: float = 1.0) -> 
     return x
 
 
-@pytest.mark.parametrize("question,shape", [
+@pytest.mark.parametrize(("question", "shape"), [
     ("what caused the cpu spike on billing?", "spike"), ("why did p95 spike at noon", "spike"),
     ("any bursts on the gateway?", "spike"), ("traffic surged after the release", "spike"),
     ("what changed before the errors jumped?", None), ("when did disk writes drop?", None),
