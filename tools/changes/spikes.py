@@ -62,12 +62,16 @@ def exceptional(z: np.ndarray, crit: Sequence[int], gap: int, an: SeriesAnalysis
     after a burst lies far from the new centre, but below the burst it ends)."""
     out: set[int] = set()
     finite = np.where(np.isfinite(z), z, 0.0)
+    before = np.maximum.accumulate(finite)  # running maxima: the largest point more than ``gap`` away, in O(n)
+    after = np.maximum.accumulate(finite[::-1])[::-1]
     x = np.asarray(an.values, dtype=np.float64) if an is not None else None
     for i in crit:
         if not np.isfinite(z[i]):
             continue
-        rest = np.concatenate([finite[:max(0, i - gap)], finite[i + gap + 1:]])
-        if not (rest.size and z[i] >= EXCEPTIONAL_RATIO * float(rest.max())):
+        left = before[i - gap - 1] if i - gap - 1 >= 0 else None
+        right = after[i + gap + 1] if i + gap + 1 < finite.size else None
+        rest = [float(v) for v in (left, right) if v is not None]
+        if not (rest and z[i] >= EXCEPTIONAL_RATIO * max(rest)):
             continue
         if x is not None:
             st = next((s for s in an.stages if s.start <= i <= s.end), None)  # type: ignore[union-attr]
