@@ -12,7 +12,7 @@ from agents.specialists import change_questions as cq
 from agents.specialists.common import first, step, update
 from agents.specialists.metric_source import metrics_around, onset_from_prometheus, paged_later
 from agents.state import GraphState, ThreadContext
-from tools.changes import correlate_changes, metric_onset, scoring
+from tools.changes import correlate_changes, metric_onset, scoring, spikes
 
 NAME = "change_correlator"
 TITLE = "Change correlator"
@@ -23,7 +23,8 @@ OPERATIONS: tuple[Operation, ...] = ("explain", "changelog", "incident_list", "i
 
 
 def _metric_for(question: str, plan: QueryPlan | None) -> str:
-    """The organisation's metric name when the user named one, else its role (the tool maps a role to a name)."""
+    """The organisation's metric name when the user named one, else its role (the tool maps a role to a name);
+    "any" when they named none."""
     for m in plan.service_metrics if plan else []:
         if m.name:
             return m.name
@@ -102,15 +103,16 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             if around is None and ctx.get("time"):
                 around = dt.datetime.combine(dt.date.fromisoformat(ctx["time"]["end"]), dt.time.max, dt.UTC)
             metric = _metric_for(question, plan)
+            shape = spikes.shape_of(question)  # "what caused the cpu spike?": the spike, not the latest stage
             noticed = len(s.notices)
             got = await s.tool("metric_onset", metric_onset, service=ctx["service"], metric=metric, around=around,
-                               hours=hours)
+                               hours=hours, **({"shape": shape} if shape else {}))
             asked = bool(plan and plan.window is not None and plan.window.explicit) or bool(ctx.get("time"))
             while (not asked and got is not None and got[0].n_points and got[0].onset is None
                    and hours < _WIDEST_LOOK_BACK):  # "errors jumped" with no date: look further back, then say so
                 hours = min(hours * 2 + 24, _WIDEST_LOOK_BACK)
                 wider = await s.tool("metric_onset", metric_onset, service=ctx["service"], metric=metric,
-                                     around=around, hours=hours)
+                                     around=around, hours=hours, **({"shape": shape} if shape else {}))
                 if wider is None:
                     break
                 got = wider

@@ -15,7 +15,7 @@ deployment that shipped it (``deployment_commits``); a merged commit that was
 never deployed is never a candidate.
 """
 
-from tools.changes import roles, scoring
+from tools.changes import roles, scoring, spikes
 from tools.changes.correlate import correlate_changes
 from tools.changes.models import (
     ChangeCorrelation,
@@ -59,5 +59,6 @@ __all__ = [
     "roles",
     "scoring",
     "service_changes",
+    "spikes",
     "walk_dependencies",
 ]

@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
-from tools.changes import roles, seasonal
+from tools.changes import rhythm, roles, seasonal, spikes
 from tools.changes.models import (
     EPISODE_GAP,
     MetricOnset,
@@ -56,6 +55,9 @@ async def _resolve_metric(session: AsyncSession, org_id: int, service_id: int, s
         by_role = roles.metrics_for(role, names, overrides)
         if by_role:
             return by_role[0]
+    if not q:  # no metric named and none that is clearly the one to watch
+        raise ToolError(f"which metric of {service}? it reports {', '.join(names[:8])}" if names else
+                        f"{service} reports no metrics", suggestions=names[:8])
     partial = [n for n in names if q in n.lower()] or _by_words(q, names)
     if len(partial) == 1:
         return partial[0]
@@ -159,13 +161,15 @@ class _Scale:
                    jitter=max(1, round(DAILY_JITTER_MIN / step_minutes)))
 
 
-def _latest_episode(crit: list[int], n: int, scale: _Scale) -> tuple[int, int] | None:
-    """(first, last) index of the latest episode of critical points (split by an hour without one).
+def _episodes(crit: list[int], n: int, scale: _Scale, keep: set[int] | frozenset[int] = frozenset()
+              ) -> list[tuple[int, int]]:
+    """(first, last) index of each episode of critical points (split by an hour without one), in time order.
 
     On 5-minute data a lone critical point counts only at the right edge of the series (it may be the
-    start of something): elsewhere an episode needs three points, or two within 15 minutes — two points
-    40 minutes apart are what noise gives a day of 5-minute points now and then. An hourly point is itself
-    an aggregate: one beyond the limits is an episode.
+    start of something) or when it is in ``keep`` (it stands out from everything else, see
+    :func:`tools.changes.spikes.exceptional`): elsewhere an episode needs three points, or two within 15
+    minutes — two points 40 minutes apart are what noise gives a day of 5-minute points now and then. An
+    hourly point is itself an aggregate: one beyond the limits is an episode.
     """
     episodes: list[list[int]] = []
     for i in crit:
@@ -173,9 +177,16 @@ def _latest_episode(crit: list[int], n: int, scale: _Scale) -> tuple[int, int] |
             episodes[-1].append(i)
         else:
             episodes.append([i])
-    real = [e for e in episodes if scale.lone or len(e) >= 3 or e[-1] >= n - 2
+    real = [e for e in episodes if scale.lone or len(e) >= 3 or e[-1] >= n - 2 or any(i in keep for i in e)
             or any(b - a <= scale.close for a, b in itertools.pairwise(e))]
-    return (real[-1][0], real[-1][-1]) if real else None
+    return [(e[0], e[-1]) for e in real]
+
+
+def _latest_episode(crit: list[int], n: int, scale: _Scale, keep: set[int] | frozenset[int] = frozenset()
+                    ) -> tuple[int, int] | None:
+    """The latest of :func:`_episodes`."""
+    real = _episodes(crit, n, scale, keep)
+    return real[-1] if real else None
 
 
 #: A stage counts as a move only when its centre shifted by at least this many sigmas of the stage before
@@ -196,37 +207,8 @@ def _meaningful(an: SeriesAnalysis, k: int) -> bool:
 
 def _routine(an: SeriesAnalysis, points: list[int], scale: _Scale, raw: np.ndarray | None = None,
              first: int = 0) -> bool:
-    """Whether critical points recur at the same time of day on one of the two days before (a nightly batch
-    job, a daily peak; a job skips a night now and then): then they are the service's rhythm, not an onset. Echoes are looked for in the analysed
-    values and in the ``raw`` ones, which hold ``first`` points of history before the window (a job that runs
-    at 03:50 one night and 04:05 the next is not taken out with the daily shape). Where the data has no day
-    before, a short episode (two hours at most) that recurs on the two days after is rhythm too."""
-    per_day, jitter = scale.per_day, scale.jitter
-    if per_day < 4 or not points:
-        return False
-    x = an.values
-    full = np.asarray(raw, dtype=np.float64) if raw is not None and len(raw) == len(x) + first else None
-    offset = first if full is not None else 0
-    short = (points[-1] - points[0]) * 24 * 60 / per_day <= 120
-    for i in points:
-        st = next(s for s in an.stages if s.start <= i <= s.end)
-        up = x[i] > st.cl
-        days = [i - k * per_day for k in (1, 2) if i + offset - k * per_day - jitter >= 0]
-        if not days and short:
-            days = [i + k * per_day for k in (1, 2) if i + k * per_day + jitter < len(x)]
-        if not any(_echo(x, full, first, j, jitter, st, up) for j in days):
-            return False
-    return True
-
-
-def _echo(x: np.ndarray, full: np.ndarray | None, first: int, j: int, jitter: int, st: Any, up: bool) -> bool:
-    """Whether the series went beyond the stage's limit (the same side) within ``jitter`` points of ``j``."""
-    parts = [x[max(0, j - jitter):max(0, j + jitter + 1)]]
-    if full is not None:
-        parts.append(full[max(0, j + first - jitter):max(0, j + first + jitter + 1)])
-    near = np.concatenate(parts)
-    near = near[np.isfinite(near)]
-    return near.size > 0 and bool(near.max() > st.ucl if up else near.min() < st.lcl)
+    """Whether the critical ``points`` are the service's daily rhythm (:func:`tools.changes.rhythm.recurs_daily`)."""
+    return rhythm.recurs_daily(an, points, scale.per_day, scale.jitter, raw, first)
 
 
 def _excursion_start(an: SeriesAnalysis, k: int) -> int | None:
@@ -260,13 +242,15 @@ def _still_climbing(an: SeriesAnalysis, k: int, start: int, episode: int) -> boo
 
 
 def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(), raw: np.ndarray | None = None,
-                 first: int = 0) -> tuple[int | None, OnsetMethod | None, int | None, int]:
+                 first: int = 0, shape: spikes.Shape | None = None) -> tuple[int | None, OnsetMethod | None, int | None, int]:
     """(onset index, method, index of the new stage, critical count) from an XmR analysis.
 
     The latest stage whose centre moved the bad way gives the onset (at the first point of the
     evidence that confirmed it: at the right edge the boundary can sit up to ``min_size`` points
     early). A later episode of critical signals wins when it began after that stage ended, or
-    when it is still going on at the right edge (a move too recent to be a stage yet).
+    when it is still going on at the right edge (a move too recent to be a stage yet). A lone point that
+    stands out from the whole window is an episode too (:func:`tools.changes.spikes.exceptional`). Asked
+    about a ``shape="spike"``, such a point is the onset even inside a stage that began earlier.
     """
     n = len(an.values)
     stage_k = next((k for k in range(len(an.stages) - 1, 0, -1)
@@ -275,10 +259,17 @@ def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(),
         # either way counts, but a move back to where it was is the end of an excursion, not its onset
         stage_k = _excursion_start(an, stage_k) or stage_k
     crit = sorted({s.index for s in an.signals if s.state == "critical" and s.direction == "bad"})
-    episode = _latest_episode(crit, n, scale)
+    z = spikes.point_z(an, hib)
+    keep = spikes.exceptional(z, crit, scale.gap, an)
+    if shape == "spike" and keep:  # "the spike": one that stands out from the whole window, wherever the stages are
+        spike = spikes.most_prominent([e for e in _episodes(crit, n, scale, keep)
+                                       if any(e[0] <= i <= e[1] for i in keep)], z)  # from its first point
+        if spike is not None and not _routine(an, [i for i in crit if spike[0] <= i <= spike[1]], scale, raw, first):
+            return spike[0], "critical_signal", None, len(crit)
+    episode = _latest_episode(crit, n, scale, keep)
     while episode is not None and _routine(an, [i for i in crit if episode[0] <= i <= episode[1]], scale, raw, first):
         crit = [i for i in crit if i < episode[0]]  # the same time every day: look at the episode before
-        episode = _latest_episode(crit, n, scale)
+        episode = _latest_episode(crit, n, scale, keep)
     stage_start = None
     if stage_k is not None:
         st = an.stages[stage_k]
@@ -295,7 +286,8 @@ def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(),
 
 
 async def metric_onset(
-    ctx: ToolContext, *, service: str, metric: str = "errors", around: dt.datetime | None = None, hours: int = 24
+    ctx: ToolContext, *, service: str, metric: str = "errors", around: dt.datetime | None = None, hours: int = 24,
+    shape: spikes.Shape | None = None,
 ) -> ToolOutput[MetricOnset]:
     """When did a service metric move? The latest bad stage change (or critical episode) in the last ``hours``.
 
@@ -310,8 +302,11 @@ async def metric_onset(
     saturation metric that fell off a cliff moved "down"; for a metric without a
     direction, a move back to where it was dates the onset at the excursion's start.
     ``metric`` may be a name, a role ("errors", "cpu") or the user's words
-    ("temperature", "disk writes").
+    ("temperature", "disk writes"). ``shape="spike"`` (the user asked about a spike): a point that stands
+    out from the whole window is the onset, even inside a stage that began earlier.
     """
+    if shape not in (None, "spike"):
+        raise ToolError("shape must be 'spike' or omitted")
     if hours <= 0 or hours > 24 * 31:
         raise ToolError("hours must be between 1 and 744")
     end = _utc(around) if around is not None else ctx.now
@@ -332,12 +327,12 @@ async def metric_onset(
                          n_points=int(np.isfinite(values[first:]).sum()))
     cycle = False
     if len(grid) - first >= 16:
-        cycle = detect_onset(result, grid, values, overrides, first=first)
+        cycle = detect_onset(result, grid, values, overrides, first=first, shape=shape)
     return ToolOutput(result=result, evidence=[_onset_evidence(result, hours, cycle)])
 
 
 def detect_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray,
-                 overrides: dict[str, str] | None = None, first: int = 0) -> bool:
+                 overrides: dict[str, str] | None = None, first: int = 0, shape: spikes.Shape | None = None) -> bool:
     """Fill ``result`` (stages, onset, levels) from the series on its regular grid (pure: no database).
 
     Points before index ``first`` are history: they only help estimate the daily shape
@@ -349,7 +344,7 @@ def detect_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarra
     raw = values  # with its history: for "the same time yesterday"
     grid, values = grid[first:], adjusted[first:]
     hib = _higher_is_better(result.metric, overrides)
-    _fill_onset(result, grid, values, hib, raw=raw, first=first)
+    _fill_onset(result, grid, values, hib, raw=raw, first=first, shape=shape)
     if result.onset is None and hib is not None and roles.role_of(result.metric, overrides) == "saturation":
         # cpu/disk/memory falling off a cliff is news too (traffic gone, a worker dead): when nothing rose,
         # the latest move of its level either way (a stage, not a few points beyond the limits)
@@ -361,10 +356,11 @@ def detect_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarra
 
 
 def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray, hib: bool | None,
-                stages_only: bool = False, raw: np.ndarray | None = None, first: int = 0) -> None:
+                stages_only: bool = False, raw: np.ndarray | None = None, first: int = 0,
+                shape: spikes.Shape | None = None) -> None:
     an = analyze_series(values, higher_is_better=hib)
     step_min = (grid[1] - grid[0]).total_seconds() / 60.0 if len(grid) > 1 else 5.0
-    idx, method, stage_k, n_crit = _onset_index(an, hib, _Scale.of(step_min), raw, first)
+    idx, method, stage_k, n_crit = _onset_index(an, hib, _Scale.of(step_min), raw, first, shape)
     if stages_only and method != "stage_change":
         idx = None
     an_stages = an.stages
