@@ -42,8 +42,9 @@ Data sets
   is printed as the ceiling.  A second batch (:mod:`bench.stages_annotated_b`,
   50 more series, four other annotators) and a third (:mod:`bench.stages_annotated_c`, 33 more
   Rdatasets series, four more annotators, kept out of the sixth pass's choices) and a fourth
-  (:mod:`bench.stages_annotated_d`, 30 more, four more annotators, kept out of the seventh pass's) are
-  scored in tables of their own.
+  (:mod:`bench.stages_annotated_d`, 30 more, four more annotators, kept out of the seventh pass's) and a
+  fifth (:mod:`bench.stages_annotated_e`, 24 more, kept out of the eighth pass's) are scored in tables of
+  their own.
 * **synthetic** — a seeded dev set generated here: level shifts under AR(1)
   noise, single spikes, slow trends, variance changes, Poisson counts, short
   and long series, different scales, and shift-free series of each kind (for
@@ -73,7 +74,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import itertools
 
-from bench import stages_annotated, stages_annotated_b, stages_annotated_c, stages_annotated_d
+from bench import stages_annotated, stages_annotated_b, stages_annotated_c, stages_annotated_d, stages_annotated_e
 from bench.stages_baselines import default_binseg
 from bench.stages_metrics import MARGIN, covering, f1_score
 from bench.stages_rdatasets import load_annotated, load_no_break
@@ -419,6 +420,10 @@ def _annotated(args: argparse.Namespace) -> int:
         print()
         print(annotated_table(stages_annotated_d.load(Path(args.rdatasets)),
                               "Chart-judged series, batch 4 (held out from the seventh pass; four more annotators)"))
+    if stages_annotated_e.MARKS.is_file():
+        print()
+        print(annotated_table(stages_annotated_e.load(Path(args.rdatasets)),
+                              "Chart-judged series, batch 5 (held out from the eighth pass; four more annotators)"))
     return 0
 
 
