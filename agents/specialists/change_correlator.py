@@ -105,9 +105,11 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             metric = _metric_for(question, plan)
             shape = spikes.shape_of(question)  # "what caused the cpu spike?": the spike, not the latest stage
             noticed = len(s.notices)
+            asked = bool(plan and plan.window is not None and plan.window.explicit) or bool(ctx.get("time"))
+            if metric == "any" and not asked:  # no metric and no time named: the day before first (measured on real
+                hours = min(hours, 24)  # telemetry, a 3-day first look found older, unrelated moves), then wider
             got = await s.tool("metric_onset", metric_onset, service=ctx["service"], metric=metric, around=around,
                                hours=hours, **({"shape": shape} if shape else {}))
-            asked = bool(plan and plan.window is not None and plan.window.explicit) or bool(ctx.get("time"))
             while (not asked and got is not None and got[0].n_points and got[0].onset is None
                    and hours < _WIDEST_LOOK_BACK):  # "errors jumped" with no date: look further back, then say so
                 hours = min(hours * 2 + 24, _WIDEST_LOOK_BACK)
