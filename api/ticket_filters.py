@@ -44,6 +44,14 @@ def ticket_ref(value: str | None, what: str = "like") -> str | None:
     return value
 
 
+def created_by(created_at: dt.datetime, as_of: dt.datetime, external_id: str) -> None:
+    """A ticket read as of a moment before it was created did not exist then: refused, not shown with clocks
+    that had not started."""
+    if created_at > as_of:
+        raise ToolError(f"ticket {external_id} was created at {created_at:%Y-%m-%dT%H:%M}Z, after as_of "
+                        f"{as_of.isoformat()}; give a moment after its creation, or leave as_of out for now")
+
+
 def split(values: list[str] | None) -> list[str]:
     """Repeated values and comma-separated ones (``?status=open,pending``) alike."""
     return [p.strip() for v in values or [] for p in str(v).split(",") if p.strip()]

@@ -23,7 +23,7 @@ from api.models import (
     TicketUpserted,
 )
 from api.services import upsert_ticket
-from api.ticket_filters import Moment, past_moment, products, split, statuses, ticket_ref
+from api.ticket_filters import Moment, created_by, past_moment, products, split, statuses, ticket_ref
 from tools.base import ToolContext
 from tools.tickets import (
     ResponseSuggestion,
@@ -149,6 +149,7 @@ async def get_ticket(
     at `as_of` — and its latest stored classification."""
     ticket_ref(external_id, "ticket id")
     sla = (await ticket_sla(_at(ctx, as_of), external_id=external_id)).result
+    created_by(sla.created_at, sla.as_of, sla.external_id)
     async with state.sessions() as s:
         found = await repo.get_ticket(s, ctx.org_id, sla.external_id)
         assert found is not None

@@ -162,3 +162,16 @@ async def test_mcp_stdio_acts_only_for_the_keys_organisation(sec, quay):
         assert r.is_error and "unknown ticket" in _text(r)
         r = await s.call_tool("ticket_counts", {"end": "9999-12-31"})
         assert r.is_error and "internal error" not in _text(r)
+
+
+async def test_a_ticket_read_as_of_before_it_existed_is_refused(sec, sec_server, quay):
+    for as_of in ("2026-11-01", "0001-01-01", "1970-01-01T00:00:00Z", "2026-11-12T06:14:00Z"):
+        r = _get(sec_server, sec, "/api/tickets/QD-3301", {"as_of": as_of})
+        assert r.status_code == 422 and "was created at 2026-11-12T06:15" in r.json()["detail"], (as_of, r.text)
+    then = _get(sec_server, sec, "/api/tickets/QD-3302", {"as_of": "2026-11-14T12:00:00Z"})
+    assert then.status_code == 200 and then.json()["sla"]["status"] == "open", then.text
+    async with connect(sec_server, sec.keys["viewer"]) as s:
+        early = await s.call_tool("ticket_sla", {"external_id": "QD-3301", "as_of": "2026-11-01"})
+        assert early.is_error and "was created at" in _text(early), _text(early)
+        later = await s.call_tool("ticket_sla", {"external_id": "QD-3301", "as_of": "2026-11-13"})
+        assert not later.is_error, _text(later)
