@@ -83,3 +83,16 @@ def test_importing_argo_applications_stores_their_secrets_as_markers(sec, tmp_pa
                              name="apps.json")
     assert result.rows == 1
     _check(_extra(sec, "crane-telemetry@2026-11-17T04:00:00Z"))
+
+
+def test_an_argo_application_named_like_another_organisations_deployment_touches_only_its_own(sec, sec_server):
+    [(theirs, their_extra)] = sec.sql("SELECT external_id, extra::text FROM deployments WHERE org_id = %s "
+                                      "ORDER BY id LIMIT 1", sec.demo.org_id)
+    app = application("berth-planner", "2026-11-16T02:00:00Z")
+    app["external_id"] = theirs  # the same id as one of the demo organisation's deployments
+    r = httpx.post(f"{sec_server.base}/api/webhooks/deployments", json=app, headers=sec.h("member"), timeout=60)
+    assert r.status_code == 201, r.text
+    assert r.json()["external_id"] == theirs and r.json()["service"] == "berth-planner"
+    assert sec.sql("SELECT extra::text FROM deployments WHERE org_id = %s AND external_id = %s",
+                   sec.demo.org_id, theirs) == [(their_extra,)]
+    _check(_extra(sec, theirs))  # the harbour's own row got the (redacted) resource
