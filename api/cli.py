@@ -284,6 +284,8 @@ def analyze(
         result = analyze_csv(file, column, higher_is_better=higher_is_better, filters=filters or None)
     except ValueError as exc:
         raise _fail(str(exc)) from None
+    if result["stages"] and not any(s.get("n") for s in result["stages"]):  # every value NaN / inf / 1e400
+        raise _fail(f"{file}: the value column holds no finite numbers (NaN, inf or out of range); nothing to analyse")
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
         return

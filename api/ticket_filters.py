@@ -33,6 +33,25 @@ def _day_only(v: Any) -> Any:
 Moment = Annotated[dt.datetime | dt.date, BeforeValidator(_day_only)]
 
 
+# the last day a window can end on (its end is read as the next midnight, which must still be a date)
+LAST_DAY = dt.date(9999, 12, 30)
+
+
+def ticket_ref(value: str | None, what: str = "like") -> str | None:
+    """A ticket id as given (``like``, a path); one no ticket can have (a NUL character) is refused up front."""
+    if value is not None and "\x00" in value:
+        raise ToolError(f"{what}: a ticket id cannot contain a NUL character (\\u0000)")
+    return value
+
+
+def created_by(created_at: dt.datetime, as_of: dt.datetime, external_id: str) -> None:
+    """A ticket read as of a moment before it was created did not exist then: refused, not shown with clocks
+    that had not started."""
+    if created_at > as_of:
+        raise ToolError(f"ticket {external_id} was created at {created_at:%Y-%m-%dT%H:%M}Z, after as_of "
+                        f"{as_of.isoformat()}; give a moment after its creation, or leave as_of out for now")
+
+
 def split(values: list[str] | None) -> list[str]:
     """Repeated values and comma-separated ones (``?status=open,pending``) alike."""
     return [p.strip() for v in values or [] for p in str(v).split(",") if p.strip()]

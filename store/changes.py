@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.errors import Invalid
 from store.names import close_matches
+from store.secrets import redact_json
 
 # ``keep_merged``: a push never moves a commit's merge time once known; an import states it.
 # ``pr_number``: NULL keeps the stored one when ``keep_merged`` (pushes carry none).
@@ -143,10 +144,11 @@ async def upsert_deployment(session: AsyncSession, org_id: int, d: DeploymentIn)
 
 async def merge_deployment_extra(session: AsyncSession, org_id: int, external_id: str, extra: dict[str, Any]) -> None:
     """Keep fields a deployment record has no column for (an Argo CD Application's metadata, spec, status) in its
-    ``extra``, merged over what is there (a re-delivery writes the same values)."""
+    ``extra``, merged over what is there (a re-delivery writes the same values); secrets in it (Helm values,
+    annotations, credentials in URLs) are stored as their redaction markers (:func:`store.secrets.redact_json`)."""
     await session.execute(text("UPDATE deployments SET extra = extra || CAST(:extra AS jsonb) "
                                "WHERE org_id = :org AND external_id = :ext"),
-                          {"extra": json.dumps(extra, ensure_ascii=False), "org": org_id, "ext": external_id})
+                          {"extra": json.dumps(redact_json(extra), ensure_ascii=False), "org": org_id, "ext": external_id})
 
 
 def deployment_params(org_id: int, service_id: int, d: Any, rollback_of_id: int | None, *,

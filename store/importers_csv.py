@@ -209,6 +209,9 @@ def import_metrics(conn: psycopg.Connection, org_id: int, path: Path) -> ImportR
     errors += csv_errors(
         (naive & ts.notna()).to_numpy(), frame, lambda r: f"ts {r['ts']!r} needs a timezone (e.g. …Z)"
     )
+    year = ts.dt.year
+    errors += csv_errors((ts.notna() & ((year < 1) | (year > 9999))).to_numpy(), frame,
+                         lambda r: f"ts {r['ts'].strip()!r} is outside years 1-9999 once converted to UTC")
     errors += csv_errors(value.isna().to_numpy(), frame,
                          lambda r: bad_value.get(r["value"], f"{r['value'].strip()!r} is not a number")
                          .replace("'", "value '", 1))

@@ -34,6 +34,7 @@ from store.importers_rows import (
     TicketRow,
 )
 from store.incident_records import check_storable, split_fields
+from store.secrets import redact_json
 
 Importer = Callable[[psycopg.Connection, int, Path], ImportResult]
 
@@ -113,7 +114,7 @@ def _merge(conn: psycopg.Connection, org_id: int, table: str, model: type[BaseMo
         for _, known, extra in extras:
             row = model.model_validate(known)
             cur.execute(f"UPDATE {table} SET extra = extra || %s WHERE org_id = %s AND {where}",
-                        (Jsonb(extra), org_id, *(getattr(row, k) for k in keys)))
+                        (Jsonb(redact_json(extra)), org_id, *(getattr(row, k) for k in keys)))
 
 
 def install(importers: dict[str, Importer]) -> None:

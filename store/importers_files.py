@@ -4,6 +4,7 @@ nothing is written while any remains (:class:`ImportRejected`).
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -268,8 +269,34 @@ def read_table(path: Path) -> tuple[pd.DataFrame, str]:
         raise ImportRejected("?", path, [(1, "the file is empty")]) from None
     frame.index += skip
     frame = frame[(frame.apply(lambda c: c.str.strip()) != "").any(axis=1)]
+    frame = _named_columns(path, frame, text, sep, 1 + skip)
     frame.attrs["header_line"] = 1 + skip
     return frame, sep
+
+
+def _named_columns(path: Path, frame: pd.DataFrame, text: str, sep: str, line: int) -> pd.DataFrame:
+    """The header as written: a name given twice is refused (pandas would quietly read the second as ``x.1``), and
+    a column without a name is dropped when it is empty (a trailing separator) and refused when it holds values."""
+    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff").split("\n", 1)[0]), delimiter=sep), [])
+    if len(header) != len(frame.columns):
+        return frame
+    errors: list[tuple[int, str]] = []
+    seen: dict[str, int] = {}
+    unnamed = []
+    for i, (raw, column) in enumerate(zip(header, frame.columns, strict=True), start=1):
+        name = raw.strip()
+        if not name:
+            if (frame[column].str.strip() != "").any():
+                errors.append((line, f"column {i} has values but no name in the header; name it or remove it"))
+            unnamed.append(column)
+        elif name.lower() in seen:
+            errors.append((line, f"column {name!r} appears twice in the header (columns {seen[name.lower()]} and "
+                                 f"{i}); keep one"))
+        else:
+            seen[name.lower()] = i
+    if errors:
+        raise ImportRejected("?", path, errors)
+    return frame.drop(columns=unnamed)
 
 
 def find_columns(frame: pd.DataFrame, wanted: dict[str, tuple[str, ...]]) -> dict[str, str]:

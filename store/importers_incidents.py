@@ -25,6 +25,7 @@ from store.importers_files import (
     unknown_name,
 )
 from store.incident_records import ALIASES, IncidentRecord, check_storable, split_fields
+from store.secrets import redact_json
 
 
 def validate_records(
@@ -92,7 +93,7 @@ def import_incidents(conn: psycopg.Connection, org_id: int, path: Path) -> Impor
                        started_at = EXCLUDED.started_at, detected_at = EXCLUDED.detected_at,
                        resolved_at = EXCLUDED.resolved_at, summary = EXCLUDED.summary, extra = EXCLUDED.extra""",
                 (org_id, r.external_id, r.title, services.get(r.service) if r.service else None, r.severity,
-                 r.status, r.started_at, r.detected_at, r.resolved_at, r.summary, Jsonb(extra)),
+                 r.status, r.started_at, r.detected_at, r.resolved_at, r.summary, Jsonb(redact_json(extra))),
             )
     warning = unknown_fields_warning(unknown)
     result = ImportResult("incidents", len(rows), {"with_metadata": sum(1 for _, _, e in rows if e)})

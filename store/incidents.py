@@ -21,6 +21,7 @@ from store.errors import (
 )
 from store.models import HYPOTHESIS_TYPES
 from store.names import close_matches
+from store.secrets import redact_json
 
 # ------------------------------------------------------------------ services
 
@@ -57,7 +58,7 @@ async def insert_incident(s: AsyncSession, org_id: int, values: dict[str, Any], 
                 VALUES (:org, :external_id, :title, :service_id, :severity, :status, :started_at, :detected_at,
                     :resolved_at, :summary, CAST(:extra AS jsonb))
                 RETURNING id"""),
-        {"org": org_id, **values, "extra": json.dumps(extra, default=str)},
+        {"org": org_id, **values, "extra": json.dumps(redact_json(extra), default=str)},
     )).scalar_one()
 
 
@@ -76,7 +77,7 @@ async def update_incident(s: AsyncSession, org_id: int, incident_id: int, values
     params: dict[str, Any] = {k: values[k] for k in allowed if k in values}
     if extra:
         sets.append("extra = extra || CAST(:extra AS jsonb)")
-        params["extra"] = json.dumps(extra, default=str)
+        params["extra"] = json.dumps(redact_json(extra), default=str)
     if not sets:
         return
     await s.execute(text(f"UPDATE incidents SET {', '.join(sets)} WHERE org_id = :org AND id = :id"),

@@ -20,6 +20,7 @@ reader who can guess the value can confirm it — that is why only a 12-hex pref
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from functools import lru_cache
 
@@ -214,3 +215,52 @@ def redact_config_value(key: str, value: str | None, *, secret: bool = False) ->
         return marker(value), True
     redacted = redact_text(value)
     return redacted, redacted != value
+
+
+# "key: value" / "KEY=value" lines of YAML, .env or properties text (Helm values, ConfigMaps kept as text).
+_KEY_LINE = re.compile(r"""(?m)^([ \t]*(?:-[ \t]+)?["']?([A-Za-z_][\w.\-/]*)["']?[ \t]*[:=][ \t]*)(["']?)([^\s"'#|>{\[][^\n]*?)\3[ \t]*$""")
+
+
+def _redact_lines(text: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        value = m.group(4)
+        if not is_secret_key(m.group(2)) or MARKER.fullmatch(value) or value.startswith("[redacted"):
+            return m.group(0)
+        return f"{m.group(1)}{m.group(3)}{marker(value)}{m.group(3)}"
+
+    return _KEY_LINE.sub(one, text)
+
+
+def _redact_string(text: str, depth: int) -> str:
+    stripped = text.strip()
+    if stripped[:1] in "{[" and depth < 16:  # JSON kept as text (kubectl's last-applied-configuration)
+        try:
+            parsed = json.loads(stripped)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict | list):
+            return json.dumps(redact_json(parsed, _depth=depth + 1), ensure_ascii=False, separators=(",", ":"))
+    return redact_text(_redact_lines(text)) or text
+
+
+def redact_json(value: object, *, _depth: int = 0) -> object:
+    """A JSON value (an import's or a webhook's fields kept as ``extra``: an Argo CD Application's annotations,
+    Helm values and parameters …) with every secret replaced by its marker: the value of a key that names a
+    credential (``password``, ``clientSecret``, ``notifications…/token``), a ``{"name": "DB_PASSWORD", "value": …}``
+    pair's value, ``key: value`` lines of YAML/.env text and JSON kept as text, and known secret formats anywhere."""
+    if isinstance(value, str):
+        return _redact_string(value, _depth)
+    if isinstance(value, list):
+        return [redact_json(v, _depth=_depth + 1) for v in value]
+    if not isinstance(value, dict):
+        return value
+    named = next((value[k] for k in ("name", "key", "Name", "Key") if isinstance(value.get(k), str)), None)
+    pair_secret = named is not None and is_secret_key(named)
+    out: dict[object, object] = {}
+    for k, v in value.items():
+        secret = is_secret_key(str(k)) or (pair_secret and k in ("value", "Value"))
+        if secret and v not in (None, "") and not isinstance(v, dict | list | bool):
+            out[k] = v if isinstance(v, str) and MARKER.fullmatch(v) else marker(str(v))
+        else:
+            out[k] = redact_json(v, _depth=_depth + 1)
+    return out

@@ -20,7 +20,8 @@ from pydantic import Field
 
 from api.mcp.results import analytics, answer, guarded, runtime_of
 from api.mcp.runtime import CallerError, NotFound
-from api.ticket_filters import Moment
+from api.ticket_filters import Moment, created_by, ticket_ref
+from tools.base import ToolContext, ToolOutput
 
 Level = Literal["station", "region", "company"]
 GrainArg = Annotated[Literal["daily", "weekly"], Field(description="daily points or weekly aggregates")]
@@ -232,7 +233,12 @@ async def ticket_sla(
     risk, breached) and escalation level."""
     from tools.tickets import ticket_sla as tool
 
-    return await analytics(ctx, "ticket_sla", lambda t: tool(t, external_id=external_id), as_of=as_of)
+    async def call(t: ToolContext) -> ToolOutput[Any]:
+        out = await tool(t, external_id=ticket_ref(external_id, "external_id") or external_id)
+        created_by(out.result.created_at, out.result.as_of, out.result.external_id)
+        return out
+
+    return await analytics(ctx, "ticket_sla", call, as_of=as_of)
 
 
 # ------------------------------------------------------------------ evidence

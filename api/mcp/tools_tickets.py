@@ -20,7 +20,7 @@ from pydantic import Field
 
 from api.mcp.results import analytics
 from api.mcp.tools import McpTool
-from api.ticket_filters import Moment, products, statuses
+from api.ticket_filters import LAST_DAY, Moment, products, statuses, ticket_ref
 
 StatusArg = Annotated[list[str] | None, Field(max_length=10, description=(
     "each ticket's status at as_of: new, open, pending, resolved, closed; 'open' (or 'unresolved') means not yet "
@@ -30,10 +30,10 @@ TierArg = Annotated[list[str] | None, Field(max_length=10, description="customer
 PriorityArg = Annotated[list[str] | None, Field(max_length=10, description="priorities: critical, high, medium, low "
                                                                            "(P1–P4, urgent, blocker … understood)")]
 ProductArg = Annotated[list[str] | None, Field(max_length=10, description="products the tickets are labelled with")]
-SinceArg = Annotated[dt.date | None, Field(description="created on or after this day (YYYY-MM-DD)")]
-UntilArg = Annotated[dt.date | None, Field(description="created on or before this day (YYYY-MM-DD), inclusive")]
-StartArg = Annotated[dt.date | None, Field(description="first day of the window (YYYY-MM-DD)")]
-EndArg = Annotated[dt.date | None, Field(description="last day of the window (YYYY-MM-DD), inclusive")]
+SinceArg = Annotated[dt.date | None, Field(le=LAST_DAY, description="created on or after this day (YYYY-MM-DD)")]
+UntilArg = Annotated[dt.date | None, Field(le=LAST_DAY, description="created on or before this day (YYYY-MM-DD), inclusive")]
+StartArg = Annotated[dt.date | None, Field(le=LAST_DAY, description="first day of the window (YYYY-MM-DD)")]
+EndArg = Annotated[dt.date | None, Field(le=LAST_DAY, description="last day of the window (YYYY-MM-DD), inclusive")]
 AsOfArg = Annotated[Moment | None, Field(description=(
     "read the tickets as they stood at this past moment (ISO 8601; a date means 12:00 UTC that day, no offset "
     "means UTC): statuses from each ticket's history, SLA clocks without work recorded later; default: now"))]
@@ -72,7 +72,7 @@ async def search_tickets(
     from tools.tickets.search import search_tickets as tool
 
     return await analytics(ctx, "search_tickets", lambda t: tool(
-        t, query=query, like=like, k=k, status=statuses(status), customer_tier=customer_tier, priority=priority,
+        t, query=query, like=ticket_ref(like), k=k, status=statuses(status), customer_tier=customer_tier, priority=priority,
         since=since, until=until), as_of=as_of, headline=lambda r: f"{r.total} ticket(s) matched")
 
 
@@ -121,8 +121,8 @@ async def sla_list(
     state: Annotated[Literal["breached", "at_risk"], Field(description="breached or at-risk clocks")] = "breached",
     clock: Annotated[Literal["response", "resolution"] | None, Field(description="one clock only")] = None,
     product: ProductArg = None, customer_tier: TierArg = None, priority: PriorityArg = None,
-    start: Annotated[dt.date | None, Field(description="only clocks whose deadline is on or after this day")] = None,
-    end: Annotated[dt.date | None, Field(description="only clocks whose deadline is on or before this day")] = None,
+    start: Annotated[dt.date | None, Field(le=LAST_DAY, description="only clocks whose deadline is on or after this day")] = None,
+    end: Annotated[dt.date | None, Field(le=LAST_DAY, description="only clocks whose deadline is on or before this day")] = None,
     include_finished: Annotated[bool, Field(description=(
         "with a window and state breached: also tickets resolved or closed since ('which tickets breached SLA last "
         "week'), every ticket whose deadline in the window passed without the work done"))] = False,

@@ -23,7 +23,7 @@ from api.models import (
     TicketUpserted,
 )
 from api.services import upsert_ticket
-from api.ticket_filters import Moment, past_moment, products, split, statuses
+from api.ticket_filters import Moment, created_by, past_moment, products, split, statuses, ticket_ref
 from tools.base import ToolContext
 from tools.tickets import (
     ResponseSuggestion,
@@ -127,7 +127,7 @@ async def tickets(
     if (q or "").strip() or (like or "").strip():
         if product:
             raise ApiError(422, "the product filter applies to lists; leave out q and like, or product")
-        found = (await search_tickets(at, query=q, like=like, k=limit, status=wanted, customer_tier=tiers,
+        found = (await search_tickets(at, query=q, like=ticket_ref(like), k=limit, status=wanted, customer_tier=tiers,
                                       priority=prios, since=since, until=until)).result
         return TicketPage(as_of=at.now, query=found.query, like=found.like, status=found.status,
                           customer_tier=found.customer_tier, priority=found.priority, product=[], since=since,
@@ -147,7 +147,9 @@ async def get_ticket(
 ) -> TicketDetail:
     """The ticket with its response and resolution SLA clocks (deadline, state, escalation) now — or as they stood
     at `as_of` — and its latest stored classification."""
+    ticket_ref(external_id, "ticket id")
     sla = (await ticket_sla(_at(ctx, as_of), external_id=external_id)).result
+    created_by(sla.created_at, sla.as_of, sla.external_id)
     async with state.sessions() as s:
         found = await repo.get_ticket(s, ctx.org_id, sla.external_id)
         assert found is not None

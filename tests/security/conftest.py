@@ -4,6 +4,7 @@ a port operator: its own services, keys and vocabulary), one app over it, keys o
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,3 +80,35 @@ async def sec_client(sec_app) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sec_app), base_url="http://api.test",
                                  timeout=60) as c:
         yield c
+
+
+class ErrorLog(logging.Handler):
+    """Every ERROR record the service logs while a test runs (a traceback in the log is a finding too)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def take(self) -> list[str]:
+        out = [r.getMessage() for r in self.records]
+        self.records.clear()
+        return out
+
+
+@pytest.fixture(scope="session")
+def sec_server(sec: SecEnv) -> Iterator:
+    """The service over the security database on a real uvicorn; ``.errors`` collects what it logs at ERROR."""
+    from tests.api.helpers import ThreadServer
+
+    errors = ErrorLog()
+    logging.getLogger().addHandler(errors)
+    srv = ThreadServer(lambda: create_app(sec.demo.settings, target=sec.demo.target, run_migrations=False,
+                                          clock=lambda: NOW,
+                                          limits=ApiLimits(max_concurrent_runs_per_key=50, max_streams_per_key=50)))
+    srv.errors = errors  # type: ignore[attr-defined]
+    yield srv
+    srv.stop()
+    logging.getLogger().removeHandler(errors)
