@@ -104,6 +104,12 @@ async def _scope_signals(s: StepScope, ctx: ThreadContext, level: str) -> None:
 
 async def _by_plan(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> bool:
     """compare / rank / attention from the plan; False when the plan is a lookup or an explanation."""
+    if plan.operation == "attention" and plan.kpis:
+        from agents.specialists.kpi_goals import goal_asked, goal_count
+
+        if how := goal_asked(plan):  # "how many stations are below goal on X right now": counted, and which
+            await goal_count(s, plan, ctx, how)
+            return True
     if plan.operation == "attention":
         levels = {x.level for x in plan.subjects.scopes}
         stations = [x.code for x in plan.subjects.scopes if x.level == "station" and x.code]

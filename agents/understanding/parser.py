@@ -22,6 +22,7 @@ from agents.understanding.cues import (
     _COMPANY,
     _COMPARE,
     _I,
+    _PLACE,
     _RANK,
     _ROLE,
 )
@@ -33,10 +34,15 @@ from agents.understanding.excluding import (
 )
 from agents.understanding.hints import WEEKDAYS, cue_text, fullness_kpi, metric_words
 from agents.understanding.linking import Links, link
-from agents.understanding.operation import _HOW_DOING, _RANK_WHY, _operation
+from agents.understanding.operation import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY, _operation
 from agents.understanding.ticket_values import unknown_ticket_values
 from agents.understanding.timewords import parse_time
 
+# "how many stations are below goal", "which sites are missing the target": the places counted against the goal
+_GOAL_COUNT = re.compile(rf"\b(?:how\s+many|number\s+of|count|which|what|list)\b(?:\s+(?:of\s+)?(?:the\s+|our\s+)?"
+                         rf"{_PLACE}\b).*?\b(below|under|short\s+of|missing|miss(?:es|ed)?|behind|off|meeting|meets?|"
+                         r"hitting|hits?|making|reach\w*|on|at|above)\s+(?:the\s+|its\s+|our\s+|their\s+)?"
+                         r"(?:[\w.%-]+\s+){0,4}?(?:goal|target)s?\b", _I)
 _NOW = re.compile(r"\b(?:right\s+now|currently|at\s+the\s+moment|at\s+present|presently|as\s+(?:of|things\s+stand)\s+"
                   r"(?:now|today)|as\s+it\s+stands)\b", _I)
 
@@ -73,6 +79,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     if (not kpis and len(links.weak_kpis) == 1 and len(links.weak_kpis[0]) == 1
             and (links.stations or links.regions or links.maybe_unknown or links.ambiguous or _RANK.search(q)
                  or _COMPANY.search(q) or re.search(r"\b(?:the\s+)?(?:whole\s+)?company\b", q, _I)
+                 or _OK_EVERYWHERE.search(q)  # "how many stations are below goal on <a KPI's short name>"
                  or (_HOW_DOING.search(q) and not links.services)  # "how are we doing on effluent?"
                  or len(re.findall(r"\w+", q)) <= 2)):  # the question is that word ("bursts?")
         kpis = list(links.weak_kpis[0])
@@ -101,6 +108,10 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         plan.notes.append("trend")  # "how is X trending at <site>": a steady drift named, or none
     if op in ("lookup", "explain") and plan.kpis and WEEKDAYS.search(q):
         plan.notes.append("dow")  # "why is discharge before noon so bad on weekends?": weekdays against weekends
+    if op == "attention" and plan.kpis and not any(x.level == "station" for x in plan.subjects.scopes) and (
+            m := _GOAL_COUNT.search(q)):  # "how many stations are below goal on X", "which sites meet the target"
+        plan.notes.append("goal_count:" + ("meet" if re.match(r"meet|hit|mak|reach|on\b|at\b|above", m.group(1), _I) else "below")
+                          + (f":{n.group(1)}" if (n := re.search(r"(\d+(?:\.\d+)?)\s*%?", m.group(0)[m.end(1) - m.start():])) else ""))
     if op in ("rank", "compare", "lookup") and plan.window is None and _NOW.search(q):
         plan.notes.append("now")  # "right now": the state, which for a stock-like KPI is its latest value
     unknown = list(links.unknown)

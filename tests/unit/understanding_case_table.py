@@ -712,7 +712,10 @@ CASES += [
     (D, "how many days were aog events at phx above goal last month", {"op": "lookup", "kpi": "AOG_EVENTS", "note": "q:days_above:goal"}),
     (G, "how many days were late deliveries at fc-n2 above 40 this month", {"op": "lookup", "kpi": "LATE_DELIV", "note": "q:days_above:40"}),
     (R, "how often was ppm at york under 85% in october", {"op": "lookup", "kpi": "PPM", "note": "q:days_below:85"}),
-    (D, "how many stations are below goal on otp mx right now", {"op": "attention", "kpi": "OTP_MX_RATE"}),
+    (D, "how many stations are below goal on otp mx right now", {"op": "attention", "kpi": "OTP_MX_RATE", "note": "goal_count:below"}),
+    (D, "how many stations are below goal on otp right now", {"op": "attention", "kpi": "OTP_MX_RATE", "note": "goal_count:below"}),
+    (D, "which stations are below the 90% fill rate goal", {"op": "attention", "kpi": "PARTS_FILL_RATE", "note": "goal_count:below:90"}),
+    (D, "is otp mx ok everywhere?", {"op": "attention", "kpi": "OTP_MX_RATE", "no_note": "goal_count:below"}),
     (D, "average mx delay per day at den this month in minutes", {"op": "lookup", "kpi": "MX_DELAY_MINUTES", "note": "q:per_day"}),
     (D, "mx delays at houston in hours last week", {"op": "lookup", "kpi": "MX_DELAY_MINUTES", "note": "unit:hours", "win": LW}),
     (R, "delay minutes at york in hours this month", {"op": "lookup", "kpi": "DELAY_PER_100MI", "note": "unit:hours"}),
@@ -801,6 +804,7 @@ CASES += [
 
 HV = "hvh"  # a regional hospital group (qa14a): dotted/hyphenated site codes, campuses sharing a name, "falls", versions with spaces
 CASES += [  # qa14a, as a bed manager, ED lead, clinical-apps on-call and quality officer type them
+    (HV, "how many hospitals are below goal on lab turnaround right now", {"op": "attention", "kpi": "LAB_TAT_MIN", "note": "goal_count:below"}),
     (HV, "occupancy kgh inpatient last 7 days", {"op": "lookup", "kpi": "BED_OCC_PCT", "at": ["KGH.IN"], "win": ("2026-11-13", "2026-11-19")}),
     (HV, "compare SAH with rvh on bed occupancy last month", {"op": "compare", "kpi": "BED_OCC_PCT", "at": ["SAH", "rvh-main"], "win": ("2026-10-01", "2026-10-31")}),
     (HV, "why did ambulance offload go up at kingston ED?", {"op": "explain", "kpi": "AMB_OFFLOAD_MIN", "at": ["KGH.ED"]}),
