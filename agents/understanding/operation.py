@@ -66,6 +66,9 @@ _ORG_CHANGED = (r"\b(?:what|anything|something)\s+(?:has\s+|got\s+|was\s+|were\s
 
 # "<service> alloc failures jumped": a service's metric moved (explained from its onset), not a list of incidents
 _MOVED = re.compile(r"\b(jump\w*|spik\w*|surg\w*|r[io]se|rising|went\s+up|increas\w*|climb\w*|doubl\w*|tripl\w*)\b", _I)
+# a service metric's story rather than its value: "when did it start", "what's going on with", "any anomalies"
+_STORY = re.compile(r"\bwhen\b|\bsince\b|\bonset\b|\bgoing\s+on\b|\bwrong\b|\banomal\w*|\bchang\w*|\bmov(?:e|ed|ing)\b|"
+                    r"\bhappen\w*|\bissues?\b|\bproblems?\b|\bincidents?\b|\bstart\w*\b", _I)
 # "… and why?", "what's behind it": a ranking question that also asks for the reason ("worst" alone does not)
 _RANK_WHY = re.compile(r"\bwhy\b|\bwhat(?:'s|\s+is)\s+behind\b|\bexplain\b|\breasons?\b|\bcaus\w*|\bwhat\s+happened\b", _I)
 
@@ -192,6 +195,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if s.services and not plan.kpis and s.scopes and not plan.service_metrics and not _WHY.search(q) and links.kpi_words:
         return "attention"  # "basket abandonment rate at <site>": a metric it does not have, named with a service's word
     if s.services and not plan.kpis:
+        if (plan.service_metrics and not _WHY.search(q) and not _MOVED.search(q) and not _STORY.search(q)
+                and not (tp.window is not None and tp.window.explicit)):
+            plan.notes.append("metric:now")  # "p99 latency of <service> now": its value and its usual range first
         if not plan.service_metrics and (inc := _incident_of_service(q, cat, s.services)):
             s.incidents = [inc]  # "what caused the lab results delay": an incident's title, not a metric
             return "incident_cause" if _WHY.search(q) else "incident_status"

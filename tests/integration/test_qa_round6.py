@@ -5,13 +5,16 @@ database or the generated files, never copied from an answer.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
+import numpy as np
+import psycopg
 import pytest
 
 from tests.conftest import DEMO_ANCHOR
 from tests.integration.qa_support import Thread, demo_assistant, sql
-from tests.integration.test_qa_hospital import AS_OF, assistant, hvh
+from tests.integration.test_qa_hospital import AS_OF, CLOCK, assistant, hvh
 
 LATE = DEMO_ANCHOR  # as the stranger asked it
 
@@ -63,3 +66,33 @@ async def test_how_many_hospitals_below_goal(t_h, hvh):
 @pytest.fixture
 def t_h(assistant, hvh):
     return Thread(assistant, hvh[1], AS_OF)
+
+
+def _latest_and_usual(conninfo: str, org_id: int, service: str, metric: str, now: dt.datetime) -> tuple[float, float, float]:
+    """(latest value, 1st and 99th percentile of the 7 days before its last 24 hours), from the database."""
+    with psycopg.connect(conninfo) as conn:
+        ts, value = conn.execute("""SELECT m.ts, m.value FROM metric_points m JOIN services s ON s.id = m.service_id
+                                    WHERE m.org_id = %s AND s.name = %s AND m.metric = %s AND m.ts <= %s
+                                    ORDER BY m.ts DESC LIMIT 1""", (org_id, service, metric, now)).fetchone()
+        vals = [r[0] for r in conn.execute("""SELECT m.value FROM metric_points m JOIN services s ON s.id = m.service_id
+                                              WHERE m.org_id = %s AND s.name = %s AND m.metric = %s AND m.ts > %s
+                                              AND m.ts <= %s""", (org_id, service, metric, ts - dt.timedelta(days=8),
+                                                                  ts - dt.timedelta(days=1))).fetchall()]
+    lo, hi = np.percentile(vals, [1, 99])
+    return float(value), float(lo), float(hi)
+
+
+async def test_a_service_metric_now_is_its_value_and_whether_it_is_normal(da, demo, t_h, hvh):
+    """Before: "p99 latency of checkout-api now" and "error rate on <service>" told when the metric last moved (an
+    onset story, even of a tiny move) and never its value now."""
+    now = dt.datetime.combine(DEMO_ANCHOR, dt.time(12), dt.UTC)
+    value, lo, hi = _latest_and_usual(demo.target.conninfo, demo.org_id, "checkout-api", "p99_latency_ms", now)
+    ans = await Thread(da, demo.org_id, LATE).ask("p99 latency of checkout-api now")
+    first = ans.splitlines()[1]
+    assert f"checkout-api p99_latency_ms is {value:.4g} now" in first, ans
+    assert ("not normal: above" if value > hi else "normal: within") in first and f"{hi:.4g}" in first, ans
+    value, lo, hi = _latest_and_usual(hvh[0].conninfo, hvh[1], "EHR-Gateway", "p95_latency_ms", CLOCK)
+    assert lo <= value <= hi
+    ans = await t_h.ask("p95 latency of EHR-Gateway now")
+    assert f"EHR-Gateway p95_latency_ms is {value:.4g} now" in ans and "normal: within its usual range" in ans, ans
+    assert "onset" not in ans and "moved" not in ans, ans  # within its range: no story of a move
