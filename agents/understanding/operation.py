@@ -69,6 +69,12 @@ _MOVED = re.compile(r"\b(jump\w*|spik\w*|surg\w*|r[io]se|rising|went\s+up|increa
 # a service metric's story rather than its value: "when did it start", "what's going on with", "any anomalies"
 _STORY = re.compile(r"\bwhen\b|\bsince\b|\bonset\b|\bgoing\s+on\b|\bwrong\b|\banomal\w*|\bchang\w*|\bmov(?:e|ed|ing)\b|"
                     r"\bhappen\w*|\bissues?\b|\bproblems?\b|\bincidents?\b|\bstart\w*\b", _I)
+# tickets split by a field, and how long they waited ("average first response time", "time to resolve by priority")
+_TICKET_BY = re.compile(r"\b(?:by|per|for\s+each|broken\s+down\s+by|split\s+by|across)\s+(?:customer\s+)?"
+                        r"(products?|priorit(?:y|ies)|tiers?|status(?:es)?|urgency)\b", _I)
+_TICKET_TIME = re.compile(r"\b(?:first[- ]response|response|resolution|resolve|handling|turnaround)\s+times?\b|"
+                          r"\btime\s+to\s+(?:first\s+)?(?:respond|response|resolve|resolution|close)\b|"
+                          r"\bhow\s+(?:long|fast|quickly)\b.*\b(?:respond|answer|resolv|clos)\w*", _I)
 # "… and why?", "what's behind it": a ranking question that also asks for the reason ("worst" alone does not)
 _RANK_WHY = re.compile(r"\bwhy\b|\bwhat(?:'s|\s+is)\s+behind\b|\bexplain\b|\breasons?\b|\bcaus\w*|\bwhat\s+happened\b", _I)
 
@@ -184,9 +190,17 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         plan.filters = _ticket_filters(q[: m.start(1)] + (" " + tail.group(0) if tail else ""))  # "open tickets about …"
         plan.count = bool(_COUNT.search(q))
         return "ticket_search"  # "show me tickets about VPN": the organisation's tickets on that topic
-    if _TICKETS.search(q) and not plan.kpis:
+    if (_TICKETS.search(q) or (_TICKET_TIME.search(q) and not s.services and not s.scopes)) and not plan.kpis:
         plan.filters = _ticket_filters(q)
         plan.count = bool(_COUNT.search(q))
+        if m := _TICKET_BY.search(q):  # "tickets by product this month": split by that field
+            word = m.group(1).lower()
+            plan.notes.append("ticket_by:" + next(f for f in ("product", "priorit", "tier", "status", "urgency")
+                                                   if word.startswith(f)).replace("priorit", "priority")
+                              .replace("tier", "customer_tier"))
+        if m := _TICKET_TIME.search(q):  # "average first response time this week": how long tickets waited
+            plan.notes.append("ticket_time:" + ("resolution" if re.search(r"resol|clos", m.group(0), _I) else "response"))
+            return "ticket_stats"
         if re.search(r"\bmet\b|\bcompliance\b|\b(?:meeting|hitting|making|missing)\b.*\bslas?\b|"
                      r"\b(?:sla|response|resolution|hit|attainment|success)\s+rate\b|"
                      r"\bon[- ]time\b|\bpercent|%", q, _I):

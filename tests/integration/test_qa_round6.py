@@ -96,3 +96,34 @@ async def test_a_service_metric_now_is_its_value_and_whether_it_is_normal(da, de
     ans = await t_h.ask("p95 latency of EHR-Gateway now")
     assert f"EHR-Gateway p95_latency_ms is {value:.4g} now" in ans and "normal: within its usual range" in ans, ans
     assert "onset" not in ans and "moved" not in ans, ans  # within its range: no story of a move
+
+
+def _ticket_rows(conninfo: str, org_id: int, since: dt.datetime, now: dt.datetime) -> list[tuple]:
+    with psycopg.connect(conninfo) as conn:
+        return conn.execute("""SELECT product, priority, created_at, first_response_at FROM tickets
+                               WHERE org_id = %s AND created_at >= %s AND created_at <= %s""",
+                            (org_id, since, now)).fetchall()
+
+
+async def test_tickets_by_a_field_and_how_long_they_waited(da, demo, t_h, hvh):
+    """Before: "tickets by product this month" and "tickets by priority" were split by status, and "average first
+    response time" was a count of tickets by status."""
+    now = dt.datetime.combine(DEMO_ANCHOR, dt.time(12), dt.UTC)
+    rows = _ticket_rows(demo.target.conninfo, demo.org_id, dt.datetime(2026, 11, 1, tzinfo=dt.UTC), now)
+    ans = await Thread(da, demo.org_id, LATE).ask("tickets by product this month")
+    top = max({p for p, *_ in rows if p}, key=lambda p: sum(1 for x, *_ in rows if x == p))
+    assert "By product: " in ans and f"{top} {sum(1 for x, *_ in rows if x == top)}" in ans, ans
+    monday = DEMO_ANCHOR - dt.timedelta(days=DEMO_ANCHOR.weekday())
+    week = _ticket_rows(demo.target.conninfo, demo.org_id, dt.datetime.combine(monday, dt.time(0), dt.UTC), now)
+    waits = [(r - c).total_seconds() / 60 for *_, c, r in week if r is not None and r <= now]
+    ans = await Thread(da, demo.org_id, LATE).ask("average first response time this week")
+    mean = sum(waits) / len(waits)
+    shown = f"{mean:.0f} min" if mean < 60 else f"{mean / 60:.1f} h"
+    assert f"Average time to first response for tickets (created {monday}–{DEMO_ANCHOR}): {shown}" in ans, ans
+    assert f"over {len(waits)} tickets" in ans, ans
+    ans = await Thread(da, demo.org_id, LATE).ask("average first response time by priority")
+    assert re.search(r"By priority: \w+ [\d.]+ (?:min|h)", ans), ans
+    rows = _ticket_rows(hvh[0].conninfo, hvh[1], dt.datetime(2026, 11, 1, tzinfo=dt.UTC), CLOCK)
+    ans = await t_h.ask("tickets by priority this month")
+    counts = {p: sum(1 for _, x, *_ in rows if x == p) for _, p, *_ in rows}
+    assert "By priority: " in ans and all(f"{p} {n}" in ans for p, n in counts.items()), ans

@@ -805,6 +805,13 @@ CASES += [
 HV = "hvh"  # a regional hospital group (qa14a): dotted/hyphenated site codes, campuses sharing a name, "falls", versions with spaces
 CASES += [  # qa14a, as a bed manager, ED lead, clinical-apps on-call and quality officer type them
     (HV, "how many hospitals are below goal on lab turnaround right now", {"op": "attention", "kpi": "LAB_TAT_MIN", "note": "goal_count:below"}),
+    (HV, "tickets by priority this month", {"op": "ticket_stats", "note": "ticket_by:priority"}),
+    (HV, "average resolution time this month", {"op": "ticket_stats", "note": "ticket_time:resolution"}),
+    (HV, "p95 latency of EHR-Gateway now", {"op": "explain", "note": "metric:now"}),
+    (D, "tickets by product this month", {"op": "ticket_stats", "note": "ticket_by:product"}),
+    (D, "average first response time by priority", {"op": "ticket_stats", "note": "ticket_time:response"}),
+    (D, "p99 latency of checkout-api now", {"op": "explain", "note": "metric:now"}),
+    (D, "checkout-api error rate jumped", {"op": "explain", "no_note": "metric:now"}),
     (HV, "occupancy kgh inpatient last 7 days", {"op": "lookup", "kpi": "BED_OCC_PCT", "at": ["KGH.IN"], "win": ("2026-11-13", "2026-11-19")}),
     (HV, "compare SAH with rvh on bed occupancy last month", {"op": "compare", "kpi": "BED_OCC_PCT", "at": ["SAH", "rvh-main"], "win": ("2026-10-01", "2026-10-31")}),
     (HV, "why did ambulance offload go up at kingston ED?", {"op": "explain", "kpi": "AMB_OFFLOAD_MIN", "at": ["KGH.ED"]}),
