@@ -42,3 +42,24 @@ async def waited(s: StepScope, plan: QueryPlan, clock: str) -> None:
             + (f", {g.waiting} waiting" if g.waiting else "") + ")" for k, g in r.groups.items()) + ".", ev)
     s.data = {"clock": clock, "mean_hours": o.mean_hours, "median_hours": o.median_hours,
               "groups": {k: g.mean_hours for k, g in r.groups.items()}}
+
+
+async def about(s: StepScope, ticket: str) -> None:
+    """What one ticket says: subject, the start of its text, customer, priority, product and status now."""
+    from tools.tickets.details import ticket_details
+
+    got = await s.tool("ticket_details", ticket_details, external_id=ticket)
+    if got is None:
+        return
+    t, records = got
+    ev = records[0]
+    s.say(f"{t.external_id} “{t.subject}” — {t.status}, {t.priority} priority, from "
+          f"{t.customer or 'an unnamed customer'} ({t.customer_tier} tier), product {t.product or 'not labelled'}, "
+          f"opened {t.created_at:%Y-%m-%d %H:%M} UTC.", ev)
+    if t.excerpt:
+        s.say(f"It says: “{t.excerpt}”", ev)
+    done = (f"resolved {t.resolved_at:%Y-%m-%d %H:%M} UTC" if t.resolved_at else "not resolved yet")
+    first = (f"first response {t.first_response_at:%Y-%m-%d %H:%M} UTC" if t.first_response_at
+             else "no response yet")
+    s.say(f"As of {t.as_of:%Y-%m-%d %H:%M} UTC: {first}; {done}.", ev)
+    s.data = {"ticket": t.external_id, "status": t.status, "priority": t.priority, "product": t.product}

@@ -75,6 +75,10 @@ _TICKET_BY = re.compile(r"\b(?:by|per|for\s+each|broken\s+down\s+by|split\s+by|a
 _TICKET_TIME = re.compile(r"\b(?:first[- ]response|response|resolution|resolve|handling|turnaround)\s+times?\b|"
                           r"\btime\s+to\s+(?:first\s+)?(?:respond|response|resolve|resolution|close)\b|"
                           r"\bhow\s+(?:long|fast|quickly)\b.*\b(?:respond|answer|resolv|clos)\w*", _I)
+# "what's <ticket> about", "tell me about <ticket>", "show me <ticket>", "details of <ticket>"
+_TICKET_ABOUT = re.compile(r"\babout\b|\bdetails?\b|\bsummar\w*|\bsays?\b|\bdescri\w*|\bshow\b|\blook\s+at\b|"
+                           r"\bopen\s+up\b|\bpull\s+up\b|^\W*what(?:'s|\s+is|\s+was)\s+(?:with\s+|in\s+)?(?:the\s+)?"
+                           r"(?:ticket\s+)?[\w.-]+\W*$", _I)
 # "… and why?", "what's behind it": a ranking question that also asks for the reason ("worst" alone does not)
 _RANK_WHY = re.compile(r"\bwhy\b|\bwhat(?:'s|\s+is)\s+behind\b|\bexplain\b|\breasons?\b|\bcaus\w*|\bwhat\s+happened\b", _I)
 
@@ -117,6 +121,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             return "ticket_similar"
         if re.search(r"\bsla\b|\bbreach|\bdeadline|\bdue\b|\boverdue|\bat[- ]risk", q, _I) and not re.search(r"classif|triage", q, _I):
             return "ticket_sla"
+        if _TICKET_ABOUT.search(q) and not re.search(r"classif|triage|categor|which\s+product|what\s+product|urgen", q, _I):
+            plan.notes.append("ticket:about")  # "what's <ticket> about?": what it says, not a classification
         return "ticket_classify"
     if not s.commits and re.search(r"\bcommits?\b", q, _I) and (found := _commit_by_words(q, cat)):
         s.commits = found  # "was the retry-backoff commit deployed?"

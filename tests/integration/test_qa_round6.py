@@ -127,3 +127,16 @@ async def test_tickets_by_a_field_and_how_long_they_waited(da, demo, t_h, hvh):
     ans = await t_h.ask("tickets by priority this month")
     counts = {p: sum(1 for _, x, *_ in rows if x == p) for _, p, *_ in rows}
     assert "By priority: " in ans and all(f"{p} {n}" in ans for p, n in counts.items()), ans
+
+
+async def test_what_a_ticket_is_about(da, demo, t_h, hvh):
+    """Before: "what's <ticket> about" classified the ticket (product, urgency) instead of saying what it is."""
+    for conninfo, org_id, now, ask in ((demo.target.conninfo, demo.org_id, dt.datetime.combine(DEMO_ANCHOR, dt.time(12), dt.UTC),
+                                        Thread(da, demo.org_id, LATE).ask), (hvh[0].conninfo, hvh[1], CLOCK, t_h.ask)):
+        with psycopg.connect(conninfo) as conn:
+            ext, subject, priority, customer = conn.execute(
+                """SELECT external_id, subject, priority, customer FROM tickets WHERE org_id = %s AND created_at <= %s
+                   AND customer IS NOT NULL ORDER BY created_at DESC LIMIT 1""", (org_id, now)).fetchone()
+        ans = await ask(f"what's {ext} about?")
+        assert f"{ext} “{' '.join(subject.split())}”" in ans and f"{priority} priority" in ans and customer in ans, ans
+        assert "It says: “" in ans and "Classified as" not in ans, ans
