@@ -83,6 +83,26 @@ _TICKET_ABOUT = re.compile(r"\babout\b|\bdetails?\b|\bsummar\w*|\bsays?\b|\bdesc
 _RANK_WHY = re.compile(r"\bwhy\b|\bwhat(?:'s|\s+is)\s+behind\b|\bexplain\b|\breasons?\b|\bcaus\w*|\bwhat\s+happened\b", _I)
 
 
+_TROUBLE = r"(?:problems?|issues?|trouble|troubles|faults?|complaints?|glitch\w*)"
+_TOPIC = r"([a-z][\w.-]*(?:\s+[a-z][\w.-]*)?)"
+_NOT_TOPIC = {"any", "some", "the", "a", "an", "big", "bigger", "biggest", "major", "minor", "what", "which", "no",
+              "other", "these", "those", "our", "my", "their", "its", "recent", "open", "new", "known", "current",
+              "serious", "main", "top", "real", "similar", "more", "many", "few", "last", "this", "that", "had", "have",
+              "has", "were", "was", "there", "are", "is", "any other", "all", "of", "with", "in", "at", "we", "us",
+              "worst", "most", "common", "recurring", "ongoing", "outstanding", "unresolved", "people", "users"}
+
+
+def _trouble_topic(q: str) -> str | None:
+    """"which wards had cabinet problems", "any issues with the badge printer": the thing people had trouble with,
+    when it is a word the data's names do not know (the caller checks that), else None."""
+    m = (re.search(rf"\b{_TROUBLE}\s+(?:with|about|regarding|on|in)\s+(?:the\s+|our\s+|their\s+)?{_TOPIC}", q, _I)
+         or re.search(rf"\b{_TOPIC}\s+{_TROUBLE}\b", q, _I))
+    if m is None:
+        return None
+    words = [w for w in m.group(1).lower().split() if w not in _NOT_TOPIC]
+    return " ".join(words) if words and len(" ".join(words)) >= 3 else None
+
+
 def _change_kinds(q: str) -> list[str]:
     """Which kinds of change an org-wide change question asks about, as plan notes (both when it says "changes")."""
     deploys = re.search(r"\b(deploy\w*|releas\w*|rollouts?|rolled\s+out|rollbacks?|roll(?:ed|ing|s)?\s+back|shipped)\b", q, _I)
@@ -274,6 +294,10 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         return _rank(q, plan, cat)
     if _COMPARE.search(q) and re.search(rf"\b{_PLACE_NOUN}s\b", q, _I):
         return "compare"  # "compare the hospitals": on which KPI is asked next
+    if not s.scopes and not s.services and not s.incidents and not links.kpi_words and (topic := _trouble_topic(tp.text)):
+        plan.ticket_text = TicketText(subject=topic, content=topic)  # "which wards had cabinet problems": the
+        plan.subjects = Subjects()                                    # organisation's tickets on that topic
+        return "ticket_search"
     if _ATTENTION.search(q) or re.search(r"\b(kpis?|dashboard)\b", q, _I) or (_OVERVIEW.search(q) and not (
             s.services or s.incidents or s.tickets or _TICKETS.search(q) or _INCIDENT_WORDS.search(q))):
         return "attention"  # "a one-liner on how the company is doing", "summarise the week for the execs"

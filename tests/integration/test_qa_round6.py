@@ -140,3 +140,20 @@ async def test_what_a_ticket_is_about(da, demo, t_h, hvh):
         ans = await ask(f"what's {ext} about?")
         assert f"{ext} “{' '.join(subject.split())}”" in ans and f"{priority} priority" in ans and customer in ans, ans
         assert "It says: “" in ans and "Classified as" not in ans, ans
+
+
+async def test_a_topic_without_the_word_tickets_is_a_ticket_search(da, demo, t_h, hvh):
+    """Before: "which wards had cabinet problems" was the KPI attention list (no KPI, site or service is a cabinet)."""
+    with psycopg.connect(hvh[0].conninfo) as conn:
+        ids = {r[0] for r in conn.execute("""SELECT external_id FROM tickets WHERE org_id = %s AND created_at <= %s
+                                             AND (subject ILIKE '%%cabinet%%' OR content ILIKE '%%cabinet%%')""",
+                                          (hvh[1], CLOCK)).fetchall()}
+    assert ids
+    ans = await t_h.ask("which wards had cabinet problems")
+    assert "need attention" not in ans and any(i in ans for i in ids), ans
+    with psycopg.connect(demo.target.conninfo) as conn:
+        ids = {r[0] for r in conn.execute("""SELECT external_id FROM tickets WHERE org_id = %s AND created_at <= %s
+                                             AND (subject ILIKE '%%vpn%%' OR content ILIKE '%%vpn%%')""",
+                                          (demo.org_id, dt.datetime.combine(DEMO_ANCHOR, dt.time(12), dt.UTC))).fetchall()}
+    ans = await Thread(da, demo.org_id, LATE).ask("any vpn issues?")
+    assert "need attention" not in ans and (any(i in ans for i in ids) if ids else "No" in ans), ans
