@@ -14,7 +14,7 @@ from agents.plan import (
     UnknownName,
 )
 from agents.understanding.asks import annotate
-from agents.understanding.catalog import Catalog, fold
+from agents.understanding.catalog import Catalog, fold, stem
 from agents.understanding.cues import (
     _ATTENTION,
     _CHANGELOG,
@@ -37,6 +37,7 @@ from agents.understanding.linking import Links, link
 from agents.understanding.operation import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY, _operation
 from agents.understanding.ticket_values import unknown_ticket_values
 from agents.understanding.timewords import parse_time
+from agents.understanding.vocab import STOP
 
 # "how many stations are below goal", "which sites are missing the target": the places counted against the goal
 _GOAL_COUNT = re.compile(rf"\b(?:how\s+many|number\s+of|count|which|what|list)\b(?:\s+(?:of\s+)?(?:the\s+|our\s+)?"
@@ -83,6 +84,8 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                  or (_HOW_DOING.search(q) and not links.services)  # "how are we doing on effluent?"
                  or len(re.findall(r"\w+", q)) <= 2)):  # the question is that word ("bursts?")
         kpis = list(links.weak_kpis[0])
+    if not kpis and len(links.weak_kpis) >= 2 and (best := _phrase_kpi(tp.text, links.weak_kpis, cat)):
+        kpis = [best]  # "when did the lab delays at <site> start": "lab delays" names the lab's KPI, "start" is the onset
     if not kpis and (full := fullness_kpi(q, cat)):
         kpis = [full]  # "how full is the main campus": its occupancy
     plan = QueryPlan(operation="out_of_scope", subjects=subjects, kpis=kpis, window=tp.window)
@@ -196,6 +199,33 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             f"{verb} by which KPI? " + ", ".join(f"{v[0]} ({c})" for c, v in list(cat.kpis.items())[:8])))
         plan.operation = "clarify"
     return plan
+
+
+_ONSET_VERB = re.compile(r"\bwhen\s+did\b.*\b(start\w*|begin\w*|began)\b|\b(start\w*|begin\w*|began)\s+(?:when|at\s+what)", _I)
+
+
+def _phrase_kpi(q: str, groups: list[list[str]], cat: Catalog) -> str | None:
+    """Several words each naming part of one KPI ("lab" → lab turnaround, "delays" → offload delay, "start" →
+    first-case starts): the verb of "when did … start" is the onset, not a KPI; of the words left, when they stand
+    together as one phrase ("lab delays"), the first one qualifies the rest and names the KPI meant."""
+    toks = [stem(t) for t in re.findall(r"[a-z0-9]+", fold(q).lower())]
+    verb = _ONSET_VERB.search(q)
+    skip = {stem(w.lower()) for w in (verb.groups() if verb else ()) if w}
+    found: list[tuple[int, str]] = []
+    for group in groups:
+        if len(group) != 1:
+            return None
+        names = {stem(t) for n in [group[0], *cat.kpis.get(group[0], [])] for t in re.findall(r"[a-z0-9]+", fold(n).lower())}
+        at = [i for i, t in enumerate(toks) if t in names and t not in skip and t not in STOP]
+        if at:
+            found.append((at[0], group[0]))
+    found.sort()
+    if not found or len({c for _, c in found}) != len(found):
+        return None
+    if len(found) == 1:
+        return found[0][1] if len(groups) > 1 and skip else None
+    idx = [i for i, _ in found]
+    return found[0][1] if idx == list(range(idx[0], idx[0] + len(idx))) else None
 
 
 def _not_measured(plan: QueryPlan, cat: Catalog) -> QueryPlan | None:

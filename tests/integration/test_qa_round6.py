@@ -9,6 +9,7 @@ import datetime as dt
 import re
 
 import numpy as np
+import pandas as pd
 import psycopg
 import pytest
 
@@ -157,3 +158,18 @@ async def test_a_topic_without_the_word_tickets_is_a_ticket_search(da, demo, t_h
                                           (demo.org_id, dt.datetime.combine(DEMO_ANCHOR, dt.time(12), dt.UTC))).fetchall()}
     ans = await Thread(da, demo.org_id, LATE).ask("any vpn issues?")
     assert "need attention" not in ans and (any(i in ans for i in ids) if ids else "No" in ans), ans
+
+
+async def test_when_did_the_lab_delays_start_is_the_onset_of_the_kpi_the_phrase_names(da, demo, t_h, hvh):
+    """Before: "when did the lab delays at SAH start" asked back among three KPIs ("lab", "delays", "start" each
+    named part of one)."""
+    ans = await t_h.ask("when did the lab delays at SAH start")
+    assert "Which KPI do you mean" not in ans and "Lab turnaround time at SAH" in ans, ans
+    m = re.search(r"^- Since (\d{4}-\d\d-\d\d)", ans, re.M)
+    assert m, ans  # the onset, first
+    kpis, onset = hvh[2], pd.Timestamp(m.group(1))
+    lab = kpis[(kpis.kpi == "LAB_TAT_MIN") & (kpis.station == "SAH")].set_index("date").value
+    after, before = lab[lab.index >= onset].mean(), lab[(lab.index < onset) & (lab.index >= onset - pd.Timedelta(days=28))].mean()
+    assert after - before > 10, (before, after)  # the step the answer dates is in the data
+    ans = await Thread(da, demo.org_id, LATE).ask("when did the mx delays at DAL start")
+    assert "Which KPI do you mean" not in ans and "at DAL" in ans, ans

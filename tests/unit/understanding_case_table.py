@@ -845,7 +845,9 @@ CASES += [  # qa14a, as a bed manager, ED lead, clinical-apps on-call and qualit
     (HV, "what changed before INC0091234", {"op": "incident_cause", "inc": ["INC0091234"]}),
     (HV, "who changed the adt feed batch size", {"op": "changelog", "cfg": ["CHG0034566"]}),
     (HV, "occupancy at rvh vs the group average last week", {"op": "compare", "kpi": "BED_OCC_PCT", "at": ["rvh-main", "company"]}),
-    (HV, "lab delays at st annes", {"op": "clarify", "at": ["SAH"]}),
+    (HV, "lab delays at st annes", {"op": "lookup", "kpi": "LAB_TAT_MIN", "at": ["SAH"]}),  # qa15: "lab" qualifies "delays"
+    (HV, "when did the lab delays at SAH start", {"op": "lookup", "kpi": "LAB_TAT_MIN", "at": ["SAH"], "note": "q:since"}),
+    (HV, "delays or starts at SAH", {"op": "clarify", "at": ["SAH"]}),
     (HV, "falls at mercy in november vs october", {"op": "lookup", "kpi": "FALLS", "at": ["MNH"], "win": ("2026-10-01", "2026-11-20"), "grain": "month"}),
     (R, "ppm at york in september vs october", {"op": "lookup", "kpi": "PPM", "at": ["YRK"], "win": ("2026-09-01", "2026-10-31"), "grain": "month"}),
     (HV, "any incidents on the pharmacy system", {"op": "incident_list", "svc": ["PharmacyDispense"]}),
