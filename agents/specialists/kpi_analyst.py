@@ -84,6 +84,10 @@ def _recent_burst(signals: list[Any], latest: dt.date | None) -> list[Any]:
     return out
 
 
+def _when_span(start: dt.date, end: dt.date) -> str:
+    return str(start) if start == end else f"{start} to {end}"
+
+
 def _severity(sig: Any) -> tuple[int, float]:
     """How bad a flagged point is: critical before warning, then how far beyond its limit (in limit widths)."""
     width = (sig.ucl - sig.cl) if sig.side in ("above", "upper") else (sig.cl - sig.lcl)
@@ -136,6 +140,15 @@ async def _by_plan(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> bool:
         if "region" in levels and ctx.get("region"):  # a region: its aggregate series, then every station in it
             await _scope_signals(s, ctx, "region")
         await q.needs_attention(s, plan, ctx)
+        return True
+    if plan.operation == "compare" and not plan.kpis and "period:one" in plan.notes:
+        from agents.specialists.kpi_site_period import site_period
+
+        scope = plan.subjects.scopes[0] if plan.subjects.scopes else None
+        w = plan.window
+        if scope is not None and w is not None:
+            s.say(f"{scope.code} ({scope.name or scope.code}), {w.label} ({_when_span(w.start, w.end)}):")
+        await site_period(s, plan, ctx)  # "how did <site> do yesterday": every KPI there, that period
         return True
     if plan.operation == "compare" and not plan.kpis and "all_kpis" in plan.notes:
         from agents.specialists.kpi_periods import compare_periods

@@ -173,3 +173,20 @@ async def test_when_did_the_lab_delays_start_is_the_onset_of_the_kpi_the_phrase_
     assert after - before > 10, (before, after)  # the step the answer dates is in the data
     ans = await Thread(da, demo.org_id, LATE).ask("when did the mx delays at DAL start")
     assert "Which KPI do you mean" not in ans and "at DAL" in ans, ans
+
+
+async def test_how_did_a_site_do_in_a_period_is_that_period(da, demo, t_h, hvh):
+    """Before: "how did <site> do yesterday / last week" was today's attention list at the site, not that period."""
+    day = DEMO_ANCHOR - dt.timedelta(days=1)
+    rows = dict(sql(demo, """SELECT k.name, p.value FROM kpi_points p JOIN kpi_definitions k ON k.id = p.kpi_id
+                             JOIN stations s ON s.id = p.station_id WHERE p.org_id = %s AND s.code = 'DAL'
+                             AND p.day = %s""", demo.org_id, day))
+    ans = await Thread(da, demo.org_id, LATE).ask("how did DAL do yesterday")
+    assert f"yesterday ({day})" in ans and "need attention" not in ans, ans
+    (name, value), = [(n, v) for n, v in rows.items() if "fill rate" in n.lower()]
+    assert f"- {name}: {value:.2f}%" in ans, ans
+    kpis = hvh[2]
+    week = kpis[(kpis.station == "SAH") & (kpis.kpi == "LAB_TAT_MIN") & (kpis.date >= pd.Timestamp(2026, 11, 23))
+                & (kpis.date <= pd.Timestamp(2026, 11, 29))].value.mean()
+    ans = await t_h.ask("how did SAH do last week")
+    assert "2026-11-23 to 2026-11-29" in ans and f"- Lab turnaround time: mean {week:.0f} min" in ans, ans

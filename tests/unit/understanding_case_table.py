@@ -533,7 +533,9 @@ CASES += [
     (D, "were tickets answered on time this month", {"op": "ticket_stats", "rate": "sla_response"}),
     (W, "worst sites for non-revenue this month", {"op": "rank", "kpi": "NRW_PCT", "order": "worst", "win": TM}),
     # ---------------------------------------------------------------- grocery delivery (qa13d), as its staff type
-    (G, "how did widzew do last week", {"op": "attention", "at": ["DS_0417"], "win": LW}),
+    (G, "how did widzew do last week", {"op": "compare", "at": ["DS_0417"], "win": LW, "note": "period:one"}),  # qa15: that week, not today's attention list
+    (D, "how did DAL do yesterday", {"op": "compare", "at": ["DAL"], "day": "2026-11-19", "note": "period:one"}),
+    (D, "how is DAL doing", {"op": "attention", "at": ["DAL"], "no_note": "period:one"}),
     (G, "fill rate at widzew last week", {"op": "lookup", "kpi": "FILL_RATE_PCT", "at": ["DS_0417"], "win": LW}),
     (G, "late deliveries at north 2 yesterday", {"op": "lookup", "kpi": "LATE_DELIV", "at": ["fc-n2"], "day": "2026-11-19"}),
     (G, "why are lates up at fc-n2?", {"op": "explain", "kpi": "LATE_DELIV", "at": ["fc-n2"]}),
