@@ -55,7 +55,8 @@ _CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+
                            r"(?:chang|touch|edit|modif|tweak|updat)\w*\s+(?:the\s+|any\s+|its\s+)?config\w*|"
                            r"config(?:uration)?\s+changes?|commits?|depend\w*|"
                            r"(?:chang|touch|edit)\w*\s+(?:the\s+)?(?:most|more)\s+config\w*|"
-                           r"what\s+(?:did|has|have)\s+[a-z][\w.@-]*\s+(?:chang|deploy|push|ship|releas|touch|roll)\w*)\b", _I)
+                           r"what\s+(?:did|has|have)\s+[a-z][\w.@-]*\s+(?:chang|deploy|push|ship|releas|touch|roll)\w*|"
+                           r"(?:did|has|have)\s+[a-z][\w.@-]*[._@][\w.@-]+\s+(?:chang|deploy|push|ship|releas|touch|roll|edit|modif)\w*)\b", _I)
 # "what changed yesterday?", "anything changed this morning?", "any changes on Thursday?": the org-wide change log
 _ORG_CHANGED = (r"\b(?:what|anything|something)\s+(?:has\s+|got\s+|was\s+|were\s+)?changed\b|"
                 r"\b(?:which|what)\s+services?\s+(?:have\s+|has\s+|were\s+|was\s+|got\s+)?(?:been\s+)?"

@@ -190,3 +190,26 @@ async def test_how_did_a_site_do_in_a_period_is_that_period(da, demo, t_h, hvh):
                 & (kpis.date <= pd.Timestamp(2026, 11, 29))].value.mean()
     ans = await t_h.ask("how did SAH do last week")
     assert "2026-11-23 to 2026-11-29" in ans and f"- Lab turnaround time: mean {week:.0f} min" in ans, ans
+
+
+async def test_in_a_thread_about_one_site_compare_the_stations_ranks_them_all(da, demo, t_h, hvh):
+    """Before: "compare the stations" after a question about one site compared that site with nothing."""
+    t = Thread(da, demo.org_id, LATE)
+    await t.ask("otp mx rate at DAL last week")
+    ans = await t.ask("compare the stations")
+    (n,) = sql(demo, "SELECT count(*) FROM stations WHERE org_id = %s", demo.org_id)[0]
+    assert f"{n} stations ranked" in ans and re.search(rf"DAL \(.*?\), the station this thread is about, ranks #\d+ of {n}", ans), ans
+    kpis = hvh[2]
+    means = kpis[(kpis.kpi == "LAB_TAT_MIN") & (kpis.date >= pd.Timestamp(2026, 11, 23))
+                 & (kpis.date <= pd.Timestamp(2026, 11, 29))].groupby("station").value.mean().sort_values(ascending=False)
+    await t_h.ask("lab turnaround at SAH last week")
+    ans = await t_h.ask("compare the hospitals")
+    rank = list(means.index).index("SAH") + 1
+    assert f"the station this thread is about, ranks #{rank} of {len(means)}" in ans, ans
+
+
+async def test_did_a_person_change_anything_there_keeps_the_threads_service(da, demo):
+    t = Thread(da, demo.org_id, LATE)
+    await t.ask("what's going on with checkout-api")
+    ans = await t.ask("did j.okafor change anything there?")
+    assert "checkout-api" in ans and "Which service" not in ans, ans
