@@ -212,6 +212,13 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
     if plan.window is None and prior.window is not None and plan.follow_up and "window" not in plan.inherited:
         plan.window = prior.window.model_copy()
         plan.inherited.append("window")
+    if (plan.operation in ("attention", "compare") and not plan.kpis and plan.window is not None and len(s.scopes) == 1
+            and s.scopes[0].level == "station" and not s.services
+            and ("period:one" in prior.notes or (prior.operation == "attention" and not prior.kpis))
+            and "all_kpis" not in plan.notes and not _COMPARE.search(question)):
+        plan.operation = "compare"  # "and the week before?" after "how did/is <site> do(ing)": every KPI, that period
+        plan.notes = [n for n in plan.notes if not n.startswith("wanted:")] + ["all_kpis", "period:one"]
+        plan.follow_up = True
     if plan.follow_up and plan.operation == "lookup" and not plan.chart and prior.chart and not names_something:
         plan.chart = True
     return _with_grain(plan, grain, today)

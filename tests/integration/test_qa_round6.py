@@ -213,3 +213,20 @@ async def test_did_a_person_change_anything_there_keeps_the_threads_service(da, 
     await t.ask("what's going on with checkout-api")
     ans = await t.ask("did j.okafor change anything there?")
     assert "checkout-api" in ans and "Which service" not in ans, ans
+
+
+async def test_and_the_week_before_after_how_is_a_site_doing_is_that_week(da, demo, t_h, hvh):
+    """Before: "and the week before?" after "how is <site> doing" was the attention list again."""
+    t = Thread(da, demo.org_id, LATE)
+    await t.ask("how did DAL do yesterday")
+    ans = await t.ask("and the week before?")
+    assert re.search(r"DAL \(.*?\), .*\((2026-\d\d-\d\d) to (2026-\d\d-\d\d)\):", ans) and "need attention" not in ans, ans
+    kpis = hvh[2]
+    await t_h.ask("how is SAH doing")
+    ans = await t_h.ask("and the week before?")
+    m = re.search(r"SAH \(.*?\), .*\((2026-\d\d-\d\d) to (2026-\d\d-\d\d)\):", ans)
+    assert m and "need attention" not in ans, ans
+    lo, hi = pd.Timestamp(m.group(1)), pd.Timestamp(m.group(2))
+    assert (hi - lo).days == 6, ans
+    week = kpis[(kpis.station == "SAH") & (kpis.kpi == "LAB_TAT_MIN") & (kpis.date >= lo) & (kpis.date <= hi)].value.mean()
+    assert f"- Lab turnaround time: mean {week:.0f} min" in ans, ans

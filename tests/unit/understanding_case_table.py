@@ -834,6 +834,8 @@ CASES += [  # qa14a, as a bed manager, ED lead, clinical-apps on-call and qualit
     (R, "how did york do yesterday", {"op": "compare", "at": ["YRK"], "note": "period:one"}),
     (R, "compare the stations", {"prior": ["ppm at york last week"], "op": "rank", "kpi": "PPM", "note": "highlight:YRK"}),
     (R, "did a.kowalski change anything there?", {"prior": ["what's going on with fare-engine"], "op": "changelog", "svc": ["fare-engine"]}),
+    (R, "and the week before?", {"prior": ["how is york doing"], "op": "compare", "at": ["YRK"], "note": "period:one"}),
+    (D, "and the week before?", {"prior": ["how did DAL do yesterday"], "op": "compare", "at": ["DAL"], "note": "period:one"}),
     (HV, "occupancy kgh inpatient last 7 days", {"op": "lookup", "kpi": "BED_OCC_PCT", "at": ["KGH.IN"], "win": ("2026-11-13", "2026-11-19")}),
     (HV, "compare SAH with rvh on bed occupancy last month", {"op": "compare", "kpi": "BED_OCC_PCT", "at": ["SAH", "rvh-main"], "win": ("2026-10-01", "2026-10-31")}),
     (HV, "why did ambulance offload go up at kingston ED?", {"op": "explain", "kpi": "AMB_OFFLOAD_MIN", "at": ["KGH.ED"]}),
