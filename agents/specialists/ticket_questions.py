@@ -46,10 +46,10 @@ async def stats(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
             if len(tiers) > 1:
                 s.say("By tier: " + ", ".join(f"{t} {100 * v:.1f}%" for t, v in tiers.items()) + ".", records[0])
         return
-    if clock := next((n.removeprefix("ticket_time:") for n in plan.notes if n.startswith("ticket_time:")), None):
+    if waited_on := next((n.removeprefix("ticket_time:") for n in plan.notes if n.startswith("ticket_time:")), None):
         from agents.specialists.ticket_times import waited
 
-        await waited(s, plan, clock)  # "average first response time this week (by priority)"
+        await waited(s, plan, waited_on)  # "average first response time this week (by priority)"
         return
     if f.sla in ("breached", "at_risk"):
         await _sla(s, plan)

@@ -300,8 +300,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         return _rank(q, plan, cat)
     if _COMPARE.search(q) and re.search(rf"\b{_PLACE_NOUN}s\b", q, _I):
         return "compare"  # "compare the hospitals": on which KPI is asked next
-    if not s.scopes and not s.services and not s.incidents and not links.kpi_words and (topic := _trouble_topic(tp.text)):
-        plan.ticket_text = TicketText(subject=topic, content=topic)  # "which wards had cabinet problems": the
+    if not s.scopes and not s.services and not s.incidents and not links.kpi_words and (trouble := _trouble_topic(tp.text)):
+        plan.ticket_text = TicketText(subject=trouble, content=trouble)  # "which wards had cabinet problems": the
         plan.subjects = Subjects()                                    # organisation's tickets on that topic
         return "ticket_search"
     if _ATTENTION.search(q) or re.search(r"\b(kpis?|dashboard)\b", q, _I) or (_OVERVIEW.search(q) and not (
