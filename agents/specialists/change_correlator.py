@@ -103,6 +103,11 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             if around is None and ctx.get("time"):
                 around = dt.datetime.combine(dt.date.fromisoformat(ctx["time"]["end"]), dt.time.max, dt.UTC)
             metric = _metric_for(question, plan)
+            if plan is not None and "metric:now" in plan.notes:
+                from agents.specialists.metric_value import say_metric_now
+
+                if await say_metric_now(s, ctx["service"], metric):  # "p99 latency of X now": normal, so no story
+                    return update(state, s, ctx)
             shape = spikes.shape_of(question)  # "what caused the cpu spike?": the spike, not the latest stage
             noticed = len(s.notices)
             asked = bool(plan and plan.window is not None and plan.window.explicit) or bool(ctx.get("time"))

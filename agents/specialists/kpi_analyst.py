@@ -84,8 +84,20 @@ def _recent_burst(signals: list[Any], latest: dt.date | None) -> list[Any]:
     return out
 
 
-async def _scope_signals(s: StepScope, ctx: ThreadContext, level: str) -> None:
-    """The KPIs of one scope's own series (a station, or a region's aggregate) in warning or critical."""
+def _when_span(start: dt.date, end: dt.date) -> str:
+    return str(start) if start == end else f"{start} to {end}"
+
+
+def _severity(sig: Any) -> tuple[int, float]:
+    """How bad a flagged point is: critical before warning, then how far beyond its limit (in limit widths)."""
+    width = (sig.ucl - sig.cl) if sig.side in ("above", "upper") else (sig.cl - sig.lcl)
+    beyond = (sig.value - sig.ucl) if sig.side in ("above", "upper") else (sig.lcl - sig.value)
+    return (1 if sig.state == "critical" else 0, beyond / width if width and width > 0 else 0.0)
+
+
+async def _scope_signals(s: StepScope, ctx: ThreadContext, level: str, *, worst: bool = False) -> None:
+    """The KPIs of one scope's own series (a station, or a region's aggregate) in warning or critical; with
+    ``worst`` ("why?" at a site where several are flagged), the worst of them becomes the one explained."""
     got = await s.tool("active_signals", active_signals, station=ctx.get("station"), region=ctx.get("region"),
                        summary_level=level)
     if got:
@@ -100,10 +112,22 @@ async def _scope_signals(s: StepScope, ctx: ThreadContext, level: str) -> None:
                   f"value {sig.value:.4g}, limits {sig.lcl:.4g}–{sig.ucl:.4g}).", rec)
         if len(result.signals) == 1:
             ctx["kpi"] = result.signals[0].kpi
+        elif worst and len(result.signals) > 1:
+            top = max(result.signals, key=_severity)
+            others = [x.kpi_name for x in result.signals if x is not top]
+            s.say(f"The worst of the {len(result.signals)} flagged is {top.kpi_name} ({top.state}, {top.rule}); "
+                  f"explaining it (also flagged: {', '.join(others)}).", records[0])
+            ctx["kpi"] = top.kpi
 
 
 async def _by_plan(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> bool:
     """compare / rank / attention from the plan; False when the plan is a lookup or an explanation."""
+    if plan.operation == "attention" and plan.kpis:
+        from agents.specialists.kpi_goals import goal_asked, goal_count
+
+        if how := goal_asked(plan):  # "how many stations are below goal on X right now": counted, and which
+            await goal_count(s, plan, ctx, how)
+            return True
     if plan.operation == "attention":
         levels = {x.level for x in plan.subjects.scopes}
         stations = [x.code for x in plan.subjects.scopes if x.level == "station" and x.code]
@@ -116,6 +140,15 @@ async def _by_plan(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> bool:
         if "region" in levels and ctx.get("region"):  # a region: its aggregate series, then every station in it
             await _scope_signals(s, ctx, "region")
         await q.needs_attention(s, plan, ctx)
+        return True
+    if plan.operation == "compare" and not plan.kpis and "period:one" in plan.notes:
+        from agents.specialists.kpi_site_period import site_period
+
+        scope = plan.subjects.scopes[0] if plan.subjects.scopes else None
+        w = plan.window
+        if scope is not None and w is not None:
+            s.say(f"{scope.code} ({scope.name or scope.code}), {w.label} ({_when_span(w.start, w.end)}):")
+        await site_period(s, plan, ctx)  # "how did <site> do yesterday": every KPI there, that period
         return True
     if plan.operation == "compare" and not plan.kpis and "all_kpis" in plan.notes:
         from agents.specialists.kpi_periods import compare_periods
@@ -172,7 +205,7 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             level, code = plan.group_by, ranked[0]
             s.say(f"Why {code} is the {plan.order or 'worst'}:", *s.evidence[-1:])
         if not ctx.get("kpi"):
-            await _scope_signals(s, ctx, level)
+            await _scope_signals(s, ctx, level, worst=plan is not None and "explain:flagged" in plan.notes)
             if not (plan is not None and "explain:flagged" in plan.notes and ctx.get("kpi")):
                 return update(state, s, ctx)  # "how is <site> doing and why?" goes on with the one KPI flagged there
 

@@ -168,6 +168,10 @@ async def rank(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     if len(r.rows) > 1:
         s.say(f"{order.capitalize()} {len(r.rows)}: " + "; ".join(
             f"{x.rank}. {x.code} {fmt(x.value, k.decimals, k.unit)}" for x in r.rows) + ".", ev)
+    if (mark := next((n[10:] for n in plan.notes if n.startswith("highlight:")), None)) and (
+            hit := next((x for x in r.rows if x.code.lower() == mark.lower()), None)):
+        s.say(f"{hit.code} ({hit.name}), the station this thread is about, ranks #{hit.rank} of {r.total} "
+              f"({order} first) with {fmt(hit.value, k.decimals, k.unit)}.", ev)  # "compare the stations"
     s.data = {"kpi": k.code, "ranking": [x.code for x in r.rows], "order": order}
 
 

@@ -46,6 +46,11 @@ async def stats(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
             if len(tiers) > 1:
                 s.say("By tier: " + ", ".join(f"{t} {100 * v:.1f}%" for t, v in tiers.items()) + ".", records[0])
         return
+    if waited_on := next((n.removeprefix("ticket_time:") for n in plan.notes if n.startswith("ticket_time:")), None):
+        from agents.specialists.ticket_times import waited
+
+        await waited(s, plan, waited_on)  # "average first response time this week (by priority)"
+        return
     if f.sla in ("breached", "at_risk"):
         await _sla(s, plan)
         return
@@ -55,6 +60,7 @@ async def stats(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     by = "status"
     if f.status:
         by = "priority" if f.product else "product"
+    by = next((n.removeprefix("ticket_by:") for n in plan.notes if n.startswith("ticket_by:")), by)  # "by product"
     w = plan.window if plan.window is not None and plan.window.explicit else None
     snapshot = w is not None and bool(set(f.status) & {"open", "pending"})  # "open on nov 3": the backlog then
     finished = w is not None and bool(f.status) and set(f.status) <= {"resolved", "closed"}  # "resolved last week"

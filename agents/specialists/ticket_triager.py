@@ -74,6 +74,11 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                           f"{item.state.replace('_', ' ')}, deadline {item.deadline:%Y-%m-%d %H:%M} UTC.", rec)
             return update(state, s, ctx)
 
+        if ctx.get("ticket") and plan is not None and "ticket:about" in plan.notes:
+            from agents.specialists.ticket_times import about
+
+            await about(s, ctx["ticket"])  # "what's <ticket> about?": what it says, who raised it, where it stands
+            return update(state, s, ctx)
         if ctx.get("ticket"):
             got = await s.tool("classify_ticket_by_id", classify_ticket_by_id, external_id=ctx["ticket"])
             if got is None:

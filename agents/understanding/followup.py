@@ -13,6 +13,7 @@ from agents.understanding.cues import (
     _COUNT,
     _DEPENDS,
     _FOLLOW,
+    _PLACE_NOUN,
     _RANK,
     _STATUS,
     _TOPN,
@@ -177,7 +178,8 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
         if plan.operation == "compare" and len(s.scopes) == 1 and ps.scopes and s.scopes[0] not in ps.scopes:
             s.scopes = [*ps.scopes[:1], *s.scopes]
     elif (plan.operation in ("explain", "changelog") and not names_something and ps.services
-          and not any(n.startswith("person:") for n in plan.notes)):  # "what did j.okafor change": that person's
+          and (not any(n.startswith("person:") for n in plan.notes)  # "what did j.okafor change": that person's
+               or re.search(r"\bthere\b|\b(?:that|this|the\s+same)\s+(?:service|system|app\w*)\b|\bto\s+it\b", question, re.I))):
         s.services = list(ps.services)
         plan.inherited.append("services")
         plan.follow_up = True
@@ -200,9 +202,23 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
                 s.scopes = [x.model_copy() for x in ps.scopes]
             plan.inherited.append("kpis")
         plan.follow_up = bool(plan.inherited)
+    if (plan.operation == "compare" and plan.kpis and "scopes" in plan.inherited and len(s.scopes) == 1
+            and s.scopes[0].level == "station" and s.scopes[0].code
+            and re.search(rf"\b(?:the|all(?:\s+the)?|our|every|each)\s+(?:other\s+)?{_PLACE_NOUN}s\b", question, re.I)):
+        # "compare the stations" in a thread about one: all of them ranked on the thread's KPI, that one pointed out
+        plan.operation, plan.group_by, plan.order, plan.limit = "rank", "station", "worst", 25
+        plan.notes.append(f"highlight:{s.scopes[0].code}")
+        s.scopes = []
     if plan.window is None and prior.window is not None and plan.follow_up and "window" not in plan.inherited:
         plan.window = prior.window.model_copy()
         plan.inherited.append("window")
+    if (plan.operation in ("attention", "compare") and not plan.kpis and plan.window is not None and len(s.scopes) == 1
+            and s.scopes[0].level == "station" and not s.services
+            and ("period:one" in prior.notes or (prior.operation == "attention" and not prior.kpis))
+            and "all_kpis" not in plan.notes and not _COMPARE.search(question)):
+        plan.operation = "compare"  # "and the week before?" after "how did/is <site> do(ing)": every KPI, that period
+        plan.notes = [n for n in plan.notes if not n.startswith("wanted:")] + ["all_kpis", "period:one"]
+        plan.follow_up = True
     if plan.follow_up and plan.operation == "lookup" and not plan.chart and prior.chart and not names_something:
         plan.chart = True
     return _with_grain(plan, grain, today)

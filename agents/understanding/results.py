@@ -61,6 +61,17 @@ def resolve_from_results(plan: QueryPlan, prior: QueryPlan | None, ctx: ThreadCo
         plan.follow_up = True
         plan.inherited.append("kpis (found by the last turn)")
         return
+    if (plan.operation in ("attention", "explain") and not plan.kpis and prior.operation == "attention"
+            and not prior.kpis and not kpi and _WHY.search(question) and len(prior.subjects.scopes) == 1
+            and prior.subjects.scopes[0].level == "station"
+            and [x.code for x in plan.subjects.scopes] in ([], [x.code for x in prior.subjects.scopes])
+            and not plan.subjects.services):
+        plan.operation = "explain"  # "why?" after "how is <site> doing?" with several flagged: the worst explained
+        plan.subjects.scopes = list(prior.subjects.scopes)
+        plan.notes = [n for n in plan.notes if not n.startswith("wanted:")] + ["explain:flagged"]
+        plan.follow_up = True
+        plan.inherited.append("the site (the worst KPI flagged there)")
+        return
     if flagged and plan.operation == "explain" and not plan.kpis and "explain:flagged" not in plan.notes:
         plan.notes.append("explain:flagged")  # "why?" again, nothing found there: the same answer, not a question
     top = ctx.get("top_hypothesis")

@@ -53,7 +53,7 @@ def _check(plan: QueryPlan, exp: dict[str, Any]) -> None:
         "follow": lambda v: plan.follow_up == v, "now": lambda v: ("now" in plan.notes) == v,
         "unknown": lambda v: any(u.text.lower() == v.lower() for u in plan.unknown),
         "sugg": lambda v: any(v in u.suggestions for u in plan.unknown),
-        "note": lambda v: v in plan.notes, "sev": lambda v: plan.filters.severity == v,
+        "note": lambda v: v in plan.notes, "no_note": lambda v: v not in plan.notes, "sev": lambda v: plan.filters.severity == v,
     }
     assert not any(n.startswith(("relative:", "grain:", "wanted:")) for n in plan.notes), plan.notes
     assert plan.operation in ("clarify", "unknown") or not any(n.startswith("pending:") for n in plan.notes), plan.notes

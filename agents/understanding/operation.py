@@ -1,0 +1,354 @@
+"""The operation a question asks for (rank, lookup, explain, ticket_search, changelog…), chosen from its cue words
+and what the linker found; :mod:`agents.understanding.parser` builds the rest of the plan around it."""
+
+from __future__ import annotations
+
+import re
+
+from agents.plan import (
+    Clarification,
+    Operation,
+    QueryPlan,
+    ScopeRef,
+    Subjects,
+    TicketText,
+)
+from agents.understanding.asks import _TICKET_TOPIC, _TICKETS_LIKE, _TWO_PERIODS
+from agents.understanding.catalog import Catalog
+from agents.understanding.cues import (
+    _ACTION,
+    _ATTENTION,
+    _BLAME,
+    _CHANGELOG,
+    _CLASSIFY,
+    _COMPARE,
+    _COUNT,
+    _DEPENDS,
+    _I,
+    _INCIDENT_WORDS,
+    _LATEST,
+    _PLACE,
+    _PLACE_NOUN,
+    _RANK,
+    _REPORT,
+    _STATUS,
+    _TICKETS,
+    _TOPN,
+    _WHY,
+    _WORDN,
+    _pasted_ticket,
+    _ticket_filters,
+)
+from agents.understanding.excluding import (
+    region_stations_ranked,
+)
+from agents.understanding.hints import ODD
+from agents.understanding.linking import Links
+from agents.understanding.lookups import (
+    _commit_by_words,
+    _incident_by_words,
+    _incident_of_service,
+)
+from agents.understanding.timewords import TimeParse
+
+_CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+out|rollbacks?|roll(?:ed|ing|s)?\s+back|"
+                           r"(?:chang|touch|edit|modif|tweak|updat)\w*\s+(?:the\s+|any\s+|its\s+)?config\w*|"
+                           r"config(?:uration)?\s+changes?|commits?|depend\w*|"
+                           r"(?:chang|touch|edit)\w*\s+(?:the\s+)?(?:most|more)\s+config\w*|"
+                           r"what\s+(?:did|has|have)\s+[a-z][\w.@-]*\s+(?:chang|deploy|push|ship|releas|touch|roll)\w*|"
+                           r"(?:did|has|have)\s+[a-z][\w.@-]*[._@][\w.@-]+\s+(?:chang|deploy|push|ship|releas|touch|roll|edit|modif)\w*)\b", _I)
+# "what changed yesterday?", "anything changed this morning?", "any changes on Thursday?": the org-wide change log
+_ORG_CHANGED = (r"\b(?:what|anything|something)\s+(?:has\s+|got\s+|was\s+|were\s+)?changed\b|"
+                r"\b(?:which|what)\s+services?\s+(?:have\s+|has\s+|were\s+|was\s+|got\s+)?(?:been\s+)?"
+                r"(?:changed|deployed|released|updated|touched)\b|\b(?:most|more|fewest|busiest)\s+(?:changes|deploy\w*|releases)\b|"
+                r"\b(?:did|has)\s+anything\s+(?:been\s+)?chang\w*|"
+                r"\b(?:any|which|what|all(?:\s+the)?|list(?:\s+the)?)\s+changes\b")
+
+
+# "<service> alloc failures jumped": a service's metric moved (explained from its onset), not a list of incidents
+_MOVED = re.compile(r"\b(jump\w*|spik\w*|surg\w*|r[io]se|rising|went\s+up|increas\w*|climb\w*|doubl\w*|tripl\w*)\b", _I)
+# a service metric's story rather than its value: "when did it start", "what's going on with", "any anomalies"
+_STORY = re.compile(r"\bwhen\b|\bsince\b|\bonset\b|\bgoing\s+on\b|\bwrong\b|\banomal\w*|\bchang\w*|\bmov(?:e|ed|ing)\b|"
+                    r"\bhappen\w*|\bissues?\b|\bproblems?\b|\bincidents?\b|\bstart\w*\b", _I)
+# tickets split by a field, and how long they waited ("average first response time", "time to resolve by priority")
+_TICKET_BY = re.compile(r"\b(?:by|per|for\s+each|broken\s+down\s+by|split\s+by|across)\s+(?:customer\s+)?"
+                        r"(products?|priorit(?:y|ies)|tiers?|status(?:es)?|urgency)\b", _I)
+_TICKET_TIME = re.compile(r"\b(?:first[- ]response|response|resolution|resolve|handling|turnaround)\s+times?\b|"
+                          r"\btime\s+to\s+(?:first\s+)?(?:respond|response|resolve|resolution|close)\b|"
+                          r"\bhow\s+(?:long|fast|quickly)\b.*\b(?:respond|answer|resolv|clos)\w*", _I)
+# "what's <ticket> about", "tell me about <ticket>", "show me <ticket>", "details of <ticket>"
+_TICKET_ABOUT = re.compile(r"\babout\b|\bdetails?\b|\bsummar\w*|\bsays?\b|\bdescri\w*|\bshow\b|\blook\s+at\b|"
+                           r"\bopen\s+up\b|\bpull\s+up\b|^\W*what(?:'s|\s+is|\s+was)\s+(?:with\s+|in\s+)?(?:the\s+)?"
+                           r"(?:ticket\s+)?[\w.-]+\W*$", _I)
+# "… and why?", "what's behind it": a ranking question that also asks for the reason ("worst" alone does not)
+_RANK_WHY = re.compile(r"\bwhy\b|\bwhat(?:'s|\s+is)\s+behind\b|\bexplain\b|\breasons?\b|\bcaus\w*|\bwhat\s+happened\b", _I)
+
+
+_TROUBLE = r"(?:problems?|issues?|trouble|troubles|faults?|complaints?|glitch\w*)"
+_TOPIC = r"([a-z][\w.-]*(?:\s+[a-z][\w.-]*)?)"
+_NOT_TOPIC = {"any", "some", "the", "a", "an", "big", "bigger", "biggest", "major", "minor", "what", "which", "no",
+              "other", "these", "those", "our", "my", "their", "its", "recent", "open", "new", "known", "current",
+              "serious", "main", "top", "real", "similar", "more", "many", "few", "last", "this", "that", "had", "have",
+              "has", "were", "was", "there", "are", "is", "any other", "all", "of", "with", "in", "at", "we", "us",
+              "worst", "most", "common", "recurring", "ongoing", "outstanding", "unresolved", "people", "users"}
+
+
+def _trouble_topic(q: str) -> str | None:
+    """"which wards had cabinet problems", "any issues with the badge printer": the thing people had trouble with,
+    when it is a word the data's names do not know (the caller checks that), else None."""
+    m = (re.search(rf"\b{_TROUBLE}\s+(?:with|about|regarding|on|in)\s+(?:the\s+|our\s+|their\s+)?{_TOPIC}", q, _I)
+         or re.search(rf"\b{_TOPIC}\s+{_TROUBLE}\b", q, _I))
+    if m is None:
+        return None
+    words = [w for w in m.group(1).lower().split() if w not in _NOT_TOPIC]
+    return " ".join(words) if words and len(" ".join(words)) >= 3 else None
+
+
+def _change_kinds(q: str) -> list[str]:
+    """Which kinds of change an org-wide change question asks about, as plan notes (both when it says "changes")."""
+    deploys = re.search(r"\b(deploy\w*|releas\w*|rollouts?|rolled\s+out|rollbacks?|roll(?:ed|ing|s)?\s+back|shipped)\b", q, _I)
+    configs = re.search(r"\bconfig\w*|\bsettings?\b|\bparameters?\b", q, _I)
+    if bool(deploys) == bool(configs):
+        return []
+    return ["kinds:deployment" if deploys else "kinds:config_change"]
+
+
+
+def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimeParse) -> Operation:
+    s = plan.subjects
+    if _ACTION.search(q):
+        return "out_of_scope"  # read-only: actions (deleting, booking, deploying…) are not something it does
+    if re.search(r"\bon[- ]?call\b|\bpager\s*duty\s+rota\b|\bwho\s+(?:owns|is\s+responsible\s+for)\b", q, _I) and not plan.kpis:
+        return "out_of_scope"  # "who is on call for <service>?": people and rotas are not in the data
+    if _RUNBOOK.search(q) and not s.tickets and not _REPORT.search(q):
+        topic = " ".join(_RUNBOOK_WORDS.sub(" ", _RUNBOOK.sub(" ", q)).split()).strip(" ?.!\"'“”:") or q
+        plan.ticket_text = TicketText(subject=topic[:200], content=q)
+        return "runbook_search"  # "find the runbook for a burst main": the organisation's runbooks, by meaning
+    # Ticket text to classify is data: read it first and never look for names in it.
+    if _CLASSIFY.search(q) and not s.tickets:
+        plan.ticket_text = _pasted_ticket(q)
+        if plan.ticket_text or re.fullmatch(r"\W*(?:please\s+)?\w+(?:\s+(?:this|the|a|my))?(?:\s+ticket)?\s*[:\-–]?\s*", q, _I):
+            return "ticket_classify"  # with no text, the triager asks for it
+    if _REPORT.search(q):
+        if not s.incidents and (_INCIDENT_WORDS.search(q) or s.services):
+            s.incidents = _incident_by_words(q, cat, tp, s.services)
+        plan.report_kind = "incident" if s.incidents else "investigation" if plan.kpis else None
+        return "report"
+    if s.tickets:
+        if _TICKETS_LIKE.search(q) and not re.search(r"\bsuggest\w*\b|\breply\b|\brespond\b|\banswer\b", q, _I):
+            s.tickets = s.tickets[:1]  # "tickets like KD-1", "find tickets similar to KD-1": the org's tickets, by example
+            return "ticket_search"
+        if re.search(r"\bsimilar\b|\blike this\b|\bsuggest\w*\b|\breply\b|\brespond\b", q, _I):
+            return "ticket_similar"
+        if re.search(r"\bsla\b|\bbreach|\bdeadline|\bdue\b|\boverdue|\bat[- ]risk", q, _I) and not re.search(r"classif|triage", q, _I):
+            return "ticket_sla"
+        if _TICKET_ABOUT.search(q) and not re.search(r"classif|triage|categor|which\s+product|what\s+product|urgen", q, _I):
+            plan.notes.append("ticket:about")  # "what's <ticket> about?": what it says, not a classification
+        return "ticket_classify"
+    if not s.commits and re.search(r"\bcommits?\b", q, _I) and (found := _commit_by_words(q, cat)):
+        s.commits = found  # "was the retry-backoff commit deployed?"
+    if (s.deployments or s.config_changes) and plan.kpis and re.search(r"\b(?:reason|caus\w*|because|behind|why|"
+                                                                       r"explain\w*|responsible|blame\w*)\b", q, _I):
+        return "explain"  # "was the STOCK_SYNC change the reason fill rate dropped?": the KPI's changes ranked
+    if s.deployments or s.config_changes or s.commits:
+        return "changelog"
+    if s.services and not s.incidents and _CHANGELOG.search(q) and not re.search(
+            r"\bbefore\b.*\b(jump|spik|drop|r[io]se|fell|went)|\bchang\w*\b.*\bbefore\b", q, _I) \
+            and not _BLAME.search(q):
+        plan.include_dependencies = bool(_DEPENDS.search(q))
+        return "changelog"
+    if (not s.services and not plan.kpis and not s.scopes and not s.incidents and not s.tickets
+            and (_CHANGE_WORDS.search(q) or re.search(_ORG_CHANGED, q, _I))
+            and not _INCIDENT_WORDS.search(q) and not _TICKETS.search(q)):
+        plan.include_dependencies = bool(_DEPENDS.search(q))
+        if not _CHANGE_WORDS.search(q):
+            plan.notes.append("changes:any")  # "what changed …": in a thread about something, about that (merge)
+        if plan.window and plan.window.explicit and not _DEPENDS.search(q):
+            plan.notes += _change_kinds(q)  # "which deploys happened on Thursday?": all services, that window
+            return "changelog"
+        plan.notes.append("wanted:changelog")
+        plan.clarification = Clarification(kind="service", candidates=list(cat.services), question=(
+            "Which service? " + ", ".join(cat.services[:15]) + ("…" if len(cat.services) > 15 else "")))
+        return "clarify"
+    if (not s.incidents and not plan.kpis and not _TICKETS.search(q)
+            and (m := re.search(r"\b(?:p|sev)\s?([1-4])s\b", q, _I))):  # "any open P1s?": paged incidents of that severity
+        plan.filters.severity = [f"sev{m.group(1)}"]
+        plan.filters.status = ["open", "mitigated"] if re.search(r"\b(open|ongoing|still|active|unresolved)\b", q, _I) else []
+        plan.count = bool(_COUNT.search(q))
+        return "incident_list"
+    if not s.incidents and _INCIDENT_WORDS.search(q) and not plan.kpis and not (s.services and _MOVED.search(q)):
+        plural = re.search(r"\b(incidents|outages|failures|sev ?[1-4]s|p[0-4]s)\b", q, _I) and not re.search(
+            r"\bthe\s+\w+\s+failures\b", q, _I)
+        if ((plural and not re.search(r"\bwhat caused the\b", q, _I))
+                or re.search(r"\b(which|list|any|how many|all)\b.*\b(incident|outage|sev)", q, _I)
+                or _COUNT.search(q) or re.search(r"\bstill\s+(?:broken|down|failing)|what(?:'s| is)\s+(?:broken|down)", q, _I)):
+            plan.filters.status = ["open", "mitigated"] if re.search(r"\b(open|ongoing|still|active|unresolved|broken|down)\b", q, _I) else (
+                ["resolved"] if re.search(r"\bresolved\b", q, _I) else [])
+            plan.filters.severity = list(dict.fromkeys(  # "sev2", "SEV-1", "P1 incidents" (P0 is the worst: sev1)
+                f"sev{max(1, int(n))}" for n in re.findall(r"\b(?:sev(?:erity)?|p|s)[ -]?([0-4])s?\b", q, _I)))
+            plan.count = bool(_COUNT.search(q))
+            return "incident_list"
+        s.incidents = _incident_by_words(q, cat, tp, s.services)
+        if not s.incidents and _LATEST.search(q):
+            plan.limit = 1  # incidents are listed latest first
+            return "incident_list"
+        if not s.incidents:
+            if re.search(r"\b(?:is|are)\s+there\b.*\b(?:open|ongoing|active|unresolved)\b|"
+                         r"\b(?:open|ongoing|active|unresolved)\s+(?:incident|outage)", q, _I):
+                plan.filters.status = ["open", "mitigated"]  # "is there an open incident right now?"
+            return "incident_list"
+    if s.incidents:
+        if _STATUS.search(q) and not re.search(r"\bcaus|\bwhy\b|\broot\b", q, _I):
+            return "incident_status"
+        if re.search(r"\bcaus|\bwhy\b|\broot\b|\bchang\w*|\bbehind\b|\bexplain|\bbefore\b|\bled to\b", q, _I):
+            return "incident_cause"
+        return "incident_status"
+    if (m := _TICKET_TOPIC.search(q)) and not plan.kpis:
+        tm = _TICKET_TOPIC.search(tp.text)  # the topic without its time words ("… about login this week")
+        topic = " ".join((tm or m).group(1).split()).strip(" ?.!\"'“”")
+        topic = re.sub(r"^(?:this|these|that|the\s+following)(?:\s+one)?\s*[:\-–]\s*", "", topic, flags=_I) or topic
+        tail = re.search(r"\s+(?:that|which|who)?\s*(?:are|is|were|was)\s+(?:still\s+|now\s+)?(?:open|pending|new|"
+                         r"resolved|closed|unresolved|waiting)\b.*$|\s+(?:for|from)\s+(?:enterprise|business|standard|"
+                         r"free)\s+(?:customers?|tier|accounts?)\b.*$", topic, _I)
+        if tail:  # "tickets mentioning invoices that are still open": a status, not words of the topic
+            topic = topic[: tail.start()].strip() or topic
+        plan.ticket_text = TicketText(subject=topic[:200], content=topic)
+        plan.subjects = Subjects()
+        plan.filters = _ticket_filters(q[: m.start(1)] + (" " + tail.group(0) if tail else ""))  # "open tickets about …"
+        plan.count = bool(_COUNT.search(q))
+        return "ticket_search"  # "show me tickets about VPN": the organisation's tickets on that topic
+    if (_TICKETS.search(q) or (_TICKET_TIME.search(q) and not s.services and not s.scopes)) and not plan.kpis:
+        plan.filters = _ticket_filters(q)
+        plan.count = bool(_COUNT.search(q))
+        if m := _TICKET_BY.search(q):  # "tickets by product this month": split by that field
+            word = m.group(1).lower()
+            plan.notes.append("ticket_by:" + next(f for f in ("product", "priorit", "tier", "status", "urgency")
+                                                   if word.startswith(f)).replace("priorit", "priority")
+                              .replace("tier", "customer_tier"))
+        if m := _TICKET_TIME.search(q):  # "average first response time this week": how long tickets waited
+            plan.notes.append("ticket_time:" + ("resolution" if re.search(r"resol|clos", m.group(0), _I) else "response"))
+            return "ticket_stats"
+        if re.search(r"\bmet\b|\bcompliance\b|\b(?:meeting|hitting|making|missing)\b.*\bslas?\b|"
+                     r"\b(?:sla|response|resolution|hit|attainment|success)\s+rate\b|"
+                     r"\bon[- ]time\b|\bpercent|%", q, _I):
+            plan.rate = "sla_resolution" if plan.filters.sla_clock == "resolution" else "sla_response"
+        return "ticket_stats"
+    if s.services and not plan.kpis and s.scopes and not plan.service_metrics and not _WHY.search(q) and links.kpi_words:
+        return "attention"  # "basket abandonment rate at <site>": a metric it does not have, named with a service's word
+    if s.services and not plan.kpis:
+        if (plan.service_metrics and not _WHY.search(q) and not _MOVED.search(q) and not _STORY.search(q)
+                and not (tp.window is not None and tp.window.explicit)):
+            plan.notes.append("metric:now")  # "p99 latency of <service> now": its value and its usual range first
+        if not plan.service_metrics and (inc := _incident_of_service(q, cat, s.services)):
+            s.incidents = [inc]  # "what caused the lab results delay": an incident's title, not a metric
+            return "incident_cause" if _WHY.search(q) else "incident_status"
+        return "explain"
+    if plan.kpis or s.scopes:
+        if region_stations_ranked(q, plan, cat):
+            return "rank"  # "compare OTP across all central stations": the stations of that region, ranked
+        if len(s.scopes) >= 2 or (_COMPARE.search(q) and len(s.scopes) >= 1 and re.search(r"\b(compan|overall|network)", q, _I)):
+            return "compare"
+        if plan.kpis and re.search(r"\b(?:in\s+)?total\b|\baltogether\b|\bcombined\b|\bsum\s+of\b", q, _I) and re.search(
+                rf"\b(?:all|every|each)\s+(?:the\s+|our\s+|of\s+the\s+)?{_PLACE}\b", q, _I) and not s.scopes[1:]:
+            s.scopes = s.scopes or [ScopeRef(level="company", name="company")]  # "how many X in total across all stations"
+            return "lookup"
+        if plan.kpis and (m := re.search(rf"\b(?:all|every|each)\s+(?:the\s+|our\s+|of\s+the\s+)?({_PLACE})\b", q, _I)):
+            s.scopes = [x for x in s.scopes if x.level == "region"]  # "at all stations": each one, ranked
+            plan.group_by = "region" if re.match(r"(region|route|area|zone)", m.group(1), _I) else "station"
+            plan.order = "worst"
+            plan.limit = max(1, min(len(cat.stations if plan.group_by == "station" else cat.regions), 1000))
+            return "rank"
+        if plan.kpis and not s.scopes and ODD.search(q):  # "anything weird with falls": the worst site, explained
+            plan.group_by, plan.order, plan.limit = "station", "worst", 1
+            return "explain"
+        if plan.kpis and _OK_EVERYWHERE.search(q) and not (s.scopes and s.scopes[0].level == "station"):
+            return "attention"  # "is fleet availability ok everywhere?", "which stations are below goal": each checked
+        if plan.kpis and _RANK.search(q) and len(s.scopes) <= 1 and not (s.scopes and s.scopes[0].level == "station"):
+            op = _rank(q, plan, cat)
+            if plan.limit == 1 and _RANK_WHY.search(q):
+                return "explain"  # "which site is worst on X and why?": the ranking, then the worst one explained
+            return op
+        if (not plan.kpis and len(s.scopes) == 1 and s.scopes[0].level == "station" and tp.window is not None
+                and tp.window.explicit and not _TWO_PERIODS.match(tp.window.label) and not s.services
+                and re.search(r"\bhow\s+(?:did|was|were)\b", q, _I) and not _WHY.search(q)):
+            plan.notes += ["all_kpis", "period:one"]  # "how did <site> do yesterday": every KPI there, that period
+            return "compare"
+        if not plan.kpis and len(s.scopes) == 1 and tp.window is not None and _TWO_PERIODS.match(tp.window.label):
+            plan.notes.append("all_kpis")  # "dallas this week vs the week before": every KPI there, period on period
+            return "compare"
+        if not plan.kpis:
+            if _RANK.search(q) and not s.scopes:
+                return _rank(q, plan, cat)
+            if re.match(r"\W*who(?:'s|\s+is|\s+are|\s+was)?\b", q, _I) and not _ATTENTION.search(q):
+                return "out_of_scope"  # "who is on call at <site>?": people are not in the data
+            if (_RANK_WHY.search(q) or re.search(r"\bwhat(?:'s|\s+has|\s+is)?\s+changed\b", q, _I)) and len(
+                    s.scopes) == 1 and s.scopes[0].level == "station" and not s.services:
+                plan.notes.append("explain:flagged")  # "how is <site> doing and why?": what is flagged there, explained
+                return "explain"
+            return "attention"
+        if _WHY.search(q) and not (_COUNT.search(q) and not _RANK_WHY.search(q)):  # "how many patients fell": a count
+            return "explain"
+        return "lookup"
+    if _WHY.search(q) and tp.window is not None and not _TICKETS.search(q):
+        on_day = [r.external_id for r in cat.incident_refs if tp.window.start <= r.started <= tp.window.end]
+        if len(on_day) == 1:  # "what broke on November 12"
+            s.incidents = on_day
+            return "incident_cause"
+        if on_day:
+            return "incident_list"
+    if _RANK.search(q) and re.search(rf"\b{_PLACE}\b", q, _I):
+        return _rank(q, plan, cat)
+    if _COMPARE.search(q) and re.search(rf"\b{_PLACE_NOUN}s\b", q, _I):
+        return "compare"  # "compare the hospitals": on which KPI is asked next
+    if not s.scopes and not s.services and not s.incidents and not links.kpi_words and (trouble := _trouble_topic(tp.text)):
+        plan.ticket_text = TicketText(subject=trouble, content=trouble)  # "which wards had cabinet problems": the
+        plan.subjects = Subjects()                                    # organisation's tickets on that topic
+        return "ticket_search"
+    if _ATTENTION.search(q) or re.search(r"\b(kpis?|dashboard)\b", q, _I) or (_OVERVIEW.search(q) and not (
+            s.services or s.incidents or s.tickets or _TICKETS.search(q) or _INCIDENT_WORDS.search(q))):
+        return "attention"  # "a one-liner on how the company is doing", "summarise the week for the execs"
+    return "out_of_scope"
+
+
+_HOW_DOING = re.compile(r"\bhow\s+(?:is|are|was|were|did|has|have)\b.*\b(doing|going|looking|perform\w*|trend\w*)\b|"
+                        r"\b(?:doing|performing)\s+(?:on|with)\b|\btrends?\b", _I)
+_RUNBOOK = re.compile(r"\b(run\s?books?|playbooks?|sops?|standard operating procedures?|procedures?\s+(?:for|to|when|on)|"
+                      r"how\s+(?:do|should|can)\s+(?:i|we)\s+(?:handle|deal\s+with|respond\s+to|fix|troubleshoot)|"
+                      r"what\s+(?:do|should)\s+(?:i|we)\s+do\s+(?:when|if|about))\b", _I)
+_RUNBOOK_WORDS = re.compile(r"\b(find|show|give|get|me|the|a|an|is|there|any|which|what|our|for|to|about|on|please|"
+                            r"run\s?books?|playbooks?|sops?|procedures?|documents?|docs?)\b", _I)
+
+
+_OVERVIEW = re.compile(r"\bone[- ]?liner\b|\b(?:summar(?:y|ise|ize)|overview|rundown|recap|snapshot|tl;?dr|briefing|"
+                       r"status\s+(?:report|update))\b|\bhow\s+(?:is\s+|are\s+)?(?:the\s+)?(?:company|business|"
+                       r"operation|ops|we|things|everything)\s+(?:is\s+|are\s+)?(?:doing|going|looking|performing)\b", _I)
+_OK_EVERYWHERE = re.compile(r"\b(?:ok|okay|fine|healthy|on\s+(?:target|track))\s+(?:everywhere|across|at\s+all|in\s+all|"
+                            r"for\s+all)\b|\b(?:below|under|above|over|short\s+of|missing|off|behind|meeting|"
+                            r"miss(?:es|ed)?)\s+(?:the\s+|its\s+|our\s+|their\s+)?(?:[\w.%-]+\s+){0,4}(?:goal|target)s?\b", _I)
+
+
+def _rank(q: str, plan: QueryPlan, cat: Catalog) -> Operation:
+    plan.group_by = "region" if re.search(r"\b(regions?|routes?|areas?|zones?|divisions?)\b", q, _I) else "station"
+    if plan.group_by == "region" and any(x.level == "region" for x in plan.subjects.scopes) and re.search(
+            rf"\b(?!regions?\b|routes?\b|areas?\b|zones?\b){_PLACE}\b", q, _I):
+        plan.group_by = "station"  # "top station for X in the east region": its stations, not the regions
+    if plan.subjects.scopes and plan.subjects.scopes[0].level == "region" and plan.group_by == "station":
+        pass  # stations within that region
+    low = q.lower()
+    higher_better = cat.kpi_higher_is_better.get(plan.kpis[0], True) if plan.kpis else True
+    if re.search(r"\bworst\b|\bbottom\b|\bweakest\b|\bpoorest\b|\b(?:biggest|largest|most)\s+(?:drop|decline|fall|"
+                 r"deterioration|increase in|jump in|rise in|spike in)\b", low):
+        plan.order = "worst"
+    elif re.search(r"\bbest\b|\bstrongest\b", low):
+        plan.order = "best"
+    elif re.search(r"\blowest\b|\bleast\b|\bfewest\b|\bsmallest\b", low):
+        plan.order = "worst" if higher_better else "best"
+    elif re.search(r"\bhighest\b|\bmost\b|\btop\b|\bbiggest\b|\blargest\b", low):
+        plan.order = "best" if higher_better else "worst"
+    else:
+        plan.order = "worst"
+    if m := _TOPN.search(q):
+        plan.limit = int(m.group(1)) if m.group(1).isdigit() else _WORDN[m.group(1).lower()]
+    elif re.search(rf"\bwhich\s+{_PLACE_NOUN}\b|\b(?:the\s+)?(?:worst|best|top|bottom)\s+{_PLACE_NOUN}\b", low):
+        plan.limit = 1
+    return "rank"

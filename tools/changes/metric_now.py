@@ -1,0 +1,78 @@
+"""A service metric "now": its latest point and whether that is within its usual range (read-only).
+
+"p99 latency of <service> now", "error rate on <service>": the value a user asks for first, before any story of
+when it moved. The usual range is the 1st–99th percentile of the metric over the ``days`` before the latest day
+(the last 24 hours left out, so a move today does not widen its own yardstick); percentiles, not XmR limits,
+because a service metric often has a daily cycle that point-to-point ranges would not see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+
+from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
+from tools.changes.onset import _higher_is_better, _resolve_metric
+from tools.changes.queries import resolve_service, role_overrides
+
+
+class MetricNow(BaseModel):
+    service: str
+    metric: str
+    ts: dt.datetime = Field(description="the latest point at or before now")
+    value: float
+    usual_start: dt.datetime | None = None
+    usual_end: dt.datetime | None = None
+    n_usual: int = 0
+    usual_low: float | None = Field(None, description="1st percentile over the usual window")
+    usual_high: float | None = Field(None, description="99th percentile over the usual window")
+    usual_median: float | None = None
+    state: Literal["within", "above", "below", "unknown"] = "unknown"
+    higher_is_better: bool | None = None
+
+
+async def metric_now(ctx: ToolContext, *, service: str, metric: str = "any", days: int = 7) -> ToolOutput[MetricNow]:
+    """The latest value of a service metric and where it stands against its usual range (1st–99th percentile of
+    the ``days`` before its last 24 hours). ``metric`` may be a name, a role ("errors", "latency") or "any"."""
+    if days < 1 or days > 31:
+        raise ToolError("days must be between 1 and 31")
+    async with ctx.read() as session:
+        sid, name = await resolve_service(session, ctx.org_id, service)
+        overrides = await role_overrides(session, ctx.org_id)
+        metric = await _resolve_metric(session, ctx.org_id, sid, name, metric, overrides)
+        last = (await session.execute(text(
+            """SELECT ts, value FROM metric_points WHERE org_id = :org AND service_id = :sid AND metric = :metric
+               AND ts <= :now ORDER BY ts DESC LIMIT 1"""),
+            {"org": ctx.org_id, "sid": sid, "metric": metric, "now": ctx.now})).first()
+        if last is None:
+            raise ToolError(f"no {metric} data for {name} up to {ctx.now:%Y-%m-%d %H:%M} UTC")
+        usual_end = last[0] - dt.timedelta(hours=24)
+        usual_start = usual_end - dt.timedelta(days=days)
+        vals = (await session.execute(text(
+            """SELECT value FROM metric_points WHERE org_id = :org AND service_id = :sid AND metric = :metric
+               AND ts > :start AND ts <= :end"""),
+            {"org": ctx.org_id, "sid": sid, "metric": metric, "start": usual_start, "end": usual_end})).scalars().all()
+    x = np.asarray([float(v) for v in vals if v is not None], dtype=np.float64)
+    x = x[np.isfinite(x)]
+    r = MetricNow(service=name, metric=metric, ts=last[0], value=float(last[1]),
+                  higher_is_better=_higher_is_better(metric, overrides))
+    if x.size >= 10:
+        lo, med, hi = (float(v) for v in np.percentile(x, [1, 50, 99]))
+        r.usual_start, r.usual_end, r.n_usual = usual_start, usual_end, int(x.size)
+        r.usual_low, r.usual_median, r.usual_high = lo, med, hi
+        r.state = "above" if r.value > hi else "below" if r.value < lo else "within"
+    usual = (f"usual range {r.usual_low:.4g}–{r.usual_high:.4g} (1st–99th percentile of {r.n_usual} points, "
+             f"{usual_start:%Y-%m-%d %H:%M} to {usual_end:%Y-%m-%d %H:%M} UTC): {r.state}"
+             if r.usual_low is not None else "too little history for a usual range")
+    return ToolOutput(result=r, evidence=[EvidenceDraft(
+        kind="metric_now", source="tools.changes.metric_now",
+        ref={"tool": "metric_now", "args": {"service": name, "metric": metric, "days": days},
+             "query": "the latest metric_points row of the service and metric at or before now, and the values of "
+                      "the days before its last 24 hours (percentiles)"},
+        payload=r.model_dump(mode="json"),
+        summary=f"{name} {metric} {r.value:.4g} at {r.ts:%Y-%m-%d %H:%M} UTC; {usual}",
+    )])
