@@ -25,7 +25,7 @@ def metric_words(text: str, services: list[str]) -> str | None:
     if not m:
         return None
     own = {w for s in services for w in re.split(r"[^a-z0-9]+", s.lower()) if w}
-    before = re.findall(r"[a-z][a-z0-9]*", text[: m.start()].lower())[-3:]
+    before = re.findall(r"[a-z][a-z0-9]*", re.sub(r"['’]s\b", " ", text[: m.start()].lower()))[-3:]  # "<svc>'s"
     got: list[str] = []
     for w in reversed(before):
         if w in STOP or w in own or w in ("the", "its", "our"):

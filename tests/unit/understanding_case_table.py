@@ -853,6 +853,8 @@ CASES += [  # qa14a, as a bed manager, ED lead, clinical-apps on-call and qualit
     (HV, "anything weird with falls", {"op": "explain", "kpi": "FALLS", "group_by": "station", "order": "worst", "limit": 1}),
     (HV, "why is discharge before noon so bad on weekends?", {"op": "explain", "kpi": "DISCH_NOON_PCT", "note": "dow"}),
     (HV, "ehr gateway nack ratio jumped on the 24th, why", {"op": "explain", "svc": ["EHR-Gateway"], "metric": "nack ratio"}),
+    (HV, "what changed before EHR-Gateway's nack ratio jumped?", {"op": "explain", "svc": ["EHR-Gateway"], "metric": "nack ratio"}),
+    (HV, "why did EHR-Gateway’s nack ratio spike", {"op": "explain", "svc": ["EHR-Gateway"], "metric": "nack ratio"}),
     (HV, "did the EHR gateway change break anything", {"op": "explain", "svc": ["EHR-Gateway"]}),
     (HV, "who deployed v12.4 hotfix 3", {"op": "changelog", "dep": ["CHG0034512"]}),
     (HV, "any changes to pacs last 2 weeks", {"op": "changelog", "svc": ["pacs_viewer"]}),
