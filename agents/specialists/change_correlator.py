@@ -111,8 +111,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             shape = spikes.shape_of(question)  # "what caused the cpu spike?": the spike, not the latest stage
             noticed = len(s.notices)
             asked = bool(plan and plan.window is not None and plan.window.explicit) or bool(ctx.get("time"))
-            if metric == "any" and not asked:  # no metric and no time named: the day before first (measured on real
-                hours = min(hours, 24)  # telemetry, a 3-day first look found older, unrelated moves), then wider
+            if not asked:  # no time named: the day before first (measured on real telemetry, a 3-day first look
+                hours = min(hours, 24)  # found older, unrelated moves), then wider while nothing moved
             got = await s.tool("metric_onset", metric_onset, service=ctx["service"], metric=metric, around=around,
                                hours=hours, **({"shape": shape} if shape else {}))
             while (not asked and got is not None and got[0].n_points and got[0].onset is None
