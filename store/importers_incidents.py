@@ -42,7 +42,8 @@ def validate_records(
         if bad:
             errors.append((line, "; ".join(bad)))
             continue
-        known, extra = split_fields(obj, IncidentRecord, ALIASES)
+        # null is the same as leaving the field out (PagerDuty's ``"priority": null`` beside its ``urgency``)
+        known, extra = split_fields({k: v for k, v in obj.items() if v is not None}, IncidentRecord, ALIASES)
         try:
             rec = IncidentRecord.model_validate(known)
         except ValidationError as exc:
