@@ -44,9 +44,7 @@ from store.importers_json import (
     import_stations,
     import_tickets,
 )
-from store.importers_values import file_zone, times_in_zone
 from store.importers_rows import (
-    TICKET_PRIORITY_WORDS,
     CommitFileRow,
     CommitRow,
     ConfigChangeRow,
@@ -59,6 +57,8 @@ from store.importers_rows import (
     TicketRow,
     in_utc_range,
 )
+from store.importers_values import file_zone, times_in_zone
+from store.ticket_words import TICKET_PRIORITY_WORDS
 
 __all__ = [
     "IMPORTERS",

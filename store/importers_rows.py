@@ -37,7 +37,7 @@ from store.models import (
     TicketStatus,
     Urgency,
 )
-from store.ticket_words import TICKET_PRIORITY_WORDS, priority_word, status_word
+from store.ticket_words import priority_word, status_word
 
 Str = Annotated[str, Field(min_length=1, max_length=500)]
 Name = Annotated[str, Field(max_length=200)]
