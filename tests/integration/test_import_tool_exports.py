@@ -190,8 +190,10 @@ def test_a_jira_service_management_csv(vets, tmp_path):
     assert rows["VET-88"][:4] == ("Vaccination reminders sent twice", "critical", "pending",
                                   dt.datetime(2026, 11, 24, 20, 40, tzinfo=UTC))
     assert rows["VET-88"][5]["Components"] == "appt-book" and rows["VET-88"][5]["Issue id"] == "10088"
-    assert rows["VET-91"][1:] [:4] == ("low", "resolved", dt.datetime(2026, 11, 25, 9, 15, tzinfo=UTC),
-                                       dt.datetime(2026, 11, 26, 15, 0, tzinfo=UTC))
+    assert rows["VET-91"][1:5] == ("low", "resolved", dt.datetime(2026, 11, 25, 9, 15, tzinfo=UTC),
+                                   dt.datetime(2026, 11, 26, 15, 0, tzinfo=UTC))
+    answer = _flat(_ask(vets, tmp_path, "tickets about vaccination reminders"))
+    assert "VET-88 “Vaccination reminders sent twice” — pending" in answer and "critical priority" in answer
 
 
 def test_a_zendesk_ticket_list(vets, tmp_path):
@@ -242,6 +244,10 @@ def test_pagerduty_and_opsgenie_json(vets, tmp_path):
         "P7GH2KQ": ("Lab feed queue backing up", "sev1", "open", "LabLink"),
         "P7GH2KR": ("Booking API slow", "sev4", "resolved", "appt-book"),  # urgency low, no priority
         "4f1c9b2e-77aa-4d0b-9d55-1d2f0e3a4b5c-1764400000": ("rx.sync disk 93% full", "sev3", "open", None)}
+    answer = _flat(_ask(vets, tmp_path, "which incidents are open"))
+    assert "2 open or mitigated incident(s)" in answer and "P7GH2KR" not in answer
+    assert "P7GH2KQ (sev1) on LabLink: Lab feed queue backing up" in answer
+    assert "(sev3) on an unknown service: rx.sync disk 93% full" in answer
 
 
 def test_the_documented_tool_exports_import(fresh_db, tmp_path):
