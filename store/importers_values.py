@@ -93,6 +93,11 @@ def times_in_zone(zone: dt.tzinfo | None) -> Iterator[None]:
         _FILE_ZONE.reset(token)
 
 
+def current_file_zone() -> dt.tzinfo | None:
+    """The zone named for the file being imported (:func:`times_in_zone`), or None."""
+    return _FILE_ZONE.get()
+
+
 def _in_file_zone(value: str) -> str | None:
     """A time without a zone (``2026-11-24 21:40:00``, Jira's ``24/Nov/26 9:40 PM``) in the zone the user named,
     as ISO 8601 with its offset; None when no zone was named or ``value`` is not such a time."""

@@ -263,3 +263,19 @@ def test_the_documented_tool_exports_import(fresh_db, tmp_path):
         out = _cli(t, tmp_path, "import", kind, str(examples / name), *(("--tz", tz[0]) if tz else ()))
         assert out.returncode == 0, f"{name}: {out.stderr}"
     assert count_rows(t, TABLES) == {"incidents": 5, "tickets": 6, "deployments": 2, "config_changes": 1}
+
+
+def test_metrics_without_a_zone_take_the_zone_named_with_tz(vets, tmp_path):
+    f = _write(tmp_path / "metrics.csv", "ts,service,metric,value\n2026-11-29 08:00:00,LabLink,queue_depth,40\n"
+                                          "2026-11-29T09:00:00+00:00,LabLink,queue_depth,55\n")
+    out = _import(vets, tmp_path, "metrics", f)
+    assert out.returncode == 1 and "line 2: ts '2026-11-29 08:00:00' needs a timezone" in _flat(out.stderr)
+    assert "--tz" in out.stderr and count_rows(vets, ["metric_points"]) == {"metric_points": 0}
+    dst = _write(tmp_path / "dst.csv", "ts,service,metric,value\n2026-03-29 02:30:00,LabLink,queue_depth,1\n")
+    out = _import(vets, tmp_path, "metrics", dst, "--tz", "Europe/Berlin")  # 02:30 does not exist that night
+    assert out.returncode == 1 and "skipped by a clock change in Europe/Berlin" in _flat(out.stderr)
+    out = _import(vets, tmp_path, "metrics", f, "--tz", "Europe/Berlin")
+    assert out.returncode == 0, out.stderr
+    with psycopg.connect(vets.conninfo) as conn:
+        assert conn.execute("SELECT ts, value FROM metric_points ORDER BY ts").fetchall() == [
+            (dt.datetime(2026, 11, 29, 7, 0, tzinfo=UTC), 40.0), (dt.datetime(2026, 11, 29, 9, 0, tzinfo=UTC), 55.0)]
