@@ -130,6 +130,9 @@ def epoch_guard(value: Any) -> Any:
         return value
     if isinstance(value, str) and (zoned := _in_file_zone(value)) is not None:
         return zoned
+    if isinstance(value, str) and _JIRA.match(value):
+        raise ValueError(f"{value.strip()!r}: timestamp needs a timezone (Jira's export writes none; "
+                         "e.g. 2026-11-03T10:00:00Z)")
     if isinstance(value, str) and (m := _UTC_WORD.match(value)):
         return m.group(1) + "Z"  # "2026-03-05 09:30:00 UTC": the one zone a word names unambiguously
     if isinstance(value, str) and (m := _ZONE_WORD.match(value)):
