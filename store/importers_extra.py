@@ -80,7 +80,6 @@ def keeping_unknown_fields(kind: str, importer: Importer) -> Importer:
             except ValueError:  # the importer validates it again and reports the reason on its line
                 known_records.append((line, obj))
                 continue
-            obj = {k: v for k, v in obj.items() if v is not None} if isinstance(obj, dict) else obj  # null: left out
             known, extra = split_fields(obj, model)
             known_records.append((line, known))
             if extra:

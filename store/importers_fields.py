@@ -77,6 +77,11 @@ def split_known(obj: dict[str, Any], names: Iterable[str], aliases: dict[str, st
     known: dict[str, Any] = {}
     taken: set[str] = set()
     keyed = [(str(k).strip(), field_key(k), v) for k, v in obj.items()]
+    # null under a known field's name is the same as leaving the field out, so another spelling can stand in
+    # (Zendesk's ``"external_id": null`` beside its ``id``, PagerDuty's ``"priority": null`` beside ``urgency``);
+    # null under an unknown name is kept with the rest
+    keyed = [(raw, key, v) for raw, key, v in keyed
+             if v is not None or not (raw in names or key in names or key in aliases)]
     for raw, key, value in keyed:  # preferred aliases first: they win over the field's own name
         target = aliases.get(key)
         if key in preferred and target in names and target not in known:

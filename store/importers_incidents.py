@@ -42,8 +42,7 @@ def validate_records(
         if bad:
             errors.append((line, "; ".join(bad)))
             continue
-        # null is the same as leaving the field out (PagerDuty's ``"priority": null`` beside its ``urgency``)
-        known, extra = split_fields({k: v for k, v in obj.items() if v is not None}, IncidentRecord, ALIASES)
+        known, extra = split_fields(obj, IncidentRecord, ALIASES)
         try:
             rec = IncidentRecord.model_validate(known)
         except ValidationError as exc:

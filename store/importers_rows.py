@@ -74,9 +74,6 @@ class Row(BaseModel):
         name, instead of failing at write time."""
         data = cls.unwrap(data)
         if isinstance(data, dict):
-            # null is the same as leaving the field out, so another spelling can stand in (Zendesk's
-            # ``"external_id": null`` beside its ``id``)
-            data = {k: v for k, v in data.items() if v is not None}
             for name, value in data.items():
                 for text in _strings(value, 1):
                     if "\x00" in text:
