@@ -226,6 +226,9 @@ def import_(
     file: Annotated[Path, typer.Argument(help="CSV (kpis, metrics; `,` `;` or tab), JSON/JSONL or CSV (the rest) or a Markdown runbook (.md).")],
     org: Annotated[str | None, typer.Option(
         help="Organisation to import into (default: the only one; required when there are several).")] = None,
+    tz: Annotated[str | None, typer.Option(
+        "--tz", help="Time zone of the file's times written without one (Europe/Oslo, UTC, +01:00); "
+                     "without it such times are refused.")] = None,
 ) -> None:
     """Load your own data. A file with any bad row is rejected whole."""
     from rich.markup import escape
@@ -243,9 +246,11 @@ def import_(
         try:
             org = choose_org(conn, org)
             with console.status(f"Importing {kind} from {file} into {org}…"):
-                result = run_import(conn, org, kind, file)
+                result = run_import(conn, org, kind, file, tz=tz)
         except ImportRejected as exc:
-            raise _fail(str(exc), 1) from None
+            hint = ("\nIf the file's times are all in one zone, say which with --tz (e.g. --tz UTC or "
+                    "--tz Europe/Oslo)." if tz is None and "needs a timezone" in str(exc) else "")
+            raise _fail(str(exc) + hint, 1) from None
         except ValueError as exc:
             raise _fail(str(exc)) from None
         if kind in ("tickets", "runbooks"):

@@ -45,7 +45,6 @@ from store.importers_json import (
     import_tickets,
 )
 from store.importers_rows import (
-    TICKET_PRIORITY_WORDS,
     CommitFileRow,
     CommitRow,
     ConfigChangeRow,
@@ -58,6 +57,8 @@ from store.importers_rows import (
     TicketRow,
     in_utc_range,
 )
+from store.importers_values import file_zone, times_in_zone
+from store.ticket_words import TICKET_PRIORITY_WORDS
 
 __all__ = [
     "IMPORTERS",
@@ -113,8 +114,10 @@ def choose_org(conn: psycopg.Connection, org_slug: str | None) -> str:
     raise ValueError(f"{len(orgs)} organisations exist ({', '.join(orgs)}); say which one to import into with --org")
 
 
-def run_import(conn: psycopg.Connection, org_slug: str, kind: str, path: Path) -> ImportResult:
-    """Import ``path`` as ``kind`` into organisation ``org_slug`` (all or nothing)."""
+def run_import(conn: psycopg.Connection, org_slug: str, kind: str, path: Path, tz: str | None = None) -> ImportResult:
+    """Import ``path`` as ``kind`` into organisation ``org_slug`` (all or nothing). ``tz`` names the zone the file's
+    times without one are in (``Europe/Oslo``, ``UTC``, ``+01:00``); without it such times are refused."""
+    zone = file_zone(tz) if tz is not None else None
     if kind not in IMPORTERS:
         raise ValueError(f"unknown import kind {kind!r}; choose one of {', '.join(IMPORTERS)}")
     if not path.is_file():
@@ -127,7 +130,8 @@ def run_import(conn: psycopg.Connection, org_slug: str, kind: str, path: Path) -
             f"create it with: opsgraph keys create --org {org_slug} --role admin"
         )
     try:
-        return IMPORTERS[kind](conn, row[0], path)
+        with times_in_zone(zone):
+            return IMPORTERS[kind](conn, row[0], path)
     except ImportRejected as exc:
         exc.kind = kind
         raise

@@ -22,7 +22,7 @@ from store.importers_files import (
     unknown_name,
 )
 from store.importers_sheet import _HEADER_UNIT, Catalog, Layout, read_layout, read_sheet
-from store.importers_values import number, period, same_unit
+from store.importers_values import current_file_zone, number, period, same_unit
 from store.names import close_matches, did_you_mean
 
 
@@ -201,11 +201,25 @@ def import_metrics(conn: psycopg.Connection, org_id: int, path: Path) -> ImportR
     errors: list[tuple[int, str]] = []
     ts = pd.to_datetime(frame["ts"].str.strip(), errors="coerce", utc=True, format="ISO8601")
     naive = ~frame["ts"].str.strip().str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
+    text_ts = frame["ts"].str.strip()
+    zone = current_file_zone()  # opsgraph import --tz: times without a zone are in this one
+    clock_change = pd.Series(False, index=frame.index)
+    if zone is not None and naive.any():
+        local = pd.to_datetime(text_ts[naive], errors="coerce", format="ISO8601")
+        zoned = local.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+        clock_change = (local.notna() & zoned.isna()).reindex(frame.index, fill_value=False)
+        ts = ts.where(~naive, zoned.reindex(frame.index))
+        text_ts = text_ts.where(~naive, zoned.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ").reindex(frame.index))
+        naive = pd.Series(False, index=frame.index)
     value, _percent, bad_value = _numbers(frame["value"], sheet.decimal_comma)
     lowered = {k.lower(): k for k in services}
     service = frame["service"].str.strip().map(lambda name: name if name in services else lowered.get(name.lower(), name))
     metric = frame["metric"].str.strip()
-    errors += csv_errors(ts.isna().to_numpy(), frame, lambda r: f"ts {r['ts']!r} is not an ISO timestamp")
+    errors += csv_errors(clock_change.to_numpy(), frame,
+                         lambda r: f"ts {r['ts']!r} is repeated or skipped by a clock change in {zone}; "
+                                   "write its offset (…+01:00)")
+    errors += csv_errors((ts.isna() & ~clock_change).to_numpy(), frame,
+                         lambda r: f"ts {r['ts']!r} is not an ISO timestamp")
     errors += csv_errors(
         (naive & ts.notna()).to_numpy(), frame, lambda r: f"ts {r['ts']!r} needs a timezone (e.g. …Z)"
     )
@@ -233,7 +247,7 @@ def import_metrics(conn: psycopg.Connection, org_id: int, path: Path) -> ImportR
     if out.empty:
         raise ImportRejected("metrics", path, [(1, "no values in the file")])
     out["service_id"] = out["service_id"].astype(int)
-    out["ts"] = frame["ts"].str.strip()  # validated ISO 8601 with a zone: Postgres parses it as is (faster than strftime)
+    out["ts"] = text_ts  # validated ISO 8601 with a zone: Postgres parses it as is (faster than strftime)
     with conn.transaction(), conn.cursor() as cur:
         n = upsert_frame(cur, "metric_points", out, list(out.columns), ["service_id", "metric", "ts"], ["value"])
     return ImportResult("metrics", n, warnings=warnings)

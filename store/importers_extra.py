@@ -76,7 +76,11 @@ def keeping_unknown_fields(kind: str, importer: Importer) -> Importer:
             if not isinstance(obj, dict):
                 known_records.append((line, obj))
                 continue
-            obj = model.unwrap(obj) if issubclass(model, Row) else obj  # a tool's resource shape, flattened
+            try:
+                obj = model.unwrap(obj) if issubclass(model, Row) else obj  # a tool's resource shape, flattened
+            except ValueError:  # the importer validates it again and reports the reason on its line
+                known_records.append((line, obj))
+                continue
             known, extra = split_fields(obj, model)
             known_records.append((line, known))
             if extra:

@@ -56,11 +56,12 @@ CONFIG_CHANGE = _aliases(
 COMMIT = _aliases(sha="id hash commit commit_sha", committed_at="timestamp date authored_at created_at",
                   merged_at="merged", pr_number="pr pull_request pull_request_number")
 TICKET = _aliases(
-    external_id="id ticket_id number key", subject="title summary",
+    external_id="id ticket_id number key issue_key", subject="title summary short_description",
     content="description body html_body text comment message",
-    customer="organization organisation company account customer_name",
-    created_at="created opened_at", updated_at="updated", resolved_at="solved_at solved", closed_at="closed",
-    first_response_at="first_reply_at first_responded_at",
+    customer="organization organisation company account customer_name organizations",
+    created_at="created opened_at opened sys_created_on", updated_at="updated sys_updated_on",
+    resolved_at="solved_at solved resolved", closed_at="closed",
+    first_response_at="first_reply_at first_responded_at", status="state",
 )
 RUNBOOK = _aliases(external_id="id slug", title="name", body="content text markdown")
 
@@ -76,6 +77,11 @@ def split_known(obj: dict[str, Any], names: Iterable[str], aliases: dict[str, st
     known: dict[str, Any] = {}
     taken: set[str] = set()
     keyed = [(str(k).strip(), field_key(k), v) for k, v in obj.items()]
+    # null under a known field's name is the same as leaving the field out, so another spelling can stand in
+    # (Zendesk's ``"external_id": null`` beside its ``id``, PagerDuty's ``"priority": null`` beside ``urgency``);
+    # null under an unknown name is kept with the rest
+    keyed = [(raw, key, v) for raw, key, v in keyed
+             if v is not None or not (raw in names or key in names or key in aliases)]
     for raw, key, value in keyed:  # preferred aliases first: they win over the field's own name
         target = aliases.get(key)
         if key in preferred and target in names and target not in known:
@@ -93,6 +99,12 @@ def split_known(obj: dict[str, Any], names: Iterable[str], aliases: dict[str, st
     for alias, target in aliases.items():  # an alias listed earlier wins (run_started_at over created_at)
         if alias in untaken and target in names and target not in known:
             raw, value = untaken.pop(alias)
+            known[target] = value
+            taken.add(raw)
+    for raw, key, value in keyed:  # ServiceNow's custom fields (``u_version``, ``u_config_key``) name ours after u_
+        rest = key.removeprefix("u_") if key.startswith("u_") else None
+        target = rest if rest in names else aliases.get(rest or "")
+        if raw not in taken and target in names and target not in known:
             known[target] = value
             taken.add(raw)
     extra = {raw: value for raw, _, value in keyed if raw not in taken}

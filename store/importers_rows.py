@@ -14,7 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from store import importers_fields as aliases
-from store.deploy_shapes import flatten_argo_application
+from store.deploy_shapes import flatten_argo_application, flatten_change_request
 from store.importers_fields import is_text, is_text_list, is_time, split_known
 from store.importers_values import (
     DEPLOYMENT_STATUS_WORDS,
@@ -37,7 +37,7 @@ from store.models import (
     TicketStatus,
     Urgency,
 )
-from store.ticket_words import TICKET_PRIORITY_WORDS, status_word
+from store.ticket_words import priority_word, status_word
 
 Str = Annotated[str, Field(min_length=1, max_length=500)]
 Name = Annotated[str, Field(max_length=200)]
@@ -265,8 +265,9 @@ class DeploymentRow(Row):
 
     @classmethod
     def unwrap(cls, data: Any) -> Any:
-        """An Argo CD Application resource (the app's name in ``metadata.name``) as a flat record."""
-        return flatten_argo_application(data)
+        """An Argo CD Application resource (the app's name in ``metadata.name``) or a ServiceNow change request
+        (``number``, ``cmdb_ci``, ``work_start`` …) as a flat record."""
+        return flatten_argo_application(flatten_change_request(data, "deployment"))
 
     @field_validator("status", mode="before")
     @classmethod
@@ -303,6 +304,11 @@ class ConfigChangeRow(Row):
 
     _tz = field_validator("changed_at")(_aware)
 
+    @classmethod
+    def unwrap(cls, data: Any) -> Any:
+        """A ServiceNow change request (``number``, ``cmdb_ci``, ``work_start`` …; its key still needed) as a flat
+        record."""
+        return flatten_change_request(data, "config-change")
     @field_validator("old_value", "new_value", mode="before")
     @classmethod
     def _scalar_text(cls, v: Any) -> Any:
@@ -361,17 +367,25 @@ class TicketRow(Row):
         tags removed, links kept as ``text (url)``."""
         return html_to_text(v) if isinstance(v, str) else v
 
-    @field_validator("priority", mode="before")
+    @field_validator("priority", "urgency", mode="before")
     @classmethod
     def _priority_words(cls, v: Any) -> Any:
         """Other helpdesks' priority words (see TICKET_PRIORITY_WORDS); anything else is rejected by name."""
-        return TICKET_PRIORITY_WORDS.get(str(v).strip().lower(), v) if isinstance(v, (str, int)) else v
+        return priority_word(v) if isinstance(v, (str, int)) and not isinstance(v, bool) else v
 
     @field_validator("status", mode="before")
     @classmethod
     def _status_words(cls, v: Any) -> Any:
         """``Open``, ``In Progress``, ``On hold``, ``Solved`` … from other helpdesks; anything else is rejected."""
         return status_word(v) if isinstance(v, str) else v
+
+    @classmethod
+    def _prepare(cls, known: dict[str, Any]) -> dict[str, Any]:
+        """A ticket exported without a description (ServiceNow requested items, Jira issues often have none) is
+        its subject."""
+        if not known.get("content") and isinstance(known.get("subject"), str):
+            return {**known, "content": known["subject"]}
+        return known
 
 
 class RunbookRow(Row):

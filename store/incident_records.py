@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from store.importers_fields import split_known
-from store.importers_values import epoch_guard, html_to_text
+from store.importers_values import epoch_guard, html_to_text, name_of
 from store.models import INCIDENT_SEVERITIES, INCIDENT_STATUSES
 
 _SEVERITY_WORDS = {
@@ -26,8 +26,9 @@ _SEVERITY_WORDS = {
 }
 _STATUS_WORDS = {
     "open": "open", "triggered": "open", "firing": "open", "acknowledged": "open", "investigating": "open",
-    "identified": "open", "active": "open", "ongoing": "open", "new": "open",
+    "identified": "open", "active": "open", "ongoing": "open", "new": "open", "onhold": "open",
     "inprogress": "open", "assigned": "open", "reopened": "open", "restored": "mitigated", "completed": "resolved",
+    "canceled": "resolved", "cancelled": "resolved",  # ServiceNow: not (or no longer) an open incident
     "mitigated": "mitigated", "monitoring": "mitigated", "stabilized": "mitigated", "stabilised": "mitigated",
     "resolved": "resolved", "closed": "resolved", "done": "resolved", "fixed": "resolved", "postmortem": "resolved",
 }
@@ -38,6 +39,9 @@ def normalise_severity(value: object) -> str:
     raw = str(value).strip().lower()
     if raw in _SEVERITY_WORDS:
         return _SEVERITY_WORDS[raw]
+    numbered = re.fullmatch(r"([0-5])\s*-\s*[a-z][a-z ]*", raw)  # ServiceNow's "1 - Critical" … "5 - Planning"
+    if numbered:
+        raw = numbered.group(1)
     m = re.fullmatch(r"(?:sev|s|p|severity|priority)?[\s_-]*([0-5])", raw)
     if m:
         n = min(max(int(m.group(1)), 1), 4)  # SEV0 / P0 are the worst there is: sev1; P5 is sev4
@@ -100,6 +104,7 @@ def _aware(v: dt.datetime | None) -> dt.datetime | None:
 
 
 ExternalId = Annotated[str, Field(min_length=1, max_length=64)]
+_NAMED = frozenset({"service", "severity", "status", "title"})
 
 
 class IncidentFields(BaseModel):
@@ -154,7 +159,12 @@ class IncidentRecord(IncidentFields):
     @model_validator(mode="before")
     @classmethod
     def _title_from_summary(cls, data: Any) -> Any:
-        """Paging tools' CSV exports carry the incident's text as ``description`` only: its first line titles it."""
+        """Paging tools' CSV exports carry the incident's text as ``description`` only: its first line titles it.
+        An object where a name is expected is read through its name (PagerDuty's ``"service": {"summary": …}``,
+        ``"priority": {"summary": "P1"}``, ServiceNow's ``{"display_value": …}``); ``null`` is left out."""
+        if isinstance(data, dict):
+            data = {k: (name_of(v, k) if isinstance(v, dict) and k in _NAMED else v)
+                    for k, v in data.items() if v is not None}
         if isinstance(data, dict) and not data.get("title") and isinstance(data.get("summary"), str):
             first = html_to_text(data["summary"]).strip().split("\n", 1)[0].strip()
             if first:
@@ -177,14 +187,19 @@ def check_order(started: dt.datetime | None, detected: dt.datetime | None, resol
 # Common spellings of the known fields in other tools' exports.
 ALIASES = {
     "id": "external_id", "incident_id": "external_id", "incident_number": "external_id", "number": "external_id", "key": "external_id",
-    "name": "title", "subject": "title", "summary_title": "title",
+    "name": "title", "subject": "title", "summary_title": "title", "short_description": "title",
+    "message": "title",  # Opsgenie alerts
     "service_name": "service", "component": "service", "impacted_service": "service",
+    "cmdb_ci": "service", "configuration_item": "service", "business_service": "service",  # ServiceNow
     "priority": "severity", "sev": "severity", "level": "severity",
+    "urgency": "severity",  # PagerDuty's high/low, when no priority is given
     "state": "status",
     "created_at": "started_at", "created_on": "started_at", "triggered_at": "started_at", "opened_at": "started_at",
     "resolved_on": "resolved_at", "start": "started_at", "start_time": "started_at", "began_at": "started_at",
+    "opened": "started_at", "created": "started_at", "sys_created_on": "started_at",
     "acknowledged_at": "detected_at", "detected": "detected_at",
     "end": "resolved_at", "ended_at": "resolved_at", "end_time": "resolved_at", "closed_at": "resolved_at",
+    "resolved": "resolved_at",
     "description": "summary", "details": "summary",
 }
 

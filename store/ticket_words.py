@@ -3,12 +3,14 @@ the status-as-of reading of a ticket's history, and the question parser). Plain 
 
 from __future__ import annotations
 
+import re
+
 # common helpdesk priority words → ours (Zendesk urgent/normal, Jira blocker/highest/…, P1–P4)
 TICKET_PRIORITY_WORDS = {
     "urgent": "critical", "blocker": "critical", "highest": "critical", "emergency": "critical", "p1": "critical",
     "1": "critical", "major": "high", "p2": "high", "2": "high", "normal": "medium", "moderate": "medium",
     "standard": "medium", "p3": "medium", "3": "medium", "minor": "low", "lowest": "low", "trivial": "low",
-    "p4": "low", "4": "low", "p5": "low", "5": "low",
+    "p4": "low", "4": "low", "p5": "low", "5": "low", "planning": "low",
     "critical": "critical", "high": "high", "medium": "medium", "low": "low",
 }
 
@@ -16,7 +18,24 @@ TICKET_STATUS_WORDS = {
     "in progress": "open", "assigned": "open", "reopened": "open", "working": "open", "active": "open",
     "on hold": "pending", "waiting": "pending", "waiting for customer": "pending", "hold": "pending",
     "solved": "resolved", "done": "resolved", "fixed": "resolved", "completed": "resolved", "cancelled": "closed",
+    # ServiceNow (incidents, requested items) and Jira Service Management workflows
+    "canceled": "closed", "work in progress": "open", "closed complete": "closed", "closed incomplete": "closed",
+    "closed skipped": "closed", "to do": "new", "open": "open", "waiting for support": "open", "escalated": "open",
+    "awaiting customer": "pending", "pending": "pending",
 }
+
+_NUMBERED = re.compile(r"([1-5])\s*-\s*([a-z][a-z ]*)")  # ServiceNow's "1 - Critical" … "5 - Planning"
+
+
+def priority_word(value: str | int) -> str | int:
+    """A priority as another helpdesk writes it (``Urgent``, ``Highest``, ``P2``, ``2 - High``) → ours, or the value
+    unchanged when it is not a known word (then refused by the caller). ``N - Word`` is read by its word, or by its
+    number when the word is not one of ours."""
+    raw = " ".join(str(value).strip().lower().split())
+    m = _NUMBERED.fullmatch(raw)
+    if m:
+        return TICKET_PRIORITY_WORDS.get(m.group(2).strip(), TICKET_PRIORITY_WORDS[m.group(1)])
+    return TICKET_PRIORITY_WORDS.get(raw, value)
 
 
 def status_word(value: str) -> str:
