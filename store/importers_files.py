@@ -250,9 +250,10 @@ def decimal_comma(values: pd.Series) -> pd.Series:
     return values.str.strip().str.replace(r"^([+-]?\d+),(\d+)$", r"\1.\2", regex=True)
 
 
-def read_table(path: Path) -> tuple[pd.DataFrame, str]:
+def read_table(path: Path, *, repeated: bool = False) -> tuple[pd.DataFrame, str]:
     """A CSV as text cells (blank rows dropped; ``frame.index + 2`` is each row's line in the file) and its
-    separator."""
+    separator. ``repeated``: a header named twice is a multi-valued field (Jira writes one ``Components`` /
+    ``Labels`` column per value), recorded in ``frame.attrs["repeated"]`` (pandas' ``x.1`` → ``x``), not refused."""
     text = read_text(path)
     hint = re.match(r"\ufeff?sep=([,;\t|])\r?\n", text)  # Excel's "sep=;" first line names the separator
     skip = 1 if hint else 0
@@ -269,12 +270,12 @@ def read_table(path: Path) -> tuple[pd.DataFrame, str]:
         raise ImportRejected("?", path, [(1, "the file is empty")]) from None
     frame.index += skip
     frame = frame[(frame.apply(lambda c: c.str.strip()) != "").any(axis=1)]
-    frame = _named_columns(path, frame, text, sep, 1 + skip)
+    frame = _named_columns(path, frame, text, sep, 1 + skip, repeated)
     frame.attrs["header_line"] = 1 + skip
     return frame, sep
 
 
-def _named_columns(path: Path, frame: pd.DataFrame, text: str, sep: str, line: int) -> pd.DataFrame:
+def _named_columns(path: Path, frame: pd.DataFrame, text: str, sep: str, line: int, repeated: bool) -> pd.DataFrame:
     """The header as written: a name given twice is refused (pandas would quietly read the second as ``x.1``), and
     a column without a name is dropped when it is empty (a trailing separator) and refused when it holds values."""
     header = next(csv.reader(io.StringIO(text.lstrip("\ufeff").split("\n", 1)[0]), delimiter=sep), [])
@@ -283,12 +284,15 @@ def _named_columns(path: Path, frame: pd.DataFrame, text: str, sep: str, line: i
     errors: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
     unnamed = []
+    again: dict[str, str] = {}
     for i, (raw, column) in enumerate(zip(header, frame.columns, strict=True), start=1):
         name = raw.strip()
         if not name:
             if (frame[column].str.strip() != "").any():
                 errors.append((line, f"column {i} has values but no name in the header; name it or remove it"))
             unnamed.append(column)
+        elif name.lower() in seen and repeated:
+            again[str(column)] = name
         elif name.lower() in seen:
             errors.append((line, f"column {name!r} appears twice in the header (columns {seen[name.lower()]} and "
                                  f"{i}); keep one"))
@@ -296,7 +300,9 @@ def _named_columns(path: Path, frame: pd.DataFrame, text: str, sep: str, line: i
             seen[name.lower()] = i
     if errors:
         raise ImportRejected("?", path, errors)
-    return frame.drop(columns=unnamed)
+    frame = frame.drop(columns=unnamed)
+    frame.attrs["repeated"] = again
+    return frame
 
 
 def find_columns(frame: pd.DataFrame, wanted: dict[str, tuple[str, ...]]) -> dict[str, str]:
@@ -332,8 +338,9 @@ CSV_SUFFIXES = (".csv", ".tsv")
 def csv_records(path: Path) -> list[tuple[int, Any]]:
     """A CSV (or TSV) export as records, one per row: ``(line, {column: cell})`` with empty cells left out and
     Excel's ``="0042"`` cells unwrapped, for the kinds that take JSON (incidents, KPI definitions, stations …)."""
-    frame, _ = read_table(path)
+    frame, _ = read_table(path, repeated=True)
     header_line = frame.attrs.get("header_line", 1)
+    again: dict[str, str] = frame.attrs.get("repeated", {})
     if frame.empty:
         raise ImportRejected("?", path, [(header_line, "the file has a header but no rows")])
     blank = [c for c in frame.columns if str(c).startswith("Unnamed: ")]
@@ -341,8 +348,16 @@ def csv_records(path: Path) -> list[tuple[int, Any]]:
         raise ImportRejected("?", path, [(header_line, "a column has no name in the header; name it or delete it")])
     out: list[tuple[int, Any]] = []
     for index, row in zip(frame.index, frame.itertuples(index=False, name=None), strict=True):
-        cells = {str(k).strip(): excel_text(str(v)) for k, v in zip(frame.columns, row, strict=True)}
-        out.append((int(index) + 2, {k: v for k, v in cells.items() if v != ""}))
+        cells: dict[str, Any] = {}
+        for k, v in zip(frame.columns, row, strict=True):
+            key, value = again.get(str(k), str(k)).strip(), excel_text(str(v))
+            if value == "":
+                continue
+            if key in cells:  # a repeated column (a multi-valued field): its values as a list
+                cells[key] = [*(cells[key] if isinstance(cells[key], list) else [cells[key]]), value]
+            else:
+                cells[key] = value
+        out.append((int(index) + 2, cells))
     return out
 
 

@@ -240,6 +240,7 @@ async def status(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
         r, records = got
         ev = first(records, "incident_status")
         i = r.incident
+        s.say(f"{i.external_id} ({i.severity}) on {i.service or 'an unknown service'}: {i.title}.", ev)  # what it is
         if r.resolved:
             s.say(f"{i.external_id} is resolved: it started {i.started_at:%Y-%m-%d %H:%M} UTC and was resolved "
                   f"{i.resolved_at:%Y-%m-%d %H:%M} UTC, after {int(r.duration_minutes or 0)} minutes.", ev)

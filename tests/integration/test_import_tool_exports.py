@@ -99,6 +99,7 @@ def test_a_servicenow_incident_export_needs_its_zone_then_lands_and_is_asked_abo
     answer = _ask(vets, tmp_path, "what's INC0045501 about")
     # the opened time as the clinic wrote it (06:20 Halifax) answered in UTC, and what the export says happened
     assert "INC0045501 is resolved" in answer and "2026-11-24 10:20 UTC" in answer
+    assert "Lab results not reaching the clinics" in answer and "LabLink" in answer  # what it is, by its title
     assert "Results from the reference lab stopped at 06:10" in answer
 
 
@@ -189,7 +190,7 @@ def test_a_jira_service_management_csv(vets, tmp_path):
             "SELECT external_id, subject, priority, status, created_at, resolved_at, extra FROM tickets")}
     assert rows["VET-88"][:4] == ("Vaccination reminders sent twice", "critical", "pending",
                                   dt.datetime(2026, 11, 24, 20, 40, tzinfo=UTC))
-    assert rows["VET-88"][5]["Components"] == "appt-book" and rows["VET-88"][5]["Issue id"] == "10088"
+    assert rows["VET-88"][5]["Components"] == ["appt-book", "sms"] and rows["VET-88"][5]["Issue id"] == "10088"
     assert rows["VET-91"][1:5] == ("low", "resolved", dt.datetime(2026, 11, 25, 9, 15, tzinfo=UTC),
                                    dt.datetime(2026, 11, 26, 15, 0, tzinfo=UTC))
     answer = _flat(_ask(vets, tmp_path, "tickets about vaccination reminders"))
