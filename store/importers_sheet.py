@@ -114,7 +114,7 @@ class Layout:
     row_label: str
     col_label: str
     col_header: Resolver  # a column per col-key value ("Availability (%)" → a KPI code)
-    row_header: Resolver  # a column per row-key value ("DAL" → a station)
+    row_header: Resolver  # a column per row-key value ("SITE-7" → a station)
     by_period: bool = False  # row and col columns with one column per period ("Jan 2026")
     free_names: bool = False  # any header can be a col-key value (metric names): a column with no numbers is a note
     unit_error: Callable[[str, str, str], str | None] = lambda _column, _key, _unit: None

@@ -288,7 +288,7 @@ def _define(series: Any) -> str:
 
 
 def _last_beyond(series: Any, note: str) -> str | None:
-    """"When was the last time OTP at DAL was above 95?": the latest day of the series beyond that value (or goal)."""
+    """"When was the last time <KPI> at <site> was above 95?": the latest day of the series beyond that value (or goal)."""
     k = series.kpi
     side, _, level = note.removeprefix("q:last_beyond:").partition(":")
     threshold = k.goal if level == "goal" else float(level)

@@ -161,7 +161,7 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
         if ever:  # "what's the record low for fill rate at LAS?": the extreme day of the whole history
             said = (ever.group(1) or ever.group(2)).lower()
             plan.notes += [f"q:extreme_{ {'low': 'lowest', 'high': 'highest'}.get(said, said)}", "q:extreme_unit_day"]
-        elif last:  # "when was the last time OTP at DAL was above 95?": the latest day beyond that value
+        elif last:  # "when was the last time on-time rate at <site> was above 95?": the latest day beyond that value
             side = "below" if re.match(r"below|under|less|lower", last.group(1), _I) else "above"
             plan.notes.append(f"q:last_beyond:{side}:{last.group(2) if last.group(2) else 'goal'}")
         plan.window = Window(start=today - dt.timedelta(days=3650), end=today, label="its whole history", explicit=False)

@@ -349,7 +349,7 @@ def link(question: str, cat: Catalog) -> Links:
     return out
 
 
-# What "X vs …" compares with that is not a place ("OTP at DAL vs goal", "vs target", "vs last year").
+# What "X vs …" compares with that is not a place ("<KPI> at <site> vs goal", "vs target", "vs last year").
 _NOT_PLACES = frozenset({"goal", "goals", "target", "targets", "budget", "plan", "baseline", "benchmark", "limit",
                          "limits", "norm", "forecast", "expected", "expectation", "sla", "average", "avg", "median",
                          "trend", "prior", "previous", "before", "ytd"})
