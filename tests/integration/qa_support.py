@@ -1,18 +1,43 @@
 """What the stranger's-test suites share: a chat thread pinned to a date, the pandas checks of KPI answers, an
-assistant on a demo copy and the SQL its answers are checked against."""
+organisation's fixture imported into a database of its own, an assistant on a demo copy and the SQL its answers are
+checked against."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import psycopg
 
 from agents.service import Assistant
-from tests.conftest import DEMO_ANCHOR
+from store import migrate
+from store.importers import run_import
+from tests.conftest import DEMO_ANCHOR, _create_database
+
+
+def import_org(pg_server: Any, out: Path, database: str, slug: str, name: str, kinds: dict[str, str],
+               extra: Sequence[tuple[str, Path]] = ()) -> tuple[Any, int, pd.DataFrame, pd.DataFrame]:
+    """A generated fixture folder imported as a user would (every kind, then ``extra`` files, then the runbooks one
+    Markdown file at a time) into a new database: ``(target, org id, its KPI rows, its sites)``."""
+    target = _create_database(pg_server, database)
+    migrate.upgrade(target)
+    with psycopg.connect(target.conninfo) as conn:
+        org_id = conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, %s) RETURNING id", (slug, name)).fetchone()[0]
+        conn.commit()
+        for kind, file in kinds.items():
+            run_import(conn, slug, kind, out / file)
+        for kind, path in extra:
+            run_import(conn, slug, kind, path)
+        for md in sorted((out / "runbooks").glob("*.md")):
+            run_import(conn, slug, "runbooks", md)
+    kpis = pd.read_csv(out / "kpis.csv", parse_dates=["date"])
+    sites = pd.DataFrame(json.loads((out / "stations.json").read_text(encoding="utf-8")))
+    return target, org_id, kpis, sites
 
 
 class Thread:

@@ -25,7 +25,7 @@ from agents.service import Assistant
 from store import migrate
 from store.importers import run_import
 from tests.conftest import _create_database, _drop_database, settings_for
-from tests.integration.qa_support import Thread
+from tests.integration.qa_support import Thread, import_org
 from tests.integration.qa_support import first_line as _first_line
 from tests.integration.qa_support import kpi_rows as _rows
 
@@ -45,17 +45,7 @@ TM = (D(2026, 11, 1), D(2026, 11, 26))
 def koszyk(pg_server, tmp_path_factory):
     out = tmp_path_factory.mktemp("grocery_org")
     subprocess.run([sys.executable, str(GEN), str(out)], check=True, capture_output=True)
-    target = _create_database(pg_server, "opsgraph_qa_grocery")
-    migrate.upgrade(target)
-    with psycopg.connect(target.conninfo) as conn:
-        org_id = conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, 'Koszyk') RETURNING id", (SLUG,)).fetchone()[0]
-        conn.commit()
-        for kind, name in KINDS.items():
-            run_import(conn, SLUG, kind, out / name)
-        for md in sorted((out / "runbooks").glob("*.md")):
-            run_import(conn, SLUG, "runbooks", md)
-    kpis = pd.read_csv(out / "kpis.csv", parse_dates=["date"])
-    sites = pd.DataFrame(json.loads((out / "stations.json").read_text(encoding="utf-8")))
+    target, org_id, kpis, sites = import_org(pg_server, out, "opsgraph_qa_grocery", SLUG, "Koszyk", KINDS)
     yield target, org_id, kpis, sites
     _drop_database(pg_server, target)
 

@@ -26,7 +26,7 @@ from agents.service import Assistant
 from store import migrate
 from store.importers import run_import
 from tests.conftest import DEMO_ANCHOR, _create_database, _drop_database, settings_for
-from tests.integration.qa_support import Thread, demo_assistant, sql
+from tests.integration.qa_support import Thread, demo_assistant, import_org, sql
 from tests.integration.qa_support import first_line as _first_line
 from tests.integration.qa_support import kpi_rows as _rows
 
@@ -47,19 +47,7 @@ TM = (D(2026, 11, 1), D(2026, 11, 29))
 def hvh(pg_server, tmp_path_factory):
     out = tmp_path_factory.mktemp("hospital_org")
     subprocess.run([sys.executable, str(HERE / "generate.py"), str(out)], check=True, capture_output=True)
-    target = _create_database(pg_server, "opsgraph_qa_hospital")
-    migrate.upgrade(target)
-    with psycopg.connect(target.conninfo) as conn:
-        org_id = conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, 'Harbourview Health') RETURNING id",
-                              (SLUG,)).fetchone()[0]
-        conn.commit()
-        for kind, name in KINDS.items():
-            run_import(conn, SLUG, kind, out / name)
-        run_import(conn, SLUG, "metric-roles", HERE / "metric-roles.json")
-        for md in sorted((out / "runbooks").glob("*.md")):
-            run_import(conn, SLUG, "runbooks", md)
-    kpis = pd.read_csv(out / "kpis.csv", parse_dates=["date"])
-    sites = pd.DataFrame(json.loads((out / "stations.json").read_text(encoding="utf-8")))
+    target, org_id, kpis, sites = import_org(pg_server, out, "opsgraph_qa_hospital", SLUG, "Harbourview Health", KINDS, [("metric-roles", HERE / "metric-roles.json")])
     yield target, org_id, kpis, sites
     _drop_database(pg_server, target)
 
