@@ -412,24 +412,43 @@ def cyclic(Y: np.ndarray, L: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def _material(S: _Sums, j: int, a: int, c: int, b: int, spread: float) -> bool:
-    """The two fitted lines differ at the cut, or over the shorter segment, by ``MATERIALITY`` spreads."""
+def _jump_turn(S: _Sums, j: int, a: int, c: int, b: int) -> tuple[float, float]:
+    """How far the lines of ``[a, c)`` and ``[c, b)`` differ at ``c`` (jump) and over the shorter one (turn)."""
     rows = np.array([j, j])
     slope, icpt = S.line(rows, np.array([a, c]), np.array([c, b]))
-    n = S.P[0].shape[1] - 1
-    tc = c - n / 2.0
+    tc = c - (S.P[0].shape[1] - 1) / 2.0
     jump = abs((icpt[1] + slope[1] * tc) - (icpt[0] + slope[0] * tc))
-    turn = abs(slope[1] - slope[0]) * min(c - a, b - c)
-    return bool(max(jump, turn) >= MATERIALITY * spread)
+    return float(jump), float(abs(slope[1] - slope[0]) * min(c - a, b - c))
+
+
+def _material(S: _Sums, j: int, a: int, c: int, b: int, spread: float) -> bool:
+    """The two fitted lines differ at the cut, or over the shorter segment, by ``MATERIALITY`` spreads."""
+    return max(_jump_turn(S, j, a, c, b)) >= MATERIALITY * spread
 
 
 def add_breaks(
     X: np.ndarray, L: np.ndarray, searchable: np.ndarray, kept: list[list[int]], min_size: int,
 ) -> tuple[list[list[int]], list[set[int]]]:
-    """``(kept with the trend cuts added or substituted (sorted), the trend cuts per row)``."""
+    """``(kept with the cuts added or substituted (sorted), per row the cuts where the trend turned)``.
+
+    A cut is a turn of trend when the slopes of the lines on either side differ
+    more (over the shorter stage) than their levels at the cut; otherwise it
+    is a step found by the line search (its stage is reported as a level change).
+    """
     found, replace = find_breaks(X, L, searchable, kept, min_size)
     merged = [
         sorted(f) if rep else (sorted({*k, *f}) if f else k)
         for k, f, rep in zip(kept, found, replace, strict=True)
     ]
-    return merged, [set(f) for f in found]
+    turned: list[set[int]] = [set() for _ in found]
+    r = np.array([i for i, f in enumerate(found) if f], dtype=np.int64)
+    if r.size:
+        S = _Sums(X[r], L[r])
+        for j, i in enumerate(r.tolist()):
+            bounds = [0, *merged[i], int(L[i])]
+            for c in found[i]:
+                p = bounds.index(c)
+                jump, turn = _jump_turn(S, j, bounds[p - 1], c, bounds[p + 1])
+                if turn > jump:
+                    turned[i].add(c)
+    return merged, turned
