@@ -46,15 +46,17 @@ MAX_BREAKS = 4
 MIN_SEGMENT = 8
 #: Rows shorter than this or longer than ``MAX_N`` are not searched.
 MIN_N = 24
-MAX_N = 150
+MAX_N = 120
 #: Cap on the residual autocorrelation (a random walk's would be ~1: its wander is the noise).
 PHI_CAP = 0.995
+#: Innovations beyond this many robust sd are counted at that size (spikes; 0: plain squares).
+WINSOR = 2.5
 #: Chance of a stage on a shift-free series (the calibration's tail).
 ALPHA = 0.01
 SCALE = 1.0
 #: Line stages replace the level boundaries where they explain a row better (Schwarz's criterion + this margin).
 REPLACE = True
-BIC_MARGIN = 0.0
+BIC_MARGIN = 10.0
 #: No cut where a polynomial of this degree in time fits as well (0: no such guard), by this margin.
 CURVE_DEGREE = 3
 CURVE_MARGIN = 0.0
@@ -183,8 +185,11 @@ def innovation_var(res: np.ndarray, marks: np.ndarray) -> tuple[np.ndarray, np.n
     with np.errstate(invalid="ignore", divide="ignore"):
         phi = np.clip((x0 * x1).sum(axis=1) / np.maximum((x0 * x0).sum(axis=1), 1e-300), 0.0, PHI_CAP)
         m = same.sum(axis=1)
-        e = x1 - phi[:, None] * x0
-        return (e * e).sum(axis=1) / np.maximum(m, 1), m
+        e = np.where(same, x1 - phi[:, None] * x0, np.nan)
+        if WINSOR:  # a spike's two innovations count as no more than WINSOR robust sd each
+            cap = WINSOR * 1.4826 * np.nanmedian(np.abs(e), axis=1)
+            e = np.minimum(np.abs(e), cap[:, None])
+        return np.nansum(e * e, axis=1) / np.maximum(m, 1), m
 
 
 def statistics(Y: np.ndarray, L: np.ndarray, rows: np.ndarray, fixed: list[list[int]] | None = None,
@@ -245,7 +250,7 @@ def calibrate(alpha: float = ALPHA, reps: int = 4000, seed: int = 20261201,
 
 
 #: ``calibrate(ALPHA)`` per ``_CAL_LENGTHS`` (4,000 series per length and ``phi``).
-THRESHOLDS = np.array([23.5, 25.2, 25.4, 26.4, 25.9, 25.8, 26.1, 26.1, 25.7, 26.6])
+THRESHOLDS = np.array([24.7, 26.6, 27.9, 28.1, 27.1, 26.8, 27.1, 26.9, 27.6, 26.7])
 
 
 def threshold(n: np.ndarray | int) -> np.ndarray:
