@@ -88,10 +88,19 @@ class _Sums:
         w = inside.astype(np.float64)
         y = np.where(inside, Y, 0.0)
         self.P = [_prefix(a) for a in (w, t * w, t * t * w, y, t * y, y * y)]
+        self._flat = np.stack(self.P).reshape(6, -1)
+        self._off = (np.arange(Y.shape[0]) * (n + 1))[:, None]
 
-    def rss(self, rows: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Residual sum of squares of a least-squares line on ``[a, b)`` (broadcast shapes)."""
-        s = [P[rows, b] - P[rows, a] for P in self.P]
+    def _at(self, idx: np.ndarray) -> np.ndarray:
+        """``(6, R, m)``: the six prefix sums at per-row column indices ``idx`` ``(R, m)`` (one gather)."""
+        return self._flat[:, (idx + self._off).ravel()].reshape(6, *idx.shape)
+
+    def _sums(self, a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
+        """The six sums over ``[a, b)`` per row (``a``, ``b``: ``(R, m)`` indices)."""
+        return list(self._at(b) - self._at(a))
+
+    @staticmethod
+    def _rss(s: list[np.ndarray]) -> np.ndarray:
         n, st, stt, sy, sty, syy = s
         with np.errstate(invalid="ignore", divide="ignore"):
             nn = np.maximum(n, 1.0)
@@ -101,9 +110,21 @@ class _Sums:
             r = syc - np.where(sxx > 1e-9, sxy * sxy / np.where(sxx > 1e-9, sxx, 1.0), 0.0)
         return np.maximum(np.where(n > 0, r, 0.0), 0.0)
 
-    def line(self, rows: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Slope and intercept (at the centred time origin) of the line on ``[a, b)``."""
-        n, st, stt, sy, sty, _ = (P[rows, b] - P[rows, a] for P in self.P)
+    def split_gain(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``(R, n+1)``: the fall in RSS when the segment ``[a, b)`` holding each column ``c`` is cut at ``c``."""
+        Pa, Pb = list(self._at(a)), list(self._at(b))
+        whole = self._rss([y - x for x, y in zip(Pa, Pb, strict=True)])
+        left = self._rss([P - x for x, P in zip(Pa, self.P, strict=True)])
+        right = self._rss([y - P for P, y in zip(self.P, Pb, strict=True)])
+        return whole - left - right
+
+    def line(self, rows: np.ndarray | None, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Slope and intercept (at the centred time origin) of the line on ``[a, b)`` (``rows=None``: ``a``,
+        ``b`` are ``(R, m)`` per-row indices)."""
+        if rows is None:
+            n, st, stt, sy, sty, _ = self._sums(a, b)
+        else:
+            n, st, stt, sy, sty, _ = (P[rows, b] - P[rows, a] for P in self.P)
         with np.errstate(invalid="ignore", divide="ignore"):
             nn = np.maximum(n, 1.0)
             sxx = stt - st * st / nn
@@ -146,7 +167,6 @@ def segment(
                     marks[i, c] = 1
     cuts = np.full((R, max_breaks), -1, dtype=np.int64)
     gains = np.zeros((R, max_breaks))
-    ridx = np.arange(R)[:, None]
     cols = np.arange(n + 1)[None, :]
     live = rows.copy()
     for k in range(max_breaks):
@@ -154,7 +174,7 @@ def segment(
         ok = (cols - a >= min_seg) & (b - cols >= min_seg) & (cols < L[:, None]) & live[:, None]
         if not ok.any():
             break
-        g = S.rss(ridx, a, b) - S.rss(ridx, a, cols) - S.rss(ridx, cols, b)
+        g = S.split_gain(a, b)
         g = np.where(ok, g, -np.inf)
         best = g.argmax(axis=1)
         gb = g[np.arange(R), best]
@@ -172,7 +192,7 @@ def _residuals(Y: np.ndarray, L: np.ndarray, S: _Sums, marks: np.ndarray) -> np.
     cols = np.broadcast_to(np.arange(n)[None, :], (R, n))
     start = np.maximum.accumulate(np.where(marks[:, :n] > 0, cols, 0), axis=1)
     end = np.minimum.accumulate(np.where(marks[:, 1:] > 0, cols + 1, n)[:, ::-1], axis=1)[:, ::-1]
-    slope, icpt = S.line(np.arange(R)[:, None], start, end)
+    slope, icpt = S.line(None, start, end)
     return np.where(cols < L[:, None], Y - (icpt + slope * (cols - n / 2.0)), np.nan)
 
 
@@ -377,13 +397,13 @@ def find_breaks(
         if free[j] and (not kept[i] or (REPLACE and better[j])):
             out[i], replace[i] = free[j], bool(kept[i])
     if WITHIN:
-        todo = np.array([bool(kept[i]) and not replace[i] for i in r.tolist()])
-        if todo.any():
-            cuts2, g2, S2 = statistics(Yr, Lr, todo, levels)
-            for j, i in enumerate(r.tolist()):
-                if todo[j]:
-                    ch = [c for c in _chosen(cuts2, g2, thr, j) if all(abs(c - q) >= min_size for q in kept[i])]
-                    out[i] = _material_cuts(S2, j, kept[i], ch, int(Lr[j]), spread[j])
+        t = np.array([j for j, i in enumerate(r.tolist()) if kept[i] and not replace[i]], dtype=np.int64)
+        if t.size:
+            cuts2, g2, S2 = statistics(Yr[t], Lr[t], np.ones(t.size, dtype=bool), [levels[j] for j in t.tolist()])
+            for q, j in enumerate(t.tolist()):
+                i = int(r[j])
+                ch = [c for c in _chosen(cuts2, g2, thr[t], q) if all(abs(c - b) >= min_size for b in kept[i])]
+                out[i] = _material_cuts(S2, q, kept[i], ch, int(Lr[j]), spread[j])
     return out, replace
 
 
