@@ -151,7 +151,7 @@ def _analyze_batch(
     trend: list[set[int]] = [set() for _ in range(n_rows)]
     if TREND_BREAKS:
         plain = searchable if seas is None else searchable & (seas.period == 0)  # a cycle is no line
-        kept, trend = trendbreak.add_breaks(Xc, L, plain, kept, min_size)
+        kept, trend = trendbreak.add_breaks(Xc, L, plain, kept, min_size, raw=X)
     if FLAT_STAGES:
         kept = merge_edges(kept, flat_stages(X, L, MATERIALITY))
     prefix = _Prefix(X, L, mu)

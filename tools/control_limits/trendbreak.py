@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tools.control_limits.counts import COUNT_MEAN_MAX, non_count_mask
 from tools.control_limits.refine import _IQR_TO_SD, MATERIALITY, _row_quantile
 from tools.control_limits.seasonal import _diff_acf
 
@@ -60,6 +61,8 @@ BIC_MARGIN = 10.0
 #: No cut where a polynomial of this degree in time fits as well (0: no such guard), by this margin.
 CURVE_DEGREE = 3
 CURVE_MARGIN = 0.0
+#: A cut is a step rather than a kink only when two separate lines beat one bent line by this many ``ln N``.
+STEP_PRICE = 2.0
 #: Rows that keep their level boundaries may gain trend cuts inside their stages.
 WITHIN = True
 
@@ -451,29 +454,75 @@ def _material(S: _Sums, j: int, a: int, c: int, b: int, spread: float) -> bool:
     return max(_jump_turn(S, j, a, c, b)) >= MATERIALITY * spread
 
 
+def rare_counts(X: np.ndarray, L: np.ndarray) -> np.ndarray:
+    """Rows of non-negative integers with a mean of at most ``COUNT_MEAN_MAX`` (:mod:`.counts`): a line per stage
+    is no model for them, and a burst of a rare count is not a change of trend."""
+    inside = np.arange(X.shape[1])[None, :] < L[:, None]
+    ints = ~(non_count_mask(X) & inside).any(axis=1)
+    mean = np.where(inside, X, 0.0).sum(axis=1) / np.maximum(L, 1)
+    return ints & (mean <= COUNT_MEAN_MAX)
+
+
 def add_breaks(
     X: np.ndarray, L: np.ndarray, searchable: np.ndarray, kept: list[list[int]], min_size: int,
+    raw: np.ndarray | None = None,
 ) -> tuple[list[list[int]], list[set[int]]]:
     """``(kept with the cuts added or substituted (sorted), per row the cuts where the trend turned)``.
+
+    ``raw`` (the values before any clipping) lets rare counts be skipped (:func:`rare_counts`).
 
     A cut is a turn of trend when the slopes of the lines on either side differ
     more (over the shorter stage) than their levels at the cut; otherwise it
     is a step found by the line search (its stage is reported as a level change).
     """
+    if raw is not None:
+        searchable = searchable & ~rare_counts(raw, L)
     found, replace = find_breaks(X, L, searchable, kept, min_size)
     merged = [
         sorted(f) if rep else (sorted({*k, *f}) if f else k)
         for k, f, rep in zip(kept, found, replace, strict=True)
     ]
     turned: list[set[int]] = [set() for _ in found]
-    r = np.array([i for i, f in enumerate(found) if f], dtype=np.int64)
-    if r.size:
-        S = _Sums(X[r], L[r])
-        for j, i in enumerate(r.tolist()):
+    for i, f in enumerate(found):
+        for c in list(f):
             bounds = [0, *merged[i], int(L[i])]
-            for c in found[i]:
-                p = bounds.index(c)
-                jump, turn = _jump_turn(S, j, bounds[p - 1], c, bounds[p + 1])
-                if turn > jump:
-                    turned[i].add(c)
+            p = bounds.index(c)
+            a, b = bounds[p - 1], bounds[p + 1]
+            tau, is_turn = classify(X[i, a:b], c - a, min(min_size, MIN_SEGMENT))
+            if not is_turn:
+                continue
+            c2 = a + tau
+            if c2 != c and c2 not in merged[i]:
+                merged[i] = sorted({*merged[i], c2} - {c})
+                found[i] = [c2 if q == c else q for q in found[i]]
+            turned[i].add(c2 if c2 in merged[i] else c)
     return merged, turned
+
+
+def classify(y: np.ndarray, c: int, m: int) -> tuple[int, bool]:
+    """``(where, turned)`` for a cut at ``c`` of the stretch ``y`` between its neighbouring boundaries.
+
+    The best single **kink** (a continuous line whose slope changes at ``τ``,
+    ``m`` points from either end) against the two separate lines cut at ``c``:
+    the kink explains the stretch when its residual sum of squares is within
+    ``STEP_PRICE`` times Schwarz's price of the separate lines' extra parameter
+    (``N·ln(RSS_kink / RSS_cut) ≤ STEP_PRICE·ln N``; both fits take the best of
+    many positions, so chance favours the freer one) — then the trend turned,
+    at ``τ``; otherwise the cut is a step, where it is.
+    """
+    N = int(y.size)
+    t = np.arange(N, dtype=np.float64) / max(N, 1)
+    taus = np.arange(m, N - m + 1)
+    if taus.size == 0 or N < 2 * m + 2:
+        return c, False
+    B = np.stack([np.ones((taus.size, N)), np.broadcast_to(t, (taus.size, N)),
+                  np.maximum(t[None, :] - t[taus][:, None], 0.0)], axis=2)
+    G = np.einsum("ktp,ktq->kpq", B, B) + np.eye(3)[None] * 1e-12
+    coef = np.linalg.solve(G, np.einsum("ktp,t->kp", B, y)[:, :, None])[:, :, 0]
+    rss_k = ((y[None, :] - np.einsum("ktp,kp->kt", B, coef)) ** 2).sum(axis=1)
+    best = int(rss_k.argmin())
+    rss_c = sum(float(((seg - np.polyval(np.polyfit(ts, seg, 1), ts)) ** 2).sum())
+                for ts, seg in ((t[:c], y[:c]), (t[c:], y[c:])) if seg.size >= 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        turned = bool(N * np.log(max(float(rss_k[best]), 1e-300) / max(rss_c, 1e-300)) <= STEP_PRICE * np.log(N))
+    return int(taus[best]), turned
