@@ -30,7 +30,10 @@ the original position):
    dropped, repeatedly.
    On rows whose noise looks like a random walk, persistent abrupt level
    breaks found by a local level model's auxiliary residuals are added
-   (:mod:`.levelbreak`).  Then the edges of every stretch of one repeated value that is improbable
+   (:mod:`.levelbreak`).  On short rows (24–120 points) abrupt changes of
+   trend are added, or replace the level boundaries where straight-line
+   stages explain the row better (:mod:`.trendbreak`; such a stage has
+   ``kind="trend"``).  Then the edges of every stretch of one repeated value that is improbable
    by chance and lies beyond its neighbours' natural process limits (a
    strike, an idle host, a stopped meter: :mod:`.flat`) are added — such a
    stretch is a regime of its own however much the rest of the series wanders.
