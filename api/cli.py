@@ -301,6 +301,9 @@ def analyze(
             f"{s['lcl']:.4g}", f"{s['ucl']:.4g}", str(s.get("confirmed_by") or "—"),
         )
     console.print(stages)
+    turns = [str(i) for i, s in enumerate(result["stages"], start=1) if s.get("kind") == "trend"]
+    if turns:
+        console.print(f"Stage {', '.join(turns)}: the trend turned there (a change of direction or slope, not a step).")
     if result.get("seasonal_period"):
         console.print(f"A cycle repeating every {result['seasonal_period']} points was taken out before the stages "
                       "were searched; the limits are on the values as they are.")

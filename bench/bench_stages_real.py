@@ -356,7 +356,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=2020, help="seed of the synthetic dev set")
     ap.add_argument("--held-out-seed", type=int, default=777, help="seed of the synthetic held-out set")
     ap.add_argument("--max-len", type=int, default=4000, help="skip TSSB series longer than this (0: none)")
+    ap.add_argument("--trend-breaks", choices=("on", "off"), default=None,
+                    help="force the ninth pass's straight-line stages on or off (default: the product default)")
     args = ap.parse_args(argv)
+    if args.trend_breaks is not None:
+        import tools.control_limits.analysis as _analysis
+
+        _analysis.TREND_BREAKS = args.trend_breaks == "on"
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}\n")
     if args.annotated_only:
         return _annotated(args)

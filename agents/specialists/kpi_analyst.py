@@ -248,9 +248,12 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                   f"{side(sm.latest_value)}, the current stage's centre is {side(sm.cl)}.", ev_series)
         if series.shift is not None:
             sh = series.shift
+            by = sh.confirmed_by or "the change-point search"
             s.say(
+                f"The trend turned at {sh.onset}: the stage's centre was {f(sh.before_cl)} before and {f(sh.after_cl)} "
+                f"since (confirmed by {by})." if sh.kind == "trend" else
                 f"It shifted {sh.direction} from {f(sh.before_cl)} to {f(sh.after_cl)} starting {sh.onset} "
-                f"({'a change for the worse' if sh.bad else 'an improvement'}; confirmed by {sh.confirmed_by or 'the change-point search'}).",
+                f"({'a change for the worse' if sh.bad else 'an improvement'}; confirmed by {by}).",
                 ev_shift,
             )
             ctx["onset"] = sh.onset.isoformat()

@@ -269,6 +269,8 @@ async def shift_at_any_distance(s: StepScope, plan: QueryPlan | None, ctx: Threa
         s.say(f"Its whole history ({r.searched_from} to {r.searched_to}) shows no stage change, so there is no "
               "onset to explain.", ev)
         return
+    if r.kind == "trend":  # the trend turned, then a steady slope: the caller's drift check describes it
+        return
     s.say(f"The most recent stage change in its history began on {r.onset}, {r.days_before_end} days before "
           f"{r.searched_to}: the centre went from {r.before_cl:.4g} to {r.after_cl:.4g} "
           f"({'a change for the worse' if r.bad else 'an improvement'}). Explaining from that onset.", ev)

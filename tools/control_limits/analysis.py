@@ -30,7 +30,10 @@ the original position):
    dropped, repeatedly.
    On rows whose noise looks like a random walk, persistent abrupt level
    breaks found by a local level model's auxiliary residuals are added
-   (:mod:`.levelbreak`).  Then the edges of every stretch of one repeated value that is improbable
+   (:mod:`.levelbreak`).  On short rows (24–120 points) abrupt changes of
+   trend are added, or replace the level boundaries where straight-line
+   stages explain the row better (:mod:`.trendbreak`; such a stage has
+   ``kind="trend"``).  Then the edges of every stretch of one repeated value that is improbable
    by chance and lies beyond its neighbours' natural process limits (a
    strike, an idle host, a stopped meter: :mod:`.flat`) are added — such a
    stretch is a regime of its own however much the rest of the series wanders.
@@ -56,7 +59,7 @@ from typing import Any
 
 import numpy as np
 
-from tools.control_limits import ar1seg, levelbreak
+from tools.control_limits import ar1seg, levelbreak, trendbreak
 from tools.control_limits.flat import flat_stages, merge_edges
 from tools.control_limits.models import Limits, SeriesAnalysis, Stage, _check_method
 from tools.control_limits.noise import refit_phi, search_input
@@ -81,6 +84,8 @@ AR1_ALTERNATIVE = False  # measured, not adopted by default: see docs/benchmarks
 SEASONAL = True
 #: Random-walk-like rows also get persistent abrupt level breaks (:mod:`.levelbreak`).
 LEVEL_BREAKS = True
+#: Straight-line stages: abrupt changes of trend are boundaries too (:mod:`.trendbreak`).
+TREND_BREAKS = True
 
 # --------------------------------------------------------------------------- #
 # Full pipeline
@@ -146,6 +151,10 @@ def _analyze_batch(
                 raw[row], short[row], kept[row] = a_raw[row], a_short[row], a_kept[row]
     if LEVEL_BREAKS:
         kept = levelbreak.add_breaks(Xs, L, noise0.phi, searchable, kept, min_size, floor)
+    trend: list[set[int]] = [set() for _ in range(n_rows)]
+    if TREND_BREAKS:
+        plain = searchable if seas is None else searchable & (seas.period == 0)  # a cycle is no line
+        kept, trend = trendbreak.add_breaks(Xc, L, plain, kept, min_size, raw=X)
     if FLAT_STAGES:
         kept = merge_edges(kept, flat_stages(X, L, MATERIALITY))
     prefix = _Prefix(X, L, mu)
@@ -196,6 +205,7 @@ def _analyze_batch(
                     n=st_b[k] - st_a[k],
                     confirmed_by=None if j == 0 else conf[j - 1][1],
                     evidence_start=None if j == 0 else int(pos[i, conf[j - 1][2]]),
+                    kind=None if j == 0 else ("trend" if conf[j - 1][0] in trend[i] else "level"),
                 )
             )
         stage_lists.append(stages)

@@ -78,6 +78,7 @@ class Shift(BaseModel):
     direction: Literal["up", "down"]
     bad: bool
     confirmed_by: str | None
+    kind: str = Field("level", description="'level' (a step) or 'trend' (the direction or slope turned)")
 
 
 class SeriesSummary(BaseModel):

@@ -56,6 +56,7 @@ def latest_shift(view: SeriesView, higher_is_better: bool) -> Shift | None:
     return Shift(
         onset=dates[last.start], before_cl=prev.limits.cl, after_cl=last.limits.cl, delta=delta, direction=direction,
         bad=(direction == "down") == higher_is_better, confirmed_by=last.confirmed_by,
+        kind=last.kind or "level",
     )
 
 
