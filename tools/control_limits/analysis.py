@@ -56,7 +56,7 @@ from typing import Any
 
 import numpy as np
 
-from tools.control_limits import ar1seg, levelbreak
+from tools.control_limits import ar1seg, levelbreak, shortlevel
 from tools.control_limits.flat import flat_stages, merge_edges
 from tools.control_limits.models import Limits, SeriesAnalysis, Stage, _check_method
 from tools.control_limits.noise import refit_phi, search_input
@@ -81,6 +81,8 @@ AR1_ALTERNATIVE = False  # measured, not adopted by default: see docs/benchmarks
 SEASONAL = True
 #: Random-walk-like rows also get persistent abrupt level breaks (:mod:`.levelbreak`).
 LEVEL_BREAKS = True
+#: Rows where no boundary survives re-judge their candidates as a step on a local line (:mod:`.shortlevel`).
+SHORT_LEVELS = True
 
 # --------------------------------------------------------------------------- #
 # Full pipeline
@@ -146,6 +148,9 @@ def _analyze_batch(
                 raw[row], short[row], kept[row] = a_raw[row], a_short[row], a_kept[row]
     if LEVEL_BREAKS:
         kept = levelbreak.add_breaks(Xs, L, noise0.phi, searchable, kept, min_size, floor)
+    if SHORT_LEVELS:
+        plain = searchable if seas is None else searchable & (seas.period <= 0)
+        kept = shortlevel.add_levels(Xc, L, kept, [sorted(r + s) for r, s in zip(raw, short, strict=True)], plain, noise0.phi)
     if FLAT_STAGES:
         kept = merge_edges(kept, flat_stages(X, L, MATERIALITY))
     prefix = _Prefix(X, L, mu)

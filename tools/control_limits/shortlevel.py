@@ -1,0 +1,343 @@
+"""Level changes on rows where the stage search stays silent: a step on top of a local line.
+
+The local re-validation (:mod:`.refine`) asks a candidate to explain its stage
+pair better as a *step* than as a *line*.  On a series whose level drops at
+one point and also drifts (offence counts falling for years with one abrupt
+drop, a marathon record improving with one course change) the whole-interval
+line fits nearly as well as the step, and the step is dropped, although
+everybody sees it on the chart.  This module re-judges, on rows where no
+boundary survived, the search's own candidates with the question a viewer
+asks: **is there a jump in level at ``c`` on top of the local trend?**
+
+For candidate ``c`` between its neighbours ``a`` and ``b`` (other surviving
+candidates or the ends, at most ``WINDOW`` points each side) the values are
+regressed on ``[1, t, 1{t ≥ c}]`` (one line with a step).  The step's
+t-statistic uses the residuals' own noise: their variance ``v`` and, from the
+squared first differences inside each side (the crossing pair left out, the
+slope taken off), ``σ_d² = 2·v·(1 − φ)``, hence a lag-1 autocorrelation ``φ``
+and the long-run variance factor ``(1 + φ)/(1 − φ)``: wander that a line and
+a step cannot explain widens the scale instead of posing as a step.  All from
+prefix sums, vectorised over rows and candidates.
+
+A candidate is kept when
+
+* its statistic exceeds :func:`threshold` — the ``1 - ALPHA`` quantile of the
+  *largest* statistic that shift-free series of the same length reach through
+  the whole pipeline (AR(1) noise with ``φ`` up to 0.95, random walks, linear
+  trends, spikes; :func:`calibrate`), so the multiplicity of the search and
+  the estimation are in it;
+* it **persists**: the medians of the ``PERSIST`` points on each side keep
+  at least ``KEEP`` of the step with its sign (a spike or a two-point wiggle is
+  not a level);
+* it is **material** like every stage (``|step| ≥ MATERIALITY × robust spread``).
+
+Failing candidates are dropped weakest first and their neighbours re-judged,
+as in :mod:`.refine`.  The survivors then go through Wheeler confirmation like
+every other boundary (:mod:`.rules`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tools.control_limits.refine import _IQR_TO_SD, MATERIALITY, _row_quantile
+from tools.control_limits.segmentation import _binseg_batch
+
+#: False-stage rate per shift-free series the threshold is calibrated to.
+ALPHA = 0.01
+#: Points at most on each side of a candidate used in its regression.
+WINDOW = 10
+#: Fewest points on each side of a candidate.
+MIN_SIDE = 8
+#: Points on each side whose medians must keep the step.
+PERSIST = 5
+#: Share of the step the medians around it must keep.
+KEEP = 0.5
+#: "line": a step on one line over the window; "means": two flat sides, and the step must beat a line.
+MODEL = "means"
+#: How much more (residual long-run variances × ln n) the step must explain than a line ("means").
+LINE_MARGIN = 1.0
+#: Also propose by binary segmentation on the series in units of its own sd (the scale of its chart).
+PLOT_SEARCH = True
+#: Penalty of that search, × ln n.
+PLOT_PENALTY = 3.0
+#: Upper bound of the residual autocorrelation.
+PHI_MAX = 0.95
+#: Lengths of the calibration grid (geometric), interpolated in ``ln n``.
+_CAL_LENGTHS = (24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768)
+#: Upper edges of the classes of the noise autocorrelation (from differences) calibrated separately.
+PHI_EDGES = (0.2, 0.4, 0.6, 0.8, 0.9, 1.01)
+#: ``calibrate(ALPHA)``: one row per class of ``PHI_EDGES``, one column per length of ``_CAL_LENGTHS``.
+THRESHOLDS = np.array(
+    [
+        [3.1, 4.76, 4.2, 4.18, 4.46, 3.76, 3.97, 3.56, 3.93, 3.55, 3.72],
+        [5.37, 5.33, 5.93, 6.0, 6.18, 6.0, 6.47, 5.21, 6.26, 5.21, 5.53],
+        [6.12, 6.37, 7.0, 8.57, 7.69, 9.29, 8.51, 9.29, 7.94, 7.77, 7.26],
+        [6.91, 7.43, 6.84, 8.35, 9.36, 8.78, 9.14, 8.65, 9.33, 9.06, 9.09],
+        [6.7, 7.39, 9.2, 9.68, 8.67, 8.03, 8.79, 9.69, 10.18, 10.13, 10.86],
+        [6.49, 7.46, 8.03, 9.53, 9.39, 9.64, 8.72, 9.64, 8.79, 8.76, 11.37],
+    ]
+)
+
+
+def threshold(n: np.ndarray, phi: np.ndarray) -> np.ndarray:
+    """Threshold on the step's ``|t|`` per row: its ``phi`` class, interpolated in ``ln n``."""
+    grid = np.log(np.asarray(_CAL_LENGTHS, dtype=np.float64))
+    ln = np.log(np.maximum(np.asarray(n, dtype=np.float64), 2.0))
+    cls = np.minimum(np.searchsorted(np.asarray(PHI_EDGES), np.asarray(phi), side="right"), len(PHI_EDGES) - 1)
+    T = np.stack([np.interp(ln, grid, row) for row in THRESHOLDS], axis=0)
+    return T[cls, np.arange(np.size(ln))]
+
+
+class _Sums:
+    """Prefix sums of ``x``, ``t·x``, ``x²``, ``Δx``, ``Δx²`` for O(1) regressions on any window."""
+
+    def __init__(self, X: np.ndarray, L: np.ndarray) -> None:
+        n_rows, n = X.shape
+        inside = np.arange(n)[None, :] < L[:, None]
+        mu = np.where(inside, X, 0.0).sum(axis=1) / np.maximum(L, 1)
+        x = np.where(inside, X - mu[:, None], 0.0)
+        t = np.arange(n, dtype=np.float64)[None, :]
+        d = np.zeros_like(x)
+        d[:, 1:] = np.where(inside[:, 1:], x[:, 1:] - x[:, :-1], 0.0)
+
+        def pre(A: np.ndarray) -> np.ndarray:
+            out = np.zeros((n_rows, n + 1))
+            np.cumsum(A, axis=1, out=out[:, 1:])
+            return out
+
+        self.x, self.tx, self.xx, self.d, self.dd = pre(x), pre(t * x), pre(x * x), pre(d), pre(d * d)
+
+
+def _tsum(a: np.ndarray, b: np.ndarray, p: int) -> np.ndarray:
+    """``Σ t^p`` over ``t`` in ``[a, b)`` (p = 0, 1, 2)."""
+    a = a.astype(np.float64)
+    b = b.astype(np.float64)
+    if p == 0:
+        return b - a
+    if p == 1:
+        return (b * (b - 1) - a * (a - 1)) / 2.0
+
+    def s2(m: np.ndarray) -> np.ndarray:
+        return (m - 1) * m * (2 * m - 1) / 6.0
+
+    return s2(b) - s2(a)
+
+
+def step_stats(
+    S: _Sums, rows: np.ndarray, a: np.ndarray, c: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(|t|, step)`` of a level step at ``c`` on a line over ``[a, b)``, for each (row, a, c, b)."""
+    def seg(P: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        return P[rows, hi] - P[rows, lo]
+
+    n = (b - a).astype(np.float64)
+    n2 = (b - c).astype(np.float64)
+    # time centred on c for conditioning
+    St = _tsum(a, b, 1) - c * n
+    Stt = _tsum(a, b, 2) - 2 * c * _tsum(a, b, 1) + c * c * n
+    St2 = _tsum(c, b, 1) - c * n2
+    Sx = seg(S.x, a, b)
+    Stx = seg(S.tx, a, b) - c * Sx
+    Sx2 = seg(S.x, c, b)
+    Sxx = seg(S.xx, a, b)
+    G = np.empty((rows.size, 3, 3))
+    G[:, 0, 0], G[:, 0, 1], G[:, 0, 2] = n, St, n2
+    G[:, 1, 0], G[:, 1, 1], G[:, 1, 2] = St, Stt, St2
+    G[:, 2, 0], G[:, 2, 1], G[:, 2, 2] = n2, St2, n2
+    y = np.stack([Sx, Stx, Sx2], axis=1)
+    if MODEL == "means":
+        G[:, 1, :] = 0.0
+        G[:, :, 1] = 0.0
+        G[:, 1, 1] = 1.0
+        y[:, 1] = 0.0
+    det = np.linalg.det(G)
+    ok = np.abs(det) > 1e-9 * np.maximum(n, 1.0) ** 4
+    G[~ok] = np.eye(3)
+    Ginv = np.linalg.inv(G)
+    beta = np.einsum("kij,kj->ki", Ginv, y)
+    rss = np.maximum(Sxx - np.einsum("ki,ki->k", beta, y), 0.0)
+    v = rss / np.maximum(n - 3.0, 1.0)
+    # squared differences inside each side (the pair across c left out), slope removed
+    m = n - 2.0
+    Sd = seg(S.d, a + 1, c) + seg(S.d, c + 1, b)
+    Sdd = seg(S.dd, a + 1, c) + seg(S.dd, c + 1, b)
+    slope = beta[:, 1]
+    sd2 = np.maximum(Sdd - 2.0 * slope * Sd + m * slope * slope, 0.0) / np.maximum(m, 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        phi = np.clip(1.0 - sd2 / (2.0 * v), 0.0, PHI_MAX)
+        g = (1.0 + phi) / (1.0 - phi)
+        se = np.sqrt(v * g * Ginv[:, 2, 2])
+        t = np.where(ok & (se > 0), np.abs(beta[:, 2]) / se, 0.0)
+        if MODEL == "means":
+            step_ss = n2 * (n - n2) / n * beta[:, 2] ** 2
+            line_ss = np.where(Stt > St * St / n, (Stx - St * Sx / n) ** 2 / (Stt - St * St / n), 0.0)
+            t = np.where(step_ss > line_ss + LINE_MARGIN * v * g * np.log(np.maximum(n, 2.0)), t, 0.0)
+    return np.where(np.isfinite(t), t, 0.0), beta[:, 2]
+
+
+def validate(
+    Xc: np.ndarray, L: np.ndarray, cands: list[list[int]], thr: np.ndarray, min_shift: np.ndarray
+) -> list[list[int]]:
+    """Candidates that pass (module docstring), weakest failing dropped first, neighbours re-judged."""
+    n_rows = len(cands)
+    counts = np.array([len(c) for c in cands], dtype=np.int64)
+    K = int(counts.max()) if n_rows else 0
+    if K == 0:
+        return [[] for _ in range(n_rows)]
+    S = _Sums(Xc, L)
+    C = np.repeat(L[:, None], K, axis=1).astype(np.int64)
+    for i in np.flatnonzero(counts):
+        C[i, : counts[i]] = sorted(cands[i])
+    alive = np.arange(K)[None, :] < counts[:, None]
+    rows_all = np.arange(n_rows)
+    for _ in range(K):
+        prev = np.zeros((n_rows, K), dtype=np.int64)
+        nxt = np.repeat(L[:, None], K, axis=1).astype(np.int64)
+        run = np.zeros(n_rows, dtype=np.int64)
+        for k in range(K):
+            prev[:, k] = run
+            run = np.where(alive[:, k], C[:, k], run)
+        run = L.astype(np.int64).copy()
+        for k in range(K - 1, -1, -1):
+            nxt[:, k] = run
+            run = np.where(alive[:, k], C[:, k], run)
+        r_idx, k_idx = np.nonzero(alive)
+        if r_idx.size == 0:
+            break
+        c = C[r_idx, k_idx]
+        a = np.maximum(prev[r_idx, k_idx], c - WINDOW)
+        b = np.minimum(nxt[r_idx, k_idx], c + WINDOW)
+        score = np.full((n_rows, K), np.inf)
+        good = (c - a >= MIN_SIDE) & (b - c >= MIN_SIDE)
+        t, step = step_stats(S, r_idx, a, c, b)
+        held = np.array([
+            _held(Xc[r], int(ci), float(st)) for r, ci, st in zip(r_idx.tolist(), c.tolist(), step.tolist(), strict=True)
+        ])
+        passes = good & (t > thr[r_idx]) & (held >= KEEP * np.abs(step)) & (np.abs(step) >= min_shift[r_idx])
+        score[r_idx, k_idx] = np.where(passes, np.inf, np.where(good, t, -np.inf))
+        failing = alive & (score < np.inf)
+        todo = failing.any(axis=1)
+        if not todo.any():
+            break
+        worst = np.where(failing, score, np.inf).argmin(axis=1)
+        alive[rows_all[todo], worst[todo]] = False
+    return [C[i, alive[i]].tolist() for i in range(n_rows)]
+
+
+def _held(x: np.ndarray, c: int, step: float) -> float:
+    """The change of the ``PERSIST``-point medians across ``c``, in the step's direction."""
+    lo, hi = max(c - PERSIST, 0), c + PERSIST
+    return float((np.median(x[c:hi]) - np.median(x[lo:c])) * np.sign(step))
+
+
+def _prepare(
+    Xc: np.ndarray, L: np.ndarray, kept: list[list[int]], cands: list[list[int]], searchable: np.ndarray,
+    min_shift_floor: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[list[int]], np.ndarray]:
+    """The silent rows ``idx``, their values and lengths, their candidates and their materiality."""
+    rows = searchable & np.array([not k for k in kept], dtype=bool)
+    if not PLOT_SEARCH:
+        rows &= np.array([bool(c) for c in cands], dtype=bool)
+    idx = np.flatnonzero(rows)
+    Xr, Lr = Xc[idx], L[idx]
+    cs = [list(cands[i]) for i in idx.tolist()]
+    if idx.size == 0:
+        return idx, Xr, Lr, cs, np.zeros(0)
+    S = np.sort(Xr, axis=1)
+    iqr = _row_quantile(S, Lr, 0.75) - _row_quantile(S, Lr, 0.25)
+    min_shift = MATERIALITY * np.where(np.isfinite(iqr), iqr / _IQR_TO_SD, 0.0)
+    if min_shift_floor is not None:
+        min_shift = np.maximum(min_shift, min_shift_floor[idx])
+    if PLOT_SEARCH:
+        inside = np.arange(Xr.shape[1])[None, :] < Lr[:, None]
+        mu = np.where(inside, Xr, 0.0).sum(axis=1) / np.maximum(Lr, 1)
+        sd = np.sqrt(np.where(inside, (Xr - mu[:, None]) ** 2, 0.0).sum(axis=1) / np.maximum(Lr, 1))
+        Zs = np.where(inside, (Xr - mu[:, None]) / np.where(sd > 0, sd, 1.0)[:, None], 0.0)
+        pens = PLOT_PENALTY * np.log(np.maximum(Lr, 2).astype(np.float64))
+        for j, picks in enumerate(_binseg_batch(Zs, Lr, pens, MIN_SIDE, 5)):
+            cs[j] = sorted({*cs[j], *(p for p in picks if all(abs(p - q) > 2 for q in cs[j]))})
+    return idx, Xr, Lr, cs, min_shift
+
+
+def add_levels(
+    Xc: np.ndarray,
+    L: np.ndarray,
+    kept: list[list[int]],
+    cands: list[list[int]],
+    searchable: np.ndarray,
+    phi: np.ndarray,
+    min_shift_floor: np.ndarray | None = None,
+) -> list[list[int]]:
+    """``kept`` with, on rows where it is empty, the candidates that pass as a step on a local line."""
+    idx, Xr, Lr, cs, min_shift = _prepare(Xc, L, kept, cands, searchable, min_shift_floor)
+    if idx.size == 0:
+        return kept
+    found = validate(Xr, Lr, cs, threshold(Lr, phi[idx]), min_shift)
+    out = list(kept)
+    for j, i in enumerate(idx.tolist()):
+        out[i] = sorted(found[j])
+    return out
+
+
+def null_batch(rng: np.random.Generator, rows: int, n: int) -> np.ndarray:
+    """Shift-free series of ``n`` points: AR(1) noise (``φ`` up to 0.95), random walks, trends, spikes, counts."""
+    kind = rng.integers(0, 5, rows)
+    phi = rng.uniform(0.0, 0.95, rows)
+    phi[kind == 1] = 1.0
+    e = rng.standard_normal((rows, n))
+    X = np.empty((rows, n))
+    X[:, 0] = e[:, 0] / np.sqrt(np.maximum(1.0 - np.minimum(phi, 0.99) ** 2, 1e-3))
+    for t in range(1, n):
+        X[:, t] = phi * X[:, t - 1] + e[:, t]
+    X[kind == 1] += 0.5 * rng.standard_normal((int((kind == 1).sum()), n))
+    tt = np.arange(n)[None, :] / n
+    X += np.where((kind == 2)[:, None], rng.normal(0.0, 3.0, rows)[:, None] * tt * X.std(axis=1, keepdims=True), 0.0)
+    spikes = (kind == 3)[:, None] & (rng.random((rows, n)) < 0.02)
+    X += np.where(spikes, rng.choice([-1.0, 1.0], (rows, n)) * rng.uniform(6.0, 15.0, (rows, n)), 0.0)
+    lam = rng.uniform(1.0, 20.0, rows)[:, None]
+    X = np.where((kind == 4)[:, None], rng.poisson(np.broadcast_to(lam, (rows, n))).astype(np.float64), X)
+    return X
+
+
+def calibrate(alpha: float = ALPHA, reps: int = 2000, seed: int = 20261201) -> np.ndarray:
+    """``1 - alpha`` quantile, per length of ``_CAL_LENGTHS``, of the smallest threshold that leaves a
+    shift-free series (:func:`null_batch`) without a stage from this module, through the whole pipeline."""
+    from tools.control_limits import analysis  # lazy: the pipeline imports this module
+
+    global add_levels
+    rng = np.random.default_rng(seed)
+    scores: list[np.ndarray] = []
+    phis: list[np.ndarray] = []
+    real = add_levels
+    for n in _CAL_LENGTHS:
+        seen: list[tuple] = []
+
+        def spy(Xc, L, kept, cands, searchable, phi, floor=None, _seen=seen):  # type: ignore[no-untyped-def]
+            _seen.append(((Xc.copy(), L.copy(), kept, cands, searchable.copy(), floor), phi.copy()))
+            return kept
+
+        add_levels = spy
+        try:
+            analysis.analyze_many(null_batch(rng, reps, n))
+        finally:
+            add_levels = real
+        idx, Xr, Lr, cs, ms = _prepare(*seen[0][0])
+        phis.append(seen[0][1])
+        score = np.zeros(len(seen[0][0][2]))
+        if idx.size:
+            lo, hi = np.zeros(idx.size), np.full(idx.size, 50.0)
+            for _ in range(14):
+                mid = (lo + hi) / 2.0
+                any_ = np.array([bool(f) for f in validate(Xr, Lr, cs, mid, ms)])
+                lo = np.where(any_, mid, lo)
+                hi = np.where(any_, hi, mid)
+            score[idx] = np.where(lo > 0, hi, 0.0)
+        scores.append(score)
+    out = np.zeros((len(PHI_EDGES), len(_CAL_LENGTHS)))
+    for j, (sc, ph) in enumerate(zip(scores, phis, strict=True)):
+        cls = np.minimum(np.searchsorted(np.asarray(PHI_EDGES), ph, side="right"), len(PHI_EDGES) - 1)
+        for k in range(len(PHI_EDGES)):
+            sel = sc[cls == k]
+            out[k, j] = float(np.quantile(sel, 1.0 - alpha)) if sel.size >= 50 else float(np.quantile(sc, 1.0 - alpha))
+    return out
