@@ -65,6 +65,8 @@ PLOT_PENALTY = 3.0
 PHI_MAX = 0.95
 #: Lengths of the calibration grid (geometric), interpolated in ``ln n``.
 _CAL_LENGTHS = (24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768)
+#: Rows whose noise autocorrelation (from differences) is at least this are left alone.
+PHI_ROWS_MAX = 1.01
 #: Upper edges of the classes of the noise autocorrelation (from differences) calibrated separately.
 PHI_EDGES = (0.2, 0.4, 0.6, 0.8, 0.9, 1.01)
 #: ``calibrate(ALPHA)``: one row per class of ``PHI_EDGES``, one column per length of ``_CAL_LENGTHS``.
@@ -270,7 +272,7 @@ def add_levels(
     min_shift_floor: np.ndarray | None = None,
 ) -> list[list[int]]:
     """``kept`` with, on rows where it is empty, the candidates that pass as a step on a local line."""
-    idx, Xr, Lr, cs, min_shift = _prepare(Xc, L, kept, cands, searchable, min_shift_floor)
+    idx, Xr, Lr, cs, min_shift = _prepare(Xc, L, kept, cands, searchable & (phi < PHI_ROWS_MAX), min_shift_floor)
     if idx.size == 0:
         return kept
     found = validate(Xr, Lr, cs, threshold(Lr, phi[idx]), min_shift)
@@ -300,7 +302,7 @@ def null_batch(rng: np.random.Generator, rows: int, n: int) -> np.ndarray:
     return X
 
 
-def calibrate(alpha: float = ALPHA, reps: int = 2000, seed: int = 20261201) -> np.ndarray:
+def calibrate(alpha: float = ALPHA, reps: int = 4000, seed: int = 20261201) -> np.ndarray:
     """``1 - alpha`` quantile, per length of ``_CAL_LENGTHS``, of the smallest threshold that leaves a
     shift-free series (:func:`null_batch`) without a stage from this module, through the whole pipeline."""
     from tools.control_limits import analysis  # lazy: the pipeline imports this module
@@ -334,6 +336,16 @@ def calibrate(alpha: float = ALPHA, reps: int = 2000, seed: int = 20261201) -> n
                 hi = np.where(any_, hi, mid)
             score[idx] = np.where(lo > 0, hi, 0.0)
         scores.append(score)
+    global _LAST
+    _LAST = (scores, phis)
+    return _quantiles(scores, phis, alpha)
+
+
+_LAST: tuple[list[np.ndarray], list[np.ndarray]] | None = None
+
+
+def _quantiles(scores: list[np.ndarray], phis: list[np.ndarray], alpha: float) -> np.ndarray:
+    """Per ``phi`` class and length, the ``1 - alpha`` quantile of the calibration scores."""
     out = np.zeros((len(PHI_EDGES), len(_CAL_LENGTHS)))
     for j, (sc, ph) in enumerate(zip(scores, phis, strict=True)):
         cls = np.minimum(np.searchsorted(np.asarray(PHI_EDGES), ph, side="right"), len(PHI_EDGES) - 1)
