@@ -40,11 +40,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from tools.control_limits.noise import _MAD_TO_SD, row_median
 from tools.control_limits.refine import _IQR_TO_SD, MATERIALITY, _row_quantile
 from tools.control_limits.segmentation import _binseg_batch
 
 #: False-stage rate per shift-free series the threshold is calibrated to.
-ALPHA = 0.01
+ALPHA = 0.005
 #: Points at most on each side of a candidate used in its regression.
 WINDOW = 10
 #: Fewest points on each side of a candidate.
@@ -61,6 +62,10 @@ LINE_MARGIN = 1.0
 PLOT_SEARCH = True
 #: Penalty of that search, × ln n.
 PLOT_PENALTY = 3.0
+#: A step must be at least this many robust sds of the row's first differences (visible above the point-to-point noise).
+VISIBLE = 2.5
+#: A step must be at least this many times the largest statistic elsewhere in its row (None: off).
+STAND_OUT: float | None = None
 #: Upper bound of the residual autocorrelation.
 PHI_MAX = 0.95
 #: Lengths of the calibration grid (geometric), interpolated in ``ln n``.
@@ -72,14 +77,16 @@ PHI_EDGES = (0.2, 0.4, 0.6, 0.8, 0.9, 1.01)
 #: ``calibrate(ALPHA)``: one row per class of ``PHI_EDGES``, one column per length of ``_CAL_LENGTHS``.
 THRESHOLDS = np.array(
     [
-        [3.1, 4.76, 4.2, 4.18, 4.46, 3.76, 3.97, 3.56, 3.93, 3.55, 3.72],
-        [5.37, 5.33, 5.93, 6.0, 6.18, 6.0, 6.47, 5.21, 6.26, 5.21, 5.53],
-        [6.12, 6.37, 7.0, 8.57, 7.69, 9.29, 8.51, 9.29, 7.94, 7.77, 7.26],
-        [6.91, 7.43, 6.84, 8.35, 9.36, 8.78, 9.14, 8.65, 9.33, 9.06, 9.09],
-        [6.7, 7.39, 9.2, 9.68, 8.67, 8.03, 8.79, 9.69, 10.18, 10.13, 10.86],
-        [6.49, 7.46, 8.03, 9.53, 9.39, 9.64, 8.72, 9.64, 8.79, 8.76, 11.37],
+        [0.00, 0.00, 0.00, 0.00, 0.00, 0.00, 0.00, 0.00, 0.00, 0.00, 0.00],
+        [0.00, 4.96, 0.00, 5.27, 6.66, 6.53, 6.80, 2.23, 3.90, 0.00, 2.80],
+        [5.48, 5.39, 7.92, 9.36, 8.14, 9.95, 8.81, 9.98, 8.35, 7.85, 7.65],
+        [7.17, 7.87, 6.89, 9.22, 9.98, 9.49, 9.46, 8.98, 9.96, 9.84, 9.71],
+        [6.72, 7.45, 10.59, 9.86, 9.61, 8.27, 8.97, 9.99, 10.24, 10.23, 10.85],
+        [6.97, 8.15, 8.81, 10.46, 10.75, 11.12, 9.95, 9.63, 10.60, 9.15, 12.80],
     ]
 )
+#: Whatever the calibration says, a step's ``|t|`` must reach this (a 3-sigma step at least).
+T_FLOOR = 3.0
 
 
 def threshold(n: np.ndarray, phi: np.ndarray) -> np.ndarray:
@@ -88,7 +95,7 @@ def threshold(n: np.ndarray, phi: np.ndarray) -> np.ndarray:
     ln = np.log(np.maximum(np.asarray(n, dtype=np.float64), 2.0))
     cls = np.minimum(np.searchsorted(np.asarray(PHI_EDGES), np.asarray(phi), side="right"), len(PHI_EDGES) - 1)
     T = np.stack([np.interp(ln, grid, row) for row in THRESHOLDS], axis=0)
-    return T[cls, np.arange(np.size(ln))]
+    return np.maximum(T[cls, np.arange(np.size(ln))], T_FLOOR)
 
 
 class _Sums:
@@ -224,7 +231,35 @@ def validate(
             break
         worst = np.where(failing, score, np.inf).argmin(axis=1)
         alive[rows_all[todo], worst[todo]] = False
-    return [C[i, alive[i]].tolist() for i in range(n_rows)]
+    out = [C[i, alive[i]].tolist() for i in range(n_rows)]
+    if STAND_OUT is not None:
+        out = _stand_out(S, L, out)
+    return out
+
+
+def _stand_out(S: _Sums, L: np.ndarray, found: list[list[int]]) -> list[list[int]]:
+    """Keep the steps whose statistic is ``STAND_OUT`` times the row's largest one away from them."""
+    rows = np.array([i for i, f in enumerate(found) if f], dtype=np.int64)
+    if rows.size == 0:
+        return found
+    n = int(L[rows].max())
+    cols = np.arange(MIN_SIDE, max(n - MIN_SIDE + 1, MIN_SIDE))
+    rr = np.repeat(rows, cols.size)
+    cc = np.tile(cols, rows.size)
+    ok = cc <= L[rr] - MIN_SIDE
+    rr, cc = rr[ok], cc[ok]
+    t, _ = step_stats(S, rr, np.maximum(cc - WINDOW, 0), cc, np.minimum(cc + WINDOW, L[rr]))
+    out = list(found)
+    for i in rows.tolist():
+        sel = rr == i
+        ci, ti = cc[sel], t[sel]
+        far = np.ones(ci.size, dtype=bool)
+        for c in found[i]:
+            far &= np.abs(ci - c) > WINDOW
+        rival = float(ti[far].max()) if far.any() else 0.0
+        mine = {int(c): float(v) for c, v in zip(ci.tolist(), ti.tolist(), strict=True)}
+        out[i] = [c for c in found[i] if mine.get(c, 0.0) >= STAND_OUT * rival]
+    return out
 
 
 def _held(x: np.ndarray, c: int, step: float) -> float:
@@ -251,6 +286,10 @@ def _prepare(
     min_shift = MATERIALITY * np.where(np.isfinite(iqr), iqr / _IQR_TO_SD, 0.0)
     if min_shift_floor is not None:
         min_shift = np.maximum(min_shift, min_shift_floor[idx])
+    if VISIBLE > 0:
+        with np.errstate(invalid="ignore"):
+            d = np.abs(np.diff(Xr, axis=1))
+        min_shift = np.maximum(min_shift, VISIBLE * row_median(d, np.maximum(Lr - 1, 0)) * _MAD_TO_SD)
     if PLOT_SEARCH:
         inside = np.arange(Xr.shape[1])[None, :] < Lr[:, None]
         mu = np.where(inside, Xr, 0.0).sum(axis=1) / np.maximum(Lr, 1)
