@@ -8,7 +8,7 @@ import pytest
 from tools.control_limits import analysis, analyze_many, shortlevel
 
 
-@pytest.fixture()
+@pytest.fixture
 def short_levels(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(analysis, "SHORT_LEVELS", True)
 

@@ -1,42 +1,44 @@
-"""Level changes on rows where the stage search stays silent: a step on top of a local line.
+"""Level steps on rows where the stage search stays silent (ninth pass, B; off by default).
 
-The local re-validation (:mod:`.refine`) asks a candidate to explain its stage
-pair better as a *step* than as a *line*.  On a series whose level drops at
-one point and also drifts (offence counts falling for years with one abrupt
-drop, a marathon record improving with one course change) the whole-interval
-line fits nearly as well as the step, and the step is dropped, although
-everybody sees it on the chart.  This module re-judges, on rows where no
-boundary survived, the search's own candidates with the question a viewer
-asks: **is there a jump in level at ``c`` on top of the local trend?**
+The local re-validation (:mod:`.refine`) judges a candidate against the two
+whole stages it separates, in the long-run noise of the series, and asks it to
+beat a straight line over both.  On a row where nothing survives that — a
+count that falls for years with one abrupt drop in the middle, an approval
+rating that jumps with each new office holder — a viewer still sees a jump in
+level that lasts.  On such rows only (``analysis.SHORT_LEVELS``; rows with a
+removed cycle are left alone) this module re-judges candidates **locally**:
 
-For candidate ``c`` between its neighbours ``a`` and ``b`` (other surviving
-candidates or the ends, at most ``WINDOW`` points each side) the values are
-regressed on ``[1, t, 1{t ≥ c}]`` (one line with a step).  The step's
-t-statistic uses the residuals' own noise: their variance ``v`` and, from the
-squared first differences inside each side (the crossing pair left out, the
-slope taken off), ``σ_d² = 2·v·(1 − φ)``, hence a lag-1 autocorrelation ``φ``
-and the long-run variance factor ``(1 + φ)/(1 − φ)``: wander that a line and
-a step cannot explain widens the scale instead of posing as a step.  All from
-prefix sums, vectorised over rows and candidates.
+* candidates: the search's own, plus a binary segmentation of the series in
+  units of its *own* sd (the scale of its chart, ``PLOT_PENALTY·ln n``);
+* for candidate ``c`` the ``WINDOW`` points on each side (up to the
+  neighbouring candidate): the step ``δ`` between the two side means, with
+  the noise of the residuals around them — their variance ``v`` and, from the
+  squared first differences inside each side (the pair across ``c`` left
+  out), ``σ_d² = 2·v·(1 − φ)``, hence a local lag-1 autocorrelation ``φ`` and
+  the long-run variance factor ``(1 + φ)/(1 − φ)``; ``|t| = |δ|/se``;
+* the step must also beat a line over the window by ``LINE_MARGIN`` residual
+  long-run variances × ln n (a steady slope is not a step), **persist** (the
+  medians of ``PERSIST`` points on each side keep ``KEEP`` of it), be
+  **material** (``MATERIALITY`` × the robust spread, as every stage) and
+  **visible** above the point-to-point noise (``|δ| ≥ VISIBLE`` robust sds of
+  the first differences);
+* ``|t|`` must exceed :func:`threshold`: per class of the row's noise
+  autocorrelation (from differences) and per length, the ``1 − ALPHA``
+  quantile of the smallest threshold that leaves a shift-free series without
+  such a step, through the whole pipeline (:func:`calibrate` on
+  :func:`null_batch`: AR(1) with ``φ`` up to 0.95, random walks, trends,
+  spikes, counts), and at least ``T_FLOOR``.
 
-A candidate is kept when
-
-* its statistic exceeds :func:`threshold` — the ``1 - ALPHA`` quantile of the
-  *largest* statistic that shift-free series of the same length reach through
-  the whole pipeline (AR(1) noise with ``φ`` up to 0.95, random walks, linear
-  trends, spikes; :func:`calibrate`), so the multiplicity of the search and
-  the estimation are in it;
-* it **persists**: the medians of the ``PERSIST`` points on each side keep
-  at least ``KEEP`` of the step with its sign (a spike or a two-point wiggle is
-  not a level);
-* it is **material** like every stage (``|step| ≥ MATERIALITY × robust spread``).
-
-Failing candidates are dropped weakest first and their neighbours re-judged,
-as in :mod:`.refine`.  The survivors then go through Wheeler confirmation like
-every other boundary (:mod:`.rules`).
+Failing candidates are dropped weakest first and their neighbours re-judged, as
+in :mod:`.refine`; survivors go through Wheeler confirmation like every other
+boundary (:mod:`.rules`).  ``MODEL = "line"`` (one line plus a step over up to
+``WINDOW`` points each side) is the measured alternative.  Everything is prefix
+sums, vectorised over rows and candidates.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -64,8 +66,6 @@ PLOT_SEARCH = True
 PLOT_PENALTY = 3.0
 #: A step must be at least this many robust sds of the row's first differences (visible above the point-to-point noise).
 VISIBLE = 2.5
-#: A step must be at least this many times the largest statistic elsewhere in its row (None: off).
-STAND_OUT: float | None = None
 #: Upper bound of the residual autocorrelation.
 PHI_MAX = 0.95
 #: Lengths of the calibration grid (geometric), interpolated in ``ln n``.
@@ -231,35 +231,7 @@ def validate(
             break
         worst = np.where(failing, score, np.inf).argmin(axis=1)
         alive[rows_all[todo], worst[todo]] = False
-    out = [C[i, alive[i]].tolist() for i in range(n_rows)]
-    if STAND_OUT is not None:
-        out = _stand_out(S, L, out)
-    return out
-
-
-def _stand_out(S: _Sums, L: np.ndarray, found: list[list[int]]) -> list[list[int]]:
-    """Keep the steps whose statistic is ``STAND_OUT`` times the row's largest one away from them."""
-    rows = np.array([i for i, f in enumerate(found) if f], dtype=np.int64)
-    if rows.size == 0:
-        return found
-    n = int(L[rows].max())
-    cols = np.arange(MIN_SIDE, max(n - MIN_SIDE + 1, MIN_SIDE))
-    rr = np.repeat(rows, cols.size)
-    cc = np.tile(cols, rows.size)
-    ok = cc <= L[rr] - MIN_SIDE
-    rr, cc = rr[ok], cc[ok]
-    t, _ = step_stats(S, rr, np.maximum(cc - WINDOW, 0), cc, np.minimum(cc + WINDOW, L[rr]))
-    out = list(found)
-    for i in rows.tolist():
-        sel = rr == i
-        ci, ti = cc[sel], t[sel]
-        far = np.ones(ci.size, dtype=bool)
-        for c in found[i]:
-            far &= np.abs(ci - c) > WINDOW
-        rival = float(ti[far].max()) if far.any() else 0.0
-        mine = {int(c): float(v) for c, v in zip(ci.tolist(), ti.tolist(), strict=True)}
-        out[i] = [c for c in found[i] if mine.get(c, 0.0) >= STAND_OUT * rival]
-    return out
+    return [C[i, alive[i]].tolist() for i in range(n_rows)]
 
 
 def _held(x: np.ndarray, c: int, step: float) -> float:
@@ -352,17 +324,22 @@ def calibrate(alpha: float = ALPHA, reps: int = 4000, seed: int = 20261201) -> n
     phis: list[np.ndarray] = []
     real = add_levels
     for n in _CAL_LENGTHS:
-        seen: list[tuple] = []
+        seen: list[tuple[tuple[Any, ...], np.ndarray]] = []
 
-        def spy(Xc, L, kept, cands, searchable, phi, floor=None, _seen=seen):  # type: ignore[no-untyped-def]
-            _seen.append(((Xc.copy(), L.copy(), kept, cands, searchable.copy(), floor), phi.copy()))
+        def spy(
+            Xc: np.ndarray, L: np.ndarray, kept: list[list[int]], cands: list[list[int]], searchable: np.ndarray,
+            phi: np.ndarray, min_shift_floor: np.ndarray | None = None, _seen: list[Any] = seen,
+        ) -> list[list[int]]:
+            _seen.append(((Xc.copy(), L.copy(), kept, cands, searchable.copy(), min_shift_floor), phi.copy()))
             return kept
 
         add_levels = spy
+        on, analysis.SHORT_LEVELS = analysis.SHORT_LEVELS, True
         try:
             analysis.analyze_many(null_batch(rng, reps, n))
         finally:
             add_levels = real
+            analysis.SHORT_LEVELS = on
         idx, Xr, Lr, cs, ms = _prepare(*seen[0][0])
         phis.append(seen[0][1])
         score = np.zeros(len(seen[0][0][2]))
