@@ -82,7 +82,7 @@ SEASONAL = True
 #: Random-walk-like rows also get persistent abrupt level breaks (:mod:`.levelbreak`).
 LEVEL_BREAKS = True
 #: Rows where no boundary survives re-judge their candidates as a step on a local line (:mod:`.shortlevel`).
-SHORT_LEVELS = False  # measured, not adopted by default: see docs/benchmarks.md, "Ninth pass (B)"
+SHORT_LEVELS = True
 
 # --------------------------------------------------------------------------- #
 # Full pipeline

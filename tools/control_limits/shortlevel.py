@@ -1,4 +1,4 @@
-"""Level steps on rows where the stage search stays silent (ninth pass, B; off by default).
+"""Level steps on rows where the stage search stays silent (ninth pass, B).
 
 The local re-validation (:mod:`.refine`) judges a candidate against the two
 whole stages it separates, in the long-run noise of the series, and asks it to
@@ -6,7 +6,9 @@ beat a straight line over both.  On a row where nothing survives that — a
 count that falls for years with one abrupt drop in the middle, an approval
 rating that jumps with each new office holder — a viewer still sees a jump in
 level that lasts.  On such rows only (``analysis.SHORT_LEVELS``; rows with a
-removed cycle are left alone) this module re-judges candidates **locally**:
+removed cycle, and rows whose noise autocorrelation from differences is at
+least ``PHI_ROWS_MAX`` — where a 10-point step is within the wander and this
+test has no power — are left alone) this module re-judges candidates **locally**:
 
 * candidates: the search's own, plus a binary segmentation of the series in
   units of its *own* sd (the scale of its chart, ``PLOT_PENALTY·ln n``);
@@ -21,7 +23,9 @@ removed cycle are left alone) this module re-judges candidates **locally**:
   medians of ``PERSIST`` points on each side keep ``KEEP`` of it), be
   **material** (``MATERIALITY`` × the robust spread, as every stage) and
   **visible** above the point-to-point noise (``|δ| ≥ VISIBLE`` robust sds of
-  the first differences);
+  the first differences) — for these two the size is the change of the
+  window's medians when smaller (``ROBUST_SIZE``: a spike or two in the window
+  moves its mean, not its median);
 * ``|t|`` must exceed :func:`threshold`: per class of the row's noise
   autocorrelation (from differences) and per length, the ``1 − ALPHA``
   quantile of the smallest threshold that leaves a shift-free series without
@@ -66,22 +70,24 @@ PLOT_SEARCH = True
 PLOT_PENALTY = 3.0
 #: A step must be at least this many robust sds of the row's first differences (visible above the point-to-point noise).
 VISIBLE = 2.5
+#: Materiality and visibility judge the step by the change of the window's medians (not its means).
+ROBUST_SIZE = True
 #: Upper bound of the residual autocorrelation.
 PHI_MAX = 0.95
 #: Lengths of the calibration grid (geometric), interpolated in ``ln n``.
 _CAL_LENGTHS = (24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768)
 #: Rows whose noise autocorrelation (from differences) is at least this are left alone.
-PHI_ROWS_MAX = 1.01
+PHI_ROWS_MAX = 0.6
 #: Upper edges of the classes of the noise autocorrelation (from differences) calibrated separately.
 PHI_EDGES = (0.2, 0.4, 0.6, 0.8, 0.9, 1.01)
 #: ``calibrate(ALPHA)``: one row per class of ``PHI_EDGES``, one column per length of ``_CAL_LENGTHS``.
 THRESHOLDS = np.array(
     [
         [0.00, 0.00, 0.00, 0.00, 0.00, 0.00, 0.00, 0.00, 0.00, 0.00, 0.00],
-        [0.00, 4.96, 0.00, 5.27, 6.66, 6.53, 6.80, 2.23, 3.90, 0.00, 2.80],
-        [5.48, 5.39, 7.92, 9.36, 8.14, 9.95, 8.81, 9.98, 8.35, 7.85, 7.65],
-        [7.17, 7.87, 6.89, 9.22, 9.98, 9.49, 9.46, 8.98, 9.96, 9.84, 9.71],
-        [6.72, 7.45, 10.59, 9.86, 9.61, 8.27, 8.97, 9.99, 10.24, 10.23, 10.85],
+        [0.00, 3.93, 0.00, 4.94, 6.66, 6.32, 6.80, 0.00, 2.39, 0.00, 0.00],
+        [3.51, 5.09, 7.68, 9.36, 7.74, 9.69, 8.81, 9.98, 8.35, 7.85, 7.65],
+        [7.17, 7.87, 6.89, 9.22, 9.98, 9.49, 9.42, 8.98, 9.96, 9.72, 9.71],
+        [6.72, 7.45, 10.59, 9.86, 9.61, 8.27, 8.97, 9.99, 10.21, 10.23, 10.85],
         [6.97, 8.15, 8.81, 10.46, 10.75, 11.12, 9.95, 9.63, 10.60, 9.15, 12.80],
     ]
 )
@@ -221,9 +227,16 @@ def validate(
         good = (c - a >= MIN_SIDE) & (b - c >= MIN_SIDE)
         t, step = step_stats(S, r_idx, a, c, b)
         held = np.array([
-            _held(Xc[r], int(ci), float(st)) for r, ci, st in zip(r_idx.tolist(), c.tolist(), step.tolist(), strict=True)
+            _held(Xc[r], int(ci), float(st), PERSIST)
+            for r, ci, st in zip(r_idx.tolist(), c.tolist(), step.tolist(), strict=True)
         ])
-        passes = good & (t > thr[r_idx]) & (held >= KEEP * np.abs(step)) & (np.abs(step) >= min_shift[r_idx])
+        size = np.abs(step)
+        if ROBUST_SIZE:  # the step's size from the window's medians: a spike or two do not make it
+            size = np.minimum(size, np.array([
+                _held(Xc[r], int(ci), float(st), WINDOW)
+                for r, ci, st in zip(r_idx.tolist(), c.tolist(), step.tolist(), strict=True)
+            ]))
+        passes = good & (t > thr[r_idx]) & (held >= KEEP * np.abs(step)) & (size >= min_shift[r_idx])
         score[r_idx, k_idx] = np.where(passes, np.inf, np.where(good, t, -np.inf))
         failing = alive & (score < np.inf)
         todo = failing.any(axis=1)
@@ -234,9 +247,9 @@ def validate(
     return [C[i, alive[i]].tolist() for i in range(n_rows)]
 
 
-def _held(x: np.ndarray, c: int, step: float) -> float:
-    """The change of the ``PERSIST``-point medians across ``c``, in the step's direction."""
-    lo, hi = max(c - PERSIST, 0), c + PERSIST
+def _held(x: np.ndarray, c: int, step: float, k: int) -> float:
+    """The change of the ``k``-point medians across ``c``, in the step's direction."""
+    lo, hi = max(c - k, 0), c + k
     return float((np.median(x[c:hi]) - np.median(x[lo:c])) * np.sign(step))
 
 
