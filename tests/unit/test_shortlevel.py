@@ -47,7 +47,7 @@ def _found(flag: bool) -> tuple[int, int]:
 def test_a_step_on_a_trend_is_found() -> None:
     hits_on, extra_on = _found(True)
     hits_off, extra_off = _found(False)
-    assert hits_on >= 22  # 27 of 30 when measured
+    assert hits_on >= 22  # 25 of 30 when measured
     assert hits_off <= 18  # 15 of 30: the usual re-validation lets a line win
     assert extra_on <= extra_off + 3  # the early fall's own stages, not new ones
 
