@@ -353,16 +353,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--nab", default=os.environ.get("NAB_DIR"),
                     help="NAB copy (work tree or bare git directory), for the chart-judged set")
     ap.add_argument("--annotated-only", action="store_true", help="only the chart-judged set")
+    ap.add_argument("--short-levels", action="store_true",
+                    help="turn on the ninth pass's level steps on silent rows (tools/control_limits/shortlevel.py)")
     ap.add_argument("--seed", type=int, default=2020, help="seed of the synthetic dev set")
     ap.add_argument("--held-out-seed", type=int, default=777, help="seed of the synthetic held-out set")
     ap.add_argument("--max-len", type=int, default=4000, help="skip TSSB series longer than this (0: none)")
     ap.add_argument("--trend-breaks", choices=("on", "off"), default=None,
                     help="force the ninth pass's straight-line stages on or off (default: the product default)")
     args = ap.parse_args(argv)
-    if args.trend_breaks is not None:
-        import tools.control_limits.analysis as _analysis
+    import tools.control_limits.analysis as _analysis
 
+    if args.trend_breaks is not None:
         _analysis.TREND_BREAKS = args.trend_breaks == "on"
+    if args.short_levels:
+        _analysis.SHORT_LEVELS = True
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}\n")
     if args.annotated_only:
         return _annotated(args)

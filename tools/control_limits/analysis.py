@@ -59,7 +59,7 @@ from typing import Any
 
 import numpy as np
 
-from tools.control_limits import ar1seg, levelbreak, trendbreak
+from tools.control_limits import ar1seg, levelbreak, shortlevel, trendbreak
 from tools.control_limits.flat import flat_stages, merge_edges
 from tools.control_limits.models import Limits, SeriesAnalysis, Stage, _check_method
 from tools.control_limits.noise import refit_phi, search_input
@@ -86,6 +86,8 @@ SEASONAL = True
 LEVEL_BREAKS = True
 #: Straight-line stages: abrupt changes of trend are boundaries too (:mod:`.trendbreak`).
 TREND_BREAKS = True
+#: Rows where no boundary survives re-judge their candidates as a step on a local line (:mod:`.shortlevel`).
+SHORT_LEVELS = True
 
 # --------------------------------------------------------------------------- #
 # Full pipeline
@@ -155,6 +157,9 @@ def _analyze_batch(
     if TREND_BREAKS:
         plain = searchable if seas is None else searchable & (seas.period == 0)  # a cycle is no line
         kept, trend = trendbreak.add_breaks(Xc, L, plain, kept, min_size, raw=X)
+    if SHORT_LEVELS:
+        plain = searchable if seas is None else searchable & (seas.period <= 0)
+        kept = shortlevel.add_levels(Xc, L, kept, [sorted(r + s) for r, s in zip(raw, short, strict=True)], plain, noise0.phi)
     if FLAT_STAGES:
         kept = merge_edges(kept, flat_stages(X, L, MATERIALITY))
     prefix = _Prefix(X, L, mu)
