@@ -56,7 +56,7 @@ from typing import Any
 
 import numpy as np
 
-from tools.control_limits import ar1seg, levelbreak
+from tools.control_limits import ar1seg, dispersion, levelbreak
 from tools.control_limits.flat import flat_stages, merge_edges
 from tools.control_limits.models import Limits, SeriesAnalysis, Stage, _check_method
 from tools.control_limits.noise import refit_phi, search_input
@@ -81,6 +81,8 @@ AR1_ALTERNATIVE = False  # measured, not adopted by default: see docs/benchmarks
 SEASONAL = True
 #: Random-walk-like rows also get persistent abrupt level breaks (:mod:`.levelbreak`).
 LEVEL_BREAKS = True
+#: Abrupt, persistent changes of dispersion open a stage of ``kind`` "dispersion" (:mod:`.dispersion`).
+DISPERSION_BREAKS = True
 
 # --------------------------------------------------------------------------- #
 # Full pipeline
@@ -150,6 +152,9 @@ def _analyze_batch(
         kept = merge_edges(kept, flat_stages(X, L, MATERIALITY))
     prefix = _Prefix(X, L, mu)
     confirmed = _confirm_batch(prefix if Xs is X else _Prefix(Xs, L, mu), L, kept, method)
+    disp: list[set[int]] = [set() for _ in range(n_rows)]
+    if DISPERSION_BREAKS:
+        confirmed, disp = dispersion.add_breaks(Xs, L, confirmed, searchable, X, None if seas is None else seas.period)
 
     # ---- final stages: limits of every (row, stage) in one vectorised pass
     st_rows: list[int] = []
@@ -196,6 +201,7 @@ def _analyze_batch(
                     n=st_b[k] - st_a[k],
                     confirmed_by=None if j == 0 else conf[j - 1][1],
                     evidence_start=None if j == 0 else int(pos[i, conf[j - 1][2]]),
+                    kind="dispersion" if j > 0 and conf[j - 1][0] in disp[i] else "level",
                 )
             )
         stage_lists.append(stages)
