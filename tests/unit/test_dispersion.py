@@ -85,16 +85,17 @@ def _ar1(rng: np.random.Generator, n: int, phi: float) -> np.ndarray:
 def test_shift_free_series_get_no_dispersion_stage(kind: str) -> None:
     rng = np.random.default_rng(hash(kind) % 2**32)
     rows = []
-    for i in range(60):
+    for _i in range(60):
         n = int(rng.choice([80, 200, 500]))
-        x = {
-            "gauss": lambda: rng.standard_normal(n),
-            "t3": lambda: rng.standard_t(3, n),
-            "ar0.9": lambda: _ar1(rng, n, 0.9),
-            "walk": lambda: np.cumsum(rng.standard_normal(n)),
-            "poisson": lambda: rng.poisson(6.0, n).astype(float),
-            "rare": lambda: rng.poisson(0.5, n).astype(float),
-        }[kind]()
+        draw = {
+            "gauss": lambda k: rng.standard_normal(k),
+            "t3": lambda k: rng.standard_t(3, k),
+            "ar0.9": lambda k: _ar1(rng, k, 0.9),
+            "walk": lambda k: np.cumsum(rng.standard_normal(k)),
+            "poisson": lambda k: rng.poisson(6.0, k).astype(float),
+            "rare": lambda k: rng.poisson(0.5, k).astype(float),
+        }[kind]
+        x = draw(n)
         rows.append(np.r_[x, np.full(500 - n, np.nan)])
     res = analyze_many(np.array(rows))
     assert sum(bool(_disp(r)) for r in res) <= 1

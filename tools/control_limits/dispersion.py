@@ -39,6 +39,8 @@ level stages, does:
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from tools.control_limits.models import D4, RUN_LENGTH
@@ -320,7 +322,7 @@ def add_breaks(
     """
     n_rows = X.shape[0]
     disp: list[set[int]] = [set() for _ in range(n_rows)]
-    R, Lr = _ranges(X, L)
+    R, _Lr = _ranges(X, L)
     if R.shape[1] < 2 * MIN_RANGES:
         return confirmed, disp
     # screen: the whole row's statistic, ranges across level boundaries left out
@@ -346,10 +348,10 @@ def add_breaks(
         p_i = 0 if period is None or raw is None else int(period[i])
         swing = _local_swing(raw[i, :n_i] - x, p_i) if p_i > 0 and raw is not None else None
         extra: list[tuple[int, str, int]] = []
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        for a, b in itertools.pairwise(bounds):
             r = R[i, a : b - 1]  # ranges inside the stage [a, b): r[j] = |x[a+j+1] - x[a+j]|
             sw = None if swing is None else swing[a : b - 1]
-            rx = raw[i, a:b] if swing is not None and SEASONAL_LINE else None
+            rx = raw[i, a:b] if raw is not None and swing is not None and SEASONAL_LINE else None
             for t, rule, ev in _search_stage(r, x[a:b], nonneg, MAX_BREAKS - len(extra), sw, rx):
                 extra.append((a + t + 1, rule, a + ev + 1))  # first point of the first new range
         if extra:
