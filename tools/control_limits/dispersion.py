@@ -97,7 +97,12 @@ def threshold(n: np.ndarray | int) -> np.ndarray:
 def log_ranges(R: np.ndarray, Lr: np.ndarray) -> np.ndarray:
     """``ln`` of the moving ranges (left-aligned, NaN after ``Lr``), floored at ``FLOOR`` × the row's median."""
     inside = np.arange(R.shape[1])[None, :] < Lr[:, None]
-    med = np.nanmedian(np.where(inside, R, np.nan), axis=1) if R.shape[1] else np.zeros(R.shape[0])
+    med = np.zeros(R.shape[0])
+    if R.shape[1]:  # the median of each row's first Lr values (one sort; NaN beyond sorts last as inf)
+        srt = np.sort(np.where(inside, R, np.inf), axis=1)
+        lo, hi = np.maximum(Lr - 1, 0) // 2, np.maximum(Lr, 1) // 2
+        rows = np.arange(R.shape[0])
+        med = np.where(Lr > 0, 0.5 * (srt[rows, np.minimum(lo, R.shape[1] - 1)] + srt[rows, np.minimum(hi, R.shape[1] - 1)]), np.nan)
     pos = np.where(inside & (R > 0), R, np.inf).min(axis=1) if R.shape[1] else np.ones(R.shape[0])
     base = np.where(np.isfinite(med) & (med > 0), med, np.where(np.isfinite(pos), pos, 1.0))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -105,11 +110,15 @@ def log_ranges(R: np.ndarray, Lr: np.ndarray) -> np.ndarray:
     return np.where(inside, U, np.nan)
 
 
-def scan(U: np.ndarray, Lu: np.ndarray, m: int = MIN_RANGES) -> tuple[np.ndarray, np.ndarray]:
+def scan(
+    U: np.ndarray, Lu: np.ndarray, m: int = MIN_RANGES, floor: np.ndarray | float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Per row ``(stat, t)``: the largest widened two-sample t statistic of ``U`` and its split.
 
     ``t`` is the number of values on the left (the first value of the new
-    regime is ``U[:, t]``); rows shorter than ``2m`` get ``(0, -1)``.
+    regime is ``U[:, t]``); rows shorter than ``2m`` get ``(0, -1)``.  Rows
+    whose unwidened statistic is at most ``floor`` get it unwidened (the
+    widening only lowers it; a screen need not pay for it).
     """
     n_rows, n = U.shape
     out_s, out_t = np.zeros(n_rows), np.full(n_rows, -1, dtype=np.int64)
@@ -133,15 +142,18 @@ def scan(U: np.ndarray, Lu: np.ndarray, m: int = MIN_RANGES) -> tuple[np.ndarray
     best = T.argmax(axis=1)
     stat = T[np.arange(n_rows), best]
     tl = best + 1
-    # lag-1 autocorrelation of U around that split (pairs across it left out)
-    left = cols[None, :] < tl[:, None]
-    mu = np.where(left, m1[np.arange(n_rows), best][:, None], m2[np.arange(n_rows), best][:, None])
-    r = np.where(inside, x - mu, 0.0)
-    pair = inside[:, 1:] & (left[:, 1:] == left[:, :-1])
-    den = (r * r).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rho = np.where(pair, r[:, 1:] * r[:, :-1], 0.0).sum(axis=1) / den
-    rho = np.clip(np.where(np.isfinite(rho), rho, 0.0), 0.0, 0.8)
+    # lag-1 autocorrelation of U around that split (pairs across it left out), on the rows above the floor
+    w = np.flatnonzero(stat > floor)
+    rho = np.zeros(n_rows)
+    if w.size:
+        left = cols[None, :] < tl[w, None]
+        mu = np.where(left, m1[w, best[w]][:, None], m2[w, best[w]][:, None])
+        r = np.where(inside[w], x[w] - mu, 0.0)
+        pair = inside[w, 1:] & (left[:, 1:] == left[:, :-1])
+        den = (r * r).sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rw = np.where(pair, r[:, 1:] * r[:, :-1], 0.0).sum(axis=1) / den
+        rho[w] = np.clip(np.where(np.isfinite(rw), rw, 0.0), 0.0, 0.8)
     stat = np.where(stat > 0, stat / np.sqrt((1.0 + rho) / (1.0 - rho)), 0.0)
     return np.where(stat > 0, stat, out_s), np.where(stat > 0, tl, out_t)
 
@@ -325,22 +337,26 @@ def add_breaks(
     R, _Lr = _ranges(X, L)
     if R.shape[1] < 2 * MIN_RANGES:
         return confirmed, disp
-    # screen: the whole row's statistic, ranges across level boundaries left out
-    Rs = R.copy()
-    for i, conf in enumerate(confirmed):
-        for c, _, _ in conf:
-            if 0 < c <= Rs.shape[1]:
-                Rs[i, c - 1] = np.nan
-    keep = np.isfinite(Rs)
-    order = np.argsort(~keep, axis=1, kind="stable")
-    Rc = np.take_along_axis(Rs, order, axis=1)
-    Lc = keep.sum(axis=1)
-    stat, _ = scan(log_ranges(Rc, Lc), Lc)
-    todo = np.flatnonzero(searchable & (stat > SCREEN * threshold(Lc)))
+    # screen: the whole row's statistic (ranges across level boundaries left out), on the rows searched
+    staged = np.array([bool(c) for c in confirmed], dtype=bool)
+    rows = np.flatnonzero(searchable & (np.ones(n_rows, dtype=bool) if INSIDE_STAGES else ~staged))
+    if rows.size == 0:
+        return confirmed, disp
+    Rc, Lc = R[rows], _Lr[rows]
+    if INSIDE_STAGES and staged[rows].any():
+        Rs = Rc.copy()
+        for k, i in enumerate(rows.tolist()):
+            for c, _, _ in confirmed[i]:
+                if 0 < c <= Rs.shape[1]:
+                    Rs[k, c - 1] = np.nan
+        keep = np.isfinite(Rs)
+        Rc = np.take_along_axis(Rs, np.argsort(~keep, axis=1, kind="stable"), axis=1)
+        Lc = keep.sum(axis=1)
+    floor = SCREEN * threshold(Lc)
+    stat, _ = scan(log_ranges(Rc, Lc), Lc, floor=floor)
+    todo = rows[stat > floor]
     out = [list(c) for c in confirmed]
     for i in todo.tolist():
-        if not INSIDE_STAGES and confirmed[i]:
-            continue
         n_i = int(L[i])
         x = X[i, :n_i]
         nonneg = bool(np.all(x >= 0))
