@@ -37,6 +37,9 @@ the original position):
 4. **Wheeler confirmation** (:mod:`.rules`): a surviving boundary is kept only
    when the points after it give Wheeler evidence against the limits of the
    stage before it (beyond the limits, 3 of 4 beyond a quartile line, run of 8).
+   On rows left with one stage, abrupt and persistent changes of the
+   point-to-point variation then open stages of ``kind`` "dispersion"
+   (:mod:`.dispersion`), confirmed on the moving-range chart.
 5. **Limits and signals** (:mod:`.xmr`, :mod:`.rules`): per-stage XmR limits
    (moving ranges never cross a boundary) on the raw values, and the three
    rules inside each stage, direction-aware through ``higher_is_better``.

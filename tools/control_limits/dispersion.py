@@ -57,9 +57,7 @@ MIN_RANGES = 16
 ALPHA = 0.002
 #: At most this many dispersion breaks per row.
 MAX_BREAKS = 3
-#: On a row whose cycle was removed, the ranges relative to the cycle's local swing must change as much too.
-SWING_RELATIVE = False
-#: On such a row a step must also beat a line in the log ranges of the raw values (cycle included).
+#: On a row whose cycle was removed a step must also beat a line in the log ranges of the raw values (cycle included).
 SEASONAL_LINE = True
 #: How much better (in residual variances × ln n) a step in the log ranges must fit than a line.
 LINE_MARGIN = 1.0
@@ -176,14 +174,12 @@ def _spread(r: np.ndarray) -> float:
     return med if med > 0 else float(np.mean(r))
 
 
-def _accept(
-    r: np.ndarray, x: np.ndarray, t: int, nonneg: bool, swing: np.ndarray | None = None, raw_x: np.ndarray | None = None
-) -> float:
+def _accept(r: np.ndarray, x: np.ndarray, t: int, nonneg: bool, raw_x: np.ndarray | None = None) -> float:
     """The sd ratio of a split of ranges ``r`` at ``t`` if it is material and persistent, else 0.
 
-    ``swing`` (rows whose cycle was removed) is the cycle's local peak-to-trough
-    swing per range: the ranges relative to it must change as much too (what is
-    left of a growing cycle after its removal grows with it).
+    ``raw_x`` (rows whose cycle was removed: the values with it) must show the
+    step in its own log ranges too (what is left of a steadily growing cycle
+    after its removal grows with it).
     """
     a, b = r[:t], r[t:]
     ma, mb = _spread(a), _spread(b)
@@ -202,11 +198,6 @@ def _accept(
             if la <= 0 or lb <= 0:
                 return 0.0
             rr = ratio / (lb / la) if (lb > la) == up else ratio
-        if (rr > 1.0) != up or abs(np.log(rr)) < np.log(MIN_RATIO):
-            return 0.0
-    if swing is not None and SWING_RELATIVE:
-        rs = r / np.maximum(swing, 1e-300)
-        rr = _spread(rs[t:]) / max(_spread(rs[:t]), 1e-300)
         if (rr > 1.0) != up or abs(np.log(rr)) < np.log(MIN_RATIO):
             return 0.0
     if raw_x is not None and not _step_beats_line(np.abs(np.diff(raw_x)), raw_x, t):
@@ -276,8 +267,7 @@ def _confirm(r: np.ndarray, t: int, up: bool) -> tuple[str, int] | None:
 
 
 def _search_stage(
-    r: np.ndarray, x: np.ndarray, nonneg: bool, budget: int, swing: np.ndarray | None = None,
-    raw_x: np.ndarray | None = None,
+    r: np.ndarray, x: np.ndarray, nonneg: bool, budget: int, raw_x: np.ndarray | None = None
 ) -> list[tuple[int, str, int]]:
     """Binary segmentation of one stage's ranges ``r`` (values ``x``): ``(t, rule, evidence offset)`` in ``r``'s index."""
     found: list[tuple[int, str, int]] = []
@@ -292,10 +282,7 @@ def _search_stage(
         if t[0] < 0 or stat[0] <= float(threshold(e - s)):
             continue
         tt = _locate(seg, int(t[0]))
-        ratio = _accept(
-            seg, x[s : e + 1], tt, nonneg, None if swing is None else swing[s:e],
-            None if raw_x is None else raw_x[s : e + 1],
-        )
+        ratio = _accept(seg, x[s : e + 1], tt, nonneg, None if raw_x is None else raw_x[s : e + 1])
         if ratio <= 0:
             continue
         conf = _confirm(seg, tt, ratio > 1.0)
@@ -304,17 +291,6 @@ def _search_stage(
         found.append((s + tt, conf[0], s + tt + conf[1]))
         todo += [(s, s + tt), (s + tt, e)]
     return found
-
-
-def _local_swing(profile: np.ndarray, period: int) -> np.ndarray:
-    """Peak-to-trough swing of a removed cycle over the ``period`` points around each moving range."""
-    n = len(profile)
-    if period < 2 or n < period:
-        return np.full(max(n - 1, 0), np.nan)
-    w = np.lib.stride_tricks.sliding_window_view(profile, period)
-    sw = w.max(axis=1) - w.min(axis=1)  # windows starting at 0..n-period
-    idx = np.clip(np.arange(n - 1) - period // 2 + 1, 0, len(sw) - 1)
-    return sw[idx]
 
 
 def add_breaks(
@@ -362,14 +338,12 @@ def add_breaks(
         x = X[i, :n_i]
         nonneg = bool(np.all(x >= 0))
         bounds = [0, *(c for c, _, _ in confirmed[i]), n_i]
-        p_i = 0 if period is None or raw is None else int(period[i])
-        swing = _local_swing(raw[i, :n_i] - x, p_i) if p_i > 0 and raw is not None else None
+        seasonal = raw is not None and period is not None and int(period[i]) > 0 and SEASONAL_LINE
         extra: list[tuple[int, str, int]] = []
         for a, b in itertools.pairwise(bounds):
             r = R[i, a : b - 1]  # ranges inside the stage [a, b): r[j] = |x[a+j+1] - x[a+j]|
-            sw = None if swing is None else swing[a : b - 1]
-            rx = raw[i, a:b] if raw is not None and swing is not None and SEASONAL_LINE else None
-            for t, rule, ev in _search_stage(r, x[a:b], nonneg, MAX_BREAKS - len(extra), sw, rx):
+            rx = raw[i, a:b] if seasonal and raw is not None else None
+            for t, rule, ev in _search_stage(r, x[a:b], nonneg, MAX_BREAKS - len(extra), rx):
                 extra.append((a + t + 1, rule, a + ev + 1))  # first point of the first new range
         if extra:
             out[i] = sorted(out[i] + extra)
