@@ -234,15 +234,30 @@ def synthetic(seed: int = 2020, reps: int = 15) -> list[Series]:
                         noise[i] += rng.choice([-1.0, 1.0]) * rng.uniform(6, 15)
                 if kind == "trend":
                     signal += np.linspace(0.0, rng.choice([-1.0, 1.0]) * rng.uniform(1.0, 3.0), n)
+                tags = [kind]
                 if kind == "variance":
                     at = int(rng.integers(n // 3, 2 * n // 3))
                     noise[at:] *= rng.uniform(2.0, 3.0)
+                    tags.append(f"variance_at={at}")  # scored as a change point only by with_variance_changes()
                 x = level + scale * (signal + noise)
                 if kind == "counts":
                     lam = float(rng.uniform(2, 20))
                     base = lam + np.sqrt(lam) * signal
                     x = rng.poisson(np.maximum(base, 0.1)).astype(float)
-                out.append(Series(f"{kind}-{r}-{'shift' if shifted else 'flat'}", x, cps, "synthetic", [kind]))
+                out.append(Series(f"{kind}-{r}-{'shift' if shifted else 'flat'}", x, cps, "synthetic", tags))
+    return out
+
+
+def with_variance_changes(series: list[Series]) -> list[Series]:
+    """The synthetic set with each "variance" series' change of noise sd (×2–3) counted as a change point.
+
+    The set was built when a stage was only a change of level; since the ninth
+    pass (C) an abrupt change of dispersion is a stage too (``kind`` "dispersion").
+    """
+    out = []
+    for s in series:
+        at = [int(t.split("=", 1)[1]) for t in s.tags if t.startswith("variance_at=")]
+        out.append(Series(s.name, s.values, sorted({*s.cps, *at}), s.group, s.tags) if at else s)
     return out
 
 
@@ -379,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
         r = evaluate(ss)["opsgraph"]
         print(f"  dev set, opsgraph on {kind:9s}: F1 {np.mean(r['f1']):.3f} cover {np.mean(r['cover']):.3f} "
               f"false stages {int(sum(r['false']))}/{len(r['false'])}")
+    print()
+    print(table("synthetic dev set, variance changes counted as change points", with_variance_changes(syn)))
     print()
     print(table("synthetic held-out set (another seed, never used for a choice)", synthetic(args.held_out_seed)))
     if args.synthetic_only:

@@ -246,7 +246,16 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
 
             s.say(f"Goal {f(goal)} ({'higher' if k.higher_is_better else 'lower'} is better): the latest value is "
                   f"{side(sm.latest_value)}, the current stage's centre is {side(sm.cl)}.", ev_series)
-        if series.shift is not None:
+        if series.shift is not None and series.shift.kind == "dispersion":
+            sh = series.shift
+            s.say(
+                f"It became {'more' if sh.direction == 'up' else 'less'} variable from {sh.onset}: the average moving "
+                f"range went from {f(sh.before_mr)} to {f(sh.after_mr)} around a centre of {f(sh.after_cl)} "
+                f"({'a change for the worse' if sh.bad else 'an improvement'}; confirmed by {sh.confirmed_by}).",
+                ev_shift,
+            )
+            ctx["onset"] = sh.onset.isoformat()
+        elif series.shift is not None:
             sh = series.shift
             by = sh.confirmed_by or "the change-point search"
             s.say(

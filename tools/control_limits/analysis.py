@@ -40,6 +40,9 @@ the original position):
 4. **Wheeler confirmation** (:mod:`.rules`): a surviving boundary is kept only
    when the points after it give Wheeler evidence against the limits of the
    stage before it (beyond the limits, 3 of 4 beyond a quartile line, run of 8).
+   On rows left with one stage, abrupt and persistent changes of the
+   point-to-point variation then open stages of ``kind`` "dispersion"
+   (:mod:`.dispersion`), confirmed on the moving-range chart.
 5. **Limits and signals** (:mod:`.xmr`, :mod:`.rules`): per-stage XmR limits
    (moving ranges never cross a boundary) on the raw values, and the three
    rules inside each stage, direction-aware through ``higher_is_better``.
@@ -59,7 +62,7 @@ from typing import Any
 
 import numpy as np
 
-from tools.control_limits import ar1seg, levelbreak, shortlevel, trendbreak
+from tools.control_limits import ar1seg, dispersion, levelbreak, shortlevel, trendbreak
 from tools.control_limits.flat import flat_stages, merge_edges
 from tools.control_limits.models import Limits, SeriesAnalysis, Stage, _check_method
 from tools.control_limits.noise import refit_phi, search_input
@@ -88,6 +91,8 @@ LEVEL_BREAKS = True
 TREND_BREAKS = True
 #: Rows where no boundary survives re-judge their candidates as a step on a local line (:mod:`.shortlevel`).
 SHORT_LEVELS = True
+#: Abrupt, persistent changes of dispersion open a stage of ``kind`` "dispersion" (:mod:`.dispersion`).
+DISPERSION_BREAKS = False  # measured, not adopted by default: see docs/benchmarks.md, "Ninth pass (C)"
 
 # --------------------------------------------------------------------------- #
 # Full pipeline
@@ -164,6 +169,9 @@ def _analyze_batch(
         kept = merge_edges(kept, flat_stages(X, L, MATERIALITY))
     prefix = _Prefix(X, L, mu)
     confirmed = _confirm_batch(prefix if Xs is X else _Prefix(Xs, L, mu), L, kept, method)
+    disp: list[set[int]] = [set() for _ in range(n_rows)]
+    if DISPERSION_BREAKS:
+        confirmed, disp = dispersion.add_breaks(Xs, L, confirmed, searchable, X, None if seas is None else seas.period)
 
     # ---- final stages: limits of every (row, stage) in one vectorised pass
     st_rows: list[int] = []
@@ -210,7 +218,9 @@ def _analyze_batch(
                     n=st_b[k] - st_a[k],
                     confirmed_by=None if j == 0 else conf[j - 1][1],
                     evidence_start=None if j == 0 else int(pos[i, conf[j - 1][2]]),
-                    kind=None if j == 0 else ("trend" if conf[j - 1][0] in trend[i] else "level"),
+                    kind=None if j == 0 else (
+                        "dispersion" if conf[j - 1][0] in disp[i] else "trend" if conf[j - 1][0] in trend[i] else "level"
+                    ),
                 )
             )
         stage_lists.append(stages)

@@ -95,8 +95,9 @@ class Stage:
     ``n`` counts the non-missing values in the stage.  ``confirmed_by`` is the
     rule that confirmed the boundary at ``start`` (``None`` for stage 1) and
     ``evidence_start`` the original index where that supporting evidence begins.
-    ``kind`` says what changed at ``start``: ``"level"`` (a step) or ``"trend"``
-    (the direction or slope turned, :mod:`.trendbreak`); ``None`` for stage 1.
+    ``kind`` says what changed at ``start``: ``"level"`` (a step), ``"trend"`` (the direction or
+    slope turned, :mod:`.trendbreak`) or ``"dispersion"`` (the point-to-point variation, :mod:`.dispersion`);
+    ``None`` for stage 1.
     """
 
     phase_number: int
