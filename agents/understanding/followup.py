@@ -20,7 +20,7 @@ from agents.understanding.cues import (
     _WORDN,
     _ticket_filters,
 )
-from agents.understanding.timewords import default_shift, shift_back
+from agents.understanding.timeshift import default_shift, shift_back
 
 _KPI_OPS = ("lookup", "explain", "compare", "rank", "attention")
 _CUE = re.compile(r"^\s*(and|what about|how about|same|also|now|ok(?:ay)?|then|for|instead|vs)\b|"
