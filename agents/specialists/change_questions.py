@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from agents.plan import QueryPlan
-from agents.specialists.change_rollbacks import rollbacks
+from agents.specialists.change_rollbacks import config_reverted, only_secrets, rollbacks
 from agents.specialists.common import StepScope, first
 from agents.state import ThreadContext
 from tools.changes.changelog import change_log, change_lookup, service_links
@@ -31,6 +31,8 @@ async def changelog(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
                 if got is None:
                     continue
                 r, records = got
+                if kind == "config_change" and r.config_change and "asks:rolled_back" in plan.notes:
+                    await config_reverted(s, r.config_change, records[0])  # "was CFG-7 reverted?": Yes/No first
                 if kind == "deployment" and r.deployment and "asks:rolled_back" in plan.notes:
                     d = r.deployment
                     s.say(f"Yes — {d.external_id} was rolled back by {d.rolled_back_by}"
@@ -109,10 +111,16 @@ async def org_changelog(s: StepScope, plan: QueryPlan) -> None:
     """Every service's changes in the asked window, grouped by service (who, when), capped with a count of the rest."""
     assert plan.window is not None
     kinds = [n.split(":", 1)[1] for n in plan.notes if n.startswith("kinds:")] or None
-    got = await s.tool("org_change_log", org_change_log, since=plan.window.start, until=plan.window.end, kinds=kinds)
+    since: dt.date | dt.datetime = plan.window.start
+    until: dt.date | dt.datetime = plan.window.end
+    if hours := next((int(n.split(":", 1)[1]) for n in plan.notes if n.startswith("hours:")), None):
+        since, until = s.deps.now - dt.timedelta(hours=hours), s.deps.now  # "deploys last 2h": those hours, not days
+    got = await s.tool("org_change_log", org_change_log, since=since, until=until, kinds=kinds)
     if got is None:
         return
     r, records = got
+    if "only:secret" in plan.notes:  # "were any passwords or secrets changed this month?": the secret keys' changes
+        r = only_secrets(r)
     head = records[0]
     by_id = {rec.payload.get("external_id"): rec for rec in records[1:]}
     if person := next((n.split(":", 1)[1] for n in plan.notes if n.startswith("person:")), None):
@@ -132,6 +140,12 @@ async def org_changelog(s: StepScope, plan: QueryPlan) -> None:
     if not r.groups:
         s.say(f"{'No — no' if yes else 'No'} {what} on any service {period}.", head)
         s.data = {"services": []}
+        if r.kinds == ["deployment"] and (cfg := await s.tool("org_change_log", org_change_log, since=since, until=until,
+                                                               kinds=["config_change"])) and cfg[0].groups:
+            changes = [c for g in cfg[0].groups for c in g.config_changes]  # "deploys last 2h": a flag flip is news
+            s.say(f"But {len(changes)} config change(s) then: " + "; ".join(
+                f"{c.external_id} {c.service} {c.key} " + ("(a secret value)" if c.is_secret else f"{c.old_value} → {c.new_value}")
+                + f" by {c.changed_by or 'unknown'} at {c.changed_at:%Y-%m-%d %H:%M} UTC" for c in changes[:5]) + ".", cfg[1][0])
         return
     counts = ", ".join(x for x in (f"{r.deployments} deployment(s)" if "deployment" in r.kinds else "",
                                    f"{r.config_changes} config change(s)" if "config_change" in r.kinds else "") if x)

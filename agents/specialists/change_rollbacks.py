@@ -100,3 +100,46 @@ def _revert_line(c: Any) -> str:
     return (f"{c.external_id} on {c.service}: config {c.key} restored to its previous value"
             f"{'' if c.is_secret else f' ({c.new_value})'}, by "
             f"{c.changed_by or 'unknown'} at {c.changed_at:%Y-%m-%d %H:%M} UTC.")
+
+
+async def config_reverted(s: StepScope, c: Any, ev: Any) -> None:
+    """"Was CFG-7 reverted?", "who changed <key> and when was it reverted?": Yes/No from the change's own record — and
+    when the change asked about is itself the revert (a key named in words links to its latest change), the change it
+    undid, found among the service's changes of the 30 days before."""
+    if c.reverted_by:
+        after = f", {_minutes(c.reverted_at - c.changed_at)} later" if c.reverted_at else ""
+        s.say(f"Yes — {c.external_id} ({c.key} on {c.service}, by {c.changed_by or 'unknown'}) was reverted by "
+              f"{c.reverted_by}" + (f" at {c.reverted_at:%Y-%m-%d %H:%M} UTC" if c.reverted_at else "") + f"{after}.", ev)
+        return
+    got = await s.tool("change_log", change_log, service=c.service, since=(c.changed_at - dt.timedelta(days=30)).date(),
+                       until=c.changed_at.date())
+    undone = next((o for o in (got[0].config_changes if got else []) if o.reverted_by == c.external_id), None)
+    if undone is not None:
+        values = "a secret value" if undone.is_secret else f"{undone.old_value} → {undone.new_value}"
+        s.say(f"{c.external_id} is itself the revert: {undone.external_id} changed {c.service} {c.key} ({values}) — by "
+              f"{undone.changed_by or 'unknown'} at {undone.changed_at:%Y-%m-%d %H:%M} UTC — and {c.external_id} restored "
+              f"the previous value{'' if c.is_secret else f' ({c.new_value})'}, by {c.changed_by or 'unknown'} at "
+              f"{c.changed_at:%Y-%m-%d %H:%M} UTC, {_minutes(c.changed_at - undone.changed_at)} later.",
+              ev, *(got[1][:1] if got else []))
+        return
+    now = "" if c.is_secret else f"; {c.key} is still {c.new_value} as far as the records show"
+    s.say(f"No — nothing in the records reverted {c.external_id} ({c.key} on {c.service}){now}.", ev)
+
+
+def _minutes(d: dt.timedelta) -> str:
+    m = round(d.total_seconds() / 60)
+    return f"{m} min" if m < 120 else f"{m / 60:.1f} h" if m < 48 * 60 else f"{m / 1440:.1f} days"
+
+
+def only_secrets(r: Any) -> Any:
+    """An org change log cut to the changes of secret keys (passwords, tokens…: their values are never shown)."""
+    groups = []
+    for g in r.groups:
+        secret = [c for c in g.config_changes if c.is_secret]
+        if secret:
+            people = sorted({c.changed_by for c in secret if c.changed_by})
+            groups.append(g.model_copy(update={"deployments": [], "config_changes": secret, "people": people,
+                                               "latest": max(c.changed_at for c in secret)}))
+    return r.model_copy(update={"groups": groups, "deployments": 0, "kinds": ["config_change"],
+                                "config_changes": sum(len(g.config_changes) for g in groups),
+                                "people": sorted({p for g in groups for p in g.people})})

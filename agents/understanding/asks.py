@@ -53,7 +53,9 @@ def _person(q: str, cat: Catalog) -> str | None:
                    rf"{name}", q, _I)
          or re.search(rf"\b(?:did|has|have|had)\s+{name}\s+(?:deploy|change|push|ship|releas|touch|roll|edit|modif|make|"
                       r"made|do\b|done)", q, _I)
-         or re.search(rf"\b{name}['’]s\s+(?:deploy\w*|changes?|config\w*|releases?|rollbacks?)\b", q, _I))
+         or re.search(rf"\b{name}['’]s\s+(?:deploy\w*|changes?|config\w*|releases?|rollbacks?)\b", q, _I)
+         or re.search(rf"\b(?:changes?|deploy\w*|releases?|commits?|rollbacks?)\s+(?:that\s+)?{name}\s+(?:has\s+|have\s+|had\s+)?"
+                      r"(?:made|did|done|pushed|shipped|deployed|ran)\b", q, _I))  # "every change lena.fischer made"
     word = m.group(1).rstrip(".-").lower() if m else ""
     if word and word not in _NOT_A_PERSON and word not in services and "_" not in word:
         return word
@@ -89,6 +91,10 @@ def _kpi_question(q: str) -> list[str]:
 _TWO_PERIODS = re.compile(r"^(?:this|last) (week|month|year) and the \1 before$")
 _YESNO = re.compile(r"^\W*(?:so\s+|and\s+|ok(?:ay)?,?\s+|hey,?\s+)?(?:were|was|is|are|did|does|do|has|have|had|any|"
                     r"anything|anyone|anybody|can|could|will)\b", _I)
+# "were any passwords or secrets changed this month?", "did anyone rotate credentials": secret keys' changes
+SECRET_CHANGED = (r"\b(?:secrets?|passwords?|credentials?|api[- ]keys?|tokens?)\b(?:\s+[\w-]+){0,3}?\s+(?:been\s+|got\s+)?"
+                  r"(?:changed|rotated|reset|updated|modified)\b|\b(?:chang|rotat|reset|updat)\w*\s+(?:any\s+|the\s+|our\s+|a\s+)?"
+                  r"(?:secrets?|passwords?|credentials?|api[- ]keys?|tokens?)\b")
 _ROLLBACK = re.compile(r"\b(?:rollbacks?|roll(?:ed)?[- ]?backs?|roll(?:ed|ing|s)?\s+back|revert(?:s|ed)?)\b", _I)
 
 
@@ -125,6 +131,12 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
         # "were there any rollbacks?" with no service and no period: every service, the last 30 days (said so)
         plan.window = Window(start=today - dt.timedelta(days=29), end=today, label="in the last 30 days")
         plan.clarification, plan.operation = None, "changelog"
+        plan.notes = [n for n in plan.notes if not n.startswith("wanted:")]
+        op = "changelog"
+    if (op == "clarify" and plan.clarification is not None and plan.clarification.kind == "service"
+            and plan.window is None and re.search(SECRET_CHANGED, q, _I)):
+        plan.window = Window(start=today - dt.timedelta(days=29), end=today, label="in the last 30 days")
+        plan.clarification, plan.operation = None, "changelog"  # "any passwords changed?": every service, 30 days
         plan.notes = [n for n in plan.notes if not n.startswith("wanted:")]
         op = "changelog"
     if (op == "clarify" and plan.clarification is not None and plan.clarification.kind == "service"
@@ -193,10 +205,15 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
         kind = "deployment" if word.startswith(("deploy", "releas", "rollout")) else (
             "config_change" if word.startswith("config") else "any")
         plan.notes.append(f"latest:{kind}")
+    if op == "changelog" and not plan.subjects.services and re.search(SECRET_CHANGED, q, _I):
+        plan.notes = [n for n in plan.notes if not n.startswith(("kinds:", "changes:"))] + ["kinds:config_change",
+                                                                                            "only:secret"]
+    if op == "changelog" and plan.window is not None and (m := re.fullmatch(r"the last (\d+) hours?", plan.window.label)):
+        plan.notes.append(f"hours:{m.group(1)}")  # "deploys in the last 2 hours": those hours, not the days they touch
     if op == "changelog" and (who := _person(q, cat)):
         plan.notes.append(f"person:{who}")  # "did lena.fischer deploy anything this week?": that person's changes
-    if op == "changelog" and plan.subjects.deployments and _ROLLBACK.search(q):
-        plan.notes.append("asks:rolled_back")  # "was DEP-1 rolled back?": Yes/No from its own record first
+    if op == "changelog" and (plan.subjects.deployments or plan.subjects.config_changes) and _ROLLBACK.search(q):
+        plan.notes.append("asks:rolled_back")  # "was DEP-1 rolled back?", "was CFG-7 reverted?": Yes/No from its record
     if op == "changelog" and not (plan.subjects.deployments or plan.subjects.config_changes or plan.subjects.commits):
         if _ROLLBACK.search(q):
             plan.notes.append("only:rollback")  # "any rollbacks this week?": the changes the org marks as rollbacks

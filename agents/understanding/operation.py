@@ -13,7 +13,7 @@ from agents.plan import (
     Subjects,
     TicketText,
 )
-from agents.understanding.asks import _TICKET_TOPIC, _TICKETS_LIKE, _TWO_PERIODS
+from agents.understanding.asks import _TICKET_TOPIC, _TICKETS_LIKE, _TWO_PERIODS, SECRET_CHANGED
 from agents.understanding.catalog import Catalog
 from agents.understanding.cues import (
     _ACTION,
@@ -56,13 +56,15 @@ _CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+
                            r"config(?:uration)?\s+changes?|commits?|depend\w*|"
                            r"(?:chang|touch|edit)\w*\s+(?:the\s+)?(?:most|more)\s+config\w*|"
                            r"what\s+(?:did|has|have)\s+[a-z][\w.@-]*\s+(?:chang|deploy|push|ship|releas|touch|roll)\w*|"
+                           r"(?:changes?|deploy\w*|releases?)\s+(?:that\s+)?[a-z][\w.@-]*\s+(?:has\s+|have\s+|had\s+)?"
+                           r"(?:made|did|done|pushed|shipped|deployed)|"
                            r"(?:did|has|have)\s+[a-z][\w.@-]*[._@][\w.@-]+\s+(?:chang|deploy|push|ship|releas|touch|roll|edit|modif)\w*)\b", _I)
 # "what changed yesterday?", "anything changed this morning?", "any changes on Thursday?": the org-wide change log
 _ORG_CHANGED = (r"\b(?:what|anything|something)\s+(?:has\s+|got\s+|was\s+|were\s+)?changed\b|"
                 r"\b(?:which|what)\s+services?\s+(?:have\s+|has\s+|were\s+|was\s+|got\s+)?(?:been\s+)?"
                 r"(?:changed|deployed|released|updated|touched)\b|\b(?:most|more|fewest|busiest)\s+(?:changes|deploy\w*|releases)\b|"
                 r"\b(?:did|has)\s+anything\s+(?:been\s+)?chang\w*|"
-                r"\b(?:any|which|what|all(?:\s+the)?|list(?:\s+the)?)\s+changes\b")
+                r"\b(?:any|which|what|all(?:\s+the)?|list(?:\s+the)?)\s+changes\b|" + SECRET_CHANGED)
 
 
 # "<service> alloc failures jumped": a service's metric moved (explained from its onset), not a list of incidents
@@ -239,6 +241,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         if (plan.service_metrics and not _WHY.search(q) and not _MOVED.search(q) and not _STORY.search(q)
                 and not (tp.window is not None and tp.window.explicit)):
             plan.notes.append("metric:now")  # "p99 latency of <service> now": its value and its usual range first
+        if not plan.service_metrics and _HEALTHY.search(q) and not _WHY.search(q) and not _STORY.search(q):
+            plan.notes.append("metric:health")  # "is search ok?": each of its metrics now, against its usual range
         if not plan.service_metrics and (inc := _incident_of_service(q, cat, s.services)):
             s.incidents = [inc]  # "what caused the lab results delay": an incident's title, not a metric
             return "incident_cause" if _WHY.search(q) else "incident_status"
@@ -246,9 +250,12 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if plan.kpis or s.scopes:
         if region_stations_ranked(q, plan, cat):
             return "rank"  # "compare OTP across all central stations": the stations of that region, ranked
-        if len(s.scopes) >= 2 or (_COMPARE.search(q) and len(s.scopes) >= 1 and re.search(r"\b(compan|overall|network)", q, _I)):
+        if len(s.scopes) >= 2 or (_COMPARE.search(q) and len(s.scopes) >= 1 and re.search(r"\b(compan|overall|network)", q, _I)
+                                   and not (all(x.level == "company" for x in s.scopes) and tp.window is not None
+                                            and tp.window.grain == "month" and " vs " in f" {tp.window.label} ")):
             return "compare"
-        if plan.kpis and re.search(r"\b(?:in\s+)?total\b|\baltogether\b|\bcombined\b|\bsum\s+of\b", q, _I) and re.search(
+        if plan.kpis and re.search(r"\b(?:in\s+)?total\b|\baltogether\b|\bcombined\b|\bsum\s+of\b|"
+                                   r"^\W*(?:what(?:'s|\s+is|\s+was)\s+(?:the\s+|our\s+)?)?(?:average|mean|overall)\b", q, _I) and re.search(
                 rf"\b(?:all|every|each)\s+(?:the\s+|our\s+|of\s+the\s+)?{_PLACE}\b", q, _I) and not s.scopes[1:]:
             s.scopes = s.scopes or [ScopeRef(level="company", name="company")]  # "how many X in total across all stations"
             return "lookup"
@@ -296,7 +303,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             return "incident_cause"
         if on_day:
             return "incident_list"
-    if _RANK.search(q) and re.search(rf"\b{_PLACE}\b", q, _I):
+    if _RANK.search(q) and re.search(rf"\b{_PLACE}\b", q, _I) and not re.search(r"\battention\b|\bneeds?\s+(?:a\s+)?look", q, _I):
         return _rank(q, plan, cat)
     if _COMPARE.search(q) and re.search(rf"\b{_PLACE_NOUN}s\b", q, _I):
         return "compare"  # "compare the hospitals": on which KPI is asked next
@@ -310,6 +317,10 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     return "out_of_scope"
 
 
+# "is search ok", "payments healthy?", "is checkout fine now": the service's health, not the story of a move
+_HEALTHY = re.compile(r"\b(?:ok|okay|fine|healthy|alright|all\s+right|normal|good|green|up|working|back)\b\W*(?:now|again|"
+                      r"yet|today)?\W*$|^\W*(?:is|are)\s+[\w.-]+(?:\s+[\w.-]+)?\s+(?:ok|okay|fine|healthy|alright|normal|"
+                      r"up|working|running)\b|\bhealth\s*check\b|\bhow\s+healthy\b", _I)
 _HOW_DOING = re.compile(r"\bhow\s+(?:is|are|was|were|did|has|have)\b.*\b(doing|going|looking|perform\w*|trend\w*)\b|"
                         r"\b(?:doing|performing)\s+(?:on|with)\b|\btrends?\b", _I)
 _RUNBOOK = re.compile(r"\b(run\s?books?|playbooks?|sops?|standard operating procedures?|procedures?\s+(?:for|to|when|on)|"
@@ -319,7 +330,10 @@ _RUNBOOK_WORDS = re.compile(r"\b(find|show|give|get|me|the|a|an|is|there|any|whi
                             r"run\s?books?|playbooks?|sops?|procedures?|documents?|docs?)\b", _I)
 
 
-_OVERVIEW = re.compile(r"\bone[- ]?liner\b|\b(?:summar(?:y|ise|ize)|overview|rundown|recap|snapshot|tl;?dr|briefing|"
+_OVERVIEW = re.compile(r"\bon\s+fire\b|\bburning\b|\bbig\s+picture\b|\bwhat\s+should\s+(?:i|we)\s+(?:look\s+at|check|"
+                       r"focus\s+on|start\s+with|prioriti[sz]e|worry\s+about)\b|\bwhere\s+(?:do|should)\s+(?:i|we)\s+"
+                       r"(?:start|begin)\b|\b(?:is\s+)?anything\s+(?:broken|down|failing|burning|red)\b|"  # a first shift
+                       r"\bone[- ]?liner\b|\b(?:summar(?:y|ise|ize)|overview|rundown|recap|snapshot|tl;?dr|briefing|"
                        r"status\s+(?:report|update))\b|\bhow\s+(?:is\s+|are\s+)?(?:the\s+)?(?:company|business|"
                        r"operation|ops|we|things|everything)\s+(?:is\s+|are\s+)?(?:doing|going|looking|performing)\b", _I)
 _OK_EVERYWHERE = re.compile(r"\b(?:ok|okay|fine|healthy|on\s+(?:target|track))\s+(?:everywhere|across|at\s+all|in\s+all|"

@@ -314,8 +314,8 @@ def _month_parts(q: str, today: dt.date) -> tuple[Window | None, str | None, re.
                       r"(?:last\s+year|a\s+year\s+(?:ago|earlier|before))\b", q):
         end = today - dt.timedelta(days=1)  # "better or worse than last year": lately against the same days a year earlier
         return _win(end - dt.timedelta(days=29), end, "the last 30 days against a year earlier"), None, m
-    if m := re.search(r"\b(?:past|last|previous)\s+(?:(\d{1,3})\s+)?(?:hours?|hrs?)\b", q):
-        n = int(m.group(1) or 1)  # "over the last 24 hours": the days they touch, up to now (a service's metrics)
+    if m := re.search(r"\b(?:past|last|previous)\s+(?:(\d{1,3})\s*)?(?:hours?|hrs?)\b|\b(?:past|last|previous)\s+(\d{1,3})\s*h\b", q):
+        n = int(m.group(1) or m.group(2) or 1)  # "over the last 24 hours", "last 2h": the days they touch, up to now
         return _win(today - dt.timedelta(days=-(-n // 24)), today, f"the last {n} hour{'s' if n != 1 else ''}"), None, m
     if m := re.search(r"\bsince\s+(\d{4})\b(?![.\-/]\w)", q):
         y = int(m.group(1))
