@@ -115,9 +115,10 @@ _DEFINE = re.compile(r"\bwhat\s+(?:does|do|is|are)\s+(?:the\s+|a\s+|an\s+)?[\w\s
                      r"(?:calculated|computed|measured|defined|calculate|compute|measure)\b|\bwhat\s+is\s+(?:a|an)\s+\w+$|"
                      r"\bexplain\s+what\b", _I)
 # "how many days was X below 90 this month?", "days above goal": the days of the window beyond that value
-_DAYS_BEYOND = re.compile(r"\b(?:how\s+many\s+(?:days|times)|how\s+often|(?:number|count)\s+of\s+days)\b.*?\b(below|under|less\s+than|lower\s+than|fewer\s+than|"
-                          r"short\s+of|above|over|more\s+than|higher\s+than|beyond|exceed\w*)\s+(?:the\s+|its\s+|our\s+)?"
-                          r"(?:(\d+(?:\.\d+)?)\s*%?|goal|target)", _I)
+_DAYS_BEYOND = re.compile(r"(?:\bhow\s+many\s+(?:days|times)|\bhow\s+often|\b(?:number|count)\s+of\s+days|(?:%|\bpercent\w*|"
+                          r"\bshare|\bproportion|\bfraction)\s+of\s+(?:the\s+)?days)\b.*?\b(below|under|less\s+than|lower\s+than|"
+                          r"fewer\s+than|short\s+of|above|over|more\s+than|higher\s+than|beyond|exceed\w*)\s+(?:the\s+|its\s+|our\s+)?"
+                          r"(?:(\d+(?:\.\d+)?)\s*%?|(?:[a-z][\w-]*\s+){0,3}?(?:goal|target))", _I)
 _TICKETS_LIKE = re.compile(r"\b(?:tickets|cases)\s+(?:like|similar\s+to|resembling)\b|\bsimilar\s+(?:tickets|cases)\b|"
                            r"\b(?:other|more)\s+(?:tickets|cases)\b|\btickets?\s+like\b", _I)
 

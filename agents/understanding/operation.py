@@ -49,6 +49,7 @@ from agents.understanding.lookups import (
     _incident_by_words,
     _incident_of_service,
 )
+from agents.understanding.phrasings import GOAL_ANYWHERE, HEALTHY, REPLY_ASKED, TICKET_SHARE, customer_message
 from agents.understanding.timewords import TimeParse
 
 _CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+out|rollbacks?|roll(?:ed|ing|s)?\s+back|"
@@ -122,6 +123,12 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         return "out_of_scope"  # read-only: actions (deleting, booking, deploying…) are not something it does
     if re.search(r"\bon[- ]?call\b|\bpager\s*duty\s+rota\b|\bwho\s+(?:owns|is\s+responsible\s+for)\b", q, _I) and not plan.kpis:
         return "out_of_scope"  # "who is on call for <service>?": people and rotas are not in the data
+    if not s.tickets and (pasted := customer_message(q)) is not None:
+        plan.ticket_text = pasted  # "customer says: “…” what do I do?": the quoted message triaged, its names are data
+        plan.notes.append("ticket:pasted")
+        if REPLY_ASKED.search(q):
+            plan.notes.append("asks:reply")
+        return "ticket_classify"
     if _RUNBOOK.search(q) and not s.tickets and not _REPORT.search(q):
         topic = " ".join(_RUNBOOK_WORDS.sub(" ", _RUNBOOK.sub(" ", q)).split()).strip(" ?.!\"'“”:") or q
         plan.ticket_text = TicketText(subject=topic[:200], content=q)
@@ -140,7 +147,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         if _TICKETS_LIKE.search(q) and not re.search(r"\bsuggest\w*\b|\breply\b|\brespond\b|\banswer\b", q, _I):
             s.tickets = s.tickets[:1]  # "tickets like KD-1", "find tickets similar to KD-1": the org's tickets, by example
             return "ticket_search"
-        if re.search(r"\bsimilar\b|\blike this\b|\bsuggest\w*\b|\breply\b|\brespond\b", q, _I):
+        if re.search(r"\bsimilar\b|\blike this\b|\bsuggest\w*\b|\breply\b|\brespond\b", q, _I) or REPLY_ASKED.search(q):
+            if REPLY_ASKED.search(q):
+                plan.notes.append("asks:reply")  # "customer on <ticket> wants an update, what do I tell them?"
             return "ticket_similar"
         if re.search(r"\bsla\b|\bbreach|\bdeadline|\bdue\b|\boverdue|\bat[- ]risk", q, _I) and not re.search(r"classif|triage", q, _I):
             return "ticket_sla"
@@ -227,6 +236,13 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             plan.notes.append("ticket_by:" + next(f for f in ("product", "priorit", "tier", "status", "urgency")
                                                    if word.startswith(f)).replace("priorit", "priority")
                               .replace("tier", "customer_tier"))
+        if TICKET_SHARE.search(q) and (field := next((k for k in ("priority", "product", "customer_tier")
+                                                        if getattr(plan.filters, k)), None)):
+            values = getattr(plan.filters, field)  # "what % of tickets this month were critical": the share of all
+            setattr(plan.filters, field, [])
+            plan.notes += [f"ticket_by:{field}", "share:" + ",".join(values)]
+            plan.count = True
+            return "ticket_stats"
         if m := _TICKET_TIME.search(q):  # "average first response time this week": how long tickets waited
             plan.notes.append("ticket_time:" + ("resolution" if re.search(r"resol|clos", m.group(0), _I) else "response"))
             return "ticket_stats"
@@ -241,7 +257,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         if (plan.service_metrics and not _WHY.search(q) and not _MOVED.search(q) and not _STORY.search(q)
                 and not (tp.window is not None and tp.window.explicit)):
             plan.notes.append("metric:now")  # "p99 latency of <service> now": its value and its usual range first
-        if not plan.service_metrics and _HEALTHY.search(q) and not _WHY.search(q) and not _STORY.search(q):
+        if not plan.service_metrics and HEALTHY.search(q) and not _WHY.search(q) and not _STORY.search(q):
             plan.notes.append("metric:health")  # "is search ok?": each of its metrics now, against its usual range
         if not plan.service_metrics and (inc := _incident_of_service(q, cat, s.services)):
             s.incidents = [inc]  # "what caused the lab results delay": an incident's title, not a metric
@@ -317,10 +333,6 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     return "out_of_scope"
 
 
-# "is search ok", "payments healthy?", "is checkout fine now": the service's health, not the story of a move
-_HEALTHY = re.compile(r"\b(?:ok|okay|fine|healthy|alright|all\s+right|normal|good|green|up|working|back)\b\W*(?:now|again|"
-                      r"yet|today)?\W*$|^\W*(?:is|are)\s+[\w.-]+(?:\s+[\w.-]+)?\s+(?:ok|okay|fine|healthy|alright|normal|"
-                      r"up|working|running)\b|\bhealth\s*check\b|\bhow\s+healthy\b", _I)
 _HOW_DOING = re.compile(r"\bhow\s+(?:is|are|was|were|did|has|have)\b.*\b(doing|going|looking|perform\w*|trend\w*)\b|"
                         r"\b(?:doing|performing)\s+(?:on|with)\b|\btrends?\b", _I)
 _RUNBOOK = re.compile(r"\b(run\s?books?|playbooks?|sops?|standard operating procedures?|procedures?\s+(?:for|to|when|on)|"
@@ -338,7 +350,7 @@ _OVERVIEW = re.compile(r"\bon\s+fire\b|\bburning\b|\bbig\s+picture\b|\bwhat\s+sh
                        r"operation|ops|we|things|everything)\s+(?:is\s+|are\s+)?(?:doing|going|looking|performing)\b", _I)
 _OK_EVERYWHERE = re.compile(r"\b(?:ok|okay|fine|healthy|on\s+(?:target|track))\s+(?:everywhere|across|at\s+all|in\s+all|"
                             r"for\s+all)\b|\b(?:below|under|above|over|short\s+of|missing|off|behind|meeting|"
-                            r"miss(?:es|ed)?)\s+(?:the\s+|its\s+|our\s+|their\s+)?(?:[\w.%-]+\s+){0,4}(?:goal|target)s?\b", _I)
+                            r"miss(?:es|ed)?)\s+(?:the\s+|its\s+|our\s+|their\s+)?(?:[\w.%-]+\s+){0,4}(?:goal|target)s?\b|" + GOAL_ANYWHERE, _I)
 
 
 def _rank(q: str, plan: QueryPlan, cat: Catalog) -> Operation:
@@ -365,4 +377,6 @@ def _rank(q: str, plan: QueryPlan, cat: Catalog) -> Operation:
         plan.limit = int(m.group(1)) if m.group(1).isdigit() else _WORDN[m.group(1).lower()]
     elif re.search(rf"\bwhich\s+{_PLACE_NOUN}\b|\b(?:the\s+)?(?:worst|best|top|bottom)\s+{_PLACE_NOUN}\b", low):
         plan.limit = 1
+    elif re.search(rf"\b(?:per|by|each|every|for\s+each)\s+{_PLACE_NOUN}\b", low):
+        plan.limit = max(1, len(cat.regions if plan.group_by == "region" else cat.stations))  # "per station": all
     return "rank"
