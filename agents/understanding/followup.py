@@ -65,7 +65,8 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
         return merge(plan, prior, question, today)
     if (prior.operation == "changelog" and not prior.subjects.services and prior.window and plan.subjects.services
             and plan.operation in ("explain", "changelog") and not plan.kpis and not plan.subjects.incidents
-            and not _WHY_ASKED.search(question)):
+            and not _WHY_ASKED.search(question) and not (plan.operation == "explain" and plan.service_metrics)
+            and "metric:health" not in plan.notes):  # "err rate payments" after "rollback?": its metric now
         plan.operation = "changelog"  # "fare-engine" after "what changed yesterday?": that service, that window
         if plan.window is None or not plan.window.explicit:
             plan.window = prior.window

@@ -940,4 +940,6 @@ CASES += [  # qa14a, as a bed manager, ED lead, clinical-apps on-call and qualit
     (D, "total AOG events per station this year", {"op": "rank", "kpi": "AOG_EVENTS", "limit": 8, "group_by": "station"}),
     (R, "ppm for each region this month", {"op": "rank", "kpi": "PPM", "limit": 3, "group_by": "region"}),
     (G, "late deliveries by store last month", {"op": "rank", "kpi": "LATE_DELIV", "limit": 6}),
+    (D, "err rate payments", {"op": "explain", "svc": ["payments"], "note": "metric:now", "prior": ["rollback?"]}),
+    (R, "is fare-engine ok", {"op": "explain", "svc": ["fare-engine"], "note": "metric:health", "prior": ["what changed yesterday?"]}),
 ]
