@@ -220,9 +220,29 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
         plan.operation = "compare"  # "and the week before?" after "how did/is <site> do(ing)": every KPI, that period
         plan.notes = [n for n in plan.notes if not n.startswith("wanted:")] + ["all_kpis", "period:one"]
         plan.follow_up = True
+    if (plan.follow_up and "kpis" in plan.inherited and plan.operation in ("lookup", "explain")
+            and not any(n.startswith("q:") for n in plan.notes) and (asked := _asked_of_series(question))):
+        plan.notes += asked  # "is it better now?", "has it recovered?" after a KPI answer: its recent trend, verdict first
+        plan.operation = "lookup"
+        if "window" in plan.inherited and "q:trend" in asked:  # the trend is of the latest days, not the thread's week
+            plan.window = None
+            plan.inherited.remove("window")
     if plan.follow_up and plan.operation == "lookup" and not plan.chart and prior.chart and not names_something:
         plan.chart = True
     return _with_grain(plan, grain, today)
+
+
+_BETTER_NOW = re.compile(r"\b(?:better|improv\w*|recover\w*|back\s+to\s+normal|fixed|ok(?:ay)?)\b.*\b(?:now|yet|again)\b|"
+                         r"\b(?:recovered|recovering|back\s+to\s+normal)\b", re.I)
+
+
+def _asked_of_series(question: str) -> list[str]:
+    """What a follow-up asks of the thread's KPI series ("is it getting better?"), as the parser's ``q:`` notes."""
+    from agents.understanding.asks import _kpi_question  # (asks imports the parser's modules, not this one)
+
+    if asked := _kpi_question(question):
+        return asked
+    return ["q:trend", "q:trend_better"] if _BETTER_NOW.search(question) else []
 
 
 def _answer(plan: QueryPlan, prior: QueryPlan) -> QueryPlan | None:

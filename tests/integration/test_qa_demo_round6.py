@@ -337,3 +337,26 @@ async def test_tickets_not_resolved(dt_, gt):
     assert "status new/open/pending, priority high" in ans, ans
     ans = await gt.ask("high priority tickets not resolved")
     assert "ZEN-51026" not in ans and "ZEN-51027" not in ans, ans  # solved / closed
+
+
+# ----------------------------------------------------------------- "is it better now?" in a thread
+
+async def test_is_it_better_now_after_a_kpi_answer(dt_, demo, gt, koszyk):
+    """Before: "is it better now?" after "why did otp drop at DAL?" (or a week's delays) repeated the same answer."""
+    rows = sql(demo, """SELECT p.day, p.value FROM kpi_points p JOIN kpi_definitions k ON k.id = p.kpi_id
+                        JOIN stations s ON s.id = p.station_id WHERE p.org_id = %s AND k.code = 'OTP_MX_RATE'
+                        AND s.code = 'DAL' AND p.day < %s ORDER BY p.day DESC LIMIT 28""", demo.org_id, DEMO_ANCHOR)
+    recent, before = [v for _, v in rows[:14]], [v for _, v in rows[14:]]
+    a, b = sum(recent) / 14, sum(before) / 14
+    await dt_.ask("why did otp drop at DAL?")
+    ans = await dt_.ask("is it better now?")
+    first = ans.splitlines()[1]
+    assert first.startswith("- No — " if a < b else "- Yes — "), ans  # higher is better
+    assert f"the last 14 days ({rows[13][0]} to {rows[0][0]}) average {a:.2f}% against {b:.2f}%" in first, ans
+    kpis = koszyk[2]
+    lates = kpis[(kpis.kpi == "LATE_DELIV") & (kpis.station == "fc-n2") & (kpis.date < pd.Timestamp(G_AS_OF))]
+    last = lates.sort_values("date").tail(28)
+    await gt.ask("why are lates up at fc-n2?")
+    ans = await gt.ask("has it recovered?")
+    assert re.match(r"- (Yes|No) — Late deliveries at ", ans.splitlines()[1]), ans
+    assert f"the last 14 days ({last.date.iloc[14].date()} to {last.date.iloc[-1].date()})" in ans, ans

@@ -942,4 +942,7 @@ CASES += [  # qa14a, as a bed manager, ED lead, clinical-apps on-call and qualit
     (G, "late deliveries by store last month", {"op": "rank", "kpi": "LATE_DELIV", "limit": 6}),
     (D, "err rate payments", {"op": "explain", "svc": ["payments"], "note": "metric:now", "prior": ["rollback?"]}),
     (R, "is fare-engine ok", {"op": "explain", "svc": ["fare-engine"], "note": "metric:health", "prior": ["what changed yesterday?"]}),
+    (D, "is it better now?", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["DAL"], "note": "q:trend_better", "prior": ["why did otp drop at DAL?"]}),
+    (G, "has it recovered?", {"op": "lookup", "kpi": "LATE_DELIV", "at": ["fc-n2"], "note": "q:trend", "prior": ["why are lates up at fc-n2?"]}),
+    (R, "is it better now?", {"op": "lookup", "kpi": "PPM", "at": ["YRK"], "note": "q:trend_better", "prior": ["ppm at york this week"]}),
 ]
