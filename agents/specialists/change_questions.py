@@ -23,6 +23,9 @@ def _day_end(d: dt.date) -> dt.datetime:
 
 async def changelog(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     subj = plan.subjects
+    if "asks:approval" in plan.notes:  # "who approved the checkout change?": not in the data, who made it is
+        s.say("Approvals are not recorded: deployments and config changes carry who made them, not who approved them. "
+              "Who made the changes:")
     if subj.deployments or subj.config_changes or subj.commits:
         for kind, ids in (("deployment", subj.deployments), ("config_change", subj.config_changes),
                           ("commit", subj.commits)):

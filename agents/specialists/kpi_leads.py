@@ -181,6 +181,15 @@ def _periods(plan: QueryPlan, series: Any, word: str) -> str | None:
         yes = a != b and higher == (word in ("more", "higher", "bigger"))
     how = "a day on average" if k.aggregation == "sum" and per_day else ("on average" if per_day else "in all")
     extra = 1 if k.aggregation == "sum" and per_day else 0
+    if word == "change":  # "how much did X go up vs last month (in percent)?": the change, in % of the earlier period
+        v = 100 * (a - b) / abs(b) if b else None
+        pct = "n/a" if v is None else f"{v:+.1f}%" if abs(v) >= 0.05 else f"{v:+.2f}%"
+        verdict = "level" if a == b else ("up" if higher else "down") + (
+            f", {'better' if higher == k.higher_is_better else 'worse'}")
+        return (f"{pct} ({verdict}) — {k.name} at {series.scope.label}: {_f(a, k, extra)} {how} from {split} to "
+                f"{min(w.end, series.end)} ({len(now)} days) against {_f(b, k, extra)}{' a day' if extra else ''} from "
+                f"{w.start} to {split - dt.timedelta(days=1)} ({len(before)} days); "
+                f"{'higher' if k.higher_is_better else 'lower'} is better.")
     return (f"{'Yes' if yes else 'No'} — {k.name} at {series.scope.label}: {_f(a, k, extra)} {how} from {split} to "
             f"{min(w.end, series.end)} ({len(now)} days) against {_f(b, k, extra)}{' a day' if extra else ''} from {w.start} to "
             f"{split - dt.timedelta(days=1)} ({len(before)} days); {'higher' if k.higher_is_better else 'lower'} is better.")

@@ -165,9 +165,13 @@ async def rank(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
           f"{r.total} {group_by}s ranked{out}).", ev)
     if now:
         s.say(_NOW_NOTE.format(name=k.name, day=r.end), ev)
+    share = "q:share" in plan.notes and k.aggregation == "sum" and len(r.rows) == r.total and not left_out
+    whole = sum(x.value or 0 for x in r.rows) if share else 0  # "share of X by region": each one's part of the total
     if len(r.rows) > 1:
         s.say(f"{order.capitalize()} {len(r.rows)}: " + "; ".join(
-            f"{x.rank}. {x.code} {fmt(x.value, k.decimals, k.unit)}" for x in r.rows) + ".", ev)
+            f"{x.rank}. {x.code} {fmt(x.value, k.decimals, k.unit)}"
+            + (f" ({100 * (x.value or 0) / whole:.1f}% of {fmt(whole, k.decimals, k.unit)})" if whole else "")
+            for x in r.rows) + ".", ev)
     if (mark := next((n[10:] for n in plan.notes if n.startswith("highlight:")), None)) and (
             hit := next((x for x in r.rows if x.code.lower() == mark.lower()), None)):
         s.say(f"{hit.code} ({hit.name}), the station this thread is about, ranks #{hit.rank} of {r.total} "

@@ -98,6 +98,8 @@ SECRET_CHANGED = (r"\b(?:secrets?|passwords?|credentials?|api[- ]keys?|tokens?)\
 _ROLLBACK = re.compile(r"\b(?:rollbacks?|roll(?:ed)?[- ]?backs?|roll(?:ed|ing|s)?\s+back|revert(?:s|ed)?)\b", _I)
 
 
+_COST = re.compile(r"\bcosts?\b|\bcost\s+us\b|\bspend\w*|\bexpens\w*|\bbudget\w*|\bdollars?\b|\beuros?\b|\bmoney\b|"
+                   r"\bprice\w*|\brevenue\b|[$€£]", _I)
 # "tickets about login problems", "any tickets mentioning refunds?", "support cases regarding invoices"
 _TICKET_TOPIC = re.compile(r"\b(?:tickets?|support\s+cases?|cases)\s+"
                            r"(?:(?:from|for|by|of)\s+(?:[\w-]+\s+){0,2}?(?:customers?|clients?|accounts?|users)\s+)?"  # who raised them
@@ -150,6 +152,10 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
     if (plan.kpis and op == "lookup" and plan.window is not None and _TWO_PERIODS.match(plan.window.label)
             and (m := re.search(r"\b(more|fewer|less|higher|lower|bigger|smaller|better|worse)\b.*\bthan\b", q, _I))):
         plan.notes.append(f"q:period_{m.group(1).lower()}")  # "were there more AOG events this week than last week?"
+    elif (plan.kpis and op == "lookup" and plan.window is not None and _TWO_PERIODS.match(plan.window.label)
+            and re.search(r"\b(?:go|goes|went|gone|going)\s+(?:up|down)\b|\b(?:increas|decreas|chang|differ|grow|grew|"
+                          r"rise|rose|fall|fell|drop)\w*|\bpercent\w*|%|\bhow\s+much\s+(?:more|less|higher|lower)\b", q, _I)):
+        plan.notes.append("q:period_change")  # "how much did X go up vs last month in percent": the change, in %
     if plan.kpis and op == "rank" and (m := _CHANGE_RANK.search(q)):
         word = (m.group(1) or m.group(2) or m.group(3) or m.group(4) or "").lower()  # "which station improved most …?"
         how = ("better" if word.startswith(("improv", "better")) else "worse" if word.startswith(("deteriorat", "wors", "got"))
@@ -191,6 +197,11 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
         plan.notes.append(f"unit:{'hours' if m.group(1).lower().startswith('h') else 'days'}")  # "delay in hours"
     if op == "compare" and (m := re.search(r"\b(better|worse)\s+than\b", q, _I)) and len(plan.subjects.scopes) >= 2:
         plan.notes.append(f"q:{m.group(1).lower()}_than")  # "is phoenix better than dallas on X?": the first named
+    if (plan.kpis and op in ("lookup", "explain", "rank", "compare") and _COST.search(q)
+            and not any(_COST.search(" ".join(cat.kpis.get(k, []))) for k in plan.kpis)):
+        plan.notes.append("asks:cost")  # "what did the delays cost us?": no money in the data, said before the minutes
+    if op == "changelog" and re.search(r"\bapprov\w*|\bsign(?:ed)?[- ]?off\b|\bauthori[sz]ed\b", q, _I):
+        plan.notes.append("asks:approval")  # "who approved the change?": approvals are not recorded, who made it is
     if _YESNO.match(q) and not (op in ("incident_list", "changelog") and _BLAME.search(q)):
         plan.notes.append("yesno")  # "were there any …?": Yes/No first (not "were any incidents caused by …?")
     if op == "changelog" and re.search(r"\bwho\b.*\b(?:most|more|busiest|top)\b|\btop\s+\d*\s*(?:deployers|committers|people)", q, _I):

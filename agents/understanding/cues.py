@@ -27,7 +27,7 @@ _WHY = re.compile(r"\b(why|caus\w*|root[- ]cause|what changed|what happened|expl
 _CHANGELOG = re.compile(r"\b(deploy\w*|releas\w*|rollouts?|roll(?:ed)? out|rollbacks?|rolled back|roll(?:ed|ing|s)? back|shipped|ship|pushed|"
                         r"commits?|committed|merged|config(?:uration)?\s+changes?|changed\s+(?:the\s+)?config\w*|"
                         r"(?:chang|touch|edit|modif|tweak|updat)\w*\s+(?:the\s+|any\s+|its\s+)?config\w*|"
-                        r"changelog|change log|who changed|what changed in|depend\w*|call|revert\w*|undone|undid|"
+                        r"changelog|change log|who changed|what changed in|depend\w*|call|revert\w*|undone|undid|approv\w*|"
                         r"(?:any(?:thing)?|recent|latest|last|new)\s+changes?|changes|history|changed\s+(?:in|on|to)|changes\s+(?:to|in|on)|"
                         r"upstream|downstream|calls)\b", _I)
 _BLAME = re.compile(r"\b(broke|break|breaking|caus\w*|responsible|led to|culprit|blame\w*|why)\b", _I)  # → correlate

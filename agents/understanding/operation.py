@@ -49,7 +49,14 @@ from agents.understanding.lookups import (
     _incident_by_words,
     _incident_of_service,
 )
-from agents.understanding.phrasings import GOAL_ANYWHERE, HEALTHY, REPLY_ASKED, TICKET_SHARE, customer_message
+from agents.understanding.phrasings import (
+    GOAL_ANYWHERE,
+    HEALTHY,
+    REPLY_ASKED,
+    SHARE_OF,
+    TICKET_SHARE,
+    customer_message,
+)
 from agents.understanding.timewords import TimeParse
 
 _CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+out|rollbacks?|roll(?:ed|ing|s)?\s+back|"
@@ -80,7 +87,7 @@ _TICKET_TIME = re.compile(r"\b(?:first[- ]response|response|resolution|resolve|h
                           r"\btime\s+to\s+(?:first\s+)?(?:respond|response|resolve|resolution|close)\b|"
                           r"\bhow\s+(?:long|fast|quickly)\b.*\b(?:respond|answer|resolv|clos)\w*", _I)
 # "what's <ticket> about", "tell me about <ticket>", "show me <ticket>", "details of <ticket>"
-_TICKET_ABOUT = re.compile(r"\babout\b|\bdetails?\b|\bsummar\w*|\bsays?\b|\bdescri\w*|\bshow\b|\blook\s+at\b|"
+_TICKET_ABOUT = re.compile(r"\babout\b|\bdetails?\b|\bstatus\b|\bupdate\s+on\b|\bwhere\s+(?:is|are|does)\b|\bsummar\w*|\bsays?\b|\bdescri\w*|\bshow\b|\blook\s+at\b|"
                            r"\bopen\s+up\b|\bpull\s+up\b|^\W*what(?:'s|\s+is|\s+was)\s+(?:with\s+|in\s+)?(?:the\s+)?"
                            r"(?:ticket\s+)?[\w.-]+\W*$", _I)
 # "… and why?", "what's behind it": a ranking question that also asks for the reason ("worst" alone does not)
@@ -377,6 +384,8 @@ def _rank(q: str, plan: QueryPlan, cat: Catalog) -> Operation:
         plan.limit = int(m.group(1)) if m.group(1).isdigit() else _WORDN[m.group(1).lower()]
     elif re.search(rf"\bwhich\s+{_PLACE_NOUN}\b|\b(?:the\s+)?(?:worst|best|top|bottom)\s+{_PLACE_NOUN}\b", low):
         plan.limit = 1
-    elif re.search(rf"\b(?:per|by|each|every|for\s+each)\s+{_PLACE_NOUN}\b", low):
+    elif re.search(rf"\b(?:per|by|each|every|for\s+each)\s+{_PLACE_NOUN}\b", low) or SHARE_OF.search(q):
         plan.limit = max(1, len(cat.regions if plan.group_by == "region" else cat.stations))  # "per station": all
+    if SHARE_OF.search(q):
+        plan.notes.append("q:share")  # "share of AOG events by region": each one's part of the total
     return "rank"

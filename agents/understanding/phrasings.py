@@ -41,3 +41,5 @@ HEALTHY = re.compile(r"\b(?:ok|okay|fine|healthy|alright|all\s+right|normal|good
 # "are we hitting the fill rate goal anywhere?": each site against the goal (which meet it)
 GOAL_ANYWHERE = (r"\b(meeting|meets?|hitting|hits?|making|reach\w*|below|under|missing|short\s+of)\s+(?:the\s+|its\s+|our\s+|"
                  r"their\s+)?(?:[\w.%-]+\s+){0,4}?(?:goal|target)s?\s+(?:anywhere|at\s+any\b|in\s+any\b|somewhere)")
+# "share of AOG events by region", "what percent of the lates does each store have": each one's part of the total
+SHARE_OF = re.compile(r"\b(?:share|proportion|breakdown|split)\b|(?:%|\bpercent\w*)\s+(?:of|by|per)\b", _I)

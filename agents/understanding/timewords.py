@@ -120,6 +120,12 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
                  dt.date(today.year - 1, 1, 1))
         per: Grain = "week" if unit == "week" else "month"  # one value per period, side by side
         return _win(start, today, f"this {unit} and the {unit} before", grain=per), None, m
+    if m := re.search(r"(?<!\blast\s)(?<!\bprevious\s)\b(?:compared\s+(?:to|with)|vs\.?|versus|against|than)\s+(?:the\s+)?"
+                      r"(?:last|previous|prior)\s+(week|month)\b", q):  # "X went up vs last month": this one against it
+        unit = m.group(1)
+        start = (monday - dt.timedelta(days=7) if unit == "week" else
+                 (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1))
+        return _win(start, today, f"this {unit} and the {unit} before", grain="week" if unit == "week" else "month"), None, m
     if m := re.search(r"\b(?:last|previous)\s+(week|month)\s+(?:compared\s+(?:to|with)|vs\.?|versus|against|than)\s+(?:the\s+)?"
                       r"(?:\1\s+before(?:\s+(?:that|it))?|one\s+before|previous\s+(?:one|\1)|prior\s+(?:one|\1))\b", q):
         unit = m.group(1)  # "last month compared to the month before": both, one value per period
