@@ -360,3 +360,70 @@ async def test_is_it_better_now_after_a_kpi_answer(dt_, demo, gt, koszyk):
     ans = await gt.ask("has it recovered?")
     assert re.match(r"- (Yes|No) — Late deliveries at ", ans.splitlines()[1]), ans
     assert f"the last 14 days ({last.date.iloc[14].date()} to {last.date.iloc[-1].date()})" in ans, ans
+
+
+# ----------------------------------------------------------------- finance: change in %, shares; auditor: approvals
+
+async def test_how_much_it_went_up_vs_last_month_in_percent(dt_, demo, gt, koszyk):
+    """Before: "how much did mx delays at DAL go up vs last month in percent" gave last month alone."""
+    rows = sql(demo, """SELECT p.day, p.value FROM kpi_points p JOIN kpi_definitions k ON k.id = p.kpi_id
+                        JOIN stations s ON s.id = p.station_id WHERE p.org_id = %s AND k.code = 'MX_DELAY_MINUTES'
+                        AND s.code = 'DAL' AND p.day BETWEEN '2026-10-01' AND %s""", demo.org_id, DEMO_ANCHOR)
+    now = [v for d, v in rows if d.month == 11]
+    before = [v for d, v in rows if d.month == 10]
+    a, b = sum(now) / len(now), sum(before) / len(before)  # per day: this month is partial
+    v = 100 * (a - b) / b
+    pct = f"{v:+.1f}%" if abs(v) >= 0.05 else f"{v:+.2f}%"
+    ans = await dt_.ask("how much did mx delays at DAL go up vs last month in percent")
+    assert ans.splitlines()[1].startswith(f"- {pct} (") and f"({len(now)} days) against" in ans, ans
+    kpis = koszyk[2]
+    lates = kpis[(kpis.kpi == "LATE_DELIV") & (kpis.station == "fc-n2")]
+    monday = G_AS_OF - dt.timedelta(days=G_AS_OF.weekday())
+    this = lates[(lates.date >= pd.Timestamp(monday)) & (lates.date <= pd.Timestamp(G_AS_OF))].value
+    last = lates[(lates.date >= pd.Timestamp(monday - dt.timedelta(days=7))) & (lates.date < pd.Timestamp(monday))].value
+    a, b = this.mean(), last.mean()
+    ans = await gt.ask("how much did lates at fc-n2 go up compared to last week")
+    v = 100 * (a - b) / b
+    assert ans.splitlines()[1].startswith(f"- {v:+.1f}% (" if abs(v) >= 0.05 else f"- {v:+.2f}% ("), ans
+
+
+async def test_share_of_a_total_by_region_or_site(dt_, demo, gt, koszyk):
+    """Before: "share of AOG events by region this year" ranked the regions without their shares."""
+    rows = sql(demo, """SELECT r.code, sum(p.value) FROM kpi_points p JOIN kpi_definitions k ON k.id = p.kpi_id
+                        JOIN stations s ON s.id = p.station_id JOIN regions r ON r.id = s.region_id
+                        WHERE p.org_id = %s AND k.code = 'AOG_EVENTS' AND p.day BETWEEN '2026-01-01' AND %s
+                        GROUP BY 1""", demo.org_id, DEMO_ANCHOR)
+    whole = sum(v for _, v in rows)
+    ans = await dt_.ask("share of AOG events by region this year")
+    for code, v in rows:
+        assert f"{code} {v:,.0f} events ({100 * v / whole:.1f}% of {whole:,.0f} events)" in ans, ans
+    kpis = koszyk[2]
+    oct_ = kpis[(kpis.kpi == "LATE_DELIV") & (kpis.date >= pd.Timestamp("2026-10-01"))
+                & (kpis.date <= pd.Timestamp("2026-10-31"))].groupby("station").value.sum()
+    ans = await gt.ask("breakdown of late deliveries by store last month")
+    top = oct_.idxmax()
+    assert f"({100 * oct_[top] / oct_.sum():.1f}% of {oct_.sum():,.0f} orders)" in ans, ans
+
+
+async def test_approvals_and_costs_are_said_to_be_missing(dt_, gt):
+    """Before: "who approved the checkout-api change on the 19th" explained an error-rate onset; "what did the
+    maintenance delays cost us last month" gave the minutes as if they were the answer."""
+    ans = await dt_.ask("who approved the checkout-api change on the 19th")
+    assert ans.splitlines()[1].startswith("- Approvals are not recorded") and "CFG-0015" in ans, ans
+    assert "by alice.nguyen" in ans, ans  # who made it, from the record
+    ans = await gt.ask("who signed off the SlotEngine deploy last week")
+    assert ans.splitlines()[1].startswith("- Approvals are not recorded"), ans
+    ans = await dt_.ask("what did the maintenance delays cost us last month")
+    assert ans.splitlines()[1].startswith("- There are no cost or money figures in the data"), ans
+    ans = await gt.ask("how much money did the late deliveries cost in october")
+    assert ans.splitlines()[1].startswith("- There are no cost or money figures in the data"), ans
+    assert "Late deliveries" in ans, ans
+
+
+async def test_status_of_a_ticket_says_where_it_stands(dt_, demo, gt):
+    """Before: "status of TCK-10593?" classified the ticket and gave its SLA, never its status."""
+    (subject,) = sql(demo, "SELECT subject FROM tickets WHERE org_id = %s AND external_id = 'TCK-10593'", demo.org_id)[0]
+    ans = await dt_.ask("status of TCK-10593?")
+    assert f"TCK-10593 “{subject}” — " in ans and "Classified as" not in ans, ans
+    ans = await gt.ask("status of ZEN-51026")
+    assert "ZEN-51026 “Delivery 2 hours late again” — resolved" in ans, ans
