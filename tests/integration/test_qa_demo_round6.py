@@ -299,13 +299,14 @@ async def test_percentage_of_days_below_goal(dt_, demo, gt, koszyk):
                demo.org_id, DEMO_ANCHOR.replace(day=1), DEMO_ANCHOR)
     below = sum(1 for v, g in rows if v < g)
     ans = await dt_.ask("what percentage of days was DAL below the otp goal this month")
-    assert ans.splitlines()[1].startswith(f"- {below} of {len(rows)} days ({100 * below / len(rows):.0f}%)"), ans
+    assert ans.splitlines()[1].startswith(f"- {below} of {len(rows)} days: "), ans
+    assert f"on {below} of the {len(rows)} days ({100 * below / len(rows):.0f}%)" in ans, ans
     kpis = koszyk[2]
     oct_ = kpis[(kpis.kpi == "LATE_DELIV") & (kpis.station == "fc-n2") & (kpis.date >= pd.Timestamp("2026-10-01"))
                 & (kpis.date <= pd.Timestamp("2026-10-31"))]
     above = int((oct_.value > 40).sum())
     ans = await gt.ask("what % of days were lates at fc-n2 above 40 last month")
-    assert f"{above} of {len(oct_)} days ({100 * above / len(oct_):.0f}%)" in ans, ans
+    assert f"{above} of the {len(oct_)} days ({100 * above / len(oct_):.0f}%)" in ans, ans
 
 
 async def test_per_station_lists_every_station_and_averages_across_all(dt_, demo, gt, koszyk):
