@@ -428,3 +428,13 @@ async def test_status_of_a_ticket_says_where_it_stands(dt_, demo, gt):
     assert f"TCK-10593 “{subject}” — " in ans and "Classified as" not in ans, ans
     ans = await gt.ask("status of ZEN-51026")
     assert "ZEN-51026 “Delivery 2 hours late again” — resolved" in ans, ans
+
+
+async def test_a_second_question_in_one_message_is_named_not_dropped(dt_, gt):
+    """Before: "otp at DAL this month and who deployed last" answered the KPI and silently dropped the second question."""
+    ans = await dt_.ask("otp at DAL this month and who deployed last")
+    assert "You also asked “who deployed last”: ask it on its own" in ans and "On-time performance" in ans, ans
+    ans = await gt.ask("fill rate at widzew last week and any incidents on basket-svc?")
+    assert "You also asked “any incidents on basket-svc”" in ans and "Order fill rate at DS_0417" in ans, ans
+    ans = await dt_.ask("how is DAL doing and why?")  # "and why" is the same question, answered
+    assert "You also asked" not in ans, ans
