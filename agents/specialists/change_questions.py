@@ -259,6 +259,9 @@ async def status(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
         ev = first(records, "incident_status")
         i = r.incident
         s.say(f"{i.external_id} ({i.severity}) on {i.service or 'an unknown service'}: {i.title}.", ev)  # what it is
+        if "asks:who_handled" in plan.notes:  # "who was on it?": not in the record; who made a fixing change may be
+            s.say(f"The record of {i.external_id} does not name who worked on it (no assignee or responder is stored)"
+                  + ("; who made the fixing change is below." if r.remediation else "."), ev)
         if r.resolved:
             s.say(f"{i.external_id} is resolved: it started {i.started_at:%Y-%m-%d %H:%M} UTC and was resolved "
                   f"{i.resolved_at:%Y-%m-%d %H:%M} UTC, after {int(r.duration_minutes or 0)} minutes.", ev)

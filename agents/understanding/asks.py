@@ -202,6 +202,9 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
         plan.notes.append("asks:cost")  # "what did the delays cost us?": no money in the data, said before the minutes
     if op == "changelog" and re.search(r"\bapprov\w*|\bsign(?:ed)?[- ]?off\b|\bauthori[sz]ed\b", q, _I):
         plan.notes.append("asks:approval")  # "who approved the change?": approvals are not recorded, who made it is
+    if re.search(r"\bwho\s+(?:was|is|were|are)\s+(?:on\s+(?:it|this|that)|working\s+on|handling|assigned)\b|\bassignee\b|"
+                 r"\bwho\s+(?:handled|handles|worked\s+on|took|owned)\b", q, _I):
+        plan.notes.append("asks:who_handled")  # "who was on it?" about an incident: said not to be in the record
     if _YESNO.match(q) and not (op in ("incident_list", "changelog") and _BLAME.search(q)):
         plan.notes.append("yesno")  # "were there any …?": Yes/No first (not "were any incidents caused by …?")
     if op == "changelog" and re.search(r"\bwho\b.*\b(?:most|more|busiest|top)\b|\btop\s+\d*\s*(?:deployers|committers|people)", q, _I):

@@ -227,6 +227,8 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
         if "window" in plan.inherited and "q:trend" in asked:  # the trend is of the latest days, not the thread's week
             plan.window = None
             plan.inherited.remove("window")
+    if "asks:who_handled" in plan.notes and plan.operation == "incident_cause" and s.incidents:
+        plan.operation = "incident_status"  # "who was on it?" after "what caused <incident>?": its record, not the cause
     if plan.follow_up and plan.operation == "lookup" and not plan.chart and prior.chart and not names_something:
         plan.chart = True
     return _with_grain(plan, grain, today)

@@ -438,3 +438,13 @@ async def test_a_second_question_in_one_message_is_named_not_dropped(dt_, gt):
     assert "You also asked “any incidents on basket-svc”" in ans and "Order fill rate at DS_0417" in ans, ans
     ans = await dt_.ask("how is DAL doing and why?")  # "and why" is the same question, answered
     assert "You also asked" not in ans, ans
+
+
+async def test_who_was_on_an_incident_is_said_not_to_be_recorded(dt_, gt):
+    """Before: "who was on it?" after "what caused INC-2045?" repeated the incident's status as if that answered it."""
+    await dt_.ask("what caused INC-2045?")
+    ans = await dt_.ask("who was on it?")
+    assert "The record of INC-2045 does not name who worked on it" in ans, ans
+    await gt.ask("what caused PD-88412")
+    ans = await gt.ask("who was on it?")
+    assert "The record of PD-88412 does not name who worked on it" in ans, ans

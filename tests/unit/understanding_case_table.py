@@ -956,4 +956,7 @@ CASES += [  # qa14a, as a bed manager, ED lead, clinical-apps on-call and qualit
     (G, "who signed off the SlotEngine deploy last week", {"op": "changelog", "svc": ["SlotEngine"], "note": "asks:approval"}),
     (D, "what did the maintenance delays cost us last month", {"op": "lookup", "kpi": "MX_DELAY_MINUTES", "note": "asks:cost"}),
     (R, "how much money did the cancellations cost in october", {"op": "lookup", "kpi": "CANCEL_PCT", "note": "asks:cost"}),
+    (D, "who was on it?", {"op": "incident_status", "inc": ["INC-2045"], "note": "asks:who_handled", "prior": ["what caused INC-2045?"]}),
+    (G, "who was on it?", {"op": "incident_status", "inc": ["PD-88412"], "note": "asks:who_handled", "prior": ["what caused PD-88412"]}),
+    (R, "who handled OUT-77", {"op": "incident_status", "inc": ["OUT-77"], "note": "asks:who_handled"}),
 ]
