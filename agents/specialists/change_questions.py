@@ -89,6 +89,11 @@ async def changelog(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
             if n == 0:
                 s.say(f"No — no {what.replace('(s)', 's')} on {where} {period}." if "yesno" in plan.notes else
                       f"{where}: no {what.replace('(s)', 's')} {period}.", head)
+                if kinds == ["deployment"] and r.config_changes:  # "anything deployed to X today?": a flag flip is news
+                    s.say(f"But {len(r.config_changes)} config change(s) then: " + "; ".join(
+                        f"{c.external_id} {c.key} " + ("(a secret value)" if c.is_secret else f"{c.old_value} → {c.new_value}")
+                        + f" by {c.changed_by or 'unknown'} at {c.changed_at:%Y-%m-%d %H:%M} UTC"
+                        for c in r.config_changes[:5]) + ".", head)
             else:
                 s.say(f"{'Yes — ' if 'yesno' in plan.notes else ''}{where}: {n} {what} {period}"
                       + (f", by {', '.join(who)}" if who else "") + ".", head)

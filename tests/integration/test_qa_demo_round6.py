@@ -448,3 +448,15 @@ async def test_who_was_on_an_incident_is_said_not_to_be_recorded(dt_, gt):
     await gt.ask("what caused PD-88412")
     ans = await gt.ask("who was on it?")
     assert "The record of PD-88412 does not name who worked on it" in ans, ans
+
+
+async def test_no_deploy_today_names_the_config_change_made_then(da, demo, ga, koszyk):
+    """Before: "anything deployed to checkout today" said No at 21:00 without the flag flipped an hour before."""
+    (ext, key) = sql(demo, """SELECT c.external_id, c.key FROM config_changes c JOIN services s ON s.id = c.service_id
+                              WHERE c.org_id = %s AND s.name = 'checkout-api' AND c.changed_at::date = %s
+                              AND c.changed_at <= %s""", demo.org_id, NIGHT.date(), NIGHT)[0]
+    ans = await Thread(da, demo.org_id, NIGHT).ask("anything deployed to checkout today")
+    assert "No — no deployments on checkout-api" in ans and f"But 1 config change(s) then: {ext} {key}" in ans, ans
+    at = dt.datetime(2026, 11, 12, 12, 0, tzinfo=dt.UTC)
+    ans = await Thread(ga, koszyk[1], at).ask("anything deployed to SlotEngine today?")
+    assert "No — no deployments on SlotEngine" in ans and "CFG-KZ-0081 SLOT_RELEASE_HOURS 48 → 72 by kacper" in ans, ans
