@@ -193,7 +193,7 @@ async def needs_attention(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
     where = (f"station {station}" if station else f"stations {', '.join(sorted(stations))}" if stations
              else f"region {region}" if region else "all stations")
     checked = "" if stations else f"; {r.series_checked} series checked"
-    org_wide = not (station or region or stations or plan.kpis)
+    org_wide = not (station or region or stations or plan.kpis) and "attention:incidents" in plan.notes
     if not r.items:
         s.say(f"No KPI at {where} is in a warning or critical state on its latest point ({r.as_of}{checked}).", ev)
         if org_wide:

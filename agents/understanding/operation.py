@@ -336,6 +336,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         return "ticket_search"
     if _ATTENTION.search(q) or re.search(r"\b(kpis?|dashboard)\b", q, _I) or (_OVERVIEW.search(q) and not (
             s.services or s.incidents or s.tickets or _TICKETS.search(q) or _INCIDENT_WORDS.search(q))):
+        if not re.search(rf"\b(?:kpis?|metrics?|dashboard|{_PLACE})\b", q, _I):
+            plan.notes.append("attention:incidents")  # "anything on fire?": the open incidents too, not only KPIs
         return "attention"  # "a one-liner on how the company is doing", "summarise the week for the execs"
     return "out_of_scope"
 

@@ -888,11 +888,11 @@ CASES += [  # qa14a, as a bed manager, ED lead, clinical-apps on-call and qualit
     (R, "what did j.okoro change", {"op": "changelog", "note": "person:j.okoro"}),
     # ---------------------------------------------------------------- qa19b: round 6 on the demo (duty manager, auditor, SRE)
     (D, "what should I look at first?", {"op": "attention", "at": []}),  # was out of scope
-    (D, "anything on fire?", {"op": "attention"}),
+    (D, "anything on fire?", {"op": "attention", "note": "attention:incidents"}),
     (G, "anything on fire?", {"op": "attention"}),
     (D, "first shift today, give me the big picture", {"op": "attention"}),
     (R, "is anything broken right now", {"op": "attention"}),
-    (D, "which station needs my attention most", {"op": "attention"}),  # not "rank by which KPI?"
+    (D, "which station needs my attention most", {"op": "attention", "no_note": "attention:incidents"}),  # not "rank by which KPI?"
     (G, "which store needs my attention most", {"op": "attention"}),
     (D, "show me every change lena.fischer made this month", {"op": "changelog", "note": "person:lena.fischer", "win": TM}),
     (G, "list the changes marta made last week", {"op": "changelog", "note": "person:marta", "win": LW}),
