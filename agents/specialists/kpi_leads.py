@@ -261,6 +261,9 @@ def _against(plan: QueryPlan, series: Any, yoy: bool) -> str | None:
         now, before = [a for a, _ in pairs], [b for _, b in pairs]
         then = "the same days a year earlier"
         span = f"{w.start} to {w.end}"
+        if pts and not pairs:  # "vs last year" on a history shorter than a year: said, not skipped
+            return (f"There is no {k.name} data at {series.scope.label} for the same days a year before {span}, so there "
+                    "is nothing to compare with.")
     else:
         half = w.start + (w.end - w.start + dt.timedelta(days=1)) / 2
         now = [p.value for p in pts if p.date >= half]

@@ -227,6 +227,12 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
         if "window" in plan.inherited and "q:trend" in asked:  # the trend is of the latest days, not the thread's week
             plan.window = None
             plan.inherited.remove("window")
+    if (plan.follow_up and "kpis" in plan.inherited and prior.window is not None and prior.window.explicit
+            and plan.window is not None and plan.window.label == "the last 30 days against a year earlier"
+            and _VS_LAST_YEAR.fullmatch(question)):  # "and compared to last year?": the thread's period, a year apart
+        plan.window = prior.window.model_copy(update={"label": f"{prior.window.label} against a year earlier"})
+        plan.notes = [n for n in plan.notes if not n.startswith("q:")] + ["q:yoy"]
+        plan.operation = "lookup"
     if "asks:who_handled" in plan.notes and plan.operation == "incident_cause" and s.incidents:
         plan.operation = "incident_status"  # "who was on it?" after "what caused <incident>?": its record, not the cause
     if plan.follow_up and plan.operation == "lookup" and not plan.chart and prior.chart and not names_something:
@@ -234,6 +240,9 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
     return _with_grain(plan, grain, today)
 
 
+_VS_LAST_YEAR = re.compile(r"\W*(?:and|but|ok(?:ay)?|so)?\s*(?:how\s+about\s+|how\s+does\s+(?:it|that)\s+compare\s+(?:to|with)\s+|"
+                           r"(?:compared?\s+(?:to|with)|vs\.?|versus|against)\s+)(?:the\s+same\s+(?:time|period|week|month)\s+)?"
+                           r"(?:last\s+year|a\s+year\s+(?:ago|earlier|before))\W*", re.I)
 _BETTER_NOW = re.compile(r"\b(?:better|improv\w*|recover\w*|back\s+to\s+normal|fixed|ok(?:ay)?)\b.*\b(?:now|yet|again)\b|"
                          r"\b(?:recovered|recovering|back\s+to\s+normal)\b", re.I)
 

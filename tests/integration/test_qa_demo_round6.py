@@ -462,3 +462,22 @@ async def test_no_deploy_today_names_the_config_change_made_then(da, demo, ga, k
     at = dt.datetime(2026, 11, 12, 12, 0, tzinfo=dt.UTC)
     ans = await Thread(ga, koszyk[1], at).ask("anything deployed to SlotEngine today?")
     assert "No — no deployments on SlotEngine" in ans and "CFG-KZ-0081 SLOT_RELEASE_HOURS 48 → 72 by kacper" in ans, ans
+
+
+async def test_and_compared_to_last_year_keeps_the_threads_period(dt_, demo, gt, koszyk):
+    """Before: "and compared to last year?" after "mx delays at DEN this week" answered the last 30 days instead."""
+    rows = sql(demo, """SELECT p.day, p.value FROM kpi_points p JOIN kpi_definitions k ON k.id = p.kpi_id
+                        JOIN stations s ON s.id = p.station_id WHERE p.org_id = %s AND k.code = 'MX_DELAY_MINUTES'
+                        AND s.code = 'DEN' AND p.day BETWEEN '2026-11-16' AND %s""", demo.org_id, DEMO_ANCHOR)
+    await dt_.ask("mx delays at DEN this week")
+    ans = await dt_.ask("and compared to last year?")
+    assert f"{sum(v for _, v in rows):,.0f} min in all from 2026-11-16" in ans and "the last 30 days" not in ans, ans
+    kpis = koszyk[2]
+    lw = kpis[(kpis.kpi == "LATE_DELIV") & (kpis.station == "fc-n2") & (kpis.date >= pd.Timestamp("2026-11-16"))
+              & (kpis.date <= pd.Timestamp("2026-11-22"))]
+    await gt.ask("lates at fc-n2 last week")
+    ans = await gt.ask("vs last year")
+    assert "last week against a year earlier (2026-11-16 to 2026-11-22)" in ans and "the last 30 days" not in ans, ans
+    assert f"{lw.value.sum():,.0f}" in ans, ans
+    if kpis.date.min() > pd.Timestamp("2025-11-22"):  # the grocer's history is shorter than a year: said so
+        assert ans.splitlines()[1].startswith("- There is no Late deliveries data at FC-N2"), ans

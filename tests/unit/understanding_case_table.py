@@ -959,4 +959,7 @@ CASES += [  # qa14a, as a bed manager, ED lead, clinical-apps on-call and qualit
     (D, "who was on it?", {"op": "incident_status", "inc": ["INC-2045"], "note": "asks:who_handled", "prior": ["what caused INC-2045?"]}),
     (G, "who was on it?", {"op": "incident_status", "inc": ["PD-88412"], "note": "asks:who_handled", "prior": ["what caused PD-88412"]}),
     (R, "who handled OUT-77", {"op": "incident_status", "inc": ["OUT-77"], "note": "asks:who_handled"}),
+    (D, "and compared to last year?", {"op": "lookup", "kpi": "MX_DELAY_MINUTES", "at": ["DEN"], "win": ("2026-11-16", "2026-11-20"), "note": "q:yoy", "prior": ["mx delays at DEN this week"]}),
+    (G, "vs last year", {"op": "lookup", "kpi": "LATE_DELIV", "at": ["fc-n2"], "win": LW, "note": "q:yoy", "prior": ["lates at fc-n2 last week"]}),
+    (R, "and how does that compare to a year ago?", {"op": "lookup", "kpi": "PPM", "at": ["YRK"], "win": LW, "note": "q:yoy", "prior": ["ppm at york last week"]}),
 ]
