@@ -103,6 +103,13 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             if around is None and ctx.get("time"):
                 around = dt.datetime.combine(dt.date.fromisoformat(ctx["time"]["end"]), dt.time.max, dt.UTC)
             metric = _metric_for(question, plan)
+            if plan is not None and "metric:health" in plan.notes:
+                from agents.specialists.metric_value import say_health
+
+                moved = await say_health(s, ctx["service"])  # "is search ok?": each of its metrics now
+                if moved is None:
+                    return update(state, s, ctx)
+                metric = moved  # the first one outside its usual range: when it moved and why, below
             if plan is not None and "metric:now" in plan.notes:
                 from agents.specialists.metric_value import say_metric_now
 

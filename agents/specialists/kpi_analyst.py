@@ -180,6 +180,9 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
     task = {"kpi": ctx.get("kpi"), "summary_level": level, "code": code, "time": ctx.get("time"),
             "operation": plan.operation if plan else None}
     async with step(deps, NAME, task) as s:
+        if plan is not None and "asks:cost" in plan.notes:  # "what did the delays cost us?": said, not guessed
+            s.say(f"There are no cost or money figures in the data: {', '.join(plan.kpis)} is counted in its own unit, "
+                  "not money (a cost needs a rate per unit, which is not recorded). Here is the quantity itself.")
         if plan is not None and await _by_plan(s, plan, ctx):
             return update(state, s, ctx)
         among = [x.code for x in plan.subjects.scopes if x.level == "station" and x.code] if plan else []

@@ -82,8 +82,15 @@ async def stats(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
         else:
             s.say(f"There are {r.total} tickets ({r.filters.label()}) as of {moment:%Y-%m-%d %H:%M} UTC "
                   f"({AS_OF_MEANS}).", records[0])
+        share = next((n.removeprefix("share:").split(",") for n in plan.notes if n.startswith("share:")), None)
+        if share and r.total:  # "what % of tickets this month were critical": that value's share, first
+            n = sum(v for k, v in r.counts.items() if str(k).lower() in {x.lower() for x in share})
+            s.lines.insert(len(s.lines) - 1, {"text": f"{100 * n / r.total:.1f}% of the tickets were {' or '.join(share)}: "
+                                                      f"{n} of {r.total}.", "evidence_ids": [records[0].id]})
         if r.counts:
-            s.say(f"By {by.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in r.counts.items()) + ".", records[0])
+            s.say(f"By {by.replace('_', ' ')}: " + ", ".join(
+                f"{k} {v}" + (f" ({100 * v / r.total:.0f}%)" if share and r.total else "") for k, v in r.counts.items())
+                + ".", records[0])
         s.data = {"total": r.total, "counts": r.counts}
 
 
