@@ -197,14 +197,21 @@ class Catalog:
     @cached_property
     def station_numbers(self) -> dict[str, str]:
         """Site codes made of letters and a number, by letters + number without separators or leading zeros
-        ("DS_0417" → "ds417", "fc-n2" → "fcn2"), so "DS 417" or "ds-417" is that site; shared keys are left out."""
+        ("DS_0417" → "ds417", "fc-n2" → "fcn2"), so "DS 417" or "ds-417" is that site; also without a leading
+        letters part ("pop-lds-03" → "lds3": "LDS3", "lds 3"), unless another site owns that key; shared keys are left
+        out."""
         seen: dict[str, set[str]] = {}
+        tails: dict[str, set[str]] = {}
         for code in self.stations:
             parts = re.findall(r"[a-z]+|\d+", fold(code).lower())
             if any(p.isdigit() for p in parts) and any(p.isalpha() for p in parts):
                 key = "".join(str(int(p)) if p.isdigit() else p for p in parts)
                 seen.setdefault(key, set()).add(code)
-        return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
+                for k in range(1, len(parts)):  # "pop-lds-03" is also "LDS3" / "lds-03" (its type prefix left off)
+                    if parts[k].isalpha() and any(p.isdigit() for p in parts[k:]):
+                        tails.setdefault("".join(str(int(p)) if p.isdigit() else p for p in parts[k:]), set()).add(code)
+        full = {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
+        return {**{k: next(iter(v)) for k, v in tails.items() if len(v) == 1 and k not in seen}, **full}
 
     @cached_property
     def kpi_words(self) -> frozenset[str]:
@@ -296,6 +303,11 @@ class Catalog:
             core = [t for t in toks if t not in GENERIC and t not in _SERVICE_SUFFIXES]
             if core and core != toks:
                 add(" ".join(core), "service", svc, 1)
+            if len(toks) >= 2:  # "radius" for radius-auth, "the portal" for cust-portal: a word no other service has
+                for t in toks:
+                    if (len(t) >= 4 and t not in GENERIC and t not in STOP and not t.isdigit()
+                            and sum(t in norm_tokens(o) for o in self.services) == 1):
+                        add(t, "service", svc, 1)
             if re.fullmatch(r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+", svc):  # "PharmacyDispense": "pharmacy dispense",
                 camel = re.findall(r"[A-Z][a-z0-9]+", svc)  # and its first word alone ("the pharmacy system")
                 add(phrase(" ".join(camel)), "service", svc, 2)

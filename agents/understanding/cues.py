@@ -50,7 +50,8 @@ _FOLLOW = re.compile(r"^\s*(and|what about|how about|same(?: thing)?(?: for)?|al
 _COMPANY = re.compile(r"\b(company[- ]wide|overall|(?:vs\.?|versus|against|to|with)\s+(?:the\s+)?(?:company|network|rest|group|org\w*)"
                       r"(?:\s+average)?|(?:company|network|group)\s+average|across (?:all|the (?:whole )?(?:company|network|group|org\w*))|all stations|"
                       r"whole (?:company|network|group|org\w*)|network[- ]wide|group[- ]wide|everywhere|in total)\b", _I)
-_ROLE: list[tuple[ServiceMetricRole, re.Pattern[str]]] = [("errors", re.compile(r"\b(errors?|error rate|5\d\d|failures?|failing|exceptions?)\b", _I)),
+_ROLE: list[tuple[ServiceMetricRole, re.Pattern[str]]] = [("errors", re.compile(r"\b(errors?|error rate|5\d\d|failures?|failing|exceptions?|"
+                                                                                  r"time[sd]?[- ]?outs?|timing out|timed out|rejects?)\b", _I)),
          ("latency", re.compile(r"\b(latency|p9\d|p50|slow\w*|response time|lag\w*)\b", _I)),
          ("throughput", re.compile(r"\b(throughput|traffic|rps|qps|requests? per|volume)\b", _I)),
          ("saturation", re.compile(r"\b(cpu|memory|saturat\w*|utili[sz]ation|load)\b", _I))]

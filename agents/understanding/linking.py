@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 
 from agents.plan import UnknownName
 from agents.understanding.catalog import GENERIC, Catalog, fold, stem
-from agents.understanding.sites import narrow, sibling_unknown
+from agents.understanding.sites import narrow, numbered_miss, sibling_unknown
 from agents.understanding.vocab import ACRONYMS, COMMON_PLACE_WORDS, PLACE_PREPS, STOP
 from store.models import PRODUCTS
 
@@ -135,6 +135,9 @@ def link(question: str, cat: Catalog) -> Links:
         if hit and i not in used_raw:
             out.add(*hit)
             used_raw.update((i, i + 1))
+        elif not hit and i not in used_raw and (miss := numbered_miss(a, b, cat)):
+            out.unknown.append(miss)  # "Tower 999" when the towers are 114 and 207: not one of them
+            used_raw.update((i, i + 1))
     for version, ext in cat.deployment_versions.items():  # "who deployed v12.4 hotfix 3": a version with spaces
         if " " in version.strip() and re.search(r"\d", version) and (
                 m := re.search(rf"(?<![\w.]){re.escape(version.strip())}(?![\w.])", question, re.I)):
@@ -160,7 +163,7 @@ def link(question: str, cat: Catalog) -> Links:
             used_raw.add(i)
             continue
         if parts and parts[0].isalpha() and any(p.isdigit() for p in parts) and not re.fullmatch(r"p(?:50|75|90|95|99|999)", low) and (
-                same := [c for c in cat.stations if re.match(rf"{re.escape(parts[0])}[-_ ]?\d", fold(c).lower())]):
+                same := [c for c in cat.stations if re.match(rf"{re.escape(parts[0])}(?:[-_ ]?\d|[-_. ][a-z]+[-_. ]?\d)", fold(c).lower())]):
             out.unknown.append(UnknownName(kind="station", text=r, suggestions=[  # "DS_0999": not one of the DS_… sites
                 c for c, _, _ in process.extract(r, same, scorer=fuzz.ratio, limit=3)]))
             used_raw.add(i)
@@ -249,6 +252,9 @@ def link(question: str, cat: Catalog) -> Links:
             if (n == 1 and span[0].norm in COMMON_PLACE_WORDS and all(k == "station" and st == 1 for k, _, st in cands)
                     and not span[0].raw[:1].isupper() and not (i > 0 and toks[i - 1].raw.lower() in PLACE_PREPS)):
                 continue  # "the cross-region numbers" is not King's Cross
+            if (n == 1 and all(k == "service" and st == 1 for k, _, st in cands) and i + 1 < len(toks)
+                    and toks[i + 1].norm in cat.kpi_words):
+                continue  # "seat availability": one word of a service's name before a metric's word names neither
             if sibling_unknown(out, span, toks, i + n, cands, cat):
                 i += n
                 break

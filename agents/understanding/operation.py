@@ -153,7 +153,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if s.deployments or s.config_changes or s.commits:
         return "changelog"
     if s.services and not s.incidents and _CHANGELOG.search(q) and not re.search(
-            r"\bbefore\b.*\b(jump|spik|drop|r[io]se|fell|went)|\bchang\w*\b.*\bbefore\b", q, _I) \
+            r"\bbefore\b.*\b(jump|spik|drop|r[io]se|fell|went|start|began|broke)|\bchang\w*\b.*\bbefore\b", q, _I) \
             and not _BLAME.search(q):
         plan.include_dependencies = bool(_DEPENDS.search(q))
         return "changelog"
@@ -321,7 +321,10 @@ _RUNBOOK_WORDS = re.compile(r"\b(find|show|give|get|me|the|a|an|is|there|any|whi
 
 _OVERVIEW = re.compile(r"\bone[- ]?liner\b|\b(?:summar(?:y|ise|ize)|overview|rundown|recap|snapshot|tl;?dr|briefing|"
                        r"status\s+(?:report|update))\b|\bhow\s+(?:is\s+|are\s+)?(?:the\s+)?(?:company|business|"
-                       r"operation|ops|we|things|everything)\s+(?:is\s+|are\s+)?(?:doing|going|looking|performing)\b", _I)
+                       r"operation|ops|we|things|everything)\s+(?:is\s+|are\s+)?(?:doing|going|looking|performing)\b|"
+                       # "how's the network tonight", "one line: how did the network do last week": the whole estate
+                       r"^\W*(?:(?:in\s+)?one\s+line\W+)?how(?:['’]?s|\s+is|\s+are|\s+was|\s+were|\s+did)\s+(?:the\s+|our\s+)?"
+                       r"(?:network|estate|fleet|organi[sz]ation|org|operations?|business|company)\b(?!\s+(?:of|for)\b)", _I)
 _OK_EVERYWHERE = re.compile(r"\b(?:ok|okay|fine|healthy|on\s+(?:target|track))\s+(?:everywhere|across|at\s+all|in\s+all|"
                             r"for\s+all)\b|\b(?:below|under|above|over|short\s+of|missing|off|behind|meeting|"
                             r"miss(?:es|ed)?)\s+(?:the\s+|its\s+|our\s+|their\s+)?(?:[\w.%-]+\s+){0,4}(?:goal|target)s?\b", _I)
