@@ -214,6 +214,19 @@ class Catalog:
         return {**{k: next(iter(v)) for k, v in tails.items() if len(v) == 1 and k not in seen}, **full}
 
     @cached_property
+    def version_products(self) -> dict[str, str]:
+        """The product word leading a version written with spaces ("freeradius 3.2.6", "JunOS 23.4R2-S3") → the
+        latest deployment of it, when no other version, service, site or KPI uses that word."""
+        seen: dict[str, list[str]] = {}
+        for version, ext in self.deployment_versions.items():
+            m = re.fullmatch(r"([A-Za-z][A-Za-z-]{3,})\s+v?\d\S*", version.strip())
+            if m:
+                seen.setdefault(m.group(1).lower(), []).append(ext)
+        taken = set(self.phrases) | {s.lower() for s in self.services}
+        return {w: exts[-1] for w, exts in seen.items() if len(exts) == 1 and w not in GENERIC and w not in STOP
+                and w not in taken and w not in ("version", "release", "build", "hotfix", "patch", "firmware")}
+
+    @cached_property
     def kpi_words(self) -> frozenset[str]:
         """Every word of every KPI phrase (an all-caps word among them is not a place)."""
         return frozenset(w for p, c in self.phrases.items() if any(k == "kpi" for k, _, _ in c) for w in p.split())

@@ -143,6 +143,11 @@ def link(question: str, cat: Catalog) -> Links:
                 m := re.search(rf"(?<![\w.]){re.escape(version.strip())}(?![\w.])", question, re.I)):
             out.add("deployment", ext)
             used_raw.update(i for i, (_, at) in enumerate(raws) if m.start() <= at < m.end())
+    for word, ext in cat.version_products.items():  # "did the freeradius upgrade break anything": the product a
+        for i, (r, _) in enumerate(raws):                # version string names ("freeradius 3.2.6"), only that one
+            if i not in used_raw and r.lower() == word:
+                out.add("deployment", ext)
+                used_raw.add(i)
     for i, (r, _) in enumerate(raws):
         low = r.lower()
         if i in used_raw:

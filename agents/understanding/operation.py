@@ -51,7 +51,7 @@ from agents.understanding.lookups import (
 )
 from agents.understanding.timewords import TimeParse
 
-_CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+out|rollbacks?|roll(?:ed|ing|s)?\s+back|"
+_CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|firmware|upgrade[ds]?|rollouts?|rolled\s+out|rollbacks?|roll(?:ed|ing|s)?\s+back|"
                            r"(?:chang|touch|edit|modif|tweak|updat)\w*\s+(?:the\s+|any\s+|its\s+)?config\w*|"
                            r"config(?:uration)?\s+changes?|commits?|depend\w*|"
                            r"(?:chang|touch|edit)\w*\s+(?:the\s+)?(?:most|more)\s+config\w*|"
@@ -203,7 +203,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         if re.search(r"\bcaus|\bwhy\b|\broot\b|\bchang\w*|\bbehind\b|\bexplain|\bbefore\b|\bled to\b", q, _I):
             return "incident_cause"
         return "incident_status"
-    if (m := _TICKET_TOPIC.search(q)) and not plan.kpis:
+    if (m := _TICKET_TOPIC.search(q)) and (not plan.kpis or len(q[: m.start()].split()) <= 4):  # "tickets about
+        # the radius outage", "how many tickets mention packet loss": a KPI's words in a ticket topic are the topic
         tm = _TICKET_TOPIC.search(tp.text)  # the topic without its time words ("… about login this week")
         topic = " ".join((tm or m).group(1).split()).strip(" ?.!\"'“”")
         topic = re.sub(r"^(?:this|these|that|the\s+following)(?:\s+one)?\s*[:\-–]\s*", "", topic, flags=_I) or topic
@@ -220,6 +221,12 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if (_TICKETS.search(q) or (_TICKET_TIME.search(q) and not s.services and not s.scopes)) and not plan.kpis:
         plan.filters = _ticket_filters(q)
         plan.count = bool(_COUNT.search(q))
+        if (s.scopes and all(x.level == "station" and x.code for x in s.scopes) and not _TICKET_BY.search(q)
+                and not _TICKET_TIME.search(q) and not re.search(r"\bslas?\b|breach|at[- ]risk|overdue", q, _I)):
+            where = " ".join(f"{x.code} {cat.stations.get(x.code or '', '')}" for x in s.scopes)
+            plan.ticket_text = TicketText(subject=where[:200], content=where)  # "tickets from greenhow": tickets record
+            plan.subjects = Subjects()                                          # no site, so the ones that name it
+            return "ticket_search"
         if m := _TICKET_BY.search(q):  # "tickets by product this month": split by that field
             word = m.group(1).lower()
             plan.notes.append("ticket_by:" + next(f for f in ("product", "priorit", "tier", "status", "urgency")
