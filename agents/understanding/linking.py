@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from agents.plan import UnknownName
-from agents.understanding.catalog import GENERIC, Catalog, fold, stem
+from agents.understanding.catalog import GENERIC, Catalog, fold, norm_tokens, stem
 from agents.understanding.sites import narrow, numbered_miss, sibling_unknown
 from agents.understanding.vocab import ACRONYMS, COMMON_PLACE_WORDS, PLACE_PREPS, STOP
 from store.models import PRODUCTS
@@ -260,6 +260,9 @@ def link(question: str, cat: Catalog) -> Links:
             if (n == 1 and all(k == "service" and st == 1 for k, _, st in cands) and i + 1 < len(toks)
                     and toks[i + 1].norm in cat.kpi_words):
                 continue  # "seat availability": one word of a service's name before a metric's word names neither
+            if (n == 1 and all(k == "service" and st == 1 for k, _, st in cands) and re.search(r"[-_]", raws[span[0].ix][0])
+                    and set(norm_tokens(raws[span[0].ix][0])) - set(norm_tokens(cands[0][1]))):
+                continue  # "sbc-cluster" is not bng-cluster-b: a compound name with a word that service does not have
             if sibling_unknown(out, span, toks, i + n, cands, cat):
                 i += n
                 break
