@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 
 from agents.plan import UnknownName
 from agents.understanding.catalog import GENERIC, Catalog, fold, norm_tokens, stem
+from agents.understanding.link_rules import config_by_words, kpi_by_coverage, take
 from agents.understanding.sites import narrow, numbered_miss, sibling_unknown
 from agents.understanding.vocab import ACRONYMS, COMMON_PLACE_WORDS, PLACE_PREPS, STOP
 from store.models import PRODUCTS
@@ -28,7 +29,6 @@ SUGGEST_CUTOFF = 50.0
 
 _RAW = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-./'#]*")  # "#": ids like "rel#4471-tg"
 _IDISH = re.compile(r"^[A-Za-z]{1,8}[-_ ]?\d{2,}[A-Za-z0-9-]*$")
-_KINDS = ("kpi", "station", "region", "service")
 
 
 _NUMBERED = re.compile(r"\b(incidents?|outages?|inc|tickets?|cases?|deploy(?:ment)?s?|releases?|config(?:uration)?\s+changes?)"
@@ -42,20 +42,6 @@ _CONFIG_WORDS = re.compile(r"\b(config\w*|setting\w*|flag\w*|parameter\w*)\b", r
 
 _METRIC_TAILS = frozenset({"rate", "ratio", "count", "percentage", "level", "score", "index", "time", "number"})
 _CHANGED = re.compile(r"\b(?:who|when)\b.*\b(?:chang\w*|set|raised|lowered|bumped|updated|edited|touched)\b", re.I)
-
-
-def _config_by_words(question: str, cat: Catalog, *, strict: bool = False) -> list[str]:
-    """The latest change of the config key(s) sharing the most words (two at least) with the question; ``strict``:
-    all the key's words but one, and two at least."""
-    words = {w for w in re.findall(r"[a-z0-9]+", question.lower()) if len(w) >= 2}
-    scored: dict[str, int] = {}
-    for key, ext in cat.config_keys.items():
-        parts = {p for p in re.split(r"[^a-z0-9]+", key.lower()) if len(p) >= 2}
-        hit = len(parts & words)
-        if hit >= 2 and (not strict or hit >= len(parts) - 1):
-            scored[ext] = max(scored.get(ext, 0), hit)
-    best = max(scored.values(), default=0)
-    return [e for e, n in scored.items() if n == best][:3]
 
 
 @dataclass
@@ -212,7 +198,7 @@ def link(question: str, cat: Catalog) -> Links:
     # 1c. A config setting named in words ("who changed the db pool config" → the latest change of db.pool.*);
     # without the word "config", all its words but one ("who changed the stock sync interval").
     if (_CONFIG_WORDS.search(question) or _CHANGED.search(question)) and not out.config_changes:
-        for ext in _config_by_words(question, cat, strict=not _CONFIG_WORDS.search(question)):
+        for ext in config_by_words(question, cat, strict=not _CONFIG_WORDS.search(question)):
             out.add("config_change", ext)
 
     masked = question  # the question without the ids just linked (a config key is not a KPI or a place)
@@ -266,7 +252,7 @@ def link(question: str, cat: Catalog) -> Links:
             if sibling_unknown(out, span, toks, i + n, cands, cat):
                 i += n
                 break
-            if _take(out, p, cands, n):
+            if take(out, p, cands, n):
                 for t in span:
                     t.used = True
                 i += n - 1
@@ -292,12 +278,12 @@ def link(question: str, cat: Catalog) -> Links:
             if got and n > 1 and len(key := got[0].split()) == n and any(
                     fuzz.ratio(t.norm, w) < 70 for t, w in zip(span, key, strict=True)):
                 continue  # a typo is within words: "fleet availability" is not "parts availability"
-            if got and _take(out, p, phrases[got[0]], n, fuzzy=True):
+            if got and take(out, p, phrases[got[0]], n, fuzzy=True):
                 for t in span:
                     t.used = True
     free = [t for t in toks if not t.used]
     if not out.kpis:
-        _kpi_by_coverage(out, [t.norm for t in toks], cat)
+        kpi_by_coverage(out, [t.norm for t in toks], cat)
     narrow(out, toks, cat)
     # "Zürichberg reservoir": a word shared by several names ("reservoir", "plant") that describes a place already
     # named is not a second, ambiguous place.
@@ -369,28 +355,6 @@ _NOT_PLACES = frozenset({"goal", "goals", "target", "targets", "budget", "plan",
                          "trend", "prior", "previous", "before", "ytd"})
 
 
-def _kpi_by_coverage(out: Links, words: list[str], cat: Catalog) -> None:
-    """No KPI named exactly: the KPI whose name's words the question covers best ("on-time maintenance rate")."""
-    have = set(words)
-    prefixes = tuple(w for w in have if len(w) >= 4)
-    scores: dict[str, float] = {}
-    for code, toks in cat.kpi_name_tokens:
-        hit = [t in have or (bool(prefixes) and t.startswith(prefixes))  # "perf" → performance
-               or (len(t) >= 6 and any(len(w) >= 6 and fuzz.ratio(t, w) >= 85 for w in have))  # "perfomance"
-               for t in toks]
-        n = sum(hit)
-        if not n:
-            continue
-        specific = any(h and t not in GENERIC for h, t in zip(hit, toks, strict=True))
-        if not (specific or (n >= 3 and n / len(toks) >= 0.75)):
-            continue
-        scores[code] = max(scores.get(code, 0.0), n / len(toks))
-    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
-    if ranked and ranked[0][1] >= 0.6 and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
-        out.add("kpi", ranked[0][0])
-        out.weak_kpis = []
-
-
 def _is_kpi_word(word: str, cat: Catalog) -> bool:
     return stem(word.lower()) in cat.kpi_words
 
@@ -402,28 +366,3 @@ def _single_ok(t: _Tok, toks: list[_Tok], i: int) -> bool:
     if t.raw.isupper() and len(t.raw) >= 2:
         return True
     return i > 0 and toks[i - 1].raw.lower() in PLACE_PREPS | {"station", "and"}
-
-
-def _take(out: Links, text: str, cands: list[tuple[str, str, int]], n: int, *, fuzzy: bool = False) -> bool:
-    """Record what a phrase names. Returns False when the phrase should be left for others."""
-    best = max(s for _, _, s in cands)
-    top = [(k, v) for k, v, s in cands if s == best]
-    kinds = [k for k in _KINDS if any(kk == k for kk, _ in top)]
-    kind = kinds[0]
-    values = list(dict.fromkeys(v for k, v in top if k == kind))
-    if len(values) == 1:
-        if kind == "kpi" and best == 1 and n == 1:
-            if values not in out.weak_kpis:
-                out.weak_kpis.append(values)
-            return False
-        out.add(kind, values[0])
-        return True
-    if kind == "kpi" and n == 1:
-        if values not in out.weak_kpis:
-            out.weak_kpis.append(values)
-        return False  # leave the word for a longer typo'd name ("fleet availabilty")
-    if fuzzy:
-        return False
-    out.ambiguous.append((kind, text, values))
-    return True
-
