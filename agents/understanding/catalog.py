@@ -110,6 +110,8 @@ class Catalog:
     config_keys: dict[str, str] = field(default_factory=dict)  # config key → its latest config change id
     kpi_stations: dict[str, list[str]] = field(default_factory=dict)  # KPI code → stations with data (empty: unknown)
     deployment_versions: dict[str, str] = field(default_factory=dict)  # version → its latest deployment's id
+    change_services: dict[str, tuple[str, dt.date]] = field(default_factory=dict)  # change id → (service, day)
+    kpi_services: dict[str, list[str]] = field(default_factory=dict)  # KPI code → its related services
 
     @classmethod
     async def load(cls, session: AsyncSession, org_id: int) -> Catalog:
@@ -147,13 +149,20 @@ class Catalog:
                             SELECT DISTINCT ON (d.version) d.version, d.external_id AS ext FROM deployments d
                             WHERE d.org_id = :org AND (SELECT count(DISTINCT d2.service_id) FROM deployments d2
                                                        WHERE d2.org_id = :org AND d2.version = d.version) = 1
-                            ORDER BY d.version, d.started_at DESC) v)"""
+                            ORDER BY d.version, d.started_at DESC) v),
+                         (SELECT coalesce(json_agg(json_build_array(x.ext, x.svc, x.day)), '[]') FROM (
+                            SELECT d.external_id AS ext, s.name AS svc, d.started_at::date AS day FROM deployments d
+                            JOIN services s ON s.id = d.service_id WHERE d.org_id = :org
+                            UNION ALL SELECT c.external_id, s.name, c.changed_at::date FROM config_changes c
+                            JOIN services s ON s.id = c.service_id WHERE c.org_id = :org) x),
+                         (SELECT coalesce(json_object_agg(code, related_services), '{}') FROM kpi_definitions
+                            WHERE org_id = :org AND cardinality(related_services) > 0)"""
                 ),
                 {"org": org_id},
             )
         ).one()
         (stations, regions, kpis, services, incidents, tickets, deployments, configs, commits, messages, keys, cover,
-         versions) = row
+         versions, changed, kpi_services) = row
         measured: dict[str, list[str]] = {}
         for kpi_code, station_code in cover:
             measured.setdefault(kpi_code, []).append(station_code)
@@ -167,6 +176,8 @@ class Catalog:
             incident_refs=refs, deployments=list(deployments), config_changes=list(configs), commits=list(commits),
             commit_messages=dict(messages), config_keys=dict(keys), kpi_stations=measured,
             deployment_versions=dict(versions),
+            change_services={e: (svc, dt.date.fromisoformat(str(d)[:10])) for e, svc, d in changed},
+            kpi_services={k: list(v) for k, v in dict(kpi_services).items()},
         )
 
     def unmeasured(self, kpi: str, station: str) -> list[str] | None:

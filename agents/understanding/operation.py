@@ -3,6 +3,7 @@ and what the linker found; :mod:`agents.understanding.parser` builds the rest of
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from agents.plan import (
@@ -12,6 +13,7 @@ from agents.plan import (
     ScopeRef,
     Subjects,
     TicketText,
+    Window,
 )
 from agents.understanding.asks import _TICKET_TOPIC, _TICKETS_LIKE, _TWO_PERIODS
 from agents.understanding.catalog import Catalog
@@ -150,6 +152,13 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if (s.deployments or s.config_changes) and plan.kpis and re.search(r"\b(?:reason|caus\w*|because|behind|why|"
                                                                        r"explain\w*|responsible|blame\w*)\b", q, _I):
         return "explain"  # "was the STOCK_SYNC change the reason fill rate dropped?": the KPI's changes ranked
+    if ((s.deployments or s.config_changes) and not plan.kpis and not s.services and not s.commits and _BROKE.search(q)
+            and (hit := cat.change_services.get((s.deployments or s.config_changes)[0]))):
+        s.services = [hit[0]]  # "did the freeradius upgrade break anything": its service on that day and the next
+        if not (tp.window is not None and tp.window.explicit):
+            plan.window = Window(start=hit[1], end=min(hit[1] + dt.timedelta(days=1), tp.today or hit[1] + dt.timedelta(days=1)),
+                                 label=f"after {(s.deployments or s.config_changes)[0]}")
+        return "explain"
     if s.deployments or s.config_changes or s.commits:
         return "changelog"
     if s.services and not s.incidents and _CHANGELOG.search(q) and not re.search(
@@ -317,6 +326,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     return "out_of_scope"
 
 
+_BROKE = re.compile(r"\b(?:broke|break\w*|impact\w*|affect\w*|harm\w*|hurt)\b", _I)
 _HOW_DOING = re.compile(r"\bhow\s+(?:is|are|was|were|did|has|have)\b.*\b(doing|going|looking|perform\w*|trend\w*)\b|"
                         r"\b(?:doing|performing)\s+(?:on|with)\b|\btrends?\b", _I)
 _RUNBOOK = re.compile(r"\b(run\s?books?|playbooks?|sops?|standard operating procedures?|procedures?\s+(?:for|to|when|on)|"

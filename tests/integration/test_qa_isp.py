@@ -163,9 +163,19 @@ async def test_firmware_and_a_versions_product_word(new):
     a = await new().ask("what firmware went onto bng-cluster-b this month")  # before: bng's session_count "no onset"
     assert "FW-2211 bng-cluster-b JunOS 23.4R2-S3 by netops-bot" in a, a
     a = await new().ask("did the freeradius upgrade break anything")  # before: out of scope
-    assert "FW-2230 deployed radius-auth freeradius 3.2.6" in a, a
+    assert "radius-auth auth_timeouts shows no onset in the period examined" in a, a  # its service, the 12th–13th
+    assert "No open or mitigated incidents on radius-auth" in a, a
     a = await new().ask("who deployed JunOS 23.4R2-S3")
     assert "FW-2211 deployed bng-cluster-b JunOS 23.4R2-S3 — by netops-bot" in a, a
+
+
+async def test_did_a_change_break_anything(new):
+    a = await new().ask("did NB-4471 break anything")  # before: the change's who/when only
+    assert "bng-cluster-b session_count shows no onset in the period examined" in a, a  # its own metrics did not move,
+    assert ("Packet loss at POP-LDS-03 (Leeds PoP 3 (Kirkstall)) has been critical since 2026-11-19" in a  # a KPI
+            and "1 day(s) after NB-4471 on bng-cluster-b" in a), a                                         # behind it did
+    a = await new().ask("did DEP-3420 affect anything")
+    assert "cust-portal http_5xx_ratio moved up at 2026-11-24 14:10 UTC" in a and "DEP-3420 ranks #1" in a, a
 
 
 async def test_an_incident_and_its_postmortem(t):

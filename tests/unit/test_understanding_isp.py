@@ -36,6 +36,8 @@ ISP = Catalog(
                                dt.date(2026, 11, 12), "resolved")],
     deployments=["FW-2211", "FW-2230"], config_changes=["NB-4471"],
     deployment_versions={"JunOS 23.4R2-S3": "FW-2211", "freeradius 3.2.6": "FW-2230"},
+    change_services={"FW-2211": ("bng-cluster-b", dt.date(2026, 11, 5)), "FW-2230": ("radius-auth", dt.date(2026, 11, 12)),
+                     "NB-4471": ("bng-cluster-b", dt.date(2026, 11, 18))},
 )
 CARRIER = Catalog(
     stations={"hub-mcr-02": "Manchester hub 2", "hub-bhx-01": "Birmingham hub 1", "XD_07": "Crossdock 7 Wakefield",
@@ -47,6 +49,7 @@ CARRIER = Catalog(
     incidents=["OPS-88"], tickets=["ZD-1"],
     deployments=["rel-5", "rel-6"],
     deployment_versions={"Zebra 4.1.7": "rel-5", "2026.11.2": "rel-6"},
+    change_services={"rel-5": ("label-printer-api", dt.date(2026, 11, 10)), "rel-6": ("route-optimiser", dt.date(2026, 11, 19))},
 )
 ORGS = {"isp": ISP, "carrier": CARRIER, "demo": demo()}
 
@@ -117,8 +120,7 @@ def test_how_is_the_network_is_an_overview(org, q):
     assert _plan(org, q).operation == "attention"
 
 
-@pytest.mark.parametrize(("org", "q", "dep"), [("isp", "did the freeradius upgrade break anything", "FW-2230"),
-                                               ("isp", "who pushed junos to the bng", "FW-2211"),
+@pytest.mark.parametrize(("org", "q", "dep"), [("isp", "who pushed junos to the bng", "FW-2211"),
                                                ("carrier", "when did the zebra firmware go out", "rel-5")])
 def test_a_versions_product_word_names_its_deployment(org, q, dep):
     p = _plan(org, q)
@@ -151,3 +153,15 @@ def test_a_kpis_words_in_a_ticket_topic_are_the_topic(org, q, topic):
 def test_a_compound_name_with_a_word_of_one_service_is_not_that_service(org, q, typed):
     p = _plan(org, q)  # "cluster" alone names bng-cluster-b; "sbc-cluster" does not
     assert p.operation == "unknown" and p.unknown[0].text == typed and not p.subjects.services, p
+
+
+@pytest.mark.parametrize(("org", "q", "svc", "start"), [
+    ("isp", "did the freeradius upgrade break anything", "radius-auth", "2026-11-12"),
+    ("isp", "did NB-4471 break anything", "bng-cluster-b", "2026-11-18"),
+    ("carrier", "did rel-6 affect anything", "route-optimiser", "2026-11-19"),
+    ("carrier", "did the zebra release break anything", "label-printer-api", "2026-11-10"),
+])
+def test_did_a_change_break_anything_is_its_service_after_it(org, q, svc, start):
+    p = _plan(org, q)  # the service on the change's day and the next (then the KPIs behind it, in the specialist)
+    assert p.operation == "explain" and p.subjects.services == [svc] and p.window is not None, p
+    assert str(p.window.start) == start and (p.window.end - p.window.start).days == 1, p.window
