@@ -230,12 +230,6 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if (_TICKETS.search(q) or (_TICKET_TIME.search(q) and not s.services and not s.scopes)) and not plan.kpis:
         plan.filters = _ticket_filters(q)
         plan.count = bool(_COUNT.search(q))
-        if (s.scopes and all(x.level == "station" and x.code for x in s.scopes) and not _TICKET_BY.search(q)
-                and not _TICKET_TIME.search(q) and not re.search(r"\bslas?\b|breach|at[- ]risk|overdue", q, _I)):
-            where = " ".join(f"{x.code} {cat.stations.get(x.code or '', '')}" for x in s.scopes)
-            plan.ticket_text = TicketText(subject=where[:200], content=where)  # "tickets from greenhow": tickets record
-            plan.subjects = Subjects()                                          # no site, so the ones that name it
-            return "ticket_search"
         if m := _TICKET_BY.search(q):  # "tickets by product this month": split by that field
             word = m.group(1).lower()
             plan.notes.append("ticket_by:" + next(f for f in ("product", "priorit", "tier", "status", "urgency")
