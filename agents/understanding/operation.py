@@ -246,8 +246,11 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if s.services and not plan.kpis and s.scopes and not plan.service_metrics and not _WHY.search(q) and links.kpi_words:
         return "attention"  # "basket abandonment rate at <site>": a metric it does not have, named with a service's word
     if s.services and not plan.kpis:
+        w = tp.window  # "auth timeouts on radius last night" / "… today": the latest value too, not a story
+        recent = w is not None and tp.today is not None and w.end >= tp.today - dt.timedelta(days=1) and (
+            w.end - w.start).days <= 1
         if (plan.service_metrics and not _WHY.search(q) and not _MOVED.search(q) and not _STORY.search(q)
-                and not (tp.window is not None and tp.window.explicit)):
+                and not (w is not None and w.explicit and not recent)):
             plan.notes.append("metric:now")  # "p99 latency of <service> now": its value and its usual range first
         if not plan.service_metrics and (inc := _incident_of_service(q, cat, s.services)):
             s.incidents = [inc]  # "what caused the lab results delay": an incident's title, not a metric

@@ -166,3 +166,11 @@ def test_did_a_change_break_anything_is_its_service_after_it(org, q, svc, start)
     p = _plan(org, q)  # the service on the change's day and the next (then the KPIs behind it, in the specialist)
     assert p.operation == "explain" and p.subjects.services == [svc] and p.window is not None, p
     assert str(p.window.start) == start and (p.window.end - p.window.start).days == 1, p.window
+
+
+@pytest.mark.parametrize(("org", "q", "now"), [("isp", "auth timeouts on radius last night", True),
+                                              ("carrier", "scan-ingest errors today", True),
+                                              ("isp", "radius timeouts last week", False)])
+def test_a_service_metric_last_night_is_its_value_now(org, q, now):
+    p = _plan(org, q)  # a window ending today or yesterday, a day or two long: the latest value against its usual range
+    assert p.operation == "explain" and ("metric:now" in p.notes) == now, p
