@@ -247,8 +247,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         return "attention"  # "basket abandonment rate at <site>": a metric it does not have, named with a service's word
     if s.services and not plan.kpis:
         w = tp.window  # "auth timeouts on radius last night" / "… today": the latest value too, not a story
-        recent = w is not None and tp.today is not None and w.end >= tp.today - dt.timedelta(days=1) and (
-            w.end - w.start).days <= 1
+        recent = w is not None and w.label.lower() in _NOW_WORDS  # ("the last 24 hours" stays a story: when it moved)
         if (plan.service_metrics and not _WHY.search(q) and not _MOVED.search(q) and not _STORY.search(q)
                 and not (w is not None and w.explicit and not recent)):
             plan.notes.append("metric:now")  # "p99 latency of <service> now": its value and its usual range first
@@ -323,6 +322,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     return "out_of_scope"
 
 
+_NOW_WORDS = frozenset({"today", "tonight", "last night", "overnight", "this morning", "this afternoon", "this evening"})
 _BROKE = re.compile(r"\b(?:broke|break\w*|impact\w*|affect\w*|harm\w*|hurt)\b", _I)
 _HOW_DOING = re.compile(r"\bhow\s+(?:is|are|was|were|did|has|have)\b.*\b(doing|going|looking|perform\w*|trend\w*)\b|"
                         r"\b(?:doing|performing)\s+(?:on|with)\b|\btrends?\b", _I)
