@@ -9,6 +9,7 @@ from typing import Any
 from agents.deps import RunDeps
 from agents.plan import Operation, QueryPlan, plan_of
 from agents.specialists import change_questions as cq
+from agents.specialists.change_impact import kpis_after
 from agents.specialists.common import first, step, update
 from agents.specialists.metric_source import metrics_around, onset_from_prometheus, paged_later
 from agents.state import GraphState, ThreadContext
@@ -150,6 +151,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                     ctx["onset"] = onset.onset.isoformat()
                 else:
                     s.say(f"{onset.service} {onset.metric} shows no onset in the period examined.", *records[:1])
+                    if plan is not None and (plan.subjects.deployments or plan.subjects.config_changes):
+                        await kpis_after(s, deps.catalog, ctx["service"], plan)  # "did <change> break anything"
                     if metric == "any" and plan is not None:  # "what's going on with X": its open incidents too
                         still = plan.model_copy(deep=True)
                         still.filters.status, still.window, still.notes, still.limit = ["open", "mitigated"], None, [], None

@@ -106,7 +106,7 @@ _TICKET_TOPIC = re.compile(r"\b(?:tickets?|support\s+cases?|cases)\s+"
                            r"(?:that\s+(?:mention|talk\s+about|are\s+about)\s+|"
                            r"(?:(?:that|which)\s+)?(?:are|is|were|was)\s+(?:about|regarding|related\s+to|mentioning)\s+|"
                            r"(?:do|did|have)\s+we\s+(?:have|had|get|got|gotten|received)\s+(?:about|regarding|on|for)\s+|"
-                           r"(?:about|regarding|mentioning|related\s+to|concerning|on(?!\s+hold\b)|like|containing|re:?)\s+"
+                           r"(?:about|regarding|mention(?:s|ing|ed)?|related\s+to|concerning|on(?!\s+hold\b)|like|containing|re:?)\s+"
                            r"(?:the\s+(?:topic|word|subject)\s+)?)(.{3,200})$", _I)
 _EVER = re.compile(r"\b(?:record|all[- ]time)\s+(low|high|worst|best)\b|\b(lowest|highest|worst|best)\b(?:\s+[\w-]+){0,5}\s+"
                    r"(?:ever|on\s+record)\b", _I)

@@ -24,7 +24,7 @@ _ATTENTION = re.compile(r"\battention\b|\bneeds?\s+(?:a\s+)?look|\bwhat(?:'s| is
 _WHY = re.compile(r"\b(why|caus\w*|root[- ]cause|what changed|what happened|explain\w*|behind|due to|reason|"
                   r"drop\w*|fell|fall\w*|decline\w*|rose|rise|rising|spik\w*|jump\w*|surg\w*|worse\w*|degrad\w*|"
                   r"tank\w*|plummet\w*|went (?:up|down)|deteriorat\w*|broke|broken)\b", _I)
-_CHANGELOG = re.compile(r"\b(deploy\w*|releas\w*|rollouts?|roll(?:ed)? out|rollbacks?|rolled back|roll(?:ed|ing|s)? back|shipped|ship|pushed|"
+_CHANGELOG = re.compile(r"\b(deploy\w*|releas\w*|firmware|upgrade[ds]?|rollouts?|roll(?:ed)? out|rollbacks?|rolled back|roll(?:ed|ing|s)? back|shipped|ship|pushed|"
                         r"commits?|committed|merged|config(?:uration)?\s+changes?|changed\s+(?:the\s+)?config\w*|"
                         r"(?:chang|touch|edit|modif|tweak|updat)\w*\s+(?:the\s+|any\s+|its\s+)?config\w*|"
                         r"changelog|change log|who changed|what changed in|depend\w*|call|revert\w*|undone|undid|approv\w*|"
@@ -50,7 +50,8 @@ _FOLLOW = re.compile(r"^\s*(and|what about|how about|same(?: thing)?(?: for)?|al
 _COMPANY = re.compile(r"\b(company[- ]wide|overall|(?:vs\.?|versus|against|to|with)\s+(?:the\s+)?(?:company|network|rest|group|org\w*)"
                       r"(?:\s+average)?|(?:company|network|group)\s+average|across (?:all|the (?:whole )?(?:company|network|group|org\w*))|all stations|"
                       r"whole (?:company|network|group|org\w*)|network[- ]wide|group[- ]wide|everywhere|in total)\b", _I)
-_ROLE: list[tuple[ServiceMetricRole, re.Pattern[str]]] = [("errors", re.compile(r"\b(errors?|errs?|err rate|error rate|5\d\d|5xx|failures?|failing|exceptions?)\b", _I)),
+_ROLE: list[tuple[ServiceMetricRole, re.Pattern[str]]] = [("errors", re.compile(r"\b(errors?|errs?|err rate|error rate|5\d\d|5xx|failures?|failing|"
+                                                                                   r"exceptions?|time[sd]?[- ]?outs?|timing out|timed out|rejects?)\b", _I)),
          ("latency", re.compile(r"\b(latency|p9\d|p50|slow\w*|response time|lag\w*)\b", _I)),
          ("throughput", re.compile(r"\b(throughput|traffic|rps|qps|requests? per|volume)\b", _I)),
          ("saturation", re.compile(r"\b(cpu|memory|saturat\w*|utili[sz]ation|load)\b", _I))]

@@ -3,6 +3,7 @@ and what the linker found; :mod:`agents.understanding.parser` builds the rest of
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from agents.plan import (
@@ -12,6 +13,7 @@ from agents.plan import (
     ScopeRef,
     Subjects,
     TicketText,
+    Window,
 )
 from agents.understanding.asks import _TICKET_TOPIC, _TICKETS_LIKE, _TWO_PERIODS, SECRET_CHANGED
 from agents.understanding.catalog import Catalog
@@ -59,7 +61,7 @@ from agents.understanding.phrasings import (
 )
 from agents.understanding.timewords import TimeParse
 
-_CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+out|rollbacks?|roll(?:ed|ing|s)?\s+back|"
+_CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|firmware|upgrade[ds]?|rollouts?|rolled\s+out|rollbacks?|roll(?:ed|ing|s)?\s+back|"
                            r"(?:chang|touch|edit|modif|tweak|updat)\w*\s+(?:the\s+|any\s+|its\s+)?config\w*|"
                            r"config(?:uration)?\s+changes?|commits?|depend\w*|"
                            r"(?:chang|touch|edit)\w*\s+(?:the\s+)?(?:most|more)\s+config\w*|"
@@ -168,10 +170,17 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if (s.deployments or s.config_changes) and plan.kpis and re.search(r"\b(?:reason|caus\w*|because|behind|why|"
                                                                        r"explain\w*|responsible|blame\w*)\b", q, _I):
         return "explain"  # "was the STOCK_SYNC change the reason fill rate dropped?": the KPI's changes ranked
+    if ((s.deployments or s.config_changes) and not plan.kpis and not s.services and not s.commits and _BROKE.search(q)
+            and (hit := cat.change_services.get((s.deployments or s.config_changes)[0]))):
+        s.services = [hit[0]]  # "did the freeradius upgrade break anything": its service on that day and the next
+        if not (tp.window is not None and tp.window.explicit):
+            plan.window = Window(start=hit[1], end=min(hit[1] + dt.timedelta(days=1), tp.today or hit[1] + dt.timedelta(days=1)),
+                                 label=f"after {(s.deployments or s.config_changes)[0]}")
+        return "explain"
     if s.deployments or s.config_changes or s.commits:
         return "changelog"
     if s.services and not s.incidents and _CHANGELOG.search(q) and not re.search(
-            r"\bbefore\b.*\b(jump|spik|drop|r[io]se|fell|went)|\bchang\w*\b.*\bbefore\b", q, _I) \
+            r"\bbefore\b.*\b(jump|spik|drop|r[io]se|fell|went|start|began|broke)|\bchang\w*\b.*\bbefore\b", q, _I) \
             and not _BLAME.search(q):
         plan.include_dependencies = bool(_DEPENDS.search(q))
         return "changelog"
@@ -221,7 +230,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         if re.search(r"\bcaus|\bwhy\b|\broot\b|\bchang\w*|\bbehind\b|\bexplain|\bbefore\b|\bled to\b", q, _I):
             return "incident_cause"
         return "incident_status"
-    if (m := _TICKET_TOPIC.search(q)) and not plan.kpis:
+    if (m := _TICKET_TOPIC.search(q)) and (not plan.kpis or len(q[: m.start()].split()) <= 4):  # "tickets about
+        # the radius outage", "how many tickets mention packet loss": a KPI's words in a ticket topic are the topic
         tm = _TICKET_TOPIC.search(tp.text)  # the topic without its time words ("… about login this week")
         topic = " ".join((tm or m).group(1).split()).strip(" ?.!\"'“”")
         topic = re.sub(r"^(?:this|these|that|the\s+following)(?:\s+one)?\s*[:\-–]\s*", "", topic, flags=_I) or topic
@@ -261,8 +271,10 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if s.services and not plan.kpis and s.scopes and not plan.service_metrics and not _WHY.search(q) and links.kpi_words:
         return "attention"  # "basket abandonment rate at <site>": a metric it does not have, named with a service's word
     if s.services and not plan.kpis:
+        w = tp.window  # "auth timeouts on radius last night" / "… today": the latest value too, not a story
+        recent = w is not None and w.label.lower() in _NOW_WORDS  # ("the last 24 hours" stays a story: when it moved)
         if (plan.service_metrics and not _WHY.search(q) and not _MOVED.search(q) and not _STORY.search(q)
-                and not (tp.window is not None and tp.window.explicit)):
+                and not (w is not None and w.explicit and not recent)):
             plan.notes.append("metric:now")  # "p99 latency of <service> now": its value and its usual range first
         if not plan.service_metrics and HEALTHY.search(q) and not _WHY.search(q) and not _STORY.search(q):
             plan.notes.append("metric:health")  # "is search ok?": each of its metrics now, against its usual range
@@ -342,6 +354,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     return "out_of_scope"
 
 
+_NOW_WORDS = frozenset({"today", "tonight", "last night", "overnight", "this morning", "this afternoon", "this evening"})
+_BROKE = re.compile(r"\b(?:broke|break\w*|impact\w*|affect\w*|harm\w*|hurt)\b", _I)
 _HOW_DOING = re.compile(r"\bhow\s+(?:is|are|was|were|did|has|have)\b.*\b(doing|going|looking|perform\w*|trend\w*)\b|"
                         r"\b(?:doing|performing)\s+(?:on|with)\b|\btrends?\b", _I)
 _RUNBOOK = re.compile(r"\b(run\s?books?|playbooks?|sops?|standard operating procedures?|procedures?\s+(?:for|to|when|on)|"
@@ -356,7 +370,10 @@ _OVERVIEW = re.compile(r"\bon\s+fire\b|\bburning\b|\bbig\s+picture\b|\bwhat\s+sh
                        r"(?:start|begin)\b|\b(?:is\s+)?anything\s+(?:broken|down|failing|burning|red)\b|"  # a first shift
                        r"\bone[- ]?liner\b|\b(?:summar(?:y|ise|ize)|overview|rundown|recap|snapshot|tl;?dr|briefing|"
                        r"status\s+(?:report|update))\b|\bhow\s+(?:is\s+|are\s+)?(?:the\s+)?(?:company|business|"
-                       r"operation|ops|we|things|everything)\s+(?:is\s+|are\s+)?(?:doing|going|looking|performing)\b", _I)
+                       r"operation|ops|we|things|everything)\s+(?:is\s+|are\s+)?(?:doing|going|looking|performing)\b|"
+                       # "how's the network tonight", "one line: how did the network do last week": the whole estate
+                       r"^\W*(?:(?:in\s+)?one\s+line\W+)?how(?:['’]?s|\s+is|\s+are|\s+was|\s+were|\s+did)\s+(?:the\s+|our\s+)?"
+                       r"(?:network|estate|fleet|organi[sz]ation|org|operations?|business|company)\b(?!\s+(?:of|for)\b)", _I)
 _OK_EVERYWHERE = re.compile(r"\b(?:ok|okay|fine|healthy|on\s+(?:target|track))\s+(?:everywhere|across|at\s+all|in\s+all|"
                             r"for\s+all)\b|\b(?:below|under|above|over|short\s+of|missing|off|behind|meeting|"
                             r"miss(?:es|ed)?)\s+(?:the\s+|its\s+|our\s+|their\s+)?(?:[\w.%-]+\s+){0,4}(?:goal|target)s?\b|" + GOAL_ANYWHERE, _I)
