@@ -285,6 +285,19 @@ def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(),
     return None, None, None, len(crit)
 
 
+def _exceptional_index(an: SeriesAnalysis, scale: _Scale, raw: np.ndarray | None = None, first: int = 0
+                       ) -> tuple[int | None, OnsetMethod | None, None, int]:
+    """(index, method, None, critical count): the latest episode holding a point that stands out from the whole
+    window (:func:`tools.changes.spikes.exceptional`, either side) and is not the daily rhythm; None without one."""
+    crit = sorted({s.index for s in an.signals if s.state == "critical" and s.direction == "bad"})
+    keep = spikes.exceptional(spikes.point_z(an, None), crit, scale.gap, an)
+    for e in reversed(_episodes(crit, len(an.values), scale, keep)):
+        if any(e[0] <= i <= e[1] for i in keep) and not _routine(
+                an, [i for i in crit if e[0] <= i <= e[1]], scale, raw, first):
+            return e[0], "critical_signal", None, len(crit)
+    return None, None, None, len(crit)
+
+
 async def metric_onset(
     ctx: ToolContext, *, service: str, metric: str = "errors", around: dt.datetime | None = None, hours: int = 24,
     shape: spikes.Shape | None = None,
@@ -352,15 +365,30 @@ def detect_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarra
         _fill_onset(result, grid, values, None, stages_only=True, raw=raw, first=first)
         if result.onset is None:
             result.n_critical = n_critical
+    if result.onset is None and hib is False and roles.role_of(result.metric, overrides) in GLITCH_ROLES:
+        # a failure shows the "good" way as often: latency falling away (requests failing fast), cpu collapsing
+        # (a worker dead), or swinging both ways — when nothing moved the bad way, a point the other way that
+        # stands out from the whole window (spikes.exceptional) is the onset
+        n_critical = result.n_critical
+        _fill_onset(result, grid, values, None, exceptional_only=True, raw=raw, first=first)
+        if result.onset is None:
+            result.n_critical = n_critical
     return cycle
+
+
+#: Roles whose exceptional move the "good" way is an onset when nothing moved the bad way (see detect_onset).
+GLITCH_ROLES = ("latency", "saturation")
 
 
 def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray, hib: bool | None,
                 stages_only: bool = False, raw: np.ndarray | None = None, first: int = 0,
-                shape: spikes.Shape | None = None) -> None:
+                shape: spikes.Shape | None = None, exceptional_only: bool = False) -> None:
     an = analyze_series(values, higher_is_better=hib)
     step_min = (grid[1] - grid[0]).total_seconds() / 60.0 if len(grid) > 1 else 5.0
-    idx, method, stage_k, n_crit = _onset_index(an, hib, _Scale.of(step_min), raw, first, shape)
+    if exceptional_only:
+        idx, method, stage_k, n_crit = _exceptional_index(an, _Scale.of(step_min), raw, first)
+    else:
+        idx, method, stage_k, n_crit = _onset_index(an, hib, _Scale.of(step_min), raw, first, shape)
     if stages_only and method != "stage_change":
         idx = None
     an_stages = an.stages
