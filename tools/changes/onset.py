@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
-from tools.changes import rhythm, roles, seasonal, spikes
+from tools.changes import drift, rhythm, roles, seasonal, spikes
 from tools.changes.models import (
     EPISODE_GAP,
     MetricOnset,
@@ -241,6 +241,14 @@ def _still_climbing(an: SeriesAnalysis, k: int, start: int, episode: int) -> boo
     return bool(side * (float(before.mean()) - st.cl) < -0.5 * sigma)
 
 
+def _more_than_a_blip(crit: list[int], episode: tuple[int, int], scale: _Scale, keep: set[int]) -> bool:
+    """Whether an episode at the right edge is evidence enough to override a stage change before it: two
+    critical points, a point that stands out from the whole window, or an hourly (aggregate) point — a lone
+    5-minute point just beyond the limits is what noise gives a long stage now and then."""
+    points = [i for i in crit if episode[0] <= i <= episode[1]]
+    return scale.lone or len(points) >= 2 or any(i in keep for i in points)
+
+
 def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(), raw: np.ndarray | None = None,
                  first: int = 0, shape: spikes.Shape | None = None) -> tuple[int | None, OnsetMethod | None, int | None, int]:
     """(onset index, method, index of the new stage, critical count) from an XmR analysis.
@@ -277,7 +285,7 @@ def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(),
     if episode is not None and (
         stage_k is None or episode[0] > an.stages[stage_k].end
         or (episode[1] >= n - 2 and stage_start is not None and episode[0] > stage_start
-            and not _still_climbing(an, stage_k, stage_start, episode[0]))
+            and _more_than_a_blip(crit, episode, scale, keep) and not _still_climbing(an, stage_k, stage_start, episode[0]))
     ):
         return episode[0], "critical_signal", None, len(crit)
     if stage_k is not None:
@@ -391,6 +399,14 @@ def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray
         idx, method, stage_k, n_crit = _onset_index(an, hib, _Scale.of(step_min), raw, first, shape)
     if stages_only and method != "stage_change":
         idx = None
+    if idx is not None and stage_k is not None and method == "stage_change":
+        # a drift cut into a staircase: its onset is where it began, not the top step
+        began = drift.ramp_start(values, [(s.start, s.end, s.cl) for s in an.stages], stage_k,
+                                 0.0 if hib is None else (-1.0 if hib else 1.0))
+        if began is not None and began < idx:
+            idx = began
+    elif idx is not None and method == "critical_signal" and shape != "spike":
+        idx = _climb_start(an, idx, hib)
     an_stages = an.stages
     result.stages = [MetricStage(start=grid[s.start], end=grid[s.end], cl=s.cl, ucl=s.ucl, lcl=s.lcl) for s in an_stages]
     result.n_critical = n_crit
@@ -404,6 +420,20 @@ def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray
     else:
         result.before_level, result.after_level = float(np.nanmean(before)), float(np.nanmean(after))
     result.direction = "up" if result.after_level > result.before_level else "down"
+
+
+def _climb_start(an: SeriesAnalysis, idx: int, hib: bool | None) -> int:
+    """An episode beyond the limits that a drift only continues (it stays beyond them, and the points before it
+    climb towards it, :func:`tools.changes.drift.ramp_into`) began where the climb did; else ``idx``."""
+    st = next((s for s in an.stages if s.start <= idx <= s.end), None)
+    if st is None:
+        return idx
+    beyond = {s.index for s in an.signals if s.state == "critical" and s.direction == "bad" and idx <= s.index <= st.end}
+    if len(beyond) < drift.MIN_RAMP_POINTS:
+        return idx  # a spike or a blip, not a level reached by climbing
+    sign = (1.0 if an.values[idx] > st.cl else -1.0) if hib is None else (-1.0 if hib else 1.0)
+    began = drift.ramp_into(an.values, st.start, idx, st.end, sign)
+    return began if began is not None and began < idx else idx
 
 
 def _onset_evidence(r: MetricOnset, hours: int, cycle: bool = False) -> EvidenceDraft:
