@@ -5,7 +5,8 @@ reports ``resp_p95_ms`` (5-minute) and fails by answering *fast* — one point f
 swing back up (requests rejected before doing any work); ``DepotSched`` reports ``heap_used_mb`` (5-minute, a
 daily cycle) and leaks: from 09:20 it climbs steadily for four hours — the onset is where the climb starts, not
 where it crosses the limits or the top step of the staircase stage detection cuts it into; ``Ticketing.Sync``
-reports ``cpu_util`` as hourly means and one hour yesterday happened to blip at the hour today's rise began
+reports ``cpu_util`` as hourly means, high for two hours today, and one hour yesterday happened to blip at the hour
+today's burst began
 (one blip is no daily rhythm when the days before show none). Deployments without commits, config keys dotted
 and UPPER, no dependency edges; each service has a true cause 10–25 min before its onset and decoys (17 h
 before, in the middle of the climb or 2 h after, another service at the same time).
@@ -34,7 +35,7 @@ STEP = dt.timedelta(minutes=5)
 FAST_FAIL = dt.datetime(2026, 6, 18, 8, 45, tzinfo=dt.UTC)  # fare-gateway p95 falls away for one point
 LEAK = dt.datetime(2026, 6, 18, 9, 20, tzinfo=dt.UTC)  # DepotSched heap starts climbing …
 LEAK_HOURS = 4  # … for four hours, then stays up
-RISE = dt.datetime(2026, 6, 18, 11, 0, tzinfo=dt.UTC)  # Ticketing.Sync cpu (hourly) rises and stays up
+RISE = dt.datetime(2026, 6, 18, 11, 0, tzinfo=dt.UTC)  # Ticketing.Sync cpu (hourly) high for two hours
 BLIP = RISE - dt.timedelta(days=1)  # one hour yesterday at the same time, never before
 
 
@@ -66,9 +67,7 @@ def _series(rng: np.random.Generator) -> list[str]:
         rows.append(f"{_z(t)},DepotSched,heap_used_mb,{heap:.1f}")
         cpu = 38 + 3 * math.sin(2 * math.pi * (hours - 14) / 24) + rng.normal(0, 2.5)
         top = t.replace(minute=0)
-        if top >= RISE:
-            cpu += 9
-        elif top == BLIP:
+        if RISE <= top < RISE + dt.timedelta(hours=2) or top == BLIP:
             cpu += 9
         hourly.setdefault(top, []).append(cpu)
     rows += [f"{_z(t)},Ticketing.Sync,cpu_util,{sum(v) / len(v):.2f}" for t, v in sorted(hourly.items())]
@@ -168,8 +167,9 @@ async def test_a_slow_climb_dates_from_where_it_began(assistant):
 
 
 async def test_one_blip_yesterday_is_no_daily_rhythm(assistant):
-    """Hourly cpu rose at 11:00 today; yesterday 11:00 blipped once, and the days before never did: today's
-    rise is the onset (not "the same time yesterday", and not yesterday's blip), the deploy before it first."""
+    """Hourly cpu was high 11:00–13:00 today; yesterday 11:00 blipped once, and the days before never did:
+    today's burst is the onset (not "the same time yesterday", and not yesterday's blip), the deploy before it
+    first."""
     a, org_id, conninfo = assistant
     r = await a.ask(org_id=org_id, question="when did Ticketing.Sync cpu go bad?")
     assert r.status == "completed", r.error
