@@ -97,6 +97,26 @@ def ramp_into(x: np.ndarray, lo: int, start: int, hi: int, sign: float) -> int |
     return _first_after(t, t1) if _bic(sse_ramp, n, 4) < _bic(sse_step, n, 3) else None
 
 
+def rose_the_day_before(full: np.ndarray | None, first: int, t1: int, t: int, per_day: int, way: float) -> bool:
+    """Whether the series (``full``: with ``first`` points of history before the window) moved ``way`` from
+    ``t1`` to ``t`` (window indexes) on the day before by at least half as much as on the day itself: then the
+    "climb" is the daily rhythm (a cycle too weak or too gappy to be taken out first), not a drift."""
+    if full is None or per_day < 4 or way == 0:
+        return False
+    x = np.asarray(full, dtype=np.float64)
+
+    def level(i: int) -> float:
+        part = x[max(0, i - 2):max(0, i + 3)]
+        part = part[np.isfinite(part)]
+        return float(part.mean()) if part.size else float("nan")
+
+    today = (level(t + first) - level(t1 + first)) * way
+    before = (level(t + first - per_day) - level(t1 + first - per_day)) * way
+    if t1 + first - per_day - 2 < 0 or not (np.isfinite(today) and np.isfinite(before)):
+        return False
+    return today > 0 and before >= 0.5 * today
+
+
 def _first_after(t: np.ndarray, t1: int) -> int:
     """The first point on the ramp: the fit's hinge ``t1`` is the last point still at the level before it."""
     later = t[t > t1]
