@@ -15,8 +15,9 @@ deployment that shipped it (``deployment_commits``); a merged commit that was
 never deployed is never a candidate.
 """
 
-from tools.changes import roles, scoring, spikes
+from tools.changes import drift, roles, scoring, spikes
 from tools.changes.correlate import correlate_changes
+from tools.changes.leading import leading
 from tools.changes.models import (
     ChangeCorrelation,
     ChangeHypothesis,
@@ -52,6 +53,8 @@ __all__ = [
     "ServiceChanges",
     "ServiceDistance",
     "correlate_changes",
+    "drift",
+    "leading",
     "load_changes",
     "load_windows",
     "metric_onset",

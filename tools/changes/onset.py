@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
 from tools.changes import drift, rhythm, roles, seasonal, spikes
+from tools.changes.grid import _usual_gap, to_grid  # noqa: F401 - re-exported: the grid was defined here
+from tools.changes.metric_names import _resolve_metric, default_metric  # noqa: F401 - used by metric_now
 from tools.changes.models import (
     EPISODE_GAP,
     MetricOnset,
@@ -19,7 +21,6 @@ from tools.changes.models import (
     OnsetMethod,
 )
 from tools.changes.queries import (
-    _close,
     _utc,
     resolve_service,
     role_overrides,
@@ -36,67 +37,6 @@ def _higher_is_better(metric: str, overrides: dict[str, str] | None = None) -> b
     return roles.higher_is_better(metric, overrides)
 
 
-async def _resolve_metric(session: AsyncSession, org_id: int, service_id: int, service: str, metric: str,
-                          overrides: dict[str, str] | None = None) -> str:
-    rows = await session.execute(
-        text("SELECT DISTINCT metric FROM metric_points WHERE org_id = :org AND service_id = :sid ORDER BY metric"),
-        {"org": org_id, "sid": service_id},
-    )
-    names = [r[0] for r in rows]
-    q = metric.strip().lower()
-    if q in names:
-        return q
-    if q in ("", "any", "metric", "metrics", _squash(service)) or _squash(q) == _squash(service):
-        picked = default_metric(names, overrides)  # no metric named (a service's own name is no metric)
-        if picked is not None:
-            return picked
-    role = roles.role_for_word(q) or (roles.role_of(q) if q not in names else None)
-    if role is not None:  # a role ("errors", "latency") or another org's name for one ("error_rate", "p99_ms")
-        by_role = roles.metrics_for(role, names, overrides)
-        if by_role:
-            return by_role[0]
-    if not q:  # no metric named and none that is clearly the one to watch
-        raise ToolError(f"which metric of {service}? it reports {', '.join(names[:8])}" if names else
-                        f"{service} reports no metrics", suggestions=names[:8])
-    partial = [n for n in names if q in n.lower()] or _by_words(q, names)
-    if len(partial) == 1:
-        return partial[0]
-    raise ToolError(f"unknown metric {metric!r} for {service}", suggestions=partial or _close(metric, names))
-
-
-def _squash(s: str) -> str:
-    return "".join(ch for ch in s.lower() if ch.isalnum())
-
-
-def _words(s: str) -> list[str]:
-    return [w for w in "".join(ch if ch.isalnum() else " " for ch in s.lower()).split() if w]
-
-
-def _by_words(q: str, names: list[str]) -> list[str]:
-    """Names that every word of ``q`` abbreviates or extends ("temperature" → ``board_temp_c``,
-    "disk writes" → ``disk_write_bytes``, "network in" → ``network_in_bytes``); words of 3+ letters."""
-    want = [w for w in _words(q) if len(w) >= 2]
-    if not want:
-        return []
-
-    def covers(word: str, token: str) -> bool:
-        if word == token:
-            return True
-        short, long_ = sorted((word, token), key=len)
-        return len(short) >= 3 and long_.startswith(short)
-
-    return [n for n in names if all(any(covers(w, t) for t in _words(n)) for w in want)]
-
-
-def default_metric(names: list[str], overrides: dict[str, str] | None = None) -> str | None:
-    """The metric to watch when none is named: errors, then latency, saturation, throughput; else the only one."""
-    for role in roles.ROLES:
-        found = roles.metrics_for(role, names, overrides)
-        if found:
-            return found[0]
-    return names[0] if len(names) == 1 else None
-
-
 async def _load_series(
     session: AsyncSession, org_id: int, service_id: int, metric: str, start: dt.datetime, end: dt.datetime
 ) -> tuple[list[dt.datetime], np.ndarray]:
@@ -110,51 +50,6 @@ async def _load_series(
         )
     ).all()
     return to_grid([(r[0], float(r[1])) for r in rows])
-
-
-def to_grid(rows: list[tuple[dt.datetime, float]]) -> tuple[list[dt.datetime], np.ndarray]:
-    """Points (in time order) on a regular grid at their usual spacing; gaps are NaN.
-
-    The spacing is the smallest *usual* gap between points (:func:`_usual_gap`), not the smallest: real exports
-    jitter (a point a minute late, a repeated hour at a daylight-saving change), and one short gap must not turn
-    a 5-minute series into a 1-minute grid that is 80% holes; nor is it the median, as an exporter that drops
-    every third point would make a 5-minute series a 10-minute one. Points on the same grid slot are averaged.
-    """
-    if not rows:
-        return [], np.array([])
-    ts = [r[0] for r in rows]
-    step = dt.timedelta(minutes=5)
-    if len(ts) > 1:
-        gaps = sorted(b - a for a, b in itertools.pairwise(ts) if b > a)
-        step = _usual_gap(gaps) if gaps else step
-    n = round((ts[-1] - ts[0]) / step) + 1
-    grid = [ts[0] + step * i for i in range(n)]
-    sums, counts = np.zeros(n), np.zeros(n)
-    for t, v in rows:
-        i = min(n - 1, round((t - ts[0]) / step))
-        sums[i] += v
-        counts[i] += 1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        values = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-    return grid, values
-
-
-#: A spacing is "usual" when at least this share of the gaps between points is within 10% of it.
-USUAL_GAP_SHARE = 0.2
-
-
-def _usual_gap(gaps: list[dt.timedelta]) -> dt.timedelta:
-    """The spacing of a series from its sorted gaps: the smallest gap that at least :data:`USUAL_GAP_SHARE` of
-    them are (within 10%) — an exporter that drops every third point has gaps of 5 and 10 minutes, and its
-    spacing is 5 — else the median gap (jitter: a point a minute late is no 1-minute spacing)."""
-    secs = np.array([g.total_seconds() for g in gaps])
-    lo = np.searchsorted(secs, secs * 0.9, side="left")
-    hi = np.searchsorted(secs, secs * 1.1, side="right")
-    usual = np.nonzero(hi - lo >= USUAL_GAP_SHARE * secs.size)[0]
-    if not usual.size:
-        return gaps[len(gaps) // 2]
-    i = int(usual[0])  # the median of the gaps around the first usual one (4m40s next to 97 gaps of 5 min is 5)
-    return gaps[(int(lo[i]) + int(hi[i]) - 1) // 2]
 
 
 def _bad(delta: float, hib: bool | None) -> bool:
