@@ -9,7 +9,8 @@ reports ``cpu_util`` as hourly means, high for two hours today, and one hour yes
 today's burst began
 (one blip is no daily rhythm when the days before show none). Deployments without commits, config keys dotted
 and UPPER, no dependency edges; each service has a true cause 10–25 min before its onset and decoys (17 h
-before, in the middle of the climb or 2 h after, another service at the same time).
+before, in the middle of the climb or 2 h after, another service at the same time). ``Validator-API`` reports
+``validate_latency_ms`` and ``rejected_pct``: its latency stepped up 40 min before its errors followed.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ LEAK = dt.datetime(2026, 6, 18, 9, 20, tzinfo=dt.UTC)  # DepotSched heap starts 
 LEAK_HOURS = 4  # … for four hours, then stays up
 RISE = dt.datetime(2026, 6, 18, 11, 0, tzinfo=dt.UTC)  # Ticketing.Sync cpu (hourly) high for two hours
 BLIP = RISE - dt.timedelta(days=1)  # one hour yesterday at the same time, never before
+SLOW = dt.datetime(2026, 6, 18, 13, 30, tzinfo=dt.UTC)  # Validator-API latency steps up …
+FAILING = SLOW + dt.timedelta(minutes=40)  # … and its errors follow 40 min later (timeouts)
 
 
 def _z(t: dt.datetime) -> str:
@@ -70,6 +73,10 @@ def _series(rng: np.random.Generator) -> list[str]:
         if RISE <= top < RISE + dt.timedelta(hours=2) or top == BLIP:
             cpu += 9
         hourly.setdefault(top, []).append(cpu)
+        lat = 85 + rng.normal(0, 4) + (45 if t >= SLOW else 0)
+        rows.append(f"{_z(t)},Validator-API,validate_latency_ms,{lat:.1f}")
+        errs = max(0.0, 0.4 + rng.normal(0, 0.12) + (2.5 if t >= FAILING else 0))
+        rows.append(f"{_z(t)},Validator-API,rejected_pct,{errs:.3f}")
     rows += [f"{_z(t)},Ticketing.Sync,cpu_util,{sum(v) / len(v):.2f}" for t, v in sorted(hourly.items())]
     return rows
 
@@ -85,6 +92,8 @@ CHANGES = {
          "started_at": _m(RISE, -20), "finished_at": _m(RISE, -16)},  # the cause
         {"external_id": "ts-4", "service": "Ticketing.Sync", "version": "sync-50",
          "started_at": _m(BLIP, -25)},  # before yesterday's blip (a day earlier: a decoy when the blip wins)
+        {"external_id": "va-310", "service": "Validator-API", "version": "va-3.1.0",
+         "started_at": _m(SLOW, 18), "finished_at": _m(SLOW, 21)},  # after the latency moved, before the errors
         {"external_id": "fg-2290", "service": "fare-gateway", "version": "fg-26.6.3",
          "started_at": _m(LEAK, -14)},  # another service at the time of DepotSched's cause
     ],
@@ -93,6 +102,8 @@ CHANGES = {
          "changed_at": _m(FAST_FAIL, -17 * 60), "old_value": "30", "new_value": "90"},
         {"external_id": "cfg-ds-7", "service": "DepotSched", "key": "planner.snapshot.retain_count",
          "changed_at": _m(LEAK, -15), "old_value": "4", "new_value": "40"},  # the cause
+        {"external_id": "cfg-va-4", "service": "Validator-API", "key": "validator.upstream.timeout_ms",
+         "changed_at": _m(SLOW, -12), "old_value": "800", "new_value": "200"},  # the cause
         {"external_id": "cfg-ts-2", "service": "Ticketing.Sync", "key": "TICKETING_BATCH_WINDOW",
          "changed_at": _m(RISE, 125), "old_value": "60", "new_value": "120"},
     ],
@@ -108,7 +119,8 @@ def tram_db(pg_server, tmp_path_factory):
         org_id = conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, 'Tramways de Brume') RETURNING id",
                               (SLUG,)).fetchone()[0]
         conn.commit()
-        services = [{"name": n, "team": "back-office"} for n in ("fare-gateway", "DepotSched", "Ticketing.Sync")]
+        services = [{"name": n, "team": "back-office"} for n in ("fare-gateway", "DepotSched", "Ticketing.Sync",
+                                                                  "Validator-API")]
         (tmp / "services.json").write_text(json.dumps(services))
         run_import(conn, SLUG, "services", tmp / "services.json")
         (tmp / "metrics.csv").write_text("\n".join(_series(np.random.default_rng(20260618))) + "\n")
@@ -129,12 +141,12 @@ async def assistant(tram_db, pg_server):
 
 
 def _onset(record, conninfo: str) -> dt.datetime | None:
-    """The onset the run reported (its ``metric_onset`` evidence, or the ranking's when found inside it)."""
+    """The onset the run correlated (its ranking's), else the last one its ``metric_onset`` evidence found."""
     with psycopg.connect(conninfo) as conn:
         rows = conn.execute("SELECT kind, payload FROM evidence WHERE run_id = %s AND kind IN "
                             "('metric_onset', 'hypotheses') ORDER BY id", (record.id,)).fetchall()
-    found = [p["onset"] for k, p in rows if p.get("onset") and (k == "metric_onset" or p.get("onset_source") ==
-                                                                    "metric_onset")]
+    ranked = [p["onset"] for k, p in rows if k == "hypotheses" and p.get("onset_source") in ("given", "metric_onset")]
+    found = ranked or [p["onset"] for k, p in rows if k == "metric_onset" and p.get("onset")]
     return dt.datetime.fromisoformat(found[-1]) if found else None
 
 
@@ -177,3 +189,16 @@ async def test_one_blip_yesterday_is_no_daily_rhythm(assistant):
     assert onset is not None and abs(onset - RISE) <= dt.timedelta(hours=1), (onset, r.answer)
     first = _first_line_with(r.answer, "ts-5", "ts-4", "cfg-ts-2")
     assert "ts-5" in first and "ts-4" not in first, r.answer
+
+
+async def test_the_metric_that_moved_first_dates_the_event(assistant):
+    """Latency stepped up at 13:30 and the errors followed at 14:10: asked with no metric named, the onset is
+    the latency's (the errors are the same event seen later), so the timeout change 12 min before it ranks
+    first — not the deploy made between the two onsets."""
+    a, org_id, conninfo = assistant
+    r = await a.ask(org_id=org_id, question="what changed before Validator-API went bad?")
+    assert r.status == "completed", r.error
+    onset = _onset(r, conninfo)
+    assert onset is not None and abs(onset - SLOW) <= dt.timedelta(minutes=10), (onset, r.answer)
+    first = _first_line_with(r.answer, "cfg-va-4", "va-310")
+    assert "cfg-va-4" in first and "va-310" not in first, r.answer
