@@ -1,7 +1,7 @@
-"""Onsets of the shapes the third telemetry pass fixed (tools.changes.onset / drift / rhythm / seasonal), on
-seeded synthetic 5-minute series with a daily cycle and autocorrelated noise: slow drifts (the onset is where
-the climb starts), steps (which keep their own start), a lone noise point at the right edge after a step, a
-latency that falls away, one blip the day before, an exporter that drops every third point."""
+"""Onsets of the shapes the third telemetry pass fixed (tools.changes.onset / drift / seasonal / grid), on
+seeded synthetic 5-minute series with a daily cycle and autocorrelated noise: slow drifts asked about as such
+(the onset is where the climb starts), steps (which keep their own start), a lone noise point at the right edge
+after a step, a latency that falls away, an exporter that drops every third point."""
 
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ import math
 import numpy as np
 import pytest
 
-from tools.changes import drift, onset
+from tools.changes import drift, onset, spikes
 from tools.changes.models import MetricOnset
 
 STEP = dt.timedelta(minutes=5)
 T_ON = dt.datetime(2026, 3, 3, 9, 40, tzinfo=dt.UTC)
 
 
-def _make(seed: int, shape, hours_after: float, metric: str = "heap_mb", drop=None, day_amp: float = 4.0):
+def _make(seed: int, shape, hours_after: float, metric: str = "heap_mb", drop=None, day_amp: float = 4.0,
+          asked: str | None = None):
     """A week of 5-minute points ending ``hours_after`` after T_ON; the last 24 h are the window."""
     rng = np.random.default_rng(seed)
     end = T_ON + dt.timedelta(hours=hours_after)
@@ -34,7 +35,7 @@ def _make(seed: int, shape, hours_after: float, metric: str = "heap_mb", drop=No
     grid, values = onset.to_grid(rows)
     first = next(i for i, t in enumerate(grid) if t > end - dt.timedelta(hours=24))
     r = MetricOnset(service="svc", metric=metric, start=grid[first], end=grid[-1], n_points=0)
-    onset.detect_onset(r, grid, values, first=first)
+    onset.detect_onset(r, grid, values, first=first, shape=asked)  # type: ignore[arg-type]
     return r
 
 
@@ -47,14 +48,16 @@ def test_a_drift_dates_from_where_it_began(hours, rise):
     """A climb of 1–10 hours is found where it starts (within an hour) on most seeds — before, the top step of
     the staircase the stage search cuts it into, or where it crossed the limits, hours later."""
     ramp = lambda t: rise * min(1.0, max(0.0, (t - T_ON) / dt.timedelta(hours=hours)))  # noqa: E731
-    errors = [_minutes(_make(seed, ramp, hours + 3)) for seed in range(5)]
+    errors = [_minutes(_make(seed, ramp, hours + 3, asked="drift")) for seed in range(5)]
     near = [e for e in errors if e is not None and abs(e) <= 60]
     assert len(near) >= 4 if hours <= 3 else len(near) >= 3, errors
 
 
-def test_a_step_keeps_its_start():
-    """A clean step is no drift: the onset is the step (a ramp one or two points long is a step)."""
-    errors = [_minutes(_make(seed, lambda t: 12.0 if t >= T_ON else 0.0, 6)) for seed in range(8)]
+@pytest.mark.parametrize("asked", [None, "drift"])
+def test_a_step_keeps_its_start(asked):
+    """A clean step is no drift, even asked about as one: the onset is the step (a ramp one or two points long
+    is a step)."""
+    errors = [_minutes(_make(seed, lambda t: 12.0 if t >= T_ON else 0.0, 6, asked=asked)) for seed in range(8)]
     # one seed has a later noise episode beyond the new stage's limits (a known gap this pass did not touch)
     assert sum(e == 0 for e in errors) >= 7, errors
 
@@ -67,10 +70,11 @@ def test_a_lone_noise_point_at_the_right_edge_does_not_replace_a_step(seed):
     assert _minutes(r) == 0, r.onset
 
 
-def test_two_separate_steps_keep_the_later_one():
+@pytest.mark.parametrize("asked", [None, "drift"])
+def test_two_separate_steps_keep_the_later_one(asked):
     """Two steps eight hours apart are two moves, not one drift: the latest is the onset."""
     shape = lambda t: (10.0 if t >= T_ON - dt.timedelta(hours=8) else 0.0) + (10.0 if t >= T_ON else 0.0)  # noqa: E731
-    errors = [_minutes(_make(seed, shape, 6)) for seed in (0, 1, 3, 5, 7)]
+    errors = [_minutes(_make(seed, shape, 6, asked=asked)) for seed in (0, 1, 3, 5, 7)]
     assert all(e is not None and abs(e) <= 15 for e in errors), errors
 
 
@@ -112,3 +116,13 @@ def test_ramp_start_and_ramp_into_on_clean_shapes():
     assert drift.ramp_into(step, 0, 125, 199, 1.0) is None
     into = drift.ramp_into(ramp, 0, 120, 199, 1.0)
     assert into is not None and abs(into - 81) <= 4, into
+
+
+@pytest.mark.parametrize(("question", "shape"), [
+    ("when did DepotSched memory start going up?", "drift"), ("heap keeps growing on the planner", "drift"),
+    ("is the worker leaking memory?", "drift"), ("latency has been creeping up since the morning", "drift"),
+    ("queue depth climbing on ingest", "drift"), ("what caused the cpu spike on billing?", "spike"),
+    ("what changed before the latency jumped?", None), ("why is cpu so high since yesterday?", None),
+])
+def test_the_question_names_a_slow_climb(question, shape):
+    assert spikes.shape_of(question) == shape

@@ -238,10 +238,12 @@ async def metric_onset(
     direction, a move back to where it was dates the onset at the excursion's start.
     ``metric`` may be a name, a role ("errors", "cpu") or the user's words
     ("temperature", "disk writes"). ``shape="spike"`` (the user asked about a spike): a point that stands
-    out from the whole window is the onset, even inside a stage that began earlier.
+    out from the whole window is the onset, even inside a stage that began earlier. ``shape="drift"`` (the user
+    asked about a slow climb): the onset is where the climb began (:mod:`tools.changes.drift`), not the top step
+    of the staircase the stage search cuts it into nor where it crossed the limits.
     """
-    if shape not in (None, "spike"):
-        raise ToolError("shape must be 'spike' or omitted")
+    if shape not in (None, "spike", "drift"):
+        raise ToolError("shape must be 'spike', 'drift' or omitted")
     if hours <= 0 or hours > 24 * 31:
         raise ToolError("hours must be between 1 and 744")
     end = _utc(around) if around is not None else ctx.now
@@ -288,9 +290,10 @@ def detect_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarra
         if result.onset is None:
             result.n_critical = n_critical
     if result.onset is None and hib is False and roles.role_of(result.metric, overrides) in GLITCH_ROLES:
-        # a failure shows the "good" way as often: latency falling away (requests failing fast), cpu collapsing
-        # (a worker dead), or swinging both ways — when nothing moved the bad way, a point the other way that
-        # stands out from the whole window (spikes.exceptional) is the onset
+        # a latency failure shows the "good" way too: falling away (requests failing fast) or swinging both
+        # ways — when nothing moved the bad way, a point the other way that stands out from the whole window
+        # (spikes.exceptional) is the onset. Not for saturation: cpu dips (idle, restarts, scaling) are everyday
+        # (measured: a quiet cpu series got an onset)
         n_critical = result.n_critical
         _fill_onset(result, grid, values, None, exceptional_only=True, raw=raw, first=first)
         if result.onset is None:
@@ -299,7 +302,7 @@ def detect_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarra
 
 
 #: Roles whose exceptional move the "good" way is an onset when nothing moved the bad way (see detect_onset).
-GLITCH_ROLES = ("latency", "saturation")
+GLITCH_ROLES = ("latency",)
 
 
 def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray, hib: bool | None,
@@ -313,7 +316,7 @@ def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray
         idx, method, stage_k, n_crit = _onset_index(an, hib, _Scale.of(step_min), raw, first, shape)
     if stages_only and method != "stage_change":
         idx = None
-    if idx is not None and stage_k is not None and method == "stage_change":
+    if shape == "drift" and idx is not None and stage_k is not None and method == "stage_change":
         # a drift cut into a staircase: its onset is where it began, not the top step
         began = drift.ramp_start(values, [(s.start, s.end, s.cl) for s in an.stages], stage_k,
                                  0.0 if hib is None else (-1.0 if hib else 1.0))
@@ -321,7 +324,7 @@ def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray
         if began is not None and began < idx and not drift.rose_the_day_before(
                 raw, first, began, idx, seasonal.points_per_day(step_min), sign):
             idx = began
-    elif idx is not None and method == "critical_signal" and shape != "spike":
+    elif shape == "drift" and idx is not None and method == "critical_signal":
         began = _climb_start(an, idx, hib)
         sign = 1.0 if an.values[idx] > np.nanmedian(an.values) else -1.0
         if began < idx and not drift.rose_the_day_before(raw, first, began, idx, seasonal.points_per_day(step_min),

@@ -12,10 +12,8 @@ from tools.control_limits import SeriesAnalysis
 
 def recurs_daily(an: SeriesAnalysis, points: list[int], per_day: int, jitter: int, raw: np.ndarray | None = None,
                  first: int = 0) -> bool:
-    """Whether critical points recur at the same time of day on the days before — on two of the three days
-    before when the data holds them, else on one of the two (a nightly batch job, a daily peak; a job skips a
-    night now and then, but one blip the day before is no rhythm): then they are the service's rhythm, not an
-    onset. Echoes are looked for in the analysed
+    """Whether critical points recur at the same time of day on one of the two days before (a nightly batch
+    job, a daily peak; a job skips a night now and then): then they are the service's rhythm, not an onset. Echoes are looked for in the analysed
     values and in the ``raw`` ones, which hold ``first`` points of history before the window (a job that runs
     at 03:50 one night and 04:05 the next is not taken out with the daily shape); ``per_day`` points make a day,
     ``jitter`` points either side are "the same time". Where the data has no day
@@ -29,10 +27,7 @@ def recurs_daily(an: SeriesAnalysis, points: list[int], per_day: int, jitter: in
     for i in points:
         st = next(s for s in an.stages if s.start <= i <= s.end)
         up = x[i] > st.cl
-        days = [i - k * per_day for k in (1, 2, 3) if i + offset - k * per_day - jitter >= 0]
-        if len(days) == 3 and sum(_echo(x, full, first, j, jitter, st, up) for j in days) < 2:
-            return False  # three days of history: beyond the limits then on two of them (one blip is no rhythm)
-        days = days[:2]
+        days = [i - k * per_day for k in (1, 2) if i + offset - k * per_day - jitter >= 0]
         if not days and short:
             days = [i + k * per_day for k in (1, 2) if i + k * per_day + jitter < len(x)]
         if not any(_echo(x, full, first, j, jitter, st, up, float(x[i])) for j in days):

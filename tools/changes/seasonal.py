@@ -18,8 +18,11 @@ import pandas as pd
 MIN_DAYS = 3
 #: Share of the variation around the 24-hour level the daily shape must explain to be removed.
 MIN_STRENGTH = 0.3
-#: Share of a day's points the 24-hour level needs (an exporter that drops every third point still has one).
-MIN_LEVEL_SHARE = 0.6
+#: Share of a day's usual points the 24-hour level needs (of all the slots of a day for a series with few holes;
+#: of the slots it usually fills for one with many — an exporter that drops every third point still has a level).
+MIN_LEVEL_SHARE = 0.8
+#: A series with at least this share of its slots filled counts as complete.
+COMPLETE_SHARE = 0.9
 #: From this many slots a day (15-minute points or finer) the profile is smoothed over neighbouring slots.
 SMOOTH_FROM = 96
 
@@ -39,7 +42,9 @@ def daily_profile(values: np.ndarray, per_day: int) -> np.ndarray | None:
     n = x.size
     if per_day < 4 or n < MIN_DAYS * per_day or np.isfinite(x).sum() < MIN_DAYS * per_day * 0.6:
         return None
-    level = pd.Series(x).rolling(per_day, center=True, min_periods=int(per_day * MIN_LEVEL_SHARE)).mean().to_numpy()
+    filled = float(np.isfinite(x).mean())
+    usual = per_day * (1.0 if filled >= COMPLETE_SHARE else filled)
+    level = pd.Series(x).rolling(per_day, center=True, min_periods=max(1, int(usual * MIN_LEVEL_SHARE))).mean().to_numpy()
     dev = x - level
     slots = np.arange(n) % per_day
     ok = np.isfinite(dev)
