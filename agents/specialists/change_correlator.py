@@ -9,7 +9,7 @@ from typing import Any
 from agents.deps import RunDeps
 from agents.plan import Operation, QueryPlan, plan_of
 from agents.specialists import change_questions as cq
-from agents.specialists.change_impact import kpis_after
+from agents.specialists.change_impact import kpis_after, the_change
 from agents.specialists.common import first, step, update
 from agents.specialists.metric_source import metrics_around, onset_from_prometheus, paged_later
 from agents.state import GraphState, ThreadContext
@@ -134,6 +134,9 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             shape = spikes.shape_of(question)  # "what caused the cpu spike?": the spike, not the latest stage
             noticed = len(s.notices)
             asked = bool(plan and plan.window is not None and plan.window.explicit) or bool(ctx.get("time"))
+            changed_at = None
+            if plan is not None and "change:impact" in plan.notes and (span := await the_change(s, plan, deps.now)):
+                around, hours, changed_at = span  # "did <change> break anything": the day before it to a day after
             if not asked:  # no time named: the day before first (measured on real telemetry, a 3-day first look
                 hours = min(hours, 24)  # found older, unrelated moves), then wider while nothing moved
             got = await s.tool("metric_onset", metric_onset, service=ctx["service"], metric=metric, around=around,
@@ -159,6 +162,12 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             kwargs = {"service": ctx["service"]}
             if got:
                 onset, records = got
+                if onset.onset is not None and changed_at is not None and onset.onset < changed_at and plan is not None:
+                    s.say(f"{onset.service} {onset.metric} did not move after the change: its last move was at "
+                          f"{onset.onset:%Y-%m-%d %H:%M} UTC (from {onset.before_level:.4g} to {onset.after_level:.4g}), "
+                          "before it.", first(records, "metric_onset") or (records[0] if records else None))
+                    await kpis_after(s, deps.catalog, ctx["service"], plan)
+                    return update(state, s, ctx)
                 if onset.onset is not None:
                     s.say(f"{onset.service} {onset.metric} moved {onset.direction or ''} at "
                           f"{onset.onset:%Y-%m-%d %H:%M} UTC (from {onset.before_level:.4g} to {onset.after_level:.4g}).",

@@ -8,10 +8,33 @@ import datetime as dt
 from typing import Any
 
 from agents.plan import QueryPlan
+from agents.specialists.change_questions import _lookup_line
 from agents.understanding.catalog import Catalog
+from tools.changes.changelog import change_lookup
 from tools.kpis.questions import attention
 
 AFTER_DAYS = 2  # a KPI's stage that began this many days after the change (or sooner) is reported with it
+LOOK_AFTER = dt.timedelta(hours=24)  # a named change's service is examined up to this long after it
+
+
+async def the_change(s: Any, plan: QueryPlan, now: dt.datetime) -> tuple[dt.datetime, int, dt.datetime] | None:
+    """Name the change asked about ("did v2026.37.1 break anything?") and return the end and the hours of the period
+    its service is examined over — from a day before it (the usual level) to a day after (or now) — and its time."""
+    kind, ids = ("deployment", plan.subjects.deployments) if plan.subjects.deployments else (
+        "config_change", plan.subjects.config_changes)
+    if not ids:
+        return None
+    got = await s.tool("change_lookup", change_lookup, **{kind: ids[0]})
+    if got is None:
+        return None
+    r, records = got
+    for rec in records:
+        s.say(_lookup_line(r, kind), rec)
+    at = r.deployment.started_at if r.deployment else r.config_change.changed_at if r.config_change else None
+    if at is None:
+        return None
+    end = min(now, at + LOOK_AFTER)
+    return end, int(max(6, (end - (at - dt.timedelta(hours=24))).total_seconds() // 3600 + 1)), at
 
 
 async def kpis_after(s: Any, catalog: Catalog, service: str, plan: QueryPlan) -> None:

@@ -173,6 +173,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if ((s.deployments or s.config_changes) and not plan.kpis and not s.services and not s.commits and _BROKE.search(q)
             and (hit := cat.change_services.get((s.deployments or s.config_changes)[0]))):
         s.services = [hit[0]]  # "did the freeradius upgrade break anything": its service on that day and the next
+        plan.notes.append("change:impact")  # the change is named first, its service examined from the day before
         if not (tp.window is not None and tp.window.explicit):
             plan.window = Window(start=hit[1], end=min(hit[1] + dt.timedelta(days=1), tp.today or hit[1] + dt.timedelta(days=1)),
                                  label=f"after {(s.deployments or s.config_changes)[0]}")

@@ -137,3 +137,13 @@ def test_cli_json_carries_the_kind(tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=120, check=True)
     stages = json.loads(out.stdout)["stages"]
     assert any(s["kind"] == "trend" for s in stages), stages
+
+
+def test_a_caller_can_ask_for_levels_only() -> None:
+    # the change correlator's onset search wants the jump, not the turn before it: measured on real hourly
+    # telemetry, the turn moved "what changed before <service>'s cpu jumped?" three hours early
+    with_turns = [_trend_stages(_peak(seed)) for seed in range(10)]
+    assert sum(bool(t) for t in with_turns) >= 5, with_turns
+    for seed in range(10):
+        stages = analyze_series(_peak(seed), trend_breaks=False).stages[1:]
+        assert all(s.kind != "trend" for s in stages), [(s.start, s.kind) for s in stages]

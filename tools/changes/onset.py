@@ -308,7 +308,7 @@ GLITCH_ROLES = ("latency",)
 def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray, hib: bool | None,
                 stages_only: bool = False, raw: np.ndarray | None = None, first: int = 0,
                 shape: spikes.Shape | None = None, exceptional_only: bool = False) -> None:
-    an = analyze_series(values, higher_is_better=hib)
+    an = analyze_series(values, higher_is_better=hib, trend_breaks=False)  # an onset is a move, not a turn of trend
     step_min = (grid[1] - grid[0]).total_seconds() / 60.0 if len(grid) > 1 else 5.0
     if exceptional_only:
         idx, method, stage_k, n_crit = _exceptional_index(an, _Scale.of(step_min), raw, first)

@@ -108,6 +108,7 @@ def _analyze_batch(
     min_size: int,
     max_cps: int | None,
     with_signals: bool = True,
+    trend_breaks: bool | None = None,
 ) -> list[SeriesAnalysis]:
     _check_method(method)
     if min_size < 1:
@@ -159,7 +160,7 @@ def _analyze_batch(
     if LEVEL_BREAKS:
         kept = levelbreak.add_breaks(Xs, L, noise0.phi, searchable, kept, min_size, floor)
     trend: list[set[int]] = [set() for _ in range(n_rows)]
-    if TREND_BREAKS:
+    if TREND_BREAKS if trend_breaks is None else trend_breaks:
         plain = searchable if seas is None else searchable & (seas.period == 0)  # a cycle is no line
         kept, trend = trendbreak.add_breaks(Xc, L, plain, kept, min_size, raw=X)
     if SHORT_LEVELS:
@@ -276,6 +277,7 @@ def analyze_many(
     penalty: float | None = None,
     min_size: int = 8,
     max_cps: int | None = 5,
+    trend_breaks: bool | None = None,
 ) -> list[SeriesAnalysis]:
     """Analyse every row of ``matrix`` (n_series, n_points; NaN = gap) at once.
 
@@ -284,6 +286,8 @@ def analyze_many(
     ``penalty=None`` uses ``3·ln(n)`` with ``n`` the row's non-missing count
     (on the series measured in its robust long-run noise, see :mod:`.noise`).
     Row ``i`` of the result equals ``analyze_series(matrix[i], ...)``.
+    ``trend_breaks`` overrides :data:`TREND_BREAKS` for this call (``False``: stages are levels only — an onset
+    search wants the jump, not the turn before it).
     """
     M = _as_matrix(matrix)
     return _analyze_batch(
@@ -293,6 +297,7 @@ def analyze_many(
         penalty=penalty,
         min_size=min_size,
         max_cps=max_cps,
+        trend_breaks=trend_breaks,
     )
 
 
@@ -304,8 +309,9 @@ def analyze_series(
     penalty: float | None = None,
     min_size: int = 8,
     max_cps: int | None = 5,
+    trend_breaks: bool | None = None,
 ) -> SeriesAnalysis:
-    """Stages, per-stage XmR limits and signals of one series (NaN = gap)."""
+    """Stages, per-stage XmR limits and signals of one series (NaN = gap); ``trend_breaks`` as in :func:`analyze_many`."""
     x = np.asarray(values, dtype=np.float64)
     if x.ndim != 1:
         raise ValueError("values must be 1-D")
@@ -316,6 +322,7 @@ def analyze_series(
         penalty=penalty,
         min_size=min_size,
         max_cps=max_cps,
+        trend_breaks=trend_breaks,
     )[0]
 
 
