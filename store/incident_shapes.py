@@ -107,14 +107,14 @@ def servicenow_incident(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _present(out: dict[str, Any], key: str | None) -> bool:
-    return key is not None and key in out and out[key] not in (None, "")
+    return bool(key) and key in out and out[key] not in (None, "")
 
 
 def _read_priority(out: dict[str, Any], keyed: dict[str, str], errors: list[str]) -> None:
     """Priority codes as ``N - Word`` (read like any ``1 - Critical``); without a priority, the one ServiceNow's
     default lookup gives for the urgency and impact, else the urgency (or ServiceNow's severity) as its word.
     ServiceNow's own ``severity`` field is kept as ``servicenow_severity`` when a priority or urgency says more."""
-    p_key, u_key, i_key, s_key = (keyed.get(k) for k in ("priority", "urgency", "impact", "severity"))
+    p_key, u_key, i_key, s_key = (keyed.get(k, "") for k in ("priority", "urgency", "impact", "severity"))
     if _present(out, p_key):
         code = _code(out[p_key])
         if code is not None and code not in PRIORITIES:
@@ -125,7 +125,7 @@ def _read_priority(out: dict[str, Any], keyed: dict[str, str], errors: list[str]
     for key in (u_key, i_key, s_key):
         if _present(out, key):
             try:
-                levels[key] = _level(key, out[key])  # type: ignore[arg-type]
+                levels[key] = _level(key, out[key])
             except ValueError as exc:
                 errors.append(str(exc))
     if errors:
@@ -140,7 +140,7 @@ def _read_priority(out: dict[str, Any], keyed: dict[str, str], errors: list[str]
         p_key = "priority"
     elif not _present(out, p_key) and u_key and urgency is not None:
         out[u_key] = LEVELS[urgency]  # read as the word: High → sev2, as any tool's "high" urgency
-    if s_key is not None and (_present(out, p_key) or (u_key and urgency is not None)):
+    if s_key and (_present(out, p_key) or (u_key and urgency is not None)):
         out["servicenow_severity"] = out.pop(s_key)  # not opsgraph's severity: the priority (or urgency) is
-    elif s_key is not None and own is not None:
+    elif s_key and own is not None:
         out[s_key] = LEVELS[own]
