@@ -18,8 +18,8 @@ _SHOWN = 50
 def too_wide(text: str, sep: str, line: int) -> list[tuple[int, str]]:
     """The header's ``line: reason`` when it has more than :data:`MAX_COLUMNS` columns (read before the rest)."""
     first = text.split("\n", 1)[0]
-    if first.count(sep) < MAX_COLUMNS:
-        return []  # fewer separators than the cap on its first line: fewer columns, however cells are quoted
+    if first.count(sep) < MAX_COLUMNS and '"' not in first:
+        return []  # fewer separators than the cap and no quoted cell (which could span lines): fewer columns
     try:
         header = next(csv.reader(io.StringIO(text), delimiter=sep), [])
     except csv.Error:  # a header cell longer than the csv module reads: count it as written
