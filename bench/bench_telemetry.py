@@ -366,8 +366,8 @@ def ask(cli: Cli, uri: str, org: str, ep: Episode, question: str, inproc: InProc
     found = _tool_results(uri, record["id"])
     onsets = [p for p in found["metric_onset"] if p.get("onset")]
     hyps = found["hypotheses"][-1] if found["hypotheses"] else {}
-    if not onsets and hyps.get("onset_source") == "metric_onset":  # found inside correlate_changes
-        onsets = [hyps]
+    if hyps.get("onset") and hyps.get("onset_source") in ("given", "metric_onset"):
+        onsets = [hyps]  # the onset correlated (found inside correlate_changes, or the one of several it chose)
     onset = _ts(onsets[-1]["onset"].replace("Z", "").split("+")[0]) if onsets else None
     ranked = hyps.get("hypotheses") or []
     top = ranked[0]["subject"] if ranked else None

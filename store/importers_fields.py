@@ -59,6 +59,7 @@ TICKET = _aliases(
     external_id="id ticket_id number key issue_key", subject="title summary short_description",
     content="description body html_body text comment message",
     customer="organization organisation company account customer_name organizations",
+    customer_tier="tier segment",
     created_at="created opened_at opened sys_created_on", updated_at="updated sys_updated_on",
     resolved_at="solved_at solved resolved", closed_at="closed",
     first_response_at="first_reply_at first_responded_at", status="state",

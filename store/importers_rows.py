@@ -37,7 +37,7 @@ from store.models import (
     TicketStatus,
     Urgency,
 )
-from store.ticket_words import priority_word, status_word
+from store.ticket_words import priority_word, status_word, tier_word
 
 Str = Annotated[str, Field(min_length=1, max_length=500)]
 Name = Annotated[str, Field(max_length=200)]
@@ -372,6 +372,12 @@ class TicketRow(Row):
     def _priority_words(cls, v: Any) -> Any:
         """Other helpdesks' priority words (see TICKET_PRIORITY_WORDS); anything else is rejected by name."""
         return priority_word(v) if isinstance(v, (str, int)) and not isinstance(v, bool) else v
+
+    @field_validator("customer_tier", mode="before")
+    @classmethod
+    def _tier_words(cls, v: Any) -> Any:
+        """``Residential``, ``Consumer``, ``SMB``, ``Corporate`` … (see TICKET_TIER_WORDS); anything else is rejected."""
+        return tier_word(v) if isinstance(v, str) else v
 
     @field_validator("status", mode="before")
     @classmethod

@@ -24,6 +24,14 @@ TICKET_STATUS_WORDS = {
     "awaiting customer": "pending", "pending": "pending",
 }
 
+# customer segments as helpdesks and billing systems name them → ours (enterprise/business/standard/free)
+TICKET_TIER_WORDS = {
+    "residential": "standard", "consumer": "standard", "home": "standard", "personal": "standard",
+    "retail": "standard", "individual": "standard", "smb": "business", "sme": "business",
+    "small business": "business", "corporate": "enterprise", "key account": "enterprise",
+    "enterprise": "enterprise", "business": "business", "standard": "standard", "free": "free",
+}
+
 _NUMBERED = re.compile(r"([1-5])\s*-\s*([a-z][a-z ]*)")  # ServiceNow's "1 - Critical" … "5 - Planning"
 
 
@@ -43,3 +51,10 @@ def status_word(value: str) -> str:
     lower-cased, when it is not one of the known words)."""
     raw = " ".join(value.strip().lower().replace("_", " ").replace("-", " ").split())
     return TICKET_STATUS_WORDS.get(raw, raw)
+
+
+def tier_word(value: str) -> str:
+    """A customer segment as another system writes it (``Residential``, ``SMB``, ``Corporate``) → ours, or the value
+    unchanged when it is not a known word (then refused by the caller)."""
+    raw = " ".join(value.strip().lower().replace("_", " ").replace("-", " ").split())
+    return TICKET_TIER_WORDS.get(raw, value)

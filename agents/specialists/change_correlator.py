@@ -9,10 +9,11 @@ from typing import Any
 from agents.deps import RunDeps
 from agents.plan import Operation, QueryPlan, plan_of
 from agents.specialists import change_questions as cq
+from agents.specialists.change_impact import kpis_after
 from agents.specialists.common import first, step, update
 from agents.specialists.metric_source import metrics_around, onset_from_prometheus, paged_later
 from agents.state import GraphState, ThreadContext
-from tools.changes import correlate_changes, metric_onset, scoring, spikes
+from tools.changes import correlate_changes, leading, metric_onset, scoring, spikes
 
 NAME = "change_correlator"
 TITLE = "Change correlator"
@@ -78,6 +79,21 @@ async def _another_metric_moved(s: Any, service: str, got: Any, around: dt.datet
     return got
 
 
+async def _first_to_move(s: Any, service: str, got: Any, around: dt.datetime | None, hours: int) -> Any:
+    """No metric named and the service's first one moved: another of its metrics that moved the same way up to
+    two hours earlier is the same event seen sooner (latency before the errors), and its onset is the one to
+    correlate (:func:`tools.changes.leading`)."""
+    found: dict[str, Any] = {}
+    for role in ("errors", "latency", "saturation", "throughput"):
+        noticed = len(s.notices)
+        other = await s.tool("metric_onset", metric_onset, service=service, metric=role, around=around, hours=hours)
+        del s.notices[noticed:]  # a role the service has no metric for is no news
+        if other is not None and other[0].onset is not None and other[0].metric != got[0].metric:
+            found.setdefault(other[0].metric, other)
+    pick = leading(got[0], [o[0] for o in found.values()])
+    return found.get(pick.metric, got)
+
+
 async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
     ctx = state.get("context", ThreadContext()).copy()
     question = state.get("question", "")
@@ -103,6 +119,13 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             if around is None and ctx.get("time"):
                 around = dt.datetime.combine(dt.date.fromisoformat(ctx["time"]["end"]), dt.time.max, dt.UTC)
             metric = _metric_for(question, plan)
+            if plan is not None and "metric:health" in plan.notes:
+                from agents.specialists.metric_value import say_health
+
+                moved = await say_health(s, ctx["service"])  # "is search ok?": each of its metrics now
+                if moved is None:
+                    return update(state, s, ctx)
+                metric = moved  # the first one outside its usual range: when it moved and why, below
             if plan is not None and "metric:now" in plan.notes:
                 from agents.specialists.metric_value import say_metric_now
 
@@ -125,6 +148,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 got = wider
             if metric == "any" and got is not None and got[0].n_points and got[0].onset is None:
                 got = await _another_metric_moved(s, ctx["service"], got, around, hours)
+            elif metric == "any" and got is not None and got[0].onset is not None:
+                got = await _first_to_move(s, ctx["service"], got, around, hours)
             if got is None or got[0].n_points == 0:  # not in Postgres: Prometheus, when the metric is mapped there
                 prom = await onset_from_prometheus(s, ctx["service"], "errors" if metric == "any" else metric, around,
                                                    hours)
@@ -143,6 +168,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                     ctx["onset"] = onset.onset.isoformat()
                 else:
                     s.say(f"{onset.service} {onset.metric} shows no onset in the period examined.", *records[:1])
+                    if plan is not None and (plan.subjects.deployments or plan.subjects.config_changes):
+                        await kpis_after(s, deps.catalog, ctx["service"], plan)  # "did <change> break anything"
                     if metric == "any" and plan is not None:  # "what's going on with X": its open incidents too
                         still = plan.model_copy(deep=True)
                         still.filters.status, still.window, still.notes, still.limit = ["open", "mitigated"], None, [], None

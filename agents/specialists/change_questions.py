@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from agents.plan import QueryPlan
+from agents.specialists.change_rollbacks import config_reverted, only_secrets, rollbacks
 from agents.specialists.common import StepScope, first
 from agents.state import ThreadContext
 from tools.changes.changelog import change_log, change_lookup, service_links
@@ -22,6 +23,9 @@ def _day_end(d: dt.date) -> dt.datetime:
 
 async def changelog(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     subj = plan.subjects
+    if "asks:approval" in plan.notes:  # "who approved the checkout change?": not in the data, who made it is
+        s.say("Approvals are not recorded: deployments and config changes carry who made them, not who approved them. "
+              "Who made the changes:")
     if subj.deployments or subj.config_changes or subj.commits:
         for kind, ids in (("deployment", subj.deployments), ("config_change", subj.config_changes),
                           ("commit", subj.commits)):
@@ -30,6 +34,8 @@ async def changelog(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
                 if got is None:
                     continue
                 r, records = got
+                if kind == "config_change" and r.config_change and "asks:rolled_back" in plan.notes:
+                    await config_reverted(s, r.config_change, records[0])  # "was CFG-7 reverted?": Yes/No first
                 if kind == "deployment" and r.deployment and "asks:rolled_back" in plan.notes:
                     d = r.deployment
                     s.say(f"Yes — {d.external_id} was rolled back by {d.rolled_back_by}"
@@ -83,6 +89,11 @@ async def changelog(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
             if n == 0:
                 s.say(f"No — no {what.replace('(s)', 's')} on {where} {period}." if "yesno" in plan.notes else
                       f"{where}: no {what.replace('(s)', 's')} {period}.", head)
+                if kinds == ["deployment"] and r.config_changes:  # "anything deployed to X today?": a flag flip is news
+                    s.say(f"But {len(r.config_changes)} config change(s) then: " + "; ".join(
+                        f"{c.external_id} {c.key} " + ("(a secret value)" if c.is_secret else f"{c.old_value} → {c.new_value}")
+                        + f" by {c.changed_by or 'unknown'} at {c.changed_at:%Y-%m-%d %H:%M} UTC"
+                        for c in r.config_changes[:5]) + ".", head)
             else:
                 s.say(f"{'Yes — ' if 'yesno' in plan.notes else ''}{where}: {n} {what} {period}"
                       + (f", by {', '.join(who)}" if who else "") + ".", head)
@@ -108,10 +119,16 @@ async def org_changelog(s: StepScope, plan: QueryPlan) -> None:
     """Every service's changes in the asked window, grouped by service (who, when), capped with a count of the rest."""
     assert plan.window is not None
     kinds = [n.split(":", 1)[1] for n in plan.notes if n.startswith("kinds:")] or None
-    got = await s.tool("org_change_log", org_change_log, since=plan.window.start, until=plan.window.end, kinds=kinds)
+    since: dt.date | dt.datetime = plan.window.start
+    until: dt.date | dt.datetime = plan.window.end
+    if hours := next((int(n.split(":", 1)[1]) for n in plan.notes if n.startswith("hours:")), None):
+        since, until = s.deps.now - dt.timedelta(hours=hours), s.deps.now  # "deploys last 2h": those hours, not days
+    got = await s.tool("org_change_log", org_change_log, since=since, until=until, kinds=kinds)
     if got is None:
         return
     r, records = got
+    if "only:secret" in plan.notes:  # "were any passwords or secrets changed this month?": the secret keys' changes
+        r = only_secrets(r)
     head = records[0]
     by_id = {rec.payload.get("external_id"): rec for rec in records[1:]}
     if person := next((n.split(":", 1)[1] for n in plan.notes if n.startswith("person:")), None):
@@ -131,6 +148,12 @@ async def org_changelog(s: StepScope, plan: QueryPlan) -> None:
     if not r.groups:
         s.say(f"{'No — no' if yes else 'No'} {what} on any service {period}.", head)
         s.data = {"services": []}
+        if r.kinds == ["deployment"] and (cfg := await s.tool("org_change_log", org_change_log, since=since, until=until,
+                                                               kinds=["config_change"])) and cfg[0].groups:
+            changes = [c for g in cfg[0].groups for c in g.config_changes]  # "deploys last 2h": a flag flip is news
+            s.say(f"But {len(changes)} config change(s) then: " + "; ".join(
+                f"{c.external_id} {c.service} {c.key} " + ("(a secret value)" if c.is_secret else f"{c.old_value} → {c.new_value}")
+                + f" by {c.changed_by or 'unknown'} at {c.changed_at:%Y-%m-%d %H:%M} UTC" for c in changes[:5]) + ".", cfg[1][0])
         return
     counts = ", ".join(x for x in (f"{r.deployments} deployment(s)" if "deployment" in r.kinds else "",
                                    f"{r.config_changes} config change(s)" if "config_change" in r.kinds else "") if x)
@@ -241,6 +264,9 @@ async def status(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
         ev = first(records, "incident_status")
         i = r.incident
         s.say(f"{i.external_id} ({i.severity}) on {i.service or 'an unknown service'}: {i.title}.", ev)  # what it is
+        if "asks:who_handled" in plan.notes:  # "who was on it?": not in the record; who made a fixing change may be
+            s.say(f"The record of {i.external_id} does not name who worked on it (no assignee or responder is stored)"
+                  + ("; who made the fixing change is below." if r.remediation else "."), ev)
         if r.resolved:
             s.say(f"{i.external_id} is resolved: it started {i.started_at:%Y-%m-%d %H:%M} UTC and was resolved "
                   f"{i.resolved_at:%Y-%m-%d %H:%M} UTC, after {int(r.duration_minutes or 0)} minutes.", ev)
@@ -259,93 +285,6 @@ async def status(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
 def _kinds(plan: QueryPlan) -> list[str]:
     """The kinds of change asked about (the parser's ``kinds:`` note), both when none was named."""
     return [n.split(":", 1)[1] for n in plan.notes if n.startswith("kinds:")] or ["deployment", "config_change"]
-
-
-async def rollbacks(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
-    """"Were there any rollbacks this week?": the deployments the organisation's records mark as rollbacks (and the
-    config changes that restored a key's previous value), Yes/No first, then each with what it undid."""
-    w = plan.window if plan.window and plan.window.explicit else None
-    found: list[tuple[dt.datetime, str, Any]] = []
-    if plan.subjects.services:  # no period named: the last 90 days ("who rolled back search?")
-        since, until = (w.start, w.end) if w else ((s.deps.now - dt.timedelta(days=90)).date(), s.deps.now.date())
-        heads = []
-        for service in plan.subjects.services[:3]:
-            got = await s.tool("change_log", change_log, service=service, since=since, until=until,
-                               include_dependencies=plan.include_dependencies)
-            if got is None:
-                continue
-            r, records = got
-            heads.append((r, records[0]))
-            by_id = {(rec.ref.get("subject") or {}).get("external_id"): rec for rec in records[1:]}
-            found += [(d.finished_at or d.started_at, _rollback_line(d), by_id.get(d.external_id) or records[0])
-                      for d in r.deployments if d.is_rollback]
-            found += [(c.changed_at, _revert_line(c), by_id.get(c.external_id) or records[0])
-                      for c in r.config_changes if _is_revert(c, r.config_changes)]
-        if not heads:
-            return
-        r0, head = heads[0]
-        where = "on " + ", ".join(r.service for r, _ in heads)
-        period = f"between {r0.since:%Y-%m-%d %H:%M} and {r0.until:%Y-%m-%d %H:%M} UTC"
-    else:
-        assert w is not None
-        got = await s.tool("org_change_log", org_change_log, since=w.start, until=w.end, kinds=None)
-        if got is None:
-            return
-        r, records = got
-        head = records[0]
-        by_id = {rec.payload.get("external_id"): rec for rec in records[1:]}
-        for g in r.groups:
-            found += [(d.finished_at or d.started_at, _rollback_line(d), by_id.get(d.external_id) or head)
-                      for d in g.deployments if d.is_rollback]
-            found += [(c.changed_at, _revert_line(c), by_id.get(c.external_id) or head)
-                      for c in g.config_changes if _is_revert(c, g.config_changes)]
-        where = "on any service"
-        period = f"{w.label} ({r.since:%Y-%m-%d %H:%M} to {r.until:%Y-%m-%d %H:%M} UTC)"
-    yes = "yesno" in plan.notes
-    if not found:
-        s.say(f"{'No — no' if yes else 'No'} rollbacks {where} {period}.", head)
-        s.data = {"rollbacks": []}
-        if w is not None and not plan.subjects.services:  # "any rollbacks this week?" on a Monday: the last one
-            await _last_rollback_before(s, w.start)
-        return
-    n_dep = sum(1 for _at, line, _rec in found if " rolled back to " in line)
-    n_cfg = len(found) - n_dep
-    what = ", ".join(x for x in (f"{n_dep} rollback deployment(s)" if n_dep else "",
-                                 f"{n_cfg} config revert(s) (a key restored to its previous value)" if n_cfg else "") if x)
-    s.say(f"{'Yes — ' if yes else ''}{what} {where} {period}:", head)
-    for _at, line, rec in sorted(found, key=lambda x: x[0], reverse=True)[:MAX_LINES]:
-        s.say(line, rec)
-    s.data = {"rollbacks": [line.split(" ", 1)[0] for _at, line, _rec in found]}
-
-
-async def _last_rollback_before(s: StepScope, day: dt.date) -> None:
-    """The latest rollback deployment in the 90 days before ``day`` (nothing said when there is none)."""
-    got = await s.tool("org_change_log", org_change_log, since=day - dt.timedelta(days=90), until=day, kinds=["deployment"])
-    if got is None:
-        return
-    r, records = got
-    by_id = {rec.payload.get("external_id"): rec for rec in records[1:]}
-    last = max((d for g in r.groups for d in g.deployments if d.is_rollback),
-               key=lambda d: d.finished_at or d.started_at, default=None)
-    if last is not None:
-        s.say(f"The last one before that: {_rollback_line(last)}", by_id.get(last.external_id) or records[0])
-
-
-def _rollback_line(d: Any) -> str:
-    undid = f", undoing {d.rollback_of}" if d.rollback_of else ""
-    return (f"{d.external_id} on {d.service}: rolled back to {d.version}{undid}, by {d.deployed_by or 'unknown'} at "
-            f"{(d.finished_at or d.started_at):%Y-%m-%d %H:%M} UTC.")
-
-
-def _is_revert(c: Any, same_service: list[Any]) -> bool:
-    """A config change that restored the value an earlier change in the list had replaced (that one's reverted_by)."""
-    return any(o.reverted_by == c.external_id for o in same_service)
-
-
-def _revert_line(c: Any) -> str:
-    return (f"{c.external_id} on {c.service}: config {c.key} restored to its previous value"
-            f"{'' if c.is_secret else f' ({c.new_value})'}, by "
-            f"{c.changed_by or 'unknown'} at {c.changed_at:%Y-%m-%d %H:%M} UTC.")
 
 
 def _people_line(s: StepScope, deployers: list[str | None], changers: list[str | None], ev: Any, *,

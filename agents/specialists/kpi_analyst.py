@@ -180,6 +180,9 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
     task = {"kpi": ctx.get("kpi"), "summary_level": level, "code": code, "time": ctx.get("time"),
             "operation": plan.operation if plan else None}
     async with step(deps, NAME, task) as s:
+        if plan is not None and "asks:cost" in plan.notes:  # "what did the delays cost us?": said, not guessed
+            s.say(f"There are no cost or money figures in the data: {', '.join(plan.kpis)} is counted in its own unit, "
+                  "not money (a cost needs a rate per unit, which is not recorded). Here is the quantity itself.")
         if plan is not None and await _by_plan(s, plan, ctx):
             return update(state, s, ctx)
         among = [x.code for x in plan.subjects.scopes if x.level == "station" and x.code] if plan else []
@@ -246,11 +249,23 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
 
             s.say(f"Goal {f(goal)} ({'higher' if k.higher_is_better else 'lower'} is better): the latest value is "
                   f"{side(sm.latest_value)}, the current stage's centre is {side(sm.cl)}.", ev_series)
-        if series.shift is not None:
+        if series.shift is not None and series.shift.kind == "dispersion":
             sh = series.shift
             s.say(
+                f"It became {'more' if sh.direction == 'up' else 'less'} variable from {sh.onset}: the average moving "
+                f"range went from {f(sh.before_mr)} to {f(sh.after_mr)} around a centre of {f(sh.after_cl)} "
+                f"({'a change for the worse' if sh.bad else 'an improvement'}; confirmed by {sh.confirmed_by}).",
+                ev_shift,
+            )
+            ctx["onset"] = sh.onset.isoformat()
+        elif series.shift is not None:
+            sh = series.shift
+            by = sh.confirmed_by or "the change-point search"
+            s.say(
+                f"The trend turned at {sh.onset}: the stage's centre was {f(sh.before_cl)} before and {f(sh.after_cl)} "
+                f"since (confirmed by {by})." if sh.kind == "trend" else
                 f"It shifted {sh.direction} from {f(sh.before_cl)} to {f(sh.after_cl)} starting {sh.onset} "
-                f"({'a change for the worse' if sh.bad else 'an improvement'}; confirmed by {sh.confirmed_by or 'the change-point search'}).",
+                f"({'a change for the worse' if sh.bad else 'an improvement'}; confirmed by {by}).",
                 ev_shift,
             )
             ctx["onset"] = sh.onset.isoformat()

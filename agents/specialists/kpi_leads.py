@@ -181,6 +181,15 @@ def _periods(plan: QueryPlan, series: Any, word: str) -> str | None:
         yes = a != b and higher == (word in ("more", "higher", "bigger"))
     how = "a day on average" if k.aggregation == "sum" and per_day else ("on average" if per_day else "in all")
     extra = 1 if k.aggregation == "sum" and per_day else 0
+    if word == "change":  # "how much did X go up vs last month (in percent)?": the change, in % of the earlier period
+        v = 100 * (a - b) / abs(b) if b else None
+        pct = "n/a" if v is None else f"{v:+.1f}%" if abs(v) >= 0.05 else f"{v:+.2f}%"
+        verdict = "level" if a == b else ("up" if higher else "down") + (
+            f", {'better' if higher == k.higher_is_better else 'worse'}")
+        return (f"{pct} ({verdict}) — {k.name} at {series.scope.label}: {_f(a, k, extra)} {how} from {split} to "
+                f"{min(w.end, series.end)} ({len(now)} days) against {_f(b, k, extra)}{' a day' if extra else ''} from "
+                f"{w.start} to {split - dt.timedelta(days=1)} ({len(before)} days); "
+                f"{'higher' if k.higher_is_better else 'lower'} is better.")
     return (f"{'Yes' if yes else 'No'} — {k.name} at {series.scope.label}: {_f(a, k, extra)} {how} from {split} to "
             f"{min(w.end, series.end)} ({len(now)} days) against {_f(b, k, extra)}{' a day' if extra else ''} from {w.start} to "
             f"{split - dt.timedelta(days=1)} ({len(before)} days); {'higher' if k.higher_is_better else 'lower'} is better.")
@@ -233,7 +242,7 @@ def _days_beyond(plan: QueryPlan, series: Any, note: str) -> str | None:
     hits = [p for p in pts if (p.value < threshold if side == "below" else p.value > threshold)]
     what = f"its goal {_f(threshold, k)}" if level == "goal" else _f(threshold, k)
     head = (f"{len(hits)} of {len(pts)} days: {k.name} at {series.scope.label} was {side} {what} on {len(hits)} of "
-            f"the {len(pts)} days with data from {start} to {end}")
+            f"the {len(pts)} days ({100 * len(hits) / len(pts):.0f}%) with data from {start} to {end}")
     if not hits:
         return head + "."
     listed = "; ".join(f"{p.date} {_f(p.value, k)}" for p in hits[:10])
@@ -252,6 +261,9 @@ def _against(plan: QueryPlan, series: Any, yoy: bool) -> str | None:
         now, before = [a for a, _ in pairs], [b for _, b in pairs]
         then = "the same days a year earlier"
         span = f"{w.start} to {w.end}"
+        if pts and not pairs:  # "vs last year" on a history shorter than a year: said, not skipped
+            return (f"There is no {k.name} data at {series.scope.label} for the same days a year before {span}, so there "
+                    "is nothing to compare with.")
     else:
         half = w.start + (w.end - w.start + dt.timedelta(days=1)) / 2
         now = [p.value for p in pts if p.date >= half]

@@ -165,9 +165,13 @@ async def rank(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
           f"{r.total} {group_by}s ranked{out}).", ev)
     if now:
         s.say(_NOW_NOTE.format(name=k.name, day=r.end), ev)
+    share = "q:share" in plan.notes and k.aggregation == "sum" and len(r.rows) == r.total and not left_out
+    whole = sum(x.value or 0 for x in r.rows) if share else 0  # "share of X by region": each one's part of the total
     if len(r.rows) > 1:
         s.say(f"{order.capitalize()} {len(r.rows)}: " + "; ".join(
-            f"{x.rank}. {x.code} {fmt(x.value, k.decimals, k.unit)}" for x in r.rows) + ".", ev)
+            f"{x.rank}. {x.code} {fmt(x.value, k.decimals, k.unit)}"
+            + (f" ({100 * (x.value or 0) / whole:.1f}% of {fmt(whole, k.decimals, k.unit)})" if whole else "")
+            for x in r.rows) + ".", ev)
     if (mark := next((n[10:] for n in plan.notes if n.startswith("highlight:")), None)) and (
             hit := next((x for x in r.rows if x.code.lower() == mark.lower()), None)):
         s.say(f"{hit.code} ({hit.name}), the station this thread is about, ranks #{hit.rank} of {r.total} "
@@ -189,8 +193,11 @@ async def needs_attention(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
     where = (f"station {station}" if station else f"stations {', '.join(sorted(stations))}" if stations
              else f"region {region}" if region else "all stations")
     checked = "" if stations else f"; {r.series_checked} series checked"
+    org_wide = not (station or region or stations or plan.kpis) and "attention:incidents" in plan.notes
     if not r.items:
         s.say(f"No KPI at {where} is in a warning or critical state on its latest point ({r.as_of}{checked}).", ev)
+        if org_wide:
+            await open_incidents(s)
         return
     crit = sum(1 for i in r.items if i.state == "critical")
     s.say(f"{len(r.items)} KPI series at {where} need attention as of {r.as_of}: {crit} critical, "
@@ -201,8 +208,23 @@ async def needs_attention(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
     if len(r.items) > MAX_LINES:
         s.say(f"… and {len(r.items) - MAX_LINES} more in the evidence.", ev)
     s.data = {"attention": [f"{i.kpi}@{i.station}" for i in r.items]}
+    if org_wide:
+        await open_incidents(s)  # "anything on fire?", "what should I look at first?": the open incidents too
     if len({i.kpi for i in r.items}) == 1 and len(r.items) == 1:
         ctx["kpi"], ctx["station"] = r.items[0].kpi, r.items[0].station
+
+
+async def open_incidents(s: StepScope) -> None:
+    """The organisation's incidents not resolved yet, one line each (nothing said when there are none)."""
+    from tools.incidents import incident_list
+
+    got = await s.tool("incident_list", incident_list, status=["open", "mitigated"], limit=5)
+    if got is None or not got[0].items:
+        return
+    r, records = got
+    s.say(f"Open incidents ({r.total}): " + "; ".join(
+        f"{i.external_id} ({i.severity}, {i.status}) {i.title}" + (f" on {i.service}" if i.service else "")
+        + f", since {i.started_at:%Y-%m-%d %H:%M} UTC" for i in r.items) + ".", records[0])
 
 
 async def values(s: StepScope, plan: QueryPlan, ctx: ThreadContext, level: str, code: str | None) -> None:
@@ -268,6 +290,8 @@ async def shift_at_any_distance(s: StepScope, plan: QueryPlan | None, ctx: Threa
     if r.onset is None:
         s.say(f"Its whole history ({r.searched_from} to {r.searched_to}) shows no stage change, so there is no "
               "onset to explain.", ev)
+        return
+    if r.kind == "trend":  # the trend turned, then a steady slope: the caller's drift check describes it
         return
     s.say(f"The most recent stage change in its history began on {r.onset}, {r.days_before_end} days before "
           f"{r.searched_to}: the centre went from {r.before_cl:.4g} to {r.after_cl:.4g} "

@@ -32,3 +32,35 @@ async def say_metric_now(s: StepScope, service: str, metric: str) -> bool:
           f"range {r.usual_low:.4g}–{r.usual_high:.4g} (1st–99th percentile, median {r.usual_median:.4g}, "
           f"{r.usual_start:%Y-%m-%d} to {r.usual_end:%Y-%m-%d}).", ev)
     return False
+
+
+async def say_health(s: StepScope, service: str) -> str | None:
+    """"Is <service> ok?": each metric role the service reports (errors, latency, saturation, throughput), its value
+    now against its usual range, with a verdict first. None when all are within it (the answer is complete), else
+    the first metric outside it (the caller tells when it moved and why)."""
+    seen: dict[str, Any] = {}
+    for role in ("errors", "latency", "saturation", "throughput"):
+        noticed = len(s.notices)
+        got = await s.tool("metric_now", metric_now, service=service, metric=role)
+        del s.notices[noticed:]  # a role the service does not report is not news
+        if got is not None and got[0].metric not in seen:
+            seen[got[0].metric] = got
+    if not seen:
+        s.notices.append(f"There are no metrics for {service} up to now, so I cannot tell whether it is healthy.")
+        return None
+    off = [m for m, (r, _recs) in seen.items() if r.usual_low is not None and r.state != "within"]
+    bad = [m for m in off if (r := seen[m][0]).higher_is_better is None or (r.state == "above") != r.higher_is_better]
+    first_ev = next(iter(seen.values()))[1][0]
+    if bad:
+        s.say(f"Not entirely — {service}: {', '.join(bad)} {'is' if len(bad) == 1 else 'are'} outside the usual range now.",
+              first_ev)
+    else:
+        s.say(f"Yes — {service} looks normal now: {', '.join(seen)} {'is' if len(seen) == 1 else 'are all'} within "
+              f"{'its' if len(seen) == 1 else 'their'} usual range"
+              + (f" ({', '.join(off)} unusually good)" if off else "") + ".", first_ev)
+    for r, records in seen.values():
+        rng = (f"usual range {r.usual_low:.4g}–{r.usual_high:.4g}, median {r.usual_median:.4g}" if r.usual_low is not None
+               else "too little history for a usual range")
+        s.say(f"{r.service} {r.metric} is {r.value:.4g} now (latest point {r.ts:%Y-%m-%d %H:%M} UTC; {rng}; {r.state}).",
+              records[0])
+    return bad[0] if bad else None

@@ -32,6 +32,7 @@ async def stats(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     if plan.subjects.scopes:  # "open tickets for <station>": tickets record no place, so never pretend to filter
         where = ", ".join(x.name or x.code or x.level for x in plan.subjects.scopes)
         s.say(f"Tickets are not recorded by station or region, so these are the organisation's tickets (not only {where}).")
+        await _naming(s, plan)
     if plan.rate:
         clock = "resolution" if plan.rate == "sla_resolution" else "response"
         got = await s.tool("sla_rate", sla_rate, clock=clock, product=f.product or None,
@@ -82,8 +83,15 @@ async def stats(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
         else:
             s.say(f"There are {r.total} tickets ({r.filters.label()}) as of {moment:%Y-%m-%d %H:%M} UTC "
                   f"({AS_OF_MEANS}).", records[0])
+        share = next((n.removeprefix("share:").split(",") for n in plan.notes if n.startswith("share:")), None)
+        if share and r.total:  # "what % of tickets this month were critical": that value's share, first
+            n = sum(v for k, v in r.counts.items() if str(k).lower() in {x.lower() for x in share})
+            s.lines.insert(len(s.lines) - 1, {"text": f"{100 * n / r.total:.1f}% of the tickets were {' or '.join(share)}: "
+                                                      f"{n} of {r.total}.", "evidence_ids": [records[0].id]})
         if r.counts:
-            s.say(f"By {by.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in r.counts.items()) + ".", records[0])
+            s.say(f"By {by.replace('_', ' ')}: " + ", ".join(
+                f"{k} {v}" + (f" ({100 * v / r.total:.0f}%)" if share and r.total else "") for k, v in r.counts.items())
+                + ".", records[0])
         s.data = {"total": r.total, "counts": r.counts}
 
 
@@ -249,3 +257,21 @@ async def find_tickets(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> Non
         s.say(f"{h.external_id} “{' '.join(h.subject.split())[:120]}” — {h.status}, {h.product or 'no product label'}, "
               f"{h.priority} priority, opened {h.created_at:%Y-%m-%d} ({_age(h.age_days)}).", rec)
     s.data = {"tickets": [h.external_id for h in r.hits], "total": r.total}
+
+
+async def _naming(s: StepScope, plan: QueryPlan) -> None:
+    """The tickets whose words name the place asked about ("tickets from greenhow": a customer writing "no signal
+    since the storm (Greenhow)"), by full-text match only — a ticket merely similar in meaning is not "from" there."""
+    stations = [x for x in plan.subjects.scopes if x.level == "station" and (x.name or x.code)]
+    if not stations:
+        return
+    where = " ".join(f"{x.code or ''} {x.name or ''}" for x in stations)
+    got = await s.tool("search_tickets", search_tickets, query=where, k=10, status=plan.filters.status or None)
+    if got is None:
+        return
+    r, records = got
+    named = [(h, rec) for h, rec in zip(r.hits, records[1:], strict=False) if h.text_rank is not None]
+    if named:
+        s.say(f"Tickets whose text names {', '.join(x.name or x.code or '' for x in stations)}: "
+              + "; ".join(f"{h.external_id} “{' '.join(h.subject.split())[:80]}” ({h.status})" for h, _ in named) + ".",
+              records[0], *(rec for _, rec in named))

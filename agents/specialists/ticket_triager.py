@@ -89,6 +89,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             sla = await s.tool("ticket_sla", ticket_sla, external_id=ctx["ticket"])
         else:
             subject, content = ticket_text(question)
+            if plan is not None and plan.ticket_text is not None and "ticket:pasted" in plan.notes:
+                subject, content = plan.ticket_text.subject, plan.ticket_text.content  # the customer's quoted words
             if len(content) < 8:
                 s.notices.append("Paste the ticket's text after “classify this ticket:” so I can triage it.")
                 return update(state, s, ctx)
@@ -119,5 +121,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             if sug.runbooks:
                 s.say(f"Matching runbook: {sug.runbooks[0].title}.", *sug_records[1:2] or sug_records[:1])
             s.data["draft_reply"] = sug.draft
+            if plan is not None and "asks:reply" in plan.notes and sug.draft:  # "how should I reply?": the draft
+                s.say("Draft reply (from similar resolved tickets and runbooks; review before sending): "
+                      + " ".join(sug.draft.split()), *sug_records[:1])
         s.data.update({"product": cls.product, "urgency": cls.urgency, "confidence": cls.confidence})
         return update(state, s, ctx)

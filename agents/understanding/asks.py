@@ -53,7 +53,9 @@ def _person(q: str, cat: Catalog) -> str | None:
                    rf"{name}", q, _I)
          or re.search(rf"\b(?:did|has|have|had)\s+{name}\s+(?:deploy|change|push|ship|releas|touch|roll|edit|modif|make|"
                       r"made|do\b|done)", q, _I)
-         or re.search(rf"\b{name}['’]s\s+(?:deploy\w*|changes?|config\w*|releases?|rollbacks?)\b", q, _I))
+         or re.search(rf"\b{name}['’]s\s+(?:deploy\w*|changes?|config\w*|releases?|rollbacks?)\b", q, _I)
+         or re.search(rf"\b(?:changes?|deploy\w*|releases?|commits?|rollbacks?)\s+(?:that\s+)?{name}\s+(?:has\s+|have\s+|had\s+)?"
+                      r"(?:made|did|done|pushed|shipped|deployed|ran)\b", q, _I))  # "every change lena.fischer made"
     word = m.group(1).rstrip(".-").lower() if m else ""
     if word and word not in _NOT_A_PERSON and word not in services and "_" not in word:
         return word
@@ -89,16 +91,22 @@ def _kpi_question(q: str) -> list[str]:
 _TWO_PERIODS = re.compile(r"^(?:this|last) (week|month|year) and the \1 before$")
 _YESNO = re.compile(r"^\W*(?:so\s+|and\s+|ok(?:ay)?,?\s+|hey,?\s+)?(?:were|was|is|are|did|does|do|has|have|had|any|"
                     r"anything|anyone|anybody|can|could|will)\b", _I)
+# "were any passwords or secrets changed this month?", "did anyone rotate credentials": secret keys' changes
+SECRET_CHANGED = (r"\b(?:secrets?|passwords?|credentials?|api[- ]keys?|tokens?)\b(?:\s+[\w-]+){0,3}?\s+(?:been\s+|got\s+)?"
+                  r"(?:changed|rotated|reset|updated|modified)\b|\b(?:chang|rotat|reset|updat)\w*\s+(?:any\s+|the\s+|our\s+|a\s+)?"
+                  r"(?:secrets?|passwords?|credentials?|api[- ]keys?|tokens?)\b")
 _ROLLBACK = re.compile(r"\b(?:rollbacks?|roll(?:ed)?[- ]?backs?|roll(?:ed|ing|s)?\s+back|revert(?:s|ed)?)\b", _I)
 
 
+_COST = re.compile(r"\bcosts?\b|\bcost\s+us\b|\bspend\w*|\bexpens\w*|\bbudget\w*|\bdollars?\b|\beuros?\b|\bmoney\b|"
+                   r"\bprice\w*|\brevenue\b|[$€£]", _I)
 # "tickets about login problems", "any tickets mentioning refunds?", "support cases regarding invoices"
 _TICKET_TOPIC = re.compile(r"\b(?:tickets?|support\s+cases?|cases)\s+"
                            r"(?:(?:from|for|by|of)\s+(?:[\w-]+\s+){0,2}?(?:customers?|clients?|accounts?|users)\s+)?"  # who raised them
                            r"(?:that\s+(?:mention|talk\s+about|are\s+about)\s+|"
                            r"(?:(?:that|which)\s+)?(?:are|is|were|was)\s+(?:about|regarding|related\s+to|mentioning)\s+|"
                            r"(?:do|did|have)\s+we\s+(?:have|had|get|got|gotten|received)\s+(?:about|regarding|on|for)\s+|"
-                           r"(?:about|regarding|mentioning|related\s+to|concerning|on(?!\s+hold\b)|like|containing|re:?)\s+"
+                           r"(?:about|regarding|mention(?:s|ing|ed)?|related\s+to|concerning|on(?!\s+hold\b)|like|containing|re:?)\s+"
                            r"(?:the\s+(?:topic|word|subject)\s+)?)(.{3,200})$", _I)
 _EVER = re.compile(r"\b(?:record|all[- ]time)\s+(low|high|worst|best)\b|\b(lowest|highest|worst|best)\b(?:\s+[\w-]+){0,5}\s+"
                    r"(?:ever|on\s+record)\b", _I)
@@ -109,9 +117,10 @@ _DEFINE = re.compile(r"\bwhat\s+(?:does|do|is|are)\s+(?:the\s+|a\s+|an\s+)?[\w\s
                      r"(?:calculated|computed|measured|defined|calculate|compute|measure)\b|\bwhat\s+is\s+(?:a|an)\s+\w+$|"
                      r"\bexplain\s+what\b", _I)
 # "how many days was X below 90 this month?", "days above goal": the days of the window beyond that value
-_DAYS_BEYOND = re.compile(r"\b(?:how\s+many\s+(?:days|times)|how\s+often|(?:number|count)\s+of\s+days)\b.*?\b(below|under|less\s+than|lower\s+than|fewer\s+than|"
-                          r"short\s+of|above|over|more\s+than|higher\s+than|beyond|exceed\w*)\s+(?:the\s+|its\s+|our\s+)?"
-                          r"(?:(\d+(?:\.\d+)?)\s*%?|goal|target)", _I)
+_DAYS_BEYOND = re.compile(r"(?:\bhow\s+many\s+(?:days|times)|\bhow\s+often|\b(?:number|count)\s+of\s+days|(?:%|\bpercent\w*|"
+                          r"\bshare|\bproportion|\bfraction)\s+of\s+(?:the\s+)?days)\b.*?\b(below|under|less\s+than|lower\s+than|"
+                          r"fewer\s+than|short\s+of|above|over|more\s+than|higher\s+than|beyond|exceed\w*)\s+(?:the\s+|its\s+|our\s+)?"
+                          r"(?:(\d+(?:\.\d+)?)\s*%?|(?:[a-z][\w-]*\s+){0,3}?(?:goal|target))", _I)
 _TICKETS_LIKE = re.compile(r"\b(?:tickets|cases)\s+(?:like|similar\s+to|resembling)\b|\bsimilar\s+(?:tickets|cases)\b|"
                            r"\b(?:other|more)\s+(?:tickets|cases)\b|\btickets?\s+like\b", _I)
 
@@ -128,6 +137,12 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
         plan.notes = [n for n in plan.notes if not n.startswith("wanted:")]
         op = "changelog"
     if (op == "clarify" and plan.clarification is not None and plan.clarification.kind == "service"
+            and plan.window is None and re.search(SECRET_CHANGED, q, _I)):
+        plan.window = Window(start=today - dt.timedelta(days=29), end=today, label="in the last 30 days")
+        plan.clarification, plan.operation = None, "changelog"  # "any passwords changed?": every service, 30 days
+        plan.notes = [n for n in plan.notes if not n.startswith("wanted:")]
+        op = "changelog"
+    if (op == "clarify" and plan.clarification is not None and plan.clarification.kind == "service"
             and plan.window is None and _person(q, cat)):
         # "what did j.okafor change?" with no service and no period: that person's changes, the last 30 days
         plan.window = Window(start=today - dt.timedelta(days=29), end=today, label="in the last 30 days")
@@ -137,6 +152,10 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
     if (plan.kpis and op == "lookup" and plan.window is not None and _TWO_PERIODS.match(plan.window.label)
             and (m := re.search(r"\b(more|fewer|less|higher|lower|bigger|smaller|better|worse)\b.*\bthan\b", q, _I))):
         plan.notes.append(f"q:period_{m.group(1).lower()}")  # "were there more AOG events this week than last week?"
+    elif (plan.kpis and op == "lookup" and plan.window is not None and _TWO_PERIODS.match(plan.window.label)
+            and re.search(r"\b(?:go|goes|went|gone|going)\s+(?:up|down)\b|\b(?:increas|decreas|chang|differ|grow|grew|"
+                          r"rise|rose|fall|fell|drop)\w*|\bpercent\w*|%|\bhow\s+much\s+(?:more|less|higher|lower)\b", q, _I)):
+        plan.notes.append("q:period_change")  # "how much did X go up vs last month in percent": the change, in %
     if plan.kpis and op == "rank" and (m := _CHANGE_RANK.search(q)):
         word = (m.group(1) or m.group(2) or m.group(3) or m.group(4) or "").lower()  # "which station improved most …?"
         how = ("better" if word.startswith(("improv", "better")) else "worse" if word.startswith(("deteriorat", "wors", "got"))
@@ -178,6 +197,14 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
         plan.notes.append(f"unit:{'hours' if m.group(1).lower().startswith('h') else 'days'}")  # "delay in hours"
     if op == "compare" and (m := re.search(r"\b(better|worse)\s+than\b", q, _I)) and len(plan.subjects.scopes) >= 2:
         plan.notes.append(f"q:{m.group(1).lower()}_than")  # "is phoenix better than dallas on X?": the first named
+    if (plan.kpis and op in ("lookup", "explain", "rank", "compare") and _COST.search(q)
+            and not any(_COST.search(" ".join(cat.kpis.get(k, []))) for k in plan.kpis)):
+        plan.notes.append("asks:cost")  # "what did the delays cost us?": no money in the data, said before the minutes
+    if op == "changelog" and re.search(r"\bapprov\w*|\bsign(?:ed)?[- ]?off\b|\bauthori[sz]ed\b", q, _I):
+        plan.notes.append("asks:approval")  # "who approved the change?": approvals are not recorded, who made it is
+    if re.search(r"\bwho\s+(?:was|is|were|are)\s+(?:on\s+(?:it|this|that)|working\s+on|handling|assigned)\b|\bassignee\b|"
+                 r"\bwho\s+(?:handled|handles|worked\s+on|took|owned)\b", q, _I):
+        plan.notes.append("asks:who_handled")  # "who was on it?" about an incident: said not to be in the record
     if _YESNO.match(q) and not (op in ("incident_list", "changelog") and _BLAME.search(q)):
         plan.notes.append("yesno")  # "were there any …?": Yes/No first (not "were any incidents caused by …?")
     if op == "changelog" and re.search(r"\bwho\b.*\b(?:most|more|busiest|top)\b|\btop\s+\d*\s*(?:deployers|committers|people)", q, _I):
@@ -193,10 +220,15 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
         kind = "deployment" if word.startswith(("deploy", "releas", "rollout")) else (
             "config_change" if word.startswith("config") else "any")
         plan.notes.append(f"latest:{kind}")
+    if op == "changelog" and not plan.subjects.services and re.search(SECRET_CHANGED, q, _I):
+        plan.notes = [n for n in plan.notes if not n.startswith(("kinds:", "changes:"))] + ["kinds:config_change",
+                                                                                            "only:secret"]
+    if op == "changelog" and plan.window is not None and (m := re.fullmatch(r"the last (\d+) hours?", plan.window.label)):
+        plan.notes.append(f"hours:{m.group(1)}")  # "deploys in the last 2 hours": those hours, not the days they touch
     if op == "changelog" and (who := _person(q, cat)):
         plan.notes.append(f"person:{who}")  # "did lena.fischer deploy anything this week?": that person's changes
-    if op == "changelog" and plan.subjects.deployments and _ROLLBACK.search(q):
-        plan.notes.append("asks:rolled_back")  # "was DEP-1 rolled back?": Yes/No from its own record first
+    if op == "changelog" and (plan.subjects.deployments or plan.subjects.config_changes) and _ROLLBACK.search(q):
+        plan.notes.append("asks:rolled_back")  # "was DEP-1 rolled back?", "was CFG-7 reverted?": Yes/No from its record
     if op == "changelog" and not (plan.subjects.deployments or plan.subjects.config_changes or plan.subjects.commits):
         if _ROLLBACK.search(q):
             plan.notes.append("only:rollback")  # "any rollbacks this week?": the changes the org marks as rollbacks

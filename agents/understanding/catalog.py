@@ -110,6 +110,8 @@ class Catalog:
     config_keys: dict[str, str] = field(default_factory=dict)  # config key → its latest config change id
     kpi_stations: dict[str, list[str]] = field(default_factory=dict)  # KPI code → stations with data (empty: unknown)
     deployment_versions: dict[str, str] = field(default_factory=dict)  # version → its latest deployment's id
+    change_services: dict[str, tuple[str, dt.date]] = field(default_factory=dict)  # change id → (service, day)
+    kpi_services: dict[str, list[str]] = field(default_factory=dict)  # KPI code → its related services
 
     @classmethod
     async def load(cls, session: AsyncSession, org_id: int) -> Catalog:
@@ -147,13 +149,20 @@ class Catalog:
                             SELECT DISTINCT ON (d.version) d.version, d.external_id AS ext FROM deployments d
                             WHERE d.org_id = :org AND (SELECT count(DISTINCT d2.service_id) FROM deployments d2
                                                        WHERE d2.org_id = :org AND d2.version = d.version) = 1
-                            ORDER BY d.version, d.started_at DESC) v)"""
+                            ORDER BY d.version, d.started_at DESC) v),
+                         (SELECT coalesce(json_agg(json_build_array(x.ext, x.svc, x.day)), '[]') FROM (
+                            SELECT d.external_id AS ext, s.name AS svc, d.started_at::date AS day FROM deployments d
+                            JOIN services s ON s.id = d.service_id WHERE d.org_id = :org
+                            UNION ALL SELECT c.external_id, s.name, c.changed_at::date FROM config_changes c
+                            JOIN services s ON s.id = c.service_id WHERE c.org_id = :org) x),
+                         (SELECT coalesce(json_object_agg(code, related_services), '{}') FROM kpi_definitions
+                            WHERE org_id = :org AND cardinality(related_services) > 0)"""
                 ),
                 {"org": org_id},
             )
         ).one()
         (stations, regions, kpis, services, incidents, tickets, deployments, configs, commits, messages, keys, cover,
-         versions) = row
+         versions, changed, kpi_services) = row
         measured: dict[str, list[str]] = {}
         for kpi_code, station_code in cover:
             measured.setdefault(kpi_code, []).append(station_code)
@@ -167,6 +176,8 @@ class Catalog:
             incident_refs=refs, deployments=list(deployments), config_changes=list(configs), commits=list(commits),
             commit_messages=dict(messages), config_keys=dict(keys), kpi_stations=measured,
             deployment_versions=dict(versions),
+            change_services={e: (svc, dt.date.fromisoformat(str(d)[:10])) for e, svc, d in changed},
+            kpi_services={k: list(v) for k, v in dict(kpi_services).items()},
         )
 
     def unmeasured(self, kpi: str, station: str) -> list[str] | None:
@@ -197,14 +208,34 @@ class Catalog:
     @cached_property
     def station_numbers(self) -> dict[str, str]:
         """Site codes made of letters and a number, by letters + number without separators or leading zeros
-        ("DS_0417" → "ds417", "fc-n2" → "fcn2"), so "DS 417" or "ds-417" is that site; shared keys are left out."""
+        ("DS_0417" → "ds417", "fc-n2" → "fcn2"), so "DS 417" or "ds-417" is that site; also without a leading
+        letters part ("pop-lds-03" → "lds3": "LDS3", "lds 3"), unless another site owns that key; shared keys are left
+        out."""
         seen: dict[str, set[str]] = {}
+        tails: dict[str, set[str]] = {}
         for code in self.stations:
             parts = re.findall(r"[a-z]+|\d+", fold(code).lower())
             if any(p.isdigit() for p in parts) and any(p.isalpha() for p in parts):
                 key = "".join(str(int(p)) if p.isdigit() else p for p in parts)
                 seen.setdefault(key, set()).add(code)
-        return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
+                for k in range(1, len(parts)):  # "pop-lds-03" is also "LDS3" / "lds-03" (its type prefix left off)
+                    if parts[k].isalpha() and any(p.isdigit() for p in parts[k:]):
+                        tails.setdefault("".join(str(int(p)) if p.isdigit() else p for p in parts[k:]), set()).add(code)
+        full = {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
+        return {**{k: next(iter(v)) for k, v in tails.items() if len(v) == 1 and k not in seen}, **full}
+
+    @cached_property
+    def version_products(self) -> dict[str, str]:
+        """The product word leading a version written with spaces ("freeradius 3.2.6", "JunOS 23.4R2-S3") → the
+        latest deployment of it, when no other version, service, site or KPI uses that word."""
+        seen: dict[str, list[str]] = {}
+        for version, ext in self.deployment_versions.items():
+            m = re.fullmatch(r"([A-Za-z][A-Za-z-]{3,})\s+v?\d\S*", version.strip())
+            if m:
+                seen.setdefault(m.group(1).lower(), []).append(ext)
+        taken = set(self.phrases) | {s.lower() for s in self.services}
+        return {w: exts[-1] for w, exts in seen.items() if len(exts) == 1 and w not in GENERIC and w not in STOP
+                and w not in taken and w not in ("version", "release", "build", "hotfix", "patch", "firmware")}
 
     @cached_property
     def kpi_words(self) -> frozenset[str]:
@@ -296,6 +327,11 @@ class Catalog:
             core = [t for t in toks if t not in GENERIC and t not in _SERVICE_SUFFIXES]
             if core and core != toks:
                 add(" ".join(core), "service", svc, 1)
+            if len(toks) >= 2:  # "radius" for radius-auth, "the portal" for cust-portal: a word no other service has
+                for t in toks:
+                    if (len(t) >= 4 and t not in GENERIC and t not in STOP and not t.isdigit()
+                            and sum(t in norm_tokens(o) for o in self.services) == 1):
+                        add(t, "service", svc, 1)
             if re.fullmatch(r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+", svc):  # "PharmacyDispense": "pharmacy dispense",
                 camel = re.findall(r"[A-Z][a-z0-9]+", svc)  # and its first word alone ("the pharmacy system")
                 add(phrase(" ".join(camel)), "service", svc, 2)

@@ -24,10 +24,10 @@ _ATTENTION = re.compile(r"\battention\b|\bneeds?\s+(?:a\s+)?look|\bwhat(?:'s| is
 _WHY = re.compile(r"\b(why|caus\w*|root[- ]cause|what changed|what happened|explain\w*|behind|due to|reason|"
                   r"drop\w*|fell|fall\w*|decline\w*|rose|rise|rising|spik\w*|jump\w*|surg\w*|worse\w*|degrad\w*|"
                   r"tank\w*|plummet\w*|went (?:up|down)|deteriorat\w*|broke|broken)\b", _I)
-_CHANGELOG = re.compile(r"\b(deploy\w*|releas\w*|rollouts?|roll(?:ed)? out|rollbacks?|rolled back|roll(?:ed|ing|s)? back|shipped|ship|pushed|"
+_CHANGELOG = re.compile(r"\b(deploy\w*|releas\w*|firmware|upgrade[ds]?|rollouts?|roll(?:ed)? out|rollbacks?|rolled back|roll(?:ed|ing|s)? back|shipped|ship|pushed|"
                         r"commits?|committed|merged|config(?:uration)?\s+changes?|changed\s+(?:the\s+)?config\w*|"
                         r"(?:chang|touch|edit|modif|tweak|updat)\w*\s+(?:the\s+|any\s+|its\s+)?config\w*|"
-                        r"changelog|change log|who changed|what changed in|depend\w*|call|"
+                        r"changelog|change log|who changed|what changed in|depend\w*|call|revert\w*|undone|undid|approv\w*|"
                         r"(?:any(?:thing)?|recent|latest|last|new)\s+changes?|changes|history|changed\s+(?:in|on|to)|changes\s+(?:to|in|on)|"
                         r"upstream|downstream|calls)\b", _I)
 _BLAME = re.compile(r"\b(broke|break|breaking|caus\w*|responsible|led to|culprit|blame\w*|why)\b", _I)  # → correlate
@@ -50,7 +50,8 @@ _FOLLOW = re.compile(r"^\s*(and|what about|how about|same(?: thing)?(?: for)?|al
 _COMPANY = re.compile(r"\b(company[- ]wide|overall|(?:vs\.?|versus|against|to|with)\s+(?:the\s+)?(?:company|network|rest|group|org\w*)"
                       r"(?:\s+average)?|(?:company|network|group)\s+average|across (?:all|the (?:whole )?(?:company|network|group|org\w*))|all stations|"
                       r"whole (?:company|network|group|org\w*)|network[- ]wide|group[- ]wide|everywhere|in total)\b", _I)
-_ROLE: list[tuple[ServiceMetricRole, re.Pattern[str]]] = [("errors", re.compile(r"\b(errors?|error rate|5\d\d|failures?|failing|exceptions?)\b", _I)),
+_ROLE: list[tuple[ServiceMetricRole, re.Pattern[str]]] = [("errors", re.compile(r"\b(errors?|errs?|err rate|error rate|5\d\d|5xx|failures?|failing|"
+                                                                                   r"exceptions?|time[sd]?[- ]?outs?|timing out|timed out|rejects?)\b", _I)),
          ("latency", re.compile(r"\b(latency|p9\d|p50|slow\w*|response time|lag\w*)\b", _I)),
          ("throughput", re.compile(r"\b(throughput|traffic|rps|qps|requests? per|volume)\b", _I)),
          ("saturation", re.compile(r"\b(cpu|memory|saturat\w*|utili[sz]ation|load)\b", _I))]
@@ -59,7 +60,7 @@ _WORDN = {"two": 2, "three": 3, "five": 5, "ten": 10}
 _ACTION = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?(delete|remove|erase|wipe|truncate|drop\s+(?:the\s+)?table|"
                      r"modify|insert|book|buy|purchase|reassign|assign|reopen|escalate|restart|reboot|deploy|"
                      r"roll\s*back|rollback|revert|approve|merge|cancel)\b(?!\s+(?:history|log|logs|list|status|report|"
-                     r"count|rate|trend|timeline|details|s\b))", _I)
+                     r"count|rate|trend|timeline|details|s\b)|\s*\?+\s*$|s\b)", _I)  # "rollback?" at 3 am is a question
 _OOS_HINT = "That is outside what I can answer from this organisation's data."
 
 TICKET_STATUS = {"open": ["new", "open"], "new": ["new"], "pending": ["pending"], "resolved": ["resolved"],
@@ -99,6 +100,9 @@ def _ticket_filters(q: str) -> Filters:
                                              r"they|we|you)\s+(?:(?!have\b|has\b|got\b|still\b|currently\b)\w+\s+)?open\b(?!\s+(?:tickets?|cases?)\b)", low)):
             # "how many tickets did enterprise customers open last week": "open" is what they did, not a status
             f.status.extend(s for s in statuses if s not in f.status)
+    if re.search(r"\b(?:not|never|isn'?t|aren'?t|wasn'?t|weren'?t)\s+(?:yet\s+|been\s+)?(?:resolv\w*|clos\w*|solv\w*|fix\w*|done|"
+                 r"finish\w*|answer\w*)|\bun(?:resolved|solved|answered|finished)\b", low):
+        f.status = list(TICKET_STATUS["unresolved"])  # "tickets of high priority not resolve"
     f.customer_tier = [t for t in TIERS if re.search(rf"\b{t}\b", low)]
     f.priority = [p for p in PRIORITIES if re.search(rf"\b{p}(?:[- ]priority)?\b", low) and p != "free"]
     if not f.priority and re.search(r"\burgent\b", low):

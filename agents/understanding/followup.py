@@ -20,7 +20,7 @@ from agents.understanding.cues import (
     _WORDN,
     _ticket_filters,
 )
-from agents.understanding.timewords import default_shift, shift_back
+from agents.understanding.timeshift import default_shift, shift_back
 
 _KPI_OPS = ("lookup", "explain", "compare", "rank", "attention")
 _CUE = re.compile(r"^\s*(and|what about|how about|same|also|now|ok(?:ay)?|then|for|instead|vs)\b|"
@@ -65,7 +65,8 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
         return merge(plan, prior, question, today)
     if (prior.operation == "changelog" and not prior.subjects.services and prior.window and plan.subjects.services
             and plan.operation in ("explain", "changelog") and not plan.kpis and not plan.subjects.incidents
-            and not _WHY_ASKED.search(question)):
+            and not _WHY_ASKED.search(question) and not (plan.operation == "explain" and plan.service_metrics)
+            and "metric:health" not in plan.notes):  # "err rate payments" after "rollback?": its metric now
         plan.operation = "changelog"  # "fare-engine" after "what changed yesterday?": that service, that window
         if plan.window is None or not plan.window.explicit:
             plan.window = prior.window
@@ -219,9 +220,40 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
         plan.operation = "compare"  # "and the week before?" after "how did/is <site> do(ing)": every KPI, that period
         plan.notes = [n for n in plan.notes if not n.startswith("wanted:")] + ["all_kpis", "period:one"]
         plan.follow_up = True
+    if (plan.follow_up and "kpis" in plan.inherited and plan.operation in ("lookup", "explain")
+            and not any(n.startswith("q:") for n in plan.notes) and (asked := _asked_of_series(question))):
+        plan.notes += asked  # "is it better now?", "has it recovered?" after a KPI answer: its recent trend, verdict first
+        plan.operation = "lookup"
+        if "window" in plan.inherited and "q:trend" in asked:  # the trend is of the latest days, not the thread's week
+            plan.window = None
+            plan.inherited.remove("window")
+    if (plan.follow_up and "kpis" in plan.inherited and prior.window is not None and prior.window.explicit
+            and plan.window is not None and plan.window.label == "the last 30 days against a year earlier"
+            and _VS_LAST_YEAR.fullmatch(question)):  # "and compared to last year?": the thread's period, a year apart
+        plan.window = prior.window.model_copy(update={"label": f"{prior.window.label} against a year earlier"})
+        plan.notes = [n for n in plan.notes if not n.startswith("q:")] + ["q:yoy"]
+        plan.operation = "lookup"
+    if "asks:who_handled" in plan.notes and plan.operation == "incident_cause" and s.incidents:
+        plan.operation = "incident_status"  # "who was on it?" after "what caused <incident>?": its record, not the cause
     if plan.follow_up and plan.operation == "lookup" and not plan.chart and prior.chart and not names_something:
         plan.chart = True
     return _with_grain(plan, grain, today)
+
+
+_VS_LAST_YEAR = re.compile(r"\W*(?:and|but|ok(?:ay)?|so)?\s*(?:how\s+about\s+|how\s+does\s+(?:it|that)\s+compare\s+(?:to|with)\s+|"
+                           r"(?:compared?\s+(?:to|with)|vs\.?|versus|against)\s+)(?:the\s+same\s+(?:time|period|week|month)\s+)?"
+                           r"(?:last\s+year|a\s+year\s+(?:ago|earlier|before))\W*", re.I)
+_BETTER_NOW = re.compile(r"\b(?:better|improv\w*|recover\w*|back\s+to\s+normal|fixed|ok(?:ay)?)\b.*\b(?:now|yet|again)\b|"
+                         r"\b(?:recovered|recovering|back\s+to\s+normal)\b", re.I)
+
+
+def _asked_of_series(question: str) -> list[str]:
+    """What a follow-up asks of the thread's KPI series ("is it getting better?"), as the parser's ``q:`` notes."""
+    from agents.understanding.asks import _kpi_question  # (asks imports the parser's modules, not this one)
+
+    if asked := _kpi_question(question):
+        return asked
+    return ["q:trend", "q:trend_better"] if _BETTER_NOW.search(question) else []
 
 
 def _answer(plan: QueryPlan, prior: QueryPlan) -> QueryPlan | None:

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from agents.plan import UnknownName
-from agents.understanding.catalog import GENERIC, Catalog, fold, stem
-from agents.understanding.sites import narrow, sibling_unknown
+from agents.understanding.catalog import GENERIC, Catalog, fold, norm_tokens, stem
+from agents.understanding.link_rules import config_by_words, kpi_by_coverage, take
+from agents.understanding.sites import narrow, numbered_miss, sibling_unknown
 from agents.understanding.vocab import ACRONYMS, COMMON_PLACE_WORDS, PLACE_PREPS, STOP
 from store.models import PRODUCTS
 
@@ -28,7 +29,6 @@ SUGGEST_CUTOFF = 50.0
 
 _RAW = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-./'#]*")  # "#": ids like "rel#4471-tg"
 _IDISH = re.compile(r"^[A-Za-z]{1,8}[-_ ]?\d{2,}[A-Za-z0-9-]*$")
-_KINDS = ("kpi", "station", "region", "service")
 
 
 _NUMBERED = re.compile(r"\b(incidents?|outages?|inc|tickets?|cases?|deploy(?:ment)?s?|releases?|config(?:uration)?\s+changes?)"
@@ -42,20 +42,6 @@ _CONFIG_WORDS = re.compile(r"\b(config\w*|setting\w*|flag\w*|parameter\w*)\b", r
 
 _METRIC_TAILS = frozenset({"rate", "ratio", "count", "percentage", "level", "score", "index", "time", "number"})
 _CHANGED = re.compile(r"\b(?:who|when)\b.*\b(?:chang\w*|set|raised|lowered|bumped|updated|edited|touched)\b", re.I)
-
-
-def _config_by_words(question: str, cat: Catalog, *, strict: bool = False) -> list[str]:
-    """The latest change of the config key(s) sharing the most words (two at least) with the question; ``strict``:
-    all the key's words but one, and two at least."""
-    words = {w for w in re.findall(r"[a-z0-9]+", question.lower()) if len(w) >= 2}
-    scored: dict[str, int] = {}
-    for key, ext in cat.config_keys.items():
-        parts = {p for p in re.split(r"[^a-z0-9]+", key.lower()) if len(p) >= 2}
-        hit = len(parts & words)
-        if hit >= 2 and (not strict or hit >= len(parts) - 1):
-            scored[ext] = max(scored.get(ext, 0), hit)
-    best = max(scored.values(), default=0)
-    return [e for e, n in scored.items() if n == best][:3]
 
 
 @dataclass
@@ -135,11 +121,19 @@ def link(question: str, cat: Catalog) -> Links:
         if hit and i not in used_raw:
             out.add(*hit)
             used_raw.update((i, i + 1))
+        elif not hit and i not in used_raw and (miss := numbered_miss(a, b, cat)):
+            out.unknown.append(miss)  # "Tower 999" when the towers are 114 and 207: not one of them
+            used_raw.update((i, i + 1))
     for version, ext in cat.deployment_versions.items():  # "who deployed v12.4 hotfix 3": a version with spaces
         if " " in version.strip() and re.search(r"\d", version) and (
                 m := re.search(rf"(?<![\w.]){re.escape(version.strip())}(?![\w.])", question, re.I)):
             out.add("deployment", ext)
             used_raw.update(i for i, (_, at) in enumerate(raws) if m.start() <= at < m.end())
+    for word, ext in cat.version_products.items():  # "did the freeradius upgrade break anything": the product a
+        for i, (r, _) in enumerate(raws):                # version string names ("freeradius 3.2.6"), only that one
+            if i not in used_raw and r.lower() == word:
+                out.add("deployment", ext)
+                used_raw.add(i)
     for i, (r, _) in enumerate(raws):
         low = r.lower()
         if i in used_raw:
@@ -160,7 +154,7 @@ def link(question: str, cat: Catalog) -> Links:
             used_raw.add(i)
             continue
         if parts and parts[0].isalpha() and any(p.isdigit() for p in parts) and not re.fullmatch(r"p(?:50|75|90|95|99|999)", low) and (
-                same := [c for c in cat.stations if re.match(rf"{re.escape(parts[0])}[-_ ]?\d", fold(c).lower())]):
+                same := [c for c in cat.stations if re.match(rf"{re.escape(parts[0])}(?:[-_ ]?\d|[-_. ][a-z]+[-_. ]?\d)", fold(c).lower())]):
             out.unknown.append(UnknownName(kind="station", text=r, suggestions=[  # "DS_0999": not one of the DS_… sites
                 c for c, _, _ in process.extract(r, same, scorer=fuzz.ratio, limit=3)]))
             used_raw.add(i)
@@ -204,7 +198,7 @@ def link(question: str, cat: Catalog) -> Links:
     # 1c. A config setting named in words ("who changed the db pool config" → the latest change of db.pool.*);
     # without the word "config", all its words but one ("who changed the stock sync interval").
     if (_CONFIG_WORDS.search(question) or _CHANGED.search(question)) and not out.config_changes:
-        for ext in _config_by_words(question, cat, strict=not _CONFIG_WORDS.search(question)):
+        for ext in config_by_words(question, cat, strict=not _CONFIG_WORDS.search(question)):
             out.add("config_change", ext)
 
     masked = question  # the question without the ids just linked (a config key is not a KPI or a place)
@@ -249,10 +243,16 @@ def link(question: str, cat: Catalog) -> Links:
             if (n == 1 and span[0].norm in COMMON_PLACE_WORDS and all(k == "station" and st == 1 for k, _, st in cands)
                     and not span[0].raw[:1].isupper() and not (i > 0 and toks[i - 1].raw.lower() in PLACE_PREPS)):
                 continue  # "the cross-region numbers" is not King's Cross
+            if (n == 1 and all(k == "service" and st == 1 for k, _, st in cands) and i + 1 < len(toks)
+                    and toks[i + 1].norm in cat.kpi_words):
+                continue  # "seat availability": one word of a service's name before a metric's word names neither
+            if (n == 1 and all(k == "service" and st == 1 for k, _, st in cands) and re.search(r"[-_]", raws[span[0].ix][0])
+                    and set(norm_tokens(raws[span[0].ix][0])) - set(norm_tokens(cands[0][1]))):
+                continue  # "sbc-cluster" is not bng-cluster-b: a compound name with a word that service does not have
             if sibling_unknown(out, span, toks, i + n, cands, cat):
                 i += n
                 break
-            if _take(out, p, cands, n):
+            if take(out, p, cands, n):
                 for t in span:
                     t.used = True
                 i += n - 1
@@ -278,12 +278,12 @@ def link(question: str, cat: Catalog) -> Links:
             if got and n > 1 and len(key := got[0].split()) == n and any(
                     fuzz.ratio(t.norm, w) < 70 for t, w in zip(span, key, strict=True)):
                 continue  # a typo is within words: "fleet availability" is not "parts availability"
-            if got and _take(out, p, phrases[got[0]], n, fuzzy=True):
+            if got and take(out, p, phrases[got[0]], n, fuzzy=True):
                 for t in span:
                     t.used = True
     free = [t for t in toks if not t.used]
     if not out.kpis:
-        _kpi_by_coverage(out, [t.norm for t in toks], cat)
+        kpi_by_coverage(out, [t.norm for t in toks], cat)
     narrow(out, toks, cat)
     # "Zürichberg reservoir": a word shared by several names ("reservoir", "plant") that describes a place already
     # named is not a second, ambiguous place.
@@ -355,28 +355,6 @@ _NOT_PLACES = frozenset({"goal", "goals", "target", "targets", "budget", "plan",
                          "trend", "prior", "previous", "before", "ytd"})
 
 
-def _kpi_by_coverage(out: Links, words: list[str], cat: Catalog) -> None:
-    """No KPI named exactly: the KPI whose name's words the question covers best ("on-time maintenance rate")."""
-    have = set(words)
-    prefixes = tuple(w for w in have if len(w) >= 4)
-    scores: dict[str, float] = {}
-    for code, toks in cat.kpi_name_tokens:
-        hit = [t in have or (bool(prefixes) and t.startswith(prefixes))  # "perf" → performance
-               or (len(t) >= 6 and any(len(w) >= 6 and fuzz.ratio(t, w) >= 85 for w in have))  # "perfomance"
-               for t in toks]
-        n = sum(hit)
-        if not n:
-            continue
-        specific = any(h and t not in GENERIC for h, t in zip(hit, toks, strict=True))
-        if not (specific or (n >= 3 and n / len(toks) >= 0.75)):
-            continue
-        scores[code] = max(scores.get(code, 0.0), n / len(toks))
-    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
-    if ranked and ranked[0][1] >= 0.6 and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
-        out.add("kpi", ranked[0][0])
-        out.weak_kpis = []
-
-
 def _is_kpi_word(word: str, cat: Catalog) -> bool:
     return stem(word.lower()) in cat.kpi_words
 
@@ -388,28 +366,3 @@ def _single_ok(t: _Tok, toks: list[_Tok], i: int) -> bool:
     if t.raw.isupper() and len(t.raw) >= 2:
         return True
     return i > 0 and toks[i - 1].raw.lower() in PLACE_PREPS | {"station", "and"}
-
-
-def _take(out: Links, text: str, cands: list[tuple[str, str, int]], n: int, *, fuzzy: bool = False) -> bool:
-    """Record what a phrase names. Returns False when the phrase should be left for others."""
-    best = max(s for _, _, s in cands)
-    top = [(k, v) for k, v, s in cands if s == best]
-    kinds = [k for k in _KINDS if any(kk == k for kk, _ in top)]
-    kind = kinds[0]
-    values = list(dict.fromkeys(v for k, v in top if k == kind))
-    if len(values) == 1:
-        if kind == "kpi" and best == 1 and n == 1:
-            if values not in out.weak_kpis:
-                out.weak_kpis.append(values)
-            return False
-        out.add(kind, values[0])
-        return True
-    if kind == "kpi" and n == 1:
-        if values not in out.weak_kpis:
-            out.weak_kpis.append(values)
-        return False  # leave the word for a longer typo'd name ("fleet availabilty")
-    if fuzzy:
-        return False
-    out.ambiguous.append((kind, text, values))
-    return True
-

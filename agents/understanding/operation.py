@@ -3,6 +3,7 @@ and what the linker found; :mod:`agents.understanding.parser` builds the rest of
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from agents.plan import (
@@ -13,8 +14,9 @@ from agents.plan import (
     ServiceMetric,
     Subjects,
     TicketText,
+    Window,
 )
-from agents.understanding.asks import _TICKET_TOPIC, _TICKETS_LIKE, _TWO_PERIODS
+from agents.understanding.asks import _TICKET_TOPIC, _TICKETS_LIKE, _TWO_PERIODS, SECRET_CHANGED
 from agents.understanding.catalog import Catalog
 from agents.understanding.cues import (
     _ACTION,
@@ -50,20 +52,30 @@ from agents.understanding.lookups import (
     _incident_by_words,
     _incident_of_service,
 )
+from agents.understanding.phrasings import (
+    GOAL_ANYWHERE,
+    HEALTHY,
+    REPLY_ASKED,
+    SHARE_OF,
+    TICKET_SHARE,
+    customer_message,
+)
 from agents.understanding.timewords import TimeParse
 
-_CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|rollouts?|rolled\s+out|rollbacks?|roll(?:ed|ing|s)?\s+back|"
+_CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|firmware|upgrade[ds]?|rollouts?|rolled\s+out|rollbacks?|roll(?:ed|ing|s)?\s+back|"
                            r"(?:chang|touch|edit|modif|tweak|updat)\w*\s+(?:the\s+|any\s+|its\s+)?config\w*|"
                            r"config(?:uration)?\s+changes?|commits?|depend\w*|"
                            r"(?:chang|touch|edit)\w*\s+(?:the\s+)?(?:most|more)\s+config\w*|"
                            r"what\s+(?:did|has|have)\s+[a-z][\w.@-]*\s+(?:chang|deploy|push|ship|releas|touch|roll)\w*|"
+                           r"(?:changes?|deploy\w*|releases?)\s+(?:that\s+)?[a-z][\w.@-]*\s+(?:has\s+|have\s+|had\s+)?"
+                           r"(?:made|did|done|pushed|shipped|deployed)|"
                            r"(?:did|has|have)\s+[a-z][\w.@-]*[._@][\w.@-]+\s+(?:chang|deploy|push|ship|releas|touch|roll|edit|modif)\w*)\b", _I)
 # "what changed yesterday?", "anything changed this morning?", "any changes on Thursday?": the org-wide change log
 _ORG_CHANGED = (r"\b(?:what|anything|something)\s+(?:has\s+|got\s+|was\s+|were\s+)?changed\b|"
                 r"\b(?:which|what)\s+services?\s+(?:have\s+|has\s+|were\s+|was\s+|got\s+)?(?:been\s+)?"
                 r"(?:changed|deployed|released|updated|touched)\b|\b(?:most|more|fewest|busiest)\s+(?:changes|deploy\w*|releases)\b|"
                 r"\b(?:did|has)\s+anything\s+(?:been\s+)?chang\w*|"
-                r"\b(?:any|which|what|all(?:\s+the)?|list(?:\s+the)?)\s+changes\b")
+                r"\b(?:any|which|what|all(?:\s+the)?|list(?:\s+the)?)\s+changes\b|" + SECRET_CHANGED)
 
 
 # "<service> alloc failures jumped": a service's metric moved (explained from its onset), not a list of incidents
@@ -78,7 +90,7 @@ _TICKET_TIME = re.compile(r"\b(?:first[- ]response|response|resolution|resolve|h
                           r"\btime\s+to\s+(?:first\s+)?(?:respond|response|resolve|resolution|close)\b|"
                           r"\bhow\s+(?:long|fast|quickly)\b.*\b(?:respond|answer|resolv|clos)\w*", _I)
 # "what's <ticket> about", "tell me about <ticket>", "show me <ticket>", "details of <ticket>"
-_TICKET_ABOUT = re.compile(r"\babout\b|\bdetails?\b|\bsummar\w*|\bsays?\b|\bdescri\w*|\bshow\b|\blook\s+at\b|"
+_TICKET_ABOUT = re.compile(r"\babout\b|\bdetails?\b|\bstatus\b|\bupdate\s+on\b|\bwhere\s+(?:is|are|does)\b|\bsummar\w*|\bsays?\b|\bdescri\w*|\bshow\b|\blook\s+at\b|"
                            r"\bopen\s+up\b|\bpull\s+up\b|^\W*what(?:'s|\s+is|\s+was)\s+(?:with\s+|in\s+)?(?:the\s+)?"
                            r"(?:ticket\s+)?[\w.-]+\W*$", _I)
 # "… and why?", "what's behind it": a ranking question that also asks for the reason ("worst" alone does not)
@@ -136,6 +148,12 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         return "out_of_scope"  # read-only: actions (deleting, booking, deploying…) are not something it does
     if re.search(r"\bon[- ]?call\b|\bpager\s*duty\s+rota\b|\bwho\s+(?:owns|is\s+responsible\s+for)\b", q, _I) and not plan.kpis:
         return "out_of_scope"  # "who is on call for <service>?": people and rotas are not in the data
+    if not s.tickets and (pasted := customer_message(q)) is not None:
+        plan.ticket_text = pasted  # "customer says: “…” what do I do?": the quoted message triaged, its names are data
+        plan.notes.append("ticket:pasted")
+        if REPLY_ASKED.search(q):
+            plan.notes.append("asks:reply")
+        return "ticket_classify"
     if _RUNBOOK.search(q) and not s.tickets and not _REPORT.search(q):
         topic = " ".join(_RUNBOOK_WORDS.sub(" ", _RUNBOOK.sub(" ", q)).split()).strip(" ?.!\"'“”:") or q
         plan.ticket_text = TicketText(subject=topic[:200], content=q)
@@ -154,7 +172,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         if _TICKETS_LIKE.search(q) and not re.search(r"\bsuggest\w*\b|\breply\b|\brespond\b|\banswer\b", q, _I):
             s.tickets = s.tickets[:1]  # "tickets like KD-1", "find tickets similar to KD-1": the org's tickets, by example
             return "ticket_search"
-        if re.search(r"\bsimilar\b|\blike this\b|\bsuggest\w*\b|\breply\b|\brespond\b", q, _I):
+        if re.search(r"\bsimilar\b|\blike this\b|\bsuggest\w*\b|\breply\b|\brespond\b", q, _I) or REPLY_ASKED.search(q):
+            if REPLY_ASKED.search(q):
+                plan.notes.append("asks:reply")  # "customer on <ticket> wants an update, what do I tell them?"
             return "ticket_similar"
         if re.search(r"\bsla\b|\bbreach|\bdeadline|\bdue\b|\boverdue|\bat[- ]risk", q, _I) and not re.search(r"classif|triage", q, _I):
             return "ticket_sla"
@@ -166,10 +186,17 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if (s.deployments or s.config_changes) and plan.kpis and re.search(r"\b(?:reason|caus\w*|because|behind|why|"
                                                                        r"explain\w*|responsible|blame\w*)\b", q, _I):
         return "explain"  # "was the STOCK_SYNC change the reason fill rate dropped?": the KPI's changes ranked
+    if ((s.deployments or s.config_changes) and not plan.kpis and not s.services and not s.commits and _BROKE.search(q)
+            and (hit := cat.change_services.get((s.deployments or s.config_changes)[0]))):
+        s.services = [hit[0]]  # "did the freeradius upgrade break anything": its service on that day and the next
+        if not (tp.window is not None and tp.window.explicit):
+            plan.window = Window(start=hit[1], end=min(hit[1] + dt.timedelta(days=1), tp.today or hit[1] + dt.timedelta(days=1)),
+                                 label=f"after {(s.deployments or s.config_changes)[0]}")
+        return "explain"
     if s.deployments or s.config_changes or s.commits:
         return "changelog"
     if s.services and not s.incidents and _CHANGELOG.search(q) and not re.search(
-            r"\bbefore\b.*\b(jump|spik|drop|r[io]se|fell|went)|\bchang\w*\b.*\bbefore\b", q, _I) \
+            r"\bbefore\b.*\b(jump|spik|drop|r[io]se|fell|went|start|began|broke)|\bchang\w*\b.*\bbefore\b", q, _I) \
             and not _BLAME.search(q):
         plan.include_dependencies = bool(_DEPENDS.search(q))
         return "changelog"
@@ -219,7 +246,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         if re.search(r"\bcaus|\bwhy\b|\broot\b|\bchang\w*|\bbehind\b|\bexplain|\bbefore\b|\bled to\b", q, _I):
             return "incident_cause"
         return "incident_status"
-    if (m := _TICKET_TOPIC.search(q)) and not plan.kpis:
+    if (m := _TICKET_TOPIC.search(q)) and (not plan.kpis or len(q[: m.start()].split()) <= 4):  # "tickets about
+        # the radius outage", "how many tickets mention packet loss": a KPI's words in a ticket topic are the topic
         tm = _TICKET_TOPIC.search(tp.text)  # the topic without its time words ("… about login this week")
         topic = " ".join((tm or m).group(1).split()).strip(" ?.!\"'“”")
         topic = re.sub(r"^(?:this|these|that|the\s+following)(?:\s+one)?\s*[:\-–]\s*", "", topic, flags=_I) or topic
@@ -242,6 +270,13 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             plan.notes.append("ticket_by:" + next(f for f in ("product", "priorit", "tier", "status", "urgency")
                                                    if word.startswith(f)).replace("priorit", "priority")
                               .replace("tier", "customer_tier"))
+        if TICKET_SHARE.search(q) and (field := next((k for k in ("priority", "product", "customer_tier")
+                                                        if getattr(plan.filters, k)), None)):
+            values = getattr(plan.filters, field)  # "what % of tickets this month were critical": the share of all
+            setattr(plan.filters, field, [])
+            plan.notes += [f"ticket_by:{field}", "share:" + ",".join(values)]
+            plan.count = True
+            return "ticket_stats"
         if m := _TICKET_TIME.search(q):  # "average first response time this week": how long tickets waited
             plan.notes.append("ticket_time:" + ("resolution" if re.search(r"resol|clos", m.group(0), _I) else "response"))
             return "ticket_stats"
@@ -253,9 +288,13 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if s.services and not plan.kpis and s.scopes and not plan.service_metrics and not _WHY.search(q) and links.kpi_words:
         return "attention"  # "basket abandonment rate at <site>": a metric it does not have, named with a service's word
     if s.services and not plan.kpis:
+        w = tp.window  # "auth timeouts on radius last night" / "… today": the latest value too, not a story
+        recent = w is not None and w.label.lower() in _NOW_WORDS  # ("the last 24 hours" stays a story: when it moved)
         if (plan.service_metrics and not _WHY.search(q) and not _MOVED.search(q) and not _STORY.search(q)
-                and not (tp.window is not None and tp.window.explicit)):
+                and not (w is not None and w.explicit and not recent)):
             plan.notes.append("metric:now")  # "p99 latency of <service> now": its value and its usual range first
+        if not plan.service_metrics and HEALTHY.search(q) and not _WHY.search(q) and not _STORY.search(q):
+            plan.notes.append("metric:health")  # "is search ok?": each of its metrics now, against its usual range
         if not plan.service_metrics and (inc := _incident_of_service(q, cat, s.services)):
             s.incidents = [inc]  # "what caused the lab results delay": an incident's title, not a metric
             return "incident_cause" if _WHY.search(q) else "incident_status"
@@ -263,9 +302,12 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if plan.kpis or s.scopes:
         if region_stations_ranked(q, plan, cat):
             return "rank"  # "compare OTP across all central stations": the stations of that region, ranked
-        if len(s.scopes) >= 2 or (_COMPARE.search(q) and len(s.scopes) >= 1 and re.search(r"\b(compan|overall|network)", q, _I)):
+        if len(s.scopes) >= 2 or (_COMPARE.search(q) and len(s.scopes) >= 1 and re.search(r"\b(compan|overall|network)", q, _I)
+                                   and not (all(x.level == "company" for x in s.scopes) and tp.window is not None
+                                            and tp.window.grain == "month" and " vs " in f" {tp.window.label} ")):
             return "compare"
-        if plan.kpis and re.search(r"\b(?:in\s+)?total\b|\baltogether\b|\bcombined\b|\bsum\s+of\b", q, _I) and re.search(
+        if plan.kpis and re.search(r"\b(?:in\s+)?total\b|\baltogether\b|\bcombined\b|\bsum\s+of\b|"
+                                   r"^\W*(?:what(?:'s|\s+is|\s+was)\s+(?:the\s+|our\s+)?)?(?:average|mean|overall)\b", q, _I) and re.search(
                 rf"\b(?:all|every|each)\s+(?:the\s+|our\s+|of\s+the\s+)?{_PLACE}\b", q, _I) and not s.scopes[1:]:
             s.scopes = s.scopes or [ScopeRef(level="company", name="company")]  # "how many X in total across all stations"
             return "lookup"
@@ -313,7 +355,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             return "incident_cause"
         if on_day:
             return "incident_list"
-    if _RANK.search(q) and re.search(rf"\b{_PLACE}\b", q, _I):
+    if _RANK.search(q) and re.search(rf"\b{_PLACE}\b", q, _I) and not re.search(r"\battention\b|\bneeds?\s+(?:a\s+)?look", q, _I):
         return _rank(q, plan, cat)
     if _COMPARE.search(q) and re.search(rf"\b{_PLACE_NOUN}s\b", q, _I):
         return "compare"  # "compare the hospitals": on which KPI is asked next
@@ -323,10 +365,14 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         return "ticket_search"
     if _ATTENTION.search(q) or re.search(r"\b(kpis?|dashboard)\b", q, _I) or (_OVERVIEW.search(q) and not (
             s.services or s.incidents or s.tickets or _TICKETS.search(q) or _INCIDENT_WORDS.search(q))):
+        if not re.search(rf"\b(?:kpis?|metrics?|dashboard|{_PLACE})\b", q, _I):
+            plan.notes.append("attention:incidents")  # "anything on fire?": the open incidents too, not only KPIs
         return "attention"  # "a one-liner on how the company is doing", "summarise the week for the execs"
     return "out_of_scope"
 
 
+_NOW_WORDS = frozenset({"today", "tonight", "last night", "overnight", "this morning", "this afternoon", "this evening"})
+_BROKE = re.compile(r"\b(?:broke|break\w*|impact\w*|affect\w*|harm\w*|hurt)\b", _I)
 _HOW_DOING = re.compile(r"\bhow\s+(?:is|are|was|were|did|has|have)\b.*\b(doing|going|looking|perform\w*|trend\w*)\b|"
                         r"\b(?:doing|performing)\s+(?:on|with)\b|\btrends?\b", _I)
 _RUNBOOK = re.compile(r"\b(run\s?books?|playbooks?|sops?|standard operating procedures?|procedures?\s+(?:for|to|when|on)|"
@@ -336,12 +382,18 @@ _RUNBOOK_WORDS = re.compile(r"\b(find|show|give|get|me|the|a|an|is|there|any|whi
                             r"run\s?books?|playbooks?|sops?|procedures?|documents?|docs?)\b", _I)
 
 
-_OVERVIEW = re.compile(r"\bone[- ]?liner\b|\b(?:summar(?:y|ise|ize)|overview|rundown|recap|snapshot|tl;?dr|briefing|"
+_OVERVIEW = re.compile(r"\bon\s+fire\b|\bburning\b|\bbig\s+picture\b|\bwhat\s+should\s+(?:i|we)\s+(?:look\s+at|check|"
+                       r"focus\s+on|start\s+with|prioriti[sz]e|worry\s+about)\b|\bwhere\s+(?:do|should)\s+(?:i|we)\s+"
+                       r"(?:start|begin)\b|\b(?:is\s+)?anything\s+(?:broken|down|failing|burning|red)\b|"  # a first shift
+                       r"\bone[- ]?liner\b|\b(?:summar(?:y|ise|ize)|overview|rundown|recap|snapshot|tl;?dr|briefing|"
                        r"status\s+(?:report|update))\b|\bhow\s+(?:is\s+|are\s+)?(?:the\s+)?(?:company|business|"
-                       r"operation|ops|we|things|everything)\s+(?:is\s+|are\s+)?(?:doing|going|looking|performing)\b", _I)
+                       r"operation|ops|we|things|everything)\s+(?:is\s+|are\s+)?(?:doing|going|looking|performing)\b|"
+                       # "how's the network tonight", "one line: how did the network do last week": the whole estate
+                       r"^\W*(?:(?:in\s+)?one\s+line\W+)?how(?:['’]?s|\s+is|\s+are|\s+was|\s+were|\s+did)\s+(?:the\s+|our\s+)?"
+                       r"(?:network|estate|fleet|organi[sz]ation|org|operations?|business|company)\b(?!\s+(?:of|for)\b)", _I)
 _OK_EVERYWHERE = re.compile(r"\b(?:ok|okay|fine|healthy|on\s+(?:target|track))\s+(?:everywhere|across|at\s+all|in\s+all|"
                             r"for\s+all)\b|\b(?:below|under|above|over|short\s+of|missing|off|behind|meeting|"
-                            r"miss(?:es|ed)?)\s+(?:the\s+|its\s+|our\s+|their\s+)?(?:[\w.%-]+\s+){0,4}(?:goal|target)s?\b", _I)
+                            r"miss(?:es|ed)?)\s+(?:the\s+|its\s+|our\s+|their\s+)?(?:[\w.%-]+\s+){0,4}(?:goal|target)s?\b|" + GOAL_ANYWHERE, _I)
 
 
 def _rank(q: str, plan: QueryPlan, cat: Catalog) -> Operation:
@@ -368,4 +420,8 @@ def _rank(q: str, plan: QueryPlan, cat: Catalog) -> Operation:
         plan.limit = int(m.group(1)) if m.group(1).isdigit() else _WORDN[m.group(1).lower()]
     elif re.search(rf"\bwhich\s+{_PLACE_NOUN}\b|\b(?:the\s+)?(?:worst|best|top|bottom)\s+{_PLACE_NOUN}\b", low):
         plan.limit = 1
+    elif re.search(rf"\b(?:per|by|each|every|for\s+each)\s+{_PLACE_NOUN}\b", low) or SHARE_OF.search(q):
+        plan.limit = max(1, len(cat.regions if plan.group_by == "region" else cat.stations))  # "per station": all
+    if SHARE_OF.search(q):
+        plan.notes.append("q:share")  # "share of AOG events by region": each one's part of the total
     return "rank"

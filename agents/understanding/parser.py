@@ -35,6 +35,7 @@ from agents.understanding.excluding import (
 from agents.understanding.hints import WEEKDAYS, cue_text, fullness_kpi, metric_words
 from agents.understanding.linking import Links, link
 from agents.understanding.operation import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY, _operation
+from agents.understanding.phrasings import GOAL_ANYWHERE
 from agents.understanding.ticket_values import unknown_ticket_values
 from agents.understanding.timewords import parse_time
 from agents.understanding.vocab import STOP
@@ -112,7 +113,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     if op in ("lookup", "explain") and plan.kpis and WEEKDAYS.search(q):
         plan.notes.append("dow")  # "why is discharge before noon so bad on weekends?": weekdays against weekends
     if op == "attention" and plan.kpis and not any(x.level == "station" for x in plan.subjects.scopes) and (
-            m := _GOAL_COUNT.search(q)):  # "how many stations are below goal on X", "which sites meet the target"
+            m := _GOAL_COUNT.search(q) or re.search(GOAL_ANYWHERE, q, _I)):  # "how many stations are below goal on X", "which sites meet the target"
         plan.notes.append("goal_count:" + ("meet" if re.match(r"meet|hit|mak|reach|on\b|at\b|above", m.group(1), _I) else "below")
                           + (f":{n.group(1)}" if (n := re.search(r"(\d+(?:\.\d+)?)\s*%?", m.group(0)[m.end(1) - m.start():])) else ""))
     if op in ("rank", "compare", "lookup") and plan.window is None and _NOW.search(q):

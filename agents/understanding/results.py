@@ -79,7 +79,8 @@ def resolve_from_results(plan: QueryPlan, prior: QueryPlan | None, ctx: ThreadCo
             and _WHO.search(question) and (plan.operation in ("clarify", "changelog", "out_of_scope") or (
                 plan.operation.startswith("incident") and re.match(r"\W*who\b", question, _I)))
             and not (plan.subjects.deployments or plan.subjects.config_changes)
-            and not (plan.subjects.services and "services" not in plan.inherited)):
+            and not (plan.subjects.services and "services" not in plan.inherited)
+            and "asks:who_handled" not in plan.notes):  # "who was on it?": the incident's people, not the change's
         if top in cat.deployments:
             plan.subjects.deployments = [top]
         elif top in cat.config_changes:

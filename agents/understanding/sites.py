@@ -56,3 +56,18 @@ def sibling_unknown(out: Links, span: list[Tok], toks: list[Tok], nxt: int, cand
     for t in (*span, toks[nxt]):
         t.used = True
     return True
+
+
+def numbered_miss(word: str, number: str, cat: Catalog) -> UnknownName | None:
+    """A word naming numbered sites followed by a number none of them has ("Tower 999" when the towers are
+    ``TWR-114`` "Tower 114 …" and ``TWR-207``): a site that is not in the catalog, named as typed with those sites,
+    never one of them asked about or taken silently."""
+    w, n = fold(word).lower(), int(re.sub(r"\D", "", number) or -1)
+    if len(w) < 2 or w in STOP or w in GENERIC:
+        return None
+    named = re.compile(rf"(?<![a-z]){re.escape(w)}[-_ .]?\d")  # the word right before a number: "TWR-114", "Tower 114"
+    same = [c for c, name in cat.stations.items() if named.search(fold(c).lower()) or named.search(fold(name).lower())]
+    nums = [{int(x) for x in re.findall(r"\d+", fold(f"{c} {cat.stations.get(c, '')}"))} for c in same]
+    if not same or not all(nums) or any(n in x for x in nums):
+        return None
+    return UnknownName(kind="station", text=f"{word} {number}", suggestions=sorted(same)[:3])

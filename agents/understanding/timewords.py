@@ -120,6 +120,12 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
                  dt.date(today.year - 1, 1, 1))
         per: Grain = "week" if unit == "week" else "month"  # one value per period, side by side
         return _win(start, today, f"this {unit} and the {unit} before", grain=per), None, m
+    if m := re.search(r"(?<!\blast\s)(?<!\bprevious\s)\b(?:compared\s+(?:to|with)|vs\.?|versus|against|than)\s+(?:the\s+)?"
+                      r"(?:last|previous|prior)\s+(week|month)\b", q):  # "X went up vs last month": this one against it
+        unit = m.group(1)
+        start = (monday - dt.timedelta(days=7) if unit == "week" else
+                 (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1))
+        return _win(start, today, f"this {unit} and the {unit} before", grain="week" if unit == "week" else "month"), None, m
     if m := re.search(r"\b(?:last|previous)\s+(week|month)\s+(?:compared\s+(?:to|with)|vs\.?|versus|against|than)\s+(?:the\s+)?"
                       r"(?:\1\s+before(?:\s+(?:that|it))?|one\s+before|previous\s+(?:one|\1)|prior\s+(?:one|\1))\b", q):
         unit = m.group(1)  # "last month compared to the month before": both, one value per period
@@ -314,8 +320,8 @@ def _month_parts(q: str, today: dt.date) -> tuple[Window | None, str | None, re.
                       r"(?:last\s+year|a\s+year\s+(?:ago|earlier|before))\b", q):
         end = today - dt.timedelta(days=1)  # "better or worse than last year": lately against the same days a year earlier
         return _win(end - dt.timedelta(days=29), end, "the last 30 days against a year earlier"), None, m
-    if m := re.search(r"\b(?:past|last|previous)\s+(?:(\d{1,3})\s+)?(?:hours?|hrs?)\b", q):
-        n = int(m.group(1) or 1)  # "over the last 24 hours": the days they touch, up to now (a service's metrics)
+    if m := re.search(r"\b(?:past|last|previous)\s+(?:(\d{1,3})\s*)?(?:hours?|hrs?)\b|\b(?:past|last|previous)\s+(\d{1,3})\s*h\b", q):
+        n = int(m.group(1) or m.group(2) or 1)  # "over the last 24 hours", "last 2h": the days they touch, up to now
         return _win(today - dt.timedelta(days=-(-n // 24)), today, f"the last {n} hour{'s' if n != 1 else ''}"), None, m
     if m := re.search(r"\bsince\s+(\d{4})\b(?![.\-/]\w)", q):
         y = int(m.group(1))
@@ -370,41 +376,3 @@ def parse_time(question: str, today: dt.date) -> TimeParse:
     if out.window is not None and out.grain:
         out.window = out.window.model_copy(update={"grain": out.grain})
     return out
-
-
-def shift_back(window: Window, unit: str) -> Window:
-    """"The week before" a thread's window: the same span one unit earlier."""
-    span = (window.end - window.start) + dt.timedelta(days=1)
-    if unit == "month" and window.start.day == 1:  # a calendar month: the calendar month before
-        end = window.start - dt.timedelta(days=1)
-        return window.model_copy(update={"start": end.replace(day=1), "end": end,
-                                         "label": f"the month before {window.label}"})
-    if unit == "week" and window.start.weekday() == 0 and span.days <= 8:  # "since Monday", "this week": the calendar
-        start = window.start - dt.timedelta(days=7)                     # week before it, Monday to Sunday
-        return window.model_copy(update={"start": start, "end": window.start - dt.timedelta(days=1),
-                                         "label": f"the week before {window.label}"})
-    if unit == "week" and span.days == 1:  # after "yesterday": the 7 days before that day, not one weekday
-        return window.model_copy(update={"start": window.start - dt.timedelta(days=7),
-                                         "end": window.start - dt.timedelta(days=1), "single_day": False,
-                                         "grain": "day", "label": f"the 7 days before {window.start}"})
-    step = {"day": dt.timedelta(days=1), "week": dt.timedelta(days=7)}.get(unit, span)
-    if unit == "month" and span.days < 28:
-        step = dt.timedelta(days=30)
-    if unit == "week" and span.days > 7:
-        step = span
-    return window.model_copy(update={"start": window.start - step, "end": window.end - step,
-                                     "label": f"the {unit} before {window.label}"})
-
-
-def default_shift(unit: str, today: dt.date) -> Window:
-    """"The week before" with no thread window: the week before last week."""
-    monday = today - dt.timedelta(days=today.weekday())
-    if unit == "day":
-        d = today - dt.timedelta(days=2)
-        return _win(d, d, "the day before yesterday", single=True)
-    if unit == "month":
-        prev_end = today.replace(day=1) - dt.timedelta(days=1)
-        pp_end = prev_end.replace(day=1) - dt.timedelta(days=1)
-        return _win(pp_end.replace(day=1), pp_end, "the month before last")
-    start = monday - dt.timedelta(days=14)
-    return _win(start, start + dt.timedelta(days=6), "the week before last")

@@ -52,6 +52,8 @@ HOLDOUT_D = Path(__file__).with_name("holdout_d.jsonl")  # 112 by a fifth author
 # help-desk escalations, chat transcripts, non-native English), written after the calibration, never read, scored once
 HOLDOUT_E = Path(__file__).with_name("holdout_e.jsonl")  # 105 by a sixth author (banks, law firms, studios, NGOs, MSPs;
 # SOC jargon and pasted alerts, reopened tickets, two issues in one, the wrong product named), never read, scored once
+HOLDOUT_F = Path(__file__).with_name("holdout_f.jsonl")  # 105 by a seventh author (hospitals, universities, OT plants,
+# logistics, retail chains, agencies; machine-translated, pasted traceroute/openssl, forwarded chains), scored once
 
 
 def load(path: Path = DEVSET, *, split_name: str | None = None) -> list[dict[str, Any]]:
@@ -176,7 +178,8 @@ def main() -> None:
     report("rules author_b (third author)", evaluate(load(AUTHOR_B, split_name="b"), base=False))
     if args.holdout:
         for name, path in (("fourth set", HOLDOUT_SET), ("holdout_c (fourth author)", HOLDOUT_C),
-                           ("holdout_d (fifth author)", HOLDOUT_D), ("holdout_e (sixth author)", HOLDOUT_E)):
+                           ("holdout_d (fifth author)", HOLDOUT_D), ("holdout_e (sixth author)", HOLDOUT_E),
+                           ("holdout_f (seventh author)", HOLDOUT_F)):
             held = load(path, split_name="holdout")
             report(f"rules {name} (held out)", evaluate(held, base=False))
             report(f"rules + base model {name} (held out)", evaluate(held))

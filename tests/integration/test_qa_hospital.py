@@ -286,3 +286,11 @@ async def test_demo_questions_of_the_same_shapes(demo):
             assert all(r[0] in ans for r in week), ans
         else:
             assert before and f"The last one before that: {before[0][0]}" in ans, ans
+
+
+async def test_did_a_change_break_anything_names_the_kpi_behind_its_service(t):
+    """qa19a: "did <change> break anything" looks at its service on that day and the next, then at the KPIs whose
+    related services include it (the ISP's NB-4471 case, here on a config change of the hospital group)."""
+    a = await t.ask("did CHG0034566 break anything")  # adt.feed.batch_size on EHR-Gateway, 2026-11-15 19:00
+    assert ("Ambulance offload delay at KGH.ED (Kingston General - Emergency) has been critical since 2026-11-16" in a
+            and "1 day(s) after CHG0034566 on EHR-Gateway" in a), a

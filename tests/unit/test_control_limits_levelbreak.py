@@ -39,6 +39,7 @@ def test_a_lasting_break_in_a_random_walk_is_staged(n: int, at: int) -> None:
 
 @pytest.mark.parametrize(("n", "at"), [(120, 70), (600, 260)])
 def test_without_the_level_model_the_break_is_missed(monkeypatch: pytest.MonkeyPatch, n: int, at: int) -> None:
+    monkeypatch.setattr(analysis, "TREND_BREAKS", False)  # the level model alone (the line search finds some too)
     monkeypatch.setattr(analysis, "LEVEL_BREAKS", False)
     hits = sum(any(abs(c - at) <= 3 for c in _starts(_spot_price(seed, n, at, 8.0))) for seed in range(30))
     assert hits <= 6  # 1 and 3 of 30 when measured
@@ -49,6 +50,7 @@ def test_a_smaller_break_is_found_more_often_than_before(monkeypatch: pytest.Mon
     def hits() -> int:
         return sum(any(abs(c - 70) <= 3 for c in _starts(_spot_price(s, 120, 70, 6.0))) for s in range(30))
 
+    monkeypatch.setattr(analysis, "TREND_BREAKS", False)  # the level model alone (the line search finds some too)
     with_model = hits()
     monkeypatch.setattr(analysis, "LEVEL_BREAKS", False)
     assert with_model >= 15 and hits() <= 3, with_model  # 21 against 1 when measured (300 points: 8 against 1)

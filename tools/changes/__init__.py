@@ -10,13 +10,20 @@ Three tools, all read-only, parameterised and scoped to ``ctx.org_id``:
 - :func:`metric_onset` finds when a service metric moved (the latest bad stage
   change or critical episode of its 5-minute XmR analysis).
 
+Onset detection is split by concern: :mod:`~tools.changes.grid` (points on a regular grid at their usual
+spacing), :mod:`~tools.changes.seasonal` (the daily shape taken out), :mod:`~tools.changes.spikes` (lone points
+that stand out; the shape a question names), :mod:`~tools.changes.rhythm` (the same time on earlier days),
+:mod:`~tools.changes.drift` (where a slow climb began), :mod:`~tools.changes.leading` (the metric of a service
+that moved first) and :mod:`~tools.changes.metric_names` (a user's word → one of the service's metrics).
+
 Only deployments and config changes are candidates: a commit counts through the
 deployment that shipped it (``deployment_commits``); a merged commit that was
 never deployed is never a candidate.
 """
 
-from tools.changes import roles, scoring, spikes
+from tools.changes import drift, roles, scoring, spikes
 from tools.changes.correlate import correlate_changes
+from tools.changes.leading import leading
 from tools.changes.models import (
     ChangeCorrelation,
     ChangeHypothesis,
@@ -52,6 +59,8 @@ __all__ = [
     "ServiceChanges",
     "ServiceDistance",
     "correlate_changes",
+    "drift",
+    "leading",
     "load_changes",
     "load_windows",
     "metric_onset",

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tools.base import ToolContext, ToolError
 from tools.changes import roles, scoring
-from tools.changes.models import KPI_LOOKBACK, SERVICE_LOOKBACK
+from tools.changes.leading import leading
+from tools.changes.models import KPI_LOOKBACK, SERVICE_LOOKBACK, MetricOnset
 from tools.changes.onset import metric_onset
 from tools.changes.queries import _close, _services, _utc, resolve_service
 from tools.kpis import kpi_series, list_kpis, match_kpi, resolve_scope
@@ -123,6 +124,7 @@ async def _focus_from_service(
     if onset is None:
         onset, source = ctx.now, "now"
         seen: set[str] = set()
+        moved: list[MetricOnset] = []
         # errors and latency first; a service that reports neither (only cpu, disk, temperature…) by its others
         for metric in (*roles.COMOVEMENT_ROLES, "saturation", ""):
             try:
@@ -134,9 +136,11 @@ async def _focus_from_service(
                 continue
             seen.add(found.metric)
             if found.onset is not None:
-                onset, source = found.onset, "metric_onset"
-                notes.append(f"onset from {name} {found.metric} ({found.method})")
-                break
+                moved.append(found)
+        if moved:  # the first that moved — or another of its metrics that moved the same way just before it
+            found = leading(moved[0], moved[1:])
+            onset, source = found.onset or onset, "metric_onset"
+            notes.append(f"onset from {name} {found.metric} ({found.method})")
     return Focus(
         kind="service", label=name, roots={sid: name}, onset=_utc(onset), onset_source=source,
         lookback=lookback or SERVICE_LOOKBACK, half_life=scoring.SERVICE_HALF_LIFE_MIN, notes=notes,

@@ -11,7 +11,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
-from tools.changes import rhythm, roles, seasonal, spikes
+from tools.changes import drift, rhythm, roles, seasonal, spikes
+from tools.changes.grid import _usual_gap, to_grid  # noqa: F401 - re-exported: the grid was defined here
+from tools.changes.metric_names import _resolve_metric, default_metric  # noqa: F401 - used by metric_now
 from tools.changes.models import (
     EPISODE_GAP,
     MetricOnset,
@@ -19,7 +21,6 @@ from tools.changes.models import (
     OnsetMethod,
 )
 from tools.changes.queries import (
-    _close,
     _utc,
     resolve_service,
     role_overrides,
@@ -36,67 +37,6 @@ def _higher_is_better(metric: str, overrides: dict[str, str] | None = None) -> b
     return roles.higher_is_better(metric, overrides)
 
 
-async def _resolve_metric(session: AsyncSession, org_id: int, service_id: int, service: str, metric: str,
-                          overrides: dict[str, str] | None = None) -> str:
-    rows = await session.execute(
-        text("SELECT DISTINCT metric FROM metric_points WHERE org_id = :org AND service_id = :sid ORDER BY metric"),
-        {"org": org_id, "sid": service_id},
-    )
-    names = [r[0] for r in rows]
-    q = metric.strip().lower()
-    if q in names:
-        return q
-    if q in ("", "any", "metric", "metrics", _squash(service)) or _squash(q) == _squash(service):
-        picked = default_metric(names, overrides)  # no metric named (a service's own name is no metric)
-        if picked is not None:
-            return picked
-    role = roles.role_for_word(q) or (roles.role_of(q) if q not in names else None)
-    if role is not None:  # a role ("errors", "latency") or another org's name for one ("error_rate", "p99_ms")
-        by_role = roles.metrics_for(role, names, overrides)
-        if by_role:
-            return by_role[0]
-    if not q:  # no metric named and none that is clearly the one to watch
-        raise ToolError(f"which metric of {service}? it reports {', '.join(names[:8])}" if names else
-                        f"{service} reports no metrics", suggestions=names[:8])
-    partial = [n for n in names if q in n.lower()] or _by_words(q, names)
-    if len(partial) == 1:
-        return partial[0]
-    raise ToolError(f"unknown metric {metric!r} for {service}", suggestions=partial or _close(metric, names))
-
-
-def _squash(s: str) -> str:
-    return "".join(ch for ch in s.lower() if ch.isalnum())
-
-
-def _words(s: str) -> list[str]:
-    return [w for w in "".join(ch if ch.isalnum() else " " for ch in s.lower()).split() if w]
-
-
-def _by_words(q: str, names: list[str]) -> list[str]:
-    """Names that every word of ``q`` abbreviates or extends ("temperature" → ``board_temp_c``,
-    "disk writes" → ``disk_write_bytes``, "network in" → ``network_in_bytes``); words of 3+ letters."""
-    want = [w for w in _words(q) if len(w) >= 2]
-    if not want:
-        return []
-
-    def covers(word: str, token: str) -> bool:
-        if word == token:
-            return True
-        short, long_ = sorted((word, token), key=len)
-        return len(short) >= 3 and long_.startswith(short)
-
-    return [n for n in names if all(any(covers(w, t) for t in _words(n)) for w in want)]
-
-
-def default_metric(names: list[str], overrides: dict[str, str] | None = None) -> str | None:
-    """The metric to watch when none is named: errors, then latency, saturation, throughput; else the only one."""
-    for role in roles.ROLES:
-        found = roles.metrics_for(role, names, overrides)
-        if found:
-            return found[0]
-    return names[0] if len(names) == 1 else None
-
-
 async def _load_series(
     session: AsyncSession, org_id: int, service_id: int, metric: str, start: dt.datetime, end: dt.datetime
 ) -> tuple[list[dt.datetime], np.ndarray]:
@@ -110,32 +50,6 @@ async def _load_series(
         )
     ).all()
     return to_grid([(r[0], float(r[1])) for r in rows])
-
-
-def to_grid(rows: list[tuple[dt.datetime, float]]) -> tuple[list[dt.datetime], np.ndarray]:
-    """Points (in time order) on a regular grid at their usual spacing; gaps are NaN.
-
-    The spacing is the median gap between points, not the smallest: real exports jitter (a point a minute
-    late, a repeated hour at a daylight-saving change), and one short gap must not turn a 5-minute series into
-    a 1-minute grid that is 80% holes. Points that land on the same grid slot are averaged.
-    """
-    if not rows:
-        return [], np.array([])
-    ts = [r[0] for r in rows]
-    step = dt.timedelta(minutes=5)
-    if len(ts) > 1:
-        gaps = sorted(b - a for a, b in itertools.pairwise(ts) if b > a)
-        step = gaps[len(gaps) // 2] if gaps else step
-    n = round((ts[-1] - ts[0]) / step) + 1
-    grid = [ts[0] + step * i for i in range(n)]
-    sums, counts = np.zeros(n), np.zeros(n)
-    for t, v in rows:
-        i = min(n - 1, round((t - ts[0]) / step))
-        sums[i] += v
-        counts[i] += 1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        values = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-    return grid, values
 
 
 def _bad(delta: float, hib: bool | None) -> bool:
@@ -241,6 +155,14 @@ def _still_climbing(an: SeriesAnalysis, k: int, start: int, episode: int) -> boo
     return bool(side * (float(before.mean()) - st.cl) < -0.5 * sigma)
 
 
+def _more_than_a_blip(crit: list[int], episode: tuple[int, int], scale: _Scale, keep: set[int]) -> bool:
+    """Whether an episode at the right edge is evidence enough to override a stage change before it: two
+    critical points, a point that stands out from the whole window, or an hourly (aggregate) point — a lone
+    5-minute point just beyond the limits is what noise gives a long stage now and then."""
+    points = [i for i in crit if episode[0] <= i <= episode[1]]
+    return scale.lone or len(points) >= 2 or any(i in keep for i in points)
+
+
 def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(), raw: np.ndarray | None = None,
                  first: int = 0, shape: spikes.Shape | None = None) -> tuple[int | None, OnsetMethod | None, int | None, int]:
     """(onset index, method, index of the new stage, critical count) from an XmR analysis.
@@ -277,11 +199,24 @@ def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(),
     if episode is not None and (
         stage_k is None or episode[0] > an.stages[stage_k].end
         or (episode[1] >= n - 2 and stage_start is not None and episode[0] > stage_start
-            and not _still_climbing(an, stage_k, stage_start, episode[0]))
+            and _more_than_a_blip(crit, episode, scale, keep) and not _still_climbing(an, stage_k, stage_start, episode[0]))
     ):
         return episode[0], "critical_signal", None, len(crit)
     if stage_k is not None:
         return stage_start, "stage_change", stage_k, len(crit)
+    return None, None, None, len(crit)
+
+
+def _exceptional_index(an: SeriesAnalysis, scale: _Scale, raw: np.ndarray | None = None, first: int = 0
+                       ) -> tuple[int | None, OnsetMethod | None, None, int]:
+    """(index, method, None, critical count): the latest episode holding a point that stands out from the whole
+    window (:func:`tools.changes.spikes.exceptional`, either side) and is not the daily rhythm; None without one."""
+    crit = sorted({s.index for s in an.signals if s.state == "critical" and s.direction == "bad"})
+    keep = spikes.exceptional(spikes.point_z(an, None), crit, scale.gap, an)
+    for e in reversed(_episodes(crit, len(an.values), scale, keep)):
+        if any(e[0] <= i <= e[1] for i in keep) and not _routine(
+                an, [i for i in crit if e[0] <= i <= e[1]], scale, raw, first):
+            return e[0], "critical_signal", None, len(crit)
     return None, None, None, len(crit)
 
 
@@ -303,10 +238,12 @@ async def metric_onset(
     direction, a move back to where it was dates the onset at the excursion's start.
     ``metric`` may be a name, a role ("errors", "cpu") or the user's words
     ("temperature", "disk writes"). ``shape="spike"`` (the user asked about a spike): a point that stands
-    out from the whole window is the onset, even inside a stage that began earlier.
+    out from the whole window is the onset, even inside a stage that began earlier. ``shape="drift"`` (the user
+    asked about a slow climb): the onset is where the climb began (:mod:`tools.changes.drift`), not the top step
+    of the staircase the stage search cuts it into nor where it crossed the limits.
     """
-    if shape not in (None, "spike"):
-        raise ToolError("shape must be 'spike' or omitted")
+    if shape not in (None, "spike", "drift"):
+        raise ToolError("shape must be 'spike', 'drift' or omitted")
     if hours <= 0 or hours > 24 * 31:
         raise ToolError("hours must be between 1 and 744")
     end = _utc(around) if around is not None else ctx.now
@@ -352,17 +289,47 @@ def detect_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarra
         _fill_onset(result, grid, values, None, stages_only=True, raw=raw, first=first)
         if result.onset is None:
             result.n_critical = n_critical
+    if result.onset is None and hib is False and roles.role_of(result.metric, overrides) in GLITCH_ROLES:
+        # a latency failure shows the "good" way too: falling away (requests failing fast) or swinging both
+        # ways — when nothing moved the bad way, a point the other way that stands out from the whole window
+        # (spikes.exceptional) is the onset. Not for saturation: cpu dips (idle, restarts, scaling) are everyday
+        # (measured: a quiet cpu series got an onset)
+        n_critical = result.n_critical
+        _fill_onset(result, grid, values, None, exceptional_only=True, raw=raw, first=first)
+        if result.onset is None:
+            result.n_critical = n_critical
     return cycle
+
+
+#: Roles whose exceptional move the "good" way is an onset when nothing moved the bad way (see detect_onset).
+GLITCH_ROLES = ("latency",)
 
 
 def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray, hib: bool | None,
                 stages_only: bool = False, raw: np.ndarray | None = None, first: int = 0,
-                shape: spikes.Shape | None = None) -> None:
+                shape: spikes.Shape | None = None, exceptional_only: bool = False) -> None:
     an = analyze_series(values, higher_is_better=hib)
     step_min = (grid[1] - grid[0]).total_seconds() / 60.0 if len(grid) > 1 else 5.0
-    idx, method, stage_k, n_crit = _onset_index(an, hib, _Scale.of(step_min), raw, first, shape)
+    if exceptional_only:
+        idx, method, stage_k, n_crit = _exceptional_index(an, _Scale.of(step_min), raw, first)
+    else:
+        idx, method, stage_k, n_crit = _onset_index(an, hib, _Scale.of(step_min), raw, first, shape)
     if stages_only and method != "stage_change":
         idx = None
+    if shape == "drift" and idx is not None and stage_k is not None and method == "stage_change":
+        # a drift cut into a staircase: its onset is where it began, not the top step
+        began = drift.ramp_start(values, [(s.start, s.end, s.cl) for s in an.stages], stage_k,
+                                 0.0 if hib is None else (-1.0 if hib else 1.0))
+        sign = float(np.sign(an.stages[stage_k].cl - an.stages[stage_k - 1].cl))
+        if began is not None and began < idx and not drift.rose_the_day_before(
+                raw, first, began, idx, seasonal.points_per_day(step_min), sign):
+            idx = began
+    elif shape == "drift" and idx is not None and method == "critical_signal":
+        began = _climb_start(an, idx, hib)
+        sign = 1.0 if an.values[idx] > np.nanmedian(an.values) else -1.0
+        if began < idx and not drift.rose_the_day_before(raw, first, began, idx, seasonal.points_per_day(step_min),
+                                                         sign):
+            idx = began
     an_stages = an.stages
     result.stages = [MetricStage(start=grid[s.start], end=grid[s.end], cl=s.cl, ucl=s.ucl, lcl=s.lcl) for s in an_stages]
     result.n_critical = n_crit
@@ -376,6 +343,20 @@ def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray
     else:
         result.before_level, result.after_level = float(np.nanmean(before)), float(np.nanmean(after))
     result.direction = "up" if result.after_level > result.before_level else "down"
+
+
+def _climb_start(an: SeriesAnalysis, idx: int, hib: bool | None) -> int:
+    """An episode beyond the limits that a drift only continues (it stays beyond them, and the points before it
+    climb towards it, :func:`tools.changes.drift.ramp_into`) began where the climb did; else ``idx``."""
+    st = next((s for s in an.stages if s.start <= idx <= s.end), None)
+    if st is None:
+        return idx
+    beyond = {s.index for s in an.signals if s.state == "critical" and s.direction == "bad" and idx <= s.index <= st.end}
+    if len(beyond) < drift.MIN_RAMP_POINTS:
+        return idx  # a spike or a blip, not a level reached by climbing
+    sign = (1.0 if an.values[idx] > st.cl else -1.0) if hib is None else (-1.0 if hib else 1.0)
+    began = drift.ramp_into(an.values, st.start, idx, st.end, sign)
+    return began if began is not None and began < idx else idx
 
 
 def _onset_evidence(r: MetricOnset, hours: int, cycle: bool = False) -> EvidenceDraft:

@@ -18,6 +18,11 @@ import pandas as pd
 MIN_DAYS = 3
 #: Share of the variation around the 24-hour level the daily shape must explain to be removed.
 MIN_STRENGTH = 0.3
+#: Share of a day's usual points the 24-hour level needs (of all the slots of a day for a series with few holes;
+#: of the slots it usually fills for one with many — an exporter that drops every third point still has a level).
+MIN_LEVEL_SHARE = 0.8
+#: A series with at least this share of its slots filled counts as complete.
+COMPLETE_SHARE = 0.9
 #: From this many slots a day (15-minute points or finer) the profile is smoothed over neighbouring slots.
 SMOOTH_FROM = 96
 
@@ -37,7 +42,9 @@ def daily_profile(values: np.ndarray, per_day: int) -> np.ndarray | None:
     n = x.size
     if per_day < 4 or n < MIN_DAYS * per_day or np.isfinite(x).sum() < MIN_DAYS * per_day * 0.6:
         return None
-    level = pd.Series(x).rolling(per_day, center=True, min_periods=int(per_day * 0.8)).mean().to_numpy()
+    filled = float(np.isfinite(x).mean())
+    usual = per_day * (1.0 if filled >= COMPLETE_SHARE else filled)
+    level = pd.Series(x).rolling(per_day, center=True, min_periods=max(1, int(usual * MIN_LEVEL_SHARE))).mean().to_numpy()
     dev = x - level
     slots = np.arange(n) % per_day
     ok = np.isfinite(dev)
@@ -46,9 +53,13 @@ def daily_profile(values: np.ndarray, per_day: int) -> np.ndarray | None:
     frame = pd.DataFrame({"slot": slots[ok], "dev": dev[ok]})
     grouped = frame.groupby("slot")["dev"]
     med, count = grouped.median(), grouped.count()
-    if (count < 2).any() or med.size < per_day:
+    profile = med.where(count >= 2).reindex(range(per_day)).to_numpy(dtype=np.float64, copy=True)
+    holes = ~np.isfinite(profile)
+    if holes.sum() > per_day // 2:
         return None
-    profile = med.reindex(range(per_day)).to_numpy()
+    if holes.any():  # an exporter that drops every third point leaves whole slots empty: from their neighbours
+        slots_ok = np.nonzero(~holes)[0]
+        profile[holes] = np.interp(np.nonzero(holes)[0], slots_ok, profile[slots_ok], period=per_day)
     if per_day >= SMOOTH_FROM:  # a 5-minute slot seen on 3 days is noisy: a running median of 3 slots (keeps a
         # sharp 15-minute batch spike, halves the noise the profile would add to every point)
         wrapped = np.r_[profile[-1:], profile, profile[:1]]

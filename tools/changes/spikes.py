@@ -29,14 +29,23 @@ EXCEPTIONAL_RATIO = 1.5
 #: Episodes whose peak is at least this share of the largest count as "as large" (the latest of them is meant).
 SIMILAR_SHARE = 0.9
 
-Shape = Literal["spike"]
+Shape = Literal["spike", "drift"]
 
 _SPIKE_WORDS = re.compile(r"\b(spik\w*|blips?|bursts?|surg\w*|flare[sd]?|peak(?:ed|s)?)\b", re.I)
+#: Words for a slow move: a leak, a queue backing up, latency creeping up (see :mod:`tools.changes.drift`).
+_DRIFT_WORDS = re.compile(
+    r"\b(climb\w*|creep\w*|crept|drift\w*|ramp(?:s|ed|ing)?\s+up|leak\w*|gradual\w*|slowly|steadily|"
+    r"little\s+by\s+little|(?:start|began|begin)\w*\s+(?:to\s+)?(?:go(?:ing)?|ris\w*|grow\w*|creep\w*|climb\w*)"
+    r"(?:\s+(?:up|down))?|keeps?\s+(?:rising|growing|going\s+up|increasing)|(?:growing|rising)\s+(?:steadily|slowly))\b",
+    re.I)
 
 
 def shape_of(question: str) -> Shape | None:
-    """The kind of episode a question names: "spike" for a spike, burst, blip, surge or peak; else None."""
-    return "spike" if _SPIKE_WORDS.search(question or "") else None
+    """The kind of move a question names: "spike" for a spike, burst, blip, surge or peak; "drift" for a slow
+    climb ("started going up", "creeping", "leaking", "keeps growing"); else None."""
+    if _SPIKE_WORDS.search(question or ""):
+        return "spike"
+    return "drift" if _DRIFT_WORDS.search(question or "") else None
 
 
 def point_z(an: SeriesAnalysis, hib: bool | None) -> np.ndarray:

@@ -10,7 +10,8 @@ segmentation), :mod:`~tools.control_limits.seeded` (seeded binary segmentation
 for short dips and bumps), :mod:`~tools.control_limits.refine` (local
 re-validation), :mod:`~tools.control_limits.flat` (stretches of one repeated value),
 :mod:`~tools.control_limits.ar1seg` (a lower-autocorrelation alternative for random-walk-like noise), :mod:`~tools.control_limits.levelbreak`
-(abrupt level breaks in random-walk-like series, by a local level model), :mod:`~tools.control_limits.propose`
+(abrupt level breaks in random-walk-like series, by a local level model), :mod:`~tools.control_limits.shortlevel`
+(level steps judged locally on rows where the search stays silent), :mod:`~tools.control_limits.propose`
 (the candidate search), :mod:`~tools.control_limits.rules` (Wheeler's rules: stage
 confirmation and signals) and :mod:`~tools.control_limits.analysis` (the pipeline).
 CSV loading for ``opsgraph analyze`` lives in :mod:`tools.control_limits.csvio`.

@@ -30,13 +30,19 @@ the original position):
    dropped, repeatedly.
    On rows whose noise looks like a random walk, persistent abrupt level
    breaks found by a local level model's auxiliary residuals are added
-   (:mod:`.levelbreak`).  Then the edges of every stretch of one repeated value that is improbable
+   (:mod:`.levelbreak`).  On short rows (24–120 points) abrupt changes of
+   trend are added, or replace the level boundaries where straight-line
+   stages explain the row better (:mod:`.trendbreak`; such a stage has
+   ``kind="trend"``).  Then the edges of every stretch of one repeated value that is improbable
    by chance and lies beyond its neighbours' natural process limits (a
    strike, an idle host, a stopped meter: :mod:`.flat`) are added — such a
    stretch is a regime of its own however much the rest of the series wanders.
 4. **Wheeler confirmation** (:mod:`.rules`): a surviving boundary is kept only
    when the points after it give Wheeler evidence against the limits of the
    stage before it (beyond the limits, 3 of 4 beyond a quartile line, run of 8).
+   On rows left with one stage, abrupt and persistent changes of the
+   point-to-point variation then open stages of ``kind`` "dispersion"
+   (:mod:`.dispersion`), confirmed on the moving-range chart.
 5. **Limits and signals** (:mod:`.xmr`, :mod:`.rules`): per-stage XmR limits
    (moving ranges never cross a boundary) on the raw values, and the three
    rules inside each stage, direction-aware through ``higher_is_better``.
@@ -56,7 +62,7 @@ from typing import Any
 
 import numpy as np
 
-from tools.control_limits import ar1seg, levelbreak
+from tools.control_limits import ar1seg, dispersion, levelbreak, shortlevel, trendbreak
 from tools.control_limits.flat import flat_stages, merge_edges
 from tools.control_limits.models import Limits, SeriesAnalysis, Stage, _check_method
 from tools.control_limits.noise import refit_phi, search_input
@@ -81,6 +87,12 @@ AR1_ALTERNATIVE = False  # measured, not adopted by default: see docs/benchmarks
 SEASONAL = True
 #: Random-walk-like rows also get persistent abrupt level breaks (:mod:`.levelbreak`).
 LEVEL_BREAKS = True
+#: Straight-line stages: abrupt changes of trend are boundaries too (:mod:`.trendbreak`).
+TREND_BREAKS = True
+#: Rows where no boundary survives re-judge their candidates as a step on a local line (:mod:`.shortlevel`).
+SHORT_LEVELS = True
+#: Abrupt, persistent changes of dispersion open a stage of ``kind`` "dispersion" (:mod:`.dispersion`).
+DISPERSION_BREAKS = False  # measured, not adopted by default: see docs/benchmarks.md, "Ninth pass (C)"
 
 # --------------------------------------------------------------------------- #
 # Full pipeline
@@ -146,10 +158,20 @@ def _analyze_batch(
                 raw[row], short[row], kept[row] = a_raw[row], a_short[row], a_kept[row]
     if LEVEL_BREAKS:
         kept = levelbreak.add_breaks(Xs, L, noise0.phi, searchable, kept, min_size, floor)
+    trend: list[set[int]] = [set() for _ in range(n_rows)]
+    if TREND_BREAKS:
+        plain = searchable if seas is None else searchable & (seas.period == 0)  # a cycle is no line
+        kept, trend = trendbreak.add_breaks(Xc, L, plain, kept, min_size, raw=X)
+    if SHORT_LEVELS:
+        plain = searchable if seas is None else searchable & (seas.period <= 0)
+        kept = shortlevel.add_levels(Xc, L, kept, [sorted(r + s) for r, s in zip(raw, short, strict=True)], plain, noise0.phi)
     if FLAT_STAGES:
         kept = merge_edges(kept, flat_stages(X, L, MATERIALITY))
     prefix = _Prefix(X, L, mu)
     confirmed = _confirm_batch(prefix if Xs is X else _Prefix(Xs, L, mu), L, kept, method)
+    disp: list[set[int]] = [set() for _ in range(n_rows)]
+    if DISPERSION_BREAKS:
+        confirmed, disp = dispersion.add_breaks(Xs, L, confirmed, searchable, X, None if seas is None else seas.period)
 
     # ---- final stages: limits of every (row, stage) in one vectorised pass
     st_rows: list[int] = []
@@ -196,6 +218,9 @@ def _analyze_batch(
                     n=st_b[k] - st_a[k],
                     confirmed_by=None if j == 0 else conf[j - 1][1],
                     evidence_start=None if j == 0 else int(pos[i, conf[j - 1][2]]),
+                    kind=None if j == 0 else (
+                        "dispersion" if conf[j - 1][0] in disp[i] else "trend" if conf[j - 1][0] in trend[i] else "level"
+                    ),
                 )
             )
         stage_lists.append(stages)

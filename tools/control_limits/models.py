@@ -95,6 +95,9 @@ class Stage:
     ``n`` counts the non-missing values in the stage.  ``confirmed_by`` is the
     rule that confirmed the boundary at ``start`` (``None`` for stage 1) and
     ``evidence_start`` the original index where that supporting evidence begins.
+    ``kind`` says what changed at ``start``: ``"level"`` (a step), ``"trend"`` (the direction or
+    slope turned, :mod:`.trendbreak`) or ``"dispersion"`` (the point-to-point variation, :mod:`.dispersion`);
+    ``None`` for stage 1.
     """
 
     phase_number: int
@@ -104,6 +107,7 @@ class Stage:
     n: int
     confirmed_by: str | None = None
     evidence_start: int | None = None
+    kind: str | None = None
 
     @property
     def cl(self) -> float:
@@ -241,6 +245,7 @@ class SeriesAnalysis:
                     "confirmed_by": st.confirmed_by,
                     "evidence_start": st.evidence_start,
                     "evidence_start_date": date_at(st.evidence_start),
+                    "kind": st.kind,
                 }
             )
             stages.append(entry)

@@ -57,6 +57,7 @@ class StageOut(BaseModel):
     mr_bar: float
     confirmed_by: str | None = None
     evidence_start_date: dt.date | None = None
+    kind: str = Field("level", description="what changed at the stage's start: level, trend or dispersion")
     upper_limit_kind: str = Field("natural process limit", description="which upper limit the stage uses: 'natural process limit' (XmR) or 'count limit' (Poisson limit of a rare-count stage)")
 
 
@@ -78,6 +79,9 @@ class Shift(BaseModel):
     direction: Literal["up", "down"]
     bad: bool
     confirmed_by: str | None
+    kind: str = Field("level", description="'level' (a step), 'trend' (the direction or slope turned) or 'dispersion' (the point-to-point variation)")
+    before_mr: float | None = Field(None, description="average moving range before (a dispersion change)")
+    after_mr: float | None = Field(None, description="average moving range after (a dispersion change)")
 
 
 class SeriesSummary(BaseModel):

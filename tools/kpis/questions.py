@@ -437,6 +437,7 @@ class HistoricShift(BaseModel):
     bad: bool | None = None
     confirmed_by: str | None = None
     days_before_end: int | None = None
+    kind: str = Field("level", description="'level' (a step) or 'trend' (the direction or slope turned)")
 
 
 async def kpi_last_shift(
@@ -467,7 +468,7 @@ async def kpi_last_shift(
         result = result.model_copy(update={
             "onset": onset, "before_cl": change.before_cl, "after_cl": change.after_cl,
             "direction": "up" if up else "down", "bad": up != info.higher_is_better,
-            "confirmed_by": change.confirmed_by, "days_before_end": (stop - onset).days,
+            "confirmed_by": change.confirmed_by, "days_before_end": (stop - onset).days, "kind": change.kind,
         })
     summary = (
         f"{info.name} at {scope.label}: the most recent stage change in {first_day}–{stop} began {result.onset} "

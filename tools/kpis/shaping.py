@@ -31,6 +31,7 @@ def stages_out(view: SeriesView) -> list[StageOut]:
                 confirmed_by=st.confirmed_by,
                 evidence_start_date=all_dates[st.evidence_start] if st.evidence_start is not None else None,
                 upper_limit_kind=lim.upper_kind,
+                kind=st.kind or "level",
             )
         )
     return out
@@ -53,9 +54,17 @@ def latest_shift(view: SeriesView, higher_is_better: bool) -> Shift | None:
     dates = analysis_dates(view)
     delta = last.limits.cl - prev.limits.cl
     direction: Literal["up", "down"] = "up" if delta > 0 else "down"
+    if last.kind == "dispersion":  # more point-to-point variation is worse whichever way is better
+        wider = last.limits.mr_bar > prev.limits.mr_bar
+        return Shift(
+            onset=dates[last.start], before_cl=prev.limits.cl, after_cl=last.limits.cl, delta=delta,
+            direction="up" if wider else "down", bad=wider, confirmed_by=last.confirmed_by, kind="dispersion",
+            before_mr=prev.limits.mr_bar, after_mr=last.limits.mr_bar,
+        )
     return Shift(
         onset=dates[last.start], before_cl=prev.limits.cl, after_cl=last.limits.cl, delta=delta, direction=direction,
         bad=(direction == "down") == higher_is_better, confirmed_by=last.confirmed_by,
+        kind=last.kind or "level",
     )
 
 

@@ -104,6 +104,7 @@ class StageChange:
     before_cl: float
     after_cl: float
     confirmed_by: str | None
+    kind: str = "level"  # "trend": the direction or slope turned there (tools.control_limits.trendbreak)
 
 
 def latest_stage_change(an: SeriesAnalysis) -> StageChange | None:
@@ -111,7 +112,7 @@ def latest_stage_change(an: SeriesAnalysis) -> StageChange | None:
     if len(an.stages) < 2:
         return None
     prev, last = an.stages[-2], an.stages[-1]
-    return StageChange(last.start, float(prev.limits.cl), float(last.limits.cl), last.confirmed_by)
+    return StageChange(last.start, float(prev.limits.cl), float(last.limits.cl), last.confirmed_by, last.kind or "level")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,77 @@
+"""Rules the linker applies (pure helpers of :mod:`agents.understanding.linking`): a config setting named in words,
+a KPI named by the words of its name, and what a matched phrase records."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from rapidfuzz import fuzz
+
+from agents.understanding.catalog import GENERIC, Catalog
+
+if TYPE_CHECKING:
+    from agents.understanding.linking import Links
+
+KINDS = ("kpi", "station", "region", "service")
+
+
+def config_by_words(question: str, cat: Catalog, *, strict: bool = False) -> list[str]:
+    """The latest change of the config key(s) sharing the most words (two at least) with the question; ``strict``:
+    all the key's words but one, and two at least."""
+    words = {w for w in re.findall(r"[a-z0-9]+", question.lower()) if len(w) >= 2}
+    scored: dict[str, int] = {}
+    for key, ext in cat.config_keys.items():
+        parts = {p for p in re.split(r"[^a-z0-9]+", key.lower()) if len(p) >= 2}
+        hit = len(parts & words)
+        if hit >= 2 and (not strict or hit >= len(parts) - 1):
+            scored[ext] = max(scored.get(ext, 0), hit)
+    best = max(scored.values(), default=0)
+    return [e for e, n in scored.items() if n == best][:3]
+
+
+def kpi_by_coverage(out: Links, words: list[str], cat: Catalog) -> None:
+    """No KPI named exactly: the KPI whose name's words the question covers best ("on-time maintenance rate")."""
+    have = set(words)
+    prefixes = tuple(w for w in have if len(w) >= 4)
+    scores: dict[str, float] = {}
+    for code, toks in cat.kpi_name_tokens:
+        hit = [t in have or (bool(prefixes) and t.startswith(prefixes))  # "perf" → performance
+               or (len(t) >= 6 and any(len(w) >= 6 and fuzz.ratio(t, w) >= 85 for w in have))  # "perfomance"
+               for t in toks]
+        n = sum(hit)
+        if not n:
+            continue
+        specific = any(h and t not in GENERIC for h, t in zip(hit, toks, strict=True))
+        if not (specific or (n >= 3 and n / len(toks) >= 0.75)):
+            continue
+        scores[code] = max(scores.get(code, 0.0), n / len(toks))
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    if ranked and ranked[0][1] >= 0.6 and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
+        out.add("kpi", ranked[0][0])
+        out.weak_kpis = []
+
+
+def take(out: Links, text: str, cands: list[tuple[str, str, int]], n: int, *, fuzzy: bool = False) -> bool:
+    """Record what a phrase names. Returns False when the phrase should be left for others."""
+    best = max(s for _, _, s in cands)
+    top = [(k, v) for k, v, s in cands if s == best]
+    kinds = [k for k in KINDS if any(kk == k for kk, _ in top)]
+    kind = kinds[0]
+    values = list(dict.fromkeys(v for k, v in top if k == kind))
+    if len(values) == 1:
+        if kind == "kpi" and best == 1 and n == 1:
+            if values not in out.weak_kpis:
+                out.weak_kpis.append(values)
+            return False
+        out.add(kind, values[0])
+        return True
+    if kind == "kpi" and n == 1:
+        if values not in out.weak_kpis:
+            out.weak_kpis.append(values)
+        return False  # leave the word for a longer typo'd name ("fleet availabilty")
+    if fuzzy:
+        return False
+    out.ambiguous.append((kind, text, values))
+    return True
+

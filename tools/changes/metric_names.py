@@ -1,0 +1,71 @@
+"""Which of a service's metrics a user's word means ("errors", "temperature", "disk writes", a role, a name)."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tools.base import ToolError
+from tools.changes import roles
+from tools.changes.queries import _close
+
+
+async def _resolve_metric(session: AsyncSession, org_id: int, service_id: int, service: str, metric: str,
+                          overrides: dict[str, str] | None = None) -> str:
+    rows = await session.execute(
+        text("SELECT DISTINCT metric FROM metric_points WHERE org_id = :org AND service_id = :sid ORDER BY metric"),
+        {"org": org_id, "sid": service_id},
+    )
+    names = [r[0] for r in rows]
+    q = metric.strip().lower()
+    if q in names:
+        return q
+    if q in ("", "any", "metric", "metrics", _squash(service)) or _squash(q) == _squash(service):
+        picked = default_metric(names, overrides)  # no metric named (a service's own name is no metric)
+        if picked is not None:
+            return picked
+    role = roles.role_for_word(q) or (roles.role_of(q) if q not in names else None)
+    if role is not None:  # a role ("errors", "latency") or another org's name for one ("error_rate", "p99_ms")
+        by_role = roles.metrics_for(role, names, overrides)
+        if by_role:
+            return by_role[0]
+    if not q:  # no metric named and none that is clearly the one to watch
+        raise ToolError(f"which metric of {service}? it reports {', '.join(names[:8])}" if names else
+                        f"{service} reports no metrics", suggestions=names[:8])
+    partial = [n for n in names if q in n.lower()] or _by_words(q, names)
+    if len(partial) == 1:
+        return partial[0]
+    raise ToolError(f"unknown metric {metric!r} for {service}", suggestions=partial or _close(metric, names))
+
+
+def _squash(s: str) -> str:
+    return "".join(ch for ch in s.lower() if ch.isalnum())
+
+
+def _words(s: str) -> list[str]:
+    return [w for w in "".join(ch if ch.isalnum() else " " for ch in s.lower()).split() if w]
+
+
+def _by_words(q: str, names: list[str]) -> list[str]:
+    """Names that every word of ``q`` abbreviates or extends ("temperature" → ``board_temp_c``,
+    "disk writes" → ``disk_write_bytes``, "network in" → ``network_in_bytes``); words of 3+ letters."""
+    want = [w for w in _words(q) if len(w) >= 2]
+    if not want:
+        return []
+
+    def covers(word: str, token: str) -> bool:
+        if word == token:
+            return True
+        short, long_ = sorted((word, token), key=len)
+        return len(short) >= 3 and long_.startswith(short)
+
+    return [n for n in names if all(any(covers(w, t) for t in _words(n)) for w in want)]
+
+
+def default_metric(names: list[str], overrides: dict[str, str] | None = None) -> str | None:
+    """The metric to watch when none is named: errors, then latency, saturation, throughput; else the only one."""
+    for role in roles.ROLES:
+        found = roles.metrics_for(role, names, overrides)
+        if found:
+            return found[0]
+    return names[0] if len(names) == 1 else None
