@@ -1,40 +1,20 @@
-"""Request and response models of the HTTP API (with the examples shown in the OpenAPI document)."""
+"""Request and response models of the HTTP API (with the examples shown in the OpenAPI document). Incidents and
+webhooks are in :mod:`api.models_incidents`, tickets and evaluations in :mod:`api.models_tickets`; every model is
+importable from here."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from store.evals import EvalRunRow, ResultRow
+from api.models_base import Id, ReportOut, Request, SummaryLevel, _examples, _not_blank
 from store.evidence import EvidenceRecord
-from store.importers import DeploymentRow, TicketRow, in_utc_range
 from store.keys import ApiKeyInfo
 from store.runs import EvidenceBrief
-from tools.incidents import IncidentInfo
 from tools.kpis import KpiInfo
-from tools.tickets import Classification, TicketSla
-
-BIGINT = 2**63 - 1
-Id = Annotated[int, Field(ge=1, le=BIGINT)]
-SummaryLevel = Literal["station", "region", "company"]
-
-
-def _examples(*examples: dict[str, Any]) -> dict[str, Any]:
-    return {"examples": list(examples)}
-
-
-def _not_blank(v: str | None) -> str | None:
-    if v is not None and not v.strip():
-        raise ValueError("must not be blank")
-    return v
-
-
-class Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
 
 # ------------------------------------------------------------------ auth
 
@@ -257,16 +237,6 @@ class NoteOut(BaseModel):
     created_at: dt.datetime
 
 
-class ReportOut(BaseModel):
-    id: int
-    kind: str
-    title: str
-    markdown: str
-    evidence_ids: list[int]
-    run_id: uuid.UUID | None
-    created_at: dt.datetime
-
-
 class InvestigationSummary(BaseModel):
     id: int
     title: str
@@ -292,269 +262,7 @@ class InvestigationOut(InvestigationSummary):
     reports: list[ReportOut] = []
 
 
-# ------------------------------------------------------------------ incidents
-
-
-class IncidentSummary(BaseModel):
-    external_id: str
-    title: str
-    service: str | None
-    severity: str
-    status: str
-    started_at: dt.datetime
-    detected_at: dt.datetime | None
-    resolved_at: dt.datetime | None
-
-
-class IncidentList(BaseModel):
-    items: list[IncidentSummary]
-    limit: int
-    offset: int
-
-
-class HypothesisFeedback(BaseModel):
-    confirmed: int = 0
-    rejected: int = 0
-    verdict: Literal["confirmed", "rejected"] | None = Field(None, description="the latest confirm/reject")
-
-
-class HypothesisOut(BaseModel):
-    id: int | None = Field(None, description="row id when stored in hypotheses; None when read from a ranking")
-    rank: int
-    type: str
-    subject: str = Field(description="the change it blames, e.g. DEP-0042 or CFG-0007")
-    title: str
-    confidence: float
-    rationale: str
-    evidence_ids: list[int] = []
-    run_id: uuid.UUID | None = None
-    source: Literal["hypotheses", "evidence"]
-    feedback: HypothesisFeedback = HypothesisFeedback()
-
-
-class FeedbackIn(Request):
-    kind: Literal["confirm", "reject", "note", "rating"]
-    hypothesis: str | None = Field(None, max_length=200, description="subject (DEP-…/CFG-…) or id of the hypothesis; "
-                                                                    "needed for confirm and reject")
-    body: str | None = Field(None, max_length=5000, description="free text; needed for a note")
-    rating: int | None = Field(None, ge=1, le=5, description="1–5; needed for a rating of the incident analysis")
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=_examples(
-        {"kind": "confirm", "hypothesis": "DEP-0042", "body": "Rolled back, errors stopped."},
-        {"kind": "note", "body": "Customer impact limited to EU."},
-        {"kind": "rating", "rating": 4},
-    ))
-
-
-class FeedbackOut(BaseModel):
-    id: int
-    target_type: str
-    target_id: str
-    kind: str
-    body: str | None
-    actor: str | None
-    created_at: dt.datetime
-
-
-class IncidentDetail(BaseModel):
-    incident: IncidentInfo
-    hypotheses: list[HypothesisOut]
-    evidence: list[EvidenceBrief]
-    report: ReportOut | None
-    feedback: list[FeedbackOut]
-
-
-# ------------------------------------------------------------------ webhooks
-
-
-class DeploymentWebhook(DeploymentRow):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=_examples({
-        "external_id": "DEP-9001", "service": "checkout-api", "version": "2.14.0", "status": "succeeded",
-        "started_at": "2026-11-19T14:02:00Z", "finished_at": "2026-11-19T14:09:30Z", "deployed_by": "ci",
-        "commits": ["3f2a9c1d7e"], "is_rollback": False,
-    }))
-
-
-class DeploymentRecorded(BaseModel):
-    external_id: str
-    service: str
-    status: str
-    created: bool = Field(description="False when an existing deployment with this external_id was updated")
-    commits: int = Field(description="commits linked to the deployment")
-
-
-class DeploymentsRecorded(BaseModel):
-    """A list of deployments (an Argo CD ``List``/``ApplicationList`` or a JSON array), recorded all or nothing."""
-
-    deployments: list[DeploymentRecorded]
-    created: int = Field(description="deployments new to opsgraph")
-    updated: int = Field(description="deployments that were already recorded (a re-delivery changes nothing)")
-
-
-class GitHubAuthor(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    name: str | None = Field(None, max_length=200)
-    email: str | None = Field(None, max_length=320)
-    username: str | None = Field(None, max_length=200)
-
-
-class GitHubCommit(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    id: str = Field(pattern=r"^[0-9a-f]{7,64}$", description="the commit sha")
-    message: str = Field("", max_length=100_000)
-    timestamp: dt.datetime
-    author: GitHubAuthor | None = None
-    added: list[Annotated[str, Field(min_length=1, max_length=1000)]] = Field(default_factory=list, max_length=3000)
-    removed: list[Annotated[str, Field(min_length=1, max_length=1000)]] = Field(default_factory=list, max_length=3000)
-    modified: list[Annotated[str, Field(min_length=1, max_length=1000)]] = Field(default_factory=list, max_length=3000)
-
-    @field_validator("timestamp")
-    @classmethod
-    def _aware(cls, v: dt.datetime) -> dt.datetime:
-        return in_utc_range(v if v.tzinfo else v.replace(tzinfo=dt.UTC))
-
-
-class GitHubRepository(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    name: str = Field(min_length=1, max_length=100)
-    full_name: str | None = Field(None, max_length=300)
-    default_branch: str | None = Field(None, max_length=300)
-
-
-class GitHubPush(BaseModel):
-    """The parts of GitHub's ``push`` webhook payload that opsgraph reads (everything else is ignored)."""
-
-    model_config = ConfigDict(extra="allow", json_schema_extra=_examples({
-        "ref": "refs/heads/main",
-        "repository": {"name": "checkout-api", "full_name": "acme/checkout-api", "default_branch": "main"},
-        "commits": [{
-            "id": "9b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c", "message": "Raise the payment client timeout",
-            "timestamp": "2026-11-19T13:40:00Z", "author": {"name": "Ana", "username": "ana"},
-            "added": [], "removed": [], "modified": ["app/clients/payments.py", "config/timeouts.yaml"],
-        }],
-    }))
-
-    ref: str | None = Field(None, max_length=300)
-    repository: GitHubRepository | None = None
-    commits: list[GitHubCommit] = Field(default_factory=list, max_length=2048)
-
-
-class PushedFile(BaseModel):
-    path: str
-    status: Literal["added", "modified", "removed"]
-    change_type: str
-
-
-class PushedCommit(BaseModel):
-    sha: str
-    created: bool
-    files: list[PushedFile]
-
-
-class GitHubPushRecorded(BaseModel):
-    event: str
-    service: str | None = None
-    ref: str | None = None
-    commits: list[PushedCommit] = []
-    change_types: dict[str, int] = Field({}, description="files per change type over the push")
-    ignored: bool = False
-
-
-# ------------------------------------------------------------------ tickets
-
-
-class TicketIn(TicketRow):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=_examples({
-        "external_id": "TCK-90001", "subject": "ZTNA connector keeps disconnecting",
-        "content": "Since this morning our ZTNA app connector drops every few minutes.",
-        "priority": "high", "customer": "Acme", "customer_tier": "enterprise", "status": "open",
-        "created_at": "2026-11-20T09:15:00Z",
-    }))
-
-
-class TicketOut(BaseModel):
-    external_id: str
-    subject: str
-    content: str
-    product: str | None
-    urgency: str | None
-    priority: str
-    customer: str | None
-    customer_tier: str
-    status: str
-    created_at: dt.datetime
-    first_response_at: dt.datetime | None
-    resolved_at: dt.datetime | None
-    closed_at: dt.datetime | None
-    updated_at: dt.datetime | None
-    status_history: list[Any]
-    resolution: str | None
-
-
-class TicketUpserted(BaseModel):
-    created: bool
-    ticket: TicketOut
-
-
-class ClassificationBrief(BaseModel):
-    id: int
-    product: str
-    urgency: str
-    confidence: float
-    reasoning: str
-    model: str
-    created_at: dt.datetime
-
-
-class TicketDetail(BaseModel):
-    ticket: TicketOut
-    sla: TicketSla
-    classification: ClassificationBrief | None = Field(None, description="the latest stored classification")
-
-
-class ClassifyRequest(Request):
-    subject: str = Field("", max_length=500)
-    content: str = Field("", max_length=50_000)
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_examples({
-        "subject": "Cannot export URL filtering report",
-        "content": "How do I export the URL filtering report from the web proxy?",
-    }))
-
-
-class ClassifyResponse(Classification):
-    classification_id: int = Field(description="the stored ticket_classifications row")
-
-
-class RespondRequest(ClassifyRequest):
-    k: int = Field(3, ge=1, le=10, description="similar resolved tickets and runbooks to consider")
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_examples({
-        "subject": "SAML login fails for ZTNA portal", "content": "Users get an assertion error since the IdP change.",
-        "k": 3,
-    }))
-
-
-# ------------------------------------------------------------------ evaluations
-
-
-class EvalRunRequest(Request):
-    suite: str | None = Field(None, max_length=100)
-    tags: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(default_factory=list, max_length=20)
-    min_pass_rate: float | None = Field(None, ge=0, le=1)
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_examples({"suite": "smoke", "tags": ["kpi"]}))
-
-
-class EvalRunStarted(BaseModel):
-    id: uuid.UUID
-    status: str = "running"
-    url: str
-
-
-class EvalResultOut(ResultRow):
-    pass
-
-
-class EvalRunOut(EvalRunRow):
-    results: list[EvalResultOut] = Field(default=[])
+# the other concepts' models, importable from here as before (``from api.models import TicketOut``)
+from api.models_base import BIGINT as BIGINT  # noqa: E402
+from api.models_incidents import *  # noqa: E402,F403
+from api.models_tickets import *  # noqa: E402,F403

@@ -44,6 +44,7 @@ from store.importers_json import (
     import_stations,
     import_tickets,
 )
+from store.importers_limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROW_CHARS
 from store.importers_rows import (
     CommitFileRow,
     CommitRow,
@@ -62,7 +63,10 @@ from store.ticket_words import TICKET_PRIORITY_WORDS
 
 __all__ = [
     "IMPORTERS",
+    "MAX_CELL_CHARS",
+    "MAX_COLUMNS",
     "MAX_ERRORS_SHOWN",
+    "MAX_ROW_CHARS",
     "TICKET_PRIORITY_WORDS",
     "CommitFileRow",
     "CommitRow",

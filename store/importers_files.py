@@ -18,6 +18,7 @@ import pandas as pd
 import psycopg
 from pydantic import ValidationError
 
+from store.importers_limits import too_long, too_wide
 from store.importers_rows import Row
 from store.importers_values import excel_text, field_key
 from store.names import close_matches, did_you_mean
@@ -259,6 +260,8 @@ def read_table(path: Path, *, repeated: bool = False) -> tuple[pd.DataFrame, str
     skip = 1 if hint else 0
     sep = hint.group(1) if hint else _separator(text)
     text = text[hint.end():] if hint else text
+    if errors := too_wide(text, sep, 1 + skip):
+        raise ImportRejected("?", path, errors)
     try:
         # Blank lines are kept (then dropped below) so that the index stays "file line - 2" (- 3 after sep=).
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True,
@@ -270,9 +273,12 @@ def read_table(path: Path, *, repeated: bool = False) -> tuple[pd.DataFrame, str
         raise ImportRejected("?", path, [(1, "the file is empty")]) from None
     frame.index += skip
     frame = frame[(frame.apply(lambda c: c.str.strip()) != "").any(axis=1)]
+    if errors := too_long(frame, text):
+        raise ImportRejected("?", path, errors)
     frame = _named_columns(path, frame, text, sep, 1 + skip, repeated)
     frame.attrs["header_line"] = 1 + skip
     return frame, sep
+
 
 
 def _named_columns(path: Path, frame: pd.DataFrame, text: str, sep: str, line: int, repeated: bool) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """``opsgraph import incidents FILE``: the organisation's own incidents (JSON array or JSONL).
 
 Fields: ``external_id``, ``service``, ``title``, ``severity``, ``status``, ``started_at``, ``detected_at``,
-``resolved_at``, ``summary`` (see :mod:`store.incident_records` for the spellings understood). Fields opsgraph
+``resolved_at``, ``summary`` (see :mod:`store.incident_records` for the spellings understood, and
+:mod:`store.incident_shapes` for ServiceNow's raw choice codes). Fields opsgraph
 has no column for are kept in ``incidents.extra`` and reported as a warning; a file with any bad row is
 rejected whole (``line N: reason``) and nothing is written. Upsert on ``external_id``.
 """
@@ -25,6 +26,7 @@ from store.importers_files import (
     unknown_name,
 )
 from store.incident_records import ALIASES, IncidentRecord, check_storable, split_fields
+from store.incident_shapes import servicenow_incident
 from store.secrets import redact_json
 
 
@@ -38,6 +40,11 @@ def validate_records(
     for line, obj in records:
         if not isinstance(obj, dict):
             errors.append((line, f"expected a JSON object, got {type(obj).__name__}"))
+            continue
+        try:
+            obj = servicenow_incident(obj)  # raw choice codes (state 6, priority 1 …) by ServiceNow's defaults
+        except ValueError as exc:
+            errors.append((line, str(exc)))
             continue
         bad = check_storable(obj)
         if bad:

@@ -5,20 +5,24 @@ instead — nothing is guessed: spreadsheet numbers (``87.5%``, ``1,234``, ``1 2
 (``2026-03``, ``Mar 2026``, ``2026-W14``), direction words (``higher is better``, ``down is good``), goals
 (``≥ 95%``), HTML bodies (turned into inert plain text), objects standing for a name
 (``{"name": "payments"}``) and field names in other spellings (``startedAt``, ``Created On``).
-This module imports no project code.
+Times are read in :mod:`store.importers_times` and HTML bodies in :mod:`store.importers_html` (both
+re-exported here). This module imports only those.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import datetime as dt
 import functools
 import re
-import zoneinfo
-from collections.abc import Iterator
-from html.parser import HTMLParser
 from typing import Any
+
+# the readers of the sibling modules, re-exported: one import path for every value reader
+from store.importers_html import html_to_text as html_to_text
+from store.importers_html import looks_like_html as looks_like_html
+from store.importers_times import current_file_zone as current_file_zone
+from store.importers_times import epoch_guard as epoch_guard
+from store.importers_times import file_zone as file_zone
+from store.importers_times import times_in_zone as times_in_zone
 
 # --- field names -----------------------------------------------------------------------------------------------
 
@@ -46,106 +50,6 @@ def name_of(value: dict[str, Any], field: str) -> str:
             return str(found)
     raise ValueError(f"{field}: expected text, got an object without a name "
                      f"(keys: {', '.join(map(str, list(value)[:6]))}); give the {field} itself")
-
-
-# --- times ---------------------------------------------------------------------------------------------------
-
-_UTC_WORD = re.compile(r"^\s*(\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:UTC|GMT)\s*$", re.IGNORECASE)
-_ZONE_WORD = re.compile(r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*([A-Za-z]{2,5})\s*$")
-_EPOCH_MIN, _EPOCH_MAX = 946_684_800, 4_102_444_800  # 2000-01-01 and 2100-01-01, in seconds
-
-
-# The zone a file's times without one are in, when the user said so (``opsgraph import … --tz Europe/Oslo``);
-# unset, such times are refused (no zone is ever guessed).
-_FILE_ZONE: contextvars.ContextVar[dt.tzinfo | None] = contextvars.ContextVar("file_zone", default=None)
-_NAIVE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})[T ](\d{1,2})(:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)\s*$")
-# Jira's CSV export (``dd/MMM/yy h:mm a``): the month is a word, so the day and year cannot be swapped
-_JIRA = re.compile(r"^\s*(\d{1,2})/([A-Za-z]{3})/(\d{2}) (\d{1,2}):(\d{2})(?::(\d{2}))? ?([AaPp][Mm])\s*$")
-_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
-                                        "dec"), start=1)}
-
-
-def file_zone(name: str) -> dt.tzinfo:
-    """``UTC``, an IANA name (``Europe/Oslo``, ``America/New_York``) or a fixed offset (``+01:00``, ``-0500``)."""
-    text = name.strip()
-    m = re.fullmatch(r"([+-])(\d{1,2}):?(\d{2})", text)
-    if m:
-        minutes = int(m.group(2)) * 60 + int(m.group(3))
-        if minutes >= 24 * 60:
-            raise ValueError(f"{name!r} is not an offset (write +01:00 or -05:00)")
-        return dt.timezone((1 if m.group(1) == "+" else -1) * dt.timedelta(minutes=minutes))
-    if text.upper() in ("UTC", "Z", "GMT"):
-        return dt.UTC
-    try:
-        return zoneinfo.ZoneInfo(text)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r}; write an IANA name (Europe/Oslo, America/Chicago), "
-                         "UTC, or an offset (+01:00)") from None
-
-
-@contextlib.contextmanager
-def times_in_zone(zone: dt.tzinfo | None) -> Iterator[None]:
-    """Within the block, times written without a zone are read in ``zone`` (None: refused, the default)."""
-    token = _FILE_ZONE.set(zone)
-    try:
-        yield
-    finally:
-        _FILE_ZONE.reset(token)
-
-
-def current_file_zone() -> dt.tzinfo | None:
-    """The zone named for the file being imported (:func:`times_in_zone`), or None."""
-    return _FILE_ZONE.get()
-
-
-def _in_file_zone(value: str) -> str | None:
-    """A time without a zone (``2026-11-24 21:40:00``, Jira's ``24/Nov/26 9:40 PM``) in the zone the user named,
-    as ISO 8601 with its offset; None when no zone was named or ``value`` is not such a time."""
-    zone = _FILE_ZONE.get()
-    if zone is None:
-        return None
-    if m := _NAIVE.match(value):
-        try:
-            naive = dt.datetime.fromisoformat(f"{m.group(1)}T{m.group(2).zfill(2)}{m.group(3)}")
-        except ValueError:
-            return None  # not a real date (2026-02-30): left for the model to refuse
-    elif (m := _JIRA.match(value)) and m.group(2).lower() in _MONTHS:
-        hour = int(m.group(4)) % 12 + (12 if m.group(7).lower() == "pm" else 0)
-        try:
-            naive = dt.datetime(2000 + int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1)), hour,
-                                int(m.group(5)), int(m.group(6) or 0))
-        except ValueError:
-            raise ValueError(f"{value.strip()!r} is not a date") from None
-    else:
-        return None
-    return naive.replace(tzinfo=zone).isoformat()
-
-
-def epoch_guard(value: Any) -> Any:
-    """A time written as a number is epoch seconds or milliseconds; one that lands outside 2000–2100 either way
-    (``20260305``, ``45321`` from a spreadsheet) is not a time anyone meant and is rejected, not read as 1970.
-    ``2026-03-05 09:30:00 UTC`` (or ``GMT``) is UTC; other zone names (``CET``, ``IST`` …) are left to be refused.
-    A time without a zone is read in the zone the user named for the file (:func:`times_in_zone`), if any."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return value
-    if isinstance(value, str) and (zoned := _in_file_zone(value)) is not None:
-        return zoned
-    if isinstance(value, str) and _JIRA.match(value):
-        raise ValueError(f"{value.strip()!r}: timestamp needs a timezone (Jira's export writes none; "
-                         "e.g. 2026-11-03T10:00:00Z)")
-    if isinstance(value, str) and (m := _UTC_WORD.match(value)):
-        return m.group(1) + "Z"  # "2026-03-05 09:30:00 UTC": the one zone a word names unambiguously
-    if isinstance(value, str) and (m := _ZONE_WORD.match(value)):
-        raise ValueError(f"{value.strip()!r}: a zone name such as {m.group(1)!r} can mean several offsets; write the "
-                         "offset (2026-03-05T09:30:00+01:00) or Z for UTC")
-    if isinstance(value, str) and not re.fullmatch(r"\s*\d+(?:\.\d+)?\s*", value):
-        return value
-    n = float(value)
-    seconds = n / 1000 if n > 2e10 else n
-    if not _EPOCH_MIN <= seconds <= _EPOCH_MAX:
-        raise ValueError(f"{value!r} is not a time: write ISO 8601 with a zone (2026-03-05T09:30:00Z) or epoch "
-                         "seconds or milliseconds")
-    return value
 
 
 # --- numbers ---------------------------------------------------------------------------------------------------
@@ -342,72 +246,3 @@ DEPLOYMENT_UNSAID = {
     "aborted": f"does not say whether anything was deployed; leave the deployment out, or {_OUTCOME}",
     "skipped": f"means nothing was deployed; leave the deployment out, or {_OUTCOME}",
 }
-
-
-# --- HTML bodies ----------------------------------------------------------------------------------------------
-
-_ANY_TAG = (r"p|br|div|span|a|b|i|u|strong|em|ul|ol|li|table|thead|tbody|tr|td|th|h[1-6]|pre|code|blockquote|font|"
-            r"hr|html|head|body|center|small|script|style|img|iframe|object|embed|form|input|button|svg|meta|link")
-_FORMATTING_TAG = re.compile(
-    r"</?(?:p|br|div|span|a|b|i|u|strong|em|ul|ol|li|table|tr|td|th|h[1-6]|pre|blockquote|font|hr|html|body)\b[^>]*>",
-    re.IGNORECASE)
-_LEADING_TAG = re.compile(rf"^\s*(?:<(?:{_ANY_TAG})\b[^>]*>|<!--|<!doctype)", re.IGNORECASE)
-_BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "hr", "table",
-          "ul", "ol"}
-_DROP = {"script", "style", "head", "title", "iframe", "object", "embed", "svg", "noscript", "template"}
-
-
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.dropping = 0
-        self.href: list[str | None] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _DROP:
-            self.dropping += 1
-        elif tag in _BLOCK:
-            self.parts.append("\n")
-        elif tag == "a":
-            href = dict(attrs).get("href") or ""
-            self.href.append(href if re.match(r"(?:https?|mailto):", href.strip(), re.IGNORECASE) else None)
-        elif tag == "img":
-            alt = dict(attrs).get("alt")
-            if alt and not self.dropping:
-                self.parts.append(f"[image: {alt}]")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _DROP:
-            self.dropping = max(0, self.dropping - 1)
-        elif tag in _BLOCK:
-            self.parts.append("\n")
-        elif tag == "a" and self.href:
-            href = self.href.pop()
-            if href and not self.dropping:
-                self.parts.append(f" ({href.strip()})")
-
-    def handle_data(self, data: str) -> None:
-        if not self.dropping:
-            self.parts.append(data)
-
-
-def looks_like_html(text: str) -> bool:
-    """An HTML body: it begins with a tag, or carries the formatting a rich-text editor writes (``<p>``, ``<br>``,
-    ``<b>``, ``<a href>`` …). Plain text that merely mentions a tag (``the <script> tag``, a pasted
-    ``<img onerror=…>``) is not: it is kept as written and shown as text."""
-    return bool(_LEADING_TAG.match(text) or _FORMATTING_TAG.search(text))
-
-
-def html_to_text(text: str) -> str:
-    """Plain text of an HTML body: scripts, styles and frames dropped with their content, every other tag removed
-    (a link kept as ``text (url)``, http/https/mailto only), entities decoded, blank runs collapsed. Text that is
-    not an HTML body (:func:`looks_like_html`) is returned as it is, so ``a < b`` or ``<timeout>`` survive."""
-    if not looks_like_html(text):
-        return text
-    parser = _Text()
-    parser.feed(text)
-    parser.close()
-    out = "".join(parser.parts).replace("\u00a0", " ")
-    lines = [" ".join(line.split()) for line in out.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

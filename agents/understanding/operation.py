@@ -11,6 +11,7 @@ from agents.plan import (
     Operation,
     QueryPlan,
     ScopeRef,
+    ServiceMetric,
     Subjects,
     TicketText,
     Window,
@@ -114,6 +115,21 @@ def _trouble_topic(q: str) -> str | None:
         return None
     words = [w for w in m.group(1).lower().split() if w not in _NOT_TOPIC]
     return " ".join(words) if words and len(" ".join(words)) >= 3 else None
+
+
+# "queue depth of <service> now", "<service> job backlog": a service's own metric named by a ticket-ish word
+_QUEUE_METRIC = re.compile(r"\b(?:(?:job|jobs|message|messages|task|tasks|work|event|events|retry|dead[- ]letter)\s+)?"
+                           r"(?:queue|backlog)(?:\s+(?:depth|length|size|age|lag|wait))?\b", _I)
+
+
+def _service_queue(q: str, plan: QueryPlan) -> bool:
+    """A named service and a queue/backlog phrase as the only ticket word: the service's metric of that name
+    (the tool matches it to the service's own metric names), not the ticket queue."""
+    cues = {m.group(0).lower() for m in _TICKETS.finditer(q)}
+    if not plan.subjects.services or not cues <= {"queue", "backlog"} or not (m := _QUEUE_METRIC.search(q)):
+        return False
+    plan.service_metrics = [ServiceMetric(name=" ".join(m.group(0).lower().split()))]
+    return True
 
 
 def _change_kinds(q: str) -> list[str]:
@@ -246,7 +262,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         plan.filters = _ticket_filters(q[: m.start(1)] + (" " + tail.group(0) if tail else ""))  # "open tickets about …"
         plan.count = bool(_COUNT.search(q))
         return "ticket_search"  # "show me tickets about VPN": the organisation's tickets on that topic
-    if (_TICKETS.search(q) or (_TICKET_TIME.search(q) and not s.services and not s.scopes)) and not plan.kpis:
+    if (_TICKETS.search(q) or (_TICKET_TIME.search(q) and not s.services and not s.scopes)) and not plan.kpis \
+            and not _service_queue(q, plan):
         plan.filters = _ticket_filters(q)
         plan.count = bool(_COUNT.search(q))
         if m := _TICKET_BY.search(q):  # "tickets by product this month": split by that field

@@ -1,5 +1,5 @@
-"""Stop 15: ``opsgraph analyze`` (seasonal output) on files a careless user has: every value NaN / inf / 1e400, an
-empty file, a header only, a spreadsheet formula, a column header with markup. Each is a one-line ``error: …`` with
+"""Stop 15: ``opsgraph analyze`` (seasonal output) on files a careless user has: every value NaN / inf / 1e400 (the
+infinite ones named by their line), an empty file, a header only, a spreadsheet formula, a column header with markup. Each is a one-line ``error: …`` with
 a non-zero exit — never a Python traceback — or a normal analysis with the header printed as plain text."""
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ DAYS = [f"2026-02-{d:02d}" for d in range(1, 29)]
 
 @pytest.mark.parametrize(("text", "says"), [
     ("measured_on,silo_fill\n" + "".join(f"{d},{v}\n" for d, v in zip(DAYS, ["nan", "inf", "-inf", "1e400"] * 7,
-                                                                          strict=True)), "no finite numbers"),
+                                                                          strict=True)),
+     "line 3: silo_fill 'inf' is not a finite number"),  # inf among the values: refused by line (NaN is a gap)
     ("", "empty"),
     ("measured_on,silo_fill\n", "no data rows"),
     ("measured_on,silo_fill\n" + "".join(f"{d},=cmd|' /C calc'!A0\n" for d in DAYS), "no numeric column"),

@@ -2,8 +2,10 @@
 
 :func:`analyze_csv` reads a CSV, finds its date column and a numeric value
 column, sorts rows by date and returns :meth:`SeriesAnalysis.to_json` of the
-series plus a few descriptive keys.  Empty or non-numeric cells in the value
-column are gaps (NaN), which the analysis skips.
+series plus a few descriptive keys.  Empty, ``NaN`` or non-numeric cells in
+the value column are gaps (missing values), which the analysis skips; an
+infinite value (``inf``, ``-inf``, ``1e999``) among them is refused with
+``line N: reason`` (it is no measurement, and would wreck every limit).
 
 pandas is imported lazily so importing :mod:`tools.control_limits` stays cheap.
 """
@@ -179,12 +181,14 @@ def analyze_csv(
     if not p.is_file():
         raise ValueError(f"CSV file not found: {p}")
     try:
-        df = pd.read_csv(p, skipinitialspace=True)
+        # blank lines kept (then dropped) so that ``index + 2`` is each row's line in the file
+        df = pd.read_csv(p, skipinitialspace=True, skip_blank_lines=False)
     except pd.errors.EmptyDataError:
         raise ValueError(f"CSV file is empty: {p}") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise ValueError(f"could not parse CSV file {p}: {exc}") from None
     df.columns = [str(c).strip() for c in df.columns]
+    df = df.dropna(how="all")
     if df.empty:
         raise ValueError(f"CSV file has no data rows: {p}")
 
@@ -222,7 +226,9 @@ def analyze_csv(
     if not filters:
         _refuse_merged_series(df, dates, date_col, value_col, p.name)
     frame = pd.DataFrame({"date": dates, "value": _as_numeric(df[value_col])})
-    frame = frame[frame["date"].notna()].sort_values("date", kind="stable")
+    frame = frame[frame["date"].notna()]
+    _refuse_infinite(frame["value"], value_col, p)
+    frame = frame.sort_values("date", kind="stable")
     values = frame["value"].to_numpy(dtype=float)
     n_values = int((~pd.isna(values)).sum())
     if n_values < 2:
@@ -234,6 +240,23 @@ def analyze_csv(
     out = analysis.to_json(dates=_iso_dates(frame["date"]))
     out.update({"path": str(p), "column": value_col, "date_column": date_col})
     return out
+
+
+def _refuse_infinite(values: pd.Series, column: str, path: Path) -> None:
+    """``line N: reason`` for every infinite value (``inf``, ``-inf``, ``1e999``): a gap is an empty cell."""
+    import numpy as np
+    import pandas as pd
+
+    bad = values.index[np.isinf(values.to_numpy(dtype=float))]
+    if len(bad) == 0:
+        return
+    raw = pd.read_csv(path, skipinitialspace=True, skip_blank_lines=False, dtype=str, keep_default_na=False)
+    raw.columns = [str(c).strip() for c in raw.columns]  # the cells as written (1e999, not inf)
+    name = path.name
+    lines = [f"line {int(i) + 2}: {column} {str(raw[column].loc[i]).strip()!r} is not a finite number" for i in bad[:5]]
+    more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
+    raise ValueError(f"{name}: " + "; ".join(lines) + more
+                     + "; write a number, or leave the cell empty where there was no value")
 
 
 def apply_filters(df: pd.DataFrame, filters: dict[str, str], name: str) -> pd.DataFrame:
