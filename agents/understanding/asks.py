@@ -233,7 +233,7 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
         if _ROLLBACK.search(q):
             plan.notes.append("only:rollback")  # "any rollbacks this week?": the changes the org marks as rollbacks
         elif plan.subjects.services and not any(n.startswith("kinds:") for n in plan.notes):
-            from agents.understanding.operation import _change_kinds  # (operation imports this module)
+            from agents.understanding.op_cues import _change_kinds  # (op_cues imports this module)
 
             plan.notes += _change_kinds(q)  # "did anyone change config on X today?": its config changes only
     return op

@@ -34,7 +34,8 @@ from agents.understanding.excluding import (
 )
 from agents.understanding.hints import WEEKDAYS, cue_text, fullness_kpi, metric_words
 from agents.understanding.linking import Links, link
-from agents.understanding.operation import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY, _operation
+from agents.understanding.op_cues import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY
+from agents.understanding.operation import _operation
 from agents.understanding.phrasings import GOAL_ANYWHERE
 from agents.understanding.ticket_values import unknown_ticket_values
 from agents.understanding.timewords import parse_time
