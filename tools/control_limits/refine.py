@@ -114,6 +114,23 @@ def _row_quantile(S: np.ndarray, counts: np.ndarray, q: float) -> np.ndarray:
     return S[r, lo] + (pos - lo) * (S[r, hi] - S[r, lo])
 
 
+def neighbours(C: np.ndarray, alive: np.ndarray, L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each candidate ``C[i, k]``: the nearest surviving candidate before it (0 if none) and after it
+    (the row's length ``L[i]`` if none), ``alive`` marking the survivors."""
+    n_rows, K = C.shape
+    prev = np.zeros((n_rows, K), dtype=np.int64)
+    nxt = np.repeat(L[:, None], K, axis=1).astype(np.int64)
+    run = np.zeros(n_rows, dtype=np.int64)
+    for k in range(K):
+        prev[:, k] = run
+        run = np.where(alive[:, k], C[:, k], run)
+    run = L.astype(np.int64).copy()
+    for k in range(K - 1, -1, -1):
+        nxt[:, k] = run
+        run = np.where(alive[:, k], C[:, k], run)
+    return prev, nxt
+
+
 def prune_candidates(
     Xc: np.ndarray,
     L: np.ndarray,
@@ -150,17 +167,7 @@ def prune_candidates(
     if min_shift_floor is not None:
         min_shift = np.maximum(min_shift, min_shift_floor)
     for _ in range(K):
-        # neighbours among the surviving candidates
-        prev = np.zeros((n_rows, K), dtype=np.int64)
-        nxt = np.repeat(L[:, None], K, axis=1).astype(np.int64)
-        run = np.zeros(n_rows, dtype=np.int64)
-        for k in range(K):
-            prev[:, k] = run
-            run = np.where(alive[:, k], C[:, k], run)
-        run = L.astype(np.int64).copy()
-        for k in range(K - 1, -1, -1):
-            nxt[:, k] = run
-            run = np.where(alive[:, k], C[:, k], run)
+        prev, nxt = neighbours(C, alive, L)
         score = np.full((n_rows, K), np.inf)
         r_idx, k_idx = np.nonzero(alive)
         if r_idx.size == 0:

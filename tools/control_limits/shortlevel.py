@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 
 from tools.control_limits.noise import _MAD_TO_SD, row_median
-from tools.control_limits.refine import _IQR_TO_SD, MATERIALITY, _row_quantile
+from tools.control_limits.refine import _IQR_TO_SD, MATERIALITY, _row_quantile, neighbours
 from tools.control_limits.segmentation import _binseg_batch
 
 #: False-stage rate per shift-free series the threshold is calibrated to.
@@ -207,16 +207,7 @@ def validate(
     alive = np.arange(K)[None, :] < counts[:, None]
     rows_all = np.arange(n_rows)
     for _ in range(K):
-        prev = np.zeros((n_rows, K), dtype=np.int64)
-        nxt = np.repeat(L[:, None], K, axis=1).astype(np.int64)
-        run = np.zeros(n_rows, dtype=np.int64)
-        for k in range(K):
-            prev[:, k] = run
-            run = np.where(alive[:, k], C[:, k], run)
-        run = L.astype(np.int64).copy()
-        for k in range(K - 1, -1, -1):
-            nxt[:, k] = run
-            run = np.where(alive[:, k], C[:, k], run)
+        prev, nxt = neighbours(C, alive, L)
         r_idx, k_idx = np.nonzero(alive)
         if r_idx.size == 0:
             break
