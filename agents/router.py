@@ -105,7 +105,7 @@ _FAMILY = {"lookup": "kpi", "compare": "kpi", "rank": "kpi", "attention": "kpi",
 
 
 def _second_question(question: str, plan: QueryPlan, catalog: Catalog, today: dt.date) -> list[str]:
-    """"otp at DAL this month and who deployed last": one plan answers the first question; the second is named so the
+    """"<KPI> at <site> this month and who deployed last": one plan answers the first question; the second is named so the
     user knows to ask it on its own (rather than silently dropped)."""
     from agents.understanding.phrasings import SECOND_QUESTION
 

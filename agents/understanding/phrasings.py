@@ -43,6 +43,6 @@ GOAL_ANYWHERE = (r"\b(meeting|meets?|hitting|hits?|making|reach\w*|below|under|m
                  r"their\s+)?(?:[\w.%-]+\s+){0,4}?(?:goal|target)s?\s+(?:anywhere|at\s+any\b|in\s+any\b|somewhere)")
 # "share of AOG events by region", "what percent of the lates does each store have": each one's part of the total
 SHARE_OF = re.compile(r"\b(?:share|proportion|breakdown|split)\b|(?:%|\bpercent\w*)\s+(?:of|by|per)\b", _I)
-# "otp at DAL this month and who deployed last": a second question joined to the first
+# "<KPI> at <site> this month and who deployed last": a second question joined to the first
 SECOND_QUESTION = re.compile(r"(?:\s+and|\s*[,;]\s*(?:and\s+)?|\s+also|\s+plus)\s+((?:also\s+)?(?:who|when|which|where|did|does|"
                              r"do|has|have|were|was|any|how\s+many)\b[^?]{3,})\??\s*$", _I)
