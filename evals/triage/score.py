@@ -54,6 +54,8 @@ HOLDOUT_E = Path(__file__).with_name("holdout_e.jsonl")  # 105 by a sixth author
 # SOC jargon and pasted alerts, reopened tickets, two issues in one, the wrong product named), never read, scored once
 HOLDOUT_F = Path(__file__).with_name("holdout_f.jsonl")  # 105 by a seventh author (hospitals, universities, OT plants,
 # logistics, retail chains, agencies; machine-translated, pasted traceroute/openssl, forwarded chains), scored once
+HOLDOUT_G = Path(__file__).with_name("holdout_g.jsonl")  # 105 by an eighth author (law firms, airlines, broadcasters,
+# insurers, gyms, NGOs, game studios, site offices on 4G, a GxP lab; MSPs, phone-typed, two problems in one), scored once
 
 
 def load(path: Path = DEVSET, *, split_name: str | None = None) -> list[dict[str, Any]]:
@@ -179,7 +181,8 @@ def main() -> None:
     if args.holdout:
         for name, path in (("fourth set", HOLDOUT_SET), ("holdout_c (fourth author)", HOLDOUT_C),
                            ("holdout_d (fifth author)", HOLDOUT_D), ("holdout_e (sixth author)", HOLDOUT_E),
-                           ("holdout_f (seventh author)", HOLDOUT_F)):
+                           ("holdout_f (seventh author)", HOLDOUT_F),
+                           ("holdout_g (eighth author)", HOLDOUT_G)):
             held = load(path, split_name="holdout")
             report(f"rules {name} (held out)", evaluate(held, base=False))
             report(f"rules + base model {name} (held out)", evaluate(held))
