@@ -41,6 +41,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tools.control_limits import lrv as _lrv
+
 #: Width of the running median used to pull in isolated outliers.
 MEDIAN_WINDOW = 5
 #: Width of the window of |differences| whose median gives the local noise scale for clipping.
@@ -51,6 +53,11 @@ CLIP_SIGMAS = 3.0
 HUBER_C = 2.5
 #: Upper bound of the noise autocorrelation used (beyond it a series is a random walk).
 PHI_MAX = 0.95
+#: The long-run variance is the smaller of the AR(1) one and an ARMA(1,1) fit to the robust variogram (:mod:`.lrv`).
+ARMA_LRV = False  # measured, not adopted by default: see docs/benchmarks.md, "Tenth pass (A)"
+#: How the residual refit reads the long-run variance: "ar1" (lag 1 only), or with ARMA(1,1) (:mod:`.lrv`)
+#: "arma", "min" or "max" of the two (measured; "ar1" chosen).
+REFIT_MODE = "ar1"
 #: 1 / Phi^-1(3/4): MAD → standard deviation for Gaussian data.
 _MAD_TO_SD = 1.482602218505602
 
@@ -145,6 +152,11 @@ def noise_scale(X: np.ndarray, L: np.ndarray) -> NoiseScale:
             rho = (sp - sm) / (sp + sm)
         phi = np.where((c2 >= 3) & np.isfinite(rho), 1.0 + 2.0 * rho, 0.0)
     phi = np.clip(phi, 0.0, PHI_MAX)
+    if ARMA_LRV and n >= 4:
+        V, W = _lrv.variogram(X, L, robust_sd, _lrv.KMAX)
+        f = _lrv.arma_factor(V, W, PHI_MAX)
+        f_ar1 = (1.0 + phi) / (1.0 - phi) ** 2
+        phi = np.where(np.isfinite(f) & (f < f_ar1), _lrv.phi_for_factor(f, PHI_MAX), phi)
     lrv = s1 * s1 * (1.0 + phi) / (2.0 * (1.0 - phi) ** 2)
     return NoiseScale(s1, phi, lrv)
 
@@ -302,7 +314,12 @@ def refit_phi(Xc: np.ndarray, L: np.ndarray, cands: list[list[int]], noise: Nois
     threshold and a ``1/sqrt(n)`` shrinkage on the synthetic and real dev sets
     (see docs/benchmarks.md).
     """
-    rho = residual_phi(Xc, L, cands)
     n = np.maximum(L, 1).astype(np.float64)
     k = np.array([len(c) for c in cands], dtype=np.float64)
+    if REFIT_MODE != "ar1" and Xc.shape[1] >= 4 and Xc.shape[0]:
+        r, pair = stage_residuals(Xc, L, cands)
+        f_ar1, f_arma = _lrv.residual_factor(r, pair, (k + 1.0) / n, PHI_MAX)
+        f = {"arma": f_arma, "max": np.fmax(f_ar1, f_arma)}.get(REFIT_MODE, np.fmin(f_ar1, f_arma))
+        return with_phi(noise, np.where(np.isfinite(f), _lrv.phi_for_factor(f, PHI_MAX), np.nan))
+    rho = residual_phi(Xc, L, cands)
     return with_phi(noise, rho + (k + 1.0) / n)
