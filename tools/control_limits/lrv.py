@@ -4,27 +4,39 @@
 correlation of successive differences, which equals ``(γ1 − γ2)/(γ0 − γ1)``
 (``γh`` the noise autocovariances) — exact for AR(1) noise, but for noise
 whose correlation dies fast (day-to-day weather, demand with a one-day echo,
-bursts of heteroscedastic noise) it overshoots badly: ``ρ1 = 0.45, ρ2 ≈ 0``
-gives ``phi = 0.82`` and a long-run sd ~4× too large, and the search proposes
+an MA(1) process) it overshoots badly: ``ρ1 = 0.45, ρ2 ≈ 0`` gives
+``phi = 0.82`` and a long-run sd ~4× too large, and the search proposes
 nothing however clear the shift.
 
 The ARMA(1,1) family (``γh = γ1·a^(h−1)`` for ``h ≥ 1``; AR(1), MA(1) and
 AR(1) + white noise are all in it) has the long-run variance
 ``γ0 + 2·γ1/(1 − a)``.  Its three parameters are fitted to the **robust
 variogram** — half the winsorised variance of the lag-``h`` differences,
-``v_h = γ0 − γh = γ0 − γ1·a^(h−1)`` for ``h = 1..K`` — by weighted least
+``v_h = γ0 − γh = γ0 − γ1·a^(h−1)`` for ``h = 1..KMAX`` — by weighted least
 squares on a grid of ``a`` (the two linear parameters in closed form per row;
-relative weights, since a variogram value's error grows with it).  Like the
+relative weights, since a variogram value's error grows with it).  As for the
 estimate from differences, a level shift touches only ``h`` of the ``n − h``
-lag-``h`` differences and a slow trend adds ``(h·slope)²``, so ``K`` is kept
-small (``KMAX``, and at most ``n / LAG_SHARE``).  A random walk's variogram
-grows linearly, so ``a`` goes to its bound and the long-run variance stays
-large, as it must.
+lag-``h`` differences and a slow trend adds ``(h·slope)²``, so the lags are few.
+
+The fit replaces the AR(1) long-run variance only where it is **smaller** and
+can be trusted (:func:`applies`):
+
+* the row has at least ``N_MIN`` points (three parameters from a few lags of a
+  short row are noise: on shift-free AR(1) rows of 60–120 points the smaller of
+  the two estimates opens false stages);
+* the variogram has **levelled off** — its value at lag ``FAR_LAG`` is at most
+  ``PLATEAU`` times its value at ``KMAX``.  A random walk's doubles there, AR(1)
+  noise with ``phi = 0.8`` gives 1.33, ``0.7`` gives 1.17, noise whose
+  correlation dies within a few lags stays at 1: the fit's extrapolation to the
+  long run is only believed where the data show the correlation has died.
 
 The result is expressed as the AR(1) ``phi`` that gives the same long-run
 variance with the same ``sigma_d`` (:func:`phi_for_factor`): every consumer of
 :class:`.noise.NoiseScale` (the search scale, the local re-validation's
-``(1+phi)/(1−phi)²``) then reads the right long-run variance without change.
+``(1+phi)/(1−phi)²``) then reads the right long-run variance unchanged.  The
+residual refit around the proposed stages then takes, on those rows, the larger
+of the AR(1) and ARMA(1,1) long-run variances of the residuals
+(:func:`residual_factor`): a liberal first search, judged conservatively.
 """
 
 from __future__ import annotations
@@ -33,13 +45,13 @@ import numpy as np
 
 #: Largest lag of the variogram fitted.
 KMAX = 5
-#: At most one lag per this many points (a short series gets fewer lags; at least 3 are needed).
-LAG_SHARE = 8
-#: The fit is used only when its autoregressive parameter is at most this (the correlation dies within the lags seen).
-A_MAX = 1.0
-#: Rows shorter than this keep the AR(1) estimate (three parameters from a few lags of a short row are noise).
-N_MIN = 120
-#: Grid of the ARMA(1,1) autoregressive parameter ``a`` (its upper end is the noise model's ``PHI_MAX``).
+#: Rows shorter than this keep the AR(1) estimate.
+N_MIN = 150
+#: Lag at which the variogram must have levelled off ...
+FAR_LAG = 10
+#: ... to at most this multiple of its value at ``KMAX``.
+PLATEAU = 1.2
+#: Grid size of the ARMA(1,1) autoregressive parameter ``a`` (its upper end is the noise model's ``PHI_MAX``).
 GRID = 48
 
 
@@ -52,11 +64,12 @@ def phi_for_factor(f: np.ndarray, phi_max: float) -> np.ndarray:
 
 
 def arma_factor(V: np.ndarray, W: np.ndarray, phi_max: float) -> np.ndarray:
-    """Long-run variance of the best ARMA(1,1) fit to variograms ``V`` (rows × lags), in units of ``V[:, 0]``.
+    """Long-run variance of the best ARMA(1,1) fit to variograms ``V`` (rows × lags 1..K), in units of ``V[:, 0]``.
 
-    ``W`` holds the fit weights (0 = lag not used).  Rows with fewer than 3
-    usable lags or a non-positive first value give NaN.  The factor is at least 1
-    (no anti-persistence: as :mod:`.noise`, ``phi`` is never below 0).
+    ``W`` holds the fit weights (0 = lag not used; the number of differences).
+    Rows with fewer than 3 usable lags or a non-positive first value give NaN.
+    The factor is at least 1 (no anti-persistence: as in :mod:`.noise`, ``phi``
+    is never below 0).
     """
     n_rows, K = V.shape
     out = np.full(n_rows, np.nan)
@@ -71,11 +84,11 @@ def arma_factor(V: np.ndarray, W: np.ndarray, phi_max: float) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         Wr = np.where(Vr > 0, Wr / np.maximum(Vr, 1e-12) ** 2, 0.0)
     grid = np.linspace(0.0, phi_max, GRID)
-    h = np.arange(K, dtype=np.float64)
-    B = -(grid[:, None] ** h[None, :])  # (G, K): v_h = g0 + g1·B
+    B = -(grid[:, None] ** np.arange(K, dtype=np.float64)[None, :])  # (G, K): v_h = g0 + g1·B
     s0 = Wr.sum(axis=1)[:, None]
     sv = (Wr * Vr).sum(axis=1)[:, None]
-    sb = Wr @ B.T  # (R, G)
+    svv = (Wr * Vr * Vr).sum(axis=1)[:, None]
+    sb = Wr @ B.T  # (rows, G)
     sbb = Wr @ (B * B).T
     sbv = (Wr * Vr) @ B.T
     det = s0 * sbb - sb * sb
@@ -84,39 +97,19 @@ def arma_factor(V: np.ndarray, W: np.ndarray, phi_max: float) -> np.ndarray:
         g0 = (sv - g1 * sb) / s0
     g1 = np.where(np.isfinite(g1), g1, 0.0)
     g0 = np.where(np.isfinite(g0), g0, sv / s0)
-    # residual sum of squares per grid value (expanded quadratic form)
-    svv = (Wr * Vr * Vr).sum(axis=1)[:, None]
     rss = svv + g0 * g0 * s0 + g1 * g1 * sbb - 2 * g0 * sv - 2 * g1 * sbv + 2 * g0 * g1 * sb
     best = np.argmin(np.where(det > 1e-12, rss, np.inf), axis=1)
     r = np.arange(best.size)
-    a = grid[best]
-    G0 = g0[r, best]
-    G1 = g1[r, best]
-    lrv = G0 + 2.0 * G1 / (1.0 - a)
-    out[ok] = np.where(a <= A_MAX, np.maximum(np.where(np.isfinite(lrv), lrv, np.inf), 1.0), np.nan)
+    lrv = g0[r, best] + 2.0 * g1[r, best] / (1.0 - grid[best])
+    out[ok] = np.maximum(np.where(np.isfinite(lrv), lrv, np.inf), 1.0)
     return out
 
 
-def variogram(X: np.ndarray, L: np.ndarray, robust_sd, K: int) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
-    """Robust half-variances of the lag-``h`` differences (``h = 1..K``) of left-aligned rows, and fit weights.
-
-    ``robust_sd`` is :func:`.noise.robust_sd` (passed in: this module imports no
-    sibling).  A lag is used on a row only when ``h ≤ L / LAG_SHARE`` or ``h ≤ 3``
-    and at least 8 differences exist; its weight is the number of differences.
-    """
-    n_rows, n = X.shape
-    V = np.full((n_rows, K), np.nan)
-    W = np.zeros((n_rows, K))
-    for h in range(1, K + 1):
-        if h >= n:
-            break
-        with np.errstate(invalid="ignore"):
-            d = X[:, h:] - X[:, :-h]
-        c = np.maximum(L - h, 0)
-        V[:, h - 1] = robust_sd(d, c) ** 2 / 2.0
-        use = (c >= 8) & ((h <= 3) | (h * LAG_SHARE <= L)) & (L >= N_MIN)
-        W[:, h - 1] = np.where(use, c, 0.0)
-    return V, W
+def applies(f: np.ndarray, f_ar1: np.ndarray, V: np.ndarray, v_far: np.ndarray, L: np.ndarray) -> np.ndarray:
+    """Rows where the ARMA(1,1) factor ``f`` replaces the AR(1) one ``f_ar1`` (module docstring)."""
+    with np.errstate(invalid="ignore"):
+        flat = v_far <= PLATEAU * V[:, -1]
+    return np.isfinite(f) & (f < f_ar1) & (L >= N_MIN) & flat
 
 
 def residual_factor(r: np.ndarray, pair: np.ndarray, bias: np.ndarray, phi_max: float) -> tuple[np.ndarray, np.ndarray]:
