@@ -123,17 +123,20 @@ def robust_sd(A: np.ndarray, counts: np.ndarray) -> np.ndarray:
     that mostly repeat) the mean absolute value starts the step instead;
     all-zero rows give 0.
     """
-    R = A
-    absR = np.abs(R)
+    absR = np.abs(A)
     mad = row_median(absR, counts) * _MAD_TO_SD
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_ad = np.nansum(absR, axis=1) / np.maximum(counts, 1) * math.sqrt(math.pi / 2.0)
-    s0 = np.where(mad > 0, mad, mean_ad)
+    s0 = np.array(mad, dtype=np.float64)
+    need = ~(mad > 0)
+    if need.any():
+        cnt = np.broadcast_to(np.asarray(counts), mad.shape)[need]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s0[need] = np.nansum(absR[need], axis=1) / np.maximum(cnt, 1) * math.sqrt(math.pi / 2.0)
     s0 = np.where(np.isfinite(s0), s0, 0.0)
-    cap = (HUBER_C * s0)[:, None]
     with np.errstate(invalid="ignore"):
-        clipped = np.minimum(absR, cap)
-    msq = np.nansum(clipped * clipped, axis=1) / np.maximum(counts, 1)
+        sq = np.minimum(absR, (HUBER_C * s0)[:, None], out=absR)  # absR is our own copy
+    sq *= sq
+    sq[np.isnan(sq)] = 0.0
+    msq = sq.sum(axis=1) / np.maximum(counts, 1)
     return np.sqrt(msq / _HUBER_E)
 
 
