@@ -7,7 +7,9 @@ the original position):
 1. **Search input** (:mod:`.noise`): a strong repeated cycle taken out first
    (:mod:`.seasonal`; used through step 4, limits stay on the raw values),
    isolated outliers pulled in around a running median, the series centred and
-   divided by the square root of its robust long-run noise variance.
+   divided by the square root of its robust long-run noise variance (AR(1)
+   from differences, or on long rows whose noise correlation dies fast an
+   ARMA(1,1) fit to the robust variogram: :mod:`.lrv`).
 2. **Candidates** (:mod:`.segmentation`): greedy binary segmentation with the
    L2 cost, penalty ``PENALTY_FACTOR·ln n`` (3·ln n), stages of at least
    ``min_size`` points, at most ``max_cps`` picks — exactly what ruptures'
