@@ -60,7 +60,8 @@ CLIP_SIGMAS = 3.0
 HUBER_C = 2.5
 #: Upper bound of the noise autocorrelation used (beyond it a series is a random walk).
 PHI_MAX = 0.95
-#: The long-run variance is the smaller of the AR(1) one and an ARMA(1,1) fit to the robust variogram (:mod:`.lrv`).
+#: On long rows whose variogram levels off, the long-run variance is the smaller of the AR(1) one and an ARMA(1,1)
+#: fit to the robust variogram (:mod:`.lrv`; tenth pass, see docs/benchmarks.md).
 ARMA_LRV = True
 #: How the residual refit reads the long-run variance on every row: "ar1" (lag 1 only), or with the ARMA(1,1)
 #: form (:func:`.lrv.residual_factor`) "arma", "min" or "max" of the two (measured; "ar1" chosen) ...
