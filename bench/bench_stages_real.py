@@ -382,6 +382,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-len", type=int, default=4000, help="skip TSSB series longer than this (0: none)")
     ap.add_argument("--trend-breaks", choices=("on", "off"), default=None,
                     help="force the ninth pass's straight-line stages on or off (default: the product default)")
+    ap.add_argument("--arma-lrv", choices=("on", "off"), default=None,
+                    help="force the tenth pass's ARMA(1,1) long-run noise variance on or off (default: the product default)")
     args = ap.parse_args(argv)
     import tools.control_limits.analysis as _analysis
 
@@ -389,6 +391,10 @@ def main(argv: list[str] | None = None) -> int:
         _analysis.TREND_BREAKS = args.trend_breaks == "on"
     if args.short_levels:
         _analysis.SHORT_LEVELS = True
+    if args.arma_lrv is not None:
+        import tools.control_limits.noise as _noise
+
+        _noise.ARMA_LRV = args.arma_lrv == "on"
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}\n")
     if args.annotated_only:
         return _annotated(args)

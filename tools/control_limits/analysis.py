@@ -7,7 +7,9 @@ the original position):
 1. **Search input** (:mod:`.noise`): a strong repeated cycle taken out first
    (:mod:`.seasonal`; used through step 4, limits stay on the raw values),
    isolated outliers pulled in around a running median, the series centred and
-   divided by the square root of its robust long-run noise variance.
+   divided by the square root of its robust long-run noise variance (AR(1)
+   from differences, or on long rows whose noise correlation dies fast an
+   ARMA(1,1) fit to the robust variogram: :mod:`.lrv`).
 2. **Candidates** (:mod:`.segmentation`): greedy binary segmentation with the
    L2 cost, penalty ``PENALTY_FACTOR·ln n`` (3·ln n), stages of at least
    ``min_size`` points, at most ``max_cps`` picks — exactly what ruptures'
@@ -93,6 +95,9 @@ TREND_BREAKS = True
 SHORT_LEVELS = True
 #: Abrupt, persistent changes of dispersion open a stage of ``kind`` "dispersion" (:mod:`.dispersion`).
 DISPERSION_BREAKS = False  # measured, not adopted by default: see docs/benchmarks.md, "Ninth pass (C)"
+#: The passes that class rows by their noise (:mod:`.levelbreak`, :mod:`.shortlevel`) read phi from differences
+#: (what they were calibrated on) rather than the ARMA(1,1) equivalent (``noise.ARMA_LRV``).
+CLASS_BY_DIFF_PHI = True
 
 # --------------------------------------------------------------------------- #
 # Full pipeline
@@ -127,6 +132,7 @@ def _analyze_batch(
     # search on the outlier-clipped series in units of its robust long-run noise
     Z, Xc, noise = search_input(Xs, L)
     noise0 = noise
+    phi_cls = noise0.phi if noise0.phi_diff is None or not CLASS_BY_DIFF_PHI else noise0.phi_diff
     searchable = (L >= 2) & np.isfinite(noise.lrv) & (noise.lrv > 0)
     pens = (
         np.full(n_rows, float(penalty))
@@ -158,14 +164,14 @@ def _analyze_batch(
             for row in np.flatnonzero(win).tolist():
                 raw[row], short[row], kept[row] = a_raw[row], a_short[row], a_kept[row]
     if LEVEL_BREAKS:
-        kept = levelbreak.add_breaks(Xs, L, noise0.phi, searchable, kept, min_size, floor)
+        kept = levelbreak.add_breaks(Xs, L, phi_cls, searchable, kept, min_size, floor)
     trend: list[set[int]] = [set() for _ in range(n_rows)]
     if TREND_BREAKS if trend_breaks is None else trend_breaks:
         plain = searchable if seas is None else searchable & (seas.period == 0)  # a cycle is no line
         kept, trend = trendbreak.add_breaks(Xc, L, plain, kept, min_size, raw=X)
     if SHORT_LEVELS:
         plain = searchable if seas is None else searchable & (seas.period <= 0)
-        kept = shortlevel.add_levels(Xc, L, kept, [sorted(r + s) for r, s in zip(raw, short, strict=True)], plain, noise0.phi)
+        kept = shortlevel.add_levels(Xc, L, kept, [sorted(r + s) for r, s in zip(raw, short, strict=True)], plain, phi_cls)
     if FLAT_STAGES:
         kept = merge_edges(kept, flat_stages(X, L, MATERIALITY))
     prefix = _Prefix(X, L, mu)

@@ -27,6 +27,13 @@ clipped to ``±CLIP_SIGMAS`` noise sigmas around the running median of
 centred and divided by ``sqrt(LRV)``.  On that scale an L2 split gain has the
 same null distribution for every series, so one penalty ``c·ln n`` fits all.
 
+Where the noise's correlation dies fast (not AR(1): an MA(1) echo, weather),
+the AR(1) long-run variance overshoots; on rows of at least ``lrv.N_MIN``
+points whose robust variogram has levelled off, an ARMA(1,1) fit to it gives
+the long-run variance instead when smaller (:mod:`.lrv`, ``ARMA_LRV``);
+``phi`` is then the AR(1) equivalent and ``phi_diff`` keeps the estimate from
+differences (the passes that class rows by their noise read that one).
+
 Once a first search has proposed stages, :func:`refit_phi` re-estimates
 ``phi`` on the residuals around them (a moment estimate, ~1.5× more precise
 than the one from differences, with its small-sample bias added back), so a
@@ -41,6 +48,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tools.control_limits import lrv as _lrv
+
 #: Width of the running median used to pull in isolated outliers.
 MEDIAN_WINDOW = 5
 #: Width of the window of |differences| whose median gives the local noise scale for clipping.
@@ -51,6 +60,14 @@ CLIP_SIGMAS = 3.0
 HUBER_C = 2.5
 #: Upper bound of the noise autocorrelation used (beyond it a series is a random walk).
 PHI_MAX = 0.95
+#: On long rows whose variogram levels off, the long-run variance is the smaller of the AR(1) one and an ARMA(1,1)
+#: fit to the robust variogram (:mod:`.lrv`; tenth pass, see docs/benchmarks.md).
+ARMA_LRV = True
+#: How the residual refit reads the long-run variance on every row: "ar1" (lag 1 only), or with the ARMA(1,1)
+#: form (:func:`.lrv.residual_factor`) "arma", "min" or "max" of the two (measured; "ar1" chosen) ...
+REFIT_MODE = "ar1"
+#: ... and on the rows whose first estimate came from the ARMA(1,1) fit (when ``REFIT_MODE`` is "ar1").
+REFIT_ARMA_ROWS = "max"
 #: 1 / Phi^-1(3/4): MAD → standard deviation for Gaussian data.
 _MAD_TO_SD = 1.482602218505602
 
@@ -72,6 +89,8 @@ class NoiseScale:
     sigma_d: np.ndarray  # robust sd of first differences
     phi: np.ndarray  # lag-1 autocorrelation of the noise, clipped to [0, PHI_MAX]
     lrv: np.ndarray  # long-run variance of the noise
+    arma: np.ndarray | None = None  # rows whose long-run variance came from the ARMA(1,1) fit (:mod:`.lrv`)
+    phi_diff: np.ndarray | None = None  # phi from differences (AR(1)) where ``phi`` is the ARMA fit's equivalent
 
     @property
     def lrv_factor(self) -> np.ndarray:
@@ -105,17 +124,20 @@ def robust_sd(A: np.ndarray, counts: np.ndarray) -> np.ndarray:
     that mostly repeat) the mean absolute value starts the step instead;
     all-zero rows give 0.
     """
-    R = A
-    absR = np.abs(R)
+    absR = np.abs(A)
     mad = row_median(absR, counts) * _MAD_TO_SD
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_ad = np.nansum(absR, axis=1) / np.maximum(counts, 1) * math.sqrt(math.pi / 2.0)
-    s0 = np.where(mad > 0, mad, mean_ad)
+    s0 = np.array(mad, dtype=np.float64)
+    need = ~(mad > 0)
+    if need.any():
+        cnt = np.broadcast_to(np.asarray(counts), mad.shape)[need]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s0[need] = np.nansum(absR[need], axis=1) / np.maximum(cnt, 1) * math.sqrt(math.pi / 2.0)
     s0 = np.where(np.isfinite(s0), s0, 0.0)
-    cap = (HUBER_C * s0)[:, None]
     with np.errstate(invalid="ignore"):
-        clipped = np.minimum(absR, cap)
-    msq = np.nansum(clipped * clipped, axis=1) / np.maximum(counts, 1)
+        sq = np.minimum(absR, (HUBER_C * s0)[:, None], out=absR)  # absR is our own copy
+    sq *= sq
+    sq[np.isnan(sq)] = 0.0
+    msq = sq.sum(axis=1) / np.maximum(counts, 1)
     return np.sqrt(msq / _HUBER_E)
 
 
@@ -134,6 +156,7 @@ def noise_scale(X: np.ndarray, L: np.ndarray) -> NoiseScale:
     c1 = np.maximum(L - 1, 0)
     s1 = robust_sd(d1, c1)
     phi = np.zeros(n_rows)
+    sp = np.zeros(n_rows)
     if n >= 3:
         with np.errstate(invalid="ignore"):
             dp = X[:, 2:] - X[:, :-2]  # d_t + d_{t-1}
@@ -145,8 +168,39 @@ def noise_scale(X: np.ndarray, L: np.ndarray) -> NoiseScale:
             rho = (sp - sm) / (sp + sm)
         phi = np.where((c2 >= 3) & np.isfinite(rho), 1.0 + 2.0 * rho, 0.0)
     phi = np.clip(phi, 0.0, PHI_MAX)
+    if ARMA_LRV and n > _lrv.FAR_LAG:
+        return _with_arma(X, L, s1, sp, phi)
     lrv = s1 * s1 * (1.0 + phi) / (2.0 * (1.0 - phi) ** 2)
     return NoiseScale(s1, phi, lrv)
+
+
+def _lag_halfvar(X: np.ndarray, L: np.ndarray, h: int) -> np.ndarray:
+    """Half the robust variance of the lag-``h`` differences of each row (the robust variogram at ``h``)."""
+    with np.errstate(invalid="ignore"):
+        d = X[:, h:] - X[:, :-h]
+    return robust_sd(d, np.maximum(L - h, 0)) ** 2 / 2.0
+
+
+def _with_arma(X: np.ndarray, L: np.ndarray, s1: np.ndarray, sp: np.ndarray, phi: np.ndarray) -> NoiseScale:
+    """The noise estimates with the ARMA(1,1) long-run variance where it applies (:mod:`.lrv`).
+
+    ``s1²/2`` and ``sp/2`` are the variogram at lags 1 and 2, already computed.
+    """
+    rows = np.flatnonzero(L >= _lrv.N_MIN)
+    phi_d = phi
+    arma = np.zeros(L.shape[0], dtype=bool)
+    if rows.size:
+        Xr, Lr = X[rows], L[rows]
+        K = _lrv.KMAX
+        V = np.column_stack([s1[rows] ** 2 / 2.0, sp[rows] / 2.0, *(_lag_halfvar(Xr, Lr, h) for h in range(3, K + 1))])
+        W = np.maximum(Lr[:, None] - np.arange(1, K + 1)[None, :], 0).astype(np.float64)
+        f = _lrv.arma_factor(V, W, PHI_MAX)
+        f_ar1 = (1.0 + phi[rows]) / (1.0 - phi[rows]) ** 2
+        arma[rows] = _lrv.applies(f, f_ar1, V, _lag_halfvar(Xr, Lr, _lrv.FAR_LAG), Lr)
+        phi = phi.copy()
+        phi[rows] = np.where(arma[rows], _lrv.phi_for_factor(f, PHI_MAX), phi[rows])
+    lrv = s1 * s1 * (1.0 + phi) / (2.0 * (1.0 - phi) ** 2)
+    return NoiseScale(s1, phi, lrv, arma, phi_d)
 
 
 def _med3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -285,8 +339,7 @@ def with_phi(noise: NoiseScale, phi: np.ndarray) -> NoiseScale:
     """``noise`` with a new autocorrelation (clipped to ``[0, PHI_MAX]``) and its long-run variance."""
     phi = np.clip(np.where(np.isfinite(phi), phi, noise.phi), 0.0, PHI_MAX)
     lrv = noise.sigma_d**2 * (1.0 + phi) / (2.0 * (1.0 - phi) ** 2)
-    return NoiseScale(noise.sigma_d, phi, lrv)
-
+    return NoiseScale(noise.sigma_d, phi, lrv, noise.arma, noise.phi_diff)
 
 
 def refit_phi(Xc: np.ndarray, L: np.ndarray, cands: list[list[int]], noise: NoiseScale) -> NoiseScale:
@@ -300,9 +353,20 @@ def refit_phi(Xc: np.ndarray, L: np.ndarray, cands: list[list[int]], noise: Nois
     bias, about ``-(k+1)/n`` for ``k+1`` estimated stage means, is added back.
     Chosen over the raw residual estimate, a ``2/sqrt(n)`` significance
     threshold and a ``1/sqrt(n)`` shrinkage on the synthetic and real dev sets
-    (see docs/benchmarks.md).
+    (see docs/benchmarks.md).  On rows whose first estimate came from the
+    ARMA(1,1) fit the larger of the AR(1) and ARMA(1,1) long-run variances of
+    the residuals is taken (``REFIT_ARMA_ROWS``, :func:`.lrv.residual_factor`).
     """
-    rho = residual_phi(Xc, L, cands)
     n = np.maximum(L, 1).astype(np.float64)
     k = np.array([len(c) for c in cands], dtype=np.float64)
+    mode, rows = REFIT_MODE, np.ones(L.shape[0], dtype=bool)
+    if mode == "ar1" and noise.arma is not None:
+        mode, rows = REFIT_ARMA_ROWS, noise.arma
+    if mode != "ar1" and Xc.shape[1] >= 4 and rows.any():
+        r, pair = stage_residuals(Xc, L, cands)
+        f_ar1, f_arma = _lrv.residual_factor(r, pair, (k + 1.0) / n, PHI_MAX)
+        f = {"arma": f_arma, "max": np.fmax(f_ar1, f_arma)}.get(mode, np.fmin(f_ar1, f_arma))
+        f = np.where(rows, f, f_ar1)
+        return with_phi(noise, np.where(np.isfinite(f), _lrv.phi_for_factor(f, PHI_MAX), np.nan))
+    rho = residual_phi(Xc, L, cands)
     return with_phi(noise, rho + (k + 1.0) / n)
