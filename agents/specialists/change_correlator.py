@@ -169,7 +169,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                     await kpis_after(s, deps.catalog, ctx["service"], plan)
                     return update(state, s, ctx)
                 if onset.onset is not None:
-                    s.say(f"{onset.service} {onset.metric} moved {onset.direction or ''} at "
+                    per = f" (a running total: its increase per {onset.per_point})" if onset.per_point else ""
+                    s.say(f"{onset.service} {onset.metric}{per} moved {onset.direction or ''} at "
                           f"{onset.onset:%Y-%m-%d %H:%M} UTC (from {onset.before_level:.4g} to {onset.after_level:.4g}).",
                           first(records, "metric_onset") or (records[0] if records else None))
                     kwargs["onset"] = onset.onset

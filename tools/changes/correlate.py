@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
-from tools.changes import scoring
+from tools.changes import counters, scoring
 from tools.changes.focus import Focus, resolve_focus
 from tools.changes.metric_context import all_own, own_metrics, spacing
 from tools.changes.models import (
@@ -146,15 +146,24 @@ def _apply_metrics(cands: list[_Candidate], windows: list[dict[str, np.ndarray]]
         for m in sorted(set(base) | set(after)):
             if m in all_own(own) and m not in mine:
                 continue  # another service's fallback metric: not this one's evidence
-            s = scoring.comovement_score(base.get(m, []), after.get(m, []), either_way=mine.get(m, False))
+            b, a = _increase_if_counter(m, base.get(m, np.array([])), after.get(m, np.array([])))
+            s = scoring.comovement_score(b, a, either_way=mine.get(m, False))
             if s is not None:
                 moved[m] = s
         c.comovement = max(moved.values()) if moved else None
         elevated = [m for m, s in moved.items() if s >= scoring.MOVED]
         if fix is not None and elevated:
-            checks = [scoring.recovered(base.get(m, []), fix.get(m, [])) for m in elevated]
+            checks = [scoring.recovered(*_increase_if_counter(m, base.get(m, np.array([])), fix.get(m, np.array([]))))
+                      for m in elevated]
             c.recovered = None if any(x is None for x in checks) else all(checks)
         c.metrics = {"comovement_by_metric": moved, "moved": elevated, "recovered": c.recovered}
+
+
+def _increase_if_counter(metric: str, base: np.ndarray, after: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A cumulative counter's windows as its increase per point (a running total always "rises after" a change)."""
+    if not counters.is_counter(metric, np.concatenate([np.asarray(base, float), np.asarray(after, float)])):
+        return base, after
+    return counters.to_increase(base), counters.to_increase(after)
 
 
 def _score(cands: list[_Candidate], onset: dt.datetime, half_life: float, tolerance: dt.timedelta,

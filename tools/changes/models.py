@@ -158,6 +158,8 @@ class MetricOnset(BaseModel):
     direction: Literal["up", "down"] | None = None
     stages: list[MetricStage] = []
     n_critical: int = 0
+    per_point: str | None = Field(None, description="a cumulative counter judged on its increase per point: the "
+                                                    "spacing of a point ('5 min'); levels are increases per point")
 
 
 # ------------------------------------------------------------------ small helpers

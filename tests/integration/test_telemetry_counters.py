@@ -1,0 +1,124 @@
+"""A cumulative counter as the symptom series (#13 item 3, fourth pass): a freight broker's indexer exports
+``docs_indexed_total`` — the running total, not a rate — with a restart (the total falls back to zero) after a
+deploy four hours earlier and a scrape gap of half an hour. Its rate doubled at STEP; the cause is the config
+change 15 min before. Built here through the importers (nothing like the demo): deployments without commits,
+dotted and UPPER keys, no dependency edges, a decoy on the same service 17 h before and 90 min after, another
+service's deploy at the same time as the cause."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import psycopg
+import pytest
+
+from agents.service import Assistant
+from store import migrate
+from store.importers import run_import
+from tests.conftest import _create_database, _drop_database, settings_for
+
+SLUG = "kestrel-freight"
+NOW = dt.datetime(2026, 4, 9, 15, 0, tzinfo=dt.UTC)
+START = NOW - dt.timedelta(days=5)
+STEP_5 = dt.timedelta(minutes=5)
+STEP = dt.datetime(2026, 4, 9, 10, 40, tzinfo=dt.UTC)  # the indexing rate doubles
+RESTART = STEP - dt.timedelta(hours=4)  # the indexer restarted (a deploy): its total starts again from zero
+GAP = (STEP - dt.timedelta(hours=2), STEP - dt.timedelta(hours=1, minutes=30))  # the scraper was down
+
+
+def _z(t: dt.datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _m(t: dt.datetime, minutes: float) -> str:
+    return _z(t + dt.timedelta(minutes=minutes))
+
+
+def _series(rng: np.random.Generator) -> list[str]:
+    rows = ["ts,service,metric,value"]
+    total = 8.2e6
+    t = START
+    while t <= NOW:
+        rate = (95.0 if t < STEP else 210.0) + rng.normal(0, 9)
+        total = (rate if t == RESTART else total + max(rate, 0.0))
+        if not GAP[0] <= t < GAP[1]:
+            rows.append(f"{_z(t)},quarry-ledger,docs_indexed_total,{total:.0f}")
+        rows.append(f"{_z(t)},Dock.Planner,cpu_pct,{41 + rng.normal(0, 3):.2f}")
+        t += STEP_5
+    return rows
+
+
+CHANGES = {
+    "deployments": [
+        {"external_id": "ql-707", "service": "quarry-ledger", "version": "ql-2026.4.2",
+         "started_at": _m(RESTART, -6), "finished_at": _m(RESTART, -2)},  # restarted it: no change in rate
+        {"external_id": "ql-708", "service": "quarry-ledger", "version": "ql-2026.4.3",
+         "started_at": _m(STEP, 90), "finished_at": _m(STEP, 94)},  # after
+        {"external_id": "dp-31", "service": "Dock.Planner", "version": "31", "started_at": _m(STEP, -14)},
+    ],
+    "config-changes": [
+        {"external_id": "qc-12", "service": "quarry-ledger", "key": "INDEXER.BULK.PARALLELISM",
+         "changed_at": _m(STEP, -15), "old_value": "4", "new_value": "12"},  # the cause
+        {"external_id": "qc-11", "service": "quarry-ledger", "key": "ledger.retention.days",
+         "changed_at": _m(STEP, -17 * 60), "old_value": "30", "new_value": "45"},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def freight_db(pg_server, tmp_path_factory):
+    target = _create_database(pg_server, "opsgraph_counters")
+    migrate.upgrade(target)
+    tmp: Path = tmp_path_factory.mktemp("counters")
+    with psycopg.connect(target.conninfo) as conn:
+        org_id = conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, 'Kestrel Freight') RETURNING id",
+                              (SLUG,)).fetchone()[0]
+        conn.commit()
+        services = [{"name": n, "team": "yard"} for n in ("quarry-ledger", "Dock.Planner")]
+        (tmp / "services.json").write_text(json.dumps(services))
+        run_import(conn, SLUG, "services", tmp / "services.json")
+        (tmp / "metrics.csv").write_text("\n".join(_series(np.random.default_rng(20260409))) + "\n")
+        run_import(conn, SLUG, "metrics", tmp / "metrics.csv")
+        for kind, rows in CHANGES.items():
+            (tmp / f"{kind}.json").write_text(json.dumps(rows))
+            run_import(conn, SLUG, kind, tmp / f"{kind}.json")
+    yield target, org_id
+    _drop_database(pg_server, target)
+
+
+@pytest.fixture
+async def assistant(freight_db, pg_server):
+    target, org_id = freight_db
+    a = await Assistant.open(settings_for(target, pg_server.home), target, clock=lambda: NOW)
+    yield a, org_id, target.conninfo
+    await a.close()
+
+
+def _onset(record, conninfo: str) -> dt.datetime | None:
+    with psycopg.connect(conninfo) as conn:
+        rows = conn.execute("SELECT kind, payload FROM evidence WHERE run_id = %s AND kind IN "
+                            "('metric_onset', 'hypotheses') ORDER BY id", (record.id,)).fetchall()
+    ranked = [p["onset"] for k, p in rows if k == "hypotheses" and p.get("onset_source") in ("given", "metric_onset")]
+    found = ranked or [p["onset"] for k, p in rows if k == "metric_onset" and p.get("onset")]
+    return dt.datetime.fromisoformat(found[-1]) if found else None
+
+
+def _first_line_with(answer: str, *subjects: str) -> str:
+    return next((line for line in answer.splitlines() if any(s in line for s in subjects)), "")
+
+
+async def test_a_running_total_is_judged_on_its_rate(assistant):
+    """The total fell to zero at the restart and jumped after the scrape gap; neither is the onset: the rate
+    doubling is, and the parallelism change 15 min before it ranks first — not the restart's deploy, the
+    deploy 90 min after, nor the other service's deploy."""
+    a, org_id, conninfo = assistant
+    r = await a.ask(org_id=org_id, question="what changed before quarry-ledger went bad?")
+    assert r.status == "completed", r.error
+    onset = _onset(r, conninfo)
+    assert onset is not None and abs(onset - STEP) <= dt.timedelta(minutes=10), (onset, r.answer)
+    first = _first_line_with(r.answer, "qc-12", "ql-707", "ql-708", "dp-31")
+    assert "qc-12" in first and "Most likely" in first, r.answer
+    assert "increase per 5 min" in r.answer, r.answer  # says it judged the counter's rate, not its total
