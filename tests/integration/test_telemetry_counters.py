@@ -3,7 +3,8 @@
 deploy four hours earlier and a scrape gap of half an hour. Its rate doubled at STEP; the cause is the config
 change 15 min before. Built here through the importers (nothing like the demo): deployments without commits,
 dotted and UPPER keys, no dependency edges, a decoy on the same service 17 h before and 90 min after, another
-service's deploy at the same time as the cause."""
+service's deploy at the same time as the cause. ``crane-telemetry``'s fault ratio steps up at a minute when
+one change was made and another three minutes later."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ STEP_5 = dt.timedelta(minutes=5)
 STEP = dt.datetime(2026, 4, 9, 10, 40, tzinfo=dt.UTC)  # the indexing rate doubles
 RESTART = STEP - dt.timedelta(hours=4)  # the indexer restarted (a deploy): its total starts again from zero
 GAP = (STEP - dt.timedelta(hours=2), STEP - dt.timedelta(hours=1, minutes=30))  # the scraper was down
+FAULTS = dt.datetime(2026, 4, 9, 12, 5, tzinfo=dt.UTC)  # crane-telemetry's fault ratio steps up at this minute
 
 
 def _z(t: dt.datetime) -> str:
@@ -47,6 +49,8 @@ def _series(rng: np.random.Generator) -> list[str]:
         if not GAP[0] <= t < GAP[1]:
             rows.append(f"{_z(t)},quarry-ledger,docs_indexed_total,{total:.0f}")
         rows.append(f"{_z(t)},Dock.Planner,cpu_pct,{41 + rng.normal(0, 3):.2f}")
+        faults = max(0.0, (0.4 if t < FAULTS else 2.9) + rng.normal(0, 0.08))
+        rows.append(f"{_z(t)},crane-telemetry,hoist_fault_ratio,{faults:.3f}")
         t += STEP_5
     return rows
 
@@ -58,12 +62,15 @@ CHANGES = {
         {"external_id": "ql-708", "service": "quarry-ledger", "version": "ql-2026.4.3",
          "started_at": _m(STEP, 90), "finished_at": _m(STEP, 94)},  # after
         {"external_id": "dp-31", "service": "Dock.Planner", "version": "31", "started_at": _m(STEP, -14)},
+        {"external_id": "ct-90", "service": "crane-telemetry", "version": "ct-90", "started_at": _m(FAULTS, 3)},
     ],
     "config-changes": [
         {"external_id": "qc-12", "service": "quarry-ledger", "key": "INDEXER.BULK.PARALLELISM",
          "changed_at": _m(STEP, -15), "old_value": "4", "new_value": "12"},  # the cause
         {"external_id": "qc-11", "service": "quarry-ledger", "key": "ledger.retention.days",
          "changed_at": _m(STEP, -17 * 60), "old_value": "30", "new_value": "45"},
+        {"external_id": "cc-4", "service": "crane-telemetry", "key": "crane.sensor.calibration_profile",
+         "changed_at": _m(FAULTS, 0), "old_value": "b", "new_value": "c"},  # at the onset minute: the cause
     ],
 }
 
@@ -77,7 +84,7 @@ def freight_db(pg_server, tmp_path_factory):
         org_id = conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, 'Kestrel Freight') RETURNING id",
                               (SLUG,)).fetchone()[0]
         conn.commit()
-        services = [{"name": n, "team": "yard"} for n in ("quarry-ledger", "Dock.Planner")]
+        services = [{"name": n, "team": "yard"} for n in ("quarry-ledger", "Dock.Planner", "crane-telemetry")]
         (tmp / "services.json").write_text(json.dumps(services))
         run_import(conn, SLUG, "services", tmp / "services.json")
         (tmp / "metrics.csv").write_text("\n".join(_series(np.random.default_rng(20260409))) + "\n")
@@ -122,3 +129,16 @@ async def test_a_running_total_is_judged_on_its_rate(assistant):
     first = _first_line_with(r.answer, "qc-12", "ql-707", "ql-708", "dp-31")
     assert "qc-12" in first and "Most likely" in first, r.answer
     assert "increase per 5 min" in r.answer, r.answer  # says it judged the counter's rate, not its total
+
+
+async def test_a_change_at_the_onset_minute_beats_one_just_after_it(assistant):
+    """The fault ratio stepped up at 12:05; a config change at 12:05 and a deploy at 12:08 (both of unknown
+    risk, both followed by the faults): the one at the onset minute ranks first — a change after the onset
+    cannot have started it."""
+    a, org_id, conninfo = assistant
+    r = await a.ask(org_id=org_id, question="what changed before crane-telemetry went bad?")
+    assert r.status == "completed", r.error
+    onset = _onset(r, conninfo)
+    assert onset == FAULTS, (onset, r.answer)
+    first = _first_line_with(r.answer, "cc-4", "ct-90")
+    assert "cc-4" in first and "Most likely" in first, r.answer

@@ -70,6 +70,10 @@ PLAUSIBLE_FLOOR = 0.25
 #: :data:`AFTER_ONSET_WEIGHT` of the time score of one at the onset.
 ONSET_TOLERANCE_MIN = 60.0
 AFTER_ONSET_WEIGHT = 0.5
+#: A change inside the onset point's own interval (an hourly point stamped 10:00 is 10:00–11:00) scores 1 at the
+#: onset, tapering to this at the interval's end: the later in it, the less of the point it could have moved —
+#: so a change at the onset minute ranks above one just after it.
+GRACE_END_WEIGHT = 0.7
 
 ROLLBACK_RECOVERED = 1.0
 ROLLBACK_ONLY = 0.6
@@ -128,12 +132,14 @@ def time_score(minutes_before: float, half_life_minutes: float, after_tolerance:
     a few points early) and the change falls inside ``after_tolerance`` minutes of it: then it gets
     :data:`AFTER_ONSET_WEIGHT`, tapering linearly to 0 at the tolerance (so a change just before the onset
     always beats one just after it). Within ``after_grace`` minutes (the spacing of the metric: an hourly
-    point stamped 23:00 is the mean of 23:00–24:00) a change counts as at the onset.
+    point stamped 23:00 is the mean of 23:00–24:00) a change counts as at the onset, tapering from 1 to
+    :data:`GRACE_END_WEIGHT` (a change at the onset minute beats one a few minutes after it).
     """
     if half_life_minutes <= 0:
         return 0.0
     if minutes_before < 0 and -minutes_before <= min(after_grace, after_tolerance):
-        return 1.0
+        # inside the onset's own point: the earlier in it, the more of the point the change could have moved
+        return float(1.0 - (1.0 - GRACE_END_WEIGHT) * (-minutes_before / after_grace))
     if minutes_before < 0:
         late = -minutes_before
         if after_tolerance <= 0 or late > after_tolerance:
