@@ -206,6 +206,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             top = corr.hypotheses[0]
             s.say(f"Most likely cause for {corr.label}: {top.subject} on {top.service} "
                   f"(confidence {top.confidence:.2f}) — {top.rationale}", records[top.evidence_refs[0]], ranking)
+            if corr.why_first:  # timing, scope, size: what puts it above the runner-up
+                s.say(corr.why_first, ranking)
             for h in corr.hypotheses[1:3]:
                 if h.plausible:
                     s.say(f"Also possible: {h.subject} on {h.service} (confidence {h.confidence:.2f}) — {h.rationale}",

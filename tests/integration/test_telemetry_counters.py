@@ -128,6 +128,9 @@ async def test_a_running_total_is_judged_on_its_rate(assistant):
     assert onset is not None and abs(onset - STEP) <= dt.timedelta(minutes=10), (onset, r.answer)
     first = _first_line_with(r.answer, "qc-12", "ql-707", "ql-708", "dp-31")
     assert "qc-12" in first and "Most likely" in first, r.answer
+    assert "docs_indexed_total rose above the pre-change limits" in first, r.answer  # its rate, after the change
+    why = _first_line_with(r.answer, "ranks first")  # the restart's deploy and the later one are far in time
+    assert "Why qc-12 ranks first" in why and "timing" in why and "15 min before the onset" in why, r.answer
     assert "increase per 5 min" in r.answer, r.answer  # says it judged the counter's rate, not its total
 
 
@@ -142,3 +145,5 @@ async def test_a_change_at_the_onset_minute_beats_one_just_after_it(assistant):
     assert onset == FAULTS, (onset, r.answer)
     first = _first_line_with(r.answer, "cc-4", "ct-90")
     assert "cc-4" in first and "Most likely" in first, r.answer
+    why = _first_line_with(r.answer, "ranks first")
+    assert "cc-4" in why and "timing" in why and "at the onset minute" in why and "ct-90 3 min after it" in why, r.answer

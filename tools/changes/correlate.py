@@ -37,6 +37,7 @@ from tools.changes.queries import (
     role_overrides,
     walk_dependencies,
 )
+from tools.changes.why import why_first
 
 # ------------------------------------------------------------------ candidates
 
@@ -319,7 +320,7 @@ def _correlation_output(
         searched=[ServiceDistance(service=n.name, distance=n.distance, via=n.via)
                   for n in sorted(nodes.values(), key=lambda n: (n.distance, n.name))],
         candidates_considered=len(cands), hypotheses=hyps, plausible=plausible,
-        conclusion=_conclusion(focus, hyps, len(cands), plausible),
+        conclusion=_conclusion(focus, hyps, len(cands), plausible), why_first=why_first(hyps, len(cands)),
     )
     ref = {
         "tool": "correlate_changes", "args": args,
@@ -364,6 +365,7 @@ def _ranking_evidence(result: ChangeCorrelation, focus: Focus, ref: dict[str, An
         payload={"label": result.label, "onset": result.onset.isoformat(), "onset_source": result.onset_source,
                  "window_start": result.window_start.isoformat(), "plausible": result.plausible,
                  "candidates_considered": result.candidates_considered, "notes": focus.notes,
+                 "why_first": result.why_first,
                  "hypotheses": [h.model_dump(mode="json") for h in result.hypotheses]},
         summary=(f"Changes before {result.label} onset {result.onset:%Y-%m-%d %H:%M} UTC "
                  f"({result.candidates_considered} considered): " + (ranked or "none") + f" — {result.conclusion}"),

@@ -132,6 +132,8 @@ class ChangeCorrelation(BaseModel):
     hypotheses: list[ChangeHypothesis]
     plausible: bool = Field(description="False: no plausible change found in the window")
     conclusion: str
+    why_first: str | None = Field(None, description="why the top change ranks above the runner-up (timing, scope, "
+                                                    "size, what it changed)")
 
 
 class MetricStage(BaseModel):

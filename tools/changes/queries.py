@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from store.names import close_matches
 from tools.base import ToolError
 from tools.changes import roles, scoring
+from tools.changes.grid import to_grid
 from tools.changes.models import (
     MAX_HOPS,
     UTC,
@@ -175,7 +176,7 @@ async def load_changes(
 
 
 _WINDOWS_SQL = """
-SELECT w.i AS i, m.metric, m.value
+SELECT w.i AS i, m.metric, m.ts, m.value
 FROM unnest(CAST(:sids AS bigint[]), CAST(:t0 AS timestamptz[]), CAST(:t1 AS timestamptz[]))
      WITH ORDINALITY AS w(sid, t0, t1, i)
 JOIN metric_points m ON m.org_id = :org AND m.service_id = w.sid AND m.ts >= w.t0 AND m.ts < w.t1
@@ -206,16 +207,17 @@ async def load_windows(
     session: AsyncSession, org_id: int, windows: Sequence[tuple[int, dt.datetime, dt.datetime]],
     metrics: Sequence[str] = scoring.COMOVEMENT_METRICS,
 ) -> list[dict[str, np.ndarray]]:
-    """Metric values of each (service_id, from, to) window, per metric, in time order (one query)."""
-    out: list[dict[str, list[float]]] = [{} for _ in windows]
+    """Metric values of each (service_id, from, to) window, per metric, in time order on the series' usual
+    spacing (a missing point is NaN: a counter's increase over a gap is spread over it) (one query)."""
+    out: list[dict[str, list[tuple[dt.datetime, float]]]] = [{} for _ in windows]
     if windows:
         params = {
             "org": org_id, "metrics": list(metrics),
             "sids": [w[0] for w in windows], "t0": [w[1] for w in windows], "t1": [w[2] for w in windows],
         }
-        for i, metric, value in await session.execute(text(_WINDOWS_SQL), params):
-            out[i - 1].setdefault(metric, []).append(float(value))
-    return [{m: np.asarray(v) for m, v in d.items()} for d in out]
+        for i, metric, ts, value in await session.execute(text(_WINDOWS_SQL), params):
+            out[i - 1].setdefault(metric, []).append((ts, float(value)))
+    return [{m: to_grid(v)[1] for m, v in d.items()} for d in out]
 
 
 # ------------------------------------------------------------------ focus: what is being explained
