@@ -151,8 +151,14 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 got = wider
             if metric == "any" and got is not None and got[0].n_points and got[0].onset is None:
                 got = await _another_metric_moved(s, ctx["service"], got, around, hours)
-            elif metric == "any" and got is not None and got[0].onset is not None:
+            elif got is not None and got[0].onset is not None and (metric == "any" or (shape is None and changed_at is None)):
+                asked_for = got[0]  # a named metric too: saturation climbing before the errors is the event's start
                 got = await _first_to_move(s, ctx["service"], got, around, hours)
+                if metric != "any" and got[0].metric != asked_for.metric and got[0].onset is not None:
+                    s.say(f"{asked_for.service} {asked_for.metric} moved {asked_for.direction or ''} at "
+                          f"{asked_for.onset:%Y-%m-%d %H:%M} UTC, but its {got[0].metric} moved first — the same event "
+                          "seen sooner — so changes are measured from that.",
+                          first(got[1], "metric_onset") or (got[1][0] if got[1] else None))
             if got is None or got[0].n_points == 0:  # not in Postgres: Prometheus, when the metric is mapped there
                 prom = await onset_from_prometheus(s, ctx["service"], "errors" if metric == "any" else metric, around,
                                                    hours)

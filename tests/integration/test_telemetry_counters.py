@@ -4,7 +4,8 @@ deploy four hours earlier and a scrape gap of half an hour. Its rate doubled at 
 change 15 min before. Built here through the importers (nothing like the demo): deployments without commits,
 dotted and UPPER keys, no dependency edges, a decoy on the same service 17 h before and 90 min after, another
 service's deploy at the same time as the cause. ``crane-telemetry``'s fault ratio steps up at a minute when
-one change was made and another three minutes later."""
+one change was made and another three minutes later; ``berth-api``'s workers saturate 40 min before its 5xx
+follow."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ STEP = dt.datetime(2026, 4, 9, 10, 40, tzinfo=dt.UTC)  # the indexing rate doubl
 RESTART = STEP - dt.timedelta(hours=4)  # the indexer restarted (a deploy): its total starts again from zero
 GAP = (STEP - dt.timedelta(hours=2), STEP - dt.timedelta(hours=1, minutes=30))  # the scraper was down
 FAULTS = dt.datetime(2026, 4, 9, 12, 5, tzinfo=dt.UTC)  # crane-telemetry's fault ratio steps up at this minute
+HOT = dt.datetime(2026, 4, 9, 7, 20, tzinfo=dt.UTC)  # berth-api's workers saturate …
+FAILS = HOT + dt.timedelta(minutes=40)  # … and its 5xx follow 40 min later
 
 
 def _z(t: dt.datetime) -> str:
@@ -51,6 +54,8 @@ def _series(rng: np.random.Generator) -> list[str]:
         rows.append(f"{_z(t)},Dock.Planner,cpu_pct,{41 + rng.normal(0, 3):.2f}")
         faults = max(0.0, (0.4 if t < FAULTS else 2.9) + rng.normal(0, 0.08))
         rows.append(f"{_z(t)},crane-telemetry,hoist_fault_ratio,{faults:.3f}")
+        rows.append(f"{_z(t)},berth-api,worker_busy_pct,{(34 if t < HOT else 83) + rng.normal(0, 4):.1f}")
+        rows.append(f"{_z(t)},berth-api,http_5xx_pct,{max(0.0, (0.2 if t < FAILS else 1.9) + rng.normal(0, 0.06)):.3f}")
         t += STEP_5
     return rows
 
@@ -63,6 +68,9 @@ CHANGES = {
          "started_at": _m(STEP, 90), "finished_at": _m(STEP, 94)},  # after
         {"external_id": "dp-31", "service": "Dock.Planner", "version": "31", "started_at": _m(STEP, -14)},
         {"external_id": "ct-90", "service": "crane-telemetry", "version": "ct-90", "started_at": _m(FAULTS, 3)},
+        {"external_id": "ba-5", "service": "berth-api", "version": "5.2.0", "started_at": _m(HOT, 20),
+         "finished_at": _m(HOT, 23)},  # after the workers saturated, before the 5xx
+        {"external_id": "ba-4", "service": "berth-api", "version": "5.1.9", "started_at": _m(HOT, -17 * 60)},
     ],
     "config-changes": [
         {"external_id": "qc-12", "service": "quarry-ledger", "key": "INDEXER.BULK.PARALLELISM",
@@ -71,6 +79,8 @@ CHANGES = {
          "changed_at": _m(STEP, -17 * 60), "old_value": "30", "new_value": "45"},
         {"external_id": "cc-4", "service": "crane-telemetry", "key": "crane.sensor.calibration_profile",
          "changed_at": _m(FAULTS, 0), "old_value": "b", "new_value": "c"},  # at the onset minute: the cause
+        {"external_id": "bc-2", "service": "berth-api", "key": "berth.worker_pool.max",
+         "changed_at": _m(HOT, -15), "old_value": "64", "new_value": "16"},  # the cause
     ],
 }
 
@@ -84,7 +94,8 @@ def freight_db(pg_server, tmp_path_factory):
         org_id = conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, 'Kestrel Freight') RETURNING id",
                               (SLUG,)).fetchone()[0]
         conn.commit()
-        services = [{"name": n, "team": "yard"} for n in ("quarry-ledger", "Dock.Planner", "crane-telemetry")]
+        services = [{"name": n, "team": "yard"} for n in ("quarry-ledger", "Dock.Planner", "crane-telemetry",
+                                                                "berth-api")]
         (tmp / "services.json").write_text(json.dumps(services))
         run_import(conn, SLUG, "services", tmp / "services.json")
         (tmp / "metrics.csv").write_text("\n".join(_series(np.random.default_rng(20260409))) + "\n")
@@ -147,3 +158,17 @@ async def test_a_change_at_the_onset_minute_beats_one_just_after_it(assistant):
     assert "cc-4" in first and "Most likely" in first, r.answer
     why = _first_line_with(r.answer, "ranks first")
     assert "cc-4" in why and "timing" in why and "at the onset minute" in why and "ct-90 3 min after it" in why, r.answer
+
+
+async def test_saturation_before_the_errors_dates_the_event(assistant):
+    """Asked about the errors by name: the workers saturated 40 min before the 5xx followed, so the event began
+    then — the pool change 15 min before the saturation ranks first, not the deploy made between the two, and
+    the answer says the saturation moved first."""
+    a, org_id, conninfo = assistant
+    r = await a.ask(org_id=org_id, question="what changed before berth-api's errors jumped?")
+    assert r.status == "completed", r.error
+    onset = _onset(r, conninfo)
+    assert onset is not None and abs(onset - HOT) <= dt.timedelta(minutes=10), (onset, r.answer)
+    first = _first_line_with(r.answer, "Most likely")
+    assert "bc-2" in first and "ba-5" not in first, r.answer
+    assert "worker_busy_pct moved first" in r.answer, r.answer

@@ -42,3 +42,11 @@ def test_alone_or_nothing():
     assert why_first([], 0) is None
     only = why_first([_h(1, "rp-12", 30, time=0.8)], 1)
     assert only is not None and "the only change in the window" in only
+
+
+def test_busy_and_occupancy_metrics_are_saturation():
+    from tools.changes import roles
+
+    for name in ("worker_busy_pct", "slot_occupancy", "conns_in_use", "inflight_jobs"):
+        assert roles.role_of(name) == "saturation", name
+    assert roles.role_of("http_5xx_pct") == "errors"
