@@ -33,6 +33,7 @@ from tools.changes.queries import (
     _utc,
     comovement_metrics,
     load_changes,
+    load_named_configs,
     load_windows,
     role_overrides,
     walk_dependencies,
@@ -102,6 +103,8 @@ def _candidates(
     for sid, c in cfgs:
         if since <= c.changed_at <= last:
             risk, why = scoring.config_risk(c.key, is_secret=c.is_secret)
+            if c.service != nodes[sid].name:
+                why += f"; filed under {c.service}, its key names {nodes[sid].name}"
             out.append(_Candidate("config_change", nodes[sid], c.changed_at, config=c, risk=risk, risk_reason=why,
                                   **_undone(c.reverted_by, c.reverted_at, now)))
     return out
@@ -288,6 +291,7 @@ async def correlate_changes(
         until = min(focus.onset + focus.tolerance, max(focus.onset, ctx.now))
         nodes = await walk_dependencies(session, ctx.org_id, list(focus.roots))
         deps, cfgs = await load_changes(session, ctx.org_id, list(nodes), since, until)
+        cfgs += await load_named_configs(session, ctx.org_id, focus.roots, since, until)  # filed elsewhere, naming it
         cands = _candidates(nodes, deps, cfgs, focus.onset, since, ctx.now, until - focus.onset)
         metrics = await comovement_metrics(session, ctx.org_id, list(nodes)) if cands else []
         own = (await own_metrics(session, ctx.org_id, sorted({c.node.service_id for c in cands}),

@@ -165,6 +165,40 @@ def _config(row: Any) -> tuple[int, ConfigChangeInfo]:
     return row["service_id"], info
 
 
+_NAMED_CONFIGS_SQL = _CONFIGS_SQL.replace(
+    "WHERE c.org_id = :org AND c.service_id = ANY(CAST(:sids AS bigint[]))",
+    "WHERE c.org_id = :org AND NOT (c.service_id = ANY(CAST(:sids AS bigint[])))\n"
+    "  AND regexp_replace(lower(c.key || ' ' || coalesce(c.description, '')), '[^a-z0-9]', '', 'g') "
+    "LIKE ANY(CAST(:pats AS text[]))")
+#: A service name must squash to at least this many letters/digits to be looked for in other services' config keys.
+MIN_NAMED = 5
+
+
+def _squash(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+async def load_named_configs(
+    session: AsyncSession, org_id: int, roots: dict[int, str], since: dt.datetime, until: dt.datetime
+) -> list[tuple[int, ConfigChangeInfo]]:
+    """Config changes filed under another service (a shared config repository, "platform") whose key or
+    description names one of ``roots`` (``YARD_GATE_SCANNER_TIMEOUT_MS`` names ``yard-gate``), as (that root's
+    id, the change)."""
+    names = {sid: _squash(n) for sid, n in roots.items() if len(_squash(n)) >= MIN_NAMED}
+    if not names:
+        return []
+    params = {"org": org_id, "sids": list(roots), "since": since, "until": until,
+              "pats": [f"%{n}%" for n in names.values()]}
+    out = []
+    for r in (await session.execute(text(_NAMED_CONFIGS_SQL), params)).mappings():
+        _, info = _config(r)
+        said = _squash(f"{info.key} {info.description or ''}")
+        sid = next((sid for sid, n in names.items() if n in said), None)
+        if sid is not None:
+            out.append((sid, info))
+    return out
+
+
 async def load_changes(
     session: AsyncSession, org_id: int, service_ids: Sequence[int], since: dt.datetime, until: dt.datetime
 ) -> tuple[list[tuple[int, DeploymentInfo]], list[tuple[int, ConfigChangeInfo]]]:
