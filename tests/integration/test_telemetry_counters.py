@@ -5,7 +5,8 @@ change 15 min before. Built here through the importers (nothing like the demo): 
 dotted and UPPER keys, no dependency edges, a decoy on the same service 17 h before and 90 min after, another
 service's deploy at the same time as the cause. ``crane-telemetry``'s fault ratio steps up at a minute when
 one change was made and another three minutes later; ``berth-api``'s workers saturate 40 min before its 5xx
-follow; ``yard-gate``'s cause is filed under a shared ``platform-config`` service, its key naming the gate."""
+follow; ``yard-gate``'s cause is filed under a shared ``platform-config`` service, its key naming the gate;
+``reefer-monitor``'s faults step up between a deploy 6 min before and a risky config change a minute after."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ FAULTS = dt.datetime(2026, 4, 9, 12, 5, tzinfo=dt.UTC)  # crane-telemetry's faul
 HOT = dt.datetime(2026, 4, 9, 7, 20, tzinfo=dt.UTC)  # berth-api's workers saturate …
 FAILS = HOT + dt.timedelta(minutes=40)  # … and its 5xx follow 40 min later
 GATE = dt.datetime(2026, 4, 9, 13, 25, tzinfo=dt.UTC)  # yard-gate's scan latency steps up
+REEFER = dt.datetime(2026, 4, 9, 13, 50, tzinfo=dt.UTC)  # reefer-monitor's faults step up
 
 
 def _z(t: dt.datetime) -> str:
@@ -55,6 +57,7 @@ def _series(rng: np.random.Generator) -> list[str]:
         rows.append(f"{_z(t)},Dock.Planner,cpu_pct,{41 + rng.normal(0, 3):.2f}")
         faults = max(0.0, (0.4 if t < FAULTS else 2.9) + rng.normal(0, 0.08))
         rows.append(f"{_z(t)},crane-telemetry,hoist_fault_ratio,{faults:.3f}")
+        rows.append(f"{_z(t)},reefer-monitor,reefer_fault_pct,{max(0.0, (0.3 if t < REEFER else 2.4) + rng.normal(0, 0.07)):.3f}")
         rows.append(f"{_z(t)},yard-gate,scan_latency_ms,{(140 if t < GATE else 410) + rng.normal(0, 15):.1f}")
         rows.append(f"{_z(t)},berth-api,worker_busy_pct,{(34 if t < HOT else 83) + rng.normal(0, 4):.1f}")
         rows.append(f"{_z(t)},berth-api,http_5xx_pct,{max(0.0, (0.2 if t < FAILS else 1.9) + rng.normal(0, 0.06)):.3f}")
@@ -73,6 +76,8 @@ CHANGES = {
         {"external_id": "ba-5", "service": "berth-api", "version": "5.2.0", "started_at": _m(HOT, 20),
          "finished_at": _m(HOT, 23)},  # after the workers saturated, before the 5xx
         {"external_id": "ba-4", "service": "berth-api", "version": "5.1.9", "started_at": _m(HOT, -17 * 60)},
+        {"external_id": "rm-12", "service": "reefer-monitor", "version": "rm-12", "started_at": _m(REEFER, -8),
+         "finished_at": _m(REEFER, -6)},  # the cause: just before the faults
         {"external_id": "yg-3", "service": "yard-gate", "version": "yg-3", "started_at": _m(GATE, -18 * 60)},
         {"external_id": "yg-4", "service": "yard-gate", "version": "yg-4", "started_at": _m(GATE, 100)},
     ],
@@ -85,6 +90,8 @@ CHANGES = {
          "changed_at": _m(FAULTS, 0), "old_value": "b", "new_value": "c"},  # at the onset minute: the cause
         {"external_id": "bc-2", "service": "berth-api", "key": "berth.worker_pool.max",
          "changed_at": _m(HOT, -15), "old_value": "64", "new_value": "16"},  # the cause
+        {"external_id": "rc-9", "service": "reefer-monitor", "key": "REEFER.POLL.TIMEOUT_MS",
+         "changed_at": _m(REEFER, 1), "old_value": "500", "new_value": "2000"},  # risky, but after the faults began
         {"external_id": "pc-77", "service": "platform-config", "key": "YARD_GATE_SCANNER_TIMEOUT_MS",
          "changed_at": _m(GATE, -12), "old_value": "900", "new_value": "250"},  # filed elsewhere: the cause
         {"external_id": "pc-78", "service": "platform-config", "key": "berth.cranes.max_parallel",
@@ -103,7 +110,8 @@ def freight_db(pg_server, tmp_path_factory):
                               (SLUG,)).fetchone()[0]
         conn.commit()
         services = [{"name": n, "team": "yard"} for n in ("quarry-ledger", "Dock.Planner", "crane-telemetry",
-                                                                "berth-api", "yard-gate", "platform-config")]
+                                                                "berth-api", "yard-gate", "platform-config",
+                                                                "reefer-monitor")]
         (tmp / "services.json").write_text(json.dumps(services))
         run_import(conn, SLUG, "services", tmp / "services.json")
         (tmp / "metrics.csv").write_text("\n".join(_series(np.random.default_rng(20260409))) + "\n")
@@ -194,3 +202,17 @@ async def test_a_config_change_filed_elsewhere_that_names_the_service(assistant)
     first = _first_line_with(r.answer, "Most likely")
     assert "pc-77" in first and "filed under platform-config" in first, r.answer
     assert "pc-78" not in r.answer, r.answer
+
+
+async def test_two_changes_close_together_the_earlier_one_when_the_symptom_began_before_the_later(assistant):
+    """The faults began at 13:50, between a deploy finished at 13:44 and a timeout change at 13:51: the timeout
+    change looks riskier, but it came after the faults began — the deploy ranks first, and the answer says the
+    timing is why."""
+    a, org_id, conninfo = assistant
+    r = await a.ask(org_id=org_id, question="what changed before reefer-monitor went bad?")
+    assert r.status == "completed", r.error
+    assert _onset(r, conninfo) == REEFER, r.answer
+    first = _first_line_with(r.answer, "Most likely")
+    assert "rm-12" in first and "rc-9" not in first, r.answer
+    why = _first_line_with(r.answer, "ranks first")
+    assert "timing" in why and "rc-9 1 min after it" in why, r.answer

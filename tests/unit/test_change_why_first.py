@@ -31,11 +31,18 @@ def test_timing_scope_size_and_risk_are_named_against_the_runner_up():
     assert "riskier change (risk 1.0 against 0.4)" in why
 
 
-def test_a_narrow_lead_is_called_narrow_and_after_the_onset_is_said():
+def test_a_narrow_lead_is_called_narrow():
+    top = _h(1, "cfg-a", 30, time=0.8, confidence=0.41)
+    nxt = _h(2, "dep-b", 32, time=0.78, confidence=0.40)
+    why = why_first([top, nxt], 2)
+    assert why is not None and "only narrowly" in why and "30 min before the onset against 32 min before" in why
+
+
+def test_a_runner_up_after_the_onset_loses_on_timing():
     top = _h(1, "cfg-a", 0, time=1.0, confidence=0.41)
     nxt = _h(2, "dep-b", -3, time=0.98, confidence=0.40)
     why = why_first([top, nxt], 2)
-    assert why is not None and "only narrowly" in why and "at the onset minute against 3 min after it" in why
+    assert why is not None and "timing — at the onset minute, dep-b 3 min after it, after the symptom began" in why
 
 
 def test_alone_or_nothing():

@@ -3,6 +3,7 @@ and which services it concerns — the focus — is resolved in :mod:`tools.chan
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -182,6 +183,12 @@ def _score(cands: list[_Candidate], onset: dt.datetime, half_life: float, tolera
             after_grace=grace.total_seconds() / 60.0,
         )
         c.components = scoring.score_candidate(feats, half_life_minutes=half_life)
+    if tolerance > dt.timedelta(0):  # after the onset only when no plausible change came just before it
+        before = [(onset - c.changed_at).total_seconds() / 60.0 for c in cands]
+        capped = scoring.after_behind_before(before, [c.score.raw for c in cands], tolerance.total_seconds() / 60.0)
+        for c, raw in zip(cands, capped, strict=True):
+            if raw < c.score.raw:
+                c.components = dataclasses.replace(c.score, raw=raw)
 
 
 # ------------------------------------------------------------------ wording

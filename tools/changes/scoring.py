@@ -271,6 +271,23 @@ def score_candidate(f: Features, *, half_life_minutes: float = SERVICE_HALF_LIFE
                       raw=raw)
 
 
+def after_behind_before(minutes_before: Sequence[float], raws: Sequence[float], window: float) -> list[float]:
+    """Raw scores with every change made *after* the onset kept below the best change made up to ``window``
+    minutes before it, when that one is plausible on its own (raw ≥ :data:`PLAUSIBLE_FLOOR`): the symptom
+    began before the later change, so the earlier one started it — however risky the later one looks. Without
+    such a change (the onset estimate may be early) the later ones keep their score."""
+    near = [r for m, r in zip(minutes_before, raws, strict=True) if 0 <= m <= window]
+    best = max(near, default=0.0)
+    if best < PLAUSIBLE_FLOOR:
+        return list(raws)
+    cap = AFTER_BEHIND_SHARE * best
+    return [min(r, cap) if m < 0 else r for m, r in zip(minutes_before, raws, strict=True)]
+
+
+#: A change after the onset scores at most this share of a plausible change made just before it.
+AFTER_BEHIND_SHARE = 0.95
+
+
 def confidences(raws: Sequence[float]) -> list[float]:
     """Confidence per candidate: its raw score tempered by the strongest competitor, capped at 0.95."""
     out = []

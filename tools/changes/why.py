@@ -36,7 +36,9 @@ def why_first(hyps: Sequence[ChangeHypothesis], considered: int) -> str | None:
     nxt = hyps[1]
     a, b = top.components, nxt.components
     reasons = []
-    if a.time > b.time + MARGIN:
+    if top.minutes_before_onset >= 0 > nxt.minutes_before_onset:
+        reasons.append(f"timing — {_when(top)}, {nxt.subject} {_when(nxt)}, after the symptom began")
+    elif a.time > b.time + MARGIN:
         reasons.append(f"timing — {_when(top)}, {nxt.subject} {_when(nxt)}")
     if top.distance < nxt.distance:
         reasons.append(f"scope — {_where(top)}, {nxt.subject} {_where(nxt)}")
