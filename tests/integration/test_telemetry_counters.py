@@ -96,6 +96,8 @@ CHANGES = {
          "changed_at": _m(GATE, -12), "old_value": "900", "new_value": "250"},  # filed elsewhere: the cause
         {"external_id": "pc-78", "service": "platform-config", "key": "berth.cranes.max_parallel",
          "changed_at": _m(GATE, -5), "old_value": "3", "new_value": "5"},  # filed elsewhere, names no yard-gate
+        {"external_id": "pc-79", "service": "platform-config", "key": "YARD_GATE_CAMERA.FPS",
+         "changed_at": _m(GATE, -3), "old_value": "15", "new_value": "30"},  # names yard-gate-camera, not the gate
     ],
 }
 
@@ -111,7 +113,7 @@ def freight_db(pg_server, tmp_path_factory):
         conn.commit()
         services = [{"name": n, "team": "yard"} for n in ("quarry-ledger", "Dock.Planner", "crane-telemetry",
                                                                 "berth-api", "yard-gate", "platform-config",
-                                                                "reefer-monitor")]
+                                                                "reefer-monitor", "yard-gate-camera")]
         (tmp / "services.json").write_text(json.dumps(services))
         run_import(conn, SLUG, "services", tmp / "services.json")
         (tmp / "metrics.csv").write_text("\n".join(_series(np.random.default_rng(20260409))) + "\n")
@@ -193,7 +195,7 @@ async def test_saturation_before_the_errors_dates_the_event(assistant):
 async def test_a_config_change_filed_elsewhere_that_names_the_service(assistant):
     """The scanner timeout change was imported under the shared platform-config service, but its key names
     yard-gate: it is a candidate on yard-gate and ranks first (and plausible), saying where it was filed; the
-    other platform-config change names no yard-gate and is not considered."""
+    other platform-config changes name no yard-gate (one names yard-gate-camera) and are not considered."""
     a, org_id, conninfo = assistant
     r = await a.ask(org_id=org_id, question="what changed before yard-gate's latency jumped?")
     assert r.status == "completed", r.error
@@ -201,7 +203,7 @@ async def test_a_config_change_filed_elsewhere_that_names_the_service(assistant)
     assert onset is not None and abs(onset - GATE) <= dt.timedelta(minutes=10), (onset, r.answer)
     first = _first_line_with(r.answer, "Most likely")
     assert "pc-77" in first and "filed under platform-config" in first, r.answer
-    assert "pc-78" not in r.answer, r.answer
+    assert "pc-78" not in r.answer and "pc-79" not in r.answer, r.answer  # pc-79 names yard-gate-camera
 
 
 async def test_two_changes_close_together_the_earlier_one_when_the_symptom_began_before_the_later(assistant):

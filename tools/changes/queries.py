@@ -189,11 +189,14 @@ async def load_named_configs(
         return []
     params = {"org": org_id, "sids": list(roots), "since": since, "until": until,
               "pats": [f"%{n}%" for n in names.values()]}
+    others = [_squash(n) for n in await _services(session, org_id)]
     out = []
     for r in (await session.execute(text(_NAMED_CONFIGS_SQL), params)).mappings():
         _, info = _config(r)
         said = _squash(f"{info.key} {info.description or ''}")
-        sid = next((sid for sid, n in names.items() if n in said), None)
+        sid = next((sid for sid, n in names.items() if n in said
+                    # not when it names a longer service that holds this name ("yard-gate-camera" for "yard-gate")
+                    and not any(n in o and o != n and o in said for o in others)), None)
         if sid is not None:
             out.append((sid, info))
     return out
