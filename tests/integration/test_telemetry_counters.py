@@ -98,6 +98,8 @@ CHANGES = {
          "changed_at": _m(GATE, -5), "old_value": "3", "new_value": "5"},  # filed elsewhere, names no yard-gate
         {"external_id": "pc-79", "service": "platform-config", "key": "YARD_GATE_CAMERA.FPS",
          "changed_at": _m(GATE, -3), "old_value": "15", "new_value": "30"},  # names yard-gate-camera, not the gate
+        {"external_id": "bc-3", "service": "berth-api", "key": "yard_gate.client.timeout_ms",
+         "changed_at": _m(GATE, -2), "old_value": "800", "new_value": "300"},  # berth-api's own client of the gate
     ],
 }
 
@@ -195,7 +197,8 @@ async def test_saturation_before_the_errors_dates_the_event(assistant):
 async def test_a_config_change_filed_elsewhere_that_names_the_service(assistant):
     """The scanner timeout change was imported under the shared platform-config service, but its key names
     yard-gate: it is a candidate on yard-gate and ranks first (and plausible), saying where it was filed; the
-    other platform-config changes name no yard-gate (one names yard-gate-camera) and are not considered."""
+    other platform-config changes name no yard-gate (one names yard-gate-camera) and are not considered, nor is berth-api's own setting for its client of the
+    gate."""
     a, org_id, conninfo = assistant
     r = await a.ask(org_id=org_id, question="what changed before yard-gate's latency jumped?")
     assert r.status == "completed", r.error
@@ -204,6 +207,7 @@ async def test_a_config_change_filed_elsewhere_that_names_the_service(assistant)
     first = _first_line_with(r.answer, "Most likely")
     assert "pc-77" in first and "filed under platform-config" in first, r.answer
     assert "pc-78" not in r.answer and "pc-79" not in r.answer, r.answer  # pc-79 names yard-gate-camera
+    assert "bc-3" not in r.answer, r.answer  # a running service's setting for its client of the gate
 
 
 async def test_two_changes_close_together_the_earlier_one_when_the_symptom_began_before_the_later(assistant):

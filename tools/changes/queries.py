@@ -169,7 +169,8 @@ _NAMED_CONFIGS_SQL = _CONFIGS_SQL.replace(
     "WHERE c.org_id = :org AND c.service_id = ANY(CAST(:sids AS bigint[]))",
     "WHERE c.org_id = :org AND NOT (c.service_id = ANY(CAST(:sids AS bigint[])))\n"
     "  AND regexp_replace(lower(c.key || ' ' || coalesce(c.description, '')), '[^a-z0-9]', '', 'g') "
-    "LIKE ANY(CAST(:pats AS text[]))")
+    "LIKE ANY(CAST(:pats AS text[]))\n"
+    "  AND NOT EXISTS (SELECT 1 FROM metric_points mp WHERE mp.org_id = :org AND mp.service_id = c.service_id)")
 #: A service name must squash to at least this many letters/digits to be looked for in other services' config keys.
 MIN_NAMED = 5
 
@@ -181,9 +182,10 @@ def _squash(name: str) -> str:
 async def load_named_configs(
     session: AsyncSession, org_id: int, roots: dict[int, str], since: dt.datetime, until: dt.datetime
 ) -> list[tuple[int, ConfigChangeInfo]]:
-    """Config changes filed under another service (a shared config repository, "platform") whose key or
-    description names one of ``roots`` (``YARD_GATE_SCANNER_TIMEOUT_MS`` names ``yard-gate``), as (that root's
-    id, the change)."""
+    """Config changes filed under another service that reports no metrics of its own (a shared config
+    repository, "platform-config") whose key or description names one of ``roots``
+    (``YARD_GATE_SCANNER_TIMEOUT_MS`` names ``yard-gate``), as (that root's id, the change). A running service's
+    key naming another (``payments.client.timeout_ms`` on checkout-api) configures its own client: not matched."""
     names = {sid: _squash(n) for sid, n in roots.items() if len(_squash(n)) >= MIN_NAMED}
     if not names:
         return []
