@@ -151,8 +151,14 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 got = wider
             if metric == "any" and got is not None and got[0].n_points and got[0].onset is None:
                 got = await _another_metric_moved(s, ctx["service"], got, around, hours)
-            elif metric == "any" and got is not None and got[0].onset is not None:
+            elif got is not None and got[0].onset is not None and (metric == "any" or (shape is None and changed_at is None)):
+                asked_for = got[0]  # a named metric too: saturation climbing before the errors is the event's start
                 got = await _first_to_move(s, ctx["service"], got, around, hours)
+                if metric != "any" and got[0].metric != asked_for.metric and got[0].onset is not None:
+                    s.say(f"{asked_for.service} {asked_for.metric} moved {asked_for.direction or ''} at "
+                          f"{asked_for.onset:%Y-%m-%d %H:%M} UTC, but its {got[0].metric} moved first — the same event "
+                          "seen sooner — so changes are measured from that.",
+                          first(got[1], "metric_onset") or (got[1][0] if got[1] else None))
             if got is None or got[0].n_points == 0:  # not in Postgres: Prometheus, when the metric is mapped there
                 prom = await onset_from_prometheus(s, ctx["service"], "errors" if metric == "any" else metric, around,
                                                    hours)
@@ -169,7 +175,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                     await kpis_after(s, deps.catalog, ctx["service"], plan)
                     return update(state, s, ctx)
                 if onset.onset is not None:
-                    s.say(f"{onset.service} {onset.metric} moved {onset.direction or ''} at "
+                    per = f" (a running total: its increase per {onset.per_point})" if onset.per_point else ""
+                    s.say(f"{onset.service} {onset.metric}{per} moved {onset.direction or ''} at "
                           f"{onset.onset:%Y-%m-%d %H:%M} UTC (from {onset.before_level:.4g} to {onset.after_level:.4g}).",
                           first(records, "metric_onset") or (records[0] if records else None))
                     kwargs["onset"] = onset.onset
@@ -205,6 +212,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             top = corr.hypotheses[0]
             s.say(f"Most likely cause for {corr.label}: {top.subject} on {top.service} "
                   f"(confidence {top.confidence:.2f}) — {top.rationale}", records[top.evidence_refs[0]], ranking)
+            if corr.why_first:  # timing, scope, size: what puts it above the runner-up
+                s.say(corr.why_first, ranking)
             for h in corr.hypotheses[1:3]:
                 if h.plausible:
                     s.say(f"Also possible: {h.subject} on {h.service} (confidence {h.confidence:.2f}) — {h.rationale}",

@@ -51,7 +51,9 @@ def test_time_score_after_an_estimated_onset():
     assert scoring.time_score(-5, 90) == 0.0  # a given onset: strict
     assert 0 < scoring.time_score(-20, 90, after_tolerance=60) < scoring.time_score(20, 90, after_tolerance=60)
     assert scoring.time_score(-61, 90, after_tolerance=60) == 0.0
-    assert scoring.time_score(-30, 90, after_tolerance=60, after_grace=60) == 1.0  # inside the first hourly point
+    assert scoring.time_score(-30, 90, after_tolerance=60, after_grace=60) > 0.8  # inside the first hourly point
+    assert scoring.time_score(0, 90, after_tolerance=5, after_grace=5) > scoring.time_score(
+        -3, 90, after_tolerance=5, after_grace=5) > scoring.time_score(-6, 90, after_tolerance=5, after_grace=5)
 
 
 def test_the_grid_follows_the_usual_spacing_of_a_jittered_export():

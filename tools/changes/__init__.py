@@ -14,7 +14,9 @@ Onset detection is split by concern: :mod:`~tools.changes.grid` (points on a reg
 spacing), :mod:`~tools.changes.seasonal` (the daily shape taken out), :mod:`~tools.changes.spikes` (lone points
 that stand out; the shape a question names), :mod:`~tools.changes.rhythm` (the same time on earlier days),
 :mod:`~tools.changes.drift` (where a slow climb began), :mod:`~tools.changes.leading` (the metric of a service
-that moved first) and :mod:`~tools.changes.metric_names` (a user's word → one of the service's metrics).
+that moved first), :mod:`~tools.changes.counters` (a running total judged on its increase per point) and
+:mod:`~tools.changes.metric_names` (a user's word → one of the service's metrics). :mod:`~tools.changes.why` says
+why the top-ranked change ranks first (timing, scope, size, what it changed).
 
 Only deployments and config changes are candidates: a commit counts through the
 deployment that shipped it (``deployment_commits``); a merged commit that was

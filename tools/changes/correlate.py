@@ -3,6 +3,7 @@ and which services it concerns — the focus — is resolved in :mod:`tools.chan
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
-from tools.changes import scoring
+from tools.changes import counters, scoring
 from tools.changes.focus import Focus, resolve_focus
 from tools.changes.metric_context import all_own, own_metrics, spacing
 from tools.changes.models import (
@@ -33,10 +34,12 @@ from tools.changes.queries import (
     _utc,
     comovement_metrics,
     load_changes,
+    load_named_configs,
     load_windows,
     role_overrides,
     walk_dependencies,
 )
+from tools.changes.why import why_first
 
 # ------------------------------------------------------------------ candidates
 
@@ -101,6 +104,8 @@ def _candidates(
     for sid, c in cfgs:
         if since <= c.changed_at <= last:
             risk, why = scoring.config_risk(c.key, is_secret=c.is_secret)
+            if c.service != nodes[sid].name:
+                why += f"; filed under {c.service}, its key names {nodes[sid].name}"
             out.append(_Candidate("config_change", nodes[sid], c.changed_at, config=c, risk=risk, risk_reason=why,
                                   **_undone(c.reverted_by, c.reverted_at, now)))
     return out
@@ -146,15 +151,24 @@ def _apply_metrics(cands: list[_Candidate], windows: list[dict[str, np.ndarray]]
         for m in sorted(set(base) | set(after)):
             if m in all_own(own) and m not in mine:
                 continue  # another service's fallback metric: not this one's evidence
-            s = scoring.comovement_score(base.get(m, []), after.get(m, []), either_way=mine.get(m, False))
+            b, a = _increase_if_counter(m, base.get(m, np.array([])), after.get(m, np.array([])))
+            s = scoring.comovement_score(b, a, either_way=mine.get(m, False))
             if s is not None:
                 moved[m] = s
         c.comovement = max(moved.values()) if moved else None
         elevated = [m for m, s in moved.items() if s >= scoring.MOVED]
         if fix is not None and elevated:
-            checks = [scoring.recovered(base.get(m, []), fix.get(m, [])) for m in elevated]
+            checks = [scoring.recovered(*_increase_if_counter(m, base.get(m, np.array([])), fix.get(m, np.array([]))))
+                      for m in elevated]
             c.recovered = None if any(x is None for x in checks) else all(checks)
         c.metrics = {"comovement_by_metric": moved, "moved": elevated, "recovered": c.recovered}
+
+
+def _increase_if_counter(metric: str, base: np.ndarray, after: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A cumulative counter's windows as its increase per point (a running total always "rises after" a change)."""
+    if not counters.is_counter(metric, np.concatenate([np.asarray(base, float), np.asarray(after, float)])):
+        return base, after
+    return counters.to_increase(base), counters.to_increase(after)
 
 
 def _score(cands: list[_Candidate], onset: dt.datetime, half_life: float, tolerance: dt.timedelta,
@@ -169,6 +183,12 @@ def _score(cands: list[_Candidate], onset: dt.datetime, half_life: float, tolera
             after_grace=grace.total_seconds() / 60.0,
         )
         c.components = scoring.score_candidate(feats, half_life_minutes=half_life)
+    if tolerance > dt.timedelta(0):  # after the onset only when no plausible change came just before it
+        before = [(onset - c.changed_at).total_seconds() / 60.0 for c in cands]
+        capped = scoring.after_behind_before(before, [c.score.raw for c in cands], tolerance.total_seconds() / 60.0)
+        for c, raw in zip(cands, capped, strict=True):
+            if raw < c.score.raw:
+                c.components = dataclasses.replace(c.score, raw=raw)
 
 
 # ------------------------------------------------------------------ wording
@@ -278,6 +298,7 @@ async def correlate_changes(
         until = min(focus.onset + focus.tolerance, max(focus.onset, ctx.now))
         nodes = await walk_dependencies(session, ctx.org_id, list(focus.roots))
         deps, cfgs = await load_changes(session, ctx.org_id, list(nodes), since, until)
+        cfgs += await load_named_configs(session, ctx.org_id, focus.roots, since, until)  # filed elsewhere, naming it
         cands = _candidates(nodes, deps, cfgs, focus.onset, since, ctx.now, until - focus.onset)
         metrics = await comovement_metrics(session, ctx.org_id, list(nodes)) if cands else []
         own = (await own_metrics(session, ctx.org_id, sorted({c.node.service_id for c in cands}),
@@ -310,7 +331,7 @@ def _correlation_output(
         searched=[ServiceDistance(service=n.name, distance=n.distance, via=n.via)
                   for n in sorted(nodes.values(), key=lambda n: (n.distance, n.name))],
         candidates_considered=len(cands), hypotheses=hyps, plausible=plausible,
-        conclusion=_conclusion(focus, hyps, len(cands), plausible),
+        conclusion=_conclusion(focus, hyps, len(cands), plausible), why_first=why_first(hyps, len(cands)),
     )
     ref = {
         "tool": "correlate_changes", "args": args,
@@ -355,6 +376,7 @@ def _ranking_evidence(result: ChangeCorrelation, focus: Focus, ref: dict[str, An
         payload={"label": result.label, "onset": result.onset.isoformat(), "onset_source": result.onset_source,
                  "window_start": result.window_start.isoformat(), "plausible": result.plausible,
                  "candidates_considered": result.candidates_considered, "notes": focus.notes,
+                 "why_first": result.why_first,
                  "hypotheses": [h.model_dump(mode="json") for h in result.hypotheses]},
         summary=(f"Changes before {result.label} onset {result.onset:%Y-%m-%d %H:%M} UTC "
                  f"({result.candidates_considered} considered): " + (ranked or "none") + f" — {result.conclusion}"),

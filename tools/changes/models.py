@@ -132,6 +132,8 @@ class ChangeCorrelation(BaseModel):
     hypotheses: list[ChangeHypothesis]
     plausible: bool = Field(description="False: no plausible change found in the window")
     conclusion: str
+    why_first: str | None = Field(None, description="why the top change ranks above the runner-up (timing, scope, "
+                                                    "size, what it changed)")
 
 
 class MetricStage(BaseModel):
@@ -158,6 +160,8 @@ class MetricOnset(BaseModel):
     direction: Literal["up", "down"] | None = None
     stages: list[MetricStage] = []
     n_critical: int = 0
+    per_point: str | None = Field(None, description="a cumulative counter judged on its increase per point: the "
+                                                    "spacing of a point ('5 min'); levels are increases per point")
 
 
 # ------------------------------------------------------------------ small helpers

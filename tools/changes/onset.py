@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
-from tools.changes import drift, rhythm, roles, seasonal, spikes
+from tools.changes import counters, drift, rhythm, roles, seasonal, spikes
 from tools.changes.grid import _usual_gap, to_grid  # noqa: F401 - re-exported: the grid was defined here
 from tools.changes.metric_names import _resolve_metric, default_metric  # noqa: F401 - used by metric_now
 from tools.changes.models import (
@@ -277,6 +277,9 @@ def detect_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarra
     series has one. Returns whether it had one.
     """
     step_min = (grid[1] - grid[0]).total_seconds() / 60.0 if len(grid) > 1 else 5.0
+    values, increase = counters.as_increase(result.metric, values, overrides)  # a running total: its increase
+    if increase:
+        result.per_point = f"{step_min:g} min" if step_min < 120 else f"{step_min / 60:g} h"
     adjusted, cycle = seasonal.remove_daily_profile(values, seasonal.points_per_day(step_min))
     raw = values  # with its history: for "the same time yesterday"
     grid, values = grid[first:], adjusted[first:]
@@ -365,9 +368,12 @@ def _onset_evidence(r: MetricOnset, hours: int, cycle: bool = False) -> Evidence
     else:
         level = (f" from {r.before_level:.4g} to {r.after_level:.4g}"
                  if r.before_level is not None and r.after_level is not None else "")
-        summary = f"{r.service} {r.metric} moved {r.direction or ''}{level} at {r.onset:%Y-%m-%d %H:%M} UTC ({r.method})"
+        per = f" (its increase per {r.per_point})" if r.per_point else ""
+        summary = f"{r.service} {r.metric}{per} moved {r.direction or ''}{level} at {r.onset:%Y-%m-%d %H:%M} UTC ({r.method})"
     if cycle:
         summary += "; its daily cycle was taken out first"
+    if r.per_point:
+        summary += "; a cumulative counter, judged on its increase per point (a drop is a restart)"
     return EvidenceDraft(
         kind="metric_onset", source="tools.changes.metric_onset",
         ref={"tool": "metric_onset", "args": {"service": r.service, "metric": r.metric, "around": r.end.isoformat(),

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from store.names import close_matches
 from tools.base import ToolError
 from tools.changes import roles, scoring
+from tools.changes.grid import to_grid
 from tools.changes.models import (
     MAX_HOPS,
     UTC,
@@ -164,6 +165,45 @@ def _config(row: Any) -> tuple[int, ConfigChangeInfo]:
     return row["service_id"], info
 
 
+_NAMED_CONFIGS_SQL = _CONFIGS_SQL.replace(
+    "WHERE c.org_id = :org AND c.service_id = ANY(CAST(:sids AS bigint[]))",
+    "WHERE c.org_id = :org AND NOT (c.service_id = ANY(CAST(:sids AS bigint[])))\n"
+    "  AND regexp_replace(lower(c.key || ' ' || coalesce(c.description, '')), '[^a-z0-9]', '', 'g') "
+    "LIKE ANY(CAST(:pats AS text[]))\n"
+    "  AND NOT EXISTS (SELECT 1 FROM metric_points mp WHERE mp.org_id = :org AND mp.service_id = c.service_id)")
+#: A service name must squash to at least this many letters/digits to be looked for in other services' config keys.
+MIN_NAMED = 5
+
+
+def _squash(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+async def load_named_configs(
+    session: AsyncSession, org_id: int, roots: dict[int, str], since: dt.datetime, until: dt.datetime
+) -> list[tuple[int, ConfigChangeInfo]]:
+    """Config changes filed under another service that reports no metrics of its own (a shared config
+    repository, "platform-config") whose key or description names one of ``roots``
+    (``YARD_GATE_SCANNER_TIMEOUT_MS`` names ``yard-gate``), as (that root's id, the change). A running service's
+    key naming another (``payments.client.timeout_ms`` on checkout-api) configures its own client: not matched."""
+    names = {sid: _squash(n) for sid, n in roots.items() if len(_squash(n)) >= MIN_NAMED}
+    if not names:
+        return []
+    params = {"org": org_id, "sids": list(roots), "since": since, "until": until,
+              "pats": [f"%{n}%" for n in names.values()]}
+    others = [_squash(n) for n in await _services(session, org_id)]
+    out = []
+    for r in (await session.execute(text(_NAMED_CONFIGS_SQL), params)).mappings():
+        _, info = _config(r)
+        said = _squash(f"{info.key} {info.description or ''}")
+        sid = next((sid for sid, n in names.items() if n in said
+                    # not when it names a longer service that holds this name ("yard-gate-camera" for "yard-gate")
+                    and not any(n in o and o != n and o in said for o in others)), None)
+        if sid is not None:
+            out.append((sid, info))
+    return out
+
+
 async def load_changes(
     session: AsyncSession, org_id: int, service_ids: Sequence[int], since: dt.datetime, until: dt.datetime
 ) -> tuple[list[tuple[int, DeploymentInfo]], list[tuple[int, ConfigChangeInfo]]]:
@@ -175,7 +215,7 @@ async def load_changes(
 
 
 _WINDOWS_SQL = """
-SELECT w.i AS i, m.metric, m.value
+SELECT w.i AS i, m.metric, m.ts, m.value
 FROM unnest(CAST(:sids AS bigint[]), CAST(:t0 AS timestamptz[]), CAST(:t1 AS timestamptz[]))
      WITH ORDINALITY AS w(sid, t0, t1, i)
 JOIN metric_points m ON m.org_id = :org AND m.service_id = w.sid AND m.ts >= w.t0 AND m.ts < w.t1
@@ -206,16 +246,17 @@ async def load_windows(
     session: AsyncSession, org_id: int, windows: Sequence[tuple[int, dt.datetime, dt.datetime]],
     metrics: Sequence[str] = scoring.COMOVEMENT_METRICS,
 ) -> list[dict[str, np.ndarray]]:
-    """Metric values of each (service_id, from, to) window, per metric, in time order (one query)."""
-    out: list[dict[str, list[float]]] = [{} for _ in windows]
+    """Metric values of each (service_id, from, to) window, per metric, in time order on the series' usual
+    spacing (a missing point is NaN: a counter's increase over a gap is spread over it) (one query)."""
+    out: list[dict[str, list[tuple[dt.datetime, float]]]] = [{} for _ in windows]
     if windows:
         params = {
             "org": org_id, "metrics": list(metrics),
             "sids": [w[0] for w in windows], "t0": [w[1] for w in windows], "t1": [w[2] for w in windows],
         }
-        for i, metric, value in await session.execute(text(_WINDOWS_SQL), params):
-            out[i - 1].setdefault(metric, []).append(float(value))
-    return [{m: np.asarray(v) for m, v in d.items()} for d in out]
+        for i, metric, ts, value in await session.execute(text(_WINDOWS_SQL), params):
+            out[i - 1].setdefault(metric, []).append((ts, float(value)))
+    return [{m: to_grid(v)[1] for m, v in d.items()} for d in out]
 
 
 # ------------------------------------------------------------------ focus: what is being explained

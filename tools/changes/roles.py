@@ -22,7 +22,8 @@ _CONVENTIONS: tuple[tuple[Role, re.Pattern[str]], ...] = (
     ("latency", re.compile(r"latenc|duration|response[_-]?time|(^|_)p\d{2,3}($|_)|(^|_)p\d{2,3}[_a-z]*|_ms$|_seconds?$"
                            r"|(^|_)rt($|_)|_time$|ttfb", re.I)),
     ("errors", re.compile(r"err|5xx|4xx|fail|fault|exception|timeouts?($|_)|reject|drop|unavailab|non[_-]?2xx", re.I)),
-    ("saturation", re.compile(r"cpu|mem|heap|saturat|util|queue|backlog|load|conn|pool|disk|thread|gc|lag", re.I)),
+    ("saturation", re.compile(r"cpu|mem|heap|saturat|util|queue|backlog|load|conn|pool|disk|thread|gc|lag|busy|occupan"
+                              r"|in_?use|inflight", re.I)),
     ("throughput", re.compile(r"rps|qps|tps|rpm|throughput|requests?|req|traffic|calls|hits|count|volume|ops"
                               r"|_per_s(ec)?$|rate$", re.I)),
 )

@@ -70,6 +70,10 @@ PLAUSIBLE_FLOOR = 0.25
 #: :data:`AFTER_ONSET_WEIGHT` of the time score of one at the onset.
 ONSET_TOLERANCE_MIN = 60.0
 AFTER_ONSET_WEIGHT = 0.5
+#: A change inside the onset point's own interval (an hourly point stamped 10:00 is 10:00–11:00) scores 1 at the
+#: onset, tapering to this at the interval's end: the later in it, the less of the point it could have moved —
+#: so a change at the onset minute ranks above one just after it.
+GRACE_END_WEIGHT = 0.7
 
 ROLLBACK_RECOVERED = 1.0
 ROLLBACK_ONLY = 0.6
@@ -128,12 +132,14 @@ def time_score(minutes_before: float, half_life_minutes: float, after_tolerance:
     a few points early) and the change falls inside ``after_tolerance`` minutes of it: then it gets
     :data:`AFTER_ONSET_WEIGHT`, tapering linearly to 0 at the tolerance (so a change just before the onset
     always beats one just after it). Within ``after_grace`` minutes (the spacing of the metric: an hourly
-    point stamped 23:00 is the mean of 23:00–24:00) a change counts as at the onset.
+    point stamped 23:00 is the mean of 23:00–24:00) a change counts as at the onset, tapering from 1 to
+    :data:`GRACE_END_WEIGHT` (a change at the onset minute beats one a few minutes after it).
     """
     if half_life_minutes <= 0:
         return 0.0
     if minutes_before < 0 and -minutes_before <= min(after_grace, after_tolerance):
-        return 1.0
+        # inside the onset's own point: the earlier in it, the more of the point the change could have moved
+        return float(1.0 - (1.0 - GRACE_END_WEIGHT) * (-minutes_before / after_grace))
     if minutes_before < 0:
         late = -minutes_before
         if after_tolerance <= 0 or late > after_tolerance:
@@ -263,6 +269,23 @@ def score_candidate(f: Features, *, half_life_minutes: float = SERVICE_HALF_LIFE
         raw *= REVERTED_BEFORE_ONSET_FACTOR
     return Components(time=t, distance=d, risk=r, comovement=c, rollback=b, reach=reach, base=base, support=support,
                       raw=raw)
+
+
+def after_behind_before(minutes_before: Sequence[float], raws: Sequence[float], window: float) -> list[float]:
+    """Raw scores with every change made *after* the onset kept below the best change made up to ``window``
+    minutes before it, when that one is plausible on its own (raw ≥ :data:`PLAUSIBLE_FLOOR`): the symptom
+    began before the later change, so the earlier one started it — however risky the later one looks. Without
+    such a change (the onset estimate may be early) the later ones keep their score."""
+    near = [r for m, r in zip(minutes_before, raws, strict=True) if 0 <= m <= window]
+    best = max(near, default=0.0)
+    if best < PLAUSIBLE_FLOOR:
+        return list(raws)
+    cap = AFTER_BEHIND_SHARE * best
+    return [min(r, cap) if m < 0 else r for m, r in zip(minutes_before, raws, strict=True)]
+
+
+#: A change after the onset scores at most this share of a plausible change made just before it.
+AFTER_BEHIND_SHARE = 0.95
 
 
 def confidences(raws: Sequence[float]) -> list[float]:
