@@ -62,7 +62,7 @@ from typing import Any
 
 import numpy as np
 
-from tools.control_limits import ar1seg, dispersion, levelbreak, shortlevel, trendbreak
+from tools.control_limits import ar1seg, dispersion, learned, levelbreak, shortlevel, trendbreak
 from tools.control_limits.flat import flat_stages, merge_edges
 from tools.control_limits.models import Limits, SeriesAnalysis, Stage, _check_method
 from tools.control_limits.noise import refit_phi, search_input
@@ -93,6 +93,8 @@ TREND_BREAKS = True
 SHORT_LEVELS = True
 #: Abrupt, persistent changes of dispersion open a stage of ``kind`` "dispersion" (:mod:`.dispersion`).
 DISPERSION_BREAKS = False  # measured, not adopted by default: see docs/benchmarks.md, "Ninth pass (C)"
+#: Boundaries re-decided by a model fitted offline on chart-judged series (:mod:`.learned`).
+LEARNED_ACCEPT = False  # see docs/benchmarks.md, "Tenth pass (B)"
 
 # --------------------------------------------------------------------------- #
 # Full pipeline
@@ -169,7 +171,14 @@ def _analyze_batch(
     if FLAT_STAGES:
         kept = merge_edges(kept, flat_stages(X, L, MATERIALITY))
     prefix = _Prefix(X, L, mu)
-    confirmed = _confirm_batch(prefix if Xs is X else _Prefix(Xs, L, mu), L, kept, method)
+    prefix_s = prefix if Xs is X else _Prefix(Xs, L, mu)
+    confirmed = _confirm_batch(prefix_s, L, kept, method)
+    if LEARNED_ACCEPT:
+        sources = [raw, short, kept, [[c for c, _, _ in cf] for cf in confirmed]]
+        confirmed = learned.accept(
+            Xc, L, searchable, noise0.sigma_d, noise.lrv, noise0.phi, sources, trend,
+            lambda cs: _confirm_batch(prefix_s, L, cs, method), confirmed,
+        )
     disp: list[set[int]] = [set() for _ in range(n_rows)]
     if DISPERSION_BREAKS:
         confirmed, disp = dispersion.add_breaks(Xs, L, confirmed, searchable, X, None if seas is None else seas.period)

@@ -1,0 +1,297 @@
+"""Learned acceptance of candidate boundaries (tenth pass B; off by default: ``analysis.LEARNED_ACCEPT``).
+
+In the spirit of supervised change-point penalty learning (Hocking et al. 2013): instead of hand-set
+thresholds, whether a boundary opens a stage is decided by a small logistic model fitted offline on
+chart-judged series (``bench/fit_stage_acceptance.py``; its coefficients are the constants below — nothing
+is trained or downloaded at run time, the module is pure numpy).
+
+Per row of a batch:
+
+1. **Pool** — a liberal candidate set: the search's own picks before pruning (binary and seeded), the
+   boundaries kept by the later passes and those Wheeler-confirmed by the hand-set pipeline, plus a binary
+   segmentation on the series in units of its own sd (the scale of its chart, ``CHART_PENALTY·ln n``).
+   Picks within ``MERGE`` points of an earlier one are the same candidate (its source flags are merged).
+2. **Features** (:func:`features`, all scale-free) of a candidate ``c`` between its accepted neighbours
+   ``a < c < b``: the shift against the local noise of the two stages, against the long-run noise, the
+   whole series' IQR and the point-to-point noise; stage lengths and ``n``; ``phi``; how much better a step
+   explains ``[a, b)`` than a line, and two lines than one; Wheeler evidence after it (points beyond the
+   limits of the stage before, on its side); which methods proposed it.
+3. **Greedy acceptance** — all rows at once: every eligible candidate (at least ``MIN_STAGE`` points from
+   the accepted ones and the ends) is scored against its current neighbours, the best one per row is
+   accepted while its probability reaches ``THRESHOLD``, and the rest are re-scored, so each row ends with
+   one consistent segmentation.  The caller then runs Wheeler confirmation on it as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from tools.control_limits.refine import neighbours
+from tools.control_limits.segmentation import _binseg_batch
+
+#: Penalty (× ln n) of the binary segmentation on the series in units of its own sd.
+CHART_PENALTY = 2.0
+#: Fewest points on each side of a chart-scale pick.
+CHART_MIN_SIZE = 5
+#: Picks this close to an earlier one are the same candidate.
+MERGE = 2
+#: Fewest points in an accepted stage.
+MIN_STAGE = 5
+#: Most boundaries accepted per row.
+MAX_ACCEPT = 8
+#: Points after a candidate judged against the limits of the stage before it.
+WHEELER_WINDOW = 8
+_D2 = 1.128
+_IQR_TO_SD = 1.3489795003921634
+_EPS = 1e-9
+
+#: Source flags of a candidate, in this order.
+SOURCES = ("binseg", "seeded", "kept", "confirmed", "chart", "trend")
+#: Names of the model's inputs, in the order of ``COEF``.
+FEATURES = (
+    "t_local", "e_local", "e_longrun", "t_longrun", "e_iqr", "e_diff", "e_mr",
+    "step_vs_line", "lines_vs_line", "log_short", "log_long", "log_n", "phi",
+    "beyond", "same_side", "n_accepted",
+    *(f"src_{s}" for s in SOURCES), "n_methods",
+)
+
+# ---- fitted by bench/fit_stage_acceptance.py (see docs/benchmarks.md, "Tenth pass (B)") ----
+#: Standardisation of the inputs (subtract ``CENTER``, divide by ``SCALE``).
+CENTER = np.zeros(len(FEATURES))
+SCALE = np.ones(len(FEATURES))
+#: Logistic coefficients on the standardised inputs, and the intercept.
+COEF = np.zeros(len(FEATURES))
+INTERCEPT = 0.0
+#: A candidate is accepted while its probability reaches this.
+THRESHOLD = 0.5
+
+
+class Context:
+    """Per-batch prefix sums and row scales the features need (rows of the learned pass only)."""
+
+    def __init__(self, Xc: np.ndarray, L: np.ndarray, sigma_d: np.ndarray, lrv: np.ndarray, phi: np.ndarray) -> None:
+        n_rows, n = Xc.shape
+        inside = np.arange(n)[None, :] < L[:, None]
+        Lf = np.maximum(L, 1).astype(np.float64)
+        mu = np.where(inside, Xc, 0.0).sum(axis=1) / Lf
+        sd = np.sqrt(np.where(inside, (Xc - mu[:, None]) ** 2, 0.0).sum(axis=1) / Lf)
+        sd = np.where(sd > 0, sd, 1.0)
+        x = np.where(inside, (Xc - mu[:, None]) / sd[:, None], 0.0)  # unit sd: sums stay accurate
+        t = np.arange(n, dtype=np.float64)[None, :]
+        self.x = x
+        self.L = L
+        self.S1 = _prefix(x)
+        self.S2 = _prefix(x * x)
+        self.St = _prefix(np.broadcast_to(t, x.shape) * inside)
+        self.Stt = _prefix(np.broadcast_to(t * t, x.shape) * inside)
+        self.Stx = _prefix(x * t)
+        d = np.zeros_like(x)
+        d[:, 1:] = np.abs(np.diff(x, axis=1))
+        d[~inside] = 0.0
+        self.D = _prefix(d)
+        S = np.sort(np.where(inside, x, np.inf), axis=1)
+        q1 = _row_q(S, L, 0.25)
+        q3 = _row_q(S, L, 0.75)
+        self.iqr_sd = np.maximum((q3 - q1) / _IQR_TO_SD, _EPS)
+        self.sig_d = np.maximum(np.where(np.isfinite(sigma_d), sigma_d, 0.0) / sd, _EPS)
+        self.lr_sd = np.maximum(np.sqrt(np.where(np.isfinite(lrv) & (lrv > 0), lrv, 0.0)) / sd, _EPS)
+        self.phi = np.where(np.isfinite(phi), phi, 0.0)
+
+
+def _prefix(A: np.ndarray) -> np.ndarray:
+    P = np.zeros((A.shape[0], A.shape[1] + 1))
+    np.cumsum(A, axis=1, out=P[:, 1:])
+    return P
+
+
+def _row_q(S: np.ndarray, counts: np.ndarray, q: float) -> np.ndarray:
+    pos = q * np.maximum(counts - 1, 0).astype(np.float64)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, np.maximum(counts - 1, 0))
+    r = np.arange(S.shape[0])
+    return S[r, lo] + (pos - lo) * (S[r, hi] - S[r, lo])
+
+
+def _seg(ctx: Context, r: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``(count, mean, residual SS about the mean, residual SS about a line)`` of ``[a, b)``."""
+    m = (b - a).astype(np.float64)
+    mf = np.maximum(m, 1.0)
+    s1 = ctx.S1[r, b] - ctx.S1[r, a]
+    s2 = ctx.S2[r, b] - ctx.S2[r, a]
+    st = ctx.St[r, b] - ctx.St[r, a]
+    stt = ctx.Stt[r, b] - ctx.Stt[r, a]
+    stx = ctx.Stx[r, b] - ctx.Stx[r, a]
+    mean = s1 / mf
+    ss = np.maximum(s2 - s1 * mean, 0.0)
+    vt = stt - st * st / mf
+    cxt = stx - st * mean
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ss_line = np.where(vt > _EPS, np.maximum(ss - cxt * cxt / np.where(vt > _EPS, vt, 1.0), 0.0), ss)
+    return m, mean, ss, ss_line
+
+
+def features(ctx: Context, r: np.ndarray, a: np.ndarray, c: np.ndarray, b: np.ndarray,
+             flags: np.ndarray, n_acc: np.ndarray) -> np.ndarray:
+    """The model inputs (rows of ``FEATURES``) of candidates ``c`` of rows ``r`` between ``a`` and ``b``."""
+    n1, m1, ss1, sl1 = _seg(ctx, r, a, c)
+    n2, m2, ss2, sl2 = _seg(ctx, r, c, b)
+    nn, _m, _ss, sl0 = _seg(ctx, r, a, b)
+    d = np.abs(m2 - m1)
+    dof = np.maximum(nn - 2.0, 1.0)
+    s_pool = np.sqrt(np.maximum((ss1 + ss2) / dof, _EPS))
+    inv = np.sqrt(1.0 / np.maximum(n1, 1.0) + 1.0 / np.maximum(n2, 1.0))
+    mr1 = (ctx.D[r, c] - ctx.D[r, np.minimum(a + 1, c)]) / np.maximum(n1 - 1.0, 1.0)
+    mr2 = (ctx.D[r, b] - ctx.D[r, np.minimum(c + 1, b)]) / np.maximum(n2 - 1.0, 1.0)
+    sig_w = np.maximum((mr1 + mr2) / (2.0 * _D2), _EPS)
+    n_all = ctx.L[r].astype(np.float64)
+    step = np.maximum(ss1 + ss2, _EPS)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g_step = nn * np.log(np.maximum(sl0, _EPS) / step)
+        g_lines = nn * np.log(np.maximum(sl0, _EPS) / np.maximum(sl1 + sl2, _EPS))
+    # Wheeler: the next points against the limits of the stage before (its own moving ranges)
+    w = np.arange(WHEELER_WINDOW)[None, :]
+    idx = c[:, None] + w
+    ok = idx < b[:, None]
+    xv = ctx.x[r[:, None], np.minimum(idx, ctx.x.shape[1] - 1)]
+    sgn = np.sign(m2 - m1)[:, None]
+    sig1 = np.maximum(mr1 / _D2, _EPS)[:, None]
+    rel = (xv - m1[:, None]) * sgn
+    k = np.maximum(ok.sum(axis=1), 1)
+    beyond = ((rel > 3.0 * sig1) & ok).sum(axis=1) / k
+    side = ((rel > 0) & ok).sum(axis=1) / k
+    lg = np.log
+    out = np.column_stack([
+        np.log1p(d / (s_pool * inv)),
+        lg(d / s_pool + 1e-3),
+        lg(d / ctx.lr_sd[r] + 1e-3),
+        np.log1p(d / (ctx.lr_sd[r] * inv)),
+        lg(d / ctx.iqr_sd[r] + 1e-3),
+        lg(d / ctx.sig_d[r] + 1e-3),
+        lg(d / sig_w + 1e-3),
+        np.sign(g_step) * np.log1p(np.abs(g_step)),
+        np.log1p(np.maximum(g_lines, 0.0)),
+        lg(np.maximum(np.minimum(n1, n2), 1.0)),
+        lg(np.maximum(np.maximum(n1, n2), 1.0)),
+        lg(np.maximum(n_all, 2.0)),
+        ctx.phi[r],
+        beyond,
+        side,
+        np.log1p(n_acc.astype(np.float64)),
+        flags.astype(np.float64),
+        flags[:, [0, 1, 4, 5]].sum(axis=1, dtype=np.float64),
+    ])
+    return np.nan_to_num(out, nan=0.0, posinf=20.0, neginf=-20.0)
+
+
+def probability(F: np.ndarray, center: np.ndarray | None = None, scale: np.ndarray | None = None,
+                coef: np.ndarray | None = None, intercept: float | None = None) -> np.ndarray:
+    """``P(boundary)`` of feature rows ``F`` under the fitted model (or the one given)."""
+    z = (F - (CENTER if center is None else center)) / (SCALE if scale is None else scale)
+    s = z @ (COEF if coef is None else coef) + (INTERCEPT if intercept is None else intercept)
+    return 1.0 / (1.0 + np.exp(-np.clip(s, -40.0, 40.0)))
+
+
+def pool(Xc: np.ndarray, L: np.ndarray, rows: np.ndarray, sources: list[list[list[int]]],
+         trend: list[set[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate matrix ``C`` (rows × K, padded with ``L``) and source flags (rows × K × len(SOURCES)).
+
+    ``sources`` holds, per source of ``SOURCES[:4]``, the per-row lists over the whole batch; ``rows`` indexes it.
+    """
+    Xr, Lr = Xc[rows], L[rows]
+    inside = np.arange(Xr.shape[1])[None, :] < Lr[:, None]
+    Lf = np.maximum(Lr, 1).astype(np.float64)
+    mu = np.where(inside, Xr, 0.0).sum(axis=1) / Lf
+    sd = np.sqrt(np.where(inside, (Xr - mu[:, None]) ** 2, 0.0).sum(axis=1) / Lf)
+    Zs = np.where(inside, (Xr - mu[:, None]) / np.where(sd > 0, sd, 1.0)[:, None], 0.0)
+    pens = CHART_PENALTY * np.log(np.maximum(Lr, 2).astype(np.float64))
+    chart = _binseg_batch(Zs, Lr, pens, CHART_MIN_SIZE, MAX_ACCEPT)
+    per_row: list[list[tuple[int, np.ndarray]]] = []
+    for j, i in enumerate(rows.tolist()):
+        found: list[tuple[int, np.ndarray]] = []
+        lists = [s[i] for s in sources] + [chart[j], sorted(trend[i])]
+        for src, cs in enumerate(lists):
+            for c in cs:
+                c = int(c)
+                if c <= 0 or c >= int(L[i]):
+                    continue
+                for pos, fl in found:
+                    if abs(pos - c) <= MERGE and (pos == c or src not in (2, 3, 5)):
+                        fl[src] = True
+                        break
+                else:
+                    fl = np.zeros(len(SOURCES), dtype=bool)
+                    fl[src] = True
+                    found.append((c, fl))
+        found.sort(key=lambda t: t[0])
+        per_row.append(found)
+    K = max((len(f) for f in per_row), default=0)
+    C = np.repeat(Lr[:, None].astype(np.int64), max(K, 1), axis=1)
+    Fl = np.zeros((rows.size, max(K, 1), len(SOURCES)), dtype=bool)
+    for j, found in enumerate(per_row):
+        for k, (c, fl) in enumerate(found):
+            C[j, k] = c
+            Fl[j, k] = fl
+    return C, Fl
+
+
+def greedy(ctx: Context, C: np.ndarray, Fl: np.ndarray, threshold: float | None = None,
+           model: tuple[np.ndarray, np.ndarray, np.ndarray, float] | None = None) -> np.ndarray:
+    """Accepted-mask of ``C`` (rows × K): best-first acceptance, neighbours re-scored after each round."""
+    thr = THRESHOLD if threshold is None else threshold
+    n_rows, K = C.shape
+    L = ctx.L
+    valid = C < L[:, None]
+    acc = np.zeros_like(valid)
+    active = valid.any(axis=1)
+    R = np.repeat(np.arange(n_rows)[:, None], K, axis=1)
+    for _ in range(MAX_ACCEPT):
+        if not active.any():
+            break
+        prev, nxt = neighbours(C, acc, L)
+        elig = valid & ~acc & active[:, None] & (C - prev >= MIN_STAGE) & (nxt - C >= MIN_STAGE)
+        if not elig.any():
+            break
+        e = np.flatnonzero(elig.ravel())
+        r, c = R.ravel()[e], C.ravel()[e]
+        F = features(ctx, r, prev.ravel()[e], c, nxt.ravel()[e], Fl.reshape(-1, Fl.shape[2])[e],
+                     acc.sum(axis=1)[r])
+        p = probability(F, *(model or (None, None, None, None)))
+        P = np.full(n_rows * K, -1.0)
+        P[e] = p
+        P = P.reshape(n_rows, K)
+        best = P.argmax(axis=1)
+        take = P[np.arange(n_rows), best] >= thr
+        acc[np.flatnonzero(take), best[take]] = True
+        active &= take
+    return acc
+
+
+def accept(
+    Xc: np.ndarray,
+    L: np.ndarray,
+    rows: np.ndarray,
+    sigma_d: np.ndarray,
+    lrv: np.ndarray,
+    phi: np.ndarray,
+    sources: list[list[list[int]]],
+    trend: list[set[int]],
+    confirm: Callable[[list[list[int]]], list[list[tuple[int, str, int]]]],
+    confirmed: list[list[tuple[int, str, int]]],
+) -> list[list[tuple[int, str, int]]]:
+    """``confirmed`` with the boolean-mask ``rows`` re-decided by the model, then Wheeler-confirmed."""
+    idx = np.flatnonzero(rows)
+    if idx.size == 0:
+        return confirmed
+    C, Fl = pool(Xc, L, idx, sources, trend)
+    ctx = Context(Xc[idx], L[idx], sigma_d[idx], lrv[idx], phi[idx])
+    acc = greedy(ctx, C, Fl)
+    cands: list[list[int]] = [[] for _ in range(len(confirmed))]
+    for j, i in enumerate(idx.tolist()):
+        cands[i] = sorted(int(c) for c in C[j][acc[j]])
+    conf = confirm(cands)
+    out = list(confirmed)
+    for i in idx.tolist():
+        out[i] = conf[i]
+    return out
