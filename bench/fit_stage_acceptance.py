@@ -33,6 +33,7 @@ from bench.bench_stages_real import synthetic
 from bench.stages_metrics import covering, f1_score
 from tools.control_limits import analysis, learned
 from tools.control_limits.analysis import detect_stages
+from tools.control_limits.rules import _confirm_batch
 
 BATCHES = ("a", "b", "c", "d", "e", "f")
 MARGIN = 5
@@ -48,9 +49,14 @@ class Row:
     ctx: learned.Context
     C: np.ndarray  # (1, K)
     Fl: np.ndarray  # (1, K, S)
-    confirm: Any
+    prefix: Any  # the confirmation's prefix sums (xmr._Prefix), its lengths and method
+    L: np.ndarray
+    method: str
     pos: np.ndarray
     soft: np.ndarray  # (K,)
+
+    def confirm(self, cands: list[list[int]]) -> list[list[tuple[int, str, int]]]:
+        return _confirm_batch(self.prefix, self.L, cands, self.method)
 
 
 def _spy_run(x: np.ndarray) -> tuple[list[int], dict[str, Any]]:
@@ -86,7 +92,9 @@ def make_row(name: str, group: str, x: np.ndarray, marks: dict[str, list[int]]) 
     for k in np.flatnonzero(valid):
         p = pos[C[0, k]]
         soft[k] = np.mean([any(m > 0 and abs(m - p) <= MARGIN for m in ms) for ms in marks.values()])
-    return Row(name, group, len(x), marks, main, ctx, C, Fl, box["confirm"], pos, soft)
+    cells = dict(zip(box["confirm"].__code__.co_freevars, (c.cell_contents for c in box["confirm"].__closure__),
+                     strict=True))
+    return Row(name, group, len(x), marks, main, ctx, C, Fl, cells["prefix_s"], cells["L"], cells["method"], pos, soft)
 
 
 def negatives(seed: int = 20261202) -> list[tuple[str, np.ndarray]]:
@@ -247,8 +255,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cv", action="store_true", help="leave-one-batch-out cross-validation")
     ap.add_argument("--write", action="store_true", help="store the fit on all data in learned.py")
     ap.add_argument("--c", type=float, default=1.0, help="inverse regularisation of the logistic fit")
+    ap.add_argument("--cache", help="pickle of the loaded rows (written if missing)")
     args = ap.parse_args(argv)
-    rows = load_all(Path(args.rdatasets), Path(args.nab))
+    if args.cache and Path(args.cache).exists():
+        import pickle
+
+        rows = pickle.loads(Path(args.cache).read_bytes())
+    else:
+        rows = load_all(Path(args.rdatasets), Path(args.nab))
+        if args.cache:
+            import pickle
+
+            Path(args.cache).write_bytes(pickle.dumps(rows))
     main_preds = {r.name: r.main for r in rows}
     base = score(rows, main_preds)
     caps = {g: base[g][2] for g in ("syn", "neg")}  # no more false stages than the hand-set pipeline

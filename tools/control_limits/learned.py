@@ -43,6 +43,8 @@ MIN_STAGE = 5
 MAX_ACCEPT = 8
 #: Points after a candidate judged against the limits of the stage before it.
 WHEELER_WINDOW = 8
+#: Points at most on each side of a candidate in its local (chart-window) features.
+WINDOW = 10
 _D2 = 1.128
 _IQR_TO_SD = 1.3489795003921634
 _EPS = 1e-9
@@ -54,6 +56,7 @@ FEATURES = (
     "t_local", "e_local", "e_longrun", "t_longrun", "e_iqr", "e_diff", "e_mr",
     "step_vs_line", "lines_vs_line", "log_short", "log_long", "log_n", "phi",
     "beyond", "same_side", "n_accepted",
+    "w_t", "w_e_range", "w_step_vs_line", "jump_diff", "jump_share", "e_range",
     *(f"src_{s}" for s in SOURCES), "n_methods",
 )
 
@@ -98,6 +101,7 @@ class Context:
         self.sig_d = np.maximum(np.where(np.isfinite(sigma_d), sigma_d, 0.0) / sd, _EPS)
         self.lr_sd = np.maximum(np.sqrt(np.where(np.isfinite(lrv) & (lrv > 0), lrv, 0.0)) / sd, _EPS)
         self.phi = np.where(np.isfinite(phi), phi, 0.0)
+        self.range = np.maximum(np.where(inside, x, -np.inf).max(axis=1) - np.where(inside, x, np.inf).min(axis=1), _EPS)
 
 
 def _prefix(A: np.ndarray) -> np.ndarray:
@@ -161,6 +165,18 @@ def features(ctx: Context, r: np.ndarray, a: np.ndarray, c: np.ndarray, b: np.nd
     k = np.maximum(ok.sum(axis=1), 1)
     beyond = ((rel > 3.0 * sig1) & ok).sum(axis=1) / k
     side = ((rel > 0) & ok).sum(axis=1) / k
+    # the chart window around the candidate (at most WINDOW points each side, inside its neighbours)
+    wa = np.maximum(a, c - WINDOW)
+    wb = np.minimum(b, c + WINDOW)
+    wn1, wm1, wss1, _ = _seg(ctx, r, wa, c)
+    wn2, wm2, wss2, _ = _seg(ctx, r, c, wb)
+    wnn, _wm, _wss, wsl0 = _seg(ctx, r, wa, wb)
+    wd = np.abs(wm2 - wm1)
+    ws_pool = np.sqrt(np.maximum((wss1 + wss2) / np.maximum(wnn - 2.0, 1.0), _EPS))
+    winv = np.sqrt(1.0 / np.maximum(wn1, 1.0) + 1.0 / np.maximum(wn2, 1.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wg = wnn * np.log(np.maximum(wsl0, _EPS) / np.maximum(wss1 + wss2, _EPS))
+    jump = np.abs(ctx.x[r, c] - ctx.x[r, np.maximum(c - 1, 0)])
     lg = np.log
     out = np.column_stack([
         np.log1p(d / (s_pool * inv)),
@@ -179,6 +195,12 @@ def features(ctx: Context, r: np.ndarray, a: np.ndarray, c: np.ndarray, b: np.nd
         beyond,
         side,
         np.log1p(n_acc.astype(np.float64)),
+        np.log1p(wd / (ws_pool * winv)),
+        lg(wd / ctx.range[r] + 1e-3),
+        np.sign(wg) * np.log1p(np.abs(wg)),
+        lg(jump / ctx.sig_d[r] + 1e-3),
+        np.clip(jump / np.maximum(wd, _EPS), 0.0, 3.0),
+        lg(d / ctx.range[r] + 1e-3),
         flags.astype(np.float64),
         flags[:, [0, 1, 4, 5]].sum(axis=1, dtype=np.float64),
     ])
