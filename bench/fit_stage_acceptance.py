@@ -36,6 +36,7 @@ from tools.control_limits.analysis import detect_stages
 from tools.control_limits.rules import _confirm_batch
 
 BATCHES = ("a", "b", "c", "d", "e", "f")
+N_NEGATIVES = 300
 MARGIN = 5
 
 
@@ -101,7 +102,7 @@ def negatives(seed: int = 20261202) -> list[tuple[str, np.ndarray]]:
     """Seeded shift-free series (dev seed): random walks, AR(1) to phi 0.95, with spikes or a trend."""
     rng = np.random.default_rng(seed)
     out = []
-    for j in range(120):
+    for j in range(N_NEGATIVES):
         n = int(rng.choice([40, 60, 100, 200, 365, 500]))
         kind = j % 4
         if kind == 0:
@@ -185,7 +186,7 @@ def training_set(rows: list[Row]) -> tuple[np.ndarray, np.ndarray]:
     return np.vstack(Fs), np.concatenate(ys)
 
 
-def fit(rows: list[Row], c_reg: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+def fit(rows: list[Row], c_reg: float = 0.1) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     from sklearn.linear_model import LogisticRegression
 
     F, y = training_set(rows)
@@ -202,8 +203,9 @@ def fit(rows: list[Row], c_reg: float = 1.0) -> tuple[np.ndarray, np.ndarray, np
     return center, scale, m.coef_[0], float(m.intercept_[0])
 
 
-def predict(r: Row, model: tuple[np.ndarray, np.ndarray, np.ndarray, float], thr: float) -> list[int]:
-    acc = learned.greedy(r.ctx, r.C, r.Fl, thr, model)
+def predict(r: Row, model: tuple[np.ndarray, np.ndarray, np.ndarray, float], thr: float,
+            drop: float | None = None) -> list[int]:
+    acc = learned.greedy(r.ctx, r.C, r.Fl, thr, model, drop)
     cands = sorted(int(c) for c in r.C[0][acc[0]])
     conf = r.confirm([cands])[0]
     return [int(r.pos[c]) for c, _, _ in conf]
@@ -231,21 +233,25 @@ def score(rows: list[Row], preds: dict[str, list[int]]) -> dict[str, tuple[float
     return out
 
 
-THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+ADD_GRID = (0.3, 0.35, 0.4, 0.5, 0.6, 0.7)
+DROP_GRID = (0.0, 0.1, 0.2, 0.3)
 
 
-def choose(rows: list[Row], model: Any, groups: list[str], max_false: dict[str, int]) -> tuple[float, dict]:
-    """The threshold with the best mean F1 + cover on ``groups`` whose false stages stay within ``max_false``."""
-    best = (-1.0, THRESHOLDS[-1], {})
-    for thr in THRESHOLDS:
-        preds = {r.name: predict(r, model, thr) for r in rows}
-        s = score(rows, preds)
-        if any(s[g][2] > cap for g, cap in max_false.items() if g in s):
-            continue
-        val = float(np.mean([s[g][0] + s[g][1] for g in groups]))
-        if val > best[0]:
-            best = (val, thr, s)
-    return best[1], best[2]
+def choose(rows: list[Row], model: Any, groups: list[str], max_false: dict[str, int]) -> tuple[float, float, dict]:
+    """``(threshold, drop, scores)`` with the best mean F1 + cover on ``groups`` whose false stages stay
+    within ``max_false`` (per group of shift-free series)."""
+    best: tuple[float, float, float, dict] = (-1.0, ADD_GRID[-1], 0.0, {})
+    for thr in ADD_GRID:
+        for drp in DROP_GRID:
+            if drp > thr:
+                continue
+            s = score(rows, {r.name: predict(r, model, thr, drp) for r in rows})
+            if any(s[g][2] > cap for g, cap in max_false.items() if g in s):
+                continue
+            val = float(np.mean([s[g][0] + s[g][1] for g in groups]))
+            if val > best[0]:
+                best = (val, thr, drp, s)
+    return best[1], best[2], best[3]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -254,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--nab", default=os.environ.get("NAB_DIR"))
     ap.add_argument("--cv", action="store_true", help="leave-one-batch-out cross-validation")
     ap.add_argument("--write", action="store_true", help="store the fit on all data in learned.py")
-    ap.add_argument("--c", type=float, default=1.0, help="inverse regularisation of the logistic fit")
+    ap.add_argument("--c", type=float, default=0.1, help="inverse regularisation of the logistic fit")
     ap.add_argument("--cache", help="pickle of the loaded rows (written if missing)")
     args = ap.parse_args(argv)
     if args.cache and Path(args.cache).exists():
@@ -276,22 +282,23 @@ def main(argv: list[str] | None = None) -> int:
         for held in BATCHES:
             train = [r for r in rows if r.group != held]
             model = fit(train, args.c)
-            thr, _ = choose(train, model, [b for b in BATCHES if b != held], caps)
+            thr, drp, _ = choose(train, model, [b for b in BATCHES if b != held], caps)
             test = [r for r in rows if r.group == held]
-            s = score(test, {r.name: predict(r, model, thr) for r in test})[held]
+            s = score(test, {r.name: predict(r, model, thr, drp) for r in test})[held]
             res.append((s[0], s[1], base[held][0], base[held][1]))
-            print(f"fold {held}: thr {thr} learned {s[0]:.3f}/{s[1]:.3f} (unmarked staged {s[2]}/{s[3]}) "
+            print(f"fold {held}: threshold {thr} drop {drp} learned {s[0]:.3f}/{s[1]:.3f} (unmarked staged {s[2]}/{s[3]}) "
                   f"main {base[held][0]:.3f}/{base[held][1]:.3f}", flush=True)
         R = np.array(res)
         print(f"LOBO mean learned {R[:, 0].mean():.4f}/{R[:, 1].mean():.4f} main {R[:, 2].mean():.4f}/{R[:, 3].mean():.4f}"
               f"; d+e+f learned {R[3:, 0].mean():.4f}/{R[3:, 1].mean():.4f} main {R[3:, 2].mean():.4f}/{R[3:, 3].mean():.4f}")
     model = fit(rows, args.c)
-    thr, s = choose(rows, model, list(BATCHES), caps)
-    print("in-sample (not evidence):", {g: f"{v[0]:.3f}/{v[1]:.3f} false {v[2]}/{v[3]}" for g, v in s.items()}, "thr", thr)
+    thr, drp, s = choose(rows, model, list(BATCHES), caps)
+    print("in-sample (not evidence):", {g: f"{v[0]:.3f}/{v[1]:.3f} false {v[2]}/{v[3]}" for g, v in s.items()},
+          "threshold", thr, "drop", drp)
     for nm, cf in zip(learned.FEATURES, model[2], strict=True):
         print(f"  {nm:>16} {cf:+.3f}")
     if args.write:
-        _write(model, thr)
+        _write(model, thr, drp)
     return 0
 
 
@@ -299,12 +306,12 @@ def _fmt(a: np.ndarray) -> str:
     return "np.array([" + ", ".join(f"{v:.6g}" for v in a) + "])"
 
 
-def _write(model: tuple[np.ndarray, np.ndarray, np.ndarray, float], thr: float) -> None:
+def _write(model: tuple[np.ndarray, np.ndarray, np.ndarray, float], thr: float, drp: float) -> None:
     path = Path(learned.__file__)
     src = path.read_text()
     center, scale, coef, icpt = model
     for name, val in (("CENTER", _fmt(center)), ("SCALE", _fmt(scale)), ("COEF", _fmt(coef)),
-                      ("INTERCEPT", f"{icpt:.6g}"), ("THRESHOLD", f"{thr:.6g}")):
+                      ("INTERCEPT", f"{icpt:.6g}"), ("THRESHOLD", f"{thr:.6g}"), ("DROP", f"{drp:.6g}")):
         src = re.sub(rf"^{name} = .*$", f"{name} = {val}", src, count=1, flags=re.M)
     path.write_text(src)
     print("wrote", path)

@@ -41,6 +41,8 @@ MERGE = 2
 MIN_STAGE = 5
 #: Most boundaries accepted per row.
 MAX_ACCEPT = 8
+#: A confirmed boundary of the hand-set pipeline is dropped when its probability is below this (0: kept).
+DROP = 0.3
 #: Points after a candidate judged against the limits of the stage before it.
 WHEELER_WINDOW = 8
 #: Points at most on each side of a candidate in its local (chart-window) features.
@@ -56,19 +58,19 @@ FEATURES = (
     "t_local", "e_local", "e_longrun", "t_longrun", "e_iqr", "e_diff", "e_mr",
     "step_vs_line", "lines_vs_line", "log_short", "log_long", "log_n", "phi",
     "beyond", "same_side", "n_accepted",
-    "w_t", "w_e_range", "w_step_vs_line", "jump_diff", "jump_share", "e_range",
+    "w_t", "w_e_range", "w_step_vs_line", "jump_diff", "jump_share", "e_range", "w_wander", "w_slopes",
     *(f"src_{s}" for s in SOURCES), "n_methods",
 )
 
 # ---- fitted by bench/fit_stage_acceptance.py (see docs/benchmarks.md, "Tenth pass (B)") ----
 #: Standardisation of the inputs (subtract ``CENTER``, divide by ``SCALE``).
-CENTER = np.zeros(len(FEATURES))
-SCALE = np.ones(len(FEATURES))
+CENTER = np.array([2.13127, 0.131162, -0.214194, 1.91865, -0.0878859, 1.02123, 1.17724, -0.100936, 3.72864, 3.86052, 5.03207, 5.52679, 0.554757, 0.555752, 0.890178, 0.208689, 1.90125, -1.71015, 0.530782, 0.593761, 0.858085, -1.79528, 0.205723, 0.574661, 0.419732, 0.132299, 0.201325, 0.200802, 0.787868, 0.00261461, 1.34251])
+SCALE = np.array([0.902479, 1.21126, 1.74629, 1.38114, 1.09607, 1.74085, 1.56415, 3.85994, 1.39234, 1.02009, 0.889016, 0.802433, 0.367864, 0.428191, 0.247422, 0.426937, 0.603423, 0.738391, 2.10438, 1.17876, 0.739015, 1.13804, 1.10981, 0.684579, 0.493515, 0.338816, 0.40099, 0.4006, 0.408818, 0.0510663, 0.488665])
 #: Logistic coefficients on the standardised inputs, and the intercept.
-COEF = np.zeros(len(FEATURES))
-INTERCEPT = 0.0
+COEF = np.array([0.26436, -0.0169922, 0.404395, 0.272322, 0.0902992, -0.851733, 0.936451, -0.233656, 0.637794, 0.0233418, -0.26752, -0.0246149, -0.194504, -0.252807, 0.134726, 0.355062, 0.292934, 1.29841, 0.4479, -0.120554, 0.214602, -0.512274, 0.268025, -0.00071252, 0.150991, -0.180118, 0.314334, 0.465466, -0.0519193, 0.11891, -0.00340484])
+INTERCEPT = -2.00894
 #: A candidate is accepted while its probability reaches this.
-THRESHOLD = 0.5
+THRESHOLD = 0.35
 
 
 class Context:
@@ -168,8 +170,8 @@ def features(ctx: Context, r: np.ndarray, a: np.ndarray, c: np.ndarray, b: np.nd
     # the chart window around the candidate (at most WINDOW points each side, inside its neighbours)
     wa = np.maximum(a, c - WINDOW)
     wb = np.minimum(b, c + WINDOW)
-    wn1, wm1, wss1, _ = _seg(ctx, r, wa, c)
-    wn2, wm2, wss2, _ = _seg(ctx, r, c, wb)
+    wn1, wm1, wss1, wsl1 = _seg(ctx, r, wa, c)
+    wn2, wm2, wss2, wsl2 = _seg(ctx, r, c, wb)
     wnn, _wm, _wss, wsl0 = _seg(ctx, r, wa, wb)
     wd = np.abs(wm2 - wm1)
     ws_pool = np.sqrt(np.maximum((wss1 + wss2) / np.maximum(wnn - 2.0, 1.0), _EPS))
@@ -201,6 +203,8 @@ def features(ctx: Context, r: np.ndarray, a: np.ndarray, c: np.ndarray, b: np.nd
         lg(jump / ctx.sig_d[r] + 1e-3),
         np.clip(jump / np.maximum(wd, _EPS), 0.0, 3.0),
         lg(d / ctx.range[r] + 1e-3),
+        lg(ws_pool / ctx.sig_d[r]),
+        np.log(np.maximum(wss1 + wss2, _EPS) / np.maximum(wsl1 + wsl2, _EPS)),
         flags.astype(np.float64),
         flags[:, [0, 1, 4, 5]].sum(axis=1, dtype=np.float64),
     ])
@@ -258,33 +262,61 @@ def pool(Xc: np.ndarray, L: np.ndarray, rows: np.ndarray, sources: list[list[lis
     return C, Fl
 
 
-def greedy(ctx: Context, C: np.ndarray, Fl: np.ndarray, threshold: float | None = None,
-           model: tuple[np.ndarray, np.ndarray, np.ndarray, float] | None = None) -> np.ndarray:
-    """Accepted-mask of ``C`` (rows × K): best-first acceptance, neighbours re-scored after each round."""
-    thr = THRESHOLD if threshold is None else threshold
+def _scores(ctx: Context, C: np.ndarray, Fl: np.ndarray, acc: np.ndarray, which: np.ndarray,
+            model: tuple[np.ndarray, np.ndarray, np.ndarray, float] | None) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities (rows × K, -1 where not scored) of the ``which`` candidates given the accepted ``acc``
+    (an accepted candidate is judged between its accepted neighbours, without itself), and its eligibility."""
     n_rows, K = C.shape
-    L = ctx.L
-    valid = C < L[:, None]
-    acc = np.zeros_like(valid)
+    prev, nxt = neighbours(C, acc, ctx.L)
+    elig = which & (C - prev >= MIN_STAGE) & (nxt - C >= MIN_STAGE)
+    P = np.full(n_rows * K, -1.0)
+    if elig.any():
+        e = np.flatnonzero(elig.ravel())
+        r = np.repeat(np.arange(n_rows), K)[e]
+        n_acc = acc.sum(axis=1)[r] - acc.ravel()[e]
+        F = features(ctx, r, prev.ravel()[e], C.ravel()[e], nxt.ravel()[e], Fl.reshape(-1, Fl.shape[2])[e], n_acc)
+        P[e] = probability(F, *(model or (None, None, None, None)))
+    return P.reshape(n_rows, K), elig
+
+
+def greedy(ctx: Context, C: np.ndarray, Fl: np.ndarray, threshold: float | None = None,
+           model: tuple[np.ndarray, np.ndarray, np.ndarray, float] | None = None,
+           drop: float | None = None) -> np.ndarray:
+    """Accepted-mask of ``C`` (rows × K).
+
+    The hand-set pipeline's confirmed boundaries start accepted; those whose probability (between their
+    accepted neighbours) is below ``drop`` (default ``DROP``) are dropped, the least likely first, turns of
+    trend excepted (a level model cannot judge them); then candidates are accepted best first while their
+    probability reaches ``threshold`` (default ``THRESHOLD``), neighbours re-scored after each round.
+    """
+    thr = THRESHOLD if threshold is None else threshold
+    drp = DROP if drop is None else drop
+    n_rows, K = C.shape
+    valid = C < ctx.L[:, None]
+    acc = Fl[:, :, SOURCES.index("confirmed")] & valid
+    droppable = acc & ~Fl[:, :, SOURCES.index("trend")]
+    rows = np.arange(n_rows)
+    for _ in range(MAX_ACCEPT if drp > 0 else 0):
+        which = acc & droppable
+        if not which.any():
+            break
+        P, _e = _scores(ctx, C, Fl, acc, which, model)
+        P = np.where(which, P, np.inf)
+        worst = P.argmin(axis=1)
+        out = P[rows, worst] < drp
+        if not out.any():
+            break
+        acc[np.flatnonzero(out), worst[out]] = False
+        droppable[np.flatnonzero(out), worst[out]] = False
     active = valid.any(axis=1)
-    R = np.repeat(np.arange(n_rows)[:, None], K, axis=1)
     for _ in range(MAX_ACCEPT):
         if not active.any():
             break
-        prev, nxt = neighbours(C, acc, L)
-        elig = valid & ~acc & active[:, None] & (C - prev >= MIN_STAGE) & (nxt - C >= MIN_STAGE)
+        P, elig = _scores(ctx, C, Fl, acc, valid & ~acc & active[:, None], model)
         if not elig.any():
             break
-        e = np.flatnonzero(elig.ravel())
-        r, c = R.ravel()[e], C.ravel()[e]
-        F = features(ctx, r, prev.ravel()[e], c, nxt.ravel()[e], Fl.reshape(-1, Fl.shape[2])[e],
-                     acc.sum(axis=1)[r])
-        p = probability(F, *(model or (None, None, None, None)))
-        P = np.full(n_rows * K, -1.0)
-        P[e] = p
-        P = P.reshape(n_rows, K)
         best = P.argmax(axis=1)
-        take = P[np.arange(n_rows), best] >= thr
+        take = P[rows, best] >= thr
         acc[np.flatnonzero(take), best[take]] = True
         active &= take
     return acc
