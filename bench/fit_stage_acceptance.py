@@ -64,8 +64,8 @@ def _spy_run(x: np.ndarray) -> tuple[list[int], dict[str, Any]]:
     box: dict[str, Any] = {}
     real = learned.accept
 
-    def spy(Xc, L, rows, sigma_d, lrv, phi, sources, trend, confirm, confirmed):  # type: ignore[no-untyped-def]
-        box.update(Xc=Xc, L=L, rows=rows, sigma_d=sigma_d, lrv=lrv, phi=phi, sources=sources, trend=trend,
+    def spy(X, Xc, L, rows, sigma_d, lrv, phi, sources, trend, confirm, confirmed):  # type: ignore[no-untyped-def]
+        box.update(X=X, Xc=Xc, L=L, rows=rows, sigma_d=sigma_d, lrv=lrv, phi=phi, sources=sources, trend=trend,
                    confirm=confirm)
         return confirmed
 
@@ -86,7 +86,7 @@ def make_row(name: str, group: str, x: np.ndarray, marks: dict[str, list[int]]) 
         return None
     idx = np.array([0])
     C, Fl = learned.pool(box["Xc"], box["L"], idx, box["sources"], box["trend"])
-    ctx = learned.Context(box["Xc"], box["L"], box["sigma_d"], box["lrv"], box["phi"])
+    ctx = learned.Context(box["Xc"], box["L"], box["sigma_d"], box["lrv"], box["phi"], box["X"])
     pos = np.flatnonzero(np.isfinite(np.asarray(x, dtype=float)))
     valid = C[0] < int(box["L"][0])
     soft = np.zeros(C.shape[1])

@@ -94,7 +94,7 @@ SHORT_LEVELS = True
 #: Abrupt, persistent changes of dispersion open a stage of ``kind`` "dispersion" (:mod:`.dispersion`).
 DISPERSION_BREAKS = False  # measured, not adopted by default: see docs/benchmarks.md, "Ninth pass (C)"
 #: Boundaries re-decided by a model fitted offline on chart-judged series (:mod:`.learned`).
-LEARNED_ACCEPT = False  # see docs/benchmarks.md, "Tenth pass (B)"
+LEARNED_ACCEPT = True  # see docs/benchmarks.md, "Tenth pass (B)"
 
 # --------------------------------------------------------------------------- #
 # Full pipeline
@@ -176,7 +176,7 @@ def _analyze_batch(
     if LEARNED_ACCEPT:
         sources = [raw, short, kept, [[c for c, _, _ in cf] for cf in confirmed]]
         confirmed = learned.accept(
-            Xc, L, searchable, noise0.sigma_d, noise.lrv, noise0.phi, sources, trend,
+            X, Xc, L, searchable, noise0.sigma_d, noise.lrv, noise0.phi, sources, trend,
             lambda cs: _confirm_batch(prefix_s, L, cs, method), confirmed,
         )
     disp: list[set[int]] = [set() for _ in range(n_rows)]

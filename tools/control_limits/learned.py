@@ -64,19 +64,20 @@ FEATURES = (
 
 # ---- fitted by bench/fit_stage_acceptance.py (see docs/benchmarks.md, "Tenth pass (B)") ----
 #: Standardisation of the inputs (subtract ``CENTER``, divide by ``SCALE``).
-CENTER = np.array([2.13127, 0.131162, -0.214194, 1.91865, -0.0878859, 1.02123, 1.17724, -0.100936, 3.72864, 3.86052, 5.03207, 5.52679, 0.554757, 0.555752, 0.890178, 0.208689, 1.90125, -1.71015, 0.530782, 0.593761, 0.858085, -1.79528, 0.205723, 0.574661, 0.419732, 0.132299, 0.201325, 0.200802, 0.787868, 0.00261461, 1.34251])
-SCALE = np.array([0.902479, 1.21126, 1.74629, 1.38114, 1.09607, 1.74085, 1.56415, 3.85994, 1.39234, 1.02009, 0.889016, 0.802433, 0.367864, 0.428191, 0.247422, 0.426937, 0.603423, 0.738391, 2.10438, 1.17876, 0.739015, 1.13804, 1.10981, 0.684579, 0.493515, 0.338816, 0.40099, 0.4006, 0.408818, 0.0510663, 0.488665])
+CENTER = np.array([2.13127, 0.131162, -0.214194, 1.91865, -0.0878859, 1.02123, 1.17724, -0.100936, 3.72864, 3.86052, 5.03207, 5.52679, 0.554757, 0.555752, 0.890178, 0.208689, 1.90125, -1.8288, 0.530782, 0.593761, 0.858085, -1.91055, 0.205723, 0.574661, 0.419732, 0.132299, 0.201325, 0.200802, 0.787868, 0.00261461, 1.34251])
+SCALE = np.array([0.902479, 1.21126, 1.74629, 1.38114, 1.09607, 1.74085, 1.56415, 3.85994, 1.39234, 1.02009, 0.889016, 0.802433, 0.367864, 0.428191, 0.247422, 0.426937, 0.603423, 0.803299, 2.10438, 1.17876, 0.739015, 1.20171, 1.10981, 0.684579, 0.493515, 0.338816, 0.40099, 0.4006, 0.408818, 0.0510663, 0.488665])
 #: Logistic coefficients on the standardised inputs, and the intercept.
-COEF = np.array([0.26436, -0.0169922, 0.404395, 0.272322, 0.0902992, -0.851733, 0.936451, -0.233656, 0.637794, 0.0233418, -0.26752, -0.0246149, -0.194504, -0.252807, 0.134726, 0.355062, 0.292934, 1.29841, 0.4479, -0.120554, 0.214602, -0.512274, 0.268025, -0.00071252, 0.150991, -0.180118, 0.314334, 0.465466, -0.0519193, 0.11891, -0.00340484])
-INTERCEPT = -2.00894
+COEF = np.array([0.268728, 0.117504, 0.482633, 0.258296, 0.0849605, -0.965374, 0.970434, -0.215807, 0.642801, -0.000558432, -0.280017, -0.0324952, -0.235925, -0.249222, 0.135819, 0.302626, 0.323444, 1.31186, 0.439966, -0.0824932, 0.177076, -0.718458, 0.29045, -0.0125219, 0.126856, -0.17781, 0.293876, 0.471619, -0.0245501, 0.109978, -0.00421543])
+INTERCEPT = -2.01031
 #: A candidate is accepted while its probability reaches this.
-THRESHOLD = 0.35
+THRESHOLD = 0.4
 
 
 class Context:
     """Per-batch prefix sums and row scales the features need (rows of the learned pass only)."""
 
-    def __init__(self, Xc: np.ndarray, L: np.ndarray, sigma_d: np.ndarray, lrv: np.ndarray, phi: np.ndarray) -> None:
+    def __init__(self, Xc: np.ndarray, L: np.ndarray, sigma_d: np.ndarray, lrv: np.ndarray, phi: np.ndarray,
+                 raw: np.ndarray | None = None) -> None:
         n_rows, n = Xc.shape
         inside = np.arange(n)[None, :] < L[:, None]
         Lf = np.maximum(L, 1).astype(np.float64)
@@ -103,7 +104,10 @@ class Context:
         self.sig_d = np.maximum(np.where(np.isfinite(sigma_d), sigma_d, 0.0) / sd, _EPS)
         self.lr_sd = np.maximum(np.sqrt(np.where(np.isfinite(lrv) & (lrv > 0), lrv, 0.0)) / sd, _EPS)
         self.phi = np.where(np.isfinite(phi), phi, 0.0)
-        self.range = np.maximum(np.where(inside, x, -np.inf).max(axis=1) - np.where(inside, x, np.inf).min(axis=1), _EPS)
+        # the chart's span: the raw values (a removed cycle and clipped outliers are on the chart)
+        y = Xc if raw is None else raw
+        span = np.where(inside, y, -np.inf).max(axis=1) - np.where(inside, y, np.inf).min(axis=1)
+        self.range = np.maximum(span / sd, _EPS)
 
 
 def _prefix(A: np.ndarray) -> np.ndarray:
@@ -323,6 +327,7 @@ def greedy(ctx: Context, C: np.ndarray, Fl: np.ndarray, threshold: float | None 
 
 
 def accept(
+    X: np.ndarray,
     Xc: np.ndarray,
     L: np.ndarray,
     rows: np.ndarray,
@@ -334,12 +339,15 @@ def accept(
     confirm: Callable[[list[list[int]]], list[list[tuple[int, str, int]]]],
     confirmed: list[list[tuple[int, str, int]]],
 ) -> list[list[tuple[int, str, int]]]:
-    """``confirmed`` with the boolean-mask ``rows`` re-decided by the model, then Wheeler-confirmed."""
+    """``confirmed`` with the boolean-mask ``rows`` re-decided by the model, then Wheeler-confirmed.
+
+    ``X`` holds the raw values (the chart's span), ``Xc`` the search's (cycle removed, outliers clipped).
+    """
     idx = np.flatnonzero(rows)
     if idx.size == 0:
         return confirmed
     C, Fl = pool(Xc, L, idx, sources, trend)
-    ctx = Context(Xc[idx], L[idx], sigma_d[idx], lrv[idx], phi[idx])
+    ctx = Context(Xc[idx], L[idx], sigma_d[idx], lrv[idx], phi[idx], X[idx])
     acc = greedy(ctx, C, Fl)
     cands: list[list[int]] = [[] for _ in range(len(confirmed))]
     for j, i in enumerate(idx.tolist()):
