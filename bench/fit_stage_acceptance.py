@@ -82,10 +82,14 @@ def _spy_run(x: np.ndarray) -> tuple[list[int], dict[str, Any]]:
 
 def make_row(name: str, group: str, x: np.ndarray, marks: dict[str, list[int]]) -> Row | None:
     main, box = _spy_run(x)
-    if not box or not bool(box["rows"][0]):
+    if not box:
         return None
     idx = np.array([0])
-    C, Fl = learned.pool(box["Xc"], box["L"], idx, box["sources"], box["trend"])
+    if bool(box["rows"][0]):
+        C, Fl = learned.pool(box["Xc"], box["L"], idx, box["sources"], box["trend"])
+    else:  # a row the learned pass leaves alone (no search, a removed cycle): the hand-set result stands
+        C = np.array([[int(box["L"][0])]])
+        Fl = np.zeros((1, 1, len(learned.SOURCES)), dtype=bool)
     ctx = learned.Context(box["Xc"], box["L"], box["sigma_d"], box["lrv"], box["phi"], box["X"])
     pos = np.flatnonzero(np.isfinite(np.asarray(x, dtype=float)))
     valid = C[0] < int(box["L"][0])
@@ -205,6 +209,8 @@ def fit(rows: list[Row], c_reg: float = 0.1) -> tuple[np.ndarray, np.ndarray, np
 
 def predict(r: Row, model: tuple[np.ndarray, np.ndarray, np.ndarray, float], thr: float,
             drop: float | None = None) -> list[int]:
+    if not (r.C < r.ctx.L[:, None]).any():
+        return r.main
     acc = learned.greedy(r.ctx, r.C, r.Fl, thr, model, drop)
     cands = sorted(int(c) for c in r.C[0][acc[0]])
     conf = r.confirm([cands])[0]

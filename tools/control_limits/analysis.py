@@ -175,8 +175,9 @@ def _analyze_batch(
     confirmed = _confirm_batch(prefix_s, L, kept, method)
     if LEARNED_ACCEPT:
         sources = [raw, short, kept, [[c for c, _, _ in cf] for cf in confirmed]]
+        plain = searchable if seas is None else searchable & (seas.period <= 0)  # a cycle's rows: as before
         confirmed = learned.accept(
-            X, Xc, L, searchable, noise0.sigma_d, noise.lrv, noise0.phi, sources, trend,
+            X, Xc, L, plain, noise0.sigma_d, noise.lrv, noise0.phi, sources, trend,
             lambda cs: _confirm_batch(prefix_s, L, cs, method), confirmed,
         )
     disp: list[set[int]] = [set() for _ in range(n_rows)]
