@@ -22,6 +22,7 @@ import argparse
 import os
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,18 +65,18 @@ def _spy_run(x: np.ndarray) -> tuple[list[int], dict[str, Any]]:
     box: dict[str, Any] = {}
     real = learned.accept
 
-    def spy(X, Xc, L, rows, sigma_d, lrv, phi, sources, trend, confirm, confirmed):  # type: ignore[no-untyped-def]
+    def spy(X, Xc, L, rows, sigma_d, lrv, phi, sources, trend, confirm, confirmed):
         box.update(X=X, Xc=Xc, L=L, rows=rows, sigma_d=sigma_d, lrv=lrv, phi=phi, sources=sources, trend=trend,
                    confirm=confirm)
         return confirmed
 
-    learned.accept = spy  # type: ignore[assignment]
+    learned.accept = spy
     old = analysis.LEARNED_ACCEPT
     analysis.LEARNED_ACCEPT = True
     try:
         stages, _ = detect_stages(x)
     finally:
-        learned.accept = real  # type: ignore[assignment]
+        learned.accept = real
         analysis.LEARNED_ACCEPT = old
     return [s.start for s in stages[1:]], box
 
@@ -252,8 +253,9 @@ def score(rows: list[Row], preds: dict[str, list[int]]) -> dict[str, tuple[float
                 continue
             p = preds[r.name]
             if g in BATCHES:
-                f.append(A.f1_multi(r.marks, p))
-                c.append(A.cover_multi(r.marks, p, r.n))
+                marks: dict[str, Sequence[int]] = dict(r.marks)
+                f.append(A.f1_multi(marks, p))
+                c.append(A.cover_multi(marks, p, r.n))
             else:
                 f.append(f1_score(r.marks["truth"], p))
                 c.append(covering(r.marks["truth"], p, r.n))
@@ -322,9 +324,9 @@ def main(argv: list[str] | None = None) -> int:
             model = fit(train, args.c)
             thr, drp, _ = choose(train, model, [b for b in BATCHES if b != held], caps)
             test = [r for r in rows if r.group == held]
-            s = score(test, {r.name: predict(r, model, thr, drp) for r in test})[held]
-            res.append((s[0], s[1], base[held][0], base[held][1]))
-            print(f"fold {held}: threshold {thr} drop {drp} learned {s[0]:.3f}/{s[1]:.3f} (unmarked staged {s[2]}/{s[3]}) "
+            h = score(test, {r.name: predict(r, model, thr, drp) for r in test})[held]
+            res.append((h[0], h[1], base[held][0], base[held][1]))
+            print(f"fold {held}: threshold {thr} drop {drp} learned {h[0]:.3f}/{h[1]:.3f} (unmarked staged {h[2]}/{h[3]}) "
                   f"main {base[held][0]:.3f}/{base[held][1]:.3f}", flush=True)
         R = np.array(res)
         print(f"LOBO mean learned {R[:, 0].mean():.4f}/{R[:, 1].mean():.4f} main {R[:, 2].mean():.4f}/{R[:, 3].mean():.4f}"

@@ -114,7 +114,7 @@ def test_greedy_keeps_the_pipelines_boundaries_unless_told_to_drop() -> None:
     never = (np.zeros(len(learned.FEATURES)), np.ones(len(learned.FEATURES)), np.zeros(len(learned.FEATURES)), -50.0)
     assert learned.greedy(ctx, C, Fl, 0.5, never, 0.0)[0].tolist() == [True, True, False]
     assert learned.greedy(ctx, C, Fl, 0.5, never, 0.3)[0].tolist() == [False, True, False]
-    always = never[:3] + (50.0,)
+    always = (*never[:3], 50.0)
     acc = learned.greedy(ctx, C, Fl, 0.5, always, 0.0)[0]
     assert acc.tolist() == [True, True, True]
 

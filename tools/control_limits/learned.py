@@ -78,7 +78,7 @@ class Context:
 
     def __init__(self, Xc: np.ndarray, L: np.ndarray, sigma_d: np.ndarray, lrv: np.ndarray, phi: np.ndarray,
                  raw: np.ndarray | None = None) -> None:
-        n_rows, n = Xc.shape
+        n = Xc.shape[1]
         inside = np.arange(n)[None, :] < L[:, None]
         Lf = np.maximum(L, 1).astype(np.float64)
         mu = np.where(inside, Xc, 0.0).sum(axis=1) / Lf
@@ -295,7 +295,7 @@ def greedy(ctx: Context, C: np.ndarray, Fl: np.ndarray, threshold: float | None 
     """
     thr = THRESHOLD if threshold is None else threshold
     drp = DROP if drop is None else drop
-    n_rows, K = C.shape
+    n_rows = C.shape[0]
     valid = C < ctx.L[:, None]
     acc = Fl[:, :, SOURCES.index("confirmed")] & valid
     droppable = acc & ~Fl[:, :, SOURCES.index("trend")]
@@ -312,7 +312,7 @@ def greedy(ctx: Context, C: np.ndarray, Fl: np.ndarray, threshold: float | None 
             break
         acc[np.flatnonzero(out), worst[out]] = False
         droppable[np.flatnonzero(out), worst[out]] = False
-    active = valid.any(axis=1)
+    active: np.ndarray = np.asarray(valid.any(axis=1))
     for _ in range(MAX_ACCEPT):
         if not active.any():
             break
