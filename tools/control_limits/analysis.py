@@ -40,6 +40,8 @@ the original position):
 4. **Wheeler confirmation** (:mod:`.rules`): a surviving boundary is kept only
    when the points after it give Wheeler evidence against the limits of the
    stage before it (beyond the limits, 3 of 4 beyond a quartile line, run of 8).
+   With ``LEARNED_ACCEPT`` (off by default) a model fitted offline on chart-judged series re-decides the
+   boundaries from a wider candidate pool before this confirmation (:mod:`.learned`).
    On rows left with one stage, abrupt and persistent changes of the
    point-to-point variation then open stages of ``kind`` "dispersion"
    (:mod:`.dispersion`), confirmed on the moving-range chart.
