@@ -275,6 +275,9 @@ def analyze(
     variability: Annotated[bool, typer.Option(
         "--variability", help="Also open a stage where the point-to-point variation changes abruptly "
         "(kind 'dispersion'; off by default).")] = False,
+    learned_stages: Annotated[bool, typer.Option(
+        "--learned-stages", help="Decide the stage boundaries with the model fitted on chart-judged series "
+        "(off by default).")] = False,
 ) -> None:
     """Wheeler XmR with stage detection and signals for any series, without importing it."""
     from tools.control_limits import analysis
@@ -282,6 +285,8 @@ def analyze(
 
     if variability:
         analysis.DISPERSION_BREAKS = True  # this process analyses one file and exits
+    if learned_stages:
+        analysis.LEARNED_ACCEPT = True
 
     filters: dict[str, str] = {}
     for item in filter_ or []:

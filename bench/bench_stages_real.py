@@ -377,6 +377,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--annotated-only", action="store_true", help="only the chart-judged set")
     ap.add_argument("--short-levels", action="store_true",
                     help="turn on the ninth pass's level steps on silent rows (tools/control_limits/shortlevel.py)")
+    ap.add_argument("--learned", action="store_true",
+                    help="turn on the tenth pass's learned acceptance of boundaries (tools/control_limits/learned.py)")
     ap.add_argument("--seed", type=int, default=2020, help="seed of the synthetic dev set")
     ap.add_argument("--held-out-seed", type=int, default=777, help="seed of the synthetic held-out set")
     ap.add_argument("--max-len", type=int, default=4000, help="skip TSSB series longer than this (0: none)")
@@ -395,6 +397,8 @@ def main(argv: list[str] | None = None) -> int:
         import tools.control_limits.noise as _noise
 
         _noise.ARMA_LRV = args.arma_lrv == "on"
+    if args.learned:
+        _analysis.LEARNED_ACCEPT = True
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}\n")
     if args.annotated_only:
         return _annotated(args)

@@ -42,6 +42,8 @@ the original position):
 4. **Wheeler confirmation** (:mod:`.rules`): a surviving boundary is kept only
    when the points after it give Wheeler evidence against the limits of the
    stage before it (beyond the limits, 3 of 4 beyond a quartile line, run of 8).
+   With ``LEARNED_ACCEPT`` (off by default) a model fitted offline on chart-judged series re-decides the
+   boundaries from a wider candidate pool before this confirmation (:mod:`.learned`).
    On rows left with one stage, abrupt and persistent changes of the
    point-to-point variation then open stages of ``kind`` "dispersion"
    (:mod:`.dispersion`), confirmed on the moving-range chart.
@@ -64,7 +66,7 @@ from typing import Any
 
 import numpy as np
 
-from tools.control_limits import ar1seg, dispersion, levelbreak, shortlevel, trendbreak
+from tools.control_limits import ar1seg, dispersion, learned, levelbreak, shortlevel, trendbreak
 from tools.control_limits.flat import flat_stages, merge_edges
 from tools.control_limits.models import Limits, SeriesAnalysis, Stage, _check_method
 from tools.control_limits.noise import refit_phi, search_input
@@ -98,6 +100,8 @@ DISPERSION_BREAKS = False  # measured, not adopted by default: see docs/benchmar
 #: The passes that class rows by their noise (:mod:`.levelbreak`, :mod:`.shortlevel`) read phi from differences
 #: (what they were calibrated on) rather than the ARMA(1,1) equivalent (``noise.ARMA_LRV``).
 CLASS_BY_DIFF_PHI = True
+#: Boundaries re-decided by a model fitted offline on chart-judged series (:mod:`.learned`).
+LEARNED_ACCEPT = False  # see docs/benchmarks.md, "Tenth pass (B)"
 
 # --------------------------------------------------------------------------- #
 # Full pipeline
@@ -175,7 +179,15 @@ def _analyze_batch(
     if FLAT_STAGES:
         kept = merge_edges(kept, flat_stages(X, L, MATERIALITY))
     prefix = _Prefix(X, L, mu)
-    confirmed = _confirm_batch(prefix if Xs is X else _Prefix(Xs, L, mu), L, kept, method)
+    prefix_s = prefix if Xs is X else _Prefix(Xs, L, mu)
+    confirmed = _confirm_batch(prefix_s, L, kept, method)
+    if LEARNED_ACCEPT:
+        sources = [raw, short, kept, [[c for c, _, _ in cf] for cf in confirmed]]
+        plain = searchable if seas is None else searchable & (seas.period <= 0)  # a cycle's rows: as before
+        confirmed = learned.accept(
+            X, Xc, L, plain, noise0.sigma_d, noise.lrv, noise0.phi, sources, trend,
+            lambda cs: _confirm_batch(prefix_s, L, cs, method), confirmed,
+        )
     disp: list[set[int]] = [set() for _ in range(n_rows)]
     if DISPERSION_BREAKS:
         confirmed, disp = dispersion.add_breaks(Xs, L, confirmed, searchable, X, None if seas is None else seas.period)
