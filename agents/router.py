@@ -12,6 +12,7 @@ from agents.registry import specialists_for
 from agents.state import ThreadContext
 from agents.understanding import Catalog, help_text, merge, parse
 from agents.understanding.cues import HELP, catalog_answer
+from agents.understanding.inventory import data_overview
 from agents.understanding.results import EVIDENCE_ASKED, EVIDENCE_NOTE, resolve_from_results
 
 _INTENT = {"lookup": "kpi", "compare": "kpi", "rank": "kpi", "attention": "kpi", "changelog": "service_change",
@@ -69,6 +70,11 @@ def route(question: str, context: ThreadContext | None, catalog: Catalog, today:
     plan = merge(parse(question, catalog, today), prior, question, today)
     prior_ctx: ThreadContext = {**(context or {})}
     resolve_from_results(plan, prior, prior_ctx, question, catalog, today)
+    s = plan.subjects
+    if (not plan.kpis and not (s.scopes or s.services or s.incidents or s.tickets or s.deployments or s.config_changes)
+            and (listed := data_overview(question, catalog, today))):
+        plan.operation = "out_of_scope"  # "what data do you have?", "how far back does your data go?"
+        return RoutePlan("catalog", [], prior_ctx, [listed], plan)
     if plan.operation == "unknown":
         return RoutePlan("unknown", [], prior_ctx, [unknown_notice(u.kind, u.text, u.suggestions, catalog) for u in plan.unknown], plan)
     if plan.operation == "clarify" and plan.clarification:

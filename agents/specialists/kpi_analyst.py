@@ -150,6 +150,11 @@ async def _by_plan(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> bool:
             s.say(f"{scope.code} ({scope.name or scope.code}), {w.label} ({_when_span(w.start, w.end)}):")
         await site_period(s, plan, ctx)  # "how did <site> do yesterday": every KPI there, that period
         return True
+    if plan.operation == "compare" and not plan.kpis and "vs:rest" in plan.notes:
+        from agents.specialists.kpi_site_period import site_vs_rest
+
+        await site_vs_rest(s, plan, ctx)  # "how are we doing at <site> vs everyone else?": every KPI, its place
+        return True
     if plan.operation == "compare" and not plan.kpis and "all_kpis" in plan.notes:
         from agents.specialists.kpi_periods import compare_periods
 

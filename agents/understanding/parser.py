@@ -38,6 +38,7 @@ from agents.understanding.op_cues import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY
 from agents.understanding.operation import _operation
 from agents.understanding.phrasings import GOAL_ANYWHERE
 from agents.understanding.ticket_values import unknown_ticket_values
+from agents.understanding.vs_rest import against_the_rest
 from agents.understanding.timewords import parse_time
 from agents.understanding.vocab import STOP
 
@@ -106,6 +107,8 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     op = _operation(cue_text(q, kpis, cat), plan, links, cat, tp)
     plan.operation = op
     op = plan.operation = annotate(cue_text(q, kpis, cat), plan, cat, today)  # what a yes/no, "since when", "who most"… question asks
+    if against_the_rest(q, plan):
+        op = plan.operation  # "how does <site> compare to the other stations on X": all ranked, that one pointed out
     if (op == "lookup" and not any(n.startswith("day:") for n in plan.notes)
             and (m := re.search(r"\b(worst|best|highest|lowest|peak)\s+(?:single\s+)?day\b", q, _I))):
         plan.notes.append(f"day:{m.group(1).lower()}")  # "what was the worst day for lates this month": that day named
