@@ -32,15 +32,17 @@ from agents.understanding.excluding import (
     qualified_weak_kpi,
     split_excluded,
 )
+from agents.understanding.future import ahead
 from agents.understanding.hints import WEEKDAYS, cue_text, fullness_kpi, metric_words
 from agents.understanding.linking import Links, link
+from agents.understanding.not_in_data import owned_count
 from agents.understanding.op_cues import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY
 from agents.understanding.operation import _operation
 from agents.understanding.phrasings import GOAL_ANYWHERE
 from agents.understanding.ticket_values import unknown_ticket_values
-from agents.understanding.vs_rest import against_the_rest
 from agents.understanding.timewords import parse_time
 from agents.understanding.vocab import STOP
+from agents.understanding.vs_rest import against_the_rest
 
 # "how many stations are below goal", "which sites are missing the target": the places counted against the goal
 _GOAL_COUNT = re.compile(rf"\b(?:how\s+many|number\s+of|count|which|what|list)\b(?:\s+(?:of\s+)?(?:the\s+|our\s+)?"
@@ -76,6 +78,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     tp = parse_time(q, today)
     links = link(tp.text, cat)
     qualified_weak_kpi(links, cat)  # "fleet availability at <site>": not the KPI whose name has "availability"
+    owned_count(q, links, cat)  # "how many aircraft does <site> have": not the KPI whose name starts with "aircraft"
     subjects = Subjects(services=links.services, incidents=links.incidents, tickets=links.tickets,
                         deployments=links.deployments, config_changes=links.config_changes, commits=links.commits)
     subjects.scopes = _scopes(links, cat, q)
@@ -109,6 +112,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     op = plan.operation = annotate(cue_text(q, kpis, cat), plan, cat, today)  # what a yes/no, "since when", "who most"… question asks
     if against_the_rest(q, plan):
         op = plan.operation  # "how does <site> compare to the other stations on X": all ranked, that one pointed out
+    ahead(q, plan)  # "what will X be next week?": no forecasts in the data, said before where it stands
     if (op == "lookup" and not any(n.startswith("day:") for n in plan.notes)
             and (m := re.search(r"\b(worst|best|highest|lowest|peak)\s+(?:single\s+)?day\b", q, _I))):
         plan.notes.append(f"day:{m.group(1).lower()}")  # "what was the worst day for lates this month": that day named
