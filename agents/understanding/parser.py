@@ -35,6 +35,7 @@ from agents.understanding.excluding import (
 from agents.understanding.future import ahead
 from agents.understanding.hints import WEEKDAYS, cue_text, fullness_kpi, metric_words
 from agents.understanding.linking import Links, link
+from agents.understanding.metric_asks import metric_value_asked
 from agents.understanding.not_in_data import owned_count
 from agents.understanding.op_cues import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY
 from agents.understanding.operation import _operation
@@ -113,6 +114,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     if against_the_rest(q, plan):
         op = plan.operation  # "how does <site> compare to the other stations on X": all ranked, that one pointed out
     ahead(q, plan)  # "what will X be next week?": no forecasts in the data, said before where it stands
+    metric_value_asked(q, plan)  # "p99 of <service> over the last 24h" / "… at 20:30 yesterday": numbers, not a story
     if (op == "lookup" and not any(n.startswith("day:") for n in plan.notes)
             and (m := re.search(r"\b(worst|best|highest|lowest|peak)\s+(?:single\s+)?day\b", q, _I))):
         plan.notes.append(f"day:{m.group(1).lower()}")  # "what was the worst day for lates this month": that day named
