@@ -41,6 +41,7 @@ from agents.understanding.op_cues import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY
 from agents.understanding.operation import _operation
 from agents.understanding.phrasings import GOAL_ANYWHERE
 from agents.understanding.ticket_values import unknown_ticket_values
+from agents.understanding.time_typos import fix_time_typos
 from agents.understanding.timewords import parse_time
 from agents.understanding.vocab import STOP
 from agents.understanding.vs_rest import against_the_rest
@@ -76,7 +77,7 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
 
 def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     q = question.strip()
-    tp = parse_time(q, today)
+    tp = parse_time(fix_time_typos(q, cat), today)  # "last montth": the period, not silently none
     links = link(tp.text, cat)
     qualified_weak_kpi(links, cat)  # "fleet availability at <site>": not the KPI whose name has "availability"
     owned_count(q, links, cat)  # "how many aircraft does <site> have": not the KPI whose name starts with "aircraft"
