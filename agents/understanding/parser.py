@@ -26,6 +26,7 @@ from agents.understanding.cues import (
     _RANK,
     _ROLE,
 )
+from agents.understanding.described import described_kpi
 from agents.understanding.excluding import (
     excluded_codes,
     not_a_kpi_of,
@@ -200,6 +201,13 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     if op in ("rank", "compare", "lookup", "explain", "attention") and not plan.kpis and not any(
             n.startswith("wanted:") or n == "all_kpis" for n in plan.notes):
         plan.notes.append(f"wanted:{'lookup' if op == 'attention' else op}")  # a follow-up fills the KPI from the thread instead of asking
+    if asks_kpi and not plan.kpis and links.weak_kpis and not plan.subjects.services and (
+            meant := described_kpi(q, list(dict.fromkeys(c for group in links.weak_kpis for c in group)), cat)):
+        plan.kpis = [meant]  # "flights cancelled for maintenance": the KPI whose description says so
+        plan.notes = [n for n in plan.notes if not n.startswith("wanted:")]
+        if op == "attention":
+            plan.operation = "lookup"  # its value there, not the place's attention list
+        return _not_measured(plan, cat) or plan
     if asks_kpi and not plan.kpis and links.weak_kpis and not plan.subjects.services:
         cands = list(dict.fromkeys(c for group in links.weak_kpis for c in group))  # every KPI a word named
         plan.clarification = Clarification(kind="KPI", candidates=cands, question=(
