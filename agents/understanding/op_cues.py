@@ -7,7 +7,7 @@ import re
 
 from agents.plan import QueryPlan, ServiceMetric
 from agents.understanding.asks import SECRET_CHANGED
-from agents.understanding.cues import _I, _TICKETS
+from agents.understanding.cues import _I, _PLACE, _TICKETS
 from agents.understanding.phrasings import GOAL_ANYWHERE
 
 _CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|firmware|upgrade[ds]?|rollouts?|rolled\s+out|rollbacks?|roll(?:ed|ing|s)?\s+back|"
@@ -111,4 +111,7 @@ _OVERVIEW = re.compile(r"\bon\s+fire\b|\bburning\b|\bbig\s+picture\b|\bwhat\s+sh
                        r"(?:network|estate|fleet|organi[sz]ation|org|operations?|business|company)\b(?!\s+(?:of|for)\b)", _I)
 _OK_EVERYWHERE = re.compile(r"\b(?:ok|okay|fine|healthy|on\s+(?:target|track))\s+(?:everywhere|across|at\s+all|in\s+all|"
                             r"for\s+all)\b|\b(?:below|under|above|over|short\s+of|missing|off|behind|meeting|"
-                            r"miss(?:es|ed)?)\s+(?:the\s+|its\s+|our\s+|their\s+)?(?:[\w.%-]+\s+){0,4}(?:goal|target)s?\b|" + GOAL_ANYWHERE, _I)
+                            r"miss(?:es|ed)?)\s+(?:the\s+|its\s+|our\s+|their\s+)?(?:[\w.%-]+\s+){0,4}(?:goal|target)s?\b|"
+                            # "are any stations in the red on X?": each one checked
+                            rf"\b(?:any|which|what)\s+{_PLACE}\s+(?:are\s+|is\s+)?(?:in\s+the\s+red|red|in\s+trouble|"
+                            r"struggling|off[- ]track|flagged)\b|" + GOAL_ANYWHERE, _I)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from agents.plan import QueryPlan
+from agents.plan import QueryPlan, ScopeRef
 from agents.understanding.cues import _I, _PLACE
 
 _OTHERS = (rf"(?:(?:all\s+)?(?:the\s+|our\s+)?(?:other|rest\s+of\s+the|remaining)\s+{_PLACE}|"
@@ -23,13 +23,16 @@ VS_REST = re.compile(
     _I)
 
 
-def against_the_rest(q: str, plan: QueryPlan) -> bool:
-    """Turn a question about one station against all the others into the ranking that answers it; True when it did."""
+def against_the_rest(q: str, plan: QueryPlan, *, asked: bool = False) -> bool:
+    """Turn a question about one station against all the others into the ranking that answers it; True when it did
+    (``asked``: the thread already asks that, as in "what about on <KPI>?" after one)."""
     s = plan.subjects
     stations = [x for x in s.scopes if x.level == "station" and x.code]
+    which_kpi = plan.operation == "clarify" and plan.clarification is not None and plan.clarification.kind == "KPI"
     if (len(stations) != 1 or s.services or s.incidents or s.tickets
-            or any(x.level in ("region", "company") for x in s.scopes) or not VS_REST.search(q)
-            or plan.operation not in ("lookup", "explain", "compare", "attention", "rank")):
+            or any(x.level in ("region", "company") for x in s.scopes) or not (asked or VS_REST.search(q))
+            or (plan.operation not in ("lookup", "explain", "compare", "attention", "rank")
+            and not (which_kpi and not plan.kpis))):
         return False
     code = stations[0].code
     assert code is not None
@@ -47,3 +50,24 @@ def against_the_rest(q: str, plan: QueryPlan) -> bool:
     plan.notes = [n for n in plan.notes if not n.startswith("wanted:")]
     plan.clarification = None
     return True
+
+
+def rest_in_thread(q: str, plan: QueryPlan, prior: QueryPlan | None) -> bool:
+    """In a thread: "and compared to the other stations?" after "how is <site> doing?" (the thread's station against
+    the rest), and "what about on <KPI>?" after such an answer (that KPI, the same station)."""
+    if prior is None or plan.subjects.services:
+        return False
+    was = next((n.split(":")[1] for n in prior.notes if n.startswith("highlight:") and n.endswith(":asked")), None)
+    if was is None and "vs:rest" in prior.notes:
+        was = next((x.code for x in prior.subjects.scopes if x.level == "station" and x.code), None)
+    if was is None and VS_REST.search(q) and not any(x.level == "station" for x in plan.subjects.scopes):
+        was = next((x.code for x in prior.subjects.scopes if x.level == "station" and x.code), None)
+        asked = False
+    else:
+        asked = was is not None and plan.kpis != prior.kpis and not VS_REST.search(q)
+    if was is None or any(x.level == "station" and x.code != was for x in plan.subjects.scopes):
+        return False
+    if not any(x.level == "station" for x in plan.subjects.scopes):
+        plan.subjects.scopes = [ScopeRef(level="station", code=was, name=None)]
+    plan.follow_up = True
+    return against_the_rest(q, plan, asked=asked)
