@@ -80,6 +80,9 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     q = question.strip()
     tp = parse_time(fix_time_typos(q, cat), today)  # "last montth": the period, not silently none
     links = link(tp.text, cat)
+    if not links.kpis and links.weak_kpis and (
+            meant := described_kpi(tp.text, list(dict.fromkeys(c for g in links.weak_kpis for c in g)), cat)):
+        links.kpis, links.weak_kpis = [meant], []  # "orders shipped complete at <site>": the KPI its description names
     qualified_weak_kpi(links, cat)  # "fleet availability at <site>": not the KPI whose name has "availability"
     owned_count(q, links, cat)  # "how many aircraft does <site> have": not the KPI whose name starts with "aircraft"
     subjects = Subjects(services=links.services, incidents=links.incidents, tickets=links.tickets,

@@ -47,7 +47,7 @@ def against_the_rest(q: str, plan: QueryPlan, *, asked: bool = False) -> bool:
         plan.operation = "compare"
         s.scopes = [stations[0]]
         plan.notes += ["all_kpis", "vs:rest"]
-    plan.notes = [n for n in plan.notes if not n.startswith("wanted:")]
+    plan.notes = [n for n in plan.notes if not n.startswith(("wanted:", "pending:"))]
     plan.clarification = None
     return True
 
@@ -60,7 +60,8 @@ def rest_in_thread(q: str, plan: QueryPlan, prior: QueryPlan | None) -> bool:
     was = next((n.split(":")[1] for n in prior.notes if n.startswith("highlight:") and n.endswith(":asked")), None)
     if was is None and "vs:rest" in prior.notes:
         was = next((x.code for x in prior.subjects.scopes if x.level == "station" and x.code), None)
-    if was is None and VS_REST.search(q) and not any(x.level == "station" for x in plan.subjects.scopes):
+    if was is None and VS_REST.search(q) and ("scopes" in plan.inherited
+                                              or not any(x.level == "station" for x in plan.subjects.scopes)):
         was = next((x.code for x in prior.subjects.scopes if x.level == "station" and x.code), None)
         asked = False
     else:
