@@ -22,10 +22,10 @@ _Q_SINCE = re.compile(r"\bsince\s+when\b|\bhow\s+long\b|\bwhen\s+did\b.*\b(?:sta
 _Q_CONTROL = re.compile(r"\b(?:in|out\s+of)\s+(?:statistical\s+)?control\b|\bstable\b|\bpredictable\b|"
                         r"\b(?:is|was|are|were)\s+(?:that|this|it|these|those)\s+(?:\w+\s+)?(?:normal|usual|typical|expected|"
                         r"unusual|abnormal|ok(?:ay)?)\b", _I)  # "is that normal?" after a value
-_Q_GOAL_BELOW = re.compile(r"\b(?:below|under|short\s+of|missing|miss(?:es|ed)?|behind|off)\s+(?:the\s+|its\s+|our\s+)?"
-                           r"(?:goal|target)s?\b", _I)
-_Q_GOAL_MEET = re.compile(r"\b(?:meeting|meets?|hitting|hits?|on|at|above|making|reach\w*)\s+(?:the\s+|its\s+|our\s+)?"
-                          r"(?:goal|target)s?\b", _I)
+_Q_GOAL_BELOW = re.compile(r"\b(?:below|under|short\s+of|missing|miss(?:es|ed)?|behind|off)\s+(?:the\s+|its\s+|our\s+|their\s+)?"
+                           r"(?:[\w.%-]+\s+){0,3}?(?:goal|target)s?\b", _I)
+_Q_GOAL_MEET = re.compile(r"\b(?:meeting|meets?|hitting|hits?|on|at|above|making|reach\w*)\s+(?:the\s+|its\s+|our\s+|their\s+)?"
+                          r"(?:[\w.%-]+\s+){0,3}?(?:goal|target)s?\b", _I)
 _Q_SPIKES = re.compile(r"\b(?:spikes?|spiked|outliers?|anomal\w*|unusual\s+(?:days?|values?|points?)|"
                        r"beyond\s+(?:the\s+)?limits|out\s+of\s+(?:the\s+)?limits)\b", _I)
 _CHANGE_RANK = re.compile(r"\b(improv\w*|deteriorat\w*|worsen\w*|got\s+worse)\b.*\bmost\b|\bmost\s+(improved)\b|"

@@ -30,3 +30,23 @@ def owned_count(q: str, links: Links, cat: Catalog) -> None:
             return  # "how many delays did <site> have": the KPI's own head noun
     links.unknown.append(UnknownName(kind="KPI", text=m.group(1), suggestions=list(links.weak_kpis[0])[:3]))
     links.weak_kpis = []
+
+
+# "which technician caused the delays", "how many pilots called in sick", "who is the station manager": people, rotas
+# and staffing are not in the data (a person who made a change is: "which engineer deployed …" stays a change question)
+_PEOPLE = re.compile(r"\b(?:which|what|who(?:'s|\s+is|\s+are|\s+was)?(?:\s+the)?|how\s+many|name\s+the|list\s+the)\s+"
+                     r"(?:\w+\s+)?(?:technicians?|mechanics?|engineers?|employees?|staff(?:\s+members?)?|people|persons?|"
+                     r"pilots?|crews?|crew\s+members?|workers?|operators?|managers?|supervisors?|nurses?|doctors?|drivers?|"
+                     r"pickers?|agents?|team\s+members?)\b", _I)
+_PEOPLE_CHANGE = re.compile(r"\b(?:deploy\w*|releas\w*|chang\w*|commit\w*|roll\w*|revert\w*|push\w*|ship\w*|approv\w*|"
+                            r"config\w*|tickets?|cases?)\b", _I)
+
+
+def people_asked(q: str, cat: Catalog) -> bool:
+    """A question about people (staff, crews, managers) rather than the data's own records — unless the people word
+    is a word of one of the organisation's KPI names ("technicians on shift" as a KPI)."""
+    m = _PEOPLE.search(q)
+    if m is None or _PEOPLE_CHANGE.search(q):
+        return False
+    noun = stem(m.group(0).split()[-1].lower())
+    return noun not in cat.kpi_words

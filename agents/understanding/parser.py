@@ -37,7 +37,7 @@ from agents.understanding.future import ahead
 from agents.understanding.hints import WEEKDAYS, cue_text, fullness_kpi, metric_words
 from agents.understanding.linking import Links, link
 from agents.understanding.metric_asks import metric_value_asked
-from agents.understanding.not_in_data import owned_count
+from agents.understanding.not_in_data import owned_count, people_asked
 from agents.understanding.op_cues import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY
 from agents.understanding.operation import _operation
 from agents.understanding.phrasings import GOAL_ANYWHERE
@@ -133,6 +133,10 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                           + (f":{n.group(1)}" if (n := re.search(r"(\d+(?:\.\d+)?)\s*%?", m.group(0)[m.end(1) - m.start():])) else ""))
     if op in ("rank", "compare", "lookup") and plan.window is None and _NOW.search(q):
         plan.notes.append("now")  # "right now": the state, which for a stock-like KPI is its latest value
+    if not plan.subjects.services and people_asked(q, cat):
+        plan.operation, plan.kpis = "out_of_scope", []  # "which technician caused the delays at <site>": no people data
+        plan.notes.append("asks:people")
+        return plan
     unknown = list(links.unknown)
     if plan.subjects.commits and op == "changelog":  # "the MQTT ack batching commit": MQTT is a word of its message
         said = " ".join(cat.commit_messages.get(c, "") for c in plan.subjects.commits).lower()

@@ -218,3 +218,17 @@ async def test_thresholds_lowest_day_and_yes_no(da, demo, assistant, koszyk):
     assert ans.split("\n- ")[1].startswith(f"{(fill.value < 98).sum()} of {len(fill)} days:"), ans
     ans = await Thread(assistant, koszyk[1], AS_OF).ask("which stores are struggling on fill rate?")
     assert not ans.startswith("The stations:") and "Order fill rate" in ans, ans
+
+
+async def test_people_are_not_in_the_data(da, demo, assistant, koszyk):
+    """Before: "which technician caused the delays at DAL?" asked which KPI (then explained dispatch reliability), and
+    "how many pilots called in sick at PHX?" said it did not know a station called “sick”."""
+    for t, q in ((Thread(da, demo.org_id, DEMO_ANCHOR), "which technician caused the delays at DAL?"),
+                 (Thread(da, demo.org_id, DEMO_ANCHOR), "how many pilots called in sick at PHX?"),
+                 (Thread(assistant, koszyk[1], AS_OF), "how many pickers does fc-n2 have")):
+        ans = await t.ask(q)
+        assert ans.startswith("People — staff, crews, technicians, managers") and "station called" not in ans, ans
+    (goal,) = sql(demo, "SELECT goal FROM kpi_definitions WHERE org_id = %s AND code = 'OTP_MX_RATE'", demo.org_id)[0]
+    last = _demo_values(demo, "OTP_MX_RATE", DAY, DAY).query("station == 'DAL'").value.iloc[0]
+    ans = await Thread(da, demo.org_id, DEMO_ANCHOR).ask("is DAL meeting its otp goal?")
+    assert ans.split("\n- ")[1].startswith("Yes — " if last >= goal else "No — "), ans

@@ -75,4 +75,13 @@ CASES_R7: list[tuple[str, str, dict[str, Any]]] = [
     (G, "which stores are struggling on fill rate?", {"op": "attention", "kpi": "FILL_RATE_PCT", "at": []}),
     (D, "which station should I worry about most and why?", {"op": "attention", "kpis": []}),
     (G, "which store should I worry about most?", {"op": "attention", "kpis": []}),
+    # people are not in the data (who made a change is)
+    (D, "which technician caused the delays at DAL?", {"op": "out_of_scope", "kpis": [], "note": "asks:people"}),
+    (D, "how many pilots called in sick at PHX?", {"op": "out_of_scope", "note": "asks:people"}),
+    (G, "how many pickers does fc-n2 have", {"op": "out_of_scope", "note": "asks:people"}),
+    (G, "who is the store manager at widzew?", {"op": "out_of_scope", "note": "asks:people"}),
+    (D, "which engineer deployed to checkout-api yesterday?", {"op": "changelog", "svc": ["checkout-api"]}),
+    # a goal named with the KPI's words in between
+    (D, "is DAL meeting its otp goal?", {"op": "lookup", "note": "q:goal_meet"}),
+    (G, "is widzew below its fill rate target?", {"op": "lookup", "note": "q:goal_below"}),
 ]
