@@ -110,6 +110,21 @@ def _control(series: Any) -> str:
             f"{bad[-1].date if bad else sm.latest_date}; state {sm.state}.")
 
 
+def _normal(series: Any) -> str | None:
+    """"What's normal for X at <site>?", "the usual range of X": the current stage's natural process limits (and since
+    when that stage holds), with where the latest value stands against them."""
+    k, sm = series.kpi, series.summary
+    if sm.lcl is None or sm.ucl is None or sm.cl is None:
+        return None
+    since = f" (since {series.stages[-1].start_date})" if series.stages else ""
+    per = {"daily": "day", "weekly": "week", "monthly": "month"}.get(str(series.grain), str(series.grain).rstrip("ly"))
+    where = ("" if sm.latest_value is None else
+             f"; the latest value, {_f(sm.latest_value, k)} on {sm.latest_date}, is "
+             + ("within them" if sm.lcl <= sm.latest_value <= sm.ucl else "outside them"))
+    return (f"Normal for {k.name} at {series.scope.label}: between {_f(sm.lcl, k)} and {_f(sm.ucl, k)} a {per}, around "
+            f"{_f(sm.cl, k)} — the natural process limits of its current stage{since}{where}.")
+
+
 def _goal(plan: QueryPlan, series: Any) -> str | None:
     k, sm = series.kpi, series.summary
     if k.goal is None or sm.latest_value is None:
@@ -212,6 +227,8 @@ def lead(plan: QueryPlan | None, series: Any) -> str | None:
         if "q:extreme_unit_day" in notes:
             return _extreme(plan, series, ext.removeprefix("q:extreme_"))
         return None
+    if "q:normal" in notes:
+        return _normal(series)
     if not notes & {"q:trend", "q:since", "q:control", "q:goal_below", "q:goal_meet", "q:spikes"}:
         return None
     assert plan is not None

@@ -77,6 +77,9 @@ def _kpi_question(q: str) -> list[str]:
         word = m.group(1).lower()  # "what was the lowest otp at <site> this month": that day
         word = "highest" if word.startswith("max") else "lowest" if word.startswith("min") else word
         return [f"q:extreme_{word}", "q:extreme_unit_day"]
+    if re.search(r"\bwhat(?:'s|\s+is|\s+are)\s+(?:the\s+)?(?:normal|typical|usual|expected)\b|\b(?:normal|usual|typical|"
+                 r"expected)\s+(?:range|level|values?|band)\b", q, _I):
+        return ["q:normal"]  # "what's normal for X at <site>?", "the usual range of X": its natural process limits
     if _Q_SINCE.search(q):
         return ["q:since"]
     if m := _Q_TREND.search(q):

@@ -220,6 +220,9 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         plan.clarification = Clarification(kind="KPI", candidates=cands, question=(
             "Which KPI do you mean: " + ", ".join(f"{c} ({cat.kpis[c][0]})" for c in cands if c in cat.kpis) + "?"))
         plan.operation = "clarify"
+    elif op == "rank" and not plan.kpis and not plan.subjects.scopes and re.search(
+            r"\bhow\s+(?:badly|well|poorly)\b|\b(?:doing|performing)\b|\boverall\b", q, _I):
+        plan.operation = "attention"  # "rank the stations by how badly they're doing": what needs attention, worst first
     elif op in ("rank", "compare") and not plan.kpis and "all_kpis" not in plan.notes:
         verb = "Rank" if op == "rank" else "Compare"
         plan.clarification = Clarification(kind="KPI", candidates=list(cat.kpis), question=(

@@ -232,3 +232,14 @@ async def test_people_are_not_in_the_data(da, demo, assistant, koszyk):
     last = _demo_values(demo, "OTP_MX_RATE", DAY, DAY).query("station == 'DAL'").value.iloc[0]
     ans = await Thread(da, demo.org_id, DEMO_ANCHOR).ask("is DAL meeting its otp goal?")
     assert ans.split("\n- ")[1].startswith("Yes — " if last >= goal else "No — "), ans
+
+
+async def test_what_is_normal(da, demo, assistant, koszyk):
+    """Before: "what's normal for mx delay minutes at PHX?" gave the latest value first; the answer now leads with the
+    range of the current stage (its natural process limits), the same numbers as the chart's."""
+    ans = await Thread(da, demo.org_id, DEMO_ANCHOR).ask("what's normal for mx delay minutes at PHX?")
+    m = re.search(r"natural process limits (\d[\d,]*) min–(\d[\d,]*) min", ans)
+    assert m and ans.split("\n- ")[1].startswith(
+        f"Normal for Maintenance delay minutes at PHX (Phoenix Sky Harbor): between {m.group(1)} min and {m.group(2)} min a day"), ans
+    ans = await Thread(assistant, koszyk[1], AS_OF).ask("what's the usual range of uph at podgorze?")
+    assert ans.split("\n- ")[1].startswith("Normal for Picks per labour hour at DS_0311"), ans

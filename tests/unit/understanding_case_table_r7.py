@@ -84,4 +84,9 @@ CASES_R7: list[tuple[str, str, dict[str, Any]]] = [
     # a goal named with the KPI's words in between
     (D, "is DAL meeting its otp goal?", {"op": "lookup", "note": "q:goal_meet"}),
     (G, "is widzew below its fill rate target?", {"op": "lookup", "note": "q:goal_below"}),
+    # what is normal: the natural process limits; "how badly they're doing" ranks what needs attention
+    (D, "what's normal for mx delay minutes at PHX?", {"op": "lookup", "kpi": "MX_DELAY_MINUTES", "note": "q:normal"}),
+    (G, "what's the usual range of uph at podgorze?", {"op": "lookup", "kpi": "PICKS_PLH", "note": "q:normal"}),
+    (D, "rank the stations by how badly they're doing", {"op": "attention", "kpis": []}),
+    (G, "rank the stores by how well they're doing", {"op": "attention", "kpis": []}),
 ]
