@@ -125,6 +125,24 @@ def _normal(series: Any) -> str | None:
             f"{_f(sm.cl, k)} — the natural process limits of its current stage{since}{where}.")
 
 
+def _goal_gap(series: Any) -> str | None:
+    """"How far is <site> from its X goal?": the latest value's and the stage centre's distance to it, by direction."""
+    k, sm = series.kpi, series.summary
+    if k.goal is None or sm.latest_value is None:
+        return f"{k.name} has no goal configured, so there is nothing to measure the distance to." if k.goal is None else None
+    unit = " points" if k.unit == "%" else f" {k.unit}" if k.unit not in ("", "count") else ""
+
+    def gap(v: float, what: str) -> str:
+        d = (k.goal - v) if k.higher_is_better else (v - k.goal)
+        if not round(d, k.decimals):
+            return f"exactly on {what}"
+        return f"{abs(d):,.{k.decimals}f}{unit} {'short of' if d > 0 else 'better than'} {what}"
+    centre = f"; the current stage's centre, {_f(sm.cl, k)}, is {gap(sm.cl, 'it')}" if sm.cl is not None else ""
+    return (f"{k.name} at {series.scope.label} is {gap(sm.latest_value, f'its goal of {_f(k.goal, k)}')} "
+            f"({'higher' if k.higher_is_better else 'lower'} is better): {_f(sm.latest_value, k)} on {sm.latest_date}"
+            f"{centre}.")
+
+
 def _goal(plan: QueryPlan, series: Any) -> str | None:
     k, sm = series.kpi, series.summary
     if k.goal is None or sm.latest_value is None:
@@ -229,6 +247,8 @@ def lead(plan: QueryPlan | None, series: Any) -> str | None:
         return None
     if "q:normal" in notes:
         return _normal(series)
+    if "q:goal_gap" in notes:
+        return _goal_gap(series)
     if not notes & {"q:trend", "q:since", "q:control", "q:goal_below", "q:goal_meet", "q:spikes"}:
         return None
     assert plan is not None

@@ -90,6 +90,10 @@ def _kpi_question(q: str) -> list[str]:
         return ["q:trend", "q:trend_better" if better else "q:trend_worse"]
     if _Q_CONTROL.search(q):
         return ["q:control"]
+    if re.search(r"\bhow\s+(?:far|much)\b.*\b(?:from|off|short\s+of|below|above|to)\s+(?:the\s+|its\s+|our\s+|their\s+)?"
+                 r"(?:[\w.%-]+\s+){0,3}?(?:goal|target)s?\b|\b(?:gap|distance)\s+to\s+(?:the\s+|its\s+)?(?:[\w.%-]+\s+){0,3}?"
+                 r"(?:goal|target)s?\b", q, _I):
+        return ["q:goal_gap"]  # "how far is <site> from its X goal?": by how much, latest and centre
     if _Q_GOAL_BELOW.search(q):
         return ["q:goal_below"]
     if _Q_GOAL_MEET.search(q):

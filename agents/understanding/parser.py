@@ -38,7 +38,7 @@ from agents.understanding.hints import WEEKDAYS, cue_text, fullness_kpi, metric_
 from agents.understanding.linking import Links, link
 from agents.understanding.metric_asks import metric_value_asked
 from agents.understanding.not_in_data import owned_count, people_asked
-from agents.understanding.op_cues import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY
+from agents.understanding.op_cues import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY, PLACES_BEYOND
 from agents.understanding.operation import _operation
 from agents.understanding.phrasings import GOAL_ANYWHERE
 from agents.understanding.ticket_values import unknown_ticket_values
@@ -127,7 +127,12 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         plan.notes.append("trend")  # "how is X trending at <site>": a steady drift named, or none
     if op in ("lookup", "explain") and plan.kpis and WEEKDAYS.search(q):
         plan.notes.append("dow")  # "why is discharge before noon so bad on weekends?": weekdays against weekends
-    if op == "attention" and plan.kpis and not any(x.level == "station" for x in plan.subjects.scopes) and (
+    if (op == "attention" and plan.kpis and not any(x.level == "station" for x in plan.subjects.scopes)
+            and not _GOAL_COUNT.search(q) and (m := re.search(PLACES_BEYOND, q, _I))):
+        low = bool(re.match(r"below|under|less|lower", m.group(1), _I))  # short of N by the KPI's own direction
+        plan.notes.append(f"goal_count:{'below' if low == cat.kpi_higher_is_better.get(plan.kpis[0], True) else 'meet'}"
+                          f":{m.group(2)}")  # "any station below 90 on otp today?": the places counted
+    elif op == "attention" and plan.kpis and not any(x.level == "station" for x in plan.subjects.scopes) and (
             m := _GOAL_COUNT.search(q) or re.search(GOAL_ANYWHERE, q, _I)):  # "how many stations are below goal on X", "which sites meet the target"
         plan.notes.append("goal_count:" + ("meet" if re.match(r"meet|hit|mak|reach|on\b|at\b|above", m.group(1), _I) else "below")
                           + (f":{n.group(1)}" if (n := re.search(r"(\d+(?:\.\d+)?)\s*%?", m.group(0)[m.end(1) - m.start():])) else ""))

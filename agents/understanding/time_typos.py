@@ -16,6 +16,8 @@ TIME_WORDS = ("yesterday", "today", "tomorrow", "tonight", "week", "weeks", "wee
               "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
               "sunday", "hours", "days")
 _CUTOFF = 80
+ABBREVIATIONS = {"yday": "yesterday", "yda": "yesterday", "yest": "yesterday", "ystd": "yesterday", "ystrdy": "yesterday",
+                 "tmrw": "tomorrow", "tmr": "tomorrow", "tdy": "today", "mnth": "month", "mth": "month"}
 
 
 def fix_time_typos(q: str, cat: Catalog) -> str:
@@ -25,6 +27,8 @@ def fix_time_typos(q: str, cat: Catalog) -> str:
     def repl(m: re.Match[str]) -> str:
         w = m.group(0)
         low = w.lower()
+        if low in ABBREVIATIONS and stem(low) not in names:
+            return ABBREVIATIONS[low]  # "otp at dallas yday"
         if (len(low) < 5 or low in STOP or low in TIME_WORDS or stem(low) in names or not low.isalpha()
                 or low.endswith(("ly", "s"))):  # "yearly", "quarterly", "mondays" are words of their own
             return w

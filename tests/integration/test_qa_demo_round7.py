@@ -243,3 +243,22 @@ async def test_what_is_normal(da, demo, assistant, koszyk):
         f"Normal for Maintenance delay minutes at PHX (Phoenix Sky Harbor): between {m.group(1)} min and {m.group(2)} min a day"), ans
     ans = await Thread(assistant, koszyk[1], AS_OF).ask("what's the usual range of uph at podgorze?")
     assert ans.split("\n- ")[1].startswith("Normal for Picks per labour hour at DS_0311"), ans
+
+
+async def test_places_against_a_number_and_the_distance_to_a_goal(da, demo, assistant, koszyk):
+    """Before: "any station below 90 on otp today?" was out of scope and "how far is HOU from its fill rate goal?"
+    gave the value without the distance."""
+    latest = _demo_values(demo, "OTP_MX_RATE", DAY, DAY).set_index("station").value
+    ans = await Thread(da, demo.org_id, DEMO_ANCHOR).ask("any station below 90 on otp today?")
+    assert f"{(latest < 90).sum()} of {len(latest)} stations are short of 90.00% on On-time performance" in ans, ans
+    assert f"on {DAY}, the latest day with data" in ans, ans
+    (goal,) = sql(demo, "SELECT goal FROM kpi_definitions WHERE org_id = %s AND code = 'PARTS_FILL_RATE'", demo.org_id)[0]
+    v = _demo_values(demo, "PARTS_FILL_RATE", DAY, DAY).set_index("station").value["HOU"]
+    ans = await Thread(da, demo.org_id, DEMO_ANCHOR).ask("how far is HOU from its fill rate goal?")
+    word = "short of" if v < goal else "better than"
+    assert ans.split("\n- ")[1].startswith(f"Parts fill rate at HOU (Houston Hobby) is {abs(goal - v):.2f} points {word} "
+                                           f"its goal of {goal:.2f}%"), ans
+    day = dt.date(2026, 11, 26)
+    g = _g(koszyk, "FILL_RATE_PCT", day, day).set_index("station").value
+    ans = await Thread(assistant, koszyk[1], AS_OF).ask("which stores are below 98.5 on fill rate?")
+    assert f"{(g < 98.5).sum()} of {len(g)} stations are short of 98.5% on Order fill rate" in ans, ans

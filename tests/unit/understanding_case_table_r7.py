@@ -89,4 +89,14 @@ CASES_R7: list[tuple[str, str, dict[str, Any]]] = [
     (G, "what's the usual range of uph at podgorze?", {"op": "lookup", "kpi": "PICKS_PLH", "note": "q:normal"}),
     (D, "rank the stations by how badly they're doing", {"op": "attention", "kpis": []}),
     (G, "rank the stores by how well they're doing", {"op": "attention", "kpis": []}),
+    # places counted against a number, the distance to a goal, abbreviated days
+    (D, "any station below 90 on otp today?", {"op": "attention", "kpi": "OTP_MX_RATE", "note": "goal_count:below:90"}),
+    (D, "which stations are over 500 on mx delays?", {"op": "attention", "note": "goal_count:below:500"}),
+    (G, "which stores are above 99 on fill rate?", {"op": "attention", "note": "goal_count:meet:99"}),
+    (D, "how far is HOU from its fill rate goal?", {"op": "lookup", "note": "q:goal_gap"}),
+    (G, "how far is widzew from the fill rate target?", {"op": "lookup", "note": "q:goal_gap"}),
+    (D, "otp mx rate dallas yday", {"op": "lookup", "day": "2026-11-19"}),
+    (G, "lates at fc-n2 yday", {"op": "lookup", "day": "2026-11-19"}),
+    (D, "tdr below 98.5 at AUS last week", {"op": "lookup", "win": LW}),  # a number, never 1998-05-…
+    (G, "which stores are below 98.5 on fill rate?", {"op": "attention", "note": "goal_count:below:98.5"}),
 ]
