@@ -16,6 +16,7 @@ from agents.plan import (
 from agents.understanding.asks import annotate
 from agents.understanding.catalog import Catalog, fold, stem
 from agents.understanding.cues import (
+    _ACTION,
     _ATTENTION,
     _CHANGELOG,
     _CHART,
@@ -138,6 +139,9 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                           + (f":{n.group(1)}" if (n := re.search(r"(\d+(?:\.\d+)?)\s*%?", m.group(0)[m.end(1) - m.start():])) else ""))
     if op in ("rank", "compare", "lookup") and plan.window is None and _NOW.search(q):
         plan.notes.append("now")  # "right now": the state, which for a stock-like KPI is its latest value
+    if op == "out_of_scope" and _ACTION.search(q):
+        plan.notes.append("asks:action")  # "can you book a technician for <site>?": read-only, said so
+        return plan
     if not plan.subjects.services and people_asked(q, cat):
         plan.operation, plan.kpis = "out_of_scope", []  # "which technician caused the delays at <site>": no people data
         plan.notes.append("asks:people")

@@ -99,4 +99,6 @@ CASES_R7: list[tuple[str, str, dict[str, Any]]] = [
     (G, "lates at fc-n2 yday", {"op": "lookup", "day": "2026-11-19"}),
     (D, "tdr below 98.5 at AUS last week", {"op": "lookup", "win": LW}),  # a number, never 1998-05-…
     (G, "which stores are below 98.5 on fill rate?", {"op": "attention", "note": "goal_count:below:98.5"}),
+    (D, "can you book a technician for DAL tomorrow?", {"op": "out_of_scope", "note": "asks:action"}),
+    (G, "please restart basket-svc", {"op": "out_of_scope", "note": "asks:action"}),
 ]
