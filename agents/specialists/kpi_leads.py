@@ -278,7 +278,8 @@ def _days_beyond(plan: QueryPlan, series: Any, note: str) -> str | None:
         return None
     hits = [p for p in pts if (p.value < threshold if side == "below" else p.value > threshold)]
     what = f"its goal {_f(threshold, k)}" if level == "goal" else _f(threshold, k)
-    head = (f"{len(hits)} of {len(pts)} days: {k.name} at {series.scope.label} was {side} {what} on {len(hits)} of "
+    yes = ("Yes — " if hits else "No — ") if "yesno" in plan.notes else ""  # "was X below its goal on any day?"
+    head = (f"{yes}{len(hits)} of {len(pts)} days: {k.name} at {series.scope.label} was {side} {what} on {len(hits)} of "
             f"the {len(pts)} days ({100 * len(hits) / len(pts):.0f}%) with data from {start} to {end}")
     if not hits:
         return head + "."

@@ -201,7 +201,8 @@ async def test_thresholds_lowest_day_and_yes_no(da, demo, assistant, koszyk):
     fill rate?" the list of stores; "is that normal?" repeated the value."""
     week = _demo_values(demo, "OTP_MX_RATE", dt.date(2026, 11, 16), DAY).query("station == 'DAL'")
     ans = await Thread(da, demo.org_id, DEMO_ANCHOR).ask("was DAL below its otp goal on any day this week?")
-    assert ans.split("\n- ")[1].startswith(f"{(week.value < 94).sum()} of {len(week)} days:"), ans
+    n = int((week.value < 94).sum())
+    assert ans.split("\n- ")[1].startswith(f"{'Yes' if n else 'No'} — {n} of {len(week)} days:"), ans
     month = _demo_values(demo, "OTP_MX_RATE", dt.date(2026, 11, 1), DAY).query("station == 'DAL'")
     low = month.loc[month.value.idxmin()]
     ans = await Thread(da, demo.org_id, DEMO_ANCHOR).ask("what was the lowest otp at DAL this month?")
@@ -215,7 +216,8 @@ async def test_thresholds_lowest_day_and_yes_no(da, demo, assistant, koszyk):
     assert re.match(r"\*\*KPI analysis\*\*\n- (?:Yes|No) — ", ans), ans
     fill = _g(koszyk, "FILL_RATE_PCT", *G_LW).query("station == 'DS_0417'")
     ans = await Thread(assistant, koszyk[1], AS_OF).ask("was widzew below its fill rate goal on any day last week?")
-    assert ans.split("\n- ")[1].startswith(f"{(fill.value < 98).sum()} of {len(fill)} days:"), ans
+    n = int((fill.value < 98).sum())
+    assert ans.split("\n- ")[1].startswith(f"{'Yes' if n else 'No'} — {n} of {len(fill)} days:"), ans
     ans = await Thread(assistant, koszyk[1], AS_OF).ask("which stores are struggling on fill rate?")
     assert not ans.startswith("The stations:") and "Order fill rate" in ans, ans
 
