@@ -12,7 +12,9 @@ from agents.registry import specialists_for
 from agents.state import ThreadContext
 from agents.understanding import Catalog, help_text, merge, parse
 from agents.understanding.cues import HELP, catalog_answer
+from agents.understanding.inventory import ACTION_NOTE, PEOPLE_NOTE, data_overview
 from agents.understanding.results import EVIDENCE_ASKED, EVIDENCE_NOTE, resolve_from_results
+from agents.understanding.vs_rest import rest_in_thread
 
 _INTENT = {"lookup": "kpi", "compare": "kpi", "rank": "kpi", "attention": "kpi", "changelog": "service_change",
            "incident_list": "incident", "incident_status": "incident", "incident_cause": "incident",
@@ -69,15 +71,25 @@ def route(question: str, context: ThreadContext | None, catalog: Catalog, today:
     plan = merge(parse(question, catalog, today), prior, question, today)
     prior_ctx: ThreadContext = {**(context or {})}
     resolve_from_results(plan, prior, prior_ctx, question, catalog, today)
+    rest_in_thread(question, plan, prior)  # "and compared to the other stations?" after "how is <site> doing?"
+    s = plan.subjects
+    if (not plan.kpis and not (s.scopes or s.services or s.incidents or s.tickets or s.deployments or s.config_changes)
+            and (listed := data_overview(question, catalog, today))):
+        plan.operation = "out_of_scope"  # "what data do you have?", "how far back does your data go?"
+        return RoutePlan("catalog", [], prior_ctx, [listed], plan)
     if plan.operation == "unknown":
         return RoutePlan("unknown", [], prior_ctx, [unknown_notice(u.kind, u.text, u.suggestions, catalog) for u in plan.unknown], plan)
     if plan.operation == "clarify" and plan.clarification:
         return RoutePlan("clarify", [], prior_ctx, [plan.clarification.question], plan)
-    if plan.operation in ("out_of_scope", "attention") and (listed := catalog_answer(question, catalog)):
+    if plan.operation in ("out_of_scope", "attention") and not plan.kpis and (listed := catalog_answer(question, catalog)):
         plan.operation = "out_of_scope"
         return RoutePlan("catalog", [], prior_ctx, [listed], plan)
     if plan.operation == "out_of_scope" and prior is not None and EVIDENCE_ASKED.search(question):
         return RoutePlan("catalog", [], prior_ctx, [EVIDENCE_NOTE], plan)  # "show the evidence" after an answer
+    if plan.operation == "out_of_scope" and "asks:action" in plan.notes:
+        return RoutePlan("out_of_scope", [], prior_ctx, [ACTION_NOTE + " " + help_text(catalog, asked=True)], plan)
+    if plan.operation == "out_of_scope" and "asks:people" in plan.notes:
+        return RoutePlan("out_of_scope", [], prior_ctx, [PEOPLE_NOTE + " " + help_text(catalog, asked=True)], plan)
     if plan.operation == "out_of_scope":
         return RoutePlan("out_of_scope", [], prior_ctx, [help_text(catalog, asked=bool(HELP.search(question)))], plan)
     if (plan.operation == "report" and not plan.subjects.incidents and not plan.kpis and prior is not None

@@ -126,6 +126,11 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 if moved is None:
                     return update(state, s, ctx)
                 metric = moved  # the first one outside its usual range: when it moved and why, below
+            if plan is not None and any(n == "metric:window" or n.startswith("metric:at:") for n in plan.notes):
+                from agents.specialists.metric_value import say_metric_window
+
+                if await say_metric_window(s, ctx["service"], metric, plan, deps.now):  # "p99 over the last 24h"
+                    return update(state, s, ctx)
             if plan is not None and "metric:now" in plan.notes:
                 from agents.specialists.metric_value import say_metric_now
 

@@ -150,6 +150,11 @@ async def _by_plan(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> bool:
             s.say(f"{scope.code} ({scope.name or scope.code}), {w.label} ({_when_span(w.start, w.end)}):")
         await site_period(s, plan, ctx)  # "how did <site> do yesterday": every KPI there, that period
         return True
+    if plan.operation == "compare" and not plan.kpis and "vs:rest" in plan.notes:
+        from agents.specialists.kpi_site_period import site_vs_rest
+
+        await site_vs_rest(s, plan, ctx)  # "how are we doing at <site> vs everyone else?": every KPI, its place
+        return True
     if plan.operation == "compare" and not plan.kpis and "all_kpis" in plan.notes:
         from agents.specialists.kpi_periods import compare_periods
 
@@ -183,6 +188,11 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         if plan is not None and "asks:cost" in plan.notes:  # "what did the delays cost us?": said, not guessed
             s.say(f"There are no cost or money figures in the data: {', '.join(plan.kpis)} is counted in its own unit, "
                   "not money (a cost needs a rate per unit, which is not recorded). Here is the quantity itself.")
+        if plan is not None and "asks:future" in plan.notes:  # "what will X be next week?": no forecast is made up
+            named = ", ".join(s.deps.catalog.kpis.get(k, [k])[0] for k in plan.kpis)
+            s.say(f"I can't tell what {named} will be: there are no forecasts in the data and I don't "
+                  "extrapolate. Here is where it stands now; while the process stays as it is, expect values within "
+                  "its natural process limits.")
         if plan is not None and await _by_plan(s, plan, ctx):
             return update(state, s, ctx)
         among = [x.code for x in plan.subjects.scopes if x.level == "station" and x.code] if plan else []

@@ -23,10 +23,14 @@ def goal_asked(plan: QueryPlan) -> str | None:
 async def goal_count(s: StepScope, plan: QueryPlan, ctx: ThreadContext, how: str) -> None:
     region = next((x.code for x in plan.subjects.scopes if x.level == "region"), None)
     args = {"kpi": plan.kpis[0], "group_by": "station", "order": "worst", "limit": 1000, "region": region}
+    noticed = len(s.notices)
     got = await s.tool("rank_kpi", rank_kpi, **args, **window_args(plan))
+    explicit = plan.window is not None and plan.window.explicit
+    if got is None and plan.window is not None and any("no data between" in n.lower() for n in s.notices[noticed:]):
+        del s.notices[noticed:]  # "… today?" before today's data is in: each station's latest day, said so
+        got, explicit = await s.tool("rank_kpi", rank_kpi, **args), False
     if got is None:
         return
-    explicit = plan.window is not None and plan.window.explicit
     if not explicit and got[0].start != got[0].end:  # "right now": each station's latest day
         got = await s.tool("rank_kpi", rank_kpi, **(args | {"start": got[0].end, "end": got[0].end}))
         if got is None:

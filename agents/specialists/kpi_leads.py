@@ -110,6 +110,39 @@ def _control(series: Any) -> str:
             f"{bad[-1].date if bad else sm.latest_date}; state {sm.state}.")
 
 
+def _normal(series: Any) -> str | None:
+    """"What's normal for X at <site>?", "the usual range of X": the current stage's natural process limits (and since
+    when that stage holds), with where the latest value stands against them."""
+    k, sm = series.kpi, series.summary
+    if sm.lcl is None or sm.ucl is None or sm.cl is None:
+        return None
+    since = f" (since {series.stages[-1].start_date})" if series.stages else ""
+    per = {"daily": "day", "weekly": "week", "monthly": "month"}.get(str(series.grain), str(series.grain).rstrip("ly"))
+    where = ("" if sm.latest_value is None else
+             f"; the latest value, {_f(sm.latest_value, k)} on {sm.latest_date}, is "
+             + ("within them" if sm.lcl <= sm.latest_value <= sm.ucl else "outside them"))
+    return (f"Normal for {k.name} at {series.scope.label}: between {_f(sm.lcl, k)} and {_f(sm.ucl, k)} a {per}, around "
+            f"{_f(sm.cl, k)} — the natural process limits of its current stage{since}{where}.")
+
+
+def _goal_gap(series: Any) -> str | None:
+    """"How far is <site> from its X goal?": the latest value's and the stage centre's distance to it, by direction."""
+    k, sm = series.kpi, series.summary
+    if k.goal is None or sm.latest_value is None:
+        return f"{k.name} has no goal configured, so there is nothing to measure the distance to." if k.goal is None else None
+    unit = " points" if k.unit == "%" else f" {k.unit}" if k.unit not in ("", "count") else ""
+
+    def gap(v: float, what: str) -> str:
+        d = (k.goal - v) if k.higher_is_better else (v - k.goal)
+        if not round(d, k.decimals):
+            return f"exactly on {what}"
+        return f"{abs(d):,.{k.decimals}f}{unit} {'short of' if d > 0 else 'better than'} {what}"
+    centre = f"; the current stage's centre, {_f(sm.cl, k)}, is {gap(sm.cl, 'it')}" if sm.cl is not None else ""
+    return (f"{k.name} at {series.scope.label} is {gap(sm.latest_value, f'its goal of {_f(k.goal, k)}')} "
+            f"({'higher' if k.higher_is_better else 'lower'} is better): {_f(sm.latest_value, k)} on {sm.latest_date}"
+            f"{centre}.")
+
+
 def _goal(plan: QueryPlan, series: Any) -> str | None:
     k, sm = series.kpi, series.summary
     if k.goal is None or sm.latest_value is None:
@@ -212,6 +245,10 @@ def lead(plan: QueryPlan | None, series: Any) -> str | None:
         if "q:extreme_unit_day" in notes:
             return _extreme(plan, series, ext.removeprefix("q:extreme_"))
         return None
+    if "q:normal" in notes:
+        return _normal(series)
+    if "q:goal_gap" in notes:
+        return _goal_gap(series)
     if not notes & {"q:trend", "q:since", "q:control", "q:goal_below", "q:goal_meet", "q:spikes"}:
         return None
     assert plan is not None
@@ -241,7 +278,8 @@ def _days_beyond(plan: QueryPlan, series: Any, note: str) -> str | None:
         return None
     hits = [p for p in pts if (p.value < threshold if side == "below" else p.value > threshold)]
     what = f"its goal {_f(threshold, k)}" if level == "goal" else _f(threshold, k)
-    head = (f"{len(hits)} of {len(pts)} days: {k.name} at {series.scope.label} was {side} {what} on {len(hits)} of "
+    yes = ("Yes — " if hits else "No — ") if "yesno" in plan.notes else ""  # "was X below its goal on any day?"
+    head = (f"{yes}{len(hits)} of {len(pts)} days: {k.name} at {series.scope.label} was {side} {what} on {len(hits)} of "
             f"the {len(pts)} days ({100 * len(hits) / len(pts):.0f}%) with data from {start} to {end}")
     if not hits:
         return head + "."

@@ -160,6 +160,7 @@ async def rank(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     top = r.rows[0]
     where = f" in {region}" if region and group_by == "station" else ""
     out = f", leaving out {', '.join(left_out)}" if left_out else ""
+    at = len(s.lines)
     s.say(f"The {order} {group_by}{where} for {k.name} {_when(r.start, r.end)} is {top.code} ({top.name}) with "
           f"{fmt(top.value, k.decimals, k.unit)} ({what}; {'higher' if k.higher_is_better else 'lower'} is better; "
           f"{r.total} {group_by}s ranked{out}).", ev)
@@ -173,9 +174,22 @@ async def rank(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
             + (f" ({100 * (x.value or 0) / whole:.1f}% of {fmt(whole, k.decimals, k.unit)})" if whole else "")
             for x in r.rows) + ".", ev)
     if (mark := next((n[10:] for n in plan.notes if n.startswith("highlight:")), None)) and (
-            hit := next((x for x in r.rows if x.code.lower() == mark.lower()), None)):
-        s.say(f"{hit.code} ({hit.name}), the station this thread is about, ranks #{hit.rank} of {r.total} "
-              f"({order} first) with {fmt(hit.value, k.decimals, k.unit)}.", ev)  # "compare the stations"
+            hit := next((x for x in r.rows if x.code.lower() == mark.split(":")[0].lower()), None)):
+        if mark.endswith(":asked"):  # "how does <site> compare to the other stations on X": that one, then the rest
+            values = [x.value for x in r.rows if x.value is not None]
+            mean = sum(values) / len(values) if values else None
+            asked = next((n[3:] for n in plan.notes if n.startswith("vs:")), None)
+            yes = "" if asked is None or mean is None or hit.value is None else (
+                "Yes — " if {"better": (hit.value > mean) == k.higher_is_better, "worse": (hit.value < mean) == k.higher_is_better,
+                             "higher": hit.value > mean, "above": hit.value > mean, "lower": hit.value < mean,
+                             "below": hit.value < mean}.get(asked, False) else "No — ")
+            s.lines.insert(at, {"text": f"{yes}{hit.code} ({hit.name}) ranks #{hit.rank} of {r.total} stations ({order} first) on "
+                                        f"{k.name} {_when(r.start, r.end)} with {fmt(hit.value, k.decimals, k.unit)} ({what}); "
+                                        f"the average of the {len(values)} stations is {fmt(mean, k.decimals, k.unit)} "
+                                        f"({'higher' if k.higher_is_better else 'lower'} is better).", "evidence_ids": [ev.id]})
+        else:
+            s.say(f"{hit.code} ({hit.name}), the station this thread is about, ranks #{hit.rank} of {r.total} "
+                  f"({order} first) with {fmt(hit.value, k.decimals, k.unit)}.", ev)  # "compare the stations"
     s.data = {"kpi": k.code, "ranking": [x.code for x in r.rows], "order": order}
 
 

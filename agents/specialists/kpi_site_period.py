@@ -5,12 +5,13 @@ today's attention list. Every number is the ``kpi_values`` tool's."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from agents.plan import QueryPlan
 from agents.specialists.common import StepScope
 from agents.specialists.kpi_questions import fmt
 from agents.state import ThreadContext
-from tools.kpis.questions import kpi_values
+from tools.kpis.questions import kpi_values, rank_kpi
 
 MAX_KPIS = 12
 
@@ -54,4 +55,59 @@ async def site_period(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None
         s.say(f"No KPI data at {code} for {w.label} ({w.start} to {w.end}).")
         return
     s.data = {"station": code, "period": [w.start.isoformat(), w.end.isoformat()]}
+    ctx["station"] = code
+
+
+async def site_vs_rest(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
+    """"How are we doing at <site> vs everyone else?": every KPI measured there ranked across all the stations over
+    the asked window (the last 30 days by default) — where the site stands on each and the stations' average; the
+    KPIs where it is the worst (or the best) are said first. Every number is the ``rank_kpi`` tool's."""
+    scope = plan.subjects.scopes[0] if plan.subjects.scopes else None
+    if scope is None or not scope.code:
+        s.notices.append("Which station should I compare with the others?")
+        return
+    cat = s.deps.catalog
+    code = scope.code
+    w = plan.window
+    worst: list[str] = []
+    best: list[str] = []
+    lines: list[tuple[str, Any]] = []
+    span = ""
+    for kpi in [k for k in cat.kpis if cat.unmeasured(k, code) is None][:MAX_KPIS]:
+        got = await s.tool("rank_kpi", rank_kpi, kpi=kpi, group_by="station", order="worst", limit=1000,
+                           **({"start": w.start, "end": w.end} if w is not None else {}))
+        if got is None:
+            continue
+        r, records = got
+        k = r.kpi
+        values = [x.value for x in r.rows if x.value is not None]
+        hit = next((x for x in r.rows if x.code == code and x.value is not None), None)
+        if hit is None or len(values) < 2:
+            continue
+        span = f"{r.start} to {r.end}"
+        mean = sum(values) / len(values)
+        what = "total" if k.aggregation == "sum" else "average"
+        place = ("the worst" if hit.rank == 1 else "the best" if hit.rank == len(values)
+                 else f"#{hit.rank} (worst first)")
+        side = "better" if (hit.value > mean) == k.higher_is_better else "worse"
+        if hit.value == mean:
+            side = "level with"
+        lines.append((f"{k.name}: {fmt(hit.value, k.decimals, k.unit)} ({what}) — {place} of {len(values)} stations; "
+                      f"the stations' average is {fmt(mean, k.decimals, k.unit)}, so {side}"
+                      f"{'' if side == 'level with' else ' than'} average ({'higher' if k.higher_is_better else 'lower'} is better).",
+                      records[0]))
+        if hit.rank == 1:
+            worst.append(k.name)
+        elif hit.rank == len(values):
+            best.append(k.name)
+    if not lines:
+        s.say(f"No KPI at {code} can be compared with other stations{f' for {w.label}' if w else ''}.")
+        return
+    head = f"{code} ({scope.name or cat.stations.get(code, code)}) against the other stations, {span}: "
+    head += (f"the worst of all on {', '.join(worst)}" if worst else "not the worst on any KPI")
+    head += (f"; the best on {', '.join(best)}." if best else ".")
+    s.say(head, *[ev for _, ev in lines])
+    for text, ev in lines:
+        s.say(text, ev)
+    s.data = {"station": code, "worst_on": worst, "best_on": best}
     ctx["station"] = code

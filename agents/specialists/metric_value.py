@@ -3,10 +3,14 @@ it is within its usual range, said before (or instead of) any story of when it m
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
+from agents.plan import QueryPlan
 from agents.specialists.common import StepScope
 from tools.changes.metric_now import metric_now
+from tools.changes.metric_window import metric_window
 
 
 async def say_metric_now(s: StepScope, service: str, metric: str) -> bool:
@@ -64,3 +68,49 @@ async def say_health(s: StepScope, service: str) -> str | None:
         s.say(f"{r.service} {r.metric} is {r.value:.4g} now (latest point {r.ts:%Y-%m-%d %H:%M} UTC; {rng}; {r.state}).",
               records[0])
     return bad[0] if bad else None
+
+
+async def say_metric_window(s: StepScope, service: str, metric: str, plan: QueryPlan, now: dt.datetime) -> bool:
+    """"p99 of <service> over the last 24h" / "… at 20:30 yesterday": the numbers for that period (or moment) against
+    the usual range; True when the answer is complete (a moment asked), False for a period (the caller then tells
+    whether and when it moved in it, and why)."""
+    w = plan.window
+    at_note = next((n[10:] for n in plan.notes if n.startswith("metric:at:")), None)
+    at = None
+    if at_note:
+        hh, mm = (int(x) for x in at_note.split(":"))
+        at = dt.datetime.combine(w.start if w is not None else now.date(), dt.time(hh, mm), dt.UTC)
+        if at > now and w is None:
+            at -= dt.timedelta(days=1)  # "p99 at 20:30" before 20:30 today: yesterday's
+        start, end = at - dt.timedelta(hours=1), at
+    elif w is not None and (m := re.fullmatch(r"the last (\d+) hours?", w.label)):
+        end, start = now, now - dt.timedelta(hours=int(m.group(1)))  # "over the last 24h": those hours, not their days
+    elif w is not None:
+        start, end = dt.datetime.combine(w.start, dt.time.min, dt.UTC), dt.datetime.combine(w.end, dt.time.max, dt.UTC)
+    else:
+        return False
+    noticed = len(s.notices)
+    got = await s.tool("metric_window", metric_window, service=service, metric=metric, start=start, end=end,
+                       **({"at": at} if at else {}))
+    if got is None:
+        del s.notices[noticed:]  # no points then (or not in Postgres): the onset path says what it can
+        return False
+    r, records = got
+    ev: Any = records[0]
+    rng = (f"its usual range {r.usual_low:.4g}–{r.usual_high:.4g} (1st–99th percentile of the week before, median "
+           f"{r.usual_median:.4g})" if r.usual_low is not None and r.usual_high is not None else None)
+    if r.at is not None and r.at_value is not None and r.at_ts is not None:
+        where = ("" if rng is None or r.usual_low is None or r.usual_high is None else
+                 f" — {'within' if r.usual_low <= r.at_value <= r.usual_high else 'above' if r.at_value > r.usual_high else 'below'} {rng}")
+        s.say(f"{r.service} {r.metric} was {r.at_value:.4g} at {r.at_ts:%Y-%m-%d %H:%M} UTC (the point for "
+              f"{r.at:%Y-%m-%d %H:%M}){where}.", ev)
+        return True
+    label = w.label if w is not None else "then"
+    s.say(f"{r.service} {r.metric}, {label} ({r.start:%Y-%m-%d %H:%M} to {r.end:%Y-%m-%d %H:%M} UTC, {r.n} points): "
+          f"mean {r.mean:.4g}, median {r.median:.4g}, lowest {r.low:.4g} at {r.low_ts:%Y-%m-%d %H:%M}, highest "
+          f"{r.high:.4g} at {r.high_ts:%Y-%m-%d %H:%M}, latest {r.latest:.4g} at {r.latest_ts:%Y-%m-%d %H:%M}.", ev)
+    if rng is not None:
+        out = r.n_above + r.n_below
+        s.say(f"Every point is within {rng}." if not out else
+              f"{out} of the {r.n} points are outside {rng} ({r.n_above} above, {r.n_below} below).", ev)
+    return False  # the numbers first; whether (and when) it moved in that period follows

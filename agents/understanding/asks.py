@@ -19,11 +19,13 @@ from agents.understanding.cues import _BLAME, _I, _TOPN, _WORDN
 _Q_TREND = re.compile(r"\b(?:getting|get|gotten|got|becoming|become)\s+(better|worse)\b|\b(improv\w*|recover\w*|"
                       r"deteriorat\w*|worsen\w*)\b|\btrend\w*\s+(?:up|down|better|worse)\b|\btrend(?:s|ing)?\b|\btrajectory\b", _I)
 _Q_SINCE = re.compile(r"\bsince\s+when\b|\bhow\s+long\b|\bwhen\s+did\b.*\b(?:start|begin|began)\b", _I)
-_Q_CONTROL = re.compile(r"\b(?:in|out\s+of)\s+(?:statistical\s+)?control\b|\bstable\b|\bpredictable\b", _I)
-_Q_GOAL_BELOW = re.compile(r"\b(?:below|under|short\s+of|missing|miss(?:es|ed)?|behind|off)\s+(?:the\s+|its\s+|our\s+)?"
-                           r"(?:goal|target)s?\b", _I)
-_Q_GOAL_MEET = re.compile(r"\b(?:meeting|meets?|hitting|hits?|on|at|above|making|reach\w*)\s+(?:the\s+|its\s+|our\s+)?"
-                          r"(?:goal|target)s?\b", _I)
+_Q_CONTROL = re.compile(r"\b(?:in|out\s+of)\s+(?:statistical\s+)?control\b|\bstable\b|\bpredictable\b|"
+                        r"\b(?:is|was|are|were)\s+(?:that|this|it|these|those)\s+(?:\w+\s+)?(?:normal|usual|typical|expected|"
+                        r"unusual|abnormal|ok(?:ay)?)\b", _I)  # "is that normal?" after a value
+_Q_GOAL_BELOW = re.compile(r"\b(?:below|under|short\s+of|missing|miss(?:es|ed)?|behind|off)\s+(?:the\s+|its\s+|our\s+|their\s+)?"
+                           r"(?:[\w.%-]+\s+){0,3}?(?:goal|target)s?\b", _I)
+_Q_GOAL_MEET = re.compile(r"\b(?:meeting|meets?|hitting|hits?|on|at|above|making|reach\w*)\s+(?:the\s+|its\s+|our\s+|their\s+)?"
+                          r"(?:[\w.%-]+\s+){0,3}?(?:goal|target)s?\b", _I)
 _Q_SPIKES = re.compile(r"\b(?:spikes?|spiked|outliers?|anomal\w*|unusual\s+(?:days?|values?|points?)|"
                        r"beyond\s+(?:the\s+)?limits|out\s+of\s+(?:the\s+)?limits)\b", _I)
 _CHANGE_RANK = re.compile(r"\b(improv\w*|deteriorat\w*|worsen\w*|got\s+worse)\b.*\bmost\b|\bmost\s+(improved)\b|"
@@ -70,6 +72,14 @@ def _kpi_question(q: str) -> list[str]:
         return ["q:spikes"]
     if m := re.search(r"\b(worst|best|highest|lowest|busiest|quietest|peak)\s+(day|week|month)\b", q, _I):
         return [f"q:extreme_{m.group(1).lower()}", f"q:extreme_unit_{m.group(2).lower()}"]
+    if m := re.search(r"\bwhat\s+(?:was|is|were|are|'s)\s+(?:the\s+|its\s+|our\s+)?(lowest|highest|worst|best|peak|"
+                      r"max(?:imum)?|min(?:imum)?)\b(?!\s+(?:week|month|station|site|region))", q, _I):
+        word = m.group(1).lower()  # "what was the lowest otp at <site> this month": that day
+        word = "highest" if word.startswith("max") else "lowest" if word.startswith("min") else word
+        return [f"q:extreme_{word}", "q:extreme_unit_day"]
+    if re.search(r"\bwhat(?:'s|\s+is|\s+are)\s+(?:the\s+)?(?:normal|typical|usual|expected)\b|\b(?:normal|usual|typical|"
+                 r"expected)\s+(?:range|level|values?|band)\b", q, _I):
+        return ["q:normal"]  # "what's normal for X at <site>?", "the usual range of X": its natural process limits
     if _Q_SINCE.search(q):
         return ["q:since"]
     if m := _Q_TREND.search(q):
@@ -80,6 +90,10 @@ def _kpi_question(q: str) -> list[str]:
         return ["q:trend", "q:trend_better" if better else "q:trend_worse"]
     if _Q_CONTROL.search(q):
         return ["q:control"]
+    if re.search(r"\bhow\s+(?:far|much)\b.*\b(?:from|off|short\s+of|below|above|to)\s+(?:the\s+|its\s+|our\s+|their\s+)?"
+                 r"(?:[\w.%-]+\s+){0,3}?(?:goal|target)s?\b|\b(?:gap|distance)\s+to\s+(?:the\s+|its\s+)?(?:[\w.%-]+\s+){0,3}?"
+                 r"(?:goal|target)s?\b", q, _I):
+        return ["q:goal_gap"]  # "how far is <site> from its X goal?": by how much, latest and centre
     if _Q_GOAL_BELOW.search(q):
         return ["q:goal_below"]
     if _Q_GOAL_MEET.search(q):
@@ -118,9 +132,13 @@ _DEFINE = re.compile(r"\bwhat\s+(?:does|do|is|are)\s+(?:the\s+|a\s+|an\s+)?[\w\s
                      r"\bexplain\s+what\b", _I)
 # "how many days was X below 90 this month?", "days above goal": the days of the window beyond that value
 _DAYS_BEYOND = re.compile(r"(?:\bhow\s+many\s+(?:days|times)|\bhow\s+often|\b(?:number|count)\s+of\s+days|(?:%|\bpercent\w*|"
-                          r"\bshare|\bproportion|\bfraction)\s+of\s+(?:the\s+)?days)\b.*?\b(below|under|less\s+than|lower\s+than|"
+                          r"\bshare|\bproportion|\bfraction)\s+of\s+(?:the\s+)?days|\b(?:on\s+)?any\s+days?|\bever)\b.*?\b(below|under|less\s+than|lower\s+than|"
                           r"fewer\s+than|short\s+of|above|over|more\s+than|higher\s+than|beyond|exceed\w*)\s+(?:the\s+|its\s+|our\s+)?"
                           r"(?:(\d+(?:\.\d+)?)\s*%?|(?:[a-z][\w-]*\s+){0,3}?(?:goal|target))", _I)
+# "was <site> below its X goal on any day this week?": the same count, the days named after the threshold
+_DAYS_BEYOND_AFTER = re.compile(r"\b(below|under|less\s+than|lower\s+than|fewer\s+than|short\s+of|above|over|more\s+than|"
+                                r"higher\s+than|beyond|exceed\w*)\s+(?:the\s+|its\s+|our\s+|their\s+)?(?:(\d+(?:\.\d+)?)\s*%?|"
+                                r"(?:[a-z][\w-]*\s+){0,3}?(?:goal|target))\b.*?\b(?:on\s+)?(?:any|some|how\s+many)\s+days?\b", _I)
 _TICKETS_LIKE = re.compile(r"\b(?:tickets|cases)\s+(?:like|similar\s+to|resembling)\b|\bsimilar\s+(?:tickets|cases)\b|"
                            r"\b(?:other|more)\s+(?:tickets|cases)\b|\btickets?\s+like\b", _I)
 
@@ -170,7 +188,8 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
             and (asked := _kpi_question(q)):
         plan.notes += asked  # "is it getting better?", "since when …", "in control?", "below goal?", "any spikes?"
         plan.operation = op = "lookup"
-    if plan.kpis and op in ("lookup", "explain", "attention") and len(plan.subjects.scopes) <= 1 and (m := _DAYS_BEYOND.search(q)):
+    if plan.kpis and op in ("lookup", "explain", "attention") and len(plan.subjects.scopes) <= 1 and (
+            m := _DAYS_BEYOND.search(q) or _DAYS_BEYOND_AFTER.search(q)):
         side = "below" if re.match(r"below|under|less|lower|fewer|short", m.group(1), _I) else "above"
         plan.notes.append(f"q:days_{side}:{m.group(2) if m.group(2) else 'goal'}")  # "how many days was X below 90?"
         plan.operation = op = "lookup"

@@ -112,6 +112,8 @@ class Catalog:
     deployment_versions: dict[str, str] = field(default_factory=dict)  # version → its latest deployment's id
     change_services: dict[str, tuple[str, dt.date]] = field(default_factory=dict)  # change id → (service, day)
     kpi_services: dict[str, list[str]] = field(default_factory=dict)  # KPI code → its related services
+    data_spans: dict[str, list[str]] = field(default_factory=dict)  # "kpis"/"tickets" → [first day, last day] with data
+    kpi_descriptions: dict[str, str] = field(default_factory=dict)  # KPI code → its description (when it has one)
 
     @classmethod
     async def load(cls, session: AsyncSession, org_id: int) -> Catalog:
@@ -156,13 +158,21 @@ class Catalog:
                             UNION ALL SELECT c.external_id, s.name, c.changed_at::date FROM config_changes c
                             JOIN services s ON s.id = c.service_id WHERE c.org_id = :org) x),
                          (SELECT coalesce(json_object_agg(code, related_services), '{}') FROM kpi_definitions
-                            WHERE org_id = :org AND cardinality(related_services) > 0)"""
+                            WHERE org_id = :org AND cardinality(related_services) > 0),
+                         (SELECT json_build_object(
+                            'kpis', (SELECT json_build_array(min(x.lo), max(x.hi)) FROM kpi_definitions k,
+                                     LATERAL (SELECT min(p.day) AS lo, max(p.day) AS hi FROM kpi_points p
+                                              WHERE p.org_id = :org AND p.kpi_id = k.id) x WHERE k.org_id = :org),
+                            'tickets', (SELECT json_build_array(min(created_at)::date, max(created_at)::date)
+                                        FROM tickets WHERE org_id = :org))),
+                         (SELECT coalesce(json_object_agg(code, description), '{}') FROM kpi_definitions
+                            WHERE org_id = :org AND coalesce(description, '') <> '')"""
                 ),
                 {"org": org_id},
             )
         ).one()
         (stations, regions, kpis, services, incidents, tickets, deployments, configs, commits, messages, keys, cover,
-         versions, changed, kpi_services) = row
+         versions, changed, kpi_services, spans, described) = row
         measured: dict[str, list[str]] = {}
         for kpi_code, station_code in cover:
             measured.setdefault(kpi_code, []).append(station_code)
@@ -178,6 +188,8 @@ class Catalog:
             deployment_versions=dict(versions),
             change_services={e: (svc, dt.date.fromisoformat(str(d)[:10])) for e, svc, d in changed},
             kpi_services={k: list(v) for k, v in dict(kpi_services).items()},
+            data_spans={k: [str(d)[:10] for d in v] for k, v in dict(spans or {}).items() if v and all(v)},
+            kpi_descriptions=dict(described),
         )
 
     def unmeasured(self, kpi: str, station: str) -> list[str] | None:

@@ -22,6 +22,7 @@ _ATTENTION = re.compile(r"\battention\b|\bneeds?\s+(?:a\s+)?look|\bwhat(?:'s| is
                         r"\bproblems?\b|\bwhat(?:'s| is)\s+wrong\b|\bworr(?:y|ied|ying|ies)\b|\bconcern(?:ed|ing|s)?\b|\bkeep an eye\b|"
                         r"\bheads[- ]?up\b|\bissues?\b(?!\s+(?:a|the)\b)|\banything\s+(?:wrong|unusual|off|alarming)\b|\bout of control\b", _I)
 _WHY = re.compile(r"\b(why|caus\w*|root[- ]cause|what changed|what happened|explain\w*|behind|due to|reason|"
+                  r"(?:affected|impacted|hit|knocked|dragged\s+down)\s+by|"
                   r"drop\w*|fell|fall\w*|decline\w*|rose|rise|rising|spik\w*|jump\w*|surg\w*|worse\w*|degrad\w*|"
                   r"tank\w*|plummet\w*|went (?:up|down)|deteriorat\w*|broke|broken)\b", _I)
 _CHANGELOG = re.compile(r"\b(deploy\w*|releas\w*|firmware|upgrade[ds]?|rollouts?|roll(?:ed)? out|rollbacks?|rolled back|roll(?:ed|ing|s)? back|shipped|ship|pushed|"

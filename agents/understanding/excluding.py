@@ -93,7 +93,7 @@ def not_a_kpi_of(q: str, cat: Catalog) -> UnknownName | None:
     """"What's the weather in <site>?": the thing asked about at a place is no KPI, service or state word — an
     unknown KPI (with the catalog's KPIs suggested), not the site's attention list."""
     m = re.search(r"\bwhat(?:'s|\s+is|\s+was|\s+are|\s+were)\s+(?:the\s+|our\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?)\s+"
-                  r"(?:like\s+)?(?:in|at|for)\s", q, _I)
+                  r"(?:(?:going\s+to|gonna|likely\s+to)\s+be\s+|like\s+)?(?:in|at|for)\s", q, _I)
     if m is None:
         return None
     said = [w.lower() for w in m.group(1).split()]

@@ -162,7 +162,7 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
         s.scopes = [*ps.scopes[:1], *s.scopes]
     if plan.operation in _KPI_OPS and not (s.services or s.incidents or s.tickets) and (
         plan.operation != "attention" or s.scopes or plan.follow_up
-    ):
+    ) and not (plan.operation == "explain" and ps.services and not prior.kpis and not names_something):
         if not plan.kpis and prior.kpis:
             plan.kpis = list(prior.kpis)
             plan.inherited.append("kpis")
@@ -184,6 +184,12 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
         s.services = list(ps.services)
         plan.inherited.append("services")
         plan.follow_up = True
+        if plan.operation == "explain" and not plan.service_metrics and prior.service_metrics:
+            from agents.understanding.metric_asks import metric_value_asked
+
+            plan.service_metrics = [m.model_copy() for m in prior.service_metrics]  # "and over the last 24h?" after
+            plan.inherited.append("service_metrics")                               # "p99 for search right now?"
+            metric_value_asked(question, plan)
     elif plan.operation.startswith("incident") and not s.incidents and ps.incidents and not names_something:
         s.incidents = list(ps.incidents)
         plan.inherited.append("incidents")

@@ -7,7 +7,7 @@ import re
 
 from agents.plan import QueryPlan, ServiceMetric
 from agents.understanding.asks import SECRET_CHANGED
-from agents.understanding.cues import _I, _TICKETS
+from agents.understanding.cues import _I, _PLACE, _TICKETS
 from agents.understanding.phrasings import GOAL_ANYWHERE
 
 _CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|firmware|upgrade[ds]?|rollouts?|rolled\s+out|rollbacks?|roll(?:ed|ing|s)?\s+back|"
@@ -109,6 +109,12 @@ _OVERVIEW = re.compile(r"\bon\s+fire\b|\bburning\b|\bbig\s+picture\b|\bwhat\s+sh
                        # "how's the network tonight", "one line: how did the network do last week": the whole estate
                        r"^\W*(?:(?:in\s+)?one\s+line\W+)?how(?:['’]?s|\s+is|\s+are|\s+was|\s+were|\s+did)\s+(?:the\s+|our\s+)?"
                        r"(?:network|estate|fleet|organi[sz]ation|org|operations?|business|company)\b(?!\s+(?:of|for)\b)", _I)
+# "any station below 90 on otp today?", "which sites are over 450 on delays": the places counted against that number
+PLACES_BEYOND = (rf"\b(?:any|which|what|how\s+many)\s+(?:of\s+(?:the\s+|our\s+)?)?{_PLACE}\s+(?:is\s+|are\s+|was\s+|were\s+)?"
+                 r"(below|under|less\s+than|lower\s+than|above|over|more\s+than|higher\s+than)\s+(\d+(?:\.\d+)?)\b")
 _OK_EVERYWHERE = re.compile(r"\b(?:ok|okay|fine|healthy|on\s+(?:target|track))\s+(?:everywhere|across|at\s+all|in\s+all|"
                             r"for\s+all)\b|\b(?:below|under|above|over|short\s+of|missing|off|behind|meeting|"
-                            r"miss(?:es|ed)?)\s+(?:the\s+|its\s+|our\s+|their\s+)?(?:[\w.%-]+\s+){0,4}(?:goal|target)s?\b|" + GOAL_ANYWHERE, _I)
+                            r"miss(?:es|ed)?)\s+(?:the\s+|its\s+|our\s+|their\s+)?(?:[\w.%-]+\s+){0,4}(?:goal|target)s?\b|"
+                            # "are any stations in the red on X?": each one checked
+                            rf"\b(?:any|which|what)\s+{_PLACE}\s+(?:are\s+|is\s+)?(?:in\s+the\s+red|red|in\s+trouble|"
+                            r"struggling|off[- ]track|flagged)\b|" + PLACES_BEYOND + "|" + GOAL_ANYWHERE, _I)

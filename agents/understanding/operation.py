@@ -294,7 +294,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             return "incident_cause"
         if on_day:
             return "incident_list"
-    if _RANK.search(q) and re.search(rf"\b{_PLACE}\b", q, _I) and not re.search(r"\battention\b|\bneeds?\s+(?:a\s+)?look", q, _I):
+    if _RANK.search(q) and re.search(rf"\b{_PLACE}\b", q, _I) and not re.search(
+            r"\battention\b|\bneeds?\s+(?:a\s+)?look|\bworr(?:y|ied)\b|\bconcern\w*|\bfocus\b|\bprioriti[sz]e\b", q, _I):
         return _rank(q, plan, cat)
     if _COMPARE.search(q) and re.search(rf"\b{_PLACE_NOUN}s\b", q, _I):
         return "compare"  # "compare the hospitals": on which KPI is asked next

@@ -16,6 +16,7 @@ from agents.plan import (
 from agents.understanding.asks import annotate
 from agents.understanding.catalog import Catalog, fold, stem
 from agents.understanding.cues import (
+    _ACTION,
     _ATTENTION,
     _CHANGELOG,
     _CHART,
@@ -26,20 +27,26 @@ from agents.understanding.cues import (
     _RANK,
     _ROLE,
 )
+from agents.understanding.described import described_kpi
 from agents.understanding.excluding import (
     excluded_codes,
     not_a_kpi_of,
     qualified_weak_kpi,
     split_excluded,
 )
+from agents.understanding.future import ahead
 from agents.understanding.hints import WEEKDAYS, cue_text, fullness_kpi, metric_words
 from agents.understanding.linking import Links, link
-from agents.understanding.op_cues import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY
+from agents.understanding.metric_asks import metric_value_asked
+from agents.understanding.not_in_data import owned_count, people_asked
+from agents.understanding.op_cues import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY, PLACES_BEYOND
 from agents.understanding.operation import _operation
 from agents.understanding.phrasings import GOAL_ANYWHERE
 from agents.understanding.ticket_values import unknown_ticket_values
+from agents.understanding.time_typos import fix_time_typos
 from agents.understanding.timewords import parse_time
 from agents.understanding.vocab import STOP
+from agents.understanding.vs_rest import against_the_rest
 
 # "how many stations are below goal", "which sites are missing the target": the places counted against the goal
 _GOAL_COUNT = re.compile(rf"\b(?:how\s+many|number\s+of|count|which|what|list)\b(?:\s+(?:of\s+)?(?:the\s+|our\s+)?"
@@ -72,9 +79,13 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
 
 def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     q = question.strip()
-    tp = parse_time(q, today)
+    tp = parse_time(fix_time_typos(q, cat), today)  # "last montth": the period, not silently none
     links = link(tp.text, cat)
+    if not links.kpis and links.weak_kpis and (
+            meant := described_kpi(tp.text, list(dict.fromkeys(c for g in links.weak_kpis for c in g)), cat)):
+        links.kpis, links.weak_kpis = [meant], []  # "orders shipped complete at <site>": the KPI its description names
     qualified_weak_kpi(links, cat)  # "fleet availability at <site>": not the KPI whose name has "availability"
+    owned_count(q, links, cat)  # "how many aircraft does <site> have": not the KPI whose name starts with "aircraft"
     subjects = Subjects(services=links.services, incidents=links.incidents, tickets=links.tickets,
                         deployments=links.deployments, config_changes=links.config_changes, commits=links.commits)
     subjects.scopes = _scopes(links, cat, q)
@@ -106,6 +117,10 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     op = _operation(cue_text(q, kpis, cat), plan, links, cat, tp)
     plan.operation = op
     op = plan.operation = annotate(cue_text(q, kpis, cat), plan, cat, today)  # what a yes/no, "since when", "who most"… question asks
+    if against_the_rest(q, plan):
+        op = plan.operation  # "how does <site> compare to the other stations on X": all ranked, that one pointed out
+    ahead(q, plan)  # "what will X be next week?": no forecasts in the data, said before where it stands
+    metric_value_asked(q, plan)  # "p99 of <service> over the last 24h" / "… at 20:30 yesterday": numbers, not a story
     if (op == "lookup" and not any(n.startswith("day:") for n in plan.notes)
             and (m := re.search(r"\b(worst|best|highest|lowest|peak)\s+(?:single\s+)?day\b", q, _I))):
         plan.notes.append(f"day:{m.group(1).lower()}")  # "what was the worst day for lates this month": that day named
@@ -113,12 +128,24 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         plan.notes.append("trend")  # "how is X trending at <site>": a steady drift named, or none
     if op in ("lookup", "explain") and plan.kpis and WEEKDAYS.search(q):
         plan.notes.append("dow")  # "why is discharge before noon so bad on weekends?": weekdays against weekends
-    if op == "attention" and plan.kpis and not any(x.level == "station" for x in plan.subjects.scopes) and (
+    if (op == "attention" and plan.kpis and not any(x.level == "station" for x in plan.subjects.scopes)
+            and not _GOAL_COUNT.search(q) and (m := re.search(PLACES_BEYOND, q, _I))):
+        low = bool(re.match(r"below|under|less|lower", m.group(1), _I))  # short of N by the KPI's own direction
+        plan.notes.append(f"goal_count:{'below' if low == cat.kpi_higher_is_better.get(plan.kpis[0], True) else 'meet'}"
+                          f":{m.group(2)}")  # "any station below 90 on otp today?": the places counted
+    elif op == "attention" and plan.kpis and not any(x.level == "station" for x in plan.subjects.scopes) and (
             m := _GOAL_COUNT.search(q) or re.search(GOAL_ANYWHERE, q, _I)):  # "how many stations are below goal on X", "which sites meet the target"
         plan.notes.append("goal_count:" + ("meet" if re.match(r"meet|hit|mak|reach|on\b|at\b|above", m.group(1), _I) else "below")
                           + (f":{n.group(1)}" if (n := re.search(r"(\d+(?:\.\d+)?)\s*%?", m.group(0)[m.end(1) - m.start():])) else ""))
     if op in ("rank", "compare", "lookup") and plan.window is None and _NOW.search(q):
         plan.notes.append("now")  # "right now": the state, which for a stock-like KPI is its latest value
+    if op == "out_of_scope" and _ACTION.search(q):
+        plan.notes.append("asks:action")  # "can you book a technician for <site>?": read-only, said so
+        return plan
+    if not plan.subjects.services and people_asked(q, cat):
+        plan.operation, plan.kpis = "out_of_scope", []  # "which technician caused the delays at <site>": no people data
+        plan.notes.append("asks:people")
+        return plan
     unknown = list(links.unknown)
     if plan.subjects.commits and op == "changelog":  # "the MQTT ack batching commit": MQTT is a word of its message
         said = " ".join(cat.commit_messages.get(c, "") for c in plan.subjects.commits).lower()
@@ -190,11 +217,21 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     if op in ("rank", "compare", "lookup", "explain", "attention") and not plan.kpis and not any(
             n.startswith("wanted:") or n == "all_kpis" for n in plan.notes):
         plan.notes.append(f"wanted:{'lookup' if op == 'attention' else op}")  # a follow-up fills the KPI from the thread instead of asking
+    if asks_kpi and not plan.kpis and links.weak_kpis and not plan.subjects.services and (
+            meant := described_kpi(q, list(dict.fromkeys(c for group in links.weak_kpis for c in group)), cat)):
+        plan.kpis = [meant]  # "flights cancelled for maintenance": the KPI whose description says so
+        plan.notes = [n for n in plan.notes if not n.startswith("wanted:")]
+        if op == "attention":
+            plan.operation = "lookup"  # its value there, not the place's attention list
+        return _not_measured(plan, cat) or plan
     if asks_kpi and not plan.kpis and links.weak_kpis and not plan.subjects.services:
         cands = list(dict.fromkeys(c for group in links.weak_kpis for c in group))  # every KPI a word named
         plan.clarification = Clarification(kind="KPI", candidates=cands, question=(
             "Which KPI do you mean: " + ", ".join(f"{c} ({cat.kpis[c][0]})" for c in cands if c in cat.kpis) + "?"))
         plan.operation = "clarify"
+    elif op == "rank" and not plan.kpis and not plan.subjects.scopes and re.search(
+            r"\bhow\s+(?:badly|well|poorly)\b|\b(?:doing|performing)\b|\boverall\b", q, _I):
+        plan.operation = "attention"  # "rank the stations by how badly they're doing": what needs attention, worst first
     elif op in ("rank", "compare") and not plan.kpis and "all_kpis" not in plan.notes:
         verb = "Rank" if op == "rank" else "Compare"
         plan.clarification = Clarification(kind="KPI", candidates=list(cat.kpis), question=(

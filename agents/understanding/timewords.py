@@ -347,6 +347,10 @@ def _dateparser(q: str, today: dt.date) -> tuple[Window | None, re.Match[str] | 
     m = re.search(r"(?<![\w./-])\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?(?![\w/-]|\.\w)", q)  # not inside "2026.11.3-rc1"
     if not m:
         return None, None
+    if "." in m.group(0) and m.group(0).count(".") == 1 and re.search(
+            r"\b(?:below|under|above|over|than|exceed\w*|beyond|least|most|to|of|is|was|were|are|hit|reach\w*|goal|target|"
+            r"threshold)\s+$", q[: m.start()]):
+        return None, None  # "below 98.5", "more than 12.5": a number, not 12 May
     import dateparser  # imported lazily: only questions with such fragments pay for it
 
     base = dt.datetime.combine(today, dt.time(12))

@@ -41,6 +41,7 @@ STOP = words(
     health healthy unhealthy ok okay fine hi hello hey thanks weather tomorrow everything anything something nothing
     stuff looking shape situation picture overview update updates summary worry worried concern concerned lately
     recently usual normal unusual going trending throwing broke broken per via each vs.
+    stack stacks stacking peers others everyone everybody forecast forecasts predict prediction
     """
 )
 

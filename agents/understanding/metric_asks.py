@@ -1,0 +1,37 @@
+"""A service metric's value over a period or at a moment (round 7): "p99 over the last 24h for <service>", "error
+rate of <service> yesterday", "what was p99 on <service> at 20:30 yesterday" — numbers, not a story
+(``metric:window``, ``metric:at:HH:MM``); a why, a move or a story word keeps the onset story. Plain English only."""
+
+from __future__ import annotations
+
+import re
+
+from agents.plan import QueryPlan
+from agents.understanding.cues import _I, _WHY
+from agents.understanding.op_cues import _MOVED, _STORY
+
+_CLOCK = re.compile(r"\bat\s+(?:(\d{1,2}):(\d{2})|(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\.?|(noon|midday|midnight))\b", _I)
+
+
+def clock_time(q: str) -> tuple[int, int] | None:
+    """"at 20:30", "at 8pm", "at 7:15 am", "at noon" → (hour, minute)."""
+    if not (m := _CLOCK.search(q)):
+        return None
+    if m.group(6):
+        return (0, 0) if m.group(6).lower() == "midnight" else (12, 0)
+    if m.group(1):
+        h, mi = int(m.group(1)), int(m.group(2))
+    else:
+        h, mi = int(m.group(3)) % 12 + (12 if m.group(5).lower() == "p" else 0), int(m.group(4) or 0)
+    return (h, mi) if h < 24 and mi < 60 else None
+
+
+def metric_value_asked(q: str, plan: QueryPlan) -> None:
+    """Mark a service-metric question that asks its value over the named period or at a moment."""
+    if (plan.operation != "explain" or not plan.subjects.services or plan.kpis or not plan.service_metrics
+            or _WHY.search(q) or _MOVED.search(q) or _STORY.search(q) or "metric:now" in plan.notes):
+        return
+    if (hm := clock_time(q)) is not None:
+        plan.notes.append(f"metric:at:{hm[0]:02d}:{hm[1]:02d}")  # "p99 on <service> at 20:30 yesterday": that point
+    elif plan.window is not None and plan.window.explicit:
+        plan.notes.append("metric:window")  # "p99 over the last 24h": the period's numbers

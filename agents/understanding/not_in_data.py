@@ -1,0 +1,52 @@
+"""Things people ask a count of that the data does not hold (round 7): "how many aircraft does <site> have?" when
+"aircraft" is only the first word of a KPI's name ("Aircraft on ground events") — a count of what a place has or
+employs is an inventory, not that KPI; it is an unknown KPI (with that KPI suggested), never that KPI's value.
+Plain English only."""
+
+from __future__ import annotations
+
+import re
+
+from agents.plan import UnknownName
+from agents.understanding.catalog import Catalog, norm_tokens, stem
+from agents.understanding.cues import _I
+from agents.understanding.linking import Links
+
+_HAS = re.compile(r"\bhow\s+many\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:(?:does|do|did)\s+.+?\s+(?:have|own|operate|employ|"
+                  r"run|keep|base|house|fly)|(?:are|is|were)\s+(?:there\s+)?(?:based|stationed|assigned|employed|working|"
+                  r"owned|registered|in\s+the\s+fleet))\b", _I)
+
+
+def owned_count(q: str, links: Links, cat: Catalog) -> None:
+    """"How many <things> does <site> have": when <things> only qualify a KPI's name (not its last word, its unit or
+    a whole alias), an unknown KPI. Changes ``links``."""
+    if links.kpis or len(links.weak_kpis) != 1 or not (m := _HAS.search(q)):
+        return
+    asked = [stem(w) for w in norm_tokens(m.group(1))]
+    for code in links.weak_kpis[0]:
+        names = cat.kpis.get(code, [])
+        heads = {norm_tokens(n)[-1] for n in names if norm_tokens(n)}
+        if set(asked) & heads:
+            return  # "how many delays did <site> have": the KPI's own head noun
+    links.unknown.append(UnknownName(kind="KPI", text=m.group(1), suggestions=list(links.weak_kpis[0])[:3]))
+    links.weak_kpis = []
+
+
+# "which technician caused the delays", "how many pilots called in sick", "who is the station manager": people, rotas
+# and staffing are not in the data (a person who made a change is: "which engineer deployed …" stays a change question)
+_PEOPLE = re.compile(r"\b(?:which|what|who(?:'s|\s+is|\s+are|\s+was)?(?:\s+the)?|how\s+many|name\s+the|list\s+the)\s+"
+                     r"(?:\w+\s+)?(?:technicians?|mechanics?|engineers?|employees?|staff(?:\s+members?)?|people|persons?|"
+                     r"pilots?|crews?|crew\s+members?|workers?|operators?|managers?|supervisors?|nurses?|doctors?|drivers?|"
+                     r"pickers?|agents?|team\s+members?)\b", _I)
+_PEOPLE_CHANGE = re.compile(r"\b(?:deploy\w*|releas\w*|chang\w*|commit\w*|roll\w*|revert\w*|push\w*|ship\w*|approv\w*|"
+                            r"config\w*|tickets?|cases?)\b", _I)
+
+
+def people_asked(q: str, cat: Catalog) -> bool:
+    """A question about people (staff, crews, managers) rather than the data's own records — unless the people word
+    is a word of one of the organisation's KPI names ("technicians on shift" as a KPI)."""
+    m = _PEOPLE.search(q)
+    if m is None or _PEOPLE_CHANGE.search(q):
+        return False
+    noun = stem(m.group(0).split()[-1].lower())
+    return noun not in cat.kpi_words
