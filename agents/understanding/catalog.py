@@ -221,6 +221,9 @@ class Catalog:
                 for k in range(1, len(parts)):  # "pop-lds-03" is also "LDS3" / "lds-03" (its type prefix left off)
                     if parts[k].isalpha() and any(p.isdigit() for p in parts[k:]):
                         tails.setdefault("".join(str(int(p)) if p.isdigit() else p for p in parts[k:]), set()).add(code)
+            # the initials of the words before a number in its name: "SC4" for "Sortation centre 4 (Daventry)"
+            if m := re.match(r"\s*((?:[A-Za-z]+\s+){2,3})0*(\d+)\b", fold(self.stations[code])):
+                tails.setdefault("".join(w[0] for w in m.group(1).lower().split()) + m.group(2), set()).add(code)
         full = {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
         return {**{k: next(iter(v)) for k, v in tails.items() if len(v) == 1 and k not in seen}, **full}
 

@@ -267,8 +267,8 @@ def link(question: str, cat: Catalog) -> Links:
             stop_end = span[-1].norm in STOP or span[-1].raw.lower() in STOP
             if any(t.used for t in span) or span[0].norm in STOP or span[0].raw.lower() in STOP or (stop_end and n == 1):
                 continue
-            if any(t.raw.isdigit() for t in span):
-                continue
+            if any(t.raw.isdigit() for t in span) or all(t.norm in GENERIC for t in span):
+                continue  # "which depot": a common word is no typo of one site's "depot 2"
             p = " ".join(t.norm for t in span)
             if sum(len(t.raw) for t in span) < 5 or p in phrases:  # exact phrases were decided above
                 continue
@@ -295,7 +295,10 @@ def link(question: str, cat: Catalog) -> Links:
     alpha = [w for w, _ in raws if w.isalpha()]
     shouting = len(alpha) >= 4 and sum(w.isupper() for w in alpha) > 0.6 * len(alpha)  # "WHY DID IT DROP AT XYZ"
     for t in free:
-        prev = toks[toks.index(t) - 1].raw.lower() if toks.index(t) > 0 else ""
+        at = toks.index(t)
+        prev = toks[at - 1].raw.lower() if at > 0 else ""
+        if prev == "the" and at > 1 and toks[at - 2].raw.lower() in ("at", "in", "near"):
+            prev = toks[at - 2].raw.lower()  # "at the Leeds hub": the place after the article
         word = t.raw
         if word.upper() in ACRONYMS or word.upper() in PRODUCTS or word.lower() in seen:
             continue

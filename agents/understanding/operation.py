@@ -97,7 +97,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         plan.ticket_text = TicketText(subject=topic[:200], content=q)
         return "runbook_search"  # "find the runbook for a burst main": the organisation's runbooks, by meaning
     # Ticket text to classify is data: read it first and never look for names in it.
-    if _CLASSIFY.search(q) and not s.tickets:
+    named_first = any(re.match(r"\W*" + r"[-_. ]?".join(map(re.escape, re.split(r"[-_. ]+", svc))) + r"\b", q, _I)
+                      for svc in s.services)
+    if _CLASSIFY.search(q) and not s.tickets and not named_first:  # "label api errors": a service, not "label this"
         plan.ticket_text = _pasted_ticket(q)
         if plan.ticket_text or re.fullmatch(r"\W*(?:please\s+)?\w+(?:\s+(?:this|the|a|my))?(?:\s+ticket)?\s*[:\-–]?\s*", q, _I):
             return "ticket_classify"  # with no text, the triager asks for it
@@ -158,7 +160,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         plan.filters.status = ["open", "mitigated"] if re.search(r"\b(open|ongoing|still|active|unresolved)\b", q, _I) else []
         plan.count = bool(_COUNT.search(q))
         return "incident_list"
-    if not s.incidents and _INCIDENT_WORDS.search(q) and not plan.kpis and not (s.services and _MOVED.search(q)):
+    if (not s.incidents and _INCIDENT_WORDS.search(q) and not plan.kpis and not (s.services and _MOVED.search(q))
+            and not (s.services and any(m.name for m in plan.service_metrics))):  # "sync failures on <svc>": a metric
         plural = re.search(r"\b(incidents|outages|failures|sev ?[1-4]s|p[0-4]s)\b", q, _I) and not re.search(
             r"\bthe\s+\w+\s+failures\b", q, _I)
         if ((plural and not re.search(r"\bwhat caused the\b", q, _I))
