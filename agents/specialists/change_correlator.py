@@ -109,6 +109,10 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             kwargs = {"incident": ctx["incident"]}
         elif ctx.get("kpi") and ctx.get("onset"):
             kwargs = {"kpi": ctx["kpi"], "station": ctx.get("station"), "onset": dt.date.fromisoformat(ctx["onset"][:10])}
+            named = [*plan.subjects.config_changes, *plan.subjects.deployments] if plan is not None else []
+            if any(deps.catalog.change_services.get(x, ("", None))[1] == kwargs["onset"] for x in named):
+                # "did <change> help <KPI>" made that day: a daily value covers the whole day, so the onset is its end
+                kwargs["onset"] = dt.datetime.combine(kwargs["onset"], dt.time(23, 59), dt.UTC)
         elif ctx.get("kpi"):
             s.notices.append("The KPI shows no stage change to explain, so there is no onset to correlate from.")
             return update(state, s, ctx)

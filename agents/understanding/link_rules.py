@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 KINDS = ("kpi", "station", "region", "service")
 
 
+_UNIT_WORDS = frozenset("ms millis seconds secs sec minutes mins min hours hrs pct percent count size enabled".split())
+
+
 def config_by_words(question: str, cat: Catalog, *, strict: bool = False) -> list[str]:
     """The latest change of the config key(s) sharing the most words (two at least) with the question; ``strict``:
     all the key's words but one, and two at least."""
@@ -24,7 +27,9 @@ def config_by_words(question: str, cat: Catalog, *, strict: bool = False) -> lis
     for key, ext in cat.config_keys.items():
         parts = {p for p in re.split(r"[^a-z0-9]+", key.lower()) if len(p) >= 2}
         hit = len(parts & words)
-        if hit >= 2 and (not strict or hit >= len(parts) - 1):
+        # besides: all but its namespace and its unit ("the ETA window" for tracking.eta_window_minutes)
+        loose = parts - words <= {key.lower().split(".")[0], *_UNIT_WORDS} if "." in key else False
+        if hit >= 2 and (not strict or hit >= len(parts) - 1 or loose):
             scored[ext] = max(scored.get(ext, 0), hit)
     best = max(scored.values(), default=0)
     return [e for e, n in scored.items() if n == best][:3]

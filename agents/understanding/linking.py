@@ -38,6 +38,7 @@ _NUMBER_KINDS = (("incident", ("inc", "outage")), ("ticket", ("ticket", "case"))
 
 
 _CONFIG_WORDS = re.compile(r"\b(config\w*|setting\w*|flag\w*|parameter\w*)\b", re.I)
+_TOGGLED = re.compile(r"\b(?:turn\w*|switch\w*)\s+(?:on|off)\b|\b(?:flip\w*|toggl\w*|enabl\w*|disabl\w*)\b", re.I)
 
 
 _METRIC_TAILS = frozenset({"rate", "ratio", "count", "percentage", "level", "score", "index", "time", "number"})
@@ -197,7 +198,7 @@ def link(question: str, cat: Catalog) -> Links:
 
     # 1c. A config setting named in words ("who changed the db pool config" → the latest change of db.pool.*);
     # without the word "config", all its words but one ("who changed the stock sync interval").
-    if (_CONFIG_WORDS.search(question) or _CHANGED.search(question)) and not out.config_changes:
+    if (_CONFIG_WORDS.search(question) or _CHANGED.search(question) or _TOGGLED.search(question)) and not out.config_changes:
         for ext in config_by_words(question, cat, strict=not _CONFIG_WORDS.search(question)):
             out.add("config_change", ext)
 

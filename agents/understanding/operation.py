@@ -124,7 +124,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if not s.commits and re.search(r"\bcommits?\b", q, _I) and (found := _commit_by_words(q, cat)):
         s.commits = found  # "was the retry-backoff commit deployed?"
     if (s.deployments or s.config_changes) and plan.kpis and re.search(r"\b(?:reason|caus\w*|because|behind|why|"
-                                                                       r"explain\w*|responsible|blame\w*)\b", q, _I):
+                                                                       r"explain\w*|responsible|blame\w*|help\w*|hurt\w*|"
+                                                                       r"improv\w*|worsen\w*|affect\w*|impact\w*|effect\w*|"
+                                                                       r"difference|boost\w*|harm\w*)\b", q, _I):
         return "explain"  # "was the STOCK_SYNC change the reason fill rate dropped?": the KPI's changes ranked
     if ((s.deployments or s.config_changes) and not plan.kpis and not s.services and not s.commits and _BROKE.search(q)
             and (hit := cat.change_services.get((s.deployments or s.config_changes)[0]))):
