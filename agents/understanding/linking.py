@@ -274,6 +274,8 @@ def link(question: str, cat: Catalog) -> Links:
             if sum(len(t.raw) for t in span) < 5 or p in phrases:  # exact phrases were decided above
                 continue
             got = process.extractOne(p, cat.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+            if got and re.sub(r"\s*\d+", "", got[0]) == p:
+                continue  # "which garage": a name's word and its number ("garage 2") is no typo of the word alone
             if got and stop_end and got[0].split()[-1] != span[-1].norm:
                 continue  # a common last word ("rate") counts only as the name's own last word ("fil rate")
             if got and n > 1 and len(key := got[0].split()) == n and any(

@@ -107,7 +107,7 @@ _OVERVIEW = re.compile(r"\bon\s+fire\b|\bburning\b|\bbig\s+picture\b|\bwhat\s+sh
                        r"status\s+(?:report|update))\b|\bhow\s+(?:is\s+|are\s+)?(?:the\s+)?(?:company|business|"
                        r"operation|ops|we|things|everything)\s+(?:is\s+|are\s+)?(?:doing|going|looking|performing)\b|"
                        # "how's the network tonight", "one line: how did the network do last week": the whole estate
-                       r"^\W*(?:(?:in\s+)?one\s+line\W+)?how(?:['’]?s|\s+is|\s+are|\s+was|\s+were|\s+did)\s+(?:the\s+|our\s+)?"
+                       r"^\W*(?:(?:in\s+)?one\s+line\W+|[^:?]{0,40}:\s*)?how(?:['’]?s|\s+is|\s+are|\s+was|\s+were|\s+did)\s+(?:the\s+|our\s+)?"
                        r"(?:network|estate|fleet|organi[sz]ation|org|operations?|business|company)\b(?!\s+(?:of|for)\b)", _I)
 _OK_EVERYWHERE = re.compile(r"\b(?:ok|okay|fine|healthy|on\s+(?:target|track))\s+(?:everywhere|across|at\s+all|in\s+all|"
                             r"for\s+all)\b|\b(?:below|under|above|over|short\s+of|missing|off|behind|meeting|"
