@@ -217,6 +217,12 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         named = [*plan.subjects.config_changes, *plan.subjects.deployments] if plan and plan.operation == "explain" else []
         for ext in named:  # "did the routing.max_drops change cause it?": where that change stands
             h = next((x for x in corr.hypotheses if x.subject == ext), None)
+            day = deps.catalog.change_services.get(ext, ("", None))[1]
+            if h is None and day is not None and day > corr.onset.date():  # after the onset the chart dates the shift to
+                s.say(f"{ext} ({day}) came after the onset the control chart dates to {corr.onset:%Y-%m-%d}, so it is "
+                      "not among the changes ranked before it; a daily series dates a shift only to within a few days, "
+                      "so this does not rule it out.", ranking)
+                continue
             s.say(f"{ext} ranks #{h.rank} of the changes before the onset (confidence {h.confidence:.2f})." if h else
                   f"{ext} is not among the {corr.candidates_considered} change(s) considered between "
                   f"{corr.window_start:%Y-%m-%d %H:%M} and the onset {corr.onset:%Y-%m-%d %H:%M} UTC on "

@@ -76,6 +76,13 @@ GENERIC = words(
 )
 
 
+def _history(rows: list[Any]) -> dict[str, list[tuple[str, str | None]]]:
+    out: dict[str, list[tuple[str, str | None]]] = {}
+    for key, ext, new in rows:
+        out.setdefault(key, []).append((ext, new))
+    return out
+
+
 # How service names end ("ledger-svc" is "the ledger service").
 _SERVICE_SUFFIXES = frozenset({"svc", "srv", "api", "app", "db", "web", "service", "server", "worker", "proxy", "backend",
                                "viewer", "portal", "console", "ui", "frontend"})
@@ -112,6 +119,7 @@ class Catalog:
     deployment_versions: dict[str, str] = field(default_factory=dict)  # version → its latest deployment's id
     change_services: dict[str, tuple[str, dt.date]] = field(default_factory=dict)  # change id → (service, day)
     kpi_services: dict[str, list[str]] = field(default_factory=dict)  # KPI code → its related services
+    config_history: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)  # key → (id, new value), oldest first
 
     @classmethod
     async def load(cls, session: AsyncSession, org_id: int) -> Catalog:
@@ -156,13 +164,15 @@ class Catalog:
                             UNION ALL SELECT c.external_id, s.name, c.changed_at::date FROM config_changes c
                             JOIN services s ON s.id = c.service_id WHERE c.org_id = :org) x),
                          (SELECT coalesce(json_object_agg(code, related_services), '{}') FROM kpi_definitions
-                            WHERE org_id = :org AND cardinality(related_services) > 0)"""
+                            WHERE org_id = :org AND cardinality(related_services) > 0),
+                         (SELECT coalesce(json_agg(json_build_array(key, external_id, new_value) ORDER BY changed_at),
+                                          '[]') FROM config_changes WHERE org_id = :org AND NOT is_secret)"""
                 ),
                 {"org": org_id},
             )
         ).one()
         (stations, regions, kpis, services, incidents, tickets, deployments, configs, commits, messages, keys, cover,
-         versions, changed, kpi_services) = row
+         versions, changed, kpi_services, history) = row
         measured: dict[str, list[str]] = {}
         for kpi_code, station_code in cover:
             measured.setdefault(kpi_code, []).append(station_code)
@@ -178,6 +188,7 @@ class Catalog:
             deployment_versions=dict(versions),
             change_services={e: (svc, dt.date.fromisoformat(str(d)[:10])) for e, svc, d in changed},
             kpi_services={k: list(v) for k, v in dict(kpi_services).items()},
+            config_history=_history(history),
         )
 
     def unmeasured(self, kpi: str, station: str) -> list[str] | None:

@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 
 from agents.plan import UnknownName
 from agents.understanding.catalog import GENERIC, Catalog, fold, norm_tokens, stem
-from agents.understanding.link_rules import config_by_words, kpi_by_coverage, take
+from agents.understanding.link_rules import by_state, config_by_words, kpi_by_coverage, take
 from agents.understanding.sites import narrow, numbered_miss, sibling_unknown
 from agents.understanding.vocab import ACRONYMS, COMMON_PLACE_WORDS, PLACE_PREPS, STOP
 from store.models import PRODUCTS
@@ -352,6 +352,7 @@ def link(question: str, cat: Catalog) -> Links:
                 close = [c for c, _, _ in process.extract(t.raw, cat.services, scorer=fuzz.WRatio, limit=3, score_cutoff=60)]
                 out.unknown.append(UnknownName(kind="service", text=t.raw, suggestions=close or cat.services[:3]))
                 break
+    out.config_changes = list(dict.fromkeys(by_state(e, question, cat) for e in out.config_changes))
     return out
 
 

@@ -127,6 +127,10 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
                                                                        r"explain\w*|responsible|blame\w*|help\w*|hurt\w*|"
                                                                        r"improv\w*|worsen\w*|affect\w*|impact\w*|effect\w*|"
                                                                        r"difference|boost\w*|harm\w*)\b", q, _I):
+        ext = (s.deployments or s.config_changes)[0]
+        if (hit := cat.change_services.get(ext)) and not re.search(r"\b(?:reason|caus\w*|because|behind|why|explain\w*|"
+                                                                    r"responsible|blame\w*)\b", q, _I):
+            plan.notes.append(f"change:effect:{ext}:{hit[1].isoformat()}")  # what the KPI did around it, first
         return "explain"  # "was the STOCK_SYNC change the reason fill rate dropped?": the KPI's changes ranked
     if ((s.deployments or s.config_changes) and not plan.kpis and not s.services and not s.commits and _BROKE.search(q)
             and (hit := cat.change_services.get((s.deployments or s.config_changes)[0]))):
