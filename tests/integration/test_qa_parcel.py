@@ -24,7 +24,7 @@ import pytest
 
 from agents.service import Assistant
 from tests.conftest import DEMO_ANCHOR, _drop_database, settings_for
-from tests.integration.qa_support import Thread, demo_assistant, import_org
+from tests.integration.qa_support import Thread, demo_assistant, import_org, sql
 from tests.integration.qa_support import first_line as _first_line
 from tests.integration.qa_support import kpi_rows as _rows
 
@@ -146,12 +146,21 @@ async def test_service_metrics_named_in_words(new):
     assert "label-api p95_ms is" in a and "now (latest point 2026-11-29 23:59 UTC)" in a, a
 
 
-async def test_flags_and_settings_in_words_and_their_effect(new):
+async def test_flags_and_settings_in_words_and_their_effect(new, parcel):
     a = await new().ask("who changed the ETA window and when")  # before: out of scope
     assert "CFG-3114 changed tracking-web tracking.eta_window_minutes (60 → 240) — by c.ward at 2026-11-25 10:00 UTC" in a, a
     a = await new().ask("did MAX_STOPS_PER_ROUTE going to 150 help parcels per van hour?")  # before: the change only
     assert "It shifted up" in a and "starting 2026-11-02 (an improvement" in a, a
     assert "CFG-3050 ranks #1 of the changes before the onset" in a, a  # made that morning: the day's value moved
+    kpis, codes = parcel[2], list(parcel[3].code)
+    days = _rows(kpis, "PPVH", codes, D(2026, 10, 26), D(2026, 11, 9)).groupby("date").value.mean()
+    before, after = days[:pd.Timestamp(D(2026, 11, 1))].mean(), days[pd.Timestamp(D(2026, 11, 3)):].mean()
+    assert (f"Around CFG-3050 (2026-11-02): Parcels per van-hour at company averaged {before:.1f} parcels/h over the 7 "
+            f"days before (2026-10-26 to 2026-11-01) and {after:.1f} parcels/h over the 7 days after") in a, a
+    assert "better after it by" in a, a
+    a = await new().ask("did turning on routing v2 hurt OTD?")  # before: the KPI alone; the flag's latest (off) change
+    assert "Around CFG-3107 (2026-11-23): On-time delivery at company" in a and "worse after it by" in a, a
+    assert "not a likely cause" not in a, a  # after the onset the chart dates the shift to: not ruled out
 
 
 # ----------------------------------------------------------------- the demo, questions of the same shapes
@@ -170,3 +179,9 @@ async def test_demo_questions_of_the_same_shapes(demo):
         assert "By day of the week" in ans, ans
         ans = await ask("checkout api error rate yesterday")
         assert "checkout-api" in ans and "Ticket triage" not in ans, ans
+        ext, kpi = sql(demo, """SELECT c.external_id, k.name FROM config_changes c JOIN services s ON s.id = c.service_id
+                                JOIN kpi_definitions k ON k.org_id = c.org_id AND s.name = ANY(k.related_services)
+                                WHERE c.org_id = %s AND NOT c.is_secret AND c.changed_at < %s
+                                ORDER BY c.changed_at DESC LIMIT 1""", demo.org_id, DEMO_ANCHOR - dt.timedelta(days=3))[0]
+        ans = await ask(f"did {ext} help {kpi.lower()}?")
+        assert f"Around {ext} (" in ans and f"{kpi} at company averaged" in ans, ans
