@@ -160,6 +160,17 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         plan.clarification = Clarification(kind="service", candidates=list(cat.services), question=(
             "Which service? " + ", ".join(cat.services[:15]) + ("…" if len(cat.services) > 15 else "")))
         return "clarify"
+    if (_TICKETS.search(q) and not plan.kpis and not s.tickets and re.search(r"\b(?:outage|incident|failure|downtime|"
+                                                                          r"disruption)\b", q, _I)
+            and (inc := s.incidents[:1] or _incident_by_words(q, cat, tp, s.services))
+            and (ref := next((r for r in cat.incident_refs if r.external_id == inc[0]), None))):
+        end = ref.started + dt.timedelta(days=1)  # "tickets about the label outage": opened that day and the next
+        plan.window = Window(start=ref.started, end=min(end, tp.today) if tp.today else end,
+                             label=f"{ref.started} and the day after")
+        plan.filters, plan.count = _ticket_filters(q), bool(_COUNT.search(q))
+        plan.notes.append(f"tickets:incident:{ref.external_id}")
+        s.incidents, s.services = [], []
+        return "ticket_stats"
     if (not s.incidents and not plan.kpis and not _TICKETS.search(q)
             and (m := re.search(r"\b(?:p|sev)\s?([1-4])s\b", q, _I))):  # "any open P1s?": paged incidents of that severity
         plan.filters.severity = [f"sev{m.group(1)}"]

@@ -163,6 +163,17 @@ async def test_flags_and_settings_in_words_and_their_effect(new, parcel):
     assert "not a likely cause" not in a, a  # after the onset the chart dates the shift to: not ruled out
 
 
+async def test_a_status_page_incident_its_postmortem_and_its_tickets(new):
+    t = new()
+    a = await t.ask("show me sp-9xq4")  # the status page's component "Label API" is label-api (was: unknown service)
+    assert "sp-9xq4 (sev2) on label-api" in a, a
+    a = await t.ask("draft the postmortem")  # before: "names no service, nothing to correlate"
+    assert "Incident report: sp-9xq4" in a and "The most likely cause is 88213" in a, a
+    a = await new().ask("how many tickets did we get about the label outage")  # before: the incident again
+    assert "the tickets opened from 2026-11-27 to 2026-11-28, the day sp-9xq4 started" in a, a
+    assert all(x in a for x in ("48211", "48212", "48215")) and "48174" not in a, a
+
+
 # ----------------------------------------------------------------- the demo, questions of the same shapes
 
 
@@ -183,5 +194,9 @@ async def test_demo_questions_of_the_same_shapes(demo):
                                 JOIN kpi_definitions k ON k.org_id = c.org_id AND s.name = ANY(k.related_services)
                                 WHERE c.org_id = %s AND NOT c.is_secret AND c.changed_at < %s
                                 ORDER BY c.changed_at DESC LIMIT 1""", demo.org_id, DEMO_ANCHOR - dt.timedelta(days=3))[0]
+        inc, day = sql(demo, "SELECT external_id, started_at::date FROM incidents WHERE org_id = %s AND started_at < %s "
+                             "ORDER BY started_at DESC LIMIT 1", demo.org_id, DEMO_ANCHOR - dt.timedelta(days=2))[0]
+        ans = await ask(f"how many tickets came in about the {inc} incident")
+        assert f"the tickets opened from {day} to {day + dt.timedelta(days=1)}, the day {inc} started" in ans, ans
         ans = await ask(f"did {ext} help {kpi.lower()}?")
         assert f"Around {ext} (" in ans and f"{kpi} at company averaged" in ans, ans
