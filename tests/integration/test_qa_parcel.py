@@ -163,6 +163,12 @@ async def test_flags_and_settings_in_words_and_their_effect(new, parcel):
     assert "not a likely cause" not in a, a  # after the onset the chart dates the shift to: not ruled out
 
 
+async def test_a_step_in_the_last_days_and_the_change_before_it(new):
+    a = await new().ask("why are customer contacts up?")  # before: the step dated 11-22, "no plausible change"
+    assert "The most recent stage change in its history began on 2026-11-26" in a, a
+    assert "CFG-3114 on tracking-web" in a, a  # the ETA window widened the day before (ranked with the routing flag)
+
+
 async def test_a_status_page_incident_its_postmortem_and_its_tickets(new):
     t = new()
     a = await t.ask("show me sp-9xq4")  # the status page's component "Label API" is label-api (was: unknown service)
