@@ -61,8 +61,8 @@ async def stats(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     if f.sla in ("breached", "at_risk"):
         await _sla(s, plan)
         return
-    if not plan.count and (f.priority or f.customer_tier) and not f.sla:
-        await _list(s, plan)  # "show me P1 tickets", "urgent tickets this week": the tickets themselves
+    if (not plan.count and (f.priority or f.customer_tier) and not f.sla) or _customer(plan):
+        await _list(s, plan)  # "show me P1 tickets", "tickets from Brightwell Retail": the tickets themselves
         return
     by = "status"
     if f.status:
@@ -111,13 +111,18 @@ def _end_of(w: Any, moment: dt.datetime) -> str:
     return f"the end of {w.end}" if w.single_day or w.start == w.end else f"the end of {w.label} ({w.end})"
 
 
+def _customer(plan: QueryPlan) -> str | None:
+    return next((n.removeprefix("customer:") for n in plan.notes if n.startswith("customer:")), None)
+
+
 async def _list(s: StepScope, plan: QueryPlan) -> None:
     """The tickets matching tier / priority / status / product / window, newest first, with how many in all."""
     f = plan.filters
     w = plan.window if plan.window is not None and plan.window.explicit else None
     got = await s.tool("list_tickets", list_tickets, status=f.status or None, customer_tier=f.customer_tier or None,
                        priority=f.priority or None, product=f.product or None, since=w.start if w else None,
-                       until=w.end if w else None, k=min(plan.limit or 25, MAX_LINES))
+                       until=w.end if w else None, k=min(plan.limit or 25, MAX_LINES),
+                       **({"customer": c} if (c := _customer(plan)) else {}))
     if got is None:
         return
     r, records = got

@@ -80,6 +80,10 @@ from agents.understanding.phrasings import (
 from agents.understanding.timewords import TimeParse
 
 
+# "tickets from Brightwell Retail", "open tickets for Oak & Fern": a customer's name as written (capitalised words)
+_FROM_CUSTOMER = re.compile(r"\b(?:from|for|by|raised\s+by|opened\s+by)\s+((?:[A-Z][\w'&.-]*|&)(?:\s+(?:[A-Z][\w'&.-]*|&|of|and))*)")
+
+
 def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimeParse) -> Operation:
     s = plan.subjects
     if _ACTION.search(q):
@@ -224,6 +228,11 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             and not _service_queue(q, plan):
         plan.filters = _ticket_filters(q)
         plan.count = bool(_COUNT.search(q))
+        if (not s.scopes and (m := _FROM_CUSTOMER.search(tp.text))  # "tickets from Brightwell Retail": whose tickets
+                and not re.fullmatch(r"[A-Z0-9]{1,6}", who := " ".join(m.group(1).split()))  # "for CASB", "from P1"
+                and who.lower() not in {str(v).lower() for vs in plan.filters.model_dump().values()
+                                        if isinstance(vs, list) for v in vs}):
+            plan.notes.append("customer:" + who)
         if m := _TICKET_BY.search(q):  # "tickets by product this month": split by that field
             word = m.group(1).lower()
             plan.notes.append("ticket_by:" + next(f for f in ("product", "priorit", "tier", "status", "urgency")

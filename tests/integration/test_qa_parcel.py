@@ -178,6 +178,8 @@ async def test_a_status_page_incident_its_postmortem_and_its_tickets(new):
     a = await new().ask("how many tickets did we get about the label outage")  # before: the incident again
     assert "the tickets opened from 2026-11-27 to 2026-11-28, the day sp-9xq4 started" in a, a
     assert all(x in a for x in ("48211", "48212", "48215")) and "48174" not in a, a
+    a = await new().ask("tickets from Brightwell Retail")  # before: all 14 tickets counted
+    assert "There are 2 tickets (customer like “Brightwell Retail”)" in a and "48211" in a and "48241" in a, a
 
 
 # ----------------------------------------------------------------- the demo, questions of the same shapes
@@ -204,5 +206,9 @@ async def test_demo_questions_of_the_same_shapes(demo):
                              "ORDER BY started_at DESC LIMIT 1", demo.org_id, DEMO_ANCHOR - dt.timedelta(days=2))[0]
         ans = await ask(f"how many tickets came in about the {inc} incident")
         assert f"the tickets opened from {day} to {day + dt.timedelta(days=1)}, the day {inc} started" in ans, ans
+        who, n = sql(demo, "SELECT customer, count(*) FROM tickets WHERE org_id = %s AND customer IS NOT NULL AND created_at < %s "
+                           "GROUP BY customer ORDER BY count(*) DESC, customer LIMIT 1", demo.org_id, DEMO_ANCHOR)[0]
+        ans = await ask(f"tickets from {who}")  # before: every ticket's count
+        assert f"There {'is' if n == 1 else 'are'} {n} ticket{'' if n == 1 else 's'} (customer like “{who}”)" in ans, (ans, n)
         ans = await ask(f"did {ext} help {kpi.lower()}?")
         assert f"Around {ext} (" in ans and f"{kpi} at company averaged" in ans, ans

@@ -164,3 +164,16 @@ def test_named_days_of_the_calendar(q, start, end):
     for org in ("parcel", "demo"):
         p = _plan(org, q.replace("parcel volume", "otp mx") if org == "demo" else q)
         assert p.window is not None and (p.window.start, p.window.end) == (start, end), p.model_dump(exclude_defaults=True)
+
+
+@pytest.mark.parametrize(("org", "q", "who"), [
+    ("parcel", "tickets from Brightwell Retail", "Brightwell Retail"),
+    ("parcel", "open tickets for Oak & Fern Ltd", "Oak & Fern Ltd"),
+    ("demo", "any tickets from Acme Logistics last month?", "Acme Logistics"),
+    ("demo", "tickets for CASB this week", None),  # a product, not a customer
+    ("demo", "open tickets from Enterprise customers", None),  # a tier
+])
+def test_tickets_from_a_customer(org, q, who):
+    p = _plan(org, q)
+    notes = [n.removeprefix("customer:") for n in p.notes if n.startswith("customer:")]
+    assert p.operation == "ticket_stats" and notes == ([who] if who else []), p.model_dump(exclude_defaults=True)
