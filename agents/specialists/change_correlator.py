@@ -94,6 +94,22 @@ async def _first_to_move(s: Any, service: str, got: Any, around: dt.datetime | N
     return found.get(pick.metric, got)
 
 
+def _service_of_title(cat: Any, incident: str) -> str | None:
+    """An incident recorded without a service: the one service a word of its title names ("Late deliveries - route
+    planning delays" → route-optimiser), a word of 4+ letters of the service's name; None when none or several."""
+    ref = next((r for r in cat.incident_refs if r.external_id == incident), None)
+    if ref is None or ref.service:
+        return None
+    words = set(re.findall(r"[a-z]{4,}", ref.title.lower()))
+    hits = [svc for svc in cat.services
+            if any(t in words for t in re.findall(r"[a-z]{4,}", svc.lower()) if t not in _GENERIC_SERVICE_WORDS)]
+    return hits[0] if len(hits) == 1 else None
+
+
+_GENERIC_SERVICE_WORDS = frozenset({"service", "server", "worker", "proxy", "portal", "gateway", "backend", "frontend",
+                                    "core", "main", "sync", "data", "events", "web", "app", "api"})
+
+
 async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
     ctx = state.get("context", ThreadContext()).copy()
     question = state.get("question", "")
@@ -107,6 +123,10 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         kwargs: dict[str, Any] = {}
         if ctx.get("incident"):
             kwargs = {"incident": ctx["incident"]}
+            if svc := _service_of_title(deps.catalog, ctx["incident"]):  # a status page's incident names none
+                kwargs["service"] = svc
+                s.say(f"{ctx['incident']} names no service; its title's words name {svc}, so that is the service "
+                      "examined.")
         elif ctx.get("kpi") and ctx.get("onset"):
             kwargs = {"kpi": ctx["kpi"], "station": ctx.get("station"), "onset": dt.date.fromisoformat(ctx["onset"][:10])}
             named = [*plan.subjects.config_changes, *plan.subjects.deployments] if plan is not None else []

@@ -178,6 +178,8 @@ async def test_a_status_page_incident_its_postmortem_and_its_tickets(new):
     a = await new().ask("how many tickets did we get about the label outage")  # before: the incident again
     assert "the tickets opened from 2026-11-27 to 2026-11-28, the day sp-9xq4 started" in a, a
     assert all(x in a for x in ("48211", "48212", "48215")) and "48174" not in a, a
+    a = await new().ask("why were vans late on the 24th")  # before: "sp-3mt8 names no service, nothing to correlate"
+    assert "sp-3mt8 names no service; its title's words name route-optimiser" in a and "CFG-3107" in a, a
     a = await new().ask("tickets from Brightwell Retail")  # before: all 14 tickets counted
     assert "There are 2 tickets (customer like “Brightwell Retail”)" in a and "48211" in a and "48241" in a, a
 
