@@ -84,6 +84,13 @@ from agents.understanding.timewords import TimeParse
 _FROM_CUSTOMER = re.compile(r"\b(?:from|for|by|raised\s+by|opened\s+by)\s+((?:[A-Z][\w'&.-]*|&)(?:\s+(?:[A-Z][\w'&.-]*|&|of|and))*)")
 
 
+# "did anyone change anything during the peak freeze?": the freeze's name, its dates from the runbook page later
+_FREEZE = re.compile(r"\b(?:during|in|within|through|over|inside)\s+(?:the\s+|our\s+)?((?:[\w'-]+\s+){0,3}?)"
+                     r"(?:change\s+|code\s+|deploy(?:ment)?\s+|release\s+)?freeze\b", _I)
+_FREEZE_ASK = re.compile(r"\b(?:chang\w*|deploy\w*|push\w*|releas\w*|ship\w*|flip\w*|toggl\w*|anything|anyone|"
+                         r"somebody|someone|break\w*|broke|violat\w*)\b", _I)
+
+
 def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimeParse) -> Operation:
     s = plan.subjects
     if _ACTION.search(q):
@@ -164,6 +171,13 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         plan.clarification = Clarification(kind="service", candidates=list(cat.services), question=(
             "Which service? " + ", ".join(cat.services[:15]) + ("…" if len(cat.services) > 15 else "")))
         return "clarify"
+    if ((m := _FREEZE.search(q)) and not (s.deployments or s.config_changes or s.services)
+            and _FREEZE_ASK.search(q[: m.start()] + q[m.end():])):
+        plan.notes.append("freeze:" + " ".join(m.group(1).split()))
+        if plan.window is None or not plan.window.explicit:
+            today = tp.today or dt.date.today()
+            plan.window = Window(start=today - dt.timedelta(days=90), end=today, label="the last 90 days", explicit=False)
+        return "changelog"
     if (_TICKETS.search(q) and not plan.kpis and not s.tickets and re.search(r"\b(?:outage|incident|failure|downtime|"
                                                                           r"disruption)\b", q, _I)
             and (inc := s.incidents[:1] or _incident_by_words(q, cat, tp, s.services))

@@ -149,6 +149,9 @@ async def test_service_metrics_named_in_words(new):
 async def test_flags_and_settings_in_words_and_their_effect(new, parcel):
     a = await new().ask("who changed the ETA window and when")  # before: out of scope
     assert "CFG-3114 changed tracking-web tracking.eta_window_minutes (60 → 240) — by c.ward at 2026-11-25 10:00 UTC" in a, a
+    a = await new().ask("did anyone change anything during the peak freeze?")  # before: out of scope
+    assert "sets the freeze" in a and "2026-11-20 00:00 to 2027-01-04 23:59 UTC" in a, a
+    assert "Yes — 3 deployment(s), 3 config change(s) on 4 service(s) during the freeze" in a and "CFG-3050" not in a, a
     a = await new().ask("did MAX_STOPS_PER_ROUTE going to 150 help parcels per van hour?")  # before: the change only
     assert "It shifted up" in a and "starting 2026-11-02 (an improvement" in a, a
     assert "CFG-3050 ranks #1 of the changes before the onset" in a, a  # made that morning: the day's value moved
