@@ -94,6 +94,9 @@ async def _first_to_move(s: Any, service: str, got: Any, around: dt.datetime | N
     return found.get(pick.metric, got)
 
 
+SLIGHT = 0.03  # a metric's shift smaller than this share of its level is no move to explain ("0.1021 → 0.1042")
+
+
 def _service_of_title(cat: Any, incident: str) -> str | None:
     """An incident recorded without a service: the one service a word of its title names ("Late deliveries - route
     planning delays" → route-optimiser), a word of 4+ letters of the service's name; None when none or several."""
@@ -192,7 +195,9 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                           "before it.", first(records, "metric_onset") or (records[0] if records else None))
                     await kpis_after(s, deps.catalog, ctx["service"], plan)
                     return update(state, s, ctx)
-                if onset.onset is not None:
+                slight = (onset.onset is not None and onset.before_level is not None and onset.after_level is not None
+                          and abs(onset.after_level - onset.before_level) < SLIGHT * abs(onset.before_level))
+                if onset.onset is not None and not slight:
                     s.say(f"{onset.service} {onset.metric} moved {onset.direction or ''} at "
                           f"{onset.onset:%Y-%m-%d %H:%M} UTC (from {onset.before_level:.4g} to {onset.after_level:.4g}).",
                           first(records, "metric_onset") or (records[0] if records else None))
@@ -200,7 +205,10 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                     kwargs["onset_tolerance"] = dt.timedelta(minutes=scoring.ONSET_TOLERANCE_MIN)  # an estimate
                     ctx["onset"] = onset.onset.isoformat()
                 else:
-                    s.say(f"{onset.service} {onset.metric} shows no onset in the period examined.", *records[:1])
+                    s.say(f"{onset.service} {onset.metric} shows no onset in the period examined." if not slight else
+                          f"{onset.service} {onset.metric} shows no real move: its latest shift, at {onset.onset:%Y-%m-%d %H:%M} "
+                          f"UTC, is from {onset.before_level:.4g} to {onset.after_level:.4g} (under {SLIGHT:.0%} of its "
+                          "level, within what a busy series drifts by).", *records[:1])
                     if plan is not None and (plan.subjects.deployments or plan.subjects.config_changes):
                         await kpis_after(s, deps.catalog, ctx["service"], plan)  # "did <change> break anything"
                     if metric == "any" and plan is not None:  # "what's going on with X": its open incidents too

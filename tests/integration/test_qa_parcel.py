@@ -142,6 +142,8 @@ async def test_service_metrics_named_in_words(new):
     assert "label-api error_rate_pct moved up at 2026-11-27 20:14 UTC" in a and "88213" in a, a
     a = await new().ask("sync failures on handheld-sync last night")  # before: "No incidents on handheld-sync"
     assert "handheld-sync sync_failures is" in a, a
+    a = await new().ask("what's going on with tracking-web")  # before: "moved up … (from 0.1021 to 0.1042)"
+    assert "tracking-web error_rate_pct shows no real move" in a and "moved up" not in a, a
     a = await new().ask("what's the p95 of label-api right now")
     assert "label-api p95_ms is" in a and "now (latest point 2026-11-29 23:59 UTC)" in a, a
 
