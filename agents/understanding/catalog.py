@@ -120,6 +120,7 @@ class Catalog:
     change_services: dict[str, tuple[str, dt.date]] = field(default_factory=dict)  # change id → (service, day)
     kpi_services: dict[str, list[str]] = field(default_factory=dict)  # KPI code → its related services
     config_history: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)  # key → (id, new value), oldest first
+    version_deployments: dict[str, list[str]] = field(default_factory=dict)  # a version shipped more than once → ids, oldest first
 
     @classmethod
     async def load(cls, session: AsyncSession, org_id: int) -> Catalog:
@@ -166,13 +167,16 @@ class Catalog:
                          (SELECT coalesce(json_object_agg(code, related_services), '{}') FROM kpi_definitions
                             WHERE org_id = :org AND cardinality(related_services) > 0),
                          (SELECT coalesce(json_agg(json_build_array(key, external_id, new_value) ORDER BY changed_at),
-                                          '[]') FROM config_changes WHERE org_id = :org AND NOT is_secret)"""
+                                          '[]') FROM config_changes WHERE org_id = :org AND NOT is_secret),
+                         (SELECT coalesce(json_object_agg(version, exts), '{}') FROM (
+                            SELECT version, json_agg(external_id ORDER BY started_at) AS exts FROM deployments
+                            WHERE org_id = :org GROUP BY version HAVING count(*) > 1) v)"""
                 ),
                 {"org": org_id},
             )
         ).one()
         (stations, regions, kpis, services, incidents, tickets, deployments, configs, commits, messages, keys, cover,
-         versions, changed, kpi_services, history) = row
+         versions, changed, kpi_services, history, shipped) = row
         measured: dict[str, list[str]] = {}
         for kpi_code, station_code in cover:
             measured.setdefault(kpi_code, []).append(station_code)
@@ -188,7 +192,7 @@ class Catalog:
             deployment_versions=dict(versions),
             change_services={e: (svc, dt.date.fromisoformat(str(d)[:10])) for e, svc, d in changed},
             kpi_services={k: list(v) for k, v in dict(kpi_services).items()},
-            config_history=_history(history),
+            config_history=_history(history), version_deployments={v: list(x) for v, x in dict(shipped).items()},
         )
 
     def unmeasured(self, kpi: str, station: str) -> list[str] | None:

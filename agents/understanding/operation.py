@@ -143,6 +143,12 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
                                                                     r"responsible|blame\w*)\b", q, _I):
             plan.notes.append(f"change:effect:{ext}:{hit[1].isoformat()}")  # what the KPI did around it, first
         return "explain"  # "was the STOCK_SYNC change the reason fill rate dropped?": the KPI's changes ranked
+    if (s.deployments and not s.config_changes and not plan.kpis and _BROKE.search(q)
+            and (again := next((x for v, x in cat.version_deployments.items()
+                                if s.deployments[0] in x and v.lower() in q.lower()), None))):  # named by its version
+        plan.clarification = Clarification(kind="deployment", candidates=again, question=(  # the same version twice
+            f"That version was deployed {len(again)} times: {', '.join(again)}. Which one did you mean?"))
+        return "clarify"
     if ((s.deployments or s.config_changes) and not plan.kpis and not s.services and not s.commits and _BROKE.search(q)
             and (hit := cat.change_services.get((s.deployments or s.config_changes)[0]))):
         s.services = [hit[0]]  # "did the freeradius upgrade break anything": its service on that day and the next

@@ -151,6 +151,8 @@ async def test_service_metrics_named_in_words(new):
 async def test_flags_and_settings_in_words_and_their_effect(new, parcel):
     a = await new().ask("who changed the ETA window and when")  # before: out of scope
     assert "CFG-3114 changed tracking-web tracking.eta_window_minutes (60 → 240) — by c.ward at 2026-11-25 10:00 UTC" in a, a
+    a = await new().ask("did the HHT-OS 5.8.2 rollout break anything")  # before: the later depot's rollout only
+    assert "That version was deployed 2 times: RO-5582, RO-5590. Which one did you mean?" in a, a
     a = await new().ask("did anyone change anything during the peak freeze?")  # before: out of scope
     assert "sets the freeze" in a and "2026-11-20 00:00 to 2027-01-04 23:59 UTC" in a, a
     assert "Yes — 3 deployment(s), 3 config change(s) on 4 service(s) during the freeze" in a and "CFG-3050" not in a, a

@@ -37,9 +37,11 @@ PARCEL = Catalog(
           "PPVH": ["Parcels per van-hour"]},
     services=["label-api", "route-optimiser", "handheld-sync", "tracking-web", "returns-portal"],
     incidents=["sp-9xq4"], tickets=["48174"],
-    deployments=["88213", "RO-5582"], config_changes=["CFG-3107", "CFG-3114", "CFG-3121", "CFG-3050"],
-    deployment_versions={"v3.14.0": "88213", "HHT-OS 5.8.2": "RO-5582"},
-    change_services={"88213": ("label-api", dt.date(2026, 11, 27)), "CFG-3121": ("route-optimiser", dt.date(2026, 11, 25)),
+    deployments=["88213", "RO-5582", "RO-5590"], config_changes=["CFG-3107", "CFG-3114", "CFG-3121", "CFG-3050"],
+    deployment_versions={"v3.14.0": "88213", "HHT-OS 5.8.2": "RO-5590"},
+    version_deployments={"HHT-OS 5.8.2": ["RO-5582", "RO-5590"]},
+    change_services={"88213": ("label-api", dt.date(2026, 11, 27)), "RO-5582": ("handheld-sync", dt.date(2026, 11, 16)),
+                     "RO-5590": ("handheld-sync", dt.date(2026, 11, 24)), "CFG-3121": ("route-optimiser", dt.date(2026, 11, 25)),
                      "CFG-3114": ("tracking-web", dt.date(2026, 11, 25)), "CFG-3050": ("route-optimiser", dt.date(2026, 11, 2))},
     config_keys={"routing.v2.enabled": "CFG-3121", "tracking.eta_window_minutes": "CFG-3114",
                  "MAX_STOPS_PER_ROUTE": "CFG-3050"},
@@ -177,3 +179,12 @@ def test_tickets_from_a_customer(org, q, who):
     p = _plan(org, q)
     notes = [n.removeprefix("customer:") for n in p.notes if n.startswith("customer:")]
     assert p.operation == "ticket_stats" and notes == ([who] if who else []), p.model_dump(exclude_defaults=True)
+
+
+def test_a_version_shipped_twice_is_asked_about_when_its_effect_is():
+    p = _plan("parcel", "did the HHT-OS 5.8.2 rollout break anything")  # two depots' rollouts of one firmware
+    assert p.operation == "clarify" and p.clarification and p.clarification.candidates == ["RO-5582", "RO-5590"], p
+    p = _plan("parcel", "did RO-5590 break anything")  # named by its id: that one
+    assert p.operation == "explain" and p.subjects.deployments == ["RO-5590"], p.model_dump(exclude_defaults=True)
+    p = _plan("parcel", "who deployed v3.14.0")
+    assert p.operation == "changelog" and p.subjects.deployments == ["88213"], p.model_dump(exclude_defaults=True)
