@@ -10,7 +10,6 @@ rejected whole (``line N: reason``) and nothing is written. Upsert on ``external
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 from typing import Any
 
