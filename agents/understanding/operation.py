@@ -185,8 +185,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         return "changelog"
     if (_TICKETS.search(q) and not plan.kpis and not s.tickets and re.search(r"\b(?:outage|incident|failure|downtime|"
                                                                           r"disruption)\b", q, _I)
-            and (inc := s.incidents[:1] or _incident_by_words(q, cat, tp, s.services))
-            and (ref := next((r for r in cat.incident_refs if r.external_id == inc[0]), None))):
+            and (incs := s.incidents[:1] or _incident_by_words(q, cat, tp, s.services))
+            and (ref := next((r for r in cat.incident_refs if r.external_id == incs[0]), None))):
         end = ref.started + dt.timedelta(days=1)  # "tickets about the label outage": opened that day and the next
         plan.window = Window(start=ref.started, end=min(end, tp.today) if tp.today else end,
                              label=f"{ref.started} and the day after")
