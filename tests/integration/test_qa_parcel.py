@@ -88,8 +88,8 @@ def test_the_exports_import_as_their_tools_write_them(parcel):
             1440, dt.datetime(2026, 10, 1, tzinfo=dt.UTC))
         # GitLab's tag in "ref" is the version (was the sha); an MDM export's "Rollout ID" is the id (refused before)
         assert one("SELECT version FROM deployments WHERE org_id = %s AND external_id = '88213'") == ("v3.14.0",)
-        assert one("SELECT version, deployed_by FROM deployments WHERE org_id = %s AND external_id = 'RO-5582'") == (
-            "HHT-OS 5.8.2", "mdm-admin")
+        assert one("SELECT version, extra->>'Initiated By' FROM deployments WHERE org_id = %s AND external_id = 'RO-5582'"
+                   ) == ("HHT-OS 5.8.2", "mdm-admin")  # who initiated a sync or rollout is kept, not read as the deployer
         # Statuspage's impact "major" is the severity (was the default sev3)
         assert one("SELECT severity, status FROM incidents WHERE org_id = %s AND external_id = 'sp-9xq4'") == ("sev2", "resolved")
 
