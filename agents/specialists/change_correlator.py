@@ -209,6 +209,12 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                           f"{onset.service} {onset.metric} shows no real move: its latest shift, at {onset.onset:%Y-%m-%d %H:%M} "
                           f"UTC, is from {onset.before_level:.4g} to {onset.after_level:.4g} (under {SLIGHT:.0%} of its "
                           "level, within what a busy series drifts by).", *records[:1])
+                    if (not slight and onset.stages and plan is not None and plan.window is not None
+                            and plan.window.explicit and plan.service_metrics):  # "solve time on <svc> tuesday"
+                        st = onset.stages[-1]
+                        since = max(st.start, onset.start, dt.datetime.combine(plan.window.start, dt.time.min, dt.UTC))
+                        s.say(f"Over {since:%Y-%m-%d %H:%M}–{onset.end:%Y-%m-%d %H:%M} UTC it held "
+                              f"steady around {st.cl:.4g} (its limits {st.lcl:.4g}–{st.ucl:.4g}).", *records[:1])
                     if plan is not None and (plan.subjects.deployments or plan.subjects.config_changes):
                         await kpis_after(s, deps.catalog, ctx["service"], plan)  # "did <change> break anything"
                     if metric == "any" and plan is not None:  # "what's going on with X": its open incidents too

@@ -191,6 +191,12 @@ async def test_changes_during_a_freeze_a_runbook_page_sets(new):
     assert "DEP-3420" not in a, a  # the portal release of 24 Nov came before the freeze
 
 
+async def test_a_service_metric_on_a_quiet_past_day(new):
+    a = await new().ask("auth timeouts on radius-auth on the 20th")  # qa20a: the level that day, not only "no onset"
+    assert "radius-auth auth_timeouts shows no onset" in a and "Over 2026-11-20 00:00–2026-11-20 23:59 UTC" in a, a
+    assert 1.5 < float(a.split("held steady around ")[1].split(" ")[0]) < 2.5, a  # ~2 a minute before the storm
+
+
 # ----------------------------------------------------------------- tickets from the helpdesk export
 
 

@@ -142,6 +142,10 @@ async def test_service_metrics_named_in_words(new):
     assert "label-api error_rate_pct moved up at 2026-11-27 20:14 UTC" in a and "88213" in a, a
     a = await new().ask("sync failures on handheld-sync last night")  # before: "No incidents on handheld-sync"
     assert "handheld-sync sync_failures is" in a, a
+    a = await new().ask("solve time on route-optimiser tuesday")  # before: "unknown metric 'any'", the wrong day
+    assert "route-optimiser solve_time_s shows no onset" in a and "Over 2026-11-24 00:00–2026-11-24 23:59 UTC" in a, a
+    level = float(a.split("held steady around ")[1].split(" ")[0])
+    assert 180 < level < 200, a  # the v2 solver's ~190 s, all that Tuesday
     a = await new().ask("what's going on with tracking-web")  # before: "moved up … (from 0.1021 to 0.1042)"
     assert "tracking-web error_rate_pct shows no real move" in a and "moved up" not in a, a
     a = await new().ask("what's the p95 of label-api right now")
