@@ -22,6 +22,7 @@ from store.importers_files import (
     unknown_name,
 )
 from store.importers_sheet import _HEADER_UNIT, Catalog, Layout, read_layout, read_sheet
+from store.importers_times import _EPOCH_MAX, _EPOCH_MIN
 from store.importers_values import current_file_zone, number, period, same_unit
 from store.names import close_matches, did_you_mean
 
@@ -187,6 +188,20 @@ def metrics_layout(services: dict[str, int]) -> Layout:
                   col_label="metric", col_header=metric_column, row_header=service_column, free_names=True)
 
 
+def _epoch_as_iso(cells: pd.Series) -> pd.Series:
+    """Epoch seconds or milliseconds (a Prometheus or InfluxDB dump's ``1790812800``) as ISO text in UTC; a number
+    outside 2000–2100 either way (``20260305``) is left as written, to be refused as no timestamp."""
+    text = cells.str.strip()
+    numeric = text.str.fullmatch(r"\d{9,13}(?:\.\d+)?").fillna(False).astype(bool)
+    if not numeric.any():
+        return cells
+    n = pd.to_numeric(text[numeric])
+    seconds = n.where(n <= 2e10, n / 1000)
+    ok = seconds.between(_EPOCH_MIN, _EPOCH_MAX)
+    iso = pd.to_datetime(seconds[ok], unit="s", utc=True).dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return cells.where(~numeric | ~ok.reindex(cells.index, fill_value=False), iso.reindex(cells.index))
+
+
 def import_metrics(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
     """Service telemetry, long (``ts, service, metric, value``) or wide (``ts, service`` and a column per metric, or
     ``ts, metric`` and a column per service); numbers as :func:`_numbers` reads them (thousands separators, decimal
@@ -199,6 +214,7 @@ def import_metrics(conn: psycopg.Connection, org_id: int, path: Path) -> ImportR
     frame, warnings = drop_blank_values(sheet.rows)
     warnings = sheet.warnings + warnings
     errors: list[tuple[int, str]] = []
+    frame["ts"] = _epoch_as_iso(frame["ts"])
     ts = pd.to_datetime(frame["ts"].str.strip(), errors="coerce", utc=True, format="ISO8601")
     naive = ~frame["ts"].str.strip().str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
     text_ts = frame["ts"].str.strip()

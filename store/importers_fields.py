@@ -24,10 +24,13 @@ def _aliases(**by_field: str) -> dict[str, str]:
     return {alias: name for name, spaced in by_field.items() for alias in spaced.split()}
 
 
-STATION = _aliases(code="site site_code station_code station_id site_id", name="site_name station_name label",
+_PLACES = ("depot", "branch", "store", "location", "facility", "warehouse", "plant", "hub", "base")
+STATION = _aliases(code="site site_code station_code station_id site_id " + " ".join(f"{p}_code {p}_id" for p in _PLACES),
+                   name="site_name station_name label " + " ".join(f"{p}_name" for p in _PLACES),
                    region="region_code area zone")
 KPI_DEFINITION = _aliases(
-    code="kpi kpi_code kpi_id metric_code", name="kpi_name label title display_name",
+    code="kpi kpi_code kpi_id metric_code metric measure measure_code",
+    name="kpi_name label title display_name metric_name measure_name",
     higher_is_better="direction better good_direction higher_better is_higher_better good_when",
     goal="target objective goal_value", unit="units uom", decimals="precision decimal_places",
     description="definition", aggregation="agg rollup",
@@ -35,12 +38,12 @@ KPI_DEFINITION = _aliases(
 SERVICE = _aliases(name="service service_name", team="owner owning_team squad",
                    depends_on="dependencies depends deps")
 DEPLOYMENT = _aliases(
-    external_id="id deployment_id deploy_id run_id uid",
+    external_id="id deployment_id deploy_id run_id uid rollout_id release_id",
     service="app application app_name application_name service_name component repository repo project",
-    version="revision release tag image_tag target_revision",
+    version="revision release tag image_tag target_revision ref",
     status="conclusion state phase result",
     started_at="run_started_at deploy_started_at started start_time start deployed_at triggered_at created_at",
-    finished_at="completed_at ended_at end_time finished end",
+    finished_at="completed_at ended_at end_time finished end completed",
     deployed_by="actor triggered_by user author initiator creator deployer sender",
     environment="env stage environment_name",
     commit_to_sha="head_sha sha commit_sha commit git_sha",

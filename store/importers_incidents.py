@@ -9,6 +9,7 @@ rejected whole (``line N: reason``) and nothing is written. Upsert on ``external
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,18 @@ from store.importers_files import (
 from store.incident_records import ALIASES, IncidentRecord, check_storable, split_fields
 from store.incident_shapes import servicenow_incident
 from store.secrets import redact_json
+
+
+def _component_service(extra: dict[str, Any], services: dict[str, int]) -> str | None:
+    """A status page's ``components`` (Statuspage, Instatus: ``[{"name": "Label API"}, …]`` or names): the one service
+    they name, case, spaces and separators aside; None when none or several do (they stay the row's metadata)."""
+    comps = next((v for k, v in extra.items() if str(k).strip().lower() == "components"), None)
+    if not isinstance(comps, list):
+        return None
+    by = {re.sub(r"[^a-z0-9]", "", name.lower()): name for name in services}
+    hits = {by[k] for c in comps
+            if (k := re.sub(r"[^a-z0-9]", "", str(c.get("name") if isinstance(c, dict) else c).lower())) in by}
+    return next(iter(hits)) if len(hits) == 1 else None
 
 
 def validate_records(
@@ -58,6 +71,8 @@ def validate_records(
                 f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg'].removeprefix('Value error, ')}"
                 for e in exc.errors())))
             continue
+        if rec.service is None:
+            rec.service = _component_service(extra, services)  # a status page's components ("Label API")
         if rec.service is not None and rec.service not in services:
             lowered = {k.lower(): k for k in services}
             if rec.service.lower() in lowered:

@@ -193,6 +193,7 @@ ALIASES = {
     "cmdb_ci": "service", "configuration_item": "service", "business_service": "service",  # ServiceNow
     "priority": "severity", "sev": "severity", "level": "severity",
     "urgency": "severity",  # PagerDuty's high/low, when no priority is given
+    "impact": "severity",  # Statuspage's none/minor/major/critical
     "state": "status",
     "created_at": "started_at", "created_on": "started_at", "triggered_at": "started_at", "opened_at": "started_at",
     "resolved_on": "resolved_at", "start": "started_at", "start_time": "started_at", "began_at": "started_at",

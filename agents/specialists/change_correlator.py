@@ -94,6 +94,25 @@ async def _first_to_move(s: Any, service: str, got: Any, around: dt.datetime | N
     return found.get(pick.metric, got)
 
 
+SLIGHT = 0.03  # a metric's shift smaller than this share of its level is no move to explain ("0.1021 → 0.1042")
+
+
+def _service_of_title(cat: Any, incident: str) -> str | None:
+    """An incident recorded without a service: the one service a word of its title names ("Late deliveries - route
+    planning delays" → route-optimiser), a word of 4+ letters of the service's name; None when none or several."""
+    ref = next((r for r in cat.incident_refs if r.external_id == incident), None)
+    if ref is None or ref.service:
+        return None
+    words = set(re.findall(r"[a-z]{4,}", ref.title.lower()))
+    hits = [svc for svc in cat.services
+            if any(t in words for t in re.findall(r"[a-z]{4,}", svc.lower()) if t not in _GENERIC_SERVICE_WORDS)]
+    return hits[0] if len(hits) == 1 else None
+
+
+_GENERIC_SERVICE_WORDS = frozenset({"service", "server", "worker", "proxy", "portal", "gateway", "backend", "frontend",
+                                    "core", "main", "sync", "data", "events", "web", "app", "api"})
+
+
 async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
     ctx = state.get("context", ThreadContext()).copy()
     question = state.get("question", "")
@@ -107,8 +126,16 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         kwargs: dict[str, Any] = {}
         if ctx.get("incident"):
             kwargs = {"incident": ctx["incident"]}
+            if svc := _service_of_title(deps.catalog, ctx["incident"]):  # a status page's incident names none
+                kwargs["service"] = svc
+                s.say(f"{ctx['incident']} names no service; its title's words name {svc}, so that is the service "
+                      "examined.")
         elif ctx.get("kpi") and ctx.get("onset"):
             kwargs = {"kpi": ctx["kpi"], "station": ctx.get("station"), "onset": dt.date.fromisoformat(ctx["onset"][:10])}
+            named = [*plan.subjects.config_changes, *plan.subjects.deployments] if plan is not None else []
+            if any(deps.catalog.change_services.get(x, ("", None))[1] == kwargs["onset"] for x in named):
+                # "did <change> help <KPI>" made that day: a daily value covers the whole day, so the onset is its end
+                kwargs["onset"] = dt.datetime.combine(kwargs["onset"], dt.time(23, 59), dt.UTC)
         elif ctx.get("kpi"):
             s.notices.append("The KPI shows no stage change to explain, so there is no onset to correlate from.")
             return update(state, s, ctx)
@@ -179,7 +206,9 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                           "before it.", first(records, "metric_onset") or (records[0] if records else None))
                     await kpis_after(s, deps.catalog, ctx["service"], plan)
                     return update(state, s, ctx)
-                if onset.onset is not None:
+                slight = (onset.onset is not None and onset.before_level is not None and onset.after_level is not None
+                          and abs(onset.after_level - onset.before_level) < SLIGHT * abs(onset.before_level))
+                if onset.onset is not None and not slight:
                     per = f" (a running total: its increase per {onset.per_point})" if onset.per_point else ""
                     s.say(f"{onset.service} {onset.metric}{per} moved {onset.direction or ''} at "
                           f"{onset.onset:%Y-%m-%d %H:%M} UTC (from {onset.before_level:.4g} to {onset.after_level:.4g}).",
@@ -188,7 +217,16 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                     kwargs["onset_tolerance"] = dt.timedelta(minutes=scoring.ONSET_TOLERANCE_MIN)  # an estimate
                     ctx["onset"] = onset.onset.isoformat()
                 else:
-                    s.say(f"{onset.service} {onset.metric} shows no onset in the period examined.", *records[:1])
+                    s.say(f"{onset.service} {onset.metric} shows no onset in the period examined." if not slight else
+                          f"{onset.service} {onset.metric} shows no real move: its latest shift, at {onset.onset:%Y-%m-%d %H:%M} "
+                          f"UTC, is from {onset.before_level:.4g} to {onset.after_level:.4g} (under {SLIGHT:.0%} of its "
+                          "level, within what a busy series drifts by).", *records[:1])
+                    if (not slight and onset.stages and plan is not None and plan.window is not None
+                            and plan.window.explicit and plan.service_metrics):  # "solve time on <svc> tuesday"
+                        st = onset.stages[-1]
+                        since = max(st.start, onset.start, dt.datetime.combine(plan.window.start, dt.time.min, dt.UTC))
+                        s.say(f"Over {since:%Y-%m-%d %H:%M}–{onset.end:%Y-%m-%d %H:%M} UTC it held "
+                              f"steady around {st.cl:.4g} (its limits {st.lcl:.4g}–{st.ucl:.4g}).", *records[:1])
                     if plan is not None and (plan.subjects.deployments or plan.subjects.config_changes):
                         await kpis_after(s, deps.catalog, ctx["service"], plan)  # "did <change> break anything"
                     if metric == "any" and plan is not None:  # "what's going on with X": its open incidents too
@@ -227,6 +265,12 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         named = [*plan.subjects.config_changes, *plan.subjects.deployments] if plan and plan.operation == "explain" else []
         for ext in named:  # "did the routing.max_drops change cause it?": where that change stands
             h = next((x for x in corr.hypotheses if x.subject == ext), None)
+            day = deps.catalog.change_services.get(ext, ("", None))[1]
+            if h is None and day is not None and day > corr.onset.date():  # after the onset the chart dates the shift to
+                s.say(f"{ext} ({day}) came after the onset the control chart dates to {corr.onset:%Y-%m-%d}, so it is "
+                      "not among the changes ranked before it; a daily series dates a shift only to within a few days, "
+                      "so this does not rule it out.", ranking)
+                continue
             s.say(f"{ext} ranks #{h.rank} of the changes before the onset (confidence {h.confidence:.2f})." if h else
                   f"{ext} is not among the {corr.candidates_considered} change(s) considered between "
                   f"{corr.window_start:%Y-%m-%d %H:%M} and the onset {corr.onset:%Y-%m-%d %H:%M} UTC on "

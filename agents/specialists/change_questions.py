@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from agents.plan import QueryPlan
+from agents.specialists.change_freeze import freeze_window
 from agents.specialists.change_rollbacks import config_reverted, only_secrets, rollbacks
 from agents.specialists.common import StepScope, first
 from agents.state import ThreadContext
@@ -55,7 +56,7 @@ async def changelog(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
         await latest_change(s, plan, latest)
         return
     if not subj.services:
-        if plan.window and plan.window.explicit:
+        if plan.window and (plan.window.explicit or any(n.startswith("freeze:") for n in plan.notes)):
             await org_changelog(s, plan)
             return
         s.notices.append("Name a service (or a deployment, config change or commit id) so I know which changes to list.")
@@ -123,6 +124,10 @@ async def org_changelog(s: StepScope, plan: QueryPlan) -> None:
     until: dt.date | dt.datetime = plan.window.end
     if hours := next((int(n.split(":", 1)[1]) for n in plan.notes if n.startswith("hours:")), None):
         since, until = s.deps.now - dt.timedelta(hours=hours), s.deps.now  # "deploys last 2h": those hours, not days
+    if any(n.startswith("freeze:") for n in plan.notes) and (fw := await freeze_window(s, plan)):
+        since, until = fw  # "did anyone change anything during the peak freeze?": the days the runbook page gives
+        plan = plan.model_copy(update={"window": plan.window.model_copy(update={"label": "during the freeze"})})
+    label = plan.window.label if plan.window is not None else ""
     got = await s.tool("org_change_log", org_change_log, since=since, until=until, kinds=kinds)
     if got is None:
         return
@@ -139,11 +144,11 @@ async def org_changelog(s: StepScope, plan: QueryPlan) -> None:
                    + ("(a secret value)" if c.is_secret else f"{c.old_value} → {c.new_value}")
                    + f" at {c.changed_at:%Y-%m-%d %H:%M} UTC", by_id.get(c.external_id), "c") for g in r.groups
                   for c in g.config_changes]
-        period = f"{plan.window.label} ({r.since:%Y-%m-%d %H:%M} to {r.until:%Y-%m-%d %H:%M} UTC)"
+        period = f"{label} ({r.since:%Y-%m-%d %H:%M} to {r.until:%Y-%m-%d %H:%M} UTC)"
         _person_answer(s, plan, person, mine, period, head, r.people)
         return
     what = " and ".join({"deployment": "deployments", "config_change": "config changes"}[k] for k in r.kinds)
-    period = (f"{plan.window.label} ({r.since:%Y-%m-%d %H:%M} to {r.until:%Y-%m-%d %H:%M} UTC)")
+    period = (f"{label} ({r.since:%Y-%m-%d %H:%M} to {r.until:%Y-%m-%d %H:%M} UTC)")
     yes = "yesno" in plan.notes
     if not r.groups:
         s.say(f"{'No — no' if yes else 'No'} {what} on any service {period}.", head)

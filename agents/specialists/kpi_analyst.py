@@ -222,6 +222,10 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             if not (plan is not None and "explain:flagged" in plan.notes and ctx.get("kpi")):
                 return update(state, s, ctx)  # "how is <site> doing and why?" goes on with the one KPI flagged there
 
+        if plan is not None and any(n.startswith("change:effect:") for n in plan.notes):
+            from agents.specialists.kpi_effect import change_effect
+
+            await change_effect(s, plan, ctx, level)  # "did <change> help <KPI>": the days before it against after
         w = plan.window if plan else None
         lookup = bool(plan and plan.operation == "lookup" and plan.kpis and w and (w.explicit or w.grain != "day"))
         start, end = _window(ctx, deps.now.date(), after=0 if lookup else 7)

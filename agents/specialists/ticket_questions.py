@@ -29,6 +29,12 @@ def _narrowed(plan: QueryPlan) -> bool:
 
 async def stats(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     f = plan.filters
+    if plan.window is not None and (inc := next((n.removeprefix("tickets:incident:") for n in plan.notes
+                                                 if n.startswith("tickets:incident:")), None)):
+        s.say(f"Tickets are not linked to incidents, so these are the tickets opened from {plan.window.start} to "
+              f"{plan.window.end}, the day {inc} started and the next — read them for the ones about it:")
+        await _list(s, plan)  # "how many tickets did we get about the label outage"
+        return
     if plan.subjects.scopes:  # "open tickets for <station>": tickets record no place, so never pretend to filter
         where = ", ".join(x.name or x.code or x.level for x in plan.subjects.scopes)
         s.say(f"Tickets are not recorded by station or region, so these are the organisation's tickets (not only {where}).")
@@ -55,8 +61,8 @@ async def stats(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     if f.sla in ("breached", "at_risk"):
         await _sla(s, plan)
         return
-    if not plan.count and (f.priority or f.customer_tier) and not f.sla:
-        await _list(s, plan)  # "show me P1 tickets", "urgent tickets this week": the tickets themselves
+    if (not plan.count and (f.priority or f.customer_tier) and not f.sla) or _customer(plan):
+        await _list(s, plan)  # "show me P1 tickets", "tickets from Brightwell Retail": the tickets themselves
         return
     by = "status"
     if f.status:
@@ -105,13 +111,18 @@ def _end_of(w: Any, moment: dt.datetime) -> str:
     return f"the end of {w.end}" if w.single_day or w.start == w.end else f"the end of {w.label} ({w.end})"
 
 
+def _customer(plan: QueryPlan) -> str | None:
+    return next((n.removeprefix("customer:") for n in plan.notes if n.startswith("customer:")), None)
+
+
 async def _list(s: StepScope, plan: QueryPlan) -> None:
     """The tickets matching tier / priority / status / product / window, newest first, with how many in all."""
     f = plan.filters
     w = plan.window if plan.window is not None and plan.window.explicit else None
     got = await s.tool("list_tickets", list_tickets, status=f.status or None, customer_tier=f.customer_tier or None,
                        priority=f.priority or None, product=f.product or None, since=w.start if w else None,
-                       until=w.end if w else None, k=min(plan.limit or 25, MAX_LINES))
+                       until=w.end if w else None, k=min(plan.limit or 25, MAX_LINES),
+                       **({"customer": c} if (c := _customer(plan)) else {}))
     if got is None:
         return
     r, records = got

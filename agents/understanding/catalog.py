@@ -76,6 +76,13 @@ GENERIC = words(
 )
 
 
+def _history(rows: list[Any]) -> dict[str, list[tuple[str, str | None]]]:
+    out: dict[str, list[tuple[str, str | None]]] = {}
+    for key, ext, new in rows:
+        out.setdefault(key, []).append((ext, new))
+    return out
+
+
 # How service names end ("ledger-svc" is "the ledger service").
 _SERVICE_SUFFIXES = frozenset({"svc", "srv", "api", "app", "db", "web", "service", "server", "worker", "proxy", "backend",
                                "viewer", "portal", "console", "ui", "frontend"})
@@ -114,6 +121,8 @@ class Catalog:
     kpi_services: dict[str, list[str]] = field(default_factory=dict)  # KPI code → its related services
     data_spans: dict[str, list[str]] = field(default_factory=dict)  # "kpis"/"tickets" → [first day, last day] with data
     kpi_descriptions: dict[str, str] = field(default_factory=dict)  # KPI code → its description (when it has one)
+    config_history: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)  # key → (id, new value), oldest first
+    version_deployments: dict[str, list[str]] = field(default_factory=dict)  # a version shipped more than once → ids, oldest first
 
     @classmethod
     async def load(cls, session: AsyncSession, org_id: int) -> Catalog:
@@ -166,13 +175,18 @@ class Catalog:
                             'tickets', (SELECT json_build_array(min(created_at)::date, max(created_at)::date)
                                         FROM tickets WHERE org_id = :org))),
                          (SELECT coalesce(json_object_agg(code, description), '{}') FROM kpi_definitions
-                            WHERE org_id = :org AND coalesce(description, '') <> '')"""
+                            WHERE org_id = :org AND coalesce(description, '') <> ''),
+                         (SELECT coalesce(json_agg(json_build_array(key, external_id, new_value) ORDER BY changed_at),
+                                          '[]') FROM config_changes WHERE org_id = :org AND NOT is_secret),
+                         (SELECT coalesce(json_object_agg(version, exts), '{}') FROM (
+                            SELECT version, json_agg(external_id ORDER BY started_at) AS exts FROM deployments
+                            WHERE org_id = :org GROUP BY version HAVING count(*) > 1) v)"""
                 ),
                 {"org": org_id},
             )
         ).one()
         (stations, regions, kpis, services, incidents, tickets, deployments, configs, commits, messages, keys, cover,
-         versions, changed, kpi_services, spans, described) = row
+         versions, changed, kpi_services, spans, described, history, shipped) = row
         measured: dict[str, list[str]] = {}
         for kpi_code, station_code in cover:
             measured.setdefault(kpi_code, []).append(station_code)
@@ -190,6 +204,7 @@ class Catalog:
             kpi_services={k: list(v) for k, v in dict(kpi_services).items()},
             data_spans={k: [str(d)[:10] for d in v] for k, v in dict(spans or {}).items() if v and all(v)},
             kpi_descriptions=dict(described),
+            config_history=_history(history), version_deployments={v: list(x) for v, x in dict(shipped).items()},
         )
 
     def unmeasured(self, kpi: str, station: str) -> list[str] | None:
@@ -233,6 +248,9 @@ class Catalog:
                 for k in range(1, len(parts)):  # "pop-lds-03" is also "LDS3" / "lds-03" (its type prefix left off)
                     if parts[k].isalpha() and any(p.isdigit() for p in parts[k:]):
                         tails.setdefault("".join(str(int(p)) if p.isdigit() else p for p in parts[k:]), set()).add(code)
+            # the initials of the words before a number in its name: "SC4" for "Sortation centre 4 (Daventry)"
+            if m := re.match(r"\s*((?:[A-Za-z]+\s+){2,3})0*(\d+)\b", fold(self.stations[code])):
+                tails.setdefault("".join(w[0] for w in m.group(1).lower().split()) + m.group(2), set()).add(code)
         full = {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
         return {**{k: next(iter(v)) for k, v in tails.items() if len(v) == 1 and k not in seen}, **full}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from agents.understanding.catalog import Catalog
-from agents.understanding.cues import _WHY
+from agents.understanding.cues import _ATTENTION, _CHANGELOG, _WHY
 from agents.understanding.vocab import STOP
 
 _I = re.IGNORECASE
@@ -32,6 +32,33 @@ def metric_words(text: str, services: list[str]) -> str | None:
             break
         got.insert(0, w)
     return " ".join(got) or None
+
+
+_NOT_METRIC = frozenset("the a an its our their my your this that what whats is are was were how show me give tell any "
+                        "anything much many and or to at in with about current currently latest please changed happened happening "
+                        "going things thing stuff everything new up look looking doing".split())
+
+
+def metric_before_service(text: str, services: list[str]) -> str | None:
+    """The words naming a metric right before "on/of/for <service>" ("solve time on route-optimiser tuesday", "sync
+    failures on handheld-sync last night"): None when they are a cue ("what changed on …", "anything wrong with …")."""
+    for svc in services:
+        name = r"[-_. ]?".join(map(re.escape, re.split(r"[-_. ]+", svc)))
+        m = re.search(rf"((?:[a-z][a-z0-9%]*\s+){{1,3}})(?:on|of|for|from)\s+(?:the\s+)?{name}\b", text, _I)
+        if not m:
+            continue
+        got: list[str] = []
+        for w in reversed(m.group(1).lower().split()):
+            if w in _NOT_METRIC:
+                break
+            got.insert(0, w)
+        said = " ".join(got)
+        if said in ("failure", "failures", "outage", "outages"):
+            continue  # "any failures on <svc>": its incidents
+        if got and not (_CHANGELOG.search(said) or _WHY.search(said) or _ATTENTION.search(said)
+                        or re.search(r"\b(?:incidents?|outages?|tickets?|alerts?|changes?|status|health|news)\b", said)):
+            return said
+    return None
 
 
 def cue_text(q: str, kpis: list[str], cat: Catalog) -> str:

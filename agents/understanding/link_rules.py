@@ -16,6 +16,28 @@ if TYPE_CHECKING:
 KINDS = ("kpi", "station", "region", "service")
 
 
+_UNIT_WORDS = frozenset("ms millis seconds secs sec minutes mins min hours hrs pct percent count size enabled".split())
+
+
+_TURNED_ON = re.compile(r"\b(?:turn|switch|flip|flick|toggl)\w*\s+(?:\S+\s+){0,3}?on\b|\benabl\w*", re.I)
+_TURNED_OFF = re.compile(r"\b(?:turn|switch|flip|flick|toggl)\w*\s+(?:\S+\s+){0,3}?off\b|\bdisabl\w*", re.I)
+_TRUE, _FALSE = {"true", "on", "1", "yes", "enabled"}, {"false", "off", "0", "no", "disabled"}
+
+
+def by_state(ext: str, question: str, cat: Catalog) -> str:
+    """"turning on <flag>" / "when was <flag> switched off": of that key's changes, the latest that set it so (the
+    catalog names a key by its latest change, which may be the other way)."""
+    said = re.sub(r"\S*[._]\S*", " ", question)  # not the key's own words ("routing.v2.enabled")
+    on, off = bool(_TURNED_ON.search(said)), bool(_TURNED_OFF.search(said))
+    if on == off:
+        return ext
+    for changes in cat.config_history.values():
+        if any(e == ext for e, _ in changes):
+            want = _TRUE if on else _FALSE
+            return next((e for e, v in reversed(changes) if str(v).strip().lower() in want), ext)
+    return ext
+
+
 def config_by_words(question: str, cat: Catalog, *, strict: bool = False) -> list[str]:
     """The latest change of the config key(s) sharing the most words (two at least) with the question; ``strict``:
     all the key's words but one, and two at least."""
@@ -24,7 +46,9 @@ def config_by_words(question: str, cat: Catalog, *, strict: bool = False) -> lis
     for key, ext in cat.config_keys.items():
         parts = {p for p in re.split(r"[^a-z0-9]+", key.lower()) if len(p) >= 2}
         hit = len(parts & words)
-        if hit >= 2 and (not strict or hit >= len(parts) - 1):
+        # besides: all but its namespace and its unit ("the ETA window" for tracking.eta_window_minutes)
+        loose = parts - words <= {key.lower().split(".")[0], *_UNIT_WORDS} if "." in key else False
+        if hit >= 2 and (not strict or hit >= len(parts) - 1 or loose):
             scored[ext] = max(scored.get(ext, 0), hit)
     best = max(scored.values(), default=0)
     return [e for e, n in scored.items() if n == best][:3]

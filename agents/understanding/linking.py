@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 
 from agents.plan import UnknownName
 from agents.understanding.catalog import GENERIC, Catalog, fold, norm_tokens, stem
-from agents.understanding.link_rules import config_by_words, kpi_by_coverage, take
+from agents.understanding.link_rules import by_state, config_by_words, kpi_by_coverage, take
 from agents.understanding.sites import narrow, numbered_miss, sibling_unknown
 from agents.understanding.vocab import ACRONYMS, COMMON_PLACE_WORDS, PLACE_PREPS, STOP
 from store.models import PRODUCTS
@@ -38,6 +38,7 @@ _NUMBER_KINDS = (("incident", ("inc", "outage")), ("ticket", ("ticket", "case"))
 
 
 _CONFIG_WORDS = re.compile(r"\b(config\w*|setting\w*|flag\w*|parameter\w*)\b", re.I)
+_TOGGLED = re.compile(r"\b(?:turn\w*|switch\w*)\s+(?:on|off)\b|\b(?:flip\w*|toggl\w*|enabl\w*|disabl\w*)\b", re.I)
 
 
 _METRIC_TAILS = frozenset({"rate", "ratio", "count", "percentage", "level", "score", "index", "time", "number"})
@@ -197,7 +198,7 @@ def link(question: str, cat: Catalog) -> Links:
 
     # 1c. A config setting named in words ("who changed the db pool config" → the latest change of db.pool.*);
     # without the word "config", all its words but one ("who changed the stock sync interval").
-    if (_CONFIG_WORDS.search(question) or _CHANGED.search(question)) and not out.config_changes:
+    if (_CONFIG_WORDS.search(question) or _CHANGED.search(question) or _TOGGLED.search(question)) and not out.config_changes:
         for ext in config_by_words(question, cat, strict=not _CONFIG_WORDS.search(question)):
             out.add("config_change", ext)
 
@@ -267,12 +268,14 @@ def link(question: str, cat: Catalog) -> Links:
             stop_end = span[-1].norm in STOP or span[-1].raw.lower() in STOP
             if any(t.used for t in span) or span[0].norm in STOP or span[0].raw.lower() in STOP or (stop_end and n == 1):
                 continue
-            if any(t.raw.isdigit() for t in span):
-                continue
+            if any(t.raw.isdigit() for t in span) or all(t.norm in GENERIC for t in span):
+                continue  # "which depot": a common word is no typo of one site's "depot 2"
             p = " ".join(t.norm for t in span)
             if sum(len(t.raw) for t in span) < 5 or p in phrases:  # exact phrases were decided above
                 continue
             got = process.extractOne(p, cat.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+            if got and re.sub(r"\s*\d+", "", got[0]) == p:
+                continue  # "which garage": a name's word and its number ("garage 2") is no typo of the word alone
             if got and stop_end and got[0].split()[-1] != span[-1].norm:
                 continue  # a common last word ("rate") counts only as the name's own last word ("fil rate")
             if got and n > 1 and len(key := got[0].split()) == n and any(
@@ -295,7 +298,10 @@ def link(question: str, cat: Catalog) -> Links:
     alpha = [w for w, _ in raws if w.isalpha()]
     shouting = len(alpha) >= 4 and sum(w.isupper() for w in alpha) > 0.6 * len(alpha)  # "WHY DID IT DROP AT XYZ"
     for t in free:
-        prev = toks[toks.index(t) - 1].raw.lower() if toks.index(t) > 0 else ""
+        at = toks.index(t)
+        prev = toks[at - 1].raw.lower() if at > 0 else ""
+        if prev == "the" and at > 1 and toks[at - 2].raw.lower() in ("at", "in", "near"):
+            prev = toks[at - 2].raw.lower()  # "at the Leeds hub": the place after the article
         word = t.raw
         if word.upper() in ACRONYMS or word.upper() in PRODUCTS or word.lower() in seen:
             continue
@@ -346,6 +352,7 @@ def link(question: str, cat: Catalog) -> Links:
                 close = [c for c, _, _ in process.extract(t.raw, cat.services, scorer=fuzz.WRatio, limit=3, score_cutoff=60)]
                 out.unknown.append(UnknownName(kind="service", text=t.raw, suggestions=close or cat.services[:3]))
                 break
+    out.config_changes = list(dict.fromkeys(by_state(e, question, cat) for e in out.config_changes))
     return out
 
 

@@ -107,7 +107,7 @@ _OVERVIEW = re.compile(r"\bon\s+fire\b|\bburning\b|\bbig\s+picture\b|\bwhat\s+sh
                        r"status\s+(?:report|update))\b|\bhow\s+(?:is\s+|are\s+)?(?:the\s+)?(?:company|business|"
                        r"operation|ops|we|things|everything)\s+(?:is\s+|are\s+)?(?:doing|going|looking|performing)\b|"
                        # "how's the network tonight", "one line: how did the network do last week": the whole estate
-                       r"^\W*(?:(?:in\s+)?one\s+line\W+)?how(?:['’]?s|\s+is|\s+are|\s+was|\s+were|\s+did)\s+(?:the\s+|our\s+)?"
+                       r"^\W*(?:(?:in\s+)?one\s+line\W+|[^:?]{0,40}:\s*)?how(?:['’]?s|\s+is|\s+are|\s+was|\s+were|\s+did)\s+(?:the\s+|our\s+)?"
                        r"(?:network|estate|fleet|organi[sz]ation|org|operations?|business|company)\b(?!\s+(?:of|for)\b)", _I)
 # "any station below 90 on otp today?", "which sites are over 450 on delays": the places counted against that number
 PLACES_BEYOND = (rf"\b(?:any|which|what|how\s+many)\s+(?:of\s+(?:the\s+|our\s+)?)?{_PLACE}\s+(?:is\s+|are\s+|was\s+|were\s+)?"

@@ -79,6 +79,16 @@ from agents.understanding.phrasings import (
 )
 from agents.understanding.timewords import TimeParse
 
+# "tickets from Brightwell Retail", "open tickets for Oak & Fern": a customer's name as written (capitalised words)
+_FROM_CUSTOMER = re.compile(r"\b(?:from|for|by|raised\s+by|opened\s+by)\s+((?:[A-Z][\w'&.-]*|&)(?:\s+(?:[A-Z][\w'&.-]*|&|of|and))*)")
+
+
+# "did anyone change anything during the peak freeze?": the freeze's name, its dates from the runbook page later
+_FREEZE = re.compile(r"\b(?:during|in|within|through|over|inside)\s+(?:the\s+|our\s+)?((?:[\w'-]+\s+){0,3}?)"
+                     r"(?:change\s+|code\s+|deploy(?:ment)?\s+|release\s+)?freeze\b", _I)
+_FREEZE_ASK = re.compile(r"\b(?:chang\w*|deploy\w*|push\w*|releas\w*|ship\w*|flip\w*|toggl\w*|anything|anyone|"
+                         r"somebody|someone|break\w*|broke|violat\w*)\b", _I)
+
 
 def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimeParse) -> Operation:
     s = plan.subjects
@@ -97,7 +107,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         plan.ticket_text = TicketText(subject=topic[:200], content=q)
         return "runbook_search"  # "find the runbook for a burst main": the organisation's runbooks, by meaning
     # Ticket text to classify is data: read it first and never look for names in it.
-    if _CLASSIFY.search(q) and not s.tickets:
+    named_first = any(re.match(r"\W*" + r"[-_. ]?".join(map(re.escape, re.split(r"[-_. ]+", svc))) + r"\b", q, _I)
+                      for svc in s.services)
+    if _CLASSIFY.search(q) and not s.tickets and not named_first:  # "label api errors": a service, not "label this"
         plan.ticket_text = _pasted_ticket(q)
         if plan.ticket_text or re.fullmatch(r"\W*(?:please\s+)?\w+(?:\s+(?:this|the|a|my))?(?:\s+ticket)?\s*[:\-–]?\s*", q, _I):
             return "ticket_classify"  # with no text, the triager asks for it
@@ -122,8 +134,20 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if not s.commits and re.search(r"\bcommits?\b", q, _I) and (found := _commit_by_words(q, cat)):
         s.commits = found  # "was the retry-backoff commit deployed?"
     if (s.deployments or s.config_changes) and plan.kpis and re.search(r"\b(?:reason|caus\w*|because|behind|why|"
-                                                                       r"explain\w*|responsible|blame\w*)\b", q, _I):
+                                                                       r"explain\w*|responsible|blame\w*|help\w*|hurt\w*|"
+                                                                       r"improv\w*|worsen\w*|affect\w*|impact\w*|effect\w*|"
+                                                                       r"difference|boost\w*|harm\w*)\b", q, _I):
+        ext = (s.deployments or s.config_changes)[0]
+        if (hit := cat.change_services.get(ext)) and not re.search(r"\b(?:reason|caus\w*|because|behind|why|explain\w*|"
+                                                                    r"responsible|blame\w*)\b", q, _I):
+            plan.notes.append(f"change:effect:{ext}:{hit[1].isoformat()}")  # what the KPI did around it, first
         return "explain"  # "was the STOCK_SYNC change the reason fill rate dropped?": the KPI's changes ranked
+    if (s.deployments and not s.config_changes and not plan.kpis and _BROKE.search(q)
+            and (again := next((x for v, x in cat.version_deployments.items()
+                                if s.deployments[0] in x and v.lower() in q.lower()), None))):  # named by its version
+        plan.clarification = Clarification(kind="deployment", candidates=again, question=(  # the same version twice
+            f"That version was deployed {len(again)} times: {', '.join(again)}. Which one did you mean?"))
+        return "clarify"
     if ((s.deployments or s.config_changes) and not plan.kpis and not s.services and not s.commits and _BROKE.search(q)
             and (hit := cat.change_services.get((s.deployments or s.config_changes)[0]))):
         s.services = [hit[0]]  # "did the freeradius upgrade break anything": its service on that day and the next
@@ -152,13 +176,32 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         plan.clarification = Clarification(kind="service", candidates=list(cat.services), question=(
             "Which service? " + ", ".join(cat.services[:15]) + ("…" if len(cat.services) > 15 else "")))
         return "clarify"
+    if ((m := _FREEZE.search(q)) and not (s.deployments or s.config_changes or s.services)
+            and _FREEZE_ASK.search(q[: m.start()] + q[m.end():])):
+        plan.notes.append("freeze:" + " ".join(m.group(1).split()))
+        if plan.window is None or not plan.window.explicit:
+            today = tp.today or dt.date.today()
+            plan.window = Window(start=today - dt.timedelta(days=90), end=today, label="the last 90 days", explicit=False)
+        return "changelog"
+    if (_TICKETS.search(q) and not plan.kpis and not s.tickets and re.search(r"\b(?:outage|incident|failure|downtime|"
+                                                                          r"disruption)\b", q, _I)
+            and (incs := s.incidents[:1] or _incident_by_words(q, cat, tp, s.services))
+            and (ref := next((r for r in cat.incident_refs if r.external_id == incs[0]), None))):
+        end = ref.started + dt.timedelta(days=1)  # "tickets about the label outage": opened that day and the next
+        plan.window = Window(start=ref.started, end=min(end, tp.today) if tp.today else end,
+                             label=f"{ref.started} and the day after")
+        plan.filters, plan.count = _ticket_filters(q), bool(_COUNT.search(q))
+        plan.notes.append(f"tickets:incident:{ref.external_id}")
+        s.incidents, s.services = [], []
+        return "ticket_stats"
     if (not s.incidents and not plan.kpis and not _TICKETS.search(q)
             and (m := re.search(r"\b(?:p|sev)\s?([1-4])s\b", q, _I))):  # "any open P1s?": paged incidents of that severity
         plan.filters.severity = [f"sev{m.group(1)}"]
         plan.filters.status = ["open", "mitigated"] if re.search(r"\b(open|ongoing|still|active|unresolved)\b", q, _I) else []
         plan.count = bool(_COUNT.search(q))
         return "incident_list"
-    if not s.incidents and _INCIDENT_WORDS.search(q) and not plan.kpis and not (s.services and _MOVED.search(q)):
+    if (not s.incidents and _INCIDENT_WORDS.search(q) and not plan.kpis and not (s.services and _MOVED.search(q))
+            and not (s.services and any(m.name for m in plan.service_metrics))):  # "sync failures on <svc>": a metric
         plural = re.search(r"\b(incidents|outages|failures|sev ?[1-4]s|p[0-4]s)\b", q, _I) and not re.search(
             r"\bthe\s+\w+\s+failures\b", q, _I)
         if ((plural and not re.search(r"\bwhat caused the\b", q, _I))
@@ -204,6 +247,11 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             and not _service_queue(q, plan):
         plan.filters = _ticket_filters(q)
         plan.count = bool(_COUNT.search(q))
+        if (not s.scopes and (m := _FROM_CUSTOMER.search(tp.text))  # "tickets from Brightwell Retail": whose tickets
+                and not re.fullmatch(r"[A-Z0-9]{1,6}", who := " ".join(m.group(1).split()))  # "for CASB", "from P1"
+                and who.lower() not in {str(v).lower() for vs in plan.filters.model_dump().values()
+                                        if isinstance(vs, list) for v in vs}):
+            plan.notes.append("customer:" + who)
         if m := _TICKET_BY.search(q):  # "tickets by product this month": split by that field
             word = m.group(1).lower()
             plan.notes.append("ticket_by:" + next(f for f in ("product", "priorit", "tier", "status", "urgency")

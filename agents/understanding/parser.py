@@ -35,7 +35,7 @@ from agents.understanding.excluding import (
     split_excluded,
 )
 from agents.understanding.future import ahead
-from agents.understanding.hints import WEEKDAYS, cue_text, fullness_kpi, metric_words
+from agents.understanding.hints import WEEKDAYS, cue_text, fullness_kpi, metric_before_service, metric_words
 from agents.understanding.linking import Links, link
 from agents.understanding.metric_asks import metric_value_asked
 from agents.understanding.not_in_data import owned_count, people_asked
@@ -114,6 +114,9 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             plan.service_metrics = [m for m in plan.service_metrics if m.role != role] + [ServiceMetric(role=role, name=name)]
     if links.services and not plan.service_metrics and (named := metric_words(tp.text, links.services)):
         plan.service_metrics = [ServiceMetric(name=named)]  # "ehr gateway nack ratio jumped": the tool finds the name
+    if links.services and not any(m.name for m in plan.service_metrics) and (
+            named := metric_before_service(tp.text, links.services)):  # "solve time on route-optimiser": its words
+        plan.service_metrics = [ServiceMetric(role=next((r for r, rx in _ROLE if rx.search(named)), None), name=named)]
     op = _operation(cue_text(q, kpis, cat), plan, links, cat, tp)
     plan.operation = op
     op = plan.operation = annotate(cue_text(q, kpis, cat), plan, cat, today)  # what a yes/no, "since when", "who most"… question asks
@@ -126,6 +129,9 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         plan.notes.append(f"day:{m.group(1).lower()}")  # "what was the worst day for lates this month": that day named
     if op == "lookup" and plan.kpis and re.search(r"\btrend(?:s|ing)?\b", q, _I):
         plan.notes.append("trend")  # "how is X trending at <site>": a steady drift named, or none
+    if op == "rank" and plan.kpis and re.search(r"\b(?:which|what)\s+(?:day\s+of\s+(?:the\s+)?week|weekday)\b", q, _I):
+        op = plan.operation = "lookup"  # "which day of the week is worst for X": the week's rhythm, not a ranking
+        plan.group_by, plan.order, plan.limit = None, None, None
     if op in ("lookup", "explain") and plan.kpis and WEEKDAYS.search(q):
         plan.notes.append("dow")  # "why is discharge before noon so bad on weekends?": weekdays against weekends
     if (op == "attention" and plan.kpis and not any(x.level == "station" for x in plan.subjects.scopes)

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from agents.plan import Grain, Window
+from agents.understanding.holidays import named_period
 
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december"]
@@ -84,6 +85,8 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
     """The first time expression found: (window, relative marker, match)."""
     monday = today - dt.timedelta(days=today.weekday())
     iso = r"(\d{4}-\d{2}-\d{2})"
+    if named := named_period(q, today):  # "black friday week", "boxing day last year"
+        return named[0], None, named[1]
     if got := _month_parts(q, today):  # "the first week of november", "september vs august", "since 2025"
         return got
     if m := re.search(rf"\b(?:between|from)\s+{iso}\s+(?:and|to|until|through)\s+{iso}\b|\b{iso}\s*(?:to|until|through|–|—|\.\.)\s*{iso}\b", q):

@@ -185,6 +185,18 @@ async def test_an_incident_and_its_postmortem(t):
     assert "Incident report: PD-5512" in a and "AWX-88120" in a, a
 
 
+async def test_changes_during_a_freeze_a_runbook_page_sets(new):
+    a = await new().ask("did anyone push during the black friday freeze?")  # qa19a n57, unhelpful then (qa20a)
+    assert "2026-11-26 00:00 to 2026-11-29 23:59 UTC" in a and "AWX-88120" in a and "AWX-88131" in a, a
+    assert "DEP-3420" not in a, a  # the portal release of 24 Nov came before the freeze
+
+
+async def test_a_service_metric_on_a_quiet_past_day(new):
+    a = await new().ask("auth timeouts on radius-auth on the 20th")  # qa20a: the level that day, not only "no onset"
+    assert "radius-auth auth_timeouts shows no onset" in a and "Over 2026-11-20 00:00–2026-11-20 23:59 UTC" in a, a
+    assert 1.5 < float(a.split("held steady around ")[1].split(" ")[0]) < 2.5, a  # ~2 a minute before the storm
+
+
 # ----------------------------------------------------------------- tickets from the helpdesk export
 
 

@@ -110,7 +110,8 @@ async def _focus_from_kpi(
     day = onset.date() if isinstance(onset, dt.datetime) else onset
     return Focus(
         kind="kpi", label=f"{info.code} at {scope.label}", roots=roots, kpi=info.code, station=scope.code,
-        onset=_utc(day), onset_source=source, lookback=lookback or KPI_LOOKBACK, half_life=scoring.KPI_HALF_LIFE_MIN,
+        onset=_utc(onset if isinstance(onset, dt.datetime) else day),  # a time given is kept
+        onset_source=source, lookback=lookback or KPI_LOOKBACK, half_life=scoring.KPI_HALF_LIFE_MIN,
     )
 
 

@@ -4,7 +4,8 @@ the latest stage change at any distance. Read-only, parameterised and scoped to 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from dataclasses import replace
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -105,6 +106,29 @@ class HistoricShift(BaseModel):
     kind: str = Field("level", description="'level' (a step) or 'trend' (the direction or slope turned)")
 
 
+def refined_stage_change(values: np.ndarray, an: Any) -> Any:
+    """:func:`latest_stage_change`, a level shift dated where its step happened (:func:`_steps_in_at`)."""
+    change = latest_stage_change(an)
+    if change is not None and change.kind == "level" and len(an.stages) >= 2:
+        change = replace(change, index=_steps_in_at(values, change.index, an.stages[-2].limits,
+                                                    up=change.after_cl > change.before_cl))
+    return change
+
+
+def _steps_in_at(values: np.ndarray, start: int, prev: Any, *, up: bool) -> int:
+    """Where a level shift really begins inside its stage: the first point from which every later point lies beyond
+    the previous stage's limit on the shift's side. A stage cannot be shorter than its detector's minimum, so a step
+    in the last few days is dated to the start of that minimum; the points before the step say otherwise."""
+    limit = float(prev.ucl if up else prev.lcl)
+    if not np.isfinite(limit):
+        return start
+    beyond = [not np.isfinite(v) or (v > limit if up else v < limit) for v in values[start:]]
+    k = len(beyond)
+    while k > 0 and beyond[k - 1]:
+        k -= 1
+    return start + k if 0 < k < len(beyond) else start
+
+
 async def kpi_last_shift(
     ctx: ToolContext, *, kpi: str, station: str | None = None, region: str | None = None,
     summary_level: SummaryLevel | None = None, before: dt.date | None = None,
@@ -124,7 +148,7 @@ async def kpi_last_shift(
     idx = pd.date_range(first_day, stop, freq="D")
     values = daily.reindex(idx).to_numpy(dtype=float) if len(daily) else np.full(len(idx), np.nan)
     an = analyze_series(values, higher_is_better=info.higher_is_better)
-    change = latest_stage_change(an)
+    change = refined_stage_change(values, an)
     result = HistoricShift(kpi=info.code, kpi_name=info.name, scope=scope, searched_from=first_day, searched_to=stop,
                            onset=None)
     if change is not None:

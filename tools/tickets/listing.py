@@ -9,6 +9,7 @@ tickets as they stood then.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -31,6 +32,7 @@ WHERE org_id = :org AND created_at <= :now
   AND (CAST(:tier AS text[]) IS NULL OR customer_tier = ANY(CAST(:tier AS text[])))
   AND (CAST(:priority AS text[]) IS NULL OR priority = ANY(CAST(:priority AS text[])))
   AND (CAST(:product AS text[]) IS NULL OR product = ANY(CAST(:product AS text[])))
+  AND (CAST(:customer AS text) IS NULL OR customer ILIKE :customer ESCAPE '\\')
 ORDER BY created_at DESC, external_id"""
 
 
@@ -53,6 +55,7 @@ class TicketList(BaseModel):
     product: list[str]
     since: dt.date | None
     until: dt.date | None
+    customer: str | None = None
     as_of: dt.datetime
     total: int = Field(description="every matching ticket (the listed ones are the newest)")
     items: list[TicketListItem]
@@ -60,6 +63,8 @@ class TicketList(BaseModel):
     def label(self) -> str:
         parts = [f"{k} {'/'.join(v)}" for k, v in (("status", self.status), ("tier", self.customer_tier),
                                                     ("priority", self.priority), ("product", self.product)) if v]
+        if self.customer:
+            parts.append(f"customer like “{self.customer}”")
         if self.since or self.until:
             parts.append(f"created {self.since or '…'} to {self.until or '…'}")
         return ", ".join(parts) or "all tickets"
@@ -68,7 +73,7 @@ class TicketList(BaseModel):
 async def list_tickets(
     ctx: ToolContext, *, status: list[str] | None = None, customer_tier: list[str] | None = None,
     priority: list[str] | None = None, product: list[str] | None = None, since: dt.date | None = None,
-    until: dt.date | None = None, k: int = 25,
+    until: dt.date | None = None, k: int = 25, customer: str | None = None,
 ) -> ToolOutput[TicketList]:
     """Tickets matching the filters (tier, priority — ``P1`` is critical —, product, status at the run's now,
     created between ``since`` and ``until`` inclusive), newest first; ``total`` counts all of them."""
@@ -91,7 +96,9 @@ async def list_tickets(
     async with ctx.read() as session:
         rows = (await session.execute(text(_LIST_SQL), {
             "org": ctx.org_id, "now": last, "since": first, "tier": tiers or None, "priority": priorities or None,
-            "product": products or None})).mappings().all()
+            "product": products or None,
+            "customer": "%" + re.sub(r"([%_\\])", r"\\\1", customer.strip()) + "%" if customer and customer.strip() else None,
+        })).mappings().all()
     matched: list[dict[str, Any]] = []
     for r in rows:
         st = asof.status_at(r, ctx.now) or r["status"]
@@ -102,10 +109,12 @@ async def list_tickets(
                             customer=r["customer"], created_at=r["created_at"],
                             age_days=max(0, (ctx.now - r["created_at"]).days)) for r in matched[:int(k)]]
     result = TicketList(status=statuses, customer_tier=tiers, priority=priorities, product=products, since=since,
-                        until=until, as_of=ctx.now, total=len(matched), items=items)
+                        until=until, customer=customer.strip() if customer and customer.strip() else None,
+                        as_of=ctx.now, total=len(matched), items=items)
     ref = {"tool": "list_tickets", "args": {"status": statuses, "customer_tier": tiers, "priority": priorities,
                                             "product": products, "since": since.isoformat() if since else None,
-                                            "until": until.isoformat() if until else None, "k": int(k)},
+                                            "until": until.isoformat() if until else None, "k": int(k),
+                                            "customer": customer},
            "as_of": ctx.now.isoformat(),
            "query": "tickets by tier/priority/product/creation window (SQL), status at as_of from each ticket's history"}
     return ToolOutput(result=result, evidence=[EvidenceDraft(
