@@ -44,7 +44,8 @@ Data sets
   Rdatasets series, four more annotators, kept out of the sixth pass's choices) and a fourth
   (:mod:`bench.stages_annotated_d`, 30 more, four more annotators, kept out of the seventh pass's) and a
   fifth (:mod:`bench.stages_annotated_e`, 24 more, kept out of the eighth pass's) and a sixth
-  (:mod:`bench.stages_annotated_f`, 27 more, kept out of the ninth pass's) are scored in tables of their own.
+  (:mod:`bench.stages_annotated_f`, 27 more, kept out of the ninth pass's) and a seventh
+  (:mod:`bench.stages_annotated_g`, 28 more, kept out of the tenth pass's) are scored in tables of their own.
 * **synthetic** — a seeded dev set generated here: level shifts under AR(1)
   noise, single spikes, slow trends, variance changes, Poisson counts, short
   and long series, different scales, and shift-free series of each kind (for
@@ -81,6 +82,7 @@ from bench import (
     stages_annotated_d,
     stages_annotated_e,
     stages_annotated_f,
+    stages_annotated_g,
 )
 from bench.stages_baselines import default_binseg
 from bench.stages_metrics import MARGIN, covering, f1_score
@@ -377,8 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--annotated-only", action="store_true", help="only the chart-judged set")
     ap.add_argument("--short-levels", action="store_true",
                     help="turn on the ninth pass's level steps on silent rows (tools/control_limits/shortlevel.py)")
-    ap.add_argument("--learned", action="store_true",
-                    help="turn on the tenth pass's learned acceptance of boundaries (tools/control_limits/learned.py)")
+    ap.add_argument("--learned", choices=("on", "off"), default=None,
+                    help="force the tenth pass's learned acceptance of boundaries (tools/control_limits/learned.py) "
+                         "on or off (default: the product default, on)")
     ap.add_argument("--seed", type=int, default=2020, help="seed of the synthetic dev set")
     ap.add_argument("--held-out-seed", type=int, default=777, help="seed of the synthetic held-out set")
     ap.add_argument("--max-len", type=int, default=4000, help="skip TSSB series longer than this (0: none)")
@@ -397,8 +400,8 @@ def main(argv: list[str] | None = None) -> int:
         import tools.control_limits.noise as _noise
 
         _noise.ARMA_LRV = args.arma_lrv == "on"
-    if args.learned:
-        _analysis.LEARNED_ACCEPT = True
+    if args.learned is not None:
+        _analysis.LEARNED_ACCEPT = args.learned == "on"
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}\n")
     if args.annotated_only:
         return _annotated(args)
@@ -472,6 +475,10 @@ def _annotated(args: argparse.Namespace) -> int:
         print()
         print(annotated_table(stages_annotated_f.load(Path(args.rdatasets)),
                               "Chart-judged series, batch 6 (held out from the ninth pass; four more annotators)"))
+    if stages_annotated_g.MARKS.is_file():
+        print()
+        print(annotated_table(stages_annotated_g.load(Path(args.rdatasets)),
+                              "Chart-judged series, batch 7 (held out from the tenth pass; four more annotators)"))
     return 0
 
 
