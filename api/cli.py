@@ -276,8 +276,8 @@ def analyze(
         "--variability", help="Also open a stage where the point-to-point variation changes abruptly "
         "(kind 'dispersion'; off by default).")] = False,
     learned_stages: Annotated[bool, typer.Option(
-        "--learned-stages", help="Decide the stage boundaries with the model fitted on chart-judged series "
-        "(off by default).")] = False,
+        "--learned-stages/--hand-set-stages", help="Decide the stage boundaries with the model fitted on "
+        "chart-judged series (the default), or with the hand-set re-validation alone.")] = True,
 ) -> None:
     """Wheeler XmR with stage detection and signals for any series, without importing it."""
     from tools.control_limits import analysis
@@ -285,8 +285,7 @@ def analyze(
 
     if variability:
         analysis.DISPERSION_BREAKS = True  # this process analyses one file and exits
-    if learned_stages:
-        analysis.LEARNED_ACCEPT = True
+    analysis.LEARNED_ACCEPT = learned_stages  # this process analyses one file and exits
 
     filters: dict[str, str] = {}
     for item in filter_ or []:

@@ -166,15 +166,20 @@ def test_cli_analyze_learned_stages_switch(tmp_path: Path) -> None:
     import sys
 
     series = [_handling_time(np.random.default_rng(s)) for s in range(300, 330)]
-    x = next(v for v in series if not any(abs(c - 70) <= 3 for c in _starts(v)))  # one the hand-set pass misses
+    before = analysis.LEARNED_ACCEPT
+    analysis.LEARNED_ACCEPT = False
+    try:
+        x = next(v for v in series if not any(abs(c - 70) <= 3 for c in _starts(v)))  # one the hand-set pass misses
+    finally:
+        analysis.LEARNED_ACCEPT = before
     day0 = dt.date(2025, 9, 1)
     csv = tmp_path / "handling.csv"
     csv.write_text("shift_day,avg_handle_s\n" + "".join(
         f"{day0 + dt.timedelta(days=i)},{v:.2f}\n" for i, v in enumerate(x)), encoding="utf-8")
     exe = Path(sys.executable).with_name("opsgraph")
-    plain = subprocess.run([str(exe), "analyze", str(csv), "--json"], capture_output=True, text=True, check=True)
+    plain = subprocess.run([str(exe), "analyze", str(csv), "--json", "--hand-set-stages"], capture_output=True,
+                           text=True, check=True)
     assert not any(abs(s["start"] - 70) <= 3 for s in json.loads(plain.stdout)["stages"][1:])
-    out = subprocess.run([str(exe), "analyze", str(csv), "--json", "--learned-stages"], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run([str(exe), "analyze", str(csv), "--json"], capture_output=True, text=True, check=True)
     stages = json.loads(out.stdout)["stages"]
     assert any(abs(s["start"] - 70) <= 3 for s in stages[1:]), stages
