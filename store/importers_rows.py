@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from store import importers_fields as aliases
 from store.deploy_shapes import flatten_argo_application, flatten_change_request
 from store.importers_fields import is_text, is_text_list, is_time, split_known
+from store.incident_shapes import servicenow_incident
 from store.importers_values import (
     DEPLOYMENT_STATUS_WORDS,
     DEPLOYMENT_UNSAID,
@@ -359,6 +360,12 @@ class TicketRow(Row):
     resolution: str | None = None
 
     _tz = field_validator("created_at", "first_response_at", "resolved_at", "closed_at", "updated_at")(_aware)
+
+    @classmethod
+    def unwrap(cls, data: Any) -> Any:
+        """A ServiceNow incident or requested item with raw choice codes (``"state": "6"``, ``"urgency": 2``) read by
+        the same mapping as the incidents import (:mod:`store.incident_shapes`)."""
+        return servicenow_incident(data) if isinstance(data, dict) else data
 
     @field_validator("subject", "content", "resolution", mode="before")
     @classmethod
