@@ -44,7 +44,7 @@ from store.importers_json import (
     import_stations,
     import_tickets,
 )
-from store.importers_limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROW_CHARS
+from store.importers_limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_JSON_DEPTH, MAX_ROW_CHARS
 from store.importers_rows import (
     CommitFileRow,
     CommitRow,
@@ -65,6 +65,7 @@ __all__ = [
     "IMPORTERS",
     "MAX_CELL_CHARS",
     "MAX_COLUMNS",
+    "MAX_JSON_DEPTH",
     "MAX_ERRORS_SHOWN",
     "MAX_ROW_CHARS",
     "TICKET_PRIORITY_WORDS",

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from store import importers_fields as aliases
 from store.deploy_shapes import flatten_argo_application, flatten_change_request
 from store.importers_fields import is_text, is_text_list, is_time, split_known
+from store.importers_limits import MAX_JSON_DEPTH
 from store.incident_shapes import servicenow_incident
 from store.importers_values import (
     DEPLOYMENT_STATUS_WORDS,
@@ -42,7 +43,6 @@ from store.ticket_words import priority_word, status_word, tier_word
 
 Str = Annotated[str, Field(min_length=1, max_length=500)]
 Name = Annotated[str, Field(max_length=200)]
-MAX_JSON_DEPTH = 8
 
 
 def _strings(value: Any, depth: int = 0) -> Iterable[str]:
