@@ -80,6 +80,9 @@ from agents.understanding.phrasings import (
 from agents.understanding.timewords import TimeParse
 
 
+_INCIDENT_TICKETS = re.compile(r"\b(?:tickets?|support\s+(?:cases?|requests?)|cases|complaints?)\b", _I)
+
+
 def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimeParse) -> Operation:
     s = plan.subjects
     if _ACTION.search(q):
@@ -180,6 +183,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
                 plan.filters.status = ["open", "mitigated"]  # "is there an open incident right now?"
             return "incident_list"
     if s.incidents:
+        if _INCIDENT_TICKETS.search(q) and not s.tickets and not re.search(r"\bcaus|\bwhy\b|\broot\b", q, _I):
+            plan.notes.append("tickets:of_incident")  # "which tickets came in during <incident>?": the linked ones
+            return "ticket_stats"
         if _STATUS.search(q) and not re.search(r"\bcaus|\bwhy\b|\broot\b", q, _I):
             return "incident_status"
         if re.search(r"\bcaus|\bwhy\b|\broot\b|\bchang\w*|\bbehind\b|\bexplain|\bbefore\b|\bled to\b", q, _I):
