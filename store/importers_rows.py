@@ -17,7 +17,6 @@ from store import importers_fields as aliases
 from store.deploy_shapes import flatten_argo_application, flatten_change_request
 from store.importers_fields import is_text, is_text_list, is_time, split_known
 from store.importers_limits import MAX_JSON_DEPTH
-from store.incident_shapes import servicenow_incident
 from store.importers_values import (
     DEPLOYMENT_STATUS_WORDS,
     DEPLOYMENT_UNSAID,
@@ -28,6 +27,7 @@ from store.importers_values import (
     html_to_text,
     name_of,
 )
+from store.incident_shapes import servicenow_incident
 from store.models import (
     Aggregation,
     ChangeType,

@@ -79,7 +79,6 @@ from agents.understanding.phrasings import (
 )
 from agents.understanding.timewords import TimeParse
 
-
 _INCIDENT_TICKETS = re.compile(r"\b(?:tickets?|support\s+(?:cases?|requests?)|cases|complaints?)\b", _I)
 
 
