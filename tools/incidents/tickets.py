@@ -150,7 +150,7 @@ async def incident_tickets(ctx: ToolContext, *, incident: str) -> ToolOutput[Inc
             "ext": inc.external_id,
         })).mappings().all()
     items = [LinkedTicket(**{k: t[k] for k in LinkedTicket.model_fields if k != "link"}, link=why)
-             for t in rows if (why := link_reason(t, row, ctx.now))]
+             for t in rows if (why := link_reason(dict(t), row, ctx.now))]
     r = IncidentTickets(incident=inc, ongoing=ongoing(inc, ctx.now), total=len(items), items=items[:MAX_LINKED])
     listed = "; ".join(f"{t.external_id} {t.created_at:%Y-%m-%d %H:%M} ({t.link})" for t in r.items[:10])
     return ToolOutput(result=r, evidence=[EvidenceDraft(
@@ -176,7 +176,7 @@ async def ticket_incidents(ctx: ToolContext, *, external_id: str) -> ToolOutput[
             "body": f"{t['subject'] or ''} {t['content'] or ''}",
         })).mappings().all()
     items = [LinkedIncident(incident=IncidentInfo(**i), ongoing=ongoing(IncidentInfo(**i), ctx.now), link=why)
-             for i in rows if (why := link_reason(ticket, i, ctx.now))]
+             for i in rows if (why := link_reason(ticket, dict(i), ctx.now))]
     items.sort(key=lambda x: (not x.ongoing, -x.incident.started_at.timestamp()))
     r = TicketIncidents(external_id=t["external_id"], subject=" ".join((t["subject"] or "").split()),
                         created_at=t["created_at"], items=items)
