@@ -18,7 +18,8 @@ import pytest
 
 from agents.service import Assistant
 from store.importers import ImportRejected, run_import
-from tests.conftest import count_rows, settings_for
+from tests.conftest import DEMO_ANCHOR, count_rows, demo_database, settings_for
+from tests.integration.import_support import cli
 
 ORG = "larder-direct"
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
@@ -115,11 +116,8 @@ def test_a_bad_row_rejects_the_file_by_line_and_writes_nothing(grocer, tmp_path)
 
 def test_the_cli_imports_a_calendar(grocer, tmp_path):
     target, _, _ = grocer
-    env = {"DATABASE_URL": target.sqlalchemy_url, "OPSGRAPH_HOME": str(tmp_path), "PATH": "/usr/bin:/bin",
-           "OPSGRAPH_EMBEDDINGS": "hash", "OPSGRAPH_LLM": "offline"}
     f = _write(tmp_path, "freezes.json", FREEZES_JSON)
-    done = subprocess.run([sys.executable, "-m", "opsgraph", "import", "freeze-windows", str(f), "--org", ORG],
-                          env=env, capture_output=True, text=True, timeout=300)
+    done = cli(target, tmp_path, "import", "freeze-windows", str(f), "--org", ORG)
     assert done.returncode == 0, done.stderr + done.stdout
     assert len(_windows(target)) == 2 and _windows(target, "other-shop") == []
 
@@ -151,3 +149,27 @@ async def test_the_correlator_says_a_change_was_made_in_a_freeze(grocer, tmp_pat
         assert other.status == "completed" and "rel-90" in other.answer and "freeze" not in other.answer, other.answer
     finally:
         await a.close()
+
+
+async def test_on_the_demo_the_true_cause_is_said_to_be_made_in_a_freeze(pg_server, demo_template, tmp_path):
+    with demo_database(pg_server, demo_template, "opsgraph_freeze") as demo:
+        inc = demo.manifest["incidents"][0]
+        cause = inc["cause"]["external_id"]
+        with psycopg.connect(demo.target.conninfo, autocommit=True) as conn:
+            at, service = conn.execute(
+                "SELECT COALESCE(d.finished_at, d.started_at), s.name FROM deployments d JOIN services s "
+                "ON s.id = d.service_id WHERE d.org_id = %s AND d.external_id = %s", (demo.org_id, cause)).fetchone()
+            run_import(conn, "demo", "freeze-windows", _write(tmp_path, "demo-freeze.json", [
+                {"name": "Holiday peak", "start": (at - dt.timedelta(hours=6)).isoformat(),
+                 "end": (at + dt.timedelta(hours=6)).isoformat(), "services": [service]}]))
+        clock = dt.datetime.combine(DEMO_ANCHOR, dt.time(12, 0), dt.UTC)
+        a = await Assistant.open(demo.settings, demo.target, clock=lambda: clock)
+        try:
+            r = await a.ask(org_id=demo.org_id, question=f"What caused {inc['external_id']}?")
+        finally:
+            await a.close()
+        assert r.status == "completed", r.error
+        top = re.search(r"Most likely cause for [^:]+: (\S+)", r.answer)
+        assert top and top.group(1) == cause, r.answer  # the ranking is the same as without the calendar
+        line = next(x for x in r.answer.splitlines() if "Most likely cause" in x)
+        assert "made during the Holiday peak change freeze" in line, line

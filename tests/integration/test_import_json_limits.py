@@ -12,15 +12,15 @@ import pytest
 
 from store.importers import MAX_COLUMNS, MAX_JSON_DEPTH, MAX_ROW_CHARS, ImportRejected, run_import
 from tests.conftest import count_rows
+from tests.integration.import_support import org_database
 
 ORG = "tamsin-port"
 
 
 @pytest.fixture
 def port(fresh_db, tmp_path):
-    t = fresh_db()
+    t = org_database(fresh_db, (ORG, "Tamsin Port Authority"))
     with psycopg.connect(t.conninfo, autocommit=True) as conn:
-        conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, 'Tamsin Port Authority')", (ORG,))
         svc = tmp_path / "services.json"
         svc.write_text(json.dumps([{"name": "berth.sched"}, {"name": "crane-telemetry"}]), encoding="utf-8")
         run_import(conn, ORG, "services", svc)

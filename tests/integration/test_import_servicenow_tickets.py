@@ -15,16 +15,14 @@ import pytest
 
 from store.importers import ImportRejected, run_import
 from tests.conftest import count_rows
+from tests.integration.import_support import org_database
 
 ORG = "kestrel-rail"
 
 
 @pytest.fixture
 def rail(fresh_db):
-    t = fresh_db()
-    with psycopg.connect(t.conninfo, autocommit=True) as conn:
-        conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, 'Kestrel Rail')", (ORG,))
-    return t
+    return org_database(fresh_db, (ORG, "Kestrel Rail"))
 
 
 def _rec(number: str, title: str, **fields) -> dict:

@@ -154,3 +154,20 @@ def test_quoting_an_id_is_a_word_of_its_own():
     assert quotes("see OUTG-3391 for details", "OUTG-3391") and quotes("(outg-3391)", "OUTG-3391")
     assert not quotes("see OUTG-33910", "OUTG-3391") and not quotes("XOUTG-3391", "OUTG-3391")
     assert not quotes("OUTG-3391-B", "OUTG-3391") and quotes("OUTG-3391.", "OUTG-3391")
+
+
+async def test_on_the_demo_the_tickets_of_an_incident_come_from_the_link(demo):
+    from tests.integration.qa_support import demo_assistant, sql
+
+    inc = demo.manifest["incidents"][0]["external_id"]
+    async with demo_assistant(demo) as a:
+        r = await _ask(a, demo.org_id, f"which tickets came in during {inc}?")
+    assert [c.tool for c in r.tool_calls] == ["incident_tickets"], r.tool_calls
+    start, end = sql(demo, "SELECT started_at, resolved_at FROM incidents WHERE org_id = %s AND external_id = %s",
+                     demo.org_id, inc)[0]
+    listed = re.findall(r"^- (\S+) “", r.answer, re.MULTILINE)
+    assert f"linked to {inc}" in r.answer, r.answer
+    for ext in listed:  # each raised during the incident, or quoting its id
+        created, body = sql(demo, "SELECT created_at, subject || ' ' || content FROM tickets WHERE org_id = %s "
+                                  "AND external_id = %s", demo.org_id, ext)[0]
+        assert (start <= created <= (end or NOW)) or inc.lower() in body.lower(), (ext, created, start, end)
