@@ -20,12 +20,13 @@ from sqlalchemy import text
 
 from tools.base import EvidenceDraft, ToolContext, ToolOutput
 from tools.incidents.lookup import IncidentInfo, get_incident
+from tools.tickets import asof
 from tools.tickets.common import get_ticket
 
 # a ticket export's fields that name the service it is about (compared without case, spaces, '-' or '_')
 SERVICE_FIELDS = frozenset({
     "service", "services", "servicename", "affectedservice", "businessservice", "cmdbci", "configurationitem",
-    "ci", "component", "components", "application", "app", "system", "product_service",
+    "ci", "component", "components", "application", "app", "system", "productservice",
 })
 MAX_LINKED = 500
 Link = Literal["quotes the incident", "same service, during the incident"]
@@ -42,7 +43,8 @@ LIMIT 200
 """
 
 _TICKETS_SQL = """
-SELECT external_id, subject, content, status, priority, customer, created_at, extra
+SELECT external_id, subject, content, status, priority, customer, created_at, first_response_at, resolved_at,
+       closed_at, updated_at, status_history, extra
 FROM tickets
 WHERE org_id = :org AND created_at <= :now
   AND ((created_at >= :start AND created_at <= :end)
@@ -53,7 +55,7 @@ LIMIT 5000
 
 
 def _key(name: object) -> str:
-    return re.sub(r"[\s_\-.]+", "", str(name).strip().lower())
+    return re.sub(r"[\s_\-./]+", "", str(name).strip().lower())  # Jira's "Component/s" is "components"
 
 
 def _words(value: str) -> str:
@@ -83,7 +85,10 @@ def ticket_services(ticket: Mapping[str, Any]) -> tuple[set[str], str]:
 
 
 def quotes(body: str, external_id: str) -> bool:
-    """``body`` names the incident id as a word of its own (``INC-12`` is not quoted by ``INC-123``)."""
+    """``body`` names the incident id as a word of its own (``INC-12`` is not quoted by ``INC-123``). An id of
+    digits only (``4711``) or shorter than four characters is too like any number to count as quoted."""
+    if len(external_id) < 4 or not re.search(r"[^\W\d_]", external_id) or not re.search(r"\d", external_id):
+        return False
     return re.search(rf"(?<![\w-]){re.escape(external_id)}(?![\w]|-\w)", body, re.IGNORECASE) is not None
 
 
@@ -149,7 +154,8 @@ async def incident_tickets(ctx: ToolContext, *, incident: str) -> ToolOutput[Inc
             "org": ctx.org_id, "now": ctx.now, "start": inc.started_at, "end": inc.resolved_at or ctx.now,
             "ext": inc.external_id,
         })).mappings().all()
-    items = [LinkedTicket(**{k: t[k] for k in LinkedTicket.model_fields if k != "link"}, link=why)
+    items = [LinkedTicket(**{k: t[k] for k in LinkedTicket.model_fields if k not in ("link", "status")},
+                          status=asof.status_at(t, ctx.now) or t["status"], link=why)
              for t in rows if (why := link_reason(dict(t), row, ctx.now))]
     r = IncidentTickets(incident=inc, ongoing=ongoing(inc, ctx.now), total=len(items), items=items[:MAX_LINKED])
     listed = "; ".join(f"{t.external_id} {t.created_at:%Y-%m-%d %H:%M} ({t.link})" for t in r.items[:10])
