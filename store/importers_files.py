@@ -33,9 +33,7 @@ class ImportRejected(Exception):
         self.kind, self.path, self.errors = kind, path, errors
         shown = "\n".join(f"  line {line}: {reason}" for line, reason in errors[:MAX_ERRORS_SHOWN])
         more = f"\n  … and {len(errors) - MAX_ERRORS_SHOWN} more" if len(errors) > MAX_ERRORS_SHOWN else ""
-        super().__init__(
-            f"{path}: {len(errors)} bad row(s), nothing was imported:\n{shown}{more}"
-        )
+        super().__init__(f"{path}: {len(errors)} bad row(s), nothing was imported:\n{shown}{more}")
 
 
 @dataclass
@@ -153,11 +151,8 @@ def read_records(path: Path, fields: Iterable[str] = ()) -> list[tuple[int, Any]
 
 
 def _within_limits(path: Path, sized: list[tuple[int, Any, int]]) -> list[tuple[int, Any]]:
-    """The records, once none is past the limits of :func:`store.importers_limits.record_too_big` (else the file
-    is refused naming each such record's line)."""
-    errors = [(line, reason) for line, obj, chars in sized if (reason := record_too_big(obj, chars))]
-    if errors:
-        raise ImportRejected("?", path, errors)
+    """The records, once none is past the limits (:func:`store.importers_limits.record_too_big`)."""
+    reject_if([(line, reason) for line, obj, chars in sized if (reason := record_too_big(obj, chars))], "?", path)
     return [(line, obj) for line, obj, _ in sized]
 
 
