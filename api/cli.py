@@ -219,7 +219,7 @@ def seed(
 @app.command("import")
 def import_(
     kind: Annotated[str, typer.Argument(help="stations, kpi-definitions, kpis, services, metrics, commits, deployments, "
-                                               "config-changes, tickets, runbooks, metric-roles or incidents")],
+                                               "config-changes, tickets, runbooks, metric-roles, incidents or freeze-windows")],
     file: Annotated[Path, typer.Argument(help="CSV (kpis, metrics; `,` `;` or tab), JSON/JSONL or CSV (the rest) or a Markdown runbook (.md).")],
     org: Annotated[str | None, typer.Option(
         help="Organisation to import into (default: the only one; required when there are several).")] = None,

@@ -13,7 +13,7 @@ Formats (examples in ``docs/import-examples/``):
 - ``stations``, ``kpi-definitions``, ``services``, ``deployments``,
   ``config-changes``, ``commits``, ``tickets``, ``runbooks``: JSON (an array
   of objects, or an API's object wrapping one), JSONL (one object per line) or a CSV export (one record
-  per row); ``incidents`` and ``metric-roles`` too. Other tools' field names and value shapes are read by
+  per row); ``incidents``, ``metric-roles`` and ``freeze-windows`` (:mod:`store.importers_freeze`) too. Other tools' field names and value shapes are read by
   :mod:`store.importers_fields` and :mod:`store.importers_values`.
 
 Modules: the row models in :mod:`store.importers_rows`, reading files and the shared checks in
@@ -32,6 +32,7 @@ import psycopg
 from store.importers_csv import import_kpis, import_metrics
 from store.importers_extra import install
 from store.importers_files import MAX_ERRORS_SHOWN, ImportRejected, ImportResult, read_records, read_text
+from store.importers_freeze import FreezeWindowRow, import_freeze_windows
 from store.importers_incidents import import_incidents
 from store.importers_json import (
     import_commits,
@@ -44,7 +45,7 @@ from store.importers_json import (
     import_stations,
     import_tickets,
 )
-from store.importers_limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROW_CHARS
+from store.importers_limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_JSON_DEPTH, MAX_ROW_CHARS
 from store.importers_rows import (
     CommitFileRow,
     CommitRow,
@@ -66,12 +67,14 @@ __all__ = [
     "MAX_CELL_CHARS",
     "MAX_COLUMNS",
     "MAX_ERRORS_SHOWN",
+    "MAX_JSON_DEPTH",
     "MAX_ROW_CHARS",
     "TICKET_PRIORITY_WORDS",
     "CommitFileRow",
     "CommitRow",
     "ConfigChangeRow",
     "DeploymentRow",
+    "FreezeWindowRow",
     "ImportRejected",
     "ImportResult",
     "KpiDefinitionRow",
@@ -100,6 +103,7 @@ IMPORTERS: dict[str, Callable[[psycopg.Connection, int, Path], ImportResult]] = 
     "runbooks": import_runbooks,
     "metric-roles": import_metric_roles,
     "incidents": import_incidents,
+    "freeze-windows": import_freeze_windows,
 }
 install(IMPORTERS)  # unknown fields of JSON kinds are kept (``extra``) with a warning, not rejected
 

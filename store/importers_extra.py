@@ -21,6 +21,7 @@ from psycopg.types.json import Jsonb
 from pydantic import BaseModel
 
 from store.importers_files import MARKDOWN_SUFFIXES, ImportRejected, ImportResult, kind_fields, read_records
+from store.importers_freeze import FreezeWindowRow
 from store.importers_incidents import unknown_fields_warning
 from store.importers_rows import (
     CommitRow,
@@ -48,6 +49,7 @@ KINDS: dict[str, tuple[str, type[BaseModel], tuple[str, ...]]] = {
     "config-changes": ("config_changes", ConfigChangeRow, ("external_id",)),
     "tickets": ("tickets", TicketRow, ("external_id",)),
     "runbooks": ("documents", RunbookRow, ("kind", "external_id")),
+    "freeze-windows": ("freeze_windows", FreezeWindowRow, ("name", "starts_at")),
 }
 
 

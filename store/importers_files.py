@@ -18,7 +18,7 @@ import pandas as pd
 import psycopg
 from pydantic import ValidationError
 
-from store.importers_limits import too_long, too_wide
+from store.importers_limits import record_too_big, too_long, too_wide
 from store.importers_rows import Row
 from store.importers_values import excel_text, field_key
 from store.names import close_matches, did_you_mean
@@ -33,9 +33,7 @@ class ImportRejected(Exception):
         self.kind, self.path, self.errors = kind, path, errors
         shown = "\n".join(f"  line {line}: {reason}" for line, reason in errors[:MAX_ERRORS_SHOWN])
         more = f"\n  … and {len(errors) - MAX_ERRORS_SHOWN} more" if len(errors) > MAX_ERRORS_SHOWN else ""
-        super().__init__(
-            f"{path}: {len(errors)} bad row(s), nothing was imported:\n{shown}{more}"
-        )
+        super().__init__(f"{path}: {len(errors)} bad row(s), nothing was imported:\n{shown}{more}")
 
 
 @dataclass
@@ -110,46 +108,52 @@ def read_records(path: Path, fields: Iterable[str] = ()) -> list[tuple[int, Any]
     if not stripped:
         raise ImportRejected("?", path, [(1, "the file is empty")])
     start = _envelope(text, path, fields) if fields and stripped.startswith("{") else None
+    sized: list[tuple[int, Any, int]] = []  # (line, record, its characters in the file)
     if stripped.startswith("{") and start is None:  # one record, possibly pretty-printed over several lines
         try:
             whole = json.loads(text)
         except (json.JSONDecodeError, RecursionError):
             whole = None
         if isinstance(whole, dict):
-            return [(text.count("\n", 0, text.index("{")) + 1, whole)]
+            return _within_limits(path, [(text.count("\n", 0, text.index("{")) + 1, whole, len(stripped))])
     if stripped.startswith("[") or start is not None:
         decoder = json.JSONDecoder()
         pos = start if start is not None else text.index("[") + 1
-        out: list[tuple[int, Any]] = []
         while True:
             while pos < len(text) and text[pos] in " \t\r\n,":
                 pos += 1
             if pos >= len(text):
                 raise ImportRejected("?", path, [(text.count("\n") + 1, "unterminated JSON array")])
             if text[pos] == "]":
-                return out
+                return _within_limits(path, sized)
             line = text.count("\n", 0, pos) + 1
+            begin = pos
             try:
                 obj, pos = decoder.raw_decode(text, pos)
             except json.JSONDecodeError as exc:
                 raise ImportRejected("?", path, [(exc.lineno, f"invalid JSON: {exc.msg}")]) from None
             except RecursionError:
                 raise ImportRejected("?", path, [(line, "JSON nested too deeply")]) from None
-            out.append((line, obj))
-    out = []
+            sized.append((line, obj, pos - begin))
     errors: list[tuple[int, str]] = []
     for i, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
         try:
-            out.append((i, json.loads(raw)))
+            sized.append((i, json.loads(raw), len(raw)))
         except json.JSONDecodeError as exc:
             errors.append((i, f"invalid JSON: {exc.msg}"))
         except RecursionError:
             errors.append((i, "JSON nested too deeply"))
     if errors:
         raise ImportRejected("?", path, errors)
-    return out
+    return _within_limits(path, sized)
+
+
+def _within_limits(path: Path, sized: list[tuple[int, Any, int]]) -> list[tuple[int, Any]]:
+    """The records, once none is past the limits (:func:`store.importers_limits.record_too_big`)."""
+    reject_if([(line, reason) for line, obj, chars in sized if (reason := record_too_big(obj, chars))], "?", path)
+    return [(line, obj) for line, obj, _ in sized]
 
 
 def kind_fields(model: type[Any]) -> list[str]:

@@ -1,4 +1,5 @@
-"""Row models of the JSON import kinds: every field checked, text Postgres cannot store rejected by name.
+"""Row models of the JSON import kinds: every field checked, text Postgres cannot store rejected by name (the checks
+the kinds share are in :mod:`store.importers_base`, re-exported here).
 
 The API's webhook and ticket bodies extend these models, so a row is valid in the same way wherever it comes from.
 """
@@ -8,14 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from store import importers_fields as aliases
 from store.deploy_shapes import flatten_argo_application, flatten_change_request
+from store.importers_base import _CODE, _KPI_CODE, _SERVICE, Name, Str, _aware, _code, _strings, in_utc_range
 from store.importers_fields import is_text, is_text_list, is_time, split_known
+from store.importers_limits import MAX_JSON_DEPTH
 from store.importers_values import (
     DEPLOYMENT_STATUS_WORDS,
     DEPLOYMENT_UNSAID,
@@ -26,6 +28,7 @@ from store.importers_values import (
     html_to_text,
     name_of,
 )
+from store.incident_shapes import servicenow_incident
 from store.models import (
     Aggregation,
     ChangeType,
@@ -39,23 +42,8 @@ from store.models import (
 )
 from store.ticket_words import priority_word, status_word, tier_word
 
-Str = Annotated[str, Field(min_length=1, max_length=500)]
-Name = Annotated[str, Field(max_length=200)]
-MAX_JSON_DEPTH = 8
-
-
-def _strings(value: Any, depth: int = 0) -> Iterable[str]:
-    if depth > MAX_JSON_DEPTH:
-        raise ValueError(f"nested more than {MAX_JSON_DEPTH} levels deep")
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield str(k)
-            yield from _strings(v, depth + 1)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            yield from _strings(v, depth + 1)
+__all__ = ["MAX_JSON_DEPTH", "CommitFileRow", "CommitRow", "ConfigChangeRow", "DeploymentRow", "KpiDefinitionRow",
+           "MetricRoleRow", "Name", "Row", "RunbookRow", "ServiceRow", "StationRow", "Str", "TicketRow", "in_utc_range"]
 
 
 class Row(BaseModel):
@@ -126,39 +114,6 @@ class Row(BaseModel):
     def _prepare(cls, known: dict[str, Any]) -> dict[str, Any]:
         """Per-kind readings across fields (a KPI's goal saying its direction …); the default changes nothing."""
         return known
-
-
-def in_utc_range(v: dt.datetime) -> dt.datetime:
-    """``v`` must lie in years 1–9999 once converted to UTC (what Python and every reader can represent)."""
-    if v.tzinfo is not None:
-        try:
-            v.astimezone(dt.UTC)
-        except OverflowError:
-            raise ValueError(
-                f"timestamp {v.isoformat()} is outside years 1-9999 once converted to UTC"
-            ) from None
-    return v
-
-
-def _aware(v: dt.datetime | None) -> dt.datetime | None:
-    if v is not None and v.tzinfo is None:
-        raise ValueError("timestamp needs a timezone (e.g. 2026-11-03T10:00:00Z)")
-    return in_utc_range(v) if v is not None else v
-
-
-_CODE = re.compile(r"[^\W_][\w.-]*")
-_KPI_CODE = re.compile(r"[^\W\d_][\w]*")
-_SERVICE = re.compile(r"[^\W_][\w.-]*")
-
-
-def _code(v: Any, rule: re.Pattern[str], what: str) -> Any:
-    """Codes are matched case-insensitively (stored upper-case); a bad one is explained, not shown as a regex."""
-    if not isinstance(v, str):
-        return v
-    v = v.strip().upper()
-    if v and not rule.fullmatch(v):
-        raise ValueError(f"{v!r} is not a valid {what}")
-    return v
 
 
 class StationRow(Row):
@@ -359,6 +314,12 @@ class TicketRow(Row):
     resolution: str | None = None
 
     _tz = field_validator("created_at", "first_response_at", "resolved_at", "closed_at", "updated_at")(_aware)
+
+    @classmethod
+    def unwrap(cls, data: Any) -> Any:
+        """A ServiceNow incident or requested item with raw choice codes (``"state": "6"``, ``"urgency": 2``) read by
+        the same mapping as the incidents import (:mod:`store.incident_shapes`)."""
+        return servicenow_incident(data) if isinstance(data, dict) else data
 
     @field_validator("subject", "content", "resolution", mode="before")
     @classmethod

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from store.importers_fields import split_known
+from store.importers_limits import MAX_JSON_DEPTH
 from store.importers_values import epoch_guard, html_to_text, name_of
 from store.models import INCIDENT_SEVERITIES, INCIDENT_STATUSES
 
@@ -59,7 +60,7 @@ def normalise_status(value: object) -> str:
                      "(triggered, acknowledged, monitoring, closed … are understood too)")
 
 
-MAX_DEPTH = 8
+MAX_DEPTH = MAX_JSON_DEPTH  # one limit for every JSON record (store.importers_limits)
 
 
 def unstorable(value: Any, depth: int = 0) -> str | None:

@@ -6,7 +6,11 @@ choices as numbers: ``state`` / ``incident_state`` 1 New, 2 In Progress, 3 On Ho
 3 Low. A record is read this way only when it is shaped like a ServiceNow incident (a ``short_description``,
 an ``incident_state`` or ``sys_…`` fields); a code outside the defaults (an instance's own states) is refused
 naming the codes understood, never guessed. Words (``Resolved``, ``1 - Critical``, ``{"display_value": …}``)
-are left to the usual readers. This module imports no project code besides the value readers.
+are left to the usual readers. The same reading serves the tickets import (a helpdesk on ServiceNow exports its
+incidents and requested items the same way); a requested item or catalog task (``sys_class_name`` ``sc_req_item``
+/ ``sc_task``, or a ``RITM`` / ``SCTASK`` number) has the task table's states instead: -5 Pending, 1 Open,
+2 Work in Progress, 3 Closed Complete, 4 Closed Incomplete, 7 Closed Skipped. This module imports no project code
+besides the value readers.
 """
 
 from __future__ import annotations
@@ -17,6 +21,10 @@ from typing import Any
 from store.importers_values import field_key
 
 STATES = {1: "new", 2: "in progress", 3: "on hold", 6: "resolved", 7: "closed", 8: "canceled"}
+TASK_STATES = {-5: "pending", 1: "open", 2: "work in progress", 3: "closed complete", 4: "closed incomplete",
+               7: "closed skipped"}  # ServiceNow's task table (requested items, catalog tasks)
+_TASK_CLASSES = frozenset({"sc_req_item", "sc_task", "task"})
+_TASK_NUMBER = re.compile(r"^\s*(RITM|SCTASK)\d", re.IGNORECASE)
 PRIORITIES = {1: ("Critical", "sev1"), 2: ("High", "sev2"), 3: ("Moderate", "sev3"), 4: ("Low", "sev4"),
               5: ("Planning", "sev4")}
 LEVELS = {1: "High", 2: "Medium", 3: "Low"}  # urgency, impact and ServiceNow's own severity
@@ -35,6 +43,7 @@ def _codes(table: dict[int, Any], label: Any = None) -> str:
 
 
 STATE_CODES = _codes(STATES, lambda v: v.title())
+TASK_STATE_CODES = _codes(TASK_STATES, lambda v: v.title())
 PRIORITY_CODES = _codes(PRIORITIES, lambda v: v[0])
 LEVEL_CODES = _codes(LEVELS)
 
@@ -78,23 +87,34 @@ def _level(field: str, value: Any) -> int | None:
     return next((k for k, w in LEVELS.items() if w.lower() == text), None)
 
 
+def is_task_record(obj: dict[str, Any]) -> bool:
+    """A requested item or catalog task (the task table's states), not an incident."""
+    keyed = {field_key(k): v for k, v in obj.items()}
+    cls = _raw(keyed.get("sys_class_name"))
+    number = _raw(keyed.get("number"))
+    return (isinstance(cls, str) and cls.strip().lower() in _TASK_CLASSES) or (
+        isinstance(number, str) and bool(_TASK_NUMBER.match(number)))
+
+
 def servicenow_incident(obj: dict[str, Any]) -> dict[str, Any]:
-    """A ServiceNow-shaped incident record with its raw codes read (see the module docstring); any other record is
-    returned unchanged. Raises ``ValueError`` (``field: reason``) for a code outside ServiceNow's defaults."""
+    """A ServiceNow-shaped incident (or requested item) record with its raw codes read (see the module
+    docstring); any other record is returned unchanged. Raises ``ValueError`` (``field: reason``) for a code
+    outside ServiceNow's defaults."""
     if not is_servicenow_incident(obj):
         return obj
     keyed = {field_key(k): k for k in obj}
     out = {k: (_raw(v) if field_key(k) in _CHOICES else v) for k, v in obj.items()}
     errors: list[str] = []
+    states, state_codes = (TASK_STATES, TASK_STATE_CODES) if is_task_record(obj) else (STATES, STATE_CODES)
 
     state_keys = [keyed[k] for k in ("state", "incident_state") if _present(out, keyed.get(k))]
     for key in state_keys:
         code = _code(out[key])
-        if code is not None and code not in STATES:
-            errors.append(f"{key}: unknown ServiceNow state code {out[key]!r}; the codes are {STATE_CODES} "
+        if code is not None and code not in states:
+            errors.append(f"{key}: unknown ServiceNow state code {out[key]!r}; the codes are {state_codes} "
                           "(or export the state's name)")
         elif code is not None:
-            out[key] = STATES[code]
+            out[key] = states[code]
     said = [str(out[k]).strip().lower() for k in state_keys]
     if len(state_keys) == 2 and said[0] == said[1]:
         del out[state_keys[1]]  # incident_state repeating state: one status, not a field kept twice

@@ -275,5 +275,6 @@ class InvestigationNote(Base):
 
 # the other concepts' tables: registered on Base.metadata with this module, importable from it
 from store.models_changes import *  # noqa: E402,F403
+from store.models_freeze import *  # noqa: E402,F403
 from store.models_runs import *  # noqa: E402,F403
 from store.models_tickets import *  # noqa: E402,F403

@@ -12,6 +12,7 @@ from typing import Any
 
 from agents.deps import RunDeps
 from agents.plan import Operation, plan_of
+from agents.specialists import ticket_incidents as ti
 from agents.specialists import ticket_questions as tq
 from agents.specialists.common import first, step, update
 from agents.state import GraphState, ThreadContext
@@ -61,6 +62,9 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         if plan is not None and plan.operation == "ticket_search":
             await tq.find_tickets(s, plan, ctx)
             return update(state, s, ctx)
+        if plan is not None and "tickets:of_incident" in plan.notes and plan.subjects.incidents:
+            await ti.of_incident(s, plan)  # "which tickets came in during <incident>?": the linked tickets
+            return update(state, s, ctx)
         if plan is not None and plan.operation == "ticket_stats" and not plan.subjects.tickets:
             await tq.stats(s, plan, ctx)
             return update(state, s, ctx)
@@ -78,6 +82,9 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             from agents.specialists.ticket_times import about
 
             await about(s, ctx["ticket"])  # "what's <ticket> about?": what it says, who raised it, where it stands
+            return update(state, s, ctx)
+        if ctx.get("ticket") and ti.ASKS_INCIDENT.search(question):
+            await ti.of_ticket(s, ctx["ticket"], asked=True)  # "is <ticket> part of an ongoing incident?"
             return update(state, s, ctx)
         if ctx.get("ticket"):
             got = await s.tool("classify_ticket_by_id", classify_ticket_by_id, external_id=ctx["ticket"])
@@ -110,6 +117,7 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             t, sla_records = sla
             s.say(f"SLA for {t.external_id} ({t.priority} priority, {t.customer_tier} tier): response {_clock(t.response)}; "
                   f"resolution {_clock(t.resolution)}; escalation level {t.escalation_level}.", *sla_records[:1])
+            await ti.of_ticket(s, ctx["ticket"], asked=False)  # raised during an incident on its service: say so
         got = await s.tool("suggest_response", suggest_response, subject=subject, content=content)
         if got:
             sug, sug_records = got

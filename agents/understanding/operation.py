@@ -88,6 +88,7 @@ _FREEZE = re.compile(r"\b(?:during|in|within|through|over|inside)\s+(?:the\s+|ou
                      r"(?:change\s+|code\s+|deploy(?:ment)?\s+|release\s+)?freeze\b", _I)
 _FREEZE_ASK = re.compile(r"\b(?:chang\w*|deploy\w*|push\w*|releas\w*|ship\w*|flip\w*|toggl\w*|anything|anyone|"
                          r"somebody|someone|break\w*|broke|violat\w*)\b", _I)
+_INCIDENT_TICKETS = re.compile(r"\b(?:tickets?|support\s+(?:cases?|requests?)|cases|complaints?)\b", _I)
 
 
 def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimeParse) -> Operation:
@@ -223,6 +224,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
                 plan.filters.status = ["open", "mitigated"]  # "is there an open incident right now?"
             return "incident_list"
     if s.incidents:
+        if _INCIDENT_TICKETS.search(q) and not s.tickets and not re.search(r"\bcaus|\bwhy\b|\broot\b", q, _I):
+            plan.notes.append("tickets:of_incident")  # "which tickets came in during <incident>?": the linked ones
+            return "ticket_stats"
         if _STATUS.search(q) and not re.search(r"\bcaus|\bwhy\b|\broot\b", q, _I):
             return "incident_status"
         if re.search(r"\bcaus|\bwhy\b|\broot\b|\bchang\w*|\bbehind\b|\bexplain|\bbefore\b|\bled to\b", q, _I):

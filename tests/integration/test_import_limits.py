@@ -16,6 +16,7 @@ import pytest
 
 from store.importers import MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROW_CHARS, run_import
 from tests.conftest import count_rows
+from tests.integration.import_support import cli, org_database
 
 ORG = "lysekil-glass"
 TABLES = ["metric_points", "kpi_points", "incidents"]
@@ -23,9 +24,7 @@ TABLES = ["metric_points", "kpi_points", "incidents"]
 
 @pytest.fixture
 def glass(fresh_db, tmp_path):
-    t = fresh_db()
-    with psycopg.connect(t.conninfo, autocommit=True) as conn:
-        conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, 'Lysekil Glassworks')", (ORG,))
+    t = org_database(fresh_db, (ORG, "Lysekil Glassworks"))
     files = {
         "services": ("services.json", json.dumps([{"name": "furnace-ctl"}, {"name": "Annealer.Line2"}])),
         "stations": ("stations.json", json.dumps([{"code": "LYS-F1", "name": "Furnace hall 1", "region": "WEST"}])),
@@ -41,10 +40,7 @@ def glass(fresh_db, tmp_path):
 
 
 def _import(target, home: Path, kind: str, path: Path) -> subprocess.CompletedProcess[str]:
-    env = {"DATABASE_URL": target.sqlalchemy_url, "OPSGRAPH_HOME": str(home), "PATH": "/usr/bin:/bin",
-           "OPSGRAPH_EMBEDDINGS": "hash", "OPSGRAPH_LLM": "offline"}
-    return subprocess.run([sys.executable, "-m", "opsgraph", "import", kind, str(path), "--org", ORG], env=env,
-                          capture_output=True, text=True, timeout=300)
+    return cli(target, home, "import", kind, str(path), "--org", ORG)
 
 
 def _flat(text: str) -> str:

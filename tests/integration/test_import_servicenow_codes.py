@@ -17,27 +17,20 @@ import psycopg
 import pytest
 
 from tests.conftest import count_rows
+from tests.integration.import_support import cli as _cli
+from tests.integration.import_support import org_database
 
 ORG = "nordfjord-ferries"
 
 
 @pytest.fixture
 def ferries(fresh_db, tmp_path):
-    t = fresh_db()
-    with psycopg.connect(t.conninfo, autocommit=True) as conn:
-        conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, 'Nordfjord Ferries')", (ORG,))
+    t = org_database(fresh_db, (ORG, "Nordfjord Ferries"))
     svc = tmp_path / "services.json"
     svc.write_text(json.dumps([{"name": "ticketing.gw"}, {"name": "BerthPlanner"}, {"name": "ais-feed"}]),
                    encoding="utf-8")
     assert _cli(t, tmp_path, "import", "services", str(svc)).returncode == 0
     return t
-
-
-def _cli(target, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"DATABASE_URL": target.sqlalchemy_url, "OPSGRAPH_HOME": str(home), "PATH": "/usr/bin:/bin",
-           "OPSGRAPH_EMBEDDINGS": "hash", "OPSGRAPH_LLM": "offline"}
-    return subprocess.run([sys.executable, "-m", "opsgraph", *args], env=env, capture_output=True, text=True,
-                          timeout=300)
 
 
 def _rec(number: str, title: str, opened: str, **fields) -> dict:

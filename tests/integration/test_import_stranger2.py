@@ -16,6 +16,7 @@ import pytest
 
 from store.importers import ImportRejected, run_import
 from tests.conftest import count_rows
+from tests.integration.import_support import org_database
 
 ORG = "fjordline"
 TABLES = ["stations", "kpi_definitions", "kpi_points", "services", "deployments", "config_changes", "incidents",
@@ -24,10 +25,7 @@ TABLES = ["stations", "kpi_definitions", "kpi_points", "services", "deployments"
 
 @pytest.fixture
 def fjord(fresh_db):
-    t = fresh_db()
-    with psycopg.connect(t.conninfo, autocommit=True) as conn:
-        conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, 'Fjordline Logistics')", (ORG,))
-    return t
+    return org_database(fresh_db, (ORG, "Fjordline Logistics"))
 
 
 def _write(path: Path, text: str) -> Path:

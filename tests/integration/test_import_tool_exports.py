@@ -17,6 +17,8 @@ import psycopg
 import pytest
 
 from tests.conftest import count_rows
+from tests.integration.import_support import cli as _cli
+from tests.integration.import_support import org_database
 
 ORG = "kestrel-vets"
 TABLES = ["incidents", "tickets", "deployments", "config_changes"]
@@ -25,22 +27,12 @@ UTC = dt.UTC
 
 @pytest.fixture
 def vets(fresh_db, tmp_path):
-    t = fresh_db()
-    with psycopg.connect(t.conninfo, autocommit=True) as conn:
-        conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, 'Kestrel Veterinary Group')", (ORG,))
-        conn.execute("INSERT INTO orgs (slug, name) VALUES ('other-co', 'Someone Else')")  # --org is needed
+    t = org_database(fresh_db, (ORG, "Kestrel Veterinary Group"), ("other-co", "Someone Else"))  # --org is needed
     svc = tmp_path / "services.json"
     svc.write_text(json.dumps([{"name": "appt-book"}, {"name": "LabLink"}, {"name": "rx.sync"}]), encoding="utf-8")
     out = _cli(t, tmp_path, "import", "services", str(svc), "--org", ORG)
     assert out.returncode == 0, out.stderr
     return t
-
-
-def _cli(target, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"DATABASE_URL": target.sqlalchemy_url, "OPSGRAPH_HOME": str(home), "PATH": "/usr/bin:/bin",
-           "OPSGRAPH_EMBEDDINGS": "hash", "OPSGRAPH_LLM": "offline"}
-    return subprocess.run([sys.executable, "-m", "opsgraph", *args], env=env, capture_output=True, text=True,
-                          timeout=300)
 
 
 def _import(target, home: Path, kind: str, path: Path, *extra: str) -> subprocess.CompletedProcess[str]:

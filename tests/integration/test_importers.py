@@ -26,6 +26,7 @@ ORDER = [
     ("config-changes", "config-changes.json", ["config_changes"]),
     ("tickets", "tickets.jsonl", ["tickets"]),
     ("runbooks", "runbooks.json", ["documents"]),
+    ("freeze-windows", "freeze-windows.json", ["freeze_windows"]),
 ]
 ALL_TABLES = sorted({t for _, _, ts in ORDER for t in ts})
 

@@ -22,6 +22,7 @@ from store.importers import run_import
 from tests.conftest import DEMO_ANCHOR, _create_database, _drop_database, settings_for
 from tests.integration.qa_support import demo_assistant
 from tests.integration.qa_support import sql as _sql
+from tests.ticket_lifecycle import breached_in, export_rows, open_at
 from tools.embeddings import HashEmbedder, embed_missing
 from tools.tickets import sla as slalib
 
@@ -48,38 +49,12 @@ LATER = ("SR-111", "Written after now", "P1", "enterprise", MAY(20, 9), None, No
 PRIORITY = {"P1": "critical", "urgent": "critical", "P2": "high", "P3": "medium", "low": "low"}
 
 
-def _iso(t: dt.datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _history(created, answered, finished, closed) -> list[dict]:
-    h = [{"at": _iso(created), "status": "New"}]  # as another helpdesk writes its statuses
-    if answered:
-        h.append({"at": _iso(answered), "status": "In Progress"})
-    if finished:
-        h.append({"at": _iso(finished), "status": "Solved"})
-    if closed:
-        h.append({"at": _iso(closed), "status": "closed"})
-    return h
-
-
 def _open_at(t: tuple, at: dt.datetime) -> bool:
-    """Open (not yet finished) at ``at``: created by then and neither resolved nor closed by then."""
-    _e, _s, _p, _t, created, _a, finished, closed, _st, _h = t
-    done = finished or closed
-    return created <= at and (done is None or done > at)
+    return open_at(t, at)
 
 
 def _breached_in(t: tuple, lo: dt.datetime, hi: dt.datetime, now: dt.datetime) -> bool:
-    """A response or resolution deadline in [lo, hi) that passed without the work done by then (as of ``now``)."""
-    _e, _s, prio, tier, created, answered, finished, closed, _st, _h = t
-    response, resolution = slalib.targets(PRIORITY[prio], tier)
-    done = finished or closed
-    for window, at in ((response, answered or done), (resolution, done)):
-        deadline = created + window
-        if lo <= deadline < hi and deadline < now and (at is None or at > deadline):
-            return True
-    return False
+    return breached_in(t, lo, hi, now, PRIORITY)
 
 
 @pytest.fixture(scope="module")
@@ -91,16 +66,7 @@ def sunridge(pg_server, tmp_path_factory):
         org_id = conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, 'Sunridge Solar') RETURNING id",
                               (SLUG,)).fetchone()[0]
         conn.commit()
-        rows = []
-        for ext, subject, prio, tier, created, answered, finished, closed, status, hist in [*TICKETS, LATER]:
-            t = {"id": ext, "title": subject, "description": f"{subject}. Customer wrote in about it.",
-                 "priority": prio, "customer_tier": tier, "status": status, "created_at": _iso(created)}
-            for key, v in (("first_response_at", answered), ("resolved_at", finished), ("closed_at", closed)):
-                if v:
-                    t[key] = _iso(v)
-            if hist:
-                t["status_history"] = _history(created, answered, finished, closed)
-            rows.append(t)
+        rows = export_rows([*TICKETS, LATER], "Customer wrote in about it.")
         (tmp / "tickets.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
         run_import(conn, SLUG, "tickets", tmp / "tickets.jsonl")
         embed_missing(conn, HashEmbedder(), org_id)

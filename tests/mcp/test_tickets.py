@@ -25,6 +25,7 @@ from tests.api.helpers import NOW, ThreadServer
 from tests.mcp.conftest import sql
 from tests.mcp.test_http import connect
 from tests.mcp.test_stdio import connect as connect_stdio
+from tests.ticket_lifecycle import breached_in, export_rows, open_at
 from tools.embeddings import HashEmbedder, embed_missing
 
 VETS = "pawsley-vets"
@@ -46,14 +47,8 @@ LATER = ("VT-13", "Written after now", "P1", "enterprise", NOV(25, 9), None, Non
 CRITICAL = {"urgent", "P1"}
 
 
-def _iso(t: dt.datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _open_at(t: tuple, at: dt.datetime) -> bool:
-    created, finished, closed = t[4], t[6], t[7]
-    done = finished or closed
-    return created <= at and (done is None or done > at)
+    return open_at(t, at)
 
 
 def _ids(result: dict, key: str = "items") -> list[str]:
@@ -72,19 +67,7 @@ def vets(mcp_demo, mcp_keys, tmp_path_factory) -> str:
     with Session(engine) as s, s.begin():
         key, _ = create_key(s, org_slug=VETS, role="viewer", name="vets-mcp")
     engine.dispose()
-    rows = []
-    for ext, subject, prio, tier, created, answered, finished, closed, status, hist in [*TICKETS, LATER]:
-        t = {"id": ext, "title": subject, "description": f"{subject}. The practice manager wrote in.",
-             "priority": prio, "customer_tier": tier, "status": status, "created_at": _iso(created)}
-        for name, v in (("first_response_at", answered), ("resolved_at", finished), ("closed_at", closed)):
-            if v:
-                t[name] = _iso(v)
-        if hist:
-            h = [{"at": _iso(created), "status": "New"}]
-            h += [{"at": _iso(v), "status": w} for v, w in ((answered, "In Progress"), (finished, "Solved"),
-                                                           (closed, "Closed")) if v]
-            t["status_history"] = h
-        rows.append(t)
+    rows = export_rows([*TICKETS, LATER], "The practice manager wrote in.")
     path = Path(tmp_path_factory.mktemp("vets")) / "tickets.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     with psycopg.connect(mcp_demo.target.conninfo) as conn:
@@ -215,17 +198,7 @@ PRIORITY = {"urgent": "critical", "P1": "critical", "P2": "high", "P3": "medium"
 
 
 def _breached_in(t: tuple, lo: dt.datetime, hi: dt.datetime, now: dt.datetime) -> bool:
-    """A response or resolution deadline in [lo, hi) that passed without the work done by then (as of ``now``)."""
-    from tools.tickets import sla as slalib  # the SLA targets table (priority x tier), not the as-of logic
-
-    _e, _s, prio, tier, created, answered, finished, closed, _st, _h = t
-    response, resolution = slalib.targets(PRIORITY[prio], tier)
-    done = finished or closed
-    for window, at in ((response, answered or done), (resolution, done)):
-        deadline = created + window
-        if lo <= deadline < hi and deadline < now and (at is None or at > deadline):
-            return True
-    return False
+    return breached_in(t, lo, hi, now, PRIORITY)
 
 
 async def test_sla_list_with_finished_tickets_and_as_of(service, vets):

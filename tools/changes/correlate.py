@@ -14,6 +14,7 @@ import numpy as np
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
 from tools.changes import counters, scoring
 from tools.changes.focus import Focus, resolve_focus
+from tools.changes.freeze import load_freezes, with_freezes
 from tools.changes.metric_context import all_own, own_metrics, spacing
 from tools.changes.models import (
     AFTER,
@@ -305,13 +306,14 @@ async def correlate_changes(
                                   await role_overrides(session, ctx.org_id))) if cands else {}
         windows = await load_windows(session, ctx.org_id, _metric_requests(cands, ctx.now),
                                      sorted(set(metrics) | all_own(own)))
+        freezes = await load_freezes(session, ctx.org_id, since, until) if cands else []
     _apply_metrics(cands, windows, own)
     _score(cands, focus.onset, focus.half_life, until - focus.onset, min(grace, until - focus.onset))
     args = {"service": service, "incident": incident, "kpi": kpi, "station": station,
             "onset": _iso(_utc(onset)) if onset is not None else None,
             "lookback_minutes": focus.lookback.total_seconds() / 60.0, "limit": limit,
             "onset_tolerance_minutes": (until - focus.onset).total_seconds() / 60.0}
-    return _correlation_output(focus, nodes, cands, since, limit, args)
+    return with_freezes(_correlation_output(focus, nodes, cands, since, limit, args), freezes)
 
 
 def _correlation_output(

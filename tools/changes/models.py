@@ -108,6 +108,7 @@ class ChangeHypothesis(BaseModel):
     rationale: str
     components: ScoreComponents
     evidence_refs: list[int] = Field(description="indexes into the tool output's evidence list")
+    freeze: str | None = Field(None, description="the change freeze it was made in, if any (evidence, not a cause)")
 
 
 class ServiceDistance(BaseModel):

@@ -1,0 +1,66 @@
+"""Tickets and incidents, from the link (:mod:`tools.incidents.tickets`): "which tickets came in during <incident>?",
+"is <ticket> part of an ongoing incident?", and the line a ticket's triage adds when it belongs to one."""
+
+from __future__ import annotations
+
+import re
+
+from agents.plan import QueryPlan
+from agents.specialists.common import StepScope
+from tools.incidents.tickets import incident_tickets, ticket_incidents
+
+MAX_LINES = 25
+ASKS_INCIDENT = re.compile(r"\b(?:incidents?|outages?|major\s+issues?|disruptions?|INC)\b", re.IGNORECASE)
+_HOW = {"quotes the incident": "quotes its id", "same service, during the incident": "same service, raised during it"}
+_WHY = {"quotes the incident": "the ticket quotes the incident's id",
+        "same service, during the incident": "the ticket was raised while it was going on, about the same service"}
+
+
+async def of_incident(s: StepScope, plan: QueryPlan) -> None:
+    """The tickets linked to the plan's incident, oldest first, with why each is linked."""
+    got = await s.tool("incident_tickets", incident_tickets, incident=plan.subjects.incidents[0])
+    if got is None:
+        return
+    r, records = got
+    ev, inc = records[0], r.incident
+    span = (f"{inc.started_at:%Y-%m-%d %H:%M} – {inc.resolved_at:%Y-%m-%d %H:%M} UTC" if inc.resolved_at
+            else f"since {inc.started_at:%Y-%m-%d %H:%M} UTC, still {inc.status}")
+    where = f"on {inc.service}" if inc.service else "(no service recorded: only tickets quoting its id count)"
+    if not r.items:
+        s.say(f"No ticket is linked to {inc.external_id} ({inc.title}; {where}, {span}): none was raised about "
+              f"{inc.service or 'its service'} while it lasted, and none quotes its id.", ev)
+        s.data = {"incident": inc.external_id, "tickets": []}
+        return
+    s.say(f"{r.total} ticket{'' if r.total == 1 else 's'} linked to {inc.external_id} ({inc.title}; {where}, "
+          f"{span}) — raised during it about its service, or quoting its id:", ev)
+    for t in r.items[:MAX_LINES]:
+        s.say(f"{t.external_id} “{' '.join(t.subject.split())[:120]}” — opened {t.created_at:%Y-%m-%d %H:%M} UTC, "
+              f"{t.status}, {t.priority} priority ({_HOW[t.link]}).", ev)
+    if r.total > MAX_LINES:
+        s.say(f"… and {r.total - MAX_LINES} more in the evidence.", ev)
+    s.data = {"incident": inc.external_id, "tickets": [t.external_id for t in r.items]}
+
+
+async def of_ticket(s: StepScope, ticket: str, *, asked: bool) -> bool:
+    """Whether ``ticket`` belongs to an incident, said as evidence. ``asked`` ("is it part of an ongoing
+    incident?"): the answer is said either way; otherwise (a triage) only a link is worth a line. True when the
+    ticket was found."""
+    got = await s.tool("ticket_incidents", ticket_incidents, external_id=ticket)
+    if got is None:
+        return False
+    r, records = got
+    ev = records[0]
+    if not r.items:
+        if asked:
+            s.say(f"No — {r.external_id} (raised {r.created_at:%Y-%m-%d %H:%M} UTC) is not linked to any incident: "
+                  "none was going on about the service it names then, and it quotes no incident's id.", ev)
+        return True
+    for x in r.items[:3]:
+        i = x.incident
+        state = (f"ongoing (started {i.started_at:%Y-%m-%d %H:%M} UTC, {i.status})" if x.ongoing else
+                 f"over (resolved {i.resolved_at:%Y-%m-%d %H:%M} UTC)" if i.resolved_at else f"{i.status}")
+        lead = ("Yes — " if x.ongoing else "Linked, but not ongoing — ") if asked and x is r.items[0] else ""
+        s.say(f"{lead}{r.external_id} is part of {i.external_id} ({i.severity}, {i.title}"
+              f"{f', on {i.service}' if i.service else ''}), which is {state}: {_WHY[x.link]}.", ev)
+    s.data["incidents"] = [x.incident.external_id for x in r.items]
+    return True

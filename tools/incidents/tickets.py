@@ -1,0 +1,199 @@
+"""Tickets and incidents linked: a ticket raised while an incident was going on, about the incident's service (a
+service field of the ticket's export — ``service``, ``cmdb_ci``, Jira's ``Components`` … — or the service named
+in its text), or one that quotes the incident's id, belongs to that incident. "Which tickets came in during
+<incident>?", "is <ticket> part of an ongoing incident?" and a ticket's triage answer from the link.
+
+The link is read, not stored: it follows the incident's window (started → resolved, or the run's moment while it
+is open) and the ticket as they are at ``ctx.now``, so a late resolution or an edited ticket moves it. The matching
+(:func:`link_reason`) is pure; the queries are read-only and scoped to the caller's organisation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+
+from tools.base import EvidenceDraft, ToolContext, ToolOutput
+from tools.incidents.lookup import IncidentInfo, get_incident
+from tools.tickets import asof
+from tools.tickets.common import get_ticket
+
+# a ticket export's fields that name the service it is about (compared without case, spaces, '-' or '_')
+SERVICE_FIELDS = frozenset({
+    "service", "services", "servicename", "affectedservice", "businessservice", "cmdbci", "configurationitem",
+    "ci", "component", "components", "application", "app", "system", "productservice",
+})
+MAX_LINKED = 500
+Link = Literal["quotes the incident", "same service, during the incident"]
+
+_INCIDENT_SQL = """
+SELECT i.id, i.external_id, i.title, s.name AS service, i.severity, i.status, i.started_at, i.detected_at,
+       i.resolved_at, i.summary
+FROM incidents i LEFT JOIN services s ON s.id = i.service_id AND s.org_id = :org
+WHERE i.org_id = :org AND i.started_at <= :now
+  AND ((i.started_at <= :created AND :created <= COALESCE(i.resolved_at, :now))
+       OR strpos(upper(:body), upper(i.external_id)) > 0)
+ORDER BY i.started_at DESC
+LIMIT 200
+"""
+
+_TICKETS_SQL = """
+SELECT external_id, subject, content, status, priority, customer, created_at, first_response_at, resolved_at,
+       closed_at, updated_at, status_history, extra
+FROM tickets
+WHERE org_id = :org AND created_at <= :now
+  AND ((created_at >= :start AND created_at <= :end)
+       OR strpos(upper(subject || ' ' || content), upper(:ext)) > 0)
+ORDER BY created_at, external_id
+LIMIT 5000
+"""
+
+
+def _key(name: object) -> str:
+    return re.sub(r"[\s_\-./]+", "", str(name).strip().lower())  # Jira's "Component/s" is "components"
+
+
+def _words(value: str) -> str:
+    """Lower-case text with ``-``, ``_`` and ``.`` read as spaces, padded: ``" meter gateway "``."""
+    return " " + " ".join(re.sub(r"[\W_]+", " ", value.lower()).split()) + " "
+
+
+def _field_values(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield from (p for p in re.split(r"[,;|]", value) if p.strip())
+    elif isinstance(value, list):
+        for v in value:
+            yield from _field_values(v)
+    elif isinstance(value, dict):
+        for k in ("display_value", "name", "value"):
+            if isinstance(value.get(k), str):
+                yield value[k]
+                return
+
+
+def ticket_services(ticket: Mapping[str, Any]) -> tuple[set[str], str]:
+    """``(services named in a service field, the ticket's words)`` — names lower-cased as :func:`_words` reads
+    them."""
+    named = {_words(v).strip() for k, v in (ticket.get("extra") or {}).items() if _key(k) in SERVICE_FIELDS
+             for v in _field_values(v)}
+    return named - {""}, _words(f"{ticket.get('subject') or ''} {ticket.get('content') or ''}")
+
+
+def quotes(body: str, external_id: str) -> bool:
+    """``body`` names the incident id as a word of its own (``INC-12`` is not quoted by ``INC-123``). An id of
+    digits only (``4711``) or shorter than four characters is too like any number to count as quoted."""
+    if len(external_id) < 4 or not re.search(r"[^\W\d_]", external_id) or not re.search(r"\d", external_id):
+        return False
+    return re.search(rf"(?<![\w-]){re.escape(external_id)}(?![\w]|-\w)", body, re.IGNORECASE) is not None
+
+
+def link_reason(ticket: Mapping[str, Any], incident: Mapping[str, Any], now: dt.datetime) -> Link | None:
+    """Why ``ticket`` belongs to ``incident`` (both as rows), or None: it quotes the incident's id, or it was
+    raised between the incident's start and its resolution (``now`` while open) and is about its service."""
+    body = f"{ticket.get('subject') or ''}\n{ticket.get('content') or ''}"
+    if quotes(body, incident["external_id"]):
+        return "quotes the incident"
+    service = incident.get("service")
+    end = incident.get("resolved_at") or now
+    if not service or not incident["started_at"] <= ticket["created_at"] <= end:
+        return None
+    named, words = ticket_services(ticket)
+    name = _words(service).strip()
+    if named:  # the export says which service: that decides
+        return "same service, during the incident" if name in named else None
+    return "same service, during the incident" if len(name) >= 3 and f" {name} " in words else None
+
+
+def ongoing(incident: IncidentInfo, now: dt.datetime) -> bool:
+    if incident.resolved_at is not None:
+        return incident.resolved_at > now
+    return incident.status != "resolved"
+
+
+class LinkedTicket(BaseModel):
+    external_id: str
+    subject: str
+    status: str
+    priority: str
+    customer: str | None
+    created_at: dt.datetime
+    link: Link
+
+
+class IncidentTickets(BaseModel):
+    incident: IncidentInfo
+    ongoing: bool
+    total: int
+    items: list[LinkedTicket] = Field(description="oldest first")
+
+
+class LinkedIncident(BaseModel):
+    incident: IncidentInfo
+    ongoing: bool
+    link: Link
+
+
+class TicketIncidents(BaseModel):
+    external_id: str
+    subject: str
+    created_at: dt.datetime
+    items: list[LinkedIncident] = Field(description="ongoing first, then the latest")
+
+
+async def incident_tickets(ctx: ToolContext, *, incident: str) -> ToolOutput[IncidentTickets]:
+    """The tickets that came in during an incident about its service, or that quote its id (oldest first)."""
+    inc = (await get_incident(ctx, incident=incident)).result
+    row = inc.model_dump()
+    async with ctx.read() as session:
+        rows = (await session.execute(text(_TICKETS_SQL), {
+            "org": ctx.org_id, "now": ctx.now, "start": inc.started_at, "end": inc.resolved_at or ctx.now,
+            "ext": inc.external_id,
+        })).mappings().all()
+    items = [LinkedTicket(**{k: t[k] for k in LinkedTicket.model_fields if k not in ("link", "status")},
+                          status=asof.status_at(t, ctx.now) or t["status"], link=why)
+             for t in rows if (why := link_reason(dict(t), row, ctx.now))]
+    r = IncidentTickets(incident=inc, ongoing=ongoing(inc, ctx.now), total=len(items), items=items[:MAX_LINKED])
+    listed = "; ".join(f"{t.external_id} {t.created_at:%Y-%m-%d %H:%M} ({t.link})" for t in r.items[:10])
+    return ToolOutput(result=r, evidence=[EvidenceDraft(
+        kind="incident_tickets", source="tools.incidents.incident_tickets", incident_id=inc.id,
+        ref={"tool": "incident_tickets", "args": {"incident": inc.external_id}, "as_of": ctx.now.isoformat(),
+             "query": "tickets raised during the incident about its service, or quoting its id"},
+        payload=r.model_dump(mode="json"),
+        summary=f"{r.total} ticket(s) linked to {inc.external_id} ({inc.service or 'no service'}, "
+                f"{inc.started_at:%Y-%m-%d %H:%M} – "
+                f"{f'{inc.resolved_at:%Y-%m-%d %H:%M}' if inc.resolved_at else 'still open'})"
+                + (f": {listed}" if listed else ""),
+    )])
+
+
+async def ticket_incidents(ctx: ToolContext, *, external_id: str) -> ToolOutput[TicketIncidents]:
+    """The incidents a ticket belongs to: it quotes their id, or it came in during one about its service."""
+    async with ctx.read() as session:
+        t = await get_ticket(session, ctx.org_id, external_id)
+        extra = (await session.execute(text("SELECT extra FROM tickets WHERE id = :id"), {"id": t["id"]})).scalar()
+        ticket = {**t, "extra": extra or {}}
+        rows = (await session.execute(text(_INCIDENT_SQL), {
+            "org": ctx.org_id, "now": ctx.now, "created": t["created_at"],
+            "body": f"{t['subject'] or ''} {t['content'] or ''}",
+        })).mappings().all()
+    items = [LinkedIncident(incident=IncidentInfo(**i), ongoing=ongoing(IncidentInfo(**i), ctx.now), link=why)
+             for i in rows if (why := link_reason(ticket, dict(i), ctx.now))]
+    items.sort(key=lambda x: (not x.ongoing, -x.incident.started_at.timestamp()))
+    r = TicketIncidents(external_id=t["external_id"], subject=" ".join((t["subject"] or "").split()),
+                        created_at=t["created_at"], items=items)
+    listed = "; ".join(f"{x.incident.external_id} ({x.incident.severity}, {'ongoing' if x.ongoing else 'over'} at "
+                       f"{ctx.now:%Y-%m-%d %H:%M}; {x.link})" for x in items[:5])
+    return ToolOutput(result=r, evidence=[EvidenceDraft(
+        kind="ticket_incidents", source="tools.incidents.ticket_incidents",
+        incident_id=items[0].incident.id if items else None,
+        ref={"tool": "ticket_incidents", "args": {"external_id": r.external_id}, "as_of": ctx.now.isoformat(),
+             "query": "incidents whose window holds the ticket's creation on its service, or whose id it quotes"},
+        payload=r.model_dump(mode="json"),
+        summary=f"{r.external_id} (raised {r.created_at:%Y-%m-%d %H:%M} UTC) is linked to "
+                + (listed if listed else "no incident"),
+    )])
