@@ -277,7 +277,7 @@ def analyze(
         "(kind 'dispersion'; off by default).")] = False,
     learned_stages: Annotated[bool, typer.Option(
         "--learned-stages/--hand-set-stages", help="Decide the stage boundaries with the model fitted on "
-        "chart-judged series (the default), or with the hand-set re-validation alone.")] = True,
+        "chart-judged series, or with the hand-set re-validation alone (the default).")] = False,
 ) -> None:
     """Wheeler XmR with stage detection and signals for any series, without importing it."""
     from tools.control_limits import analysis

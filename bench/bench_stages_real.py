@@ -381,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="turn on the ninth pass's level steps on silent rows (tools/control_limits/shortlevel.py)")
     ap.add_argument("--learned", choices=("on", "off"), default=None,
                     help="force the tenth pass's learned acceptance of boundaries (tools/control_limits/learned.py) "
-                         "on or off (default: the product default, on)")
+                         "on or off (default: the product default, off)")
     ap.add_argument("--seed", type=int, default=2020, help="seed of the synthetic dev set")
     ap.add_argument("--held-out-seed", type=int, default=777, help="seed of the synthetic held-out set")
     ap.add_argument("--max-len", type=int, default=4000, help="skip TSSB series longer than this (0: none)")

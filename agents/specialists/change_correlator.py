@@ -206,7 +206,10 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                           "before it.", first(records, "metric_onset") or (records[0] if records else None))
                     await kpis_after(s, deps.catalog, ctx["service"], plan)
                     return update(state, s, ctx)
-                slight = (onset.onset is not None and onset.before_level is not None and onset.after_level is not None
+                # only where the assistant chose the metric ("what's going on with X"): a metric the user names as
+                # having jumped or spiked moved for them, however little its stage means differ around a spike
+                slight = (metric == "any" and onset.onset is not None
+                          and onset.before_level is not None and onset.after_level is not None
                           and abs(onset.after_level - onset.before_level) < SLIGHT * abs(onset.before_level))
                 if onset.onset is not None and not slight:
                     per = f" (a running total: its increase per {onset.per_point})" if onset.per_point else ""

@@ -177,9 +177,9 @@ def test_cli_analyze_learned_stages_switch(tmp_path: Path) -> None:
     csv.write_text("shift_day,avg_handle_s\n" + "".join(
         f"{day0 + dt.timedelta(days=i)},{v:.2f}\n" for i, v in enumerate(x)), encoding="utf-8")
     exe = Path(sys.executable).with_name("opsgraph")
-    plain = subprocess.run([str(exe), "analyze", str(csv), "--json", "--hand-set-stages"], capture_output=True,
-                           text=True, check=True)
+    plain = subprocess.run([str(exe), "analyze", str(csv), "--json"], capture_output=True, text=True, check=True)
     assert not any(abs(s["start"] - 70) <= 3 for s in json.loads(plain.stdout)["stages"][1:])
-    out = subprocess.run([str(exe), "analyze", str(csv), "--json"], capture_output=True, text=True, check=True)
+    out = subprocess.run([str(exe), "analyze", str(csv), "--json", "--learned-stages"], capture_output=True,
+                         text=True, check=True)
     stages = json.loads(out.stdout)["stages"]
     assert any(abs(s["start"] - 70) <= 3 for s in stages[1:]), stages

@@ -42,7 +42,7 @@ the original position):
 4. **Wheeler confirmation** (:mod:`.rules`): a surviving boundary is kept only
    when the points after it give Wheeler evidence against the limits of the
    stage before it (beyond the limits, 3 of 4 beyond a quartile line, run of 8).
-   With ``LEARNED_ACCEPT`` (on by default) a model fitted offline on chart-judged series re-decides the
+   With ``LEARNED_ACCEPT`` (off by default) a model fitted offline on chart-judged series re-decides the
    boundaries from a wider candidate pool before this confirmation (:mod:`.learned`).
    On rows left with one stage, abrupt and persistent changes of the
    point-to-point variation then open stages of ``kind`` "dispersion"
@@ -101,7 +101,7 @@ DISPERSION_BREAKS = False  # measured, not adopted by default: see docs/benchmar
 #: (what they were calibrated on) rather than the ARMA(1,1) equivalent (``noise.ARMA_LRV``).
 CLASS_BY_DIFF_PHI = True
 #: Boundaries re-decided by a model fitted offline on chart-judged series (:mod:`.learned`).
-LEARNED_ACCEPT = True  # on since batch 7 (held out): see docs/benchmarks.md, "Tenth pass (B)"
+LEARNED_ACCEPT = False  # measured on batch 7, not yet adopted: see docs/benchmarks.md, "Tenth pass (B)" and "Batch 7"
 
 # --------------------------------------------------------------------------- #
 # Full pipeline

@@ -1,4 +1,4 @@
-"""Learned acceptance of candidate boundaries (tenth pass B; on by default since batch 7: ``analysis.LEARNED_ACCEPT``).
+"""Learned acceptance of candidate boundaries (tenth pass B; off by default: ``analysis.LEARNED_ACCEPT``).
 
 In the spirit of supervised change-point penalty learning (Hocking et al. 2013): instead of hand-set
 thresholds, whether a boundary opens a stage is decided by a small logistic model fitted offline on
