@@ -34,6 +34,7 @@ SHIFT = dt.datetime(2026, 11, 24, 9, 40, tzinfo=dt.UTC)  # Recon.Worker cpu jump
 DROP = dt.datetime(2026, 11, 24, 6, 5, tzinfo=dt.UTC)  # thumb_svc disk writes fall off a cliff
 RAMP = dt.datetime(2026, 11, 24, 4, 0, tzinfo=dt.UTC)  # ledger_api p95 starts climbing (hourly means)
 BURST = (dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.UTC), dt.datetime(2026, 11, 24, 11, 30, tzinfo=dt.UTC))
+SPIKE = dt.datetime(2026, 11, 24, 13, 10, tzinfo=dt.UTC)  # tolls.gw cpu spikes for one point, level unchanged
 QUIET_AS_OF = dt.datetime(2026, 11, 24, 2, 25, tzinfo=dt.UTC)  # just after quiet-box's nightly batch spike
 STEP = dt.timedelta(minutes=5)
 
@@ -67,6 +68,8 @@ def _series(rng: np.random.Generator) -> list[tuple[str, str, str, float]]:
         rows.append((_z(t), "kiln", "board_temp_c", round(61 + _daily(t, 2) + rng.normal(0, 0.4), 2)))
         burst = 140 if BURST[0] <= t < BURST[1] else 0  # traffic up for three and a half hours, then back
         rows.append((_z(t), "edge-relay", "rps", round(300 + _daily(t, 40) + rng.normal(0, 8) + burst, 1)))
+        spike = 20 if SPIKE <= t < SPIKE + dt.timedelta(minutes=5) else 0  # a busy gateway, 78 % and a spike
+        rows.append((_z(t), "tolls.gw", "cpu_pct", round(78 + rng.normal(0, 1.0) + spike, 2)))
     for h in range(int((NOW - START) / dt.timedelta(hours=1))):
         t = START + dt.timedelta(hours=h)
         climb = max(0.0, (t - RAMP) / dt.timedelta(hours=1)) * 9.0
@@ -86,6 +89,8 @@ CHANGES = {
          "started_at": _z(SHIFT - dt.timedelta(minutes=15))},
         {"external_id": "la-16", "service": "ledger_api", "version": "v2026.47.9",
          "started_at": _z(RAMP - dt.timedelta(minutes=40))},
+        {"external_id": "tg-40", "service": "tolls.gw", "version": "v9.1.0",
+         "started_at": _z(SPIKE - dt.timedelta(minutes=25))},
         {"external_id": "er-5", "service": "edge-relay", "version": "v2026.48.3",  # while the burst went on
          "started_at": _z(BURST[1] - dt.timedelta(minutes=20))},
     ],
@@ -114,7 +119,7 @@ def telemetry_db(pg_server, tmp_path_factory):
                               (SLUG,)).fetchone()[0]
         conn.commit()
         services = [{"name": n, "team": "platform"} for n in ("Recon.Worker", "ledger_api", "quiet-box",
-                                                               "thumb_svc", "kiln", "edge-relay")]
+                                                               "thumb_svc", "kiln", "edge-relay", "tolls.gw")]
         (tmp / "services.json").write_text(json.dumps(services))
         run_import(conn, SLUG, "services", tmp / "services.json")
         lines = ["ts,service,metric,value"] + [",".join(map(str, r)) for r in _series(np.random.default_rng(4813))]
@@ -262,3 +267,12 @@ async def test_asked_about_a_metric_with_no_role(assistant):
     r = await a.ask(org_id=org_id, question="why did thumb_svc disk writes drop this morning?")
     assert r.status == "completed", r.error
     assert "cfg-302" in r.answer, r.answer
+
+
+async def test_a_named_metric_that_spiked_is_explained_though_its_level_barely_moved(assistant):
+    """A spike on a busy host leaves the stage means within 3 % of each other (78 → 79.8 over the next hour): the user says it
+    spiked, so it is explained from the spike — not dismissed as "no real move"."""
+    a, org_id = assistant
+    r = await a.ask(org_id=org_id, question="what changed before tolls.gw's cpu spiked?")
+    assert r.status == "completed", r.error
+    assert "no real move" not in r.answer and "tg-40" in r.answer, r.answer
