@@ -21,7 +21,8 @@ import pytest
 from agents.service import Assistant
 from store import migrate
 from store.importers import run_import
-from tests.conftest import _create_database, _drop_database, settings_for
+from tests.conftest import settings_for
+from tests.integration.telemetry_support import first_line_with, ranked_onset, telemetry_org
 
 SLUG = "kestrel-freight"
 NOW = dt.datetime(2026, 4, 9, 15, 0, tzinfo=dt.UTC)
@@ -106,25 +107,12 @@ CHANGES = {
 
 @pytest.fixture(scope="module")
 def freight_db(pg_server, tmp_path_factory):
-    target = _create_database(pg_server, "opsgraph_counters")
-    migrate.upgrade(target)
-    tmp: Path = tmp_path_factory.mktemp("counters")
-    with psycopg.connect(target.conninfo) as conn:
-        org_id = conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, 'Kestrel Freight') RETURNING id",
-                              (SLUG,)).fetchone()[0]
-        conn.commit()
-        services = [{"name": n, "team": "yard"} for n in ("quarry-ledger", "Dock.Planner", "crane-telemetry",
-                                                                "berth-api", "yard-gate", "platform-config",
-                                                                "reefer-monitor", "yard-gate-camera")]
-        (tmp / "services.json").write_text(json.dumps(services))
-        run_import(conn, SLUG, "services", tmp / "services.json")
-        (tmp / "metrics.csv").write_text("\n".join(_series(np.random.default_rng(20260409))) + "\n")
-        run_import(conn, SLUG, "metrics", tmp / "metrics.csv")
-        for kind, rows in CHANGES.items():
-            (tmp / f"{kind}.json").write_text(json.dumps(rows))
-            run_import(conn, SLUG, kind, tmp / f"{kind}.json")
-    yield target, org_id
-    _drop_database(pg_server, target)
+    with telemetry_org(pg_server, tmp_path_factory.mktemp("counters"), db="opsgraph_counters", slug=SLUG,
+                       name="Kestrel Freight", team="yard",
+                       services=("quarry-ledger", "Dock.Planner", "crane-telemetry", "berth-api", "yard-gate",
+                                 "platform-config", "reefer-monitor", "yard-gate-camera"),
+                       metrics=_series(np.random.default_rng(20260409)), changes=CHANGES) as made:
+        yield made
 
 
 @pytest.fixture
@@ -135,17 +123,6 @@ async def assistant(freight_db, pg_server):
     await a.close()
 
 
-def _onset(record, conninfo: str) -> dt.datetime | None:
-    with psycopg.connect(conninfo) as conn:
-        rows = conn.execute("SELECT kind, payload FROM evidence WHERE run_id = %s AND kind IN "
-                            "('metric_onset', 'hypotheses') ORDER BY id", (record.id,)).fetchall()
-    ranked = [p["onset"] for k, p in rows if k == "hypotheses" and p.get("onset_source") in ("given", "metric_onset")]
-    found = ranked or [p["onset"] for k, p in rows if k == "metric_onset" and p.get("onset")]
-    return dt.datetime.fromisoformat(found[-1]) if found else None
-
-
-def _first_line_with(answer: str, *subjects: str) -> str:
-    return next((line for line in answer.splitlines() if any(s in line for s in subjects)), "")
 
 
 async def test_a_running_total_is_judged_on_its_rate(assistant):
@@ -155,12 +132,12 @@ async def test_a_running_total_is_judged_on_its_rate(assistant):
     a, org_id, conninfo = assistant
     r = await a.ask(org_id=org_id, question="what changed before quarry-ledger went bad?")
     assert r.status == "completed", r.error
-    onset = _onset(r, conninfo)
+    onset = ranked_onset(r, conninfo)
     assert onset is not None and abs(onset - STEP) <= dt.timedelta(minutes=10), (onset, r.answer)
-    first = _first_line_with(r.answer, "qc-12", "ql-707", "ql-708", "dp-31")
+    first = first_line_with(r.answer, "qc-12", "ql-707", "ql-708", "dp-31")
     assert "qc-12" in first and "Most likely" in first, r.answer
     assert "docs_indexed_total rose above the pre-change limits" in first, r.answer  # its rate, after the change
-    why = _first_line_with(r.answer, "ranks first")  # the restart's deploy and the later one are far in time
+    why = first_line_with(r.answer, "ranks first")  # the restart's deploy and the later one are far in time
     assert "Why qc-12 ranks first" in why and "timing" in why and "15 min before the onset" in why, r.answer
     assert "increase per 5 min" in r.answer, r.answer  # says it judged the counter's rate, not its total
 
@@ -172,11 +149,11 @@ async def test_a_change_at_the_onset_minute_beats_one_just_after_it(assistant):
     a, org_id, conninfo = assistant
     r = await a.ask(org_id=org_id, question="what changed before crane-telemetry went bad?")
     assert r.status == "completed", r.error
-    onset = _onset(r, conninfo)
+    onset = ranked_onset(r, conninfo)
     assert onset == FAULTS, (onset, r.answer)
-    first = _first_line_with(r.answer, "cc-4", "ct-90")
+    first = first_line_with(r.answer, "cc-4", "ct-90")
     assert "cc-4" in first and "Most likely" in first, r.answer
-    why = _first_line_with(r.answer, "ranks first")
+    why = first_line_with(r.answer, "ranks first")
     assert "cc-4" in why and "timing" in why and "at the onset minute" in why and "ct-90 3 min after it" in why, r.answer
 
 
@@ -187,9 +164,9 @@ async def test_saturation_before_the_errors_dates_the_event(assistant):
     a, org_id, conninfo = assistant
     r = await a.ask(org_id=org_id, question="what changed before berth-api's errors jumped?")
     assert r.status == "completed", r.error
-    onset = _onset(r, conninfo)
+    onset = ranked_onset(r, conninfo)
     assert onset is not None and abs(onset - HOT) <= dt.timedelta(minutes=10), (onset, r.answer)
-    first = _first_line_with(r.answer, "Most likely")
+    first = first_line_with(r.answer, "Most likely")
     assert "bc-2" in first and "ba-5" not in first, r.answer
     assert "worker_busy_pct moved first" in r.answer, r.answer
 
@@ -202,9 +179,9 @@ async def test_a_config_change_filed_elsewhere_that_names_the_service(assistant)
     a, org_id, conninfo = assistant
     r = await a.ask(org_id=org_id, question="what changed before yard-gate's latency jumped?")
     assert r.status == "completed", r.error
-    onset = _onset(r, conninfo)
+    onset = ranked_onset(r, conninfo)
     assert onset is not None and abs(onset - GATE) <= dt.timedelta(minutes=10), (onset, r.answer)
-    first = _first_line_with(r.answer, "Most likely")
+    first = first_line_with(r.answer, "Most likely")
     assert "pc-77" in first and "filed under platform-config" in first, r.answer
     assert "pc-78" not in r.answer and "pc-79" not in r.answer, r.answer  # pc-79 names yard-gate-camera
     assert "bc-3" not in r.answer, r.answer  # a running service's setting for its client of the gate
@@ -217,8 +194,8 @@ async def test_two_changes_close_together_the_earlier_one_when_the_symptom_began
     a, org_id, conninfo = assistant
     r = await a.ask(org_id=org_id, question="what changed before reefer-monitor went bad?")
     assert r.status == "completed", r.error
-    assert _onset(r, conninfo) == REEFER, r.answer
-    first = _first_line_with(r.answer, "Most likely")
+    assert ranked_onset(r, conninfo) == REEFER, r.answer
+    first = first_line_with(r.answer, "Most likely")
     assert "rm-12" in first and "rc-9" not in first, r.answer
-    why = _first_line_with(r.answer, "ranks first")
+    why = first_line_with(r.answer, "ranks first")
     assert "timing" in why and "rc-9 1 min after it" in why, r.answer

@@ -26,7 +26,8 @@ import pytest
 from agents.service import Assistant
 from store import migrate
 from store.importers import run_import
-from tests.conftest import _create_database, _drop_database, settings_for
+from tests.conftest import settings_for
+from tests.integration.telemetry_support import first_line_with, ranked_onset, telemetry_org
 
 SLUG = "brume-tramways"
 NOW = dt.datetime(2026, 6, 18, 17, 0, tzinfo=dt.UTC)
@@ -111,24 +112,11 @@ CHANGES = {
 
 @pytest.fixture(scope="module")
 def tram_db(pg_server, tmp_path_factory):
-    target = _create_database(pg_server, "opsgraph_drifts")
-    migrate.upgrade(target)
-    tmp: Path = tmp_path_factory.mktemp("drifts")
-    with psycopg.connect(target.conninfo) as conn:
-        org_id = conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, 'Tramways de Brume') RETURNING id",
-                              (SLUG,)).fetchone()[0]
-        conn.commit()
-        services = [{"name": n, "team": "back-office"} for n in ("fare-gateway", "DepotSched", "Ticketing.Sync",
-                                                                  "Validator-API")]
-        (tmp / "services.json").write_text(json.dumps(services))
-        run_import(conn, SLUG, "services", tmp / "services.json")
-        (tmp / "metrics.csv").write_text("\n".join(_series(np.random.default_rng(20260618))) + "\n")
-        run_import(conn, SLUG, "metrics", tmp / "metrics.csv")
-        for kind, rows in CHANGES.items():
-            (tmp / f"{kind}.json").write_text(json.dumps(rows))
-            run_import(conn, SLUG, kind, tmp / f"{kind}.json")
-    yield target, org_id
-    _drop_database(pg_server, target)
+    with telemetry_org(pg_server, tmp_path_factory.mktemp("drifts"), db="opsgraph_drifts", slug=SLUG,
+                       name="Tramways de Brume", team="back-office",
+                       services=("fare-gateway", "DepotSched", "Ticketing.Sync", "Validator-API"),
+                       metrics=_series(np.random.default_rng(20260618)), changes=CHANGES) as made:
+        yield made
 
 
 @pytest.fixture
@@ -139,18 +127,6 @@ async def assistant(tram_db, pg_server):
     await a.close()
 
 
-def _onset(record, conninfo: str) -> dt.datetime | None:
-    """The onset the run correlated (its ranking's), else the last one its ``metric_onset`` evidence found."""
-    with psycopg.connect(conninfo) as conn:
-        rows = conn.execute("SELECT kind, payload FROM evidence WHERE run_id = %s AND kind IN "
-                            "('metric_onset', 'hypotheses') ORDER BY id", (record.id,)).fetchall()
-    ranked = [p["onset"] for k, p in rows if k == "hypotheses" and p.get("onset_source") in ("given", "metric_onset")]
-    found = ranked or [p["onset"] for k, p in rows if k == "metric_onset" and p.get("onset")]
-    return dt.datetime.fromisoformat(found[-1]) if found else None
-
-
-def _first_line_with(answer: str, *subjects: str) -> str:
-    return next((line for line in answer.splitlines() if any(s in line for s in subjects)), "")
 
 
 async def test_latency_that_falls_away_is_the_onset(assistant):
@@ -160,9 +136,9 @@ async def test_latency_that_falls_away_is_the_onset(assistant):
     a, org_id, conninfo = assistant
     r = await a.ask(org_id=org_id, question="what changed before fare-gateway's latency jumped?")
     assert r.status == "completed", r.error
-    onset = _onset(r, conninfo)
+    onset = ranked_onset(r, conninfo)
     assert onset is not None and abs(onset - FAST_FAIL) <= dt.timedelta(minutes=5), (onset, r.answer)
-    assert "fg-2291" in _first_line_with(r.answer, "fg-2291", "cfg-fg-1"), r.answer
+    assert "fg-2291" in first_line_with(r.answer, "fg-2291", "cfg-fg-1"), r.answer
 
 
 async def test_a_slow_climb_dates_from_where_it_began(assistant):
@@ -171,9 +147,9 @@ async def test_a_slow_climb_dates_from_where_it_began(assistant):
     a, org_id, conninfo = assistant
     r = await a.ask(org_id=org_id, question="when did DepotSched memory start going up, and what changed before?")
     assert r.status == "completed", r.error
-    onset = _onset(r, conninfo)
+    onset = ranked_onset(r, conninfo)
     assert onset is not None and abs(onset - LEAK) <= dt.timedelta(minutes=30), (onset, r.answer)
-    first = _first_line_with(r.answer, "cfg-ds-7", "ds-88")
+    first = first_line_with(r.answer, "cfg-ds-7", "ds-88")
     assert "cfg-ds-7" in first and "ds-88" not in first, r.answer
 
 
@@ -184,7 +160,7 @@ async def test_the_metric_that_moved_first_dates_the_event(assistant):
     a, org_id, conninfo = assistant
     r = await a.ask(org_id=org_id, question="what changed before Validator-API went bad?")
     assert r.status == "completed", r.error
-    onset = _onset(r, conninfo)
+    onset = ranked_onset(r, conninfo)
     assert onset is not None and abs(onset - SLOW) <= dt.timedelta(minutes=10), (onset, r.answer)
-    first = _first_line_with(r.answer, "cfg-va-4", "va-310")
+    first = first_line_with(r.answer, "cfg-va-4", "va-310")
     assert "cfg-va-4" in first and "va-310" not in first, r.answer

@@ -23,7 +23,8 @@ import pytest
 from agents.service import Assistant
 from store import migrate
 from store.importers import run_import
-from tests.conftest import _create_database, _drop_database, settings_for
+from tests.conftest import settings_for
+from tests.integration.telemetry_support import first_line_with, telemetry_org
 
 SLUG = "fernhill-dairy"
 NOW = dt.datetime(2026, 10, 14, 16, 0, tzinfo=dt.UTC)
@@ -87,23 +88,11 @@ CHANGES = {
 
 @pytest.fixture(scope="module")
 def dairy_db(pg_server, tmp_path_factory):
-    target = _create_database(pg_server, "opsgraph_spikes")
-    migrate.upgrade(target)
-    tmp: Path = tmp_path_factory.mktemp("spikes")
-    with psycopg.connect(target.conninfo) as conn:
-        org_id = conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, 'Fernhill Dairy Co-op') RETURNING id",
-                              (SLUG,)).fetchone()[0]
-        conn.commit()
-        services = [{"name": n, "team": "plant-it"} for n in ("Pasteuriser_API", "Route-Planner", "coldchain.gw")]
-        (tmp / "services.json").write_text(json.dumps(services))
-        run_import(conn, SLUG, "services", tmp / "services.json")
-        (tmp / "metrics.csv").write_text("\n".join(_series(np.random.default_rng(20261014))) + "\n")
-        run_import(conn, SLUG, "metrics", tmp / "metrics.csv")
-        for kind, rows in CHANGES.items():
-            (tmp / f"{kind}.json").write_text(json.dumps(rows))
-            run_import(conn, SLUG, kind, tmp / f"{kind}.json")
-    yield target, org_id
-    _drop_database(pg_server, target)
+    with telemetry_org(pg_server, tmp_path_factory.mktemp("spikes"), db="opsgraph_spikes", slug=SLUG,
+                       name="Fernhill Dairy Co-op", team="plant-it",
+                       services=("Pasteuriser_API", "Route-Planner", "coldchain.gw"),
+                       metrics=_series(np.random.default_rng(20261014)), changes=CHANGES) as made:
+        yield made
 
 
 @pytest.fixture
@@ -124,9 +113,6 @@ def _onset(record, conninfo: str) -> dt.datetime | None:
     return dt.datetime.fromisoformat(found[0]) if found else None
 
 
-def _first_line_with(answer: str, *subjects: str) -> str:
-    return next((line for line in answer.splitlines() if any(s in line for s in subjects)), "")
-
 
 async def test_a_lone_five_minute_spike_is_the_onset(assistant):
     """One 5-minute point far above anything in days is an incident, not noise: its time is the onset and
@@ -136,7 +122,7 @@ async def test_a_lone_five_minute_spike_is_the_onset(assistant):
     assert r.status == "completed", r.error
     onset = _onset(r, conninfo)
     assert onset is not None and abs(onset - SPIKE_A) <= dt.timedelta(minutes=5), (onset, r.answer)
-    assert "pz-4410" in _first_line_with(r.answer, "pz-4410", "cfg-pz-1", "cc-902"), r.answer
+    assert "pz-4410" in first_line_with(r.answer, "pz-4410", "cfg-pz-1", "cc-902"), r.answer
     assert "07:35" in r.answer
 
 
@@ -148,7 +134,7 @@ async def test_a_spike_inside_an_earlier_level_rise(assistant):
     assert r.status == "completed", r.error
     onset = _onset(r, conninfo)
     assert onset is not None and abs(onset - SPIKE_B) <= dt.timedelta(minutes=5), (onset, r.answer)
-    first = _first_line_with(r.answer, "cfg-rp-9", "rp-77")
+    first = first_line_with(r.answer, "cfg-rp-9", "rp-77")
     assert "cfg-rp-9" in first and "rp-77" not in first, r.answer
 
 
@@ -161,4 +147,4 @@ async def test_a_spike_question_that_names_no_metric(assistant):
     assert "unknown metric" not in r.answer.lower(), r.answer
     onset = _onset(r, conninfo)
     assert onset is not None and abs(onset - SPIKE_C) <= dt.timedelta(minutes=5), (onset, r.answer)
-    assert "cc-903" in _first_line_with(r.answer, "cc-903", "cfg-cc-2"), r.answer
+    assert "cc-903" in first_line_with(r.answer, "cc-903", "cfg-cc-2"), r.answer
