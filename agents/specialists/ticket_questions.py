@@ -31,8 +31,9 @@ async def stats(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     f = plan.filters
     if plan.window is not None and (inc := next((n.removeprefix("tickets:incident:") for n in plan.notes
                                                  if n.startswith("tickets:incident:")), None)):
-        s.say(f"Tickets are not linked to incidents, so these are the tickets opened from {plan.window.start} to "
-              f"{plan.window.end}, the day {inc} started and the next — read them for the ones about it:")
+        s.say(f"By date (the tickets linked to it by service or by a quoted id: “which tickets came in during {inc}?”), "
+              f"these are the tickets opened from {plan.window.start} to {plan.window.end}, the day {inc} started "
+              "and the next — read them for the ones about it:")
         await _list(s, plan)  # "how many tickets did we get about the label outage"
         return
     if plan.subjects.scopes:  # "open tickets for <station>": tickets record no place, so never pretend to filter

@@ -185,7 +185,7 @@ async def load_named_configs(
     """Config changes filed under another service that reports no metrics of its own (a shared config
     repository, "platform-config") whose key or description names one of ``roots``
     (``YARD_GATE_SCANNER_TIMEOUT_MS`` names ``yard-gate``), as (that root's id, the change). A running service's
-    key naming another (``payments.client.timeout_ms`` on checkout-api) configures its own client: not matched."""
+    key naming another (``payments.client.timeout_ms`` on an orders service) configures its own client: not matched."""
     names = {sid: _squash(n) for sid, n in roots.items() if len(_squash(n)) >= MIN_NAMED}
     if not names:
         return []
