@@ -56,6 +56,8 @@ HOLDOUT_F = Path(__file__).with_name("holdout_f.jsonl")  # 105 by a seventh auth
 # logistics, retail chains, agencies; machine-translated, pasted traceroute/openssl, forwarded chains), scored once
 HOLDOUT_G = Path(__file__).with_name("holdout_g.jsonl")  # 105 by an eighth author (law firms, airlines, broadcasters,
 # insurers, gyms, NGOs, game studios, site offices on 4G, a GxP lab; MSPs, phone-typed, two problems in one), scored once
+HOLDOUT_H = Path(__file__).with_name("holdout_h.jsonl")  # 105 by a ninth author (a university, a hospital trust, a
+# council, a bank's branches, a post-production house, field engineers; help-desk escalations, packet captures), once
 
 
 def load(path: Path = DEVSET, *, split_name: str | None = None) -> list[dict[str, Any]]:
@@ -182,7 +184,7 @@ def main() -> None:
         for name, path in (("fourth set", HOLDOUT_SET), ("holdout_c (fourth author)", HOLDOUT_C),
                            ("holdout_d (fifth author)", HOLDOUT_D), ("holdout_e (sixth author)", HOLDOUT_E),
                            ("holdout_f (seventh author)", HOLDOUT_F),
-                           ("holdout_g (eighth author)", HOLDOUT_G)):
+                           ("holdout_g (eighth author)", HOLDOUT_G), ("holdout_h (ninth author)", HOLDOUT_H)):
             held = load(path, split_name="holdout")
             report(f"rules {name} (held out)", evaluate(held, base=False))
             report(f"rules + base model {name} (held out)", evaluate(held))
