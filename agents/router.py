@@ -12,7 +12,7 @@ from agents.registry import specialists_for
 from agents.state import ThreadContext
 from agents.understanding import Catalog, help_text, merge, parse
 from agents.understanding.cues import HELP, catalog_answer
-from agents.understanding.inventory import ACTION_NOTE, PEOPLE_NOTE, data_overview
+from agents.understanding.inventory import ACTION_NOTE, PEOPLE_NOTE, data_overview, duration_note
 from agents.understanding.results import EVIDENCE_ASKED, EVIDENCE_NOTE, resolve_from_results
 from agents.understanding.vs_rest import rest_in_thread
 
@@ -88,6 +88,8 @@ def route(question: str, context: ThreadContext | None, catalog: Catalog, today:
         return RoutePlan("catalog", [], prior_ctx, [EVIDENCE_NOTE], plan)  # "show the evidence" after an answer
     if plan.operation == "out_of_scope" and "asks:action" in plan.notes:
         return RoutePlan("out_of_scope", [], prior_ctx, [ACTION_NOTE + " " + help_text(catalog, asked=True)], plan)
+    if plan.operation == "out_of_scope" and (said := duration_note(plan.notes, catalog)):
+        return RoutePlan("out_of_scope", [], prior_ctx, [said], plan)
     if plan.operation == "out_of_scope" and "asks:people" in plan.notes:
         return RoutePlan("out_of_scope", [], prior_ctx, [PEOPLE_NOTE + " " + help_text(catalog, asked=True)], plan)
     if plan.operation == "out_of_scope":

@@ -50,3 +50,33 @@ def people_asked(q: str, cat: Catalog) -> bool:
         return False
     noun = stem(m.group(0).split()[-1].lower())
     return noun not in cat.kpi_words
+
+
+# "how long do aircraft sit waiting for parts", "how long does it take to get parts", "what's the average wait time for
+# a repair": a duration per thing, which no KPI holds unless one measures time (its name or description says so)
+_HOW_LONG = re.compile(r"\bhow\s+long\s+(?:do|does|did|will|would|should)\s+(?:\w+\s+){0,5}?(?:sit|sat|wait|waited|take|took|"
+                       r"stay|stayed|spend|spent|remain|remained|last|lasted|linger|get\s+stuck|stay\s+stuck)\w*\b|"
+                       r"\b(?:average|typical|mean|median|usual)\s+(?:wait(?:ing)?|turn[- ]?around|dwell|lead|repair|down|"
+                       r"fix|resolution|handling)\s+times?\b", _I)
+_DURATION_WORDS = re.compile(r"\b(?:minutes?|mins?|hours?|hrs?|days?|time|times|duration|durations|wait\w*|turn[- ]?around|"
+                             r"tat|dwell|lead\s+time|seconds?|secs?|ms)\b", _I)
+
+
+def duration_asked(q: str, kpis: list[str], weak: list[list[str]], services: list[str], cat: Catalog) -> list[str] | None:
+    """A duration asked ("how long do <things> wait …") that no KPI of the organisation measures: the KPIs it has
+    instead (those the question named, else every one), to be said; None when it is no such question, a service
+    is named (its latency is a duration) or a KPI the question names measures time."""
+    if services or not _HOW_LONG.search(q):
+        return None
+
+    def timed(code: str) -> bool:
+        text = " ".join(cat.kpis.get(code, [])) + " " + cat.kpi_descriptions.get(code, "")
+        text = re.sub(r"\b(?:per|an|a|each|every)\s+(?:\w+\s+){0,3}?(?:hour|day|minute|week|month)\b", " ", text, flags=_I)  # a rate
+        return bool(_DURATION_WORDS.search(text))
+
+    named = list(dict.fromkeys([*kpis, *(c for g in weak for c in g)]))
+    if any(timed(c) for c in named):
+        return None  # "how long were the delays at <site>": a KPI in minutes answers it
+    if not named and any(timed(c) for c in cat.kpis):
+        return None  # nothing named: the parser's own answer (a KPI that measures time may be meant)
+    return named or list(cat.kpis)

@@ -38,7 +38,7 @@ from agents.understanding.future import ahead
 from agents.understanding.hints import WEEKDAYS, cue_text, fullness_kpi, metric_before_service, metric_words
 from agents.understanding.linking import Links, link
 from agents.understanding.metric_asks import metric_value_asked
-from agents.understanding.not_in_data import owned_count, people_asked
+from agents.understanding.not_in_data import duration_asked, owned_count, people_asked
 from agents.understanding.op_cues import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY, PLACES_BEYOND
 from agents.understanding.operation import _operation
 from agents.understanding.phrasings import GOAL_ANYWHERE
@@ -151,6 +151,10 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     if not plan.subjects.services and people_asked(q, cat):
         plan.operation, plan.kpis = "out_of_scope", []  # "which technician caused the delays at <site>": no people data
         plan.notes.append("asks:people")
+        return plan
+    if (instead := duration_asked(q, kpis, links.weak_kpis, links.services, cat)) is not None:
+        plan.operation, plan.kpis, plan.clarification = "out_of_scope", [], None  # "how long do <things> wait": not recorded
+        plan.notes = [n for n in plan.notes if not n.startswith("pending:")] + ["asks:duration:" + ",".join(instead)]
         return plan
     unknown = list(links.unknown)
     if plan.subjects.commits and op == "changelog":  # "the MQTT ack batching commit": MQTT is a word of its message
