@@ -98,7 +98,7 @@ def _severity(sig: Any) -> tuple[int, float]:
 def _why_state(rule: str | None) -> str:
     """A warning that is only the goal (no control-chart signal) says so, as the site's status does."""
     return " — the current level is short of the goal, no control-chart signal" if rule and rule.startswith(
-        "stage centre") else ""
+        "stage centre") and "XmR:" not in rule else ""
 
 
 def _miss(m: Any) -> str:
