@@ -129,7 +129,7 @@ async def _scope_signals(s: StepScope, ctx: ThreadContext, level: str, *, worst:
             s.say(f"{sig.kpi_name} at {label} is {sig.state} on {sig.date} ({sig.rule}, "
                   f"value {sig.value:.4g}, limits {sig.lcl:.4g}–{sig.ucl:.4g}).", rec)
         if result.signals and misses:
-            s.say(f"Also in warning because the current level is short of the goal: "
+            s.say("Also in warning because the current level is short of the goal: "
                   + "; ".join(_miss(m) for m in misses) + ".", records[-1])
         if len(result.signals) == 1:
             ctx["kpi"] = result.signals[0].kpi

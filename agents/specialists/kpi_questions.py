@@ -135,7 +135,7 @@ def _now_first(s: StepScope, plan: QueryPlan, r: Any, ev: Any) -> bool:
     a, b = r.rows
     if a.latest_value is None or b.latest_value is None or a.value is None or b.value is None:
         return False
-    better = (lambda x, y: x > y) if k.higher_is_better else (lambda x, y: x < y)  # noqa: E731
+    better = (lambda x, y: x > y) if k.higher_is_better else (lambda x, y: x < y)
     now_best = a if better(a.latest_value, b.latest_value) else b if better(b.latest_value, a.latest_value) else None
     period_best = a if better(a.value, b.value) else b if better(b.value, a.value) else None
     flagged = [x for x in (a, b) if x.state in ("warning", "critical")]

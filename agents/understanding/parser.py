@@ -35,7 +35,14 @@ from agents.understanding.excluding import (
     split_excluded,
 )
 from agents.understanding.future import ahead
-from agents.understanding.hints import WEEKDAYS, cue_text, fullness_kpi, metric_before_service, metric_words
+from agents.understanding.hints import (
+    WEEKDAYS,
+    cue_text,
+    fullness_kpi,
+    metric_after_service,
+    metric_before_service,
+    metric_words,
+)
 from agents.understanding.linking import Links, link
 from agents.understanding.metric_asks import metric_value_asked
 from agents.understanding.not_in_data import duration_asked, owned_count, people_asked
@@ -109,7 +116,10 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     plan.chart = bool(_CHART.search(q))
     plan.service_metrics = [ServiceMetric(role=role) for role, rx in _ROLE if rx.search(q)] if links.services else []
     if links.services:  # a metric named as the organisation stores it ("p99_ms", "error_rate")
+        own = {x.lower() for x in links.services}
         for name in re.findall(r"(?<![\w-])([a-z][a-z0-9]*_[a-z0-9_]+)(?![\w-])", q):
+            if name.lower() in own:
+                continue  # "kiln_ctrl temperature": the service's own name, not a metric's
             role = next((r for r, rx in _ROLE if rx.search(name.replace("_", " "))), None)
             plan.service_metrics = [m for m in plan.service_metrics if m.role != role] + [ServiceMetric(role=role, name=name)]
     if links.services and not plan.service_metrics and (named := metric_words(tp.text, links.services)):
@@ -117,6 +127,8 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     if links.services and not any(m.name for m in plan.service_metrics) and (
             named := metric_before_service(tp.text, links.services)):  # "solve time on route-optimiser": its words
         plan.service_metrics = [ServiceMetric(role=next((r for r, rx in _ROLE if rx.search(named)), None), name=named)]
+    if links.services and not plan.service_metrics and (named := metric_after_service(tp.text, links.services)):
+        plan.service_metrics = [ServiceMetric(name=named)]  # "kiln_ctrl temperature", "<svc> disk writes": its words
     op = _operation(cue_text(q, kpis, cat), plan, links, cat, tp)
     plan.operation = op
     op = plan.operation = annotate(cue_text(q, kpis, cat), plan, cat, today)  # what a yes/no, "since when", "who most"… question asks
