@@ -35,6 +35,10 @@ class RoutePlan:
 def unknown_notice(kind: str, text: str, suggestions: list[str], catalog: Catalog | None = None) -> str:
     if suggestions:
         tail = f" Did you mean {', '.join(suggestions)}?"
+    elif kind == "region" and catalog and catalog.regions:  # "the Texas stations": the groupings there are, and theirs
+        groups = [f"{name} ({code}: {', '.join(c for c, r in catalog.station_regions.items() if r == code) or 'no stations'})"
+                  for code, name in catalog.regions.items()]
+        tail = f" The regions I know are {'; '.join(groups[:12])}. Ask about one of them, or name the stations."
     else:
         known = {"station": list(catalog.stations), "region": list(catalog.regions), "KPI": list(catalog.kpis),
                  "service": catalog.services}.get(kind, []) if catalog else []

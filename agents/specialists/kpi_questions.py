@@ -250,6 +250,7 @@ async def needs_attention(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
     if len(r.items) > MAX_LINES:
         s.say(f"… and {len(r.items) - MAX_LINES} more in the evidence.", ev)
     s.data = {"attention": [f"{i.kpi}@{i.station}" for i in r.items]}
+    ctx["flagged_first"] = f"{r.items[0].kpi}@{r.items[0].station}"  # "why?" next: the first one shown, explained
     if org_wide:
         await open_incidents(s)  # "anything on fire?", "what should I look at first?": the open incidents too
     if len({i.kpi for i in r.items}) == 1 and len(r.items) == 1:

@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 
 from agents.plan import UnknownName
-from agents.understanding.catalog import Catalog, norm_tokens, stem
-from agents.understanding.cues import _I
+from agents.understanding.catalog import GENERIC, Catalog, norm_tokens, stem
+from agents.understanding.cues import _I, _PLACE_NOUN
 from agents.understanding.linking import Links
+from agents.understanding.vocab import STOP
 
 _HAS = re.compile(r"\bhow\s+many\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:(?:does|do|did)\s+.+?\s+(?:have|own|operate|employ|"
                   r"run|keep|base|house|fly)|(?:are|is|were)\s+(?:there\s+)?(?:based|stationed|assigned|employed|working|"
@@ -80,3 +81,26 @@ def duration_asked(q: str, kpis: list[str], weak: list[list[str]], services: lis
     if not named and any(timed(c) for c in cat.kpis):
         return None  # nothing named: the parser's own answer (a KPI that measures time may be meant)
     return named or list(cat.kpis)
+
+
+# "all the Texas stations", "our coastal sites", "stations in Texas": a grouping of places the catalog does not know
+# (a US state, a country, a type of place) — asked about, never answered for some other set of places
+_GROUP = re.compile(rf"\b(?:all\s+(?:of\s+)?(?:the\s+|our\s+)?|the\s+|our\s+|any\s+|which\s+)([a-z][\w-]*)\s+{_PLACE_NOUN}s\b|"
+                    rf"\b{_PLACE_NOUN}s\s+(?:are\s+|do\s+we\s+have\s+)?in\s+([A-Z][a-z][\w-]*)\b", _I)
+_NOT_GROUP = frozenset("other others same remaining rest main big small biggest smallest busiest quietest worst best top "
+                       "bottom three four five ten few several many some both two each every different new old open "
+                       "flagged red green amber failing struggling problem problematic good bad poor weak strong".split())
+
+
+def unknown_group(q: str, links: Links, cat: Catalog) -> UnknownName | None:
+    """A group of places named by a word that is no region, station or KPI word of the organisation: asked about."""
+    if links.regions or links.stations:
+        return None
+    for m in _GROUP.finditer(q):
+        word = m.group(1) or m.group(2)
+        low = word.lower()
+        if (low in STOP or low in GENERIC or low in _NOT_GROUP or low.endswith("est") or stem(low) in cat.phrases
+                or stem(low) in cat.kpi_words or (m.group(2) is None and not word[:1].isupper() and len(low) < 4)):
+            continue
+        return UnknownName(kind="region", text=word, suggestions=[])
+    return None

@@ -45,7 +45,7 @@ from agents.understanding.hints import (
 )
 from agents.understanding.linking import Links, link
 from agents.understanding.metric_asks import metric_value_asked
-from agents.understanding.not_in_data import duration_asked, owned_count, people_asked
+from agents.understanding.not_in_data import duration_asked, owned_count, people_asked, unknown_group
 from agents.understanding.op_cues import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY, PLACES_BEYOND
 from agents.understanding.operation import _operation
 from agents.understanding.phrasings import GOAL_ANYWHERE
@@ -198,6 +198,9 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                 break
     if op == "attention" and not unknown and (asked := not_a_kpi_of(q, cat)):
         unknown.append(asked)  # "what's the weather in <site>?": a thing the data does not have, said so
+    if not plan.subjects.services and (group := unknown_group(q, links, cat)):
+        unknown = [u for u in unknown if u.text.lower() != group.text.lower()] + [group]  # "all the Texas stations":
+        # a grouping it does not know, asked about
     if unknown:
         plan.unknown = unknown
         if op not in ("out_of_scope", "clarify", "unknown"):
