@@ -135,6 +135,9 @@ _DAYS_BEYOND = re.compile(r"(?:\bhow\s+many\s+(?:days|times)|\bhow\s+often|\b(?:
                           r"\bshare|\bproportion|\bfraction)\s+of\s+(?:the\s+)?days|\b(?:on\s+)?any\s+days?|\bever)\b.*?\b(below|under|less\s+than|lower\s+than|"
                           r"fewer\s+than|short\s+of|above|over|more\s+than|higher\s+than|beyond|exceed\w*)\s+(?:the\s+|its\s+|our\s+)?"
                           r"(?:(\d+(?:\.\d+)?)\s*%?|(?:[a-z][\w-]*\s+){0,3}?(?:goal|target))", _I)
+# "is parts fill rate at <site> above 90%?", "are we under 2% on <KPI>?": a number against the series
+_IS_BEYOND = re.compile(r"\b(below|under|less\s+than|lower\s+than|fewer\s+than|above|over|more\s+than|higher\s+than|"
+                        r"at\s+least|at\s+most)\s+(\d+(?:\.\d+)?)\s*(%|\s*percent\b|\s*pct\b)?(?!\s*(?:days?|times|of\s+the))", _I)
 # "was <site> below its X goal on any day this week?": the same count, the days named after the threshold
 _DAYS_BEYOND_AFTER = re.compile(r"\b(below|under|less\s+than|lower\s+than|fewer\s+than|short\s+of|above|over|more\s+than|"
                                 r"higher\s+than|beyond|exceed\w*)\s+(?:the\s+|its\s+|our\s+|their\s+)?(?:(\d+(?:\.\d+)?)\s*%?|"
@@ -192,6 +195,12 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
             m := _DAYS_BEYOND.search(q) or _DAYS_BEYOND_AFTER.search(q)):
         side = "below" if re.match(r"below|under|less|lower|fewer|short", m.group(1), _I) else "above"
         plan.notes.append(f"q:days_{side}:{m.group(2) if m.group(2) else 'goal'}")  # "how many days was X below 90?"
+        plan.operation = op = "lookup"
+    if (plan.kpis and op in ("lookup", "explain") and len(plan.subjects.scopes) <= 1 and _YESNO.match(q)
+            and not any(n.startswith(("q:days_", "q:goal", "q:extreme")) for n in plan.notes) and (m := _IS_BEYOND.search(q))):
+        side = "below" if re.match(r"below|under|less|lower|fewer|at\s+most", m.group(1), _I) else "above"
+        pct = ":pct" if m.group(3) else ""
+        plan.notes.append(f"q:vs:{side}:{m.group(2)}{pct}")  # "is fill rate at <site> above 90%?": Yes/No first
         plan.operation = op = "lookup"
     ever, last = _EVER.search(q), _LAST_TIME.search(q)
     if plan.kpis and op in ("lookup", "explain") and len(plan.subjects.scopes) <= 1 and not _EXPLAIN_ASKED.search(q) and (

@@ -1,0 +1,51 @@
+""""Is parts fill rate at <site> above 90%?", "are we under 2% on <KPI>?", "is <KPI> over 500 this week?": a number
+asked against one KPI series, answered Yes/No first — the asked period's mean (or total, for a summed KPI) when a
+period is named, else the latest day. A percentage asked of a KPI that is not one is said, not compared."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents.plan import QueryPlan
+
+
+def _f(x: float, k: Any) -> str:
+    u = "" if k.unit in ("", "count") else k.unit
+    return f"{x:,.{k.decimals}f}{'' if u == '%' or not u else ' '}{u}"
+
+
+def against_number(plan: QueryPlan, series: Any, note: str) -> str | None:
+    """The lead line for ``q:vs:<above|below>:<N>[:pct]``."""
+    k = series.kpi
+    side, _, rest = note.removeprefix("q:vs:").partition(":")
+    level, _, pct = rest.partition(":")
+    try:
+        n = float(level)
+    except ValueError:
+        return None
+    pts = [p for p in series.points if p.value is not None]
+    if not pts:
+        return None
+    if pct and k.unit != "%":
+        unit = k.unit if k.unit not in ("", "count") else "a count"
+        last = pts[-1]
+        return (f"{n:g}% can't be compared with {k.name}: it is counted in {unit}, not a percentage (a share of "
+                f"{unit} would need the total it is a share of, which is not recorded). At {series.scope.label} it was "
+                f"{_f(last.value, k)} on {last.date}.")
+    w = plan.window
+    verb = "was" if w is not None and w.explicit else "is"
+    if w is not None and w.explicit:
+        got = [p for p in pts if w.start <= p.date <= w.end]
+        if not got:
+            return None
+        summed = k.aggregation == "sum"
+        value = sum(p.value for p in got) if summed else sum(p.value for p in got) / len(got)
+        what = (f"{'the total' if summed else 'the mean'} {_f(value, k)} from {got[0].date} to {got[-1].date} "
+                f"({len(got)} days)")
+    else:
+        value, what = pts[-1].value, f"{_f(pts[-1].value, k)} on {pts[-1].date}, the latest day"
+    yes = value > n if side == "above" else value < n
+    good = (value >= n) == k.higher_is_better if value != n else True
+    return (f"{'Yes' if yes else 'No'} — {k.name} at {series.scope.label} {verb} {'above' if value > n else 'below' if value < n else 'at'} "
+            f"{_f(n, k)}: {what} ({'higher' if k.higher_is_better else 'lower'} is better, so that side of "
+            f"{_f(n, k)} is {'the good' if good else 'the bad'} one).")
