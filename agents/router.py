@@ -11,6 +11,7 @@ from agents.plan import QueryPlan
 from agents.registry import specialists_for
 from agents.state import ThreadContext
 from agents.understanding import Catalog, help_text, merge, parse
+from agents.understanding.corrections import thread_turn
 from agents.understanding.cues import HELP, catalog_answer
 from agents.understanding.inventory import ACTION_NOTE, PEOPLE_NOTE, data_overview, duration_note
 from agents.understanding.results import EVIDENCE_ASKED, EVIDENCE_NOTE, resolve_from_results
@@ -72,7 +73,7 @@ def legacy_context(plan: QueryPlan, prior: ThreadContext) -> ThreadContext:
 
 def route(question: str, context: ThreadContext | None, catalog: Catalog, today: dt.date,
           prior: QueryPlan | None = None) -> RoutePlan:
-    plan = merge(parse(question, catalog, today), prior, question, today)
+    plan = thread_turn(question, catalog, today, prior) or merge(parse(question, catalog, today), prior, question, today)
     prior_ctx: ThreadContext = {**(context or {})}
     resolve_from_results(plan, prior, prior_ctx, question, catalog, today)
     rest_in_thread(question, plan, prior)  # "and compared to the other stations?" after "how is <site> doing?"

@@ -170,9 +170,11 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
         plan.clarification, plan.operation = None, "changelog"
         plan.notes = [n for n in plan.notes if not n.startswith("wanted:")]
         op = "changelog"
-    if (plan.kpis and op == "lookup" and plan.window is not None and _TWO_PERIODS.match(plan.window.label)
+    if (plan.kpis and op in ("lookup", "explain") and plan.window is not None and _TWO_PERIODS.match(plan.window.label)
+            and not _EXPLAIN_ASKED.search(q)
             and (m := re.search(r"\b(more|fewer|less|higher|lower|bigger|smaller|better|worse)\b.*\bthan\b", q, _I))):
         plan.notes.append(f"q:period_{m.group(1).lower()}")  # "were there more AOG events this week than last week?"
+        plan.operation = op = "lookup"  # "was last week worse than the week before": both periods, not a story
     elif (plan.kpis and op == "lookup" and plan.window is not None and _TWO_PERIODS.match(plan.window.label)
             and re.search(r"\b(?:go|goes|went|gone|going)\s+(?:up|down)\b|\b(?:increas|decreas|chang|differ|grow|grew|"
                           r"rise|rose|fall|fell|drop)\w*|\bpercent\w*|%|\bhow\s+much\s+(?:more|less|higher|lower)\b", q, _I)):
