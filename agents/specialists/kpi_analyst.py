@@ -211,6 +211,10 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         if plan is not None and "asks:cost" in plan.notes:  # "what did the delays cost us?": said, not guessed
             s.say(f"There are no cost or money figures in the data: {', '.join(plan.kpis)} is counted in its own unit, "
                   "not money (a cost needs a rate per unit, which is not recorded). Here is the quantity itself.")
+        if plan is not None and (by := next((n.split(":", 2)[2] for n in plan.notes if n.startswith("asks:breakdown:")), None)):
+            named = ", ".join(s.deps.catalog.kpis.get(k, [k])[0] for k in plan.kpis)  # "which tail numbers had most …"
+            s.say(f"The data has no breakdown by {by}: {named} is recorded per station and day only. "
+                  + ("Here it is by station instead." if plan.operation == "rank" else "Here is what it has."))
         if plan is not None and "asks:future" in plan.notes:  # "what will X be next week?": no forecast is made up
             named = ", ".join(s.deps.catalog.kpis.get(k, [k])[0] for k in plan.kpis)
             s.say(f"I can't tell what {named} will be: there are no forecasts in the data and I don't "

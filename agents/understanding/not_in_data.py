@@ -104,3 +104,30 @@ def unknown_group(q: str, links: Links, cat: Catalog) -> UnknownName | None:
             continue
         return UnknownName(kind="region", text=word, suggestions=[])
     return None
+
+
+# "which aircraft tail numbers had the most <KPI>?", "<KPI> by technician": a breakdown the data does not have
+# (KPIs are per place and day) — said before the places are ranked instead, never passed off as that breakdown
+_WHICH_THING = re.compile(r"\b(?:which|what)\s+((?:[a-z][\w-]*\s+){0,2}?[a-z][\w-]*?)\s+(?:had|has|have|did|does|do|were|was|"
+                          r"is|are|got|saw|caused|with|showed|reported|logged)\b|\b(?:by|per|for\s+each|broken\s+down\s+by)\s+"
+                          r"((?:[a-z][\w-]*\s+){0,1}[a-z][\w-]*)\s*\??$", _I)
+_HELD = frozenset("kpi kpis metric metrics one ones day days date dates week weeks month months year years quarter time "
+                  "times hour hours weekday weekdays period periods station stations site sites region regions area "
+                  "areas place places location locations service services ticket tickets incident incidents change "
+                  "changes deploy deploys deployment deployments release releases product products customer customers "
+                  "tier tiers priority priorities urgency status company network value values number numbers "
+                  "total totals average goal goals target targets level levels state states signal signals".split())
+
+
+def other_breakdown(q: str, plan_kpis: list[str], cat: Catalog) -> str | None:
+    """The words of a breakdown asked for that the organisation's KPIs are not kept by, or None."""
+    if not plan_kpis or not (m := _WHICH_THING.search(q)):
+        return None
+    said = (m.group(1) or m.group(2)).lower()
+    words = said.split()
+    head = words[-2] if len(words) > 1 and words[-1] in ("number", "numbers", "ids", "id", "codes", "names") else words[-1]
+    heads = {stem(norm_tokens(n)[-1]) for names in cat.kpis.values() for n in names if norm_tokens(n)}
+    if (head in _HELD or stem(head) in _HELD or re.fullmatch(_PLACE_NOUN + "s?", head) or head in STOP
+            or stem(head) in heads or stem(head) in cat.phrases):
+        return None
+    return said

@@ -45,7 +45,13 @@ from agents.understanding.hints import (
 )
 from agents.understanding.linking import Links, link
 from agents.understanding.metric_asks import metric_value_asked
-from agents.understanding.not_in_data import duration_asked, owned_count, people_asked, unknown_group
+from agents.understanding.not_in_data import (
+    duration_asked,
+    other_breakdown,
+    owned_count,
+    people_asked,
+    unknown_group,
+)
 from agents.understanding.op_cues import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY, PLACES_BEYOND
 from agents.understanding.operation import _operation
 from agents.understanding.phrasings import GOAL_ANYWHERE
@@ -168,6 +174,8 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         plan.operation, plan.kpis, plan.clarification = "out_of_scope", [], None  # "how long do <things> wait": not recorded
         plan.notes = [n for n in plan.notes if not n.startswith("pending:")] + ["asks:duration:" + ",".join(instead)]
         return plan
+    if op in ("rank", "lookup", "attention") and not plan.subjects.services and (by := other_breakdown(tp.text, plan.kpis, cat)):
+        plan.notes.append(f"asks:breakdown:{by}")  # "which tail numbers had the most X": per station only, said
     unknown = list(links.unknown)
     if plan.subjects.commits and op == "changelog":  # "the MQTT ack batching commit": MQTT is a word of its message
         said = " ".join(cat.commit_messages.get(c, "") for c in plan.subjects.commits).lower()
