@@ -185,6 +185,9 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
                else "down" if word.startswith(("drop", "declin", "fall", "fell", "decreas"))
                else "up" if word.startswith(("increas", "jump", "rise", "rose", "gain", "climb")) else "any")
         plan.notes.append(f"rank:change_{how}")
+    if (op == "compare" and plan.kpis and plan.window is not None and plan.window.label.endswith("against a year earlier")
+            and len({x.code or x.level for x in plan.subjects.scopes}) <= 1):
+        op = plan.operation = "lookup"  # "network-wide last month, and how does that compare to last year": one scope
     if plan.kpis and op in ("lookup", "explain") and not _EXPLAIN_ASKED.search(q) and plan.window is not None and (
             plan.window.label.endswith("against a year earlier") or re.fullmatch(r"the last \d+ \w+ and the \d+ before", plan.window.label)):
         plan.notes.append("q:yoy" if plan.window.label.endswith("year earlier") else "q:halves")  # both, compared

@@ -20,7 +20,8 @@ DATA_ASK = re.compile(
     r"\bwhen\s+(?:does|do|did)\s+(?:your|the)\s+data\s+(?:start|begin|end|stop)\b|"
     r"\bwhat\s+(?:do|can)\s+you\s+(?:know|see|access|look\s+at)\b(?!\s+(?:about\s+)?\w+\s+\w)|"
     r"\bwhat(?:'s|\s+is)\s+in\s+(?:your|the)\s+(?:data|database)\b", _I)
-ACTION_NOTE = "I only read this organisation's data: I can't book, change, deploy, assign or delete anything."
+ACTION_NOTE = ("I only read this organisation's data: I can't book, change, deploy, assign or delete anything, nor email "
+               "or message anyone (copy the answer, or use a scheduled question to post it to Slack).")
 PEOPLE_NOTE = ("People — staff, crews, technicians, managers and who is on shift — are not in this organisation's data "
                "(only who made a deployment or a config change is).")
 

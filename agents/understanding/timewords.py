@@ -325,6 +325,10 @@ def _month_parts(q: str, today: dt.date) -> tuple[Window | None, str | None, re.
     if m := re.search(r"\b(?:than|vs\.?|versus|compare[sd]?\s+(?:to|with)|against)\s+(?:the\s+same\s+(?:time|period)\s+)?"
                       r"(?:last\s+year|a\s+year\s+(?:ago|earlier|before))\b", q):
         end = today - dt.timedelta(days=1)  # "better or worse than last year": lately against the same days a year earlier
+        rest = q[: m.start()] + " " * (m.end() - m.start()) + q[m.end():]
+        if (named := _rules(rest, today)) and named[0] is not None and named[0].end.year == today.year:
+            w = named[0]  # "AOG last month, and how does that compare to last year": that month, a year apart
+            return w.model_copy(update={"label": f"{w.label} against a year earlier"}), None, m
         return _win(end - dt.timedelta(days=29), end, "the last 30 days against a year earlier"), None, m
     if m := re.search(r"\b(?:past|last|previous)\s+(?:(\d{1,3})\s*)?(?:hours?|hrs?)\b|\b(?:past|last|previous)\s+(\d{1,3})\s*h\b", q):
         n = int(m.group(1) or m.group(2) or 1)  # "over the last 24 hours", "last 2h": the days they touch, up to now
