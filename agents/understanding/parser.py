@@ -120,6 +120,9 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     if tp.grain and tp.window is None:
         plan.notes.append(f"grain:{tp.grain}")
     plan.chart = bool(_CHART.search(q))
+    if re.search(r"\b(?:in\s+)?(?:one|a\s+single|1)\s+(?:sentence|line)\b|\bbriefly\b|\bshort\s+answer\b|\btl;?\s?dr\b|"
+                 r"\bin\s+a\s+nutshell\b|\bjust\s+(?:the\s+)?(?:number|figure|value|answer)\b|\bkeep\s+it\s+short\b", q, _I):
+        plan.notes.append("form:brief")  # "otp at <site> last week in one sentence": the first line only
     plan.service_metrics = [ServiceMetric(role=role) for role, rx in _ROLE if rx.search(q)] if links.services else []
     if links.services:  # a metric named as the organisation stores it ("p99_ms", "error_rate")
         own = {x.lower() for x in links.services}
