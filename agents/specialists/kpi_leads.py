@@ -233,6 +233,10 @@ def lead(plan: QueryPlan | None, series: Any) -> str | None:
     notes = set(plan.notes) if plan else set()
     if plan is not None and (days := next((n for n in notes if n.startswith("q:days_")), None)):
         return _days_beyond(plan, series, days)
+    if (size := next((n for n in notes if n.startswith("q:size:")), None)) is not None:
+        from agents.specialists.kpi_threshold import how_big
+
+        return how_big(series, size.removeprefix("q:size:"))
     if plan is not None and (vs := next((n for n in notes if n.startswith("q:vs:")), None)):
         from agents.specialists.kpi_threshold import against_number
 

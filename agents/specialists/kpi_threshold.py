@@ -49,3 +49,29 @@ def against_number(plan: QueryPlan, series: Any, note: str) -> str | None:
     return (f"{'Yes' if yes else 'No'} — {k.name} at {series.scope.label} {verb} {'above' if value > n else 'below' if value < n else 'at'} "
             f"{_f(n, k)}: {what} ({'higher' if k.higher_is_better else 'lower'} is better, so that side of "
             f"{_f(n, k)} is {'the good' if good else 'the bad'} one).")
+
+
+def how_big(series: Any, asked: str) -> str | None:
+    """"Is that a lot / high / low / bad / good?" after a value: the latest value against its usual level (the current
+    stage's centre), its normal range (the natural process limits) and its goal, the verdict first."""
+    k, sm = series.kpi, series.summary
+    v, cl, lcl, ucl = sm.latest_value, sm.cl, sm.lcl, sm.ucl
+    if v is None or cl is None or ucl is None or lcl is None:
+        return None
+    where = ("above its normal range" if v > ucl else "below its normal range" if v < lcl
+             else f"within its normal range, {'above' if v > cl else 'below' if v < cl else 'at'} its usual level")
+    goal = k.goal
+    met = None if goal is None else (v >= goal if k.higher_is_better else v <= goal)
+    bad = (v < lcl if k.higher_is_better else v > ucl) or met is False
+    if asked == "high":
+        lead = "Yes" if v > ucl else "Not unusually" if v > cl else "No"
+    elif asked == "low":
+        lead = "Yes" if v < lcl else "Not unusually" if v < cl else "No"
+    elif asked == "bad":
+        lead = "Yes" if bad else "No"
+    else:  # good
+        lead = "Yes" if not bad else "No"
+    goal_said = "" if goal is None else f"; it {'meets' if met else 'misses'} the goal of {_f(goal, k)}"
+    return (f"{lead} — {k.name} at {series.scope.label} was {_f(v, k)} on {sm.latest_date}: {where} "
+            f"({_f(lcl, k)}–{_f(ucl, k)}, usual level {_f(cl, k)}){goal_said} "
+            f"({'higher' if k.higher_is_better else 'lower'} is better).")

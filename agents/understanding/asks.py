@@ -22,6 +22,9 @@ _Q_SINCE = re.compile(r"\bsince\s+when\b|\bhow\s+long\b|\bwhen\s+did\b.*\b(?:sta
 _Q_CONTROL = re.compile(r"\b(?:in|out\s+of)\s+(?:statistical\s+)?control\b|\bstable\b|\bpredictable\b|"
                         r"\b(?:is|was|are|were)\s+(?:that|this|it|these|those)\s+(?:\w+\s+)?(?:normal|usual|typical|expected|"
                         r"unusual|abnormal|ok(?:ay)?)\b", _I)  # "is that normal?" after a value
+# "is that a lot?", "is that high?", "is that bad?" after a value: against its usual level, its range and its goal
+_Q_SIZE = re.compile(r"\b(?:is|was|are|were)\s+(?:that|this|it|these|those)\s+(?:\w+\s+)?(a\s+lot|much|many|high|low|bad|"
+                     r"good|worrying|concerning|too\s+(?:high|low|much|many))\b", _I)
 _Q_GOAL_BELOW = re.compile(r"\b(?:below|under|short\s+of|missing|miss(?:es|ed)?|behind|off)\s+(?:the\s+|its\s+|our\s+|their\s+)?"
                            r"(?:[\w.%-]+\s+){0,3}?(?:goal|target)s?\b", _I)
 _Q_GOAL_MEET = re.compile(r"\b(?:meeting|meets?|hitting|hits?|on|at|above|making|reach\w*)\s+(?:the\s+|its\s+|our\s+|their\s+)?"
@@ -90,6 +93,9 @@ def _kpi_question(q: str) -> list[str]:
         return ["q:trend", "q:trend_better" if better else "q:trend_worse"]
     if _Q_CONTROL.search(q):
         return ["q:control"]
+    if m := _Q_SIZE.search(q):
+        word = m.group(1).lower().split()[-1]
+        return [f"q:size:{'high' if word in ('lot', 'much', 'many', 'high') else 'bad' if word in ('worrying', 'concerning') else word}"]
     if re.search(r"\bhow\s+(?:far|much)\b.*\b(?:from|off|short\s+of|below|above|to)\s+(?:the\s+|its\s+|our\s+|their\s+)?"
                  r"(?:[\w.%-]+\s+){0,3}?(?:goal|target)s?\b|\b(?:gap|distance)\s+to\s+(?:the\s+|its\s+)?(?:[\w.%-]+\s+){0,3}?"
                  r"(?:goal|target)s?\b", q, _I):

@@ -1,6 +1,7 @@
 """Turns that only make sense against the thread's last plan (round 8): a correction ("no, I meant PHX", "sorry, MX
 not ops", "I meant last month") re-asks the same question with the named part replaced — the same operation,
-period and notes — and "since when?" asks when the thread's KPI entered its current state. Plain English only."""
+period and notes — "since when?" asks when the thread's KPI entered its current state and "compared to what?" its
+normal range. Plain English only."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ _MEANT = re.compile(r"^\W*(?:no+|nope|sorry|oops|actually|wait|ah)?[\s,.!-]*(?:n
                     r"(?P<new>.+?)(?:\s*,?\s+(?:not|instead\s+of|rather\s+than)\s+(?P<old>.+?))?\W*$", _I)
 _SINCE_WHEN = re.compile(r"^\W*(?:and\s+|so\s+|ok(?:ay)?,?\s+)?(?:since\s+when|from\s+when|how\s+long\s+(?:has\s+(?:it|that|this)\s+"
                          r"been(?:\s+\w+)?|for)|when\s+did\s+(?:it|that|this)\s+(?:start|begin|happen))\W*$", _I)
+_AGAINST_WHAT = re.compile(r"^\W*(?:and\s+|but\s+)?(?:compared\s+(?:to|with)|against|relative\s+to|vs\.?)\s+what\W*$|"
+                           r"^\W*(?:and\s+)?what(?:'s|\s+is)\s+(?:normal|usual|typical)(?:\s+for\s+(?:it|that))?\W*$", _I)
 _KPI_OPS = ("lookup", "explain", "compare", "rank", "attention")
 
 
@@ -23,11 +26,12 @@ def thread_turn(question: str, cat: Catalog, today: dt.date, prior: QueryPlan | 
     """The plan of a correction or of "since when?" in a thread, or None (then the usual parse and merge)."""
     if prior is None or prior.operation in ("unknown", "out_of_scope", "clarify"):
         return None
-    if _SINCE_WHEN.match(question) and prior.kpis and prior.operation in _KPI_OPS:
+    asked = "q:since" if _SINCE_WHEN.match(question) else "q:normal" if _AGAINST_WHAT.match(question) else None
+    if asked and prior.kpis and prior.operation in _KPI_OPS:
         out = prior.model_copy(deep=True)
-        out.operation, out.window = "lookup", None  # the current stage's start, whatever period was asked before
+        out.operation, out.window = "lookup", None  # the current stage's start / range, whatever period was asked
         out.kpis = out.kpis[:1]
-        out.notes = [n for n in out.notes if not n.startswith(("q:", "yesno"))] + ["q:since"]
+        out.notes = [n for n in out.notes if not n.startswith(("q:", "yesno"))] + [asked]
         out.follow_up, out.inherited = True, ["kpis", "scopes"]
         return out
     m = _MEANT.match(question)

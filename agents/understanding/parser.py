@@ -268,6 +268,11 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     elif op == "rank" and not plan.kpis and not plan.subjects.scopes and re.search(
             r"\bhow\s+(?:badly|well|poorly)\b|\b(?:doing|performing)\b|\boverall\b", q, _I):
         plan.operation = "attention"  # "rank the stations by how badly they're doing": what needs attention, worst first
+    elif (op == "compare" and not plan.kpis and "all_kpis" not in plan.notes and len(plan.subjects.scopes) >= 2
+          and all(x.level == "station" for x in plan.subjects.scopes) and plan.window is None
+          and re.search(r"\b(?:doing|going|looking|performing|trending|holding\s+up)\b", q, _I)
+          and not re.search(r"\b(?:compar\w*|vs\.?|versus|against|better|worse)\b", q, _I)):
+        plan.operation = "attention"  # "DAL and PHX, how are they trending?": every KPI at each of them
     elif op in ("rank", "compare") and not plan.kpis and "all_kpis" not in plan.notes:
         verb = "Rank" if op == "rank" else "Compare"
         plan.clarification = Clarification(kind="KPI", candidates=list(cat.kpis), question=(
