@@ -153,3 +153,92 @@ async def test_a_regional_manager(da, demo, assistant, koszyk):
     assert ans.startswith("I don't know a region called “Silesian”") and "north (north: fc-n2" in ans.lower(), ans
     ans = await Thread(assistant, koszyk[1], AS_OF).ask("how are widzew and baluty doing?")
     assert "stations DS_0417, DS_0422" in ans and "by which KPI" not in ans, ans
+
+
+async def test_two_periods_compared(da, demo, assistant, koszyk):
+    """Before: "was last week better than the week before for DAL otp?" answered the week before alone, and "how
+    does this week compare to last week at PHX?" gave PHX's alerts."""
+    w1 = _demo(demo, "OTP_MX_RATE", *LW).query("station == 'DAL'").value.mean()
+    w0 = _demo(demo, "OTP_MX_RATE", LW[0] - dt.timedelta(days=7), LW[0] - dt.timedelta(days=1)).query("station == 'DAL'")
+    ans = await Thread(da, demo.org_id, DEMO_ANCHOR).ask("was last week better than the week before for DAL otp?")
+    assert _lead(ans).startswith(f"{'Yes' if w1 > w0.value.mean() else 'No'} — On-time performance (maintenance) at DAL "
+                                 f"(Dallas Love Field): {w1:.2f}% on average from {LW[0]} to {LW[1]} (7 days) against "
+                                 f"{w0.value.mean():.2f}%"), ans
+    ans = await Thread(da, demo.org_id, DEMO_ANCHOR).ask("how does this week compare to last week at PHX?")
+    assert _lead(ans).startswith("Phoenix Sky Harbor, this week and the week before"), ans
+    a = _g(koszyk, "LATE_DELIV", *G_LW).query("station == 'fc-n2'").value.sum()
+    b = _g(koszyk, "LATE_DELIV", G_LW[0] - dt.timedelta(days=7), G_LW[0] - dt.timedelta(days=1)).query("station == 'fc-n2'")
+    ans = await Thread(assistant, koszyk[1], AS_OF).ask("were lates at fc-n2 last week worse than the week before?")
+    assert _lead(ans).startswith(f"{'Yes' if a > b.value.sum() else 'No'} — Late deliveries at"), ans
+    assert f"{a:,.0f} orders in all from {G_LW[0]} to {G_LW[1]} (7 days) against {b.value.sum():,.0f} orders" in ans, ans
+    oct_ = _demo(demo, "AOG_EVENTS", dt.date(2026, 10, 1), dt.date(2026, 10, 31)).value.sum()
+    ans = await Thread(da, demo.org_id, DEMO_ANCHOR).ask(
+        "how many AOG events did we have network-wide last month, and how does that compare to last year?")
+    assert f"{oct_:,.0f} events in all from 2026-10-01 to 2026-10-31 against" in _lead(ans), ans
+    assert ans.count("Aircraft on ground events at company, 2026-10-01") <= 1, ans  # the company once, not twice
+
+
+async def test_corrections_and_follow_ups(da, demo, assistant, koszyk):
+    """Before: "no, I meant PHX" after "how did DAL do last week?" gave PHX's alerts (not its week); "since when?"
+    and "compared to what?" were out of scope; "is that a lot?" repeated the value."""
+    t = Thread(da, demo.org_id, DEMO_ANCHOR)
+    await t.ask("how did DAL do last week?")
+    ans = await t.ask("no, I meant PHX")
+    assert _lead(ans).startswith(f"PHX (Phoenix Sky Harbor), last week ({LW[0]} to {LW[1]}):"), ans
+    otp = _demo(demo, "OTP_MX_RATE", *LW).query("station == 'PHX'").value.mean()
+    assert f"On-time performance (maintenance): mean {otp:.2f}%" in ans, ans
+    t = Thread(da, demo.org_id, DEMO_ANCHOR)
+    await t.ask("otp at DAL last week")
+    ans = await t.ask("since when?")
+    assert re.match(r"Since \d{4}-\d{2}-\d{2} \(\d+ days to ", _lead(ans)), ans
+    t = Thread(da, demo.org_id, DEMO_ANCHOR)
+    first = await t.ask("deferred items at DAL right now")
+    m = re.search(r"was (\d+) items on .*?centre is (\d+) items with natural process limits (\d+) items–(\d+) items", first)
+    assert m, first
+    v, cl, lo, hi = (int(x) for x in m.groups())
+    ans = await t.ask("is that a lot?")
+    verdict = "Yes" if v > hi else "Not unusually" if v > cl else "No"
+    assert _lead(ans).startswith(f"{verdict} — MEL deferred items at DAL (Dallas Love Field) was {v} items"), ans
+    ans = await t.ask("compared to what?")
+    assert _lead(ans).startswith(f"Normal for MEL deferred items at DAL (Dallas Love Field): between {lo} items and {hi} items"), ans
+    t = Thread(assistant, koszyk[1], AS_OF)
+    await t.ask("how did widzew do last week?")
+    ans = await t.ask("no, I meant baluty")
+    assert _lead(ans).startswith(f"DS_0422 (Łódź Bałuty), last week ({G_LW[0]} to {G_LW[1]}):"), ans
+    t = Thread(assistant, koszyk[1], AS_OF)
+    await t.ask("lates at fc-n2 last week")
+    ans = await t.ask("sorry, I meant fill rate")
+    fill = _g(koszyk, "FILL_RATE_PCT", *G_LW).query("station == 'fc-n2'").value.mean()
+    assert f"Order fill rate at" in ans and f"the mean is {fill:.1f}%" in ans, ans
+
+
+async def test_numbers_with_units_and_the_form_of_the_answer(da, demo, assistant, koszyk):
+    """Before: "is parts fill rate at DAL above 90%?" gave the value without a verdict, "are we under 2% on mx
+    cancellations?" compared nothing (a count is no percentage), "… in one sentence" gave six lines."""
+    v = _demo(demo, "PARTS_FILL_RATE", DAY, DAY).set_index("station").value["DAL"]
+    ans = await Thread(da, demo.org_id, DEMO_ANCHOR).ask("is parts fill rate at DAL above 90%?")
+    assert _lead(ans).startswith(f"{'Yes' if v > 90 else 'No'} — Parts fill rate at DAL (Dallas Love Field) is "
+                                 f"{'above' if v > 90 else 'below'} 90.00%: {v:.2f}% on {DAY}"), ans
+    ans = await Thread(da, demo.org_id, DEMO_ANCHOR).ask("are we under 2% on mx cancellations?")
+    assert _lead(ans).startswith("2% can't be compared with Maintenance cancellations: it is counted in flights"), ans
+    g = _g(koszyk, "FILL_RATE_PCT", G_DAY, G_DAY).set_index("station").value["DS_0417"]
+    ans = await Thread(assistant, koszyk[1], AS_OF).ask("is fill rate at widzew above 99%?")
+    assert _lead(ans).startswith(f"{'Yes' if g > 99 else 'No'} — Order fill rate at"), ans
+    ans = await Thread(assistant, koszyk[1], AS_OF).ask("are lates at fc-n2 under 5%?")
+    assert _lead(ans).startswith("5% can't be compared with Late deliveries"), ans
+    week = _demo(demo, "OTP_MX_RATE", *LW).query("station == 'DAL'").value.mean()
+    ans = await Thread(da, demo.org_id, DEMO_ANCHOR).ask("otp at DAL last week in one sentence")
+    assert "\n" not in ans and f"the mean is {week:.2f}%" in ans, ans
+    ans = await Thread(assistant, koszyk[1], AS_OF).ask("tl;dr lates at fc-n2 last week")
+    assert "\n" not in ans and "Late deliveries at" in ans, ans
+
+
+async def test_what_it_cannot_answer_is_said(da, demo, assistant, koszyk):
+    """Before: "which aircraft tail numbers had the most AOG events?" ranked the stations as if it answered it;
+    "can you email this to my manager?" gave the generic help."""
+    ans = await Thread(da, demo.org_id, DEMO_ANCHOR).ask("which aircraft tail numbers had the most AOG events?")
+    assert _lead(ans).startswith("The data has no breakdown by aircraft tail numbers"), ans
+    ans = await Thread(assistant, koszyk[1], AS_OF).ask("lates by courier last week")
+    assert _lead(ans).startswith("The data has no breakdown by courier"), ans
+    ans = await Thread(da, demo.org_id, DEMO_ANCHOR).ask("can you email this to my manager?")
+    assert ans.startswith("I only read this organisation's data") and "email" in ans.split(".")[0], ans
