@@ -73,6 +73,12 @@ def _kpi_question(q: str) -> list[str]:
         return []
     if _Q_SPIKES.search(q):
         return ["q:spikes"]
+    if m := re.search(r"\b(worst|best|highest|lowest|busiest|quietest|top)\s+(\d{1,2}|two|three|four|five|six|seven|eight|"
+                      r"nine|ten)\s+days\b", q, _I):
+        word = "highest" if m.group(1).lower() == "top" else m.group(1).lower()  # "the worst 5 days for X this year"
+        n = int(m.group(2)) if m.group(2).isdigit() else {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                                                          "eight": 8, "nine": 9, "ten": 10}[m.group(2).lower()]
+        return [f"q:extreme_{word}", "q:extreme_unit_day", f"q:extreme_n:{n}"]
     if m := re.search(r"\b(worst|best|highest|lowest|busiest|quietest|peak)\s+(day|week|month)\b", q, _I):
         return [f"q:extreme_{m.group(1).lower()}", f"q:extreme_unit_{m.group(2).lower()}"]
     if m := re.search(r"\bwhat\s+(?:was|is|were|are|'s)\s+(?:the\s+|its\s+|our\s+)?(lowest|highest|worst|best|peak|"

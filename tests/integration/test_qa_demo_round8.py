@@ -242,3 +242,17 @@ async def test_what_it_cannot_answer_is_said(da, demo, assistant, koszyk):
     assert _lead(ans).startswith("The data has no breakdown by courier"), ans
     ans = await Thread(da, demo.org_id, DEMO_ANCHOR).ask("can you email this to my manager?")
     assert ans.startswith("I only read this organisation's data") and "email" in ans.split(".")[0], ans
+
+
+async def test_the_worst_days(da, demo, assistant, koszyk):
+    """Before: "what were the worst 5 days for otp at DAL this year?" named one day."""
+    year = _demo(demo, "OTP_MX_RATE", dt.date(DEMO_ANCHOR.year, 1, 1), DAY).query("station == 'DAL'")
+    worst = year.sort_values(["value", "day"], ascending=[True, False]).head(5)
+    ans = await Thread(da, demo.org_id, DEMO_ANCHOR).ask("what were the worst 5 days for otp at DAL this year?")
+    listed = "; ".join(f"{r.day} ({r.day:%a}) {r.value:.2f}%" for r in worst.itertuples())
+    assert _lead(ans).startswith("The 5 worst days for On-time performance (maintenance) at DAL") and listed in ans, ans
+    month = _g(koszyk, "LATE_DELIV", AS_OF.replace(day=1), G_DAY).query("station == 'fc-n2'")
+    top = month.sort_values(["value", "date"], ascending=[False, False]).head(3)
+    ans = await Thread(assistant, koszyk[1], AS_OF).ask("worst three days for lates at fc-n2 this month")
+    assert _lead(ans).startswith("The 3 worst days for Late deliveries at"), ans
+    assert all(f"{d:%Y-%m-%d}" in _lead(ans) for d in top.date), (ans, top)

@@ -81,6 +81,10 @@ CASES_R8: list[tuple[str, str, dict[str, Any]]] = [
     (D, "was otp at DAL below 93 last week?", {"op": "lookup", "note": "q:vs:below:93", "win": LW}),
     (D, "was DAL below its otp goal on any day this week?", {"op": "lookup", "note": "q:days_below:goal",
                                                               "no_note": "q:vs:below:goal"}),
+    # the worst N days, not only the worst one
+    (D, "what were the worst 5 days for otp at DAL this year?", {"op": "lookup", "note": "q:extreme_n:5",
+                                                                 "win": ("2026-01-01", "2026-11-20")}),
+    (G, "worst three days for lates at fc-n2 this month", {"op": "lookup", "note": "q:extreme_n:3"}),
     # things it cannot answer: said, not guessed
     (D, "which aircraft tail numbers had the most AOG events?", {"op": "rank", "note": "asks:breakdown:aircraft tail numbers"}),
     (G, "lates by courier last week", {"op": "lookup", "note": "asks:breakdown:courier"}),
