@@ -124,6 +124,7 @@ async def compare(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
                                "evidence_ids": [ev.id]})
     else:
         s.say(f"The scopes are level on {k.name} over this window.", ev)
+    s.data = {"kpi": k.code, "best": r.best, "worst": r.worst}
 
 
 def _now_first(s: StepScope, plan: QueryPlan, r: Any, ev: Any) -> bool:
@@ -151,7 +152,6 @@ def _now_first(s: StepScope, plan: QueryPlan, r: Any, ev: Any) -> bool:
                                f"averages {f(a.value)} at {a.scope.label} and {f(b.value)} at {b.scope.label}.",
                        "evidence_ids": [ev.id]})
     return True
-    s.data = {"kpi": k.code, "best": r.best, "worst": r.worst}
 
 
 async def rank(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:

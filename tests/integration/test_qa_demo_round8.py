@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import DEMO_ANCHOR
 from tests.integration.qa_support import Thread, demo_assistant, sql
-from tests.integration.test_qa_grocery import AS_OF, assistant, koszyk  # noqa: F401 (fixtures)
+from tests.integration.test_qa_grocery import AS_OF, assistant, koszyk
 
 DAY = DEMO_ANCHOR - dt.timedelta(days=1)  # the demo's last day of KPI data
 G_DAY = AS_OF - dt.timedelta(days=1)
@@ -59,7 +59,7 @@ async def _status_and_lookups(a: Any, org_id: int, as_of: dt.date, kpis: list[tu
     """The site's status answer, the KPI names it names, and those whose own lookup there says warning/critical."""
     status = await Thread(a, org_id, as_of).ask(f"how is {site} doing?")
     flagged = set()
-    for kpi, name in kpis:
+    for _, name in kpis:
         ans = await Thread(a, org_id, as_of).ask(f"{name} at {site}")
         m = re.search(rf"- {re.escape(name)} at {re.escape(code)} \([^)]*\)+ was .*?\(state: (\w+)", ans)
         if m and m.group(1) in ("warning", "critical"):
@@ -209,7 +209,7 @@ async def test_corrections_and_follow_ups(da, demo, assistant, koszyk):
     await t.ask("lates at fc-n2 last week")
     ans = await t.ask("sorry, I meant fill rate")
     fill = _g(koszyk, "FILL_RATE_PCT", *G_LW).query("station == 'fc-n2'").value.mean()
-    assert f"Order fill rate at" in ans and f"the mean is {fill:.1f}%" in ans, ans
+    assert "Order fill rate at" in ans and f"the mean is {fill:.1f}%" in ans, ans
 
 
 async def test_numbers_with_units_and_the_form_of_the_answer(da, demo, assistant, koszyk):
