@@ -58,8 +58,11 @@ def how_big(series: Any, asked: str) -> str | None:
     v, cl, lcl, ucl = sm.latest_value, sm.cl, sm.lcl, sm.ucl
     if v is None or cl is None or ucl is None or lcl is None:
         return None
-    where = ("above its normal range" if v > ucl else "below its normal range" if v < lcl
-             else f"within its normal range, {'above' if v > cl else 'below' if v < cl else 'at'} its usual level")
+    rng = f"{_f(lcl, k)}–{_f(ucl, k)}"
+    where = (f"above its normal range ({rng}; usual level {_f(cl, k)})" if v > ucl
+             else f"below its normal range ({rng}; usual level {_f(cl, k)})" if v < lcl
+             else f"within its normal range ({rng}), {'above' if v > cl else 'below' if v < cl else 'at'} its usual level "
+                  f"{_f(cl, k)}")
     goal = k.goal
     met = None if goal is None else (v >= goal if k.higher_is_better else v <= goal)
     bad = (v < lcl if k.higher_is_better else v > ucl) or met is False
@@ -67,11 +70,23 @@ def how_big(series: Any, asked: str) -> str | None:
         lead = "Yes" if v > ucl else "Not unusually" if v > cl else "No"
     elif asked == "low":
         lead = "Yes" if v < lcl else "Not unusually" if v < cl else "No"
+    elif asked in ("worse", "better"):  # "worse than usual": the bad side of its usual level, beyond the range or not
+        low_side = asked == "worse" if k.higher_is_better else asked == "better"
+        beyond, side = (v < lcl, v < cl) if low_side else (v > ucl, v > cl)
+        lead = "Yes" if beyond else "Slightly, within its normal range" if side else "No"
     elif asked == "bad":
         lead = "Yes" if bad else "No"
     else:  # good
         lead = "Yes" if not bad else "No"
+    sh = series.shift
+    if sh is not None and sh.kind == "level" and sm.latest_date is not None and (sm.latest_date - sh.onset).days <= 28:
+        # a level that moved lately: "usual" is the new stage's, so the level before is said and leads the verdict
+        up = sh.after_cl > sh.before_cl
+        asked_up = asked == "high" or (asked in ("worse", "bad") and not k.higher_is_better) or (
+            asked in ("better", "good") and k.higher_is_better)
+        lead = "Yes" if (up == asked_up and asked != "low") or (asked == "low" and not up) else lead
+        where += (f"; but its level moved {'up' if up else 'down'} on {sh.onset}, from {_f(sh.before_cl, k)} to "
+                  f"{_f(sh.after_cl, k)}, so against the weeks before it is {'higher' if up else 'lower'}")
     goal_said = "" if goal is None else f"; it {'meets' if met else 'misses'} the goal of {_f(goal, k)}"
-    return (f"{lead} — {k.name} at {series.scope.label} was {_f(v, k)} on {sm.latest_date}: {where} "
-            f"({_f(lcl, k)}–{_f(ucl, k)}, usual level {_f(cl, k)}){goal_said} "
+    return (f"{lead} — {k.name} at {series.scope.label} was {_f(v, k)} on {sm.latest_date}: {where}{goal_said} "
             f"({'higher' if k.higher_is_better else 'lower'} is better).")

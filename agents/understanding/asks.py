@@ -99,6 +99,10 @@ def _kpi_question(q: str) -> list[str]:
         return ["q:trend", "q:trend_better" if better else "q:trend_worse"]
     if _Q_CONTROL.search(q):
         return ["q:control"]
+    if m := re.search(r"\b(higher|more|above|lower|less|fewer|below|worse|better)\s+than\s+(?:normal|usual|expected|typical)\b|"
+                      r"\bunusually\s+(high|low)\b", q, _I):
+        word = (m.group(1) or m.group(2)).lower()  # "is aog at PHX higher than normal?": against its usual level
+        return [f"q:size:{'high' if word in ('higher', 'more', 'above', 'high') else 'low' if word in ('lower', 'less', 'fewer', 'below', 'low') else word}"]
     if m := _Q_SIZE.search(q):
         word = m.group(1).lower().split()[-1]
         return [f"q:size:{'high' if word in ('lot', 'much', 'many', 'high') else 'bad' if word in ('worrying', 'concerning') else word}"]

@@ -256,3 +256,16 @@ async def test_the_worst_days(da, demo, assistant, koszyk):
     ans = await Thread(assistant, koszyk[1], AS_OF).ask("worst three days for lates at fc-n2 this month")
     assert _lead(ans).startswith("The 3 worst days for Late deliveries at"), ans
     assert all(f"{d:%Y-%m-%d}" in _lead(ans) for d in top.date), (ans, top)
+
+
+async def test_against_its_usual_level(da, demo, assistant, koszyk):
+    """Before: "is otp at DAL worse than usual?" gave the value without a verdict; the current stage is new (the
+    level moved down lately), so "usual" is said against the weeks before as well."""
+    ans = await Thread(da, demo.org_id, DEMO_ANCHOR).ask("is otp at DAL worse than usual?")
+    last = _demo(demo, "OTP_MX_RATE", DAY, DAY).set_index("station").value["DAL"]
+    assert _lead(ans).startswith(f"Yes — On-time performance (maintenance) at DAL (Dallas Love Field) was {last:.2f}% on {DAY}"), ans
+    assert "its level moved down on" in _lead(ans), ans
+    ans = await Thread(assistant, koszyk[1], AS_OF).ask("are lates at fc-n2 unusually high?")
+    v = _g(koszyk, "LATE_DELIV", G_DAY, G_DAY).query("station == 'fc-n2'").value.iloc[0]
+    assert re.match(rf"(?:Yes|No|Not unusually) — Late deliveries at \S+ \(FC North 2 \(Gdańsk\)\) was {v:,.0f} orders",
+                    _lead(ans)) and "normal range" in _lead(ans), ans

@@ -68,6 +68,9 @@ CASES_R8: list[tuple[str, str, dict[str, Any]]] = [
     (D, "is that a lot?", {"op": "lookup", "kpi": "DEFERRED_ITEMS", "note": "q:size:high",
                            "prior": ["deferred items at DAL right now"]}),
     (G, "is that bad?", {"op": "lookup", "kpi": "LATE_DELIV", "note": "q:size:bad", "prior": ["lates at fc-n2 yesterday"]}),
+    (D, "is aog at PHX higher than normal?", {"op": "lookup", "kpi": "AOG_EVENTS", "note": "q:size:high"}),
+    (D, "is otp at DAL worse than usual?", {"op": "lookup", "kpi": "OTP_MX_RATE", "note": "q:size:worse"}),
+    (G, "are lates at fc-n2 unusually high?", {"op": "lookup", "kpi": "LATE_DELIV", "note": "q:size:high"}),
     (D, "compared to what?", {"op": "lookup", "kpi": "DEFERRED_ITEMS", "note": "q:normal",
                               "prior": ["deferred items at DAL right now"]}),
     # the answer's form
