@@ -24,7 +24,7 @@ ABBREVIATIONS = {"yday": "yesterday", "yda": "yesterday", "yest": "yesterday", "
 _LAST_N = re.compile(r"\b[lL](\d{1,3})([dwmDWM])\b")  # "l7d", "L30D", "l4w", "l3m": the last N days/weeks/months
 _PERIOD_UNIT = {"d": "days", "w": "weeks", "m": "months"}
 _BARE = re.compile(r"\b(wk|mth|mnth)\b", re.IGNORECASE)  # a period word said alone: the current one
-_QUALIFIED = re.compile(r"(?:^|\s)(?:this|last|past|previous|prior|current|next|per|a|an|each|every|the|\d+)\s*$", re.IGNORECASE)
+_QUALIFIED = re.compile(r"(?<![\w-])(?:this|last|past|previous|prior|current|next|per|a|an|each|every|the|\d+)\s*$", re.IGNORECASE)
 
 
 def _expand_periods(q: str, names: Container[str]) -> str:
