@@ -237,6 +237,7 @@ async def needs_attention(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
     checked = "" if stations else f"; {r.series_checked} series checked"
     org_wide = not (station or region or stations or plan.kpis) and "attention:incidents" in plan.notes
     if not r.items:
+        ctx.pop("flagged_first", None)  # nothing listed: "why?" next has nothing to explain from this list
         s.say(f"No KPI at {where} is in a warning or critical state on its latest point ({r.as_of}{checked}).", ev)
         if org_wide:
             await open_incidents(s)
