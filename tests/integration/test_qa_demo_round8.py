@@ -269,3 +269,14 @@ async def test_against_its_usual_level(da, demo, assistant, koszyk):
     v = _g(koszyk, "LATE_DELIV", G_DAY, G_DAY).query("station == 'fc-n2'").value.iloc[0]
     assert re.match(rf"(?:Yes|No|Not unusually) — Late deliveries at \S+ \(FC North 2 \(Gdańsk\)\) was {v:,.0f} orders",
                     _lead(ans)) and "normal range" in _lead(ans), ans
+
+
+async def test_places_over_a_number_on_a_lower_is_better_kpi(da, demo, assistant, koszyk):
+    """Before: "which stations are over 500 on mx delays?" said how many were "short of 500 min" (meaning above)."""
+    last = _demo(demo, "MX_DELAY_MINUTES", DAY, DAY).set_index("station").value
+    ans = await Thread(da, demo.org_id, DEMO_ANCHOR).ask("which stations are over 500 on mx delays?")
+    assert _lead(ans).startswith(f"{(last > 500).sum()} of {len(last)} stations are above 500 min on Maintenance delay "
+                                 "minutes"), ans
+    g = _g(koszyk, "LATE_DELIV", G_DAY, G_DAY).set_index("station").value
+    ans = await Thread(assistant, koszyk[1], AS_OF).ask("which stores are over 20 on lates yesterday?")
+    assert _lead(ans).startswith(f"{(g > 20).sum()} of {len(g)} stations are above 20 orders on Late deliveries"), ans
