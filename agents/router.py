@@ -11,8 +11,9 @@ from agents.plan import QueryPlan
 from agents.registry import specialists_for
 from agents.state import ThreadContext
 from agents.understanding import Catalog, help_text, merge, parse
+from agents.understanding.corrections import thread_turn
 from agents.understanding.cues import HELP, catalog_answer
-from agents.understanding.inventory import ACTION_NOTE, PEOPLE_NOTE, data_overview
+from agents.understanding.inventory import ACTION_NOTE, PEOPLE_NOTE, data_overview, duration_note
 from agents.understanding.results import EVIDENCE_ASKED, EVIDENCE_NOTE, resolve_from_results
 from agents.understanding.vs_rest import rest_in_thread
 
@@ -35,6 +36,10 @@ class RoutePlan:
 def unknown_notice(kind: str, text: str, suggestions: list[str], catalog: Catalog | None = None) -> str:
     if suggestions:
         tail = f" Did you mean {', '.join(suggestions)}?"
+    elif kind == "region" and catalog and catalog.regions:  # "the Texas stations": the groupings there are, and theirs
+        groups = [f"{name} ({code}: {', '.join(c for c, r in catalog.station_regions.items() if r == code) or 'no stations'})"
+                  for code, name in catalog.regions.items()]
+        tail = f" The regions I know are {'; '.join(groups[:12])}. Ask about one of them, or name the stations."
     else:
         known = {"station": list(catalog.stations), "region": list(catalog.regions), "KPI": list(catalog.kpis),
                  "service": catalog.services}.get(kind, []) if catalog else []
@@ -68,7 +73,7 @@ def legacy_context(plan: QueryPlan, prior: ThreadContext) -> ThreadContext:
 
 def route(question: str, context: ThreadContext | None, catalog: Catalog, today: dt.date,
           prior: QueryPlan | None = None) -> RoutePlan:
-    plan = merge(parse(question, catalog, today), prior, question, today)
+    plan = thread_turn(question, catalog, today, prior) or merge(parse(question, catalog, today), prior, question, today)
     prior_ctx: ThreadContext = {**(context or {})}
     resolve_from_results(plan, prior, prior_ctx, question, catalog, today)
     rest_in_thread(question, plan, prior)  # "and compared to the other stations?" after "how is <site> doing?"
@@ -88,6 +93,8 @@ def route(question: str, context: ThreadContext | None, catalog: Catalog, today:
         return RoutePlan("catalog", [], prior_ctx, [EVIDENCE_NOTE], plan)  # "show the evidence" after an answer
     if plan.operation == "out_of_scope" and "asks:action" in plan.notes:
         return RoutePlan("out_of_scope", [], prior_ctx, [ACTION_NOTE + " " + help_text(catalog, asked=True)], plan)
+    if plan.operation == "out_of_scope" and (said := duration_note(plan.notes, catalog)):
+        return RoutePlan("out_of_scope", [], prior_ctx, [said], plan)
     if plan.operation == "out_of_scope" and "asks:people" in plan.notes:
         return RoutePlan("out_of_scope", [], prior_ctx, [PEOPLE_NOTE + " " + help_text(catalog, asked=True)], plan)
     if plan.operation == "out_of_scope":

@@ -36,6 +36,7 @@ class ThreadContext(TypedDict, total=False):
     intent: str
     onset: str  # ISO date of the shift a specialist found
     top_hypothesis: str  # subject of the best-ranked change hypothesis
+    flagged_first: str  # "KPI@station" an attention list showed first (what "why?" after it explains)
 
 
 class GraphState(TypedDict, total=False):

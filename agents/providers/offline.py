@@ -35,9 +35,13 @@ def assemble(state: GraphState) -> str:
     parts: list[str] = []
     for notice in state.get("notices", []):
         parts.append(notice)
+    brief = "form:brief" in ((state.get("query") or {}).get("notes") or [])  # "in one sentence", "tl;dr"
     for f in state.get("findings", []):
         if not f["lines"]:
             continue
+        if brief and not any(line.get("markdown") for line in f["lines"]):
+            parts.append(cited(f["lines"][0]))  # the first line is each specialist's direct answer
+            break
         if any(line.get("markdown") for line in f["lines"]):
             parts.extend(cited(line) for line in f["lines"])
             continue

@@ -95,6 +95,19 @@ def _severity(sig: Any) -> tuple[int, float]:
     return (1 if sig.state == "critical" else 0, beyond / width if width and width > 0 else 0.0)
 
 
+def _why_state(rule: str | None) -> str:
+    """A warning that is only the goal (no control-chart signal) says so, as the site's status does."""
+    return " — the current level is short of the goal, no control-chart signal" if rule and rule.startswith(
+        "stage centre") and "XmR:" not in rule else ""
+
+
+def _miss(m: Any) -> str:
+    """One KPI short of its goal: its current centre against the goal, and by how much."""
+    f = lambda x: _fmt(x, m.decimals, m.unit)  # noqa: E731
+    gap = f"{abs(m.cl - m.goal):.{m.decimals}f} points" if m.unit == "%" else f(abs(m.cl - m.goal))
+    return f"{m.kpi_name} (centre {f(m.cl)} against a goal of {f(m.goal)}, {gap} {'below' if m.higher_is_better else 'above'})"
+
+
 async def _scope_signals(s: StepScope, ctx: ThreadContext, level: str, *, worst: bool = False) -> None:
     """The KPIs of one scope's own series (a station, or a region's aggregate) in warning or critical; with
     ``worst`` ("why?" at a site where several are flagged), the worst of them becomes the one explained."""
@@ -105,13 +118,23 @@ async def _scope_signals(s: StepScope, ctx: ThreadContext, level: str, *, worst:
         # a region's own series are its stations taken together: said so, so that a station flagged below reads
         # as a station's problem, not as a contradiction
         label = f"{result.scope.label} as a whole (its stations combined)" if level == "region" else result.scope.label
-        if not result.signals:
+        misses = result.goal_misses
+        if not result.signals and not misses:
             s.say(f"No KPI at {label} is in a warning or critical state on its latest point.", *records[:1])
+        elif not result.signals:  # the same state a lookup of each KPI gives (a stage short of its goal warns)
+            s.say(f"No KPI at {label} has a control-chart signal on its latest point, but {len(misses)} "
+                  f"{'is' if len(misses) == 1 else 'are'} in warning because the current level is short of the goal: "
+                  + "; ".join(_miss(m) for m in misses) + ".", *records[-1:])
         for sig, rec in zip(result.signals, records, strict=False):
             s.say(f"{sig.kpi_name} at {label} is {sig.state} on {sig.date} ({sig.rule}, "
                   f"value {sig.value:.4g}, limits {sig.lcl:.4g}–{sig.ucl:.4g}).", rec)
+        if result.signals and misses:
+            s.say("Also in warning because the current level is short of the goal: "
+                  + "; ".join(_miss(m) for m in misses) + ".", records[-1])
         if len(result.signals) == 1:
             ctx["kpi"] = result.signals[0].kpi
+        elif not result.signals and len(misses) == 1:
+            ctx["kpi"] = misses[0].kpi
         elif worst and len(result.signals) > 1:
             top = max(result.signals, key=_severity)
             others = [x.kpi_name for x in result.signals if x is not top]
@@ -188,6 +211,10 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         if plan is not None and "asks:cost" in plan.notes:  # "what did the delays cost us?": said, not guessed
             s.say(f"There are no cost or money figures in the data: {', '.join(plan.kpis)} is counted in its own unit, "
                   "not money (a cost needs a rate per unit, which is not recorded). Here is the quantity itself.")
+        if plan is not None and (by := next((n.split(":", 2)[2] for n in plan.notes if n.startswith("asks:breakdown:")), None)):
+            named = ", ".join(s.deps.catalog.kpis.get(k, [k])[0] for k in plan.kpis)  # "which tail numbers had most …"
+            s.say(f"The data has no breakdown by {by}: {named} is recorded per station and day only. "
+                  + ("Here it is by station instead." if plan.operation == "rank" else "Here is what it has."))
         if plan is not None and "asks:future" in plan.notes:  # "what will X be next week?": no forecast is made up
             named = ", ".join(s.deps.catalog.kpis.get(k, [k])[0] for k in plan.kpis)
             s.say(f"I can't tell what {named} will be: there are no forecasts in the data and I don't "
@@ -246,7 +273,7 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             limits = f"natural process limits {f(sm.lcl)}–{f(sm.ucl)}"
         s.say(
             f"{k.name} at {series.scope.label} was {f(sm.latest_value)} on {sm.latest_date}; the current stage's centre "
-            f"is {f(sm.cl)} with {limits} (state: {sm.state}).", ev_series,
+            f"is {f(sm.cl)} with {limits} (state: {sm.state}{_why_state(sm.rule)}).", ev_series,
         )
         limit = k.lower_limit if k.higher_is_better else k.upper_limit
         if level != "station" and k.aggregation == "sum":

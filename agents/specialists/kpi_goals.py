@@ -53,6 +53,8 @@ async def goal_count(s: StepScope, plan: QueryPlan, ctx: ThreadContext, how: str
     side = f"{'higher' if k.higher_is_better else 'lower'} is better"
     asked, other = (short, meeting) if how == "below" else (meeting, short)
     word, other_word = ("short of", "meeting") if how == "below" else ("meeting", "short of")
+    if named and not k.higher_is_better:  # "any stations over 30 on <a lower-is-better KPI>": over / at or under it
+        word, other_word = ("above", "at or below") if how == "below" else ("at or below", "above")
     nodata = r.total - len(rows)
     what = (f"the {k.name} goal of {f(goal)}" if goal == k.goal else f"{f(goal)} on {k.name}"
             + (f" (the configured goal is {f(k.goal)})" if k.goal is not None else ""))
@@ -61,7 +63,7 @@ async def goal_count(s: StepScope, plan: QueryPlan, ctx: ThreadContext, how: str
           + "; ".join(f"{x.code} ({x.name}) {f(x.value)}" for x in asked[:25]) + ("…" if len(asked) > 25 else "")
           + ("." if asked else ""), ev)
     if other:
-        s.say(f"{other_word.capitalize()} it: " + ", ".join(f"{x.code} {f(x.value)}" for x in other[:25])
+        s.say(f"{other_word[0].upper() + other_word[1:]} it: " + ", ".join(f"{x.code} {f(x.value)}" for x in other[:25])
               + ("…" if len(other) > 25 else "") + ".", ev)
     s.data = {"kpi": k.code, "goal_count": [x.code for x in asked], "goal": goal}
     if len(asked) == 1:

@@ -183,6 +183,12 @@ def _extreme(plan: QueryPlan, series: Any, word: str) -> str | None:
         start, end = pts[0].date, pts[-1].date  # "the record low": the days there is data for
     high = {"highest": True, "busiest": True, "peak": True, "lowest": False, "quietest": False,
             "worst": not k.higher_is_better, "best": k.higher_is_better}.get(word, True)
+    n = next((int(x.rsplit(":", 1)[1]) for x in plan.notes if x.startswith("q:extreme_n:")), 1)
+    if n > 1:  # "the worst 5 days": those days, that end first
+        days = sorted(pts, key=lambda p: (p.value if high else -p.value, p.date), reverse=True)[:n]
+        return (f"The {len(days)} {word} days for {k.name} at {series.scope.label} from {start} to {end}: "
+                + "; ".join(f"{p.date} ({p.date:%a}) {_f(p.value, k)}" for p in days)
+                + f" ({'higher' if k.higher_is_better else 'lower'} is better; {len(pts)} days).")
     top = max(pts, key=lambda p: (p.value if high else -p.value, p.date))
     other = min(pts, key=lambda p: (p.value if high else -p.value, -p.date.toordinal()))
     return (f"The {word} day for {k.name} at {series.scope.label} from {start} to {end} was {top.date} "
@@ -233,6 +239,14 @@ def lead(plan: QueryPlan | None, series: Any) -> str | None:
     notes = set(plan.notes) if plan else set()
     if plan is not None and (days := next((n for n in notes if n.startswith("q:days_")), None)):
         return _days_beyond(plan, series, days)
+    if (size := next((n for n in notes if n.startswith("q:size:")), None)) is not None:
+        from agents.specialists.kpi_threshold import how_big
+
+        return how_big(series, size.removeprefix("q:size:"))
+    if plan is not None and (vs := next((n for n in notes if n.startswith("q:vs:")), None)):
+        from agents.specialists.kpi_threshold import against_number
+
+        return against_number(plan, series, vs)
     if plan is not None and (last := next((n for n in notes if n.startswith("q:last_beyond:")), None)):
         return _last_beyond(series, last)
     if "q:define" in notes:
@@ -241,7 +255,8 @@ def lead(plan: QueryPlan | None, series: Any) -> str | None:
         return _against(plan, series, "q:yoy" in notes)
     if plan is not None and (per := next((n for n in notes if n.startswith("q:period_")), None)):
         return _periods(plan, series, per.removeprefix("q:period_"))
-    if plan is not None and (ext := next((n for n in notes if n.startswith("q:extreme_") and "unit" not in n), None)):
+    if plan is not None and (ext := next((n for n in notes if n.startswith("q:extreme_") and "unit" not in n
+                                                and not n.startswith("q:extreme_n:")), None)):
         if "q:extreme_unit_day" in notes:
             return _extreme(plan, series, ext.removeprefix("q:extreme_"))
         return None

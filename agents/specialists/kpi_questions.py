@@ -107,7 +107,8 @@ async def compare(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
               f"{fmt(row.cl, k.decimals, k.unit)}, limits {fmt(row.lcl, k.decimals, k.unit)}–"
               f"{fmt(row.ucl, k.decimals, k.unit)}; state {row.state}, {row.signals} signal(s){yoy}).", ev)
     if r.best:
-        s.say(f"{r.best} is better than {r.worst} on {k.name} ({'higher' if k.higher_is_better else 'lower'} is "
+        over = f" over {_when(r.start, r.end)} on average" if _now_first(s, plan, r, ev) else ""
+        s.say(f"{r.best} is better than {r.worst} on {k.name}{over} ({'higher' if k.higher_is_better else 'lower'} is "
               "better).", ev)
         asked = next((n for n in plan.notes if n in ("q:better_than", "q:worse_than")), None)
         subject = next((row for row in r.rows if plan.subjects.scopes and row.scope.code == plan.subjects.scopes[0].code), None)
@@ -124,6 +125,33 @@ async def compare(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     else:
         s.say(f"The scopes are level on {k.name} over this window.", ev)
     s.data = {"kpi": k.code, "best": r.best, "worst": r.worst}
+
+
+def _now_first(s: StepScope, plan: QueryPlan, r: Any, ev: Any) -> bool:
+    """"DAL vs the network" with no period asked: when a side is flagged now, or the latest day ranks them the other
+    way round than the period's averages, the state now leads, then the period (both are said)."""
+    k = r.kpi
+    if (plan.window is not None and plan.window.explicit) or len(r.rows) != 2 or r.start == r.end:
+        return False
+    a, b = r.rows
+    if a.latest_value is None or b.latest_value is None or a.value is None or b.value is None:
+        return False
+    better = (lambda x, y: x > y) if k.higher_is_better else (lambda x, y: x < y)
+    now_best = a if better(a.latest_value, b.latest_value) else b if better(b.latest_value, a.latest_value) else None
+    period_best = a if better(a.value, b.value) else b if better(b.value, a.value) else None
+    flagged = [x for x in (a, b) if x.state in ("warning", "critical")]
+    if now_best is None or (now_best is period_best and not flagged):
+        return False
+    f = lambda x: fmt(x, k.decimals, k.unit)  # noqa: E731
+    worse = b if now_best is a else a
+    states = "; ".join(f"{x.scope.label} is {x.state}" for x in flagged)
+    turn = ("the other way round from" if period_best is not None and period_best is not now_best else "as over")
+    s.lines.insert(0, {"text": f"Now ({worse.latest_date}): {now_best.scope.label} is better than {worse.scope.label} on "
+                               f"{k.name} — {f(now_best.latest_value)} against {f(worse.latest_value)}"
+                               f"{f' ({states})' if states else ''}; that is {turn} the period {_when(r.start, r.end)}, "
+                               f"averages {f(a.value)} at {a.scope.label} and {f(b.value)} at {b.scope.label}.",
+                       "evidence_ids": [ev.id]})
+    return True
 
 
 async def rank(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
@@ -209,6 +237,7 @@ async def needs_attention(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
     checked = "" if stations else f"; {r.series_checked} series checked"
     org_wide = not (station or region or stations or plan.kpis) and "attention:incidents" in plan.notes
     if not r.items:
+        ctx.pop("flagged_first", None)  # nothing listed: "why?" next has nothing to explain from this list
         s.say(f"No KPI at {where} is in a warning or critical state on its latest point ({r.as_of}{checked}).", ev)
         if org_wide:
             await open_incidents(s)
@@ -222,6 +251,7 @@ async def needs_attention(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
     if len(r.items) > MAX_LINES:
         s.say(f"… and {len(r.items) - MAX_LINES} more in the evidence.", ev)
     s.data = {"attention": [f"{i.kpi}@{i.station}" for i in r.items]}
+    ctx["flagged_first"] = f"{r.items[0].kpi}@{r.items[0].station}"  # "why?" next: the first one shown, explained
     if org_wide:
         await open_incidents(s)  # "anything on fire?", "what should I look at first?": the open incidents too
     if len({i.kpi for i in r.items}) == 1 and len(r.items) == 1:

@@ -22,6 +22,9 @@ _Q_SINCE = re.compile(r"\bsince\s+when\b|\bhow\s+long\b|\bwhen\s+did\b.*\b(?:sta
 _Q_CONTROL = re.compile(r"\b(?:in|out\s+of)\s+(?:statistical\s+)?control\b|\bstable\b|\bpredictable\b|"
                         r"\b(?:is|was|are|were)\s+(?:that|this|it|these|those)\s+(?:\w+\s+)?(?:normal|usual|typical|expected|"
                         r"unusual|abnormal|ok(?:ay)?)\b", _I)  # "is that normal?" after a value
+# "is that a lot?", "is that high?", "is that bad?" after a value: against its usual level, its range and its goal
+_Q_SIZE = re.compile(r"\b(?:is|was|are|were)\s+(?:that|this|it|these|those)\s+(?:\w+\s+)?(a\s+lot|much|many|high|low|bad|"
+                     r"good|worrying|concerning|too\s+(?:high|low|much|many))\b", _I)
 _Q_GOAL_BELOW = re.compile(r"\b(?:below|under|short\s+of|missing|miss(?:es|ed)?|behind|off)\s+(?:the\s+|its\s+|our\s+|their\s+)?"
                            r"(?:[\w.%-]+\s+){0,3}?(?:goal|target)s?\b", _I)
 _Q_GOAL_MEET = re.compile(r"\b(?:meeting|meets?|hitting|hits?|on|at|above|making|reach\w*)\s+(?:the\s+|its\s+|our\s+|their\s+)?"
@@ -70,6 +73,12 @@ def _kpi_question(q: str) -> list[str]:
         return []
     if _Q_SPIKES.search(q):
         return ["q:spikes"]
+    if m := re.search(r"\b(worst|best|highest|lowest|busiest|quietest|top)\s+(\d{1,2}|two|three|four|five|six|seven|eight|"
+                      r"nine|ten)\s+days\b", q, _I):
+        word = "highest" if m.group(1).lower() == "top" else m.group(1).lower()  # "the worst 5 days for X this year"
+        n = int(m.group(2)) if m.group(2).isdigit() else {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                                                          "eight": 8, "nine": 9, "ten": 10}[m.group(2).lower()]
+        return [f"q:extreme_{word}", "q:extreme_unit_day", f"q:extreme_n:{n}"]
     if m := re.search(r"\b(worst|best|highest|lowest|busiest|quietest|peak)\s+(day|week|month)\b", q, _I):
         return [f"q:extreme_{m.group(1).lower()}", f"q:extreme_unit_{m.group(2).lower()}"]
     if m := re.search(r"\bwhat\s+(?:was|is|were|are|'s)\s+(?:the\s+|its\s+|our\s+)?(lowest|highest|worst|best|peak|"
@@ -90,6 +99,13 @@ def _kpi_question(q: str) -> list[str]:
         return ["q:trend", "q:trend_better" if better else "q:trend_worse"]
     if _Q_CONTROL.search(q):
         return ["q:control"]
+    if m := re.search(r"\b(higher|more|above|lower|less|fewer|below|worse|better)\s+than\s+(?:normal|usual|expected|typical)\b|"
+                      r"\bunusually\s+(high|low)\b", q, _I):
+        word = (m.group(1) or m.group(2)).lower()  # "is aog at PHX higher than normal?": against its usual level
+        return [f"q:size:{'high' if word in ('higher', 'more', 'above', 'high') else 'low' if word in ('lower', 'less', 'fewer', 'below', 'low') else word}"]
+    if m := _Q_SIZE.search(q):
+        word = m.group(1).lower().split()[-1]
+        return [f"q:size:{'high' if word in ('lot', 'much', 'many', 'high') else 'bad' if word in ('worrying', 'concerning') else word}"]
     if re.search(r"\bhow\s+(?:far|much)\b.*\b(?:from|off|short\s+of|below|above|to)\s+(?:the\s+|its\s+|our\s+|their\s+)?"
                  r"(?:[\w.%-]+\s+){0,3}?(?:goal|target)s?\b|\b(?:gap|distance)\s+to\s+(?:the\s+|its\s+)?(?:[\w.%-]+\s+){0,3}?"
                  r"(?:goal|target)s?\b", q, _I):
@@ -135,6 +151,9 @@ _DAYS_BEYOND = re.compile(r"(?:\bhow\s+many\s+(?:days|times)|\bhow\s+often|\b(?:
                           r"\bshare|\bproportion|\bfraction)\s+of\s+(?:the\s+)?days|\b(?:on\s+)?any\s+days?|\bever)\b.*?\b(below|under|less\s+than|lower\s+than|"
                           r"fewer\s+than|short\s+of|above|over|more\s+than|higher\s+than|beyond|exceed\w*)\s+(?:the\s+|its\s+|our\s+)?"
                           r"(?:(\d+(?:\.\d+)?)\s*%?|(?:[a-z][\w-]*\s+){0,3}?(?:goal|target))", _I)
+# "is parts fill rate at <site> above 90%?", "are we under 2% on <KPI>?": a number against the series
+_IS_BEYOND = re.compile(r"\b(below|under|less\s+than|lower\s+than|fewer\s+than|above|over|more\s+than|higher\s+than|"
+                        r"at\s+least|at\s+most)\s+(\d+(?:\.\d+)?)\s*(%|\s*percent\b|\s*pct\b)?(?!\s*(?:days?|times|of\s+the))", _I)
 # "was <site> below its X goal on any day this week?": the same count, the days named after the threshold
 _DAYS_BEYOND_AFTER = re.compile(r"\b(below|under|less\s+than|lower\s+than|fewer\s+than|short\s+of|above|over|more\s+than|"
                                 r"higher\s+than|beyond|exceed\w*)\s+(?:the\s+|its\s+|our\s+|their\s+)?(?:(\d+(?:\.\d+)?)\s*%?|"
@@ -167,9 +186,11 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
         plan.clarification, plan.operation = None, "changelog"
         plan.notes = [n for n in plan.notes if not n.startswith("wanted:")]
         op = "changelog"
-    if (plan.kpis and op == "lookup" and plan.window is not None and _TWO_PERIODS.match(plan.window.label)
+    if (plan.kpis and op in ("lookup", "explain") and plan.window is not None and _TWO_PERIODS.match(plan.window.label)
+            and not _EXPLAIN_ASKED.search(q)
             and (m := re.search(r"\b(more|fewer|less|higher|lower|bigger|smaller|better|worse)\b.*\bthan\b", q, _I))):
         plan.notes.append(f"q:period_{m.group(1).lower()}")  # "were there more AOG events this week than last week?"
+        plan.operation = op = "lookup"  # "was last week worse than the week before": both periods, not a story
     elif (plan.kpis and op == "lookup" and plan.window is not None and _TWO_PERIODS.match(plan.window.label)
             and re.search(r"\b(?:go|goes|went|gone|going)\s+(?:up|down)\b|\b(?:increas|decreas|chang|differ|grow|grew|"
                           r"rise|rose|fall|fell|drop)\w*|\bpercent\w*|%|\bhow\s+much\s+(?:more|less|higher|lower)\b", q, _I)):
@@ -180,6 +201,9 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
                else "down" if word.startswith(("drop", "declin", "fall", "fell", "decreas"))
                else "up" if word.startswith(("increas", "jump", "rise", "rose", "gain", "climb")) else "any")
         plan.notes.append(f"rank:change_{how}")
+    if (op == "compare" and plan.kpis and plan.window is not None and plan.window.label.endswith("against a year earlier")
+            and len({x.code or x.level for x in plan.subjects.scopes}) <= 1):
+        op = plan.operation = "lookup"  # "network-wide last month, and how does that compare to last year": one scope
     if plan.kpis and op in ("lookup", "explain") and not _EXPLAIN_ASKED.search(q) and plan.window is not None and (
             plan.window.label.endswith("against a year earlier") or re.fullmatch(r"the last \d+ \w+ and the \d+ before", plan.window.label)):
         plan.notes.append("q:yoy" if plan.window.label.endswith("year earlier") else "q:halves")  # both, compared
@@ -192,6 +216,12 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
             m := _DAYS_BEYOND.search(q) or _DAYS_BEYOND_AFTER.search(q)):
         side = "below" if re.match(r"below|under|less|lower|fewer|short", m.group(1), _I) else "above"
         plan.notes.append(f"q:days_{side}:{m.group(2) if m.group(2) else 'goal'}")  # "how many days was X below 90?"
+        plan.operation = op = "lookup"
+    if (plan.kpis and op in ("lookup", "explain") and len(plan.subjects.scopes) <= 1 and _YESNO.match(q)
+            and not any(n.startswith(("q:days_", "q:goal", "q:extreme")) for n in plan.notes) and (m := _IS_BEYOND.search(q))):
+        side = "below" if re.match(r"below|under|less|lower|fewer|at\s+most", m.group(1), _I) else "above"
+        pct = ":pct" if m.group(3) else ""
+        plan.notes.append(f"q:vs:{side}:{m.group(2)}{pct}")  # "is fill rate at <site> above 90%?": Yes/No first
         plan.operation = op = "lookup"
     ever, last = _EVER.search(q), _LAST_TIME.search(q)
     if plan.kpis and op in ("lookup", "explain") and len(plan.subjects.scopes) <= 1 and not _EXPLAIN_ASKED.search(q) and (

@@ -59,7 +59,7 @@ _ROLE: list[tuple[ServiceMetricRole, re.Pattern[str]]] = [("errors", re.compile(
 _TOPN = re.compile(r"\b(?:top|bottom|worst|best|first|lowest|highest|which)\s+(\d{1,3}|three|five|ten|two)\b", _I)
 _WORDN = {"two": 2, "three": 3, "five": 5, "ten": 10}
 _ACTION = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?(delete|remove|erase|wipe|truncate|drop\s+(?:the\s+)?table|"
-                     r"modify|insert|book|buy|purchase|reassign|assign|reopen|escalate|restart|reboot|deploy|"
+                     r"modify|insert|book|buy|purchase|reassign|assign|reopen|escalate|restart|reboot|deploy|e-?mail|forward|phone|"
                      r"roll\s*back|rollback|revert|approve|merge|cancel)\b(?!\s+(?:history|log|logs|list|status|report|"
                      r"count|rate|trend|timeline|details|s\b)|\s*\?+\s*$|s\b)", _I)  # "rollback?" at 3 am is a question
 _OOS_HINT = "That is outside what I can answer from this organisation's data."

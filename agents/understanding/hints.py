@@ -81,3 +81,30 @@ def fullness_kpi(q: str, cat: Catalog) -> str | None:
         return None
     found = [code for code, names in cat.kpis.items() if any(_FULLNESS_KPI.search(n) for n in names)]
     return found[0] if len(found) == 1 else None
+
+
+_AFTER_STOP = re.compile(r"^(?:so|too|high|higher|low|lower|bad|ok|okay|fine|normal|weird|odd|spik\w*|jump\w*|drop\w*|fell|"
+                         r"r[io]se|rising|climb\w*|surg\w*|increas\w*|decreas\w*|moved?|doing|look\w*|like|"
+                         r"\d+\w*|morning|afternoon|evening|night|tonight|hours?|mins?|minutes?|h)$", _I)
+
+
+def metric_after_service(text: str, services: list[str]) -> str | None:
+    """The words naming a metric right after the service ("kiln_ctrl temperature", "ReportGen disk writes last 24h",
+    "<svc>'s disk writes"): up to three words, stopping at a time word, a verb of movement or a plain word; None when
+    no such words."""
+    for svc in services:
+        name = r"[-_. ]?".join(map(re.escape, re.split(r"[-_. ]+", svc)))
+        m = re.search(rf"(?<![\w.-]){name}(?:['’]s)?\s+((?:[a-z][a-z0-9%]*\s*){{1,3}})", text, _I)
+        if not m:
+            continue
+        got: list[str] = []
+        for w in m.group(1).lower().split():
+            if w in STOP or w in _NOT_METRIC or _AFTER_STOP.match(w):
+                break
+            got.append(w)
+        said = " ".join(got)
+        if got and not (_CHANGELOG.search(said) or _WHY.search(said) or _ATTENTION.search(said)
+                        or re.search(r"\b(?:incidents?|outages?|tickets?|alerts?|changes?|status|health|news|deploy\w*|"
+                                     r"releases?|config\w*|commits?|rollbacks?|dependenc\w*)\b", said)):
+            return said
+    return None

@@ -20,9 +20,24 @@ DATA_ASK = re.compile(
     r"\bwhen\s+(?:does|do|did)\s+(?:your|the)\s+data\s+(?:start|begin|end|stop)\b|"
     r"\bwhat\s+(?:do|can)\s+you\s+(?:know|see|access|look\s+at)\b(?!\s+(?:about\s+)?\w+\s+\w)|"
     r"\bwhat(?:'s|\s+is)\s+in\s+(?:your|the)\s+(?:data|database)\b", _I)
-ACTION_NOTE = "I only read this organisation's data: I can't book, change, deploy, assign or delete anything."
+ACTION_NOTE = ("I only read this organisation's data: I can't book, change, deploy, assign or delete anything, nor email "
+               "or message anyone (copy the answer, or use a scheduled question to post it to Slack).")
 PEOPLE_NOTE = ("People — staff, crews, technicians, managers and who is on shift — are not in this organisation's data "
                "(only who made a deployment or a config change is).")
+
+
+def duration_note(plan_notes: list[str], cat: Catalog) -> str | None:
+    """"How long do <things> wait …" when no KPI measures time: durations are not recorded, and what there is."""
+    got = next((n.split(":", 2)[2] for n in plan_notes if n.startswith("asks:duration:")), None)
+    if got is None:
+        return None
+    codes = [c for c in got.split(",") if c in cat.kpis]
+    names = "; ".join(f"{cat.kpis[c][0]} ({c})" for c in codes[:6])
+    return ("Durations are not recorded: how long each one waits, sits or takes is not in this organisation's data "
+            "(its KPIs are daily totals, counts and rates per station, not a time per item). The closest it has: "
+            f"{names}. Ask for one of them at a station over a period, or how long a KPI has been in its current state.")
+
+
 # "which stations do you have?", "what services are there?": a listing, not a ranking
 _HAVE = re.compile(r"\b(?:do|have|did)\s+(?:you|we)\s+(?:have|got|know|track|cover|monitor|see|hold)\b|\bare\s+there\b|"
                    r"\bdo\s+you\s+know\s+(?:of|about)\b|\bexist\b|\bis\s+there\s+data\s+for\b", _I)

@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 
 from agents.plan import UnknownName
-from agents.understanding.catalog import Catalog, norm_tokens, stem
-from agents.understanding.cues import _I
+from agents.understanding.catalog import GENERIC, Catalog, norm_tokens, stem
+from agents.understanding.cues import _I, _PLACE_NOUN
 from agents.understanding.linking import Links
+from agents.understanding.vocab import STOP
 
 _HAS = re.compile(r"\bhow\s+many\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:(?:does|do|did)\s+.+?\s+(?:have|own|operate|employ|"
                   r"run|keep|base|house|fly)|(?:are|is|were)\s+(?:there\s+)?(?:based|stationed|assigned|employed|working|"
@@ -50,3 +51,83 @@ def people_asked(q: str, cat: Catalog) -> bool:
         return False
     noun = stem(m.group(0).split()[-1].lower())
     return noun not in cat.kpi_words
+
+
+# "how long do aircraft sit waiting for parts", "how long does it take to get parts", "what's the average wait time for
+# a repair": a duration per thing, which no KPI holds unless one measures time (its name or description says so)
+_HOW_LONG = re.compile(r"\bhow\s+long\s+(?:do|does|did|will|would|should)\s+(?:\w+\s+){0,5}?(?:sit|sat|wait|waited|take|took|"
+                       r"stay|stayed|spend|spent|remain|remained|last|lasted|linger|get\s+stuck|stay\s+stuck)\w*\b|"
+                       r"\b(?:average|typical|mean|median|usual)\s+(?:wait(?:ing)?|turn[- ]?around|dwell|lead|repair|down|"
+                       r"fix|resolution|handling)\s+times?\b", _I)
+_DURATION_WORDS = re.compile(r"\b(?:minutes?|mins?|hours?|hrs?|days?|time|times|duration|durations|wait\w*|turn[- ]?around|"
+                             r"tat|dwell|lead\s+time|seconds?|secs?|ms)\b", _I)
+
+
+def duration_asked(q: str, kpis: list[str], weak: list[list[str]], services: list[str], cat: Catalog) -> list[str] | None:
+    """A duration asked ("how long do <things> wait …") that no KPI of the organisation measures: the KPIs it has
+    instead (those the question named, else every one), to be said; None when it is no such question, a service
+    is named (its latency is a duration) or a KPI the question names measures time."""
+    if services or not _HOW_LONG.search(q):
+        return None
+
+    def timed(code: str) -> bool:
+        text = " ".join(cat.kpis.get(code, [])) + " " + cat.kpi_descriptions.get(code, "")
+        text = re.sub(r"\b(?:per|an|a|each|every)\s+(?:\w+\s+){0,3}?(?:hour|day|minute|week|month)\b", " ", text, flags=_I)  # a rate
+        return bool(_DURATION_WORDS.search(text))
+
+    named = list(dict.fromkeys([*kpis, *(c for g in weak for c in g)]))
+    if any(timed(c) for c in named):
+        return None  # "how long were the delays at <site>": a KPI in minutes answers it
+    if not named and any(timed(c) for c in cat.kpis):
+        return None  # nothing named: the parser's own answer (a KPI that measures time may be meant)
+    return named or list(cat.kpis)
+
+
+# "all the Texas stations", "our coastal sites", "stations in Texas": a grouping of places the catalog does not know
+# (a US state, a country, a type of place) — asked about, never answered for some other set of places
+_GROUP = re.compile(rf"\b(?:all\s+(?:of\s+)?(?:the\s+|our\s+)?|the\s+|our\s+|any\s+|which\s+)([a-z][\w-]*)\s+{_PLACE_NOUN}s\b|"
+                    rf"\b{_PLACE_NOUN}s\s+(?:are\s+|do\s+we\s+have\s+)?in\s+([A-Z][a-z][\w-]*)\b", _I)
+_NOT_GROUP = frozenset("other others same remaining rest main big small biggest smallest busiest quietest worst best top "
+                       "bottom three four five ten few several many some both two each every different new old open "
+                       "flagged red green amber failing struggling problem problematic good bad poor weak strong".split())
+
+
+def unknown_group(q: str, links: Links, cat: Catalog) -> UnknownName | None:
+    """A group of places named by a word that is no region, station or KPI word of the organisation: asked about."""
+    if links.regions or links.stations:
+        return None
+    for m in _GROUP.finditer(q):
+        word = m.group(1) or m.group(2)
+        low = word.lower()
+        if (low in STOP or low in GENERIC or low in _NOT_GROUP or low.endswith("est") or stem(low) in cat.phrases
+                or stem(low) in cat.kpi_words or (m.group(2) is None and not word[:1].isupper() and len(low) < 4)):
+            continue
+        return UnknownName(kind="region", text=word, suggestions=[])
+    return None
+
+
+# "which aircraft tail numbers had the most <KPI>?", "<KPI> by technician": a breakdown the data does not have
+# (KPIs are per place and day) — said before the places are ranked instead, never passed off as that breakdown
+_WHICH_THING = re.compile(r"\b(?:which|what)\s+((?:[a-z][\w-]*\s+){0,2}?[a-z][\w-]*?)\s+(?:had|has|have|did|does|do|were|was|"
+                          r"is|are|got|saw|caused|with|showed|reported|logged)\b|\b(?:by|per|for\s+each|broken\s+down\s+by)\s+"
+                          r"((?:[a-z][\w-]*\s+){0,1}[a-z][\w-]*)\s*\??$", _I)
+_HELD = frozenset("kpi kpis metric metrics one ones day days date dates week weeks month months year years quarter time "
+                  "times hour hours weekday weekdays period periods station stations site sites region regions area "
+                  "areas place places location locations service services ticket tickets incident incidents change "
+                  "changes deploy deploys deployment deployments release releases product products customer customers "
+                  "tier tiers priority priorities urgency status company network value values number numbers "
+                  "total totals average goal goals target targets level levels state states signal signals".split())
+
+
+def other_breakdown(q: str, plan_kpis: list[str], cat: Catalog) -> str | None:
+    """The words of a breakdown asked for that the organisation's KPIs are not kept by, or None."""
+    if not plan_kpis or not (m := _WHICH_THING.search(q)):
+        return None
+    said = (m.group(1) or m.group(2)).lower()
+    words = said.split()
+    head = words[-2] if len(words) > 1 and words[-1] in ("number", "numbers", "ids", "id", "codes", "names") else words[-1]
+    heads = {stem(norm_tokens(n)[-1]) for names in cat.kpis.values() for n in names if norm_tokens(n)}
+    if (head in _HELD or stem(head) in _HELD or re.fullmatch(_PLACE_NOUN + "s?", head) or head in STOP
+            or stem(head) in heads or stem(head) in cat.phrases):
+        return None
+    return said

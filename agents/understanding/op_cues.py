@@ -7,7 +7,7 @@ import re
 
 from agents.plan import QueryPlan, ServiceMetric
 from agents.understanding.asks import SECRET_CHANGED
-from agents.understanding.cues import _I, _PLACE, _TICKETS
+from agents.understanding.cues import _I, _PLACE, _PLACE_NOUN, _TICKETS
 from agents.understanding.phrasings import GOAL_ANYWHERE
 
 _CHANGE_WORDS = re.compile(r"\b(deploy\w*|releases?|released|firmware|upgrade[ds]?|rollouts?|rolled\s+out|rollbacks?|roll(?:ed|ing|s)?\s+back|"
@@ -100,10 +100,16 @@ _RUNBOOK_WORDS = re.compile(r"\b(find|show|give|get|me|the|a|an|is|there|any|whi
                             r"run\s?books?|playbooks?|sops?|procedures?|documents?|docs?)\b", _I)
 
 
-_OVERVIEW = re.compile(r"\bon\s+fire\b|\bburning\b|\bbig\s+picture\b|\bwhat\s+should\s+(?:i|we)\s+(?:look\s+at|check|"
+_OVERVIEW = re.compile(rf"\bhow\s+are\s+(?:the\s+|all\s+(?:of\s+)?(?:the\s+|our\s+)?|our\s+)?(?:other\s+)?{_PLACE_NOUN}s\s+"
+                       r"(?:doing|going|looking|performing)\b|\bon\s+fire\b|\bburning\b|\bbig\s+picture\b|\bwhat\s+should\s+(?:i|we)\s+(?:look\s+at|check|"
                        r"focus\s+on|start\s+with|prioriti[sz]e|worry\s+about)\b|\bwhere\s+(?:do|should)\s+(?:i|we)\s+"
                        r"(?:start|begin)\b|\b(?:is\s+)?anything\s+(?:broken|down|failing|burning|red)\b|"  # a first shift
-                       r"\bone[- ]?liner\b|\b(?:summar(?:y|ise|ize)|overview|rundown|recap|snapshot|tl;?dr|briefing|"
+                       r"\bone[- ]?liner\b|"
+                       # a shift handing over: "anything I should know before I hand over?", "hand-over notes"
+                       r"\bhand(?:ing)?[- ]?overs?\b|\bhand(?:ing)?\s+(?:it\s+)?over\b|\bshift\s+(?:change|notes|report)\b|"
+                       r"\b(?:anything|what)\s+(?:should|do|must|would)\s+(?:i|we|they|the\s+next\s+shift)\s+(?:need\s+to\s+)?"
+                       r"(?:know|be\s+aware\s+of|watch|flag)\b|"
+                       r"\b(?:what(?:'s| is)|anything)\s+(?:new|going\s+on)\s+(?:today|tonight|this\s+(?:morning|shift))\b|\b(?:summar(?:y|ise|ize)|overview|rundown|recap|snapshot|tl;?dr|briefing|"
                        r"status\s+(?:report|update))\b|\bhow\s+(?:is\s+|are\s+)?(?:the\s+)?(?:company|business|"
                        r"operation|ops|we|things|everything)\s+(?:is\s+|are\s+)?(?:doing|going|looking|performing)\b|"
                        # "how's the network tonight", "one line: how did the network do last week": the whole estate

@@ -35,10 +35,23 @@ from agents.understanding.excluding import (
     split_excluded,
 )
 from agents.understanding.future import ahead
-from agents.understanding.hints import WEEKDAYS, cue_text, fullness_kpi, metric_before_service, metric_words
+from agents.understanding.hints import (
+    WEEKDAYS,
+    cue_text,
+    fullness_kpi,
+    metric_after_service,
+    metric_before_service,
+    metric_words,
+)
 from agents.understanding.linking import Links, link
 from agents.understanding.metric_asks import metric_value_asked
-from agents.understanding.not_in_data import owned_count, people_asked
+from agents.understanding.not_in_data import (
+    duration_asked,
+    other_breakdown,
+    owned_count,
+    people_asked,
+    unknown_group,
+)
 from agents.understanding.op_cues import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY, PLACES_BEYOND
 from agents.understanding.operation import _operation
 from agents.understanding.phrasings import GOAL_ANYWHERE
@@ -107,9 +120,15 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     if tp.grain and tp.window is None:
         plan.notes.append(f"grain:{tp.grain}")
     plan.chart = bool(_CHART.search(q))
+    if re.search(r"\b(?:in\s+)?(?:one|a\s+single|1)\s+(?:sentence|line)\b|\bbriefly\b|\bshort\s+answer\b|\btl;?\s?dr\b|"
+                 r"\bin\s+a\s+nutshell\b|\bjust\s+(?:the\s+)?(?:number|figure|value|answer)\b|\bkeep\s+it\s+short\b", q, _I):
+        plan.notes.append("form:brief")  # "otp at <site> last week in one sentence": the first line only
     plan.service_metrics = [ServiceMetric(role=role) for role, rx in _ROLE if rx.search(q)] if links.services else []
     if links.services:  # a metric named as the organisation stores it ("p99_ms", "error_rate")
+        own = {x.lower() for x in links.services}
         for name in re.findall(r"(?<![\w-])([a-z][a-z0-9]*_[a-z0-9_]+)(?![\w-])", q):
+            if name.lower() in own:
+                continue  # "kiln_ctrl temperature": the service's own name, not a metric's
             role = next((r for r, rx in _ROLE if rx.search(name.replace("_", " "))), None)
             plan.service_metrics = [m for m in plan.service_metrics if m.role != role] + [ServiceMetric(role=role, name=name)]
     if links.services and not plan.service_metrics and (named := metric_words(tp.text, links.services)):
@@ -117,6 +136,8 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     if links.services and not any(m.name for m in plan.service_metrics) and (
             named := metric_before_service(tp.text, links.services)):  # "solve time on route-optimiser": its words
         plan.service_metrics = [ServiceMetric(role=next((r for r, rx in _ROLE if rx.search(named)), None), name=named)]
+    if links.services and not plan.service_metrics and (named := metric_after_service(tp.text, links.services)):
+        plan.service_metrics = [ServiceMetric(name=named)]  # "kiln_ctrl temperature", "<svc> disk writes": its words
     op = _operation(cue_text(q, kpis, cat), plan, links, cat, tp)
     plan.operation = op
     op = plan.operation = annotate(cue_text(q, kpis, cat), plan, cat, today)  # what a yes/no, "since when", "who most"… question asks
@@ -152,6 +173,12 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         plan.operation, plan.kpis = "out_of_scope", []  # "which technician caused the delays at <site>": no people data
         plan.notes.append("asks:people")
         return plan
+    if (instead := duration_asked(q, kpis, links.weak_kpis, links.services, cat)) is not None:
+        plan.operation, plan.kpis, plan.clarification = "out_of_scope", [], None  # "how long do <things> wait": not recorded
+        plan.notes = [n for n in plan.notes if not n.startswith("pending:")] + ["asks:duration:" + ",".join(instead)]
+        return plan
+    if op in ("rank", "lookup", "attention") and not plan.subjects.services and (by := other_breakdown(tp.text, plan.kpis, cat)):
+        plan.notes.append(f"asks:breakdown:{by}")  # "which tail numbers had the most X": per station only, said
     unknown = list(links.unknown)
     if plan.subjects.commits and op == "changelog":  # "the MQTT ack batching commit": MQTT is a word of its message
         said = " ".join(cat.commit_messages.get(c, "") for c in plan.subjects.commits).lower()
@@ -182,6 +209,9 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                 break
     if op == "attention" and not unknown and (asked := not_a_kpi_of(q, cat)):
         unknown.append(asked)  # "what's the weather in <site>?": a thing the data does not have, said so
+    if not plan.subjects.services and (group := unknown_group(q, links, cat)):
+        unknown = [u for u in unknown if u.text.lower() != group.text.lower()] + [group]  # "all the Texas stations":
+        # a grouping it does not know, asked about
     if unknown:
         plan.unknown = unknown
         if op not in ("out_of_scope", "clarify", "unknown"):
@@ -238,6 +268,11 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     elif op == "rank" and not plan.kpis and not plan.subjects.scopes and re.search(
             r"\bhow\s+(?:badly|well|poorly)\b|\b(?:doing|performing)\b|\boverall\b", q, _I):
         plan.operation = "attention"  # "rank the stations by how badly they're doing": what needs attention, worst first
+    elif (op == "compare" and not plan.kpis and "all_kpis" not in plan.notes and len(plan.subjects.scopes) >= 2
+          and all(x.level == "station" for x in plan.subjects.scopes) and plan.window is None
+          and re.search(r"\b(?:doing|going|looking|performing|trending|holding\s+up)\b", q, _I)
+          and not re.search(r"\b(?:compar\w*|vs\.?|versus|against|better|worse)\b", q, _I)):
+        plan.operation = "attention"  # "DAL and PHX, how are they trending?": every KPI at each of them
     elif op in ("rank", "compare") and not plan.kpis and "all_kpis" not in plan.notes:
         verb = "Rank" if op == "rank" else "Compare"
         plan.clarification = Clarification(kind="KPI", candidates=list(cat.kpis), question=(

@@ -72,6 +72,20 @@ def resolve_from_results(plan: QueryPlan, prior: QueryPlan | None, ctx: ThreadCo
         plan.follow_up = True
         plan.inherited.append("the site (the worst KPI flagged there)")
         return
+    first_flagged = str(ctx.get("flagged_first") or "")
+    if (plan.operation in ("attention", "explain") and not plan.kpis and prior.operation == "attention"
+            and not prior.kpis and not prior.subjects.scopes and not plan.subjects.scopes and _WHY.search(question)
+            and "@" in first_flagged and not plan.subjects.services):
+        code, site = first_flagged.split("@", 1)
+        if code in cat.kpis and site in cat.stations:  # "why?" after "anything I should know?": the first one listed
+            from agents.plan import ScopeRef
+
+            plan.operation, plan.kpis = "explain", [code]
+            plan.subjects.scopes = [ScopeRef(level="station", code=site, name=cat.stations[site])]
+            plan.notes = [n for n in plan.notes if n != "attention:incidents"]
+            plan.follow_up = True
+            plan.inherited.append("the KPI and station listed first")
+            return
     if flagged and plan.operation == "explain" and not plan.kpis and "explain:flagged" not in plan.notes:
         plan.notes.append("explain:flagged")  # "why?" again, nothing found there: the same answer, not a question
     top = ctx.get("top_hypothesis")

@@ -5,6 +5,7 @@ plain English word are touched; names are never rewritten. Plain English only.""
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 
 from rapidfuzz import fuzz, process
 
@@ -20,9 +21,30 @@ ABBREVIATIONS = {"yday": "yesterday", "yda": "yesterday", "yest": "yesterday", "
                  "tmrw": "tomorrow", "tmr": "tomorrow", "tdy": "today", "mnth": "month", "mth": "month"}
 
 
+_LAST_N = re.compile(r"\b[lL](\d{1,3})([dwmDWM])\b")  # "l7d", "L30D", "l4w", "l3m": the last N days/weeks/months
+_PERIOD_UNIT = {"d": "days", "w": "weeks", "m": "months"}
+_BARE = re.compile(r"\b(wk|mth|mnth)\b", re.IGNORECASE)  # a period word said alone: the current one
+_QUALIFIED = re.compile(r"(?<![\w-])(?:this|last|past|previous|prior|current|next|per|a|an|each|every|the|\d+)\s*$", re.IGNORECASE)
+
+
+def _expand_periods(q: str, names: Container[str]) -> str:
+    """Shorthand periods: "l7d" → "last 7 days"; a bare "wk" / "mth" ("dal tdr wk") → "this week" / "this month" —
+    never after a word that already qualifies it ("last wk", "2 wks", "per mth") and never a catalog name."""
+    q = _LAST_N.sub(lambda m: m.group(0) if stem(m.group(0).lower()) in names
+                    else f"last {m.group(1)} {_PERIOD_UNIT[m.group(2).lower()]}", q)
+
+    def bare(m: re.Match[str]) -> str:
+        if _QUALIFIED.search(q[:m.start()]) or stem(m.group(0).lower()) in names:
+            return m.group(0)
+        return "this week" if m.group(1).lower().startswith("wk") else "this month"
+
+    return _BARE.sub(bare, q)
+
+
 def fix_time_typos(q: str, cat: Catalog) -> str:
     """``q`` with misspelt time words replaced by the time word (same offsets are not kept: used for time parsing)."""
     names = cat.phrases
+    q = _expand_periods(q, names)
 
     def repl(m: re.Match[str]) -> str:
         w = m.group(0)

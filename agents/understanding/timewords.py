@@ -28,6 +28,9 @@ _N = r"(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fou
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 _UNIT = {"day": 1, "week": 7, "wk": 7, "fortnight": 14, "month": 30, "mo": 30, "mth": 30, "year": 365, "yr": 365}
 _CANON = {"wk": "week", "mo": "month", "mth": "month", "yr": "year"}
+# "this week vs last week", "last week better than the week before", "how does this week compare to last week"
+_CMP = (r"(?:(?:(?:any|much|a\s+lot|a\s+bit)\s+)?(?:better|worse|higher|lower|more|less|up|down)\s+)?"
+        r"(?:compared\s+(?:to|with)|compare[sd]?\s+(?:to|with)|vs\.?|versus|against|than)")
 
 
 @dataclass
@@ -115,7 +118,7 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
         if re.search(r"\bsince\s+$", q[: m.start()]):
             return _win(d, today, "since " + m.group(1)), None, m
         return _win(d, d, m.group(1), single=True), None, m
-    if m := re.search(r"\bthis\s+(week|month|year)\s+(?:compared\s+(?:to|with)|vs\.?|versus|against|than)\s+(?:the\s+)?"
+    if m := re.search(r"\bthis\s+(week|month|year)\s+" + _CMP + r"\s+(?:the\s+)?"
                       r"(?:(?:last|previous|prior)\s+(?:one|\1)|(?:\1|one)\s+before(?:\s+(?:that|it))?)\b", q):
         unit = m.group(1)
         start = (monday - dt.timedelta(days=7) if unit == "week" else
@@ -129,7 +132,7 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
         start = (monday - dt.timedelta(days=7) if unit == "week" else
                  (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1))
         return _win(start, today, f"this {unit} and the {unit} before", grain="week" if unit == "week" else "month"), None, m
-    if m := re.search(r"\b(?:last|previous)\s+(week|month)\s+(?:compared\s+(?:to|with)|vs\.?|versus|against|than)\s+(?:the\s+)?"
+    if m := re.search(r"\b(?:last|previous)\s+(week|month)\s+" + _CMP + r"\s+(?:the\s+)?"
                       r"(?:\1\s+before(?:\s+(?:that|it))?|one\s+before|previous\s+(?:one|\1)|prior\s+(?:one|\1))\b", q):
         unit = m.group(1)  # "last month compared to the month before": both, one value per period
         if unit == "week":
@@ -322,6 +325,10 @@ def _month_parts(q: str, today: dt.date) -> tuple[Window | None, str | None, re.
     if m := re.search(r"\b(?:than|vs\.?|versus|compare[sd]?\s+(?:to|with)|against)\s+(?:the\s+same\s+(?:time|period)\s+)?"
                       r"(?:last\s+year|a\s+year\s+(?:ago|earlier|before))\b", q):
         end = today - dt.timedelta(days=1)  # "better or worse than last year": lately against the same days a year earlier
+        rest = q[: m.start()] + " " * (m.end() - m.start()) + q[m.end():]
+        if (named := _rules(rest, today)) and named[0] is not None and named[0].end.year == today.year:
+            w = named[0]  # "AOG last month, and how does that compare to last year": that month, a year apart
+            return w.model_copy(update={"label": f"{w.label} against a year earlier"}), None, m
         return _win(end - dt.timedelta(days=29), end, "the last 30 days against a year earlier"), None, m
     if m := re.search(r"\b(?:past|last|previous)\s+(?:(\d{1,3})\s*)?(?:hours?|hrs?)\b|\b(?:past|last|previous)\s+(\d{1,3})\s*h\b", q):
         n = int(m.group(1) or m.group(2) or 1)  # "over the last 24 hours", "last 2h": the days they touch, up to now

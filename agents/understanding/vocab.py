@@ -42,6 +42,7 @@ STOP = words(
     stuff looking shape situation picture overview update updates summary worry worried concern concerned lately
     recently usual normal unusual going trending throwing broke broken per via each vs.
     stack stacks stacking peers others everyone everybody forecast forecasts predict prediction
+    handover handovers hand-over hand-overs handoff shift shifts notes brief briefing
     """
 )
 

@@ -128,9 +128,24 @@ class ActiveSignal(BaseModel):
     upper_limit_kind: str = Field("natural process limit", description="which upper limit the stage uses: 'natural process limit' (XmR) or 'count limit' (Poisson limit of a rare-count stage)")
 
 
+class GoalMiss(BaseModel):
+    """A KPI with no control-chart signal whose current stage runs short of its goal: the single lookup calls that
+    a warning (``kpi_state(with_goal=True)``), so a site's status names it too."""
+
+    kpi: str
+    kpi_name: str
+    cl: float
+    goal: float
+    higher_is_better: bool
+    unit: str = ""
+    decimals: int = 2
+
+
 class ActiveSignals(BaseModel):
     scope: Scope
     signals: list[ActiveSignal]
+    goal_misses: list[GoalMiss] = Field(default_factory=list, description="KPIs without a signal whose current stage "
+                                        "is short of the goal (station scope, daily values)")
 
 
 class KpiCard(BaseModel):

@@ -12,7 +12,17 @@ import pandas as pd
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
 from tools.kpis.analytics import Grain, SeriesView, build_view, plan_window
-from tools.kpis.models import ActiveSignal, ActiveSignals, Dashboard, KpiCard, KpiInfo, KpiSeries, Scope, SummaryLevel
+from tools.kpis.models import (
+    ActiveSignal,
+    ActiveSignals,
+    Dashboard,
+    GoalMiss,
+    KpiCard,
+    KpiInfo,
+    KpiSeries,
+    Scope,
+    SummaryLevel,
+)
 from tools.kpis.queries import first_day, last_day, list_kpis, load_daily, match_kpi, resolve_scope
 from tools.kpis.shaping import (
     analysis_dates,
@@ -144,6 +154,7 @@ async def active_signals(
     level: SummaryLevel = summary_level or ("station" if station else "region" if region else "company")
     scope, kpis, views, _, _ = await _all_series(ctx, level, station if level == "station" else (region or station), grain)
     out = []
+    misses: list[GoalMiss] = []
     for k, view in zip(kpis, views, strict=True):
         last = view.analysis.last_index()
         if last is None:
@@ -152,6 +163,11 @@ async def active_signals(
                        upper_limit=k.upper_limit, goal=k.goal, configured=_configured_applies(grain, level, k))
         state, rule = st.state, st.rule
         if state not in ("warning", "critical"):
+            if k.goal is not None and _configured_applies(grain, level, k) and kpi_state(
+                    view.analysis, higher_is_better=k.higher_is_better, goal=k.goal, with_goal=True).state == "warning":
+                misses.append(GoalMiss(kpi=k.code, kpi_name=k.name, cl=float(view.analysis.stages[-1].limits.cl),
+                                       goal=float(k.goal), higher_is_better=k.higher_is_better,
+                                       unit=k.unit, decimals=k.decimals))
             continue
         fired = [s for s in view.analysis.signals if s.index == last and s.rule == rule]
         stage = view.analysis.stages[-1]
@@ -180,7 +196,15 @@ async def active_signals(
         )
         for s in out
     ]
-    return ToolOutput(result=ActiveSignals(scope=scope, signals=out), evidence=evidence)
+    misses.sort(key=lambda m: -abs(m.cl - m.goal) / (abs(m.goal) or 1.0))  # the furthest from its goal first
+    if misses:
+        evidence.append(EvidenceDraft(
+            kind="goal_misses", source="tools.kpis.active_signals",
+            ref={"tool": "active_signals", "args": {"summary_level": level, "code": scope.code, "grain": grain}},
+            payload={"goal_misses": [m.model_dump(mode="json") for m in misses]},
+            summary=f"{len(misses)} KPI(s) at {scope.label} without a signal whose current stage is short of the goal: "
+            + ", ".join(f"{m.kpi_name} (centre {m.cl:.4g}, goal {m.goal:g})" for m in misses)))
+    return ToolOutput(result=ActiveSignals(scope=scope, signals=out, goal_misses=misses), evidence=evidence)
 
 
 async def dashboard(

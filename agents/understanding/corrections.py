@@ -1,0 +1,66 @@
+"""Turns that only make sense against the thread's last plan (round 8): a correction ("no, I meant PHX", "sorry, MX
+not ops", "I meant last month") re-asks the same question with the named part replaced — the same operation,
+period and notes — "since when?" asks when the thread's KPI entered its current state and "compared to what?" its
+normal range. Plain English only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from agents.plan import QueryPlan
+from agents.understanding.catalog import Catalog
+
+_I = re.IGNORECASE
+_MEANT = re.compile(r"^\W*(?:no+|nope|sorry|oops|actually|wait|ah)?[\s,.!-]*(?:no+[\s,.!-]+)?"
+                    r"(?:i\s+meant|i\s+mean|meant|make\s+(?:that|it)|i\s+said|i\s+was\s+asking\s+about|should\s+be)\s+"
+                    r"(?P<new>.+?)(?:\s*,?\s+(?:not|instead\s+of|rather\s+than)\s+(?P<old>.+?))?\W*$", _I)
+_SINCE_WHEN = re.compile(r"^\W*(?:and\s+|so\s+|ok(?:ay)?,?\s+)?(?:since\s+when|from\s+when|how\s+long\s+(?:has\s+(?:it|that|this)\s+"
+                         r"been(?:\s+\w+)?|for)|when\s+did\s+(?:it|that|this)\s+(?:start|begin|happen))\W*$", _I)
+_AGAINST_WHAT = re.compile(r"^\W*(?:and\s+|but\s+)?(?:compared\s+(?:to|with)|against|relative\s+to|vs\.?)\s+what\W*$|"
+                           r"^\W*(?:and\s+)?what(?:'s|\s+is)\s+(?:normal|usual|typical)(?:\s+for\s+(?:it|that))?\W*$", _I)
+_KPI_OPS = ("lookup", "explain", "compare", "rank", "attention")
+
+
+def thread_turn(question: str, cat: Catalog, today: dt.date, prior: QueryPlan | None) -> QueryPlan | None:
+    """The plan of a correction or of "since when?" in a thread, or None (then the usual parse and merge)."""
+    if prior is None or prior.operation in ("unknown", "out_of_scope", "clarify"):
+        return None
+    asked = "q:since" if _SINCE_WHEN.match(question) else "q:normal" if _AGAINST_WHAT.match(question) else None
+    if asked and prior.kpis and prior.operation in _KPI_OPS:
+        out = prior.model_copy(deep=True)
+        out.operation, out.window = "lookup", None  # the current stage's start / range, whatever period was asked
+        out.kpis = out.kpis[:1]
+        out.notes = [n for n in out.notes if not n.startswith(("q:", "yesno"))] + [asked]
+        out.follow_up, out.inherited = True, ["kpis", "scopes"]
+        return out
+    m = _MEANT.match(question)
+    if m is None:
+        return None
+    from agents.understanding.parser import parse  # (the parser's modules do not import this one)
+
+    new = parse(m.group("new"), cat, today)
+    s, out = new.subjects, prior.model_copy(deep=True)
+    changed: list[str] = []
+    stations = [x for x in s.scopes if x.level in ("station", "region")]
+    if stations:
+        keep = [x for x in out.subjects.scopes if x.level not in ("station", "region")]
+        if len(out.subjects.scopes) > 1 and len(stations) == 1:  # "no, PHX" in a comparison: the one replaced
+            old = parse(m.group("old"), cat, today).subjects.scopes if m.group("old") else []
+            drop = {x.code for x in old} or {out.subjects.scopes[-1].code}
+            keep = [x for x in out.subjects.scopes if x.code not in drop]
+        out.subjects.scopes = [*keep, *stations]
+        changed.append("scopes")
+    if new.kpis and prior.kpis:
+        out.kpis = [*new.kpis[:1], *prior.kpis[1:]] if len(prior.kpis) > 1 and len(new.kpis) == 1 else list(new.kpis)
+        changed.append("kpis")
+    if s.services and prior.subjects.services:
+        out.subjects.services = list(s.services)
+        changed.append("services")
+    if new.window is not None and new.window.explicit:
+        out.window = new.window
+        changed.append("window")
+    if not changed:
+        return None
+    out.follow_up, out.inherited = True, [f"corrected: {', '.join(changed)}"]
+    return out
