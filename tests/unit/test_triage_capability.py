@@ -69,29 +69,32 @@ def test_the_reader_tells_tense_and_form_apart():
 
 
 def _org_rows() -> list[tuple[str, str, str, str, None, None]]:
-    """A shipping line's own labelled tickets: its questions about capabilities are low, its live incidents critical."""
-    asks = ["does the gateway detect {x}", "is {x} blocked by default on crew laptops",
-            "would we have seen {x} last year", "need a report of {x} incidents for the board",
-            "how do we investigate {x} in the console"]
-    lives = ["{x} is happening right now on the bridge network", "we see {x} since this morning, still going",
-             "{x} in progress on the cargo planning servers as we speak"]
-    things = ["ransomware", "data exfiltration", "a breach", "credential theft", "a data leak", "C2 beaconing"]
-    rows = []
-    for i, x in enumerate(things):
-        for a in asks:
-            rows.append((a.format(x=x).capitalize(), f"Fleet IT asks: {a.format(x=x)}? Regards, Ops {i}",
-                         "CFW", "low", None, None))
-        for live in lives:
-            rows.append((live.format(x=x).capitalize()[:60], f"{live.format(x=x)}. Help us stop it.", "CFW", "critical",
-                         None, None))
-    return rows
+    """A shipping line's own labelled tickets: its usual problems and questions, none in breach words."""
+    places = ["Rotterdam terminal", "Antwerp depot", "Hamburg office", "Felixstowe yard", "Genoa agency", "Algeciras port"]
+    shapes = [
+        ("Nobody at the {p} can reach the cargo system", "Since 06:00 every workstation at the {p} is cut off from the "
+         "cargo planning system through the firewall, all loading has stopped. No workaround.", "critical"),
+        ("{p}: planners blocked by the web filter", "The 12 planners at the {p} can't open the port community portal, "
+         "the web gateway blocks it as uncategorised. They are phoning in bookings meanwhile.", "high"),
+        ("One laptop at the {p} slow on the access client", "A single clerk at the {p} finds the private app access "
+         "slow in the afternoons; she can use the desktop in the back office for now.", "medium"),
+        ("How do I add a user at the {p}?", "Quick question: how do I add a new starter at the {p} to the remote access "
+         "group? Is there a doc?", "low"),
+        ("Is SFTP from the {p} inspected by default?", "Does the firewall inspect SFTP traffic from the {p} by default, "
+         "or is that something we switch on? Asking for our design notes.", "low"),
+        ("Feature wish for the {p}", "It would be nice if the web filter block page at the {p} showed our own logo. "
+         "No rush.", "low"),
+    ]
+    return [(subj.format(p=p), body.format(p=p), "CFW", urg, None, None) for p in places for subj, body, urg in shapes]
 
 
-def test_an_orgs_own_labels_keep_questions_low():
+def test_an_orgs_own_labels_keep_the_reading_of_questions_and_incidents():
     model = cls.train_model(_org_rows(), base=False)
+    assert model.urgency is not None
     for subject, content in QUESTIONS:
         d = cls.triage(subject, content, model=model)
         assert d.urgency == "low", (subject, d.urgency, d.urgency_probabilities)
+        assert d.urgency_probabilities["critical"] < 0.2
     for subject, content, urgency in INCIDENTS:
         assert cls.triage(subject, content, model=model).urgency == urgency
 
