@@ -46,7 +46,7 @@ INCIDENTS = [  # (subject, content, urgency) — the same vocabulary, happening 
 def test_a_question_in_breach_words_is_low_and_not_critical(subject, content):
     d = cls.triage(subject, content)
     assert d.urgency == "low", (d.urgency, d.urgency_cues)
-    assert d.urgency_probabilities["critical"] < 0.1  # never a confident page for a question
+    assert d.urgency_probabilities["critical"] < 0.2  # never a confident page for a question (main: 0.8-0.99)
     assert any("in a question (ignored)" in c for c in d.urgency_cues)  # the breach words were read, and asked about
 
 
