@@ -1,7 +1,9 @@
 """Fit the urgency logistic regression over the impact cues: ``python -m evals.triage.fit_urgency [--write]``.
 
 Trains on every labelled DEV ticket (dev set, second set, third set, the eight
-probe batches, dev_a from a second author) — never on the held-out fourth set.
+probe batches, dev_a from a second author, capability_dev: questions about
+security capabilities in breach words and their in-progress twins) — never on
+the held-out sets.
 Prints leave-one-author-batch-out accuracy and log-loss of the rule, the model
 and their average; ``--write`` rewrites the coefficient block of
 tools/tickets/urgency_model.py.
@@ -29,6 +31,7 @@ def batches() -> dict[str, list[dict]]:
     out = {"devset": score.load(), "second": score.load(score.SECOND_SET, split_name="x"),
            "third": score.load(score.THIRD_SET), "dev_a": score.load(score.DEV_A, split_name="a")}
     out.update({p.stem: score.load(p, split_name="tune") for p in score.PROBE_SETS})
+    out["capability"] = score.load(score.CAPABILITY_DEV, split_name="capability")
     return out
 
 
@@ -64,7 +67,7 @@ def main() -> None:
         tr = g != grp
         lr[~tr] = LogisticRegression(C=C, max_iter=5000).fit(X[tr], y[tr]).predict_proba(X[~tr])
     avg = um.RULE_SHARE * rule + (1 - um.RULE_SHARE) * lr
-    for label, mask in (("all", np.ones(len(y), bool)), ("dev_a", g == "dev_a")):
+    for label, mask in (("all", np.ones(len(y), bool)), ("dev_a", g == "dev_a"), ("capability", g == "capability")):
         print(f"{label} (n={mask.sum()}), leave-one-batch-out: rule {_metrics(rule[mask], y[mask])} | "
               f"model {_metrics(lr[mask], y[mask])} | average {_metrics(avg[mask], y[mask])}")
     if args.write:

@@ -70,12 +70,12 @@ def test_urgency_model_uses_the_cues_the_reader_produces():
     assert um.FEATURES and len(um.COEF) == len(um.CLASSES) == len(urg.URGENCIES)
     assert all(len(row) == len(um.FEATURES) for row in um.COEF)
     seen: set[str] = set()
-    for r in load(DEV_A, split_name="a"):
+    for r in [r for rows in fit_urgency.batches().values() for r in rows]:  # every batch the model was fitted on
         pts, cues = urg.impact_points(f"{r['subject']}\n{r['content']}", r.get("priority"), r.get("tier"))
         seen |= set(um.features(cues, pts))
         p = um.probabilities(cues, pts)
         assert p is not None and np.isclose(p.sum(), 1.0)
-    assert len(set(um.FEATURES) & seen) >= 0.7 * len(um.FEATURES)
+    assert len(set(um.FEATURES) & seen) >= 0.9 * len(um.FEATURES)
 
 
 def test_averaging_the_model_beats_the_rule_across_authors():

@@ -38,6 +38,7 @@ from tools.tickets.base import (
     PRODUCT_WEIGHT,
     URGENCY_CALIBRATION,
     URGENCY_WEIGHT,
+    URGENCY_WEIGHT_ASKED,
     base_model,
 )
 from tools.tickets.learned import TriageModel, temper, text_of
@@ -167,7 +168,8 @@ def _prior(zs: zeroshot.ZeroShot, ue: urg.UrgencyEvidence, bp: np.ndarray | None
         p = (1.0 - PRODUCT_WEIGHT) * p + PRODUCT_WEIGHT * bp
         p = temper(p[None, :] / p.sum(), PRODUCT_CALIBRATION)[0]
     if bu is not None:
-        u = (1.0 - URGENCY_WEIGHT) * u + URGENCY_WEIGHT * bu
+        wu = URGENCY_WEIGHT_ASKED if any(c.endswith("in a question (ignored)") for c in ue.cues) else URGENCY_WEIGHT
+        u = (1.0 - wu) * u + wu * bu
         u = temper(u[None, :] / u.sum(), URGENCY_CALIBRATION)[0]
     return p / p.sum(), u / u.sum()
 

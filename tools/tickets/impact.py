@@ -202,3 +202,82 @@ def questions(text: str) -> int:
 def is_request(text: str) -> bool:
     """Does the author ask for something (a document, a change, an explanation) rather than report a problem?"""
     return bool(_REQUEST.search(text or "")) or questions(text) > 0
+
+
+# ---------------------------------------------------------------- an event in progress, or a question about one?
+# People ASK about security capabilities in breach vocabulary ("do you detect DNS tunnelling?", "would ransomware be
+# blocked by default?", "a report of last quarter's DLP incidents for the board", "after our peer's breach, what would
+# we have seen?"). Those are questions, not incidents. What tells them apart is the form, not the words: the tense and
+# aspect of the event (happening now vs asked about, hypothetical or past), who it happened to (us vs a peer), and what
+# is asked for (an answer, a report, evidence vs help to stop something).
+
+IN_PROGRESS = re.compile(
+    r"\b(right now|as we speak|while (i|we) (write|type|speak)|in progress|ongoing|"
+    r"still (happening|going( on)?|active|running|open|public|shared|live|connected|logged in|there|has access|"
+    r"accessing|uploading|downloading|pulling|sending|copying|leaving|spreading|beaconing|encrypting)|"
+    r"(is|are|keeps?|keep on|has been|have been) (\w+ ){0,2}(leaving|encrypting|spreading|pulling|downloading|uploading|copying|exfiltrating|"
+    r"beaconing|forwarding|deleting|wiping|entering|reading|scanning|connecting|logging in|signing in|moving laterally)|"
+    r"since (this morning|last night|yesterday|tonight|midnight|\d{1,2}(:\d\d)? ?(am|pm|h)?\b)|"
+    r"(this|earlier this) (morning|afternoon|evening)|tonight|(\d+|a few|few|an?|one|two) (minutes?|mins?|hours?|hrs?) ago|"
+    r"(in|for|over) the (last|past) (\d+|few|an?|one|two) (minutes?|mins?|hours?|hrs?)|"
+    r"(just|have just|'ve just) (found|seen|noticed|discovered|caught|been told)|"
+    r"(?<!if )(?<!when )we (think|believe|suspect|fear) (that )?(\w+ ){0,4}(is|are|has been|have been) (\w+ing|compromised|breached|hacked|infected))\b",
+    re.IGNORECASE,
+)
+# asking whether / how the product detects, blocks, covers something; a conditional or hypothetical
+CAPABILITY_QUESTION = re.compile(
+    r"\b(do(es)? (you|your|the|it|this|that) (\w+ ){0,3}(detect|block|catch|alert|flag|stop|prevent|scan|inspect|notice|"
+    r"support|cover|protect|log|report|monitor|quarantine|remove|check|handle|see|find)|"
+    r"(is|are|be) (\w+ ){0,3}(blocked|enabled|on|inspected|detected|covered|included|supported|logged|caught|turned on) "
+    r"(by default|out of the box)|by default\?|out of the box|"
+    r"would (we|you|it|that|this|your|the|they|our) (\w+ ){0,3}(have )?(be |been )?(detect|block|catch|caught|see|seen|notice|"
+    r"stop|flag|know|alert|protect|cover|let)|"
+    r"(can|could) (your|the|this) (\w+ ){0,2}(detect|block|catch|alert|flag|stop|prevent|notice|produce|tell|show|remove)|"
+    r"which (of your )?(products?|features?|settings?|controls?|modules?) (would|cover|covers|detects?|would have)|"
+    r"hypothetical(ly)?|in an? (\w+ ){0,2}scenario|what would (we|you|it) (have )?(see|seen|do)|"
+    r"\bif (there (were|was)|we (ever )?had|ever|an? (employee|attacker|user|contractor|insider|hacker|admin|laptop)|"
+    r"someone|somebody|one of (our|the))\b[^.!?\n]{0,120}\bwould\b|how (is|are|does|do|would) (\w+ ){0,4}(computed|calculated|"
+    r"detected|handled|stopped|blocked|flagged|protected|work)|"
+    r"how (to|do i|do we|can i|can we|should i|should we) (\w+ ){0,2}(investigate|respond|handle|contain|test|detect|check|"
+    r"simulate|prepare|report)|(recommended|best) (way|practice|approach|remediation|setting)s?)",
+    re.IGNORECASE,
+)
+# an event that is over, or happened to someone else
+PAST_OR_PEER = re.compile(
+    r"\b(last (quarter|year|month|week)'?s?|over the (last|past) (\d+|twelve|six|three) (months|years)|"
+    r"in the (last|past) (\d+|two|three) (months|years)|(a|our|one of our) (peers?|competitors?)|peers?'s?|competitor'?s|"
+    r"(company|companies|firm|bank|retailer|provider|hospital|council|business) (in|from) (our|the same) (sector|industry)|"
+    r"in the news|news about|(disclosed|reported|suffered|had) (a |an )?(\w+ )?(breach|incident|attack|outage)|"
+    r"(breach|incident|attack|outage) (at|on|of) (a|an|another|one of)|post[- ]incident review|lessons learned|"
+    r"(breach|incident) history|three months ago|(months|years) ago)\b",
+    re.IGNORECASE,
+)
+# what is asked for is an answer, a report, evidence, a plan or material, not help to stop something
+REPORT_OR_PLAN = re.compile(
+    r"\b(board (pack|meeting|deck|report|question)|for the board|audit committee|questionnaire|rfp|auditors?|"
+    r"insurers?|insurance|broker|tabletop|(purple|red)[- ]team|exercise|runbook|playbook|(awareness )?training|"
+    r"incident response plan|ir plan|impact assessment|dpia|design document|architecture question|"
+    r"security review|due diligence|whitepaper|advisory|records of processing|to (explain|describe|answer|understand)|"
+    r"documentation|(for|in) (the )?future)\b",
+    re.IGNORECASE,
+)
+NO_LIVE_EVENT = re.compile(
+    r"\b(nothing (has )?happened|not an incident|no (incident|suspicion|sign of anything)|"
+    r"(just|only) (a question|curious|trying to understand|asking|documenting|wondering)|proactive(ly)?|"
+    r"not seeing anything|nothing (bad|suspicious|ongoing)|no live (alert|incident)|no suspicion)\b",
+    re.IGNORECASE,
+)
+UNCONFIRMED = re.compile(
+    r"\b((haven'?t|have not|not) (yet )?(confirmed|verified)|not sure (yet )?(if|whether) (it'?s|this is|these are) real|"
+    r"(are|is) (these|they|this|it) real\b|could be a false positive)", re.IGNORECASE)
+
+
+def event_form(text: str) -> list[str]:
+    """How the author frames the event the ticket names: in progress, or asked about (capability, past, report)."""
+    out = []
+    for name, rx in (("event in progress", IN_PROGRESS), ("asks about a capability", CAPABILITY_QUESTION),
+                     ("a past or another's event", PAST_OR_PEER), ("asks for a report or plan", REPORT_OR_PLAN),
+                     ("no live event (said)", NO_LIVE_EVENT), ("not confirmed yet", UNCONFIRMED)):
+        if rx.search(text or ""):
+            out.append(name)
+    return out

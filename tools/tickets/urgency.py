@@ -89,6 +89,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      (2.5, 1.0, -0.5, -1.5)),
     ("security breach or data exposure",
      (r"\b(breach|breached|compromised?|attacker|hacked|exfiltrat\w*|data theft|stealing|ransomware|"
+     r"(data|files|records|information) (is |are )?(leaving|walking out)|"
      r"(data|records?|files?) (are |is |were )?(exposed|leaked|leaking|readable)|exposure|leak(ed|ing|s)?\b(?! prevention)|"
      r"malware (is )?spreading|spreading|active (attack|incident)|(security|pci|gdpr|privacy|data) incident|unauthori[sz]ed access|"
      r"phished|contain (it|this|the (incident|breach|leak))|in (plain ?text|clear ?text)|unprotected|"
@@ -194,6 +195,10 @@ EXPOSURE_POINTS = np.array([2.5, 0.0, -1.0, -1.0])  # sensitive data or access e
 SCOPED_STOP = np.array([0.5, 1.5, -0.5, -1.5])  # work stopped, but for a named team or a counted group only
 FEW_NO_WORKAROUND = np.array([0.0, 0.3, 0.5, -1.0])  # "no workaround" when one or a few people are affected
 REQUEST_POINTS = np.array([-0.5, -0.5, -0.3, 1.2])  # a question or a request, and no problem described
+ALARMS = {"security breach or data exposure", "exposure in progress"}
+ASKED = {"asks about a capability", "a past or another's event", "asks for a report or plan", "no live event (said)"}
+ASKED_POINTS = np.array([-1.0, -0.8, 0.0, 1.5])  # breach words asked about, not happening: a question
+UNCONFIRMED_POINTS = np.array([-1.0, 0.8, 0.2, 0.0])  # an alarm the author has not confirmed yet
 
 _COMPILED = [(name, re.compile(rx, re.IGNORECASE), np.array(pts)) for name, rx, pts in CUES]
 _COMPILED_BY_NAME = {name: rx for name, rx, _ in _COMPILED}
@@ -243,6 +248,37 @@ class UrgencyEvidence:
         return max(URGENCIES, key=lambda u: (self.probabilities[u], -URGENCIES.index(u)))
 
 
+def _read_event_form(t: str, found: dict[str, np.ndarray]) -> None:
+    """Breach words in a question about a capability, a past or another's event or a report are no incident.
+
+    "Do you detect DNS tunnelling?", "would ransomware be blocked by default?", "last quarter's DLP incidents for the
+    board": the alarm cues are demoted (kept as named features for the model) unless the author also places an event
+    in the present ("right now", "since this morning", "is encrypting"). The form cues themselves carry no rule
+    points; the fitted model (:mod:`tools.tickets.urgency_model`) weighs them.
+    """
+    alarm = ALARMS & set(found)
+    if not alarm:  # the form matters only where alarm words are: elsewhere the question cues already read it
+        return
+    form = impact.event_form(t)
+    for name in form:
+        found.setdefault(name, np.zeros(4))
+    asked = ASKED & set(form)
+    if asked and "event in progress" not in form and (
+            impact.is_request(t) or {"no live event (said)", "asks for a report or plan"} & asked):
+        demote = [*ALARMS, "urgency words"]
+        if {"asks about a capability", "a past or another's event"} & asked:  # "would it be blocked?", "last year's
+            # blocks" ask; "the test file is blocked" reports
+            demote.append("blocked")
+        if "a past or another's event" in asked:  # "the outage and breach in the news": not our outage either
+            demote.append("production down / business stopped")
+        for name in demote:
+            if found.pop(name, None) is not None:
+                found[f"{name} in a question (ignored)"] = np.zeros(4)
+        found["a question about a capability, a past event or a report"] = ASKED_POINTS
+    elif "not confirmed yet" in form:  # "beaconing from 3 hosts, not confirmed yet": look today, no page at 3 am
+        found["not confirmed yet"] = UNCONFIRMED_POINTS
+
+
 def _cue_points(t: str) -> dict[str, np.ndarray]:
     """Points of every impact cue found in one voice of the ticket (name -> points)."""
     t = (t or "").replace("\u2019", "'")
@@ -263,6 +299,7 @@ def _cue_points(t: str) -> dict[str, np.ndarray]:
         found["admin side blocked"] = ADMIN_POINTS
     if impact.ACTIVE_EXPOSURE.search(t_pos) and (impact.SENSITIVE.search(t_pos) or "security breach or data exposure" in found):
         found["exposure in progress"] = EXPOSURE_POINTS
+    _read_event_form(t_pos, found)
     if "resolved / closing" in found:  # the problem it names is over
         for name in PROBLEMS:
             found.pop(name, None)
