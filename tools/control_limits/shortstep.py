@@ -38,6 +38,8 @@ GRID = np.concatenate([np.linspace(0.0, 0.9, 19), [0.93, 0.96, 0.98, 1.0]])
 #: Rows of this many points are judged (shorter: no power; longer: the search's own noise model is precise).
 N_MIN = 24
 N_MAX = 400
+#: At most this many steps per row: the first, and with 2 one more on either side of it (judged the same way).
+MAX_STEPS = 1
 #: A step at least this many points from either end.
 EDGE = 5
 #: A linear time trend in both models (a trending row is no step).
@@ -47,6 +49,8 @@ TREND = True
 EXCLUDE_JUMP = False
 #: The step model's noise ``phi`` at most this (a random walk plus one jump is no step: a heavy-tailed walk has such jumps).
 ALT_PHI_MAX = 1.0
+#: The best step model's ``phi`` must be at most this (a random walk plus one jump is a heavy-tailed walk, no step).
+PHI_GATE = 1.0
 #: Innovations' squares capped at this many robust sds in the statistic (0: plain least squares).
 WINSOR = 0.0
 #: Heavy tails: a row with ``TAIL_MAX`` or more increments beyond ``TAIL_Z`` robust sds away from the step is skipped.
@@ -85,16 +89,25 @@ def add_steps(
     if not judge.any():
         return confirmed, stat
     cands: list[list[int]] = [[] for _ in confirmed]
+    spread = np.zeros(L.shape[0])
     for n in np.unique(L[judge]).tolist():
         idx = np.flatnonzero(judge & (L == n))
         S = Xc[idx, :n]
-        lr, at, size = scan(S)
-        stat[idx] = lr
         iqr = _row_quantile(S, np.full(idx.size, n), 0.75) - _row_quantile(S, np.full(idx.size, n), 0.25)
-        min_shift = MATERIALITY * np.where(np.isfinite(iqr), iqr / _IQR_TO_SD, 0.0)
-        ok = (lr >= threshold(np.full(idx.size, n))) & (np.abs(size) >= min_shift) & _thin_tailed(S, at)
+        spread[idx] = np.where(np.isfinite(iqr), iqr / _IQR_TO_SD, 0.0)
+        ok, at, lr = _judge(S, MATERIALITY * spread[idx])
+        stat[idx] = lr
         for i, k in zip(idx[ok].tolist(), at[ok].tolist(), strict=True):
             cands[i] = [int(k)]
+    if MAX_STEPS > 1:  # one more step on either side of the first (binary segmentation, one level)
+        segs = [(i, a, b) for i, c in enumerate(cands) if c for a, b in ((0, c[0]), (c[0], int(L[i])))]
+        for n in sorted({b - a for _, a, b in segs if b - a >= N_MIN}):
+            sel = [(i, a) for i, a, b in segs if b - a == n]
+            S = np.stack([Xc[i, a : a + n] for i, a in sel])
+            ok, at, _ = _judge(S, MATERIALITY * spread[[i for i, _ in sel]])
+            for (i, a), k, good in zip(sel, at.tolist(), ok.tolist(), strict=True):
+                if good:
+                    cands[i] = sorted([*cands[i], a + int(k)])
     if not any(cands):
         return confirmed, stat
     conf = confirm(cands)
@@ -103,6 +116,13 @@ def add_steps(
         if c and conf[i]:
             out[i] = conf[i]
     return out, stat
+
+
+def _judge(S: np.ndarray, min_shift: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of ``S`` (equal length) whose best step passes: ``(passes, first index of the step, statistic)``."""
+    lr, at, size = scan(S)
+    ok = (lr >= threshold(np.full(S.shape[0], S.shape[1]))) & (np.abs(size) >= min_shift) & _thin_tailed(S, at)
+    return ok, at, lr
 
 
 def _thin_tailed(S: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -122,9 +142,10 @@ def _thin_tailed(S: np.ndarray, at: np.ndarray) -> np.ndarray:
     return (big & ~near).sum(axis=1) < TAIL_MAX
 
 
-def scan(X: np.ndarray, edge: int = EDGE, trend: bool | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def scan(X: np.ndarray, edge: int | None = None, trend: bool | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per row of ``X`` (rows of equal length, no gaps): the statistic, the step's first index and its size."""
     trend = TREND if trend is None else trend
+    edge = EDGE if edge is None else edge
     r, n = X.shape
     lr = np.zeros(r)
     at = np.zeros(r, dtype=np.int64)
@@ -205,6 +226,7 @@ def _scan_chunk(X: np.ndarray, edge: int, trend: bool) -> tuple[np.ndarray, np.n
         lr = np.where((r0 > 0) & (r1 > 0), m * np.log(r0 / np.maximum(r1, 1e-300)), 0.0)
     rows = np.arange(r)
     d = zw[rows, gi, ki] / czz[rows, gi, ki]
+    lr = np.where(GRID[gi] <= PHI_GATE, lr, 0.0)  # the step must explain the persistence, not just one jump
     if WINSOR > 0:
         lr = _winsorised_lr(wt, tc, stt, trend, ks[ki], zw[rows, :, ki] / czz[rows, :, ki], gi, m)
     return np.maximum(lr, 0.0), ks[ki], d
