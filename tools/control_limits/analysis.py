@@ -42,6 +42,9 @@ the original position):
 4. **Wheeler confirmation** (:mod:`.rules`): a surviving boundary is kept only
    when the points after it give Wheeler evidence against the limits of the
    stage before it (beyond the limits, 3 of 4 beyond a quartile line, run of 8).
+   On short rows (24–400 points) left with one stage, one lasting step is tested against AR(1) noise or a
+   random walk by a likelihood ratio calibrated on shift-free rows of the same length, and confirmed the same way
+   (:mod:`.shortstep`, ``SHORT_ROW_TEST``).
    With ``LEARNED_ACCEPT`` (off by default) a model fitted offline on chart-judged series re-decides the
    boundaries from a wider candidate pool before this confirmation (:mod:`.learned`).
    On rows left with one stage, abrupt and persistent changes of the
