@@ -389,8 +389,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="force the ninth pass's straight-line stages on or off (default: the product default)")
     ap.add_argument("--arma-lrv", choices=("on", "off"), default=None,
                     help="force the tenth pass's ARMA(1,1) long-run noise variance on or off (default: the product default)")
+    ap.add_argument("--short-steps", choices=("on", "off"), default=None,
+                    help="force the eleventh pass's one-step test on short silent rows (tools/control_limits/shortstep.py) "
+                         "on or off (default: the product default)")
     args = ap.parse_args(argv)
     import tools.control_limits.analysis as _analysis
+
+    if args.short_steps is not None:
+        _analysis.SHORT_ROW_TEST = args.short_steps == "on"
 
     if args.trend_breaks is not None:
         _analysis.TREND_BREAKS = args.trend_breaks == "on"

@@ -51,6 +51,7 @@ def test_without_the_alternative_the_jump_is_often_missed(monkeypatch: pytest.Mo
     monkeypatch.setattr(analysis, "TREND_BREAKS", False)  # the line search finds most of them too (27 of 30)
     monkeypatch.setattr(analysis, "SHORT_LEVELS", False)  # its all-rows variant finds more of these jumps
     monkeypatch.setattr(analysis, "LEARNED_ACCEPT", False)  # so does the learned acceptance (tenth pass B)
+    monkeypatch.setattr(analysis, "SHORT_ROW_TEST", False)  # and the short-row step test (eleventh pass B)
     hits = sum(any(abs(c - 38) <= 3 for c in _starts(_fermenter(seed))) for seed in range(30))
     assert hits <= 24  # 21 of 30 when measured: the new solution is what finds the rest
 

@@ -41,6 +41,7 @@ def test_a_lasting_break_in_a_random_walk_is_staged(n: int, at: int) -> None:
 def test_without_the_level_model_the_break_is_missed(monkeypatch: pytest.MonkeyPatch, n: int, at: int) -> None:
     monkeypatch.setattr(analysis, "TREND_BREAKS", False)  # the level model alone (the line search finds some too)
     monkeypatch.setattr(analysis, "LEVEL_BREAKS", False)
+    monkeypatch.setattr(analysis, "SHORT_ROW_TEST", False)  # the short-row step test finds the 120-point ones too
     hits = sum(any(abs(c - at) <= 3 for c in _starts(_spot_price(seed, n, at, 8.0))) for seed in range(30))
     assert hits <= 6  # 1 and 3 of 30 when measured
 
@@ -53,6 +54,7 @@ def test_a_smaller_break_is_found_more_often_than_before(monkeypatch: pytest.Mon
     monkeypatch.setattr(analysis, "TREND_BREAKS", False)  # the level model alone (the line search finds some too)
     with_model = hits()
     monkeypatch.setattr(analysis, "LEVEL_BREAKS", False)
+    monkeypatch.setattr(analysis, "SHORT_ROW_TEST", False)  # the short-row step test finds them too (eleventh pass B)
     assert with_model >= 15 and hits() <= 3, with_model  # 21 against 1 when measured (300 points: 8 against 1)
 
 

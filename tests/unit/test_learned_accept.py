@@ -151,7 +151,8 @@ def _hits(on: bool) -> tuple[int, int]:
     return sum(any(abs(c - 70) <= 3 for c in f) for f in found), sum(abs(c - 70) > 3 for f in found for c in f)
 
 
-def test_a_drop_on_a_steady_improvement_is_staged_more_often() -> None:
+def test_a_drop_on_a_steady_improvement_is_staged_more_often(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(analysis, "SHORT_ROW_TEST", False)  # the short-row step test finds these too (30 of 30)
     hits_on, extra_on = _hits(True)
     hits_off, extra_off = _hits(False)
     assert hits_on >= 27, hits_on  # 30 of 30 when measured
@@ -165,11 +166,12 @@ def test_cli_analyze_learned_stages_switch(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    series = [_handling_time(np.random.default_rng(s)) for s in range(300, 330)]
+    # 450 points: beyond the short-row step test's rows (it finds the 140-point drops without the learned model)
+    series = [_handling_time(np.random.default_rng(s), 450, 225) for s in range(300, 330)]
     before = analysis.LEARNED_ACCEPT
     analysis.LEARNED_ACCEPT = False
     try:
-        x = next(v for v in series if not any(abs(c - 70) <= 3 for c in _starts(v)))  # one the hand-set pass misses
+        x = next(v for v in series if not any(abs(c - 225) <= 3 for c in _starts(v)))  # one the hand-set pass misses
     finally:
         analysis.LEARNED_ACCEPT = before
     day0 = dt.date(2025, 9, 1)
@@ -178,8 +180,8 @@ def test_cli_analyze_learned_stages_switch(tmp_path: Path) -> None:
         f"{day0 + dt.timedelta(days=i)},{v:.2f}\n" for i, v in enumerate(x)), encoding="utf-8")
     exe = Path(sys.executable).with_name("opsgraph")
     plain = subprocess.run([str(exe), "analyze", str(csv), "--json"], capture_output=True, text=True, check=True)
-    assert not any(abs(s["start"] - 70) <= 3 for s in json.loads(plain.stdout)["stages"][1:])
+    assert not any(abs(s["start"] - 225) <= 3 for s in json.loads(plain.stdout)["stages"][1:])
     out = subprocess.run([str(exe), "analyze", str(csv), "--json", "--learned-stages"], capture_output=True,
                          text=True, check=True)
     stages = json.loads(out.stdout)["stages"]
-    assert any(abs(s["start"] - 70) <= 3 for s in stages[1:]), stages
+    assert any(abs(s["start"] - 225) <= 3 for s in stages[1:]), stages

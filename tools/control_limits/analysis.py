@@ -42,6 +42,9 @@ the original position):
 4. **Wheeler confirmation** (:mod:`.rules`): a surviving boundary is kept only
    when the points after it give Wheeler evidence against the limits of the
    stage before it (beyond the limits, 3 of 4 beyond a quartile line, run of 8).
+   On short rows (24–400 points) left with one stage, one lasting step is tested against AR(1) noise or a
+   random walk by a likelihood ratio calibrated on shift-free rows of the same length, and confirmed the same way
+   (:mod:`.shortstep`, ``SHORT_ROW_TEST``).
    With ``LEARNED_ACCEPT`` (off by default) a model fitted offline on chart-judged series re-decides the
    boundaries from a wider candidate pool before this confirmation (:mod:`.learned`).
    On rows left with one stage, abrupt and persistent changes of the
@@ -66,7 +69,7 @@ from typing import Any
 
 import numpy as np
 
-from tools.control_limits import ar1seg, dispersion, learned, levelbreak, shortlevel, trendbreak
+from tools.control_limits import ar1seg, dispersion, learned, levelbreak, shortlevel, shortstep, trendbreak
 from tools.control_limits.flat import flat_stages, merge_edges
 from tools.control_limits.models import Limits, SeriesAnalysis, Stage, _check_method
 from tools.control_limits.noise import refit_phi, search_input
@@ -102,6 +105,8 @@ DISPERSION_BREAKS = False  # measured, not adopted by default: see docs/benchmar
 CLASS_BY_DIFF_PHI = True
 #: Boundaries re-decided by a model fitted offline on chart-judged series (:mod:`.learned`).
 LEARNED_ACCEPT = False  # measured on batch 7, not yet adopted: see docs/benchmarks.md, "Tenth pass (B)" and "Batch 7"
+#: Short rows left with one stage: one lasting step against AR(1) / a random walk (:mod:`.shortstep`).
+SHORT_ROW_TEST = True
 
 # --------------------------------------------------------------------------- #
 # Full pipeline
@@ -181,6 +186,9 @@ def _analyze_batch(
     prefix = _Prefix(X, L, mu)
     prefix_s = prefix if Xs is X else _Prefix(Xs, L, mu)
     confirmed = _confirm_batch(prefix_s, L, kept, method)
+    if SHORT_ROW_TEST:
+        plain = searchable if seas is None else searchable & (seas.period <= 0)
+        confirmed, _ = shortstep.add_steps(Xc, L, confirmed, plain, lambda cs: _confirm_batch(prefix_s, L, cs, method))
     if LEARNED_ACCEPT:
         sources = [raw, short, kept, [[c for c, _, _ in cf] for cf in confirmed]]
         plain = searchable if seas is None else searchable & (seas.period <= 0)  # a cycle's rows: as before
