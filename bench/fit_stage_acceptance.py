@@ -38,7 +38,7 @@ from tools.control_limits import analysis, learned
 from tools.control_limits.analysis import detect_stages
 from tools.control_limits.rules import _confirm_batch
 
-BATCHES = ("a", "b", "c", "d", "e", "f")
+BATCHES = ("a", "b", "c", "d", "e", "f", "g")
 N_NEGATIVES = 300
 MARGIN = 5
 
@@ -196,8 +196,19 @@ def _context_rows(r: Row, acc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 CAP_ONLY: tuple[str, ...] = ()
 
 
-def training_set(rows: list[Row]) -> tuple[np.ndarray, np.ndarray]:
-    Fs, ys = [], []
+#: Weight of each annotated batch so that every batch counts the same (``--balance``); other groups keep 1.
+BALANCE = False
+#: Extra training contexts from the first model's own greedy states (``--dagger``: DAgger-style).
+DAGGER = False
+
+
+def training_set(rows: list[Row], model: Any = None, thr: float = 0.5, drp: float = 0.3
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features, soft labels and weights of every pool candidate in its contexts (with ``model``: also the
+    accepted set the model's greedy acceptance reaches on the row, and the set before its additions)."""
+    Fs, ys, ws = [], [], []
+    sizes = {g: sum(r.group == g for r in rows) for g in BATCHES}
+    mean_size = np.mean([v for v in sizes.values() if v]) if any(sizes.values()) else 1.0
     for r in rows:
         if r.group in CAP_ONLY:
             continue
@@ -211,31 +222,55 @@ def training_set(rows: list[Row]) -> tuple[np.ndarray, np.ndarray]:
                 continue
             if all(abs(int(C[0, k]) - int(C[0, j])) >= learned.MIN_STAGE for j in np.flatnonzero(oracle[0])):
                 oracle[0, k] = True
-        for acc in (empty, main, oracle):
+        contexts = [empty, main, oracle]
+        if model is not None and valid.any():
+            own = learned.greedy(r.ctx, C, r.Fl, thr, model, drp)
+            if not any((own == c).all() for c in contexts):
+                contexts.append(own)
+        w = mean_size / sizes[r.group] if BALANCE and r.group in sizes and sizes[r.group] else 1.0
+        for acc in contexts:
             F, y = _context_rows(r, acc)
             Fs.append(F)
             ys.append(y)
-    return np.vstack(Fs), np.concatenate(ys)
+            ws.append(np.full(len(y), w))
+    return np.vstack(Fs), np.concatenate(ys), np.concatenate(ws)
 
 
-def fit(rows: list[Row], c_reg: float = 0.1) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+#: ``"logit"`` (tenth pass B) or ``"gbm"`` (eleventh pass A); ``TREE_PARAMS`` for the latter.
+MODEL = "logit"
+TREE_PARAMS: Any = None
+
+
+def fit(rows: list[Row], c_reg: float = 0.1) -> Any:
+    """The model of ``MODEL`` fitted on ``rows`` (with ``DAGGER``: refitted once with its own greedy states)."""
+    model = _fit(*training_set(rows), c_reg)
+    if DAGGER:
+        thr, drp, _ = choose(rows, model, [b for b in BATCHES if any(r.group == b for r in rows)], {})
+        model = _fit(*training_set(rows, model, thr, drp), c_reg)
+    return model
+
+
+def _fit(F: np.ndarray, y: np.ndarray, w: np.ndarray, c_reg: float) -> Any:
+    if MODEL == "gbm":
+        from bench import fit_stage_trees
+
+        return fit_stage_trees.fit(F, y, w, TREE_PARAMS or fit_stage_trees.TreeParams())
     from sklearn.linear_model import LogisticRegression
 
-    F, y = training_set(rows)
     center = F.mean(axis=0)
     scale = F.std(axis=0)
     scale = np.where(scale > 1e-9, scale, 1.0)
     Z = (F - center) / scale
     X2 = np.vstack([Z, Z])
     y2 = np.concatenate([np.ones(len(y)), np.zeros(len(y))])
-    w2 = np.concatenate([y, 1.0 - y])
+    w2 = np.concatenate([y * w, (1.0 - y) * w])
     keep = w2 > 0
     m = LogisticRegression(C=c_reg, max_iter=2000)
     m.fit(X2[keep], y2[keep], sample_weight=w2[keep])
     return center, scale, m.coef_[0], float(m.intercept_[0])
 
 
-def predict(r: Row, model: tuple[np.ndarray, np.ndarray, np.ndarray, float], thr: float,
+def predict(r: Row, model: Any, thr: float,
             drop: float | None = None) -> list[int]:
     if not (r.C < r.ctx.L[:, None]).any():
         return r.main
@@ -299,9 +334,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", help="pickle of the loaded rows (written if missing)")
     ap.add_argument("--cap-only", default="", help="comma-separated groups used only as a cap (e.g. ar1)")
     ap.add_argument("--guards", action="store_true", help="only count stages on shift-free series, off vs on")
+    ap.add_argument("--model", choices=("logit", "gbm"), default="logit",
+                    help="logistic regression (tenth pass B) or monotone boosted trees (eleventh pass A)")
+    ap.add_argument("--depth", type=int, default=3, help="gbm: tree depth")
+    ap.add_argument("--iters", type=int, default=150, help="gbm: number of trees")
+    ap.add_argument("--lr", type=float, default=0.05, help="gbm: learning rate")
+    ap.add_argument("--leaf", type=int, default=40, help="gbm: fewest training rows in a leaf")
+    ap.add_argument("--l2", type=float, default=1.0, help="gbm: L2 regularisation of the leaf values")
+    ap.add_argument("--free", action="store_true", help="gbm: no monotone constraints")
+    ap.add_argument("--balance", action="store_true", help="weight every annotated batch the same")
+    ap.add_argument("--dagger", action="store_true", help="add contexts from the first fit's own greedy states")
+    ap.add_argument("--dump", help="write the cross-validated predictions per series (JSON)")
     args = ap.parse_args(argv)
-    global CAP_ONLY
+    global CAP_ONLY, MODEL, TREE_PARAMS, BALANCE, DAGGER
     CAP_ONLY = tuple(g for g in args.cap_only.split(",") if g)
+    MODEL, BALANCE, DAGGER = args.model, args.balance, args.dagger
+    if MODEL == "gbm":
+        from bench.fit_stage_trees import TreeParams
+
+        TREE_PARAMS = TreeParams(args.depth, args.iters, args.lr, args.leaf, args.l2, not args.free)
     if args.guards:
         guards(Path(args.rdatasets) if args.rdatasets else None)
         return 0
@@ -319,6 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     base = score(rows, main_preds)
     caps = {g: base[g][2] for g in ("syn", "neg", "ar1")}  # no more false stages than the hand-set pipeline
     print("main", {g: f"{v[0]:.3f}/{v[1]:.3f} false {v[2]}/{v[3]}" for g, v in base.items()})
+    dump: dict[str, Any] = {}
     if args.cv:
         res = []
         for held in BATCHES:
@@ -326,20 +378,32 @@ def main(argv: list[str] | None = None) -> int:
             model = fit(train, args.c)
             thr, drp, _ = choose(train, model, [b for b in BATCHES if b != held], caps)
             test = [r for r in rows if r.group == held]
-            h = score(test, {r.name: predict(r, model, thr, drp) for r in test})[held]
+            preds = {r.name: predict(r, model, thr, drp) for r in test}
+            dump.update({r.name: {"group": held, "learned": preds[r.name], "main": r.main, "marks": r.marks}
+                         for r in test})
+            h = score(test, preds)[held]
             res.append((h[0], h[1], base[held][0], base[held][1]))
             print(f"fold {held}: threshold {thr} drop {drp} learned {h[0]:.3f}/{h[1]:.3f} (unmarked staged {h[2]}/{h[3]}) "
                   f"main {base[held][0]:.3f}/{base[held][1]:.3f}", flush=True)
         R = np.array(res)
         print(f"LOBO mean learned {R[:, 0].mean():.4f}/{R[:, 1].mean():.4f} main {R[:, 2].mean():.4f}/{R[:, 3].mean():.4f}"
-              f"; d+e+f learned {R[3:, 0].mean():.4f}/{R[3:, 1].mean():.4f} main {R[3:, 2].mean():.4f}/{R[3:, 3].mean():.4f}")
+              f"; d+e+f learned {R[3:6, 0].mean():.4f}/{R[3:6, 1].mean():.4f} main {R[3:6, 2].mean():.4f}/{R[3:6, 3].mean():.4f}")
+        if args.dump:
+            import json
+
+            Path(args.dump).write_text(json.dumps(dump))
     model = fit(rows, args.c)
     thr, drp, s = choose(rows, model, list(BATCHES), caps)
     print("in-sample (not evidence):", {g: f"{v[0]:.3f}/{v[1]:.3f} false {v[2]}/{v[3]}" for g, v in s.items()},
           "threshold", thr, "drop", drp)
-    for nm, cf in zip(learned.FEATURES, model[2], strict=True):
-        print(f"  {nm:>16} {cf:+.3f}")
-    if args.write:
+    if MODEL == "logit":
+        for nm, cf in zip(learned.FEATURES, model[2], strict=True):
+            print(f"  {nm:>16} {cf:+.3f}")
+    if args.write and MODEL == "gbm":
+        from bench import fit_stage_trees
+
+        print("wrote", fit_stage_trees.write(model, thr, drp))
+    elif args.write:
         _write(model, thr, drp)
     return 0
 
