@@ -34,7 +34,7 @@ class TreeParams:
 
 
 def monotonic_cst(monotone: bool = True) -> list[int]:
-    return [1 if monotone and f in MONOTONE_UP else 0 for f in learned.FEATURES]
+    return [1 if monotone and f in MONOTONE_UP else 0 for f in learned.ALL_FEATURES]
 
 
 def fit(F: np.ndarray, y: np.ndarray, w: np.ndarray | None = None,

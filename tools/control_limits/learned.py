@@ -28,7 +28,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from tools.control_limits import learned_trees
+from tools.control_limits import learned_extra, learned_trees
 from tools.control_limits.refine import neighbours
 from tools.control_limits.segmentation import _binseg_batch
 
@@ -62,6 +62,8 @@ FEATURES = (
     "w_t", "w_e_range", "w_step_vs_line", "jump_diff", "jump_share", "e_range", "w_wander", "w_slopes",
     *(f"src_{s}" for s in SOURCES), "n_methods",
 )
+#: Inputs of the boosted trees: ``FEATURES`` and the step-vs-curve features of :mod:`.learned_extra`.
+ALL_FEATURES = (*FEATURES, *learned_extra.EXTRA)
 
 # ---- fitted by bench/fit_stage_acceptance.py (see docs/benchmarks.md, "Tenth pass (B)") ----
 #: Standardisation of the inputs (subtract ``CENTER``, divide by ``SCALE``).
@@ -151,7 +153,7 @@ def _seg(ctx: Context, r: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.
 
 def features(ctx: Context, r: np.ndarray, a: np.ndarray, c: np.ndarray, b: np.ndarray,
              flags: np.ndarray, n_acc: np.ndarray) -> np.ndarray:
-    """The model inputs (rows of ``FEATURES``) of candidates ``c`` of rows ``r`` between ``a`` and ``b``."""
+    """The model inputs (columns of ``ALL_FEATURES``) of candidates ``c`` of rows ``r`` between ``a`` and ``b``."""
     n1, m1, ss1, sl1 = _seg(ctx, r, a, c)
     n2, m2, ss2, sl2 = _seg(ctx, r, c, b)
     nn, _m, _ss, sl0 = _seg(ctx, r, a, b)
@@ -218,6 +220,7 @@ def features(ctx: Context, r: np.ndarray, a: np.ndarray, c: np.ndarray, b: np.nd
         np.log(np.maximum(wss1 + wss2, _EPS) / np.maximum(wsl1 + wsl2, _EPS)),
         flags.astype(np.float64),
         flags[:, [0, 1, 4, 5]].sum(axis=1, dtype=np.float64),
+        learned_extra.features(ctx, r, a, b, step, sl0),
     ])
     return np.nan_to_num(out, nan=0.0, posinf=20.0, neginf=-20.0)
 
@@ -225,7 +228,8 @@ def features(ctx: Context, r: np.ndarray, a: np.ndarray, c: np.ndarray, b: np.nd
 def probability(F: np.ndarray, center: np.ndarray | None = None, scale: np.ndarray | None = None,
                 coef: np.ndarray | None = None, intercept: float | None = None) -> np.ndarray:
     """``P(boundary)`` of feature rows ``F`` under the fitted model (or the one given)."""
-    z = (F - (CENTER if center is None else center)) / (SCALE if scale is None else scale)
+    c0 = CENTER if center is None else center
+    z = (F[:, : c0.size] - c0) / (SCALE if scale is None else scale)
     s = z @ (COEF if coef is None else coef) + (INTERCEPT if intercept is None else intercept)
     return 1.0 / (1.0 + np.exp(-np.clip(s, -40.0, 40.0)))
 
