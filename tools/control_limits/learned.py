@@ -77,7 +77,7 @@ THRESHOLD = 0.4
 
 #: Which fitted model decides: ``"logit"`` (the logistic model above, tenth pass B) or ``"trees"`` (the boosted
 #: trees of :mod:`.learned_trees`, eleventh pass A, with their own thresholds).
-MODEL_KIND = "logit"
+MODEL_KIND = "trees"
 
 Model = tuple[np.ndarray, np.ndarray, np.ndarray, float] | learned_trees.Trees
 
