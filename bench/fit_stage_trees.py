@@ -100,7 +100,8 @@ def write(trees: learned_trees.Trees, accept: float, drop: float) -> Path:
         "VALUE": ("list[list[float]]", _list(trees.value)),
     }
     for name, (typ, val) in vals.items():
-        src = re.sub(rf"^{name}: .*$", lambda _m, n=name, t=typ, v=val: f"{n}: {t} = {v}", src, count=1, flags=re.M)
+        line = f"{name}: {typ} = {val}"
+        src = re.sub(rf"^{name}: .*$", line.replace("\\", "\\\\"), src, count=1, flags=re.M)
     for name, val in (("BASELINE", repr(trees.baseline)), ("DEPTH", str(trees.depth)), ("ACCEPT", f"{accept:.6g}"),
                       ("DROP", f"{drop:.6g}")):
         src = re.sub(rf"^{name} = .*$", f"{name} = {val}", src, count=1, flags=re.M)
