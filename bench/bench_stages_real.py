@@ -382,6 +382,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--learned", choices=("on", "off"), default=None,
                     help="force the tenth pass's learned acceptance of boundaries (tools/control_limits/learned.py) "
                          "on or off (default: the product default, off)")
+    ap.add_argument("--learned-model", choices=("logit", "trees"), default=None,
+                    help="which fitted model the learned acceptance uses: the tenth pass's logistic model or the "
+                         "eleventh pass's boosted trees (tools/control_limits/learned_trees.py; default: the product's)")
     ap.add_argument("--seed", type=int, default=2020, help="seed of the synthetic dev set")
     ap.add_argument("--held-out-seed", type=int, default=777, help="seed of the synthetic held-out set")
     ap.add_argument("--max-len", type=int, default=4000, help="skip TSSB series longer than this (0: none)")
@@ -408,6 +411,10 @@ def main(argv: list[str] | None = None) -> int:
         _noise.ARMA_LRV = args.arma_lrv == "on"
     if args.learned is not None:
         _analysis.LEARNED_ACCEPT = args.learned == "on"
+    if args.learned_model is not None:
+        import tools.control_limits.learned as _learned
+
+        _learned.MODEL_KIND = args.learned_model
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}\n")
     if args.annotated_only:
         return _annotated(args)

@@ -1,21 +1,24 @@
-"""Fit the learned acceptance of stage boundaries (tools/control_limits/learned.py) and validate it by batch.
+"""Fit the learned acceptance of stage boundaries (tools/control_limits/learned*.py) and validate it by batch.
 
-    python -m bench.fit_stage_acceptance --rdatasets /path/to/Rdatasets --nab /path/to/NAB [--cv] [--write]
+    python -m bench.fit_stage_acceptance --rdatasets /path/to/Rdatasets --nab /path/to/NAB [--model gbm] [--cv] [--write]
 
-Data: the six chart-judged batches (``bench/stages_annotated*.py``), the synthetic dev set (seed 2020),
-300 seeded shift-free negatives (random walks, AR(1) up to phi 0.95, with spikes / trends) and 500 shift-free
-AR(1) (seed 13; ``--cap-only ar1`` keeps them out of the training rows) — dev seeds only.  Every
+Data: the seven chart-judged batches a-g (``bench/stages_annotated*.py``), the synthetic dev set (seed 2020),
+300 seeded shift-free negatives (random walks, AR(1) up to phi 0.95, with spikes / trends), 500 shift-free
+AR(1) (seed 13) and 600 short strongly autocorrelated AR(1) (seed 14; ``--cap-only ar1,ar1s`` keeps either out of
+the training rows) — dev seeds only (``bench/fit_stage_negatives.py``).  Every
 series is run once through the hand-set pipeline with a spy on :func:`learned.accept` that keeps its inputs;
 the candidate pools are built from them.  Training rows: every pool candidate in three contexts (no boundary
-accepted yet; the hand-set pipeline's boundaries accepted; the annotated ones accepted), labelled by the share
-of annotators who marked a point within 5 of it (synthetic: the true change points).  Model: scikit-learn's
-``LogisticRegression`` on standardised features; the threshold is chosen on the training batches by the mean
+accepted yet; the hand-set pipeline's boundaries accepted; the annotated ones accepted; ``--dagger`` adds the
+first fit's own greedy state), labelled by the share of annotators who marked a point within 5 of it (synthetic:
+the true change points).  Model: ``--model logit`` scikit-learn's ``LogisticRegression`` on standardised features
+(tenth pass B), ``--model gbm`` monotone boosted trees (eleventh pass A, ``bench/fit_stage_trees.py``); the
+thresholds are chosen on the training batches by the mean
 F1 + cover of the whole pipeline (greedy acceptance + Wheeler confirmation) under a cap: no more false stages on
 the shift-free series than the hand-set pipeline.  ``--guards`` counts stages on other shift-free sets (random walks,
 2 x 1,000 AR(1) of seeds 11 and 12, the no-break Rdatasets series) with the flag off and on.
 
-``--cv`` reports leave-one-batch-out cross-validation (train on five batches + the synthetic series, score the
-sixth); ``--write`` stores the fit on everything into ``learned.py``'s constants.
+``--cv`` reports leave-one-batch-out cross-validation (train on six batches + the synthetic series, score the
+seventh); ``--write`` stores the fit on everything into ``learned_trees.py`` (gbm) or ``learned.py`` (logit).
 """
 
 from __future__ import annotations
@@ -33,13 +36,13 @@ import numpy as np
 
 from bench import stages_annotated as A
 from bench.bench_stages_real import synthetic
+from bench.fit_stage_negatives import ar1_nulls, guards, negatives, short_ar1_nulls
 from bench.stages_metrics import covering, f1_score
 from tools.control_limits import analysis, learned
 from tools.control_limits.analysis import detect_stages
 from tools.control_limits.rules import _confirm_batch
 
-BATCHES = ("a", "b", "c", "d", "e", "f")
-N_NEGATIVES = 300
+BATCHES = ("a", "b", "c", "d", "e", "f", "g")
 MARGIN = 5
 
 
@@ -105,30 +108,6 @@ def make_row(name: str, group: str, x: np.ndarray, marks: dict[str, list[int]]) 
     return Row(name, group, len(x), marks, main, ctx, C, Fl, cells["prefix_s"], cells["L"], cells["method"], pos, soft)
 
 
-def negatives(seed: int = 20261202) -> list[tuple[str, np.ndarray]]:
-    """Seeded shift-free series (dev seed): random walks, AR(1) to phi 0.95, with spikes or a trend."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for j in range(N_NEGATIVES):
-        n = int(rng.choice([40, 60, 100, 200, 365, 500]))
-        kind = j % 4
-        if kind == 0:
-            x = np.cumsum(rng.standard_normal(n))
-        else:
-            phi = float(rng.choice([0.0, 0.3, 0.6, 0.8, 0.9, 0.95]))
-            e = rng.standard_normal(n)
-            x = np.empty(n)
-            x[0] = e[0] / np.sqrt(max(1 - phi * phi, 1e-6))
-            for t in range(1, n):
-                x[t] = phi * x[t - 1] + e[t]
-            if kind == 2:
-                x[rng.choice(n, size=max(1, n // 50), replace=False)] += rng.choice([-1, 1]) * rng.uniform(6, 15)
-            if kind == 3:
-                x += np.linspace(0, rng.choice([-1, 1]) * rng.uniform(1, 4), n) * x.std()
-        out.append((f"neg-{j}", 10 ** rng.uniform(-2, 3) * x + rng.uniform(-100, 100)))
-    return out
-
-
 def load_all(rd: Path, nab: Path) -> list[Row]:
     import importlib
 
@@ -154,21 +133,16 @@ def load_all(rd: Path, nab: Path) -> list[Row]:
         r = make_row(f"ar1-{j}", "ar1", x, {"truth": []})
         if r is not None:
             rows.append(r)
-    return rows
+    return rows + short_rows()
 
 
-def ar1_nulls(seed: int = 13, count: int = 500) -> list[np.ndarray]:
-    """Shift-free AR(1) series (phi 0-0.95, 40-730 points; a dev seed, not the guards' 11 and 12)."""
-    g = np.random.default_rng(seed)
+def short_rows() -> list[Row]:
+    """Rows of :func:`short_ar1_nulls` (group ``ar1s``)."""
     out = []
-    for _ in range(count):
-        n, phi = int(g.integers(40, 731)), float(g.uniform(0.0, 0.95))
-        e = g.standard_normal(n)
-        x = np.empty(n)
-        x[0] = e[0] / np.sqrt(1 - phi * phi)
-        for t in range(1, n):
-            x[t] = phi * x[t - 1] + e[t]
-        out.append(10 ** g.uniform(-2, 3) * x)
+    for j, x in enumerate(short_ar1_nulls()):
+        r = make_row(f"ar1s-{j}", "ar1s", x, {"truth": []})
+        if r is not None:
+            out.append(r)
     return out
 
 
@@ -189,15 +163,26 @@ def _context_rows(r: Row, acc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                              r.Fl[0, k][None, :], np.array([int(a_mask.sum())]))
         out_F.append(F[0])
         out_y.append(r.soft[k])
-    return np.array(out_F).reshape(-1, len(learned.FEATURES)), np.array(out_y)
+    return np.array(out_F).reshape(-1, len(learned.ALL_FEATURES)), np.array(out_y)
 
 
 #: Groups kept out of the training rows (used only as a cap on false stages when choosing the thresholds).
 CAP_ONLY: tuple[str, ...] = ()
 
 
-def training_set(rows: list[Row]) -> tuple[np.ndarray, np.ndarray]:
-    Fs, ys = [], []
+#: Weight of each annotated batch so that every batch counts the same (``--balance``); other groups keep 1.
+BALANCE = False
+#: Extra training contexts from the first model's own greedy states (``--dagger``: DAgger-style).
+DAGGER = False
+
+
+def training_set(rows: list[Row], model: Any = None, thr: float = 0.5, drp: float = 0.3
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features, soft labels and weights of every pool candidate in its contexts (with ``model``: also the
+    accepted set the model's greedy acceptance reaches on the row, and the set before its additions)."""
+    Fs, ys, ws = [], [], []
+    sizes = {g: sum(r.group == g for r in rows) for g in BATCHES}
+    mean_size = np.mean([v for v in sizes.values() if v]) if any(sizes.values()) else 1.0
     for r in rows:
         if r.group in CAP_ONLY:
             continue
@@ -211,31 +196,56 @@ def training_set(rows: list[Row]) -> tuple[np.ndarray, np.ndarray]:
                 continue
             if all(abs(int(C[0, k]) - int(C[0, j])) >= learned.MIN_STAGE for j in np.flatnonzero(oracle[0])):
                 oracle[0, k] = True
-        for acc in (empty, main, oracle):
+        contexts = [empty, main, oracle]
+        if model is not None and valid.any():
+            own = learned.greedy(r.ctx, C, r.Fl, thr, model, drp)
+            if not any((own == c).all() for c in contexts):
+                contexts.append(own)
+        w = mean_size / sizes[r.group] if BALANCE and r.group in sizes and sizes[r.group] else 1.0
+        for acc in contexts:
             F, y = _context_rows(r, acc)
             Fs.append(F)
             ys.append(y)
-    return np.vstack(Fs), np.concatenate(ys)
+            ws.append(np.full(len(y), w))
+    return np.vstack(Fs), np.concatenate(ys), np.concatenate(ws)
 
 
-def fit(rows: list[Row], c_reg: float = 0.1) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+#: ``"logit"`` (tenth pass B) or ``"gbm"`` (eleventh pass A); ``TREE_PARAMS`` for the latter.
+MODEL = "logit"
+TREE_PARAMS: Any = None
+
+
+def fit(rows: list[Row], c_reg: float = 0.1) -> Any:
+    """The model of ``MODEL`` fitted on ``rows`` (with ``DAGGER``: refitted once with its own greedy states)."""
+    model = _fit(*training_set(rows), c_reg)
+    if DAGGER:
+        thr, drp, _ = choose(rows, model, [b for b in BATCHES if any(r.group == b for r in rows)], {})
+        model = _fit(*training_set(rows, model, thr, drp), c_reg)
+    return model
+
+
+def _fit(F: np.ndarray, y: np.ndarray, w: np.ndarray, c_reg: float) -> Any:
+    if MODEL == "gbm":
+        from bench import fit_stage_trees
+
+        return fit_stage_trees.fit(F, y, w, TREE_PARAMS or fit_stage_trees.TreeParams())
     from sklearn.linear_model import LogisticRegression
 
-    F, y = training_set(rows)
+    F = F[:, : len(learned.FEATURES)]  # the logistic model keeps the tenth pass's inputs
     center = F.mean(axis=0)
     scale = F.std(axis=0)
     scale = np.where(scale > 1e-9, scale, 1.0)
     Z = (F - center) / scale
     X2 = np.vstack([Z, Z])
     y2 = np.concatenate([np.ones(len(y)), np.zeros(len(y))])
-    w2 = np.concatenate([y, 1.0 - y])
+    w2 = np.concatenate([y * w, (1.0 - y) * w])
     keep = w2 > 0
     m = LogisticRegression(C=c_reg, max_iter=2000)
     m.fit(X2[keep], y2[keep], sample_weight=w2[keep])
     return center, scale, m.coef_[0], float(m.intercept_[0])
 
 
-def predict(r: Row, model: tuple[np.ndarray, np.ndarray, np.ndarray, float], thr: float,
+def predict(r: Row, model: Any, thr: float,
             drop: float | None = None) -> list[int]:
     if not (r.C < r.ctx.L[:, None]).any():
         return r.main
@@ -268,7 +278,7 @@ def score(rows: list[Row], preds: dict[str, list[int]]) -> dict[str, tuple[float
     return out
 
 
-ADD_GRID = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
+ADD_GRID = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
 DROP_GRID = (0.0, 0.1, 0.2, 0.3)
 
 
@@ -299,16 +309,39 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", help="pickle of the loaded rows (written if missing)")
     ap.add_argument("--cap-only", default="", help="comma-separated groups used only as a cap (e.g. ar1)")
     ap.add_argument("--guards", action="store_true", help="only count stages on shift-free series, off vs on")
+    ap.add_argument("--model", choices=("logit", "gbm"), default="logit",
+                    help="logistic regression (tenth pass B) or monotone boosted trees (eleventh pass A)")
+    ap.add_argument("--depth", type=int, default=3, help="gbm: tree depth")
+    ap.add_argument("--iters", type=int, default=150, help="gbm: number of trees")
+    ap.add_argument("--lr", type=float, default=0.05, help="gbm: learning rate")
+    ap.add_argument("--leaf", type=int, default=40, help="gbm: fewest training rows in a leaf")
+    ap.add_argument("--l2", type=float, default=1.0, help="gbm: L2 regularisation of the leaf values")
+    ap.add_argument("--free", action="store_true", help="gbm: no monotone constraints")
+    ap.add_argument("--balance", action="store_true", help="weight every annotated batch the same")
+    ap.add_argument("--dagger", action="store_true", help="add contexts from the first fit's own greedy states")
+    ap.add_argument("--grid", help="comma-separated acceptance thresholds to choose from (default: ADD_GRID)")
+    ap.add_argument("--dump", help="write the cross-validated predictions per series (JSON)")
     args = ap.parse_args(argv)
-    global CAP_ONLY
+    global CAP_ONLY, MODEL, TREE_PARAMS, BALANCE, DAGGER, ADD_GRID
     CAP_ONLY = tuple(g for g in args.cap_only.split(",") if g)
+    MODEL, BALANCE, DAGGER = args.model, args.balance, args.dagger
+    if args.grid:
+        ADD_GRID = tuple(float(v) for v in args.grid.split(","))
+    if MODEL == "gbm":
+        from bench.fit_stage_trees import TreeParams
+
+        TREE_PARAMS = TreeParams(args.depth, args.iters, args.lr, args.leaf, args.l2, not args.free)
     if args.guards:
+        learned.MODEL_KIND = "trees" if MODEL == "gbm" else "logit"
         guards(Path(args.rdatasets) if args.rdatasets else None)
         return 0
     if args.cache and Path(args.cache).exists():
         import pickle
 
         rows = pickle.loads(Path(args.cache).read_bytes())
+        if not any(r.group == "ar1s" for r in rows):  # a cache from before the short AR(1) negatives
+            rows += short_rows()
+            Path(args.cache).write_bytes(pickle.dumps(rows))
     else:
         rows = load_all(Path(args.rdatasets), Path(args.nab))
         if args.cache:
@@ -317,8 +350,9 @@ def main(argv: list[str] | None = None) -> int:
             Path(args.cache).write_bytes(pickle.dumps(rows))
     main_preds = {r.name: r.main for r in rows}
     base = score(rows, main_preds)
-    caps = {g: base[g][2] for g in ("syn", "neg", "ar1")}  # no more false stages than the hand-set pipeline
+    caps = {g: base[g][2] for g in ("syn", "neg", "ar1", "ar1s") if g in base}  # no more false stages than the hand-set pipeline
     print("main", {g: f"{v[0]:.3f}/{v[1]:.3f} false {v[2]}/{v[3]}" for g, v in base.items()})
+    dump: dict[str, Any] = {}
     if args.cv:
         res = []
         for held in BATCHES:
@@ -326,67 +360,34 @@ def main(argv: list[str] | None = None) -> int:
             model = fit(train, args.c)
             thr, drp, _ = choose(train, model, [b for b in BATCHES if b != held], caps)
             test = [r for r in rows if r.group == held]
-            h = score(test, {r.name: predict(r, model, thr, drp) for r in test})[held]
+            preds = {r.name: predict(r, model, thr, drp) for r in test}
+            dump.update({r.name: {"group": held, "learned": preds[r.name], "main": r.main, "marks": r.marks}
+                         for r in test})
+            h = score(test, preds)[held]
             res.append((h[0], h[1], base[held][0], base[held][1]))
             print(f"fold {held}: threshold {thr} drop {drp} learned {h[0]:.3f}/{h[1]:.3f} (unmarked staged {h[2]}/{h[3]}) "
                   f"main {base[held][0]:.3f}/{base[held][1]:.3f}", flush=True)
         R = np.array(res)
         print(f"LOBO mean learned {R[:, 0].mean():.4f}/{R[:, 1].mean():.4f} main {R[:, 2].mean():.4f}/{R[:, 3].mean():.4f}"
-              f"; d+e+f learned {R[3:, 0].mean():.4f}/{R[3:, 1].mean():.4f} main {R[3:, 2].mean():.4f}/{R[3:, 3].mean():.4f}")
+              f"; d+e+f learned {R[3:6, 0].mean():.4f}/{R[3:6, 1].mean():.4f} main {R[3:6, 2].mean():.4f}/{R[3:6, 3].mean():.4f}")
+        if args.dump:
+            import json
+
+            Path(args.dump).write_text(json.dumps(dump))
     model = fit(rows, args.c)
     thr, drp, s = choose(rows, model, list(BATCHES), caps)
     print("in-sample (not evidence):", {g: f"{v[0]:.3f}/{v[1]:.3f} false {v[2]}/{v[3]}" for g, v in s.items()},
           "threshold", thr, "drop", drp)
-    for nm, cf in zip(learned.FEATURES, model[2], strict=True):
-        print(f"  {nm:>16} {cf:+.3f}")
-    if args.write:
+    if MODEL == "logit":
+        for nm, cf in zip(learned.FEATURES, model[2], strict=True):
+            print(f"  {nm:>16} {cf:+.3f}")
+    if args.write and MODEL == "gbm":
+        from bench import fit_stage_trees
+
+        print("wrote", fit_stage_trees.write(model, thr, drp))
+    elif args.write:
         _write(model, thr, drp)
     return 0
-
-
-def _guard_sets(rd: Path | None) -> dict[str, list[np.ndarray]]:
-    rng = np.random.default_rng(4242)
-    sets = {
-        "40 random walks (300 points)": [250.0 + np.cumsum(np.random.default_rng(s).normal(0.0, 3.0, 300))
-                                         for s in range(40)],
-        "200 random walks (100-1000 points)": [np.cumsum(rng.normal(0, 1, int(rng.integers(100, 1001))))
-                                               for _ in range(200)],
-        "100 fat-tailed random walks": [140.0 + 2.5 * np.cumsum(np.random.default_rng(31 + j).standard_t(5, 80 + 6 * j))
-                                        for j in range(100)],
-    }
-    for seed in (11, 12):
-        g = np.random.default_rng(seed)
-        ar = []
-        for _ in range(1000):
-            n, phi = int(g.integers(40, 731)), float(g.uniform(0.0, 0.95))
-            e = g.standard_normal(n)
-            x = np.empty(n)
-            x[0] = e[0] / np.sqrt(1 - phi * phi)
-            for t in range(1, n):
-                x[t] = phi * x[t - 1] + e[t]
-            ar.append(10 ** g.uniform(-2, 3) * x)
-        sets[f"1000 AR(1), phi 0-0.95 (seed {seed})"] = ar
-    if rd is not None:
-        from bench.stages_rdatasets import load_no_break
-
-        sets["11 no-break Rdatasets series"] = [v for _, v in load_no_break(rd)]
-    return sets
-
-
-def guards(rd: Path | None) -> None:
-    """Shift-free series staged by the hand-set pipeline and with the learned acceptance (fitted constants)."""
-    for name, xs in _guard_sets(rd).items():
-        counts = {}
-        for on in (False, True):
-            old = analysis.LEARNED_ACCEPT
-            analysis.LEARNED_ACCEPT = on
-            try:
-                n_st = [len(detect_stages(x)[0]) - 1 for x in xs]
-            finally:
-                analysis.LEARNED_ACCEPT = old
-            counts[on] = (sum(k > 0 for k in n_st), sum(n_st), sum(k <= 1 for k in n_st))
-        print(f"{name}: staged {counts[False][0]} -> {counts[True][0]}, stages {counts[False][1]} -> {counts[True][1]}, "
-              f"<= 1 stage {counts[False][2]} -> {counts[True][2]} of {len(xs)}", flush=True)
 
 
 def _fmt(a: np.ndarray) -> str:

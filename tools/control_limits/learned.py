@@ -28,6 +28,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from tools.control_limits import learned_extra, learned_trees
 from tools.control_limits.refine import neighbours
 from tools.control_limits.segmentation import _binseg_batch
 
@@ -61,6 +62,8 @@ FEATURES = (
     "w_t", "w_e_range", "w_step_vs_line", "jump_diff", "jump_share", "e_range", "w_wander", "w_slopes",
     *(f"src_{s}" for s in SOURCES), "n_methods",
 )
+#: Inputs of the boosted trees: ``FEATURES`` and the step-vs-curve features of :mod:`.learned_extra`.
+ALL_FEATURES = (*FEATURES, *learned_extra.EXTRA)
 
 # ---- fitted by bench/fit_stage_acceptance.py (see docs/benchmarks.md, "Tenth pass (B)") ----
 #: Standardisation of the inputs (subtract ``CENTER``, divide by ``SCALE``).
@@ -71,6 +74,12 @@ COEF = np.array([0.379806, 0.104497, 0.499731, 0.124887, 0.103443, -0.919705, 1.
 INTERCEPT = -2.79044
 #: A candidate is accepted while its probability reaches this.
 THRESHOLD = 0.4
+
+#: Which fitted model decides: ``"logit"`` (the logistic model above, tenth pass B) or ``"trees"`` (the boosted
+#: trees of :mod:`.learned_trees`, eleventh pass A, with their own thresholds).
+MODEL_KIND = "trees"
+
+Model = tuple[np.ndarray, np.ndarray, np.ndarray, float] | learned_trees.Trees
 
 
 class Context:
@@ -144,7 +153,7 @@ def _seg(ctx: Context, r: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.
 
 def features(ctx: Context, r: np.ndarray, a: np.ndarray, c: np.ndarray, b: np.ndarray,
              flags: np.ndarray, n_acc: np.ndarray) -> np.ndarray:
-    """The model inputs (rows of ``FEATURES``) of candidates ``c`` of rows ``r`` between ``a`` and ``b``."""
+    """The model inputs (columns of ``ALL_FEATURES``) of candidates ``c`` of rows ``r`` between ``a`` and ``b``."""
     n1, m1, ss1, sl1 = _seg(ctx, r, a, c)
     n2, m2, ss2, sl2 = _seg(ctx, r, c, b)
     nn, _m, _ss, sl0 = _seg(ctx, r, a, b)
@@ -211,6 +220,7 @@ def features(ctx: Context, r: np.ndarray, a: np.ndarray, c: np.ndarray, b: np.nd
         np.log(np.maximum(wss1 + wss2, _EPS) / np.maximum(wsl1 + wsl2, _EPS)),
         flags.astype(np.float64),
         flags[:, [0, 1, 4, 5]].sum(axis=1, dtype=np.float64),
+        learned_extra.features(ctx, r, a, b, step, sl0),
     ])
     return np.nan_to_num(out, nan=0.0, posinf=20.0, neginf=-20.0)
 
@@ -218,7 +228,8 @@ def features(ctx: Context, r: np.ndarray, a: np.ndarray, c: np.ndarray, b: np.nd
 def probability(F: np.ndarray, center: np.ndarray | None = None, scale: np.ndarray | None = None,
                 coef: np.ndarray | None = None, intercept: float | None = None) -> np.ndarray:
     """``P(boundary)`` of feature rows ``F`` under the fitted model (or the one given)."""
-    z = (F - (CENTER if center is None else center)) / (SCALE if scale is None else scale)
+    c0 = CENTER if center is None else center
+    z = (F[:, : c0.size] - c0) / (SCALE if scale is None else scale)
     s = z @ (COEF if coef is None else coef) + (INTERCEPT if intercept is None else intercept)
     return 1.0 / (1.0 + np.exp(-np.clip(s, -40.0, 40.0)))
 
@@ -266,8 +277,17 @@ def pool(Xc: np.ndarray, L: np.ndarray, rows: np.ndarray, sources: list[list[lis
     return C, Fl
 
 
+def model_probability(F: np.ndarray, model: Model | None = None) -> np.ndarray:
+    """``P(boundary)`` of feature rows ``F`` under ``model`` (default: the shipped one of ``MODEL_KIND``)."""
+    if model is None and MODEL_KIND == "trees":
+        model = learned_trees.MODEL
+    if isinstance(model, learned_trees.Trees):
+        return learned_trees.probability(model, F)
+    return probability(F, *(model or (None, None, None, None)))
+
+
 def _scores(ctx: Context, C: np.ndarray, Fl: np.ndarray, acc: np.ndarray, which: np.ndarray,
-            model: tuple[np.ndarray, np.ndarray, np.ndarray, float] | None) -> tuple[np.ndarray, np.ndarray]:
+            model: Model | None) -> tuple[np.ndarray, np.ndarray]:
     """Probabilities (rows × K, -1 where not scored) of the ``which`` candidates given the accepted ``acc``
     (an accepted candidate is judged between its accepted neighbours, without itself), and its eligibility."""
     n_rows, K = C.shape
@@ -279,13 +299,12 @@ def _scores(ctx: Context, C: np.ndarray, Fl: np.ndarray, acc: np.ndarray, which:
         r = np.repeat(np.arange(n_rows), K)[e]
         n_acc = acc.sum(axis=1)[r] - acc.ravel()[e]
         F = features(ctx, r, prev.ravel()[e], C.ravel()[e], nxt.ravel()[e], Fl.reshape(-1, Fl.shape[2])[e], n_acc)
-        P[e] = probability(F, *(model or (None, None, None, None)))
+        P[e] = model_probability(F, model)
     return P.reshape(n_rows, K), elig
 
 
 def greedy(ctx: Context, C: np.ndarray, Fl: np.ndarray, threshold: float | None = None,
-           model: tuple[np.ndarray, np.ndarray, np.ndarray, float] | None = None,
-           drop: float | None = None) -> np.ndarray:
+           model: Model | None = None, drop: float | None = None) -> np.ndarray:
     """Accepted-mask of ``C`` (rows × K).
 
     The hand-set pipeline's confirmed boundaries start accepted; those whose probability (between their
@@ -293,8 +312,9 @@ def greedy(ctx: Context, C: np.ndarray, Fl: np.ndarray, threshold: float | None 
     trend excepted (a level model cannot judge them); then candidates are accepted best first while their
     probability reaches ``threshold`` (default ``THRESHOLD``), neighbours re-scored after each round.
     """
-    thr = THRESHOLD if threshold is None else threshold
-    drp = DROP if drop is None else drop
+    trees = MODEL_KIND == "trees"
+    thr = (learned_trees.ACCEPT if trees else THRESHOLD) if threshold is None else threshold
+    drp = (learned_trees.DROP if trees else DROP) if drop is None else drop
     n_rows = C.shape[0]
     valid = C < ctx.L[:, None]
     acc = Fl[:, :, SOURCES.index("confirmed")] & valid
