@@ -28,6 +28,7 @@ from store.importers_values import (
     html_to_text,
     name_of,
 )
+from store.helpdesk_shapes import freshdesk_ticket
 from store.incident_shapes import servicenow_incident
 from store.models import (
     Aggregation,
@@ -318,8 +319,9 @@ class TicketRow(Row):
     @classmethod
     def unwrap(cls, data: Any) -> Any:
         """A ServiceNow incident or requested item with raw choice codes (``"state": "6"``, ``"urgency": 2``) read by
-        the same mapping as the incidents import (:mod:`store.incident_shapes`)."""
-        return servicenow_incident(data) if isinstance(data, dict) else data
+        the same mapping as the incidents import (:mod:`store.incident_shapes`); Freshdesk's numeric status and
+        priority by Freshdesk's (:mod:`store.helpdesk_shapes`)."""
+        return freshdesk_ticket(servicenow_incident(data)) if isinstance(data, dict) else data
 
     @field_validator("subject", "content", "resolution", mode="before")
     @classmethod
