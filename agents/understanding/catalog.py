@@ -47,12 +47,16 @@ def spellings(name: str) -> list[str]:
     return list(dict.fromkeys([name, fold(name.translate(_UMLAUTS))]))
 
 
+_US_PLURALS = {"buses": "bus", "busses": "bus", "statuses": "status", "campuses": "campus", "bonuses": "bonus"}
+
+
 def norm_tokens(s: str) -> list[str]:
     """Lower-case word tokens, singular (``events`` → ``event``) so plural and singular match; accents folded."""
     return [stem(t) for t in _SPLIT.split(re.sub(r"['’]s\b", "s", fold(s).lower())) if t]
 
 
 def stem(t: str) -> str:
+    t = _US_PLURALS.get(t, t)  # "night buses" is "night bus"
     if len(t) > 4 and t.endswith("ies"):
         return t[:-3] + "y"
     if len(t) > 3 and t.endswith("s") and not t.endswith(("ss", "us", "is")):

@@ -198,7 +198,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     several = bool(links.ambiguous and links.ambiguous[0][0] == "station" and len(links.ambiguous[0][2]) >= 2
                    and not links.stations and re.search(
                        rf"\b(?:all|every|each|both)\s+(?:of\s+)?(?:the\s+|our\s+)?{re.escape(links.ambiguous[0][1])}|"
-                       rf"\b{re.escape(links.ambiguous[0][1])}s\b", fold(q), _I))
+                       rf"\b{re.escape(links.ambiguous[0][1])}(?:s|es)\b", fold(q), _I))  # "garages", "night buses"
     if links.ambiguous and links.ambiguous[0][0] == "station" and len(links.ambiguous[0][2]) >= 2 and not links.stations and (
             (plan.kpis and (op in ("rank", "compare") or (op == "lookup" and several)))
             or op == "attention"):  # "anything to worry about in <a city two sites share>": both
