@@ -37,6 +37,7 @@ from agents.understanding.excluding import (
 from agents.understanding.future import ahead
 from agents.understanding.hints import WEEKDAYS, cue_text, fullness_kpi, metric_before_service, metric_words
 from agents.understanding.linking import Links, link
+from agents.understanding.local_periods import local_period
 from agents.understanding.metric_asks import metric_value_asked
 from agents.understanding.not_in_data import owned_count, people_asked
 from agents.understanding.op_cues import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY, PLACES_BEYOND
@@ -145,6 +146,12 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                           + (f":{n.group(1)}" if (n := re.search(r"(\d+(?:\.\d+)?)\s*%?", m.group(0)[m.end(1) - m.start():])) else ""))
     if op in ("rank", "compare", "lookup") and plan.window is None and _NOW.search(q):
         plan.notes.append("now")  # "right now": the state, which for a stock-like KPI is its latest value
+    if op in ("lookup", "compare", "rank", "explain", "attention", "changelog") and (said := local_period(q)):
+        plan.clarification = Clarification(kind="window", candidates=[], question=(  # "over half term": whose dates?
+            f"Which dates is “{said}” for you? I don't have your calendar, so give me the dates "
+            "(for example “from 2026-10-26 to 2026-10-30”) and I'll answer for exactly those days."))
+        plan.operation = "clarify"
+        return plan
     if op == "out_of_scope" and _ACTION.search(q):
         plan.notes.append("asks:action")  # "can you book a technician for <site>?": read-only, said so
         return plan
