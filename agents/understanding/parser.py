@@ -211,6 +211,8 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             or op == "attention"):  # "anything to worry about in <a city two sites share>": both
         # "which reservoir had the most bursts", "anything wrong at the reservoirs?": the places that word names
         plan.subjects.scopes = [ScopeRef(level="station", code=c, name=cat.stations.get(c)) for c in links.ambiguous[0][2]]
+        if plan.kpis and op != "attention" and all(cat.unmeasured(plan.kpis[0], c) is not None for c in links.ambiguous[0][2]):
+            return _none_measured(plan, cat)  # "EWT on night buses" when no night bus reports EWT: said, and where it is
         plan.operation = "attention" if op == "attention" else "compare"
         if op == "rank" and _RANK_WHY.search(q):  # "which fc is worst on X and why": those compared, the worst explained
             plan.operation, plan.group_by, plan.order = "explain", "station", plan.order or "worst"
@@ -278,6 +280,21 @@ def _phrase_kpi(q: str, groups: list[list[str]], cat: Catalog) -> str | None:
         return found[0][1] if len(groups) > 1 and skip else None
     idx = [i for i, _ in found]
     return found[0][1] if idx == list(range(idx[0], idx[0] + len(idx))) else None
+
+
+def _none_measured(plan: QueryPlan, cat: Catalog) -> QueryPlan:
+    """A KPI asked at several stations none of which reports it: said for all of them, with where it is reported."""
+    kpi, codes = plan.kpis[0], [x.code for x in plan.subjects.scopes if x.code]
+    where = cat.unmeasured(kpi, codes[0]) or []
+    here = ", ".join(f"{c} ({cat.stations.get(c, c)})" for c in codes)
+    listed = ", ".join(f"{c} ({cat.stations.get(c, c)})" for c in where[:12]) + ("…" if len(where) > 12 else "")
+    plan.notes.append(f"pending:{plan.operation}")
+    plan.subjects.scopes = []
+    plan.clarification = Clarification(kind="station", candidates=list(where), question=(
+        f"There is no {cat.kpis.get(kpi, [kpi])[0]} data at {here}; it is reported at {listed or 'no station yet'}."
+        + (" Which one did you mean?" if where else "")))
+    plan.operation = "clarify"
+    return plan
 
 
 def _not_measured(plan: QueryPlan, cat: Catalog) -> QueryPlan | None:

@@ -117,3 +117,14 @@ def test_a_local_period_with_its_dates_is_answered():
 def test_tickets_from_a_group_search_its_words(org, q, topic):
     p = _plan(org, q)
     assert p.operation == "ticket_search" and p.ticket_text is not None and p.ticket_text.subject == topic, p
+
+
+def test_a_kpi_none_of_the_named_places_reports_is_said_for_all_of_them():
+    water = Catalog(stations={"RES-1": "Northfield reservoir", "RES-2": "Southfield reservoir",
+                              "WTW-1": "Ashby treatment works"},
+                    regions={"N": "North"}, kpis={"TURB": ["Turbidity"]}, services=[], incidents=[], tickets=[],
+                    kpi_stations={"TURB": ["WTW-1"]})
+    p = route("turbidity at the reservoirs last week", {}, water, TODAY, None).query
+    assert p is not None and p.operation == "clarify" and p.clarification is not None, p
+    assert p.clarification.question.startswith("There is no Turbidity data at RES-1 (Northfield reservoir), RES-2 "
+                                               "(Southfield reservoir); it is reported at WTW-1"), p.clarification
