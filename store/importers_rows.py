@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from store import importers_fields as aliases
 from store.deploy_shapes import flatten_argo_application, flatten_change_request
+from store.helpdesk_shapes import freshdesk_ticket
 from store.importers_base import _CODE, _KPI_CODE, _SERVICE, Name, Str, _aware, _code, _strings, in_utc_range
 from store.importers_fields import is_text, is_text_list, is_time, split_known
 from store.importers_limits import MAX_JSON_DEPTH
@@ -28,7 +29,6 @@ from store.importers_values import (
     html_to_text,
     name_of,
 )
-from store.helpdesk_shapes import freshdesk_ticket
 from store.incident_shapes import servicenow_incident
 from store.models import (
     Aggregation,

@@ -83,6 +83,7 @@ class Catalog:
     kpi_descriptions: dict[str, str] = field(default_factory=dict)  # KPI code → its description (when it has one)
     config_history: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)  # key → (id, new value), oldest first
     version_deployments: dict[str, list[str]] = field(default_factory=dict)  # a version shipped more than once → ids, oldest first
+    station_kinds: dict[str, str] = field(default_factory=dict)  # code → its kind from the site sheet ("garage")
 
     @classmethod
     async def load(cls, session: AsyncSession, org_id: int) -> Catalog:
@@ -91,7 +92,10 @@ class Catalog:
             await session.execute(
                 text(
                     """SELECT
-                         (SELECT coalesce(json_agg(json_build_array(s.code, s.name, r.code)), '[]')
+                         (SELECT coalesce(json_agg(json_build_array(s.code, s.name, r.code, (
+                                   SELECT e.value FROM jsonb_each_text(s.extra) e WHERE lower(regexp_replace(e.key,
+                                   '[^A-Za-z]+', '_', 'g')) IN ('type', 'site_type', 'station_type', 'location_type',
+                                   'facility_type', 'kind', 'site_kind', 'category', 'site_category') LIMIT 1))), '[]')
                             FROM stations s JOIN regions r ON r.id = s.region_id WHERE s.org_id = :org),
                          (SELECT coalesce(json_object_agg(code, name), '{}') FROM regions WHERE org_id = :org),
                          (SELECT coalesce(json_agg(json_build_array(code, to_jsonb(ARRAY[name]) || to_jsonb(aliases),
@@ -152,10 +156,11 @@ class Catalog:
             measured.setdefault(kpi_code, []).append(station_code)
         refs = [IncidentRef(e, t or "", s, dt.date.fromisoformat(str(d)[:10]), st) for e, t, s, d, st in incidents]
         return cls(
-            stations={c: n for c, n, _ in stations}, regions=dict(regions),
+            stations={c: n for c, n, _, _ in stations}, regions=dict(regions),
+            station_kinds={c: k for c, _, _, k in stations if isinstance(k, str) and k.strip()},
             kpis={c: list(v) for c, v, _ in kpis}, services=list(services),
             incidents=[r.external_id for r in refs], tickets=list(tickets),
-            station_regions={c: r for c, _, r in stations},
+            station_regions={c: r for c, _, r, _ in stations},
             kpi_higher_is_better={c: bool(h) for c, _, h in kpis},
             incident_refs=refs, deployments=list(deployments), config_changes=list(configs), commits=list(commits),
             commit_messages=dict(messages), config_keys=dict(keys), kpi_stations=measured,
@@ -287,6 +292,9 @@ class Catalog:
                             add(" ".join(part), "station", code, 1)
                         elif j - i >= 2 and j - i < len(toks) and not any(t in STOP for t in part):
                             generic_parts.setdefault(" ".join(part), set()).add(code)
+        for code, kind in self.station_kinds.items():  # "which garage": every site the sheet calls a garage
+            if len(words_ := norm_tokens(kind)) <= 3 and not all(t in STOP for t in words_):
+                add(" ".join(words_), "station", code, 1)
         for joined, codes in generic_parts.items():  # "the main campus": common words only one site's name has
             if len(codes) == 1 and joined not in out:
                 add(joined, "station", next(iter(codes)), 1)

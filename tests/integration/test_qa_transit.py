@@ -118,6 +118,16 @@ async def test_routes_by_their_number_and_garages_by_letter_and_number(new, tran
         assert f"On-time departures at {code} (Route {int(code[1:])}), 2026-11-23 to 2026-11-29: average {m:.1f}%" in a, a
 
 
+async def test_which_garage_reads_the_site_sheets_type_column(new, transit):
+    kpis = transit[2]
+    a = await new().ask("which garage has the most driver overtime in the last 4 weeks")  # before: Holloway left out
+    ot = _rows(kpis, "DRIVER_OT_HRS", ["G-07", "G-03", "G-04", "G-11"], D(2026, 11, 2), D(2026, 11, 29))
+    totals = ot.groupby("station").value.sum()
+    assert totals.idxmax() == "G-07", totals  # "Holloway depot": a garage by the sheet's Site Type, not by its name
+    assert f"Driver overtime hours at G-07 (Holloway depot), 2026-11-02 to 2026-11-29: total {totals['G-07']:,.1f} h" in a, a
+    assert "TD-1" not in a, a  # the tram depot is not a garage
+
+
 async def test_night_buses_and_a_kpi_they_do_not_report(new):
     a = await new().ask("EWT on night buses last week")  # before: the company's EWT, "night buses" dropped
     assert ("There is no Excess wait time data at N029 (Night bus N29), N073 (Night bus N73); it is reported at "

@@ -13,6 +13,7 @@ night buses ``N073`` "Night bus N73"; tram lines ``T2``) and on another organisa
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -128,3 +129,24 @@ def test_a_kpi_none_of_the_named_places_reports_is_said_for_all_of_them():
     assert p is not None and p.operation == "clarify" and p.clarification is not None, p
     assert p.clarification.question.startswith("There is no Turbidity data at RES-1 (Northfield reservoir), RES-2 "
                                                "(Southfield reservoir); it is reported at WTW-1"), p.clarification
+
+
+@pytest.mark.parametrize(("q", "sites"), [
+    ("which garage is worst for lost km this month", ["G-03", "G-04", "G-07", "G-11"]),  # Holloway is a "depot"
+    ("EWT on night buses last week", ["N029", "N073"]),
+])
+def test_a_kind_of_site_from_the_site_sheet(q, sites):
+    kinds = dataclasses.replace(TRANSIT, station_kinds= {"G-07": "garage", "G-03": "garage", "G-04": "garage",
+                                                              "G-11": "garage", "TD-1": "tram depot", "N073": "night bus",
+                                                              "N029": "night bus", "R038": "route"})
+    p = route(q, {}, kinds, TODAY, None).query
+    assert p is not None and sorted(_at(p)) == sites, p.model_dump(exclude_defaults=True)
+
+
+def test_a_kind_of_site_on_another_organisation():
+    hospital = Catalog(stations={"KGH": "Kingston General", "SMH": "St Mary's", "CLN-4": "Northside health centre"},
+                       regions={"N": "North"}, kpis={"WAIT_MIN": ["Wait time", "waits"]}, services=[], incidents=[],
+                       tickets=[], station_kinds={"KGH": "acute hospital", "SMH": "acute hospital",
+                                                  "CLN-4": "community clinic"})
+    p = route("which acute hospital has the worst wait time", {}, hospital, TODAY, None).query
+    assert p is not None and sorted(_at(p)) == ["KGH", "SMH"], p.model_dump(exclude_defaults=True)
