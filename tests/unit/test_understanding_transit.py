@@ -150,3 +150,12 @@ def test_a_kind_of_site_on_another_organisation():
                                                   "CLN-4": "community clinic"})
     p = route("which acute hospital has the worst wait time", {}, hospital, TODAY, None).query
     assert p is not None and sorted(_at(p)) == ["KGH", "SMH"], p.model_dump(exclude_defaults=True)
+
+
+@pytest.mark.parametrize(("org", "q", "svc", "metric"), [
+    ("transit", "declined taps on contactless-gateway this week vs last week", "contactless-gateway", "declined taps"),
+    ("rail", "dropped bookings on booking-web yesterday", "booking-web", "dropped bookings"),
+])
+def test_a_participle_naming_a_service_metric_is_no_why(org, q, svc, metric):
+    p = _plan(org, q)  # before: "declined" read as "why did it decline", the service's default metric examined
+    assert p.subjects.services == [svc] and [m.name for m in p.service_metrics] == [metric], p
