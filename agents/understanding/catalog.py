@@ -292,8 +292,9 @@ class Catalog:
                             add(" ".join(part), "station", code, 1)
                         elif j - i >= 2 and j - i < len(toks) and not any(t in STOP for t in part):
                             generic_parts.setdefault(" ".join(part), set()).add(code)
-        for code, kind in self.station_kinds.items():  # "which garage": every site the sheet calls a garage
-            if len(words_ := norm_tokens(kind)) <= 3 and not all(t in STOP for t in words_):
+        for code, kind in self.station_kinds.items():  # "which garage": every site the sheet calls a garage (a common
+            # word alone — "depot", "hub" — already ranks every site that reports the KPI)
+            if len(words_ := norm_tokens(kind)) <= 3 and not all(t in STOP or t in GENERIC for t in words_):
                 add(" ".join(words_), "station", code, 1)
         for joined, codes in generic_parts.items():  # "the main campus": common words only one site's name has
             if len(codes) == 1 and joined not in out:

@@ -37,6 +37,7 @@ KINDS = {"stations": "garages-and-routes.csv", "kpi-definitions": "kpi-catalogue
          "config-changes": "settings-audit.json", "incidents": "opsgenie-alerts.json",
          "tickets": "freshdesk-tickets.json"}
 D = dt.date
+NAMES = {"G-07": "Holloway depot", "G-03": "Kingsmead garage", "G-04": "Riverside garage", "G-11": "Eastgate garage"}
 LW = (D(2026, 11, 23), D(2026, 11, 29))
 
 
@@ -113,6 +114,11 @@ async def test_routes_by_their_number_and_garages_by_letter_and_number(new, tran
     a = await new().ask("mean distance between failures at garage 3 since august")  # before: "garage" ambiguous
     assert "Mean distance between failures at G-03 (Kingsmead garage)" in a, a
     a = await new().ask("bottom 5 routes for on-time departures last week")  # before: Route 5's alone
+    worst = sorted((_rows(kpis, "OTP_DEP_PCT", [c], *LW).value.mean(), c)
+                   for c in ("R038", "R073", "R012", "R149", "R253", "R005"))[:5]
+    assert _first_line(a).startswith(
+        "- Worst 5 of these 6 on On-time departures, 2026-11-23 to 2026-11-29 (average; higher is better): "
+        + "; ".join(f"{i}. {c} (Route {int(c[1:])}) {m:.1f}%" for i, (m, c) in enumerate(worst, 1)) + "."), a
     for code in ("R038", "R073", "R149", "R005"):
         m = _rows(kpis, "OTP_DEP_PCT", [code], *LW).value.mean()
         assert f"On-time departures at {code} (Route {int(code[1:])}), 2026-11-23 to 2026-11-29: average {m:.1f}%" in a, a
@@ -124,7 +130,11 @@ async def test_which_garage_reads_the_site_sheets_type_column(new, transit):
     ot = _rows(kpis, "DRIVER_OT_HRS", ["G-07", "G-03", "G-04", "G-11"], D(2026, 11, 2), D(2026, 11, 29))
     totals = ot.groupby("station").value.sum()
     assert totals.idxmax() == "G-07", totals  # "Holloway depot": a garage by the sheet's Site Type, not by its name
-    assert f"Driver overtime hours at G-07 (Holloway depot), 2026-11-02 to 2026-11-29: total {totals['G-07']:,.1f} h" in a, a
+    order = totals.sort_values(ascending=False)
+    assert _first_line(a) == (  # the answer first, worst (most overtime: lower is better) first
+        "- Worst 4 of these 4 on Driver overtime hours, 2026-11-02 to 2026-11-29 (total; lower is better): "
+        + "; ".join(f"{i}. {c} ({NAMES[c]}) {v:,.1f} h" for i, (c, v) in enumerate(order.items(), 1)) + ". [E:"
+        + _first_line(a).split("[E:")[1]), a
     assert "TD-1" not in a, a  # the tram depot is not a garage
 
 
