@@ -283,7 +283,8 @@ async def values(s: StepScope, plan: QueryPlan, ctx: ThreadContext, level: str, 
         s.say(f"That is {f(r.total / have_n)} a day on average over the {have_n} days with data.", ev)
     if (word := next((n[4:] for n in plan.notes if n.startswith("day:")), None)) and (
             have_days := [p for p in r.points if p.value is not None]):  # "the worst day for lates this month"
-        high = word in ("highest", "peak") or (word == "worst") != k.higher_is_better
+        # "lowest"/"highest" are the values; "worst"/"best" go by the KPI's direction
+        high = word in ("highest", "peak") or (word in ("worst", "best") and (word == "worst") != k.higher_is_better)
         top = (max(have_days, key=lambda p: (p.value, p.start)) if high  # a tie: the latest day, as the lead line says
                else min(have_days, key=lambda p: (p.value, -p.start.toordinal())))
         s.say(f"The {word} {'day' if grain == 'day' else grain} was {top.start} with {f(top.value)} "

@@ -126,7 +126,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     ahead(q, plan)  # "what will X be next week?": no forecasts in the data, said before where it stands
     metric_value_asked(q, plan)  # "p99 of <service> over the last 24h" / "… at 20:30 yesterday": numbers, not a story
     if (op == "lookup" and not any(n.startswith("day:") for n in plan.notes)
-            and (m := re.search(r"\b(worst|best|highest|lowest|peak)\s+(?:single\s+)?day\b", q, _I))):
+            and (m := re.search(r"\b(worst|best|highest|lowest|peak)\s+(?:single\s+)?(?:[a-z-]+\s+){0,3}?day\b", q, _I))):
         plan.notes.append(f"day:{m.group(1).lower()}")  # "what was the worst day for lates this month": that day named
     if op == "lookup" and plan.kpis and re.search(r"\btrend(?:s|ing)?\b", q, _I):
         plan.notes.append("trend")  # "how is X trending at <site>": a steady drift named, or none

@@ -24,7 +24,7 @@ import pytest
 
 from agents.service import Assistant
 from tests.conftest import DEMO_ANCHOR, _drop_database, settings_for
-from tests.integration.qa_support import Thread, demo_assistant, import_org
+from tests.integration.qa_support import Thread, demo_assistant, import_org, sql
 from tests.integration.qa_support import first_line as _first_line
 from tests.integration.qa_support import kpi_rows as _rows
 
@@ -138,6 +138,15 @@ async def test_which_garage_reads_the_site_sheets_type_column(new, transit):
     assert "TD-1" not in a, a  # the tram depot is not a garage
 
 
+async def test_the_lowest_day_of_a_kpi_where_higher_is_better(new, transit):
+    kpis = transit[2]
+    days = _rows(kpis, "FLEET_AVAIL_PCT", ["G-07"], D(2026, 11, 1), D(2026, 11, 29))
+    low = days.loc[days.value.idxmin()]
+    a = await new().ask("lowest fleet availability day at holloway this month")  # before: the mean only, then the
+    # highest day called "the lowest"
+    assert f"The lowest day was {low.date.date()} with {low.value:.1f}% (lowest of {len(days)})" in a, a
+
+
 async def test_night_buses_and_a_kpi_they_do_not_report(new):
     a = await new().ask("EWT on night buses last week")  # before: the company's EWT, "night buses" dropped
     assert ("There is no Excess wait time data at N029 (Night bus N29), N073 (Night bus N73); it is reported at "
@@ -182,5 +191,12 @@ async def test_demo_questions_of_the_same_shapes(demo):
 
         ans = await ask("otp mx over half term")
         assert "Which dates is “half term” for you?" in ans, ans
+        ans = await ask("lowest otp mx day at DAL this month")
+        start, end = ans.split("this month (")[1].split(")")[0].split(" to ")
+        day, value = sql(demo, """SELECT p.day, p.value FROM kpi_points p JOIN kpi_definitions k ON k.id = p.kpi_id
+                                  JOIN stations s ON s.id = p.station_id WHERE p.org_id = %s AND k.code = 'OTP_MX_RATE'
+                                  AND s.code = 'DAL' AND p.day BETWEEN %s AND %s ORDER BY p.value, p.day DESC LIMIT 1""",
+                         demo.org_id, dt.date.fromisoformat(start), dt.date.fromisoformat(end))[0]
+        assert f"The lowest day was {day} with " in ans and "(lowest of" in ans, (ans, day, value)
         ans = await ask("tickets from retailers this month")
         assert "Ticket triage" in ans and "“retailers”" in ans and "There are" not in ans, ans  # not every ticket

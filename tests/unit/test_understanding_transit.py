@@ -159,3 +159,12 @@ def test_a_kind_of_site_on_another_organisation():
 def test_a_participle_naming_a_service_metric_is_no_why(org, q, svc, metric):
     p = _plan(org, q)  # before: "declined" read as "why did it decline", the service's default metric examined
     assert p.subjects.services == [svc] and [m.name for m in p.service_metrics] == [metric], p
+
+
+@pytest.mark.parametrize(("org", "q", "note"), [
+    ("transit", "lowest lost km day at holloway this month", "day:lowest"),
+    ("rail", "worst punctuality day at york last month", "day:worst"),
+])
+def test_the_extreme_day_with_the_kpi_between(org, q, note):
+    p = _plan(org, q)  # before: the window's mean, the day not named
+    assert note in p.notes, p.model_dump(exclude_defaults=True)
