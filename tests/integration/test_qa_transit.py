@@ -176,6 +176,12 @@ async def test_a_weekly_kpi_whose_last_week_is_beyond_its_limits(new, transit):
     assert "CHG-7785" in a, a  # the tap timeout change is among the candidates (ranked behind a failed deploy)
 
 
+async def test_is_a_weekly_kpi_getting_worse(new):
+    a = await new().ask("is fare dodging getting worse")  # before: no yes/no (fewer than 28 points)
+    assert a.splitlines()[1].startswith("- Yes — Fare evasion rate at company is getting worse: the last 2 weeks "
+                                        "(2026-11-16 to 2026-11-23)"), a
+
+
 async def test_tickets_from_a_group(new):
     a = await new().ask("tickets from schools")  # before: all 12 tickets counted
     assert "91190" in a and "There are 12 tickets" not in a, a
