@@ -182,6 +182,14 @@ async def test_is_a_weekly_kpi_getting_worse(new):
                                         "(2026-11-16 to 2026-11-23)"), a
 
 
+async def test_the_postmortem_of_an_alert_that_names_no_service(new):
+    a = await new().ask("draft the postmortem for the arrivals API outage")  # before: "which incident?", then
+    # "names no service, nothing to correlate"
+    assert "# Incident report: 5c1d9e2a-2207-4f00-9a11-3b5c7d9e0f07-1764 — Real-time arrivals API p99 latency high" in a, a
+    assert "rt-arrivals-api is the service examined (named by the question)" in a, a
+    assert "The most likely cause is 5120 (confidence" in a, a
+
+
 async def test_tickets_from_a_group(new):
     a = await new().ask("tickets from schools")  # before: all 12 tickets counted
     assert "91190" in a and "There are 12 tickets" not in a, a

@@ -20,7 +20,7 @@ import pytest
 
 from agents.plan import QueryPlan
 from agents.router import route
-from agents.understanding.catalog import Catalog
+from agents.understanding.catalog import Catalog, IncidentRef
 from tests.unit.test_understanding_parcel import BUS
 from tests.unit.understanding_orgs import TODAY, demo, rail
 
@@ -168,3 +168,16 @@ def test_a_participle_naming_a_service_metric_is_no_why(org, q, svc, metric):
 def test_the_extreme_day_with_the_kpi_between(org, q, note):
     p = _plan(org, q)  # before: the window's mean, the day not named
     assert note in p.notes, p.model_dump(exclude_defaults=True)
+
+
+@pytest.mark.parametrize(("org", "q", "inc"), [
+    ("transit", "draft the postmortem for the arrivals API outage", "og-2207"),  # the alert names no service
+    ("demo", "draft the postmortem for the payments outage", "INC-2041"),
+])
+def test_a_postmortem_for_a_named_services_incident(org, q, inc):
+    cat = ORGS[org]
+    if org == "transit":
+        cat = dataclasses.replace(cat, incidents=[inc], incident_refs=[
+            IncidentRef(inc, "Real-time arrivals API p99 latency high", None, dt.date(2026, 11, 16), "resolved")])
+    p = route(q, {}, cat, TODAY, None).query
+    assert p is not None and p.operation == "report" and p.subjects.incidents == [inc], p  # before: asked which
