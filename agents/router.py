@@ -14,6 +14,7 @@ from agents.understanding import Catalog, help_text, merge, parse
 from agents.understanding.corrections import thread_turn
 from agents.understanding.cues import HELP, catalog_answer
 from agents.understanding.inventory import ACTION_NOTE, PEOPLE_NOTE, data_overview, duration_note
+from agents.understanding.lookups import incidents_naming
 from agents.understanding.results import EVIDENCE_ASKED, EVIDENCE_NOTE, resolve_from_results
 from agents.understanding.vs_rest import rest_in_thread
 
@@ -105,6 +106,10 @@ def route(question: str, context: ThreadContext | None, catalog: Catalog, today:
                         if r.started <= today and r.service in prior.subjects.services])):
         plan.subjects.incidents, plan.report_kind = of[:1], "incident"  # "draft the postmortem" after "<service>?"
         plan.inherited.append("incidents")
+    if (plan.operation == "report" and not plan.subjects.incidents and not plan.kpis and plan.subjects.services
+            and (plan.window is None or not plan.window.explicit)
+            and (named := incidents_naming(plan.subjects.services, catalog, today))):
+        plan.subjects.incidents, plan.report_kind = named[:1], "incident"  # "the postmortem for the arrivals API outage"
     if plan.operation == "report" and not plan.subjects.incidents and not plan.kpis:
         ex = catalog.examples()["incident"]
         hint = f" Name it like {ex}." if ex else " This organisation has no incidents on record."

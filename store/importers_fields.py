@@ -27,7 +27,8 @@ def _aliases(**by_field: str) -> dict[str, str]:
 _PLACES = ("depot", "branch", "store", "location", "facility", "warehouse", "plant", "hub", "base")
 STATION = _aliases(code="site site_code station_code station_id site_id " + " ".join(f"{p}_code {p}_id" for p in _PLACES),
                    name="site_name station_name label " + " ".join(f"{p}_name" for p in _PLACES),
-                   region="region_code area zone")
+                   region="region_code area zone division division_code district",
+                   region_name="area_name zone_name division_name district_name")
 KPI_DEFINITION = _aliases(
     code="kpi kpi_code kpi_id metric_code metric measure measure_code",
     name="kpi_name label title display_name metric_name measure_name",
@@ -38,14 +39,17 @@ KPI_DEFINITION = _aliases(
 SERVICE = _aliases(name="service service_name", team="owner owning_team squad",
                    depends_on="dependencies depends deps")
 DEPLOYMENT = _aliases(
-    external_id="id deployment_id deploy_id run_id uid rollout_id release_id",
-    service="app application app_name application_name service_name component repository repo project",
-    version="revision release tag image_tag target_revision ref",
-    status="conclusion state phase result",
-    started_at="run_started_at deploy_started_at started start_time start deployed_at triggered_at created_at",
-    finished_at="completed_at ended_at end_time finished end completed",
-    deployed_by="actor triggered_by user author initiator creator deployer sender",
-    environment="env stage environment_name",
+    external_id="id deployment_id deploy_id run_id uid rollout_id release_id push_id",
+    service="app application app_name application_name service_name component repository repo project "
+            "release_definition",
+    version="revision release tag image_tag target_revision ref firmware firmware_version",
+    status="conclusion state phase result deployment_status",
+    started_at="run_started_at deploy_started_at started start_time start deployed_at triggered_at created_at "
+               "started_on pushed_at queued_on",
+    finished_at="completed_at ended_at end_time finished end completed completed_on",
+    deployed_by="actor triggered_by user author initiator creator deployer sender requested_for requested_by "
+                "pushed_by",
+    environment="env stage environment_name release_environment",
     commit_to_sha="head_sha sha commit_sha commit git_sha",
     commit_from_sha="base_sha previous_sha from_sha",
     is_rollback="rollback",

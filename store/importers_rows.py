@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from store import importers_fields as aliases
 from store.deploy_shapes import flatten_argo_application, flatten_change_request
+from store.helpdesk_shapes import freshdesk_ticket
 from store.importers_base import _CODE, _KPI_CODE, _SERVICE, Name, Str, _aware, _code, _strings, in_utc_range
 from store.importers_fields import is_text, is_text_list, is_time, split_known
 from store.importers_limits import MAX_JSON_DEPTH
@@ -318,8 +319,9 @@ class TicketRow(Row):
     @classmethod
     def unwrap(cls, data: Any) -> Any:
         """A ServiceNow incident or requested item with raw choice codes (``"state": "6"``, ``"urgency": 2``) read by
-        the same mapping as the incidents import (:mod:`store.incident_shapes`)."""
-        return servicenow_incident(data) if isinstance(data, dict) else data
+        the same mapping as the incidents import (:mod:`store.incident_shapes`); Freshdesk's numeric status and
+        priority by Freshdesk's (:mod:`store.helpdesk_shapes`)."""
+        return freshdesk_ticket(servicenow_incident(data)) if isinstance(data, dict) else data
 
     @field_validator("subject", "content", "resolution", mode="before")
     @classmethod

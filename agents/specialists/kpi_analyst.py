@@ -84,6 +84,16 @@ def _recent_burst(signals: list[Any], latest: dt.date | None) -> list[Any]:
     return out
 
 
+def _new_level(signals: list[Any], latest: dt.date | None) -> list[Any]:
+    """The latest value beyond the limits, with the few before it on the same side in the last 14 days (at most
+    3 more): a level that moved too recently for a stage change to confirm it (a weekly KPI's last two weeks)."""
+    out = sorted({x.date: x for x in signals if x.rule == "beyond_limits" and x.state in ("warning", "critical")
+                  and latest is not None and (latest - x.date).days <= 14}.values(), key=lambda x: x.date)
+    if not out or out[-1].date != latest or len(out) > 4:
+        return []
+    return [x for x in out if x.side == out[-1].side]
+
+
 def _when_span(start: dt.date, end: dt.date) -> str:
     return str(start) if start == end else f"{start} to {end}"
 
@@ -353,6 +363,12 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                   f"{burst[-1].date} ({', '.join(f(x.value) for x in burst)}), a burst. Explaining from {burst[0].date}.",
                   ev_signals or ev_series)
             ctx["onset"] = burst[0].date.isoformat()
+        elif explaining and series.shift is None and (fresh := _new_level(series.signals, sm.latest_date)):
+            s.say(f"There is no stage change yet: the latest value{'s' if len(fresh) > 1 else ''} since "
+                  f"{fresh[0].date} ({', '.join(f(x.value) for x in fresh)}) {'are' if len(fresh) > 1 else 'is'} "
+                  "beyond the natural process limits, a level too new to confirm. Explaining from "
+                  f"{fresh[0].date}.", ev_signals or ev_series)
+            ctx["onset"] = fresh[0].date.isoformat()
         elif explaining and series.shift is None:
             await q.shift_at_any_distance(s, plan, ctx, k.code, level, code, end)
             longer = None if ctx.get("onset") else await s.tool(  # a slow drift shows over a quarter, not a month

@@ -37,14 +37,16 @@ def _d(x: float, k: Any) -> str:
 def _trend(plan: QueryPlan, series: Any) -> str | None:
     k = series.kpi
     pts = [p for p in series.points if p.value is not None]
-    if len(pts) < 2 * RECENT_DAYS:
+    weekly = len(pts) >= 2 and (pts[-1].date - pts[-2].date).days >= 7  # a weekly KPI: its last weeks, not 28 points
+    n = min(RECENT_DAYS, len(pts) // 2) if weekly else RECENT_DAYS
+    if n < 2 or len(pts) < 2 * n:
         return None
-    recent, prior = pts[-RECENT_DAYS:], pts[-2 * RECENT_DAYS:-RECENT_DAYS]
+    recent, prior = pts[-n:], pts[-2 * n:-n]
     a = sum(p.value for p in recent) / len(recent)
     b = sum(p.value for p in prior) / len(prior)
     delta = a - b
     sigma = series.summary.sigma or 0.0
-    level = sigma > 0 and abs(delta) < 2 * sigma * (2 / RECENT_DAYS) ** 0.5  # within 2 standard errors of the difference
+    level = sigma > 0 and abs(delta) < 2 * sigma * (2 / n) ** 0.5  # within 2 standard errors of the difference
     better = (delta > 0) == k.higher_is_better
     said = "about level" if level else ("getting better" if better else "getting worse")
     asked_better = "q:trend_better" in plan.notes
@@ -54,8 +56,9 @@ def _trend(plan: QueryPlan, series: Any) -> str | None:
     shift = series.shift
     tail = (f"; its level shifted {shift.direction} on {shift.onset} ({_f(shift.before_cl, k)} → {_f(shift.after_cl, k)}, "
             f"{'for the worse' if shift.bad else 'an improvement'})" if shift is not None else "")
-    return (f"{lead}{k.name} at {series.scope.label} is {said}: the last {len(recent)} days ({recent[0].date} to "
-            f"{recent[-1].date}) average {_f(a, k)} against {_f(b, k)} the {len(prior)} days before "
+    unit = "weeks" if weekly else "days"
+    return (f"{lead}{k.name} at {series.scope.label} is {said}: the last {len(recent)} {unit} ({recent[0].date} to "
+            f"{recent[-1].date}) average {_f(a, k)} against {_f(b, k)} the {len(prior)} {unit} before "
             f"({'up' if delta > 0 else 'down'} {_d(abs(delta), k)}; {'higher' if k.higher_is_better else 'lower'} is "
             f"better){tail}.")
 

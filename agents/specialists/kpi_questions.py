@@ -100,6 +100,14 @@ async def compare(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     k = r.kpi
     ev = records[0]
     what = "value" if r.start == r.end else "total" if k.aggregation == "sum" else "average"
+    if plan.order and len(r.rows) >= 3 and (ranked := [row for row in r.rows if row.value is not None]):
+        # "which garage is worst for X", "bottom 5 routes": the places a word names, ranked, the answer first
+        ranked.sort(key=lambda row: row.value, reverse=(plan.order == "best") == k.higher_is_better)
+        ranked = ranked[: plan.limit or len(ranked)]
+        s.say(f"{plan.order.title()} {len(ranked)} of these {len(r.rows)} on {k.name}, {_when(r.start, r.end)} ({what}; "
+              f"{'higher' if k.higher_is_better else 'lower'} is better): "
+              + "; ".join(f"{i}. {row.scope.label} {fmt(row.value, k.decimals, k.unit)}" for i, row in enumerate(ranked, 1))
+              + ".", ev)
     for row in r.rows:
         yoy = f"; a year earlier {fmt(row.yoy_value, k.decimals, k.unit)}" if row.yoy_value is not None else ""
         s.say(f"{k.name} at {row.scope.label}, {_when(r.start, r.end)}: {what} {fmt(row.value, k.decimals, k.unit)} "
@@ -305,7 +313,8 @@ async def values(s: StepScope, plan: QueryPlan, ctx: ThreadContext, level: str, 
         s.say(f"That is {f(r.total / have_n)} a day on average over the {have_n} days with data.", ev)
     if (word := next((n[4:] for n in plan.notes if n.startswith("day:")), None)) and (
             have_days := [p for p in r.points if p.value is not None]):  # "the worst day for lates this month"
-        high = word in ("highest", "peak") or (word == "worst") != k.higher_is_better
+        # "lowest"/"highest" are the values; "worst"/"best" go by the KPI's direction
+        high = word in ("highest", "peak") or (word in ("worst", "best") and (word == "worst") != k.higher_is_better)
         top = (max(have_days, key=lambda p: (p.value, p.start)) if high  # a tie: the latest day, as the lead line says
                else min(have_days, key=lambda p: (p.value, -p.start.toordinal())))
         s.say(f"The {word} {'day' if grain == 'day' else grain} was {top.start} with {f(top.value)} "

@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Any
 
 from agents.deps import RunDeps
-from agents.plan import Operation
+from agents.plan import Operation, plan_of
+from agents.specialists.change_correlator import _service_of_title
 from agents.specialists.common import step, update
 from agents.specialists.metric_source import paged_later
 from agents.state import GraphState, ThreadContext
@@ -36,7 +37,14 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             inc, _ = got
             incident_id = inc.id
             title = f"Incident report: {inc.external_id} — {inc.title}"
-            got = await s.tool("correlate_changes", correlate_changes, incident=inc.external_id)
+            plan = plan_of(state)
+            named = plan.subjects.services if plan is not None and len(plan.subjects.services) == 1 else []
+            svc = None if inc.service else (named[0] if named else _service_of_title(deps.catalog, inc.external_id))
+            if svc:  # a paging tool's alert names no service: the one the question or the alert's title names
+                s.say(f"{inc.external_id} names no service; {svc} is the service examined (named by "
+                      f"{'the question' if named else 'its title'}).")
+            got = await s.tool("correlate_changes", correlate_changes, incident=inc.external_id,
+                               **({"service": svc} if svc else {}))
             if (got is not None and not got[0].plausible and got[0].services
                     and await paged_later(s, inc.external_id, got[0])):
                 s.evidence = [r for r in s.evidence if r not in got[1]]  # the service's onset, not the page, explains

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -19,50 +18,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agents.understanding.vocab import STOP, words
-
-_SPLIT = re.compile(r"[^a-z0-9]+")
-
-
-_FOLD_EXTRA = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ß": "s", "æ": "a",
-                             "Æ": "A", "œ": "o", "Œ": "O", "ı": "i"})
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
-
-
-def fold(s: str) -> str:
-    """Accents off, one character for one ("Zürich" → "Zurich", "Genève" → "Geneve"), so offsets keep."""
-    if s.isascii():
-        return s
-    out = []
-    for ch in s.translate(_FOLD_EXTRA):
-        if ch.isascii():
-            out.append(ch)
-            continue
-        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-        out.append(base if len(base) == 1 else ch)
-    return "".join(out)
-
-
-def spellings(name: str) -> list[str]:
-    """A name as people type it without its accents: folded, and with German umlauts written out (ü → ue)."""
-    return list(dict.fromkeys([name, fold(name.translate(_UMLAUTS))]))
-
-
-def norm_tokens(s: str) -> list[str]:
-    """Lower-case word tokens, singular (``events`` → ``event``) so plural and singular match; accents folded."""
-    return [stem(t) for t in _SPLIT.split(re.sub(r"['’]s\b", "s", fold(s).lower())) if t]
-
-
-def stem(t: str) -> str:
-    if len(t) > 4 and t.endswith("ies"):
-        return t[:-3] + "y"
-    if len(t) > 3 and t.endswith("s") and not t.endswith(("ss", "us", "is")):
-        return t[:-1]
-    return t
-
-
-def phrase(s: str) -> str:
-    return " ".join(norm_tokens(s))
-
+from agents.understanding.words import fold as fold
+from agents.understanding.words import norm_tokens as norm_tokens
+from agents.understanding.words import phrase as phrase
+from agents.understanding.words import spellings as spellings
+from agents.understanding.words import stem as stem
 
 # Words too generic to name a place or a metric on their own (English, not any organisation's).
 GENERIC = words(
@@ -123,6 +83,7 @@ class Catalog:
     kpi_descriptions: dict[str, str] = field(default_factory=dict)  # KPI code → its description (when it has one)
     config_history: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)  # key → (id, new value), oldest first
     version_deployments: dict[str, list[str]] = field(default_factory=dict)  # a version shipped more than once → ids, oldest first
+    station_kinds: dict[str, str] = field(default_factory=dict)  # code → its kind from the site sheet ("garage")
 
     @classmethod
     async def load(cls, session: AsyncSession, org_id: int) -> Catalog:
@@ -131,7 +92,10 @@ class Catalog:
             await session.execute(
                 text(
                     """SELECT
-                         (SELECT coalesce(json_agg(json_build_array(s.code, s.name, r.code)), '[]')
+                         (SELECT coalesce(json_agg(json_build_array(s.code, s.name, r.code, (
+                                   SELECT e.value FROM jsonb_each_text(s.extra) e WHERE lower(regexp_replace(e.key,
+                                   '[^A-Za-z]+', '_', 'g')) IN ('type', 'site_type', 'station_type', 'location_type',
+                                   'facility_type', 'kind', 'site_kind', 'category', 'site_category') LIMIT 1))), '[]')
                             FROM stations s JOIN regions r ON r.id = s.region_id WHERE s.org_id = :org),
                          (SELECT coalesce(json_object_agg(code, name), '{}') FROM regions WHERE org_id = :org),
                          (SELECT coalesce(json_agg(json_build_array(code, to_jsonb(ARRAY[name]) || to_jsonb(aliases),
@@ -192,10 +156,11 @@ class Catalog:
             measured.setdefault(kpi_code, []).append(station_code)
         refs = [IncidentRef(e, t or "", s, dt.date.fromisoformat(str(d)[:10]), st) for e, t, s, d, st in incidents]
         return cls(
-            stations={c: n for c, n, _ in stations}, regions=dict(regions),
+            stations={c: n for c, n, _, _ in stations}, regions=dict(regions),
+            station_kinds={c: k for c, _, _, k in stations if isinstance(k, str) and k.strip()},
             kpis={c: list(v) for c, v, _ in kpis}, services=list(services),
             incidents=[r.external_id for r in refs], tickets=list(tickets),
-            station_regions={c: r for c, _, r in stations},
+            station_regions={c: r for c, _, r, _ in stations},
             kpi_higher_is_better={c: bool(h) for c, _, h in kpis},
             incident_refs=refs, deployments=list(deployments), config_changes=list(configs), commits=list(commits),
             commit_messages=dict(messages), config_keys=dict(keys), kpi_stations=measured,
@@ -327,6 +292,10 @@ class Catalog:
                             add(" ".join(part), "station", code, 1)
                         elif j - i >= 2 and j - i < len(toks) and not any(t in STOP for t in part):
                             generic_parts.setdefault(" ".join(part), set()).add(code)
+        for code, kind in self.station_kinds.items():  # "which garage": every site the sheet calls a garage (a common
+            # word alone — "depot", "hub" — already ranks every site that reports the KPI)
+            if len(words_ := norm_tokens(kind)) <= 3 and not all(t in STOP or t in GENERIC for t in words_):
+                add(" ".join(words_), "station", code, 1)
         for joined, codes in generic_parts.items():  # "the main campus": common words only one site's name has
             if len(codes) == 1 and joined not in out:
                 add(joined, "station", next(iter(codes)), 1)

@@ -55,6 +55,10 @@ def metric_before_service(text: str, services: list[str]) -> str | None:
         said = " ".join(got)
         if said in ("failure", "failures", "outage", "outages"):
             continue  # "any failures on <svc>": its incidents
+        rest = " ".join(got[1:])
+        if len(got) >= 2 and re.fullmatch(r"[a-z]+ed", got[0]) and _WHY.search(got[0]) and not (
+                _CHANGELOG.search(rest) or _WHY.search(rest) or _ATTENTION.search(rest)):
+            return said  # "declined taps on <svc>", "dropped calls on <svc>": a participle naming what is counted
         if got and not (_CHANGELOG.search(said) or _WHY.search(said) or _ATTENTION.search(said)
                         or re.search(r"\b(?:incidents?|outages?|tickets?|alerts?|changes?|status|health|news)\b", said)):
             return said

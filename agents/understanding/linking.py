@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from agents.plan import UnknownName
 from agents.understanding.catalog import GENERIC, Catalog, fold, norm_tokens, stem
 from agents.understanding.link_rules import by_state, config_by_words, kpi_by_coverage, take
-from agents.understanding.sites import narrow, numbered_miss, sibling_unknown
+from agents.understanding.sites import initial_numbered, narrow, numbered_by_name, numbered_miss, sibling_unknown
 from agents.understanding.vocab import ACRONYMS, COMMON_PLACE_WORDS, PLACE_PREPS, STOP
 from store.models import PRODUCTS
 
@@ -117,7 +117,7 @@ def link(question: str, cat: Catalog) -> Links:
         (a, at_a), (b, at_b) = raws[i], raws[i + 1]
         if not (a.isalpha() and re.fullmatch(r"\d+[a-z]?", b, re.I) and question[at_a + len(a):at_b].isspace()):
             continue
-        site = numbered.get(a.lower() + re.sub(r"^0+(?=\d)", "", b.lower()))
+        site = numbered.get(a.lower() + re.sub(r"^0+(?=\d)", "", b.lower())) or initial_numbered(a, b, cat)
         hit = ("station", site) if site else squashed.get(a.lower() + b.lower())
         if hit and i not in used_raw:
             out.add(*hit)
@@ -125,6 +125,9 @@ def link(question: str, cat: Catalog) -> Links:
         elif not hit and i not in used_raw and (miss := numbered_miss(a, b, cat)):
             out.unknown.append(miss)  # "Tower 999" when the towers are 114 and 207: not one of them
             used_raw.update((i, i + 1))
+    for code, start, end in numbered_by_name(question, cat):  # "the 38": the site named "Route 38"
+        out.add("station", code)
+        used_raw.update(i for i, (_, at) in enumerate(raws) if start <= at < end)
     for version, ext in cat.deployment_versions.items():  # "who deployed v12.4 hotfix 3": a version with spaces
         if " " in version.strip() and re.search(r"\d", version) and (
                 m := re.search(rf"(?<![\w.]){re.escape(version.strip())}(?![\w.])", question, re.I)):

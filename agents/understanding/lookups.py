@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from rapidfuzz import fuzz
@@ -68,3 +69,19 @@ def _incident_of_service(q: str, cat: Catalog, services: list[str]) -> str | Non
         if any(fuzz.ratio(a, b) >= 80 for a in words for b in title):
             hits.append(r.external_id)
     return hits[0] if len(hits) == 1 else None
+
+
+def incidents_naming(services: list[str], cat: Catalog, today: dt.date) -> list[str]:
+    """Incidents (latest first, none after today) of the named services, or whose title names one of them by its
+    words (a paging tool's alert "Real-time arrivals API p99 latency high" for ``rt-arrivals-api``)."""
+    out = []
+    for r in cat.incident_refs:
+        if r.started > today:
+            continue
+        title = set(re.findall(r"[a-z0-9]+", r.title.lower()))
+        for sv in services:
+            parts = [w for w in re.split(r"[^a-z0-9]+", sv.lower()) if len(w) >= 3]
+            if r.service == sv or (r.service is None and len(parts) >= 2 and sum(w in title for w in parts) >= 2):
+                out.append(r.external_id)
+                break
+    return out

@@ -71,6 +71,7 @@ from agents.understanding.op_cues import (
     _trouble_topic,
 )
 from agents.understanding.phrasings import (
+    FROM_GROUP,
     HEALTHY,
     REPLY_ASKED,
     SHARE_OF,
@@ -256,6 +257,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
                 and who.lower() not in {str(v).lower() for vs in plan.filters.model_dump().values()
                                         if isinstance(vs, list) for v in vs}):
             plan.notes.append("customer:" + who)
+        elif not s.scopes and not plan.filters.customer_tier and (m := FROM_GROUP.search(tp.text)):
+            plan.ticket_text, plan.subjects = TicketText(subject=m.group(1), content=m.group(1)), Subjects()
+            return "ticket_search"  # "tickets from schools": who they are from, in the tickets' words
         if m := _TICKET_BY.search(q):  # "tickets by product this month": split by that field
             word = m.group(1).lower()
             plan.notes.append("ticket_by:" + next(f for f in ("product", "priorit", "tier", "status", "urgency")

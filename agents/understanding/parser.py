@@ -44,6 +44,7 @@ from agents.understanding.hints import (
     metric_words,
 )
 from agents.understanding.linking import Links, link
+from agents.understanding.local_periods import local_period
 from agents.understanding.metric_asks import metric_value_asked
 from agents.understanding.not_in_data import (
     duration_asked,
@@ -146,7 +147,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     ahead(q, plan)  # "what will X be next week?": no forecasts in the data, said before where it stands
     metric_value_asked(q, plan)  # "p99 of <service> over the last 24h" / "… at 20:30 yesterday": numbers, not a story
     if (op == "lookup" and not any(n.startswith("day:") for n in plan.notes)
-            and (m := re.search(r"\b(worst|best|highest|lowest|peak)\s+(?:single\s+)?day\b", q, _I))):
+            and (m := re.search(r"\b(worst|best|highest|lowest|peak)\s+(?:single\s+)?(?:[a-z-]+\s+){0,3}?day\b", q, _I))):
         plan.notes.append(f"day:{m.group(1).lower()}")  # "what was the worst day for lates this month": that day named
     if op == "lookup" and plan.kpis and re.search(r"\btrend(?:s|ing)?\b", q, _I):
         plan.notes.append("trend")  # "how is X trending at <site>": a steady drift named, or none
@@ -166,6 +167,12 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                           + (f":{n.group(1)}" if (n := re.search(r"(\d+(?:\.\d+)?)\s*%?", m.group(0)[m.end(1) - m.start():])) else ""))
     if op in ("rank", "compare", "lookup") and plan.window is None and _NOW.search(q):
         plan.notes.append("now")  # "right now": the state, which for a stock-like KPI is its latest value
+    if op in ("lookup", "compare", "rank", "explain", "attention", "changelog") and (said := local_period(q)):
+        plan.clarification = Clarification(kind="window", candidates=[], question=(  # "over half term": whose dates?
+            f"Which dates is “{said}” for you? I don't have your calendar, so give me the dates "
+            "(for example “from 2026-10-26 to 2026-10-30”) and I'll answer for exactly those days."))
+        plan.operation = "clarify"
+        return plan
     if op == "out_of_scope" and _ACTION.search(q):
         plan.notes.append("asks:action")  # "can you book a technician for <site>?": read-only, said so
         return plan
@@ -228,12 +235,14 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     several = bool(links.ambiguous and links.ambiguous[0][0] == "station" and len(links.ambiguous[0][2]) >= 2
                    and not links.stations and re.search(
                        rf"\b(?:all|every|each|both)\s+(?:of\s+)?(?:the\s+|our\s+)?{re.escape(links.ambiguous[0][1])}|"
-                       rf"\b{re.escape(links.ambiguous[0][1])}s\b", fold(q), _I))
+                       rf"\b{re.escape(links.ambiguous[0][1])}(?:s|es)\b", fold(q), _I))  # "garages", "night buses"
     if links.ambiguous and links.ambiguous[0][0] == "station" and len(links.ambiguous[0][2]) >= 2 and not links.stations and (
             (plan.kpis and (op in ("rank", "compare") or (op == "lookup" and several)))
             or op == "attention"):  # "anything to worry about in <a city two sites share>": both
         # "which reservoir had the most bursts", "anything wrong at the reservoirs?": the places that word names
         plan.subjects.scopes = [ScopeRef(level="station", code=c, name=cat.stations.get(c)) for c in links.ambiguous[0][2]]
+        if plan.kpis and op != "attention" and all(cat.unmeasured(plan.kpis[0], c) is not None for c in links.ambiguous[0][2]):
+            return _none_measured(plan, cat)  # "EWT on night buses" when no night bus reports EWT: said, and where it is
         plan.operation = "attention" if op == "attention" else "compare"
         if op == "rank" and _RANK_WHY.search(q):  # "which fc is worst on X and why": those compared, the worst explained
             plan.operation, plan.group_by, plan.order = "explain", "station", plan.order or "worst"
@@ -306,6 +315,21 @@ def _phrase_kpi(q: str, groups: list[list[str]], cat: Catalog) -> str | None:
         return found[0][1] if len(groups) > 1 and skip else None
     idx = [i for i, _ in found]
     return found[0][1] if idx == list(range(idx[0], idx[0] + len(idx))) else None
+
+
+def _none_measured(plan: QueryPlan, cat: Catalog) -> QueryPlan:
+    """A KPI asked at several stations none of which reports it: said for all of them, with where it is reported."""
+    kpi, codes = plan.kpis[0], [x.code for x in plan.subjects.scopes if x.code]
+    where = cat.unmeasured(kpi, codes[0]) or []
+    here = ", ".join(f"{c} ({cat.stations.get(c, c)})" for c in codes)
+    listed = ", ".join(f"{c} ({cat.stations.get(c, c)})" for c in where[:12]) + ("…" if len(where) > 12 else "")
+    plan.notes.append(f"pending:{plan.operation}")
+    plan.subjects.scopes = []
+    plan.clarification = Clarification(kind="station", candidates=list(where), question=(
+        f"There is no {cat.kpis.get(kpi, [kpi])[0]} data at {here}; it is reported at {listed or 'no station yet'}."
+        + (" Which one did you mean?" if where else "")))
+    plan.operation = "clarify"
+    return plan
 
 
 def _not_measured(plan: QueryPlan, cat: Catalog) -> QueryPlan | None:

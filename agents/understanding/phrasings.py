@@ -46,3 +46,8 @@ SHARE_OF = re.compile(r"\b(?:share|proportion|breakdown|split)\b|(?:%|\bpercent\
 # "<KPI> at <site> this month and who deployed last": a second question joined to the first
 SECOND_QUESTION = re.compile(r"(?:\s+and|\s*[,;]\s*(?:and\s+)?|\s+also|\s+plus)\s+((?:also\s+)?(?:who|when|which|where|did|does|"
                              r"do|has|have|were|was|any|how\s+many)\b[^?]{3,})\??\s*$", _I)
+
+# "tickets from schools", "complaints by drivers": a group of people named in lower case (not a customer's name, not
+# a tier or a time) is what the tickets are about — searched in their text
+FROM_GROUP = re.compile(r"\b(?:from|by)\s+(?:the\s+|our\s+)?(?!(?:customers|users|clients|accounts|tiers|days|weeks|"
+                        r"months|hours|years|minutes|status|priority|products?|business|ages|reps|us|this|its|has|was|is)\b)([a-z][a-z-]+s)\b", _I)

@@ -25,9 +25,9 @@ def _site_words(code: str, cat: Catalog) -> set[str]:
 def narrow(out: Links, toks: list[Tok], cat: Catalog) -> None:
     """A phrase naming several sites and another free word of the question naming exactly one of them ("kingston
     ED" with ``KGH.ED`` and ``KGH.IN``; "kgh inpatient"): that one. Words already read as another name don't count."""
-    said = {t.norm for t in toks if not t.used} | {t.raw.lower() for t in toks if not t.used}
     keep = []
     for kind, text, cands in out.ambiguous:
+        said = {w for j, t in enumerate(toks) if not t.used and not _counts(toks, j, text) for w in (t.norm, t.raw.lower())}
         if kind == "station" and len(cands) >= 2:
             marks = {c: _site_words(c, cat) for c in cands}
             own = {c: marks[c] - set().union(*(marks[o] for o in cands if o != c)) - set(text.split()) for c in cands}
@@ -37,6 +37,17 @@ def narrow(out: Links, toks: list[Tok], cat: Catalog) -> None:
                 continue
         keep.append((kind, text, cands))
     out.ambiguous = keep
+
+
+def _counts(toks: list[Tok], j: int, text: str) -> bool:
+    """A number counting the places the phrase names ("bottom 5 routes", "top 3 garages", "the 2 depots"), not the
+    number of one of them ("Route 5")."""
+    if not toks[j].raw.isdigit() or j + 1 >= len(toks):
+        return False
+    if j > 0 and toks[j - 1].raw.lower() in ("top", "bottom", "first", "worst", "best"):
+        return True  # "top 5", "bottom 3"
+    k = j + 2 if toks[j + 1].raw.lower() in _COUNTED and j + 2 < len(toks) else j + 1  # "the 5 worst routes"
+    return toks[k].norm == text.split()[0] and toks[k].raw.lower() != toks[k].norm
 
 
 def sibling_unknown(out: Links, span: list[Tok], toks: list[Tok], nxt: int, cands: list[tuple[str, str, int]],
@@ -71,3 +82,46 @@ def numbered_miss(word: str, number: str, cat: Catalog) -> UnknownName | None:
     if not same or not all(nums) or any(n in x for x in nums):
         return None
     return UnknownName(kind="station", text=f"{word} {number}", suggestions=sorted(same)[:3])
+
+
+_THE_NUMBER = re.compile(r"\b(\w+\s+)?the\s+(\d{1,3})\b(?!\s*(?:st|nd|rd|th)\b|\s*[%:/.,-]\d)(?:\s+([a-z]+))?", re.I)
+_DATE_PREPS = frozenset({"on", "since", "from", "until", "till", "by", "before", "after", "to", "of", "between",
+                         "through", "thru", "during", "last", "past", "next", "for"})
+_COUNTED = frozenset({"worst", "best", "most", "least", "top", "bottom", "biggest", "largest", "highest", "lowest",
+                      "am", "pm", "percent", "day", "week", "month", "year", "hour", "minute", "min", "mins", "times"})
+
+
+def numbered_by_name(question: str, cat: Catalog) -> list[tuple[str, int, int]]:
+    """Sites called by the number in their name ("how's the 38 doing", "the 73" for the site named "Route 73"):
+    ``(code, start, end)`` of "the N" when exactly one site's name has N as a word of its own. Not a day ("on the
+    12", "since the 9th"), a count ("the 5 worst", "the 3 routes") or a time."""
+    owners: dict[int, set[str]] = {}
+    for code, name in cat.stations.items():
+        for n in re.findall(r"(?<![\w.])\d{1,3}(?![\w.])", fold(name)):
+            owners.setdefault(int(n), set()).add(code)
+    out = []
+    for m in _THE_NUMBER.finditer(fold(question)):
+        before, nxt = (m.group(1) or "").strip().lower(), (m.group(3) or "").lower()
+        if (before in _DATE_PREPS and int(m.group(2)) <= 31) or nxt in _COUNTED or (nxt.endswith("s") and nxt not in ("bus", "is", "was", "has",
+                                                                                            "does", "vs")):
+            continue
+        codes = owners.get(int(m.group(2)), set())
+        if len(codes) == 1:
+            out.append((next(iter(codes)), m.start(2), m.end(2)))
+    return out
+
+
+_NOT_KINDS = frozenset({"top", "bottom", "last", "past", "next", "first", "worst", "best", "week", "day", "month",
+                        "year", "hour", "line", "sev", "severity", "priority", "tier", "level", "stage", "phase"})
+
+
+def initial_numbered(word: str, number: str, cat: Catalog) -> str | None:
+    """A site coded by one letter and a number, called by a word starting with that letter and the number
+    ("garage 3" for ``G-03`` when no site's name says "garage 3"): that site, when exactly one code has the shape."""
+    w = fold(word).lower()
+    if len(w) < 4 or w in STOP or w in GENERIC or w in _NOT_KINDS or not number.isdigit():
+        return None
+    hits = [c for c in cat.stations
+            if (m := re.fullmatch(r"([a-z])[-_ ]?0*(\d+)", fold(c).lower())) and m.group(1) == w[0]
+            and int(m.group(2)) == int(number)]
+    return hits[0] if len(hits) == 1 else None
