@@ -185,7 +185,18 @@ def login_link(
     """Print a one-time login link for the chat panel (valid once, for 15 minutes)."""
     if role not in ("viewer", "member", "admin"):
         raise _fail(f"--role must be viewer, member or admin (got {role!r})")
+    from sqlalchemy.orm import Session
+
+    from api.cli_admin import _known_org
+    from store.db import make_sync_engine
+
     target = _database(_settings())
+    engine = make_sync_engine(target)
+    try:
+        with Session(engine) as session:
+            _known_org(session, org)  # a typo is not a new organisation
+    finally:
+        engine.dispose()
     sys.stdout.write(_login_link(target, base, org=org, role=role) + "\n")
 
 
