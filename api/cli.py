@@ -104,6 +104,8 @@ def serve(
                                               "run `opsgraph worker` elsewhere).")] = True,
 ) -> None:
     """Start the service (migrates, seeds the demo on first start, prints the login link)."""
+    import signal
+
     import uvicorn
 
     from api.app import create_app as bare_app
@@ -120,6 +122,10 @@ def serve(
     link = _login_link(target, f"http://{shown}:{port}", org="demo", role="admin")
     console.print(f"\n[bold]opsgraph[/] is starting — open the chat panel:\n\n  {link}\n\n"
                   "(the link works once, for 15 minutes; `opsgraph login-link` prints a new one)\n", soft_wrap=True)
+    # uvicorn re-raises the signal that stopped it once it has shut down. SIGTERM's default action (``kill``,
+    # systemd, docker stop) would then end the process before its exit handlers, leaving the embedded PostgreSQL
+    # running with a dead holder; exiting normally lets the last holder stop it, as Ctrl+C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     uvicorn.run(create_app(settings, target=target, run_migrations=False, worker=worker), host=host, port=port,
                 log_level="info")
 
@@ -185,7 +191,18 @@ def login_link(
     """Print a one-time login link for the chat panel (valid once, for 15 minutes)."""
     if role not in ("viewer", "member", "admin"):
         raise _fail(f"--role must be viewer, member or admin (got {role!r})")
+    from sqlalchemy.orm import Session
+
+    from api.cli_admin import _known_org
+    from store.db import make_sync_engine
+
     target = _database(_settings())
+    engine = make_sync_engine(target)
+    try:
+        with Session(engine) as session:
+            _known_org(session, org)  # a typo is not a new organisation
+    finally:
+        engine.dispose()
     sys.stdout.write(_login_link(target, base, org=org, role=role) + "\n")
 
 

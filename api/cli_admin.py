@@ -45,6 +45,22 @@ def keys_create(
     print(created.key)
 
 
+def _known_org(session, org: str) -> None:
+    """Stop with ``organisation 'x' does not exist (did you mean …?)`` unless ``org`` is one."""
+    from api.cli import _fail
+    from store.keys import org_slugs
+    from store.names import close_matches, did_you_mean
+
+    slugs = org_slugs(session)
+    if org not in slugs:
+        raise _fail(f"organisation {org!r} does not exist{did_you_mean(close_matches(org, slugs))}"
+                    + ("" if slugs else " (create one with `opsgraph keys create --org SLUG --role admin`)"))
+
+
+def _when(at) -> str:
+    return f"{at:%Y-%m-%d %H:%M} UTC" if at is not None else ""
+
+
 @keys_app.command("list")
 def keys_list(org: Annotated[str, typer.Option(help="Organisation slug.")]) -> None:
     """List an organisation's keys (prefixes only)."""
@@ -55,13 +71,15 @@ def keys_list(org: Annotated[str, typer.Option(help="Organisation slug.")]) -> N
     from store.keys import list_keys
 
     engine = make_sync_engine(_database(_settings()))
-    with Session(engine) as session:
-        keys = list_keys(session, org)
-    engine.dispose()
+    try:
+        with Session(engine) as session:
+            _known_org(session, org)
+            keys = list_keys(session, org)
+    finally:
+        engine.dispose()
     table = Table("prefix", "role", "name", "created", "last used", "revoked")
     for k in keys:
-        table.add_row(k.prefix, k.role, k.name or "", str(k.created_at or ""), str(k.last_used_at or ""),
-                      str(k.revoked_at or ""))
+        table.add_row(k.prefix, k.role, k.name or "", _when(k.created_at), _when(k.last_used_at), _when(k.revoked_at))
     console.print(table)
 
 
@@ -78,9 +96,12 @@ def keys_revoke(
     from store.keys import revoke_keys
 
     engine = make_sync_engine(_database(_settings()))
-    with Session(engine) as session, session.begin():
-        n = revoke_keys(session, org_slug=org, prefix=prefix)
-    engine.dispose()
+    try:
+        with Session(engine) as session, session.begin():
+            _known_org(session, org)
+            n = revoke_keys(session, org_slug=org, prefix=prefix)
+    finally:
+        engine.dispose()
     if not n:
         raise _fail(f"no active key with prefix {prefix!r} in {org!r}", 1)
     console.print(f"Revoked {n} key(s).")

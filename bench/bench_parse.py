@@ -9,7 +9,11 @@ Target: p95 < 5 ms per question (the parser runs at the start of every turn).
 from __future__ import annotations
 
 import statistics
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `make bench` runs it as a script: tests/ importable
 
 from agents.router import route
 from tests.unit.test_understanding_cases import CASES, ORGS

@@ -13,12 +13,13 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from evals.scorers import Limits
+from store.settings import EnvSettings
 
 
-class EvalSettings(BaseSettings):
+class EvalSettings(EnvSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
 
     judge_model: str | None = Field(default=None, validation_alias="OPSGRAPH_EVAL_JUDGE_MODEL")

@@ -99,6 +99,11 @@ def revoke_keys(session: Session, *, org_slug: str, name: str | None = None, pre
     return len(revoked)
 
 
+def org_slugs(session: Session) -> list[str]:
+    """Every organisation's slug, alphabetical (for "does not exist" messages and their suggestions)."""
+    return list(session.scalars(select(Org.slug).order_by(Org.slug)))
+
+
 def list_keys(session: Session, org_slug: str) -> list[ApiKeyInfo]:
     rows = session.execute(
         select(ApiKey, Org.slug).join(Org, Org.id == ApiKey.org_id).where(Org.slug == org_slug).order_by(ApiKey.id)

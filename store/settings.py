@@ -11,12 +11,45 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 DEFAULT_MODEL = "gpt-4o-mini"
 
 
-class Settings(BaseSettings):
+class _EnvByAlias(EnvSettingsSource):
+    """The environment read by each field's variable name only (``OPSGRAPH_HOME``), never by the field's own
+    name: with ``populate_by_name`` pydantic-settings would also read ``HOME`` into ``home``, ``MODEL`` into
+    ``model``, ``API_KEY`` into ``api_key`` — variables every shell (or another tool) sets."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        self.config = {**self.config, "populate_by_name": False, "validate_by_name": False}
+
+
+class EnvSettings(BaseSettings):
+    """Base of every settings class: constructor keywords by field name or variable name, the environment by
+    variable name only (see :class:`_EnvByAlias`)."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, _EnvByAlias(settings_cls), dotenv_settings, file_secret_settings)
+
+
+class Settings(EnvSettings):
     """All knobs of the service. Field names map to the SPEC's variables."""
 
     model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)

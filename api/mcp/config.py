@@ -7,12 +7,14 @@ the panel (the base of the run and evidence links in results).
 from __future__ import annotations
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from store.settings import EnvSettings
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 
-class McpOptions(BaseSettings):
+class McpOptions(EnvSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
 
     api_key: SecretStr | None = Field(default=None, validation_alias="OPSGRAPH_API_KEY")

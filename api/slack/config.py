@@ -8,13 +8,15 @@ Web API is and how often the alert scheduler looks. Tests hand an instance to ``
 from __future__ import annotations
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from store.settings import EnvSettings
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 DEFAULT_API_URL = "https://slack.com/api/"
 
 
-class SlackOptions(BaseSettings):
+class SlackOptions(EnvSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
 
     # Where people open the chat panel: the base of every run/evidence link posted to Slack.
