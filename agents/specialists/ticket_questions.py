@@ -29,13 +29,6 @@ def _narrowed(plan: QueryPlan) -> bool:
 
 async def stats(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     f = plan.filters
-    if plan.window is not None and (inc := next((n.removeprefix("tickets:incident:") for n in plan.notes
-                                                 if n.startswith("tickets:incident:")), None)):
-        s.say(f"By date (the tickets linked to it by service or by a quoted id: “which tickets came in during {inc}?”), "
-              f"these are the tickets opened from {plan.window.start} to {plan.window.end}, the day {inc} started "
-              "and the next — read them for the ones about it:")
-        await _list(s, plan)  # "how many tickets did we get about the label outage"
-        return
     if plan.subjects.scopes:  # "open tickets for <station>": tickets record no place, so never pretend to filter
         where = ", ".join(x.name or x.code or x.level for x in plan.subjects.scopes)
         s.say(f"Tickets are not recorded by station or region, so these are the organisation's tickets (not only {where}).")
@@ -63,7 +56,7 @@ async def stats(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
         await _sla(s, plan)
         return
     if (not plan.count and (f.priority or f.customer_tier) and not f.sla) or _customer(plan):
-        await _list(s, plan)  # "show me P1 tickets", "tickets from Brightwell Retail": the tickets themselves
+        await list_tickets_in(s, plan)  # "show me P1 tickets", "tickets from Brightwell Retail": the tickets themselves
         return
     by = "status"
     if f.status:
@@ -116,7 +109,7 @@ def _customer(plan: QueryPlan) -> str | None:
     return next((n.removeprefix("customer:") for n in plan.notes if n.startswith("customer:")), None)
 
 
-async def _list(s: StepScope, plan: QueryPlan) -> None:
+async def list_tickets_in(s: StepScope, plan: QueryPlan) -> None:
     """The tickets matching tier / priority / status / product / window, newest first, with how many in all."""
     f = plan.filters
     w = plan.window if plan.window is not None and plan.window.explicit else None

@@ -62,8 +62,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         if plan is not None and plan.operation == "ticket_search":
             await tq.find_tickets(s, plan, ctx)
             return update(state, s, ctx)
-        if plan is not None and "tickets:of_incident" in plan.notes and plan.subjects.incidents:
-            await ti.of_incident(s, plan)  # "which tickets came in during <incident>?": the linked tickets
+        if plan is not None and (inc := ti.incident_asked(plan)):
+            await ti.of_incident(s, plan, inc)  # "which tickets came in during <incident>?": linked, else by date
             return update(state, s, ctx)
         if plan is not None and plan.operation == "ticket_stats" and not plan.subjects.tickets:
             await tq.stats(s, plan, ctx)

@@ -187,6 +187,7 @@ async def test_a_status_page_incident_its_postmortem_and_its_tickets(new):
     a = await t.ask("draft the postmortem")  # before: "names no service, nothing to correlate"
     assert "Incident report: sp-9xq4" in a and "The most likely cause is 88213" in a, a
     a = await new().ask("how many tickets did we get about the label outage")  # before: the incident again
+    assert "No ticket is linked to sp-9xq4" in a and "By date instead (matched by the day, not by a link)" in a, a
     assert "the tickets opened from 2026-11-27 to 2026-11-28, the day sp-9xq4 started" in a, a
     assert all(x in a for x in ("48211", "48212", "48215")) and "48174" not in a, a
     a = await new().ask("why were vans late on the 24th")  # before: "sp-3mt8 names no service, nothing to correlate"
