@@ -40,9 +40,12 @@ async def stats(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
         if got:
             r, records = got
             pct = "not measurable yet (no ticket's clock has finished)" if r.rate is None else f"{100 * r.rate:.1f}%"
+            if r.rate is None and r.not_recorded:
+                pct = "not recorded (the tickets' export has no first-response time)"
             scope = r.filters.label()
+            unrec = f"; {r.not_recorded} with no first response recorded" if r.not_recorded else ""
             s.say(f"{clock.capitalize()} SLA met rate for {scope}: {pct} — {r.met} met, {r.breached} breached "
-                  f"({r.pending} still running, not counted; {r.tickets} tickets).", records[0])
+                  f"({r.pending} still running, not counted{unrec}; {r.tickets} tickets).", records[0])
             tiers = {t: v for t, v in r.by_tier.items() if v is not None}
             if len(tiers) > 1:
                 s.say("By tier: " + ", ".join(f"{t} {100 * v:.1f}%" for t, v in tiers.items()) + ".", records[0])
@@ -146,6 +149,9 @@ async def _sla(s: StepScope, plan: QueryPlan) -> None:
         ev = records[0]
         s.say(f"{len(ov.items)} open ticket(s) are at risk or breached out of {ov.open_tickets} open as of "
               f"{ov.as_of:%Y-%m-%d %H:%M} UTC (open = {AS_OF_MEANS}).", ev)
+        if unrec := ov.counts.get("response", {}).get("not_recorded"):
+            s.say(f"First responses are not recorded for {unrec} of them (their export has no first-response time), "
+                  "so their response SLA is not counted as met or breached; their resolution SLA is.", ev)
         items = [i for i in ov.items if i.state == state] if state == "breached" else ov.items
         for i in items[:MAX_LINES]:
             s.say(f"{i.external_id} ({i.priority}, {i.customer_tier}): {i.clock} {i.state.replace('_', ' ')}, "

@@ -43,6 +43,8 @@ def ticket_text(question: str) -> tuple[str, str]:
 
 def _clock(c: Any) -> str:
     when = f"{c.deadline:%Y-%m-%d %H:%M} UTC"
+    if c.state == "not_recorded":
+        return "not recorded (the ticket's export has no first-response time)"
     if c.state == "met":
         return f"met (deadline {when})"
     if c.state == "breached":

@@ -180,6 +180,16 @@ async def test_a_step_in_the_last_days_and_the_change_before_it(new):
     assert "CFG-3114 on tracking-web" in a, a  # the ETA window widened the day before (ranked with the routing flag)
 
 
+async def test_zendesk_tiers_in_tags_and_no_first_response_field(new, parcel):
+    target, org_id, *_ = parcel
+    with psycopg.connect(target.conninfo) as conn:
+        tiers = dict(conn.execute("SELECT external_id, customer_tier FROM tickets WHERE org_id = %s", (org_id,)).fetchall())
+    assert tiers["48211"] == tiers["48241"] == "enterprise" and tiers["48212"] == "business", tiers  # before: standard
+    assert tiers["48170"] == "standard", tiers  # a consumer: no tier tag
+    a = await new().ask("which tickets breached SLA")  # before: every open ticket's response SLA breached
+    assert "response breached" not in a and "First responses are not recorded for" in a, a
+
+
 async def test_a_status_page_incident_its_postmortem_and_its_tickets(new):
     t = new()
     a = await t.ask("show me sp-9xq4")  # the status page's component "Label API" is label-api (was: unknown service)
