@@ -7,7 +7,6 @@ out right."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import psycopg
 import pytest
@@ -15,17 +14,11 @@ import pytest
 from agents.service import Assistant
 from agents.understanding.catalog import Catalog
 from store.db import make_async_engine, make_sessionmaker
-from store.importers import run_import
 from tests.conftest import settings_for
+from tests.integration.qa_support import load_org
 
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
 ORG = "tallyho-payments"
-
-
-def _write(tmp_path, name: str, records: object):
-    f = tmp_path / name
-    f.write_text(json.dumps(records), encoding="utf-8")
-    return f
 
 
 @pytest.fixture
@@ -43,12 +36,10 @@ def payments(fresh_db, pg_server, tmp_path):
     ]
     tickets = [{"external_id": f"PT-{i}", "subject": f"Payout {i} delayed", "content": "Still waiting.",
                 "created_at": f"2026-10-{1 + i:02d}T10:00:00Z"} for i in range(20)]
+    services = [{"name": f"ledger-{i}"} for i in range(20)] + [{"name": "payouts-api"}]
     with psycopg.connect(target.conninfo, autocommit=True) as conn:
-        org_id = conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, 'Tallyho') RETURNING id", (ORG,)).fetchone()[0]
-        run_import(conn, ORG, "services", _write(tmp_path, "s.json",
-                                                 [{"name": f"ledger-{i}"} for i in range(20)] + [{"name": "payouts-api"}]))
-        run_import(conn, ORG, "config-changes", _write(tmp_path, "c.json", changes))
-        run_import(conn, ORG, "tickets", _write(tmp_path, "t.json", tickets))
+        org_id = load_org(conn, ORG, "Tallyho", {"services": services, "config-changes": changes, "tickets": tickets},
+                          tmp_path)
     return target, settings_for(target, pg_server.home), org_id
 
 

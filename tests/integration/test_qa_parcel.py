@@ -24,7 +24,7 @@ import pytest
 
 from agents.service import Assistant
 from tests.conftest import DEMO_ANCHOR, _drop_database, settings_for
-from tests.integration.qa_support import Thread, demo_assistant, import_org, sql
+from tests.integration.qa_support import Thread, demo_assistant, generated_org, import_org, org_assistant, sql
 from tests.integration.qa_support import first_line as _first_line
 from tests.integration.qa_support import kpi_rows as _rows
 
@@ -43,21 +43,14 @@ TM = (D(2026, 11, 1), D(2026, 11, 29))
 
 @pytest.fixture(scope="module")
 def parcel(pg_server, tmp_path_factory):
-    out = tmp_path_factory.mktemp("parcel_org")
-    subprocess.run([sys.executable, str(HERE / "generate.py"), str(out)], check=True, capture_output=True)
-    target, org_id, kpis, sites = import_org(pg_server, out, "opsgraph_qa_parcel", SLUG, "Kestrel Parcels", KINDS,
-                                             [("metrics", out / "metrics-hourly.csv"),
-                                              ("deployments", out / "handheld-rollouts.csv")])
-    yield target, org_id, kpis, sites
-    _drop_database(pg_server, target)
+    with generated_org(pg_server, tmp_path_factory, HERE / "generate.py", "opsgraph_qa_parcel", SLUG, "Kestrel Parcels", KINDS, [("metrics", "metrics-hourly.csv"), ("deployments", "handheld-rollouts.csv")]) as o:
+        yield o.target, o.org_id, o.kpis, o.sites
 
 
 @pytest.fixture(scope="module")
 async def assistant(parcel, pg_server):
-    target, *_ = parcel
-    a = await Assistant.open(settings_for(target, pg_server.home), target, clock=lambda: CLOCK)
-    yield a
-    await a.close()
+    async with org_assistant(parcel[0], pg_server, CLOCK) as a:
+        yield a
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import pytest
 from agents.service import Assistant
 from store.importers import run_import
 from tests.conftest import settings_for
+from tests.integration.qa_support import load_org
 
 NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
 ORG = "brightwater-energy"
@@ -50,23 +51,14 @@ TICKETS = [
 ]
 
 
-def _load(conn, slug: str, name: str, files: dict[str, list[dict]], tmp_path) -> int:
-    org_id = conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, %s) RETURNING id", (slug, name)).fetchone()[0]
-    for kind, records in files.items():
-        f = tmp_path / f"{slug}-{kind}.json"
-        f.write_text(json.dumps(records), encoding="utf-8")
-        run_import(conn, slug, kind, f)
-    return org_id
-
-
 @pytest.fixture
 def utility(fresh_db, pg_server, tmp_path):
     target = fresh_db()
     with psycopg.connect(target.conninfo, autocommit=True) as conn:
-        org_id = _load(conn, ORG, "Brightwater Energy",
+        org_id = load_org(conn, ORG, "Brightwater Energy",
                        {"services": SERVICES, "incidents": INCIDENTS, "tickets": TICKETS}, tmp_path)
         # another organisation: the same service name, an incident at the same time, a ticket quoting our id
-        _load(conn, "other-co", "Other Co", {
+        load_org(conn, "other-co", "Other Co", {
             "services": [{"name": "meter-gateway"}],
             "incidents": [{"id": "X-1", "title": "Other outage", "service": "meter-gateway",
                            "started_at": "2026-11-24T08:00:00Z", "status": "open"}],

@@ -7,7 +7,6 @@ its response clocks."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import psycopg
 import pytest
@@ -15,6 +14,7 @@ import pytest
 from agents.service import Assistant
 from store.importers import run_import
 from tests.conftest import settings_for
+from tests.integration.qa_support import load_org
 
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
 ORG, CONTROL = "harbour-vets", "harbour-control"
@@ -41,23 +41,14 @@ TIERS = {"7001": "enterprise", "7002": "business", "7003": "enterprise", "7004":
          "7006": "standard"}
 
 
-def _write(tmp_path, name: str, records: object):
-    f = tmp_path / name
-    f.write_text(json.dumps(records), encoding="utf-8")
-    return f
-
-
 @pytest.fixture
 def vets(fresh_db, pg_server, tmp_path):
     target = fresh_db()
+    control = [{**t, "first_response_at": None} for t in TICKETS]  # a helpdesk whose export has the field (empty
+    control[3]["first_response_at"] = control[3]["created_at"]  # on the unanswered ones)
     with psycopg.connect(target.conninfo, autocommit=True) as conn:
-        ids = {slug: conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, %s) RETURNING id", (slug, slug)).fetchone()[0]
-               for slug in (ORG, CONTROL)}
-        run_import(conn, ORG, "tickets", _write(tmp_path, "zendesk.json", {"tickets": TICKETS, "next_page": None}))
-        # the same tickets from a helpdesk whose export has the field (empty on the unanswered ones)
-        control = [{**t, "first_response_at": None} for t in TICKETS]
-        control[3]["first_response_at"] = control[3]["created_at"]
-        run_import(conn, CONTROL, "tickets", _write(tmp_path, "control.json", control))
+        ids = {ORG: load_org(conn, ORG, "Harbour Vets", {"tickets": {"tickets": TICKETS, "next_page": None}}, tmp_path),
+               CONTROL: load_org(conn, CONTROL, "Control", {"tickets": control}, tmp_path)}
     return target, settings_for(target, pg_server.home), ids
 
 
