@@ -20,8 +20,7 @@ import pandas as pd
 import psycopg
 import pytest
 
-from agents.service import Assistant
-from tests.conftest import DEMO_ANCHOR, _drop_database, settings_for
+from tests.conftest import DEMO_ANCHOR, _drop_database
 from tests.integration.qa_support import Thread, demo_assistant, import_org, org_assistant, sql
 from tests.integration.test_qa_round6 import _latest_and_usual
 

@@ -40,7 +40,7 @@ import pytest
 from agents.service import Assistant
 from store import migrate
 from store.importers import run_import
-from tests.conftest import DEMO_ANCHOR, _create_database, _drop_database, settings_for
+from tests.conftest import DEMO_ANCHOR, _create_database, _drop_database
 from tests.integration.qa_support import demo_assistant, org_assistant
 from tests.integration.qa_support import sql as _sql
 from tools.embeddings import HashEmbedder, embed_missing

@@ -12,10 +12,9 @@ import numpy as np
 import psycopg
 import pytest
 
-from agents.service import Assistant
 from store import migrate
 from store.importers import run_import
-from tests.conftest import _create_database, _drop_database, settings_for
+from tests.conftest import _create_database, _drop_database
 from tests.integration.qa_support import Thread, org_assistant
 
 AS_OF = dt.date(2026, 6, 15)

@@ -9,20 +9,12 @@ here with pandas from the generated files; questions go through :class:`Assistan
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
-import psycopg
 import pytest
 
-from agents.service import Assistant
-from store import migrate
-from store.importers import run_import
-from tests.conftest import _create_database, _drop_database, settings_for
 from tests.integration.qa_support import Thread, generated_org, org_assistant
 from tests.integration.qa_support import first_line as _first_line
 from tests.integration.qa_support import kpi_rows as _rows

@@ -7,14 +7,12 @@ ticket's triage says so as evidence. Another organisation's incident and tickets
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 
 import psycopg
 import pytest
 
 from agents.service import Assistant
-from store.importers import run_import
 from tests.conftest import settings_for
 from tests.integration.qa_support import load_org
 

@@ -12,7 +12,6 @@ import psycopg
 import pytest
 
 from agents.service import Assistant
-from store.importers import run_import
 from tests.conftest import settings_for
 from tests.integration.qa_support import load_org
 

@@ -13,14 +13,10 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from sqlalchemy.orm import Session
 
-from api.app import create_app
-from store.db import make_sync_engine
 from store.importers import run_import
-from store.keys import create_key
 from tests.api.helpers import NOW, ThreadServer
-from tests.mcp.conftest import sql
+from tests.mcp.conftest import org_key, serve, sql
 from tests.mcp.test_http import connect
 
 ORG = "tarn-water"
@@ -45,10 +41,7 @@ PAGE = "---\nid: RB-TW-FREEZE\n---\n# Release freezes\n\n- Year end: 2026-12-22 
 
 @pytest.fixture(scope="module")
 def water(mcp_demo, mcp_keys, tmp_path_factory) -> str:
-    engine = make_sync_engine(mcp_demo.target)
-    with Session(engine) as s, s.begin():
-        key, _ = create_key(s, org_slug=ORG, role="viewer", name="water-links")
-    engine.dispose()
+    key = org_key(mcp_demo, ORG, "water-links")
     tmp = Path(tmp_path_factory.mktemp("water"))
     with psycopg.connect(mcp_demo.target.conninfo, autocommit=True) as conn:
         for kind, records in FILES.items():
@@ -56,13 +49,12 @@ def water(mcp_demo, mcp_keys, tmp_path_factory) -> str:
             run_import(conn, ORG, kind, tmp / f"{kind}.json")
         (tmp / "freezes.md").write_text(PAGE)
         run_import(conn, ORG, "runbooks", tmp / "freezes.md")
-    return key.key
+    return key
 
 
 @pytest.fixture(scope="module")
 def service(mcp_demo, mcp_keys, water) -> Iterator[ThreadServer]:
-    srv = ThreadServer(lambda: create_app(mcp_demo.settings, target=mcp_demo.target, run_migrations=False,
-                                          clock=lambda: NOW))
+    srv = serve(mcp_demo)
     yield srv
     srv.stop()
 
