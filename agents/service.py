@@ -257,7 +257,7 @@ class Assistant:
             if not await recorder.start(thread_id, worker_id()):
                 return
             async with self.sessions() as s:
-                catalog = await Catalog.load(s, org_id)
+                catalog = await (await Catalog.load(s, org_id)).load_for(s, org_id, question)
             tools = ToolContext(sessions=self.sessions, org_id=org_id, embedder=self.embedder,
                                 now=pin_now(as_of) or self.clock(), prometheus_url=self.settings.prometheus_url,
                                 cache=self.tool_cache)

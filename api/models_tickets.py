@@ -34,6 +34,7 @@ __all__ = [
 
 
 class TicketIn(TicketRow):
+    MARK_UNRECORDED = False  # a ticket posted without a first response has not had one yet
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=_examples({
         "external_id": "TCK-90001", "subject": "ZTNA connector keeps disconnecting",
         "content": "Since this morning our ZTNA app connector drops every few minutes.",

@@ -198,6 +198,8 @@ def import_tickets(conn: psycopg.Connection, org_id: int, path: Path) -> ImportR
     for line, r in rows:
         errors.extend((line, msg) for msg in tickets.time_order_errors(r))
     reject_if(errors, "tickets", path)
+    if any(r.first_response_recorded for _, r in rows):  # the export has the field: a record without it is unanswered
+        rows = [(line, r.model_copy(update={"first_response_recorded": True})) for line, r in rows]
     with conn.transaction(), conn.cursor() as cur:
         for _, r in rows:
             cur.execute(tickets.UPSERT_TICKET, tickets.ticket_params(org_id, r))

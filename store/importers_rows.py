@@ -41,7 +41,7 @@ from store.models import (
     TicketStatus,
     Urgency,
 )
-from store.ticket_words import priority_word, status_word, tier_word
+from store.ticket_words import priority_word, status_word, tier_from_tags, tier_word
 
 __all__ = ["MAX_JSON_DEPTH", "CommitFileRow", "CommitRow", "ConfigChangeRow", "DeploymentRow", "KpiDefinitionRow",
            "MetricRoleRow", "Name", "Row", "RunbookRow", "ServiceRow", "StationRow", "Str", "TicketRow", "in_utc_range"]
@@ -313,6 +313,10 @@ class TicketRow(Row):
     updated_at: dt.datetime | None = None
     status_history: Annotated[list[dict[str, Any]], Field(max_length=1000)] = []
     resolution: str | None = None
+    first_response_recorded: bool = Field(True, description=(
+        "false when the helpdesk records no first-response time (Zendesk's ticket list): the response SLA then "
+        "reads 'not recorded' instead of breached"))
+    MARK_UNRECORDED: ClassVar[bool] = True  # a file record without the field; the file decides (import_tickets)
 
     _tz = field_validator("created_at", "first_response_at", "resolved_at", "closed_at", "updated_at")(_aware)
 
@@ -320,8 +324,24 @@ class TicketRow(Row):
     def unwrap(cls, data: Any) -> Any:
         """A ServiceNow incident or requested item with raw choice codes (``"state": "6"``, ``"urgency": 2``) read by
         the same mapping as the incidents import (:mod:`store.incident_shapes`); Freshdesk's numeric status and
-        priority by Freshdesk's (:mod:`store.helpdesk_shapes`)."""
-        return freshdesk_ticket(servicenow_incident(data)) if isinstance(data, dict) else data
+        priority by Freshdesk's (:mod:`store.helpdesk_shapes`); a tier held in tags (``tier_enterprise``) read as
+        the customer tier when no tier field is given; a record without any first-response field marked as not
+        recording one."""
+        if not isinstance(data, dict):
+            return data
+        data = freshdesk_ticket(servicenow_incident(data))
+
+        def field(k: object) -> str:
+            return cls.FIELD_ALIASES.get(field_key(k), field_key(k))
+
+        given = {field(k) for k, v in data.items() if v not in (None, "")}
+        tags = next((v for k, v in data.items() if field_key(k) == "tags"), None)
+        if "customer_tier" not in given and (tier := tier_from_tags(tags)):
+            data = {**data, "customer_tier": tier}
+        keys = {field(k) for k in data}  # a first-response column left empty still records the field
+        if cls.MARK_UNRECORDED and not keys & {"first_response_at", "first_response_recorded"}:
+            data = {**data, "first_response_recorded": False}
+        return data
 
     @field_validator("subject", "content", "resolution", mode="before")
     @classmethod

@@ -58,3 +58,28 @@ def tier_word(value: str) -> str:
     unchanged when it is not a known word (then refused by the caller)."""
     raw = " ".join(value.strip().lower().replace("_", " ").replace("-", " ").split())
     return TICKET_TIER_WORDS.get(raw, value)
+
+
+# tags that are a tier on their own ("enterprise", "key_account"); other tier words count only as "tier_<word>"
+_BARE_TIER_TAGS = frozenset({"enterprise", "smb", "sme", "corporate", "key account", "small business"})
+_TIER_TAG = re.compile(r"(?:(?:customer|cust|account|acct|plan)\s*)?(?:tier|segment|plan)\s*[:=]?\s*(.+)|(.+?)\s+(?:tier|plan)")
+
+
+def tier_from_tags(tags: object) -> str | None:
+    """The customer tier a helpdesk's tags carry (Zendesk keeps it there): ``tier_enterprise``, ``tier:smb``,
+    ``business-tier``, or a tag that is a tier by itself (``enterprise``); None when no tag names one, or tags
+    name different tiers."""
+    if isinstance(tags, str):
+        tags = re.split(r"[,;|\s]+", tags)
+    if not isinstance(tags, list):
+        return None
+    found: list[str] = []
+    for tag in tags:
+        if not isinstance(tag, str):
+            continue
+        raw = " ".join(tag.strip().lower().replace("_", " ").replace("-", " ").split())
+        m = _TIER_TAG.fullmatch(raw)
+        word = (m.group(1) or m.group(2)).strip() if m else (raw if raw in _BARE_TIER_TAGS else "")
+        if word in TICKET_TIER_WORDS:
+            found.append(TICKET_TIER_WORDS[word])
+    return found[0] if len(set(found)) == 1 else None

@@ -19,10 +19,10 @@ from store.errors import Invalid
 UPSERT_TICKET = """
     INSERT INTO tickets (org_id, external_id, subject, content, product, urgency, priority, customer,
         customer_tier, status, created_at, first_response_at, resolved_at, closed_at, updated_at,
-        status_history, resolution, embedding)
+        status_history, resolution, embedding, extra)
     VALUES (%(org)s, %(ext)s, %(subject)s, %(content)s, %(product)s, %(urgency)s, %(priority)s, %(customer)s,
         %(tier)s, %(status)s, %(created)s, %(fr)s, %(res)s, %(closed)s, %(updated)s, CAST(%(history)s AS jsonb),
-        %(resolution)s, CAST(%(emb)s AS vector))
+        %(resolution)s, CAST(%(emb)s AS vector), CAST(%(extra)s AS jsonb))
     ON CONFLICT (org_id, external_id) DO UPDATE SET subject = EXCLUDED.subject,
         content = EXCLUDED.content, product = EXCLUDED.product, urgency = EXCLUDED.urgency,
         priority = EXCLUDED.priority, customer = EXCLUDED.customer,
@@ -31,6 +31,7 @@ UPSERT_TICKET = """
         resolved_at = EXCLUDED.resolved_at, closed_at = EXCLUDED.closed_at,
         updated_at = EXCLUDED.updated_at, status_history = EXCLUDED.status_history,
         resolution = EXCLUDED.resolution,
+        extra = (tickets.extra - 'first_response_not_recorded') || EXCLUDED.extra,
         embedding = coalesce(EXCLUDED.embedding,
                              CASE WHEN tickets.subject = EXCLUDED.subject AND tickets.content = EXCLUDED.content
                                   THEN tickets.embedding END)
@@ -59,7 +60,9 @@ def ticket_params(org_id: int, t: Any, embedding: np.ndarray | None = None) -> d
             "urgency": t.urgency, "priority": t.priority, "customer": t.customer, "tier": t.customer_tier,
             "status": t.status, "created": t.created_at, "fr": t.first_response_at, "res": t.resolved_at,
             "closed": t.closed_at, "updated": t.updated_at, "history": json.dumps(t.status_history, default=str),
-            "resolution": t.resolution, "emb": None if embedding is None else _vector(embedding)}
+            "resolution": t.resolution, "emb": None if embedding is None else _vector(embedding),
+            "extra": json.dumps({} if getattr(t, "first_response_recorded", True)
+                                else {"first_response_not_recorded": True})}
 
 
 async def upsert_ticket(session: AsyncSession, org_id: int, t: Any, embedding: np.ndarray) -> bool:

@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
-from agents.plan import QueryPlan
+from agents.plan import QueryPlan, Window
 from agents.specialists.common import StepScope
+from agents.specialists.ticket_questions import list_tickets_in
+from store.evidence import EvidenceRecord
+from tools.incidents.lookup import IncidentInfo
 from tools.incidents.tickets import incident_tickets, ticket_incidents
 
 MAX_LINES = 25
@@ -16,9 +20,22 @@ _WHY = {"quotes the incident": "the ticket quotes the incident's id",
         "same service, during the incident": "the ticket was raised while it was going on, about the same service"}
 
 
-async def of_incident(s: StepScope, plan: QueryPlan) -> None:
-    """The tickets linked to the plan's incident, oldest first, with why each is linked."""
-    got = await s.tool("incident_tickets", incident_tickets, incident=plan.subjects.incidents[0])
+def incident_asked(plan: QueryPlan) -> str | None:
+    """The incident whose tickets are asked for: "which tickets came in during <id>" (a subject) or "how many
+    tickets did we get about the <words> outage" (the incident found by its words, kept as a note)."""
+    if "tickets:of_incident" in plan.notes and plan.subjects.incidents:
+        return plan.subjects.incidents[0]
+    return next((n.removeprefix("tickets:incident:") for n in plan.notes if n.startswith("tickets:incident:")), None)
+
+
+async def of_incident(s: StepScope, plan: QueryPlan, incident: str | None = None) -> None:
+    """The tickets of an incident — one mechanism: the link first (raised during it about its service, or quoting
+    its id), oldest first, with why each is linked; only when nothing links, the tickets opened by date (the day it
+    started and the next), said as such."""
+    incident = incident or incident_asked(plan)
+    if incident is None:
+        return
+    got = await s.tool("incident_tickets", incident_tickets, incident=incident)
     if got is None:
         return
     r, records = got
@@ -29,16 +46,28 @@ async def of_incident(s: StepScope, plan: QueryPlan) -> None:
     if not r.items:
         s.say(f"No ticket is linked to {inc.external_id} ({inc.title}; {where}, {span}): none was raised about "
               f"{inc.service or 'its service'} while it lasted, and none quotes its id.", ev)
-        s.data = {"incident": inc.external_id, "tickets": []}
+        s.data = {"incident": inc.external_id, "tickets": [], "matched_by": "nothing linked"}
+        await _by_date(s, plan, inc, ev)
         return
     s.say(f"{r.total} ticket{'' if r.total == 1 else 's'} linked to {inc.external_id} ({inc.title}; {where}, "
-          f"{span}) — raised during it about its service, or quoting its id:", ev)
+          f"{span}) — matched by the link: raised during it about its service, or quoting its id:", ev)
     for t in r.items[:MAX_LINES]:
         s.say(f"{t.external_id} “{' '.join(t.subject.split())[:120]}” — opened {t.created_at:%Y-%m-%d %H:%M} UTC, "
               f"{t.status}, {t.priority} priority ({_HOW[t.link]}).", ev)
     if r.total > MAX_LINES:
         s.say(f"… and {r.total - MAX_LINES} more in the evidence.", ev)
-    s.data = {"incident": inc.external_id, "tickets": [t.external_id for t in r.items]}
+    s.data = {"incident": inc.external_id, "tickets": [t.external_id for t in r.items], "matched_by": "link"}
+
+
+async def _by_date(s: StepScope, plan: QueryPlan, inc: IncidentInfo, ev: EvidenceRecord) -> None:
+    """The fallback when nothing links: the tickets opened the day the incident started and the next."""
+    start = inc.started_at.date()
+    end = min(start + dt.timedelta(days=1), s.deps.now.date())
+    w = Window(start=start, end=max(end, start), label=f"{start} and the day after")
+    s.say(f"By date instead (matched by the day, not by a link), these are the tickets opened from {w.start} to "
+          f"{w.end}, the day {inc.external_id} started and the next — read them for the ones about it:", ev)
+    await list_tickets_in(s, plan.model_copy(update={"window": w}))
+    s.data["matched_by"] = "date window"
 
 
 async def of_ticket(s: StepScope, ticket: str, *, asked: bool) -> bool:

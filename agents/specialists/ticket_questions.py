@@ -29,13 +29,6 @@ def _narrowed(plan: QueryPlan) -> bool:
 
 async def stats(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     f = plan.filters
-    if plan.window is not None and (inc := next((n.removeprefix("tickets:incident:") for n in plan.notes
-                                                 if n.startswith("tickets:incident:")), None)):
-        s.say(f"By date (the tickets linked to it by service or by a quoted id: “which tickets came in during {inc}?”), "
-              f"these are the tickets opened from {plan.window.start} to {plan.window.end}, the day {inc} started "
-              "and the next — read them for the ones about it:")
-        await _list(s, plan)  # "how many tickets did we get about the label outage"
-        return
     if plan.subjects.scopes:  # "open tickets for <station>": tickets record no place, so never pretend to filter
         where = ", ".join(x.name or x.code or x.level for x in plan.subjects.scopes)
         s.say(f"Tickets are not recorded by station or region, so these are the organisation's tickets (not only {where}).")
@@ -47,9 +40,12 @@ async def stats(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
         if got:
             r, records = got
             pct = "not measurable yet (no ticket's clock has finished)" if r.rate is None else f"{100 * r.rate:.1f}%"
+            if r.rate is None and r.not_recorded:
+                pct = "not recorded (the tickets' export has no first-response time)"
             scope = r.filters.label()
+            unrec = f"; {r.not_recorded} with no first response recorded" if r.not_recorded else ""
             s.say(f"{clock.capitalize()} SLA met rate for {scope}: {pct} — {r.met} met, {r.breached} breached "
-                  f"({r.pending} still running, not counted; {r.tickets} tickets).", records[0])
+                  f"({r.pending} still running, not counted{unrec}; {r.tickets} tickets).", records[0])
             tiers = {t: v for t, v in r.by_tier.items() if v is not None}
             if len(tiers) > 1:
                 s.say("By tier: " + ", ".join(f"{t} {100 * v:.1f}%" for t, v in tiers.items()) + ".", records[0])
@@ -63,7 +59,7 @@ async def stats(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
         await _sla(s, plan)
         return
     if (not plan.count and (f.priority or f.customer_tier) and not f.sla) or _customer(plan):
-        await _list(s, plan)  # "show me P1 tickets", "tickets from Brightwell Retail": the tickets themselves
+        await list_tickets_in(s, plan)  # "show me P1 tickets", "tickets from Brightwell Retail": the tickets themselves
         return
     by = "status"
     if f.status:
@@ -116,7 +112,7 @@ def _customer(plan: QueryPlan) -> str | None:
     return next((n.removeprefix("customer:") for n in plan.notes if n.startswith("customer:")), None)
 
 
-async def _list(s: StepScope, plan: QueryPlan) -> None:
+async def list_tickets_in(s: StepScope, plan: QueryPlan) -> None:
     """The tickets matching tier / priority / status / product / window, newest first, with how many in all."""
     f = plan.filters
     w = plan.window if plan.window is not None and plan.window.explicit else None
@@ -153,6 +149,9 @@ async def _sla(s: StepScope, plan: QueryPlan) -> None:
         ev = records[0]
         s.say(f"{len(ov.items)} open ticket(s) are at risk or breached out of {ov.open_tickets} open as of "
               f"{ov.as_of:%Y-%m-%d %H:%M} UTC (open = {AS_OF_MEANS}).", ev)
+        if unrec := ov.counts.get("response", {}).get("not_recorded"):
+            s.say(f"First responses are not recorded for {unrec} of them (their export has no first-response time), "
+                  "so their response SLA is not counted as met or breached; their resolution SLA is.", ev)
         items = [i for i in ov.items if i.state == state] if state == "breached" else ov.items
         for i in items[:MAX_LINES]:
             s.say(f"{i.external_id} ({i.priority}, {i.customer_tier}): {i.clock} {i.state.replace('_', ' ')}, "

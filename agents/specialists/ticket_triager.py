@@ -43,6 +43,8 @@ def ticket_text(question: str) -> tuple[str, str]:
 
 def _clock(c: Any) -> str:
     when = f"{c.deadline:%Y-%m-%d %H:%M} UTC"
+    if c.state == "not_recorded":
+        return "not recorded (the ticket's export has no first-response time)"
     if c.state == "met":
         return f"met (deadline {when})"
     if c.state == "breached":
@@ -62,8 +64,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         if plan is not None and plan.operation == "ticket_search":
             await tq.find_tickets(s, plan, ctx)
             return update(state, s, ctx)
-        if plan is not None and "tickets:of_incident" in plan.notes and plan.subjects.incidents:
-            await ti.of_incident(s, plan)  # "which tickets came in during <incident>?": the linked tickets
+        if plan is not None and (inc := ti.incident_asked(plan)):
+            await ti.of_incident(s, plan, inc)  # "which tickets came in during <incident>?": linked, else by date
             return update(state, s, ctx)
         if plan is not None and plan.operation == "ticket_stats" and not plan.subjects.tickets:
             await tq.stats(s, plan, ctx)

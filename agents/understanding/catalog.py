@@ -48,6 +48,18 @@ _SERVICE_SUFFIXES = frozenset({"svc", "srv", "api", "app", "db", "web", "service
                                "viewer", "portal", "console", "ui", "frontend"})
 
 
+_SPANS_SQL = """
+SELECT json_build_object(
+  'kpis', (SELECT json_build_array(min(x.lo), max(x.hi)) FROM kpi_definitions k,
+           LATERAL (SELECT min(p.day) AS lo, max(p.day) AS hi FROM kpi_points p
+                    WHERE p.org_id = :org AND p.kpi_id = k.id) x WHERE k.org_id = :org),
+  'tickets', (SELECT json_build_array(min(created_at)::date, max(created_at)::date) FROM tickets WHERE org_id = :org))
+"""
+_HISTORY_SQL = """
+SELECT key, external_id, new_value FROM config_changes WHERE org_id = :org AND NOT is_secret ORDER BY changed_at, id
+"""
+
+
 @dataclass
 class IncidentRef:
     external_id: str
@@ -84,10 +96,12 @@ class Catalog:
     config_history: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)  # key → (id, new value), oldest first
     version_deployments: dict[str, list[str]] = field(default_factory=dict)  # a version shipped more than once → ids, oldest first
     station_kinds: dict[str, str] = field(default_factory=dict)  # code → its kind from the site sheet ("garage")
+    loaded: set[str] = field(default_factory=set)  # the lazy lookups filled so far (:meth:`load_for`)
 
     @classmethod
     async def load(cls, session: AsyncSession, org_id: int) -> Catalog:
-        """Everything in one round trip (this runs at the start of every turn)."""
+        """The vocabulary in one round trip (this runs at the start of every turn); the lookups only some
+        questions need are :meth:`load_for`'s."""
         row = (
             await session.execute(
                 text(
@@ -132,16 +146,8 @@ class Catalog:
                             JOIN services s ON s.id = c.service_id WHERE c.org_id = :org) x),
                          (SELECT coalesce(json_object_agg(code, related_services), '{}') FROM kpi_definitions
                             WHERE org_id = :org AND cardinality(related_services) > 0),
-                         (SELECT json_build_object(
-                            'kpis', (SELECT json_build_array(min(x.lo), max(x.hi)) FROM kpi_definitions k,
-                                     LATERAL (SELECT min(p.day) AS lo, max(p.day) AS hi FROM kpi_points p
-                                              WHERE p.org_id = :org AND p.kpi_id = k.id) x WHERE k.org_id = :org),
-                            'tickets', (SELECT json_build_array(min(created_at)::date, max(created_at)::date)
-                                        FROM tickets WHERE org_id = :org))),
                          (SELECT coalesce(json_object_agg(code, description), '{}') FROM kpi_definitions
                             WHERE org_id = :org AND coalesce(description, '') <> ''),
-                         (SELECT coalesce(json_agg(json_build_array(key, external_id, new_value) ORDER BY changed_at),
-                                          '[]') FROM config_changes WHERE org_id = :org AND NOT is_secret),
                          (SELECT coalesce(json_object_agg(version, exts), '{}') FROM (
                             SELECT version, json_agg(external_id ORDER BY started_at) AS exts FROM deployments
                             WHERE org_id = :org GROUP BY version HAVING count(*) > 1) v)"""
@@ -150,7 +156,7 @@ class Catalog:
             )
         ).one()
         (stations, regions, kpis, services, incidents, tickets, deployments, configs, commits, messages, keys, cover,
-         versions, changed, kpi_services, spans, described, history, shipped) = row
+         versions, changed, kpi_services, described, shipped) = row
         measured: dict[str, list[str]] = {}
         for kpi_code, station_code in cover:
             measured.setdefault(kpi_code, []).append(station_code)
@@ -167,10 +173,28 @@ class Catalog:
             deployment_versions=dict(versions),
             change_services={e: (svc, dt.date.fromisoformat(str(d)[:10])) for e, svc, d in changed},
             kpi_services={k: list(v) for k, v in dict(kpi_services).items()},
-            data_spans={k: [str(d)[:10] for d in v] for k, v in dict(spans or {}).items() if v and all(v)},
             kpi_descriptions=dict(described),
-            config_history=_history(history), version_deployments={v: list(x) for v, x in dict(shipped).items()},
+            version_deployments={v: list(x) for v, x in dict(shipped).items()},
         )
+
+    async def load_for(self, session: AsyncSession, org_id: int, question: str | None) -> Catalog:
+        """The lookups only some questions need, loaded when the turn's question needs them (once per catalog,
+        i.e. once per turn): ``data_spans`` (the first and last day of KPI points and tickets) for "what data do you
+        have / how far back?", ``config_history`` (every config change's key and new value) for "when was <flag>
+        turned on/off?". ``question`` None loads both."""
+        from agents.understanding.inventory import DATA_ASK  # inventory reads the catalog
+        from agents.understanding.link_rules import asks_turned
+
+        if "data_spans" not in self.loaded and (question is None or DATA_ASK.search(question)):
+            spans = (await session.execute(text(_SPANS_SQL), {"org": org_id})).scalar_one()
+            self.data_spans = {k: [str(d)[:10] for d in v] for k, v in dict(spans or {}).items() if v and all(v)}
+            self.loaded.add("data_spans")
+        if ("config_history" not in self.loaded and self.config_changes
+                and (question is None or asks_turned(question))):
+            rows = (await session.execute(text(_HISTORY_SQL), {"org": org_id})).all()
+            self.config_history = _history([tuple(r) for r in rows])
+            self.loaded.add("config_history")
+        return self
 
     def unmeasured(self, kpi: str, station: str) -> list[str] | None:
         """The stations that do report ``kpi`` when ``station`` does not (None: it does, or nothing is known)."""

@@ -24,6 +24,11 @@ _TURNED_OFF = re.compile(r"\b(?:turn|switch|flip|flick|toggl)\w*\s+(?:\S+\s+){0,
 _TRUE, _FALSE = {"true", "on", "1", "yes", "enabled"}, {"false", "off", "0", "no", "disabled"}
 
 
+def asks_turned(question: str) -> bool:
+    """The question says a flag was turned on or off (:func:`by_state` then needs the keys' history)."""
+    return bool(_TURNED_ON.search(question) or _TURNED_OFF.search(question))
+
+
 def by_state(ext: str, question: str, cat: Catalog) -> str:
     """"turning on <flag>" / "when was <flag> switched off": of that key's changes, the latest that set it so (the
     catalog names a key by its latest change, which may be the other way)."""

@@ -16,6 +16,7 @@ from mcp.server.mcpserver import MCPServer
 from api.mcp.resources import RESOURCES
 from api.mcp.runtime import McpRuntime
 from api.mcp.tools import TOOLS, tool_annotations
+from api.mcp.tools_links import TOOLS_LINKS
 from api.mcp.tools_ops import TOOLS_OPS
 from api.mcp.tools_tickets import TOOLS_TICKETS
 
@@ -36,7 +37,7 @@ def build_server(runtime: McpRuntime) -> MCPServer[Any]:
         "opsgraph", title="opsgraph", version="0.1.0", instructions=INSTRUCTIONS, lifespan=lifespan,
         log_level="WARNING",
     )
-    for tool in [*TOOLS, *TOOLS_OPS, *TOOLS_TICKETS]:
+    for tool in [*TOOLS, *TOOLS_OPS, *TOOLS_TICKETS, *TOOLS_LINKS]:
         server.add_tool(tool.handler, name=tool.name, title=tool.title, annotations=tool_annotations(tool))
     for uri, fn, name, title, mime in RESOURCES:
         server.resource(uri, name=name, title=title, description=(fn.__doc__ or "").strip(), mime_type=mime)(fn)

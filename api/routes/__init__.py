@@ -1,6 +1,6 @@
 """The routers of the HTTP API (SPEC §4)."""
 
-from api.routes import admin, alerts, chat, evidence, incidents, schedules, techops, tickets
+from api.routes import admin, alerts, chat, evidence, incidents, links, schedules, techops, tickets
 
 ROUTERS = [chat.router, evidence.router, techops.router, incidents.router, tickets.router, admin.router, alerts.router,
-           schedules.router]
+           schedules.router, links.router]

@@ -33,8 +33,8 @@ def test_unknown_fields_are_kept_with_a_warning(alerts_org, tmp_path):
                 "created_at": "2026-09-03T08:00:00Z", "via": "email", "satisfaction_rating": None}]
     out = org.import_records("tickets", tickets, tmp_path)
     assert out.rows == 1 and "'via'" in out.warnings[0]
-    assert org.rows("SELECT extra FROM tickets WHERE external_id = 'ZD#88121'") == [
-        ({"via": "email", "satisfaction_rating": None},)]
+    assert org.rows("SELECT extra FROM tickets WHERE external_id = 'ZD#88121'") == [  # the export has no
+        ({"via": "email", "satisfaction_rating": None, "first_response_not_recorded": True},)]  # first-response field
     # Without unknown fields nothing is said.
     assert org.import_records("services", [{"name": "quay-router", "team": "edge"}], tmp_path).warnings == []
 

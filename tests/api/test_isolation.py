@@ -97,12 +97,15 @@ async def test_another_organisation_sees_nothing(app, client, keys, api_demo, de
     await call("GET", "/api/incidents/{id}", id=d["incident"], expect=404)
     await call("POST", "/api/incidents/{id}/feedback", id=d["incident"], json={"kind": "note", "body": "x"}, expect=404)
     await call("GET", "/api/services/{service}/changes", service=d["service"], expect=404)
+    await call("GET", "/api/incidents/{id}/tickets", id=d["incident"], expect=404)
+    assert (await call("GET", "/api/freeze-windows", expect=200)).json()["items"] == []
     dep = {"external_id": "DEP-X1", "service": d["service"], "version": "1", "started_at": "2026-11-20T10:00:00Z"}
     await call("POST", "/api/webhooks/deployments", json=dep, expect=422)
     await call("POST", "/api/webhooks/github", json={"repository": {"name": d["service"]}, "commits": []}, expect=422)
 
     # tickets: same external id, another organisation's ticket
     await call("GET", "/api/tickets/{id}", id=d["ticket"], expect=404)
+    await call("GET", "/api/tickets/{id}/incidents", id=d["ticket"], expect=404)
     mine = {"external_id": d["ticket"], "subject": "Printer on fire", "content": "It is on fire.",
             "created_at": "2026-11-20T11:00:00Z"}
     created = await call("POST", "/api/tickets", json=mine, expect=201)

@@ -7,7 +7,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-from collections.abc import AsyncIterator, Sequence
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +20,7 @@ import psycopg
 from agents.service import Assistant
 from store import migrate
 from store.importers import run_import
-from tests.conftest import DEMO_ANCHOR, _create_database
+from tests.conftest import DEMO_ANCHOR, _create_database, _drop_database, settings_for
 
 
 def import_org(pg_server: Any, out: Path, database: str, slug: str, name: str, kinds: dict[str, str],
@@ -38,6 +41,51 @@ def import_org(pg_server: Any, out: Path, database: str, slug: str, name: str, k
     kpis = pd.read_csv(out / "kpis.csv", parse_dates=["date"])
     sites = pd.DataFrame(json.loads((out / "stations.json").read_text(encoding="utf-8")))
     return target, org_id, kpis, sites
+
+
+def load_org(conn: psycopg.Connection, slug: str, name: str, files: dict[str, Any], tmp: Path) -> int:
+    """A new organisation whose records (by import kind, in order) are written as JSON files under ``tmp`` and
+    imported as a user would: its id."""
+    org_id = conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, %s) RETURNING id", (slug, name)).fetchone()[0]
+    for kind, records in files.items():
+        f = tmp / f"{slug}-{kind}.json"
+        f.write_text(json.dumps(records), encoding="utf-8")
+        run_import(conn, slug, kind, f)
+    return int(org_id)
+
+
+@dataclass
+class GeneratedOrg:
+    target: Any
+    org_id: int
+    kpis: pd.DataFrame
+    sites: pd.DataFrame
+    out: Path  # the generated files
+
+
+@contextlib.contextmanager
+def generated_org(pg_server: Any, tmp_path_factory: Any, generator: Path, database: str, slug: str, name: str,
+                  kinds: dict[str, str], extra: Sequence[tuple[str, str | Path]] = ()) -> Iterator[GeneratedOrg]:
+    """A fixture organisation: its ``generate.py`` run into a fresh folder, imported by :func:`import_org` into a
+    database of its own (``extra`` files by name in that folder, or by path), dropped afterwards."""
+    out = tmp_path_factory.mktemp(database)
+    subprocess.run([sys.executable, str(generator), str(out)], check=True, capture_output=True)
+    target, org_id, kpis, sites = import_org(pg_server, out, database, slug, name, kinds,
+                                             [(k, out / p if isinstance(p, str) else p) for k, p in extra])
+    try:
+        yield GeneratedOrg(target, org_id, kpis, sites, out)
+    finally:
+        _drop_database(pg_server, target)
+
+
+@contextlib.asynccontextmanager
+async def org_assistant(target: Any, pg_server: Any, clock: dt.datetime) -> AsyncIterator[Assistant]:
+    """An assistant on an organisation's own database whose clock is ``clock``."""
+    a = await Assistant.open(settings_for(target, pg_server.home), target, clock=lambda: clock)
+    try:
+        yield a
+    finally:
+        await a.close()
 
 
 class Thread:

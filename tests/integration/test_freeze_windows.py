@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import subprocess
-import sys
 
 import psycopg
 import pytest
@@ -173,3 +171,50 @@ async def test_on_the_demo_the_true_cause_is_said_to_be_made_in_a_freeze(pg_serv
         assert top and top.group(1) == cause, r.answer  # the ranking is the same as without the calendar
         line = next(x for x in r.answer.splitlines() if "Most likely cause" in x)
         assert "made during the Holiday peak change freeze" in line, line
+
+
+# ----------------------------------------------------------------- one source: the calendar and the runbook pages
+
+FREEZE_PAGE = """---
+id: RB-LARDER-FREEZES
+tags: [change freeze]
+---
+# Larder release freezes
+
+- Black Friday: 2026-11-25 00:00 to 2026-11-29 23:59 UTC — emergency fixes only.
+- Warehouse move: 2026-11-27 06:00 to 2026-11-27 12:00 UTC for the picking app's depot.
+"""
+
+
+async def test_the_calendar_and_the_runbook_page_are_one_freeze_evidence(grocer, tmp_path):
+    target, settings, org_id = grocer
+    with psycopg.connect(target.conninfo, autocommit=True) as conn:
+        run_import(conn, ORG, "runbooks", _write(tmp_path, "freezes.md", FREEZE_PAGE))
+    a = await Assistant.open(settings, target, clock=lambda: NOW)
+    try:
+        # only the page speaks: its freeze is the correlator's evidence too, said to come from the page
+        r = await a.ask(org_id=org_id, question="what caused LD-INC-15?")
+        assert r.status == "completed", r.error
+        line = next(x for x in r.answer.splitlines() if "rel-90" in x)
+        assert ("the Warehouse move change freeze (2026-11-27 06:00 – 2026-11-27 12:00 UTC; from the runbook page "
+                "RB-LARDER-FREEZES)") in line, line
+        r = await a.ask(org_id=org_id, question="did anyone change anything during the black friday freeze?")
+        assert "The runbook page RB-LARDER-FREEZES sets the freeze: “Black Friday: 2026-11-25 00:00" in r.answer, r.answer
+        assert "rel-88" in r.answer and "freeze_windows" in [c.tool for c in r.tool_calls], r.answer
+        with psycopg.connect(target.conninfo, autocommit=True) as conn:
+            run_import(conn, ORG, "freeze-windows", _write(tmp_path, "freezes.json", FREEZES_JSON))
+        # both speak of Black Friday: the calendar wins (its days, its name, said to come from it)
+        r = await a.ask(org_id=org_id, question="did anyone change anything during the black friday freeze?")
+        assert ("The freeze calendar sets the Black Friday peak freeze: 2026-11-26 00:00 to 2026-12-01 00:00 UTC, "
+                "for promo-rules, basket.api") in r.answer, r.answer
+        assert "RB-LARDER-FREEZES" not in r.answer and "rel-88" in r.answer, r.answer
+        r = await a.ask(org_id=org_id, question="what caused LD-INC-14?")
+        line = next(x for x in r.answer.splitlines() if "rel-88" in x)
+        assert "made during the Black Friday peak change freeze" in line and "from the freeze calendar" in line, line
+        assert "the Black Friday change freeze" not in line, line  # the page's range of the same freeze: left out
+        r = await a.ask(org_id=org_id, question="what caused LD-INC-15?")  # another freeze the calendar lacks: kept
+        line = next(x for x in r.answer.splitlines() if "rel-90" in x)
+        assert "the Warehouse move change freeze" in line and "from the runbook page RB-LARDER-FREEZES" in line, line
+        assert "Black Friday" not in line, line  # the calendar's Black Friday covers promo-rules and basket.api only
+    finally:
+        await a.close()

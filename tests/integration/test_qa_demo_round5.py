@@ -19,11 +19,10 @@ import pandas as pd
 import psycopg
 import pytest
 
-from agents.service import Assistant
 from store import migrate
 from store.importers import run_import
-from tests.conftest import DEMO_ANCHOR, _create_database, _drop_database, settings_for
-from tests.integration.qa_support import Thread, demo_assistant
+from tests.conftest import DEMO_ANCHOR, _create_database, _drop_database
+from tests.integration.qa_support import Thread, demo_assistant, org_assistant
 from tests.integration.qa_support import sql as _sql
 
 LATE = DEMO_ANCHOR - dt.timedelta(days=1)  # the demo's last KPI day
@@ -77,9 +76,8 @@ def koszyk(pg_server, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 async def ga(koszyk, pg_server):
-    a = await Assistant.open(settings_for(koszyk[0], pg_server.home), koszyk[0], clock=lambda: G_CLOCK)
-    yield a
-    await a.close()
+    async with org_assistant(koszyk[0], pg_server, G_CLOCK) as a:
+        yield a
 
 
 @pytest.fixture

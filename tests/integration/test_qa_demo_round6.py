@@ -20,9 +20,8 @@ import pandas as pd
 import psycopg
 import pytest
 
-from agents.service import Assistant
-from tests.conftest import DEMO_ANCHOR, _drop_database, settings_for
-from tests.integration.qa_support import Thread, demo_assistant, import_org, sql
+from tests.conftest import DEMO_ANCHOR, _drop_database
+from tests.integration.qa_support import Thread, demo_assistant, import_org, org_assistant, sql
 from tests.integration.test_qa_round6 import _latest_and_usual
 
 GEN = Path(__file__).parents[1] / "fixtures" / "grocery_org" / "generate.py"
@@ -63,9 +62,8 @@ def koszyk(pg_server, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 async def ga(koszyk, pg_server):
-    a = await Assistant.open(settings_for(koszyk[0], pg_server.home), koszyk[0], clock=lambda: G_CLOCK)
-    yield a
-    await a.close()
+    async with org_assistant(koszyk[0], pg_server, G_CLOCK) as a:
+        yield a
 
 
 @pytest.fixture

@@ -40,8 +40,8 @@ import pytest
 from agents.service import Assistant
 from store import migrate
 from store.importers import run_import
-from tests.conftest import DEMO_ANCHOR, _create_database, _drop_database, settings_for
-from tests.integration.qa_support import demo_assistant
+from tests.conftest import DEMO_ANCHOR, _create_database, _drop_database
+from tests.integration.qa_support import demo_assistant, org_assistant
 from tests.integration.qa_support import sql as _sql
 from tools.embeddings import HashEmbedder, embed_missing
 
@@ -169,10 +169,8 @@ def kestrel(pg_server, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 async def ka(kestrel, pg_server):
-    target, *_ = kestrel
-    a = await Assistant.open(settings_for(target, pg_server.home), target, clock=lambda: NOW)
-    yield a
-    await a.close()
+    async with org_assistant(kestrel[0], pg_server, NOW) as a:
+        yield a
 
 
 async def _ask(a: Assistant, org_id: int, q: str, as_of: dt.date | dt.datetime, *, cited: bool = True) -> str:

@@ -11,21 +11,13 @@ count, a slow drift. Numbers asserted are recomputed here with pandas from the g
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
-import psycopg
 import pytest
 
-from agents.service import Assistant
-from store import migrate
-from store.importers import run_import
-from tests.conftest import _create_database, _drop_database, settings_for
-from tests.integration.qa_support import Thread, import_org
+from tests.integration.qa_support import Thread, generated_org, org_assistant
 from tests.integration.qa_support import first_line as _first_line
 from tests.integration.qa_support import kpi_rows as _rows
 
@@ -43,19 +35,14 @@ TM = (D(2026, 11, 1), D(2026, 11, 26))
 
 @pytest.fixture(scope="module")
 def koszyk(pg_server, tmp_path_factory):
-    out = tmp_path_factory.mktemp("grocery_org")
-    subprocess.run([sys.executable, str(GEN), str(out)], check=True, capture_output=True)
-    target, org_id, kpis, sites = import_org(pg_server, out, "opsgraph_qa_grocery", SLUG, "Koszyk", KINDS)
-    yield target, org_id, kpis, sites
-    _drop_database(pg_server, target)
+    with generated_org(pg_server, tmp_path_factory, GEN, "opsgraph_qa_grocery", SLUG, "Koszyk", KINDS) as o:
+        yield o.target, o.org_id, o.kpis, o.sites
 
 
 @pytest.fixture(scope="module")
 async def assistant(koszyk, pg_server):
-    target, *_ = koszyk
-    a = await Assistant.open(settings_for(target, pg_server.home), target, clock=lambda: CLOCK)
-    yield a
-    await a.close()
+    async with org_assistant(koszyk[0], pg_server, CLOCK) as a:
+        yield a
 
 
 @pytest.fixture

@@ -12,21 +12,14 @@ with pandas from the generated files; questions go through :class:`Assistant` wi
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
-import psycopg
 import pytest
 
-from agents.service import Assistant
-from store import migrate
-from store.importers import run_import
-from tests.conftest import DEMO_ANCHOR, _create_database, _drop_database, settings_for
-from tests.integration.qa_support import Thread, demo_assistant, import_org, sql
+from tests.conftest import DEMO_ANCHOR
+from tests.integration.qa_support import Thread, demo_assistant, generated_org, org_assistant, sql
 from tests.integration.qa_support import first_line as _first_line
 from tests.integration.qa_support import kpi_rows as _rows
 
@@ -45,19 +38,14 @@ TM = (D(2026, 11, 1), D(2026, 11, 29))
 
 @pytest.fixture(scope="module")
 def hvh(pg_server, tmp_path_factory):
-    out = tmp_path_factory.mktemp("hospital_org")
-    subprocess.run([sys.executable, str(HERE / "generate.py"), str(out)], check=True, capture_output=True)
-    target, org_id, kpis, sites = import_org(pg_server, out, "opsgraph_qa_hospital", SLUG, "Harbourview Health", KINDS, [("metric-roles", HERE / "metric-roles.json")])
-    yield target, org_id, kpis, sites
-    _drop_database(pg_server, target)
+    with generated_org(pg_server, tmp_path_factory, HERE / "generate.py", "opsgraph_qa_hospital", SLUG, "Harbourview Health", KINDS, [("metric-roles", HERE / "metric-roles.json")]) as o:
+        yield o.target, o.org_id, o.kpis, o.sites
 
 
 @pytest.fixture(scope="module")
 async def assistant(hvh, pg_server):
-    target, *_ = hvh
-    a = await Assistant.open(settings_for(target, pg_server.home), target, clock=lambda: CLOCK)
-    yield a
-    await a.close()
+    async with org_assistant(hvh[0], pg_server, CLOCK) as a:
+        yield a
 
 
 @pytest.fixture

@@ -15,16 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from agents.service import Assistant
-from tests.conftest import DEMO_ANCHOR, _drop_database, settings_for
-from tests.integration.qa_support import Thread, demo_assistant, import_org, sql
+from tests.conftest import DEMO_ANCHOR
+from tests.integration.qa_support import Thread, demo_assistant, generated_org, org_assistant, sql
 from tests.integration.qa_support import first_line as _first_line
 from tests.integration.qa_support import kpi_rows as _rows
 
@@ -43,20 +40,14 @@ TM = (D(2026, 11, 1), D(2026, 11, 29))
 
 @pytest.fixture(scope="module")
 def isp(pg_server, tmp_path_factory):
-    out = tmp_path_factory.mktemp("isp_org")
-    subprocess.run([sys.executable, str(HERE / "generate.py"), str(out)], check=True, capture_output=True)
-    target, org_id, kpis, sites = import_org(pg_server, out, "opsgraph_qa_isp", SLUG, "Dalesway Networks", KINDS,
-                                             [("kpis", out / "nps-weekly.csv")])
-    yield target, org_id, kpis, sites
-    _drop_database(pg_server, target)
+    with generated_org(pg_server, tmp_path_factory, HERE / "generate.py", "opsgraph_qa_isp", SLUG, "Dalesway Networks", KINDS, [("kpis", "nps-weekly.csv")]) as o:
+        yield o.target, o.org_id, o.kpis, o.sites
 
 
 @pytest.fixture(scope="module")
 async def assistant(isp, pg_server):
-    target, *_ = isp
-    a = await Assistant.open(settings_for(target, pg_server.home), target, clock=lambda: CLOCK)
-    yield a
-    await a.close()
+    async with org_assistant(isp[0], pg_server, CLOCK) as a:
+        yield a
 
 
 @pytest.fixture

@@ -10,19 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import psycopg
 import pytest
 
-from agents.service import Assistant
-from store import migrate
 from store.importers import ImportRejected, run_import
-from tests.conftest import _create_database, _drop_database, settings_for
-from tests.integration.qa_support import Thread
+from tests.integration.qa_support import Thread, generated_org, org_assistant
 from tests.integration.qa_support import first_line as _first_line
 from tests.integration.qa_support import kpi_rows as _rows
 
@@ -38,28 +33,14 @@ KINDS = {"stations": "stations.json", "kpi-definitions": "kpi-definitions.json",
 
 @pytest.fixture(scope="module")
 def strath(pg_server, tmp_path_factory):
-    out = tmp_path_factory.mktemp("qa_org")
-    subprocess.run([sys.executable, str(GEN), str(out)], check=True, capture_output=True)
-    target = _create_database(pg_server, "opsgraph_qa")
-    migrate.upgrade(target)
-    with psycopg.connect(target.conninfo) as conn:
-        org_id = conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, 'Strathline Buses') RETURNING id",
-                              (SLUG,)).fetchone()[0]
-        conn.commit()
-        for kind, name in KINDS.items():
-            run_import(conn, SLUG, kind, out / name)
-    kpis = pd.read_csv(out / "kpis.csv", parse_dates=["date"])
-    regions = pd.DataFrame(json.loads((out / "stations.json").read_text()))
-    yield target, org_id, kpis, regions
-    _drop_database(pg_server, target)
+    with generated_org(pg_server, tmp_path_factory, GEN, "opsgraph_qa", SLUG, "Strathline Buses", KINDS) as o:
+        yield o.target, o.org_id, o.kpis, o.sites
 
 
 @pytest.fixture(scope="module")
 async def assistant(strath, pg_server):
-    target, *_ = strath
-    a = await Assistant.open(settings_for(target, pg_server.home), target, clock=lambda: CLOCK)
-    yield a
-    await a.close()
+    async with org_assistant(strath[0], pg_server, CLOCK) as a:
+        yield a
 
 
 def _sum(kpis, kpi, codes, start, end) -> float:

@@ -14,17 +14,14 @@ pinned (Monday 2026-11-30; daily points end 2026-11-29). The last test asks the 
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import psycopg
 import pytest
 
-from agents.service import Assistant
-from tests.conftest import DEMO_ANCHOR, _drop_database, settings_for
-from tests.integration.qa_support import Thread, demo_assistant, import_org, sql
+from tests.conftest import DEMO_ANCHOR
+from tests.integration.qa_support import Thread, demo_assistant, generated_org, org_assistant, sql
 from tests.integration.qa_support import first_line as _first_line
 from tests.integration.qa_support import kpi_rows as _rows
 
@@ -43,21 +40,14 @@ TM = (D(2026, 11, 1), D(2026, 11, 29))
 
 @pytest.fixture(scope="module")
 def parcel(pg_server, tmp_path_factory):
-    out = tmp_path_factory.mktemp("parcel_org")
-    subprocess.run([sys.executable, str(HERE / "generate.py"), str(out)], check=True, capture_output=True)
-    target, org_id, kpis, sites = import_org(pg_server, out, "opsgraph_qa_parcel", SLUG, "Kestrel Parcels", KINDS,
-                                             [("metrics", out / "metrics-hourly.csv"),
-                                              ("deployments", out / "handheld-rollouts.csv")])
-    yield target, org_id, kpis, sites
-    _drop_database(pg_server, target)
+    with generated_org(pg_server, tmp_path_factory, HERE / "generate.py", "opsgraph_qa_parcel", SLUG, "Kestrel Parcels", KINDS, [("metrics", "metrics-hourly.csv"), ("deployments", "handheld-rollouts.csv")]) as o:
+        yield o.target, o.org_id, o.kpis, o.sites
 
 
 @pytest.fixture(scope="module")
 async def assistant(parcel, pg_server):
-    target, *_ = parcel
-    a = await Assistant.open(settings_for(target, pg_server.home), target, clock=lambda: CLOCK)
-    yield a
-    await a.close()
+    async with org_assistant(parcel[0], pg_server, CLOCK) as a:
+        yield a
 
 
 @pytest.fixture
@@ -180,6 +170,16 @@ async def test_a_step_in_the_last_days_and_the_change_before_it(new):
     assert "CFG-3114 on tracking-web" in a, a  # the ETA window widened the day before (ranked with the routing flag)
 
 
+async def test_zendesk_tiers_in_tags_and_no_first_response_field(new, parcel):
+    target, org_id, *_ = parcel
+    with psycopg.connect(target.conninfo) as conn:
+        tiers = dict(conn.execute("SELECT external_id, customer_tier FROM tickets WHERE org_id = %s", (org_id,)).fetchall())
+    assert tiers["48211"] == tiers["48241"] == "enterprise" and tiers["48212"] == "business", tiers  # before: standard
+    assert tiers["48170"] == "standard", tiers  # a consumer: no tier tag
+    a = await new().ask("which tickets breached SLA")  # before: every open ticket's response SLA breached
+    assert "response breached" not in a and "First responses are not recorded for" in a, a
+
+
 async def test_a_status_page_incident_its_postmortem_and_its_tickets(new):
     t = new()
     a = await t.ask("show me sp-9xq4")  # the status page's component "Label API" is label-api (was: unknown service)
@@ -187,6 +187,7 @@ async def test_a_status_page_incident_its_postmortem_and_its_tickets(new):
     a = await t.ask("draft the postmortem")  # before: "names no service, nothing to correlate"
     assert "Incident report: sp-9xq4" in a and "The most likely cause is 88213" in a, a
     a = await new().ask("how many tickets did we get about the label outage")  # before: the incident again
+    assert "No ticket is linked to sp-9xq4" in a and "By date instead (matched by the day, not by a link)" in a, a
     assert "the tickets opened from 2026-11-27 to 2026-11-28, the day sp-9xq4 started" in a, a
     assert all(x in a for x in ("48211", "48212", "48215")) and "48174" not in a, a
     a = await new().ask("why were vans late on the 24th")  # before: "sp-3mt8 names no service, nothing to correlate"

@@ -12,11 +12,10 @@ import numpy as np
 import psycopg
 import pytest
 
-from agents.service import Assistant
 from store import migrate
 from store.importers import run_import
-from tests.conftest import _create_database, _drop_database, settings_for
-from tests.integration.qa_support import Thread
+from tests.conftest import _create_database, _drop_database
+from tests.integration.qa_support import Thread, org_assistant
 
 AS_OF = dt.date(2026, 6, 15)
 CLOCK = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
@@ -67,9 +66,8 @@ def lantern(pg_server, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 async def la(lantern, pg_server):
-    a = await Assistant.open(settings_for(lantern[0], pg_server.home), lantern[0], clock=lambda: CLOCK)
-    yield a
-    await a.close()
+    async with org_assistant(lantern[0], pg_server, CLOCK) as a:
+        yield a
 
 
 async def test_why_at_a_site_with_several_flagged_kpis_explains_the_worst(la, lantern):

@@ -16,11 +16,10 @@ import numpy as np
 import psycopg
 import pytest
 
-from agents.service import Assistant
 from store import migrate
 from store.importers import run_import
-from tests.conftest import _create_database, _drop_database, settings_for
-from tests.integration.qa_support import Thread
+from tests.conftest import _create_database, _drop_database
+from tests.integration.qa_support import Thread, org_assistant
 
 SLUG = "kestrel-parcel"
 CLOCK = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
@@ -72,9 +71,8 @@ def parcel(pg_server, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 async def assistant(parcel, pg_server):
-    a = await Assistant.open(settings_for(parcel[0], pg_server.home), parcel[0], clock=lambda: CLOCK)
-    yield a
-    await a.close()
+    async with org_assistant(parcel[0], pg_server, CLOCK) as a:
+        yield a
 
 
 @pytest.fixture

@@ -9,21 +9,13 @@ here with pandas from the generated files; questions go through :class:`Assistan
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
-import psycopg
 import pytest
 
-from agents.service import Assistant
-from store import migrate
-from store.importers import run_import
-from tests.conftest import _create_database, _drop_database, settings_for
-from tests.integration.qa_support import Thread
+from tests.integration.qa_support import Thread, generated_org, org_assistant
 from tests.integration.qa_support import first_line as _first_line
 from tests.integration.qa_support import kpi_rows as _rows
 
@@ -40,28 +32,14 @@ D = dt.date
 
 @pytest.fixture(scope="module")
 def limwa(pg_server, tmp_path_factory):
-    out = tmp_path_factory.mktemp("water_org")
-    subprocess.run([sys.executable, str(GEN), str(out)], check=True, capture_output=True)
-    target = _create_database(pg_server, "opsgraph_qa_water")
-    migrate.upgrade(target)
-    with psycopg.connect(target.conninfo) as conn:
-        org_id = conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, 'Limmat Wasser') RETURNING id",
-                              (SLUG,)).fetchone()[0]
-        conn.commit()
-        for kind, name in KINDS.items():
-            run_import(conn, SLUG, kind, out / name)
-    kpis = pd.read_csv(out / "kpis.csv", parse_dates=["date"])
-    sites = pd.DataFrame(json.loads((out / "stations.json").read_text(encoding="utf-8")))
-    yield target, org_id, kpis, sites
-    _drop_database(pg_server, target)
+    with generated_org(pg_server, tmp_path_factory, GEN, "opsgraph_qa_water", SLUG, "Limmat Wasser", KINDS) as o:
+        yield o.target, o.org_id, o.kpis, o.sites
 
 
 @pytest.fixture(scope="module")
 async def assistant(limwa, pg_server):
-    target, *_ = limwa
-    a = await Assistant.open(settings_for(target, pg_server.home), target, clock=lambda: CLOCK)
-    yield a
-    await a.close()
+    async with org_assistant(limwa[0], pg_server, CLOCK) as a:
+        yield a
 
 
 @pytest.fixture

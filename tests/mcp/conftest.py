@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from store.db import DatabaseTarget, make_sync_engine
 from store.importers import run_import
 from store.keys import create_key, revoke_keys
+from tests.api.helpers import NOW, ThreadServer
 from tests.conftest import REPO, Demo, PgServer, demo_database
 
 OTHER_ORG = "harbour-freight"
@@ -118,3 +119,21 @@ def stdio_command() -> tuple[str, list[str], str]:
 def sql(demo: Demo, query: str, *args: object) -> list[tuple]:
     with psycopg.connect(demo.target.conninfo) as conn:
         return conn.execute(query, args).fetchall()
+
+
+def org_key(demo: Demo, slug: str, name: str, role: str = "viewer") -> str:
+    """A new key of ``slug`` (the organisation is created with it when new), as a client would hold it."""
+    engine = make_sync_engine(demo.target)
+    try:
+        with Session(engine) as s, s.begin():
+            key, _ = create_key(s, org_slug=slug, role=role, name=name)
+    finally:
+        engine.dispose()
+    return key.key
+
+
+def serve(demo: Demo) -> ThreadServer:
+    """The service on the demo copy, on a real uvicorn (its clock the tests' NOW)."""
+    from api.app import create_app
+
+    return ThreadServer(lambda: create_app(demo.settings, target=demo.target, run_migrations=False, clock=lambda: NOW))

@@ -15,14 +15,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy.orm import Session
 
-from api.app import create_app
-from store.db import make_sync_engine
 from store.importers import run_import
-from store.keys import create_key
 from tests.api.helpers import NOW, ThreadServer
-from tests.mcp.conftest import sql
+from tests.mcp.conftest import org_key, serve, sql
 from tests.mcp.test_http import connect
 from tests.mcp.test_stdio import connect as connect_stdio
 from tests.ticket_lifecycle import breached_in, export_rows, open_at
@@ -63,10 +59,7 @@ def ok(result) -> dict:
 @pytest.fixture(scope="module")
 def vets(mcp_demo, mcp_keys, tmp_path_factory) -> str:
     """The clinic's viewer key (its help desk imported through the importer, embedded like the service does)."""
-    engine = make_sync_engine(mcp_demo.target)
-    with Session(engine) as s, s.begin():
-        key, _ = create_key(s, org_slug=VETS, role="viewer", name="vets-mcp")
-    engine.dispose()
+    key = org_key(mcp_demo, VETS, "vets-mcp")
     rows = export_rows([*TICKETS, LATER], "The practice manager wrote in.")
     path = Path(tmp_path_factory.mktemp("vets")) / "tickets.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
@@ -75,13 +68,12 @@ def vets(mcp_demo, mcp_keys, tmp_path_factory) -> str:
         org_id = conn.execute("SELECT id FROM orgs WHERE slug = %s", (VETS,)).fetchone()[0]
         embed_missing(conn, HashEmbedder(), org_id)
         conn.commit()
-    return key.key
+    return key
 
 
 @pytest.fixture(scope="module")
 def service(mcp_demo, mcp_keys, vets) -> Iterator[ThreadServer]:
-    srv = ThreadServer(lambda: create_app(mcp_demo.settings, target=mcp_demo.target, run_migrations=False,
-                                          clock=lambda: NOW))
+    srv = serve(mcp_demo)
     yield srv
     srv.stop()
 

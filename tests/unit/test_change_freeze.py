@@ -32,3 +32,20 @@ def test_else_the_one_around_now_or_the_latest_begun():
 
 def test_a_page_without_dates_sets_nothing():
     assert pick_range("# Freeze policy\n\nAsk the CAB before peak.", {"peak"}, NOW) is None
+
+
+def test_a_page_and_the_calendar_are_one_list_the_calendar_winning_the_same_freeze():
+    from tools.changes.freeze import FreezeInfo, merge, page_freezes
+
+    pages = page_freezes("RB-9", "Change-freeze calendar 2026", ISP, service=None)
+    assert [(w.name, w.source, w.document) for w in pages] == [
+        ("Black Friday / Cyber Monday", "runbook", "RB-9"), ("Christmas", "runbook", "RB-9")]
+    cal = FreezeInfo(name="BFCM peak", starts_at=dt.datetime(2026, 11, 25, tzinfo=UTC),
+                     ends_at=dt.datetime(2026, 11, 30, tzinfo=UTC), services=[])
+    merged = merge([cal], pages)  # mostly the same days: the calendar's; Christmas only the page gives
+    assert [(w.name, w.source) for w in merged] == [("BFCM peak", "calendar"), ("Christmas", "runbook")]
+    assert "from the freeze calendar" in merged[0].phrase and "from the runbook page RB-9" in merged[1].phrase
+    short = FreezeInfo(name="Network maintenance", starts_at=dt.datetime(2026, 11, 27, 1, tzinfo=UTC),
+                       ends_at=dt.datetime(2026, 11, 27, 3, tzinfo=UTC), services=["core"])
+    assert len(merge([short], pages)) == 3  # two hours inside Black Friday, another name: another freeze
+    assert page_freezes("RB-1", "Freeze", "From 2026-11-20 to 2026-13-40 nothing.") == []  # not a date

@@ -42,7 +42,8 @@ async def get_ticket(session: AsyncSession, org_id: int, external_id: str) -> Ro
         await session.execute(
             text(
                 """SELECT id, external_id, subject, content, product, urgency, priority, customer, customer_tier,
-                          status, created_at, first_response_at, resolved_at, closed_at, updated_at, status_history
+                          status, created_at, first_response_at, resolved_at, closed_at, updated_at, status_history,
+                          (extra ->> 'first_response_not_recorded') IS NOT NULL AS response_unrecorded
                    FROM tickets WHERE org_id = :org AND upper(external_id) = upper(:ext)
                    ORDER BY (external_id = :ext) DESC LIMIT 1"""
             ),

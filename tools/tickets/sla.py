@@ -49,7 +49,7 @@ from pydantic import BaseModel, Field
 Priority = Literal["critical", "high", "medium", "low"]
 Tier = Literal["enterprise", "business", "standard", "free"]
 ClockKind = Literal["response", "resolution"]
-SlaState = Literal["on_track", "at_risk", "breached", "met"]
+SlaState = Literal["on_track", "at_risk", "breached", "met", "not_recorded"]
 
 RESPONSE_TARGETS: dict[str, dt.timedelta] = {
     "critical": dt.timedelta(minutes=15),
@@ -73,7 +73,7 @@ TIER_MULTIPLIERS: dict[str, Fraction] = {
 AT_RISK_REMAINING = Fraction(15, 100)  # at risk once <= 15 % of the window is left
 ESCALATE_OVERDUE = Fraction(1, 2)  # level 3 once overdue by more than 50 % of the window
 
-STATE_SEVERITY: dict[str, int] = {"met": 0, "on_track": 0, "at_risk": 1, "breached": 2}
+STATE_SEVERITY: dict[str, int] = {"not_recorded": -1, "met": 0, "on_track": 0, "at_risk": 1, "breached": 2}
 
 
 class SlaClock(BaseModel):
@@ -175,18 +175,23 @@ def ticket_clocks(
     first_response_at: dt.datetime | None,
     resolved_at: dt.datetime | None,
     now: dt.datetime,
+    response_recorded: bool = True,
 ) -> tuple[SlaClock, SlaClock]:
     """(response, resolution) clocks of a ticket at ``now``.
 
     A ticket resolved without a recorded first response counts the resolution
-    as its first response (a resolution answers the customer).
+    as its first response (a resolution answers the customer). A ticket from a
+    helpdesk that records no first response at all (``response_recorded`` False)
+    has its response clock ``not_recorded``: neither met nor breached.
     """
     resp_window, res_window = targets(priority, customer_tier)
     responded = first_response_at if first_response_at is not None else resolved_at
-    return (
-        evaluate_clock("response", created_at, resp_window, responded, now),
-        evaluate_clock("resolution", created_at, res_window, resolved_at, now),
-    )
+    response = evaluate_clock("response", created_at, resp_window, responded, now)
+    if not response_recorded and first_response_at is None:
+        response = response.model_copy(update={
+            "state": "not_recorded", "completed_at": None, "remaining_minutes": None, "overdue_minutes": 0.0,
+            "escalation_level": 0})
+    return response, evaluate_clock("resolution", created_at, res_window, resolved_at, now)
 
 
 def worst(*clocks: SlaClock) -> SlaClock:

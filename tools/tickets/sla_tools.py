@@ -77,14 +77,25 @@ def clocks_for(row: Mapping[Any, Any], now: dt.datetime) -> tuple[SlaClock, SlaC
     return slalib.ticket_clocks(
         priority=row["priority"], customer_tier=row["customer_tier"], created_at=row["created_at"],
         first_response_at=first_response, resolved_at=resolved, now=now,
+        response_recorded=not _unrecorded(row),
     )
+
+
+def _unrecorded(row: Mapping[Any, Any]) -> bool:
+    """The ticket's export records no first response (``extra.first_response_not_recorded``, read by the queries
+    as ``response_unrecorded``)."""
+    if "response_unrecorded" in row:
+        return bool(row["response_unrecorded"])
+    extra = row.get("extra")
+    return bool(isinstance(extra, Mapping) and extra.get("first_response_not_recorded"))
 
 
 # Tickets that may have been open at :now — open now, or finished (or changed) after it; the status at :now is
 # then read from each one's history and timestamps (tools.tickets.asof).
 _MAYBE_OPEN_SQL = """
 SELECT id, external_id, subject, product, urgency, priority, customer, customer_tier, status, created_at,
-       first_response_at, resolved_at, closed_at, updated_at, status_history
+       first_response_at, resolved_at, closed_at, updated_at, status_history,
+       (extra ->> 'first_response_not_recorded') IS NOT NULL AS response_unrecorded
 FROM tickets
 WHERE org_id = :org AND created_at <= :now
   AND (status IN ('new', 'open', 'pending') OR greatest(resolved_at, closed_at, updated_at) > :now
@@ -137,7 +148,7 @@ async def sla_overview(ctx: ToolContext) -> ToolOutput[SlaOverview]:
     async with ctx.read() as session:
         rows = await open_ticket_rows(session, ctx.org_id, ctx.now)
     counts: dict[str, dict[str, int]] = {
-        kind: dict.fromkeys(("on_track", "at_risk", "breached", "met"), 0) for kind in ("response", "resolution")
+        kind: dict.fromkeys(("on_track", "at_risk", "breached", "met", "not_recorded"), 0) for kind in ("response", "resolution")
     }
     items: list[SlaOverviewItem] = []
     for r in rows:

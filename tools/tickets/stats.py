@@ -29,7 +29,8 @@ _FIELDS = ("status", "product", "customer_tier", "priority", "urgency")
 # it is not in the SQL; product, tier, priority and the creation window are.
 _TICKETS_SQL = """
 SELECT id, external_id, subject, product, urgency, priority, customer, customer_tier, status, created_at,
-       first_response_at, resolved_at, closed_at, updated_at, status_history
+       first_response_at, resolved_at, closed_at, updated_at, status_history,
+       (extra ->> 'first_response_not_recorded') IS NOT NULL AS response_unrecorded
 FROM tickets
 WHERE org_id = :org AND created_at <= :now
   AND (CAST(:start AS timestamptz) IS NULL OR {when} >= :start)
@@ -164,6 +165,7 @@ class SlaRate(BaseModel):
     met: int
     breached: int
     pending: int = Field(description="clock still running (on track or at risk): not counted in the rate")
+    not_recorded: int = Field(0, description="the export records no first response: not counted in the rate")
     rate: float | None = Field(description="met / (met + breached)")
     by_tier: dict[str, float | None] = {}
 
@@ -191,7 +193,8 @@ async def sla_rate(
     tiers = sorted({t for t, _ in states})
     result = SlaRate(clock=clock, filters=f, tickets=len(rows), met=all_states.count("met"),
                      breached=all_states.count("breached"),
-                     pending=sum(1 for s in all_states if s in ("on_track", "at_risk")), rate=rate(all_states),
+                     pending=sum(1 for s in all_states if s in ("on_track", "at_risk")),
+                     not_recorded=all_states.count("not_recorded"), rate=rate(all_states),
                      by_tier={t: rate([s for tt, s in states if tt == t]) for t in tiers})
     pct = "n/a" if result.rate is None else f"{100 * result.rate:.1f}%"
     return ToolOutput(result=result, evidence=[EvidenceDraft(
@@ -200,7 +203,8 @@ async def sla_rate(
                  f"tickets ({f.label()}) with their {clock} SLA clock at as_of (tools.tickets.sla)"),
         payload=result.model_dump(mode="json"),
         summary=(f"{clock.capitalize()} SLA met rate {pct} for {f.label()}: {result.met} met, {result.breached} "
-                 f"breached, {result.pending} still running, of {len(rows)} tickets"),
+                 f"breached, {result.pending} still running, of {len(rows)} tickets"
+                 + (f"; {result.not_recorded} with no first response recorded" if result.not_recorded else "")),
     )])
 
 
