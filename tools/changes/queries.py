@@ -124,9 +124,16 @@ ORDER BY d.started_at, d.external_id
 _CONFIGS_SQL = """
 SELECT c.id, c.external_id, s.name AS service, c.service_id, c.key, c.old_value, c.new_value, c.is_secret,
        c.changed_at, c.changed_by, c.description,
-       nx.external_id AS next_id, nx.changed_at AS next_at, nx.new_value AS next_value, nx.is_secret AS next_secret
+       nx.external_id AS next_id, nx.changed_at AS next_at, nx.new_value AS next_value, nx.is_secret AS next_secret,
+       pv.external_id AS prev_id, pv.old_value AS prev_value, pv.is_secret AS prev_secret
 FROM config_changes c
 JOIN services s ON s.id = c.service_id AND s.org_id = :org
+LEFT JOIN LATERAL (
+    SELECT p.external_id, p.old_value, p.is_secret
+    FROM config_changes p
+    WHERE p.org_id = :org AND p.service_id = c.service_id AND p.key = c.key AND p.changed_at < c.changed_at
+    ORDER BY p.changed_at DESC LIMIT 1
+) pv ON true
 LEFT JOIN LATERAL (
     SELECT n.external_id, n.changed_at, n.new_value, n.is_secret
     FROM config_changes n
@@ -157,10 +164,15 @@ def _config(row: Any) -> tuple[int, ConfigChangeInfo]:
         row["next_id"] is not None and not row["is_secret"] and not row["next_secret"]
         and row["next_value"] == row["old_value"]
     )
+    reverts = (  # it put back the value the key had before its previous change: a revert of that change
+        row["prev_id"] is not None and not row["is_secret"] and not row["prev_secret"]
+        and row["prev_value"] is not None and row["prev_value"] == row["new_value"]
+    )
     info = ConfigChangeInfo(
         **{k: row[k] for k in ("external_id", "service", "key", "old_value", "new_value", "is_secret", "changed_at",
                                "changed_by", "description")},
         reverted_by=row["next_id"] if reverted else None, reverted_at=row["next_at"] if reverted else None,
+        reverts=row["prev_id"] if reverts else None,
     )
     return row["service_id"], info
 
