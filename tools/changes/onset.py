@@ -181,7 +181,9 @@ def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(),
         # either way counts, but a move back to where it was is the end of an excursion, not its onset
         stage_k = _excursion_start(an, stage_k) or stage_k
     crit = sorted({s.index for s in an.signals if s.state == "critical" and s.direction == "bad"})
-    z = spikes.point_z(an, hib)
+    burst = bursts(an, hib, scale)  # a burst the stage search cut out as a stage of its own: beyond the level it left
+    crit = sorted(set(crit) | {i for k, ref in burst.items() for i in _beyond(an, k, ref, hib)})
+    z = spikes.point_z(an, hib, burst)
     keep = spikes.exceptional(z, crit, scale.gap, an)
     if shape == "spike" and keep:  # "the spike": one that stands out from the whole window, wherever the stages are
         spike = spikes.most_prominent([e for e in _episodes(crit, n, scale, keep)
@@ -205,6 +207,30 @@ def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(),
     if stage_k is not None:
         return stage_start, "stage_change", stage_k, len(crit)
     return None, None, None, len(crit)
+
+
+def bursts(an: SeriesAnalysis, hib: bool | None, scale: _Scale) -> dict[int, int]:
+    """Stages that are bursts, each with the stage before it: at most an hour long (``scale.gap`` points), away
+    from both neighbours on the same (bad) side, and followed by a return to within half of the excursion. Whether
+    a burst is cut out as a stage of its own or left inside a wide stage depends on one boundary decision of the
+    stage search; either way its points are measured from the level it left (so a spike stays a spike)."""
+    out: dict[int, int] = {}
+    st = an.stages
+    for k in range(1, len(st) - 1):
+        up, down = st[k].cl - st[k - 1].cl, st[k].cl - st[k + 1].cl
+        if (st[k].end - st[k].start + 1 <= scale.gap and up * down > 0 and (hib is None or _bad(up, hib))
+                and abs(st[k + 1].cl - st[k - 1].cl) <= 0.5 * abs(up)):
+            out[k] = k - 1
+    return out
+
+
+def _beyond(an: SeriesAnalysis, k: int, ref: int, hib: bool | None) -> list[int]:
+    """Indexes of stage ``k``'s points beyond stage ``ref``'s limits on the bad side."""
+    s, r = an.stages[k], an.stages[ref]
+    x = np.asarray(an.values[s.start:s.end + 1], dtype=np.float64)
+    hi, lo = x > r.ucl, x < r.lcl
+    bad = hi | lo if hib is None else (lo if hib else hi)
+    return [s.start + int(i) for i in np.flatnonzero(bad)]
 
 
 def _exceptional_index(an: SeriesAnalysis, scale: _Scale, raw: np.ndarray | None = None, first: int = 0
