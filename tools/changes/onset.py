@@ -209,6 +209,37 @@ def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(),
     return None, None, None, len(crit)
 
 
+#: How far (points) :func:`refine_boundary` may move a stage boundary, and how many points either side it compares.
+REFINE_SHIFT, REFINE_SPAN = 4, 12
+
+
+def refine_boundary(values: np.ndarray, b0: int, lo: int, hi: int) -> int:
+    """The split of the raw values near a stage boundary ``b0`` (within :data:`REFINE_SHIFT` points, inside the
+    two stages ``[lo, hi]``) that best separates the levels either side (least squares over
+    :data:`REFINE_SPAN` points each way). A boundary the stage search placed under a constraint — a minimum stage
+    length at the window's edge, a short last stage — moves to where the values changed; a clean one stays."""
+    left, right = max(lo, b0 - REFINE_SPAN), min(hi + 1, b0 + REFINE_SPAN)
+    x = np.asarray(values[left:right], dtype=np.float64)
+    ok = np.isfinite(x)
+    if ok.sum() < 4:
+        return b0
+    xv = np.where(ok, x, 0.0)
+    c1, c2, cn = (np.concatenate([[0.0], np.cumsum(a)]) for a in (xv, xv * xv, ok.astype(np.float64)))
+
+    def sse(a: int, b: int) -> float:
+        n = cn[b] - cn[a]
+        return 0.0 if n == 0 else float((c2[b] - c2[a]) - (c1[b] - c1[a]) ** 2 / n)
+
+    best, best_cost = b0, sse(0, b0 - left) + sse(b0 - left, right - left)
+    for b in range(max(left + 1, b0 - REFINE_SHIFT), min(right - 1, b0 + REFINE_SHIFT) + 1):
+        if cn[b - left] < 1 or cn[right - left] - cn[b - left] < 1:
+            continue
+        cost = sse(0, b - left) + sse(b - left, right - left)
+        if cost < best_cost - 1e-12 * max(1.0, best_cost):
+            best, best_cost = b, cost
+    return best
+
+
 def bursts(an: SeriesAnalysis, hib: bool | None, scale: _Scale) -> dict[int, int]:
     """Stages that are bursts, each with the stage before it: at most an hour long (``scale.gap`` points), away
     from both neighbours on the same (bad) side, and followed by a return to within half of the excursion. Whether
@@ -359,6 +390,9 @@ def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray
         if began < idx and not drift.rose_the_day_before(raw, first, began, idx, seasonal.points_per_day(step_min),
                                                          sign):
             idx = began
+    moved_from = idx
+    if method == "stage_change" and idx is not None and stage_k is not None and shape != "drift":
+        idx = refine_boundary(values, idx, an.stages[stage_k - 1].start, an.stages[stage_k].end)
     an_stages = an.stages
     result.stages = [MetricStage(start=grid[s.start], end=grid[s.end], cl=s.cl, ucl=s.ucl, lcl=s.lcl) for s in an_stages]
     result.n_critical = n_crit
@@ -367,7 +401,10 @@ def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray
         return  # nothing moved, or it was already so where the data starts: no "before" to have moved from
     result.onset, result.method = grid[idx], method
     after = values[idx:idx + 12]
-    if stage_k is not None:
+    if stage_k is not None and idx != moved_from:  # the boundary moved: the levels either side of where it is now
+        result.before_level = float(np.nanmean(values[an_stages[stage_k - 1].start:idx]))
+        result.after_level = float(np.nanmean(values[idx:an_stages[stage_k].end + 1]))
+    elif stage_k is not None:
         result.before_level, result.after_level = an_stages[stage_k - 1].cl, an_stages[stage_k].cl
     else:
         result.before_level, result.after_level = float(np.nanmean(before)), float(np.nanmean(after))
