@@ -175,3 +175,11 @@ async def test_the_parcel_carriers_contacts_step_staged_a_day_early(new, monkeyp
         monkeypatch.setattr(analysis, "LEARNED_ACCEPT", learned)
         a = await new().ask("why are customer contacts up?")
         assert "Most likely cause for CONTACTS_1K at company: CFG-3114 on tracking-web" in a, (learned, a)
+
+
+async def test_the_handheld_sync_step_is_dated_at_its_hour(new):  # noqa: F811
+    """The hourly sync failures step at 05:00 on 11-16 sits five points after the edge of the two-week search: the
+    stage search's minimum length pushed the boundary to 08:00 and the firmware rollout at 04:30 scored 0.17."""
+    a = await new().ask("anything flipped before handheld sync started failing?")
+    assert "handheld-sync sync_failures moved up at 2026-11-16 05:00 UTC" in a, a
+    assert "Most likely cause for handheld-sync: RO-5582" in a, a
