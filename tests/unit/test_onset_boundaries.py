@@ -49,6 +49,10 @@ def test_refine_boundary_moves_only_to_where_the_values_changed():
     assert refine_boundary(np.array([1.0, np.nan, 1.0, np.nan]), 2, 0, 3) == 2  # too few points: left alone
     far = np.concatenate([np.ones(20), 5 * np.ones(20)])
     assert refine_boundary(far, 10, 0, 39) == 14  # at most REFINE_SHIFT points away
+    rng = np.random.default_rng(3)
+    for _ in range(20):  # a shift of a fifth of the noise: where the boundary falls is noise, so it stays
+        wobble = np.concatenate([rng.normal(0, 1, 20), rng.normal(0.2, 1, 20)])
+        assert refine_boundary(wobble, 20, 0, 39) == 20
 
 
 def _burst_series(seed: int) -> tuple[np.ndarray, int]:

@@ -211,12 +211,14 @@ def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(),
 
 #: How far (points) :func:`refine_boundary` may move a stage boundary, and how many points either side it compares.
 REFINE_SHIFT, REFINE_SPAN = 4, 12
+#: … and by how much (in squared point-to-point noise sigmas) the moved split must fit better: a 3-sigma point's worth.
+REFINE_GAIN = 9.0
 
 
 def refine_boundary(values: np.ndarray, b0: int, lo: int, hi: int) -> int:
     """The split of the raw values near a stage boundary ``b0`` (within :data:`REFINE_SHIFT` points, inside the
     two stages ``[lo, hi]``) that best separates the levels either side (least squares over
-    :data:`REFINE_SPAN` points each way). A boundary the stage search placed under a constraint — a minimum stage
+    :data:`REFINE_SPAN` points each way), when it fits better by more than noise would (:data:`REFINE_GAIN`). A boundary the stage search placed under a constraint — a minimum stage
     length at the window's edge, a short last stage — moves to where the values changed; a clean one stays."""
     left, right = max(lo, b0 - REFINE_SPAN), min(hi + 1, b0 + REFINE_SPAN)
     x = np.asarray(values[left:right], dtype=np.float64)
@@ -230,14 +232,17 @@ def refine_boundary(values: np.ndarray, b0: int, lo: int, hi: int) -> int:
         n = cn[b] - cn[a]
         return 0.0 if n == 0 else float((c2[b] - c2[a]) - (c1[b] - c1[a]) ** 2 / n)
 
+    fin = x[ok]
+    sigma = float(np.median(np.abs(np.diff(fin)))) / 0.954 if fin.size > 2 else 0.0
     best, best_cost = b0, sse(0, b0 - left) + sse(b0 - left, right - left)
+    floor = best_cost - REFINE_GAIN * sigma * sigma  # a move must explain more than noise shuffling a few points
     for b in range(max(left + 1, b0 - REFINE_SHIFT), min(right - 1, b0 + REFINE_SHIFT) + 1):
         if cn[b - left] < 1 or cn[right - left] - cn[b - left] < 1:
             continue
         cost = sse(0, b - left) + sse(b - left, right - left)
         if cost < best_cost - 1e-12 * max(1.0, best_cost):
             best, best_cost = b, cost
-    return best
+    return best if best_cost < floor else b0
 
 
 def bursts(an: SeriesAnalysis, hib: bool | None, scale: _Scale) -> dict[int, int]:
