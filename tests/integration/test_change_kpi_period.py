@@ -64,6 +64,7 @@ def _build(conn: psycopg.Connection, tmp: Path) -> int:
         {"name": "cat-search", "team": "discovery", "depends_on": ["loan.engine"]},
         {"name": "IdentityHub", "team": "platform"},
         {"name": "renewals-svc", "team": "circulation", "depends_on": ["IdentityHub"]},
+        {"name": "kiosk-fleet", "team": "branches"},
     ])
     load("kpi-definitions", "kpidefs.json", [
         {"code": "HOLDS_READY_PCT", "name": "Holds ready on time", "unit": "%", "aggregation": "mean",
@@ -72,6 +73,8 @@ def _build(conn: psycopg.Connection, tmp: Path) -> int:
          "higher_is_better": True, "related_services": ["renewals-svc"]},
         {"code": "NEW_MEMBERS", "name": "New members per week", "unit": "members", "aggregation": "sum",
          "higher_is_better": True, "related_services": ["IdentityHub"]},
+        {"code": "SELF_CHECKOUT_OK", "name": "Self-checkout success", "unit": "%", "aggregation": "mean",
+         "higher_is_better": True},  # no related services: kiosks are updated branch by branch
     ])
     rng = np.random.default_rng(2026)
     lines = ["date,station,kpi,value"]
@@ -80,12 +83,20 @@ def _build(conn: psycopg.Connection, tmp: Path) -> int:
         for code in ("BR-OAK", "BR-MIL"):
             holds = 94.0 + rng.normal(0, 0.4) - (5.0 if day >= STEP else 0.0)
             renew = 98.0 + rng.normal(0, 0.3) - (4.0 if day >= RENEW_STEP else 0.0)
-            lines += [f"{day},{code},HOLDS_READY_PCT,{holds:.2f}", f"{day},{code},RENEWALS_OK,{renew:.2f}"]
+            kiosk = 97.0 + rng.normal(0, 0.3) - (6.0 if code == "BR-OAK" and day >= STEP else 0.0)
+            lines += [f"{day},{code},HOLDS_READY_PCT,{holds:.2f}", f"{day},{code},RENEWALS_OK,{renew:.2f}",
+                      f"{day},{code},SELF_CHECKOUT_OK,{kiosk:.2f}"]
     for i in range(WEEKS):  # one point a week, on its Monday
         for code in ("BR-OAK", "BR-MIL"):
             lines.append(f"{_monday(i)},{code},NEW_MEMBERS,{max(0, round(60 + rng.normal(0, 3) - (25 if i >= WEEK_STEP else 0)))}")
     load("kpis", "kpis.csv", "\n".join(lines) + "\n")
     wk = _monday(WEEK_STEP)
+    load("deployments", "kiosk-rollouts.json", [  # a kiosk fleet tool: the branch is only in its own field
+        {"external_id": "KF-208", "service": "kiosk-fleet", "version": "kiosk-fw 4.2", "Branch Group": "BR-OAK",
+         "started_at": _at(STEP - dt.timedelta(days=1), 22), "finished_at": _at(STEP - dt.timedelta(days=1), 23)},
+        {"external_id": "KF-209", "service": "kiosk-fleet", "version": "kiosk-fw 4.2", "Branch Group": "BR-MIL",
+         "started_at": _at(STEP - dt.timedelta(days=1), 23, 30), "finished_at": _at(STEP, 0, 10)},
+    ])
     load("config-changes", "config.json", [
         # HOLDS_READY_PCT: the cause on the step's day, an older change a hop away, a riskier one the morning after
         {"external_id": "FH-410", "service": "loan.engine", "key": "loan.retry.max", "old_value": "3",
@@ -183,3 +194,16 @@ async def test_the_handheld_sync_step_is_dated_at_its_hour(new):  # noqa: F811
     a = await new().ask("anything flipped before handheld sync started failing?")
     assert "handheld-sync sync_failures moved up at 2026-11-16 05:00 UTC" in a, a
     assert "Most likely cause for handheld-sync: RO-5582" in a, a
+
+
+async def test_a_kpi_without_services_at_a_site_finds_the_changes_naming_the_site(ctx):
+    got = (await correlate_changes(ctx, kpi="self-checkout success", station="BR-OAK")).result
+    assert got.onset.date() == STEP, got.onset
+    assert [h.subject for h in got.hypotheses] == ["KF-208"], got.conclusion  # not the other branch's rollout
+    assert "its record names BR-OAK" in got.hypotheses[0].rationale, got.hypotheses[0].rationale
+
+
+async def test_the_parcel_carriers_firmware_rollout_to_a_depot(new):  # noqa: F811
+    a = await new().ask("why has first-attempt dropped at Birmingham depot 2?")  # before: no related services
+    assert "Most likely cause for FAD_RATE at DEP-BHX-2" in a and "RO-5582 on handheld-sync" in a, a
+    assert "RO-5590" not in a, a  # the same firmware to another depot

@@ -208,6 +208,8 @@ def _what(c: _Candidate) -> str:
 
 def _where(c: _Candidate, focus: Focus) -> str:
     if focus.kind == "kpi":
+        if focus.only is not None:
+            return f"on {c.node.name}, its record names {focus.station}"
         if c.node.distance == 0:
             return f"on {c.node.name}, a service behind {focus.kpi}"
         return scoring.hops_phrase(c.node.distance, c.node.via[0] if c.node.via else "it", c.node.via[1:])
@@ -309,6 +311,9 @@ async def correlate_changes(
         nodes = await walk_dependencies(session, ctx.org_id, list(focus.roots))
         deps, cfgs = await load_changes(session, ctx.org_id, list(nodes), since, until)
         cfgs += await load_named_configs(session, ctx.org_id, focus.roots, since, until)  # filed elsewhere, naming it
+        if focus.only is not None:  # the changes whose record names the site, not the same services' others
+            deps = [(sid, d) for sid, d in deps if d.external_id in focus.only]
+            cfgs = [(sid, c) for sid, c in cfgs if c.external_id in focus.only]
         cands = _candidates(nodes, deps, cfgs, focus.onset, since, ctx.now, until - focus.onset)
         metrics = await comovement_metrics(session, ctx.org_id, list(nodes)) if cands else []
         own = (await own_metrics(session, ctx.org_id, sorted({c.node.service_id for c in cands}),

@@ -19,7 +19,7 @@ from tools.changes import roles, scoring
 from tools.changes.leading import leading
 from tools.changes.models import KPI_LOOKBACK, SERVICE_LOOKBACK, MetricOnset
 from tools.changes.onset import metric_onset
-from tools.changes.queries import _close, _services, _utc, resolve_service
+from tools.changes.queries import _close, _services, _utc, changes_naming_site, resolve_service
 from tools.kpis import kpi_series, list_kpis, match_kpi, resolve_scope
 
 
@@ -37,6 +37,8 @@ class Focus:
     station: str | None = None
     notes: list[str] = field(default_factory=list)
     tolerance: dt.timedelta = dt.timedelta(0)  # how long after an estimated onset a change still counts
+    #: only these changes are candidates (a KPI with no related services at a site: the changes naming the site)
+    only: set[str] | None = None
     #: the onset point's own period when the onset is a whole point (a daily KPI value covers its day, a weekly one
     #: its week): a change inside it is a candidate, not "after the onset"; zero for an instant
     period: dt.timedelta = dt.timedelta(0)
@@ -102,7 +104,7 @@ async def _focus_from_kpi(
         scope = await resolve_scope(session, ctx.org_id, "station" if station else "company", station)
         services = await _services(session, ctx.org_id)
     roots = {services[s]: s for s in info.related_services if s in services}
-    if not roots:
+    if not roots and not station:
         raise ToolError(f"{info.name} has no related services configured, so no deployment or config change can be linked to it; ask about a service by name to check its changes")
     source: Literal["given", "kpi_shift"] = "given"
     period = dt.timedelta(days=1)  # a date given names a day: its value covers the whole day
@@ -130,10 +132,20 @@ async def _focus_from_kpi(
             pass
     if isinstance(onset, dt.datetime):  # a time given is kept, and is an instant
         period = dt.timedelta(0)
+    only: set[str] | None = None
+    if not roots and scope.code:  # no related services: the changes whose record names the site (a rollout's target)
+        async with ctx.read() as session:
+            start = _utc(onset) - (lookback or KPI_LOOKBACK)
+            roots, only = await changes_naming_site(session, ctx.org_id, scope.code, start, _utc(onset) + period)
+        if not roots:
+            raise ToolError(f"{info.name} has no related services configured and no change in the week before "
+                            f"{onset:%Y-%m-%d} names {scope.code}, so no deployment or config change can be linked to "
+                            "it; ask about a service by name to check its changes")
+        notes.append(f"{info.code} has no related services: the changes whose record names {scope.code}")
     return Focus(
         kind="kpi", label=f"{info.code} at {scope.label}", roots=roots, kpi=info.code, station=scope.code,
         onset=_utc(onset), onset_source=source, lookback=lookback or KPI_LOOKBACK, half_life=scoring.KPI_HALF_LIFE_MIN,
-        tolerance=period, period=period, notes=notes,
+        tolerance=period, period=period, notes=notes, only=only,
     )
 
 

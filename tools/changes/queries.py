@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -273,3 +274,41 @@ async def load_windows(
 
 # ------------------------------------------------------------------ focus: what is being explained
 
+
+
+# ------------------------------------------------------------------ changes that name a site in their record
+
+_SITE_CHANGES_SQL = """
+SELECT c.service_id, s.name, c.external_id
+FROM (
+    SELECT d.service_id, d.external_id, d.extra::text AS said
+    FROM deployments d WHERE d.org_id = :org AND d.started_at BETWEEN :since AND :until
+    UNION ALL
+    SELECT cc.service_id, cc.external_id, coalesce(cc.description, '') || ' ' || cc.extra::text
+    FROM config_changes cc WHERE cc.org_id = :org AND cc.changed_at BETWEEN :since AND :until
+) c
+JOIN services s ON s.id = c.service_id AND s.org_id = :org
+WHERE lower(c.said) ~ :pattern
+"""
+
+
+def site_pattern(code: str) -> str | None:
+    """A regular expression for a site code as records write it (``DEP-BHX-2``, ``dep_bhx_2``, ``DEP BHX 2``), whole
+    (not ``DEP-BHX-20``); None for a code too short to be told from other text."""
+    tokens = re.findall(r"[a-z0-9]+", code.lower())
+    if len("".join(tokens)) < 3:
+        return None
+    return "(^|[^a-z0-9])" + "[^a-z0-9]*".join(tokens) + "([^a-z0-9]|$)"
+
+
+async def changes_naming_site(
+    session: AsyncSession, org_id: int, code: str, since: dt.datetime, until: dt.datetime
+) -> tuple[dict[int, str], set[str]]:
+    """Deployments and config changes in [since, until] whose record names the site ``code`` in a field with no
+    column of its own (a rollout's ``Target Group``, a change's description): (their services, their ids)."""
+    pattern = site_pattern(code)
+    if pattern is None:
+        return {}, set()
+    rows = (await session.execute(text(_SITE_CHANGES_SQL),
+                                  {"org": org_id, "since": since, "until": until, "pattern": pattern})).all()
+    return {sid: name for sid, name, _ in rows}, {ext for _, _, ext in rows}
