@@ -181,7 +181,9 @@ def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(),
         # either way counts, but a move back to where it was is the end of an excursion, not its onset
         stage_k = _excursion_start(an, stage_k) or stage_k
     crit = sorted({s.index for s in an.signals if s.state == "critical" and s.direction == "bad"})
-    burst = bursts(an, hib, scale)  # a burst the stage search cut out as a stage of its own: beyond the level it left
+    # asked about a spike: a burst the stage search cut out as a stage of its own is beyond the level it left (not
+    # on every question — a series of routine bursts would then hide its one exceptional point, measured on NAB)
+    burst = bursts(an, hib, scale) if shape == "spike" else {}
     crit = sorted(set(crit) | {i for k, ref in burst.items() for i in _beyond(an, k, ref, hib)})
     z = spikes.point_z(an, hib, burst)
     keep = spikes.exceptional(z, crit, scale.gap, an)
