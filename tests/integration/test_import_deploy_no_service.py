@@ -11,14 +11,18 @@ import json
 import psycopg
 import pytest
 
+from agents.service import Assistant
 from store.db import make_async_engine, make_sessionmaker
 from store.importers import ImportRejected, run_import
+from tests.conftest import settings_for
 from tests.integration.telemetry_support import telemetry_org
 from tools.base import ToolContext
 from tools.changes import correlate_changes
 
 T0 = dt.datetime(2026, 6, 10, 0, 0, tzinfo=dt.UTC)
 STEP = T0 + dt.timedelta(hours=30)
+HOURLY_STEP = T0 + dt.timedelta(hours=60)  # FareCalc's hourly quote failures step up in this hour …
+RELEASE = HOURLY_STEP + dt.timedelta(minutes=25)  # … after its release 25 minutes into it
 
 
 def _metrics() -> list[str]:
@@ -28,6 +32,9 @@ def _metrics() -> list[str]:
         bad = t >= STEP
         lines.append(f"{t:%Y-%m-%dT%H:%M:%SZ},berth.allocator,alloc_errors_pct,{(4.0 if bad else 0.4) + 0.05 * (i % 3):.2f}")
         lines.append(f"{t:%Y-%m-%dT%H:%M:%SZ},FareCalc,quote_p99_ms,{210 + (i % 5)}")
+    for i in range(96):  # an hourly export: each point the mean of its hour
+        t = T0 + dt.timedelta(hours=i)
+        lines.append(f"{t:%Y-%m-%dT%H:%M:%SZ},FareCalc,quote_failures_pct,{(3.1 if t >= HOURLY_STEP else 0.3) + 0.04 * (i % 4):.2f}")
     return lines
 
 
@@ -88,3 +95,22 @@ async def test_a_deployment_without_a_service_is_matched_by_its_message_or_host(
         assert got.onset_source == "metric_onset" and got.hypotheses and got.hypotheses[0].subject == "bot-1", got
     finally:
         await engine.dispose()
+
+
+async def test_a_release_inside_the_onsets_hour_is_not_after_the_move(solent, pg_server):
+    """"Did the 5.1.0 deploy break anything?" when the hourly point that moved holds the release: before, the onset
+    (the hour's stamp, 25 min before the release) counted as "did not move after the change"."""
+    target, org_id, tmp = solent
+    (tmp / "fare.jsonl").write_text(_lines([{"id": "fc-51", "service": "FareCalc", "version": "5.1.0",
+                                             "started_at": _at(RELEASE), "finished_at": _at(RELEASE)}]))
+    with psycopg.connect(target.conninfo) as conn:
+        run_import(conn, "solent", "deployments", tmp / "fare.jsonl")
+    a = await Assistant.open(settings_for(target, pg_server.home), target,
+                             clock=lambda: T0 + dt.timedelta(hours=95, minutes=30))
+    try:
+        r = await a.ask(org_id=org_id, question="did the 5.1.0 deploy break anything?")
+    finally:
+        await a.close()
+    assert "did not move after the change" not in r.answer, r.answer
+    assert "FareCalc quote_failures_pct moved up at 2026-06-12 12:00 UTC" in r.answer, r.answer
+    assert "fc-51 ranks #1 of the changes before the onset" in r.answer, r.answer  # ranked, not ruled out
