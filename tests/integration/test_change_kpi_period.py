@@ -25,7 +25,7 @@ from store import migrate
 from store.db import make_async_engine, make_sessionmaker
 from store.importers import run_import
 from tests.conftest import _create_database, _drop_database
-from tests.integration.test_qa_parcel import assistant, new, parcel  # noqa: F401 - the parcel carrier's fixtures
+from tests.integration.test_qa_parcel import assistant, new, parcel
 from tools.base import ToolContext
 from tools.changes import correlate_changes
 from tools.changes.focus import point_period
@@ -149,7 +149,7 @@ async def test_a_change_during_the_steps_day_is_a_candidate_the_next_morning_is_
     assert top.plausible and f"at {STEP} 14:00 UTC, during the first day of the new level ({STEP})" in top.rationale
     # a date given names its whole day too; a time given is an instant (nothing after it)
     day = (await correlate_changes(ctx, kpi="HOLDS_READY_PCT", onset=STEP)).result
-    assert [h.subject for h in day.hypotheses][0] == "FH-431"
+    assert day.hypotheses[0].subject == "FH-431"
     instant = (await correlate_changes(ctx, kpi="HOLDS_READY_PCT",
                                        onset=dt.datetime.combine(STEP, dt.time(9), dt.UTC))).result
     assert "FH-431" not in [h.subject for h in instant.hypotheses] and instant.hypotheses[0].subject == "FH-410"
@@ -179,7 +179,7 @@ def test_the_period_a_point_covers():
     assert point_period([d]).days == 1
 
 
-async def test_the_parcel_carriers_contacts_step_staged_a_day_early(new, monkeypatch):  # noqa: F811
+async def test_the_parcel_carriers_contacts_step_staged_a_day_early(new, monkeypatch):
     """With the learned stage acceptance on, CONTACTS_1K's step (11-26) is staged on 11-25: the ETA-window change
     made at 10:00 that day stays the cause, not the routing flag switched on two days before (nor its revert)."""
     for learned in (False, True):
@@ -188,7 +188,7 @@ async def test_the_parcel_carriers_contacts_step_staged_a_day_early(new, monkeyp
         assert "Most likely cause for CONTACTS_1K at company: CFG-3114 on tracking-web" in a, (learned, a)
 
 
-async def test_the_handheld_sync_step_is_dated_at_its_hour(new):  # noqa: F811
+async def test_the_handheld_sync_step_is_dated_at_its_hour(new):
     """The hourly sync failures step at 05:00 on 11-16 sits five points after the edge of the two-week search: the
     stage search's minimum length pushed the boundary to 08:00 and the firmware rollout at 04:30 scored 0.17."""
     a = await new().ask("anything flipped before handheld sync started failing?")
@@ -203,7 +203,7 @@ async def test_a_kpi_without_services_at_a_site_finds_the_changes_naming_the_sit
     assert "its record names BR-OAK" in got.hypotheses[0].rationale, got.hypotheses[0].rationale
 
 
-async def test_the_parcel_carriers_firmware_rollout_to_a_depot(new):  # noqa: F811
+async def test_the_parcel_carriers_firmware_rollout_to_a_depot(new):
     a = await new().ask("why has first-attempt dropped at Birmingham depot 2?")  # before: no related services
     assert "Most likely cause for FAD_RATE at DEP-BHX-2" in a and "RO-5582 on handheld-sync" in a, a
     assert "RO-5590" not in a, a  # the same firmware to another depot
