@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--home", help="OPSGRAPH_HOME to build in and keep (default: a temporary one)")
     ap.add_argument("--only", help="only services whose name contains this")
     ap.add_argument("--extra", action="store_true", help="add the extra dev series (split 'extra', see EXTRA_SERIES)")
-    ap.add_argument("--split", choices=["dev", "held-out", "extra", "all"], default="all",
+    ap.add_argument("--split", choices=["dev", "held-out", "extra", "dev+extra", "all"], default="all",
                     help="only the dev or held-out series (see split_of); the table always shows both rows")
     ap.add_argument("--dump", help="write every question's onset, label and ranking to this JSON file")
     ap.add_argument("--via", choices=["inprocess", "cli"], default="inprocess",
@@ -265,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         cli.run("db", "upgrade")
         inproc = InProcess(Path(home)) if args.via == "inprocess" else None
         for res in resolutions:
-            data = build(nab, res, limit=args.limit, extra=args.extra or args.split == "extra")
+            data = build(nab, res, limit=args.limit, extra=args.extra or "extra" in args.split)
             org = f"tidewater-{res}"
             t0 = time.perf_counter()
             if not args.home or not (Path(home) / f"{org}-services.json").exists():
@@ -276,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
             for n, ep in enumerate(data.episodes):
                 if args.only and args.only.lower() not in ep.service.lower():
                     continue
-                if args.split != "all" and ep.split != args.split:
+                if args.split != "all" and ep.split not in args.split.split("+"):
                     continue
                 q = QUESTIONS[n % len(QUESTIONS)].format(svc=ep.service, word=ep.word)
                 questions = [q]

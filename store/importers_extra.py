@@ -26,7 +26,7 @@ from store.importers_incidents import unknown_fields_warning
 from store.importers_rows import (
     CommitRow,
     ConfigChangeRow,
-    DeploymentRow,
+    DeploymentImportRow,
     KpiDefinitionRow,
     Row,
     RunbookRow,
@@ -45,7 +45,7 @@ KINDS: dict[str, tuple[str, type[BaseModel], tuple[str, ...]]] = {
     "kpi-definitions": ("kpi_definitions", KpiDefinitionRow, ("code",)),
     "services": ("services", ServiceRow, ("name",)),
     "commits": ("commits", CommitRow, ("sha",)),
-    "deployments": ("deployments", DeploymentRow, ("external_id",)),
+    "deployments": ("deployments", DeploymentImportRow, ("external_id",)),
     "config-changes": ("config_changes", ConfigChangeRow, ("external_id",)),
     "tickets": ("tickets", TicketRow, ("external_id",)),
     "runbooks": ("documents", RunbookRow, ("kind", "external_id")),

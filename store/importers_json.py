@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from store import changes, tickets
 from store.changetypes import classify_path
@@ -22,7 +23,7 @@ from store.importers_files import (
 from store.importers_rows import (
     CommitRow,
     ConfigChangeRow,
-    DeploymentRow,
+    DeploymentImportRow,
     KpiDefinitionRow,
     MetricRoleRow,
     RunbookRow,
@@ -30,7 +31,7 @@ from store.importers_rows import (
     StationRow,
     TicketRow,
 )
-from store.secrets import redact_config_value, redact_text
+from store.secrets import redact_config_value, redact_json, redact_text
 
 
 def import_stations(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
@@ -138,9 +139,32 @@ def import_commits(conn: psycopg.Connection, org_id: int, path: Path) -> ImportR
     return ImportResult("commits", len(rows), {"files": n_files})
 
 
+def _squashed(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def named_service(texts: list[str | None], services: dict[str, int]) -> str | None:
+    """The one known service a deployment's message or host names (squashed: ``tidal-api-7.prod`` names
+    ``tidal_api``; the longest name wins over one it holds, ``tidal-api-edge`` over ``tidal-api``); None when none
+    or several unrelated ones are named."""
+    said = " ".join(_squashed(t) for t in texts if t)
+    hits = [n for n in services if len(_squashed(n)) >= 3 and _squashed(n) in said]
+    longest = [n for n in hits if not any(_squashed(n) in _squashed(o) and o != n for o in hits)]
+    return longest[0] if len(longest) == 1 else None
+
+
 def import_deployments(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:
-    rows, errors = read_rows(path, DeploymentRow, lambda r: r.external_id, "deployment")
+    rows, errors = read_rows(path, DeploymentImportRow, lambda r: r.external_id, "deployment")
+    inferred = 0
     with conn.cursor() as cur:
+        known = ids_by_name(cur, "services", "name", org_id)
+        for line, r in rows:  # no service field: the service its message or host names
+            if r.service is None:
+                r.service = named_service([r.message, r.host], known)
+                inferred += r.service is not None
+                if r.service is None:
+                    errors.append((line, "service: field required (its message and host name no known service)"))
+        rows = [(line, r) for line, r in rows if r.service is not None]
         services = service_refs(cur, org_id, rows, errors)
         commits = ids_by_name(cur, "commits", "sha", org_id)
         deployments = set(ids_by_name(cur, "deployments", "external_id", org_id)) | {r.external_id for _, r in rows}
@@ -161,10 +185,16 @@ def import_deployments(conn: psycopg.Connection, org_id: int, path: Path) -> Imp
             dep_id = returned_id(cur)
             cur.executemany(changes.LINK_DEPLOYMENT_COMMIT,
                             [{"org": org_id, "dep": dep_id, "commit": commits[sha]} for sha in dict.fromkeys(r.commits)])
+            said = {k: v for k, v in (("message", r.message), ("host", r.host)) if v}
+            if said:  # kept with the record, as other fields without a column are
+                cur.execute("UPDATE deployments SET extra = extra || %s WHERE id = %s",
+                            (Jsonb(redact_json(said)), dep_id))
         for _, r in rows:
             if r.rollback_of:
                 cur.execute(changes.SET_ROLLBACK_OF, {"org": org_id, "ext": r.external_id, "of": r.rollback_of})
-    return ImportResult("deployments", len(rows))
+    warnings = [f"{inferred} deployment(s) had no service field: matched to the service named in the message or host"
+                ] if inferred else []
+    return ImportResult("deployments", len(rows), {"service_from_message": inferred} if inferred else {}, warnings)
 
 
 def import_config_changes(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:

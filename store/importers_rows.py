@@ -43,7 +43,7 @@ from store.models import (
 )
 from store.ticket_words import priority_word, status_word, tier_from_tags, tier_word
 
-__all__ = ["MAX_JSON_DEPTH", "CommitFileRow", "CommitRow", "ConfigChangeRow", "DeploymentRow", "KpiDefinitionRow",
+__all__ = ["MAX_JSON_DEPTH", "CommitFileRow", "CommitRow", "ConfigChangeRow", "DeploymentImportRow", "DeploymentRow", "KpiDefinitionRow",
            "MetricRoleRow", "Name", "Row", "RunbookRow", "ServiceRow", "StationRow", "Str", "TicketRow", "in_utc_range"]
 
 
@@ -243,6 +243,16 @@ class DeploymentRow(Row):
         if not known.get("version") and known.get("commit_to_sha"):
             return {**known, "version": known["commit_to_sha"]}
         return known
+
+
+class DeploymentImportRow(DeploymentRow):
+    """A deployment record in an imported file: its service may be left out when its message or host names one
+    (``"deploy tidal-api 3.2"``, ``tidal-api-7.prod``) — :func:`store.importers_json.import_deployments` finds it."""
+
+    FIELD_ALIASES = {**aliases.DEPLOYMENT, "hostname": "host", "commit_message": "message"}
+    service: str | None = None  # type: ignore[assignment]
+    message: Annotated[str, Field(max_length=2000)] | None = None
+    host: Annotated[str, Field(max_length=300)] | None = None
 
 
 class ConfigChangeRow(Row):

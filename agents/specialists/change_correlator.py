@@ -202,7 +202,10 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             kwargs = {"service": ctx["service"]}
             if got:
                 onset, records = got
-                if onset.onset is not None and changed_at is not None and onset.onset < changed_at and plan is not None:
+                # an onset found on a metric is an estimate (an hourly point holds its hour): a change up to the
+                # tolerance after it may still have moved it, as correlate_changes ranks it
+                if (onset.onset is not None and changed_at is not None and plan is not None
+                        and onset.onset + dt.timedelta(minutes=scoring.ONSET_TOLERANCE_MIN) < changed_at):
                     s.say(f"{onset.service} {onset.metric} did not move after the change: its last move was at "
                           f"{onset.onset:%Y-%m-%d %H:%M} UTC (from {onset.before_level:.4g} to {onset.after_level:.4g}), "
                           "before it.", first(records, "metric_onset") or (records[0] if records else None))

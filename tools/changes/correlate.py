@@ -104,7 +104,7 @@ def _candidates(
                                   **_undone(d.rolled_back_by, d.rolled_back_at, now)))
     for sid, c in cfgs:
         if since <= c.changed_at <= last:
-            risk, why = scoring.config_risk(c.key, is_secret=c.is_secret)
+            risk, why = scoring.config_risk(c.key, is_secret=c.is_secret, reverts=c.reverts)
             if c.service != nodes[sid].name:
                 why += f"; filed under {c.service}, its key names {nodes[sid].name}"
             out.append(_Candidate("config_change", nodes[sid], c.changed_at, config=c, risk=risk, risk_reason=why,
@@ -173,7 +173,9 @@ def _increase_if_counter(metric: str, base: np.ndarray, after: np.ndarray) -> tu
 
 
 def _score(cands: list[_Candidate], onset: dt.datetime, half_life: float, tolerance: dt.timedelta,
-           grace: dt.timedelta = dt.timedelta(0)) -> None:
+           grace: dt.timedelta = dt.timedelta(0), cap_after: bool = True) -> None:
+    """Score every candidate; ``cap_after``: keep a change after an *estimated* onset instant below a plausible one
+    just before it (not for a whole point's period — a daily value covers changes made during its day)."""
     for c in cands:
         undone_before = c.undone_at is not None and c.undone_at <= onset
         feats = scoring.Features(
@@ -184,7 +186,7 @@ def _score(cands: list[_Candidate], onset: dt.datetime, half_life: float, tolera
             after_grace=grace.total_seconds() / 60.0,
         )
         c.components = scoring.score_candidate(feats, half_life_minutes=half_life)
-    if tolerance > dt.timedelta(0):  # after the onset only when no plausible change came just before it
+    if cap_after and tolerance > dt.timedelta(0):  # after the onset only when no plausible change came just before it
         before = [(onset - c.changed_at).total_seconds() / 60.0 for c in cands]
         capped = scoring.after_behind_before(before, [c.score.raw for c in cands], tolerance.total_seconds() / 60.0)
         for c, raw in zip(cands, capped, strict=True):
@@ -206,6 +208,8 @@ def _what(c: _Candidate) -> str:
 
 def _where(c: _Candidate, focus: Focus) -> str:
     if focus.kind == "kpi":
+        if focus.only is not None:
+            return f"on {c.node.name}, its record names {focus.station}"
         if c.node.distance == 0:
             return f"on {c.node.name}, a service behind {focus.kpi}"
         return scoring.hops_phrase(c.node.distance, c.node.via[0] if c.node.via else "it", c.node.via[1:])
@@ -216,6 +220,8 @@ def _where(c: _Candidate, focus: Focus) -> str:
 def _rationale(c: _Candidate, focus: Focus) -> str:
     minutes = (focus.onset - c.changed_at).total_seconds() / 60.0
     when = (f"{scoring.ago(minutes)} before onset" if minutes >= 0 else
+            f"at {c.changed_at:%Y-%m-%d %H:%M} UTC, during the first {_period_word(focus.period)} of the new level "
+            f"({focus.onset:%Y-%m-%d})" if focus.period else
             f"{scoring.ago(minutes)} after the onset found on the metric (within its uncertainty)")
     parts = [f"{_what(c)} {when}", _where(c, focus), c.risk_reason]
     moved = c.metrics.get("moved") or []
@@ -234,8 +240,12 @@ def _rationale(c: _Candidate, focus: Focus) -> str:
     return ", ".join(p for p in parts if p)
 
 
+def _period_word(period: dt.timedelta) -> str:
+    return {1: "day", 7: "week"}.get(period.days, f"{period.days}-day point") if period.days else "point"
+
+
 def _conclusion(focus: Focus, hyps: list[ChangeHypothesis], considered: int, plausible: bool) -> str:
-    window = f"{focus.onset - focus.lookback:%Y-%m-%d %H:%M}–{focus.onset:%Y-%m-%d %H:%M} UTC"
+    window = f"{focus.onset - focus.lookback:%Y-%m-%d %H:%M}–{focus.onset + focus.period:%Y-%m-%d %H:%M} UTC"
     if not plausible:
         best = f"; the closest was {hyps[0].subject} (confidence {hyps[0].confidence:.2f})" if hyps else ""
         return (f"no plausible change found in the window {window} for {focus.label} "
@@ -293,13 +303,17 @@ async def correlate_changes(
         focus.tolerance = onset_tolerance
     since = focus.onset - focus.lookback
     async with ctx.read() as session:
-        grace = await spacing(session, ctx.org_id, list(focus.roots), focus.onset) if focus.tolerance else dt.timedelta(0)
+        grace = (focus.period if focus.period else  # a daily KPI value: its whole day is "the onset"
+                 await spacing(session, ctx.org_id, list(focus.roots), focus.onset) if focus.tolerance else dt.timedelta(0))
         if grace > focus.tolerance:  # an hourly point stamped 10:00 is 10:00–11:00: its whole hour is "the onset"
             focus.tolerance = min(grace, dt.timedelta(hours=6))
         until = min(focus.onset + focus.tolerance, max(focus.onset, ctx.now))
         nodes = await walk_dependencies(session, ctx.org_id, list(focus.roots))
         deps, cfgs = await load_changes(session, ctx.org_id, list(nodes), since, until)
         cfgs += await load_named_configs(session, ctx.org_id, focus.roots, since, until)  # filed elsewhere, naming it
+        if focus.only is not None:  # the changes whose record names the site, not the same services' others
+            deps = [(sid, d) for sid, d in deps if d.external_id in focus.only]
+            cfgs = [(sid, c) for sid, c in cfgs if c.external_id in focus.only]
         cands = _candidates(nodes, deps, cfgs, focus.onset, since, ctx.now, until - focus.onset)
         metrics = await comovement_metrics(session, ctx.org_id, list(nodes)) if cands else []
         own = (await own_metrics(session, ctx.org_id, sorted({c.node.service_id for c in cands}),
@@ -308,7 +322,8 @@ async def correlate_changes(
                                      sorted(set(metrics) | all_own(own)))
         freezes = await load_freezes(session, ctx.org_id, since, until) if cands else []
     _apply_metrics(cands, windows, own)
-    _score(cands, focus.onset, focus.half_life, until - focus.onset, min(grace, until - focus.onset))
+    _score(cands, focus.onset, focus.half_life, until - focus.onset, min(grace, until - focus.onset),
+           cap_after=not focus.period)
     args = {"service": service, "incident": incident, "kpi": kpi, "station": station,
             "onset": _iso(_utc(onset)) if onset is not None else None,
             "lookback_minutes": focus.lookback.total_seconds() / 60.0, "limit": limit,

@@ -6,6 +6,7 @@ look-back and half-life that go with that kind. Read-only, org-scoped."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -18,7 +19,7 @@ from tools.changes import roles, scoring
 from tools.changes.leading import leading
 from tools.changes.models import KPI_LOOKBACK, SERVICE_LOOKBACK, MetricOnset
 from tools.changes.onset import metric_onset
-from tools.changes.queries import _close, _services, _utc, resolve_service
+from tools.changes.queries import _close, _services, _utc, changes_naming_site, resolve_service
 from tools.kpis import kpi_series, list_kpis, match_kpi, resolve_scope
 
 
@@ -36,6 +37,11 @@ class Focus:
     station: str | None = None
     notes: list[str] = field(default_factory=list)
     tolerance: dt.timedelta = dt.timedelta(0)  # how long after an estimated onset a change still counts
+    #: only these changes are candidates (a KPI with no related services at a site: the changes naming the site)
+    only: set[str] | None = None
+    #: the onset point's own period when the onset is a whole point (a daily KPI value covers its day, a weekly one
+    #: its week): a change inside it is a candidate, not "after the onset"; zero for an instant
+    period: dt.timedelta = dt.timedelta(0)
 
 
 async def _incident_focus(session: AsyncSession, org_id: int, incident: str) -> tuple[str, int | None, str | None, dt.datetime]:
@@ -98,21 +104,82 @@ async def _focus_from_kpi(
         scope = await resolve_scope(session, ctx.org_id, "station" if station else "company", station)
         services = await _services(session, ctx.org_id)
     roots = {services[s]: s for s in info.related_services if s in services}
-    if not roots:
+    if not roots and not station:
         raise ToolError(f"{info.name} has no related services configured, so no deployment or config change can be linked to it; ask about a service by name to check its changes")
     source: Literal["given", "kpi_shift"] = "given"
+    period = dt.timedelta(days=1)  # a date given names a day: its value covers the whole day
+    notes: list[str] = []
     if onset is None:
         series = await kpi_series(ctx, kpi=info.code, station=scope.code if station else None,
                                   summary_level="station" if station else "company", chart=False)
         if series.result.shift is None:
             raise ToolError(f"{info.name} at {scope.label} shows no recent stage change: give onset=<date>")
-        onset, source = series.result.shift.onset, "kpi_shift"
-    day = onset.date() if isinstance(onset, dt.datetime) else onset
+        shift, points = series.result.shift, [(p.date, p.value) for p in series.result.points if p.value is not None]
+        onset, source = shift.onset, "kpi_shift"
+        if shift.kind == "level":
+            onset = first_point_of_new_level(points, shift.onset, shift.before_cl, shift.after_cl)
+            if onset != shift.onset:
+                notes.append(f"the stage boundary is on {shift.onset}, but that day's value sits with the old level: "
+                             f"dated from {onset}")
+        period = point_period([d for d, _ in points])
+    elif not isinstance(onset, dt.datetime):  # a date given: the period of the KPI's points (a weekly KPI's week)
+        try:
+            series = await kpi_series(ctx, kpi=info.code, station=scope.code if station else None,
+                                      summary_level="station" if station else "company", chart=False,
+                                      end=onset + dt.timedelta(days=60))
+            period = point_period([p.date for p in series.result.points if p.value is not None])
+        except ToolError:  # no points around it: a day
+            pass
+    if isinstance(onset, dt.datetime):  # a time given is kept, and is an instant
+        period = dt.timedelta(0)
+    only: set[str] | None = None
+    if not roots and scope.code:  # no related services: the changes whose record names the site (a rollout's target)
+        async with ctx.read() as session:
+            start = _utc(onset) - (lookback or KPI_LOOKBACK)
+            roots, only = await changes_naming_site(session, ctx.org_id, scope.code, start, _utc(onset) + period)
+        if not roots:
+            raise ToolError(f"{info.name} has no related services configured and no change in the week before "
+                            f"{onset:%Y-%m-%d} names {scope.code}, so no deployment or config change can be linked to "
+                            "it; ask about a service by name to check its changes")
+        notes.append(f"{info.code} has no related services: the changes whose record names {scope.code}")
     return Focus(
         kind="kpi", label=f"{info.code} at {scope.label}", roots=roots, kpi=info.code, station=scope.code,
-        onset=_utc(onset if isinstance(onset, dt.datetime) else day),  # a time given is kept
-        onset_source=source, lookback=lookback or KPI_LOOKBACK, half_life=scoring.KPI_HALF_LIFE_MIN,
+        onset=_utc(onset), onset_source=source, lookback=lookback or KPI_LOOKBACK, half_life=scoring.KPI_HALF_LIFE_MIN,
+        tolerance=period, period=period, notes=notes, only=only,
     )
+
+
+#: How many of a new stage's first points may be handed back to the stage before.
+MAX_REFINE_POINTS = 2
+
+
+def first_point_of_new_level(points: list[tuple[dt.date, float]], onset: dt.date, before: float,
+                             after: float) -> dt.date:
+    """The first point of a level shift from the raw values: a stage boundary can sit a point early (a short last
+    stage, a boundary accepted where the change-point statistic is flat), so while the stage's first point lies
+    nearer the old centre than the new one (and a later point of the stage remains), it belongs to the old level —
+    at most :data:`MAX_REFINE_POINTS` points."""
+    after_onset = [(d, v) for d, v in points if d >= onset]
+    out = onset
+    for i, (d, v) in enumerate(after_onset[:MAX_REFINE_POINTS]):
+        if d != out or i + 1 >= len(after_onset) or abs(v - before) >= abs(v - after):
+            break
+        out = after_onset[i + 1][0]
+    return out
+
+
+#: The longest period one KPI point is taken to cover (a weekly KPI); sparser series are dated to their week.
+MAX_POINT_PERIOD = dt.timedelta(days=7)
+
+
+def point_period(days: list[dt.date]) -> dt.timedelta:
+    """The period one point of a KPI covers: the usual gap between its dated points (1 day for daily points, 7 for
+    weekly ones; missing days do not make a daily series weekly — the *most common* gap counts), at most a week."""
+    gaps = [(b - a).days for a, b in itertools.pairwise(days) if b > a]
+    if not gaps:
+        return dt.timedelta(days=1)
+    common = max(set(gaps), key=lambda g: (gaps.count(g), -g))
+    return min(dt.timedelta(days=max(1, common)), MAX_POINT_PERIOD)
 
 
 async def _focus_from_service(

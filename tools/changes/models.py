@@ -71,6 +71,7 @@ class ConfigChangeInfo(BaseModel):
     description: str | None = None
     reverted_by: str | None = Field(None, description="the next change of the key, when it restored the old value")
     reverted_at: dt.datetime | None = None
+    reverts: str | None = Field(None, description="the key's previous change, when this one put its old value back")
 
 
 class ServiceChanges(BaseModel):

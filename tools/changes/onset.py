@@ -181,7 +181,11 @@ def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(),
         # either way counts, but a move back to where it was is the end of an excursion, not its onset
         stage_k = _excursion_start(an, stage_k) or stage_k
     crit = sorted({s.index for s in an.signals if s.state == "critical" and s.direction == "bad"})
-    z = spikes.point_z(an, hib)
+    # asked about a spike: a burst the stage search cut out as a stage of its own is beyond the level it left (not
+    # on every question — a series of routine bursts would then hide its one exceptional point, measured on NAB)
+    burst = bursts(an, hib, scale) if shape == "spike" else {}
+    crit = sorted(set(crit) | {i for k, ref in burst.items() for i in _beyond(an, k, ref, hib)})
+    z = spikes.point_z(an, hib, burst)
     keep = spikes.exceptional(z, crit, scale.gap, an)
     if shape == "spike" and keep:  # "the spike": one that stands out from the whole window, wherever the stages are
         spike = spikes.most_prominent([e for e in _episodes(crit, n, scale, keep)
@@ -205,6 +209,66 @@ def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(),
     if stage_k is not None:
         return stage_start, "stage_change", stage_k, len(crit)
     return None, None, None, len(crit)
+
+
+#: How far (points) :func:`refine_boundary` may move a stage boundary, and how many points either side it compares.
+REFINE_SHIFT, REFINE_SPAN = 4, 12
+#: … and by how much (in squared point-to-point noise sigmas) the moved split must fit better: a 3-sigma point's worth.
+REFINE_GAIN = 9.0
+
+
+def refine_boundary(values: np.ndarray, b0: int, lo: int, hi: int) -> int:
+    """The split of the raw values near a stage boundary ``b0`` (within :data:`REFINE_SHIFT` points, inside the
+    two stages ``[lo, hi]``) that best separates the levels either side (least squares over
+    :data:`REFINE_SPAN` points each way), when it fits better by more than noise would (:data:`REFINE_GAIN`). A boundary the stage search placed under a constraint — a minimum stage
+    length at the window's edge, a short last stage — moves to where the values changed; a clean one stays."""
+    left, right = max(lo, b0 - REFINE_SPAN), min(hi + 1, b0 + REFINE_SPAN)
+    x = np.asarray(values[left:right], dtype=np.float64)
+    ok = np.isfinite(x)
+    if ok.sum() < 4:
+        return b0
+    xv = np.where(ok, x, 0.0)
+    c1, c2, cn = (np.concatenate([[0.0], np.cumsum(a)]) for a in (xv, xv * xv, ok.astype(np.float64)))
+
+    def sse(a: int, b: int) -> float:
+        n = cn[b] - cn[a]
+        return 0.0 if n == 0 else float((c2[b] - c2[a]) - (c1[b] - c1[a]) ** 2 / n)
+
+    fin = x[ok]
+    sigma = float(np.median(np.abs(np.diff(fin)))) / 0.954 if fin.size > 2 else 0.0
+    best, best_cost = b0, sse(0, b0 - left) + sse(b0 - left, right - left)
+    floor = best_cost - REFINE_GAIN * sigma * sigma  # a move must explain more than noise shuffling a few points
+    for b in range(max(left + 1, b0 - REFINE_SHIFT), min(right - 1, b0 + REFINE_SHIFT) + 1):
+        if cn[b - left] < 1 or cn[right - left] - cn[b - left] < 1:
+            continue
+        cost = sse(0, b - left) + sse(b - left, right - left)
+        if cost < best_cost - 1e-12 * max(1.0, best_cost):
+            best, best_cost = b, cost
+    return best if best_cost < floor else b0
+
+
+def bursts(an: SeriesAnalysis, hib: bool | None, scale: _Scale) -> dict[int, int]:
+    """Stages that are bursts, each with the stage before it: at most an hour long (``scale.gap`` points), away
+    from both neighbours on the same (bad) side, and followed by a return to within half of the excursion. Whether
+    a burst is cut out as a stage of its own or left inside a wide stage depends on one boundary decision of the
+    stage search; either way its points are measured from the level it left (so a spike stays a spike)."""
+    out: dict[int, int] = {}
+    st = an.stages
+    for k in range(1, len(st) - 1):
+        up, down = st[k].cl - st[k - 1].cl, st[k].cl - st[k + 1].cl
+        if (st[k].end - st[k].start + 1 <= scale.gap and up * down > 0 and (hib is None or _bad(up, hib))
+                and abs(st[k + 1].cl - st[k - 1].cl) <= 0.5 * abs(up)):
+            out[k] = k - 1
+    return out
+
+
+def _beyond(an: SeriesAnalysis, k: int, ref: int, hib: bool | None) -> list[int]:
+    """Indexes of stage ``k``'s points beyond stage ``ref``'s limits on the bad side."""
+    s, r = an.stages[k], an.stages[ref]
+    x = np.asarray(an.values[s.start:s.end + 1], dtype=np.float64)
+    hi, lo = x > r.ucl, x < r.lcl
+    bad = hi | lo if hib is None else (lo if hib else hi)
+    return [s.start + int(i) for i in np.flatnonzero(bad)]
 
 
 def _exceptional_index(an: SeriesAnalysis, scale: _Scale, raw: np.ndarray | None = None, first: int = 0
@@ -333,6 +397,9 @@ def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray
         if began < idx and not drift.rose_the_day_before(raw, first, began, idx, seasonal.points_per_day(step_min),
                                                          sign):
             idx = began
+    moved_from = idx
+    if method == "stage_change" and idx is not None and stage_k is not None and shape != "drift":
+        idx = refine_boundary(values, idx, an.stages[stage_k - 1].start, an.stages[stage_k].end)
     an_stages = an.stages
     result.stages = [MetricStage(start=grid[s.start], end=grid[s.end], cl=s.cl, ucl=s.ucl, lcl=s.lcl) for s in an_stages]
     result.n_critical = n_crit
@@ -341,7 +408,10 @@ def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray
         return  # nothing moved, or it was already so where the data starts: no "before" to have moved from
     result.onset, result.method = grid[idx], method
     after = values[idx:idx + 12]
-    if stage_k is not None:
+    if stage_k is not None and idx != moved_from:  # the boundary moved: the levels either side of where it is now
+        result.before_level = float(np.nanmean(values[an_stages[stage_k - 1].start:idx]))
+        result.after_level = float(np.nanmean(values[idx:an_stages[stage_k].end + 1]))
+    elif stage_k is not None:
         result.before_level, result.after_level = an_stages[stage_k - 1].cl, an_stages[stage_k].cl
     else:
         result.before_level, result.after_level = float(np.nanmean(before)), float(np.nanmean(after))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -124,9 +125,16 @@ ORDER BY d.started_at, d.external_id
 _CONFIGS_SQL = """
 SELECT c.id, c.external_id, s.name AS service, c.service_id, c.key, c.old_value, c.new_value, c.is_secret,
        c.changed_at, c.changed_by, c.description,
-       nx.external_id AS next_id, nx.changed_at AS next_at, nx.new_value AS next_value, nx.is_secret AS next_secret
+       nx.external_id AS next_id, nx.changed_at AS next_at, nx.new_value AS next_value, nx.is_secret AS next_secret,
+       pv.external_id AS prev_id, pv.old_value AS prev_value, pv.is_secret AS prev_secret
 FROM config_changes c
 JOIN services s ON s.id = c.service_id AND s.org_id = :org
+LEFT JOIN LATERAL (
+    SELECT p.external_id, p.old_value, p.is_secret
+    FROM config_changes p
+    WHERE p.org_id = :org AND p.service_id = c.service_id AND p.key = c.key AND p.changed_at < c.changed_at
+    ORDER BY p.changed_at DESC LIMIT 1
+) pv ON true
 LEFT JOIN LATERAL (
     SELECT n.external_id, n.changed_at, n.new_value, n.is_secret
     FROM config_changes n
@@ -157,10 +165,15 @@ def _config(row: Any) -> tuple[int, ConfigChangeInfo]:
         row["next_id"] is not None and not row["is_secret"] and not row["next_secret"]
         and row["next_value"] == row["old_value"]
     )
+    reverts = (  # it put back the value the key had before its previous change: a revert of that change
+        row["prev_id"] is not None and not row["is_secret"] and not row["prev_secret"]
+        and row["prev_value"] is not None and row["prev_value"] == row["new_value"]
+    )
     info = ConfigChangeInfo(
         **{k: row[k] for k in ("external_id", "service", "key", "old_value", "new_value", "is_secret", "changed_at",
                                "changed_by", "description")},
         reverted_by=row["next_id"] if reverted else None, reverted_at=row["next_at"] if reverted else None,
+        reverts=row["prev_id"] if reverts else None,
     )
     return row["service_id"], info
 
@@ -261,3 +274,41 @@ async def load_windows(
 
 # ------------------------------------------------------------------ focus: what is being explained
 
+
+
+# ------------------------------------------------------------------ changes that name a site in their record
+
+_SITE_CHANGES_SQL = """
+SELECT c.service_id, s.name, c.external_id
+FROM (
+    SELECT d.service_id, d.external_id, d.extra::text AS said
+    FROM deployments d WHERE d.org_id = :org AND d.started_at BETWEEN :since AND :until
+    UNION ALL
+    SELECT cc.service_id, cc.external_id, coalesce(cc.description, '') || ' ' || cc.extra::text
+    FROM config_changes cc WHERE cc.org_id = :org AND cc.changed_at BETWEEN :since AND :until
+) c
+JOIN services s ON s.id = c.service_id AND s.org_id = :org
+WHERE lower(c.said) ~ :pattern
+"""
+
+
+def site_pattern(code: str) -> str | None:
+    """A regular expression for a site code as records write it (``DEP-BHX-2``, ``dep_bhx_2``, ``DEP BHX 2``), whole
+    (not ``DEP-BHX-20``); None for a code too short to be told from other text."""
+    tokens = re.findall(r"[a-z0-9]+", code.lower())
+    if len("".join(tokens)) < 3:
+        return None
+    return "(^|[^a-z0-9])" + "[^a-z0-9]*".join(tokens) + "([^a-z0-9]|$)"
+
+
+async def changes_naming_site(
+    session: AsyncSession, org_id: int, code: str, since: dt.datetime, until: dt.datetime
+) -> tuple[dict[int, str], set[str]]:
+    """Deployments and config changes in [since, until] whose record names the site ``code`` in a field with no
+    column of its own (a rollout's ``Target Group``, a change's description): (their services, their ids)."""
+    pattern = site_pattern(code)
+    if pattern is None:
+        return {}, set()
+    rows = (await session.execute(text(_SITE_CHANGES_SQL),
+                                  {"org": org_id, "since": since, "until": until, "pattern": pattern})).all()
+    return {sid: name for sid, name, _ in rows}, {ext for _, _, ext in rows}

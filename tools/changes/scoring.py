@@ -164,10 +164,14 @@ def deployment_risk(change_types: Iterable[str], *, is_rollback: bool = False) -
     return risk, [t for t in types if CHANGE_TYPE_RISK.get(t, 0.3) == risk]
 
 
-def config_risk(key: str, *, is_secret: bool = False) -> tuple[float, str]:
-    """Risk of a config change from its key; returns (risk, a short reason)."""
+def config_risk(key: str, *, is_secret: bool = False, reverts: str | None = None) -> tuple[float, str]:
+    """Risk of a config change from its key; returns (risk, a short reason). A change that puts back the value the
+    key had before its previous change (``reverts``: that change) returns to a known state, as a rollback deployment
+    does (:data:`ROLLBACK_DEPLOYMENT_RISK`), whatever the key — it is what was running before, not something new."""
     if is_secret:
         return SECRET_ROTATION_RISK, "a secret rotation"
+    if reverts:
+        return ROLLBACK_DEPLOYMENT_RISK, f"reverts {reverts} (back to the value before it)"
     m = RISKY_KEY.search(key)
     if m:
         return HIGH, f"a risky key ({m.group(0).lower()})"

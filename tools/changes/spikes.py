@@ -48,10 +48,12 @@ def shape_of(question: str) -> Shape | None:
     return "drift" if _DRIFT_WORDS.search(question or "") else None
 
 
-def point_z(an: SeriesAnalysis, hib: bool | None) -> np.ndarray:
+def point_z(an: SeriesAnalysis, hib: bool | None, against: dict[int, int] | None = None) -> np.ndarray:
     """Per point: its distance from its stage centre on the bad side (both sides when either way is bad; 0 on
     the good side), in units of the series' point-to-point noise (the median moving range / 0.954 over the
-    whole window: one scale for every stage, so a noisy stage does not hide its spike). NaN where missing."""
+    whole window: one scale for every stage, so a noisy stage does not hide its spike). NaN where missing.
+    ``against``: stage index → the stage whose centre its points are measured from (a burst staged on its own is
+    measured from the level it left, see :func:`tools.changes.onset.bursts`)."""
     x = np.asarray(an.values, dtype=np.float64)
     z = np.full(x.size, np.nan)
     fin = x[np.isfinite(x)]
@@ -59,8 +61,9 @@ def point_z(an: SeriesAnalysis, hib: bool | None) -> np.ndarray:
     sigma = float(np.median(mr)) / 0.954 if mr.size else float("nan")
     if not (np.isfinite(sigma) and sigma > 0):
         return z
-    for st in an.stages:
-        d = (x[st.start:st.end + 1] - st.cl) / sigma
+    for k, st in enumerate(an.stages):
+        ref = an.stages[(against or {}).get(k, k)]
+        d = (x[st.start:st.end + 1] - ref.cl) / sigma
         z[st.start:st.end + 1] = np.abs(d) if hib is None else np.maximum(0.0, -d if hib else d)
     return z
 
