@@ -136,8 +136,7 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             if any(deps.catalog.change_services.get(x, ("", None))[1] == kwargs["onset"] for x in named):
                 # "did <change> help <KPI>" made that day: a daily value covers the whole day, so the onset is its end
                 kwargs["onset"] = dt.datetime.combine(kwargs["onset"], dt.time(23, 59), dt.UTC)
-            else:  # a daily value covers its whole day: a change in the small hours of the onset day is a candidate
-                kwargs["onset_tolerance"] = dt.timedelta(hours=6)
+            # otherwise the correlator gives the onset the whole period its point covers (tools.changes.focus)
         elif ctx.get("kpi"):
             s.notices.append("The KPI shows no stage change to explain, so there is no onset to correlate from.")
             return update(state, s, ctx)

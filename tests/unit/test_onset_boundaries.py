@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import tools.control_limits.analysis as analysis
-from tools.changes import onset as onset_mod
+from tools.changes import onset_index as onset_mod
 from tools.changes.models import MetricOnset
 from tools.changes.onset import detect_onset, refine_boundary
 

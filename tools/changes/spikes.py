@@ -53,7 +53,7 @@ def point_z(an: SeriesAnalysis, hib: bool | None, against: dict[int, int] | None
     the good side), in units of the series' point-to-point noise (the median moving range / 0.954 over the
     whole window: one scale for every stage, so a noisy stage does not hide its spike). NaN where missing.
     ``against``: stage index → the stage whose centre its points are measured from (a burst staged on its own is
-    measured from the level it left, see :func:`tools.changes.onset.bursts`)."""
+    measured from the level it left, see :func:`tools.changes.onset_index.bursts`)."""
     x = np.asarray(an.values, dtype=np.float64)
     z = np.full(x.size, np.nan)
     fin = x[np.isfinite(x)]
