@@ -83,6 +83,7 @@ from bench import (
     stages_annotated_e,
     stages_annotated_f,
     stages_annotated_g,
+    stages_annotated_h,
 )
 from bench.stages_baselines import default_binseg
 from bench.stages_metrics import MARGIN, covering, f1_score
@@ -492,6 +493,10 @@ def _annotated(args: argparse.Namespace) -> int:
         print()
         print(annotated_table(stages_annotated_g.load(Path(args.rdatasets)),
                               "Chart-judged series, batch 7 (held out from the tenth pass; four more annotators)"))
+    if stages_annotated_h.MARKS.is_file():
+        print()
+        print(annotated_table(stages_annotated_h.load(Path(args.rdatasets)),
+                              "Chart-judged series, batch 8 (held out from the eleventh pass; four more annotators)"))
     return 0
 
 
