@@ -45,6 +45,7 @@ PROBLEMS = {"exposure in progress", "admin side blocked", "something is wrong", 
 PRIORITY_POINTS = 0.8  # the customer's stated priority, towards the same urgency
 TIER_POINTS = {"enterprise": (0.3, 0.2, 0.0, -0.2), "free": (-0.3, -0.2, 0.1, 0.3)}
 BASELINE = (0.0, 0.3, 0.8, 0.5)  # a ticket with no cue at all: most often a medium-sized problem
+LATEST_MIN_CHARS = 40  # own words above a thread that describe its latest state ("see below" does not)
 QUOTED_WEIGHT = 0.3  # quoted replies, forwarded mails and pasted logs, against the author's own words
 ADMIN_POINTS = np.array([-1.5, 1.5, 0.0, -0.5])  # only administrators blocked: "the admin side fully blocked"
 EXPOSURE_POINTS = np.array([2.5, 0.0, -1.0, -1.0])  # sensitive data or access exposed or taken right now
@@ -64,11 +65,20 @@ _NEGATED = re.compile(
 
     r"(no one|nobody|nothing) (is |was |has been )?(leaking|leaked|compromised|breached|exfiltrat\w*|stolen)|"
     r"no (sign|signs|evidence|indication) of (a |any )?(breach|leak|compromise|exfiltration|attack)|"
-    r"(it'?s |it is )?not that (everyone|everybody|nobody|no one|all)( \w+){0,2}|not (every|all|everyone|everybody)( of)?( the| our)?( \w+)?|"
+    r"(it'?s |it is )?not that (everyone|everybody|nobody|no one|all)( \w+){0,2}|not (every|all|everyone|everybody)( of)?( the| our)?( \w+)?|not (just |only )?(the |our )?(whole|entire) \w+|"
     r"no (workaround|fallback|other way|alternative)|without (a )?workaround)\b", re.IGNORECASE)
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
 _IMPACTED = re.compile(r"\b(affected|impacted|idle|stuck|waiting|sitting|lost|without|on paper|by hand|missing|complain\w*|"
                        r"onboard\w*|new hires|starting)\b", re.IGNORECASE)
+# a deadline set by a business event (an audit, a launch, a filing), not by the asker's own clock ("for a slide")
+_BUSINESS_EVENT = re.compile(
+    r"\b(audit\w*|iso|sox|pci|regulator\w*|filing|submission|tenders?|bids?|launch\w*|go[- ]live|cut-?over|migrat\w+|"
+    r"kick-?off|committee|board meeting|opening|opens|exams?|inspection|hearing|month[- ]end|quarter[- ]end|year[- ]end|"
+    r"payroll|contracts?|partners? meeting|customer demo|release|rollout)\b", re.IGNORECASE)
+BUSINESS_DEADLINE_POINTS = np.array([-0.5, 0.3, 1.5, -1.5])  # a question that must be answered before a business event
+CUSTOMER_DEGRADED = np.array([0.0, 1.2, -0.3, -0.5])  # slow or intermittent where customers or revenue feel it
+_CUSTOMERS = re.compile(r"\b(customers?|patients|guests|shoppers|citizens|callers|(web ?)?shop|checkout|"
+                        r"customer[- ]facing|revenue|orders)\b", re.IGNORECASE)
 _PRODUCTION = re.compile(r"\b(production|prod|outage|customer[- ]facing|our customers|revenue)\b", re.IGNORECASE)
 # an SLA breach is a deadline, not a security breach
 _SLA_BREACH = re.compile(
@@ -119,6 +129,8 @@ def _read_event_form(t: str, found: dict[str, np.ndarray]) -> None:
     for name in form:
         found.setdefault(name, np.zeros(4))
     asked = ASKED & set(form)
+    if "not confirmed yet" in form and asked == {"asks for a report or plan"}:  # "we'd like to understand the risk"
+        asked = set()  # of an alarm not confirmed yet: an alarm to look at today, not a report
     if asked and "event in progress" not in form and (
             impact.is_request(t) or {"no live event (said)", "asks for a report or plan"} & asked):
         demote = [*ALARMS, "urgency words"]
@@ -161,9 +173,13 @@ def _cue_points(t: str) -> dict[str, np.ndarray]:
             found.pop(name, None)
     if not (set(found) & PROBLEMS) - {"urgency words"} and {"question / how-to", "feature request / planning"} & set(found):
         # "URGENT!!! how do I…": the shouting is about the asker's own clock, the impact is a question
+        business = "deadline" in found and bool(_BUSINESS_EVENT.search(t_pos))
         for name in ("urgency words", "deadline"):
             if found.pop(name, None) is not None:
                 found[f"{name} on a question (ignored)"] = np.zeros(4)
+        if business:  # "how do I publish it? it must be live by Monday's launch": the answer has a business date
+            found.pop("deadline on a question (ignored)", None)
+            found["a business deadline on a question"] = BUSINESS_DEADLINE_POINTS
     if {"security breach or data exposure", "exposure in progress"} & set(found):  # "how do we stop it?" mid-incident
         for name in ("question / how-to", "a question or request"):
             if found.pop(name, None) is not None:
@@ -177,6 +193,10 @@ def _cue_points(t: str) -> dict[str, np.ndarray]:
             found.pop(name, None)
         if impact.is_request(t_pos) and not {"question / how-to", "administrative request"} & set(found):
             found["a question or request"] = REQUEST_POINTS
+            if found.pop("deadline", None) is not None:  # "I need the quote before the committee on Thursday"
+                business = bool(_BUSINESS_EVENT.search(t_pos))
+                found["a business deadline on a question" if business else "deadline on a question (ignored)"] = (
+                    BUSINESS_DEADLINE_POINTS if business else np.zeros(4))
     elif not {"everyone affected", "a whole site affected"} & set(found):  # a stated number of people sizes the scope
         # counted only where the sentence describes the impact ("40 of 85 people can't…"), not an inventory
         sizes = [n for sent in _SENTENCES.split(t_pos) if _IMPACTED.search(sent) or any(
@@ -192,7 +212,38 @@ def _cue_points(t: str) -> dict[str, np.ndarray]:
             found["production down / business stopped"] = SCOPED_STOP  # "the studio can't work": that team's stop
         if "no workaround" in found and ("one person affected" in found or (sizes and max(sizes) < 5)):
             found["no workaround"] = FEW_NO_WORKAROUND  # one or a few people stuck: still their problem, not a stop
+    if "degraded" in found and not {"one person affected", "workaround"} & set(found) and not set(found) & STOPS and any(
+            _CUSTOMERS.search(sent) and _COMPILED_BY_NAME["degraded"].search(sent) for sent in _SENTENCES.split(t_pos)):
+        found["degraded where customers feel it"] = CUSTOMER_DEGRADED  # "the shop is very slow for customers"
     return found
+
+
+_REPLY_SUBJECT = re.compile(r"^\s*((re|aw|sv|vs|antw|r)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+
+
+def latest_words(subject: str, body: str) -> tuple[str, str]:
+    """(the author's latest words, the rest of the thread) of a ticket: the latest state counts.
+
+    A reply's subject ("RE: whole site down!!!") names the thread's first message, not the state the author reports
+    now ("the site is back, only the print VLAN…"), so it joins the quoted voice when the author wrote something.
+    """
+    voice = impact.split_voice(body)
+    reply = bool(_REPLY_SUBJECT.match(subject or "")) and bool(voice.own.strip())
+    own = voice.own if reply else f"{subject}\n{voice.own}"
+    other = "\n".join(x for x in ((subject if reply else ""), voice.quoted, voice.pasted) if x.strip())
+    return own, other
+
+
+def latest_text(subject: str, body: str) -> str | None:
+    """The author's latest words of a reply chain or forward (for a reader of whole texts), None for a plain ticket.
+
+    Only when the author said something of their own ("still broken, now the CEO can't…" above the quoted thread);
+    a bare "see below" forward keeps the whole text.
+    """
+    voice = impact.split_voice(body)
+    if not (voice.quoted.strip() or _REPLY_SUBJECT.match(subject or "")) or len(voice.own.strip()) < LATEST_MIN_CHARS:
+        return None
+    return latest_words(subject, body)[0]
 
 
 def impact_points(text: str, priority: str | None = None, tier: str | None = None) -> tuple[np.ndarray, list[str]]:
@@ -201,15 +252,13 @@ def impact_points(text: str, priority: str | None = None, tier: str | None = Non
     The author's own words count fully; quoted replies, forwarded mails and pasted logs count ``QUOTED_WEIGHT``
     (and only for cues the author's words do not already carry).
     """
-    subject, _, body = (text or "").partition("\n")  # the first line is the subject, always the author's
-    voice = impact.split_voice(body)
-    voice.own = f"{subject}\n{voice.own}"
+    subject, _, body = (text or "").partition("\n")  # the first line is the subject (a reply's: the thread's)
+    own_words, other = latest_words(subject, body)
     pts = np.array(BASELINE, dtype=float)
-    own = _cue_points(voice.own)
+    own = _cue_points(own_words)
     for add in own.values():
         pts += add
     cues = list(own)
-    other = "\n".join(x for x in (voice.quoted, voice.pasted) if x.strip())
     if other:
         for name, add in _cue_points(other).items():
             if name not in own and not name.endswith(" affected"):

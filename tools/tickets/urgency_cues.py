@@ -15,7 +15,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
     # --- scope
     ("everyone affected",
      (r"\b(every(one|body)|all (of )?(our |the )?(users|employees|staff|people|admins|administrators|locations|offices|sites|branches|stores|remote|customers|clients)|"
-     r"every (single )?(user|employee|staff member|person|office|site|location|branch|customer)|worldwide|globally|"
+     r"every (single )?(user|employee|staff member|person|office|site|location|branch|customer|store|shop|clinic|school|restaurant|hotel|depot|warehouse|pharmacy|practice|ward)|worldwide|globally|"
      r"whole (company|organi[sz]ation|org|tenant|business)|entire (company|organi[sz]ation|org|business|tenant)|"
      r"company[- ]wide|organi[sz]ation[- ]wide|across (the|our) (whole )?(company|organi[sz]ation)|"
      r"(nobody|no one|noone|none of us|no (customer|user|employee|client)s?) (in the company |here )?(can|could|is able)|"
@@ -48,8 +48,8 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      (-1.5, -0.5, 1.5, 0.2)),
     # --- severity
     ("production down / business stopped",
-     (r"\b(outage|production (is )?(down|impact|incident|outage)|prod down|(is|are|went|goes) (both |all )?down\b|\w+ offline\b|(has|have|had) no (internet|network|connectivity|e-?mail|phones?)\b|(calls|orders|tickets|queues?) (are )?piling up|completely down|"
-     r"(business|operations?|work) (has |have )?(stopped|halted|at a standstill)|can'?t (take|process) (card )?payments|"
+     (r"\b(outage|production (is )?(down|impact|incident|outage)|prod down|(is|are|went|goes) (both |all )?down\b|\w+ offline\b|(has|have|had) no (internet|network|connectivity|e-?mail|phones?)\b|(calls|orders|tickets|queues?|chats|cases|claims|e-?mails|jobs|patients) (are )?piling up|completely down|"
+     r"(business|operations?|work) (has |have )?(stopped|halted|at a standstill)|can'?t (take|process) (card )?payments|(lost|losing|no) (all )?(card )?payments|(turning|sending) (customers|patients|guests|people) away|(taking )?cash only|"
      r"stopped working for (all|every)|total(ly)? (outage|down|broken)|cannot work|can'?t work|nobody can work|"
      r"(is|are|went) dead|(is|are|went|gone) offline|not responding|unresponsive|halted|lost (all )?(internet|connectivity|access)|"
      r"(production|assembly|manufacturing|shipping|dispatch|checkout|sales|orders|payments|bookings|deliveries|lines?|plant|factory)( lines?)?( [\w-]+){0,2} (is |are |have |has )?(been )?(stopped|halted|at a standstill|down)|"
@@ -69,6 +69,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"(unknown|unregistered|unrecogni[sz]ed|foreign) (device|login|sign[- ]?in|session|ip|location)|phishing (page|site|link|mail|email|campaign)|"
      r"(entered|typed|gave|submitted) (their|his|her|my|our) (passwords?|credentials|logins?)|suspicious (sign[- ]?ins?|logins?|activity|sessions?)|"
      r"(unfamiliar|unusual|strange|foreign) (countries|country|locations?|ips?|devices?)|(we )?(don'?t|do not|can'?t) recogni[sz]e|"
+     r"(none|neither) of us (created|added|installed|approved|set up|invited)|(none|neither) of us (knows?|recogni[sz]es?) (the |this |that )?(app|application|account|user|admin|administrator|integration|device|token|rule|it)\b|"
      r"unknown (integration|app|application|process|script|account|user|actor|party)|(it )?(wasn'?t|was not) (any of |one of )?(us|our (admins|team|people|staff))\b|credentials (were |are |got )?(stolen|leaked|phished|exposed)|insider threat|(somebody|someone|an? (unknown|outsider|stranger)) (now )?(has|had|got|gained|took) (full |global |super )?(admin|access|control)|(we|i) (didn'?t|did not) do (this|that|it)|(ip|logins?|sign[- ]?ins?) (from|in) (an? )?(\w+ )?(another|other|foreign|unknown) country)"),
      (3.0, 0.5, -0.5, -1.5)),
     ("blocked",
@@ -94,6 +95,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"saturday|sunday|eod|end of day|\d{1,2}(:\d\d)? ?(am|pm)?|noon)|before (monday|tuesday|wednesday|thursday|friday)|before the (\w+ ){0,2}(deadline|meeting|audit|cut[- ]?off|launch|release|"
      r"go[- ]live|end of|weekend|holidays?|board|review|hearing|exams?|close|closing|start|shift|flight|trucks?|visit|market|"
      r"\w+ (opens|starts|closes|begins|ends|arrives|leaves))|"
+     r"(auditors?|regulator|committee|board|launch|go[- ]live|cut-?over|migration|kick-?off|opening|inspection|exam board)\b[^.!?\n]{0,40}\b(arrives?|comes?|visits?|meets?|signs?|starts?|opens?|is|are|happens?)\b[^.!?\n]{0,20}\b(on|this|next) (monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
      r"deadline|due (on|by|today|tomorrow|thursday|friday)|miss(es)? the (trucks?|deadline|cut[- ]?off|flight|window|boat)|"
      r"(presents?|presentation|meeting|review|call|demo|audit|hearing|board|exam)\b[^.!?\n]{0,50}\bat \d{1,2}(:\d\d)? ?(am|pm|h|o'?clock)\b|"
      r"(?<!since )(?<!last )(?<!until )(monday|tuesday|wednesday|thursday|friday|saturday|sunday) (morning|afternoon|evening|noon|at \d)|(trucks?|lorries|shipments?|flights?|orders?|the last \w+) (leave|leaves|depart|departs|go out|goes out|ship|ships|close|closes) (at|by|before) \d|"
@@ -144,7 +146,7 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"a wish|nice to have|would be (lovely|nice|great|good)|only me,? not important|only test data)\b"),
      (-1.5, -1.0, -0.8, 2.2)),
     ("resolved / closing",
-     r"\b((issue|problem|it|this|that|everything)('s| is| was| has been| got| seems| now)( now)? (resolved|fixed|solved|sorted)|you can close|please close|(can|may) be closed|(?<!then )(?<!and )(?<!it )works? again|(?<!then )working again|back to normal)\b",
+     r"\b((?<!until )(?<!till )(?<!once )(?<!when )(?<!unless )(?<!before )(?<!if )(issue|problem|it|this|that|everything)('s| is| was| has been| got| seems| now)( now)? (resolved|fixed|solved|sorted)|you can close|please close|(can|may) be closed|(?<!then )(?<!and )(?<!it )works? again|(?<!then )working again|back to normal)\b",
      (-1.5, -1.2, -0.5, 2.0)),
     ("administrative request",
      (r"\b(please (change|update|send|add|remove|correct|cancel|extend|reissue|re-issue|resend|re-send)|(can|could) (you|our [\w ]{0,20}) send|"
