@@ -131,7 +131,8 @@ class Triage:
 
 
 def _mix(
-    prior: np.ndarray, model: TriageModel | None, head: str, text: str, labels: tuple[str, ...], evidenced: set[str]
+    prior: np.ndarray, model: TriageModel | None, head: str, text: str, labels: tuple[str, ...], evidenced: set[str],
+    scale: float = 1.0,
 ) -> tuple[np.ndarray, float]:
     """Linear mixture of the prior and the org's model, weighted by the model's cross-validated weight.
 
@@ -143,7 +144,7 @@ def _mix(
     h = None if model is None else (model.product if head == "product" else model.urgency)
     if model is None or h is None:
         return prior, 0.0
-    w = model.weight(head)
+    w = model.weight(head) * scale  # ``scale`` < 1 where the text's form says what its words cannot
     known = np.array([lab in h.classes for lab in labels])
     deferred = np.array([(not k) and lab in evidenced for lab, k in zip(labels, known, strict=True)])
     learned_full = np.zeros(len(labels))
@@ -207,10 +208,12 @@ def triage(
     zs = zeroshot.classify_product(subj, body)
     ue = urg.classify_urgency(subj, body, priority=priority, tier=tier)
     text = text_of(subj, body)
-    bp, bu = _base_proba([text], base=base, urgency_texts=[_urgency_text(subj, body)])
+    u_text = _urgency_text(subj, body)
+    bp, bu = _base_proba([text], base=base, urgency_texts=[u_text])
     prior_p, prior_u = _prior(zs, ue, None if bp is None else bp[0], None if bu is None else bu[0])
     p, wp = _mix(prior_p, model, "product", text, PRODUCTS, {k for k, v in zs.vocabulary.scores.items() if v > 0})
-    u, wu = _mix(prior_u, model, "urgency", text, URGENCIES, set(URGENCIES))
+    form = any(c.endswith(FORM_CUES) for c in ue.cues)  # the org's model is a bag of words too: it weighs half there
+    u, wu = _mix(prior_u, model, "urgency", u_text, URGENCIES, set(URGENCIES), 0.5 if form else 1.0)  # latest words
     guess = PRODUCTS[int(np.argmax(p))]
     p_conf = float(p.max())
     u_label = URGENCIES[int(np.argmax(u))]
