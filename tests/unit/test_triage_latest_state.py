@@ -34,7 +34,11 @@ CASES = [
      "at 05:00. Staff are taking cash only and sending customers away.", "critical"),
     ("Ticket desk can't sign in", "The 18-person ticket desk in Bergen can't sign in to the private access client since "
      "this morning, 'posture check failed'. Everyone else is fine. Phone bookings are piling up.", "high"),
+    ("Payroll can't reach the bank", "All of payroll cannot reach the bank's upload site since the firewall change; "
+     "the other departments are fine.", "high"),
     # a workaround vs none
+    ("Crew tablets cannot reach the manifests", "The 20 deckhands of the evening shift cannot open the cargo manifests "
+     "on their tablets through private access. We tried re-enrolling, there is no workaround.", "high"),
     ("Rota app drops for me", "The rota app through private access drops for me every hour or so. Reconnecting helps "
      "for now.", "medium"),
     # data being taken right now
@@ -120,6 +124,11 @@ def test_a_reply_subject_is_the_threads_not_the_latest_state():
         .strip() == "All sorted after the connector restart, please close it."
     assert urg.latest_text("fleet offline", "No vessel can reach the booking system since 6am.") is None
     assert urg.latest_text("FW: alert", "see below\n\n> Connector unreachable") is None  # too little of their own
+
+
+def test_a_department_is_a_scope():
+    assert "a team or site affected" in cls.triage("Payroll blocked", "All of payroll cannot reach the bank's upload "
+                                                   "site since this morning.").urgency_cues
 
 
 def test_a_deadline_is_the_business_not_the_askers_clock():

@@ -30,6 +30,8 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      (r"\b((whole|entire|all the|all of the|all our) (\w+ ){0,2}(team|teams|department|dept|division|org|organi[sz]ation|group|unit|floor|office|branch|site|plant|factory|call cent(er|re)|contact cent(er|re)|helpdesk|service desk|warehouse|store|hospital|campus)|"
      r"\w+ (team|department|dept|division|office|floor|branch|plant)( \([^)]*\))? (is |are )?(blocked|stuck|unable|can'?t|cannot|could not|lost|loses|gets)|"
      r"many (users|people|employees)|several (users|people|offices|sites|teams)|dozens of|a lot of (users|people)|"
+     r"(all|none) of (finance|payroll|accounting|accounts( payable| receivable)?|hr|sales|marketing|legal|engineering|support|"
+     r"operations|ops|procurement|purchasing|logistics|it|r&d|research|customer service|claims|billing|dispatch|admissions)|"
      r"(every|each) (laptop|pc|computer|machine|desk|phone|user) (in|at|on) (the )?\w+|(the )?(whole|entire) (\w+ ){0,2}(line|shift|fleet)|all (our|the) \w+ (users|laptops|machines|pcs|staff))\b"),
      (0.3, 2.0, 0.0, -1.0)),
     ("an executive affected",
