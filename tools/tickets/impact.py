@@ -108,10 +108,11 @@ _WHO = (r"(?:users?|people|persons?|peoples|employees|staff|colleagues|members|w
         r"machines|devices|pcs|macs|computers|servers|of them|of us)")
 # "600 people", "~600 staff", "about 70 of them", "(12 Leute)", "the 6-person team", "19 Mac users"
 _COUNT = re.compile(rf"(?<![\w#.,-])(?:~|approx\.? |about |around |some |over |more than |nearly |almost )?({_NUM})"
-                    rf"(?:\+)? (?:[a-z]+ ){{0,2}}{_WHO}\b|\b({_NUM})[- ](?:person|people|man|strong) "
-                    r"(?:[a-z]+ ){0,2}(?:team|department|group|crew|office|unit)\b", re.IGNORECASE)
+                    rf"(?:\+)? (?!(?:shifts?|days?|hours?|weeks?|months?|years?|minutes?|times|floors?) )(?:[a-z]+ ){{0,2}}{_WHO}\b|"
+                    rf"\b({_NUM})[- ](?:person|people|man|strong|seat|agent) "
+                    r"(?:[a-z]+ ){0,2}(?:team|department|group|crew|office|unit|desk|centre|center|shift|squad|practice)\b", re.IGNORECASE)
 # "the dev team (22)", "all the Macs in the studio (around 30)": a count in brackets after who is affected
-_BRACKETED = re.compile(rf"\((?:~|approx\.? |about |around |some |over |nearly |almost )?(?!(?:19|20)\d\d\b)({_NUM})\+?"
+_BRACKETED = re.compile(rf"\((?:~|approx\.? |about |around |some |over |nearly |almost |all )?(?!(?:19|20)\d\d\b)({_NUM})\+?"
                         r"(?: [a-z]+){0,2}\)", re.IGNORECASE)
 _ALL_OF_US = re.compile(r"\b(all|both|none) of (us|them)\b", re.IGNORECASE)
 
@@ -154,7 +155,7 @@ ACTIVE_EXPOSURE = re.compile(
     r"\b(to|with) (the |our )?(whole|entire|all[- ]staff|company[- ]wide|every)( \w+)?( distribution)? (company|staff|employees|list|recipients)|"
     r"\d[\d,.]* (external )?recipients|and counting|(deleting|wiping|encrypting|deleted|wiped|encrypted) (\w+ ){0,3}(files|folders|data|records|mailboxes|documents)|"
     r"public (share|link|url|bucket|repo|repository|channel|folder|page)s?|downloaded [^.!?\n]{0,40}\bby (outside|external|unknown|foreign)|"
-    r"(posting|posted|sharing|shared|sending|sent|forwarding|forwarded|copying|copied|e-?mailing|e-?mailed|uploading|uploaded)\b[^.!?\n]{0,60}\b(with|to) (\d+ |an? |the )?(external|outside|third[- ]party|public|personal|private)|"
+    r"(posting|posted|sharing|shared|sending|sent|forwarding|forwarded|copying|copied|e-?mailing|e-?mailed|uploading|uploaded)\b[^.!?\n]{0,60}\b(with|to) (\d+ |an? |the |his |her |their |a )?(external|outside|third[- ]party|public|personal|private)|"
     r"(copying|downloading|exfiltrating|forwarding) (\w+ ){0,3}(folders|files|data|records|mail|messages)|"
     r"(unknown|unregistered|unmanaged|foreign) (device|ip|address|host|location|country)|an? (address|ip|host|domain) we don'?t (know|recogni[sz]e)|"
     r"(nobody|no one) (here )?(made|did|changed|approved) (that|this|it)|(data|records|code|secrets|files) (are |is )?(now )?exposed)\b",
@@ -162,7 +163,7 @@ ACTIVE_EXPOSURE = re.compile(
 )
 SENSITIVE = re.compile(
     r"\b(salar(y|ies)|passports?|id scans?|national id|social security|patient|health|medical|payroll|"
-    r"credit cards?|card numbers|customer (data|database|records|files|list)|(full|whole|entire) (customer|client|employee|user) (database|list|data)|personal data|pii|secrets?|credentials|passwords|"
+    r"credit cards?|card numbers|(customer|client|member|patient) (data|database|records|files|lists?|contacts)|(full|whole|entire) (customer|client|employee|user) (database|list|data)|personal data|pii|secrets?|credentials|passwords|"
     r"source code|records|mailbox|confidential|home addresses|contracts?|hr (documents|files|data|folders?)|"
     r"\d[\d,.]* (files|documents|records|repos|repositories|mails|messages)|\d[\d,.]* ?(gb|tb|gigabytes|terabytes)|"
     r"every (folder|file|document|mailbox))\b",
@@ -269,7 +270,8 @@ NO_LIVE_EVENT = re.compile(
 )
 UNCONFIRMED = re.compile(
     r"\b((haven'?t|have not|not) (yet )?(confirmed|verified)|not sure (yet )?(if|whether) (it'?s|this is|these are) real|"
-    r"(are|is) (these|they|this|it) real\b|could be a false positive)", re.IGNORECASE)
+    r"(are|is) (these|they|this|it) real\b|could be a false positive|"
+    r"(haven'?t|have not|not) (yet )?seen (anything|any data|data) (leave|leaving|go out|taken|exfiltrated)|no (data|exfiltration) (seen|observed) yet)", re.IGNORECASE)
 
 
 def event_form(text: str) -> list[str]:
