@@ -5,6 +5,7 @@ ticket, time, intent)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from agents.plan import QueryPlan
@@ -34,16 +35,25 @@ class RoutePlan:
     query: QueryPlan | None = None
 
 
+def _named(code: str, names: dict[str, str]) -> str:
+    name = names.get(code)
+    return f"{code} ({name})" if name and name.casefold() != code.casefold() else code
+
+
 def unknown_notice(kind: str, text: str, suggestions: list[str], catalog: Catalog | None = None) -> str:
-    if suggestions:
-        tail = f" Did you mean {', '.join(suggestions)}?"
+    names = (catalog.stations if kind == "station" else {k: v[0] for k, v in catalog.kpis.items() if v}
+             if kind == "KPI" else {}) if catalog else {}
+    if suggestions:  # a site by its code and name ("BTH (Bath Lead Centre)"): a stranger knows the names, not codes
+        tail = f" Did you mean {', '.join(_named(x, names) for x in suggestions)}?"
+        if 0 < len(names) <= 12 and len(suggestions) < len(names):
+            tail += f" The {kind}s I know are {', '.join(_named(c, names) for c in names)}."
     elif kind == "region" and catalog and catalog.regions:  # "the Texas stations": the groupings there are, and theirs
         groups = [f"{name} ({code}: {', '.join(c for c, r in catalog.station_regions.items() if r == code) or 'no stations'})"
                   for code, name in catalog.regions.items()]
         tail = f" The regions I know are {'; '.join(groups[:12])}. Ask about one of them, or name the stations."
     else:
-        known = {"station": list(catalog.stations), "region": list(catalog.regions), "KPI": list(catalog.kpis),
-                 "service": catalog.services}.get(kind, []) if catalog else []
+        known = ([_named(c, names) for c in names] if names else
+                 {"region": list(catalog.regions), "service": catalog.services}.get(kind, []) if catalog else [])
         tail = f" The {kind}s I know are {', '.join(known[:12])}{'…' if len(known) > 12 else ''}." if known else ""
     article = "an" if kind[:1].lower() in "aeiou" else "a"
     return f"I don't know {article} {kind} called “{text}”.{tail}"
@@ -100,6 +110,12 @@ def route(question: str, context: ThreadContext | None, catalog: Catalog, today:
         return RoutePlan("out_of_scope", [], prior_ctx, [PEOPLE_NOTE + " " + help_text(catalog, asked=True)], plan)
     if plan.operation == "out_of_scope":
         return RoutePlan("out_of_scope", [], prior_ctx, [help_text(catalog, asked=bool(HELP.search(question)))], plan)
+    if (plan.operation == "report" and not plan.kpis
+            and (not plan.subjects.incidents or "incidents" in plan.inherited)  # the thread's incident, unless described
+            and (described := incident_described(question, catalog, today))):
+        if "incidents" in plan.inherited:
+            plan.inherited.remove("incidents")
+        plan.subjects.incidents, plan.report_kind = [described], "incident"  # "the postmortem for the Salford kiosk incident"
     if (plan.operation == "report" and not plan.subjects.incidents and not plan.kpis and prior is not None
             and prior.subjects.services and (plan.window is None or not plan.window.explicit)
             and (of := [r.external_id for r in catalog.incident_refs
@@ -122,6 +138,33 @@ def route(question: str, context: ThreadContext | None, catalog: Catalog, today:
         return RoutePlan("report", [], prior_ctx, [f"Which incident should the report cover?{hint}"], plan)
     ctx = legacy_context(plan, prior_ctx)
     return RoutePlan(ctx["intent"], specialists_for(plan), ctx, _second_question(question, plan, catalog, today), plan)
+
+
+_NOT_TOPIC = frozenset(
+    "draft write prepare make postmortem post-mortem mortem report incident incidents outage review summary about "
+    "that this with from the for and last week month yesterday today please can you could".split())
+
+
+def _stem(word: str) -> str:
+    return word[:5]
+
+
+def incident_described(question: str, catalog: Catalog, today: dt.date) -> str | None:
+    """The one incident (started by ``today``) whose title and service share the most words with the question ("the
+    Salford kiosk incident" → the incident titled "… at Salford" on ``frontdesk-kiosk``); None when none or a tie."""
+    asked = {_stem(w) for w in re.findall(r"[a-z0-9]+", question.casefold()) if len(w) >= 4 and w not in _NOT_TOPIC}
+    if not asked:
+        return None
+    scored = []
+    for r in catalog.incident_refs:
+        if r.started > today:
+            continue
+        words = {_stem(w) for w in re.findall(r"[a-z0-9]+", f"{r.title} {r.service or ''}".casefold()) if len(w) >= 4}
+        scored.append((len(asked & words), r.external_id))
+    scored.sort(reverse=True)
+    if not scored or scored[0][0] == 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return None
+    return scored[0][1]
 
 
 _FAMILY = {"lookup": "kpi", "compare": "kpi", "rank": "kpi", "attention": "kpi", "explain": "kpi",

@@ -118,6 +118,7 @@ class Layout:
     by_period: bool = False  # row and col columns with one column per period ("Jan 2026")
     free_names: bool = False  # any header can be a col-key value (metric names): a column with no numbers is a note
     unit_error: Callable[[str, str, str], str | None] = lambda _column, _key, _unit: None
+    row_value: Callable[[str], str | None] | None = None  # a cell naming a known row key (a station's code)
 
 
 def kpi_layout(catalog: Catalog) -> Layout:
@@ -129,7 +130,7 @@ def kpi_layout(catalog: Catalog) -> Layout:
 
     return Layout(time="date", row="station", col="kpi", columns=ID_COLUMNS, row_label="station", col_label="KPI",
                   col_header=lambda c: _column(c, "KPI", catalog), row_header=lambda c: _column(c, "station", catalog),
-                  by_period=True, unit_error=unit_error)
+                  by_period=True, unit_error=unit_error, row_value=catalog.station)
 
 
 def read_sheet(path: Path, catalog: Catalog) -> Sheet:
@@ -147,6 +148,9 @@ def read_layout(path: Path, layout: Layout) -> Sheet:
     T, R, C = layout.time, layout.row, layout.col
     cols = find_columns(frame, layout.columns)
     warnings: list[str] = []
+    if R not in cols and C not in cols and (named := _row_key_column(frame, cols, layout)):
+        cols[R] = named  # a "Gym" or "Depot" column whose every cell is a known station's code
+        warnings.append(f"column {named.strip()!r} read as the {R} (every cell is a known {layout.row_label} code)")
     errors: list[tuple[int, str]] = []
     long = C in cols and "value" in cols
     by_period = layout.by_period and T not in cols and R in cols and C in cols and "value" not in cols
@@ -225,6 +229,20 @@ def read_layout(path: Path, layout: Layout) -> Sheet:
     blank = rows["value"].str.strip() == ""
     rows = rows[~blank]  # an empty cell of a wide sheet: no value then
     return Sheet(rows[[T, R, C, "value"]], comma, warnings, errors)
+
+
+def _row_key_column(frame: pd.DataFrame, cols: dict[str, str], layout: Layout) -> str | None:
+    """The one column, under a name of the organisation's own, whose non-empty cells are all known row keys."""
+    if layout.row_value is None:
+        return None
+    found = []
+    for column in frame.columns:
+        if column in cols.values():
+            continue
+        cells = frame[column][frame[column].str.strip() != ""]
+        if not cells.empty and all(layout.row_value(v) for v in cells.unique()):
+            found.append(column)
+    return found[0] if len(found) == 1 else None
 
 
 def _column(column: str, axis: str, catalog: Catalog) -> tuple[str | None, str, str]:

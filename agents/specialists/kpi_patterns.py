@@ -23,15 +23,20 @@ def weekly_pattern(series: Any, f: Callable[[float | None], str]) -> str | None:
         return sum((x - m) ** 2 for x in xs) / max(len(xs) - 1, 1)
 
     se = math.sqrt(var(wd, m_wd) / len(wd) + var(we, m_we) / len(we))
-    by_day = {i: [v for d, v in pts if d.weekday() == i] for i in range(7)}
-    days = ", ".join(f"{_DAYS[i]} {f(sum(v) / len(v))}" for i, v in by_day.items() if v)
+    by_day = {i: sum(v) / len(v) for i in range(7) if (v := [x for d, x in pts if d.weekday() == i])}
+    days = ", ".join(f"{_DAYS[i]} {f(m)}" for i, m in by_day.items())
     real = abs(m_wd - m_we) > 2 * se
     k = series.kpi
+    hi, lo = max(by_day, key=by_day.__getitem__), min(by_day, key=by_day.__getitem__)
+    good = ("the best", "the worst") if k.higher_is_better else ("the worst", "the best")
     if real:
         worse = "weekends" if (m_we < m_wd) == bool(k.higher_is_better) else "weekdays"
-        verdict = (f"a weekly rhythm: {worse} run {'lower' if m_we < m_wd else 'higher'} every week, so it is the "
+        mine, other = (m_we, m_wd) if worse == "weekends" else (m_wd, m_we)
+        verdict = (f"a weekly rhythm: {worse} run {'lower' if mine < other else 'higher'} every week, so it is the "
                    "week's pattern, not a change to look for")
     else:
         verdict = "no weekly rhythm beyond day-to-day noise"
+    ends = (f"; highest {_DAYS[hi]} ({f(by_day[hi])}, {good[0]} day), lowest {_DAYS[lo]} ({f(by_day[lo])}, "
+            f"{good[1]})" if len(by_day) == 7 and hi != lo else "")
     return (f"By day of the week ({pts[0][0]} to {pts[-1][0]}): weekdays average {f(m_wd)}, weekends {f(m_we)} "
-            f"({days}) — {verdict}.")
+            f"({days}){ends} — {verdict}.")

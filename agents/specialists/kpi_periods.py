@@ -77,6 +77,23 @@ def _previous(start: dt.date, unit: str) -> dt.date:
     return (start - dt.timedelta(days=1)).replace(day=1)
 
 
+def _alarms(ser: Any, p: _Period, label: str) -> str:
+    """What a period's own values set off besides control-chart signals: days beyond the organisation's configured
+    limits and a stage shift for the worse that began in it (a month compared whole hides a drop in its last week)."""
+    k, out = ser.kpi, []
+    vals = [x.value for x in ser.points if x.value is not None and p.start <= x.date <= p.end]
+    for limit, side, beyond in ((k.lower_limit, "below", lambda v, lim: v < lim),
+                                (k.upper_limit, "above", lambda v, lim: v > lim)):
+        if limit is not None and (n := sum(1 for v in vals if beyond(v, limit))):
+            out.append(f"{side} the configured {'lower' if side == 'below' else 'upper'} limit "
+                       f"{fmt(limit, k.decimals, k.unit)} on {n} day(s)")
+    sh = ser.shift
+    if sh is not None and sh.bad and p.start <= sh.onset <= p.end:
+        out.append(f"a shift for the worse from {fmt(sh.before_cl, k.decimals, k.unit)} to "
+                   f"{fmt(sh.after_cl, k.decimals, k.unit)} starting {sh.onset}")
+    return f"; {label}: {', '.join(out)}" if out else ""
+
+
 def _period(p: Any, grain: str) -> str:
     if (p.end - p.start).days > 40:  # a year (twelve months gathered)
         return str(p.start.year) if p.start.year == p.end.year else f"{p.start}–{p.end}"
@@ -122,12 +139,14 @@ async def compare_periods(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
         delta = v_now - v_before
         sigma, sig_before, sig_now = None, 0, 0
         srecs: list[Any] = []
+        alarms = ""
         if series is not None:
             ser, srecs = series
             sigma = ser.summary.sigma
             bad = [x for x in ser.signals if x.state in ("warning", "critical")]
             sig_before = sum(1 for x in bad if before.start <= x.date <= before.end)
             sig_now = sum(1 for x in bad if now.start <= x.date <= now.end)
+            alarms = "".join(_alarms(ser, p, _period(p, grain)) for p in (before, now))
         # the change against the usual day-to-day spread (a total against the spread of a total of that many days)
         scale = (sigma * (now.days ** 0.5) if k.aggregation == "sum" and not per_day else sigma) if sigma else None
         spread = abs(delta) / scale if scale else None
@@ -136,7 +155,7 @@ async def compare_periods(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
         partial = "" if now.complete else f" (so far: {now.days} day(s))"
         rel = f", {100 * delta / abs(v_before):+.1f}%" if v_before else ""
         sig = (f"; warning/critical signals {sig_before} → {sig_now}" if sig_before or sig_now
-               else "; no warning or critical signal in either period")
+               else "" if alarms else "; no warning or critical signal in either period") + alarms
         size = f", {spread:.1f}× its usual daily spread" if spread is not None and not level_change else ""
         what = "total" if k.aggregation == "sum" else "average"
         d = k.decimals + (1 if per_day else 0)

@@ -323,6 +323,13 @@ async def values(s: StepScope, plan: QueryPlan, ctx: ThreadContext, level: str, 
         return  # a long day-grain range: the total/mean is the answer; the series lines follow
     label = {"day": "Daily", "week": "Weekly", "month": "Monthly"}[grain]
     shown = r.points[-MAX_LINES:]
+    valued = [p for p in shown if p.value is not None]
+    if grain == "day" and valued and 2 * len(valued) <= len(shown):  # a KPI kept weekly: its days with a value only
+        days = {p.start.strftime("%A") for p in valued}
+        often = f"once a week, on {days.pop()}s" if len(days) == 1 and len(valued) < len(shown) / 5 else "not every day"
+        s.say(f"{k.name} at {r.scope.label} is reported {often}; its values in that period: "
+              + "; ".join(f"{p.start} {f(p.value)}" for p in valued) + ".", ev)
+        shown = []
     if shown:
         s.say(f"{label} {k.name} at {r.scope.label} ({'totals' if k.aggregation == 'sum' else 'averages'}): "
               + "; ".join(f"{'week of ' if grain == 'week' else ''}{p.start if grain != 'month' else p.start.strftime('%b %Y')}"

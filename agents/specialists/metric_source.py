@@ -43,11 +43,12 @@ async def onset_from_prometheus(s: StepScope, service: str, metric: str, around:
 
 async def paged_later(s: StepScope, incident: str, corr: Any) -> tuple[Any, Any, str] | None:
     """An incident opened hours after its service's errors moved (a page often comes late): when nothing plausible
-    precedes the incident's own start, the changes before the service's onset (up to a day before it) instead.
+    precedes the incident's own start, the changes before the service's onset (up to three days before it: a page
+    raised the next morning, or after a weekend) instead.
     Returns (the correlation and its records, the onset's evidence, the sentence saying so) or None."""
     noticed = len(s.notices)
     moved = await s.tool("metric_onset", metric_onset, service=corr.services[0], metric="errors", around=corr.onset,
-                         hours=24)
+                         hours=72)
     del s.notices[noticed:]  # a service without metrics: the incident's own start stands
     if moved is None or moved[0].onset is None or moved[0].onset > corr.onset - dt.timedelta(minutes=30):
         return None
