@@ -164,7 +164,7 @@ async def test_nps_down_since(t):
 async def test_busiest_day_of_the_week(t, org):
     """Before: "weekdays run higher every week" when the weekends were the busier days."""
     nov = _rows(org.kpis, "CHECKINS", ["NQ1"], D(2026, 11, 1), D(2026, 11, 30))
-    by = nov.groupby(nov.date.dt.dayofweek).value.mean()
+    by = nov.groupby(nov.date.dt.day_of_week).value.mean()
     day = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[int(by.idxmax())]
     a = await t.ask("which day of the week is busiest for check-ins at Northern Quarter?")
     assert f"highest {day} ({by.max():,.0f}, the best day)" in a and "weekdays run lower every week" in a, a
