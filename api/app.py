@@ -201,6 +201,6 @@ def create_app(
     async def index(request: Request, state: State, token: str | None = None) -> HTMLResponse | RedirectResponse:
         if token is not None:  # a login link: its one-time code becomes a session cookie (see api.login)
             return await login.login_with(request, state, token, from_url=True)
-        return HTMLResponse((STATIC / "index.html").read_text(encoding="utf-8"))
+        return HTMLResponse(panel.index_page((STATIC / "index.html").read_text(encoding="utf-8")))
 
     return app

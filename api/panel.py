@@ -9,6 +9,12 @@ Content-Security-Policy (no inline styles) refuses. It skips that when the page 
 stylesheet is generated here from the rules table inside the installed ``plotly.min.js``, so it always
 matches the plotly.js version that is served.
 
+The bundle also carries its dependencies' stylesheets (maplibre-gl's, for map traces) and injects each as a
+``<style id="<hash>">`` when it loads — refused by the same policy and reported as a violation — unless the page
+already holds an element with that id. :func:`index_page` puts a ``<link id="<hash>">`` for each into the page at
+``<!-- plotly-bundled-css -->``, pointing at ``/static/plotly-bundled/<hash>.css``, that stylesheet extracted from
+the installed bundle: the same rules, from the service's own origin, with ``style-src 'self'`` unchanged.
+
 Every asset answers with a strict ``Content-Security-Policy`` (the page itself carries the same policy in a
 ``<meta>`` tag) and ``X-Content-Type-Options: nosniff``.
 """
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -84,6 +91,40 @@ def plotly_css(bundle: str) -> str:
     return "\n".join(["/* generated from the installed plotly.min.js: plotly.js's own rules (strict CSP) */", *reversed(rules)]) + "\n"
 
 
+# plotly.min.js's loader for a dependency's stylesheet: `if(!document.getElementById("<id>")){var e=
+# document.createElement("style");e.id="<id>",e.textContent='<css>'` (ids kept to characters safe in an attribute).
+_BUNDLED = re.compile(r'document\.getElementById\("([0-9A-Za-z_-]{1,100})"\)\)\{var (\w+)=document\.createElement\('
+                      r'"style"\);\2\.id="\1",\2\.textContent=')
+BUNDLED_MARK = "<!-- plotly-bundled-css -->"
+
+
+def bundled_styles(bundle: str) -> dict[str, str]:
+    """The stylesheets plotly.js injects from its dependencies at load, by the id of their ``<style>``."""
+    return {m.group(1): _js_string(bundle, m.end())[0] for m in _BUNDLED.finditer(bundle)}
+
+
+@lru_cache(maxsize=2)
+def _bundled(mtime: float) -> dict[str, tuple[bytes, str]]:
+    try:
+        styles = bundled_styles(PLOTLY_JS.read_text(encoding="utf-8"))
+    except (OSError, ValueError, IndexError):  # then plotly.js injects them itself (and the policy refuses it)
+        return {}
+    return {k: (v.encode(), hashlib.sha256(v.encode()).hexdigest()[:20]) for k, v in styles.items()}
+
+
+def _bundled_now() -> dict[str, tuple[bytes, str]]:
+    try:
+        return _bundled(PLOTLY_JS.stat().st_mtime)
+    except OSError:
+        return {}
+
+
+def index_page(html: str) -> str:
+    """The panel's page with a ``<link>`` for each stylesheet the served plotly.js would inject (module docstring)."""
+    links = "\n".join(f'<link rel="stylesheet" id="{k}" href="/static/plotly-bundled/{k}.css">' for k in _bundled_now())
+    return html.replace(BUNDLED_MARK, links, 1)
+
+
 @lru_cache(maxsize=2)
 def _plotly_css(mtime: float) -> tuple[bytes, str]:
     try:
@@ -131,6 +172,15 @@ async def plotly_stylesheet(request: Request) -> Response:
     except OSError:
         raise HTTPException(404, "plotly is not installed") from None
     return _respond(request, data, f'"{etag}"', ".css", max_age=86400)
+
+
+@router.get("/static/plotly-bundled/{sid}.css")
+async def plotly_bundled_stylesheet(sid: str, request: Request) -> Response:
+    """A stylesheet plotly.js carries from a dependency (see the module docstring)."""
+    found = _bundled_now().get(sid)
+    if found is None:
+        raise HTTPException(404, "no such asset")
+    return _respond(request, found[0], f'"{found[1]}"', ".css", max_age=86400)
 
 
 @router.get("/static/agents.json")

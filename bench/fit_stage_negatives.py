@@ -9,11 +9,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from scipy.signal import lfilter
 
 from tools.control_limits import analysis
 from tools.control_limits.analysis import detect_stages
 
 N_NEGATIVES = 300
+
+
+def ar1(e: np.ndarray, phi: float) -> np.ndarray:
+    """AR(1) driven by the innovations ``e`` from its stationary start: ``x[0] = e[0] / sqrt(1 - phi^2)``, then
+    ``x[t] = phi * x[t-1] + e[t]`` — run by scipy's ``lfilter`` in C (the same products and sums, in the same order,
+    as the Python loop it replaces, so the series are bit-identical)."""
+    drive = e.copy()
+    drive[0] = e[0] / np.sqrt(max(1 - phi * phi, 1e-6))
+    return lfilter([1.0], [1.0, -phi], drive)
 
 
 def negatives(seed: int = 20261202) -> list[tuple[str, np.ndarray]]:
@@ -27,11 +37,7 @@ def negatives(seed: int = 20261202) -> list[tuple[str, np.ndarray]]:
             x = np.cumsum(rng.standard_normal(n))
         else:
             phi = float(rng.choice([0.0, 0.3, 0.6, 0.8, 0.9, 0.95]))
-            e = rng.standard_normal(n)
-            x = np.empty(n)
-            x[0] = e[0] / np.sqrt(max(1 - phi * phi, 1e-6))
-            for t in range(1, n):
-                x[t] = phi * x[t - 1] + e[t]
+            x = ar1(rng.standard_normal(n), phi)
             if kind == 2:
                 x[rng.choice(n, size=max(1, n // 50), replace=False)] += rng.choice([-1, 1]) * rng.uniform(6, 15)
             if kind == 3:
@@ -40,18 +46,13 @@ def negatives(seed: int = 20261202) -> list[tuple[str, np.ndarray]]:
     return out
 
 
-
 def ar1_nulls(seed: int = 13, count: int = 500) -> list[np.ndarray]:
     """Shift-free AR(1) series (phi 0-0.95, 40-730 points; a dev seed, not the guards' 11 and 12)."""
     g = np.random.default_rng(seed)
     out = []
     for _ in range(count):
         n, phi = int(g.integers(40, 731)), float(g.uniform(0.0, 0.95))
-        e = g.standard_normal(n)
-        x = np.empty(n)
-        x[0] = e[0] / np.sqrt(1 - phi * phi)
-        for t in range(1, n):
-            x[t] = phi * x[t - 1] + e[t]
+        x = ar1(g.standard_normal(n), phi)  # drawn before the scale: the seeded series stay as they were
         out.append(10 ** g.uniform(-2, 3) * x)
     return out
 
@@ -67,17 +68,7 @@ def _guard_sets(rd: Path | None) -> dict[str, list[np.ndarray]]:
                                         for j in range(100)],
     }
     for seed in (11, 12):
-        g = np.random.default_rng(seed)
-        ar = []
-        for _ in range(1000):
-            n, phi = int(g.integers(40, 731)), float(g.uniform(0.0, 0.95))
-            e = g.standard_normal(n)
-            x = np.empty(n)
-            x[0] = e[0] / np.sqrt(1 - phi * phi)
-            for t in range(1, n):
-                x[t] = phi * x[t - 1] + e[t]
-            ar.append(10 ** g.uniform(-2, 3) * x)
-        sets[f"1000 AR(1), phi 0-0.95 (seed {seed})"] = ar
+        sets[f"1000 AR(1), phi 0-0.95 (seed {seed})"] = ar1_nulls(seed, 1000)
     if rd is not None:
         from bench.stages_rdatasets import load_no_break
 
@@ -101,7 +92,6 @@ def guards(rd: Path | None) -> None:
               f"<= 1 stage {counts[False][2]} -> {counts[True][2]} of {len(xs)}", flush=True)
 
 
-
 def short_ar1_nulls(seed: int = 14, count: int = 600) -> list[np.ndarray]:
     """Short, strongly autocorrelated shift-free AR(1) (30-150 points, phi 0.6-0.95; a dev seed): the series
     whose wandering looks most like steps on a chart, rare among :func:`ar1_nulls`."""
@@ -109,10 +99,6 @@ def short_ar1_nulls(seed: int = 14, count: int = 600) -> list[np.ndarray]:
     out = []
     for _ in range(count):
         n, phi = int(g.integers(30, 151)), float(g.uniform(0.6, 0.95))
-        e = g.standard_normal(n)
-        x = np.empty(n)
-        x[0] = e[0] / np.sqrt(1 - phi * phi)
-        for t in range(1, n):
-            x[t] = phi * x[t - 1] + e[t]
+        x = ar1(g.standard_normal(n), phi)
         out.append(10 ** g.uniform(-2, 3) * x + g.uniform(-50, 50))
     return out

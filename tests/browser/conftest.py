@@ -155,7 +155,9 @@ def page(browser: Any, panel: Panel) -> Iterator[Any]:
     pg.set_default_timeout(30_000)
     pg.errors = []
     pg.requests = []
+    pg.console = []  # the console's errors and warnings (a refused style or script is reported there)
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("console", lambda m: pg.console.append(m.text) if m.type in ("error", "warning") else None)
     pg.on("request", lambda r: pg.requests.append(r))
     pg.goto(f"{panel.base}/?token={login_code(panel)}")
     pg.wait_for_selector("body[data-ready=true]")

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 import api.panel
-from api.panel import CSP, PLOTLY_JS, STATIC, plotly_css
+from api.panel import BUNDLED_MARK, CSP, PLOTLY_JS, STATIC, bundled_styles, index_page, plotly_css
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +42,24 @@ def test_plotly_css_is_generated_from_the_installed_bundle(client) -> None:
     assert "X" not in re.sub(r"\{[^}]*\}", "", css.split("\n", 1)[1])  # every selector placeholder replaced
     with pytest.raises(ValueError, match="rules table not found"):
         plotly_css("no rules table here")
+
+
+def test_the_stylesheets_plotly_js_would_inject_are_linked_under_the_ids_it_looks_for(client) -> None:
+    bundle = PLOTLY_JS.read_text(encoding="utf-8")
+    styles = bundled_styles(bundle)
+    assert any(".maplibregl-map{" in css for css in styles.values())  # maplibre-gl's, for map traces
+    html = index_page((STATIC / "index.html").read_text(encoding="utf-8"))
+    assert BUNDLED_MARK not in html
+    for sid, css in styles.items():
+        assert f'document.getElementById("{sid}")' in bundle  # what plotly.js checks before it injects a <style>
+        assert f'<link rel="stylesheet" id="{sid}" href="/static/plotly-bundled/{sid}.css">' in html
+        r = client.get(f"/static/plotly-bundled/{sid}.css")
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/css") and r.text == css
+        assert r.headers["content-security-policy"] == CSP
+    assert client.get("/static/plotly-bundled/not-a-style.css").status_code == 404
+    other = ("a=1;if(!document.getElementById(\"b7e1\")){var s=document.createElement(\"style\");s.id=\"b7e1\","
+             "s.textContent='.dial{color:#c00;content:\\'x\\'}',document.head.appendChild(s)}")
+    assert bundled_styles(other) == {"b7e1": ".dial{color:#c00;content:'x'}"} and bundled_styles("a=1") == {}
 
 
 @pytest.mark.parametrize("name", ["index.html", "app.js", "app.css", "markdown.js", "favicon.svg"])

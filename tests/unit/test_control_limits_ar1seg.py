@@ -16,16 +16,8 @@ import numpy as np
 import pytest
 
 import tools.control_limits.analysis as analysis
+from tests.unit.ar1_support import ar1 as _ar1
 from tools.control_limits import ar1seg, detect_stages
-
-
-def _ar1(rng: np.random.Generator, n: int, phi: float, sd: float) -> np.ndarray:
-    e = rng.normal(0.0, sd, n)
-    x = np.empty(n)
-    x[0] = e[0] / np.sqrt(1.0 - phi * phi)
-    for t in range(1, n):
-        x[t] = phi * x[t - 1] + e[t]
-    return x
 
 
 def _fermenter(seed: int, jump: float = 0.125) -> np.ndarray:

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import tools.control_limits.analysis as analysis
+from tests.unit.ar1_support import ar1
 from tools.control_limits import detect_stages, levelbreak
 
 
@@ -94,12 +95,7 @@ def test_shift_free_strongly_autocorrelated_series_gain_no_stage(monkeypatch: py
     for s in range(150):
         rng = np.random.default_rng(5000 + s)
         n, phi = int(rng.integers(60, 500)), float(rng.uniform(0.85, 0.97))
-        e = rng.normal(0.0, 0.2, n)
-        x = np.empty(n)
-        x[0] = e[0] / np.sqrt(1.0 - phi * phi)
-        for t in range(1, n):
-            x[t] = phi * x[t - 1] + e[t]
-        series.append(17.5 + x)
+        series.append(17.5 + ar1(rng, n, phi, 0.2))
     with_model = sum(len(_starts(x)) > 0 for x in series)
     monkeypatch.setattr(analysis, "LEVEL_BREAKS", False)
     assert with_model <= sum(len(_starts(x)) > 0 for x in series)

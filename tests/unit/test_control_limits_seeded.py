@@ -11,17 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.unit.ar1_support import ar1_unit as _ar1
 from tools.control_limits import analyze_many, analyze_series, detect_stages
 from tools.control_limits.seeded import SHORT_STAGE, seeded_batch, seeded_intervals
-
-
-def _ar1(rng: np.random.Generator, n: int, phi: float) -> np.ndarray:
-    e = rng.standard_normal(n) * np.sqrt(1 - phi * phi)
-    x = np.empty(n)
-    x[0] = rng.standard_normal()
-    for t in range(1, n):
-        x[t] = phi * x[t - 1] + e[t]
-    return x
 
 
 def _both_edges(starts: list[int], a: int, b: int, k: int = 1) -> bool:

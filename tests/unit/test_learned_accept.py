@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.unit.ar1_support import ar1 as _ar1
 from tools.control_limits import analysis, learned
 from tools.control_limits.analysis import analyze_series, detect_stages
 from tools.control_limits.models import RULES
@@ -26,15 +27,6 @@ def _starts(x: np.ndarray) -> list[int]:
 @pytest.fixture
 def on(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(analysis, "LEARNED_ACCEPT", True)
-
-
-def _ar1(rng: np.random.Generator, n: int, phi: float) -> np.ndarray:
-    e = rng.standard_normal(n)
-    x = np.empty(n)
-    x[0] = e[0] / np.sqrt(1 - phi * phi)
-    for t in range(1, n):
-        x[t] = phi * x[t - 1] + e[t]
-    return x
 
 
 def test_the_model_is_stored_as_constants_and_the_module_is_pure_numpy() -> None:

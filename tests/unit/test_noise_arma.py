@@ -11,21 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.unit.ar1_support import ar1 as _ar1
 from tools.control_limits import analysis, analyze_many, analyze_series, lrv, noise
 
 
 def _ma1(rng: np.random.Generator, n: int, theta: float) -> np.ndarray:
     e = rng.standard_normal(n + 1)
     return e[1:] + theta * e[:-1]
-
-
-def _ar1(rng: np.random.Generator, n: int, phi: float) -> np.ndarray:
-    e = rng.standard_normal(n)
-    x = np.empty(n)
-    x[0] = e[0] / np.sqrt(1.0 - phi * phi)
-    for t in range(1, n):
-        x[t] = phi * x[t - 1] + e[t]
-    return x
 
 
 def _garch(rng: np.random.Generator, n: int) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.unit.ar1_support import ar1_from
 from tools.control_limits import analysis, analyze_many, shortlevel
 
 
@@ -62,11 +63,7 @@ def test_shift_free_series_stay_unstaged(short_levels: None) -> None:
         n = int(rng.integers(40, 400))
         phi = (0.0, 0.3, 0.6)[k % 3]
         e = rng.standard_normal(n)
-        x = np.empty(n)
-        x[0] = e[0]
-        for t in range(1, n):
-            x[t] = phi * x[t - 1] + e[t]
-        rows.append(40.0 + 3.0 * x)
+        rows.append(40.0 + 3.0 * ar1_from(e, phi, e[0]))
     before = analysis.SHORT_LEVELS
     staged_on = sum(1 for s in _stages(rows) if s)
     analysis.SHORT_LEVELS = False

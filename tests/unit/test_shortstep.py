@@ -11,16 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.unit.ar1_support import ar1 as _ar1
 from tools.control_limits import analysis, analyze_many, shortstep
-
-
-def _ar1(rng: np.random.Generator, n: int, phi: float) -> np.ndarray:
-    e = rng.standard_normal(n)
-    x = np.empty(n)
-    x[0] = e[0] / np.sqrt(1.0 - phi * phi)
-    for t in range(1, n):
-        x[t] = phi * x[t - 1] + e[t]
-    return x
 
 
 def _starts(rows: list[np.ndarray], on: bool) -> list[list[int]]:
