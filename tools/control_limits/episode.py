@@ -37,9 +37,10 @@ GAP = 4
 #: Heavy tails: rows with ``TAIL_MAX`` or more increments beyond ``TAIL_Z`` robust sds away from both jumps are skipped.
 TAIL_Z = 3.5
 TAIL_MAX = 3
-#: Row lengths of the calibration table and the statistic's threshold per length (:func:`calibrate` + margin).
+#: Row lengths of the calibration table and the statistic's threshold per length: :func:`calibrate` (1,000 rows per
+#: model and length) gave 32.8–36.5 with no trend in length (AR(1) φ 0.6–0.98 and the walks set it); flat, above all.
 _CAL_LENGTHS = (24, 32, 48, 64, 96, 128, 160)
-THRESHOLDS = np.full(len(_CAL_LENGTHS), 34.0)
+THRESHOLDS = np.full(len(_CAL_LENGTHS), 37.0)
 #: False-stage rate per shift-free row the threshold is calibrated at.
 ALPHA = 0.002
 #: Rows per array pass (memory: rows × grid × cuts²).
