@@ -74,3 +74,21 @@ def test_the_pass_leaves_short_random_walks_alone() -> None:
     rows = [np.cumsum(rng.standard_normal(int(rng.integers(24, 121)))) for _ in range(120)]
     on, off = _starts(rows, True), _starts(rows, False)
     assert sum(bool(s) for s in on) <= sum(bool(s) for s in off) + 1
+
+
+def test_with_opposite_signs_required_a_staircase_is_left_to_other_passes() -> None:
+    """``OPPOSITE``: a row that steps up twice (a staircase) is no episode; the answered-share drop still is one."""
+    rng = np.random.default_rng(12)
+    t = np.arange(48)
+    stairs = [40.0 + 1.5 * (_ar1(rng, 48, 0.8) + 6.0 * (t >= 16) + 6.0 * (t >= 32)) for _ in range(20)]
+    drops = [_answered_share(rng) for _ in range(20)]
+    before = episode.OPPOSITE
+    try:
+        episode.OPPOSITE = False
+        stairs_free, drops_free = _starts(stairs, True), _starts(drops, True)
+        episode.OPPOSITE = True
+        stairs_opp, drops_opp = _starts(stairs, True), _starts(drops, True)
+    finally:
+        episode.OPPOSITE = before
+    assert sum(bool(s) for s in stairs_opp) < sum(bool(s) for s in stairs_free)  # 7 vs 15 of 20 (7 with the pass off)
+    assert sum(bool(s) for s in drops_opp) == sum(bool(s) for s in drops_free)  # 19 of 20 either way

@@ -34,6 +34,8 @@ N_MAX = 160
 #: Both steps at least this many points from either end, and at least ``GAP`` points apart (shorter: a burst).
 EDGE = 5
 GAP = 4
+#: Only an episode proper: the two steps of opposite sign (a level that comes back), not a staircase.
+OPPOSITE = False
 #: Heavy tails: rows with ``TAIL_MAX`` or more increments beyond ``TAIL_Z`` robust sds away from both jumps are skipped.
 TAIL_Z = 3.5
 TAIL_MAX = 3
@@ -77,6 +79,8 @@ def add_episodes(
         lr, k1, k2, d1, d2 = scan(S)
         stat[idx] = lr
         big = (np.abs(d1) >= MATERIALITY * spread) & (np.abs(d2) >= MATERIALITY * spread)
+        if OPPOSITE:
+            big &= np.sign(d1) != np.sign(d2)
         ok = (lr >= threshold(np.full(idx.size, n))) & big & _thin_tailed(S, k1, k2)
         for i, a, b in zip(idx[ok].tolist(), k1[ok].tolist(), k2[ok].tolist(), strict=True):
             cands[i] = [int(a), int(b)]
