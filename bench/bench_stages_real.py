@@ -396,8 +396,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--short-steps", choices=("on", "off"), default=None,
                     help="force the eleventh pass's one-step test on short silent rows (tools/control_limits/shortstep.py) "
                          "on or off (default: the product default)")
+    ap.add_argument("--episodes", choices=("on", "off"), default=None,
+                    help="force the twelfth pass's two-step (episode) test on short silent rows "
+                         "(tools/control_limits/episode.py) on or off (default: the product default)")
     args = ap.parse_args(argv)
     import tools.control_limits.analysis as _analysis
+
+    if args.episodes is not None:
+        _analysis.SHORT_EPISODES = args.episodes == "on"
 
     if args.short_steps is not None:
         _analysis.SHORT_ROW_TEST = args.short_steps == "on"

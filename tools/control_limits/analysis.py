@@ -69,7 +69,7 @@ from typing import Any
 
 import numpy as np
 
-from tools.control_limits import ar1seg, dispersion, learned, levelbreak, shortlevel, shortstep, trendbreak
+from tools.control_limits import ar1seg, dispersion, episode, learned, levelbreak, shortlevel, shortstep, trendbreak
 from tools.control_limits.flat import flat_stages, merge_edges
 from tools.control_limits.models import Limits, SeriesAnalysis, Stage, _check_method
 from tools.control_limits.noise import refit_phi, search_input
@@ -107,6 +107,8 @@ CLASS_BY_DIFF_PHI = True
 LEARNED_ACCEPT = False  # measured on batch 7, not yet adopted: see docs/benchmarks.md, "Tenth pass (B)" and "Batch 7"
 #: Short rows left with one stage: one lasting step against AR(1) / a random walk (:mod:`.shortstep`).
 SHORT_ROW_TEST = True
+#: Short rows still silent: two steps — an episode that rises and falls back, or a staircase (:mod:`.episode`).
+SHORT_EPISODES = False
 
 # --------------------------------------------------------------------------- #
 # Full pipeline
@@ -189,6 +191,9 @@ def _analyze_batch(
     if SHORT_ROW_TEST:
         plain = searchable if seas is None else searchable & (seas.period <= 0)
         confirmed, _ = shortstep.add_steps(Xc, L, confirmed, plain, lambda cs: _confirm_batch(prefix_s, L, cs, method))
+    if SHORT_EPISODES:
+        plain = searchable if seas is None else searchable & (seas.period <= 0)
+        confirmed, _ = episode.add_episodes(Xc, L, confirmed, plain, lambda cs: _confirm_batch(prefix_s, L, cs, method))
     if LEARNED_ACCEPT:
         sources = [raw, short, kept, [[c for c, _, _ in cf] for cf in confirmed]]
         plain = searchable if seas is None else searchable & (seas.period <= 0)  # a cycle's rows: as before
