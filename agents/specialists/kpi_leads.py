@@ -199,44 +199,6 @@ def _extreme(plan: QueryPlan, series: Any, word: str) -> str | None:
             f"({'higher' if k.higher_is_better else 'lower'} is better; {len(pts)} days).")
 
 
-def _periods(plan: QueryPlan, series: Any, word: str) -> str | None:
-    """"Were there more X this week than last week?": the two periods of the window, per day when one is partial."""
-    k, w = series.kpi, plan.window
-    if w is None:
-        return None
-    unit = w.label.split()[1]
-    if unit == "week":
-        split = w.end - dt.timedelta(days=w.end.weekday()) if w.label.startswith("this") else w.start + dt.timedelta(days=7)
-    else:
-        split = w.end.replace(day=1)
-    before = [p.value for p in series.points if p.value is not None and w.start <= p.date < split]
-    now = [p.value for p in series.points if p.value is not None and split <= p.date <= w.end]
-    if not before or not now:
-        return None
-    per_day = k.aggregation != "sum" or len(before) != len(now)
-    a = sum(now) / len(now) if per_day else sum(now)
-    b = sum(before) / len(before) if per_day else sum(before)
-    higher = a > b
-    if word in ("better", "worse"):
-        yes = a != b and (higher == k.higher_is_better) == (word == "better")
-    else:
-        yes = a != b and higher == (word in ("more", "higher", "bigger"))
-    how = "a day on average" if k.aggregation == "sum" and per_day else ("on average" if per_day else "in all")
-    extra = 1 if k.aggregation == "sum" and per_day else 0
-    if word == "change":  # "how much did X go up vs last month (in percent)?": the change, in % of the earlier period
-        v = 100 * (a - b) / abs(b) if b else None
-        pct = "n/a" if v is None else f"{v:+.1f}%" if abs(v) >= 0.05 else f"{v:+.2f}%"
-        verdict = "level" if a == b else ("up" if higher else "down") + (
-            f", {'better' if higher == k.higher_is_better else 'worse'}")
-        return (f"{pct} ({verdict}) — {k.name} at {series.scope.label}: {_f(a, k, extra)} {how} from {split} to "
-                f"{min(w.end, series.end)} ({len(now)} days) against {_f(b, k, extra)}{' a day' if extra else ''} from "
-                f"{w.start} to {split - dt.timedelta(days=1)} ({len(before)} days); "
-                f"{'higher' if k.higher_is_better else 'lower'} is better.")
-    return (f"{'Yes' if yes else 'No'} — {k.name} at {series.scope.label}: {_f(a, k, extra)} {how} from {split} to "
-            f"{min(w.end, series.end)} ({len(now)} days) against {_f(b, k, extra)}{' a day' if extra else ''} from {w.start} to "
-            f"{split - dt.timedelta(days=1)} ({len(before)} days); {'higher' if k.higher_is_better else 'lower'} is better.")
-
-
 def lead(plan: QueryPlan | None, series: Any) -> str | None:
     """The direct answer to the question's ``q:`` note about one KPI series, or None."""
     notes = set(plan.notes) if plan else set()
@@ -257,7 +219,9 @@ def lead(plan: QueryPlan | None, series: Any) -> str | None:
     if plan is not None and notes & {"q:yoy", "q:halves"}:
         return _against(plan, series, "q:yoy" in notes)
     if plan is not None and (per := next((n for n in notes if n.startswith("q:period_")), None)):
-        return _periods(plan, series, per.removeprefix("q:period_"))
+        from agents.specialists.kpi_period_leads import periods
+
+        return periods(plan, series, per.removeprefix("q:period_"))
     if plan is not None and (ext := next((n for n in notes if n.startswith("q:extreme_") and "unit" not in n
                                                 and not n.startswith("q:extreme_n:")), None)):
         if "q:extreme_unit_day" in notes:

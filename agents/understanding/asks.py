@@ -195,6 +195,10 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
             and re.search(r"\b(?:go|goes|went|gone|going)\s+(?:up|down)\b|\b(?:increas|decreas|chang|differ|grow|grew|"
                           r"rise|rose|fall|fell|drop)\w*|\bpercent\w*|%|\bhow\s+much\s+(?:more|less|higher|lower)\b", q, _I)):
         plan.notes.append("q:period_change")  # "how much did X go up vs last month in percent": the change, in %
+    elif (plan.kpis and op in ("lookup", "explain") and plan.window is not None and not _EXPLAIN_ASKED.search(q)
+          and re.match(r"this (week|month) and", plan.window.label) and len(plan.subjects.scopes) <= 1):
+        plan.notes.append("q:period_vs")  # "X this week vs last": the two periods head to head, the partial one said
+        plan.operation = op = "lookup"
     if plan.kpis and op == "rank" and (m := _CHANGE_RANK.search(q)):
         word = (m.group(1) or m.group(2) or m.group(3) or m.group(4) or "").lower()  # "which station improved most …?"
         how = ("better" if word.startswith(("improv", "better")) else "worse" if word.startswith(("deteriorat", "wors", "got"))
