@@ -63,7 +63,7 @@ from agents.understanding.vocab import STOP
 from agents.understanding.vs_rest import against_the_rest
 
 # "how many stations are below goal", "which sites are missing the target": the places counted against the goal
-_GOAL_COUNT = re.compile(rf"\b(?:how\s+many|number\s+of|count|which|what|list)\b(?:\s+(?:of\s+)?(?:the\s+|our\s+)?"
+_GOAL_COUNT = re.compile(rf"\b(?:how\s+many|number\s+of|count|which|what|list|any)\b(?:\s+(?:of\s+)?(?:the\s+|our\s+)?"
                          rf"{_PLACE}\b).*?\b(below|under|short\s+of|missing|miss(?:es|ed)?|behind|off|meeting|meets?|"
                          r"hitting|hits?|making|reach\w*|on|at|above)\s+(?:the\s+|its\s+|our\s+|their\s+)?"
                          r"(?:[\w.%-]+\s+){0,4}?(?:goal|target)s?\b", _I)
