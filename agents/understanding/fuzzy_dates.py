@@ -68,8 +68,13 @@ def fuzzy_period(q: str, today: dt.date) -> tuple[Window, re.Match[str]] | None:
         last, this = _month_start(today, 1), _month_start(today, 0)
         if 1 <= day <= 28 and this.replace(day=day) <= today:
             return _win(last, today, f"this month and the month before, day {day}"), m
-    if m := re.search(rf"\b{_PART}[- ]?(?:the\s+)?{_WHICH}\s+(?:month|mo|mth)\b", q):
-        first = _month_start(today, 0 if m.group(2) in ("this", "current") else 1)
+    if m := re.search(rf"\b(?:since|from)\s+(?:the\s+)?(?:start|beginning)\s+of\s+(?:the\s+)?{_WHICH}?\s*(?:month|mo|mth)\b", q):
+        first = _month_start(today, 0 if m.group(1) in (None, "this", "current") else 1)  # "since the start of the month"
+        return _win(first, today, f"since {first}"), m
+    for m in re.finditer(rf"\b{_PART}[- ]?(?:(?:the\s+)?{_WHICH}\s+|the\s+)?(?:month|mo|mth)\b", q):
+        if re.search(r"\b(?:since|from)\s+(?:the\s+)?$", q[:m.start()]):
+            continue  # "since the start of the month": from its 1st to today, not its first ten days
+        first = _month_start(today, 0 if m.group(2) in (None, "this", "current") else 1)
         part = m.group(1).split()[0]
         lo, hi = {"early": (1, 10), "beginning": (1, 10), "start": (1, 10), "mid": (11, 20), "middle": (11, 20)}.get(
             part, (21, _month_end(first).day))

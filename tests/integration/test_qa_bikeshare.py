@@ -83,6 +83,15 @@ async def test_which_hubs_are_below_goal(t, spokes):
     assert "no goal" in first_line(a), a
 
 
+async def test_how_many_hubs_hit_or_made_the_goal(t, spokes):
+    day = _rows(spokes, "BIKE_AVAIL", HUBS, D(2026, 12, 1), D(2026, 12, 1))
+    met = set(day[day.value >= 90].station.str.upper())
+    a = await t.ask("how many hubs hit the availability goal yesterday?")
+    assert f"{len(met)} of 5" in first_line(a) and all(c in first_line(a) for c in met), a
+    a = await t.ask("which sites made the rebalancing target yesterday?")
+    assert "of 5" in first_line(a) and "45 min" in first_line(a), a
+
+
 async def test_are_we_hitting_target(t, spokes):
     a = await t.ask("are we hitting target on rebalancing time?")
     assert "goal of 45 min" in first_line(a) and "no goal configured" not in a, a
@@ -101,6 +110,15 @@ async def test_the_week_of_a_day_and_parts_of_a_month(t, spokes):
     assert "2026-10-11 to 2026-10-20" in first_line(a) and "HB-02" in first_line(a), a
     a = await t.ask("availability at harbour front around the 22nd")
     assert "2026-11-19 to 2026-11-25" in first_line(a) and "2026-12" not in first_line(a), a
+
+
+async def test_the_start_of_the_month(t, spokes):
+    dec = _rows(spokes, "TRIPS", ["dk15"], D(2026, 12, 1), D(2026, 12, 1)).value.sum()
+    a = await t.ask("rides at university quarter since the start of the month")
+    assert "2026-12-01" in first_line(a) and _n(dec) in first_line(a) and "2026-11" not in first_line(a), a
+    since = _rows(spokes, "TRIPS", ["dk15"], D(2026, 11, 1), D(2026, 12, 1)).value.sum()
+    a = await t.ask("rides at university quarter since the beginning of last month")
+    assert "2026-11-01" in first_line(a) and _n(since) in first_line(a), a
 
 
 async def test_the_same_day_this_month_and_last(t, spokes):
@@ -149,6 +167,8 @@ async def test_per_hub_and_a_breakdown_the_data_does_not_have(t, spokes):
         assert re.search(rf"{code.upper()} {_n(v)} trips", a), a
     a = await t.ask("trips by bike type last week")
     assert "no breakdown by bike type" in a and "per station" in a, a
+    a = await t.ask("trips by hour yesterday")  # even with a KPI named "Empty-dock hours": KPIs are daily
+    assert "no breakdown by hour" in a and "per station and day" in a, a
 
 
 # ----------------------------------------------------------------- stable / steady
@@ -188,6 +208,8 @@ async def test_the_same_phrasings_on_the_demo(da, demo):
     met = sum(float(v) >= 94 for (v,) in rows)
     a = await t.ask("how many days was DAL at goal on otp mx last month?")
     assert re.search(rf"\b{met} of {len(rows)} days\b", first_line(a)), a
+    a = await t.ask("otp mx at dallas beginning of the month")
+    assert "2026-11-01 to 2026-11-10" in first_line(a) and "DAL" in first_line(a), a
     a = await t.ask("otp mx at phoenix the week of the 2nd")
     assert "2026-11-02 to 2026-11-08" in first_line(a) and "PHX" in first_line(a), a
     a = await t.ask("aog events this week vs last")
