@@ -22,7 +22,7 @@ def periods(plan: QueryPlan, series: Any, word: str) -> str | None:
         split = w.end - dt.timedelta(days=w.end.weekday()) if w.label.startswith("this") else w.start + dt.timedelta(days=7)
     else:
         split = w.end.replace(day=1)
-    dom = re.search(r", day (\d+)$", w.label)  # "on the 1st: this month vs last": that day of each month only
+    dom = re.search(r", compared on day (\d+) of each$", w.label)  # "on the 1st: this month vs last": that day of each month only
     pts = [p for p in series.points if p.value is not None and (dom is None or p.date.day == int(dom.group(1)))]
     before = [p.value for p in pts if w.start <= p.date < split]
     now = [p.value for p in pts if split <= p.date <= w.end]

@@ -67,7 +67,7 @@ def fuzzy_period(q: str, today: dt.date) -> tuple[Window, re.Match[str]] | None:
         day = int(m.group(1))  # "on the 1st: this month vs last": the 1st of each month, head to head
         last, this = _month_start(today, 1), _month_start(today, 0)
         if 1 <= day <= 28 and this.replace(day=day) <= today:
-            return _win(last, today, f"this month and the month before, day {day}"), m
+            return _win(last, today, f"this month and the month before, compared on day {day} of each"), m
     if m := re.search(rf"\b(?:since|from)\s+(?:the\s+)?(?:start|beginning)\s+of\s+(?:the\s+)?{_WHICH}?\s*(?:month|mo|mth)\b", q):
         first = _month_start(today, 0 if m.group(1) in (None, "this", "current") else 1)  # "since the start of the month"
         return _win(first, today, f"since {first}"), m
