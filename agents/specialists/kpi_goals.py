@@ -39,7 +39,7 @@ async def goal_count(s: StepScope, plan: QueryPlan, ctx: ThreadContext, how: str
     k, ev = r.kpi, records[0]
     f = lambda x: fmt(x, k.decimals, k.unit)  # noqa: E731
     when = f"on {r.end}, the latest day with data" if r.start == r.end and not explicit else (
-        f"on {r.start}" if r.start == r.end else f"{r.start} to {r.end}, {'total' if k.aggregation == 'sum' else 'mean'}")
+        f"on {r.start}" if r.start == r.end else f"{r.start} to {r.end}" + ("" if k.aggregation == "sum" else ", mean"))
     where = f" in {region}" if region else ""
     how, _, named = how.partition(":")
     goal = float(named) if named else k.goal  # "below the 90% goal": the number the question names
@@ -48,6 +48,10 @@ async def goal_count(s: StepScope, plan: QueryPlan, ctx: ThreadContext, how: str
               + "; ".join(f"{x.code} {f(x.value)}" for x in r.rows[:5]) + ".", ev)
         return
     rows = [x for x in r.rows if x.value is not None]
+    daily = k.aggregation == "sum" and r.start != r.end  # a goal is per day: a total over days is set against it a day
+    if daily:
+        rows = [x.model_copy(update={"value": x.value / x.days}) for x in rows if x.days]
+        when += ", a day on average"
     short = [x for x in rows if (x.value < goal if k.higher_is_better else x.value > goal)]
     meeting = [x for x in rows if x not in short]
     side = f"{'higher' if k.higher_is_better else 'lower'} is better"

@@ -97,20 +97,28 @@ def _since(series: Any) -> str | None:
 
 
 def _control(series: Any) -> str:
+    """"Is X stable / steady / in control?": from the stage analysis — no point signal and no stage change in the
+    window is stable (a level short of the goal is said beside it, not taken for instability)."""
     k, sm = series.kpi, series.summary
     bad = [x for x in series.signals if x.state in ("warning", "critical")]
-    if not bad and sm.state == "ok":
-        return (f"Yes — {k.name} at {series.scope.label} is in control: no warning or critical signal from "
-                f"{series.start} to {series.end}, the latest value {_f(sm.latest_value, k)} within the limits "
-                f"{_f(sm.lcl, k)}–{_f(sm.ucl, k)}.")
-    if not bad:  # no point signal, but the latest stage itself is flagged (a shift, a centre off its goal)
-        return (f"No — {k.name} at {series.scope.label} is in a {sm.state} state on {sm.latest_date}"
-                f"{f' ({sm.rule})' if sm.rule else ''}, though no single point fired a warning or critical signal "
-                f"from {series.start} to {series.end}.")
+    shift = series.shift if series.shift is not None and series.shift.onset >= series.start else None
+    off_goal = ""
+    if k.goal is not None and sm.cl is not None and (sm.cl < k.goal if k.higher_is_better else sm.cl > k.goal):
+        off_goal = f"; it runs steadily short of its goal {_f(k.goal, k)} (centre {_f(sm.cl, k)})"
+    if not bad and shift is None:
+        return (f"Yes — {k.name} at {series.scope.label} is stable (in control): no warning or critical signal and no "
+                f"stage change from {series.start} to {series.end}, the latest value {_f(sm.latest_value, k)} within the "
+                f"limits {_f(sm.lcl, k)}–{_f(sm.ucl, k)}{off_goal}.")
+    if not bad and shift is not None:  # no point signal, but the level itself moved
+        return (f"No — {k.name} at {series.scope.label} shifted {shift.direction} from {_f(shift.before_cl, k)} to "
+                f"{_f(shift.after_cl, k)} starting {shift.onset} (a change for the {'worse' if shift.bad else 'better'}); "
+                f"since then it has stayed within its new limits {_f(sm.lcl, k)}–{_f(sm.ucl, k)}{off_goal}.")
     rules = sorted({x.rule for x in bad})
+    moved = (f"; it shifted {shift.direction} from {_f(shift.before_cl, k)} to {_f(shift.after_cl, k)} starting "
+             f"{shift.onset}" if shift is not None else "")
     return (f"No — {k.name} at {series.scope.label} is not in control: {len(bad)} warning/critical signal(s) from "
             f"{series.start} to {series.end} ({', '.join(rules) or sm.rule or sm.state}), the latest on "
-            f"{bad[-1].date if bad else sm.latest_date}; state {sm.state}.")
+            f"{bad[-1].date}; state {sm.state}{moved}.")
 
 
 def _normal(series: Any) -> str | None:
@@ -199,44 +207,6 @@ def _extreme(plan: QueryPlan, series: Any, word: str) -> str | None:
             f"({'higher' if k.higher_is_better else 'lower'} is better; {len(pts)} days).")
 
 
-def _periods(plan: QueryPlan, series: Any, word: str) -> str | None:
-    """"Were there more X this week than last week?": the two periods of the window, per day when one is partial."""
-    k, w = series.kpi, plan.window
-    if w is None:
-        return None
-    unit = w.label.split()[1]
-    if unit == "week":
-        split = w.end - dt.timedelta(days=w.end.weekday()) if w.label.startswith("this") else w.start + dt.timedelta(days=7)
-    else:
-        split = w.end.replace(day=1)
-    before = [p.value for p in series.points if p.value is not None and w.start <= p.date < split]
-    now = [p.value for p in series.points if p.value is not None and split <= p.date <= w.end]
-    if not before or not now:
-        return None
-    per_day = k.aggregation != "sum" or len(before) != len(now)
-    a = sum(now) / len(now) if per_day else sum(now)
-    b = sum(before) / len(before) if per_day else sum(before)
-    higher = a > b
-    if word in ("better", "worse"):
-        yes = a != b and (higher == k.higher_is_better) == (word == "better")
-    else:
-        yes = a != b and higher == (word in ("more", "higher", "bigger"))
-    how = "a day on average" if k.aggregation == "sum" and per_day else ("on average" if per_day else "in all")
-    extra = 1 if k.aggregation == "sum" and per_day else 0
-    if word == "change":  # "how much did X go up vs last month (in percent)?": the change, in % of the earlier period
-        v = 100 * (a - b) / abs(b) if b else None
-        pct = "n/a" if v is None else f"{v:+.1f}%" if abs(v) >= 0.05 else f"{v:+.2f}%"
-        verdict = "level" if a == b else ("up" if higher else "down") + (
-            f", {'better' if higher == k.higher_is_better else 'worse'}")
-        return (f"{pct} ({verdict}) — {k.name} at {series.scope.label}: {_f(a, k, extra)} {how} from {split} to "
-                f"{min(w.end, series.end)} ({len(now)} days) against {_f(b, k, extra)}{' a day' if extra else ''} from "
-                f"{w.start} to {split - dt.timedelta(days=1)} ({len(before)} days); "
-                f"{'higher' if k.higher_is_better else 'lower'} is better.")
-    return (f"{'Yes' if yes else 'No'} — {k.name} at {series.scope.label}: {_f(a, k, extra)} {how} from {split} to "
-            f"{min(w.end, series.end)} ({len(now)} days) against {_f(b, k, extra)}{' a day' if extra else ''} from {w.start} to "
-            f"{split - dt.timedelta(days=1)} ({len(before)} days); {'higher' if k.higher_is_better else 'lower'} is better.")
-
-
 def lead(plan: QueryPlan | None, series: Any) -> str | None:
     """The direct answer to the question's ``q:`` note about one KPI series, or None."""
     notes = set(plan.notes) if plan else set()
@@ -257,7 +227,9 @@ def lead(plan: QueryPlan | None, series: Any) -> str | None:
     if plan is not None and notes & {"q:yoy", "q:halves"}:
         return _against(plan, series, "q:yoy" in notes)
     if plan is not None and (per := next((n for n in notes if n.startswith("q:period_")), None)):
-        return _periods(plan, series, per.removeprefix("q:period_"))
+        from agents.specialists.kpi_period_leads import periods
+
+        return periods(plan, series, per.removeprefix("q:period_"))
     if plan is not None and (ext := next((n for n in notes if n.startswith("q:extreme_") and "unit" not in n
                                                 and not n.startswith("q:extreme_n:")), None)):
         if "q:extreme_unit_day" in notes:
@@ -294,8 +266,14 @@ def _days_beyond(plan: QueryPlan, series: Any, note: str) -> str | None:
     pts = [p for p in series.points if p.value is not None and start <= p.date <= end]
     if not pts:
         return None
-    hits = [p for p in pts if (p.value < threshold if side == "below" else p.value > threshold)]
+    if side in ("meet", "short"):  # "how many days were we at goal?": at or better than it, by the KPI's direction
+        met = [p for p in pts if (p.value >= threshold if k.higher_is_better else p.value <= threshold)]
+        hits = met if side == "meet" else [p for p in pts if p not in met]
+        side = "meeting" if side == "meet" else "short of"
+    else:
+        hits = [p for p in pts if (p.value < threshold if side == "below" else p.value > threshold)]
     what = f"its goal {_f(threshold, k)}" if level == "goal" else _f(threshold, k)
+    what += f" ({'higher' if k.higher_is_better else 'lower'} is better)" if side in ("meeting", "short of") else ""
     yes = ("Yes — " if hits else "No — ") if "yesno" in plan.notes else ""  # "was X below its goal on any day?"
     head = (f"{yes}{len(hits)} of {len(pts)} days: {k.name} at {series.scope.label} was {side} {what} on {len(hits)} of "
             f"the {len(pts)} days ({100 * len(hits) / len(pts):.0f}%) with data from {start} to {end}")

@@ -19,7 +19,8 @@ from agents.understanding.cues import _BLAME, _I, _TOPN, _WORDN
 _Q_TREND = re.compile(r"\b(?:getting|get|gotten|got|becoming|become)\s+(better|worse)\b|\b(improv\w*|recover\w*|"
                       r"deteriorat\w*|worsen\w*)\b|\btrend\w*\s+(?:up|down|better|worse)\b|\btrend(?:s|ing)?\b|\btrajectory\b", _I)
 _Q_SINCE = re.compile(r"\bsince\s+when\b|\bhow\s+long\b|\bwhen\s+did\b.*\b(?:start|begin|began)\b", _I)
-_Q_CONTROL = re.compile(r"\b(?:in|out\s+of)\s+(?:statistical\s+)?control\b|\bstable\b|\bpredictable\b|"
+_Q_CONTROL = re.compile(r"\b(?:in|out\s+of)\s+(?:statistical\s+)?control\b|\b(?:un)?stable\b|\bpredictable\b|\bsteady\b|"
+                        r"\bsettled\b|\bconsistent\b|"
                         r"\b(?:is|was|are|were)\s+(?:that|this|it|these|those)\s+(?:\w+\s+)?(?:normal|usual|typical|expected|"
                         r"unusual|abnormal|ok(?:ay)?)\b", _I)  # "is that normal?" after a value
 # "is that a lot?", "is that high?", "is that bad?" after a value: against its usual level, its range and its goal
@@ -151,6 +152,11 @@ _DAYS_BEYOND = re.compile(r"(?:\bhow\s+many\s+(?:days|times)|\bhow\s+often|\b(?:
                           r"\bshare|\bproportion|\bfraction)\s+of\s+(?:the\s+)?days|\b(?:on\s+)?any\s+days?|\bever)\b.*?\b(below|under|less\s+than|lower\s+than|"
                           r"fewer\s+than|short\s+of|above|over|more\s+than|higher\s+than|beyond|exceed\w*)\s+(?:the\s+|its\s+|our\s+)?"
                           r"(?:(\d+(?:\.\d+)?)\s*%?|(?:[a-z][\w-]*\s+){0,3}?(?:goal|target))", _I)
+# "how many days were we at goal last month?", "how often did <site> miss its target?": days meeting / short of the goal
+_DAYS_AT_GOAL = re.compile(r"(?:\bhow\s+many\s+(?:days|times)|\bhow\s+often|\b(?:number|count)\s+of\s+days|(?:%|\bpercent\w*|"
+                           r"\bshare|\bproportion|\bfraction)\s+of\s+(?:the\s+)?days)\b.*?\b(at|on|meeting|meets?|met|hitting|hits?|"
+                           r"making|made|reach\w*|missing|miss(?:es|ed)?|off)\s+(?:the\s+|its\s+|our\s+|their\s+)?"
+                           r"(?:[a-z][\w-]*\s+){0,3}?(?:goal|target)s?\b", _I)
 # "is parts fill rate at <site> above 90%?", "are we under 2% on <KPI>?": a number against the series
 _IS_BEYOND = re.compile(r"\b(below|under|less\s+than|lower\s+than|fewer\s+than|above|over|more\s+than|higher\s+than|"
                         r"at\s+least|at\s+most)\s+(\d+(?:\.\d+)?)\s*(%|\s*percent\b|\s*pct\b)?(?!\s*(?:days?|times|of\s+the))", _I)
@@ -195,6 +201,10 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
             and re.search(r"\b(?:go|goes|went|gone|going)\s+(?:up|down)\b|\b(?:increas|decreas|chang|differ|grow|grew|"
                           r"rise|rose|fall|fell|drop)\w*|\bpercent\w*|%|\bhow\s+much\s+(?:more|less|higher|lower)\b", q, _I)):
         plan.notes.append("q:period_change")  # "how much did X go up vs last month in percent": the change, in %
+    elif (plan.kpis and op in ("lookup", "explain") and plan.window is not None and not _EXPLAIN_ASKED.search(q)
+          and re.match(r"this (week|month) and", plan.window.label) and len(plan.subjects.scopes) <= 1):
+        plan.notes.append("q:period_vs")  # "X this week vs last": the two periods head to head, the partial one said
+        plan.operation = op = "lookup"
     if plan.kpis and op == "rank" and (m := _CHANGE_RANK.search(q)):
         word = (m.group(1) or m.group(2) or m.group(3) or m.group(4) or "").lower()  # "which station improved most …?"
         how = ("better" if word.startswith(("improv", "better")) else "worse" if word.startswith(("deteriorat", "wors", "got"))
@@ -213,9 +223,11 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
         plan.notes += asked  # "is it getting better?", "since when …", "in control?", "below goal?", "any spikes?"
         plan.operation = op = "lookup"
     if plan.kpis and op in ("lookup", "explain", "attention") and len(plan.subjects.scopes) <= 1 and (
-            m := _DAYS_BEYOND.search(q) or _DAYS_BEYOND_AFTER.search(q)):
-        side = "below" if re.match(r"below|under|less|lower|fewer|short", m.group(1), _I) else "above"
-        plan.notes.append(f"q:days_{side}:{m.group(2) if m.group(2) else 'goal'}")  # "how many days was X below 90?"
+            m := _DAYS_BEYOND.search(q) or _DAYS_BEYOND_AFTER.search(q) or _DAYS_AT_GOAL.search(q)):
+        side = ("below" if re.match(r"below|under|less|lower|fewer|short", m.group(1), _I) else "short"
+                if re.match(r"miss|off", m.group(1), _I) else "meet" if m.re is _DAYS_AT_GOAL else "above")
+        level = m.group(2) if m.re is not _DAYS_AT_GOAL and m.group(2) else "goal"
+        plan.notes.append(f"q:days_{side}:{level}")  # "how many days was X below 90?", "… at goal?"
         plan.operation = op = "lookup"
     if (plan.kpis and op in ("lookup", "explain") and len(plan.subjects.scopes) <= 1 and _YESNO.match(q)
             and not any(n.startswith(("q:days_", "q:goal", "q:extreme")) for n in plan.notes) and (m := _IS_BEYOND.search(q))):

@@ -19,7 +19,14 @@ from rapidfuzz import fuzz, process
 from agents.plan import UnknownName
 from agents.understanding.catalog import GENERIC, Catalog, fold, norm_tokens, stem
 from agents.understanding.link_rules import by_state, config_by_words, kpi_by_coverage, take
-from agents.understanding.sites import initial_numbered, narrow, numbered_by_name, numbered_miss, sibling_unknown
+from agents.understanding.sites import (
+    initial_numbered,
+    narrow,
+    numbered_by_name,
+    numbered_miss,
+    sibling_unknown,
+    unnamed_place,
+)
 from agents.understanding.vocab import ACRONYMS, COMMON_PLACE_WORDS, PLACE_PREPS, STOP
 from store.models import PRODUCTS
 
@@ -320,6 +327,8 @@ def link(question: str, cat: Catalog) -> Links:
             near = _near_place(word, cat)
             out.maybe_unknown.append(UnknownName(kind="station", text=word,
                                                  suggestions=list(dict.fromkeys(near + _suggest(word, st_choices)))[:3]))
+    if place := unnamed_place(question.lower(), out, cat):
+        out.maybe_unknown.append(place)  # "at airport hub": a place not in the catalog
     # Words naming a metric that is not one of the organisation's KPIs ("customer satisfaction at <place>").
     for j, t in enumerate(toks):
         if t.used and j > 0 and toks[j - 1].raw.lower() in ("at", "in", "for"):

@@ -112,7 +112,7 @@ _WHICH_THING = re.compile(r"\b(?:which|what)\s+((?:[a-z][\w-]*\s+){0,2}?[a-z][\w
                           r"is|are|got|saw|caused|with|showed|reported|logged)\b|\b(?:by|per|for\s+each|broken\s+down\s+by)\s+"
                           r"((?:[a-z][\w-]*\s+){0,1}[a-z][\w-]*)\s*\??$", _I)
 _HELD = frozenset("kpi kpis metric metrics one ones day days date dates week weeks month months year years quarter time "
-                  "times hour hours weekday weekdays period periods station stations site sites region regions area "
+                  "times weekday weekdays period periods station stations site sites region regions area "
                   "areas place places location locations service services ticket tickets incident incidents change "
                   "changes deploy deploys deployment deployments release releases product products customer customers "
                   "tier tiers priority priorities urgency status company network value values number numbers "
@@ -126,6 +126,8 @@ def other_breakdown(q: str, plan_kpis: list[str], cat: Catalog) -> str | None:
     said = (m.group(1) or m.group(2)).lower()
     words = said.split()
     head = words[-2] if len(words) > 1 and words[-1] in ("number", "numbers", "ids", "id", "codes", "names") else words[-1]
+    if head in ("hour", "hours", "hourly"):  # KPIs are kept a day at a time, never by the hour (even "Empty-dock hours")
+        return said
     heads = {stem(norm_tokens(n)[-1]) for names in cat.kpis.values() for n in names if norm_tokens(n)}
     if (head in _HELD or stem(head) in _HELD or re.fullmatch(_PLACE_NOUN + "s?", head) or head in STOP
             or stem(head) in heads or stem(head) in cat.phrases):

@@ -123,4 +123,8 @@ _OK_EVERYWHERE = re.compile(r"\b(?:ok|okay|fine|healthy|on\s+(?:target|track))\s
                             r"miss(?:es|ed)?)\s+(?:the\s+|its\s+|our\s+|their\s+)?(?:[\w.%-]+\s+){0,4}(?:goal|target)s?\b|"
                             # "are any stations in the red on X?": each one checked
                             rf"\b(?:any|which|what)\s+{_PLACE}\s+(?:are\s+|is\s+)?(?:in\s+the\s+red|red|in\s+trouble|"
-                            r"struggling|off[- ]track|flagged)\b|" + PLACES_BEYOND + "|" + GOAL_ANYWHERE, _I)
+                            r"struggling|off[- ]track|flagged)\b|"
+                            # "how many hubs hit the availability goal?", "which sites made target?": the places counted
+                            rf"\b(?:how\s+many|which|what|any)\s+(?:of\s+(?:the\s+|our\s+)?)?{_PLACE}\b.*?\b(?:hitting|hit|hits|"
+                            r"making|made|makes|reach\w*|met|meets?)\s+(?:the\s+|its\s+|our\s+|their\s+)?(?:[\w.%-]+\s+){0,4}?"
+                            r"(?:goal|target)s?\b|" + PLACES_BEYOND + "|" + GOAL_ANYWHERE, _I)

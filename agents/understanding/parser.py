@@ -63,9 +63,9 @@ from agents.understanding.vocab import STOP
 from agents.understanding.vs_rest import against_the_rest
 
 # "how many stations are below goal", "which sites are missing the target": the places counted against the goal
-_GOAL_COUNT = re.compile(rf"\b(?:how\s+many|number\s+of|count|which|what|list)\b(?:\s+(?:of\s+)?(?:the\s+|our\s+)?"
+_GOAL_COUNT = re.compile(rf"\b(?:how\s+many|number\s+of|count|which|what|list|any)\b(?:\s+(?:of\s+)?(?:the\s+|our\s+)?"
                          rf"{_PLACE}\b).*?\b(below|under|short\s+of|missing|miss(?:es|ed)?|behind|off|meeting|meets?|"
-                         r"hitting|hits?|making|reach\w*|on|at|above)\s+(?:the\s+|its\s+|our\s+|their\s+)?"
+                         r"hitting|hits?|making|made|met|reach\w*|on|at|above)\s+(?:the\s+|its\s+|our\s+|their\s+)?"
                          r"(?:[\w.%-]+\s+){0,4}?(?:goal|target)s?\b", _I)
 _NOW = re.compile(r"\b(?:right\s+now|currently|at\s+the\s+moment|at\s+present|presently|as\s+(?:of|things\s+stand)\s+"
                   r"(?:now|today)|as\s+it\s+stands)\b", _I)
@@ -163,7 +163,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                           f":{m.group(2)}")  # "any station below 90 on otp today?": the places counted
     elif op == "attention" and plan.kpis and not any(x.level == "station" for x in plan.subjects.scopes) and (
             m := _GOAL_COUNT.search(q) or re.search(GOAL_ANYWHERE, q, _I)):  # "how many stations are below goal on X", "which sites meet the target"
-        plan.notes.append("goal_count:" + ("meet" if re.match(r"meet|hit|mak|reach|on\b|at\b|above", m.group(1), _I) else "below")
+        plan.notes.append("goal_count:" + ("meet" if re.match(r"meet|met\b|hit|ma[kd]|reach|on\b|at\b|above", m.group(1), _I) else "below")
                           + (f":{n.group(1)}" if (n := re.search(r"(\d+(?:\.\d+)?)\s*%?", m.group(0)[m.end(1) - m.start():])) else ""))
     if op in ("rank", "compare", "lookup") and plan.window is None and _NOW.search(q):
         plan.notes.append("now")  # "right now": the state, which for a stock-like KPI is its latest value

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from rapidfuzz import fuzz, process
+
 from agents.plan import UnknownName
 from agents.understanding.catalog import GENERIC, Catalog, fold, norm_tokens
 from agents.understanding.vocab import DIRECTIONS, STOP
@@ -125,3 +127,32 @@ def initial_numbered(word: str, number: str, cat: Catalog) -> str | None:
             if (m := re.fullmatch(r"([a-z])[-_ ]?0*(\d+)", fold(c).lower())) and m.group(1) == w[0]
             and int(m.group(2)) == int(number)]
     return hits[0] if len(hits) == 1 else None
+
+
+# "at airport hub", "in the north depot": words and a place noun after "at"/"in"/"near" name a place
+_NAMED_PLACE = re.compile(r"\b(?:at|in|near)\s+(?:the\s+)?((?:[a-z][\w'-]*\s+){1,2}(?:station|site|location|depot|hub|"
+                          r"yard|terminal|base|branch|store|warehouse|plant|facility|office|campus|dock|clinic|hospital|"
+                          r"airport|shop|outlet|center|centre))\b")
+# words before a place noun that pick among the sites instead of naming one ("at our busiest hub", "at each site")
+_PICKS = frozenset({"each", "every", "all", "any", "our", "my", "your", "their", "its", "this", "that", "these", "those",
+                    "which", "what", "one", "some", "other", "another", "same", "given", "single", "particular", "no",
+                    "busiest", "quietest", "best", "worst", "biggest", "largest", "smallest", "top", "bottom", "most",
+                    "least", "new", "main", "local", "nearest", "different", "certain"})
+
+
+def unnamed_place(low_q: str, out: Links, cat: Catalog) -> UnknownName | None:
+    """A place the question names with words and a place noun ("availability at airport hub") when no site, region or
+    unknown place was found in it: that phrase as an unknown site, with the sites closest to it suggested — never
+    dropped for an answer about the whole organisation."""
+    if out.stations or out.regions or out.ambiguous or any(u.kind in ("station", "region") for u in
+                                                           out.unknown + out.maybe_unknown):
+        return None
+    for m in _NAMED_PLACE.finditer(low_q):
+        words = m.group(1).split()
+        if any(w in _PICKS or w in STOP or w.isdigit() for w in words[:-1]):
+            continue
+        names = {fold(n).lower(): c for c, n in cat.stations.items()}
+        got = process.extract(m.group(1), list(names), scorer=fuzz.WRatio, limit=3, score_cutoff=50)
+        return UnknownName(kind="station", text=m.group(1), suggestions=[names[n] for n, _, _ in got]
+                           or list(cat.stations)[:3])
+    return None

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from agents.plan import Grain, Window
+from agents.understanding.fuzzy_dates import fuzzy_period
 from agents.understanding.holidays import named_period
 
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -88,7 +89,7 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
     """The first time expression found: (window, relative marker, match)."""
     monday = today - dt.timedelta(days=today.weekday())
     iso = r"(\d{4}-\d{2}-\d{2})"
-    if named := named_period(q, today):  # "black friday week", "boxing day last year"
+    if named := named_period(q, today) or fuzzy_period(q, today):  # "black friday week", "around the 22nd"
         return named[0], None, named[1]
     if got := _month_parts(q, today):  # "the first week of november", "september vs august", "since 2025"
         return got
@@ -119,7 +120,8 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
             return _win(d, today, "since " + m.group(1)), None, m
         return _win(d, d, m.group(1), single=True), None, m
     if m := re.search(r"\bthis\s+(week|month|year)\s+" + _CMP + r"\s+(?:the\s+)?"
-                      r"(?:(?:last|previous|prior)\s+(?:one|\1)|(?:\1|one)\s+before(?:\s+(?:that|it))?)\b", q):
+                      r"(?:(?:last|previous|prior)(?:\s+(?:one|\1)|(?!\s+(?:day|week|month|year|quarter)s?\b))|"
+                      r"(?:\1|one)\s+before(?:\s+(?:that|it))?)\b", q):  # "this week vs last": the unit said once
         unit = m.group(1)
         start = (monday - dt.timedelta(days=7) if unit == "week" else
                  (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1) if unit == "month" else
@@ -317,7 +319,8 @@ def _month_parts(q: str, today: dt.date) -> tuple[Window | None, str | None, re.
         if (y0, m0) != (y1, m1):
             return _win(dt.date(y0, m0, 1), min(_month_end(y1, m1), today), m.group(0), grain="month"), None, m
     if m := re.search(r"\b(?:last|past)\s+(\d{1,3})\s+(day|week)s?\s+(?:vs\.?|versus|compared\s+(?:to|with)|against)\s+"
-                      r"(?:the\s+)?(?:previous|prior|preceding)(?:\s+(?:\d{1,3}\s+)?(?:days?|weeks?|ones?))?", q):
+                      r"(?:the\s+)?(?:(?:previous|prior|preceding)(?:\s+(?:\d{1,3}\s+)?(?:days?|weeks?|ones?))?|"
+                      r"\d{1,3}\s+(?:(?:days?|weeks?)\s+)?before(?:\s+(?:that|it|them))?)", q):  # "… vs the 30 before"
         n, unit = int(m.group(1)), m.group(2)  # "the last 7 days vs the previous 7": both halves, one window
         span = n * (7 if unit == "week" else 1)
         end = today - dt.timedelta(days=1)
