@@ -351,8 +351,10 @@ class Catalog:
             if core and core != toks:
                 add(" ".join(core), "service", svc, 1)
             if len(toks) >= 2:  # "radius" for radius-auth, "the portal" for cust-portal: a word no other service has
-                for t in toks:
-                    if (len(t) >= 4 and t not in GENERIC and t not in STOP and not t.isdigit()
+                for k, t in enumerate(toks):  # a short first word too ("fx" for fx-quote), when no site is coded so
+                    if ((len(t) >= 4 or (k == 0 and len(t) >= 2 and t.isalpha() and t not in _SERVICE_SUFFIXES
+                                         and t.upper() not in self.stations)) and t not in GENERIC and t not in STOP
+                            and not t.isdigit()
                             and sum(t in norm_tokens(o) for o in self.services) == 1):
                         add(t, "service", svc, 1)
             if re.fullmatch(r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+", svc):  # "PharmacyDispense": "pharmacy dispense",
