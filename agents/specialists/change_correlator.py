@@ -168,6 +168,11 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 if moved is None:
                     return update(state, s, ctx)
                 metric = moved  # the first one outside its usual range: when it moved and why, below
+            if plan is not None and "metric:stable" in plan.notes:
+                from agents.specialists.metric_stable import say_stable
+
+                if await say_stable(s, ctx["service"], metric):  # "is <svc> stable?": the week's analysis, a verdict
+                    return update(state, s, ctx)
             if (recent := recent_span(question)) is not None and await say_recent_vs_before(
                     s, ctx["service"], metric, recent, deps.now):  # "last 30 minutes vs the 30 before": both, compared
                 return update(state, s, ctx)

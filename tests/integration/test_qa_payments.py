@@ -108,9 +108,11 @@ CASES: list[tuple[str, Callable[[str], bool]]] = [
     ("any config changes on ledger-writer this week?", has("LW-CFG-88", "LW-CFG-89", no=("WR-CFG-12",))),
     ("when was the last deploy to fx quotes?", has("FX-0907")),
     # "stable?" answered from the analysis: no signal = stable
-    ("is fx-quote stable?", has("fx-quote", no=("not stable", "unstable"))),
-    ("is the webhook queue depth stable?", has("webhook_queue_depth", no=("not stable", "unstable"))),
-    ("is card-auth p50 stable?", has("latency_p50_ms", no=("latency_p99_ms is", "not stable"))),
+    ("is fx-quote stable?", has("yes", "fx-quote is stable", "latency_p95_ms", no=("not stable", "card-auth"))),
+    ("is the webhook queue depth stable?", has("yes", "stable", "webhook_queue_depth", no=("not stable",))),
+    ("is card-auth p50 stable?", has("yes", "stable", "latency_p50_ms", no=("latency_p99_ms", "not stable"))),
+    ("has card-auth latency been steady this week?", has("no", "latency_p99_ms", "2026-11-26 09:4")),
+    ("is the ledger stable?", has("no", "http_5xx_rate", "2026-11-25 23:5", no=("card-auth",))),
     ("any signals on fx quote latency?", has("fx-quote", no=("card-auth",))),
 ]
 
