@@ -15,7 +15,7 @@ from agents.specialists.metric_recent import recent_span, say_recent_vs_before
 from agents.specialists.metric_source import metrics_around, onset_from_prometheus, paged_later
 from agents.state import GraphState, ThreadContext
 from tools.changes import correlate_changes, leading, metric_onset, scoring, spikes
-from tools.changes.roles import ROLES, percentile_asked
+from tools.changes.roles import ROLES, percentile_asked, percentile_of
 
 NAME = "change_correlator"
 TITLE = "Change correlator"
@@ -33,6 +33,9 @@ def _metric_for(question: str, plan: QueryPlan | None) -> str:
         "tail latency" if pct == "tail" else "median latency" if pct == "50" and re.search(r"median", question, re.I)
         else f"p{pct} latency")  # "p99 on <svc>": that percentile, not whichever latency metric sorts first
     for m in plan.service_metrics if plan else []:
+        if said and (m.name or m.role == "latency") and ((plan is not None and "service_metrics" in plan.inherited) or (
+                m.name and percentile_of(m.name) not in (None, pct))):
+            return said  # "and the median?" after "p99 on <svc>": the percentile asked now, not the thread's
         if m.name:
             return m.name
         if m.role:
@@ -91,6 +94,20 @@ async def _another_metric_moved(s: Any, service: str, got: Any, around: dt.datet
         if other is not None and other[0].metric != got[0].metric and other[0].onset is not None:
             return other
     return got
+
+
+async def _begun_before(s: Any, service: str, metric: str, got: Any, around: dt.datetime | None, hours: int,
+                        shape: Any) -> Any:
+    """The period named begins inside a move ("5xx on the 26th" when they rose late on the 25th: its first stage
+    ends in it, no onset after): the day before too, and that onset when it is the move the period began in."""
+    noticed = len(s.notices)
+    earlier = await s.tool("metric_onset", metric_onset, service=service, metric=got[0].metric, around=around,
+                           hours=min(hours + 24, 744), **({"shape": shape} if shape else {}))
+    del s.notices[noticed:]
+    if earlier is None or earlier[0].onset is None or not (
+            got[0].start - dt.timedelta(hours=24) <= earlier[0].onset <= got[0].stages[0].end):
+        return got
+    return earlier
 
 
 async def _first_to_move(s: Any, service: str, got: Any, around: dt.datetime | None, hours: int) -> Any:
@@ -204,6 +221,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 if wider is None:
                     break
                 got = wider
+            if asked and got is not None and got[0].onset is None and len(got[0].stages) >= 2:
+                got = await _begun_before(s, ctx["service"], metric, got, around, hours, shape)
             if metric in ("any", "latency") and got is not None and got[0].n_points and got[0].onset is None:
                 got = await _another_metric_moved(s, ctx["service"], got, around, hours,
                                                   _WATCHED if metric == "any" else ("latency", "tail latency"))

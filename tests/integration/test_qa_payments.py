@@ -122,3 +122,24 @@ async def test_on_call_question(assistant, payments, question, check):
     a = await Thread(assistant, payments[1], pay.AS_OF).ask(question)
     print(f"\n### {question}\n{a}")
     assert check(a), a
+
+
+THREADS: list[tuple[list[str], Callable[[str], bool]]] = [
+    # a follow-up names nothing: it is about what the thread is about
+    (["card-auth p99 looked bad yesterday", "when did it start?"], has("2026-11-26 09:4", "latency_p99_ms")),
+    (["ledger errors on the 25th", "when did it start?"], has("2026-11-25 23:5", "http_5xx_rate")),
+    (["ledger 5xx on the 26th", "when did that start?"], has("2026-11-25 23:5", "http_5xx_rate")),
+    (["tell me about INC-4406", "how long did it last?"], matches(r"2 h 20", no=("INC-4410",))),
+    (["any incidents on card-auth this week?", "how long did it last?"], matches(r"3 h 25", no=("INC-4406",))),
+    (["what's the p99 on card-auth?", "and the median?"], has("latency_p50_ms", no=("latency_p99_ms is",))),
+    (["is fx-quote ok?", "is it stable?"], has("fx-quote is stable")),
+]
+
+
+@pytest.mark.parametrize(("turns", "check"), THREADS, ids=[" / ".join(t) for t, _ in THREADS])
+async def test_on_call_thread(assistant, payments, turns, check):
+    thread = Thread(assistant, payments[1], pay.AS_OF)
+    for q in turns:
+        a = await thread.ask(q)
+    print(f"\n### {' / '.join(turns)}\n{a}")
+    assert check(a), a
