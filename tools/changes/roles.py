@@ -101,10 +101,12 @@ def percentile_asked(text: str) -> str | None:
 
 
 def percentile_of(metric: str) -> str | None:
-    """The percentile a metric's name carries ("latency_p99_ms" → "99", "p999" → "99.9", "rt_median" → "50")."""
+    """The percentile a metric's name carries ("latency_p99_ms" → "99", "p999" → "99.9", "rt_median" → "50",
+    "latencyP95" → "95")."""
     m = _NAMED_PCT.search(metric)
     if not m:
-        return None
+        camel = re.search(r"(?<=[a-z])P(\d{2,3})(?![0-9])", metric)  # "latencyP99", "RequestDurationP95"
+        return _pct(camel.group(1)) if camel else None
     return "50" if m.group(2) else _pct(m.group(1))
 
 
