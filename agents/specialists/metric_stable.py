@@ -11,6 +11,12 @@ from agents.specialists.common import StepScope
 from tools.changes import metric_onset
 
 LOOK_BACK_HOURS = 7 * 24
+SLIGHT = 0.03  # a shift smaller than this share of the level is no move: a busy series drifts by that much
+
+
+def _slight(r: Any) -> bool:
+    return (r.before_level is not None and r.after_level is not None
+            and abs(r.after_level - r.before_level) < SLIGHT * abs(r.before_level))
 # Each role's metric, and the tail latency beside the first latency one (a p50 that held while the p99 rose).
 _ALL = ("errors", "latency", "tail latency", "saturation", "throughput")
 
@@ -32,12 +38,12 @@ async def say_stable(s: StepScope, service: str, metric: str) -> bool:
             seen[got[0].metric] = got
     if not seen:
         return len(s.notices) > noticed  # "p99 of <svc>" it does not have: said, with what it has
-    moved = [r for r, _ in seen.values() if r.onset is not None]
+    moved = [r for r, _ in seen.values() if r.onset is not None and not _slight(r)]
     first = next(iter(seen.values()))
     if not moved:
         names = ", ".join(seen)
-        s.say(f"Yes — {first[0].service} is stable: {names} show{'s' if len(seen) == 1 else ''} no shift and no run "
-              f"of points beyond {'its' if len(seen) == 1 else 'their'} limits from {first[0].start:%Y-%m-%d %H:%M} to "
+        s.say(f"Yes — {first[0].service} is stable: {names} show{'s' if len(seen) == 1 else ''} no shift of note and "
+              f"no run of points beyond {'its' if len(seen) == 1 else 'their'} limits from {first[0].start:%Y-%m-%d %H:%M} to "
               f"{first[0].end:%Y-%m-%d %H:%M} UTC (the onset analysis, its daily cycle taken out).", *first[1][:1])
     else:
         s.say(f"No — {first[0].service} was not stable from {first[0].start:%Y-%m-%d %H:%M} to "
@@ -47,7 +53,10 @@ async def say_stable(s: StepScope, service: str, metric: str) -> bool:
                      if r.before_level is not None and r.after_level is not None else "") for r in moved) + ".",
               *seen[moved[0].metric][1][:1])
     for r, records in seen.values():
-        if len(r.stages) > 1 and r.onset is not None:  # where it went after the move: back, or still there
+        if r.onset is not None and _slight(r):
+            s.say(f"{r.metric}'s only shift, at {r.onset:%Y-%m-%d %H:%M} UTC, is slight: from {r.before_level:.4g} to "
+                  f"{r.after_level:.4g} (under {SLIGHT:.0%} of its level).", *records[:1])
+        elif len(r.stages) > 1 and r.onset is not None:  # where it went after the move: back, or still there
             last = r.stages[-1]
             s.say(f"{r.metric} since {last.start:%Y-%m-%d %H:%M} UTC: around {last.cl:.4g} (limits {last.lcl:.4g}–"
                   f"{last.ucl:.4g}), after {len(r.stages) - 1} shift(s) in the week.", *records[:1])

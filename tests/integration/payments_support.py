@@ -10,7 +10,8 @@ daily swing and noise. Three stories, each with decoys:
   LW-CFG-88, late on the 25th) and falls back after the revert (LW-CFG-89, early on the 26th). INC-4406 was paged on
   the 26th. An fx-quote release the same evening and an older ledger-writer release are the decoys.
 - fx-quote (``latency_p95_ms``, ``latency_median_ms``, ``http_5xx_rate``) and webhook-relay
-  (``webhook_queue_depth``) stay where they were: nothing to find.
+  (``webhook_queue_depth`` and two p99s: ``delivery_latency_p99_ms``, ``enqueue_latency_p99_ms``) stay where they
+  were: nothing to find.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def _daily(t: dt.datetime, amplitude: float) -> float:
 
 def metric_rows(seed: int = 23) -> list[dict[str, Any]]:
     rng = np.random.default_rng(seed)
+    extra = np.random.default_rng(seed + 1)  # the webhook p99s: their own draws
     rows: list[dict[str, Any]] = []
     t = START
     while t < CLOCK:
@@ -68,6 +70,8 @@ def metric_rows(seed: int = 23) -> list[dict[str, Any]]:
             ("fx-quote", "latency_median_ms"): 31 + _daily(t, 1) + rng.normal(0, 0.8),
             ("fx-quote", "http_5xx_rate"): max(0.0, 0.0005 + rng.normal(0, 0.00008)),
             ("webhook-relay", "webhook_queue_depth"): max(0.0, 180 + _daily(t, 70) + rng.normal(0, 12)),
+            ("webhook-relay", "delivery_latency_p99_ms"): 900 + _daily(t, 60) + extra.normal(0, 25),
+            ("webhook-relay", "enqueue_latency_p99_ms"): 14 + _daily(t, 1) + extra.normal(0, 0.6),
         }
         for (svc, metric), v in vals.items():
             rows.append({"timestamp": ts, "service": svc, "metric": metric, "value": round(float(v), 6)})

@@ -72,6 +72,8 @@ CASES: list[tuple[str, Callable[[str], bool]]] = [
     ("latency on card-auth?", has("latency_p99_ms", "latency_p50_ms")),
     ("how's the tail latency on card-auth", has("latency_p99_ms", no=("latency_p50_ms is",))),
     ("ledger p99", has("ledger-writer", "latency_p99_ms")),
+    ("webhook-relay p99?", has("delivery_latency_p99_ms", "enqueue_latency_p99_ms", "?", no=("now (latest",))),
+    ("delivery p99 on webhook-relay", has("delivery_latency_p99_ms", no=("enqueue_latency_p99_ms",))),
     # services named in words; unknown ones said so with suggestions
     ("is the card auth service ok?", has("card-auth", no=("fx-quote", "ledger-writer"))),
     ("how are fx quotes doing?", has("fx-quote", no=("card-auth", "ledger-writer"))),
