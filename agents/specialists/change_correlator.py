@@ -11,9 +11,11 @@ from agents.plan import Operation, QueryPlan, plan_of
 from agents.specialists import change_questions as cq
 from agents.specialists.change_impact import kpis_after, the_change
 from agents.specialists.common import first, step, update
+from agents.specialists.metric_recent import recent_span, say_recent_vs_before
 from agents.specialists.metric_source import metrics_around, onset_from_prometheus, paged_later
 from agents.state import GraphState, ThreadContext
 from tools.changes import correlate_changes, leading, metric_onset, scoring, spikes
+from tools.changes.roles import ROLES, percentile_asked, percentile_of
 
 NAME = "change_correlator"
 TITLE = "Change correlator"
@@ -26,12 +28,21 @@ OPERATIONS: tuple[Operation, ...] = ("explain", "changelog", "incident_list", "i
 def _metric_for(question: str, plan: QueryPlan | None) -> str:
     """The organisation's metric name when the user named one, else its role (the tool maps a role to a name);
     "any" when they named none."""
+    pct = percentile_asked(question)
+    said = None if pct is None else (
+        "tail latency" if pct == "tail" else "median latency" if pct == "50" and re.search(r"median", question, re.I)
+        else f"p{pct} latency")  # "p99 on <svc>": that percentile, not whichever latency metric sorts first
     for m in plan.service_metrics if plan else []:
+        if said and (m.name or m.role == "latency") and ((plan is not None and "service_metrics" in plan.inherited) or (
+                m.name and percentile_of(m.name) not in (None, pct))):
+            return said  # "and the median?" after "p99 on <svc>": the percentile asked now, not the thread's
         if m.name:
             return m.name
         if m.role:
-            return m.role
-    if re.search(r"p9\d|latency|slow", question, re.I):
+            return said if m.role == "latency" and said else m.role
+    if said:
+        return said
+    if re.search(r"latency|slow", question, re.I):
         return "latency"
     if re.search(r"throughput|traffic|requests", question, re.I):
         return "throughput"
@@ -67,10 +78,16 @@ async def _by_plan(s: Any, plan: QueryPlan, ctx: ThreadContext) -> bool:
     return False
 
 
-async def _another_metric_moved(s: Any, service: str, got: Any, around: dt.datetime | None, hours: int) -> Any:
-    """No metric named and the service's first one (errors, else latency …) is flat: the first of its other roles'
-    metrics that moved ("what's going on with the lab interface engine": its queue depth), else the flat one."""
-    for role in ("errors", "latency", "saturation", "throughput"):
+# Each role's metric, and the tail latency beside the first latency one (a p50 that held while the p99 rose).
+_WATCHED = ("errors", "latency", "tail latency", "saturation", "throughput")
+
+
+async def _another_metric_moved(s: Any, service: str, got: Any, around: dt.datetime | None, hours: int,
+                                among: tuple[str, ...] = _WATCHED) -> Any:
+    """No metric named (or only "latency") and the service's first one (errors, else latency …) is flat: the first
+    of its other metrics ``among`` that moved ("what's going on with the lab interface engine": its queue depth;
+    "when did the latency spike start": the p99 when the p50 held), else the flat one."""
+    for role in among:
         noticed = len(s.notices)
         other = await s.tool("metric_onset", metric_onset, service=service, metric=role, around=around, hours=hours)
         del s.notices[noticed:]  # a role the service has no metric for is no news
@@ -79,12 +96,26 @@ async def _another_metric_moved(s: Any, service: str, got: Any, around: dt.datet
     return got
 
 
+async def _begun_before(s: Any, service: str, metric: str, got: Any, around: dt.datetime | None, hours: int,
+                        shape: Any) -> Any:
+    """The period named begins inside a move ("5xx on the 26th" when they rose late on the 25th: its first stage
+    ends in it, no onset after): the day before too, and that onset when it is the move the period began in."""
+    noticed = len(s.notices)
+    earlier = await s.tool("metric_onset", metric_onset, service=service, metric=got[0].metric, around=around,
+                           hours=min(hours + 24, 744), **({"shape": shape} if shape else {}))
+    del s.notices[noticed:]
+    if earlier is None or earlier[0].onset is None or not (
+            got[0].start - dt.timedelta(hours=24) <= earlier[0].onset <= got[0].stages[0].end):
+        return got
+    return earlier
+
+
 async def _first_to_move(s: Any, service: str, got: Any, around: dt.datetime | None, hours: int) -> Any:
     """No metric named and the service's first one moved: another of its metrics that moved the same way up to
     two hours earlier is the same event seen sooner (latency before the errors), and its onset is the one to
     correlate (:func:`tools.changes.leading`)."""
     found: dict[str, Any] = {}
-    for role in ("errors", "latency", "saturation", "throughput"):
+    for role in _WATCHED:
         noticed = len(s.notices)
         other = await s.tool("metric_onset", metric_onset, service=service, metric=role, around=around, hours=hours)
         del s.notices[noticed:]  # a role the service has no metric for is no news
@@ -154,6 +185,14 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 if moved is None:
                     return update(state, s, ctx)
                 metric = moved  # the first one outside its usual range: when it moved and why, below
+            if plan is not None and "metric:stable" in plan.notes:
+                from agents.specialists.metric_stable import say_stable
+
+                if await say_stable(s, ctx["service"], metric):  # "is <svc> stable?": the week's analysis, a verdict
+                    return update(state, s, ctx)
+            if (recent := recent_span(question)) is not None and await say_recent_vs_before(
+                    s, ctx["service"], metric, recent, deps.now):  # "last 30 minutes vs the 30 before": both, compared
+                return update(state, s, ctx)
             if plan is not None and any(n == "metric:window" or n.startswith("metric:at:") for n in plan.notes):
                 from agents.specialists.metric_value import say_metric_window
 
@@ -182,8 +221,11 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 if wider is None:
                     break
                 got = wider
-            if metric == "any" and got is not None and got[0].n_points and got[0].onset is None:
-                got = await _another_metric_moved(s, ctx["service"], got, around, hours)
+            if asked and got is not None and got[0].onset is None and len(got[0].stages) >= 2:
+                got = await _begun_before(s, ctx["service"], metric, got, around, hours, shape)
+            if metric in ("any", "latency") and got is not None and got[0].n_points and got[0].onset is None:
+                got = await _another_metric_moved(s, ctx["service"], got, around, hours,
+                                                  _WATCHED if metric == "any" else ("latency", "tail latency"))
             elif got is not None and got[0].onset is not None and (metric == "any" or (shape is None and changed_at is None)):
                 asked_for = got[0]  # a named metric too: saturation climbing before the errors is the event's start
                 got = await _first_to_move(s, ctx["service"], got, around, hours)
@@ -198,6 +240,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 if prom is not None:
                     del s.notices[noticed:]
                     got = prom
+            if got is None and metric not in ("any", *ROLES) and len(s.notices) > noticed:
+                return update(state, s, ctx)  # "p99 of <svc>" it does not have: said with what it has, no other story
             kwargs = {"service": ctx["service"]}
             if got:
                 onset, records = got

@@ -274,7 +274,7 @@ async def status(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
                   + ("; who made the fixing change is below." if r.remediation else "."), ev)
         if r.resolved:
             s.say(f"{i.external_id} is resolved: it started {i.started_at:%Y-%m-%d %H:%M} UTC and was resolved "
-                  f"{i.resolved_at:%Y-%m-%d %H:%M} UTC, after {int(r.duration_minutes or 0)} minutes.", ev)
+                  f"{i.resolved_at:%Y-%m-%d %H:%M} UTC, after {_lasted(int(r.duration_minutes or 0))}.", ev)
         else:
             s.say(f"{i.external_id} is not resolved: it is {i.status} (started {i.started_at:%Y-%m-%d %H:%M} UTC).", ev)
         if r.resolution:
@@ -382,3 +382,12 @@ async def latest_change(s: StepScope, plan: QueryPlan, kind: str) -> None:
         s.say(f"{text[:1].upper()}{text[1:]} at {at:%Y-%m-%d %H:%M} UTC, {when} before {now:%Y-%m-%d %H:%M} UTC.",
               by_id.get(ext) or records[0])
         s.data = {"latest": ext}
+
+
+def _lasted(minutes: int) -> str:
+    """"205 minutes (3 h 25 min)": an incident's length in minutes, and in hours when it ran an hour or more."""
+    if minutes < 60:
+        return f"{minutes} minutes"
+    h, m = divmod(minutes, 60)
+    days = f"{h // 24} d {h % 24} h" if h >= 24 else f"{h} h"
+    return f"{minutes} minutes ({days}{f' {m} min' if m else ''})"

@@ -21,7 +21,15 @@ async def say_metric_now(s: StepScope, service: str, metric: str) -> bool:
     if got is None:
         del s.notices[noticed:]  # not in Postgres (or no such metric): the onset path says what it can
         return False
-    r, records = got
+    if metric == "latency":  # "latency on <svc>" with a p50 and a p99: both, never one picked for the user
+        tail = await s.tool("metric_now", metric_now, service=service, metric="tail latency")
+        del s.notices[noticed:]
+        if tail is not None and tail[0].metric != got[0].metric:
+            return all([_say_now(s, *got), _say_now(s, *tail)])
+    return _say_now(s, *got)
+
+
+def _say_now(s: StepScope, r: Any, records: list[Any]) -> bool:
     ev: Any = records[0]
     head = f"{r.service} {r.metric} is {r.value:.4g} now (latest point {r.ts:%Y-%m-%d %H:%M} UTC)"
     if r.usual_low is None:
@@ -43,7 +51,7 @@ async def say_health(s: StepScope, service: str) -> str | None:
     now against its usual range, with a verdict first. None when all are within it (the answer is complete), else
     the first metric outside it (the caller tells when it moved and why)."""
     seen: dict[str, Any] = {}
-    for role in ("errors", "latency", "saturation", "throughput"):
+    for role in ("errors", "latency", "tail latency", "saturation", "throughput"):  # a p99 beside a p50
         noticed = len(s.notices)
         got = await s.tool("metric_now", metric_now, service=service, metric=role)
         del s.notices[noticed:]  # a role the service does not report is not news

@@ -46,6 +46,9 @@ def _history(rows: list[Any]) -> dict[str, list[tuple[str, str | None]]]:
 # How service names end ("ledger-svc" is "the ledger service").
 _SERVICE_SUFFIXES = frozenset({"svc", "srv", "api", "app", "db", "web", "service", "server", "worker", "proxy", "backend",
                                "viewer", "portal", "console", "ui", "frontend"})
+# Short everyday words and units a service's first word may be ("pm-scheduler", "hr-portal", "us-east-edge"): never
+# that service alone ("at 8 pm", "last 24 hr", "tell us").
+_PLAIN_SHORT = frozenset("us go id pm am hr hrs min sec low max avg set put run way yes yet big lot eta due end log".split())
 
 
 _SPANS_SQL = """
@@ -351,8 +354,11 @@ class Catalog:
             if core and core != toks:
                 add(" ".join(core), "service", svc, 1)
             if len(toks) >= 2:  # "radius" for radius-auth, "the portal" for cust-portal: a word no other service has
-                for t in toks:
-                    if (len(t) >= 4 and t not in GENERIC and t not in STOP and not t.isdigit()
+                for k, t in enumerate(toks):  # a short first word too ("fx" for fx-quote), when no site is coded so
+                    if ((len(t) >= 4 or (k == 0 and len(t) >= 2 and t.isalpha() and t not in _SERVICE_SUFFIXES
+                                         and t.upper() not in self.stations and t not in _PLAIN_SHORT))
+                            and t not in GENERIC and t not in STOP
+                            and not t.isdigit()
                             and sum(t in norm_tokens(o) for o in self.services) == 1):
                         add(t, "service", svc, 1)
             if re.fullmatch(r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+", svc):  # "PharmacyDispense": "pharmacy dispense",

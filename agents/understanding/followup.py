@@ -190,6 +190,10 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
             plan.service_metrics = [m.model_copy() for m in prior.service_metrics]  # "and over the last 24h?" after
             plan.inherited.append("service_metrics")                               # "p99 for search right now?"
             metric_value_asked(question, plan)
+        elif plan.operation == "explain":
+            from agents.understanding.metric_asks import stability_asked
+
+            stability_asked(question, plan)  # "is it stable?" after "is fx-quote ok?": that service, a verdict
     elif plan.operation.startswith("incident") and not s.incidents and ps.incidents and not names_something:
         s.incidents = list(ps.incidents)
         plan.inherited.append("incidents")

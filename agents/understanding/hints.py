@@ -44,7 +44,8 @@ def metric_before_service(text: str, services: list[str]) -> str | None:
     failures on handheld-sync last night"): None when they are a cue ("what changed on …", "anything wrong with …")."""
     for svc in services:
         name = r"[-_. ]?".join(map(re.escape, re.split(r"[-_. ]+", svc)))
-        m = re.search(rf"((?:[a-z][a-z0-9%]*\s+){{1,3}})(?:on|of|for|from)\s+(?:the\s+)?{name}\b", text, _I)
+        m = re.search(rf"(?<![\w-])((?:[a-z0-9][a-z0-9%]*\s+){{1,3}})(?:on|of|for|from)\s+(?:the\s+)?{name}\b",
+                      text, _I)  # "5xx rate for <svc>": the whole word, not "xx rate"
         if not m:
             continue
         got: list[str] = []
@@ -87,7 +88,7 @@ def fullness_kpi(q: str, cat: Catalog) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-_AFTER_STOP = re.compile(r"^(?:so|too|high|higher|low|lower|bad|ok|okay|fine|normal|weird|odd|spik\w*|jump\w*|drop\w*|fell|"
+_AFTER_STOP = re.compile(r"^(?:so|too|high|higher|low|lower|bad|ok|okay|fine|normal|stable|steady|healthy|flat|weird|odd|spik\w*|jump\w*|drop\w*|fell|"
                          r"r[io]se|rising|climb\w*|surg\w*|increas\w*|decreas\w*|moved?|doing|look\w*|like|"
                          r"\d+\w*|morning|afternoon|evening|night|tonight|hours?|mins?|minutes?|h)$", _I)
 

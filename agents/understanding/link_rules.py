@@ -104,3 +104,25 @@ def take(out: Links, text: str, cands: list[tuple[str, str, int]], n: int, *, fu
     out.ambiguous.append((kind, text, values))
     return True
 
+
+
+# Words that put a name in a service's place: its telemetry, its health, its changes and incidents.
+_SERVICE_SLOT = re.compile(
+    r"\b(?:latenc\w*|p\d{2,3}|median|5xx|4xx|errors?|error\s+rate|err\s+rate|failures?|throughput|traffic|requests?|"
+    r"queue|backlog|healthy|health|deploy\w*|releases?|rollbacks?|incidents?|outages?|service|svc)\b", re.I)
+
+
+def service_slot_name(word: str, low_q: str, services: list[str]) -> list[str] | None:
+    """A hyphenated name not among the services, in a service's place ("p99 latency on the risk-engine", "how's the
+    payments-gateway service?", "deploys to settlement-batch"): the services to suggest (the closest first), else
+    None when the word is not asked about as a service."""
+    if not services:
+        return None
+    w = re.escape(word)
+    named = (re.search(rf"(?<![\w-]){w}\s+(?:service|svc|api|app|job|worker)\b", low_q)
+             or (re.search(rf"\b(?:on|of|for|to|from|with)\s+(?:the\s+)?{w}(?![\w-])", low_q)
+                 and _SERVICE_SLOT.search(low_q.replace(word, " "))))
+    if not named:
+        return None
+    scored = sorted(services, key=lambda s: -fuzz.WRatio(word, s))
+    return scored[:3]

@@ -18,7 +18,13 @@ from rapidfuzz import fuzz, process
 
 from agents.plan import UnknownName
 from agents.understanding.catalog import GENERIC, Catalog, fold, norm_tokens, stem
-from agents.understanding.link_rules import by_state, config_by_words, kpi_by_coverage, take
+from agents.understanding.link_rules import (
+    by_state,
+    config_by_words,
+    kpi_by_coverage,
+    service_slot_name,
+    take,
+)
 from agents.understanding.sites import (
     initial_numbered,
     narrow,
@@ -355,7 +361,8 @@ def link(question: str, cat: Catalog) -> Links:
             if re.fullmatch(r"[a-z]+-\d+", word) or word in ("post-mortem", "on-time", "follow-up", "week-over-week"):
                 continue
             close = [c for c, _, _ in process.extract(word, cat.services, scorer=fuzz.ratio, limit=3, score_cutoff=70)]
-            if close or word.endswith(("-api", "-service", "-svc", "-db", "-web", "-worker")):
+            if close or word.endswith(("-api", "-service", "-svc", "-db", "-web", "-worker")) or (
+                    close := service_slot_name(word, low_q, cat.services) or []):  # "p99 on the risk-engine"
                 out.unknown.append(UnknownName(kind="service", text=word, suggestions=close))
                 break
     if not out.services and not any(u.kind == "service" for u in out.unknown):

@@ -26,8 +26,23 @@ def clock_time(q: str) -> tuple[int, int] | None:
     return (h, mi) if h < 24 and mi < 60 else None
 
 
+_STABLE = re.compile(r"\b(?:stable|steady|settled|stabili[sz]ed|consistent|predictable|flat)\b", _I)
+
+
+def stability_asked(q: str, plan: QueryPlan) -> bool:
+    """Mark "is <service> stable?" / "is the webhook queue depth steady?": a verdict from the analysis of the
+    period (no shift and no signal = stable), not its value now (``metric:stable``)."""
+    if (plan.operation != "explain" or not plan.subjects.services or plan.kpis or _WHY.search(q)
+            or not _STABLE.search(q)):
+        return False
+    plan.notes = [n for n in plan.notes if n not in ("metric:now", "metric:health")] + ["metric:stable"]
+    return True
+
+
 def metric_value_asked(q: str, plan: QueryPlan) -> None:
     """Mark a service-metric question that asks its value over the named period or at a moment."""
+    if stability_asked(q, plan):
+        return
     if (plan.operation != "explain" or not plan.subjects.services or plan.kpis or not plan.service_metrics
             or _WHY.search(q) or _MOVED.search(q) or _STORY.search(q) or "metric:now" in plan.notes):
         return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +26,8 @@ async def _resolve_metric(session: AsyncSession, org_id: int, service_id: int, s
         picked = default_metric(names, overrides)  # no metric named (a service's own name is no metric)
         if picked is not None:
             return picked
+    if (pct := roles.percentile_asked(q)) is not None:  # "p99", "median latency": that percentile, never another
+        return _percentile(pct, q, names, service, overrides)
     role = roles.role_for_word(q) or (roles.role_of(q) if q not in names else None)
     if role is not None:  # a role ("errors", "latency") or another org's name for one ("error_rate", "p99_ms")
         by_role = roles.metrics_for(role, names, overrides)
@@ -36,6 +40,23 @@ async def _resolve_metric(session: AsyncSession, org_id: int, service_id: int, s
     if len(partial) == 1:
         return partial[0]
     raise ToolError(f"unknown metric {metric!r} for {service}", suggestions=partial or _close(metric, names))
+
+
+def _percentile(pct: str, q: str, names: list[str], service: str, overrides: dict[str, str] | None) -> str:
+    """The one metric carrying the asked percentile (narrowed by the other words asked when several do); else a
+    question back naming those that do, or what the service has instead."""
+    found = roles.by_percentile(pct, names, overrides)
+    rest = [w for w in _words(q) if not re.fullmatch(r"p?\d+(?:st|nd|rd|th)?|median|tail|percentile|latency", w)]
+    if len(found) > 1 and rest:
+        found = [n for n in found if n in _by_words(" ".join(rest), found)] or found
+    if len(found) == 1:
+        return found[0]
+    said = "tail latency" if pct == "tail" else "median" if pct == "50" and "median" in q else f"p{pct}"
+    if found:
+        raise ToolError(f"there is more than one {said} metric for {service}", suggestions=found)
+    latency = roles.metrics_for("latency", names, overrides)
+    raise ToolError(f"there is no {said} metric for {service}" + ("; its latency metrics are these" if latency else ""),
+                    suggestions=latency or names[:8])
 
 
 def _squash(s: str) -> str:

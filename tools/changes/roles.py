@@ -76,3 +76,47 @@ def role_for_word(word: str) -> Role | None:
         if w in words:
             return role
     return None
+
+
+# A percentile as people say it ("p99", "p 99.9", "99th percentile", "median", "tail") and as metrics are named
+# ("latency_p99_ms", "p999", "rt_median", "duration_p50").
+_ASKED_PCT = re.compile(r"(?<![a-z0-9])p\s?(\d{2}(?:\.\d)?|999)(?![0-9])|(?<![0-9])(\d{2}(?:\.\d)?)(?:st|nd|rd|th)\s+percentile"
+                        r"|\b(median|tail)\b", re.I)
+_NAMED_PCT = re.compile(r"(?:^|[^a-z0-9])p(\d{2,3})(?=$|[^0-9])|(?:^|[^a-z])(median)(?:$|[^a-z])", re.I)
+
+
+def _pct(digits: str) -> str:
+    return "99.9" if digits in ("999", "99.9") else digits.rstrip("0").rstrip(".") if "." in digits else digits
+
+
+def percentile_asked(text: str) -> str | None:
+    """The percentile a user's words ask for: "p99" → "99", "99.9th percentile" → "99.9", "median" → "50",
+    "tail" → "tail" (the highest one the service has); None when they name none."""
+    m = _ASKED_PCT.search(text)
+    if not m:
+        return None
+    if m.group(3):
+        return "50" if m.group(3).lower() == "median" else "tail"
+    return _pct(m.group(1) or m.group(2))
+
+
+def percentile_of(metric: str) -> str | None:
+    """The percentile a metric's name carries ("latency_p99_ms" → "99", "p999" → "99.9", "rt_median" → "50",
+    "latencyP95" → "95")."""
+    m = _NAMED_PCT.search(metric)
+    if not m:
+        camel = re.search(r"(?<=[a-z])P(\d{2,3})(?![0-9])", metric)  # "latencyP99", "RequestDurationP95"
+        return _pct(camel.group(1)) if camel else None
+    return "50" if m.group(2) else _pct(m.group(1))
+
+
+def by_percentile(asked: str, names: Iterable[str], overrides: Mapping[str, str] | None = None) -> list[str]:
+    """The names carrying the asked percentile (latency ones first when others carry it too); for "tail", those
+    carrying the highest percentile of 90 or more."""
+    carried = {n: p for n in names if (p := percentile_of(n)) is not None}
+    if asked == "tail":
+        high = [float(p) for p in carried.values() if float(p) >= 90]
+        asked = _pct(f"{max(high):g}") if high else ""
+    found = [n for n, p in carried.items() if p == asked]
+    latency = [n for n in found if role_of(n, overrides) == "latency"]
+    return sorted(latency or found, key=lambda n: (len(n), n))
