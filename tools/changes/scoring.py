@@ -28,7 +28,11 @@ They combine as (:func:`score_candidate`)::
                                                                  # moved wins back half the hop penalty
     base    = time * reach                                       # could it be?
     support = 1 - (1 - 0.6 risk)(1 - 0.6 comovement)(1 - 0.7 rollback)   # noisy-OR: does anything say so?
-    raw     = base * (0.25 + 0.75 support) * (0.3 if reverted before the onset else 1)
+    raw     = base * (0.25 + 0.75 support) * (0.3 if reverted before the onset else 1) * outcome
+
+where ``outcome`` is 1 except for a deployment whose status says it failed (:func:`outcome_factor`: it never
+fully reached production — 0.45, or up to 0.8 when its own service's metrics moved right after it, since a
+failed rollout can break things while partly out) or was rolled back at a time not recorded (0.7).
 
 and the confidences of a ranking (:func:`confidences`) temper each raw score by
 the strongest competitor (two equally good explanations cannot both be sure)::
@@ -74,6 +78,13 @@ AFTER_ONSET_WEIGHT = 0.5
 #: onset, tapering to this at the interval's end: the later in it, the less of the point it could have moved —
 #: so a change at the onset minute ranks above one just after it.
 GRACE_END_WEIGHT = 0.7
+
+#: A deployment whose status says it failed keeps this share of its score (:func:`outcome_factor`) …
+FAILED_FACTOR = 0.45
+#: … up to this share when its own service's metrics moved right after it (it did harm while partly out).
+FAILED_MOVED_FACTOR = 0.8
+#: A deployment whose status says rolled back with no record of when: it may not have been live at the onset.
+ROLLED_BACK_UNTIMED_FACTOR = 0.7
 
 ROLLBACK_RECOVERED = 1.0
 ROLLBACK_ONLY = 0.6
@@ -219,6 +230,18 @@ def recovered(baseline: Sequence[float] | np.ndarray, after_fix: Sequence[float]
     return None if share is None else share <= RECOVERED_MAX_SHARE
 
 
+def outcome_factor(outcome: str | None, comovement: float | None, undone_known: bool = False) -> float:
+    """Share of its score a deployment keeps for what its status says (:mod:`tools.changes.outcome`): all of it
+    when it succeeded; :data:`FAILED_FACTOR` when it failed, rising to :data:`FAILED_MOVED_FACTOR` with the
+    co-movement of its own service's metrics after it; :data:`ROLLED_BACK_UNTIMED_FACTOR` when it was rolled
+    back and no record says when (a recorded rollback is scored by its time instead)."""
+    if outcome == "failed":
+        return FAILED_FACTOR + (FAILED_MOVED_FACTOR - FAILED_FACTOR) * min(1.0, max(0.0, comovement or 0.0))
+    if outcome == "rolled_back" and not undone_known:
+        return ROLLED_BACK_UNTIMED_FACTOR
+    return 1.0
+
+
 def rollback_score(rolled_back: bool, recovery: bool | None) -> float:
     """1 for a rollback/revert followed by recovery, 0.6 for one without visible recovery, 0 for none."""
     if not rolled_back:
@@ -241,6 +264,7 @@ class Features:
     reverted_before_onset: bool = False
     after_tolerance: float = 0.0  # minutes after an estimated onset a change may still be its cause
     after_grace: float = 0.0  # minutes after it that count as at the onset (the metric's spacing)
+    outcome: float = 1.0  # share kept by a deployment that failed or was rolled back at an unknown time
 
 
 @dataclass(frozen=True)
@@ -271,6 +295,7 @@ def score_candidate(f: Features, *, half_life_minutes: float = SERVICE_HALF_LIFE
     raw = base * (SUPPORT_FLOOR + (1.0 - SUPPORT_FLOOR) * support)
     if f.reverted_before_onset:
         raw *= REVERTED_BEFORE_ONSET_FACTOR
+    raw *= min(1.0, max(0.0, f.outcome))
     return Components(time=t, distance=d, risk=r, comovement=c, rollback=b, reach=reach, base=base, support=support,
                       raw=raw)
 
