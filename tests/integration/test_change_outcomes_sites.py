@@ -24,6 +24,7 @@ from store import migrate
 from store.db import make_async_engine, make_sessionmaker
 from store.importers import run_import
 from tests.conftest import _create_database, _drop_database
+from tests.integration.qa_support import Thread, org_assistant
 from tools.base import ToolContext
 from tools.changes import correlate_changes, scoring
 from tools.changes.outcome import deployment_outcome
@@ -118,6 +119,15 @@ def _build(conn: psycopg.Connection, tmp: Path) -> int:
         # ENERGY_KWH_PALLET (monthly): mid-way through the month before the jump
         {"id": "CHG-2904", "app": "reefer.ctl", "setting": "COMPRESSOR_SETPOINT_OFFSET", "old": "0.0", "new": "-1.5",
          "timestamp": _at(mo - dt.timedelta(days=17), 9)},
+        # searched by what they are about: camelCase, UPPER_CASE and dotted keys, one only in its comment
+        {"id": "CHG-3400", "app": "reefer.ctl", "setting": "mqtt.client.retryMaxAttempts", "old": "3", "new": "8",
+         "timestamp": _at(dt.date(2026, 10, 15), 10), "user": "j.visser"},
+        {"id": "CHG-3401", "app": "WavePlanner", "setting": "HTTP_RETRY_BACKOFF_MS", "old": "200", "new": "50",
+         "timestamp": _at(dt.date(2026, 10, 2), 16), "user": "a.kowalski"},
+        {"id": "CHG-3402", "app": "label-printer-bridge", "setting": "ingress.min_version", "old": "1.2", "new": "1.3",
+         "timestamp": _at(dt.date(2026, 10, 14), 11), "comment": "TLS hardening for the printer gateways"},
+        {"id": "CHG-3403", "app": "label-printer-bridge", "setting": "ingress.ssl.cipher_suite", "old": "default",
+         "new": "modern", "timestamp": _at(dt.date(2026, 9, 28), 11)},
     ])
     return org_id
 
@@ -200,3 +210,20 @@ def test_a_failed_deploy_whose_service_moved_keeps_more_of_its_score():
     assert scoring.FAILED_FACTOR < scoring.outcome_factor("failed", 0.5) < scoring.outcome_factor("failed", 1.0) <= 0.8
     assert scoring.outcome_factor("rolled_back", None, undone_known=True) == 1.0  # its rollback is scored by time
     assert scoring.outcome_factor("rolled_back", None) == scoring.ROLLED_BACK_UNTIMED_FACTOR
+
+
+async def test_the_change_log_searched_by_what_a_change_was_about(frostline, pg_server):
+    target, org_id = frostline
+    async with org_assistant(target, pg_server, NOW) as a:
+        t = Thread(a, org_id, NOW.date())
+        ans = await t.ask("did anyone change the retry settings?")
+        assert ans.count("Yes — 2 change(s) about retry settings in the last 30 days") == 1, ans
+        assert "CHG-3400 on reefer.ctl" in ans and "CHG-3401 on WavePlanner" in ans and "j.visser" in ans, ans
+        assert "CHG-3402" not in ans and "CHG-2904" not in ans, ans
+        ans = await Thread(a, org_id, NOW.date()).ask("any changes to the TLS config last week?")
+        assert "about TLS config last week" in ans and "CHG-3402 on label-printer-bridge" in ans, ans
+        assert "CHG-3403" not in ans, ans  # an SSL change, but the week before
+        ans = await Thread(a, org_id, NOW.date()).ask("has anybody touched the dock door timers this month?")
+        assert "No — no deployment or config change this month" in ans and "is about dock door timers" in ans, ans
+        ans = await Thread(a, org_id, NOW.date()).ask("was the ssl cipher changed recently?")
+        assert "CHG-3403 on label-printer-bridge" in ans, ans
