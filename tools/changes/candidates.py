@@ -150,7 +150,7 @@ def _increase_if_counter(metric: str, base: np.ndarray, after: np.ndarray) -> tu
 
 
 def _score(cands: list[_Candidate], onset: dt.datetime, half_life: float, tolerance: dt.timedelta,
-           grace: dt.timedelta = dt.timedelta(0), cap_after: bool = True) -> None:
+           grace: dt.timedelta = dt.timedelta(0), cap_after: bool = True, shows: dt.timedelta = dt.timedelta(0)) -> None:
     """Score every candidate; ``cap_after``: keep a change after an *estimated* onset instant below a plausible one
     just before it (not for a whole point's period — a daily value covers changes made during its day)."""
     for c in cands:
@@ -160,7 +160,7 @@ def _score(cands: list[_Candidate], onset: dt.datetime, half_life: float, tolera
             distance=c.node.distance, risk=c.risk, comovement=c.comovement,
             rollback=0.0 if undone_before else scoring.rollback_score(c.undone_by is not None, c.recovered),
             reverted_before_onset=undone_before, after_tolerance=tolerance.total_seconds() / 60.0,
-            after_grace=grace.total_seconds() / 60.0,
+            after_grace=grace.total_seconds() / 60.0, before_grace=shows.total_seconds() / 60.0,
             outcome=scoring.outcome_factor(c.outcome, c.comovement, undone_known=c.undone_by is not None),
         )
         c.components = scoring.score_candidate(feats, half_life_minutes=half_life)

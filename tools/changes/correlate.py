@@ -114,7 +114,8 @@ async def correlate_changes(
         freezes = await load_freezes(session, ctx.org_id, since, until) if cands else []
     _apply_metrics(cands, windows, own)
     _score(cands, focus.onset, focus.half_life, until - focus.onset, min(grace, until - focus.onset),
-           cap_after=not focus.period)
+           cap_after=not focus.period,  # hourly means take a few points to show a change
+           shows=dt.timedelta(0) if focus.period else dt.timedelta(minutes=scoring.show_grace(grace.total_seconds() / 60)))
     args = {"service": service, "incident": incident, "kpi": kpi, "station": station,
             "onset": _iso(_utc(onset)) if onset is not None else None,
             "lookback_minutes": focus.lookback.total_seconds() / 60.0, "limit": limit,

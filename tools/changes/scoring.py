@@ -78,6 +78,11 @@ AFTER_ONSET_WEIGHT = 0.5
 #: onset, tapering to this at the interval's end: the later in it, the less of the point it could have moved —
 #: so a change at the onset minute ranks above one just after it.
 GRACE_END_WEIGHT = 0.7
+#: A coarse series (hourly means) takes a few points to show a change: one up to :data:`SHOW_POINTS` points before
+#: the onset scores 1 tapering to :data:`SHOW_END_WEIGHT`, and decays from there (series spaced ≥ :data:`SHOW_MIN_SPACING_MIN`).
+SHOW_POINTS = 3
+SHOW_END_WEIGHT = 0.6
+SHOW_MIN_SPACING_MIN = 30.0
 
 #: A deployment whose status says it failed keeps this share of its score (:func:`outcome_factor`) …
 FAILED_FACTOR = 0.45
@@ -136,7 +141,7 @@ RECOVERED_MAX_SHARE = 0.2
 
 
 def time_score(minutes_before: float, half_life_minutes: float, after_tolerance: float = 0.0,
-               after_grace: float = 0.0) -> float:
+               after_grace: float = 0.0, before_grace: float = 0.0) -> float:
     """Exponential decay with the time between the change and the onset.
 
     After the onset a change scores 0 — unless the onset is an estimate (a stage boundary on a metric can sit
@@ -144,7 +149,9 @@ def time_score(minutes_before: float, half_life_minutes: float, after_tolerance:
     :data:`AFTER_ONSET_WEIGHT`, tapering linearly to 0 at the tolerance (so a change just before the onset
     always beats one just after it). Within ``after_grace`` minutes (the spacing of the metric: an hourly
     point stamped 23:00 is the mean of 23:00–24:00) a change counts as at the onset, tapering from 1 to
-    :data:`GRACE_END_WEIGHT` (a change at the onset minute beats one a few minutes after it).
+    :data:`GRACE_END_WEIGHT` (a change at the onset minute beats one a few minutes after it). Within
+    ``before_grace`` minutes before it (a few points of a coarse series, for the change to show) a change scores 1
+    tapering to :data:`SHOW_END_WEIGHT`, then decays from there with the half-life.
     """
     if half_life_minutes <= 0:
         return 0.0
@@ -156,7 +163,16 @@ def time_score(minutes_before: float, half_life_minutes: float, after_tolerance:
         if after_tolerance <= 0 or late > after_tolerance:
             return 0.0
         return float(AFTER_ONSET_WEIGHT * (1.0 - late / after_tolerance))
+    if before_grace > 0:
+        if minutes_before <= before_grace:
+            return float(1.0 - (1.0 - SHOW_END_WEIGHT) * (minutes_before / before_grace))
+        return float(SHOW_END_WEIGHT * 2.0 ** (-(minutes_before - before_grace) / half_life_minutes))
     return float(2.0 ** (-minutes_before / half_life_minutes))
+
+
+def show_grace(spacing_minutes: float) -> float:
+    """Minutes before an onset on a series spaced ``spacing_minutes`` apart that a change may take to show."""
+    return SHOW_POINTS * spacing_minutes if spacing_minutes >= SHOW_MIN_SPACING_MIN else 0.0
 
 
 def distance_score(distance: int, decay: float = HOP_DECAY) -> float:
@@ -264,6 +280,7 @@ class Features:
     reverted_before_onset: bool = False
     after_tolerance: float = 0.0  # minutes after an estimated onset a change may still be its cause
     after_grace: float = 0.0  # minutes after it that count as at the onset (the metric's spacing)
+    before_grace: float = 0.0  # minutes before it a change may take to show on a coarse series (show_grace)
     outcome: float = 1.0  # share kept by a deployment that failed or was rolled back at an unknown time
 
 
@@ -284,7 +301,7 @@ class Components:
 
 def score_candidate(f: Features, *, half_life_minutes: float = SERVICE_HALF_LIFE_MIN) -> Components:
     """Combine a candidate's features into its components and raw plausibility (see the module docstring)."""
-    t = time_score(f.minutes_before, half_life_minutes, f.after_tolerance, f.after_grace)
+    t = time_score(f.minutes_before, half_life_minutes, f.after_tolerance, f.after_grace, f.before_grace)
     d = distance_score(f.distance)
     r = min(1.0, max(0.0, f.risk))
     c = min(1.0, max(0.0, f.comovement or 0.0))
