@@ -12,6 +12,7 @@ from agents.plan import QueryPlan
 from agents.registry import specialists_for
 from agents.state import ThreadContext
 from agents.understanding import Catalog, help_text, merge, parse
+from agents.understanding.change_topics import as_topic_search, change_topic
 from agents.understanding.corrections import thread_turn
 from agents.understanding.cues import HELP, catalog_answer
 from agents.understanding.inventory import ACTION_NOTE, PEOPLE_NOTE, data_overview, duration_note
@@ -88,6 +89,9 @@ def route(question: str, context: ThreadContext | None, catalog: Catalog, today:
     prior_ctx: ThreadContext = {**(context or {})}
     resolve_from_results(plan, prior, prior_ctx, question, catalog, today)
     rest_in_thread(question, plan, prior)  # "and compared to the other stations?" after "how is <site> doing?"
+    if plan.operation in ("out_of_scope", "unknown", "changelog", "clarify") and (
+            topic := change_topic(question, plan, catalog)):
+        as_topic_search(plan, topic, today)  # "did anyone change the retry settings?": the change log searched
     s = plan.subjects
     if (not plan.kpis and not (s.scopes or s.services or s.incidents or s.tickets or s.deployments or s.config_changes)
             and (listed := data_overview(question, catalog, today))):

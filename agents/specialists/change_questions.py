@@ -9,6 +9,7 @@ from typing import Any
 from agents.plan import QueryPlan
 from agents.specialists.change_freeze import freeze_window
 from agents.specialists.change_rollbacks import config_reverted, only_secrets, rollbacks
+from agents.specialists.change_search import topic_of, topic_search
 from agents.specialists.common import StepScope, first
 from agents.state import ThreadContext
 from tools.changes.changelog import change_log, change_lookup, service_links
@@ -24,6 +25,9 @@ def _day_end(d: dt.date) -> dt.datetime:
 
 async def changelog(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     subj = plan.subjects
+    if topic := topic_of(plan):  # "did anyone change the retry settings?": the change log searched for it
+        await topic_search(s, plan, topic)
+        return
     if "asks:approval" in plan.notes:  # "who approved the checkout change?": not in the data, who made it is
         s.say("Approvals are not recorded: deployments and config changes carry who made them, not who approved them. "
               "Who made the changes:")

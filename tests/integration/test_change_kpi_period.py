@@ -176,7 +176,8 @@ def test_the_period_a_point_covers():
     d = dt.date(2026, 1, 5)
     assert point_period([d + dt.timedelta(days=i) for i in range(30) if i % 6 != 3]).days == 1  # gaps stay daily
     assert point_period([d + dt.timedelta(weeks=i) for i in range(12)]).days == 7
-    assert point_period([d + dt.timedelta(days=30 * i) for i in range(12)]).days == 7  # monthly: at most a week
+    assert point_period([d + dt.timedelta(days=30 * i) for i in range(12)]).days == 30  # monthly: its month
+    assert point_period([d + dt.timedelta(days=90 * i) for i in range(8)]).days == 31  # quarterly: at most a month
     assert point_period([d]).days == 1
 
 

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +21,7 @@ from tools.changes.leading import leading
 from tools.changes.models import KPI_LOOKBACK, SERVICE_LOOKBACK, MetricOnset
 from tools.changes.onset import metric_onset
 from tools.changes.queries import _close, _services, _utc, changes_naming_site, resolve_service
+from tools.control_limits import analyze_series
 from tools.kpis import kpi_series, list_kpis, match_kpi, resolve_scope
 
 
@@ -42,6 +44,8 @@ class Focus:
     #: the onset point's own period when the onset is a whole point (a daily KPI value covers its day, a weekly one
     #: its week): a change inside it is a candidate, not "after the onset"; zero for an instant
     period: dt.timedelta = dt.timedelta(0)
+    #: changes that are candidates because their record names the site (not through a related service)
+    named_site: set[str] = field(default_factory=set)
 
 
 async def _incident_focus(session: AsyncSession, org_id: int, incident: str) -> tuple[str, int | None, str | None, dt.datetime]:
@@ -112,11 +116,17 @@ async def _focus_from_kpi(
     if onset is None:
         series = await kpi_series(ctx, kpi=info.code, station=scope.code if station else None,
                                   summary_level="station" if station else "company", chart=False)
-        if series.result.shift is None:
-            raise ToolError(f"{info.name} at {scope.label} shows no recent stage change: give onset=<date>")
         shift, points = series.result.shift, [(p.date, p.value) for p in series.result.points if p.value is not None]
-        onset, source = shift.onset, "kpi_shift"
-        if shift.kind == "level":
+        sparse = await _sparse_shift(ctx, info.code, scope.code if station else None, info.higher_is_better) \
+            if shift is None else None
+        if sparse is not None:  # a weekly/monthly KPI: staged on its own points, not on a daily grid of gaps
+            onset, points = sparse
+        elif shift is not None:
+            onset = shift.onset
+        else:
+            raise ToolError(f"{info.name} at {scope.label} shows no recent stage change: give onset=<date>")
+        source = "kpi_shift"
+        if shift is not None and shift.kind == "level":
             onset = first_point_of_new_level(points, shift.onset, shift.before_cl, shift.after_cl)
             if onset != shift.onset:
                 notes.append(f"the stage boundary is on {shift.onset}, but that day's value sits with the old level: "
@@ -135,7 +145,7 @@ async def _focus_from_kpi(
     only: set[str] | None = None
     if not roots and scope.code:  # no related services: the changes whose record names the site (a rollout's target)
         async with ctx.read() as session:
-            start = _utc(onset) - (lookback or KPI_LOOKBACK)
+            start = _utc(onset) - (lookback or kpi_lookback(period))
             roots, only = await changes_naming_site(session, ctx.org_id, scope.code, start, _utc(onset) + period)
         if not roots:
             raise ToolError(f"{info.name} has no related services configured and no change in the week before "
@@ -144,9 +154,33 @@ async def _focus_from_kpi(
         notes.append(f"{info.code} has no related services: the changes whose record names {scope.code}")
     return Focus(
         kind="kpi", label=f"{info.code} at {scope.label}", roots=roots, kpi=info.code, station=scope.code,
-        onset=_utc(onset), onset_source=source, lookback=lookback or KPI_LOOKBACK, half_life=scoring.KPI_HALF_LIFE_MIN,
+        onset=_utc(onset), onset_source=source, lookback=lookback or kpi_lookback(period),
+        half_life=scoring.KPI_HALF_LIFE_MIN * max(1, period.days),
         tolerance=period, period=period, notes=notes, only=only,
     )
+
+
+#: A KPI recorded weekly or monthly is staged on its own points; a stage needs this many of them.
+SPARSE_MIN_STAGE = 5
+#: … over at most this many of its latest points (a year of weeks, four years of months).
+SPARSE_POINTS = 52
+
+
+async def _sparse_shift(ctx: ToolContext, kpi: str, station: str | None,
+                        higher_is_better: bool | None) -> tuple[dt.date, list[tuple[dt.date, float]]] | None:
+    """The start of the latest stage of a KPI whose points are a week or more apart (its daily view is mostly gaps,
+    too few points to stage), from its own points: (that point's date, the points); None when it is daily or its
+    points show one stage."""
+    series = await kpi_series(ctx, kpi=kpi, station=station, summary_level="station" if station else "company",
+                              chart=False, start=ctx.today - dt.timedelta(days=4 * 366))
+    points = [(p.date, p.value) for p in series.result.points if p.value is not None][-SPARSE_POINTS:]
+    if point_period([d for d, _ in points]) < dt.timedelta(days=7) or len(points) < 2 * SPARSE_MIN_STAGE:
+        return None
+    an = analyze_series(np.array([v for _, v in points]), higher_is_better=higher_is_better,
+                        min_size=SPARSE_MIN_STAGE, trend_breaks=False)
+    if len(an.stages) < 2:
+        return None
+    return points[an.stages[-1].start][0], points
 
 
 #: How many of a new stage's first points may be handed back to the stage before.
@@ -168,13 +202,20 @@ def first_point_of_new_level(points: list[tuple[dt.date, float]], onset: dt.date
     return out
 
 
-#: The longest period one KPI point is taken to cover (a weekly KPI); sparser series are dated to their week.
-MAX_POINT_PERIOD = dt.timedelta(days=7)
+#: The longest period one KPI point is taken to cover (a monthly KPI's month).
+MAX_POINT_PERIOD = dt.timedelta(days=31)
+
+
+def kpi_lookback(period: dt.timedelta) -> dt.timedelta:
+    """How far back changes are candidates for a KPI whose points cover ``period``: a week, or one whole period
+    before the jump's point when that is longer (a monthly KPI: anything in the month before)."""
+    return max(KPI_LOOKBACK, period)
 
 
 def point_period(days: list[dt.date]) -> dt.timedelta:
     """The period one point of a KPI covers: the usual gap between its dated points (1 day for daily points, 7 for
-    weekly ones; missing days do not make a daily series weekly — the *most common* gap counts), at most a week."""
+    weekly ones, 28–31 for monthly ones; missing days do not make a daily series weekly — the *most common* gap
+    counts), at most :data:`MAX_POINT_PERIOD`."""
     gaps = [(b - a).days for a, b in itertools.pairwise(days) if b > a]
     if not gaps:
         return dt.timedelta(days=1)

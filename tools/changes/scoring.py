@@ -28,7 +28,11 @@ They combine as (:func:`score_candidate`)::
                                                                  # moved wins back half the hop penalty
     base    = time * reach                                       # could it be?
     support = 1 - (1 - 0.6 risk)(1 - 0.6 comovement)(1 - 0.7 rollback)   # noisy-OR: does anything say so?
-    raw     = base * (0.25 + 0.75 support) * (0.3 if reverted before the onset else 1)
+    raw     = base * (0.25 + 0.75 support) * (0.3 if reverted before the onset else 1) * outcome
+
+where ``outcome`` is 1 except for a deployment whose status says it failed (:func:`outcome_factor`: it never
+fully reached production — 0.45, or up to 0.8 when its own service's metrics moved right after it, since a
+failed rollout can break things while partly out) or was rolled back at a time not recorded (0.7).
 
 and the confidences of a ranking (:func:`confidences`) temper each raw score by
 the strongest competitor (two equally good explanations cannot both be sure)::
@@ -74,6 +78,18 @@ AFTER_ONSET_WEIGHT = 0.5
 #: onset, tapering to this at the interval's end: the later in it, the less of the point it could have moved —
 #: so a change at the onset minute ranks above one just after it.
 GRACE_END_WEIGHT = 0.7
+#: A coarse series (hourly means) takes a few points to show a change: one up to :data:`SHOW_POINTS` points before
+#: the onset scores 1 tapering to :data:`SHOW_END_WEIGHT`, and decays from there (series spaced ≥ :data:`SHOW_MIN_SPACING_MIN`).
+SHOW_POINTS = 3
+SHOW_END_WEIGHT = 0.6
+SHOW_MIN_SPACING_MIN = 30.0
+
+#: A deployment whose status says it failed keeps this share of its score (:func:`outcome_factor`) …
+FAILED_FACTOR = 0.45
+#: … up to this share when its own service's metrics moved right after it (it did harm while partly out).
+FAILED_MOVED_FACTOR = 0.8
+#: A deployment whose status says rolled back with no record of when: it may not have been live at the onset.
+ROLLED_BACK_UNTIMED_FACTOR = 0.7
 
 ROLLBACK_RECOVERED = 1.0
 ROLLBACK_ONLY = 0.6
@@ -125,7 +141,7 @@ RECOVERED_MAX_SHARE = 0.2
 
 
 def time_score(minutes_before: float, half_life_minutes: float, after_tolerance: float = 0.0,
-               after_grace: float = 0.0) -> float:
+               after_grace: float = 0.0, before_grace: float = 0.0) -> float:
     """Exponential decay with the time between the change and the onset.
 
     After the onset a change scores 0 — unless the onset is an estimate (a stage boundary on a metric can sit
@@ -133,7 +149,9 @@ def time_score(minutes_before: float, half_life_minutes: float, after_tolerance:
     :data:`AFTER_ONSET_WEIGHT`, tapering linearly to 0 at the tolerance (so a change just before the onset
     always beats one just after it). Within ``after_grace`` minutes (the spacing of the metric: an hourly
     point stamped 23:00 is the mean of 23:00–24:00) a change counts as at the onset, tapering from 1 to
-    :data:`GRACE_END_WEIGHT` (a change at the onset minute beats one a few minutes after it).
+    :data:`GRACE_END_WEIGHT` (a change at the onset minute beats one a few minutes after it). Within
+    ``before_grace`` minutes before it (a few points of a coarse series, for the change to show) a change scores 1
+    tapering to :data:`SHOW_END_WEIGHT`, then decays from there with the half-life.
     """
     if half_life_minutes <= 0:
         return 0.0
@@ -145,7 +163,16 @@ def time_score(minutes_before: float, half_life_minutes: float, after_tolerance:
         if after_tolerance <= 0 or late > after_tolerance:
             return 0.0
         return float(AFTER_ONSET_WEIGHT * (1.0 - late / after_tolerance))
+    if before_grace > 0:
+        if minutes_before <= before_grace:
+            return float(1.0 - (1.0 - SHOW_END_WEIGHT) * (minutes_before / before_grace))
+        return float(SHOW_END_WEIGHT * 2.0 ** (-(minutes_before - before_grace) / half_life_minutes))
     return float(2.0 ** (-minutes_before / half_life_minutes))
+
+
+def show_grace(spacing_minutes: float) -> float:
+    """Minutes before an onset on a series spaced ``spacing_minutes`` apart that a change may take to show."""
+    return SHOW_POINTS * spacing_minutes if spacing_minutes >= SHOW_MIN_SPACING_MIN else 0.0
 
 
 def distance_score(distance: int, decay: float = HOP_DECAY) -> float:
@@ -219,6 +246,18 @@ def recovered(baseline: Sequence[float] | np.ndarray, after_fix: Sequence[float]
     return None if share is None else share <= RECOVERED_MAX_SHARE
 
 
+def outcome_factor(outcome: str | None, comovement: float | None, undone_known: bool = False) -> float:
+    """Share of its score a deployment keeps for what its status says (:mod:`tools.changes.outcome`): all of it
+    when it succeeded; :data:`FAILED_FACTOR` when it failed, rising to :data:`FAILED_MOVED_FACTOR` with the
+    co-movement of its own service's metrics after it; :data:`ROLLED_BACK_UNTIMED_FACTOR` when it was rolled
+    back and no record says when (a recorded rollback is scored by its time instead)."""
+    if outcome == "failed":
+        return FAILED_FACTOR + (FAILED_MOVED_FACTOR - FAILED_FACTOR) * min(1.0, max(0.0, comovement or 0.0))
+    if outcome == "rolled_back" and not undone_known:
+        return ROLLED_BACK_UNTIMED_FACTOR
+    return 1.0
+
+
 def rollback_score(rolled_back: bool, recovery: bool | None) -> float:
     """1 for a rollback/revert followed by recovery, 0.6 for one without visible recovery, 0 for none."""
     if not rolled_back:
@@ -241,6 +280,8 @@ class Features:
     reverted_before_onset: bool = False
     after_tolerance: float = 0.0  # minutes after an estimated onset a change may still be its cause
     after_grace: float = 0.0  # minutes after it that count as at the onset (the metric's spacing)
+    before_grace: float = 0.0  # minutes before it a change may take to show on a coarse series (show_grace)
+    outcome: float = 1.0  # share kept by a deployment that failed or was rolled back at an unknown time
 
 
 @dataclass(frozen=True)
@@ -260,7 +301,7 @@ class Components:
 
 def score_candidate(f: Features, *, half_life_minutes: float = SERVICE_HALF_LIFE_MIN) -> Components:
     """Combine a candidate's features into its components and raw plausibility (see the module docstring)."""
-    t = time_score(f.minutes_before, half_life_minutes, f.after_tolerance, f.after_grace)
+    t = time_score(f.minutes_before, half_life_minutes, f.after_tolerance, f.after_grace, f.before_grace)
     d = distance_score(f.distance)
     r = min(1.0, max(0.0, f.risk))
     c = min(1.0, max(0.0, f.comovement or 0.0))
@@ -271,6 +312,7 @@ def score_candidate(f: Features, *, half_life_minutes: float = SERVICE_HALF_LIFE
     raw = base * (SUPPORT_FLOOR + (1.0 - SUPPORT_FLOOR) * support)
     if f.reverted_before_onset:
         raw *= REVERTED_BEFORE_ONSET_FACTOR
+    raw *= min(1.0, max(0.0, f.outcome))
     return Components(time=t, distance=d, risk=r, comovement=c, rollback=b, reach=reach, base=base, support=support,
                       raw=raw)
 

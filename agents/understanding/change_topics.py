@@ -1,0 +1,64 @@
+"""A question about changes to a *thing* rather than to a service: "did anyone change the retry settings?", "any
+changes to the TLS config last week?", "was the connection pool size touched recently?". The thing is searched for
+in the change log (keys, descriptions, versions, commit messages — :func:`tools.changes.search.search_changes`);
+the plan becomes ``changelog`` with the note ``about:<the thing>`` and, without a period, the last 30 days."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from agents.plan import QueryPlan, Window
+from agents.understanding.catalog import Catalog
+
+_I = re.I
+_VERB = r"(?:chang|touch|modif|tweak|bump|edit|updat|adjust|alter|rais|lower|flipp|flip|increas|decreas|reduc|turn)\w*"
+_DET = r"(?:(?:the|our|any|its|their|a|some)\s+)?"
+_TAIL = (r"(?:\s+(?:recently|lately|today|yesterday|this\s+\w+|last\s+\w+|in\s+the\s+(?:last|past)\b.*|since\b.*|"
+         r"over\s+the\s+(?:last|past)\b.*|during\b.*|(?:on|in)\s+\w+day\b.*|at\s+all))*\s*[?.!]*$")
+_PATTERNS = (
+    # "did anyone change the retry settings?", "has somebody touched the cache ttl this month?"
+    re.compile(r"^\s*(?:did|has|have|had)\s+(?:any\s*(?:one|body)|some\s*(?:one|body)|we|they|you|people|ops|the\s+team)"
+               rf"\s+(?:recently\s+)?{_VERB}\s+{_DET}(?P<topic>.+?){_TAIL}", _I),
+    # "any changes to the TLS config last week?", "were there changes to the retry policy?"
+    re.compile(r"^\s*(?:(?:were|are|was|is)\s+there\s+)?(?:any|recent|some)?\s*(?:changes?|edits?|updates?|tweaks?)"
+               rf"\s+(?:to|of|on|in)\s+{_DET}(?P<topic>.+?){_TAIL}", _I),
+    # "was the connection pool size changed recently?", "has the TLS cert been updated?"
+    re.compile(rf"^\s*(?:was|were|has|have|did)\s+{_DET}(?P<topic>.+?)\s+(?:been\s+|get\s+|got\s+)?{_VERB}{_TAIL}", _I),
+    # "who changed the retry settings?"
+    re.compile(rf"^\s*who\s+(?:has\s+)?{_VERB}\s+{_DET}(?P<topic>.+?){_TAIL}", _I),
+)
+#: A topic made only of these says nothing about which change ("did anyone change anything?").
+_VAGUE = re.compile(r"^(?:anything|something|stuff|things?|it|that|this|them|config\w*|settings?|everything|"
+                    r"any\s+config\w*|the\s+config\w*|deploy\w*|releases?|code|prod\w*)$", _I)
+
+
+def change_topic(question: str, plan: QueryPlan, cat: Catalog) -> str | None:
+    """The thing a "did anyone change X?" question is about, when it names no service, KPI, site, incident or change
+    id (those have their own answers); None otherwise."""
+    s = plan.subjects
+    if any(u.kind not in ("station", "KPI") for u in plan.unknown):
+        return None  # "any changes to chekout-api?": an unknown service is said so, with suggestions
+    if plan.kpis or s.scopes or s.services or s.incidents or s.deployments or s.config_changes or s.commits or s.tickets:
+        return None
+    q = question.strip()
+    for pat in _PATTERNS:
+        m = pat.match(q)
+        if m is None:
+            continue
+        topic = re.sub(r"\s+", " ", m.group("topic")).strip(" ,;:")
+        topic = re.sub(r"^(?:the|our|any|its|their|a|some)\s+", "", topic, flags=_I)
+        if not topic or _VAGUE.fullmatch(topic) or len(topic) > 60:
+            return None
+        if any(w.lower() in {x.lower() for x in cat.services} for w in topic.split()):
+            return None  # a service's changes are listed by the change log itself
+        return topic
+    return None
+
+
+def as_topic_search(plan: QueryPlan, topic: str, today: dt.date) -> None:
+    """Make ``plan`` a change-log search for ``topic`` (the last 30 days when no period was given)."""
+    plan.operation, plan.clarification, plan.unknown = "changelog", None, []
+    if plan.window is None:
+        plan.window = Window(start=today - dt.timedelta(days=29), end=today, label="in the last 30 days")
+    plan.notes = [n for n in plan.notes if not n.startswith(("pending:", "kinds:", "wanted:"))] + [f"about:{topic}"]
