@@ -45,3 +45,20 @@ def test_in_a_thread_the_chart_is_of_the_thread_subject():
     first = _turn("occupancy at P02 last week")
     chart = _turn("show me the chart", first)
     assert chart.operation != "clarify" and chart.kpis == ["OCC_PCT"] and [s.code for s in chart.subjects.scopes] == ["P02"]
+
+
+RATES = Catalog(stations={"P01": "Lot one", "P02": "Lot two"}, regions={},
+                kpis={"OCC_PCT": ["Occupancy rate"], "PAY_FAIL": ["Payment failure rate"], "TICKETS_SOLD": ["Tickets sold"]},
+                services=[], incidents=[], deployments=[], deployment_versions={}, config_keys={}, config_changes=[])
+
+
+@pytest.mark.parametrize("q", ["what's the rate at P02?", "how's the rate at p2 looking"])
+def test_a_bare_measure_word_several_kpis_share_is_asked_about(q):
+    asked = merge(parse(q, RATES, TODAY), None, q, TODAY)
+    assert asked.operation == "clarify" and asked.clarification and asked.clarification.candidates == ["OCC_PCT", "PAY_FAIL"]
+    reply = merge(parse("payment failures", RATES, TODAY), asked, "payment failures", TODAY)
+    assert reply.operation == "lookup" and reply.kpis == ["PAY_FAIL"] and [s.code for s in reply.subjects.scopes] == ["P02"]
+
+
+def test_a_measure_word_no_two_kpis_share_is_not_asked_about():
+    assert merge(parse("what's the count at P02?", RATES, TODAY), None, "", TODAY).operation != "clarify"
