@@ -62,3 +62,16 @@ def test_a_bare_measure_word_several_kpis_share_is_asked_about(q):
 
 def test_a_measure_word_no_two_kpis_share_is_not_asked_about():
     assert merge(parse("what's the count at P02?", RATES, TODAY), None, "", TODAY).operation != "clarify"
+
+
+SITES = Catalog(stations={"P02": "Lot two", "GAR_0007": "Garage Seven", "NORTH-YARD": "North yard"}, regions={},
+                kpis={"OCC_PCT": ["Occupancy rate"], "TICKETS_SOLD": ["Tickets sold"]}, services=[], incidents=[],
+                deployments=[], deployment_versions={}, config_keys={}, config_changes=[])
+
+
+@pytest.mark.parametrize(("q", "site"), [("any red flags at P02?", "P02"), ("active alerts at garage seven", "GAR_0007"),
+                                         ("what are the active signals at gar_0007?", "GAR_0007"),
+                                         ("open alarms at north-yard", "NORTH-YARD")])
+def test_alerts_and_red_flags_ask_what_needs_attention_not_about_a_kpi(q, site):
+    p = merge(parse(q, SITES, TODAY), None, q, TODAY)
+    assert p.operation == "attention" and [s.code for s in p.subjects.scopes] == [site] and not p.unknown
