@@ -7,6 +7,7 @@ whose verdict flipped are listed with B's (or A's) expected-vs-actual.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,3 +136,22 @@ def compare_runs(a: StoredRun, b: StoredRun) -> Comparison:
         cmp.scorer_rates.append({"scorer": n, "a": sum(ra) / len(ra) if ra else None,
                                  "b": sum(rb) / len(rb) if rb else None})
     return cmp
+
+
+_ITEM_ROW = re.compile(r"^\|\s*([\w/.-]+)\s*\|\s*(\d+)\s*\|\s*(pass|\*\*FAIL\*\*)\s*\|", re.M)
+
+
+def report_verdicts(markdown: str) -> dict[tuple[str, int], bool]:
+    """The verdict of each item in a Markdown report's "All items" table (``render_markdown``'s output), by case id
+    and variant: what a committed report (``docs/evals/latest.md``) says passed, for checking a new run against."""
+    table = markdown.split("\n## All items", 1)
+    if len(table) < 2:
+        return {}
+    return {(m.group(1), int(m.group(2))): m.group(3) == "pass" for m in _ITEM_ROW.finditer(table[1])}
+
+
+def newly_failing(baseline: dict[tuple[str, int], bool], run: StoredRun) -> list[str]:
+    """The items (``case#variant``) that passed in ``baseline`` and fail in ``run``; an item only one of them has
+    (a case added, removed or given fewer paraphrases since) is no regression."""
+    return sorted(f"{i.case_id}#{i.variant}" for i in run.items
+                  if baseline.get((i.case_id, i.variant)) and not i.passed)

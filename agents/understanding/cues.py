@@ -18,7 +18,8 @@ _CLASSIFY = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?(?:classify|t
 _REPORT = re.compile(r"\b(draft|write|generate|prepare|produce|create|make)\b.*\b(report|post-?mortem|write[- ]?up|rca)\b"
                      r"|\b(post-?mortem|incident report|investigation report)\b|\bwrite\s+up\s+(?:the|that|this|an?)\s+(?:incident|outage)", _I)
 _ATTENTION = re.compile(r"\battention\b|\bneeds?\s+(?:a\s+)?look|\bwhat(?:'s| is)\s+(?:red|on fire|burning|alarming)\b|"
-                        r"\b(?:in|on)\s+(?:a\s+)?(?:warning|critical|alarm)\b|\bwarnings?\b|\bsignals?\b|\bflagged\b|"
+                        r"\b(?:in|on)\s+(?:a\s+)?(?:warning|critical|alarm)\b|\bwarnings?\b|\bsignals?\b|\bflagged\b|\bred\s+flags?\b|"
+                        r"\b(?:active|open|current|any)\s+(?:alerts?|alarms?)\b|"
                         r"\bproblems?\b|\bwhat(?:'s| is)\s+wrong\b|\bworr(?:y|ied|ying|ies)\b|\bconcern(?:ed|ing|s)?\b|\bkeep an eye\b|"
                         r"\bheads[- ]?up\b|\bissues?\b(?!\s+(?:a|the)\b)|\banything\s+(?:wrong|unusual|off|alarming)\b|\bout of control\b", _I)
 _WHY = re.compile(r"\b(why|caus\w*|root[- ]cause|what changed|what happened|explain\w*|behind|due to|reason|"

@@ -31,3 +31,19 @@ def described_kpi(q: str, candidates: list[str], cat: Catalog) -> str | None:
                      for c in candidates), reverse=True)
     (best, code), (second, _) = scores[0], scores[1]
     return code if best >= _MIN_SHARED and best > second else None
+
+
+_MEASURE_WORD = re.compile(r"\b(?:the|our|that|this)\s+(rate|ratio|percentage|percent|count|total|average|score|index)\b"
+                           r"(?!\s+(?:of|for)\b)", re.IGNORECASE)
+
+
+def measure_word_kpis(q: str, cat: Catalog) -> list[str]:
+    """"What's the rate at <site>?": a bare measure word (rate, ratio, count…) names no KPI by itself, but when it
+    is in two or more KPIs' names it is one of those the user means: those KPIs (to ask which), else []."""
+    m = _MEASURE_WORD.search(fold(q))
+    if m is None:
+        return []
+    word = m.group(1).lower()
+    hits = [c for c, names in cat.kpis.items()
+            if any(re.search(rf"\b{word}\b", fold(n), re.IGNORECASE) for n in names) or word in c.lower().split("_")]
+    return hits if len(hits) >= 2 else []

@@ -14,7 +14,7 @@ import re
 
 from agents.plan import QueryPlan, UnknownName
 from agents.understanding.catalog import GENERIC, Catalog, stem
-from agents.understanding.cues import _PLACE
+from agents.understanding.cues import _ATTENTION, _PLACE
 from agents.understanding.linking import Links, link
 from agents.understanding.vocab import STOP
 
@@ -86,7 +86,8 @@ def qualified_weak_kpi(links: Links, cat: Catalog) -> None:
 _STATE_WORDS = frozenset({"going", "happening", "up", "new", "situation", "status", "latest", "story", "news", "deal",
                           "picture", "state", "matter", "wrong", "problem", "problems", "issue", "issues", "score",
                           "update", "overview", "summary", "outlook", "trend", "trends", "kpi", "kpis", "numbers",
-                          "metrics", "performance", "health", "position", "view", "read", "vibe", "mood"})
+                          "metrics", "performance", "health", "position", "view", "read", "vibe", "mood", "alerts",
+                          "alert", "alarms", "alarm", "flags", "red", "anomalies", "exceptions", "outliers"})
 
 
 def not_a_kpi_of(q: str, cat: Catalog) -> UnknownName | None:
@@ -97,7 +98,7 @@ def not_a_kpi_of(q: str, cat: Catalog) -> UnknownName | None:
     if m is None:
         return None
     said = [w.lower() for w in m.group(1).split()]
-    if any(w in _STATE_WORDS or stem(w) in cat.kpi_words for w in said) or all(
+    if _ATTENTION.search(m.group(1)) or any(w in _STATE_WORDS or stem(w) in cat.kpi_words for w in said) or all(
             w in GENERIC or w in ("a", "an", "the", "this", "that", "it", "one", "thing", "things", "deal") for w in said):
         return None
     return UnknownName(kind="KPI", text=m.group(1), suggestions=list(cat.kpis)[:3])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from agents.plan import QueryPlan, Window
+from agents.plan import Clarification, QueryPlan, Window
 from agents.understanding.cues import (
     _CHANGELOG,
     _COMPANY,
@@ -58,7 +58,7 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
             answered := _answer(plan, prior)):
         return _with_grain(answered, grain, today)  # "sorry, I meant <station>"
     if prior is None or prior.operation in ("unknown", "out_of_scope"):
-        return _with_grain(plan, grain, today)
+        return _with_grain(_subject_asked(plan, question), grain, today)
     if changes_any and (prior.kpis or prior.subjects.services or prior.subjects.incidents):
         plan.notes = [n for n in plan.notes if not n.startswith(("pending:", "kinds:"))]
         plan.operation, plan.clarification = "out_of_scope", None  # "what changed?" in a thread: about its subject
@@ -266,6 +266,26 @@ def _asked_of_series(question: str) -> list[str]:
     return ["q:trend", "q:trend_better"] if _BETTER_NOW.search(question) else []
 
 
+_MOVED = re.compile(r"\b(?:drop\w*|fall\w*|fell|dip\w*|rise|rising|rose|jump\w*|spike\w*|surg\w*|increas\w*|"
+                    r"decreas\w*|go(?:ne|ing)?\s+(?:up|down)|went\s+(?:up|down)|worse|better|slow\w*|bad)\b", re.IGNORECASE)
+
+
+def _subject_asked(plan: QueryPlan, question: str) -> QueryPlan:
+    """A chart, or why something moved, asked with nothing named and no thread to take it from ("show me the
+    chart", "why did it drop?" as a first message): in scope but without a subject, so ask which KPI and where."""
+    if plan.operation != "out_of_scope" or plan.notes or plan.unknown or not (
+            plan.chart or (_WHY_ASKED.search(question) and _MOVED.search(question))):
+        return plan
+    s = plan.subjects
+    if plan.kpis or s.scopes or s.services or s.incidents or s.tickets or s.deployments or s.config_changes or s.commits:
+        return plan
+    plan.operation = "clarify"
+    plan.notes.append(f"pending:{'lookup' if plan.chart else 'explain'}")
+    plan.clarification = Clarification(kind="KPI", candidates=[], question=(
+        f"Which KPI {'should I chart' if plan.chart else 'do you mean'}, and at which station (or all of them)?"))
+    return plan
+
+
 def _answer(plan: QueryPlan, prior: QueryPlan) -> QueryPlan | None:
     """The user's reply to a clarifying question: the pending plan with what was missing filled in."""
     pending = next((n.split(":", 1)[1] for n in prior.notes if n.startswith("pending:")), None)
@@ -292,6 +312,8 @@ def _answer(plan: QueryPlan, prior: QueryPlan) -> QueryPlan | None:
     if kind == "KPI" and plan.kpis and (not cands or plan.kpis[0] in cands) and pending:
         out = prior.model_copy(deep=True)
         out.operation, out.clarification, out.kpis = pending, None, list(plan.kpis)  # type: ignore[assignment]
+        if not ps.scopes and s.scopes:  # "OTP at PHX" in reply to "which KPI, and where?": the place too
+            out.subjects.scopes = list(s.scopes)
     elif kind == "service" and s.services and pending:
         out = prior.model_copy(deep=True)
         out.operation, out.clarification = pending, None  # type: ignore[assignment]

@@ -27,7 +27,7 @@ from agents.understanding.cues import (
     _RANK,
     _ROLE,
 )
-from agents.understanding.described import described_kpi
+from agents.understanding.described import described_kpi, measure_word_kpis
 from agents.understanding.excluding import (
     excluded_codes,
     not_a_kpi_of,
@@ -273,6 +273,10 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         cands = list(dict.fromkeys(c for group in links.weak_kpis for c in group))  # every KPI a word named
         plan.clarification = Clarification(kind="KPI", candidates=cands, question=(
             "Which KPI do you mean: " + ", ".join(f"{c} ({cat.kpis[c][0]})" for c in cands if c in cat.kpis) + "?"))
+        plan.operation = "clarify"
+    elif asks_kpi and not plan.kpis and not plan.subjects.services and (cands := measure_word_kpis(q, cat)):
+        plan.clarification = Clarification(kind="KPI", candidates=cands, question=(  # "what's the rate at <site>?"
+            "Which KPI do you mean: " + ", ".join(f"{c} ({cat.kpis[c][0]})" for c in cands) + "?"))
         plan.operation = "clarify"
     elif op == "rank" and not plan.kpis and not plan.subjects.scopes and re.search(
             r"\bhow\s+(?:badly|well|poorly)\b|\b(?:doing|performing)\b|\boverall\b", q, _I):

@@ -15,6 +15,7 @@ from agents.providers.offline import OfflineProvider
 from tests.conftest import ARTIFACTS, REPO
 
 LATEST_REPORT = ARTIFACTS / "evals" / "latest.md"
+COMMITTED_REPORT = REPO / "docs" / "evals" / "latest.md"  # the last run committed (regenerated into docs/ by hand)
 
 
 @dataclass
@@ -49,7 +50,16 @@ async def _run(demo, cases, provider=None):
 
 
 @pytest.fixture(scope="session")
-async def offline_suite(demo):
+def committed_verdicts() -> dict[tuple[str, int], bool]:
+    """Each item's verdict in the committed report, read before this session's run can overwrite it (a run with
+    ``OPSGRAPH_TEST_ARTIFACTS=docs`` writes the new report over it)."""
+    from evals.compare import report_verdicts
+
+    return report_verdicts(COMMITTED_REPORT.read_text(encoding="utf-8")) if COMMITTED_REPORT.exists() else {}
+
+
+@pytest.fixture(scope="session")
+async def offline_suite(demo, committed_verdicts):
     """Every case, offline provider, demo clock; the report lands in $OPSGRAPH_TEST_ARTIFACTS/evals/latest.md."""
     from evals.models import load_cases
     from evals.report import render_markdown
