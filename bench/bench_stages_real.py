@@ -45,7 +45,9 @@ Data sets
   (:mod:`bench.stages_annotated_d`, 30 more, four more annotators, kept out of the seventh pass's) and a
   fifth (:mod:`bench.stages_annotated_e`, 24 more, kept out of the eighth pass's) and a sixth
   (:mod:`bench.stages_annotated_f`, 27 more, kept out of the ninth pass's) and a seventh
-  (:mod:`bench.stages_annotated_g`, 28 more, kept out of the tenth pass's) are scored in tables of their own.
+  (:mod:`bench.stages_annotated_g`, 28 more, kept out of the tenth pass's), an eighth
+  (:mod:`bench.stages_annotated_h`, 30 more, kept out of the eleventh pass's) and a tenth
+  (:mod:`bench.stages_annotated_i`, 28 more, kept out of the twelfth pass's) are scored in tables of their own.
 * **synthetic** — a seeded dev set generated here: level shifts under AR(1)
   noise, single spikes, slow trends, variance changes, Poisson counts, short
   and long series, different scales, and shift-free series of each kind (for
@@ -84,6 +86,7 @@ from bench import (
     stages_annotated_f,
     stages_annotated_g,
     stages_annotated_h,
+    stages_annotated_i,
 )
 from bench.stages_baselines import default_binseg
 from bench.stages_metrics import MARGIN, covering, f1_score
@@ -503,6 +506,10 @@ def _annotated(args: argparse.Namespace) -> int:
         print()
         print(annotated_table(stages_annotated_h.load(Path(args.rdatasets)),
                               "Chart-judged series, batch 8 (held out from the eleventh pass; four more annotators)"))
+    if stages_annotated_i.MARKS.is_file():
+        print()
+        print(annotated_table(stages_annotated_i.load(Path(args.rdatasets)),
+                              "Chart-judged series, batch 10 (held out from the twelfth pass; four more annotators)"))
     return 0
 
 

@@ -30,7 +30,9 @@ _PATTERNS = (
 )
 #: A topic made only of these says nothing about which change ("did anyone change anything?").
 _VAGUE = re.compile(r"^(?:anything|something|stuff|things?|it|that|this|them|config\w*|settings?|everything|"
-                    r"any\s+config\w*|the\s+config\w*|deploy\w*|releases?|code|prod\w*)$", _I)
+                    r"any\s+config\w*|the\s+config\w*|deploy\w*|releases?|code|prod\w*|(?:the\s+)?(?:most|more)\b.*)$", _I)
+#: Notes of a change-log plan whose question has its own answer (people ranked, secrets only, one person's, the latest).
+_HANDLED = ("rank:", "only:", "person:", "latest:", "asks:")
 
 
 def change_topic(question: str, plan: QueryPlan, cat: Catalog) -> str | None:
@@ -39,6 +41,8 @@ def change_topic(question: str, plan: QueryPlan, cat: Catalog) -> str | None:
     s = plan.subjects
     if any(u.kind not in ("station", "KPI") for u in plan.unknown):
         return None  # "any changes to chekout-api?": an unknown service is said so, with suggestions
+    if plan.operation == "changelog" and any(n.startswith(_HANDLED) for n in plan.notes):
+        return None  # "who changed the most config?", "were any passwords changed?": the change log answers those
     if plan.kpis or s.scopes or s.services or s.incidents or s.deployments or s.config_changes or s.commits or s.tickets:
         return None
     q = question.strip()
