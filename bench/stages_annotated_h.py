@@ -20,58 +20,52 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from bench.stages_annotated import Marked, marked
-from bench.stages_rdatasets import _read_csv
+from bench.stages_rdatasets import _read_csv, numeric
 
 MARKS = Path(__file__).with_name("stages_annotated_h.json")
 read = _read_csv
 
 
-def _clean(x: object) -> np.ndarray:
-    a = np.asarray(pd.to_numeric(pd.Series(x), errors="coerce"), dtype=np.float64)
-    return a[~np.isnan(a)]
-
-
 def load_series(root: Path) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
-    out["rd:avocado:AveragePrice"] = _clean(read(root, "causaldata/avocado.csv").sort_values("Date")["AveragePrice"])
-    out["rd:ny_childcare:Count"] = _clean(read(root, "fpp3/ny_childcare.csv")["Count"])
+    out["rd:avocado:AveragePrice"] = numeric(read(root, "causaldata/avocado.csv").sort_values("Date")["AveragePrice"])
+    out["rd:ny_childcare:Count"] = numeric(read(root, "fpp3/ny_childcare.csv")["Count"])
     vs = read(root, "fpp3/aus_vehicle_sales.csv")
-    out["rd:aus_vehicle_sales:SUV"] = _clean(vs[vs.Type == "SUV"]["Count"])
+    out["rd:aus_vehicle_sales:SUV"] = numeric(vs[vs.Type == "SUV"]["Count"])
     pr = read(root, "fpp2/prison.csv")
     pr.columns = [c.strip() for c in pr.columns]
-    out["rd:prison:NSWMSentenced"] = _clean(pr["NSWMSentenced"])
-    out["rd:nidd.thresh"] = _clean(read(root, "evir/nidd.thresh.csv")["dat"])
-    out["rd:Hartnagel:fconvict"] = _clean(read(root, "carData/Hartnagel.csv")["fconvict"])
-    out["rd:minwage:wage232"] = _clean(read(root, "wooldridge/minwage.csv")["wage232"])
-    out["rd:phillips:inf"] = _clean(read(root, "wooldridge/phillips.csv")["inf"])
-    out["rd:hseinv:inv"] = _clean(read(root, "wooldridge/hseinv.csv")["inv"])
-    out["rd:volat:divyld"] = _clean(read(root, "wooldridge/volat.csv")["divyld"])
-    out["rd:prminwge:prunemp"] = _clean(read(root, "wooldridge/prminwge.csv")["prunemp"])
-    out["rd:okun:pcrgdp"] = _clean(read(root, "wooldridge/okun.csv")["pcrgdp"])
-    out["rd:fish:prca"] = _clean(read(root, "wooldridge/fish.csv")["prca"])
-    out["rd:USGDPpresidents:unemployment"] = _clean(read(root, "Ecdat/USGDPpresidents.csv")["unemployment"])
-    out["rd:USFinanceIndustry:FinanceProportion"] = _clean(read(root, "Ecdat/USFinanceIndustry.csv")["FinanceProportion"])
-    out["rd:USMacroSWM:oil"] = _clean(read(root, "AER/USMacroSWM.csv")["oil"])
-    out["rd:PPP:lnx"] = _clean(read(root, "Ecdat/PPP.csv")["lnx"])
-    out["rd:Mpyr:r"] = _clean(read(root, "Ecdat/Mpyr.csv")["r"])
-    out["rd:MW:trate"] = _clean(read(root, "Ecdat/MW.csv")["trate"])
+    out["rd:prison:NSWMSentenced"] = numeric(pr["NSWMSentenced"])
+    out["rd:nidd.thresh"] = numeric(read(root, "evir/nidd.thresh.csv")["dat"])
+    out["rd:Hartnagel:fconvict"] = numeric(read(root, "carData/Hartnagel.csv")["fconvict"])
+    out["rd:minwage:wage232"] = numeric(read(root, "wooldridge/minwage.csv")["wage232"])
+    out["rd:phillips:inf"] = numeric(read(root, "wooldridge/phillips.csv")["inf"])
+    out["rd:hseinv:inv"] = numeric(read(root, "wooldridge/hseinv.csv")["inv"])
+    out["rd:volat:divyld"] = numeric(read(root, "wooldridge/volat.csv")["divyld"])
+    out["rd:prminwge:prunemp"] = numeric(read(root, "wooldridge/prminwge.csv")["prunemp"])
+    out["rd:okun:pcrgdp"] = numeric(read(root, "wooldridge/okun.csv")["pcrgdp"])
+    out["rd:fish:prca"] = numeric(read(root, "wooldridge/fish.csv")["prca"])
+    out["rd:USGDPpresidents:unemployment"] = numeric(read(root, "Ecdat/USGDPpresidents.csv")["unemployment"])
+    out["rd:USFinanceIndustry:FinanceProportion"] = numeric(read(root, "Ecdat/USFinanceIndustry.csv")["FinanceProportion"])
+    out["rd:USMacroSWM:oil"] = numeric(read(root, "AER/USMacroSWM.csv")["oil"])
+    out["rd:PPP:lnx"] = numeric(read(root, "Ecdat/PPP.csv")["lnx"])
+    out["rd:Mpyr:r"] = numeric(read(root, "Ecdat/Mpyr.csv")["r"])
+    out["rd:MW:trate"] = numeric(read(root, "Ecdat/MW.csv")["trate"])
     gm = read(root, "dslabs/gapminder.csv")
     for c in ("Cambodia", "Rwanda"):
-        out[f"rd:gapminder:{c}:life_expectancy"] = _clean(gm[gm.country == c].sort_values("year")["life_expectancy"])
-    out["rd:CO2Germany"] = _clean(read(root, "Stat2Data/CO2Germany.csv")["CO2"])
-    out["rd:AppleStock:Volume"] = _clean(read(root, "Stat2Data/AppleStock.csv")["Volume"])
-    out["rd:SP500W90:closing"] = _clean(read(root, "DAAG/SP500W90.csv")["closing"])
+        out[f"rd:gapminder:{c}:life_expectancy"] = numeric(gm[gm.country == c].sort_values("year")["life_expectancy"])
+    out["rd:CO2Germany"] = numeric(read(root, "Stat2Data/CO2Germany.csv")["CO2"])
+    out["rd:AppleStock:Volume"] = numeric(read(root, "Stat2Data/AppleStock.csv")["Volume"])
+    out["rd:SP500W90:closing"] = numeric(read(root, "DAAG/SP500W90.csv")["closing"])
     tb = read(root, "fpp3/aus_tobacco.csv")
-    out["rd:aus_tobacco:NSW"] = _clean(tb[tb.State == "NSW"]["Expenditure"])
-    out["rd:CRSPmon:ibm"] = _clean(read(root, "Ecdat/CRSPmon.csv")["ibm"])
-    out["rd:google_stock:Google_Return"] = _clean(read(root, "causaldata/google_stock.csv")["Google_Return"])
+    out["rd:aus_tobacco:NSW"] = numeric(tb[tb.State == "NSW"]["Expenditure"])
+    out["rd:CRSPmon:ibm"] = numeric(read(root, "Ecdat/CRSPmon.csv")["ibm"])
+    out["rd:google_stock:Google_Return"] = numeric(read(root, "causaldata/google_stock.csv")["Google_Return"])
     cd = read(root, "dslabs/us_contagious_diseases.csv")
     for dis, state in (("Polio", "California"), ("Mumps", "New York"), ("Rubella", "Texas")):
         s = cd[(cd.disease == dis) & (cd.state == state)].sort_values("year")
-        out[f"rd:us_contagious_diseases:{dis}:{state}"] = _clean(s["count"])
+        out[f"rd:us_contagious_diseases:{dis}:{state}"] = numeric(s["count"])
     return {k: v for k, v in out.items() if len(v) >= 35}
 
 

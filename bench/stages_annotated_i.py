@@ -38,27 +38,23 @@ import pandas as pd
 
 from bench.stages_annotated import Marked, marked
 from bench.stages_rdatasets import _read_csv as read_csv
+from bench.stages_rdatasets import numeric
 
 MARKS = Path(__file__).with_name("stages_annotated_i.json")
 
 
-def _clean(x: object) -> np.ndarray:
-    a = np.asarray(pd.to_numeric(pd.Series(x), errors="coerce"), dtype=np.float64)
-    return a[~np.isnan(a)]
-
-
 def _col(pkg_name: str, col: str) -> Callable[[Path], np.ndarray]:
-    return lambda root: _clean(read_csv(root, f"{pkg_name}.csv")[col])
+    return lambda root: numeric(read_csv(root, f"{pkg_name}.csv")[col])
 
 
 def _traffic_1961(root: Path) -> np.ndarray:
     d = read_csv(root, "MASS/Traffic.csv")
-    return _clean(d[d.year == 1961].sort_values("day")["y"])
+    return numeric(d[d.year == 1961].sort_values("day")["y"])
 
 
 def _births_monthly(root: Path) -> np.ndarray:
     d = read_csv(root, "fivethirtyeight/US_births_1994_2003.csv")
-    return _clean(d.groupby(["year", "month"], sort=True)["births"].sum())
+    return numeric(d.groupby(["year", "month"], sort=True)["births"].sum())
 
 
 def _police_deaths_yearly(root: Path) -> np.ndarray:
@@ -71,38 +67,38 @@ def _police_deaths_yearly(root: Path) -> np.ndarray:
 def _trump_all(root: Path) -> np.ndarray:
     d = read_csv(root, "fivethirtyeight/trump_approval_trend.csv")
     d = d[d.subgroup == "All polls"].assign(modeldate=lambda t: pd.to_datetime(t["modeldate"]))
-    return _clean(d.sort_values("modeldate")["approve_estimate"])
+    return numeric(d.sort_values("modeldate")["approve_estimate"])
 
 
 def _olympic_1500_men(root: Path) -> np.ndarray:
     d = read_csv(root, "tsibbledata/olympic_running.csv")
-    return _clean(d[(d.Length == 1500) & (d.Sex == "men")].sort_values("Year")["Time"])
+    return numeric(d[(d.Length == 1500) & (d.Sex == "men")].sort_values("Year")["Time"])
 
 
 def _imports_share(root: Path) -> np.ndarray:
     d = read_csv(root, "stevedata/usa_tradegdp.csv").sort_values("year")
-    return _clean(100.0 * d["impo"] / d["gdpb"])
+    return numeric(100.0 * d["impo"] / d["gdpb"])
 
 
 def _tas_births(root: Path) -> np.ndarray:
     d = read_csv(root, "fpp3/aus_births.csv")
     d = d[d.State == "TAS"].assign(m=lambda t: pd.to_datetime(t["Month"], format="%Y %b"))
-    return _clean(d.sort_values("m")["Births"])
+    return numeric(d.sort_values("m")["Births"])
 
 
 def _snowy_holiday(root: Path) -> np.ndarray:
     d = read_csv(root, "timeSeriesDataSets/tourism_tbl_ts.csv")
     d = d[(d.Region == "Snowy Mountains") & (d.Purpose == "Holiday")]
-    return _clean(d.sort_values("Quarter")["Trips"])
+    return numeric(d.sort_values("Quarter")["Trips"])
 
 
 def _xom_close(root: Path) -> np.ndarray:
     d = read_csv(root, "openintro/xom.csv")
-    return _clean(d.assign(date=pd.to_datetime(d["date"])).sort_values("date")["close"])
+    return numeric(d.assign(date=pd.to_datetime(d["date"])).sort_values("date")["close"])
 
 
 def _sp500_weekly(root: Path) -> np.ndarray:
-    r = _clean(read_csv(root, "Ecdat/SP500.csv")["r500"])
+    r = numeric(read_csv(root, "Ecdat/SP500.csv")["r500"])
     m = len(r) // 5 * 5
     return r[:m].reshape(-1, 5).sum(axis=1)
 

@@ -61,6 +61,12 @@ def _read_csv(root: Path, rel: str) -> pd.DataFrame:
     return pd.read_csv(io.BytesIO(out))
 
 
+def numeric(x: object) -> np.ndarray:
+    """The numeric cells of a column, in order, as float64 (blank and non-numeric cells dropped)."""
+    a = np.asarray(pd.to_numeric(pd.Series(x), errors="coerce"), dtype=np.float64)
+    return a[~np.isnan(a)]
+
+
 NO_BREAK = [
     "datasets/AirPassengers", "datasets/UKgas", "datasets/nottem", "datasets/JohnsonJohnson",
     "datasets/USAccDeaths", "datasets/LakeHuron", "datasets/lynx", "datasets/airmiles",

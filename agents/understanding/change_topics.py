@@ -30,7 +30,7 @@ _PATTERNS = (
 )
 #: A topic made only of these says nothing about which change ("did anyone change anything?").
 _VAGUE = re.compile(r"^(?:anything|something|stuff|things?|it|that|this|them|config\w*|settings?|everything|"
-                    r"any\s+config\w*|the\s+config\w*|deploy\w*|releases?|code|prod\w*|(?:the\s+)?(?:most|more)\b.*)$", _I)
+                    r"any\s+config\w*|the\s+config\w*|deploy\w*|releases?|code|prod\w*)$", _I)
 #: Notes of a change-log plan whose question has its own answer (people ranked, secrets only, one person's, the latest).
 _HANDLED = ("rank:", "only:", "person:", "latest:", "asks:")
 
