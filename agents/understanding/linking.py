@@ -26,10 +26,12 @@ from agents.understanding.link_rules import (
     take,
 )
 from agents.understanding.sites import (
+    apostrophe_place,
     initial_numbered,
     narrow,
     numbered_by_name,
     numbered_miss,
+    other_place,
     sibling_unknown,
     unnamed_place,
 )
@@ -246,7 +248,7 @@ def link(question: str, cat: Catalog) -> Links:
         for part in re.split(r"[^A-Za-z0-9]+", re.sub(r"['’]s$", "s", r)):
             if part:
                 toks.append(_Tok(raw=part, norm=stem(part.lower()), ix=i))
-    phrases = cat.phrases
+    phrases, taken = cat.phrases, []
     i = 0
     while i < len(toks):
         for n in range(min(6, len(toks) - i), 0, -1):
@@ -272,12 +274,12 @@ def link(question: str, cat: Catalog) -> Links:
             if take(out, p, cands, n):
                 for t in span:
                     t.used = True
+                taken.append((i, n, cands))
                 i += n - 1
                 break
         i += 1
 
     # 4. Typos: fuzzy over the remaining words that are not plain English.
-    free = [t for t in toks if not t.used]
     for n in (3, 2, 1):
         for j in range(len(toks) - n + 1):
             span = toks[j:j + n]
@@ -300,10 +302,12 @@ def link(question: str, cat: Catalog) -> Links:
             if got and take(out, p, phrases[got[0]], n, fuzzy=True):
                 for t in span:
                     t.used = True
-    free = [t for t in toks if not t.used]
     if not out.kpis:
         kpi_by_coverage(out, [t.norm for t in toks], cat)
     narrow(out, toks, cat)
+    other_place(out, taken, toks, raws, cat)  # "Chicago O'Hare" beside "Chicago Midway": not that site
+    apostrophe_place(out, toks, raws, cat)  # "how's O'Hare doing"
+    free = [t for t in toks if not t.used]
     # "Zürichberg reservoir": a word shared by several names ("reservoir", "plant") that describes a place already
     # named is not a second, ambiguous place.
     out.ambiguous = [a for a in out.ambiguous if not (a[0] == "station" and set(a[2]) & set(out.stations))]

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from rapidfuzz import fuzz, process
 
 from agents.plan import UnknownName
-from agents.understanding.catalog import GENERIC, Catalog, fold, norm_tokens
-from agents.understanding.vocab import DIRECTIONS, STOP
+from agents.understanding.catalog import GENERIC, Catalog, fold, norm_tokens, stem
+from agents.understanding.vocab import ACRONYMS, DIRECTIONS, PLACE_PREPS, STOP, words
 
 if TYPE_CHECKING:
     from agents.understanding.linking import Links
@@ -156,3 +156,99 @@ def unnamed_place(low_q: str, out: Links, cat: Catalog) -> UnknownName | None:
         return UnknownName(kind="station", text=m.group(1), suggestions=[names[n] for n, _, _ in got]
                            or list(cat.stations)[:3])
     return None
+
+
+# Words of a place's name that name its kind, not which one it is ("Chicago airport" is the Chicago site): never a
+# second name after a site's own word. Qualifiers that tell places apart ("Lakeside Memorial", "Dallas Fort Worth",
+# "Kingston General") are not among them.
+_KIND_WORDS = GENERIC - words("fort port saint st san new old main city town county international national regional "
+                              "central general memorial university community medical north south east west upper "
+                              "lower de la le los las el") | words(
+    "base hangar facility ops operations team crew staff folks people guys side shop warehouse store dock outlet "
+    "market metro")
+# Everyday words that follow a place in a question ("at mokotow right now", "at leeds yet"), dates and times.
+_NOT_NAMES = words("january february march april may june july august september october november december jan feb mar "
+                   "apr jun jul aug sep sept oct nov dec tonight overnight tomorrow alone relative pls plz thx ty asap "
+                   "exactly right anymore yet already though tho really actually honestly lol again altogether alike "
+                   "too either neither then there here versus compare against lately so far high low higher lower "
+                   "stable unstable steady flat consistent volatile noisy erratic predictable reliable acceptable "
+                   "terrible awful great poor poorer okay ok fine healthy bad good normal")
+_ASKS_YES_NO = words("is are was were has have had does do did will would can could should")
+_APOSTROPHE_NAME = re.compile(r"[A-Za-z]{1,2}['’][A-Za-z]{2,}")  # "O'Hare", "D'Arcy" — never "'s"
+
+
+def _abbreviates(w: str, word: str) -> bool:
+    """``w`` is a shortening of ``word`` ("intl" of "international", "ctr" of "center")."""
+    it = iter(word)
+    return len(w) >= 2 and w[0] == word[0] and all(c in it for c in w)
+
+
+def _second_name(raw: str, norm: str, name: list[str], cat: Catalog, *, first: bool) -> bool:
+    """A word after a site's own word that names another place: not plain English, a metric's word, a date, the
+    site's own word, a typo or shortening of one."""
+    low = fold(raw).lower().replace("’", "'")
+    letters = re.sub(r"'", "", low)
+    if not letters.isalpha() or len(letters) < 3 or low in STOP or norm in STOP or low in _NOT_NAMES:
+        return False
+    if raw.upper() in ACRONYMS or norm in cat.kpi_words:
+        return False
+    if not first:
+        return True  # "Glasgow Queen Street", "Birmingham Moor Street": the other name goes on
+    return norm not in cat.phrases and norm not in _KIND_WORDS and not any(
+        norm == w or _abbreviates(letters, w) or fuzz.ratio(letters, w) >= 80 for w in name)
+
+
+def other_place(out: Links, taken: list[tuple[int, int, list[tuple[str, str, int]]]], toks: list[Tok],
+                raws: list[tuple[str, int]], cat: Catalog) -> None:
+    """A word of one site's name followed by the name of another place ("Chicago O'Hare" when the only Chicago site
+    is "Chicago Midway", "London Euston" beside "London King's Cross", "at lakeside memorial"): a site that is not in
+    the catalog, named as typed with the site it shares a word with — never that site silently. Lower-case words
+    count only after "at/in/for…" (a name's second word, not "chicago folks"); capitalised ones anywhere."""
+    alpha = [w for w, _ in raws if w.isalpha()]
+    shouting = len(alpha) >= 4 and sum(w.isupper() for w in alpha) > 0.6 * len(alpha)
+    yes_no = bool(raws) and raws[0][0].lower() in _ASKS_YES_NO
+    for entry in taken:
+        i, n, cands = entry
+        codes = {v for k, v, st in cands if k == "station" and st == 1}
+        if len(codes) != 1 or len(codes) != len(cands) or (code := codes.pop()) not in out.stations:
+            continue
+        name, said = norm_tokens(cat.stations.get(code, "")), [t.norm for t in toks[i:i + n]]
+        if not any(name[k:k + n] == said for k in range(len(name))):
+            continue  # a part of its code ("rvh" of rvh-main), not words of its name
+        after_prep = i > 0 and toks[i - 1].raw.lower() in PLACE_PREPS | {"near"}
+        extra: list[Tok] = []
+        j = i + n
+        while j < len(toks) and len(extra) < 2 and toks[j].ix != toks[j - 1].ix:
+            group = [t for t in toks[j:] if t.ix == toks[j].ix]
+            raw = raws[toks[j].ix][0]
+            capital = raw[:1].isupper() and not raw.isupper() and not shouting
+            predicate = yes_no and j + len(group) == len(toks)  # "is ppm at edinburgh stable?"
+            proper = bool(_APOSTROPHE_NAME.fullmatch(raw)) or capital or (
+                after_prep and not predicate and not raw.lower().endswith(("ed", "ing", "ly"))
+                and (not extra or not extra[0].raw[:1].isupper()))
+            if any(t.used for t in group) or not proper or not _second_name(raw, stem(fold(raw).lower()), name, cat,
+                                                                             first=not extra):
+                break
+            extra += group
+            j += len(group)
+        if not extra:
+            continue
+        for t in extra:
+            t.used = True
+        if not any(e is not entry and any(v == code for _, v, _ in e[2]) for e in taken):
+            out.stations.remove(code)  # unless named again ("chicago ohare and midway")
+        text = " ".join(raws[ix][0] for ix in dict.fromkeys(t.ix for t in (*toks[i:i + n], *extra)))
+        out.unknown.append(UnknownName(kind="station", text=text, suggestions=[code]))
+
+
+def apostrophe_place(out: Links, toks: list[Tok], raws: list[tuple[str, int]], cat: Catalog) -> None:
+    """A free word shaped like a place's name with an apostrophe ("how's O'Hare doing"): an unknown place with the
+    closest sites, when the question is about places — never the whole organisation's answer instead."""
+    for ix in dict.fromkeys(t.ix for t in toks if not t.used):
+        raw = raws[ix][0]
+        if _APOSTROPHE_NAME.fullmatch(raw) and all(not t.used for t in toks if t.ix == ix):
+            names = {fold(n).lower(): c for c, n in cat.stations.items()}
+            got = process.extract(raw.lower(), list(names), scorer=fuzz.WRatio, limit=3, score_cutoff=50)
+            out.maybe_unknown.append(UnknownName(kind="station", text=raw, suggestions=[names[g] for g, _, _ in got]))
+            for t in toks:
+                t.used = t.used or t.ix == ix

@@ -280,3 +280,23 @@ async def test_places_over_a_number_on_a_lower_is_better_kpi(da, demo, assistant
     g = _g(koszyk, "LATE_DELIV", G_DAY, G_DAY).set_index("station").value
     ans = await Thread(assistant, koszyk[1], AS_OF).ask("which stores are over 20 on lates yesterday?")
     assert _lead(ans).startswith(f"{(g > 20).sum()} of {len(g)} stations are above 20 orders on Late deliveries"), ans
+
+
+async def test_another_place_sharing_a_sites_first_word_is_not_that_site(da, demo, assistant, koszyk):
+    """Before: "aog events at chicago o'hare" answered for Chicago Midway (the one Chicago site) without a word, and
+    "lates at warszawa praga" for Warszawa Mokotów: a place the catalog does not have is said to be unknown, with the
+    site it shares a word with suggested. The site itself, its abbreviations and its kind words still answer."""
+    d = Thread(da, demo.org_id, DEMO_ANCHOR)
+    for q, said in (("aog events at chicago o'hare last week", "chicago o'hare"),
+                    ("how's Dallas Fort Worth doing on otp mx", "Dallas Fort Worth")):
+        ans = await d.ask(q)
+        assert f"I don't know a station called “{said}”" in ans, ans
+        assert "MDW" in ans or "DAL" in ans, ans
+        assert "AOG events at MDW" not in ans and "[E:" not in ans, ans
+    ans = await d.ask("aog events at chicago midway airport last week")
+    assert "at MDW (Chicago Midway)" in _lead(ans), ans
+    g = Thread(assistant, koszyk[1], AS_OF)
+    ans = await g.ask("lates at warszawa praga last week")
+    assert "I don't know a station called “warszawa praga”" in ans and "DS_0102" in ans and "[E:" not in ans, ans
+    ans = await g.ask("lates at warszawa last week")
+    assert "DS_0102 (Warszawa Mokotów)" in _lead(ans), ans
