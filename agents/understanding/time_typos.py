@@ -17,6 +17,8 @@ TIME_WORDS = ("yesterday", "today", "tomorrow", "tonight", "week", "weeks", "wee
               "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
               "sunday", "hours", "days")
 _CUTOFF = 80
+# Plain English one letter away from a time word: "does fill rate at LAS match HOU" is no month
+_NEAR_TIME_WORDS = frozenset({"match", "marsh", "mouth", "yearn", "quartet", "augusta"})
 ABBREVIATIONS = {"yday": "yesterday", "yda": "yesterday", "yest": "yesterday", "ystd": "yesterday", "ystrdy": "yesterday",
                  "tmrw": "tomorrow", "tmr": "tomorrow", "tdy": "today", "mnth": "month", "mth": "month"}
 
@@ -51,7 +53,7 @@ def fix_time_typos(q: str, cat: Catalog) -> str:
         low = w.lower()
         if low in ABBREVIATIONS and stem(low) not in names:
             return ABBREVIATIONS[low]  # "otp at dallas yday"
-        if (len(low) < 5 or low in STOP or low in TIME_WORDS or stem(low) in names or not low.isalpha()
+        if (len(low) < 5 or low in STOP or low in TIME_WORDS or low in _NEAR_TIME_WORDS or stem(low) in names or not low.isalpha()
                 or low.endswith(("ly", "s"))):  # "yearly", "quarterly", "mondays" are words of their own
             return w
         got = process.extractOne(low, TIME_WORDS, scorer=fuzz.ratio, score_cutoff=_CUTOFF)

@@ -40,6 +40,7 @@ def _check(plan: QueryPlan, exp: dict[str, Any]) -> None:
         "svc": lambda v: s.services == v, "inc": lambda v: s.incidents == v, "tck": lambda v: s.tickets == v,
         "dep": lambda v: s.deployments == v, "cfg": lambda v: s.config_changes == v, "sha": lambda v: s.commits == v,
         "win": lambda v: plan.window is not None and (str(plan.window.start), str(plan.window.end)) == tuple(v),
+        "nowin": lambda v: (plan.window is None) == v,
         "day": lambda v: plan.window is not None and plan.window.single_day and str(plan.window.start) == v,
         "grain": lambda v: plan.window is not None and plan.window.grain == v,
         "order": lambda v: plan.order == v, "limit": lambda v: plan.limit == v, "group_by": lambda v: plan.group_by == v,

@@ -863,6 +863,10 @@ CASES += [  # qa14a, as a bed manager, ED lead, clinical-apps on-call and qualit
     (HV, "bed occupancy at Lakeside Memorial", {"op": "unknown", "unknown": "Lakeside Memorial", "sugg": "LCH"}),
     (HV, "bed occupancy at lakeside hospital", {"op": "lookup", "kpi": "BED_OCC_PCT", "at": ["LCH"]}),
     (G, "returns at lodz widzew", {"op": "lookup", "kpi": "RETURNS_OPEN", "at": ["DS_0417"]}),
+    # plain English one letter from a month is no month ("match" is not "march"); a typo of one still is
+    (D, "does fill rate at las match houston", {"op": "compare", "at": ["LAS", "HOU"], "nowin": True}),
+    (R, "does ppm at york match leeds", {"op": "compare", "at": ["YRK", "LDS"], "nowin": True}),
+    (R, "ppm at york in marhc", {"op": "lookup", "at": ["YRK"], "win": ("2026-03-01", "2026-03-31")}),
     (HV, "same for rvh", {"op": "lookup", "kpi": "LAB_TAT_MIN", "at": ["rvh-main"], "prior": ["lab turnaround at SAH last week"]}),
     (HV, "how many falls across the group in october", {"op": "lookup", "kpi": "FALLS", "win": ("2026-10-01", "2026-10-31")}),
     (HV, "falls at mercy north last week", {"op": "lookup", "kpi": "FALLS", "at": ["MNH"], "win": LW}),
