@@ -24,6 +24,7 @@ from agents.understanding.cues import (
     _COMPARE,
     _I,
     _PLACE,
+    _PLACE_NOUN,
     _RANK,
     _ROLE,
 )
@@ -67,6 +68,10 @@ _GOAL_COUNT = re.compile(rf"\b(?:how\s+many|number\s+of|count|which|what|list|an
                          rf"{_PLACE}\b).*?\b(below|under|short\s+of|missing|miss(?:es|ed)?|behind|off|meeting|meets?|"
                          r"hitting|hits?|making|made|met|reach\w*|on|at|above)\s+(?:the\s+|its\s+|our\s+|their\s+)?"
                          r"(?:[\w.%-]+\s+){0,4}?(?:goal|target)s?\b", _I)
+# "at our busiest hub", "the biggest site": a place picked by a size the data does not hold — asked which, never the
+# whole organisation's answer instead
+_SIZED_PLACE = re.compile(rf"\b(?:at|in|for|from|of)\s+(?:our|the|my)\s+(?:busiest|biggest|largest|smallest|quietest|main|flagship|home|"
+                          rf"primary|most\s+important)\s+({_PLACE_NOUN})\b", _I)
 _NOW = re.compile(r"\b(?:right\s+now|currently|at\s+the\s+moment|at\s+present|presently|as\s+(?:of|things\s+stand)\s+"
                   r"(?:now|today)|as\s+it\s+stands)\b", _I)
 
@@ -254,6 +259,14 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             plan.notes.append(f"wanted:{'lookup' if op == 'attention' else op}")
         plan.clarification = Clarification(kind=kind, candidates=cands,
                                            question=f"“{text}” matches several {kind}s: {', '.join(labels)}. Which one did you mean?")
+        plan.operation = "clarify"
+        return plan
+    if op in ("lookup", "explain") and plan.kpis and not plan.subjects.scopes and (m := _SIZED_PLACE.search(q)):
+        listed = ", ".join(f"{c} ({n})" for c, n in list(cat.stations.items())[:12]) + ("…" if len(cat.stations) > 12 else "")
+        plan.notes.append(f"pending:{op}")
+        plan.clarification = Clarification(kind="station", candidates=list(cat.stations), question=(
+            f"Which {m.group(1).lower()} is “{m.group(0).split(maxsplit=1)[1]}”? The data holds no traffic or size figures to tell; name "
+            f"one: {listed}."))
         plan.operation = "clarify"
         return plan
     if op in ("lookup", "explain", "compare", "report") and plan.kpis and (missing := _not_measured(plan, cat)):

@@ -300,3 +300,19 @@ async def test_another_place_sharing_a_sites_first_word_is_not_that_site(da, dem
     assert "I don't know a station called “warszawa praga”" in ans and "DS_0102" in ans and "[E:" not in ans, ans
     ans = await g.ask("lates at warszawa last week")
     assert "DS_0102 (Warszawa Mokotów)" in _lead(ans), ans
+
+
+async def test_a_place_picked_by_size_is_asked_about(da, demo, assistant, koszyk):
+    """Before: "otp mx at our busiest station" answered for the whole company: the data holds no traffic to say which
+    station is busiest, so it asks, listing the stations; the reply names one and the question is answered there."""
+    d = Thread(da, demo.org_id, DEMO_ANCHOR)
+    ans = await d.ask("otp mx at our busiest station")
+    assert "“our busiest station”" in ans and "no traffic or size figures" in ans and "DAL (Dallas Love Field)" in ans, ans
+    assert "[E:" not in ans, ans
+    ans = await d.ask("DAL")
+    assert _lead(ans).startswith("On-time performance (maintenance) at DAL (Dallas Love Field)"), ans
+    g = Thread(assistant, koszyk[1], AS_OF)
+    ans = await g.ask("lates at our biggest store last week")
+    assert "“our biggest store”" in ans and "DS_0102 (Warszawa Mokotów)" in ans and "[E:" not in ans, ans
+    ans = await g.ask("fc-n2")
+    assert "Late deliveries at FC-N2" in _lead(ans), ans
