@@ -11,7 +11,7 @@ from agents.understanding.catalog import Catalog
 _I = re.IGNORECASE
 # What organisations call their places (plain English nouns): "which depot", "per hospital".
 _PLACE_NOUN = (r"(?:station|region|site|location|depot|hospital|clinic|airport|branch|store|warehouse|plant|facility|"
-               r"office|hub|yard|terminal|base|route|area|zone)")
+               r"office|hub|yard|terminal|base|route|area|zone|port|pier|dock|marina|quay)")
 _PLACE = _PLACE_NOUN + "s?"
 _CLASSIFY = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?(?:classify|triage|categori[sz]e|label)\b|"
                        r"\bclassify\s+this\b|\bwhat\s+(?:product|category|urgency|priority)\b[^:]*:", _I)

@@ -126,3 +126,21 @@ def service_slot_name(word: str, low_q: str, services: list[str]) -> list[str] |
         return None
     scored = sorted(services, key=lambda s: -fuzz.WRatio(word, s))
     return scored[:3]
+
+
+_VERB_BEFORE = frozenset("is are was were be been being get gets got arrive arrives leave leaves left run runs ran come "
+                         "comes came finish finishes done do does did pay paid start starts ship ships go goes went "
+                         "answer answers reply replies respond responds deliver delivers".split())
+
+
+def spaced_compounds(out: Links, raws: list[tuple[str, int]], used: set[int], cat: Catalog) -> None:
+    """A KPI's own hyphenated word typed with a space ("on time at <site>" for "On-time sailings"): that KPI — not
+    after a verb ("were tickets answered on time", "did they arrive on time"), where it is plain English."""
+    for i in range(len(raws) - 1):
+        joined = f"{raws[i][0]}-{raws[i + 1][0]}".lower()
+        prev = raws[i - 1][0].lower() if i > 0 else ""
+        if prev.endswith("ed") or prev in _VERB_BEFORE:
+            continue
+        if i not in used and i + 1 not in used and joined in cat.kpi_compounds:
+            out.add("kpi", cat.kpi_compounds[joined])
+            used.update((i, i + 1))

@@ -23,10 +23,12 @@ from agents.understanding.link_rules import (
     config_by_words,
     kpi_by_coverage,
     service_slot_name,
+    spaced_compounds,
     take,
 )
 from agents.understanding.sites import (
     apostrophe_place,
+    common_word_only,
     initial_numbered,
     narrow,
     numbered_by_name,
@@ -35,7 +37,7 @@ from agents.understanding.sites import (
     sibling_unknown,
     unnamed_place,
 )
-from agents.understanding.vocab import ACRONYMS, COMMON_PLACE_WORDS, PLACE_PREPS, STOP
+from agents.understanding.vocab import ACRONYMS, PLACE_PREPS, STOP
 from store.models import PRODUCTS
 
 FUZZY_CUTOFF = 80.0  # rapidfuzz ratio (0-100) for a typo'd name; see the dev-set test
@@ -239,6 +241,7 @@ def link(question: str, cat: Catalog) -> Links:
             if close:  # a hyphenated name close to a service but not one: say so, never guess
                 out.unknown.append(UnknownName(kind="service", text=base, suggestions=close))
                 used_raw.add(i)
+    spaced_compounds(out, raws, used_raw, cat)  # "on time" for the KPI's "on-time"
 
     # 3. Phrases: longest first over the remaining words.
     toks: list[_Tok] = []
@@ -259,8 +262,7 @@ def link(question: str, cat: Catalog) -> Links:
             cands = phrases.get(p)
             if not cands or (n == 1 and not _single_ok(span[0], toks, i)):
                 continue
-            if (n == 1 and span[0].norm in COMMON_PLACE_WORDS and all(k == "station" and st == 1 for k, _, st in cands)
-                    and not span[0].raw[:1].isupper() and not (i > 0 and toks[i - 1].raw.lower() in PLACE_PREPS)):
+            if n == 1 and common_word_only(toks, i, cands, cat):
                 continue  # "the cross-region numbers" is not King's Cross
             if (n == 1 and all(k == "service" and st == 1 for k, _, st in cands) and i + 1 < len(toks)
                     and toks[i + 1].norm in cat.kpi_words):

@@ -89,7 +89,11 @@ _GROUP = re.compile(rf"\b(?:all\s+(?:of\s+)?(?:the\s+|our\s+)?|the\s+|our\s+|any
                     rf"\b{_PLACE_NOUN}s\s+(?:are\s+|do\s+we\s+have\s+)?in\s+([A-Z][a-z][\w-]*)\b", _I)
 _NOT_GROUP = frozenset("other others same remaining rest main big small biggest smallest busiest quietest worst best top "
                        "bottom three four five ten few several many some both two each every different new old open "
-                       "flagged red green amber failing struggling problem problematic good bad poor weak strong".split())
+                       "flagged red green amber failing struggling problem problematic good bad poor weak strong "
+                       # "across all sites in september": a time, not a place
+                       "january february march april may june july august september october november december jan feb "
+                       "mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday "
+                       "sunday spring summer autumn fall winter".split())
 
 
 def unknown_group(q: str, links: Links, cat: Catalog) -> UnknownName | None:

@@ -28,6 +28,7 @@ from agents.understanding.cues import (
     _RANK,
     _ROLE,
 )
+from agents.understanding.day_ranges import impossible_day
 from agents.understanding.described import described_kpi, measure_word_kpis
 from agents.understanding.excluding import (
     excluded_codes,
@@ -176,6 +177,10 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         plan.clarification = Clarification(kind="window", candidates=[], question=(  # "over half term": whose dates?
             f"Which dates is “{said}” for you? I don't have your calendar, so give me the dates "
             "(for example “from 2026-10-26 to 2026-10-30”) and I'll answer for exactly those days."))
+        plan.operation = "clarify"
+        return plan
+    if op in ("lookup", "compare", "rank", "explain", "attention", "changelog") and (ask := impossible_day(q)):
+        plan.clarification = Clarification(kind="window", candidates=[], question=ask)  # "on 31 september"
         plan.operation = "clarify"
         return plan
     if op == "out_of_scope" and _ACTION.search(q):

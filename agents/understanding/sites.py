@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 
 from agents.plan import UnknownName
 from agents.understanding.catalog import GENERIC, Catalog, fold, norm_tokens, stem
-from agents.understanding.vocab import ACRONYMS, DIRECTIONS, PLACE_PREPS, STOP, words
+from agents.understanding.vocab import ACRONYMS, COMMON_PLACE_WORDS, DIRECTIONS, PLACE_PREPS, STOP, words
 
 if TYPE_CHECKING:
     from agents.understanding.linking import Links
@@ -173,6 +173,14 @@ _NOT_NAMES = words("january february march april may june july august september 
                    "too either neither then there here versus compare against lately so far high low higher lower "
                    "stable unstable steady flat consistent volatile noisy erratic predictable reliable acceptable "
                    "terrible awful great poor poorer okay ok fine healthy bad good normal")
+# Verbs a question puts right after a place ("when did X at kilmore start dropping", "did ppm at york go up")
+_VERBS = words("start starts begin begins began begun go goes get gets climb climbs dip dips tank tanks crash crashes "
+               "recover recovers stay stays remain remains keep keeps run runs perform performs seem seems move moves "
+               "shift shifts hold holds hit hits miss misses reach reaches exceed exceeds beat beats lag lags lead "
+               "leads become becomes became turn turns pick picks slip slips slide slides sink sinks sank soar soars "
+               "surge surges plunge plunges plummet plummets rise rises fall falls drop drops jump jumps spike spikes "
+               "improve improves worsen worsens suffer suffers struggle struggles compare compares look looks show "
+               "shows need needs have has had hit see sees saw")
 _ASKS_YES_NO = words("is are was were has have had does do did will would can could should")
 _APOSTROPHE_NAME = re.compile(r"[A-Za-z]{1,2}['’][A-Za-z]{2,}")  # "O'Hare", "D'Arcy" — never "'s"
 
@@ -188,7 +196,7 @@ def _second_name(raw: str, norm: str, name: list[str], cat: Catalog, *, first: b
     site's own word, a typo or shortening of one."""
     low = fold(raw).lower().replace("’", "'")
     letters = re.sub(r"'", "", low)
-    if not letters.isalpha() or len(letters) < 3 or low in STOP or norm in STOP or low in _NOT_NAMES:
+    if not letters.isalpha() or len(letters) < 3 or low in STOP or norm in STOP or low in _NOT_NAMES or low in _VERBS:
         return False
     if raw.upper() in ACRONYMS or norm in cat.kpi_words:
         return False
@@ -200,10 +208,11 @@ def _second_name(raw: str, norm: str, name: list[str], cat: Catalog, *, first: b
 
 def other_place(out: Links, taken: list[tuple[int, int, list[tuple[str, str, int]]]], toks: list[Tok],
                 raws: list[tuple[str, int]], cat: Catalog) -> None:
-    """A word of one site's name followed by the name of another place ("Chicago O'Hare" when the only Chicago site
-    is "Chicago Midway", "London Euston" beside "London King's Cross", "at lakeside memorial"): a site that is not in
-    the catalog, named as typed with the site it shares a word with — never that site silently. Lower-case words
-    count only after "at/in/for…" (a name's second word, not "chicago folks"); capitalised ones anywhere."""
+    """A word of one site's name beside the name of another place ("Chicago O'Hare" when the only Chicago site is
+    "Chicago Midway", "London Euston" beside "London King's Cross", "at lakeside memorial", "dunmore pier" when the one
+    pier is "St Brennan's Pier"): a site that is not in the catalog, named as typed with the site it shares a word
+    with — never that site silently. Lower-case words after it count only after "at/in/for…" (a name's second word,
+    not "chicago folks"); capitalised ones anywhere."""
     alpha = [w for w, _ in raws if w.isalpha()]
     shouting = len(alpha) >= 4 and sum(w.isupper() for w in alpha) > 0.6 * len(alpha)
     yes_no = bool(raws) and raws[0][0].lower() in _ASKS_YES_NO
@@ -215,30 +224,49 @@ def other_place(out: Links, taken: list[tuple[int, int, list[tuple[str, str, int
         name, said = norm_tokens(cat.stations.get(code, "")), [t.norm for t in toks[i:i + n]]
         if not any(name[k:k + n] == said for k in range(len(name))):
             continue  # a part of its code ("rvh" of rvh-main), not words of its name
-        after_prep = i > 0 and toks[i - 1].raw.lower() in PLACE_PREPS | {"near"}
-        extra: list[Tok] = []
-        j = i + n
-        while j < len(toks) and len(extra) < 2 and toks[j].ix != toks[j - 1].ix:
-            group = [t for t in toks[j:] if t.ix == toks[j].ix]
-            raw = raws[toks[j].ix][0]
-            capital = raw[:1].isupper() and not raw.isupper() and not shouting
-            predicate = yes_no and j + len(group) == len(toks)  # "is ppm at edinburgh stable?"
-            proper = bool(_APOSTROPHE_NAME.fullmatch(raw)) or capital or (
-                after_prep and not predicate and not raw.lower().endswith(("ed", "ing", "ly"))
-                and (not extra or not extra[0].raw[:1].isupper()))
-            if any(t.used for t in group) or not proper or not _second_name(raw, stem(fold(raw).lower()), name, cat,
-                                                                             first=not extra):
-                break
-            extra += group
-            j += len(group)
+        extra = _before(toks, i, n, name, raws, cat) or _after(toks, i, n, name, raws, cat, shouting, yes_no)
         if not extra:
             continue
         for t in extra:
             t.used = True
         if not any(e is not entry and any(v == code for _, v, _ in e[2]) for e in taken):
             out.stations.remove(code)  # unless named again ("chicago ohare and midway")
-        text = " ".join(raws[ix][0] for ix in dict.fromkeys(t.ix for t in (*toks[i:i + n], *extra)))
+        text = " ".join(raws[ix][0] for ix in sorted({t.ix for t in (*toks[i:i + n], *extra)}))
         out.unknown.append(UnknownName(kind="station", text=text, suggestions=[code]))
+
+
+def _before(toks: list[Tok], i: int, n: int, name: list[str], raws: list[tuple[str, int]], cat: Catalog) -> list[Tok]:
+    """A name before a site's last word ("dunmore pier" for "St Brennan's Pier"), or nothing."""
+    if n != 1 or name[-1:] != [toks[i].norm] or i == 0 or toks[i - 1].used or toks[i - 1].ix == toks[i].ix:
+        return []
+    if toks[i].norm not in GENERIC and toks[i].norm not in _PLACE_WORDS and toks[i].norm not in _KIND_NOUNS:
+        return []  # a proper name last ("Kläranlage Glatt" for "ARA Glatt"): the word before says what kind it is
+    prev = toks[i - 1]
+    if prev.raw.lower() in _PICKS or not _second_name(raws[prev.ix][0], prev.norm, name, cat, first=True):
+        return []
+    return [prev]
+
+
+def _after(toks: list[Tok], i: int, n: int, name: list[str], raws: list[tuple[str, int]], cat: Catalog,
+           shouting: bool, yes_no: bool) -> list[Tok]:
+    """The words of another name after a site's own word(s) ("chicago o'hare", "glasgow queen street"), or nothing."""
+    after_prep = i > 0 and toks[i - 1].raw.lower() in PLACE_PREPS | {"near"}
+    extra: list[Tok] = []
+    j = i + n
+    while j < len(toks) and len(extra) < 2 and toks[j].ix != toks[j - 1].ix:
+        group = [t for t in toks[j:] if t.ix == toks[j].ix]
+        raw = raws[toks[j].ix][0]
+        capital = raw[:1].isupper() and not raw.isupper() and not shouting
+        predicate = yes_no and j + len(group) == len(toks)  # "is ppm at edinburgh stable?"
+        proper = bool(_APOSTROPHE_NAME.fullmatch(raw)) or capital or (
+            after_prep and not predicate and not raw.lower().endswith(("ed", "ing", "ly"))
+            and (not extra or not extra[0].raw[:1].isupper()))
+        if any(t.used for t in group) or not proper or not _second_name(raw, stem(fold(raw).lower()), name, cat,
+                                                                         first=not extra):
+            break
+        extra += group
+        j += len(group)
+    return extra
 
 
 def apostrophe_place(out: Links, toks: list[Tok], raws: list[tuple[str, int]], cat: Catalog) -> None:
@@ -252,3 +280,24 @@ def apostrophe_place(out: Links, toks: list[Tok], raws: list[tuple[str, int]], c
             out.maybe_unknown.append(UnknownName(kind="station", text=raw, suggestions=[names[g] for g, _, _ in got]))
             for t in toks:
                 t.used = t.used or t.ix == ix
+
+
+def common_word_only(toks: list[Tok], i: int, cands: list[tuple[str, str, int]], cat: Catalog) -> bool:
+    """An everyday word that is also part of site names ("the cross-region numbers" is not King's Cross), in lower
+    case and not after "at/in…": not a place — unless it opens the question or precedes a metric's word and starts a
+    site's name ("harbour otp last week" with "Harbour Quay" and "Harbour North Terminal")."""
+    t = toks[i]
+    if t.norm not in COMMON_PLACE_WORDS or not all(k == "station" and st == 1 for k, _, st in cands):
+        return False
+    if t.raw[:1].isupper() or (i > 0 and toks[i - 1].raw.lower() in PLACE_PREPS):
+        return False
+    opens = any(norm_tokens(cat.stations.get(v, ""))[:1] == [t.norm] for _, v, _ in cands)
+    nxt, prev = toks[i + 1].norm if i + 1 < len(toks) else "", toks[i - 1].norm if i > 0 else ""
+    named = (i == 0 or nxt in cat.kpi_words or nxt in _PLACE_WORDS or nxt in ("doing", "looking", "performing")
+             or prev in ("which", "both", "all", "each", "every"))  # "the harbour sites", "which harbour", "how is harbour doing"
+    return not (opens and named)
+
+
+_PLACE_WORDS = words("site station location place one terminal depot hub port stop branch store office campus")
+_KIND_NOUNS = words("pier quay marina dock wharf jetty slipway harbour harbor reservoir works mill farm school church "
+                    "garage warehouse yard base airfield heliport mine quarry substation")

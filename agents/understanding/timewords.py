@@ -91,6 +91,10 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
     iso = r"(\d{4}-\d{2}-\d{2})"
     if named := named_period(q, today) or fuzzy_period(q, today):  # "black friday week", "around the 22nd"
         return named[0], None, named[1]
+    from agents.understanding.day_ranges import day_range  # it reads this module's month words
+
+    if got := day_range(q, today):  # "from the 10th to the 20th", "between 10 and 20 october", "10-20 oct"
+        return got
     if got := _month_parts(q, today):  # "the first week of november", "september vs august", "since 2025"
         return got
     if m := re.search(rf"\b(?:between|from)\s+{iso}\s+(?:and|to|until|through)\s+{iso}\b|\b{iso}\s*(?:to|until|through|–|—|\.\.)\s*{iso}\b", q):

@@ -14,10 +14,10 @@ import pytest
 from agents.plan import QueryPlan
 from agents.router import route
 from tests.unit.understanding_case_table import CASES, D, H, R
-from tests.unit.understanding_orgs import TODAY, demo, grocery, health_group, hospital, rail, water
+from tests.unit.understanding_orgs import TODAY, demo, ferry, grocery, health_group, hospital, rail, water
 
 ORGS = {"demo": demo(), "rail": rail(), "hospital": hospital(), "water": water(), "grocery": grocery(),
-        "hvh": health_group()}
+        "hvh": health_group(), "ferry": ferry()}
 
 
 

@@ -804,6 +804,7 @@ CASES += [
     (R, "what's the latest at york", {"op": "attention", "at": ["YRK"]}),
 ]
 
+F = "ferry"  # a ferry company (qa28): dotted codes, sites sharing "Harbour"/"Port Ellis", an "On-time" KPI
 HV = "hvh"  # a regional hospital group (qa14a): dotted/hyphenated site codes, campuses sharing a name, "falls", versions with spaces
 CASES += [  # qa14a, as a bed manager, ED lead, clinical-apps on-call and quality officer type them
     (HV, "how many hospitals are below goal on lab turnaround right now", {"op": "attention", "kpi": "LAB_TAT_MIN", "note": "goal_count:below"}),
@@ -869,6 +870,26 @@ CASES += [  # qa14a, as a bed manager, ED lead, clinical-apps on-call and qualit
     (D, "DAL", {"op": "lookup", "kpi": "OTP_MX_RATE", "at": ["DAL"], "prior": ["otp mx at our busiest station"]}),
     (R, "how is ppm looking for our biggest station this month", {"op": "clarify", "kpi": "PPM"}),
     (HV, "bed occupancy at the main campus", {"op": "lookup", "kpi": "BED_OCC_PCT", "at": ["rvh-main"]}),
+    # a ferry company (qa28, a stranger's questions): ranges of days, days no month has, "on time" with a space,
+    # a word two sites' names start with, a kind of place, a month after "sites in", a name before a site's kind word
+    (F, "otp at the quay from the 10th to the 20th", {"op": "lookup", "at": ["SI.HBQ-02"], "win": ("2026-11-10", "2026-11-20")}),
+    (F, "otp at the quay between 10 and 20 october", {"op": "lookup", "at": ["SI.HBQ-02"], "win": ("2026-10-10", "2026-10-20")}),
+    (F, "otp at harbour quay 10-20 oct", {"op": "lookup", "at": ["SI.HBQ-02"], "win": ("2026-10-10", "2026-10-20")}),
+    (D, "otp mx at dal oct 10 to 20", {"op": "lookup", "at": ["DAL"], "win": ("2026-10-10", "2026-10-20")}),
+    (R, "ppm at york between the 3rd and the 8th", {"op": "lookup", "at": ["YRK"], "win": ("2026-11-03", "2026-11-08")}),
+    (F, "days with otp at hbq between 80 and 90", {"op": "lookup", "at": ["SI.HBQ-02"], "nowin": True}),
+    (F, "otp at hbq on 31 september", {"op": "clarify", "kpi": "SAIL_OTP_PCT"}),
+    (D, "otp mx at dal on feb 30", {"op": "clarify", "kpi": "OTP_MX_RATE"}),
+    (F, "on time at st brennans pier", {"op": "lookup", "kpi": "SAIL_OTP_PCT", "at": ["SI.SBP-03"]}),
+    (F, "whats the on time % at north terminal", {"op": "lookup", "kpi": "SAIL_OTP_PCT", "at": ["SI.HBN-01"]}),
+    (D, "were tickets answered on time this month", {"op": "ticket_stats"}),
+    (F, "harbour otp last week", {"op": "clarify", "kpi": "SAIL_OTP_PCT"}),
+    (R, "the cross-region numbers for ppm", {"op": "lookup", "kpi": "PPM", "at": []}),
+    (F, "which port had the biggest drop in otp last week", {"op": "rank", "kpi": "SAIL_OTP_PCT", "win": LW}),
+    (F, "total passengers across all sites in september", {"op": "lookup", "kpi": "PAX_CARRIED", "win": ("2026-09-01", "2026-09-30")}),
+    (F, "how is dunmore pier doing", {"op": "unknown", "unknown": "dunmore pier", "sugg": "SI.SBP-03"}),
+    (F, "turnaround at st brenans pier", {"op": "lookup", "kpi": "TURNAROUND_MIN", "at": ["SI.SBP-03"]}),
+    (F, "when did load factor at kilmore start dropping", {"op": "lookup", "kpi": "DECK_LOAD_PCT", "at": ["SI.KIL-04"]}),
     # plain English one letter from a month is no month ("match" is not "march"); a typo of one still is
     (D, "does fill rate at las match houston", {"op": "compare", "at": ["LAS", "HOU"], "nowin": True}),
     (R, "does ppm at york match leeds", {"op": "compare", "at": ["YRK", "LDS"], "nowin": True}),

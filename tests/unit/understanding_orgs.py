@@ -192,3 +192,22 @@ def health_group() -> Catalog:
                       "DISCH_NOON_PCT": beds, "LAB_TAT_MIN": list(sites),
                       "OR_FCOTS_PCT": ["SAH", "rvh-main", "MNH", "KGH.IN"]},
     )
+
+
+def ferry() -> Catalog:
+    """A ferry company (qa28): dotted codes, sites sharing a first word ("Harbour", "Port Ellis"), "on-time" KPI."""
+    st = {"SI.HBN-01": "Harbour North Terminal", "SI.HBQ-02": "Harbour Quay", "SI.SBP-03": "St Brennan's Pier",
+          "SI.KIL-04": "Kilmore Ferry Port", "SI.PEE-05": "Port Ellis East", "SI.PEM-06": "Port Ellis Marina",
+          "SI.RAT-07": "Rathlin Sound", "SI.ARD-08": "Ardmore Slipway"}
+    return Catalog(
+        stations=st, regions={"WEST": "Western Isles", "EAST": "Eastern Sound"},
+        kpis={"SAIL_OTP_PCT": ["On-time sailings", "otp", "punctuality", "on time departures"],
+              "CANCELLED_SAILINGS": ["Cancelled sailings", "cancellations", "cxl", "cancelled trips"],
+              "DECK_LOAD_PCT": ["Vehicle deck load factor", "load factor", "deck utilisation", "car deck fill"],
+              "TURNAROUND_MIN": ["Berth turnaround time", "turnaround", "tat", "dwell time"],
+              "PAX_CARRIED": ["Passengers carried", "pax", "footfall"],
+              "ENGINE_DOWNTIME_H": ["Vessel engine downtime", "engine downtime", "hours lost"]},
+        services=[], incidents=[], tickets=[], station_regions={c: ("WEST" if i < 4 else "EAST") for i, c in enumerate(st)},
+        kpi_higher_is_better={"SAIL_OTP_PCT": True, "CANCELLED_SAILINGS": False, "DECK_LOAD_PCT": True,
+                              "TURNAROUND_MIN": False, "PAX_CARRIED": True, "ENGINE_DOWNTIME_H": False},
+    )
