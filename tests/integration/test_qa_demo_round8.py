@@ -316,3 +316,16 @@ async def test_a_place_picked_by_size_is_asked_about(da, demo, assistant, koszyk
     assert "“our biggest store”" in ans and "DS_0102 (Warszawa Mokotów)" in ans and "[E:" not in ans, ans
     ans = await g.ask("fc-n2")
     assert "Late deliveries at FC-N2" in _lead(ans), ans
+
+
+async def test_an_incident_asked_about_as_of_a_moment_during_it_is_still_open(da, demo):
+    """Before: asked as of a moment during a resolved incident, "which incidents are still open?" said none and
+    "is it resolved?" gave the resolution written when it ended: a replay never reads the future."""
+    inc = next(i for i in demo.manifest["incidents"] if i["status"] == "resolved")
+    during = dt.datetime.fromisoformat(inc["onset"]) + dt.timedelta(minutes=20)
+    r = await da.ask(org_id=demo.org_id, question="which incidents are still open?", as_of=during)
+    assert inc["external_id"] in r.answer and "No open" not in r.answer, r.answer
+    r = await da.ask(org_id=demo.org_id, question=f"is {inc['external_id']} resolved?", as_of=during)
+    assert f"{inc['external_id']} is not resolved: it is open" in r.answer, r.answer
+    r = await da.ask(org_id=demo.org_id, question=f"is {inc['external_id']} resolved?", as_of=DEMO_ANCHOR)
+    assert "resolved" in r.answer and "not resolved" not in r.answer, r.answer

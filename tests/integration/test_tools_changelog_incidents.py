@@ -3,6 +3,7 @@ names, ids, config keys and metric names look nothing like the demo's (#12 items
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import psycopg
@@ -108,6 +109,23 @@ async def test_org2_incident_status_resolution_and_remediation(ctx2):
     assert "keepalive" in out.result.resolution and "resolved" in out.evidence[0].summary
     open_ = (await incident_status(ctx2, incident="OUT-78")).result
     assert not open_.resolved and open_.incident.status == "open"
+
+
+async def test_org2_a_replay_as_of_a_moment_sees_the_incident_as_it_stood(ctx2):
+    """Before: "which incidents are still open?" asked as of a moment during OUT-71 said none (it read the resolution
+    written two hours later), and its status said "resolved" with the fix."""
+    done = (await incident_status(ctx2, incident="OUT-71")).result.incident
+    assert done.resolved_at is not None
+    during = dataclasses.replace(ctx2, now=done.started_at + dt.timedelta(minutes=30))
+    open_then = (await incident_list(during, status=["open"])).result
+    assert "OUT-71" in [i.external_id for i in open_then.items]
+    then = next(i for i in open_then.items if i.external_id == "OUT-71")
+    assert then.resolved_at is None and then.summary is None
+    st = await incident_status(during, incident="out-71")
+    assert not st.result.resolved and st.result.resolution is None and "not resolved as of" in st.evidence[0].summary
+    assert "keepalive" not in st.evidence[0].summary
+    after = dataclasses.replace(ctx2, now=done.resolved_at + dt.timedelta(minutes=1))
+    assert (await incident_status(after, incident="OUT-71")).result.resolved
 
 
 # ------------------------------------------------------------------ demo

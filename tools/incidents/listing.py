@@ -12,18 +12,24 @@ from sqlalchemy import text
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
 from tools.changes import resolve_service
-from tools.incidents.lookup import IncidentInfo, get_incident
+from tools.incidents.lookup import IncidentInfo, as_it_stood, get_incident
 
 STATUSES = ("open", "mitigated", "resolved")
 # How long after an incident began a rollback/revert still counts as its remediation when it has no end time.
 OPEN_REMEDIATION_WINDOW = dt.timedelta(hours=12)
 
+# Each incident as it stood at :now (a replay "as of" a moment never reads the future): one resolved later was open.
 _LIST_SQL = """
+WITH i AS (
+  SELECT i.id, i.external_id, i.title, i.service_id, i.severity, i.started_at, i.detected_at,
+         CASE WHEN i.resolved_at > :now THEN 'open' ELSE i.status END AS status,
+         CASE WHEN i.resolved_at > :now THEN NULL ELSE i.resolved_at END AS resolved_at,
+         CASE WHEN i.resolved_at > :now THEN NULL ELSE i.summary END AS summary
+  FROM incidents i WHERE i.org_id = :org AND i.started_at <= :now)
 SELECT i.id, i.external_id, i.title, s.name AS service, i.severity, i.status, i.started_at, i.detected_at,
        i.resolved_at, i.summary
-FROM incidents i LEFT JOIN services s ON s.id = i.service_id AND s.org_id = :org
-WHERE i.org_id = :org AND i.started_at <= :now
-  AND (CAST(:status AS text[]) IS NULL OR i.status = ANY(CAST(:status AS text[])))
+FROM i LEFT JOIN services s ON s.id = i.service_id AND s.org_id = :org
+WHERE (CAST(:status AS text[]) IS NULL OR i.status = ANY(CAST(:status AS text[])))
   AND (CAST(:severity AS text[]) IS NULL OR i.severity = ANY(CAST(:severity AS text[])))
   AND (CAST(:sid AS bigint) IS NULL OR i.service_id = :sid)
   AND (CAST(:start AS timestamptz) IS NULL OR COALESCE(i.resolved_at, :now) >= :start)
@@ -113,7 +119,7 @@ class IncidentStatus(BaseModel):
 
 async def incident_status(ctx: ToolContext, *, incident: str) -> ToolOutput[IncidentStatus]:
     """Is it resolved, when, after how long, what fixed it (rollbacks/reverts on its service during it, decisions)."""
-    inc = (await get_incident(ctx, incident=incident)).result
+    inc = as_it_stood((await get_incident(ctx, incident=incident)).result, ctx.now)
     until = inc.resolved_at or min(ctx.now, inc.started_at + OPEN_REMEDIATION_WINDOW)
     async with ctx.read() as session:
         rows = (await session.execute(text(
@@ -136,9 +142,9 @@ async def incident_status(ctx: ToolContext, *, incident: str) -> ToolOutput[Inci
                  AND c.new_value IS NOT DISTINCT FROM p.old_value AND c.changed_at BETWEEN :start AND :until
              UNION ALL
              SELECT 'decision', kind, created_at, decided_by, content FROM decisions
-               WHERE org_id = :org AND incident_id = :iid
+               WHERE org_id = :org AND incident_id = :iid AND created_at <= :now
              ORDER BY 3"""),
-            {"org": ctx.org_id, "iid": inc.id, "start": inc.started_at, "until": until})).mappings().all()
+            {"org": ctx.org_id, "iid": inc.id, "start": inc.started_at, "until": until, "now": ctx.now})).mappings().all()
     remediation = [Remediation(**r) for r in rows]
     dur = inc.duration
     result = IncidentStatus(incident=inc, resolved=inc.status == "resolved",

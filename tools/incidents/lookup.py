@@ -28,6 +28,14 @@ class IncidentInfo(BaseModel):
         return self.resolved_at - self.started_at if self.resolved_at else None
 
 
+def as_it_stood(info: IncidentInfo, now: dt.datetime) -> IncidentInfo:
+    """The incident as it stood at ``now`` — a replay "as of" a moment never reads the future: one resolved later was
+    still open then, without the resolution written when it ended."""
+    if info.resolved_at is None or info.resolved_at <= now:
+        return info
+    return info.model_copy(update={"status": "open", "resolved_at": None, "summary": None})
+
+
 async def get_incident(ctx: ToolContext, *, incident: str) -> ToolOutput[IncidentInfo]:
     """One incident by its external id (as the organisation stores it), scoped to the caller's organisation."""
     async with ctx.read() as session:
