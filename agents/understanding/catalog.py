@@ -51,6 +51,10 @@ _SERVICE_SUFFIXES = frozenset({"svc", "srv", "api", "app", "db", "web", "service
 _PLAIN_SHORT = frozenset("us go id pm am hr hrs min sec low max avg set put run way yes yet big lot eta due end log".split())
 
 
+def _camel_words(name: str) -> list[str]:
+    return re.findall(r"[A-Z][a-z0-9]+|[A-Z]+(?![a-z])|[a-z0-9]+", name)
+
+
 _SPANS_SQL = """
 SELECT json_build_object(
   'kpis', (SELECT json_build_array(min(x.lo), max(x.hi)) FROM kpi_definitions k,
@@ -361,6 +365,12 @@ class Catalog:
                             and not t.isdigit()
                             and sum(t in norm_tokens(o) for o in self.services) == 1):
                         add(t, "service", svc, 1)
+            if len(camel := [w.lower() for w in _camel_words(svc)]) > len(toks):  # "PlayerAuth.svc", "PatchCDN"
+                add(" ".join(kept := [w for w in camel if w not in _SERVICE_SUFFIXES]), "service", svc, 2)
+                for w in kept:  # "the auth service", "the cdn": a word of its name no other service has
+                    if (len(w) >= 3 and w not in GENERIC and w not in STOP and not w.isdigit()
+                            and sum(w in [x.lower() for x in _camel_words(o)] for o in self.services) == 1):
+                        add(w, "service", svc, 1)
             if re.fullmatch(r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+", svc):  # "PharmacyDispense": "pharmacy dispense",
                 camel = re.findall(r"[A-Z][a-z0-9]+", svc)  # and its first word alone ("the pharmacy system")
                 add(phrase(" ".join(camel)), "service", svc, 2)
