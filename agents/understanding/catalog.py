@@ -63,7 +63,8 @@ SELECT json_build_object(
   'tickets', (SELECT json_build_array(min(created_at)::date, max(created_at)::date) FROM tickets WHERE org_id = :org))
 """
 _HISTORY_SQL = """
-SELECT key, external_id, new_value FROM config_changes WHERE org_id = :org AND NOT is_secret ORDER BY changed_at, id
+SELECT key, external_id, new_value, old_value FROM config_changes WHERE org_id = :org AND NOT is_secret
+ORDER BY changed_at, id
 """
 
 
@@ -101,6 +102,7 @@ class Catalog:
     data_spans: dict[str, list[str]] = field(default_factory=dict)  # "kpis"/"tickets" → [first day, last day] with data
     kpi_descriptions: dict[str, str] = field(default_factory=dict)  # KPI code → its description (when it has one)
     config_history: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)  # key → (id, new value), oldest first
+    config_old: dict[str, str | None] = field(default_factory=dict)  # change id → the value it replaced
     version_deployments: dict[str, list[str]] = field(default_factory=dict)  # a version shipped more than once → ids, oldest first
     station_kinds: dict[str, str] = field(default_factory=dict)  # code → its kind from the site sheet ("garage")
     loaded: set[str] = field(default_factory=set)  # the lazy lookups filled so far (:meth:`load_for`)
@@ -199,7 +201,8 @@ class Catalog:
         if ("config_history" not in self.loaded and self.config_changes
                 and (question is None or asks_turned(question))):
             rows = (await session.execute(text(_HISTORY_SQL), {"org": org_id})).all()
-            self.config_history = _history([tuple(r) for r in rows])
+            self.config_history = _history([tuple(r)[:3] for r in rows])
+            self.config_old = {r[1]: r[3] for r in rows}
             self.loaded.add("config_history")
         return self
 

@@ -24,9 +24,48 @@ _TURNED_OFF = re.compile(r"\b(?:turn|switch|flip|flick|toggl)\w*\s+(?:\S+\s+){0,
 _TRUE, _FALSE = {"true", "on", "1", "yes", "enabled"}, {"false", "off", "0", "no", "disabled"}
 
 
+_LOWERED = re.compile(r"\b(?:lower\w*|reduc\w*|decreas\w*|dropp\w*|cut|cutting|shrank|shrunk|shrink\w*|halv\w*)\b", re.I)
+_RAISED = re.compile(r"\b(?:rais\w*|increas\w*|bump\w*|doubl\w*|tripl\w*|grew|grow\w*|upp(?:ed|ing))\b", re.I)
+_WHO_CHANGED = re.compile(r"\b(?:who|when)\b.*\b(?:chang\w*|set|touch\w*|edit\w*|updat\w*|modif\w*)\b|\bhistory\b", re.I)
+
+
 def asks_turned(question: str) -> bool:
-    """The question says a flag was turned on or off (:func:`by_state` then needs the keys' history)."""
-    return bool(_TURNED_ON.search(question) or _TURNED_OFF.search(question))
+    """The question says a flag was turned on or off, a value lowered or raised, or asks who changed a key
+    (:func:`by_state` / :func:`key_changes` then need the keys' history)."""
+    return bool(_TURNED_ON.search(question) or _TURNED_OFF.search(question) or _LOWERED.search(question)
+                or _RAISED.search(question) or _WHO_CHANGED.search(question))
+
+
+def _number(v: object) -> float | None:
+    try:
+        return float(str(v).strip())
+    except ValueError:
+        return None
+
+
+def key_changes(exts: list[str], question: str, cat: Catalog) -> list[str]:
+    """The changes a question means when it names config keys (each key is named by its latest change): "turning on"
+    / "lowering" <key> — the latest change that did so; "who changed <key>" — its changes, newest first (up to 5),
+    so a revert is never shown alone; an id typed as such stays that change."""
+    said = re.sub(r"\S*[._]\S*", " ", question)  # not the key's own words ("pool.max_connections")
+    low, up = bool(_LOWERED.search(said)), bool(_RAISED.search(said))
+    out: list[str] = []
+    for ext in exts:
+        changes = next((c for c in cat.config_history.values() if any(e == ext for e, _ in c)), [])
+        if ext.lower() in question.lower() or len(changes) < 2:
+            out.append(ext)
+        elif low != up:  # the latest change that moved the value the way asked
+            prev: list[str | None] = [None, *(v for _, v in changes[:-1])]  # the value before, when none is stored
+            steps = [(e, _number(cat.config_old.get(e) or p), _number(b)) for (e, b), p in zip(changes, prev, strict=True)]
+            out.append(next((e for e, a, b in reversed(steps) if a is not None and b is not None
+                             and (b < a if low else b > a)), ext))
+        elif _TURNED_ON.search(said) or _TURNED_OFF.search(said):
+            out.append(by_state(ext, question, cat))
+        elif _WHO_CHANGED.search(said) and not re.search(r"\b(?:last|latest|most\s+recent)\b", said, re.I):
+            out += [e for e, _ in reversed(changes)][:5]
+        else:
+            out.append(ext)
+    return list(dict.fromkeys(out))
 
 
 def by_state(ext: str, question: str, cat: Catalog) -> str:

@@ -19,8 +19,8 @@ from rapidfuzz import fuzz, process
 from agents.plan import UnknownName
 from agents.understanding.catalog import GENERIC, Catalog, fold, norm_tokens, stem
 from agents.understanding.link_rules import (
-    by_state,
     config_by_words,
+    key_changes,
     kpi_by_coverage,
     service_slot_name,
     spaced_compounds,
@@ -377,7 +377,7 @@ def link(question: str, cat: Catalog) -> Links:
                 close = [c for c, _, _ in process.extract(t.raw, cat.services, scorer=fuzz.WRatio, limit=3, score_cutoff=60)]
                 out.unknown.append(UnknownName(kind="service", text=t.raw, suggestions=close or cat.services[:3]))
                 break
-    out.config_changes = list(dict.fromkeys(by_state(e, question, cat) for e in out.config_changes))
+    out.config_changes = key_changes(out.config_changes, question, cat)
     return out
 
 

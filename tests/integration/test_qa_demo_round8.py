@@ -329,3 +329,18 @@ async def test_an_incident_asked_about_as_of_a_moment_during_it_is_still_open(da
     assert f"{inc['external_id']} is not resolved: it is open" in r.answer, r.answer
     r = await da.ask(org_id=demo.org_id, question=f"is {inc['external_id']} resolved?", as_of=DEMO_ANCHOR)
     assert "resolved" in r.answer and "not resolved" not in r.answer, r.answer
+
+
+async def test_a_config_key_means_its_changes_not_only_the_revert(da, demo):
+    """Before: "who changed <key>" showed only the key's latest change — the revert of the change that caused the
+    incident — and "did raising <key> break anything?" led with the revert (a lowering)."""
+    inc = next(i for i in demo.manifest["incidents"] if i["cause"]["type"] == "config_change"
+               and (i.get("remediation") or {}).get("kind") == "config_revert")
+    cause, revert = inc["cause"]["external_id"], inc["remediation"]["external_id"]
+    key = inc["cause"]["description"].split()[0]  # "db.pool.max_connections lowered from 200 to 40 …"
+    d = Thread(da, demo.org_id, DEMO_ANCHOR)
+    ans = await d.ask(f"who changed {key}")
+    assert cause in ans and revert in ans, ans
+    way = "lowering" if " lowered " in inc["cause"]["description"] else "raising"
+    ans = await Thread(da, demo.org_id, DEMO_ANCHOR).ask(f"did {way} {key} break anything?")
+    assert cause in _lead(ans) and revert not in _lead(ans).split(cause)[0], ans
