@@ -34,6 +34,7 @@ from agents.understanding.sites import (
     numbered_by_name,
     numbered_miss,
     other_place,
+    shouting,
     sibling_unknown,
     unnamed_place,
 )
@@ -317,8 +318,7 @@ def link(question: str, cat: Catalog) -> Links:
     # 5. Things that look like names but are not in the catalog.
     st_choices = _station_choices(cat)
     seen: set[str] = set()
-    alpha = [w for w, _ in raws if w.isalpha()]
-    shouting = len(alpha) >= 4 and sum(w.isupper() for w in alpha) > 0.6 * len(alpha)  # "WHY DID IT DROP AT XYZ"
+    loud = shouting(raws)  # "WHY DID IT DROP AT XYZ"
     for t in free:
         at = toks.index(t)
         prev = toks[at - 1].raw.lower() if at > 0 else ""
@@ -328,7 +328,7 @@ def link(question: str, cat: Catalog) -> Links:
         if word.upper() in ACRONYMS or word.upper() in PRODUCTS or word.lower() in seen:
             continue
         if (re.fullmatch(r"[A-Z]{2,5}", word) and not _is_kpi_word(word, cat) and word.lower() not in STOP
-                and (not shouting or prev in ("at", "in", "vs", "versus"))):
+                and (not loud or prev in ("at", "in", "vs", "versus"))):
             seen.add(word.lower())
             out.unknown.append(UnknownName(kind="station", text=word, suggestions=_suggest(word, st_choices)))
         elif prev in ("at", "in", "vs", "versus", "near") and word.lower() not in STOP and word.lower() not in GENERIC and word.isalpha() and (

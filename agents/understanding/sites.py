@@ -206,6 +206,12 @@ def _second_name(raw: str, norm: str, name: list[str], cat: Catalog, *, first: b
         norm == w or _abbreviates(letters, w) or fuzz.ratio(letters, w) >= 80 for w in name)
 
 
+def shouting(raws: list[tuple[str, int]]) -> bool:
+    """The question typed in capitals ("WHY DID IT DROP AT XYZ"): capitals then say nothing about names."""
+    alpha = [w for w, _ in raws if w.isalpha()]
+    return len(alpha) >= 4 and sum(w.isupper() for w in alpha) > 0.6 * len(alpha)
+
+
 def other_place(out: Links, taken: list[tuple[int, int, list[tuple[str, str, int]]]], toks: list[Tok],
                 raws: list[tuple[str, int]], cat: Catalog) -> None:
     """A word of one site's name beside the name of another place ("Chicago O'Hare" when the only Chicago site is
@@ -213,8 +219,7 @@ def other_place(out: Links, taken: list[tuple[int, int, list[tuple[str, str, int
     pier is "St Brennan's Pier"): a site that is not in the catalog, named as typed with the site it shares a word
     with — never that site silently. Lower-case words after it count only after "at/in/for…" (a name's second word,
     not "chicago folks"); capitalised ones anywhere."""
-    alpha = [w for w, _ in raws if w.isalpha()]
-    shouting = len(alpha) >= 4 and sum(w.isupper() for w in alpha) > 0.6 * len(alpha)
+    loud = shouting(raws)
     yes_no = bool(raws) and raws[0][0].lower() in _ASKS_YES_NO
     for entry in taken:
         i, n, cands = entry
@@ -224,7 +229,7 @@ def other_place(out: Links, taken: list[tuple[int, int, list[tuple[str, str, int
         name, said = norm_tokens(cat.stations.get(code, "")), [t.norm for t in toks[i:i + n]]
         if not any(name[k:k + n] == said for k in range(len(name))):
             continue  # a part of its code ("rvh" of rvh-main), not words of its name
-        extra = _before(toks, i, n, name, raws, cat) or _after(toks, i, n, name, raws, cat, shouting, yes_no)
+        extra = _before(toks, i, n, name, raws, cat) or _after(toks, i, n, name, raws, cat, loud, yes_no)
         if not extra:
             continue
         for t in extra:
@@ -248,7 +253,7 @@ def _before(toks: list[Tok], i: int, n: int, name: list[str], raws: list[tuple[s
 
 
 def _after(toks: list[Tok], i: int, n: int, name: list[str], raws: list[tuple[str, int]], cat: Catalog,
-           shouting: bool, yes_no: bool) -> list[Tok]:
+           loud: bool, yes_no: bool) -> list[Tok]:
     """The words of another name after a site's own word(s) ("chicago o'hare", "glasgow queen street"), or nothing."""
     after_prep = i > 0 and toks[i - 1].raw.lower() in PLACE_PREPS | {"near"}
     extra: list[Tok] = []
@@ -256,7 +261,7 @@ def _after(toks: list[Tok], i: int, n: int, name: list[str], raws: list[tuple[st
     while j < len(toks) and len(extra) < 2 and toks[j].ix != toks[j - 1].ix:
         group = [t for t in toks[j:] if t.ix == toks[j].ix]
         raw = raws[toks[j].ix][0]
-        capital = raw[:1].isupper() and not raw.isupper() and not shouting
+        capital = raw[:1].isupper() and not raw.isupper() and not loud
         predicate = yes_no and j + len(group) == len(toks)  # "is ppm at edinburgh stable?"
         proper = bool(_APOSTROPHE_NAME.fullmatch(raw)) or capital or (
             after_prep and not predicate and not raw.lower().endswith(("ed", "ing", "ly"))

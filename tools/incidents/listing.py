@@ -18,18 +18,11 @@ STATUSES = ("open", "mitigated", "resolved")
 # How long after an incident began a rollback/revert still counts as its remediation when it has no end time.
 OPEN_REMEDIATION_WINDOW = dt.timedelta(hours=12)
 
-# Each incident as it stood at :now (a replay "as of" a moment never reads the future): one resolved later was open.
 _LIST_SQL = """
-WITH i AS (
-  SELECT i.id, i.external_id, i.title, i.service_id, i.severity, i.started_at, i.detected_at,
-         CASE WHEN i.resolved_at > :now THEN 'open' ELSE i.status END AS status,
-         CASE WHEN i.resolved_at > :now THEN NULL ELSE i.resolved_at END AS resolved_at,
-         CASE WHEN i.resolved_at > :now THEN NULL ELSE i.summary END AS summary
-  FROM incidents i WHERE i.org_id = :org AND i.started_at <= :now)
 SELECT i.id, i.external_id, i.title, s.name AS service, i.severity, i.status, i.started_at, i.detected_at,
        i.resolved_at, i.summary
-FROM i LEFT JOIN services s ON s.id = i.service_id AND s.org_id = :org
-WHERE (CAST(:status AS text[]) IS NULL OR i.status = ANY(CAST(:status AS text[])))
+FROM incidents i LEFT JOIN services s ON s.id = i.service_id AND s.org_id = :org
+WHERE i.org_id = :org AND i.started_at <= :now
   AND (CAST(:severity AS text[]) IS NULL OR i.severity = ANY(CAST(:severity AS text[])))
   AND (CAST(:sid AS bigint) IS NULL OR i.service_id = :sid)
   AND (CAST(:start AS timestamptz) IS NULL OR COALESCE(i.resolved_at, :now) >= :start)
@@ -74,11 +67,12 @@ async def incident_list(
         if service:
             sid, name = await resolve_service(session, ctx.org_id, service)
         rows = (await session.execute(text(_LIST_SQL), {
-            "org": ctx.org_id, "now": ctx.now, "status": list(dict.fromkeys(wanted)) or None,
+            "org": ctx.org_id, "now": ctx.now,
             "severity": [s.lower() for s in severity or []] or None, "sid": sid,
             "start": _day(start), "end": _day(end, 1),
         })).mappings().all()
-    items = [IncidentInfo(**r) for r in rows]
+    items = [as_it_stood(IncidentInfo(**r), ctx.now) for r in rows]  # a replay never reads the future
+    items = [i for i in items if not wanted or i.status in wanted]
     result = IncidentList(status=list(dict.fromkeys(wanted)), service=name, start=start, end=end, total=len(items),
                           items=items[:limit])
     what = "/".join(result.status) or "all"
