@@ -25,7 +25,8 @@ _ATTENTION = re.compile(r"\battention\b|\bneeds?\s+(?:a\s+)?look|\bwhat(?:'s| is
 _WHY = re.compile(r"\b(why|caus\w*|root[- ]cause|what changed|what happened|explain\w*|behind|due to|reason|"
                   r"(?:affected|impacted|hit|knocked|dragged\s+down)\s+by|"
                   r"drop\w*|fell|fall\w*|decline\w*|rose|rise|rising|spik\w*|jump\w*|surg\w*|worse\w*|degrad\w*|"
-                  r"tank\w*|plummet\w*|went (?:up|down)|deteriorat\w*|broke|broken)\b", _I)
+                  r"tank\w*|plummet\w*|went (?:up|down)|go(?:es|ne|ing)?\s+(?:up|down)|climb\w*|increas\w*|decreas\w*|"
+                  r"deteriorat\w*|broke|broken)\b", _I)
 _CHANGELOG = re.compile(r"\b(deploy\w*|releas\w*|firmware|upgrade[ds]?|rollouts?|roll(?:ed)? out|rollbacks?|rolled back|roll(?:ed|ing|s)? back|shipped|ship|pushed|"
                         r"commits?|committed|merged|config(?:uration)?\s+changes?|changed\s+(?:the\s+)?config\w*|"
                         r"(?:chang|touch|edit|modif|tweak|updat)\w*\s+(?:the\s+|any\s+|its\s+)?config\w*|"

@@ -37,6 +37,7 @@ from agents.understanding.sites import (
     shouting,
     sibling_unknown,
     unnamed_place,
+    words_before_place,
 )
 from agents.understanding.vocab import ACRONYMS, PLACE_PREPS, STOP
 from store.models import PRODUCTS
@@ -59,7 +60,6 @@ _CONFIG_WORDS = re.compile(r"\b(config\w*|setting\w*|flag\w*|parameter\w*)\b", r
 _TOGGLED = re.compile(r"\b(?:turn\w*|switch\w*)\s+(?:on|off)\b|\b(?:flip\w*|toggl\w*|enabl\w*|disabl\w*)\b", re.I)
 
 
-_METRIC_TAILS = frozenset({"rate", "ratio", "count", "percentage", "level", "score", "index", "time", "number"})
 _CHANGED = re.compile(r"\b(?:who|when)\b.*\b(?:chang\w*|set|raised|lowered|bumped|updated|edited|touched)\b", re.I)
 
 
@@ -342,17 +342,8 @@ def link(question: str, cat: Catalog) -> Links:
     if place := unnamed_place(question.lower(), out, cat):
         out.maybe_unknown.append(place)  # "at airport hub": a place not in the catalog
     # Words naming a metric that is not one of the organisation's KPIs ("customer satisfaction at <place>").
-    for j, t in enumerate(toks):
-        if t.used and j > 0 and toks[j - 1].raw.lower() in ("at", "in", "for"):
-            k = j - 2
-            words: list[str] = []
-            while k >= 0 and not toks[k].used and (toks[k].raw.lower() not in STOP | {"s"} or (
-                    words == [] and toks[k].raw.lower() in _METRIC_TAILS)) and toks[k].raw.isalpha():
-                words.insert(0, toks[k].raw)
-                k -= 1
-            if words and any(w.lower() not in GENERIC for w in words):
-                out.kpi_words = words
-            break
+    j = next((j for j, t in enumerate(toks) if t.used and j > 0 and toks[j - 1].raw.lower() in ("at", "in", "for")), 0)
+    out.kpi_words = words_before_place([(t.raw, t.used) for t in toks[:j - 1]]) if j else []
     low_q = masked.lower()
     if m := re.search(r"\b(?:the\s+)?([a-z][\w-]*)\s+region\b", low_q):
         word = m.group(1)

@@ -23,10 +23,12 @@ from agents.understanding.cues import (
     _COMPANY,
     _COMPARE,
     _I,
+    _INCIDENT_WORDS,
     _PLACE,
     _PLACE_NOUN,
     _RANK,
     _ROLE,
+    _TICKETS,
 )
 from agents.understanding.day_ranges import impossible_day
 from agents.understanding.described import described_kpi, measure_word_kpis
@@ -115,7 +117,10 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                  or _COMPANY.search(q) or re.search(r"\b(?:the\s+)?(?:whole\s+)?company\b", q, _I)
                  or _OK_EVERYWHERE.search(q)  # "how many stations are below goal on <a KPI's short name>"
                  or (_HOW_DOING.search(q) and not links.services)  # "how are we doing on effluent?"
-                 or len(re.findall(r"\w+", q)) <= 2)):  # the question is that word ("bursts?")
+                 or len(re.findall(r"\w+", q)) <= 2  # the question is that word ("bursts?")
+                 or (tp.window is not None and not (links.services or links.tickets or links.incidents)
+                     and not _TICKETS.search(q) and not _INCIDENT_WORDS.search(q) and not _CHANGELOG.search(q)))):
+        # ^ a word and a period ("delays this month?"): that KPI then, not out of scope
         kpis = list(links.weak_kpis[0])
     if not kpis and len(links.weak_kpis) >= 2 and (best := _phrase_kpi(tp.text, links.weak_kpis, cat)):
         kpis = [best]  # "when did the lab delays at <site> start": "lab delays" names the lab's KPI, "start" is the onset

@@ -181,6 +181,43 @@ _VERBS = words("start starts begin begins began begun go goes get gets climb cli
                "surge surges plunge plunges plummet plummets rise rises fall falls drop drops jump jumps spike spikes "
                "improve improves worsen worsens suffer suffers struggle struggles compare compares look looks show "
                "shows need needs have has had hit see sees saw")
+_PARTICLES = words("up down off out back")
+_MOVES_TOO = words("increase increases decrease decreases change changes degrade degrades deteriorate deteriorates")
+
+
+def moving(word: str) -> bool:
+    """A verb of movement or its particle, in any form: "go", "went", "going", "up", "dropping", "spiked", "tanked"."""
+    w = word.lower()
+    if w in _VERBS or w in _PARTICLES or w in _MOVES_TOO or w in ("went", "gone", "rose", "risen", "fell", "fallen", "got", "gotten"):
+        return True
+    for end, add in (("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("d", "")):
+        if w.endswith(end) and len(w) > len(end) + 2:
+            base = w[: -len(end)] + add
+            if base in _VERBS or base in _MOVES_TOO or (len(base) > 3 and base[-1] == base[-2] and base[:-1] in _VERBS):  # "dropped"
+                return True
+    return False
+
+
+_METRIC_TAILS = frozenset({"rate", "ratio", "count", "percentage", "level", "score", "index", "time", "number"})
+
+
+def words_before_place(before: list[tuple[str, bool]]) -> list[str]:
+    """The unlinked words naming a metric before "at/in/for <place>" (``before``: each word as typed and whether it
+    was linked to a name), past a verb of movement: "customer satisfaction", "turnaround time" in "when did
+    turnaround time go up at <place>"; none for "what went up at <place>"."""
+    k = len(before) - 1
+    while k > 1 and not before[k][1] and moving(before[k][0]):
+        k -= 1
+    if k < len(before) - 1 and (before[k][1] or not before[k][0].isalpha() or before[k][0].lower() in STOP - _METRIC_TAILS):
+        k = len(before) - 1
+    said: list[str] = []
+    while k >= 0 and not before[k][1] and before[k][0].isalpha() and (before[k][0].lower() not in STOP | {"s"} or (
+            not said and before[k][0].lower() in _METRIC_TAILS)):
+        said.insert(0, before[k][0])
+        k -= 1
+    return said if any(w.lower() not in GENERIC for w in said) else []
+
+
 _ASKS_YES_NO = words("is are was were has have had does do did will would can could should")
 _APOSTROPHE_NAME = re.compile(r"[A-Za-z]{1,2}['’][A-Za-z]{2,}")  # "O'Hare", "D'Arcy" — never "'s"
 

@@ -1010,4 +1010,18 @@ CASES += [  # qa14a, as a bed manager, ED lead, clinical-apps on-call and qualit
     (D, "and compared to last year?", {"op": "lookup", "kpi": "MX_DELAY_MINUTES", "at": ["DEN"], "win": ("2026-11-16", "2026-11-20"), "note": "q:yoy", "prior": ["mx delays at DEN this week"]}),
     (G, "vs last year", {"op": "lookup", "kpi": "LATE_DELIV", "at": ["fc-n2"], "win": LW, "note": "q:yoy", "prior": ["lates at fc-n2 last week"]}),
     (R, "and how does that compare to a year ago?", {"op": "lookup", "kpi": "PPM", "at": ["YRK"], "win": LW, "note": "q:yoy", "prior": ["ppm at york last week"]}),
+    # a metric the organisation does not keep, named before a verb of movement, is said to be unknown — never the
+    # place's attention list; "when did X go up" asks when it moved; a KPI's word and a period is that KPI
+    (D, "when did turnaround time go up at DAL?", {"op": "unknown", "unknown": "turnaround time"}),
+    (R, "did dwell time start rising at leeds?", {"op": "unknown", "unknown": "dwell time"}),
+    (F, "when did fuel burn go up at kilmore?", {"op": "unknown", "unknown": "fuel burn"}),
+    (D, "when did otp go up at DAL?", {"op": "explain", "kpi": "OTP_MX_RATE", "at": ["DAL"]}),
+    (F, "when did cancellations go up at kilmore?", {"op": "explain", "kpi": "CANCELLED_SAILINGS", "at": ["SI.KIL-04"]}),
+    (D, "delays this month?", {"op": "lookup", "kpi": "MX_DELAY_MINUTES"}),
+    (F, "cancellations last week?", {"op": "lookup", "kpi": "CANCELLED_SAILINGS", "win": LW}),
+    (R, "how much did delay minutes rise vs last month?", {"op": "lookup", "kpi": "DELAY_PER_100MI", "note": "q:period_change"}),
+    (D, "any tickets about delays this month?", {"op": "ticket_search"}),
+    (R, "cancellations last week?", {"op": "lookup", "kpi": "CANCEL_PCT", "win": LW}),
+    (R, "when did traction faults go up at york?", {"op": "explain", "kpi": "TRACTION_FAULTS", "at": ["YRK"]}),
+    (R, "when did platform footfall go up at york?", {"op": "unknown", "unknown": "platform footfall"}),
 ]
