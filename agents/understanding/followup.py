@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from agents.plan import Clarification, QueryPlan, Window
+from agents.plan import Clarification, QueryPlan, ScopeRef, Window
 from agents.understanding.cues import (
     _CHANGELOG,
     _COMPANY,
@@ -30,6 +30,7 @@ _CUE = re.compile(r"^\s*(and|what about|how about|same|also|now|ok(?:ay)?|then|f
 _BREAKDOWN = re.compile(r"\b(break(?:\s+it)?\s+down|by station|per station|each station|by region|per region|"
                         r"each region|split by)\b", re.IGNORECASE)
 _WHY_ASKED = re.compile(r"\b(why|caus\w*|root[- ]cause|what changed|explain\w*|behind|reason|what happened)\b", re.IGNORECASE)
+_ALL_OF_THEM = re.compile(r"^\W*(?:(?:yes|ok(?:ay)?|sure)\W+)?(?:all|both|each|every\s*one|every|the\s+lot|them\s+all)\b", re.I)
 _CAUSE = re.compile(r"\b(caus\w*|why|root|behind|changed)\b", re.IGNORECASE)
 
 
@@ -55,7 +56,7 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
     if plan.operation == "clarify" and wanted:
         plan.notes.append(f"pending:{wanted}")  # what to do once the user answers
     if prior is not None and prior.operation == "unknown" and plan.operation not in ("unknown",) and (
-            answered := _answer(plan, prior)):
+            answered := _answer(plan, prior, question)):
         return _with_grain(answered, grain, today)  # "sorry, I meant <station>"
     if prior is None or prior.operation in ("unknown", "out_of_scope"):
         return _with_grain(_subject_asked(plan, question), grain, today)
@@ -75,7 +76,7 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
         plan.follow_up = True
         return _with_grain(plan, grain, today)
     if prior.operation == "clarify" and prior.clarification:
-        if answered := _answer(plan, prior):
+        if answered := _answer(plan, prior, question):
             return _with_grain(answered, grain, today)
         if plan.operation == "out_of_scope":
             return prior.model_copy(deep=True)  # not an answer: ask again
@@ -286,7 +287,7 @@ def _subject_asked(plan: QueryPlan, question: str) -> QueryPlan:
     return plan
 
 
-def _answer(plan: QueryPlan, prior: QueryPlan) -> QueryPlan | None:
+def _answer(plan: QueryPlan, prior: QueryPlan, question: str = "") -> QueryPlan | None:
     """The user's reply to a clarifying question: the pending plan with what was missing filled in."""
     pending = next((n.split(":", 1)[1] for n in prior.notes if n.startswith("pending:")), None)
     kind, cands = prior.clarification.kind if prior.clarification else "", (
@@ -294,10 +295,17 @@ def _answer(plan: QueryPlan, prior: QueryPlan) -> QueryPlan | None:
     s, ps = plan.subjects, prior.subjects
     if prior.unknown and not prior.clarification:  # a correction of an unknown name: any known one will do
         kind, cands = prior.unknown[0].kind, []
-        if kind in ("station", "region") and s.scopes and pending and not plan.kpis and not s.services:
+        every = bool(kind in ("station", "region") and pending and prior.kpis and _ALL_OF_THEM.match(question)
+                     and not any(x.level == "station" for x in s.scopes))
+        if kind in ("station", "region") and (s.scopes or every) and pending and not plan.kpis and not s.services:
             out = prior.model_copy(deep=True)
             out.operation, out.unknown = pending, []  # type: ignore[assignment]
             out.subjects.scopes = [*ps.scopes, *s.scopes][:5]
+            if len(out.subjects.scopes) >= 2 and pending == "lookup":
+                out.operation = "compare"  # "york and leeds" for a grouping it did not know: those two
+            if every:  # "all of them", "all stations": every station, ranked
+                out.operation, out.group_by, out.order, out.limit = "rank", "station", out.order or "worst", 1000
+                out.subjects.scopes = [x for x in ps.scopes if x.level == "region"]
             out.notes = [n for n in out.notes if not n.startswith("pending:")]
             out.window = plan.window or out.window
             out.follow_up, out.inherited = True, ["unknown name corrected"]
@@ -318,6 +326,17 @@ def _answer(plan: QueryPlan, prior: QueryPlan) -> QueryPlan | None:
         out = prior.model_copy(deep=True)
         out.operation, out.clarification = pending, None  # type: ignore[assignment]
         out.subjects.services = list(s.services)
+    elif kind == "station" and pending and cands and (_ALL_OF_THEM.match(question) or (
+            len(s.scopes) >= 2 and all(x.code in cands for x in s.scopes))):
+        out = prior.model_copy(deep=True)  # "both", "all of them", "DAL and HOU": each of those, side by side
+        out.clarification = None
+        if len(s.scopes) < 2 and len(cands) > 5:  # every station offered: ranked
+            out.operation, out.group_by, out.order, out.limit = "rank", "station", out.order or "worst", len(cands)
+            out.subjects.scopes = [x for x in ps.scopes if x.level == "region"]
+        else:
+            out.operation = "explain" if pending == "explain" and out.group_by else "compare"
+            out.subjects.scopes = list(s.scopes) if len(s.scopes) >= 2 else [
+                ScopeRef(level="station", code=c) for c in cands]
     elif kind == "station" and s.scopes and s.scopes[0].code in cands:
         out = prior.model_copy(deep=True)
         out.operation, out.clarification = (pending or "lookup"), None  # type: ignore[assignment]

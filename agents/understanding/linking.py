@@ -30,6 +30,7 @@ from agents.understanding.sites import (
     apostrophe_place,
     common_word_only,
     initial_numbered,
+    moving,
     narrow,
     numbered_by_name,
     numbered_miss,
@@ -263,8 +264,10 @@ def link(question: str, cat: Catalog) -> Links:
             cands = phrases.get(p)
             if not cands or (n == 1 and not _single_ok(span[0], toks, i)):
                 continue
-            if n == 1 and common_word_only(toks, i, cands, cat):
-                continue  # "the cross-region numbers" is not King's Cross
+            if (n == 1 and common_word_only(toks, i, cands, cat)) or (
+                    n == 1 and i + 1 < len(toks) and moving(toks[i].raw) and toks[i + 1].raw.lower().endswith("ing")
+                    and moving(toks[i + 1].raw)):
+                continue  # "the cross-region numbers" is not King's Cross; "start dropping" names no "… starts" KPI
             if (n == 1 and all(k == "service" and st == 1 for k, _, st in cands) and i + 1 < len(toks)
                     and toks[i + 1].norm in cat.kpi_words):
                 continue  # "seat availability": one word of a service's name before a metric's word names neither

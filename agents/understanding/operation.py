@@ -306,8 +306,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
                 rf"\b(?:all|every|each)\s+(?:the\s+|our\s+|of\s+the\s+)?{_PLACE}\b", q, _I) and not s.scopes[1:]:
             s.scopes = s.scopes or [ScopeRef(level="company", name="company")]  # "how many X in total across all stations"
             return "lookup"
-        if plan.kpis and (m := re.search(rf"\b(?:all|every|each)\s+(?:the\s+|our\s+|of\s+the\s+)?({_PLACE})\b", q, _I)):
-            s.scopes = [x for x in s.scopes if x.level == "region"]  # "at all stations": each one, ranked
+        if plan.kpis and (m := re.search(rf"\b(?:all|every|each)\s+(?:the\s+|our\s+|of\s+the\s+)?({_PLACE})\b", q, _I) or (
+                None if s.scopes or not _COMPARE.search(q) else re.search(rf"\b(?:the|our)\s+({_PLACE_NOUN})s\b", q, _I))):
+            s.scopes = [x for x in s.scopes if x.level == "region"]  # "at all stations", "compare the stations": each one
             plan.group_by = "region" if re.match(r"(region|route|area|zone)", m.group(1), _I) else "station"
             plan.order = "worst"
             plan.limit = max(1, min(len(cat.stations if plan.group_by == "station" else cat.regions), 1000))

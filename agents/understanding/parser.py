@@ -75,6 +75,10 @@ _GOAL_COUNT = re.compile(rf"\b(?:how\s+many|number\s+of|count|which|what|list|an
 # whole organisation's answer instead
 _SIZED_PLACE = re.compile(rf"\b(?:at|in|for|from|of)\s+(?:our|the|my)\s+(?:busiest|biggest|largest|smallest|quietest|main|flagship|home|"
                           rf"primary|most\s+important)\s+({_PLACE_NOUN})\b", _I)
+# "compare the hub stations", "our coastal sites": a kind of place the data does not group by — asked which
+_KIND_OF_PLACES = re.compile(rf"\b(?:the|our|all(?:\s+the|\s+our)?)\s+([a-z]{{3,}})\s+({_PLACE_NOUN})s\b", _I)
+_ANY_KIND = frozenset({"other", "different", "various", "remaining", "two", "three", "four", "five", "both", "same",
+                       "individual", "separate", "listed", "named", "above", "following", "relevant", "respective"})
 _NOW = re.compile(r"\b(?:right\s+now|currently|at\s+the\s+moment|at\s+present|presently|as\s+(?:of|things\s+stand)\s+"
                   r"(?:now|today)|as\s+it\s+stands)\b", _I)
 
@@ -250,16 +254,21 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     several = bool(links.ambiguous and links.ambiguous[0][0] == "station" and len(links.ambiguous[0][2]) >= 2
                    and not links.stations and re.search(
                        rf"\b(?:all|every|each|both)\s+(?:of\s+)?(?:the\s+|our\s+)?{re.escape(links.ambiguous[0][1])}|"
-                       rf"\b{re.escape(links.ambiguous[0][1])}(?:s|es)\b", fold(q), _I))  # "garages", "night buses"
+                       rf"\b{re.escape(links.ambiguous[0][1])}(?:s|es|\s+{_PLACE_NOUN}s)\b|"  # "garages", "night buses",
+                       rf"\bwhich\s+(?:of\s+the\s+)?{re.escape(links.ambiguous[0][1])}\b", fold(q), _I))  # "the harbour
+    # sites", "which harbour is worse": every place the word names, compared
+    if several and not plan.kpis and op == "compare":
+        plan.subjects.scopes = [ScopeRef(level="station", code=c, name=cat.stations.get(c)) for c in links.ambiguous[0][2]]
+        links.ambiguous = links.ambiguous[1:]  # the KPI to compare them on is asked next
     if links.ambiguous and links.ambiguous[0][0] == "station" and len(links.ambiguous[0][2]) >= 2 and not links.stations and (
-            (plan.kpis and (op in ("rank", "compare") or (op == "lookup" and several)))
+            (plan.kpis and (op in ("rank", "compare") or (op in ("lookup", "explain") and several)))
             or op == "attention"):  # "anything to worry about in <a city two sites share>": both
         # "which reservoir had the most bursts", "anything wrong at the reservoirs?": the places that word names
         plan.subjects.scopes = [ScopeRef(level="station", code=c, name=cat.stations.get(c)) for c in links.ambiguous[0][2]]
         if plan.kpis and op != "attention" and all(cat.unmeasured(plan.kpis[0], c) is not None for c in links.ambiguous[0][2]):
             return _none_measured(plan, cat)  # "EWT on night buses" when no night bus reports EWT: said, and where it is
         plan.operation = "attention" if op == "attention" else "compare"
-        if op == "rank" and _RANK_WHY.search(q):  # "which fc is worst on X and why": those compared, the worst explained
+        if op in ("rank", "explain") and _RANK_WHY.search(q):  # "which fc is worst on X and why": those compared, the worst explained
             plan.operation, plan.group_by, plan.order = "explain", "station", plan.order or "worst"
         return plan
     if links.ambiguous and op not in ("ticket_classify",):
@@ -277,6 +286,15 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         plan.clarification = Clarification(kind="station", candidates=list(cat.stations), question=(
             f"Which {m.group(1).lower()} is “{m.group(0).split(maxsplit=1)[1]}”? The data holds no traffic or size figures to tell; name "
             f"one: {listed}."))
+        plan.operation = "clarify"
+        return plan
+    if (op in ("lookup", "explain", "rank", "compare") and plan.kpis and not plan.subjects.scopes
+            and (m := _KIND_OF_PLACES.search(q)) and m.group(1).lower() not in _ANY_KIND | STOP):
+        plan.notes.append(f"pending:{op}")
+        plan.clarification = Clarification(kind="station", candidates=list(cat.stations), question=(
+            f"Which {m.group(2).lower()}s are “{m.group(1)}” {m.group(2).lower()}s? The data does not group them that way; "
+            f"name them, or ask about all {m.group(2).lower()}s: " + ", ".join(list(cat.stations)[:12])
+            + ("…" if len(cat.stations) > 12 else "") + "."))
         plan.operation = "clarify"
         return plan
     if op in ("lookup", "explain", "compare", "report") and plan.kpis and (missing := _not_measured(plan, cat)):

@@ -1024,4 +1024,14 @@ CASES += [  # qa14a, as a bed manager, ED lead, clinical-apps on-call and qualit
     (R, "cancellations last week?", {"op": "lookup", "kpi": "CANCEL_PCT", "win": LW}),
     (R, "when did traction faults go up at york?", {"op": "explain", "kpi": "TRACTION_FAULTS", "at": ["YRK"]}),
     (R, "when did platform footfall go up at york?", {"op": "unknown", "unknown": "platform footfall"}),
+    # "the stations" compared are all of them; the places one word names, compared; a grouping the data lacks, asked
+    (D, "compare the stations on AOG events", {"op": "rank", "kpi": "AOG_EVENTS", "group_by": "station", "limit": 8}),
+    (R, "compare our stations on ppm this month", {"op": "rank", "kpi": "PPM", "group_by": "station"}),
+    (F, "which harbour is worse on otp", {"op": "compare", "at": ["SI.HBN-01", "SI.HBQ-02"]}),
+    (F, "compare the harbour sites on otp", {"op": "compare", "at": ["SI.HBN-01", "SI.HBQ-02"]}),
+    (D, "compare the hub stations on AOG events", {"op": "clarify", "kpi": "AOG_EVENTS"}),
+    (R, "compare the mainline stations on ppm", {"op": "unknown", "kpi": "PPM", "unknown": "mainline"}),
+    (R, "york and leeds", {"op": "compare", "at": ["YRK", "LDS"], "prior": ["compare the mainline stations on ppm"]}),
+    (R, "all of them", {"op": "rank", "kpi": "PPM", "group_by": "station", "prior": ["compare the mainline stations on ppm"]}),
+    (R, "all stations", {"op": "rank", "kpi": "PPM", "group_by": "station", "prior": ["compare the mainline stations on ppm"]}),
 ]

@@ -1,0 +1,89 @@
+"""Round 9 (issue 13, a stranger's questions): a metric the organisation does not keep named before a verb of
+movement, "the <kind of place>s" compared, the places one word names compared, a grouping the data does not hold
+asked about, and a KPI's word with a period. Asked on the demo and on the hospital group of
+tests/fixtures/hospital_org; numbers are recomputed from the generator's files or the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from tests.conftest import DEMO_ANCHOR
+from tests.integration.qa_support import Thread, demo_assistant, sql
+from tests.integration.qa_support import kpi_rows as _rows
+from tests.integration.test_qa_hospital import AS_OF, assistant, hvh
+
+D = dt.date
+OCT = (D(2026, 10, 1), D(2026, 10, 31))
+
+
+@pytest.fixture(scope="module")
+async def da(demo):
+    async with demo_assistant(demo) as a:
+        yield a
+
+
+@pytest.fixture
+def t_h(assistant, hvh):
+    return Thread(assistant, hvh[1], AS_OF)
+
+
+async def test_a_metric_not_kept_before_a_verb_is_said_to_be_unknown(da, demo, t_h):
+    """Before: "when did turnaround time go up at DAL" answered DAL's attention list (OTP MX critical)."""
+    a = await Thread(da, demo.org_id, DEMO_ANCHOR).ask("when did turnaround time go up at DAL?")
+    assert "I don't know a KPI called “turnaround time”" in a, a
+    assert "critical" not in a and "stage" not in a, a
+    a = await t_h.ask("when did parking revenue start dropping at SAH?")
+    assert "I don't know a KPI called “parking revenue”" in a and "LAB_TAT_MIN (Lab turnaround time)" in a and "Did you mean" not in a, a
+
+
+async def test_the_stations_compared_are_every_station_ranked(da, demo, t_h, hvh):
+    """Before: "compare the stations on AOG events" gave the company's total alone."""
+    rows = sql(demo, "SELECT code FROM stations WHERE org_id = %s", demo.org_id)
+    a = await Thread(da, demo.org_id, DEMO_ANCHOR).ask("compare the stations on AOG events")
+    assert f"{len(rows)} stations ranked" in a and all(re.search(rf"\d\. {c} \d", a) for (c,) in rows), a
+    kpis = hvh[2]
+    lab = _rows(kpis, "LAB_TAT_MIN", sorted(kpis.station.unique()), *OCT).groupby("station").value.mean()
+    a = await t_h.ask("compare our hospitals on lab turnaround in october")
+    worst = lab.idxmax()  # lower is better
+    assert f"is {worst.upper()}" in a and f"1. {worst.upper()} {lab[worst]:.0f} min" in a, a
+    assert f"{len(lab)} stations ranked" in a, a
+
+
+async def test_the_places_one_word_names_are_compared(t_h, hvh):
+    """Before: "which kingston site is worse on lab turnaround" asked which Kingston was meant."""
+    kpis = hvh[2]
+    lab = _rows(kpis, "LAB_TAT_MIN", ["KGH.ED", "KGH.IN"], *OCT).groupby("station").value.mean()
+    a = await t_h.ask("which kingston site is worse on lab turnaround in october")
+    assert "matches several" not in a, a
+    for code in ("KGH.ED", "KGH.IN"):
+        assert re.search(rf"{re.escape(code)} \([^)]*\), 2026-10-01 to 2026-10-31: average {lab[code]:.0f} min", a), a
+    t2 = Thread(t_h.a, t_h.org_id, AS_OF)
+    a = await t2.ask("lab turnaround at kingston in october")
+    assert "matches several" in a, a  # one place asked about: which one
+    a = await t2.ask("both")
+    assert all(f"average {lab[c]:.0f} min" in a for c in ("KGH.ED", "KGH.IN")), a
+
+
+async def test_a_grouping_the_data_does_not_hold_is_asked_about(da, demo):
+    """Before: "compare the hub stations on AOG events" answered the company's total."""
+    t = Thread(da, demo.org_id, DEMO_ANCHOR)
+    a = await t.ask("compare the hub stations on AOG events")
+    assert "“hub” stations" in a and "does not group them that way" in a and "DAL" in a, a
+    a = await t.ask("DAL and HOU")
+    assert "DAL (Dallas Love Field)" in a and "HOU (Houston Hobby)" in a and "Aircraft on ground events" in a, a
+    t = Thread(da, demo.org_id, DEMO_ANCHOR)
+    await t.ask("compare the hub stations on AOG events")
+    a = await t.ask("all of them")
+    assert "8 stations ranked" in a, a
+
+
+async def test_a_kpi_word_and_a_period_is_that_kpi(da, demo, t_h):
+    """Before: "delays this month?" was out of scope."""
+    a = await Thread(da, demo.org_id, DEMO_ANCHOR).ask("delays this month?")
+    assert "Maintenance delay minutes at company" in a, a
+    a = await t_h.ask("falls last week?")
+    assert "Patient falls" in a and "2026-11-23 to 2026-11-29" in a, a
