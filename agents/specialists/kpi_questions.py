@@ -157,7 +157,8 @@ def _now_first(s: StepScope, plan: QueryPlan, r: Any, ev: Any) -> bool:
     s.lines.insert(0, {"text": f"Now ({worse.latest_date}): {now_best.scope.label} is better than {worse.scope.label} on "
                                f"{k.name} — {f(now_best.latest_value)} against {f(worse.latest_value)}"
                                f"{f' ({states})' if states else ''}; that is {turn} the period {_when(r.start, r.end)}, "
-                               f"averages {f(a.value)} at {a.scope.label} and {f(b.value)} at {b.scope.label}.",
+                               f"{'totals' if k.aggregation == 'sum' else 'averages'} {f(a.value)} at {a.scope.label} and "
+                               f"{f(b.value)} at {b.scope.label}.",
                        "evidence_ids": [ev.id]})
     return True
 

@@ -75,6 +75,7 @@ async def test_a_grouping_the_data_does_not_hold_is_asked_about(da, demo):
     assert "“hub” stations" in a and "does not group them that way" in a and "DAL" in a, a
     a = await t.ask("DAL and HOU")
     assert "DAL (Dallas Love Field)" in a and "HOU (Houston Hobby)" in a and "Aircraft on ground events" in a, a
+    assert "Now (" in a and "averages" not in a, a  # a count's period figures are totals (before: "averages 491 events")
     t = Thread(da, demo.org_id, DEMO_ANCHOR)
     await t.ask("compare the hub stations on AOG events")
     a = await t.ask("all of them")
