@@ -52,9 +52,16 @@ URGENCIES: tuple[str, ...] = urg.URGENCIES
 # flagged for a human. (Before that calibration: 0.40 / 0.50 on the rules' own scale; see evals/triage/README.md.)
 NEEDS_HUMAN_PRODUCT = 0.60
 UNSURE_PRODUCT = 0.50
+# The impact reader's critical at or above this (everyone stopped, production down, a breach in progress) is not
+# overridden by an organisation's own labels: on every dev set it was right 136 times of 137 there, while an org
+# whose history files one site's outage as "high" would pull a company-wide outage down to "high" with it.
+STRONG_CRITICAL = 0.90
 NEEDS_HUMAN_URGENCY = 0.50  # out-of-author urgency answers below 0.50 were right 52 % (21 of 883): a coin flip
-# cues read from the form of a ticket, where the base model's urgency (a bag of words) weighs URGENCY_WEIGHT_ASKED
-FORM_CUES = ("in a question (ignored)", "a business deadline on a question")
+# cues read from the form of a ticket, where the base model's urgency (a bag of words) weighs URGENCY_WEIGHT_ASKED:
+# breach words asked about, a question with a business date, and the author's own words closing the thread ("all
+# working again since the patch, you can close this": the words of the fix read like the outage to a bag of words)
+FORM_CUES = ("in a question (ignored)", "a business deadline on a question", "resolved / closing",
+             "a consequence if the date is missed")
 
 # ---------------------------------------------------------------- instruction-like sentences
 
@@ -213,7 +220,9 @@ def triage(
     prior_p, prior_u = _prior(zs, ue, None if bp is None else bp[0], None if bu is None else bu[0])
     p, wp = _mix(prior_p, model, "product", text, PRODUCTS, {k for k, v in zs.vocabulary.scores.items() if v > 0})
     form = any(c.endswith(FORM_CUES) for c in ue.cues)  # the org's model is a bag of words too: it weighs half there
-    u, wu = _mix(prior_u, model, "urgency", u_text, URGENCIES, set(URGENCIES), 0.5 if form else 1.0)  # latest words
+    strong = ue.probabilities["critical"] >= STRONG_CRITICAL  # and not at all against strong evidence of critical
+    u, wu = _mix(prior_u, model, "urgency", u_text, URGENCIES, set(URGENCIES),
+                 0.0 if strong else 0.5 if form else 1.0)  # the latest words
     guess = PRODUCTS[int(np.argmax(p))]
     p_conf = float(p.max())
     u_label = URGENCIES[int(np.argmax(u))]

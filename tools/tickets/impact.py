@@ -182,6 +182,18 @@ _REQUEST = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# what happens if a date is missed: "otherwise we fail the review", "or the subscription lapses", "if it lapses, 250
+# engineers lose access", "without the export we will be marked non-compliant"
+CONSEQUENCE = re.compile(
+    r"\b(otherwise|or else|or|if (we|it|they|this|that|the \w+) (\w+ )?(miss\w*|can'?t|cannot|don'?t|do not|isn'?t|is not|"
+    r"aren'?t|are not|lapses?|expires?|fails?|slips?|doesn'?t|does not)|if (it'?s|this is|that'?s|they'?re) not|"
+    r"without (it|this|that|them|the \w+)|failing that|missing (it|this|that|the (deadline|date|cut-?off|window)))\b"
+    r"[^.!?\n]{0,80}\b(fail\w*|qualified|late|lose|loses|lost|(be )?fined|fines?|"
+    r"penalt\w*|non-?compliant|miss(es)?|pulled|lapses?|stops?|suspended|cancel\w*|(don'?t|won'?t|not|never) (get |be )?paid|out of the|"
+    r"no longer|lose access|(can'?t|cannot|won'?t) (\w+ )?(trade|open|ship|work|pay|file|submit|go live|launch|sign)|"
+    r"breach\w*|void|forfeit\w*|rejected|disqualified|(be )?marked)\b",
+    re.IGNORECASE,
+)
 
 
 _INVESTIGATE = re.compile(r"\b(check|look (at|into)|investigate|fix|why|bug|broken|wrong|working|running|updating)\b",

@@ -76,6 +76,8 @@ _BUSINESS_EVENT = re.compile(
     r"kick-?off|committee|board meeting|opening|opens|exams?|inspection|hearing|month[- ]end|quarter[- ]end|year[- ]end|"
     r"payroll|contracts?|partners? meeting|customer demo|release|rollout)\b", re.IGNORECASE)
 BUSINESS_DEADLINE_POINTS = np.array([-0.5, 0.3, 1.5, -1.5])  # a question that must be answered before a business event
+_NEED = re.compile(r"\b(we|i|they) (really |still |urgently )?(need|require|want|must have)\b", re.IGNORECASE)
+CONSEQUENCE_POINTS = np.array([0.0, 0.4, 0.6, -1.0])  # "by the 14th, otherwise we fail the review": the date matters
 CUSTOMER_DEGRADED = np.array([0.0, 1.2, -0.3, -0.5])  # slow or intermittent where customers or revenue feel it
 _CUSTOMERS = re.compile(r"\b(customers?|patients|guests|shoppers|citizens|callers|(web ?)?shop|checkout|"
                         r"customer[- ]facing|revenue|orders)\b", re.IGNORECASE)
@@ -153,6 +155,12 @@ def _cue_points(t: str) -> dict[str, np.ndarray]:
     # negated urgency ("not urgent", "no rush") is its own cue and must not also read as "urgent"
     t = _SLA_BREACH.sub(" a service deadline ", t)
     t_pos = _PAST.sub(" a report on a past event ", _NEGATED.sub(" ", t))
+    # what happens if a date is missed ("…, otherwise we fail the review", "or 250 engineers lose access") is what
+    # WOULD happen: it makes the date one that matters, and its words are no impact happening now
+    consequence = bool(_COMPILED_BY_NAME["deadline"].search(t_pos) and impact.CONSEQUENCE.search(t_pos))
+    if consequence:  # "…, otherwise we fail" goes; "if we can't get it enforced, …" restates the problem and stays
+        t_pos = impact.CONSEQUENCE.sub(lambda m: m.group(0) if m.group(0)[:2].lower() == "if" else " ", t_pos)
+    business = consequence or bool(_BUSINESS_EVENT.search(t_pos))  # a date set by a business event or a consequence
     found: dict[str, np.ndarray] = {}
     for name, rx, add in _COMPILED:
         if name == "many affected":
@@ -173,11 +181,11 @@ def _cue_points(t: str) -> dict[str, np.ndarray]:
             found.pop(name, None)
     if not (set(found) & PROBLEMS) - {"urgency words"} and {"question / how-to", "feature request / planning"} & set(found):
         # "URGENT!!! how do I…": the shouting is about the asker's own clock, the impact is a question
-        business = "deadline" in found and bool(_BUSINESS_EVENT.search(t_pos))
+        dated = "deadline" in found
         for name in ("urgency words", "deadline"):
             if found.pop(name, None) is not None:
                 found[f"{name} on a question (ignored)"] = np.zeros(4)
-        if business:  # "how do I publish it? it must be live by Monday's launch": the answer has a business date
+        if business and dated:  # "how do I publish it? it must be live by Monday's launch": the answer has a business date
             found.pop("deadline on a question (ignored)", None)
             found["a business deadline on a question"] = BUSINESS_DEADLINE_POINTS
     if {"security breach or data exposure", "exposure in progress"} & set(found):  # "how do we stop it?" mid-incident
@@ -191,10 +199,12 @@ def _cue_points(t: str) -> dict[str, np.ndarray]:
     if not problems:
         for name in SCOPES:
             found.pop(name, None)
-        if impact.is_request(t_pos) and not {"question / how-to", "administrative request"} & set(found):
+        if (impact.is_request(t_pos) or (consequence and _NEED.search(t_pos))) and not {
+                "question / how-to", "administrative request"} & set(found):
+            # "we need the export before the committee meets on the 14th, otherwise we fail": nothing is broken, a
+            # date with a consequence asks for something
             found["a question or request"] = REQUEST_POINTS
             if found.pop("deadline", None) is not None:  # "I need the quote before the committee on Thursday"
-                business = bool(_BUSINESS_EVENT.search(t_pos))
                 found["a business deadline on a question" if business else "deadline on a question (ignored)"] = (
                     BUSINESS_DEADLINE_POINTS if business else np.zeros(4))
     elif not {"everyone affected", "a whole site affected"} & set(found):  # a stated number of people sizes the scope
@@ -212,6 +222,8 @@ def _cue_points(t: str) -> dict[str, np.ndarray]:
             found["production down / business stopped"] = SCOPED_STOP  # "the studio can't work": that team's stop
         if "no workaround" in found and ("one person affected" in found or (sizes and max(sizes) < 5)):
             found["no workaround"] = FEW_NO_WORKAROUND  # one or a few people stuck: still their problem, not a stop
+    if consequence and {"deadline", "a business deadline on a question"} & set(found):
+        found["a consequence if the date is missed"] = CONSEQUENCE_POINTS
     if "degraded" in found and not {"one person affected", "workaround"} & set(found) and not set(found) & STOPS and any(
             _CUSTOMERS.search(sent) and _COMPILED_BY_NAME["degraded"].search(sent) for sent in _SENTENCES.split(t_pos)):
         found["degraded where customers feel it"] = CUSTOMER_DEGRADED  # "the shop is very slow for customers"

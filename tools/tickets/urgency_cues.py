@@ -10,6 +10,22 @@ from __future__ import annotations
 _NUM = r"(?:\d{1,3}(?:[,.]\d{3})+|\d+)"
 _PEOPLE = r"(?:users?|people|employees|staff|persons?|agents|engineers|developers|admins|administrators|colleagues|members|workers|scientists|analysts|traders|nurses|doctors|students|hires|contractors|consultants|technicians|operators|drivers|teachers|customers|clients|suppliers|stores|shops|branches|sites|offices|locations|plants|terminals|workstations|devices|phones|laptops|computers|machines|pcs|macs|desktops|tills|registers)"
 
+_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_DAY = r"(?:[1-9]|[12]\d|3[01])"
+_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+# a calendar day: "the 14th", "3rd of December", "28 November", "Nov 28", "Friday the 21st" (not "the 3rd floor")
+_DATE = (rf"(?:{_WEEKDAY},? (?:the )?{_DAY}(?:st|nd|rd|th)?|(?:the )?{_DAY}(?:st|nd|rd|th)(?: of {_MONTH})?|{_DAY} (?:of )?{_MONTH}|"
+         rf"{_MONTH} {_DAY}(?:st|nd|rd|th)?)\b(?! (?:floor|line|party|level|time|attempt|try|round|gen\w*|tier|person|shift|"
+         r"place|quarter|century|call|reminder|email|mail|ticket|case))")
+# a dated deadline: "by the 14th", "before 30 November", "the committee meets on the 14th", "expires on Nov 30"
+_DATED = (rf"(?<!since )(?<!last )(?<!from )\b(by|before|until|till|no later than|ahead of|due( on| by)?|deadline( is)?( on)?) (the )?{_DATE}|"
+          r"\b(meets?|meeting|expires?|expiry|lapses?|closes?|ends?|starts?|arrives?|due|review|audit\w*|assessment|"
+          r"assessors?|on site|go(es)?[- ]live|renewal|cut-?off|visit\w*|hearing|deadline|submissions?|filing)\b"
+          rf"[^.!?\n]{{0,30}}\bon (the )?{_DATE}|{_DATE},? (is|was) (the )?(deadline|cut-?off|last day)")
+
+# a statement that it is over, unless qualified: "all good now, except Leeds", "the fix works, but only on wifi"
+_NOT_AFTER = r"(?![^.!?\n]{0,40}\b(but|except|until|then|only|still|workaround)\b)"
+
 # (name, pattern, points per urgency: critical, high, medium, low). Patterns run on lower-cased text.
 CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
     # --- scope
@@ -90,7 +106,8 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"every (few|\d+) (minutes|hours)|(\d+|many|several|a few|multiple) times (a|per) (day|hour)|\d+ in \d+|choppy|drops?|lag|lags|lagging|laggy|delays?|delayed|(hours?|days?) (late|behind)|arrive\w* late|(once|twice) (an|a|per) hour|(gets?|getting|are|is|keep|keeps) (\w+ )?disconnected|disconnects|disconnecting|times? out|timeout|works?,? (just|but)|painfully)\b"),
      (-0.5, 0.6, 1.0, -0.3)),
     ("deadline",
-     (r"\b((due|by|before|until|deadline|must|has to|have to|needs? to|need (it|this|them)|starts?|ends?|closes?|launch\w*|"
+     (rf"{_DATED}|"
+     r"\b((due|by|before|until|deadline|must|has to|have to|needs? to|need (it|this|them)|starts?|ends?|closes?|launch\w*|"
      r"go(es)? live|payday|hearing|meeting|exams?|audit\w*|release\w*|deliver\w*|submit\w*|filing|ship\w*|leaves?|sla|breach\w*|"
      r"on site|arrive\w*)\b[^.!?\n]{0,40}\b(today|tonight|tomorrow)|(today|tonight|tomorrow)('s|( at| by| before)? \d)|"
      r"(today|tonight|tomorrow) (is|was) (the )?(deadline|last day|cut[- ]?off)|by (monday|tuesday|wednesday|thursday|friday|"
@@ -148,7 +165,16 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      r"a wish|nice to have|would be (lovely|nice|great|good)|only me,? not important|only test data)\b"),
      (-1.5, -1.0, -0.8, 2.2)),
     ("resolved / closing",
-     r"\b((?<!until )(?<!till )(?<!once )(?<!when )(?<!unless )(?<!before )(?<!if )(issue|problem|it|this|that|everything)('s| is| was| has been| got| seems| now)( now)? (resolved|fixed|solved|sorted)|you can close|please close|(can|may) be closed|(?<!then )(?<!and )(?<!it )works? again|(?<!then )working again|back to normal)\b",
+     r"\b((?<!until )(?<!till )(?<!once )(?<!when )(?<!unless )(?<!before )(?<!if )(issue|problem|it|this|that|everything)('s| is| was| has been| got| seems| now)( now)? (resolved|fixed|solved|sorted)|you can close|please close|(can|may) be closed|(?<!then )(?<!and )(?<!it )works? again|(?<!then )working again|back to normal|"
+     # the author closes the thread: "happy for you to close the case", "mark it as solved", "no need to keep this open"
+     r"((feel free|happy for you|free|ok|okay|fine|go ahead and) (\w+ )?(to )?|(we|you) can )close (this|it|the (ticket|case|call|incident|p[1-4]))|"
+     r"(?<!n't )(?<!not )(mark|marking|set) (this|it|the (ticket|case)) (\w+ )?(as )?(solved|resolved|closed|done)|no need to keep (this|it|the (ticket|case)) open|"
+     r"closing (this|it|the (ticket|case) )?(\w+ )?(from|on) our (side|end)|(?<!you )(confirmed|confirm(ing)? (that )?(it'?s|it is|this is)) (fixed|resolved|working)(?!\?)|"
+     rf"(sorted|fixed|resolved) itself( out)?|no longer an issue|(we'?re|we are|all|everything'?s?( is)?) (all )?(good|fine|sorted) now{_NOT_AFTER}|"
+     # "the fix you sent works", "the cert renewal did the trick" (not "the fix worked, but …" or "the workaround works")
+     r"(fix|patch|hotfix|rollback|roll-back|renewal|restart|reboot|update|upgrade|change|override|redeploy\w*|reinstall\w*)( you (sent|suggested|pushed))? "
+     r"((now|finally|really|also|definitely|clearly) )?(works|worked|did the trick|held|has held|solved it|fixed it|sorted it)"
+     rf"{_NOT_AFTER})\b",
      (-1.5, -1.2, -0.5, 2.0)),
     ("administrative request",
      (r"\b(please (change|update|send|add|remove|correct|cancel|extend|reissue|re-issue|resend|re-send)|(can|could) (you|our [\w ]{0,20}) send|"
