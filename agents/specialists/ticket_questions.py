@@ -211,14 +211,19 @@ async def runbooks(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     """The runbooks (and past-incident summaries) nearest to what the user asked about, best first."""
     topic = plan.ticket_text.subject if plan.ticket_text else ""
     query = topic or (plan.ticket_text.content if plan.ticket_text else "")  # the topic, without "find the runbook"
-    got = await s.tool("search", search, query=query, k=3, kinds=("runbook", "incident_summary"))
+    like = next((n.split(":", 1)[1] for n in plan.notes if n.startswith("like:")), None)  # "incidents like <id>"
+    got = await s.tool("search", search, query=query, k=4 if like else 3, kinds=("runbook", "incident_summary"))
     if got is None:
         return
     r, records = got
-    hits = [h for h in r.hits if h.text_rank is not None or (h.distance is not None and h.distance < 0.9)]
+    hits = [h for h in r.hits if (h.text_rank is not None or (h.distance is not None and h.distance < 0.9))
+            and not (like and h.external_id == like)][:3]  # never the incident itself
     if not hits:
-        s.say(f"No runbook or past-incident summary matches “{topic}”.", *records[:1])
+        s.say(f"No runbook or past-incident summary matches “{topic}”"
+              f"{f' (the title of {like})' if like else ''}.", *records[:1])
         return
+    if like:
+        s.say(f"Nearest to {like} (“{topic}”), by meaning:", records[0])
     for h, rec in zip(hits, records if len(records) == len(r.hits) else [records[0]] * len(hits), strict=False):
         label = "Runbook" if h.kind == "runbook" else "Past incident summary"
         where = f" (service {h.service})" if h.service else ""

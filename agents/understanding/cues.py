@@ -41,6 +41,9 @@ _RANK = re.compile(r"\b(worst|best|top\s*\d*|bottom\s*\d*|lowest|highest|least|m
                    rf"(?:by|per|each|every|across)\s+{_PLACE})\b", _I)
 _CHART = re.compile(r"\b(chart|plot|graph|visuali[sz]e|draw)\b", _I)
 _COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow much\b", _I)
+# "similar past incidents to <incident>", "have we seen anything like it before"
+_LIKE_INCIDENT = re.compile(r"\b(?:similar|resembl\w*|comparable|(?<!look\s)(?<!looks\s)like|seen\s+(?:this|it|that|anything|"
+                            r"something)\b.*\bbefore|happened\s+before|precedents?)\b", re.I)
 _TICKETS = re.compile(r"\b(tickets?|support cases?|cases|sla|slas|backlog|queue|breach\w*|at[- ]risk|first response)\b", _I)
 _INCIDENT_WORDS = re.compile(r"\b(incidents?|outages?|failures?|downtime|disruptions?|sev ?[1-4]s?|p[0-4]s|"
                              r"still\s+(?:broken|down|failing)|what(?:'s| is)\s+(?:broken|down))\b", _I)
@@ -62,8 +65,8 @@ _TOPN = re.compile(r"\b(?:top|bottom|worst|best|first|lowest|highest|which)\s+(\
 _WORDN = {"two": 2, "three": 3, "five": 5, "ten": 10}
 _ACTION = re.compile(r"^\s*(?:please\s+|can you\s+|could you\s+)?(delete|remove|erase|wipe|truncate|drop\s+(?:the\s+)?table|"
                      r"modify|insert|book|buy|purchase|reassign|assign|reopen|escalate|restart|reboot|deploy|e-?mail|forward|phone|"
-                     r"roll\s*back|rollback|revert|approve|merge|cancel)\b(?!\s+(?:history|log|logs|list|status|report|"
-                     r"count|rate|trend|timeline|details|s\b)|\s*\?+\s*$|s\b)", _I)  # "rollback?" at 3 am is a question
+                     r"roll\s*back|rollback|revert|approve|merge|cancel)\b(?!\s+(?:history|log|logs|list|status|report|candidates?|"
+                     r"options?|plan|targets?|count|rate|trend|timeline|details|s\b)|\s*\?+\s*$|s\b)", _I)  # "rollback?" at 3 am is a question
 _OOS_HINT = "That is outside what I can answer from this organisation's data."
 
 TICKET_STATUS = {"open": ["new", "open"], "new": ["new"], "pending": ["pending"], "resolved": ["resolved"],

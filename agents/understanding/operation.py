@@ -29,6 +29,7 @@ from agents.understanding.cues import (
     _I,
     _INCIDENT_WORDS,
     _LATEST,
+    _LIKE_INCIDENT,
     _PLACE,
     _PLACE_NOUN,
     _RANK,
@@ -41,16 +42,10 @@ from agents.understanding.cues import (
     _pasted_ticket,
     _ticket_filters,
 )
-from agents.understanding.excluding import (
-    region_stations_ranked,
-)
+from agents.understanding.excluding import region_stations_ranked
 from agents.understanding.hints import ODD
 from agents.understanding.linking import Links
-from agents.understanding.lookups import (
-    _commit_by_words,
-    _incident_by_words,
-    _incident_of_service,
-)
+from agents.understanding.lookups import _commit_by_words, _incident_by_words, _incident_of_service
 from agents.understanding.op_cues import (
     _BROKE,
     _CHANGE_WORDS,
@@ -225,12 +220,17 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
                 plan.filters.status = ["open", "mitigated"]  # "is there an open incident right now?"
             return "incident_list"
     if s.incidents:
+        if _LIKE_INCIDENT.search(q) and (ref := next((r for r in cat.incident_refs if r.external_id == s.incidents[0]), None)):
+            plan.ticket_text = TicketText(subject=ref.title[:200], content=ref.title)  # "similar past incidents to
+            plan.notes.append(f"like:{ref.external_id}")  # <incident>": runbooks and summaries nearest to its title
+            return "runbook_search"
         if _INCIDENT_TICKETS.search(q) and not s.tickets and not re.search(r"\bcaus|\bwhy\b|\broot\b", q, _I):
             plan.notes.append("tickets:of_incident")  # "which tickets came in during <incident>?": the linked ones
             return "ticket_stats"
-        if _STATUS.search(q) and not re.search(r"\bcaus|\bwhy\b|\broot\b", q, _I):
-            return "incident_status"
-        if re.search(r"\bcaus|\bwhy\b|\broot\b|\bchang\w*|\bbehind\b|\bexplain|\bbefore\b|\bled to\b", q, _I):
+        if _STATUS.search(q) and not re.search(r"\bcaus|\bwhy\b|\broot\b|\broll\s*back|\brollback|\brevert", q, _I):
+            return "incident_status"  # ("what should we roll back for <incident>": its changes ranked, below)
+        if re.search(r"\bcaus|\bwhy\b|\broot\b|\bchang\w*|\bbehind\b|\bexplain|\bbefore\b|\bled to\b|\broll\s*back|"
+                     r"\brollback|\brevert", q, _I):
             return "incident_cause"
         return "incident_status"
     if (m := _TICKET_TOPIC.search(q)) and (not plan.kpis or len(q[: m.start()].split()) <= 4):  # "tickets about

@@ -88,3 +88,20 @@ async def test_a_kpi_word_and_a_period_is_that_kpi(da, demo, t_h):
     assert "Maintenance delay minutes at company" in a, a
     a = await t_h.ask("falls last week?")
     assert "Patient falls" in a and "2026-11-23 to 2026-11-29" in a, a
+
+
+async def test_incidents_like_one_and_what_to_roll_back(da, demo, t_h):
+    """Before: "similar past incidents to INC-2046" gave its status; "rollback candidates for …" was refused as an
+    action."""
+    t = Thread(da, demo.org_id, DEMO_ANCHOR)
+    (title,) = sql(demo, "SELECT title FROM incidents WHERE org_id = %s AND external_id = 'INC-2046'", demo.org_id)[0]
+    a = await t.ask("similar past incidents to INC-2046")
+    assert f"Nearest to INC-2046 (“{title}”)" in a and "Past incident summary INC-" in a, a
+    assert "summary INC-2046 " not in a and "Status:" not in a.split("\n")[0], a  # never itself, never its status
+    a = await t.ask("rollback candidates for INC-2046")
+    assert "Most likely cause for INC-2046" in a and "read-only" not in a, a
+    a = await t_h.ask("have we seen anything like INC0091234 before?")
+    # the hospital group keeps no incident summaries and no runbook near that title: said so, about that incident
+    assert "No runbook or past-incident summary matches “Orders from ED not reaching EHR” (the title of INC0091234)" in a, a
+    a = await t_h.ask("what could we revert for INC0091234")
+    assert "INC0091234" in a and "CHG0034620" in a and "read-only" not in a, a

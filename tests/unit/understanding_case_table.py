@@ -1034,4 +1034,11 @@ CASES += [  # qa14a, as a bed manager, ED lead, clinical-apps on-call and qualit
     (R, "york and leeds", {"op": "compare", "at": ["YRK", "LDS"], "prior": ["compare the mainline stations on ppm"]}),
     (R, "all of them", {"op": "rank", "kpi": "PPM", "group_by": "station", "prior": ["compare the mainline stations on ppm"]}),
     (R, "all stations", {"op": "rank", "kpi": "PPM", "group_by": "station", "prior": ["compare the mainline stations on ppm"]}),
+    # incidents like one (runbooks and summaries nearest its title); what to roll back for one (its changes ranked)
+    (D, "similar past incidents to INC-2045", {"op": "runbook_search", "note": "like:INC-2045"}),
+    (R, "have we seen anything like OUT-77 before?", {"op": "runbook_search", "note": "like:OUT-77"}),
+    (D, "rollback candidates for INC-2045", {"op": "incident_cause", "inc": ["INC-2045"]}),
+    (R, "what should we roll back for OUT-77?", {"op": "incident_cause", "inc": ["OUT-77"]}),
+    (R, "what does OUT-77 look like now", {"op": "incident_status", "inc": ["OUT-77"]}),
+    (R, "roll back fare-engine", {"op": "out_of_scope", "note": "asks:action"}),
 ]
