@@ -236,6 +236,8 @@ async def needs_attention(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
     got = await s.tool("attention", attention, region=None if stations else region, station=station,
                        kpi=plan.kpis[0] if plan.kpis else None)
     if got is None:
+        if not (station or region or stations or plan.kpis) and "attention:incidents" in plan.notes:
+            await open_incidents(s, say_none=True)  # "anything on fire?" where no KPI is kept: the incidents still
         return
     r, records = got
     ev = records[0]
@@ -267,11 +269,14 @@ async def needs_attention(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
         ctx["kpi"], ctx["station"] = r.items[0].kpi, r.items[0].station
 
 
-async def open_incidents(s: StepScope) -> None:
-    """The organisation's incidents not resolved yet, one line each (nothing said when there are none)."""
+async def open_incidents(s: StepScope, *, say_none: bool = False) -> None:
+    """The organisation's incidents not resolved yet, one line each (nothing said when there are none, unless
+    ``say_none``)."""
     from tools.incidents import incident_list
 
     got = await s.tool("incident_list", incident_list, status=["open", "mitigated"], limit=5)
+    if got is not None and not got[0].items and say_none:
+        s.say(f"No incident is open or mitigated as of {s.deps.now:%Y-%m-%d %H:%M} UTC.", *got[1][:1])
     if got is None or not got[0].items:
         return
     r, records = got

@@ -7,12 +7,16 @@ tests/fixtures/hospital_org; numbers are recomputed from the generator's files o
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
+import psycopg
 import pytest
 
-from tests.conftest import DEMO_ANCHOR
-from tests.integration.qa_support import Thread, demo_assistant, sql
+from store import migrate
+from store.importers import run_import
+from tests.conftest import DEMO_ANCHOR, _create_database, _drop_database
+from tests.integration.qa_support import Thread, demo_assistant, org_assistant, sql
 from tests.integration.qa_support import kpi_rows as _rows
 from tests.integration.test_qa_hospital import AS_OF, assistant, hvh
 
@@ -105,3 +109,36 @@ async def test_incidents_like_one_and_what_to_roll_back(da, demo, t_h):
     assert "No runbook or past-incident summary matches “Orders from ED not reaching EHR” (the title of INC0091234)" in a, a
     a = await t_h.ask("what could we revert for INC0091234")
     assert "INC0091234" in a and "CHG0034620" in a and "read-only" not in a, a
+
+
+async def test_anything_on_fire_where_no_kpi_is_kept(pg_server, tmp_path):
+    """An organisation with services and incidents but no KPIs. Before: "anything on fire?" said only that there
+    are no KPIs yet, not its open incident."""
+    clock = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
+    (tmp_path / "services.json").write_text(json.dumps([{"name": "tote-router", "team": "floor"},
+                                                        {"name": "PickWave.svc", "team": "floor"}]), encoding="utf-8")
+    (tmp_path / "incidents.jsonl").write_text("\n".join(json.dumps(x) for x in [
+        {"id": "FLR-41", "service": "tote-router", "title": "Totes looping on mezzanine conveyor", "priority": "P2",
+         "state": "in progress", "created_at": "2026-11-27T08:10:00Z"},
+        {"id": "FLR-39", "service": "PickWave.svc", "title": "Wave release stalled", "priority": "P3",
+         "state": "resolved", "created_at": "2026-11-20T08:10:00Z", "resolved_at": "2026-11-20T10:00:00Z"}]) + "\n",
+        encoding="utf-8")
+    target = _create_database(pg_server, "opsgraph_qa_nokpi")
+    try:
+        migrate.upgrade(target)
+        with psycopg.connect(target.conninfo) as conn:
+            org_id = conn.execute("INSERT INTO orgs (slug, name) VALUES ('fulfil-nord', 'Fulfil Nord') RETURNING id"
+                                  ).fetchone()[0]
+            conn.commit()
+            run_import(conn, "fulfil-nord", "services", tmp_path / "services.json")
+            run_import(conn, "fulfil-nord", "incidents", tmp_path / "incidents.jsonl")
+        async with org_assistant(target, pg_server, clock) as a:
+            ans = await Thread(a, org_id, clock.date()).ask("anything on fire?")
+            assert "Open incidents (1): FLR-41" in ans and "Totes looping on mezzanine conveyor" in ans, ans
+            assert "FLR-39" not in ans, ans
+            with psycopg.connect(target.conninfo) as conn:
+                conn.execute("UPDATE incidents SET status = 'resolved' WHERE external_id = 'FLR-41'")
+            ans = await Thread(a, org_id, clock.date()).ask("is anything burning right now?")
+            assert "No incident is open or mitigated as of 2026-11-27 12:00 UTC." in ans, ans
+    finally:
+        _drop_database(pg_server, target)
