@@ -113,12 +113,12 @@ def detect_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarra
     raw = values  # with its history: for "the same time yesterday"
     grid, values = grid[first:], adjusted[first:]
     hib = _higher_is_better(result.metric, overrides)
-    _fill_onset(result, grid, values, hib, raw=raw, first=first, shape=shape)
+    _fill_onset(result, grid, values, hib, raw=raw, first=first, shape=shape, steps=adjusted)
     if result.onset is None and hib is not None and roles.role_of(result.metric, overrides) == "saturation":
         # cpu/disk/memory falling off a cliff is news too (traffic gone, a worker dead): when nothing rose,
         # the latest move of its level either way (a stage, not a few points beyond the limits)
         n_critical = result.n_critical
-        _fill_onset(result, grid, values, None, stages_only=True, raw=raw, first=first)
+        _fill_onset(result, grid, values, None, stages_only=True, raw=raw, first=first, steps=adjusted)
         if result.onset is None:
             result.n_critical = n_critical
     if result.onset is None and hib is False and roles.role_of(result.metric, overrides) in GLITCH_ROLES:
@@ -139,13 +139,14 @@ GLITCH_ROLES = ("latency",)
 
 def _fill_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray, hib: bool | None,
                 stages_only: bool = False, raw: np.ndarray | None = None, first: int = 0,
-                shape: spikes.Shape | None = None, exceptional_only: bool = False) -> None:
+                shape: spikes.Shape | None = None, exceptional_only: bool = False,
+                steps: np.ndarray | None = None) -> None:
     an = analyze_series(values, higher_is_better=hib, trend_breaks=False)  # an onset is a move, not a turn of trend
     step_min = (grid[1] - grid[0]).total_seconds() / 60.0 if len(grid) > 1 else 5.0
     if exceptional_only:
         idx, method, stage_k, n_crit = _exceptional_index(an, _Scale.of(step_min), raw, first)
     else:
-        idx, method, stage_k, n_crit = _onset_index(an, hib, _Scale.of(step_min), raw, first, shape)
+        idx, method, stage_k, n_crit = _onset_index(an, hib, _Scale.of(step_min), raw, first, shape, steps)
     if stages_only and method != "stage_change":
         idx = None
     if shape == "drift" and idx is not None and stage_k is not None and method == "stage_change":

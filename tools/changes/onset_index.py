@@ -128,7 +128,8 @@ def _more_than_a_blip(crit: list[int], episode: tuple[int, int], scale: _Scale, 
 
 
 def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(), raw: np.ndarray | None = None,
-                 first: int = 0, shape: spikes.Shape | None = None) -> tuple[int | None, OnsetMethod | None, int | None, int]:
+                 first: int = 0, shape: spikes.Shape | None = None, steps: np.ndarray | None = None
+                 ) -> tuple[int | None, OnsetMethod | None, int | None, int]:
     """(onset index, method, index of the new stage, critical count) from an XmR analysis.
 
     The latest stage whose centre moved the bad way gives the onset (at the first point of the
@@ -136,14 +137,22 @@ def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(),
     early). A later episode of critical signals wins when it began after that stage ended, or
     when it is still going on at the right edge (a move too recent to be a stage yet). A lone point that
     stands out from the whole window is an episode too (:func:`tools.changes.spikes.exceptional`). Asked
-    about a ``shape="spike"``, such a point is the onset even inside a stage that began earlier.
+    about a ``shape="spike"``, such a point is the onset even inside a stage that began earlier. A stage whose
+    step happened the same way at the same time on the days before (``steps``: the analysed series with ``first``
+    points of history) is the daily rhythm, not a move (:func:`tools.changes.rhythm.steps_daily`).
     """
     n = len(an.values)
-    stage_k = next((k for k in range(len(an.stages) - 1, 0, -1)
-                    if _bad(an.stages[k].cl - an.stages[k - 1].cl, hib) and _meaningful(an, k)), None)
-    if hib is None and stage_k is not None and stage_k >= 2:
-        # either way counts, but a move back to where it was is the end of an excursion, not its onset
-        stage_k = _excursion_start(an, stage_k) or stage_k
+    stage_k = None
+    for k in range(len(an.stages) - 1, 0, -1):
+        if not (_bad(an.stages[k].cl - an.stages[k - 1].cl, hib) and _meaningful(an, k)):
+            continue
+        if hib is None and k >= 2:
+            # either way counts, but a move back to where it was is the end of an excursion, not its onset
+            k = _excursion_start(an, k) or k
+        if not rhythm.steps_daily(steps, first, an.stages[k].start, an.stages[k].cl - an.stages[k - 1].cl,
+                                  scale.per_day, scale.jitter):
+            stage_k = k
+            break
     crit = sorted({s.index for s in an.signals if s.state == "critical" and s.direction == "bad"})
     # asked about a spike: a burst the stage search cut out as a stage of its own is beyond the level it left (not
     # on every question — a series of routine bursts would then hide its one exceptional point, measured on NAB)

@@ -56,3 +56,36 @@ def _echo(x: np.ndarray, full: np.ndarray | None, first: int, j: int, jitter: in
 
 #: An echo on an earlier day must reach at least this share of the episode's distance from the stage centre.
 ECHO_SHARE = 0.5
+
+
+def steps_daily(full: np.ndarray | None, first: int, b: int, shift: float, per_day: int, jitter: int) -> bool:
+    """Whether a stage that moved the level by ``shift`` from window index ``b`` is the same step as one at the same
+    time of day (within ``jitter`` points) on one of the two days before — the hour after against the hour before,
+    the same way and at least :data:`ECHO_SHARE` of its size: daytime traffic rising at 08:00 every morning, a
+    nightly job's plateau — the service's rhythm, not a jump. ``full`` holds ``first`` points of history before the
+    window. Where the data has no day before, the two days after are looked at instead (the first morning of an
+    export)."""
+    if full is None or per_day < 4 or not np.isfinite(shift) or shift == 0:
+        return False
+    x = np.asarray(full, dtype=np.float64)
+    w = max(2, per_day // 24)  # an hour of points (two for hourly data)
+    today = float(shift)
+    before = [b + first - k * per_day for k in (1, 2) if b + first - k * per_day - w >= 0]
+    days = before or [b + first + k * per_day for k in (1, 2) if b + first + k * per_day + w <= x.size]
+    for j in days:
+        for s in range(-jitter, jitter + 1):
+            then = _step(x, j + s, w)
+            if then is not None and then * np.sign(today) >= ECHO_SHARE * abs(today):
+                return True
+    return False
+
+
+def _step(x: np.ndarray, i: int, w: int) -> float | None:
+    """Mean of the ``w`` points from ``i`` minus the mean of the ``w`` before it (None without data either side)."""
+    if i - w < 0 or i + w > x.size:
+        return None
+    a, b = x[i - w:i], x[i:i + w]
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    if a.size == 0 or b.size == 0:
+        return None
+    return float(b.mean() - a.mean())
