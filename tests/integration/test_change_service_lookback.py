@@ -1,9 +1,13 @@
-"""A repeating daily rhythm is no jump: an organisation built here (a ski resort's lift-pass systems) whose names,
-ids and keys look nothing like the demo's.
+"""Service jumps are looked for over the last 3 days (as the README promises), and a repeating daily rhythm is no
+jump: an organisation built here (a ski resort's lift-pass systems) whose names, ids and keys look nothing like the
+demo's.
 
-``metric_onset`` on a metric that rises every morning at 07:00 (the lifts open) and falls at 17:00, with only two
-days of data (too few to estimate a daily shape): this morning's rise is the rhythm, not a move — it used to be
-reported as a jump at 07:00, and ``correlate_changes`` ranked changes against it.
+1. ``correlate_changes(service=…)`` with no onset: the service's latency stepped up 40 hours before now, a config
+   change 20 minutes before that step is its cause — it used to search only the last 24 hours, found no onset and
+   ranked nothing ("no plausible change found").
+2. ``metric_onset`` on a metric that rises every morning at 07:00 (the lifts open) and falls at 17:00, with only two
+   days of data (too few to estimate a daily shape): this morning's rise is the rhythm, not a move — it used to be
+   reported as a jump at 07:00, and ``correlate_changes`` ranked changes against it.
 """
 
 from __future__ import annotations
@@ -75,6 +79,20 @@ async def ctx(resort):
     engine = make_async_engine(target, pool_size=2)
     yield ToolContext(sessions=make_sessionmaker(engine), org_id=org_id, now=NOW)
     await engine.dispose()
+
+
+async def test_a_jump_40_hours_ago_is_found_and_explained(ctx):
+    got = (await correlate_changes(ctx, service="GateScan.v2")).result
+    assert got.onset_source == "metric_onset", (got.onset_source, got.conclusion)
+    assert abs(got.onset - STEP) <= dt.timedelta(minutes=15), got.onset
+    assert [h.subject for h in got.hypotheses][:1] == ["PB-7731"], got.conclusion
+    assert got.plausible and "PB-7731" in got.conclusion, got.conclusion
+
+
+async def test_a_look_back_given_is_searched_as_it_is(ctx):
+    """A look-back given is the span searched (not widened to 3 days)."""
+    got = (await correlate_changes(ctx, service="GateScan.v2", lookback=dt.timedelta(hours=12))).result
+    assert got.onset_source == "now" and not got.hypotheses, (got.onset, got.conclusion)
 
 
 @pytest.mark.parametrize("metric", ["riders_per_min", "queue_wait_ms"])

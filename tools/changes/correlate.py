@@ -54,7 +54,7 @@ async def correlate_changes(
     What is explained: ``incident`` (its service unless ``service`` is given, onset =
     its ``started_at`` unless ``onset`` is given), or
     ``service`` + ``onset`` (without an onset: the latest error-rate/p99 onset from
-    :func:`metric_onset`, else now), or ``kpi`` (+ ``station``) + ``onset`` date
+    :func:`metric_onset` over the last day, else over the last 3 days, else now), or ``kpi`` (+ ``station``) + ``onset`` date
     (the KPI's ``related_services``, onset at the start of that day; without one,
     the KPI's latest stage change). Candidates are the changes of those services
     and of everything they depend on (transitively), effective inside

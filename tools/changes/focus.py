@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tools.base import ToolContext, ToolError
 from tools.changes import roles, scoring
 from tools.changes.leading import leading
-from tools.changes.models import KPI_LOOKBACK, SERVICE_LOOKBACK, MetricOnset
+from tools.changes.models import KPI_LOOKBACK, SERVICE_LOOKBACK, SERVICE_ONSET_LOOKBACK, MetricOnset
 from tools.changes.onset import metric_onset
 from tools.changes.queries import _close, _services, _utc, changes_naming_site, resolve_service
 from tools.control_limits import analyze_series
@@ -223,6 +223,24 @@ def point_period(days: list[dt.date]) -> dt.timedelta:
     return min(dt.timedelta(days=max(1, common)), MAX_POINT_PERIOD)
 
 
+async def _moved(ctx: ToolContext, name: str, hours: int) -> list[MetricOnset]:
+    """The service's metrics that moved in the last ``hours``: errors and latency first; a service that reports
+    neither (only cpu, disk, temperature…) by its others."""
+    seen: set[str] = set()
+    moved: list[MetricOnset] = []
+    for metric in (*roles.COMOVEMENT_ROLES, "saturation", ""):
+        try:
+            found = (await metric_onset(ctx, service=name, metric=metric, hours=hours)).result
+        except ToolError:  # the service does not report this metric
+            continue
+        if found.metric in seen:
+            continue
+        seen.add(found.metric)
+        if found.onset is not None:
+            moved.append(found)
+    return moved
+
+
 async def _focus_from_service(
     ctx: ToolContext, service: str, onset: dt.datetime | dt.date | None, lookback: dt.timedelta | None
 ) -> Focus:
@@ -232,20 +250,14 @@ async def _focus_from_service(
     notes: list[str] = []
     if onset is None:
         onset, source = ctx.now, "now"
-        seen: set[str] = set()
+        # the last day first, then the last 3 days while nothing moved (a wider first look finds older moves);
+        # a look-back given is searched as it is
+        spans = [lookback] if lookback is not None else [SERVICE_LOOKBACK, SERVICE_ONSET_LOOKBACK]
         moved: list[MetricOnset] = []
-        # errors and latency first; a service that reports neither (only cpu, disk, temperature…) by its others
-        for metric in (*roles.COMOVEMENT_ROLES, "saturation", ""):
-            try:
-                found = (await metric_onset(ctx, service=name, metric=metric,
-                                            hours=int(min(744, max(1, (lookback or SERVICE_LOOKBACK).total_seconds() // 3600))))).result
-            except ToolError:  # the service does not report this metric
-                continue
-            if found.metric in seen:
-                continue
-            seen.add(found.metric)
-            if found.onset is not None:
-                moved.append(found)
+        for span in spans:
+            moved = await _moved(ctx, name, int(min(744, max(1, span.total_seconds() // 3600))))
+            if moved:
+                break
         if moved:  # the first that moved — or another of its metrics that moved the same way just before it
             found = leading(moved[0], moved[1:])
             onset, source = found.onset or onset, "metric_onset"

@@ -10,7 +10,9 @@ from pydantic import BaseModel, Field
 from tools.changes import scoring
 
 UTC = dt.UTC
-SERVICE_LOOKBACK = dt.timedelta(hours=24)
+SERVICE_LOOKBACK = dt.timedelta(hours=24)  # changes before a service's onset that are candidates
+#: How far back a service's own onset is looked for when none is given (after the last day, where nothing moved).
+SERVICE_ONSET_LOOKBACK = dt.timedelta(days=3)
 KPI_LOOKBACK = dt.timedelta(days=7)
 MAX_HOPS = 6
 MAX_LIMIT = 20
