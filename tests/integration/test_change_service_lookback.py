@@ -20,10 +20,11 @@ import numpy as np
 import psycopg
 import pytest
 
+from agents.service import Assistant
 from store import migrate
 from store.db import make_async_engine, make_sessionmaker
 from store.importers import run_import
-from tests.conftest import _create_database, _drop_database
+from tests.conftest import _create_database, _drop_database, settings_for
 from tools.base import ToolContext
 from tools.changes import correlate_changes, metric_onset
 
@@ -106,3 +107,14 @@ async def test_a_daily_rise_at_opening_time_is_no_jump(ctx, metric):
 async def test_a_daily_rhythm_gives_no_onset_to_explain(ctx):
     got = (await correlate_changes(ctx, service="lift-counter")).result
     assert got.onset_source == "now", (got.onset, got.onset_source, got.conclusion)
+
+
+async def test_asked_in_words_a_daily_rise_is_not_a_jump(resort, pg_server):
+    target, org_id = resort
+    a = await Assistant.open(settings_for(target, pg_server.home), target, clock=lambda: NOW)
+    try:
+        r = await a.ask(org_id=org_id, question="what changed before lift-counter's queue wait jumped?")
+    finally:
+        await a.close()
+    assert r.status == "completed", r.error
+    assert "no onset" in r.answer and "moved up" not in r.answer, r.answer
