@@ -88,6 +88,8 @@ async def _another_metric_moved(s: Any, service: str, got: Any, around: dt.datet
     of its other metrics ``among`` that moved ("what's going on with the lab interface engine": its queue depth;
     "when did the latency spike start": the p99 when the p50 held), else the flat one."""
     for role in among:
+        if got[0].roles and role not in got[0].roles:
+            continue  # a role the service has no metric for: not asked (no failed call in the run's steps)
         noticed = len(s.notices)
         other = await s.tool("metric_onset", metric_onset, service=service, metric=role, around=around, hours=hours)
         del s.notices[noticed:]  # a role the service has no metric for is no news
@@ -116,6 +118,8 @@ async def _first_to_move(s: Any, service: str, got: Any, around: dt.datetime | N
     correlate (:func:`tools.changes.leading`)."""
     found: dict[str, Any] = {}
     for role in _WATCHED:
+        if got[0].roles and role not in got[0].roles:
+            continue
         noticed = len(s.notices)
         other = await s.tool("metric_onset", metric_onset, service=service, metric=role, around=around, hours=hours)
         del s.notices[noticed:]  # a role the service has no metric for is no news

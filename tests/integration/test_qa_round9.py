@@ -142,3 +142,14 @@ async def test_anything_on_fire_where_no_kpi_is_kept(pg_server, tmp_path):
             assert "No incident is open or mitigated as of 2026-11-27 12:00 UTC." in ans, ans
     finally:
         _drop_database(pg_server, target)
+
+
+async def test_a_service_story_asks_only_for_metrics_the_service_has(da, demo, assistant, hvh):  # noqa: F811
+    """Before: "what's going on with payments?" showed a failed step (✗ metric_onset: unknown metric 'saturation'
+    for payments) for each role the service has no metric for."""
+    for a, org_id, q, as_of in ((da, demo.org_id, "what's going on with payments?", DEMO_ANCHOR),
+                                (assistant, hvh[1], "what's going on with pacs_viewer?", AS_OF)):
+        r = await a.ask(org_id=org_id, question=q, as_of=as_of)
+        assert r.status == "completed", r.error
+        onsets = [c for c in r.tool_calls if c.tool == "metric_onset"]
+        assert onsets and not [c for c in r.tool_calls if c.error], [(c.tool, c.error) for c in r.tool_calls]

@@ -12,13 +12,33 @@ from tools.changes import roles
 from tools.changes.queries import _close
 
 
-async def _resolve_metric(session: AsyncSession, org_id: int, service_id: int, service: str, metric: str,
-                          overrides: dict[str, str] | None = None) -> str:
+async def metric_names(session: AsyncSession, org_id: int, service_id: int) -> list[str]:
     rows = await session.execute(
         text("SELECT DISTINCT metric FROM metric_points WHERE org_id = :org AND service_id = :sid ORDER BY metric"),
         {"org": org_id, "sid": service_id},
     )
-    names = [r[0] for r in rows]
+    return [r[0] for r in rows]
+
+
+async def _resolve_metric(session: AsyncSession, org_id: int, service_id: int, service: str, metric: str,
+                          overrides: dict[str, str] | None = None) -> str:
+    return pick_metric(await metric_names(session, org_id, service_id), service, metric, overrides)
+
+
+def role_metrics(names: list[str], service: str, asked: tuple[str, ...],
+                 overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """Each of the roles ``asked`` ("errors", "tail latency" …) the service has a metric for → that metric."""
+    out: dict[str, str] = {}
+    for role in asked:
+        try:
+            out[role] = pick_metric(names, service, role, overrides)
+        except ToolError:
+            continue
+    return out
+
+
+def pick_metric(names: list[str], service: str, metric: str, overrides: dict[str, str] | None = None) -> str:
+    """The one of ``names`` (a service's metrics) a word means; a ToolError naming the choices otherwise."""
     q = metric.strip().lower()
     if q in names:
         return q

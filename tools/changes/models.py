@@ -166,6 +166,8 @@ class MetricOnset(BaseModel):
     n_critical: int = 0
     per_point: str | None = Field(None, description="a cumulative counter judged on its increase per point: the "
                                                     "spacing of a point ('5 min'); levels are increases per point")
+    roles: dict[str, str] = Field({}, description="the service's metric for each role it has one for "
+                                              "('errors' → 'error_rate'): the others a question can look at")
 
 
 # ------------------------------------------------------------------ small helpers

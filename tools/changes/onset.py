@@ -11,7 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
 from tools.changes import counters, drift, roles, seasonal, spikes
 from tools.changes.grid import _usual_gap, to_grid  # noqa: F401 - re-exported: the grid was defined here
-from tools.changes.metric_names import _resolve_metric, default_metric  # noqa: F401 - used by metric_now
+from tools.changes.metric_names import (  # noqa: F401 - _resolve_metric, default_metric: used by metric_now
+    _resolve_metric,
+    default_metric,
+    metric_names,
+    pick_metric,
+    role_metrics,
+)
 from tools.changes.models import (
     MetricOnset,
     MetricStage,
@@ -28,6 +34,8 @@ from tools.control_limits import SeriesAnalysis, analyze_series
 
 #: History loaded before the window, only to estimate the series' daily shape.
 SEASON_CONTEXT = dt.timedelta(days=6)
+# the roles a question without a metric looks through (each one the service has, in MetricOnset.roles)
+ROLES_ASKED = ("errors", "latency", "tail latency", "saturation", "throughput")
 
 
 def _higher_is_better(metric: str, overrides: dict[str, str] | None = None) -> bool | None:
@@ -79,7 +87,8 @@ async def metric_onset(
     async with ctx.read() as session:
         sid, name = await resolve_service(session, ctx.org_id, service)
         overrides = await role_overrides(session, ctx.org_id)
-        metric = await _resolve_metric(session, ctx.org_id, sid, name, metric, overrides)
+        names = await metric_names(session, ctx.org_id, sid)
+        metric = pick_metric(names, name, metric, overrides)
         if around is None:  # "recently" means the latest data there is (an export may stop days before now)
             latest = (await session.execute(text(
                 """SELECT max(ts) FROM metric_points WHERE org_id = :org AND service_id = :sid AND metric = :metric
@@ -90,7 +99,8 @@ async def metric_onset(
         grid, values = await _load_series(session, ctx.org_id, sid, metric, start - SEASON_CONTEXT, end)
     first = next((i for i, t in enumerate(grid) if t > start), len(grid))
     result = MetricOnset(service=name, metric=metric, start=start, end=end,
-                         n_points=int(np.isfinite(values[first:]).sum()))
+                         n_points=int(np.isfinite(values[first:]).sum()),
+                         roles=role_metrics(names, name, ROLES_ASKED, overrides))
     cycle = False
     if len(grid) - first >= 16:
         cycle = detect_onset(result, grid, values, overrides, first=first, shape=shape)
