@@ -144,7 +144,7 @@ async def test_anything_on_fire_where_no_kpi_is_kept(pg_server, tmp_path):
         _drop_database(pg_server, target)
 
 
-async def test_a_service_story_asks_only_for_metrics_the_service_has(da, demo, assistant, hvh):  # noqa: F811
+async def test_a_service_story_asks_only_for_metrics_the_service_has(da, demo, assistant, hvh):
     """Before: "what's going on with payments?" showed a failed step (✗ metric_onset: unknown metric 'saturation'
     for payments) for each role the service has no metric for."""
     for a, org_id, q, as_of in ((da, demo.org_id, "what's going on with payments?", DEMO_ANCHOR),
