@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from rapidfuzz import fuzz, process
+
 from agents.plan import (
     Clarification,
     QueryPlan,
@@ -220,11 +222,11 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         unknown += unknown_ticket_values(q)  # "gold tier", "P7 tickets": not values tickets have
     if (op == "attention" and not _ATTENTION.search(q) and links.kpi_words and not links.weak_kpis
             and not any(u.kind == "KPI" for u in unknown)):
-        names = {n.lower(): c for c, v in cat.kpis.items() for n in v[:1]} | {c.lower(): c for c in cat.kpis}
-        text = " ".join(links.kpi_words)
-        from agents.understanding.linking import _suggest
-
-        unknown.append(UnknownName(kind="KPI", text=text, suggestions=_suggest(text, names)))
+        names = {n.lower(): c for c, v in cat.kpis.items() for n in v} | {c.lower(): c for c in cat.kpis}
+        text = " ".join(links.kpi_words)  # suggested: a KPI whole-word close to what was said ("on-time perf"), never
+        close = process.extract(text.lower(), list(names), scorer=fuzz.token_set_ratio, limit=6, score_cutoff=70)
+        unknown.append(UnknownName(kind="KPI", text=text,  # one a few letters share ("turnaround time" ~ AOG events)
+                                   suggestions=list(dict.fromkeys(names[c] for c, _, _ in close))[:3]))
     if op == "out_of_scope" and _CHANGELOG.search(q) and not unknown:
         for word in re.findall(r"(?<![\w-])[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?![\w-])", q.lower()):
             if word not in cat.services and not re.fullmatch(r"[a-z]+-\d+", word):
