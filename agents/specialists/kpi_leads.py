@@ -105,6 +105,11 @@ def _control(series: Any) -> str:
     off_goal = ""
     if k.goal is not None and sm.cl is not None and (sm.cl < k.goal if k.higher_is_better else sm.cl > k.goal):
         off_goal = f"; it runs steadily short of its goal {_f(k.goal, k)} (centre {_f(sm.cl, k)})"
+    if not bad and shift is None and sm.state in ("warning", "critical"):  # predictable, but where it should not be
+        return (f"Predictable, but not within bounds — {k.name} at {series.scope.label} has no control-chart signal and "
+                f"no stage change from {series.start} to {series.end} (in statistical control), yet its state is "
+                f"{sm.state}: {sm.rule or 'beyond what the organisation configured'}; the latest value "
+                f"{_f(sm.latest_value, k)}, limits {_f(sm.lcl, k)}–{_f(sm.ucl, k)}{off_goal}.")
     if not bad and shift is None:
         return (f"Yes — {k.name} at {series.scope.label} is stable (in control): no warning or critical signal and no "
                 f"stage change from {series.start} to {series.end}, the latest value {_f(sm.latest_value, k)} within the "

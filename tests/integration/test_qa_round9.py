@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import re
 
+import numpy as np
 import psycopg
 import pytest
 
@@ -153,3 +154,41 @@ async def test_a_service_story_asks_only_for_metrics_the_service_has(da, demo, a
         assert r.status == "completed", r.error
         onsets = [c for c in r.tool_calls if c.tool == "metric_onset"]
         assert onsets and not [c for c in r.tool_calls if c.error], [(c.tool, c.error) for c in r.tool_calls]
+
+
+async def test_in_control_yet_beyond_a_configured_limit_is_not_a_plain_yes(da, demo, pg_server, tmp_path):
+    """Before: "Yes — … is stable (in control)" and, in the next line, "(state: critical)" for a series with no
+    control-chart signal whose latest value is beyond the organisation's configured limit."""
+    a = await Thread(da, demo.org_id, DEMO_ANCHOR).ask("is AOG at PHX in control?")
+    first = a.splitlines()[1]
+    assert first.startswith("- Predictable, but not within bounds — Aircraft on ground events at PHX"), a
+    assert "yet its state is critical: above the configured upper limit 26" in first and "Yes —" not in a, a
+    # a cold store whose on-shelf rate stepped down 50 days ago and has held steady since, under its floor of 95 %
+    rng = np.random.default_rng(7)
+    end = dt.date(2026, 11, 27)
+    rows = ["date,station,kpi,value"] + [
+        f"{end - dt.timedelta(days=i)},FRZ-2,ONSHELF,{(91.0 if i < 50 else 97.5) + rng.normal(0, 0.4):.2f}"
+        for i in range(120, 0, -1)]
+    (tmp_path / "kpis.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "stations.json").write_text(json.dumps([{"code": "FRZ-2", "name": "Freezer Hall Two",
+                                                          "region": "N", "region_name": "North"}]), encoding="utf-8")
+    (tmp_path / "kpi-definitions.json").write_text(json.dumps([{
+        "code": "ONSHELF", "name": "On-shelf availability", "unit": "%", "aggregation": "mean",
+        "higher_is_better": True, "lower_limit": 95, "decimals": 1}]), encoding="utf-8")
+    target = _create_database(pg_server, "opsgraph_qa_coldstore")
+    try:
+        migrate.upgrade(target)
+        with psycopg.connect(target.conninfo) as conn:
+            org_id = conn.execute("INSERT INTO orgs (slug, name) VALUES ('polar-cold', 'Polar Cold') RETURNING id"
+                                  ).fetchone()[0]
+            conn.commit()
+            for kind, name in (("stations", "stations.json"), ("kpi-definitions", "kpi-definitions.json"),
+                               ("kpis", "kpis.csv")):
+                run_import(conn, "polar-cold", kind, tmp_path / name)
+        clock = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
+        async with org_assistant(target, pg_server, clock) as ast:
+            a = await Thread(ast, org_id, clock.date()).ask("is on-shelf availability at freezer hall two in control?")
+        assert "Predictable, but not within bounds — On-shelf availability at FRZ-2" in a and "Yes —" not in a, a
+        assert "yet its state is critical: below the configured lower limit 95" in a, a
+    finally:
+        _drop_database(pg_server, target)
