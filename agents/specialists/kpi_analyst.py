@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import numpy as np
-
 from agents.deps import RunDeps
 from agents.plan import Operation, QueryPlan, plan_of
 from agents.specialists import kpi_questions as q
 from agents.specialists.common import StepScope, first, step, update
+from agents.specialists.kpi_moves import asked_move, others_line, quarter_drift
+from agents.specialists.kpi_moves import drift as _drift
 from agents.state import GraphState, ThreadContext
 from tools.kpis import active_signals, kpi_series
 
@@ -53,23 +53,6 @@ def _asked_point(signals: list[Any], plan: QueryPlan | None) -> Any | None:
     inside = [x for x in signals if x.rule == "beyond_limits" and x.state in ("warning", "critical")
               and w.start <= x.date <= w.end]
     return inside[-1] if inside else None
-
-
-def _drift(series: Any) -> tuple[str, float, float, float] | None:
-    """A slow drift the stage search does not split: a least-squares line over the series whose rise or fall across
-    it is at least two process sigmas and explains a third of the variance. (direction, start, end, per week)."""
-    pts = [(p.date, p.value) for p in series.points if p.value is not None]
-    cl, ucl = series.summary.cl, series.summary.ucl
-    if len(pts) < 28 or cl is None or ucl is None or ucl <= cl:
-        return None
-    x = np.array([(d - pts[0][0]).days for d, _ in pts], dtype=float)
-    y = np.array([v for _, v in pts], dtype=float)
-    slope, icpt = np.polyfit(x, y, 1)
-    fitted = slope * x + icpt
-    r2 = 1 - float(((y - fitted) ** 2).sum()) / max(float(((y - y.mean()) ** 2).sum()), 1e-12)
-    if abs(slope * x[-1]) < 2 * (ucl - cl) / 3 or r2 < 0.33:
-        return None
-    return ("down" if slope < 0 else "up"), float(fitted[0]), float(fitted[-1]), float(slope * 7)
 
 
 def _recent_burst(signals: list[Any], latest: dt.date | None) -> list[Any]:
@@ -276,6 +259,9 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         k, sm = series.kpi, series.summary
         f = lambda x: _fmt(x, k.decimals, k.unit)  # noqa: E731
         ev_series, ev_shift, ev_signals = first(records, "kpi_series"), first(records, "stage_change"), first(records, "signals")
+        top, others = asked_move(plan, state.get("question", ""), series)  # "why did it drop?": the drop they saw
+        if top is not None and top != series.shift:
+            series, ev_shift = series.model_copy(update={"shift": top}), ev_series
         values = [p.value for p in series.points if p.value is not None]
         if sm.lcl is not None and sm.lcl < 0 <= min(values, default=-1):  # counts: a limit below zero is no limit
             limits = f"{'a count limit (Poisson, rare events) of' if sm.upper_limit_kind == 'count limit' else 'natural process limits up to'} {f(sm.ucl)} (the lower limit falls below zero)"
@@ -320,6 +306,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 ev_shift,
             )
             ctx["onset"] = sh.onset.isoformat()
+            if top is not None and others:
+                s.say(others_line(top, others, f, k.unit), ev_series)
         elif len(series.stages) <= 1:
             s.say(f"No stage change in the window: the process is stable around {f(sm.cl)}.", ev_series)
         if sm.past_value is not None and sm.delta is not None:
@@ -357,6 +345,12 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                   f"the natural process limits ({point.rule}, {point.state}). Explaining from that day.",
                   ev_signals or ev_series)
             ctx["onset"] = point.date.isoformat()
+        elif explaining and series.shift is None and (slow := await quarter_drift(s, ctx, k.code, level, series)):
+            # a slow drift has no onset: its days beyond the limits are no burst nor a new level
+            (way, a, b, week), lser, lrecs = slow
+            s.say(f"It has been drifting {way} steadily rather than stepping: about {f(a)} on {lser.start} and "
+                  f"{f(b)} on {lser.end} (a trend of {'+' if week > 0 else ''}{f(week)} a week), so no single change "
+                  "marks its start.", first(lrecs, "kpi_series"))
         elif explaining and series.shift is None and (burst := _recent_burst(series.signals, sm.latest_date)):
             # "why so many cold-chain breaches?": a few days beyond the limits lately, over now, are what to explain
             s.say(f"There is no stage change: {len(burst)} day(s) beyond the limits from {burst[0].date} to "

@@ -111,6 +111,8 @@ class KpiSeries(BaseModel):
     signals: list[SignalOut]
     summary: SeriesSummary
     shift: Shift | None = None
+    moves: list[Shift] = Field(default_factory=list, description="every level stage change whose onset lies in the "
+                               "window or the 90 days up to its end, oldest first (the latest is ``shift`` when in the window)")
     chart: dict[str, Any] | None = None
 
 

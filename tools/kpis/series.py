@@ -31,6 +31,7 @@ from tools.kpis.shaping import (
     points_and_signals,
     series_chart,
     series_summary,
+    stage_moves,
     stages_out,
 )
 from tools.kpis.views import kpi_state
@@ -70,7 +71,7 @@ async def kpi_series(
     shift = latest_shift(view, info.higher_is_better)
     result = KpiSeries(
         kpi=info, scope=scope, grain=grain, start=window.start, end=window.end, points=points,
-        stages=stages_out(view), signals=signals, summary=summary, shift=shift,
+        stages=stages_out(view), signals=signals, summary=summary, shift=shift, moves=stage_moves(view, info.higher_is_better),
         chart=series_chart(view, points, signals, info, scope) if chart else None,
     )
     ref = {
@@ -86,7 +87,7 @@ async def kpi_series(
                 "summary": summary.model_dump(mode="json"),
                 "stages": [s.model_dump(mode="json") for s in result.stages],
                 "points": [p.model_dump(mode="json") for p in points],
-            },
+            } | ({"moves": [m.model_dump(mode="json") for m in result.moves]} if len(result.moves) > 1 else {}),
             summary=(
                 f"{info.name} at {scope.label}, {grain} {window.start}–{window.end}: latest "
                 f"{fmt_value(summary.latest_value, info)} on {summary.latest_date}; current stage centre {fmt_value(summary.cl, info)}, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any, Literal
 
 import numpy as np
@@ -66,6 +67,26 @@ def latest_shift(view: SeriesView, higher_is_better: bool) -> Shift | None:
         bad=(direction == "down") == higher_is_better, confirmed_by=last.confirmed_by,
         kind=last.kind or "level",
     )
+
+
+MOVES_DAYS = 90  # how far back a "why did it drop?" without a period looks for the step the user saw
+
+
+def stage_moves(view: SeriesView, higher_is_better: bool) -> list[Shift]:
+    """Every level step between consecutive stages whose onset lies in the window or the last ``MOVES_DAYS``
+    periods up to its end, oldest first: the moves a question without a period may be about."""
+    stages, dates = view.analysis.stages, analysis_dates(view)
+    since = min(view.offset, len(dates) - MOVES_DAYS)
+    out = []
+    for prev, cur in itertools.pairwise(stages):
+        if cur.start < since or (cur.kind or "level") != "level":
+            continue
+        delta = cur.limits.cl - prev.limits.cl
+        down = delta < 0
+        out.append(Shift(onset=dates[cur.start], before_cl=prev.limits.cl, after_cl=cur.limits.cl, delta=delta,
+                         direction="down" if down else "up", bad=down == higher_is_better,
+                         confirmed_by=cur.confirmed_by, kind="level"))
+    return out
 
 
 def points_and_signals(view: SeriesView) -> tuple[list[KpiPoint], list[SignalOut]]:

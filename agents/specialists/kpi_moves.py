@@ -1,0 +1,87 @@
+"""Which move of a KPI a "why did it drop?" is about, and the slow drift a stage search does not split.
+
+A question without a period ("why did deck load fall at <site>?") means the drop the user saw: of the stage changes
+in view (the window or the last 90 days), the largest in the asked direction is explained, not merely the latest
+(a small later step would otherwise hide the big one); the others are mentioned in one line. A period the user
+gave still decides (the caller does not ask here then).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from agents.plan import QueryPlan
+
+_DOWN = re.compile(r"\b(?:drop\w*|fall\w*|fell|declin\w*|decreas\w*|dip\w*|sank|sink\w*|slump\w*|plung\w*|"
+                   r"plummet\w*|tank\w*|shrank|shrink\w*|down|lower\w*|low|slid\w*)\b", re.I)
+_UP = re.compile(r"\b(?:rise|rises|rising|rose|risen|jump\w*|increas\w*|spik\w*|climb\w*|grow\w*|grew|surg\w*|"
+                 r"soar\w*|up|higher|high|went\s+up)\b", re.I)
+_WORSE = re.compile(r"\b(?:worse\w*|worsen\w*|deteriorat\w*|degrad\w*)\b", re.I)
+_BETTER = re.compile(r"\b(?:better|improv\w*)\b", re.I)
+
+
+def asked_direction(question: str, higher_is_better: bool) -> str | None:
+    """'down' or 'up' when the question names one way only ("drop", "rise", or "worse"/"better" by the KPI's
+    direction), else None."""
+    worse, better = bool(_WORSE.search(question)), bool(_BETTER.search(question))
+    down = bool(_DOWN.search(question)) or (worse and higher_is_better) or (better and not higher_is_better)
+    up = bool(_UP.search(question)) or (worse and not higher_is_better) or (better and higher_is_better)
+    return "down" if down and not up else "up" if up and not down else None
+
+
+def asked_move(plan: QueryPlan | None, question: str, series: Any) -> tuple[Any | None, list[Any]]:
+    """(the move to explain, the other moves in view) for an explanation asked without a period; (None, []) when
+    the question gives a period or no direction, or no stage change in view went that way."""
+    w = plan.window if plan else None
+    if plan is None or plan.operation != "explain" or (w is not None and w.explicit) or not series.moves:
+        return None, []
+    way = asked_direction(question or "", series.kpi.higher_is_better)
+    same = [m for m in series.moves if m.direction == way]
+    if not same:
+        return None, []
+    top = max(same, key=lambda m: (abs(m.delta), m.onset))
+    return top, [m for m in series.moves if m.onset != top.onset]
+
+
+def others_line(top: Any, others: list[Any], f: Callable[[float | None], str], unit: str) -> str:
+    """One line on the other stage changes in view, the latest first."""
+    parts = [f"on {m.onset} it moved {m.direction} {'again ' if m.direction == top.direction else ''}from "
+             f"{f(m.before_cl)} to {f(m.after_cl)}" for m in sorted(others, key=lambda m: m.onset, reverse=True)[:2]]
+    size = f(abs(top.delta)).removesuffix("%") + " points" if unit == "%" else f(abs(top.delta))
+    smaller = all(abs(m.delta) < abs(top.delta) for m in others)
+    return (f"That step {top.direction} of {size} is the largest {top.direction} in view (the last 90 days), so it is "
+            f"the one explained; the {'smaller ' if smaller else ''}other stage change{'s' if len(parts) > 1 else ''}: "
+            + "; ".join(parts) + ".")
+
+
+async def quarter_drift(s: Any, ctx: Any, kpi: str, level: str, series: Any) -> tuple[Any, Any, Any] | None:
+    """(drift, the 90-day series, its records) when the last 90 days drift steadily, else None."""
+    from tools.kpis import kpi_series
+
+    longer = await s.tool("kpi_series", kpi_series, kpi=kpi, station=ctx.get("station"), region=ctx.get("region"),
+                          summary_level=level, start=series.end - dt.timedelta(days=89), end=series.end, chart=False)
+    if longer is None or (d := drift(longer[0])) is None:
+        return None
+    return d, longer[0], longer[1]
+
+
+def drift(series: Any) -> tuple[str, float, float, float] | None:
+    """A slow drift the stage search does not split: a least-squares line over the series whose rise or fall across
+    it is at least two process sigmas and explains a third of the variance. (direction, start, end, per week)."""
+    pts = [(p.date, p.value) for p in series.points if p.value is not None]
+    cl, ucl = series.summary.cl, series.summary.ucl
+    if len(pts) < 28 or cl is None or ucl is None or ucl <= cl:
+        return None
+    x = np.array([(d - pts[0][0]).days for d, _ in pts], dtype=float)
+    y = np.array([v for _, v in pts], dtype=float)
+    slope, icpt = np.polyfit(x, y, 1)
+    fitted = slope * x + icpt
+    r2 = 1 - float(((y - fitted) ** 2).sum()) / max(float(((y - y.mean()) ** 2).sum()), 1e-12)
+    if abs(slope * x[-1]) < 2 * (ucl - cl) / 3 or r2 < 0.33:
+        return None
+    return ("down" if slope < 0 else "up"), float(fitted[0]), float(fitted[-1]), float(slope * 7)
