@@ -36,9 +36,10 @@ def asked_direction(question: str, higher_is_better: bool) -> str | None:
 
 def asked_move(plan: QueryPlan | None, question: str, series: Any) -> tuple[Any | None, list[Any]]:
     """(the move to explain, the other moves in view) for an explanation asked without a period; (None, []) when
-    the question gives a period or no direction, or no stage change in view went that way."""
+    the question gives a period or no direction, or no stage change in view went that way. Without a stage change
+    in the window the caller's search of the whole history decides (the latest change, however old)."""
     w = plan.window if plan else None
-    if plan is None or plan.operation != "explain" or (w is not None and w.explicit) or not series.moves:
+    if plan is None or plan.operation != "explain" or (w is not None and w.explicit) or series.shift is None:
         return None, []
     way = asked_direction(question or "", series.kpi.higher_is_better)
     same = [m for m in series.moves if m.direction == way]
