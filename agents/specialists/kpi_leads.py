@@ -16,6 +16,7 @@ Every number is the ``kpi_series`` tool's (its evidence is cited by the caller);
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from agents.plan import QueryPlan
@@ -105,7 +106,8 @@ def _control(series: Any) -> str:
     off_goal = ""
     if k.goal is not None and sm.cl is not None and (sm.cl < k.goal if k.higher_is_better else sm.cl > k.goal):
         off_goal = f"; it runs steadily short of its goal {_f(k.goal, k)} (centre {_f(sm.cl, k)})"
-    if not bad and shift is None and sm.state in ("warning", "critical"):  # predictable, but where it should not be
+    if not bad and shift is None and re.search(r"configured (?:upper|lower) limit", sm.rule or ""):  # predictable, but
+        # beyond a limit the organisation set (a level short of the goal alone stays "stable", said beside it)
         return (f"Predictable, but not within bounds — {k.name} at {series.scope.label} has no control-chart signal and "
                 f"no stage change from {series.start} to {series.end} (in statistical control), yet its state is "
                 f"{sm.state}: {sm.rule or 'beyond what the organisation configured'}; the latest value "
