@@ -72,11 +72,11 @@ def _create_database(server: PgServer, prefix: str) -> DatabaseTarget:
 
 
 def _drop_database(server: PgServer, target: DatabaseTarget) -> None:
-    """Drop a test's database; bounded: DROP DATABASE waits until every backend of the cluster has absorbed a
+    """Drop a test's database; bounded (10 s): DROP DATABASE waits until every backend of the cluster has absorbed a
     barrier, and one blocked writing to a client that stopped reading (a leaked LISTEN) never does — the database
     is then left behind (the cluster is thrown away at the end) instead of hanging the suite."""
     with psycopg.connect(server.admin.conninfo, autocommit=True) as conn:
-        conn.execute("SET statement_timeout = '60s'")
+        conn.execute("SET statement_timeout = '10s'")
         try:
             conn.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
         except psycopg.errors.QueryCanceled:
