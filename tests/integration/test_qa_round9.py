@@ -6,9 +6,13 @@ tests/fixtures/hospital_org; numbers are recomputed from the generator's files o
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import psycopg
@@ -23,6 +27,23 @@ from tests.integration.test_qa_hospital import AS_OF, assistant, hvh
 
 D = dt.date
 OCT = (D(2026, 10, 1), D(2026, 10, 31))
+
+
+@contextlib.contextmanager
+def _imported_org(pg_server, slug: str, name: str, files: list[tuple[str, Path]]) -> Iterator[tuple[Any, int]]:
+    """A database of its own holding one organisation imported from ``files`` ((kind, path), as a user imports
+    them); dropped afterwards."""
+    target = _create_database(pg_server, f"opsgraph_qa_{slug.replace('-', '_')}")
+    try:
+        migrate.upgrade(target)
+        with psycopg.connect(target.conninfo) as conn:
+            org_id = conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, %s) RETURNING id", (slug, name)).fetchone()[0]
+            conn.commit()
+            for kind, path in files:
+                run_import(conn, slug, kind, path)
+        yield target, org_id
+    finally:
+        _drop_database(pg_server, target)
 
 
 @pytest.fixture(scope="module")
@@ -124,15 +145,8 @@ async def test_anything_on_fire_where_no_kpi_is_kept(pg_server, tmp_path):
         {"id": "FLR-39", "service": "PickWave.svc", "title": "Wave release stalled", "priority": "P3",
          "state": "resolved", "created_at": "2026-11-20T08:10:00Z", "resolved_at": "2026-11-20T10:00:00Z"}]) + "\n",
         encoding="utf-8")
-    target = _create_database(pg_server, "opsgraph_qa_nokpi")
-    try:
-        migrate.upgrade(target)
-        with psycopg.connect(target.conninfo) as conn:
-            org_id = conn.execute("INSERT INTO orgs (slug, name) VALUES ('fulfil-nord', 'Fulfil Nord') RETURNING id"
-                                  ).fetchone()[0]
-            conn.commit()
-            run_import(conn, "fulfil-nord", "services", tmp_path / "services.json")
-            run_import(conn, "fulfil-nord", "incidents", tmp_path / "incidents.jsonl")
+    files = [("services", tmp_path / "services.json"), ("incidents", tmp_path / "incidents.jsonl")]
+    with _imported_org(pg_server, "fulfil-nord", "Fulfil Nord", files) as (target, org_id):
         async with org_assistant(target, pg_server, clock) as a:
             ans = await Thread(a, org_id, clock.date()).ask("anything on fire?")
             assert "Open incidents (1): FLR-41" in ans and "Totes looping on mezzanine conveyor" in ans, ans
@@ -141,8 +155,6 @@ async def test_anything_on_fire_where_no_kpi_is_kept(pg_server, tmp_path):
                 conn.execute("UPDATE incidents SET status = 'resolved' WHERE external_id = 'FLR-41'")
             ans = await Thread(a, org_id, clock.date()).ask("is anything burning right now?")
             assert "No incident is open or mitigated as of 2026-11-27 12:00 UTC." in ans, ans
-    finally:
-        _drop_database(pg_server, target)
 
 
 async def test_a_service_story_asks_only_for_metrics_the_service_has(da, demo, assistant, hvh):
@@ -175,20 +187,11 @@ async def test_in_control_yet_beyond_a_configured_limit_is_not_a_plain_yes(da, d
     (tmp_path / "kpi-definitions.json").write_text(json.dumps([{
         "code": "ONSHELF", "name": "On-shelf availability", "unit": "%", "aggregation": "mean",
         "higher_is_better": True, "lower_limit": 95, "decimals": 1}]), encoding="utf-8")
-    target = _create_database(pg_server, "opsgraph_qa_coldstore")
-    try:
-        migrate.upgrade(target)
-        with psycopg.connect(target.conninfo) as conn:
-            org_id = conn.execute("INSERT INTO orgs (slug, name) VALUES ('polar-cold', 'Polar Cold') RETURNING id"
-                                  ).fetchone()[0]
-            conn.commit()
-            for kind, name in (("stations", "stations.json"), ("kpi-definitions", "kpi-definitions.json"),
-                               ("kpis", "kpis.csv")):
-                run_import(conn, "polar-cold", kind, tmp_path / name)
+    files = [(k, tmp_path / f) for k, f in (("stations", "stations.json"), ("kpi-definitions", "kpi-definitions.json"),
+                                            ("kpis", "kpis.csv"))]
+    with _imported_org(pg_server, "polar-cold", "Polar Cold", files) as (target, org_id):
         clock = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
         async with org_assistant(target, pg_server, clock) as ast:
             a = await Thread(ast, org_id, clock.date()).ask("is on-shelf availability at freezer hall two in control?")
         assert "Predictable, but not within bounds — On-shelf availability at FRZ-2" in a and "Yes —" not in a, a
         assert "yet its state is critical: below the configured lower limit 95" in a, a
-    finally:
-        _drop_database(pg_server, target)
