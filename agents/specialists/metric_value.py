@@ -35,14 +35,18 @@ def _say_now(s: StepScope, r: Any, records: list[Any]) -> bool:
     if r.usual_low is None:
         s.say(head + "; there is too little history before it for a usual range.", ev)
         return True
+    rng = (f"its usual range {r.usual_low:.4g}–{r.usual_high:.4g} (1st–99th percentile, median {r.usual_median:.4g}, "
+           f"{r.usual_start:%Y-%m-%d} to {r.usual_end:%Y-%m-%d}")
+    if r.moved_at is not None:  # a move still going on is no yardstick: the range is from before it
+        rng += (f", before it moved on {r.moved_at:%Y-%m-%d %H:%M} UTC; it has been about {r.level_since:.4g} "
+                f"since then)")
+    else:
+        rng += ")"
     if r.state == "within":
-        s.say(f"{head} — normal: within its usual range {r.usual_low:.4g}–{r.usual_high:.4g} (1st–99th percentile, "
-              f"median {r.usual_median:.4g}, {r.usual_start:%Y-%m-%d} to {r.usual_end:%Y-%m-%d}).", ev)
+        s.say(f"{head} — normal: within {rng}.", ev)
         return True
     bad = r.higher_is_better is not None and (r.state == "above") != r.higher_is_better
-    s.say(f"{head} — {'not normal' if bad or r.higher_is_better is None else 'unusually good'}: {r.state} its usual "
-          f"range {r.usual_low:.4g}–{r.usual_high:.4g} (1st–99th percentile, median {r.usual_median:.4g}, "
-          f"{r.usual_start:%Y-%m-%d} to {r.usual_end:%Y-%m-%d}).", ev)
+    s.say(f"{head} — {'not normal' if bad or r.higher_is_better is None else 'unusually good'}: {r.state} {rng}.", ev)
     return False
 
 

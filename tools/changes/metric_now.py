@@ -3,7 +3,9 @@
 "p99 latency of <service> now", "error rate on <service>": the value a user asks for first, before any story of
 when it moved. The usual range is the 1st–99th percentile of the metric over the ``days`` before the latest day
 (the last 24 hours left out, so a move today does not widen its own yardstick); percentiles, not XmR limits,
-because a service metric often has a daily cycle that point-to-point ranges would not see.
+because a service metric often has a daily cycle that point-to-point ranges would not see. A move that began inside
+those days and is still going on (a stage change found by :func:`tools.changes.onset.detect_onset`) is no yardstick
+either: the usual range is then the ``days`` before it, and the answer says when it began.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, Field
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
-from tools.changes.onset import _higher_is_better, _resolve_metric
+from tools.changes.models import MetricOnset
+from tools.changes.onset import SEASON_CONTEXT, _higher_is_better, _load_series, _resolve_metric, detect_onset
 from tools.changes.queries import resolve_service, role_overrides
 
 
@@ -33,6 +37,9 @@ class MetricNow(BaseModel):
     usual_median: float | None = None
     state: Literal["within", "above", "below", "unknown"] = "unknown"
     higher_is_better: bool | None = None
+    moved_at: dt.datetime | None = Field(None, description="a move that began inside the usual window and is still "
+                                                           "going on: the usual range is from the days before it")
+    level_since: float | None = Field(None, description="the mean since ``moved_at``")
 
 
 async def metric_now(ctx: ToolContext, *, service: str, metric: str = "any", days: int = 7) -> ToolOutput[MetricNow]:
@@ -51,6 +58,12 @@ async def metric_now(ctx: ToolContext, *, service: str, metric: str = "any", day
         if last is None:
             raise ToolError(f"no {metric} data for {name} up to {ctx.now:%Y-%m-%d %H:%M} UTC")
         usual_end = last[0] - dt.timedelta(hours=24)
+        moved = await _still_moved(session, ctx.org_id, sid, metric, overrides, usual_end - dt.timedelta(days=days),
+                                   last[0])
+        if moved is not None and moved[0] < usual_end:  # a move in the last 24 hours is left out already
+            usual_end = moved[0]
+        else:
+            moved = None
         usual_start = usual_end - dt.timedelta(days=days)
         vals = (await session.execute(text(
             """SELECT value FROM metric_points WHERE org_id = :org AND service_id = :sid AND metric = :metric
@@ -65,14 +78,39 @@ async def metric_now(ctx: ToolContext, *, service: str, metric: str = "any", day
         r.usual_start, r.usual_end, r.n_usual = usual_start, usual_end, int(x.size)
         r.usual_low, r.usual_median, r.usual_high = lo, med, hi
         r.state = "above" if r.value > hi else "below" if r.value < lo else "within"
+        if moved is not None:
+            r.moved_at, r.level_since = moved
     usual = (f"usual range {r.usual_low:.4g}–{r.usual_high:.4g} (1st–99th percentile of {r.n_usual} points, "
-             f"{usual_start:%Y-%m-%d %H:%M} to {usual_end:%Y-%m-%d %H:%M} UTC): {r.state}"
+             f"{usual_start:%Y-%m-%d %H:%M} to {usual_end:%Y-%m-%d %H:%M} UTC"
+             + (f", before it moved at {r.moved_at:%Y-%m-%d %H:%M} UTC to about {r.level_since:.4g}" if r.moved_at
+                and r.level_since is not None else "") + f"): {r.state}"
              if r.usual_low is not None else "too little history for a usual range")
     return ToolOutput(result=r, evidence=[EvidenceDraft(
         kind="metric_now", source="tools.changes.metric_now",
         ref={"tool": "metric_now", "args": {"service": name, "metric": metric, "days": days},
              "query": "the latest metric_points row of the service and metric at or before now, and the values of "
-                      "the days before its last 24 hours (percentiles)"},
+                      "the days before its last 24 hours (percentiles), or before a move still going on"},
         payload=r.model_dump(mode="json"),
         summary=f"{name} {metric} {r.value:.4g} at {r.ts:%Y-%m-%d %H:%M} UTC; {usual}",
     )])
+
+
+async def _still_moved(session: AsyncSession, org_id: int, sid: int, metric: str, overrides: dict[str, str],
+                       start: dt.datetime, last: dt.datetime) -> tuple[dt.datetime, float] | None:
+    """A stage change after ``start`` whose level the metric is still at (the stage of its latest point is on the
+    moved side of half-way): when it began and the mean since; None when nothing moved or it came back."""
+    grid, values = await _load_series(session, org_id, sid, metric, start - SEASON_CONTEXT, last)
+    first = next((i for i, t in enumerate(grid) if t > start), len(grid))
+    if len(grid) - first < 16:
+        return None
+    found = MetricOnset(service="", metric=metric, start=start, end=last, n_points=0)
+    detect_onset(found, grid, values, overrides, first=first)
+    if (found.onset is None or found.method != "stage_change" or found.before_level is None
+            or found.after_level is None or not found.stages):
+        return None
+    half_way = (found.before_level + found.after_level) / 2
+    if (found.stages[-1].cl - half_way) * (found.after_level - found.before_level) <= 0:
+        return None  # it came back (or most of the way): the days before now are the yardstick again
+    since = values[[i for i, t in enumerate(grid) if t >= found.onset]]
+    since = since[np.isfinite(since)]
+    return found.onset, float(since.mean()) if since.size else found.after_level
