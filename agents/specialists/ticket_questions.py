@@ -77,14 +77,14 @@ async def stats(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
         moment = r.at or s.deps.now
         if finished and w is not None:
             which = r.filters.model_copy(update={"start": None, "end": None}).label()
-            s.say(f"{r.total} tickets{'' if which == 'all tickets' else f' ({which})'} were resolved or closed "
+            s.say(f"{_tickets(r.total)}{'' if which == 'all tickets' else f' ({which})'} {_were(r.total)} resolved or closed "
                   f"{w.label} ({w.start} to {min(w.end, moment.date())}; counted by when the work was finished, "
                   f"whatever their status since).", records[0])
         elif snapshot and w is not None:
-            s.say(f"{r.total} tickets ({r.filters.label()}) were open at {_end_of(w, moment)} ({moment:%Y-%m-%d %H:%M} "
+            s.say(f"{_tickets(r.total)} ({r.filters.label()}) {_were(r.total)} open at {_end_of(w, moment)} ({moment:%Y-%m-%d %H:%M} "
                   f"UTC) — {AS_OF_MEANS}.", records[0])
         else:
-            s.say(f"There are {r.total} tickets ({r.filters.label()}) as of {moment:%Y-%m-%d %H:%M} UTC "
+            s.say(f"There {'is' if r.total == 1 else 'are'} {_tickets(r.total)} ({r.filters.label()}) as of {moment:%Y-%m-%d %H:%M} UTC "
                   f"({AS_OF_MEANS}).", records[0])
         share = next((n.removeprefix("share:").split(",") for n in plan.notes if n.startswith("share:")), None)
         if share and r.total:  # "what % of tickets this month were critical": that value's share, first
@@ -203,7 +203,7 @@ async def _breached_in_window(s: StepScope, plan: QueryPlan) -> None:
                            customer_tier=f.customer_tier or None, priority=f.priority or None, **_window(plan))
         if got:
             r, records = got
-            s.say(f"{r.breached} of {r.tickets} tickets ({r.filters.label()}) breached their {clock} SLA "
+            s.say(f"{r.breached} of {_tickets(r.tickets)} ({r.filters.label()}) breached their {clock} SLA "
                   f"({r.met} met, {r.pending} still running).", records[0])
 
 
@@ -291,3 +291,11 @@ async def _naming(s: StepScope, plan: QueryPlan) -> None:
         s.say(f"Tickets whose text names {', '.join(x.name or x.code or '' for x in stations)}: "
               + "; ".join(f"{h.external_id} “{' '.join(h.subject.split())[:80]}” ({h.status})" for h, _ in named) + ".",
               records[0], *(rec for _, rec in named))
+
+
+def _tickets(n: int) -> str:
+    return f"{n} ticket" if n == 1 else f"{n} tickets"
+
+
+def _were(n: int) -> str:
+    return "was" if n == 1 else "were"

@@ -157,7 +157,8 @@ def catalog_answer(q: str, cat: Catalog) -> str | None:
                  "services": len(cat.services)}
         n = sizes.get(what, len(cat.stations))
         listed = catalog_answer(re.sub(r"^\W*how\s+many\b", "list", q, flags=_I), cat) or ""
-        return f"There are {n} {what}. {listed}".strip()
+        head = f"There is 1 {'KPI' if what == 'kpis' else what[:-1]}." if n == 1 else f"There are {n} {what}."
+        return f"{head} {listed}".strip()
     if what in ("kpis", "metrics"):
         return "The KPIs I track: " + "; ".join(f"{v[0]} ({c})" for c, v in cat.kpis.items()) + "."
     if what == "regions":

@@ -194,6 +194,8 @@ async def test_a_status_page_incident_its_postmortem_and_its_tickets(new):
     assert "sp-3mt8 names no service; its title's words name route-optimiser" in a and "CFG-3107" in a, a
     a = await new().ask("tickets from Brightwell Retail")  # before: all 14 tickets counted
     assert "There are 2 tickets (customer like “Brightwell Retail”)" in a and "48211" in a and "48241" in a, a
+    a = await new().ask("tickets from Marlow Homewares")  # before: "There are 1 tickets"
+    assert "There is 1 ticket (customer like “Marlow Homewares”)" in a, a
 
 
 # ----------------------------------------------------------------- the demo, questions of the same shapes
