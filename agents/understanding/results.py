@@ -16,6 +16,9 @@ _I = re.I
 _WHY = re.compile(r"\b(why|caus\w*|root[- ]cause|what\s+changed|explain\w*|behind|reasons?|what\s+happened)\b", _I)
 _IT = re.compile(r"\b(it|that|this|them|those|the\s+(?:change|deploy\w*|release|culprit|cause))\b", _I)
 _WHO = re.compile(r"\bwho\b|\bwhen\s+was\b|\bwhat\s+was\s+in\b|\bwhat\s+did\s+it\s+change\b|\bdetails?\b", _I)
+# the change itself named ("that change", "the deploy"): "tell me more about that change" is about it, not the story
+_THE_CHANGE = re.compile(r"\b(?:that|this|the)\s+(?:change|config\s+change|deploy\w*|release|culprit)\b", _I)
+_MORE = re.compile(r"\bmore\b|\bdetails?\b|\bshow\b|\bwho\b|\bwhen\b", _I)
 
 
 # "show the evidence", "where did that come from?", "what are your sources?" after an answer
@@ -89,9 +92,11 @@ def resolve_from_results(plan: QueryPlan, prior: QueryPlan | None, ctx: ThreadCo
     if flagged and plan.operation == "explain" and not plan.kpis and "explain:flagged" not in plan.notes:
         plan.notes.append("explain:flagged")  # "why?" again, nothing found there: the same answer, not a question
     top = ctx.get("top_hypothesis")
+    named = bool(_THE_CHANGE.search(question) and _MORE.search(question))  # "tell me more about that change"
     if (top and prior.operation in ("incident_cause", "explain", "report") and _IT.search(question)
-            and _WHO.search(question) and (plan.operation in ("clarify", "changelog", "out_of_scope") or (
-                plan.operation.startswith("incident") and re.match(r"\W*who\b", question, _I)))
+            and (_WHO.search(question) or named) and (plan.operation in ("clarify", "changelog", "out_of_scope") or (
+                (plan.operation.startswith("incident") or plan.operation == "explain")
+                and (re.match(r"\W*who\b", question, _I) or named)))
             and not (plan.subjects.deployments or plan.subjects.config_changes)
             and not (plan.subjects.services and "services" not in plan.inherited)
             and "asks:who_handled" not in plan.notes):  # "who was on it?": the incident's people, not the change's

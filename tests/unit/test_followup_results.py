@@ -78,3 +78,21 @@ def test_show_the_evidence_after_an_answer_says_where_it_is(org, first_q, q):
     r = route(q, dict(first.context), cat, TODAY, first.query)
     assert r.specialists == [] and "[E:id]" in r.notices[0] and "/api/evidence/" in r.notices[0]
     assert "outside what I can answer" not in route(q, {}, cat, TODAY, first.query).notices[0]
+
+
+@pytest.mark.parametrize(("org", "story_q", "top"), [
+    (demo, "what changed before checkout-api latency jumped?", "CFG-0007"),
+    (grocery, "why did SlotEngine errors spike", "argocd-slot-1187"),
+])
+@pytest.mark.parametrize("q", ["who made that change?", "who did it?", "tell me more about that change",
+                               "when was that deployed?"])
+def test_who_made_it_after_a_service_story_is_the_top_ranked_change(org, story_q, top, q):
+    """Before: "who made that change?" after a service's story told the story again."""
+    cat = org()
+    first = route(story_q, {}, cat, TODAY, None)
+    assert first.query is not None and first.query.operation == "explain" and first.query.subjects.services
+    r = route(q, {**first.context, "top_hypothesis": top}, cat, TODAY, first.query)
+    assert r.query is not None and r.query.operation == "changelog", r.query
+    assert [*r.query.subjects.deployments, *r.query.subjects.config_changes] == [top] and not r.notices
+    r = route("why did that change break it?", {**first.context, "top_hypothesis": top}, cat, TODAY, first.query)
+    assert r.query is not None and r.query.operation == "explain"  # a why is still the story
