@@ -189,31 +189,6 @@ def _spikes(plan: QueryPlan, series: Any) -> str:
             f"{start} to {end}: {listed}{' …' if len(hits) > 10 else ''}.")
 
 
-def _extreme(plan: QueryPlan, series: Any, word: str) -> str | None:
-    """"What was the worst day for X last month?": the day in the asked window at that end (by the KPI's direction)."""
-    k = series.kpi
-    w = plan.window
-    start, end = (w.start, w.end) if w is not None and w.explicit else (series.start, series.end)
-    pts = [p for p in series.points if p.value is not None and start <= p.date <= end]
-    if not pts:
-        return None
-    if w is None or not w.explicit:
-        start, end = pts[0].date, pts[-1].date  # "the record low": the days there is data for
-    high = {"highest": True, "busiest": True, "peak": True, "lowest": False, "quietest": False,
-            "worst": not k.higher_is_better, "best": k.higher_is_better}.get(word, True)
-    n = next((int(x.rsplit(":", 1)[1]) for x in plan.notes if x.startswith("q:extreme_n:")), 1)
-    if n > 1:  # "the worst 5 days": those days, that end first
-        days = sorted(pts, key=lambda p: (p.value if high else -p.value, p.date), reverse=True)[:n]
-        return (f"The {len(days)} {word} days for {k.name} at {series.scope.label} from {start} to {end}: "
-                + "; ".join(f"{p.date} ({p.date:%a}) {_f(p.value, k)}" for p in days)
-                + f" ({'higher' if k.higher_is_better else 'lower'} is better; {len(pts)} days).")
-    top = max(pts, key=lambda p: (p.value if high else -p.value, p.date))
-    other = min(pts, key=lambda p: (p.value if high else -p.value, -p.date.toordinal()))
-    return (f"The {word} day for {k.name} at {series.scope.label} from {start} to {end} was {top.date} "
-            f"({top.date:%A}) with {_f(top.value, k)}; at the other end {other.date} with {_f(other.value, k)} "
-            f"({'higher' if k.higher_is_better else 'lower'} is better; {len(pts)} days).")
-
-
 def lead(plan: QueryPlan | None, series: Any) -> str | None:
     """The direct answer to the question's ``q:`` note about one KPI series, or None."""
     notes = set(plan.notes) if plan else set()
@@ -239,9 +214,10 @@ def lead(plan: QueryPlan | None, series: Any) -> str | None:
         return periods(plan, series, per.removeprefix("q:period_"))
     if plan is not None and (ext := next((n for n in notes if n.startswith("q:extreme_") and "unit" not in n
                                                 and not n.startswith("q:extreme_n:")), None)):
-        if "q:extreme_unit_day" in notes:
-            return _extreme(plan, series, ext.removeprefix("q:extreme_"))
-        return None
+        from agents.specialists.kpi_extremes import extreme
+
+        unit = next((n.removeprefix("q:extreme_unit_") for n in notes if n.startswith("q:extreme_unit_")), "day")
+        return extreme(plan, series, ext.removeprefix("q:extreme_"), unit)
     if "q:normal" in notes:
         return _normal(series)
     if "q:goal_gap" in notes:

@@ -1,7 +1,8 @@
 """Turns that only make sense against the thread's last plan (round 8): a correction ("no, I meant PHX", "sorry, MX
 not ops", "I meant last month") re-asks the same question with the named part replaced — the same operation,
 period and notes — "since when?" asks when the thread's KPI entered its current state and "compared to what?" its
-normal range. Plain English only."""
+normal range; "when was the worst day?" names that day (week, month) of the thread's KPI and site. Plain English
+only."""
 
 from __future__ import annotations
 
@@ -20,6 +21,12 @@ _SINCE_WHEN = re.compile(r"^\W*(?:and\s+|so\s+|ok(?:ay)?,?\s+)?(?:since\s+when|f
 _AGAINST_WHAT = re.compile(r"^\W*(?:and\s+|but\s+)?(?:compared\s+(?:to|with)|against|relative\s+to|vs\.?)\s+what\W*$|"
                            r"^\W*(?:and\s+)?what(?:'s|\s+is)\s+(?:normal|usual|typical)(?:\s+for\s+(?:it|that))?\W*$", _I)
 _KPI_OPS = ("lookup", "explain", "compare", "rank", "attention")
+# "when was the worst day?", "which week was best?", "what was the peak day?" after a KPI at a site: that day (week…)
+_EXTREME = "worst|best|highest|lowest|busiest|quietest|peak"
+_WHICH_DAY = re.compile(rf"^\W*(?:and\s+|so\s+|ok(?:ay)?,?\s+)?(?:(?:when|what)\s+(?:was|were|is)\s+(?:the|its|it['’]?s)\s+"
+                        rf"(?P<w1>{_EXTREME})\s+(?P<u1>day|week|month)|(?:which|what)\s+(?P<u2>day|week|month|date)\s+"
+                        rf"(?:was|were|is|had)\s+(?:(?:it|the)\s+)?(?P<w2>{_EXTREME})|when\s+(?:was|were)\s+(?:it|that|this)\s+"
+                        rf"(?:at\s+its\s+)?(?P<w3>{_EXTREME})|(?:what\s+about\s+)?(?:the|its)\s+(?P<w4>{_EXTREME})\s+(?P<u4>day|week|month))\b(?:\s+(?:one|so\s+far|of\s+(?:them|it)))?\W*$", _I)
 
 
 def thread_turn(question: str, cat: Catalog, today: dt.date, prior: QueryPlan | None) -> QueryPlan | None:
@@ -33,6 +40,15 @@ def thread_turn(question: str, cat: Catalog, today: dt.date, prior: QueryPlan | 
         out.kpis = out.kpis[:1]
         out.notes = [n for n in out.notes if not n.startswith(("q:", "yesno"))] + [asked]
         out.follow_up, out.inherited = True, ["kpis", "scopes"]
+        return out
+    if (d := _WHICH_DAY.match(question)) and prior.kpis and prior.operation in _KPI_OPS and len(prior.subjects.scopes) <= 1:
+        word = d.group("w1") or d.group("w2") or d.group("w3") or d.group("w4")
+        unit = (d.group("u1") or d.group("u2") or d.group("u4") or "day").lower().replace("date", "day")
+        out = prior.model_copy(deep=True)
+        out.operation, out.kpis, out.group_by, out.order = "lookup", out.kpis[:1], None, None
+        out.notes = [n for n in out.notes if not n.startswith(("q:", "yesno", "day:"))]
+        out.notes += [f"q:extreme_{word.lower()}", f"q:extreme_unit_{unit}"] + ([f"day:{word.lower()}"] if unit == "day" else [])
+        out.follow_up, out.inherited = True, ["kpis", "scopes", "window"]
         return out
     m = _MEANT.match(question)
     if m is None:
