@@ -11,6 +11,7 @@ from agents.plan import Operation, QueryPlan, plan_of
 from agents.specialists import change_questions as cq
 from agents.specialists.change_impact import kpis_after, the_change
 from agents.specialists.common import first, step, update
+from agents.specialists.incident_record import say_record
 from agents.specialists.metric_recent import recent_span, say_recent_vs_before
 from agents.specialists.metric_source import metrics_around, onset_from_prometheus, paged_later
 from agents.state import GraphState, ThreadContext
@@ -296,6 +297,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
 
         got = await s.tool("correlate_changes", correlate_changes, **kwargs)
         if got is None:
+            if kwargs.get("incident"):  # "names no service": what its own record says, still
+                await say_record(s, kwargs["incident"], explained=False)
             return update(state, s, ctx)
         if (kwargs.get("incident") and not kwargs.get("onset") and not got[0].plausible and got[0].services
                 and (later := await paged_later(s, kwargs["incident"], got[0]))):
@@ -317,6 +320,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                     s.say(f"Also possible: {h.subject} on {h.service} (confidence {h.confidence:.2f}) — {h.rationale}",
                           records[h.evidence_refs[0]])
             ctx["top_hypothesis"] = top.subject
+        if corr.incident:  # what the incident's own record says, beside the change analysis
+            await say_record(s, corr.incident, explained=corr.plausible and bool(corr.hypotheses))
         named = [*plan.subjects.config_changes, *plan.subjects.deployments] if plan and plan.operation == "explain" else []
         for ext in named:  # "did the routing.max_drops change cause it?": where that change stands
             h = next((x for x in corr.hypotheses if x.subject == ext), None)
