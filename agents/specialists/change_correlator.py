@@ -12,6 +12,7 @@ from agents.specialists import change_questions as cq
 from agents.specialists.change_impact import kpis_after, the_change
 from agents.specialists.common import first, step, update
 from agents.specialists.incident_record import say_record
+from agents.specialists.incident_times import resolve_times
 from agents.specialists.metric_recent import recent_span, say_recent_vs_before
 from agents.specialists.metric_source import metrics_around, onset_from_prometheus, paged_later
 from agents.state import GraphState, ThreadContext
@@ -66,6 +67,9 @@ _WIDEST_LOOK_BACK = 24 * 14  # hours: how far back an unqualified "errors jumped
 async def _by_plan(s: Any, plan: QueryPlan, ctx: ThreadContext) -> bool:
     if plan.operation == "changelog" and not plan.subjects.incidents:  # "is DEP-… the cause of INC-…?" correlates
         await cq.changelog(s, plan, ctx)
+        return True
+    if plan.operation == "incident_list" and "incident:resolve_time" in plan.notes:
+        await resolve_times(s, plan)  # "what's our MTTR this month?": how long incidents took, not a list
         return True
     if plan.operation == "incident_list":
         await cq.incidents(s, plan, ctx)

@@ -20,6 +20,7 @@ from agents.understanding.cues import (
     _WORDN,
     _ticket_filters,
 )
+from agents.understanding.incident_times import keep_resolve_time
 from agents.understanding.timeshift import default_shift, shift_back
 
 _KPI_OPS = ("lookup", "explain", "compare", "rank", "attention")
@@ -102,6 +103,7 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
         if not (names_something or cue or rel or plan.window or plan.chart or grain or why or ranks):
             return _with_grain(plan, grain, today)
         plan.operation = prior.operation if prior.operation != "clarify" else "lookup"
+        keep_resolve_time(plan, prior, question)  # "and by priority?" after "what's our MTTR?"
         if prior.kpis and plan.operation in _KPI_OPS and why:
             plan.operation = "explain"
         elif prior.kpis and plan.operation in _KPI_OPS and ranks and not s.scopes:

@@ -49,6 +49,7 @@ from agents.understanding.hints import (
     metric_before_service,
     metric_words,
 )
+from agents.understanding.incident_times import RESOLVE_TIME_NOTE, incident_time_asked
 from agents.understanding.linking import Links, link
 from agents.understanding.local_periods import local_period
 from agents.understanding.metric_asks import metric_value_asked
@@ -156,7 +157,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         plan.service_metrics = [ServiceMetric(role=next((r for r, rx in _ROLE if rx.search(named)), None), name=named)]
     if links.services and not plan.service_metrics and (named := metric_after_service(tp.text, links.services)):
         plan.service_metrics = [ServiceMetric(name=named)]  # "kiln_ctrl temperature", "<svc> disk writes": its words
-    op = _operation(cue_text(q, kpis, cat), plan, links, cat, tp)
+    op = incident_time_asked(q, plan, cat) or _operation(cue_text(q, kpis, cat), plan, links, cat, tp)
     plan.operation = op
     op = plan.operation = annotate(cue_text(q, kpis, cat), plan, cat, today)  # what a yes/no, "since when", "who most"… question asks
     if against_the_rest(q, plan):
@@ -201,7 +202,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         plan.operation, plan.kpis = "out_of_scope", []  # "which technician caused the delays at <site>": no people data
         plan.notes.append("asks:people")
         return plan
-    if (instead := duration_asked(q, kpis, links.weak_kpis, links.services, cat)) is not None:
+    if RESOLVE_TIME_NOTE not in plan.notes and (instead := duration_asked(q, kpis, links.weak_kpis, links.services, cat)) is not None:
         plan.operation, plan.kpis, plan.clarification = "out_of_scope", [], None  # "how long do <things> wait": not recorded
         plan.notes = [n for n in plan.notes if not n.startswith("pending:")] + ["asks:duration:" + ",".join(instead)]
         return plan

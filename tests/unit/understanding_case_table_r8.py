@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.unit.understanding_case_table import LW, D, G
+from tests.unit.understanding_case_table import LW, TM, D, G, R, W
 
 TW = ("2026-11-16", "2026-11-20")  # this week (today is Friday 2026-11-20)
 LW2 = ("2026-11-02", "2026-11-15")  # last week and the week before
@@ -94,4 +94,28 @@ CASES_R8: list[tuple[str, str, dict[str, Any]]] = [
     (D, "which station had the most aog last month?", {"op": "rank", "no_note": "asks:breakdown:station"}),
     (D, "can you email this to my manager?", {"op": "out_of_scope", "note": "asks:action"}),
     (G, "please forward this to the widzew manager", {"op": "out_of_scope", "note": "asks:action"}),
+    # how long incidents take to resolve (MTTR): the incidents' times, never the tickets' unless tickets are named
+    (D, "what's our average time to resolve incidents?", {"op": "incident_list", "note": "incident:resolve_time",
+                                                          "nowin": True}),
+    (R, "mean time to resolve (MTTR) this month", {"op": "incident_list", "note": "incident:resolve_time", "win": TM}),
+    (G, "MTTR this month", {"op": "incident_list", "note": "incident:resolve_time", "win": TM}),
+    (W, "what's our MTTR by priority?", {"op": "incident_list", "note": "incident:by:severity"}),
+    (R, "incident MTTR per service", {"op": "incident_list", "note": "incident:by:service"}),
+    (R, "how long do outages take to fix on ledger-svc?", {"op": "incident_list", "note": "incident:resolve_time",
+                                                           "svc": ["ledger-svc"]}),
+    (D, "how long do incidents take to fix on payments?", {"op": "incident_list", "note": "incident:resolve_time",
+                                                           "svc": ["payments"]}),
+    (G, "how quickly do we fix outages?", {"op": "incident_list", "note": "incident:resolve_time"}),
+    (D, "average time to recover from sev1 incidents this year", {"op": "incident_list", "sev": ["sev1"],
+                                                                  "note": "incident:resolve_time"}),
+    (R, "and by priority?", {"op": "incident_list", "note": "incident:by:severity", "win": TM,
+                             "prior": ["MTTR this month"]}),
+    (R, "what about last month?", {"op": "incident_list", "note": "incident:resolve_time",
+                                   "win": ("2026-10-01", "2026-10-31"), "prior": ["MTTR this month"]}),
+    (D, "average time to resolve tickets", {"op": "ticket_stats", "note": "ticket_time:resolution",
+                                            "no_note": "incident:resolve_time"}),
+    (R, "what's the average resolution time this week", {"op": "ticket_stats", "no_note": "incident:resolve_time"}),
+    (D, "how many incidents this month", {"op": "incident_list", "count": True, "no_note": "incident:resolve_time"}),
+    (R, "why did OUT-77 happen?", {"op": "incident_cause", "inc": ["OUT-77"]}),
+    (G, "root cause of PD-88412", {"op": "incident_cause", "inc": ["PD-88412"]}),
 ]

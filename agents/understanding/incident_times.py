@@ -1,0 +1,55 @@
+""""What's our average time to resolve incidents?", "MTTR this month by priority", "how long do outages take to fix
+on <service>?": how long incidents took to resolve (``incident_list`` with the note ``incident:resolve_time``, and
+``incident:by:service|severity`` for a split), never the tickets' resolution times unless tickets are named."""
+
+from __future__ import annotations
+
+import re
+
+from agents.plan import Operation, QueryPlan
+from agents.understanding.catalog import Catalog
+from agents.understanding.cues import _I, _INCIDENT_WORDS, _TICKETS
+
+RESOLVE_TIME_NOTE = "incident:resolve_time"
+
+# MTTR and its spelled-out forms: incidents' measure wherever tickets are not named
+_MTTR = re.compile(r"\bmttr\b|\bmean\s+time\s+to\s+(?:resol\w*|recover\w*|restor\w*|repair\w*|fix\w*|"
+                   r"clos\w*|mitigat\w*)", _I)
+# a time to resolve said in other words: needs an incident word beside it
+_RESOLVE_TIME = re.compile(r"\b(?:resolution|resolve|fix|repair|recovery|restore|restoration|mitigation|close|closure)\s+"
+                           r"times?\b|\btime\s+(?:it\s+takes?\s+)?to\s+(?:resolv\w*|fix\w*|repair\w*|recover\w*|"
+                           r"restor\w*|clos\w*|mitigat\w*)|\bhow\s+(?:long|fast|quickly)\b.*\b(?:resolv|fix|repair|"
+                           r"recover|restor|clos|mitigat|sort)\w*|\b(?:fix|resolve|close)\s+(?:them|incidents|outages)"
+                           r"\s+(?:fast|quickly)", _I)
+_BY_SEVERITY = re.compile(r"\b(?:by|per|for\s+each|each|across|split\s+by|broken\s+down\s+by)\s+(?:the\s+)?"
+                          r"(?:priorit(?:y|ies)|severit(?:y|ies)|sev(?:erity)?\s*levels?|sevs?|p-?levels?)\b", _I)
+_BY_SERVICE = re.compile(r"\b(?:by|per|for\s+each|each|across|split\s+by|broken\s+down\s+by)\s+(?:the\s+)?"
+                         r"(?:services?|systems?|components?|apps?|applications?)\b", _I)
+_SEVERITY = re.compile(r"\b(?:sev(?:erity)?|p|s)[ -]?([0-4])s?\b", _I)
+
+
+def incident_time_asked(q: str, plan: QueryPlan, cat: Catalog) -> Operation | None:
+    """"incident_list" (with the notes above) when ``q`` asks how long incidents take to resolve, else None."""
+    if plan.kpis or plan.subjects.incidents or plan.subjects.tickets or _TICKETS.search(q):
+        return None  # a KPI named "MTTR", one incident's length, or the tickets' resolution times
+    if not (_MTTR.search(q) and (cat.incidents or cat.incident_refs)) and not (
+            _RESOLVE_TIME.search(q) and _INCIDENT_WORDS.search(q)):
+        return None
+    plan.notes.append(RESOLVE_TIME_NOTE)
+    if _BY_SEVERITY.search(q):
+        plan.notes.append("incident:by:severity")
+    elif _BY_SERVICE.search(q) and not plan.subjects.services:
+        plan.notes.append("incident:by:service")
+    plan.filters.severity = list(dict.fromkeys(f"sev{max(1, int(n))}" for n in _SEVERITY.findall(q)))
+    plan.subjects.services = plan.subjects.services[:1]
+    return "incident_list"
+
+
+def keep_resolve_time(plan: QueryPlan, prior: QueryPlan, question: str) -> None:
+    """A follow-up to a time-to-resolve answer ("and by priority?", "what about last month?") asks the same of the
+    split or period it names: the prior's notes kept, its split replaced by the one named."""
+    if plan.operation != "incident_list" or RESOLVE_TIME_NOTE not in prior.notes or RESOLVE_TIME_NOTE in plan.notes:
+        return
+    by = ("incident:by:severity" if _BY_SEVERITY.search(question) else "incident:by:service"
+          if _BY_SERVICE.search(question) else next((n for n in prior.notes if n.startswith("incident:by:")), None))
+    plan.notes += [RESOLVE_TIME_NOTE] + ([by] if by else [])
