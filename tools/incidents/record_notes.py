@@ -17,13 +17,16 @@ from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
 
 MAX_CHARS = 400  # of one field quoted
 
-# A field's name folded (lower case, letters and digits only) → what it holds. Cause-like names first: they are
-# what "what caused it?" wants; then how it was resolved.
-_CAUSE = re.compile(r"cause|rca|why|contributing|trigger(?:ed)?by|whathappened|failurereason|reason")
-_RESOLUTION = re.compile(r"resolution|resolved?notes|closenotes|closurenotes|closingnotes|fix(?:ed)?|remediation|"
-                         r"workaround|postmortem|retro(?:spective)?|lessons|actiontaken|solution")
-_NOT = re.compile(r"^(?:resolution|resolved|fix(?:ed)?)(?:at|on|time|date|by|code|category|minutes|hours|duration|"
-                  r"sla|due)$|reasoncode|causecode|causecategory")
+# A field's name as words (``rootCause`` → root, cause; ``close_notes`` → close, notes) → what it holds. Cause-like
+# names first: they are what "what caused it?" wants; then how it was resolved. Whole words only ("id_prefix" is no fix).
+_CAUSE_WORDS = frozenset({"cause", "causes", "rca", "why", "reason", "contributing", "trigger"})
+_CAUSE_JOINED = ("rootcause", "whathappened", "causedby", "triggeredby", "failurereason")
+_RESOLUTION_WORDS = frozenset({"resolution", "fix", "fixed", "remediation", "workaround", "postmortem", "retro",
+                               "retrospective", "lessons", "solution", "pir"})
+_RESOLUTION_JOINED = ("closenotes", "closurenotes", "closingnotes", "resolvednotes", "resolutionnotes", "actiontaken",
+                      "postmortem", "postincident")
+_NOT_WORDS = frozenset({"at", "on", "time", "date", "by", "code", "codes", "category", "minutes", "mins", "hours",
+                        "duration", "sla", "due", "id", "url", "link", "type", "status", "version", "versions"})
 
 
 class RecordNote(BaseModel):
@@ -49,11 +52,16 @@ def _fold(name: str) -> str:
 
 def kind_of(name: str) -> str | None:
     """"cause", "resolution" or None for a field name as an export spells it (``root_cause``, ``RCA``,
-    ``close_notes``, ``Resolution Notes``); ``resolved_at``, ``cause_code`` and the like are no notes."""
-    f = _fold(name)
-    if not f or _NOT.search(f):
+    ``close_notes``, ``Resolution Notes``); ``resolved_at``, ``cause_code``, ``id_prefix`` and the like are no notes."""
+    words = re.sub(r"[^a-z0-9]+", " ", re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name).lower()).split()
+    joined = "".join(words)
+    if not words or _NOT_WORDS & set(words):
         return None
-    return "cause" if _CAUSE.search(f) else "resolution" if _RESOLUTION.search(f) else None
+    if _CAUSE_WORDS & set(words) or any(j in joined for j in _CAUSE_JOINED):
+        return "cause"
+    if _RESOLUTION_WORDS & set(words) or any(j in joined for j in _RESOLUTION_JOINED):
+        return "resolution"
+    return None
 
 
 def inert(value: Any) -> str | None:
@@ -68,6 +76,7 @@ def inert(value: Any) -> str | None:
         return None
     s = html_to_text(value) if looks_like_html(value) else value
     s = " ".join(s.replace("“", '"').replace("”", '"').split())
+    s = re.sub(r"\[\s*E\s*:\s*([^\]]*)\]", r"(E \1)", s)  # never a citation of ours: "[E:12]" in the text is data
     return (s[:MAX_CHARS].rstrip() + "…") if len(s) > MAX_CHARS else (s or None)
 
 
