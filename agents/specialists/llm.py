@@ -25,6 +25,8 @@ from tools.changes import correlate_changes, metric_onset, service_changes
 from tools.changes.changelog import change_log, change_lookup, service_links
 from tools.changes.org_changes import org_change_log
 from tools.incidents import incident_list, incident_status
+from tools.incidents.record_notes import incident_record_notes
+from tools.incidents.resolve_times import incident_resolve_times
 from tools.kpis import active_signals, kpi_series
 from tools.kpis.questions import attention, compare_kpi, kpi_last_shift, kpi_values, rank_kpi
 from tools.tickets import classify_ticket, classify_ticket_by_id, sla_overview, suggest_response, ticket_sla
@@ -44,11 +46,13 @@ SPECS: dict[str, tuple[str, dict[str, Callable[..., Awaitable[Any]]]]] = {
     "change_correlator": (
         "You find what changed (deployments, config changes) before an onset and rank the hypotheses; you list a "
         "service's changes and dependencies (or every service's changes in a period: org_change_log), look changes up "
-        "by id, and report incidents and their status.",
+        "by id, and report incidents, their status, what their own record says of the cause (incident_record_notes, quoted "
+        "as the record's words) and how long they took to resolve (incident_resolve_times: mean/median, MTTR).",
         {"correlate_changes": correlate_changes, "metric_onset": metric_onset, "service_changes": service_changes,
          "change_log": change_log, "org_change_log": org_change_log, "change_lookup": change_lookup,
          "service_links": service_links,
-         "incident_list": incident_list, "incident_status": incident_status},
+         "incident_list": incident_list, "incident_status": incident_status,
+         "incident_resolve_times": incident_resolve_times, "incident_record_notes": incident_record_notes},
     ),
     "ticket_triager": (
         "You triage support tickets: product, urgency, SLA state, similar tickets and a suggested response; you find "
