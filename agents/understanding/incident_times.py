@@ -21,6 +21,14 @@ _RESOLVE_TIME = re.compile(r"\b(?:resolution|resolve|fix|repair|recovery|restore
                            r"restor\w*|clos\w*|mitigat\w*)|\bhow\s+(?:long|fast|quickly)\b.*\b(?:resolv|fix|repair|"
                            r"recover|restor|clos|mitigat|sort)\w*|\b(?:fix|resolve|close)\s+(?:them|incidents|outages)"
                            r"\s+(?:fast|quickly)", _I)
+# the question is about many incidents: a statistic, a general "how long do …", plural incident words
+_MANY = re.compile(r"\b(?:average|avg|mean|median|typical(?:ly)?|usual(?:ly)?|normally|generally|in\s+general|overall)\b|"
+                   r"\bhow\s+(?:long|fast|quickly)\s+(?:do|does)\b|\b(?:incidents|outages|failures|disruptions|"
+                   r"sev\s?[1-4]s|p[0-4]s)\b", _I)
+# one incident named by words ("the checkout outage", "the last incident"): its own length, not a statistic
+_ONE = re.compile(r"\b(?:the|this|that|last|latest|yesterday's|today's)\s+(?:[\w'-]+\s+){0,4}?(?:incident|outage|"
+                  r"failure|disruption)\b", _I)
+_PLURAL = re.compile(r"\b(?:incidents|outages|failures|disruptions|sev\s?[1-4]s|p[0-4]s)\b", _I)
 _BY_SEVERITY = re.compile(r"\b(?:by|per|for\s+each|each|across|split\s+by|broken\s+down\s+by)\s+(?:the\s+)?"
                           r"(?:priorit(?:y|ies)|severit(?:y|ies)|sev(?:erity)?\s*levels?|sevs?|p-?levels?)\b", _I)
 _BY_SERVICE = re.compile(r"\b(?:by|per|for\s+each|each|across|split\s+by|broken\s+down\s+by)\s+(?:the\s+)?"
@@ -32,8 +40,10 @@ def incident_time_asked(q: str, plan: QueryPlan, cat: Catalog) -> Operation | No
     """"incident_list" (with the notes above) when ``q`` asks how long incidents take to resolve, else None."""
     if plan.kpis or plan.subjects.incidents or plan.subjects.tickets or _TICKETS.search(q):
         return None  # a KPI named "MTTR", one incident's length, or the tickets' resolution times
+    if _ONE.search(q) and not _PLURAL.search(q):
+        return None  # "how long did the checkout outage take to fix?": that incident's status and length
     if not (_MTTR.search(q) and (cat.incidents or cat.incident_refs)) and not (
-            _RESOLVE_TIME.search(q) and _INCIDENT_WORDS.search(q)):
+            _RESOLVE_TIME.search(q) and _INCIDENT_WORDS.search(q) and _MANY.search(q)):
         return None
     plan.notes.append(RESOLVE_TIME_NOTE)
     if _BY_SEVERITY.search(q):

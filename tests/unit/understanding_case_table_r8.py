@@ -116,6 +116,13 @@ CASES_R8: list[tuple[str, str, dict[str, Any]]] = [
                                             "no_note": "incident:resolve_time"}),
     (R, "what's the average resolution time this week", {"op": "ticket_stats", "no_note": "incident:resolve_time"}),
     (D, "how many incidents this month", {"op": "incident_list", "count": True, "no_note": "incident:resolve_time"}),
+    (D, "how long does an outage take to fix on average?", {"op": "incident_list", "note": "incident:resolve_time"}),
+    # … but one incident named by words is that incident's own length
+    (D, "how long did the checkout outage take to fix?", {"op": "incident_status", "inc": ["INC-2045"],
+                                                          "no_note": "incident:resolve_time"}),
+    (R, "how long did it take to fix the last outage?", {"op": "incident_status", "inc": ["OUT-78"],
+                                                         "no_note": "incident:resolve_time"}),
+    (R, "how long did the seat reservation outage take to resolve?", {"op": "incident_status", "inc": ["OUT-77"]}),
     (R, "why did OUT-77 happen?", {"op": "incident_cause", "inc": ["OUT-77"]}),
     (G, "root cause of PD-88412", {"op": "incident_cause", "inc": ["PD-88412"]}),
 ]
