@@ -101,28 +101,34 @@ def _miss(m: Any) -> str:
     return f"{m.kpi_name} (centre {f(m.cl)} against a goal of {f(m.goal)}, {gap} {'below' if m.higher_is_better else 'above'})"
 
 
-async def _scope_signals(s: StepScope, ctx: ThreadContext, level: str, *, worst: bool = False) -> None:
+async def _scope_signals(s: StepScope, ctx: ThreadContext, level: str, *, worst: bool = False,
+                         on: dt.date | None = None) -> None:
     """The KPIs of one scope's own series (a station, or a region's aggregate) in warning or critical; with
-    ``worst`` ("why?" at a site where several are flagged), the worst of them becomes the one explained."""
+    ``worst`` ("why?" at a site where several are flagged), the worst of them becomes the one explained; ``on`` (a
+    past day asked): their states on that day."""
     got = await s.tool("active_signals", active_signals, station=ctx.get("station"), region=ctx.get("region"),
-                       summary_level=level)
+                       summary_level=level, **({"on": on} if on else {}))
     if got:
         result, records = got
+        point, level_then = "on its latest point", "the current level"
+        if on is not None:
+            point = f"on {on}" if result.as_of == on else f"on {result.as_of}, the latest day with data up to {on}"
+            level_then = "the level then"
         # a region's own series are its stations taken together: said so, so that a station flagged below reads
         # as a station's problem, not as a contradiction
         label = f"{result.scope.label} as a whole (its stations combined)" if level == "region" else result.scope.label
         misses = result.goal_misses
         if not result.signals and not misses:
-            s.say(f"No KPI at {label} is in a warning or critical state on its latest point.", *records[:1])
+            s.say(f"No KPI at {label} is in a warning or critical state {point}.", *records[:1])
         elif not result.signals:  # the same state a lookup of each KPI gives (a stage short of its goal warns)
-            s.say(f"No KPI at {label} has a control-chart signal on its latest point, but {len(misses)} "
-                  f"{'is' if len(misses) == 1 else 'are'} in warning because the current level is short of the goal: "
+            s.say(f"No KPI at {label} has a control-chart signal {point}, but {len(misses)} "
+                  f"{'is' if len(misses) == 1 else 'are'} in warning because {level_then} is short of the goal: "
                   + "; ".join(_miss(m) for m in misses) + ".", *records[-1:])
         for sig, rec in zip(result.signals, records, strict=False):
             s.say(f"{sig.kpi_name} at {label} is {sig.state} on {sig.date} ({sig.rule}, "
                   f"value {sig.value:.4g}, limits {sig.lcl:.4g}–{sig.ucl:.4g}).", rec)
         if result.signals and misses:
-            s.say("Also in warning because the current level is short of the goal: "
+            s.say(f"Also in warning because {level_then} is short of the goal: "
                   + "; ".join(_miss(m) for m in misses) + ".", records[-1])
         if len(result.signals) == 1:
             ctx["kpi"] = result.signals[0].kpi
@@ -134,6 +140,12 @@ async def _scope_signals(s: StepScope, ctx: ThreadContext, level: str, *, worst:
             s.say(f"The worst of the {len(result.signals)} flagged is {top.kpi_name} ({top.state}, {top.rule}); "
                   f"explaining it (also flagged: {', '.join(others)}).", records[0])
             ctx["kpi"] = top.kpi
+
+
+def _day_asked(plan: QueryPlan, today: dt.date) -> dt.date | None:
+    """The past day a question about a site's state names ("what happened at <site> on 12 November"), else None."""
+    w = plan.window
+    return w.end if w is not None and w.explicit and w.single_day and w.end < today else None
 
 
 async def _by_plan(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> bool:
@@ -150,8 +162,8 @@ async def _by_plan(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> bool:
         if len(stations) > 1:  # several stations ("the reservoirs"): every KPI at each of them
             await q.needs_attention(s, plan, ctx, stations=stations)
             return True
-        if "station" in levels and ctx.get("station"):  # one station: its own series
-            await _scope_signals(s, ctx, "station")
+        if "station" in levels and ctx.get("station"):  # one station: its own series (on the day asked, if one was)
+            await _scope_signals(s, ctx, "station", on=_day_asked(plan, s.deps.tools.today))
             return True
         if "region" in levels and ctx.get("region"):  # a region: its aggregate series, then every station in it
             await _scope_signals(s, ctx, "region")

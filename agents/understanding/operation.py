@@ -338,6 +338,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
                 return "out_of_scope"  # "who is on call at <site>?": people are not in the data
             if (_RANK_WHY.search(q) or re.search(r"\bwhat(?:'s|\s+has|\s+is)?\s+changed\b", q, _I)) and len(
                     s.scopes) == 1 and s.scopes[0].level == "station" and not s.services:
+                w = tp.window
+                if w is not None and w.explicit and w.single_day and tp.today is not None and w.end < tp.today:
+                    return "attention"  # "what happened at <site> on 12 November": what was flagged there that day
                 plan.notes.append("explain:flagged")  # "how is <site> doing and why?": what is flagged there, explained
                 return "explain"
             return "attention"

@@ -7,6 +7,7 @@ recomputed from the database or the generator's files.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 import pytest
@@ -68,3 +69,20 @@ async def test_the_worst_week_after_a_lookup_at_a_hospital(assistant, hvh):
     a = await t.ask("what was the best day?")
     best = min(lab.index, key=lambda d: (lab[d], -d.toordinal()))
     assert f"The best day {head} {best}" in a, a
+
+
+async def test_what_happened_at_a_site_on_a_past_day_is_that_days_state(da, demo, assistant, hvh):
+    """Before: "what happened on <day> at <site>" listed the site's state on its latest point, whatever day was
+    asked. Now each KPI's state on that day, its series analysed up to it."""
+    kpis = hvh[2]
+    falls = _rows(kpis, "FALLS", ["MNH"], dt.date(2026, 11, 23), dt.date(2026, 11, 23)).value.iloc[0]
+    a = await Thread(assistant, hvh[1], AS_OF).ask("what happened at Mercy North on 23 November?")
+    assert f"Patient falls at MNH (Mercy North) is critical on 2026-11-23 (beyond_limits, value {falls:.0f}," in a, a
+    assert "latest point" not in a, a
+    a = await Thread(assistant, hvh[1], AS_OF).ask("what happened at Mercy North on 3 November?")
+    assert "Patient falls" not in a and "on 2026-11-03" in a, a
+    day = dt.date(2026, 11, 12)
+    a = await Thread(da, demo.org_id, DEMO_ANCHOR).ask("what happened at Dallas on 12 November?")
+    assert f"on {day}" in a and "latest point" not in a, a
+    flagged = re.findall(r"at DAL \(Dallas Love Field\) is (?:critical|warning) on (\S+) ", a)
+    assert set(flagged) <= {str(day)}, a

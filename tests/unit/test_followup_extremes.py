@@ -36,3 +36,16 @@ def test_a_ranking_asked_is_still_a_ranking(org, first_q, kpi, site):
     first = route(first_q, {}, cat, TODAY, None)
     r = route("which station was worst?", dict(first.context), cat, TODAY, first.query)
     assert r.query is not None and r.query.operation == "rank"
+
+
+@pytest.mark.parametrize(("org", "q", "site"), [
+    (demo, "what happened on 12 November at DAL?", "DAL"), (demo, "what happened at Dallas on the 3rd?", "DAL"),
+    (water, "what happened at Hardhof on 9 November?", "HRD"),
+])
+def test_what_happened_at_a_site_on_a_past_day_is_that_days_state(org, q, site):
+    r = route(q, {}, org(), TODAY, None)
+    assert r.query is not None and r.query.operation == "attention", r.query
+    assert [x.code for x in r.query.subjects.scopes] == [site] and r.query.window is not None
+    assert r.query.window.single_day and r.query.window.end < TODAY
+    r = route(f"how is {site} doing and why?", {}, org(), TODAY, None)  # no day: what is flagged now, explained
+    assert r.query is not None and r.query.operation == "explain" and "explain:flagged" in r.query.notes

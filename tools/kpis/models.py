@@ -146,6 +146,8 @@ class GoalMiss(BaseModel):
 class ActiveSignals(BaseModel):
     scope: Scope
     signals: list[ActiveSignal]
+    as_of: dt.date | None = Field(None, description="the day the states are read on: the latest with data, or the "
+                                                   "latest on or before the day asked")
     goal_misses: list[GoalMiss] = Field(default_factory=list, description="KPIs without a signal whose current stage "
                                         "is short of the goal (station scope, daily values)")
 

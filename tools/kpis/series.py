@@ -130,12 +130,12 @@ def _configured_applies(grain: Grain, level: SummaryLevel, info: KpiInfo) -> boo
 
 
 async def _all_series(
-    ctx: ToolContext, level: SummaryLevel, code: str | None, grain: Grain
+    ctx: ToolContext, level: SummaryLevel, code: str | None, grain: Grain, on: dt.date | None = None
 ) -> tuple[Scope, list[KpiInfo], list[SeriesView], dt.date, dt.date]:
     async with ctx.read() as session:
         kpis = await list_kpis(session, ctx.org_id)
         scope = await resolve_scope(session, ctx.org_id, level, code)
-        latest = await last_day(session, ctx.org_id, ctx.today)
+        latest = await last_day(session, ctx.org_id, min(on, ctx.today) if on else ctx.today)
         if latest is None or not kpis:
             raise ToolError("there are no KPIs yet (import kpi-definitions and kpis first)")
         window = plan_window(grain, latest)
@@ -149,11 +149,13 @@ async def _all_series(
 
 async def active_signals(
     ctx: ToolContext, *, station: str | None = None, region: str | None = None,
-    summary_level: SummaryLevel | None = None, grain: Grain = "daily",
+    summary_level: SummaryLevel | None = None, grain: Grain = "daily", on: dt.date | None = None,
 ) -> ToolOutput[ActiveSignals]:
-    """Every KPI whose latest point is in a warning or critical state, with the rule that fired."""
+    """Every KPI whose latest point is in a warning or critical state, with the rule that fired; ``on`` (a past
+    day): the states on that day, each series analysed up to it ("what happened at <site> on 12 November")."""
     level: SummaryLevel = summary_level or ("station" if station else "region" if region else "company")
-    scope, kpis, views, _, _ = await _all_series(ctx, level, station if level == "station" else (region or station), grain)
+    scope, kpis, views, _, as_of = await _all_series(ctx, level, station if level == "station" else (region or station),
+                                                     grain, on)
     out = []
     misses: list[GoalMiss] = []
     for k, view in zip(kpis, views, strict=True):
@@ -190,7 +192,8 @@ async def active_signals(
     evidence = [
         EvidenceDraft(
             kind="active_signal", source="tools.kpis.active_signals",
-            ref={"tool": "active_signals", "args": {"summary_level": level, "code": scope.code, "grain": grain}},
+            ref={"tool": "active_signals", "args": {"summary_level": level, "code": scope.code, "grain": grain,
+                                                   **({"on": str(on)} if on else {})}},
             payload=s.model_dump(mode="json"),
             summary=f"{s.kpi_name} at {scope.label} is {s.state} on {s.date}: {s.value:.4g} ({s.rule}, {s.side} "
             f"limits {s.lcl:.4g}–{s.ucl:.4g})",
@@ -201,11 +204,12 @@ async def active_signals(
     if misses:
         evidence.append(EvidenceDraft(
             kind="goal_misses", source="tools.kpis.active_signals",
-            ref={"tool": "active_signals", "args": {"summary_level": level, "code": scope.code, "grain": grain}},
+            ref={"tool": "active_signals", "args": {"summary_level": level, "code": scope.code, "grain": grain,
+                                                   **({"on": str(on)} if on else {})}},
             payload={"goal_misses": [m.model_dump(mode="json") for m in misses]},
             summary=f"{len(misses)} KPI(s) at {scope.label} without a signal whose current stage is short of the goal: "
             + ", ".join(f"{m.kpi_name} (centre {m.cl:.4g}, goal {m.goal:g})" for m in misses)))
-    return ToolOutput(result=ActiveSignals(scope=scope, signals=out, goal_misses=misses), evidence=evidence)
+    return ToolOutput(result=ActiveSignals(scope=scope, signals=out, goal_misses=misses, as_of=as_of), evidence=evidence)
 
 
 async def dashboard(
