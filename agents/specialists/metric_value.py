@@ -109,7 +109,9 @@ async def say_metric_window(s: StepScope, service: str, metric: str, plan: Query
         return False
     r, records = got
     ev: Any = records[0]
-    rng = (f"its usual range {r.usual_low:.4g}–{r.usual_high:.4g} (1st–99th percentile of the week before, median "
+    before = (f"the week before it moved on {r.moved_at:%Y-%m-%d %H:%M} UTC (still at that level when the period "
+              "began)" if r.moved_at is not None else "the week before")
+    rng = (f"its usual range {r.usual_low:.4g}–{r.usual_high:.4g} (1st–99th percentile of {before}, median "
            f"{r.usual_median:.4g})" if r.usual_low is not None and r.usual_high is not None else None)
     if r.at is not None and r.at_value is not None and r.at_ts is not None:
         where = ("" if rng is None or r.usual_low is None or r.usual_high is None else

@@ -1,14 +1,15 @@
 """Follow-ups that refer to what the last turn *found*, not to what it was asked: "why?" after "how is <site>
 doing?" (the one KPI found in trouble there), "who deployed it?" / "who made that change?" after "what caused
-<incident>?" (the top-ranked change). The specialists leave those results in the thread's context (``kpi``,
-``top_hypothesis``); this turns them into the plan's subjects."""
+<incident>?" (the top-ranked change), "what else changed?" after a story (the service's changes around its onset).
+The specialists leave those results in the thread's context (``kpi``, ``top_hypothesis``, ``onset``); this turns
+them into the plan's subjects."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 
-from agents.plan import QueryPlan
+from agents.plan import QueryPlan, Window
 from agents.state import ThreadContext
 from agents.understanding.catalog import Catalog
 
@@ -18,6 +19,11 @@ _IT = re.compile(r"\b(it|that|this|them|those|the\s+(?:change|deploy\w*|release|
 _WHO = re.compile(r"\bwho\b|\bwhen\s+was\b|\bwhat\s+was\s+in\b|\bwhat\s+did\s+it\s+change\b|\bdetails?\b", _I)
 # the change itself named ("that change", "the deploy"): "tell me more about that change" is about it, not the story
 _THE_CHANGE = re.compile(r"\b(?:that|this|the)\s+(?:change|config\s+change|deploy\w*|release|culprit)\b", _I)
+# "what else changed?", "any other deploys around then?" after a story: the service's change log around its onset
+_ELSE = re.compile(r"^\W*(?:and\s+|so\s+|ok(?:ay)?,?\s+)?(?:what\s+else\s+(?:changed|was\s+(?:changed|deployed|released|"
+                   r"rolled\s+out)|went\s+out|got\s+(?:changed|deployed))|(?:were\s+there\s+|was\s+there\s+|any\s+)(?:other|"
+                   r"more)\s+(?:changes?|deploy\w*|releases?|config\s+changes?))(?:\s+(?:then|around\s+then|that\s+day|"
+                   r"before\s+(?:it|that)))?\W*$", _I)
 _MORE = re.compile(r"\bmore\b|\bdetails?\b|\bshow\b|\bwho\b|\bwhen\b", _I)
 
 
@@ -91,6 +97,19 @@ def resolve_from_results(plan: QueryPlan, prior: QueryPlan | None, ctx: ThreadCo
             return
     if flagged and plan.operation == "explain" and not plan.kpis and "explain:flagged" not in plan.notes:
         plan.notes.append("explain:flagged")  # "why?" again, nothing found there: the same answer, not a question
+    onset, service = ctx.get("onset"), ctx.get("service")
+    if (onset and service and prior.operation in ("explain", "incident_cause", "report") and _ELSE.match(question)
+            and not plan.kpis):
+        day = dt.date.fromisoformat(str(onset)[:10])
+        plan.operation, plan.clarification, plan.kpis = "changelog", None, []
+        plan.subjects.services, plan.subjects.incidents = [service], []
+        plan.subjects.deployments, plan.subjects.config_changes = [], []
+        plan.window = Window(start=day - dt.timedelta(days=1), end=day, label=f"the day before {day} (when it moved) "
+                             "and that day")
+        plan.notes = [n for n in plan.notes if not n.startswith(("pending:", "yesno"))]
+        plan.follow_up = True
+        plan.inherited.append("the service and onset of the last answer")
+        return
     top = ctx.get("top_hypothesis")
     named = bool(_THE_CHANGE.search(question) and _MORE.search(question))  # "tell me more about that change"
     if (top and prior.operation in ("incident_cause", "explain", "report") and _IT.search(question)

@@ -26,6 +26,22 @@ def _z(t: dt.datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+CHANGES = {  # what the story ranks (the pool shrink 15 min before the step) and what else went out around it
+    "config-changes": [
+        {"external_id": "KX-CFG-0912", "service": "rx-refill.api", "key": "PBM_CLIENT_POOL_MAX",
+         "changed_at": _z(STEP - dt.timedelta(minutes=15)), "old_value": "64", "new_value": "8", "changed_by": "m.osei"},
+        {"external_id": "KX-CFG-0870", "service": "rx-refill.api", "key": "ui.banner.text",
+         "changed_at": _z(STEP - dt.timedelta(days=6)), "old_value": "a", "new_value": "b", "changed_by": "p.ruiz"},
+    ],
+    "deployments": [
+        {"external_id": "refill-2027.03.05-2", "service": "rx-refill.api", "version": "2027.03.05-2",
+         "started_at": _z(STEP - dt.timedelta(hours=20)), "finished_at": _z(STEP - dt.timedelta(hours=19, minutes=50))},
+        {"external_id": "fsync-118", "service": "formulary-sync", "version": "118",
+         "started_at": _z(STEP - dt.timedelta(hours=2)), "finished_at": _z(STEP - dt.timedelta(hours=1, minutes=55))},
+    ],
+}
+
+
 @pytest.fixture(scope="module")
 def pharmacy(pg_server, tmp_path_factory):
     rng = np.random.default_rng(90317)
@@ -38,7 +54,7 @@ def pharmacy(pg_server, tmp_path_factory):
         t += dt.timedelta(minutes=5)
     with telemetry_org(pg_server, tmp_path_factory.mktemp("kestrel"), db="opsgraph_kestrel", slug="kestrel-rx",
                        name="Kestrel Pharmacy Online", team="refills", services=["rx-refill.api", "formulary-sync"],
-                       metrics=lines, changes={}) as made:
+                       metrics=lines, changes=CHANGES) as made:
         yield made
 
 
@@ -70,3 +86,28 @@ async def test_health_counts_a_move_still_going_on(ask):
     ans = await ask("is rx-refill.api healthy?")
     assert "- Not entirely — rx-refill.api: fail_pct is outside the usual range now." in ans, ans
     assert "dispense_p95_ms" in ans, ans
+
+
+async def test_a_period_is_held_against_the_range_from_before_a_move_still_on(ask):
+    """Before: "fail_pct over the last 24h" took the week before the period (half of it already at 4.5 %) as usual:
+    "Every point is within its usual range"."""
+    ans = await ask("fail_pct of rx-refill.api over the last 24 hours")
+    assert f"1st–99th percentile of the week before it moved on {STEP:%Y-%m-%d %H:%M} UTC" in ans, ans
+    line = next(x for x in ans.splitlines() if "points are outside its usual range" in x)
+    n_out, n = (int(v) for v in re.search(r"(\d+) of the (\d+) points are outside", line).groups())
+    assert n_out == n > 200 and f"({n} above, 0 below)" in line, line
+    ans = await ask("dispense_p95_ms of rx-refill.api over the last 24 hours")
+    assert "it moved on" not in ans and "1st–99th percentile of the week before, median" in ans, ans
+
+
+async def test_what_else_changed_after_the_story_lists_the_services_changes_around_its_onset(pharmacy, pg_server):
+    """Before: "what else changed?" after a service's story was outside what it could answer."""
+    target, org_id = pharmacy
+    async with org_assistant(target, pg_server, NOW) as a:
+        t = Thread(a, org_id, NOW.date())
+        story = await t.ask("why did rx-refill.api fail_pct jump?")
+        assert "Most likely cause for rx-refill.api: KX-CFG-0912" in story, story
+        ans = await t.ask("what else changed?")
+        assert "KX-CFG-0912" in ans and "refill-2027.03.05-2" in ans, ans  # that day and the day before, on it
+        assert "KX-CFG-0870" not in ans and "fsync-118" not in ans, ans  # a week before; another service
+        assert "outside what I can answer" not in ans, ans

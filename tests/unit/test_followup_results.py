@@ -96,3 +96,23 @@ def test_who_made_it_after_a_service_story_is_the_top_ranked_change(org, story_q
     assert [*r.query.subjects.deployments, *r.query.subjects.config_changes] == [top] and not r.notices
     r = route("why did that change break it?", {**first.context, "top_hypothesis": top}, cat, TODAY, first.query)
     assert r.query is not None and r.query.operation == "explain"  # a why is still the story
+
+
+@pytest.mark.parametrize(("org", "story_q", "service"), [
+    (demo, "what changed before checkout-api latency jumped?", "checkout-api"),
+    (grocery, "why did SlotEngine errors spike", "SlotEngine"),
+])
+@pytest.mark.parametrize("q", ["what else changed?", "any other changes around then?", "were there other deploys?",
+                               "what else was deployed"])
+def test_what_else_changed_after_a_story_is_the_services_change_log_around_its_onset(org, story_q, service, q):
+    """Before: "what else changed?" after a service's story was out of scope."""
+    cat = org()
+    first = route(story_q, {}, cat, TODAY, None)
+    assert first.query is not None and first.query.operation == "explain"
+    found = {**first.context, "service": service, "onset": "2026-11-18T14:05:00+00:00"}
+    r = route(q, found, cat, TODAY, first.query)
+    assert r.query is not None and r.query.operation == "changelog" and r.query.subjects.services == [service]
+    assert r.query.window is not None and (str(r.query.window.start), str(r.query.window.end)) == ("2026-11-17",
+                                                                                               "2026-11-18")
+    r = route(q, dict(first.context), cat, TODAY, first.query)  # no onset found: never a made-up window
+    assert r.query is not None and "the service and onset of the last answer" not in r.query.inherited

@@ -58,7 +58,7 @@ async def metric_now(ctx: ToolContext, *, service: str, metric: str = "any", day
         if last is None:
             raise ToolError(f"no {metric} data for {name} up to {ctx.now:%Y-%m-%d %H:%M} UTC")
         usual_end = last[0] - dt.timedelta(hours=24)
-        moved = await _still_moved(session, ctx.org_id, sid, metric, overrides, usual_end - dt.timedelta(days=days),
+        moved = await still_moved(session, ctx.org_id, sid, metric, overrides, usual_end - dt.timedelta(days=days),
                                    last[0])
         if moved is not None and moved[0] < usual_end:  # a move in the last 24 hours is left out already
             usual_end = moved[0]
@@ -95,7 +95,7 @@ async def metric_now(ctx: ToolContext, *, service: str, metric: str = "any", day
     )])
 
 
-async def _still_moved(session: AsyncSession, org_id: int, sid: int, metric: str, overrides: dict[str, str],
+async def still_moved(session: AsyncSession, org_id: int, sid: int, metric: str, overrides: dict[str, str],
                        start: dt.datetime, last: dt.datetime) -> tuple[dt.datetime, float] | None:
     """A stage change after ``start`` whose level the metric is still at (the stage of its latest point is on the
     moved side of half-way): when it began and the mean since; None when nothing moved or it came back."""

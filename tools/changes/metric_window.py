@@ -1,7 +1,8 @@
 """A service metric over a period or at a moment (read-only): "p99 of <service> over the last 24h", "error rate of
 <service> yesterday", "p99 on <service> at 20:30 yesterday" — the numbers asked for (mean, median, lowest and highest
 with their times, the latest; or the point at that moment), held against the metric's usual range (1st–99th
-percentile of the ``days`` before the period), before any story of when it moved.
+percentile of the ``days`` before the period, or before a move that began in those days and was still on when the
+period began: :func:`tools.changes.metric_now.still_moved`), before any story of when it moved.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
+from tools.changes.metric_now import still_moved
 from tools.changes.onset import _higher_is_better, _resolve_metric
 from tools.changes.queries import resolve_service, role_overrides
 
@@ -40,6 +42,8 @@ class MetricWindow(BaseModel):
     n_above: int = 0
     n_below: int = 0
     higher_is_better: bool | None = None
+    moved_at: dt.datetime | None = Field(None, description="a move that began in the days before the period and was "
+                                                           "still on when it began: the usual range is from before it")
 
 
 async def metric_window(ctx: ToolContext, *, service: str, metric: str = "any", start: dt.datetime, end: dt.datetime,
@@ -62,7 +66,9 @@ async def metric_window(ctx: ToolContext, *, service: str, metric: str = "any", 
                     AND ts > :start AND ts <= :end ORDER BY ts""")
         args = {"org": ctx.org_id, "sid": sid, "metric": metric}
         rows = (await session.execute(q, args | {"start": start, "end": end})).all()
-        usual = (await session.execute(q, args | {"start": start - dt.timedelta(days=days), "end": start})).all()
+        moved = await still_moved(session, ctx.org_id, sid, metric, overrides, start - dt.timedelta(days=days), start)
+        before = moved[0] if moved is not None else start
+        usual = (await session.execute(q, args | {"start": before - dt.timedelta(days=days), "end": before})).all()
     pts = [(ts, float(v)) for ts, v in rows if v is not None and np.isfinite(float(v))]
     if not pts:
         raise ToolError(f"no {metric} data for {name} between {start:%Y-%m-%d %H:%M} and {end:%Y-%m-%d %H:%M} UTC")
@@ -73,6 +79,8 @@ async def metric_window(ctx: ToolContext, *, service: str, metric: str = "any", 
                      higher_is_better=_higher_is_better(metric, overrides))
     if at is not None:
         r.at, r.at_ts, r.at_value = at, pts[-1][0], pts[-1][1]
+    if moved is not None:
+        r.moved_at = moved[0]
     u = np.asarray([float(v) for _, v in usual if v is not None and np.isfinite(float(v))])
     if u.size >= 10:
         r.usual_low, r.usual_median, r.usual_high = (float(v) for v in np.percentile(u, [1, 50, 99]))
@@ -84,7 +92,7 @@ async def metric_window(ctx: ToolContext, *, service: str, metric: str = "any", 
         ref={"tool": "metric_window", "args": {"service": name, "metric": metric, "start": start.isoformat(),
                                                "end": end.isoformat(), "at": at.isoformat() if at else None, "days": days},
              "query": "the metric_points rows of the service and metric in the period, and those of the days before "
-                      "it (percentiles)"},
+                      "it, or before a move still on when it began (percentiles)"},
         payload=r.model_dump(mode="json"),
         summary=f"{name} {metric} {start:%Y-%m-%d %H:%M}–{end:%Y-%m-%d %H:%M} UTC: {what}",
     )])
