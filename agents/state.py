@@ -4,13 +4,14 @@ the rest is reset by the coordinator at the start of each turn."""
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, NotRequired, TypedDict
 
 
 class Finding(TypedDict):
     agent: str
     lines: list[dict[str, Any]]  # {"text": str, "evidence_ids": [int]}
     data: dict[str, Any]
+    title: NotRequired[str]  # the answer's heading when not the specialist's own ("Incidents" from the correlator)
 
 
 class TimeWindow(TypedDict):

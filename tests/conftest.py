@@ -80,7 +80,12 @@ def _drop_database(server: PgServer, target: DatabaseTarget) -> None:
         try:
             conn.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
         except psycopg.errors.QueryCanceled:
-            warnings.warn(f"database {target.database} left behind: DROP DATABASE timed out", stacklevel=2)
+            conn.execute("SET statement_timeout = 0")
+            stuck = conn.execute(
+                "SELECT pid, datname, application_name, wait_event, left(query, 60) FROM pg_stat_activity"
+                " WHERE wait_event = 'ClientWrite' AND pid <> pg_backend_pid()").fetchall()
+            warnings.warn(f"database {target.database} left behind: DROP DATABASE timed out; backends blocked "
+                          f"writing to their client: {stuck}", stacklevel=2)
 
 
 @pytest.fixture(scope="session")

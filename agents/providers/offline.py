@@ -45,7 +45,8 @@ def assemble(state: GraphState) -> str:
         if any(line.get("markdown") for line in f["lines"]):
             parts.extend(cited(line) for line in f["lines"])
             continue
-        parts.append(f"**{TITLES.get(f['agent'], f['agent'])}**\n" + "\n".join(f"- {cited(line)}" for line in f["lines"]))
+        title = f.get("title") or TITLES.get(f["agent"], f["agent"])
+        parts.append(f"**{title}**\n" + "\n".join(f"- {cited(line)}" for line in f["lines"]))
     return "\n\n".join(parts).strip() or "I found nothing to report for that question."
 
 

@@ -68,6 +68,8 @@ async def _by_plan(s: Any, plan: QueryPlan, ctx: ThreadContext) -> bool:
     if plan.operation == "changelog" and not plan.subjects.incidents:  # "is DEP-… the cause of INC-…?" correlates
         await cq.changelog(s, plan, ctx)
         return True
+    if plan.operation in ("incident_list", "incident_status"):
+        s.title = "Incidents"  # "any incidents?", "what's our MTTR?": not "What changed"
     if plan.operation == "incident_list" and "incident:resolve_time" in plan.notes:
         await resolve_times(s, plan)  # "what's our MTTR this month?": how long incidents took, not a list
         return True

@@ -23,6 +23,7 @@ class StepScope:
     notices: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
     evidence: list[EvidenceRecord] = field(default_factory=list)
+    title: str | None = None  # a heading for what this step answered, when the specialist's title would mislead
 
     async def tool(self, name: str, fn: Callable[..., Awaitable[ToolOutput[Any]]], **kwargs: Any) -> tuple[Any, list[EvidenceRecord]] | None:
         """Call a tool; a ToolError becomes a notice (with close matches) and returns None."""
@@ -40,7 +41,10 @@ class StepScope:
         self.lines.append({"text": text, "evidence_ids": ids})
 
     def finding(self) -> Finding:
-        return Finding(agent=self.agent, lines=self.lines, data=self.data)
+        out = Finding(agent=self.agent, lines=self.lines, data=self.data)
+        if self.title:
+            out["title"] = self.title
+        return out
 
 
 @asynccontextmanager

@@ -196,6 +196,7 @@ async def test_changes_by_version_nickname_and_rollback(t, assistant, hvh):
 async def test_a_camelcase_service_by_its_first_word_a_person_and_part_of_a_month(t):
     a = await t.ask("any incidents on the pharmacy system")
     assert "1 incident(s) on PharmacyDispense" in a and "INC0091150" in a and "INC0091234" not in a, a
+    assert a.startswith("**Incidents**"), a  # a list of incidents, not "What changed"
     a = await t.ask("what did j.okafor change")
     assert "j.okafor: 1 deployment(s), 1 config change(s) in the last 30 days" in a and "CHG0034513" in a, a
     a = await t.ask("why did offload get worse at kgh ed in mid november")

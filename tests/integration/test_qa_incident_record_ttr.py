@@ -111,6 +111,7 @@ async def test_what_caused_quotes_the_records_own_cause_beside_the_change_analys
     fix = _line(a, rec["Resolution Notes"])
     assert "(resolution, its “Resolution Notes” field" in fix and _cited(fix, kinds, "incident_record"), a
     assert a.index("no plausible change found") < a.index(rec["rootCause"]), a
+    assert a.startswith("**What changed**"), a  # a cause is a change analysis
 
 
 async def test_why_did_it_happen_quotes_the_summary_when_no_cause_is_recorded(la, lifts):
@@ -143,6 +144,7 @@ async def test_average_time_to_resolve_over_the_default_period(la, lifts):
     assert f"{len(still)} not resolved as of 2026-11-27 12:00 UTC, left out ({still[0]} (open))" in first, a
     assert _cited(first, kinds, "incident_times"), a
     assert "LIFT-250" not in a, a  # June: outside the period
+    assert a.startswith("**Incidents**") and "What changed" not in a, a  # before: under "What changed"
 
 
 async def test_mttr_this_month_and_by_priority(la, lifts):
