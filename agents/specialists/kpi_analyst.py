@@ -13,6 +13,7 @@ from agents.specialists.kpi_moves import asked_move, others_line, quarter_drift
 from agents.specialists.kpi_moves import drift as _drift
 from agents.state import GraphState, ThreadContext
 from tools.kpis import active_signals, kpi_series
+from tools.kpis.shaping import fmt_amount
 
 NAME = "kpi_analyst"
 TITLE = "KPI analyst"
@@ -23,10 +24,7 @@ OPERATIONS: tuple[Operation, ...] = ("lookup", "explain", "compare", "rank", "at
 
 
 def _fmt(x: float | None, decimals: int, unit: str) -> str:
-    if x is None:
-        return "n/a"
-    u = "" if unit in ("", "count") else unit
-    return f"{x:.{decimals}f}{'' if u == '%' or not u else ' '}{u}"
+    return fmt_amount(x, decimals, unit, grouped=False)
 
 
 def _window(context: ThreadContext, today: dt.date, *, after: int = 7) -> tuple[dt.date | None, dt.date | None]:

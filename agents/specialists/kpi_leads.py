@@ -20,15 +20,13 @@ import re
 from typing import Any
 
 from agents.plan import QueryPlan
+from tools.kpis.shaping import fmt_amount
 
 RECENT_DAYS = 14
 
 
 def _f(x: float | None, k: Any, extra: int = 0) -> str:
-    if x is None:
-        return "n/a"
-    u = "" if k.unit in ("", "count") else k.unit
-    return f"{x:,.{k.decimals + extra}f}{'' if u == '%' or not u else ' '}{u}"
+    return fmt_amount(x, k.decimals + extra, k.unit)
 
 
 def _d(x: float, k: Any) -> str:

@@ -19,15 +19,13 @@ from tools.kpis.questions import (
     kpi_values,
     rank_kpi,
 )
+from tools.kpis.shaping import fmt_amount
 
 MAX_LINES = 25
 
 
 def fmt(x: float | None, decimals: int, unit: str) -> str:
-    if x is None:
-        return "n/a"
-    u = "" if unit in ("", "count") else unit
-    return f"{x:,.{decimals}f}{'' if u == '%' or not u else ' '}{u}"
+    return fmt_amount(x, decimals, unit)
 
 
 def window_args(plan: QueryPlan) -> dict[str, dt.date]:

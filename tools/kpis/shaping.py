@@ -139,11 +139,31 @@ def series_summary(view: SeriesView, points: list[KpiPoint], kpi: KpiInfo, *, wi
     )
 
 
-def fmt_value(x: float | None, kpi: KpiInfo) -> str:
+def singular(unit: str) -> str:
+    """"1 bike", not "1 bikes": a plural English word as a unit in the singular ("deliveries" → "delivery",
+    "boxes" → "box"); symbols and abbreviations ("%", "ms", "kWh", "bus") are left as they are."""
+    if len(unit) <= 3 or not unit.isalpha() or not unit.islower() or not unit.endswith("s") or unit.endswith("ss"):
+        return unit
+    if unit.endswith("ies"):
+        return unit[:-3] + "y"
+    if unit.endswith(("ches", "shes", "xes", "sses", "zes")):
+        return unit[:-2]
+    return unit[:-1]
+
+
+def fmt_amount(x: float | None, decimals: int, unit: str, *, grouped: bool = True) -> str:
+    """A value with its unit as the answers say it: "1,234 orders", "96.5%", "1 order"; a count's unit is left out."""
     if x is None:
         return "n/a"
-    unit = kpi.unit if kpi.unit not in ("", "count") else ""
-    return f"{x:.{kpi.decimals}f}{'' if unit in ('%',) else ' '}{unit}".strip()
+    u = "" if unit in ("", "count") else unit
+    text = f"{x:,.{decimals}f}" if grouped else f"{x:.{decimals}f}"
+    if text in ("1", "-1"):
+        u = singular(u)
+    return f"{text}{'' if u == '%' or not u else ' '}{u}"
+
+
+def fmt_value(x: float | None, kpi: KpiInfo) -> str:
+    return fmt_amount(x, kpi.decimals, kpi.unit, grouped=False)
 
 
 def series_chart(view: SeriesView, points: list[KpiPoint], signals: list[SignalOut], kpi: KpiInfo, scope: Scope) -> dict[str, Any]:
