@@ -1,6 +1,6 @@
 """"What's our average time to resolve incidents?", "MTTR this month by priority", "how long do outages take to fix
 on <service>?": how long incidents took to resolve (``incident_list`` with the note ``incident:resolve_time``, and
-``incident:by:service|severity`` for a split), never the tickets' resolution times unless tickets are named."""
+``incident:by:service|severity|month`` for a split, ``incident:trend`` for "is it getting worse?"), never the tickets' resolution times unless tickets are named."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ _MTTR = re.compile(r"\bmttr\b|\bmean\s+time\s+to\s+(?:resol\w*|recover\w*|restor
 _RESOLVE_TIME = re.compile(r"\b(?:resolution|resolve|fix|repair|recovery|restore|restoration|mitigation|close|closure)\s+"
                            r"times?\b|\btime\s+(?:it\s+takes?\s+)?to\s+(?:resolv\w*|fix\w*|repair\w*|recover\w*|"
                            r"restor\w*|clos\w*|mitigat\w*)|\bhow\s+(?:long|fast|quickly)\b.*\b(?:resolv|fix|repair|"
-                           r"recover|restor|clos|mitigat|sort)\w*|\b(?:fix|resolve|close)\s+(?:them|incidents|outages)"
-                           r"\s+(?:fast|quickly)", _I)
+                           r"recover|restor|clos|mitigat|sort)\w*|\b(?:fix|resolv|clos|restor|recover|repair)\w*\s+(?:them|"
+                           r"incidents|outages|issues)\s+(?:fast|quick|slow)\w*", _I)
 # the question is about many incidents: a statistic, a general "how long do …", plural incident words
 _MANY = re.compile(r"\b(?:average|avg|mean|median|typical(?:ly)?|usual(?:ly)?|normally|generally|in\s+general|overall)\b|"
                    r"\bhow\s+(?:long|fast|quickly)\s+(?:do|does)\b|\b(?:incidents|outages|failures|disruptions|"
@@ -29,6 +29,14 @@ _MANY = re.compile(r"\b(?:average|avg|mean|median|typical(?:ly)?|usual(?:ly)?|no
 _ONE = re.compile(r"\b(?:the|this|that|last|latest|yesterday's|today's)\s+(?:[\w'-]+\s+){0,4}?(?:incident|outage|"
                   r"failure|disruption)\b", _I)
 _PLURAL = re.compile(r"\b(?:incidents|outages|failures|disruptions|sev\s?[1-4]s|p[0-4]s)\b", _I)
+_BY_MONTH = re.compile(r"\b(?:by|per|for\s+each|each|every|split\s+by|broken\s+down\s+by)\s+(?:the\s+)?months?\b|"
+                       r"\bmonth\s+(?:by|on|over)\s+month\b|\bmonthly\b", _I)
+# "is our MTTR getting worse?", "are we resolving incidents faster than before?": the months side by side, the last
+# against the ones before
+_TREND = re.compile(r"\b(?:getting|got|gotten|becoming|trending)\s+(?:any\s+)?(?:worse|better|longer|shorter|slower|"
+                    r"faster|quicker)\b|\b(?:improv|deteriorat|trend)\w*|\b(?:changed|changing)\s+over\b|"
+                    r"\b(?:worse|better|slower|faster|quicker|longer|shorter)\s+than\s+(?:before|it\s+was|they\s+were|"
+                    r"last|previous|earlier)\b|\bover\s+time\b", _I)
 _BY_SEVERITY = re.compile(r"\b(?:by|per|for\s+each|each|across|split\s+by|broken\s+down\s+by)\s+(?:the\s+)?"
                           r"(?:priorit(?:y|ies)|severit(?:y|ies)|sev(?:erity)?\s*levels?|sevs?|p-?levels?)\b", _I)
 _BY_SERVICE = re.compile(r"\b(?:by|per|for\s+each|each|across|split\s+by|broken\s+down\s+by)\s+(?:the\s+)?"
@@ -46,7 +54,11 @@ def incident_time_asked(q: str, plan: QueryPlan, cat: Catalog) -> Operation | No
             _RESOLVE_TIME.search(q) and _INCIDENT_WORDS.search(q) and _MANY.search(q)):
         return None
     plan.notes.append(RESOLVE_TIME_NOTE)
-    if _BY_SEVERITY.search(q):
+    if _TREND.search(q):
+        plan.notes += ["incident:by:month", "incident:trend"]
+    elif _BY_MONTH.search(q):
+        plan.notes.append("incident:by:month")
+    elif _BY_SEVERITY.search(q):
         plan.notes.append("incident:by:severity")
     elif _BY_SERVICE.search(q) and not plan.subjects.services:
         plan.notes.append("incident:by:service")
@@ -60,6 +72,10 @@ def keep_resolve_time(plan: QueryPlan, prior: QueryPlan, question: str) -> None:
     split or period it names: the prior's notes kept, its split replaced by the one named."""
     if plan.operation != "incident_list" or RESOLVE_TIME_NOTE not in prior.notes or RESOLVE_TIME_NOTE in plan.notes:
         return
-    by = ("incident:by:severity" if _BY_SEVERITY.search(question) else "incident:by:service"
-          if _BY_SERVICE.search(question) else next((n for n in prior.notes if n.startswith("incident:by:")), None))
+    if _TREND.search(question):
+        plan.notes += [RESOLVE_TIME_NOTE, "incident:by:month", "incident:trend"]  # "and is it getting better?"
+        return
+    by = ("incident:by:month" if _BY_MONTH.search(question) else "incident:by:severity"
+          if _BY_SEVERITY.search(question) else "incident:by:service" if _BY_SERVICE.search(question)
+          else next((n for n in prior.notes if n.startswith("incident:by:")), None))
     plan.notes += [RESOLVE_TIME_NOTE] + ([by] if by else [])

@@ -173,6 +173,31 @@ async def test_a_follow_up_asks_the_same_split_by_priority(la, lifts):
     assert f"By priority (severity): sev1 {took(mins[0])}" in a and "LIFT-301 (" not in a, a  # a split, not a list
 
 
+async def test_is_our_mttr_getting_worse_sets_the_months_side_by_side(la, lifts):
+    """Before: "is our MTTR getting worse?" gave one mean over 90 days, nothing about the direction."""
+    month = {}
+    for r in LIFTS:
+        if r.get("resolved_at"):
+            month.setdefault(r["created_at"][:7], []).append(_minutes(T(r["created_at"]), T(r["resolved_at"])))
+    before = month["2026-06"] + month["2026-09"]
+    a, kinds = await _ask(la, lifts[1], "is our MTTR getting worse?", CLOCK)
+    assert "started in the last 6 months (2026-06-01 to 2026-11-27" in a, a  # this month and the five before
+    by = _line(a, "By month they started in:")
+    assert f"2026-09 {took(month['2026-09'][0])} (median " in by and "2026-06 30 min" in by, a
+    assert (f"2026-11 {took(statistics.fmean(month['2026-11']))} (median {took(statistics.median(month['2026-11']))}"
+            f", 3 resolved, 1 open)") in by and "no incidents started in 2026-07, 2026-08, 2026-10" in by, a
+    trend = _line(a, "Trend:")
+    assert (f"2026-11 (so far) took {took(statistics.fmean(month['2026-11']))} on average over 3 resolved incident(s), "
+            f"against {took(statistics.fmean(before))} over 2 in the months before it (2026-06 to 2026-10): slower — worse") in trend, a
+    assert "read this as a hint" in trend and _cited(trend, kinds, "incident_times"), a
+    t = Thread(la, lifts[1], CLOCK.date())  # the same as a follow-up, and a split by month asked in words
+    await t.ask("what's our MTTR?")
+    a = await t.ask("and is it getting better?")
+    assert "Trend: 2026-11 (so far)" in a, a
+    a, _ = await _ask(la, lifts[1], "mean time to restore, month by month, since september", CLOCK)
+    assert "By month they started in: 2026-09 " in a and "Trend:" not in a and "2026-06" not in a, a
+
+
 async def test_how_long_incidents_take_to_fix_on_one_service(la, lifts):
     """Before: "how long do incidents take to fix on gondola-scada?" told the service's story (no metrics)."""
     mine = [r for r in LIFTS if r["service"] == "gondola-scada"]

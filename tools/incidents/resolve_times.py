@@ -1,5 +1,5 @@
 """How long incidents took to resolve (MTTR): the mean and median time from start to resolution of the incidents
-that started in a period, overall or split by service or severity. Read-only and org-scoped; read "as of" the
+that started in a period, overall or split by service, severity or the month they started in. Read-only and org-scoped; read "as of" the
 run's moment (an incident resolved after it was still open then), like :mod:`tools.incidents.listing`."""
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from sqlalchemy import text
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
 from tools.changes import resolve_service
 
-GroupBy = Literal["service", "severity"]
+GroupBy = Literal["service", "severity", "month"]
 DEFAULT_DAYS = 90  # no period asked: the incidents that started in the last 90 days (a quarter), said so
+DEFAULT_MONTHS = 6  # split by month with no period asked: this month and the five before it
 
 _SQL = """
 SELECT i.external_id, s.name AS service, i.severity, i.status, i.started_at, i.resolved_at
@@ -45,7 +46,8 @@ class IncidentResolveTimes(BaseModel):
     as_of: dt.datetime
     overall: TimesToResolve
     by: GroupBy | None = None
-    groups: dict[str, TimesToResolve] = Field(default_factory=dict, description="value -> its times, slowest first")
+    groups: dict[str, TimesToResolve] = Field(default_factory=dict, description="value -> its times, slowest first; "
+                                              "by month: every month of the period (YYYY-MM), oldest first")
     open_ids: list[str] = Field(default_factory=list, description="the incidents left out as not resolved yet, with "
                                                                   "their status then (\"X-1 (mitigated)\", first 10)")
 
@@ -66,12 +68,15 @@ async def incident_resolve_times(
 ) -> ToolOutput[IncidentResolveTimes]:
     """Mean and median minutes from ``started_at`` to ``resolved_at`` of the incidents that started between
     ``start`` and ``end`` (inclusive days; default the last 90 days), resolved by the run's moment; the ones still
-    open then are counted and left out. Optionally one service, some severities, and split ``by`` service or
-    severity."""
-    if by is not None and by not in ("service", "severity"):
-        raise ToolError("by must be service or severity")
+    open then are counted and left out. Optionally one service, some severities, and split ``by`` service, severity
+    or month (then, with no period asked, from the first day of the month five months back)."""
+    if by is not None and by not in ("service", "severity", "month"):
+        raise ToolError("by must be service, severity or month")
     default = start is None and end is None
     end = end or ctx.now.date()
+    if start is None and by == "month":
+        back = end.year * 12 + end.month - 1 - (DEFAULT_MONTHS - 1)
+        start = dt.date(back // 12, back % 12 + 1, 1)
     start = start or end - dt.timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
         raise ToolError(f"start ({start}) is after end ({end})")
@@ -86,10 +91,19 @@ async def incident_resolve_times(
         done = r["resolved_at"]
         return None if done is None or done > ctx.now else max(0.0, (done - r["started_at"]).total_seconds() / 60)
 
-    took = [(str(r[by] or "none") if by else "", r["external_id"], minutes(dict(r))) for r in rows]
+    def key(r: dict) -> str:
+        if by == "month":
+            return f"{r['started_at']:%Y-%m}"
+        return str(r[by] or "none") if by else ""
+
+    took = [(key(dict(r)), r["external_id"], minutes(dict(r))) for r in rows]
     status = {r["external_id"]: "open" if r["status"] == "resolved" else r["status"] for r in rows}  # as it stood
     groups = {k: _times([(e, m) for kk, e, m in took if kk == k]) for k in sorted({k for k, _, _ in took})} if by else {}
-    groups = dict(sorted(groups.items(), key=lambda kv: (-(kv[1].mean_minutes or -1), kv[0])))
+    if by == "month":  # every month of the period, oldest first, those without incidents too
+        months = sorted({f"{start + dt.timedelta(days=i):%Y-%m}" for i in range((end - start).days + 1)})
+        groups = {m: groups.get(m) or _times([]) for m in months}
+    else:
+        groups = dict(sorted(groups.items(), key=lambda kv: (-(kv[1].mean_minutes or -1), kv[0])))
     result = IncidentResolveTimes(
         start=start, end=end, default_period=default, service=name, severity=[x.lower() for x in severity or []],
         as_of=ctx.now, overall=_times([(e, m) for _, e, m in took]), by=by, groups=groups,
