@@ -12,6 +12,7 @@ import re
 from agents.plan import QueryPlan, Window
 from agents.state import ThreadContext
 from agents.understanding.catalog import Catalog
+from agents.understanding.incident_times import RESOLVE_TIME_NOTE
 
 _I = re.I
 _WHY = re.compile(r"\b(why|caus\w*|root[- ]cause|what\s+changed|explain\w*|behind|reasons?|what\s+happened)\b", _I)
@@ -45,7 +46,8 @@ def resolve_from_results(plan: QueryPlan, prior: QueryPlan | None, ctx: ThreadCo
         return
     first = ctx.get("incident")  # the incident the list showed first (the latest), left by the last turn
     if (prior.operation == "incident_list" and not plan.subjects.incidents and today is not None and first
-            and first in cat.incidents and plan.operation in ("incident_list", "incident_cause", "incident_status", "report")):
+            and first in cat.incidents and plan.operation in ("incident_list", "incident_cause", "incident_status", "report")
+            and RESOLVE_TIME_NOTE not in plan.notes):  # "what's our MTTR?" after a list of one: a statistic still
         listed = [r.external_id for r in cat.incident_refs  # about what the list showed (today's may be later)
                   if r.started < today and (not prior.filters.status or r.status in prior.filters.status)
                   and (not prior.subjects.services or r.service in prior.subjects.services)

@@ -198,6 +198,20 @@ async def test_is_our_mttr_getting_worse_sets_the_months_side_by_side(la, lifts)
     assert "By month they started in: 2026-09 " in a and "Trend:" not in a and "2026-06" not in a, a
 
 
+async def test_mttr_after_a_list_of_one_open_incident_is_still_the_statistic(la, lifts):
+    """Before: after "which incidents are still open?" listed one, "what's our MTTR?" gave that incident's status."""
+    t = Thread(la, lifts[1], CLOCK.date())
+    a = await t.ask("which incidents are still open?")
+    assert "LIFT-304" in a and "LIFT-303" not in a, a
+    a = await t.ask("what's our MTTR?")
+    done, _ = _ttr(LIFTS, CLOCK.date() - dt.timedelta(days=89), CLOCK.date())
+    assert "Mean time to resolve incidents that started in the last 90 days" in a, a
+    assert f"{took(statistics.fmean(done))} (median {took(statistics.median(done))})" in a, a
+    assert "LIFT-304 is not resolved" not in a, a
+    a = await t.ask("and by priority?")
+    assert "By priority (severity): sev1 " in a, a
+
+
 async def test_how_long_incidents_take_to_fix_on_one_service(la, lifts):
     """Before: "how long do incidents take to fix on gondola-scada?" told the service's story (no metrics)."""
     mine = [r for r in LIFTS if r["service"] == "gondola-scada"]
