@@ -21,6 +21,7 @@ from agents.understanding.cues import (
     _ticket_filters,
 )
 from agents.understanding.incident_times import keep_resolve_time
+from agents.understanding.metric_asks import STILL, still_now
 from agents.understanding.timeshift import default_shift, shift_back
 
 _KPI_OPS = ("lookup", "explain", "compare", "rank", "attention")
@@ -33,6 +34,9 @@ _BREAKDOWN = re.compile(r"\b(break(?:\s+it)?\s+down|by station|per station|each 
 _WHY_ASKED = re.compile(r"\b(why|caus\w*|root[- ]cause|what changed|explain\w*|behind|reason|what happened)\b", re.IGNORECASE)
 _ALL_OF_THEM = re.compile(r"^\W*(?:(?:yes|ok(?:ay)?|sure)\W+)?(?:all|both|each|every\s*one|every|the\s+lot|them\s+all)\b", re.I)
 _CAUSE = re.compile(r"\b(caus\w*|why|root|behind|changed)\b", re.IGNORECASE)
+
+
+_INCIDENT_NOUN = re.compile(r"\b(?:incidents?|outages?|downtime|disruptions?|sev ?[1-4]s?|p[0-4]s)\b", re.IGNORECASE)
 
 
 def _relative(plan: QueryPlan) -> str | None:
@@ -76,6 +80,14 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
         plan.notes += [n for n in prior.notes if n.startswith("kinds:") and n not in plan.notes]
         plan.follow_up = True
         return _with_grain(plan, grain, today)
+    if (prior.subjects.services and not plan.subjects.services and not plan.subjects.incidents and not plan.kpis
+            and plan.operation in ("incident_list", "incident_status") and STILL.search(question)
+            and not _INCIDENT_NOUN.search(question) and still_now(plan, question)):
+        plan.subjects.services = list(prior.subjects.services)  # "is it still failing?": the service, not incidents
+        plan.filters = type(plan.filters)()
+        plan.follow_up = True
+        plan.inherited.append("services")
+        return _with_grain(plan, grain, today)
     if prior.operation == "clarify" and prior.clarification:
         if answered := _answer(plan, prior, question):
             return _with_grain(answered, grain, today)
@@ -100,7 +112,8 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
     why = bool(_WHY_ASKED.search(question))
     ranks = bool(_RANK.search(question) or _BREAKDOWN.search(question))
     if plan.operation == "out_of_scope":
-        if not (names_something or cue or rel or plan.window or plan.chart or grain or why or ranks):
+        if not (names_something or cue or rel or plan.window or plan.chart or grain or why or ranks
+                or (ps.services and STILL.search(question))):
             return _with_grain(plan, grain, today)
         plan.operation = prior.operation if prior.operation != "clarify" else "lookup"
         keep_resolve_time(plan, prior, question)  # "and by priority?" after "what's our MTTR?"
@@ -120,6 +133,8 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
                 and plan.operation in ("explain", "changelog")):
             plan.operation = "changelog"
             plan.include_dependencies = bool(_DEPENDS.search(question))
+        if ps.services and not s.incidents and not plan.kpis:
+            still_now(plan, question)  # "is it still slow?" after the service's story or its change log: it now
         plan.follow_up = True
         if plan.chart and plan.operation in ("explain", "attention", "rank"):
             plan.operation = "lookup"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from agents.plan import QueryPlan
+from agents.plan import QueryPlan, ServiceMetric
 from agents.understanding.cues import _I, _WHY
 from agents.understanding.op_cues import _MOVED, _STORY
 
@@ -50,3 +50,30 @@ def metric_value_asked(q: str, plan: QueryPlan) -> None:
         plan.notes.append(f"metric:at:{hm[0]:02d}:{hm[1]:02d}")  # "p99 on <service> at 20:30 yesterday": that point
     elif plan.window is not None and plan.window.explicit:
         plan.notes.append("metric:window")  # "p99 over the last 24h": the period's numbers
+
+
+# "is it still slow?", "still erroring?", "is it back to normal?", "has it recovered?": the state now, not the story
+STILL = re.compile(r"\bstill\s+(?:(?:very|so|too|really)\s+)?(?:slow|down|failing|erroring|broken|bad|high|elevated|up|"
+                    r"degraded|timing\s+out|spiking|throwing|a\s+problem|an\s+issue|happening|going\s+on|struggling|"
+                    r"red|unhealthy|sluggish|laggy)\b|\bback\s+to\s+normal\b|\b(?:has|is)\s+(?:it|that|this)\s+"
+                    r"(?:recovered|settled|fixed|resolved|better)\b|\b(?:ok|okay|fine|healthy|better)\s+now\b", _I)
+_SLOW = re.compile(r"\b(?:slow|sluggish|laggy|latency|timing\s+out|p\d{2,3})\b", _I)
+_ERRORS = re.compile(r"\b(?:erroring|errors?|failing|failures?|5xx|throwing)\b", _I)
+
+
+def still_now(plan: QueryPlan, q: str) -> bool:
+    """A follow-up on the thread's service asking whether it is still bad ("is it still slow now?" after its story
+    or its change log): its metric now against its usual range (``metric:now``), the latency or errors when the
+    question says which, the metric the thread was about, else each of its metrics (``metric:health``)."""
+    if not STILL.search(q) or _WHY.search(q):
+        return False
+    plan.operation = "explain"
+    plan.notes = [n for n in plan.notes if n not in ("metric:now", "metric:health", "yesno")] + ["yesno"]
+    role = "latency" if _SLOW.search(q) else "errors" if _ERRORS.search(q) else None
+    if role:
+        plan.service_metrics = [ServiceMetric(role=role)]
+    if plan.service_metrics:
+        plan.notes.append("metric:now")
+    else:
+        plan.notes.append("metric:health")
+    return True

@@ -111,3 +111,18 @@ async def test_what_else_changed_after_the_story_lists_the_services_changes_arou
         assert "KX-CFG-0912" in ans and "refill-2027.03.05-2" in ans, ans  # that day and the day before, on it
         assert "KX-CFG-0870" not in ans and "fsync-118" not in ans, ans  # a week before; another service
         assert "outside what I can answer" not in ans, ans
+
+
+async def test_is_it_still_failing_after_its_change_log_is_the_metric_now(pharmacy, pg_server):
+    """Before: "is it still failing?" after the service's change log answered "Yes —" with the change log again."""
+    target, org_id = pharmacy
+    async with org_assistant(target, pg_server, NOW) as a:
+        t = Thread(a, org_id, NOW.date())
+        log = await t.ask("any deploys or config changes on rx-refill.api in the last 7 days?")
+        assert "KX-CFG-0912" in log, log
+        ans = await t.ask("is it still failing?")
+        head = ans.splitlines()[1]  # the first line under the heading: its value now
+        assert "rx-refill.api fail_pct is" in head and "not normal: above its usual range" in head, ans
+        assert "deployment(s) and" not in ans, ans  # not the change log again
+        ans = await t.ask("is the p95 still slow?")
+        assert "rx-refill.api dispense_p95_ms is" in ans and "— normal: within its usual range" in ans, ans
