@@ -326,6 +326,11 @@ class Catalog:
                             add(" ".join(part), "station", code, 1)
                         elif j - i >= 2 and j - i < len(toks) and not any(t in STOP for t in part):
                             generic_parts.setdefault(" ".join(part), set()).add(code)
+        if len(self.stations) >= 3:  # a word every site's name has ("… Laundromat") names no one of them: the kind
+            every = set.intersection(*(set(norm_tokens(n)) for n in self.stations.values()))
+            for p in [p for p in out if every & set(p.split())]:  # the word and the parts of names with it
+                if all(k == "station" and st == 1 for k, _, st in out[p]):  # ("town laundromat"): never a full name
+                    del out[p]
         for code, kind in self.station_kinds.items():  # "which garage": every site the sheet calls a garage (a common
             # word alone — "depot", "hub" — already ranks every site that reports the KPI)
             if len(words_ := norm_tokens(kind)) <= 3 and not all(t in STOP or t in GENERIC for t in words_):

@@ -121,6 +121,13 @@ _HELD = frozenset("kpi kpis metric metrics one ones day days date dates week wee
                   "changes deploy deploys deployment deployments release releases product products customer customers "
                   "tier tiers priority priorities urgency status company network value values number numbers "
                   "total totals average goal goals target targets level levels state states signal signals".split())
+# What operators call their sites in other trades ("which gym …", "top 2 outlets by …"): places, i.e. the stations
+# the KPIs are kept by — never "a breakdown the data does not have". Singular stems (:func:`stem` of the plural too).
+_SITE_WORDS = frozenset("gym shop outlet venue cinema theatre theater hotel restaurant cafe canteen kitchen school "
+                        "campus college lab laboratory club pool park garage stadium arena mall market farm mine mill "
+                        "factory centre center pharmacy practice surgery library studio salon kiosk showroom "
+                        "dealership workshop warehouse distribution fulfilment fulfillment dc store branch depot "
+                        "hospital clinic ward unit property building estate restaurant bar pub parlour spa".split())
 
 
 def other_breakdown(q: str, plan_kpis: list[str], cat: Catalog) -> str | None:
@@ -133,7 +140,11 @@ def other_breakdown(q: str, plan_kpis: list[str], cat: Catalog) -> str | None:
     if head in ("hour", "hours", "hourly"):  # KPIs are kept a day at a time, never by the hour (even "Empty-dock hours")
         return said
     heads = {stem(norm_tokens(n)[-1]) for names in cat.kpis.values() for n in names if norm_tokens(n)}
+    last = norm_tokens(said)[-1:] or [head]  # "check-ins": its last word, as the KPI names are tokenised
     if (head in _HELD or stem(head) in _HELD or re.fullmatch(_PLACE_NOUN + "s?", head) or head in STOP
-            or stem(head) in heads or stem(head) in cat.phrases):
-        return None
+            or stem(head) in heads or stem(head) in cat.phrases or stem(last[0]) in heads
+            or head in _SITE_WORDS or stem(head) in _SITE_WORDS or head.rstrip("s") in _SITE_WORDS
+            or re.sub(r"ies$", "y", head) in _SITE_WORDS
+            or stem(head) in {stem(t) for name in cat.stations.values() for t in norm_tokens(name)}):
+        return None  # a site word, or the word the organisation's own site names use ("Harbour Laundromat")
     return said

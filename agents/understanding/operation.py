@@ -372,7 +372,10 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
 
 
 def _rank(q: str, plan: QueryPlan, cat: Catalog) -> Operation:
-    plan.group_by = "region" if re.search(r"\b(regions?|routes?|areas?|zones?|divisions?)\b", q, _I) else "station"
+    bare = q  # the KPI's own words are no level: "which gym was worst on route freshness" ranks the gyms
+    for n in sorted({n for k in plan.kpis for n in cat.kpis.get(k, []) if n}, key=len, reverse=True):
+        bare = re.sub(rf"(?<![\w-]){re.escape(n)}(?![\w-])", " ", bare, flags=_I)
+    plan.group_by = "region" if re.search(r"\b(regions?|routes?|areas?|zones?|divisions?)\b", bare, _I) else "station"
     if plan.group_by == "region" and any(x.level == "region" for x in plan.subjects.scopes) and re.search(
             rf"\b(?!regions?\b|routes?\b|areas?\b|zones?\b){_PLACE}\b", q, _I):
         plan.group_by = "station"  # "top station for X in the east region": its stations, not the regions

@@ -1,0 +1,61 @@
+"""What other trades call their sites ("which laundromat …", "top 2 outlets by …") ranks the stations, and a KPI's
+own words ("Route completion") never pick the level: a chain of laundromats with pickup routes, built here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from agents.router import route
+from agents.understanding.catalog import Catalog
+
+TODAY = dt.date(2027, 2, 10)
+WASH = Catalog(
+    stations={"LM-01": "Harbour Laundromat", "LM-02": "Old Town Laundromat", "LM-07": "Northgate Laundromat",
+              "LM-09": "Riverside Laundromat"},
+    regions={"N": "North side", "S": "South side"},
+    kpis={"ROUTE_DONE_PCT": ["Route completion", "pickup route completion"], "WASH_CYCLES": ["Wash cycles", "washes"],
+          "MACHINE_UP_PCT": ["Machine uptime", "uptime"]},
+    station_regions={"LM-01": "S", "LM-02": "S", "LM-07": "N", "LM-09": "N"},
+    services=["pickup-app", "coin-gw"], incidents=["WL-77"], tickets=["WT-1001"],
+)
+
+
+def _plan(q: str):
+    r = route(q, {}, WASH, TODAY, None)
+    assert r.query is not None
+    return r.query
+
+
+@pytest.mark.parametrize(("q", "kpi", "level"), [
+    ("which laundromat was worst on route completion last month?", "ROUTE_DONE_PCT", "station"),  # before: regions
+    ("which site had the best route completion in january?", "ROUTE_DONE_PCT", "station"),
+    ("which shop had the most washes last week?", "WASH_CYCLES", "station"),
+    ("top 2 outlets by wash cycles last month", "WASH_CYCLES", "station"),
+    ("which store is worst on machine uptime?", "MACHINE_UP_PCT", "station"),
+    ("which side of town was worst on route completion?", "ROUTE_DONE_PCT", "station"),
+    ("which region was worst on route completion last month?", "ROUTE_DONE_PCT", "region"),
+    ("worst zone for uptime this month", "MACHINE_UP_PCT", "region"),
+])
+def test_a_site_by_any_name_ranks_the_stations_and_never_says_there_is_no_such_breakdown(q, kpi, level):
+    p = _plan(q)
+    assert p.operation == "rank" and p.kpis == [kpi] and p.group_by == level, p.model_dump(exclude_defaults=True)
+    assert not [n for n in p.notes if n.startswith("asks:breakdown:")], p.notes  # before: "no breakdown by shop"
+
+
+def test_a_breakdown_the_data_does_not_have_is_still_said():
+    p = _plan("which dryer had the most wash cycles?")
+    assert "asks:breakdown:dryer" in p.notes, p.notes
+    p = _plan("wash cycles by customer type")
+    assert any(n.startswith("asks:breakdown:") for n in p.notes) or p.operation != "rank", p.notes
+
+
+@pytest.mark.parametrize(("q", "site"), [
+    ("wash cycles at old town laundromat last week", "LM-02"),
+    ("how is the harbour laundromat doing?", "LM-01"),
+    ("uptime at northgate", "LM-07"),
+])
+def test_each_site_is_still_found_by_its_own_words(q, site):
+    p = _plan(q)
+    assert [x.code for x in p.subjects.scopes] == [site], p.model_dump(exclude_defaults=True)
