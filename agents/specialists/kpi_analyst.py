@@ -181,6 +181,13 @@ async def _by_plan(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> bool:
 
         await site_vs_rest(s, plan, ctx)  # "how are we doing at <site> vs everyone else?": every KPI, its place
         return True
+    w = plan.window
+    if (plan.operation in ("lookup", "compare") and plan.kpis and w is not None and " vs " in f" {w.label} "
+            and w.grain in ("week", "month") and len(plan.subjects.scopes) <= 1 and not plan.chart):
+        from agents.specialists.kpi_periods import compare_periods
+
+        await compare_periods(s, plan, ctx)  # "check-ins at <site> october vs november": the two, the difference
+        return True
     if plan.operation == "compare" and not plan.kpis and "all_kpis" in plan.notes:
         from agents.specialists.kpi_periods import compare_periods
 

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from agents.plan import QueryPlan
+from agents.plan import QueryPlan, ScopeRef
 from agents.specialists.common import StepScope, first
 from agents.specialists.kpi_questions import fmt
 from agents.state import ThreadContext
@@ -104,14 +104,15 @@ def _period(p: Any, grain: str) -> str:
 
 async def compare_periods(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, retried: bool = False) -> None:
     w = plan.window
-    scope = plan.subjects.scopes[0] if plan.subjects.scopes else None
+    scope = plan.subjects.scopes[0] if plan.subjects.scopes else (
+        ScopeRef(level="company", name="the company") if plan.kpis else None)  # "X october vs november": company
     if w is None or scope is None:
         s.notices.append("Which place and which two periods should I compare?")
         return
     level = scope.level
     code = scope.code
     cat = s.deps.catalog
-    kpis = [k for k in cat.kpis if level != "station" or code is None or cat.unmeasured(k, code) is None]
+    kpis = [k for k in (plan.kpis or cat.kpis) if level != "station" or code is None or cat.unmeasured(k, code) is None]
     grain = w.grain if w.grain in ("week", "month") else "week"
     rows: list[_Row] = []
     missing: list[str] = []
@@ -191,6 +192,12 @@ async def compare_periods(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
               + (f" Without data then: {', '.join(missing)}." if missing else ""))
         return
     rows.sort(key=lambda r: (-(r.spread if r.spread is not None else 0.0), r.code))
+    if plan.kpis and len(rows) == 1:  # "check-ins at <site> october vs november": that one KPI, the two periods
+        s.say(f"{where[:1].upper()}{where[1:]}, {w.label} ({rows[0].before.start} to {w.end}): {rows[0].text}",
+              *rows[0].evidence)
+        s.data = {"compared": [rows[0].code], "worse": [rows[0].code] if rows[0].verdict == "worse" else [],
+                  "better": [rows[0].code] if rows[0].verdict == "better" else []}
+        return
     worse = [r.name for r in rows if r.verdict == "worse"]
     better = [r.name for r in rows if r.verdict == "better"]
     head = (f"{where}, {w.label} ({rows[0].before.start} to {w.end}), {len(rows)} KPI(s) compared, the most changed "

@@ -247,3 +247,17 @@ async def test_unknown_names_are_said_with_the_known_ones_by_name(t):
     assert "HBR (Hebden Bridge Barn)" in a and "Member check-ins at" not in a, a
     a = await t.ask("chalk usage at Bath last week")
     assert a.startswith("I don't know a KPI called “chalk usage”.") and "WAIT_MIN (Desk queue time)" in a, a
+
+
+async def test_one_kpi_at_one_gym_month_against_month(t, org):
+    """Before: "compare check-ins at <gym> in October vs November" gave the two months' sum as "the total", then the
+    two totals, with no difference and no verdict."""
+    days = {m: _rows(org.kpis, "CHECKINS", ["NQ1"], D(2026, m, 1), D(2026, m, 31 if m == 10 else 30)) for m in (10, 11)}
+    per_day = {m: d.value.sum() / len(d) for m, d in days.items()}
+    a = await t.ask("compare check-ins at Northern Quarter in October vs November")
+    line = _first_line(a)
+    assert "the total is" not in a, a
+    assert f"{days[11].value.sum():,.0f}" in line and f"{days[10].value.sum():,.0f}" in line, a
+    change = 100 * (per_day[11] - per_day[10]) / per_day[10]
+    assert f"{'up' if change > 0 else 'down'} " in line and f"{change:+.1f}%" in line, a
+    assert ("better" if change > 0 else "worse") in line, a

@@ -322,7 +322,8 @@ async def test_per_station_lists_every_station_and_averages_across_all(dt_, demo
                         ON k.id = p.kpi_id WHERE p.org_id = %s AND k.code = 'MX_DELAY_MINUTES'
                         AND p.day BETWEEN '2026-09-01' AND '2026-10-31' GROUP BY 1 ORDER BY 1""", demo.org_id)
     ans = await dt_.ask("mx delay minutes october vs september company wide")
-    assert f"Sep 2026 {rows[0][1]:,.0f} min; Oct 2026 {rows[1][1]:,.0f} min" in ans, ans
+    assert f"October 2026, {rows[1][1]:,.0f} min in all, vs " in ans, ans  # the two months, compared
+    assert f"September 2026 ({rows[0][1]:,.0f} min in 30 days) — up " in ans and "Company, " in ans, ans
     kpis = koszyk[2]
     ans = await gt.ask("late deliveries by store last month")
     assert f"Worst {kpis.station.nunique()}: " in ans, ans

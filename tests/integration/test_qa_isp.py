@@ -132,7 +132,8 @@ async def test_a_slow_drift_and_a_storm(new, isp):
     codes = list(isp[3].code)
     oct_ = _rows(kpis, "OUTAGE_MIN", codes, D(2026, 10, 1), D(2026, 10, 31)).value.sum()
     nov = _rows(kpis, "OUTAGE_MIN", codes, *TM).value.sum()
-    assert f"Oct 2026 {oct_:,.0f} min; Nov 2026 {nov:,.0f} min (partial)" in a, a
+    assert f"November 2026 (so far: 29 day(s)), {nov:,.0f} min in all, vs " in a, a  # the two months, compared
+    assert f"October 2026 ({oct_:,.0f} min in 31 days) — {'up' if nov / 29 > oct_ / 31 else 'down'} " in a, a
 
 
 async def test_weekend_utilisation_and_a_weekly_kpi(new, isp):
