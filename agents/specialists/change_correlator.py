@@ -119,6 +119,31 @@ async def _begun_before(s: Any, service: str, metric: str, got: Any, around: dt.
     return earlier
 
 
+#: A step found in the first day's look is part of an earlier move still going on when that move was this many times
+#: larger (p95 180 → 413 ms yesterday afternoon, then 404 → 422 ms in the evening: "it got slow" is the first)
+_BIGGER_MOVE = 3.0
+
+
+async def _inside_a_bigger_move(s: Any, service: str, got: Any, around: dt.datetime | None, hours: int,
+                                shape: Any) -> Any:
+    """No time named and the first day's look found a small step: when the day began inside a move several times
+    larger and still on (its level not given back), that move is the one asked about — the wider look's onset."""
+    r = got[0]
+    if r.onset is None or r.before_level is None or r.after_level is None:
+        return got
+    noticed = len(s.notices)
+    wider = await s.tool("metric_onset", metric_onset, service=service, metric=r.metric, around=around,
+                         hours=min(hours * 2 + 24, _WIDEST_LOOK_BACK), **({"shape": shape} if shape else {}))
+    del s.notices[noticed:]
+    if wider is None or (w := wider[0]).onset is None or w.onset >= r.start or w.before_level is None or (
+            w.after_level is None):
+        return got
+    big, small = w.after_level - w.before_level, r.after_level - r.before_level
+    if big * small > 0 and abs(big) >= _BIGGER_MOVE * abs(small) and (r.before_level - w.before_level) / big >= 0.5:
+        return wider
+    return got
+
+
 async def _first_to_move(s: Any, service: str, got: Any, around: dt.datetime | None, hours: int) -> Any:
     """No metric named and the service's first one moved: another of its metrics that moved the same way up to
     two hours earlier is the same event seen sooner (latency before the errors), and its onset is the one to
@@ -232,6 +257,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 if wider is None:
                     break
                 got = wider
+            if not asked and got is not None and got[0].onset is not None and hours < _WIDEST_LOOK_BACK:
+                got = await _inside_a_bigger_move(s, ctx["service"], got, around, hours, shape)
             if asked and got is not None and got[0].onset is None and len(got[0].stages) >= 2:
                 got = await _begun_before(s, ctx["service"], metric, got, around, hours, shape)
             if metric in ("any", "latency") and got is not None and got[0].n_points and got[0].onset is None:

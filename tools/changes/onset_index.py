@@ -127,6 +127,27 @@ def _more_than_a_blip(crit: list[int], episode: tuple[int, int], scale: _Scale, 
     return scale.lone or len(points) >= 2 or any(i in keep for i in points)
 
 
+#: A later bad step is part of an earlier one still on when that one moved this many times as far (p95 150 → 380 ms,
+#: then 380 → 400 ms a few hours later: the metric moved at the first; the second is its tail).
+LARGER_MOVE = 3.0
+
+
+def _larger_move_still_on(an: SeriesAnalysis, k: int, hib: bool | None, steps: np.ndarray | None, first: int,
+                          scale: _Scale) -> int:
+    """The stage of an earlier bad move, in the same direction, at least :data:`LARGER_MOVE` times the size of
+    stage ``k``'s and never given back (every stage since stays at least half of it beyond where it started), when
+    there is one and it is not the daily rhythm; else ``k``."""
+    cl = [s.cl for s in an.stages]
+    d_k = cl[k] - cl[k - 1]
+    for j in range(k - 1, 0, -1):
+        d = cl[j] - cl[j - 1]
+        if (d * d_k > 0 and abs(d) >= LARGER_MOVE * abs(d_k) and _bad(d, hib) and _meaningful(an, j)
+                and all((cl[i] - cl[j - 1]) / d >= 0.5 for i in range(j, k + 1))
+                and not rhythm.steps_daily(steps, first, an.stages[j].start, d, scale.per_day, scale.jitter)):
+            return j
+    return k
+
+
 def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(), raw: np.ndarray | None = None,
                  first: int = 0, shape: spikes.Shape | None = None, steps: np.ndarray | None = None
                  ) -> tuple[int | None, OnsetMethod | None, int | None, int]:
@@ -153,6 +174,9 @@ def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(),
                                   scale.per_day, scale.jitter):
             stage_k = k
             break
+    tail_k = stage_k  # the latest bad stage: a critical episode after it is news (not one inside its small step)
+    if stage_k is not None:
+        stage_k = _larger_move_still_on(an, stage_k, hib, steps, first, scale)
     crit = sorted({s.index for s in an.signals if s.state == "critical" and s.direction == "bad"})
     # asked about a spike: a burst the stage search cut out as a stage of its own is beyond the level it left (not
     # on every question — a series of routine bursts would then hide its one exceptional point, measured on NAB)
@@ -174,7 +198,7 @@ def _onset_index(an: SeriesAnalysis, hib: bool | None, scale: _Scale = _Scale(),
         st = an.stages[stage_k]
         stage_start = st.evidence_start if st.evidence_start is not None and st.evidence_start >= st.start else st.start
     if episode is not None and (
-        stage_k is None or episode[0] > an.stages[stage_k].end
+        stage_k is None or tail_k is None or episode[0] > an.stages[tail_k].end
         or (episode[1] >= n - 2 and stage_start is not None and episode[0] > stage_start
             and _more_than_a_blip(crit, episode, scale, keep) and not _still_climbing(an, stage_k, stage_start, episode[0]))
     ):
