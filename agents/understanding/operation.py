@@ -252,6 +252,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             and not _service_queue(q, plan):
         plan.filters = _ticket_filters(q)
         plan.count = bool(_COUNT.search(q))
+        if s.scopes and (m := _FROM_CUSTOMER.search(tp.text)) and len(m.group(1).split()) >= 2 and not any(
+                x.name and x.name.lower() == " ".join(m.group(1).split()).lower() for x in s.scopes):
+            s.scopes = []  # "tickets from Siemens Berlin": a customer whose name has a place in it, not Berlin's
         if (not s.scopes and (m := _FROM_CUSTOMER.search(tp.text))  # "tickets from Brightwell Retail": whose tickets
                 and not re.fullmatch(r"[A-Z0-9]{1,6}", who := " ".join(m.group(1).split()))  # "for CASB", "from P1"
                 and who.lower() not in {str(v).lower() for vs in plan.filters.model_dump().values()

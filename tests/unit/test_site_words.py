@@ -59,3 +59,24 @@ def test_a_breakdown_the_data_does_not_have_is_still_said():
 def test_each_site_is_still_found_by_its_own_words(q, site):
     p = _plan(q)
     assert [x.code for x in p.subjects.scopes] == [site], p.model_dump(exclude_defaults=True)
+
+
+CITY = Catalog(  # a courier firm whose regions are cities, with business customers named after cities too
+    stations={"MAN-1": "Trafford depot", "MAN-2": "Salford depot", "LDS-1": "Holbeck depot"},
+    regions={"MAN": "Manchester", "LDS": "Leeds"}, kpis={"LATE_PCT": ["Late parcels"]},
+    station_regions={"MAN-1": "MAN", "MAN-2": "MAN", "LDS-1": "LDS"},
+    services=["track-api"], incidents=[], tickets=["CS-4410"],
+)
+
+
+@pytest.mark.parametrize(("q", "customer", "site"), [
+    ("tickets from Siemens Manchester", "Siemens Manchester", None),  # before: the Manchester region's tickets
+    ("how many open tickets from Leeds Building Society?", "Leeds Building Society", None),
+    ("open tickets from Manchester", None, "MAN"),  # the region itself stays the region
+])
+def test_a_customer_whose_name_has_a_place_in_it(q, customer, site):
+    r = route(q, {}, CITY, TODAY, None)
+    p = r.query
+    assert p is not None and p.operation == "ticket_stats", r
+    assert [n for n in p.notes if n.startswith("customer:")] == ([f"customer:{customer}"] if customer else []), p.notes
+    assert [x.code for x in p.subjects.scopes] == ([site] if site else []), p.model_dump(exclude_defaults=True)
