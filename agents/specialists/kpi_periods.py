@@ -10,6 +10,7 @@ from ``kpi_values`` (the periods' values) and ``kpi_series`` (stage, sigma and s
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,6 +161,9 @@ async def compare_periods(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
         size = f", {spread:.1f}× its usual daily spread" if spread is not None and not level_change else ""
         what = "total" if k.aggregation == "sum" else "average"
         d = k.decimals + (1 if per_day else 0)
+        small = min((abs(v) for v in (v_now, v_before) if v), default=1.0)
+        if per_day and small < 1:  # "2 falls in 31 days": 0.065 a day, not 0.1 (two significant figures, at most 3)
+            d = min(3, max(d, 1 - math.floor(math.log10(small))))
         if per_day:
             values = (f"{fmt(v_now, d, k.unit)} a day {_period(now, grain)}{partial}, {fmt(now.value, k.decimals, k.unit)} "
                       f"in all, vs {fmt(v_before, d, k.unit)} a day {_period(before, grain)} "
@@ -169,7 +173,7 @@ async def compare_periods(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
                       f"{fmt(before.value, d, k.unit)} {_period(before, grain)}")
         text = (f"{k.name}: {values} — "
                 + ("unchanged" if level_change else
-                   f"{'up' if delta > 0 else 'down'} {fmt(abs(delta), d, 'points' if k.unit == '%' else k.unit)}{' a day' if per_day else ''}{rel}"
+                   f"{'up' if delta > 0 else 'down'} {fmt(abs(delta), d if round(abs(delta), d) else d + 1, 'points' if k.unit == '%' else k.unit)}{' a day' if per_day else ''}{rel}"
                    f"{size}, {verdict} "
                    f"({'higher' if k.higher_is_better else 'lower'} is better)")
                 + f"{sig}.")

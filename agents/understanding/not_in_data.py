@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from agents.plan import UnknownName
+from agents.plan import Clarification, QueryPlan, ScopeRef, UnknownName
 from agents.understanding.catalog import GENERIC, Catalog, norm_tokens, stem
 from agents.understanding.cues import _I, _PLACE_NOUN
 from agents.understanding.linking import Links
@@ -128,6 +128,43 @@ _SITE_WORDS = frozenset("gym shop outlet venue cinema theatre theater hotel rest
                         "factory centre center pharmacy practice surgery library studio salon kiosk showroom "
                         "dealership workshop warehouse distribution fulfilment fulfillment dc store branch depot "
                         "hospital clinic ward unit property building estate restaurant bar pub parlour spa".split())
+
+
+def site_word(word: str, cat: Catalog) -> bool:
+    """Whether ``word`` (singular or plural) is what the organisation calls its sites: a place noun, a site word of
+    another trade ("gym", "outlet"), or a word every one of its sites' names has ("… Laundromat")."""
+    w = word.lower()
+    forms = {w, w[:-1] if w.endswith("s") else w, re.sub(r"ies$", "y", w)}
+    every = (set.intersection(*(set(norm_tokens(n)) for n in cat.stations.values()))
+             if len(cat.stations) >= 2 else set())
+    return any(re.fullmatch(_PLACE_NOUN, f) or f in _SITE_WORDS or f in every for f in forms)
+
+
+_HOW_IS_SITE = re.compile(r"\bhow(?:'s|\s+is|\s+are|\s+was|\s+were)\s+(?:the|our|my)\s+([a-z]+)\s+"
+                          r"(?:doing|going|looking|performing|getting\s+on)\b", _I)
+
+
+def site_overview(q: str, plan: QueryPlan, cat: Catalog) -> bool:
+    """"How are the gyms doing?": every site's KPIs needing attention (``attention``); "how's the gym doing?" with
+    several: which one (``clarify``), with one: that one. Only when nothing else was named. Fills ``plan``."""
+    if plan.kpis or plan.subjects.scopes or plan.subjects.services or not (m := _HOW_IS_SITE.search(q)):
+        return False
+    word = m.group(1)
+    if not site_word(word, cat) or not cat.stations:
+        return False
+    plural = word.lower().endswith("s") and site_word(word[:-1], cat) if not word.lower().endswith("ss") else False
+    if plural or len(cat.stations) == 1:
+        plan.operation = "attention"
+        if not plural:
+            code, name = next(iter(cat.stations.items()))
+            plan.subjects.scopes = [ScopeRef(level="station", code=code, name=name)]
+        return True
+    listed = ", ".join(f"{c} ({n})" for c, n in list(cat.stations.items())[:12]) + ("…" if len(cat.stations) > 12 else "")
+    plan.notes.append("pending:attention")
+    plan.clarification = Clarification(kind="station", candidates=list(cat.stations), question=(
+        f"Which {word.lower()}? There are {len(cat.stations)}: {listed}. Or ask how they are all doing."))
+    plan.operation = "clarify"
+    return True
 
 
 def other_breakdown(q: str, plan_kpis: list[str], cat: Catalog) -> str | None:

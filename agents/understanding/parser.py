@@ -58,6 +58,7 @@ from agents.understanding.not_in_data import (
     other_breakdown,
     owned_count,
     people_asked,
+    site_overview,
     unknown_group,
 )
 from agents.understanding.op_cues import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY, PLACES_BEYOND
@@ -299,6 +300,8 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             f"name them, or ask about all {m.group(2).lower()}s: " + ", ".join(list(cat.stations)[:12])
             + ("…" if len(cat.stations) > 12 else "") + "."))
         plan.operation = "clarify"
+        return plan
+    if op == "out_of_scope" and site_overview(q, plan, cat):  # "how are the gyms doing?", "how's the gym doing?"
         return plan
     if op in ("lookup", "explain", "compare", "report") and plan.kpis and (missing := _not_measured(plan, cat)):
         return missing

@@ -142,7 +142,8 @@ async def test_two_months_compared(t, hvh):
     oct_, nov = (int(_rows(kpis, "FALLS", ["MNH"], a, b).value.sum()) for a, b in (
         (D(2026, 10, 1), D(2026, 10, 31)), (D(2026, 11, 1), D(2026, 11, 29))))
     a = await t.ask("falls at mercy in november vs october")
-    assert f"Oct 2026 {oct_} falls; Nov 2026 {nov} falls (partial)" in a, a
+    assert f"November 2026 (so far: 29 day(s)), {nov} falls in all, vs " in a, a  # both months, compared
+    assert f"October 2026 ({oct_} falls in 31 days) — up " in a and "worse (lower is better)" in a, a
 
 
 async def test_anything_weird_with_a_rare_count_finds_the_burst(t, hvh):

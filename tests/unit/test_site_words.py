@@ -80,3 +80,14 @@ def test_a_customer_whose_name_has_a_place_in_it(q, customer, site):
     assert p is not None and p.operation == "ticket_stats", r
     assert [n for n in p.notes if n.startswith("customer:")] == ([f"customer:{customer}"] if customer else []), p.notes
     assert [x.code for x in p.subjects.scopes] == ([site] if site else []), p.model_dump(exclude_defaults=True)
+
+
+def test_how_is_the_site_doing_asks_which_and_the_answer_is_that_sites_state():
+    p = _plan("how's the laundromat doing?")  # before: "outside what I can answer"
+    assert p.operation == "clarify" and p.clarification is not None, p.model_dump(exclude_defaults=True)
+    assert p.clarification.question.startswith("Which laundromat? There are 4: LM-01 (Harbour Laundromat)"), p
+    r = route("riverside", {}, WASH, TODAY, p)
+    assert r.query is not None and r.query.operation == "attention", r
+    assert [x.code for x in r.query.subjects.scopes] == ["LM-09"], r.query.model_dump(exclude_defaults=True)
+    p = _plan("how are the shops doing?")
+    assert p.operation == "attention" and not p.subjects.scopes, p.model_dump(exclude_defaults=True)
