@@ -196,6 +196,11 @@ async def compare_periods(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
               + (f" Without data then: {', '.join(missing)}." if missing else ""))
         return
     rows.sort(key=lambda r: (-(r.spread if r.spread is not None else 0.0), r.code))
+    worst = next((r for r in rows if r.verdict == "worse"), None)
+    if worst is not None and level == "station" and code:
+        ctx["flagged_first"] = f"{worst.code}@{code}"  # "why?" next: the KPI that got most worse, explained
+    else:
+        ctx.pop("flagged_first", None)
     if plan.kpis and len(rows) == 1:  # "check-ins at <site> october vs november": that one KPI, the two periods
         s.say(f"{where[:1].upper()}{where[1:]}, {w.label} ({rows[0].before.start} to {w.end}): {rows[0].text}",
               *rows[0].evidence)

@@ -97,6 +97,19 @@ def resolve_from_results(plan: QueryPlan, prior: QueryPlan | None, ctx: ThreadCo
             plan.follow_up = True
             plan.inherited.append("the KPI and station listed first")
             return
+    if (prior.operation == "compare" and "all_kpis" in prior.notes and not plan.kpis and _WHY.search(question)
+            and "@" in first_flagged and plan.operation in ("clarify", "compare", "explain", "attention", "out_of_scope")
+            and not plan.subjects.services):
+        code, site = first_flagged.split("@", 1)
+        if code in cat.kpis and site in cat.stations and [x.code for x in plan.subjects.scopes] in ([], [site]):
+            from agents.plan import ScopeRef  # "why?" after "<site> this week vs the week before": its most worsened
+
+            plan.operation, plan.kpis, plan.clarification = "explain", [code], None
+            plan.subjects.scopes = [ScopeRef(level="station", code=site, name=cat.stations[site])]
+            plan.notes = [n for n in plan.notes if not n.startswith(("pending:", "all_kpis"))]
+            plan.follow_up = True
+            plan.inherited.append("the KPI that got most worse in the comparison")
+            return
     if flagged and plan.operation == "explain" and not plan.kpis and "explain:flagged" not in plan.notes:
         plan.notes.append("explain:flagged")  # "why?" again, nothing found there: the same answer, not a question
     onset, service = ctx.get("onset"), ctx.get("service")
@@ -111,6 +124,16 @@ def resolve_from_results(plan: QueryPlan, prior: QueryPlan | None, ctx: ThreadCo
         plan.notes = [n for n in plan.notes if not n.startswith(("pending:", "yesno"))]
         plan.follow_up = True
         plan.inherited.append("the service and onset of the last answer")
+        return
+    if (prior.operation == "changelog" and prior.subjects.services and _ELSE.match(question) and not plan.kpis
+            and today is not None):  # "what else changed?" after a service's change log: every service, that window
+        plan.operation, plan.clarification, plan.kpis = "changelog", None, []
+        plan.subjects = type(plan.subjects)()
+        plan.window = prior.window or Window(start=today - dt.timedelta(days=6), end=today, label="the last 7 days")
+        plan.notes = [n for n in plan.notes if not n.startswith(("pending:", "yesno"))]
+        plan.follow_up = True
+        plan.inherited = [x for x in plan.inherited if x not in ("services", "window")] + [
+            "the window of the last change log (every service)"]
         return
     top = ctx.get("top_hypothesis")
     named = bool(_THE_CHANGE.search(question) and _MORE.search(question))  # "tell me more about that change"

@@ -126,3 +126,15 @@ async def test_is_it_still_failing_after_its_change_log_is_the_metric_now(pharma
         assert "deployment(s) and" not in ans, ans  # not the change log again
         ans = await t.ask("is the p95 still slow?")
         assert "rx-refill.api dispense_p95_ms is" in ans and "— normal: within its usual range" in ans, ans
+
+
+async def test_what_else_changed_after_a_change_log_is_every_service_in_that_window(pharmacy, pg_server):
+    """Before: "what else changed?" after a service's change log was outside what it could answer."""
+    target, org_id = pharmacy
+    async with org_assistant(target, pg_server, NOW) as a:
+        t = Thread(a, org_id, NOW.date())
+        log = await t.ask("any deploys or config changes on rx-refill.api in the last 7 days?")
+        assert "fsync-118" not in log, log  # another service's deploy: not in its own log
+        ans = await t.ask("what else changed?")
+        assert "fsync-118" in ans and "KX-CFG-0912" in ans, ans  # every service, the same 7 days
+        assert "KX-CFG-0870" not in ans and "outside what I can answer" not in ans, ans  # 9 days back: outside

@@ -261,3 +261,13 @@ async def test_one_kpi_at_one_gym_month_against_month(t, org):
     change = 100 * (per_day[11] - per_day[10]) / per_day[10]
     assert f"{'up' if change > 0 else 'down'} " in line and f"{change:+.1f}%" in line, a
     assert ("better" if change > 0 else "worse") in line, a
+
+
+async def test_why_after_a_week_against_the_week_before_explains_the_kpi_that_got_most_worse(t):
+    """Before: "why?" after "<gym> last week vs the week before" answered "Which KPI should I compare by?"."""
+    a = await t.ask("how did Northern Quarter do last week vs the week before?")
+    m = re.search(r"KPI\(s\) compared, the most changed first: (\d+) worse \(([^)]+)\)", a)
+    assert m and int(m.group(1)) >= 1, a
+    first = m.group(2).split(", ")[0]
+    a = await t.ask("why?")
+    assert "Which KPI" not in a and f"- {first} at NQ1 (Northern Quarter Climbing) was " in a, a
