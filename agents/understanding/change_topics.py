@@ -35,6 +35,17 @@ _VAGUE = re.compile(r"^(?:anything|something|stuff|things?|it|that|this|them|con
 _HANDLED = ("rank:", "only:", "person:", "latest:", "asks:")
 
 
+def anything_changed(question: str) -> bool:
+    """"Did anyone change anything yesterday?", "did someone change something last night?": the change log of the
+    period asked, every service (a vague topic names no one change)."""
+    q = question.strip()
+    for pat in _PATTERNS[:1]:
+        if (m := pat.match(q)) and _VAGUE.fullmatch(re.sub(r"^(?:the|our|any|its|their|a|some)\s+", "",
+                                                            re.sub(r"\s+", " ", m.group("topic")).strip(" ,;:"), flags=_I)):
+            return True
+    return False
+
+
 def change_topic(question: str, plan: QueryPlan, cat: Catalog) -> str | None:
     """The thing a "did anyone change X?" question is about, when it names no service, KPI, site, incident or change
     id (those have their own answers); None otherwise."""

@@ -354,6 +354,9 @@ def _answer(plan: QueryPlan, prior: QueryPlan, question: str = "") -> QueryPlan 
             out.operation = "explain" if pending == "explain" and out.group_by else "compare"
             out.subjects.scopes = list(s.scopes) if len(s.scopes) >= 2 else [
                 ScopeRef(level="station", code=c) for c in cands]
+    elif kind == "window" and pending and plan.window is not None and plan.window.explicit:
+        out = prior.model_copy(deep=True)  # "from 2026-12-04 to 2026-12-06" after "which dates is “…” for you?"
+        out.operation, out.clarification = pending, None  # type: ignore[assignment]
     elif kind == "station" and s.scopes and s.scopes[0].code in cands:
         out = prior.model_copy(deep=True)
         out.operation, out.clarification = (pending or "lookup"), None  # type: ignore[assignment]

@@ -17,6 +17,7 @@ from agents.plan import (
 )
 from agents.understanding.asks import annotate
 from agents.understanding.catalog import Catalog, fold, stem
+from agents.understanding.change_topics import anything_changed
 from agents.understanding.cues import (
     _ACTION,
     _ATTENTION,
@@ -62,7 +63,7 @@ from agents.understanding.not_in_data import (
     unknown_group,
 )
 from agents.understanding.op_cues import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY, PLACES_BEYOND
-from agents.understanding.operation import _operation
+from agents.understanding.operation import _change_kinds, _operation
 from agents.understanding.phrasings import GOAL_ANYWHERE
 from agents.understanding.ticket_values import unknown_ticket_values
 from agents.understanding.time_typos import fix_time_typos
@@ -186,7 +187,18 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                           + (f":{n.group(1)}" if (n := re.search(r"(\d+(?:\.\d+)?)\s*%?", m.group(0)[m.end(1) - m.start():])) else ""))
     if op in ("rank", "compare", "lookup") and plan.window is None and _NOW.search(q):
         plan.notes.append("now")  # "right now": the state, which for a stock-like KPI is its latest value
-    if op in ("lookup", "compare", "rank", "explain", "attention", "changelog") and (said := local_period(q)):
+    if op == "out_of_scope" and not plan.kpis and anything_changed(q):
+        op = plan.operation = "changelog"  # "did anyone change anything yesterday?": every service's changes then
+    if op == "clarify" and "wanted:changelog" in plan.notes and plan.clarification is not None and (
+            plan.clarification.kind == "service" and local_period(q, plan.window.label if plan.window else None)):
+        op = plan.operation = "changelog"  # "any deploys during the carnival weekend?": its dates first, every service
+        plan.clarification = None
+        plan.notes = [n for n in plan.notes if n != "wanted:changelog"] + _change_kinds(q)
+    if op in ("lookup", "compare", "rank", "explain", "attention", "changelog") and (
+            said := local_period(q, plan.window.label if plan.window else None)):
+        if plan.window is not None and plan.window.label.lower() in said.lower():
+            plan.window = None  # "christmas" of "the christmas market weekend" is not its date
+        plan.notes.append(f"pending:{op}")  # the dates given next answer the question that was asked
         plan.clarification = Clarification(kind="window", candidates=[], question=(  # "over half term": whose dates?
             f"Which dates is “{said}” for you? I don't have your calendar, so give me the dates "
             "(for example “from 2026-10-26 to 2026-10-30”) and I'll answer for exactly those days."))
