@@ -88,11 +88,24 @@ async def org_assistant(target: Any, pg_server: Any, clock: dt.datetime) -> Asyn
         await a.close()
 
 
+@contextlib.asynccontextmanager
+async def org_thread(target: Any, org_id: int, pg_server: Any, clock: dt.datetime) -> AsyncIterator[Thread]:
+    """A conversation on an organisation's own database, the assistant's clock ``clock`` and each turn asked as of
+    its date."""
+    async with org_assistant(target, pg_server, clock) as a:
+        yield Thread(a, org_id, clock.date())
+
+
 class Thread:
     """One conversation with the assistant, every turn asked "as of" the same date (the graders' way)."""
 
     def __init__(self, a: Assistant, org_id: int, as_of: dt.date) -> None:
         self.a, self.org_id, self.as_of, self.thread_id = a, org_id, as_of, None
+
+    async def ask_alone(self, q: str) -> str:
+        """``q`` as the first question of a new conversation (nothing asked before it counts)."""
+        self.thread_id = None
+        return await self.ask(q)
 
     async def ask(self, q: str) -> str:
         r = await self.a.ask(org_id=self.org_id, question=q, thread_id=self.thread_id, as_of=self.as_of)

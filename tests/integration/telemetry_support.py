@@ -17,6 +17,11 @@ from store.importers import run_import
 from tests.conftest import _create_database, _drop_database
 
 
+def zulu(t: dt.datetime) -> str:
+    """A UTC moment as the importers' files write it (``2027-03-09T15:20:00Z``)."""
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 @contextmanager
 def telemetry_org(pg_server: Any, tmp: Path, *, db: str, slug: str, name: str, team: str, services: Sequence[str],
                   metrics: Sequence[str], changes: Mapping[str, list[dict[str, Any]]]) -> Iterator[tuple[Any, int]]:

@@ -15,18 +15,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.integration.qa_support import Thread, org_assistant
-from tests.integration.telemetry_support import telemetry_org
+from tests.integration.qa_support import org_thread
+from tests.integration.telemetry_support import telemetry_org, zulu
 
 NOW = dt.datetime(2027, 5, 12, 17, 0, tzinfo=dt.UTC)
 JUMP = NOW - dt.timedelta(hours=26, minutes=40)
 CREEP = JUMP + dt.timedelta(hours=6, minutes=15)
 BLIP = NOW - dt.timedelta(hours=40)  # seat_lock_ms: up 200 ms for three hours, then back
 SMALL = NOW - dt.timedelta(hours=9)  # seat_lock_ms: then a small step of its own in the last day
-
-
-def _z(t: dt.datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _daily(t: dt.datetime) -> float:
@@ -42,13 +38,13 @@ def cinema(pg_server, tmp_path_factory):
         p90 = 150 + 45 * _daily(t) + (230 if t >= JUMP else 0) + (20 if t >= CREEP else 0) + rng.normal(0, 6)
         lock = 80 + 10 * _daily(t) + (200 if BLIP <= t < BLIP + dt.timedelta(hours=3) else 0) + (
             25 if t >= SMALL else 0) + rng.normal(0, 3)
-        lines += [f"{_z(t)},kiosk-gw,render_p90_ms,{p90:.1f}", f"{_z(t)},kiosk-gw,seat_lock_ms,{lock:.1f}"]
+        lines += [f"{zulu(t)},kiosk-gw,render_p90_ms,{p90:.1f}", f"{zulu(t)},kiosk-gw,seat_lock_ms,{lock:.1f}"]
         t += dt.timedelta(minutes=5)
     changes = {"deployments": [
         {"external_id": "kg-rel-77", "service": "kiosk-gw", "version": "7.7.0",
-         "started_at": _z(JUMP - dt.timedelta(minutes=9)), "finished_at": _z(JUMP - dt.timedelta(minutes=5))},
+         "started_at": zulu(JUMP - dt.timedelta(minutes=9)), "finished_at": zulu(JUMP - dt.timedelta(minutes=5))},
         {"external_id": "kg-rel-76", "service": "kiosk-gw", "version": "7.6.2",
-         "started_at": _z(JUMP - dt.timedelta(days=2)), "finished_at": _z(JUMP - dt.timedelta(days=2, minutes=-4))},
+         "started_at": zulu(JUMP - dt.timedelta(days=2)), "finished_at": zulu(JUMP - dt.timedelta(days=2, minutes=-4))},
     ]}
     with telemetry_org(pg_server, tmp_path_factory.mktemp("reel"), db="opsgraph_reel", slug="reelhouse",
                        name="Reelhouse Cinemas", team="kiosks", services=["kiosk-gw"], metrics=lines,
@@ -58,9 +54,8 @@ def cinema(pg_server, tmp_path_factory):
 
 @pytest.fixture
 async def ask(cinema, pg_server):
-    target, org_id = cinema
-    async with org_assistant(target, pg_server, NOW) as a:
-        yield lambda q: Thread(a, org_id, NOW.date()).ask(q)
+    async with org_thread(*cinema, pg_server, NOW) as t:
+        yield t.ask_alone
 
 
 async def test_a_small_step_on_top_of_a_bigger_move_still_on_is_that_move(ask):
@@ -90,9 +85,9 @@ def young(pg_server, tmp_path_factory):
     lines = (Path(__file__).parents[1] / "fixtures" / "seatmap_p95.csv").read_text().splitlines()
     changes = {"deployments": [
         {"external_id": "sm-2026.12.01", "service": "seatmap-svc", "version": "2026.12.01",
-         "started_at": _z(YOUNG_JUMP - dt.timedelta(minutes=8)), "finished_at": _z(YOUNG_JUMP - dt.timedelta(minutes=5))},
+         "started_at": zulu(YOUNG_JUMP - dt.timedelta(minutes=8)), "finished_at": zulu(YOUNG_JUMP - dt.timedelta(minutes=5))},
         {"external_id": "sm-2026.11.30", "service": "seatmap-svc", "version": "2026.11.30",
-         "started_at": _z(YOUNG_JUMP - dt.timedelta(hours=29)), "finished_at": _z(YOUNG_JUMP - dt.timedelta(hours=29))},
+         "started_at": zulu(YOUNG_JUMP - dt.timedelta(hours=29)), "finished_at": zulu(YOUNG_JUMP - dt.timedelta(hours=29))},
     ]}
     with telemetry_org(pg_server, tmp_path_factory.mktemp("seatmap"), db="opsgraph_seatmap", slug="seatmap-co",
                        name="Seatmap Co", team="web", services=["seatmap-svc"], metrics=lines,
@@ -102,8 +97,7 @@ def young(pg_server, tmp_path_factory):
 
 async def test_a_day_that_began_inside_the_move_looks_back_to_where_it_began(young, pg_server):
     """"What changed before it got slow?" a day after a jump that is still on: the jump and the deploy before it."""
-    target, org_id = young
-    async with org_assistant(target, pg_server, YOUNG_NOW) as a:
-        ans = await Thread(a, org_id, YOUNG_NOW.date()).ask("what changed before seatmap-svc got slow?")
+    async with org_thread(*young, pg_server, YOUNG_NOW) as t:
+        ans = await t.ask("what changed before seatmap-svc got slow?")
     assert f"seatmap-svc p95_ms moved up at {YOUNG_JUMP:%Y-%m-%d %H:%M} UTC" in ans, ans
     assert "Most likely cause for seatmap-svc: sm-2026.12.01" in ans, ans

@@ -17,6 +17,7 @@ from store import migrate
 from store.db import make_async_engine, make_sessionmaker
 from store.importers import run_import
 from tests.conftest import _create_database, _drop_database
+from tests.integration.telemetry_support import zulu
 from tools.base import ToolContext
 from tools.changes import correlate_changes, scoring
 
@@ -24,10 +25,6 @@ SLUG = "crumbworks"
 NOW = dt.datetime(2026, 6, 12, 20, 0, tzinfo=dt.UTC)
 START = NOW - dt.timedelta(days=6)
 JUMP = dt.datetime(2026, 6, 12, 11, 0, tzinfo=dt.UTC)  # basket sync lag steps up in the hourly means
-
-
-def _z(t: dt.datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @pytest.fixture(scope="module")
@@ -47,19 +44,19 @@ def crumbworks(pg_server, tmp_path_factory):
         for h in range(int((NOW - START) / dt.timedelta(hours=1)) + 1):
             t = START + dt.timedelta(hours=h)
             lag = 40 + 6 * math.sin(2 * math.pi * (t.hour - 8) / 24) + rng.normal(0, 1.5) + (25 if t >= JUMP else 0)
-            lines.append(f"{_z(t)},Till.Sync,basket_sync_lag_s,{lag:.2f}")
-            lines.append(f"{_z(t)},oven-scheduler,queue_depth,{12 + rng.normal(0, 1):.2f}")
+            lines.append(f"{zulu(t)},Till.Sync,basket_sync_lag_s,{lag:.2f}")
+            lines.append(f"{zulu(t)},oven-scheduler,queue_depth,{12 + rng.normal(0, 1):.2f}")
         (tmp / "metrics.csv").write_text("\n".join(lines) + "\n")
         run_import(conn, SLUG, "metrics", tmp / "metrics.csv")
         changes = {
             "config-changes": [
                 {"external_id": "CW-CFG-71", "service": "Till.Sync", "key": "pos.batch.flushIntervalSec",
-                 "changed_at": _z(JUMP - dt.timedelta(hours=2, minutes=30)), "old_value": "5", "new_value": "60",
+                 "changed_at": zulu(JUMP - dt.timedelta(hours=2, minutes=30)), "old_value": "5", "new_value": "60",
                  "changed_by": "m.okafor"},
             ],
             "deployments": [
                 {"external_id": "ts-deploy-412", "service": "Till.Sync", "version": "2026.6.2",  # the night before
-                 "started_at": _z(JUMP - dt.timedelta(hours=15))},
+                 "started_at": zulu(JUMP - dt.timedelta(hours=15))},
             ],
         }
         for kind, rows in changes.items():

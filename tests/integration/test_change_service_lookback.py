@@ -25,6 +25,7 @@ from store import migrate
 from store.db import make_async_engine, make_sessionmaker
 from store.importers import run_import
 from tests.conftest import _create_database, _drop_database, settings_for
+from tests.integration.telemetry_support import zulu
 from tools.base import ToolContext
 from tools.changes import correlate_changes, metric_onset
 
@@ -32,10 +33,6 @@ SLUG = "pistenbully"
 NOW = dt.datetime(2027, 1, 22, 13, 30, tzinfo=dt.UTC)
 STEP = NOW - dt.timedelta(hours=40)  # GateScan.v2 validation p90 steps up (21:30 two days before)
 RHYTHM_START = NOW - dt.timedelta(hours=46)  # lift-counter: two days of data only
-
-
-def _z(t: dt.datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @pytest.fixture(scope="module")
@@ -56,17 +53,17 @@ def resort(pg_server, tmp_path_factory):
         lines = ["ts,service,metric,value"]
         t = NOW - dt.timedelta(days=4)
         while t <= NOW:
-            lines.append(f"{_z(t)},GateScan.v2,validate_p90_ms,{(95 if t < STEP else 340) + rng.normal(0, 4):.1f}")
+            lines.append(f"{zulu(t)},GateScan.v2,validate_p90_ms,{(95 if t < STEP else 340) + rng.normal(0, 4):.1f}")
             if t >= RHYTHM_START:  # the lifts run 07:00–17:00: riders and the queue-wait time follow them
                 open_ = 7 <= t.hour < 17
-                lines.append(f"{_z(t)},lift-counter,riders_per_min,{(260 if open_ else 12) + rng.normal(0, 6):.1f}")
-                lines.append(f"{_z(t)},lift-counter,queue_wait_ms,{(4200 if open_ else 900) + rng.normal(0, 80):.0f}")
+                lines.append(f"{zulu(t)},lift-counter,riders_per_min,{(260 if open_ else 12) + rng.normal(0, 6):.1f}")
+                lines.append(f"{zulu(t)},lift-counter,queue_wait_ms,{(4200 if open_ else 900) + rng.normal(0, 80):.0f}")
             t += dt.timedelta(minutes=5)
         (tmp / "metrics.csv").write_text("\n".join(lines) + "\n")
         run_import(conn, SLUG, "metrics", tmp / "metrics.csv")
         (tmp / "config-changes.json").write_text(json.dumps([
             {"external_id": "PB-7731", "service": "GateScan.v2", "key": "pass.validation.retryBackoffMs",
-             "changed_at": _z(STEP - dt.timedelta(minutes=20)), "old_value": "50", "new_value": "400",
+             "changed_at": zulu(STEP - dt.timedelta(minutes=20)), "old_value": "50", "new_value": "400",
              "changed_by": "a.huber"},
         ]))
         run_import(conn, SLUG, "config-changes", tmp / "config-changes.json")

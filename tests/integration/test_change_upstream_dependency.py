@@ -19,6 +19,7 @@ from store import migrate
 from store.db import make_async_engine, make_sessionmaker
 from store.importers import run_import
 from tests.conftest import _create_database, _drop_database, settings_for
+from tests.integration.telemetry_support import zulu
 from tools.base import ToolContext
 from tools.changes import correlate_changes
 
@@ -26,10 +27,6 @@ SLUG = "skyglass"
 NOW = dt.datetime(2026, 3, 19, 16, 0, tzinfo=dt.UTC)
 START = NOW - dt.timedelta(days=4)
 JUMP = dt.datetime(2026, 3, 19, 7, 40, tzinfo=dt.UTC)  # frame-stacker p95 steps up
-
-
-def _z(t: dt.datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @pytest.fixture(scope="module")
@@ -52,23 +49,23 @@ def skyglass(pg_server, tmp_path_factory):
         t = START
         while t <= NOW:
             slow = t >= JUMP
-            lines.append(f"{_z(t)},FrameStacker,stack_time_p95_ms,{(610 if slow else 230) + rng.normal(0, 9):.1f}")
-            lines.append(f"{_z(t)},FrameStacker,stack_failures_ratio,{max(0.0, 0.002 + rng.normal(0, 0.0004)):.5f}")
-            lines.append(f"{_z(t)},plate-catalog,lookup_p95_ms,{48 + rng.normal(0, 2):.1f}")
-            lines.append(f"{_z(t)},dome_weather,read_p95_ms,{90 + rng.normal(0, 3):.1f}")
+            lines.append(f"{zulu(t)},FrameStacker,stack_time_p95_ms,{(610 if slow else 230) + rng.normal(0, 9):.1f}")
+            lines.append(f"{zulu(t)},FrameStacker,stack_failures_ratio,{max(0.0, 0.002 + rng.normal(0, 0.0004)):.5f}")
+            lines.append(f"{zulu(t)},plate-catalog,lookup_p95_ms,{48 + rng.normal(0, 2):.1f}")
+            lines.append(f"{zulu(t)},dome_weather,read_p95_ms,{90 + rng.normal(0, 3):.1f}")
             t += dt.timedelta(minutes=5)
         (tmp / "metrics.csv").write_text("\n".join(lines) + "\n")
         run_import(conn, SLUG, "metrics", tmp / "metrics.csv")
         changes = {
             "config-changes": [
                 {"external_id": "SG-CHG-5521", "service": "plate-catalog", "key": "catalog.index.cacheEntries",
-                 "changed_at": _z(JUMP - dt.timedelta(minutes=25)), "old_value": "200000", "new_value": "5000",
+                 "changed_at": zulu(JUMP - dt.timedelta(minutes=25)), "old_value": "200000", "new_value": "5000",
                  "changed_by": "i.nakamura"},
             ],
             "deployments": [
                 {"external_id": "dw-rel-0388", "service": "dome_weather", "version": "7.14.0",
-                 "started_at": _z(JUMP - dt.timedelta(minutes=12)),
-                 "finished_at": _z(JUMP - dt.timedelta(minutes=9))},
+                 "started_at": zulu(JUMP - dt.timedelta(minutes=12)),
+                 "finished_at": zulu(JUMP - dt.timedelta(minutes=9))},
             ],
         }
         for kind, rows in changes.items():

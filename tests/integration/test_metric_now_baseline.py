@@ -15,29 +15,25 @@ import re
 import numpy as np
 import pytest
 
-from tests.integration.qa_support import Thread, org_assistant
-from tests.integration.telemetry_support import telemetry_org
+from tests.integration.qa_support import org_thread
+from tests.integration.telemetry_support import telemetry_org, zulu
 
 NOW = dt.datetime(2027, 3, 9, 15, 20, tzinfo=dt.UTC)
 STEP = NOW - dt.timedelta(hours=71, minutes=25)
 
 
-def _z(t: dt.datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 CHANGES = {  # what the story ranks (the pool shrink 15 min before the step) and what else went out around it
     "config-changes": [
         {"external_id": "KX-CFG-0912", "service": "rx-refill.api", "key": "PBM_CLIENT_POOL_MAX",
-         "changed_at": _z(STEP - dt.timedelta(minutes=15)), "old_value": "64", "new_value": "8", "changed_by": "m.osei"},
+         "changed_at": zulu(STEP - dt.timedelta(minutes=15)), "old_value": "64", "new_value": "8", "changed_by": "m.osei"},
         {"external_id": "KX-CFG-0870", "service": "rx-refill.api", "key": "ui.banner.text",
-         "changed_at": _z(STEP - dt.timedelta(days=6)), "old_value": "a", "new_value": "b", "changed_by": "p.ruiz"},
+         "changed_at": zulu(STEP - dt.timedelta(days=6)), "old_value": "a", "new_value": "b", "changed_by": "p.ruiz"},
     ],
     "deployments": [
         {"external_id": "refill-2027.03.05-2", "service": "rx-refill.api", "version": "2027.03.05-2",
-         "started_at": _z(STEP - dt.timedelta(hours=20)), "finished_at": _z(STEP - dt.timedelta(hours=19, minutes=50))},
+         "started_at": zulu(STEP - dt.timedelta(hours=20)), "finished_at": zulu(STEP - dt.timedelta(hours=19, minutes=50))},
         {"external_id": "fsync-118", "service": "formulary-sync", "version": "118",
-         "started_at": _z(STEP - dt.timedelta(hours=2)), "finished_at": _z(STEP - dt.timedelta(hours=1, minutes=55))},
+         "started_at": zulu(STEP - dt.timedelta(hours=2)), "finished_at": zulu(STEP - dt.timedelta(hours=1, minutes=55))},
     ],
 }
 
@@ -48,9 +44,9 @@ def pharmacy(pg_server, tmp_path_factory):
     lines = ["ts,service,metric,value"]
     t = NOW - dt.timedelta(days=16)
     while t <= NOW:
-        lines.append(f"{_z(t)},rx-refill.api,fail_pct,{(0.8 if t < STEP else 4.5) + rng.normal(0, 0.12):.3f}")
-        lines.append(f"{_z(t)},rx-refill.api,dispense_p95_ms,{410 + rng.normal(0, 18):.0f}")
-        lines.append(f"{_z(t)},formulary-sync,fail_pct,{0.3 + rng.normal(0, 0.05):.3f}")
+        lines.append(f"{zulu(t)},rx-refill.api,fail_pct,{(0.8 if t < STEP else 4.5) + rng.normal(0, 0.12):.3f}")
+        lines.append(f"{zulu(t)},rx-refill.api,dispense_p95_ms,{410 + rng.normal(0, 18):.0f}")
+        lines.append(f"{zulu(t)},formulary-sync,fail_pct,{0.3 + rng.normal(0, 0.05):.3f}")
         t += dt.timedelta(minutes=5)
     with telemetry_org(pg_server, tmp_path_factory.mktemp("kestrel"), db="opsgraph_kestrel", slug="kestrel-rx",
                        name="Kestrel Pharmacy Online", team="refills", services=["rx-refill.api", "formulary-sync"],
@@ -60,9 +56,8 @@ def pharmacy(pg_server, tmp_path_factory):
 
 @pytest.fixture
 async def ask(pharmacy, pg_server):
-    target, org_id = pharmacy
-    async with org_assistant(target, pg_server, NOW) as a:
-        yield lambda q: Thread(a, org_id, NOW.date()).ask(q)
+    async with org_thread(*pharmacy, pg_server, NOW) as t:
+        yield t.ask_alone
 
 
 async def test_a_level_reached_days_ago_is_not_the_usual_range(ask):
@@ -102,9 +97,7 @@ async def test_a_period_is_held_against_the_range_from_before_a_move_still_on(as
 
 async def test_what_else_changed_after_the_story_lists_the_services_changes_around_its_onset(pharmacy, pg_server):
     """Before: "what else changed?" after a service's story was outside what it could answer."""
-    target, org_id = pharmacy
-    async with org_assistant(target, pg_server, NOW) as a:
-        t = Thread(a, org_id, NOW.date())
+    async with org_thread(*pharmacy, pg_server, NOW) as t:
         story = await t.ask("why did rx-refill.api fail_pct jump?")
         assert "Most likely cause for rx-refill.api: KX-CFG-0912" in story, story
         ans = await t.ask("what else changed?")
@@ -115,9 +108,7 @@ async def test_what_else_changed_after_the_story_lists_the_services_changes_arou
 
 async def test_is_it_still_failing_after_its_change_log_is_the_metric_now(pharmacy, pg_server):
     """Before: "is it still failing?" after the service's change log answered "Yes —" with the change log again."""
-    target, org_id = pharmacy
-    async with org_assistant(target, pg_server, NOW) as a:
-        t = Thread(a, org_id, NOW.date())
+    async with org_thread(*pharmacy, pg_server, NOW) as t:
         log = await t.ask("any deploys or config changes on rx-refill.api in the last 7 days?")
         assert "KX-CFG-0912" in log, log
         ans = await t.ask("is it still failing?")
@@ -130,9 +121,7 @@ async def test_is_it_still_failing_after_its_change_log_is_the_metric_now(pharma
 
 async def test_what_else_changed_after_a_change_log_is_every_service_in_that_window(pharmacy, pg_server):
     """Before: "what else changed?" after a service's change log was outside what it could answer."""
-    target, org_id = pharmacy
-    async with org_assistant(target, pg_server, NOW) as a:
-        t = Thread(a, org_id, NOW.date())
+    async with org_thread(*pharmacy, pg_server, NOW) as t:
         log = await t.ask("any deploys or config changes on rx-refill.api in the last 7 days?")
         assert "fsync-118" not in log, log  # another service's deploy: not in its own log
         ans = await t.ask("what else changed?")

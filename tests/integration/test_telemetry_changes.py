@@ -24,6 +24,7 @@ from store import migrate
 from store.db import make_async_engine, make_sessionmaker
 from store.importers import run_import
 from tests.conftest import _create_database, _drop_database, settings_for
+from tests.integration.telemetry_support import zulu
 from tools.base import ToolContext, ToolError
 from tools.changes import correlate_changes, metric_onset
 
@@ -37,10 +38,6 @@ BURST = (dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.UTC), dt.datetime(2026, 11, 2
 SPIKE = dt.datetime(2026, 11, 24, 13, 10, tzinfo=dt.UTC)  # tolls.gw cpu spikes for one point, level unchanged
 QUIET_AS_OF = dt.datetime(2026, 11, 24, 2, 25, tzinfo=dt.UTC)  # just after quiet-box's nightly batch spike
 STEP = dt.timedelta(minutes=5)
-
-
-def _z(t: dt.datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _daily(t: dt.datetime, amplitude: float) -> float:
@@ -60,51 +57,51 @@ def _series(rng: np.random.Generator) -> list[tuple[str, str, str, float]]:
         t = START + STEP * i
         late = t + dt.timedelta(minutes=1) if i % 97 == 13 else t  # an exporter that is sometimes a minute late
         cpu = 35 + _daily(t, 8) + rng.normal(0, 1.5) + (30 if _nightly(t) else 0) + (18 if t >= SHIFT else 0)
-        rows.append((_z(late), "Recon.Worker", "cpu_pct", round(cpu, 2)))
+        rows.append((zulu(late), "Recon.Worker", "cpu_pct", round(cpu, 2)))
         quiet = 22 + _daily(t, 6) + rng.normal(0, 1.2) + (35 if _nightly(t) else 0)
-        rows.append((_z(t), "quiet-box", "cpu_util", round(quiet, 2)))
+        rows.append((zulu(t), "quiet-box", "cpu_util", round(quiet, 2)))
         disk = (5.0e6 if t < DROP else 4.0e5) * (1 + 0.15 * _daily(t, 1)) * (1 + rng.normal(0, 0.04))
-        rows.append((_z(t), "thumb_svc", "disk_write_bytes", round(disk)))
-        rows.append((_z(t), "kiln", "board_temp_c", round(61 + _daily(t, 2) + rng.normal(0, 0.4), 2)))
+        rows.append((zulu(t), "thumb_svc", "disk_write_bytes", round(disk)))
+        rows.append((zulu(t), "kiln", "board_temp_c", round(61 + _daily(t, 2) + rng.normal(0, 0.4), 2)))
         burst = 140 if BURST[0] <= t < BURST[1] else 0  # traffic up for three and a half hours, then back
-        rows.append((_z(t), "edge-relay", "rps", round(300 + _daily(t, 40) + rng.normal(0, 8) + burst, 1)))
+        rows.append((zulu(t), "edge-relay", "rps", round(300 + _daily(t, 40) + rng.normal(0, 8) + burst, 1)))
         spike = 20 if SPIKE <= t < SPIKE + dt.timedelta(minutes=5) else 0  # a busy gateway, 78 % and a spike
-        rows.append((_z(t), "tolls.gw", "cpu_pct", round(78 + rng.normal(0, 1.0) + spike, 2)))
+        rows.append((zulu(t), "tolls.gw", "cpu_pct", round(78 + rng.normal(0, 1.0) + spike, 2)))
     for h in range(int((NOW - START) / dt.timedelta(hours=1))):
         t = START + dt.timedelta(hours=h)
         climb = max(0.0, (t - RAMP) / dt.timedelta(hours=1)) * 9.0
         p95 = 140 + _daily(t, 15) + rng.normal(0, 3) + climb
-        rows.append((_z(t), "ledger_api", "latency_p95_ms", round(p95, 1)))
+        rows.append((zulu(t), "ledger_api", "latency_p95_ms", round(p95, 1)))
     return rows
 
 
 CHANGES = {
     "deployments": [
         {"external_id": "rw-881", "service": "Recon.Worker", "version": "v2026.48.1",
-         "started_at": _z(SHIFT - dt.timedelta(minutes=24)), "finished_at": _z(SHIFT - dt.timedelta(minutes=20)),
+         "started_at": zulu(SHIFT - dt.timedelta(minutes=24)), "finished_at": zulu(SHIFT - dt.timedelta(minutes=20)),
          "deployed_by": "ci-bot"},
         {"external_id": "rw-882", "service": "Recon.Worker", "version": "v2026.48.2",  # after the onset
-         "started_at": _z(SHIFT + dt.timedelta(hours=2)), "finished_at": _z(SHIFT + dt.timedelta(hours=2, minutes=3))},
+         "started_at": zulu(SHIFT + dt.timedelta(hours=2)), "finished_at": zulu(SHIFT + dt.timedelta(hours=2, minutes=3))},
         {"external_id": "la-17", "service": "ledger_api", "version": "v2026.48.1",  # another service, same time
-         "started_at": _z(SHIFT - dt.timedelta(minutes=15))},
+         "started_at": zulu(SHIFT - dt.timedelta(minutes=15))},
         {"external_id": "la-16", "service": "ledger_api", "version": "v2026.47.9",
-         "started_at": _z(RAMP - dt.timedelta(minutes=40))},
+         "started_at": zulu(RAMP - dt.timedelta(minutes=40))},
         {"external_id": "tg-40", "service": "tolls.gw", "version": "v9.1.0",
-         "started_at": _z(SPIKE - dt.timedelta(minutes=25))},
+         "started_at": zulu(SPIKE - dt.timedelta(minutes=25))},
         {"external_id": "er-5", "service": "edge-relay", "version": "v2026.48.3",  # while the burst went on
-         "started_at": _z(BURST[1] - dt.timedelta(minutes=20))},
+         "started_at": zulu(BURST[1] - dt.timedelta(minutes=20))},
     ],
     "config-changes": [
         {"external_id": "cfg-301", "service": "Recon.Worker", "key": "RECON.BATCH.MAX_ROWS",  # long before
-         "changed_at": _z(SHIFT - dt.timedelta(hours=16)), "old_value": "5000", "new_value": "20000",
+         "changed_at": zulu(SHIFT - dt.timedelta(hours=16)), "old_value": "5000", "new_value": "20000",
          "changed_by": "dana"},
         {"external_id": "cfg-302", "service": "thumb_svc", "key": "thumbs.cache.ttl_seconds",
-         "changed_at": _z(DROP - dt.timedelta(minutes=25)), "old_value": "60", "new_value": "86400",
+         "changed_at": zulu(DROP - dt.timedelta(minutes=25)), "old_value": "60", "new_value": "86400",
          "changed_by": "li.wei"},
         {"external_id": "cfg-304", "service": "edge-relay", "key": "EDGE.RATE_LIMIT.RPS",
-         "changed_at": _z(BURST[0] - dt.timedelta(minutes=15)), "old_value": "300", "new_value": "1200"},
+         "changed_at": zulu(BURST[0] - dt.timedelta(minutes=15)), "old_value": "300", "new_value": "1200"},
         {"external_id": "cfg-303", "service": "Recon.Worker", "key": "recon.log.level",  # after the onset
-         "changed_at": _z(SHIFT + dt.timedelta(minutes=90)), "old_value": "info", "new_value": "debug"},
+         "changed_at": zulu(SHIFT + dt.timedelta(minutes=90)), "old_value": "info", "new_value": "debug"},
     ],
 }
 

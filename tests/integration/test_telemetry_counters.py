@@ -22,7 +22,7 @@ from agents.service import Assistant
 from store import migrate
 from store.importers import run_import
 from tests.conftest import settings_for
-from tests.integration.telemetry_support import first_line_with, ranked_onset, telemetry_org
+from tests.integration.telemetry_support import first_line_with, ranked_onset, telemetry_org, zulu
 
 SLUG = "kestrel-freight"
 NOW = dt.datetime(2026, 4, 9, 15, 0, tzinfo=dt.UTC)
@@ -38,12 +38,8 @@ GATE = dt.datetime(2026, 4, 9, 13, 25, tzinfo=dt.UTC)  # yard-gate's scan latenc
 REEFER = dt.datetime(2026, 4, 9, 13, 50, tzinfo=dt.UTC)  # reefer-monitor's faults step up
 
 
-def _z(t: dt.datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _m(t: dt.datetime, minutes: float) -> str:
-    return _z(t + dt.timedelta(minutes=minutes))
+    return zulu(t + dt.timedelta(minutes=minutes))
 
 
 def _series(rng: np.random.Generator) -> list[str]:
@@ -54,14 +50,14 @@ def _series(rng: np.random.Generator) -> list[str]:
         rate = (95.0 if t < STEP else 210.0) + rng.normal(0, 9)
         total = (rate if t == RESTART else total + max(rate, 0.0))
         if not GAP[0] <= t < GAP[1]:
-            rows.append(f"{_z(t)},quarry-ledger,docs_indexed_total,{total:.0f}")
-        rows.append(f"{_z(t)},Dock.Planner,cpu_pct,{41 + rng.normal(0, 3):.2f}")
+            rows.append(f"{zulu(t)},quarry-ledger,docs_indexed_total,{total:.0f}")
+        rows.append(f"{zulu(t)},Dock.Planner,cpu_pct,{41 + rng.normal(0, 3):.2f}")
         faults = max(0.0, (0.4 if t < FAULTS else 2.9) + rng.normal(0, 0.08))
-        rows.append(f"{_z(t)},crane-telemetry,hoist_fault_ratio,{faults:.3f}")
-        rows.append(f"{_z(t)},reefer-monitor,reefer_fault_pct,{max(0.0, (0.3 if t < REEFER else 2.4) + rng.normal(0, 0.07)):.3f}")
-        rows.append(f"{_z(t)},yard-gate,scan_latency_ms,{(140 if t < GATE else 410) + rng.normal(0, 15):.1f}")
-        rows.append(f"{_z(t)},berth-api,worker_busy_pct,{(34 if t < HOT else 83) + rng.normal(0, 4):.1f}")
-        rows.append(f"{_z(t)},berth-api,http_5xx_pct,{max(0.0, (0.2 if t < FAILS else 1.9) + rng.normal(0, 0.06)):.3f}")
+        rows.append(f"{zulu(t)},crane-telemetry,hoist_fault_ratio,{faults:.3f}")
+        rows.append(f"{zulu(t)},reefer-monitor,reefer_fault_pct,{max(0.0, (0.3 if t < REEFER else 2.4) + rng.normal(0, 0.07)):.3f}")
+        rows.append(f"{zulu(t)},yard-gate,scan_latency_ms,{(140 if t < GATE else 410) + rng.normal(0, 15):.1f}")
+        rows.append(f"{zulu(t)},berth-api,worker_busy_pct,{(34 if t < HOT else 83) + rng.normal(0, 4):.1f}")
+        rows.append(f"{zulu(t)},berth-api,http_5xx_pct,{max(0.0, (0.2 if t < FAILS else 1.9) + rng.normal(0, 0.06)):.3f}")
         t += STEP_5
     return rows
 

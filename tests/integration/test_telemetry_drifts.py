@@ -27,7 +27,7 @@ from agents.service import Assistant
 from store import migrate
 from store.importers import run_import
 from tests.conftest import settings_for
-from tests.integration.telemetry_support import first_line_with, ranked_onset, telemetry_org
+from tests.integration.telemetry_support import first_line_with, ranked_onset, telemetry_org, zulu
 
 SLUG = "brume-tramways"
 NOW = dt.datetime(2026, 6, 18, 17, 0, tzinfo=dt.UTC)
@@ -42,12 +42,8 @@ SLOW = dt.datetime(2026, 6, 18, 13, 30, tzinfo=dt.UTC)  # Validator-API latency 
 FAILING = SLOW + dt.timedelta(minutes=40)  # … and its errors follow 40 min later (timeouts)
 
 
-def _z(t: dt.datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _m(t: dt.datetime, minutes: float) -> str:
-    return _z(t + dt.timedelta(minutes=minutes))
+    return zulu(t + dt.timedelta(minutes=minutes))
 
 
 def _series(rng: np.random.Generator) -> list[str]:
@@ -63,21 +59,21 @@ def _series(rng: np.random.Generator) -> list[str]:
             p95 = 92.0  # answered before doing any work
         elif t == FAST_FAIL + STEP:
             p95 = 249.0  # and swinging back
-        rows.append(f"{_z(t)},fare-gateway,resp_p95_ms,{p95:.1f}")
+        rows.append(f"{zulu(t)},fare-gateway,resp_p95_ms,{p95:.1f}")
         ar = 0.4 * ar + rng.normal(0, 5)
         climb = min(1.0, max(0.0, (t - LEAK) / dt.timedelta(hours=LEAK_HOURS)))
         heap = 640 + 18 * math.sin(2 * math.pi * (hours - 8) / 24) + ar + 110 * climb
-        rows.append(f"{_z(t)},DepotSched,heap_used_mb,{heap:.1f}")
+        rows.append(f"{zulu(t)},DepotSched,heap_used_mb,{heap:.1f}")
         cpu = 38 + 3 * math.sin(2 * math.pi * (hours - 14) / 24) + rng.normal(0, 2.5)
         top = t.replace(minute=0)
         if RISE <= top < RISE + dt.timedelta(hours=2) or top == BLIP:
             cpu += 9
         hourly.setdefault(top, []).append(cpu)
         lat = 85 + rng.normal(0, 4) + (45 if t >= SLOW else 0)
-        rows.append(f"{_z(t)},Validator-API,validate_latency_ms,{lat:.1f}")
+        rows.append(f"{zulu(t)},Validator-API,validate_latency_ms,{lat:.1f}")
         errs = max(0.0, 0.4 + rng.normal(0, 0.12) + (2.5 if t >= FAILING else 0))
-        rows.append(f"{_z(t)},Validator-API,rejected_pct,{errs:.3f}")
-    rows += [f"{_z(t)},Ticketing.Sync,cpu_util,{sum(v) / len(v):.2f}" for t, v in sorted(hourly.items())]
+        rows.append(f"{zulu(t)},Validator-API,rejected_pct,{errs:.3f}")
+    rows += [f"{zulu(t)},Ticketing.Sync,cpu_util,{sum(v) / len(v):.2f}" for t, v in sorted(hourly.items())]
     return rows
 
 

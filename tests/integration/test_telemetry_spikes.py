@@ -24,7 +24,7 @@ from agents.service import Assistant
 from store import migrate
 from store.importers import run_import
 from tests.conftest import settings_for
-from tests.integration.telemetry_support import first_line_with, telemetry_org
+from tests.integration.telemetry_support import first_line_with, telemetry_org, zulu
 
 SLUG = "fernhill-dairy"
 NOW = dt.datetime(2026, 10, 14, 16, 0, tzinfo=dt.UTC)
@@ -36,10 +36,6 @@ SPIKE_B = dt.datetime(2026, 10, 14, 8, 10, tzinfo=dt.UTC)  # … and one point f
 SPIKE_C = dt.datetime(2026, 10, 14, 11, 20, tzinfo=dt.UTC)  # coldchain.gw egress: one point
 
 
-def _z(t: dt.datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _series(rng: np.random.Generator) -> list[str]:
     rows = ["ts,service,metric,value"]
     n = int((NOW - START) / STEP)
@@ -49,17 +45,17 @@ def _series(rng: np.random.Generator) -> list[str]:
         day = math.sin(2 * math.pi * (t.hour + t.minute / 60 - 10) / 24)
         ar = 0.3 * ar + rng.normal(0, 1.5)
         cpu = 31 + 5 * day + ar + (16 if t == SPIKE_A else 0)
-        rows.append(f"{_z(t)},Pasteuriser_API,cpu_util,{cpu:.2f}")
+        rows.append(f"{zulu(t)},Pasteuriser_API,cpu_util,{cpu:.2f}")
         lam = 150 if t >= RISE_B else 120
         reqs = 460 if t == SPIKE_B else int(rng.poisson(lam))
-        rows.append(f"{_z(t)},Route-Planner,http_requests,{reqs}")
+        rows.append(f"{zulu(t)},Route-Planner,http_requests,{reqs}")
         egress = 2.0e6 * (1 + 0.2 * day) * math.exp(rng.normal(0, 0.05)) * (6 if t == SPIKE_C else 1)
-        rows.append(f"{_z(t)},coldchain.gw,egress_bytes,{egress:.0f}")
+        rows.append(f"{zulu(t)},coldchain.gw,egress_bytes,{egress:.0f}")
     return rows
 
 
 def _m(t: dt.datetime, minutes: float) -> str:
-    return _z(t + dt.timedelta(minutes=minutes))
+    return zulu(t + dt.timedelta(minutes=minutes))
 
 
 CHANGES = {
