@@ -29,18 +29,25 @@ _MANY = re.compile(r"\b(?:average|avg|mean|median|typical(?:ly)?|usual(?:ly)?|no
 _ONE = re.compile(r"\b(?:the|this|that|last|latest|yesterday's|today's)\s+(?:[\w'-]+\s+){0,4}?(?:incident|outage|"
                   r"failure|disruption)\b", _I)
 _PLURAL = re.compile(r"\b(?:incidents|outages|failures|disruptions|sev\s?[1-4]s|p[0-4]s)\b", _I)
-_BY_MONTH = re.compile(r"\b(?:by|per|for\s+each|each|every|split\s+by|broken\s+down\s+by)\s+(?:the\s+)?months?\b|"
-                       r"\bmonth\s+(?:by|on|over)\s+month\b|\bmonthly\b", _I)
 # "is our MTTR getting worse?", "are we resolving incidents faster than before?": the months side by side, the last
 # against the ones before
 _TREND = re.compile(r"\b(?:getting|got|gotten|becoming|trending)\s+(?:any\s+)?(?:worse|better|longer|shorter|slower|"
                     r"faster|quicker)\b|\b(?:improv|deteriorat|trend)\w*|\b(?:changed|changing)\s+over\b|"
                     r"\b(?:worse|better|slower|faster|quicker|longer|shorter)\s+than\s+(?:before|it\s+was|they\s+were|"
                     r"last|previous|earlier)\b|\bover\s+time\b", _I)
-_BY_SEVERITY = re.compile(r"\b(?:by|per|for\s+each|each|across|split\s+by|broken\s+down\s+by)\s+(?:the\s+)?"
-                          r"(?:priorit(?:y|ies)|severit(?:y|ies)|sev(?:erity)?\s*levels?|sevs?|p-?levels?)\b", _I)
-_BY_SERVICE = re.compile(r"\b(?:by|per|for\s+each|each|across|split\s+by|broken\s+down\s+by)\s+(?:the\s+)?"
-                         r"(?:services?|systems?|components?|apps?|applications?)\b", _I)
+
+
+def _split_by(nouns: str, *, more: str = "") -> re.Pattern[str]:
+    """"by|per|each|split by|broken down by … <nouns>" (``more``: further forms of the same split)."""
+    return re.compile(r"\b(?:by|per|for\s+each|each|every|across|split\s+by|broken\s+down\s+by)\s+(?:the\s+)?"
+                      rf"(?:{nouns})\b{more}", _I)
+
+
+# the split a time-to-resolve question asks for, by its note ("by service" only where no service is named)
+_SPLITS = (("incident:by:month", _split_by(r"months?", more=r"|\bmonth\s+(?:by|on|over)\s+month\b|\bmonthly\b")),
+           ("incident:by:severity", _split_by(r"priorit(?:y|ies)|severit(?:y|ies)|sev(?:erity)?\s*levels?|sevs?|"
+                                              r"p-?levels?")),
+           ("incident:by:service", _split_by(r"services?|systems?|components?|apps?|applications?")))
 _SEVERITY = re.compile(r"\b(?:sev(?:erity)?|p|s)[ -]?([0-4])s?\b", _I)
 
 
@@ -56,15 +63,17 @@ def incident_time_asked(q: str, plan: QueryPlan, cat: Catalog) -> Operation | No
     plan.notes.append(RESOLVE_TIME_NOTE)
     if _TREND.search(q):
         plan.notes += ["incident:by:month", "incident:trend"]
-    elif _BY_MONTH.search(q):
-        plan.notes.append("incident:by:month")
-    elif _BY_SEVERITY.search(q):
-        plan.notes.append("incident:by:severity")
-    elif _BY_SERVICE.search(q) and not plan.subjects.services:
-        plan.notes.append("incident:by:service")
+    elif split := _split_asked(q, service_named=bool(plan.subjects.services)):
+        plan.notes.append(split)
     plan.filters.severity = list(dict.fromkeys(f"sev{max(1, int(n))}" for n in _SEVERITY.findall(q)))
     plan.subjects.services = plan.subjects.services[:1]
     return "incident_list"
+
+
+def _split_asked(q: str, *, service_named: bool = False) -> str | None:
+    """The note of the split ``q`` asks for, if any."""
+    return next((note for note, said in _SPLITS if said.search(q)
+                 and not (service_named and note == "incident:by:service")), None)
 
 
 def keep_resolve_time(plan: QueryPlan, prior: QueryPlan, question: str) -> None:
@@ -75,7 +84,5 @@ def keep_resolve_time(plan: QueryPlan, prior: QueryPlan, question: str) -> None:
     if _TREND.search(question):
         plan.notes += [RESOLVE_TIME_NOTE, "incident:by:month", "incident:trend"]  # "and is it getting better?"
         return
-    by = ("incident:by:month" if _BY_MONTH.search(question) else "incident:by:severity"
-          if _BY_SEVERITY.search(question) else "incident:by:service" if _BY_SERVICE.search(question)
-          else next((n for n in prior.notes if n.startswith("incident:by:")), None))
+    by = _split_asked(question) or next((n for n in prior.notes if n.startswith("incident:by:")), None)
     plan.notes += [RESOLVE_TIME_NOTE] + ([by] if by else [])
