@@ -17,6 +17,14 @@ _HAS = re.compile(r"\bhow\s+many\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:(?:does
                   r"run|keep|base|house|fly)|(?:are|is|were)\s+(?:there\s+)?(?:based|stationed|assigned|employed|working|"
                   r"owned|registered|in\s+the\s+fleet))\b", _I)
 
+# "at our busiest hub", "the biggest site": a place picked by a size the data does not hold — asked which, never the
+# whole organisation's answer instead
+_SIZED_PLACE = re.compile(rf"\b(?:at|in|for|from|of)\s+(?:our|the|my)\s+(?:busiest|biggest|largest|smallest|quietest|main|flagship|home|"
+                          rf"primary|most\s+important)\s+({_PLACE_NOUN})\b", _I)
+# "compare the hub stations", "our coastal sites": a kind of place the data does not group by — asked which
+_KIND_OF_PLACES = re.compile(rf"\b(?:the|our|all(?:\s+the|\s+our)?)\s+([a-z]{{3,}})\s+({_PLACE_NOUN})s\b", _I)
+_ANY_KIND = frozenset({"other", "different", "various", "remaining", "two", "three", "four", "five", "both", "same",
+                       "individual", "separate", "listed", "named", "above", "following", "relevant", "respective"})
 
 def owned_count(q: str, links: Links, cat: Catalog) -> None:
     """"How many <things> does <site> have": when <things> only qualify a KPI's name (not its last word, its unit or
@@ -159,7 +167,7 @@ def site_overview(q: str, plan: QueryPlan, cat: Catalog) -> bool:
             code, name = next(iter(cat.stations.items()))
             plan.subjects.scopes = [ScopeRef(level="station", code=code, name=name)]
         return True
-    listed = ", ".join(f"{c} ({n})" for c, n in list(cat.stations.items())[:12]) + ("…" if len(cat.stations) > 12 else "")
+    listed = sites_listed(cat)
     plan.notes.append("pending:attention")
     plan.clarification = Clarification(kind="station", candidates=list(cat.stations), question=(
         f"Which {word.lower()}? There are {len(cat.stations)}: {listed}. Or ask how they are all doing."))
@@ -185,3 +193,66 @@ def other_breakdown(q: str, plan_kpis: list[str], cat: Catalog) -> str | None:
             or stem(head) in {stem(t) for name in cat.stations.values() for t in norm_tokens(name)}):
         return None  # a site word, or the word the organisation's own site names use ("Harbour Laundromat")
     return said
+
+
+def place_picked_by_what_is_not_held(q: str, plan: QueryPlan, cat: Catalog) -> bool:
+    """A place picked by its size ("at our busiest hub") or by a kind the data does not group by ("the coastal
+    sites"): asked which, never the whole organisation's answer instead. Sets the clarification on ``plan``."""
+    op = plan.operation
+    if op in ("lookup", "explain") and (m := _SIZED_PLACE.search(q)):
+        question = (f"Which {m.group(1).lower()} is “{m.group(0).split(maxsplit=1)[1]}”? The data holds no traffic or "
+                    f"size figures to tell; name one: {sites_listed(cat)}.")
+    elif (m := _KIND_OF_PLACES.search(q)) and m.group(1).lower() not in _ANY_KIND | STOP:
+        kind = m.group(2).lower()
+        question = (f"Which {kind}s are “{m.group(1)}” {kind}s? The data does not group them that way; name them, or "
+                    f"ask about all {kind}s: {sites_listed(cat, with_names=False)}.")
+    else:
+        return False
+    plan.notes.append(f"pending:{op}")
+    plan.clarification = Clarification(kind="station", candidates=list(cat.stations), question=question)
+    plan.operation = "clarify"
+    return True
+
+
+def sites_listed(cat: Catalog, codes: list[str] | None = None, *, with_names: bool = True, most: int = 12) -> str:
+    """"DAL (Dallas), PHX (Phoenix), …": ``codes`` (every site when None), the first ``most`` of them."""
+    codes = list(cat.stations) if codes is None else codes
+    said = ", ".join(f"{c} ({cat.stations.get(c, c)})" if with_names else c for c in codes[:most])
+    return said + ("…" if len(codes) > most else "")
+
+
+def none_measured(plan: QueryPlan, cat: Catalog) -> QueryPlan:
+    """A KPI asked at several stations none of which reports it: said for all of them, with where it is reported."""
+    kpi, codes = plan.kpis[0], [x.code for x in plan.subjects.scopes if x.code]
+    where = cat.unmeasured(kpi, codes[0]) or []
+    here = ", ".join(f"{c} ({cat.stations.get(c, c)})" for c in codes)
+    listed = sites_listed(cat, where)
+    plan.notes.append(f"pending:{plan.operation}")
+    plan.subjects.scopes = []
+    plan.clarification = Clarification(kind="station", candidates=list(where), question=(
+        f"There is no {cat.kpis.get(kpi, [kpi])[0]} data at {here}; it is reported at {listed or 'no station yet'}."
+        + (" Which one did you mean?" if where else "")))
+    plan.operation = "clarify"
+    return plan
+
+
+def not_measured(plan: QueryPlan, cat: Catalog) -> QueryPlan | None:
+    """A KPI asked at a station that does not report it (a sewage plant has no supply availability): say so and ask
+    which of the stations that do report it was meant, instead of an empty series."""
+    kpi = plan.kpis[0]
+    for scope in plan.subjects.scopes:
+        if scope.level != "station" or not scope.code or (where := cat.unmeasured(kpi, scope.code)) is None:
+            continue
+        name = cat.kpis.get(kpi, [kpi])[0]
+        here = f"{scope.code} ({cat.stations.get(scope.code, scope.code)})"
+        if not where:
+            question = f"There is no {name} data at {here} (nor anywhere else yet)."
+        else:
+            listed = sites_listed(cat, where)
+            question = f"There is no {name} data at {here}; it is reported at {listed}. Which one did you mean?"
+        plan.notes.append(f"pending:{plan.operation}")
+        plan.subjects.scopes = [x for x in plan.subjects.scopes if x is not scope]
+        plan.clarification = Clarification(kind="station", candidates=list(where), question=question)
+        plan.operation = "clarify"
+        return plan
+    return None

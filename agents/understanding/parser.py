@@ -56,9 +56,12 @@ from agents.understanding.local_periods import local_period
 from agents.understanding.metric_asks import metric_value_asked
 from agents.understanding.not_in_data import (
     duration_asked,
+    none_measured,
+    not_measured,
     other_breakdown,
     owned_count,
     people_asked,
+    place_picked_by_what_is_not_held,
     site_overview,
     unknown_group,
 )
@@ -76,14 +79,6 @@ _GOAL_COUNT = re.compile(rf"\b(?:how\s+many|number\s+of|count|which|what|list|an
                          rf"{_PLACE}\b).*?\b(below|under|short\s+of|missing|miss(?:es|ed)?|behind|off|meeting|meets?|"
                          r"hitting|hits?|making|made|met|reach\w*|on|at|above)\s+(?:the\s+|its\s+|our\s+|their\s+)?"
                          r"(?:[\w.%-]+\s+){0,4}?(?:goal|target)s?\b", _I)
-# "at our busiest hub", "the biggest site": a place picked by a size the data does not hold — asked which, never the
-# whole organisation's answer instead
-_SIZED_PLACE = re.compile(rf"\b(?:at|in|for|from|of)\s+(?:our|the|my)\s+(?:busiest|biggest|largest|smallest|quietest|main|flagship|home|"
-                          rf"primary|most\s+important)\s+({_PLACE_NOUN})\b", _I)
-# "compare the hub stations", "our coastal sites": a kind of place the data does not group by — asked which
-_KIND_OF_PLACES = re.compile(rf"\b(?:the|our|all(?:\s+the|\s+our)?)\s+([a-z]{{3,}})\s+({_PLACE_NOUN})s\b", _I)
-_ANY_KIND = frozenset({"other", "different", "various", "remaining", "two", "three", "four", "five", "both", "same",
-                       "individual", "separate", "listed", "named", "above", "following", "relevant", "respective"})
 _NOW = re.compile(r"\b(?:right\s+now|currently|at\s+the\s+moment|at\s+present|presently|as\s+(?:of|things\s+stand)\s+"
                   r"(?:now|today)|as\s+it\s+stands)\b", _I)
 
@@ -282,7 +277,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         # "which reservoir had the most bursts", "anything wrong at the reservoirs?": the places that word names
         plan.subjects.scopes = [ScopeRef(level="station", code=c, name=cat.stations.get(c)) for c in links.ambiguous[0][2]]
         if plan.kpis and op != "attention" and all(cat.unmeasured(plan.kpis[0], c) is not None for c in links.ambiguous[0][2]):
-            return _none_measured(plan, cat)  # "EWT on night buses" when no night bus reports EWT: said, and where it is
+            return none_measured(plan, cat)  # "EWT on night buses" when no night bus reports EWT: said, and where it is
         plan.operation = "attention" if op == "attention" else "compare"
         if op in ("rank", "explain") and _RANK_WHY.search(q):  # "which fc is worst on X and why": those compared, the worst explained
             plan.operation, plan.group_by, plan.order = "explain", "station", plan.order or "worst"
@@ -296,26 +291,12 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                                            question=f"“{text}” matches several {kind}s: {', '.join(labels)}. Which one did you mean?")
         plan.operation = "clarify"
         return plan
-    if op in ("lookup", "explain") and plan.kpis and not plan.subjects.scopes and (m := _SIZED_PLACE.search(q)):
-        listed = ", ".join(f"{c} ({n})" for c, n in list(cat.stations.items())[:12]) + ("…" if len(cat.stations) > 12 else "")
-        plan.notes.append(f"pending:{op}")
-        plan.clarification = Clarification(kind="station", candidates=list(cat.stations), question=(
-            f"Which {m.group(1).lower()} is “{m.group(0).split(maxsplit=1)[1]}”? The data holds no traffic or size figures to tell; name "
-            f"one: {listed}."))
-        plan.operation = "clarify"
-        return plan
-    if (op in ("lookup", "explain", "rank", "compare") and plan.kpis and not plan.subjects.scopes
-            and (m := _KIND_OF_PLACES.search(q)) and m.group(1).lower() not in _ANY_KIND | STOP):
-        plan.notes.append(f"pending:{op}")
-        plan.clarification = Clarification(kind="station", candidates=list(cat.stations), question=(
-            f"Which {m.group(2).lower()}s are “{m.group(1)}” {m.group(2).lower()}s? The data does not group them that way; "
-            f"name them, or ask about all {m.group(2).lower()}s: " + ", ".join(list(cat.stations)[:12])
-            + ("…" if len(cat.stations) > 12 else "") + "."))
-        plan.operation = "clarify"
+    if op in ("lookup", "explain", "rank", "compare") and plan.kpis and not plan.subjects.scopes and (
+            place_picked_by_what_is_not_held(q, plan, cat)):  # "at our busiest hub", "the coastal sites": which?
         return plan
     if op == "out_of_scope" and site_overview(q, plan, cat):  # "how are the gyms doing?", "how's the gym doing?"
         return plan
-    if op in ("lookup", "explain", "compare", "report") and plan.kpis and (missing := _not_measured(plan, cat)):
+    if op in ("lookup", "explain", "compare", "report") and plan.kpis and (missing := not_measured(plan, cat)):
         return missing
     asks_kpi = op in ("rank", "compare", "lookup", "explain") or (op == "attention" and not _ATTENTION.search(q))
     if op in ("rank", "compare", "lookup", "explain", "attention") and not plan.kpis and not any(
@@ -327,7 +308,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         plan.notes = [n for n in plan.notes if not n.startswith("wanted:")]
         if op == "attention":
             plan.operation = "lookup"  # its value there, not the place's attention list
-        return _not_measured(plan, cat) or plan
+        return not_measured(plan, cat) or plan
     if asks_kpi and not plan.kpis and links.weak_kpis and not plan.subjects.services:
         cands = list(dict.fromkeys(c for group in links.weak_kpis for c in group))  # every KPI a word named
         plan.clarification = Clarification(kind="KPI", candidates=cands, question=(
@@ -378,40 +359,3 @@ def _phrase_kpi(q: str, groups: list[list[str]], cat: Catalog) -> str | None:
         return found[0][1] if len(groups) > 1 and skip else None
     idx = [i for i, _ in found]
     return found[0][1] if idx == list(range(idx[0], idx[0] + len(idx))) else None
-
-
-def _none_measured(plan: QueryPlan, cat: Catalog) -> QueryPlan:
-    """A KPI asked at several stations none of which reports it: said for all of them, with where it is reported."""
-    kpi, codes = plan.kpis[0], [x.code for x in plan.subjects.scopes if x.code]
-    where = cat.unmeasured(kpi, codes[0]) or []
-    here = ", ".join(f"{c} ({cat.stations.get(c, c)})" for c in codes)
-    listed = ", ".join(f"{c} ({cat.stations.get(c, c)})" for c in where[:12]) + ("…" if len(where) > 12 else "")
-    plan.notes.append(f"pending:{plan.operation}")
-    plan.subjects.scopes = []
-    plan.clarification = Clarification(kind="station", candidates=list(where), question=(
-        f"There is no {cat.kpis.get(kpi, [kpi])[0]} data at {here}; it is reported at {listed or 'no station yet'}."
-        + (" Which one did you mean?" if where else "")))
-    plan.operation = "clarify"
-    return plan
-
-
-def _not_measured(plan: QueryPlan, cat: Catalog) -> QueryPlan | None:
-    """A KPI asked at a station that does not report it (a sewage plant has no supply availability): say so and ask
-    which of the stations that do report it was meant, instead of an empty series."""
-    kpi = plan.kpis[0]
-    for scope in plan.subjects.scopes:
-        if scope.level != "station" or not scope.code or (where := cat.unmeasured(kpi, scope.code)) is None:
-            continue
-        name = cat.kpis.get(kpi, [kpi])[0]
-        here = f"{scope.code} ({cat.stations.get(scope.code, scope.code)})"
-        if not where:
-            question = f"There is no {name} data at {here} (nor anywhere else yet)."
-        else:
-            listed = ", ".join(f"{c} ({cat.stations.get(c, c)})" for c in where[:12]) + ("…" if len(where) > 12 else "")
-            question = f"There is no {name} data at {here}; it is reported at {listed}. Which one did you mean?"
-        plan.notes.append(f"pending:{plan.operation}")
-        plan.subjects.scopes = [x for x in plan.subjects.scopes if x is not scope]
-        plan.clarification = Clarification(kind="station", candidates=list(where), question=question)
-        plan.operation = "clarify"
-        return plan
-    return None
