@@ -122,6 +122,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                  or _OK_EVERYWHERE.search(q)  # "how many stations are below goal on <a KPI's short name>"
                  or (_HOW_DOING.search(q) and not links.services)  # "how are we doing on effluent?"
                  or len(re.findall(r"\w+", q)) <= 2  # the question is that word ("bursts?")
+                 or local_period(q) is not None  # "delays during the storm": asked which dates, not out of scope
                  or (tp.window is not None and not (links.services or links.tickets or links.incidents)
                      and not _TICKETS.search(q) and not _INCIDENT_WORDS.search(q) and not _CHANGELOG.search(q)))):
         # ^ a word and a period ("delays this month?"): that KPI then, not out of scope
