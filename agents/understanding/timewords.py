@@ -109,8 +109,11 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
             last = _d(first.year, first.month, int(dm.group(0)))  # "from nov 2 to the 8th"
         if first and last:
             return _win(first, last, m.group(0)), None, m
-    if m := re.search(r"\bsince\s+the\s+(\d{1,2})(?:st|nd|rd|th)\b", q):
-        d = _d(today.year, today.month, int(m.group(1)))
+    if m := re.search(r"\b(?:since|from|after|starting(?:\s+(?:on|from))?)\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b"
+                      r"(?!\s+(?:of\s+)?[a-z]{3})", q):  # "since the 20th" on the 3rd: November's 20th to today
+        d = _this_month_day(int(m.group(1)), today)
+        if d and m.group(0).startswith("after"):
+            d += dt.timedelta(days=1)  # "after the 20th": from the 21st
         if d and d <= today:
             return _win(d, today, m.group(0)), None, m
     if m := re.search(rf"\b(?:the\s+)?week\s+(?:of|starting|beginning)\s+(?:{iso}|{_MON_RE}\.?\s+{_DAY}|{_DAY}\s+{_MON_RE})", q):
