@@ -35,6 +35,30 @@ _VAGUE = re.compile(r"^(?:anything|something|stuff|things?|it|that|this|them|con
 _HANDLED = ("rank:", "only:", "person:", "latest:", "asks:")
 
 
+# "any deploys to payments last week?", "releases of the billing service": the service a deployment went to
+_DEPLOYED_TO = re.compile(r"\b(?:deploy\w*|re-?deploy\w*|releases?|released|rollouts?|rolled\s+out|ship\w*|pushe[sd]|"
+                          r"pushes)\s+(?:to|on|of|for|in)\s+(?:the\s+|our\s+)?([a-z][\w.-]*)(?:\s+(?:service|svc|api|app)\b)?",
+                          _I)
+# where a deployment goes that is not a service: environments, clusters, regions of a platform
+_NOT_A_SERVICE = frozenset("prod production staging stage live dev development test qa uat preprod pre-prod canary "
+                           "main master k8s kubernetes cluster clusters cloud aws gcp azure servers server everything "
+                           "anything something all any it them that this these those last yesterday today".split())
+
+
+def deploy_target(question: str, cat: Catalog) -> str | None:
+    """The word a deployment question names as where it went ("deploys to payments") when it is no service, site,
+    region or KPI of the organisation and no environment: said as an unknown service, never every service's log."""
+    if (m := _DEPLOYED_TO.search(question)) is None:
+        return None
+    word = m.group(1).lower().rstrip(".")
+    known = ({x.lower() for x in cat.services} | {x.lower() for x in cat.stations} | {x.lower() for x in cat.regions}
+             | {w.lower() for names in [*cat.stations.values(), *cat.regions.values()] for w in re.findall(r"\w+", names)}
+             | {w.lower() for names in cat.kpis.values() for n in names for w in re.findall(r"\w+", n)})
+    if word in _NOT_A_SERVICE or word in known or re.fullmatch(r"\d.*|[a-z]+day|week\w*|month\w*", word):
+        return None
+    return word
+
+
 def anything_changed(question: str) -> bool:
     """"Did anyone change anything yesterday?", "did someone change something last night?": the change log of the
     period asked, every service (a vague topic names no one change)."""

@@ -17,7 +17,7 @@ from agents.plan import (
 )
 from agents.understanding.asks import annotate
 from agents.understanding.catalog import Catalog, fold, stem
-from agents.understanding.change_topics import anything_changed
+from agents.understanding.change_topics import anything_changed, deploy_target
 from agents.understanding.cues import (
     _ACTION,
     _ATTENTION,
@@ -51,7 +51,7 @@ from agents.understanding.hints import (
     metric_words,
 )
 from agents.understanding.incident_times import RESOLVE_TIME_NOTE, incident_time_asked
-from agents.understanding.linking import Links, link
+from agents.understanding.linking import Links, _suggest, link
 from agents.understanding.local_periods import local_period
 from agents.understanding.metric_asks import metric_value_asked
 from agents.understanding.not_in_data import (
@@ -240,11 +240,13 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     if op == "out_of_scope" and _CHANGELOG.search(q) and not unknown:
         for word in re.findall(r"(?<![\w-])[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?![\w-])", q.lower()):
             if word not in cat.services and not re.fullmatch(r"[a-z]+-\d+", word):
-                from agents.understanding.linking import _suggest
-
                 unknown.append(UnknownName(kind="service", text=word,
                                            suggestions=_suggest(word, {x.lower(): x for x in cat.services})))
                 break
+    if op == "changelog" and not (plan.subjects.services or plan.subjects.scopes or unknown) and (
+            target := deploy_target(q, cat)):  # "any deploys to payments last week?": no such service, said so
+        unknown.append(UnknownName(kind="service", text=target,
+                                   suggestions=_suggest(target, {x.lower(): x for x in cat.services})))
     if op == "attention" and not unknown and (asked := not_a_kpi_of(q, cat)):
         unknown.append(asked)  # "what's the weather in <site>?": a thing the data does not have, said so
     if not plan.subjects.services and (group := unknown_group(q, links, cat)):
