@@ -104,6 +104,19 @@ def _suggest(text: str, choices: dict[str, str], n: int = 3) -> list[str]:
     return list(dict.fromkeys(choices[c] for c, _, _ in got))[:n]
 
 
+_MEASURE = frozenset("rate rates ratio time times score count index level pct percent percentage latency share".split())
+
+
+def _acronym_measure(toks: list[_Tok], at: int) -> str | None:
+    """"OTP MX rate": upper-case short words running into a measure word, a metric's name; else None."""
+    j = at
+    while j < len(toks) and re.fullmatch(r"[A-Z]{2,5}", toks[j].raw):
+        j += 1
+    if j == at or j >= len(toks) or toks[j].raw.lower() not in _MEASURE:
+        return None
+    return " ".join(t.raw for t in toks[at:j + 1])
+
+
 def _station_choices(cat: Catalog) -> dict[str, str]:
     out = {c.lower(): c for c in cat.stations}
     out.update({fold(n).lower(): c for c, n in cat.stations.items()})
@@ -330,6 +343,11 @@ def link(question: str, cat: Catalog) -> Links:
         word = t.raw
         if word.upper() in ACRONYMS or word.upper() in PRODUCTS or word.lower() in seen:
             continue
+        if not out.kpis and (named := _acronym_measure(toks, at)):  # "OTP MX rate": a KPI's name, not two places
+            seen.update(w.lower() for w in named.split())
+            kpi_names = {c.lower(): c for c in cat.kpis} | {n.lower(): c for c, v in cat.kpis.items() for n in v}
+            out.unknown.append(UnknownName(kind="KPI", text=named, suggestions=_suggest(named, kpi_names)))
+            continue
         if (re.fullmatch(r"[A-Z]{2,5}", word) and not _is_kpi_word(word, cat) and word.lower() not in STOP
                 and (not loud or prev in ("at", "in", "vs", "versus"))):
             seen.add(word.lower())
@@ -337,6 +355,7 @@ def link(question: str, cat: Catalog) -> Links:
         elif prev in ("at", "in", "vs", "versus", "near") and word.lower() not in STOP and word.lower() not in GENERIC and word.isalpha() and (
             word.lower() not in _NOT_PLACES) and (
             word[:1].isupper() or 3 <= len(word) <= 4 or _near_place(word, cat)
+            or (prev in ("at", "near") and len(word) >= 5 and word.lower() not in _AT_NOT_PLACES)  # "at glasgow"
         ) and not _is_kpi_word(word, cat):
             seen.add(word.lower())
             near = _near_place(word, cat)
@@ -376,6 +395,11 @@ def link(question: str, cat: Catalog) -> Links:
 
 
 # What "X vs …" compares with that is not a place ("<KPI> at <site> vs goal", "vs target", "vs last year").
+# what follows "at" and is not a place: times of day, moments, states ("at night", "at peak", "at capacity")
+_AT_NOT_PLACES = frozenset("nights midnight weekends weekdays present capacity launch scale peak mornings evenings "
+                           "close start random speed lunch lunchtime dawn dusk rush checkout startup shutdown runtime "
+                           "boot large length full times least first worst moment night morning evening noon handover "
+                           "shift shifts cutover rollover month's week's year's today's".split())
 _NOT_PLACES = frozenset({"goal", "goals", "target", "targets", "budget", "plan", "baseline", "benchmark", "limit",
                          "limits", "norm", "forecast", "expected", "expectation", "sla", "average", "avg", "median",
                          "trend", "prior", "previous", "before", "ytd"})

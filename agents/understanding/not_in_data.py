@@ -10,7 +10,7 @@ import re
 from agents.plan import Clarification, QueryPlan, ScopeRef, UnknownName
 from agents.understanding.catalog import GENERIC, Catalog, norm_tokens, stem
 from agents.understanding.cues import _I, _PLACE_NOUN
-from agents.understanding.linking import Links
+from agents.understanding.linking import Links, _station_choices, _suggest
 from agents.understanding.vocab import STOP
 
 _HAS = re.compile(r"\bhow\s+many\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:(?:does|do|did)\s+.+?\s+(?:have|own|operate|employ|"
@@ -143,13 +143,59 @@ def site_word(word: str, cat: Catalog) -> bool:
     another trade ("gym", "outlet"), or a word every one of its sites' names has ("… Laundromat")."""
     w = word.lower()
     forms = {w, w[:-1] if w.endswith("s") else w, re.sub(r"ies$", "y", w)}
-    every = (set.intersection(*(set(norm_tokens(n)) for n in cat.stations.values()))
-             if len(cat.stations) >= 2 else set())
-    return any(re.fullmatch(_PLACE_NOUN, f) or f in _SITE_WORDS or f in every for f in forms)
+    return any(re.fullmatch(_PLACE_NOUN, f) or f in _SITE_WORDS or f in _shared_name_words(cat) for f in forms)
 
 
-_HOW_IS_SITE = re.compile(r"\bhow(?:'s|\s+is|\s+are|\s+was|\s+were)\s+(?:the|our|my)\s+([a-z]+)\s+"
+def _shared_name_words(cat: Catalog) -> set[str]:
+    """Words at least half of the organisation's site names have ("… lockers", "… Laundromat"): what it calls them."""
+    if len(cat.stations) < 2:
+        return set()
+    counts: dict[str, int] = {}
+    for name in cat.stations.values():
+        for w in set(norm_tokens(name)):
+            counts[w] = counts.get(w, 0) + 1
+    return {w for w, n in counts.items() if 2 * n >= len(cat.stations) and not w.isdigit() and len(w) > 2}
+
+
+_HOW_IS_SITE = re.compile(r"\bhow(?:'s|\s+is|\s+are|\s+was|\s+were)\s+(?:the|our|my|all(?:\s+the|\s+our)?)\s+([a-z]+)\s+"
                           r"(?:doing|going|looking|performing|getting\s+on)\b", _I)
+
+
+# "how is glasgow doing?", "how's Glasgow Central lockers doing?", "how are things at glasgow?": a place asked after
+_HOW_IS_PLACE = re.compile(r"\bhow(?:'s|\s+is|\s+are|\s+was|\s+were|\s+did)\s+(?P<things>things\s+(?:at|in)\s+)?(?:the\s+)?"
+                           r"(?P<said>(?:[\w'-]+\s+){0,3}?[\w'-]+)(?:\s+(?P<verb>doing|going|looking|performing|getting\s+on|"
+                           r"do)\b|\s*[?.!]*$)", _I)
+_NOT_A_PLACE = frozenset("we you they i us things everything everyone everybody it ops operations business company "
+                         "team network overall all stuff that this those these he she".split())
+
+
+def unknown_place_asked(q: str, cat: Catalog) -> UnknownName | None:
+    """The place a "how is <place> doing?" question names when the organisation has no such site: said so, with the
+    closest sites — never the whole organisation's answer instead. None when the words are no place ("how are we
+    doing?") or only a site word ("how are the gyms doing?", answered by :func:`site_overview`). Without a verb
+    ("how is Glasgow?") only a capitalised name or "things at <place>" counts."""
+    if (m := _HOW_IS_PLACE.search(q)) is None:
+        return None
+    words = m.group("said").split()
+    while words and site_word(words[-1], cat):
+        words = words[:-1]  # "Glasgow Central lockers": the name before what the organisation calls its sites
+    if not words or not (m.group("verb") or m.group("things") or words[0][:1].isupper()):
+        return None
+    if (any(w.lower() in _NOT_A_PLACE or w.lower() in STOP or not w.isalpha() for w in words)
+            or all(w.lower() in GENERIC for w in words)):
+        return None  # "how are we doing?", "how is the north doing?" (a word sites and regions are named with)
+    said = " ".join(words)
+    return UnknownName(kind="station", text=said, suggestions=_suggest(said, _station_choices(cat)))
+
+
+_SITES_DOING = re.compile(r"\b(?:the|our|my|all(?:\s+the|\s+our)?)\s+([a-z]+)\s+(?:(?:in|at|across|around)\s+(?:the\s+)?"
+                          r"[\w'-]+\s+)?(?:doing|going|looking|performing|getting\s+on)\b", _I)
+
+
+def sites_asked_after(q: str, cat: Catalog) -> bool:
+    """"How are the lockers (in the north) doing?" where "lockers" is what the organisation calls its sites: the
+    sites asked after, not a KPI whose name has the word ("Locker fill rate")."""
+    return (m := _SITES_DOING.search(q)) is not None and site_word(m.group(1), cat)
 
 
 def site_overview(q: str, plan: QueryPlan, cat: Catalog) -> bool:
