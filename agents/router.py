@@ -89,7 +89,7 @@ def route(question: str, context: ThreadContext | None, catalog: Catalog, today:
     prior_ctx: ThreadContext = {**(context or {})}
     resolve_from_results(plan, prior, prior_ctx, question, catalog, today)
     rest_in_thread(question, plan, prior)  # "and compared to the other stations?" after "how is <site> doing?"
-    if plan.operation in ("out_of_scope", "unknown", "changelog", "clarify") and (
+    if plan.operation in ("out_of_scope", "unknown", "changelog", "clarify", "explain") and (
             topic := change_topic(question, plan, catalog)):
         as_topic_search(plan, topic, today)  # "did anyone change the retry settings?": the change log searched
     s = plan.subjects

@@ -21,7 +21,8 @@ async def topic_search(s: StepScope, plan: QueryPlan, topic: str) -> None:
     w = plan.window
     since: dt.date | None = w.start if w is not None else None
     until: dt.date | None = w.end if w is not None else None
-    got = await s.tool("search_changes", search_changes, topic=topic, since=since, until=until)
+    service = plan.subjects.services[0] if plan.subjects.services else None  # "did anyone touch the <svc> ttl?"
+    got = await s.tool("search_changes", search_changes, topic=topic, since=since, until=until, service=service)
     if got is None:
         return
     r, records = got

@@ -54,7 +54,7 @@ def deploy_target(question: str, cat: Catalog) -> str | None:
     known = ({x.lower() for x in cat.services} | {x.lower() for x in cat.stations} | {x.lower() for x in cat.regions}
              | {w.lower() for names in [*cat.stations.values(), *cat.regions.values()] for w in re.findall(r"\w+", names)}
              | {w.lower() for names in cat.kpis.values() for n in names for w in re.findall(r"\w+", n)})
-    if word in _NOT_A_SERVICE or word in known or re.fullmatch(r"\d.*|[a-z]+day|week\w*|month\w*", word):
+    if word in _NOT_A_SERVICE or word in known or re.fullmatch(r"\d.*|[a-z]+day|week\w*|month\w*|.*\d", word):
         return None
     return word
 
@@ -63,29 +63,32 @@ def anything_changed(question: str) -> bool:
     """"Did anyone change anything yesterday?", "did someone change something last night?": the change log of the
     period asked, every service (a vague topic names no one change)."""
     q = question.strip()
-    for pat in _PATTERNS[:1]:
-        if (m := pat.match(q)) and _VAGUE.fullmatch(re.sub(r"^(?:the|our|any|its|their|a|some)\s+", "",
-                                                            re.sub(r"\s+", " ", m.group("topic")).strip(" ,;:"), flags=_I)):
-            return True
-    return False
+    if (m := _PATTERNS[0].match(q)) is None:
+        return False
+    topic = re.sub(r"\s+(?:on|to|in|for|with|at)\s+.*$", "", re.sub(r"\s+", " ", m.group("topic")).strip(" ,;:"))
+    return bool(_VAGUE.fullmatch(re.sub(r"^(?:the|our|any|its|their|a|some)\s+", "", topic, flags=_I)))
 
 
 def change_topic(question: str, plan: QueryPlan, cat: Catalog) -> str | None:
-    """The thing a "did anyone change X?" question is about, when it names no service, KPI, site, incident or change
-    id (those have their own answers); None otherwise."""
+    """The thing a "did anyone change X?" question is about, when it names no KPI, site, incident or change id
+    (those have their own answers); None otherwise. With one service named ("did anyone touch the slot ttl?" where
+    "slot" names ``slot.allocator``), the thing is what is left once the service's words are taken out, searched in
+    that service's changes — unless nothing is left ("any changes to checkout-api?": its change log)."""
     s = plan.subjects
     if any(u.kind not in ("station", "KPI") for u in plan.unknown):
         return None  # "any changes to chekout-api?": an unknown service is said so, with suggestions
     if plan.operation == "changelog" and any(n.startswith(_HANDLED) for n in plan.notes):
         return None  # "who changed the most config?", "were any passwords changed?": the change log answers those
-    if plan.kpis or s.scopes or s.services or s.incidents or s.deployments or s.config_changes or s.commits or s.tickets:
+    if plan.kpis or s.scopes or len(s.services) > 1 or s.incidents or s.deployments or s.config_changes or s.commits or s.tickets:
         return None
     q = question.strip()
-    for pat in _PATTERNS:
+    for i, pat in enumerate(_PATTERNS):
         m = pat.match(q)
-        if m is None:
-            continue
+        if m is None or (s.services and i == 2):
+            continue  # "has the error rate on <service> changed?": its metric, not who changed a setting
         topic = re.sub(r"\s+", " ", m.group("topic")).strip(" ,;:")
+        if s.services:
+            topic = _without_service(topic, s.services[0])
         topic = re.sub(r"^(?:the|our|any|its|their|a|some)\s+", "", topic, flags=_I)
         if not topic or _VAGUE.fullmatch(topic) or len(topic) > 60:
             return None
@@ -93,6 +96,16 @@ def change_topic(question: str, plan: QueryPlan, cat: Catalog) -> str | None:
             return None  # a service's changes are listed by the change log itself
         return topic
     return None
+
+
+def _without_service(topic: str, service: str) -> str:
+    """``topic`` without the words of ``service``'s name ("the slot ttl" of slot.allocator → "the ttl") or a
+    "on/of/for <service>" tail."""
+    parts = {w.lower() for w in re.split(r"[-_.\s]+|(?<=[a-z])(?=[A-Z])", service) if w}
+    topic = re.sub(rf"\s*\b(?:on|of|for|in)\s+(?:the\s+)?{re.escape(service)}(?:\s+(?:service|svc))?\b", "", topic,
+                   flags=_I)
+    kept = [w for w in topic.split() if w.lower() not in parts and w.lower() != service.lower()]
+    return " ".join(kept).strip(" ,;:")
 
 
 def as_topic_search(plan: QueryPlan, topic: str, today: dt.date) -> None:

@@ -26,7 +26,7 @@ _EXTREME = "worst|best|highest|lowest|busiest|quietest|peak"
 _WHICH_DAY = re.compile(rf"^\W*(?:and\s+|so\s+|ok(?:ay)?,?\s+)?(?:(?:when|what)\s+(?:was|were|is)\s+(?:the|its|it['’]?s)\s+"
                         rf"(?P<w1>{_EXTREME})\s+(?P<u1>day|week|month)|(?:which|what)\s+(?P<u2>day|week|month|date)\s+"
                         rf"(?:was|were|is|had)\s+(?:(?:it|the)\s+)?(?P<w2>{_EXTREME})|when\s+(?:was|were)\s+(?:it|that|this)\s+"
-                        rf"(?:at\s+its\s+)?(?P<w3>{_EXTREME})|(?:what\s+about\s+)?(?:the|its)\s+(?P<w4>{_EXTREME})\s+(?P<u4>day|week|month))\b(?:\s+(?:one|so\s+far|of\s+(?:them|it)))?\W*$", _I)
+                        rf"(?:at\s+its\s+)?(?P<w3>{_EXTREME})|(?:what\s+about\s+|(?:show|give|tell)\s+(?:me\s+|us\s+)?|(?:find|pull\s+up)\s+)?(?:the|its)\s+(?P<w4>{_EXTREME})\s+(?P<u4>day|week|month))\b(?:\s+(?:one|so\s+far|of\s+(?:them|it)))?\W*$", _I)
 
 
 def thread_turn(question: str, cat: Catalog, today: dt.date, prior: QueryPlan | None) -> QueryPlan | None:

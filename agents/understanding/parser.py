@@ -63,7 +63,9 @@ from agents.understanding.not_in_data import (
     people_asked,
     place_picked_by_what_is_not_held,
     site_overview,
+    sites_asked_after,
     unknown_group,
+    unknown_place_asked,
 )
 from agents.understanding.op_cues import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY, PLACES_BEYOND
 from agents.understanding.operation import _change_kinds, _operation
@@ -117,6 +119,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     subjects.scopes = _scopes(links, cat, q)
     kpis = list(links.kpis)
     if (not kpis and len(links.weak_kpis) == 1 and len(links.weak_kpis[0]) == 1
+            and not sites_asked_after(q, cat)  # "how are the lockers (in the north) doing?": not "Locker fill rate"
             and (links.stations or links.regions or links.maybe_unknown or links.ambiguous or _RANK.search(q)
                  or _COMPANY.search(q) or re.search(r"\b(?:the\s+)?(?:whole\s+)?company\b", q, _I)
                  or _OK_EVERYWHERE.search(q)  # "how many stations are below goal on <a KPI's short name>"
@@ -183,8 +186,8 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                           + (f":{n.group(1)}" if (n := re.search(r"(\d+(?:\.\d+)?)\s*%?", m.group(0)[m.end(1) - m.start():])) else ""))
     if op in ("rank", "compare", "lookup") and plan.window is None and _NOW.search(q):
         plan.notes.append("now")  # "right now": the state, which for a stock-like KPI is its latest value
-    if op == "out_of_scope" and not plan.kpis and anything_changed(q):
-        op = plan.operation = "changelog"  # "did anyone change anything yesterday?": every service's changes then
+    if op in ("out_of_scope", "explain") and not plan.kpis and anything_changed(q):
+        op = plan.operation = "changelog"  # "did anyone change anything yesterday / on <service>?": the change log
     if op == "clarify" and "wanted:changelog" in plan.notes and plan.clarification is not None and (
             plan.clarification.kind == "service" and local_period(q, plan.window.label if plan.window else None)):
         op = plan.operation = "changelog"  # "any deploys during the carnival weekend?": its dates first, every service
@@ -243,7 +246,8 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                 unknown.append(UnknownName(kind="service", text=word,
                                            suggestions=_suggest(word, {x.lower(): x for x in cat.services})))
                 break
-    if op == "changelog" and not (plan.subjects.services or plan.subjects.scopes or unknown) and (
+    if op == "changelog" and not (plan.subjects.services or plan.subjects.scopes or plan.subjects.deployments
+                                  or plan.subjects.config_changes or plan.subjects.commits or unknown) and (
             target := deploy_target(q, cat)):  # "any deploys to payments last week?": no such service, said so
         unknown.append(UnknownName(kind="service", text=target,
                                    suggestions=_suggest(target, {x.lower(): x for x in cat.services})))
@@ -252,6 +256,12 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     if not plan.subjects.services and (group := unknown_group(q, links, cat)):
         unknown = [u for u in unknown if u.text.lower() != group.text.lower()] + [group]  # "all the Texas stations":
         # a grouping it does not know, asked about
+    if op == "out_of_scope" and not (unknown or plan.kpis or plan.subjects.services or plan.subjects.scopes) and (
+            place := unknown_place_asked(q, cat)):  # "how is glasgow doing?" where no site is: said so
+        unknown.append(place)
+        op = "attention"
+    said_kpis = {u.text.lower() for u in unknown if u.kind == "KPI"}
+    unknown = [u for u in unknown if not (u.kind == "station" and u.text.lower() in said_kpis)]  # "CSAT at <site>"
     if unknown:
         plan.unknown = unknown
         if op not in ("out_of_scope", "clarify", "unknown"):
@@ -312,7 +322,10 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         if op == "attention":
             plan.operation = "lookup"  # its value there, not the place's attention list
         return not_measured(plan, cat) or plan
-    if asks_kpi and not plan.kpis and links.weak_kpis and not plan.subjects.services:
+    if asks_kpi and not plan.kpis and sites_asked_after(q, cat) and plan.subjects.scopes:
+        plan.operation = "attention"  # "how are the lockers in the north doing?": every KPI there, what needs attention
+        plan.notes = [n for n in plan.notes if not n.startswith("wanted:")]
+    elif asks_kpi and not plan.kpis and links.weak_kpis and not plan.subjects.services:
         cands = list(dict.fromkeys(c for group in links.weak_kpis for c in group))  # every KPI a word named
         plan.clarification = Clarification(kind="KPI", candidates=cands, question=(
             "Which KPI do you mean: " + ", ".join(f"{c} ({cat.kpis[c][0]})" for c in cands if c in cat.kpis) + "?"))

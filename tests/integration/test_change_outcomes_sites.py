@@ -227,3 +227,14 @@ async def test_the_change_log_searched_by_what_a_change_was_about(frostline, pg_
         assert "No — no deployment or config change this month" in ans and "is about dock door timers" in ans, ans
         ans = await Thread(a, org_id, NOW.date()).ask("was the ssl cipher changed recently?")
         assert "CHG-3403 on label-printer-bridge" in ans, ans
+
+
+async def test_a_setting_of_one_service_is_searched_in_that_services_changes(frostline, pg_server):
+    """Before: "did anyone touch the reefer retries?" ("reefer" names reefer.ctl) was the service's health check,
+    and the setting was never searched."""
+    target, org_id = frostline
+    async with org_assistant(target, pg_server, NOW) as a:
+        for q in ("did anyone touch the reefer retries?", "did anyone change the retry settings on reefer.ctl?"):
+            ans = await Thread(a, org_id, NOW.date()).ask(q)
+            assert "CHG-3400 on reefer.ctl" in ans and "j.visser" in ans, ans
+            assert "CHG-3401" not in ans, ans  # a retry setting too, but of WavePlanner

@@ -49,3 +49,15 @@ def test_the_nearest_known_service_is_suggested():
 def test_environments_and_known_services_stay_the_change_log(q, svc):
     p = route(q, {}, FERRY, TODAY, None).query
     assert p is not None and p.operation == "changelog" and p.subjects.services == svc, p
+
+
+@pytest.mark.parametrize(("q", "op", "about"), [
+    ("did anyone change anything on cabin-allocator?", "changelog", None),  # before: its health check
+    ("did anyone touch the cabin ttl?", "changelog", "ttl"),  # "cabin" names cabin-allocator: its ttl changes
+    ("who changed the timeout on BookingCore?", "changelog", "timeout"),
+    ("has the error rate on cabin-allocator changed?", "explain", None),  # its metric, not a setting
+])
+def test_a_change_to_one_services_setting_is_searched_in_its_changes(q, op, about):
+    p = route(q, {}, FERRY, TODAY, None).query
+    assert p is not None and p.operation == op and len(p.subjects.services) == 1, p
+    assert [n.split(":", 1)[1] for n in p.notes if n.startswith("about:")] == ([about] if about else []), p.notes
