@@ -122,7 +122,8 @@ def unknown_group(q: str, links: Links, cat: Catalog) -> UnknownName | None:
 # (KPIs are per place and day) — said before the places are ranked instead, never passed off as that breakdown
 _WHICH_THING = re.compile(r"\b(?:which|what)\s+((?:[a-z][\w-]*\s+){0,2}?[a-z][\w-]*?)\s+(?:had|has|have|did|does|do|were|was|"
                           r"is|are|got|saw|caused|with|showed|reported|logged)\b|\b(?:by|per|for\s+each|broken\s+down\s+by)\s+"
-                          r"((?:[a-z][\w-]*\s+){0,1}[a-z][\w-]*)\s*\??$", _I)
+                          r"((?:[a-z][\w-]*\s+){0,1}?[a-z][\w-]*)(?:\s*\??$|\s+(?=(?:at|in|for|over|this|last|since|during|"
+                          r"across|from)\b))", _I)  # "failed pickups by courier (at <site>)"
 _HELD = frozenset("kpi kpis metric metrics one ones day days date dates week weeks month months year years quarter time "
                   "times weekday weekdays period periods station stations site sites region regions area "
                   "areas place places location locations service services ticket tickets incident incidents change "
@@ -230,10 +231,12 @@ def other_breakdown(q: str, plan_kpis: list[str], cat: Catalog) -> str | None:
     head = words[-2] if len(words) > 1 and words[-1] in ("number", "numbers", "ids", "id", "codes", "names") else words[-1]
     if head in ("hour", "hours", "hourly"):  # KPIs are kept a day at a time, never by the hour (even "Empty-dock hours")
         return said
-    heads = {stem(norm_tokens(n)[-1]) for names in cat.kpis.values() for n in names if norm_tokens(n)}
+    heads = {stem(norm_tokens(n)[-1]) for c in plan_kpis for n in cat.kpis.get(c, []) if norm_tokens(n)}  # its own
     last = norm_tokens(said)[-1:] or [head]  # "check-ins": its last word, as the KPI names are tokenised
     if (head in _HELD or stem(head) in _HELD or re.fullmatch(_PLACE_NOUN + "s?", head) or head in STOP
-            or stem(head) in heads or stem(head) in cat.phrases or stem(last[0]) in heads
+            or stem(head) in heads or stem(last[0]) in heads
+            or any(k in ("station", "region") or c in plan_kpis for k, c, _ in cat.phrases.get(stem(head), []))  # a site's or the
+            # asked KPI's own word — not another KPI's ("which courier had the most failed pickups": no couriers)
             or head in _SITE_WORDS or stem(head) in _SITE_WORDS or head.rstrip("s") in _SITE_WORDS
             or re.sub(r"ies$", "y", head) in _SITE_WORDS
             or stem(head) in {stem(t) for name in cat.stations.values() for t in norm_tokens(name)}):

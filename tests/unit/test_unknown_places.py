@@ -17,7 +17,7 @@ BAKERY = Catalog(
     regions={"DALES": "Dales", "TOWN": "Town"},
     station_regions={"HGT": "TOWN", "RIP": "DALES", "SKP": "DALES", "OTL": "TOWN"},
     kpis={"WASTE_PCT": ["Bake waste %", "waste"], "HYGIENE": ["Bakehouse hygiene score"],
-          "SOLD_OUT": ["Sold-out hours"]},
+          "SOLD_OUT": ["Sold-out hours"], "LATE_VANS": ["Late delivery vans"]},
     services=["oven-telemetry", "till.sync"], incidents=["BK-4"], tickets=["CR-19"],
 )
 
@@ -69,3 +69,14 @@ def test_how_are_we_doing_is_no_place():
 def test_a_metric_it_does_not_have_is_an_unknown_kpi_not_a_place(q, said):
     p = _plan(q)
     assert p.operation == "unknown" and [(u.kind, u.text) for u in p.unknown] == said, p.unknown
+
+
+@pytest.mark.parametrize(("q", "by"), [
+    ("bake waste by supplier at ripon", "supplier"),  # before: Ripon's bake waste, as if it were kept per supplier
+    ("which van had the most bake waste?", "van"),  # before: none ("van" is a word of another KPI's name)
+    ("which bakehouse had the most bake waste?", None),
+    ("bake waste by site this week", None),
+])
+def test_a_breakdown_the_kpis_are_not_kept_by_is_said(q, by):
+    p = _plan(q)
+    assert [n.rsplit(":", 1)[1] for n in p.notes if n.startswith("asks:breakdown:")] == ([by] if by else []), p.notes
