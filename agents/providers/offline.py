@@ -7,6 +7,7 @@ a tool did not compute.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from agents.deps import RunDeps
@@ -31,6 +32,14 @@ def cited(line: dict[str, Any]) -> str:
     return line["text"] + ("".join(f" [E:{i}]" for i in dict.fromkeys(ids)) if ids else "")
 
 
+def gist(markdown: str) -> str:
+    """A report's "## Summary" section (else its first paragraph after the title), for "tl;dr"."""
+    if m := re.search(r"^##\s+Summary\s*\n(.*?)(?=^##\s|\Z)", markdown, re.M | re.S):
+        return m.group(1).strip()
+    paragraphs = [b.strip() for b in re.split(r"\n\s*\n", markdown) if b.strip() and not b.lstrip().startswith("#")]
+    return paragraphs[0] if paragraphs else markdown.strip()
+
+
 def assemble(state: GraphState) -> str:
     parts: list[str] = []
     for notice in state.get("notices", []):
@@ -41,6 +50,9 @@ def assemble(state: GraphState) -> str:
             continue
         if brief and not any(line.get("markdown") for line in f["lines"]):
             parts.append(cited(f["lines"][0]))  # the first line is each specialist's direct answer
+            break
+        if brief:  # a report: its summary section
+            parts.append(gist("\n".join(line["text"] for line in f["lines"] if line.get("markdown"))))
             break
         if any(line.get("markdown") for line in f["lines"]):
             parts.extend(cited(line) for line in f["lines"])

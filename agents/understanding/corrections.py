@@ -29,10 +29,24 @@ _WHICH_DAY = re.compile(rf"^\W*(?:and\s+|so\s+|ok(?:ay)?,?\s+)?(?:(?:when|what)\
                         rf"(?:at\s+its\s+)?(?P<w3>{_EXTREME})|(?:what\s+about\s+|(?:show|give|tell)\s+(?:me\s+|us\s+)?|(?:find|pull\s+up)\s+)?(?:the|its)\s+(?P<w4>{_EXTREME})\s+(?P<u4>day|week|month))\b(?:\s+(?:one|so\s+far|of\s+(?:them|it)))?\W*$", _I)
 
 
+# "tl;dr", "in one sentence?", "summarise that", "give me the short version": the last answer again, its gist only
+_BRIEF = re.compile(r"^\W*(?:ok(?:ay)?,?\s+|and\s+|so\s+|can\s+you\s+|could\s+you\s+|pls\s+|please\s+)?(?:tl;?\s?dr|"
+                    r"(?:in\s+)?(?:one|a\s+single|1)\s+(?:sentence|line)|(?:summari[sz]e|sum\s+up|condense|shorten)"
+                    r"(?:\s+(?:that|it|this|the\s+(?:answer|report)))?(?:\s+up)?(?:\s+(?:for\s+me|briefly))?|"
+                    r"(?:give\s+me\s+|what['’]?s\s+|just\s+)?(?:the\s+)?(?:short|quick)\s+version|(?:give\s+me\s+)?the\s+gist|"
+                    r"(?:in\s+)?short(?:er)?|briefly|keep\s+it\s+short|too\s+long(?:,?\s*didn['’]?t\s+read)?)"
+                    r"(?:\s+(?:please|pls|thanks))?\W*$", re.I)
+
+
 def thread_turn(question: str, cat: Catalog, today: dt.date, prior: QueryPlan | None) -> QueryPlan | None:
     """The plan of a correction or of "since when?" in a thread, or None (then the usual parse and merge)."""
     if prior is None or prior.operation in ("unknown", "out_of_scope", "clarify"):
         return None
+    if _BRIEF.match(question):
+        out = prior.model_copy(deep=True)  # the same question, its first line (a report: its summary)
+        out.notes = [n for n in out.notes if n != "form:brief"] + ["form:brief"]
+        out.follow_up, out.inherited = True, ["kpis", "scopes", "window", "subjects"]
+        return out
     asked = "q:since" if _SINCE_WHEN.match(question) else "q:normal" if _AGAINST_WHAT.match(question) else None
     if asked and prior.kpis and prior.operation in _KPI_OPS:
         out = prior.model_copy(deep=True)

@@ -36,3 +36,21 @@ def test_the_worst_week_of_the_series_just_shown(ask, word, unit):
     p = _turns("rewashes at riverside this month", ask)
     assert p.operation == "lookup" and p.kpis == ["REWASH"] and [x.code for x in p.subjects.scopes] == ["BAY-R"], p
     assert f"q:extreme_{word}" in p.notes and f"q:extreme_unit_{unit}" in p.notes, p.notes
+
+
+@pytest.mark.parametrize("ask", ["tl;dr", "in one sentence?", "summarise that", "short version please", "the gist?"])
+@pytest.mark.parametrize("first", ["rewashes at riverside this month", "draft the incident report for CW-21",
+                                   "any deploys to plate.reader this week?"])
+def test_tldr_is_the_last_answer_brief(first, ask):
+    """Before: "tl;dr" after any answer was the whole chain's attention list; "short version please" out of scope."""
+    before, p = _turns(first), _turns(first, ask)
+    assert p.operation == before.operation and p.subjects == before.subjects and p.kpis == before.kpis, p
+    assert "form:brief" in p.notes and "form:brief" not in before.notes, p.notes
+
+
+def test_a_reports_gist_is_its_summary():
+    from agents.providers.offline import gist
+
+    md = "# Incident CW-21\n\n## Summary\n\nThe plate reader rejected plates for 40 min [E:3].\n\n## Impact\n\nAll bays."
+    assert gist(md) == "The plate reader rejected plates for 40 min [E:3]."
+    assert gist("# Title\n\nFirst paragraph.\n\nSecond.") == "First paragraph."
