@@ -382,7 +382,13 @@ def _dateparser(q: str, today: dt.date) -> tuple[Window | None, re.Match[str] | 
     return _win(d, d, m.group(0), single=True), m
 
 
+# "<period> and how does that compare to <period>", "…, and how did it compare with …": said as "compared to"
+_HOW_COMPARE = re.compile(r",?\s*(?:and|but|so)\s+how\s+(?:does|did|do|is|was|has)\s+(?:that|it|this|this\s+one|that\s+one)\s+"
+                          r"compare[sd]?\s+(?:to|with|against)\b", re.I)
+
+
 def parse_time(question: str, today: dt.date) -> TimeParse:
+    question = _HOW_COMPARE.sub(" compared to", question)
     q = question.lower()
     out = TimeParse(text=question, today=today)
     window, relative, m = _rules(q, today)

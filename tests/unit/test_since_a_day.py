@@ -34,3 +34,16 @@ def test_since_a_day_of_the_month_runs_to_today(q, start, end):
     r = route(q, {}, LIB, TODAY, None)
     assert r.query is not None and r.query.window is not None, r
     assert (r.query.window.start, r.query.window.end) == (start, end), r.query.window
+
+
+@pytest.mark.parametrize(("q", "start", "end"), [
+    ("how many overdue loans did northway have in february and how does that compare to january",
+     dt.date(2027, 1, 1), dt.date(2027, 2, 28)),  # before: February alone
+    ("overdues at central last month, and how did it compare with the month before?",
+     dt.date(2027, 1, 1), dt.date(2027, 2, 28)),
+])
+def test_and_how_does_that_compare_to_is_both_periods(q, start, end):
+    """"<period> and how does that compare to <period>" is read as "<period> compared to <period>": both months."""
+    r = route(q, {}, LIB, TODAY, None)
+    assert r.query is not None and r.query.window is not None, r
+    assert (r.query.window.start, r.query.window.end, r.query.window.grain) == (start, end, "month"), r.query.window
