@@ -367,8 +367,9 @@ class Catalog:
                 add(" ".join(core), "service", svc, 1)
             if len(toks) >= 2:  # "radius" for radius-auth, "the portal" for cust-portal: a word no other service has
                 for k, t in enumerate(toks):  # a short first word too ("fx" for fx-quote), when no site is coded so
-                    if ((len(t) >= 4 or (k == 0 and len(t) >= 2 and t.isalpha() and t not in _SERVICE_SUFFIXES
-                                         and t.upper() not in self.stations and t not in _PLAIN_SHORT))
+                    if ((len(t) >= 4 or ((k == 0 or len(t) == 3) and len(t) >= 2 and t.isalpha()  # "sms" of
+                                         and t not in _SERVICE_SUFFIXES and t.upper() not in self.stations  # notify-
+                                         and t not in _PLAIN_SHORT))  # sms-relay, "fx" of fx-quote
                             and t not in GENERIC and t not in STOP
                             and not t.isdigit()
                             and sum(t in norm_tokens(o) for o in self.services) == 1):

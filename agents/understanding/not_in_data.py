@@ -305,3 +305,25 @@ def not_measured(plan: QueryPlan, cat: Catalog) -> QueryPlan | None:
         plan.operation = "clarify"
         return plan
     return None
+
+
+# "is the app ok?", "is the site down?", "is the api working?": a system named by what it is, not by its name
+_WHICH_SYSTEM = re.compile(r"\b(?:the|our)\s+(app|apps|api|website|system|platform|backend|server|service|portal|"
+                           r"page|mobile\s+app|web\s*app)\b.*?\b(ok|okay|up|down|working|healthy|broken|slow|fine|"
+                           r"alive|erroring|failing|struggling|alright|all\s+right)\b", _I)
+
+
+def which_system(q: str, plan: QueryPlan, cat: Catalog) -> bool:
+    """"Is the app ok?" with no service named: which one (those whose name or description has the word first), then
+    its health. Fills ``plan`` (``clarify``, pending ``explain``); False when nothing like that was asked."""
+    if plan.kpis or plan.subjects.scopes or plan.subjects.services or not cat.services or not (
+            m := _WHICH_SYSTEM.search(q)):
+        return False
+    word = m.group(1).lower().split()[-1].rstrip("s")
+    named = [x for x in cat.services if word in (w.lower() for w in re.split(r"[-_.\s]+|(?<=[a-z])(?=[A-Z])", x))]
+    cands = named + [x for x in cat.services if x not in named]
+    plan.notes += ["metric:health", "pending:explain"]
+    plan.clarification = Clarification(kind="service", candidates=cands, question=(
+        f"Which {m.group(1).lower()} do you mean? " + ", ".join(cands[:15]) + ("…" if len(cands) > 15 else "")))
+    plan.operation = "clarify"
+    return True

@@ -66,6 +66,7 @@ from agents.understanding.not_in_data import (
     sites_asked_after,
     unknown_group,
     unknown_place_asked,
+    which_system,
 )
 from agents.understanding.op_cues import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY, PLACES_BEYOND
 from agents.understanding.operation import _change_kinds, _operation
@@ -308,6 +309,8 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             place_picked_by_what_is_not_held(q, plan, cat)):  # "at our busiest hub", "the coastal sites": which?
         return plan
     if op == "out_of_scope" and site_overview(q, plan, cat):  # "how are the gyms doing?", "how's the gym doing?"
+        return plan
+    if op == "out_of_scope" and which_system(q, plan, cat):  # "is the app ok?": which one, then its health
         return plan
     if op in ("lookup", "explain", "compare", "report") and plan.kpis and (missing := not_measured(plan, cat)):
         return missing

@@ -14,7 +14,8 @@ WASH = Catalog(
     stations={"BAY-N": "Northgate wash", "BAY-S": "Southpoint wash", "BAY-R": "Riverside wash"},
     regions={"MET": "Metro"}, station_regions={"BAY-N": "MET", "BAY-S": "MET", "BAY-R": "MET"},
     kpis={"REWASH": ["Rewash requests", "rewashes"], "CYCLE_MIN": ["Wash cycle minutes"]},
-    services=["paystation-gw", "plate.reader"], incidents=["CW-21"], tickets=["SUP-5"],
+    services=["paystation-gw", "plate.reader", "receipt-pdf-render", "LoyaltyApp"], incidents=["CW-21"],
+    tickets=["SUP-5"],
 )
 
 
@@ -54,3 +55,18 @@ def test_a_reports_gist_is_its_summary():
     md = "# Incident CW-21\n\n## Summary\n\nThe plate reader rejected plates for 40 min [E:3].\n\n## Impact\n\nAll bays."
     assert gist(md) == "The plate reader rejected plates for 40 min [E:3]."
     assert gist("# Title\n\nFirst paragraph.\n\nSecond.") == "First paragraph."
+
+
+def test_is_the_app_ok_asks_which_then_answers_its_health():
+    """Before: "is the app ok?" was outside what it could answer."""
+    p = _turns("is the app ok?")
+    assert p.operation == "clarify" and p.clarification is not None and p.clarification.kind == "service", p
+    assert p.clarification.candidates[0] == "LoyaltyApp", p.clarification  # the one whose name says app first
+    a = _turns("is the app ok?", "plate.reader")
+    assert a.operation == "explain" and a.subjects.services == ["plate.reader"] and "metric:health" in a.notes, a
+
+
+def test_a_three_letter_word_inside_a_service_name_names_it():
+    """Before: "the pdf thing" named nothing (only a first word that short counted)."""
+    p = _turns("is the pdf thing working?")
+    assert p.operation == "explain" and p.subjects.services == ["receipt-pdf-render"], p
