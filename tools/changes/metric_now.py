@@ -4,8 +4,9 @@
 when it moved. The usual range is the 1st–99th percentile of the metric over the ``days`` before the latest day
 (the last 24 hours left out, so a move today does not widen its own yardstick); percentiles, not XmR limits,
 because a service metric often has a daily cycle that point-to-point ranges would not see. A move that began inside
-those days and is still going on (a stage change found by :func:`tools.changes.onset.detect_onset`) is no yardstick
-either: the usual range is then the ``days`` before it, and the answer says when it began.
+those days, or in as many days before them, and is still going on (a stage change found by
+:func:`tools.changes.onset.detect_onset`) is no yardstick either: the usual range is then the ``days`` before it
+(older data than the usual window when there is some), and the answer says when it began.
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ class MetricNow(BaseModel):
     usual_median: float | None = None
     state: Literal["within", "above", "below", "unknown"] = "unknown"
     higher_is_better: bool | None = None
-    moved_at: dt.datetime | None = Field(None, description="a move that began inside the usual window and is still "
-                                                           "going on: the usual range is from the days before it")
+    moved_at: dt.datetime | None = Field(None, description="a move that began inside the usual window (or in as many "
+                                                           "days before it) and is still going on: the usual range is "
+                                                           "from the days before it")
     level_since: float | None = Field(None, description="the mean since ``moved_at``")
 
 
@@ -59,7 +61,7 @@ async def metric_now(ctx: ToolContext, *, service: str, metric: str = "any", day
             raise ToolError(f"no {metric} data for {name} up to {ctx.now:%Y-%m-%d %H:%M} UTC")
         usual_end = last[0] - dt.timedelta(hours=24)
         moved = await still_moved(session, ctx.org_id, sid, metric, overrides, usual_end - dt.timedelta(days=days),
-                                   last[0])
+                                   last[0], lookback=dt.timedelta(days=days))
         if moved is not None and moved[0] < usual_end:  # a move in the last 24 hours is left out already
             usual_end = moved[0]
         else:
@@ -96,9 +98,15 @@ async def metric_now(ctx: ToolContext, *, service: str, metric: str = "any", day
 
 
 async def still_moved(session: AsyncSession, org_id: int, sid: int, metric: str, overrides: dict[str, str],
-                       start: dt.datetime, last: dt.datetime) -> tuple[dt.datetime, float] | None:
-    """A stage change after ``start`` whose level the metric is still at (the stage of its latest point is on the
-    moved side of half-way): when it began and the mean since; None when nothing moved or it came back."""
+                       start: dt.datetime, last: dt.datetime, *, lookback: dt.timedelta,
+                       ) -> tuple[dt.datetime, float] | None:
+    """A stage change after ``start - lookback`` whose level the metric is still at (the stage of its latest point
+    is on the moved side of half-way): when it began and the mean since; None when nothing moved or it came back.
+
+    ``start`` is where a usual window begins; ``lookback`` (the window's length) lets a move that began shortly
+    before it count too: the whole window is then after the move, and searching only from ``start`` would never
+    see the step (before, a move 15 hours before the window made the degraded days "usual")."""
+    start = start - lookback
     grid, values = await _load_series(session, org_id, sid, metric, start - SEASON_CONTEXT, last)
     first = next((i for i, t in enumerate(grid) if t > start), len(grid))
     if len(grid) - first < 16:

@@ -1,8 +1,9 @@
 """A service metric over a period or at a moment (read-only): "p99 of <service> over the last 24h", "error rate of
 <service> yesterday", "p99 on <service> at 20:30 yesterday" — the numbers asked for (mean, median, lowest and highest
 with their times, the latest; or the point at that moment), held against the metric's usual range (1st–99th
-percentile of the ``days`` before the period, or before a move that began in those days and was still on when the
-period began: :func:`tools.changes.metric_now.still_moved`), before any story of when it moved.
+percentile of the ``days`` before the period, or before a move that began in those days, or in as many days before
+them, and was still on when the period began: :func:`tools.changes.metric_now.still_moved`), before any story of when
+it moved.
 """
 
 from __future__ import annotations
@@ -42,8 +43,9 @@ class MetricWindow(BaseModel):
     n_above: int = 0
     n_below: int = 0
     higher_is_better: bool | None = None
-    moved_at: dt.datetime | None = Field(None, description="a move that began in the days before the period and was "
-                                                           "still on when it began: the usual range is from before it")
+    moved_at: dt.datetime | None = Field(None, description="a move that began in the days before the period (or as "
+                                                           "many days before those) and was still on when it began: "
+                                                           "the usual range is from before it")
 
 
 async def metric_window(ctx: ToolContext, *, service: str, metric: str = "any", start: dt.datetime, end: dt.datetime,
@@ -66,7 +68,8 @@ async def metric_window(ctx: ToolContext, *, service: str, metric: str = "any", 
                     AND ts > :start AND ts <= :end ORDER BY ts""")
         args = {"org": ctx.org_id, "sid": sid, "metric": metric}
         rows = (await session.execute(q, args | {"start": start, "end": end})).all()
-        moved = await still_moved(session, ctx.org_id, sid, metric, overrides, start - dt.timedelta(days=days), start)
+        moved = await still_moved(session, ctx.org_id, sid, metric, overrides, start - dt.timedelta(days=days), start,
+                                  lookback=dt.timedelta(days=days))
         before = moved[0] if moved is not None else start
         usual = (await session.execute(q, args | {"start": before - dt.timedelta(days=days), "end": before})).all()
     pts = [(ts, float(v)) for ts, v in rows if v is not None and np.isfinite(float(v))]
