@@ -64,6 +64,8 @@ async def test_a_move_just_before_the_usual_window_is_not_the_usual_range(ask):
     assert 0.004 < low < high < 0.015, head  # the range of the week before the step, not of the days at 5 %
     assert f"{BEFORE_WINDOW:%Y-%m-%d}" in ans and "since" in ans, ans  # when the move began is said
     assert "normal: within" not in ans, ans
+    first = NOW - dt.timedelta(days=15)  # the data's first day: the range is not said to start before it
+    assert f"{first:%Y-%m-%d}" in head and f"{first - dt.timedelta(days=1):%Y-%m-%d}" not in head, head
 
 
 async def test_a_move_a_few_hours_into_the_usual_window_is_not_the_usual_range(ask):

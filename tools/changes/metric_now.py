@@ -67,11 +67,13 @@ async def metric_now(ctx: ToolContext, *, service: str, metric: str = "any", day
         else:
             moved = None
         usual_start = usual_end - dt.timedelta(days=days)
-        vals = (await session.execute(text(
-            """SELECT value FROM metric_points WHERE org_id = :org AND service_id = :sid AND metric = :metric
-               AND ts > :start AND ts <= :end"""),
-            {"org": ctx.org_id, "sid": sid, "metric": metric, "start": usual_start, "end": usual_end})).scalars().all()
-    x = np.asarray([float(v) for v in vals if v is not None], dtype=np.float64)
+        rows = (await session.execute(text(
+            """SELECT ts, value FROM metric_points WHERE org_id = :org AND service_id = :sid AND metric = :metric
+               AND ts > :start AND ts <= :end ORDER BY ts"""),
+            {"org": ctx.org_id, "sid": sid, "metric": metric, "start": usual_start, "end": usual_end})).all()
+    if rows:
+        usual_start = max(usual_start, rows[0][0])  # the range is said from the first point it holds, not before
+    x = np.asarray([float(v) for _, v in rows if v is not None], dtype=np.float64)
     x = x[np.isfinite(x)]
     r = MetricNow(service=name, metric=metric, ts=last[0], value=float(last[1]),
                   higher_is_better=_higher_is_better(metric, overrides))
