@@ -7,7 +7,7 @@ import re
 
 from rapidfuzz import fuzz
 
-from agents.understanding.catalog import Catalog
+from agents.understanding.catalog import Catalog, IncidentRef
 from agents.understanding.cues import _I
 from agents.understanding.timewords import TimeParse
 from agents.understanding.vocab import STOP
@@ -35,6 +35,25 @@ def _incident_by_words(q: str, cat: Catalog, tp: TimeParse, services: list[str])
                     key=lambda x: -x[0])
     if scored and scored[0][0] >= 70 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
         return [scored[0][1].external_id]
+    return _incident_by_stems(words, refs)
+
+
+def _incident_by_stems(words: str, refs: list[IncidentRef]) -> list[str]:
+    """"the scan upload outage" for "Courier scans not uploading": the one incident whose title has most of the
+    question's own words in another form (scan/scans, upload/uploading) — at least two of them and half."""
+    said = [w for w in re.findall(r"[a-z0-9]{3,}", words) if w not in STOP]
+    if len(said) < 2:
+        return []
+
+    def hits(r: IncidentRef) -> int:
+        title = re.findall(r"[a-z0-9]{3,}", f"{r.title} {r.service or ''}".lower())
+        return sum(any(a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b[:4]) and b.startswith(a[:4]))
+                           and fuzz.ratio(a, b) >= 70) for b in title) for a in said)
+
+    scored = sorted(((hits(r), r.external_id) for r in refs), reverse=True)
+    best = scored[0][0] if scored else 0
+    if best >= 2 and 2 * best >= len(said) and (len(scored) == 1 or scored[1][0] < best):
+        return [scored[0][1]]
     return []
 
 

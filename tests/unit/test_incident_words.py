@@ -1,0 +1,52 @@
+"""An incident named by its words in another form ("the scan upload outage" for "Courier scans not uploading") is
+that incident — its cause, its tickets — never a list of every incident. A water-taxi company built here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from agents.router import route
+from agents.understanding.catalog import Catalog, IncidentRef
+
+TODAY = dt.date(2027, 7, 12)
+TAXI = Catalog(
+    stations={"P4": "Pier 4", "WQ": "West quay"}, regions={"HBR": "Harbour"}, station_regions={"P4": "HBR", "WQ": "HBR"},
+    kpis={"NO_SHOW": ["Missed pickups"]}, services=["fare-gates", "boarding-app-api"],
+    incidents=["WT-90", "WT-88", "WT-85"], tickets=["HLP-1"],
+    incident_refs=[
+        IncidentRef(external_id="WT-90", title="Ticket gates rejecting QR codes", service="fare-gates",
+                    started=dt.date(2027, 7, 9), status="resolved"),
+        IncidentRef(external_id="WT-88", title="Boarding screens crashing on launch", service="boarding-app-api",
+                    started=dt.date(2027, 7, 2), status="resolved"),
+        IncidentRef(external_id="WT-85", title="Tide gauge feed stale", service=None, started=dt.date(2027, 6, 20),
+                    status="resolved"),
+    ],
+)
+
+
+def _plan(q: str):
+    r = route(q, {}, TAXI, TODAY, None)
+    assert r.query is not None
+    return r.query
+
+
+@pytest.mark.parametrize(("q", "inc"), [
+    ("what caused the qr code rejection outage?", "WT-90"),  # before: every incident listed
+    ("what caused the boarding screen crash?", "WT-88"),
+    ("what caused the stale tide feed outage?", "WT-85"),
+])
+def test_an_incident_named_by_its_words_in_another_form(q, inc):
+    p = _plan(q)
+    assert p.operation == "incident_cause" and p.subjects.incidents == [inc], p.model_dump(exclude_defaults=True)
+
+
+def test_tickets_about_an_incident_named_by_its_words():
+    p = _plan("how many tickets did we get about the qr code rejection outage?")
+    assert p.operation == "ticket_stats" and "tickets:incident:WT-90" in p.notes, p.model_dump(exclude_defaults=True)
+
+
+def test_words_no_incident_has_name_none():
+    p = _plan("what caused the payment outage?")
+    assert not p.subjects.incidents, p.model_dump(exclude_defaults=True)
