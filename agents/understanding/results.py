@@ -135,6 +135,18 @@ def resolve_from_results(plan: QueryPlan, prior: QueryPlan | None, ctx: ThreadCo
         plan.inherited = [x for x in plan.inherited if x not in ("services", "window")] + [
             "the window of the last change log (every service)"]
         return
+    one = (prior.subjects.deployments + prior.subjects.config_changes)[:1]
+    if (prior.operation == "changelog" and one and one[0] in cat.change_services and _ELSE.match(question)
+            and not plan.kpis):  # "what else changed?" after one change's record: every service's, around that day
+        day = cat.change_services[one[0]][1]
+        plan.operation, plan.clarification, plan.kpis = "changelog", None, []
+        plan.subjects = type(plan.subjects)()
+        plan.window = Window(start=day - dt.timedelta(days=1), end=day + dt.timedelta(days=1),
+                             label=f"the day before {one[0]} ({day}), that day and the day after")
+        plan.notes = [n for n in plan.notes if not n.startswith(("pending:", "yesno"))]
+        plan.follow_up = True
+        plan.inherited.append(f"the day of {one[0]} (every service)")
+        return
     top = ctx.get("top_hypothesis")
     named = bool(_THE_CHANGE.search(question) and _MORE.search(question))  # "tell me more about that change"
     if (top and prior.operation in ("incident_cause", "explain", "report") and _IT.search(question)

@@ -238,3 +238,15 @@ async def test_a_setting_of_one_service_is_searched_in_that_services_changes(fro
             ans = await Thread(a, org_id, NOW.date()).ask(q)
             assert "CHG-3400 on reefer.ctl" in ans and "j.visser" in ans, ans
             assert "CHG-3401" not in ans, ans  # a retry setting too, but of WavePlanner
+
+
+async def test_what_else_changed_after_one_change_is_every_service_around_its_day(frostline, pg_server):
+    """Before: "what else changed?" after one change's record was outside what it could answer."""
+    target, org_id = frostline
+    async with org_assistant(target, pg_server, NOW) as a:
+        t = Thread(a, org_id, NOW.date())
+        first = await t.ask("who changed mqtt.client.retryMaxAttempts?")
+        assert "CHG-3400" in first and "j.visser" in first, first
+        ans = await t.ask("what else changed?")
+        assert "CHG-3402" in ans and "CHG-3400" in ans, ans  # the day before it, on another service; itself
+        assert "CHG-3401" not in ans and "outside what I can answer" not in ans, ans  # two weeks before
