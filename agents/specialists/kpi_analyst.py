@@ -13,7 +13,7 @@ from agents.specialists.kpi_moves import asked_move, others_line, quarter_drift
 from agents.specialists.kpi_moves import drift as _drift
 from agents.state import GraphState, ThreadContext
 from tools.kpis import active_signals, kpi_series
-from tools.kpis.shaping import fmt_amount
+from tools.kpis.shaping import fmt_amount, fmt_rate
 
 NAME = "kpi_analyst"
 TITLE = "KPI analyst"
@@ -348,7 +348,7 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             if longer is not None and (drift := _drift(longer[0])):
                 s.say(f"Over the last 90 days it has been drifting {drift[0]} steadily: about {f(drift[1])} on "
                       f"{longer[0].start} and {f(drift[2])} on {longer[0].end} (a trend of "
-                      f"{'+' if drift[3] > 0 else ''}{f(drift[3])} a week).", first(longer[1], "kpi_series"))
+                      f"{'+' if drift[3] > 0 else ''}{fmt_rate(drift[3], k.decimals, k.unit)} a week).", first(longer[1], "kpi_series"))
             elif longer is not None:
                 s.say(f"Over the last 90 days ({longer[0].start} to {longer[0].end}) there is no steady drift up or down.",
                       first(longer[1], "kpi_series"))
@@ -366,7 +366,7 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             # a slow drift has no onset: its days beyond the limits are no burst nor a new level
             (way, a, b, week), lser, lrecs = slow
             s.say(f"It has been drifting {way} steadily rather than stepping: about {f(a)} on {lser.start} and "
-                  f"{f(b)} on {lser.end} (a trend of {'+' if week > 0 else ''}{f(week)} a week), so no single change "
+                  f"{f(b)} on {lser.end} (a trend of {'+' if week > 0 else ''}{fmt_rate(week, k.decimals, k.unit)} a week), so no single change "
                   "marks its start.", first(lrecs, "kpi_series"))
         elif explaining and series.shift is None and (burst := _recent_burst(series.signals, sm.latest_date)):
             # "why so many cold-chain breaches?": a few days beyond the limits lately, over now, are what to explain
@@ -388,7 +388,7 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             if longer is not None and (drift := _drift(longer[0])):
                 s.say(f"It has been drifting {drift[0]} steadily rather than stepping: about {f(drift[1])} on "
                       f"{longer[0].start} and {f(drift[2])} on {longer[0].end} (a trend of "
-                      f"{'+' if drift[3] > 0 else ''}{f(drift[3])} a week), so no single change marks its start.",
+                      f"{'+' if drift[3] > 0 else ''}{fmt_rate(drift[3], k.decimals, k.unit)} a week), so no single change marks its start.",
                       first(longer[1], "kpi_series"))
         from agents.specialists.kpi_leads import lead
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from typing import Any, Literal
 
 import numpy as np
@@ -160,6 +161,13 @@ def fmt_amount(x: float | None, decimals: int, unit: str, *, grouped: bool = Tru
     if text in ("1", "-1"):
         u = singular(u)
     return f"{text}{'' if u == '%' or not u else ' '}{u}"
+
+
+def fmt_rate(x: float | None, decimals: int, unit: str) -> str:
+    """A small rate ("a trend of +0.29 parcels a week", not "+0"): two significant figures below 1, at most 3 decimals."""
+    if x is not None and 0 < abs(x) < 1:
+        decimals = min(3, max(decimals, 1 - math.floor(math.log10(abs(x)))))
+    return fmt_amount(x, decimals, unit)
 
 
 def fmt_value(x: float | None, kpi: KpiInfo) -> str:
