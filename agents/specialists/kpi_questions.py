@@ -248,6 +248,7 @@ async def needs_attention(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
     if not r.items:
         ctx.pop("flagged_first", None)  # nothing listed: "why?" next has nothing to explain from this list
         s.say(f"No KPI at {where} is in a warning or critical state on its latest point ({r.as_of}{checked}).", ev)
+        _short_of_goal(s, r, ev, stations)
         if org_wide:
             await open_incidents(s)
         return
@@ -259,12 +260,24 @@ async def needs_attention(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
               f"limits {i.lcl:.4g}–{i.ucl:.4g}).", ev)
     if len(r.items) > MAX_LINES:
         s.say(f"… and {len(r.items) - MAX_LINES} more in the evidence.", ev)
+    _short_of_goal(s, r, ev, stations)
     s.data = {"attention": [f"{i.kpi}@{i.station}" for i in r.items]}
     ctx["flagged_first"] = f"{r.items[0].kpi}@{r.items[0].station}"  # "why?" next: the first one shown, explained
     if org_wide:
         await open_incidents(s)  # "anything on fire?", "what should I look at first?": the open incidents too
     if len({i.kpi for i in r.items}) == 1 and len(r.items) == 1:
         ctx["kpi"], ctx["station"] = r.items[0].kpi, r.items[0].station
+
+
+def _short_of_goal(s: StepScope, r: Any, ev: Any, stations: list[str] | None) -> None:
+    """The series in control but short of their goal (no KPI named): one line, after what signals."""
+    short = [i for i in r.short_of_goal if not stations or i.station in stations]
+    if not short:
+        return
+    s.say(f"In control but short of goal ({len(short)}, furthest first): " + "; ".join(
+        f"{i.kpi_name} at {i.station} runs around {fmt(i.cl, i.decimals, i.unit)} against a goal of "
+        f"{fmt(i.goal, i.decimals, i.unit)}" for i in short[:5])
+        + (f"; and {len(short) - 5} more in the evidence" if len(short) > 5 else "") + ".", ev)
 
 
 async def open_incidents(s: StepScope, *, say_none: bool = False) -> None:

@@ -271,3 +271,15 @@ async def test_why_after_a_week_against_the_week_before_explains_the_kpi_that_go
     first = m.group(2).split(", ")[0]
     a = await t.ask("why?")
     assert "Which KPI" not in a and f"- {first} at NQ1 (Northern Quarter Climbing) was " in a, a
+
+
+async def test_attention_also_lists_series_in_control_but_short_of_goal(assistant, org):
+    """Before: "what needs my attention?" listed only series with a signal; a gym running well short of its goal
+    for months (in control, so no signal) was not mentioned unless that KPI was named."""
+    ans = await Asker(assistant, org).ask("what KPIs need my attention today?")
+    line = next((x for x in ans.splitlines() if "In control but short of goal" in x), "")
+    listed = re.findall(r"(?:: |; )([A-Z][\w -]+?) at ([A-Z]{2,3}\d?) runs around", line)
+    assert listed[:1] == [("Problems set", "HBR")], line  # ~18 a week against 40: the furthest from its goal
+    assert ("Day-pass conversion", "BTH") in listed, line  # fell from ~14 to ~8 in November, settled there
+    flagged = re.findall(r"- ([A-Z][\w -]+?) at ([A-Z]{2,3}\d?) is critical", ans)
+    assert flagged and not set(flagged) & set(listed), ans  # a series with a signal is not listed twice

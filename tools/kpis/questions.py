@@ -243,6 +243,9 @@ class AttentionItem(BaseModel):
     lcl: float
     upper_limit_kind: str = Field("natural process limit", description="'count limit' when the stage is a rare "
                                   "count charted against its Poisson limit, else 'natural process limit' (XmR)")
+    goal: float | None = None
+    unit: str = ""
+    decimals: int = 1
 
 
 class Attention(BaseModel):
@@ -251,6 +254,15 @@ class Attention(BaseModel):
     station: str | None
     series_checked: int
     items: list[AttentionItem] = Field(description="critical first, then the most recent onset first")
+    short_of_goal: list[AttentionItem] = Field(default_factory=list, description=(
+        "with no KPI named: series in control (no signal) whose latest point or stage misses the KPI's goal — the "
+        "goal's state, furthest from the goal first (in process sigmas)"))
+
+
+def _goal_gap(i: AttentionItem) -> float:
+    """How far the stage's centre is from the goal, in process sigmas (the XmR limits are 3 of them)."""
+    sigma = (i.ucl - i.cl) / 3 if i.ucl > i.cl else 1.0
+    return abs(i.cl - (i.goal if i.goal is not None else i.cl)) / sigma
 
 
 async def attention(
@@ -281,6 +293,7 @@ async def attention(
     days = pd.date_range(start, latest, freq="D")
     frame = pd.DataFrame(rows, columns=["kpi_id", "code", "name", "region", "day", "value"])
     items: list[AttentionItem] = []
+    short: list[AttentionItem] = []
     checked = 0
     by_id = {k.id: k for k in kpis}
     for kpi_id, grp in frame.groupby("kpi_id"):
@@ -299,6 +312,18 @@ async def attention(
             st = kpi_state(an, higher_is_better=k.higher_is_better, lower_limit=k.lower_limit,
                            upper_limit=k.upper_limit, goal=k.goal, with_goal=kpi is not None)
             state, rule, since = st.state, st.rule, st.since
+            if state not in ("warning", "critical") and kpi is None and k.goal is not None:
+                st = kpi_state(an, higher_is_better=k.higher_is_better, lower_limit=k.lower_limit,
+                               upper_limit=k.upper_limit, goal=k.goal, with_goal=True)
+                if st.state in ("warning", "critical"):  # in control, but short of what the organisation aims for
+                    short.append(AttentionItem(
+                        kpi=k.code, kpi_name=k.name, station=str(code), station_name=str(meta.loc[code, "name"]),
+                        region=str(meta.loc[code, "region"]), state=st.state, rule=st.rule or "",
+                        date=days[last].date(), value=float(an.values[last]),
+                        since=days[st.since if st.since is not None else last].date(), cl=float(lim.cl),
+                        ucl=float(lim.ucl), lcl=float(lim.lcl), upper_limit_kind=st.upper_limit_kind, goal=k.goal,
+                        unit=k.unit, decimals=k.decimals))
+                continue
             if state not in ("warning", "critical"):
                 continue
             items.append(AttentionItem(
@@ -310,7 +335,8 @@ async def attention(
     items.sort(key=lambda i: (i.state != "critical", -i.since.toordinal(), i.kpi, i.station))
     result = Attention(as_of=latest, region=scope.code if scope and scope.summary_level == "region" else None,
                        station=scope.code if scope and scope.summary_level == "station" else None,
-                       series_checked=checked, items=items)
+                       series_checked=checked, items=items,
+                       short_of_goal=sorted(short, key=_goal_gap, reverse=True))
     where = scope.label if scope else "all stations"
     ref = {"tool": "attention", "args": {"region": region, "station": station, "kpi": kpi},
            "query": f"kpi_points of every KPI x station over the last {ANALYSIS_DAYS} days, XmR stages and signals "
@@ -321,7 +347,10 @@ async def attention(
         summary=(f"{len(items)} KPI series need attention at {where} as of {latest} ({checked} checked)"
                  + (": " + "; ".join(f"{i.kpi} at {i.station} {i.state} since {i.since} ({i.rule}"
                                      + (", count limit" if i.upper_limit_kind == "count limit" else "") + ")"
-                                     for i in items[:8]) if items else "")),
+                                     for i in items[:8]) if items else "")
+                 + (f"; {len(short)} more in control but short of goal: " + "; ".join(
+                     f"{i.kpi} at {i.station} centre {i.cl:.4g} vs goal {i.goal:.4g}" for i in result.short_of_goal[:8])
+                    if short else "")),
     )]
     return ToolOutput(result=result, evidence=evidence)
 
