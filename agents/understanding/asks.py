@@ -132,6 +132,13 @@ _ROLLBACK = re.compile(r"\b(?:rollbacks?|roll(?:ed)?[- ]?backs?|roll(?:ed|ing|s)
 _COST = re.compile(r"\bcosts?\b|\bcost\s+us\b|\bspend\w*|\bexpens\w*|\bbudget\w*|\bdollars?\b|\beuros?\b|\bmoney\b|"
                    r"\bprice\w*|\brevenue\b|[$€£]", _I)
 # "tickets about login problems", "any tickets mentioning refunds?", "support cases regarding invoices"
+# "why are customers complaining about codes not working?", "what are users saying about the app?", "complaints
+# about late refunds": the tickets on that topic
+_COMPLAINT_TOPIC = re.compile(r"\b(?:customers?|users?|people|clients?|members?|guests?|patients?|couriers?|drivers?|"
+                              r"riders?|passengers?|shoppers?|callers?)\s+(?:are\s+|were\s+|keep\s+|have\s+been\s+|"
+                              r"been\s+)?(?:complain(?:ing)?|moaning|saying|writing\s+in|calling(?:\s+in)?|unhappy|upset|"
+                              r"angry|asking)\s+(?:about|over|regarding|re:?)\s+(.{3,200})$|"
+                              r"\bcomplaints?\s+(?:about|over|regarding|re:?)\s+(.{3,200})$", _I)
 _TICKET_TOPIC = re.compile(r"\b(?:tickets?|support\s+cases?|cases)\s+"
                            r"(?:(?:from|for|by|of)\s+(?:[\w-]+\s+){0,2}?(?:customers?|clients?|accounts?|users)\s+)?"  # who raised them
                            r"(?:that\s+(?:mention|talk\s+about|are\s+about)\s+|"

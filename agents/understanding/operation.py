@@ -15,7 +15,7 @@ from agents.plan import (
     TicketText,
     Window,
 )
-from agents.understanding.asks import _TICKET_TOPIC, _TICKETS_LIKE, _TWO_PERIODS
+from agents.understanding.asks import _COMPLAINT_TOPIC, _TICKET_TOPIC, _TICKETS_LIKE, _TWO_PERIODS
 from agents.understanding.catalog import Catalog
 from agents.understanding.cues import (
     _ACTION,
@@ -233,10 +233,11 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
                      r"\brollback|\brevert", q, _I):
             return "incident_cause"
         return "incident_status"
-    if (m := _TICKET_TOPIC.search(q)) and (not plan.kpis or len(q[: m.start()].split()) <= 4):  # "tickets about
-        # the radius outage", "how many tickets mention packet loss": a KPI's words in a ticket topic are the topic
-        tm = _TICKET_TOPIC.search(tp.text)  # the topic without its time words ("… about login this week")
-        topic = " ".join((tm or m).group(1).split()).strip(" ?.!\"'“”")
+    if (m := _TICKET_TOPIC.search(q) or _COMPLAINT_TOPIC.search(q)) and (
+            not plan.kpis or len(q[: m.start()].split()) <= 4):  # "tickets about the radius outage", "how many
+        # tickets mention packet loss", "why are customers complaining about X": a KPI's words in it are the topic
+        tm = _TICKET_TOPIC.search(tp.text) or _COMPLAINT_TOPIC.search(tp.text)  # without its time words
+        topic = " ".join(next(g for g in (tm or m).groups() if g).split()).strip(" ?.!\"'“”")
         topic = re.sub(r"^(?:this|these|that|the\s+following)(?:\s+one)?\s*[:\-–]\s*", "", topic, flags=_I) or topic
         tail = re.search(r"\s+(?:that|which|who)?\s*(?:are|is|were|was)\s+(?:still\s+|now\s+)?(?:open|pending|new|"
                          r"resolved|closed|unresolved|waiting)\b.*$|\s+(?:for|from)\s+(?:enterprise|business|standard|"

@@ -50,3 +50,14 @@ def test_tickets_about_an_incident_named_by_its_words():
 def test_words_no_incident_has_name_none():
     p = _plan("what caused the payment outage?")
     assert not p.subjects.incidents, p.model_dump(exclude_defaults=True)
+
+
+@pytest.mark.parametrize(("q", "topic"), [
+    ("why are passengers complaining about qr codes not scanning?", "qr codes not scanning"),  # before: out of scope
+    ("what are riders saying about missed pickups?", "missed pickups"),  # before: the KPI's definition
+    ("any complaints about late refunds?", "late refunds"),
+])
+def test_what_customers_complain_about_is_a_ticket_search(q, topic):
+    p = _plan(q)
+    assert p.operation == "ticket_search" and p.ticket_text is not None, p.model_dump(exclude_defaults=True)
+    assert p.ticket_text.subject == topic, p.ticket_text
