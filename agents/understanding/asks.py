@@ -271,8 +271,12 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
     if op == "changelog" and re.search(r"\bapprov\w*|\bsign(?:ed)?[- ]?off\b|\bauthori[sz]ed\b", q, _I):
         plan.notes.append("asks:approval")  # "who approved the change?": approvals are not recorded, who made it is
     if re.search(r"\bwho\s+(?:was|is|were|are)\s+(?:on\s+(?:it|this|that)|working\s+on|handling|assigned)\b|\bassignee\b|"
-                 r"\bwho\s+(?:handled|handles|worked\s+on|took|owned)\b", q, _I):
+                 r"\bwho\s+(?:handled|handles|worked\s+on|took|owned|owns|responded|led|fixed)\b|\bon[- ]?call\b|"
+                 r"\bincident\s+(?:commander|lead|owner)\b|\bwho(?:'s|\s+is|\s+was)\s+(?:the\s+)?(?:owner|lead|responder)\b",
+                 q, _I):
         plan.notes.append("asks:who_handled")  # "who was on it?" about an incident: said not to be in the record
+        if op == "out_of_scope" and len(plan.subjects.incidents) == 1:
+            op = plan.operation = "incident_status"  # "who was on call for <incident>?": its record, and who's not in it
     if _YESNO.match(q) and not (op in ("incident_list", "changelog") and _BLAME.search(q)):
         plan.notes.append("yesno")  # "were there any …?": Yes/No first (not "were any incidents caused by …?")
     if op == "changelog" and re.search(r"\bwho\b.*\b(?:most|more|busiest|top)\b|\btop\s+\d*\s*(?:deployers|committers|people)", q, _I):

@@ -61,3 +61,11 @@ def test_what_customers_complain_about_is_a_ticket_search(q, topic):
     p = _plan(q)
     assert p.operation == "ticket_search" and p.ticket_text is not None, p.model_dump(exclude_defaults=True)
     assert p.ticket_text.subject == topic, p.ticket_text
+
+
+@pytest.mark.parametrize("q", ["who was on call for WT-90?", "who owns WT-90?", "who was the incident commander for WT-90?"])
+def test_who_was_on_call_is_the_incident_record_saying_who_is_not_in_it(q):
+    """Before: outside what it could answer."""
+    p = _plan(q)
+    assert p.operation == "incident_status" and p.subjects.incidents == ["WT-90"], p.model_dump(exclude_defaults=True)
+    assert "asks:who_handled" in p.notes, p.notes
