@@ -14,7 +14,7 @@ from agents.specialists.common import first, step, update
 from agents.specialists.incident_record import say_record
 from agents.specialists.incident_times import resolve_times
 from agents.specialists.metric_recent import recent_span, say_recent_vs_before
-from agents.specialists.metric_source import metrics_around, onset_from_prometheus, paged_later
+from agents.specialists.metric_source import metrics_around, onset_from_prometheus, paged_later, say_incident_onset
 from agents.state import GraphState, ThreadContext
 from tools.changes import correlate_changes, leading, metric_onset, scoring, spikes
 from tools.changes.roles import ROLES, percentile_asked, percentile_of
@@ -338,6 +338,7 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             s.say(later[2], later[1])
             got = later[0]
         corr, records = got
+        await say_incident_onset(s, corr, deps.tools.now)  # its service's metric moved before it began
         metrics = await metrics_around(s, corr.services[0], corr.onset, deps.tools.now) if corr.services else []
         ranking = first(records, "hypotheses")
         if not corr.plausible or not corr.hypotheses:
