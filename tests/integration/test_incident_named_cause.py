@@ -13,7 +13,7 @@ tester's parcel-locker network), as a stranger found it:
 3. LIB-79: no change in the days before it and a summary naming none: still "no plausible change found", its summary
    quoted as the record's words.
 4. LIB-80: one change on its service 40 h before it, named nowhere: now considered (the closest), never plausible on
-   time alone.
+   time alone; its metrics are flat noise, so no "move" of 1 % dates its onset.
 """
 
 from __future__ import annotations
@@ -133,4 +133,7 @@ async def test_an_unnamed_change_days_before_is_considered_but_not_plausible_on_
     ans = await ask("what caused LIB-80?")
     assert "no plausible change found in the window" in ans, ans
     assert "1 change(s) considered; the closest was QX-4402" in ans, ans
+    assert "The closest change considered: interlibrary-loans config change QX-4402" in ans, ans
+    assert "40.0 h before onset" in ans, ans
+    assert "changes are measured from that onset" not in ans, ans  # its flat, noisy metrics did not move
     assert "Most likely cause" not in ans, ans

@@ -140,6 +140,18 @@ INCIDENT_ONSET_LEAD = dt.timedelta(hours=6)
 INCIDENT_ONSET_AFTER = dt.timedelta(hours=1)
 
 
+#: A metric's shift smaller than this share of its level is no move (a noisy p99 "from 217.3 to 219.2"): not an
+#: incident's onset (the change correlator's SLIGHT for the metric it picks itself).
+SLIGHT_MOVE = 0.03
+
+
+def slight(m: MetricOnset) -> bool:
+    """Whether the move found is within what a busy series drifts by (or has no levels to tell)."""
+    if m.before_level is None or m.after_level is None:
+        return True
+    return abs(m.after_level - m.before_level) < SLIGHT_MOVE * abs(m.before_level)
+
+
 def incident_onset_span(started: dt.datetime, now: dt.datetime) -> tuple[dt.datetime, int]:
     """(around, hours) of the :func:`metric_onset` look for an incident's onset: the hours before its start and
     one after it (never past now)."""
@@ -153,7 +165,7 @@ async def _moved_before(ctx: ToolContext, name: str, started: dt.datetime) -> Me
     none did (or the service has no metrics then)."""
     around, hours = incident_onset_span(started, ctx.now)
     moved = [m for m in await _moved(ctx, name, hours, around)
-             if m.onset is not None and started - INCIDENT_ONSET_LEAD <= m.onset < started]
+             if m.onset is not None and started - INCIDENT_ONSET_LEAD <= m.onset < started and not slight(m)]
     return leading(moved[0], moved[1:]) if moved else None
 
 
