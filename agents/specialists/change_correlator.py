@@ -14,9 +14,10 @@ from agents.specialists.common import first, step, update
 from agents.specialists.incident_record import say_record
 from agents.specialists.incident_times import resolve_times
 from agents.specialists.metric_recent import recent_span, say_recent_vs_before
-from agents.specialists.metric_source import metrics_around, onset_from_prometheus, paged_later
+from agents.specialists.metric_source import metrics_around, onset_from_prometheus, paged_later, say_incident_onset
 from agents.state import GraphState, ThreadContext
 from tools.changes import correlate_changes, leading, metric_onset, scoring, spikes
+from tools.changes.focus import SLIGHT_MOVE
 from tools.changes.roles import ROLES, percentile_asked, percentile_of
 
 NAME = "change_correlator"
@@ -161,7 +162,7 @@ async def _first_to_move(s: Any, service: str, got: Any, around: dt.datetime | N
     return found.get(pick.metric, got)
 
 
-SLIGHT = 0.03  # a metric's shift smaller than this share of its level is no move to explain ("0.1021 → 0.1042")
+SLIGHT = SLIGHT_MOVE  # a metric's shift smaller than this share of its level is no move to explain ("0.1021 → 0.1042")
 
 
 def _service_of_title(cat: Any, incident: str) -> str | None:
@@ -338,10 +339,15 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             s.say(later[2], later[1])
             got = later[0]
         corr, records = got
+        await say_incident_onset(s, corr, deps.tools.now)  # its service's metric moved before it began
         metrics = await metrics_around(s, corr.services[0], corr.onset, deps.tools.now) if corr.services else []
         ranking = first(records, "hypotheses")
         if not corr.plausible or not corr.hypotheses:
             s.say(f"{corr.conclusion}", ranking)
+            if corr.focus == "incident" and corr.hypotheses:  # what the closest one is, not only its id
+                h = corr.hypotheses[0]
+                s.say(f"The closest change considered: {h.rationale} — not a likely cause on this evidence "
+                      f"(confidence {h.confidence:.2f}).", records[h.evidence_refs[0]])
         else:
             top = corr.hypotheses[0]
             s.say(f"Most likely cause for {corr.label}: {top.subject} on {top.service} "

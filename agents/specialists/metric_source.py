@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Any
 
 from agents.specialists.common import StepScope, first
-from tools.changes import correlate_changes, metric_onset
+from tools.changes import correlate_changes, metric_onset, scoring
+from tools.changes.focus import incident_onset_span
 from tools.prometheus import has_mapping, prometheus_metrics, prometheus_onset
 
 BEFORE = dt.timedelta(hours=1)
@@ -60,3 +61,27 @@ async def paged_later(s: StepScope, incident: str, corr: Any) -> tuple[Any, Any,
     text = (f"{onset.service} {onset.metric} moved {onset.direction or ''} at {onset.onset:%Y-%m-%d %H:%M} UTC, "
             f"{hours:.1f} h before {incident} began; explaining from that onset.")
     return again, first(records, "metric_onset") or (records[0] if records else None), text
+
+
+async def say_incident_onset(s: StepScope, corr: Any, now: dt.datetime, *, say: bool = True) -> None:
+    """An incident whose service's metric moved shortly before its recorded start (``corr.onset_metric``): that move,
+    with its evidence, and that the changes are measured from it rather than from the start (``say=False``: only its
+    evidence, for a report that lays it out itself)."""
+    if not corr.onset_metric or corr.started_at is None or not corr.services:
+        return
+    around, hours = incident_onset_span(corr.started_at, now)
+    noticed = len(s.notices)
+    got = await s.tool("metric_onset", metric_onset, service=corr.services[0], metric=corr.onset_metric,
+                       around=around, hours=hours)
+    del s.notices[noticed:]
+    rec = first(got[1], "metric_onset") if got is not None else None
+    if not say:
+        return
+    r = got[0] if got is not None else None
+    levels = (f" (from {r.before_level:.4g} to {r.after_level:.4g})"
+              if r is not None and r.onset == corr.onset and r.before_level is not None and r.after_level is not None
+              else "")
+    minutes = (corr.started_at - corr.onset).total_seconds() / 60
+    s.say(f"{corr.services[0]} {corr.onset_metric} moved{' ' + r.direction if r is not None and r.direction else ''} "
+          f"at {corr.onset:%Y-%m-%d %H:%M} UTC{levels}, {scoring.ago(minutes)} before {corr.incident} began "
+          f"({corr.started_at:%H:%M}); changes are measured from that onset.", rec)

@@ -9,7 +9,7 @@ from agents.deps import RunDeps
 from agents.plan import Operation, plan_of
 from agents.specialists.change_correlator import _service_of_title
 from agents.specialists.common import step, update
-from agents.specialists.metric_source import paged_later
+from agents.specialists.metric_source import paged_later, say_incident_onset
 from agents.state import GraphState, ThreadContext
 from store.reports import insert_report
 from tools.changes import correlate_changes
@@ -48,6 +48,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             if (got is not None and not got[0].plausible and got[0].services
                     and await paged_later(s, inc.external_id, got[0])):
                 s.evidence = [r for r in s.evidence if r not in got[1]]  # the service's onset, not the page, explains
+            elif got is not None:
+                await say_incident_onset(s, got[0], deps.tools.now, say=False)  # its metric's move: in the report
             await s.tool("search", search, query=f"{inc.title} {inc.service or ''}", k=3, kinds=("runbook", "incident_summary"))
         else:
             gathered = [r for r in deps.recorder.evidence if r.kind in ("kpi_series", "stage_change", "signals", "change",

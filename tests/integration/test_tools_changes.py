@@ -125,7 +125,12 @@ async def test_service_and_onset_give_the_same_answer(ctx, demo):
     by_incident = (await correlate_changes(ctx, incident=inc["external_id"])).result
     by_service = (await correlate_changes(ctx, service=inc["service"].upper(), onset=_ts(inc["onset"]))).result
     assert by_service.onset_source == "given"
-    assert [h.subject for h in by_service.hypotheses] == [h.subject for h in by_incident.hypotheses]
+    # an incident's own service is searched 72 h back (a change can take days to bite), a service's onset 24 h: the
+    # older changes the incident's search adds rank below and are not plausible — the answer is the same
+    assert [h.subject for h in by_service.hypotheses if h.plausible] == [
+        h.subject for h in by_incident.hypotheses if h.plausible]
+    assert [h.subject for h in by_service.hypotheses] == [h.subject for h in by_incident.hypotheses][
+        :len(by_service.hypotheses)]
 
 
 async def test_without_an_onset_the_metric_onset_is_used(demo, sessions):

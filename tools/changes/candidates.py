@@ -36,6 +36,7 @@ class _Candidate:
     recovered: bool | None = None
     components: scoring.Components | None = None
     outcome: Outcome | None = None  # a deployment whose status says it failed or was rolled back
+    named: str | None = None  # the incident's own record names it: "<field>: <identifier>" (tools.changes.named)
 
     @property
     def change(self) -> DeploymentInfo | ConfigChangeInfo:
@@ -150,7 +151,8 @@ def _increase_if_counter(metric: str, base: np.ndarray, after: np.ndarray) -> tu
 
 
 def _score(cands: list[_Candidate], onset: dt.datetime, half_life: float, tolerance: dt.timedelta,
-           grace: dt.timedelta = dt.timedelta(0), cap_after: bool = True, shows: dt.timedelta = dt.timedelta(0)) -> None:
+           grace: dt.timedelta = dt.timedelta(0), cap_after: bool = True, shows: dt.timedelta = dt.timedelta(0),
+           tail: bool = False) -> None:
     """Score every candidate; ``cap_after``: keep a change after an *estimated* onset instant below a plausible one
     just before it (not for a whole point's period — a daily value covers changes made during its day)."""
     for c in cands:
@@ -162,8 +164,16 @@ def _score(cands: list[_Candidate], onset: dt.datetime, half_life: float, tolera
             reverted_before_onset=undone_before, after_tolerance=tolerance.total_seconds() / 60.0,
             after_grace=grace.total_seconds() / 60.0, before_grace=shows.total_seconds() / 60.0,
             outcome=scoring.outcome_factor(c.outcome, c.comovement, undone_known=c.undone_by is not None),
+            named=c.named is not None, tail=tail,
         )
         c.components = scoring.score_candidate(feats, half_life_minutes=half_life)
+    if any(c.named for c in cands):  # what the incident's own record names ranks first (when before the onset)
+        capped = scoring.named_first([(onset - c.changed_at).total_seconds() / 60.0 for c in cands],
+                                     [c.score.raw for c in cands], [c.named is not None for c in cands],
+                                     grace.total_seconds() / 60.0)
+        for c, raw in zip(cands, capped, strict=True):
+            if raw < c.score.raw:
+                c.components = dataclasses.replace(c.score, raw=raw)
     if cap_after and tolerance > dt.timedelta(0):  # after the onset only when no plausible change came just before it
         before = [(onset - c.changed_at).total_seconds() / 60.0 for c in cands]
         capped = scoring.after_behind_before(before, [c.score.raw for c in cands], tolerance.total_seconds() / 60.0)

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
-from tools.changes import scoring, sites
+from tools.changes import named, scoring, sites
 from tools.changes.candidates import _apply_metrics, _Candidate, _candidates, _metric_requests, _score
 from tools.changes.focus import Focus, resolve_focus
 from tools.changes.freeze import load_freezes, with_freezes
@@ -58,7 +58,9 @@ async def correlate_changes(
     (the KPI's ``related_services``, onset at the start of that day; without one,
     the KPI's latest stage change). Candidates are the changes of those services
     and of everything they depend on (transitively), effective inside
-    ``[onset - lookback, onset]`` (default look-back 24 h, 7 days for KPIs) —
+    ``[onset - lookback, onset]`` (default look-back 24 h, 7 days for KPIs; an incident: 72 h of its own service's
+    changes, 24 h of its dependencies', its onset the move of its service's metric in the hours before its
+    recorded start when there is one, and a change its own record names ranks first — :mod:`tools.changes.named`) —
     never after the onset — except when the onset was estimated from a metric (found here, or
     ``onset_tolerance`` given by a caller that found it with :func:`metric_onset`): changes up to that
     long after it stay candidates at a reduced time score. Scores: :mod:`tools.changes.scoring`. When no
@@ -106,6 +108,7 @@ async def correlate_changes(
                 focus.notes.append(f"left out {len(away)} change(s) whose record names another site: "
                                    + ", ".join(sorted(away)[:5]))
         cands = _candidates(nodes, deps, cfgs, focus.onset, since, ctx.now, until - focus.onset)
+        cands = _named_and_near(cands, focus)
         metrics = await comovement_metrics(session, ctx.org_id, list(nodes)) if cands else []
         own = (await own_metrics(session, ctx.org_id, sorted({c.node.service_id for c in cands}),
                                   await role_overrides(session, ctx.org_id))) if cands else {}
@@ -115,12 +118,30 @@ async def correlate_changes(
     _apply_metrics(cands, windows, own)
     _score(cands, focus.onset, focus.half_life, until - focus.onset, min(grace, until - focus.onset),
            cap_after=not focus.period,  # hourly means take a few points to show a change
-           shows=dt.timedelta(0) if focus.period else dt.timedelta(minutes=scoring.show_grace(grace.total_seconds() / 60)))
+           shows=dt.timedelta(0) if focus.period else dt.timedelta(minutes=scoring.show_grace(grace.total_seconds() / 60)),
+           tail=focus.near is not None)
     args = {"service": service, "incident": incident, "kpi": kpi, "station": station,
             "onset": _iso(_utc(onset)) if onset is not None else None,
             "lookback_minutes": focus.lookback.total_seconds() / 60.0, "limit": limit,
             "onset_tolerance_minutes": (until - focus.onset).total_seconds() / 60.0}
     return with_freezes(_correlation_output(focus, nodes, cands, since, limit, args), freezes)
+
+
+def _named_and_near(cands: list[_Candidate], focus: Focus) -> list[_Candidate]:
+    """Each candidate the incident's own record names (its config key, version or id in the record's text), and —
+    when only the incident's own service is searched further back (``focus.near``) — the other services' changes
+    older than that left out, unless the record names them."""
+    out = []
+    for c in cands:
+        if focus.record:
+            c.named = named.named_by(focus.record, external_id=c.subject,
+                                     key=c.config.key if c.config is not None else None,
+                                     version=c.deployment.version if c.deployment is not None else None)
+        if (focus.near is not None and c.node.distance > 0 and c.named is None
+                and c.changed_at < focus.onset - focus.near):
+            continue
+        out.append(c)
+    return out
 
 
 def _correlation_output(
@@ -141,6 +162,7 @@ def _correlation_output(
                   for n in sorted(nodes.values(), key=lambda n: (n.distance, n.name))],
         candidates_considered=len(cands), hypotheses=hyps, plausible=plausible,
         conclusion=_conclusion(focus, hyps, len(cands), plausible), why_first=why_first(hyps, len(cands)),
+        onset_metric=focus.onset_metric, started_at=focus.started_at,
     )
     ref = {
         "tool": "correlate_changes", "args": args,
@@ -162,7 +184,7 @@ def _hypothesis(rank: int, c: _Candidate, confidence: float, focus: Focus, refs:
         distance=c.node.distance, confidence=round(confidence, 3), plausible=scoring.is_plausible(confidence),
         rationale=_rationale(c, focus),
         components=ScoreComponents(**{k: round(v, 4) for k, v in vars(comp).items()}),
-        evidence_refs=refs,
+        evidence_refs=refs, named_in_record=c.named,
     )
 
 

@@ -16,9 +16,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tools.base import ToolContext, ToolError
-from tools.changes import roles, scoring
+from tools.changes import named, roles, scoring
 from tools.changes.leading import leading
-from tools.changes.models import KPI_LOOKBACK, SERVICE_LOOKBACK, SERVICE_ONSET_LOOKBACK, MetricOnset
+from tools.changes.models import (
+    INCIDENT_LOOKBACK,
+    KPI_LOOKBACK,
+    SERVICE_LOOKBACK,
+    SERVICE_ONSET_LOOKBACK,
+    MetricOnset,
+)
 from tools.changes.onset import metric_onset
 from tools.changes.queries import _close, _services, _utc, changes_naming_site, resolve_service
 from tools.control_limits import analyze_series
@@ -46,9 +52,24 @@ class Focus:
     period: dt.timedelta = dt.timedelta(0)
     #: changes that are candidates because their record names the site (not through a related service)
     named_site: set[str] = field(default_factory=set)
+    #: an incident's own record: (field, text) searched for the changes it names (:mod:`tools.changes.named`)
+    record: list[tuple[str, str]] = field(default_factory=list)
+    #: the look-back of the changes of the services it depends on when only its own service's are looked for
+    #: further back (an incident: its service's changes over the days before, its dependencies' over the last day)
+    near: dt.timedelta | None = None
+    #: an incident whose service's metric moved shortly before its recorded start: that metric, and the start
+    onset_metric: str | None = None
+    started_at: dt.datetime | None = None
 
 
 async def _incident_focus(session: AsyncSession, org_id: int, incident: str) -> tuple[str, int | None, str | None, dt.datetime]:
+    ext, sid, name, started, _texts = await _incident_row(session, org_id, incident)
+    return ext, sid, name, started
+
+
+async def _incident_row(session: AsyncSession, org_id: int, incident: str
+                        ) -> tuple[str, int | None, str | None, dt.datetime, list[tuple[str, str]]]:
+    """(external id, service id, service name, started_at, the record's text fields) of an incident."""
     rows = (
         await session.execute(
             text("""SELECT i.external_id, i.service_id, s.name, i.started_at
@@ -64,7 +85,10 @@ async def _incident_focus(session: AsyncSession, org_id: int, incident: str) -> 
         hits = [r for r in rows if re.search(rf"(?<!\d){q}$", r[0])]
     if len(hits) == 1:
         ext, sid, name, started = hits[0]
-        return ext, sid, name, started
+        row = (await session.execute(
+            text("SELECT title, summary, extra FROM incidents WHERE org_id = :org AND external_id = :ext"),
+            {"org": org_id, "ext": ext})).one()
+        return ext, sid, name, started, named.record_texts(row[0], row[1], row[2])
     raise ToolError(f"unknown incident {incident!r}", suggestions=_close(incident, [r[0] for r in rows]))
 
 
@@ -86,17 +110,63 @@ async def _focus_from_incident(
     lookback: dt.timedelta | None,
 ) -> Focus:
     async with ctx.read() as session:
-        ext, sid, name, started = await _incident_focus(session, ctx.org_id, incident)
+        ext, sid, name, started, texts = await _incident_row(session, ctx.org_id, incident)
         if service:
             sid, name = await resolve_service(session, ctx.org_id, service)
     if sid is None or name is None:
         raise ToolError(f"incident {ext} names no service, so there is nothing to correlate it with; ask about a service by name")
-    given = onset is not None
+    source: Literal["incident", "given", "metric_onset"] = "given" if onset is not None else "incident"
+    at, notes, metric = _utc(onset) if onset is not None else _utc(started), [], None
+    if onset is None:  # its service's metric moved shortly before the incident began: that is when it started
+        moved = await _moved_before(ctx, name, at)
+        if moved is not None and moved.onset is not None:
+            notes.append(f"onset from {name} {moved.metric} ({moved.method}), "
+                         f"{(at - moved.onset).total_seconds() / 60:.0f} min before {ext} began")
+            at, source, metric = moved.onset, "metric_onset", moved.metric
     return Focus(
         kind="incident", label=f"{ext} ({name})", roots={sid: name}, incident=ext,
-        onset=_utc(onset) if onset is not None else _utc(started), onset_source="given" if given else "incident",
-        lookback=lookback or SERVICE_LOOKBACK, half_life=scoring.SERVICE_HALF_LIFE_MIN,
+        onset=at, onset_source=source, notes=notes,
+        lookback=lookback or INCIDENT_LOOKBACK, half_life=scoring.SERVICE_HALF_LIFE_MIN,
+        tolerance=dt.timedelta(minutes=scoring.ONSET_TOLERANCE_MIN) if source == "metric_onset" else dt.timedelta(0),
+        record=texts, near=None if lookback is not None else SERVICE_LOOKBACK,
+        onset_metric=metric, started_at=_utc(started) if metric else None,
     )
+
+
+#: How long before an incident's recorded start its service's metric may have moved for that move to be its onset
+#: (a page comes minutes to hours after the symptom; longer gaps are :func:`agents.specialists.metric_source.paged_later`'s).
+INCIDENT_ONSET_LEAD = dt.timedelta(hours=6)
+#: … and the points after the start the move is looked for with (a stage needs points on both sides of it).
+INCIDENT_ONSET_AFTER = dt.timedelta(hours=1)
+
+
+#: A metric's shift smaller than this share of its level is no move (a noisy p99 "from 217.3 to 219.2"): not an
+#: incident's onset (the change correlator's SLIGHT for the metric it picks itself).
+SLIGHT_MOVE = 0.03
+
+
+def slight(m: MetricOnset) -> bool:
+    """Whether the move found is within what a busy series drifts by (or has no levels to tell)."""
+    if m.before_level is None or m.after_level is None:
+        return True
+    return abs(m.after_level - m.before_level) < SLIGHT_MOVE * abs(m.before_level)
+
+
+def incident_onset_span(started: dt.datetime, now: dt.datetime) -> tuple[dt.datetime, int]:
+    """(around, hours) of the :func:`metric_onset` look for an incident's onset: the hours before its start and
+    one after it (never past now)."""
+    around = min(started + INCIDENT_ONSET_AFTER, now)
+    return around, max(1, int((around - started + INCIDENT_ONSET_LEAD).total_seconds() // 3600))
+
+
+async def _moved_before(ctx: ToolContext, name: str, started: dt.datetime) -> MetricOnset | None:
+    """The first of the service's metrics (errors and latency first) that moved in the hours before ``started`` —
+    or another of its metrics that moved the same way just before it (:func:`tools.changes.leading`); None when
+    none did (or the service has no metrics then)."""
+    around, hours = incident_onset_span(started, ctx.now)
+    moved = [m for m in await _moved(ctx, name, hours, around)
+             if m.onset is not None and started - INCIDENT_ONSET_LEAD <= m.onset < started and not slight(m)]
+    return leading(moved[0], moved[1:]) if moved else None
 
 
 async def _focus_from_kpi(
@@ -223,14 +293,14 @@ def point_period(days: list[dt.date]) -> dt.timedelta:
     return min(dt.timedelta(days=max(1, common)), MAX_POINT_PERIOD)
 
 
-async def _moved(ctx: ToolContext, name: str, hours: int) -> list[MetricOnset]:
+async def _moved(ctx: ToolContext, name: str, hours: int, around: dt.datetime | None = None) -> list[MetricOnset]:
     """The service's metrics that moved in the last ``hours``: errors and latency first; a service that reports
     neither (only cpu, disk, temperature…) by its others."""
     seen: set[str] = set()
     moved: list[MetricOnset] = []
     for metric in (*roles.COMOVEMENT_ROLES, "saturation", ""):
         try:
-            found = (await metric_onset(ctx, service=name, metric=metric, hours=hours)).result
+            found = (await metric_onset(ctx, service=name, metric=metric, hours=hours, around=around)).result
         except ToolError:  # the service does not report this metric
             continue
         if found.metric in seen:

@@ -14,6 +14,9 @@ SERVICE_LOOKBACK = dt.timedelta(hours=24)  # changes before a service's onset th
 #: How far back a service's own onset is looked for when none is given (after the last day, where nothing moved).
 SERVICE_ONSET_LOOKBACK = dt.timedelta(days=3)
 KPI_LOOKBACK = dt.timedelta(days=7)
+#: Changes of an incident's own service that are candidates: a change can take days to bite (a shorter TTL, a
+#: certificate, a cache that empties) — closeness still counts in the ranking (scoring.time_score's tail).
+INCIDENT_LOOKBACK = dt.timedelta(hours=72)
 MAX_HOPS = 6
 MAX_LIMIT = 20
 BASELINE = dt.timedelta(hours=2)  # metrics before a change: its baseline limits
@@ -94,8 +97,9 @@ class ScoreComponents(BaseModel):
     rollback: float
     reach: float = Field(description="distance, half its penalty won back by co-movement")
     base: float = Field(description="time * reach")
-    support: float = Field(description="noisy-OR of risk, co-movement and rollback")
+    support: float = Field(description="noisy-OR of risk, co-movement, rollback and being named by the incident's record")
     raw: float = Field(description="base * (0.25 + 0.75 support), before competition")
+    named: float = Field(0.0, description="1 when the incident's own record names the change")
 
 
 class ChangeHypothesis(BaseModel):
@@ -112,6 +116,9 @@ class ChangeHypothesis(BaseModel):
     components: ScoreComponents
     evidence_refs: list[int] = Field(description="indexes into the tool output's evidence list")
     freeze: str | None = Field(None, description="the change freeze it was made in, if any (evidence, not a cause)")
+    named_in_record: str | None = Field(None, description="the incident's own record names this change: the field "
+                                        "and the identifier (its config key, version or id) it names, e.g. "
+                                        "'summary: LOCKER_TIMEOUT_MS'")
 
 
 class ServiceDistance(BaseModel):
@@ -138,6 +145,9 @@ class ChangeCorrelation(BaseModel):
     conclusion: str
     why_first: str | None = Field(None, description="why the top change ranks above the runner-up (timing, scope, "
                                                     "size, what it changed)")
+    onset_metric: str | None = Field(None, description="an incident whose service's metric moved shortly before it "
+                                                       "began: that metric (the onset is its move, not the start)")
+    started_at: dt.datetime | None = Field(None, description="the incident's recorded start, when the onset is earlier")
 
 
 class MetricStage(BaseModel):

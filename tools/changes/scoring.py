@@ -34,6 +34,12 @@ where ``outcome`` is 1 except for a deployment whose status says it failed (:fun
 fully reached production — 0.45, or up to 0.8 when its own service's metrics moved right after it, since a
 failed rollout can break things while partly out) or was rolled back at a time not recorded (0.7).
 
+An incident's own record naming the change (:mod:`tools.changes.named`) keeps its time score at least
+``2 ** (-minutes_before / NAMED_HALF_LIFE_MIN)`` (a day) and adds a ``W_NAMED`` term to the support; the unnamed
+changes are then kept below the best named one made before the onset (:func:`named_first`). An incident's own
+service searched days back keeps at least ``TAIL_WEIGHT * 2 ** (-minutes_before / TAIL_HALF_LIFE_MIN)`` of time
+score: ranked by closeness, never plausible on time alone.
+
 and the confidences of a ranking (:func:`confidences`) temper each raw score by
 the strongest competitor (two equally good explanations cannot both be sure)::
 
@@ -90,6 +96,15 @@ FAILED_FACTOR = 0.45
 FAILED_MOVED_FACTOR = 0.8
 #: A deployment whose status says rolled back with no record of when: it may not have been live at the onset.
 ROLLED_BACK_UNTIMED_FACTOR = 0.7
+
+#: A change the incident's own record names (:mod:`tools.changes.named`): its time score decays with this half-life
+#: instead (when that is higher), and it counts as support with this weight.
+NAMED_HALF_LIFE_MIN = 24 * 60.0
+W_NAMED = 0.8
+#: An incident's own service searched days back (models.INCIDENT_LOOKBACK): a change on it keeps at least this
+#: share of a slow decay (:data:`TAIL_HALF_LIFE_MIN`) — ranked by closeness, never plausible on time alone.
+TAIL_WEIGHT = 0.3
+TAIL_HALF_LIFE_MIN = 24 * 60.0
 
 ROLLBACK_RECOVERED = 1.0
 ROLLBACK_ONLY = 0.6
@@ -282,6 +297,8 @@ class Features:
     after_grace: float = 0.0  # minutes after it that count as at the onset (the metric's spacing)
     before_grace: float = 0.0  # minutes before it a change may take to show on a coarse series (show_grace)
     outcome: float = 1.0  # share kept by a deployment that failed or was rolled back at an unknown time
+    named: bool = False  # the incident's own record names it (its key, version or id): NAMED_HALF_LIFE_MIN, W_NAMED
+    tail: bool = False  # an incident searched days back: a change on its own service keeps TAIL_WEIGHT's slow decay
 
 
 @dataclass(frozen=True)
@@ -297,24 +314,30 @@ class Components:
     base: float
     support: float
     raw: float
+    named: float = 0.0
 
 
 def score_candidate(f: Features, *, half_life_minutes: float = SERVICE_HALF_LIFE_MIN) -> Components:
     """Combine a candidate's features into its components and raw plausibility (see the module docstring)."""
     t = time_score(f.minutes_before, half_life_minutes, f.after_tolerance, f.after_grace, f.before_grace)
+    if f.minutes_before > 0 and f.named:  # the record names it: a day back is still close (a TTL, a timeout's
+        t = max(t, float(2.0 ** (-f.minutes_before / NAMED_HALF_LIFE_MIN)))  # effect shows when traffic meets it)
+    elif f.minutes_before > 0 and f.tail and f.distance <= 0:
+        t = max(t, float(TAIL_WEIGHT * 2.0 ** (-f.minutes_before / TAIL_HALF_LIFE_MIN)))
     d = distance_score(f.distance)
     r = min(1.0, max(0.0, f.risk))
     c = min(1.0, max(0.0, f.comovement or 0.0))
     b = min(1.0, max(0.0, f.rollback))
     reach = d + (1.0 - d) * HOP_RECOVERY * c
     base = t * reach
-    support = 1.0 - (1.0 - W_RISK * r) * (1.0 - W_COMOVEMENT * c) * (1.0 - W_ROLLBACK * b)
+    n = 1.0 if f.named else 0.0
+    support = 1.0 - (1.0 - W_RISK * r) * (1.0 - W_COMOVEMENT * c) * (1.0 - W_ROLLBACK * b) * (1.0 - W_NAMED * n)
     raw = base * (SUPPORT_FLOOR + (1.0 - SUPPORT_FLOOR) * support)
     if f.reverted_before_onset:
         raw *= REVERTED_BEFORE_ONSET_FACTOR
     raw *= min(1.0, max(0.0, f.outcome))
     return Components(time=t, distance=d, risk=r, comovement=c, rollback=b, reach=reach, base=base, support=support,
-                      raw=raw)
+                      raw=raw, named=n)
 
 
 def after_behind_before(minutes_before: Sequence[float], raws: Sequence[float], window: float) -> list[float]:
@@ -332,6 +355,19 @@ def after_behind_before(minutes_before: Sequence[float], raws: Sequence[float], 
 
 #: A change after the onset scores at most this share of a plausible change made just before it.
 AFTER_BEHIND_SHARE = 0.95
+
+
+def named_first(minutes_before: Sequence[float], raws: Sequence[float], named: Sequence[bool],
+                grace: float = 0.0) -> list[float]:
+    """Raw scores with every change the incident's own record does not name kept below the best one it names that
+    came before the onset (up to ``grace`` minutes after it: inside the onset's own point) — the record saying
+    "after the X change" is the strongest evidence there is. A named change after the onset gets no such place:
+    a change after the symptom began did not start it."""
+    best = max((r for m, r, n in zip(minutes_before, raws, named, strict=True) if n and m >= -grace), default=0.0)
+    if best <= 0.0:
+        return list(raws)
+    cap = AFTER_BEHIND_SHARE * best
+    return [r if n else min(r, cap) for r, n in zip(raws, named, strict=True)]
 
 
 def confidences(raws: Sequence[float]) -> list[float]:

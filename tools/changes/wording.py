@@ -44,7 +44,7 @@ def _rationale(c: _Candidate, focus: Focus) -> str:
                 f"at {c.changed_at:%Y-%m-%d %H:%M} UTC, during the first {_period_word(focus.period)} of the new level "
                 f"({focus.onset:%Y-%m-%d})" if focus.period else
                 f"{scoring.ago(minutes)} after the onset found on the metric (within its uncertainty)")
-    parts = [f"{_what(c)} {when}", _where(c, focus), c.risk_reason]
+    parts = [f"{_what(c)} {when}", named_phrase(c.named, focus.incident), _where(c, focus), c.risk_reason]
     if c.outcome is not None and c.deployment is not None:
         parts.append(outcome_phrase(c.deployment.status, c.outcome, c.undone_by is not None))
     moved = c.metrics.get("moved") or []
@@ -61,6 +61,14 @@ def _rationale(c: _Candidate, focus: Focus) -> str:
             tail = " and errors recovered" if c.recovered else ""
             parts.append(f"{verb} {scoring.ago(delta)} later ({c.undone_by}){tail}")
     return ", ".join(p for p in parts if p)
+
+
+def named_phrase(named: str | None, incident: str | None) -> str:
+    """"INC-7's summary names LOCKER_TIMEOUT_MS" for a change the incident's record names ("" for one it does not)."""
+    if not named:
+        return ""
+    field, _, ident = named.partition(": ")
+    return f"{incident or 'the incident'}'s {field} names {ident}"
 
 
 def _period_word(period: dt.timedelta) -> str:
