@@ -28,14 +28,15 @@ class SlowProvider(OfflineProvider):
     """The offline provider, streaming its answer word by word with a pause: runs last long enough to drop
     connections in the middle of them, and produce many (never NOTIFYed) token events."""
 
-    def __init__(self, delay: float = 0.005) -> None:
-        self.delay = delay
+    def __init__(self, delay: float = 0.005, *, at_most: float | None = None) -> None:
+        self.delay, self.at_most = delay, at_most  # at_most: seconds one answer may stream for (long reports)
 
     async def compose(self, state: dict[str, Any], deps: Any) -> str:
         answer = assemble(state)
         words = answer.split(" ")
+        delay = self.delay if self.at_most is None else min(self.delay, self.at_most / len(words))
         for i, w in enumerate(words):
-            await asyncio.sleep(self.delay)
+            await asyncio.sleep(delay)
             await deps.recorder.emit("token", {"text": w + (" " if i < len(words) - 1 else "")})
         return answer
 

@@ -33,10 +33,10 @@ def _settings(a: argparse.Namespace):
     return target, settings_for(target, Path(a.home), **extra)
 
 
-def _provider(slow: float):
+def _provider(slow: float, at_most: float):
     from tests.api.helpers import SlowProvider
 
-    return SlowProvider(slow) if slow > 0 else None
+    return SlowProvider(slow, at_most=at_most or None) if slow > 0 else None
 
 
 def main() -> None:
@@ -47,6 +47,7 @@ def main() -> None:
     p.add_argument("--home", required=True)
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--slow", type=float, default=0.0)
+    p.add_argument("--slow-at-most", type=float, default=0.0)
     p.add_argument("--concurrency", type=int, default=3)
     p.add_argument("--max-runs", type=int, default=50)
     a = p.parse_args()
@@ -57,7 +58,7 @@ def main() -> None:
         from api.app import create_app
         from api.limits import ApiLimits
 
-        app = create_app(settings, target=target, run_migrations=False, provider=_provider(a.slow), worker=False,
+        app = create_app(settings, target=target, run_migrations=False, provider=_provider(a.slow, a.slow_at_most), worker=False,
                          limits=ApiLimits(max_concurrent_runs_per_key=a.max_runs, max_streams_per_key=50))
         uvicorn.run(app, host="127.0.0.1", port=a.port, log_level="warning")
         return
@@ -67,7 +68,7 @@ def main() -> None:
     from api.jobs import make_app
 
     async def run() -> None:
-        assistant = await Assistant.open(settings, target, provider=_provider(a.slow), queue=make_app(target.conninfo))
+        assistant = await Assistant.open(settings, target, provider=_provider(a.slow, a.slow_at_most), queue=make_app(target.conninfo))
         w = jobs.worker(assistant.queue, settings, assistant=assistant, concurrency=a.concurrency)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -106,10 +107,11 @@ class Procs:
             time.sleep(0.2)
         raise AssertionError("the API did not start")
 
-    def worker(self, *, slow: float = 0.0, concurrency: int = 3) -> subprocess.Popen:
+    def worker(self, *, slow: float = 0.0, at_most: float = 0.0, concurrency: int = 3) -> subprocess.Popen:
+        """``slow``: seconds between answer words; ``at_most``: seconds one answer may stream for (0: no cap)."""
         proc = subprocess.Popen([sys.executable, "-m", "tests.queue.procs", "worker", *self._args(), "--slow",
-                                 str(slow), "--concurrency", str(concurrency)], cwd=REPO, stdout=subprocess.PIPE,
-                                text=True)
+                                 str(slow), "--slow-at-most", str(at_most), "--concurrency", str(concurrency)],
+                                cwd=REPO, stdout=subprocess.PIPE, text=True)
         self.procs.append(proc)
         line = proc.stdout.readline() if proc.stdout else ""
         assert "WORKER READY" in line, line

@@ -26,8 +26,9 @@ def cluster(qdemo, tmp_path_factory):
     try:
         for port in ports:
             p.api(port, max_runs=2)
-        p.worker(slow=0.03, concurrency=4)
-        p.worker(slow=0.03, concurrency=4)
+        # Answers stream word by word for up to 4 s: runs last long enough to cancel, queue behind or interrupt.
+        p.worker(slow=0.03, at_most=4, concurrency=4)
+        p.worker(slow=0.03, at_most=4, concurrency=4)
         yield [f"http://127.0.0.1:{port}" for port in ports]
     finally:
         p.close()

@@ -1,4 +1,5 @@
-"""A worker SIGKILLed in the middle of 12 investigations: every run resumes on the other worker and ends once.
+"""A worker SIGKILLed in the middle of 8 investigations (6 running, 2 queued): every run resumes on the other
+worker and ends once.
 
 API without a worker (``serve --no-worker``) + two worker processes on one database. Every stream is opened
 before the kill and followed to its end through the API process.
@@ -17,6 +18,7 @@ import psycopg
 
 from tests.api.helpers import NOW, SSEReader, free_port
 
+RUNS = 8  # more than the two workers' six slots
 QUESTION = "Why did OTP MX rate at DAL drop last week? Draft the investigation report."
 
 
@@ -38,12 +40,12 @@ def _runs_on(conninfo: str, pid: int) -> list[str]:
 async def test_sigkill_mid_way_every_run_completes_once_without_duplicates(qdemo, qkeys, procs):
     port = free_port()
     procs.api(port)
-    a = procs.worker(slow=0.01, concurrency=3)
-    procs.worker(slow=0.01, concurrency=3)
+    a = procs.worker(slow=0.01, at_most=4, concurrency=3)
+    procs.worker(slow=0.01, at_most=4, concurrency=3)
     conninfo = qdemo.target.conninfo
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120) as http:
         body = {"message": QUESTION, "as_of": NOW.isoformat()}
-        streams = [asyncio.create_task(_follow(http, qkeys.h(), body)) for _ in range(12)]
+        streams = [asyncio.create_task(_follow(http, qkeys.h(), body)) for _ in range(RUNS)]
         # Kill worker A as soon as it holds runs in the middle of their work.
         deadline = time.monotonic() + 60
         killed_runs: list[str] = []
@@ -92,7 +94,7 @@ async def test_sigkill_mid_way_every_run_completes_once_without_duplicates(qdemo
             assert sum(e[1] in ("run.completed", "run.failed") for e in events) == 1
             if run_id in killed_runs:
                 assert not worker.endswith(f":{a.pid}"), "a run of the killed worker finished on another worker"
-    print(f"\nkilled runs {len(killed_runs)}, all 12 ended {resumed_after:.1f} s after the kill")
+    print(f"\nkilled runs {len(killed_runs)}, all {RUNS} ended {resumed_after:.1f} s after the kill")
 
 
 async def test_sigterm_hands_runs_back_and_they_resume_on_the_other_worker(qdemo, qkeys, procs):
