@@ -232,6 +232,17 @@ class Catalog:
         return out
 
     @cached_property
+    def site_name_words(self) -> set[str]:
+        """Words at least half of the site names have ("… lockers", "… Laundromat"): what the organisation calls them."""
+        if len(self.stations) < 2:
+            return set()
+        counts: dict[str, int] = {}
+        for name in self.stations.values():
+            for w in set(norm_tokens(name)):
+                counts[w] = counts.get(w, 0) + 1
+        return {w for w, n in counts.items() if 2 * n >= len(self.stations) and not w.isdigit() and len(w) > 2}
+
+    @cached_property
     def station_numbers(self) -> dict[str, str]:
         """Site codes made of letters and a number, by letters + number without separators or leading zeros
         ("DS_0417" → "ds417", "fc-n2" → "fcn2"), so "DS 417" or "ds-417" is that site; also without a leading

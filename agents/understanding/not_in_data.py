@@ -144,18 +144,7 @@ def site_word(word: str, cat: Catalog) -> bool:
     another trade ("gym", "outlet"), or a word every one of its sites' names has ("… Laundromat")."""
     w = word.lower()
     forms = {w, w[:-1] if w.endswith("s") else w, re.sub(r"ies$", "y", w)}
-    return any(re.fullmatch(_PLACE_NOUN, f) or f in _SITE_WORDS or f in _shared_name_words(cat) for f in forms)
-
-
-def _shared_name_words(cat: Catalog) -> set[str]:
-    """Words at least half of the organisation's site names have ("… lockers", "… Laundromat"): what it calls them."""
-    if len(cat.stations) < 2:
-        return set()
-    counts: dict[str, int] = {}
-    for name in cat.stations.values():
-        for w in set(norm_tokens(name)):
-            counts[w] = counts.get(w, 0) + 1
-    return {w for w, n in counts.items() if 2 * n >= len(cat.stations) and not w.isdigit() and len(w) > 2}
+    return any(re.fullmatch(_PLACE_NOUN, f) or f in _SITE_WORDS or f in cat.site_name_words for f in forms)
 
 
 _HOW_IS_SITE = re.compile(r"\bhow(?:'s|\s+is|\s+are|\s+was|\s+were)\s+(?:the|our|my|all(?:\s+the|\s+our)?)\s+([a-z]+)\s+"
