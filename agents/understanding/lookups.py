@@ -7,7 +7,7 @@ import re
 
 from rapidfuzz import fuzz
 
-from agents.understanding.catalog import Catalog, IncidentRef
+from agents.understanding.catalog import GENERIC, Catalog, IncidentRef, norm_tokens, stem
 from agents.understanding.cues import _I
 from agents.understanding.timewords import TimeParse
 from agents.understanding.vocab import STOP
@@ -55,6 +55,24 @@ def _incident_by_stems(words: str, refs: list[IncidentRef]) -> list[str]:
     if best >= 2 and 2 * best >= len(said) and (len(scored) == 1 or scored[1][0] < best):
         return [scored[0][1]]
     return []
+
+
+# "what caused the courier scans outage?": an incident named by words that also name a KPI ("Courier scan compliance")
+_THE_NAMED_INCIDENT = re.compile(r"\bthe\s+((?:[\w'-]+\s+){1,4}?)(?:outage|incident|disruption|downtime)\b", _I)
+
+
+def incident_over_kpis(q: str, cat: Catalog, tp: TimeParse, services: list[str], kpis: list[str]) -> list[str]:
+    """The incident "the <words> outage" names when the KPIs linked in the question were found only in those words:
+    the question is about the incident, not the KPI. Empty otherwise ("did OTP drop during the last outage?")."""
+    m = _THE_NAMED_INCIDENT.search(q)
+    if not m or not kpis:
+        return []
+    said = {stem(w) for w in norm_tokens(m.group(1))}
+    for code in kpis:
+        named = {stem(w) for n in cat.kpis.get(code, [code]) for w in norm_tokens(n) if w not in GENERIC}
+        if not named & said:
+            return []
+    return _incident_by_words(m.group(1), cat, tp, services)
 
 
 def _commit_by_words(q: str, cat: Catalog) -> list[str]:

@@ -45,7 +45,7 @@ from agents.understanding.cues import (
 from agents.understanding.excluding import region_stations_ranked
 from agents.understanding.hints import ODD
 from agents.understanding.linking import Links
-from agents.understanding.lookups import _commit_by_words, _incident_by_words, _incident_of_service
+from agents.understanding.lookups import _commit_by_words, _incident_by_words, _incident_of_service, incident_over_kpis
 from agents.understanding.op_cues import (
     _BROKE,
     _CHANGE_WORDS,
@@ -197,6 +197,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         plan.filters.status = ["open", "mitigated"] if re.search(r"\b(open|ongoing|still|active|unresolved)\b", q, _I) else []
         plan.count = bool(_COUNT.search(q))
         return "incident_list"
+    if not s.incidents and plan.kpis and (incs := incident_over_kpis(q, cat, tp, s.services, plan.kpis)):
+        s.incidents, plan.kpis = incs, []  # "what caused the courier scans outage?": that incident, not the KPI
     if (not s.incidents and _INCIDENT_WORDS.search(q) and not plan.kpis and not (s.services and _MOVED.search(q))
             and not (s.services and any(m.name for m in plan.service_metrics))):  # "sync failures on <svc>": a metric
         plural = re.search(r"\b(incidents|outages|failures|sev ?[1-4]s|p[0-4]s)\b", q, _I) and not re.search(

@@ -69,3 +69,35 @@ def test_who_was_on_call_is_the_incident_record_saying_who_is_not_in_it(q):
     p = _plan(q)
     assert p.operation == "incident_status" and p.subjects.incidents == ["WT-90"], p.model_dump(exclude_defaults=True)
     assert "asks:who_handled" in p.notes, p.notes
+
+
+# A brewery whose incidents are named with its KPIs' words ("Keg filler sensors offline", KPI "Keg fill accuracy").
+BREWERY = Catalog(
+    stations={"NB": "North brewhouse", "RV": "Riverside brewhouse"}, regions={}, station_regions={},
+    kpis={"FILL_ACC": ["Keg fill accuracy"], "LINE_UP": ["Bottling line uptime"]}, services=["filler-plc-bridge"],
+    incidents=["BR-7", "BR-5"],
+    incident_refs=[
+        IncidentRef(external_id="BR-7", title="Keg filler sensors offline", service="filler-plc-bridge",
+                    started=dt.date(2027, 7, 8), status="resolved"),
+        IncidentRef(external_id="BR-5", title="Bottling line 2 stopped", service=None, started=dt.date(2027, 6, 30),
+                    status="resolved"),
+    ],
+)
+
+
+@pytest.mark.parametrize(("q", "inc"), [
+    ("what caused the keg fill outage?", "BR-7"),  # before: why keg fill accuracy moved
+    ("root cause of the bottling line incident?", "BR-5"),
+    ("why did the keg fill incident happen", "BR-7"),
+    ("what caused the bottling line outage?", "BR-5"),
+])
+def test_an_incident_named_with_a_kpis_words_is_that_incident(q, inc):
+    p = route(q, {}, BREWERY, TODAY, None).query
+    assert p is not None and p.operation == "incident_cause" and p.subjects.incidents == [inc], p
+
+
+@pytest.mark.parametrize("q", ["why did keg fill accuracy drop during the last outage?",
+                               "how was bottling line uptime during the keg filler outage?"])
+def test_a_kpi_asked_about_around_an_incident_stays_the_kpi(q):
+    p = route(q, {}, BREWERY, TODAY, None).query
+    assert p is not None and p.kpis, p
