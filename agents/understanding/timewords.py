@@ -387,13 +387,35 @@ _HOW_COMPARE = re.compile(r",?\s*(?:and|but|so)\s+how\s+(?:does|did|do|is|was|ha
                           r"compare[sd]?\s+(?:to|with|against)\b", re.I)
 
 
+# "mid november vs now", "compared to today", "how does X now compare with early november": a period against now
+_AND_NOW = re.compile(r"\b(?:vs\.?|versus|compared\s+(?:to|with)|against)\s+(?:right\s+)?(?:now|today|currently|lately|"
+                      r"these\s+days|at\s+the\s+moment)\b|\band\s+(?:right\s+)?now\s*[?.!]*$|"
+                      r"\bnow\s+compare[sd]?\s+(?:to|with|against)\b", re.I)
+
+
+def _and_now(window: Window | None, today: dt.date) -> Window | None:
+    """A past period said against now: from its start to today, by week (by month past four months), so both ends
+    are read side by side — not the past period alone."""
+    if window is None or window.end >= today - dt.timedelta(days=1):
+        return None
+    days = (today - window.start).days
+    return _win(window.start, today, f"{window.label} and now", grain="month" if days > 120 else "week" if days > 13 else "day")
+
+
 def parse_time(question: str, today: dt.date) -> TimeParse:
     question = _HOW_COMPARE.sub(" compared to", question)
     q = question.lower()
     out = TimeParse(text=question, today=today)
-    window, relative, m = _rules(q, today)
-    if m is None:
-        window, m = _dateparser(q, today)
+    vs_now = _AND_NOW.search(q)  # the period is the other one said ("october compared to today")
+    said = q if not vs_now else q[: vs_now.start()] + " " * (vs_now.end() - vs_now.start()) + q[vs_now.end():]
+    for attempt in (said, q) if vs_now else (q,):
+        window, relative, m = _rules(attempt, today)
+        if m is None:
+            window, m = _dateparser(attempt, today)
+        if attempt is said and vs_now and (against_now := _and_now(window, today)):
+            window, q = against_now, said  # "now" is said by the window: not a question about the latest value
+            question = question[: vs_now.start()] + " " * (vs_now.end() - vs_now.start()) + question[vs_now.end():]
+            break
     if m is not None:
         out.text = question[: m.start()] + " " * (m.end() - m.start()) + question[m.end():]
     out.window, out.relative = window, relative
