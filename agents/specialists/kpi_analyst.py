@@ -381,7 +381,7 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                   f"{fresh[0].date}.", ev_signals or ev_series)
             ctx["onset"] = fresh[0].date.isoformat()
         elif explaining and series.shift is None:
-            await q.shift_at_any_distance(s, plan, ctx, k.code, level, code, end)
+            await q.shift_at_any_distance(s, plan, ctx, k.code, level, code, end, f)
             longer = None if ctx.get("onset") else await s.tool(  # a slow drift shows over a quarter, not a month
                 "kpi_series", kpi_series, kpi=k.code, station=ctx.get("station"), region=ctx.get("region"),
                 summary_level=level, start=series.end - dt.timedelta(days=89), end=series.end)

@@ -106,4 +106,18 @@ def drift(series: Any) -> tuple[str, float, float, float] | None:
     sigma, rise = (ucl - cl) / 3, abs(slope * x[-1])
     if not ((rise >= 2 * sigma and r2 >= 0.33) or (rise >= sigma and abs(_slope_t(x, y, slope, fitted)) >= DRIFT_T)):
         return None
+    if _a_step_fits_better(getattr(series, "shift", None), pts[0][0], x, y, fitted):
+        return None
     return ("down" if slope < 0 else "up"), float(fitted[0]), float(fitted[-1]), float(slope * 7)
+
+
+def _a_step_fits_better(shift: Any, first: dt.date, x: np.ndarray, y: np.ndarray, fitted: np.ndarray) -> bool:
+    """Whether the stage change found in the series (two levels split at its onset) fits the values at least as well
+    as the line: a step, which a line across it would only mimic, is no drift."""
+    if shift is None or shift.kind != "level":
+        return False
+    after = x >= (shift.onset - first).days
+    if after.all() or not after.any():
+        return False
+    levels = np.where(after, y[after].mean(), y[~after].mean())
+    return float(((y - levels) ** 2).sum()) <= float(((y - fitted) ** 2).sum())

@@ -6,6 +6,7 @@ Every number comes from a tool; every line cites the evidence that tool returned
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from agents.plan import QueryPlan
@@ -356,7 +357,8 @@ async def values(s: StepScope, plan: QueryPlan, ctx: ThreadContext, level: str, 
 
 
 async def shift_at_any_distance(s: StepScope, plan: QueryPlan | None, ctx: ThreadContext, kpi: str, level: str,
-                                code: str | None, before: dt.date | None) -> None:
+                                code: str | None, before: dt.date | None,
+                                fmt_kpi: Callable[[float], str] | None = None) -> None:
     """No stage change in the asked window: find the most recent one in the series' history and hand its onset on."""
     got = await s.tool("kpi_last_shift", kpi_last_shift, kpi=kpi, station=code if level == "station" else None,
                        region=code if level == "region" else None, summary_level=level, before=before)
@@ -370,7 +372,8 @@ async def shift_at_any_distance(s: StepScope, plan: QueryPlan | None, ctx: Threa
         return
     if r.kind == "trend":  # the trend turned, then a steady slope: the caller's drift check describes it
         return
+    show = fmt_kpi or (lambda x: f"{x:.4g}")
     s.say(f"The most recent stage change in its history began on {r.onset}, {r.days_before_end} days before "
-          f"{r.searched_to}: the centre went from {r.before_cl:.4g} to {r.after_cl:.4g} "
+          f"{r.searched_to}: the centre went from {show(r.before_cl)} to {show(r.after_cl)} "
           f"({'a change for the worse' if r.bad else 'an improvement'}). Explaining from that onset.", ev)
     ctx["onset"] = r.onset.isoformat()

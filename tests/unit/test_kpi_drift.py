@@ -60,3 +60,17 @@ def test_a_small_weekly_trend_keeps_two_significant_figures():
     assert fmt_rate(0.29, 0, "parcels") == "0.29 parcels"
     assert fmt_rate(-0.0423, 1, "%") == "-0.042%"
     assert fmt_rate(3.4, 0, "parcels") == "3 parcels"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_step_the_stage_search_found_is_no_drift(seed):
+    """A line fitted across a step looks like a drift; the step's two levels fit better, so it is not one."""
+    rng = np.random.default_rng(900 + seed)
+    values = np.where(np.arange(90) < 45, 2.0, 4.0) + rng.normal(0, 0.3, 90)
+    series = _series(values)
+    assert drift(series) is not None  # the line alone would call it a drift
+    series.shift = SimpleNamespace(kind="level", onset=START + dt.timedelta(days=45))
+    assert drift(series) is None
+    ramp = _series(np.linspace(2.0, 4.0, 90) + rng.normal(0, 0.3, 90))
+    ramp.shift = SimpleNamespace(kind="level", onset=START + dt.timedelta(days=45))  # a ramp split by the search
+    assert drift(ramp) is not None
