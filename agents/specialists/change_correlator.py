@@ -339,7 +339,7 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             s.say(later[2], later[1])
             got = later[0]
         corr, records = got
-        await say_incident_onset(s, corr, deps.tools.now)  # its service's metric moved before it began
+        await say_incident_onset(s, corr, deps.tools.now, cite=first(records, "hypotheses"))  # it moved before it began
         metrics = await metrics_around(s, corr.services[0], corr.onset, deps.tools.now) if corr.services else []
         ranking = first(records, "hypotheses")
         if not corr.plausible or not corr.hypotheses:

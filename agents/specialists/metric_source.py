@@ -63,10 +63,16 @@ async def paged_later(s: StepScope, incident: str, corr: Any) -> tuple[Any, Any,
     return again, first(records, "metric_onset") or (records[0] if records else None), text
 
 
-async def say_incident_onset(s: StepScope, corr: Any, now: dt.datetime, *, say: bool = True) -> None:
+async def say_incident_onset(s: StepScope, corr: Any, now: dt.datetime, *, say: bool = True, cite: Any = None) -> None:
     """An incident whose service's metric moved shortly before its recorded start (``corr.onset_metric``): that move,
     with its evidence, and that the changes are measured from it rather than from the start (``say=False``: only its
-    evidence, for a report that lays it out itself)."""
+    evidence, for a report that lays it out itself). Or one whose service's related KPI stepped at the site its
+    record names in the days before (``corr.onset_kpi``): that step, cited by ``cite`` (the ranking's evidence)."""
+    if corr.onset_kpi and corr.started_at is not None and say:
+        days = (corr.started_at.date() - corr.onset.date()).days
+        when = "the same day" if days == 0 else "the day before" if days == 1 else f"{days} days before"
+        s.say(f"{corr.onset_kpi} — {when} {corr.incident} began ({corr.started_at:%Y-%m-%d %H:%M} UTC), at the site "
+              f"its record names, a KPI {corr.services[0]} feeds; changes are measured from that day.", cite)
     if not corr.onset_metric or corr.started_at is None or not corr.services:
         return
     around, hours = incident_onset_span(corr.started_at, now)

@@ -162,7 +162,7 @@ def _correlation_output(
                   for n in sorted(nodes.values(), key=lambda n: (n.distance, n.name))],
         candidates_considered=len(cands), hypotheses=hyps, plausible=plausible,
         conclusion=_conclusion(focus, hyps, len(cands), plausible), why_first=why_first(hyps, len(cands)),
-        onset_metric=focus.onset_metric, started_at=focus.started_at,
+        onset_metric=focus.onset_metric, started_at=focus.started_at, onset_kpi=focus.onset_kpi,
     )
     ref = {
         "tool": "correlate_changes", "args": args,

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tools.base import ToolContext, ToolError
 from tools.changes import named, roles, scoring
+from tools.changes.kpi_onset import kpi_stepped_before
 from tools.changes.leading import leading
 from tools.changes.models import (
     INCIDENT_LOOKBACK,
@@ -60,6 +61,8 @@ class Focus:
     #: an incident whose service's metric moved shortly before its recorded start: that metric, and the start
     onset_metric: str | None = None
     started_at: dt.datetime | None = None
+    #: … or whose service's related KPI stepped for the worse at the site its record names in the days before it
+    onset_kpi: str | None = None
 
 
 async def _incident_focus(session: AsyncSession, org_id: int, incident: str) -> tuple[str, int | None, str | None, dt.datetime]:
@@ -115,21 +118,25 @@ async def _focus_from_incident(
             sid, name = await resolve_service(session, ctx.org_id, service)
     if sid is None or name is None:
         raise ToolError(f"incident {ext} names no service, so there is nothing to correlate it with; ask about a service by name")
-    source: Literal["incident", "given", "metric_onset"] = "given" if onset is not None else "incident"
-    at, notes, metric = _utc(onset) if onset is not None else _utc(started), [], None
+    source: Literal["incident", "given", "metric_onset", "kpi_shift"] = "given" if onset is not None else "incident"
+    at, notes, metric, kpi = _utc(onset) if onset is not None else _utc(started), [], None, None
     if onset is None:  # its service's metric moved shortly before the incident began: that is when it started
         moved = await _moved_before(ctx, name, at)
         if moved is not None and moved.onset is not None:
             notes.append(f"onset from {name} {moved.metric} ({moved.method}), "
                          f"{(at - moved.onset).total_seconds() / 60:.0f} min before {ext} began")
             at, source, metric = moved.onset, "metric_onset", moved.metric
+        elif (stepped := await kpi_stepped_before(ctx, name, at, texts)) is not None:  # … or a KPI it feeds did
+            notes.append(f"onset from {stepped.said}, before {ext} began")
+            at, source, kpi = _utc(stepped.day), "kpi_shift", stepped.said
+    day = dt.timedelta(days=1) if source == "kpi_shift" else dt.timedelta(0)  # a KPI's step: the whole day it began
     return Focus(
         kind="incident", label=f"{ext} ({name})", roots={sid: name}, incident=ext,
-        onset=at, onset_source=source, notes=notes,
-        lookback=lookback or INCIDENT_LOOKBACK, half_life=scoring.SERVICE_HALF_LIFE_MIN,
-        tolerance=dt.timedelta(minutes=scoring.ONSET_TOLERANCE_MIN) if source == "metric_onset" else dt.timedelta(0),
-        record=texts, near=None if lookback is not None else SERVICE_LOOKBACK,
-        onset_metric=metric, started_at=_utc(started) if metric else None,
+        onset=at, onset_source=source, notes=notes, lookback=lookback or INCIDENT_LOOKBACK,
+        half_life=scoring.KPI_HALF_LIFE_MIN if kpi else scoring.SERVICE_HALF_LIFE_MIN,
+        tolerance=dt.timedelta(minutes=scoring.ONSET_TOLERANCE_MIN) if source == "metric_onset" else day,
+        period=day, record=texts, near=None if lookback is not None else SERVICE_LOOKBACK,
+        onset_metric=metric, started_at=_utc(started) if metric or kpi else None, onset_kpi=kpi,
     )
 
 

@@ -148,6 +148,9 @@ class ChangeCorrelation(BaseModel):
     onset_metric: str | None = Field(None, description="an incident whose service's metric moved shortly before it "
                                                        "began: that metric (the onset is its move, not the start)")
     started_at: dt.datetime | None = Field(None, description="the incident's recorded start, when the onset is earlier")
+    onset_kpi: str | None = Field(None, description="an incident whose service's related KPI stepped for the worse at "
+                                                    "the site its record names shortly before it began: that step (the "
+                                                    "onset is the day it began)")
 
 
 class MetricStage(BaseModel):
