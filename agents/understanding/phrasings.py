@@ -10,7 +10,10 @@ from agents.plan import TicketText
 from agents.understanding.cues import _I
 
 # a customer's message pasted in quotes with what to do about it: "customer says: "…" what do I do?"
-QUOTED = re.compile(r"[\"“”«»]([^\"“”«»]{15,})[\"“”«»]")
+QUOTED = re.compile(r"[\"“”«»]([^\"“”«»]{15,})[\"“”«»]|"
+                    # … or in single quotes: opened after a space or colon, closed before one; apostrophes inside words
+                    # ("isn't") are the message's own
+                    r"(?:^|(?<=[\s:]))['‘]((?:[^'‘’]|(?<=\w)['’](?=\w)){15,}?)['’](?=[\s.,!?;:]|$)")
 FROM_CUSTOMER = re.compile(r"\b(?:customers?|clients?|users?|callers?|user\s+\w+|they|somebody|someone|he|she)\s+"
                             r"(?:just\s+)?(?:says?|said|wrote|writes|write|reports?|reported|emailed|asks?|asked|"
                             r"complain\w*|messaged|sent)\b|\b(?:a|the|this)\s+(?:customer|client|user)(?:['’]s)?\s+"
@@ -26,7 +29,7 @@ def customer_message(q: str) -> TicketText | None:
     m = QUOTED.search(q)
     if m is None or not (FROM_CUSTOMER.search(q) or REPLY_ASKED.search(q)):
         return None
-    body = " ".join(m.group(1).split())
+    body = " ".join((m.group(1) or m.group(2)).split())
     first = re.split(r"(?<=[.!?])\s+", body, maxsplit=1)[0]
     return TicketText(subject=first[:200], content=body)
 

@@ -978,6 +978,9 @@ CASES += [  # qa14a, as a bed manager, ED lead, clinical-apps on-call and qualit
     (D, 'customer says: "hi, our users can\'t log in through ZTNA since this morning, whole sales team blocked" what do I do?', {"op": "ticket_classify", "text": True, "note": "asks:reply"}),
     (G, 'client emailed “the app charged my card twice for order 88121 and nobody answers the phone” — what should I tell them?', {"op": "ticket_classify", "text": True, "note": "ticket:pasted", "at": []}),
     (R, 'a user wrote "my booking to york vanished from the app after I paid" how should I reply', {"op": "ticket_classify", "text": True, "note": "asks:reply", "at": []}),
+    # a message in single quotes (before: the KPI status of the site it names); apostrophes inside words are its own
+    (W, "the plant manager wrote: 'the chlorine dosing pump at the works isn't priming again, is anyone on it?' what should I reply?", {"op": "ticket_classify", "text": True, "note": "asks:reply", "at": []}),
+    (F, "a skipper said 'the gangway sensor at the pier keeps alarming since monday' how do I respond", {"op": "ticket_classify", "text": True, "note": "asks:reply", "at": []}),
     (D, "what % of tickets this month were critical", {"op": "ticket_stats", "note": "share:critical", "priority": [], "win": TM}),
     (G, "what share of tickets are DLP this week", {"op": "ticket_stats", "note": "ticket_by:product"}),
     (R, "percentage of tickets that were high priority last week", {"op": "ticket_stats", "note": "share:high", "win": LW}),
