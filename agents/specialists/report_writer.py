@@ -72,7 +72,7 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         pool = [*deps.recorder.evidence, *s.evidence] if not incident_id else s.evidence
         evidence = list({r.id: r for r in pool}.values())
         report = compose_report(kind="incident" if incident_id else "investigation", title=title,
-                                evidence=evidence, question=state.get("question"), now=deps.now)
+                                evidence=evidence, now=deps.now)
         async with deps.recorder.sessions() as session, session.begin():
             report_id = await insert_report(session, org_id=deps.tools.org_id, incident_id=incident_id,
                                             run_id=deps.recorder.run_id, kind=report.kind, title=report.title,

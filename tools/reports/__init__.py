@@ -91,7 +91,6 @@ def compose_report(
     kind: ReportKind,
     title: str,
     evidence: Sequence[EvidenceRecord],
-    question: str | None = None,
     now: dt.datetime | None = None,
 ) -> ReportDraft:
     """Draft a report from stored evidence. Sections without evidence say so instead of guessing."""
@@ -167,7 +166,8 @@ def compose_report(
         h, r = hyps[0]
         what = h.get("type", "change").replace("_", " ")
         actions.append(_line(r, f"Review the {what} {h.get('subject', '')} first and confirm or reject it in the panel"))
-    for r in [r for k in _RUNBOOK_KINDS for r in by_kind.get(k, [])][:3]:
+    found = [r for k in _RUNBOOK_KINDS for r in by_kind.get(k, []) if not _empty_search(r)]
+    for r in found[:3]:
         actions.append(_line(r, f"Follow the matching guidance: {r.summary}"))
     lines += [f"- {a}" for a in actions] or ["- Gather more evidence before acting (no runbook matched)."]
     lines.append("")
@@ -179,8 +179,13 @@ def compose_report(
         questions.append("Did anything change that is not recorded as a deployment or config change (traffic, vendors, data)?")
     if len(hyps) > 1:
         questions.append(f"Can {hyps[1][0].get('subject', 'the second hypothesis')} be ruled out?")
-    if question:
-        questions.append(f"Does this answer the original question: “{question.strip()}”?")
+    if not found:
+        questions.append("No runbook or past incident matched: is there guidance for this that is not in the library yet?")
     lines += [f"- {q}" for q in questions] or ["- None."]
     markdown = "\n".join(lines).rstrip() + "\n"
     return ReportDraft(kind=kind, title=title, markdown=markdown, evidence_ids=extract_citations(markdown))
+
+
+def _empty_search(r: Any) -> bool:
+    """A search that found nothing: no guidance to follow."""
+    return r.kind == "search_results" and isinstance(r.payload, dict) and not r.payload.get("hits")
