@@ -120,7 +120,9 @@ def unknown_group(q: str, links: Links, cat: Catalog) -> UnknownName | None:
 
 # "which aircraft tail numbers had the most <KPI>?", "<KPI> by technician": a breakdown the data does not have
 # (KPIs are per place and day) — said before the places are ranked instead, never passed off as that breakdown
-_WHICH_THING = re.compile(r"\b(?:which|what)\s+((?:[a-z][\w-]*\s+){0,2}?[a-z][\w-]*?)\s+(?:had|has|have|did|does|do|were|was|"
+_WHICH_THING = re.compile(r"\b(?:which|what)\s+((?:[a-z][\w-]*\s+){0,2}?[a-z][\w-]*?)"
+                          r"(?:\s+(?:at|in|on)\s+(?:the\s+)?[\w'-]+(?:\s+[\w'-]+){0,3}?)?"  # "which courier at <site> had"
+                          r"\s+(?:had|has|have|did|does|do|were|was|"
                           r"is|are|got|saw|caused|with|showed|reported|logged)\b|\b(?:by|per|for\s+each|broken\s+down\s+by)\s+"
                           r"((?:[a-z][\w-]*\s+){0,1}?[a-z][\w-]*)(?:\s*\??$|\s+(?=(?:at|in|for|over|this|last|since|during|"
                           r"across|from)\b))", _I)  # "failed pickups by courier (at <site>)"

@@ -76,6 +76,9 @@ def test_a_metric_it_does_not_have_is_an_unknown_kpi_not_a_place(q, said):
     ("which van had the most bake waste?", "van"),  # before: none ("van" is a word of another KPI's name)
     ("which bakehouse had the most bake waste?", None),
     ("bake waste by site this week", None),
+    ("which mixer at ripon had the most bake waste?", "mixer"),  # before: Ripon's bake waste (a place between the words)
+    ("which baker in skipton has the most bake waste", "baker"),
+    ("which bakehouse in the dales had the most bake waste?", None),
 ])
 def test_a_breakdown_the_kpis_are_not_kept_by_is_said(q, by):
     p = _plan(q)
