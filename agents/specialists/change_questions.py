@@ -96,7 +96,7 @@ async def changelog(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
                       f"{where}: no {what.replace('(s)', 's')} {period}.", head)
                 if kinds == ["deployment"] and r.config_changes:  # "anything deployed to X today?": a flag flip is news
                     s.say(f"But {len(r.config_changes)} config change(s) then: " + "; ".join(
-                        f"{c.external_id} {c.key} " + ("(a secret value)" if c.is_secret else f"{c.old_value} → {c.new_value}")
+                        f"{c.external_id} {c.key} " + c.values()
                         + f" by {c.changed_by or 'unknown'} at {c.changed_at:%Y-%m-%d %H:%M} UTC"
                         for c in r.config_changes[:5]) + ".", head)
             else:
@@ -145,7 +145,7 @@ async def org_changelog(s: StepScope, plan: QueryPlan) -> None:
                   f"{(d.finished_at or d.started_at):%Y-%m-%d %H:%M} UTC ({d.status})", by_id.get(d.external_id), "d")
                  for g in r.groups for d in g.deployments]
         mine += [(c.changed_at, c.changed_by, f"{c.external_id} on {c.service}: {c.key} "
-                   + ("(a secret value)" if c.is_secret else f"{c.old_value} → {c.new_value}")
+                   + c.values()
                    + f" at {c.changed_at:%Y-%m-%d %H:%M} UTC", by_id.get(c.external_id), "c") for g in r.groups
                   for c in g.config_changes]
         period = f"{label} ({r.since:%Y-%m-%d %H:%M} to {r.until:%Y-%m-%d %H:%M} UTC)"
@@ -161,7 +161,7 @@ async def org_changelog(s: StepScope, plan: QueryPlan) -> None:
                                                                kinds=["config_change"])) and cfg[0].groups:
             changes = [c for g in cfg[0].groups for c in g.config_changes]  # "deploys last 2h": a flag flip is news
             s.say(f"But {len(changes)} config change(s) then: " + "; ".join(
-                f"{c.external_id} {c.service} {c.key} " + ("(a secret value)" if c.is_secret else f"{c.old_value} → {c.new_value}")
+                f"{c.external_id} {c.service} {c.key} " + c.values()
                 + f" by {c.changed_by or 'unknown'} at {c.changed_at:%Y-%m-%d %H:%M} UTC" for c in changes[:5]) + ".", cfg[1][0])
         return
     counts = ", ".join(x for x in (f"{r.deployments} deployment(s)" if "deployment" in r.kinds else "",
@@ -180,7 +180,7 @@ async def org_changelog(s: StepScope, plan: QueryPlan) -> None:
              + (", a rollback" if d.is_rollback else f", rolled back by {d.rolled_back_by}" if d.rolled_back_by else "")
              + ")") for d in g.deployments]
         items += [(c.changed_at, c.external_id,
-                   f"{c.external_id} {c.key} " + ("(a secret value)" if c.is_secret else f"{c.old_value} → {c.new_value}")
+                   f"{c.external_id} {c.key} " + c.values()
                    + f" by {c.changed_by or 'unknown'} at {c.changed_at:%Y-%m-%d %H:%M} UTC") for c in g.config_changes]
         for _at, ext, line in sorted(items, reverse=True):
             if shown >= MAX_LINES:
@@ -216,7 +216,7 @@ def _lookup_line(r: Any, kind: str) -> str:
                 + (f"; rolled back by {d.rolled_back_by}" if d.rolled_back_by else "") + ".")
     if kind == "config_change" and r.config_change:
         c = r.config_change
-        values = "a secret value" if c.is_secret else f"{c.old_value} → {c.new_value}"
+        values = c.values("a secret value")
         return (f"{c.external_id} changed {c.service} {c.key} ({values}) — by {c.changed_by or 'unknown'} at "
                 f"{c.changed_at:%Y-%m-%d %H:%M} UTC" + (f"; reverted by {c.reverted_by}" if c.reverted_by else "") + ".")
     cl = r.commit
@@ -372,7 +372,7 @@ async def latest_change(s: StepScope, plan: QueryPlan, kind: str) -> None:
                       for d in r.deployments]
         if kind in ("config_change", "any"):
             found += [(c.changed_at, c.external_id, f"the last config change on {r.service} was {c.external_id} "
-                       f"({c.key}: " + ("a secret value" if c.is_secret else f"{c.old_value} → {c.new_value}")
+                       f"({c.key}: " + c.values("a secret value")
                        + f") by {c.changed_by or 'unknown'}") for c in r.config_changes]
         what = {"deployment": "deployment", "config_change": "config change"}.get(kind, "deployment or config change")
         if not found:

@@ -115,7 +115,7 @@ async def config_reverted(s: StepScope, c: Any, ev: Any) -> None:
                        until=c.changed_at.date())
     undone = next((o for o in (got[0].config_changes if got else []) if o.reverted_by == c.external_id), None)
     if undone is not None:
-        values = "a secret value" if undone.is_secret else f"{undone.old_value} → {undone.new_value}"
+        values = undone.values("a secret value")
         s.say(f"{c.external_id} is itself the revert: {undone.external_id} changed {c.service} {c.key} ({values}) — by "
               f"{undone.changed_by or 'unknown'} at {undone.changed_at:%Y-%m-%d %H:%M} UTC — and {c.external_id} restored "
               f"the previous value{'' if c.is_secret else f' ({c.new_value})'}, by {c.changed_by or 'unknown'} at "

@@ -90,7 +90,7 @@ def _deploy_line(d: DeploymentInfo) -> str:
 
 
 def _config_line(c: ConfigChangeInfo) -> str:
-    values = "(secret value)" if c.is_secret else f"{c.old_value} → {c.new_value}"
+    values = c.values("(secret value)")
     rev = f" (reverted by {c.reverted_by})" if c.reverted_by else ""
     return (f"{c.external_id} {c.service} {c.key}: {values} by {c.changed_by or 'unknown'} at "
             f"{c.changed_at:%Y-%m-%d %H:%M} UTC{rev}")

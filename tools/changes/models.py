@@ -78,6 +78,13 @@ class ConfigChangeInfo(BaseModel):
     reverted_at: dt.datetime | None = None
     reverts: str | None = Field(None, description="the key's previous change, when this one put its old value back")
 
+    def values(self, secret: str = "(a secret value)") -> str:
+        """"old → new" as answers say it: a value the record does not hold is "(unset)", a secret is never shown."""
+        if self.is_secret:
+            return secret
+        old, new = ("(unset)" if v is None else v for v in (self.old_value, self.new_value))
+        return f"{old} → {new}"
+
 
 class ServiceChanges(BaseModel):
     service: str

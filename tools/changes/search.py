@@ -115,7 +115,7 @@ def _word_matches(q: str, words: list[str]) -> str | None:
 def _describe(kind: str, change: DeploymentInfo | ConfigChangeInfo) -> tuple[str, str, dt.datetime, str | None]:
     """(the words searched, what it is, when, by whom)."""
     if isinstance(change, ConfigChangeInfo):
-        values = "(a secret value)" if change.is_secret else f"{change.old_value} → {change.new_value}"
+        values = change.values()
         return (f"{change.key} {change.description or ''} {change.service}", f"{change.key} {values}",
                 change.changed_at, change.changed_by)
     msgs = " ".join(c.message for c in change.commits)

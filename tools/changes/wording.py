@@ -17,7 +17,7 @@ def _what(c: _Candidate) -> str:
         return f"{c.node.name} deploy {c.deployment.external_id} ({c.deployment.version})"
     cfg = c.config
     assert cfg is not None
-    values = "" if cfg.is_secret else f": {cfg.old_value} → {cfg.new_value}"
+    values = "" if cfg.is_secret else f": {cfg.values()}"
     return f"{c.node.name} config change {cfg.external_id} ({cfg.key}{values})"
 
 
