@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from agents.plan import QueryPlan
@@ -281,16 +282,30 @@ async def _naming(s: StepScope, plan: QueryPlan) -> None:
     stations = [x for x in plan.subjects.scopes if x.level == "station" and (x.name or x.code)]
     if not stations:
         return
-    where = " ".join(f"{x.code or ''} {x.name or ''}" for x in stations)
-    got = await s.tool("search_tickets", search_tickets, query=where, k=10, status=plan.filters.status or None)
-    if got is None:
-        return
-    r, records = got
-    named = [(h, rec) for h, rec in zip(r.hits, records[1:], strict=False) if h.text_rank is not None]
+    named: dict[str, tuple[Any, Any]] = {}
+    heads = []
+    for where in dict.fromkeys(w for x in stations for w in _naming_words(x.code, x.name)):
+        got = await s.tool("search_tickets", search_tickets, query=where, k=10, status=plan.filters.status or None)
+        if got is None or got[0].match != "all":  # only tickets that have that word ("wind" is not Tregarth's)
+            continue
+        r, records = got
+        heads.append(records[0])
+        for h, rec in zip(r.hits, records[1:], strict=False):
+            if h.text_rank is not None:
+                named.setdefault(h.external_id, (h, rec))
     if named:
         s.say(f"Tickets whose text names {', '.join(x.name or x.code or '' for x in stations)}: "
-              + "; ".join(f"{h.external_id} “{' '.join(h.subject.split())[:80]}” ({h.status})" for h, _ in named) + ".",
-              records[0], *(rec for _, rec in named))
+              + "; ".join(f"{h.external_id} “{' '.join(h.subject.split())[:80]}” ({h.status})" for h, _ in named.values())
+              + ".", *heads, *(rec for _, rec in named.values()))
+
+
+def _naming_words(code: str | None, name: str | None) -> list[str]:
+    """What a ticket writes to name a site: its code, a numbered part of its name ("Tower 114" of "Tower 114 -
+    Greenhow Hill"), or the longest word of its name ("Tregarth" of "Tregarth Ridge Wind Farm" — the kind words
+    "Wind Farm" other sites share are no name)."""
+    words = sorted((w for w in re.findall(r"[A-Za-z][A-Za-z'-]{3,}", name or "")), key=len, reverse=True)
+    numbered = re.findall(r"[A-Za-z]+\s+\d+", name or "")
+    return [w for w in (code, *numbered, words[0] if words else None) if w]
 
 
 def _tickets(n: int) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tools.base import ToolContext, ToolError
 from tools.changes import named, roles, scoring
-from tools.changes.kpi_onset import kpi_stepped_before
+from tools.changes.kpi_onset import INCIDENT_KPI_LEAD, first_point_of_new_level, kpi_stepped_before
 from tools.changes.leading import leading
 from tools.changes.models import (
     INCIDENT_LOOKBACK,
@@ -126,7 +126,8 @@ async def _focus_from_incident(
             notes.append(f"onset from {name} {moved.metric} ({moved.method}), "
                          f"{(at - moved.onset).total_seconds() / 60:.0f} min before {ext} began")
             at, source, metric = moved.onset, "metric_onset", moved.metric
-        elif (stepped := await kpi_stepped_before(ctx, name, at, texts)) is not None:  # … or a KPI it feeds did
+        elif (not await _moved(ctx, name, int(INCIDENT_KPI_LEAD.total_seconds() // 3600), at)  # (a metric's earlier
+              and (stepped := await kpi_stepped_before(ctx, name, at, texts)) is not None):  # move is more precise)
             notes.append(f"onset from {stepped.said}, before {ext} began")
             at, source, kpi = _utc(stepped.day), "kpi_shift", stepped.said
     day = dt.timedelta(days=1) if source == "kpi_shift" else dt.timedelta(0)  # a KPI's step: the whole day it began
@@ -258,25 +259,6 @@ async def _sparse_shift(ctx: ToolContext, kpi: str, station: str | None,
     if len(an.stages) < 2:
         return None
     return points[an.stages[-1].start][0], points
-
-
-#: How many of a new stage's first points may be handed back to the stage before.
-MAX_REFINE_POINTS = 2
-
-
-def first_point_of_new_level(points: list[tuple[dt.date, float]], onset: dt.date, before: float,
-                             after: float) -> dt.date:
-    """The first point of a level shift from the raw values: a stage boundary can sit a point early (a short last
-    stage, a boundary accepted where the change-point statistic is flat), so while the stage's first point lies
-    nearer the old centre than the new one (and a later point of the stage remains), it belongs to the old level —
-    at most :data:`MAX_REFINE_POINTS` points."""
-    after_onset = [(d, v) for d, v in points if d >= onset]
-    out = onset
-    for i, (d, v) in enumerate(after_onset[:MAX_REFINE_POINTS]):
-        if d != out or i + 1 >= len(after_onset) or abs(v - before) >= abs(v - after):
-            break
-        out = after_onset[i + 1][0]
-    return out
 
 
 #: The longest period one KPI point is taken to cover (a monthly KPI's month).

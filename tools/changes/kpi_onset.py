@@ -78,12 +78,32 @@ async def kpi_stepped_before(ctx: ToolContext, service: str, started: dt.datetim
                                    chart=False, start=day0 - HISTORY, end=min(ctx.today, day0 + AFTER))
         except ToolError:
             continue
+        points = [(p.date, p.value) for p in out.result.points if p.value is not None]
         for prev, stage in itertools.pairwise(out.result.stages):
             worse = stage.cl < prev.cl if k.higher_is_better else stage.cl > prev.cl
-            if stage.kind == "level" and worse and day0 - INCIDENT_KPI_LEAD <= stage.start_date <= day0:
+            day = first_point_of_new_level(points, stage.start_date, prev.cl, stage.cl)
+            if stage.kind == "level" and worse and day0 - INCIDENT_KPI_LEAD <= day <= day0:
                 f = lambda x, k=k: fmt_amount(x, k.decimals, k.unit)  # noqa: E731
-                found.append(KpiOnset(k.code, code, stage.start_date,
-                                      f"{k.name} at {out.result.scope.label} stepped "
+                found.append(KpiOnset(k.code, code, day, f"{k.name} at {out.result.scope.label} stepped "
                                       f"{'up' if stage.cl > prev.cl else 'down'} from {f(prev.cl)} to {f(stage.cl)} "
-                                      f"on {stage.start_date}"))
+                                      f"on {day}"))
     return max(found, key=lambda o: o.day) if found else None
+
+
+#: How many of a new stage's first points may be handed back to the stage before.
+MAX_REFINE_POINTS = 2
+
+
+def first_point_of_new_level(points: list[tuple[dt.date, float]], onset: dt.date, before: float,
+                             after: float) -> dt.date:
+    """The first point of a level shift from the raw values: a stage boundary can sit a point early (a short last
+    stage, a boundary accepted where the change-point statistic is flat), so while the stage's first point lies
+    nearer the old centre than the new one (and a later point of the stage remains), it belongs to the old level —
+    at most :data:`MAX_REFINE_POINTS` points."""
+    after_onset = [(d, v) for d, v in points if d >= onset]
+    out = onset
+    for i, (d, v) in enumerate(after_onset[:MAX_REFINE_POINTS]):
+        if d != out or i + 1 >= len(after_onset) or abs(v - before) >= abs(v - after):
+            break
+        out = after_onset[i + 1][0]
+    return out
