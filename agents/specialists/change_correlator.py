@@ -215,6 +215,11 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             if around is None and ctx.get("time"):
                 around = dt.datetime.combine(dt.date.fromisoformat(ctx["time"]["end"]), dt.time.max, dt.UTC)
             metric = _metric_for(question, plan)
+            if plan is not None and "change:metric" in plan.notes:
+                from agents.specialists.change_metric_effect import say_metric_effect
+
+                if await say_metric_effect(s, plan, ctx["service"], metric, deps.now):  # "did <change> hurt <metric>"
+                    return update(state, s, ctx)
             if plan is not None and "metric:health" in plan.notes:
                 from agents.specialists.metric_value import say_health
 

@@ -49,7 +49,8 @@ class _Period:
 
 
 def _two_periods(points: list[Any], label: str, aggregation: str) -> tuple[_Period | None, _Period | None]:
-    """The window's per-week/per-month values gathered into its two periods (a year is twelve months)."""
+    """The window's per-week/per-month values gathered into its two periods (a year is twelve months): its first and
+    its last — "august vs november" spans the months between, which are neither period."""
     unit = label.split()[1] if len(label.split()) > 1 else "week"
     key = (lambda p: p.start.year) if unit == "year" else (lambda p: p.start)
     groups: dict[Any, list[Any]] = {}
@@ -58,7 +59,8 @@ def _two_periods(points: list[Any], label: str, aggregation: str) -> tuple[_Peri
     if len(groups) < 2:
         return None, None
     out: list[_Period] = []
-    for ps in (groups[k] for k in sorted(groups)[-2:]):
+    keys = sorted(groups)
+    for ps in (groups[k] for k in (keys[0], keys[-1])):
         vals = [(p.value, p.days) for p in ps if p.value is not None]
         days = sum(d for _v, d in vals)
         if not vals or not days:

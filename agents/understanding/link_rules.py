@@ -183,3 +183,14 @@ def spaced_compounds(out: Links, raws: list[tuple[str, int]], used: set[int], ca
         if i not in used and i + 1 not in used and joined in cat.kpi_compounds:
             out.add("kpi", cat.kpi_compounds[joined])
             used.update((i, i + 1))
+
+
+def config_by_its_word(question: str, cat: Catalog) -> list[str]:
+    """"the autoreset change", "did the autoreset setting hurt …": one word of a config key (6 letters at least, in no
+    other key) said just before "change"/"setting"/"config"/"flag" — that key's latest change."""
+    out: list[str] = []
+    for m in re.finditer(r"\b([a-z][a-z0-9]{5,})\s+(?:change|setting|config\w*|flag|switch|tweak)\b", question.lower()):
+        owners = [ext for key, ext in cat.config_keys.items() if m.group(1) in set(re.split(r"[^a-z0-9]+", key.lower()))]
+        if len(owners) == 1:
+            out.append(owners[0])
+    return out[:1]

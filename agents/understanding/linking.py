@@ -19,6 +19,7 @@ from rapidfuzz import fuzz, process
 from agents.plan import UnknownName
 from agents.understanding.catalog import GENERIC, Catalog, fold, norm_tokens, stem
 from agents.understanding.link_rules import (
+    config_by_its_word,
     config_by_words,
     key_changes,
     kpi_by_coverage,
@@ -235,6 +236,9 @@ def link(question: str, cat: Catalog) -> Links:
     # without the word "config", all its words but one ("who changed the stock sync interval").
     if (_CONFIG_WORDS.search(question) or _CHANGED.search(question) or _TOGGLED.search(question)) and not out.config_changes:
         for ext in config_by_words(question, cat, strict=not _CONFIG_WORDS.search(question)):
+            out.add("config_change", ext)
+    if not out.config_changes:
+        for ext in config_by_its_word(question, cat):  # "did the autoreset change hurt …": a key's own word
             out.add("config_change", ext)
 
     masked = question  # the question without the ids just linked (a config key is not a KPI or a place)

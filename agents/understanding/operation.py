@@ -133,7 +133,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if (s.deployments or s.config_changes) and plan.kpis and re.search(r"\b(?:reason|caus\w*|because|behind|why|"
                                                                        r"explain\w*|responsible|blame\w*|help\w*|hurt\w*|"
                                                                        r"improv\w*|worsen\w*|affect\w*|impact\w*|effect\w*|"
-                                                                       r"difference|boost\w*|harm\w*)\b", q, _I):
+                                                                       r"difference|boost\w*|harm\w*|before\s+and\s+after)\b", q, _I):
         ext = (s.deployments or s.config_changes)[0]
         if (hit := cat.change_services.get(ext)) and not re.search(r"\b(?:reason|caus\w*|because|behind|why|explain\w*|"
                                                                     r"responsible|blame\w*)\b", q, _I):
@@ -145,6 +145,11 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         plan.clarification = Clarification(kind="deployment", candidates=again, question=(  # the same version twice
             f"That version was deployed {len(again)} times: {', '.join(again)}. Which one did you mean?"))
         return "clarify"
+    if ((s.deployments or s.config_changes) and not plan.kpis and plan.service_metrics and not s.commits and _BROKE.search(q)
+            and (hit := cat.change_services.get((s.deployments or s.config_changes)[0])) and s.services in ([], [hit[0]])):
+        s.services = [hit[0]]  # "did raising <KEY> hurt <svc> latency?": that metric before vs after that change
+        plan.notes.append("change:metric")
+        return "explain"
     if ((s.deployments or s.config_changes) and not plan.kpis and not s.services and not s.commits and _BROKE.search(q)
             and (hit := cat.change_services.get((s.deployments or s.config_changes)[0]))):
         s.services = [hit[0]]  # "did the freeradius upgrade break anything": its service on that day and the next
