@@ -1,4 +1,4 @@
-"""Incidents named with a period ("… last week") on a cold-storage operator."""
+"""Incidents named with a period ("… last week") or by one word of their title, on a cold-storage operator."""
 
 from __future__ import annotations
 
@@ -45,3 +45,10 @@ def test_last_week_narrows_the_time_not_the_latest_incident() -> None:
     assert (str(p.window.start), str(p.window.end)) == ("2026-11-23", "2026-11-29")  # type: ignore[union-attr]
     assert _plan("what was the last outage?").subjects.incidents == ["CS-INC-9"]  # "the last outage" is still the latest
 
+
+def test_incident_named_by_one_word_of_its_title() -> None:
+    assert _plan("what caused the handheld incident").subjects.incidents == ["CS-INC-7"]  # "Handhelds cannot sign in…"
+    assert _plan("what caused the freezers incident?").subjects.incidents == ["CS-INC-5"]
+    p = _plan("what caused the slot incident last week?")
+    assert (p.operation, p.subjects.incidents) == ("incident_cause", ["CS-INC-8"])
+    assert _plan("what caused the incident").subjects.incidents == []  # no word of a title: not one incident
