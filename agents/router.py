@@ -15,6 +15,7 @@ from agents.understanding import Catalog, help_text, merge, parse
 from agents.understanding.change_topics import as_topic_search, change_topic
 from agents.understanding.corrections import thread_turn
 from agents.understanding.cues import HELP, catalog_answer
+from agents.understanding.incident_about import incidents_about_thread
 from agents.understanding.inventory import ACTION_NOTE, PEOPLE_NOTE, data_overview, duration_note
 from agents.understanding.lookups import incidents_naming
 from agents.understanding.results import EVIDENCE_ASKED, EVIDENCE_NOTE, resolve_from_results
@@ -88,6 +89,7 @@ def route(question: str, context: ThreadContext | None, catalog: Catalog, today:
     plan = thread_turn(question, catalog, today, prior) or merge(parse(question, catalog, today), prior, question, today)
     prior_ctx: ThreadContext = {**(context or {})}
     resolve_from_results(plan, prior, prior_ctx, question, catalog, today)
+    incidents_about_thread(plan, prior, question, catalog, today)  # "is there an incident about it?": its subject's
     rest_in_thread(question, plan, prior)  # "and compared to the other stations?" after "how is <site> doing?"
     if plan.operation in ("out_of_scope", "unknown", "changelog", "clarify", "explain") and (
             topic := change_topic(question, plan, catalog)):

@@ -47,7 +47,8 @@ _LIKE_INCIDENT = re.compile(r"\b(?:similar|resembl\w*|comparable|(?<!look\s)(?<!
 _TICKETS = re.compile(r"\b(tickets?|support cases?|cases|sla|slas|backlog|queue|breach\w*|at[- ]risk|first response)\b", _I)
 _INCIDENT_WORDS = re.compile(r"\b(incidents?|outages?|failures?|downtime|disruptions?|sev ?[1-4]s?|p[0-4]s|"
                              r"still\s+(?:broken|down|failing)|what(?:'s| is)\s+(?:broken|down))\b", _I)
-_LATEST = re.compile(r"\b(latest|most recent|last|newest|current|ongoing)\b", _I)
+# "the last incident", never "last week" / "the last 3 days" / "last monday" (a period, not the latest incident)
+_LATEST = re.compile(r"\b(latest|most recent|last(?!\s+(?:\d+\s+|few\s+|couple\s+(?:of\s+)?)?(?:weeks?|months?|years?|nights?|quarters?|fortnights?|weekends?|days?|hours?|\w+day|january|february|march|april|may|june|july|august|september|october|november|december)\b)|newest|current|ongoing)\b", _I)
 _STATUS = re.compile(r"\b(status|resolved|fixed|mitigated|still open|closed|over|remediat\w*|resolution|what fixed|"
                      r"how (?:was|did) .* (?:fix|resolv)\w*)\b", _I)
 _KPI_WORDS = re.compile(r"\b(kpis?|metrics?|dashboard|doing|perform\w*|numbers|health|how\s+(?:is|are|was|were|did)|"

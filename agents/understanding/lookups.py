@@ -40,9 +40,11 @@ def _incident_by_words(q: str, cat: Catalog, tp: TimeParse, services: list[str])
 
 def _incident_by_stems(words: str, refs: list[IncidentRef]) -> list[str]:
     """"the scan upload outage" for "Courier scans not uploading": the one incident whose title has most of the
-    question's own words in another form (scan/scans, upload/uploading) — at least two of them and half."""
-    said = [w for w in re.findall(r"[a-z0-9]{3,}", words) if w not in STOP]
-    if len(said) < 2:
+    question's own words in another form (scan/scans, upload/uploading) — at least two of them and half, or its one
+    word when no other incident's title has it."""
+    own = {w for r in refs for w in re.split(r"[^a-z0-9]+", (r.service or "").lower())}  # "forecast" of forecast-engine
+    said = [w for w in re.findall(r"[a-z0-9]{3,}", words) if w not in STOP or (len(w) >= 4 and w in own)]
+    if not said:
         return []
 
     def hits(r: IncidentRef) -> int:
@@ -54,6 +56,8 @@ def _incident_by_stems(words: str, refs: list[IncidentRef]) -> list[str]:
     best = scored[0][0] if scored else 0
     if best >= 2 and 2 * best >= len(said) and (len(scored) == 1 or scored[1][0] < best):
         return [scored[0][1]]
+    if len(said) == 1 and best == 1 and (len(scored) == 1 or scored[1][0] == 0):
+        return [scored[0][1]]  # "the turbine incident": the one incident whose title has that word
     return []
 
 

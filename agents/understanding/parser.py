@@ -35,6 +35,7 @@ from agents.understanding.cues import (
 )
 from agents.understanding.day_ranges import impossible_day
 from agents.understanding.described import described_kpi, measure_word_kpis
+from agents.understanding.downtime import downtime_at_site
 from agents.understanding.excluding import (
     excluded_codes,
     not_a_kpi_of,
@@ -115,6 +116,10 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         links.kpis, links.weak_kpis = [meant], []  # "orders shipped complete at <site>": the KPI its description names
     qualified_weak_kpi(links, cat)  # "fleet availability at <site>": not the KPI whose name has "availability"
     owned_count(q, links, cat)  # "how many aircraft does <site> have": not the KPI whose name starts with "aircraft"
+    if isinstance(down := downtime_at_site(q, links, cat), str):
+        return _parse(down, cat, today)  # "downtime at <site>": its availability KPI, not the latest incident
+    if down is not None:
+        links.unknown.append(down)  # no availability KPI: downtime is not one kept, the nearest offered
     subjects = Subjects(services=links.services, incidents=links.incidents, tickets=links.tickets,
                         deployments=links.deployments, config_changes=links.config_changes, commits=links.commits)
     subjects.scopes = _scopes(links, cat, q)
@@ -266,7 +271,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     if unknown:
         plan.unknown = unknown
         if op not in ("out_of_scope", "clarify", "unknown"):
-            wanted = "lookup" if op == "attention" and any(u.kind == "KPI" for u in unknown) else op
+            wanted = "lookup" if (op == "attention" or down is not None) and any(u.kind == "KPI" for u in unknown) else op
             plan.notes.append(f"pending:{wanted}")  # "I meant <station>" then answers the question that was asked
         plan.operation = "unknown"
         return plan
