@@ -180,7 +180,7 @@ _VERBS = words("start starts begin begins began begun go goes get gets climb cli
                "leads become becomes became turn turns pick picks slip slips slide slides sink sinks sank soar soars "
                "surge surges plunge plunges plummet plummets rise rises fall falls drop drops jump jumps spike spikes "
                "improve improves worsen worsens suffer suffers struggle struggles compare compares look looks show "
-               "shows need needs have has had hit see sees saw")
+               "shows need needs have has had hit see sees saw stop stops quit quits cease ceases fail fails")
 _PARTICLES = words("up down off out back")
 _MOVES_TOO = words("increase increases decrease decreases change changes degrade degrades deteriorate deteriorates")
 
@@ -303,12 +303,22 @@ def _after(toks: list[Tok], i: int, n: int, name: list[str], raws: list[tuple[st
         proper = bool(_APOSTROPHE_NAME.fullmatch(raw)) or capital or (
             after_prep and not predicate and not raw.lower().endswith(("ed", "ing", "ly"))
             and (not extra or not extra[0].raw[:1].isupper()))
-        if any(t.used for t in group) or not proper or not _second_name(raw, stem(fold(raw).lower()), name, cat,
-                                                                         first=not extra):
+        if any(t.used for t in group) or not proper or _verb_then_gerund(toks, j + len(group), raws, cat) or \
+                not _second_name(raw, stem(fold(raw).lower()), name, cat, first=not extra):
             break
         extra += group
         j += len(group)
     return extra
+
+
+def _verb_then_gerund(toks: list[Tok], j: int, raws: list[tuple[str, int]], cat: Catalog) -> bool:
+    """The word before ``toks[j]`` is a verb when a lower-case "-ing" word that no site's name has follows it ("at
+    <site> stop restarting", "keep tripping"): not a second name glued onto the site's."""
+    if j >= len(toks):
+        return False
+    raw = raws[toks[j].ix][0]
+    names = {w for n in cat.stations.values() for w in fold(n).lower().split()}
+    return raw.islower() and raw.endswith("ing") and len(raw) > 5 and raw not in names
 
 
 def apostrophe_place(out: Links, toks: list[Tok], raws: list[tuple[str, int]], cat: Catalog) -> None:
