@@ -9,7 +9,7 @@ from agents.deps import RunDeps
 from agents.plan import Operation, QueryPlan, plan_of
 from agents.specialists import kpi_questions as q
 from agents.specialists.common import StepScope, first, step, update
-from agents.specialists.kpi_moves import asked_move, others_line, quarter_drift
+from agents.specialists.kpi_moves import asked_move, level_line, others_line, quarter_drift
 from agents.specialists.kpi_moves import drift as _drift
 from agents.state import GraphState, ThreadContext
 from tools.kpis import active_signals, kpi_series
@@ -326,7 +326,7 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             if top is not None and others:
                 s.say(others_line(top, others, f, k.unit), ev_series)
         elif len(series.stages) <= 1:
-            s.say(f"No stage change in the window: the process is stable around {f(sm.cl)}.", ev_series)
+            s.say(level_line(series, f), ev_series)
         if sm.past_value is not None and sm.delta is not None:
             s.say(f"A year earlier it was {f(sm.past_value)} ({sm.delta:+.{k.decimals}f} year over year).", ev_series)
         if series.signals:

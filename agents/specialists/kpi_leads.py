@@ -69,6 +69,17 @@ def _since(series: Any) -> str | None:
         return (f"Since {shift.onset}" + (f" ({days} days to {sm.latest_date})" if days is not None else "")
                 + f": {k.name} at {series.scope.label} shifted {shift.direction} from {_f(shift.before_cl, k)} to "
                   f"{_f(shift.after_cl, k)} then and has stayed there (state {sm.state} on {sm.latest_date}).")
+    from agents.specialists.kpi_moves import drift
+
+    if (d := drift(series)) is not None and (d[0] == "down") == bool(k.higher_is_better):  # a drift for the worse
+        began = series.points[0].date if series.points else series.start
+        days = (sm.latest_date - began).days if sm.latest_date else None
+        stage = series.stages[-1].start_date if series.stages else None
+        return (f"Since at least {began}" + (f" ({days} days to {sm.latest_date})" if days is not None else "")
+                + f": {k.name} at {series.scope.label} has been drifting {d[0]}, from about {_f(d[1], k)} to about "
+                  f"{_f(d[2], k)}; the latest value is {_f(sm.latest_value, k)} on {sm.latest_date}"
+                + (f" (no stage change since {stage}: it has drifted within the stage that began then)" if stage and stage < began else "")
+                + ".")
     bad = [x for x in series.signals if x.state in ("warning", "critical")]
     goal = k.goal
     if goal is not None and sm.cl is not None and series.stages and (sm.cl < goal if k.higher_is_better else sm.cl > goal):

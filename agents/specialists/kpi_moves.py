@@ -121,3 +121,21 @@ def _a_step_fits_better(shift: Any, first: dt.date, x: np.ndarray, y: np.ndarray
         return False
     levels = np.where(after, y[after].mean(), y[~after].mean())
     return float(((y - levels) ** 2).sum()) <= float(((y - fitted) ** 2).sum())
+
+
+def level_line(series: Any, f: Any) -> str:
+    """The window's level when no stage change was found: "stable around <centre>" only when the values sit there —
+    a drift, or values far from a centre set by a stage that began before the window, is said as such."""
+    sm = series.summary
+    latest = f" The latest value is {f(sm.latest_value)} on {sm.latest_date}." if sm.latest_value is not None else ""
+    if (d := drift(series)) is not None:
+        return (f"No stage change in the window, but it is not stable: it has been drifting {d[0]}, from about "
+                f"{f(d[1])} on {series.start} to about {f(d[2])} on {series.end}.{latest}")
+    vals = sorted(p.value for p in series.points if p.value is not None and series.start <= p.date <= series.end)
+    cl, ucl = sm.cl, sm.ucl
+    if vals and cl is not None and ucl is not None and ucl > cl:
+        mid = float(np.median(vals))
+        if abs(mid - cl) > 2 * (ucl - cl) / 3:
+            return (f"No stage change in the window, but its values ({f(vals[0])} to {f(vals[-1])}, around {f(mid)}) sit "
+                    f"{'below' if mid < cl else 'above'} the stage's centre of {f(cl)}.{latest}")
+    return f"No stage change in the window: the process is stable around {f(cl)}."

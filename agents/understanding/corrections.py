@@ -16,6 +16,10 @@ _I = re.IGNORECASE
 _MEANT = re.compile(r"^\W*(?:no+|nope|sorry|oops|actually|wait|ah)?[\s,.!-]*(?:no+[\s,.!-]+)?"
                     r"(?:i\s+meant|i\s+mean|meant|make\s+(?:that|it)|i\s+said|i\s+was\s+asking\s+about|should\s+be)\s+"
                     r"(?P<new>.+?)(?:\s*,?\s+(?:not|instead\s+of|rather\s+than)\s+(?P<old>.+?))?\W*$", _I)
+# "sorry, curtailment not inverter faults", "no, MRW rather than KX1": a short correction without "I meant"
+_X_NOT_Y = re.compile(r"^\W*(?:no+|nope|sorry|oops|actually|wait|ah)[\s,.!-]+(?:no+[\s,.!-]+)?"
+                      r"(?P<new>(?:[\w'’&/.-]+\s+){0,3}[\w'’&/.-]+?)\s*,?\s+(?:not|instead\s+of|rather\s+than)\s+"
+                      r"(?P<old>.+?)\W*$", _I)
 _SINCE_WHEN = re.compile(r"^\W*(?:and\s+|so\s+|ok(?:ay)?,?\s+)?(?:since\s+when|from\s+when|how\s+long\s+(?:has\s+(?:it|that|this)\s+"
                          r"been(?:\s+\w+)?|for)|when\s+did\s+(?:it|that|this)\s+(?:start|begin|happen))\W*$", _I)
 _AGAINST_WHAT = re.compile(r"^\W*(?:and\s+|but\s+)?(?:compared\s+(?:to|with)|against|relative\s+to|vs\.?)\s+what\W*$|"
@@ -64,7 +68,7 @@ def thread_turn(question: str, cat: Catalog, today: dt.date, prior: QueryPlan | 
         out.notes += [f"q:extreme_{word.lower()}", f"q:extreme_unit_{unit}"] + ([f"day:{word.lower()}"] if unit == "day" else [])
         out.follow_up, out.inherited = True, ["kpis", "scopes", "window"]
         return out
-    m = _MEANT.match(question)
+    m = _MEANT.match(question) or _X_NOT_Y.match(question)
     if m is None:
         return None
     from agents.understanding.parser import parse  # (the parser's modules do not import this one)

@@ -98,6 +98,22 @@ def config_by_words(question: str, cat: Catalog, *, strict: bool = False) -> lis
     return [e for e, n in scored.items() if n == best][:3]
 
 
+def abbreviated_words(raws: list[str], cat: Catalog) -> list[str]:
+    """The words an upper-case abbreviation stands for in a KPI's name: "WO" → "work", "order" when a KPI is
+    named "Work orders …" (its words' initials, "WOs" too), so "WO backlog" covers that KPI's words."""
+    out: list[str] = []
+    for r in raws:
+        if not (m := re.fullmatch(r"([A-Z]{2,4})s?", r)):
+            continue
+        letters = m.group(1).lower()
+        for _, toks in cat.kpi_name_tokens:
+            for i in range(len(toks) - len(letters) + 1):
+                run = toks[i:i + len(letters)]
+                if "".join(t[0] for t in run) == letters and all(t.isalpha() for t in run):
+                    out.extend(run)
+    return out
+
+
 def kpi_by_coverage(out: Links, words: list[str], cat: Catalog) -> None:
     """No KPI named exactly: the KPI whose name's words the question covers best ("on-time maintenance rate")."""
     have = set(words)

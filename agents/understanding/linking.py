@@ -19,6 +19,7 @@ from rapidfuzz import fuzz, process
 from agents.plan import UnknownName
 from agents.understanding.catalog import GENERIC, Catalog, fold, norm_tokens, stem
 from agents.understanding.link_rules import (
+    abbreviated_words,
     config_by_its_word,
     config_by_words,
     key_changes,
@@ -325,8 +326,8 @@ def link(question: str, cat: Catalog) -> Links:
             if got and take(out, p, phrases[got[0]], n, fuzzy=True):
                 for t in span:
                     t.used = True
-    if not out.kpis:
-        kpi_by_coverage(out, [t.norm for t in toks], cat)
+    if not out.kpis:  # "WO backlog": an abbreviation of a KPI name's words counts as those words
+        kpi_by_coverage(out, [t.norm for t in toks] + abbreviated_words([t.raw for t in toks if not t.used], cat), cat)
     narrow(out, toks, cat)
     other_place(out, taken, toks, raws, cat)  # "Chicago O'Hare" beside "Chicago Midway": not that site
     apostrophe_place(out, toks, raws, cat)  # "how's O'Hare doing"

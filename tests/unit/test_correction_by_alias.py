@@ -1,0 +1,29 @@
+"""A short correction in a thread ("sorry, <alias> not <KPI>") replaces the KPI, without "I meant"."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from agents.router import route
+from agents.understanding.catalog import Catalog
+
+TODAY = dt.date(2026, 12, 3)
+
+
+def _bakery() -> Catalog:
+    return Catalog(
+        stations={"KX1": "Kestrel Bakery Plant", "MRW": "Marrow Lane Depot"}, regions={},
+        kpis={"PO_LATE": ["Purchase orders late", "late POs", "procurement backlog"],
+              "OVEN_STOPS": ["Oven stoppages", "oven trips"], "SPOIL_KG": ["Spoilage kilograms", "spoilage"]},
+        services=["order-hub"], incidents=[], tickets=[], station_regions={},
+        kpi_higher_is_better={"PO_LATE": False, "OVEN_STOPS": False, "SPOIL_KG": False})
+
+
+def test_short_correction_by_alias_replaces_the_kpi() -> None:
+    """"sorry, spoilage not oven stoppages": the KPI named by its alias replaces the one asked before."""
+    cat = _bakery()
+    first = route("oven stoppages at KX1 last week", {}, cat, TODAY, None).query
+    assert first is not None and first.kpis == ["OVEN_STOPS"]
+    r = route("sorry, spoilage not oven stoppages", {}, cat, TODAY, first)
+    assert r.query is not None and r.query.kpis == ["SPOIL_KG"], r.query
+    assert [x.code for x in r.query.subjects.scopes] == ["KX1"] and r.query.window == first.window
