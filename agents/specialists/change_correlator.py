@@ -375,6 +375,12 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                       "not among the changes ranked before it; a daily series dates a shift only to within a few days, "
                       "so this does not rule it out.", ranking)
                 continue
+            svc = deps.catalog.change_services.get(ext, ("", None))[0]
+            if h is None and svc and day is not None and svc not in {x.service for x in corr.searched}:
+                s.say(f"{ext} ({day}, on {svc}) was not weighed: {svc} is not recorded as a service behind "
+                      f"{corr.label}, so this ranking neither blames nor clears it — it came "
+                      f"{(corr.onset.date() - day).days} day(s) before the onset.", ranking)
+                continue
             s.say(f"{ext} ranks #{h.rank} of the changes before the onset (confidence {h.confidence:.2f})." if h else
                   f"{ext} is not among the {corr.candidates_considered} change(s) considered between "
                   f"{corr.window_start:%Y-%m-%d %H:%M} and the onset {corr.onset:%Y-%m-%d %H:%M} UTC on "

@@ -133,7 +133,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
     if (s.deployments or s.config_changes) and plan.kpis and re.search(r"\b(?:reason|caus\w*|because|behind|why|"
                                                                        r"explain\w*|responsible|blame\w*|help\w*|hurt\w*|"
                                                                        r"improv\w*|worsen\w*|affect\w*|impact\w*|effect\w*|"
-                                                                       r"difference|boost\w*|harm\w*|before\s+and\s+after)\b", q, _I):
+                                                                       r"difference|boost\w*|harm\w*|worse|better|before\s+and\s+after)\b", q, _I):
         ext = (s.deployments or s.config_changes)[0]
         if (hit := cat.change_services.get(ext)) and not re.search(r"\b(?:reason|caus\w*|because|behind|why|explain\w*|"
                                                                     r"responsible|blame\w*)\b", q, _I):

@@ -214,3 +214,11 @@ async def test_demo_questions_of_the_same_shapes(demo):
         assert f"The lowest day was {day} with " in ans and "(lowest of" in ans, (ans, day, value)
         ans = await ask("tickets from retailers this month")
         assert "Ticket triage" in ans and "“retailers”" in ans and "There are" not in ans, ans  # not every ticket
+
+
+async def test_did_a_named_change_make_a_kpi_worse(new):
+    a = await new().ask("did the timetable change make EWT worse on the 38?")
+    assert "Around CHG-7781 (2026-11-08): Excess wait time at R038 (Route 38) averaged" in a, a
+    assert "worse after it" in a, a
+    # the change's service is not one EWT is recorded to depend on: not weighed, so not cleared either
+    assert "CHG-7781 (2026-11-08, on depot-planner) was not weighed" in a and "not a likely cause" not in a, a

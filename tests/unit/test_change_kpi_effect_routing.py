@@ -46,3 +46,11 @@ def test_before_and_after_a_change_id() -> None:
 def test_a_word_no_key_has_links_nothing() -> None:
     p = _plan("did the detergent change hurt dryer uptime at quayside?")
     assert p.subjects.config_changes == [], p.subjects
+
+
+def test_worse_or_better_since_a_named_change_is_its_effect() -> None:
+    for q in ("did dryer uptime get worse at quayside since the spinwash change?",
+              "is dryer uptime at quayside better since LDR-77?"):
+        p = _plan(q)
+        assert "change:effect:LDR-77:2027-01-20" in p.notes, (q, p.model_dump(exclude_defaults=True))
+        assert p.operation != "changelog", q  # before: the change listed, the KPI at the site not looked at
