@@ -9,7 +9,7 @@ import datetime as dt
 import json
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,13 @@ def load_org(conn: psycopg.Connection, slug: str, name: str, files: dict[str, An
         f.write_text(json.dumps(records), encoding="utf-8")
         run_import(conn, slug, kind, f)
     return int(org_id)
+
+
+def load_kpis(conn: psycopg.Connection, slug: str, points: Iterable[tuple[dt.date, str, str, float]], tmp: Path) -> None:
+    """KPI values ``(day, site code, KPI code, value)`` written as the CSV a user imports, and imported."""
+    f = tmp / f"{slug}-kpis.csv"
+    f.write_text("date,station,kpi,value\n" + "".join(f"{d},{s},{k},{v}\n" for d, s, k, v in points), encoding="utf-8")
+    run_import(conn, slug, "kpis", f)
 
 
 @dataclass

@@ -11,8 +11,7 @@ import numpy as np
 import psycopg
 import pytest
 
-from store.importers import run_import
-from tests.integration.qa_support import load_org, org_assistant
+from tests.integration.qa_support import load_kpis, load_org, org_assistant
 
 LAST = dt.date(2027, 5, 20)
 STEP = dt.date(2027, 5, 11)
@@ -44,14 +43,13 @@ async def libraries(fresh_db, pg_server, tmp_path):
             ],
         }, tmp_path)
         rng = np.random.default_rng(23)
-        rows = ["date,station,kpi,value"]
+        points = []
         for i in range(80):
             day = LAST - dt.timedelta(days=79 - i)
             for code, _ in BRANCHES:
                 level = 15 if code == "MIL" and day >= STEP else 4
-                rows.append(f"{day},{code},HOLDS_LAPSED,{float(rng.poisson(level))}")
-        (tmp_path / "kpis.csv").write_text("\n".join(rows) + "\n")
-        run_import(conn, "riverbend", "kpis", tmp_path / "kpis.csv")
+                points.append((day, code, "HOLDS_LAPSED", float(rng.poisson(level))))
+        load_kpis(conn, "riverbend", points, tmp_path)
     async with org_assistant(target, pg_server, dt.datetime(2027, 5, 20, 9, tzinfo=dt.UTC)) as a:
         yield a, org_id
 

@@ -5,16 +5,14 @@ its window. On an estates organisation built here (depots, work orders) and on t
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 
 import numpy as np
 import psycopg
 import pytest
 
-from agents.service import Assistant
-from store.importers import run_import
-from tests.conftest import DEMO_ANCHOR, settings_for
+from tests.conftest import DEMO_ANCHOR
+from tests.integration.qa_support import demo_assistant, load_kpis, load_org, org_assistant
 
 LAST = dt.date(2026, 5, 20)
 DEPOTS = [("QY1", "Quayside Depot"), ("HL2", "Hillfoot Yard"), ("MR3", "Moorend Works")]
@@ -24,21 +22,17 @@ DEPOTS = [("QY1", "Quayside Depot"), ("HL2", "Hillfoot Yard"), ("MR3", "Moorend 
 async def estates(fresh_db, pg_server, tmp_path):
     target = fresh_db()
     with psycopg.connect(target.conninfo) as conn:
-        org_id = conn.execute("INSERT INTO orgs (slug, name) VALUES ('harbour-estates', 'Harbour Estates') "
-                              "RETURNING id").fetchone()[0]
-        conn.commit()
-        (tmp_path / "st.json").write_text(json.dumps(
-            [{"code": c, "name": n, "region": "EST", "region_name": "Estate"} for c, n in DEPOTS]))
-        run_import(conn, "harbour-estates", "stations", tmp_path / "st.json")
-        (tmp_path / "defs.json").write_text(json.dumps([
-            {"code": "WO_OPEN", "name": "Open work orders", "aliases": ["work order backlog"], "unit": "count",
-             "aggregation": "sum", "decimals": 0, "higher_is_better": False},
-            {"code": "WO_RAISED", "name": "Work orders raised", "aliases": ["new jobs"], "unit": "count",
-             "aggregation": "sum", "decimals": 0, "higher_is_better": False},
-        ]))
-        run_import(conn, "harbour-estates", "kpi-definitions", tmp_path / "defs.json")
+        org_id = load_org(conn, "harbour-estates", "Harbour Estates", {
+            "stations": [{"code": c, "name": n, "region": "EST", "region_name": "Estate"} for c, n in DEPOTS],
+            "kpi-definitions": [
+                {"code": "WO_OPEN", "name": "Open work orders", "aliases": ["work order backlog"], "unit": "count",
+                 "aggregation": "sum", "decimals": 0, "higher_is_better": False},
+                {"code": "WO_RAISED", "name": "Work orders raised", "aliases": ["new jobs"], "unit": "count",
+                 "aggregation": "sum", "decimals": 0, "higher_is_better": False},
+            ],
+        }, tmp_path)
         rng = np.random.default_rng(5)
-        rows, values = ["date,station,kpi,value"], {}
+        values: dict[tuple[str, str, dt.date], float] = {}
         for i in range(60):
             day = LAST - dt.timedelta(days=59 - i)
             # QY1's backlog was the largest for weeks and was cleared in the last days; HL2's grows to the largest
@@ -46,13 +40,9 @@ async def estates(fresh_db, pg_server, tmp_path):
             for code, _ in DEPOTS:
                 for kpi, v in (("WO_OPEN", level[code] + rng.integers(-3, 4)), ("WO_RAISED", rng.poisson(12))):
                     values[(kpi, code, day)] = float(v)
-                    rows.append(f"{day},{code},{kpi},{float(v)}")
-        (tmp_path / "kpis.csv").write_text("\n".join(rows) + "\n")
-        run_import(conn, "harbour-estates", "kpis", tmp_path / "kpis.csv")
-    a = await Assistant.open(settings_for(target, pg_server.home), target,
-                             clock=lambda: dt.datetime.combine(LAST + dt.timedelta(days=1), dt.time(9), dt.UTC))
-    yield a, org_id, values
-    await a.close()
+        load_kpis(conn, "harbour-estates", [(d, s, k, v) for (k, s, d), v in values.items()], tmp_path)
+    async with org_assistant(target, pg_server, dt.datetime.combine(LAST + dt.timedelta(days=1), dt.time(9), dt.UTC)) as a:
+        yield a, org_id, values
 
 
 def _lines(answer: str) -> list[str]:
@@ -85,14 +75,12 @@ async def test_a_flow_kpi_right_now_keeps_its_window_and_a_period_is_honoured(es
 
 
 @pytest.fixture
-async def demo_assistant(demo):
-    a = await Assistant.open(demo.settings, demo.target,
-                             clock=lambda: dt.datetime.combine(DEMO_ANCHOR, dt.time(12), dt.UTC))
-    yield a
-    await a.close()
+async def on_demo(demo):
+    async with demo_assistant(demo) as a:
+        yield a
 
 
-async def test_demo_most_deferred_items_right_now(demo_assistant, demo):
+async def test_demo_most_deferred_items_right_now(on_demo, demo):
     with psycopg.connect(demo.target.conninfo) as conn:
         day, = conn.execute("""SELECT max(p.day) FROM kpi_points p JOIN kpi_definitions k ON k.id = p.kpi_id
                                WHERE p.org_id = %s AND k.code = 'DEFERRED_ITEMS'""", (demo.org_id,)).fetchone()
@@ -100,7 +88,7 @@ async def test_demo_most_deferred_items_right_now(demo_assistant, demo):
             """SELECT s.code, p.value FROM kpi_points p JOIN kpi_definitions k ON k.id = p.kpi_id
                JOIN stations s ON s.id = p.station_id WHERE p.org_id = %s AND k.code = 'DEFERRED_ITEMS'
                AND p.day = %s ORDER BY p.value DESC LIMIT 1""", (demo.org_id, day)).fetchone()
-    r = await demo_assistant.ask(org_id=demo.org_id, question="which station has the most deferred MEL items right now?",
-                                 as_of=DEMO_ANCHOR)
+    r = await on_demo.ask(org_id=demo.org_id, question="which station has the most deferred MEL items right now?",
+                          as_of=DEMO_ANCHOR)
     first = _lines(r.answer)[0]
     assert f"on {day} is {code} (" in first and f"with {value:,.0f} items (latest value" in first, r.answer

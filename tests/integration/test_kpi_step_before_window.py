@@ -6,15 +6,12 @@ drift is still called one. On a chain of veterinary clinics built here."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import numpy as np
 import psycopg
 import pytest
 
-from agents.service import Assistant
-from store.importers import run_import
-from tests.conftest import settings_for
+from tests.integration.qa_support import load_kpis, load_org, org_assistant
 
 LAST = dt.date(2027, 3, 31)
 STEP = dt.date(2027, 2, 17)
@@ -25,33 +22,27 @@ CLINICS = [("ASH", "Ashgrove Vets"), ("BRK", "Brookside Vets"), ("CDL", "Cedar L
 async def vets(fresh_db, pg_server, tmp_path):
     target = fresh_db()
     with psycopg.connect(target.conninfo) as conn:
-        org_id = conn.execute("INSERT INTO orgs (slug, name) VALUES ('pawprint', 'Pawprint Vets') RETURNING id").fetchone()[0]
-        conn.commit()
-        (tmp_path / "st.json").write_text(json.dumps(
-            [{"code": c, "name": n, "region": "WY", "region_name": "West Yorkshire"} for c, n in CLINICS]))
-        run_import(conn, "pawprint", "stations", tmp_path / "st.json")
-        (tmp_path / "defs.json").write_text(json.dumps([
-            {"code": "VAX_WASTE", "name": "Vaccine wastage", "unit": "%", "aggregation": "mean", "decimals": 1,
-             "higher_is_better": False, "goal": 2.5},
-            {"code": "LATE_STARTS", "name": "Late clinic starts", "unit": "count", "aggregation": "sum", "decimals": 0,
-             "higher_is_better": False},
-        ]))
-        run_import(conn, "pawprint", "kpi-definitions", tmp_path / "defs.json")
+        org_id = load_org(conn, "pawprint", "Pawprint Vets", {
+            "stations": [{"code": c, "name": n, "region": "WY", "region_name": "West Yorkshire"} for c, n in CLINICS],
+            "kpi-definitions": [
+                {"code": "VAX_WASTE", "name": "Vaccine wastage", "unit": "%", "aggregation": "mean", "decimals": 1,
+                 "higher_is_better": False, "goal": 2.5},
+                {"code": "LATE_STARTS", "name": "Late clinic starts", "unit": "count", "aggregation": "sum",
+                 "decimals": 0, "higher_is_better": False},
+            ],
+        }, tmp_path)
         rng = np.random.default_rng(17)
-        rows = ["date,station,kpi,value"]
+        points = []
         for i in range(150):
             day = LAST - dt.timedelta(days=149 - i)
             waste = {"ASH": 2.0, "BRK": 1.9 if day < STEP else 4.1, "CDL": 2.2}
             late = {"ASH": 3.0, "BRK": 3.0, "CDL": 2.0 + 5.0 * i / 149}  # Cedar Lane drifts from 2 to 7 a day
             for code, _ in CLINICS:
-                rows.append(f"{day},{code},VAX_WASTE,{waste[code] + rng.normal(0, 0.3):.2f}")
-                rows.append(f"{day},{code},LATE_STARTS,{float(rng.poisson(late[code]))}")
-        (tmp_path / "kpis.csv").write_text("\n".join(rows) + "\n")
-        run_import(conn, "pawprint", "kpis", tmp_path / "kpis.csv")
-    a = await Assistant.open(settings_for(target, pg_server.home), target,
-                             clock=lambda: dt.datetime.combine(LAST + dt.timedelta(days=1), dt.time(9), dt.UTC))
-    yield a, org_id
-    await a.close()
+                points.append((day, code, "VAX_WASTE", round(waste[code] + rng.normal(0, 0.3), 2)))
+                points.append((day, code, "LATE_STARTS", float(rng.poisson(late[code]))))
+        load_kpis(conn, "pawprint", points, tmp_path)
+    async with org_assistant(target, pg_server, dt.datetime.combine(LAST + dt.timedelta(days=1), dt.time(9), dt.UTC)) as a:
+        yield a, org_id
 
 
 async def test_a_step_before_the_asked_month_is_the_step_not_a_drift(vets):
