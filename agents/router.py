@@ -103,7 +103,8 @@ def route(question: str, context: ThreadContext | None, catalog: Catalog, today:
         return RoutePlan("unknown", [], prior_ctx, [unknown_notice(u.kind, u.text, u.suggestions, catalog) for u in plan.unknown], plan)
     if plan.operation == "clarify" and plan.clarification:
         return RoutePlan("clarify", [], prior_ctx, [plan.clarification.question], plan)
-    if plan.operation in ("out_of_scope", "attention") and not plan.kpis and (listed := catalog_answer(question, catalog)):
+    if plan.operation in ("out_of_scope", "attention") and not plan.kpis and not any(
+            n.startswith("attention:moving_") for n in plan.notes) and (listed := catalog_answer(question, catalog)):
         plan.operation = "out_of_scope"
         return RoutePlan("catalog", [], prior_ctx, [listed], plan)
     if plan.operation == "out_of_scope" and prior is not None and EVIDENCE_ASKED.search(question):

@@ -154,6 +154,11 @@ async def _by_plan(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> bool:
         if how := goal_asked(plan):  # "how many stations are below goal on X right now": counted, and which
             await goal_count(s, plan, ctx, how)
             return True
+    if plan.operation == "attention" and any(n.startswith("attention:moving_") for n in plan.notes):
+        from agents.specialists.kpi_worsening import moving_the_wrong_way
+
+        await moving_the_wrong_way(s, plan, ctx)  # "is anything getting worse?": every series checked
+        return True
     if plan.operation == "attention":
         levels = {x.level for x in plan.subjects.scopes}
         stations = [x.code for x in plan.subjects.scopes if x.level == "station" and x.code]

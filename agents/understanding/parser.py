@@ -55,6 +55,7 @@ from agents.understanding.incident_times import RESOLVE_TIME_NOTE, incident_time
 from agents.understanding.linking import Links, _suggest, link
 from agents.understanding.local_periods import local_period
 from agents.understanding.metric_asks import metric_value_asked
+from agents.understanding.moving import is_direction_word, moving_asked
 from agents.understanding.not_in_data import (
     duration_asked,
     none_measured,
@@ -167,6 +168,8 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     op = incident_time_asked(q, plan, cat) or _operation(cue_text(q, kpis, cat), plan, links, cat, tp)
     plan.operation = op
     op = plan.operation = annotate(cue_text(q, kpis, cat), plan, cat, today)  # what a yes/no, "since when", "who most"… question asks
+    if moving_asked(q, plan):
+        op = plan.operation  # "is anything getting worse?": every KPI series checked for that move
     if against_the_rest(q, plan):
         op = plan.operation  # "how does <site> compare to the other stations on X": all ranked, that one pointed out
     ahead(q, plan)  # "what will X be next week?": no forecasts in the data, said before where it stands
@@ -239,7 +242,9 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         unknown = [u for u in unknown if u.kind not in ("station",)]
     if op in ("ticket_stats", "ticket_search"):
         unknown += unknown_ticket_values(q)  # "gold tier", "P7 tickets": not values tickets have
-    if (op == "attention" and not _ATTENTION.search(q) and links.kpi_words and not links.weak_kpis
+    if any(n.startswith("attention:moving_") for n in plan.notes):  # "anything slipping?": the direction, no KPI
+        unknown = [u for u in unknown if not (u.kind == "KPI" and is_direction_word(u.text))]
+    elif (op == "attention" and not _ATTENTION.search(q) and links.kpi_words and not links.weak_kpis
             and not any(u.kind == "KPI" for u in unknown)):
         names = {n.lower(): c for c, v in cat.kpis.items() for n in v} | {c.lower(): c for c in cat.kpis}
         text = " ".join(links.kpi_words)  # suggested: a KPI whole-word close to what was said ("on-time perf"), never

@@ -1,0 +1,54 @@
+""""Is anything getting worse?", "any stations trending the wrong way?", "what's slipping at <site>?": no KPI named
+and a direction asked — every series checked for that move (``attention:moving_*``), not "which KPI?", not a list
+of the stations, not out of scope. Questions about incidents, tickets or services keep their own routes. On a chain
+of laundrettes built here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from agents.router import route
+from agents.understanding.catalog import Catalog
+
+
+def _laundrettes() -> Catalog:
+    return Catalog(
+        stations={"QSD": "Quayside Laundrette", "MKT": "Market Street Laundrette"}, regions={"N": "North"},
+        kpis={"DRYER_UP_PCT": ["Dryer uptime", "dryer availability"], "WASHES": ["Washes", "loads washed"]},
+        services=["coin-gateway"], incidents=[], tickets=[], station_regions={"QSD": "N", "MKT": "N"},
+        kpi_higher_is_better={"DRYER_UP_PCT": True, "WASHES": True},
+    )
+
+
+def _plan(question: str):  # type: ignore[no-untyped-def]
+    r = route(question, {}, _laundrettes(), dt.date(2027, 2, 10), None)
+    assert r.query is not None, question
+    return r.query
+
+
+@pytest.mark.parametrize(("question", "how", "where"), [
+    ("which stations are getting worse?", "worse", set()),
+    ("any sites trending the wrong way?", "worse", set()),
+    ("is anything getting worse at quayside?", "worse", {"QSD"}),
+    ("anything slipping in the north?", "worse", {"N"}),
+    ("what's improving?", "better", set()),
+    ("is anything trending down?", "down", set()),
+    ("is anything creeping up?", "up", set()),
+])
+def test_a_direction_with_no_kpi_checks_every_series(question: str, how: str, where: set[str]) -> None:
+    p = _plan(question)
+    assert p.operation == "attention" and f"attention:moving_{how}" in p.notes, (question, p.model_dump(exclude_defaults=True))
+    assert {x.code for x in p.subjects.scopes} == where, question
+
+
+@pytest.mark.parametrize("question", [
+    "is dryer uptime getting worse?",  # a KPI named: that series' trend
+    "why is quayside getting worse?",  # why: explained, not listed
+    "are tickets getting worse?", "is the MTTR getting worse?", "is coin-gateway latency getting worse?",
+    "which station is worst?",  # no direction asked
+])
+def test_other_questions_keep_their_routes(question: str) -> None:
+    p = _plan(question)
+    assert not any(n.startswith("attention:moving_") for n in p.notes), (question, p.model_dump(exclude_defaults=True))
