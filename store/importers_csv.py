@@ -139,7 +139,8 @@ def import_kpis(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResu
         {"org_id": org_id, "kpi_id": kpi.map(kpis), "station_id": station.map(stations), "day": day.dt.date, "value": value}
     )
     dup = (out.duplicated(["kpi_id", "station_id", "day"], keep="first").to_numpy()
-           & ~np.isnan(out["kpi_id"].to_numpy(dtype=float)) & day.notna().to_numpy())
+           & ~np.isnan(out["kpi_id"].to_numpy(dtype=float)) & ~np.isnan(out["station_id"].to_numpy(dtype=float))
+           & day.notna().to_numpy())  # rows of an unknown station are said as that, not as duplicates
     errors += csv_errors(dup, frame, lambda r: f"duplicate point for {r['kpi'].strip()} at {r['station'].strip()} "
                                                f"on {r['date'].strip()}")
     if errors:

@@ -29,6 +29,26 @@ STATION = _aliases(code="site site_code station_code station_id site_id " + " ".
                    name="site_name station_name label " + " ".join(f"{p}_name" for p in _PLACES),
                    region="region_code area zone division division_code district",
                    region_name="area_name zone_name division_name district_name")
+_OTHER_PLACE_FIELDS = ("region", "area", "zone", "division", "district")
+
+
+def place_columns(data: dict[str, Any], fields: Iterable[str], known: dict[str, str]) -> dict[str, Any]:
+    """A site record whose code or name column is under the organisation's own word for its places ("Port Code",
+    "Pier Name", "Clinic ID"), read as ``code`` / ``name`` when exactly one such column is there and no column has a
+    known name for that field (a region's, area's or zone's code or name is never taken)."""
+    keys = {field_key(k): k for k in data}
+    have = {known.get(k, k) for k in keys if k in fields or k in known}
+    out = dict(data)
+    for field, suffixes in (("code", ("_code", "_id")), ("name", ("_name",))):
+        if field in have:
+            continue
+        own = [k for k in keys if k.endswith(suffixes) and k not in known and k not in fields
+               and not k.startswith(_OTHER_PLACE_FIELDS)]
+        if len(own) == 1:
+            out[field] = out.pop(keys[own[0]])
+    return out
+
+
 KPI_DEFINITION = _aliases(
     code="kpi kpi_code kpi_id metric_code metric measure measure_code",
     name="kpi_name label title display_name metric_name measure_name",

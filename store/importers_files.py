@@ -26,6 +26,17 @@ from store.names import close_matches, did_you_mean
 MAX_ERRORS_SHOWN = 50
 
 
+class MoreRows(str):
+    """A reason standing for ``rows`` further rows with one problem (:func:`csv_errors` lists a few of each)."""
+
+    rows: int = 1
+
+    def __new__(cls, text: str, rows: int) -> MoreRows:
+        out = super().__new__(cls, text)
+        out.rows = rows
+        return out
+
+
 class ImportRejected(Exception):
     """The file was rejected; nothing was written. ``errors`` are ``(line, reason)``."""
 
@@ -33,7 +44,8 @@ class ImportRejected(Exception):
         self.kind, self.path, self.errors = kind, path, errors
         shown = "\n".join(f"  line {line}: {reason}" for line, reason in errors[:MAX_ERRORS_SHOWN])
         more = f"\n  … and {len(errors) - MAX_ERRORS_SHOWN} more" if len(errors) > MAX_ERRORS_SHOWN else ""
-        super().__init__(f"{path}: {len(errors)} bad row(s), nothing was imported:\n{shown}{more}")
+        bad = sum(r.rows if isinstance(r, MoreRows) else 1 for _, r in errors)  # every bad row, not those listed
+        super().__init__(f"{path}: {bad} bad row(s), nothing was imported:\n{shown}{more}")
 
 
 @dataclass
@@ -383,7 +395,12 @@ def drop_blank_values(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 
 def csv_errors(mask: np.ndarray, frame: pd.DataFrame, reason: Callable[[pd.Series], str]) -> list[tuple[int, str]]:
     idx = np.flatnonzero(mask)
-    return [(int(frame.index[int(i)]) + 2, reason(frame.iloc[int(i)])) for i in idx[: MAX_ERRORS_SHOWN * 4]]
+    cap = MAX_ERRORS_SHOWN * 4
+    out = [(int(frame.index[int(i)]) + 2, reason(frame.iloc[int(i)])) for i in idx[:cap]]
+    if len(idx) > cap:  # the rest counted, not listed: "4,000 bad rows" stays true when 200 are shown
+        first, last = int(frame.index[int(idx[cap])]) + 2, int(frame.index[int(idx[-1])]) + 2
+        out.append((first, MoreRows(f"… {len(idx) - cap} more row(s) like these, lines {first}–{last}", len(idx) - cap)))
+    return out
 
 
 def reject_if(errors: list[tuple[int, str]], kind: str, path: Path) -> None:

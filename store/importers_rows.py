@@ -124,6 +124,11 @@ class StationRow(Row):
     region: Annotated[str, Field(min_length=1, max_length=32)]
     region_name: Name | None = None
 
+    @classmethod
+    def unwrap(cls, data: Any) -> Any:
+        """Sites under the organisation's own word ("Port Code", "Clinic ID"): see ``place_columns``."""
+        return aliases.place_columns(data, cls.model_fields, cls.FIELD_ALIASES) if isinstance(data, dict) else data
+
     @field_validator("code", mode="before")
     @classmethod
     def _code(cls, v: Any) -> Any:
