@@ -349,10 +349,9 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         ranking = first(records, "hypotheses")
         if not corr.plausible or not corr.hypotheses:
             s.say(f"{corr.conclusion}", ranking)
-            if corr.focus == "incident" and corr.hypotheses:  # what the closest one is, not only its id
-                h = corr.hypotheses[0]
-                s.say(f"The closest change considered: {h.rationale} — not a likely cause on this evidence "
-                      f"(confidence {h.confidence:.2f}).", records[h.evidence_refs[0]])
+            for i, h in enumerate(corr.hypotheses[:2]):  # what the nearest ones are and why they fall short
+                s.say(f"{'The closest change considered' if i == 0 else 'Next closest'}: {h.rationale} — not a likely "
+                      f"cause on this evidence (confidence {h.confidence:.2f}).", records[h.evidence_refs[0]])
         else:
             top = corr.hypotheses[0]
             s.say(f"Most likely cause for {corr.label}: {top.subject} on {top.service} "

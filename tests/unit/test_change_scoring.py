@@ -149,3 +149,26 @@ def test_wording_helpers():
     assert scoring.hops_phrase(0, "checkout-api") == "on checkout-api itself"
     assert scoring.hops_phrase(1, "checkout-api") == "1 hop downstream of checkout-api"
     assert scoring.hops_phrase(2, "checkout-api", ["payments"]) == "2 hops downstream of checkout-api (via payments)"
+
+
+def test_unknown_contents_whose_service_was_checked_and_stayed_flat_is_never_plausible_alone():
+    """A deployment with no recorded commits has risk only as a stand-in for what it might have done; its own
+    service's metrics checked and flat after it is evidence against it, so time and place alone never make it a
+    plausible cause. Unchecked metrics, known risky contents, a visible move, a record naming it: as before."""
+    unknown = {"minutes_before": 0.0, "distance": 0, "risk": scoring.UNKNOWN_DEPLOYMENT_RISK, "unknown_contents": True}
+    flat = Features(**unknown, comovement=0.0)
+    assert scoring.checked_flat(flat)
+    best = score_candidate(flat, half_life_minutes=scoring.KPI_HALF_LIFE_MIN).raw  # at the onset, on the service
+    assert not scoring.is_plausible(confidences([best])[0]), best
+    unchecked = score_candidate(Features(**unknown, comovement=None)).raw  # no metrics to check: the stand-in stays
+    slight = Features(**unknown, comovement=0.2)  # below MOVED ("no metric movement"): the stand-in goes, the
+    assert scoring.checked_flat(slight)  # slight co-movement still counts for what it is
+    kept = Features(**(unknown | {"unknown_contents": False}), comovement=0.2)
+    assert best < score_candidate(slight).raw < score_candidate(kept).raw
+    assert scoring.is_plausible(confidences([unchecked])[0]), unchecked
+    moved = score_candidate(Features(**unknown, comovement=1.0)).raw
+    assert scoring.is_plausible(confidences([moved])[0]), moved
+    named = score_candidate(Features(**unknown, comovement=0.0, named=True)).raw
+    assert scoring.is_plausible(confidences([named])[0]), named
+    known = {**unknown, "risk": 1.0, "unknown_contents": False}  # a risky commit / config key: unchanged by the rule
+    assert score_candidate(Features(**known, comovement=0.0)).raw == score_candidate(Features(**known)).raw

@@ -37,6 +37,8 @@ class _Candidate:
     components: scoring.Components | None = None
     outcome: Outcome | None = None  # a deployment whose status says it failed or was rolled back
     named: str | None = None  # the incident's own record names it: "<field>: <identifier>" (tools.changes.named)
+    #: a deployment with no recorded commits: its risk only a stand-in (scoring.checked_flat), unless a record ties it
+    unknown_contents: bool = False
 
     @property
     def change(self) -> DeploymentInfo | ConfigChangeInfo:
@@ -79,6 +81,7 @@ def _candidates(
                       f"ships {_types_phrase(top)}" if top else "ships no recorded commits")
             out.append(_Candidate("deployment", nodes[sid], at, deployment=d, risk=risk, risk_reason=reason,
                                   outcome=deployment_outcome(d.status),
+                                  unknown_contents=not d.is_rollback and not d.change_types,
                                   **_undone(d.rolled_back_by, d.rolled_back_at, now)))
     for sid, c in cfgs:
         if since <= c.changed_at <= last:
@@ -164,7 +167,7 @@ def _score(cands: list[_Candidate], onset: dt.datetime, half_life: float, tolera
             reverted_before_onset=undone_before, after_tolerance=tolerance.total_seconds() / 60.0,
             after_grace=grace.total_seconds() / 60.0, before_grace=shows.total_seconds() / 60.0,
             outcome=scoring.outcome_factor(c.outcome, c.comovement, undone_known=c.undone_by is not None),
-            named=c.named is not None, tail=tail,
+            named=c.named is not None, tail=tail, unknown_contents=c.unknown_contents and c.named is None,
         )
         c.components = scoring.score_candidate(feats, half_life_minutes=half_life)
     if any(c.named for c in cands):  # what the incident's own record names ranks first (when before the onset)

@@ -137,6 +137,8 @@ def _named_and_near(cands: list[_Candidate], focus: Focus) -> list[_Candidate]:
             c.named = named.named_by(focus.record, external_id=c.subject,
                                      key=c.config.key if c.config is not None else None,
                                      version=c.deployment.version if c.deployment is not None else None)
+        if focus.only is not None or c.subject in focus.named_site:  # its record names the site: tied to it
+            c.unknown_contents = False
         if (focus.near is not None and c.node.distance > 0 and c.named is None
                 and c.changed_at < focus.onset - focus.near):
             continue

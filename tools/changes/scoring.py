@@ -30,6 +30,9 @@ They combine as (:func:`score_candidate`)::
     support = 1 - (1 - 0.6 risk)(1 - 0.6 comovement)(1 - 0.7 rollback)   # noisy-OR: does anything say so?
     raw     = base * (0.25 + 0.75 support) * (0.3 if reverted before the onset else 1) * outcome
 
+A deployment of unknown contents whose own service's metrics were checked and did not move after it
+(:func:`checked_flat`) loses its stand-in risk: never plausible on time and place alone.
+
 where ``outcome`` is 1 except for a deployment whose status says it failed (:func:`outcome_factor`: it never
 fully reached production — 0.45, or up to 0.8 when its own service's metrics moved right after it, since a
 failed rollout can break things while partly out) or was rolled back at a time not recorded (0.7).
@@ -299,6 +302,8 @@ class Features:
     outcome: float = 1.0  # share kept by a deployment that failed or was rolled back at an unknown time
     named: bool = False  # the incident's own record names it (its key, version or id): NAMED_HALF_LIFE_MIN, W_NAMED
     tail: bool = False  # an incident searched days back: a change on its own service keeps TAIL_WEIGHT's slow decay
+    #: its risk is only the stand-in for unknown contents (a deployment with no recorded commits, nothing naming it)
+    unknown_contents: bool = False
 
 
 @dataclass(frozen=True)
@@ -325,7 +330,7 @@ def score_candidate(f: Features, *, half_life_minutes: float = SERVICE_HALF_LIFE
     elif f.minutes_before > 0 and f.tail and f.distance <= 0:
         t = max(t, float(TAIL_WEIGHT * 2.0 ** (-f.minutes_before / TAIL_HALF_LIFE_MIN)))
     d = distance_score(f.distance)
-    r = min(1.0, max(0.0, f.risk))
+    r = 0.0 if checked_flat(f) else min(1.0, max(0.0, f.risk))
     c = min(1.0, max(0.0, f.comovement or 0.0))
     b = min(1.0, max(0.0, f.rollback))
     reach = d + (1.0 - d) * HOP_RECOVERY * c
@@ -338,6 +343,11 @@ def score_candidate(f: Features, *, half_life_minutes: float = SERVICE_HALF_LIFE
     raw *= min(1.0, max(0.0, f.outcome))
     return Components(time=t, distance=d, risk=r, comovement=c, rollback=b, reach=reach, base=base, support=support,
                       raw=raw, named=n)
+
+
+def checked_flat(f: Features) -> bool:
+    """Unknown contents (its risk a stand-in) and its service's metrics checked and flat after it: evidence against."""
+    return f.unknown_contents and f.comovement is not None and f.comovement < MOVED
 
 
 def after_behind_before(minutes_before: Sequence[float], raws: Sequence[float], window: float) -> list[float]:
