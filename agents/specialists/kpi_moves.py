@@ -134,8 +134,10 @@ def level_line(series: Any, f: Any) -> str:
     vals = sorted(p.value for p in series.points if p.value is not None and series.start <= p.date <= series.end)
     cl, ucl = sm.cl, sm.ucl
     if vals and cl is not None and ucl is not None and ucl > cl:
-        mid = float(np.median(vals))
-        if abs(mid - cl) > 2 * (ucl - cl) / 3:
+        mid, sigma = float(np.median(vals)), (ucl - cl) / 3
+        one_side = max(sum(v < cl for v in vals), sum(v > cl for v in vals)) / len(vals)
+        if abs(mid - cl) > 2 * sigma or (len(vals) >= 10 and one_side >= 0.85 and abs(mid - cl) > sigma):
+            # far from the centre, or nearly every value on one side of it (a run no stable process makes)
             return (f"No stage change in the window, but its values ({f(vals[0])} to {f(vals[-1])}, around {f(mid)}) sit "
                     f"{'below' if mid < cl else 'above'} the stage's centre of {f(cl)}.{latest}")
     return f"No stage change in the window: the process is stable around {f(cl)}."

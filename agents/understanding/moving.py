@@ -22,10 +22,11 @@ _UP_DOWN = re.compile(r"\b(?:trend\w*|going|creep\w*|drift\w*|heading|climb\w*)\
                       r"\b(climbing|rising|falling|dropping)\b", _I)
 
 
-def moving_asked(q: str, plan: QueryPlan) -> bool:
-    """Turn a question with no KPI and a direction into the every-series check (True when it did)."""
+def moving_asked(q: str, plan: QueryPlan, kpi_words: list[str]) -> bool:
+    """Turn a question with no KPI and a direction into the every-series check (True when it did); not when words
+    that may name a KPI it does not know are there too ("did dwell time start rising?": dwell time is unknown)."""
     s = plan.subjects
-    if (plan.kpis or s.services or s.incidents or s.tickets or s.deployments or s.config_changes or s.commits
+    if (kpi_words and not is_direction_word(" ".join(kpi_words))) or (plan.kpis or s.services or s.incidents or s.tickets or s.deployments or s.config_changes or s.commits
             or len(s.scopes) > 1 or plan.operation not in ("out_of_scope", "attention", "rank", "lookup", "explain")
             or _RANK_WHY.search(q) or _TICKETS.search(q) or _INCIDENT_WORDS.search(q) or _NOT_KPIS.search(q)):
         return False

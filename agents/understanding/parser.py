@@ -168,7 +168,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     op = incident_time_asked(q, plan, cat) or _operation(cue_text(q, kpis, cat), plan, links, cat, tp)
     plan.operation = op
     op = plan.operation = annotate(cue_text(q, kpis, cat), plan, cat, today)  # what a yes/no, "since when", "who most"… question asks
-    if moving_asked(q, plan):
+    if moving_asked(q, plan, links.kpi_words):
         op = plan.operation  # "is anything getting worse?": every KPI series checked for that move
     if against_the_rest(q, plan):
         op = plan.operation  # "how does <site> compare to the other stations on X": all ranked, that one pointed out
@@ -245,7 +245,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     if any(n.startswith("attention:moving_") for n in plan.notes):  # "anything slipping?": the direction, no KPI
         unknown = [u for u in unknown if not (u.kind == "KPI" and is_direction_word(u.text))]
     elif (op == "attention" and not _ATTENTION.search(q) and links.kpi_words and not links.weak_kpis
-            and not any(u.kind == "KPI" for u in unknown)):
+          and not any(u.kind == "KPI" for u in unknown)):
         names = {n.lower(): c for c, v in cat.kpis.items() for n in v} | {c.lower(): c for c in cat.kpis}
         text = " ".join(links.kpi_words)  # suggested: a KPI whole-word close to what was said ("on-time perf"), never
         close = process.extract(text.lower(), list(names), scorer=fuzz.token_set_ratio, limit=6, score_cutoff=70)
