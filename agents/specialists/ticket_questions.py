@@ -266,7 +266,8 @@ async def find_tickets(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> Non
               f"created {'by ' if w is None else ''}{asof}, by its words and by meaning).", head)
         return
     else:
-        how = {"all": "", "any": f" (none has all of “{' '.join(r.words)}”; these have some of those words)"}.get(r.match, "")
+        how = {"all": "", "some": f" (none has all of “{' '.join(r.words)}”; these have two of those words at least)",
+               "any": f" (none has all of “{' '.join(r.words)}”, nor two of them; these have one)"}.get(r.match, "")
         more = f"; the {len(r.hits)} best matches" if r.total > len(r.hits) else ""
         when = f" created {asof}" if w is not None else ""
         s.say(f"{'Yes — ' if 'yesno' in plan.notes else ''}{r.total} {which}ticket(s) about “{topic}”{when}{how}{more}:", head)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from itertools import combinations
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -85,7 +86,8 @@ class TicketSearch(BaseModel):
     query: str = Field(description="the topic searched for (or the given ticket's subject)")
     like: str | None = Field(None, description="the ticket the others are like, when searching by example")
     words: list[str] = Field(description="the words the full-text retriever looked for")
-    match: str = Field(description="all: every word; any: at least one word (no ticket had them all); none")
+    match: str = Field(description="all: every word; some: two of the words at least (no ticket had them all); any: "
+                                   "one word at least (none had two); none")
     status: list[str]
     customer_tier: list[str] = []
     priority: list[str] = []
@@ -161,12 +163,20 @@ async def search_tickets(
             ok = await kept([int(r.id) for r in rows])
             rows = [r for r in rows if int(r.id) in ok]
             match = "all" if rows else match
-            if not rows and len(words) > 1:
+            # no ticket has them all: those with two of them at least, and only then those with any one ("the",
+            # "in" are no words of the search: English stop words have an empty tsvector)
+            content = [r[0] for r in (await session.execute(text(
+                "SELECT w FROM unnest(CAST(:ws AS text[])) WITH ORDINALITY AS u(w, i) "
+                "WHERE to_tsvector('english', w) <> ''::tsvector ORDER BY i"), {"ws": words})).all()] if not rows else []
+            for how, q in (("some", " | ".join(f"({a} & {b})" for a, b in combinations(content, 2)) if len(content) > 2 else ""),
+                           ("any", " | ".join(words) if len(words) > 1 else "")):
+                if rows or not q:
+                    continue
                 rows = (await session.execute(text(_TEXT_SQL.format(query="to_tsquery('english', :q)")),
-                                              args | {"q": " | ".join(words)})).all()
+                                              args | {"q": q})).all()
                 ok = await kept([int(r.id) for r in rows])
                 rows = [r for r in rows if int(r.id) in ok]
-                match = "any" if rows else match
+                match = how if rows else match
             textual = {int(r.id): float(r.rank) for r in rows}
         await widen_search(session, CANDIDATES)
         vector = {int(r.id): float(r.similarity)
