@@ -56,6 +56,7 @@ from agents.understanding.linking import Links, _suggest, link
 from agents.understanding.local_periods import local_period
 from agents.understanding.metric_asks import metric_value_asked
 from agents.understanding.not_in_data import (
+    breakdown_word_dropped,
     duration_asked,
     none_measured,
     not_measured,
@@ -124,6 +125,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                         deployments=links.deployments, config_changes=links.config_changes, commits=links.commits)
     subjects.scopes = _scopes(links, cat, q)
     kpis = list(links.kpis)
+    links.weak_kpis = breakdown_word_dropped(tp.text, links.weak_kpis, cat) if not kpis else links.weak_kpis
     if (not kpis and len(links.weak_kpis) == 1 and len(links.weak_kpis[0]) == 1
             and not sites_asked_after(q, cat)  # "how are the lockers (in the north) doing?": not "Locker fill rate"
             and (links.stations or links.regions or links.maybe_unknown or links.ambiguous or _RANK.search(q)

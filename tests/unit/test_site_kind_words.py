@@ -1,0 +1,71 @@
+"""A site's own name word outweighs a kind word other sites share; a customer's name is not a site's kind word; the
+thing a "which <thing> …" question asks about is no KPI even when a KPI's name has the word.
+
+On a cinema chain built here (three cinemas, two multiplexes, a customer "Kingsway Holdings"): names unlike the demo's
+and the wind/solar operator's these were found on ("tregarth solar park" when Tregarth is a wind farm).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from agents.plan import QueryPlan
+from agents.router import RoutePlan, route
+from agents.understanding.catalog import Catalog
+
+TODAY = dt.date(2026, 11, 20)
+_ALL = ["ELM", "RVC", "OAK", "KWM", "NGM"]
+
+
+def _cinemas() -> Catalog:
+    return Catalog(
+        stations={"ELM": "Elm Street Cinema", "RVC": "Riverside Cinema", "OAK": "Oakfield Cinema",
+                  "KWM": "Kingsway Multiplex", "NGM": "Northgate Multiplex"},
+        regions={"CITY": "City", "SUBURBS": "Suburbs"},
+        kpis={"SCREEN_AVAIL": ["Screen availability", "availability", "screen uptime"],
+              "PROJ_FAULTS": ["Projector faults", "projector outages"],
+              "CONC_SALES": ["Concession sales", "snacks"]},
+        services=["box-office", "seat-map"], incidents=[],
+        station_regions={"ELM": "CITY", "RVC": "CITY", "KWM": "CITY", "OAK": "SUBURBS", "NGM": "SUBURBS"},
+        kpi_higher_is_better={"SCREEN_AVAIL": True, "PROJ_FAULTS": False, "CONC_SALES": True},
+        kpi_stations={k: list(_ALL) for k in ("SCREEN_AVAIL", "PROJ_FAULTS", "CONC_SALES")},
+    )
+
+
+CAT = _cinemas()
+
+
+def _route(question: str, prior: str | None = None) -> RoutePlan:
+    last = route(prior, {}, CAT, TODAY, None).query if prior else None
+    return route(question, {}, CAT, TODAY, last)
+
+
+def _plan(question: str, prior: str | None = None) -> QueryPlan:
+    p = _route(question, prior).query
+    assert p is not None
+    return p
+
+
+@pytest.mark.parametrize(("q", "kpi", "by"), [
+    ("which screen at riverside is worst on availability?", "SCREEN_AVAIL", "screen"),  # before: RVC's availability as if per screen
+    ("which screen had the lowest availability last week?", "SCREEN_AVAIL", "screen"),
+    ("which screen at RVC had the most faults?", "PROJ_FAULTS", "screen"),  # before: which KPI, screen availability or faults?
+    ("which projector at ELM had the most faults?", "PROJ_FAULTS", "projector"),
+])
+def test_the_thing_a_which_question_asks_about_is_a_breakdown_not_kept_even_when_a_kpi_name_has_it(q, kpi, by):
+    p = _plan(q)
+    assert p.kpis == [kpi] and f"asks:breakdown:{by}" in p.notes, p.model_dump(exclude_defaults=True)
+
+
+@pytest.mark.parametrize(("q", "kpi"), [
+    ("what availability did RVC have last week?", "SCREEN_AVAIL"),
+    ("which screen availability was worst last week?", "SCREEN_AVAIL"),  # the KPI's whole name
+    ("what screen uptime did ELM have?", "SCREEN_AVAIL"),
+    ("which cinema had the most projector faults?", "PROJ_FAULTS"),
+])
+def test_the_kpi_itself_after_which_is_no_breakdown(q, kpi):
+    p = _plan(q)
+    assert p.kpis == [kpi] and not any(n.startswith("asks:breakdown:") for n in p.notes), p.model_dump(exclude_defaults=True)
+
