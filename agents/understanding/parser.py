@@ -272,6 +272,8 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     unknown = [u for u in unknown if not (u.kind == "station" and u.text.lower() in said_kpis)]  # "CSAT at <site>"
     if unknown:
         plan.unknown = unknown
+        if op == "out_of_scope" and not plan.kpis and _HOW_DOING.search(q) and any(u.kind == "station" for u in unknown):
+            op = "attention"  # "how is <no such site> doing?": the site offered instead, then how it is doing
         if op not in ("out_of_scope", "clarify", "unknown"):
             wanted = "lookup" if (op == "attention" or down is not None) and any(u.kind == "KPI" for u in unknown) else op
             plan.notes.append(f"pending:{wanted}")  # "I meant <station>" then answers the question that was asked

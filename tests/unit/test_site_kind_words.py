@@ -48,6 +48,36 @@ def _plan(question: str, prior: str | None = None) -> QueryPlan:
     return p
 
 
+@pytest.mark.parametrize(("q", "code", "said"), [
+    ("how is kingsway cinema doing?", "KWM",
+     "There is no cinema called “kingsway”: Kingsway Multiplex (KWM) is a multiplex. Did you mean KWM (Kingsway Multiplex)?"),
+    ("screen availability at Oakfield multiplex last week", "OAK",
+     "There is no multiplex called “Oakfield”: Oakfield Cinema (OAK) is a cinema. Did you mean OAK (Oakfield Cinema)?"),
+])
+def test_a_sites_own_word_with_other_sites_kind_word_is_no_such_site_and_that_site_offered(q, code, said):
+    r = _route(q)  # before: "“cinema” matches several stations: ELM …, RVC …, OAK …. Which one did you mean?"
+    p = r.query
+    assert p is not None and p.operation == "unknown" and [u.suggestions for u in p.unknown] == [[code]], p
+    assert r.notices == [said], r.notices
+    assert any(n.startswith("pending:") for n in p.notes), p.notes  # the site named next answers the question asked
+
+
+def test_the_offered_site_named_next_answers_the_question_asked():
+    p = _plan("KWM", prior="how is kingsway cinema doing?")
+    assert p.operation == "attention" and [x.code for x in p.subjects.scopes] == ["KWM"], p.model_dump(exclude_defaults=True)
+
+
+@pytest.mark.parametrize(("q", "op", "at"), [
+    ("how is kingsway multiplex doing?", "attention", ["KWM"]),  # its own kind word: that site
+    ("how is kingsway doing?", "attention", ["KWM"]),
+    ("how is elm street cinema doing?", "attention", ["ELM"]),
+    ("which cinema had the most projector faults last week?", "compare", ["ELM", "RVC", "OAK"]),  # the kind word alone
+])
+def test_a_sites_own_kind_word_and_the_kind_word_alone_are_unchanged(q, op, at):
+    p = _plan(q)
+    assert p.operation == op and [x.code for x in p.subjects.scopes] == at, p.model_dump(exclude_defaults=True)
+
+
 @pytest.mark.parametrize(("q", "kpi", "by"), [
     ("which screen at riverside is worst on availability?", "SCREEN_AVAIL", "screen"),  # before: RVC's availability as if per screen
     ("which screen had the lowest availability last week?", "SCREEN_AVAIL", "screen"),
