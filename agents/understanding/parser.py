@@ -16,7 +16,7 @@ from agents.plan import (
     UnknownName,
 )
 from agents.understanding.asks import annotate
-from agents.understanding.catalog import Catalog, fold, stem
+from agents.understanding.catalog import Catalog, fold, norm_tokens, stem
 from agents.understanding.change_topics import anything_changed, deploy_target
 from agents.understanding.cues import (
     _ACTION,
@@ -279,6 +279,9 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             plan.notes.append(f"pending:{wanted}")  # "I meant <station>" then answers the question that was asked
         plan.operation = "unknown"
         return plan
+    if op == "ticket_stats" and (who := next((n[9:] for n in plan.notes if n.startswith("customer:")), None)):
+        links.ambiguous = [a for a in links.ambiguous if not (a[0] == "station" and set(a[1].split()) <= set(
+            norm_tokens(who)))]  # "tickets from Wind Farm Services Ltd": the customer's words, not "which wind farm?"
     if links.ambiguous and links.ambiguous[0][0] == "station" and plan.kpis and not links.stations and cat.kpi_stations:
         reporting = [c for c in links.ambiguous[0][2] if cat.unmeasured(plan.kpis[0], c) is None]
         if len(reporting) == 1:  # "ed wait at kingston": of the Kingston sites, only the one that reports it

@@ -78,6 +78,23 @@ def test_a_sites_own_kind_word_and_the_kind_word_alone_are_unchanged(q, op, at):
     assert p.operation == op and [x.code for x in p.subjects.scopes] == at, p.model_dump(exclude_defaults=True)
 
 
+@pytest.mark.parametrize(("q", "who"), [
+    ("tickets from Kingsway Cinema Holdings", "Kingsway Cinema Holdings"),  # before: which cinema?
+    ("open tickets from Multiplex Media Group this month", "Multiplex Media Group"),  # before: which multiplex?
+    ("tickets from Kingsway Holdings", "Kingsway Holdings"),
+])
+def test_a_customer_whose_name_has_a_sites_kind_word_is_the_customer(q, who):
+    p = _plan(q)
+    assert p.operation == "ticket_stats" and f"customer:{who}" in p.notes and not p.subjects.scopes, \
+        p.model_dump(exclude_defaults=True)
+
+
+def test_tickets_from_a_site_stay_the_sites():
+    p = _plan("tickets from Kingsway Multiplex")
+    assert p.operation == "ticket_stats" and [x.code for x in p.subjects.scopes] == ["KWM"], p.model_dump(exclude_defaults=True)
+    assert not any(n.startswith("customer:") for n in p.notes), p.notes
+
+
 @pytest.mark.parametrize(("q", "kpi", "by"), [
     ("which screen at riverside is worst on availability?", "SCREEN_AVAIL", "screen"),  # before: RVC's availability as if per screen
     ("which screen had the lowest availability last week?", "SCREEN_AVAIL", "screen"),
@@ -98,4 +115,3 @@ def test_the_thing_a_which_question_asks_about_is_a_breakdown_not_kept_even_when
 def test_the_kpi_itself_after_which_is_no_breakdown(q, kpi):
     p = _plan(q)
     assert p.kpis == [kpi] and not any(n.startswith("asks:breakdown:") for n in p.notes), p.model_dump(exclude_defaults=True)
-
