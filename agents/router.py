@@ -19,6 +19,7 @@ from agents.understanding.incident_about import incidents_about_thread
 from agents.understanding.inventory import ACTION_NOTE, PEOPLE_NOTE, data_overview, duration_note
 from agents.understanding.lookups import incidents_naming
 from agents.understanding.results import EVIDENCE_ASKED, EVIDENCE_NOTE, resolve_from_results
+from agents.understanding.site_kinds import kind_said
 from agents.understanding.vs_rest import rest_in_thread
 
 _INTENT = {"lookup": "kpi", "compare": "kpi", "rank": "kpi", "attention": "kpi", "changelog": "service_change",
@@ -45,6 +46,8 @@ def _named(code: str, names: dict[str, str]) -> str:
 def unknown_notice(kind: str, text: str, suggestions: list[str], catalog: Catalog | None = None) -> str:
     names = (catalog.stations if kind == "station" else {k: v[0] for k, v in catalog.kpis.items() if v}
              if kind == "KPI" else {}) if catalog else {}
+    if kind == "station" and len(suggestions) == 1 and catalog and (said := kind_said(text, suggestions[0], catalog)):
+        return f"{said} Did you mean {_named(suggestions[0], names)}?"  # "tregarth solar park": Tregarth is a wind farm
     if suggestions:  # a site by its code and name ("BTH (Bath Lead Centre)"): a stranger knows the names, not codes
         tail = f" Did you mean {', '.join(_named(x, names) for x in suggestions)}?"
         if 0 < len(names) <= 12 and len(suggestions) < len(names):

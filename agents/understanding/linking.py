@@ -28,6 +28,7 @@ from agents.understanding.link_rules import (
     spaced_compounds,
     take,
 )
+from agents.understanding.site_kinds import kind_contradicted
 from agents.understanding.sites import (
     apostrophe_place,
     common_word_only,
@@ -330,6 +331,7 @@ def link(question: str, cat: Catalog) -> Links:
         kpi_by_coverage(out, [t.norm for t in toks] + abbreviated_words([t.raw for t in toks if not t.used], cat), cat)
     narrow(out, toks, cat)
     other_place(out, taken, toks, raws, cat)  # "Chicago O'Hare" beside "Chicago Midway": not that site
+    kind_contradicted(out, taken, toks, raws, cat)  # "tregarth solar park" when Tregarth is a wind farm
     apostrophe_place(out, toks, raws, cat)  # "how's O'Hare doing"
     free = [t for t in toks if not t.used]
     # "Zürichberg reservoir": a word shared by several names ("reservoir", "plant") that describes a place already

@@ -226,13 +226,26 @@ def other_breakdown(q: str, plan_kpis: list[str], cat: Catalog) -> str | None:
     last = norm_tokens(said)[-1:] or [head]  # "check-ins": its last word, as the KPI names are tokenised
     if (head in _HELD or stem(head) in _HELD or re.fullmatch(_PLACE_NOUN + "s?", head) or head in STOP
             or stem(head) in heads or stem(last[0]) in heads
-            or any(k in ("station", "region") or c in plan_kpis for k, c, _ in cat.phrases.get(stem(head), []))  # a site's or the
-            # asked KPI's own word — not another KPI's ("which courier had the most failed pickups": no couriers)
+            or any(k in ("station", "region") or (c in plan_kpis and st == 2) for k, c, st in cat.phrases.get(stem(head), []))
+            # a site's word or the asked KPI's own name — not another KPI's ("which courier had the most failed pickups":
+            # no couriers), nor a word qualifying the asked KPI's name ("which turbine" of "Turbine availability")
             or head in _SITE_WORDS or stem(head) in _SITE_WORDS or head.rstrip("s") in _SITE_WORDS
             or re.sub(r"ies$", "y", head) in _SITE_WORDS
             or stem(head) in {stem(t) for name in cat.stations.values() for t in norm_tokens(name)}):
         return None  # a site word, or the word the organisation's own site names use ("Harbour Laundromat")
     return said
+
+
+def breakdown_word_dropped(q: str, weak: list[list[str]], cat: Catalog) -> list[list[str]]:
+    """``weak`` without the KPIs named only by the thing a "which <thing> … had" question asks about, when another
+    word names a KPI too ("which turbine had the most faults": "turbine" of "Turbine availability" is the breakdown
+    asked for, the faults are the KPI) — never all of them."""
+    if len(weak) < 2 or not (m := _WHICH_THING.search(q)) or m.group(1) is None:
+        return weak
+    head = stem(norm_tokens(m.group(1))[-1]) if norm_tokens(m.group(1)) else ""
+    by_head = sorted({c for k, c, _ in cat.phrases.get(head, []) if k == "kpi"})
+    left = [g for g in weak if sorted(g) != by_head]
+    return left if left else weak
 
 
 def place_picked_by_what_is_not_held(q: str, plan: QueryPlan, cat: Catalog) -> bool:
@@ -290,6 +303,8 @@ def not_measured(plan: QueryPlan, cat: Catalog) -> QueryPlan | None:
         else:
             listed = sites_listed(cat, where)
             question = f"There is no {name} data at {here}; it is reported at {listed}. Which one did you mean?"
+        if by := next((n.split(":", 2)[2] for n in plan.notes if n.startswith("asks:breakdown:")), None):
+            question = f"The data has no breakdown by {by}: KPIs are recorded per station and day only. {question}"
         plan.notes.append(f"pending:{plan.operation}")
         plan.subjects.scopes = [x for x in plan.subjects.scopes if x is not scope]
         plan.clarification = Clarification(kind="station", candidates=list(where), question=question)

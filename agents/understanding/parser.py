@@ -16,7 +16,7 @@ from agents.plan import (
     UnknownName,
 )
 from agents.understanding.asks import annotate
-from agents.understanding.catalog import Catalog, fold, stem
+from agents.understanding.catalog import Catalog, fold, norm_tokens, stem
 from agents.understanding.change_topics import anything_changed, deploy_target
 from agents.understanding.cues import (
     _ACTION,
@@ -57,6 +57,7 @@ from agents.understanding.local_periods import local_period
 from agents.understanding.metric_asks import metric_value_asked
 from agents.understanding.moving import is_direction_word, moving_asked
 from agents.understanding.not_in_data import (
+    breakdown_word_dropped,
     duration_asked,
     none_measured,
     not_measured,
@@ -125,6 +126,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                         deployments=links.deployments, config_changes=links.config_changes, commits=links.commits)
     subjects.scopes = _scopes(links, cat, q)
     kpis = list(links.kpis)
+    links.weak_kpis = breakdown_word_dropped(tp.text, links.weak_kpis, cat) if not kpis else links.weak_kpis
     if (not kpis and len(links.weak_kpis) == 1 and len(links.weak_kpis[0]) == 1
             and not sites_asked_after(q, cat)  # "how are the lockers (in the north) doing?": not "Locker fill rate"
             and (links.stations or links.regions or links.maybe_unknown or links.ambiguous or _RANK.search(q)
@@ -275,11 +277,16 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     unknown = [u for u in unknown if not (u.kind == "station" and u.text.lower() in said_kpis)]  # "CSAT at <site>"
     if unknown:
         plan.unknown = unknown
+        if op == "out_of_scope" and not plan.kpis and _HOW_DOING.search(q) and any(u.kind == "station" for u in unknown):
+            op = "attention"  # "how is <no such site> doing?": the site offered instead, then how it is doing
         if op not in ("out_of_scope", "clarify", "unknown"):
             wanted = "lookup" if (op == "attention" or down is not None) and any(u.kind == "KPI" for u in unknown) else op
             plan.notes.append(f"pending:{wanted}")  # "I meant <station>" then answers the question that was asked
         plan.operation = "unknown"
         return plan
+    if op == "ticket_stats" and (who := next((n[9:] for n in plan.notes if n.startswith("customer:")), None)):
+        links.ambiguous = [a for a in links.ambiguous if not (a[0] == "station" and set(a[1].split()) <= set(
+            norm_tokens(who)))]  # "tickets from Wind Farm Services Ltd": the customer's words, not "which wind farm?"
     if links.ambiguous and links.ambiguous[0][0] == "station" and plan.kpis and not links.stations and cat.kpi_stations:
         reporting = [c for c in links.ambiguous[0][2] if cat.unmeasured(plan.kpis[0], c) is None]
         if len(reporting) == 1:  # "ed wait at kingston": of the Kingston sites, only the one that reports it
