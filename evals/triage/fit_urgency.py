@@ -3,7 +3,7 @@
 Trains on every labelled DEV ticket (dev set, second set, third set, the eight
 probe batches, dev_a from a second author, capability_dev: questions about
 security capabilities in breach words and their in-progress twins, triage23_dev: deadlines, counts of people,
-workarounds, exposure and reply chains) — never on
+workarounds, exposure and reply chains, recurring_dev: recurring faults and ongoing losses) — never on
 the held-out sets.
 Prints leave-one-author-batch-out accuracy and log-loss of the rule, the model
 and their average; ``--write`` rewrites the coefficient block of
@@ -34,6 +34,7 @@ def batches() -> dict[str, list[dict]]:
     out.update({p.stem: score.load(p, split_name="tune") for p in score.PROBE_SETS})
     out["capability"] = score.load(score.CAPABILITY_DEV, split_name="capability")
     out["triage23"] = score.load(score.TRIAGE23_DEV, split_name="triage23")
+    out["recurring"] = score.load(score.RECURRING_DEV, split_name="recurring")
     return out
 
 
@@ -70,7 +71,7 @@ def main() -> None:
         lr[~tr] = LogisticRegression(C=C, max_iter=5000).fit(X[tr], y[tr]).predict_proba(X[~tr])
     avg = um.RULE_SHARE * rule + (1 - um.RULE_SHARE) * lr
     for label, mask in (("all", np.ones(len(y), bool)), ("dev_a", g == "dev_a"), ("capability", g == "capability"),
-                        ("triage23", g == "triage23")):
+                        ("triage23", g == "triage23"), ("recurring", g == "recurring")):
         print(f"{label} (n={mask.sum()}), leave-one-batch-out: rule {_metrics(rule[mask], y[mask])} | "
               f"model {_metrics(lr[mask], y[mask])} | average {_metrics(avg[mask], y[mask])}")
     if args.write:

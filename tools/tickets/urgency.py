@@ -40,7 +40,7 @@ TEMPERATURE = 0.6  # NLL optimum on TUNE is 0.5-0.6 (evals.triage.score --fit); 
 STOPS = {"production down / business stopped", "blocked", "nothing works", "no workaround", "exposure in progress",
          "security breach or data exposure"}
 SCOPES = {"everyone affected", "a whole site affected", "a team or site affected", "an executive affected"}
-PROBLEMS = {"exposure in progress", "admin side blocked", "something is wrong", "production down / business stopped", "security breach or data exposure", "blocked", "degraded",
+PROBLEMS = {"exposure in progress", "a fault that keeps recurring", "output or revenue being lost", "admin side blocked", "something is wrong", "production down / business stopped", "security breach or data exposure", "blocked", "degraded",
             "nothing works", "no workaround", "urgency words"}
 PRIORITY_POINTS = 0.8  # the customer's stated priority, towards the same urgency
 TIER_POINTS = {"enterprise": (0.3, 0.2, 0.0, -0.2), "free": (-0.3, -0.2, 0.1, 0.3)}

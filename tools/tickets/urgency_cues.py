@@ -23,6 +23,22 @@ _DATED = (rf"(?<!since )(?<!last )(?<!from )\b(by|before|until|till|no later tha
           r"assessors?|on site|go(es)?[- ]live|renewal|cut-?off|visit\w*|hearing|deadline|submissions?|filing)\b"
           rf"[^.!?\n]{{0,30}}\bon (the )?{_DATE}|{_DATE},? (is|was) (the )?(deadline|cut-?off|last day)")
 
+# what stops, trips or breaks (equipment, systems, connections), for the recurring-fault cue
+_FAULT = (r"trip(s|ped|ping)?( out| off)?|fail(s|ed|ing)?|fault(s|ed|ing)?|crash(es|ed|ing)?|(went|goes|going|gone) (down|offline|off|out)|"
+          r"drop(s|ped|ping)? (out|off)|cut(s|ting)? (out|off)|shut(s|ting)? (down|off)|stop(s|ped|ping)|broke( down)?|breaks( down)?|"
+          r"jam(s|med|ming)?|overheat(s|ed|ing)?|reset(s|ting)?|reboot(s|ed|ing)?|restart(s|ed|ing)?|froze|freez(es|ing)|locked up|"
+          r"alarm(s|ed|ing)?|error(s|ed)|disconnect(s|ed|ing)?|stall(s|ed|ing)?|blew|blown|leak(s|ed|ing)|reject(s|ed|ing)|tripped|"
+          r"(is|are|was|were|went|gone|goes) out of (order|service|action)")
+# what a business produces or earns, for the ongoing-loss cue
+_OUTPUT = (r"generation|output|production|producing|revenue|money|sales|orders|income|yield|throughput|capacity|power|"
+           r"energy|bookings|reservations|business|customers|footfall|units|batches|product|parts|stock|shipments|"
+           r"deliveries|calls|transactions|payments|hours|shifts|days|(\w+ )?(time|uptime|availability)|mwh|kwh|tonnes|litres|"
+           r"loads|runs|covers|tickets sold")
+# the loss goes on: "every day", "since Monday", "each shift", "still", "per hour"
+_ONGOING = (r"every (single )?(day|night|hour|shift|week|morning|run|batch)|each (day|night|hour|shift|week|run)|daily|nightly|"
+            r"hourly|(per|a|an) (day|hour|shift|night|week)|since\b|for (days|weeks|\d+ (days|weeks|shifts|hours))|still|"
+            r"keeps?|ongoing|continu\w+|right now|as we speak|(all|this) week|every time")
+
 # a statement that it is over, unless qualified: "all good now, except Leeds", "the fix works, but only on wifi"
 _NOT_AFTER = r"(?![^.!?\n]{0,40}\b(but|except|until|then|only|still|workaround)\b)"
 
@@ -94,6 +110,44 @@ CUES: list[tuple[str, str, tuple[float, float, float, float]]] = [
      (r"\b((can'?t|cannot|can not|could not|couldn'?t|unable to|not able to)(?! (find|locate|remember|see where|tell|wait))|blocked|stuck|lost access|unreachable|"
      r"(?<!not )blocked|denied|refused|rejected|(nobody|no one|none of \w+) (\w+ ){0,6}(can|could|is able|are able)|fails?|failing|failed|broken|not working|doesn'?t work|don'?t work|won'?t|stopped)\b"),
      (0.3, 0.8, 0.5, -0.8)),
+    # a fault that comes back: "tripped twice last night", "keeps cutting out", "down again", "the third time this week"
+    ("a fault that keeps recurring",
+     (rf"\b(({_FAULT})\b[^.!?\n]{{0,40}}\b(twice|(\d+|two|three|four|five|six|several|multiple|many|a few|a couple of|"
+     r"countless|so many) times|(?<!try )(?<!trying )(?<!tried )(?<!retry )(?<!retrying )again|repeatedly|over and over|"
+     r"(every|each) (single )?(day|night|morning|evening|shift|week|hour|"
+     r"cycle|run|batch)|daily|nightly|most (days|nights|mornings))|"
+     r"keeps? (on )?(trip\w*|fail\w*|fault\w*|crash\w*|stopp\w*|shutting (down|off)|break\w*|going (down|offline|off|out)|"
+     r"dropp\w*|cutting (out|off)|reset\w*|reboot\w*|restart\w*|jamm\w*|overheat\w*|alarm\w*|erroring|freez\w*|locking up|"
+     r"los(ing|es) \w+|happening|coming back|recurring|tripping out|blowing|leaking|stalling|seizing|rejecting|blocking|"
+     r"quarantining|timing out|disconnecting|going out of (order|service))|"
+     r"(for|it'?s) the (second|third|fourth|fifth|sixth|\d+(st|nd|rd|th)) time|recurring (fault|problem|issue|failure|trip|error|alarm|outage)|"
+     r"(same|this) (fault|problem|issue|error|alarm|trip|failure|outage|breakdown) (again|keeps|every|as (last|before|yesterday))|"
+     r"((has|have|had|is|are|was|were|went|gone|happened|happening|failed|tripped|crashed|stopped|down|offline|broken|faulted) again)\b(?! (later|now|after|once|when|fine|ok|normally|properly|as (normal|usual|expected))\b)|"
+     r"(\d+|two|three|four|five|several|multiple|repeated) (trips|failures|faults|crashes|outages|breakdowns|stoppages|shutdowns|"
+     r"resets|reboots|restarts) (since|this|in|last|overnight|today|yesterday|a |per )|"
+     r"(still|again) (not working|failing|tripping|down|broken|offline|crashing)|still happening)\b"),
+     (0.0, 0.8, 1.0, -1.2)),
+    # output, revenue or service lost while it lasts: "losing generation every day since the update", "costing us
+    # sales every hour", "we lose two batches a shift" (the loss goes on; not "lost my password")
+    ("output or revenue being lost",
+     (rf"\b(((we('re| are)? |we have been |we'?ve been |it'?s |it is |this is |they('re| are) )?(losing|lose|loses|lost|missing|"
+     rf"burning|wasting|dropping|scrapping|throwing away|writing off))\b[^.!?\n]{{0,25}}\b({_OUTPUT})\b[^.!?\n]{{0,40}}\b({_ONGOING})|"
+     rf"({_ONGOING})\b[^.!?\n]{{0,40}}\b(losing|lose|lost|missing|wasting|scrapping)\b[^.!?\n]{{0,25}}\b({_OUTPUT})|"
+     rf"costing (us|them|the (\w+ )?(business|company|site|plant|store|farm))[^.!?\n]{{0,30}}\b({_ONGOING}|money|thousands|a fortune)|"
+     r"(each|every) (time|stop|trip|drop|outage|breakdown|stoppage)\b[^.!?\n]{0,40}\b(we|they|the \w+) (lose|loses|lost|scrap|bin)|"
+     rf"({_OUTPUT}) (\w+ ){{0,2}}lost (\w+ ){{0,2}}({_ONGOING})|"
+     r"(no|zero) (output|generation|production|revenue|sales|orders|income) (for|since)|"
+     r"(output|generation|production|revenue|sales|orders|yield|throughput|income|bookings) (is |are |has |have )?(been )?"
+     r"(down|dropping|falling|lost|way down|halved|collapsed)\b[^.!?\n]{0,40}\b(since|every|each|daily|for (days|weeks)))\b|"
+     # money lost per unit of time: "£600 a day", "$2k per hour" (the symbol is no word character: outside the \b)
+     r"(?<![\w£$€])[£$€]\s?\d[\d,.]*\s?k? (a|an|per|every|each) (day|hour|shift|week|night)\b"),
+     (0.4, 1.5, 0.0, -1.2)),
+    # a follow-up on a fault: "is someone looking at this?", "any update?" (with a problem: a chase, not a how-to)
+    ("a fault chased",
+     r"\b(is (someone|anyone|anybody) (looking (at|into)|working on|on|dealing with|aware of) (this|it|that)|"
+     r"(has|did) (someone|anyone|anybody) (looked|picked (this|it) up|seen this)|who is (looking|working) (at|on|into) (this|it)|"
+     r"any (update|news|progress|eta)( on (this|it|a fix))?|still waiting (for|on) (a fix|someone|an engineer|a reply|an answer))\b",
+     (0.0, 0.5, 0.2, -0.8)),
     ("no workaround", r"\b(no workaround|no fallback|no other way|no alternative|without (a )?workaround)\b",
      (1.5, 1.2, -1.0, -1.0)),
     ("workaround",
