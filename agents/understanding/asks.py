@@ -14,7 +14,7 @@ import re
 
 from agents.plan import Operation, QueryPlan, Window
 from agents.understanding.catalog import Catalog
-from agents.understanding.cues import _BLAME, _I, _TOPN, _WORDN
+from agents.understanding.cues import _BLAME, _I, _TOPN, _WORDN, RELATED_TO_CHANGE
 
 _Q_TREND = re.compile(r"\b(?:getting|get|gotten|got|becoming|become)\s+(better|worse)\b|\b(improv\w*|recover\w*|"
                       r"deteriorat\w*|worsen\w*)\b|\btrend\w*\s+(?:up|down|better|worse)\b|\btrend(?:s|ing)?\b|\btrajectory\b", _I)
@@ -38,7 +38,7 @@ _CHANGE_RANK = re.compile(r"\b(improv\w*|deteriorat\w*|worsen\w*|got\s+worse)\b.
                           r"\b(?:are|is|were)\s+(?:getting\s+|becoming\s+)?(worse|better|improving|deteriorating|declining|"
                           r"worsening)\b", _I)  # "which stations are getting worse on X?": ranked by their change
 _EXPLAIN_ASKED = re.compile(r"\bwhy\b|\bcaus\w*|\bexplain\w*|\bwhat\s+(?:changed|happened)\b|\breasons?\b|\bbehind\b|"
-                            r"\broot\b|\bculprit\b|\bled\s+to\b|\bdue\s+to\b", _I)
+                            r"\broot\b|\bculprit\b|\bled\s+to\b|\bdue\s+to\b|\bbecause\s+of\b|" + RELATED_TO_CHANGE, _I)
 
 
 _NOT_A_PERSON = {"anyone", "anybody", "someone", "somebody", "we", "they", "you", "i", "the", "any", "anything", "it",

@@ -22,7 +22,10 @@ _ATTENTION = re.compile(r"\battention\b|\bneeds?\s+(?:a\s+)?look|\bwhat(?:'s| is
                         r"\b(?:active|open|current|any)\s+(?:alerts?|alarms?)\b|"
                         r"\bproblems?\b|\bwhat(?:'s| is)\s+wrong\b|\bworr(?:y|ied|ying|ies)\b|\bconcern(?:ed|ing|s)?\b|\bkeep an eye\b|"
                         r"\bheads[- ]?up\b|\bissues?\b(?!\s+(?:a|the)\b)|\banything\s+(?:wrong|unusual|off|alarming)\b|\bout of control\b", _I)
-_WHY = re.compile(r"\b(why|caus\w*|root[- ]cause|what changed|what happened|explain\w*|behind|due to|reason|"
+# "is the spike related to a deploy?", "was the drop down to the config change?": a cause asked after
+RELATED_TO_CHANGE = (r"\b(?:related|linked|connected|tied|down|attributable)\s+to\s+(?:a|an|the|any|some|that|this|our)?"
+                     r"\s*(?:deploy\w*|releas\w*|change\w*|config\w*|updat\w*|rollouts?|push\w*|upgrade\w*)")
+_WHY = re.compile(RELATED_TO_CHANGE + r"|\b(why|caus\w*|root[- ]cause|what changed|what happened|explain\w*|behind|due to|reason|"
                   r"(?:affected|impacted|hit|knocked|dragged\s+down)\s+by|"
                   r"drop\w*|fell|fall\w*|decline\w*|rose|rise|rising|spik\w*|jump\w*|surg\w*|worse\w*|degrad\w*|"
                   r"tank\w*|plummet\w*|went (?:up|down)|go(?:es|ne|ing)?\s+(?:up|down)|climb\w*|increas\w*|decreas\w*|"
