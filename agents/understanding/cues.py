@@ -21,7 +21,7 @@ _ATTENTION = re.compile(r"\battention\b|\bneeds?\s+(?:a\s+)?look|\bwhat(?:'s| is
                         r"\b(?:in|on)\s+(?:a\s+)?(?:warning|critical|alarm)\b|\bwarnings?\b|\bsignals?\b|\bflagged\b|\bred\s+flags?\b|"
                         r"\b(?:active|open|current|any)\s+(?:alerts?|alarms?)\b|"
                         r"\bproblems?\b|\bwhat(?:'s| is)\s+wrong\b|\bworr(?:y|ied|ying|ies)\b|\bconcern(?:ed|ing|s)?\b|\bkeep an eye\b|"
-                        r"\bheads[- ]?up\b|\bissues?\b(?!\s+(?:a|the)\b)|\banything\s+(?:wrong|unusual|off|alarming)\b|\bout of control\b", _I)
+                        r"\bheads[- ]?up\b|\bissues?\b(?!\s+(?:a|the)\b)|\banything\s+(?:wrong|unusual|off|alarming|weird|odd|strange|abnormal|funny|out\s+of\s+the\s+ordinary)\b|\bout of control\b", _I)
 # "is the spike related to a deploy?", "was the drop down to the config change?": a cause asked after
 RELATED_TO_CHANGE = (r"\b(?:related|linked|connected|tied|down|attributable)\s+to\s+(?:a|an|the|any|some|that|this|our)?"
                      r"\s*(?:deploy\w*|releas\w*|change\w*|config\w*|updat\w*|rollouts?|push\w*|upgrade\w*)")
