@@ -28,8 +28,31 @@ def customer_message(q: str) -> TicketText | None:
     reply to them); None otherwise."""
     m = QUOTED.search(q)
     if m is None or not (FROM_CUSTOMER.search(q) or REPLY_ASKED.search(q)):
-        return None
+        return reported(q)
     body = " ".join((m.group(1) or m.group(2)).split())
+    first = re.split(r"(?<=[.!?])\s+", body, maxsplit=1)[0]
+    return TicketText(subject=first[:200], content=body)
+
+
+# "…, how urgent is this?", "what priority should this get?", "should this be a P1?": the report before it is triaged
+_TRIAGE_ASK = re.compile(r"[\s,.;:!?–-]*(?:so\s+|and\s+)?(?:how\s+urgent\s+is\s+(?:this|that|it)|is\s+(?:this|that|it)\s+urgent|"
+                         r"what\s+(?:priority|urgency|severity)\s+(?:should|would|does|is|do\s+we\s+give)\b[^.!?]*|"
+                         r"should\s+(?:this|that|it)\s+be\s+(?:a\s+)?(?:p[0-4]|sev\s?[0-4]|high|urgent|critical|escalated)\b[^.!?]*|"
+                         r"how\s+should\s+(?:i|we)\s+(?:triage|prioriti[sz]e|classify|rate)\s+(?:this|that|it))\s*\??\s*$", _I)
+# someone reporting it: "staff at <site> say …", "a customer reports …", "the manager called: …"
+_REPORTER = re.compile(r"\b(?:says?|said|saying|reports?|reported|reporting|wrote|writes|complain\w*|tells?|told|"
+                       r"call(?:ed|s)|emailed|messaged|rang|flagged|raised)\b", _I)
+
+
+def reported(q: str) -> TicketText | None:
+    """A problem someone reported, written out without quotes, then "how urgent is this?" / "what priority should this
+    be?": that report, triaged like a pasted ticket (its place and KPI words are data, not what to look up)."""
+    m = _TRIAGE_ASK.search(q)
+    if m is None:
+        return None
+    body = " ".join(q[:m.start()].split())
+    if len(body.split()) < 6 or not _REPORTER.search(body):
+        return None
     first = re.split(r"(?<=[.!?])\s+", body, maxsplit=1)[0]
     return TicketText(subject=first[:200], content=body)
 
