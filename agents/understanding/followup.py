@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from agents.plan import Clarification, QueryPlan, ScopeRef, Window
+from agents.plan import Clarification, QueryPlan, ScopeRef, ServiceMetric, Window
 from agents.understanding.cues import (
     _CHANGELOG,
     _COMPANY,
@@ -15,6 +15,7 @@ from agents.understanding.cues import (
     _FOLLOW,
     _PLACE_NOUN,
     _RANK,
+    _ROLE,
     _STATUS,
     _TOPN,
     _WORDN,
@@ -205,8 +206,10 @@ def merge(new: QueryPlan, prior: QueryPlan | None, question: str, today: dt.date
         if plan.operation == "explain" and not plan.service_metrics and prior.service_metrics:
             from agents.understanding.metric_asks import metric_value_asked
 
-            plan.service_metrics = [m.model_copy() for m in prior.service_metrics]  # "and over the last 24h?" after
-            plan.inherited.append("service_metrics")                               # "p99 for search right now?"
+            named = [ServiceMetric(role=role) for role, rx in _ROLE if rx.search(question)]
+            plan.service_metrics = named or [m.model_copy() for m in prior.service_metrics]  # "and over the last 24h?"
+            if not named:                                           # after "p99 for search right now?"; "and error
+                plan.inherited.append("service_metrics")            # rate?" after its latency: that metric instead
             metric_value_asked(question, plan)
         elif plan.operation == "explain":
             from agents.understanding.metric_asks import stability_asked
