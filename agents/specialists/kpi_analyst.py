@@ -188,7 +188,8 @@ async def _by_plan(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> bool:
         return True
     w = plan.window
     if (plan.operation in ("lookup", "compare") and plan.kpis and w is not None and " vs " in f" {w.label} "
-            and w.grain in ("week", "month") and len(plan.subjects.scopes) <= 1 and not plan.chart):
+            and (w.grain in ("week", "month") or (w.grain == "day" and not w.single_day))
+            and len(plan.subjects.scopes) <= 1 and not plan.chart):
         from agents.specialists.kpi_periods import compare_periods
 
         await compare_periods(s, plan, ctx)  # "check-ins at <site> october vs november": the two, the difference

@@ -116,7 +116,7 @@ async def compare_periods(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
     code = scope.code
     cat = s.deps.catalog
     kpis = [k for k in (plan.kpis or cat.kpis) if level != "station" or code is None or cat.unmeasured(k, code) is None]
-    grain = w.grain if w.grain in ("week", "month") else "week"
+    grain = w.grain if w.grain in ("day", "week", "month") else "week"  # "<day> vs <day>": its first and last day
     rows: list[_Row] = []
     missing: list[str] = []
     for kpi in kpis[:MAX_KPIS]:

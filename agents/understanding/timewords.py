@@ -32,6 +32,7 @@ from agents.understanding.calendar_words import (
 from agents.understanding.day_ranges import day_range
 from agents.understanding.fuzzy_dates import fuzzy_period
 from agents.understanding.holidays import named_period
+from agents.understanding.two_days import two_days
 
 # "this week vs last week", "last week better than the week before", "how does this week compare to last week"
 _CMP = (r"(?:(?:(?:any|much|a\s+lot|a\s+bit)\s+)?(?:better|worse|higher|lower|more|less|up|down)\s+)?"
@@ -51,6 +52,8 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
     """The first time expression found: (window, relative marker, match)."""
     monday = today - dt.timedelta(days=today.weekday())
     iso = r"(\d{4}-\d{2}-\d{2})"
+    if got := two_days(q, today):  # "on 2026-11-11 vs 2026-11-13", "monday vs wednesday": those two days
+        return got
     if named := named_period(q, today) or fuzzy_period(q, today):  # "black friday week", "around the 22nd"
         return named[0], None, named[1]
     if got := day_range(q, today):  # "from the 10th to the 20th", "between 10 and 20 october", "10-20 oct"
