@@ -81,8 +81,13 @@ async def of_ticket(s: StepScope, ticket: str, *, asked: bool) -> bool:
     ev = records[0]
     if not r.items:
         if asked:
-            s.say(f"No — {r.external_id} (raised {r.created_at:%Y-%m-%d %H:%M} UTC) is not linked to any incident: "
-                  "none was going on about the service it names then, and it quotes no incident's id.", ev)
+            s.say(f"{'Not by the record' if r.same_time else 'No'} — {r.external_id} (raised "
+                  f"{r.created_at:%Y-%m-%d %H:%M} UTC) is not linked to any incident: none was going on about a service "
+                  "it names then, and it quotes no incident's id.", ev)
+            if r.same_time:  # what the link cannot see: going on then, and a word of its title in the ticket
+                s.say("Going on when it was raised, and sharing a word with it (read the ticket against them): "
+                      + "; ".join(f"{i.external_id} ({i.severity}, {i.title}{f', on {i.service}' if i.service else ''}"
+                                  f", since {i.started_at:%Y-%m-%d %H:%M} UTC)" for i in r.same_time) + ".", ev)
         return True
     for x in r.items[:3]:
         i = x.incident

@@ -143,6 +143,21 @@ class TicketIncidents(BaseModel):
     subject: str
     created_at: dt.datetime
     items: list[LinkedIncident] = Field(description="ongoing first, then the latest")
+    same_time: list[IncidentInfo] = Field(default_factory=list, description=(
+        "not linked, but going on when the ticket was raised and sharing a word of its title with the ticket (a "
+        "place, a device: 'the machine at <site> froze' during '<site> kiosk freeze') — for the reader to judge"))
+
+
+_GENERIC = frozenset(("issue", "issues", "error", "errors", "problem", "problems", "failing", "failure", "failures",
+                      "users", "customers", "service", "system", "outage", "degraded", "elevated", "intermittent",
+                      "unable", "cannot", "after", "during", "since", "about", "their", "there", "while"))
+
+
+def shares_title_word(body: str, title: str) -> bool:
+    """Whether the ticket's words and an incident title share a distinctive word (five letters at least, compared by
+    its first five: "kiosk"/"kiosks", "freez"ing/"freez"e; generic words like "error" or "users" never count)."""
+    have = {w[:5] for w in re.findall(r"[^\W\d_]{5,}", body.lower()) if w not in _GENERIC}
+    return any(w[:5] in have for w in re.findall(r"[^\W\d_]{5,}", title.lower()) if w not in _GENERIC)
 
 
 async def incident_tickets(ctx: ToolContext, *, incident: str) -> ToolOutput[IncidentTickets]:
@@ -184,8 +199,12 @@ async def ticket_incidents(ctx: ToolContext, *, external_id: str) -> ToolOutput[
     items = [LinkedIncident(incident=IncidentInfo(**i), ongoing=ongoing(IncidentInfo(**i), ctx.now), link=why)
              for i in rows if (why := link_reason(ticket, dict(i), ctx.now))]
     items.sort(key=lambda x: (not x.ongoing, -x.incident.started_at.timestamp()))
+    linked = {x.incident.external_id for x in items}
+    body = f"{t['subject'] or ''} {t['content'] or ''}"
+    same_time = [IncidentInfo(**i) for i in rows if i["external_id"] not in linked
+                 and i["started_at"] <= t["created_at"] <= (i["resolved_at"] or ctx.now) and shares_title_word(body, i["title"])]
     r = TicketIncidents(external_id=t["external_id"], subject=" ".join((t["subject"] or "").split()),
-                        created_at=t["created_at"], items=items)
+                        created_at=t["created_at"], items=items, same_time=same_time[:5])
     listed = "; ".join(f"{x.incident.external_id} ({x.incident.severity}, {'ongoing' if x.ongoing else 'over'} at "
                        f"{ctx.now:%Y-%m-%d %H:%M}; {x.link})" for x in items[:5])
     return ToolOutput(result=r, evidence=[EvidenceDraft(
