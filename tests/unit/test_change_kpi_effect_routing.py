@@ -6,29 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from agents.router import route
-from agents.understanding.catalog import Catalog
-
-TODAY = dt.date(2027, 2, 10)
+from tests.unit.laundrettes import laundrettes, plan_of
 
 
-def _laundrettes() -> Catalog:
-    return Catalog(
-        stations={"QSD": "Quayside Laundrette", "MKT": "Market Street Laundrette"}, regions={"N": "North"},
-        kpis={"DRYER_UP_PCT": ["Dryer uptime", "dryer availability"], "WASHES": ["Washes", "loads washed"]},
-        services=["coin-gateway", "cycle-controller"], incidents=[], tickets=[],
-        station_regions={"QSD": "N", "MKT": "N"}, kpi_higher_is_better={"DRYER_UP_PCT": True, "WASHES": True},
+def _plan(question: str):  # type: ignore[no-untyped-def]
+    return plan_of(question, laundrettes(
         config_changes=["LDR-77", "LDR-80"],
         config_keys={"cycle.spinwash.enabled": "LDR-77", "coin.refund.limit": "LDR-80"},
         change_services={"LDR-77": ("cycle-controller", dt.date(2027, 1, 20)),
                          "LDR-80": ("coin-gateway", dt.date(2027, 1, 25))},
-    )
-
-
-def _plan(question: str):  # type: ignore[no-untyped-def]
-    r = route(question, {}, _laundrettes(), TODAY, None)
-    assert r.query is not None
-    return r.query
+    ))
 
 
 def test_change_named_by_one_word_of_its_key() -> None:

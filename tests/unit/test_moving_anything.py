@@ -5,27 +5,9 @@ of laundrettes built here."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from agents.router import route
-from agents.understanding.catalog import Catalog
-
-
-def _laundrettes() -> Catalog:
-    return Catalog(
-        stations={"QSD": "Quayside Laundrette", "MKT": "Market Street Laundrette"}, regions={"N": "North"},
-        kpis={"DRYER_UP_PCT": ["Dryer uptime", "dryer availability"], "WASHES": ["Washes", "loads washed"]},
-        services=["coin-gateway"], incidents=[], tickets=[], station_regions={"QSD": "N", "MKT": "N"},
-        kpi_higher_is_better={"DRYER_UP_PCT": True, "WASHES": True},
-    )
-
-
-def _plan(question: str):  # type: ignore[no-untyped-def]
-    r = route(question, {}, _laundrettes(), dt.date(2027, 2, 10), None)
-    assert r.query is not None, question
-    return r.query
+from tests.unit.laundrettes import plan_of
 
 
 @pytest.mark.parametrize(("question", "how", "where"), [
@@ -38,7 +20,7 @@ def _plan(question: str):  # type: ignore[no-untyped-def]
     ("is anything creeping up?", "up", set()),
 ])
 def test_a_direction_with_no_kpi_checks_every_series(question: str, how: str, where: set[str]) -> None:
-    p = _plan(question)
+    p = plan_of(question)
     assert p.operation == "attention" and f"attention:moving_{how}" in p.notes, (question, p.model_dump(exclude_defaults=True))
     assert {x.code for x in p.subjects.scopes} == where, question
 
@@ -50,5 +32,5 @@ def test_a_direction_with_no_kpi_checks_every_series(question: str, how: str, wh
     "which station is worst?",  # no direction asked
 ])
 def test_other_questions_keep_their_routes(question: str) -> None:
-    p = _plan(question)
+    p = plan_of(question)
     assert not any(n.startswith("attention:moving_") for n in p.notes), (question, p.model_dump(exclude_defaults=True))

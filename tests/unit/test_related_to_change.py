@@ -4,24 +4,9 @@ here."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from agents.router import route
-from agents.understanding.catalog import Catalog
-
-
-def _plan(question: str):  # type: ignore[no-untyped-def]
-    cat = Catalog(
-        stations={"QSD": "Quayside Laundrette", "MKT": "Market Street Laundrette"}, regions={"N": "North"},
-        kpis={"DRYER_UP_PCT": ["Dryer uptime"], "WASHES": ["Washes", "loads washed"]},
-        services=["coin-gateway"], incidents=[], tickets=[], station_regions={"QSD": "N", "MKT": "N"},
-        kpi_higher_is_better={"DRYER_UP_PCT": True, "WASHES": True},
-    )
-    r = route(question, {}, cat, dt.date(2027, 2, 10), None)
-    assert r.query is not None
-    return r.query
+from tests.unit.laundrettes import plan_of
 
 
 @pytest.mark.parametrize("question", [
@@ -31,10 +16,10 @@ def _plan(question: str):  # type: ignore[no-untyped-def]
     "did washes at quayside spike because of a release?",
 ])
 def test_related_to_a_change_is_explained(question: str) -> None:
-    p = _plan(question)
+    p = plan_of(question)
     assert p.operation == "explain" and not any(n.startswith("q:") for n in p.notes), (question, p.model_dump(exclude_defaults=True))
 
 
 def test_any_spikes_is_still_the_spikes() -> None:
-    p = _plan("any spikes in washes at quayside last month?")
+    p = plan_of("any spikes in washes at quayside last month?")
     assert "q:spikes" in p.notes, p.model_dump(exclude_defaults=True)

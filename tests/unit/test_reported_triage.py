@@ -5,24 +5,9 @@ chain of laundrettes built here."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from agents.router import route
-from agents.understanding.catalog import Catalog
-
-
-def _plan(question: str):  # type: ignore[no-untyped-def]
-    cat = Catalog(
-        stations={"QSD": "Quayside Laundrette", "MKT": "Market Street Laundrette"}, regions={"N": "North"},
-        kpis={"DRYER_UP_PCT": ["Dryer uptime"], "WASHES": ["Washes", "loads washed"]},
-        services=["coin-gateway"], incidents=[], tickets=[], station_regions={"QSD": "N", "MKT": "N"},
-        kpi_higher_is_better={"DRYER_UP_PCT": True, "WASHES": True},
-    )
-    r = route(question, {}, cat, dt.date(2027, 2, 10), None)
-    assert r.query is not None
-    return r.query
+from tests.unit.laundrettes import plan_of
 
 
 @pytest.mark.parametrize(("question", "content"), [
@@ -34,11 +19,11 @@ def _plan(question: str):  # type: ignore[no-untyped-def]
      "The manager at Quayside called: two washers leaking onto the floor"),
 ])
 def test_a_report_then_how_urgent_is_triaged(question: str, content: str) -> None:
-    p = _plan(question)
+    p = plan_of(question)
     assert p.operation == "ticket_classify" and p.ticket_text is not None, p.model_dump(exclude_defaults=True)
     assert p.ticket_text.content == content and not p.unknown, p.model_dump(exclude_defaults=True)
 
 
 @pytest.mark.parametrize("question", ["washes at quayside dropped, is that urgent?", "how urgent is this?"])
 def test_no_report_no_triage(question: str) -> None:
-    assert _plan(question).operation != "ticket_classify"
+    assert plan_of(question).operation != "ticket_classify"
