@@ -19,6 +19,7 @@ from agents.understanding.incident_about import incidents_about_thread
 from agents.understanding.inventory import ACTION_NOTE, PEOPLE_NOTE, data_overview, duration_note
 from agents.understanding.lookups import incidents_naming
 from agents.understanding.results import EVIDENCE_ASKED, EVIDENCE_NOTE, resolve_from_results
+from agents.understanding.site_kinds import in_thread
 from agents.understanding.vs_rest import rest_in_thread
 
 _INTENT = {"lookup": "kpi", "compare": "kpi", "rank": "kpi", "attention": "kpi", "changelog": "service_change",
@@ -87,6 +88,7 @@ def legacy_context(plan: QueryPlan, prior: ThreadContext) -> ThreadContext:
 def route(question: str, context: ThreadContext | None, catalog: Catalog, today: dt.date,
           prior: QueryPlan | None = None) -> RoutePlan:
     plan = thread_turn(question, catalog, today, prior) or merge(parse(question, catalog, today), prior, question, today)
+    in_thread(plan, prior, catalog)  # "and the other <kind>s?": not the thread's site
     prior_ctx: ThreadContext = {**(context or {})}
     resolve_from_results(plan, prior, prior_ctx, question, catalog, today)
     incidents_about_thread(plan, prior, question, catalog, today)  # "is there an incident about it?": its subject's
