@@ -1,7 +1,9 @@
 """Sites of one kind: several stations whose names share a word ("… Wind Farm", "… Cinema") said as a set — in the
 plural, "all the …", "which …" — are those sites, not a question of which one: "how are the <kind>s doing?" (every KPI
 there), "<kind>s vs <other kind>s on X" (both sets side by side). In a thread, "and the other <kind>s?" is the thread's
-KPI at the sites of that kind other than the thread's. Plain English only."""
+KPI at the sites of that kind other than the thread's. A "which one did you mean?" asked in a thread keeps the thread's
+KPI and period for the answer ("<site>", "all of them"), and is never asked again word for word: a turn that does not
+answer it ("why?") goes on with the thread's last answered subject. Plain English only."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from agents.understanding.words import fold
 OTHERS = "sites:others"  # "the other <kind>s": the thread's own site left out (the router, once the thread is known)
 _SET, _DOING = "sites:kind", "sites:doing"  # a kind's sites as a set; "how are they doing?" (every KPI, not the thread's)
 _HOW = re.compile(r"\b(?:doing|going|looking|performing|holding\s+up|getting\s+on)\b", _I)
+WAS_AT = "was_at:"  # a clarification's note of the thread's answered places ("was_at:station:CDW")
 # the words a question about a set of sites may have besides the set ("and how are the other <kind>s doing then?")
 _FILLER = frozenset(
     "and but so ok okay then now also too as well what about how how's hows are is was were re doing going looking "
@@ -65,11 +68,15 @@ def kind_sets(q: str, text: str, plan: QueryPlan, links: Links, cat: Catalog, op
 
 
 def _thread_places(prior: QueryPlan) -> list[ScopeRef]:
+    if prior.operation == "clarify":
+        return [ScopeRef(level="region" if n.split(":")[1] == "region" else "station", code=n.split(":", 2)[2])
+                for n in prior.notes if n.startswith(WAS_AT) and n.count(":") >= 2]
     return [x for x in prior.subjects.scopes if x.level in ("station", "region") and x.code]
 
 
 def in_thread(plan: QueryPlan, prior: QueryPlan | None, cat: Catalog) -> None:
-    """After the merge: "the other <kind>s" without the thread's site; "how are the <kind>s doing?" every KPI there."""
+    """After the merge: "the other <kind>s" without the thread's site; a station clarification asked in a thread
+    keeps the thread's KPI, period and places (so "<site>", "all of them" or "why?" next go on with them)."""
     kind_set, doing = _SET in plan.notes, _DOING in plan.notes
     plan.notes = [n for n in plan.notes if n not in (_SET, _DOING)]
     if kind_set and "kpis" in plan.inherited and plan.kpis and (
@@ -88,3 +95,55 @@ def in_thread(plan: QueryPlan, prior: QueryPlan | None, cat: Catalog) -> None:
             plan.operation = "compare"  # the thread's KPI at each of them, side by side
         elif plan.operation == "compare" and len(plan.subjects.scopes) == 1 and plan.kpis:
             plan.operation = "lookup"
+    if plan.operation != "clarify":
+        plan.notes = [n for n in plan.notes if not n.startswith(WAS_AT)]
+        return
+    c = plan.clarification
+    if c is None or c.kind != "station" or any(n.startswith(WAS_AT) for n in plan.notes):
+        return
+    answered = prior is not None and prior.operation not in ("clarify", "unknown", "out_of_scope")
+    if not any(n.startswith("pending:") for n in plan.notes):  # "all of them", "<site>" next: answered, not asked again
+        plan.notes.append("pending:" + (prior.operation if answered and prior is not None and prior.operation in (
+            "lookup", "explain", "attention") else "lookup" if plan.kpis or answered else "attention"))
+    if not answered or prior is None:
+        return
+    if not plan.kpis and prior.kpis:  # "what about the <kind>?" after "<KPI> at <site>": that KPI, once it is known where
+        plan.kpis = list(prior.kpis)
+        plan.inherited.append("kpis")
+        plan.follow_up = True
+    if plan.window is None and prior.window is not None:
+        plan.window = prior.window.model_copy()
+        plan.inherited.append("window")
+    plan.notes += [f"{WAS_AT}{x.level}:{x.code}" for x in _thread_places(prior)]
+
+
+def not_answered(plan: QueryPlan, prior: QueryPlan | None) -> bool:
+    """The same clarification as the thread's last turn: its question was not answered."""
+    return bool(prior is not None and prior.operation == "clarify" and plan.operation == "clarify"
+                and plan.clarification is not None and prior.clarification is not None
+                and plan.clarification.question == prior.clarification.question)
+
+
+def resumed(prior: QueryPlan, cat: Catalog) -> QueryPlan | None:
+    """The thread's last answered plan, as a clarification asked in it noted it (its KPI, period and places)."""
+    places = _thread_places(prior)
+    pending = next((n.split(":", 1)[1] for n in prior.notes if n.startswith("pending:")), None)
+    if not places or not pending:
+        return None
+    out = prior.model_copy(deep=True)
+    out.operation, out.clarification = pending, None  # type: ignore[assignment]
+    out.subjects.scopes = [x.model_copy(update={"name": cat.stations.get(x.code or "") if x.level == "station"
+                                                 else cat.regions.get(x.code or "")}) for x in places]
+    out.notes = [n for n in out.notes if not n.startswith(("pending:", WAS_AT))]
+    return out
+
+
+def asked_again(plan: QueryPlan, cat: Catalog) -> str:
+    """A clarification not answered, said differently: the choices, and that all of them will do."""
+    c = plan.clarification
+    assert c is not None
+    if c.kind == "station" and len(c.candidates) >= 2:
+        labels = [f"{x} ({cat.stations[x]})" if x in cat.stations else x for x in c.candidates]
+        return (f"I still need to know which one you meant before I can answer: {', '.join(labels[:-1])} or {labels[-1]}. "
+                f"Name one, or say “all of them”.")
+    return f"I still need an answer to this before I can go on — {c.question[:1].lower()}{c.question[1:]}"

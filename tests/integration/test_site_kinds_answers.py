@@ -63,3 +63,12 @@ async def test_the_other_cinemas_and_how_the_lidos_are_doing(leisure):
     lidos = await a.ask(org_id=org_id, question="how are the lidos doing?")
     assert "which one" not in lidos.answer.lower(), lidos.answer
     assert "WGL" in lidos.answer and "HOL" in lidos.answer and "ABG" not in lidos.answer, lidos.answer
+
+
+async def test_why_after_which_one_goes_on_with_the_thread(leisure):
+    a, org_id = leisure
+    first = await a.ask(org_id=org_id, question="screen occupancy at abbeygate")
+    asked = await a.ask(org_id=org_id, question="what about the lido?", thread_id=first.thread_id)
+    assert "Which one did you mean?" in asked.answer, asked.answer
+    why = await a.ask(org_id=org_id, question="why?", thread_id=first.thread_id)
+    assert "which one" not in why.answer.lower() and "Screen occupancy at ABG" in why.answer, why.answer

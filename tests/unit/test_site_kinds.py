@@ -70,3 +70,33 @@ def test_two_kinds_against_each_other_are_both_sets():
     r = _thread("cinemas vs lidos on concessions")[-1]
     assert r.query is not None and r.query.operation == "compare" and r.query.kpis == ["CONC_SPEND"]
     assert _at(r.query) == CINEMAS + LIDOS
+
+
+def test_which_one_in_a_thread_keeps_the_threads_kpi_for_a_site_or_all_of_them():
+    asked, site = _thread("concessions at abbeygate", "what about the lido?", "westgate")[1:]
+    assert asked.intent == "clarify" and "Which one did you mean?" in asked.notices[0]
+    assert site.query is not None and (site.query.operation, site.query.kpis, _at(site.query)) == (
+        "lookup", ["CONC_SPEND"], ["WGL"])
+    for every in ("all of them", "both", "all three"):
+        r = _thread("concessions at abbeygate", "what about the lido?", every)[-1]
+        assert r.query is not None and (r.query.operation, r.query.kpis, _at(r.query)) == (
+            "compare", ["CONC_SPEND"], LIDOS), every
+
+
+def test_a_turn_that_does_not_answer_which_one_goes_on_with_the_thread():
+    asked, why = _thread("concessions at abbeygate", "what about the lido?", "why?")[1:]
+    assert asked.intent == "clarify"
+    assert why.intent != "clarify", why.notices
+    assert why.query is not None and (why.query.operation, why.query.kpis, _at(why.query)) == (
+        "explain", ["CONC_SPEND"], ["ABG"])
+
+
+def test_which_one_is_never_asked_again_word_for_word_and_all_of_them_answers_it():
+    first, again, every = _thread("concessions at the lido", "why?", "all of them")
+    assert first.intent == again.intent == "clarify"
+    assert again.notices != first.notices and "all of them" in again.notices[0], again.notices
+    assert every.query is not None and (every.query.operation, every.query.kpis, _at(every.query)) == (
+        "compare", ["CONC_SPEND"], LIDOS)
+    doing, all_of_them = _thread("how is the lido doing?", "all of them")
+    assert doing.intent == "clarify"
+    assert all_of_them.query is not None and (all_of_them.query.operation, _at(all_of_them.query)) == ("attention", LIDOS)
