@@ -19,7 +19,8 @@ from agents.understanding.incident_about import incidents_about_thread
 from agents.understanding.inventory import ACTION_NOTE, PEOPLE_NOTE, data_overview, duration_note
 from agents.understanding.lookups import incidents_naming
 from agents.understanding.results import EVIDENCE_ASKED, EVIDENCE_NOTE, resolve_from_results
-from agents.understanding.site_kinds import kind_said
+from agents.understanding.site_kind_words import kind_said
+from agents.understanding.site_kinds import asked_again, in_thread, not_answered, resumed
 from agents.understanding.vs_rest import rest_in_thread
 
 _INTENT = {"lookup": "kpi", "compare": "kpi", "rank": "kpi", "attention": "kpi", "changelog": "service_change",
@@ -90,6 +91,11 @@ def legacy_context(plan: QueryPlan, prior: ThreadContext) -> ThreadContext:
 def route(question: str, context: ThreadContext | None, catalog: Catalog, today: dt.date,
           prior: QueryPlan | None = None) -> RoutePlan:
     plan = thread_turn(question, catalog, today, prior) or merge(parse(question, catalog, today), prior, question, today)
+    in_thread(plan, prior, catalog)  # "and the other <kind>s?": not the thread's; "which one?" in a thread: its KPI kept
+    again = not_answered(plan, prior)
+    if again and prior is not None and (base := resumed(prior, catalog)):  # "why?" after "which one did you mean?"
+        plan, again = merge(parse(question, catalog, today), base, question, today), False
+        in_thread(plan, base, catalog)
     prior_ctx: ThreadContext = {**(context or {})}
     resolve_from_results(plan, prior, prior_ctx, question, catalog, today)
     incidents_about_thread(plan, prior, question, catalog, today)  # "is there an incident about it?": its subject's
@@ -105,7 +111,7 @@ def route(question: str, context: ThreadContext | None, catalog: Catalog, today:
     if plan.operation == "unknown":
         return RoutePlan("unknown", [], prior_ctx, [unknown_notice(u.kind, u.text, u.suggestions, catalog) for u in plan.unknown], plan)
     if plan.operation == "clarify" and plan.clarification:
-        return RoutePlan("clarify", [], prior_ctx, [plan.clarification.question], plan)
+        return RoutePlan("clarify", [], prior_ctx, [asked_again(plan, catalog) if again else plan.clarification.question], plan)
     if plan.operation in ("out_of_scope", "attention") and not plan.kpis and not any(
             n.startswith("attention:moving_") for n in plan.notes) and (listed := catalog_answer(question, catalog)):
         plan.operation = "out_of_scope"

@@ -354,7 +354,8 @@ def _answer(plan: QueryPlan, prior: QueryPlan, question: str = "") -> QueryPlan 
             out.operation, out.group_by, out.order, out.limit = "rank", "station", out.order or "worst", len(cands)
             out.subjects.scopes = [x for x in ps.scopes if x.level == "region"]
         else:
-            out.operation = "explain" if pending == "explain" and out.group_by else "compare"
+            out.operation = ("explain" if pending == "explain" and out.group_by else  # "how are they all doing?": every
+                             "attention" if pending == "attention" and not out.kpis else "compare")  # KPI at each
             out.subjects.scopes = list(s.scopes) if len(s.scopes) >= 2 else [
                 ScopeRef(level="station", code=c) for c in cands]
     elif kind == "window" and pending and plan.window is not None and plan.window.explicit:

@@ -28,7 +28,7 @@ from agents.understanding.link_rules import (
     spaced_compounds,
     take,
 )
-from agents.understanding.site_kinds import kind_contradicted
+from agents.understanding.site_kind_words import kind_contradicted
 from agents.understanding.sites import (
     apostrophe_place,
     common_word_only,

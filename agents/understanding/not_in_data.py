@@ -143,10 +143,13 @@ _SITE_WORDS = frozenset("gym shop outlet venue cinema theatre theater hotel rest
 
 def site_word(word: str, cat: Catalog) -> bool:
     """Whether ``word`` (singular or plural) is what the organisation calls its sites: a place noun, a site word of
-    another trade ("gym", "outlet"), or a word every one of its sites' names has ("… Laundromat")."""
+    another trade ("gym", "outlet"), a word every one of its sites' names has ("… Laundromat"), or the last word of
+    several of them ("… Lido": a kind of site it has)."""
     w = word.lower()
     forms = {w, w[:-1] if w.endswith("s") else w, re.sub(r"ies$", "y", w)}
-    return any(re.fullmatch(_PLACE_NOUN, f) or f in _SITE_WORDS or f in cat.site_name_words for f in forms)
+    last = [n.lower().split()[-1] for n in cat.stations.values() if n.split()]
+    return any(re.fullmatch(_PLACE_NOUN, f) or f in _SITE_WORDS or f in cat.site_name_words or last.count(f) >= 2
+               for f in forms)
 
 
 _HOW_IS_SITE = re.compile(r"\bhow(?:'s|\s+is|\s+are|\s+was|\s+were)\s+(?:the|our|my|all(?:\s+the|\s+our)?)\s+([a-z]+)\s+"

@@ -74,6 +74,7 @@ from agents.understanding.not_in_data import (
 from agents.understanding.op_cues import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY, PLACES_BEYOND
 from agents.understanding.operation import _change_kinds, _operation
 from agents.understanding.phrasings import GOAL_ANYWHERE
+from agents.understanding.site_kinds import kind_sets, said_as_set
 from agents.understanding.ticket_values import unknown_ticket_values
 from agents.understanding.time_typos import fix_time_typos
 from agents.understanding.timewords import parse_time
@@ -299,12 +300,11 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             plan.subjects.scopes.insert(0, ScopeRef(level="station", code=reporting[0], name=cat.stations.get(reporting[0])))
             links.stations.append(reporting[0])
             links.ambiguous = links.ambiguous[1:]
+    if (kind_op := kind_sets(q, tp.text, plan, links, cat, op)) is not None:
+        op = kind_op  # "how are the <kind>s doing?", "<kind>s vs <other kind>s on X": the sites of that kind, a set
     several = bool(links.ambiguous and links.ambiguous[0][0] == "station" and len(links.ambiguous[0][2]) >= 2
-                   and not links.stations and re.search(
-                       rf"\b(?:all|every|each|both)\s+(?:of\s+)?(?:the\s+|our\s+)?{re.escape(links.ambiguous[0][1])}|"
-                       rf"\b{re.escape(links.ambiguous[0][1])}(?:s|es|\s+{_PLACE_NOUN}s)\b|"  # "garages", "night buses",
-                       rf"\bwhich\s+(?:of\s+the\s+)?{re.escape(links.ambiguous[0][1])}\b", fold(q), _I))  # "the harbour
-    # sites", "which harbour is worse": every place the word names, compared
+                   and not links.stations and said_as_set(q, links.ambiguous[0][1]))  # "garages", "night buses", "the
+    # harbour sites", "which harbour is worse": every place the word names, compared
     if several and not plan.kpis and op == "compare":
         plan.subjects.scopes = [ScopeRef(level="station", code=c, name=cat.stations.get(c)) for c in links.ambiguous[0][2]]
         links.ambiguous = links.ambiguous[1:]  # the KPI to compare them on is asked next

@@ -1,79 +1,149 @@
-"""A site's own name word with the kind word of other sites ("tregarth solar park" when Tregarth is a wind farm and
-the solar parks are three others): no such site — the one its own word names is offered, with what kind it is —
-never "which solar park?" among sites the question did not name."""
+"""Sites of one kind: several stations whose names share a word ("… Wind Farm", "… Cinema") said as a set — in the
+plural, "all the …", "which …" — are those sites, not a question of which one: "how are the <kind>s doing?" (every KPI
+there), "<kind>s vs <other kind>s on X" (both sets side by side). In a thread, "and the other <kind>s?" is the thread's
+KPI at the sites of that kind other than the thread's. A "which one did you mean?" asked in a thread keeps the thread's
+KPI and period for the answer ("<site>", "all of them"), and is never asked again word for word: a turn that does not
+answer it ("why?") goes on with the thread's last answered subject. Plain English only."""
 
 from __future__ import annotations
 
 import re
-from itertools import pairwise
-from typing import TYPE_CHECKING, Any
 
-from agents.plan import UnknownName
-from agents.understanding.catalog import Catalog, fold, norm_tokens
-from agents.understanding.vocab import DIRECTIONS, STOP
+from agents.plan import Operation, QueryPlan, ScopeRef
+from agents.understanding.catalog import Catalog
+from agents.understanding.cues import _I, _PLACE_NOUN
+from agents.understanding.linking import Links
+from agents.understanding.words import fold
 
-if TYPE_CHECKING:
-    from agents.understanding.linking import Links
-
-Tok = Any  # linking's token (raw, norm, ix, used)
-
-
-def _shared(word: str, cat: Catalog) -> int:
-    """How many sites' names have ``word``."""
-    return sum(word in norm_tokens(name) for name in cat.stations.values())
-
-
-def _kind_of_others(words: list[str], code: str, cat: Catalog) -> bool:
-    """``words`` name a kind of site (each is in two or more sites' names, none a direction) that ``code`` is not."""
-    own = set(norm_tokens(cat.stations.get(code, "")))
-    return bool(words) and all(w not in own and w not in DIRECTIONS and w not in STOP and _shared(w, cat) >= 2
-                               for w in words)
+OTHERS = "sites:others"  # "the other <kind>s": the thread's own site left out (the router, once the thread is known)
+_SET, _DOING = "sites:kind", "sites:doing"  # a kind's sites as a set; "how are they doing?" (every KPI, not the thread's)
+_HOW = re.compile(r"\b(?:doing|going|looking|performing|holding\s+up|getting\s+on)\b", _I)
+WAS_AT = "was_at:"  # a clarification's note of the thread's answered places ("was_at:station:CDW")
+# the words a question about a set of sites may have besides the set ("and how are the other <kind>s doing then?")
+_FILLER = frozenset(
+    "and but so ok okay then now also too as well what about how how's hows are is was were re doing going looking "
+    "performing holding up the our other others rest remaining of all every each both at for across in on over with vs "
+    "versus same there those them these please show me tell give status overview look looks like s".split())
 
 
-def kind_contradicted(out: Links, taken: list[tuple[int, int, list[tuple[str, str, int]]]], toks: list[Tok],
-                      raws: list[tuple[str, int]], cat: Catalog) -> None:
-    """One site named by its own word or code right before words several other sites' names share ("tregarth solar
-    park", "KWM cinema"): a site that is not in the catalog, named as typed with that site offered — not the
-    ambiguous kind word asked about, nor that site silently."""
-    for (i, n, cands), (j, m, others) in pairwise(taken):
-        codes = {v for k, v, _ in cands if k == "station"}
-        if j != i + n or len(codes) != 1 or len(codes) != len(cands) or (code := next(iter(codes))) not in out.stations:
-            continue
-        kind = " ".join(t.norm for t in toks[j:j + m])
-        entry = next((a for a in out.ambiguous if a[0] == "station" and a[1] == kind and code not in a[2]), None)
-        if entry is None or not all(k == "station" for k, _, _ in others) or not _kind_of_others(kind.split(), code, cat):
-            continue
-        out.ambiguous.remove(entry)
-        if not any(e[0] != i and any(v == code for _, v, _ in e[2]) for e in taken):
-            out.stations.remove(code)  # unless named again ("tregarth solar park or tregarth itself")
-        text = " ".join(raws[ix][0] for ix in sorted({t.ix for t in toks[i:j + m]}))
-        out.unknown.append(UnknownName(kind="station", text=text, suggestions=[code]))
+def said_as_set(q: str, text: str) -> bool:
+    """"the <kind>s", "all (of) the <kind>", "each <kind> site", "which <kind>": every place the word names."""
+    t = re.escape(text)
+    return bool(re.search(rf"\b(?:all|every|each|both)\s+(?:of\s+)?(?:the\s+|our\s+)?{t}|"
+                          rf"\b{t}(?:s|es|\s+{_PLACE_NOUN}s)\b|\bwhich\s+(?:of\s+the\s+)?{t}\b", fold(q), _I))
 
 
-def _article(word: str) -> str:
-    return "an" if word[:1].lower() in "aeiou" else "a"
+def _only_sites(text: str, words: list[str]) -> bool:
+    rest = fold(text).lower()
+    for w in words:
+        rest = re.sub(rf"\b{re.escape(w.lower())}(?:s|es|\s+{_PLACE_NOUN}s?)?\b", " ", rest)
+    return all(w in _FILLER for w in re.findall(r"[a-z]+", rest))
 
 
-def kind_said(text: str, code: str, cat: Catalog) -> str | None:
-    """"There is no solar park called “tregarth”: Tregarth Ridge Wind Farm (TRW) is a wind farm." for a name
-    :func:`kind_contradicted` made, else None."""
-    said = [w for w in re.split(r"[^A-Za-z0-9]+", fold(text)) if w]
-    norms = norm_tokens(text)
-    if len(said) != len(norms) or code not in cat.stations:
+def kind_sets(q: str, text: str, plan: QueryPlan, links: Links, cat: Catalog, op: Operation) -> Operation | None:
+    """In the parser, before "which one did you mean?": the operation for sites of a kind said as a set (``text``:
+    the question without its period), or None. Two kinds or more: both sets, the scopes filled; one kind with nothing
+    else asked ("how are the <kind>s doing?", "and the other <kind>s?"): what needs attention there."""
+    if links.stations or plan.subjects.services or plan.subjects.incidents or plan.subjects.tickets:
         return None
-    name = cat.stations[code]
-    own = set(norm_tokens(name)) | {fold(code).lower()}
-    k = 0
-    while k < len(norms) and norms[k] in own:
-        k += 1
-    if k == 0 or not _kind_of_others(norms[k:], code, cat):
+    sets = [a for a in links.ambiguous if a[0] == "station" and len(a[2]) >= 2 and said_as_set(q, a[1])]
+    if not sets:
         return None
-    name_words = [w for w in re.split(r"[^A-Za-z0-9]+", fold(name)) if w]
-    theirs: list[str] = []
-    for w in reversed(name_words):  # its own kind: the last words of its name other sites' names have too
-        if _shared(norm_tokens(w)[0] if norm_tokens(w) else w.lower(), cat) < 2:
-            break
-        theirs.insert(0, w.lower())
-    asked = " ".join(said[k:]).lower()
-    head = f"There is no {asked} called “{' '.join(said[:k])}”: {name} ({code})"
-    return f"{head} is {_article(theirs[0])} {' '.join(theirs)}." if theirs else f"{head} is not {_article(asked)} {asked}."
+    words = "|".join(re.escape(a[1]) for a in sets)
+    if re.search(rf"\b(?:other|remaining|rest\s+of\s+(?:the\s+|our\s+)?)\s*(?:{words})", fold(q), _I) and OTHERS not in plan.notes:
+        plan.notes.append(OTHERS)
+    plan.notes += [_SET] + ([_DOING] if _HOW.search(q) else [])
+    if len(sets) >= 2:  # "<kind>s vs <other kind>s on X": every site of either kind, side by side
+        codes = list(dict.fromkeys(c for a in sets for c in a[2]))
+        plan.subjects.scopes = [ScopeRef(level="station", code=c, name=cat.stations.get(c)) for c in codes]
+        links.ambiguous = [a for a in links.ambiguous if a not in sets]
+        op = "compare" if plan.kpis or op in ("compare", "rank", "lookup", "explain") else "attention"
+    elif op in ("out_of_scope", "lookup") and not plan.kpis and _only_sites(text, [a[1] for a in sets]):
+        op = "attention"  # the parser's "several places" step fills the scopes
+    else:
+        plan.notes = [n for n in plan.notes if n not in (_SET, _DOING)]
+        return None
+    plan.operation = op
+    return op
+
+
+def _thread_places(prior: QueryPlan) -> list[ScopeRef]:
+    if prior.operation == "clarify":
+        return [ScopeRef(level="region" if n.split(":")[1] == "region" else "station", code=n.split(":", 2)[2])
+                for n in prior.notes if n.startswith(WAS_AT) and n.count(":") >= 2]
+    return [x for x in prior.subjects.scopes if x.level in ("station", "region") and x.code]
+
+
+def in_thread(plan: QueryPlan, prior: QueryPlan | None, cat: Catalog) -> None:
+    """After the merge: "the other <kind>s" without the thread's site; a station clarification asked in a thread
+    keeps the thread's KPI, period and places (so "<site>", "all of them" or "why?" next go on with them)."""
+    kind_set, doing = _SET in plan.notes, _DOING in plan.notes
+    plan.notes = [n for n in plan.notes if n not in (_SET, _DOING)]
+    if kind_set and "kpis" in plan.inherited and plan.kpis and (
+            (doing and OTHERS not in plan.notes) or all(cat.unmeasured(plan.kpis[0], x.code or "") is not None
+                                                        for x in plan.subjects.scopes)):
+        plan.kpis, plan.operation = [], "attention"  # "how are the <kind>s doing?": every KPI there, not the thread's one
+        plan.inherited.remove("kpis")
+    if OTHERS in plan.notes:
+        plan.notes.remove(OTHERS)
+        here = {x.code for x in (_thread_places(prior) if prior is not None else [])}
+        left = [x for x in plan.subjects.scopes if x.code not in here]
+        if here and left and len(left) < len(plan.subjects.scopes):
+            plan.subjects.scopes = left
+            plan.follow_up = True
+        if plan.kpis and plan.operation in ("lookup", "explain") and len(plan.subjects.scopes) >= 2:
+            plan.operation = "compare"  # the thread's KPI at each of them, side by side
+        elif plan.operation == "compare" and len(plan.subjects.scopes) == 1 and plan.kpis:
+            plan.operation = "lookup"
+    if plan.operation != "clarify":
+        plan.notes = [n for n in plan.notes if not n.startswith(WAS_AT)]
+        return
+    c = plan.clarification
+    if c is None or c.kind != "station" or any(n.startswith(WAS_AT) for n in plan.notes):
+        return
+    answered = prior is not None and prior.operation not in ("clarify", "unknown", "out_of_scope")
+    if not any(n.startswith("pending:") for n in plan.notes):  # "all of them", "<site>" next: answered, not asked again
+        plan.notes.append("pending:" + (prior.operation if answered and prior is not None and prior.operation in (
+            "lookup", "explain", "attention") else "lookup" if plan.kpis or answered else "attention"))
+    if not answered or prior is None:
+        return
+    if not plan.kpis and prior.kpis:  # "what about the <kind>?" after "<KPI> at <site>": that KPI, once it is known where
+        plan.kpis = list(prior.kpis)
+        plan.inherited.append("kpis")
+        plan.follow_up = True
+    if plan.window is None and prior.window is not None:
+        plan.window = prior.window.model_copy()
+        plan.inherited.append("window")
+    plan.notes += [f"{WAS_AT}{x.level}:{x.code}" for x in _thread_places(prior)]
+
+
+def not_answered(plan: QueryPlan, prior: QueryPlan | None) -> bool:
+    """The same clarification as the thread's last turn: its question was not answered."""
+    return bool(prior is not None and prior.operation == "clarify" and plan.operation == "clarify"
+                and plan.clarification is not None and prior.clarification is not None
+                and plan.clarification.question == prior.clarification.question)
+
+
+def resumed(prior: QueryPlan, cat: Catalog) -> QueryPlan | None:
+    """The thread's last answered plan, as a clarification asked in it noted it (its KPI, period and places)."""
+    places = _thread_places(prior)
+    pending = next((n.split(":", 1)[1] for n in prior.notes if n.startswith("pending:")), None)
+    if not places or not pending:
+        return None
+    out = prior.model_copy(deep=True)
+    out.operation, out.clarification = pending, None  # type: ignore[assignment]
+    out.subjects.scopes = [x.model_copy(update={"name": cat.stations.get(x.code or "") if x.level == "station"
+                                                 else cat.regions.get(x.code or "")}) for x in places]
+    out.notes = [n for n in out.notes if not n.startswith(("pending:", WAS_AT))]
+    return out
+
+
+def asked_again(plan: QueryPlan, cat: Catalog) -> str:
+    """A clarification not answered, said differently: the choices, and that all of them will do."""
+    c = plan.clarification
+    assert c is not None
+    if c.kind == "station" and len(c.candidates) >= 2:
+        labels = [f"{x} ({cat.stations[x]})" if x in cat.stations else x for x in c.candidates]
+        return (f"I still need to know which one you meant before I can answer: {', '.join(labels[:-1])} or {labels[-1]}. "
+                f"Name one, or say “all of them”.")
+    return f"I still need an answer to this before I can go on — {c.question[:1].lower()}{c.question[1:]}"
