@@ -179,6 +179,9 @@ def read_layout(path: Path, layout: Layout) -> Sheet:
         frame = frame[~total]
     if long:
         out = frame.rename(columns={cols[c]: c for c in (T, R, C, "value") if c in cols})
+        if R not in out and len(others) == 1:  # the organisation's own word for its places ("clinic", "port")
+            out = out.rename(columns={others[0]: R})
+            warnings.append(f"column {others[0].strip()!r} read as the {R} (the one column left)")
         if R not in out:
             errors.append((header, f"missing column {R}; header is {', '.join(frame.columns)}"))
             return Sheet(frame.iloc[0:0], comma, warnings, errors)

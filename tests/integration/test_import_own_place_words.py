@@ -1,6 +1,7 @@
-"""A dental chain imports its clinics under its own word for them ("Clinic ID", "Clinic Name") and, by mistake, its
-KPI values before its clinics: the clinics land as sites; the values are refused as rows of unknown clinics — not
-as duplicates — and the count says every bad row, not only those listed. Nothing is written by a refused file."""
+"""A dental chain imports its clinics under its own word for them ("Clinic ID", "Clinic Name", a "clinic" column in its
+KPI values) and, by mistake, its KPI values before its clinics: the clinics land as sites; the values are refused as
+rows of unknown clinics — not as duplicates — and the count says every bad row, not only those listed. Nothing is
+written by a refused file."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def _write(path: Path, text: str) -> Path:
 
 
 def _values(d: Path, clinics: list[str], days: int) -> Path:
-    rows = ["date,site,kpi,value"]
+    rows = ["date,clinic,kpi,value"]
     for i in range(days):
         day = dt.date(2027, 1, 1) + dt.timedelta(days=i)
         rows += [f"{day},{c},CHAIR_UTIL,{70 + i % 5}" for c in clinics]
