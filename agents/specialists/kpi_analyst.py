@@ -159,6 +159,10 @@ async def _by_plan(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> bool:
 
         await moving_the_wrong_way(s, plan, ctx)  # "is anything getting worse?": every series checked
         return True
+    if plan.operation == "attention" and "attention:goal" in plan.notes:  # "which KPIs miss their goal?": every one
+        many = [x.code for x in plan.subjects.scopes if x.level == "station" and x.code]
+        await q.needs_attention(s, plan, ctx, stations=many if len(many) > 1 else None)
+        return True
     if plan.operation == "attention":
         levels = {x.level for x in plan.subjects.scopes}
         stations = [x.code for x in plan.subjects.scopes if x.level == "station" and x.code]

@@ -232,8 +232,9 @@ async def rank(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
 async def needs_attention(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, stations: list[str] | None = None) -> None:
     region = next((x.code for x in plan.subjects.scopes if x.level == "region"), None)
     station = None if stations else next((x.code for x in plan.subjects.scopes if x.level == "station"), None)
+    goal = "attention:goal" in plan.notes and not plan.kpis  # "which KPIs are missing their goal?"
     got = await s.tool("attention", attention, region=None if stations else region, station=station,
-                       kpi=plan.kpis[0] if plan.kpis else None)
+                       kpi=plan.kpis[0] if plan.kpis else None, **({"goal_all": True} if goal else {}))
     if got is None:
         if not (station or region or stations or plan.kpis) and "attention:incidents" in plan.notes:
             await open_incidents(s, say_none=True)  # "anything on fire?" where no KPI is kept: the incidents still
@@ -242,6 +243,9 @@ async def needs_attention(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
     ev = records[0]
     if stations:  # only those stations' series
         r = r.model_copy(update={"items": [i for i in r.items if i.station in stations]})
+    if goal:
+        _missing_goal(s, r, ev, stations)
+        return
     where = (f"station {station}" if station else f"stations {', '.join(sorted(stations))}" if stations
              else f"region {region}" if region else "all stations")
     checked = "" if stations else f"; {r.series_checked} series checked"
@@ -268,6 +272,25 @@ async def needs_attention(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
         await open_incidents(s)  # "anything on fire?", "what should I look at first?": the open incidents too
     if len({i.kpi for i in r.items}) == 1 and len(r.items) == 1:
         ctx["kpi"], ctx["station"] = r.items[0].kpi, r.items[0].station
+
+
+def _missing_goal(s: StepScope, r: Any, ev: Any, stations: list[str] | None) -> None:
+    """"Which KPIs are missing their goal?": every series whose current stage's centre misses its KPI's goal,
+    signalled or not, furthest first."""
+    short = [i for i in r.short_of_goal if not stations or i.station in stations]
+    if not short:
+        s.say(f"No — every KPI series with a goal meets it at its current level ({r.series_checked} series checked, "
+              f"as of {r.as_of}).", ev)
+        return
+    kpis = sorted({i.kpi_name for i in short})
+    s.say(f"{len(short)} KPI series miss their goal at their current level (the stage's centre against the KPI's goal), "
+          f"on {len(kpis)} KPI(s): {', '.join(kpis)} — furthest from the goal first:", ev)
+    for i in short[:MAX_LINES]:
+        s.say(f"{i.kpi_name} at {i.station} ({i.station_name}) runs around {fmt(i.cl, i.decimals, i.unit)} against a goal "
+              f"of {fmt(i.goal, i.decimals, i.unit)}" + (f" ({i.state}: {i.rule})" if i.rule else "") + ".", ev)
+    if len(short) > MAX_LINES:
+        s.say(f"… and {len(short) - MAX_LINES} more in the evidence.", ev)
+    s.data = {"missing_goal": [f"{i.kpi}@{i.station}" for i in short]}
 
 
 def _short_of_goal(s: StepScope, r: Any, ev: Any, stations: list[str] | None) -> None:

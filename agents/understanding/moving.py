@@ -51,3 +51,21 @@ def is_direction_word(text: str) -> bool:
     (not "slipping bike sales", where a KPI it does not know is named too)."""
     rest = _UP_DOWN.sub(" ", _BETTER.sub(" ", _WORSE.sub(" ", text)))
     return not re.sub(r"\b(?:is|are|anything|any|at|on|in|the)\b|\W", "", rest, flags=_I)
+
+
+_GOAL_MISSED = re.compile(r"\b(?:missing|miss(?:es|ed)?|below|under|short\s+of|off|behind|not\s+(?:meeting|hitting|making|"
+                          r"reaching|on))\s+(?:the\s+|their\s+|its\s+|our\s+)?(?:goals?|targets?)\b|"
+                          r"\b(?:goals?|targets?)\s+(?:missed|not\s+met|we(?:'re|\s+are)\s+missing)\b", _I)
+
+
+def goal_missed_asked(q: str, plan: QueryPlan) -> bool:
+    """"Which KPIs are missing their goal?", "what's below target?": with no KPI named, every series whose level
+    misses its KPI's goal (``attention:goal``), signalled or not — not only the in-control ones beside the signals."""
+    s = plan.subjects
+    if (plan.kpis or s.services or s.incidents or s.tickets or len(s.scopes) > 1 or not _GOAL_MISSED.search(q)
+            or plan.operation not in ("out_of_scope", "attention", "rank", "lookup") or _TICKETS.search(q)):
+        return False
+    plan.operation = "attention"
+    plan.group_by = plan.order = plan.limit = None
+    plan.notes = [n for n in plan.notes if not n.startswith(("q:", "rank:", "goal_count:"))] + ["attention:goal"]
+    return True

@@ -55,7 +55,7 @@ from agents.understanding.incident_times import RESOLVE_TIME_NOTE, incident_time
 from agents.understanding.linking import Links, _suggest, link
 from agents.understanding.local_periods import local_period
 from agents.understanding.metric_asks import metric_value_asked
-from agents.understanding.moving import is_direction_word, moving_asked
+from agents.understanding.moving import goal_missed_asked, is_direction_word, moving_asked
 from agents.understanding.not_in_data import (
     breakdown_word_dropped,
     duration_asked,
@@ -171,8 +171,8 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     op = incident_time_asked(q, plan, cat) or _operation(cue_text(q, kpis, cat), plan, links, cat, tp)
     plan.operation = op
     op = plan.operation = annotate(cue_text(q, kpis, cat), plan, cat, today)  # what a yes/no, "since when", "who most"… question asks
-    if moving_asked(q, plan, links.kpi_words):
-        op = plan.operation  # "is anything getting worse?": every KPI series checked for that move
+    if moving_asked(q, plan, links.kpi_words) or goal_missed_asked(q, plan):
+        op = plan.operation  # "is anything getting worse?", "which KPIs miss their goal?": every series checked
     if against_the_rest(q, plan):
         op = plan.operation  # "how does <site> compare to the other stations on X": all ranked, that one pointed out
     ahead(q, plan)  # "what will X be next week?": no forecasts in the data, said before where it stands
@@ -251,8 +251,10 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         unknown = [u for u in unknown if u.kind not in ("station",)]
     if op in ("ticket_stats", "ticket_search"):
         unknown += unknown_ticket_values(q)  # "gold tier", "P7 tickets": not values tickets have
-    if any(n.startswith("attention:moving_") for n in plan.notes):  # "anything slipping?": the direction, no KPI
-        unknown = [u for u in unknown if not (u.kind == "KPI" and is_direction_word(u.text))]
+    every_series = any(n.startswith("attention:moving_") or n == "attention:goal" for n in plan.notes)
+    if every_series:  # "anything slipping?",
+        unknown = [u for u in unknown if not (u.kind == "KPI" and (  # "what's below target?": no KPI asked for
+            is_direction_word(u.text) or re.fullmatch(r"(?:\w+\s+)?(?:the\s+|our\s+)?(?:goals?|targets?)", u.text.strip(), _I)))]
     elif (op == "attention" and not _ATTENTION.search(q) and links.kpi_words and not links.weak_kpis
           and not any(u.kind == "KPI" for u in unknown)):
         names = {n.lower(): c for c, v in cat.kpis.items() for n in v} | {c.lower(): c for c in cat.kpis}
@@ -271,7 +273,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
             target := deploy_target(q, cat)):  # "any deploys to payments last week?": no such service, said so
         unknown.append(UnknownName(kind="service", text=target,
                                    suggestions=_suggest(target, {x.lower(): x for x in cat.services})))
-    if op == "attention" and not unknown and (asked := not_a_kpi_of(q, cat)):
+    if op == "attention" and not unknown and not every_series and (asked := not_a_kpi_of(q, cat)):
         unknown.append(asked)  # "what's the weather in <site>?": a thing the data does not have, said so
     if not plan.subjects.services and (group := unknown_group(q, links, cat)):
         unknown = [u for u in unknown if u.text.lower() != group.text.lower()] + [group]  # "all the Texas stations":

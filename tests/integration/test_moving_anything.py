@@ -27,9 +27,9 @@ async def workshops(fresh_db, pg_server, tmp_path):
             "stations": [{"code": c, "name": n, "region": "CITY", "region_name": "City"} for c, n in SHOPS],
             "kpi-definitions": [
                 {"code": "REPAIR_TAT_H", "name": "Repair turnaround", "unit": "h", "aggregation": "mean",
-                 "decimals": 1, "higher_is_better": False},
+                 "decimals": 1, "higher_is_better": False, "goal": 34},
                 {"code": "FIRST_FIX_PCT", "name": "First-time fix rate", "unit": "%", "aggregation": "mean",
-                 "decimals": 1, "higher_is_better": True},
+                 "decimals": 1, "higher_is_better": True, "goal": 87},
             ],
         }, tmp_path)
         rng = np.random.default_rng(41)
@@ -71,3 +71,18 @@ async def test_demo_stations_trending_the_wrong_way(demo):
     lines = _lines(r.answer)
     assert lines[0].startswith("- Yes — "), r.answer
     assert any(x.startswith("- On-time performance (maintenance) at DAL (Dallas Love Field): daily average") for x in lines), r.answer
+
+
+async def test_which_kpis_miss_their_goal_lists_signalled_series_too(workshops):
+    """"Which KPIs are missing their goal?": every series whose level misses its goal — Chainring Yard's turnaround,
+    which stepped up and is signalled, as well as its in-control first-time fix rate (before: only the latter, in
+    a line under the signals)."""
+    a, org_id = workshops
+    r = await a.ask(org_id=org_id, question="which KPIs are missing their goal?")
+    lines = _lines(r.answer)
+    assert "KPI series miss their goal at their current level" in lines[0], r.answer
+    listed = " ".join(lines[1:])
+    assert "Repair turnaround at CHN (Chainring Yard)" in listed and "First-time fix rate at CHN" in listed, r.answer
+    assert "at SPK" not in listed and "Repair turnaround at FRK" not in listed, r.answer
+    r = await a.ask(org_id=org_id, question="what's below target at fork & frame?")
+    assert "Repair turnaround" not in r.answer and "I don't know" not in r.answer, r.answer

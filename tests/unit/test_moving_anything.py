@@ -34,3 +34,15 @@ def test_a_direction_with_no_kpi_checks_every_series(question: str, how: str, wh
 def test_other_questions_keep_their_routes(question: str) -> None:
     p = plan_of(question)
     assert not any(n.startswith("attention:moving_") for n in p.notes), (question, p.model_dump(exclude_defaults=True))
+
+
+@pytest.mark.parametrize("question", ["which KPIs are missing their goal?", "what's below target at quayside?",
+                                      "anything behind target?"])
+def test_goals_missed_with_no_kpi_checks_every_series(question: str) -> None:
+    p = plan_of(question)
+    assert p.operation == "attention" and "attention:goal" in p.notes and not p.unknown, (question, p.model_dump(exclude_defaults=True))
+
+
+def test_a_kpi_named_keeps_the_goal_count() -> None:
+    p = plan_of("which stations are below goal on washes?")
+    assert "attention:goal" not in p.notes and any(n.startswith("goal_count:") for n in p.notes), p.notes

@@ -267,8 +267,11 @@ def _goal_gap(i: AttentionItem) -> float:
 
 async def attention(
     ctx: ToolContext, *, region: str | None = None, station: str | None = None, kpi: str | None = None,
+    goal_all: bool = False,
 ) -> ToolOutput[Attention]:
-    """Every KPI at every station (of the org, a region or one station) whose latest point is warning or critical."""
+    """Every KPI at every station (of the org, a region or one station) whose latest point is warning or critical;
+    ``goal_all`` ("which KPIs are missing their goal?"): every series whose stage centre misses its KPI's goal is in
+    ``short_of_goal`` too, signalled or not."""
     async with ctx.read() as session:
         kpis = await list_kpis(session, ctx.org_id)
         if kpi:
@@ -326,6 +329,13 @@ async def attention(
                 continue
             if state not in ("warning", "critical"):
                 continue
+            if goal_all and k.goal is not None and (lim.cl < k.goal if k.higher_is_better else lim.cl > k.goal):
+                short.append(AttentionItem(
+                    kpi=k.code, kpi_name=k.name, station=str(code), station_name=str(meta.loc[code, "name"]),
+                    region=str(meta.loc[code, "region"]), state=state, rule=rule or "", date=days[last].date(),
+                    value=float(an.values[last]), since=days[since if since is not None else last].date(),
+                    cl=float(lim.cl), ucl=float(lim.ucl), lcl=float(lim.lcl), upper_limit_kind=st.upper_limit_kind,
+                    goal=k.goal, unit=k.unit, decimals=k.decimals))
             items.append(AttentionItem(
                 kpi=k.code, kpi_name=k.name, station=str(code), station_name=str(meta.loc[code, "name"]),
                 region=str(meta.loc[code, "region"]), state=state, rule=rule or "", date=days[last].date(),
@@ -338,7 +348,7 @@ async def attention(
                        series_checked=checked, items=items,
                        short_of_goal=sorted(short, key=_goal_gap, reverse=True))
     where = scope.label if scope else "all stations"
-    ref = {"tool": "attention", "args": {"region": region, "station": station, "kpi": kpi},
+    ref = {"tool": "attention", "args": {"region": region, "station": station, "kpi": kpi, "goal_all": goal_all},
            "query": f"kpi_points of every KPI x station over the last {ANALYSIS_DAYS} days, XmR stages and signals "
                     "(batched), state of the latest point"}
     evidence = [EvidenceDraft(
