@@ -18,6 +18,8 @@ _BETTER = re.compile(r"\b(?:getting|got|gotten|going|become|becoming)\s+better\b
                      r"moving|heading)\s+(?:the\s+right\s+way|in\s+the\s+right\s+direction|well|positive\w*)\b", _I)
 _NOT_KPIS = re.compile(r"\b(?:mtt[adrf]|resol\w+|response\s+times?|on[- ]?call|pages?|paging|alerts?|deploy\w*|releases?|"
                        r"latency|errors?|p\d\d)\b", _I)  # incidents' times, services' metrics: not the KPIs
+_BACK = re.compile(r"\b(?:it|its|they|them|those|these)\b|\b(?:that|this)\b(?!\s+(?:week|month|year|quarter|morning|"
+                   r"afternoon|evening|weekend|fortnight)\b)", _I)  # "is it getting better?": the thread's subject
 _UP_DOWN = re.compile(r"\b(?:trend\w*|going|creep\w*|drift\w*|heading|climb\w*)\s+(up|down)(?:wards?)?\b|"
                       r"\b(climbing|rising|falling|dropping)\b", _I)
 
@@ -28,7 +30,8 @@ def moving_asked(q: str, plan: QueryPlan, kpi_words: list[str]) -> bool:
     s = plan.subjects
     if (kpi_words and not is_direction_word(" ".join(kpi_words))) or (plan.kpis or s.services or s.incidents or s.tickets or s.deployments or s.config_changes or s.commits
             or len(s.scopes) > 1 or plan.operation not in ("out_of_scope", "attention", "rank", "lookup", "explain")
-            or _RANK_WHY.search(q) or _TICKETS.search(q) or _INCIDENT_WORDS.search(q) or _NOT_KPIS.search(q)):
+            or _RANK_WHY.search(q) or _TICKETS.search(q) or _INCIDENT_WORDS.search(q) or _NOT_KPIS.search(q)
+            or _BACK.search(q)):
         return False
     if _WORSE.search(q):
         how = "worse"

@@ -18,6 +18,7 @@ from tests.unit.laundrettes import plan_of
     ("what's improving?", "better", set()),
     ("is anything trending down?", "down", set()),
     ("is anything creeping up?", "up", set()),
+    ("is anything getting worse this week?", "worse", set()),
 ])
 def test_a_direction_with_no_kpi_checks_every_series(question: str, how: str, where: set[str]) -> None:
     p = plan_of(question)
@@ -46,3 +47,9 @@ def test_goals_missed_with_no_kpi_checks_every_series(question: str) -> None:
 def test_a_kpi_named_keeps_the_goal_count() -> None:
     p = plan_of("which stations are below goal on washes?")
     assert "attention:goal" not in p.notes and any(n.startswith("goal_count:") for n in p.notes), p.notes
+
+
+def test_it_in_a_thread_is_the_threads_subject() -> None:
+    """"and is it getting better?" after "what's our MTTR?": the thread's subject, not every KPI series."""
+    p = plan_of("and is it getting better?")
+    assert not any(n.startswith("attention:moving_") for n in p.notes), p.model_dump(exclude_defaults=True)
