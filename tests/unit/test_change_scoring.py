@@ -147,8 +147,8 @@ def test_wording_helpers():
     assert scoring.ago(150) == "2.5 h"
     assert scoring.ago(3 * 1440) == "3.0 days"
     assert scoring.hops_phrase(0, "checkout-api") == "on checkout-api itself"
-    assert scoring.hops_phrase(1, "checkout-api") == "1 hop downstream of checkout-api"
-    assert scoring.hops_phrase(2, "checkout-api", ["payments"]) == "2 hops downstream of checkout-api (via payments)"
+    assert scoring.hops_phrase(1, "checkout-api") == "a dependency of checkout-api, 1 hop away"  # before: "downstream"
+    assert scoring.hops_phrase(2, "checkout-api", ["payments"]) == "a dependency of checkout-api, 2 hops away (via payments)"
 
 
 def test_unknown_contents_whose_service_was_checked_and_stayed_flat_is_never_plausible_alone():

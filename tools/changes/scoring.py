@@ -412,8 +412,9 @@ def ago(minutes: float) -> str:
 
 
 def hops_phrase(distance: int, focus: str, via: Sequence[str] = ()) -> str:
-    """'on orders-api itself', '1 hop downstream of orders-api', '2 hops downstream of x (via y)'."""
+    """'on orders-api itself', 'a dependency of orders-api (1 hop)', 'a dependency of x, 2 hops away (via y)': the
+    walk follows what the service depends on, so the change is upstream of it, never downstream."""
     if distance <= 0:
         return f"on {focus} itself"
     tail = f" (via {' → '.join(via)})" if len(via) > 0 else ""
-    return f"{distance} hop{'s' if distance > 1 else ''} downstream of {focus}{tail}"
+    return f"a dependency of {focus}, {distance} hop{'s' if distance > 1 else ''} away{tail}"
