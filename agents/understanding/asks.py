@@ -37,6 +37,10 @@ _CHANGE_RANK = re.compile(r"\b(improv\w*|deteriorat\w*|worsen\w*|got\s+worse)\b.
                           r"increase|jump|rise|gain|change)\b|"
                           r"\b(?:are|is|were)\s+(?:getting\s+|becoming\s+)?(worse|better|improving|deteriorating|declining|"
                           r"worsening)\b", _I)  # "which stations are getting worse on X?": ranked by their change
+# "rollback candidates?", "what should we roll back?": the changes that might need it, not the past rollbacks
+_TO_ROLL_BACK = re.compile(r"\broll[- ]?back\s+candidates?\b|\bcandidates?\s+(?:for|to)\s+(?:a\s+)?roll[- ]?back\b|"
+                          r"\b(?:should|could|can|must)\s+(?:we|i|you)\s+roll\s*back\b|\bworth\s+rolling\s+back\b|"
+                          r"\b(?:what|which)\b[^?]*\bto\s+roll\s*back\b", _I)
 _EXPLAIN_ASKED = re.compile(r"\bwhy\b|\bcaus\w*|\bexplain\w*|\bwhat\s+(?:changed|happened)\b|\breasons?\b|\bbehind\b|"
                             r"\broot\b|\bculprit\b|\bled\s+to\b|\bdue\s+to\b|\bbecause\s+of\b|" + RELATED_TO_CHANGE, _I)
 
@@ -302,7 +306,7 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
     if op == "changelog" and (plan.subjects.deployments or plan.subjects.config_changes) and _ROLLBACK.search(q):
         plan.notes.append("asks:rolled_back")  # "was DEP-1 rolled back?", "was CFG-7 reverted?": Yes/No from its record
     if op == "changelog" and not (plan.subjects.deployments or plan.subjects.config_changes or plan.subjects.commits):
-        if _ROLLBACK.search(q):
+        if _ROLLBACK.search(q) and not _TO_ROLL_BACK.search(q):
             plan.notes.append("only:rollback")  # "any rollbacks this week?": the changes the org marks as rollbacks
         elif plan.subjects.services and not any(n.startswith("kinds:") for n in plan.notes):
             from agents.understanding.op_cues import _change_kinds  # (op_cues imports this module)
