@@ -126,3 +126,34 @@ async def last_day(session: AsyncSession, org_id: int, until: dt.date | None = N
     return (await session.execute(
         text("SELECT max(day) FROM kpi_points WHERE org_id = :org AND day <= CAST(:until AS date)"),
         {"org": org_id, "until": until or dt.date.max})).scalar()
+
+
+async def scoped_points(
+    session: AsyncSession, org_id: int, until: dt.date | None, days: int, *, kpi: str | None = None,
+    station: str | None = None, region: str | None = None,
+) -> tuple[list[KpiInfo], dt.date, Scope | None, pd.DataFrame]:
+    """The organisation's KPIs (or the one named), the latest day with points, the scope asked for (a station, a
+    region or everything: None) and every point of those KPIs there in the last ``days`` days, one row per station and
+    day (columns kpi_id, code, name, region, day, value). No KPI or no point yet → ToolError."""
+    kpis = await list_kpis(session, org_id)
+    if kpi:
+        kpis = [match_kpi(kpis, kpi)]
+    latest = await last_day(session, org_id, until)
+    if latest is None or not kpis:
+        raise ToolError("there are no KPIs yet (import kpi-definitions and kpis first)")
+    scope = None
+    if station:
+        scope = await resolve_scope(session, org_id, "station", station)
+    elif region:
+        scope = await resolve_scope(session, org_id, "region", region)
+    start = latest - dt.timedelta(days=days - 1)
+    rows = (await session.execute(text(
+        """SELECT p.kpi_id, s.code, s.name, r.code AS region, p.day, p.value
+           FROM kpi_points p JOIN stations s ON s.id = p.station_id AND s.org_id = :org
+           JOIN regions r ON r.id = s.region_id AND r.org_id = :org
+           WHERE p.org_id = :org AND p.kpi_id = ANY(:kpis) AND p.day BETWEEN :start AND :end
+             AND (CAST(:sids AS bigint[]) IS NULL OR s.id = ANY(CAST(:sids AS bigint[])))"""),
+        {"org": org_id, "kpis": [k.id for k in kpis], "start": start, "end": latest,
+         "sids": scope.station_ids if scope else None})).all()
+    frame = pd.DataFrame(rows, columns=["kpi_id", "code", "name", "region", "day", "value"])
+    return kpis, latest, scope, frame

@@ -20,13 +20,13 @@ from tools.kpis import (
     Scope,
     SummaryLevel,
     kpi_series,
-    last_day,
     list_kpis,
     match_kpi,
     resolve_scope,
 )
 from tools.kpis.analytics import ANALYSIS_DAYS
 from tools.kpis.history import HistoricShift, KpiValues, PeriodValue, kpi_last_shift, kpi_values
+from tools.kpis.queries import scoped_points
 from tools.kpis.shaping import fmt_value
 from tools.kpis.views import (
     aggregate,
@@ -273,28 +273,10 @@ async def attention(
     ``goal_all`` ("which KPIs are missing their goal?"): every series whose stage centre misses its KPI's goal is in
     ``short_of_goal`` too, signalled or not."""
     async with ctx.read() as session:
-        kpis = await list_kpis(session, ctx.org_id)
-        if kpi:
-            kpis = [match_kpi(kpis, kpi)]
-        latest = await last_day(session, ctx.org_id, ctx.today)
-        if latest is None or not kpis:
-            raise ToolError("there are no KPIs yet (import kpi-definitions and kpis first)")
-        scope = None
-        if station:
-            scope = await resolve_scope(session, ctx.org_id, "station", station)
-        elif region:
-            scope = await resolve_scope(session, ctx.org_id, "region", region)
-        start = latest - dt.timedelta(days=ANALYSIS_DAYS - 1)
-        rows = (await session.execute(text(
-            """SELECT p.kpi_id, s.code, s.name, r.code AS region, p.day, p.value
-               FROM kpi_points p JOIN stations s ON s.id = p.station_id AND s.org_id = :org
-               JOIN regions r ON r.id = s.region_id AND r.org_id = :org
-               WHERE p.org_id = :org AND p.kpi_id = ANY(:kpis) AND p.day BETWEEN :start AND :end
-                 AND (CAST(:sids AS bigint[]) IS NULL OR s.id = ANY(CAST(:sids AS bigint[])))"""),
-            {"org": ctx.org_id, "kpis": [k.id for k in kpis], "start": start, "end": latest,
-             "sids": scope.station_ids if scope else None})).all()
+        kpis, latest, scope, frame = await scoped_points(session, ctx.org_id, ctx.today, ANALYSIS_DAYS, kpi=kpi,
+                                                         station=station, region=region)
+    start = latest - dt.timedelta(days=ANALYSIS_DAYS - 1)
     days = pd.date_range(start, latest, freq="D")
-    frame = pd.DataFrame(rows, columns=["kpi_id", "code", "name", "region", "day", "value"])
     items: list[AttentionItem] = []
     short: list[AttentionItem] = []
     checked = 0

@@ -13,10 +13,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel
-from sqlalchemy import text
 
-from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
-from tools.kpis import last_day, list_kpis, resolve_scope
+from tools.base import EvidenceDraft, ToolContext, ToolOutput
+from tools.kpis.queries import scoped_points
 
 RECENT_DAYS = 14
 MIN_POINTS = 10  # of each 14-day half: a weekly KPI (two or three points) is not read day by day
@@ -78,25 +77,10 @@ async def worsening(
     """Every KPI x station whose last 14 days moved ``direction`` (for the worse by default) against the 14 before,
     beyond the series' own noise."""
     async with ctx.read() as session:
-        kpis = await list_kpis(session, ctx.org_id)
-        latest = await last_day(session, ctx.org_id, ctx.today)
-        if latest is None or not kpis:
-            raise ToolError("there are no KPIs yet (import kpi-definitions and kpis first)")
-        scope = None
-        if station:
-            scope = await resolve_scope(session, ctx.org_id, "station", station)
-        elif region:
-            scope = await resolve_scope(session, ctx.org_id, "region", region)
-        start = latest - dt.timedelta(days=2 * RECENT_DAYS - 1)
-        rows = (await session.execute(text(
-            """SELECT p.kpi_id, s.code, s.name, p.day, p.value
-               FROM kpi_points p JOIN stations s ON s.id = p.station_id AND s.org_id = :org
-               WHERE p.org_id = :org AND p.day BETWEEN :start AND :end
-                 AND (CAST(:sids AS bigint[]) IS NULL OR s.id = ANY(CAST(:sids AS bigint[])))"""),
-            {"org": ctx.org_id, "start": start, "end": latest,
-             "sids": scope.station_ids if scope else None})).all()
+        kpis, latest, scope, frame = await scoped_points(session, ctx.org_id, ctx.today, 2 * RECENT_DAYS,
+                                                         station=station, region=region)
+    start = latest - dt.timedelta(days=2 * RECENT_DAYS - 1)
     days = pd.date_range(start, latest, freq="D")
-    frame = pd.DataFrame(rows, columns=["kpi_id", "code", "name", "day", "value"])
     by_id = {k.id: k for k in kpis}
     found: list[Move] = []
     checked = 0
