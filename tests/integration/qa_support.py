@@ -61,6 +61,13 @@ def load_kpis(conn: psycopg.Connection, slug: str, points: Iterable[tuple[dt.dat
     run_import(conn, slug, "kpis", f)
 
 
+def ticket(ext: str, subject: str, content: str, *, created_at: str, customer: str, priority: str = "medium",
+           tier: str = "standard", status: str = "open") -> dict[str, str]:
+    """One ticket record as a helpdesk export gives it (for ``load_org(..., {"tickets": [...]})``)."""
+    return {"external_id": ext, "subject": subject, "content": content, "priority": priority,
+            "created_at": created_at, "customer": customer, "customer_tier": tier, "status": status}
+
+
 @dataclass
 class GeneratedOrg:
     target: Any

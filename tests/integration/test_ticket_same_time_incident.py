@@ -10,12 +10,11 @@ import datetime as dt
 import psycopg
 import pytest
 
-from tests.integration.qa_support import load_org, org_assistant
+from tests.integration.qa_support import load_org, org_assistant, ticket
 
 
 def _ticket(ext: str, subject: str, content: str) -> dict:
-    return {"external_id": ext, "subject": subject, "content": content, "priority": "high",
-            "created_at": "2027-05-04T10:20:00Z", "customer": "Drivers", "customer_tier": "standard", "status": "open"}
+    return ticket(ext, subject, content, priority="high", created_at="2027-05-04T10:20:00Z", customer="Drivers")
 
 
 @pytest.fixture

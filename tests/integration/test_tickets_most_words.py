@@ -9,14 +9,13 @@ import datetime as dt
 import psycopg
 import pytest
 
-from tests.integration.qa_support import load_org, org_assistant
+from tests.integration.qa_support import load_org, org_assistant, ticket
 
 GYMS = [("LDS", "Leeds Boulder Barn"), ("YRK", "York Wall House")]
 
 
 def _ticket(ext: str, subject: str, content: str) -> dict:
-    return {"external_id": ext, "subject": subject, "content": content, "priority": "medium",
-            "created_at": "2027-04-02T09:00:00Z", "customer": "Members", "customer_tier": "standard", "status": "open"}
+    return ticket(ext, subject, content, created_at="2027-04-02T09:00:00Z", customer="Members")
 
 
 @pytest.fixture

@@ -9,15 +9,13 @@ import datetime as dt
 import psycopg
 import pytest
 
-from tests.integration.qa_support import load_org, org_assistant
+from tests.integration.qa_support import load_org, org_assistant, ticket
 
 SITES = [("PDM", "Pendower Marina"), ("GRM", "Gull Rock Marina"), ("KBY", "Kestle Boatyard")]
 
 
 def _ticket(ext: str, subject: str, content: str, day: int) -> dict:
-    return {"external_id": ext, "subject": subject, "content": content, "priority": "medium",
-            "created_at": f"2027-06-{day:02d}T09:00:00Z", "customer": "Berth holders", "customer_tier": "standard",
-            "status": "open"}
+    return ticket(ext, subject, content, created_at=f"2027-06-{day:02d}T09:00:00Z", customer="Berth holders")
 
 
 @pytest.fixture
