@@ -9,6 +9,8 @@ from agents.deps import RunDeps
 from agents.plan import Operation, QueryPlan, plan_of
 from agents.specialists import kpi_questions as q
 from agents.specialists.common import StepScope, first, step, update
+from agents.specialists.kpi_anchors import asked_point, new_level, recent_burst
+from agents.specialists.kpi_extremes import extreme_day, limits_of
 from agents.specialists.kpi_moves import asked_move, level_line, others_line, quarter_drift
 from agents.specialists.kpi_moves import drift as _drift
 from agents.state import GraphState, ThreadContext
@@ -41,38 +43,6 @@ def _window(context: ThreadContext, today: dt.date, *, after: int = 7) -> tuple[
         return start, end
     shown_end = end if after == 0 else min(end + dt.timedelta(days=after), today - dt.timedelta(days=1))
     return shown_end - dt.timedelta(days=29), shown_end
-
-
-def _asked_point(signals: list[Any], plan: QueryPlan | None) -> Any | None:
-    """The latest bad beyond-limits point inside the window the user asked about (None without a window)."""
-    w = plan.window if plan else None
-    if w is None or not w.explicit:
-        return None
-    inside = [x for x in signals if x.rule == "beyond_limits" and x.state in ("warning", "critical")
-              and w.start <= x.date <= w.end]
-    return inside[-1] if inside else None
-
-
-def _recent_burst(signals: list[Any], latest: dt.date | None) -> list[Any]:
-    """Days beyond the limits in the last 14 days that form one short burst (at most 4 days, within a week) —
-    not a drift or a level that stays out (then the last point is out too, or the points are many)."""
-    if latest is None:
-        return []
-    out = sorted({x.date: x for x in signals if x.rule == "beyond_limits" and x.state in ("warning", "critical")
-                  and (latest - x.date).days <= 14}.values(), key=lambda x: x.date)
-    if not out or len(out) > 4 or (out[-1].date - out[0].date).days > 6 or out[-1].date == latest:
-        return []
-    return out
-
-
-def _new_level(signals: list[Any], latest: dt.date | None) -> list[Any]:
-    """The latest value beyond the limits, with the few before it on the same side in the last 14 days (at most
-    3 more): a level that moved too recently for a stage change to confirm it (a weekly KPI's last two weeks)."""
-    out = sorted({x.date: x for x in signals if x.rule == "beyond_limits" and x.state in ("warning", "critical")
-                  and latest is not None and (latest - x.date).days <= 14}.values(), key=lambda x: x.date)
-    if not out or out[-1].date != latest or len(out) > 4:
-        return []
-    return [x for x in out if x.side == out[-1].side]
 
 
 def _when_span(start: dt.date, end: dt.date) -> str:
@@ -366,7 +336,16 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             # the worse of a few sites that is in control: its usual level, not a change, puts it last
             s.say(f"{series.scope.label} is in control on {k.name} (a stable process around {f(sm.cl)}): it is behind by "
                   "its usual level, not because something changed, so there is no change to look for.", ev_series)
-        elif explaining and series.shift is None and (point := _asked_point(series.signals, plan)) is not None:
+        elif explaining and series.shift is None and (ext := extreme_day(plan, series)) is not None:
+            day, sig = ext  # "what was the worst day for X in november, and why?": that day is what to explain
+            if sig is not None:
+                s.say(f"That day is a single point beyond the natural process limits ({sig.rule}, {sig.state}). "
+                      "Explaining from that day.", ev_signals or ev_series)
+                ctx["onset"] = day.date.isoformat()
+            else:
+                s.say(f"{day.date} ({f(day.value)}) is inside the natural process limits{limits_of(series, day.date, f)}: "
+                      "ordinary day-to-day variation of a stable process, with no single cause to look for.", ev_series)
+        elif explaining and series.shift is None and (point := asked_point(series.signals, plan)) is not None:
             # "why did it drop yesterday?": a single point beyond the limits on the asked day is what to explain
             s.say(f"There is no stage change: the value on {point.date} ({f(point.value)}) is a single point beyond "
                   f"the natural process limits ({point.rule}, {point.state}). Explaining from that day.",
@@ -378,13 +357,13 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             s.say(f"It has been drifting {way} steadily rather than stepping: about {f(a)} on {lser.start} and "
                   f"{f(b)} on {lser.end} (a trend of {'+' if week > 0 else ''}{fmt_rate(week, k.decimals, k.unit)} a week), so no single change "
                   "marks its start.", first(lrecs, "kpi_series"))
-        elif explaining and series.shift is None and (burst := _recent_burst(series.signals, sm.latest_date)):
+        elif explaining and series.shift is None and (burst := recent_burst(series.signals, sm.latest_date)):
             # "why so many cold-chain breaches?": a few days beyond the limits lately, over now, are what to explain
             s.say(f"There is no stage change: {len(burst)} day(s) beyond the limits from {burst[0].date} to "
                   f"{burst[-1].date} ({', '.join(f(x.value) for x in burst)}), a burst. Explaining from {burst[0].date}.",
                   ev_signals or ev_series)
             ctx["onset"] = burst[0].date.isoformat()
-        elif explaining and series.shift is None and (fresh := _new_level(series.signals, sm.latest_date)):
+        elif explaining and series.shift is None and (fresh := new_level(series.signals, sm.latest_date)):
             s.say(f"There is no stage change yet: the latest value{'s' if len(fresh) > 1 else ''} since "
                   f"{fresh[0].date} ({', '.join(f(x.value) for x in fresh)}) {'are' if len(fresh) > 1 else 'is'} "
                   "beyond the natural process limits, a level too new to confirm. Explaining from "

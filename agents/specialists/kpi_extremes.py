@@ -72,3 +72,32 @@ def _extreme_period(series: Any, pts: list[Any], word: str, unit: str, high: boo
     return (f"The {word} {unit} for {k.name} at {series.scope.label} from {start} to {end} was {name(top)} with "
             f"{_f(value[top], k)} ({how}); at the other end {name(other)} with {_f(value[other], k)} "
             f"({'higher' if k.higher_is_better else 'lower'} is better; {said}).")
+
+
+def extreme_day(plan: QueryPlan | None, series: Any) -> tuple[Any, Any | None] | None:
+    """"What was the worst day for X in november, and why?" (``anchor:extreme``): that day's point in the asked
+    window and its warning/critical beyond-limits signal (None when the day is inside the limits: ordinary variation,
+    nothing to explain)."""
+    if plan is None or "anchor:extreme" not in plan.notes:
+        return None
+    word = next((n.removeprefix("q:extreme_") for n in plan.notes if n.startswith("q:extreme_") and "unit" not in n
+                 and not n.startswith("q:extreme_n:")), None)
+    w = plan.window
+    start, end = (w.start, w.end) if w is not None and w.explicit else (series.start, series.end)
+    pts = [p for p in series.points if p.value is not None and start <= p.date <= end]
+    if word is None or not pts:
+        return None
+    high = {"highest": True, "peak": True, "lowest": False, "worst": not series.kpi.higher_is_better,
+            "best": series.kpi.higher_is_better}.get(word, True)
+    top = max(pts, key=lambda p: (p.value if high else -p.value, p.date))
+    signal = next((x for x in series.signals if x.date == top.date and x.rule == "beyond_limits"
+                   and x.state in ("warning", "critical")), None)
+    return top, signal
+
+
+def limits_of(series: Any, day: dt.date, f: Any) -> str:
+    """" (L to U)" of the stage that holds ``day`` ("up to U" when the lower limit is below zero for a count)."""
+    stage = next((st for st in series.stages if st.start_date <= day <= st.end_date), None)
+    if stage is None:
+        return ""
+    return f" ({f(stage.lcl)} to {f(stage.ucl)})" if stage.lcl > 0 else f" (up to {f(stage.ucl)})"

@@ -41,7 +41,7 @@ _CHANGE_RANK = re.compile(r"\b(improv\w*|deteriorat\w*|worsen\w*|got\s+worse)\b.
 _TO_ROLL_BACK = re.compile(r"\broll[- ]?back\s+candidates?\b|\bcandidates?\s+(?:for|to)\s+(?:a\s+)?roll[- ]?back\b|"
                           r"\b(?:should|could|can|must)\s+(?:we|i|you)\s+roll\s*back\b|\bworth\s+rolling\s+back\b|"
                           r"\b(?:what|which)\b[^?]*\bto\s+roll\s*back\b", _I)
-_EXPLAIN_ASKED = re.compile(r"\bwhy\b|\bcaus\w*|\bexplain\w*|\bwhat\s+(?:changed|happened)\b|\breasons?\b|\bbehind\b|"
+EXPLAIN_ASKED = _EXPLAIN_ASKED = re.compile(r"\bwhy\b|\bcaus\w*|\bexplain\w*|\bwhat\s+(?:changed|happened)\b|\breasons?\b|\bbehind\b|"
                             r"\broot\b|\bculprit\b|\bled\s+to\b|\bdue\s+to\b|\bbecause\s+of\b|" + RELATED_TO_CHANGE, _I)
 
 

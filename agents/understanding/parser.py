@@ -28,7 +28,6 @@ from agents.understanding.cues import (
     _I,
     _INCIDENT_WORDS,
     _PLACE,
-    _PLACE_NOUN,
     _RANK,
     _ROLE,
     _TICKETS,
@@ -80,6 +79,7 @@ from agents.understanding.time_typos import fix_time_typos
 from agents.understanding.timewords import parse_time
 from agents.understanding.vocab import STOP
 from agents.understanding.vs_rest import against_the_rest
+from agents.understanding.worst_day import worst_day_asked
 
 # "how many stations are below goal", "which sites are missing the target": the places counted against the goal
 _GOAL_COUNT = re.compile(rf"\b(?:how\s+many|number\s+of|count|which|what|list|any)\b(?:\s+(?:of\s+)?(?:the\s+|our\s+)?"
@@ -177,15 +177,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         op = plan.operation  # "how does <site> compare to the other stations on X": all ranked, that one pointed out
     ahead(q, plan)  # "what will X be next week?": no forecasts in the data, said before where it stands
     metric_value_asked(q, plan)  # "p99 of <service> over the last 24h" / "… at 20:30 yesterday": numbers, not a story
-    worst_day = re.search(r"\b(worst|best|highest|lowest|peak)\s+(?:single\s+)?(?:[a-z-]+\s+){0,3}?day\b|"
-                          r"\b(?:which|what)\s+day\s+(?:was|had)\s+(?:the\s+)?(worst|best|highest|lowest)\b", q, _I)
-    if (op == "rank" and plan.kpis and worst_day and not plan.subjects.scopes
-            and not re.search(rf"\b(?:which|what)\s+(?:\w+\s+)?{_PLACE}\b|\b{_PLACE_NOUN}s\b", q, _I)):
-        op = plan.operation = "lookup"  # "what was the worst day for X in november (and why)?": that day, not a site
-        plan.group_by, plan.order, plan.limit = None, None, None
-    if (op == "lookup" and not any(n.startswith("day:") for n in plan.notes)
-            and (m := worst_day)):
-        plan.notes.append(f"day:{(m.group(1) or m.group(2)).lower()}")  # "the worst day for lates this month": named
+    op = worst_day_asked(q, plan)  # "what was the worst day for X in november (and why)?": that day
     if op == "lookup" and plan.kpis and re.search(r"\btrend(?:s|ing)?\b", q, _I):
         plan.notes.append("trend")  # "how is X trending at <site>": a steady drift named, or none
     if op == "rank" and plan.kpis and re.search(r"\b(?:which|what)\s+(?:day\s+of\s+(?:the\s+)?week|weekday)\b", q, _I):
