@@ -56,10 +56,10 @@ from store.importers_rows import (
     RunbookRow,
     ServiceRow,
     StationRow,
-    TicketRow,
     in_utc_range,
 )
 from store.importers_values import file_zone, times_in_zone
+from store.ticket_rows import TicketRow
 from store.ticket_words import TICKET_PRIORITY_WORDS
 
 __all__ = [

@@ -32,10 +32,10 @@ from store.importers_rows import (
     RunbookRow,
     ServiceRow,
     StationRow,
-    TicketRow,
 )
 from store.incident_records import check_storable, split_fields
 from store.secrets import redact_json
+from store.ticket_rows import TicketRow
 
 Importer = Callable[[psycopg.Connection, int, Path], ImportResult]
 

@@ -35,17 +35,33 @@ _OTHER_PLACE_FIELDS = ("region", "area", "zone", "division", "district")
 def place_columns(data: dict[str, Any], fields: Iterable[str], known: dict[str, str]) -> dict[str, Any]:
     """A site record whose code or name column is under the organisation's own word for its places ("Port Code",
     "Pier Name", "Clinic ID"), read as ``code`` / ``name`` when exactly one such column is there and no column has a
-    known name for that field (a region's, area's or zone's code or name is never taken)."""
+    known name for that field (a region's, area's or zone's code or name is never taken); with no region column, the
+    one remaining pair of a grouping's code and name ("Corridor", "Corridor Name") is read as the region."""
     keys = {field_key(k): k for k in data}
     have = {known.get(k, k) for k in keys if k in fields or k in known}
     out = dict(data)
+    base = None  # "plaza" of "Plaza ID": its name is "Plaza Name", not another grouping's
     for field, suffixes in (("code", ("_code", "_id")), ("name", ("_name",))):
         if field in have:
             continue
         own = [k for k in keys if k.endswith(suffixes) and k not in known and k not in fields
                and not k.startswith(_OTHER_PLACE_FIELDS)]
+        if len(own) > 1 and base and f"{base}_name" in own:
+            own = [f"{base}_name"]
         if len(own) == 1:
             out[field] = out.pop(keys[own[0]])
+            base = own[0].removesuffix("_code").removesuffix("_id")
+    if "region" not in have:  # "Corridor" + "Corridor Name", "Territory ID" + "Territory Name": the grouping's pair
+        keys = {field_key(k): k for k in out}
+        spare = [k for k in keys if k not in fields and k not in known]
+        pairs = [(k, f"{base}_name") for k in spare
+                 for base in (k.removesuffix("_code").removesuffix("_id"),) if not k.endswith("_name")
+                 and f"{base}_name" in spare]
+        if len(pairs) == 1:
+            code, name = pairs[0]
+            out["region"] = out.pop(keys[code])
+            if "region_name" not in have:
+                out["region_name"] = out.pop(keys[name])
     return out
 
 
@@ -78,7 +94,7 @@ CONFIG_CHANGE = _aliases(
     external_id="id change_id event_id", service="app application service_name component",
     key="setting parameter param config_key", old_value="old previous previous_value before from_value",
     new_value="new value after to_value current_value", changed_at="timestamp created_at updated_at time at",
-    changed_by="actor user author by modified_by", description="comment reason message note",
+    changed_by="actor user author by modified_by who changed_by_user updated_by", description="comment reason message note",
 )
 COMMIT = _aliases(sha="id hash commit commit_sha", committed_at="timestamp date authored_at created_at",
                   merged_at="merged", pr_number="pr pull_request pull_request_number")

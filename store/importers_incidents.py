@@ -118,7 +118,8 @@ def import_incidents(conn: psycopg.Connection, org_id: int, path: Path) -> Impor
                  r.status, r.started_at, r.detected_at, r.resolved_at, r.summary, Jsonb(redact_json(extra))),
             )
     warning = unknown_fields_warning(unknown)
-    result = ImportResult("incidents", len(rows), {"with_metadata": sum(1 for _, _, e in rows if e)})
+    kept = sum(1 for _, _, e in rows if e)
+    result = ImportResult("incidents", len(rows), {"with_metadata": kept} if kept else {})
     if warning:
         result.warnings.append(warning)
     return result

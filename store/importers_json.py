@@ -29,9 +29,9 @@ from store.importers_rows import (
     RunbookRow,
     ServiceRow,
     StationRow,
-    TicketRow,
 )
 from store.secrets import redact_config_value, redact_json, redact_text
+from store.ticket_rows import TicketRow
 
 
 def import_stations(conn: psycopg.Connection, org_id: int, path: Path) -> ImportResult:

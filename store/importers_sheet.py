@@ -27,7 +27,8 @@ from store.importers_values import is_total, number, period, same_unit
 from store.names import close_matches, did_you_mean
 
 ID_COLUMNS = {
-    "date": ("day", "period", "month", "week", "datum", "fecha"),
+    "date": ("day", "period", "month", "week", "datum", "fecha", "business_date", "report_date", "reporting_date",
+             "calendar_date", "as_of_date", "snapshot_date"),
     "station": ("site", "station_code", "site_code", "location"),
     "kpi": ("kpi_code", "indicator", "measure"),
     "value": ("val", "amount"),
@@ -119,6 +120,7 @@ class Layout:
     free_names: bool = False  # any header can be a col-key value (metric names): a column with no numbers is a note
     unit_error: Callable[[str, str, str], str | None] = lambda _column, _key, _unit: None
     row_value: Callable[[str], str | None] | None = None  # a cell naming a known row key (a station's code)
+    no_rows_yet: str = ""  # said when no row key is known yet ("no stations are imported yet: …")
 
 
 def kpi_layout(catalog: Catalog) -> Layout:
@@ -130,7 +132,9 @@ def kpi_layout(catalog: Catalog) -> Layout:
 
     return Layout(time="date", row="station", col="kpi", columns=ID_COLUMNS, row_label="station", col_label="KPI",
                   col_header=lambda c: _column(c, "KPI", catalog), row_header=lambda c: _column(c, "station", catalog),
-                  by_period=True, unit_error=unit_error, row_value=catalog.station)
+                  by_period=True, unit_error=unit_error, row_value=catalog.station,
+                  no_rows_yet="" if catalog.stations else "no stations are imported yet: import stations first, "
+                                                             "then this file")
 
 
 def read_sheet(path: Path, catalog: Catalog) -> Sheet:
@@ -188,7 +192,7 @@ def read_layout(path: Path, layout: Layout) -> Sheet:
         return Sheet(out[[T, R, C, "value"]], comma, warnings, errors)
     if not by_period and (R in cols) == (C in cols):
         reason = (f"has both a {R} and a {C} column but no value column" if R in cols else
-                  f"has no {R} or {C} column: {shapes}")
+                  f"has no {R} or {C} column: {shapes}" + (f" ({layout.no_rows_yet})" if layout.no_rows_yet else ""))
         return Sheet(frame.iloc[0:0], comma, warnings, [(header, f"the file {reason}")])
     axis = "period" if by_period else layout.col_label if R in cols else layout.row_label
     resolve = layout.col_header if axis == layout.col_label else layout.row_header

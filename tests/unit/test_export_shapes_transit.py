@@ -9,8 +9,9 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from store.importers_rows import DeploymentRow, StationRow, TicketRow
+from store.importers_rows import DeploymentRow, StationRow
 from store.incident_records import split_fields
+from store.ticket_rows import TicketRow
 
 
 def _as(model, obj):

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from store.importers_fields import DEPLOYMENT, TICKET, split_known
-from store.importers_rows import DeploymentRow, KpiDefinitionRow, TicketRow
+from store.importers_rows import DeploymentRow, KpiDefinitionRow
 from store.importers_values import (
     epoch_guard,
     field_key,
@@ -21,6 +21,7 @@ from store.importers_values import (
     period,
     same_unit,
 )
+from store.ticket_rows import TicketRow
 
 
 @pytest.mark.parametrize(("cell", "decimal_comma", "expected"), [

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from store.importers_rows import TicketRow
+from store.ticket_rows import TicketRow
 
 BASE = {"external_id": "70412", "subject": "internet keeps dropping", "content": "router says PPP auth failed",
         "created_at": "2026-11-26T23:20:00Z"}

@@ -9,9 +9,10 @@ import pytest
 from pydantic import ValidationError
 
 from store.importers_fields import CONFIG_CHANGE, split_known
-from store.importers_rows import ConfigChangeRow, DeploymentRow, TicketRow
+from store.importers_rows import ConfigChangeRow, DeploymentRow
 from store.importers_values import epoch_guard, file_zone, times_in_zone
 from store.incident_records import IncidentRecord, normalise_severity, normalise_status, split_fields
+from store.ticket_rows import TicketRow
 from store.ticket_words import priority_word, status_word
 
 
