@@ -281,7 +281,7 @@ async def status(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
                   f"{i.resolved_at:%Y-%m-%d %H:%M} UTC, after {_lasted(int(r.duration_minutes or 0))}.", ev)
         else:
             s.say(f"{i.external_id} is not resolved: it is {i.status} (started {i.started_at:%Y-%m-%d %H:%M} UTC).", ev)
-        if r.resolution:
+        if r.resolution and r.resolution.strip().rstrip(".").lower() != i.title.strip().rstrip(".").lower():
             s.say(f"{'How it ended' if r.resolved else 'Summary on the incident'}: {r.resolution}", ev)
         for m in r.remediation:
             verb = {"rollback": "Rolled back", "revert": "Reverted", "decision": "Decision"}[m.type]

@@ -234,7 +234,7 @@ async def runbooks(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
 
 
 def _age(days: int) -> str:
-    return "today" if days == 0 else "1 day old" if days == 1 else f"{days} days old"
+    return "under a day old" if days == 0 else "1 day old" if days == 1 else f"{days} days old"
 
 
 async def find_tickets(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:

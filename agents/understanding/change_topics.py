@@ -105,7 +105,8 @@ def _without_service(topic: str, service: str) -> str:
     topic = re.sub(rf"\s*\b(?:on|of|for|in)\s+(?:the\s+)?{re.escape(service)}(?:\s+(?:service|svc))?\b", "", topic,
                    flags=_I)
     kept = [w for w in topic.split() if w.lower() not in parts and w.lower() != service.lower()]
-    return " ".join(kept).strip(" ,;:")
+    # "the connection timeout on the csms" of ocpp-csms: "connection timeout", not "… on the"
+    return re.sub(r"(?:\s+(?:on|of|for|in|at|to|the|a|an|our))+$", "", " ".join(kept), flags=_I).strip(" ,;:")
 
 
 def as_topic_search(plan: QueryPlan, topic: str, today: dt.date) -> None:
