@@ -385,6 +385,12 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                   f"{corr.window_start:%Y-%m-%d %H:%M} and the onset {corr.onset:%Y-%m-%d %H:%M} UTC on "
                   f"{', '.join(x.service for x in corr.searched) or 'the services behind it'}, so it is not "
                   "a likely cause.", ranking)
+        if plan is not None and not kwargs.get("incident") and ctx.get("service") and _metric_for(question, plan) == "any" and any(
+                r.service == ctx["service"] and r.status in ("open", "mitigated") for r in deps.catalog.incident_refs):
+            still = plan.model_copy(deep=True)  # "what's wrong with X": what moved and why, and what is still open on it
+            still.filters.status, still.window, still.notes, still.limit = ["open", "mitigated"], None, [], None
+            still.subjects.services = [ctx["service"]]
+            await cq.incidents(s, still, ctx)
         s.data = {"hypotheses": [h.model_dump(mode="json") for h in corr.hypotheses[:5]], "plausible": corr.plausible}
         if metrics:
             s.data["metrics"] = metrics

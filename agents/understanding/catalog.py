@@ -105,6 +105,7 @@ class Catalog:
     config_old: dict[str, str | None] = field(default_factory=dict)  # change id → the value it replaced
     version_deployments: dict[str, list[str]] = field(default_factory=dict)  # a version shipped more than once → ids, oldest first
     station_kinds: dict[str, str] = field(default_factory=dict)  # code → its kind from the site sheet ("garage")
+    service_about: dict[str, tuple[str, str]] = field(default_factory=dict)  # service → (its team, its description)
     loaded: set[str] = field(default_factory=set)  # the lazy lookups filled so far (:meth:`load_for`)
 
     @classmethod
@@ -159,13 +160,16 @@ class Catalog:
                             WHERE org_id = :org AND coalesce(description, '') <> ''),
                          (SELECT coalesce(json_object_agg(version, exts), '{}') FROM (
                             SELECT version, json_agg(external_id ORDER BY started_at) AS exts FROM deployments
-                            WHERE org_id = :org GROUP BY version HAVING count(*) > 1) v)"""
+                            WHERE org_id = :org GROUP BY version HAVING count(*) > 1) v),
+                         (SELECT coalesce(json_object_agg(name, json_build_array(coalesce(team, ''),
+                                                                                 coalesce(description, ''))), '{}')
+                            FROM services WHERE org_id = :org)"""
                 ),
                 {"org": org_id},
             )
         ).one()
         (stations, regions, kpis, services, incidents, tickets, deployments, configs, commits, messages, keys, cover,
-         versions, changed, kpi_services, described, shipped) = row
+         versions, changed, kpi_services, described, shipped, about) = row
         measured: dict[str, list[str]] = {}
         for kpi_code, station_code in cover:
             measured.setdefault(kpi_code, []).append(station_code)
@@ -184,6 +188,7 @@ class Catalog:
             kpi_services={k: list(v) for k, v in dict(kpi_services).items()},
             kpi_descriptions=dict(described),
             version_deployments={v: list(x) for v, x in dict(shipped).items()},
+            service_about={n: (str(t), str(d)) for n, (t, d) in dict(about).items()},
         )
 
     async def load_for(self, session: AsyncSession, org_id: int, question: str | None) -> Catalog:

@@ -28,6 +28,7 @@ from agents.understanding.link_rules import (
     spaced_compounds,
     take,
 )
+from agents.understanding.service_about import link_described_service
 from agents.understanding.site_kind_words import kind_contradicted
 from agents.understanding.sites import (
     apostrophe_place,
@@ -327,6 +328,8 @@ def link(question: str, cat: Catalog) -> Links:
             if got and take(out, p, phrases[got[0]], n, fuzzy=True):
                 for t in span:
                     t.used = True
+    if not out.services:
+        link_described_service(out, toks, cat)  # "the payments service", "incidents on payments": by its description
     if not out.kpis:  # "WO backlog": an abbreviation of a KPI name's words counts as those words
         kpi_by_coverage(out, [t.norm for t in toks] + abbreviated_words([t.raw for t in toks if not t.used], cat), cat)
     narrow(out, toks, cat)

@@ -318,6 +318,8 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         labels = [f"{c} ({cat.stations[c]})" if kind == "station" and c in cat.stations else c for c in cands]
         if op in ("rank", "compare", "lookup", "explain", "attention"):
             plan.notes.append(f"wanted:{'lookup' if op == 'attention' else op}")
+        if kind == "service" and not op.startswith("ticket") and not (op == "out_of_scope" and which_system(q, plan, cat)):
+            plan.notes.append(f"pending:{'explain' if op == 'out_of_scope' else op}")  # two: which, then its health
         plan.clarification = Clarification(kind=kind, candidates=cands,
                                            question=f"“{text}” matches several {kind}s: {', '.join(labels)}. Which one did you mean?")
         plan.operation = "clarify"
