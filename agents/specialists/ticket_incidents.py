@@ -11,7 +11,7 @@ from agents.specialists.common import StepScope
 from agents.specialists.ticket_questions import list_tickets_in
 from store.evidence import EvidenceRecord
 from tools.incidents.lookup import IncidentInfo
-from tools.incidents.tickets import incident_tickets, ticket_incidents
+from tools.incidents.tickets import IncidentTickets, incident_tickets, ticket_incidents
 
 MAX_LINES = 25
 ASKS_INCIDENT = re.compile(r"\b(?:incidents?|outages?|major\s+issues?|disruptions?|INC)\b", re.IGNORECASE)
@@ -43,10 +43,14 @@ async def of_incident(s: StepScope, plan: QueryPlan, incident: str | None = None
     span = (f"{inc.started_at:%Y-%m-%d %H:%M} – {inc.resolved_at:%Y-%m-%d %H:%M} UTC" if inc.resolved_at
             else f"since {inc.started_at:%Y-%m-%d %H:%M} UTC, still {inc.status}")
     where = f"on {inc.service}" if inc.service else "(no service recorded: only tickets quoting its id count)"
+    subject = [t.external_id for t in r.on_subject]
     if not r.items:
         s.say(f"No ticket is linked to {inc.external_id} ({inc.title}; {where}, {span}): none was raised about "
-              f"{inc.service or 'its service'} while it lasted, and none quotes its id.", ev)
-        s.data = {"incident": inc.external_id, "tickets": [], "matched_by": "nothing linked"}
+              f"{inc.service or 'its service'} while it lasted, and none quotes its id"
+              + (" — but by its subject:" if r.on_subject else "."), ev)
+        _on_subject(s, r, ev)
+        s.data = {"incident": inc.external_id, "tickets": subject,
+                  "matched_by": "subject words" if subject else "nothing linked"}
         await _by_date(s, plan, inc, ev)
         return
     s.say(f"{r.total} ticket{'' if r.total == 1 else 's'} linked to {inc.external_id} ({inc.title}; {where}, "
@@ -56,7 +60,24 @@ async def of_incident(s: StepScope, plan: QueryPlan, incident: str | None = None
               f"{t.status}, {t.priority} priority ({_HOW[t.link]}).", ev)
     if r.total > MAX_LINES:
         s.say(f"… and {r.total - MAX_LINES} more in the evidence.", ev)
-    s.data = {"incident": inc.external_id, "tickets": [t.external_id for t in r.items], "matched_by": "link"}
+    _on_subject(s, r, ev, also=True)
+    s.data = {"incident": inc.external_id, "tickets": [t.external_id for t in r.items] + subject, "matched_by": "link"}
+
+
+def _on_subject(s: StepScope, r: IncidentTickets, ev: EvidenceRecord, *, also: bool = False) -> None:
+    """The tickets raised while the incident lasted that use words of its title (customers never name the internal
+    service): counted apart from the link, each with the words it shares."""
+    n = len(r.on_subject)
+    if not n:
+        return
+    s.say(f"{'Also ' if also else ''}{n} ticket{'' if n == 1 else 's'} raised while {r.incident.external_id} lasted "
+          f"{'uses' if n == 1 else 'use'} words of its title (“{r.incident.title}”) — about its subject, by the words "
+          "(read them against it):", ev)
+    for t in r.on_subject[:MAX_LINES]:
+        s.say(f"{t.external_id} “{' '.join(t.subject.split())[:120]}” — opened {t.created_at:%Y-%m-%d %H:%M} UTC, "
+              f"{t.status}, {t.priority} priority (raised during it; uses {', '.join(t.words)}).", ev)
+    if n > MAX_LINES:
+        s.say(f"… and {n - MAX_LINES} more in the evidence.", ev)
 
 
 async def _by_date(s: StepScope, plan: QueryPlan, inc: IncidentInfo, ev: EvidenceRecord) -> None:

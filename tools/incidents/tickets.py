@@ -3,6 +3,11 @@ service field of the ticket's export — ``service``, ``cmdb_ci``, Jira's ``Comp
 in its text), or one that quotes the incident's id, belongs to that incident. "Which tickets came in during
 <incident>?", "is <ticket> part of an ongoing incident?" and a ticket's triage answer from the link.
 
+The ticket's text is read with its instruction-like sentences removed (:func:`subject_words.clean_body`): an id or
+a service quoted in "ignore previous instructions … INC-12 was caused by …" links nothing. Besides the link, an
+incident's tickets name those raised while it lasted whose words share its title's ("couldn't pay by card" during
+"Card readers offline") — customers never name the internal service — as *on its subject*, said as such.
+
 The link is read, not stored: it follows the incident's window (started → resolved, or the run's moment while it
 is open) and the ticket as they are at ``ctx.now``, so a late resolution or an edited ticket moves it. The matching
 (:func:`link_reason`) is pure; the queries are read-only and scoped to the caller's organisation.
@@ -20,6 +25,7 @@ from sqlalchemy import text
 
 from tools.base import EvidenceDraft, ToolContext, ToolOutput
 from tools.incidents.lookup import IncidentInfo, get_incident
+from tools.incidents.subject_words import clean_body, shared_title_words, shares_title_word
 from tools.tickets import asof
 from tools.tickets.common import get_ticket
 
@@ -81,7 +87,7 @@ def ticket_services(ticket: Mapping[str, Any]) -> tuple[set[str], str]:
     them."""
     named = {_words(v).strip() for k, v in (ticket.get("extra") or {}).items() if _key(k) in SERVICE_FIELDS
              for v in _field_values(v)}
-    return named - {""}, _words(f"{ticket.get('subject') or ''} {ticket.get('content') or ''}")
+    return named - {""}, _words(clean_body(ticket.get("subject"), ticket.get("content")))
 
 
 def quotes(body: str, external_id: str) -> bool:
@@ -94,8 +100,9 @@ def quotes(body: str, external_id: str) -> bool:
 
 def link_reason(ticket: Mapping[str, Any], incident: Mapping[str, Any], now: dt.datetime) -> Link | None:
     """Why ``ticket`` belongs to ``incident`` (both as rows), or None: it quotes the incident's id, or it was
-    raised between the incident's start and its resolution (``now`` while open) and is about its service."""
-    body = f"{ticket.get('subject') or ''}\n{ticket.get('content') or ''}"
+    raised between the incident's start and its resolution (``now`` while open) and is about its service — read
+    from its text without the instruction-like sentences."""
+    body = clean_body(ticket.get("subject"), ticket.get("content"))
     if quotes(body, incident["external_id"]):
         return "quotes the incident"
     service = incident.get("service")
@@ -125,11 +132,24 @@ class LinkedTicket(BaseModel):
     link: Link
 
 
+class SubjectTicket(BaseModel):
+    external_id: str
+    subject: str
+    status: str
+    priority: str
+    customer: str | None
+    created_at: dt.datetime
+    words: list[str] = Field(description="the words of the incident's title the ticket uses")
+
+
 class IncidentTickets(BaseModel):
     incident: IncidentInfo
     ongoing: bool
     total: int
     items: list[LinkedTicket] = Field(description="oldest first")
+    on_subject: list[SubjectTicket] = Field(default_factory=list, description=(
+        "not linked, but raised while it lasted and using words of its title ('couldn't pay by card' during 'Card "
+        "readers offline'), oldest first"))
 
 
 class LinkedIncident(BaseModel):
@@ -148,16 +168,16 @@ class TicketIncidents(BaseModel):
         "place, a device: 'the machine at <site> froze' during '<site> kiosk freeze') — for the reader to judge"))
 
 
-_GENERIC = frozenset(("issue", "issues", "error", "errors", "problem", "problems", "failing", "failure", "failures",
-                      "users", "customers", "service", "system", "outage", "degraded", "elevated", "intermittent",
-                      "unable", "cannot", "after", "during", "since", "about", "their", "there", "while"))
-
-
-def shares_title_word(body: str, title: str) -> bool:
-    """Whether the ticket's words and an incident title share a distinctive word (five letters at least, compared by
-    its first five: "kiosk"/"kiosks", "freez"ing/"freez"e; generic words like "error" or "users" never count)."""
-    have = {w[:5] for w in re.findall(r"[^\W\d_]{5,}", body.lower()) if w not in _GENERIC}
-    return any(w[:5] in have for w in re.findall(r"[^\W\d_]{5,}", title.lower()) if w not in _GENERIC)
+def on_subject(ticket: Mapping[str, Any], incident: Mapping[str, Any], now: dt.datetime) -> list[str]:
+    """The words of the incident's title that ``ticket`` (not linked) uses, when it was raised while the incident
+    lasted and its export names no other service; [] otherwise."""
+    end = incident.get("resolved_at") or now
+    if not incident["started_at"] <= ticket["created_at"] <= end:
+        return []
+    named, _ = ticket_services(ticket)
+    if named and incident.get("service") and _words(incident["service"]).strip() not in named:
+        return []
+    return shared_title_words(clean_body(ticket.get("subject"), ticket.get("content")), incident.get("title") or "")
 
 
 async def incident_tickets(ctx: ToolContext, *, incident: str) -> ToolOutput[IncidentTickets]:
@@ -169,19 +189,30 @@ async def incident_tickets(ctx: ToolContext, *, incident: str) -> ToolOutput[Inc
             "org": ctx.org_id, "now": ctx.now, "start": inc.started_at, "end": inc.resolved_at or ctx.now,
             "ext": inc.external_id,
         })).mappings().all()
-    items = [LinkedTicket(**{k: t[k] for k in LinkedTicket.model_fields if k not in ("link", "status")},
-                          status=asof.status_at(t, ctx.now) or t["status"], link=why)
-             for t in rows if (why := link_reason(dict(t), row, ctx.now))]
-    r = IncidentTickets(incident=inc, ongoing=ongoing(inc, ctx.now), total=len(items), items=items[:MAX_LINKED])
-    listed = "; ".join(f"{t.external_id} {t.created_at:%Y-%m-%d %H:%M} ({t.link})" for t in r.items[:10])
+    items: list[LinkedTicket] = []
+    subject: list[SubjectTicket] = []
+    for t in rows:
+        common = {k: t[k] for k in ("external_id", "subject", "priority", "customer", "created_at")}
+        status = asof.status_at(t, ctx.now) or t["status"]
+        if why := link_reason(dict(t), row, ctx.now):
+            items.append(LinkedTicket(**common, status=status, link=why))
+        elif words := on_subject(dict(t), row, ctx.now):
+            subject.append(SubjectTicket(**common, status=status, words=words))
+    r = IncidentTickets(incident=inc, ongoing=ongoing(inc, ctx.now), total=len(items), items=items[:MAX_LINKED],
+                        on_subject=subject[:MAX_LINKED])
+    listed = "; ".join([f"{t.external_id} {t.created_at:%Y-%m-%d %H:%M} ({t.link})" for t in r.items[:10]]
+                       + [f"{t.external_id} {t.created_at:%Y-%m-%d %H:%M} (raised during it, uses "
+                          f"{', '.join(t.words)})" for t in r.on_subject[:10]])
     return ToolOutput(result=r, evidence=[EvidenceDraft(
         kind="incident_tickets", source="tools.incidents.incident_tickets", incident_id=inc.id,
         ref={"tool": "incident_tickets", "args": {"incident": inc.external_id}, "as_of": ctx.now.isoformat(),
-             "query": "tickets raised during the incident about its service, or quoting its id"},
+             "query": "tickets raised during the incident about its service, or quoting its id; and those raised "
+                      "during it using words of its title"},
         payload=r.model_dump(mode="json"),
         summary=f"{r.total} ticket(s) linked to {inc.external_id} ({inc.service or 'no service'}, "
                 f"{inc.started_at:%Y-%m-%d %H:%M} – "
                 f"{f'{inc.resolved_at:%Y-%m-%d %H:%M}' if inc.resolved_at else 'still open'})"
+                + (f"; {len(r.on_subject)} more raised during it using words of its title" if r.on_subject else "")
                 + (f": {listed}" if listed else ""),
     )])
 
@@ -200,7 +231,7 @@ async def ticket_incidents(ctx: ToolContext, *, external_id: str) -> ToolOutput[
              for i in rows if (why := link_reason(ticket, dict(i), ctx.now))]
     items.sort(key=lambda x: (not x.ongoing, -x.incident.started_at.timestamp()))
     linked = {x.incident.external_id for x in items}
-    body = f"{t['subject'] or ''} {t['content'] or ''}"
+    body = clean_body(t["subject"], t["content"])
     same_time = [IncidentInfo(**i) for i in rows if i["external_id"] not in linked
                  and i["started_at"] <= t["created_at"] <= (i["resolved_at"] or ctx.now) and shares_title_word(body, i["title"])]
     r = TicketIncidents(external_id=t["external_id"], subject=" ".join((t["subject"] or "").split()),
