@@ -112,14 +112,16 @@ async def correlate_changes(
         metrics = await comovement_metrics(session, ctx.org_id, list(nodes)) if cands else []
         own = (await own_metrics(session, ctx.org_id, sorted({c.node.service_id for c in cands}),
                                   await role_overrides(session, ctx.org_id))) if cands else {}
-        windows = await load_windows(session, ctx.org_id, _metric_requests(cands, ctx.now),
+        spacings = {sid: await spacing(session, ctx.org_id, [sid], focus.onset)  # error/latency metrics only: a
+                    for sid in sorted({c.node.service_id for c in cands} - set(own))}  # fallback's cycles are no harm
+        windows = await load_windows(session, ctx.org_id, _metric_requests(cands, ctx.now, spacings),
                                      sorted(set(metrics) | all_own(own)))
         freezes = await load_freezes(session, ctx.org_id, since, until) if cands else []
     _apply_metrics(cands, windows, own)
     _score(cands, focus.onset, focus.half_life, until - focus.onset, min(grace, until - focus.onset),
            cap_after=not focus.period,  # hourly means take a few points to show a change
            shows=dt.timedelta(0) if focus.period else dt.timedelta(minutes=scoring.show_grace(grace.total_seconds() / 60)),
-           tail=focus.near is not None)
+           tail=focus.near is not None, moved_ahead=focus.kind == "kpi")
     args = {"service": service, "incident": incident, "kpi": kpi, "station": station,
             "onset": _iso(_utc(onset)) if onset is not None else None,
             "lookback_minutes": focus.lookback.total_seconds() / 60.0, "limit": limit,
