@@ -121,6 +121,22 @@ def _line(answer: str, marker: str) -> str:
     return next((x for x in answer.splitlines() if marker in x), "")
 
 
+async def test_a_kpi_with_no_services_behind_it_weighs_the_organisations_changes(museums, pg_server):
+    for q in ("why did ticket scan errors go up in may?", "what caused the jump in scan errors across all museums?"):
+        ans = await _ask(museums, pg_server, q)
+        assert "no deployment or config change can be linked" not in ans, ans
+        assert "related_services in the KPI definitions" in ans, ans
+        assert "LM-C-21" in _line(ans, "Most likely cause"), ans
+        assert "'scan'" in _line(ans, "Most likely cause"), ans  # what ties it to the KPI, said
+        assert "LM-C-22" not in _line(ans, "Also possible"), ans  # closer, but only its timing ties it
+
+
+async def test_timing_alone_never_names_a_most_likely_cause(museums, pg_server):
+    ans = await _ask(museums, pg_server, "why is cloakroom wait up since late may?")
+    assert "most likely cause" not in ans.lower(), ans
+    assert "LM-C-30" in ans and "nothing ties it to the KPI but its timing" in ans, ans
+
+
 async def test_the_deploy_its_service_moved_after_outranks_an_asset_only_deploy(museums, pg_server):
     ans = await _ask(museums, pg_server, "why is audio guide wait up at quayside since the 16th?")
     cause = _line(ans, "Most likely cause")
