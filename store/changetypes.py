@@ -18,6 +18,9 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("auth", re.compile(r"(^|/)(auth|oauth|authn|authz|security|permissions?|jwt|tokens?)[/_.]", re.I)),
     ("timeout_retry", re.compile(r"(retry|retries|backoff|timeout|circuit[_-]?breaker)", re.I)),
     ("http_client", re.compile(r"(http[_/-]?client|(^|/)clients?/|requests?_session|grpc[_-]?client)", re.I)),
+    # data and assets shipped with the app (map tiles, images, translations) are not its configuration
+    ("other", re.compile(r"(^|/)(assets?|static|public|media|images?|img|fonts?|locales?|i18n|l10n|translations?)/"
+                         r"(?![^/]*(config|settings))", re.I)),
     ("config", re.compile(r"(^|/)(config|conf|settings|helm|k8s|deploy)/|\.(ya?ml|ini|cfg|conf|toml|env|json)$", re.I)),
     ("shared_util", re.compile(r"(^|/)(common|shared|utils?|lib|core)/", re.I)),
 )

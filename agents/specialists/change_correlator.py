@@ -200,6 +200,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                       "examined.")
         elif ctx.get("kpi") and ctx.get("onset"):
             kwargs = {"kpi": ctx["kpi"], "station": ctx.get("station"), "onset": dt.date.fromisoformat(ctx["onset"][:10])}
+            if plan is not None and plan.subjects.services:  # "is it related to <service>?": a tie when none is recorded
+                kwargs["service"] = plan.subjects.services[0]
             named = [*plan.subjects.config_changes, *plan.subjects.deployments] if plan is not None else []
             if any(deps.catalog.change_services.get(x, ("", None))[1] == kwargs["onset"] for x in named):
                 # "did <change> help <KPI>" made that day: a daily value covers the whole day, so the onset is its end
@@ -347,6 +349,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         await say_incident_onset(s, corr, deps.tools.now, cite=first(records, "hypotheses"))  # it moved before it began
         metrics = await metrics_around(s, corr.services[0], corr.onset, deps.tools.now) if corr.services else []
         ranking = first(records, "hypotheses")
+        if corr.unlinked:  # no service recorded behind the KPI: what was weighed instead, and how to record them
+            s.say(corr.unlinked, ranking)
         if not corr.plausible or not corr.hypotheses:
             s.say(f"{corr.conclusion}", ranking)
             for i, h in enumerate(corr.hypotheses[:2]):  # what the nearest ones are and why they fall short

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from tools.changes import counters, scoring
+from tools.changes import counters, moved_first, scoring
 from tools.changes.metric_context import all_own
-from tools.changes.models import AFTER, BASELINE, RECOVERY, ChangeKind, ConfigChangeInfo, DeploymentInfo
+from tools.changes.models import RECOVERY, ChangeKind, ConfigChangeInfo, DeploymentInfo
 from tools.changes.outcome import Outcome, deployment_outcome
 from tools.changes.queries import _Node
 
@@ -106,12 +106,16 @@ def _types_phrase(types: Sequence[str]) -> str:
     return ("a " if len(types) == 1 else "") + ", ".join(types) + (" change" if len(types) == 1 else " changes")
 
 
-def _metric_requests(cands: list[_Candidate], now: dt.datetime) -> list[tuple[int, dt.datetime, dt.datetime]]:
-    """Per candidate: baseline, after-change and (when undone) after-fix windows, in that order (none past now)."""
+def _metric_requests(cands: list[_Candidate], now: dt.datetime, spacings: dict[int, dt.timedelta] | None = None,
+                     ) -> list[tuple[int, dt.datetime, dt.datetime]]:
+    """Per candidate: baseline, after-change and (when undone) after-fix windows, in that order (none past now);
+    ``spacings``: each service's usual point spacing (an hourly service's windows hold enough of its points,
+    :func:`tools.changes.moved_first.windows`)."""
     reqs = []
     for c in cands:
         sid, t = c.node.service_id, c.changed_at
-        reqs += [(sid, t - BASELINE, t), (sid, t, min(t + AFTER, now))]
+        before, after = moved_first.windows((spacings or {}).get(sid, dt.timedelta(0)))
+        reqs += [(sid, t - before, t), (sid, t, min(t + after, now))]
         if c.undone_at is not None:
             reqs.append((sid, c.undone_at + RECOVERY[0], min(c.undone_at + RECOVERY[1], now)))
     return reqs
@@ -155,9 +159,11 @@ def _increase_if_counter(metric: str, base: np.ndarray, after: np.ndarray) -> tu
 
 def _score(cands: list[_Candidate], onset: dt.datetime, half_life: float, tolerance: dt.timedelta,
            grace: dt.timedelta = dt.timedelta(0), cap_after: bool = True, shows: dt.timedelta = dt.timedelta(0),
-           tail: bool = False) -> None:
+           tail: bool = False, moved_ahead: bool = False) -> None:
     """Score every candidate; ``cap_after``: keep a change after an *estimated* onset instant below a plausible one
-    just before it (not for a whole point's period — a daily value covers changes made during its day)."""
+    just before it (not for a whole point's period — a daily value covers changes made during its day);
+    ``moved_ahead``: keep a change whose service's metrics stayed flat below one whose service's metrics moved
+    right after it (:func:`tools.changes.moved_first.moved_first`, a KPI's step)."""
     for c in cands:
         undone_before = c.undone_at is not None and c.undone_at <= onset
         feats = scoring.Features(
@@ -174,6 +180,12 @@ def _score(cands: list[_Candidate], onset: dt.datetime, half_life: float, tolera
         capped = scoring.named_first([(onset - c.changed_at).total_seconds() / 60.0 for c in cands],
                                      [c.score.raw for c in cands], [c.named is not None for c in cands],
                                      grace.total_seconds() / 60.0)
+        for c, raw in zip(cands, capped, strict=True):
+            if raw < c.score.raw:
+                c.components = dataclasses.replace(c.score, raw=raw)
+    if moved_ahead:
+        capped = moved_first.moved_first([c.comovement for c in cands], [c.score.raw for c in cands],
+                                         [c.node.distance for c in cands])
         for c, raw in zip(cands, capped, strict=True):
             if raw < c.score.raw:
                 c.components = dataclasses.replace(c.score, raw=raw)

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
-from tools.changes import named, scoring, sites
+from tools.changes import named, scoring, sites, unlinked
 from tools.changes.candidates import _apply_metrics, _Candidate, _candidates, _metric_requests, _score
 from tools.changes.focus import Focus, resolve_focus
 from tools.changes.freeze import load_freezes, with_freezes
@@ -29,6 +29,7 @@ from tools.changes.queries import (
     load_named_configs,
     load_windows,
     role_overrides,
+    service_descriptions,
     walk_dependencies,
 )
 from tools.changes.why import why_first
@@ -112,14 +113,19 @@ async def correlate_changes(
         metrics = await comovement_metrics(session, ctx.org_id, list(nodes)) if cands else []
         own = (await own_metrics(session, ctx.org_id, sorted({c.node.service_id for c in cands}),
                                   await role_overrides(session, ctx.org_id))) if cands else {}
-        windows = await load_windows(session, ctx.org_id, _metric_requests(cands, ctx.now),
+        spacings = {sid: await spacing(session, ctx.org_id, [sid], focus.onset)  # error/latency metrics only: a
+                    for sid in sorted({c.node.service_id for c in cands} - set(own))}  # fallback's cycles are no harm
+        windows = await load_windows(session, ctx.org_id, _metric_requests(cands, ctx.now, spacings),
                                      sorted(set(metrics) | all_own(own)))
         freezes = await load_freezes(session, ctx.org_id, since, until) if cands else []
+        described = await service_descriptions(session, ctx.org_id) if focus.unlinked is not None else {}
     _apply_metrics(cands, windows, own)
     _score(cands, focus.onset, focus.half_life, until - focus.onset, min(grace, until - focus.onset),
            cap_after=not focus.period,  # hourly means take a few points to show a change
            shows=dt.timedelta(0) if focus.period else dt.timedelta(minutes=scoring.show_grace(grace.total_seconds() / 60)),
-           tail=focus.near is not None)
+           tail=focus.near is not None, moved_ahead=focus.kind == "kpi")
+    if focus.unlinked is not None:  # no service recorded behind the KPI: timing alone never makes a change plausible
+        unlinked.weigh(cands, focus.unlinked, described, {service.lower()} if service else set())
     args = {"service": service, "incident": incident, "kpi": kpi, "station": station,
             "onset": _iso(_utc(onset)) if onset is not None else None,
             "lookback_minutes": focus.lookback.total_seconds() / 60.0, "limit": limit,
@@ -165,6 +171,7 @@ def _correlation_output(
         candidates_considered=len(cands), hypotheses=hyps, plausible=plausible,
         conclusion=_conclusion(focus, hyps, len(cands), plausible), why_first=why_first(hyps, len(cands)),
         onset_metric=focus.onset_metric, started_at=focus.started_at, onset_kpi=focus.onset_kpi,
+        unlinked=focus.unlinked_note,
     )
     ref = {
         "tool": "correlate_changes", "args": args,

@@ -28,8 +28,10 @@ from tools.changes.models import (
 )
 from tools.changes.onset import metric_onset
 from tools.changes.queries import _close, _services, _utc, changes_naming_site, resolve_service
+from tools.changes.unlinked import kpi_words, unlinked_note
 from tools.control_limits import analyze_series
 from tools.kpis import kpi_series, list_kpis, match_kpi, resolve_scope
+from tools.kpis.models import KpiInfo
 
 
 @dataclass
@@ -63,6 +65,10 @@ class Focus:
     started_at: dt.datetime | None = None
     #: … or whose service's related KPI stepped for the worse at the site its record names in the days before it
     onset_kpi: str | None = None
+    #: a KPI with no services recorded behind it: every service's changes are candidates, weighed by these words
+    #: of the KPI (:mod:`tools.changes.unlinked`); None otherwise
+    unlinked: frozenset[str] | None = None
+    unlinked_note: str | None = None
 
 
 async def _incident_focus(session: AsyncSession, org_id: int, incident: str) -> tuple[str, int | None, str | None, dt.datetime]:
@@ -186,8 +192,9 @@ async def _focus_from_kpi(
         scope = await resolve_scope(session, ctx.org_id, "station" if station else "company", station)
         services = await _services(session, ctx.org_id)
     roots = {services[s]: s for s in info.related_services if s in services}
-    if not roots and not station:
-        raise ToolError(f"{info.name} has no related services configured, so no deployment or config change can be linked to it; ask about a service by name to check its changes")
+    unlinked = None
+    if not roots and not station:  # every service's changes, weighed by what ties them to the KPI
+        roots, unlinked = {sid: n for n, sid in services.items()}, unlinked_words(info)
     source: Literal["given", "kpi_shift"] = "given"
     period = dt.timedelta(days=1)  # a date given names a day: its value covers the whole day
     notes: list[str] = []
@@ -225,17 +232,23 @@ async def _focus_from_kpi(
         async with ctx.read() as session:
             start = _utc(onset) - (lookback or kpi_lookback(period))
             roots, only = await changes_naming_site(session, ctx.org_id, scope.code, start, _utc(onset) + period)
-        if not roots:
-            raise ToolError(f"{info.name} has no related services configured and no change in the week before "
-                            f"{onset:%Y-%m-%d} names {scope.code}, so no deployment or config change can be linked to "
-                            "it; ask about a service by name to check its changes")
-        notes.append(f"{info.code} has no related services: the changes whose record names {scope.code}")
+        if roots:
+            notes.append(f"{info.code} has no related services: the changes whose record names {scope.code}")
+        else:  # nothing names the site: every service's changes, weighed by what ties them to the KPI
+            roots, only, unlinked = {sid: n for n, sid in services.items()}, None, unlinked_words(info)
+    if unlinked is not None:
+        notes.append(f"{info.code} has no related services: every service's changes, weighed by what ties them to it")
     return Focus(
         kind="kpi", label=f"{info.code} at {scope.label}", roots=roots, kpi=info.code, station=scope.code,
         onset=_utc(onset), onset_source=source, lookback=lookback or kpi_lookback(period),
         half_life=scoring.KPI_HALF_LIFE_MIN * max(1, period.days),
-        tolerance=period, period=period, notes=notes, only=only,
+        tolerance=period, period=period, notes=notes, only=only, unlinked=unlinked,
+        unlinked_note=unlinked_note(info.name) if unlinked is not None else None,
     )
+
+
+def unlinked_words(info: KpiInfo) -> frozenset[str]:
+    return kpi_words(info.code, info.name, info.unit, info.aliases)
 
 
 #: A KPI recorded weekly or monthly is staged on its own points; a stage needs this many of them.

@@ -107,6 +107,8 @@ class ScoreComponents(BaseModel):
     support: float = Field(description="noisy-OR of risk, co-movement, rollback and being named by the incident's record")
     raw: float = Field(description="base * (0.25 + 0.75 support), before competition")
     named: float = Field(0.0, description="1 when the incident's own record names the change")
+    tie: float = Field(1.0, description="a KPI with no services recorded behind it: what ties the change to it beyond "
+                                        "timing (shared words, its service's metrics moving), 0–1")
 
 
 class ChangeHypothesis(BaseModel):
@@ -158,6 +160,8 @@ class ChangeCorrelation(BaseModel):
     onset_kpi: str | None = Field(None, description="an incident whose service's related KPI stepped for the worse at "
                                                     "the site its record names shortly before it began: that step (the "
                                                     "onset is the day it began)")
+    unlinked: str | None = Field(None, description="a KPI with no services recorded behind it: what was weighed "
+                                                   "instead (every change around the onset) and how to record them")
 
 
 class MetricStage(BaseModel):

@@ -45,6 +45,13 @@ async def _services(session: AsyncSession, org_id: int) -> dict[str, int]:
     return dict(rows.all())
 
 
+async def service_descriptions(session: AsyncSession, org_id: int) -> dict[int, str]:
+    """Each service's recorded description: the words that may tie its changes to a KPI."""
+    rows = await session.execute(text("SELECT id, description FROM services WHERE org_id = :org"),
+                                 {"org": org_id})
+    return {sid: d or "" for sid, d in rows.all()}
+
+
 async def resolve_service(session: AsyncSession, org_id: int, name: str) -> tuple[int, str]:
     """A service by name (case-insensitive); unknown → ToolError with close matches."""
     services = await _services(session, org_id)

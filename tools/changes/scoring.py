@@ -320,6 +320,7 @@ class Components:
     support: float
     raw: float
     named: float = 0.0
+    tie: float = 1.0  # tools.changes.unlinked: what ties it to a KPI with no services behind it, beyond timing
 
 
 def score_candidate(f: Features, *, half_life_minutes: float = SERVICE_HALF_LIFE_MIN) -> Components:

@@ -45,6 +45,9 @@ def why_first(hyps: Sequence[ChangeHypothesis], considered: int) -> str | None:
     if a.comovement >= MOVED and a.comovement > b.comovement + MARGIN:
         reasons.append(f"size — {top.service}'s metrics left their pre-change limits after it"
                        + ("" if b.comovement > 0 else f", not after {nxt.subject}"))
+    if a.tie > b.tie + MARGIN:  # a KPI with no services recorded behind it (tools.changes.unlinked)
+        reasons.append("what ties it to the KPI beyond timing — shared words in its record or its service's, or its "
+                       "service's metrics moving" + ("" if b.tie > 0 else f"; only timing ties {nxt.subject} to it"))
     if a.risk > b.risk + MARGIN:
         reasons.append(f"what it changed — a riskier change (risk {a.risk:.1f} against {b.risk:.1f})")
     if not reasons:

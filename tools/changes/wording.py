@@ -25,6 +25,8 @@ def _where(c: _Candidate, focus: Focus) -> str:
     if focus.kind == "kpi":
         if focus.only is not None or c.subject in focus.named_site:
             return f"on {c.node.name}, its record names {focus.station}"
+        if focus.unlinked is not None:  # every service's changes: none is recorded behind the KPI
+            return f"on {c.node.name}"
         if c.node.distance == 0:
             return f"on {c.node.name}, a service behind {focus.kpi}"
         return scoring.hops_phrase(c.node.distance, c.node.via[0] if c.node.via else "it", c.node.via[1:])
