@@ -380,8 +380,11 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                       f"{'+' if drift[3] > 0 else ''}{fmt_rate(drift[3], k.decimals, k.unit)} a week), so no single change marks its start.",
                       first(longer[1], "kpi_series"))
         from agents.specialists.kpi_leads import lead
+        from agents.specialists.kpi_side_since import side_since
 
-        if (answer := lead(plan, series)) is not None:  # the direct answer first, then the series' state
+        if (dated := await side_since(s, plan, ctx, level)) is not None:  # "how long has it been below goal?"
+            s.lines.insert(0, dated)  # over the whole history, not the window shown
+        elif (answer := lead(plan, series)) is not None:  # the direct answer first, then the series' state
             s.lines.insert(0, {"text": answer, "evidence_ids": [r.id for r in (ev_series, ev_signals) if r is not None]})
         if series.chart is not None:
             await deps.recorder.emit("chart", {"title": f"{k.name} — {series.scope.label}",
