@@ -59,7 +59,9 @@ _CHANGE_RANK = re.compile(r"\b(improv\w*|deteriorat\w*|worsen\w*|got\s+worse)\b.
                           r"\b(?:biggest|largest|most|greatest)\s+(improvement|drop|decline|fall|decrease|deterioration|"
                           r"increase|jump|rise|gain|change)\b|"
                           r"\b(?:are|is|were)\s+(?:getting\s+|becoming\s+)?(worse|better|improving|deteriorating|declining|"
-                          r"worsening)\b", _I)  # "which stations are getting worse on X?": ranked by their change
+                          r"worsening)\b|"
+                          r"\b(dropp?ed|fell|declined|decreased|rose|jumped|increased|climbed)\s+(?:the\s+)?most\b",
+                          _I)  # "which stations are getting worse on X?", "which branch dropped most?": by their change
 # "rollback candidates?", "what should we roll back?": the changes that might need it, not the past rollbacks
 _TO_ROLL_BACK = re.compile(r"\broll[- ]?back\s+candidates?\b|\bcandidates?\s+(?:for|to)\s+(?:a\s+)?roll[- ]?back\b|"
                           r"\b(?:should|could|can|must)\s+(?:we|i|you)\s+roll\s*back\b|\bworth\s+rolling\s+back\b|"
@@ -240,7 +242,7 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
         plan.notes.append("q:period_vs")  # "X this week vs last": the two periods head to head, the partial one said
         plan.operation = op = "lookup"
     if plan.kpis and op == "rank" and (m := _CHANGE_RANK.search(q)):
-        word = (m.group(1) or m.group(2) or m.group(3) or m.group(4) or "").lower()  # "which station improved most …?"
+        word = (m.group(1) or m.group(2) or m.group(3) or m.group(4) or m.group(5) or "").lower()  # "which station improved most …?"
         how = ("better" if word.startswith(("improv", "better")) else "worse" if word.startswith(("deteriorat", "wors", "got"))
                else "down" if word.startswith(("drop", "declin", "fall", "fell", "decreas"))
                else "up" if word.startswith(("increas", "jump", "rise", "rose", "gain", "climb")) else "any")
