@@ -13,6 +13,7 @@ from agents.specialists.kpi_anchors import asked_point, new_level, recent_burst
 from agents.specialists.kpi_extremes import extreme_day, limits_of
 from agents.specialists.kpi_moves import asked_move, level_line, others_line, quarter_drift
 from agents.specialists.kpi_moves import drift as _drift
+from agents.specialists.kpi_sites_periods import sites_by_period, two_periods_many_sites
 from agents.state import GraphState, ThreadContext
 from tools.kpis import active_signals, kpi_series
 from tools.kpis.shaping import fmt_amount, fmt_rate
@@ -161,6 +162,9 @@ async def _by_plan(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> bool:
         await site_vs_rest(s, plan, ctx)  # "how are we doing at <site> vs everyone else?": every KPI, its place
         return True
     w = plan.window
+    if two_periods_many_sites(plan):  # "X at A vs B, october vs november": each site's two periods side by side
+        await sites_by_period(s, plan, ctx)
+        return True
     if (plan.operation in ("lookup", "compare") and plan.kpis and w is not None and " vs " in f" {w.label} "
             and (w.grain in ("week", "month") or (w.grain == "day" and not w.single_day))
             and len(plan.subjects.scopes) <= 1 and not plan.chart):

@@ -207,7 +207,9 @@ async def compare_periods(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
         s.say(f"{where[:1].upper()}{where[1:]}, {w.label} ({rows[0].before.start} to {w.end}): {rows[0].text}",
               *rows[0].evidence)
         s.data = {"compared": [rows[0].code], "worse": [rows[0].code] if rows[0].verdict == "worse" else [],
-                  "better": [rows[0].code] if rows[0].verdict == "better" else []}
+                  "better": [rows[0].code] if rows[0].verdict == "better" else [],
+                  "periods": (rows[0].before, rows[0].now, rows[0].delta, rows[0].verdict, rows[0].spread),
+                  "where": where}
         return
     worse = [r.name for r in rows if r.verdict == "worse"]
     better = [r.name for r in rows if r.verdict == "better"]

@@ -61,3 +61,15 @@ def test_a_two_period_window_is_split_into_its_two_periods():
     w = Window(start=dt.date(2027, 1, 1), end=dt.date(2027, 3, 31), label="january vs march", grain="month")
     assert _pair_of(w) == ((dt.date(2027, 1, 1), dt.date(2027, 1, 31)), (dt.date(2027, 3, 1), dt.date(2027, 3, 31)))
     assert _pair_of(Window(start=dt.date(2027, 4, 5), end=dt.date(2027, 4, 11), label="last week", grain="week")) is None
+
+
+@pytest.mark.parametrize("q", ["loans ashcombe vs kelvedon october vs november",
+                               "late returns at ashcombe and millbrook, january vs february",
+                               "compare checkouts between kelvedon and millbrook: last week vs the week before"])
+def test_two_branches_over_two_periods_are_each_split_by_period(q):
+    from agents.specialists.kpi_sites_periods import two_periods_many_sites
+
+    plan = _plan(q)  # before: one average over both periods per branch
+    assert len(plan.subjects.scopes) == 2 and two_periods_many_sites(plan), plan
+    assert not two_periods_many_sites(_plan("loans at ashcombe october vs november"))  # one branch: as before
+    assert not two_periods_many_sites(_plan("compare loans between ashcombe and kelvedon last month"))
