@@ -13,6 +13,7 @@ from agents.specialists.kpi_anchors import asked_point, new_level, recent_burst
 from agents.specialists.kpi_extremes import extreme_day, limits_of
 from agents.specialists.kpi_moves import asked_move, level_line, others_line, quarter_drift
 from agents.specialists.kpi_moves import drift as _drift
+from agents.specialists.kpi_rank_noise import explained_after_rank
 from agents.specialists.kpi_sites_periods import sites_by_period, two_periods_many_sites
 from agents.state import GraphState, ThreadContext
 from tools.kpis import active_signals, kpi_series
@@ -233,11 +234,7 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             ranked = s.data.get("ranking") or []
             if not ranked:
                 return update(state, s, ctx)
-            if plan.group_by == "station":
-                ctx.pop("region", None)  # a station ranked within a region is explained on its own series
-            ctx["station" if plan.group_by == "station" else "region"] = ranked[0]
-            level, code = plan.group_by, ranked[0]
-            s.say(f"Why {code} is the {plan.order or 'worst'}:", *s.evidence[-1:])
+            level, code = explained_after_rank(s, plan, ctx, ranked)  # the first, or all when none stands out
         if not ctx.get("kpi"):
             await _scope_signals(s, ctx, level, worst=plan is not None and "explain:flagged" in plan.notes)
             if not (plan is not None and "explain:flagged" in plan.notes and ctx.get("kpi")):
