@@ -44,13 +44,13 @@ def side_line(r: SideRun) -> str:
                 f"({direction}){lately}{last}.")
     assert r.stretch_from is not None
     step = r.level_crossed_on
-    since = step or r.stretch_from
+    since = min(step, r.every_day_since or step) if step else r.stretch_from  # a step dated a day or two late
     days = (r.latest_date - since).days + 1
-    start = (f"Since {step}" if step else f"Since at least {r.stretch_from}, when its data begins"
+    start = (f"Since {since}" if step else f"Since at least {r.stretch_from}, when its data begins"
              if r.stretch_from_history_start else f"Since {r.stretch_from}")
-    how = (f" — its level shifted from {f(r.level_before)} to {f(r.level_after)} that day" if step else
+    how = (f" — its level shifted from {f(r.level_before)} to {f(r.level_after)} on {step}" if step else
            f" on {r.days_on_side} of the {r.days_in_stretch} days with data")
-    after = ("" if r.stretch_from_history_start or (step and r.stretch_from >= step) else
+    after = ("" if r.stretch_from_history_start or step else
              f"; {r.stretch_from} was the first day {word} it after {r.other_run_days} days in a row {other}")
     smooth = (f"; its 7-day average has been {word} it since {r.average_since} and went from {f(r.average_then)} at the "
               f"start of the stretch to {f(r.average_now)}" if r.average_since and not step and r.average_since != r.stretch_from else "")

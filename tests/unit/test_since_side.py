@@ -115,3 +115,12 @@ def test_not_on_that_side_now_is_a_no_with_the_last_day_it_was():
                      .model_copy(update={"latest_value": 415.0}))
     assert text.startswith("No — Loans per day at BR-ASH (Ashcombe Branch) is not below its goal of 410 now")
     assert "7-day average, 408, is below it" in text and "2027-03-28" in text
+
+
+def test_a_step_across_the_goal_dates_it_with_no_stray_day_before_it():
+    text = side_line(_run(on_side_now=True, stretch_from=dt.date(2026, 12, 20), every_day_since=dt.date(2027, 3, 2),
+                          last_other_day=dt.date(2027, 3, 1), other_run_days=19, days_on_side=40, days_in_stretch=101,
+                          level_crossed_on=dt.date(2027, 3, 4), level_before=415.0, level_after=362.0))
+    assert text.startswith("Since 2027-03-02 (29 days to 2027-03-30): Loans per day"), text  # the earlier of the two
+    assert "its level shifted from 415 to 362 on 2027-03-04; every day since then" in text, text
+    assert "2026-12-20" not in text  # a stray day below before the step is not its start
