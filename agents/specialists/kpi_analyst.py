@@ -13,6 +13,8 @@ from agents.specialists.kpi_anchors import asked_point, new_level, recent_burst
 from agents.specialists.kpi_extremes import extreme_day, limits_of
 from agents.specialists.kpi_moves import asked_move, level_line, others_line, quarter_drift
 from agents.specialists.kpi_moves import drift as _drift
+from agents.specialists.kpi_rank_noise import explained_after_rank
+from agents.specialists.kpi_sites_periods import sites_by_period, two_periods_many_sites
 from agents.state import GraphState, ThreadContext
 from tools.kpis import active_signals, kpi_series
 from tools.kpis.shaping import fmt_amount, fmt_rate
@@ -161,6 +163,9 @@ async def _by_plan(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> bool:
         await site_vs_rest(s, plan, ctx)  # "how are we doing at <site> vs everyone else?": every KPI, its place
         return True
     w = plan.window
+    if two_periods_many_sites(plan):  # "X at A vs B, october vs november": each site's two periods side by side
+        await sites_by_period(s, plan, ctx)
+        return True
     if (plan.operation in ("lookup", "compare") and plan.kpis and w is not None and " vs " in f" {w.label} "
             and (w.grain in ("week", "month") or (w.grain == "day" and not w.single_day))
             and len(plan.subjects.scopes) <= 1 and not plan.chart):
@@ -229,11 +234,7 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             ranked = s.data.get("ranking") or []
             if not ranked:
                 return update(state, s, ctx)
-            if plan.group_by == "station":
-                ctx.pop("region", None)  # a station ranked within a region is explained on its own series
-            ctx["station" if plan.group_by == "station" else "region"] = ranked[0]
-            level, code = plan.group_by, ranked[0]
-            s.say(f"Why {code} is the {plan.order or 'worst'}:", *s.evidence[-1:])
+            level, code = explained_after_rank(s, plan, ctx, ranked)  # the first, or all when none stands out
         if not ctx.get("kpi"):
             await _scope_signals(s, ctx, level, worst=plan is not None and "explain:flagged" in plan.notes)
             if not (plan is not None and "explain:flagged" in plan.notes and ctx.get("kpi")):
@@ -380,8 +381,11 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                       f"{'+' if drift[3] > 0 else ''}{fmt_rate(drift[3], k.decimals, k.unit)} a week), so no single change marks its start.",
                       first(longer[1], "kpi_series"))
         from agents.specialists.kpi_leads import lead
+        from agents.specialists.kpi_side_since import side_since
 
-        if (answer := lead(plan, series)) is not None:  # the direct answer first, then the series' state
+        if (dated := await side_since(s, plan, ctx, level)) is not None:  # "how long has it been below goal?"
+            s.lines.insert(0, dated)  # over the whole history, not the window shown
+        elif (answer := lead(plan, series)) is not None:  # the direct answer first, then the series' state
             s.lines.insert(0, {"text": answer, "evidence_ids": [r.id for r in (ev_series, ev_signals) if r is not None]})
         if series.chart is not None:
             await deps.recorder.emit("chart", {"title": f"{k.name} — {series.scope.label}",

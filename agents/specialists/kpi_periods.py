@@ -207,7 +207,9 @@ async def compare_periods(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
         s.say(f"{where[:1].upper()}{where[1:]}, {w.label} ({rows[0].before.start} to {w.end}): {rows[0].text}",
               *rows[0].evidence)
         s.data = {"compared": [rows[0].code], "worse": [rows[0].code] if rows[0].verdict == "worse" else [],
-                  "better": [rows[0].code] if rows[0].verdict == "better" else []}
+                  "better": [rows[0].code] if rows[0].verdict == "better" else [],
+                  "periods": (rows[0].before, rows[0].now, rows[0].delta, rows[0].verdict, rows[0].spread),
+                  "where": where}
         return
     worse = [r.name for r in rows if r.verdict == "worse"]
     better = [r.name for r in rows if r.verdict == "better"]
@@ -223,6 +225,46 @@ async def compare_periods(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
               "better": [r.code for r in rows if r.verdict == "better"]}
 
 
+def _pair_of(w: Any) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]] | None:
+    """A window of two periods ("last week and the week before", "october vs november"): the period its start falls
+    in and the one its end falls in (weeks Monday–Sunday, calendar months, years), else None."""
+    if w.grain not in ("week", "month", "year") or not (" vs " in f" {w.label} " or " and the " in w.label):
+        return None
+
+    def first(d: dt.date) -> dt.date:
+        return (d - dt.timedelta(days=d.weekday()) if w.grain == "week" else d.replace(day=1) if w.grain == "month"
+                else d.replace(month=1, day=1))
+
+    later = first(w.end)
+    if first(w.start) >= later:
+        return None
+    earlier_end = (first(w.start) + dt.timedelta(days=6) if w.grain == "week" else
+                   (first(w.start) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1) if w.grain == "month"
+                   else first(w.start).replace(month=12, day=31))
+    return (w.start, min(earlier_end, later - dt.timedelta(days=1))), (later, w.end)
+
+
+async def _company_pair(s: StepScope, kpi: str, before: tuple[dt.date, dt.date], now: tuple[dt.date, dt.date]) -> None:
+    """The whole organisation's value in the two periods, by the KPI's rule, and the change."""
+    got = [await s.tool("kpi_values", kpi_values, kpi=kpi, summary_level="company", start=a, end=b) for a, b in (before, now)]
+    if got[0] is None or got[1] is None:
+        return
+    (b, b_recs), (a, a_recs) = got[0], got[1]
+    k = a.kpi
+    if a.total is None or b.total is None:
+        return
+    a_v, b_v, how, d = a.total, b.total, a.total_kind, k.decimals
+    days = [sum(1 for p in x.points if p.value is not None) for x in (a, b)]
+    if k.aggregation == "sum" and days[0] != days[1] and all(days):  # periods of different lengths: per day
+        a_v, b_v, how, d = a_v / days[0], b_v / days[1], "per day", d + 1
+    delta = a_v - b_v
+    verdict = "unchanged" if not round(delta, d) else "better" if (delta > 0) == k.higher_is_better else "worse"
+    s.say(f"{k.name} across the whole organisation ({how}): {fmt(b_v, d, k.unit)} from {b.start} to "
+          f"{b.end}, {fmt(a_v, d, k.unit)} from {a.start} to {a.end} ({'+' if delta >= 0 else '−'}"
+          f"{fmt(abs(delta), d, 'points' if k.unit == '%' else k.unit)}, {verdict}; "
+          f"{'higher' if k.higher_is_better else 'lower'} is better).", b_recs[0], a_recs[0])
+
+
 async def rank_changes(s: StepScope, plan: QueryPlan, ctx: ThreadContext, how: str) -> None:
     """"Which station improved most on X this month?": every station (or region) on the asked window against the
     window of the same length just before it, ranked by the change (``how``: better, worse, up, down, any) — per
@@ -234,6 +276,12 @@ async def rank_changes(s: StepScope, plan: QueryPlan, ctx: ThreadContext, how: s
     start, end = (w.start, min(w.end, today)) if w is not None and w.explicit else (today - dt.timedelta(days=28), today)
     span = (end - start).days + 1
     before_start, before_end = start - dt.timedelta(days=span), start - dt.timedelta(days=1)
+    pair = _pair_of(w) if w is not None else None
+    if pair is not None:  # "last week vs the week before": those two, not the fortnight against the one before it
+        (before_start, before_end), (start, end) = pair
+        end = min(end, today)
+        span = (end - start).days + 1
+    same = span == (before_end - before_start).days + 1  # equal periods: a summed KPI's totals, else per day
     region = next((x.code for x in plan.subjects.scopes if x.level == "region"), None)
     group_by = plan.group_by or "station"
     args = {"kpi": plan.kpis[0], "group_by": group_by, "order": "best", "limit": 1000,
@@ -251,7 +299,7 @@ async def rank_changes(s: StepScope, plan: QueryPlan, ctx: ThreadContext, how: s
         b = prior.get(r.code)
         if r.value is None or not r.days or b is None or b.value is None:
             continue
-        a_v, b_v = (r.value / r.days, b.value / b.days) if k.aggregation == "sum" else (r.value, b.value)
+        a_v, b_v = (r.value / r.days, b.value / b.days) if k.aggregation == "sum" and not same else (r.value, b.value)
         delta = a_v - b_v
         better = delta if k.higher_is_better else -delta
         key = {"better": -better, "worse": better, "up": -delta, "down": delta}.get(how, -abs(delta))
@@ -261,8 +309,8 @@ async def rank_changes(s: StepScope, plan: QueryPlan, ctx: ThreadContext, how: s
         return
     changes.sort(key=lambda x: (x[0], x[1].code))
     limit = max(plan.limit or 5, 3)  # "which station …": the top one named first, the next ones for context
-    d = k.decimals + (1 if k.aggregation == "sum" else 0)
-    per = " a day" if k.aggregation == "sum" else ""
+    per = " a day" if k.aggregation == "sum" and not same else ""
+    d = k.decimals + (1 if per else 0)
     unit = "points" if k.unit == "%" else k.unit
 
     def line(i: int, c: tuple[float, Any, Any, float, float]) -> str:
@@ -275,8 +323,12 @@ async def rank_changes(s: StepScope, plan: QueryPlan, ctx: ThreadContext, how: s
     top = changes[0]
     word = {"better": "improved most", "worse": "got worse the most", "up": "rose most", "down": "fell most"}.get(
         how, "changed most")
-    s.say(f"{top[1].code} ({top[1].name}) {word} on {k.name}: {start} to {end} against the {span} days before "
-          f"({before_start} to {before_end}), {'per day' if per else 'average'}; "
+    if "rank:with_company" in plan.notes:  # "… across the network - which hub got worse most?": the whole first
+        await _company_pair(s, k.code, (before_start, before_end), (start, end))
+    against = (f"against {before_start} to {before_end}" if pair else
+               f"against the {span} days before ({before_start} to {before_end})")
+    how_much = "per day" if per else "totals" if k.aggregation == "sum" else "average"
+    s.say(f"{top[1].code} ({top[1].name}) {word} on {k.name}: {start} to {end} {against}, {how_much}; "
           f"{'higher' if k.higher_is_better else 'lower'} is better.", now_recs[0], before_recs[0])
     s.say("; ".join(line(i, c) for i, c in enumerate(changes[:limit], 1)) + ".", now_recs[0], before_recs[0])
     s.data = {"kpi": k.code, "ranking": [c[1].code for c in changes]}

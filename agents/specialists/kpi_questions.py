@@ -12,6 +12,7 @@ from typing import Any
 from agents.plan import QueryPlan
 from agents.specialists.common import StepScope, first
 from agents.specialists.kpi_kinds import stock_like
+from agents.specialists.kpi_rank_noise import tie_line
 from agents.state import ThreadContext
 from tools.kpis.questions import (
     attention,
@@ -226,7 +227,10 @@ async def rank(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
         else:
             s.say(f"{hit.code} ({hit.name}), the station this thread is about, ranks #{hit.rank} of {r.total} "
                   f"({order} first) with {fmt(hit.value, k.decimals, k.unit)}.", ev)  # "compare the stations"
-    s.data = {"kpi": k.code, "ranking": [x.code for x in r.rows], "order": order}
+    if (tie := tie_line(r, group_by)) is not None:  # "which park is worst?" when none differs beyond its noise
+        s.say(tie, ev)
+    s.data = {"kpi": k.code, "ranking": [x.code for x in r.rows], "order": order,
+              "tied_all": bool(tie) and len(r.within_noise) >= r.total - 1}
 
 
 async def needs_attention(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, stations: list[str] | None = None) -> None:

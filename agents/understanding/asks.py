@@ -19,6 +19,29 @@ from agents.understanding.cues import _BLAME, _I, _TOPN, _WORDN, RELATED_TO_CHAN
 _Q_TREND = re.compile(r"\b(?:getting|get|gotten|got|becoming|become)\s+(better|worse)\b|\b(improv\w*|recover\w*|"
                       r"deteriorat\w*|worsen\w*)\b|\btrend\w*\s+(?:up|down|better|worse)\b|\btrend(?:s|ing)?\b|\btrajectory\b", _I)
 _Q_SINCE = re.compile(r"\bsince\s+when\b|\bhow\s+long\b|\bwhen\s+did\b.*\b(?:start|begin|began)\b", _I)
+# "how long has X been below goal / under target / above 5% / missing its goal / meeting the target?": the side
+# and the level (the KPI's goal, or a number) whose current stretch the answer dates, over the whole history
+_SINCE_SIDE = re.compile(r"\b(below|under(?!\s+control)|less\s+than|lower\s+than|above|over|more\s+than|higher\s+than|"
+                         r"exceed\w*|short\s+of|missing|miss(?:es|ed)?|behind|off|not\s+(?:meeting|hitting|making|reaching|at|on)|"
+                         r"meeting|meets?|hitting|hits?|making|reach\w*|on|at)\s+(?:the\s+|its\s+|our\s+|their\s+|a\s+)?"
+                         r"(?:(\d+(?:\.\d+)?)\s*%?(?!\s*(?:days?|weeks?|months?|years?))|(?:(?!(?:been|is|was|are|were|has|have|it|below|under|above|over|short|missing|behind|off|meeting|at|on)\b)[\w.%-]+\s+){0,3}?"
+                         r"(?:goal|target)s?\b)", _I)
+
+
+def since_side(q: str) -> list[str]:
+    """``q:since_side:<below|above|short|meet>:<goal|number>`` for a "how long / since when" question that names a
+    goal, target or number to be on one side of; [] when none is named."""
+    m = _SINCE_SIDE.search(q)
+    if m is None:
+        return []
+    word = m.group(1).lower()
+    side = ("below" if re.match(r"below|under|less|lower", word) else "above" if re.match(r"above|over|more|higher|exceed", word)
+            else "short" if re.match(r"short|miss|behind|off|not", word) else "meet")
+    if m.group(2) is not None and side in ("meet", "short"):
+        return []  # "how long has it been at 93%?": a level, not a side of it
+    return [f"q:since_side:{side}:{m.group(2) or 'goal'}"]
+
+
 _Q_CONTROL = re.compile(r"\b(?:in|out\s+of)\s+(?:statistical\s+)?control\b|\b(?:un)?stable\b|\bpredictable\b|\bsteady\b|"
                         r"\bsettled\b|\bconsistent\b|"
                         r"\b(?:is|was|are|were)\s+(?:that|this|it|these|those)\s+(?:\w+\s+)?(?:normal|usual|typical|expected|"
@@ -36,7 +59,9 @@ _CHANGE_RANK = re.compile(r"\b(improv\w*|deteriorat\w*|worsen\w*|got\s+worse)\b.
                           r"\b(?:biggest|largest|most|greatest)\s+(improvement|drop|decline|fall|decrease|deterioration|"
                           r"increase|jump|rise|gain|change)\b|"
                           r"\b(?:are|is|were)\s+(?:getting\s+|becoming\s+)?(worse|better|improving|deteriorating|declining|"
-                          r"worsening)\b", _I)  # "which stations are getting worse on X?": ranked by their change
+                          r"worsening)\b|"
+                          r"\b(dropp?ed|fell|declined|decreased|rose|jumped|increased|climbed)\s+(?:the\s+)?most\b",
+                          _I)  # "which stations are getting worse on X?", "which branch dropped most?": by their change
 # "rollback candidates?", "what should we roll back?": the changes that might need it, not the past rollbacks
 _TO_ROLL_BACK = re.compile(r"\broll[- ]?back\s+candidates?\b|\bcandidates?\s+(?:for|to)\s+(?:a\s+)?roll[- ]?back\b|"
                           r"\b(?:should|could|can|must)\s+(?:we|i|you)\s+roll\s*back\b|\bworth\s+rolling\s+back\b|"
@@ -95,7 +120,7 @@ def _kpi_question(q: str) -> list[str]:
                  r"expected)\s+(?:range|level|values?|band)\b", q, _I):
         return ["q:normal"]  # "what's normal for X at <site>?", "the usual range of X": its natural process limits
     if _Q_SINCE.search(q):
-        return ["q:since"]
+        return ["q:since", *since_side(q)]  # "how long has X been below goal?": the whole history looked back over
     if m := _Q_TREND.search(q):
         word = (m.group(1) or m.group(2) or "").lower()
         if not word:
@@ -217,7 +242,7 @@ def annotate(q: str, plan: QueryPlan, cat: Catalog, today: dt.date) -> Operation
         plan.notes.append("q:period_vs")  # "X this week vs last": the two periods head to head, the partial one said
         plan.operation = op = "lookup"
     if plan.kpis and op == "rank" and (m := _CHANGE_RANK.search(q)):
-        word = (m.group(1) or m.group(2) or m.group(3) or m.group(4) or "").lower()  # "which station improved most …?"
+        word = (m.group(1) or m.group(2) or m.group(3) or m.group(4) or m.group(5) or "").lower()  # "which station improved most …?"
         how = ("better" if word.startswith(("improv", "better")) else "worse" if word.startswith(("deteriorat", "wors", "got"))
                else "down" if word.startswith(("drop", "declin", "fall", "fell", "decreas"))
                else "up" if word.startswith(("increas", "jump", "rise", "rose", "gain", "climb")) else "any")

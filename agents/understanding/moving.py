@@ -61,11 +61,15 @@ _GOAL_MISSED = re.compile(r"\b(?:missing|miss(?:es|ed)?|below|under|short\s+of|o
                           r"\b(?:goals?|targets?)\s+(?:missed|not\s+met|we(?:'re|\s+are)\s+missing)\b", _I)
 
 
+# "how long has it been below goal?", "is that under target?": the thread's one series, not every series
+_ONE_SERIES = re.compile(r"\b(?:is|has|was|does|did|had)\s+(?:it|that|this)\b|\b(?:it|that)\s+(?:is|was|has|'s|’s)\b", _I)
+
+
 def goal_missed_asked(q: str, plan: QueryPlan) -> bool:
     """"Which KPIs are missing their goal?", "what's below target?": with no KPI named, every series whose level
     misses its KPI's goal (``attention:goal``), signalled or not — not only the in-control ones beside the signals."""
     s = plan.subjects
-    if (plan.kpis or s.services or s.incidents or s.tickets or len(s.scopes) > 1 or not _GOAL_MISSED.search(q)
+    if (plan.kpis or s.services or s.incidents or s.tickets or len(s.scopes) > 1 or not _GOAL_MISSED.search(q) or _ONE_SERIES.search(q)
             or plan.operation not in ("out_of_scope", "attention", "rank", "lookup") or _TICKETS.search(q)):
         return False
     plan.operation = "attention"

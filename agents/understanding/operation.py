@@ -46,6 +46,7 @@ from agents.understanding.excluding import region_stations_ranked
 from agents.understanding.hints import ODD
 from agents.understanding.linking import Links
 from agents.understanding.lookups import _commit_by_words, _incident_by_words, _incident_of_service, incident_over_kpis
+from agents.understanding.not_in_data import site_word
 from agents.understanding.op_cues import (
     _BROKE,
     _CHANGE_WORDS,
@@ -407,7 +408,9 @@ def _rank(q: str, plan: QueryPlan, cat: Catalog) -> Operation:
         plan.order = "worst"
     if m := _TOPN.search(q):
         plan.limit = int(m.group(1)) if m.group(1).isdigit() else _WORDN[m.group(1).lower()]
-    elif re.search(rf"\bwhich\s+{_PLACE_NOUN}\b|\b(?:the\s+)?(?:worst|best|top|bottom)\s+{_PLACE_NOUN}\b", low):
+    elif re.search(rf"\bwhich\s+{_PLACE_NOUN}\b|\b(?:the\s+)?(?:worst|best|top|bottom)\s+{_PLACE_NOUN}\b", low) or (
+            (m := re.search(r"\b(?:which|(?:the\s+)?(?:worst|best|top|bottom))\s+([a-z]+)\b", low)) and site_word(m.group(1), cat)
+            and not m.group(1).endswith("s")):  # "which park is worst …": the organisation's own word for a site
         plan.limit = 1
     elif re.search(rf"\b(?:per|by|each|every|for\s+each)\s+{_PLACE_NOUN}\b", low) or SHARE_OF.search(q):
         plan.limit = max(1, len(cat.regions if plan.group_by == "region" else cat.stations))  # "per station": all

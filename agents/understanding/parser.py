@@ -55,6 +55,7 @@ from agents.understanding.linking import Links, _suggest, link
 from agents.understanding.local_periods import local_period
 from agents.understanding.metric_asks import metric_value_asked
 from agents.understanding.moving import goal_missed_asked, is_direction_word, moving_asked
+from agents.understanding.network_rank import network_and_ranked
 from agents.understanding.not_in_data import (
     breakdown_word_dropped,
     duration_asked,
@@ -107,7 +108,8 @@ def parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
                 codes := excluded_codes(out_stations, out_regions, cat, plan.group_by)):
             plan.notes.append("exclude:" + ",".join(codes))
             return plan
-    return _parse(question, cat, today)
+    return network_and_ranked(question, _parse(question, cat, today), cat, today, _parse)  # "… across the
+    # network - which hub got worse most?": the network's two periods, then the sites ranked by their change
 
 
 def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:

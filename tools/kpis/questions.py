@@ -149,6 +149,7 @@ WITH daily AS (
 SELECT code, name,
        {agg2}(v) FILTER (WHERE day BETWEEN :start AND :end) AS value,
        count(*) FILTER (WHERE day BETWEEN :start AND :end) AS days,
+       stddev_samp(v) FILTER (WHERE day BETWEEN :start AND :end) AS spread,
        {agg2}(v) FILTER (WHERE day BETWEEN :ystart AND :yend) AS yoy
 FROM daily GROUP BY code, name
 """
@@ -161,6 +162,7 @@ class RankRow(BaseModel):
     value: float | None
     days: int
     yoy_value: float | None = None
+    spread: float | None = Field(None, description="the standard deviation of its daily values in the window")
 
 
 class KpiRanking(BaseModel):
@@ -172,6 +174,24 @@ class KpiRanking(BaseModel):
     end: dt.date
     rows: list[RankRow] = Field(description="the top ``limit`` rows in the asked order")
     total: int = Field(description="how many stations/regions were ranked")
+    within_noise: list[str] = Field(default_factory=list, description=(
+        "the others whose value is within two standard errors of the first's (not told apart from it)"))
+    lowest: float | None = None  # the range of every ranked value
+    highest: float | None = None
+
+
+def within_noise(rows: list[RankRow], aggregation: str) -> list[str]:
+    """The rows after the first whose value is within two standard errors of the difference from the first's (a
+    mean's error is its daily spread over √days, a total's the spread times √days)."""
+    def err(r: RankRow) -> float | None:
+        if r.spread is None or not r.days:
+            return None
+        return r.spread * r.days ** 0.5 if aggregation == "sum" else r.spread / r.days ** 0.5
+
+    if not rows or rows[0].value is None or (e0 := err(rows[0])) is None:
+        return []
+    return [r.code for r in rows[1:] if r.value is not None and (e := err(r)) is not None
+            and abs(r.value - rows[0].value) < 2 * (e0 ** 2 + e ** 2) ** 0.5]
 
 
 async def rank_kpi(
@@ -204,10 +224,13 @@ async def rank_kpi(
     by_code = {r.code: r for r in rows}
     ordered = rank_order(values, info.higher_is_better, order)
     out = [RankRow(rank=i, code=c, name=by_code[c].name, value=values[c], days=int(by_code[c].days),
-                   yoy_value=float(by_code[c].yoy) if by_code[c].yoy is not None else None)
+                   yoy_value=float(by_code[c].yoy) if by_code[c].yoy is not None else None,
+                   spread=float(by_code[c].spread) if by_code[c].spread is not None else None)
            for i, c in enumerate(ordered, 1)]
+    known = [r.value for r in out if r.value is not None]
     result = KpiRanking(kpi=info, group_by=group_by, region=region_code, order=order, start=first, end=stop,
-                        rows=out[:limit], total=len(out))
+                        rows=out[:limit], total=len(out), within_noise=within_noise(out, info.aggregation),
+                        lowest=min(known, default=None), highest=max(known, default=None))
     what = "total" if info.aggregation == "sum" else "mean"
     listed = ", ".join(f"{r.rank}. {r.code} {fmt_value(r.value, info)}" for r in result.rows)
     evidence = [EvidenceDraft(
