@@ -199,6 +199,8 @@ def moving(word: str) -> bool:
 
 
 _METRIC_TAILS = frozenset({"rate", "ratio", "count", "percentage", "level", "score", "index", "time", "number"})
+# Ticket words that also name what a metric measures at a place ("queue time", "response rate"): kept before its tail
+_METRIC_HEADS = frozenset({"queue", "backlog", "response", "resolution"})
 
 
 def words_before_place(before: list[tuple[str, bool]]) -> list[str]:
@@ -212,9 +214,11 @@ def words_before_place(before: list[tuple[str, bool]]) -> list[str]:
         k = len(before) - 1
     said: list[str] = []
     while k >= 0 and not before[k][1] and before[k][0].isalpha() and (before[k][0].lower() not in STOP | {"s"} or (
-            not said and before[k][0].lower() in _METRIC_TAILS)):
+            not said and before[k][0].lower() in _METRIC_TAILS) or (said and before[k][0].lower() in _METRIC_HEADS)):
         said.insert(0, before[k][0])
         k -= 1
+    while len(said) > 1 and said[0].lower() in ("avg", "average", "mean", "median", "typical"):
+        said = said[1:]  # "avg queue time": the metric, not how it is summed up
     return said if any(w.lower() not in GENERIC for w in said) else []
 
 
@@ -353,3 +357,4 @@ def common_word_only(toks: list[Tok], i: int, cands: list[tuple[str, str, int]],
 _PLACE_WORDS = words("site station location place one terminal depot hub port stop branch store office campus")
 _KIND_NOUNS = words("pier quay marina dock wharf jetty slipway harbour harbor reservoir works mill farm school church "
                     "garage warehouse yard base airfield heliport mine quarry substation")
+
