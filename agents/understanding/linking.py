@@ -34,6 +34,7 @@ from agents.understanding.sites import (
     common_word_only,
     initial_numbered,
     moving,
+    name_run,
     narrow,
     numbered_by_name,
     numbered_miss,
@@ -365,7 +366,7 @@ def link(question: str, cat: Catalog) -> Links:
             or (prev in ("at", "near") and len(word) >= 5 and word.lower() not in _AT_NOT_PLACES)  # "at glasgow"
         ) and not _is_kpi_word(word, cat):
             seen.add(word.lower())
-            near = _near_place(word, cat)
+            near, word = _near_place(word, cat), name_run(toks, at, cat)  # "at Mystic Falls": the whole name
             out.maybe_unknown.append(UnknownName(kind="station", text=word,
                                                  suggestions=list(dict.fromkeys(near + _suggest(word, st_choices)))[:3]))
     if place := unnamed_place(question.lower(), out, cat):
