@@ -31,6 +31,7 @@ from agents.understanding.link_rules import (
 from agents.understanding.site_kind_words import kind_contradicted
 from agents.understanding.sites import (
     apostrophe_place,
+    code_runs,
     common_word_only,
     initial_numbered,
     moving,
@@ -164,6 +165,12 @@ def link(question: str, cat: Catalog) -> Links:
     for code, start, end in numbered_by_name(question, cat):  # "the 38": the site named "Route 38"
         out.add("station", code)
         used_raw.update(i for i, (_, at) in enumerate(raws) if start <= at < end)
+    for codes, ix in code_runs(raws, question, used_raw, cat):  # "M1 J25": the one site coded "M1-J25-…"
+        if len(codes) == 1:
+            out.add("station", codes[0])
+        else:
+            out.ambiguous.append(("station", raws[ix[0]][0], codes))  # "J25": on two of the sites' codes
+        used_raw.update(ix)
     for version, ext in cat.deployment_versions.items():  # "who deployed v12.4 hotfix 3": a version with spaces
         if " " in version.strip() and re.search(r"\d", version) and (
                 m := re.search(rf"(?<![\w.]){re.escape(version.strip())}(?![\w.])", question, re.I)):
