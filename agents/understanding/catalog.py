@@ -30,7 +30,7 @@ GENERIC = words(
     "east west central upper lower main city town county international national regional airport field station "
     "depot hub yard terminal center centre hospital clinic site plant office branch campus park street road "
     "general memorial university community medical health care service services system systems platform api app "
-    "web db data rate ratio percent percentage count total number time minute hour day week month year average mean "
+    "web db data rate ratio percent percentage count total number time minute hour day week month year average mean avg per "
     "sum score level index event value daily weekly monthly performance metric kpi region area zone "
     "on-time ontime group team unit line"
 )
@@ -373,6 +373,7 @@ class Catalog:
                     for j in range(i + 1, len(toks) + 1):
                         part = toks[i:j]
                         if (part != toks and not all(t in GENERIC or t in STOP for t in part)
+                                and not (len(part) > 1 and part[0] in GENERIC)  # "per session": no more than "session"
                                 and len(" ".join(part)) >= 3):
                             add(" ".join(part), "kpi", code, 1)
         for svc in self.services:

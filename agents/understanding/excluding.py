@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 
+from rapidfuzz import fuzz
+
 from agents.plan import QueryPlan, UnknownName
 from agents.understanding.catalog import GENERIC, Catalog, stem
 from agents.understanding.cues import _ATTENTION, _PLACE
-from agents.understanding.linking import Links, link
+from agents.understanding.linking import FUZZY_CUTOFF, Links, link
 from agents.understanding.vocab import STOP
 
 _I = re.I
@@ -75,6 +77,7 @@ def qualified_weak_kpi(links: Links, cat: Catalog) -> None:
     any KPI): another metric — an unknown KPI with that KPI suggested, never that KPI's value. Changes ``links``."""
     if links.kpis or not links.weak_kpis or not any(
             w.lower() not in STOP and w.lower() not in GENERIC and stem(w.lower()) not in cat.kpi_words
+            and not any(fuzz.ratio(stem(w.lower()), k) >= FUZZY_CUTOFF for k in cat.kpi_words)  # "uptme": a typo
             for w in links.kpi_words):
         return
     links.unknown.append(UnknownName(kind="KPI", text=" ".join(links.kpi_words),

@@ -119,6 +119,7 @@ def kpi_by_coverage(out: Links, words: list[str], cat: Catalog) -> None:
     have = set(words)
     prefixes = tuple(w for w in have if len(w) >= 4)
     scores: dict[str, float] = {}
+    distinct: dict[str, float] = {}  # the share of the KPI's own words covered, not "average", "per", "rate"
     for code, toks in cat.kpi_name_tokens:
         hit = [t in have or (bool(prefixes) and t.startswith(prefixes))  # "perf" → performance
                or (len(t) >= 6 and any(len(w) >= 6 and fuzz.ratio(t, w) >= 85 for w in have))  # "perfomance"
@@ -130,7 +131,11 @@ def kpi_by_coverage(out: Links, words: list[str], cat: Catalog) -> None:
         if not (specific or (n >= 3 and n / len(toks) >= 0.75)):
             continue
         scores[code] = max(scores.get(code, 0.0), n / len(toks))
+        own = [h for h, t in zip(hit, toks, strict=True) if t not in GENERIC]
+        distinct[code] = max(distinct.get(code, 0.0), sum(own) / max(len(own), 1))
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    if ranked and any(distinct[c] >= distinct[ranked[0][0]] for c, _ in ranked[1:]):
+        return  # "charging time per session": ahead of "Failed session rate" only by generic words — neither
     if ranked and ranked[0][1] >= 0.6 and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
         out.add("kpi", ranked[0][0])
         out.weak_kpis = []

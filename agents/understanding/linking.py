@@ -32,9 +32,11 @@ from agents.understanding.service_about import link_described_service
 from agents.understanding.site_kind_words import kind_contradicted
 from agents.understanding.sites import (
     apostrophe_place,
+    code_runs,
     common_word_only,
     initial_numbered,
     moving,
+    name_run,
     narrow,
     numbered_by_name,
     numbered_miss,
@@ -164,6 +166,12 @@ def link(question: str, cat: Catalog) -> Links:
     for code, start, end in numbered_by_name(question, cat):  # "the 38": the site named "Route 38"
         out.add("station", code)
         used_raw.update(i for i, (_, at) in enumerate(raws) if start <= at < end)
+    for codes, ix in code_runs(raws, question, used_raw, cat):  # "M1 J25": the one site coded "M1-J25-…"
+        if len(codes) == 1:
+            out.add("station", codes[0])
+        else:
+            out.ambiguous.append(("station", raws[ix[0]][0], codes))  # "J25": on two of the sites' codes
+        used_raw.update(ix)
     for version, ext in cat.deployment_versions.items():  # "who deployed v12.4 hotfix 3": a version with spaces
         if " " in version.strip() and re.search(r"\d", version) and (
                 m := re.search(rf"(?<![\w.]){re.escape(version.strip())}(?![\w.])", question, re.I)):
@@ -368,7 +376,7 @@ def link(question: str, cat: Catalog) -> Links:
             or (prev in ("at", "near") and len(word) >= 5 and word.lower() not in _AT_NOT_PLACES)  # "at glasgow"
         ) and not _is_kpi_word(word, cat):
             seen.add(word.lower())
-            near = _near_place(word, cat)
+            near, word = _near_place(word, cat), name_run(toks, at, cat)  # "at Mystic Falls": the whole name
             out.maybe_unknown.append(UnknownName(kind="station", text=word,
                                                  suggestions=list(dict.fromkeys(near + _suggest(word, st_choices)))[:3]))
     if place := unnamed_place(question.lower(), out, cat):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from agents.plan import Clarification, QueryPlan, ScopeRef, UnknownName
+from agents.understanding.calendar_words import MON
 from agents.understanding.catalog import GENERIC, Catalog, norm_tokens, stem
 from agents.understanding.cues import _I, _PLACE_NOUN
 from agents.understanding.linking import Links, _station_choices, _suggest
@@ -179,8 +180,21 @@ def unknown_place_asked(q: str, cat: Catalog) -> UnknownName | None:
     if (any(w.lower() in _NOT_A_PLACE or w.lower() in STOP or not w.isalpha() for w in words)
             or all(w.lower() in GENERIC for w in words)):
         return None  # "how are we doing?", "how is the north doing?" (a word sites and regions are named with)
+    if any(stem(w.lower()) in cat.kpi_words or stem(w.lower()) in cat.phrases or w.lower() in MON for w in words):
+        return None  # "how are queues doing?", "how did december do?": a KPI, another name or a month, not a place
     said = " ".join(words)
     return UnknownName(kind="station", text=said, suggestions=_suggest(said, _station_choices(cat)))
+
+
+def place_blanked(q: str, links: Links, cat: Catalog) -> str:
+    """``q`` with the places it names that the organisation does not have blanked (those after "at"/"in", and the
+    place of a "how is <place> doing on <KPI>" question): "how is Mystic Falls doing on queues", "queues at Mystic
+    Falls" do not ask why something fell."""
+    asked = unknown_place_asked(q, cat) if (links.kpis or links.weak_kpis) and not (links.stations or links.regions) else None
+    for u in [*links.maybe_unknown, *([asked] if asked else [])]:
+        if u.kind == "station":
+            q = re.sub(rf"(?<!\w){re.escape(u.text)}(?!\w)", lambda m: "x" * len(m.group(0)), q, count=1)
+    return q
 
 
 _SITES_DOING = re.compile(r"\b(?:the|our|my|all(?:\s+the|\s+our)?)\s+([a-z]+)\s+(?:(?:in|at|across|around)\s+(?:the\s+)?"

@@ -80,6 +80,19 @@ def _service_queue(q: str, plan: QueryPlan) -> bool:
     return True
 
 
+# "avg queue time at <site>", "queue length at <site>": how long people queue at a place, not the ticket queue
+_PLACE_QUEUE = re.compile(r"\b(?:(?:avg|average|mean|median|typical)\s+queue|queue)\s+(?:times?|lengths?|minutes?|mins?|"
+                          r"waits?|waiting|sizes?|duration)\b", _I)
+
+
+def _site_queue(q: str, plan: QueryPlan) -> bool:
+    """A place named, no service, and "queue" only as a measure of people waiting there ("avg queue time at <site>"):
+    a metric of that place (a KPI, or one it does not have), not the organisation's ticket queue."""
+    cues = {m.group(0).lower() for m in _TICKETS.finditer(q)}
+    return (bool(plan.subjects.scopes) and not plan.subjects.services and cues == {"queue"}
+            and _PLACE_QUEUE.search(q) is not None)
+
+
 def _change_kinds(q: str) -> list[str]:
     """Which kinds of change an org-wide change question asks about, as plan notes (both when it says "changes")."""
     deploys = re.search(r"\b(deploy\w*|releas\w*|rollouts?|rolled\s+out|rollbacks?|roll(?:ed|ing|s)?\s+back|shipped)\b", q, _I)

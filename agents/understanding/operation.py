@@ -64,6 +64,7 @@ from agents.understanding.op_cues import (
     _TICKET_TIME,
     _change_kinds,
     _service_queue,
+    _site_queue,
     _trouble_topic,
 )
 from agents.understanding.phrasings import (
@@ -258,7 +259,7 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         plan.count = bool(_COUNT.search(q))
         return "ticket_search"  # "show me tickets about VPN": the organisation's tickets on that topic
     if (_TICKETS.search(q) or (_TICKET_TIME.search(q) and not s.services and not s.scopes)) and not plan.kpis \
-            and not _service_queue(q, plan):
+            and not _service_queue(q, plan) and not _site_queue(q, plan):
         plan.filters = _ticket_filters(q)
         plan.count = bool(_COUNT.search(q))
         if s.scopes and (m := _FROM_CUSTOMER.search(tp.text)) and len(m.group(1).split()) >= 2 and not any(

@@ -64,6 +64,7 @@ from agents.understanding.not_in_data import (
     other_breakdown,
     owned_count,
     people_asked,
+    place_blanked,
     place_picked_by_what_is_not_held,
     site_overview,
     sites_asked_after,
@@ -170,9 +171,9 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         plan.service_metrics = [ServiceMetric(role=next((r for r, rx in _ROLE if rx.search(named)), None), name=named)]
     if links.services and not plan.service_metrics and (named := metric_after_service(tp.text, links.services)):
         plan.service_metrics = [ServiceMetric(name=named)]  # "kiln_ctrl temperature", "<svc> disk writes": its words
-    op = incident_time_asked(q, plan, cat) or _operation(cue_text(q, kpis, cat), plan, links, cat, tp)
-    plan.operation = op
-    op = plan.operation = annotate(cue_text(q, kpis, cat), plan, cat, today)  # what a yes/no, "since when", "who most"… question asks
+    cq = cue_text(place_blanked(q, links, cat), kpis, cat)  # "how is Mystic Falls doing": no "why did it fall"
+    op = plan.operation = incident_time_asked(q, plan, cat) or _operation(cq, plan, links, cat, tp)
+    op = plan.operation = annotate(cq, plan, cat, today)  # what a yes/no, "since when", "who most"… question asks
     if moving_asked(q, plan, links.kpi_words) or goal_missed_asked(q, plan):
         op = plan.operation  # "is anything getting worse?", "which KPIs miss their goal?": every series checked
     if against_the_rest(q, plan):
@@ -272,10 +273,10 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     if not plan.subjects.services and (group := unknown_group(q, links, cat)):
         unknown = [u for u in unknown if u.text.lower() != group.text.lower()] + [group]  # "all the Texas stations":
         # a grouping it does not know, asked about
-    if op == "out_of_scope" and not (unknown or plan.kpis or plan.subjects.services or plan.subjects.scopes) and (
-            place := unknown_place_asked(q, cat)):  # "how is glasgow doing?" where no site is: said so
+    if (op == "out_of_scope" or plan.kpis) and not (unknown or plan.subjects.services or plan.subjects.scopes) and (
+            place := unknown_place_asked(q, cat)):  # "how is glasgow doing (on delays)?" where no site is: said so
         unknown.append(place)
-        op = "attention"
+        op = "attention" if op == "out_of_scope" else op
     said_kpis = {u.text.lower() for u in unknown if u.kind == "KPI"}
     unknown = [u for u in unknown if not (u.kind == "station" and u.text.lower() in said_kpis)]  # "CSAT at <site>"
     if unknown:

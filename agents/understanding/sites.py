@@ -113,6 +113,39 @@ def numbered_by_name(question: str, cat: Catalog) -> list[tuple[str, int, int]]:
     return out
 
 
+def _code_part(p: str) -> str:
+    return re.sub(r"\d+", lambda m: str(int(m.group(0))), p)  # "0042" is "42"
+
+
+def code_runs(raws: list[tuple[str, int]], question: str, used: set[int], cat: Catalog) -> list[tuple[list[str], list[int]]]:
+    """Parts of sites' codes typed apart or short ("M1 J25", "m1-j25" of "M1-J25-TROWELL-S"; "dep 42 north" of
+    "GB-DEP-0042-NORTH"; "J13" when it is a whole part of a code): ``(the codes it runs along, indices of the
+    words)`` — two parts at least, one with a digit, or one part of letters and digits (not "Q4", "P1"). Longest
+    runs first; one code is that site, several are asked about."""
+    parts = {c: [_code_part(x) for x in re.split(r"[^a-z0-9]+", fold(c).lower()) if x] for c in cat.stations}
+    out: list[tuple[list[str], list[int]]] = []
+    i = 0
+    while i < len(raws):
+        for n in range(min(4, len(raws) - i), 0, -1):
+            ix = list(range(i, i + n))
+            if any(j in used for j in ix) or any(not question[raws[j][1] + len(raws[j][0]):raws[j + 1][1]].isspace()
+                                                 for j in ix[:-1]):
+                continue
+            said = [_code_part(x) for j in ix for x in re.split(r"[^a-z0-9]+", fold(raws[j][0]).lower()) if x]
+            if not any(ch.isdigit() for ch in "".join(said)) or (len(said) == 1 and (
+                    not re.fullmatch(r"[a-z]+\d+[a-z]*", said[0]) or raws[i][0].upper() in ACRONYMS
+                    or re.fullmatch(r"p\d+", said[0]))):
+                continue
+            owners = [c for c, ps in parts.items() if any(ps[k:k + len(said)] == said for k in range(len(ps)))]
+            if owners and all(len(parts[c]) > len(said) for c in owners) and (
+                    len(said) >= 2 or raws[i][0].upper() not in cat.stations):  # a whole code is linked as such
+                out.append((owners, ix))
+                i += n - 1
+                break
+        i += 1
+    return out
+
+
 _NOT_KINDS = frozenset({"top", "bottom", "last", "past", "next", "first", "worst", "best", "week", "day", "month",
                         "year", "hour", "line", "sev", "severity", "priority", "tier", "level", "stage", "phase"})
 
@@ -199,6 +232,8 @@ def moving(word: str) -> bool:
 
 
 _METRIC_TAILS = frozenset({"rate", "ratio", "count", "percentage", "level", "score", "index", "time", "number"})
+# Ticket words that also name what a metric measures at a place ("queue time", "response rate"): kept before its tail
+_METRIC_HEADS = frozenset({"queue", "backlog", "response", "resolution"})
 
 
 def words_before_place(before: list[tuple[str, bool]]) -> list[str]:
@@ -212,9 +247,11 @@ def words_before_place(before: list[tuple[str, bool]]) -> list[str]:
         k = len(before) - 1
     said: list[str] = []
     while k >= 0 and not before[k][1] and before[k][0].isalpha() and (before[k][0].lower() not in STOP | {"s"} or (
-            not said and before[k][0].lower() in _METRIC_TAILS)):
+            not said and before[k][0].lower() in _METRIC_TAILS) or (said and before[k][0].lower() in _METRIC_HEADS)):
         said.insert(0, before[k][0])
         k -= 1
+    while len(said) > 1 and said[0].lower() in ("avg", "average", "mean", "median", "typical"):
+        said = said[1:]  # "avg queue time": the metric, not how it is summed up
     return said if any(w.lower() not in GENERIC for w in said) else []
 
 
@@ -353,3 +390,15 @@ def common_word_only(toks: list[Tok], i: int, cands: list[tuple[str, str, int]],
 _PLACE_WORDS = words("site station location place one terminal depot hub port stop branch store office campus")
 _KIND_NOUNS = words("pier quay marina dock wharf jetty slipway harbour harbor reservoir works mill farm school church "
                     "garage warehouse yard base airfield heliport mine quarry substation")
+
+
+def name_run(toks: list[Any], at: int, cat: Catalog) -> str:
+    """The capitalised words from ``toks[at]`` on that make one name ("at Mystic Falls"), as typed: the first alone
+    when it is lower-case or the next word is plain English, a KPI's word or already linked."""
+    run = [toks[at].raw]
+    for t in toks[at + 1:at + 4]:
+        if not (run[0][:1].isupper() and t.raw[:1].isupper() and t.raw.isalpha() and not t.used) or (
+                t.raw.lower() in STOP or t.raw.upper() in ACRONYMS or stem(t.raw.lower()) in cat.kpi_words):
+            break
+        run.append(t.raw)
+    return " ".join(run)
