@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agents.understanding.vocab import STOP, words
@@ -23,6 +22,7 @@ from agents.understanding.words import norm_tokens as norm_tokens
 from agents.understanding.words import phrase as phrase
 from agents.understanding.words import spellings as spellings
 from agents.understanding.words import stem as stem
+from store.catalog_reads import catalog_row, config_history_rows, data_spans
 
 # Words too generic to name a place or a metric on their own (English, not any organisation's).
 GENERIC = words(
@@ -53,19 +53,6 @@ _PLAIN_SHORT = frozenset("us go id pm am hr hrs min sec low max avg set put run 
 
 def _camel_words(name: str) -> list[str]:
     return re.findall(r"[A-Z][a-z0-9]+|[A-Z]+(?![a-z])|[a-z0-9]+", name)
-
-
-_SPANS_SQL = """
-SELECT json_build_object(
-  'kpis', (SELECT json_build_array(min(x.lo), max(x.hi)) FROM kpi_definitions k,
-           LATERAL (SELECT min(p.day) AS lo, max(p.day) AS hi FROM kpi_points p
-                    WHERE p.org_id = :org AND p.kpi_id = k.id) x WHERE k.org_id = :org),
-  'tickets', (SELECT json_build_array(min(created_at)::date, max(created_at)::date) FROM tickets WHERE org_id = :org))
-"""
-_HISTORY_SQL = """
-SELECT key, external_id, new_value, old_value FROM config_changes WHERE org_id = :org AND NOT is_secret
-ORDER BY changed_at, id
-"""
 
 
 @dataclass
@@ -112,62 +99,7 @@ class Catalog:
     async def load(cls, session: AsyncSession, org_id: int) -> Catalog:
         """The vocabulary in one round trip (this runs at the start of every turn); the lookups only some
         questions need are :meth:`load_for`'s."""
-        row = (
-            await session.execute(
-                text(
-                    """SELECT
-                         (SELECT coalesce(json_agg(json_build_array(s.code, s.name, r.code, (
-                                   SELECT e.value FROM jsonb_each_text(s.extra) e WHERE lower(regexp_replace(e.key,
-                                   '[^A-Za-z]+', '_', 'g')) IN ('type', 'site_type', 'station_type', 'location_type',
-                                   'facility_type', 'kind', 'site_kind', 'category', 'site_category') LIMIT 1))), '[]')
-                            FROM stations s JOIN regions r ON r.id = s.region_id WHERE s.org_id = :org),
-                         (SELECT coalesce(json_object_agg(code, name), '{}') FROM regions WHERE org_id = :org),
-                         (SELECT coalesce(json_agg(json_build_array(code, to_jsonb(ARRAY[name]) || to_jsonb(aliases),
-                                                                    higher_is_better)), '[]')
-                            FROM kpi_definitions WHERE org_id = :org),
-                         (SELECT coalesce(json_agg(name ORDER BY name), '[]') FROM services WHERE org_id = :org),
-                         (SELECT coalesce(json_agg(json_build_array(i.external_id, i.title, s.name,
-                                                                    i.started_at::date, i.status)
-                                                   ORDER BY i.started_at DESC), '[]')
-                            FROM incidents i LEFT JOIN services s ON s.id = i.service_id WHERE i.org_id = :org),
-                         (SELECT coalesce(json_agg(external_id), '[]') FROM tickets WHERE org_id = :org),
-                         (SELECT coalesce(json_agg(external_id), '[]') FROM deployments WHERE org_id = :org),
-                         (SELECT coalesce(json_agg(external_id), '[]') FROM config_changes WHERE org_id = :org),
-                         (SELECT coalesce(json_agg(sha), '[]') FROM commits WHERE org_id = :org),
-                         (SELECT coalesce(json_object_agg(sha, msg), '{}') FROM (
-                            SELECT sha, left(split_part(message, E'\n', 1), 200) AS msg FROM commits
-                            WHERE org_id = :org ORDER BY committed_at DESC LIMIT 5000) c),
-                         (SELECT coalesce(json_object_agg(key, ext), '{}') FROM (
-                            SELECT DISTINCT ON (key) key, external_id AS ext FROM config_changes
-                            WHERE org_id = :org ORDER BY key, changed_at DESC) k),
-                         (SELECT coalesce(json_agg(json_build_array(k.code, s.code)), '[]')
-                            FROM kpi_definitions k JOIN stations s ON s.org_id = k.org_id
-                            WHERE k.org_id = :org AND EXISTS (SELECT 1 FROM kpi_points p
-                                                              WHERE p.kpi_id = k.id AND p.station_id = s.id)),
-                         (SELECT coalesce(json_object_agg(version, ext), '{}') FROM (
-                            SELECT DISTINCT ON (d.version) d.version, d.external_id AS ext FROM deployments d
-                            WHERE d.org_id = :org AND (SELECT count(DISTINCT d2.service_id) FROM deployments d2
-                                                       WHERE d2.org_id = :org AND d2.version = d.version) = 1
-                            ORDER BY d.version, d.started_at DESC) v),
-                         (SELECT coalesce(json_agg(json_build_array(x.ext, x.svc, x.day)), '[]') FROM (
-                            SELECT d.external_id AS ext, s.name AS svc, d.started_at::date AS day FROM deployments d
-                            JOIN services s ON s.id = d.service_id WHERE d.org_id = :org
-                            UNION ALL SELECT c.external_id, s.name, c.changed_at::date FROM config_changes c
-                            JOIN services s ON s.id = c.service_id WHERE c.org_id = :org) x),
-                         (SELECT coalesce(json_object_agg(code, related_services), '{}') FROM kpi_definitions
-                            WHERE org_id = :org AND cardinality(related_services) > 0),
-                         (SELECT coalesce(json_object_agg(code, description), '{}') FROM kpi_definitions
-                            WHERE org_id = :org AND coalesce(description, '') <> ''),
-                         (SELECT coalesce(json_object_agg(version, exts), '{}') FROM (
-                            SELECT version, json_agg(external_id ORDER BY started_at) AS exts FROM deployments
-                            WHERE org_id = :org GROUP BY version HAVING count(*) > 1) v),
-                         (SELECT coalesce(json_object_agg(name, json_build_array(coalesce(team, ''),
-                                                                                 coalesce(description, ''))), '{}')
-                            FROM services WHERE org_id = :org)"""
-                ),
-                {"org": org_id},
-            )
-        ).one()
+        row = await catalog_row(session, org_id)
         (stations, regions, kpis, services, incidents, tickets, deployments, configs, commits, messages, keys, cover,
          versions, changed, kpi_services, described, shipped, about) = row
         measured: dict[str, list[str]] = {}
@@ -200,12 +132,12 @@ class Catalog:
         from agents.understanding.link_rules import asks_turned
 
         if "data_spans" not in self.loaded and (question is None or DATA_ASK.search(question)):
-            spans = (await session.execute(text(_SPANS_SQL), {"org": org_id})).scalar_one()
+            spans = await data_spans(session, org_id)
             self.data_spans = {k: [str(d)[:10] for d in v] for k, v in dict(spans or {}).items() if v and all(v)}
             self.loaded.add("data_spans")
         if ("config_history" not in self.loaded and self.config_changes
                 and (question is None or asks_turned(question))):
-            rows = (await session.execute(text(_HISTORY_SQL), {"org": org_id})).all()
+            rows = await config_history_rows(session, org_id)
             self.config_history = _history([tuple(r)[:3] for r in rows])
             self.config_old = {r[1]: r[3] for r in rows}
             self.loaded.add("config_history")
