@@ -13,6 +13,7 @@ from agents.specialists.change_impact import kpis_after, the_change
 from agents.specialists.common import first, step, update
 from agents.specialists.incident_record import say_record
 from agents.specialists.incident_times import resolve_times
+from agents.specialists.metric_largest import largest_lasting
 from agents.specialists.metric_recent import recent_span, say_recent_vs_before
 from agents.specialists.metric_source import metrics_around, onset_from_prometheus, paged_later, say_incident_onset
 from agents.state import GraphState, ThreadContext
@@ -267,6 +268,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 got = wider
             if not asked and got is not None and got[0].onset is not None and hours < _WIDEST_LOOK_BACK:
                 got = await _inside_a_bigger_move(s, ctx["service"], got, around, hours, shape)
+            if not asked and shape is None and changed_at is None and metric != "any":  # "<metric> went up": its
+                got, hours = await largest_lasting(s, ctx["service"], got, around, hours)  # biggest step still on
             if asked and got is not None and got[0].onset is None and len(got[0].stages) >= 2:
                 got = await _begun_before(s, ctx["service"], metric, got, around, hours, shape)
             if metric in ("any", "latency") and got is not None and got[0].n_points and got[0].onset is None:

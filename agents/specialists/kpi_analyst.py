@@ -10,6 +10,7 @@ from agents.plan import Operation, QueryPlan, plan_of
 from agents.specialists import kpi_questions as q
 from agents.specialists.common import StepScope, first, step, update
 from agents.specialists.kpi_anchors import asked_point, new_level, recent_burst
+from agents.specialists.kpi_effect import change_effect, change_what, effect_verdict
 from agents.specialists.kpi_extremes import extreme_day, limits_of
 from agents.specialists.kpi_moves import asked_move, level_line, others_line, quarter_drift
 from agents.specialists.kpi_moves import drift as _drift
@@ -240,10 +241,10 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             if not (plan is not None and "explain:flagged" in plan.notes and ctx.get("kpi")):
                 return update(state, s, ctx)  # "how is <site> doing and why?" goes on with the one KPI flagged there
 
+        effect = None
         if plan is not None and any(n.startswith("change:effect:") for n in plan.notes):
-            from agents.specialists.kpi_effect import change_effect
 
-            await change_effect(s, plan, ctx, level)  # "did <change> help <KPI>": the days before it against after
+            effect = await change_effect(s, plan, ctx, level)  # "did <change> help <KPI>": the days before and after
         w = plan.window if plan else None
         lookup = bool(plan and plan.operation == "lookup" and plan.kpis and w and (w.explicit or w.grain != "day"))
         start, end = _window(ctx, deps.now.date(), after=0 if lookup else 7)
@@ -383,9 +384,12 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         from agents.specialists.kpi_leads import lead
         from agents.specialists.kpi_side_since import side_since
 
+        answer = lead(plan, series)
+        if answer is None and effect is not None:  # "is the rise related to <change>?": Yes / No / Can't tell, first
+            answer = effect_verdict(state.get("question", ""), series, effect, change_what(deps.catalog, effect["ext"]))
         if (dated := await side_since(s, plan, ctx, level)) is not None:  # "how long has it been below goal?"
             s.lines.insert(0, dated)  # over the whole history, not the window shown
-        elif (answer := lead(plan, series)) is not None:  # the direct answer first, then the series' state
+        elif answer is not None:  # the direct answer first, then the series' state
             s.lines.insert(0, {"text": answer, "evidence_ids": [r.id for r in (ev_series, ev_signals) if r is not None]})
         if series.chart is not None:
             await deps.recorder.emit("chart", {"title": f"{k.name} — {series.scope.label}",

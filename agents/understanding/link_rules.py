@@ -82,13 +82,31 @@ def by_state(ext: str, question: str, cat: Catalog) -> str:
     return ext
 
 
+def key_parts(key: str) -> set[str]:
+    """A config key's words, lower-cased: split at punctuation and at camelCase humps ("ocpp.heartbeatIntervalSec" →
+    ocpp, heartbeat, interval, sec; "DRYER_MAX_TEMP_C" → dryer, max, temp, c)."""
+    return {p.lower() for p in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", key)}
+
+
+def config_by_leaf(token: str, cat: Catalog) -> str | None:
+    """A structured key's last part typed alone ("connectionTimeoutSec" for ocpp.connectionTimeoutSec,
+    "DRYER_MAX_TEMP_C" for dryer.burner.DRYER_MAX_TEMP_C): its latest change, when one key only ends so. Only a
+    name written like a key (camelCase or with an underscore, six characters at least)."""
+    if len(token) < 6 or not (re.search(r"[a-z][A-Z]", token) or "_" in token.strip("_")):
+        return None
+    low = token.lower()
+    owners = {ext for key, ext in cat.config_keys.items() if "." in key and key.lower().rsplit(".", 1)[1] == low}
+    return owners.pop() if len(owners) == 1 else None
+
+
 def config_by_words(question: str, cat: Catalog, *, strict: bool = False) -> list[str]:
     """The latest change of the config key(s) sharing the most words (two at least) with the question; ``strict``:
     all the key's words but one, and two at least."""
     words = {w for w in re.findall(r"[a-z0-9]+", question.lower()) if len(w) >= 2}
     scored: dict[str, int] = {}
     for key, ext in cat.config_keys.items():
-        parts = {p for p in re.split(r"[^a-z0-9]+", key.lower()) if len(p) >= 2}
+        parts = {p for p in re.split(r"[^a-z0-9]+", key.lower()) if len(p) >= 2} | {
+            p for p in key_parts(key) if len(p) >= 2}  # "the heartbeat interval" for …heartbeatIntervalSec too
         hit = len(parts & words)
         # besides: all but its namespace and its unit ("the ETA window" for tracking.eta_window_minutes)
         loose = parts - words <= {key.lower().split(".")[0], *_UNIT_WORDS} if "." in key else False
@@ -211,7 +229,8 @@ def config_by_its_word(question: str, cat: Catalog) -> list[str]:
     other key) said just before "change"/"setting"/"config"/"flag" — that key's latest change."""
     out: list[str] = []
     for m in re.finditer(r"\b([a-z][a-z0-9]{5,})\s+(?:change|setting|config\w*|flag|switch|tweak)\b", question.lower()):
-        owners = [ext for key, ext in cat.config_keys.items() if m.group(1) in set(re.split(r"[^a-z0-9]+", key.lower()))]
+        owners = [ext for key, ext in cat.config_keys.items()
+                  if m.group(1) in set(re.split(r"[^a-z0-9]+", key.lower())) | key_parts(key)]
         if len(owners) == 1:
             out.append(owners[0])
     return out[:1]

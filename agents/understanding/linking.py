@@ -21,6 +21,7 @@ from agents.understanding.catalog import GENERIC, Catalog, fold, norm_tokens, st
 from agents.understanding.link_rules import (
     abbreviated_words,
     config_by_its_word,
+    config_by_leaf,
     config_by_words,
     key_changes,
     kpi_by_coverage,
@@ -192,6 +193,7 @@ def link(question: str, cat: Catalog) -> Links:
             continue
         hit = cat.ids.get(low) if any(ch.isdigit() for ch in low) or re.search(r"[._]", low) else None
         hit = hit or (squashed.get(re.sub(r"[-_]", "", low)) if any(ch.isdigit() for ch in low) else None)
+        hit = hit or (("config_change", leaf) if (leaf := config_by_leaf(r, cat)) else None)  # a key's last part
         if hit:
             out.add(hit[0], hit[1])
             used_raw.add(i)

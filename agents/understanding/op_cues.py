@@ -104,6 +104,9 @@ def _change_kinds(q: str) -> list[str]:
 
 _NOW_WORDS = frozenset({"today", "tonight", "last night", "overnight", "this morning", "this afternoon", "this evening"})
 _BROKE = re.compile(r"\b(?:broke|break\w*|impact\w*|affect\w*|harm\w*|hurt)\b", _I)
+# "is the increase related to / due to / caused by <change>?", "did <change> cause the jump?": a yes/no about that change
+_RELATION = re.compile(r"\b(?:related|linked|tied|connected|attributable|down)\s+to\b|\bdue\s+to\b|\bcaused\s+by\b|"
+                       r"\bbecause\s+of\b|\bresult\s+of\b|^\W*(?:did|does|could|can|might|would|was|is)\b.*\bcaus\w*", _I)
 _HOW_DOING = re.compile(r"\bhow\s+(?:is|are|was|were|did|has|have)\b.*\b(doing|going|looking|perform\w*|trend\w*)\b|"
                         r"\b(?:doing|performing)\s+(?:on|with)\b|\btrends?\b", _I)
 _RUNBOOK = re.compile(r"\b(run\s?books?|playbooks?|sops?|standard operating procedures?|procedures?\s+(?:for|to|when|on)|"

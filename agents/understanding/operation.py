@@ -56,6 +56,7 @@ from agents.understanding.op_cues import (
     _ORG_CHANGED,
     _OVERVIEW,
     _RANK_WHY,
+    _RELATION,
     _RUNBOOK,
     _RUNBOOK_WORDS,
     _STORY,
@@ -132,13 +133,13 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         return "ticket_classify"
     if not s.commits and re.search(r"\bcommits?\b", q, _I) and (found := _commit_by_words(q, cat)):
         s.commits = found  # "was the retry-backoff commit deployed?"
-    if (s.deployments or s.config_changes) and plan.kpis and re.search(r"\b(?:reason|caus\w*|because|behind|why|"
+    if (s.deployments or s.config_changes) and plan.kpis and (_RELATION.search(q) or re.search(r"\b(?:reason|caus\w*|because|behind|why|"
                                                                        r"explain\w*|responsible|blame\w*|help\w*|hurt\w*|"
                                                                        r"improv\w*|worsen\w*|affect\w*|impact\w*|effect\w*|"
-                                                                       r"difference|boost\w*|harm\w*|worse|better|before\s+and\s+after)\b", q, _I):
-        ext = (s.deployments or s.config_changes)[0]
-        if (hit := cat.change_services.get(ext)) and not re.search(r"\b(?:reason|caus\w*|because|behind|why|explain\w*|"
-                                                                    r"responsible|blame\w*)\b", q, _I):
+                                                                       r"difference|boost\w*|harm\w*|worse|better|before\s+and\s+after)\b", q, _I)):
+        ext = (s.deployments or s.config_changes)[0]  # "is the rise related to <change>?": that change, yes or no, first
+        if (hit := cat.change_services.get(ext)) and (_RELATION.search(q) or not re.search(
+                r"\b(?:reason|caus\w*|because|behind|why|explain\w*|responsible|blame\w*)\b", q, _I)):
             plan.notes.append(f"change:effect:{ext}:{hit[1].isoformat()}")  # what the KPI did around it, first
         return "explain"  # "was the STOCK_SYNC change the reason fill rate dropped?": the KPI's changes ranked
     if (s.deployments and not s.config_changes and not plan.kpis and _BROKE.search(q)
@@ -147,7 +148,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         plan.clarification = Clarification(kind="deployment", candidates=again, question=(  # the same version twice
             f"That version was deployed {len(again)} times: {', '.join(again)}. Which one did you mean?"))
         return "clarify"
-    if ((s.deployments or s.config_changes) and not plan.kpis and plan.service_metrics and not s.commits and _BROKE.search(q)
+    if ((s.deployments or s.config_changes) and not plan.kpis and plan.service_metrics and not s.commits
+            and (_BROKE.search(q) or _RELATION.search(q))
             and (hit := cat.change_services.get((s.deployments or s.config_changes)[0])) and s.services in ([], [hit[0]])):
         s.services = [hit[0]]  # "did raising <KEY> hurt <svc> latency?": that metric before vs after that change
         plan.notes.append("change:metric")

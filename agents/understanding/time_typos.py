@@ -47,6 +47,9 @@ def fix_time_typos(q: str, cat: Catalog) -> str:
     """``q`` with misspelt time words replaced by the time word (same offsets are not kept: used for time parsing)."""
     names = cat.phrases
     q = _expand_periods(q, names)
+    for version, ext in cat.deployment_versions.items():  # "the 2.8.11 deploy" is a release, not 2 August 2011
+        if re.fullmatch(r"\d{1,4}[./]\d{1,2}[./]\d{1,4}", version):
+            q = re.sub(rf"(?<![\w.]){re.escape(version)}(?![\w]|\.\d)", ext, q)
 
     def repl(m: re.Match[str]) -> str:
         w = m.group(0)

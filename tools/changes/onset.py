@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
 from tools.changes import counters, drift, roles, seasonal, spikes
 from tools.changes.grid import _usual_gap, to_grid  # noqa: F401 - re-exported: the grid was defined here
+from tools.changes.largest_step import largest_held_step
 from tools.changes.metric_names import (  # noqa: F401 - _resolve_metric, default_metric: used by metric_now
     _resolve_metric,
     default_metric,
@@ -59,7 +60,7 @@ async def _load_series(
 
 async def metric_onset(
     ctx: ToolContext, *, service: str, metric: str = "errors", around: dt.datetime | None = None, hours: int = 24,
-    shape: spikes.Shape | None = None,
+    shape: spikes.Shape | None = None, largest: bool = False,
 ) -> ToolOutput[MetricOnset]:
     """When did a service metric move? The latest bad stage change (or critical episode) in the last ``hours``.
 
@@ -77,7 +78,9 @@ async def metric_onset(
     ("temperature", "disk writes"). ``shape="spike"`` (the user asked about a spike): a point that stands
     out from the whole window is the onset, even inside a stage that began earlier. ``shape="drift"`` (the user
     asked about a slow climb): the onset is where the climb began (:mod:`tools.changes.drift`), not the top step
-    of the staircase the stage search cuts it into nor where it crossed the limits.
+    of the staircase the stage search cuts it into nor where it crossed the limits. ``largest=True`` (no date named):
+    the onset is the largest step of its level the bad way, in sigmas, that is still held
+    (:mod:`tools.changes.largest_step`), not the latest move; None when there is none.
     """
     if shape not in (None, "spike", "drift"):
         raise ToolError("shape must be 'spike', 'drift' or omitted")
@@ -103,12 +106,13 @@ async def metric_onset(
                          roles=role_metrics(names, name, ROLES_ASKED, overrides))
     cycle = False
     if len(grid) - first >= 16:
-        cycle = detect_onset(result, grid, values, overrides, first=first, shape=shape)
-    return ToolOutput(result=result, evidence=[_onset_evidence(result, hours, cycle)])
+        cycle = detect_onset(result, grid, values, overrides, first=first, shape=shape, largest=largest)
+    return ToolOutput(result=result, evidence=[_onset_evidence(result, hours, cycle, largest)])
 
 
 def detect_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarray,
-                 overrides: dict[str, str] | None = None, first: int = 0, shape: spikes.Shape | None = None) -> bool:
+                 overrides: dict[str, str] | None = None, first: int = 0, shape: spikes.Shape | None = None,
+                 largest: bool = False) -> bool:
     """Fill ``result`` (stages, onset, levels) from the series on its regular grid (pure: no database).
 
     Points before index ``first`` are history: they only help estimate the daily shape
@@ -124,6 +128,10 @@ def detect_onset(result: MetricOnset, grid: list[dt.datetime], values: np.ndarra
     grid, values = grid[first:], adjusted[first:]
     hib = _higher_is_better(result.metric, overrides)
     _fill_onset(result, grid, values, hib, raw=raw, first=first, shape=shape, steps=adjusted)
+    if largest:  # the biggest lasting step, not the latest move (or nothing)
+        if not largest_held_step(result, grid, values, hib):
+            result.onset = result.method = result.before_level = result.after_level = result.direction = None
+        return cycle
     if result.onset is None and hib is not None and roles.role_of(result.metric, overrides) == "saturation":
         # cpu/disk/memory falling off a cliff is news too (traffic gone, a worker dead): when nothing rose,
         # the latest move of its level either way (a stage, not a few points beyond the limits)
@@ -208,7 +216,7 @@ def _climb_start(an: SeriesAnalysis, idx: int, hib: bool | None) -> int:
     return began if began is not None and began < idx else idx
 
 
-def _onset_evidence(r: MetricOnset, hours: int, cycle: bool = False) -> EvidenceDraft:
+def _onset_evidence(r: MetricOnset, hours: int, cycle: bool = False, largest: bool = False) -> EvidenceDraft:
     if r.onset is None:
         summary = f"{r.service} {r.metric}: no stage change or critical episode in the {hours} h to {r.end:%Y-%m-%d %H:%M} UTC"
     else:
@@ -216,6 +224,8 @@ def _onset_evidence(r: MetricOnset, hours: int, cycle: bool = False) -> Evidence
                  if r.before_level is not None and r.after_level is not None else "")
         per = f" (its increase per {r.per_point})" if r.per_point else ""
         summary = f"{r.service} {r.metric}{per} moved {r.direction or ''}{level} at {r.onset:%Y-%m-%d %H:%M} UTC ({r.method})"
+        if largest:
+            summary += f"; the largest lasting step of its level in the {hours} h to {r.end:%Y-%m-%d %H:%M} UTC"
     if cycle:
         summary += "; its daily cycle was taken out first"
     if r.per_point:
@@ -223,7 +233,7 @@ def _onset_evidence(r: MetricOnset, hours: int, cycle: bool = False) -> Evidence
     return EvidenceDraft(
         kind="metric_onset", source="tools.changes.metric_onset",
         ref={"tool": "metric_onset", "args": {"service": r.service, "metric": r.metric, "around": r.end.isoformat(),
-                                              "hours": hours},
+                                              "hours": hours, **({"largest": True} if largest else {})},
              "query": "metric_points of the service and metric in the window (and up to 6 days before it for the "
                       "daily cycle), the daily cycle removed when it has one, XmR stages and signals"},
         payload=r.model_dump(mode="json"),
