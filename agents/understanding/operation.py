@@ -409,8 +409,9 @@ def _rank(q: str, plan: QueryPlan, cat: Catalog) -> Operation:
         plan.limit = int(m.group(1)) if m.group(1).isdigit() else _WORDN[m.group(1).lower()]
     elif re.search(rf"\bwhich\s+{_PLACE_NOUN}\b|\b(?:the\s+)?(?:worst|best|top|bottom)\s+{_PLACE_NOUN}\b", low):
         plan.limit = 1
-    elif re.search(rf"\b(?:per|by|each|every|for\s+each)\s+{_PLACE_NOUN}\b", low) or SHARE_OF.search(q):
-        plan.limit = max(1, len(cat.regions if plan.group_by == "region" else cat.stations))  # "per station": all
+    elif (re.search(rf"\b(?:per|by|each|every|for\s+each)\s+{_PLACE_NOUN}\b", low) or SHARE_OF.search(q)
+          or re.search(r"\b(?:rank|ranked|ranking|rankings|leaderboard|sort|sorted)\b", bare, _I)):  # "rank the X by Y": all
+        plan.limit = max(1, min(len(cat.regions if plan.group_by == "region" else cat.stations), 1000))  # "per station"
     if SHARE_OF.search(q):
         plan.notes.append("q:share")  # "share of AOG events by region": each one's part of the total
     return "rank"
