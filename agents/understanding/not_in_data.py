@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from agents.plan import Clarification, QueryPlan, ScopeRef, UnknownName
-from agents.understanding.catalog import GENERIC, Catalog, norm_tokens, stem
+from agents.understanding.catalog import GENERIC, Catalog, norm_tokens, phrase, stem
 from agents.understanding.cues import _I, _PLACE_NOUN
 from agents.understanding.linking import Links, _station_choices, _suggest
 from agents.understanding.vocab import STOP
@@ -180,6 +180,8 @@ def unknown_place_asked(q: str, cat: Catalog) -> UnknownName | None:
             or all(w.lower() in GENERIC for w in words)):
         return None  # "how are we doing?", "how is the north doing?" (a word sites and regions are named with)
     said = " ".join(words)
+    if any(k == "station" for x in (said, m.group("said")) for k, _, _ in cat.phrases.get(phrase(x), [])):
+        return None  # "how are the theme parks doing?" where the site sheet calls some sites "theme": those sites
     return UnknownName(kind="station", text=said, suggestions=_suggest(said, _station_choices(cat)))
 
 

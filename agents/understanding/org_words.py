@@ -110,4 +110,4 @@ def compounds(question: str, cat: Catalog) -> str:
 
 def in_org_words(question: str, cat: Catalog) -> str:
     """Both of the above."""
-    return as_region(question, cat)
+    return as_region(compounds(question, cat), cat)

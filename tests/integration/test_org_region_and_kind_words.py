@@ -68,3 +68,10 @@ async def test_the_districts_ranked_all_of_them(water):
     ans = (await a.ask(org_id=org_id, question="rank the districts by energy use last month")).answer
     assert "no breakdown" not in ans and "3 regions ranked" in ans, ans
     assert re.search(r"1\. HT [\d.,]+ MWh; 2\. LV [\d.,]+ MWh; 3\. UV [\d.,]+ MWh", ans), ans  # the most energy worst: all
+
+
+async def test_a_kind_from_a_type_column_of_the_site_sheet(water):
+    a, org_id = water
+    ans = (await a.ask(org_id=org_id, question="which borehole used the most energy last month?")).answer
+    assert "I don't know" not in ans and all(c in ans for c in ("BR2", "DN4", "EW5")), ans
+    assert not any(f"{c} (" in ans for c in ("AS1", "CH3", "FN6")), ans  # the reservoirs are not boreholes
