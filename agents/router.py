@@ -18,6 +18,7 @@ from agents.understanding.cues import HELP, catalog_answer
 from agents.understanding.incident_about import incidents_about_thread
 from agents.understanding.inventory import ACTION_NOTE, PEOPLE_NOTE, data_overview, duration_note
 from agents.understanding.lookups import incidents_naming
+from agents.understanding.org_words import in_org_words
 from agents.understanding.results import EVIDENCE_ASKED, EVIDENCE_NOTE, resolve_from_results
 from agents.understanding.site_kind_words import kind_said
 from agents.understanding.site_kinds import asked_again, in_thread, not_answered, resumed
@@ -90,6 +91,7 @@ def legacy_context(plan: QueryPlan, prior: ThreadContext) -> ThreadContext:
 
 def route(question: str, context: ThreadContext | None, catalog: Catalog, today: dt.date,
           prior: QueryPlan | None = None) -> RoutePlan:
+    question = in_org_words(question, catalog)  # "which corridor …" when its regions are "… corridor"; "water parks"
     plan = thread_turn(question, catalog, today, prior) or merge(parse(question, catalog, today), prior, question, today)
     in_thread(plan, prior, catalog)  # "and the other <kind>s?": not the thread's; "which one?" in a thread: its KPI kept
     again = not_answered(plan, prior)

@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 _CATALOG_SQL = """SELECT
      (SELECT coalesce(json_agg(json_build_array(s.code, s.name, r.code, (
-               SELECT e.value FROM jsonb_each_text(s.extra) e WHERE lower(regexp_replace(e.key,
-               '[^A-Za-z]+', '_', 'g')) IN ('type', 'site_type', 'station_type', 'location_type',
-               'facility_type', 'kind', 'site_kind', 'category', 'site_category') LIMIT 1))), '[]')
+               SELECT e.value FROM jsonb_each_text(s.extra) e WHERE lower(regexp_replace(e.key, '[^A-Za-z]+',
+               '_', 'g')) ~ '^([a-z]+_)?(type|kind|category)$' ORDER BY lower(e.key) ~
+               '^((site|station|location|facility)[^a-z]*)?(type|kind|category)$' DESC, e.key
+               LIMIT 1))), '[]')
         FROM stations s JOIN regions r ON r.id = s.region_id WHERE s.org_id = :org),
      (SELECT coalesce(json_object_agg(code, name), '{}') FROM regions WHERE org_id = :org),
      (SELECT coalesce(json_agg(json_build_array(code, to_jsonb(ARRAY[name]) || to_jsonb(aliases),

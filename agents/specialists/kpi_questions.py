@@ -250,13 +250,19 @@ async def needs_attention(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
     if goal:
         _missing_goal(s, r, ev, stations)
         return
-    where = (f"station {station}" if station else f"stations {', '.join(sorted(stations))}" if stations
-             else f"region {region}" if region else "all stations")
+    where = (f"station {station}" if station else f"stations {', '.join(sorted(stations))}" if stations  # a region:
+             else f"the stations of {s.deps.catalog.regions.get(region, region)} ({region})" if region  # its sites,
+             else "all stations")  # not its combined series (said before as "… as a whole")
     checked = "" if stations else f"; {r.series_checked} series checked"
     org_wide = not (station or region or stations or plan.kpis) and "attention:incidents" in plan.notes
     if not r.items:
         ctx.pop("flagged_first", None)  # nothing listed: "why?" next has nothing to explain from this list
-        s.say(f"No KPI at {where} is in a warning or critical state on its latest point ({r.as_of}{checked}).", ev)
+        if short := [i for i in r.short_of_goal if not stations or i.station in stations]:  # a stage short of its goal
+            s.say(f"No KPI at {where} has a control-chart signal on its latest point ({r.as_of}{checked}), but "  # warns,
+                  f"{len(short)} series {'is' if len(short) == 1 else 'are'} in warning as the current level is short "
+                  "of the goal.", ev)  # as a lookup of that KPI says: never "none in warning" above that list
+        else:
+            s.say(f"No KPI at {where} is in a warning or critical state on its latest point ({r.as_of}{checked}).", ev)
         _short_of_goal(s, r, ev, stations)
         if org_wide:
             await open_incidents(s)

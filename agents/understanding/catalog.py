@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agents.understanding.org_words import region_word
 from agents.understanding.vocab import STOP, words
 from agents.understanding.words import fold as fold
 from agents.understanding.words import norm_tokens as norm_tokens
@@ -286,11 +287,12 @@ class Catalog:
         for joined, codes in generic_parts.items():  # "the main campus": common words only one site's name has
             if len(codes) == 1 and joined not in out:
                 add(joined, "station", next(iter(codes)), 1)
+        head = region_word(self.regions)  # "North East corridor" is "the north east region" too
         for code, full in self.regions.items():
             add(phrase(code), "region", code, 2)
             for name in spellings(full):
                 add(phrase(name), "region", code, 2)
-                core = [t for t in norm_tokens(name) if t not in ("region", "area", "zone", "division")]
+                core = [t for t in norm_tokens(name) if t not in ("region", "area", "zone", "division", head)]
                 if core:
                     add(" ".join(core) + " region", "region", code, 2)
                     add(" ".join(core), "region", code, 1)

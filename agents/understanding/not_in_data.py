@@ -9,7 +9,7 @@ import re
 
 from agents.plan import Clarification, QueryPlan, ScopeRef, UnknownName
 from agents.understanding.calendar_words import MON
-from agents.understanding.catalog import GENERIC, Catalog, norm_tokens, stem
+from agents.understanding.catalog import GENERIC, Catalog, norm_tokens, phrase, stem
 from agents.understanding.cues import _I, _PLACE_NOUN
 from agents.understanding.linking import Links, _station_choices, _suggest
 from agents.understanding.vocab import STOP
@@ -183,6 +183,8 @@ def unknown_place_asked(q: str, cat: Catalog) -> UnknownName | None:
     if any(stem(w.lower()) in cat.kpi_words or stem(w.lower()) in cat.phrases or w.lower() in MON for w in words):
         return None  # "how are queues doing?", "how did december do?": a KPI, another name or a month, not a place
     said = " ".join(words)
+    if any(k == "station" for x in (said, m.group("said")) for k, _, _ in cat.phrases.get(phrase(x), [])):
+        return None  # "how are the theme parks doing?" where the site sheet calls some sites "theme": those sites
     return UnknownName(kind="station", text=said, suggestions=_suggest(said, _station_choices(cat)))
 
 

@@ -415,8 +415,9 @@ def _rank(q: str, plan: QueryPlan, cat: Catalog) -> Operation:
             (m := re.search(r"\b(?:which|(?:the\s+)?(?:worst|best|top|bottom))\s+([a-z]+)\b", low)) and site_word(m.group(1), cat)
             and not m.group(1).endswith("s")):  # "which park is worst …": the organisation's own word for a site
         plan.limit = 1
-    elif re.search(rf"\b(?:per|by|each|every|for\s+each)\s+{_PLACE_NOUN}\b", low) or SHARE_OF.search(q):
-        plan.limit = max(1, len(cat.regions if plan.group_by == "region" else cat.stations))  # "per station": all
+    elif (re.search(rf"\b(?:per|by|each|every|for\s+each)\s+{_PLACE_NOUN}\b", low) or SHARE_OF.search(q)
+          or re.search(r"\b(?:rank|ranked|ranking|rankings|leaderboard|sort|sorted)\b", bare, _I)):  # "rank the X by Y": all
+        plan.limit = max(1, min(len(cat.regions if plan.group_by == "region" else cat.stations), 1000))  # "per station"
     if SHARE_OF.search(q):
         plan.notes.append("q:share")  # "share of AOG events by region": each one's part of the total
     return "rank"

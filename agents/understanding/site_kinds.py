@@ -26,17 +26,22 @@ _FILLER = frozenset(
     "versus same there those them these please show me tell give status overview look looks like s".split())
 
 
+# what a site is called after its kind ("the theme parks", "the leisure centres"): plain English, any organisation
+_SITE_NOUN = (rf"(?:{_PLACE_NOUN}|park|centre|center|campus|field|works|pool|farm|school|college|shop|restaurant|"
+              r"venue|club|gym|library|stadium|arena|mall|garage|hotel|site|unit|outlet|kiosk|lodge|ground)")
+
+
 def said_as_set(q: str, text: str) -> bool:
     """"the <kind>s", "all (of) the <kind>", "each <kind> site", "which <kind>": every place the word names."""
     t = re.escape(text)
     return bool(re.search(rf"\b(?:all|every|each|both)\s+(?:of\s+)?(?:the\s+|our\s+)?{t}|"
-                          rf"\b{t}(?:s|es|\s+{_PLACE_NOUN}s)\b|\bwhich\s+(?:of\s+the\s+)?{t}\b", fold(q), _I))
+                          rf"\b{t}(?:s|es|\s+{_SITE_NOUN}s)\b|\bwhich\s+(?:of\s+the\s+)?{t}\b", fold(q), _I))
 
 
 def _only_sites(text: str, words: list[str]) -> bool:
     rest = fold(text).lower()
     for w in words:
-        rest = re.sub(rf"\b{re.escape(w.lower())}(?:s|es|\s+{_PLACE_NOUN}s?)?\b", " ", rest)
+        rest = re.sub(rf"\b{re.escape(w.lower())}(?:s|es|\s+{_SITE_NOUN}s?)?\b", " ", rest)
     return all(w in _FILLER for w in re.findall(r"[a-z]+", rest))
 
 

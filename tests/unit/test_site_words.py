@@ -34,7 +34,7 @@ def _plan(q: str):
     ("which shop had the most washes last week?", "WASH_CYCLES", "station"),
     ("top 2 outlets by wash cycles last month", "WASH_CYCLES", "station"),
     ("which store is worst on machine uptime?", "MACHINE_UP_PCT", "station"),
-    ("which side of town was worst on route completion?", "ROUTE_DONE_PCT", "station"),
+    ("which side of town was worst on route completion?", "ROUTE_DONE_PCT", "region"),  # its regions: "North side", …
     ("which region was worst on route completion last month?", "ROUTE_DONE_PCT", "region"),
     ("worst zone for uptime this month", "MACHINE_UP_PCT", "region"),
 ])
