@@ -103,7 +103,7 @@ async def compare(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
     if plan.order and len(r.rows) >= 3 and (ranked := [row for row in r.rows if row.value is not None]):
         # "which garage is worst for X", "bottom 5 routes": the places a word names, ranked, the answer first
         ranked.sort(key=lambda row: row.value, reverse=(plan.order == "best") == k.higher_is_better)
-        ranked = ranked[: plan.limit or len(ranked)]
+        ranked = ranked[: plan.limit if (plan.limit or 0) > 1 else len(ranked)]  # "which garage …": all, first first
         s.say(f"{plan.order.title()} {len(ranked)} of these {len(r.rows)} on {k.name}, {_when(r.start, r.end)} ({what}; "
               f"{'higher' if k.higher_is_better else 'lower'} is better): "
               + "; ".join(f"{i}. {row.scope.label} {fmt(row.value, k.decimals, k.unit)}" for i, row in enumerate(ranked, 1))

@@ -31,7 +31,9 @@ def tie_line(r: Any, group_by: str) -> str | None:
 def explained_after_rank(s: StepScope, plan: QueryPlan, ctx: ThreadContext, ranked: list[str]) -> tuple[str, str | None]:
     """The scope a "which <site> is worst … and why?" explains after its ranking: the first one, or — when none
     stands out — the whole organisation (what they have in common). Returns the level and code, ``ctx`` set."""
-    if s.data.get("tied_all") and plan.group_by == "station" and not ctx.get("region"):
+    # "is anything weird with X?" (a yes/no) asks about a site's own chart — a burst is in its days, not its total —
+    # so the first is explained even when the totals tie; "which <site> is worst … and why?" explains what they share
+    if s.data.get("tied_all") and plan.group_by == "station" and not ctx.get("region") and "yesno" not in plan.notes:
         ctx.pop("station", None)
         name = s.deps.catalog.kpis.get(plan.kpis[0], [plan.kpis[0]])[0] if plan.kpis else "it"
         s.say(f"Why: no single place differs from the rest, so what they share is explained — {name} across the "

@@ -101,7 +101,8 @@ def service_by_about(toks: Sequence[Tok], cat: Catalog) -> tuple[list[str], Sequ
         return [], []
     for start, end, explicit in _spans(toks):  # "the maintenance system", "incidents on maintenance": a service;
         span = toks[start:end]  # "is maintenance up?": a metric's word is the metric's
-        said = [t for t in span if _content(t) and not t.used and (explicit or t.norm not in cat.kpi_words)]
+        said = [t for t in span if _content(t) and not t.used and (explicit or t.norm not in cat.kpi_words)
+                and not re.search(r"[a-z][A-Z]|\d", t.raw)]  # "RadiologyPortal": a name, never a description
         if not said or any(t.used for t in span):
             continue
         words = list(dict.fromkeys(_root(t.norm if t.raw.lower() not in _NOUNS else t.raw.lower().rstrip("s"))
