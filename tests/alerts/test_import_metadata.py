@@ -49,7 +49,7 @@ def test_bad_rows_keep_their_line_numbers_and_nothing_is_written(alerts_org, tmp
          '"key": "pool.idle", "new_value": "5", "changed_at": "2026-09-05T09:01:00Z", "ticket": "CHG-2"},'),
         '{"external_id": "cfg-903", "service": "ledgr", "key": "x", "changed_at": "2026-09-05T09:02:00Z", "ticket": 1},',
         '{"external_id": "cfg-904", "service": "ledger", "key": "y", "changed_at": "2026-09-05T09:03:00Z"},',
-        '{"external_id": "cfg-905", "service": "ledger", "key": "z", "changed_at": "not a time", "who": "ops"}',
+        '{"external_id": "cfg-905", "service": "ledger", "key": "z", "changed_at": "not a time", "approver": "ops"}',
         "]",
     ]
     text = "\n".join(lines)
@@ -71,5 +71,5 @@ def test_bad_rows_keep_their_line_numbers_and_nothing_is_written(alerts_org, tmp
         result = run_import(conn, ORG, "config-changes", path)
     assert result.rows == 5 and "'ticket' (3 rows from line 2)" in result.warnings[0]
     kept = dict(org.rows("SELECT external_id, extra FROM config_changes WHERE external_id LIKE 'cfg-90%%'"))
-    assert kept["cfg-902"] == {"ticket": "CHG-2"} and kept["cfg-905"] == {"who": "ops"} and kept["cfg-904"] == {}
+    assert kept["cfg-902"] == {"ticket": "CHG-2"} and kept["cfg-905"] == {"approver": "ops"} and kept["cfg-904"] == {}
     assert json.dumps(kept["cfg-903"]) == '{"ticket": 1}'
