@@ -10,19 +10,34 @@ from agents.plan import QueryPlan
 from agents.specialists.kpi_leads import _f
 
 
+def _window_points(plan: QueryPlan, series: Any) -> list[Any]:
+    """The series' points with a value in the asked window (the whole series when none was asked)."""
+    w = plan.window
+    start, end = (w.start, w.end) if w is not None and w.explicit else (series.start, series.end)
+    return [p for p in series.points if p.value is not None and start <= p.date <= end]
+
+
+def _high(word: str, k: Any) -> bool:
+    """Whether ``word``'s end of the series is its high values ("worst" and "best" by the KPI's direction)."""
+    return {"highest": True, "busiest": True, "peak": True, "lowest": False, "quietest": False,
+            "worst": not k.higher_is_better, "best": k.higher_is_better}.get(word, True)
+
+
+def _top(pts: list[Any], high: bool) -> Any:
+    """The point at that end (a tie: the latest)."""
+    return max(pts, key=lambda p: (p.value if high else -p.value, p.date))
+
+
 def extreme(plan: QueryPlan, series: Any, word: str, unit: str = "day") -> str | None:
     """"What was the worst day for X last month?": the day in the asked window at that end (by the KPI's direction);
     "which week was best?": the week (month) — its total for a count, its mean otherwise."""
     k = series.kpi
     w = plan.window
-    start, end = (w.start, w.end) if w is not None and w.explicit else (series.start, series.end)
-    pts = [p for p in series.points if p.value is not None and start <= p.date <= end]
+    pts = _window_points(plan, series)
     if not pts:
         return None
-    if w is None or not w.explicit:
-        start, end = pts[0].date, pts[-1].date  # "the record low": the days there is data for
-    high = {"highest": True, "busiest": True, "peak": True, "lowest": False, "quietest": False,
-            "worst": not k.higher_is_better, "best": k.higher_is_better}.get(word, True)
+    start, end = (w.start, w.end) if w is not None and w.explicit else (pts[0].date, pts[-1].date)  # else: the
+    high = _high(word, k)  # days there is data for ("the record low")
     if unit in ("week", "month"):
         return _extreme_period(series, pts, word, unit, high, start, end)
     n = next((int(x.rsplit(":", 1)[1]) for x in plan.notes if x.startswith("q:extreme_n:")), 1)
@@ -31,7 +46,7 @@ def extreme(plan: QueryPlan, series: Any, word: str, unit: str = "day") -> str |
         return (f"The {len(days)} {word} days for {k.name} at {series.scope.label} from {start} to {end}: "
                 + "; ".join(f"{p.date} ({p.date:%a}) {_f(p.value, k)}" for p in days)
                 + f" ({'higher' if k.higher_is_better else 'lower'} is better; {len(pts)} days).")
-    top = max(pts, key=lambda p: (p.value if high else -p.value, p.date))
+    top = _top(pts, high)
     other = min(pts, key=lambda p: (p.value if high else -p.value, -p.date.toordinal()))
     return (f"The {word} day for {k.name} at {series.scope.label} from {start} to {end} was {top.date} "
             f"({top.date:%A}) with {_f(top.value, k)}; at the other end {other.date} with {_f(other.value, k)} "
@@ -82,14 +97,10 @@ def extreme_day(plan: QueryPlan | None, series: Any) -> tuple[Any, Any | None] |
         return None
     word = next((n.removeprefix("q:extreme_") for n in plan.notes if n.startswith("q:extreme_") and "unit" not in n
                  and not n.startswith("q:extreme_n:")), None)
-    w = plan.window
-    start, end = (w.start, w.end) if w is not None and w.explicit else (series.start, series.end)
-    pts = [p for p in series.points if p.value is not None and start <= p.date <= end]
+    pts = _window_points(plan, series)
     if word is None or not pts:
         return None
-    high = {"highest": True, "peak": True, "lowest": False, "worst": not series.kpi.higher_is_better,
-            "best": series.kpi.higher_is_better}.get(word, True)
-    top = max(pts, key=lambda p: (p.value if high else -p.value, p.date))
+    top = _top(pts, _high(word, series.kpi))
     signal = next((x for x in series.signals if x.date == top.date and x.rule == "beyond_limits"
                    and x.state in ("warning", "critical")), None)
     return top, signal

@@ -122,23 +122,20 @@ def ongoing(incident: IncidentInfo, now: dt.datetime) -> bool:
     return incident.status != "resolved"
 
 
-class LinkedTicket(BaseModel):
+class TicketBrief(BaseModel):
     external_id: str
     subject: str
     status: str
     priority: str
     customer: str | None
     created_at: dt.datetime
+
+
+class LinkedTicket(TicketBrief):
     link: Link
 
 
-class SubjectTicket(BaseModel):
-    external_id: str
-    subject: str
-    status: str
-    priority: str
-    customer: str | None
-    created_at: dt.datetime
+class SubjectTicket(TicketBrief):
     words: list[str] = Field(description="the words of the incident's title the ticket uses")
 
 
