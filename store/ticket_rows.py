@@ -4,7 +4,7 @@ opsgraph's ticket, with its priority, status and tier words and its text made pl
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, get_args
 
 from pydantic import Field, field_validator
 
@@ -72,6 +72,23 @@ class TicketRow(Row):
         """Helpdesk HTML bodies are stored as inert plain text: scripts and styles dropped with their content,
         tags removed, links kept as ``text (url)``."""
         return html_to_text(v) if isinstance(v, str) else v
+
+    @field_validator("product", mode="before")
+    @classmethod
+    def _product_word(cls, v: Any) -> Any:
+        """A product in any case (``casb``); an empty cell is unlabelled; a category of the organisation's own (a
+        helpdesk's ``Billing``, ``Charger``) is refused by name, with what to do instead."""
+        if not isinstance(v, str):
+            return v
+        word = v.strip().upper()
+        if not word:
+            return None
+        known = get_args(Product)
+        if word not in known:
+            raise ValueError(f"{v.strip()[:40]!r} is not one of the ticket products opsgraph triages "
+                             f"({', '.join(known)}); leave product empty to import the ticket unlabelled "
+                             "(it is then classified from its text)")
+        return word
 
     @field_validator("priority", "urgency", mode="before")
     @classmethod

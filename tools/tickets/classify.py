@@ -19,7 +19,10 @@ For each ticket:
    the best guess named in the reasoning, instead of a guess presented as a
    classification; between ``UNSURE_PRODUCT`` and ``NEEDS_HUMAN_PRODUCT`` the
    best guess is answered with ``needs_human`` set. A weak urgency also sets
-   ``needs_human``.
+   ``needs_human``, and so does a product guessed with no word of any product
+   in the ticket (no vocabulary term, no security control acting, no labels of
+   the organisation): a refund for a price difference or low water pressure
+   is about none of the products, whatever the base model's wording leans to.
 
 Nothing in the text can select a label directly; it only contributes features.
 """
@@ -126,6 +129,7 @@ class Triage:
     learned_weight: dict[str, float] = field(default_factory=dict)  # head -> weight of the learned model
     n_labels: int = 0
     dropped: list[str] = field(default_factory=list)
+    no_product_words: bool = False  # a product guessed with no word of any product and no labels of the org
 
     @property
     def confidence(self) -> float:
@@ -225,6 +229,7 @@ def triage(
                  0.0 if strong else 0.5 if form else 1.0)  # the latest words
     guess = PRODUCTS[int(np.argmax(p))]
     p_conf = float(p.max())
+    wordless = guess != "GENERAL" and not wp and not _product_words(zs, text)
     u_label = URGENCIES[int(np.argmax(u))]
     u_conf = float(u.max())
     unsure = p_conf < UNSURE_PRODUCT
@@ -233,7 +238,7 @@ def triage(
         urgency=u_label,
         product_confidence=round(p_conf, 4),
         urgency_confidence=round(u_conf, 4),
-        needs_human=p_conf < NEEDS_HUMAN_PRODUCT or u_conf < NEEDS_HUMAN_URGENCY,
+        needs_human=p_conf < NEEDS_HUMAN_PRODUCT or u_conf < NEEDS_HUMAN_URGENCY or wordless,
         product_guess=guess,
         product_probabilities={k: round(float(v), 4) for k, v in zip(PRODUCTS, p, strict=True)},
         urgency_probabilities={k: round(float(v), 4) for k, v in zip(URGENCIES, u, strict=True)},
@@ -242,7 +247,13 @@ def triage(
         learned_weight={"product": round(wp, 3), "urgency": round(wu, 3)},
         n_labels=model.n_labels if model is not None else 0,
         dropped=dropped_s + dropped_b,
+        no_product_words=wordless,
     )
+
+
+def _product_words(zs: zeroshot.ZeroShot, text: str) -> bool:
+    """Does the ticket say anything of a product: a vocabulary term of one, or a security control acting?"""
+    return any(v > 0 for k, v in zs.vocabulary.scores.items() if k != "GENERAL") or zeroshot.enforcement(text)
 
 
 def train_model(
@@ -284,6 +295,10 @@ def reasoning(d: Triage, neighbours: list[tuple[str, str, float]] | None = None,
     if d.needs_human and d.product != d.product_guess:
         first = (f"Needs a human: the product is unclear (best guess {d.product_guess} at {d.product_confidence:.2f}, "
                  f"below {UNSURE_PRODUCT:.2f}), so it is filed as GENERAL")
+    elif d.no_product_words:
+        first = (f"Needs a human: no word of any product in the ticket; best guess {d.product} "
+                 f"({d.product_confidence:.2f}) from the base model's wording alone, so it may be about none of them "
+                 "(GENERAL)")
     elif d.product_confidence < NEEDS_HUMAN_PRODUCT:
         first = (f"Needs a human: the product is uncertain, best guess {d.product} ({d.product_confidence:.2f}, "
                  f"below {NEEDS_HUMAN_PRODUCT:.2f}) from {basis}")
