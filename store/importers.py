@@ -29,9 +29,10 @@ from pathlib import Path
 
 import psycopg
 
+from store.import_errors import MAX_ERRORS_SHOWN, ImportRejected
 from store.importers_csv import import_kpis, import_metrics
 from store.importers_extra import install
-from store.importers_files import MAX_ERRORS_SHOWN, ImportRejected, ImportResult, read_records, read_text
+from store.importers_files import ImportResult, read_records
 from store.importers_freeze import FreezeWindowRow, import_freeze_windows
 from store.importers_incidents import import_incidents
 from store.importers_json import (
@@ -58,6 +59,7 @@ from store.importers_rows import (
     StationRow,
     in_utc_range,
 )
+from store.importers_tables import read_text
 from store.importers_values import file_zone, times_in_zone
 from store.ticket_rows import TicketRow
 from store.ticket_words import TICKET_PRIORITY_WORDS

@@ -13,15 +13,10 @@ import pandas as pd
 import psycopg
 
 from store.bulk import upsert_frame
-from store.importers_files import (
-    ImportRejected,
-    ImportResult,
-    csv_errors,
-    drop_blank_values,
-    ids_by_name,
-    unknown_name,
-)
+from store.import_errors import ImportRejected
+from store.importers_files import ImportResult, ids_by_name, unknown_name
 from store.importers_sheet import _HEADER_UNIT, Catalog, Layout, read_layout, read_sheet
+from store.importers_tables import csv_errors, drop_blank_values
 from store.importers_times import _EPOCH_MAX, _EPOCH_MIN
 from store.importers_values import current_file_zone, number, period, same_unit
 from store.names import close_matches, did_you_mean

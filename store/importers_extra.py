@@ -20,7 +20,8 @@ import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel
 
-from store.importers_files import MARKDOWN_SUFFIXES, ImportRejected, ImportResult, kind_fields, read_records
+from store.import_errors import ImportRejected
+from store.importers_files import MARKDOWN_SUFFIXES, ImportResult, kind_fields, read_records
 from store.importers_freeze import FreezeWindowRow
 from store.importers_incidents import unknown_fields_warning
 from store.importers_rows import (

@@ -20,8 +20,9 @@ from typing import Annotated, Any
 import psycopg
 from pydantic import Field, field_validator, model_validator
 
+from store.import_errors import ImportRejected
 from store.importers_fields import _aliases
-from store.importers_files import ImportRejected, ImportResult, ids_by_name, read_rows, reject_if, unknown_name
+from store.importers_files import ImportResult, ids_by_name, read_rows, reject_if, unknown_name
 from store.importers_rows import Row, in_utc_range
 from store.importers_times import current_file_zone
 

@@ -17,8 +17,8 @@ import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 
+from store.import_errors import ImportRejected
 from store.importers_files import (
-    ImportRejected,
     ImportResult,
     check_duplicates,
     ids_by_name,

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import psycopg
 
-from store.importers_files import find_columns, read_table
+from store.importers_tables import find_columns, read_table
 from store.importers_values import is_total, number, period, same_unit
 from store.names import close_matches, did_you_mean
 
