@@ -4,6 +4,7 @@ environment)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Callable
@@ -28,3 +29,9 @@ def cli(target: Any, home: Path, *args: str, timeout: float = 300) -> subprocess
            "OPSGRAPH_EMBEDDINGS": "hash", "OPSGRAPH_LLM": "offline"}
     return subprocess.run([sys.executable, "-m", "opsgraph", *args], env=env, capture_output=True, text=True,
                           timeout=timeout)
+
+
+def write_file(path: Path, content: str | list[Any] | dict[str, Any]) -> Path:
+    """An export file as a user saves it: text as written (UTF-8), records as JSON."""
+    path.write_text(content if isinstance(content, str) else json.dumps(content), encoding="utf-8")
+    return path

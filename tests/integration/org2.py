@@ -17,6 +17,7 @@ import numpy as np
 import psycopg
 
 from store.importers import run_import
+from tests.integration.import_support import write_file
 
 SLUG = "northwind"
 NOW = dt.datetime(2026, 10, 15, 12, 0, tzinfo=dt.UTC)  # the org's "now" (as_of)
@@ -49,10 +50,6 @@ def _iso(t: dt.datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _write(path: Path, rows: list[dict[str, Any]]) -> Path:
-    path.write_text(json.dumps(rows))
-    return path
-
 
 def build_org2(conn: psycopg.Connection, tmp: Path) -> Org2:
     """Create the org and import every kind (all or nothing per file, as a user would)."""
@@ -62,9 +59,9 @@ def build_org2(conn: psycopg.Connection, tmp: Path) -> Org2:
     rng = np.random.default_rng(20261015)
     truth: dict[str, Any] = {"kpi_points": {}}
 
-    _write(tmp / "stations.json", [{"code": c, "name": n, "region": r, "region_name": rn} for c, n, r, rn in STATIONS])
+    write_file(tmp / "stations.json", [{"code": c, "name": n, "region": r, "region_name": rn} for c, n, r, rn in STATIONS])
     run_import(conn, SLUG, "stations", tmp / "stations.json")
-    _write(tmp / "kpidefs.json", [
+    write_file(tmp / "kpidefs.json", [
         {"code": "PICK_ACCURACY", "name": "Pick accuracy", "unit": "%", "aggregation": "mean", "decimals": 2,
          "higher_is_better": True, "aliases": ["picking accuracy"], "related_services": ["ledger.core"]},
         {"code": "LATE_SHIPMENTS", "name": "Late shipments", "unit": "count", "aggregation": "sum", "decimals": 0,
@@ -92,7 +89,7 @@ def build_org2(conn: psycopg.Connection, tmp: Path) -> Org2:
     run_import(conn, SLUG, "kpis", tmp / "kpis.csv")
 
     # Services: ledger.core depends on nothing recorded; edge_gw depends on ledger.core; inventory-sync is alone.
-    _write(tmp / "services.json", [
+    write_file(tmp / "services.json", [
         {"name": "ledger.core", "team": "money"},
         {"name": "edge_gw", "team": "platform", "depends_on": ["ledger.core"]},
         {"name": "inventory-sync", "team": "stock"},
@@ -125,7 +122,7 @@ def build_org2(conn: psycopg.Connection, tmp: Path) -> Org2:
          "files": [{"path": "src/retry/backoff.go", "additions": 30, "deletions": 4}]},
     ]) + "\n")
     run_import(conn, SLUG, "commits", tmp / "commits.jsonl")
-    _write(tmp / "deployments.json", [
+    write_file(tmp / "deployments.json", [
         {"external_id": "rel/edge_gw/2026.10.12-1", "service": "edge_gw", "version": "v88", "deployed_by": "marta.k",
          "started_at": "2026-10-12T13:00:00Z", "finished_at": "2026-10-12T13:09:00Z", "commits": [shipped]},
         # no commit range, no commits: contents unknown
@@ -135,7 +132,7 @@ def build_org2(conn: psycopg.Connection, tmp: Path) -> Org2:
          "started_at": "2026-10-14T07:30:00Z", "finished_at": "2026-10-14T07:33:00Z"},
     ])
     run_import(conn, SLUG, "deployments", tmp / "deployments.json")
-    _write(tmp / "cfg.json", [
+    write_file(tmp / "cfg.json", [
         {"external_id": "chg-9001", "service": "ledger.core", "key": "LEDGER.DB.POOL.MAX_SIZE", "old_value": "64",
          "new_value": "4", "changed_at": _iso(change_at), "changed_by": "piotr.w"},
         {"external_id": "chg-9002", "service": "ledger.core", "key": "ui.banner.text", "old_value": "hi",

@@ -13,7 +13,7 @@ import pytest
 
 from store.importers import ImportRejected, run_import
 from tests.conftest import count_rows
-from tests.integration.import_support import org_database
+from tests.integration.import_support import org_database, write_file
 
 ORG = "brightsmile"
 
@@ -23,22 +23,18 @@ def dental(fresh_db):
     return org_database(fresh_db, (ORG, "Brightsmile Dental"))
 
 
-def _write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
 
 def _values(d: Path, clinics: list[str], days: int) -> Path:
     rows = ["date,clinic,kpi,value"]
     for i in range(days):
         day = dt.date(2027, 1, 1) + dt.timedelta(days=i)
         rows += [f"{day},{c},CHAIR_UTIL,{70 + i % 5}" for c in clinics]
-    return _write(d / "values.csv", "\n".join(rows) + "\n")
+    return write_file(d / "values.csv", "\n".join(rows) + "\n")
 
 
 def test_clinics_under_their_own_word_and_values_of_unknown_clinics(dental, tmp_path):
     conn = psycopg.connect(dental.conninfo)
-    run_import(conn, ORG, "kpi-definitions", _write(tmp_path / "defs.csv", "code,name,unit,higher_is_better\n"
+    run_import(conn, ORG, "kpi-definitions", write_file(tmp_path / "defs.csv", "code,name,unit,higher_is_better\n"
                                                                            "CHAIR_UTIL,Chair utilisation,%,true\n"))
     with pytest.raises(ImportRejected) as err:  # the clinics are not imported yet
         run_import(conn, ORG, "kpis", _values(tmp_path, ["HOV", "LEW"], 150))
@@ -48,7 +44,7 @@ def test_clinics_under_their_own_word_and_values_of_unknown_clinics(dental, tmp_
     assert "duplicate point" not in text, text[:600]  # before: each clinic's second row onwards, "duplicate"
     assert count_rows(dental, ["kpi_points"]) == {"kpi_points": 0}
 
-    got = run_import(conn, ORG, "stations", _write(tmp_path / "clinics.csv",
+    got = run_import(conn, ORG, "stations", write_file(tmp_path / "clinics.csv",
                                                    "Clinic ID,Clinic Name,Region,Region Name\n"
                                                    "HOV,Hove Seafront Dental,SX,Sussex\nLEW,Lewes High Street Dental,SX,Sussex\n"))
     assert got.rows == 2  # before: "line 2: code: Field required; name: Field required"

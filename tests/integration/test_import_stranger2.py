@@ -16,7 +16,7 @@ import pytest
 
 from store.importers import ImportRejected, run_import
 from tests.conftest import count_rows
-from tests.integration.import_support import org_database
+from tests.integration.import_support import org_database, write_file
 
 ORG = "fjordline"
 TABLES = ["stations", "kpi_definitions", "kpi_points", "services", "deployments", "config_changes", "incidents",
@@ -28,15 +28,11 @@ def fjord(fresh_db):
     return org_database(fresh_db, (ORG, "Fjordline Logistics"))
 
 
-def _write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
 
 def _sites_and_kpis(conn: psycopg.Connection, d: Path) -> None:
-    sites = _write(d / "sites.csv", "Site Code,Site Name,Area\nosl-dc1 ,Oslo DC 1,EAST\nBGO-2,Bergen cross-dock,WEST\n"
+    sites = write_file(d / "sites.csv", "Site Code,Site Name,Area\nosl-dc1 ,Oslo DC 1,EAST\nBGO-2,Bergen cross-dock,WEST\n"
                                     "TRD,Trondheim hub,MID\n")
-    defs = _write(d / "kpi-definitions.csv",
+    defs = write_file(d / "kpi-definitions.csv",
                   "KPI,Name,Unit,Direction,Target,Aggregation\n"
                   "PICK_ACC,Pick accuracy,%,higher is better,≥ 99.5%,mean\n"
                   "DOCK_WAIT,Dock wait,min,down is good,<= 20,mean\n"
@@ -65,7 +61,7 @@ def test_kpi_definitions_from_a_spreadsheet_with_direction_words_and_goals(fjord
         }
         assert {c for (c,) in conn.execute("SELECT code FROM stations")} == {"OSL-DC1", "BGO-2", "TRD"}
         before = count_rows(fjord, TABLES)
-        bad = _write(tmp_path / "bad-defs.csv", "code,name,direction,goal\nON_TIME,On time,lower is better,≥ 95%\n"
+        bad = write_file(tmp_path / "bad-defs.csv", "code,name,direction,goal\nON_TIME,On time,lower is better,≥ 95%\n"
                                                 "CLAIMS,Claims,sideways,\nDAMAGE,Damage,,lots\n")
         with pytest.raises(ImportRejected) as info:
             run_import(conn, ORG, "kpi-definitions", bad)
@@ -77,7 +73,7 @@ def test_kpi_definitions_from_a_spreadsheet_with_direction_words_and_goals(fjord
 
 
 def test_a_wide_monthly_sheet_lands_on_the_first_day_of_each_month(fjord, tmp_path):
-    sheet = _write(tmp_path / "monthly.csv",
+    sheet = write_file(tmp_path / "monthly.csv",
                    "Month,Site,Pick accuracy (%),DOCK_WAIT,Parcels shipped,Notes\n"
                    ",,%,min,parcels,\n"
                    "Jan 2026,OSL-DC1 ,99.1%,18.5,\"12,480\",stocktake\n"
@@ -110,7 +106,7 @@ def test_a_wide_monthly_sheet_lands_on_the_first_day_of_each_month(fjord, tmp_pa
 
 
 def test_a_sheet_with_one_column_per_site_in_weeks_with_a_decimal_comma(fjord, tmp_path):
-    sheet = _write(tmp_path / "weekly.csv",
+    sheet = write_file(tmp_path / "weekly.csv",
                    "Week;KPI;OSL-DC1;bgo-2 ;TRD;Total\n"
                    "2026-W01;DOCK_WAIT;19,5;22;17,25;58,75\n"
                    "2026-W02;DOCK_WAIT;18;23,5;;41,5\n"
@@ -131,7 +127,7 @@ def test_a_sheet_with_one_column_per_site_in_weeks_with_a_decimal_comma(fjord, t
 
 
 def test_a_sheet_with_one_column_per_month(fjord, tmp_path):
-    sheet = _write(tmp_path / "by-month.csv", "Site,KPI,Jan 2026,Feb 2026,Mar 2026,YTD\n"
+    sheet = write_file(tmp_path / "by-month.csv", "Site,KPI,Jan 2026,Feb 2026,Mar 2026,YTD\n"
                                               "OSL-DC1,Parcels shipped,\"12,480\",\"13,002\",,\"25,482\"\n"
                                               "trd,dock_wait,18,19.5,17,\n")
     with psycopg.connect(fjord.conninfo, autocommit=True) as conn:
@@ -141,7 +137,7 @@ def test_a_sheet_with_one_column_per_month(fjord, tmp_path):
         assert _points(conn) == {("OSL-DC1", "PARCELS", "2026-01-01"): 12480, ("OSL-DC1", "PARCELS", "2026-02-01"): 13002,
                                  ("TRD", "DOCK_WAIT", "2026-01-01"): 18, ("TRD", "DOCK_WAIT", "2026-02-01"): 19.5,
                                  ("TRD", "DOCK_WAIT", "2026-03-01"): 17}
-        quarter = _write(tmp_path / "by-quarter.csv", "Site,KPI,Q1 2026,Q2 2026\nTRD,DOCK_WAIT,18,19\n")
+        quarter = write_file(tmp_path / "by-quarter.csv", "Site,KPI,Q1 2026,Q2 2026\nTRD,DOCK_WAIT,18,19\n")
         with pytest.raises(ImportRejected) as info:
             run_import(conn, ORG, "kpis", quarter)
         assert info.value.errors[0][0] == 1 and "column 'Q1 2026' is not a date" in info.value.errors[0][1]
@@ -155,7 +151,7 @@ def test_sheets_that_cannot_be_read_one_way_are_refused_whole(fjord, tmp_path):
 
         def refused(name: str, text: str) -> dict[int, str]:
             with pytest.raises(ImportRejected) as info:
-                run_import(conn, ORG, "kpis", _write(tmp_path / name, text))
+                run_import(conn, ORG, "kpis", write_file(tmp_path / name, text))
             assert count_rows(fjord, TABLES) == before
             return dict(info.value.errors)
 
@@ -184,7 +180,7 @@ def test_sheets_that_cannot_be_read_one_way_are_refused_whole(fjord, tmp_path):
 
 
 def _services(conn: psycopg.Connection, d: Path) -> None:
-    run_import(conn, ORG, "services", _write(d / "services.json", json.dumps([
+    run_import(conn, ORG, "services", write_file(d / "services.json", json.dumps([
         {"name": "wms-core", "tier": 1}, {"name": "LabelPrinter.Gateway", "tier": 2, "depends_on": "wms-core"},
         {"name": "routeplanner", "tier": 2},
     ])))
@@ -201,7 +197,7 @@ def test_deploy_tool_json_with_nested_objects_epochs_and_tool_statuses(fjord, tm
         {"external_id": "LPG-2026-03-03", "service": "labelprinter.gateway", "version": "2.0.1",
          "status": "rolled_back", "started_at": "2026-03-03T22:15:00-05:00", "environment": {"name": "prod-eu"}},
     ]
-    path = _write(tmp_path / "deploys.json", json.dumps(runs, indent=2))
+    path = write_file(tmp_path / "deploys.json", json.dumps(runs, indent=2))
     with psycopg.connect(fjord.conninfo, autocommit=True) as conn:
         _services(conn, tmp_path)
         result = run_import(conn, ORG, "deployments", path)
@@ -223,7 +219,7 @@ def test_deploy_tool_json_with_nested_objects_epochs_and_tool_statuses(fjord, tm
         assert rows["LPG-2026-03-03"][6:8] == ("prod-eu", None)
 
         before = count_rows(fjord, TABLES)
-        bad = _write(tmp_path / "bad-deploys.jsonl", "\n".join(json.dumps(r) for r in [
+        bad = write_file(tmp_path / "bad-deploys.jsonl", "\n".join(json.dumps(r) for r in [
             {"id": "gha-1", "repository": "routeplanner", "head_sha": "aa11bb22", "status": "completed",
              "run_started_at": "2026-03-04T10:00:00Z"},
             {"id": "gha-2", "repository": "routeplanner", "head_sha": "aa11bb23", "conclusion": "cancelled",
@@ -242,7 +238,7 @@ def test_deploy_tool_json_with_nested_objects_epochs_and_tool_statuses(fjord, tm
 
 
 def test_config_changes_with_dotted_and_upper_case_keys(fjord, tmp_path):
-    path = _write(tmp_path / "config.jsonl", "\n".join(json.dumps(r) for r in [
+    path = write_file(tmp_path / "config.jsonl", "\n".join(json.dumps(r) for r in [
         {"id": "cfg-1", "app": "wms-core", "key": "picking.WAVE_SIZE", "old": 40, "new": 60,
          "timestamp": "2026-03-01T06:00:00+01:00"},
         {"id": "cfg-2", "service": "routeplanner", "key": "DB.PASSWORD", "old_value": "hunter2-Fjord",
@@ -262,7 +258,7 @@ def test_config_changes_with_dotted_and_upper_case_keys(fjord, tmp_path):
 
 
 def test_a_paging_tools_incident_csv(fjord, tmp_path):
-    path = _write(tmp_path / "incidents.csv",
+    path = write_file(tmp_path / "incidents.csv",
                   "Incident Number,Description,Service Name,Severity,Status,Created On,Resolved On,Urgency\n"
                   "PD-88412,Label printers offline in Bergen,LabelPrinter.Gateway,SEV-2,resolved,"
                   "2026-03-03T23:05:00-05:00,2026-03-04T01:10:00-05:00,high\n"
@@ -283,7 +279,7 @@ def test_a_paging_tools_incident_csv(fjord, tmp_path):
             "PD-88420": ("WMS pick lists empty", "wms-core", "sev1", "open"),
         }
         before = count_rows(fjord, TABLES)
-        bad = _write(tmp_path / "bad-incidents.csv", "id,title,severity,created_on\nPD-1,Scanner down,purple,"
+        bad = write_file(tmp_path / "bad-incidents.csv", "id,title,severity,created_on\nPD-1,Scanner down,purple,"
                                                      "2026-03-05T05:00:00Z\nPD-2,Scanner down,sev3,05/03/2026\n")
         with pytest.raises(ImportRejected) as info:
             run_import(conn, ORG, "incidents", bad)
@@ -306,7 +302,7 @@ def test_a_helpdesk_json_export_with_html_bodies(fjord, tmp_path):
          "created_at": "2026-03-04T10:00:00+01:00", "updated_at": "2026-03-04T12:00:00+01:00"},
     ]
     # as the helpdesk's API lists them: the records inside an object, with paging fields around them
-    path = _write(tmp_path / "zendesk-export.json", json.dumps({"tickets": tickets, "count": 2, "next_page": None},
+    path = write_file(tmp_path / "zendesk-export.json", json.dumps({"tickets": tickets, "count": 2, "next_page": None},
                                                                indent=2))
     with psycopg.connect(fjord.conninfo, autocommit=True) as conn:
         result = run_import(conn, ORG, "tickets", path)
@@ -330,7 +326,7 @@ def test_a_helpdesk_json_export_with_html_bodies(fjord, tmp_path):
         ((line, reason),) = info.value.errors
         assert path.read_text().splitlines()[line - 1].strip() == "{" and line > 20  # the second ticket's line
         assert "timezone" in reason
-        both = _write(tmp_path / "sideloaded.json", json.dumps({"tickets": tickets, "users": [{"id": 1}]}))
+        both = write_file(tmp_path / "sideloaded.json", json.dumps({"tickets": tickets, "users": [{"id": 1}]}))
         with pytest.raises(ImportRejected, match=r"several lists \(tickets, users\)"):
             run_import(conn, ORG, "tickets", both)
         assert count_rows(fjord, TABLES) == before
@@ -344,7 +340,7 @@ def _cli(target, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_import_without_org_uses_the_only_one_and_refuses_to_pick_among_several(fjord, tmp_path):
-    svc = _write(tmp_path / "svc.json", json.dumps([{"name": "yard-scanner"}]))
+    svc = write_file(tmp_path / "svc.json", json.dumps([{"name": "yard-scanner"}]))
     out = _cli(fjord, tmp_path, "services", str(svc))
     assert out.returncode == 0, out.stderr
     assert f"into {ORG}" in out.stdout
@@ -471,12 +467,12 @@ def test_the_documented_example_exports_import_as_the_readme_says(fresh_db):
 
 def test_site_codes_longer_than_three_letters(fjord, tmp_path):
     """Sites coded like `fc-north-2` or `WAW-DARK-07` (up to 32 characters) import and take KPI points."""
-    sites = _write(tmp_path / "sites.csv", "code,name,region\nfc-north-2,North fulfilment 2,NORTH\n"
+    sites = write_file(tmp_path / "sites.csv", "code,name,region\nfc-north-2,North fulfilment 2,NORTH\n"
                                            "WAW-DARK-07,Warsaw dark store 7,EAST\n")
-    defs = _write(tmp_path / "defs.csv", "code,name,unit,direction\nLATE,Late deliveries,orders,lower is better\n")
-    points = _write(tmp_path / "kpis.csv", "date,station,kpi,value\n2026-11-02,fc-north-2,LATE,4\n"
+    defs = write_file(tmp_path / "defs.csv", "code,name,unit,direction\nLATE,Late deliveries,orders,lower is better\n")
+    points = write_file(tmp_path / "kpis.csv", "date,station,kpi,value\n2026-11-02,fc-north-2,LATE,4\n"
                                            "2026-11-02,WAW-DARK-07,LATE,7\n")
-    too_long = _write(tmp_path / "long.csv", "code,name,region\n" + "x" * 33 + ",Too long,NORTH\n")
+    too_long = write_file(tmp_path / "long.csv", "code,name,region\n" + "x" * 33 + ",Too long,NORTH\n")
     with psycopg.connect(fjord.conninfo, autocommit=True) as conn:
         run_import(conn, ORG, "stations", sites)
         run_import(conn, ORG, "kpi-definitions", defs)

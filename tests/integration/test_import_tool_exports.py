@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import count_rows
 from tests.integration.import_support import cli as _cli
-from tests.integration.import_support import org_database
+from tests.integration.import_support import org_database, write_file
 
 ORG = "kestrel-vets"
 TABLES = ["incidents", "tickets", "deployments", "config_changes"]
@@ -45,10 +45,6 @@ def _ask(target, home: Path, question: str) -> str:
     return json.loads(out.stdout)["answer"]
 
 
-def _write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
 
 def _flat(text: str) -> str:
     return " ".join(text.split())
@@ -63,7 +59,7 @@ INC0045513,Printer jam reported as outage,,5 - Planning,Canceled,,Service Desk,2
 
 
 def test_a_servicenow_incident_export_needs_its_zone_then_lands_and_is_asked_about(vets, tmp_path):
-    f = _write(tmp_path / "incident.csv", SN_INCIDENTS)
+    f = write_file(tmp_path / "incident.csv", SN_INCIDENTS)
     before = count_rows(vets, TABLES)
     out = _import(vets, tmp_path, "incidents", f)
     assert out.returncode == 1
@@ -96,7 +92,7 @@ def test_a_servicenow_incident_export_needs_its_zone_then_lands_and_is_asked_abo
 
 
 def test_servicenow_requested_items_from_the_table_api(vets, tmp_path):
-    f = _write(tmp_path / "sc_req_item.json", json.dumps({"result": [
+    f = write_file(tmp_path / "sc_req_item.json", json.dumps({"result": [
         {"number": "RITM0300101", "short_description": "Dental X-ray viewer shows a black screen",
          "priority": "1 - Critical", "urgency": "1 - High", "state": "Work in Progress",
          "company": {"display_value": "Elm Park Clinic", "link": "https://x.service-now.com/api/now/table/core_company/1"},
@@ -135,11 +131,11 @@ def test_servicenow_change_requests_as_deployments_and_config_changes(vets, tmp_
     scheduled = [*changes, {"number": "CHG0051003", "short_description": "rx.sync upgrade", "type": "normal",
                             "state": "Scheduled", "cmdb_ci": "rx.sync", "start_date": "2026-12-02 20:00:00"}]
     before = count_rows(vets, TABLES)
-    out = _import(vets, tmp_path, "deployments", _write(tmp_path / "chg.json", json.dumps(scheduled)), "--tz", "UTC")
+    out = _import(vets, tmp_path, "deployments", write_file(tmp_path / "chg.json", json.dumps(scheduled)), "--tz", "UTC")
     assert out.returncode == 1 and "line 1: row: change CHG0051003 is 'scheduled': not implemented yet" in _flat(
         out.stderr)
     assert count_rows(vets, TABLES) == before
-    out = _import(vets, tmp_path, "deployments", _write(tmp_path / "chg.json", json.dumps(changes)),
+    out = _import(vets, tmp_path, "deployments", write_file(tmp_path / "chg.json", json.dumps(changes)),
                   "--tz", "Europe/London")
     assert out.returncode == 0, out.stderr
     with psycopg.connect(vets.conninfo) as conn:
@@ -155,7 +151,7 @@ def test_servicenow_change_requests_as_deployments_and_config_changes(vets, tmp_
                "type": "standard", "state": "Closed", "close_code": "successful", "cmdb_ci": "LabLink",
                "u_config_key": "RETRY_WINDOW_SEC", "u_old_value": "30", "u_new_value": "120",
                "assigned_to": "r.amadi", "start_date": "2026-11-25T08:00:00Z", "end_date": "2026-11-25T08:15:00Z"}]
-    out = _import(vets, tmp_path, "config-changes", _write(tmp_path / "cfg.json", json.dumps(config)))
+    out = _import(vets, tmp_path, "config-changes", write_file(tmp_path / "cfg.json", json.dumps(config)))
     assert out.returncode == 0, out.stderr
     with psycopg.connect(vets.conninfo) as conn:
         assert conn.execute("""SELECT external_id, key, old_value, new_value, changed_at, changed_by, description
@@ -171,7 +167,7 @@ Export of the weekly schedule,VET-91,10091,[System] Service request,Done,Lowest,
 
 
 def test_a_jira_service_management_csv(vets, tmp_path):
-    f = _write(tmp_path / "jira.csv", JIRA)
+    f = write_file(tmp_path / "jira.csv", JIRA)
     out = _import(vets, tmp_path, "tickets", f)
     assert out.returncode == 1 and "line 2:" in out.stderr  # Jira writes its times without a zone
     assert count_rows(vets, ["tickets"]) == {"tickets": 0}
@@ -190,7 +186,7 @@ def test_a_jira_service_management_csv(vets, tmp_path):
 
 
 def test_a_zendesk_ticket_list(vets, tmp_path):
-    f = _write(tmp_path / "zendesk.json", json.dumps({"tickets": [
+    f = write_file(tmp_path / "zendesk.json", json.dumps({"tickets": [
         {"url": "https://kestrel.zendesk.com/api/v2/tickets/3301.json", "id": 3301, "external_id": None,
          "via": {"channel": "web"}, "created_at": "2026-11-28T09:14:00Z", "type": "incident",
          "subject": "Card terminal at reception declines every card", "raw_subject": "Card terminal declines",
@@ -212,7 +208,7 @@ def test_a_zendesk_ticket_list(vets, tmp_path):
 
 
 def test_pagerduty_and_opsgenie_json(vets, tmp_path):
-    pd = _write(tmp_path / "pd.json", json.dumps({"incidents": [
+    pd = write_file(tmp_path / "pd.json", json.dumps({"incidents": [
         {"id": "P7GH2KQ", "incident_number": 881, "title": "Lab feed queue backing up", "status": "acknowledged",
          "urgency": "high", "priority": {"id": "PX1", "type": "priority_reference", "summary": "P1"},
          "service": {"id": "PS1", "type": "service_reference", "summary": "LabLink"},
@@ -223,7 +219,7 @@ def test_pagerduty_and_opsgenie_json(vets, tmp_path):
         "limit": 25, "offset": 0, "total": None, "more": False}))
     out = _import(vets, tmp_path, "incidents", pd)
     assert out.returncode == 0, out.stderr
-    og = _write(tmp_path / "og.json", json.dumps({"data": [
+    og = write_file(tmp_path / "og.json", json.dumps({"data": [
         {"id": "4f1c9b2e-77aa-4d0b-9d55-1d2f0e3a4b5c-1764400000", "tinyId": "52", "alias": "rx-disk",
          "message": "rx.sync disk 93% full", "status": "open", "acknowledged": False, "priority": "P3",
          "createdAt": "2026-11-29T06:00:00.250Z", "tags": ["disk"]}], "took": 0.2, "requestId": "abc"}))
@@ -259,12 +255,12 @@ def test_the_documented_tool_exports_import(fresh_db, tmp_path):
 
 
 def test_metrics_without_a_zone_take_the_zone_named_with_tz(vets, tmp_path):
-    f = _write(tmp_path / "metrics.csv", "ts,service,metric,value\n2026-11-29 08:00:00,LabLink,queue_depth,40\n"
+    f = write_file(tmp_path / "metrics.csv", "ts,service,metric,value\n2026-11-29 08:00:00,LabLink,queue_depth,40\n"
                                           "2026-11-29T09:00:00+00:00,LabLink,queue_depth,55\n")
     out = _import(vets, tmp_path, "metrics", f)
     assert out.returncode == 1 and "line 2: ts '2026-11-29 08:00:00' needs a timezone" in _flat(out.stderr)
     assert "--tz" in out.stderr and count_rows(vets, ["metric_points"]) == {"metric_points": 0}
-    dst = _write(tmp_path / "dst.csv", "ts,service,metric,value\n2026-03-29 02:30:00,LabLink,queue_depth,1\n")
+    dst = write_file(tmp_path / "dst.csv", "ts,service,metric,value\n2026-03-29 02:30:00,LabLink,queue_depth,1\n")
     out = _import(vets, tmp_path, "metrics", dst, "--tz", "Europe/Berlin")  # 02:30 does not exist that night
     assert out.returncode == 1 and "skipped by a clock change in Europe/Berlin" in _flat(out.stderr)
     out = _import(vets, tmp_path, "metrics", f, "--tz", "Europe/Berlin")

@@ -15,6 +15,7 @@ import pytest
 from store import migrate
 from store.importers import ImportRejected, run_import
 from tests.conftest import _create_database, _drop_database, count_rows, demo_database
+from tests.integration.import_support import write_file
 
 SLUG = "redcliff"
 SERVICES = ["Crusher.Ctl", "weighbridge-api", "conveyor-plc"]
@@ -46,10 +47,6 @@ def _points(conninfo: str, org_id: int) -> dict[tuple[str, str, dt.datetime], fl
                WHERE p.org_id = %s""", (org_id,))}
 
 
-def _write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
 
 def _ts(h: int) -> dt.datetime:
     return dt.datetime(2026, 6, 2, h, 0, tzinfo=dt.UTC)
@@ -58,12 +55,12 @@ def _ts(h: int) -> dt.datetime:
 def _wide_files(tmp: Path, a: str, b: str) -> tuple[Path, Path]:
     """A column per metric (commas, thousands commas, a notes column) and a column per service (``;``, decimal
     commas, thousands points), for services ``a`` and ``b`` written in another case."""
-    per_metric = _write(tmp / "per-metric.csv", (
+    per_metric = write_file(tmp / "per-metric.csv", (
         "Timestamp,Service,Error Rate (%),p99-ms,Requests,notes\n"
         f"2026-06-02T08:00:00Z,{a.upper()},0.5,\"1,250\",\"12,400\",after the patch\n"
         f"2026-06-02T09:00:00Z,{a.upper()},0.7,\"1,310.5\",\"11,980\",\n"
         f"2026-06-02T08:00:00Z,{b},0.1,95,\"3,004\",\n"))
-    per_service = _write(tmp / "per-service.csv", (
+    per_service = write_file(tmp / "per-service.csv", (
         f"ts;metric;{a.lower()};{b}\n"
         "2026-06-02T10:00:00+00:00;queue_depth;1.234;2,5\n"
         "2026-06-02T11:00:00+00:00;queue_depth;;17\n"))  # an empty cell: no reading then
@@ -106,7 +103,7 @@ def test_ambiguous_metric_sheets_are_refused_and_write_nothing(quarry, tmp_path)
     }
     before = count_rows(target, ["metric_points"])
     for i, (text, (line, reason)) in enumerate(cases.items()):
-        path = _write(tmp_path / f"bad{i}.csv", text)
+        path = write_file(tmp_path / f"bad{i}.csv", text)
         with psycopg.connect(target.conninfo, autocommit=True) as conn, pytest.raises(ImportRejected) as info:
             run_import(conn, SLUG, "metrics", path)
         errors = dict(info.value.errors)
@@ -130,8 +127,8 @@ def _argo(name: str, revision: str, phase: str, started: str, finished: str, his
 
 def _check_argo(conninfo: str, slug: str, name: str, tmp: Path) -> None:
     items = [_argo(name, "9e2f41c", "Succeeded", "2026-06-02T07:00:00Z", "2026-06-02T07:03:30Z", 12)]
-    listing = _write(tmp / "apps.json", json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
-    single = _write(tmp / "app.json", json.dumps(_argo(name, "a77b03e", "Failed", "2026-06-03T07:00:00Z",
+    listing = write_file(tmp / "apps.json", json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
+    single = write_file(tmp / "app.json", json.dumps(_argo(name, "a77b03e", "Failed", "2026-06-03T07:00:00Z",
                                                        "2026-06-03T07:01:00Z", 13)))
     with psycopg.connect(conninfo, autocommit=True) as conn:
         assert run_import(conn, slug, "deployments", listing).rows == 1
@@ -151,7 +148,7 @@ def _check_argo(conninfo: str, slug: str, name: str, tmp: Path) -> None:
 def test_argo_cd_application_resources_as_deployments(quarry, tmp_path):
     target, _org = quarry
     _check_argo(target.conninfo, SLUG, "conveyor-plc", tmp_path)
-    bad = _write(tmp_path / "bad.json", json.dumps([_argo("sorting-line", "1", "Succeeded", "2026-06-02T07:00:00Z",
+    bad = write_file(tmp_path / "bad.json", json.dumps([_argo("sorting-line", "1", "Succeeded", "2026-06-02T07:00:00Z",
                                                           "2026-06-02T07:01:00Z", 3)]))
     before = count_rows(target, ["deployments"])
     with psycopg.connect(target.conninfo, autocommit=True) as conn, pytest.raises(ImportRejected) as info:

@@ -41,6 +41,7 @@ from agents.service import Assistant
 from store import migrate
 from store.importers import run_import
 from tests.conftest import DEMO_ANCHOR, _create_database, _drop_database
+from tests.integration.import_support import write_file
 from tests.integration.qa_support import demo_assistant, org_assistant
 from tests.integration.qa_support import sql as _sql
 from tools.embeddings import HashEmbedder, embed_missing
@@ -77,19 +78,15 @@ def _iso(t: dt.datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _write(path: Path, rows: list[dict]) -> Path:
-    path.write_text(json.dumps(rows))
-    return path
-
 
 def _build(conn: psycopg.Connection, tmp: Path) -> tuple[int, pd.DataFrame, dict]:
     org_id = conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, 'Kestrel Water Taxis') RETURNING id",
                           (SLUG,)).fetchone()[0]
     conn.commit()
     rng = np.random.default_rng(1308)
-    _write(tmp / "stations.json", [{"code": c, "name": n, "region": r, "region_name": rn} for c, n, r, rn in PIERS])
+    write_file(tmp / "stations.json", [{"code": c, "name": n, "region": r, "region_name": rn} for c, n, r, rn in PIERS])
     run_import(conn, SLUG, "stations", tmp / "stations.json")
-    _write(tmp / "kpidefs.json", [{"code": c, "name": n, "unit": u, "aggregation": a, "decimals": 2 if u != "count" else 0,
+    write_file(tmp / "kpidefs.json", [{"code": c, "name": n, "unit": u, "aggregation": a, "decimals": 2 if u != "count" else 0,
                                    "higher_is_better": h} for c, (n, u, a, h, _lvl, _sd) in KPIS.items()])
     run_import(conn, SLUG, "kpi-definitions", tmp / "kpidefs.json")
     rows = []
@@ -108,11 +105,11 @@ def _build(conn: psycopg.Connection, tmp: Path) -> tuple[int, pd.DataFrame, dict
     kpis = pd.DataFrame(rows)
     kpis.to_csv(tmp / "kpis.csv", index=False)
     run_import(conn, SLUG, "kpis", tmp / "kpis.csv")
-    _write(tmp / "services.json", [{"name": "tide-api", "team": "ops"},
+    write_file(tmp / "services.json", [{"name": "tide-api", "team": "ops"},
                                    {"name": "ticketing.svc", "team": "sales", "depends_on": ["tide-api"]}])
     run_import(conn, SLUG, "services", tmp / "services.json")
     tue = dt.datetime.combine(MONDAY + dt.timedelta(days=1), dt.time(10, 0), dt.UTC)
-    _write(tmp / "deployments.json", [
+    write_file(tmp / "deployments.json", [
         {"external_id": "TK#7", "service": "ticketing.svc", "version": "7.0", "deployed_by": "r.osei",
          "started_at": _iso(tue - dt.timedelta(days=7)), "finished_at": _iso(tue - dt.timedelta(days=7, minutes=-5))},
         {"external_id": "TA#41", "service": "tide-api", "version": "41", "deployed_by": "m.lund", "status": "rolled_back",
@@ -122,7 +119,7 @@ def _build(conn: psycopg.Connection, tmp: Path) -> tuple[int, pd.DataFrame, dict
          "finished_at": _iso(tue + dt.timedelta(hours=1, minutes=4))},
     ])
     run_import(conn, SLUG, "deployments", tmp / "deployments.json")
-    _write(tmp / "cfg.json", [
+    write_file(tmp / "cfg.json", [
         {"external_id": "cfg-ttl-9", "service": "ticketing.svc", "key": "fare.cache_ttl", "old_value": "300",
          "new_value": "30", "changed_by": "o.nakamura", "changed_at": _iso(NOW - dt.timedelta(hours=4))},
         {"external_id": "cfg-tide-3", "service": "tide-api", "key": "poll.seconds", "old_value": "60",

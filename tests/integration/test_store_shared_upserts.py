@@ -27,14 +27,11 @@ from store.investigations import (
     lock_open_investigation,
 )
 from store.keys import create_key
+from tests.integration.import_support import write_file
 
 SLUG = "hopfield-brewing"
 T0 = dt.datetime(2026, 3, 2, 8, 30, tzinfo=dt.UTC)
 
-
-def _write(path: Path, rows: list[dict]) -> Path:
-    path.write_text(json.dumps(rows))
-    return path
 
 
 @pytest.fixture
@@ -44,11 +41,11 @@ def brewery(fresh_db, tmp_path):
         org_id = conn.execute("INSERT INTO orgs (slug, name) VALUES (%s, 'Hopfield Brewing') RETURNING id",
                               (SLUG,)).fetchone()[0]
         conn.commit()
-        run_import(conn, SLUG, "services", _write(tmp_path / "s.json", [
+        run_import(conn, SLUG, "services", write_file(tmp_path / "s.json", [
             {"name": "mash-scheduler", "team": "brewhouse", "tier": 1, "description": "Mash tun plans", "depends_on": []},
             {"name": "keg-tracker", "team": "cellar", "tier": 2, "description": "Keg fleet", "depends_on": []},
         ]))
-        run_import(conn, SLUG, "commits", _write(tmp_path / "c.json", [
+        run_import(conn, SLUG, "commits", write_file(tmp_path / "c.json", [
             {"sha": "abc1234def", "service": "mash-scheduler", "message": "Lower sparge temperature", "author": "ilse",
              "committed_at": "2026-03-01T10:00:00Z", "merged_at": "2026-03-01T12:00:00Z", "pr_number": 77,
              "files": [{"path": "config/sparge.yaml", "additions": 9, "deletions": 4}]},
@@ -87,7 +84,7 @@ async def test_push_after_import_keeps_what_only_the_import_knew(brewery) -> Non
         async with sessions() as s, s.begin():
             _, first = await changes.upsert_deployment(s, brewery.org_id, dep)
         with psycopg.connect(brewery.target.conninfo) as conn:
-            run_import(conn, SLUG, "deployments", _write(brewery.tmp / "d.json", [
+            run_import(conn, SLUG, "deployments", write_file(brewery.tmp / "d.json", [
                 {"external_id": "BREW-REL-9", "service": "mash-scheduler", "version": "9.0.2",
                  "started_at": "2026-03-02T08:30:00Z", "commits": ["abc1234def"]},
             ]))
@@ -111,7 +108,7 @@ async def test_push_after_import_keeps_what_only_the_import_knew(brewery) -> Non
 
 async def test_ticket_upsert_shared_and_investigation_errors(brewery) -> None:
     with psycopg.connect(brewery.target.conninfo) as conn:
-        run_import(conn, SLUG, "tickets", _write(brewery.tmp / "t.json", [
+        run_import(conn, SLUG, "tickets", write_file(brewery.tmp / "t.json", [
             {"external_id": "HOP-1", "subject": "Keg return overdue", "content": "Twelve kegs not back",
              "created_at": "2026-03-01T09:00:00Z"},
         ]))
