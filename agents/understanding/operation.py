@@ -15,7 +15,7 @@ from agents.plan import (
     TicketText,
     Window,
 )
-from agents.understanding.asks import _COMPLAINT_TOPIC, _TICKET_TOPIC, _TICKETS_LIKE, _TWO_PERIODS
+from agents.understanding.asks import _COMPLAINT_TOPIC, _TICKET_TOPIC, _TICKETS_LIKE, two_periods
 from agents.understanding.catalog import Catalog
 from agents.understanding.cues import (
     _ACTION,
@@ -339,11 +339,11 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
                 return "explain"  # "which site is worst on X and why?": the ranking, then the worst one explained
             return op
         if (not plan.kpis and len(s.scopes) == 1 and s.scopes[0].level == "station" and tp.window is not None
-                and tp.window.explicit and not _TWO_PERIODS.match(tp.window.label) and not s.services
+                and tp.window.explicit and not two_periods(tp.window) and not s.services
                 and re.search(r"\bhow\s+(?:did|was|were)\b", q, _I) and not _WHY.search(q)):
             plan.notes += ["all_kpis", "period:one"]  # "how did <site> do yesterday": every KPI there, that period
             return "compare"
-        if not plan.kpis and len(s.scopes) == 1 and tp.window is not None and _TWO_PERIODS.match(tp.window.label):
+        if not plan.kpis and len(s.scopes) == 1 and tp.window is not None and two_periods(tp.window):
             plan.notes.append("all_kpis")  # "dallas this week vs the week before": every KPI there, period on period
             return "compare"
         if not plan.kpis:
