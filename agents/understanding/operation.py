@@ -63,6 +63,7 @@ from agents.understanding.op_cues import (
     _TICKET_ABOUT,
     _TICKET_BY,
     _TICKET_TIME,
+    MADE_WORSE,
     _change_kinds,
     _service_queue,
     _site_queue,
@@ -149,9 +150,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             f"That version was deployed {len(again)} times: {', '.join(again)}. Which one did you mean?"))
         return "clarify"
     if ((s.deployments or s.config_changes) and not plan.kpis and plan.service_metrics and not s.commits
-            and (_BROKE.search(q) or _RELATION.search(q))
-            and (hit := cat.change_services.get((s.deployments or s.config_changes)[0])) and s.services in ([], [hit[0]])):
-        s.services = [hit[0]]  # "did raising <KEY> hurt <svc> latency?": that metric before vs after that change
+            and (_BROKE.search(q) or _RELATION.search(q) or MADE_WORSE.search(q))
+            and (hit := cat.change_services.get((s.deployments or s.config_changes)[0])) and len(s.services) <= 1):
+        s.services = s.services or [hit[0]]  # "did raising <KEY> hurt <svc> latency?": that metric before vs after
         plan.notes.append("change:metric")
         return "explain"
     if ((s.deployments or s.config_changes) and not plan.kpis and not s.services and not s.commits and _BROKE.search(q)
