@@ -9,6 +9,7 @@ from typing import Any
 
 from agents.plan import QueryPlan
 from agents.specialists.change_impact import the_change
+from tools.changes.changelog import service_links
 from tools.changes.metric_window import metric_window
 
 SIDE = dt.timedelta(days=7)  # the days compared on each side of the change
@@ -22,6 +23,9 @@ async def say_metric_effect(s: Any, plan: QueryPlan, service: str, metric: str, 
         return False
     at = span[2]
     ext = (plan.subjects.deployments or plan.subjects.config_changes)[0]
+    own = s.deps.catalog.change_services.get(ext, (service, None))[0]
+    if own != service:  # "did <ocpp change> hurt <payments service> latency?": said first, then the asked metric
+        await _other_service(s, ext, own, service)
     noticed = len(s.notices)
     after = await s.tool("metric_window", metric_window, service=service, metric=metric, start=at,
                          end=min(now, at + SIDE))
@@ -57,3 +61,19 @@ async def say_metric_effect(s: Any, plan: QueryPlan, service: str, metric: str, 
     s.data = {"change": ext, "verdict": "worse" if moved and worse else "better" if moved and worse is False
               else "unchanged" if not moved else "moved"}
     return True
+
+
+async def _other_service(s: Any, ext: str, own: str, service: str) -> None:
+    """The change was made on another service than the one asked about: said, with whether the asked one depends on
+    it (directly or through others) — a move with no such path is only a coincidence in time."""
+    got = await s.tool("service_links", service_links, service=service)
+    links, recs = (got[0], got[1]) if got is not None else (None, [])
+    if links is None:
+        s.say(f"{ext} was made on {own}, not on {service}.")
+        return
+    path = ("depends on it directly" if own in links.depends_on else
+            "depends on it through other services" if own in links.transitive_dependencies else
+            f"does not depend on it (it depends on {', '.join(links.depends_on) or 'no recorded service'})")
+    s.say(f"{ext} was made on {own}, not on {service}; {service} {path}"
+          + ("" if own in links.transitive_dependencies else ", so a move there after it would be a coincidence in time")
+          + f". Here is {service}'s own metric either side of {ext}:", recs[0] if recs else None)

@@ -145,6 +145,11 @@ async def _by_plan(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> bool:
         if "station" in levels and ctx.get("station"):  # one station: its own series (on the day asked, if one was)
             await _scope_signals(s, ctx, "station", on=_day_asked(plan, s.deps.tools.today))
             return True
+        if plan.group_by == "region" and not levels & {"station", "region"}:  # "which region needs attention?"
+            from agents.specialists.kpi_region_attention import regions_attention
+
+            await regions_attention(s, plan, ctx)
+            return True
         if "region" in levels and ctx.get("region"):  # a region: its aggregate series, then every station in it
             await _scope_signals(s, ctx, "region")
         await q.needs_attention(s, plan, ctx)

@@ -193,6 +193,13 @@ async def compare_periods(s: StepScope, plan: QueryPlan, ctx: ThreadContext, *, 
                                      "label": f"last {unit} and the {unit} before"})
         await compare_periods(s, plan.model_copy(update={"window": moved}), ctx, retried=True)
         return
+    if not rows and not retried and w.grain == "day" and w.end >= s.deps.now.date() and w.end > w.start:
+        # "today vs yesterday" before today's data is in: the latest full day against the one before it
+        s.say(f"{where} has no data for {w.end} (today) yet; comparing yesterday with the day before instead.")
+        moved = w.model_copy(update={"start": w.end - dt.timedelta(days=2), "end": w.end - dt.timedelta(days=1),
+                                     "label": "yesterday vs the day before"})
+        await compare_periods(s, plan.model_copy(update={"window": moved}), ctx, retried=True)
+        return
     if not rows:
         s.say(f"No KPI at {where} has data in both periods of {w.label} ({w.start} to {w.end})."
               + (f" Without data then: {', '.join(missing)}." if missing else ""))

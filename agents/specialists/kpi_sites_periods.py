@@ -18,7 +18,8 @@ def two_periods_many_sites(plan: QueryPlan) -> bool:
     """Whether ``plan`` compares one KPI at several places over a window of two periods ("X vs Y")."""
     w = plan.window
     return bool(plan.operation in ("compare", "lookup") and len(plan.kpis) == 1 and w is not None
-            and (" vs " in f" {w.label} " or re.match(r"(?:this|last) (week|month) and the \1 before$", w.label)) and w.grain in ("week", "month") and len(plan.subjects.scopes) >= 2
+            and (" vs " in f" {w.label} " or re.match(r"(?:this|last) (week|month) and the \1 before$", w.label)) and (w.grain in ("week", "month") or (w.grain == "day" and not w.single_day))
+            and len(plan.subjects.scopes) >= 2
             and not plan.chart)
 
 
@@ -46,7 +47,7 @@ async def sites_by_period(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> 
         p = seen[0][1][i]
         best = (max if higher else min)(vals, key=lambda x: x[1])
         level = len({round(v, 6) for _c, v in vals}) == 1
-        parts.append(f"{p.start} to {p.end} {'all level' if level else f'{best[0]} best'}")
+        parts.append(f"{p.start if p.start == p.end else f'{p.start} to {p.end}'} {'all level' if level else f'{best[0]} best'}")
     moved = max(seen, key=lambda x: abs(x[1][2]))
     same = len({got[3] for _c, got in seen}) == 1
     small = all(got[4] is not None and got[4] < 1 for _c, got in seen)  # within a day's usual spread everywhere

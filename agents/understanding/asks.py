@@ -149,6 +149,14 @@ def _kpi_question(q: str) -> list[str]:
 
 # the window of "this week vs the week before", "last month compared with the month before" (timewords' labels)
 _TWO_PERIODS = re.compile(r"^(?:this|last) (week|month|year) and the \1 before$")
+
+
+def two_periods(w: Window) -> bool:
+    """Whether ``w`` is two periods said against each other: "this week and the week before", "october vs
+    november", "yesterday vs the day before" (each period's value side by side, not one over both)."""
+    return bool(_TWO_PERIODS.match(w.label) or (" vs " in f" {w.label} " and not w.single_day))
+
+
 _YESNO = re.compile(r"^\W*(?:so\s+|and\s+|ok(?:ay)?,?\s+|hey,?\s+)?(?:were|was|is|are|did|does|do|has|have|had|any|"
                     r"anything|anyone|anybody|can|could|will)\b", _I)
 # "were any passwords or secrets changed this month?", "did anyone rotate credentials": secret keys' changes

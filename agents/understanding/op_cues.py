@@ -104,6 +104,10 @@ def _change_kinds(q: str) -> list[str]:
 
 _NOW_WORDS = frozenset({"today", "tonight", "last night", "overnight", "this morning", "this afternoon", "this evening"})
 _BROKE = re.compile(r"\b(?:broke|break\w*|impact\w*|affect\w*|harm\w*|hurt)\b", _I)
+# "did <change> make <svc> slower?", "did it slow <svc> down / degrade its latency?": a metric's before and after
+MADE_WORSE = re.compile(r"\b(?:make|made|makes|making)\s+(?:[\w'-]+\s+){0,4}?(?:slower|faster|worse|better|flakier|"
+                        r"(?:less|more)\s+(?:reliable|stable))\b|\bslow(?:ed|s)?\s+(?:[\w'-]+\s+){0,3}?down\b|"
+                        r"\b(?:degrad|worsen)\w*", _I)
 # "is the increase related to / due to / caused by <change>?", "did <change> cause the jump?": a yes/no about that change
 _RELATION = re.compile(r"\b(?:related|linked|tied|connected|attributable|down)\s+to\b|\bdue\s+to\b|\bcaused\s+by\b|"
                        r"\bbecause\s+of\b|\bresult\s+of\b|^\W*(?:did|does|could|can|might|would|was|is)\b.*\bcaus\w*", _I)

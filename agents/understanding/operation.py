@@ -15,7 +15,7 @@ from agents.plan import (
     TicketText,
     Window,
 )
-from agents.understanding.asks import _COMPLAINT_TOPIC, _TICKET_TOPIC, _TICKETS_LIKE, _TWO_PERIODS
+from agents.understanding.asks import _COMPLAINT_TOPIC, _TICKET_TOPIC, _TICKETS_LIKE, two_periods
 from agents.understanding.catalog import Catalog
 from agents.understanding.cues import (
     _ACTION,
@@ -63,6 +63,7 @@ from agents.understanding.op_cues import (
     _TICKET_ABOUT,
     _TICKET_BY,
     _TICKET_TIME,
+    MADE_WORSE,
     _change_kinds,
     _service_queue,
     _site_queue,
@@ -149,9 +150,9 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             f"That version was deployed {len(again)} times: {', '.join(again)}. Which one did you mean?"))
         return "clarify"
     if ((s.deployments or s.config_changes) and not plan.kpis and plan.service_metrics and not s.commits
-            and (_BROKE.search(q) or _RELATION.search(q))
-            and (hit := cat.change_services.get((s.deployments or s.config_changes)[0])) and s.services in ([], [hit[0]])):
-        s.services = [hit[0]]  # "did raising <KEY> hurt <svc> latency?": that metric before vs after that change
+            and (_BROKE.search(q) or _RELATION.search(q) or MADE_WORSE.search(q))
+            and (hit := cat.change_services.get((s.deployments or s.config_changes)[0])) and len(s.services) <= 1):
+        s.services = s.services or [hit[0]]  # "did raising <KEY> hurt <svc> latency?": that metric before vs after
         plan.notes.append("change:metric")
         return "explain"
     if ((s.deployments or s.config_changes) and not plan.kpis and not s.services and not s.commits and _BROKE.search(q)
@@ -339,11 +340,11 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
                 return "explain"  # "which site is worst on X and why?": the ranking, then the worst one explained
             return op
         if (not plan.kpis and len(s.scopes) == 1 and s.scopes[0].level == "station" and tp.window is not None
-                and tp.window.explicit and not _TWO_PERIODS.match(tp.window.label) and not s.services
+                and tp.window.explicit and not two_periods(tp.window) and not s.services
                 and re.search(r"\bhow\s+(?:did|was|were)\b", q, _I) and not _WHY.search(q)):
             plan.notes += ["all_kpis", "period:one"]  # "how did <site> do yesterday": every KPI there, that period
             return "compare"
-        if not plan.kpis and len(s.scopes) == 1 and tp.window is not None and _TWO_PERIODS.match(tp.window.label):
+        if not plan.kpis and len(s.scopes) == 1 and tp.window is not None and two_periods(tp.window):
             plan.notes.append("all_kpis")  # "dallas this week vs the week before": every KPI there, period on period
             return "compare"
         if not plan.kpis:

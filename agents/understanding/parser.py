@@ -75,6 +75,7 @@ from agents.understanding.not_in_data import (
 from agents.understanding.op_cues import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY, PLACES_BEYOND
 from agents.understanding.operation import _change_kinds, _operation
 from agents.understanding.phrasings import GOAL_ANYWHERE
+from agents.understanding.region_trouble import regions_in_trouble
 from agents.understanding.site_kinds import kind_sets, said_as_set
 from agents.understanding.ticket_values import unknown_ticket_values
 from agents.understanding.time_typos import fix_time_typos
@@ -178,6 +179,8 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         op = plan.operation  # "is anything getting worse?", "which KPIs miss their goal?": every series checked
     if against_the_rest(q, plan):
         op = plan.operation  # "how does <site> compare to the other stations on X": all ranked, that one pointed out
+    if regions_in_trouble(q, plan, cat):
+        op = plan.operation  # "which region needs attention / is in trouble?": the regions ranked by their signals
     ahead(q, plan)  # "what will X be next week?": no forecasts in the data, said before where it stands
     metric_value_asked(q, plan)  # "p99 of <service> over the last 24h" / "… at 20:30 yesterday": numbers, not a story
     op = worst_day_asked(q, plan)  # "what was the worst day for X in november (and why)?": that day

@@ -113,10 +113,6 @@ def _rules(q: str, today: dt.date) -> tuple[Window | None, str | None, re.Match[
             end = today.replace(day=1) - dt.timedelta(days=1)
             start = (end.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
         return window_of(start, end, f"last {unit} and the {unit} before", grain="week" if unit == "week" else "month"), None, m
-    if m := re.search(r"\b(yesterday|today)\s+(?:compared\s+(?:to|with)|vs\.?|versus|against)\s+(?:the\s+)?"
-                      r"(?:day\s+before(?:\s+(?:that|it|yesterday))?|previous\s+day|prior\s+day)\b", q):
-        end = today - dt.timedelta(days=1 if m.group(1) == "yesterday" else 0)  # both days, one value each
-        return window_of(end - dt.timedelta(days=1), end, f"{m.group(1)} and the day before"), None, m
     if m := re.search(r"\b(?:the\s+)?day\s+before\s+yesterday\b", q):
         d = today - dt.timedelta(days=2)
         return window_of(d, d, "the day before yesterday", single=True), None, m

@@ -213,8 +213,9 @@ async def test_paged_severity_day_pairs_and_the_worst_day(t, koszyk):
     assert re.search(r"No( — no)? open or mitigated sev1 incidents", a) and "outside what I can answer" not in a, a
     a = await t.ask("lates at widzew yesterday vs the day before")
     two = _rows(kpis, "LATE_DELIV", ["DS_0417"], D(2026, 11, 25), D(2026, 11, 26)).set_index("date").value
-    assert (f"2026-11-25 {two[pd.Timestamp('2026-11-25')]:,.0f} orders; 2026-11-26 {two[pd.Timestamp('2026-11-26')]:,.0f} "
-            "orders") in a, a
+    # each day side by side with the difference (was: the two days listed under one total over both)
+    assert (f"total {two[pd.Timestamp('2026-11-26')]:,.0f} orders 2026-11-26 vs {two[pd.Timestamp('2026-11-25')]:,.0f} "
+            "orders 2026-11-25") in a, a
     month = _rows(kpis, "LATE_DELIV", ["fc-n2"], *TM).set_index("date").value
     a = await t.ask("what was the worst day for late deliveries at north 2 this month")
     assert f"The worst day was {month.idxmax().date()} with {month.max():,.0f} orders" in a, a
