@@ -137,7 +137,7 @@ class KpiDefinitionRow(Row):
     goal: float | None = None
     upper_limit: float | None = None
     lower_limit: float | None = None
-    decimals: Annotated[int, Field(ge=0, le=6)] = 2
+    decimals: Annotated[int, Field(ge=0, le=6)] | None = None  # None: chosen from the data when shown
     higher_is_better: bool
     related_services: list[str] = []
 

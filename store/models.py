@@ -181,7 +181,8 @@ class KpiDefinition(Base):
     goal: Mapped[float | None] = mapped_column(Float)
     upper_limit: Mapped[float | None] = mapped_column(Float)
     lower_limit: Mapped[float | None] = mapped_column(Float)
-    decimals: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="2")
+    # None: the definition does not say; the decimals shown are then chosen from the data (tools.kpis.decimals).
+    decimals: Mapped[int | None] = mapped_column(SmallInteger)
     higher_is_better: Mapped[bool] = mapped_column(Boolean)
     # Services whose changes can move this KPI (what the change correlator searches).
     related_services: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")

@@ -87,7 +87,7 @@ def load_demo(conn: psycopg.Connection, data: Any, *, reset: bool = False) -> Se
                 (
                     org_id, k["code"], k["name"], k.get("description"), list(k.get("aliases", [])), k["unit"],
                     k["aggregation"], k.get("goal"), k.get("upper_limit"), k.get("lower_limit"),
-                    k.get("decimals", 2), k["higher_is_better"], list(k.get("related_services", [])),
+                    k.get("decimals"), k["higher_is_better"], list(k.get("related_services", [])),
                 ),
             )
         kpis = _ids(cur, "SELECT id, code FROM kpi_definitions WHERE org_id = %s", org_id)

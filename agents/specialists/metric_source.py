@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from agents.specialists.common import StepScope, first
-from tools.changes import correlate_changes, metric_onset, scoring
+from tools.changes import correlate_changes, metric_onset, phrases
 from tools.changes.focus import incident_onset_span
 from tools.prometheus import has_mapping, prometheus_metrics, prometheus_onset
 
@@ -89,5 +89,5 @@ async def say_incident_onset(s: StepScope, corr: Any, now: dt.datetime, *, say: 
               else "")
     minutes = (corr.started_at - corr.onset).total_seconds() / 60
     s.say(f"{corr.services[0]} {corr.onset_metric} moved{' ' + r.direction if r is not None and r.direction else ''} "
-          f"at {corr.onset:%Y-%m-%d %H:%M} UTC{levels}, {scoring.ago(minutes)} before {corr.incident} began "
+          f"at {corr.onset:%Y-%m-%d %H:%M} UTC{levels}, {phrases.ago(minutes)} before {corr.incident} began "
           f"({corr.started_at:%H:%M}); changes are measured from that onset.", rec)

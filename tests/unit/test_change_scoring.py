@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from tools.changes import scoring
+from tools.changes import phrases, scoring
 from tools.changes.scoring import Features, confidences, score_candidate
 
 
@@ -143,12 +143,12 @@ def test_two_equal_explanations_are_not_both_sure():
 
 
 def test_wording_helpers():
-    assert scoring.ago(18) == "18 min"
-    assert scoring.ago(150) == "2.5 h"
-    assert scoring.ago(3 * 1440) == "3.0 days"
-    assert scoring.hops_phrase(0, "checkout-api") == "on checkout-api itself"
-    assert scoring.hops_phrase(1, "checkout-api") == "a dependency of checkout-api, 1 hop away"  # before: "downstream"
-    assert scoring.hops_phrase(2, "checkout-api", ["payments"]) == "a dependency of checkout-api, 2 hops away (via payments)"
+    assert phrases.ago(18) == "18 min"
+    assert phrases.ago(150) == "2.5 h"
+    assert phrases.ago(3 * 1440) == "3.0 days"
+    assert phrases.hops_phrase(0, "checkout-api") == "on checkout-api itself"
+    assert phrases.hops_phrase(1, "checkout-api") == "a dependency of checkout-api, 1 hop away"  # before: "downstream"
+    assert phrases.hops_phrase(2, "checkout-api", ["payments"]) == "a dependency of checkout-api, 2 hops away (via payments)"
 
 
 def test_unknown_contents_whose_service_was_checked_and_stayed_flat_is_never_plausible_alone():

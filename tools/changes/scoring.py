@@ -14,7 +14,7 @@ described by a few features, each mapped to a component in [0, 1]:
                ``HOP_DECAY ** hops`` (1 for the service itself, 0.6 one hop down…).
 ``risk``       what changed: the riskiest file change type a deployment ships
                (:data:`CHANGE_TYPE_RISK`), or the config key's risk
-               (:func:`config_risk`).
+               (:func:`config_risk`, read from the key's words by :mod:`tools.changes.key_risk`).
 ``comovement`` whether the changed service's own metrics (error rate, p99) left
                their XmR limits in the hour after the change
                (:func:`comovement_score`).
@@ -57,12 +57,12 @@ docs-only release two hours earlier around 0.1. Below :data:`PLAUSIBLE_FLOOR`
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from tools.changes import key_risk
 from tools.control_limits import xmr_limits
 
 # ------------------------------------------------------------------ parameters
@@ -131,19 +131,6 @@ RISKY_CHANGE_TYPES = frozenset(k for k, v in CHANGE_TYPE_RISK.items() if v >= HI
 UNKNOWN_DEPLOYMENT_RISK = 0.4
 ROLLBACK_DEPLOYMENT_RISK = 0.2
 
-#: Config keys that change capacity, timing or behaviour (high risk) …
-RISKY_KEY = re.compile(
-    r"pool|timeout|retr(y|ies)|backoff|max[_.-]?conn|connections|circuit|breaker|feature|flag|toggle|"
-    r"rate[_.-]?limit|throttl|concurren|threads?|workers?|replicas?|memory|heap|cpu|cache|ttl|"
-    r"endpoint|url|host|dns|tls|ssl|cert|route|routing|queue|batch|limit",
-    re.I,
-)
-#: … and keys that only change presentation or telemetry (low risk).
-BENIGN_KEY = re.compile(
-    r"(^|[._-])log(ging)?([._-]|$)|log[_.-]?level|banner|^ui\.|support[_.-]?email|tracing|sample|"
-    r"metrics?\.export|export[_.-]?interval|alerts?\.|slack|theme|copy|label|description",
-    re.I,
-)
 UNKNOWN_KEY_RISK = 0.4
 SECRET_ROTATION_RISK = 0.4
 
@@ -217,10 +204,10 @@ def config_risk(key: str, *, is_secret: bool = False, reverts: str | None = None
         return SECRET_ROTATION_RISK, "a secret rotation"
     if reverts:
         return ROLLBACK_DEPLOYMENT_RISK, f"reverts {reverts} (back to the value before it)"
-    m = RISKY_KEY.search(key)
-    if m:
-        return HIGH, f"a risky key ({m.group(0).lower()})"
-    if BENIGN_KEY.search(key):
+    term = key_risk.risky_term(key)
+    if term:
+        return HIGH, f"a risky key ({term})"
+    if key_risk.is_benign(key):
         return LOW, "a cosmetic/telemetry key"
     return UNKNOWN_KEY_RISK, "a key of unknown risk"
 
@@ -397,25 +384,3 @@ def rank(raws: Sequence[float]) -> list[int]:
 
 def is_plausible(confidence: float) -> bool:
     return confidence >= PLAUSIBLE_FLOOR
-
-
-# ------------------------------------------------------------------ wording
-
-
-def ago(minutes: float) -> str:
-    """'18 min', '2.5 h', '1.4 days'."""
-    minutes = abs(minutes)
-    if minutes < 90:
-        return f"{minutes:.0f} min"
-    if minutes < 48 * 60:
-        return f"{minutes / 60:.1f} h"
-    return f"{minutes / 1440:.1f} days"
-
-
-def hops_phrase(distance: int, focus: str, via: Sequence[str] = ()) -> str:
-    """'on orders-api itself', 'a dependency of orders-api (1 hop)', 'a dependency of x, 2 hops away (via y)': the
-    walk follows what the service depends on, so the change is upstream of it, never downstream."""
-    if distance <= 0:
-        return f"on {focus} itself"
-    tail = f" (via {' → '.join(via)})" if len(via) > 0 else ""
-    return f"a dependency of {focus}, {distance} hop{'s' if distance > 1 else ''} away{tail}"

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tools.changes.models import ChangeHypothesis
-from tools.changes.scoring import MOVED, ago
+from tools.changes.phrases import ago
+from tools.changes.scoring import MOVED
 
 #: A component counts as a reason when the top change beats the runner-up on it by at least this much.
 MARGIN = 0.05

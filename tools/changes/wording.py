@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tools.changes import scoring
+from tools.changes import phrases
 from tools.changes.candidates import _Candidate
 from tools.changes.focus import Focus
 from tools.changes.models import ChangeHypothesis
@@ -29,23 +29,23 @@ def _where(c: _Candidate, focus: Focus) -> str:
             return f"on {c.node.name}"
         if c.node.distance == 0:
             return f"on {c.node.name}, a service behind {focus.kpi}"
-        return scoring.hops_phrase(c.node.distance, c.node.via[0] if c.node.via else "it", c.node.via[1:])
+        return phrases.hops_phrase(c.node.distance, c.node.via[0] if c.node.via else "it", c.node.via[1:])
     root = next(iter(focus.roots.values()))
-    return scoring.hops_phrase(c.node.distance, root, c.node.via)
+    return phrases.hops_phrase(c.node.distance, root, c.node.via)
 
 
 def _rationale(c: _Candidate, focus: Focus) -> str:
     minutes = (focus.onset - c.changed_at).total_seconds() / 60.0
     if focus.period > dt.timedelta(days=1):  # a weekly/monthly point: its period, not a made-up day
         span = period_label(focus.onset, focus.period)
-        when = (f"{scoring.ago(minutes)} before {span}, the first {_period_word(focus.period)} at the new level"
+        when = (f"{phrases.ago(minutes)} before {span}, the first {_period_word(focus.period)} at the new level"
                 if minutes >= 0 else
                 f"on {c.changed_at:%Y-%m-%d}, during the first {_period_word(focus.period)} of the new level ({span})")
     else:
-        when = (f"{scoring.ago(minutes)} before onset" if minutes >= 0 else
+        when = (f"{phrases.ago(minutes)} before onset" if minutes >= 0 else
                 f"at {c.changed_at:%Y-%m-%d %H:%M} UTC, during the first {_period_word(focus.period)} of the new level "
                 f"({focus.onset:%Y-%m-%d})" if focus.period else
-                f"{scoring.ago(minutes)} after the onset found on the metric (within its uncertainty)")
+                f"{phrases.ago(minutes)} after the onset found on the metric (within its uncertainty)")
     parts = [f"{_what(c)} {when}", named_phrase(c.named, focus.incident), _where(c, focus), c.risk_reason]
     if c.outcome is not None and c.deployment is not None:
         parts.append(outcome_phrase(c.deployment.status, c.outcome, c.undone_by is not None))
@@ -61,7 +61,7 @@ def _rationale(c: _Candidate, focus: Focus) -> str:
             parts.append(f"but {verb} before the onset ({c.undone_by})")
         else:
             tail = " and errors recovered" if c.recovered else ""
-            parts.append(f"{verb} {scoring.ago(delta)} later ({c.undone_by}){tail}")
+            parts.append(f"{verb} {phrases.ago(delta)} later ({c.undone_by}){tail}")
     return ", ".join(p for p in parts if p)
 
 

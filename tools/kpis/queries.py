@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.names import close_matches
 from tools.base import ToolError
+from tools.kpis.decimals import fill_decimals
 from tools.kpis.models import KpiInfo, Scope, SummaryLevel
 
 
@@ -24,7 +25,7 @@ async def list_kpis(session: AsyncSession, org_id: int) -> list[KpiInfo]:
             {"org": org_id},
         )
     ).mappings()
-    return [KpiInfo(**r) for r in rows]
+    return [KpiInfo(**r) for r in await fill_decimals(session, org_id, [dict(r) for r in rows])]
 
 
 def match_kpi(kpis: list[KpiInfo], query: str) -> KpiInfo:
