@@ -116,8 +116,9 @@ async def compare(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
               f"{fmt(row.ucl, k.decimals, k.unit)}; state {row.state}, {row.signals} signal(s){yoy}).", ev)
     if r.best:
         over = f" over {_when(r.start, r.end)} on average" if _now_first(s, plan, r, ev) else ""
-        s.say(f"{r.best} is better than {r.worst} on {k.name}{over} ({'higher' if k.higher_is_better else 'lower'} is "
-              "better).", ev)
+        noise = ", but by less than their day-to-day noise: no clear difference" if r.within_noise else ""
+        s.say(f"{r.best} is {'ahead of' if noise else 'better than'} {r.worst} on {k.name}{over}{noise} "
+              f"({'higher' if k.higher_is_better else 'lower'} is better).", ev)
         asked = next((n for n in plan.notes if n in ("q:better_than", "q:worse_than")), None)
         subject = next((row for row in r.rows if plan.subjects.scopes and row.scope.code == plan.subjects.scopes[0].code), None)
         if asked and subject is not None:  # "is phoenix better than dallas on X?": Yes/No first
@@ -125,8 +126,9 @@ async def compare(s: StepScope, plan: QueryPlan, ctx: ThreadContext) -> None:
             yes = is_best if asked == "q:better_than" else subject.scope.label == r.worst
             other = next((row for row in r.rows if row.scope.label == (r.worst if is_best else r.best)), None)
             than = f" than {other.scope.label} ({fmt(other.value, k.decimals, k.unit)})" if other is not None else ""
-            s.lines.insert(0, {"text": f"{'Yes' if yes else 'No'} — {subject.scope.label} is "
-                                       f"{'better' if is_best else 'worse'} on {k.name} {_when(r.start, r.end)}: "
+            s.lines.insert(0, {"text": f"{'Not clearly' if r.within_noise else 'Yes' if yes else 'No'} — "
+                                       f"{subject.scope.label} is {'better' if is_best else 'worse'} on {k.name} "
+                                       f"{_when(r.start, r.end)}{', within day-to-day noise' if r.within_noise else ''}: "
                                        f"{fmt(subject.value, k.decimals, k.unit)}{than}; "
                                        f"{'higher' if k.higher_is_better else 'lower'} is better.",
                                "evidence_ids": [ev.id]})

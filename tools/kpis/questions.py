@@ -25,8 +25,9 @@ from tools.kpis import (
     resolve_scope,
 )
 from tools.kpis.analytics import ANALYSIS_DAYS
+from tools.kpis.day_noise import NOISE_DAYS, day_sigma, window_error
 from tools.kpis.history import HistoricShift, KpiValues, PeriodValue, kpi_last_shift, kpi_values
-from tools.kpis.queries import scoped_points
+from tools.kpis.queries import load_daily, scoped_points
 from tools.kpis.shaping import fmt_value
 from tools.kpis.views import (
     aggregate,
@@ -80,6 +81,9 @@ class KpiComparison(BaseModel):
     rows: list[ScopeFigures]
     best: str | None = Field(None, description="label of the better scope given the KPI's direction")
     worst: str | None = None
+    within_noise: bool = Field(False, description=(
+        "the best and the worst differ by less than two standard errors of their day-to-day noise: no clear "
+        "difference"))
 
 
 async def compare_kpi(
@@ -94,6 +98,7 @@ async def compare_kpi(
         info = match_kpi(await list_kpis(session, ctx.org_id), kpi)
         first, stop = await _window(session, ctx.org_id, start, end, until=ctx.today)
     rows: list[ScopeFigures] = []
+    errors: dict[str, float | None] = {}
     for spec in scopes:
         level, code = parse_scope(spec)
         series = (await kpi_series(ctx, kpi=info.code, station=code if level == "station" else None,
@@ -102,6 +107,11 @@ async def compare_kpi(
         vals = [p.value for p in series.points]
         prior = [p.yoy_value for p in series.points]
         value, yoy = aggregate(vals, info.aggregation), aggregate(prior, info.aggregation)
+        async with ctx.read() as session:  # the noise over the window or the NOISE_DAYS before its end
+            noisy = await load_daily(session, ctx.org_id, info, series.scope.station_ids,
+                                     min(first, stop - dt.timedelta(days=NOISE_DAYS - 1)), stop)
+        errors[series.scope.label] = window_error(day_sigma(list(noisy.to_numpy())), sum(v is not None for v in vals),
+                                                  info.aggregation)
         sm = series.summary
         rows.append(ScopeFigures(
             scope=series.scope, value=value, days=sum(v is not None for v in vals),
@@ -115,13 +125,19 @@ async def compare_kpi(
     distinct = len({r.value for r in rows if r.value is not None}) > 1
     result = KpiComparison(kpi=info, start=first, end=stop, rows=rows,
                            best=known[0] if distinct else None, worst=known[-1] if distinct else None)
+    if result.best and result.worst:
+        ends = [next(r for r in rows if r.scope.label == label) for label in (result.best, result.worst)]
+        e1, e2 = errors.get(result.best), errors.get(result.worst)
+        result.within_noise = (e1 is not None and e2 is not None and ends[0].value is not None
+                               and ends[1].value is not None
+                               and abs(ends[0].value - ends[1].value) < 2 * (e1 ** 2 + e2 ** 2) ** 0.5)
     what = "total" if info.aggregation == "sum" else "mean"
     parts = [f"{r.scope.label} {what} {fmt_value(r.value, info)} (centre {fmt_value(r.cl, info)}, limits {fmt_value(r.lcl, info)}–"
              f"{fmt_value(r.ucl, info)}, {r.state}"
              + (f", a year earlier {fmt_value(r.yoy_value, info)}" if r.yoy_value is not None else "") + ")"
              for r in rows]
     verdict = (f"; better: {result.best} ({'higher' if info.higher_is_better else 'lower'} is better)"
-               if result.best else "")
+               + (", by less than their day-to-day noise" if result.within_noise else "") if result.best else "")
     evidence = [EvidenceDraft(
         kind="kpi_comparison", source="tools.kpis.compare_kpi",
         ref={"tool": "compare_kpi", "args": {"kpi": info.code, "scopes": scopes, "start": first.isoformat(),
@@ -142,16 +158,30 @@ WITH daily AS (
     JOIN stations s ON s.id = p.station_id AND s.org_id = :org
     JOIN regions r ON r.id = s.region_id AND r.org_id = :org
     WHERE p.org_id = :org AND p.kpi_id = :kpi
-      AND (p.day BETWEEN :start AND :end OR p.day BETWEEN :ystart AND :yend)
+      AND (p.day BETWEEN :nstart AND :end OR p.day BETWEEN :ystart AND :yend)
       AND (CAST(:region AS text) IS NULL OR r.code = :region)
     GROUP BY 1, 2, p.day
+), steps AS (
+    SELECT code, name, day, v, lag(v) OVER w AS pv, lag(day) OVER w AS pday
+    FROM daily WINDOW w AS (PARTITION BY code ORDER BY day)
+), noise AS (
+    -- day-to-day noise over the window or the NOISE_DAYS before its end, whichever is longer: the average moving
+    -- range of consecutive days / d2 (robust to a drift or a step, unlike the window's own standard deviation), and
+    -- for whole counts at least a Poisson count's sqrt(mean) (the moving range understates rare counts)
+    SELECT code,
+           avg(abs(v - pv)) FILTER (WHERE day BETWEEN :nstart AND :end AND day - pday = 1) / 1.128 AS mr_sigma,
+           bool_and(v >= 0 AND v = floor(v)) FILTER (WHERE day BETWEEN :nstart AND :end) AS counts,
+           avg(v) FILTER (WHERE day BETWEEN :nstart AND :end) AS level
+    FROM steps GROUP BY code
 )
 SELECT code, name,
        {agg2}(v) FILTER (WHERE day BETWEEN :start AND :end) AS value,
        count(*) FILTER (WHERE day BETWEEN :start AND :end) AS days,
-       stddev_samp(v) FILTER (WHERE day BETWEEN :start AND :end) AS spread,
+       coalesce(CASE WHEN max(n.counts::int) = 1 THEN greatest(max(n.mr_sigma), sqrt(max(n.level)))
+                     ELSE max(n.mr_sigma) END,
+                stddev_samp(v) FILTER (WHERE day BETWEEN :start AND :end)) AS spread,
        {agg2}(v) FILTER (WHERE day BETWEEN :ystart AND :yend) AS yoy
-FROM daily GROUP BY code, name
+FROM steps JOIN noise n USING (code) GROUP BY code, name
 """
 
 
@@ -162,7 +192,9 @@ class RankRow(BaseModel):
     value: float | None
     days: int
     yoy_value: float | None = None
-    spread: float | None = Field(None, description="the standard deviation of its daily values in the window")
+    spread: float | None = Field(None, description=(
+        "its day-to-day noise: the average moving range of its daily values over the window or the 8 weeks before "
+        "its end, whichever is longer, over d2 (for whole counts at least the square root of their mean)"))
 
 
 class KpiRanking(BaseModel):
@@ -218,6 +250,7 @@ async def rank_kpi(
         )
         rows = (await session.execute(text(sql), {
             "org": ctx.org_id, "kpi": info.id, "start": first, "end": stop, "ystart": first - YEAR,
+            "nstart": min(first, stop - dt.timedelta(days=NOISE_DAYS - 1)),
             "yend": stop - YEAR, "region": region_code,
         })).all()
     values = {r.code: (float(r.value) if r.value is not None else None) for r in rows}
