@@ -29,7 +29,7 @@ from agents.understanding.link_rules import (
     spaced_compounds,
     take,
 )
-from agents.understanding.name_before_kpi import name_before_kpi
+from agents.understanding.name_before_kpi import name_before_kpi, name_run
 from agents.understanding.service_about import link_described_service
 from agents.understanding.site_kind_words import kind_contradicted
 from agents.understanding.sites import (
@@ -38,7 +38,6 @@ from agents.understanding.sites import (
     common_word_only,
     initial_numbered,
     moving,
-    name_run,
     narrow,
     numbered_by_name,
     numbered_miss,

@@ -39,3 +39,16 @@ def test_capitalised_words_that_are_no_place_are_not_flagged(q: str, op: str, sc
     p = plan(q)
     assert p.operation == op and not p.unknown, p.model_dump(exclude_defaults=True)
     assert [x.code for x in p.subjects.scopes if x.level != "company"] == scopes
+
+
+@pytest.mark.parametrize(("q", "said", "pending"), [
+    ("complaints at ashby vale last week", "ashby vale", "pending:lookup"),  # the whole lower-case name
+    ("dwell at cedar falls", "cedar falls", "pending:lookup"),  # no "why did it fall"
+    ("why did complaints at glasgow drop", "glasgow", "pending:explain"),  # "drop" is the asked verb, not a name
+    ("complaints at glasgow this morning", "glasgow", "pending:lookup"),
+])
+def test_a_lower_case_unknown_name_after_at_is_said_whole(q: str, said: str, pending: str) -> None:
+    p = plan(q)
+    assert p.operation == "unknown" and [u.text for u in p.unknown] == [said], p.model_dump(exclude_defaults=True)
+    assert pending in p.notes
+
