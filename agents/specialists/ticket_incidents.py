@@ -28,16 +28,16 @@ def incident_asked(plan: QueryPlan) -> str | None:
     return next((n.removeprefix("tickets:incident:") for n in plan.notes if n.startswith("tickets:incident:")), None)
 
 
-async def of_incident(s: StepScope, plan: QueryPlan, incident: str | None = None) -> None:
+async def of_incident(s: StepScope, plan: QueryPlan, incident: str | None = None) -> IncidentInfo | None:
     """The tickets of an incident — one mechanism: the link first (raised during it about its service, or quoting
     its id), oldest first, with why each is linked; only when nothing links, the tickets opened by date (the day it
-    started and the next), said as such."""
+    started and the next), said as such. The incident, when found."""
     incident = incident or incident_asked(plan)
     if incident is None:
-        return
+        return None
     got = await s.tool("incident_tickets", incident_tickets, incident=incident)
     if got is None:
-        return
+        return None
     r, records = got
     ev, inc = records[0], r.incident
     span = (f"{inc.started_at:%Y-%m-%d %H:%M} – {inc.resolved_at:%Y-%m-%d %H:%M} UTC" if inc.resolved_at
@@ -52,7 +52,7 @@ async def of_incident(s: StepScope, plan: QueryPlan, incident: str | None = None
         s.data = {"incident": inc.external_id, "tickets": subject,
                   "matched_by": "subject words" if subject else "nothing linked"}
         await _by_date(s, plan, inc, ev)
-        return
+        return inc
     s.say(f"{r.total} ticket{'' if r.total == 1 else 's'} linked to {inc.external_id} ({inc.title}; {where}, "
           f"{span}) — matched by the link: raised during it about its service, or quoting its id:", ev)
     for t in r.items[:MAX_LINES]:
@@ -62,6 +62,7 @@ async def of_incident(s: StepScope, plan: QueryPlan, incident: str | None = None
         s.say(f"… and {r.total - MAX_LINES} more in the evidence.", ev)
     _on_subject(s, r, ev, also=True)
     s.data = {"incident": inc.external_id, "tickets": [t.external_id for t in r.items] + subject, "matched_by": "link"}
+    return inc
 
 
 def _on_subject(s: StepScope, r: IncidentTickets, ev: EvidenceRecord, *, also: bool = False) -> None:

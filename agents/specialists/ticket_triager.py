@@ -15,6 +15,7 @@ from agents.plan import Operation, plan_of
 from agents.specialists import ticket_incidents as ti
 from agents.specialists import ticket_questions as tq
 from agents.specialists.common import first, step, update
+from agents.specialists.incident_kpi import kpi_over_incident
 from agents.state import GraphState, ThreadContext
 from tools.tickets import classify_ticket, classify_ticket_by_id, sla_overview, suggest_response, ticket_sla
 
@@ -65,7 +66,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             await tq.find_tickets(s, plan, ctx)
             return update(state, s, ctx)
         if plan is not None and (inc := ti.incident_asked(plan)):
-            await ti.of_incident(s, plan, inc)  # "which tickets came in during <incident>?": linked, else by date
+            if (found := await ti.of_incident(s, plan, inc)) is not None:  # "which tickets came in during <incident>?"
+                await kpi_over_incident(s, plan, found)  # and a complaints KPI over its days, when one was asked
             return update(state, s, ctx)
         if plan is not None and plan.operation == "ticket_stats" and not plan.subjects.tickets:
             await tq.stats(s, plan, ctx)

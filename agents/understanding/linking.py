@@ -29,6 +29,7 @@ from agents.understanding.link_rules import (
     spaced_compounds,
     take,
 )
+from agents.understanding.name_before_kpi import name_before_kpi, name_run
 from agents.understanding.service_about import link_described_service
 from agents.understanding.site_kind_words import kind_contradicted
 from agents.understanding.sites import (
@@ -37,7 +38,6 @@ from agents.understanding.sites import (
     common_word_only,
     initial_numbered,
     moving,
-    name_run,
     narrow,
     numbered_by_name,
     numbered_miss,
@@ -381,6 +381,10 @@ def link(question: str, cat: Catalog) -> Links:
             near, word = _near_place(word, cat), name_run(toks, at, cat)  # "at Mystic Falls": the whole name
             out.maybe_unknown.append(UnknownName(kind="station", text=word,
                                                  suggestions=list(dict.fromkeys(near + _suggest(word, st_choices)))[:3]))
+    if out.kpis and not (out.stations or out.regions or out.ambiguous or any(
+            u.kind in ("station", "region") for u in out.unknown + out.maybe_unknown)) and (
+            said := name_before_kpi(toks, raws, cat)):  # "Mystic Falls queues last week": an unknown place
+        out.maybe_unknown.append(UnknownName(kind="station", text=said, suggestions=_suggest(said, st_choices)))
     if place := unnamed_place(question.lower(), out, cat):
         out.maybe_unknown.append(place)  # "at airport hub": a place not in the catalog
     # Words naming a metric that is not one of the organisation's KPIs ("customer satisfaction at <place>").

@@ -44,6 +44,7 @@ from agents.understanding.cues import (
 )
 from agents.understanding.excluding import region_stations_ranked
 from agents.understanding.hints import ODD
+from agents.understanding.incident_voice import incident_voice
 from agents.understanding.linking import Links
 from agents.understanding.lookups import _commit_by_words, _incident_by_words, _incident_of_service, incident_over_kpis
 from agents.understanding.not_in_data import site_word
@@ -190,6 +191,8 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
             today = tp.today or dt.date.today()
             plan.window = Window(start=today - dt.timedelta(days=90), end=today, label="the last 90 days", explicit=False)
         return "changelog"
+    if incident_voice(q, plan, cat, tp):  # "any complaints related to the card payment incident?": its tickets
+        return "ticket_stats"  # (and a complaints KPI over its days), never the KPI alone
     if (_TICKETS.search(q) and not plan.kpis and not s.tickets and re.search(r"\b(?:outage|incident|failure|downtime|"
                                                                           r"disruption)\b", q, _I)
             and (incs := s.incidents[:1] or _incident_by_words(q, cat, tp, s.services))

@@ -76,7 +76,7 @@ from agents.understanding.op_cues import _HOW_DOING, _OK_EVERYWHERE, _RANK_WHY, 
 from agents.understanding.operation import _change_kinds, _operation
 from agents.understanding.phrasings import GOAL_ANYWHERE
 from agents.understanding.region_trouble import regions_in_trouble
-from agents.understanding.site_kinds import kind_sets, said_as_set
+from agents.understanding.site_kinds import kind_said, kind_sets, said_as_set
 from agents.understanding.ticket_values import unknown_ticket_values
 from agents.understanding.time_typos import fix_time_typos
 from agents.understanding.timewords import parse_time
@@ -303,7 +303,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     if (kind_op := kind_sets(q, tp.text, plan, links, cat, op)) is not None:
         op = kind_op  # "how are the <kind>s doing?", "<kind>s vs <other kind>s on X": the sites of that kind, a set
     several = bool(links.ambiguous and links.ambiguous[0][0] == "station" and len(links.ambiguous[0][2]) >= 2
-                   and not links.stations and said_as_set(q, links.ambiguous[0][1]))  # "garages", "night buses", "the
+                   and not links.stations and said_as_set(q, links.ambiguous[0][1], cat))  # "garages", "night buses", "the
     # harbour sites", "which harbour is worse": every place the word names, compared
     if several and not plan.kpis and op == "compare":
         plan.subjects.scopes = [ScopeRef(level="station", code=c, name=cat.stations.get(c)) for c in links.ambiguous[0][2]]
@@ -327,7 +327,7 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
         if kind == "service" and not op.startswith("ticket") and not (op == "out_of_scope" and which_system(q, plan, cat)):
             plan.notes.append(f"pending:{'explain' if op == 'out_of_scope' else op}")  # two: which, then its health
         plan.clarification = Clarification(kind=kind, candidates=cands,
-                                           question=f"“{text}” matches several {kind}s: {', '.join(labels)}. Which one did you mean?")
+                                           question=f"“{kind_said(q, text) if kind == 'station' else text}” matches several {kind}s: {', '.join(labels)}. Which one did you mean?")
         plan.operation = "clarify"
         return plan
     if op in ("lookup", "explain", "rank", "compare") and plan.kpis and not plan.subjects.scopes and (

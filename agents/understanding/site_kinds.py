@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from agents.plan import Operation, QueryPlan, ScopeRef
-from agents.understanding.catalog import Catalog
+from agents.understanding.catalog import Catalog, norm_tokens, stem
 from agents.understanding.cues import _I, _PLACE_NOUN
 from agents.understanding.linking import Links
 from agents.understanding.words import fold
@@ -31,11 +31,27 @@ _SITE_NOUN = (rf"(?:{_PLACE_NOUN}|park|centre|center|campus|field|works|pool|far
               r"venue|club|gym|library|stadium|arena|mall|garage|hotel|site|unit|outlet|kiosk|lodge|ground)")
 
 
-def said_as_set(q: str, text: str) -> bool:
-    """"the <kind>s", "all (of) the <kind>", "each <kind> site", "which <kind>": every place the word names."""
+def said_as_set(q: str, text: str, cat: Catalog | None = None) -> bool:
+    """"the <kind>s", "all (of) the <kind>", "each <kind> site", "which <kind>": every place the word names. With
+    ``cat``, also the kind said before a KPI's word ("theme park queues last week", "garage fill rate": a kind of the
+    site sheet's, or a word with a site noun after it): what those sites have — never one of them to pick."""
     t = re.escape(text)
-    return bool(re.search(rf"\b(?:all|every|each|both)\s+(?:of\s+)?(?:the\s+|our\s+)?{t}|"
-                          rf"\b{t}(?:s|es|\s+{_SITE_NOUN}s)\b|\bwhich\s+(?:of\s+the\s+)?{t}\b", fold(q), _I))
+    if re.search(rf"\b(?:all|every|each|both)\s+(?:of\s+)?(?:the\s+|our\s+)?{t}|"
+                 rf"\b{t}(?:s|es|\s+{_SITE_NOUN}s)\b|\bwhich\s+(?:of\s+the\s+)?{t}\b", fold(q), _I):
+        return True
+    if cat is None:
+        return False
+    kinds = {" ".join(norm_tokens(k)) for k in cat.station_kinds.values()}  # the site sheet's type column
+    m = re.search(rf"\b{t}(?P<noun>\s+{_SITE_NOUN})?\s+([a-z][\w-]*)", fold(q), _I)
+    return bool(m and (m.group("noun") or " ".join(norm_tokens(text)) in kinds)  # not "harbour otp": a name's word
+                and stem(m.group(2).lower()) in cat.kpi_words
+                and not re.search(rf"\b(?:this|that|a|one)\s+{t}", fold(q), _I))
+
+
+def kind_said(q: str, text: str) -> str:
+    """The kind as the question says it, with the site noun after it ("theme park" for "theme"), for asking which."""
+    m = re.search(rf"\b{re.escape(text)}\s+{_SITE_NOUN}\b", fold(q), _I)
+    return m.group(0) if m else text
 
 
 def _only_sites(text: str, words: list[str]) -> bool:
@@ -51,7 +67,7 @@ def kind_sets(q: str, text: str, plan: QueryPlan, links: Links, cat: Catalog, op
     else asked ("how are the <kind>s doing?", "and the other <kind>s?"): what needs attention there."""
     if links.stations or plan.subjects.services or plan.subjects.incidents or plan.subjects.tickets:
         return None
-    sets = [a for a in links.ambiguous if a[0] == "station" and len(a[2]) >= 2 and said_as_set(q, a[1])]
+    sets = [a for a in links.ambiguous if a[0] == "station" and len(a[2]) >= 2 and said_as_set(q, a[1], cat)]
     if not sets:
         return None
     words = "|".join(re.escape(a[1]) for a in sets)

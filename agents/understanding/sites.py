@@ -390,15 +390,3 @@ def common_word_only(toks: list[Tok], i: int, cands: list[tuple[str, str, int]],
 _PLACE_WORDS = words("site station location place one terminal depot hub port stop branch store office campus")
 _KIND_NOUNS = words("pier quay marina dock wharf jetty slipway harbour harbor reservoir works mill farm school church "
                     "garage warehouse yard base airfield heliport mine quarry substation")
-
-
-def name_run(toks: list[Any], at: int, cat: Catalog) -> str:
-    """The capitalised words from ``toks[at]`` on that make one name ("at Mystic Falls"), as typed: the first alone
-    when it is lower-case or the next word is plain English, a KPI's word or already linked."""
-    run = [toks[at].raw]
-    for t in toks[at + 1:at + 4]:
-        if not (run[0][:1].isupper() and t.raw[:1].isupper() and t.raw.isalpha() and not t.used) or (
-                t.raw.lower() in STOP or t.raw.upper() in ACRONYMS or stem(t.raw.lower()) in cat.kpi_words):
-            break
-        run.append(t.raw)
-    return " ".join(run)
