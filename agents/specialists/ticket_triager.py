@@ -16,6 +16,7 @@ from agents.specialists import ticket_incidents as ti
 from agents.specialists import ticket_questions as tq
 from agents.specialists.common import first, step, update
 from agents.specialists.incident_kpi import kpi_over_incident
+from agents.specialists.pasted_sla import asks_sla, sla_line
 from agents.state import GraphState, ThreadContext
 from tools.tickets import classify_ticket, classify_ticket_by_id, sla_overview, suggest_response, ticket_sla
 
@@ -117,6 +118,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         if cls.ignored_instructions:
             s.say(f"The ticket contains {cls.ignored_instructions} instruction-like sentence(s); they were treated as "
                   "text, not followed.", first(records, "classification"))
+        if not ctx.get("ticket") and asks_sla(question):  # a pasted ticket has no clock yet: if it were filed now
+            s.say(sla_line(cls.urgency, f"{subject}\n{content}"), first(records, "classification"))
         if sla:
             t, sla_records = sla
             s.say(f"SLA for {t.external_id} ({t.priority} priority, {t.customer_tier} tier): response {_clock(t.response)}; "

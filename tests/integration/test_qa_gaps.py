@@ -237,6 +237,20 @@ async def test_classify_still_classifies(ka, kestrel):
     _t, org_id, *_ = kestrel
     ans = await _ask(ka, org_id, "classify this ticket: login problems since this morning, every user locked out", NOW)
     assert "Classified as" in ans, ans
+    assert "SLA" not in ans, ans  # not asked
+
+
+async def test_a_pasted_ticket_and_its_sla(ka, kestrel):
+    # before: no SLA at all for a pasted ticket; it has no clock, so what it would get if filed now is said
+    _t, org_id, *_ = kestrel
+    ans = await _ask(ka, org_id, "classify this ticket and tell me its SLA: our whole warehouse floor cannot log in "
+                                 "to the scanners since 6am, nobody can pick. Business customer.", NOW)
+    assert "Classified as" in ans and "urgency critical" in ans, ans
+    assert ("SLA if filed now (not filed, so no clock runs yet): as a critical ticket of the business tier (its text "
+            "says 'Business customer'), a first response within 11.25 min and resolution within 1.5 h") in ans, ans
+    ans = await _ask(ka, org_id, "triage this ticket and give me the SLA: how do I export last month's report as CSV?", NOW)
+    assert "as a low ticket of the standard tier (no tier in its text, so standard)" in ans, ans
+    assert "first response within 4 h and resolution within 24 h" in ans, ans
 
 
 # ------------------------------------------------------------------------------------- 2. yes/no questions (kestrel)
