@@ -23,7 +23,10 @@ _THE_CHANGE = re.compile(r"\b(?:that|this|the)\s+(?:change|config\s+change|deplo
 # "what else changed?", "any other deploys around then?" after a story: the service's change log around its onset
 _ELSE = re.compile(r"^\W*(?:and\s+|so\s+|ok(?:ay)?,?\s+)?(?:what\s+else\s+(?:changed|was\s+(?:changed|deployed|released|"
                    r"rolled\s+out)|went\s+out|got\s+(?:changed|deployed))|(?:were\s+there\s+|was\s+there\s+|any\s+)(?:other|"
-                   r"more)\s+(?:changes?|deploy\w*|releases?|config\s+changes?))(?:\s+(?:then|around\s+then|that\s+day|"
+                   r"more)\s+(?:changes?|deploy\w*|releases?|config\s+changes?)|"
+                   r"(?:did\s+)?anything\s+else\s+(?:change|changed|get\s+changed|deployed|go\s+out|went\s+out)|"
+                   r"what\s+other\s+(?:changes?|deploy\w*|releases?|config\s+changes?)\s+(?:were\s+there|happened|"
+                   r"went\s+out|were\s+made))(?:\s+(?:then|around\s+then|around\s+that\s+time|at\s+that\s+time|that\s+day|"
                    r"before\s+(?:it|that)))?\W*$", _I)
 _MORE = re.compile(r"\bmore\b|\bdetails?\b|\bshow\b|\bwho\b|\bwhen\b", _I)
 
@@ -113,17 +116,21 @@ def resolve_from_results(plan: QueryPlan, prior: QueryPlan | None, ctx: ThreadCo
     if flagged and plan.operation == "explain" and not plan.kpis and "explain:flagged" not in plan.notes:
         plan.notes.append("explain:flagged")  # "why?" again, nothing found there: the same answer, not a question
     onset, service = ctx.get("onset"), ctx.get("service")
-    if (onset and service and prior.operation in ("explain", "incident_cause", "report") and _ELSE.match(question)
-            and not plan.kpis):
+    if (onset and prior.operation in ("explain", "incident_cause", "report") and _ELSE.match(question)
+            and (not plan.kpis or "kpis" in plan.inherited)):  # with no service behind the story (a KPI without related services): every service's
         day = dt.date.fromisoformat(str(onset)[:10])
         plan.operation, plan.clarification, plan.kpis = "changelog", None, []
-        plan.subjects.services, plan.subjects.incidents = [service], []
+        plan.subjects.services, plan.subjects.incidents = [service] if service else [], []
+        if "scopes" in plan.inherited:  # the story's site is not where its changes were made
+            plan.subjects.scopes = []
+        plan.inherited = [x for x in plan.inherited if x not in ("kpis", "scopes")]
         plan.subjects.deployments, plan.subjects.config_changes = [], []
         plan.window = Window(start=day - dt.timedelta(days=1), end=day, label=f"the day before {day} (when it moved) "
                              "and that day")
         plan.notes = [n for n in plan.notes if not n.startswith(("pending:", "yesno"))]
         plan.follow_up = True
-        plan.inherited.append("the service and onset of the last answer")
+        plan.inherited.append("the service and onset of the last answer" if service else "the onset of the last answer "
+                              "(every service: no service is recorded behind it)")
         return
     if (prior.operation == "changelog" and prior.subjects.services and _ELSE.match(question) and not plan.kpis
             and today is not None):  # "what else changed?" after a service's change log: every service, that window

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from agents.router import route
-from tests.unit.understanding_orgs import TODAY, demo, grocery
+from tests.unit.understanding_orgs import TODAY, demo, grocery, water
 
 CASES = [
     (demo, "how is DAL doing", "OTP_MX_RATE", "what caused INC-2045", "DEP-0019"),
@@ -116,3 +116,21 @@ def test_what_else_changed_after_a_story_is_the_services_change_log_around_its_o
                                                                                                "2026-11-18")
     r = route(q, dict(first.context), cat, TODAY, first.query)  # no onset found: never a made-up window
     assert r.query is not None and "the service and onset of the last answer" not in r.query.inherited
+
+
+@pytest.mark.parametrize("q", ["what else changed?", "anything else change around then?", "what other changes were there?",
+                               "did anything else change at that time?", "what other deploys went out?"])
+def test_what_else_changed_after_a_kpi_story_with_no_service_is_every_services_log_around_its_onset(q):
+    """Before: after "why did mains bursts at Moos go up?" (a KPI with no service recorded behind it, so the story
+    leaves an onset but no service) "what else changed?" was out of scope, and "what other changes were there?" told
+    the story again."""
+    cat = water()
+    first = route("why did mains bursts at moos go up?", {}, cat, TODAY, None)
+    assert first.query is not None and first.query.operation == "explain"
+    found = {**first.context, "onset": "2026-11-11"}
+    found.pop("service", None)
+    r = route(q, found, cat, TODAY, first.query)
+    assert r.query is not None and r.query.operation == "changelog" and r.query.subjects.services == [], r.query
+    assert r.query.window is not None and (str(r.query.window.start), str(r.query.window.end)) == ("2026-11-10",
+                                                                                               "2026-11-11")
+    assert any("every service" in x for x in r.query.inherited), r.query.inherited
