@@ -61,8 +61,10 @@ _COMPANY = re.compile(r"\b(company[- ]wide|overall|(?:vs\.?|versus|against|to|wi
                       r"(?:\s+average)?|(?:company|network|group)\s+average|across (?:all|the (?:whole )?(?:company|network|group|org\w*))|all stations|"
                       r"whole (?:company|network|group|org\w*)|network[- ]wide|group[- ]wide|everywhere|in total)\b", _I)
 _ROLE: list[tuple[ServiceMetricRole, re.Pattern[str]]] = [("errors", re.compile(r"\b(errors?|errs?|err rate|error rate|5\d\d|5xx|failures?|failing|"
+                                                                                   r"err{2,}(?:or)?s?|erro?r{2,}s?|eror+s?|err?r?os|"  # typos
                                                                                    r"exceptions?|time[sd]?[- ]?outs?|timing out|timed out|rejects?)\b", _I)),
-         ("latency", re.compile(r"\b(latency|p9\d|p50|slow\w*|response time|lag\w*)\b", _I)),
+         ("latency", re.compile(r"\b(latency|latncy|latecny|lantency|latnecy|latenc|p9\d|p50|slow\w*|response time|"
+                                r"lag\w*)\b", _I)),
          ("throughput", re.compile(r"\b(throughput|traffic|rps|qps|requests? per|volume)\b", _I)),
          ("saturation", re.compile(r"\b(cpu|memory|saturat\w*|utili[sz]ation|load)\b", _I))]
 _TOPN = re.compile(r"\b(?:top|bottom|worst|best|first|lowest|highest|which)\s+(\d{1,3}|three|five|ten|two)\b", _I)
