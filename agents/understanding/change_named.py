@@ -81,6 +81,8 @@ def relation_after_day(plan: QueryPlan, prior: QueryPlan | None, ctx: ThreadCont
                        cat: Catalog) -> None:
     """"is that related to <change>?" after "what happened at <site> on <day>?": the KPI that turn found there,
     before and after the change (its verdict), instead of the day's summary again."""
+    if _RELATION.search(question) and any(n.startswith("change:effect:") for n in plan.notes):
+        plan.notes = [n for n in plan.notes if n != "q:spikes"]  # "is the spike related to <change>?": its verdict
     s = plan.subjects
     ext = next(iter(s.deployments or s.config_changes), None)
     kpi = ctx.get("kpi")

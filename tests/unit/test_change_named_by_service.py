@@ -46,6 +46,11 @@ def test_a_config_change_named_by_its_keys_words() -> None:
     assert "change:effect:LDR-90:2027-01-28" in p.notes, p.notes
 
 
+def test_is_the_spike_related_to_a_change_asks_for_its_verdict_not_the_spikes() -> None:
+    p = plan_of("is the dryer uptime spike at quayside related to the door lock pin rotation?", CAT)
+    assert "change:effect:LDR-90:2027-01-28" in p.notes and "q:spikes" not in p.notes, p.notes
+
+
 def test_is_that_related_after_a_sites_day_asks_about_the_kpi_that_day_found() -> None:
     first = route("what happened at quayside on 2 february?", {}, CAT, TODAY, None).query
     assert first is not None and first.operation == "attention"
