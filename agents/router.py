@@ -12,6 +12,7 @@ from agents.plan import QueryPlan
 from agents.registry import specialists_for
 from agents.state import ThreadContext
 from agents.understanding import Catalog, help_text, merge, parse
+from agents.understanding.change_named import relation_after_day
 from agents.understanding.change_topics import as_topic_search, change_topic
 from agents.understanding.corrections import thread_turn
 from agents.understanding.cues import HELP, catalog_answer
@@ -100,6 +101,7 @@ def route(question: str, context: ThreadContext | None, catalog: Catalog, today:
         in_thread(plan, base, catalog)
     prior_ctx: ThreadContext = {**(context or {})}
     resolve_from_results(plan, prior, prior_ctx, question, catalog, today)
+    relation_after_day(plan, prior, prior_ctx, question, catalog)  # "is that related to <change>?" after a day
     incidents_about_thread(plan, prior, question, catalog, today)  # "is there an incident about it?": its subject's
     rest_in_thread(question, plan, prior)  # "and compared to the other stations?" after "how is <site> doing?"
     if plan.operation in ("out_of_scope", "unknown", "changelog", "clarify", "explain") and (

@@ -10,6 +10,7 @@ from agents.deps import RunDeps
 from agents.plan import Operation, QueryPlan, plan_of
 from agents.specialists import change_questions as cq
 from agents.specialists.change_impact import kpis_after, the_change
+from agents.specialists.change_verdict import better_cause, revised
 from agents.specialists.common import first, step, update
 from agents.specialists.incident_record import say_record
 from agents.specialists.incident_times import resolve_times
@@ -375,6 +376,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         named = [*plan.subjects.config_changes, *plan.subjects.deployments] if plan and plan.operation == "explain" else []
         for ext in named:  # "did the routing.max_drops change cause it?": where that change stands
             h = next((x for x in corr.hypotheses if x.subject == ext), None)
+            if (better := better_cause(corr.hypotheses[0] if corr.plausible else None, h, ext)) is not None:
+                state = {**state, "findings": revised(state.get("findings", []), ext, better) or state.get("findings", [])}
             day = deps.catalog.change_services.get(ext, ("", None))[1]
             if h is None and day is not None and day > corr.onset.date():  # after the onset the chart dates the shift to
                 s.say(f"{ext} ({day}) came after the onset the control chart dates to {corr.onset:%Y-%m-%d}, so it is "
@@ -387,7 +390,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                       f"{corr.label}, so this ranking neither blames nor clears it — it came "
                       f"{(corr.onset.date() - day).days} day(s) before the onset.", ranking)
                 continue
-            s.say(f"{ext} ranks #{h.rank} of the changes before the onset (confidence {h.confidence:.2f})." if h else
+            s.say(f"{ext} ranks #{h.rank} of the changes before the onset (confidence {h.confidence:.2f})"
+                  + (f": {better}." if better else ".") if h else
                   f"{ext} is not among the {corr.candidates_considered} change(s) considered between "
                   f"{corr.window_start:%Y-%m-%d %H:%M} and the onset {corr.onset:%Y-%m-%d %H:%M} UTC on "
                   f"{', '.join(x.service for x in corr.searched) or 'the services behind it'}, so it is not "

@@ -12,10 +12,11 @@ from agents.specialists.common import StepScope, first, step, update
 from agents.specialists.kpi_anchors import asked_point, new_level, recent_burst
 from agents.specialists.kpi_effect import change_effect, change_what, effect_verdict
 from agents.specialists.kpi_extremes import extreme_day, limits_of
-from agents.specialists.kpi_moves import asked_move, level_line, others_line, quarter_drift
+from agents.specialists.kpi_moves import asked_move, first_day, level_line, others_line, quarter_drift
 from agents.specialists.kpi_moves import drift as _drift
 from agents.specialists.kpi_rank_noise import explained_after_rank
 from agents.specialists.kpi_sites_periods import sites_by_period, two_periods_many_sites
+from agents.specialists.kpi_trend_drift import with_drift
 from agents.state import GraphState, ThreadContext
 from tools.kpis import active_signals, kpi_series
 from tools.kpis.shaping import fmt_amount, fmt_rate
@@ -361,7 +362,7 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         elif explaining and series.shift is None and (slow := await quarter_drift(s, ctx, k.code, level, series)):
             # a slow drift has no onset: its days beyond the limits are no burst nor a new level
             (way, a, b, week), lser, lrecs = slow
-            s.say(f"It has been drifting {way} steadily rather than stepping: about {f(a)} on {lser.start} and "
+            s.say(f"It has been drifting {way} steadily rather than stepping: about {f(a)} on {first_day(lser)} and "
                   f"{f(b)} on {lser.end} (a trend of {'+' if week > 0 else ''}{fmt_rate(week, k.decimals, k.unit)} a week), so no single change "
                   "marks its start.", first(lrecs, "kpi_series"))
         elif explaining and series.shift is None and (burst := recent_burst(series.signals, sm.latest_date)):
@@ -390,6 +391,8 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
         from agents.specialists.kpi_side_since import side_since
 
         answer = lead(plan, series)
+        if answer is not None and plan is not None and (drifted := await with_drift(s, plan, ctx, level, series, answer, f, ev_series)):
+            s.lines[:0], answer = drifted, None  # "getting worse?": level for a fortnight, drifting for months
         if answer is None and effect is not None:  # "is the rise related to <change>?": Yes / No / Can't tell, first
             answer = effect_verdict(state.get("question", ""), series, effect, change_what(deps.catalog, effect["ext"]))
         if (dated := await side_since(s, plan, ctx, level)) is not None:  # "how long has it been below goal?"

@@ -60,15 +60,28 @@ def others_line(top: Any, others: list[Any], f: Callable[[float | None], str], u
             + "; ".join(parts) + ".")
 
 
-async def quarter_drift(s: Any, ctx: Any, kpi: str, level: str, series: Any) -> tuple[Any, Any, Any] | None:
-    """(drift, the 90-day series, its records) when the last 90 days drift steadily, else None."""
+async def quarter_drift(s: Any, ctx: Any, kpi: str, level: str, series: Any,
+                        spans: tuple[int, ...] = (90, 180)) -> tuple[Any, Any, Any] | None:
+    """(drift, the series, its records) when the last 90 days drift steadily — else the last 180 (a drift too slow
+    to pass the test over one quarter, when the history goes back that far) — else None."""
     from tools.kpis import kpi_series
 
-    longer = await s.tool("kpi_series", kpi_series, kpi=kpi, station=ctx.get("station"), region=ctx.get("region"),
-                          summary_level=level, start=series.end - dt.timedelta(days=89), end=series.end, chart=False)
-    if longer is None or (d := drift(longer[0])) is None:
-        return None
-    return d, longer[0], longer[1]
+    for days in spans:
+        longer = await s.tool("kpi_series", kpi_series, kpi=kpi, station=ctx.get("station"), region=ctx.get("region"),
+                              summary_level=level, start=series.end - dt.timedelta(days=days - 1), end=series.end,
+                              chart=False)
+        if longer is None:
+            return None
+        if (d := drift(longer[0])) is not None:
+            return d, longer[0], longer[1]
+        if first_day(longer[0]) > longer[0].start:  # the history starts inside this span: nothing longer to look at
+            return None
+    return None
+
+
+def first_day(series: Any) -> dt.date:
+    """The date of the series' first value (later than its asked start when the history begins after it)."""
+    return next((p.date for p in series.points if p.value is not None), series.start)
 
 
 #: How many (autocorrelation-widened) standard errors a slope must be from flat to be called a drift. Measured on

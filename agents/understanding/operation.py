@@ -17,6 +17,7 @@ from agents.plan import (
 )
 from agents.understanding.asks import _COMPLAINT_TOPIC, _TICKET_TOPIC, _TICKETS_LIKE, two_periods
 from agents.understanding.catalog import Catalog
+from agents.understanding.change_named import SEVERAL, name_change
 from agents.understanding.cues import (
     _ACTION,
     _ATTENTION,
@@ -135,12 +136,13 @@ def _operation(q: str, plan: QueryPlan, links: Links, cat: Catalog, tp: TimePars
         return "ticket_classify"
     if not s.commits and re.search(r"\bcommits?\b", q, _I) and (found := _commit_by_words(q, cat)):
         s.commits = found  # "was the retry-backoff commit deployed?"
+    name_change(q, plan, cat, tp)  # "is the <svc> deploy on the 24th related to <KPI move>?": that change
     if (s.deployments or s.config_changes) and plan.kpis and (_RELATION.search(q) or re.search(r"\b(?:reason|caus\w*|because|behind|why|"
                                                                        r"explain\w*|responsible|blame\w*|help\w*|hurt\w*|"
                                                                        r"improv\w*|worsen\w*|affect\w*|impact\w*|effect\w*|"
                                                                        r"difference|boost\w*|harm\w*|worse|better|before\s+and\s+after)\b", q, _I)):
         ext = (s.deployments or s.config_changes)[0]  # "is the rise related to <change>?": that change, yes or no, first
-        if (hit := cat.change_services.get(ext)) and (_RELATION.search(q) or not re.search(
+        if (hit := cat.change_services.get(ext)) and SEVERAL not in plan.notes and (_RELATION.search(q) or not re.search(
                 r"\b(?:reason|caus\w*|because|behind|why|explain\w*|responsible|blame\w*)\b", q, _I)):
             plan.notes.append(f"change:effect:{ext}:{hit[1].isoformat()}")  # what the KPI did around it, first
         return "explain"  # "was the STOCK_SYNC change the reason fill rate dropped?": the KPI's changes ranked

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
-from tools.changes import named, scoring, sites, unlinked
+from tools.changes import named, noop, scoring, sites, unlinked
 from tools.changes.candidates import _apply_metrics, _Candidate, _candidates, _metric_requests, _score
 from tools.changes.focus import Focus, resolve_focus
 from tools.changes.freeze import load_freezes, with_freezes
@@ -126,6 +126,7 @@ async def correlate_changes(
            tail=focus.near is not None, moved_ahead=focus.kind == "kpi")
     if focus.unlinked is not None:  # no service recorded behind the KPI: timing alone never makes a change plausible
         unlinked.weigh(cands, focus.unlinked, described, {service.lower()} if service else set())
+    noop.rule_out(cands)  # a config change whose value stayed the same changed nothing
     args = {"service": service, "incident": incident, "kpi": kpi, "station": station,
             "onset": _iso(_utc(onset)) if onset is not None else None,
             "lookback_minutes": focus.lookback.total_seconds() / 60.0, "limit": limit,

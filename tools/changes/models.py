@@ -64,6 +64,17 @@ class DeploymentInfo(BaseModel):
     change_types: list[str] = Field([], description="distinct change types of the shipped files, riskiest first")
 
 
+def same_value(old: str, new: str) -> bool:
+    """A config change's two values are the same setting ("8" and "8.0" too): the change changed nothing."""
+    a, b = old.strip(), new.strip()
+    if a == b:
+        return True
+    try:
+        return float(a) == float(b)
+    except ValueError:
+        return False
+
+
 class ConfigChangeInfo(BaseModel):
     external_id: str
     service: str
@@ -83,7 +94,8 @@ class ConfigChangeInfo(BaseModel):
         if self.is_secret:
             return secret
         old, new = ("(unset)" if v is None else v for v in (self.old_value, self.new_value))
-        return f"{old} → {new}"
+        same = self.old_value is not None and self.new_value is not None and same_value(self.old_value, self.new_value)
+        return f"{old} → {new}" + (" (unchanged: it changed nothing)" if same else "")
 
 
 class ServiceChanges(BaseModel):
