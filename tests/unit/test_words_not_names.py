@@ -41,3 +41,13 @@ def test_a_day_after_on_is_no_service(q: str, day: str) -> None:
 def test_a_word_in_a_services_place_is_still_no_such_service() -> None:
     p = _plan("any deploys to payments last week?")
     assert [u.text for u in p.unknown if u.kind == "service"] == ["payments"]
+
+
+@pytest.mark.parametrize(("q", "who"), [("tickets from BreadWorks", "BreadWorks"),
+                                        ("open tickets for customer BreadWorks Ltd", "BreadWorks Ltd"),
+                                        ("customer BreadWorks tickets", "BreadWorks"),
+                                        ("any tickets from Hearth Foods this month?", "Hearth Foods")])
+def test_a_customers_name_in_one_word_is_whose_tickets_not_a_service(q: str, who: str) -> None:
+    p = _plan(q)
+    assert p.operation == "ticket_stats" and not p.unknown, p
+    assert f"customer:{who}" in p.notes
