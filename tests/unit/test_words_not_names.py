@@ -51,3 +51,25 @@ def test_a_customers_name_in_one_word_is_whose_tickets_not_a_service(q: str, who
     p = _plan(q)
     assert p.operation == "ticket_stats" and not p.unknown, p
     assert f"customer:{who}" in p.notes
+
+
+def _with_commits() -> Catalog:
+    cat = _bakery()
+    cat.commits = ["a" * 40, "b" * 40, "c" * 40]
+    cat.commit_messages = {"a" * 40: "proof: SOURDOUGH rest timer per tray instead of per rack",
+                           "b" * 40: "chore: bump till schema",
+                           "c" * 40: "Revert 'proof: SOURDOUGH rest timer per tray'"}
+    return cat
+
+
+@pytest.mark.parametrize("q", ["was the SOURDOUGH timer commit deployed?", "was the sourdough timer commit shipped",
+                               "did the SOURDOUGH rest commit go out?", "which deploy shipped the SOURDOUGH timer commit?"])
+def test_a_commit_named_by_its_message_words_is_that_commit_not_its_revert_nor_a_place(q: str) -> None:
+    r = route(q, {}, _with_commits(), TODAY, None)
+    assert r.query is not None and r.query.operation == "changelog", r.query
+    assert r.query.subjects.commits == ["a" * 40] and not r.query.unknown
+
+
+def test_the_revert_is_found_when_asked_for() -> None:
+    r = route("was the SOURDOUGH timer commit reverted?", {}, _with_commits(), TODAY, None)
+    assert r.query is not None and r.query.subjects.commits == ["c" * 40]
