@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from agents.router import route
 from agents.understanding.catalog import Catalog
 
@@ -47,3 +49,21 @@ def test_the_sites_word_alone_asks_which_site() -> None:
 def test_the_service_is_still_named_by_its_name_or_a_typo_of_it() -> None:
     for q in ("is bakehousepos ok?", "how is the bakehouse pos doing?", "is bakehousepo ok"):
         assert _plan(q).subjects.services == ["bakehousepos"], q
+
+
+def _thread(*qs: str):  # type: ignore[no-untyped-def]
+    cat, last = _bakery(), None
+    for q in qs:
+        r = route(q, {}, cat, TODAY, last)
+        last = r.query if (r.specialists or r.intent in ("clarify", "unknown")) else last
+    assert last is not None
+    return last
+
+
+@pytest.mark.parametrize("q", ["and the other bakehouses, same problem?", "what about the other bakehouses?",
+                               "and the rest of the bakehouses?", "same at the other sites?"])
+def test_the_other_sites_in_a_thread_are_the_threads_kpi_at_every_other_site(q: str) -> None:
+    p = _thread("why did loaf waste at harlow go up?", q)
+    assert p.operation == "compare" and p.kpis == ["LOAF_WASTE"] and p.subjects.services == [], p
+    assert sorted(x.code for x in p.subjects.scopes if x.code) == ["CRW", "LTN", "SLG"]
+    assert p.ticket_text is None
