@@ -20,6 +20,7 @@ from agents.understanding.incident_about import incidents_about_thread
 from agents.understanding.inventory import ACTION_NOTE, PEOPLE_NOTE, data_overview, duration_note
 from agents.understanding.lookups import incidents_naming
 from agents.understanding.org_words import in_org_words
+from agents.understanding.other_sites import others_in_thread
 from agents.understanding.results import EVIDENCE_ASKED, EVIDENCE_NOTE, resolve_from_results
 from agents.understanding.site_kind_words import kind_said
 from agents.understanding.site_kinds import asked_again, in_thread, not_answered, resumed
@@ -95,6 +96,7 @@ def route(question: str, context: ThreadContext | None, catalog: Catalog, today:
     question = in_org_words(question, catalog)  # "which corridor …" when its regions are "… corridor"; "water parks"
     plan = thread_turn(question, catalog, today, prior) or merge(parse(question, catalog, today), prior, question, today)
     in_thread(plan, prior, catalog)  # "and the other <kind>s?": not the thread's; "which one?" in a thread: its KPI kept
+    others_in_thread(question, plan, prior, catalog)  # "and the other vaults, same problem?": the thread's KPI there
     again = not_answered(plan, prior)
     if again and prior is not None and (base := resumed(prior, catalog)):  # "why?" after "which one did you mean?"
         plan, again = merge(parse(question, catalog, today), base, question, today), False

@@ -220,7 +220,9 @@ def _lookup_line(r: Any, kind: str) -> str:
         return (f"{c.external_id} changed {c.service} {c.key} ({values}) — by {c.changed_by or 'unknown'} at "
                 f"{c.changed_at:%Y-%m-%d %H:%M} UTC" + (f"; reverted by {c.reverted_by}" if c.reverted_by else "") + ".")
     cl = r.commit
-    ships = ", ".join(f"{d.external_id} ({d.at:%Y-%m-%d %H:%M} UTC)" for d in cl.deployments)
+    ships = ", ".join(f"{d.external_id} ({d.at:%Y-%m-%d %H:%M} UTC" + (
+        f"; rolled back by {d.rolled_back_by} at {d.rolled_back_at:%Y-%m-%d %H:%M} UTC" if d.rolled_back_by
+        and d.rolled_back_at else "") + ")" for d in cl.deployments)
     return (f"Commit {cl.commit.sha[:10]} “{cl.commit.message}” on {cl.service} by {cl.commit.author or 'unknown'} "
             + (f"was deployed in {ships}." if cl.deployed else "was never deployed (no deployment shipped it)."))
 

@@ -9,7 +9,9 @@ import datetime as dt
 import re
 
 from agents.plan import QueryPlan, Window
+from agents.understanding.calendar_words import MON
 from agents.understanding.catalog import Catalog
+from agents.understanding.vocab import STOP
 
 _I = re.I
 _VERB = r"(?:chang|touch|modif|tweak|bump|edit|updat|adjust|alter|rais|lower|flipp|flip|increas|decreas|reduc|turn)\w*"
@@ -54,7 +56,8 @@ def deploy_target(question: str, cat: Catalog) -> str | None:
     known = ({x.lower() for x in cat.services} | {x.lower() for x in cat.stations} | {x.lower() for x in cat.regions}
              | {w.lower() for names in [*cat.stations.values(), *cat.regions.values()] for w in re.findall(r"\w+", names)}
              | {w.lower() for names in cat.kpis.values() for n in names for w in re.findall(r"\w+", n)})
-    if word in _NOT_A_SERVICE or word in known or re.fullmatch(r"\d.*|[a-z]+day|week\w*|month\w*|.*\d", word):
+    if (word in _NOT_A_SERVICE or word in known or word in STOP or word in MON  # "on the 24th", "on nov 24"
+            or re.fullmatch(r"\d.*|[a-z]+day|week\w*|month\w*|.*\d", word)):
         return None
     return word
 

@@ -30,6 +30,7 @@ from agents.understanding.link_rules import (
     take,
 )
 from agents.understanding.name_before_kpi import name_before_kpi, name_run
+from agents.understanding.name_parts import not_a_service_typo
 from agents.understanding.service_about import link_described_service
 from agents.understanding.site_kind_words import kind_contradicted
 from agents.understanding.sites import (
@@ -335,6 +336,8 @@ def link(question: str, cat: Catalog) -> Links:
             if got and n > 1 and len(key := got[0].split()) == n and any(
                     fuzz.ratio(t.norm, w) < 70 for t, w in zip(span, key, strict=True)):
                 continue  # a typo is within words: "fleet availability" is not "parts availability"
+            if got and not_a_service_typo(p, got[0], phrases[got[0]], cat):
+                continue  # "the vaults" (what the sites are called) is not a typo of the service "vaultwms"
             if got and take(out, p, phrases[got[0]], n, fuzzy=True):
                 for t in span:
                     t.used = True

@@ -79,6 +79,9 @@ def incident_over_kpis(q: str, cat: Catalog, tp: TimeParse, services: list[str],
     return _incident_by_words(m.group(1), cat, tp, services)
 
 
+_REVERT = re.compile(r"\s*(?:revert|reverts|reverting|undo|back\s+out)\b", re.I)
+
+
 def _commit_by_words(q: str, cat: Catalog) -> list[str]:
     """Commits whose message uses the question's distinctive words (hyphenated or 5+ letters)."""
     words = [w for w in re.findall(r"[a-z0-9][a-z0-9_-]{2,}", q.lower())
@@ -93,6 +96,8 @@ def _commit_by_words(q: str, cat: Catalog) -> list[str]:
                                   for m in re.findall(r"[a-z0-9][a-z0-9_-]+", msg))
 
     hits = [sha for sha, msg in cat.commit_messages.items() if all(has(w, msg.lower()) for w in words[:3])]
+    if not re.search(r"\brevert", q, re.I) and len(kept := [h for h in hits if not _REVERT.match(cat.commit_messages[h])]) == 1:
+        hits = kept  # "the FEFO batching commit": the change itself, not the commit that reverted it
     if re.search(r"\bcommits\b", q, re.I) and hits:  # "any commits mentioning timeout": each of them (up to 5)
         return hits[:5]
     return hits[:1] if len(hits) == 1 else []

@@ -82,7 +82,7 @@ from agents.understanding.phrasings import (
 from agents.understanding.timewords import TimeParse
 
 # "tickets from Brightwell Retail", "open tickets for Oak & Fern": a customer's name as written (capitalised words)
-_FROM_CUSTOMER = re.compile(r"\b(?:from|for|by|raised\s+by|opened\s+by)\s+((?:[A-Z][\w'&.-]*|&)(?:\s+(?:[A-Z][\w'&.-]*|&|of|and))*)")
+_FROM_CUSTOMER = re.compile(r"\b(?:from|for|by|raised\s+by|opened\s+by|customer)\s+(?:(?:the\s+)?customer\s+)?((?:[A-Z][\w'&.-]*|&)(?:\s+(?:[A-Z][\w'&.-]*|&|of|and))*)")
 
 
 # "did anyone change anything during the peak freeze?": the freeze's name, its dates from the runbook page later

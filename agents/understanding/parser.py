@@ -245,8 +245,9 @@ def _parse(question: str, cat: Catalog, today: dt.date) -> QueryPlan:
     if op in ("ticket_classify", "ticket_similar", "runbook_search", "ticket_search") and plan.ticket_text is not None:
         unknown = [u for u in unknown if u.kind in ("ticket",)]
         plan.subjects, plan.kpis, plan.service_metrics = Subjects(), [], []  # the pasted text is data, not names
-    if op == "ticket_stats":
-        unknown = [u for u in unknown if u.kind not in ("station",)]
+    if op == "ticket_stats":  # "tickets from PharmaNord": the customer's own words are no service or site
+        their = {w for n in plan.notes if n.startswith("customer:") for w in n[9:].lower().split()}
+        unknown = [u for u in unknown if u.kind not in ("station",) and not set(u.text.lower().split()) <= their]
     if op in ("ticket_stats", "ticket_search"):
         unknown += unknown_ticket_values(q)  # "gold tier", "P7 tickets": not values tickets have
     every_series = any(n.startswith("attention:moving_") or n == "attention:goal" for n in plan.notes)

@@ -30,6 +30,7 @@ from agents.understanding.calendar_words import (
     ymd,
 )
 from agents.understanding.day_ranges import day_range
+from agents.understanding.dotted_numbers import one_dot_day
 from agents.understanding.fuzzy_dates import fuzzy_period
 from agents.understanding.holidays import named_period
 from agents.understanding.two_days import two_days
@@ -321,24 +322,25 @@ def _anydate(s: str, today: dt.date) -> dt.date | None:
     return past_day(MON[w[:4] if w.startswith("sept") else w[:3]], int(day.group(1)), today, int(year.group(1)) if year else None)
 
 
-def _dateparser(q: str, today: dt.date) -> tuple[Window | None, re.Match[str] | None]:
-    """Numeric dates and other date-like fragments the rules do not cover."""
-    m = re.search(r"(?<![\w./-])\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?(?![\w/-]|\.\w)", q)  # not inside "2026.11.3-rc1"
-    if not m:
-        return None, None
-    if "." in m.group(0) and m.group(0).count(".") == 1 and re.search(
-            r"\b(?:below|under|above|over|than|exceed\w*|beyond|least|most|to|of|is|was|were|are|hit|reach\w*|goal|target|"
-            r"threshold)\s+$", q[: m.start()]):
-        return None, None  # "below 98.5", "more than 12.5": a number, not 12 May
-    import dateparser  # imported lazily: only questions with such fragments pay for it
+def _dateparser(q: str, today: dt.date, asked: str) -> tuple[Window | None, re.Match[str] | None]:
+    """Numeric dates and other date-like fragments the rules do not cover (``asked``: ``q`` as typed)."""
+    for m in re.finditer(r"(?<![\w./-])\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?(?![\w/-]|\.\w)", q):  # not in "2026.11.3-rc1"
+        if "." in m.group(0) and m.group(0).count(".") == 1 and re.search(
+                r"\b(?:below|under|above|over|than|exceed\w*|beyond|least|most|to|of|is|was|were|are|hit|reach\w*|goal|"
+                r"target|threshold)\s+$", q[: m.start()]):
+            continue  # "below 98.5", "more than 12.5": a number, not 12 May
+        if re.fullmatch(r"\d+\.\d+", m.group(0)):  # "on 5.11" a day.month; "WMS 5.14", "4.5 hours" no date at all
+            if d := one_dot_day(asked, m.start(), m.end(), today):
+                return window_of(d, d, m.group(0), single=True), m
+            continue
+        import dateparser  # imported lazily: only questions with such fragments pay for it
 
-    base = dt.datetime.combine(today, dt.time(12))
-    got = dateparser.parse(m.group(0), settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past",
-                                                 "RETURN_AS_TIMEZONE_AWARE": False})
-    if got is None:
-        return None, None
-    d = got.date()
-    return window_of(d, d, m.group(0), single=True), m
+        base = dt.datetime.combine(today, dt.time(12))
+        got = dateparser.parse(m.group(0), settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past",
+                                                     "RETURN_AS_TIMEZONE_AWARE": False})
+        if got is not None:
+            return window_of(got.date(), got.date(), m.group(0), single=True), m
+    return None, None
 
 
 # "<period> and how does that compare to <period>", "…, and how did it compare with …": said as "compared to"
@@ -370,7 +372,7 @@ def parse_time(question: str, today: dt.date) -> TimeParse:
     for attempt in (said, q) if vs_now else (q,):
         window, relative, m = _rules(attempt, today)
         if m is None:
-            window, m = _dateparser(attempt, today)
+            window, m = _dateparser(attempt, today, question)
         if attempt is said and vs_now and (against_now := _and_now(window, today)):
             window, q = against_now, said  # "now" is said by the window: not a question about the latest value
             question = question[: vs_now.start()] + " " * (vs_now.end() - vs_now.start()) + question[vs_now.end():]

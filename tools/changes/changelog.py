@@ -159,6 +159,8 @@ class CommitDeployment(BaseModel):
     version: str
     at: dt.datetime
     environment: str
+    rolled_back_by: str | None = None  # the deployment that rolled this one back
+    rolled_back_at: dt.datetime | None = None
 
 
 class CommitLookup(BaseModel):
@@ -214,16 +216,20 @@ async def _find_commit(session: AsyncSession, org_id: int, sha: str) -> CommitLo
         raise ToolError(f"{'no' if not rows else 'more than one'} commit matches {sha!r}", suggestions=known)
     r = rows[0]
     shipped = (await session.execute(text(
-        """SELECT d.external_id, s.name, d.version, COALESCE(d.finished_at, d.started_at) AS at, d.environment
+        """SELECT d.external_id, s.name, d.version, COALESCE(d.finished_at, d.started_at) AS at, d.environment,
+                  rb.external_id, rb.at
            FROM deployment_commits dc JOIN deployments d ON d.id = dc.deployment_id AND d.org_id = :org
            JOIN services s ON s.id = d.service_id AND s.org_id = :org
+           LEFT JOIN LATERAL (SELECT r.external_id, COALESCE(r.finished_at, r.started_at) AS at FROM deployments r
+                              WHERE r.org_id = :org AND r.rollback_of_id = d.id ORDER BY r.started_at LIMIT 1) rb ON TRUE
            WHERE dc.org_id = :org AND dc.commit_id = :cid ORDER BY d.started_at"""),
         {"org": org_id, "cid": r["id"]})).all()
     commit = CommitInfo(**{k: r[k] for k in ("sha", "message", "author", "committed_at", "merged_at", "pr_number",
                                              "files")})
     return CommitLookup(commit=commit, service=r["service"], deployed=bool(shipped),
-                        deployments=[CommitDeployment(external_id=e, service=s, version=v, at=a, environment=env)
-                                     for e, s, v, a, env in shipped])
+                        deployments=[CommitDeployment(external_id=e, service=s, version=v, at=a, environment=env,
+                                                      rolled_back_by=rb, rolled_back_at=rb_at)
+                                     for e, s, v, a, env, rb, rb_at in shipped])
 
 
 async def change_lookup(
@@ -249,7 +255,9 @@ async def change_lookup(
         if commit:
             cl = await _find_commit(session, ctx.org_id, commit)
             out.commit = cl
-            ships = ", ".join(f"{d.external_id} ({d.version}, {d.at:%Y-%m-%d %H:%M} UTC)" for d in cl.deployments)
+            ships = ", ".join(f"{d.external_id} ({d.version}, {d.at:%Y-%m-%d %H:%M} UTC"
+                              + (f", rolled back by {d.rolled_back_by}" if d.rolled_back_by else "") + ")"
+                              for d in cl.deployments)
             summary = (f"commit {cl.commit.sha[:10]} {cl.commit.message!r} on {cl.service} by "
                        f"{cl.commit.author or 'unknown'}: " + (f"deployed in {ships}" if cl.deployed
                                                               else "never deployed (in no deployment)"))
