@@ -11,7 +11,7 @@ from agents.specialists import kpi_questions as q
 from agents.specialists.common import StepScope, first, step, update
 from agents.specialists.kpi_anchors import asked_point, new_level, recent_burst
 from agents.specialists.kpi_effect import change_effect, change_what, effect_verdict
-from agents.specialists.kpi_excursion import centre, centre_words, excursion_line, state_words
+from agents.specialists.kpi_excursion import centre, centre_words, excursion_line, later_excursion, state_words
 from agents.specialists.kpi_extremes import extreme_day, limits_of
 from agents.specialists.kpi_moves import asked_move, level_line, others_line, quarter_drift
 from agents.specialists.kpi_moves import drift as _drift
@@ -300,8 +300,9 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 ev_shift,
             )
             ctx["onset"] = sh.onset.isoformat()
-        elif series.shift is not None and (line := excursion_line(series, f)):
-            s.say(line, ev_shift)
+        elif series.shift is not None and (said := ((line, ev_shift) if (line := excursion_line(series, f)) else await
+                                                    later_excursion(s, ctx, level, series, f, deps.now.date()))):
+            s.say(*said)
             ctx["onset"] = series.shift.onset.isoformat()
         elif series.shift is not None:
             sh = series.shift

@@ -4,16 +4,18 @@ mixes a few bad days with the recovery after them (:func:`tools.kpis.recovery.re
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from tools.kpis import KpiSeries
+from agents.specialists.common import StepScope, first
+from tools.kpis import KpiSeries, kpi_series
 from tools.kpis.models import SeriesSummary
 
 
-def excursion_line(series: KpiSeries, f: Callable[[float | None], str]) -> str | None:
-    """The excursion line when the series' latest shift is an excursion that is over, else None."""
-    ex, sh = getattr(series.summary, "excursion", None), series.shift
+def excursion_line(series: KpiSeries, f: Callable[[float | None], str], shift: Any = None) -> str | None:
+    """The excursion line when the series' latest shift (or ``shift``) is an excursion that is over, else None."""
+    ex, sh = getattr(series.summary, "excursion", None), shift or series.shift
     if ex is None or sh is None or sh.kind != "level" or sh.onset != ex.start:
         return None
     moved = "dipped" if ex.extreme < ex.before_cl else "rose"
@@ -48,3 +50,18 @@ def recovered_line(items: list[Any]) -> str | None:
         f"{i.kpi_name} at {i.station} (out of its usual range {i.start}" + (f" to {i.end}" if i.end != i.start else "")
         + f", back since {i.since})" for i in items[:5])
         + (f"; and {len(items) - 5} more in the evidence" if len(items) > 5 else "") + ".")
+
+
+async def later_excursion(s: StepScope, ctx: Any, level: Any, series: KpiSeries, f: Callable[[float | None], str],
+                          today: dt.date) -> tuple[str, Any] | None:
+    """An explanation's window ends a week after the asked day, when a short excursion may not have been over long
+    enough to tell (three points back): a bad step at its onset is read again up to the latest data, and when by then
+    it is an excursion that is over, that is said instead of "shifted ... starting"."""
+    sh, latest = series.shift, series.summary.latest_date
+    if sh is None or sh.kind != "level" or not sh.bad or latest is None or latest >= today - dt.timedelta(days=1):
+        return None
+    got = await s.tool("kpi_series", kpi_series, kpi=ctx["kpi"], station=ctx.get("station"), region=ctx.get("region"),
+                       summary_level=level)
+    if got is None or (line := excursion_line(got[0], f, sh)) is None:
+        return None
+    return f"Read up to {got[0].summary.latest_date}: {line[0].lower()}{line[1:]}", first(got[1], "kpi_series")

@@ -16,7 +16,9 @@ from tests.integration.qa_support import load_kpis, load_org, org_assistant
 
 LAST = dt.date(2027, 5, 20)
 BAD = LAST - dt.timedelta(days=8)  # four bad days, then five back (the recovered hotel) / still bad (the other)
-HOTELS = [("QSD", "Quayside Hotel"), ("ORC", "Orchard Court Hotel"), ("MIL", "Millbrook Hotel")]
+EARLY = LAST - dt.timedelta(days=11)  # six bad days, then six back: a week after EARLY only two are back
+HOTELS = [("QSD", "Quayside Hotel"), ("ORC", "Orchard Court Hotel"), ("MIL", "Millbrook Hotel"),
+          ("FEN", "Fenwick Hotel")]
 
 
 @pytest.fixture
@@ -35,7 +37,8 @@ async def hotels(fresh_db, pg_server, tmp_path):
         for i in range(120):
             day = LAST - dt.timedelta(days=119 - i)
             bad = 0 <= (day - BAD).days < 4
-            level = {"QSD": 39.0 if bad else 31.0, "ORC": 39.0 if day >= BAD else 31.0, "MIL": 31.0}
+            level = {"QSD": 39.0 if bad else 31.0, "ORC": 39.0 if day >= BAD else 31.0, "MIL": 31.0,
+                     "FEN": 39.0 if 0 <= (day - EARLY).days < 6 else 31.0}
             for code, _ in HOTELS:
                 points.append((day, code, "CLEAN_MIN", round(level[code] + rng.normal(0, 0.6), 1)))
         load_kpis(conn, "harbourlight", points, tmp_path)
@@ -73,3 +76,10 @@ async def test_how_long_has_it_been_bad_after_it_recovered(hotels):
     a, org_id = hotels
     r = await a.ask(org_id=org_id, question="how long has room cleaning time been bad at quayside?")
     assert "It is not bad now" in r.answer and "has stayed there" not in r.answer, r.answer
+
+
+async def test_why_it_rose_reads_the_step_up_to_the_latest_data(hotels):
+    a, org_id = hotels
+    r = await a.ask(org_id=org_id, question=f"why did room cleaning time rise at fenwick on {EARLY:%B} {EARLY.day}?")
+    assert "shifted up" not in r.answer, r.answer
+    assert f"Read up to {LAST}: it rose from {EARLY} to {EARLY + dt.timedelta(days=5)}" in r.answer, r.answer
