@@ -11,6 +11,7 @@ from agents.specialists import kpi_questions as q
 from agents.specialists.common import StepScope, first, step, update
 from agents.specialists.kpi_anchors import asked_point, new_level, recent_burst
 from agents.specialists.kpi_effect import change_effect, change_what, effect_verdict
+from agents.specialists.kpi_excursion import centre, centre_words, excursion_line, later_excursion, state_words
 from agents.specialists.kpi_extremes import extreme_day, limits_of
 from agents.specialists.kpi_moves import asked_move, first_day, level_line, others_line, quarter_drift
 from agents.specialists.kpi_moves import drift as _drift
@@ -274,7 +275,7 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
             limits = f"natural process limits {f(sm.lcl)}–{f(sm.ucl)}"
         s.say(
             f"{k.name} at {series.scope.label} was {f(sm.latest_value)} on {sm.latest_date}; the current stage's centre "
-            f"is {f(sm.cl)} with {limits} (state: {sm.state}{_why_state(sm.rule)}).", ev_series,
+            f"is {f(sm.cl)} with {limits} (state: {state_words(sm)}{_why_state(sm.rule)}).", ev_series,
         )
         limit = k.lower_limit if k.higher_is_better else k.upper_limit
         if level != "station" and k.aggregation == "sum":
@@ -290,7 +291,7 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 return f"{'above' if x > goal else 'below' if x < goal else 'at'} it ({'meets' if met else 'short of'} the goal)"
 
             s.say(f"Goal {f(goal)} ({'higher' if k.higher_is_better else 'lower'} is better): the latest value is "
-                  f"{side(sm.latest_value)}, the current stage's centre is {side(sm.cl)}.", ev_series)
+                  f"{side(sm.latest_value)}, {centre_words(sm)} is {side(centre(sm))}.", ev_series)
         if series.shift is not None and series.shift.kind == "dispersion":
             sh = series.shift
             s.say(
@@ -300,6 +301,10 @@ async def run(state: GraphState, deps: RunDeps) -> dict[str, Any]:
                 ev_shift,
             )
             ctx["onset"] = sh.onset.isoformat()
+        elif series.shift is not None and (said := ((line, ev_shift) if (line := excursion_line(series, f)) else await
+                                                    later_excursion(s, ctx, level, series, f, deps.now.date()))):
+            s.say(*said)
+            ctx["onset"] = series.shift.onset.isoformat()
         elif series.shift is not None:
             sh = series.shift
             by = sh.confirmed_by or "the change-point search"

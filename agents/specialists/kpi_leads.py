@@ -64,6 +64,10 @@ def _trend(plan: QueryPlan, series: Any) -> str | None:
 
 def _since(series: Any) -> str | None:
     k, sm, shift = series.kpi, series.summary, series.shift
+    if (ex := getattr(sm, "excursion", None)) is not None and shift is not None and shift.onset == ex.start:  # a bad stretch that ended
+        return (f"It is not bad now: {k.name} at {series.scope.label} was bad from {ex.start} to {ex.end} (at worst "
+                f"{_f(ex.extreme, k)} against a usual {_f(ex.before_cl, k)}) and has been back within its earlier limits "
+                f"since {ex.since}, averaging {_f(ex.recovered_mean, k)} (state {sm.state} on {sm.latest_date}).")
     if shift is not None and shift.bad:
         days = (sm.latest_date - shift.onset).days if sm.latest_date else None
         return (f"Since {shift.onset}" + (f" ({days} days to {sm.latest_date})" if days is not None else "")

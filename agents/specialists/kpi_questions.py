@@ -11,6 +11,7 @@ from typing import Any
 
 from agents.plan import QueryPlan
 from agents.specialists.common import StepScope, first
+from agents.specialists.kpi_excursion import recovered_line
 from agents.specialists.kpi_kinds import stock_like
 from agents.specialists.kpi_rank_noise import tie_line
 from agents.state import ThreadContext
@@ -306,14 +307,17 @@ def _missing_goal(s: StepScope, r: Any, ev: Any, stations: list[str] | None) -> 
 
 
 def _short_of_goal(s: StepScope, r: Any, ev: Any, stations: list[str] | None) -> None:
-    """The series in control but short of their goal (no KPI named): one line, after what signals."""
+    """The series in control but short of their goal (no KPI named): one line, after what signals; then those
+    recently back from a short excursion."""
+    back = recovered_line([i for i in r.recovered if not stations or i.station in stations])
     short = [i for i in r.short_of_goal if not stations or i.station in stations]
-    if not short:
-        return
-    s.say(f"In control but short of goal ({len(short)}, furthest first): " + "; ".join(
-        f"{i.kpi_name} at {i.station} runs around {fmt(i.cl, i.decimals, i.unit)} against a goal of "
-        f"{fmt(i.goal, i.decimals, i.unit)}" for i in short[:5])
-        + (f"; and {len(short) - 5} more in the evidence" if len(short) > 5 else "") + ".", ev)
+    if short:
+        s.say(f"In control but short of goal ({len(short)}, furthest first): " + "; ".join(
+            f"{i.kpi_name} at {i.station} runs around {fmt(i.cl, i.decimals, i.unit)} against a goal of "
+            f"{fmt(i.goal, i.decimals, i.unit)}" for i in short[:5])
+            + (f"; and {len(short) - 5} more in the evidence" if len(short) > 5 else "") + ".", ev)
+    if back:
+        s.say(back, ev)
 
 
 async def open_incidents(s: StepScope, *, say_none: bool = False) -> None:

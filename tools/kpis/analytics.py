@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from tools.control_limits import SeriesAnalysis, analyze_series
+from tools.kpis.recovery import recovery
 
 Grain = Literal["daily", "weekly"]
 
@@ -120,7 +121,9 @@ def current_state(analysis: SeriesAnalysis, higher_is_better: bool) -> tuple[str
     A sustained shift becomes a new stage whose limits contain the new level, so
     the latest point may fire no rule at all; a change in the bad direction that
     started within the last three weeks of points is still news. It is critical
-    when the new centre lies beyond the previous stage's limits.
+    when the new centre lies beyond the previous stage's limits — unless the change
+    was a short excursion that is over (:func:`tools.kpis.recovery.recovery`: the
+    latest points are back at the previous level), which is the latest point's own state.
     """
     state, rule = analysis.latest_state()
     if state == "critical" or len(analysis.stages) < 2:
@@ -130,7 +133,7 @@ def current_state(analysis: SeriesAnalysis, higher_is_better: bool) -> tuple[str
     if last is None or last - cur.start >= RECENT_SHIFT_POINTS:
         return state, rule
     down = cur.limits.cl < prev.limits.cl
-    if down != higher_is_better:
+    if down != higher_is_better or recovery(analysis, higher_is_better) is not None:
         return state, rule
     beyond = cur.limits.cl < prev.limits.lcl if down else cur.limits.cl > prev.limits.ucl
     if beyond:

@@ -84,6 +84,18 @@ class Shift(BaseModel):
     after_mr: float | None = Field(None, description="average moving range after (a dispersion change)")
 
 
+class Excursion(BaseModel):
+    """A short move the wrong way that is over: the latest points are back at the earlier level
+    (:func:`tools.kpis.recovery.recovery`), so the current stage's centre mixes the excursion with the recovery."""
+
+    start: dt.date = Field(description="first day of the excursion")
+    end: dt.date = Field(description="last day beyond the earlier limits")
+    since: dt.date = Field(description="back within the earlier limits since this day")
+    extreme: float = Field(description="the excursion's worst value")
+    before_cl: float = Field(description="the earlier usual level")
+    recovered_mean: float = Field(description="the mean since it came back")
+
+
 class SeriesSummary(BaseModel):
     latest_date: dt.date | None
     latest_value: float | None
@@ -98,6 +110,7 @@ class SeriesSummary(BaseModel):
     state: str = Field(description="ok, warning or critical at the latest point")
     rule: str | None = None
     upper_limit_kind: str = Field("natural process limit", description="which upper limit the stage uses: 'natural process limit' (XmR) or 'count limit' (Poisson limit of a rare-count stage)")
+    excursion: Excursion | None = Field(None, description="the current stage is a short excursion that is over")
 
 
 class KpiSeries(BaseModel):

@@ -24,11 +24,12 @@ from tools.kpis import (
     match_kpi,
     resolve_scope,
 )
-from tools.kpis.analytics import ANALYSIS_DAYS
+from tools.kpis.analytics import ANALYSIS_DAYS, RECENT_SHIFT_POINTS
 from tools.kpis.day_noise import NOISE_DAYS, day_sigma, window_error
 from tools.kpis.history import HistoricShift, KpiValues, PeriodValue, kpi_last_shift, kpi_values
 from tools.kpis.queries import load_daily, scoped_points
 from tools.kpis.rank_sql import RANK_SQL as _RANK_SQL
+from tools.kpis.recovery import RecoveredItem, recovered_item, recovery
 from tools.kpis.shaping import fmt_value
 from tools.kpis.views import (
     aggregate,
@@ -281,6 +282,8 @@ class Attention(BaseModel):
     short_of_goal: list[AttentionItem] = Field(default_factory=list, description=(
         "with no KPI named: series in control (no signal) whose latest point or stage misses the KPI's goal — the "
         "goal's state, furthest from the goal first (in process sigmas)"))
+    recovered: list[RecoveredItem] = Field(default_factory=list, description=(
+        "series fine now after a short excursion (its latest points back at the earlier level), most recent first"))
 
 
 def _goal_gap(i: AttentionItem) -> float:
@@ -303,6 +306,7 @@ async def attention(
     days = pd.date_range(start, latest, freq="D")
     items: list[AttentionItem] = []
     short: list[AttentionItem] = []
+    recovered: list[RecoveredItem] = []
     checked = 0
     by_id = {k.id: k for k in kpis}
     for kpi_id, grp in frame.groupby("kpi_id"):
@@ -321,6 +325,9 @@ async def attention(
             st = kpi_state(an, higher_is_better=k.higher_is_better, lower_limit=k.lower_limit,
                            upper_limit=k.upper_limit, goal=k.goal, with_goal=kpi is not None)
             state, rule, since = st.state, st.rule, st.since
+            if state not in ("warning", "critical") and (rec := recovery(an, k.higher_is_better)) is not None \
+                    and last - rec.since < RECENT_SHIFT_POINTS:  # fine now, after an excursion that ended lately
+                recovered.append(recovered_item(rec, k.code, k.name, str(code), days))
             if state not in ("warning", "critical") and kpi is None and k.goal is not None:
                 st = kpi_state(an, higher_is_better=k.higher_is_better, lower_limit=k.lower_limit,
                                upper_limit=k.upper_limit, goal=k.goal, with_goal=True)
@@ -352,7 +359,8 @@ async def attention(
     result = Attention(as_of=latest, region=scope.code if scope and scope.summary_level == "region" else None,
                        station=scope.code if scope and scope.summary_level == "station" else None,
                        series_checked=checked, items=items,
-                       short_of_goal=sorted(short, key=_goal_gap, reverse=True))
+                       short_of_goal=sorted(short, key=_goal_gap, reverse=True),
+                       recovered=sorted(recovered, key=lambda i: (-i.since.toordinal(), i.kpi, i.station)))
     where = scope.label if scope else "all stations"
     ref = {"tool": "attention", "args": {"region": region, "station": station, "kpi": kpi, "goal_all": goal_all},
            "query": f"kpi_points of every KPI x station over the last {ANALYSIS_DAYS} days, XmR stages and signals "

@@ -11,7 +11,8 @@ import numpy as np
 
 from tools.charts import xmr_figure
 from tools.kpis.analytics import SeriesView, safe
-from tools.kpis.models import KpiInfo, KpiPoint, Scope, SeriesSummary, Shift, SignalOut, StageOut
+from tools.kpis.models import Excursion, KpiInfo, KpiPoint, Scope, SeriesSummary, Shift, SignalOut, StageOut
+from tools.kpis.recovery import recovery
 from tools.kpis.views import kpi_state
 
 
@@ -128,6 +129,11 @@ def series_summary(view: SeriesView, points: list[KpiPoint], kpi: KpiInfo, *, wi
                    upper_limit=kpi.upper_limit, goal=kpi.goal, with_goal=with_goal, configured=configured)
     state, rule = st.state, st.rule
     lim = stage.limits if stage else None
+    rec, excursion = recovery(view.analysis, kpi.higher_is_better), None
+    if rec is not None and view.dates:
+        days = analysis_dates(view)
+        excursion = Excursion(start=days[rec.start], end=days[rec.end], since=days[rec.since], extreme=rec.extreme,
+                              before_cl=rec.before_cl, recovered_mean=rec.recovered_mean)
     return SeriesSummary(
         latest_date=latest.date if latest else None,
         latest_value=latest.value if latest else None,
@@ -136,7 +142,7 @@ def series_summary(view: SeriesView, points: list[KpiPoint], kpi: KpiInfo, *, wi
         delta=latest.yoy_delta if latest else None,
         cl=safe(lim.cl) if lim else None, ucl=safe(lim.ucl) if lim else None, lcl=safe(lim.lcl) if lim else None,
         sigma=safe(lim.sigma) if lim else None, mr_bar=safe(lim.mr_bar) if lim else None,
-        state=state, rule=rule, upper_limit_kind=st.upper_limit_kind,
+        state=state, rule=rule, upper_limit_kind=st.upper_limit_kind, excursion=excursion,
     )
 
 

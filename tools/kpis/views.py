@@ -14,6 +14,7 @@ import pandas as pd
 
 from tools.control_limits import SeriesAnalysis
 from tools.kpis.analytics import current_state
+from tools.kpis.recovery import recovery
 
 PeriodGrain = Literal["day", "week", "month"]
 # "since when" tolerates this many quiet points inside a run of signals
@@ -172,7 +173,9 @@ def kpi_state(an: SeriesAnalysis, *, higher_is_better: bool, lower_limit: float 
     since = since_index(an, rule) if state in ("warning", "critical") else None
     if configured:
         stage = an.stages[-1]
-        conf = configured_breach(an.values, last, stage.start, float(stage.limits.cl),
+        rec = recovery(an, higher_is_better)  # back from a short excursion: the goal is held to the level since
+        centre, start = (rec.recovered_mean, rec.since) if rec else (float(stage.limits.cl), stage.start)
+        conf = configured_breach(an.values, last, start, centre,
                                  higher_is_better=higher_is_better, lower_limit=lower_limit,
                                  upper_limit=upper_limit, goal=goal, with_goal=with_goal)
         if conf is not None:  # the organisation's own limit/goal, besides (or instead of) an XmR signal
