@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from tools.control_limits.models import D2
+
 NOISE_DAYS = 56  # a ranking reads the noise over its window or these days before its end, whichever is longer: a
 # week's seven days alone give a noise estimate too rough to tell a real worst from noise
 
@@ -15,7 +17,7 @@ def day_sigma(values: list[float | None]) -> float | None:
     xs = np.array([v for v in values if v is not None], dtype=float)
     if len(xs) < 3:
         return None
-    sigma = float(np.abs(np.diff(xs)).mean()) / 1.128
+    sigma = float(np.abs(np.diff(xs)).mean()) / D2
     if (xs >= 0).all() and (xs == np.floor(xs)).all():
         sigma = max(sigma, float(np.sqrt(xs.mean())))
     return sigma

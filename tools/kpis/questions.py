@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from tools.base import EvidenceDraft, ToolContext, ToolError, ToolOutput
 from tools.control_limits import analyze_many
+from tools.control_limits.models import D2
 from tools.kpis import (
     KpiInfo,
     Scope,
@@ -219,7 +220,7 @@ async def rank_kpi(
         )
         rows = (await session.execute(text(sql), {
             "org": ctx.org_id, "kpi": info.id, "start": first, "end": stop, "ystart": first - YEAR,
-            "nstart": min(first, stop - dt.timedelta(days=NOISE_DAYS - 1)),
+            "nstart": min(first, stop - dt.timedelta(days=NOISE_DAYS - 1)), "d2": D2,
             "yend": stop - YEAR, "region": region_code,
         })).all()
     values = {r.code: (float(r.value) if r.value is not None else None) for r in rows}

@@ -21,7 +21,7 @@ WITH daily AS (
     -- range of consecutive days / d2 (robust to a drift or a step, unlike the window's own standard deviation), and
     -- for whole counts at least a Poisson count's sqrt(mean) (the moving range understates rare counts)
     SELECT code,
-           avg(abs(v - pv)) FILTER (WHERE day BETWEEN :nstart AND :end AND day - pday = 1) / 1.128 AS mr_sigma,
+           avg(abs(v - pv)) FILTER (WHERE day BETWEEN :nstart AND :end AND day - pday = 1) / :d2 AS mr_sigma,
            bool_and(v >= 0 AND v = floor(v)) FILTER (WHERE day BETWEEN :nstart AND :end) AS counts,
            avg(v) FILTER (WHERE day BETWEEN :nstart AND :end) AS level
     FROM steps GROUP BY code
